@@ -1,0 +1,1 @@
+"""LibCST codemods used by ``migrator fix``; installed as ``migrator.codemods``."""

@@ -1,0 +1,1 @@
+"""Airflow and MWAA knowledge base; installed as ``migrator.compat``."""
