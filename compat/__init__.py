@@ -1,1 +1,58 @@
-"""Airflow and MWAA knowledge base; installed as ``migrator.compat``."""
+"""Airflow and MWAA knowledge base; installed as ``migrator.compat``.
+
+Rule and codemod code asks questions here instead of holding facts about Airflow or MWAA.
+"""
+
+from .mwaa import (
+    ConfigOption,
+    ConfigPolicy,
+    CountRange,
+    EnvironmentClass,
+    HourlyPrice,
+    MwaaVersion,
+    ProtectedEnvVar,
+    Resources,
+    UnknownTargetError,
+    UpgradeStep,
+    always_installed,
+    config_policy,
+    environment_classes,
+    essential_pin_names,
+    find_version,
+    get_environment_class,
+    get_version,
+    mwaa_versions,
+    newest_version,
+    normalize_option,
+    preinstalled_providers,
+    supported_versions,
+    upgrade_path,
+    upgrade_plan,
+)
+
+__all__ = [
+    "ConfigOption",
+    "ConfigPolicy",
+    "CountRange",
+    "EnvironmentClass",
+    "HourlyPrice",
+    "MwaaVersion",
+    "ProtectedEnvVar",
+    "Resources",
+    "UnknownTargetError",
+    "UpgradeStep",
+    "always_installed",
+    "config_policy",
+    "environment_classes",
+    "essential_pin_names",
+    "find_version",
+    "get_environment_class",
+    "get_version",
+    "mwaa_versions",
+    "newest_version",
+    "normalize_option",
+    "preinstalled_providers",
+    "supported_versions",
+    "upgrade_path",
+    "upgrade_plan",
+]
