@@ -1,0 +1,92 @@
+"""Reading project files as text without ever crashing: encodings, BOMs, binaries, permissions."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+# Files larger than this are not parsed: nothing a DAG processor would load is this big, and
+# parsing a generated blob would dominate a scan.
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.M)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file could not be turned into facts. ``kind`` selects the MIG rule that reports it."""
+
+    kind: str  # unreadable | undecodable | binary | too-large | syntax | python2 | too-complex
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class SourceText:
+    text: str
+    encoding: str
+    bom: bool
+    newline: str  # the first newline sequence found ("\n" if none)
+
+
+def detect_newline(text: str) -> str:
+    match = re.search(r"\r\n|\r|\n", text)
+    return match.group(0) if match else "\n"
+
+
+def read_bytes(path: Path) -> bytes | Problem:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            return Problem("too-large", f"file is {size / 1024 / 1024:.1f} MB; not analysed")
+        return path.read_bytes()
+    except OSError as exc:
+        return Problem("unreadable", f"cannot read file: {exc.strerror or exc}")
+
+
+def decode_python(data: bytes) -> SourceText | Problem:
+    """Decode Python source the way the interpreter does (PEP 263 cookie, UTF-8 BOM)."""
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line = data.count(b"\n", 0, offset) + 1
+        return Problem("binary", "contains NUL bytes; a binary file, not Python source", line)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if _CODING_COOKIE.search(b"\n".join(data.splitlines()[:2])):
+            return Problem("undecodable", f"bad encoding declaration: {exc.msg}", exc.lineno or 1)
+        encoding = "utf-8"  # no cookie: the first lines are not UTF-8; the decode below says where
+    bom = data.startswith(b"\xef\xbb\xbf")
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        text = data[3:].decode(codec) if bom else data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return Problem(
+            "undecodable",
+            f"cannot decode as {codec} (byte 0x{data[exc.start]:02x}); add a coding declaration "
+            "or re-save the file as UTF-8",
+            line,
+        )
+    return SourceText(text, codec, bom, detect_newline(text))
+
+
+def decode_text(data: bytes) -> SourceText | Problem:
+    """Decode a non-Python text file (config, requirements, YAML): UTF-8, else latin-1."""
+    if b"\x00" in data:
+        return Problem("binary", "contains NUL bytes; a binary file, not text")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        text, codec = body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, codec = body.decode("latin-1"), "latin-1"
+    return SourceText(text, codec, bom, detect_newline(text))
+
+
+def read_text(path: Path) -> SourceText | Problem:
+    data = read_bytes(path)
+    return data if isinstance(data, Problem) else decode_text(data)

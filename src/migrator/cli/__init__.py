@@ -1,0 +1,68 @@
+"""The command line: a thin layer over the library. Exit codes are in DESIGN.md."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+
+import click
+
+from migrator import __version__
+from migrator.errors import MigratorError
+
+# Each command lives in its own module of this package and defines ``command``.
+COMMAND_MODULES = ("scan", "rules")
+
+
+class MigratorGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(super().list_commands(ctx))
+
+
+@click.group(cls=MigratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="migrator")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Move an on-premises Apache Airflow project onto Amazon MWAA."""
+    ctx.obj = {"debug": debug}
+
+
+for _name in COMMAND_MODULES:
+    _module = importlib.import_module(f"{__name__}.{_name}")
+    for _command in (getattr(_module, "command"), *getattr(_module, "extra_commands", ())):
+        cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: maps errors to exit codes, and hides tracebacks unless --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="migrator", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("migrator: aborted", err=True)
+        return 2
+    except MigratorError as exc:
+        click.echo(f"migrator: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("migrator: interrupted", err=True)
+        return 130
+    except Exception as exc:  # an internal error: one line, traceback only with --debug
+        if debug:
+            traceback.print_exc()
+        click.echo(f"migrator: internal error: {type(exc).__name__}: {exc} "
+                   "(run with --debug for the traceback)", err=True)
+        return 3
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

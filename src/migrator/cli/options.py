@@ -1,0 +1,65 @@
+"""Options shared by several commands, and the helpers that turn them into library inputs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from migrator.compat import UnknownTargetError, get_version
+from migrator.compat.mwaa import MwaaVersion
+from migrator.config import FAIL_ON, Settings, load_settings
+from migrator.errors import InputError
+
+project_path = click.argument("path", type=click.Path(path_type=Path), default=".", required=False)
+target_option = click.option("--target", help="MWAA Airflow version (default: the newest MWAA supports).")
+output_option = click.option("-o", "--output", type=click.Path(path_type=Path),
+                             help="Write the report to this file instead of stdout.")
+select_option = click.option("--select", multiple=True, help="Only rules whose id starts with this (repeatable, comma-separated).")
+ignore_option = click.option("--ignore", multiple=True, help="Skip rules whose id starts with this (repeatable, comma-separated).")
+fail_on_option = click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+                              help="Lowest severity that makes the exit code 1 (default: error).")
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+                           help="Worker processes (default: all cores).")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary noise.")
+
+
+def split_prefixes(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.strip() for v in values for p in v.split(",") if p.strip())
+
+
+def project_settings(path: Path, **overrides) -> Settings:
+    if not path.exists():
+        raise InputError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise InputError(f"{path}: not a directory")
+    settings = load_settings(path)
+    for key in ("select", "ignore"):
+        if key in overrides:
+            overrides[key] = split_prefixes(overrides[key] or ())
+    return settings.with_overrides(**overrides)
+
+
+def resolve_target(settings: Settings) -> MwaaVersion:
+    try:
+        return get_version(settings.target)
+    except UnknownTargetError as exc:
+        raise InputError(str(exc)) from None
+
+
+def use_color(stream=None) -> bool:
+    stream = stream or sys.stdout
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write report: {exc.strerror or exc}") from None

@@ -1,0 +1,45 @@
+"""``migrator rules`` and ``migrator explain``: the rule catalogue, from the rules' own docs."""
+
+from __future__ import annotations
+
+import click
+
+from migrator.errors import InputError
+from migrator.reporters.jsonout import dumps
+from migrator.rules import all_rules, get_rule
+
+
+def rule_table() -> list[dict]:
+    return [
+        {"id": r.id, "name": r.name, "family": r.family, "severity": r.severity.label,
+         "fix": r.fix_safety.value, "applies_to": r.applies_to or "all", "summary": r.summary}
+        for r in all_rules()
+    ]
+
+
+@click.command("rules")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def command(fmt: str) -> None:
+    """List every rule."""
+    rows = rule_table()
+    if fmt == "json":
+        click.echo(dumps(rows), nl=False)
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['id']:<7} {r['name']:<{width}}  {r['severity']:<7} fix:{r['fix']:<6} {r['summary']}")
+
+
+@click.command("explain")
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print one rule's documentation (by id or name)."""
+    found = get_rule(rule)
+    if found is None:
+        raise InputError(f"unknown rule {rule!r}; `migrator rules` lists them")
+    header = f"{found.id} {found.name} ({found.severity.label}, fix: {found.fix_safety.value}"
+    header += f", targets: Airflow {found.applies_to})" if found.applies_to else ")"
+    click.echo(f"{header}\n\n{found.summary}\n\n{found.documentation}")
+
+
+extra_commands = (explain,)

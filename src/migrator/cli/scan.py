@@ -1,0 +1,58 @@
+"""``migrator scan``: find everything that breaks or behaves badly on the target MWAA version."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from migrator.cli import options
+from migrator.cli.options import use_color
+from migrator.engine import scan
+from migrator.inventory import scan_document
+from migrator.reporters import FORMATS, render
+
+
+def _progress_bar(enabled: bool):
+    if not enabled:
+        return None, None
+    from rich.progress import Progress
+
+    progress = Progress(transient=True)
+    task = progress.add_task("scanning", total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+@click.command("scan")
+@options.project_path
+@options.target_option
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
+              help="Report format.")
+@options.output_option
+@options.select_option
+@options.ignore_option
+@options.fail_on_option
+@options.jobs_option
+@options.quiet_option
+def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
+            fail_on: str | None, jobs: int, quiet: bool) -> int:
+    """Scan the Airflow project at PATH (default: the current directory)."""
+    settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on)
+    mwaa = options.resolve_target(settings)
+    progress, update = _progress_bar(not quiet and sys.stderr.isatty())
+    if progress:
+        with progress:
+            result = scan(path, settings, mwaa, jobs=jobs, progress=update)
+    else:
+        result = scan(path, settings, mwaa, jobs=jobs)
+    document = scan_document(result)
+    color = fmt == "text" and output is None and use_color()
+    options.write_output(render(fmt, document, result.rules, color), output)
+    if result.crashed:
+        return 3
+    return 1 if any(settings.fails(f.severity) for f in result.findings) else 0

@@ -1,0 +1,114 @@
+"""``[tool.migrator]`` in pyproject.toml, or a ``.migrator.toml``; command-line options win."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from migrator.errors import InputError
+from migrator.findings import Severity
+
+CONFIG_FILES = (".migrator.toml", "pyproject.toml")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str | None = None
+    dags: tuple[str, ...] = ()  # DAG folders relative to the root; empty = discover
+    plugins: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns
+    fail_on: str = "error"
+    constraints: str | None = None
+    source: str | None = None  # which file the settings came from
+
+    def with_overrides(self, **options: Any) -> Settings:
+        changes = {k: v for k, v in options.items() if v not in (None, ())}
+        return replace(self, **changes)
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        selected = not self.select or any(rule_id.startswith(p.upper()) for p in self.select)
+        return selected and not any(rule_id.startswith(p.upper()) for p in self.ignore)
+
+    def ignored_for_path(self, rule_id: str, path: str) -> bool:
+        return any(
+            fnmatch.fnmatch(path, pattern) and any(rule_id.startswith(p.upper()) for p in prefixes)
+            for pattern, prefixes in self.per_path_ignores
+        )
+
+    def fails(self, severity: Severity) -> bool:
+        return self.fail_on != "never" and severity >= Severity.parse(self.fail_on)
+
+
+def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise InputError(f"{path}: [tool.migrator] {key} must be a string or a list of strings")
+
+
+def load_settings(root: Path) -> Settings:
+    """Read the project's settings; a malformed file is an input error naming the file."""
+    for name in CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{path}: cannot read settings: {exc}") from None
+        table = data if name == ".migrator.toml" else data.get("tool", {}).get("migrator")
+        if table is None:
+            continue
+        if name == ".migrator.toml" and "tool" in table:
+            table = table["tool"].get("migrator", {})
+        return _parse(table, path)
+    return Settings()
+
+
+def _parse(table: dict[str, Any], path: Path) -> Settings:
+    known = {"target", "dags", "plugins", "select", "ignore", "per-path-ignores", "exclude",
+             "fail-on", "constraints"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InputError(f"{path}: unknown [tool.migrator] keys: {', '.join(unknown)}")
+    fail_on = table.get("fail-on", "error")
+    if fail_on not in FAIL_ON:
+        raise InputError(f"{path}: fail-on must be one of {', '.join(FAIL_ON)}")
+    per_path = table.get("per-path-ignores", {})
+    if not isinstance(per_path, dict):
+        raise InputError(f"{path}: per-path-ignores must be a table of pattern = [rule prefixes]")
+    for key in ("target", "plugins", "constraints"):
+        if key in table and not isinstance(table[key], str):
+            raise InputError(f"{path}: [tool.migrator] {key} must be a string")
+    return Settings(
+        target=table.get("target"),
+        dags=_strings(table.get("dags", []), "dags", path),
+        plugins=table.get("plugins"),
+        select=_strings(table.get("select", []), "select", path),
+        ignore=_strings(table.get("ignore", []), "ignore", path),
+        per_path_ignores=tuple(
+            (pattern, _strings(prefixes, f"per-path-ignores.{pattern}", path))
+            for pattern, prefixes in sorted(per_path.items())
+        ),
+        exclude=_strings(table.get("exclude", []), "exclude", path),
+        fail_on=fail_on,
+        constraints=table.get("constraints"),
+        source=path.name,
+    )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options of one command run that are not project settings."""
+
+    jobs: int = 0  # 0 = all cores
+    use_cache: bool = True
+    progress: bool = False

@@ -1,0 +1,203 @@
+"""The scan: discover, analyse every Python file once (in parallel), run rules, filter, finalize."""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from migrator import __version__
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.source import read_text, SourceText
+from migrator.compat.mwaa import MwaaVersion
+from migrator.config import Settings
+from migrator.findings import Finding, finalize
+from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
+from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
+from migrator.rules.base import RuleContext
+from migrator.workspace import Workspace, discover
+
+# Below this many files, worker start-up costs more than it saves.
+PARALLEL_THRESHOLD = 64
+_SUPPRESSION = re.compile(r"#\s*migrator:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
+
+
+@dataclass
+class ScanResult:
+    workspace: Workspace
+    target: MwaaVersion
+    findings: list[Finding]
+    project: ProjectFacts
+    rules: tuple[Rule, ...]  # the rules that ran
+    suppressed: int = 0
+    crashed: bool = False
+
+
+def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
+    return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target))
+
+
+def suppressed_ids(line: str) -> set[str] | None:
+    """Rule ids suppressed on a line: None = nothing, empty set = everything."""
+    match = _SUPPRESSION.search(line)
+    if not match:
+        return None
+    return {part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip()}
+
+
+def is_suppressed(finding: Finding, line: str) -> bool:
+    ids = suppressed_ids(line)
+    return ids is not None and (not ids or finding.rule in ids or finding.name.upper() in ids)
+
+
+# -- per-module work (runs in worker processes) ---------------------------------------------------
+
+
+def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: RuleContext,
+                     crash: str | None = None) -> tuple[list[Finding], list[RuleCrash], int]:
+    findings: list[Finding] = []
+    crashes: list[RuleCrash] = []
+    suppressed = 0
+    if module.tree is None:
+        return findings, crashes, suppressed
+    for rule in rules:
+        if rule.needs_airflow_import and not module.imports_airflow:
+            continue
+        try:
+            if rule.id == crash:
+                raise RuntimeError("injected crash")
+            for finding in rule.check(module, ctx):
+                if is_suppressed(finding, module.line_text(finding.location.line)):
+                    suppressed += 1
+                else:
+                    findings.append(finding)
+        except Exception as exc:  # a crashing rule becomes a MIG005 finding; the run goes on
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            crashes.append(RuleCrash(rule.id, module.path,
+                                     f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"))
+    return findings, crashes, suppressed
+
+
+def analyse_file(root: Path, rel: str, module_name: str, rules: Sequence[PythonRule],
+                 ctx: RuleContext, crash: str | None = None
+                 ) -> tuple[list[Finding], list[RuleCrash], ModuleSummary]:
+    module = ModuleFacts.from_file(root, root / rel, module_name)
+    findings, crashes, suppressed = run_python_rules(module, rules, ctx, crash)
+    return findings, crashes, ModuleSummary.of(module, suppressed)
+
+
+_WORKER_STATE: dict = {}
+
+
+def _init_worker(root: str, rule_ids: tuple[str, ...], ctx: RuleContext, crash: str | None) -> None:
+    rules = [r for r in all_rules() if r.id in rule_ids and isinstance(r, PythonRule)]
+    _WORKER_STATE.update(root=Path(root), rules=rules, ctx=ctx, crash=crash)
+
+
+def _work(batch: list[tuple[str, str]]):
+    state = _WORKER_STATE
+    return [analyse_file(state["root"], rel, name, state["rules"], state["ctx"], state["crash"])
+            for rel, name in batch]
+
+
+# -- the whole scan --------------------------------------------------------------------------------
+
+
+def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
+         progress: Callable[[int, int], None] | None = None, crash: str | None = None) -> ScanResult:
+    """Scan a project. ``crash`` makes one rule raise (used to test crash reporting)."""
+    workspace = discover(root, settings)
+    rules = selected_rules(settings, target)
+    python_rules = [r for r in rules if isinstance(r, PythonRule)]
+    index = build_index(workspace)
+    ctx = RuleContext(target=target, index=index)
+
+    items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
+    findings: list[Finding] = []
+    crashes: list[RuleCrash] = []
+    summaries: list[ModuleSummary] = []
+    jobs = jobs or os.cpu_count() or 1
+    done = 0
+
+    def collect(results) -> None:
+        nonlocal done
+        for file_findings, file_crashes, summary in results:
+            findings.extend(file_findings)
+            crashes.extend(file_crashes)
+            summaries.append(summary)
+            done += 1
+        if progress:
+            progress(done, len(items))
+
+    if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
+        size = max(8, min(256, len(items) // (jobs * 8) or 1))
+        batches = [items[i:i + size] for i in range(0, len(items), size)]
+        with ProcessPoolExecutor(jobs, initializer=_init_worker,
+                                 initargs=(str(root), tuple(r.id for r in python_rules), ctx, crash)) as pool:
+            for results in pool.map(_work, batches):
+                collect(results)
+    else:
+        for rel, name in items:
+            collect([analyse_file(root, rel, name, python_rules, ctx, crash)])
+
+    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
+    findings.extend(run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash))
+
+    kept, suppressed = _filter(findings, settings, root)
+    suppressed += sum(s.suppressed for s in summaries)
+    return ScanResult(workspace, target, finalize(kept), project, rules, suppressed,
+                      crashed=bool(project.rule_crashes))
+
+
+def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: RuleContext,
+                      crash: str | None = None) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            if rule.id == crash:
+                raise RuntimeError("injected crash")
+            findings.extend(rule.check(project, ctx))
+        except Exception as exc:
+            project.rule_crashes.append(RuleCrash(rule.id, ".", f"{type(exc).__name__}: {exc}"))
+    # MIG005 reports crashes, including project-rule crashes found just now.
+    crash_rule = next((r for r in rules if r.id == "MIG005"), None)
+    if crash_rule is not None:
+        findings = [f for f in findings if f.rule != "MIG005"] + list(crash_rule.check(project, ctx))
+    return findings
+
+
+def build_index(workspace: Workspace) -> ProjectIndex:
+    return ProjectIndex(
+        dag_folders=tuple(workspace.dag_folders),
+        local_modules=frozenset(workspace.module_name(rel) for rel in workspace.python_files),
+    )
+
+
+def _filter(findings: list[Finding], settings: Settings, root: Path) -> tuple[list[Finding], int]:
+    """Apply --select/--ignore, per-path ignores and inline suppressions on non-Python files."""
+    texts: dict[str, list[str]] = {}
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in findings:
+        if not settings.rule_enabled(finding.rule) or settings.ignored_for_path(finding.rule, finding.path):
+            suppressed += 1
+            continue
+        if not finding.path.endswith(".py") and finding.path != ".":
+            if finding.path not in texts:
+                source = read_text(root / finding.path)
+                texts[finding.path] = source.text.splitlines() if isinstance(source, SourceText) else []
+            lines = texts[finding.path]
+            line = lines[finding.location.line - 1] if 0 < finding.location.line <= len(lines) else ""
+            if is_suppressed(finding, line):
+                suppressed += 1
+                continue
+        kept.append(finding)
+    return kept, suppressed
+
+
+def tool_info() -> dict[str, str]:
+    return {"name": "mwaa-migrator", "version": __version__}

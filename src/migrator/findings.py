@@ -1,0 +1,127 @@
+"""Findings: what a rule reports, and how findings are ordered and fingerprinted."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; the order is used by ``--fail-on``."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+class FixSafety(enum.Enum):
+    """Whether a rule's fix can be applied without a human reading it (ruff's levels)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix described as data; codemods and file fixers turn it into edits.
+
+    ``data`` holds what the fixer needs (e.g. ``{"kind": "rename-argument", "new": "schedule"}``)
+    as JSON-compatible values, so findings stay picklable, cacheable and printable.
+    """
+
+    safety: FixSafety
+    description: str
+    data: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def make(cls, safety: FixSafety, description: str, **data: Any) -> Fix:
+        return cls(safety, description, tuple(sorted(data.items())))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.data)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"safety": self.safety.value, "description": self.description, "data": self.params}
+
+
+@dataclass(frozen=True, order=False)
+class Location:
+    """1-based line and column span; ``end_column`` is exclusive, as in SARIF."""
+
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    end_column: int = 1
+
+    @classmethod
+    def whole_line(cls, line: int, text: str = "") -> Location:
+        return cls(line, 1, line, len(text) + 1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    path: str
+    location: Location
+    message: str
+    fix: Fix | None = None
+    # Text that identifies the finding independently of its line number (the source line, a
+    # requirement name, a config key): keeps fingerprints stable when code above moves.
+    anchor: str = ""
+    fingerprint: str = field(default="", compare=False)
+
+    @property
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (self.path, loc.line, loc.column, self.rule, loc.end_line, loc.end_column, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity.label,
+            "path": self.path,
+            "line": loc.line,
+            "column": loc.column,
+            "end_line": loc.end_line,
+            "end_column": loc.end_column,
+            "message": self.message,
+            "fix": self.fix.to_json() if self.fix else None,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def finalize(findings: Iterable[Finding]) -> list[Finding]:
+    """Sort findings, drop exact duplicates and give each a stable fingerprint.
+
+    The fingerprint hashes rule, path, anchor text and the ordinal of identical
+    (rule, path, anchor) triples, so it survives line moves and differs across machines only if
+    the project itself differs.
+    """
+    unique = sorted(set(findings), key=lambda f: f.sort_key)
+    seen: Counter[tuple[str, str, str]] = Counter()
+    result = []
+    for finding in unique:
+        key = (finding.rule, finding.path, finding.anchor or finding.message)
+        ordinal = seen[key]
+        seen[key] += 1
+        digest = hashlib.sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest()[:32]
+        result.append(replace(finding, fingerprint=digest))
+    return result

@@ -1,0 +1,68 @@
+"""The scan document: the JSON contract every reporter renders (see issue 2 / README)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from migrator.engine import ScanResult, tool_info
+from migrator.findings import Severity
+
+
+def target_info(result: ScanResult) -> dict[str, str]:
+    return {"mwaa_version": result.target.airflow, "airflow_version": result.target.airflow,
+            "python_version": result.target.python}
+
+
+def inventory(result: ScanResult) -> dict[str, Any]:
+    project = result.project
+    modules = project.modules
+    operators: Counter[str] = Counter()
+    for module in modules:
+        operators.update(module.operators)
+    referenced_conns = sorted({c for m in modules for c in m.conn_ids})
+    doc: dict[str, Any] = {
+        "sources": result.workspace.sources(),
+        "python_files": len(modules),
+        "dag_files": len(project.dag_files),
+        "dags": sum(m.dag_count for m in modules),
+        "dags_estimated": any(m.dag_count_estimated for m in modules),
+        "dag_ids": sorted({d for m in modules for d in m.dag_ids}),
+        "tasks": sum(m.task_count for m in modules),
+        "operators": dict(sorted(operators.items())),
+        "connections": {"referenced": referenced_conns},
+        "variables": {"referenced": sorted({v for m in modules for v in m.variables})},
+        "pools": {"used": sorted({p for m in modules for p in m.pools})},
+        "skipped": [{"path": p, "reason": r} for p, r in sorted(result.workspace.skipped)],
+    }
+    # Analyses of other sources add their sections (providers, plugins, definitions, config).
+    for section in project.inventory_sections():
+        for key, value in section.items():
+            if isinstance(value, dict) and isinstance(doc.get(key), dict):
+                doc[key] = {**doc[key], **value}
+            else:
+                doc[key] = value
+    return doc
+
+
+def summary(result: ScanResult) -> dict[str, Any]:
+    findings = result.findings
+    by_severity = Counter(f.severity.label for f in findings)
+    return {
+        "files_scanned": len(result.project.modules),
+        "findings": len(findings),
+        "by_severity": {s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)},
+        "by_rule": dict(sorted(Counter(f.rule for f in findings).items())),
+        "fixable": sum(1 for f in findings if f.fix is not None),
+        "suppressed": result.suppressed,
+    }
+
+
+def scan_document(result: ScanResult) -> dict[str, Any]:
+    return {
+        "tool": tool_info(),
+        "target": target_info(result),
+        "inventory": inventory(result),
+        "findings": [f.to_json() for f in result.findings],
+        "summary": summary(result),
+    }

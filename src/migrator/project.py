@@ -1,0 +1,108 @@
+"""Project-wide facts: what project rules read, and the small index Python rules get.
+
+``ModuleSummary`` is what a worker process sends back for each Python file (small and
+picklable); ``ProjectIndex`` is what every worker receives; ``ProjectFacts`` is what project rules
+read. Facts from other sources (requirements, config, env, connections, plugins) are computed
+lazily from the workspace by the analysis modules, once per run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.source import Problem
+from migrator.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    """Project knowledge a per-module rule may need (kept small: it is sent to every worker)."""
+
+    dag_folders: tuple[str, ...] = ()
+    local_modules: frozenset[str] = frozenset()  # dotted names importable from DAG/plugin folders
+    # 1.10 plugin-manager names ("airflow.operators.<plugin>.<Name>") -> the real dotted path
+    plugin_exports: tuple[tuple[str, str], ...] = ()
+    pools_defined: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RuleCrash:
+    rule: str
+    path: str
+    error: str
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    problem: Problem | None = None
+    imports: tuple[str, ...] = ()  # qualified names imported (sorted, unique)
+    imports_airflow: bool = False
+    dag_ids: tuple[str, ...] = ()
+    dag_count: int = 0
+    dag_count_estimated: bool = False
+    task_count: int = 0
+    operators: dict[str, int] = field(default_factory=dict)  # class qualname -> constructions
+    conn_ids: tuple[str, ...] = ()  # literal connection ids referenced
+    variables: tuple[str, ...] = ()  # literal Variable keys read
+    pools: tuple[str, ...] = ()  # literal pool names used by tasks
+    suppressed: int = 0  # findings silenced by inline comments
+
+    @classmethod
+    def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
+        from migrator.analysis.dags import const_str, find_dags, find_tasks
+
+        if module.tree is None:
+            return cls(module.path, module.problem)
+        dags = find_dags(module)
+        tasks = find_tasks(module)
+        conn_ids, variables = set(), set()
+        for call, qualname in module.calls:
+            for keyword in call.keywords:
+                if keyword.arg and keyword.arg.endswith("conn_id") and const_str(keyword.value):
+                    conn_ids.add(keyword.value.value)
+            if qualname and qualname.endswith(("Variable.get", "Variable.get_variable_from_secrets")):
+                key = const_str(call.args[0]) if call.args else None
+                variables.update([key] if key else [])
+            if qualname and qualname.endswith("get_connection") and call.args and const_str(call.args[0]):
+                conn_ids.add(call.args[0].value)
+        pools = {const_str(t.kwargs.get("pool")) for t in tasks} - {None}
+        return cls(
+            path=module.path,
+            imports=tuple(sorted({i.qualname for i in module.imports})),
+            imports_airflow=module.imports_airflow,
+            dag_ids=tuple(sorted({d.dag_id for d in dags if d.dag_id})),
+            dag_count=len(dags),
+            dag_count_estimated=any(d.in_loop for d in dags),
+            task_count=len(tasks),
+            operators=dict(Counter(t.operator for t in tasks)),
+            conn_ids=tuple(sorted(conn_ids)),
+            variables=tuple(sorted(variables)),
+            pools=tuple(sorted(pools)),
+            suppressed=suppressed,
+        )
+
+
+@dataclass
+class ProjectFacts:
+    workspace: Workspace
+    modules: list[ModuleSummary]
+    rule_crashes: list[RuleCrash] = field(default_factory=list)
+
+    @cached_property
+    def file_problems(self) -> list[tuple[str, Problem]]:
+        return sorted(((m.path, m.problem) for m in self.modules if m.problem), key=lambda p: p[0])
+
+    @cached_property
+    def dag_files(self) -> list[ModuleSummary]:
+        return [m for m in self.modules if m.dag_count]
+
+    def inventory_sections(self) -> list[dict]:
+        """Inventory contributions of the analyses of non-Python sources, merged by key.
+
+        Each analysis adds one line here, e.g. ``self.requirements.inventory()``.
+        """
+        return []

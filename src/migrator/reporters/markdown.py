@@ -1,0 +1,52 @@
+"""Markdown for a pull-request comment: a summary table, then findings grouped by file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any
+
+from migrator.rules.base import Rule
+
+ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> str:
+    target = document["target"]
+    summary = document["summary"]
+    inventory = document["inventory"]
+    sev = summary["by_severity"]
+    lines = [
+        f"## MWAA migration scan (target Airflow {target['airflow_version']}, "
+        f"Python {target['python_version']})",
+        "",
+        f"**{summary['findings']} findings**: {sev['error']} errors, {sev['warning']} warnings, "
+        f"{sev['info']} info; {summary['fixable']} fixable with `migrator fix`.",
+        "",
+        f"Scanned {summary['files_scanned']} Python files: {inventory['dag_files']} DAG files, "
+        f"{inventory['dags']} DAGs{' (estimated)' if inventory['dags_estimated'] else ''}, "
+        f"{inventory['tasks']} tasks.",
+        "",
+    ]
+    if summary["by_rule"]:
+        names = {r.id: (r.name, r.summary) for r in rules}
+        lines += ["| rule | name | count |", "|---|---|---|"]
+        for rule_id, count in summary["by_rule"].items():
+            name, _ = names.get(rule_id, ("", ""))
+            lines.append(f"| `{rule_id}` | {name} | {count} |")
+        lines.append("")
+    for path, group in groupby(document["findings"], key=lambda f: f["path"]):
+        items = list(group)
+        lines += [f"<details><summary><code>{path}</code> ({len(items)})</summary>", "",
+                  "| | line | rule | message |", "|---|---|---|---|"]
+        for f in items:
+            fix = " _(fixable)_" if f["fix"] else ""
+            lines.append(f"| {ICONS[f['severity']]} | {f['line']} | `{f['rule']}` | {_cell(f['message'])}{fix} |")
+        lines += ["", "</details>", ""]
+    if not document["findings"]:
+        lines.append("No findings: nothing in this project is known to break on the target.")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,56 @@
+"""Rule registry: every ``Rule`` subclass defined in a module of this package is a rule."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from migrator.rules.base import PythonRule, ProjectRule, Rule
+
+
+class RegistryError(RuntimeError):
+    pass
+
+
+def _rule_classes() -> list[type[Rule]]:
+    classes: list[type[Rule]] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__
+                    and "id" in vars(value)):
+                classes.append(value)
+    return classes
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every registered rule, sorted by id. Refuses duplicate ids or names and bad metadata."""
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    problems: list[str] = []
+    for cls in _rule_classes():
+        problems += cls.validate_metadata()
+        if cls.id in rules:
+            problems.append(f"duplicate rule id {cls.id}: {type(rules[cls.id]).__name__} and {cls.__name__}")
+        if cls.name in names:
+            problems.append(f"duplicate rule name {cls.name}: {names[cls.name]} and {cls.id}")
+        rules[cls.id] = cls()
+        names[cls.name] = cls.id
+    if problems:
+        raise RegistryError("; ".join(problems))
+    return tuple(sorted(rules.values(), key=lambda r: r.id))
+
+
+def get_rule(rule_id_or_name: str) -> Rule | None:
+    key = rule_id_or_name.strip()
+    for rule in all_rules():
+        if rule.id == key.upper() or rule.name == key.lower():
+            return rule
+    return None
+
+
+__all__ = ["ProjectRule", "PythonRule", "RegistryError", "Rule", "all_rules", "get_rule"]

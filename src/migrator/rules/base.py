@@ -1,0 +1,168 @@
+"""The rule model: metadata, documentation with fixed sections, and VALID/INVALID examples.
+
+A rule is a small class. Its docstring is its documentation (``migrator explain`` prints it and
+``docs/rules.md`` is generated from it) and must have exactly the sections in ``DOC_SECTIONS``.
+Its ``valid``/``invalid`` examples become tests (tests/test_rule_examples.py); a rule without
+both kinds of example fails the suite.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from packaging.specifiers import SpecifierSet
+
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+
+if TYPE_CHECKING:
+    from migrator.analysis.python import ModuleFacts
+    from migrator.compat.mwaa import MwaaVersion
+    from migrator.project import ProjectFacts, ProjectIndex
+
+DOC_SECTIONS = ("What it does", "Why it matters on MWAA", "Example", "Fix", "References")
+FAMILIES = {
+    "AIR": "Airflow API changes between the project's Airflow and the target",
+    "MWA": "MWAA platform limits",
+    "REQ": "requirements",
+    "PLG": "plugins",
+    "CFG": "airflow.cfg and environment configuration",
+    "CON": "connections, variables and secrets",
+    "PY": "Python version of the target",
+    "MIG": "files the tool could not analyse, and its own problems",
+}
+_ID = re.compile(r"^(AIR|MWA|REQ|PLG|CFG|CON|PY|MIG)\d{3}$")
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+DEFAULT_EXAMPLE_PATH = "dags/example_dag.py"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A tiny project: ``code`` is written to ``path``; ``files`` adds more files by path.
+
+    ``target`` pins the MWAA version the example is checked against (default: the newest).
+    For INVALID examples, ``line`` (1-based) and ``contains`` (a message fragment) sharpen the
+    assertion; every INVALID example must yield at least one finding of its rule. A file's
+    content may be a callable returning bytes, for contents too big to keep in memory.
+    ``crash`` names a rule the example harness makes raise, to show how crashes are reported.
+    """
+
+    code: str | bytes = ""
+    path: str = DEFAULT_EXAMPLE_PATH
+    files: Mapping[str, str | bytes | Callable[[], bytes]] = field(default_factory=dict)
+    target: str | None = None
+    line: int | None = None
+    contains: str | None = None
+    crash: str | None = None
+
+    def all_files(self) -> dict[str, str | bytes]:
+        files = {path: content() if callable(content) else content
+                 for path, content in self.files.items()}
+        if self.code:
+            files[self.path] = self.code
+        return files
+
+
+def Valid(code: str | bytes = "", **kwargs: Any) -> Example:  # noqa: N802 (reads like Fixit)
+    return Example(inspect.cleandoc(code) + "\n" if isinstance(code, str) and code else code, **kwargs)
+
+
+def Invalid(code: str | bytes = "", **kwargs: Any) -> Example:  # noqa: N802
+    return Valid(code, **kwargs)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    target: MwaaVersion
+    index: ProjectIndex
+
+
+class Rule:
+    """Base class. Subclasses set the metadata and implement ``check``."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]  # one line, used in tables and SARIF shortDescription
+    fix_safety: ClassVar[FixSafety] = FixSafety.NONE
+    # PEP 440 specifier on the target's Airflow version; empty means every target.
+    applies_to: ClassVar[str] = ""
+    valid: ClassVar[tuple[Example, ...]] = ()
+    invalid: ClassVar[tuple[Example, ...]] = ()
+
+    @property
+    def family(self) -> str:
+        return re.match(r"[A-Z]+", self.id).group(0)
+
+    @classmethod
+    def validate_metadata(cls) -> list[str]:
+        """Problems with the rule's declaration; the registry refuses rules that have any."""
+        problems = []
+        if not _ID.match(getattr(cls, "id", "")):
+            problems.append(f"{cls.__name__}: id {getattr(cls, 'id', None)!r} is not FAMILY + 3 digits")
+        if not _NAME.match(getattr(cls, "name", "")):
+            problems.append(f"{cls.__name__}: name must be kebab-case")
+        if not getattr(cls, "summary", ""):
+            problems.append(f"{cls.__name__}: missing summary")
+        sections = list(doc_sections(cls))
+        if sections != list(DOC_SECTIONS):
+            problems.append(f"{cls.__name__}: doc sections {sections} != {list(DOC_SECTIONS)}")
+        if not cls.valid or not cls.invalid:
+            problems.append(f"{cls.__name__}: needs VALID and INVALID examples")
+        if cls.applies_to:
+            SpecifierSet(cls.applies_to)  # raises on a bad specifier
+        return problems
+
+    def applies(self, target: MwaaVersion) -> bool:
+        return not self.applies_to or target.version in SpecifierSet(self.applies_to)
+
+    @property
+    def documentation(self) -> str:
+        return inspect.cleandoc(type(self).__doc__ or "")
+
+    # -- building findings ----------------------------------------------------------------------
+
+    def finding(self, path: str, location: Location, message: str, *, anchor: str = "",
+                fix: Fix | None = None, severity: Severity | None = None) -> Finding:
+        return Finding(self.id, self.name, severity or self.severity, path, location, message,
+                       fix, anchor or message)
+
+    def at_node(self, module: ModuleFacts, node: ast.AST, message: str, *, fix: Fix | None = None,
+                severity: Severity | None = None) -> Finding:
+        location = module.location(node)
+        anchor = f"{module.line_text(location.line).strip()}\x1f{message}"
+        return self.finding(module.path, location, message, anchor=anchor, fix=fix, severity=severity)
+
+
+class PythonRule(Rule):
+    """A rule over one Python module's facts. Runs in worker processes."""
+
+    # Most Airflow rules only matter in modules that import airflow (ruff does the same).
+    needs_airflow_import: ClassVar[bool] = True
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class ProjectRule(Rule):
+    """A rule over project-wide facts (requirements, config, env, connections, plugins)."""
+
+    def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+def doc_sections(rule_cls: type) -> Iterator[str]:
+    for line in inspect.cleandoc(rule_cls.__doc__ or "").splitlines():
+        if line.startswith("## "):
+            yield line[3:].strip()
+
+
+def doc_section(rule_cls: type, title: str) -> str:
+    """The text of one documentation section (used by SARIF help and markdown reports)."""
+    text = inspect.cleandoc(rule_cls.__doc__ or "")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    return match.group(1).strip() if match else ""

@@ -1,0 +1,306 @@
+"""Workspace discovery: find every part of an Airflow project the way a migration engineer would.
+
+DAG folders come from, in order: ``[tool.migrator] dags``; airflow.cfg ``dags_folder``;
+docker-compose volumes mounted at ``/opt/airflow/dags`` or ``/usr/local/airflow/dags``; folders
+named ``dags`` (``dags/``, ``src/dags/``, ``<pkg>/dags/``); and, when none exists, the root
+itself if it holds DAG files. A repo can have several.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pathspec
+import yaml
+
+from migrator.config import Settings
+from migrator.errors import InputError
+
+# Folders no Airflow project wants scanned.
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "__pycache__",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs", "site-packages",
+    ".migrator-cache", ".idea", ".vscode",
+})
+CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
+CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
+MAX_DAG_FOLDER_DEPTH = 3
+
+_REQUIREMENTS = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.I)
+_COMPOSE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$", re.I)
+_DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
+_ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.I)
+_STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.I)
+_CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.I)
+_OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.I)
+_DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
+
+
+@dataclass
+class Workspace:
+    root: Path
+    settings: Settings
+    dag_folders: list[str] = field(default_factory=list)  # POSIX, relative to root ("." = root)
+    plugins_folder: str | None = None
+    python_files: list[str] = field(default_factory=list)  # DAG folders + plugins, sorted
+    requirement_files: list[str] = field(default_factory=list)
+    airflow_cfgs: list[str] = field(default_factory=list)
+    env_files: list[str] = field(default_factory=list)  # .env*
+    compose_files: list[str] = field(default_factory=list)
+    dockerfiles: list[str] = field(default_factory=list)
+    entrypoints: list[str] = field(default_factory=list)
+    connection_exports: list[str] = field(default_factory=list)
+    airflowignores: list[str] = field(default_factory=list)
+    startup_scripts: list[str] = field(default_factory=list)
+    os_package_lists: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def sources(self) -> dict[str, list[str]]:
+        """Every discovered source by kind (the JSON inventory's ``sources``)."""
+        return {
+            "dag_folders": self.dag_folders,
+            "plugins_folder": [self.plugins_folder] if self.plugins_folder else [],
+            "requirements": self.requirement_files,
+            "airflow_cfg": self.airflow_cfgs,
+            "env_files": self.env_files,
+            "docker_compose": self.compose_files,
+            "dockerfiles": self.dockerfiles,
+            "entrypoint_scripts": self.entrypoints,
+            "connection_exports": self.connection_exports,
+            "airflowignore": self.airflowignores,
+            "startup_scripts": self.startup_scripts,
+            "os_package_lists": self.os_package_lists,
+        }
+
+    def module_name(self, rel: str) -> str:
+        """Dotted module name of a Python file as its DAG folder or plugins folder imports it."""
+        path = PurePosixPath(rel)
+        roots = [*self.dag_folders, *([self.plugins_folder] if self.plugins_folder else [])]
+        best = None
+        for folder in roots:
+            base = PurePosixPath(folder)
+            if folder == "." or base in path.parents:
+                candidate = path.relative_to(base) if folder != "." else path
+                if best is None or len(candidate.parts) < len(best.parts):
+                    best = candidate
+        parts = list((best or path).with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts)
+
+
+def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]]):
+    """Yield (relative POSIX path, Path) of files under root, never leaving it or looping."""
+    real_root = root.resolve()
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        current = Path(dirpath)
+        rel_dir = current.relative_to(root).as_posix()
+        try:
+            stat = current.stat()
+            if (stat.st_dev, stat.st_ino) in seen_dirs:
+                dirnames[:] = []
+                continue
+            seen_dirs.add((stat.st_dev, stat.st_ino))
+        except OSError:
+            dirnames[:] = []
+            continue
+        kept = []
+        for name in sorted(dirnames):
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+            full = current / name
+            if name in SKIP_DIRS or name.endswith(".egg-info") or excluded.match_file(rel + "/"):
+                continue
+            if full.is_symlink():
+                skipped.append((rel, "symlinked folder not followed"))
+                continue
+            if not os.access(full, os.R_OK | os.X_OK):
+                skipped.append((rel, "folder is not readable"))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+            if excluded.match_file(rel):
+                continue
+            full = current / name
+            if full.is_symlink():
+                try:
+                    target = full.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append((rel, "broken or looping symlink"))
+                    continue
+                if real_root not in target.parents:
+                    skipped.append((rel, "symlink points outside the project"))
+                    continue
+            if not full.is_file():  # FIFOs, sockets, devices: reading them could block forever
+                skipped.append((rel, "not a regular file"))
+                continue
+            yield rel, full
+
+
+def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...]) -> str | None:
+    """Map an absolute path from airflow.cfg or compose onto a folder inside the project."""
+    value = value.strip().strip("'\"")
+    if not value:
+        return None
+    if not value.startswith("/") and (root / value).is_dir():
+        return PurePosixPath(value).as_posix()
+    parts = PurePosixPath(value).parts
+    # Try ever shorter tails: /opt/airflow/dags -> airflow/dags -> dags.
+    for start in range(1, len(parts)):
+        tail = PurePosixPath(*parts[start:])
+        if (root / tail).is_dir():
+            return tail.as_posix()
+    return None
+
+
+def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    try:
+        parser.read_string((root / cfg).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, configparser.Error):
+        return None, None  # reported by the config analysis, which names the problem
+    dags = parser.get("core", "dags_folder", fallback="")
+    plugins = parser.get("core", "plugins_folder", fallback="")
+    dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")
+    return (_map_container_path(dags, root, CONTAINER_DAG_DIRS) if dags else None,
+            _map_container_path(plugins, root, CONTAINER_PLUGIN_DIRS) if plugins else None)
+
+
+def compose_volumes(document: object) -> list[tuple[str, str]]:
+    """(host, container) pairs of every service volume in a parsed compose document."""
+    pairs: list[tuple[str, str]] = []
+    services = document.get("services", {}) if isinstance(document, dict) else {}
+    for service in services.values() if isinstance(services, dict) else []:
+        volumes = service.get("volumes", []) if isinstance(service, dict) else []
+        for volume in volumes if isinstance(volumes, list) else []:
+            if isinstance(volume, str) and ":" in volume:
+                host, _, rest = volume.partition(":")
+                pairs.append((host, rest.split(":", 1)[0]))
+            elif isinstance(volume, dict) and volume.get("source") and volume.get("target"):
+                pairs.append((str(volume["source"]), str(volume["target"])))
+    return pairs
+
+
+def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
+    try:
+        document = yaml.safe_load((root / compose).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, yaml.YAMLError):
+        return [], None  # reported by the env analysis
+    dags, plugins = [], None
+    base = (root / compose).parent
+    for host, container in compose_volumes(document):
+        host_dir = (base / host.replace("${AIRFLOW_PROJ_DIR:-.}", ".")).resolve()
+        try:
+            rel = host_dir.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        if not host_dir.is_dir():
+            continue
+        container = container.rstrip("/")
+        if container in CONTAINER_DAG_DIRS:
+            dags.append(rel)
+        elif container in CONTAINER_PLUGIN_DIRS:
+            plugins = rel
+    return dags, plugins
+
+
+def _looks_like_dag_file(path: Path) -> bool:
+    try:
+        head = path.read_bytes()[:200_000]
+    except OSError:
+        return False
+    return b"airflow" in head and any(marker in head for marker in _DAG_MARKERS)
+
+
+def discover(root: Path, settings: Settings) -> Workspace:
+    if not root.exists():
+        raise InputError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise InputError(f"{root}: directory is not readable")
+    ws = Workspace(root=root, settings=settings)
+    excluded = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
+    files = list(_walk(root, excluded, ws.skipped))
+
+    dag_candidates: list[str] = []
+    dag_named: list[str] = []
+    py_files: list[str] = []
+    for rel, full in files:
+        name = full.name
+        parent = PurePosixPath(rel).parent
+        if name.endswith(".py"):
+            py_files.append(rel)
+        if _REQUIREMENTS.match(name):
+            ws.requirement_files.append(rel)
+        elif name == "airflow.cfg":
+            ws.airflow_cfgs.append(rel)
+        elif name.startswith(".env") and not name.endswith((".example", ".sample", ".template")):
+            ws.env_files.append(rel)
+        elif _COMPOSE.match(name):
+            ws.compose_files.append(rel)
+        elif _DOCKERFILE.match(name):
+            ws.dockerfiles.append(rel)
+        elif _STARTUP.match(name):
+            ws.startup_scripts.append(rel)
+        elif _ENTRYPOINT.match(name):
+            ws.entrypoints.append(rel)
+        elif _CONN_EXPORT.match(name) or name in ("airflow_settings.yaml", "airflow_settings.yml"):
+            ws.connection_exports.append(rel)
+        elif name == ".airflowignore":
+            ws.airflowignores.append(rel)
+        elif _OS_PACKAGES.match(name):
+            ws.os_package_lists.append(rel)
+        if parent.name == "dags" and len(parent.parts) <= MAX_DAG_FOLDER_DEPTH:
+            dag_named.append(parent.as_posix())
+
+    # Explicit settings win; otherwise every signal adds folders.
+    if settings.dags:
+        for folder in settings.dags:
+            if not (root / folder).is_dir():
+                raise InputError(f"{root / folder}: DAG folder named in {settings.source} does not exist")
+        dag_candidates = [PurePosixPath(f).as_posix() for f in settings.dags]
+    else:
+        for cfg in ws.airflow_cfgs:
+            dags, plugins = _cfg_folders(root, cfg)
+            dag_candidates += [dags] if dags else []
+            ws.plugins_folder = ws.plugins_folder or plugins
+        for compose in ws.compose_files:
+            dags, plugins = _compose_folders(root, compose)
+            dag_candidates += dags
+            ws.plugins_folder = ws.plugins_folder or plugins
+        dag_candidates += dag_named
+        if not dag_candidates and any(
+            "/" not in rel and _looks_like_dag_file(root / rel) for rel in py_files
+        ):
+            dag_candidates.append(".")
+    ws.dag_folders = sorted(dict.fromkeys(dag_candidates))
+
+    if settings.plugins:
+        if not (root / settings.plugins).is_dir():
+            raise InputError(f"{root / settings.plugins}: plugins folder named in {settings.source} does not exist")
+        ws.plugins_folder = PurePosixPath(settings.plugins).as_posix()
+    elif ws.plugins_folder is None and (root / "plugins").is_dir():
+        ws.plugins_folder = "plugins"
+
+    roots = [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]
+    ws.python_files = sorted(
+        rel for rel in py_files
+        if any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
+        and not _is_test_file(rel)
+    )
+    return ws
+
+
+def _is_test_file(rel: str) -> bool:
+    parts = PurePosixPath(rel).parts
+    return any(p in ("tests", "test") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1] == "conftest.py"

@@ -1,0 +1,42 @@
+"""Every rule's VALID and INVALID examples, run through the real scan (Fixit-style)."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.compat import get_version
+from migrator.config import Settings
+from migrator.engine import scan
+from migrator.rules import all_rules
+from migrator.rules.base import DOC_SECTIONS, doc_sections
+
+CASES = [
+    pytest.param(rule, kind, example, id=f"{rule.id}-{rule.name}-{kind}{i}")
+    for rule in all_rules()
+    for kind, examples in (("valid", rule.valid), ("invalid", rule.invalid))
+    for i, example in enumerate(examples)
+]
+
+
+@pytest.mark.parametrize(("rule", "kind", "example"), CASES)
+def test_rule_example(rule, kind, example, make_project):
+    root = make_project(example.all_files())
+    select = (rule.id, example.crash) if example.crash else (rule.id,)
+    target = get_version(example.target)
+    result = scan(root, Settings(select=select), target, jobs=1, crash=example.crash)
+    hits = [f for f in result.findings if f.rule == rule.id]
+    if kind == "valid":
+        assert hits == [], f"VALID example of {rule.id} produced: {[f.message for f in hits]}"
+        return
+    assert hits, f"INVALID example of {rule.id} produced no finding"
+    if example.line is not None:
+        assert example.line in {f.location.line for f in hits}, [f.location for f in hits]
+    if example.contains is not None:
+        assert any(example.contains in f.message for f in hits), [f.message for f in hits]
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
+def test_rule_metadata_and_docs(rule):
+    assert list(doc_sections(type(rule))) == list(DOC_SECTIONS)
+    assert rule.valid and rule.invalid, f"{rule.id} needs VALID and INVALID examples"
+    assert rule.applies(get_version(None)) or rule.applies_to
