@@ -229,7 +229,7 @@ def discover(root: Path, settings: Settings) -> Workspace:
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"{root}: directory is not readable")
     ws = Workspace(root=root, settings=settings)
-    excluded = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
+    excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
     files = list(_walk(root, excluded, ws.skipped))
 
     dag_candidates: list[str] = []

@@ -1,0 +1,1 @@
+"""Facts extracted from project files: Python modules, DAGs, and (per analysis) other sources."""
