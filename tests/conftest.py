@@ -22,6 +22,14 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True, scope="session")
+def isolated_scan_cache(tmp_path_factory):
+    """Keep the tests' scan caches out of the user's home."""
+    import os
+
+    os.environ["MIGRATOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("migrator-cache"))
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """Write ``{relative path: content}`` under a fresh folder and return its root."""

@@ -136,3 +136,21 @@ def test_every_format_renders_an_empty_project(make_project, capsys, fmt):
     root = make_project({"README.md": "nothing here\n"})
     code, out, err = run(["scan", str(root), "-f", fmt], capsys)
     assert code == 0 and out and not err
+
+
+def test_warm_scan_uses_cache_and_sees_changes(make_project, capsys, monkeypatch):
+    import migrator.engine as engine
+
+    root = make_project({"dags/a.py": 'print "x"\n', "dags/b.py": "x = 1\n"})
+    cold = run(["scan", str(root), "-f", "json"], capsys)[1]
+    analysed = []
+    original = engine.analyse_file
+    monkeypatch.setattr(engine, "analyse_file", lambda root, rel, *a: analysed.append(rel) or original(root, rel, *a))
+    warm = run(["scan", str(root), "-f", "json"], capsys)[1]
+    assert warm == cold and analysed == []
+    (root / "dags/b.py").write_text('print "now py2"\n')
+    changed = json.loads(run(["scan", str(root), "-f", "json"], capsys)[1])
+    assert analysed == ["dags/b.py"]
+    assert {f["path"] for f in changed["findings"]} == {"dags/a.py", "dags/b.py"}
+    run(["scan", str(root), "--no-cache"], capsys)
+    assert analysed == ["dags/b.py", "dags/a.py", "dags/b.py"]

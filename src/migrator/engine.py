@@ -12,7 +12,8 @@ from pathlib import Path
 
 from migrator import __version__
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.source import read_text, SourceText
+from migrator.analysis.source import SourceText, read_text
+from migrator.cache import ScanCache, content_digest
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.findings import Finding, finalize
@@ -108,7 +109,8 @@ def _work(batch: list[tuple[str, str]]):
 
 
 def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
-         progress: Callable[[int, int], None] | None = None, crash: str | None = None) -> ScanResult:
+         progress: Callable[[int, int], None] | None = None, crash: str | None = None,
+         use_cache: bool = True) -> ScanResult:
     """Scan a project. ``crash`` makes one rule raise (used to test crash reporting)."""
     workspace = discover(root, settings)
     rules = selected_rules(settings, target)
@@ -116,22 +118,45 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     index = build_index(workspace)
     ctx = RuleContext(target=target, index=index)
 
-    items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
+    all_items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
     findings: list[Finding] = []
     crashes: list[RuleCrash] = []
     summaries: list[ModuleSummary] = []
     jobs = jobs or os.cpu_count() or 1
     done = 0
+    cache = None
+    digests: dict[str, str] = {}
+    if use_cache and crash is None:
+        cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
+        cache.prune({rel for rel, _ in all_items})
 
     def collect(results) -> None:
         nonlocal done
-        for file_findings, file_crashes, summary in results:
+        for result in results:
+            file_findings, file_crashes, summary = result
             findings.extend(file_findings)
             crashes.extend(file_crashes)
             summaries.append(summary)
+            if cache is not None and summary.path in digests:
+                cache.put(summary.path, digests[summary.path], result)
             done += 1
         if progress:
-            progress(done, len(items))
+            progress(done, len(all_items))
+
+    items = all_items
+    if cache is not None:
+        items = []
+        for rel, name in all_items:
+            try:
+                digests[rel] = content_digest((root / rel).read_bytes())
+            except OSError:
+                items.append((rel, name))  # the worker reports why it cannot be read
+                continue
+            hit = cache.get(rel, digests[rel])
+            if hit is None:
+                items.append((rel, name))
+            else:
+                collect([hit])
 
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
         size = max(8, min(256, len(items) // (jobs * 8) or 1))
@@ -144,6 +169,8 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         for rel, name in items:
             collect([analyse_file(root, rel, name, python_rules, ctx, crash)])
 
+    if cache is not None:
+        cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
     findings.extend(run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash))
 

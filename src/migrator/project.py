@@ -8,6 +8,7 @@ lazily from the workspace by the analysis modules, once per run.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +27,11 @@ class ProjectIndex:
     # 1.10 plugin-manager names ("airflow.operators.<plugin>.<Name>") -> the real dotted path
     plugin_exports: tuple[tuple[str, str], ...] = ()
     pools_defined: frozenset[str] = frozenset()
+
+    def fingerprint(self) -> str:
+        """Stable text of the index (frozenset order varies between processes)."""
+        return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
+                           sorted(self.pools_defined)])
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ fail_on_option = click.option("--fail-on", type=click.Choice(FAIL_ON), default=N
                               help="Lowest severity that makes the exit code 1 (default: error).")
 jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
                            help="Worker processes (default: all cores).")
+no_cache_option = click.option("--no-cache", is_flag=True, help="Ignore and do not update the scan cache.")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary noise.")
 
 

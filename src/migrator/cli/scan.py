@@ -38,18 +38,19 @@ def _progress_bar(enabled: bool):
 @options.ignore_option
 @options.fail_on_option
 @options.jobs_option
+@options.no_cache_option
 @options.quiet_option
 def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
-            fail_on: str | None, jobs: int, quiet: bool) -> int:
+            fail_on: str | None, jobs: int, no_cache: bool, quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on)
     mwaa = options.resolve_target(settings)
     progress, update = _progress_bar(not quiet and sys.stderr.isatty())
     if progress:
         with progress:
-            result = scan(path, settings, mwaa, jobs=jobs, progress=update)
+            result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
     else:
-        result = scan(path, settings, mwaa, jobs=jobs)
+        result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache)
     document = scan_document(result)
     color = fmt == "text" and output is None and use_color()
     options.write_output(render(fmt, document, result.rules, color), output)
