@@ -1,0 +1,177 @@
+"""Benchmark harness: migrator against ruff's Airflow rules, side by side on the same files.
+
+    python bench/run.py                       # 2,000 and 20,000 files, 5 alternating runs
+    python bench/run.py --sizes 200 --runs 1  # a quick look
+
+For each project size it measures, in alternation so machine noise hits both tools alike:
+`migrator scan` cold (empty cache), warm (nothing changed) and warm after touching 1% of
+the files; `ruff check --preview --select AIR` cold (`--no-cache`) and warm; then
+`migrator fix` (dry run, and --apply on a copy) and `migrator package`, when those commands
+exist. It reports median wall time, CPU time (user+sys, children included) and peak RSS (the
+largest single process of the tree), ratios to ruff, files per second, and writes
+bench/results/result.json and bench/results/result.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {"cold_ratio": 5.0, "warm_ratio": 1.5, "linearity": 0.15, "rss_mb_20k": 400,
+           "fix_files_per_second": 100, "package_10k_seconds": 5.0}
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+    returncode: int
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {stderr[-2000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def migrator_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "migrator", *args]
+
+
+def ruff_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ruff", "check", "--preview", "--select", "AIR", "--quiet",
+            "--exit-zero", *args]
+
+
+def has_command(name: str) -> bool:
+    proc = subprocess.run(migrator_cmd(name, "--help"), capture_output=True)
+    return proc.returncode == 0
+
+
+def median(samples: list[Sample]) -> dict[str, float]:
+    return {
+        "wall_s": round(statistics.median(s.wall for s in samples), 3),
+        "cpu_s": round(statistics.median(s.cpu for s in samples), 3),
+        "peak_rss_mb": round(max(s.rss_mb for s in samples), 1),
+        "runs": len(samples),
+    }
+
+
+def touch_one_percent(project: Path, round_no: int) -> None:
+    files = sorted(project.rglob("*.py"))
+    for path in files[round_no % 100::100]:
+        with path.open("a") as handle:
+            handle.write(f"# touched {round_no}\n")
+
+
+def bench_size(size: int, runs: int, work: Path) -> dict:
+    project = work / f"project-{size}"
+    generate(project, size)
+    py_files = sum(1 for _ in project.rglob("*.py"))
+    cache_root = work / f"cache-{size}"
+    env = {**os.environ, "MIGRATOR_CACHE_DIR": str(cache_root), "NO_COLOR": "1"}
+    scan = migrator_cmd("scan", str(project), "--quiet", "--format", "json", "--fail-on", "never")
+    results: dict[str, list[Sample]] = {k: [] for k in
+                                        ("scan_cold", "scan_warm", "scan_warm_1pct", "ruff_cold", "ruff_warm")}
+    ruff_cache = work / f"ruff-cache-{size}"
+    for round_no in range(runs):
+        shutil.rmtree(cache_root, ignore_errors=True)
+        results["scan_cold"].append(measure(scan, env))
+        results["ruff_cold"].append(measure(ruff_cmd("--no-cache", str(project))))
+        results["scan_warm"].append(measure(scan, env))
+        measure(ruff_cmd("--cache-dir", str(ruff_cache), str(project)))  # fill ruff's cache
+        results["ruff_warm"].append(measure(ruff_cmd("--cache-dir", str(ruff_cache), str(project))))
+        touch_one_percent(project, round_no)
+        results["scan_warm_1pct"].append(measure(scan, env))
+    row = {name: median(samples) for name, samples in results.items()}
+
+    if has_command("fix"):
+        row["fix_dry_run"] = median([measure(migrator_cmd("fix", str(project), "--quiet"), env)
+                                     for _ in range(max(1, runs // 2))])
+        applied = []
+        for _ in range(max(1, runs // 2)):
+            copy = work / f"fix-copy-{size}"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(project, copy)
+            applied.append(measure(migrator_cmd("fix", str(copy), "--apply", "--quiet"), env))
+        row["fix_apply"] = median(applied)
+        row["fix_apply"]["files_per_s"] = round(py_files / row["fix_apply"]["wall_s"], 1)
+    if has_command("package"):
+        samples = []
+        for _ in range(max(1, runs // 2)):
+            out = work / f"bundle-{size}"
+            shutil.rmtree(out, ignore_errors=True)
+            samples.append(measure(migrator_cmd("package", str(project), "--out", str(out), "--quiet"), env))
+        row["package"] = median(samples)
+
+    row["files"] = py_files
+    row["cold_ratio"] = round(row["scan_cold"]["wall_s"] / row["ruff_cold"]["wall_s"], 2)
+    row["warm_ratio"] = round(row["scan_warm"]["wall_s"] / row["ruff_warm"]["wall_s"], 2)
+    row["cold_files_per_s"] = round(py_files / row["scan_cold"]["wall_s"], 1)
+    row["cold_ms_per_file"] = round(1000 * row["scan_cold"]["wall_s"] / py_files, 3)
+    return row
+
+
+def machine() -> dict[str, str]:
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": str(os.cpu_count()), "processor": platform.processor() or platform.machine()}
+
+
+def markdown(result: dict) -> str:
+    lines = [f"Machine: {result['machine']['cpus']} CPUs, {result['machine']['platform']}, "
+             f"Python {result['machine']['python']}; medians of {result['runs']} alternating runs.", "",
+             "| files | measure | wall s | CPU s | peak RSS MB | vs ruff |", "|---|---|---|---|---|---|"]
+    for size, row in result["sizes"].items():
+        for name in ("scan_cold", "ruff_cold", "scan_warm", "ruff_warm", "scan_warm_1pct",
+                     "fix_dry_run", "fix_apply", "package"):
+            if name not in row:
+                continue
+            m = row[name]
+            ratio = {"scan_cold": row["cold_ratio"], "scan_warm": row["warm_ratio"]}.get(name, "")
+            lines.append(f"| {row['files']} | {name} | {m['wall_s']} | {m['cpu_s']} | {m['peak_rss_mb']} | {ratio} |")
+    if "linearity" in result:
+        lines += ["", f"Cost per file, largest vs smallest size: {result['linearity']:+.1%}"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="migrator-bench-") as tmp:
+        sizes = {str(size): bench_size(size, args.runs, Path(tmp)) for size in args.sizes}
+    result = {"machine": machine(), "runs": args.runs, "targets": TARGETS, "sizes": sizes}
+    if len(sizes) > 1:
+        small, large = sizes[str(min(args.sizes))], sizes[str(max(args.sizes))]
+        result["linearity"] = round(large["cold_ms_per_file"] / small["cold_ms_per_file"] - 1, 3)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "result.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    (args.out / "result.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
