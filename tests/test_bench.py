@@ -21,6 +21,7 @@ def test_generator_is_deterministic_and_valid_python(tmp_path):
         assert (a / rel).read_bytes() == (b / rel).read_bytes()
         if rel.suffix == ".py":
             compile((a / rel).read_text(), str(rel), "exec")
+        if rel.suffix == ".py" and rel.parts[0] == "dags":
             assert 20 < (a / rel).read_text().count("\n") < 300
 
 
