@@ -1,0 +1,526 @@
+"""Regenerate the Airflow API-change data in compat/data/generated/ from released wheels.
+
+    python -m migrator.compat.generate [--mwaa-data DIR] [--cache DIR] [--out DIR]
+
+Downloads (``pip download --no-deps --only-binary=:all:``, one requirement per call) the
+Airflow, task-SDK, upgrade-check and provider wheels, reads them with ``zipfile`` + ``ast``
+only, and writes sorted, stably formatted JSON with the provenance of every fact
+(distribution==version, paths in the wheel, sha256 of the wheel). Provider versions are the
+pins of each MWAA target's constraints file in ``--mwaa-data``; the pins used are recorded.
+Rerunning on the same inputs reproduces the checked-in files byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterable
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from . import wheel_reader as wr
+from .mwaa import find_version
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "generated"
+DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mwaa-migrator" / "wheels"
+DEFAULT_MWAA_DATA = REPO_ROOT / ".." / "shared" / "mwaa-data"
+GENERATED_BY = "python -m migrator.compat.generate"
+
+# The releases whose tables the data is built from (research note airflow-api-data.md §1, §2).
+NEWEST_AIRFLOW_2 = "2.11.2"
+AIRFLOW_2_SHIMS = "2.0.2"
+AIRFLOW_1 = "1.10.15"
+UPGRADE_CHECK = "1.4.0"
+
+# Modules that exist only for Airflow's own machinery; user DAGs and plugins never import them,
+# and leaving them out keeps the inventories a fraction of their size.
+SKIPPED_MODULE_PREFIXES = (
+    "airflow.migrations", "airflow.api_fastapi", "airflow.ui", "airflow.www.static",
+    "airflow.api_connexion", "airflow._vendor", "airflow.example_dags",
+    "airflow.providers.google.ads._vendor",
+)
+
+
+class GenerationError(RuntimeError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# downloads
+
+
+def _wheel_prefix(distribution: str, version: str) -> str:
+    return f"{canonicalize_name(distribution).replace('-', '_')}-{version}-"
+
+
+class WheelCache:
+    """Wheels in a stable folder, downloaded once with pip."""
+
+    def __init__(self, folder: Path, offline: bool = False):
+        self.folder = folder
+        self.offline = offline
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _find(self, distribution: str, version: str) -> Path | None:
+        prefix = _wheel_prefix(distribution, version).lower()
+        matches = sorted(p for p in self.folder.glob("*.whl") if p.name.lower().startswith(prefix))
+        return matches[0] if matches else None
+
+    def get(self, distribution: str, version: str) -> wr.Wheel:
+        found = self._find(distribution, version)
+        if found is None:
+            if self.offline:
+                raise GenerationError(f"{distribution}=={version} is not in {self.folder} (offline)")
+            command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                       "--only-binary=:all:", "--disable-pip-version-check", "-d", str(self.folder),
+                       f"{distribution}=={version}"]
+            result = subprocess.run(command, capture_output=True, text=True)
+            found = self._find(distribution, version)
+            if result.returncode != 0 or found is None:
+                raise GenerationError(f"pip download {distribution}=={version} failed: "
+                                      f"{result.stderr.strip()[-500:]}")
+        return wr.Wheel(canonicalize_name(distribution), version, found)
+
+    def get_many(self, requirements: Iterable[tuple[str, str]]) -> dict[tuple[str, str], wr.Wheel]:
+        wanted = sorted(set(requirements))
+        # pip spends most of its time starting up and waiting on the index: a few in parallel.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            wheels = list(pool.map(lambda r: self.get(*r), wanted))
+        return dict(zip(wanted, wheels))
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs from shared/mwaa-data
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        requirement = Requirement(line)
+        specifiers = list(requirement.specifier)
+        if len(specifiers) == 1 and specifiers[0].operator == "==":
+            pins[canonicalize_name(requirement.name)] = specifiers[0].version
+    return pins
+
+
+def mwaa_targets(mwaa_data: Path) -> list[str]:
+    targets = [p.name for p in mwaa_data.iterdir()
+               if p.is_dir() and (p / "airflow_constraints.txt").is_file() and find_version(p.name)]
+    if not targets:
+        raise GenerationError(f"no MWAA target folders with airflow_constraints.txt in {mwaa_data}")
+    return sorted(targets, key=Version)
+
+
+def provider_distribution(module_path: str, provider_packages: dict[str, str]) -> str | None:
+    """The provider distribution whose package holds ``module_path`` (longest prefix wins)."""
+    parts = module_path.split(".")
+    for end in range(len(parts), 2, -1):
+        distribution = provider_packages.get(".".join(parts[:end]))
+        if distribution:
+            return distribution
+    return None
+
+
+def provider_packages_of(distributions: Iterable[str]) -> dict[str, str]:
+    """``airflow.providers.cncf.kubernetes`` -> ``apache-airflow-providers-cncf-kubernetes``."""
+    prefix = "apache-airflow-providers-"
+    return {"airflow.providers." + d[len(prefix):].replace("-", "."): d
+            for d in distributions if d.startswith(prefix)}
+
+
+# ---------------------------------------------------------------------------------------------
+# extraction
+
+
+def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    moves: dict[str, str] = {}
+    paths = []
+    for member, source in wheel.python_sources():
+        if not member.endswith("__init__.py") or "add_deprecated_classes(" not in source:
+            continue
+        found = wr.deprecated_class_tables(source, wr.module_name(member))
+        if found:
+            moves.update(found)
+            paths.append(member)
+    if not moves:
+        raise GenerationError(f"no __deprecated_classes tables in {wheel.requirement}")
+    return dict(sorted(moves.items())), paths
+
+
+def extract_shims(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    moves: dict[str, str] = {}
+    paths = []
+    for member, source in wheel.python_sources():
+        if "warn" not in source:
+            continue
+        found = wr.shim_module_moves(source, member)
+        if found:
+            moves.update(found)
+            paths.append(member)
+    return dict(sorted(moves.items())), paths
+
+
+def extract_context(wheel: wr.Wheel, sdk: wr.Wheel | None) -> dict[str, Any]:
+    if sdk is not None:
+        member = "airflow/sdk/definitions/context.py"
+        return {"keys": wr.typed_dict_keys(sdk.read(member)), "replacements": {},
+                "source": {"distribution": sdk.requirement, "path": member}}
+    if wheel.has("airflow/utils/context.py"):
+        member = "airflow/utils/context.py"
+        keys, replacements = wr.known_context_keys(wheel.read(member))
+    else:
+        member = "airflow/models/taskinstance.py"
+        keys, replacements = wr.context_keys_from_template_context(wheel.read(member)), {}
+    return {"keys": keys, "replacements": replacements,
+            "source": {"distribution": wheel.requirement, "path": member}}
+
+
+def extract_parameters(wheel: wr.Wheel, sdk: wr.Wheel | None) -> dict[str, Any]:
+    if sdk is not None:
+        dag_member, operator_member = "airflow/sdk/definitions/dag.py", "airflow/sdk/bases/operator.py"
+        dag = wr.attrs_init_parameters(sdk.read(dag_member), "DAG")
+        operator = wr.init_parameters(sdk.read(operator_member), "BaseOperator")
+        owner = sdk
+    else:
+        dag_member, operator_member = "airflow/models/dag.py", "airflow/models/baseoperator.py"
+        dag = wr.init_parameters(wheel.read(dag_member), "DAG")
+        operator = wr.init_parameters(wheel.read(operator_member), "BaseOperator")
+        owner = wheel
+    return {"DAG": dag, "BaseOperator": operator,
+            "source": {"distribution": owner.requirement, "paths": [dag_member, operator_member]}}
+
+
+def extract_config(wheel: wr.Wheel, sdk: wr.Wheel | None = None) -> dict[str, Any]:
+    paths = []
+    options: dict[str, Any] = {"renamed": [], "many_to_one": [], "sections": []}
+    for member in ("airflow/configuration.py", "airflow/_shared/configuration/parser.py"):
+        if wheel.has(member):
+            found = wr.deprecated_options(wheel.read(member))
+            if any(found.values()):
+                paths.append(member)
+                for block, rows in found.items():
+                    options[block].extend(rows)
+    for block in options:
+        unique = {json.dumps(row, sort_keys=True): row for row in options[block]}
+        options[block] = [unique[k] for k in sorted(unique)]
+    changes: list[dict[str, Any]] = []
+    member = "airflow/cli/commands/config_command.py"
+    if wheel.has(member) and "CONFIGS_CHANGES" in wheel.read(member):
+        changes = wr.configs_changes(wheel.read(member))
+        paths.append(member)
+    if not paths:
+        raise GenerationError(f"no configuration tables in {wheel.requirement}")
+    return {"deprecated_options": options, "configs_changes": changes,
+            "source": {"distribution": wheel.requirement, "paths": sorted(paths)}}
+
+
+def extract_aliases(wheel: wr.Wheel) -> dict[str, Any]:
+    aliases = {}
+    paths = []
+    for package in ("airflow", "airflow.models"):
+        member = package.replace(".", "/") + "/__init__.py"
+        found = wr.lazy_imports(wheel.read(member), package)
+        if found:
+            aliases[package] = dict(sorted(found.items()))
+            paths.append(member)
+    return {"lazy_imports": aliases, "source": {"distribution": wheel.requirement, "paths": paths}}
+
+
+def extract_sdk(sdk: wr.Wheel) -> dict[str, Any]:
+    member = "airflow/sdk/__init__.py"
+    source = sdk.read(member)
+    return {"all": wr.dunder_all(source),
+            "lazy_imports": dict(sorted(wr.lazy_imports(source, "airflow.sdk").items())),
+            "source": {"distribution": sdk.requirement, "path": member}}
+
+
+def inventory(wheel: wr.Wheel, keep_private: frozenset[str], package_prefix: str = "airflow/") -> dict[str, list[str]]:
+    modules: dict[str, list[str]] = {}
+    for member, source in wheel.python_sources(package_prefix):
+        name = wr.module_name(member)
+        if name.startswith(SKIPPED_MODULE_PREFIXES) or "/tests/" in member:
+            continue
+        modules[name] = wr.top_level_names(source, member, keep_private)
+    # Namespace folders (no __init__.py) are importable too; record them without names.
+    for name in list(modules):
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            modules.setdefault(".".join(parts[:end]), [])
+    return dict(sorted(modules.items()))
+
+
+# ---------------------------------------------------------------------------------------------
+# output
+
+
+def dump(path: Path, document: Any) -> int:
+    """Write sorted JSON, one top-level key per line block, newline-terminated."""
+    text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return len(text)
+
+
+def dump_compact(path: Path, document: Any) -> int:
+    """Inventories: one module per line, names on that line; small and still diffable."""
+    lines = ["{"]
+    keys = sorted(document)
+    for index, key in enumerate(keys):
+        comma = "," if index < len(keys) - 1 else ""
+        if key == "modules":
+            lines.append(' "modules": {')
+            modules = document["modules"]
+            names = sorted(modules)
+            for position, module in enumerate(names):
+                sep = "," if position < len(names) - 1 else ""
+                lines.append(f"  {json.dumps(module)}: {json.dumps(modules[module], separators=(',', ':'))}{sep}")
+            lines.append(" }" + comma)
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(document[key], sort_keys=True, separators=(',', ':'))}{comma}")
+    lines.append("}")
+    text = "\n".join(lines) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return len(text)
+
+
+def inventory_file_name(distribution: str, version: str) -> str:
+    return f"{distribution}-{version}.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Iterable[str] = (),
+             log=lambda message: None) -> dict[str, int]:
+    """Build every generated file into ``out`` (emptied first). Returns bytes written per file."""
+    targets = mwaa_targets(mwaa_data)
+    airflow_2_targets = [t for t in targets if Version(t).major == 2]
+    airflow_3_targets = [t for t in targets if Version(t).major == 3]
+
+    core_requirements = {("apache-airflow", AIRFLOW_1), ("apache-airflow", AIRFLOW_2_SHIMS),
+                         ("apache-airflow", NEWEST_AIRFLOW_2),
+                         ("apache-airflow-upgrade-check", UPGRADE_CHECK)}
+    core_requirements |= {("apache-airflow", t) for t in targets}
+    core_requirements |= {("apache-airflow-core", t) for t in airflow_3_targets}
+    log(f"downloading {len(core_requirements)} Airflow wheels")
+    wheels = cache.get_many(core_requirements)
+
+    # The task SDK each 3.x target runs: the MWAA image's bill of materials says which one is
+    # installed; otherwise apache-airflow's METADATA pin (3.2+ pins it exactly, 3.0 a range).
+    sdk_versions: dict[str, str] = {}
+    for target in airflow_3_targets:
+        installed = read_pins(mwaa_data / target / "preinstalled.txt").get("apache-airflow-task-sdk")
+        for line in wheels[("apache-airflow", target)].metadata_requires():
+            requirement = Requirement(line.split(";")[0])
+            if canonicalize_name(requirement.name) != "apache-airflow-task-sdk" or ";" in line:
+                continue
+            pinned = [s.version for s in requirement.specifier if s.operator == "=="]
+            chosen = installed or (pinned[0] if pinned else None)
+            if chosen is None or not requirement.specifier.contains(chosen):
+                raise GenerationError(f"cannot tell which task SDK apache-airflow {target} runs")
+            sdk_versions[target] = chosen
+        if target not in sdk_versions:
+            raise GenerationError(f"apache-airflow {target} does not require the task SDK")
+    wheels.update(cache.get_many(("apache-airflow-task-sdk", v) for v in sdk_versions.values()))
+
+    def sdk_of(target: str) -> wr.Wheel | None:
+        return wheels[("apache-airflow-task-sdk", sdk_versions[target])] if target in sdk_versions else None
+
+    def code_wheel(target: str) -> wr.Wheel:
+        if target in sdk_versions:
+            return wheels[("apache-airflow-core", target)]
+        return wheels[("apache-airflow", target)]
+
+    written: dict[str, int] = {}
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+    # --- moved-import tables -----------------------------------------------------------------
+    log("extracting moved-import tables")
+    tables: dict[str, Any] = {}
+    newest_2 = wheels[("apache-airflow", NEWEST_AIRFLOW_2)]
+    moves, paths = extract_deprecated_tables(newest_2)
+    tables["airflow-2"] = {"moves": moves, "provenance": newest_2.provenance(paths)}
+    shims_wheel = wheels[("apache-airflow", AIRFLOW_2_SHIMS)]
+    moves, paths = extract_shims(shims_wheel)
+    tables["airflow-2.0-shims"] = {"moves": moves, "provenance": shims_wheel.provenance(paths)}
+    airflow_1 = wheels[("apache-airflow", AIRFLOW_1)]
+    moves, paths = extract_shims(airflow_1)
+    tables["airflow-1.10-shims"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
+    upgrade_check = wheels[("apache-airflow-upgrade-check", UPGRADE_CHECK)]
+    member = "airflow/upgrade/rules/renamed_classes.py"
+    tables["upgrade-check"] = {"moves": dict(sorted(wr.upgrade_check_renames(upgrade_check.read(member)).items())),
+                               "provenance": upgrade_check.provenance([member])}
+    for target in airflow_3_targets:
+        core = wheels[("apache-airflow-core", target)]
+        moves, paths = extract_deprecated_tables(core)
+        tables[f"airflow-{target}"] = {"moves": moves, "provenance": core.provenance(paths)}
+    written["moves.json"] = dump(out / "moves.json", {"generated_by": GENERATED_BY, "tables": tables})
+
+    # --- aliases, sdk, context, parameters, config ---------------------------------------------
+    log("extracting aliases, context keys, parameters and config changes")
+    versions_2_and_3 = sorted(set(targets) | {AIRFLOW_1, AIRFLOW_2_SHIMS, NEWEST_AIRFLOW_2}, key=Version)
+
+    def wheel_for(version: str) -> wr.Wheel:
+        return code_wheel(version) if version in targets else wheels[("apache-airflow", version)]
+
+    aliases = {v: extract_aliases(wheel_for(v)) for v in targets}
+    sdk = {v: extract_sdk(sdk_of(v)) for v in airflow_3_targets}
+    written["aliases.json"] = dump(out / "aliases.json", {"generated_by": GENERATED_BY, "airflow": aliases,
+                                                          "sdk": sdk,
+                                                          "provenance": _provenance_list(wheels, targets, sdk_of, wheel_for)})
+    context = {v: extract_context(wheel_for(v), sdk_of(v)) for v in versions_2_and_3}
+    written["context.json"] = dump(out / "context.json", {"generated_by": GENERATED_BY, "versions": context,
+                                                          "provenance": _provenance_list(wheels, versions_2_and_3, sdk_of, wheel_for)})
+    parameters = {v: extract_parameters(wheel_for(v), sdk_of(v)) for v in versions_2_and_3}
+    written["parameters.json"] = dump(out / "parameters.json", {"generated_by": GENERATED_BY, "versions": parameters,
+                                                                "provenance": _provenance_list(wheels, versions_2_and_3, sdk_of, wheel_for)})
+    config = {v: extract_config(wheel_for(v)) for v in versions_2_and_3}
+    written["config.json"] = dump(out / "config.json", {"generated_by": GENERATED_BY, "versions": config,
+                                                        "provenance": _provenance_list(wheels, versions_2_and_3, lambda v: None, wheel_for)})
+
+    # --- which providers, at which versions -----------------------------------------------------
+    referenced: set[str] = set()
+    for table in tables.values():
+        referenced.update(table["moves"].values())
+    referenced.update(overlay_paths)
+    keep_private = frozenset(path.rsplit(".", 1)[-1] for path in referenced
+                             if path.rsplit(".", 1)[-1].startswith("_"))
+    per_target: dict[str, Any] = {}
+    provider_requirements: set[tuple[str, str]] = set()
+    for target in targets:
+        constraints_path = mwaa_data / target / "airflow_constraints.txt"
+        pins = read_pins(constraints_path)
+        packages = provider_packages_of(pins)
+        wanted = {provider_distribution(path, packages) for path in referenced}
+        preinstalled_bom = read_pins(mwaa_data / target / "preinstalled.txt")
+        wanted |= {d for d in pins if d.startswith("apache-airflow-providers-") and d in preinstalled_bom}
+        wanted.discard(None)
+        # Provider packages the tables name that this target's constraints do not pin at all
+        # (retired integrations such as qubole, or the standard provider on Airflow 2).
+        unpinned = sorted({_provider_package(p) for p in referenced if p.startswith("airflow.providers.")
+                           and provider_distribution(p, packages) is None})
+        chosen = {d: pins[d] for d in sorted(wanted)}  # type: ignore[index]
+        provider_requirements |= set(chosen.items())
+        per_target[target] = {
+            "airflow": target,
+            "constraints": {"path": f"mwaa-data/{target}/airflow_constraints.txt",
+                            "sha256": _sha256(constraints_path)},
+            "core": {"distribution": code_wheel(target).distribution, "version": target},
+            "task_sdk": sdk_versions.get(target),
+            "providers": chosen,
+            "pins_used": [f"{d}=={v}" for d, v in chosen.items()],
+            "unpinned_provider_packages": unpinned,
+        }
+    log(f"downloading {len(provider_requirements)} provider wheels")
+    wheels.update(cache.get_many(provider_requirements))
+
+    # --- inventories --------------------------------------------------------------------------
+    log("building module inventories")
+    inventory_wheels: set[tuple[str, str]] = set()
+    for target in targets:
+        inventory_wheels.add((code_wheel(target).distribution, target))
+        if target in sdk_versions:
+            inventory_wheels.add(("apache-airflow-task-sdk", sdk_versions[target]))
+        inventory_wheels |= set(per_target[target]["providers"].items())
+    for distribution, version in sorted(inventory_wheels):
+        wheel = wheels[(distribution, version)]
+        if distribution.startswith("apache-airflow-providers-"):
+            prefix = "airflow/providers/" + distribution[len("apache-airflow-providers-"):].replace("-", "/") + "/"
+        elif distribution == "apache-airflow-task-sdk":
+            prefix = "airflow/sdk/"
+        else:
+            prefix = "airflow/"
+        modules = inventory(wheel, keep_private, prefix)
+        if not modules:
+            raise GenerationError(f"no modules under {prefix} in {wheel.requirement}")
+        name = inventory_file_name(distribution, version)
+        written[f"inventory/{name}"] = dump_compact(out / "inventory" / name,
+                                                    {"provenance": wheel.provenance([prefix]), "modules": modules})
+    written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
+                                                          "mwaa_data_readme": "shared/mwaa-data/README.md"})
+    return written
+
+
+# Folders under airflow/providers/ that group providers without being one themselves.
+NAMESPACE_ONLY_PROVIDER_FOLDERS = {"apache", "microsoft", "cncf", "common", "atlassian", "dbt", "alibaba"}
+
+
+def _provider_package(path: str) -> str:
+    parts = path.split(".")
+    end = 4 if parts[2] in NAMESPACE_ONLY_PROVIDER_FOLDERS else 3
+    return ".".join(parts[:end])
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _provenance_list(wheels, versions, sdk_of, wheel_for) -> list[dict[str, Any]]:
+    seen = {}
+    for version in versions:
+        for wheel in (wheel_for(version), sdk_of(version)):
+            if wheel is not None:
+                seen[wheel.requirement] = {k: v for k, v in wheel.provenance().items() if k != "paths"}
+    return [seen[k] for k in sorted(seen)]
+
+
+def overlay_target_paths() -> list[str]:
+    """Final paths the hand-kept overlay points at, so their providers get inventories too."""
+    from ._data import has_json, load_json
+
+    if not has_json("overlay.json"):
+        return []
+    overlay = load_json("overlay.json")
+    return sorted({row["new"] for row in overlay.get("moves", []) if row.get("new")})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m migrator.compat.generate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mwaa-data", type=Path, default=DEFAULT_MWAA_DATA,
+                        help="folder with <version>/airflow_constraints.txt per MWAA target (default: ../shared/mwaa-data)")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"wheel cache (default: {DEFAULT_CACHE})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: compat/data/generated)")
+    parser.add_argument("--offline", action="store_true", help="use only wheels already in the cache")
+    parser.add_argument("--quiet", action="store_true")
+    arguments = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        if not arguments.quiet:
+            print(f"[generate] {message}", file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    mwaa_data = arguments.mwaa_data.resolve()
+    if not mwaa_data.is_dir():
+        parser.error(f"--mwaa-data {mwaa_data} does not exist")
+    try:
+        written = generate(arguments.out, WheelCache(arguments.cache, arguments.offline), mwaa_data,
+                           overlay_target_paths(), log)
+    except GenerationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    total = sum(written.values())
+    log(f"wrote {len(written)} files, {total / 1e6:.2f} MB, to {arguments.out} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,457 @@
+"""Read Airflow facts out of released wheels with ``zipfile`` and ``ast`` only.
+
+Nothing here imports or installs what it reads: the wheels may target another Python, need
+dependencies that are absent, or run code at import time. Every extractor takes source text
+(so tests can feed it small synthetic modules) and returns plain, JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import warnings
+import zipfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+
+class ExtractionError(RuntimeError):
+    """A wheel does not have the shape the generator expects: the data would be wrong."""
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """One downloaded wheel: its distribution, version and file."""
+
+    distribution: str
+    version: str
+    path: Path
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.distribution}=={self.version}"
+
+    @cached_property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    @cached_property
+    def members(self) -> tuple[str, ...]:
+        with zipfile.ZipFile(self.path) as archive:
+            return tuple(sorted(archive.namelist()))
+
+    def has(self, member: str) -> bool:
+        return member in set(self.members)
+
+    def read(self, member: str) -> str:
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.read(member).decode("utf-8")
+
+    def python_sources(self, prefix: str = "airflow/") -> Iterator[tuple[str, str]]:
+        """(member path, text) of every .py file under ``prefix``, sorted by path."""
+        with zipfile.ZipFile(self.path) as archive:
+            for member in self.members:
+                if member.startswith(prefix) and member.endswith(".py"):
+                    yield member, archive.read(member).decode("utf-8", errors="replace")
+
+    def metadata_requires(self) -> list[str]:
+        """Requires-Dist lines of the wheel's METADATA (no markers evaluated)."""
+        metadata = next(m for m in self.members if m.endswith(".dist-info/METADATA"))
+        return [line.split(":", 1)[1].strip() for line in self.read(metadata).splitlines()
+                if line.startswith("Requires-Dist:")]
+
+    def provenance(self, paths: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+        return {"distribution": self.requirement, "wheel": self.path.name, "sha256": self.sha256,
+                "paths": sorted(set(paths))}
+
+
+def module_name(member: str) -> str:
+    """``airflow/operators/__init__.py`` -> ``airflow.operators``."""
+    parts = member[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def parse(source: str, member: str = "<wheel>") -> ast.Module:
+    try:
+        # Invalid escape sequences in the wheels' own string literals are their business.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=member)
+    except SyntaxError:
+        # 1.10 wheels still carry Python 2 era syntax in places; such files have no facts
+        # the generator needs, so they count as empty rather than failing the run.
+        return ast.Module(body=[], type_ignores=[])
+
+
+# ---------------------------------------------------------------------------------------------
+# literals
+
+
+def _assigned_name(node: ast.stmt) -> str | None:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return node.target.id
+    return None
+
+
+def module_assignments(tree: ast.Module | ast.ClassDef) -> dict[str, ast.expr]:
+    """Top-level ``NAME = value`` assignments (the last one wins, as at run time)."""
+    found: dict[str, ast.expr] = {}
+    for node in tree.body:
+        name = _assigned_name(node)
+        if name is not None:
+            found[name] = node.value  # type: ignore[union-attr]
+    return found
+
+
+def _class_or_module_assignments(tree: ast.Module) -> dict[str, ast.expr]:
+    found = module_assignments(tree)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for name, value in module_assignments(node).items():
+                found.setdefault(name, value)
+    return found
+
+
+def literal(node: ast.expr, package: str | None = None) -> Any:
+    """``ast.literal_eval`` that also accepts ``__name__`` (as ``package``) in dict keys, which
+    Airflow 3 uses in ``airflow/decorators/__init__.py`` to mean the package itself."""
+    if package is not None:
+        class _NameToPackage(ast.NodeTransformer):
+            def visit_Name(self, name: ast.Name) -> ast.AST:
+                if name.id == "__name__":
+                    return ast.copy_location(ast.Constant(value=package), name)
+                return name
+
+        node = _NameToPackage().visit(ast.parse(ast.unparse(node), mode="eval")).body
+    return ast.literal_eval(node)
+
+
+# ---------------------------------------------------------------------------------------------
+# moved-import tables
+
+
+def deprecated_class_tables(source: str, package: str) -> dict[str, str]:
+    """Moves registered through ``add_deprecated_classes(table, package, ...)`` in one
+    ``__init__.py``: old dotted name -> new dotted name.
+
+    A ``"*"`` entry (Airflow 3.1+) redirects a whole module; it comes back as
+    ``"<old module>.*" -> "<new module>"``. A ``__name__`` key means the package itself.
+    """
+    tree = parse(source)
+    assignments = module_assignments(tree)
+    moves: dict[str, str] = {}
+    for node in tree.body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "add_deprecated_classes"):
+            continue
+        if not call.args:
+            raise ExtractionError(f"add_deprecated_classes without arguments in {package}")
+        table_node = call.args[0]
+        if isinstance(table_node, ast.Name):
+            table_node = assignments[table_node.id]
+        target_package = package
+        if len(call.args) > 1 and isinstance(call.args[1], ast.Constant):
+            target_package = call.args[1].value
+        table = literal(table_node, package=f"\0{target_package}")
+        for submodule, names in table.items():
+            if submodule.startswith("\0"):
+                old_module = submodule[1:]
+            else:
+                old_module = f"{target_package}.{submodule}"
+            for old_name, new_path in names.items():
+                # Airflow 2.x's kubernetes table ends a few targets with a stray ".".
+                new_path = new_path.strip().rstrip(".")
+                moves[f"{old_module}.{old_name}"] = new_path
+    return moves
+
+
+def shim_module_moves(source: str, member: str) -> dict[str, str]:
+    """Moves recorded by an Airflow 2.0-2.3 shim module: a file with a module-level
+    ``warnings.warn(...)``, no class or function of its own, and ``from airflow... import``
+    lines. Every imported name becomes ``<this module>.<name> -> <source module>.<name>``.
+    """
+    tree = parse(source, member)
+    warns = any(
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+        and ast.unparse(node.value.func) in {"warnings.warn", "warn"}
+        for node in tree.body
+    )
+    defines = any(isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  for node in tree.body)
+    if not warns or defines:
+        return {}
+    this_module = module_name(member)
+    moves: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.startswith("airflow"):
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                moves[f"{this_module}.{alias.asname or alias.name}"] = f"{node.module}.{alias.name}"
+    return moves
+
+
+def upgrade_check_renames(source: str) -> dict[str, str]:
+    """apache-airflow-upgrade-check's ``renamed_classes.py``: lists of ``(new, old)`` tuples."""
+    tree = parse(source)
+    moves: dict[str, str] = {}
+    for name, value in module_assignments(tree).items():
+        if not isinstance(value, ast.List) or name == "ALL":
+            continue
+        for pair in literal(value):
+            new, old = pair
+            moves.setdefault(old, new)
+    return moves
+
+
+# ---------------------------------------------------------------------------------------------
+# aliases and public API
+
+
+def lazy_imports(source: str, package: str) -> dict[str, str]:
+    """``__lazy_imports`` of a package: exported name -> dotted path it resolves to.
+
+    Two formats exist: ``{"Name": "airflow.models.x"}`` (module to import Name from) and
+    ``{"Name": (".module", "attr", deprecated)}``; an empty attr means the module itself.
+    """
+    value = module_assignments(parse(source)).get("__lazy_imports")
+    if value is None:
+        return {}
+    result: dict[str, str] = {}
+    for name, target in literal(value).items():
+        if isinstance(target, str):
+            module, attribute = target, name
+        else:
+            module, attribute = target[0], target[1]
+        if module.startswith("."):
+            module = package + module
+        result[name] = f"{module}.{attribute}" if attribute else module
+    return result
+
+
+def dunder_all(source: str) -> list[str]:
+    value = module_assignments(parse(source)).get("__all__")
+    return sorted(literal(value)) if value is not None else []
+
+
+# ---------------------------------------------------------------------------------------------
+# module inventories
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return ast.unparse(test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+
+
+def top_level_names(source: str, member: str, keep_private: frozenset[str] = frozenset()) -> list[str]:
+    """Names importable from a module without running it: classes, functions, assignments,
+    names re-exported from Airflow modules, ``__all__`` and ``__lazy_imports`` entries.
+
+    Definitions under ``if TYPE_CHECKING:`` are left out (they do not exist at run time);
+    other top-level ``if``/``try`` bodies count, because one of their branches runs.
+    Private names are kept only when listed in ``keep_private`` (a table points at them).
+    """
+    tree = parse(source, member)
+    names: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    for leaf in ast.walk(target):
+                        if isinstance(leaf, ast.Name):
+                            names.add(leaf.id)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names.add(node.target.id)
+            elif isinstance(node, ast.ImportFrom):
+                from_airflow = node.level > 0 or (node.module or "").startswith("airflow")
+                if from_airflow:
+                    names.update(a.asname or a.name for a in node.names if a.name != "*")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname and alias.name.startswith("airflow"):
+                        names.add(alias.asname)
+            elif isinstance(node, ast.If):
+                if not _type_checking(node.test):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+                for handler in node.handlers:
+                    visit(handler.body)
+                visit(node.orelse)
+                visit(node.finalbody)
+
+    visit(tree.body)
+    assignments = module_assignments(tree)
+    for special in ("__all__", "__lazy_imports"):
+        if special in assignments:
+            try:
+                value = literal(assignments[special])
+            except ValueError:
+                continue
+            names.update(value)
+    return sorted(n for n in names if not n.startswith("_") or n in keep_private)
+
+
+# ---------------------------------------------------------------------------------------------
+# template context
+
+
+def _function(tree: ast.AST, class_name: str | None, function_name: str) -> ast.FunctionDef | None:
+    scope: list[ast.stmt] = tree.body  # type: ignore[attr-defined]
+    if class_name:
+        owner = next((n for n in scope if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+        if owner is None:
+            return None
+        scope = owner.body
+    return next((n for n in scope if isinstance(n, ast.FunctionDef) and n.name == function_name), None)
+
+
+def context_keys_from_template_context(source: str) -> list[str]:
+    """Airflow 1.10: the keys of the dict ``TaskInstance.get_template_context`` returns."""
+    function = _function(parse(source), "TaskInstance", "get_template_context")
+    if function is None:
+        raise ExtractionError("TaskInstance.get_template_context not found")
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            return sorted(k.value for k in node.value.keys if isinstance(k, ast.Constant))
+    raise ExtractionError("get_template_context returns no dict literal")
+
+
+def known_context_keys(source: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Airflow 2.x ``airflow/utils/context.py``: KNOWN_CONTEXT_KEYS and _DEPRECATION_REPLACEMENTS."""
+    # _DEPRECATION_REPLACEMENTS is a class attribute of Context; KNOWN_CONTEXT_KEYS module-level.
+    assignments = _class_or_module_assignments(parse(source))
+    if "KNOWN_CONTEXT_KEYS" not in assignments:
+        raise ExtractionError("KNOWN_CONTEXT_KEYS not found")
+    keys = sorted(literal(assignments["KNOWN_CONTEXT_KEYS"]))
+    replacements = {}
+    if "_DEPRECATION_REPLACEMENTS" in assignments:
+        replacements = {k: list(v) for k, v in literal(assignments["_DEPRECATION_REPLACEMENTS"]).items()}
+    return keys, dict(sorted(replacements.items()))
+
+
+def typed_dict_keys(source: str, class_name: str = "Context") -> list[str]:
+    """Airflow 3: the fields of the ``Context`` TypedDict in the task SDK."""
+    tree = parse(source)
+    owner = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    if owner is None:
+        raise ExtractionError(f"class {class_name} not found")
+    return sorted(n.target.id for n in owner.body
+                  if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name))
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters
+
+
+def init_parameters(source: str, class_name: str) -> list[str]:
+    """Keyword names ``class_name.__init__`` accepts (``self``/``*args``/``**kwargs`` left out)."""
+    function = _function(parse(source), class_name, "__init__")
+    if function is None:
+        raise ExtractionError(f"{class_name}.__init__ not found")
+    arguments = function.args
+    names = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+    return sorted(n for n in names if n != "self")
+
+
+def attrs_init_parameters(source: str, class_name: str) -> list[str]:
+    """Init parameters of an attrs class: annotated fields minus ``init=False`` and ClassVars,
+    with ``alias=`` honoured and attrs' leading-underscore stripping applied."""
+    tree = parse(source)
+    owner = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    if owner is None:
+        raise ExtractionError(f"class {class_name} not found")
+    names = []
+    for node in owner.body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            continue
+        if "ClassVar" in ast.unparse(node.annotation):
+            continue
+        name = node.target.id
+        if isinstance(node.value, ast.Call) and ast.unparse(node.value.func).endswith(("field", "ib")):
+            keywords = {k.arg: k.value for k in node.value.keywords}
+            init = keywords.get("init")
+            if isinstance(init, ast.Constant) and init.value is False:
+                continue
+            alias = keywords.get("alias")
+            if isinstance(alias, ast.Constant):
+                name = alias.value
+        names.append(name.lstrip("_"))
+    return sorted(names)
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration
+
+
+def deprecated_options(source: str) -> dict[str, Any]:
+    """``deprecated_options`` and friends of Airflow's config parser, normalised to
+    ``{"new.section.key"...}`` lists. Handles the 1.10 ``{section: {new: old}}`` format and the
+    2.x/3.x ``{(section, new): (old_section, old, since)}`` format.
+    """
+    assignments = _class_or_module_assignments(parse(source))
+    result: dict[str, Any] = {"renamed": [], "many_to_one": [], "sections": []}
+    if "deprecated_options" in assignments:
+        table = literal(assignments["deprecated_options"])
+        for key, value in table.items():
+            if isinstance(key, tuple):
+                old_section, old_key, since = value
+                result["renamed"].append({"old": f"{old_section}.{old_key}", "new": f"{key[0]}.{key[1]}",
+                                          "since": since})
+            else:
+                for new_key, old_key in value.items():
+                    result["renamed"].append({"old": f"{key}.{old_key}", "new": f"{key}.{new_key}",
+                                              "since": None})
+    if "many_to_one_deprecated_options" in assignments:
+        for key, olds in literal(assignments["many_to_one_deprecated_options"]).items():
+            for old_section, old_key, since in olds:
+                result["many_to_one"].append({"old": f"{old_section}.{old_key}",
+                                              "new": f"{key[0]}.{key[1]}", "since": since})
+    if "deprecated_sections" in assignments:
+        for new, (old, since) in literal(assignments["deprecated_sections"]).items():
+            result["sections"].append({"old": old, "new": new, "since": since})
+    for block in result.values():
+        block.sort(key=lambda row: (row["old"], row["new"]))
+    return result
+
+
+def _config_parameter(node: ast.expr) -> str:
+    """``ConfigParameter("core", option="x")`` (any mix of positional/keyword) -> ``core.x``."""
+    if not isinstance(node, ast.Call):
+        raise ExtractionError(f"unexpected config parameter {ast.unparse(node)}")
+    values = dict(zip(("section", "option"), (literal(a) for a in node.args)))
+    values.update({k.arg: literal(k.value) for k in node.keywords})
+    return f"{values['section']}.{values['option']}"
+
+
+def configs_changes(source: str) -> list[dict[str, Any]]:
+    """``CONFIGS_CHANGES`` (Airflow 2.11+): one dict per ``ConfigChange(...)`` call."""
+    value = module_assignments(parse(source)).get("CONFIGS_CHANGES")
+    if value is None:
+        raise ExtractionError("CONFIGS_CHANGES not found")
+    changes = []
+    for call in value.elts:  # type: ignore[attr-defined]
+        fields: dict[str, Any] = {}
+        for keyword in call.keywords:
+            if keyword.arg in ("config", "renamed_to"):
+                if isinstance(keyword.value, ast.Constant) and keyword.value.value is None:
+                    continue
+                fields[keyword.arg] = _config_parameter(keyword.value)
+            else:
+                fields[keyword.arg] = literal(keyword.value)
+        changes.append(fields)
+    return sorted(changes, key=lambda row: (row["config"], row.get("renamed_to", "")))
