@@ -1,0 +1,141 @@
+"""MWAA platform knowledge used by rules, as typed values: what cannot run as-is, binaries the
+image lacks, standard-library removals of the target's Python, metadata-database access, default
+changes and plugin attributes. Rule code asks these functions instead of holding literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from packaging.version import Version
+
+from ._data import load_json
+from .mwaa import MwaaVersion, get_version
+
+
+def _overlay() -> dict:
+    return load_json("overlay.json")
+
+
+@dataclass(frozen=True)
+class PlatformLimit:
+    id: str
+    names: tuple[str, ...]        # final dotted paths (as the resolver returns them)
+    problem: str
+    advice: str
+    replacement: str | None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def platform_limits() -> tuple[PlatformLimit, ...]:
+    return tuple(PlatformLimit(row["id"], tuple(row["names"]), row["problem"], row["advice"],
+                               row.get("replacement"), row["source"])
+                 for row in _overlay()["platform_limits"])
+
+
+def platform_limit_for(qualname: str, target: MwaaVersion | str | None = None) -> PlatformLimit | None:
+    """The MWAA limit that applies to ``qualname`` (any spelling the resolver understands)."""
+    from .resolver import resolve
+
+    resolution = resolve(qualname, target)
+    candidates = {qualname, *resolution.hops}
+    for limit in platform_limits():
+        if candidates & set(limit.names):
+            return limit
+    return None
+
+
+@dataclass(frozen=True)
+class MissingBinary:
+    name: str
+    provides: str
+    advice: str
+
+
+@lru_cache(maxsize=1)
+def missing_binaries() -> tuple[MissingBinary, ...]:
+    """Executables on-prem DAGs call that the MWAA image does not have."""
+    return tuple(MissingBinary(row["name"], row["provides"], row["advice"])
+                 for row in _overlay()["missing_binaries"]["binaries"])
+
+
+def missing_binary(command: str) -> MissingBinary | None:
+    """The missing binary a shell command starts with (``/usr/bin/psql -c ...`` -> psql)."""
+    words = command.strip().split()
+    if not words:
+        return None
+    if words[0] in ("sudo", "exec", "nohup", "time", "env") and len(words) > 1:
+        words = words[1:]
+    executable = words[0].rsplit("/", 1)[-1]
+    return next((b for b in missing_binaries() if b.name == executable), None)
+
+
+@dataclass(frozen=True)
+class RemovedStdlib:
+    name: str            # "imp", "inspect.getargspec", "unittest.TestCase.assertEquals"
+    kind: str            # module | attribute | method | argument
+    removed_in: str      # Python version
+    replacement: str | None
+
+
+@lru_cache(maxsize=8)
+def removed_stdlib(python: str | MwaaVersion | None = None) -> tuple[RemovedStdlib, ...]:
+    """Standard-library names gone in ``python`` (e.g. "3.12"; an MwaaVersion or Airflow
+    version string means that target's Python; None the newest target's)."""
+    if python is None or isinstance(python, MwaaVersion) or str(python).count(".") == 2:
+        python = get_version(python).python
+    limit = Version(str(python))
+    return tuple(RemovedStdlib(row["name"], row["kind"], row["removed_in"], row.get("replacement"))
+                 for row in _overlay()["removed_stdlib"]["entries"]
+                 if Version(row["removed_in"]) <= limit)
+
+
+@dataclass(frozen=True)
+class MetadataDbName:
+    name: str
+    kind: str            # session | orm_model
+    breaks_from: str
+    advice: str
+
+
+@lru_cache(maxsize=1)
+def metadata_db_names() -> tuple[MetadataDbName, ...]:
+    """Names whose use means direct metadata-database access from DAG/task code."""
+    block = _overlay()["metadata_db"]
+    return tuple(MetadataDbName(row["name"], row["kind"], block["breaks_from"], block["advice"])
+                 for row in block["names"])
+
+
+@dataclass(frozen=True)
+class DefaultChange:
+    name: str
+    old: str
+    new: str
+    changed_in: str
+    advice: str
+    source: str
+
+
+def default_changes(target: MwaaVersion | str | None = None) -> tuple[DefaultChange, ...]:
+    """Behaviour that changes without code changes (schedule and catchup defaults, ...)."""
+    version = get_version(target)
+    return tuple(DefaultChange(row["name"], row["old"], row["new"], row["changed_in"], row["advice"],
+                               row["source"])
+                 for row in _overlay()["defaults"] if version.version >= Version(row["changed_in"]))
+
+
+@dataclass(frozen=True)
+class PluginAttributeChange:
+    attribute: str
+    removed_in: str
+    advice: str
+    source: str
+
+
+def plugin_attribute_changes(target: MwaaVersion | str | None = None) -> tuple[PluginAttributeChange, ...]:
+    """AirflowPlugin attributes that no longer register anything on ``target``."""
+    version = get_version(target)
+    return tuple(PluginAttributeChange(row["attribute"], row["removed_in"], row["advice"], row["source"])
+                 for row in _overlay()["plugins"] if version.version >= Version(row["removed_in"]))

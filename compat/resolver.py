@@ -1,0 +1,617 @@
+"""Answer "what happened to this Airflow name on that MWAA target?" from the generated tables,
+the module inventories and the hand-kept overlay.
+
+Hops compose: a 1.10 name goes through the 2.x tables, then (for an Airflow 3 target) through
+the 3.x tables, until it lands on a path that exists in the target's inventories. A final path
+is only ever reported when the inventories contain it; a table that points somewhere the
+target does not have is reported as a removal with the reason, never as a move.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from packaging.version import Version
+
+from ._data import load_json
+from .mwaa import MwaaVersion, get_version, preinstalled_providers
+
+Status = Literal["unchanged", "moved", "renamed", "removed", "unknown"]
+MAX_HOPS = 8
+
+# Generated data exists for targets with an image in shared/mwaa-data. Older supported
+# targets (2.7.2, 2.8.1: no MWAA image published) borrow the nearest newer target's data.
+_FALLBACK_NOTE = "approximated by the data of MWAA {used} (no image data for {wanted})"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    status: Status
+    name: str
+    new: str | None
+    provider: str | None
+    min_version: str | None
+    preinstalled: bool
+    advice: str | None
+    hops: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.status in ("moved", "renamed", "removed")
+
+
+@dataclass(frozen=True)
+class _Table:
+    label: str
+    source: str
+    moves: dict[str, str]
+    wildcards: dict[str, str]          # old module -> new module
+    modules: dict[str, tuple[str, str]]  # old module -> (new module, note) derived from entries
+
+
+@dataclass(frozen=True)
+class _Removal:
+    name: str
+    prefix: bool
+    removed_in: str | None
+    deprecated_since: str | None
+    advice: str
+    replacement: str | None
+    source: str
+
+
+class _TargetData:
+    """Everything the resolver needs for one target, built once."""
+
+    def __init__(self, target: MwaaVersion):
+        self.target = target
+        targets = load_json("generated/targets.json")["targets"]
+        data_version = target.airflow
+        self.notes: tuple[str, ...] = ()
+        if data_version not in targets:
+            newer = sorted((v for v in targets if Version(v) >= target.version), key=Version)
+            if not newer:
+                raise KeyError(f"no generated data for {target.airflow}")
+            data_version = newer[0]
+            self.notes = (_FALLBACK_NOTE.format(used=data_version, wanted=target.airflow),)
+        self.data_version = data_version
+        entry = targets[data_version]
+        self.entry = entry
+        distributions = {entry["core"]["distribution"]: entry["core"]["version"]}
+        if entry["task_sdk"]:
+            distributions["apache-airflow-task-sdk"] = entry["task_sdk"]
+        distributions.update(entry["providers"])
+        self.distributions = distributions
+        self.names: dict[str, frozenset[str]] = {}
+        self.module_owner: dict[str, str] = {}
+        provisional: set[str] = set()
+        for distribution, version in sorted(distributions.items()):
+            modules = load_json(f"generated/inventory/{distribution}-{version}.json")["modules"]
+            for module, names in modules.items():
+                self.names[module] = self.names.get(module, frozenset()) | frozenset(names)
+                # Every provider wheel also lists the namespace parents it sits in
+                # ("airflow", "airflow.providers"); a module belongs to whoever defines names
+                # in it, and to the first lister only while nobody does.
+                if module not in self.module_owner or (module in provisional and names):
+                    self.module_owner[module] = distribution
+                    if names:
+                        provisional.discard(module)
+                    else:
+                        provisional.add(module)
+        self.tables = _tables_for(data_version)
+
+    def exists(self, path: str) -> bool:
+        if path in self.names:
+            return True
+        module, _, name = path.rpartition(".")
+        while module:
+            if module in self.names:
+                return name in self.names[module]
+            module, _, head = module.rpartition(".")
+            name = head  # "module.Class.attr": the first part after the module must be a name
+        return False
+
+    def owner(self, path: str) -> str | None:
+        module = path
+        while module:
+            if module in self.names:
+                if module == path or path[len(module) + 1:].split(".")[0] in self.names[module]:
+                    return self.module_owner.get(module)
+            module = module.rpartition(".")[0]
+        return None
+
+
+def _make_table(label: str, source: str, moves: dict[str, str]) -> _Table:
+    plain = {old: new for old, new in moves.items() if not old.endswith(".*")}
+    wildcards = {old[:-2]: new for old, new in moves.items() if old.endswith(".*")}
+    by_module: dict[str, Counter] = {}
+    for old, new in plain.items():
+        by_module.setdefault(old.rpartition(".")[0], Counter())[new.rpartition(".")[0]] += 1
+    modules = {}
+    for old_module, counts in by_module.items():
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        note = ""
+        if len(ranked) > 1:
+            note = "names of this module moved to: " + ", ".join(m for m, _ in ranked)
+        modules[old_module] = (ranked[0][0], note)
+    return _Table(label, source, plain, wildcards, modules)
+
+
+@lru_cache(maxsize=16)
+def _tables_for(data_version: str) -> tuple[_Table, ...]:
+    """The moved-import tables that apply to a target, in the order they are consulted:
+    the target's own 3.x table and older 3.x tables, then the 2.x tables, then the 2.0 shims,
+    upgrade-check's list and 1.10's own shims (only extra old names)."""
+    tables = load_json("generated/moves.json")["tables"]
+    version = Version(data_version)
+    ordered: list[str] = []
+    three = sorted((label for label in tables if label.startswith("airflow-3")),
+                   key=lambda label: Version(label.split("-", 1)[1]), reverse=True)
+    if version.major >= 3:
+        ordered += [label for label in three if Version(label.split("-", 1)[1]) <= version]
+    ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims"]
+    result = []
+    for label in ordered:
+        table = tables[label]
+        provenance = table["provenance"]
+        kind = "renamed_classes" if label == "upgrade-check" else (
+            "shim modules" if label.endswith("shims") else "__deprecated_classes")
+        result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"]))
+    return tuple(result)
+
+
+@lru_cache(maxsize=16)
+def _target_data(target: MwaaVersion) -> _TargetData:
+    return _TargetData(target)
+
+
+@lru_cache(maxsize=1)
+def _overlay() -> dict:
+    return load_json("overlay.json")
+
+
+@lru_cache(maxsize=1)
+def _overlay_moves() -> dict[str, dict]:
+    return {row["old"]: row for row in _overlay()["moves"]}
+
+
+@lru_cache(maxsize=1)
+def _removals() -> tuple[_Removal, ...]:
+    return tuple(
+        _Removal(row["name"], row.get("prefix", False), row.get("removed_in"),
+                 row.get("deprecated_since"), row["advice"], row.get("replacement"),
+                 row["source"])
+        for row in _overlay()["removals"]
+    )
+
+
+def _removal_for(path: str) -> _Removal | None:
+    for removal in _removals():
+        if path == removal.name or (removal.prefix and path.startswith(removal.name + ".")):
+            return removal
+    return None
+
+
+def _since_applies(since: str | None, target: MwaaVersion) -> bool:
+    return since is None or target.version >= Version(since)
+
+
+def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
+    """One hop through the moved-import tables: (new path, source) or None."""
+    module, _, name = path.rpartition(".")
+    # Exact entries of any table first: a whole-module redirect in a 3.x table must not
+    # swallow a 2.x entry for a submodule of that module.
+    for table in data.tables:
+        if path in table.moves:
+            return table.moves[path], table.source
+    for table in data.tables:
+        # "module.*" redirects the module's own names (and the module), not its submodules.
+        if path in table.wildcards:
+            return table.wildcards[path], table.source + " (whole module)"
+        if module in table.wildcards:
+            return f"{table.wildcards[module]}.{name}", table.source + " (whole module)"
+    for table in data.tables:
+        if path in table.modules:
+            new_module, note = table.modules[path]
+            return new_module, table.source + (f" ({note})" if note else " (module)")
+    return None
+
+
+def _overlay_step(path: str, data: _TargetData, exists: bool) -> tuple[str, dict] | None:
+    row = _overlay_moves().get(path)
+    if row is None or not _since_applies(row.get("since"), data.target):
+        return None
+    if exists and row.get("applies", "missing") != "always":
+        return None
+    return row["new"], row
+
+
+def _leaf(path: str) -> str:
+    return path.rpartition(".")[2]
+
+
+@lru_cache(maxsize=65536)
+def _resolve(name: str, target: MwaaVersion) -> Resolution:
+    data = _target_data(target)
+    hops = [name]
+    sources: list[str] = list(data.notes)
+    advice: list[str] = []
+    current = name
+    seen = {name}
+    for _ in range(MAX_HOPS):
+        exists = data.exists(current)
+        overlay = _overlay_step(current, data, exists)
+        if overlay is not None:
+            new, row = overlay
+            sources.append(f"overlay: {row['source']}")
+            if row.get("advice"):
+                advice.append(row["advice"])
+        elif exists:
+            break
+        else:
+            step = _table_step(current, data)
+            if step is None:
+                break
+            new, source = step
+            sources.append(source)
+        if new in seen:
+            break
+        seen.add(new)
+        hops.append(new)
+        current = new
+    final = current
+
+    if data.exists(final):
+        # A name that still imports on this target but is gone in a later Airflow: say so,
+        # the migration is the time to move off it.
+        removal = _removal_for(final)
+        if removal and removal.removed_in and not _since_applies(removal.removed_in, target):
+            advice.append(f"Removed in Airflow {removal.removed_in}. {removal.advice}")
+            sources.append(f"overlay: {removal.source}")
+        if len(hops) == 1:
+            status: Status = "unchanged"
+        else:
+            status = "renamed" if _leaf(final) != _leaf(name) else "moved"
+        provider = data.owner(final)
+        if provider is not None and not provider.startswith("apache-airflow-providers-"):
+            provider = None
+        sources.append("inventory: " + (f"{provider}=={data.distributions[provider]}" if provider
+                                        else _core_label(data)))
+        return Resolution(
+            status=status, name=name, new=final, provider=provider,
+            min_version=_min_version(final, provider, data) if provider else None,
+            preinstalled=provider is None or provider in preinstalled_providers(target),
+            advice=" ".join(advice) or None, hops=tuple(hops), sources=tuple(sources),
+        )
+
+    # Not in the target: explain why, as precisely as the data allows.
+    removal = _removal_for(final) or _removal_for(name)
+    if removal and _since_applies(removal.removed_in, target):
+        advice.append(removal.advice)
+        sources.append(f"overlay: {removal.source}")
+        return _gone(name, hops, sources, advice)
+    if len(hops) > 1:
+        provider = _provider_of_missing(final, data)
+        if provider is None:
+            advice.append(f"Airflow's tables point to {final}, but no provider pinned by the MWAA "
+                          f"{target.airflow} constraints contains it (the integration was retired).")
+        else:
+            advice.append(f"Airflow's tables point to {final}, which {provider[0]}=={provider[1]} "
+                          f"(pinned for MWAA {target.airflow}) no longer contains.")
+        return _gone(name, hops, sources, advice)
+    if name.startswith("airflow.") and _existed_in_airflow_2(name) and target.major >= 3:
+        advice.append(f"{name} exists in Airflow 2 but not in Airflow {target.airflow}; no table "
+                      "records a replacement.")
+        sources.append("inventory: apache-airflow==2.11.2")
+        return _gone(name, hops, sources, advice)
+    return Resolution("unknown", name, None, None, None, False, None, tuple(hops), tuple(sources))
+
+
+def _gone(name, hops, sources, advice) -> Resolution:
+    return Resolution("removed", name, None, None, None, False, " ".join(advice) or None,
+                      tuple(hops), tuple(sources))
+
+
+def _core_label(data: _TargetData) -> str:
+    core = data.entry["core"]
+    label = f"{core['distribution']}=={core['version']}"
+    if data.entry["task_sdk"]:
+        label += f", apache-airflow-task-sdk=={data.entry['task_sdk']}"
+    return label
+
+
+def _provider_of_missing(path: str, data: _TargetData) -> tuple[str, str] | None:
+    prefix = "apache-airflow-providers-"
+    parts = path.split(".")
+    for end in range(len(parts), 2, -1):
+        candidate = prefix + "-".join(parts[2:end])
+        if candidate in data.distributions:
+            return candidate, data.distributions[candidate]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _inventory_versions() -> dict[str, tuple[str, ...]]:
+    """Provider distribution -> every version the generated inventories hold, oldest first."""
+    versions: dict[str, set[str]] = {}
+    for entry in load_json("generated/targets.json")["targets"].values():
+        for distribution, version in entry["providers"].items():
+            versions.setdefault(distribution, set()).add(version)
+    return {d: tuple(sorted(v, key=Version)) for d, v in versions.items()}
+
+
+def _min_version(path: str, provider: str, data: _TargetData) -> str | None:
+    """The oldest provider version known to the knowledge base (one per MWAA image) that has
+    ``path`` and is not newer than the target's pin. Older releases may have it too."""
+    pinned = Version(data.distributions[provider])
+    for version in _inventory_versions().get(provider, ()):
+        if Version(version) > pinned:
+            break
+        modules = load_json(f"generated/inventory/{provider}-{version}.json")["modules"]
+        module, _, leaf = path.rpartition(".")
+        if path in modules or leaf in modules.get(module, ()):
+            return version
+    return data.distributions[provider]
+
+
+@lru_cache(maxsize=1)
+def _airflow_2_names() -> dict[str, frozenset[str]]:
+    modules = load_json("generated/inventory/apache-airflow-2.11.2.json")["modules"]
+    return {m: frozenset(n) for m, n in modules.items()}
+
+
+def _existed_in_airflow_2(path: str) -> bool:
+    names = _airflow_2_names()
+    if path in names:
+        return True
+    module, _, leaf = path.rpartition(".")
+    return leaf in names.get(module, frozenset())
+
+
+def resolve(qualname: str, target: MwaaVersion | str | None = None) -> Resolution:
+    """What ``qualname`` (a dotted name, e.g. ``airflow.hooks.S3_hook.S3Hook``, or a module
+    such as ``airflow.contrib.hooks.aws_hook``) becomes on the MWAA ``target``.
+
+    ``unknown`` means an Airflow name no table knows and no inventory of the target contains,
+    or a name outside Airflow (this resolver only knows Airflow).
+    """
+    return _resolve(qualname.strip(), get_version(target))
+
+
+def provider_for(qualname: str, target: MwaaVersion | str | None = None) -> tuple[str, str] | None:
+    """(provider distribution, version pinned for the target) that holds the name as it is on
+    the target after resolution, or None for core/SDK names and names that do not resolve."""
+    version = get_version(target)
+    resolution = resolve(qualname, version)
+    if resolution.provider is None:
+        return None
+    return resolution.provider, _target_data(version).distributions[resolution.provider]
+
+
+def final_paths(target: MwaaVersion | str | None = None) -> dict[str, Resolution]:
+    """Every old name the tables and overlay know, resolved for ``target`` (for tests and
+    reports: a final path that the target lacks would be a data error)."""
+    version = get_version(target)
+    data = _target_data(version)
+    names: set[str] = set(_overlay_moves())
+    for table in data.tables:
+        names.update(table.moves)
+    return {name: resolve(name, version) for name in sorted(names)}
+
+
+def target_distributions(target: MwaaVersion | str | None = None) -> dict[str, str]:
+    """Distributions (core, task SDK, providers) whose inventories describe the target."""
+    return dict(_target_data(get_version(target)).distributions)
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments, context keys, configuration
+
+
+@dataclass(frozen=True)
+class ArgumentChange:
+    """A constructor/call argument that changed. ``owner`` is "DAG", "BaseOperator" (every
+    operator) or the dotted path of one class/function as it is on Airflow 3."""
+
+    owner: str
+    argument: str
+    replacement: str | None
+    since: str | None          # version that deprecated or removed it (first known)
+    removed_in: str | None     # first version that rejects it (None: still accepted)
+    breaks: bool               # True when the target rejects the argument
+    no_op: bool                # accepted but ignored on the target
+    advice: str | None
+    source: str
+
+
+def _parameter_sets() -> dict[str, dict]:
+    return load_json("generated/parameters.json")["versions"]
+
+
+def _data_version(target: MwaaVersion) -> str:
+    return _target_data(target).data_version
+
+
+@lru_cache(maxsize=16)
+def _argument_changes(target: MwaaVersion) -> tuple[ArgumentChange, ...]:
+    versions = _parameter_sets()
+    ordered = sorted(versions, key=Version)
+    wanted = _data_version(target)
+    changes: dict[tuple[str, str], ArgumentChange] = {}
+    overlay = {(row["owner"], row["argument"]): row for row in _overlay()["arguments"]}
+    # Generated: parameters some earlier version accepted that the target's DAG/BaseOperator
+    # no longer does; the first version lacking it dates the removal.
+    for owner in ("DAG", "BaseOperator"):
+        current = set(versions[wanted][owner])
+        for argument in sorted({a for v in ordered if Version(v) < Version(wanted) for a in versions[v][owner]} - current):
+            earlier = [v for v in ordered if argument in versions[v][owner]]
+            gone_in = next(v for v in ordered if Version(v) > Version(earlier[-1]))
+            row = overlay.get((owner, argument), {})
+            # The overlay knows the release that removed it; the generated sets only know the
+            # first MWAA-era version without it.
+            removed_in = row.get("removed_in") or gone_in
+            changes[(owner, argument)] = ArgumentChange(
+                owner, argument, row.get("replacement"), row.get("deprecated_since") or removed_in,
+                removed_in, True, False, row.get("advice"),
+                f"parameters of {owner} ({versions[gone_in]['source']['distribution']} lacks it)"
+                + (f"; overlay: {row['source']}" if row else ""))
+    # Hand-kept: renames of specific classes, no-op arguments, and deprecations that the
+    # target still accepts.
+    for (owner, argument), row in overlay.items():
+        if (owner, argument) in changes:
+            continue
+        removed_in, since = row.get("removed_in"), row.get("deprecated_since")
+        no_op_since = row.get("no_op_since")
+        breaks = removed_in is not None and _since_applies(removed_in, target)
+        no_op = no_op_since is not None and _since_applies(no_op_since, target)
+        relevant = breaks or no_op or (since is not None and _since_applies(since, target)) \
+            or (removed_in is not None)  # removed later: worth knowing before the next upgrade
+        if owner in ("DAG", "BaseOperator") and not breaks and argument in versions[wanted][owner] \
+                and not no_op and since is None:
+            relevant = removed_in is not None
+        if relevant:
+            changes[(owner, argument)] = ArgumentChange(
+                owner, argument, row.get("replacement"), since or removed_in or no_op_since,
+                removed_in, breaks, no_op, row.get("advice"), f"overlay: {row['source']}")
+    return tuple(changes[key] for key in sorted(changes))
+
+
+def argument_changes(target: MwaaVersion | str | None = None) -> tuple[ArgumentChange, ...]:
+    """Argument renames/removals that matter when moving code onto ``target``: the generated
+    DAG/BaseOperator parameter sets (1.10.15 .. target) plus the overlay's class-specific and
+    no-op rows. ``breaks`` says whether the target rejects the old argument."""
+    return _argument_changes(get_version(target))
+
+
+@dataclass(frozen=True)
+class ContextKeyChange:
+    key: str
+    replacement: str | None
+    advice: str
+    removed_in: str | None
+    breaks: bool
+    source: str
+
+
+@lru_cache(maxsize=16)
+def _context_key_changes(target: MwaaVersion) -> dict[str, ContextKeyChange]:
+    document = load_json("generated/context.json")["versions"]
+    ordered = sorted(document, key=Version)
+    wanted = _data_version(target)
+    current = set(document[wanted]["keys"])
+    overlay = {row["key"]: row for row in _overlay()["context_keys"]}
+    replacements: dict[str, list[str]] = {}
+    for version in ordered:
+        replacements.update(document[version]["replacements"])
+    changes: dict[str, ContextKeyChange] = {}
+    earlier_keys = {k for v in ordered if Version(v) < Version(wanted) for k in document[v]["keys"]}
+    for key in sorted(earlier_keys - current):
+        last_with = [v for v in ordered if key in document[v]["keys"]][-1]
+        gone_in = next(v for v in ordered if Version(v) > Version(last_with))
+        row = overlay.get(key, {})
+        replacement = row.get("replacement") or _first_plain(replacements.get(key, []))
+        advice = row.get("advice") or _context_advice(key, replacement, replacements.get(key))
+        changes[key] = ContextKeyChange(key, replacement, advice, row.get("removed_in") or gone_in, True,
+                                        f"context keys of {document[gone_in]['source']['distribution']}")
+    # Keys the target still has but already deprecates (Airflow 2.x _DEPRECATION_REPLACEMENTS).
+    for key, suggested in sorted(document[wanted]["replacements"].items()):
+        if key in changes:
+            continue
+        replacement = overlay.get(key, {}).get("replacement") or _first_plain(suggested)
+        changes[key] = ContextKeyChange(
+            key, replacement, _context_advice(key, replacement, suggested) + " Removed in Airflow 3.0.",
+            "3.0.0", False, f"_DEPRECATION_REPLACEMENTS of {document[wanted]['source']['distribution']}")
+    return changes
+
+
+def _first_plain(suggestions: list[str]) -> str | None:
+    return suggestions[0] if suggestions else None
+
+
+def _context_advice(key: str, replacement: str | None, suggestions: list[str] | None) -> str:
+    if replacement:
+        others = [s for s in (suggestions or []) if s != replacement]
+        more = f" (or {', '.join(others)})" if others else ""
+        return f"Use {replacement}{more} instead of {key}."
+    return f"{key} has no direct replacement; compute it from logical_date / data_interval_* or dag_run."
+
+
+def context_key_changes(target: MwaaVersion | str | None = None) -> dict[str, ContextKeyChange]:
+    """Template/context keys that are gone (``breaks``) or deprecated on ``target``."""
+    return dict(_context_key_changes(get_version(target)))
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    option: str                  # "section.key" as users wrote it
+    kind: Literal["renamed", "removed", "default_changed", "invalid_value"]
+    new_option: str | None
+    since: str | None
+    breaks: bool                 # the target no longer reads the old option
+    advice: str
+    old_default: str | None = None
+    new_default: str | None = None
+    applies_if_value: str | None = None
+    source: str = ""
+
+
+@lru_cache(maxsize=16)
+def _config_changes(target: MwaaVersion) -> tuple[ConfigChange, ...]:
+    document = load_json("generated/config.json")["versions"]
+    wanted = _data_version(target)
+    changes: dict[tuple[str, str], ConfigChange] = {}
+    # Renames the target still understands (deprecated_options of the target) ...
+    entry = document[wanted]
+    for row in entry["deprecated_options"]["renamed"] + entry["deprecated_options"]["many_to_one"]:
+        changes[(row["old"], "renamed")] = ConfigChange(
+            row["old"], "renamed", row["new"], row["since"], False,
+            f"Renamed to {row['new']}; the old name still works on {target.airflow} with a warning.",
+            source=f"deprecated_options of {entry['source']['distribution']}")
+    # ... the 1.10 renames and every older rename the target dropped ...
+    for version in sorted(document, key=Version):
+        if Version(version) >= Version(wanted):
+            break
+        for row in document[version]["deprecated_options"]["renamed"]:
+            key = (row["old"], "renamed")
+            if key not in changes:
+                changes[key] = ConfigChange(
+                    row["old"], "renamed", row["new"], row["since"], True,
+                    f"Renamed to {row['new']}; {target.airflow} no longer reads the old name.",
+                    source=f"deprecated_options of {document[version]['source']['distribution']}")
+    # ... and Airflow 3's CONFIGS_CHANGES when the target is Airflow 3.
+    if target.major >= 3:
+        for row in entry["configs_changes"]:
+            if row.get("renamed_to"):
+                kind, new = "renamed", row["renamed_to"]
+                advice = f"Renamed to {new} in Airflow 3."
+            elif row.get("default_change"):
+                kind, new = "default_changed", None
+                advice = (f"Default changed from {row.get('old_default')!r} to {row.get('new_default')!r} "
+                          "in Airflow 3; set it explicitly to keep the old behaviour.")
+            elif row.get("is_invalid_if") is not None:
+                kind, new = "invalid_value", None
+                advice = f"The value {row['is_invalid_if']!r} is invalid in Airflow 3."
+            else:
+                kind, new = "removed", None
+                advice = "Removed in Airflow 3."
+            if row.get("suggestion"):
+                advice += " " + str(row["suggestion"]).strip()
+            changes[(row["config"], kind)] = ConfigChange(
+                row["config"], kind, new, "3.0.0", kind in ("renamed", "removed"), advice,
+                _text(row.get("old_default")), _text(row.get("new_default")),
+                _text(row.get("remove_if_equals") if kind == "removed" else row.get("is_invalid_if")),
+                f"CONFIGS_CHANGES of {entry['source']['distribution']}")
+    return tuple(changes[key] for key in sorted(changes))
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def config_changes(target: MwaaVersion | str | None = None) -> tuple[ConfigChange, ...]:
+    """airflow.cfg option renames, removals and default changes relevant to ``target``."""
+    return _config_changes(get_version(target))

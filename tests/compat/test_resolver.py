@@ -1,0 +1,228 @@
+"""The resolver over generated tables, inventories and the overlay."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from migrator import compat
+from migrator.compat import (
+    argument_changes,
+    config_changes,
+    context_key_changes,
+    final_paths,
+    metadata_db_names,
+    missing_binary,
+    platform_limit_for,
+    provider_for,
+    removed_stdlib,
+    resolve,
+)
+
+DATA = Path(compat.__file__).parent / "data"
+TARGETS = ["2.11.2", "3.3.1"]
+SSH = "apache-airflow-providers-ssh"
+STANDARD = "apache-airflow-providers-standard"
+
+
+def target_inventory(target: str) -> dict[str, set[str]]:
+    """The target's inventories read straight from the files, independent of the resolver."""
+    entry = json.loads((DATA / "generated" / "targets.json").read_text())["targets"][target]
+    distributions = {entry["core"]["distribution"]: entry["core"]["version"], **entry["providers"]}
+    if entry["task_sdk"]:
+        distributions["apache-airflow-task-sdk"] = entry["task_sdk"]
+    merged: dict[str, set[str]] = {}
+    for distribution, version in distributions.items():
+        path = DATA / "generated" / "inventory" / f"{distribution}-{version}.json"
+        for module, names in json.loads(path.read_text())["modules"].items():
+            merged.setdefault(module, set()).update(names)
+    return merged
+
+
+# (name, target) -> (status, final path, provider)
+EXPECTED = {
+    ("airflow.operators.bash_operator.BashOperator", "2.11.2"): ("moved", "airflow.operators.bash.BashOperator", None),
+    ("airflow.operators.bash_operator.BashOperator", "3.3.1"): ("moved", "airflow.providers.standard.operators.bash.BashOperator", STANDARD),
+    ("airflow.contrib.operators.ssh_operator.SSHOperator", "2.11.2"): ("moved", "airflow.providers.ssh.operators.ssh.SSHOperator", SSH),
+    ("airflow.contrib.operators.ssh_operator.SSHOperator", "3.3.1"): ("moved", "airflow.providers.ssh.operators.ssh.SSHOperator", SSH),
+    ("airflow.hooks.S3_hook.S3Hook", "2.11.2"): ("moved", "airflow.providers.amazon.aws.hooks.s3.S3Hook", "apache-airflow-providers-amazon"),
+    ("airflow.hooks.S3_hook.S3Hook", "3.3.1"): ("moved", "airflow.providers.amazon.aws.hooks.s3.S3Hook", "apache-airflow-providers-amazon"),
+    ("airflow.operators.dummy_operator.DummyOperator", "2.11.2"): ("renamed", "airflow.operators.empty.EmptyOperator", None),
+    ("airflow.operators.dummy_operator.DummyOperator", "3.3.1"): ("renamed", "airflow.providers.standard.operators.empty.EmptyOperator", STANDARD),
+    ("airflow.operators.postgres_operator.PostgresOperator", "2.11.2"): ("renamed", "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator", "apache-airflow-providers-common-sql"),
+    ("airflow.operators.postgres_operator.PostgresOperator", "3.3.1"): ("renamed", "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator", "apache-airflow-providers-common-sql"),
+    ("airflow.contrib.operators.kubernetes_pod_operator.KubernetesPodOperator", "2.11.2"): ("moved", "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator", "apache-airflow-providers-cncf-kubernetes"),
+    ("airflow.contrib.operators.kubernetes_pod_operator.KubernetesPodOperator", "3.3.1"): ("moved", "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator", "apache-airflow-providers-cncf-kubernetes"),
+    ("airflow.operators.python_operator.PythonOperator", "2.11.2"): ("moved", "airflow.operators.python.PythonOperator", None),
+    ("airflow.operators.python_operator.PythonOperator", "3.3.1"): ("moved", "airflow.providers.standard.operators.python.PythonOperator", STANDARD),
+    ("airflow.utils.dates.days_ago", "2.11.2"): ("unchanged", "airflow.utils.dates.days_ago", None),
+    ("airflow.utils.dates.days_ago", "3.3.1"): ("removed", None, None),
+    ("airflow.operators.subdag_operator.SubDagOperator", "2.11.2"): ("moved", "airflow.operators.subdag.SubDagOperator", None),
+    ("airflow.operators.subdag_operator.SubDagOperator", "3.3.1"): ("removed", None, None),
+    ("airflow.models.DAG", "2.11.2"): ("unchanged", "airflow.models.DAG", None),
+    ("airflow.models.DAG", "3.3.1"): ("moved", "airflow.sdk.DAG", None),
+    ("airflow.operators.http_operator.SimpleHttpOperator", "3.3.1"): ("renamed", "airflow.providers.http.operators.http.HttpOperator", "apache-airflow-providers-http"),
+    ("airflow.datasets.Dataset", "3.3.1"): ("renamed", "airflow.sdk.Asset", None),
+    ("airflow.datasets.Dataset", "2.11.2"): ("unchanged", "airflow.datasets.Dataset", None),
+    ("airflow.decorators.task", "3.3.1"): ("moved", "airflow.sdk.task", None),
+    ("airflow.utils.timezone.utcnow", "3.3.1"): ("moved", "airflow.sdk.timezone.utcnow", None),
+    ("airflow.macros.hive.max_partition", "3.3.1"): ("moved", "airflow.providers.apache.hive.macros.hive.max_partition", "apache-airflow-providers-apache-hive"),
+    ("airflow.contrib.hooks.aws_hook", "3.3.1"): ("renamed", "airflow.providers.amazon.aws.hooks.base_aws", "apache-airflow-providers-amazon"),
+    ("airflow.providers.amazon.aws.hooks.s3.S3Hook", "3.3.1"): ("unchanged", "airflow.providers.amazon.aws.hooks.s3.S3Hook", "apache-airflow-providers-amazon"),
+    ("airflow.no_such_module.Thing", "3.3.1"): ("unknown", None, None),
+    ("airflow.contrib.hooks.no_such_hook.NoSuchHook", "3.3.1"): ("removed", None, None),
+}
+
+
+@pytest.mark.parametrize(("name", "target"), sorted(EXPECTED))
+def test_resolve_known_names(name, target):
+    status, new, provider = EXPECTED[(name, target)]
+    resolution = resolve(name, target)
+    assert (resolution.status, resolution.new, resolution.provider) == (status, new, provider)
+    assert resolution.hops[0] == name
+    if resolution.new is not None:
+        assert resolution.hops[-1] == resolution.new
+        assert resolution.sources, "a resolution without provenance"
+    if status == "removed":
+        assert resolution.advice
+
+
+def test_hops_compose_through_both_majors():
+    resolution = resolve("airflow.operators.bash_operator.BashOperator", "3.3.1")
+    assert resolution.hops == (
+        "airflow.operators.bash_operator.BashOperator",
+        "airflow.operators.bash.BashOperator",
+        "airflow.providers.standard.operators.bash.BashOperator",
+    )
+    assert any("apache-airflow==2.11.2" in s for s in resolution.sources)
+    assert any("apache-airflow-core==3.3.1" in s for s in resolution.sources)
+
+
+def test_preinstalled_and_provider_versions():
+    ssh = resolve("airflow.contrib.operators.ssh_operator.SSHOperator", "3.3.1")
+    assert not ssh.preinstalled and ssh.min_version is not None
+    assert provider_for("airflow.contrib.operators.ssh_operator.SSHOperator", "3.3.1") == (SSH, "6.0.1")
+    bash = resolve("airflow.operators.bash_operator.BashOperator", "3.3.1")
+    assert bash.preinstalled
+    assert provider_for("airflow.operators.bash_operator.BashOperator", "3.3.1") == (STANDARD, "1.17.0")
+    assert provider_for("airflow.operators.bash_operator.BashOperator", "2.11.2") is None
+
+
+def test_advice_for_names_removed_later():
+    days_ago = resolve("airflow.utils.dates.days_ago", "2.11.2")
+    assert "3.0.0" in days_ago.advice and "pendulum" in days_ago.advice
+    assert "TaskGroup" in resolve("airflow.operators.subdag_operator.SubDagOperator", "3.3.1").advice
+
+
+@pytest.mark.parametrize("target", ["2.9.2", "2.10.3", "2.11.2", "3.0.6", "3.2.1", "3.3.1"])
+def test_every_final_path_exists_in_the_target_inventories(target):
+    inventory = target_inventory(target)
+
+    def exists(path: str) -> bool:
+        if path in inventory:
+            return True
+        module, _, name = path.rpartition(".")
+        return name in inventory.get(module, set())
+
+    resolutions = final_paths(target)
+    assert len(resolutions) > 700
+    produced = {r.new for r in resolutions.values() if r.new}
+    missing = sorted(p for p in produced if not exists(p))
+    assert missing == []
+    # Most of what the tables know resolves; what does not is a retired integration or a
+    # provider-side removal, each with an explanation.
+    gone = [r for r in resolutions.values() if r.status == "removed"]
+    assert len(gone) < 0.25 * len(resolutions)
+    assert all(r.advice for r in gone)
+
+
+def test_older_targets_borrow_the_nearest_data():
+    resolution = resolve("airflow.hooks.S3_hook.S3Hook", "2.8.1")
+    assert resolution.status == "moved"
+    assert any("approximated by the data of MWAA 2.9.2" in s for s in resolution.sources)
+
+
+def test_resolve_is_fast():
+    names = list(final_paths("3.3.1"))
+    started = time.perf_counter()
+    for _ in range(20):
+        for name in names:
+            resolve(name, "3.3.1")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_argument_changes():
+    on_3 = {(c.owner, c.argument): c for c in argument_changes("3.3.1")}
+    on_2 = {(c.owner, c.argument): c for c in argument_changes("2.11.2")}
+    expected = {
+        ("DAG", "schedule_interval"): "schedule",
+        ("DAG", "concurrency"): "max_active_tasks",
+        ("DAG", "fail_stop"): "fail_fast",
+        ("DAG", "timetable"): "schedule",
+        ("BaseOperator", "task_concurrency"): "max_active_tis_per_dag",
+        ("airflow.providers.standard.operators.trigger_dagrun.TriggerDagRunOperator", "execution_date"): "logical_date",
+        ("airflow.sdk.Variable.get", "default_var"): "default",
+    }
+    for key, replacement in expected.items():
+        assert on_3[key].replacement == replacement and on_3[key].breaks, key
+        assert not on_2[key].breaks, key
+    for removed in ("default_view", "orientation", "full_filepath"):
+        assert on_3[("DAG", removed)].breaks and on_3[("DAG", removed)].replacement is None
+    assert on_3[("DAG", "schedule_interval")].removed_in == "3.0.0"
+    assert on_3[("airflow.providers.standard.operators.python.PythonOperator", "provide_context")].breaks
+    assert on_3[("DAG", "sla_miss_callback")].no_op and not on_3[("DAG", "sla_miss_callback")].breaks
+    assert on_3[("BaseOperator", "sla")].no_op
+    assert ("DAG", "sla_miss_callback") not in on_2
+
+
+def test_context_key_changes():
+    on_3 = context_key_changes("3.3.1")
+    assert on_3["execution_date"].breaks and on_3["execution_date"].replacement == "data_interval_start"
+    assert on_3["triggering_dataset_events"].replacement == "triggering_asset_events"
+    for key in ("next_ds", "prev_ds", "tomorrow_ds_nodash", "yesterday_ds", "conf"):
+        assert on_3[key].breaks, key
+    on_2 = context_key_changes("2.11.2")
+    assert not on_2["execution_date"].breaks
+    assert on_2["tables"].breaks  # gone since 2.0
+
+
+def test_config_changes():
+    on_3 = {(c.option, c.kind): c for c in config_changes("3.3.1")}
+    assert on_3[("core.dag_concurrency", "renamed")].new_option == "core.max_active_tasks_per_dag"
+    assert on_3[("core.check_slas", "removed")].breaks
+    catchup = on_3[("scheduler.catchup_by_default", "default_changed")]
+    assert (catchup.old_default, catchup.new_default) == ("True", "False")
+    on_2 = {(c.option, c.kind): c for c in config_changes("2.11.2")}
+    assert on_2[("scheduler.max_threads", "renamed")].new_option == "scheduler.parsing_processes"
+    assert not on_2[("scheduler.max_threads", "renamed")].breaks
+    assert not any(c.kind == "default_changed" for c in on_2.values())
+
+
+def test_platform_knowledge():
+    assert platform_limit_for("airflow.operators.docker_operator.DockerOperator", "2.11.2").id == "docker"
+    assert platform_limit_for("airflow.contrib.operators.ssh_operator.SSHOperator", "3.3.1").id == "on_prem_network"
+    assert platform_limit_for(
+        "airflow.contrib.operators.kubernetes_pod_operator.KubernetesPodOperator", "3.3.1").id == "kubernetes"
+    assert platform_limit_for("airflow.operators.bash_operator.BashOperator", "3.3.1") is None
+    assert missing_binary("sudo /opt/spark/bin/spark-submit --master yarn").name == "spark-submit"
+    assert missing_binary("echo hi") is None
+    names_312 = {r.name for r in removed_stdlib("3.12")}
+    assert {"distutils", "imp", "asynchat", "asyncore", "smtpd", "inspect.getargspec",
+            "asyncio.coroutine", "collections.Mapping"} <= names_312
+    assert "distutils" not in {r.name for r in removed_stdlib("3.11")}
+    assert {r.name for r in removed_stdlib("2.11.2")} == names_312  # MWAA 2.11.2 runs 3.12
+    assert any(n.name == "airflow.settings.Session" for n in metadata_db_names())
+
+
+def test_every_overlay_row_has_reason_and_source():
+    overlay = json.loads((DATA / "overlay.json").read_text())
+    for row in overlay["moves"]:
+        assert row["reason"] and row["source"], row
+    for block in ("removals", "arguments", "context_keys", "defaults", "plugins", "platform_limits"):
+        for row in overlay[block]:
+            assert row["source"], (block, row)
+    for block in ("missing_binaries", "removed_stdlib", "metadata_db"):
+        assert overlay[block]["source"], block
