@@ -1,0 +1,1 @@
+"""Web UI extensions (Flask-AppBuilder views) for the Acme plugin."""
