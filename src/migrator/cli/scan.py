@@ -39,9 +39,12 @@ def _progress_bar(enabled: bool):
 @options.fail_on_option
 @options.jobs_option
 @options.no_cache_option
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Also load the DAGs in a real Airflow of the target (as `migrator verify` does) "
+                   "and merge what it finds.")
 @options.quiet_option
 def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
-            fail_on: str | None, jobs: int, no_cache: bool, quiet: bool) -> int:
+            fail_on: str | None, jobs: int, no_cache: bool, run_verify: bool, quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on)
     mwaa = options.resolve_target(settings)
@@ -51,6 +54,11 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
             result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
     else:
         result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache)
+    if run_verify:
+        from migrator.verify import merge_into_scan, verify_project
+
+        log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
+        merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)
     document = scan_document(result)
     color = fmt == "text" and output is None and use_color()
     options.write_output(render(fmt, document, result.rules, color), output)

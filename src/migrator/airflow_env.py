@@ -1,0 +1,597 @@
+"""A real Apache Airflow of the target version, in an isolated venv built once and then reused.
+
+``ensure_airflow_env(target, constraints)`` returns an ``AirflowEnv`` whose ``python`` runs with
+``apache-airflow==<target>`` and the providers MWAA preinstalls for that target, every package
+pinned by the target's constraints file. The venv lives in a cache folder keyed by the Airflow
+version, the interpreter and the constraints' content, so the second call costs nothing.
+
+The project's own requirements go into a thin second venv layered over the base one (a ``.pth``
+file puts the base site-packages on its path), so one project's packages never leak into
+another's. A requirement that does not install is not hidden: it comes back with pip's reason
+(``RequirementFailure``), the way MWAA would refuse it when updating the environment.
+
+``verify`` uses this module, and so do the tests that prove fixed DAGs import in real Airflow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migrator.compat import UnknownTargetError, get_version, preinstalled_providers
+from migrator.compat.mwaa import MwaaVersion
+from migrator.errors import InputError
+
+# Bumped when the layout or the contents of a built venv change, so old caches are not reused.
+ENV_FORMAT = 1
+MARKER = "migrator-env.json"
+# MWAA runs one of these; when the target's interpreter is missing we try the other one next.
+MWAA_PYTHONS = ("3.12", "3.11")
+CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
+PIP_TIMEOUT_SECONDS = 60
+
+# pip prints these when it could not talk to the index at all (as opposed to a resolution or
+# build failure); they turn a failed install into "cannot reach the index".
+_NETWORK_MARKERS = (
+    "NewConnectionError", "Failed to establish a new connection", "Temporary failure in name resolution",
+    "Name or service not known", "Network is unreachable", "ConnectTimeoutError", "ProxyError",
+    "Connection refused", "Max retries exceeded", "Could not fetch URL", "nodename nor servname",
+    "ReadTimeoutError", "SSLError",
+)
+_PIP_GLOBAL_OPTIONS = re.compile(
+    r"^(-i|--index-url|--extra-index-url|--no-index|-f|--find-links|--trusted-host|--prefer-binary"
+    r"|--only-binary|--no-binary|--pre)\b")
+_PIP_CONSTRAINT = re.compile(r"^(-c|--constraint)(\s+|=)(?P<value>\S+)")
+_PIP_INCLUDE = re.compile(r"^(?P<option>-r|--requirement|-e|--editable)(\s+|=)(?P<value>\S+)")
+
+
+class EnvironmentSetupError(InputError):
+    """The Airflow venv could not be built: no index, no constraints, pip refused the target."""
+
+
+@dataclass(frozen=True)
+class RequirementFailure:
+    """One line of the project's requirements that pip would not install, with pip's reason."""
+
+    path: str  # the requirements file holding the line (relative to the project when inside it)
+    line: int
+    requirement: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "requirement": self.requirement,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RequirementsInstall:
+    """What happened to the project's requirements file in the layered venv."""
+
+    path: str  # as the caller named it (relative to the project when it came from there)
+    installed: bool  # every requirement installed
+    failures: tuple[RequirementFailure, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "installed": self.installed,
+                "failures": [f.to_json() for f in self.failures], "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class AirflowEnv:
+    """A venv with a real Airflow. ``python`` is the interpreter to run code with.
+
+    ``root`` is the venv holding the project's requirements when they were asked for, else the
+    base venv. ``created`` says whether this call built anything (False: reused from cache).
+    """
+
+    python: Path
+    root: Path
+    airflow_version: str
+    python_version: str
+    created: bool
+    notes: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()  # what was asked of pip for the base venv
+    requirements: RequirementsInstall | None = None
+    seconds: float = 0.0  # time this call took (building or just checking the cache)
+
+
+@dataclass(frozen=True)
+class PythonChoice:
+    path: Path
+    version: str  # "3.12.1"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+# -- locations ---------------------------------------------------------------------------------
+
+
+def default_cache_dir() -> Path:
+    """``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``."""
+    if os.environ.get(CACHE_ENV_VAR):
+        return Path(os.environ[CACHE_ENV_VAR]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "mwaa-migrator"
+
+
+def _venv_python(root: Path) -> Path:
+    return root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+# -- finding an interpreter --------------------------------------------------------------------
+
+
+def _interpreter_candidates(minor: str) -> Iterator[Path]:
+    """Where an interpreter for ``minor`` ("3.12") may be: PATH first, then pyenv/uv-style folders."""
+    name = f"python{minor}"
+    found = shutil.which(name)
+    if found:
+        yield Path(found)
+    roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv"), "/root/.pyenv", "/opt/pyenv"]
+    patterns = [f"{root}/versions/{minor}*/bin/{name}" for root in roots if root]
+    patterns += [str(Path.home() / f".local/share/uv/python/cpython-{minor}*/bin/{name}"),
+                 f"/usr/local/bin/{name}", f"/usr/bin/{name}", f"/opt/homebrew/bin/{name}"]
+    for pattern in patterns:
+        # Newest patch release first: "3.12.10" sorts after "3.12.9".
+        for match in sorted(glob.glob(pattern), key=_natural_key, reverse=True):
+            yield Path(match)
+
+
+def _natural_key(text: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _probe_python(path: Path) -> tuple[Path, str] | None:
+    """(real executable, full version) if ``path`` runs and can make venvs, else None."""
+    code = ("import sys, venv, ensurepip; "
+            "print(sys.executable); print('.'.join(map(str, sys.version_info[:3])))")
+    try:
+        done = subprocess.run([str(path), "-c", code], check=False, capture_output=True, text=True,
+                              timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = done.stdout.split()
+    if done.returncode != 0 or len(lines) != 2:
+        return None  # a pyenv shim for an unselected version, or a Python without venv/ensurepip
+    return Path(lines[0]), lines[1]
+
+
+def find_python(minor: str) -> tuple[Path, str] | None:
+    """A working interpreter for ``minor`` ("3.12"): (path, full version), or None."""
+    seen: set[Path] = set()
+    for candidate in _interpreter_candidates(minor):
+        if candidate in seen:
+            continue
+        seen.add(candidate)
+        probed = _probe_python(candidate)
+        if probed and probed[1].startswith(minor + "."):
+            return probed
+    return None
+
+
+def choose_python(wanted: str, explicit: Path | None = None) -> PythonChoice:
+    """The interpreter for the venv: ``explicit``, else the target's, else another MWAA one."""
+    if explicit is not None:
+        probed = _probe_python(explicit)
+        if probed is None:
+            raise EnvironmentSetupError(f"{explicit}: not a working Python with the venv module")
+        notes = ()
+        if not probed[1].startswith(wanted + "."):
+            notes = (f"using Python {probed[1]} ({explicit}) as asked; MWAA runs Python {wanted} "
+                     + "for this target",)
+        return PythonChoice(probed[0], probed[1], notes)
+    probed = find_python(wanted)
+    if probed:
+        return PythonChoice(probed[0], probed[1])
+    for other in (v for v in MWAA_PYTHONS if v != wanted):
+        probed = find_python(other)
+        if probed:
+            return PythonChoice(probed[0], probed[1], (
+                f"Python {wanted} (what MWAA runs for this target) was not found on PATH or in "
+                + f"pyenv-style folders; using Python {probed[1]} ({probed[0]}) instead",))
+    own = ".".join(map(str, sys.version_info[:3]))
+    return PythonChoice(Path(sys.executable), own, (
+        f"neither Python {wanted} (what MWAA runs for this target) nor another MWAA Python was "
+        + f"found; using this tool's own Python {own} ({sys.executable})",))
+
+
+# -- constraints -------------------------------------------------------------------------------
+
+
+def constraints_file(target: MwaaVersion, constraints: Path | None, cache_dir: Path) -> Path:
+    """The constraints to install with: ``constraints`` if given, else a cached download."""
+    if constraints is not None:
+        path = Path(constraints).expanduser()
+        if not path.is_file():
+            raise InputError(f"{path}: constraints file not found")
+        return path.resolve()
+    cached = cache_dir / "constraints" / f"airflow-{target.airflow}-python-{target.python}.txt"
+    if cached.is_file():
+        return cached
+    try:
+        with urllib.request.urlopen(target.constraints_url, timeout=30) as response:
+            data = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise EnvironmentSetupError(
+            f"cannot download the constraints of Airflow {target.airflow} from "
+            f"{target.constraints_url} ({reason}); pass --constraints FILE "
+            "(Apache's constraints file for that version)") from None
+    if b"apache-airflow" not in data:
+        raise EnvironmentSetupError(
+            f"{target.constraints_url} did not return a constraints file; pass --constraints FILE")
+    _write_atomic(cached, data)
+    return cached
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- pip ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PipResult:
+    ok: bool
+    output: str
+
+    @property
+    def network_error(self) -> str | None:
+        if self.ok:
+            return None
+        for line in self.output.splitlines():
+            if any(marker in line for marker in _NETWORK_MARKERS):
+                return line.strip()
+        return None
+
+    @property
+    def reason(self) -> str:
+        return pip_reason(self.output)
+
+
+def pip_reason(output: str, limit: int = 600) -> str:
+    """pip's own explanation of a failure, on one line: its ERROR lines and the conflict detail."""
+    lines = [line.rstrip() for line in output.splitlines()]
+    picked: list[str] = []
+    in_conflict = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("The conflict is caused by"):
+            in_conflict = True
+            picked.append(stripped)
+            continue
+        if in_conflict:
+            if not stripped or stripped.startswith(("To fix", "Additionally", "ERROR")):
+                in_conflict = False
+            else:
+                picked.append(stripped)
+                continue
+        if stripped.startswith(("ERROR:", "×", "error:")) and "subprocess-exited-with-error" not in stripped:
+            picked.append(stripped.removeprefix("ERROR: "))
+    text = "; ".join(dict.fromkeys(p for p in picked if p)) or (lines[-1].strip() if lines else "pip failed")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _run_pip(python: Path, args: list[str], pip_python: Path | None = None) -> PipResult:
+    """Run pip of ``python`` (installing into ``pip_python``'s environment when given)."""
+    command = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    if pip_python is not None:
+        command += ["--python", str(pip_python)]
+    command += args
+    env = {**os.environ, "PIP_PROGRESS_BAR": "off", "PYTHONWARNINGS": "ignore"}
+    env.pop("PYTHONPATH", None)
+    env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
+    return PipResult(done.returncode == 0, done.stdout + "\n" + done.stderr)
+
+
+def _pip_install_args(constraints: Path) -> list[str]:
+    return ["install", "--timeout", str(PIP_TIMEOUT_SECONDS), "--retries", "1",
+            "--constraint", str(constraints)]
+
+
+# -- the base venv -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes: two runs never build the same venv at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_marker(root: Path) -> dict | None:
+    try:
+        data = json.loads((root / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and _venv_python(root).exists() else None
+
+
+def _create_venv(python: Path, root: Path, with_pip: bool = True) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(python), "-m", "venv", str(root)]
+    if not with_pip:
+        command.insert(3, "--without-pip")
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise EnvironmentSetupError(f"{python} -m venv {root} failed: {done.stderr.strip()[-300:]}")
+
+
+def _site_packages(python: Path) -> Path:
+    done = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True)
+    return Path(done.stdout.strip())
+
+
+def base_packages(target: MwaaVersion) -> list[str]:
+    """What the base venv asks pip for: Airflow and the providers MWAA preinstalls, pinned."""
+    return [f"apache-airflow=={target.airflow}",
+            *(f"{name}=={version}" for name, version in preinstalled_providers(target).items())]
+
+
+def ensure_airflow_env(target: str | MwaaVersion | None, constraints: Path | None = None,
+                       cache_dir: Path | None = None, extra_requirements: Path | None = None, *,
+                       python: Path | None = None, rebuild: bool = False,
+                       project_root: Path | None = None,
+                       log: Callable[[str], None] | None = None) -> AirflowEnv:
+    """A venv with ``apache-airflow==<target>`` and MWAA's providers, built once then reused.
+
+    ``constraints``: the target's constraints file; without it, the target's constraints URL is
+    downloaded once into the cache (a clear error says to pass the file when it cannot be).
+    ``extra_requirements``: the project's requirements file, installed in a layer over the base
+    venv; failures come back in ``AirflowEnv.requirements`` with pip's reason.
+    ``project_root``: what requirement paths in the results are relative to.
+    ``python``: the interpreter to build with (default: the target's, found on this machine).
+    ``rebuild``: build afresh even when a cached venv exists.
+    Raises ``InputError`` for an unknown target and ``EnvironmentSetupError`` when pip cannot
+    reach the index or refuses Airflow itself.
+    """
+    started = time.perf_counter()
+    say = log or (lambda message: None)
+    try:
+        version = get_version(target)
+    except UnknownTargetError as exc:
+        raise InputError(str(exc)) from None
+    cache = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    venvs = cache / "venvs"
+    choice = choose_python(version.python, python)
+    constraints_path = constraints_file(version, constraints, cache)
+    constraints_text = constraints_path.read_bytes()
+    packages = base_packages(version)
+    key = _sha256(json.dumps({
+        "format": ENV_FORMAT, "airflow": version.airflow, "python": str(choice.path),
+        "python_version": choice.version, "constraints": _sha256(constraints_text),
+        "packages": packages,
+    }, sort_keys=True).encode())[:12]
+    root = venvs / f"airflow-{version.airflow}-py{choice.minor}-{key}"
+    notes = list(choice.notes)
+    created = False
+    with _locked(venvs / f"{root.name}.lock"):
+        marker = None if rebuild else _read_marker(root)
+        if marker is None:
+            say(f"building a venv with Airflow {version.airflow} on Python {choice.version} in {root}")
+            _build_base(choice, root, packages, constraints_path, version)
+            created = True
+        else:
+            say(f"reusing the venv with Airflow {version.airflow} in {root}")
+    env_root, requirements = root, None
+    if extra_requirements is not None:
+        env_root, requirements, layer_created = _ensure_requirements_layer(
+            choice, root, Path(extra_requirements), constraints_path, venvs, project_root,
+            rebuild, say)
+        created = created or layer_created
+    return AirflowEnv(
+        python=_venv_python(env_root), root=env_root, airflow_version=version.airflow,
+        python_version=choice.version, created=created, notes=tuple(notes),
+        packages=tuple(packages), requirements=requirements,
+        seconds=round(time.perf_counter() - started, 3))
+
+
+def _build_base(choice: PythonChoice, root: Path, packages: list[str], constraints: Path,
+                version: MwaaVersion) -> None:
+    _create_venv(choice.path, root)
+    try:
+        result = _run_pip(_venv_python(root), [*_pip_install_args(constraints), *packages])
+        if not result.ok:
+            network = result.network_error
+            if network:
+                index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple")
+                raise EnvironmentSetupError(
+                    f"pip cannot reach the package index ({index}) to install Airflow "
+                    f"{version.airflow}: {network[:300]}")
+            raise EnvironmentSetupError(
+                f"pip could not install Airflow {version.airflow} on Python {choice.version} "
+                f"with {constraints}: {result.reason}")
+        marker = {"format": ENV_FORMAT, "airflow_version": version.airflow,
+                  "python": str(choice.path), "python_version": choice.version,
+                  "packages": packages, "constraints": str(constraints)}
+        # Written last: a venv without it is a half-built one and is rebuilt next time.
+        _write_atomic(root / MARKER, json.dumps(marker, indent=2, sort_keys=True).encode())
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+# -- the project's requirements, in a layer over the base venv ----------------------------------
+
+
+@dataclass
+class RequirementLines:
+    """A requirements file (with its ``-r`` includes) split into what each pip attempt needs."""
+
+    options: list[str] = field(default_factory=list)  # index/find-links options, kept in every attempt
+    items: list[tuple[str, int, str]] = field(default_factory=list)  # (file label, line, requirement)
+    notes: list[str] = field(default_factory=list)
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each logical line: comments dropped, continuations joined."""
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = "" if raw.lstrip().startswith("#") else re.split(r"\s#", raw, maxsplit=1)[0].strip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line, pending = (pending + line).strip(), ""
+        if line:
+            yield start, line
+    if pending.strip():
+        yield start, pending.strip()
+
+
+def split_requirements(path: Path, label_root: Path | None = None) -> RequirementLines:
+    """The requirement lines of ``path`` and of the files it includes with ``-r``.
+
+    ``--constraint`` lines are dropped: verify always installs with the target's constraints, the
+    ones MWAA applies, and a URL there may not be reachable from this machine. Items are labelled
+    with their file relative to ``label_root`` (default: the file's folder) and line number.
+    """
+    result = RequirementLines()
+    base = (label_root or path.parent).resolve()
+
+    def label(file: Path) -> str:
+        try:
+            return file.resolve().relative_to(base).as_posix()
+        except ValueError:
+            return str(file)
+
+    def read(file: Path, stack: tuple[Path, ...]) -> None:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{file}: cannot read requirements: {exc}") from None
+        for number, line in _logical_lines(text):
+            where = f"{label(file)}:{number}"
+            if _PIP_CONSTRAINT.match(line):
+                result.notes.append(f"{where}: {line!r} not applied; verify installs with the "
+                                    "target's constraints")
+            elif _PIP_GLOBAL_OPTIONS.match(line):
+                if line not in result.options:
+                    result.options.append(line)
+            elif match := _PIP_INCLUDE.match(line):
+                value = match.group("value")
+                if match.group("option") in ("-r", "--requirement"):
+                    child = (file.parent / value).resolve()
+                    if child in stack:
+                        result.notes.append(f"{where}: include cycle through {label(child)} ignored")
+                    elif not child.is_file():
+                        result.items.append((label(file), number, line))  # pip reports it
+                    else:
+                        read(child, (*stack, child))
+                    continue
+                if value.startswith((".", "/")):
+                    value = str((file.parent / value).resolve())
+                result.items.append((label(file), number, f"{match.group('option')} {value}"))
+            else:
+                result.items.append((label(file), number, line))
+
+    read(path, (path.resolve(),))
+    return result
+
+
+def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: Path,
+                               constraints: Path, venvs: Path, project_root: Path | None,
+                               rebuild: bool, say: Callable[[str], None]
+                               ) -> tuple[Path, RequirementsInstall, bool]:
+    lines = split_requirements(requirements, project_root)
+    label = lines.items[0][0] if lines.items else requirements.name
+    try:
+        label = requirements.resolve().relative_to((project_root or requirements.parent).resolve()).as_posix()
+    except ValueError:
+        label = str(requirements)
+    if not lines.items:
+        return base, RequirementsInstall(label, True, (), (*lines.notes, "no requirements to install")), False
+    key = _sha256(json.dumps({"base": base.name, "options": lines.options, "items": lines.items},
+                             sort_keys=True).encode())[:12]
+    root = venvs / f"{base.name}-req-{key}"
+    with _locked(venvs / f"{root.name}.lock"):
+        marker = None if rebuild else _read_marker(root)
+        if marker is not None:
+            say(f"reusing the venv with {label} in {root}")
+            failures = tuple(RequirementFailure(**f) for f in marker.get("failures", []))
+            return root, RequirementsInstall(label, not failures, failures, tuple(lines.notes)), False
+        say(f"installing {label} ({len(lines.items)} requirements) into {root}")
+        failures = _build_layer(choice, base, root, lines, constraints)
+    return root, RequirementsInstall(label, not failures, tuple(failures), tuple(lines.notes)), True
+
+
+def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: RequirementLines,
+                 constraints: Path) -> list[RequirementFailure]:
+    _create_venv(choice.path, root, with_pip=False)
+    try:
+        # The layer sees the base venv's packages through a .pth file, after its own: what the
+        # project pins differently from Airflow's constraints wins, as it would on MWAA.
+        (_site_packages(_venv_python(root)) / "_migrator_base_env.pth").write_text(
+            str(_site_packages(_venv_python(base))) + "\n", encoding="utf-8")
+        failures = _install_requirements(_venv_python(base), _venv_python(root), lines, constraints)
+        marker = {"format": ENV_FORMAT, "base": base.name,
+                  "failures": [f.to_json() for f in failures]}
+        _write_atomic(root / MARKER, json.dumps(marker, indent=2, sort_keys=True).encode())
+        return failures
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+def _install_requirements(pip_owner: Path, target_python: Path, lines: RequirementLines,
+                          constraints: Path) -> list[RequirementFailure]:
+    """Install every item at once; when that fails, one by one, to name each failing line."""
+    def attempt(items: list[tuple[str, int, str]]) -> PipResult:
+        with tempfile.TemporaryDirectory(prefix="migrator-req-") as tmp:
+            file = Path(tmp) / "requirements.txt"
+            file.write_text("\n".join([*lines.options, *(item for _, _, item in items)]) + "\n",
+                            encoding="utf-8")
+            return _run_pip(pip_owner, [*_pip_install_args(constraints), "-r", str(file)],
+                            pip_python=target_python)
+
+    if attempt(lines.items).ok:
+        return []
+    failures = []
+    for path, number, item in lines.items:
+        result = attempt([(path, number, item)])
+        if not result.ok:
+            failures.append(RequirementFailure(path, number, item, result.reason))
+    return failures
