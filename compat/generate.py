@@ -248,19 +248,28 @@ def extract_sdk(sdk: wr.Wheel) -> dict[str, Any]:
             "source": {"distribution": sdk.requirement, "path": member}}
 
 
-def inventory(wheel: wr.Wheel, keep_private: frozenset[str], package_prefix: str = "airflow/") -> dict[str, list[str]]:
+def inventory(wheel: wr.Wheel, keep_private: frozenset[str], package_prefix: str = "airflow/",
+              provider_packages: dict[str, str] | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(module -> public names, module -> other provider distributions it cannot import without)."""
     modules: dict[str, list[str]] = {}
+    requires: dict[str, list[str]] = {}
     for member, source in wheel.python_sources(package_prefix):
         name = wr.module_name(member)
         if name.startswith(SKIPPED_MODULE_PREFIXES) or "/tests/" in member:
             continue
         modules[name] = wr.top_level_names(source, member, keep_private)
+        if provider_packages is not None:
+            others = {provider_distribution(imported, provider_packages) or _provider_package(imported)
+                      for imported in wr.provider_imports(source, member)}
+            others.discard(wheel.distribution)
+            if others:
+                requires[name] = sorted(others)
     # Namespace folders (no __init__.py) are importable too; record them without names.
     for name in list(modules):
         parts = name.split(".")
         for end in range(1, len(parts)):
             modules.setdefault(".".join(parts[:end]), [])
-    return dict(sorted(modules.items()))
+    return dict(sorted(modules.items())), dict(sorted(requires.items()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,9 +290,9 @@ def dump_compact(path: Path, document: Any) -> int:
     keys = sorted(document)
     for index, key in enumerate(keys):
         comma = "," if index < len(keys) - 1 else ""
-        if key == "modules":
-            lines.append(' "modules": {')
-            modules = document["modules"]
+        if key in ("modules", "requires"):
+            lines.append(f' "{key}": {{')
+            modules = document[key]
             names = sorted(modules)
             for position, module in enumerate(names):
                 sep = "," if position < len(names) - 1 else ""
@@ -404,6 +413,9 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     keep_private = frozenset(path.rsplit(".", 1)[-1] for path in referenced
                              if path.rsplit(".", 1)[-1].startswith("_"))
     per_target: dict[str, Any] = {}
+    all_packages: dict[str, str] = {}
+    for target in targets:
+        all_packages.update(provider_packages_of(read_pins(mwaa_data / target / "airflow_constraints.txt")))
     provider_requirements: set[tuple[str, str]] = set()
     for target in targets:
         constraints_path = mwaa_data / target / "airflow_constraints.txt"
@@ -448,12 +460,15 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
             prefix = "airflow/sdk/"
         else:
             prefix = "airflow/"
-        modules = inventory(wheel, keep_private, prefix)
+        is_provider = distribution.startswith("apache-airflow-providers-")
+        modules, requires = inventory(wheel, keep_private, prefix, all_packages if is_provider else None)
         if not modules:
             raise GenerationError(f"no modules under {prefix} in {wheel.requirement}")
         name = inventory_file_name(distribution, version)
-        written[f"inventory/{name}"] = dump_compact(out / "inventory" / name,
-                                                    {"provenance": wheel.provenance([prefix]), "modules": modules})
+        document = {"provenance": wheel.provenance([prefix]), "modules": modules}
+        if is_provider:
+            document["requires"] = requires
+        written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
     return written

@@ -62,6 +62,7 @@ class _Removal:
     advice: str
     replacement: str | None
     source: str
+    broken: bool = False
 
 
 class _TargetData:
@@ -88,9 +89,14 @@ class _TargetData:
         self.distributions = distributions
         self.names: dict[str, frozenset[str]] = {}
         self.module_owner: dict[str, str] = {}
+        # module -> provider distributions its module-level imports need (from other providers)
+        self.requires: dict[str, tuple[str, ...]] = {}
         provisional: set[str] = set()
         for distribution, version in sorted(distributions.items()):
-            modules = load_json(f"generated/inventory/{distribution}-{version}.json")["modules"]
+            document = load_json(f"generated/inventory/{distribution}-{version}.json")
+            modules = document["modules"]
+            for module, needed in document.get("requires", {}).items():
+                self.requires[module] = tuple(needed)
             for module, names in modules.items():
                 self.names[module] = self.names.get(module, frozenset()) | frozenset(names)
                 # Every provider wheel also lists the namespace parents it sits in
@@ -184,7 +190,7 @@ def _removals() -> tuple[_Removal, ...]:
     return tuple(
         _Removal(row["name"], row.get("prefix", False), row.get("removed_in"),
                  row.get("deprecated_since"), row["advice"], row.get("replacement"),
-                 row["source"])
+                 row["source"], row.get("broken", False))
         for row in _overlay()["removals"]
     )
 
@@ -265,10 +271,14 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
         current = new
     final = current
 
-    if data.exists(final):
+    removal = _removal_for(final)
+    # The overlay can know better than the inventory: a module that still ships but no longer
+    # imports (found by the real-Airflow import check) is removed all the same.
+    shipped_but_gone = removal is not None and removal.removed_in is not None and removal.broken \
+        and _since_applies(removal.removed_in, target)
+    if data.exists(final) and not shipped_but_gone:
         # A name that still imports on this target but is gone in a later Airflow: say so,
         # the migration is the time to move off it.
-        removal = _removal_for(final)
         if removal and removal.removed_in and not _since_applies(removal.removed_in, target):
             advice.append(f"Removed in Airflow {removal.removed_in}. {removal.advice}")
             sources.append(f"overlay: {removal.source}")
@@ -281,10 +291,18 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
             provider = None
         sources.append("inventory: " + (f"{provider}=={data.distributions[provider]}" if provider
                                         else _core_label(data)))
+        preinstalled = preinstalled_providers(target)
+        # A provider module that imports another provider at module level cannot be imported
+        # without it (amazon's GCSToS3Operator needs the google provider).
+        also_needed = [d for d in data.requires.get(_module_of(final, data), ()) if d != provider]
+        missing = [d for d in also_needed if d not in preinstalled]
+        if missing:
+            advice.append("Also needs " + ", ".join(missing) + " (not preinstalled on MWAA "
+                          f"{target.airflow}): add it to requirements.txt.")
         return Resolution(
             status=status, name=name, new=final, provider=provider,
             min_version=_min_version(final, provider, data) if provider else None,
-            preinstalled=provider is None or provider in preinstalled_providers(target),
+            preinstalled=(provider is None or provider in preinstalled) and not missing,
             advice=" ".join(advice) or None, hops=tuple(hops), sources=tuple(sources),
         )
 
@@ -309,6 +327,10 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
         sources.append("inventory: apache-airflow==2.11.2")
         return _gone(name, hops, sources, advice)
     return Resolution("unknown", name, None, None, None, False, None, tuple(hops), tuple(sources))
+
+
+def _module_of(path: str, data: _TargetData) -> str:
+    return path if path in data.names else path.rpartition(".")[0]
 
 
 def _gone(name, hops, sources, advice) -> Resolution:

@@ -306,6 +306,26 @@ def top_level_names(source: str, member: str, keep_private: frozenset[str] = fro
     return sorted(n for n in names if not n.startswith("_") or n in keep_private)
 
 
+def provider_imports(source: str, member: str) -> list[str]:
+    """Modules under ``airflow.providers`` imported unconditionally at module level: importing
+    this module fails without them (guarded ``try``/``TYPE_CHECKING`` imports do not count)."""
+    tree = parse(source, member)
+    found = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("airflow.providers."):
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("airflow.providers."))
+            elif isinstance(node, ast.If) and not _type_checking(node.test):
+                visit(node.body)
+                visit(node.orelse)
+
+    visit(tree.body)
+    return sorted(found)
+
+
 # ---------------------------------------------------------------------------------------------
 # template context
 
