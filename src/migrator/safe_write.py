@@ -1,0 +1,200 @@
+"""Writing fixed files: all of them or none, never outside the project, never through a symlink.
+
+The pip-audit order: plan (check every target and that it still holds what the fix was
+computed from), back up (the old bytes are the backup; they were just verified), write each
+file atomically (a temp file in the same folder, fsync, then ``os.replace``), and on any
+failure put every file already written back the same way. A reader never sees a half-written
+file and a failed run leaves the project as it was.
+
+Paths are walked one folder at a time with ``O_NOFOLLOW`` directory descriptors, so a folder
+swapped for a symlink between the check and the write is refused too, not followed.
+A file keeps its permission bits (and owner, when allowed); its text encoding, BOM and
+newline style are kept by ``encode_like``, which turns fixed text back into bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from migrator.analysis.source import SourceText
+from migrator.errors import InputError
+
+_BOM = b"\xef\xbb\xbf"
+_TEMP_SUFFIX = ".migrator-tmp"
+
+
+class WriteError(InputError):
+    """A fix could not be written; every file was left (or put back) as it was."""
+
+
+def encode_like(text: str, source: SourceText) -> bytes:
+    """``text`` as bytes in the original file's encoding, with its BOM.
+
+    Newlines are not touched: the fixers keep each line's own newline and give new lines the
+    file's first newline sequence, so CRLF files stay CRLF.
+    """
+    try:
+        data = text.encode(source.encoding)
+    except UnicodeEncodeError as exc:
+        raise WriteError(f"the fixed text has a character {source.encoding} cannot encode: "
+                         f"{exc.object[exc.start:exc.end]!r}") from None
+    return _BOM + data if source.bom else data
+
+
+@dataclass(frozen=True)
+class _Target:
+    rel: str
+    parts: tuple[str, ...]  # folders below the root, then the file name
+    old: bytes
+    new: bytes
+    mode: int
+    uid: int
+    gid: int
+
+
+def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[str]:
+    """Replace each ``{relative path: (expected old bytes, new bytes)}`` under ``root``.
+
+    Returns the paths written, sorted. Raises ``WriteError`` (naming the file) when a target is
+    outside the root, reached through a symlink, not a regular file, or no longer holds the
+    expected old bytes; or when a write fails, after restoring every file already written.
+    """
+    root = Path(root)
+    targets = [_plan(root, rel, old, new) for rel, (old, new) in sorted(changes.items()) if old != new]
+    written: list[_Target] = []
+    try:
+        for target in targets:
+            _replace(root, target, target.new)
+            written.append(target)
+    except BaseException as exc:  # KeyboardInterrupt included: nothing may stay half-done
+        failed = _restore(root, written)
+        rel = targets[len(written)].rel if len(written) < len(targets) else "?"
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else (str(exc) or type(exc).__name__)
+        message = f"{rel}: cannot write the fixed file ({detail}); "
+        if failed:
+            message += "could not put back " + ", ".join(failed) + "; restore them from version control"
+        else:
+            message += "every file was left as it was"
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise WriteError(message) from None
+    return [t.rel for t in targets]
+
+
+def _plan(root: Path, rel: str, old: bytes, new: bytes) -> _Target:
+    parts = _safe_parts(rel)
+    try:
+        with _open_parent(root, parts) as folder:
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            try:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    raise WriteError(f"{rel}: not a regular file; not written")
+                current = _read_all(fd)
+            finally:
+                os.close(fd)
+    except WriteError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise WriteError(f"{rel}: is a symlink; fixes are never written through symlinks") from None
+        raise WriteError(f"{rel}: cannot open for writing ({exc.strerror or exc})") from None
+    if current != old:
+        raise WriteError(f"{rel}: changed on disk since the fix was planned; run the fix again")
+    return _Target(rel, parts, old, new, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
+
+
+def _safe_parts(rel: str) -> tuple[str, ...]:
+    path = PurePosixPath(rel)
+    parts = path.parts
+    if path.is_absolute() or not parts or any(p in ("..", ".", "") for p in parts) or "\\" in rel:
+        raise WriteError(f"{rel}: outside the project root; not written")
+    return parts
+
+
+@contextlib.contextmanager
+def _open_parent(root: Path, parts: tuple[str, ...]) -> Iterator[int]:
+    """A descriptor of the file's folder, reached from the root without following any symlink."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    rel = "/".join(parts)
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise WriteError(f"{root}: cannot open the project folder ({exc.strerror or exc})") from None
+    try:
+        for folder in parts[:-1]:
+            try:
+                next_fd = os.open(folder, flags, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise WriteError(f"{rel}: reached through a symlink or non-folder {folder!r}; "
+                                     "not written") from None
+                raise
+            os.close(fd)
+            fd = next_fd
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _replace(root: Path, target: _Target, data: bytes) -> None:
+    """Atomically replace the file with ``data``: temp file beside it, fsync, rename, fsync folder."""
+    with _open_parent(root, target.parts) as folder:
+        name = target.parts[-1]
+        temp = _create_temp(folder, name)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=folder)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fchmod(fd, target.mode)
+                with contextlib.suppress(PermissionError):
+                    if (target.uid, target.gid) != (os.getuid(), os.getgid()):
+                        os.fchown(fd, target.uid, target.gid)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=folder)
+            raise
+        with contextlib.suppress(OSError):  # not every file system can fsync a folder
+            os.fsync(folder)
+
+
+def _create_temp(folder: int, name: str) -> str:
+    for attempt in range(100):
+        temp = f".{name}.{os.getpid()}.{attempt}{_TEMP_SUFFIX}"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return temp
+    raise OSError(errno.EEXIST, "no free temporary file name")
+
+
+def _restore(root: Path, written: list[_Target]) -> list[str]:
+    """Put the old bytes back into every written file; returns the ones that could not be."""
+    failed = []
+    for target in reversed(written):
+        try:
+            _replace(root, target, target.old)
+        except (OSError, WriteError):
+            failed.append(target.rel)
+    return failed
