@@ -12,10 +12,19 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
 from migrator.workspace import Workspace
+
+if TYPE_CHECKING:
+    from migrator.analysis.config import ConfigFacts
+    from migrator.analysis.connections import ConnectionFacts
+    from migrator.analysis.envsources import EnvFacts
+    from migrator.analysis.plugins import PluginFacts
+    from migrator.analysis.requirements import ConstraintsChoice, RequirementsFacts
+    from migrator.compat.mwaa import MwaaVersion
 
 
 @dataclass(frozen=True)
@@ -106,9 +115,69 @@ class ProjectFacts:
     def dag_files(self) -> list[ModuleSummary]:
         return [m for m in self.modules if m.dag_count]
 
-    def inventory_sections(self) -> list[dict]:
-        """Inventory contributions of the analyses of non-Python sources, merged by key.
+    # -- analyses of the other sources (computed on first use, once per run) ----------------------
 
-        Each analysis adds one line here, e.g. ``self.requirements.inventory()``.
-        """
-        return []
+    @cached_property
+    def env(self) -> EnvFacts:
+        from migrator.analysis.envsources import analyse_env
+
+        return analyse_env(self.workspace)
+
+    @cached_property
+    def requirements(self) -> RequirementsFacts:
+        from migrator.analysis.requirements import analyse_requirements
+
+        return analyse_requirements(self.workspace, self.env)
+
+    @cached_property
+    def config(self) -> ConfigFacts:
+        from migrator.analysis.config import analyse_config
+
+        return analyse_config(self.workspace, self.env)
+
+    @cached_property
+    def connections(self) -> ConnectionFacts:
+        from migrator.analysis.connections import analyse_connections
+
+        return analyse_connections(self.workspace, self.env, self.modules)
+
+    @cached_property
+    def plugins(self) -> PluginFacts:
+        from migrator.analysis.plugins import analyse_plugins
+
+        return analyse_plugins(self.workspace)
+
+    @cached_property
+    def _constraints(self) -> dict[tuple[str, str], ConstraintsChoice]:
+        return {}
+
+    def constraints_for(self, entry: str, target: MwaaVersion) -> ConstraintsChoice:
+        """The constraints ``entry`` (a requirements file) is checked against for ``target``;
+        fetched at most once per run (and cached on disk when it is a URL)."""
+        from migrator.analysis.requirements import choose_constraints
+
+        key = (entry, target.airflow)
+        if key not in self._constraints:
+            self._constraints[key] = choose_constraints(self.requirements, entry, self.workspace, target,
+                                                        self.workspace.settings.constraints)
+        return self._constraints[key]
+
+    def inventory_sections(self, target: MwaaVersion | None = None) -> list[dict]:
+        """Inventory contributions of the analyses of non-Python sources, merged by key."""
+        from migrator import compat
+        from migrator.analysis.config import config_inventory
+        from migrator.analysis.connections import connections_inventory
+        from migrator.analysis.plugins import plugins_inventory
+        from migrator.analysis.requirements import requirements_inventory
+
+        if target is None:
+            try:
+                target = compat.get_version(self.workspace.settings.target)
+            except compat.UnknownTargetError:
+                target = compat.newest_version()
+        return [
+            requirements_inventory(self, target),
+            config_inventory(self.config, target),
+            connections_inventory(self.connections),
+            plugins_inventory(self.plugins),
+        ]

@@ -1,0 +1,295 @@
+"""Airflow configuration: ``airflow.cfg`` files and ``AIRFLOW__SECTION__KEY`` variables.
+
+Each option is kept with its file and line. :func:`classify` says what MWAA does with an
+option on a target: forced by MWAA, rejected, renamed or removed in the target's Airflow,
+meaningless on MWAA (it describes the on-prem machines), or allowed as an MWAA configuration
+option. The allowed ones form the ``AirflowConfigurationOptions`` map of the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from migrator import compat
+from migrator.analysis.envsources import EnvFacts
+from migrator.analysis.source import Problem, read_text
+from migrator.secrets import is_sensitive_name, mask, mask_value
+
+_SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
+_OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*?)\s*[=:]\s?(?P<value>.*)$")
+_ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")
+# Options whose value Airflow reads from a command or a secrets backend instead.
+INDIRECT_SUFFIXES = ("_cmd", "_secret")
+
+# Option keys that describe the machines of an on-prem installation: ports it listens on,
+# host names it binds, local folders and files. On MWAA the service owns all of these.
+# (Derived from Airflow's config reference; a candidate for the knowledge base in compat/.)
+_MACHINE_KEY = re.compile(
+    r"(^|_)(port|bind|folder|directory|dir|location|path|home)$"
+    r"|^(web_server_ssl_cert|web_server_ssl_key|ssl_cert|ssl_key|ssl_cacert|access_logfile|error_logfile"
+    r"|child_process_log_directory|dag_processor_manager_log_location|hostname_callable|pid|workers"
+    r"|worker_class|worker_refresh_batch_size|web_server_worker_timeout|web_server_master_timeout"
+    r"|celery_app_name|flower_basic_auth|flower_url_prefix|dags_folder|plugins_folder|base_log_folder"
+    r"|remote_logging|remote_base_log_folder|remote_log_conn_id|remote_task_handler_kwargs"
+    r"|encrypt_s3_logs|task_log_reader|web_server_host|log_filename_template"
+    r"|log_processor_filename_template|unit_test_mode|standalone_dag_processor)$"
+)
+# Sections that configure executors, stores or servers MWAA does not run.
+_MACHINE_SECTIONS = frozenset({
+    "kubernetes", "kubernetes_executor", "celery_kubernetes_executor", "local_kubernetes_executor",
+    "dask", "elasticsearch", "elasticsearch_configs", "opensearch", "cli", "kerberos", "ldap",
+    "github_enterprise", "atlas", "mesos", "hive", "sentry", "edge", "edge_executor",
+})
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One option set in airflow.cfg or by an ``AIRFLOW__SECTION__KEY`` variable."""
+
+    option: str  # "section.key", lower case (a ``_cmd``/``_secret`` suffix is kept)
+    value: str
+    path: str
+    line: int
+    origin: str  # airflow.cfg | env-file | compose | dockerfile | script | startup
+    env_name: str | None = None
+
+    @property
+    def section(self) -> str:
+        return self.option.split(".", 1)[0]
+
+    @property
+    def key(self) -> str:
+        return self.option.split(".", 1)[1]
+
+    @property
+    def base_option(self) -> str:
+        """The option an ``_cmd``/``_secret`` variant sets (``core.sql_alchemy_conn_cmd`` -> ``core.sql_alchemy_conn``)."""
+        for suffix in INDIRECT_SUFFIXES:
+            if self.option.endswith(suffix):
+                return self.option[: -len(suffix)]
+        return self.option
+
+    @property
+    def is_secret(self) -> bool:
+        """Whether the value is a credential (or carries one, like a URI with a password)."""
+        if not self.value or self.value.strip().startswith(("${", "{{")):
+            return False
+        if self.option.endswith(INDIRECT_SUFFIXES):
+            return False  # a command or secret name, not the secret
+        return is_sensitive_name(self.key) or mask(self.value) != self.value
+
+    def shown_value(self) -> str:
+        """The value as it may be printed: credentials masked."""
+        return mask_value(self.value) if is_sensitive_name(self.key) else mask(self.value)
+
+    @property
+    def where(self) -> str:
+        return self.env_name or f"[{self.section}] {self.key}"
+
+
+@dataclass
+class ConfigFacts:
+    entries: list[ConfigEntry] = field(default_factory=list)
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+
+    def effective(self) -> dict[str, ConfigEntry]:
+        """Option -> the entry that wins (environment variables override airflow.cfg)."""
+        result: dict[str, ConfigEntry] = {}
+        for entry in sorted(self.entries, key=lambda e: (e.origin != "airflow.cfg", e.path, e.line)):
+            result[entry.option] = entry
+        return result
+
+    def value(self, option: str) -> str | None:
+        entry = self.effective().get(option.lower())
+        return entry.value if entry else None
+
+
+def parse_airflow_cfg(text: str, path: str) -> tuple[list[ConfigEntry], Problem | None]:
+    """Options of an INI file the way Airflow's ConfigParser reads it, with line numbers."""
+    entries: list[ConfigEntry] = []
+    section: str | None = None
+    last: ConfigEntry | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            last = None if not stripped else last
+            continue
+        if raw[:1].isspace() and last is not None:  # a continuation of the previous value
+            last = ConfigEntry(last.option, f"{last.value}\n{stripped}", last.path, last.line, last.origin)
+            entries[-1] = last
+            continue
+        match = _SECTION.match(stripped)
+        if match:
+            section = match.group("name").strip().lower()
+            last = None
+            continue
+        match = _OPTION.match(stripped)
+        if not match:
+            return entries, Problem("syntax", f"line is neither a [section] nor a key = value option: "
+                                              f"{mask(stripped)[:80]}", number)
+        if section is None:
+            return entries, Problem("syntax", "option before any [section] header", number)
+        value = re.split(r"\s[#;]\s", match.group("value"), maxsplit=1)[0].strip()
+        last = ConfigEntry(f"{section}.{match.group('key').strip().lower()}", value, path, number, "airflow.cfg")
+        entries.append(last)
+    return entries, None
+
+
+def env_option(name: str) -> str | None:
+    """``AIRFLOW__CORE__DAGS_FOLDER`` -> ``core.dags_folder``; None for other names."""
+    match = _ENV_OPTION.match(name)
+    if not match:
+        return None
+    return f"{match.group('section').lower()}.{match.group('key').lower()}"
+
+
+def analyse_config(workspace, env: EnvFacts) -> ConfigFacts:
+    facts = ConfigFacts()
+    for rel in workspace.airflow_cfgs:
+        source = read_text(workspace.path(rel))
+        if isinstance(source, Problem):
+            facts.problems.append((rel, source))
+            continue
+        entries, problem = parse_airflow_cfg(source.text, rel)
+        facts.entries.extend(entries)
+        if problem:
+            facts.problems.append((rel, problem))
+    for variable in env.variables:
+        option = env_option(variable.name)
+        if option and variable.value is not None:
+            facts.entries.append(ConfigEntry(option, variable.value, variable.path, variable.line,
+                                             variable.origin, variable.name))
+    return facts
+
+
+# -- what MWAA does with an option ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Classification:
+    # forced | rejected | renamed | deprecated | removed | invalid-value | ignored | meaningless
+    # | invalid-key | allowed
+    kind: str
+    reason: str = ""
+    new_option: str | None = None
+    mwaa_value: str | None = None
+
+
+def config_change(option: str, target, value: str | None = None):
+    """The knowledge base's rename/removal/invalid-value record of ``option`` on ``target``.
+
+    Default changes are not returned: an option the project sets explicitly keeps its value.
+    Records that apply only to one value (``remove_if_equals``, ``is_invalid_if``) match only it.
+    """
+    for change in _changes_by_option(target).get(option, ()):
+        if change.kind == "default_changed":
+            continue
+        if change.applies_if_value is not None and (value is None or value.strip() != change.applies_if_value):
+            continue
+        return change
+    return None
+
+
+def _changes_by_option(target) -> dict[str, list]:
+    key = target.airflow
+    if key not in _CHANGES_CACHE:
+        table: dict[str, list] = {}
+        for change in compat.config_changes(target):
+            table.setdefault(change.option, []).append(change)
+        _CHANGES_CACHE[key] = table
+    return _CHANGES_CACHE[key]
+
+
+_CHANGES_CACHE: dict[str, dict[str, list]] = {}
+
+
+def classify(option: str, target, value: str | None = None) -> Classification:
+    """What MWAA on ``target`` does with ``option`` (``section.key``) set to ``value``.
+
+    The most useful verdict wins: an option MWAA rejects or forces (under its old or its new
+    name) is reported as such even when the target also renamed it; an option that only
+    describes on-prem machines is meaningless whatever its name.
+    """
+    policy = compat.config_policy(target)
+    base = option
+    for suffix in INDIRECT_SUFFIXES:
+        if option.endswith(suffix):
+            base = option[: -len(suffix)]
+    change = config_change(base, target, value)
+    names = [base, *([change.new_option] if change is not None and change.new_option else [])]
+    for name in names:
+        rejected = policy.rejected_option(name)
+        if rejected:
+            return Classification("rejected", rejected.reason)
+    for name in names:
+        forced = policy.forced_option(name)
+        if forced:
+            return Classification("forced", forced.reason, new_option=None if name == base else name,
+                                  mwaa_value=forced.value)
+    for name in names:
+        ignored = policy.ignored_option(name)
+        if ignored:
+            return Classification("ignored", ignored.reason)
+    if any(policy.in_dropdown(name) for name in names):
+        return _changed(change) if change is not None else Classification("allowed")
+    for name in names:
+        section, _, key = name.partition(".")
+        if section in _MACHINE_SECTIONS:
+            return Classification("meaningless", f"MWAA does not run what the [{section}] section configures")
+        if _MACHINE_KEY.search(key):
+            return Classification("meaningless", "it describes the on-prem machines (ports, hosts, local "
+                                                  "paths, process layout), which MWAA manages")
+    if change is not None:
+        return _changed(change)
+    if not policy.is_valid_key(option):
+        return Classification("invalid-key", f"MWAA accepts keys matching {policy.key_pattern} of at most "
+                                             f"{policy.key_max_length} characters")
+    return Classification("allowed")
+
+
+def _changed(change) -> Classification:
+    kind = {"invalid_value": "invalid-value"}.get(change.kind, change.kind)
+    if kind == "renamed" and not change.breaks:
+        kind = "deprecated"  # the target still reads the old name, with a warning
+    return Classification(kind, change.advice, new_option=change.new_option)
+
+
+def configuration_options(facts: ConfigFacts, target) -> dict[str, str]:
+    """The MWAA ``AirflowConfigurationOptions`` map: every allowed option with its value.
+
+    Values are the project's own (secrets included: the map goes to the MWAA API, which stores
+    the values as sensitive). Reports must print it through :func:`masked_options`.
+    """
+    direct: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    for option, entry in sorted(facts.effective().items()):
+        verdict = classify(option, target, entry.value)
+        if verdict.kind not in ("allowed", "deprecated", "renamed") or not _value_acceptable(entry.value, target):
+            continue
+        key = verdict.new_option or option  # the name the target reads
+        if compat.config_policy(target).is_valid_key(key):
+            (renamed if verdict.new_option else direct)[key] = entry.value
+    return dict(sorted({**renamed, **direct}.items()))  # an option set under its new name wins
+
+
+def masked_options(options: dict[str, str]) -> dict[str, str]:
+    return {key: (mask_value(value) if is_sensitive_name(key.split(".", 1)[-1]) else mask(value))
+            for key, value in options.items()}
+
+
+def _value_acceptable(value: str, target) -> bool:
+    policy = compat.config_policy(target)
+    return len(value) <= policy.value_max_length and all(32 <= ord(c) < 127 for c in value)
+
+
+def config_inventory(facts: ConfigFacts, target) -> dict:
+    """Config options by classification and the (masked) MWAA configuration options map."""
+    classified: dict[str, list[str]] = {}
+    for option in sorted(facts.effective()):
+        entry = facts.effective()[option]
+        classified.setdefault(classify(option, target, entry.value).kind, []).append(option)
+    return {"config": {
+        "airflow_configuration_options": masked_options(configuration_options(facts, target)),
+        "options_by_kind": classified,
+    }}

@@ -1,0 +1,641 @@
+"""Connections, variables and pools: where the project defines them and where it uses them.
+
+Definitions come from ``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` variables in every env source,
+``airflow connections|variables|pools export`` files (JSON, YAML, env), Astronomer's
+``airflow_settings.yaml`` and ``airflow connections add`` / ``variables set`` / ``pools set``
+commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
+and plugin code passes (``*_conn_id=``, ``get_connection``, ``Variable.get``) and Jinja
+templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+import yaml
+
+from migrator.analysis.envsources import (
+    EnvFacts,
+    ShellCommand,
+    mapping_get,
+    mapping_items,
+    parse_env_file,
+    parse_script,
+)
+from migrator.analysis.source import Problem, read_text
+from migrator.secrets import is_sensitive_name
+
+CONN_PREFIX = "AIRFLOW_CONN_"
+VAR_PREFIX = "AIRFLOW_VAR_"
+# airflow_settings.yaml (Astronomer CLI) spells the fields with a ``conn_`` prefix.
+_SETTINGS_FIELDS = {"conn_type": "conn_type", "conn_host": "host", "conn_login": "login",
+                    "conn_password": "password", "conn_schema": "schema", "conn_port": "port",
+                    "conn_extra": "extra", "conn_description": "description"}
+_JINJA_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
+_JINJA_CONN = re.compile(r"\bconn\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_JINJA_VAR = re.compile(
+    r"\bvar\s*\.\s*(?:value|json)\s*(?:\.\s*([A-Za-z_]\w*)|\.\s*get\s*\(\s*['\"]([^'\"]+)['\"]"
+    r"|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+_INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".intranet", ".home", ".localdomain",
+                      ".intra", ".private")
+_CONTAINER_HOSTS = frozenset({"localhost", "host.docker.internal", "gateway.docker.internal",
+                              "kubernetes.docker.internal", "docker"})
+
+
+@dataclass(frozen=True)
+class ConnectionDef:
+    conn_id: str
+    path: str
+    line: int
+    origin: str  # env | export | settings | cli
+    conn_type: str | None = None
+    host: str | None = None
+    login: str | None = None
+    password: str | None = None
+    schema: str | None = None
+    port: int | None = None
+    extra: Any = None  # dict, or a string that is not JSON
+    description: str | None = None
+    source_format: str = "fields"  # uri | json | fields
+    value_known: bool = True  # False when the value is only a ``${VAR}`` reference
+    problem: str | None = None
+    env_origin: str | None = None  # for origin "env": env-file | compose | dockerfile | script | startup
+
+    @property
+    def extra_dict(self) -> dict[str, Any]:
+        if isinstance(self.extra, dict):
+            return self.extra
+        if isinstance(self.extra, str) and self.extra.strip():
+            try:
+                loaded = json.loads(self.extra)
+            except ValueError:
+                return {}
+            return loaded if isinstance(loaded, dict) else {}
+        return {}
+
+    @property
+    def has_secret(self) -> bool:
+        """Whether the definition carries a credential in clear text."""
+        if not self.value_known:
+            return False
+        if self.password and not str(self.password).startswith(("${", "{{")):
+            return True
+        return any(is_sensitive_name(k) and v not in (None, "", False) for k, v in _walk_items(self.extra_dict))
+
+
+@dataclass(frozen=True)
+class VariableDef:
+    key: str
+    value: str | None  # None when only a reference to another variable
+    path: str
+    line: int
+    origin: str  # env | export | settings | cli
+    env_origin: str | None = None
+
+
+@dataclass(frozen=True)
+class PoolDef:
+    name: str
+    slots: int | None
+    description: str
+    path: str
+    line: int
+    origin: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str  # connection | variable
+    key: str
+    path: str
+    line: int
+    via: str  # argument | get_connection | Variable.get | jinja
+
+
+@dataclass
+class ConnectionFacts:
+    connections: list[ConnectionDef] = field(default_factory=list)
+    variables: list[VariableDef] = field(default_factory=list)
+    pools: list[PoolDef] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+
+    @property
+    def connection_ids(self) -> set[str]:
+        return {c.conn_id for c in self.connections}
+
+    @property
+    def variable_keys(self) -> set[str]:
+        return {v.key for v in self.variables}
+
+    @property
+    def pool_names(self) -> set[str]:
+        return {p.name for p in self.pools}
+
+
+def _walk_items(data: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield str(key), value
+            yield from _walk_items(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _walk_items(item)
+
+
+# -- connection values --------------------------------------------------------------------------
+
+
+def parse_connection_uri(conn_id: str, uri: str, path: str, line: int, origin: str, **extra_fields: Any) -> ConnectionDef:
+    """A connection from Airflow's URI form ``type://login:password@host:port/schema?extra``."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError as exc:
+        return ConnectionDef(conn_id, path, line, origin, problem=f"not a valid connection URI ({exc})",
+                             source_format="uri", **extra_fields)
+    if not parts.scheme:
+        return ConnectionDef(conn_id, path, line, origin, problem="not a connection URI (no scheme)",
+                             source_format="uri", **extra_fields)
+    conn_type = parts.scheme.replace("-", "_")
+    if conn_type == "postgresql":
+        conn_type = "postgres"
+    host = parts.hostname
+    netloc_host = parts.netloc.rpartition("@")[2]
+    if host is not None and netloc_host:
+        host = unquote(netloc_host.rsplit(":", 1)[0] if port is not None else netloc_host)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    extra: Any = None
+    if "__extra__" in query:
+        try:
+            extra = json.loads(query["__extra__"])
+        except ValueError:
+            extra = query["__extra__"]
+    elif query:
+        extra = query
+    return ConnectionDef(
+        conn_id, path, line, origin, conn_type=conn_type, host=host or None,
+        login=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        schema=unquote(parts.path[1:]) if parts.path and parts.path != "/" else None,
+        port=port, extra=extra, source_format="uri", **extra_fields,
+    )
+
+
+def connection_from_fields(conn_id: str, fields: dict[str, Any], path: str, line: int, origin: str,
+                           source_format: str = "fields", **extra_fields: Any) -> ConnectionDef:
+    if isinstance(fields.get("uri") or fields.get("conn_uri"), str):
+        return parse_connection_uri(conn_id, fields.get("uri") or fields["conn_uri"], path, line, origin, **extra_fields)
+    port = fields.get("port")
+    try:
+        port = int(port) if port not in (None, "") else None
+    except (TypeError, ValueError):
+        port = None
+    extra = fields.get("extra")
+    if isinstance(extra, str) and extra.strip().startswith("{"):
+        try:
+            extra = json.loads(extra)
+        except ValueError:
+            pass
+
+    def text(name: str) -> str | None:
+        value = fields.get(name)
+        return None if value in (None, "") else str(value)
+
+    return ConnectionDef(conn_id, path, line, origin, conn_type=text("conn_type"), host=text("host"),
+                         login=text("login"), password=text("password"), schema=text("schema"),
+                         port=port, extra=extra or None, description=text("description"),
+                         source_format=source_format, **extra_fields)
+
+
+def parse_connection_value(conn_id: str, value: str, path: str, line: int, origin: str,
+                           **extra_fields: Any) -> ConnectionDef:
+    """An ``AIRFLOW_CONN_*`` value: JSON (Airflow 2.3+) or URI."""
+    stripped = value.strip()
+    if re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}?", stripped):
+        return ConnectionDef(conn_id, path, line, origin, value_known=False, **extra_fields)
+    if stripped.startswith("{"):
+        try:
+            document = json.loads(stripped)
+        except ValueError as exc:
+            return ConnectionDef(conn_id, path, line, origin, problem=f"invalid JSON ({exc.msg})",
+                                 source_format="json", **extra_fields)
+        if not isinstance(document, dict):
+            return ConnectionDef(conn_id, path, line, origin, problem="JSON value is not an object",
+                                 source_format="json", **extra_fields)
+        return connection_from_fields(conn_id, document, path, line, origin, "json", **extra_fields)
+    return parse_connection_uri(conn_id, stripped, path, line, origin, **extra_fields)
+
+
+def connection_uri(conn: ConnectionDef) -> str:
+    """Airflow's URI form of a connection (what ``Connection(uri=...)`` parses back)."""
+    scheme = (conn.conn_type or "").replace("_", "-")
+    authority = ""
+    if conn.login or conn.password:
+        authority = quote(conn.login or "", safe="")
+        if conn.password:
+            authority += ":" + quote(conn.password, safe="")
+        authority += "@"
+    host = quote(conn.host or "", safe="")
+    port = f":{conn.port}" if conn.port else ""
+    schema = "/" + quote(conn.schema, safe="") if conn.schema else ""
+    uri = f"{scheme}://{authority}{host}{port}{schema}"
+    extra = conn.extra_dict if conn.extra_dict else conn.extra
+    if extra:
+        if isinstance(extra, dict) and all(isinstance(v, str) for v in extra.values()):
+            uri += "?" + urlencode(extra)
+        else:
+            uri += "?" + urlencode({"__extra__": json.dumps(extra) if not isinstance(extra, str) else extra})
+    return uri
+
+
+def connection_json(conn: ConnectionDef) -> str:
+    """The JSON form Airflow's secrets backends accept (``Connection.from_json``)."""
+    document: dict[str, Any] = {"conn_type": conn.conn_type}
+    for name in ("host", "login", "password", "schema", "port"):
+        value = getattr(conn, name)
+        if value not in (None, ""):
+            document[name] = value
+    extra = conn.extra_dict or conn.extra
+    if extra:
+        document["extra"] = extra
+    return json.dumps(document, sort_keys=True)
+
+
+# -- host reachability ----------------------------------------------------------------------------
+
+
+def host_reachability(host: str | None) -> str | None:
+    """Why MWAA cannot reach ``host`` without network work, or None when it is a public name."""
+    if not host:
+        return None
+    name = host.strip().strip("[]").lower()
+    if "${" in name or "{{" in name:
+        return None
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.is_loopback or address.is_unspecified:
+            return "a loopback address: on MWAA it is the worker container itself"
+        if address.is_link_local:
+            return "a link-local address"
+        if address.is_private:
+            return "a private address: reachable only through VPC peering, a VPN or Direct Connect"
+        return None
+    if name in _CONTAINER_HOSTS or name.startswith("localhost"):
+        return "a local Docker host name that does not exist on MWAA"
+    if "." not in name:
+        return "a single-label name (a docker-compose service or internal DNS name) that does not resolve in the MWAA VPC"
+    if name.endswith(_INTERNAL_SUFFIXES):
+        return "an internal DNS name: resolvable only with Route 53 Resolver rules to your network"
+    return None
+
+
+# -- reading definitions -------------------------------------------------------------------------
+
+
+def _line_of(text: str, needle: str, default: int = 1) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else default
+
+
+def _export_kind(path: str) -> str:
+    name = PurePosixPath(path).name.lower()
+    if name.startswith("airflow_settings"):
+        return "settings"
+    for kind in ("connections", "variables", "pools"):
+        if name.startswith(kind):
+            return kind
+    return "unknown"
+
+
+def _yaml_lines(text: str) -> dict[str, int]:
+    """Top-level mapping key -> line of a YAML document (empty when it is not a mapping)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in mapping_items(root)} if root is not None else {}
+
+
+def _load_document(text: str, path: str) -> tuple[Any, dict[str, int], Problem | None]:
+    suffix = PurePosixPath(path).suffix.lower()
+    try:
+        if suffix == ".json":
+            document = json.loads(text) if text.strip() else {}
+            lines = {}
+            if isinstance(document, dict):
+                lines = {str(k): _line_of(text, json.dumps(str(k))) for k in document}
+            return document, lines, None
+        document = yaml.safe_load(text)
+        return document, _yaml_lines(text), None
+    except json.JSONDecodeError as exc:
+        return None, {}, Problem("syntax", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, {}, Problem("syntax", f"invalid YAML: {getattr(exc, 'problem', exc)}",
+                                 (mark.line + 1) if mark else 1)
+
+
+def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
+    kind = _export_kind(path)
+    if PurePosixPath(path).suffix.lower() == ".env":
+        for variable in parse_env_file(text, path):
+            if kind == "variables":
+                facts.variables.append(VariableDef(variable.name, variable.value, path, variable.line, "export"))
+            elif kind == "connections":
+                facts.connections.append(parse_connection_value(variable.name, variable.value or "", path,
+                                                                variable.line, "export"))
+        return
+    document, lines, problem = _load_document(text, path)
+    if problem:
+        facts.problems.append((path, problem))
+        return
+    if kind == "settings":
+        _read_settings(facts, path, text, document)
+        return
+    entries: list[tuple[str, Any, int]] = []
+    if isinstance(document, dict):
+        entries = [(str(k), v, lines.get(str(k), 1)) for k, v in document.items()]
+    elif isinstance(document, list):
+        key_field = {"connections": "conn_id", "variables": "key", "pools": "pool"}.get(kind, "conn_id")
+        for item in document:
+            if isinstance(item, dict) and (item.get(key_field) or item.get("name")):
+                key = str(item.get(key_field) or item.get("name"))
+                entries.append((key, item, _line_of(text, json.dumps(key) if path.endswith(".json") else key)))
+    elif document is not None:
+        facts.problems.append((path, Problem("syntax", f"expected a mapping or a list of {kind}")))
+        return
+    for key, value, line in entries:
+        if kind == "connections":
+            if isinstance(value, str):
+                facts.connections.append(parse_connection_value(key, value, path, line, "export"))
+            elif isinstance(value, dict):
+                facts.connections.append(connection_from_fields(key, value, path, line, "export"))
+        elif kind == "variables":
+            if isinstance(value, dict) and set(value) <= {"key", "val", "value", "description", "is_encrypted"} \
+                    and ("val" in value or "value" in value):
+                value = value.get("val", value.get("value"))
+            text_value = value if isinstance(value, str) else json.dumps(value)
+            facts.variables.append(VariableDef(key, text_value, path, line, "export"))
+        elif kind == "pools":
+            slots = value.get("slots") if isinstance(value, dict) else value
+            description = value.get("description", "") if isinstance(value, dict) else ""
+            facts.pools.append(PoolDef(key, _int_or_none(slots), str(description or ""), path, line, "export"))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _read_settings(facts: ConnectionFacts, path: str, text: str, document: Any) -> None:
+    """Astronomer's ``airflow_settings.yaml``: ``airflow: {connections, variables, pools}``."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return
+    airflow = mapping_get(root, "airflow") if root is not None else None
+    if airflow is None:
+        return
+    data = document.get("airflow", {}) if isinstance(document, dict) else {}
+    for section, rows in (("connections", data.get("connections")), ("variables", data.get("variables")),
+                          ("pools", data.get("pools"))):
+        node = mapping_get(airflow, section)
+        if not isinstance(rows, list) or not isinstance(node, yaml.SequenceNode):
+            continue
+        for row, row_node in zip(rows, node.value, strict=False):
+            if not isinstance(row, dict):
+                continue
+            line = row_node.start_mark.line + 1
+            if section == "connections" and row.get("conn_id"):
+                fields = {_SETTINGS_FIELDS.get(k, k): v for k, v in row.items()}
+                facts.connections.append(connection_from_fields(str(row["conn_id"]), fields, path, line, "settings"))
+            elif section == "variables" and row.get("variable_name"):
+                value = row.get("variable_value")
+                facts.variables.append(VariableDef(str(row["variable_name"]),
+                                                   None if value is None else str(value), path, line, "settings"))
+            elif section == "pools" and row.get("pool_name"):
+                facts.pools.append(PoolDef(str(row["pool_name"]), _int_or_none(row.get("pool_slot")),
+                                           str(row.get("pool_description") or ""), path, line, "settings"))
+
+
+def _airflow_cli(argv: tuple[str, ...]) -> list[str] | None:
+    """The arguments after ``airflow`` in a command, or None when it does not run airflow."""
+    for index, word in enumerate(argv):
+        if PurePosixPath(word).name == "airflow":
+            return list(argv[index + 1:])
+        if not (word in ("sudo", "exec", "gosu", "su-exec", "env") or "=" in word or word.startswith("-")
+                or index and argv[index - 1] in ("gosu", "su-exec", "-u")):
+            return None
+    return None
+
+
+def _options(args: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``--conn-host x`` / ``--conn_host=x`` pairs (underscores as dashes) and positional words."""
+    options: dict[str, str] = {}
+    positional: list[str] = []
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word.startswith("-"):
+            name, eq, value = word.lstrip("-").partition("=")
+            name = name.replace("_", "-")
+            if not eq and index + 1 < len(args) and not args[index + 1].startswith("-"):
+                value = args[index + 1]
+                index += 1
+            options[name] = value
+        else:
+            positional.append(word)
+        index += 1
+    return options, positional
+
+
+def read_cli_command(facts: ConnectionFacts, command: ShellCommand) -> None:
+    """``airflow connections add|-a``, ``variables set|-s``, ``pools set`` / ``pool -s``."""
+    args = _airflow_cli(command.argv)
+    if not args:
+        return
+    group, rest = args[0], args[1:]
+    options, positional = _options(rest)
+    verb = positional[0] if positional else ""
+    path, line = command.path, command.line
+    if group == "connections" and (verb in ("add", "create") or "a" in options or "add" in options):
+        conn_id = options.get("conn-id") or (positional[1] if verb and len(positional) > 1 else None)
+        if not conn_id:
+            return
+        if options.get("conn-uri"):
+            facts.connections.append(parse_connection_uri(conn_id, options["conn-uri"], path, line, "cli"))
+        elif options.get("conn-json"):
+            facts.connections.append(parse_connection_value(conn_id, options["conn-json"], path, line, "cli"))
+        else:
+            fields = {name.removeprefix("conn-").replace("-", "_"): value for name, value in options.items()
+                      if name.startswith("conn-")}
+            facts.connections.append(connection_from_fields(conn_id, fields, path, line, "cli"))
+    elif group == "variables" and (verb == "set" or "s" in options or "set" in options):
+        words = positional[1:] if verb == "set" else ([options.get("s") or options.get("set")] + positional)
+        if len(words) >= 2 and words[0]:
+            facts.variables.append(VariableDef(words[0], words[1], path, line, "cli"))
+    elif group in ("pools", "pool") and (verb == "set" or "s" in options or "set" in options):
+        words = positional[1:] if verb == "set" else ([options.get("s") or options.get("set")] + positional)
+        if words and words[0]:
+            slots = _int_or_none(words[1]) if len(words) > 1 else None
+            facts.pools.append(PoolDef(words[0], slots, words[2] if len(words) > 2 else "", path, line, "cli"))
+
+
+def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
+    """Every connection, variable and pool the project defines outside the metadata database."""
+    facts = ConnectionFacts()
+    for variable in env.variables:
+        if variable.name.startswith(CONN_PREFIX) and len(variable.name) > len(CONN_PREFIX):
+            conn_id = variable.name[len(CONN_PREFIX):].lower()
+            if variable.value is None:
+                facts.connections.append(ConnectionDef(conn_id, variable.path, variable.line, "env",
+                                                       value_known=False, env_origin=variable.origin))
+            else:
+                facts.connections.append(parse_connection_value(conn_id, variable.value, variable.path,
+                                                                variable.line, "env", env_origin=variable.origin))
+        elif variable.name.startswith(VAR_PREFIX) and len(variable.name) > len(VAR_PREFIX):
+            value = None if variable.value is None or variable.is_reference else variable.value
+            facts.variables.append(VariableDef(variable.name[len(VAR_PREFIX):].lower(), value, variable.path,
+                                               variable.line, "env", variable.origin))
+    for rel in workspace.connection_exports:
+        source = read_text(workspace.path(rel))
+        if isinstance(source, Problem):
+            facts.problems.append((rel, source))
+            continue
+        _read_export(facts, rel, source.text)
+    for command in env.commands:
+        read_cli_command(facts, command)
+    return facts
+
+
+# -- references -----------------------------------------------------------------------------------
+
+
+def _locate_literal(lines: list[str], literal: str, hint: str = "") -> int:
+    """Line of the first quoted occurrence of ``literal`` (preferring lines containing ``hint``)."""
+    quoted = (f'"{literal}"', f"'{literal}'")
+    fallback = 0
+    for number, line in enumerate(lines, 1):
+        if any(q in line for q in quoted):
+            if not hint or hint in line:
+                return number
+            fallback = fallback or number
+    return fallback or 1
+
+
+def find_references(workspace, modules: Iterable) -> list[Reference]:
+    """References of the project's Python files: literal ids from the module summaries (located
+    in the file text) plus Jinja ``conn``/``var`` expressions in the source text."""
+    references: list[Reference] = []
+    for module in modules:
+        source = read_text(workspace.path(module.path))
+        if isinstance(source, Problem):
+            continue
+        text = source.text
+        lines = text.splitlines()
+        for conn_id in module.conn_ids:
+            line = _locate_literal(lines, conn_id, "conn")
+            references.append(Reference("connection", conn_id, module.path, line, "argument"))
+        for key in module.variables:
+            line = _locate_literal(lines, key, "Variable")
+            references.append(Reference("variable", key, module.path, line, "Variable.get"))
+        if "{{" not in text and "{%" not in text:
+            continue
+        for block in _JINJA_BLOCK.finditer(text):
+            body = block.group(1) or block.group(2) or ""
+            line = text.count("\n", 0, block.start()) + 1
+            for match in _JINJA_CONN.finditer(body):
+                references.append(Reference("connection", match.group(1) or match.group(2), module.path, line, "jinja"))
+            for match in _JINJA_VAR.finditer(body):
+                key = match.group(1) or match.group(2) or match.group(3)
+                references.append(Reference("variable", key, module.path, line, "jinja"))
+    return references
+
+
+def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> ConnectionFacts:
+    facts = read_definitions(workspace, env)
+    facts.references = find_references(workspace, modules)
+    return facts
+
+
+def quick_pool_names(workspace) -> frozenset[str]:
+    """Pools defined in export files and ``airflow pools set`` lines: a cheap pre-pass for the
+    index every worker receives (no compose or Dockerfile reading)."""
+    facts = ConnectionFacts()
+    for rel in workspace.connection_exports:
+        if _export_kind(rel) not in ("pools", "settings"):
+            continue
+        source = read_text(workspace.path(rel))
+        if not isinstance(source, Problem):
+            _read_export(facts, rel, source.text)
+    scripts = EnvFacts()
+    for rel in [*workspace.entrypoints, *workspace.startup_scripts]:
+        source = read_text(workspace.path(rel))
+        if not isinstance(source, Problem) and "pool" in source.text:
+            parse_script(scripts, source.text, rel)
+    for command in scripts.commands:
+        read_cli_command(facts, command)
+    return frozenset(facts.pool_names)
+
+
+def connections_inventory(facts: ConnectionFacts) -> dict:
+    """Ids of what the project defines (never values)."""
+    return {
+        "connections": {"defined": sorted(facts.connection_ids)},
+        "variables": {"defined": sorted(facts.variable_keys)},
+        "pools": {"defined": sorted(facts.pool_names)},
+    }
+
+
+# Connection type -> the provider distribution that registers it. From each provider's
+# ``get_provider_info()["connection-types"]``; this belongs in the knowledge base (compat/),
+# which does not record connection types yet. Types Airflow core registers ("fs", "generic",
+# "email") need no provider and are not listed.
+CONNECTION_TYPE_PROVIDERS: dict[str, str] = {
+    "aws": "amazon", "emr": "amazon", "redshift": "amazon", "s3": "amazon", "chime": "amazon",
+    "google_cloud_platform": "google", "gcpssh": "google", "gcpcloudsql": "google",
+    "gcpcloudsqldb": "google", "gcpbigquery": "google", "leveldb": "google", "dataprep": "google",
+    "postgres": "postgres", "mysql": "mysql", "mssql": "microsoft-mssql", "oracle": "oracle",
+    "sqlite": "sqlite", "snowflake": "snowflake", "databricks": "databricks", "ssh": "ssh",
+    "sftp": "sftp", "ftp": "ftp", "ftps": "ftp", "http": "http", "imap": "imap", "smtp": "smtp",
+    "slack": "slack", "slackwebhook": "slack", "docker": "docker", "kubernetes": "cncf-kubernetes",
+    "wasb": "microsoft-azure", "azure": "microsoft-azure", "azure_data_factory": "microsoft-azure",
+    "azure_data_lake": "microsoft-azure", "adls": "microsoft-azure", "azure_cosmos": "microsoft-azure",
+    "azure_batch": "microsoft-azure", "azure_container_instance": "microsoft-azure",
+    "azure_fileshare": "microsoft-azure", "azure_synapse": "microsoft-azure",
+    "redis": "redis", "mongo": "mongo", "elasticsearch": "elasticsearch",
+    "hive_cli": "apache-hive", "hiveserver2": "apache-hive", "hive_metastore": "apache-hive",
+    "spark": "apache-spark", "spark_sql": "apache-spark", "spark_connect": "apache-spark",
+    "webhdfs": "apache-hdfs", "jdbc": "jdbc", "odbc": "odbc", "samba": "samba", "trino": "trino",
+    "presto": "presto", "vertica": "vertica", "cassandra": "apache-cassandra", "kafka": "apache-kafka",
+    "druid": "apache-druid", "pinot_admin": "apache-pinot", "pinot_broker": "apache-pinot",
+    "livy": "apache-livy", "pig_cli": "apache-pig", "jenkins": "jenkins", "opsgenie": "opsgenie",
+    "pagerduty": "pagerduty", "pagerduty_events": "pagerduty", "dbt_cloud": "dbt-cloud",
+    "airbyte": "airbyte", "tableau": "tableau", "salesforce": "salesforce", "zendesk": "zendesk",
+    "github": "github", "grpc": "grpc", "neo4j": "neo4j", "exasol": "exasol", "teradata": "teradata",
+    "datadog": "datadog", "discord": "discord", "telegram": "telegram", "asana": "asana",
+    "segment": "segment", "dingding": "dingding", "influxdb": "influxdb", "yandexcloud": "yandex",
+    "oss": "alibaba", "jira": "atlassian-jira", "cloudant": "cloudant", "openfaas": "openfaas",
+    "arangodb": "arangodb",
+}
+
+
+def provider_for_connection_type(conn_type: str | None) -> str | None:
+    """The ``apache-airflow-providers-*`` distribution that registers ``conn_type``."""
+    if not conn_type:
+        return None
+    suffix = CONNECTION_TYPE_PROVIDERS.get(conn_type.lower().replace("-", "_"))
+    return f"apache-airflow-providers-{suffix}" if suffix else None

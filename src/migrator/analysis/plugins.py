@@ -1,0 +1,258 @@
+"""Airflow plugins: every ``AirflowPlugin`` subclass, what it registers, and plugins.zip layout.
+
+MWAA unpacks plugins.zip into ``/usr/local/airflow/plugins`` and puts that folder on
+``sys.path``: modules at the zip root import as top-level modules. This module reads the
+project's plugins folder the way that zip will be built (its contents at the zip root) and
+records the layout facts rules need: nested ``plugins/plugins/``, folders without
+``__init__.py``, code importing ``plugins.x`` or DAG-folder modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.source import Problem, read_bytes
+
+# Registration attributes of AirflowPlugin across Airflow 1.10 .. 3.x.
+REGISTRATION_ATTRIBUTES = (
+    "operators", "sensors", "hooks", "executors", "macros", "admin_views", "menu_links",
+    "flask_blueprints", "appbuilder_views", "appbuilder_menu_items", "global_operator_extra_links",
+    "operator_extra_links", "timetables", "listeners", "fastapi_apps", "fastapi_root_middlewares",
+    "external_views", "react_apps", "priority_weight_strategies", "source_url",
+)
+# The plugin manager of Airflow 1.10 exposed these registrations as airflow.<kind>.<plugin>.<Name>.
+NAMESPACED_REGISTRATIONS = ("operators", "sensors", "hooks", "executors", "macros")
+_PLUGINS_IMPORT = re.compile(r"^\s*(from\s+plugins(\.[\w.]+)?\s+import\b|import\s+plugins(\.|\b))", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Registration:
+    attribute: str
+    items: tuple[str, ...]  # qualified names where resolvable, else the source text
+    line: int
+
+
+@dataclass(frozen=True)
+class PluginDef:
+    class_name: str
+    name: str | None  # the plugin's ``name`` attribute
+    path: str
+    line: int
+    module_name: str
+    registrations: tuple[Registration, ...] = ()
+
+    def registered(self, attribute: str) -> Registration | None:
+        return next((r for r in self.registrations if r.attribute == attribute and r.items), None)
+
+    def to_json(self) -> dict:
+        return {"class": f"{self.module_name}.{self.class_name}", "name": self.name, "path": self.path,
+                "registers": {r.attribute: list(r.items) for r in self.registrations if r.items}}
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    path: str
+    line: int
+    module: str  # the imported dotted name
+
+
+@dataclass
+class PluginFacts:
+    folder: str | None
+    plugins: list[PluginDef] = field(default_factory=list)
+    zip_entries: list[str] = field(default_factory=list)  # paths inside plugins.zip
+    nested_plugins_dir: str | None = None  # "plugins/plugins" when the folder nests itself
+    packages_without_init: list[str] = field(default_factory=list)  # project paths of such folders
+    plugins_package_imports: list[ImportSite] = field(default_factory=list)  # import plugins.x
+    dag_folder_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> DAG folder
+    third_party_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> top-level names
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+
+    def exports(self) -> tuple[tuple[str, str], ...]:
+        """1.10 plugin-manager names -> the dotted path the code really lives at."""
+        pairs = []
+        for plugin in self.plugins:
+            if not plugin.name:
+                continue
+            for registration in plugin.registrations:
+                if registration.attribute not in NAMESPACED_REGISTRATIONS:
+                    continue
+                for item in registration.items:
+                    if "." in item:
+                        pairs.append((f"airflow.{registration.attribute}.{plugin.name}.{item.rsplit('.', 1)[1]}", item))
+        return tuple(sorted(set(pairs)))
+
+
+def _is_plugin_base(module: ModuleFacts, base: ast.expr) -> bool:
+    qualname = module.qualname(base)
+    if qualname:
+        return qualname.rsplit(".", 1)[-1] == "AirflowPlugin" and qualname.startswith("airflow")
+    return isinstance(base, ast.Name) and base.id == "AirflowPlugin"
+
+
+def _item_name(module: ModuleFacts, node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    qualname = module.qualname(target)
+    if qualname:
+        return qualname
+    if isinstance(target, ast.Name) and module.module_name:
+        return f"{module.module_name}.{target.id}"  # defined in the plugin module itself
+    return ast.unparse(node)
+
+
+def plugins_in_module(module: ModuleFacts) -> list[PluginDef]:
+    if module.tree is None:
+        return []
+    found = []
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.ClassDef) or not any(_is_plugin_base(module, b) for b in node.bases):
+            continue
+        name = None
+        registrations = []
+        for statement in node.body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else (
+                [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value else [])
+            for target in targets:
+                if not isinstance(target, ast.Name):
+                    continue
+                value = statement.value
+                if target.id == "name" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    name = value.value
+                elif target.id in REGISTRATION_ATTRIBUTES:
+                    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+                        items = tuple(_item_name(module, element) for element in value.elts)
+                    elif isinstance(value, ast.Constant) and value.value in (None, ""):
+                        items = ()
+                    else:
+                        items = (ast.unparse(value),)
+                    registrations.append(Registration(target.id, items, statement.lineno))
+        found.append(PluginDef(node.name, name, module.path, node.lineno, module.module_name, tuple(registrations)))
+    return found
+
+
+def _candidate_files(workspace) -> list[str]:
+    folder = workspace.plugins_folder
+    files = []
+    for rel in workspace.python_files:
+        in_plugins = folder is not None and (folder == "." or rel.startswith(folder.rstrip("/") + "/"))
+        if in_plugins:
+            files.append(rel)
+            continue
+        data = read_bytes(workspace.path(rel))
+        if not isinstance(data, Problem) and b"AirflowPlugin" in data:
+            files.append(rel)
+    return files
+
+
+def _zip_layout(facts: PluginFacts, workspace) -> None:
+    folder = facts.folder
+    if folder is None:
+        return
+    base = workspace.path(folder)
+    entries: list[str] = []
+    packages: dict[str, bool] = {}  # folder (zip path) -> has __init__.py
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or not path.is_file():
+            continue
+        zip_path = rel.as_posix()
+        if path.suffix == ".pyc":
+            continue
+        entries.append(zip_path)
+        if path.suffix == ".py" and len(rel.parts) > 1:
+            for depth in range(1, len(rel.parts)):
+                packages.setdefault(PurePosixPath(*rel.parts[:depth]).as_posix(), False)
+        if path.name == "__init__.py" and len(rel.parts) > 1:
+            packages[PurePosixPath(*rel.parts[:-1]).as_posix()] = True
+    facts.zip_entries = entries
+    prefix = "" if folder == "." else folder.rstrip("/") + "/"
+    facts.packages_without_init = sorted(f"{prefix}{p}" for p, has_init in packages.items() if not has_init)
+    top = {e.split("/", 1)[0] for e in entries}
+    if "plugins" in top and any(e.startswith("plugins/") for e in entries):
+        facts.nested_plugins_dir = f"{prefix}plugins"
+
+
+def analyse_plugins(workspace, modules_by_path: dict | None = None) -> PluginFacts:
+    """Inventory the plugins and the layout plugins.zip will have."""
+    facts = PluginFacts(workspace.plugins_folder)
+    _zip_layout(facts, workspace)
+    dag_modules = {
+        workspace.module_name(rel) for rel in workspace.python_files
+        if not (facts.folder and (facts.folder == "." or rel.startswith(facts.folder.rstrip("/") + "/")))
+    }
+    plugin_modules = {workspace.module_name(rel) for rel in workspace.python_files} - dag_modules
+    local_tops = {m.split(".", 1)[0] for m in dag_modules | plugin_modules}
+    nested = facts.nested_plugins_dir is not None
+    stdlib = sys.stdlib_module_names
+    for rel in _candidate_files(workspace):
+        module = ModuleFacts.from_file(workspace.root, workspace.path(rel), workspace.module_name(rel))
+        if module.problem:
+            continue  # reported by the MIG rules
+        facts.plugins.extend(plugins_in_module(module))
+        in_plugins = facts.folder is not None and (facts.folder == "." or rel.startswith(facts.folder.rstrip("/") + "/"))
+        if not in_plugins:
+            continue
+        for imported in module.imports:
+            name = imported.qualname
+            line = imported.node.lineno
+            top = name.split(".", 1)[0]
+            if _imports_module(name, dag_modules) and not _imports_module(name, plugin_modules):
+                facts.dag_folder_imports.append(ImportSite(rel, line, name))
+            elif (top not in stdlib and top not in local_tops and top not in ("airflow", "plugins", "__future__")
+                  and not imported.guarded and getattr(imported.node, "level", 0) == 0):
+                facts.third_party_imports.append(ImportSite(rel, line, name))
+    if not nested:
+        facts.plugins_package_imports = _plugins_package_imports(workspace, plugin_modules)
+    return facts
+
+
+def _imports_module(name: str, modules: set[str]) -> bool:
+    parts = name.split(".")
+    return any(".".join(parts[:end]) in modules for end in range(len(parts), 0, -1))
+
+
+def _plugins_package_imports(workspace, plugin_modules: set[str]) -> list[ImportSite]:
+    """``import plugins.x`` / ``from plugins.x import y`` anywhere in the DAG and plugin code,
+    one site per imported name (its full dotted name)."""
+    if "plugins" in plugin_modules or any(m.startswith("plugins.") for m in plugin_modules):
+        return []  # a real top-level "plugins" package ships in the zip: the import works
+    sites = []
+    for rel in workspace.python_files:
+        data = read_bytes(workspace.path(rel))
+        if isinstance(data, Problem) or not _PLUGINS_IMPORT.search(data.decode("utf-8", errors="replace")):
+            continue
+        module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+        for imported in module.imports:
+            if imported.qualname == "plugins" or imported.qualname.startswith("plugins."):
+                sites.append(ImportSite(rel, imported.node.lineno, imported.qualname))
+    return sites
+
+
+def quick_plugin_exports(workspace) -> tuple[tuple[str, str], ...]:
+    """The index pre-pass: only plugin files that mention AirflowPlugin are parsed."""
+    facts = PluginFacts(workspace.plugins_folder)
+    folder = workspace.plugins_folder
+    if folder is None:
+        return ()
+    for rel in workspace.python_files:
+        if not (folder == "." or rel.startswith(folder.rstrip("/") + "/")):
+            continue
+        data = read_bytes(workspace.path(rel))
+        if isinstance(data, Problem) or b"AirflowPlugin" not in data:
+            continue
+        module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+        facts.plugins.extend(plugins_in_module(module))
+    return facts.exports()
+
+
+def plugins_inventory(facts: PluginFacts) -> dict:
+    return {"plugins": {
+        "folder": facts.folder,
+        "classes": [p.to_json() for p in sorted(facts.plugins, key=lambda p: (p.path, p.line))],
+        "zip_entries": len(facts.zip_entries),
+    }}

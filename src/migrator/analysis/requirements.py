@@ -1,0 +1,734 @@
+"""Requirement files as pip reads them, and the constraints they are checked against.
+
+Parsing follows pip's requirement-file format: comments, backslash continuations, ``-r``/``-c``
+includes (followed inside the project, cycles detected), index options, ``-e``, VCS/URL/local
+path requirements, per-requirement ``--hash`` options; each requirement is read with
+``packaging`` (canonical name, specifier, extras, marker). Every parsed item keeps the file and
+line it came from.
+
+Constraints for the checks come from ``--constraints FILE`` (settings), the file's own local
+``-c`` target, or a URL (the file's, else the target's Apache constraints URL) fetched once and
+kept in ``~/.cache/mwaa-migrator/constraints``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from migrator.analysis.envsources import EnvFacts, logical_lines
+from migrator.analysis.source import Problem, read_text
+from migrator.secrets import mask_uri
+
+# Paths MWAA syncs the project's folders to; a ``-c`` or ``--find-links`` there refers to a file
+# shipped in the DAGs folder or plugins.zip.
+MWAA_DAGS_DIR = "/usr/local/airflow/dags"
+MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
+VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
+FETCH_TIMEOUT_SECONDS = 10
+OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
+_DEV_FILE = re.compile(r"(^|[-_.])(dev|test|tests|testing|lint|docs?|ci|local|mypy|typing)([-_.]|$)", re.IGNORECASE)
+_CONSTRAINTS_URL = re.compile(r"constraints-(?P<airflow>\d+\.\d+\.\d+)/constraints-(?P<python>\d+\.\d+)\.txt")
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_HASH_OPTION = re.compile(r"\s--hash[= ](\S+)")
+_PER_REQUIREMENT_OPTION = re.compile(r"\s(--(?:global-option|install-option|config-settings|config-setting)[= ]\S+)")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
+_WHEEL_NAME = re.compile(r"^([A-Za-z0-9_.]+?)-\d")
+_OPTION_ALIASES = {
+    "-r": "requirement", "--requirement": "requirement",
+    "-c": "constraint", "--constraint": "constraint",
+    "-i": "index-url", "--index-url": "index-url",
+    "--extra-index-url": "extra-index-url",
+    "-f": "find-links", "--find-links": "find-links",
+    "--no-index": "no-index",
+    "-e": "editable", "--editable": "editable",
+    "--trusted-host": "trusted-host",
+    "--pre": "pre", "--prefer-binary": "prefer-binary", "--require-hashes": "require-hashes",
+    "--only-binary": "only-binary", "--no-binary": "no-binary", "--use-feature": "use-feature",
+}
+_VALUELESS_OPTIONS = frozenset({"no-index", "pre", "prefer-binary", "require-hashes"})
+
+
+# -- parsed items -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequirementLine:
+    """One requirement: ``kind`` is pypi (a name and specifier), vcs, url or path."""
+
+    path: str
+    line: int
+    text: str  # the logical line without comments and hashes
+    kind: str
+    name: str | None  # canonical name (None for a nameless URL or path)
+    written_name: str | None = None
+    specifier: str = ""
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+    url: str | None = None
+    editable: bool = False
+    hashes: tuple[str, ...] = ()
+    origin: str = "file"  # file | compose | dockerfile | script
+
+    @property
+    def specifier_set(self) -> SpecifierSet:
+        return SpecifierSet(self.specifier)
+
+    @property
+    def pinned_version(self) -> str | None:
+        """The version of an exact ``==X`` / ``===X`` pin (None for ranges or wildcards)."""
+        specs = list(self.specifier_set)
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith("*"):
+            return specs[0].version
+        return None
+
+    @property
+    def has_upper_bound(self) -> bool:
+        return any(s.operator in ("==", "===", "<", "<=", "~=") for s in self.specifier_set)
+
+    def allows(self, version: str) -> bool:
+        """Whether the requirement's specifier admits ``version`` (pre-releases included)."""
+        try:
+            return self.specifier_set.contains(Version(version), prereleases=True)
+        except InvalidVersion:
+            return True
+
+    def display(self) -> str:
+        """The requirement as written, with credentials in its URL masked."""
+        return mask_uri(self.text)
+
+
+@dataclass(frozen=True)
+class RequirementOption:
+    """A pip option line: ``-r``, ``-c``, ``--index-url``, ``--find-links``, ``--no-index``, ..."""
+
+    path: str
+    line: int
+    option: str  # canonical long name without dashes, e.g. "constraint", "index-url"
+    value: str | None
+    text: str
+
+
+@dataclass
+class RequirementFile:
+    path: str
+    requirements: list[RequirementLine] = field(default_factory=list)
+    options: list[RequirementOption] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    line_count: int = 0
+    has_commented_constraint: bool = False  # "# -c ...": MWAA's check accepts it on purpose
+
+    def options_named(self, *names: str) -> list[RequirementOption]:
+        return [o for o in self.options if o.option in names]
+
+
+# -- parsing one file ------------------------------------------------------------------------
+
+
+def _split_option(text: str) -> tuple[str, str | None] | None:
+    """(flag, value) when the logical line is a pip option line."""
+    if not text.startswith("-"):
+        return None
+    parts = text.split(None, 1)
+    flag, rest = parts[0], (parts[1].strip() if len(parts) > 1 else None)
+    if flag.startswith("--") and "=" in flag:
+        flag, inline = flag.split("=", 1)
+        value = " ".join(p for p in (inline, rest) if p).strip()
+        return flag, value or None
+    if flag in _OPTION_ALIASES:
+        return flag, rest
+    for short in ("-r", "-c", "-i", "-f", "-e"):  # "-rfile.txt"
+        if flag.startswith(short) and not flag.startswith("--"):
+            return short, text[2:].strip()
+    return flag, rest
+
+
+def _is_path_like(text: str) -> bool:
+    if text.startswith((".", "/", "~", "file:")):
+        return True
+    head = re.split(r"\s*[<>=!~;@\[]", text, maxsplit=1)[0]
+    return "/" in head or "\\" in head or head.endswith(ARCHIVE_SUFFIXES)
+
+
+def _name_from_url(url: str) -> str | None:
+    egg = _EGG.search(url)
+    if egg:
+        return egg.group(1)
+    tail = PurePosixPath(url.split("#", 1)[0].split("?", 1)[0]).name
+    match = _WHEEL_NAME.match(tail)
+    return match.group(1) if match and tail.endswith(ARCHIVE_SUFFIXES) else None
+
+
+def parse_requirement(text: str, path: str, line: int, *, editable: bool = False,
+                      origin: str = "file") -> RequirementLine | str:
+    """Read one requirement; returns the reason as a string when pip would reject it."""
+    hashes = tuple(h for h in _HASH_OPTION.findall(" " + text))
+    body = _HASH_OPTION.sub("", " " + text)
+    body = _PER_REQUIREMENT_OPTION.sub("", body).strip()
+    if not body:
+        return "empty requirement"
+    if body.startswith(VCS_PREFIXES):
+        name = _name_from_url(body)
+        return RequirementLine(path, line, body, "vcs", canonicalize_name(name) if name else None, name,
+                               url=body, editable=editable, hashes=hashes, origin=origin)
+    if re.match(r"^[a-z][a-z0-9+.\-]*://", body, re.IGNORECASE) and " @ " not in body:
+        name = _name_from_url(body)
+        kind = "path" if body.startswith("file:") else "url"
+        return RequirementLine(path, line, body, kind, canonicalize_name(name) if name else None, name,
+                               url=body, editable=editable, hashes=hashes, origin=origin)
+    if editable or _is_path_like(body):
+        name = _name_from_url(body)
+        return RequirementLine(path, line, body, "path", canonicalize_name(name) if name else None, name,
+                               url=body, editable=editable, hashes=hashes, origin=origin)
+    try:
+        requirement = Requirement(body)
+    except InvalidRequirement as exc:
+        return f"not a valid requirement ({str(exc).splitlines()[0]})"
+    kind = "pypi"
+    if requirement.url:
+        url = requirement.url
+        kind = "vcs" if url.startswith(VCS_PREFIXES) else "path" if url.startswith("file:") else "url"
+    return RequirementLine(
+        path, line, body, kind, canonicalize_name(requirement.name), requirement.name,
+        specifier=str(requirement.specifier), extras=tuple(sorted(requirement.extras)),
+        marker=str(requirement.marker) if requirement.marker else None, url=requirement.url,
+        editable=editable, hashes=hashes, origin=origin,
+    )
+
+
+def parse_requirements_text(text: str, path: str) -> RequirementFile:
+    """Parse one requirements file's text (no includes followed)."""
+    parsed = RequirementFile(path)
+    parsed.line_count = len(text.splitlines())
+    for number, raw in logical_lines(text):
+        if re.match(r"^\s*#\s*(-c|--constraint)[\s=]", raw):
+            parsed.has_commented_constraint = True
+        line = _COMMENT.sub("", raw).strip()
+        if not line:
+            continue
+        option = _split_option(line)
+        if option is None:
+            result = parse_requirement(line, path, number)
+            if isinstance(result, str):
+                parsed.problems.append((number, result))
+            else:
+                parsed.requirements.append(result)
+            continue
+        flag, value = option
+        name = _OPTION_ALIASES.get(flag)
+        if name is None:
+            parsed.problems.append((number, f"unknown pip option {flag}"))
+            continue
+        if name == "editable":
+            if not value:
+                parsed.problems.append((number, "-e needs a path or URL"))
+                continue
+            result = parse_requirement(value, path, number, editable=True)
+            if isinstance(result, str):
+                parsed.problems.append((number, result))
+            else:
+                parsed.requirements.append(result)
+            continue
+        if name not in _VALUELESS_OPTIONS and not value:
+            parsed.problems.append((number, f"{flag} needs a value"))
+            continue
+        parsed.options.append(RequirementOption(path, number, name, value, line))
+    return parsed
+
+
+def requirements_from_args(args: Iterable[str], path: str, line: int, origin: str
+                           ) -> tuple[list[RequirementLine], list[RequirementOption]]:
+    """Requirements and options of a ``pip install`` command line (Dockerfile, script, compose)."""
+    requirements: list[RequirementLine] = []
+    options: list[RequirementOption] = []
+    words = list(args)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("-"):
+            flag, _, inline = word.partition("=")
+            name = _OPTION_ALIASES.get(flag)
+            takes_value = name is not None and name not in _VALUELESS_OPTIONS
+            value = inline or (words[index + 1] if takes_value and not inline and index + 1 < len(words) else None)
+            if takes_value and not inline:
+                index += 1
+            if name == "editable" and value:
+                result = parse_requirement(value, path, line, editable=True, origin=origin)
+                if not isinstance(result, str):
+                    requirements.append(result)
+            elif name:
+                options.append(RequirementOption(path, line, name, value, f"{flag} {value or ''}".strip()))
+            index += 1
+            continue
+        if word not in (".",) and not word.startswith("$"):
+            result = parse_requirement(word, path, line, origin=origin)
+            if not isinstance(result, str):
+                requirements.append(result)
+        index += 1
+    return requirements, options
+
+
+# -- the project's requirement set ---------------------------------------------------------------
+
+
+@dataclass
+class RequirementsFacts:
+    """Every requirement source of the project, parsed once."""
+
+    files: dict[str, RequirementFile] = field(default_factory=dict)
+    entry_files: list[str] = field(default_factory=list)  # files MWAA would receive
+    includes: dict[str, list[str]] = field(default_factory=dict)  # file -> files it -r includes
+    constraint_files: list[str] = field(default_factory=list)  # files used as -c targets
+    hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
+    hidden_options: list[RequirementOption] = field(default_factory=list)
+    problems: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
+
+    def closure(self, entry: str) -> list[str]:
+        """``entry`` and every file it includes, in include order, each once."""
+        order: list[str] = []
+
+        def visit(path: str) -> None:
+            if path in order:
+                return
+            order.append(path)
+            for child in self.includes.get(path, []):
+                visit(child)
+
+        visit(entry)
+        return order
+
+    def requirements_of(self, entry: str) -> list[RequirementLine]:
+        return [r for path in self.closure(entry) if path in self.files for r in self.files[path].requirements]
+
+    def options_of(self, entry: str, *names: str) -> list[RequirementOption]:
+        return [o for path in self.closure(entry) if path in self.files
+                for o in self.files[path].options_named(*names)]
+
+    @property
+    def shipped_requirements(self) -> list[RequirementLine]:
+        """Requirements of every entry file (what MWAA's pip install would see)."""
+        seen: set[tuple[str, int]] = set()
+        result = []
+        for entry in self.entry_files:
+            for requirement in self.requirements_of(entry):
+                if (requirement.path, requirement.line) not in seen:
+                    seen.add((requirement.path, requirement.line))
+                    result.append(requirement)
+        return result
+
+    def names(self) -> set[str]:
+        return {r.name for r in self.shipped_requirements if r.name}
+
+
+def resolve_local(reference: str, from_file: str, root: Path, dag_folders: Iterable[str] = (),
+                  plugins_folder: str | None = None) -> str | None:
+    """The project-relative POSIX path a ``-r``/``-c`` reference names, or None if outside/absent.
+
+    Absolute MWAA paths (``/usr/local/airflow/dags/x``) map onto the project's DAG or plugins
+    folder, which is where such a file has to live to be shipped.
+    """
+    reference = reference.strip().strip("'\"")
+    reference = reference.removeprefix("file://")
+    candidates: list[PurePosixPath] = []
+    for prefix, folders in ((MWAA_DAGS_DIR, list(dag_folders)),
+                            (MWAA_PLUGINS_DIR, [plugins_folder] if plugins_folder else [])):
+        if reference.startswith(prefix + "/"):
+            tail = reference[len(prefix) + 1:]
+            candidates += [PurePosixPath(folder) / tail for folder in folders]
+    if not reference.startswith("/"):
+        candidates.append(PurePosixPath(from_file).parent / reference)
+    for candidate in candidates:
+        parts: list[str] = []
+        for part in candidate.parts:
+            if part == "..":
+                if not parts:
+                    break
+                parts.pop()
+            elif part != ".":
+                parts.append(part)
+        else:
+            rel = "/".join(parts)
+            full = root / rel
+            if rel and full.is_file():
+                try:
+                    full.resolve().relative_to(root.resolve())
+                except (OSError, ValueError):
+                    continue
+                return rel
+    return None
+
+
+def is_url(value: str) -> bool:
+    return bool(re.match(r"^https?://", value.strip(), re.IGNORECASE))
+
+
+def _is_dev_file(path: str) -> bool:
+    stem = PurePosixPath(path).name
+    stem = re.sub(r"\.(txt|in)$", "", stem, flags=re.IGNORECASE)
+    return bool(_DEV_FILE.search(stem.removeprefix("requirements")))
+
+
+def analyse_requirements(workspace, env: EnvFacts | None = None) -> RequirementsFacts:
+    """Parse the workspace's requirement files (following includes) and hidden pip installs."""
+    facts = RequirementsFacts()
+    root = workspace.root
+    dag_folders = workspace.dag_folders
+    plugins = workspace.plugins_folder
+
+    def load(rel: str) -> RequirementFile | None:
+        if rel in facts.files:
+            return facts.files[rel]
+        source = read_text(root / rel)
+        if isinstance(source, Problem):
+            facts.problems.append((rel, source.line, source.message))
+            return None
+        parsed = parse_requirements_text(source.text, rel)
+        facts.files[rel] = parsed
+        facts.problems.extend((rel, line, message) for line, message in parsed.problems)
+        return parsed
+
+    def follow(rel: str, stack: tuple[str, ...]) -> None:
+        parsed = load(rel)
+        if parsed is None:
+            return
+        children: list[str] = []
+        for option in parsed.options_named("requirement", "constraint"):
+            value = option.value or ""
+            if is_url(value):
+                continue
+            target = resolve_local(value, rel, root, dag_folders, plugins)
+            if target is None:
+                if option.option == "requirement" or not value.startswith("/"):
+                    facts.problems.append((rel, option.line, f"{option.text}: file not found in the project"))
+                continue
+            if option.option == "constraint":
+                if target not in facts.constraint_files:
+                    facts.constraint_files.append(target)
+                continue
+            if target in stack or target == rel:
+                loop = list(stack[stack.index(target):]) if target in stack else [rel]
+                cycle = " -> ".join([*loop, target])
+                facts.problems.append((rel, option.line, f"include cycle: {cycle}"))
+                continue
+            children.append(target)
+            follow(target, (*stack, target))
+        facts.includes[rel] = list(dict.fromkeys([*facts.includes.get(rel, []), *children]))
+
+    candidates = [r for r in workspace.requirement_files if not PurePosixPath(r).name.lower().startswith("constraints")]
+    for rel in candidates:
+        if rel not in facts.includes:
+            follow(rel, (rel,))
+    included = {child for children in facts.includes.values() for child in children}
+    compiled = {str(PurePosixPath(r).with_suffix(".txt")) for r in candidates}
+    for rel in candidates:
+        if rel in included or rel in facts.constraint_files or _is_dev_file(rel):
+            continue
+        if rel.endswith(".in") and rel[:-3] + ".txt" in compiled and (root / (rel[:-3] + ".txt")).is_file():
+            continue  # pip-tools input next to its compiled file: the .txt is what gets installed
+        facts.entry_files.append(rel)
+
+    if env is not None:
+        for install in env.pip_installs:
+            requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
+            facts.hidden.extend(requirements)
+            facts.hidden_options.extend(options)
+        for value, path, line in env.pip_additional:
+            try:
+                words = shlex.split(value)
+            except ValueError:
+                words = value.split()
+            requirements, options = requirements_from_args(words, path, line, "compose")
+            facts.hidden.extend(requirements)
+            facts.hidden_options.extend(options)
+    return facts
+
+
+# -- constraints ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Pins read from a constraints file: canonical name -> version."""
+
+    source: str  # a project path, an absolute path or a URL
+    pins: dict[str, str]
+    airflow: str | None = None  # the Airflow version named by the URL, when it names one
+    python: str | None = None
+
+    def get(self, name: str) -> str | None:
+        return self.pins.get(canonicalize_name(name))
+
+
+def parse_constraints_text(text: str, source: str) -> Constraints:
+    pins: dict[str, str] = {}
+    for _, raw in logical_lines(text):
+        line = _COMMENT.sub("", raw).strip()
+        if not line or line.startswith("-"):
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        specs = list(requirement.specifier)
+        if len(specs) == 1 and specs[0].operator in ("==", "==="):
+            pins.setdefault(canonicalize_name(requirement.name), specs[0].version)
+    airflow, python = constraints_url_versions(source)
+    return Constraints(source, pins, airflow, python)
+
+
+def constraints_url_versions(url: str) -> tuple[str | None, str | None]:
+    """(Airflow, Python) named by an Apache constraints URL, e.g. .../constraints-2.7.3/constraints-3.11.txt."""
+    match = _CONSTRAINTS_URL.search(url)
+    return (match.group("airflow"), match.group("python")) if match else (None, None)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mwaa-migrator" / "constraints"
+
+
+class ConstraintsUnavailable(Exception):
+    """A constraints URL could not be fetched; the message says why (no secrets in it)."""
+
+
+_FAILED_URLS: dict[str, str] = {}  # one failed attempt per URL and process: no repeated timeouts
+
+
+def fetch_constraints(url: str) -> str:
+    """The text at ``url``, from the cache or fetched once and cached (written atomically)."""
+    path = cache_dir() / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".txt")
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass
+    if url in _FAILED_URLS:
+        raise ConstraintsUnavailable(_FAILED_URLS[url])
+    if os.environ.get(OFFLINE_ENV):
+        raise ConstraintsUnavailable(f"{OFFLINE_ENV} is set")
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "mwaa-migrator"})
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+            data = response.read(8 * 1024 * 1024)
+        text = data.decode("utf-8")
+    except (urllib.error.URLError, OSError, ValueError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        _FAILED_URLS[url] = f"cannot fetch {mask_uri(url)}: {reason}"
+        raise ConstraintsUnavailable(_FAILED_URLS[url]) from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only cache only costs a fetch next time
+    return text
+
+
+@dataclass(frozen=True)
+class ConstraintsChoice:
+    """What the constraint checks use for one entry file, and why."""
+
+    constraints: Constraints | None
+    declared: tuple[RequirementOption, ...]  # the file's own -c lines
+    skipped_reason: str | None = None  # set when no constraints could be had
+    mismatched: tuple[RequirementOption, ...] = ()  # -c URLs naming another Airflow/Python
+
+
+def choose_constraints(facts: RequirementsFacts, entry: str, workspace, target,
+                       settings_constraints: str | None = None) -> ConstraintsChoice:
+    """Pick the constraints to check ``entry`` against for ``target`` (an MwaaVersion)."""
+    root: Path = workspace.root
+    declared = tuple(facts.options_of(entry, "constraint"))
+    mismatched = []
+    for option in declared:
+        airflow, python = constraints_url_versions(option.value or "")
+        if airflow and (airflow != target.airflow or (python and python != target.python)):
+            mismatched.append(option)
+    if settings_constraints:
+        path = Path(settings_constraints)
+        path = path if path.is_absolute() else root / path
+        source = read_text(path)
+        if isinstance(source, Problem):
+            return ConstraintsChoice(None, declared, f"--constraints {settings_constraints}: {source.message}",
+                                     tuple(mismatched))
+        return ConstraintsChoice(parse_constraints_text(source.text, str(settings_constraints)), declared,
+                                 None, tuple(mismatched))
+    for option in declared:
+        value = option.value or ""
+        if is_url(value):
+            continue
+        local = resolve_local(value, option.path, root, workspace.dag_folders, workspace.plugins_folder)
+        if local:
+            source = read_text(root / local)
+            if not isinstance(source, Problem):
+                return ConstraintsChoice(parse_constraints_text(source.text, local), declared, None,
+                                         tuple(mismatched))
+    urls = [o.value for o in declared if o.value and is_url(o.value) and o not in mismatched]
+    url = urls[0] if urls else target.constraints_url
+    try:
+        text = fetch_constraints(url)
+    except ConstraintsUnavailable as exc:
+        return ConstraintsChoice(None, declared, str(exc), tuple(mismatched))
+    return ConstraintsChoice(parse_constraints_text(text, url), declared, None, tuple(mismatched))
+
+
+# -- facts about the target the checks compare with ---------------------------------------------
+
+
+def target_marker_environments(target) -> list[dict[str, str]]:
+    """PEP 508 environments of the MWAA workers for ``target`` (both CPU architectures)."""
+    full = target.python_build or f"{target.python}.0"
+    base = {
+        "python_version": target.python, "python_full_version": full, "os_name": "posix",
+        "sys_platform": "linux", "platform_system": "Linux", "platform_release": "",
+        "platform_version": "", "implementation_name": "cpython",
+        "platform_python_implementation": "CPython", "implementation_version": full,
+    }
+    return [{**base, "platform_machine": machine} for machine in ("x86_64", "aarch64")]
+
+
+def marker_excludes_target(marker: str, target, extras: Iterable[str] = ()) -> bool:
+    """True when the marker is false on every MWAA worker environment of ``target``."""
+    try:
+        parsed = Marker(marker)
+    except InvalidMarker:
+        return False
+    environments = target_marker_environments(target)
+    for environment in environments:
+        for extra in [*extras, ""]:
+            if parsed.evaluate({**environment, "extra": extra}):
+                return False
+    return True
+
+
+def specifier_excludes(specifier: str, version: str) -> bool:
+    try:
+        return not SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return False
+
+
+def iter_named(requirements: Iterable[RequirementLine]) -> Iterator[RequirementLine]:
+    return (r for r in requirements if r.name)
+
+
+# -- providers the code needs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderNeed:
+    """A provider distribution the project's code imports from."""
+
+    distribution: str  # canonical name
+    min_version: str | None
+    preinstalled: str | None  # the version in the MWAA image, when it has one
+    used_by: tuple[tuple[str, str], ...]  # (module path, imported qualname), first few
+
+
+def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
+    """Providers named by the resolved imports of the module summaries, for ``target``.
+
+    Resolution goes through the knowledge base (``compat.resolve``), so an import that moved
+    into a provider between the project's Airflow and the target counts for that provider.
+    """
+    from migrator import compat
+
+    resolve = getattr(compat, "resolve", None)
+    if resolve is None:
+        return {}
+    preinstalled = compat.preinstalled_providers(target)
+    found: dict[str, dict] = {}
+    for module in modules:
+        for qualname in module.imports:
+            if not qualname.startswith("airflow"):
+                continue
+            resolution = resolve(qualname, target)
+            provider = getattr(resolution, "provider", None)
+            if not provider:
+                continue
+            name = canonicalize_name(provider)
+            entry = found.setdefault(name, {"min": None, "used": []})
+            minimum = getattr(resolution, "min_version", None)
+            if minimum and (entry["min"] is None or Version(minimum) > Version(entry["min"])):
+                entry["min"] = minimum
+            if len(entry["used"]) < 5:
+                entry["used"].append((module.path, qualname))
+    return {name: ProviderNeed(name, entry["min"], preinstalled.get(name), tuple(entry["used"]))
+            for name, entry in sorted(found.items())}
+
+
+def requirements_inventory(project, target) -> dict:
+    """The requirement summary and the providers needed, for the JSON inventory."""
+    facts: RequirementsFacts = project.requirements
+    providers = needed_providers(project.modules, target)
+    return {
+        "requirements": {
+            "files": facts.entry_files,
+            "included": sorted({c for children in facts.includes.values() for c in children}),
+            "constraint_files": facts.constraint_files,
+            "constraint_lines": sorted({mask_uri(o.value or "") for e in facts.entry_files
+                                        for o in facts.options_of(e, "constraint")}),
+            "packages": sorted({r.name for r in facts.shipped_requirements if r.name}),
+            "installed_elsewhere": sorted({f"{r.name or r.display()} ({r.path}:{r.line})" for r in facts.hidden}),
+            "os_packages": sorted({p.name for p in project.env.os_packages}),
+        },
+        "providers": {
+            "needed": {name: {"min_version": need.min_version, "preinstalled": need.preinstalled}
+                       for name, need in providers.items()},
+        },
+    }
+
+
+# -- distributions that need operating-system libraries -----------------------------------------------
+
+# Distribution -> what it needs from the operating system that pip cannot install. MWAA images
+# are Amazon Linux 2023 with no extra system libraries (research note mwaa-facts.md §4.3, UG
+# using-startup-script and samples-oracle); each entry names the project's own install docs.
+# This table belongs in the knowledge base (compat/) next to the platform data.
+OS_LIBRARY_NEEDS: dict[str, tuple[str, str]] = {
+    "cx-oracle": ("the Oracle Instant Client and libaio",
+                  "https://cx-oracle.readthedocs.io/en/latest/user_guide/installation.html"),
+    "pyodbc": ("unixODBC and an ODBC driver for your database (e.g. msodbcsql18)",
+               "https://github.com/mkleehammer/pyodbc/wiki/Install"),
+    "apache-airflow-providers-odbc": ("unixODBC and an ODBC driver (through pyodbc)",
+                                      "https://github.com/mkleehammer/pyodbc/wiki/Install"),
+    "mysqlclient": ("the MySQL/MariaDB client library and headers (it ships no Linux wheels)",
+                    "https://github.com/PyMySQL/mysqlclient#install"),
+    "python-ldap": ("OpenLDAP client libraries and headers (it ships no Linux wheels)",
+                    "https://www.python-ldap.org/en/latest/installing.html"),
+    "jaydebeapi": ("a Java runtime (JVM) and the database's JDBC driver",
+                   "https://github.com/baztian/jaydebeapi#install"),
+    "jpype1": ("a Java runtime (JVM)", "https://jpype.readthedocs.io/en/latest/install.html"),
+    "apache-airflow-providers-jdbc": ("a Java runtime (JVM) and the JDBC driver jar",
+                                      "https://airflow.apache.org/docs/apache-airflow-providers-jdbc/"),
+    "pyspark": ("a Java runtime (JVM) for local Spark", "https://spark.apache.org/docs/latest/api/python/getting_started/install.html"),
+    "apache-airflow-providers-apache-spark": ("spark-submit and a Java runtime on the worker",
+                                              "https://airflow.apache.org/docs/apache-airflow-providers-apache-spark/"),
+    "apache-airflow-providers-apache-hive": ("the hive/beeline command line and a Java runtime",
+                                             "https://airflow.apache.org/docs/apache-airflow-providers-apache-hive/"),
+    "gssapi": ("Kerberos (krb5) libraries and headers", "https://pythongssapi.github.io/python-gssapi/"),
+    "pykerberos": ("Kerberos (krb5) libraries and headers", "https://pypi.org/project/pykerberos/"),
+    "kerberos": ("Kerberos (krb5) libraries and headers", "https://pypi.org/project/kerberos/"),
+    "sasl": ("Cyrus SASL libraries and headers", "https://pypi.org/project/sasl/"),
+    "pygraphviz": ("Graphviz libraries and headers", "https://pygraphviz.github.io/documentation/stable/install.html"),
+    "xmlsec": ("libxmlsec1 and its headers", "https://xmlsec.readthedocs.io/en/stable/install.html"),
+    "weasyprint": ("Pango and its font libraries", "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"),
+    "pdfkit": ("the wkhtmltopdf program", "https://pypi.org/project/pdfkit/"),
+    "ibm-db": ("the IBM Db2 CLI driver, downloaded at install time from IBM",
+               "https://github.com/ibmdb/python-ibmdb#installation"),
+}

@@ -1,0 +1,523 @@
+"""CON: connections, variables and secrets.
+
+Definitions and references come from ``project.connections``
+(:mod:`migrator.analysis.connections`). No message ever holds a credential: every value that
+could be one goes through :mod:`migrator.secrets`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from packaging.utils import canonicalize_name
+
+from migrator import compat
+from migrator.analysis.connections import (
+    CONN_PREFIX,
+    VAR_PREFIX,
+    ConnectionDef,
+    host_reachability,
+    provider_for_connection_type,
+)
+from migrator.analysis.python import ModuleFacts
+from migrator.findings import Finding, Location, Severity
+from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
+from migrator.secrets import MASK, is_sensitive_name, mask, uri_has_password
+
+_ORIGINS = {"env": "an environment variable", "export": "an export file", "settings": "airflow_settings.yaml",
+            "cli": "an `airflow connections add` command"}
+# Values that only stand in for a credential.
+_PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
+                           "null", "dummy", "redacted"})
+
+
+def _at(line: int) -> Location:
+    return Location(line, 1, line, 2)
+
+
+def mwaa_defined_connections(target) -> set[str]:
+    """Connection ids MWAA defines itself (as ``AIRFLOW_CONN_*`` variables it reserves)."""
+    policy = compat.config_policy(target)
+    return {p.name[len(CONN_PREFIX):].lower() for p in policy.protected_env_vars
+            if p.name.startswith(CONN_PREFIX) and not p.prefix}
+
+
+class UndefinedConnection(ProjectRule):
+    """
+    ## What it does
+    Reports connection ids the DAG or plugin code uses (`*_conn_id="x"`, `get_connection("x")`,
+    `{{ conn.x }}`) that the project defines nowhere: not in env files, compose, exports,
+    `airflow_settings.yaml` or `airflow connections add` lines.
+
+    ## Why it matters on MWAA
+    On-prem they usually live only in the old metadata database, which does not move to MWAA.
+    The first task that uses one fails with "The conn_id `x` isn't defined".
+
+    ## Example
+    ```python
+    SnowflakeOperator(task_id="load", snowflake_conn_id="snowflake_prod", sql="...")
+    ```
+
+    ## Fix
+    Export the connections from the old environment (`airflow connections export
+    connections.json`), keep the file out of git, and create the secrets with
+    `migrator connections export --apply`; or create `airflow/connections/<id>` in Secrets
+    Manager by hand.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    - https://airflow.apache.org/docs/apache-airflow/stable/howto/connection.html
+    """
+
+    id = "CON001"
+    name = "undefined-connection"
+    severity = Severity.WARNING
+    summary = "Connection used by the code but defined nowhere in the project"
+    valid = (Valid("from airflow.hooks.base import BaseHook\nBaseHook.get_connection('warehouse')\n",
+                   files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://user@db.example.com:5432/dw\n"}),
+             Valid("from airflow.providers.amazon.aws.hooks.s3 import S3Hook\nS3Hook(aws_conn_id='aws_default')\n"))
+    invalid = (Invalid("from airflow.providers.postgres.hooks.postgres import PostgresHook\n\n"
+                       "hook = PostgresHook(postgres_conn_id='warehouse')\n", line=3, contains="warehouse"),
+               Invalid("from airflow.operators.bash import BashOperator\n"
+                       "BashOperator(task_id='t', bash_command='curl {{ conn.api_gateway.host }}')\n",
+                       line=2, contains="api_gateway"))
+
+    def check(self, project, ctx):
+        facts = project.connections
+        defined = facts.connection_ids | mwaa_defined_connections(ctx.target)
+        seen: set[tuple[str, str]] = set()
+        for reference in facts.references:
+            if reference.kind != "connection" or reference.key in defined:
+                continue
+            if (reference.key, reference.path) in seen:
+                continue
+            seen.add((reference.key, reference.path))
+            yield self.finding(reference.path, _at(reference.line),
+                               f"connection '{reference.key}' is used here but defined nowhere in the project: "
+                               f"create the secret airflow/connections/{reference.key} before this runs on MWAA",
+                               anchor=f"{reference.key}\x1fconn")
+
+
+class UndefinedVariable(ProjectRule):
+    """
+    ## What it does
+    Reports Airflow Variables the code reads (`Variable.get("x")`, `{{ var.value.x }}`,
+    `{{ var.json.x }}`) that the project defines nowhere.
+
+    ## Why it matters on MWAA
+    Variables live in the old metadata database. On MWAA `Variable.get` raises `KeyError`
+    (at parse time when called at the top of a DAG file, which breaks the whole DAG).
+
+    ## Example
+    ```python
+    BUCKET = Variable.get("landing_bucket")
+    ```
+
+    ## Fix
+    Export the variables (`airflow variables export variables.json`) and create the secrets
+    with `migrator connections export --apply`, or create `airflow/variables/<key>` in
+    Secrets Manager.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    - https://airflow.apache.org/docs/apache-airflow/stable/howto/variable.html
+    """
+
+    id = "CON002"
+    name = "undefined-variable"
+    severity = Severity.WARNING
+    summary = "Variable read by the code but defined nowhere in the project"
+    valid = (Valid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
+                   files={"variables.json": '{"landing_bucket": "acme-landing"}\n'}),)
+    invalid = (Invalid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
+                       line=2, contains="landing_bucket"),
+               Invalid("from airflow.operators.bash import BashOperator\n"
+                       "BashOperator(task_id='t', bash_command='echo {{ var.value.env_name }}')\n",
+                       contains="env_name"))
+
+    def check(self, project, ctx):
+        facts = project.connections
+        defined = facts.variable_keys
+        seen: set[tuple[str, str]] = set()
+        for reference in facts.references:
+            if reference.kind != "variable" or reference.key in defined or (reference.key, reference.path) in seen:
+                continue
+            seen.add((reference.key, reference.path))
+            yield self.finding(reference.path, _at(reference.line),
+                               f"variable '{reference.key}' is read here but defined nowhere in the project: "
+                               f"create the secret airflow/variables/{reference.key} before this runs on MWAA",
+                               anchor=f"{reference.key}\x1fvar")
+
+
+class ConnectionInEnv(ProjectRule):
+    """
+    ## What it does
+    Reports connections defined as `AIRFLOW_CONN_*` environment variables (`.env`, compose,
+    Dockerfile `ENV`, entrypoint and startup scripts).
+
+    ## Why it matters on MWAA
+    MWAA has no place for them except `startup.sh`, which puts the credentials in an S3
+    object and in every component's environment. Secrets Manager is the supported store.
+
+    ## Example
+    ```bash
+    AIRFLOW_CONN_WAREHOUSE=postgres://etl:s3cret@warehouse.internal:5432/dw
+    ```
+
+    ## Fix
+    `migrator connections export --apply` creates `airflow/connections/<id>` secrets from these
+    definitions and prints the `secrets.backend` options to set; then delete the variables.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    """
+
+    id = "CON003"
+    name = "connection-in-env"
+    severity = Severity.WARNING
+    summary = "Connection defined in a plain environment variable"
+    valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db.example.com"}}\n'}),)
+    invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@db.example.com:5432/dw\n"}, line=1,
+                       contains="airflow/connections/warehouse"),)
+
+    def check(self, project, ctx):
+        for conn in project.connections.connections:
+            if conn.origin == "env":
+                yield self.finding(conn.path, _at(conn.line),
+                                   f"{CONN_PREFIX}{conn.conn_id.upper()} defines a connection in plain environment "
+                                   f"configuration: move it to Secrets Manager as airflow/connections/{conn.conn_id} "
+                                   "(migrator connections export)",
+                                   anchor=f"{conn.conn_id}\x1fenv")
+
+
+class VariableInEnv(ProjectRule):
+    """
+    ## What it does
+    Reports Airflow Variables defined as `AIRFLOW_VAR_*` environment variables.
+
+    ## Why it matters on MWAA
+    They can only be set from `startup.sh` there; Secrets Manager (or the metadata database)
+    keeps them editable without redeploying, and keeps sensitive ones out of S3.
+
+    ## Example
+    ```bash
+    AIRFLOW_VAR_LANDING_BUCKET=acme-landing
+    ```
+
+    ## Fix
+    `migrator connections export --apply` creates `airflow/variables/<key>` secrets from them.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    """
+
+    id = "CON004"
+    name = "variable-in-env"
+    severity = Severity.INFO
+    summary = "Variable defined in a plain environment variable"
+    valid = (Valid(files={"variables.json": '{"landing_bucket": "acme-landing"}\n'}),)
+    invalid = (Invalid(files={".env": "AIRFLOW_VAR_LANDING_BUCKET=acme-landing\n"}, line=1,
+                       contains="airflow/variables/landing_bucket"),)
+
+    def check(self, project, ctx):
+        for variable in project.connections.variables:
+            if variable.origin == "env":
+                yield self.finding(variable.path, _at(variable.line),
+                                   f"{VAR_PREFIX}{variable.key.upper()} defines a variable in plain environment "
+                                   f"configuration: move it to Secrets Manager as airflow/variables/{variable.key}",
+                                   anchor=f"{variable.key}\x1fenv")
+
+
+class ConnectionTypeUnavailable(ProjectRule):
+    """
+    ## What it does
+    Reports connections whose type is registered by a provider the target neither preinstalls
+    nor gets from requirements.txt.
+
+    ## Why it matters on MWAA
+    The connection cannot be used (its hook class does not import), and the UI cannot show
+    or edit it.
+
+    ## Example
+    A `snowflake` connection in `connections.json` with no
+    `apache-airflow-providers-snowflake` in requirements.txt.
+
+    ## Fix
+    Add the provider named in the message to requirements.txt.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/manage-connection-types.html
+    - https://airflow.apache.org/docs/apache-airflow-providers/core-extensions/connections.html
+    """
+
+    id = "CON005"
+    name = "connection-type-unavailable"
+    severity = Severity.WARNING
+    summary = "Connection type whose provider the target lacks"
+    valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "snowflake", "host": "acme.snowflakecomputing.com"}}\n',
+                          "requirements.txt": "apache-airflow-providers-snowflake\n"}),
+             Valid(files={"connections.json": '{"files": {"conn_type": "aws"}}\n'}))
+    invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "snowflake", "host": "acme.snowflakecomputing.com"}\n}\n'},
+                       line=2, contains="apache-airflow-providers-snowflake"),)
+
+    def check(self, project, ctx):
+        available = {canonicalize_name(n) for n in compat.preinstalled_providers(ctx.target)}
+        available |= project.requirements.names()
+        for conn in project.connections.connections:
+            provider = provider_for_connection_type(conn.conn_type)
+            if provider and canonicalize_name(provider) not in available:
+                yield self.finding(conn.path, _at(conn.line),
+                                   f"connection '{conn.conn_id}' has type {conn.conn_type}, registered by {provider}, "
+                                   f"which MWAA {ctx.target.airflow} does not preinstall and requirements.txt does "
+                                   "not list",
+                                   anchor=f"{conn.conn_id}\x1ftype")
+
+
+class UnreachableHost(ProjectRule):
+    """
+    ## What it does
+    Reports connections whose host MWAA cannot reach without network work: loopback and
+    Docker host names, private addresses, single-label names (docker-compose services) and
+    internal DNS suffixes.
+
+    ## Why it matters on MWAA
+    Tasks run in your VPC's private subnets. `localhost` is the worker container, compose
+    service names do not exist, and on-prem addresses need VPN, Direct Connect or peering with
+    routes and security groups; the tasks time out until then.
+
+    ## Example
+    ```text
+    AIRFLOW_CONN_WAREHOUSE=postgres://etl@postgres:5432/dw
+    ```
+
+    ## Fix
+    Point the connection at an address reachable from the MWAA subnets (an RDS endpoint, a
+    host over VPN/Direct Connect), and set up routing, DNS (Route 53 Resolver rules for
+    internal names) and security groups.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/networking-about.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-faqs.html
+    """
+
+    id = "CON006"
+    name = "unreachable-host"
+    severity = Severity.WARNING
+    summary = "Connection host MWAA cannot reach without network setup"
+    valid = (Valid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@dw.abc123.eu-west-1.rds.amazonaws.com:5432/dw\n"}),)
+    invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@postgres:5432/dw\n"}, line=1,
+                       contains="docker-compose"),
+               Invalid(files={"connections.json": '{"legacy": {"conn_type": "mysql", "host": "10.20.1.15"}}\n'},
+                       contains="private address"))
+
+    def check(self, project, ctx):
+        for conn in project.connections.connections:
+            reason = host_reachability(conn.host)
+            if reason:
+                yield self.finding(conn.path, _at(conn.line),
+                                   f"connection '{conn.conn_id}' points at {conn.host}, {reason}",
+                                   anchor=f"{conn.conn_id}\x1fhost")
+
+
+def _connection_secret_fields(conn: ConnectionDef) -> list[str]:
+    fields = []
+    if conn.password and conn.password.strip().lower() not in _PLACEHOLDERS and not conn.password.startswith(("${", "{{")):
+        fields.append("password")
+    for key, value in conn.extra_dict.items():
+        if is_sensitive_name(key) and isinstance(value, str) and value.strip().lower() not in _PLACEHOLDERS \
+                and not value.startswith(("${", "{{")):
+            fields.append(f"extra.{key}")
+    return fields
+
+
+class PlaintextSecret(ProjectRule):
+    """
+    ## What it does
+    Reports credentials committed in project files: connection passwords and secret extras in
+    `AIRFLOW_CONN_*` values, exports, `airflow_settings.yaml` and `airflow connections add`
+    lines; sensitive variables; secret-named environment variables with literal values;
+    credentials in requirement index URLs. Nothing is printed in clear.
+
+    ## Why it matters on MWAA
+    Whatever is in the repository ends up in S3 bundles, CI logs and every clone. Moving to
+    MWAA is the moment to move credentials into Secrets Manager and rotate them.
+
+    ## Example
+    ```json
+    {"warehouse": {"conn_type": "postgres", "login": "etl", "password": "s3cret"}}
+    ```
+
+    ## Fix
+    Remove the value from the file and from git history, rotate it, and store it in Secrets
+    Manager (`migrator connections export --apply` does this for connections and variables).
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    - https://docs.aws.amazon.com/secretsmanager/latest/userguide/intro.html
+    """
+
+    id = "CON007"
+    name = "plaintext-secret"
+    severity = Severity.ERROR
+    summary = "Credential committed in a project file"
+    valid = (Valid(files={".env": "AIRFLOW_CONN_WAREHOUSE=${WAREHOUSE_URI}\nDB_PASSWORD=${DB_PASSWORD}\n"}),
+             Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "login": "etl"}}\n'}))
+    invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "postgres", "password": "s3cret"}\n}\n'},
+                       line=2, contains="password"),
+               Invalid(files={".env": "SLACK_TOKEN=xoxb-1234567890\n"}, line=1, contains="SLACK_TOKEN"),
+               Invalid(files={"airflow_settings.yaml": "airflow:\n  variables:\n    - variable_name: api_secret\n"
+                                                       "      variable_value: abc123\n"}, line=3, contains="api_secret"))
+
+    def check(self, project, ctx):
+        facts = project.connections
+        connection_lines = set()
+        for conn in facts.connections:
+            fields = _connection_secret_fields(conn) if conn.value_known else []
+            connection_lines.add((conn.path, conn.line))
+            if fields:
+                yield self.finding(conn.path, _at(conn.line),
+                                   f"connection '{conn.conn_id}' stores {', '.join(fields)} in clear text in "
+                                   f"{_ORIGINS.get(conn.origin, conn.origin)}: move it to Secrets Manager and rotate it",
+                                   anchor=f"{conn.conn_id}\x1fsecret")
+        for variable in facts.variables:
+            if is_sensitive_name(variable.key) and variable.value and \
+                    variable.value.strip().lower() not in _PLACEHOLDERS and not variable.value.startswith(("${", "{{")):
+                yield self.finding(variable.path, _at(variable.line),
+                                   f"variable '{variable.key}' holds a credential in clear text in "
+                                   f"{_ORIGINS.get(variable.origin, variable.origin)}: move it to Secrets Manager",
+                                   anchor=f"{variable.key}\x1fsecret")
+        for variable in project.env.variables:
+            name = variable.name
+            if name.startswith(("AIRFLOW__", CONN_PREFIX, VAR_PREFIX)) or (variable.path, variable.line) in connection_lines:
+                continue  # config options: CFG006; connections and variables: above
+            value = variable.value or ""
+            literal = value and not variable.is_reference and "${" not in value and value.strip().lower() not in _PLACEHOLDERS
+            if literal and (is_sensitive_name(name) or uri_has_password(value)):
+                yield self.finding(variable.path, _at(variable.line),
+                                   f"{name}={mask(value) if not is_sensitive_name(name) else MASK} is a credential "
+                                   "in clear text: keep it in Secrets Manager",
+                                   anchor=f"{name}\x1fsecret")
+        for entry in project.requirements.entry_files:
+            for option in project.requirements.options_of(entry, "index-url", "extra-index-url", "find-links"):
+                if option.value and uri_has_password(option.value) and "${" not in option.value:
+                    yield self.finding(option.path, _at(option.line),
+                                       f"--{option.option} {mask(option.value)} holds credentials in clear text: use "
+                                       "${AIRFLOW__...} references filled from configuration options or startup.sh",
+                                       anchor=f"{option.option}\x1fsecret")
+
+
+class InvalidConnection(ProjectRule):
+    """
+    ## What it does
+    Reports connection definitions Airflow cannot parse: `AIRFLOW_CONN_*` values that are
+    neither a URI nor a JSON object, broken JSON, URIs with invalid ports.
+
+    ## Why it matters on MWAA
+    Airflow fails when a task looks the connection up, and `migrator connections export` cannot
+    build a secret from it.
+
+    ## Example
+    ```bash
+    AIRFLOW_CONN_API={"conn_type": "http", "host": "api.example.com"
+    ```
+
+    ## Fix
+    Correct the value (URI: `type://login:password@host:port/schema?extra=...`, or a JSON
+    object with `conn_type`, `host`, ...).
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/howto/connection.html
+    """
+
+    id = "CON008"
+    name = "invalid-connection"
+    severity = Severity.ERROR
+    summary = "Connection definition Airflow cannot parse"
+    valid = (Valid(files={".env": 'AIRFLOW_CONN_API=\'{"conn_type": "http", "host": "api.example.com"}\'\n'}),)
+    invalid = (Invalid(files={".env": 'AIRFLOW_CONN_API=\'{"conn_type": "http", "host": "api.example.com"\'\n'},
+                       line=1, contains="invalid JSON"),
+               Invalid(files={".env": "AIRFLOW_CONN_DB=postgres://etl@db.example.com:99999/dw\n"}, contains="not a valid"))
+
+    def check(self, project, ctx):
+        for conn in project.connections.connections:
+            if conn.problem:
+                yield self.finding(conn.path, _at(conn.line), f"connection '{conn.conn_id}': {mask(conn.problem)}",
+                                   anchor=f"{conn.conn_id}\x1finvalid")
+
+
+# -- credentials in Python code ----------------------------------------------------------------------
+
+_URI_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:[^\s@/'\"]+@")
+
+
+class SecretInCode(PythonRule):
+    """
+    ## What it does
+    Reports credentials written as string literals in DAG and plugin code: secret-named keyword
+    arguments (`password=`, `api_key=`, `aws_secret_access_key=`), secret-named assignments and
+    dictionary keys, and URIs with a password.
+
+    ## Why it matters on MWAA
+    The code is uploaded to S3 and readable by everyone with access to the bucket or the
+    repository, and rotating the secret means redeploying DAGs.
+
+    ## Example
+    ```python
+    hook = HttpHook(http_conn_id="crm")
+    token = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+    ```
+
+    ## Fix
+    Store the value in a connection or variable backed by Secrets Manager and read it at run
+    time (`BaseHook.get_connection("crm").password`, `{{ var.value.crm_token }}`).
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    """
+
+    id = "CON009"
+    name = "secret-in-code"
+    severity = Severity.ERROR
+    summary = "Credential in DAG or plugin code"
+    needs_airflow_import = False
+    valid = (Valid("from airflow.hooks.base import BaseHook\n\npassword = BaseHook.get_connection('crm').password\n"
+                   "api_key_name = 'x-api-key'\n"),)
+    invalid = (Invalid("import requests\n\nrequests.get('https://crm.example.com', auth=('etl', 'x'), "
+                       "headers={'api_key': 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'})\n", line=3, contains="api_key"),
+               Invalid("DB_URI = 'postgresql://etl:s3cret@warehouse.example.com/dw'\n", line=1, contains="etl:****@"),
+               Invalid("from airflow.models.connection import Connection\n\n"
+                       "Connection(conn_id='crm', conn_type='http', password='s3cret')\n", line=3,
+                       contains="password"))
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.keyword) and node.arg and _literal_secret(node.value) and is_sensitive_name(node.arg):
+                yield self.at_node(module, node.value, f"{node.arg}='{MASK}' is a credential in code: read it from a "
+                                                       "Secrets Manager-backed connection or variable")
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and _literal_secret(node.value):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    name = target.id if isinstance(target, ast.Name) else (
+                        target.attr if isinstance(target, ast.Attribute) else None)
+                    if name and is_sensitive_name(name):
+                        yield self.at_node(module, node.value, f"{name} = '{MASK}' is a credential in code: read it "
+                                                               "from a Secrets Manager-backed connection or variable")
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=False):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str) and is_sensitive_name(key.value) \
+                            and _literal_secret(value):
+                        yield self.at_node(module, value, f"'{key.value}': '{MASK}' is a credential in code")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and _URI_WITH_PASSWORD.search(node.value) and uri_has_password(node.value):
+                yield self.at_node(module, node, f"'{mask(node.value)[:120]}' is a URI with a password in code: "
+                                                 "use a connection stored in Secrets Manager")
+
+
+def _literal_secret(node: ast.AST | None) -> bool:
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return False
+    value = node.value.strip()
+    return bool(value) and value.lower() not in _PLACEHOLDERS and not value.startswith(("{{", "${", "$(")) \
+        and len(value) >= 3

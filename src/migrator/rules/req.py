@@ -1,0 +1,1041 @@
+"""REQ: requirements.txt checked against the target MWAA environment.
+
+MWAA runs ``pip install -r requirements.txt`` on every component with its own never-overridable
+pins added; a conflict makes the environment update fail and roll back after a long wait. These
+rules read the parsed requirement files (``project.requirements``), the constraints chosen for
+the target (``project.constraints_for``) and the knowledge base.
+
+Fixes carry ``kind="requirements"`` and an ``action`` (``drop``, ``pin``, ``add-constraint``,
+``replace-constraint``, ``add``); :mod:`migrator.requirements_fix` applies them all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from migrator import compat
+from migrator.analysis.requirements import (
+    MWAA_PLUGINS_DIR,
+    OS_LIBRARY_NEEDS,
+    ConstraintsChoice,
+    RequirementLine,
+    RequirementOption,
+    is_url,
+    marker_excludes_target,
+    needed_providers,
+    specifier_excludes,
+)
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.project import ProjectFacts
+from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
+from migrator.secrets import mask_uri
+
+# The public package index and its file host: reachable whenever the environment has internet.
+PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
+AIRFLOW = "apache-airflow"
+PROVIDER_PREFIX = "apache-airflow-providers-"
+
+CONSTRAINTS_331 = "flask==3.1.3\nrequests==2.32.5\npandas==2.3.3\napache-airflow-providers-snowflake==6.5.0\n"
+
+
+def _at(line: int, text: str = "") -> Location:
+    return Location(line, 1, line, max(len(text), 1) + 1)
+
+
+def _requirement_fix(action: str, description: str, safety: FixSafety = FixSafety.SAFE, **params) -> Fix:
+    return Fix.make(safety, description, kind="requirements", action=action, **params)
+
+
+def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, str | None]:
+    """Canonical name -> the version MWAA pins for ``target`` (None when not known here)."""
+    constraints = choice.constraints if choice else None
+    versions: dict[str, str | None] = {}
+    for name in compat.essential_pin_names(target):
+        if name == AIRFLOW:
+            versions[name] = target.airflow
+        else:
+            versions[name] = constraints.get(name) if constraints else None
+    return versions
+
+
+def preinstalled_names(target) -> dict[str, str | None]:
+    """Canonical names of what every MWAA image of ``target`` already has -> version if known."""
+    names: dict[str, str | None] = dict(compat.preinstalled_providers(target))
+    for spec in compat.always_installed():
+        names.setdefault(canonicalize_name(spec.split("[", 1)[0]), None)
+    return names
+
+
+class _RequirementRule(ProjectRule):
+    """Runs ``check_entry`` on each requirements file MWAA would receive."""
+
+    def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
+        for entry in project.requirements.entry_files:
+            yield from self.check_entry(project, ctx, entry)
+
+    def check_entry(self, project: ProjectFacts, ctx: RuleContext, entry: str) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def at_requirement(self, requirement: RequirementLine, message: str, *, fix: Fix | None = None,
+                       severity: Severity | None = None) -> Finding:
+        return self.finding(requirement.path, _at(requirement.line, requirement.text), message,
+                            anchor=f"{requirement.name or requirement.display()}\x1f{message}", fix=fix,
+                            severity=severity)
+
+    def at_option(self, option: RequirementOption, message: str, *, fix: Fix | None = None) -> Finding:
+        return self.finding(option.path, _at(option.line, option.text), message,
+                            anchor=f"{option.option}\x1f{message}", fix=fix)
+
+
+class EssentialPinConflict(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements that ask for a version of a package MWAA pins and never lets users
+    override (the Flask stack, celery and kombu, SQLAlchemy, gunicorn, watchtower, ...): the
+    requirement's version specifier excludes the version MWAA's image installs.
+
+    ## Why it matters on MWAA
+    MWAA installs requirements with its own essential constraints added. pip cannot satisfy
+    both, the requirements install fails on every component, and the environment update
+    rolls back after 20 minutes or more, with "MWAA enforces a list of critical packages"
+    in the `requirements_install` log.
+
+    ## Example
+    ```text
+    Flask==2.2.5
+    SQLAlchemy==1.4.49
+    ```
+
+    ## Fix
+    Remove the line: the package is already installed at MWAA's version. If code needs an
+    API of another version, change the code. `migrator fix` drops these lines.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
+    - https://github.com/aws/amazon-mwaa-docker-images (etc/mwaa_essential_constraints.txt)
+    """
+
+    id = "REQ001"
+    name = "essential-pin-conflict"
+    severity = Severity.ERROR
+    summary = "Requirement conflicts with a package MWAA pins and never lets users override"
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid(files={"requirements.txt": "-c constraints.txt\nflask==3.1.3\nrequests==2.32.5\n",
+                     "constraints.txt": CONSTRAINTS_331}),
+        Valid(files={"requirements.txt": "-c constraints.txt\nflask>=2.0\n", "constraints.txt": CONSTRAINTS_331}),
+    )
+    invalid = (
+        Invalid(files={"requirements.txt": "-c constraints.txt\nFlask==2.2.5\n", "constraints.txt": CONSTRAINTS_331},
+                line=2, contains="Flask==3.1.3"),
+        Invalid(files={"requirements.txt": "-c constraints.txt\nwatchtower==1.0.6\n",
+                       "constraints.txt": CONSTRAINTS_331},
+                contains="watchtower"),
+    )
+
+    def check_entry(self, project, ctx, entry):
+        choice = project.constraints_for(entry, ctx.target)
+        essentials = essential_versions(ctx.target, choice)
+        for requirement in project.requirements.requirements_of(entry):
+            name = requirement.name
+            if name not in essentials or name == AIRFLOW or not requirement.specifier:
+                continue
+            version = essentials[name]
+            drop = _requirement_fix("drop", f"remove {requirement.written_name}: MWAA installs its own version",
+                                    name=name)
+            if version is None:
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()}: MWAA pins {requirement.written_name} on Airflow {ctx.target.airflow} "
+                    "and never lets requirements change it; its version is not known here (no constraints), "
+                    "so the line may conflict. Remove it.",
+                    fix=drop, severity=Severity.WARNING)
+            elif specifier_excludes(requirement.specifier, version):
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()} conflicts with MWAA's never-overridable pin "
+                    f"{requirement.written_name}=={version} on Airflow {ctx.target.airflow}: the requirements "
+                    "install fails and the environment update rolls back",
+                    fix=drop)
+
+
+class AirflowPinned(_RequirementRule):
+    """
+    ## What it does
+    Reports `apache-airflow` itself in the requirements file.
+
+    ## Why it matters on MWAA
+    MWAA installs Airflow at the environment's version and pins it. A requirement for another
+    version makes pip fail and the update roll back; a requirement for the same version only
+    slows the install down. Extras (`apache-airflow[amazon]`) do not install providers at a
+    version pip can choose freely either.
+
+    ## Example
+    ```text
+    apache-airflow[postgres]==2.7.3
+    ```
+
+    ## Fix
+    Remove the line; list the providers the extras stood for as `apache-airflow-providers-*`
+    requirements instead. `migrator fix` does both.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/t-create-update-environment.html
+    """
+
+    id = "REQ002"
+    name = "airflow-pinned"
+    severity = Severity.ERROR
+    summary = "requirements.txt installs apache-airflow itself"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n"}),)
+    invalid = (
+        Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3"),
+        Invalid(files={"requirements.txt": "apache-airflow==3.3.1\n"}, contains="already installs"),
+    )
+
+    def check_entry(self, project, ctx, entry):
+        for requirement in project.requirements.requirements_of(entry):
+            if requirement.name != AIRFLOW:
+                continue
+            providers = [f"{PROVIDER_PREFIX}{extra.replace('.', '-').replace('_', '-')}" for extra in requirement.extras]
+            fix = _requirement_fix("drop", "remove apache-airflow (MWAA installs it)", name=AIRFLOW,
+                                   add=tuple(providers))
+            if requirement.specifier and specifier_excludes(requirement.specifier, ctx.target.airflow):
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()} asks for another Airflow than the environment's "
+                    f"{ctx.target.airflow}: pip fails against MWAA's pin and the update rolls back",
+                    fix=fix)
+            else:
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()}: MWAA already installs apache-airflow {ctx.target.airflow}; "
+                    "remove the line" + (f" and list {', '.join(providers)}" if providers else ""),
+                    fix=fix, severity=Severity.WARNING)
+
+
+class MissingConstraint(_RequirementRule):
+    """
+    ## What it does
+    Reports a requirements file without a `--constraint` (`-c`) line.
+
+    ## Why it matters on MWAA
+    Without one, MWAA adds the Apache constraints of the environment's version with a warning,
+    and anything the constraints do not cover resolves to whatever PyPI has that day: an
+    environment update months later can install different versions than the one you tested.
+    Naming the constraints file explicitly also makes version upgrades visible in review.
+
+    ## Example
+    ```text
+    apache-airflow-providers-snowflake
+    pandas==2.2.3
+    ```
+
+    ## Fix
+    Add the target's constraints URL as the first line, e.g.
+    `--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"`.
+    `migrator fix` adds it.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
+    """
+
+    id = "REQ003"
+    name = "missing-constraint"
+    severity = Severity.WARNING
+    summary = "requirements.txt has no --constraint line"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),
+             Valid(files={"requirements.txt": "# -c constraints.txt (MWAA accepts a commented line)\npandas==2.3.3\n"}))
+    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),)
+
+    def check_entry(self, project, ctx, entry):
+        facts = project.requirements
+        if facts.options_of(entry, "constraint") or any(facts.files[p].has_commented_constraint
+                                                         for p in facts.closure(entry) if p in facts.files):
+            return
+        url = ctx.target.constraints_url
+        yield self.finding(entry, _at(1), f"no --constraint line: add --constraint \"{url}\" so installs "
+                                          f"resolve against Airflow {ctx.target.airflow}'s constraints",
+                           anchor="missing-constraint",
+                           fix=_requirement_fix("add-constraint", "add the target's --constraint line", url=url))
+
+
+class ConstraintConflict(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements whose version specifier excludes the version the target's
+    constraints file pins. The message names both versions.
+
+    ## Why it matters on MWAA
+    pip installs requirements under the constraints; when the two disagree there is no
+    solution, the install fails on every component and the update rolls back.
+
+    ## Example
+    ```text
+    --constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"
+    requests==2.25.1
+    ```
+
+    ## Fix
+    Move the pin to the constrained version (or drop the version and let the constraints pick
+    it). If you really need another version, download the constraints file, edit it, ship it in
+    the DAGs folder and point `--constraint` at `/usr/local/airflow/dags/<file>`.
+    `migrator fix` moves the pin.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
+    - https://airflow.apache.org/docs/apache-airflow/stable/installation/installing-from-pypi.html
+    """
+
+    id = "REQ004"
+    name = "constraint-conflict"
+    severity = Severity.ERROR
+    summary = "Requirement conflicts with the target's constraints"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\nrequests>=2.0\npandas\n",
+                          "constraints.txt": CONSTRAINTS_331}),)
+    invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n",
+                              "constraints.txt": CONSTRAINTS_331},
+                       line=2, contains="requests==2.32.5"),)
+
+    def check_entry(self, project, ctx, entry):
+        choice = project.constraints_for(entry, ctx.target)
+        if choice.constraints is None:
+            return
+        essentials = set(compat.essential_pin_names(ctx.target))
+        for requirement in project.requirements.requirements_of(entry):
+            name = requirement.name
+            if not name or name in essentials or not requirement.specifier:
+                continue
+            pinned = choice.constraints.get(name)
+            if pinned and specifier_excludes(requirement.specifier, pinned):
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()} conflicts with the constraints for Airflow {ctx.target.airflow}, "
+                    f"which pin {requirement.written_name}=={pinned} ({mask_uri(choice.constraints.source)})",
+                    fix=_requirement_fix("pin", f"pin {requirement.written_name}=={pinned}", name=name,
+                                         version=pinned))
+
+
+class ConstraintVersionMismatch(_RequirementRule):
+    """
+    ## What it does
+    Reports a `--constraint` URL that names another Airflow or Python version than the target
+    MWAA environment runs.
+
+    ## Why it matters on MWAA
+    The constraints of another Airflow release pin providers and libraries built for that
+    release; they fight MWAA's own pins and the install fails, or installs providers that do
+    not import on the target. Upgrades must change this line.
+
+    ## Example
+    ```text
+    --constraint "https://raw.githubusercontent.com/apache/airflow/constraints-2.7.3/constraints-3.11.txt"
+    ```
+
+    ## Fix
+    Point the line at the target's constraints (`migrator fix` rewrites it).
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/upgrading-environment.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-versions.html
+    """
+
+    id = "REQ005"
+    name = "constraint-version-mismatch"
+    severity = Severity.ERROR
+    summary = "--constraint URL is for another Airflow or Python version"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\n", "constraints.txt": "pandas==2.3.3\n"}),)
+    invalid = (Invalid(files={
+        "requirements.txt": "--constraint https://raw.githubusercontent.com/apache/airflow/constraints-2.7.3/constraints-3.11.txt\n"},
+        line=1, contains="2.7.3"),)
+
+    def check_entry(self, project, ctx, entry):
+        from migrator.analysis.requirements import constraints_url_versions
+
+        url = ctx.target.constraints_url
+        for option in project.requirements.options_of(entry, "constraint"):
+            airflow, python = constraints_url_versions(option.value or "")
+            if airflow and (airflow != ctx.target.airflow or (python and python != ctx.target.python)):
+                yield self.at_option(
+                    option,
+                    f"the constraints are for Airflow {airflow} / Python {python}; the target runs Airflow "
+                    f"{ctx.target.airflow} / Python {ctx.target.python}: use {url}",
+                    fix=_requirement_fix("replace-constraint", "point --constraint at the target's constraints",
+                                         old=option.value, url=url))
+
+
+class ConstraintsUnavailable(_RequirementRule):
+    """
+    ## What it does
+    Says that the constraint checks (`constraint-conflict`, the versions of MWAA's essential
+    pins, unpinned packages) were skipped because no constraints file could be read: the URL
+    could not be fetched (no network) and no local file was given.
+
+    ## Why it matters on MWAA
+    The checks that catch rollbacks before they happen need the target's constraints. Without
+    them the report is incomplete, and says so instead of staying silent.
+
+    ## Example
+    A scan on a machine without internet access of a requirements file whose constraints are a
+    URL (or that has no `--constraint` line, so the target's URL is used).
+
+    ## Fix
+    Run once with network access (the file is cached in `~/.cache/mwaa-migrator`), or download
+    the target's constraints file and pass it: `migrator scan --constraints constraints-3.12.txt`
+    (or `constraints = "..."` in `[tool.migrator]`), or reference a local copy with `-c`.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/installation/installing-from-pypi.html
+    """
+
+    id = "REQ006"
+    name = "constraints-unavailable"
+    severity = Severity.INFO
+    summary = "Constraint checks skipped: no constraints file could be read"
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "-c https://constraints.example.invalid/constraints.txt\npandas\n"},
+                       contains="--constraints FILE"),)
+
+    def check_entry(self, project, ctx, entry):
+        choice = project.constraints_for(entry, ctx.target)
+        if choice.constraints is None:
+            yield self.finding(entry, _at(1), f"constraint checks skipped ({choice.skipped_reason}); "
+                                              "enable them with --constraints FILE (the target's constraints file)",
+                               anchor="constraints-unavailable")
+
+
+class MissingProvider(ProjectRule):
+    """
+    ## What it does
+    Reports provider distributions the DAG and plugin code imports from (after resolving moved
+    imports for the target) that the MWAA image does not preinstall and the requirements file
+    does not list, or lists at a version older than the code needs. The message names the
+    distribution and the minimum version.
+
+    ## Why it matters on MWAA
+    MWAA preinstalls only a handful of providers (amazon, postgres, http, common-sql, ...).
+    Every other import fails at parse time with `ModuleNotFoundError` and the DAG shows as
+    broken; on-prem images often had the provider baked in, so nothing in the repository
+    listed it.
+
+    ## Example
+    ```python
+    from airflow.providers.snowflake.operators.snowflake import SnowflakeOperator
+    ```
+    with no `apache-airflow-providers-snowflake` in requirements.txt.
+
+    ## Fix
+    Add the provider to requirements.txt (the constraints pick the version). `migrator fix`
+    adds it.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
+    - https://airflow.apache.org/docs/apache-airflow-providers/packages-ref.html
+    """
+
+    id = "REQ007"
+    name = "missing-provider"
+    severity = Severity.ERROR
+    summary = "Code imports a provider that is neither preinstalled nor in requirements.txt"
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+              files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),
+        Valid("from airflow.providers.amazon.aws.hooks.s3 import S3Hook\n"),
+    )
+    invalid = (
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "pandas==2.3.3\n"}, contains="apache-airflow-providers-snowflake"),
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                contains="apache-airflow-providers-snowflake"),
+    )
+
+    def check(self, project, ctx):
+        facts = project.requirements
+        shipped = {r.name: r for r in facts.shipped_requirements if r.name}
+        for airflow_line in (r for r in facts.shipped_requirements if r.name == AIRFLOW):
+            for extra in airflow_line.extras:
+                shipped.setdefault(canonicalize_name(PROVIDER_PREFIX + extra.replace(".", "-")), airflow_line)
+        entry = facts.entry_files[0] if facts.entry_files else None
+        for name, need in needed_providers(project.modules, ctx.target).items():
+            minimum = need.min_version
+            where = ", ".join(sorted({path for path, _ in need.used_by}))
+            wanted = f"{name}>={minimum}" if minimum else name
+            fix = _requirement_fix("add", f"add {wanted} to requirements.txt", name=name, min_version=minimum)
+            if need.preinstalled and not _older(need.preinstalled, minimum):
+                continue
+            requirement = shipped.get(name)
+            if requirement is not None:
+                if minimum and requirement.specifier and requirement.pinned_version and \
+                        _older(requirement.pinned_version, minimum):
+                    yield self.finding(requirement.path, _at(requirement.line, requirement.text),
+                                       f"{requirement.display()} is older than the {minimum} that {where} needs",
+                                       anchor=f"{name}\x1fold", fix=fix)
+                continue
+            if need.preinstalled:
+                message = (f"{where} needs {wanted}; MWAA {ctx.target.airflow} preinstalls {need.preinstalled}: "
+                           f"add {wanted} to requirements.txt")
+            else:
+                message = (f"{where} imports from {name}, which MWAA {ctx.target.airflow} does not preinstall: "
+                           f"add {wanted} to requirements.txt")
+            if entry:
+                yield self.finding(entry, _at(1), message, anchor=f"{name}\x1fmissing", fix=fix)
+            else:
+                path, qualname = need.used_by[0]
+                yield self.finding(path, _locate_import(project, path, qualname), message,
+                                   anchor=f"{name}\x1fmissing", fix=fix)
+
+
+def _older(version: str, minimum: str | None) -> bool:
+    if not minimum:
+        return False
+    try:
+        return Version(version) < Version(minimum)
+    except InvalidVersion:
+        return False
+
+
+def _locate_import(project: ProjectFacts, path: str, qualname: str) -> Location:
+    from migrator.analysis.source import SourceText, read_text
+
+    source = read_text(project.workspace.path(path))
+    if isinstance(source, SourceText):
+        module = qualname.rsplit(".", 1)[0]
+        for number, line in enumerate(source.text.splitlines(), 1):
+            if module in line and "import" in line:
+                return _at(number, line)
+    return _at(1)
+
+
+class PreinstalledPackage(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements for packages every MWAA image of the target already has (the
+    preinstalled providers and the packages MWAA installs itself, such as `psycopg2` and
+    `virtualenv`).
+
+    ## Why it matters on MWAA
+    The line is redundant unless it deliberately changes the version (an amazon provider
+    upgrade is the documented case). Redundant lines make every install slower and hide which
+    versions the DAGs really run with.
+
+    ## Example
+    ```text
+    apache-airflow-providers-amazon
+    psycopg2-binary
+    ```
+
+    ## Fix
+    Remove the line, or keep it on purpose with a version and a comment saying why.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
+    """
+
+    id = "REQ008"
+    name = "preinstalled-package"
+    severity = Severity.INFO
+    summary = "Requirement for a package MWAA already installs"
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "apache-airflow-providers-amazon\n"}, line=1,
+                       contains="preinstalled"),)
+
+    def check_entry(self, project, ctx, entry):
+        installed = preinstalled_names(ctx.target)
+        essentials = compat.essential_pin_names(ctx.target)
+        for requirement in project.requirements.requirements_of(entry):
+            name = requirement.name
+            if not name or name not in installed or name in essentials:
+                continue
+            version = installed[name]
+            shown = f" {version}" if version else ""
+            if requirement.pinned_version and version and requirement.pinned_version != version:
+                message = (f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; "
+                           f"this line changes it to {requirement.pinned_version}: keep it only on purpose")
+            else:
+                message = (f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; "
+                           "the line is redundant")
+            yield self.at_requirement(requirement, message)
+
+
+class UnpinnedRequirement(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements with no upper bound (`==`, `<=`, `<`, `~=`) that the constraints do
+    not pin either.
+
+    ## Why it matters on MWAA
+    Every environment update and every worker replacement reinstalls requirements. An unpinned
+    package installs the newest release of that day, which can break imports or conflict with
+    MWAA's pins months after the environment was tested.
+
+    ## Example
+    ```text
+    pandas
+    great-expectations>=0.15
+    ```
+
+    ## Fix
+    Pin the version you tested (`pandas==2.2.3`).
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
+    """
+
+    id = "REQ009"
+    name = "unpinned-requirement"
+    severity = Severity.WARNING
+    summary = "Requirement has no version pin and the constraints do not pin it"
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\nrequests\nmy-lib==1.0\n",
+                          "constraints.txt": CONSTRAINTS_331}),)
+    invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nmy-lib>=1.0\n", "constraints.txt": CONSTRAINTS_331},
+                       line=2, contains="my-lib"),)
+
+    def check_entry(self, project, ctx, entry):
+        choice = project.constraints_for(entry, ctx.target)
+        constraints = choice.constraints
+        essentials = compat.essential_pin_names(ctx.target)
+        for requirement in project.requirements.requirements_of(entry):
+            name = requirement.name
+            if requirement.kind != "pypi" or not name or name in essentials or requirement.has_upper_bound:
+                continue
+            if constraints is not None and constraints.get(name):
+                continue
+            reason = "the constraints do not pin it" if constraints is not None else "no constraints were read"
+            yield self.at_requirement(requirement, f"{requirement.display()} is not pinned and {reason}: every "
+                                                   "install takes the newest release")
+
+
+class MarkerExcludesTarget(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements whose environment marker is false on the target's MWAA workers
+    (Python version, Linux).
+
+    ## Why it matters on MWAA
+    pip silently skips them, so a package the DAGs import is never installed; typical after a
+    Python upgrade (`; python_version < "3.10"` on a Python 3.12 target).
+
+    ## Example
+    ```text
+    backports.zoneinfo==0.2.1; python_version < "3.9"
+    ```
+
+    ## Fix
+    Remove the marker, or remove the line when the package is not needed on the target.
+
+    ## References
+    - https://packaging.python.org/en/latest/specifications/dependency-specifiers/#environment-markers
+    """
+
+    id = "REQ010"
+    name = "marker-excludes-target"
+    severity = Severity.WARNING
+    summary = "Environment marker skips the requirement on the target"
+    valid = (Valid(files={"requirements.txt": 'pandas==2.3.3; python_version >= "3.9"\n'}),)
+    invalid = (Invalid(files={"requirements.txt": 'pandas==1.3.5; python_version < "3.10"\n'}, line=1,
+                       contains="Python 3.12"),)
+
+    def check_entry(self, project, ctx, entry):
+        for requirement in project.requirements.requirements_of(entry):
+            if requirement.marker and marker_excludes_target(requirement.marker, ctx.target, requirement.extras):
+                yield self.at_requirement(
+                    requirement,
+                    f"the marker `{requirement.marker}` is false on MWAA {ctx.target.airflow} (Python "
+                    f"{ctx.target.python}, Linux): pip skips {requirement.written_name}")
+
+
+def _index_host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class PrivateIndex(_RequirementRule):
+    """
+    ## What it does
+    Reports `--index-url`, `--extra-index-url` and `--find-links` pointing at hosts other than
+    PyPI, and credentials written into such URLs (shown masked).
+
+    ## Why it matters on MWAA
+    The requirements install runs inside your VPC. With private networking (or a private web
+    server) there is no route to an on-prem Nexus/Artifactory, and the install times out and
+    rolls back; credentials in the file end up in S3 and in the install log.
+
+    ## Example
+    ```text
+    --extra-index-url https://deploy:s3cret@nexus.corp.example.com/repository/pypi/simple
+    ```
+
+    ## Fix
+    Mirror the packages into AWS CodeArtifact (reachable through a VPC endpoint) and keep the
+    token out of the file (`${AIRFLOW__FOO__TOKEN}` from a configuration option or
+    `startup.sh`), or ship wheels in plugins.zip and use
+    `--find-links /usr/local/airflow/plugins` with `--no-index`.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
+    - https://github.com/aws-samples/amazon-mwaa-examples/tree/main/usecases/mwaa-with-codeartifact
+    """
+
+    id = "REQ011"
+    name = "private-index"
+    severity = Severity.WARNING
+    summary = "Package index MWAA may not reach from a private network"
+    valid = (Valid(files={"requirements.txt": "--find-links /usr/local/airflow/plugins\n--no-index\nmy-lib==1.0\n"}),
+             Valid(files={"requirements.txt": "--index-url https://pypi.org/simple\npandas==2.3.3\n"}))
+    invalid = (Invalid(files={"requirements.txt": "--extra-index-url https://deploy:s3cret@nexus.corp.example.com/simple\n"},
+                       line=1, contains="deploy:****@"),)
+
+    def check_entry(self, project, ctx, entry):
+        for option in project.requirements.options_of(entry, "index-url", "extra-index-url", "find-links"):
+            value = option.value or ""
+            if not is_url(value):
+                continue  # local --find-links folders: local-path-requirement
+            host = _index_host(value)
+            if host in PUBLIC_INDEX_HOSTS:
+                continue
+            shown = mask_uri(value)
+            if ".codeartifact." in host and host.endswith(".amazonaws.com"):
+                advice = "CodeArtifact needs a VPC endpoint on private networks and a token kept out of the file"
+            else:
+                advice = ("a private-network environment cannot reach it: mirror into CodeArtifact or ship "
+                          f"wheels in plugins.zip with --find-links {MWAA_PLUGINS_DIR} --no-index")
+            if shown != value:
+                advice += "; the URL holds credentials: move them to a configuration option or startup.sh"
+            yield self.at_option(option, f"--{option.option} {shown}: {advice}")
+
+
+class VcsRequirement(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements installed from a version-control URL (`git+https://...`).
+
+    ## Why it matters on MWAA
+    They need network access to the repository host during every install (private networks
+    have none), credentials for private repositories, and they build from source on each
+    worker, which eats into the install time limit.
+
+    ## Example
+    ```text
+    git+https://github.com/acme/airflow-utils.git@v1.4#egg=airflow-utils
+    ```
+
+    ## Fix
+    Build a wheel (`pip wheel`), publish it to a private index or ship it in plugins.zip and
+    install it with `--find-links /usr/local/airflow/plugins`.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
+    """
+
+    id = "REQ012"
+    name = "vcs-requirement"
+    severity = Severity.WARNING
+    summary = "Requirement installed from a version-control URL"
+    valid = (Valid(files={"requirements.txt": "airflow-utils==1.4\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "git+https://github.com/acme/airflow-utils.git@v1.4#egg=airflow-utils\n"},
+                       line=1, contains="airflow-utils"),)
+
+    def check_entry(self, project, ctx, entry):
+        for requirement in project.requirements.requirements_of(entry):
+            if requirement.kind == "vcs":
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()} is installed from version control: each worker needs the repository "
+                    f"host and git during install; build a wheel and ship it in plugins.zip "
+                    f"(--find-links {MWAA_PLUGINS_DIR})")
+
+
+class LocalPathRequirement(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements and `--find-links` that name a local path (`-e .`, `./libs/pkg`,
+    `file:///...`, `--find-links ./wheels`).
+
+    ## Why it matters on MWAA
+    MWAA installs requirements.txt alone from S3: the path does not exist there and the
+    install fails.
+
+    ## Example
+    ```text
+    -e ./libs/company_utils
+    ```
+
+    ## Fix
+    Build a wheel of the package, put it in plugins.zip, and install it with
+    `--find-links /usr/local/airflow/plugins` plus the package name; or move the code into
+    the DAGs folder as a plain module.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
+    """
+
+    id = "REQ013"
+    name = "local-path-requirement"
+    severity = Severity.ERROR
+    summary = "Requirement or --find-links names a local path"
+    valid = (Valid(files={"requirements.txt": "--find-links /usr/local/airflow/plugins\ncompany-utils==1.0\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "-e ./libs/company_utils\n"}, line=1, contains="./libs/company_utils"),
+               Invalid(files={"requirements.txt": "--find-links ./wheels\ncompany-utils==1.0\n"}, line=1))
+
+    def check_entry(self, project, ctx, entry):
+        advice = f"build a wheel, ship it in plugins.zip and use --find-links {MWAA_PLUGINS_DIR}"
+        for requirement in project.requirements.requirements_of(entry):
+            if requirement.kind == "path":
+                yield self.at_requirement(requirement, f"{requirement.display()} is a local path that does not "
+                                                       f"exist on MWAA: {advice}")
+        for option in project.requirements.options_of(entry, "find-links"):
+            value = (option.value or "").rstrip("/")
+            if value and not is_url(value) and value not in (MWAA_PLUGINS_DIR,) and \
+                    not value.startswith(MWAA_PLUGINS_DIR + "/"):
+                yield self.at_option(option, f"--find-links {value} is a local folder that does not exist on MWAA: "
+                                             f"{advice}")
+
+
+class UrlRequirement(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements installed from a direct URL (`https://host/pkg-1.0-py3-none-any.whl`,
+    `name @ https://...`).
+
+    ## Why it matters on MWAA
+    Each worker downloads the file during install: private networks cannot, and a host that
+    moves or goes down breaks every later environment update.
+
+    ## Example
+    ```text
+    https://artifacts.example.com/wheels/acme_hooks-2.1-py3-none-any.whl
+    ```
+
+    ## Fix
+    Ship the wheel in plugins.zip and install it by name with
+    `--find-links /usr/local/airflow/plugins`, or publish it to a private index.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
+    """
+
+    id = "REQ014"
+    name = "url-requirement"
+    severity = Severity.WARNING
+    summary = "Requirement installed from a direct URL"
+    valid = (Valid(files={"requirements.txt": "acme-hooks==2.1\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "https://artifacts.example.com/wheels/acme_hooks-2.1-py3-none-any.whl\n"},
+                       line=1, contains="acme_hooks"),)
+
+    def check_entry(self, project, ctx, entry):
+        for requirement in project.requirements.requirements_of(entry):
+            if requirement.kind == "url":
+                yield self.at_requirement(requirement, f"{requirement.display()} is downloaded from a URL on every "
+                                                       f"install: ship the file in plugins.zip (--find-links "
+                                                       f"{MWAA_PLUGINS_DIR}) or publish it to an index")
+
+
+class NeedsOsLibrary(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements that need operating-system libraries or programs pip cannot install
+    (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...).
+
+    ## Why it matters on MWAA
+    MWAA images are Amazon Linux with Python and Airflow only. The package either fails to
+    build during the install, or installs and then fails at import or connection time on the
+    worker.
+
+    ## Example
+    ```text
+    cx-Oracle==8.3.0
+    pyodbc==5.1.0
+    ```
+
+    ## Fix
+    Install the library from `startup.sh` (`sudo yum -y install ...`; MWAA runs it before the
+    requirements install), or ship prebuilt binaries in plugins.zip and set
+    `LD_LIBRARY_PATH` in `startup.sh`. For Oracle, the `oracledb` package in thin mode needs no
+    client library.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/samples-oracle.html
+    """
+
+    id = "REQ015"
+    name = "needs-os-library"
+    severity = Severity.WARNING
+    summary = "Requirement needs OS libraries MWAA does not have"
+    valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="Instant Client"),)
+
+    def check_entry(self, project, ctx, entry):
+        for requirement in project.requirements.requirements_of(entry):
+            need = OS_LIBRARY_NEEDS.get(requirement.name or "")
+            if need:
+                what, source = need
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.written_name} needs {what}, which MWAA does not have: install it from "
+                    f"startup.sh or ship prebuilt binaries in plugins.zip ({source})")
+
+
+class RequirementOutsideFile(ProjectRule):
+    """
+    ## What it does
+    Reports Python packages the on-prem setup installs outside requirement files: docker-compose
+    `_PIP_ADDITIONAL_REQUIREMENTS`, `pip install` lines in Dockerfiles and entrypoint scripts.
+
+    ## Why it matters on MWAA
+    MWAA installs requirements.txt and nothing else: packages the image used to bake in are
+    missing, and DAGs fail to import.
+
+    ## Example
+    ```yaml
+    environment:
+      _PIP_ADDITIONAL_REQUIREMENTS: apache-airflow-providers-snowflake pandas==2.2.3
+    ```
+
+    ## Fix
+    Add the packages to requirements.txt (`migrator fix` adds them).
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
+    - https://airflow.apache.org/docs/docker-stack/entrypoint.html
+    """
+
+    id = "REQ016"
+    name = "requirement-outside-requirements-file"
+    severity = Severity.WARNING
+    summary = "Package installed by compose, a Dockerfile or a script, not by requirements.txt"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),)
+    invalid = (
+        Invalid(files={"docker-compose.yaml": (
+            "services:\n  scheduler:\n    image: apache/airflow:2.7.3\n    environment:\n"
+            "      _PIP_ADDITIONAL_REQUIREMENTS: ${_PIP_ADDITIONAL_REQUIREMENTS:-pandas==2.2.3 great-expectations}\n")},
+            line=5, contains="pandas==2.2.3"),
+        Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --user \\\n    scikit-learn==1.3.0\n"},
+                line=2, contains="scikit-learn"),
+    )
+
+    def check(self, project, ctx):
+        facts = project.requirements
+        shipped = facts.names()
+        skip = set(compat.essential_pin_names(ctx.target)) | set(preinstalled_names(ctx.target))
+        target_file = facts.entry_files[0] if facts.entry_files else "requirements.txt"
+        for requirement in facts.hidden:
+            name = requirement.name
+            if name in shipped or name in skip:
+                continue
+            where = {"compose": "docker-compose _PIP_ADDITIONAL_REQUIREMENTS", "dockerfile": "the Dockerfile"}.get(
+                requirement.origin, "a script")
+            yield self.finding(
+                requirement.path, _at(requirement.line, requirement.text),
+                f"{requirement.display()} is installed by {where}, not by {target_file}: MWAA installs only "
+                "requirements.txt",
+                anchor=f"{name or requirement.display()}\x1fhidden",
+                fix=_requirement_fix("add", f"add {requirement.display()} to requirements.txt",
+                                     name=name, requirement=requirement.text))
+
+
+class OsPackages(ProjectRule):
+    """
+    ## What it does
+    Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
+    install` / `yum install` in Dockerfiles and entrypoint scripts).
+
+    ## Why it matters on MWAA
+    MWAA has no image to customise: OS packages must be installed by a `startup.sh` that runs
+    on every component before Airflow starts, with Amazon Linux (dnf/yum) package names.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc
+    ```
+
+    ## Fix
+    Write a startup.sh with `sudo yum -y install <packages>` (Amazon Linux names: `libaio`,
+    `unixODBC`, ...), keep it under the startup time limit, and guard component-specific steps
+    with `MWAA_AIRFLOW_COMPONENT`.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
+    """
+
+    id = "REQ017"
+    name = "os-packages"
+    severity = Severity.WARNING
+    summary = "OS packages installed on-prem need a startup.sh on MWAA"
+    valid = (Valid(files={"startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"}),)
+    invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
+                                            "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
+                       line=3, contains="libaio1"),
+               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"))
+
+    def check(self, project, ctx):
+        groups: dict[tuple[str, int], list[str]] = {}
+        managers: dict[tuple[str, int], str] = {}
+        startup = set(project.workspace.startup_scripts)
+        for package in project.env.os_packages:
+            if package.path in startup:
+                continue
+            key = (package.path, package.line)
+            groups.setdefault(key, []).append(package.name)
+            managers[key] = package.manager
+        for (path, line), names in sorted(groups.items()):
+            shown = " ".join(dict.fromkeys(names))
+            debian = managers[(path, line)] in ("apt", "list")
+            note = "; Debian package names differ on Amazon Linux" if debian else ""
+            yield self.finding(path, _at(line), f"OS packages ({shown}) are not installed on MWAA: install them from "
+                                                f"startup.sh with `sudo yum -y install ...`{note}",
+                               anchor=f"{shown}\x1fos")
+
+
+class InvalidRequirement(ProjectRule):
+    """
+    ## What it does
+    Reports lines pip cannot read in requirement files: invalid requirement syntax, unknown
+    options, `-r` includes that are missing from the project, and include cycles.
+
+    ## Why it matters on MWAA
+    One bad line fails the whole `pip install -r requirements.txt`, and MWAA receives the file
+    alone: an include that lives next to it on-prem is not in S3.
+
+    ## Example
+    ```text
+    -r requirements/base.txt
+    pandas=2.2.3
+    ```
+
+    ## Fix
+    Correct the syntax (`pandas==2.2.3`); inline the included files into the one
+    requirements.txt MWAA receives (`migrator package` does this).
+
+    ## References
+    - https://pip.pypa.io/en/stable/reference/requirements-file-format/
+    """
+
+    id = "REQ018"
+    name = "invalid-requirement"
+    severity = Severity.ERROR
+    summary = "Requirement file line pip cannot read, or a broken include"
+    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.32.5\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "pandas=2.2.3\n"}, line=1, contains="not a valid requirement"),
+               Invalid(files={"requirements.txt": "-r requirements-base.txt\n",
+                              "requirements-base.txt": "-r requirements.txt\n"}, contains="include cycle"),
+               Invalid(files={"requirements.txt": "-r missing.txt\n"}, contains="not found"))
+
+    def check(self, project, ctx):
+        for path, line, message in project.requirements.problems:
+            yield self.finding(path, _at(line), mask_uri(message), anchor=message)

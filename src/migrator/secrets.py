@@ -1,0 +1,158 @@
+"""Masking of credentials in any text the tool prints, logs or writes into a report.
+
+Every message that may quote a project's configuration goes through :func:`mask` (or the
+narrower helpers), so a password in a connection URI, a JSON ``extra``, an ``.env`` line or an
+index URL never reaches stdout, a JSON/SARIF report or a log. Masking is deliberately eager:
+a false positive costs a few asterisks, a false negative leaks a credential.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+MASK = "****"
+
+# Field names whose values are credentials. Matching is on word parts of the name
+# ("smtp_password", "AWS_SECRET_ACCESS_KEY", "apiKey"), so "key_path" or "s3_key" are not
+# caught by "key" alone: only the compound forms below are.
+_SENSITIVE_PARTS = frozenset({
+    "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "apikey", "credential",
+    "credentials", "authorization", "auth", "fernet", "jwt", "sas", "privatekey", "keyfile",
+    "keyfiledict", "serviceaccount", "signature", "cookie", "session",
+})
+_SENSITIVE_COMPOUNDS = (
+    "api_key", "access_key", "secret_key", "private_key", "account_key", "master_key",
+    "client_key", "shared_key", "signing_key", "encryption_key", "session_key", "sas_token",
+    "keyfile_dict", "service_account", "connection_string", "conn_string", "fernet_key",
+)
+# Names whose parts contain a sensitive word but are not credentials themselves.
+_NOT_SENSITIVE = frozenset({
+    "password_file", "passwordfile", "auth_type", "auth_backend", "auth_backends", "auth_manager",
+    "session_backend", "session_lifetime_minutes", "token_expiry", "auth_role_public",
+    "secret_key_cmd", "sensitive_var_conn_names", "jwt_algorithm", "jwt_expiration_time",
+})
+
+# A last name part saying the value locates or describes a secret rather than being one.
+_REFERENCE_SUFFIXES = frozenset({
+    "file", "path", "dir", "cmd", "command", "name", "names", "id", "arn", "type", "backend",
+    "backends", "prefix", "pattern", "expiry", "expiration", "length", "field", "fields", "class",
+})
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
+_URI_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s/@:'\"]*):(?P<pw>[^\s@/'\"]+)@")
+_AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
+# key=value / key: value / "key": "value" pairs, in query strings, env files, YAML, JSON, CLI flags
+_PAIR = re.compile(
+    r"(?P<key>[\"']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[\"']?\s*(?P<sep>[:=]|\s+(?=[\"']))\s*)"
+    r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s&,;}\]\"']+)"
+)
+_FLAG = re.compile(r"(?P<flag>--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
+
+
+def _name_parts(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p]
+
+
+def is_sensitive_name(name: str) -> bool:
+    """Whether a field, option, variable or flag named ``name`` holds a credential."""
+    parts = _name_parts(name)
+    joined = "_".join(parts)
+    if joined in _NOT_SENSITIVE or (parts and "_".join(parts[-2:]) in _NOT_SENSITIVE):
+        return False
+    if len(parts) > 1 and parts[-1] in _REFERENCE_SUFFIXES:
+        return False  # "key_file", "secret_name", "token_cmd": where a secret is, not the secret
+    if any(part in _SENSITIVE_PARTS for part in parts):
+        return True
+    return any(compound in joined for compound in _SENSITIVE_COMPOUNDS)
+
+
+def mask_value(value: Any) -> str:
+    """A credential's printable stand-in; never any part of the value."""
+    return MASK if value not in (None, "") else ""
+
+
+def mask_uri(uri: str) -> str:
+    """Mask the password of ``scheme://user:password@host`` and sensitive query parameters."""
+    text = _URI_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", uri)
+    if "?" not in text:
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return mask(text)
+    if parts.query:
+        query = _PAIR.sub(_mask_pair, parts.query)
+        text = SplitResult(parts.scheme, parts.netloc, parts.path, query, parts.fragment).geturl()
+    return text
+
+
+def mask_mapping(data: Any) -> Any:
+    """A copy of a JSON-like structure with the values of sensitive keys masked, recursively.
+
+    String values that hold URIs or JSON documents are masked too (a connection ``extra`` is
+    often a JSON string inside JSON).
+    """
+    if isinstance(data, Mapping):
+        return {key: (mask_value(value) if isinstance(key, str) and is_sensitive_name(key)
+                      and not isinstance(value, (Mapping, list)) else mask_mapping(value))
+                for key, value in data.items()}
+    if isinstance(data, list):
+        return [mask_mapping(item) for item in data]
+    if isinstance(data, str):
+        return mask(data)
+    return data
+
+
+def _mask_pair(match: re.Match) -> str:
+    if not is_sensitive_name(match["name"]):
+        return match.group(0)
+    value = match["value"]
+    bare = value.strip("\"'")
+    if bare.startswith(("${", "{{", "$(")) or not bare or bare == MASK:
+        return match.group(0)  # a reference to a secret (or nothing), not the secret
+    quote = value[0] if value[:1] in "\"'" else ""
+    return f"{match['key']}{quote}{MASK}{quote}"
+
+
+def _mask_flag(match: re.Match) -> str:
+    if not is_sensitive_name(match["flag"]):
+        return match.group(0)
+    value = match["value"]
+    quote = value[0] if value[:1] in "\"'" else ""
+    return f"{match['flag']}{match['sep']}{quote}{MASK}{quote}"
+
+
+def mask(text: str) -> str:
+    """Mask every credential recognisable in free text.
+
+    Covers URI user-info passwords, ``key=value`` / ``key: value`` / JSON pairs and
+    ``--flag value`` options whose name is sensitive, AWS access key ids and PEM private keys.
+    """
+    if not text:
+        return text
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            document = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            return json.dumps(mask_mapping(document), sort_keys=False)
+    text = _PRIVATE_KEY_BLOCK.sub(f"-----BEGIN PRIVATE KEY-----{MASK}", text)
+    text = _URL.sub(lambda m: mask_uri(m.group(0)), text)
+    text = _AWS_ACCESS_KEY.sub(lambda m: m.group(1) + MASK, text)
+    text = _FLAG.sub(_mask_flag, text)
+    return _PAIR.sub(_mask_pair, text)
+
+
+def uri_has_password(uri: str) -> bool:
+    """Whether a URI carries a password in its user-info part."""
+    match = _URI_USERINFO.search(uri)
+    return bool(match and match["pw"] and not match["pw"].startswith(("${", "{{")))
