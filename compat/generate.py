@@ -277,7 +277,7 @@ def inventory(wheel: wr.Wheel, keep_private: frozenset[str], package_prefix: str
 
 
 def dump(path: Path, document: Any) -> int:
-    """Write sorted JSON, one top-level key per line block, newline-terminated."""
+    """Write sorted, indented JSON ending in a newline: stable bytes for the same data."""
     text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -296,6 +296,9 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
         # without it (amazon's GCSToS3Operator needs the google provider).
         also_needed = [d for d in data.requires.get(_module_of(final, data), ()) if d != provider]
         missing = [d for d in also_needed if d not in preinstalled]
+        missing += [row["needs"] for row in _overlay().get("extra_requirements", [])
+                    if (final == row["prefix"] or final.startswith(row["prefix"] + "."))
+                    and row["needs"] not in preinstalled and row["needs"] not in missing]
         if missing:
             advice.append("Also needs " + ", ".join(missing) + " (not preinstalled on MWAA "
                           f"{target.airflow}): add it to requirements.txt.")

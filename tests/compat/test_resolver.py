@@ -221,7 +221,8 @@ def test_every_overlay_row_has_reason_and_source():
     overlay = json.loads((DATA / "overlay.json").read_text())
     for row in overlay["moves"]:
         assert row["reason"] and row["source"], row
-    for block in ("removals", "arguments", "context_keys", "defaults", "plugins", "platform_limits"):
+    for block in ("removals", "arguments", "context_keys", "defaults", "plugins", "platform_limits",
+                  "extra_requirements"):
         for row in overlay[block]:
             assert row["source"], (block, row)
     for block in ("missing_binaries", "removed_stdlib", "metadata_db"):
