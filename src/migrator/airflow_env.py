@@ -274,7 +274,12 @@ class PipResult:
             return None
         for line in self.output.splitlines():
             if any(marker in line for marker in _NETWORK_MARKERS):
-                return line.strip()
+                # The phrase that says what went wrong, without urllib3's object reprs.
+                match = re.search(r"(Failed to establish a new connection: [^')]*|Temporary failure in "
+                                  r"name resolution|Name or service not known|Network is unreachable|"
+                                  r"Connection refused|timed out|SSLError\([^)]*|ProxyError\([^)]*|"
+                                  r"Could not fetch URL [^:]*)", line)
+                return match.group(1).strip() if match else line.strip()[:300]
         return None
 
     @property
@@ -439,7 +444,8 @@ def _build_base(choice: PythonChoice, root: Path, packages: list[str], constrain
                 index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple")
                 raise EnvironmentSetupError(
                     f"pip cannot reach the package index ({index}) to install Airflow "
-                    f"{version.airflow}: {network[:300]}")
+                    f"{version.airflow}: {network}; check the network or proxy settings, or "
+                    "point PIP_INDEX_URL at a reachable mirror")
             raise EnvironmentSetupError(
                 f"pip could not install Airflow {version.airflow} on Python {choice.version} "
                 f"with {constraints}: {result.reason}")
@@ -554,19 +560,19 @@ def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: P
             failures = tuple(RequirementFailure(**f) for f in marker.get("failures", []))
             return root, RequirementsInstall(label, not failures, failures, tuple(lines.notes)), False
         say(f"installing {label} ({len(lines.items)} requirements) into {root}")
-        failures = _build_layer(choice, base, root, lines, constraints)
+        failures = _build_layer(choice, base, root, lines, constraints, say)
     return root, RequirementsInstall(label, not failures, tuple(failures), tuple(lines.notes)), True
 
 
 def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: RequirementLines,
-                 constraints: Path) -> list[RequirementFailure]:
+                 constraints: Path, say: Callable[[str], None]) -> list[RequirementFailure]:
     _create_venv(choice.path, root, with_pip=False)
     try:
         # The layer sees the base venv's packages through a .pth file, after its own: what the
         # project pins differently from Airflow's constraints wins, as it would on MWAA.
         (_site_packages(_venv_python(root)) / "_migrator_base_env.pth").write_text(
             str(_site_packages(_venv_python(base))) + "\n", encoding="utf-8")
-        failures = _install_requirements(_venv_python(base), _venv_python(root), lines, constraints)
+        failures = _install_requirements(_venv_python(base), _venv_python(root), lines, constraints, say)
         marker = {"format": ENV_FORMAT, "base": base.name,
                   "failures": [f.to_json() for f in failures]}
         _write_atomic(root / MARKER, json.dumps(marker, indent=2, sort_keys=True).encode())
@@ -577,7 +583,7 @@ def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: Requiremen
 
 
 def _install_requirements(pip_owner: Path, target_python: Path, lines: RequirementLines,
-                          constraints: Path) -> list[RequirementFailure]:
+                          constraints: Path, say: Callable[[str], None]) -> list[RequirementFailure]:
     """Install every item at once; when that fails, one by one, to name each failing line."""
     def attempt(items: list[tuple[str, int, str]]) -> PipResult:
         with tempfile.TemporaryDirectory(prefix="migrator-req-") as tmp:
@@ -589,9 +595,11 @@ def _install_requirements(pip_owner: Path, target_python: Path, lines: Requireme
 
     if attempt(lines.items).ok:
         return []
+    say(f"pip refused the requirements as a whole; trying each of the {len(lines.items)} to name the failures")
     failures = []
     for path, number, item in lines.items:
         result = attempt([(path, number, item)])
         if not result.ok:
+            say(f"{path}:{number}: {item} does not install")
             failures.append(RequirementFailure(path, number, item, result.reason))
     return failures

@@ -1,0 +1,315 @@
+"""verify without Airflow: requirement splitting, pip's reasons, interpreter choice, constraints,
+clear errors, and how verify results become (and merge into) scan findings.
+
+The tests that install and run a real Airflow are in test_verify_airflow.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import http.server
+import json
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from migrator.compat import get_version
+
+from migrator import airflow_env
+from migrator.airflow_env import (
+    EnvironmentSetupError,
+    choose_python,
+    constraints_file,
+    ensure_airflow_env,
+    pip_reason,
+    split_requirements,
+)
+from migrator.cli import main
+from migrator.config import Settings
+from migrator.engine import scan
+from migrator.errors import InputError
+from migrator.verify import (
+    RESULTS_FILE,
+    Environment,
+    FileResult,
+    Lookup,
+    VerifyResult,
+    WarningEntry,
+    merge_into_scan,
+    project_requirements,
+    read_carried_results,
+    render_text,
+    verify_project,
+)
+from migrator.workspace import discover
+
+MODERN_DAG = """\
+from datetime import datetime
+
+from airflow.sdk import DAG
+
+with DAG("nightly", start_date=datetime(2024, 1, 1), schedule=None):
+    pass
+"""
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, read, released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- requirements ------------------------------------------------------------------------------
+
+
+def test_split_requirements_follows_includes_and_keeps_file_and_line(make_project):
+    root = make_project({
+        "requirements.txt": (
+            "# top comment\n"
+            "--extra-index-url https://pypi.example.invalid/simple\n"
+            "-c https://raw.githubusercontent.com/apache/airflow/constraints-2.2.5/constraints-3.8.txt\n"
+            "-r requirements-extra.txt\n"
+            "apache-airflow[postgres,\\\n"
+            "    ssh]==1.10.15  # pinned for the VMs\n"
+            "requests==2.25.1 --hash=sha256:abc\n"
+        ),
+        "requirements-extra.txt": "pandas==1.2.3\n-r requirements.txt\n",
+    })
+    lines = split_requirements(root / "requirements.txt", root)
+    assert lines.options == ["--extra-index-url https://pypi.example.invalid/simple"]
+    assert lines.items == [
+        ("requirements-extra.txt", 1, "pandas==1.2.3"),
+        ("requirements.txt", 5, "apache-airflow[postgres, ssh]==1.10.15"),
+        ("requirements.txt", 7, "requests==2.25.1 --hash=sha256:abc"),
+    ]
+    assert any("constraints-2.2.5" in note and "not applied" in note for note in lines.notes)
+    assert any("include cycle" in note for note in lines.notes)
+
+
+def test_split_requirements_makes_local_paths_absolute(make_project):
+    root = make_project({"reqs/requirements.txt": "-e ../libs/acme\n./wheels/acme_dq-1.0-py3-none-any.whl\n"})
+    lines = split_requirements(root / "reqs" / "requirements.txt", root)
+    assert lines.items[0] == ("reqs/requirements.txt", 1, f"-e {(root / 'libs' / 'acme').resolve()}")
+    assert lines.items[1][2] == "./wheels/acme_dq-1.0-py3-none-any.whl"
+
+
+def test_unreadable_requirements_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="cannot read requirements"):
+        split_requirements(tmp_path / "requirements.txt")
+
+
+def test_project_requirements_prefers_the_root_requirements_txt(make_project):
+    root = make_project({
+        "dags/a.py": "x = 1\n",
+        "requirements-dev.txt": "pytest\n",
+        "docker/requirements.txt": "pandas\n",
+        "requirements.txt": "boto3\n",
+    })
+    assert project_requirements(discover(root, Settings())) == "requirements.txt"
+    (root / "requirements.txt").unlink()
+    assert project_requirements(discover(root, Settings())) == "docker/requirements.txt"
+
+
+# Output of pip 23.2 refusing a pin that contradicts the constraints (shortened paths only).
+PIP_CONFLICT = """\
+Collecting apache-airflow==1.10.15
+  Downloading apache_airflow-1.10.15-py2.py3-none-any.whl (4.6 MB)
+ERROR: Cannot install apache-airflow==1.10.15 because these package versions have conflicting dependencies.
+
+The conflict is caused by:
+    The user requested apache-airflow==1.10.15
+    The user requested (constraint) apache-airflow==3.3.1
+
+To fix this you could try to:
+1. loosen the range of package versions you've specified
+2. remove package versions to allow pip attempt to solve the dependency conflict
+
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts
+"""
+
+
+def test_pip_reason_keeps_the_error_and_the_conflict_detail():
+    reason = pip_reason(PIP_CONFLICT)
+    assert reason.startswith("Cannot install apache-airflow==1.10.15")
+    assert "The user requested (constraint) apache-airflow==3.3.1" in reason
+    assert "loosen the range" not in reason and "\n" not in reason
+
+
+# -- interpreter ---------------------------------------------------------------------------------
+
+
+def test_an_explicit_python_of_another_version_is_used_and_noted():
+    own = ".".join(map(str, sys.version_info[:2]))
+    wanted = "3.12" if own != "3.12" else "3.11"
+    choice = choose_python(wanted, Path(sys.executable))
+    assert choice.minor == own
+    assert len(choice.notes) == 1 and f"MWAA runs Python {wanted}" in choice.notes[0]
+
+
+def test_an_explicit_python_that_does_not_run_is_a_clear_error(tmp_path):
+    fake = tmp_path / "python3.12"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(EnvironmentSetupError, match="not a working Python"):
+        choose_python("3.12", fake)
+
+
+def test_the_targets_python_is_preferred_when_present():
+    found = airflow_env.find_python("3.11")  # the interpreter running these tests is one
+    assert found is not None and found[1].startswith("3.11.")
+    assert choose_python("3.11").notes == ()
+
+
+# -- constraints -----------------------------------------------------------------------------------
+
+
+class _ConstraintsHandler(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):
+        type(self).hits += 1
+        body = b"apache-airflow==3.3.1\nboto3==1.40.0\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_constraints_are_downloaded_once_then_read_from_the_cache(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _ConstraintsHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/constraints-3.3.1/constraints-3.12.txt"
+        target = dataclasses.replace(get_version("3.3.1"), constraints_url=url)
+        first = constraints_file(target, None, tmp_path)
+        second = constraints_file(target, None, tmp_path)
+    finally:
+        server.shutdown()
+    assert first == second and first.read_text().startswith("apache-airflow==3.3.1")
+    assert _ConstraintsHandler.hits == 1
+
+
+def test_unreachable_constraints_url_says_to_pass_constraints(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/constraints-3.3.1/constraints-3.12.txt"
+    target = dataclasses.replace(get_version("3.3.1"), constraints_url=url)
+    with pytest.raises(EnvironmentSetupError, match="pass --constraints FILE"):
+        constraints_file(target, None, tmp_path)
+
+
+def test_missing_constraints_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="constraints file not found"):
+        constraints_file(get_version("3.3.1"), tmp_path / "nope.txt", tmp_path)
+
+
+def test_unknown_target_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="MWAA supports"):
+        ensure_airflow_env("1.9.0", None, tmp_path)
+
+
+def test_unreachable_index_is_a_clear_error_and_leaves_no_half_built_venv(tmp_path, monkeypatch):
+    # Only the dead index: no pip config file, no local wheel folders or extra indexes.
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{closed_port()}/simple")
+    monkeypatch.setenv("PIP_FIND_LINKS", "")
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("apache-airflow==3.3.1\n")
+    with pytest.raises(EnvironmentSetupError, match="cannot reach the package index"):
+        ensure_airflow_env("3.3.1", constraints, tmp_path / "cache", python=Path(sys.executable))
+    venvs = tmp_path / "cache" / "venvs"
+    assert [p.name for p in venvs.iterdir() if not p.name.endswith(".lock")] == []
+
+
+# -- clear errors before anything is installed ---------------------------------------------------------
+
+
+def test_project_without_dag_folder_is_an_input_error(make_project):
+    root = make_project({"README.md": "nothing here\n"})
+    with pytest.raises(InputError, match="no DAG folder found"):
+        verify_project(root, target="3.3.1")
+
+
+def test_dag_folder_without_python_files_is_an_input_error(make_project):
+    root = make_project({"dags/README.md": "soon\n", "airflow.cfg": "[core]\ndags_folder = /opt/airflow/dags\n"})
+    with pytest.raises(InputError, match="no Python files in the DAG folder"):
+        verify_project(root, target="3.3.1")
+
+
+def test_cli_errors_exit_2_with_one_line(make_project, capsys):
+    root = make_project({"dags/nightly.py": MODERN_DAG})
+    assert main(["verify", str(root), "--target", "1.9.0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "MWAA supports" in err
+    empty = make_project({"README.md": "x\n"})
+    assert main(["verify", str(empty), "--target", "3.3.1"]) == 2
+    assert "no DAG folder found" in capsys.readouterr().err
+
+
+# -- results: JSON, carried reports, findings ---------------------------------------------------------
+
+
+def sample_result(root: Path, status: str = "import_error") -> VerifyResult:
+    digest = hashlib.sha256((root / "dags" / "nightly.py").read_bytes()).hexdigest()
+    entry = FileResult(
+        path="dags/nightly.py", status=status, line=3 if status != "loaded" else None,
+        error="ModuleNotFoundError: No module named 'airflow.sdk'" if status != "loaded" else None,
+        dag_ids=() if status != "loaded" else ("nightly",), tasks=0,
+        warnings=(WarningEntry("airflow.exceptions.RemovedInAirflow3Warning", "old API", "dags/nightly.py", 1),),
+        lookups=(Lookup("variable", "landing_bucket", "stand-in"),), parse_seconds=0.25, sha256=digest)
+    return VerifyResult(get_version("3.3.1"), Environment("3.3.1", "3.12.1"), [entry])
+
+
+def test_json_round_trips_and_has_the_documented_keys(make_project):
+    root = make_project({"dags/nightly.py": MODERN_DAG})
+    result = sample_result(root)
+    document = result.to_json()
+    assert set(document) == {"tool", "target", "environment", "requirements", "files", "summary"}
+    assert set(document["files"][0]) >= {"path", "status", "error", "dag_ids", "tasks", "warnings",
+                                         "parse_seconds"}
+    assert document["summary"]["import_error"] == 1 and document["summary"]["parse_seconds"] == 0.25
+    again = VerifyResult.from_json(json.loads(json.dumps(document)))
+    assert again.to_json() == document
+    assert result.parse_seconds() == {"dags/nightly.py": 0.25}
+
+
+def test_text_report_names_errors_warnings_and_lookups(make_project):
+    text = render_text(sample_result(make_project({"dags/nightly.py": MODERN_DAG})))
+    assert "dags/nightly.py" in text and "import error" in text
+    assert "No module named 'airflow.sdk'" in text
+    assert "RemovedInAirflow3Warning: old API" in text
+    assert "variable landing_bucket (stand-in)" in text
+
+
+def test_carried_report_is_used_only_for_unchanged_files(make_project):
+    root = make_project({"dags/nightly.py": MODERN_DAG})
+    (root / RESULTS_FILE).write_text(json.dumps(sample_result(root).to_json()))
+    assert [f.path for f in read_carried_results(root).files] == ["dags/nightly.py"]
+    (root / "dags" / "nightly.py").write_text(MODERN_DAG + "# edited\n")
+    carried = read_carried_results(root)
+    assert carried.files == [] and "changed since" in carried.problems[0]
+
+
+def test_scan_reads_the_carried_report_and_merge_replaces_it(make_project):
+    root = make_project({"dags/nightly.py": MODERN_DAG})
+    (root / RESULTS_FILE).write_text(json.dumps(sample_result(root).to_json()))
+    target = get_version("3.3.1")
+    result = scan(root, Settings(select=("MIG1",)), target, jobs=1, use_cache=False)
+    assert {f.rule for f in result.findings} == {"MIG101", "MIG104"}
+    merge_into_scan(result, sample_result(root, status="loaded"), Settings(select=("MIG1",)))
+    assert {f.rule for f in result.findings} == {"MIG104"}
+
+
+def test_inline_suppression_applies_to_verify_findings(make_project):
+    root = make_project({"dags/nightly.py": MODERN_DAG.replace(
+        "from airflow.sdk import DAG", "from airflow.sdk import DAG  # migrator: ignore[MIG101]")})
+    target = get_version("3.3.1")
+    result = scan(root, Settings(select=("MIG1",)), target, jobs=1, use_cache=False)
+    merge_into_scan(result, sample_result(root), Settings(select=("MIG1",)))
+    assert {f.rule for f in result.findings} == {"MIG104"}
