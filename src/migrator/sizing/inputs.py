@@ -1,0 +1,264 @@
+"""Optional inputs of ``migrator size``: task history, verify results, pool definitions.
+
+Task history (``--history FILE``) is a CSV, TSV or JSON export of task instances with the columns
+``dag_id``, ``task_id``, ``start``, ``end`` and, when available, ``state`` and ``run_id``
+(``start_date``/``end_date``/``execution_date``/``logical_date`` are accepted too). The queries
+that produce it from an Airflow metadata database are in docs/sizing.md.
+
+Verify results (``--verify-results FILE``) are the JSON ``migrator verify --format json``
+writes: ``{"files": [{"path": ..., "parse_seconds": ...}, ...]}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from migrator.errors import InputError
+from migrator.workspace import Workspace
+
+_COLUMNS = {
+    "dag_id": ("dag_id", "dag"),
+    "task_id": ("task_id", "task"),
+    "start": ("start", "start_date", "started_at", "start_time"),
+    "end": ("end", "end_date", "ended_at", "end_time"),
+    "state": ("state", "status"),
+    "run": ("run_id", "dag_run_id", "execution_date", "logical_date"),
+}
+_FINISHED = frozenset({"success", "failed", "up_for_retry", "up_for_reschedule"})
+
+
+@dataclass
+class TaskHistory:
+    source: str
+    durations: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # seconds
+    run_starts: dict[str, list[datetime]] = field(default_factory=dict)  # dag_id -> run starts
+    first: datetime | None = None
+    last: datetime | None = None
+    rows: int = 0
+    used: int = 0
+
+    @property
+    def days(self) -> float:
+        if self.first is None or self.last is None:
+            return 1.0
+        return max((self.last - self.first).total_seconds() / 86400, 1.0)
+
+    def median_seconds(self, dag_ids: list[str], task_id: str) -> tuple[float, int] | None:
+        """Median duration over every matching (dag, task) pair, and how many runs it is of."""
+        values = [v for dag_id in dag_ids for v in self.durations.get((dag_id, task_id), [])]
+        return (statistics.median(values), len(values)) if values else None
+
+    @property
+    def dag_ids(self) -> set[str]:
+        return {dag_id for dag_id, _ in self.durations}
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc}") from None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), UTC)
+    text = str(value).strip()
+    if not text or text.lower() in ("null", "none", "\\n", "nat"):
+        return None
+    text = text.replace("Z", "+00:00").replace("T", " ", 1)
+    text = re.sub(r"([+-]\d\d)$", r"\1:00", text)  # Postgres writes "+00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return datetime.fromtimestamp(float(text), UTC)
+        except ValueError:
+            return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _rows(path: Path, text: str) -> list[dict]:
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        if isinstance(document, dict):
+            for key in ("task_instances", "rows", "data", "items"):
+                if isinstance(document.get(key), list):
+                    document = document[key]
+                    break
+        if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
+            raise InputError(f"{path}: expected a JSON list of task instances (objects)")
+        return document
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+
+
+def _column_map(path: Path, sample: dict) -> dict[str, str]:
+    lowered = {str(k).strip().lower(): k for k in sample}
+    found: dict[str, str] = {}
+    for column, aliases in _COLUMNS.items():
+        for alias in aliases:
+            if alias in lowered:
+                found[column] = lowered[alias]
+                break
+    missing = [c for c in ("dag_id", "task_id", "start", "end") if c not in found]
+    if missing:
+        raise InputError(f"{path}: task history lacks the column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(sorted(lowered)) or 'none'})")
+    return found
+
+
+def load_history(path: Path) -> TaskHistory:
+    text = _read_text(path, "task history")
+    rows = _rows(path, text)
+    if not rows:
+        raise InputError(f"{path}: task history has no rows")
+    columns = _column_map(path, rows[0])
+    history = TaskHistory(source=path.name, rows=len(rows))
+    run_first: dict[tuple[str, str], datetime] = {}
+    for row in rows:
+        dag_id, task_id = row.get(columns["dag_id"]), row.get(columns["task_id"])
+        start = parse_timestamp(row.get(columns["start"]))
+        end = parse_timestamp(row.get(columns["end"]))
+        state = str(row.get(columns.get("state", ""), "") or "").strip().lower()
+        if not dag_id or not task_id or start is None or end is None or end < start:
+            continue
+        if state and state not in _FINISHED:
+            continue
+        dag_id, task_id = str(dag_id), str(task_id)
+        history.durations.setdefault((dag_id, task_id), []).append((end - start).total_seconds())
+        history.used += 1
+        history.first = start if history.first is None else min(history.first, start)
+        history.last = start if history.last is None else max(history.last, start)
+        run = row.get(columns["run"]) if "run" in columns else None
+        if run:
+            key = (dag_id, str(run))
+            run_first[key] = min(run_first.get(key, start), start)
+    if not history.used:
+        raise InputError(f"{path}: no finished task instance with dag_id, task_id, start and end")
+    for (dag_id, _), start in run_first.items():
+        history.run_starts.setdefault(dag_id, []).append(start)
+    for starts in history.run_starts.values():
+        starts.sort()
+    return history
+
+
+def load_verify_results(path: Path) -> dict[str, float]:
+    """Parse seconds per DAG file (POSIX path relative to the project root)."""
+    text = _read_text(path, "verify results")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    files = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(files, list):
+        raise InputError(f'{path}: expected {{"files": [{{"path": ..., "parse_seconds": ...}}]}} '
+                         "as written by `migrator verify --format json`")
+    times: dict[str, float] = {}
+    for entry in files:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise InputError(f"{path}: every entry of \"files\" needs a \"path\"")
+        seconds = entry.get("parse_seconds")
+        if seconds is None:
+            continue  # the file failed to import; verify reports that itself
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise InputError(f"{path}: parse_seconds of {entry['path']} is not a number of seconds")
+        times[entry["path"].replace("\\", "/").removeprefix("./")] = float(seconds)
+    return times
+
+
+# -- pools ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PoolDefinition:
+    name: str
+    slots: int  # -1: unlimited, as Airflow reads it
+    source: str  # the file it was read from
+
+    @property
+    def unlimited(self) -> bool:
+        return self.slots < 0
+
+
+_POOL_COMMAND = re.compile(
+    r"airflow\s+pools?\s+(?:set|-s|--set)\s+(?P<q>['\"]?)(?P<name>[\w.-]+)(?P=q)\s+(?P<slots>-?\d+)")
+
+
+def _slots(value: object) -> int | None:
+    try:
+        slots = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return slots
+
+
+def _pools_in_document(document: object) -> list[tuple[str, int]]:
+    found: list[tuple[str, int]] = []
+    if isinstance(document, dict) and isinstance(document.get("airflow"), dict):
+        document = document["airflow"].get("pools", [])  # Astro airflow_settings.yaml
+    elif isinstance(document, dict) and isinstance(document.get("pools"), (list, dict)):
+        document = document["pools"]
+    if isinstance(document, dict):  # `airflow pools export`: {name: {"slots": n, ...}}
+        for name, body in document.items():
+            slots = _slots(body.get("slots")) if isinstance(body, dict) else None
+            if isinstance(name, str) and slots is not None:
+                found.append((name, slots))
+    elif isinstance(document, list):  # `airflow pools list -o json` and airflow_settings.yaml
+        for body in document:
+            if not isinstance(body, dict):
+                continue
+            name = body.get("pool_name") or body.get("pool") or body.get("name")
+            slots = _slots(body.get("pool_slot", body.get("slots")))
+            if isinstance(name, str) and slots is not None:
+                found.append((name, slots))
+    return found
+
+
+def read_pools(workspace: Workspace) -> dict[str, PoolDefinition]:
+    """Pools defined by exports (``pools*.json``/``.yaml``, ``airflow_settings.yaml``) and by
+    ``airflow pools set`` commands in entrypoints, Dockerfiles, compose files and startup scripts.
+
+    Unreadable or malformed files are skipped here: ``migrator scan`` reports them.
+    """
+    pools: dict[str, PoolDefinition] = {}
+    for rel in sorted(workspace.connection_exports):
+        name = Path(rel).name.lower()
+        if not name.startswith(("pools", "airflow_settings")):
+            continue
+        try:
+            text = workspace.path(rel).read_text(encoding="utf-8", errors="replace")
+            document = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        for pool, slots in _pools_in_document(document):
+            pools[pool] = PoolDefinition(pool, slots, rel)
+    scripts = [*workspace.entrypoints, *workspace.dockerfiles, *workspace.compose_files,
+               *workspace.startup_scripts]
+    for rel in sorted(scripts):
+        try:
+            text = workspace.path(rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in _POOL_COMMAND.finditer(text):
+            pools.setdefault(match["name"], PoolDefinition(match["name"], int(match["slots"]), rel))
+    return pools

@@ -1,0 +1,60 @@
+"""Which kind of work an operator does, read from its class name.
+
+The class name (the last part of the qualified name) is what stays stable across Airflow 1.10,
+2.x and 3.x import paths and provider moves, so classification never depends on a module path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from migrator.sizing.defaults import TaskKind
+
+_EMPTY = re.compile(r"^(Empty|Dummy)Operator$")
+_LIGHT = re.compile(
+    r"(TriggerDagRun|ExternalTaskMarker|Email|Slack|Http|SimpleHttp|Sns|Sqs|Chime|Teams|Discord|"
+    r"PagerDuty|Opsgenie|Webhook|LatestOnly|ShortCircuit|Branch(Day|DateTime)|Lambda)\w*Operator$"
+)
+_GLUE = re.compile(r"Glue(Job|Crawler)\w*(Operator|Sensor)$")
+_EXTERNAL = re.compile(
+    r"(Emr|Batch|Ecs|Eks|Kubernetes|Pod|Databricks|Dataproc|Dataflow|Spark|SageMaker|Athena|"
+    r"RedshiftData|StepFunction|DbtCloud|Dbt|Airbyte|Fivetran|BigQueryInsertJob|AppFlow|DataSync|"
+    r"Dms|Ssh|SSH|Sftp|Docker|CloudRun|CloudBuild|Qubole|Sqoop|Hive|Pig)\w*Operator$"
+)
+_TRANSFER = re.compile(r"([A-Z][A-Za-z0-9]*To[A-Z][A-Za-z0-9]*|Transfer\w*|\w*Transfer)Operator$")
+_SQL = re.compile(
+    r"(Sql|SQL|Postgres|MySql|Mysql|Mssql|Oracle|Snowflake|Sqlite|Jdbc|Odbc|Trino|Presto|Vertica|"
+    r"Redshift|Exasol|Teradata|Druid|Pinot|BigQuery)\w*Operator$"
+)
+_PYTHON = re.compile(r"(Python|Bash|Virtualenv|ExternalPython|Branch)\w*Operator$")
+
+
+def classify(operator: str) -> TaskKind:
+    """``operator`` is a qualified class name, or ``@task`` / ``@task.<kind>`` for TaskFlow."""
+    if operator.startswith("@task"):
+        flavour = operator.partition(".")[2]
+        if flavour == "sensor":
+            return TaskKind.SENSOR
+        if flavour in ("docker", "kubernetes"):
+            return TaskKind.EXTERNAL
+        if flavour == "sql":
+            return TaskKind.SQL
+        return TaskKind.PYTHON
+    name = operator.rsplit(".", 1)[-1]
+    if _EMPTY.match(name):
+        return TaskKind.EMPTY
+    if _GLUE.search(name):
+        return TaskKind.GLUE
+    if name.endswith(("Sensor", "SensorAsync")):
+        return TaskKind.SENSOR
+    for pattern, kind in ((_LIGHT, TaskKind.LIGHT), (_TRANSFER, TaskKind.TRANSFER),
+                          (_EXTERNAL, TaskKind.EXTERNAL), (_SQL, TaskKind.SQL),
+                          (_PYTHON, TaskKind.PYTHON)):
+        if pattern.search(name):
+            return kind
+    return TaskKind.OTHER
+
+
+def is_async_class(operator: str) -> bool:
+    """Classes of the astronomer-providers family (``S3KeySensorAsync``) always defer."""
+    return operator.rsplit(".", 1)[-1].endswith("Async")

@@ -1,0 +1,94 @@
+"""When scheduled runs start, in minutes of the model's timeline (UTC).
+
+The timeline starts at 00:00 UTC on the warm-up day before the reference week, so that runs
+begun the evening before carry their load past midnight. Time-zoned schedules (a ``tz`` on the
+start date, a timetable's ``timezone``) are converted to UTC on the real calendar dates of the
+reference week, so daylight-saving time is as it would be in that week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+
+from migrator.sizing.defaults import REFERENCE_DAYS, REFERENCE_WEEK_START, WARM_UP_DAYS
+from migrator.sizing.facts import Schedule
+
+MINUTES_PER_DAY = 1440
+HORIZON_MINUTES = (WARM_UP_DAYS + REFERENCE_DAYS) * MINUTES_PER_DAY
+TIMELINE_START = datetime(*REFERENCE_WEEK_START, tzinfo=UTC) - timedelta(days=WARM_UP_DAYS)
+# What Airflow does when a DAG sets no schedule: a daily run before Airflow 3, none from 3.0 on
+# (Airflow 3.0 release notes; the AIR rules report the change itself).
+DEFAULT_SCHEDULE_BY_MAJOR = {2: "0 0 * * *", 3: None}
+UNKNOWN_SCHEDULE_CRON = "0 0 * * *"
+
+
+@dataclass(frozen=True)
+class PlannedRuns:
+    starts: tuple[int, ...]  # minute offsets on the timeline, sorted
+    continuous: bool = False  # a new run as soon as the previous one ends
+    triggered: bool = False  # runs come from datasets / other DAGs, resolved later
+    note: str = ""
+
+
+def _zone(name: str | None) -> tuple[ZoneInfo | None, str]:
+    if not name or name.upper() == "UTC":
+        return None, ""
+    try:
+        return ZoneInfo(name), ""
+    except (ZoneInfoNotFoundError, ValueError):
+        return None, f"unknown time zone {name!r}, read as UTC"
+
+
+@lru_cache(maxsize=4096)
+def cron_starts(expressions: tuple[str, ...], timezone: str | None) -> tuple[tuple[int, ...], str]:
+    """Cached: projects reuse a handful of expressions, and croniter is slow to iterate."""
+    zone, note = _zone(timezone)
+    start = TIMELINE_START.astimezone(zone) if zone else TIMELINE_START
+    end = TIMELINE_START + timedelta(minutes=HORIZON_MINUTES)
+    minutes: set[int] = set()
+    for expression in expressions:
+        iterator = croniter(expression, start - timedelta(seconds=1))
+        while True:
+            moment = iterator.get_next(datetime)
+            if moment >= end:
+                break
+            offset = int((moment - TIMELINE_START).total_seconds() // 60)
+            if 0 <= offset < HORIZON_MINUTES:
+                minutes.add(offset)
+    return tuple(sorted(minutes)), note
+
+
+def interval_starts(every_minutes: float) -> tuple[int, ...]:
+    step = max(every_minutes, 1.0)
+    count = int(HORIZON_MINUTES // step) + 1
+    return tuple(sorted({int(i * step) for i in range(count) if i * step < HORIZON_MINUTES}))
+
+
+def plan_runs(schedule: Schedule, target_major: int) -> PlannedRuns:
+    """Run starts of one DAG from its schedule alone (dataset and triggered runs come later)."""
+    if schedule.defaulted:
+        default = DEFAULT_SCHEDULE_BY_MAJOR.get(target_major)
+        if default is None:
+            return PlannedRuns((), note="no schedule given: on Airflow 3 such a DAG runs only when triggered")
+        starts, note = cron_starts((default,), schedule.timezone)
+        return PlannedRuns(starts, note=note or "no schedule given: daily at midnight before Airflow 3")
+    if schedule.kind == "cron":
+        starts, note = cron_starts(schedule.crons, schedule.timezone)
+        return PlannedRuns(starts, note=note)
+    if schedule.kind == "interval" and schedule.every_minutes:
+        return PlannedRuns(interval_starts(schedule.every_minutes),
+                           note="interval runs aligned to midnight UTC")
+    if schedule.kind == "continuous":
+        return PlannedRuns((), continuous=True)
+    if schedule.kind == "dataset":
+        return PlannedRuns((), triggered=True)
+    if schedule.kind == "unknown":
+        starts, _ = cron_starts((UNKNOWN_SCHEDULE_CRON,), None)
+        return PlannedRuns(starts, note="schedule not readable from the code: assumed daily at 00:00 UTC")
+    # none / once: only triggered runs (another DAG, the API, history)
+    return PlannedRuns((), triggered=True)
