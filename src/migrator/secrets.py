@@ -21,8 +21,8 @@ MASK = "****"
 # caught by "key" alone: only the compound forms below are.
 _SENSITIVE_PARTS = frozenset({
     "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "apikey", "credential",
-    "credentials", "authorization", "auth", "fernet", "jwt", "sas", "privatekey", "keyfile",
-    "keyfiledict", "serviceaccount", "signature", "cookie", "session",
+    "credentials", "authorization", "fernet", "sas", "privatekey", "keyfile", "keyfiledict",
+    "serviceaccount", "cookie",
 })
 _SENSITIVE_COMPOUNDS = (
     "api_key", "access_key", "secret_key", "private_key", "account_key", "master_key",

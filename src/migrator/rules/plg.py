@@ -9,7 +9,7 @@ from __future__ import annotations
 from packaging.utils import canonicalize_name
 
 from migrator import compat
-from migrator.analysis.plugins import PluginDef, Registration
+from migrator.analysis.plugins import INSTALLED_ON_EVERY_MWAA_IMAGE, PluginDef, Registration
 from migrator.findings import Fix, FixSafety, Location, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
 
@@ -316,9 +316,8 @@ class PluginImportsDagFolder(ProjectRule):
 class PluginMissingPackage(ProjectRule):
     """
     ## What it does
-    Reports third-party modules plugin code imports that no requirement provides and that are
-    not part of the target's Airflow installation (neither in its constraints nor
-    preinstalled).
+    Reports third-party modules plugin code imports that no requirement provides and that the
+    MWAA image does not install.
 
     ## Why it matters on MWAA
     A plugin that fails to import is skipped with an error in the scheduler and web server
@@ -326,7 +325,7 @@ class PluginMissingPackage(ProjectRule):
 
     ## Example
     ```python
-    import pysftp   # installed on the on-prem image, not in requirements.txt
+    import zeep   # installed on the on-prem image, not in requirements.txt
     ```
 
     ## Fix
@@ -340,21 +339,14 @@ class PluginMissingPackage(ProjectRule):
     name = "plugin-missing-package"
     severity = Severity.WARNING
     summary = "Plugin imports a package nothing installs"
-    valid = (Valid("import requests\nimport acme_sdk\n", path="plugins/acme_plugin.py",
-                   files={"requirements.txt": "-c constraints.txt\nacme-sdk==1.0\n",
-                          "constraints.txt": "requests==2.32.5\n"}),)
-    invalid = (Invalid("import acme_sdk\n", path="plugins/acme_plugin.py",
-                       files={"requirements.txt": "-c constraints.txt\n", "constraints.txt": "requests==2.32.5\n"},
-                       line=1, contains="acme_sdk"),)
+    valid = (Valid("import requests\nimport yaml\nimport acme_sdk\n", path="plugins/acme_plugin.py",
+                   files={"requirements.txt": "acme-sdk==1.0\n"}),)
+    invalid = (Invalid("import zeep\n", path="plugins/acme_plugin.py", line=1, contains="zeep"),)
 
     def check(self, project, ctx):
-        facts = project.requirements
-        if not project.plugins.third_party_imports or not facts.entry_files:
+        if not project.plugins.third_party_imports:
             return
-        choice = project.constraints_for(facts.entry_files[0], ctx.target)
-        if choice.constraints is None:
-            return  # constraints-unavailable says why; without them the check would guess
-        available = set(facts.names()) | set(choice.constraints.pins)
+        available = set(project.requirements.names()) | set(INSTALLED_ON_EVERY_MWAA_IMAGE)
         available |= {canonicalize_name(n) for n in compat.preinstalled_providers(ctx.target)}
         available |= {canonicalize_name(n.split("[", 1)[0]) for n in compat.always_installed()}
         available |= set(compat.essential_pin_names(ctx.target))

@@ -462,10 +462,8 @@ class MissingProvider(ProjectRule):
 
     def check(self, project, ctx):
         facts = project.requirements
-        shipped = {r.name: r for r in facts.shipped_requirements if r.name}
-        for airflow_line in (r for r in facts.shipped_requirements if r.name == AIRFLOW):
-            for extra in airflow_line.extras:
-                shipped.setdefault(canonicalize_name(PROVIDER_PREFIX + extra.replace(".", "-")), airflow_line)
+        # apache-airflow[extra] lines do not count: MWAA cannot install them (airflow-pinned).
+        shipped = {r.name: r for r in facts.shipped_requirements if r.name and r.name != AIRFLOW}
         entry = facts.entry_files[0] if facts.entry_files else None
         for name, need in needed_providers(project.modules, ctx.target).items():
             minimum = need.min_version
@@ -483,10 +481,10 @@ class MissingProvider(ProjectRule):
                                        anchor=f"{name}\x1fold", fix=fix)
                 continue
             if need.preinstalled:
-                message = (f"{where} needs {wanted}; MWAA {ctx.target.airflow} preinstalls {need.preinstalled}: "
-                           f"add {wanted} to requirements.txt")
+                message = (f"{name} is imported by {where}, which needs {minimum} or newer; MWAA "
+                           f"{ctx.target.airflow} preinstalls {need.preinstalled}: add {wanted} to requirements.txt")
             else:
-                message = (f"{where} imports from {name}, which MWAA {ctx.target.airflow} does not preinstall: "
+                message = (f"{name} is imported by {where} but MWAA {ctx.target.airflow} does not preinstall it: "
                            f"add {wanted} to requirements.txt")
             if entry:
                 yield self.finding(entry, _at(1), message, anchor=f"{name}\x1fmissing", fix=fix)
@@ -1039,3 +1037,51 @@ class InvalidRequirement(ProjectRule):
     def check(self, project, ctx):
         for path, line, message in project.requirements.problems:
             yield self.finding(path, _at(line), mask_uri(message), anchor=message)
+
+
+BACKPORT_PREFIX = "apache-airflow-backport-providers-"
+
+
+class BackportProvider(_RequirementRule):
+    """
+    ## What it does
+    Reports `apache-airflow-backport-providers-*` requirements: the packages that brought
+    Airflow 2 providers to Airflow 1.10.
+
+    ## Why it matters on MWAA
+    They require Airflow 1.10 and conflict with every Airflow 2 and 3 install (the last
+    release is 2021.3.3); pip fails and the update rolls back. The matching
+    `apache-airflow-providers-*` package is what the target needs.
+
+    ## Example
+    ```text
+    apache-airflow-backport-providers-amazon==2021.3.3
+    ```
+
+    ## Fix
+    Replace each with `apache-airflow-providers-<name>` and let the constraints choose the
+    version (`migrator fix` does this).
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow-providers/index.html
+    - https://pypi.org/project/apache-airflow-backport-providers-amazon/
+    """
+
+    id = "REQ019"
+    name = "backport-provider"
+    severity = Severity.ERROR
+    summary = "Airflow 1.10 backport provider package"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-sftp\n"}),)
+    invalid = (Invalid(files={"requirements.txt": "apache-airflow-backport-providers-sftp==2021.3.3\n"}, line=1,
+                       contains="apache-airflow-providers-sftp"),)
+
+    def check_entry(self, project, ctx, entry):
+        for requirement in project.requirements.requirements_of(entry):
+            if requirement.name and requirement.name.startswith(BACKPORT_PREFIX):
+                replacement = PROVIDER_PREFIX + requirement.name[len(BACKPORT_PREFIX):]
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()} is an Airflow 1.10 backport and cannot install with Airflow "
+                    f"{ctx.target.airflow}: use {replacement}",
+                    fix=_requirement_fix("replace", f"use {replacement}", name=requirement.name, new=replacement))

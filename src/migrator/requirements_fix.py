@@ -1,0 +1,255 @@
+"""The fixed requirements.txt for a target MWAA environment, as text.
+
+:func:`fix_requirements` is a pure function of the file's text and the target's facts; the
+``fix`` and ``package`` steps call :func:`fixed_requirements_for` with the scan's
+``ProjectFacts``. It
+
+- adds the target's ``--constraint`` line (or points an Apache constraints URL for another
+  version at the target's),
+- drops ``apache-airflow`` (adding the providers its extras stood for) and every package MWAA
+  pins and never lets users override, and replaces 1.10 backport providers by the providers,
+- moves pins that conflict with the constraints to the constrained version,
+- adds the providers the code needs and the packages the on-prem setup installed elsewhere,
+
+and keeps everything else (comments, blank lines, order, line endings) as it was. Applying it
+twice gives the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from migrator import compat
+from migrator.analysis.requirements import (
+    Constraints,
+    constraints_url_versions,
+    is_url,
+    parse_requirement,
+    specifier_excludes,
+)
+from migrator.analysis.source import detect_newline
+
+AIRFLOW = "apache-airflow"
+PROVIDER_PREFIX = "apache-airflow-providers-"
+BACKPORT_PREFIX = "apache-airflow-backport-providers-"
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)")
+_COMMENTED_CONSTRAINT = re.compile(r"^\s*#\s*(-c|--constraint)[\s=]")
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One logical line: physical lines ``start`` .. ``end`` (inclusive) of the file."""
+
+    start: int
+    end: int
+    lines: tuple[str, ...]
+
+    @property
+    def logical(self) -> str:
+        parts = [line.rstrip()[:-1] if line.rstrip().endswith("\\") else line for line in self.lines]
+        return " ".join(p.strip() for p in parts)
+
+
+def _blocks(lines: list[str]) -> Iterator[_Block]:
+    index = 0
+    while index < len(lines):
+        start = index
+        while index < len(lines) and lines[index].rstrip().endswith("\\") and not lines[index].lstrip().startswith("#"):
+            index += 1
+        end = min(index, len(lines) - 1)
+        yield _Block(start, end, tuple(lines[start:end + 1]))
+        index = end + 1
+
+
+def _provider_for_extra(extra: str) -> str:
+    return canonicalize_name(PROVIDER_PREFIX + extra.replace(".", "-").replace("_", "-"))
+
+
+def _rewrite_pin(block: _Block, version: str) -> str:
+    """The requirement of ``block`` pinned at ``version``, keeping extras, marker and comment."""
+    text = block.logical
+    comment = ""
+    match = _COMMENT.search(text)
+    if match:
+        comment = text[match.start():]
+        text = text[:match.start()]
+    text = re.sub(r"\s--hash[= ]\S+", "", text).strip()  # hashes of the old version no longer apply
+    body, _, marker = text.partition(";")
+    try:
+        requirement = Requirement(body.strip())
+    except InvalidRequirement:
+        return "\n".join(block.lines)
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    rebuilt = f"{requirement.name}{extras}=={version}"
+    if marker.strip():
+        rebuilt += f"; {marker.strip()}"
+    return rebuilt + comment
+
+
+def _is_newer(version: str, minimum: str | None) -> bool:
+    if not minimum:
+        return True
+    try:
+        return Version(version) >= Version(minimum)
+    except InvalidVersion:
+        return True
+
+
+def fix_requirements(text: str, target, *, constraints: Constraints | None = None,
+                     needed_providers: Mapping[str, str | None] | None = None,
+                     extra_requirements: Iterable[str] = ()) -> str:
+    """The fixed text of one requirements file for ``target`` (an ``MwaaVersion``).
+
+    ``constraints`` are the pins to move conflicting versions to (None: leave versions alone);
+    ``needed_providers`` maps provider distributions the code imports to a minimum version;
+    ``extra_requirements`` are requirement strings to add when no line names them yet.
+    """
+    newline = detect_newline(text)
+    lines = text.splitlines()
+    essentials = compat.essential_pin_names(target)
+    preinstalled = {canonicalize_name(k): v for k, v in compat.preinstalled_providers(target).items()}
+    url = target.constraints_url
+
+    output: list[str] = []
+    present: set[str] = set()
+    providers_from_extras: list[str] = []
+    has_constraint = any(_COMMENTED_CONSTRAINT.match(line) for line in lines)
+    for block in _blocks(lines):
+        logical = block.logical
+        stripped = _COMMENT.sub("", logical).strip()
+        original = list(block.lines)
+        constraint = _CONSTRAINT_LINE.match(stripped)
+        if constraint:
+            has_constraint = True
+            value = constraint.group("value").strip("'\"")
+            airflow, python = constraints_url_versions(value)
+            if is_url(value) and airflow and (airflow != target.airflow or (python and python != target.python)):
+                output.append(f'--constraint "{url}"')
+            else:
+                output.extend(original)
+            continue
+        if not stripped or stripped.startswith("-"):
+            output.extend(original)
+            continue
+        parsed = parse_requirement(stripped, "", block.start + 1)
+        if isinstance(parsed, str) or not parsed.name:
+            output.extend(original)
+            continue
+        name = parsed.name
+        if name == AIRFLOW:
+            providers_from_extras.extend(_provider_for_extra(e) for e in parsed.extras)
+            continue
+        if name in essentials:
+            continue
+        if name.startswith(BACKPORT_PREFIX):  # 1.10 only: the provider package replaces it
+            provider = PROVIDER_PREFIX + name[len(BACKPORT_PREFIX):]
+            if provider not in present and not (provider in preinstalled and provider not in (needed_providers or {})):
+                output.append(provider)
+                present.add(provider)
+            continue
+        present.add(name)
+        pinned = constraints.get(name) if constraints is not None and parsed.kind == "pypi" else None
+        if pinned and parsed.specifier and specifier_excludes(parsed.specifier, pinned):
+            output.append(_rewrite_pin(block, pinned))
+            continue
+        output.extend(original)
+
+    additions: list[str] = []
+    wanted: dict[str, str | None] = {name: None for name in providers_from_extras}
+    for name, minimum in (needed_providers or {}).items():
+        wanted[canonicalize_name(name)] = minimum
+    for name, minimum in wanted.items():
+        if name in present or name in essentials:
+            continue
+        installed = preinstalled.get(name)
+        if installed and _is_newer(installed, minimum):
+            continue
+        constrained = constraints.get(name) if constraints is not None else None
+        needs_floor = minimum and not (constrained and _is_newer(constrained, minimum))
+        additions.append(f"{name}>={minimum}" if needs_floor else name)
+        present.add(name)
+    for requirement_text in extra_requirements:
+        parsed = parse_requirement(requirement_text, "", 0)
+        if isinstance(parsed, str):
+            continue
+        if parsed.name and (parsed.name in present or parsed.name in essentials or parsed.name == AIRFLOW
+                            or parsed.name in preinstalled):
+            continue
+        pinned = constraints.get(parsed.name) if constraints is not None and parsed.name else None
+        if pinned and parsed.kind == "pypi" and parsed.specifier and specifier_excludes(parsed.specifier, pinned):
+            additions.append(_rewrite_pin(_Block(0, 0, (parsed.text,)), pinned))
+        else:
+            additions.append(parsed.text)
+        if parsed.name:
+            present.add(parsed.name)
+
+    if not has_constraint:
+        output.insert(0, f'--constraint "{url}"')
+    output.extend(additions)
+    result = newline.join(output)
+    return result + newline if result else ""
+
+
+def fixed_requirements_for(project, target, entry: str | None = None) -> str:
+    """The fixed requirements.txt text for the project's entry file (or a new one).
+
+    Uses the scan's facts: the constraints chosen for the target, the providers the code
+    imports and the packages compose/Dockerfiles/scripts installed outside requirement files.
+    """
+    from migrator.analysis.requirements import needed_providers
+    from migrator.analysis.source import Problem, read_text
+
+    facts = project.requirements
+    entry = entry or (facts.entry_files[0] if facts.entry_files else None)
+    text = ""
+    constraints = None
+    if entry is not None:
+        source = read_text(project.workspace.path(entry))
+        text = "" if isinstance(source, Problem) else source.text
+        constraints = project.constraints_for(entry, target).constraints
+    needs = {name: need.min_version for name, need in needed_providers(project.modules, target).items()}
+    hidden = [r.text for r in facts.hidden if r.kind == "pypi"]
+    return fix_requirements(text, target, constraints=constraints, needed_providers=needs,
+                            extra_requirements=hidden)
+
+
+def inline_includes(project, entry: str) -> str:
+    """``entry``'s text with each ``-r`` include replaced by the included file's lines (each
+    file once, recursively): MWAA receives a single requirements.txt."""
+    from migrator.analysis.requirements import resolve_local
+    from migrator.analysis.source import Problem, read_text
+
+    workspace = project.workspace
+    seen: set[str] = set()
+
+    def expand(rel: str) -> list[str]:
+        seen.add(rel)
+        source = read_text(workspace.path(rel))
+        if isinstance(source, Problem):
+            return []
+        result: list[str] = []
+        for line in source.text.splitlines():
+            match = re.match(r"^\s*(-r|--requirement)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)", line)
+            if not match:
+                result.append(line)
+                continue
+            target = resolve_local(match.group("value"), rel, workspace.root, workspace.dag_folders,
+                                   workspace.plugins_folder)
+            if target is None or target in seen:
+                result.append(line if target is None else f"# {line.strip()} (already included)")
+                continue
+            result.append(f"# {line.strip()}")
+            result.extend(expand(target))
+        return result
+
+    lines = expand(entry)
+    source = read_text(workspace.path(entry))
+    newline = source.newline if not isinstance(source, Problem) else "\n"
+    return newline.join(lines) + (newline if lines else "")
