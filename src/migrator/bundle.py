@@ -1,0 +1,1343 @@
+"""The S3 bundle MWAA reads, built from a project: what ``migrator package`` writes.
+
+Layout of the output folder::
+
+    dags/              the DAG folder(s), merged; helpers, SQL, templates and scripts the DAGs use;
+                       a generated .airflowignore keeps non-DAG modules out of the DAG processor
+    plugins.zip        the plugins folder with its modules at the zip root (MWAA extracts it to
+                       /usr/local/airflow/plugins); with --private-network also the wheels and the
+                       constraints file the requirements install from
+    requirements.txt   the requirements fixed for the target
+    startup.sh         only when OS packages or environment variables are needed
+    mwaa-config.json   AirflowConfigurationOptions (+ the secrets backend when connections move)
+    manifest.json      target, tool version, sha256 and size of every file, and what was left out
+
+Everything is deterministic: the same project gives the same bytes (zip entries sorted, fixed
+timestamps and modes; JSON sorted). The output folder is assembled beside its final place and
+swapped in at the end, so an interrupted build never leaves a half-written bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pathspec
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from migrator import __version__
+from migrator.airflowignore import (
+    IGNORE_FILE,
+    AirflowIgnore,
+    IgnoreRule,
+    IgnoreWarning,
+    Syntax,
+    effective_syntax,
+    load_rules,
+    render_ignore_file,
+)
+from migrator.analysis.python import ModuleFacts
+from migrator.compat import (
+    always_installed,
+    config_policy,
+    environment_classes,
+    essential_pin_names,
+    get_environment_class,
+    preinstalled_providers,
+)
+from migrator.compat.mwaa import MwaaVersion
+from migrator.config import Settings
+from migrator.errors import InputError
+from migrator.findings import Severity
+from migrator.secrets import is_sensitive_name, mask, mask_uri
+
+MANIFEST = "manifest.json"
+PLUGINS_ZIP = "plugins.zip"
+REQUIREMENTS = "requirements.txt"
+STARTUP = "startup.sh"
+MWAA_CONFIG = "mwaa-config.json"
+DAGS = "dags"
+# Where MWAA puts things on its containers (UG configuring-dag-folder, configuring-dag-import-plugins).
+MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
+# The platform MWAA's images run on: Amazon Linux 2023, x86_64, CPython (IMG Dockerfile.base).
+WHEEL_PLATFORM = "manylinux2014_x86_64"
+# Size MWAA recommends staying under for plugins.zip and for the installed requirements: both
+# are unpacked or installed while a container starts, within its ~10 minute start-up budget
+# (UG best-practices-dependencies, working-dags-dependencies). Belongs in compat's platform limits.
+RECOMMENDED_MAX_BYTES = 1024**3
+# The UG advises keeping the DAG count under about half of a class's capacity, or the scheduler
+# overloads (UG t-apache-airflow-2).
+DAG_CAPACITY_COMFORT = 0.5
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# Already-compressed members gain nothing from deflate; storing them keeps builds fast.
+_STORED_SUFFIXES = (".whl", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".jar", ".png", ".jpg")
+PRIVATE_KEY_SCAN_BYTES = 1024 * 1024
+
+# -- what never goes into a bundle -----------------------------------------------------------------
+
+_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
+_CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
+                         ".ipynb_checkpoints", ".migrator-cache", ".tox", ".nox", ".hypothesis"})
+_TOOL_DIRS = frozenset({".venv", "venv", "node_modules", ".idea", ".vscode", "site-packages"})
+_CREDENTIAL_DIRS = frozenset({".aws", ".ssh", ".gnupg", ".docker", ".kube", ".azure", ".gcloud"})
+_TEST_DIRS = frozenset({"tests", "test"})
+_KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".der", ".p8",
+                 ".kdbx", ".gpg", ".asc", ".crt_key")
+_KEY_NAMES = re.compile(r"^(id_(rsa|dsa|ecdsa|ed25519)|.*\.key\.json)$")
+_CREDENTIAL_NAMES = re.compile(
+    r"^(credentials(\.json|\.ya?ml|\.ini|\.csv)?|\.netrc|_netrc|\.pgpass|\.git-credentials|"
+    r"\.npmrc|\.pypirc|\.boto|client_secrets?[\w.-]*\.json|service[-_]?account[\w.-]*\.json|"
+    r"[\w.-]*-sa-key[\w.-]*\.json|htpasswd|\.htpasswd|secrets?\.(json|ya?ml|toml|ini|env))$",
+    re.IGNORECASE)
+_CLUTTER = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitignore|\.gitattributes|"
+                      r"\.gitkeep|\.gitmodules|\.dockerignore|\.coverage|.*~|.*\.sw[po]|"
+                      r".*\.orig|.*\.rej)$")
+_PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+_WORD = re.compile(r"[\w.\-]+")
+_FOLDER_WORD = re.compile(r"([\w.\-]+)/")
+_QUOTED = re.compile(r"""["']([\w.\-]+)["']""")
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    reason: str
+    sensitive: bool = False  # may hold secrets or is test code: only --include brings it back
+
+
+def _is_test_module(name: str) -> bool:
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")
+                                     or name == "conftest.py")
+
+
+def folder_exclusion(name: str, path: Path) -> Exclusion | None:
+    """Why a folder named ``name`` never goes into a bundle, or None."""
+    if name in _VCS_DIRS:
+        return Exclusion("version-control folder")
+    if name in _CACHE_DIRS:
+        return Exclusion("cache folder")
+    if name in _TOOL_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").is_file():
+        return Exclusion("virtualenv, dependency or editor folder")
+    if name in _CREDENTIAL_DIRS:
+        return Exclusion("credentials folder", sensitive=True)
+    if name in _TEST_DIRS:
+        return Exclusion("test folder", sensitive=True)
+    return None
+
+
+def file_exclusion(name: str, path: Path) -> Exclusion | None:
+    """Why a file named ``name`` never goes into a bundle, or None (content is checked too)."""
+    lower = name.lower()
+    if lower.endswith((".pyc", ".pyo")):
+        return Exclusion("compiled Python")
+    if _is_test_module(name):
+        return Exclusion("test module", sensitive=True)
+    if name.startswith(".env"):
+        return Exclusion("environment file (may hold secrets)", sensitive=True)
+    if lower.endswith(_KEY_SUFFIXES) or _KEY_NAMES.match(name):
+        return Exclusion("key or certificate store", sensitive=True)
+    if _CREDENTIAL_NAMES.match(name):
+        return Exclusion("credential file", sensitive=True)
+    if _CLUTTER.match(name):
+        return Exclusion("editor, OS or version-control leftover")
+    if not lower.endswith(".py"):
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(PRIVATE_KEY_SCAN_BYTES)
+        except OSError:
+            return None  # unreadable files are reported when they are copied
+        if _PRIVATE_KEY.search(head):
+            return Exclusion("contains a private key", sensitive=True)
+    return None
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Excluded:
+    path: str  # POSIX, relative to the project root; folders end with "/"
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    """A problem with the bundle, or something the user must know about it."""
+
+    severity: Severity
+    code: str  # stable, kebab-case: "dag-capacity", "excluded-but-imported", ...
+    message: str
+    path: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"severity": self.severity.label, "code": self.code, "message": self.message,
+                "path": self.path}
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.severity.label}: {where}{self.message}"
+
+
+@dataclass
+class BundleOptions:
+    private_network: bool = False
+    include: tuple[str, ...] = ()  # gitignore-style patterns that bring back sensitive files
+    environment_class: str | None = None  # the class DAG counts are checked against
+    constraints: Path | None = None  # constraints file for --private-network downloads
+    include_secret_options: bool = False  # keep credential-valued options in mwaa-config.json
+    pip_command: tuple[str, ...] = ()  # default: this interpreter's pip
+    pip_args: tuple[str, ...] = ()  # e.g. ("--index-url", URL) or ("--no-index", "--find-links", D)
+    jobs: int = 0
+
+
+@dataclass
+class Bundle:
+    root: Path
+    out: Path
+    target: MwaaVersion
+    manifest: dict[str, Any]
+    checks: list[BundleCheck]
+    excluded: list[Excluded]
+    kept: list[Excluded]  # files .airflowignore matches but a DAG needs: shipped, not parsed
+    dag_files: int = 0
+    dags: int = 0
+    dags_estimated: bool = False
+    error_findings: int = 0
+    ignore_syntax: Syntax = "regexp"
+    wheels: list[str] = field(default_factory=list)
+    parts: dict[str, str] = field(default_factory=dict)  # bundle file -> how it was made
+
+    @property
+    def errors(self) -> list[BundleCheck]:
+        return [c for c in self.checks if c.severity == Severity.ERROR]
+
+    def files(self) -> list[dict[str, Any]]:
+        return self.manifest["files"]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out),
+            "target": self.manifest["target"],
+            "dag_files": self.dag_files,
+            "dags": self.dags,
+            "dags_estimated": self.dags_estimated,
+            "files": len([f for f in self.files() if "!" not in f["path"]]),
+            "excluded": len(self.excluded),
+            "error_findings": self.error_findings,
+            "parts": dict(sorted(self.parts.items())),
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+class BundleError(InputError):
+    """The project cannot be bundled as it is (a name clash, a failed wheel download, ...)."""
+
+
+# -- collecting a folder's files -----------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """One file headed for the bundle."""
+
+    src: str  # POSIX, relative to the project root
+    dest: str  # relative to dags/ or to the zip root
+    folder: str  # the DAG or plugins folder it came from
+    ignored_by: IgnoreRule | None = None  # the .airflowignore rule Airflow would skip it by
+    included_by: str | None = None  # the --include pattern that brought a sensitive file back
+
+    @property
+    def is_python(self) -> bool:
+        return self.dest.endswith(".py")
+
+
+@dataclass
+class _Walk:
+    root: Path
+    syntax: Syntax
+    include_patterns: tuple[str, ...]
+    settings_exclude: pathspec.PathSpec
+    special: dict[str, str]  # project path -> why it is not shipped (workspace sources, out dir)
+    sources: list[Source] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+    warnings: list[IgnoreWarning] = field(default_factory=list)
+
+    def _excluded(self, rel: str, exclusion: Exclusion | None) -> tuple[bool, str | None]:
+        """(excluded?, --include pattern that overrode a sensitive exclusion)."""
+        if exclusion is None:
+            return False, None
+        if exclusion.sensitive and self.include_patterns and \
+                _pathspec(self.include_patterns).match_file(rel):
+            return False, _matching_pattern(self.include_patterns, rel)
+        self.excluded.append(Excluded(rel, exclusion.reason))
+        return True, None
+
+    def folder(self, folder: str) -> None:
+        self._visit(folder, "", AirflowIgnore(self.syntax), None)
+
+    def _visit(self, folder: str, rel_dir: str, scope: AirflowIgnore,
+               inherited: IgnoreRule | None) -> None:
+        base = self.root / folder / rel_dir if rel_dir else self.root / folder
+        if inherited is None:  # Airflow never reads ignore files inside a folder it pruned
+            rules, problems = load_rules(self.root, folder, rel_dir, self.syntax)
+            self.warnings.extend(problems)
+            scope = scope.extended(rules)
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except OSError as exc:
+            self.excluded.append(Excluded(_join(folder, rel_dir) + "/",
+                                          f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            project_rel = _join(folder, rel)
+            path = Path(entry.path)
+            if entry.is_symlink() and self._symlink_excluded(project_rel, path):
+                continue
+            if path.is_dir():
+                if project_rel in self.special:
+                    self.excluded.append(Excluded(project_rel + "/", self.special[project_rel]))
+                    continue
+                if self.settings_exclude.match_file(project_rel + "/"):
+                    self.excluded.append(Excluded(project_rel + "/", "[tool.migrator] exclude"))
+                    continue
+                excluded, _ = self._excluded(project_rel + "/", folder_exclusion(entry.name, path))
+                if excluded:
+                    continue
+                rule = inherited or scope.match(rel, is_dir=True)
+                self._visit(folder, rel, scope, rule)
+                continue
+            if not path.is_file():
+                self.excluded.append(Excluded(project_rel, "not a regular file"))
+                continue
+            if entry.name == IGNORE_FILE:
+                self.excluded.append(Excluded(project_rel, "replaced by the generated "
+                                              ".airflowignore"))
+                continue
+            if project_rel in self.special:
+                self.excluded.append(Excluded(project_rel, self.special[project_rel]))
+                continue
+            if self.settings_exclude.match_file(project_rel):
+                self.excluded.append(Excluded(project_rel, "[tool.migrator] exclude"))
+                continue
+            excluded, included_by = self._excluded(project_rel, file_exclusion(entry.name, path))
+            if excluded:
+                continue
+            rule = inherited or scope.match(rel, is_dir=False)
+            self.sources.append(Source(project_rel, rel, folder, rule, included_by))
+
+    def _symlink_excluded(self, project_rel: str, path: Path) -> bool:
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.excluded.append(Excluded(project_rel, "broken or looping symlink"))
+            return True
+        if target.is_dir():
+            self.excluded.append(Excluded(project_rel + "/", "symlinked folder: not followed"))
+            return True
+        if self.root.resolve() not in target.parents:
+            self.excluded.append(Excluded(project_rel, "symlink to a file outside the project"))
+            return True
+        return False  # a link to a file inside the project: its content is shipped
+
+
+def _join(folder: str, rel: str) -> str:
+    if folder in ("", "."):
+        return rel
+    return f"{folder}/{rel}" if rel else folder
+
+
+def _matching_pattern(patterns: tuple[str, ...], rel: str) -> str:
+    """The first of ``patterns`` that matches ``rel`` (to name it in a message)."""
+    return next((p for p in patterns if _pathspec([p]).match_file(rel)), "--include")
+
+
+def _pathspec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    """gitignore-style patterns (as in ``[tool.migrator] exclude``), matched on project paths."""
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+# -- what the DAGs need --------------------------------------------------------------------------
+
+
+def module_name(dest: str) -> str:
+    parts = list(PurePosixPath(dest).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@dataclass
+class _Needs:
+    """Resolves what kept modules import or name, across dags/ and the plugins zip root."""
+
+    root: Path
+    summaries: dict[str, Any]  # project path -> ModuleSummary
+    sources: list[Source]
+    module_index: dict[str, Source] = field(default_factory=dict)
+    imported_by: dict[str, str] = field(default_factory=dict)  # src -> first importer's src
+    words: set[str] = field(default_factory=set)  # bare file names and words in kept modules
+    folder_words: set[str] = field(default_factory=set)  # names written before a "/"
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for source in self.sources:
+            if source.is_python:
+                self.module_index.setdefault(module_name(source.dest), source)
+
+    def imports_of(self, source: Source) -> tuple[str, ...]:
+        summary = self.summaries.get(source.src)
+        if summary is not None and summary.problem is None:
+            return summary.imports
+        module = ModuleFacts.from_file(self.root, self.root / source.src, module_name(source.dest))
+        return tuple(sorted({i.qualname for i in module.imports}))
+
+    def read_words(self, source: Source) -> None:
+        try:
+            text = (self.root / source.src).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        self.texts[source.src] = text
+        self.words.update(_WORD.findall(text))
+        self.folder_words.update(_FOLDER_WORD.findall(text))
+        self.folder_words.update(_QUOTED.findall(text))
+
+    def local_targets(self, qualname: str) -> list[str]:
+        """Module names of local files an import of ``qualname`` executes (packages too)."""
+        parts = qualname.split(".")
+        return [".".join(parts[:n]) for n in range(1, len(parts) + 1)
+                if ".".join(parts[:n]) in self.module_index]
+
+    def mentions(self, source: Source, folder_level: bool) -> bool:
+        """Whether kept code names this file (its name, or, for data files, its folder)."""
+        path = PurePosixPath(source.dest)
+        if path.name in self.words or source.dest in self.words:
+            return True
+        return folder_level and any(part in self.folder_words for part in path.parts[:-1])
+
+
+def resolve_needs(root: Path, sources: list[Source], summaries: dict[str, Any]
+                  ) -> tuple[list[Source], list[tuple[Source, str]], _Needs]:
+    """Split ``sources`` into shipped files and files .airflowignore drops.
+
+    A file an .airflowignore matches is still shipped when a shipped module imports it, or
+    names it (a SQL template, a script a task runs): .airflowignore says what the DAG processor
+    should not parse, not what may be missing at run time. Returns (shipped, dropped with the
+    reason, the resolver).
+    """
+    needs = _Needs(root, summaries, sources)
+    shipped = {s.src: s for s in sources if s.ignored_by is None}
+    pending = {s.src: s for s in sources if s.ignored_by is not None}
+    queue = [s for s in shipped.values() if s.is_python]
+    for source in queue:
+        needs.read_words(source)
+    while True:
+        while queue:
+            source = queue.pop()
+            for qualname in needs.imports_of(source):
+                for name in needs.local_targets(qualname):
+                    target = needs.module_index[name]
+                    needs.imported_by.setdefault(target.src, source.src)
+                    if target.src in pending:
+                        shipped[target.src] = pending.pop(target.src)
+                        needs.read_words(target)
+                        queue.append(target)
+        # Files named by kept code; Python files only by exact name (a helper a task runs).
+        named = [s for s in pending.values() if needs.mentions(s, folder_level=not s.is_python)]
+        if not named:
+            break
+        for source in named:
+            shipped[source.src] = pending.pop(source.src)
+            if source.is_python:
+                needs.read_words(source)
+                queue.append(source)
+    dropped = [(s, f".airflowignore ({s.ignored_by.describe()}); no DAG imports or names it")
+               for s in pending.values() if s.ignored_by is not None]
+    return sorted(shipped.values(), key=lambda s: (s.dest, s.src)), dropped, needs
+
+
+# -- the generated .airflowignore ------------------------------------------------------------------
+
+
+def parse_candidates(sources: Iterable[Source]) -> list[str]:
+    return [s.dest for s in sources if s.dest.endswith((".py", ".zip"))]
+
+
+def airflowignore_paths(shipped: list[Source], not_dags: set[str]) -> list[str]:
+    """Paths (relative to dags/) for the generated .airflowignore.
+
+    ``not_dags``: dest paths the DAG processor should skip. A folder whose every parseable file
+    is skipped is listed once instead of file by file.
+    """
+    candidates = set(parse_candidates(shipped))
+    skip = candidates & not_dags
+    keep = candidates - skip
+    folders_with_dags = {p.as_posix() for dest in keep for p in PurePosixPath(dest).parents}
+    result: set[str] = set()
+    for dest in sorted(skip):
+        parents = [p.as_posix() for p in reversed(PurePosixPath(dest).parents) if p.as_posix() != "."]
+        top = next((p for p in parents if p not in folders_with_dags), None)
+        result.add(f"{top}/" if top else dest)
+    return sorted(result)
+
+
+# -- plugins.zip ------------------------------------------------------------------------------------
+
+
+def check_member_name(name: str) -> str:
+    """Zip member names MWAA extracts safely: relative, POSIX, no ``..``, no empty parts."""
+    if not name or name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name):
+        raise BundleError(f"refusing zip member {name!r}: not a relative POSIX path")
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        raise BundleError(f"refusing zip member {name!r}: empty, '.' or '..' path segment")
+    return name
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    name: str
+    path: Path | None = None  # read from disk ...
+    data: bytes | None = None  # ... or given
+    executable: bool = False
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()  # type: ignore[union-attr]
+
+
+def write_deterministic_zip(dest: Path, members: Sequence[ZipMember]) -> list[dict[str, Any]]:
+    """Write ``members`` sorted by name, every timestamp and mode fixed; returns the manifest
+    rows (sha256 and size of each member's content) in the same order."""
+    rows = []
+    names = [check_member_name(m.name) for m in members]
+    if len(set(names)) != len(names):
+        duplicate = next(n for n in names if names.count(n) > 1)
+        raise BundleError(f"two files would be {PLUGINS_ZIP}!{duplicate}")
+    with zipfile.ZipFile(dest, "w", allowZip64=True) as archive:
+        for member in sorted(members, key=lambda m: m.name):
+            data = member.read()
+            info = zipfile.ZipInfo(member.name, ZIP_EPOCH)
+            info.create_system = 3  # Unix, so the modes below are honoured by unzip
+            info.external_attr = ((0o100755 if member.executable else 0o100644) & 0xFFFF) << 16
+            stored = member.name.lower().endswith(_STORED_SUFFIXES)
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=None if stored else 9)
+            rows.append({"path": f"{PLUGINS_ZIP}!{member.name}",
+                         "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+    return rows
+
+
+def _is_executable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & stat.S_IXUSR)
+    except OSError:
+        return False
+
+
+# -- requirements, wheels ---------------------------------------------------------------------------
+
+
+def requirement_lines(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(canonical name, requirement) of every named requirement in a requirements text, and the
+    lines that are not one (VCS, URL and path requirements), options and comments aside."""
+    named, other = [], []
+    for raw in _logical_lines(text):
+        line = re.split(r"\s+(?:#|--)", raw.strip(), maxsplit=1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            other.append(line)
+            continue
+        if requirement.url:
+            other.append(line)
+            continue
+        named.append((canonicalize_name(requirement.name), line))
+    return named, other
+
+
+def _logical_lines(text: str) -> list[str]:
+    return re.sub(r"\\\r?\n", "", text).splitlines()
+
+
+def preinstalled_names(target: MwaaVersion) -> frozenset[str]:
+    """Distributions the target's MWAA image already has, as far as compat knows them."""
+    names = set(essential_pin_names(target)) | set(preinstalled_providers(target))
+    names |= {canonicalize_name(Requirement(n).name) for n in always_installed()}
+    compat = importlib.import_module("migrator.compat")
+    full_list = getattr(compat, "preinstalled_packages", None)
+    if full_list is not None:
+        names |= {canonicalize_name(n) for n in full_list(target)}
+    return frozenset(names)
+
+
+def satisfied_by_image(name: str, line: str, target: MwaaVersion) -> bool:
+    """Whether the MWAA image's own copy of ``name`` satisfies the requirement ``line``.
+
+    Providers are checked against the version the image ships (users may ask for a newer one);
+    never-overridable pins and the always-installed extras are the image's by definition.
+    """
+    providers = preinstalled_providers(target)
+    if name in providers:
+        try:
+            return Requirement(line).specifier.contains(providers[name], prereleases=True)
+        except InvalidRequirement:
+            return False
+    return name in preinstalled_names(target)
+
+
+def wheel_distribution(filename: str) -> tuple[str, str]:
+    """(canonical name, version) from a wheel file name."""
+    parts = filename.split("-")
+    return canonicalize_name(parts[0]), parts[1] if len(parts) > 1 else ""
+
+
+def pip_download_command(target: MwaaVersion, requirements: Sequence[str], dest: Path,
+                         constraints: Path, pip_command: Sequence[str] = (),
+                         pip_args: Sequence[str] = ()) -> list[str]:
+    python = target.python.replace(".", "")
+    return [*(pip_command or (sys.executable, "-m", "pip")), "download",
+            "--only-binary=:all:", "--platform", WHEEL_PLATFORM,
+            "--python-version", target.python, "--implementation", "cp", "--abi", f"cp{python}",
+            "--dest", str(dest), "--constraint", str(constraints), "--disable-pip-version-check",
+            "--no-input", *pip_args, *requirements]
+
+
+def download_wheels(target: MwaaVersion, requirements: Sequence[str], dest: Path,
+                    constraints: Path, pip_command: Sequence[str] = (),
+                    pip_args: Sequence[str] = ()) -> list[Path]:
+    """Wheels for MWAA's platform of ``requirements`` and their dependencies, minus the ones
+    the image already has."""
+    dest.mkdir(parents=True, exist_ok=True)
+    command = pip_download_command(target, requirements, dest, constraints, pip_command, pip_args)
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=1800,
+                                   check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BundleError(f"pip download for the MWAA platform failed to run: {exc}") from None
+    if completed.returncode != 0:
+        tail = [line for line in completed.stderr.splitlines() if line.strip()][-3:]
+        raise BundleError(
+            f"pip download for the MWAA platform ({WHEEL_PLATFORM}, CPython {target.python}) failed: "
+            + " | ".join(tail or ["no output"])
+            + ". Every requirement needs a wheel for that platform; build missing wheels on "
+              "the MWAA image (amazon-mwaa-docker-images) and pass them with --find-links")
+    preinstalled = preinstalled_names(target)
+    providers = preinstalled_providers(target)
+    wheels = []
+    for path in sorted(dest.iterdir()):
+        name, version = wheel_distribution(path.name)
+        # A dependency the image already has at this version needs no wheel; a provider at
+        # another version does (a requirement asked for a newer one).
+        same_as_image = name in preinstalled and providers.get(name, version) == version
+        if path.suffix != ".whl" or same_as_image:
+            path.unlink()
+        else:
+            wheels.append(path)
+    return wheels
+
+
+def offline_requirements(text: str, constraints_name: str, target: MwaaVersion) -> str:
+    """requirements.txt for a private network: installs only from the wheels in plugins.zip."""
+    kept = [line for _, line in requirement_lines(text)[0]]
+    header = [
+        f"# For a private-network MWAA environment (Airflow {target.airflow}): pip installs only",
+        f"# from the wheels in plugins.zip, which MWAA extracts to {MWAA_PLUGINS_DIR}.",
+        "--no-index",
+        f"--find-links {MWAA_PLUGINS_DIR}",
+        f"--constraint {MWAA_PLUGINS_DIR}/{constraints_name}",
+    ]
+    return "\n".join([*header, *kept]) + "\n"
+
+
+# -- startup.sh -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartupLine:
+    command: str
+    why: str
+
+
+def render_startup(lines: Sequence[StartupLine], target: MwaaVersion) -> str:
+    out = ["#!/bin/sh",
+           f"# startup.sh for MWAA (Airflow {target.airflow}), generated by mwaa-migrator.",
+           "# MWAA runs it on every component (scheduler, worker, webserver) before it installs",
+           "# requirements.txt and starts Airflow. Why each line is here:"]
+    out += [f"#   - {line.why}" for line in lines]
+    out += ["# Variables MWAA reserves are never set here: MWAA resets them.", "set -e", ""]
+    for line in lines:
+        out += [f"# {line.why}", line.command, ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# Package managers whose package names are Amazon Linux's own (MWAA runs Amazon Linux 2023).
+_YUM_MANAGERS = frozenset({"yum", "dnf"})
+
+
+def startup_lines(os_packages: Sequence[tuple[str, str, str]],
+                  env: Sequence[tuple[str, str, str]], target: MwaaVersion
+                  ) -> tuple[list[StartupLine], list[BundleCheck]]:
+    """Lines for startup.sh from OS packages ``(name, manager, where)`` and environment
+    variables ``(name, value, where)``. Reserved variables and secrets are left out, and
+    packages named for another distribution are not guessed at, each with a check saying why."""
+    policy = config_policy(target)
+    lines: list[StartupLine] = []
+    checks: list[BundleCheck] = []
+    native = sorted({name for name, manager, _ in os_packages if manager in _YUM_MANAGERS})
+
+    def files(yum: bool) -> str:
+        return ", ".join(sorted({w.rsplit(":", 1)[0] for _, m, w in os_packages
+                                 if (m in _YUM_MANAGERS) == yum}))
+
+    foreign = sorted({(name, manager) for name, manager, _ in os_packages
+                      if manager not in _YUM_MANAGERS})
+    if native:
+        origins = files(yum=True)
+        # The webserver runs no tasks; skipping it there keeps private webservers, which cannot
+        # reach package repositories, from timing out (UG using-startup-script).
+        lines.append(StartupLine(
+            'if [ "${MWAA_AIRFLOW_COMPONENT}" != "webserver" ]; then\n'
+            f"  sudo yum -y install {' '.join(_shell_word(p) for p in native)}\nfi",
+            f"OS packages the project installs with yum/dnf ({origins}); pip cannot"))
+    if foreign:
+        names = " ".join(name for name, _ in foreign)
+        managers = "/".join(sorted({m for _, m in foreign}))
+        origins = files(yum=False)
+        lines.append(StartupLine(
+            f"# sudo yum -y install {names}",
+            f"OS packages named for {managers} ({origins}): MWAA runs Amazon Linux 2023, whose "
+            "names differ; put the right names on this line and uncomment it"))
+        checks.append(BundleCheck(
+            Severity.WARNING, "os-packages-need-names",
+            f"{len(foreign)} OS package(s) are named for {managers} ({names}); find their "
+            f"Amazon Linux 2023 names (dnf search NAME) and fix the commented line in {STARTUP}",
+            STARTUP))
+    for name, value, where in sorted(env):
+        if policy.protected_env_var(name):
+            checks.append(BundleCheck(Severity.WARNING, "reserved-env-var",
+                                      f"{name} is reserved by MWAA, which resets it; not set in "
+                                      f"{STARTUP}", where))
+            continue
+        if is_sensitive_name(name) or mask(value) != value:
+            checks.append(BundleCheck(Severity.WARNING, "secret-env-var",
+                                      f"{name} holds a credential; not written to {STARTUP}: "
+                                      "store it in Secrets Manager", where))
+            continue
+        lines.append(StartupLine(f"export {name}={_shell_word(value)}",
+                                 f"{name}: read by the DAG code, set in {where}"))
+    return lines, checks
+
+
+def _shell_word(value: str) -> str:
+    if re.fullmatch(r"[\w@%+=:,./-]+", value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+# -- the build --------------------------------------------------------------------------------------
+
+
+def _dedupe_folders(folders: Iterable[str]) -> list[str]:
+    """Drop folders nested in another listed folder (their files are already under it)."""
+    ordered = sorted(set(folders), key=lambda f: (len(PurePosixPath(f).parts), f))
+    kept: list[str] = []
+    for folder in ordered:
+        path = PurePosixPath(folder)
+        if not any(k == "." or PurePosixPath(k) in path.parents for k in kept):
+            kept.append(folder)
+    return sorted(kept)
+
+
+def _special_paths(workspace: Any, out: Path, root: Path) -> dict[str, str]:
+    special: dict[str, str] = {}
+    kinds = (
+        ("airflow_cfgs", "airflow.cfg: its options go to mwaa-config.json; it may hold secrets"),
+        ("env_files", "environment file (may hold secrets)"),
+        ("connection_exports", "connection/variable export (holds credentials)"),
+        ("compose_files", "docker-compose file: MWAA does not run containers from it"),
+        ("dockerfiles", "Dockerfile: MWAA does not build images"),
+        ("entrypoints", "container entrypoint script: MWAA has its own"),
+        ("startup_scripts", "start-up script: the bundle's startup.sh replaces it"),
+        ("os_package_lists", "OS package list: the bundle's startup.sh installs them"),
+        ("requirement_files", "requirements file: the bundle's requirements.txt replaces it"),
+    )
+    for attribute, reason in kinds:
+        for rel in getattr(workspace, attribute, []):
+            special[rel] = reason
+    if workspace.plugins_folder:
+        special[workspace.plugins_folder] = "plugins folder: packaged as plugins.zip"
+    for name in ("pyproject.toml", ".migrator.toml"):
+        special.setdefault(name, "project settings, not read by MWAA")
+    try:
+        special[out.resolve().relative_to(root.resolve()).as_posix()] = "the bundle's own folder"
+    except ValueError:
+        pass
+    return special
+
+
+def check_out_dir(out: Path, root: Path) -> None:
+    """Refuse output folders whose replacement would destroy something that is not a bundle."""
+    resolved, project = out.resolve(), root.resolve()
+    if resolved == project or resolved in project.parents:
+        raise InputError(f"{out}: the output folder would replace the project itself; "
+                         "choose an empty folder")
+    if resolved.exists() and not resolved.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if resolved.is_dir() and any(resolved.iterdir()) and not (resolved / MANIFEST).is_file():
+        raise InputError(f"{out}: folder is not empty and holds no {MANIFEST} (not a bundle "
+                         "this tool wrote); choose an empty or new folder")
+
+
+def project_ignore_syntax(facts: Any) -> Syntax:
+    """The syntax the project's own .airflowignore files were written for: its
+    ``core.dag_ignore_file_syntax``, else the default of the Airflow it runs today."""
+    configured = facts.config.value("core.dag_ignore_file_syntax")
+    majors = source_airflow_majors(facts)
+    # Unknown: projects moving to MWAA run Airflow 1.10 or 2.x, whose default is regexp.
+    version = str(min(majors)) if majors else "2"
+    return effective_syntax(version, configured)
+
+
+def source_airflow_majors(facts: Any) -> set[int]:
+    """Major versions of the Airflow the project runs now (requirement pins, image tags)."""
+    majors: set[int] = set()
+    requirements = facts.requirements
+    lines = [r for f in requirements.files.values() for r in f.requirements]
+    for requirement in [*lines, *requirements.hidden]:
+        if requirement.name == "apache-airflow" and requirement.pinned_version:
+            majors.add(int(requirement.pinned_version.split(".")[0]))
+    for image in facts.env.base_images:
+        if image.airflow_version:
+            majors.add(int(image.airflow_version.split(".")[0]))
+    return majors
+
+
+def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
+                       checks: list[BundleCheck]) -> dict[str, str]:
+    """The AirflowConfigurationOptions map from the project's config analysis; options whose
+    value is a credential stay out unless asked for (mwaa-config.json is a file on disk)."""
+    from migrator.analysis.config import configuration_options
+
+    options = configuration_options(facts.config, target)
+    effective = facts.config.effective()
+    for option in sorted(options):
+        entry = effective.get(option)
+        if entry is not None and entry.is_secret and not include_secrets:
+            del options[option]
+            checks.append(BundleCheck(
+                Severity.WARNING, "secret-option",
+                f"{option} holds a credential: left out of {MWAA_CONFIG} (set it on the "
+                "environment, or pass --include-secret-options)", entry.path))
+    return options
+
+
+def secrets_backend_options(facts: Any, config: dict[str, str],
+                            checks: list[BundleCheck]) -> dict[str, str]:
+    """Secrets backend options for the connections the project defines, when the connection
+    export (which knows the secret names it writes) is part of this build."""
+    connections = facts.connections
+    defined = len(connections.connections)
+    if not defined or "secrets.backend" in config:
+        return {}
+    try:
+        export = importlib.import_module("migrator.connections_export")
+    except ImportError:
+        export = None
+    backend = getattr(export, "backend_options", None) if export else None
+    if backend is None:
+        checks.append(BundleCheck(
+            Severity.WARNING, "secrets-backend-missing",
+            f"the project defines {defined} connection(s), but {MWAA_CONFIG} has no secrets "
+            "backend: the connection export is not available in this build"))
+        return {}
+    return {str(k): str(v) for k, v in backend(facts).items()}
+
+
+# Variables that wire containers together on-prem; none of them means anything on MWAA.
+_CONTAINER_PLUMBING = re.compile(
+    r"^(_?AIRFLOW_(UID|GID|PROJ_DIR|IMAGE_NAME|HOME|VERSION)|_AIRFLOW_\w+|_PIP_\w+|"
+    r"AIRFLOW__\w+|AIRFLOW_CONN_\w+|AIRFLOW_VAR_\w+|POSTGRES_\w+|MYSQL_\w+|REDIS_\w+|"
+    r"PATH|PYTHONPATH|HOME|PWD|USER|HOSTNAME|TZ|LANG|LC_\w+|DEBIAN_FRONTEND|PIP_\w+|"
+    r"PYTHON\w*|CONNECTION_CHECK_\w+|DUMB_INIT_\w+)$")
+_ORIGIN_RANK = {"compose": 0, "dockerfile": 1, "env-file": 2, "startup": 3, "script": 4}
+
+
+def startup_inputs(facts: Any, code_words: set[str]
+                   ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(OS packages as (name, manager, where), environment variables the shipped code reads as
+    (name, value, where)) from the project's environment sources."""
+    env = facts.env
+    packages = sorted({(p.name, p.manager, f"{p.path}:{p.line}") for p in env.os_packages})
+    chosen: dict[str, Any] = {}
+    for variable in sorted(env.variables, key=lambda v: (_ORIGIN_RANK.get(v.origin, 9),
+                                                         v.path, v.line)):
+        if (variable.value is None or variable.is_reference or variable.name in chosen
+                or _CONTAINER_PLUMBING.match(variable.name) or variable.name not in code_words):
+            continue
+        chosen[variable.name] = variable
+    variables = [(v.name, v.value, f"{v.path}:{v.line}") for v in chosen.values()]
+    return packages, sorted(variables)
+
+
+def fixed_requirements_text(facts: Any, target: MwaaVersion, checks: list[BundleCheck]
+                            ) -> tuple[str | None, str]:
+    """The bundle's requirements.txt for ``target``, and a note on how it was made.
+
+    MWAA receives one file, so ``-r`` includes are inlined first (a ``-r other.txt`` line would
+    name a file MWAA does not have); then the requirements fixer corrects the whole text: the
+    target's --constraint line, no apache-airflow or never-overridable pins, conflicting pins
+    moved, needed providers added.
+    """
+    from migrator.analysis.requirements import needed_providers
+
+    requirements = facts.requirements
+    entry = requirements.entry_files[0] if requirements.entry_files else None
+    try:
+        from migrator.requirements_fix import fix_requirements, inline_includes
+    except ImportError:  # the requirements fixer is not part of this build
+        return _unfixed_requirements(facts, entry, checks)
+    hidden = [r.text for r in requirements.hidden if r.kind == "pypi"]
+    needs = {name: need.min_version
+             for name, need in needed_providers(facts.modules, target).items()}
+    if entry is None and not hidden and not needs:
+        return None, "none: the project installs no Python packages"
+    text = inline_includes(facts, entry) if entry else ""
+    constraints = facts.constraints_for(entry, target).constraints if entry else None
+    fixed = fix_requirements(text, target, constraints=constraints, needed_providers=needs,
+                             extra_requirements=hidden)
+    included = [f for f in requirements.closure(entry) if f != entry] if entry else []
+    source = entry or "the packages the project installs elsewhere"
+    return fixed, (f"{source}" + (f" with {', '.join(included)} inlined" if included else "")
+                   + f", fixed for Airflow {target.airflow}")
+
+
+def _unfixed_requirements(facts: Any, entry: str | None, checks: list[BundleCheck]
+                          ) -> tuple[str | None, str]:
+    if entry is None:
+        return None, "none: the project has no requirements file"
+    path = facts.workspace.path(entry)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    checks.append(BundleCheck(
+        Severity.WARNING, "requirements-not-fixed",
+        "copied unchanged: the requirements fixer (migrator.requirements_fix) is not part of "
+        "this build, so pins MWAA refuses and the --constraint line were not corrected", entry))
+    return text, f"copied unchanged from {entry} (requirements fixer not available)"
+
+
+def _dump_json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
+                 options: BundleOptions | None = None, scan_result: Any = None,
+                 sizing: Any = None) -> Bundle:
+    """Build the bundle for ``root`` into ``out`` (replaced as a whole at the end).
+
+    ``scan_result``: a finished scan of ``root`` (one is run when not given): its module facts
+    say which files define DAGs and what they import, and its error findings are counted.
+    ``sizing``: a sizing report whose environment class the DAG count is checked against.
+    """
+    from migrator.engine import scan
+
+    options = options or BundleOptions()
+    root = Path(root)
+    out = Path(out)
+    check_out_dir(out, root)
+    result = scan_result if scan_result is not None else scan(root, settings, target,
+                                                              jobs=options.jobs)
+    workspace, facts = result.workspace, result.project
+    checks: list[BundleCheck] = []
+    summaries = {m.path: m for m in facts.modules}
+
+    error_findings = sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    if error_findings:
+        checks.append(BundleCheck(
+            Severity.WARNING, "findings-remain",
+            f"{error_findings} error finding(s) remain: what they point at breaks on MWAA "
+            "until fixed (`migrator scan` lists them; `migrator fix` fixes what it can)"))
+    dag_folders = _dedupe_folders(workspace.dag_folders)
+    if not dag_folders:
+        raise BundleError(f"{root}: no DAG folder found; name it with [tool.migrator] dags")
+
+    syntax = project_ignore_syntax(facts)
+    walk = _Walk(root, syntax, tuple(options.include), _pathspec(settings.exclude),
+                 _special_paths(workspace, out, root))
+    for folder in dag_folders:
+        walk.folder(folder)
+    dag_sources = walk.sources
+    walk.sources = []
+    plugins_folder = workspace.plugins_folder
+    if plugins_folder and not any(plugins_folder == f for f in dag_folders):
+        walk.special.pop(plugins_folder, None)
+        walk.folder(plugins_folder)
+    plugin_sources = walk.sources
+    for warning in walk.warnings:
+        checks.append(BundleCheck(Severity.WARNING, "airflowignore", warning.message, warning.path))
+
+    _check_clashes(dag_sources)
+    shipped, dropped, needs = resolve_needs(root, dag_sources + plugin_sources, summaries)
+    excluded = list(walk.excluded) + [Excluded(s.src, reason) for s, reason in dropped]
+    kept = [Excluded(s.src, f"shipped although {s.ignored_by.describe()} matches it: "
+                            + _why_needed(s, needs))
+            for s in shipped if s.ignored_by is not None]
+    checks += _excluded_but_needed(root, shipped, excluded, needs, dag_folders, plugins_folder)
+    for source in shipped:
+        if source.included_by:
+            checks.append(BundleCheck(Severity.WARNING, "sensitive-included",
+                                      f"shipped because --include {source.included_by!r} says so",
+                                      source.src))
+
+    dag_shipped = [s for s in shipped if s.folder in dag_folders and s.folder != plugins_folder]
+    plugin_shipped = [s for s in shipped if s.folder == plugins_folder and plugins_folder]
+
+    target_config = mwaa_configuration(facts, target, options.include_secret_options, checks)
+    target_syntax = effective_syntax(target.airflow, target_config.get("core.dag_ignore_file_syntax"))
+    not_dags = _not_dag_files(dag_shipped, summaries, needs)
+    ignore_paths = airflowignore_paths(dag_shipped, not_dags)
+    dag_count, estimated, dag_file_count = _dag_count(dag_shipped, summaries, not_dags)
+    checks += _capacity_checks(dag_count, estimated, options.environment_class, sizing)
+
+    bundle = Bundle(root, out, target, {}, checks, sorted(set(excluded)), sorted(kept),
+                    dag_files=dag_file_count, dags=dag_count, dags_estimated=estimated,
+                    error_findings=error_findings, ignore_syntax=target_syntax)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        rows = _write_parts(bundle, staging, root, workspace, facts, dag_shipped, plugin_shipped,
+                            ignore_paths, target_config, options, checks, needs)
+        bundle.manifest = {
+            "target": {"airflow_version": target.airflow, "python_version": target.python,
+                       "constraints_url": target.constraints_url},
+            "tool_version": __version__,
+            "files": sorted(rows, key=lambda r: r["path"]),
+            "excluded": [e.to_json() for e in bundle.excluded],
+        }
+        (staging / MANIFEST).write_bytes(_dump_json(bundle.manifest))
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    bundle.checks = sorted(checks, key=lambda c: (-c.severity, c.code, c.path, c.message))
+    return bundle
+
+
+def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, facts: Any,
+                 dag_shipped: list[Source], plugin_shipped: list[Source], ignore_paths: list[str],
+                 target_config: dict[str, str], options: BundleOptions,
+                 checks: list[BundleCheck], needs: _Needs) -> list[dict[str, Any]]:
+    target = bundle.target
+    rows: list[dict[str, Any]] = []
+
+    def put(rel: str, data: bytes, mode: int | None = None) -> None:
+        path = staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        if mode is not None:
+            path.chmod(mode)
+        rows.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+
+    # dags/
+    for source in dag_shipped:
+        try:
+            data = (root / source.src).read_bytes()
+        except OSError as exc:
+            raise BundleError(f"{root / source.src}: cannot read: {exc.strerror or exc}") from None
+        put(f"{DAGS}/{source.dest}", data, 0o755 if _is_executable(root / source.src) else 0o644)
+    if ignore_paths:
+        header = [f"Generated by mwaa-migrator for Airflow {target.airflow}, "
+                  + f"{bundle.ignore_syntax} syntax.",
+                  "Modules the DAGs import and files they read: shipped, but not DAG files, so",
+                  "the DAG processor skips them."]
+        put(f"{DAGS}/{IGNORE_FILE}", render_ignore_file(ignore_paths, bundle.ignore_syntax,
+                                                        header).encode())
+    bundle.parts[DAGS + "/"] = f"{len(dag_shipped)} files from {', '.join(sorted({s.folder for s in dag_shipped})) or 'no DAG folder'}"
+
+    # requirements.txt (+ wheels for a private network)
+    requirements, how = fixed_requirements_text(facts, target, checks)
+    members = [ZipMember(s.dest, path=root / s.src, executable=_is_executable(root / s.src))
+               for s in plugin_shipped]
+    if options.private_network and requirements is not None:
+        requirements, wheel_members = _private_network(bundle, staging, requirements, options,
+                                                       workspace, checks)
+        members += wheel_members
+        how += "; installs offline from the wheels in plugins.zip"
+    if requirements is not None:
+        put(REQUIREMENTS, requirements.encode())
+        bundle.parts[REQUIREMENTS] = how
+
+    # plugins.zip
+    plugin_ignores = [s.dest for s in plugin_shipped if s.ignored_by is not None
+                      and s.dest.endswith(".py")]
+    if plugin_ignores:
+        members.append(ZipMember(IGNORE_FILE, data=render_ignore_file(
+            plugin_ignores, bundle.ignore_syntax,
+            [f"Generated by mwaa-migrator, {bundle.ignore_syntax} syntax: modules the plugins",
+             "import, not plugins."]).encode()))
+    if members:
+        zip_path = staging / PLUGINS_ZIP
+        member_rows = write_deterministic_zip(zip_path, members)
+        data = zip_path.read_bytes()
+        rows.append({"path": PLUGINS_ZIP, "sha256": hashlib.sha256(data).hexdigest(),
+                     "size": len(data)})
+        rows += member_rows
+        bundle.parts[PLUGINS_ZIP] = (f"{len(plugin_shipped)} plugin files"
+                                     + (f" + {len(bundle.wheels)} wheels" if bundle.wheels else ""))
+        if len(data) > RECOMMENDED_MAX_BYTES:
+            checks.append(BundleCheck(
+                Severity.ERROR, "plugins-too-large",
+                f"{PLUGINS_ZIP} is {len(data) / 1024**3:.2f} GB; MWAA extracts it while every "
+                "container starts and recommends staying under 1 GB (start-up times out and the "
+                "update rolls back)", PLUGINS_ZIP))
+
+    # startup.sh
+    packages, variables = startup_inputs(facts, needs.words)
+    lines, startup_checks = startup_lines(packages, variables, target)
+    checks += startup_checks
+    if lines:
+        put(STARTUP, render_startup(lines, target).encode(), 0o755)
+        bundle.parts[STARTUP] = (f"{len(packages)} OS package(s), "
+                                 f"{sum(1 for line in lines if line.command.startswith('export'))}"
+                                 " environment variable(s)")
+        if options.private_network and packages:
+            checks.append(BundleCheck(
+                Severity.WARNING, "startup-needs-network",
+                f"{STARTUP} installs OS packages with yum, which needs a route to the Amazon "
+                "Linux repositories (an S3 gateway endpoint) on a private network", STARTUP))
+
+    # mwaa-config.json
+    options_map = dict(target_config)
+    backend = secrets_backend_options(facts, options_map, checks)
+    options_map.update(backend)
+    put(MWAA_CONFIG, _dump_json({"AirflowConfigurationOptions": dict(sorted(options_map.items()))}))
+    bundle.parts[MWAA_CONFIG] = f"{len(options_map)} AirflowConfigurationOptions" + (
+        " (with the Secrets Manager backend for the connections)" if backend else "")
+    return rows
+
+
+def _private_network(bundle: Bundle, staging: Path, requirements: str, options: BundleOptions,
+                     workspace: Any, checks: list[BundleCheck]) -> tuple[str, list[ZipMember]]:
+    from migrator.airflow_env import constraints_file, default_cache_dir
+
+    target = bundle.target
+    constraints_option = options.constraints or (
+        Path(workspace.root / workspace.settings.constraints)
+        if workspace.settings.constraints else None)
+    # Raises an InputError naming --constraints FILE when the download fails.
+    constraints = constraints_file(target, constraints_option, default_cache_dir())
+    named, unnamed = requirement_lines(requirements)
+    for line in unnamed:
+        checks.append(BundleCheck(
+            Severity.ERROR, "no-wheel-source",
+            f"{mask_uri(line)} is not a package index requirement, so no wheel can be "
+            "downloaded for it; build its wheel on the MWAA image, pass the folder with "
+            "--find-links and require it by name", REQUIREMENTS))
+    wanted = [line for name, line in named if not satisfied_by_image(name, line, target)]
+    members: list[ZipMember] = []
+    constraints_name = f"constraints-{target.airflow}-{target.python}.txt"
+    members.append(ZipMember(constraints_name, data=constraints.read_bytes()))
+    if wanted:
+        with tempfile.TemporaryDirectory(dir=staging.parent, prefix=".wheels.") as scratch:
+            wheels = download_wheels(target, wanted, Path(scratch), constraints,
+                                     options.pip_command, options.pip_args)
+            total = 0
+            for wheel in wheels:
+                data = wheel.read_bytes()
+                total += len(data)
+                members.append(ZipMember(wheel.name, data=data))
+                bundle.wheels.append(wheel.name)
+        if total > RECOMMENDED_MAX_BYTES:
+            checks.append(BundleCheck(
+                Severity.ERROR, "requirements-too-large",
+                f"the requirements' wheels add up to {total / 1024**3:.2f} GB; MWAA recommends "
+                "under 1 GB of libraries (installation must finish within about 10 minutes)",
+                REQUIREMENTS))
+    return offline_requirements(requirements, constraints_name, target), members
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` by ``staging`` with renames, so readers never see a partial bundle."""
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, retired)
+        try:
+            os.replace(staging, out)
+        except OSError:
+            os.replace(retired, out)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+
+
+# -- checks -----------------------------------------------------------------------------------------
+
+
+def _check_clashes(sources: list[Source]) -> None:
+    by_dest: dict[str, Source] = {}
+    by_module: dict[str, Source] = {}
+    for source in sources:
+        other = by_dest.get(source.dest)
+        if other is not None and other.folder != source.folder:
+            raise BundleError(f"DAG folders clash: {other.src} and {source.src} would both be "
+                              f"dags/{source.dest}; rename one of them")
+        by_dest.setdefault(source.dest, source)
+        if source.is_python:
+            name = module_name(source.dest)
+            other = by_module.get(name)
+            if other is not None and other.folder != source.folder:
+                raise BundleError(f"DAG folders clash: {other.src} and {source.src} would both "
+                                  f"be the module {name!r} in dags/; rename one of them")
+            by_module.setdefault(name, source)
+
+
+def _why_needed(source: Source, needs: _Needs) -> str:
+    importer = needs.imported_by.get(source.src)
+    if importer:
+        return f"{importer} imports it"
+    return "a shipped module names it"
+
+
+def _excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Excluded],
+                         needs: _Needs, dag_folders: list[str], plugins_folder: str | None
+                         ) -> list[BundleCheck]:
+    """Excluded files that shipped code imports (an error) or names (a warning)."""
+    checks: list[BundleCheck] = []
+    reasons = {e.path: e.reason for e in excluded}
+    bases = [*dag_folders, *([plugins_folder] if plugins_folder else [])]
+    shipped_modules = set(needs.module_index)
+    for source in shipped:
+        if not source.is_python:
+            continue
+        for qualname in needs.imports_of(source):
+            parts = qualname.split(".")
+            for n in range(1, len(parts) + 1):
+                name = ".".join(parts[:n])
+                if name in shipped_modules:
+                    continue
+                hit = _excluded_module(name, bases, reasons)
+                if hit:
+                    path, reason = hit
+                    checks.append(BundleCheck(
+                        Severity.ERROR, "excluded-but-imported",
+                        f"imports {name}, but {path} is not in the bundle ({reason}); the import "
+                        "fails on MWAA", source.src))
+                    break
+    names = needs.words
+    for item in excluded:
+        if item.path.endswith("/") or item.reason.startswith(_HARMLESS_TO_NAME):
+            continue
+        base = PurePosixPath(item.path).name
+        if base in names and not _is_test_module(base):
+            user = next((src for src, text in needs.texts.items() if base in text), "")
+            checks.append(BundleCheck(
+                Severity.WARNING, "excluded-but-named",
+                f"names {base}, which is not in the bundle ({item.reason}); on MWAA it will not "
+                "exist" + (": store secrets in Secrets Manager or as configuration"
+                           if "secret" in item.reason or "credential" in item.reason
+                           or "key" in item.reason or "environment" in item.reason else ""),
+                user))
+    return sorted(set(checks), key=lambda c: (c.path, c.message))
+
+
+# Excluded files whose absence on MWAA is expected even when code mentions them.
+_HARMLESS_TO_NAME = ("compiled Python", "editor, OS", "requirements file", "project settings",
+                     "docker-compose", "Dockerfile", "container entrypoint", "replaced by the",
+                     "test module", "start-up script", "OS package list")
+
+
+def _excluded_module(name: str, bases: list[str], reasons: dict[str, str]
+                     ) -> tuple[str, str] | None:
+    relative = name.replace(".", "/")
+    for base in bases:
+        for candidate in (f"{relative}.py", f"{relative}/__init__.py"):
+            path = _join(base, candidate)
+            if path in reasons:
+                return path, reasons[path]
+            for parent in PurePosixPath(path).parents:
+                key = parent.as_posix() + "/"
+                if key in reasons:
+                    return path, reasons[key]
+    return None
+
+
+def _not_dag_files(shipped: list[Source], summaries: dict[str, Any], needs: _Needs) -> set[str]:
+    """Dest paths of shipped Python files the DAG processor should skip: files .airflowignore
+    matched (kept only because a DAG needs them) and modules other modules import that define
+    no DAG. A file that defines no DAG but nobody imports stays parseable: it may build DAGs in
+    ways static analysis cannot see."""
+    skip = set()
+    for source in shipped:
+        if not source.is_python:
+            continue
+        if source.ignored_by is not None:
+            skip.add(source.dest)
+            continue
+        summary = summaries.get(source.src)
+        if (summary is not None and summary.problem is None and summary.dag_count == 0
+                and source.src in needs.imported_by):
+            skip.add(source.dest)
+    return skip
+
+
+def _dag_count(shipped: list[Source], summaries: dict[str, Any], not_dags: set[str]
+               ) -> tuple[int, bool, int]:
+    count, estimated, files = 0, False, 0
+    for source in shipped:
+        summary = summaries.get(source.src)
+        if summary is None or source.dest in not_dags or not summary.dag_count:
+            continue
+        files += 1
+        count += summary.dag_count
+        estimated = estimated or summary.dag_count_estimated
+    return count, estimated, files
+
+
+def _capacity_checks(dags: int, estimated: bool, environment_class: str | None,
+                     sizing: Any) -> list[BundleCheck]:
+    name = environment_class
+    if name is None and sizing is not None:
+        recommendation = sizing.get("recommendation") if isinstance(sizing, dict) else None
+        name = (recommendation or {}).get("environment_class")
+    approx = "about " if estimated else ""
+    if name is None:
+        fitting = next((c for c in environment_classes() if dags <= c.dag_capacity), None)
+        if fitting is None:
+            return [BundleCheck(Severity.ERROR, "dag-capacity",
+                                f"{approx}{dags} DAGs exceed the capacity of every MWAA class "
+                                f"(largest: {environment_classes()[-1].dag_capacity})")]
+        return []
+    try:
+        cls = get_environment_class(name)
+    except KeyError as exc:
+        raise InputError(str(exc).strip("'\"")) from None
+    if dags > cls.dag_capacity:
+        return [BundleCheck(Severity.ERROR, "dag-capacity",
+                            f"{approx}{dags} DAGs exceed {cls.name}'s capacity of "
+                            f"{cls.dag_capacity}; choose a larger class or fewer DAGs")]
+    if dags > cls.dag_capacity * DAG_CAPACITY_COMFORT:
+        return [BundleCheck(Severity.WARNING, "dag-capacity",
+                            f"{approx}{dags} DAGs are over half of {cls.name}'s capacity of "
+                            f"{cls.dag_capacity}; MWAA advises staying under half, or the "
+                            "scheduler overloads")]
+    return []
+
