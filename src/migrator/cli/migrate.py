@@ -1,0 +1,96 @@
+"""``migrator migrate SRC --out DIR``: scan, fix, package and size a copy of the project."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from migrator.bundle import BundleOptions
+from migrator.cli import options
+from migrator.findings import Severity
+from migrator.migrate import BUNDLE_DIR, PROJECT_DIR, REPORT_MD, Migration, migrate
+
+TOP_RULES = 5
+
+
+@click.command("migrate")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the fixed copy, the bundle and the reports (replaced as a whole).")
+@options.target_option
+@click.option("--unsafe", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--region", help="AWS Region for the sizing's prices (default: us-east-1).")
+@click.option("--private-network", is_flag=True,
+              help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")
+@click.option("--constraints", type=click.Path(path_type=Path, dir_okay=False),
+              help="Constraints file for --private-network (default: the target's, downloaded).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="Output format (json: the report document).")
+@options.fail_on_option
+@options.jobs_option
+def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str | None,
+            private_network: bool, constraints: Path | None, fmt: str, fail_on: str | None,
+            jobs: int) -> int:
+    """Migrate the project at SRC into --out DIR; SRC itself is never written.
+
+    DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md and
+    report.json. Exit 1 when findings at or above --fail-on remain or the bundle has errors.
+    """
+    settings = options.project_settings(src, target=target, fail_on=fail_on)
+    mwaa = options.resolve_target(settings)
+    migration = migrate(src, out, settings, mwaa, unsafe=unsafe, region=region, jobs=jobs,
+                        options=BundleOptions(private_network=private_network,
+                                              constraints=constraints, jobs=jobs))
+    if fmt == "json":
+        click.echo(json.dumps(migration.report, indent=2, sort_keys=True))
+    else:
+        click.echo(render_migration(migration), nl=False)
+    return 1 if migration.failed(settings) else 0
+
+
+def _severities(findings) -> str:
+    counts = Counter(f.severity for f in findings)
+    errors = counts[Severity.ERROR]
+    return f"{len(findings)} ({errors} error{'s' if errors != 1 else ''})"
+
+
+def render_migration(migration: Migration) -> str:
+    """A few lines: what changed, what the bundle is, what it costs, what is left."""
+    bundle, sizing = migration.bundle, migration.sizing
+    out = migration.out
+    lines = [(f"Migrated {migration.source} for MWAA Airflow {migration.target.airflow} "
+             f"(Python {migration.target.python}) into {out}/")]
+    lines.append(f"  findings  {_severities(migration.before.findings)} before -> "
+                 f"{_severities(migration.after.findings)} after")
+    if migration.fixed:
+        top = ", ".join(f"{rule} x{n}" for rule, n in migration.fixed.most_common(TOP_RULES))
+        lines.append(f"  fixed     {sum(migration.fixed.values())} in "
+                     f"{len(migration.changed_files)} files ({top}) -> {out / PROJECT_DIR}/")
+    sizes = {row["path"]: row["size"] for row in bundle.files()}
+    parts = [p for p in ("plugins.zip", "requirements.txt", "startup.sh") if p in sizes]
+    lines.append(f"  bundle    {out / BUNDLE_DIR}/: {bundle.dags}"
+                 f"{'+' if bundle.dags_estimated else ''} DAGs, dags/ + {', '.join(parts)}")
+    if sizing:
+        rec = sizing.get("recommendation", {})
+        lines.append(f"  size      {rec.get('environment_class')}, {rec.get('min_workers')}-"
+                     f"{rec.get('max_workers')} workers, ~${rec.get('monthly_cost_usd')}/month "
+                     f"({sizing.get('region')})")
+    lines.append(f"  report    {out / REPORT_MD}")
+    for step in migration.missing_steps:
+        lines.append(f"  not run   {step}")
+    remaining = Counter(f.rule for f in migration.after.findings)
+    if remaining:
+        top = ", ".join(f"{rule} x{n}" for rule, n in remaining.most_common(TOP_RULES))
+        lines.append(f"Needs a human: {len(migration.after.findings)} findings ({top}); "
+                     f"see {REPORT_MD}.")
+    problems = [c for c in bundle.checks if c.severity >= Severity.WARNING]
+    for check in problems[:TOP_RULES]:
+        lines.append(f"  bundle {check}")
+    if len(problems) > TOP_RULES:
+        lines.append(f"  ... {len(problems) - TOP_RULES} more bundle warnings in {REPORT_MD}")
+    lines.append(f"Next: migrator package {out / PROJECT_DIR} --out {out / BUNDLE_DIR} "
+                 "--upload s3://BUCKET/PREFIX")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,323 @@
+"""``migrator migrate``: the whole job on a copy of the project, never on the project itself.
+
+``DIR/project/`` is the copy, fixed; ``DIR/bundle/`` is what MWAA reads (``migrator package``'s
+output); ``DIR/report.md`` and ``DIR/report.json`` say what was found before and after the fixes,
+what was fixed, what still needs a human, what the bundle holds and which environment to buy.
+Everything is assembled beside DIR and moved into place at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrator.bundle import Bundle, BundleOptions, build_bundle
+from migrator.compat.mwaa import MwaaVersion
+from migrator.config import Settings, load_settings
+from migrator.engine import ScanResult, scan, tool_info
+from migrator.errors import InputError
+from migrator.findings import Finding, Severity
+from migrator.inventory import summary as scan_summary
+
+PROJECT_DIR = "project"
+BUNDLE_DIR = "bundle"
+REPORT_MD = "report.md"
+REPORT_JSON = "report.json"
+# Never copied: version control, caches and environments are not the project, and copying a
+# virtualenv or node_modules would dwarf it.
+_NOT_COPIED = frozenset({".git", ".hg", ".svn", ".bzr", "__pycache__", ".pytest_cache",
+                         ".mypy_cache", ".ruff_cache", ".tox", ".nox", ".venv", "venv",
+                         "node_modules", ".migrator-cache", ".ipynb_checkpoints"})
+
+
+@dataclass
+class Migration:
+    source: Path
+    out: Path
+    target: MwaaVersion
+    before: ScanResult
+    after: ScanResult
+    bundle: Bundle
+    fixed: Counter = field(default_factory=Counter)  # rule id -> findings fixed
+    changed_files: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # fingerprint -> why it is left
+    sizing: dict[str, Any] | None = None
+    not_copied: list[tuple[str, str]] = field(default_factory=list)
+    missing_steps: list[str] = field(default_factory=list)  # steps this build cannot run
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def failed(self, settings: Settings) -> bool:
+        return bool(self.bundle.errors) or any(settings.fails(f.severity)
+                                               for f in self.after.findings)
+
+
+def check_migrate_out(src: Path, out: Path) -> None:
+    source, target = src.resolve(), out.resolve()
+    if target == source or target in source.parents:
+        raise InputError(f"{out}: the output folder would contain the source project's "
+                         "folder and replace it; choose another folder")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / REPORT_JSON).is_file():
+        raise InputError(f"{out}: folder is not empty and holds no {REPORT_JSON} (not the "
+                         "output of an earlier migrate); choose an empty or new folder")
+
+
+def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
+                 ) -> list[tuple[str, str]]:
+    """Copy ``src`` to ``dest`` without following symlinks out of it; returns what was not
+    copied and why. ``skip``: resolved folders to leave out (the output and its staging folder,
+    when they sit inside the source). The source is only read."""
+    real_src = src.resolve()
+    skipped: list[tuple[str, str]] = []
+    dest.mkdir(parents=True)
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+        current = Path(dirpath)
+        rel_dir = current.relative_to(src)
+        kept = []
+        for name in sorted(dirnames):
+            path = current / name
+            rel = (rel_dir / name).as_posix()
+            if name in _NOT_COPIED:
+                skipped.append((rel + "/", "version control, cache or environment"))
+            elif path.resolve() in skip:
+                skipped.append((rel + "/", "the migrate output folder"))
+            elif path.is_symlink():
+                skipped.append((rel + "/", "symlinked folder not followed"))
+            else:
+                kept.append(name)
+                (dest / rel_dir / name).mkdir()
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = current / name
+            rel = (rel_dir / name).as_posix()
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append((rel, "broken or looping symlink"))
+                    continue
+                if real_src not in target.parents or not target.is_file():
+                    skipped.append((rel, "symlink to outside the project"))
+                    continue
+            elif not path.is_file():
+                skipped.append((rel, "not a regular file"))
+                continue
+            try:
+                shutil.copy2(path, dest / rel_dir / name, follow_symlinks=True)
+            except OSError as exc:
+                skipped.append((rel, f"cannot read: {exc.strerror or exc}"))
+    return skipped
+
+
+def migrate(src: Path, out: Path, settings: Settings | None = None, target: MwaaVersion | None = None,
+            *, unsafe: bool = False, region: str | None = None,
+            options: BundleOptions | None = None, jobs: int = 0) -> Migration:
+    """Copy ``src`` into ``out/project``, fix it, bundle it, size it, and write the reports."""
+    from migrator.compat import get_version
+
+    src, out = Path(src), Path(out)
+    if not src.is_dir():
+        raise InputError(f"{src}: no such directory")
+    check_migrate_out(src, out)
+    settings = settings if settings is not None else load_settings(src)
+    target = target or get_version(settings.target)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        migration = _run(src, out, staging, settings, target, unsafe, region,
+                         options or BundleOptions(), jobs)
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return migration
+
+
+def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVersion,
+         unsafe: bool, region: str | None, options: BundleOptions, jobs: int) -> Migration:
+    project = staging / PROJECT_DIR
+    not_copied = copy_project(src, project, skip=frozenset({out.resolve(), staging.resolve()}))
+    missing: list[str] = []
+    before = scan(project, settings, target, jobs=jobs)
+
+    fixed: Counter = Counter()
+    changed: list[str] = []
+    reasons: dict[str, str] = {}
+    try:
+        from migrator.fix import apply_plan, plan_fixes
+    except ImportError:
+        plan_fixes = apply_plan = None
+    if plan_fixes is not None:
+        plan = plan_fixes(project, settings, target, unsafe=unsafe, jobs=jobs, result=before)
+        changed = sorted(apply_plan(project, plan))
+        fixed = Counter(plan.fixed)
+        reasons = {f.fingerprint: plan.reason(f) for f in plan.remaining}
+        after = scan(project, settings, target, jobs=jobs) if changed else before
+    else:
+        missing.append("fix: migrator.fix is not available in this build; nothing was fixed")
+        after = before
+
+    sizing = None
+    try:
+        from migrator.sizing import DEFAULT_REGION, size_project
+    except ImportError:
+        missing.append("size: migrator.sizing is not available in this build")
+    else:
+        sizing = size_project(project, settings, target, region=region or DEFAULT_REGION)
+
+    bundle = build_bundle(project, settings, target, staging / BUNDLE_DIR, options,
+                          scan_result=after, sizing=sizing)
+    migration = Migration(src, out, target, before, after, bundle, fixed, changed, reasons,
+                          sizing, not_copied, missing)
+    text = json.dumps(report_document(migration), indent=2, sort_keys=True) + "\n"
+    migration.report = json.loads(text)  # exactly what report.json holds (tuples as lists)
+    (staging / REPORT_JSON).write_text(text, encoding="utf-8")
+    (staging / REPORT_MD).write_text(report_markdown(migration), encoding="utf-8")
+    # The bundle and the copy are addressed through their final place from now on.
+    bundle.out = out / BUNDLE_DIR
+    bundle.root = out / PROJECT_DIR
+    return migration
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, retired)
+        try:
+            os.replace(staging, out)
+        except OSError:
+            os.replace(retired, out)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+
+
+# -- the reports --------------------------------------------------------------------------------------
+
+
+def _needs_human(migration: Migration) -> list[dict[str, Any]]:
+    rows = []
+    ordered = sorted(migration.after.findings, key=lambda f: (-f.severity, f.sort_key))
+    for finding in ordered:
+        row = finding.to_json()
+        row["reason"] = migration.reasons.get(finding.fingerprint,
+                                              "no automatic fix" if finding.fix is None
+                                              else "fix not applied (unsafe: rerun with --unsafe)")
+        rows.append(row)
+    return rows
+
+
+def report_document(migration: Migration) -> dict[str, Any]:
+    target = migration.target
+    bundle = migration.bundle
+    return {
+        "tool": tool_info(),
+        "source": str(migration.source),
+        "target": {"mwaa_version": target.airflow, "airflow_version": target.airflow,
+                   "python_version": target.python},
+        "layout": {"project": f"{PROJECT_DIR}/", "bundle": f"{BUNDLE_DIR}/"},
+        "not_copied": [{"path": p, "reason": r} for p, r in migration.not_copied],
+        "findings": {
+            "before": {"summary": scan_summary(migration.before),
+                       "findings": [f.to_json() for f in migration.before.findings]},
+            "after": {"summary": scan_summary(migration.after),
+                      "findings": [f.to_json() for f in migration.after.findings]},
+        },
+        "fixed": {"by_rule": dict(sorted(migration.fixed.items())),
+                  "total": sum(migration.fixed.values()),
+                  "files": migration.changed_files},
+        "needs_human": _needs_human(migration),
+        "bundle": {
+            "manifest": bundle.manifest,
+            "parts": dict(sorted(bundle.parts.items())),
+            "checks": [c.to_json() for c in bundle.checks],
+            "kept_for_dags": [k.to_json() for k in bundle.kept],
+            "dags": bundle.dags,
+            "dags_estimated": bundle.dags_estimated,
+        },
+        "sizing": migration.sizing,
+        "missing_steps": migration.missing_steps,
+    }
+
+
+def _by_severity(findings: list[Finding]) -> str:
+    counts = Counter(f.severity for f in findings)
+    parts = [f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s]]
+    return ", ".join(parts) or "none"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(migration: Migration) -> str:
+    target = migration.target
+    bundle = migration.bundle
+    before, after = migration.before.findings, migration.after.findings
+    lines = [f"# MWAA migration of `{migration.source}`", "",
+             (f"Target: MWAA Airflow {target.airflow} (Python {target.python}). The fixed copy is "
+             f"in `{PROJECT_DIR}/`, the S3 bundle in `{BUNDLE_DIR}/`."), ""]
+    if migration.missing_steps:
+        lines += ["**Not run in this build:**", ""]
+        lines += [f"- {step}" for step in migration.missing_steps] + [""]
+    lines += ["## Findings", "",
+              "| | findings | by severity |", "|---|---:|---|",
+              f"| before the fixes | {len(before)} | {_by_severity(before)} |",
+              f"| after the fixes | {len(after)} | {_by_severity(after)} |", ""]
+    if migration.fixed:
+        lines += [(f"## Fixed automatically: {sum(migration.fixed.values())} findings in "
+                  f"{len(migration.changed_files)} files"), "", "| rule | fixed |", "|---|---:|"]
+        lines += [f"| {rule} | {count} |" for rule, count in sorted(migration.fixed.items())]
+        lines += ["", "Files changed: " + ", ".join(f"`{p}`" for p in migration.changed_files), ""]
+    rows = _needs_human(migration)
+    lines += [f"## Needs a human: {len(rows)} findings", ""]
+    if rows:
+        lines += ["| severity | rule | where | what | why it is left |", "|---|---|---|---|---|"]
+        for row in rows:
+            lines.append(f"| {row['severity']} | {row['rule']} | `{row['path']}:{row['line']}` | "
+                         f"{_md_escape(row['message'])} | {_md_escape(row['reason'])} |")
+        lines.append("")
+    lines += ["## Bundle", "", (f"{bundle.dags}{'+' if bundle.dags_estimated else ''} DAGs in "
+              f"{bundle.dag_files} DAG files."), "", "| file | what |", "|---|---|"]
+    sizes = {row["path"]: row["size"] for row in bundle.manifest.get("files", [])}
+    for part, how in sorted(bundle.parts.items()):
+        size = f" ({sizes[part]:,} bytes)" if part in sizes else ""
+        lines.append(f"| `{part}` | {_md_escape(how)}{size} |")
+    lines.append("")
+    if bundle.checks:
+        lines += ["Checks:", ""]
+        lines += [f"- **{c.severity.label}** {('`' + c.path + '`: ') if c.path else ''}"
+                  f"{_md_escape(c.message)}" for c in bundle.checks]
+        lines.append("")
+    if bundle.kept:
+        lines += [("Shipped although `.airflowignore` matches them (the DAGs need them; the "
+                  "generated `.airflowignore` keeps them from being parsed):"), ""]
+        lines += [f"- `{k.path}`" for k in bundle.kept] + [""]
+    if bundle.excluded:
+        lines += ["Left out of the bundle:", ""]
+        lines += [f"- `{e.path}`: {e.reason}" for e in bundle.excluded] + [""]
+    lines += ["## Environment size", ""]
+    sizing = migration.sizing
+    if sizing:
+        rec = sizing.get("recommendation", {})
+        lines += [(f"Recommended: **{rec.get('environment_class')}**, "
+                  f"{rec.get('min_workers')}-{rec.get('max_workers')} workers, "
+                  f"{rec.get('schedulers')} schedulers, about "
+                  f"${rec.get('monthly_cost_usd')} a month in {sizing.get('region')}. "
+                  "See `migrator size` for the full report and chart."), ""]
+    else:
+        lines += ["Not sized in this build.", ""]
+    lines += ["## Next steps", "",
+              "1. Review the changes: `diff -ru <source> project/` (or commit them on a branch).",
+              ("2. Resolve what needs a human, then rebuild and upload the bundle: "
+              f"`migrator package {PROJECT_DIR} --out {BUNDLE_DIR} --upload s3://BUCKET/PREFIX`."),
+              "3. Run the printed `aws mwaa update-environment` command.", ""]
+    return "\n".join(lines)

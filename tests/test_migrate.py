@@ -1,0 +1,170 @@
+"""``migrator migrate``: the whole job on a copy; the source tree is never written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_PROJECT
+
+from migrator.cli import main
+from migrator.errors import InputError
+from migrator.migrate import migrate
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int, float]]:
+    """Every file under ``root`` with its sha256, mode and modification time."""
+    state = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            stat = path.stat()
+            state[path.relative_to(root).as_posix()] = (
+                hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_mode, stat.st_mtime)
+    return state
+
+
+@pytest.fixture
+def example(tmp_path):
+    """A private copy of the bundled example, so a bug here can never damage the real one."""
+    copy = tmp_path / "onprem"
+    shutil.copytree(EXAMPLE_PROJECT, copy, ignore=shutil.ignore_patterns("__pycache__",
+                                                                         ".ruff_cache"))
+    return copy
+
+
+def test_migrate_never_writes_the_source_and_fills_the_output(example, tmp_path):
+    before = snapshot(example)
+    out = tmp_path / "migrated"
+    migration = migrate(example, out)
+    assert snapshot(example) == before
+
+    assert sorted(p.name for p in out.iterdir()) == ["bundle", "project", "report.json",
+                                                     "report.md"]
+    assert (out / "bundle" / "manifest.json").is_file()
+    assert (out / "bundle" / "dags").is_dir()
+    for rel in migration.changed_files:  # fixed in the copy only
+        assert (out / "project" / rel).read_bytes() != (example / rel).read_bytes()
+    unchanged = [rel for rel in before if rel not in migration.changed_files]
+    for rel in unchanged:
+        assert (out / "project" / rel).read_bytes() == (example / rel).read_bytes(), rel
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".migrated")] == []
+
+
+def test_report_json_holds_before_after_fixed_needs_human_bundle_and_sizing(example, tmp_path):
+    out = tmp_path / "migrated"
+    migration = migrate(example, out)
+    report = json.loads((out / "report.json").read_text())
+    assert report == migration.report
+    before, after = report["findings"]["before"], report["findings"]["after"]
+    assert before["summary"]["findings"] == len(before["findings"]) == len(migration.before.findings)
+    assert after["summary"]["findings"] == len(after["findings"])
+    assert report["fixed"]["total"] == sum(report["fixed"]["by_rule"].values())
+    assert sorted(report["fixed"]["files"]) == sorted(migration.changed_files)
+    assert len(report["needs_human"]) == len(after["findings"])
+    assert all(row["reason"] for row in report["needs_human"])
+    severities = [row["severity"] for row in report["needs_human"]]
+    order = {"error": 0, "warning": 1, "info": 2}
+    assert severities == sorted(severities, key=order.__getitem__)
+    manifest = json.loads((out / "bundle" / "manifest.json").read_text())
+    assert report["bundle"]["manifest"] == manifest
+    assert report["target"]["airflow_version"] == manifest["target"]["airflow_version"]
+    if report["sizing"] is not None:
+        assert report["sizing"]["recommendation"]["environment_class"].startswith("mw1.")
+    text = (out / "report.md").read_text()
+    for heading in ("## Findings", "## Needs a human", "## Bundle", "## Environment size",
+                    "## Next steps"):
+        assert heading in text
+
+
+def test_what_was_fixed_is_gone_after_the_fix(example, tmp_path):
+    migration = migrate(example, tmp_path / "migrated")
+    assert len(migration.after.findings) <= len(migration.before.findings)
+    for rule, count in migration.fixed.items():
+        before = sum(1 for f in migration.before.findings if f.rule == rule)
+        after = sum(1 for f in migration.after.findings if f.rule == rule)
+        assert before - after >= count, rule
+    assert bool(migration.fixed) == bool(migration.changed_files)
+
+
+def test_missing_fix_step_is_reported_not_pretended(example, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "migrator.fix", None)  # import now raises ImportError
+    migration = migrate(example, tmp_path / "migrated")
+    assert migration.changed_files == [] and not migration.fixed
+    assert any(step.startswith("fix:") for step in migration.missing_steps)
+    assert migration.after is migration.before
+    assert "Not run in this build" in (tmp_path / "migrated" / "report.md").read_text()
+    assert migration.report["missing_steps"] == migration.missing_steps
+
+
+def test_rerun_replaces_the_previous_output(make_project, tmp_path):
+    src = make_project({"dags/a.py": "from airflow import DAG\nDAG('a')\n"})
+    out = tmp_path / "migrated"
+    migrate(src, out)
+    (src / "dags" / "a.py").rename(src / "dags" / "b.py")
+    migrate(src, out)
+    assert (out / "project" / "dags" / "b.py").exists()
+    assert not (out / "project" / "dags" / "a.py").exists()
+    assert not (out / "bundle" / "dags" / "a.py").exists()
+
+
+def test_output_folder_rules(make_project, tmp_path):
+    src = make_project({"dags/a.py": "from airflow import DAG\nDAG('a')\n"})
+    with pytest.raises(InputError, match="replace it"):
+        migrate(src, src)
+    with pytest.raises(InputError, match="replace it"):
+        migrate(src, src.parent)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not empty"):
+        migrate(src, busy)
+    assert (busy / "notes.txt").read_text() == "mine"
+    # Inside the source: allowed, and never copied into itself (nor its staging folder).
+    migrate(src, src / "build" / "migrated")
+    second = migrate(src, src / "build" / "migrated")
+    copied_build = src / "build" / "migrated" / "project" / "build"
+    assert not copied_build.exists() or list(copied_build.iterdir()) == []
+    assert ("build/migrated/", "the migrate output folder") in second.not_copied
+
+
+def test_symlinks_out_of_the_source_are_not_followed(make_project, tmp_path):
+    secret = tmp_path / "outside.txt"
+    secret.write_text("do not copy")
+    src = make_project({"dags/a.py": "from airflow import DAG\nDAG('a')\n"})
+    (src / "dags" / "link.txt").symlink_to(secret)
+    (src / "dags" / "inside.sql").write_text("select 1;\n")
+    (src / "dags" / "alias.sql").symlink_to(src / "dags" / "inside.sql")
+    migration = migrate(src, tmp_path / "migrated")
+    project = tmp_path / "migrated" / "project"
+    assert not (project / "dags" / "link.txt").exists()
+    assert (project / "dags" / "alias.sql").read_text() == "select 1;\n"
+    assert ("dags/link.txt", "symlink to outside the project") in migration.not_copied
+
+
+def test_cli_output_is_short_and_points_at_the_report(example, tmp_path, capsys):
+    out = tmp_path / "migrated"
+    code = main(["migrate", str(example), "--out", str(out)])
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert code in (0, 1)
+    assert len(lines) <= 16
+    assert lines[0].startswith(f"Migrated {example} for MWAA Airflow ")
+    assert str(out / "report.md") in text
+    assert any(line.startswith("Next: migrator package") for line in lines)
+    report = json.loads((out / "report.json").read_text())
+    has_errors = any(row["severity"] == "error" for row in report["needs_human"])
+    bundle_errors = any(c["severity"] == "error" for c in report["bundle"]["checks"])
+    assert code == (1 if has_errors or bundle_errors else 0)
+
+
+def test_cli_json_and_missing_source(example, tmp_path, capsys):
+    assert main(["migrate", str(example), "--out", str(tmp_path / "m"), "--format", "json",
+                 "--fail-on", "never"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) >= {"findings", "fixed", "needs_human", "bundle", "sizing"}
+    assert main(["migrate", str(tmp_path / "nope"), "--out", str(tmp_path / "m2")]) == 2
+    assert "no such directory" in capsys.readouterr().err
