@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,67 +30,103 @@ def snapshot(root: Path) -> dict[str, tuple[str, int, float]]:
     return state
 
 
-@pytest.fixture
-def example(tmp_path):
+def copy_example(folder: Path) -> Path:
     """A private copy of the bundled example, so a bug here can never damage the real one."""
-    copy = tmp_path / "onprem"
+    copy = folder / "onprem"
     shutil.copytree(EXAMPLE_PROJECT, copy, ignore=shutil.ignore_patterns("__pycache__",
                                                                          ".ruff_cache"))
     return copy
 
 
-def test_migrate_never_writes_the_source_and_fills_the_output(example, tmp_path):
-    before = snapshot(example)
-    out = tmp_path / "migrated"
-    migration = migrate(example, out)
-    assert snapshot(example) == before
+@pytest.fixture
+def example(tmp_path):
+    return copy_example(tmp_path)
 
+
+@dataclass
+class Run:
+    source: Path
+    before: dict
+    out: Path
+    code: int
+    stdout: str
+    report: dict  # report.json, as a user or CI reads it
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """``migrator migrate`` on the example, once for the tests that only read its results (the
+    fix step's LibCST passes make a run take seconds)."""
+    folder = tmp_path_factory.mktemp("migrate")
+    source = copy_example(folder)
+    before = snapshot(source)
+    out = folder / "migrated"
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        code = main(["migrate", str(source), "--out", str(out)])
+    report = json.loads((out / "report.json").read_text())
+    return Run(source, before, out, code, captured.getvalue(), report)
+
+
+def test_migrate_never_writes_the_source_and_fills_the_output(run):
+    assert snapshot(run.source) == run.before
+    out = run.out
     assert sorted(p.name for p in out.iterdir()) == ["bundle", "project", "report.json",
                                                      "report.md"]
     assert (out / "bundle" / "manifest.json").is_file()
     assert (out / "bundle" / "dags").is_dir()
-    for rel in migration.changed_files:  # fixed in the copy only
-        assert (out / "project" / rel).read_bytes() != (example / rel).read_bytes()
-    unchanged = [rel for rel in before if rel not in migration.changed_files]
-    for rel in unchanged:
-        assert (out / "project" / rel).read_bytes() == (example / rel).read_bytes(), rel
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".migrated")] == []
+    changed = run.report["fixed"]["files"]
+    for rel in changed:  # fixed in the copy only
+        assert (out / "project" / rel).read_bytes() != (run.source / rel).read_bytes()
+    for rel in run.before:
+        if rel not in changed:
+            assert (out / "project" / rel).read_bytes() == (run.source / rel).read_bytes(), rel
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".migrated")] == []
 
 
-def test_report_json_holds_before_after_fixed_needs_human_bundle_and_sizing(example, tmp_path):
-    out = tmp_path / "migrated"
-    migration = migrate(example, out)
-    report = json.loads((out / "report.json").read_text())
-    assert report == migration.report
+def test_report_json_holds_before_after_fixed_needs_human_bundle_and_sizing(run):
+    report = run.report
     before, after = report["findings"]["before"], report["findings"]["after"]
-    assert before["summary"]["findings"] == len(before["findings"]) == len(migration.before.findings)
+    assert before["summary"]["findings"] == len(before["findings"])
     assert after["summary"]["findings"] == len(after["findings"])
     assert report["fixed"]["total"] == sum(report["fixed"]["by_rule"].values())
-    assert sorted(report["fixed"]["files"]) == sorted(migration.changed_files)
     assert len(report["needs_human"]) == len(after["findings"])
     assert all(row["reason"] for row in report["needs_human"])
     severities = [row["severity"] for row in report["needs_human"]]
     order = {"error": 0, "warning": 1, "info": 2}
     assert severities == sorted(severities, key=order.__getitem__)
-    manifest = json.loads((out / "bundle" / "manifest.json").read_text())
+    manifest = json.loads((run.out / "bundle" / "manifest.json").read_text())
     assert report["bundle"]["manifest"] == manifest
     assert report["target"]["airflow_version"] == manifest["target"]["airflow_version"]
     if report["sizing"] is not None:
         assert report["sizing"]["recommendation"]["environment_class"].startswith("mw1.")
-    text = (out / "report.md").read_text()
+    text = (run.out / "report.md").read_text()
     for heading in ("## Findings", "## Needs a human", "## Bundle", "## Environment size",
                     "## Next steps"):
         assert heading in text
 
 
-def test_what_was_fixed_is_gone_after_the_fix(example, tmp_path):
-    migration = migrate(example, tmp_path / "migrated")
-    assert len(migration.after.findings) <= len(migration.before.findings)
-    for rule, count in migration.fixed.items():
-        before = sum(1 for f in migration.before.findings if f.rule == rule)
-        after = sum(1 for f in migration.after.findings if f.rule == rule)
-        assert before - after >= count, rule
-    assert bool(migration.fixed) == bool(migration.changed_files)
+def test_what_was_fixed_is_gone_after_the_fix(run):
+    report = run.report
+    before = report["findings"]["before"]["findings"]
+    after = report["findings"]["after"]["findings"]
+    assert len(after) <= len(before)
+    for rule, count in report["fixed"]["by_rule"].items():
+        assert (sum(1 for f in before if f["rule"] == rule)
+                - sum(1 for f in after if f["rule"] == rule)) >= count, rule
+    assert bool(report["fixed"]["by_rule"]) == bool(report["fixed"]["files"])
+
+
+def test_cli_output_is_short_and_points_at_the_report(run):
+    lines = run.stdout.splitlines()
+    assert len(lines) <= 16
+    assert lines[0].startswith(f"Migrated {run.source} for MWAA Airflow ")
+    assert str(run.out / "report.md") in run.stdout
+    assert any(line.startswith("Next: migrator package") for line in lines)
+    report = run.report
+    has_errors = any(row["severity"] == "error" for row in report["needs_human"])
+    bundle_errors = any(c["severity"] == "error" for c in report["bundle"]["checks"])
+    assert run.code == (1 if has_errors or bundle_errors else 0)
 
 
 def test_missing_fix_step_is_reported_not_pretended(example, tmp_path, monkeypatch):
@@ -145,26 +184,11 @@ def test_symlinks_out_of_the_source_are_not_followed(make_project, tmp_path):
     assert ("dags/link.txt", "symlink to outside the project") in migration.not_copied
 
 
-def test_cli_output_is_short_and_points_at_the_report(example, tmp_path, capsys):
-    out = tmp_path / "migrated"
-    code = main(["migrate", str(example), "--out", str(out)])
-    text = capsys.readouterr().out
-    lines = text.splitlines()
-    assert code in (0, 1)
-    assert len(lines) <= 16
-    assert lines[0].startswith(f"Migrated {example} for MWAA Airflow ")
-    assert str(out / "report.md") in text
-    assert any(line.startswith("Next: migrator package") for line in lines)
-    report = json.loads((out / "report.json").read_text())
-    has_errors = any(row["severity"] == "error" for row in report["needs_human"])
-    bundle_errors = any(c["severity"] == "error" for c in report["bundle"]["checks"])
-    assert code == (1 if has_errors or bundle_errors else 0)
-
-
 def test_cli_json_and_missing_source(example, tmp_path, capsys):
     assert main(["migrate", str(example), "--out", str(tmp_path / "m"), "--format", "json",
                  "--fail-on", "never"]) == 0
     document = json.loads(capsys.readouterr().out)
+    assert document == json.loads((tmp_path / "m" / "report.json").read_text())
     assert set(document) >= {"findings", "fixed", "needs_human", "bundle", "sizing"}
     assert main(["migrate", str(tmp_path / "nope"), "--out", str(tmp_path / "m2")]) == 2
     assert "no such directory" in capsys.readouterr().err
