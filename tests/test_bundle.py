@@ -529,3 +529,24 @@ def test_no_requirements_file_when_the_project_installs_nothing(make_project, tm
     result = build(root, tmp_path / "out")
     assert not (tmp_path / "out" / "requirements.txt").exists()
     assert "requirements.txt" not in result.parts
+
+
+def test_defined_connections_bring_the_secrets_manager_backend(make_project, tmp_path):
+    root = make_project({"dags/sales.py": dag("sales"),
+                         ".env": "AIRFLOW_CONN_DWH=postgres://etl:pw@dwh.example.com:5432/dwh\n"})
+    result = build(root, tmp_path / "out")
+    options = json.loads((tmp_path / "out" / "mwaa-config.json").read_text())[
+        "AirflowConfigurationOptions"]
+    assert options["secrets.backend"].endswith("SecretsManagerBackend")
+    kwargs = json.loads(options["secrets.backend_kwargs"])
+    assert kwargs["connections_prefix"] == "airflow/connections"
+    assert "pw" not in json.dumps(options)
+    assert "Secrets Manager backend" in result.parts["mwaa-config.json"]
+
+    own = make_project({"dags/sales.py": dag("sales"),
+                        ".env": "AIRFLOW_CONN_DWH=postgres://etl:pw@dwh.example.com:5432/dwh\n",
+                        "airflow.cfg": "[secrets]\nbackend = my.company.VaultBackend\n"})
+    build(own, tmp_path / "own")
+    options = json.loads((tmp_path / "own" / "mwaa-config.json").read_text())[
+        "AirflowConfigurationOptions"]
+    assert options.get("secrets.backend") == "my.company.VaultBackend"

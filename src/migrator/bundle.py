@@ -20,7 +20,6 @@ swapped in at the end, so an interrupted build never leaves a half-written bundl
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -577,13 +576,11 @@ def _logical_lines(text: str) -> list[str]:
 
 
 def preinstalled_names(target: MwaaVersion) -> frozenset[str]:
-    """Distributions the target's MWAA image already has, as far as compat knows them."""
+    """Distributions the target's MWAA image has that compat knows of: the never-overridable
+    pins, the preinstalled providers and the always-installed extras. The rest of the image's
+    packages are not in compat, so wheels of those are shipped although the image has them."""
     names = set(essential_pin_names(target)) | set(preinstalled_providers(target))
     names |= {canonicalize_name(Requirement(n).name) for n in always_installed()}
-    compat = importlib.import_module("migrator.compat")
-    full_list = getattr(compat, "preinstalled_packages", None)
-    if full_list is not None:
-        names |= {canonicalize_name(n) for n in full_list(target)}
     return frozenset(names)
 
 
@@ -848,26 +845,21 @@ def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
     return options
 
 
-def secrets_backend_options(facts: Any, config: dict[str, str],
-                            checks: list[BundleCheck]) -> dict[str, str]:
-    """Secrets backend options for the connections the project defines, when the connection
-    export (which knows the secret names it writes) is part of this build."""
+def secrets_backend_options(facts: Any, config: dict[str, str], target: MwaaVersion
+                            ) -> dict[str, str]:
+    """The Secrets Manager backend options, when the project defines connections or variables
+    (``migrator connections export`` moves them to the default prefixes) and its configuration
+    names no secrets backend of its own."""
+    from migrator.connections_export import (
+        DEFAULT_CONNECTIONS_PREFIX,
+        DEFAULT_VARIABLES_PREFIX,
+        backend_options,
+    )
+
     connections = facts.connections
-    defined = len(connections.connections)
-    if not defined or "secrets.backend" in config:
+    if not (connections.connections or connections.variables) or "secrets.backend" in config:
         return {}
-    try:
-        export = importlib.import_module("migrator.connections_export")
-    except ImportError:
-        export = None
-    backend = getattr(export, "backend_options", None) if export else None
-    if backend is None:
-        checks.append(BundleCheck(
-            Severity.WARNING, "secrets-backend-missing",
-            f"the project defines {defined} connection(s), but {MWAA_CONFIG} has no secrets "
-            "backend: the connection export is not available in this build"))
-        return {}
-    return {str(k): str(v) for k, v in backend(facts).items()}
+    return backend_options(DEFAULT_CONNECTIONS_PREFIX, DEFAULT_VARIABLES_PREFIX, target)
 
 
 # Variables that wire containers together on-prem; none of them means anything on MWAA.
@@ -896,8 +888,7 @@ def startup_inputs(facts: Any, code_words: set[str]
     return packages, sorted(variables)
 
 
-def fixed_requirements_text(facts: Any, target: MwaaVersion, checks: list[BundleCheck]
-                            ) -> tuple[str | None, str]:
+def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None, str]:
     """The bundle's requirements.txt for ``target``, and a note on how it was made.
 
     MWAA receives one file, so ``-r`` includes are inlined first (a ``-r other.txt`` line would
@@ -909,10 +900,8 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion, checks: list[Bundle
 
     requirements = facts.requirements
     entry = requirements.entry_files[0] if requirements.entry_files else None
-    try:
-        from migrator.requirements_fix import fix_requirements, inline_includes
-    except ImportError:  # the requirements fixer is not part of this build
-        return _unfixed_requirements(facts, entry, checks)
+    from migrator.requirements_fix import fix_requirements, inline_includes
+
     hidden = [r.text for r in requirements.hidden if r.kind == "pypi"]
     needs = {name: need.min_version
              for name, need in needed_providers(facts.modules, target).items()}
@@ -926,22 +915,6 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion, checks: list[Bundle
     source = entry or "the packages the project installs elsewhere"
     return fixed, (f"{source}" + (f" with {', '.join(included)} inlined" if included else "")
                    + f", fixed for Airflow {target.airflow}")
-
-
-def _unfixed_requirements(facts: Any, entry: str | None, checks: list[BundleCheck]
-                          ) -> tuple[str | None, str]:
-    if entry is None:
-        return None, "none: the project has no requirements file"
-    path = facts.workspace.path(entry)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    checks.append(BundleCheck(
-        Severity.WARNING, "requirements-not-fixed",
-        "copied unchanged: the requirements fixer (migrator.requirements_fix) is not part of "
-        "this build, so pins MWAA refuses and the --constraint line were not corrected", entry))
-    return text, f"copied unchanged from {entry} (requirements fixer not available)"
 
 
 def _dump_json(data: Any) -> bytes:
@@ -1073,7 +1046,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
     bundle.parts[DAGS + "/"] = f"{len(dag_shipped)} files from {', '.join(sorted({s.folder for s in dag_shipped})) or 'no DAG folder'}"
 
     # requirements.txt (+ wheels for a private network)
-    requirements, how = fixed_requirements_text(facts, target, checks)
+    requirements, how = fixed_requirements_text(facts, target)
     members = [ZipMember(s.dest, path=root / s.src, executable=_is_executable(root / s.src))
                for s in plugin_shipped]
     if options.private_network and requirements is not None:
@@ -1126,11 +1099,12 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
 
     # mwaa-config.json
     options_map = dict(target_config)
-    backend = secrets_backend_options(facts, options_map, checks)
+    backend = secrets_backend_options(facts, options_map, target)
     options_map.update(backend)
     put(MWAA_CONFIG, _dump_json({"AirflowConfigurationOptions": dict(sorted(options_map.items()))}))
     bundle.parts[MWAA_CONFIG] = f"{len(options_map)} AirflowConfigurationOptions" + (
-        " (with the Secrets Manager backend for the connections)" if backend else "")
+        " (with the Secrets Manager backend `migrator connections export` fills)" if backend
+        else "")
     return rows
 
 

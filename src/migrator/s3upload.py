@@ -115,26 +115,11 @@ class UploadFailed(MigratorError):
 
 def make_s3_client(endpoint_url: str | None = None, region: str | None = None,
                    profile: str | None = None) -> Any:
-    """A boto3 S3 client from the shared factory (``migrator.aws``), which turns profile,
-    region and endpoint problems into one-line input errors."""
-    try:
-        from migrator.aws import AwsOptions, client
-    except ImportError:  # the shared factory is not part of this build
-        return _own_s3_client(endpoint_url, region, profile)
+    """A boto3 S3 client from the shared factory, which turns profile, region and endpoint
+    problems into one-line input errors."""
+    from migrator.aws import AwsOptions, client
+
     return client("s3", AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url))
-
-
-def _own_s3_client(endpoint_url: str | None, region: str | None, profile: str | None) -> Any:
-    import boto3
-    import botocore.config
-    import botocore.exceptions
-
-    try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
-    except botocore.exceptions.ProfileNotFound as exc:
-        raise InputError(f"AWS profile not found: {exc}") from None
-    config = botocore.config.Config(retries={"max_attempts": 3, "mode": "standard"})
-    return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 
 def _error_code(exc: Exception) -> str:
