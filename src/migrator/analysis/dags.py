@@ -112,3 +112,113 @@ def find_tasks(module: ModuleFacts) -> list[TaskDef]:
                     kwargs = call_kwargs(decorator) if isinstance(decorator, ast.Call) else {}
                     tasks.append(TaskDef(node, kind, const_str(kwargs.get("task_id")) or node.name, kwargs))
     return tasks
+
+
+def is_task_function(module: ModuleFacts, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """True for a function decorated with ``@task`` / ``@task.<kind>`` (its body runs in a task)."""
+    return any(_task_decorator_kind(_decorator_qualname(module, d)) for d in function.decorator_list)
+
+
+def task_callables(module: ModuleFacts) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Functions whose body runs as a task and receives the template context: ``@task``
+    functions and local functions passed as ``python_callable=`` (or another ``*_callable``)."""
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for task in module.tasks:
+        if isinstance(task.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append(task.node)
+            continue
+        for name, value in task.kwargs.items():
+            if name.endswith("_callable") and isinstance(value, ast.Name):
+                found.extend(module.function_defs.get(value.id, ()))
+    unique: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for function in found:
+        if function not in unique:
+            unique.append(function)
+    return unique
+
+
+@dataclass(frozen=True)
+class ArgumentSite:
+    """One argument given to a DAG or a task: a keyword in a call, or a ``default_args`` key.
+
+    ``node`` is what a finding points at (the ``keyword`` node, or the dict key);
+    ``owner`` is "dag", "task" or "default_args"; ``call`` the DAG/operator call (None for a
+    ``default_args`` entry).
+    """
+
+    name: str
+    node: ast.AST
+    value: ast.expr
+    owner: str
+    call: ast.AST | None
+    qualname: str | None = None  # the DAG / operator class called
+
+
+def _dict_entries(node: ast.AST) -> list[tuple[str, ast.AST, ast.expr]]:
+    """(key, key node, value) of a dict literal or a ``dict(a=...)`` call with string keys."""
+    if isinstance(node, ast.Dict):
+        return [(k.value, k, v) for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        entries = [(kw.arg, kw, kw.value) for kw in node.keywords if kw.arg]
+        for arg in node.args:
+            entries += _dict_entries(arg)
+        return entries
+    return []
+
+
+def default_args_dicts(module: ModuleFacts) -> list[ast.Dict | ast.Call]:
+    """The dicts a module passes as ``default_args``: inline, or through a variable assigned a
+    dict literal (anywhere in the module, so factory functions count)."""
+    if module.tree is None:
+        return []
+    found: list[ast.Dict | ast.Call] = []
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+    names: set[str] = set()
+    for call, _ in module.calls:
+        for keyword in call.keywords:
+            if keyword.arg == "default_args":
+                if isinstance(keyword.value, ast.Name):
+                    names.add(keyword.value.id)
+                elif _dict_entries(keyword.value) or isinstance(keyword.value, ast.Dict):
+                    found.append(keyword.value)
+    # A module of shared defaults never passes them itself; the name says what they are.
+    names.update(n for n in assigned if n.lower().endswith("default_args"))
+    for name in sorted(names):
+        for value in assigned.get(name, ()):
+            is_dict = isinstance(value, ast.Dict) or (isinstance(value, ast.Call) and _dict_entries(value))
+            if is_dict and value not in found:
+                found.append(value)
+    return found
+
+
+def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
+    """Every keyword given to a DAG (call or ``@dag``) or a task, and every ``default_args`` key."""
+    sites: list[ArgumentSite] = []
+    for dag in module.dags:
+        call = dag.node
+        if dag.via_decorator:
+            call = next((d for d in dag.node.decorator_list if isinstance(d, ast.Call)
+                         and _is_dag_decorator(_decorator_qualname(module, d))), None)
+            if call is None:
+                continue
+        qualname = module.qualname(call.func)
+        sites += [ArgumentSite(kw.arg, kw, kw.value, "dag", call, qualname) for kw in call.keywords if kw.arg]
+    for task in module.tasks:
+        if isinstance(task.node, ast.Call):
+            sites += [ArgumentSite(kw.arg, kw, kw.value, "task", task.node, task.operator)
+                      for kw in task.node.keywords if kw.arg]
+        else:
+            for decorator in task.node.decorator_list:
+                if isinstance(decorator, ast.Call):
+                    sites += [ArgumentSite(kw.arg, kw, kw.value, "task", decorator, task.operator)
+                              for kw in decorator.keywords if kw.arg]
+    for mapping in default_args_dicts(module):
+        sites += [ArgumentSite(key, node, value, "default_args", None)
+                  for key, node, value in _dict_entries(mapping)]
+    return sites

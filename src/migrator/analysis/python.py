@@ -26,6 +26,7 @@ _PY2_MESSAGES = (
     "multiple exception types must be parenthesized",
     "leading zeros in decimal integer literals are not permitted",
 )
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PY2_LINE = re.compile(
     r"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+\w+\s*,\s*)"
     r"|\b\d+L\b|`[^`]+`|<>"
@@ -92,7 +93,9 @@ class ModuleFacts:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.source.text.splitlines() if self.source else []
+        # Only the line breaks Python's tokenizer knows: str.splitlines() also splits on form
+        # feeds and other separators, which would shift every line number after them.
+        return _LINE_BREAK.split(self.source.text) if self.source else []
 
     def line_text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -110,6 +113,44 @@ class ModuleFacts:
         col = self._char_column(line, getattr(node, "col_offset", 0))
         end_col = self._char_column(end_line, getattr(node, "end_col_offset", None) or 0)
         return Location(line, col + 1, end_line, max(end_col + 1, 1))
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of ``node`` (character-accurate, across lines)."""
+        start = self.location(node)
+        if start.line == start.end_line:
+            return self.line_text(start.line)[start.column - 1:start.end_column - 1]
+        parts = [self.line_text(start.line)[start.column - 1:]]
+        parts += [self.line_text(n) for n in range(start.line + 1, start.end_line)]
+        parts.append(self.line_text(start.end_line)[:start.end_column - 1])
+        return "\n".join(parts)
+
+    def span_in(self, node: ast.AST, start: int, end: int) -> Location:
+        """Location of characters ``start:end`` of ``segment(node)``."""
+        base = self.location(node)
+        text = self.segment(node)
+        start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+
+        def position(offset: int) -> tuple[int, int]:
+            line = base.line + text.count("\n", 0, offset)
+            last_break = text.rfind("\n", 0, offset)
+            column = offset - last_break if last_break >= 0 else base.column + offset
+            return line, column
+
+        line, column = position(start)
+        end_line, end_column = position(end)
+        return Location(line, column, end_line, end_column)
+
+    def locate_text(self, node: ast.AST, needle: str, occurrence: int = 0) -> Location:
+        """Where the ``occurrence``-th ``needle`` (as a whole word) sits inside ``node``'s source;
+        the node's own location when the source spells it differently (escapes, line joins)."""
+        text = self.segment(node)
+        pattern = re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])" if needle[:1].isalnum() or
+                             needle[:1] == "_" else re.escape(needle))
+        matches = list(pattern.finditer(text))
+        if occurrence < len(matches):
+            match = matches[occurrence]
+            return self.span_in(node, match.start(), match.end())
+        return self.location(node)
 
     # -- structure ------------------------------------------------------------------------------
 
@@ -135,9 +176,64 @@ class ModuleFacts:
                 return ancestor
         return None
 
+    def executing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None:
+        """The function whose body runs ``node``. Unlike ``enclosing_function``, a function's
+        decorators and default values belong to the scope that defines it: they run at def time."""
+        child = node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, ast.Lambda) and child is ancestor.body:
+                return ancestor
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in ancestor.body:
+                return ancestor
+            child = ancestor
+        return None
+
     def runs_at_import(self, node: ast.AST) -> bool:
-        """True when ``node`` executes when the module is imported (i.e. at DAG parse time)."""
-        return self.enclosing_function(node) is None
+        """True when ``node`` executes when the module is imported (i.e. at DAG parse time):
+        module-level code (except ``if __name__ == "__main__":``), class bodies, and the bodies
+        of functions that such code calls, such as DAG factories and ``@dag`` functions."""
+        function = self.executing_function(node)
+        if function is None:
+            return not self._under_main_guard(node)
+        return function in self.import_time_functions
+
+    def _under_main_guard(self, node: ast.AST) -> bool:
+        return any(isinstance(a, ast.If) and _is_main_guard(a.test) for a in self.ancestors(node))
+
+    @cached_property
+    def function_defs(self) -> dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]:
+        """Every function defined in the module (any depth), by name."""
+        table: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        if self.tree is None:
+            return table
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                table.setdefault(node.name, []).append(node)
+        return table
+
+    @cached_property
+    def import_time_functions(self) -> frozenset[ast.AST]:
+        """Functions called, directly or through each other, from code that runs at import.
+
+        A ``@task``-decorated function is not run by calling it (the call builds a task), so
+        it and what only it calls stay out.
+        """
+        from migrator.analysis.dags import is_task_function
+
+        if self.tree is None:
+            return frozenset()
+        running: set[ast.AST] = set()
+        pending: list[ast.AST] = [self.tree]
+        while pending:
+            scope = pending.pop()
+            for call in _calls_in_scope(scope):
+                if not isinstance(call.func, ast.Name) or call.func.id in self.bindings:
+                    continue
+                for function in self.function_defs.get(call.func.id, ()):
+                    if function not in running and not is_task_function(self, function):
+                        running.add(function)
+                        pending.append(function)
+        return frozenset(running)
 
     # -- imports --------------------------------------------------------------------------------
 
@@ -241,6 +337,200 @@ class ModuleFacts:
                 if qual:
                     uses.append((node, qual))
         return uses
+
+    def memo(self, key: str, compute):
+        """``compute(self)`` once per module: analyses that rules share without a property here."""
+        cache: dict = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute(self)
+        return cache[key]
+
+    # -- values and strings -----------------------------------------------------------------------
+
+    @cached_property
+    def constants(self) -> dict[str, ast.expr]:
+        """Module-level names assigned exactly once (``ROOT = "/data"``): their value expressions.
+
+        A name assigned again anywhere in the module body (a ``try``/``except`` fallback, a loop)
+        has no single value and is left out.
+        """
+        if self.tree is None:
+            return {}
+        values: dict[str, ast.expr] = {}
+        counts: dict[str, int] = {}
+        for node in _module_level_statements(self.tree):
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets, value = [node.target], node.value
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else \
+                    [i.optional_vars for i in node.items if i.optional_vars is not None]
+            for target in targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Name):
+                        counts[leaf.id] = counts.get(leaf.id, 0) + 1
+                        if isinstance(target, ast.Name) and value is not None and \
+                                not isinstance(node, ast.AugAssign):
+                            values[leaf.id] = value
+        return {name: value for name, value in values.items() if counts.get(name) == 1}
+
+    def scope_constants(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+        """Names a function assigns exactly once (parameters excluded): their value expressions."""
+        cache: dict[ast.AST, dict[str, ast.expr]] = self.__dict__.setdefault("_scope_constants", {})
+        if function in cache:
+            return cache[function]
+        arguments = function.args
+        parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+        parameters.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
+        values: dict[str, ast.expr] = {}
+        counts: dict[str, int] = {}
+        stack: list[ast.AST] = list(function.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                counts[node.id] = counts.get(node.id, 0) + 1
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                values[node.targets[0].id] = node.value
+            stack.extend(ast.iter_child_nodes(node))
+        result = {n: v for n, v in values.items() if counts.get(n) == 1 and n not in parameters}
+        cache[function] = result
+        # Names the function binds but that have no single value (reassigned, loop variables).
+        self.__dict__.setdefault("_scope_rebound", {})[function] = frozenset(
+            {n for n in counts if n not in result} | parameters)
+        return result
+
+    def scope_rebound(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+        """Parameters and names a function assigns more than once."""
+        self.scope_constants(function)
+        return self.__dict__["_scope_rebound"][function]
+
+    @cached_property
+    def docstrings(self) -> frozenset[ast.AST]:
+        """String statements that only document: docstrings and bare string expressions."""
+        if self.tree is None:
+            return frozenset()
+        return frozenset(node.value for node in ast.walk(self.tree)
+                         if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr))
+                         and isinstance(getattr(node.value, "value", ""), str))
+
+    @cached_property
+    def string_literals(self) -> list[tuple[ast.Constant | ast.JoinedStr, str]]:
+        """Every string literal (an f-string counts once, its unknown parts as ``UNKNOWN``) with
+        its value; docstrings are left out."""
+        from migrator.analysis.strings import UNKNOWN
+
+        if self.tree is None:
+            return []
+        inside_fstring: set[int] = set()
+        found: list[tuple[ast.Constant | ast.JoinedStr, str]] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.JoinedStr):
+                inside_fstring.update(id(v) for v in node.values)
+                for value in node.values:
+                    if isinstance(value, ast.FormattedValue) and value.format_spec is not None:
+                        inside_fstring.update(id(v) for v in ast.walk(value.format_spec))
+        for node in ast.walk(self.tree):
+            if node in self.docstrings or id(node) in inside_fstring:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((node, node.value))
+            elif isinstance(node, ast.JoinedStr):
+                # Only the literal parts: a placeholder's value is reported where it is written.
+                found.append((node, "".join(
+                    v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else UNKNOWN
+                    for v in node.values)))
+        return found
+
+    @cached_property
+    def template_reads(self) -> list[tuple[ast.Constant | ast.JoinedStr, str, list]]:
+        """(literal, its text, the Jinja context names it reads) for every templated literal."""
+        from migrator.analysis.jinja import has_template, template_names
+
+        found = []
+        for node, text in self.string_literals:
+            if has_template(text):
+                names = template_names(text)
+                if names:
+                    found.append((node, text, names))
+        return found
+
+    # -- Airflow structure ------------------------------------------------------------------------
+
+    @cached_property
+    def dags(self) -> list:
+        """``find_dags(self)``, computed once (``migrator.analysis.dags.DagDef``)."""
+        from migrator.analysis.dags import find_dags
+
+        return find_dags(self)
+
+    @cached_property
+    def tasks(self) -> list:
+        """``find_tasks(self)``, computed once (``migrator.analysis.dags.TaskDef``)."""
+        from migrator.analysis.dags import find_tasks
+
+        return find_tasks(self)
+
+    @cached_property
+    def arguments(self) -> list:
+        """Every DAG/task keyword and ``default_args`` key (``migrator.analysis.dags.ArgumentSite``)."""
+        from migrator.analysis.dags import argument_sites
+
+        return argument_sites(self)
+
+    @cached_property
+    def task_callables(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """Functions that run as tasks and receive the context (``python_callable=``, ``@task``)."""
+        from migrator.analysis.dags import task_callables
+
+        return task_callables(self)
+
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__" and len(test.comparators) == 1
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == "__main__")
+
+
+def _module_level_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Statements that run at module level, looking into if/try/with blocks but not into
+    functions or classes."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            stack.extend(reversed(node.body + getattr(node, "orelse", [])))
+        elif isinstance(node, ast.Try):
+            stack.extend(reversed(node.body + [s for h in node.handlers for s in h.body]
+                                  + node.orelse + node.finalbody))
+
+
+def _calls_in_scope(scope: ast.AST) -> Iterator[ast.Call]:
+    """Calls a scope runs itself: nested function and lambda bodies are other scopes (their
+    decorators and defaults still run here); ``if __name__ == "__main__":`` does not run."""
+    stack = list(scope.body) if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
+        else [scope]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack.extend(node.decorator_list)
+            stack.extend(node.args.defaults)
+            stack.extend(d for d in node.args.kw_defaults if d is not None)
+            continue
+        if isinstance(node, ast.Lambda):
+            stack.extend(node.args.defaults)
+            continue
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:

@@ -1,0 +1,66 @@
+"""MWAA runtime facts the code rules need that ``migrator.compat`` does not hold (yet).
+
+They belong in compat's platform overlay next to ``platform_limits()``; they live here, with
+their sources, and rule code reads them only through this module. Binaries, stdlib removals,
+metadata-database names and the Docker/Kubernetes/SSH classes come from compat already.
+
+Sources:
+- MWAA user guide ``configuring-dag-folder`` and ``mwaa-faqs``: workers have only
+  ``/usr/local/airflow`` (DAGs and plugins synced from S3) and an ephemeral ``/tmp``.
+- ``configuring-env-variables``: SMTP port 25 is blocked; use 587 (STARTTLS) or 465 (SSL).
+- ``mwaa-faqs`` "create-sqs": one SQS queue per environment, custom queues are not allowed;
+  ``using-startup-script``: ``AIRFLOW__OPERATORS__DEFAULT_QUEUE`` is reserved by MWAA.
+- ``mwaa-eks-example``: kube config at ``/usr/local/airflow/dags/kube_config.yaml``.
+- Amazon Linux 2023 (the image of github.com/aws/amazon-mwaa-docker-images): system paths that
+  exist on every worker (``/usr/bin``, ``/etc/pki/tls/certs/ca-bundle.crt``, ...).
+- RFC 6762 (``.local``), RFC 8375 (``.home.arpa``), AWS VPC DNS names (``*.compute.internal``).
+- Python 3 "What's New in Python 3.0" (builtins removed from Python 2).
+"""
+
+from __future__ import annotations
+
+AIRFLOW_HOME = "/usr/local/airflow"
+DAGS_FOLDER = "/usr/local/airflow/dags"
+KUBE_CONFIG_PATH = "/usr/local/airflow/dags/kube_config.yaml"
+
+# Present (or writable) on every MWAA worker; anything else under "/" is not there.
+ALLOWED_PATH_PREFIXES = (
+    "/usr/local/airflow", "/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/zero",
+    "/dev/urandom", "/dev/random", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
+    "/bin", "/usr/bin", "/usr/sbin", "/sbin", "/usr/lib", "/usr/lib64", "/lib", "/lib64",
+    "/usr/share/zoneinfo", "/etc/hosts", "/etc/resolv.conf", "/etc/os-release", "/etc/passwd",
+    # Amazon Linux's CA bundle (a custom CA file next to it is not there).
+    "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted", "/etc/ssl/certs/ca-bundle.crt",
+)
+# Top-level folders where on-prem machines keep data, scripts and keys: an absolute path under
+# one of these is a local file reference wherever it appears in code.
+LOCAL_ROOTS = ("/data", "/home", "/opt", "/mnt", "/srv", "/nfs", "/export", "/share", "/shared",
+               "/apps", "/app", "/var", "/etc", "/usr", "/root", "/scratch", "/local", "/u01", "/u02",
+               "/media", "/net", "/Users")
+# Where the official docker-compose stack keeps DAGs; MWAA's DAG folder is DAGS_FOLDER.
+CONTAINER_DAG_FOLDERS = ("/opt/airflow/dags",)
+
+# DNS suffixes that resolve only inside a private network.
+INTERNAL_HOST_SUFFIXES = (".local", ".internal", ".corp", ".lan", ".intranet", ".localdomain",
+                          ".home.arpa", ".intra", ".private")
+# Names of an AWS VPC's own DNS: reachable from MWAA's subnets as they are.
+AWS_INTERNAL_SUFFIXES = (".ec2.internal", ".compute.internal", ".vpce.amazonaws.com")
+
+BLOCKED_SMTP_PORTS = frozenset({25})
+SMTP_ADVICE = "use port 587 with STARTTLS (or 465 with SSL), e.g. the Amazon SES SMTP endpoint"
+
+# The Celery queue MWAA's workers consume, and the pool every environment has.
+DEFAULT_QUEUES = frozenset({"default"})
+DEFAULT_POOLS = frozenset({"default_pool"})
+
+# Task decorators that start containers or pods (compat's platform limits name the classes).
+DECORATOR_LIMITS = {"@task.docker": "docker", "@task.kubernetes": "kubernetes"}
+
+# Python 2 builtins that raise NameError on Python 3, with what replaces them.
+PYTHON2_BUILTINS = {
+    "unicode": "str", "basestring": "str", "long": "int", "xrange": "range",
+    "raw_input": "input", "unichr": "chr", "execfile": "exec(open(path).read())",
+    "reduce": "functools.reduce", "file": "open", "cmp": "(a > b) - (a < b)",
+    "reload": "importlib.reload", "buffer": "memoryview", "apply": "f(*args, **kwargs)",
+    "intern": "sys.intern", "coerce": "explicit conversion",
+}

@@ -1,0 +1,66 @@
+"""Helpers shared by the code rules: where inside a literal a finding points, call shapes."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.strings import StaticString, static_string
+from migrator.findings import Location
+
+
+def location_in_literal(module: ModuleFacts, node: ast.AST, text: str, start: int, end: int) -> Location:
+    """Location of ``text[start:end]``, where ``text`` is the value of the literal ``node``.
+
+    The value and the source differ (quotes, escapes, ``{{`` in f-strings), so the fragment is
+    looked up in the source: the same occurrence of the same text. When the source spells it
+    differently the whole literal is the location.
+    """
+    needle = text[start:end]
+    if not needle.strip():
+        return module.location(node)
+    pattern = _pattern(needle)
+    occurrence = len(pattern.findall(text, 0, start))
+    return module.locate_text(node, needle, occurrence)
+
+
+def _pattern(needle: str) -> re.Pattern[str]:
+    if needle[:1].isalnum() or needle[:1] == "_":
+        return re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])")
+    return re.compile(re.escape(needle))
+
+
+def location_in_static(module: ModuleFacts, value: StaticString, start: int, end: int,
+                       fallback: ast.AST) -> tuple[ast.AST, Location]:
+    """The literal holding ``value.text[start:end]`` and the location of that part of it."""
+    node, inner = value.origin(start)
+    if node is None:
+        return fallback, module.location(fallback)
+    piece_text = next(p.text for p in value.pieces if p.node is node)
+    length = min(end - start, len(piece_text) - inner)
+    return node, location_in_literal(module, node, piece_text, inner, inner + length)
+
+
+def call_arguments(call: ast.Call) -> Iterator[tuple[str | None, ast.expr]]:
+    """(keyword name or None for positional, value) of every argument."""
+    for arg in call.args:
+        yield None, arg.value if isinstance(arg, ast.Starred) else arg
+    for keyword in call.keywords:
+        yield keyword.arg, keyword.value
+
+
+def short_name(qualname: str | None) -> str:
+    return (qualname or "").rsplit(".", 1)[-1]
+
+
+def string_value(module: ModuleFacts, node: ast.AST | None) -> StaticString | None:
+    return static_string(module, node)
+
+
+def inside(module: ModuleFacts, node: ast.AST, containers: set[ast.AST] | frozenset[ast.AST]) -> bool:
+    """True when ``node`` is one of ``containers`` or nested in one of them."""
+    if node in containers:
+        return True
+    return any(a in containers for a in module.ancestors(node))

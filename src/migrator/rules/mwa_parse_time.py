@@ -1,0 +1,331 @@
+"""MWA: work done while MWAA parses a DAG file, which it does every 30 seconds per file."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from migrator.analysis.dags import const_str
+from migrator.analysis.python import ModuleFacts
+from migrator.findings import Finding, Severity
+from migrator.rules._common import short_name
+from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
+
+# Reads of Airflow Variables (any Airflow version's path ends so).
+_VARIABLE_READS = ("Variable.get", "Variable.get_variable_from_secrets")
+# Calls that go over the network or to a database: (qualified-name prefix, what it does).
+_IO_CALLS = (
+    ("requests.", "an HTTP request"), ("httpx.", "an HTTP request"),
+    ("urllib.request.urlopen", "an HTTP request"), ("urllib3.", "an HTTP request"),
+    ("http.client.", "an HTTP request"), ("aiohttp.", "an HTTP request"),
+    ("boto3.", "an AWS API call"), ("botocore.", "an AWS API call"),
+    ("psycopg2.connect", "a database connection"), ("pymysql.connect", "a database connection"),
+    ("MySQLdb.connect", "a database connection"), ("cx_Oracle.connect", "a database connection"),
+    ("oracledb.connect", "a database connection"), ("pyodbc.connect", "a database connection"),
+    ("snowflake.connector.connect", "a database connection"),
+    ("sqlalchemy.create_engine", "a database connection"), ("pymongo.MongoClient", "a database connection"),
+    ("redis.Redis", "a Redis connection"), ("paramiko.", "an SSH connection"),
+    ("socket.create_connection", "a network connection"), ("smtplib.SMTP", "an SMTP connection"),
+)
+# Hook methods that run queries or API calls (called on a hook built at module level).
+_HOOK_IO_METHODS = frozenset({"get_records", "get_first", "get_pandas_df", "get_df", "run", "get_conn",
+                              "get_connection", "get_client_type", "get_session", "list_keys",
+                              "read_key", "check_for_key", "get_key", "load_file", "get_uri"})
+# Functions whose value changes on every call; a DAG argument built from one changes on every parse.
+_NOW_CALLS = frozenset({"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+                        "datetime.date.today", "pendulum.now", "pendulum.today", "pendulum.yesterday",
+                        "pendulum.tomorrow", "pendulum.DateTime.now", "time.time",
+                        "airflow.utils.timezone.utcnow", "airflow.sdk.timezone.utcnow"})
+
+
+def _parse_time_calls(module: ModuleFacts) -> list[tuple[ast.Call, str | None]]:
+    return module.memo("parse_time_calls",
+                       lambda m: [(c, q) for c, q in m.calls if m.runs_at_import(c)])
+
+
+class TopLevelVariableRule(PythonRule):
+    """
+    ## What it does
+    Reports `Variable.get(...)` calls that run when the DAG file is parsed: at module level, in
+    DAG or operator arguments, or in a function the module calls while it is imported (a DAG
+    factory, a `@dag` function).
+
+    ## Why it matters on MWAA
+    MWAA parses every DAG file every 30 seconds (`min_file_process_interval`) on the scheduler.
+    Each parse-time `Variable.get` is a metadata-database query or, with the Secrets Manager
+    backend MWAA recommends, a billed Secrets Manager API call: thousands per hour per variable,
+    slower parsing and, past the parse timeout, DAGs that disappear from the UI.
+
+    ## Example
+    ```python
+    IMAGE = Variable.get("customer360_image")
+    ```
+
+    ## Fix
+    Read the variable when the task runs: a Jinja template in a templated field
+    (`"{{ var.value.customer360_image }}"`, `"{{ var.json.cfg }}"`) or `Variable.get` inside the
+    task's callable.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/best-practices.html#airflow-variables
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-tuning.html
+    """
+
+    id = "MWA006"
+    name = "top-level-variable"
+    severity = Severity.WARNING
+    summary = "Variable.get runs at every DAG parse"
+    valid = (
+        Valid("""
+            from airflow.models import Variable
+            from airflow.operators.bash import BashOperator
+
+            def run(**context):
+                return Variable.get("supplier_api_base")
+
+            BashOperator(task_id="a", bash_command="echo {{ var.value.supplier_api_base }}")
+        """),
+        Valid("""
+            from airflow.models import Variable
+
+            if __name__ == "__main__":
+                print(Variable.get("x"))
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.models import Variable
+
+            SUPPLIER_API_BASE = Variable.get("supplier_api_base")
+        """, line=3, contains="{{ var.value.supplier_api_base }}"),
+        Invalid("""
+            from airflow.models import Variable
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo " + Variable.get("x"))
+        """, line=4),
+        Invalid("""
+            from airflow import DAG
+            from airflow.models import Variable
+
+            def build(dag_id):
+                with DAG(dag_id, schedule=None) as dag:
+                    owner = Variable.get("owner_" + dag_id)
+                return dag
+
+            dag = build("a")
+        """, line=6),
+        Invalid("""
+            import airflow
+
+            TEAM = airflow.models.Variable.get("team", default_var="x")
+        """, line=3),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for call, qualname in _parse_time_calls(module):
+            if not qualname or not qualname.startswith("airflow.") or not qualname.endswith(_VARIABLE_READS):
+                continue
+            key = const_str(call.args[0]) if call.args else const_str(
+                next((k.value for k in call.keywords if k.arg == "key"), None))
+            template = f"'{{{{ var.value.{key} }}}}'" if key and key.isidentifier() else "a {{ var.value.<key> }} template"
+            yield self.at_node(
+                module, call,
+                f"Variable.get({key!r}) runs every time MWAA parses this file (every 30 s), each a "
+                f"metadata-DB query or a billed Secrets Manager call: use {template} in a templated "
+                f"field, or read it inside the task" if key else
+                "Variable.get runs every time MWAA parses this file (every 30 s), each a metadata-DB "
+                "query or a billed Secrets Manager call: read it in a template or inside the task")
+
+
+class ParseTimeIoRule(PythonRule):
+    """
+    ## What it does
+    Reports connection lookups (`BaseHook.get_connection`), hook queries, HTTP requests, AWS API
+    calls and database connections that run when the DAG file is parsed: at module level, in DAG
+    or operator arguments, or in functions called while the module is imported.
+
+    ## Why it matters on MWAA
+    MWAA's scheduler parses each file every 30 seconds with a 30-second import timeout
+    (`dagbag_import_timeout`). Network calls at parse time slow every parse loop, fail the
+    import when the remote system is slow or unreachable from MWAA's VPC (the DAG then vanishes
+    from the UI), and multiply API and Secrets Manager costs. On Airflow 3 the DAG processor has
+    no metadata-database access at all.
+
+    ## Example
+    ```python
+    FEEDS = requests.get(f"{API}/feeds", timeout=30).json()["feeds"]
+    ```
+
+    ## Fix
+    Do the call inside a task. For DAGs generated from remote data, fetch the data in a separate
+    DAG that writes it to a file in S3 or the DAG folder, and read that file at parse time.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/best-practices.html#top-level-python-code
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-tuning.html
+    """
+
+    id = "MWA007"
+    name = "parse-time-io"
+    severity = Severity.WARNING
+    summary = "Network or database call at DAG parse time"
+    valid = (
+        Valid("""
+            import requests
+            from airflow.hooks.base import BaseHook
+
+            def pull(**context):
+                conn = BaseHook.get_connection("hub")
+                return requests.get(conn.host, timeout=5).json()
+        """),
+        Valid("""
+            import json
+            import os
+            from airflow import DAG
+
+            with open(os.path.join(os.path.dirname(__file__), "feeds.json")) as fh:
+                FEEDS = json.load(fh)
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.hooks.base import BaseHook
+
+            _hub = BaseHook.get_connection("supplier_hub_api")
+        """, line=3, contains="supplier_hub_api"),
+        Invalid("""
+            import requests
+            from airflow import DAG
+
+            try:
+                FEEDS = requests.get("https://hub.example.com/feeds", timeout=30).json()
+            except Exception:
+                FEEDS = []
+        """, line=5, contains="HTTP request"),
+        Invalid("""
+            from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+            STORES = PostgresHook(postgres_conn_id="dwh").get_records("select id from stores")
+        """, line=3, contains="get_records"),
+        Invalid("""
+            import boto3
+            from airflow import DAG
+
+            KEYS = boto3.client("s3").list_objects_v2(Bucket="b")["Contents"]
+        """, line=4, contains="AWS API call"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for call, qualname in _parse_time_calls(module):
+            what = self._what(module, call, qualname)
+            if what is None:
+                continue
+            yield self.at_node(
+                module, call,
+                f"{what} runs every time MWAA parses this file (every 30 s, within a 30 s import "
+                f"timeout): do it inside a task, or fetch the data in another DAG and read a file here")
+
+    @staticmethod
+    def _what(module: ModuleFacts, call: ast.Call, qualname: str | None) -> str | None:
+        if qualname:
+            if qualname.startswith("airflow.") and qualname.endswith(_VARIABLE_READS):
+                return None  # MWA006
+            if qualname.startswith("airflow.") and short_name(qualname) in ("get_connection",
+                                                                          "get_connection_from_secrets"):
+                conn = const_str(call.args[0]) if call.args else None
+                return f"connection lookup {conn!r}" if conn else "a connection lookup"
+            for prefix, what in _IO_CALLS:
+                if qualname == prefix or (prefix.endswith(".") and qualname.startswith(prefix)):
+                    # Constructing a session or a client is cheap; using it is the call.
+                    if prefix in ("boto3.", "botocore.") and short_name(qualname) in ("client", "resource",
+                                                                                      "Session"):
+                        return None
+                    return what
+            return None
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in _HOOK_IO_METHODS:
+            receiver = func.value
+            if isinstance(receiver, ast.Call):
+                name = short_name(module.qualname(receiver.func))
+                if name.endswith("Hook"):
+                    return f"{name}.{func.attr}()"
+                receiver_name = module.qualname(receiver.func) or ""
+                if receiver_name.startswith(("boto3.", "botocore.")):
+                    return "an AWS API call"
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and \
+                (module.qualname(func.value.func) or "").startswith("boto3."):
+            return "an AWS API call"
+        return None
+
+
+class DynamicStartDateRule(PythonRule):
+    """
+    ## What it does
+    Reports `start_date` / `end_date` values computed from the current time
+    (`datetime.now()`, `datetime.utcnow()`, `pendulum.now()`, `date.today()`, `time.time()`) in
+    DAGs, tasks and `default_args`.
+
+    ## Why it matters on MWAA
+    The value changes at every parse, so the scheduler never sees a stable first interval: runs
+    are skipped or never created. On Airflow 3 each parse also produces a new serialized DAG
+    version, which fills the metadata database.
+
+    ## Example
+    ```python
+    DAG("sync", start_date=datetime.now() - timedelta(days=1), schedule="@daily")
+    ```
+
+    ## Fix
+    Use a fixed, timezone-aware date: `pendulum.datetime(2024, 1, 1, tz="UTC")`.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/faq.html#what-s-the-deal-with-start-date
+    """
+
+    id = "MWA008"
+    name = "dynamic-start-date"
+    severity = Severity.WARNING
+    summary = "start_date computed from the current time"
+    valid = (
+        Valid("""
+            import pendulum
+            from airflow import DAG
+
+            DAG("sync", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule="@daily")
+        """),
+        Valid("""
+            from datetime import datetime
+            from airflow.operators.python import PythonOperator
+
+            PythonOperator(task_id="a", python_callable=lambda: datetime.now())
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from datetime import datetime, timedelta
+            from airflow import DAG
+
+            DAG("sync", start_date=datetime.now() - timedelta(days=1), schedule="@daily")
+        """, line=4, contains="pendulum.datetime"),
+        Invalid("""
+            import datetime
+            from airflow import DAG
+
+            default_args = {"start_date": datetime.datetime.utcnow()}
+            DAG("sync", default_args=default_args, schedule="@daily")
+        """, line=4),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for site in module.arguments:
+            if site.name not in ("start_date", "end_date"):
+                continue
+            now = next((n for n in ast.walk(site.value) if isinstance(n, ast.Call)
+                        and module.qualname(n.func) in _NOW_CALLS), None)
+            if now is None:
+                continue
+            yield self.at_node(
+                module, now,
+                f"{site.name} changes at every parse ({ast.unparse(now.func)}()), so the scheduler never "
+                f"sees a stable schedule: use a fixed date such as pendulum.datetime(2024, 1, 1, tz=\"UTC\")")

@@ -1,0 +1,1113 @@
+"""MWA: what an on-prem worker has and an MWAA worker does not (Docker, a cluster around it,
+local programs, local files, the on-prem network, extra Celery queues, pools, SMTP port 25)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+
+from migrator import compat
+from migrator.analysis import airflow_api, platform
+from migrator.analysis.commands import command_lines
+from migrator.analysis.dags import ArgumentSite, const_str
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.strings import (
+    UNKNOWN,
+    Piece,
+    StaticString,
+    absolute_paths,
+    host_references,
+    is_under,
+    name_value,
+    static_string,
+)
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.rules._common import call_arguments, location_in_static, short_name
+from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
+
+
+def _task_kind(task) -> str:
+    return task.operator if task.operator.startswith("@") else short_name(task.operator)
+
+
+def _task_limit(task, target) -> str | None:
+    """The MWAA platform limit (``docker``, ``kubernetes``, ...) a task's class runs into."""
+    if task.operator.startswith("@"):
+        return platform.DECORATOR_LIMITS.get(task.operator)
+    limit = airflow_api.platform_limit(task.operator, target)
+    return limit.id if limit else None
+
+
+def _class_node(node: ast.AST) -> ast.AST:
+    """What a task finding points at: the class in ``Cls(...)``, the decorator of ``@task.x``."""
+    if isinstance(node, ast.Call):
+        return node.func
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+        return node.decorator_list[0]
+    return node
+
+
+def _keyword(call: ast.AST, name: str) -> ast.keyword | None:
+    if isinstance(call, ast.Call):
+        return next((k for k in call.keywords if k.arg == name), None)
+    return None
+
+
+def _is_true(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _container_calls(module: ModuleFacts, target) -> frozenset[ast.AST]:
+    """Task calls whose arguments describe a container or pod, not the worker."""
+    return module.memo("container_calls", lambda m: frozenset(
+        t.node for t in m.tasks if _task_limit(t, target) in ("docker", "kubernetes")))
+
+
+_SSH_NAME = re.compile(r"(?i)s?ftp|ssh")
+
+
+def _ssh_calls(module: ModuleFacts, target) -> list[tuple[ast.Call, str]]:
+    """Constructions of SSH/SFTP operators, sensors and hooks; for the project's own classes
+    (plugins, helpers), the ones named so."""
+    def compute(m: ModuleFacts) -> list[tuple[ast.Call, str]]:
+        found = []
+        for call, qualname in m.calls:
+            if not qualname:
+                continue
+            name = short_name(qualname)
+            limit = airflow_api.platform_limit(qualname, target)
+            if limit is not None:
+                if limit.id == "on_prem_network":
+                    found.append((call, name))
+                continue
+            own_class = not qualname.startswith("airflow.") or airflow_api.resolve(qualname, target).status == "unknown"
+            if own_class and name.endswith(("Operator", "Sensor", "Hook")) and _SSH_NAME.search(name) \
+                    and not name.startswith("Base") and not _inside_ssh_class(m, call):
+                found.append((call, name))
+        return found
+
+    return module.memo("ssh_calls", compute)
+
+
+def _inside_ssh_class(module: ModuleFacts, node: ast.AST) -> bool:
+    """Inside a class that is itself an SSH/SFTP operator or hook: its users are reported."""
+    return any(isinstance(a, ast.ClassDef) and _SSH_NAME.search(a.name) for a in module.ancestors(node))
+
+
+def _inside_any(module: ModuleFacts, node: ast.AST, containers: Iterable[ast.AST]) -> bool:
+    containers = set(containers)
+    return node in containers or any(a in containers for a in module.ancestors(node))
+
+
+# -- Docker and Kubernetes -------------------------------------------------------------------------
+
+
+class DockerOperatorRule(PythonRule):
+    """
+    ## What it does
+    Reports `DockerOperator`, `DockerSwarmOperator` and `@task.docker` tasks.
+
+    ## Why it matters on MWAA
+    They talk to a Docker daemon on the worker host (or a swarm manager reachable from it).
+    MWAA workers are managed containers with no Docker daemon and no access to one, so the task
+    fails as soon as it tries to create the container.
+
+    ## Example
+    ```python
+    DockerOperator(task_id="build", image="registry.corp/ml:2", docker_url="unix://var/run/docker.sock")
+    ```
+
+    ## Fix
+    Push the image to Amazon ECR and run it on ECS/Fargate with `EcsRunTaskOperator` (the
+    amazon provider is preinstalled on MWAA), or on EKS with `EksPodOperator`. Data the
+    container read from bind mounts must come from S3 or EFS.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/samples-ecs-operator.html
+    - https://airflow.apache.org/docs/apache-airflow-providers-amazon/stable/operators/ecs.html
+    """
+
+    id = "MWA001"
+    name = "docker-operator"
+    severity = Severity.ERROR
+    summary = "Docker operators need a Docker daemon, which MWAA workers do not have"
+    needs_airflow_import = True
+    valid = (
+        Valid("""
+            from airflow import DAG
+            from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
+
+            EcsRunTaskOperator(task_id="build", cluster="etl", task_definition="features:3", overrides={})
+        """),
+        Valid("""
+            from airflow import DAG
+            from docker.types import Mount
+
+            SOURCE = Mount(source="/cache", target="/cache", type="bind")
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+
+            build = DockerOperator(task_id="build", image="ml/features:2")
+        """, line=3, contains="EcsRunTaskOperator"),
+        Invalid("""
+            from airflow.operators.docker_operator import DockerOperator as Docker
+
+            Docker(task_id="build", image="ml/features:2")
+        """, line=3, contains="Docker daemon"),
+        Invalid("""
+            from airflow.providers.docker.operators.docker_swarm import DockerSwarmOperator
+
+            DockerSwarmOperator(task_id="train", image="ml/train:7", docker_url="tcp://swarm01:2376")
+        """, line=3),
+        Invalid("""
+            from airflow.decorators import task
+
+            @task.docker(image="python:3.12")
+            def transform():
+                return 1
+        """, line=3, contains="@task.docker"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        limit = next(l for l in compat.platform_limits() if l.id == "docker")
+        for task in module.tasks:
+            if _task_limit(task, ctx.target) == "docker":
+                yield self.at_node(module, _class_node(task.node),
+                                   f"{_task_kind(task)} needs a Docker daemon: {limit.problem} {limit.advice}")
+
+
+class KubernetesPodOperatorRule(PythonRule):
+    """
+    ## What it does
+    Reports tasks that start Kubernetes pods (`KubernetesPodOperator`, `GKEStartPodOperator`,
+    `KubernetesJobOperator`, `SparkKubernetesOperator`, `@task.kubernetes`). With
+    `in_cluster=True`, or a kube config outside the DAG folder, the finding is an error.
+
+    ## Why it matters on MWAA
+    On-prem workers often run inside the cluster (in-cluster auth) or have a kube config in the
+    home directory. MWAA workers are outside any cluster: the task needs an EKS cluster in the
+    environment's VPC, the execution role mapped into it, and a `kube_config.yaml` shipped in the
+    DAG folder. `in_cluster=True` can never work there.
+
+    ## Example
+    ```python
+    KubernetesPodOperator(task_id="score", image="ml/score:7", in_cluster=True)
+    ```
+
+    ## Fix
+    Create (or reuse) an EKS cluster, map the MWAA execution role into it, generate
+    `kube_config.yaml` with `aws eks update-kubeconfig --alias aws`, put it in the DAG folder and
+    pass `config_file="/usr/local/airflow/dags/kube_config.yaml", in_cluster=False,
+    cluster_context="aws"`. Add `apache-airflow-providers-cncf-kubernetes` to requirements.txt.
+    Or use `EksPodOperator`.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-eks-example.html
+    """
+
+    id = "MWA002"
+    name = "kubernetes-pod-operator"
+    severity = Severity.WARNING
+    summary = "Pod operators need an EKS cluster and a kube config shipped with the DAGs"
+    valid = (
+        Valid("""
+            from airflow.providers.amazon.aws.operators.eks import EksPodOperator
+
+            EksPodOperator(task_id="score", cluster_name="ml", pod_name="score", image="ml/score:7")
+        """),
+        Valid("""
+            from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+            KubernetesPodOperator(task_id="score", image="ml/score:7", in_cluster=False,
+                                  config_file="/usr/local/airflow/dags/kube_config.yaml",
+                                  cluster_context="aws")
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+            KubernetesPodOperator(task_id="score", image="ml/score:7", in_cluster=True)
+        """, line=3, contains="in_cluster=True"),
+        Invalid("""
+            import airflow
+
+            airflow.contrib.operators.kubernetes_pod_operator.KubernetesPodOperator(task_id="x", image="a")
+        """, line=3, contains="kube_config.yaml"),
+        Invalid("""
+            from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator as KPO
+
+            KPO(task_id="x", image="a", config_file="/home/airflow/.kube/config")
+        """, line=3, contains="/home/airflow/.kube/config"),
+        Invalid("""
+            from airflow.decorators import task
+
+            @task.kubernetes(image="python:3.12")
+            def score():
+                pass
+        """, line=3),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for task in module.tasks:
+            kind = _task_kind(task)
+            if _task_limit(task, ctx.target) != "kubernetes":
+                continue
+            setup = (f"create an EKS cluster in the environment's VPC, map the MWAA execution role "
+                     f"into it, ship kube_config.yaml in the DAG folder and pass "
+                     f"config_file=\"{platform.KUBE_CONFIG_PATH}\", in_cluster=False, "
+                     f"cluster_context=\"aws\" (or use EksPodOperator)")
+            in_cluster = task.kwargs.get("in_cluster")
+            config = static_string(module, task.kwargs.get("config_file"))
+            if _is_true(in_cluster):
+                keyword = _keyword(task.node, "in_cluster")
+                yield self.at_node(module, keyword or _class_node(task.node),
+                                   f"{kind} with in_cluster=True cannot run on MWAA: its workers are "
+                                   f"not inside a Kubernetes cluster; {setup}", severity=Severity.ERROR)
+            elif config is not None and config.text.startswith(("/", "~")) and not is_under(
+                    config.text, (platform.DAGS_FOLDER,)):
+                keyword = _keyword(task.node, "config_file")
+                yield self.at_node(module, keyword or _class_node(task.node),
+                                   f"{kind} reads its kube config from {config.text}, which does not "
+                                   f"exist on MWAA workers; {setup}", severity=Severity.ERROR)
+            elif config is not None and is_under(config.text, (platform.DAGS_FOLDER,)) and \
+                    isinstance(in_cluster, ast.Constant) and in_cluster.value is False:
+                continue  # already set up the way MWAA's EKS guide describes
+            else:
+                yield self.at_node(module, _class_node(task.node),
+                                   f"{kind} needs a Kubernetes cluster MWAA can reach: {setup}; "
+                                   f"add apache-airflow-providers-cncf-kubernetes to requirements.txt")
+
+
+# -- the on-prem network ---------------------------------------------------------------------------
+
+# Call arguments that describe, rather than connect to, a host.
+_DESCRIPTIVE_KEYWORDS = frozenset({"description", "doc", "doc_md", "doc_rst", "doc_json", "doc_yaml",
+                                   "doc_md_file", "owner", "email", "tags", "subject", "html_content",
+                                   "msg", "message"})
+_LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+# Asset/Dataset URIs name data; they are identifiers, not connections.
+_URI_CLASSES = frozenset({"Dataset", "Asset", "AssetAlias", "DatasetAlias", "Model"})
+
+
+def _descriptive_literals(module: ModuleFacts) -> frozenset[ast.AST]:
+    """Literals that only describe something: log and print messages, exception messages,
+    documentation arguments, asset URIs."""
+    def compute(m: ModuleFacts) -> frozenset[ast.AST]:
+        roots: list[ast.AST] = []
+        for call, qualname in m.calls:
+            func = call.func
+            name = short_name(qualname) if qualname else (
+                func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "")
+            if name == "print" or (isinstance(func, ast.Attribute) and func.attr in _LOGGING_METHODS) or \
+                    (qualname or "").startswith("warnings.") or name in _URI_CLASSES:
+                roots.append(call)
+                continue
+            roots.extend(k.value for k in call.keywords if k.arg in _DESCRIPTIVE_KEYWORDS)
+        if m.tree is not None:
+            roots.extend(n.exc for n in ast.walk(m.tree) if isinstance(n, ast.Raise) and n.exc is not None)
+        found: set[ast.AST] = set()
+        for root in roots:
+            found.update(ast.walk(root))
+        return frozenset(found)
+
+    return module.memo("descriptive_literals", compute)
+
+
+class OnPremHostRule(PythonRule):
+    """
+    ## What it does
+    Reports SSH/SFTP operators, sensors and hooks, and host names or addresses in code that an
+    MWAA environment cannot reach as they are: `localhost`/`127.0.0.1` and
+    `host.docker.internal` (errors: on MWAA they name the worker itself), private IP ranges and
+    internal DNS names (`*.local`, `*.internal`, `*.corp`, `*.lan`, ...).
+
+    ## Why it matters on MWAA
+    MWAA runs tasks in private subnets of your VPC. Services next to the old Airflow host are
+    not there, and on-prem systems are reachable only after network work: a VPN, Direct Connect
+    or Transit Gateway route, security groups and NACLs that allow the traffic, and DNS
+    resolution of on-prem names (Route 53 Resolver outbound endpoints).
+
+    ## Example
+    ```python
+    HIVE_JDBC = "jdbc:hive2://hive-srv01.corp.acme.local:10000/default"
+    requests.post("http://localhost:8080/hooks/run")
+    ```
+
+    ## Fix
+    Move the service next to MWAA (an AWS endpoint, RDS, an ALB) or route the VPC to the
+    on-prem network and resolve its DNS; keep the host in an Airflow connection (stored in
+    Secrets Manager) rather than in code. Replace `localhost` and `host.docker.internal` with the
+    service's real address.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/networking-about.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-faqs.html
+    """
+
+    id = "MWA003"
+    name = "on-prem-host"
+    severity = Severity.WARNING
+    summary = "Host only reachable from the on-prem network, or the Airflow host itself"
+    needs_airflow_import = False
+    valid = (
+        Valid('''
+            """Runbook: https://wiki.corp.acme.local/display/DE/ingest"""
+            import logging
+
+            logging.getLogger(__name__).info("connecting to db01.corp.acme.local")
+            API = "https://api.example.com/v1"
+            EMAIL = "alerts@data.corp.local"
+        '''),
+        Valid("""
+            from airflow.datasets import Dataset
+
+            ORDERS = Dataset("postgres://dwh-pg01.corp.acme.local:5432/dwh/public/orders")
+        """),
+        Valid("""
+            ENDPOINT = "vpce-0abc.execute-api.us-east-1.vpce.amazonaws.com"
+            NODE = "ip-10-0-1-12.ec2.internal"
+        """),
+    )
+    invalid = (
+        Invalid("""
+            HIVE_JDBC = "jdbc:hive2://hive-srv01.corp.acme.local:10000/default"
+        """, line=1, contains="hive-srv01.corp.acme.local"),
+        Invalid("""
+            import requests
+
+            requests.post("http://localhost:8080/hooks/run", timeout=5)
+        """, line=3, contains="the MWAA worker itself"),
+        Invalid("""
+            ENV = {"MLFLOW_TRACKING_URI": "http://host.docker.internal:5000"}
+        """, contains="host.docker.internal"),
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="audit", bash_command="psql -h 10.20.30.40 -c 'select 1'")
+        """, line=3, contains="10.20.30.40"),
+        Invalid("""
+            from airflow.contrib.operators.ssh_operator import SSHOperator
+
+            SSHOperator(task_id="seal", ssh_conn_id="gw", remote_host="etl-gw01.corp.acme.local", command="x")
+        """, line=3, contains="etl-gw01.corp.acme.local"),
+        Invalid("""
+            from airflow.providers.sftp.hooks.sftp import SFTPHook
+
+            def fetch():
+                return SFTPHook(ssh_conn_id="vendor_sftp").list_directory("/outbound")
+        """, line=4, contains="vendor_sftp"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        ssh_calls = _ssh_calls(module, ctx.target)
+        for call, name in ssh_calls:
+            conn = next((const_str(k.value) for k in call.keywords
+                         if k.arg and k.arg.endswith("conn_id") and const_str(k.value)), None)
+            host = next((const_str(k.value) for k in call.keywords
+                         if k.arg in ("remote_host", "host") and const_str(k.value)), None)
+            target = " and ".join(p for p in (host, f"connection {conn}" if conn else None) if p)
+            yield self.at_node(
+                module, call.func,
+                f"{name} connects to {target or 'a remote host'} over SSH from MWAA's private "
+                f"subnets: route the VPC to that host (VPN, Direct Connect or Transit Gateway), allow "
+                f"it in security groups and add the ssh/sftp provider to requirements.txt")
+        skipped = set(_descriptive_literals(module))
+        skipped_roots = [call for call, _ in ssh_calls]
+        for task in module.tasks:
+            if _task_limit(task, ctx.target) == "docker":
+                keyword = _keyword(task.node, "docker_url")
+                if keyword is not None:
+                    skipped_roots.append(keyword)
+        for root in skipped_roots:
+            skipped.update(ast.walk(root))
+        skipped.update(_dict_keys_and_links(module))
+        for node, text in module.string_literals:
+            if node in skipped or ("." not in text and "localhost" not in text):
+                continue
+            for reference in host_references(text, platform.INTERNAL_HOST_SUFFIXES,
+                                             platform.AWS_INTERNAL_SUFFIXES):
+                location = _literal_location(module, node, text, reference.start, reference.end)
+                yield self.finding(module.path, location, self._message(reference),
+                                   anchor=f"{reference.host}\x1f{module.line_text(location.line).strip()}",
+                                   severity=Severity.ERROR if reference.kind in ("loopback", "docker-host")
+                                   else None)
+
+    @staticmethod
+    def _message(reference) -> str:
+        host = reference.host
+        if reference.kind == "loopback":
+            return (f"{host} is the MWAA worker itself, not the service the on-prem Airflow host ran; "
+                    "point at the service's real address (kept in an Airflow connection)")
+        if reference.kind == "docker-host":
+            return (f"{host} names the Docker host of the old setup; on MWAA it is the worker itself "
+                    "and resolves to nothing useful: point at the service's real address")
+        what = "a private IP address" if reference.kind == "private-ip" else "an internal DNS name"
+        return (f"{host} is {what} of the on-prem network: MWAA reaches it only through a VPN, Direct "
+                "Connect or Transit Gateway route, security groups that allow it, and (for names) "
+                "Route 53 Resolver forwarding; keep it in an Airflow connection, not in code")
+
+
+def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
+    """Dict keys (names such as Kubernetes label keys, not hosts) and UI links (``href``), which a
+    user's browser opens rather than an MWAA worker."""
+    def compute(m: ModuleFacts) -> frozenset[ast.AST]:
+        found: set[ast.AST] = set()
+        if m.tree is None:
+            return frozenset()
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if key is not None:
+                        found.add(key)
+                        if isinstance(key, ast.Constant) and key.value in ("href", "url_for", "link"):
+                            found.update(ast.walk(value))
+        return frozenset(found)
+
+    return module.memo("dict_keys_and_links", compute)
+
+
+def _literal_location(module: ModuleFacts, node: ast.AST, text: str, start: int, end: int) -> Location:
+    from migrator.rules._common import location_in_literal
+
+    return location_in_literal(module, node, text, start, end)
+
+
+# -- programs and scripts on the worker ------------------------------------------------------------
+
+
+def _allowed_path(path: str) -> bool:
+    return is_under(path, platform.ALLOWED_PATH_PREFIXES)
+
+
+class BashLocalBinaryRule(PythonRule):
+    """
+    ## What it does
+    Reports programs that a `bash_command`, `subprocess` call or `os.system` runs on the worker
+    and that MWAA workers do not have (`spark-submit`, `java`, `hdfs`, `beeline`, `psql`,
+    `sqlplus`, `kinit`, `docker`, `kubectl`, `gcloud`, `Rscript`, ...), and scripts run from
+    absolute paths outside the DAG folder (`/opt/etl/bin/refresh.sh`, `python /opt/jobs/x.py`).
+
+    ## Why it matters on MWAA
+    On-prem workers are often edge nodes with every client installed and shared script folders
+    mounted. MWAA workers are Amazon Linux containers with Python and Airflow only; the command
+    exits with "command not found" or "No such file or directory".
+
+    ## Example
+    ```python
+    BashOperator(task_id="stage", bash_command="spark-submit --master yarn /opt/jobs/stage.py")
+    ```
+
+    ## Fix
+    Use the AWS service or provider operator that does the same work (EMR steps, Glue, Athena,
+    SQLExecuteQueryOperator, EcsRunTaskOperator, ...). Ship scripts in the DAG folder and call
+    them relative to it (`bash {{ dag.folder }}/scripts/x.sh`). A client that must run locally
+    can be installed by a startup script (`startup.sh`).
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/samples-emr.html
+    """
+
+    id = "MWA004"
+    name = "bash-local-binary"
+    severity = Severity.ERROR
+    summary = "Command runs a program or script MWAA workers do not have"
+    needs_airflow_import = False
+    valid = (
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="bash {{ dag.folder }}/scripts/rerun.sh {{ ds }} | tee /tmp/log")
+        """),
+        Valid("""
+            import subprocess
+
+            subprocess.run(["python", "-m", "json.tool", "/tmp/x.json"], check=True)
+            subprocess.run("echo 'spark-submit is not run here'", shell=True)
+        """),
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="scripts/archive_landing.sh")
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            JOBS = "/opt/etl/spark-jobs"
+            BashOperator(task_id="stage", bash_command="spark-submit --master yarn " + JOBS + "/stage.py")
+        """, line=4, contains="spark-submit"),
+        Invalid("""
+            import subprocess
+
+            def repair():
+                subprocess.run(["beeline", "-u", "jdbc:hive2://h:10000", "-e", "MSCK REPAIR TABLE t"])
+        """, line=4, contains="beeline"),
+        Invalid("""
+            from airflow.operators.bash_operator import BashOperator
+
+            BashOperator(task_id="refresh", bash_command="/opt/etl/bin/refresh.sh --db raw ")
+        """, line=3, contains="/opt/etl/bin/refresh.sh"),
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="t", bash_command="kinit -kt /k/etl.keytab etl@R && hdfs dfs -ls /")
+        """, contains="hdfs"),
+        Invalid("""
+            import os
+
+            os.system("sudo -u etl python3 /opt/etl/jobs/load.py")
+        """, line=3, contains="/opt/etl/jobs/load.py"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for line in command_lines(module):
+            for command in line.commands:
+                program = command.program
+                if UNKNOWN in program.text:
+                    continue
+                if program.text.startswith("/") and not _allowed_path(program.text):
+                    yield self._at(module, line, program.start, program.end,
+                                   f"{program.text} is a script on the on-prem workers, outside the DAG "
+                                   f"folder: ship it in the DAG folder and run it from there "
+                                   f"({platform.DAGS_FOLDER}/..., or {{{{ dag.folder }}}} in templates)")
+                    continue
+                missing = airflow_api.missing_binaries().get(command.name)
+                if missing is not None:
+                    yield self._at(module, line, program.start, program.end,
+                                   f"{command.name} ({missing.provides}) is not installed on MWAA "
+                                   f"workers: {missing.advice}")
+                    continue
+                script = command.script()
+                if script is not None and script.text.startswith("/") and UNKNOWN not in script.text[:2] \
+                        and not _allowed_path(script.text):
+                    yield self._at(module, line, script.start, script.end,
+                                   f"{command.name} runs {script.text}, a script outside the DAG folder: "
+                                   f"ship it in the DAG folder and run it from there")
+
+    def _at(self, module: ModuleFacts, line, start: int, end: int, message: str) -> Finding:
+        _node, location = location_in_static(module, line.value, start, end, line.expression)
+        return self.finding(module.path, location, message,
+                            anchor=f"{module.line_text(location.line).strip()}\x1f{message}")
+
+
+# -- local files -----------------------------------------------------------------------------------
+
+# Call targets whose string arguments are local paths.
+_PATH_FUNCTION_PREFIXES = ("os.path.", "shutil.", "glob.", "pathlib.", "io.open", "tarfile.open",
+                           "zipfile.ZipFile", "sqlite3.connect", "logging.FileHandler",
+                           "logging.handlers.", "imp.load_source", "importlib.util.spec_from_file_location",
+                           "pandas.read_", "numpy.load", "numpy.save", "numpy.loadtxt", "numpy.savetxt",
+                           "pyarrow.parquet.", "csv.")
+_PATH_FUNCTIONS = frozenset({"os.listdir", "os.makedirs", "os.mkdir", "os.remove", "os.unlink",
+                             "os.rename", "os.replace", "os.walk", "os.scandir", "os.chdir", "os.stat",
+                             "os.chmod", "os.chown", "os.rmdir", "os.removedirs", "os.symlink",
+                             "os.open", "os.access", "os.utime"})
+# Methods of unknown objects that read or write files (DataFrame.to_csv, Path.open, ...).
+_PATH_METHOD = re.compile(r"^(to_(csv|parquet|excel|json|pickle|feather|hdf|orc|html|xml)|read_\w+"
+                          r"|write_(text|bytes)|savefig|save)$")
+_PATH_ARGUMENT = re.compile(r"(?i)(^|_)(path|paths|file|files|filepath|filename|filenames|dir|dirs|"
+                            r"directory|folder|cwd|location|searchpath|keytab)($|_)|(path|file|dir)$")
+_REMOTE_ARGUMENT = re.compile(r"(?i)remote|hdfs|s3|gcs|gs_|blob|sftp|ftp|ssh|url|uri|endpoint|bucket|"
+                              r"(^|_)key($|_)|prefix|table|sql|http|container|pod|image|mount|dest_|target_")
+_PATH_CONSTANT = re.compile(r"(?i)(path|dir|file|folder|root|home|location|directory|keytab)s?$")
+
+
+class LocalFilesystemPathRule(PythonRule):
+    """
+    ## What it does
+    Reports absolute local paths outside `/usr/local/airflow` and `/tmp` that task code reads or
+    writes: arguments of `open`, `os`/`os.path`/`shutil`/`pathlib`/`glob`, pandas readers and
+    writers, `FileSensor(filepath=...)`, operator arguments that name files or folders
+    (`filepath`, `files`, `cwd`, `template_searchpath`, `*_dir`, ...), paths in bash commands,
+    and module constants such as `DATA_DIR = "/data/landing"`.
+
+    ## Why it matters on MWAA
+    MWAA workers have only `/usr/local/airflow` (the DAG folder and plugins, synced from S3) and
+    an ephemeral, per-container `/tmp`. NFS shares, `/data`, `/opt/etl` and home directories of
+    the on-prem workers do not exist, and a file one task writes to `/tmp` may not be there for
+    the next task, which can run on another worker.
+
+    ## Example
+    ```python
+    FileSensor(task_id="wait", filepath="/data/landing/pos/{{ ds_nodash }}/_DONE")
+    ```
+
+    ## Fix
+    Keep data in S3 (`S3Hook`, `S3KeySensor`, `S3ToSqlOperator`, ...); ship small reference
+    files and scripts in the DAG folder and build their path from
+    `os.path.dirname(__file__)`; keep keys and keytabs in Secrets Manager.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-dag-folder.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-faqs.html
+    """
+
+    id = "MWA005"
+    name = "local-filesystem-path"
+    severity = Severity.ERROR
+    summary = "Local path that does not exist on MWAA workers"
+    needs_airflow_import = False
+    valid = (
+        Valid("""
+            import os
+
+            SQL_DIR = os.path.join(os.path.dirname(__file__), "sql")
+            with open("/tmp/report.csv", "w") as fh:
+                fh.write("x")
+            CONFIG = "/usr/local/airflow/dags/config/feeds.yaml"
+        """),
+        Valid("""
+            from airflow.providers.sftp.operators.sftp import SFTPOperator
+
+            SFTPOperator(task_id="get", ssh_conn_id="v", remote_filepath="/outbound/rma.txt",
+                         local_filepath="/tmp/rma.txt", operation="get")
+        """),
+        Valid("""
+            import requests
+
+            requests.get("https://api.example.com/api/v1/dags", timeout=5)
+            ROUTE = "/api/v2/feeds"
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.contrib.sensors.file_sensor import FileSensor
+
+            FileSensor(task_id="wait", filepath="/data/landing/pos/{{ ds_nodash }}/_DONE")
+        """, line=3, contains="S3KeySensor"),
+        Invalid("""
+            import pandas as pd
+
+            STORE_MASTER = "/data/landing/reference/store_master.csv"
+
+            def load():
+                return pd.read_csv(STORE_MASTER)
+        """, line=3, contains="/data/landing/reference/store_master.csv"),
+        Invalid("""
+            def stats(ds):
+                manifest = "/data/landing/pos/{}/manifest.csv".format(ds)
+                with open(manifest) as fh:
+                    return fh.read()
+        """, line=2),
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="prune", bash_command="find /data/reports -mtime +60 -delete")
+        """, line=3, contains="/data/reports"),
+        Invalid("""
+            REPORT_DIR = "/data/reports/vendor_returns"
+        """, line=1),
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="t", bash_command="cat /opt/airflow/dags/sql/x.sql")
+        """, contains="/usr/local/airflow/dags"),
+        Invalid("""
+            from airflow.operators.email import EmailOperator
+
+            EmailOperator(task_id="mail", to="a@b.example", subject="s", html_content="h",
+                          files=["/data/reports/r_{{ ds_nodash }}.csv"])
+        """, line=4),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        seen: set[tuple[int, int, int]] = set()
+        for value, fallback, hint, skipped in self._candidates(module, ctx.target):
+            for reference in absolute_paths(value.text):
+                path = reference.path
+                if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
+                    continue
+                _node, location = location_in_static(module, value, reference.start, reference.end, fallback)
+                key = (location.line, location.column, location.end_column)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield self.finding(module.path, location, self._message(path, hint),
+                                   anchor=f"{path}\x1f{module.line_text(location.line).strip()}")
+
+    @staticmethod
+    def _message(path: str, hint: str) -> str:
+        shown = path.replace(UNKNOWN, "…")
+        container = next((d for d in platform.CONTAINER_DAG_FOLDERS if is_under(path, (d,))), None)
+        if container and container != platform.DAGS_FOLDER:
+            return (f"{shown} is the DAG folder of the old container setup; on MWAA the DAG folder "
+                    f"is {platform.DAGS_FOLDER} (or build the path from os.path.dirname(__file__))")
+        advice = hint or ("keep the data in S3 (S3Hook, S3KeySensor) or ship the file in the DAG folder "
+                          "and build its path from os.path.dirname(__file__)")
+        return (f"{shown} is a local path of the on-prem workers; MWAA workers only have "
+                f"{platform.AIRFLOW_HOME} (DAGs and plugins from S3) and an ephemeral /tmp: {advice}")
+
+    def _candidates(self, module: ModuleFacts, target) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
+        """(value, node to fall back on, advice, spans of the value to leave alone)."""
+        remote_calls = set(_container_calls(module, target)) | {c for c, _ in _ssh_calls(module, target)}
+        # 1. arguments of file-system calls
+        for call, qualname in module.calls:
+            if _inside_any(module, call, remote_calls):
+                continue
+            if self._is_path_call(call, qualname, module):
+                for name, argument in call_arguments(call):
+                    if name is None or _PATH_ARGUMENT.search(name):
+                        value = static_string(module, argument)
+                        if value is not None:
+                            yield value, argument, "", []
+        # 2. task and DAG arguments that name files or folders
+        for site in module.arguments:
+            if site.call is not None and site.call in remote_calls and not site.name.startswith("local"):
+                continue
+            for value, node, hint in self._argument_values(module, site):
+                yield value, node, hint, []
+        # 3. paths in command lines (programs and scripts are MWA004's)
+        for line in command_lines(module):
+            reported = [(c.program.start, c.program.end) for c in line.commands]
+            reported += [(s.start, s.end) for c in line.commands if (s := c.script())]
+            yield line.value, line.expression, "", reported
+        # 4. module constants and parameter defaults that name a local path
+        for name, value_node in module.constants.items():
+            if _PATH_CONSTANT.search(name):
+                value = static_string(module, value_node)
+                if value is not None and value.text.startswith("/"):
+                    yield value, value_node, "", []
+        for function_list in module.function_defs.values():
+            for function in function_list:
+                arguments = function.args
+                positional = arguments.posonlyargs + arguments.args
+                pairs = list(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+                pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+                for argument, default in pairs:
+                    if _PATH_ARGUMENT.search(argument.arg) and not _REMOTE_ARGUMENT.search(argument.arg):
+                        value = static_string(module, default)
+                        if value is not None:
+                            yield value, default, "", []
+        # 5. any literal that is a path under a folder only on-prem machines have
+        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        remote_arguments = {k.value for call in remote_calls if isinstance(call, ast.Call)
+                            for k in call.keywords if not (k.arg or "").startswith("local")}
+        for node, text in module.string_literals:
+            if not text.startswith(platform.LOCAL_ROOTS) or node in skipped or \
+                    _inside_any(module, node, remote_arguments | {c for c in remote_calls
+                                                                  if not isinstance(c, ast.Call)}):
+                continue
+            parent = module.parents.get(node)
+            if isinstance(parent, ast.keyword) and parent.arg and _REMOTE_ARGUMENT.search(parent.arg):
+                continue
+            first = absolute_paths(text)
+            if first and first[0].start == 0 and first[0].path.count("/") >= 2:
+                yield StaticString((Piece(text, node),)), node, "", [(first[0].end, len(text) + 1)]
+
+    @staticmethod
+    def _is_path_call(call: ast.Call, qualname: str | None, module: ModuleFacts) -> bool:
+        if qualname is None:
+            func = call.func
+            if isinstance(func, ast.Name):
+                return func.id == "open" and "open" not in module.function_defs
+            return isinstance(func, ast.Attribute) and bool(_PATH_METHOD.match(func.attr))
+        return qualname in _PATH_FUNCTIONS or qualname.startswith(_PATH_FUNCTION_PREFIXES)
+
+    def _argument_values(self, module: ModuleFacts, site: ArgumentSite) -> Iterator[tuple[StaticString, ast.AST, str]]:
+        hint = ""
+        if site.owner == "task" and short_name(site.qualname).startswith("FileSensor"):
+            hint = "wait for the object in S3 with S3KeySensor instead"
+        if _PATH_ARGUMENT.search(site.name) and not _REMOTE_ARGUMENT.search(site.name):
+            yield from _strings_in(module, site.value, hint)
+        elif site.name in ("op_kwargs", "params", "env", "environment", "op_args"):
+            for key, value in _dict_items(site.value):
+                if key is None or (_PATH_ARGUMENT.search(key) and not _REMOTE_ARGUMENT.search(key)):
+                    yield from _strings_in(module, value, hint)
+
+
+def _strings_in(module: ModuleFacts, node: ast.AST, hint: str) -> Iterator[tuple[StaticString, ast.AST, str]]:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        for element in node.elts:
+            yield from _strings_in(module, element, hint)
+        return
+    value = static_string(module, node)
+    if value is not None:
+        yield value, node, hint
+
+
+def _dict_items(node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            yield (key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None), value
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        for element in node.elts:
+            yield None, element
+
+
+# -- executor, queues, pools, SMTP -----------------------------------------------------------------
+
+
+class ExecutorConfigRule(PythonRule):
+    """
+    ## What it does
+    Reports `executor_config` on tasks or in `default_args` (Kubernetes `pod_override`s and
+    other per-task executor settings).
+
+    ## Why it matters on MWAA
+    MWAA always runs the CeleryExecutor. `executor_config` is read only by the Kubernetes
+    executors, so on MWAA it is silently ignored: a task that was given a bigger pod runs with
+    the worker's normal share of CPU and memory. Building the `V1Pod` also needs the `kubernetes`
+    package, which MWAA does not preinstall.
+
+    ## Example
+    ```python
+    PythonOperator(task_id="score", python_callable=score,
+                   executor_config={"pod_override": k8s.V1Pod(...)})
+    ```
+
+    ## Fix
+    Remove `executor_config`; size the environment class (or lower `celery.worker_autoscale`) for
+    the heaviest task, or run that work in a container on ECS/EKS.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/environment-class.html
+    """
+
+    id = "MWA009"
+    name = "executor-config"
+    severity = Severity.WARNING
+    summary = "executor_config is ignored by MWAA's CeleryExecutor"
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid("""
+            from airflow.operators.python import PythonOperator
+
+            PythonOperator(task_id="a", python_callable=print, pool="default_pool")
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.operators.python import PythonOperator
+
+            PythonOperator(task_id="a", python_callable=print, executor_config={"pod_override": None})
+        """, line=3, contains="CeleryExecutor"),
+        Invalid("""
+            from airflow import DAG
+
+            default_args = {"owner": "x", "executor_config": {"KubernetesExecutor": {"request_memory": "2Gi"}}}
+            DAG("d", default_args=default_args, schedule=None)
+        """, line=3),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for site in module.arguments:
+            if site.name != "executor_config" or site.owner == "dag":
+                continue
+            yield self.at_node(
+                module, site.node,
+                "executor_config is ignored on MWAA, which always runs the CeleryExecutor: the task "
+                "gets a normal worker slot; size the environment class for it or run the work on ECS/EKS",
+                fix=Fix.make(FixSafety.SAFE, "remove executor_config (MWAA ignores it)",
+                             kind="remove-argument", name="executor_config"))
+
+
+class CustomQueueRule(PythonRule):
+    """
+    ## What it does
+    Reports tasks (and `default_args`) that send work to a Celery queue other than the default,
+    e.g. `queue="spark"` for the workers on the Hadoop edge nodes.
+
+    ## Why it matters on MWAA
+    MWAA's workers consume one SQS queue that MWAA creates; custom queues are not allowed and no
+    worker listens on another name. A task sent to `queue="spark"` stays queued until it times
+    out.
+
+    ## Example
+    ```python
+    BashOperator(task_id="compact", bash_command="...", queue="spark")
+    ```
+
+    ## Fix
+    Remove `queue=`. Work that needed special workers must move to a service that provides
+    them (EMR, ECS, Glue), or to a separate MWAA environment.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-faqs.html
+    """
+
+    id = "MWA010"
+    name = "custom-queue"
+    severity = Severity.ERROR
+    summary = "Task sent to a Celery queue no MWAA worker consumes"
+    fix_safety = FixSafety.UNSAFE
+    valid = (
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo", queue="default")
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="compact", bash_command="echo", queue="spark")
+        """, line=3, contains="'spark'"),
+        Invalid("""
+            from airflow import DAG
+
+            default_args = {"owner": "x", "queue": "hadoop"}
+            dag = DAG("d", default_args=default_args, schedule=None)
+        """, line=3, contains="'hadoop'"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for site in module.arguments:
+            if site.name != "queue" or site.owner == "dag":
+                continue
+            queue = const_str(site.value)
+            if queue is None or queue in platform.DEFAULT_QUEUES:
+                continue
+            where = "default_args sends every task" if site.owner == "default_args" else "this task goes"
+            yield self.at_node(
+                module, site.node,
+                f"queue '{queue}': {where} to a Celery queue no MWAA worker consumes (MWAA workers read "
+                f"only the environment's own SQS queue; custom queues are not allowed); remove queue= "
+                f"and move work that needed those workers to EMR, ECS or Glue",
+                fix=Fix.make(FixSafety.UNSAFE, "remove queue= (the task then runs on MWAA's workers)",
+                             kind="remove-argument", name="queue"))
+
+
+class UndefinedPoolRule(PythonRule):
+    """
+    ## What it does
+    Reports tasks (and `default_args`) that use a pool the project does not define anywhere
+    (pool exports, `airflow_settings.yaml`, ...). `default_pool` always exists.
+
+    ## Why it matters on MWAA
+    A new MWAA environment has only `default_pool`. Airflow does not schedule tasks of a pool
+    that does not exist, so they sit in the scheduled state. The `airflow pools` commands are
+    not available through MWAA's CLI endpoint, so pools must be created in the UI or through the
+    REST API before the DAGs run.
+
+    ## Example
+    ```python
+    BashOperator(task_id="stage", bash_command="...", pool="warehouse_pool")
+    ```
+
+    ## Fix
+    Create the pool in the MWAA environment (UI: Admin > Pools, or `POST /pools` through the
+    REST API) with the slot count of the on-prem pool, and keep a pool export in the project so
+    the migration can recreate it.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-cli-command-reference.html
+    - https://airflow.apache.org/docs/apache-airflow/stable/administration-and-deployment/pools.html
+    """
+
+    id = "MWA011"
+    name = "undefined-pool"
+    severity = Severity.WARNING
+    summary = "Pool used by tasks but not defined by the project"
+    valid = (
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo", pool="default_pool")
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo", pool="warehouse_pool")
+        """, line=3, contains="'warehouse_pool'"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for site in module.arguments:
+            if site.name != "pool" or site.owner == "dag":
+                continue
+            pool = const_str(site.value)
+            if pool is None or pool in platform.DEFAULT_POOLS or pool in ctx.index.pools_defined:
+                continue
+            yield self.at_node(
+                module, site.node,
+                f"pool '{pool}' is not defined anywhere in the project: create it in the MWAA "
+                f"environment (Admin > Pools, or POST /pools through the REST API) before these tasks "
+                f"run, or they are never scheduled")
+
+
+def _int_value(module: ModuleFacts, node: ast.AST | None) -> tuple[int, ast.AST] | None:
+    """An int literal, directly or through a name assigned once; with the literal's node."""
+    for _ in range(4):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value, node
+        if isinstance(node, ast.Name):
+            node = name_value(module, node)
+            continue
+        return None
+    return None
+
+
+class SmtpPort25Rule(PythonRule):
+    """
+    ## What it does
+    Reports SMTP connections made in code on port 25 (`smtplib.SMTP(host, 25)`, also through a
+    constant such as `SMTP_PORT = 25`).
+
+    ## Why it matters on MWAA
+    Outbound traffic to port 25 is blocked from MWAA; the connection times out and the alert or
+    report is never sent.
+
+    ## Example
+    ```python
+    smtplib.SMTP("smtp.corp.local", 25)
+    ```
+
+    ## Fix
+    Send through port 587 with STARTTLS (or 465 with SSL), for example the Amazon SES SMTP
+    endpoint with credentials kept in an Airflow connection.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-env-variables.html
+    - https://docs.aws.amazon.com/ses/latest/dg/smtp-connect.html
+    """
+
+    id = "MWA012"
+    name = "smtp-port-25"
+    severity = Severity.ERROR
+    summary = "SMTP on port 25, which MWAA blocks"
+    needs_airflow_import = False
+    valid = (
+        Valid("""
+            import smtplib
+
+            with smtplib.SMTP("email-smtp.us-east-1.amazonaws.com", 587) as relay:
+                relay.starttls()
+        """),
+    )
+    invalid = (
+        Invalid("""
+            import smtplib
+
+            SMTP_PORT = 25
+
+            def send(msg):
+                with smtplib.SMTP("smtp.corp.acme.local", SMTP_PORT, timeout=10) as relay:
+                    relay.send_message(msg)
+        """, line=3, contains="587"),
+        Invalid("""
+            from smtplib import SMTP
+
+            SMTP(host="relay", port=25)
+        """, line=3),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        for call, qualname in module.calls:
+            if qualname not in ("smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP"):
+                continue
+            port = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "port"), None)
+            found = _int_value(module, port)
+            if found and found[0] in platform.BLOCKED_SMTP_PORTS:
+                yield self.at_node(module, found[1],
+                                   f"SMTP on port {found[0]} is blocked from MWAA: {platform.SMTP_ADVICE}")
