@@ -132,11 +132,40 @@ ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics
 """
 
 
+# pip 23.2 when a requirement's build step fails (the sdist's setup.py needs distutils).
+PIP_BUILD_FAILURE = """\
+Collecting apache-airflow-backport-providers-ssh==2021.3.3
+  Installing build dependencies: started
+  error: subprocess-exited-with-error
+
+  × Getting requirements to build wheel did not run successfully.
+  │ exit code: 1
+  ╰─> [17 lines of output]
+      Traceback (most recent call last):
+        File "setup.py", line 3, in <module>
+      ModuleNotFoundError: No module named 'distutils'
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+error: subprocess-exited-with-error
+
+× Getting requirements to build wheel did not run successfully.
+│ exit code: 1
+╰─> See above for output.
+"""
+
+
+def test_pip_reason_of_a_failed_build_is_the_builds_last_line():
+    assert pip_reason(PIP_BUILD_FAILURE) == ("Getting requirements to build wheel did not run successfully: "
+                                             "ModuleNotFoundError: No module named 'distutils'")
+
+
 def test_pip_reason_keeps_the_error_and_the_conflict_detail():
     reason = pip_reason(PIP_CONFLICT)
     assert reason.startswith("Cannot install apache-airflow==1.10.15")
     assert "The user requested (constraint) apache-airflow==3.3.1" in reason
-    assert "loosen the range" not in reason and "\n" not in reason
+    assert "loosen the range" not in reason and "ResolutionImpossible" not in reason
+    assert "\n" not in reason
 
 
 # -- interpreter ---------------------------------------------------------------------------------

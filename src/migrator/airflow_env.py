@@ -16,7 +16,6 @@ another's. A requirement that does not install is not hidden: it comes back with
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import hashlib
 import json
@@ -37,8 +36,15 @@ from migrator.compat import UnknownTargetError, get_version, preinstalled_provid
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import InputError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no POSIX locks; `migrator verify` itself needs POSIX anyway
+    fcntl = None
+
 # Bumped when the layout or the contents of a built venv change, so old caches are not reused.
 ENV_FORMAT = 1
+# Likewise for the requirements layer (and the failure reasons cached in it).
+LAYER_FORMAT = 2
 MARKER = "migrator-env.json"
 # MWAA runs one of these; when the target's interpreter is missing we try the other one next.
 MWAA_PYTHONS = ("3.12", "3.11")
@@ -288,25 +294,46 @@ class PipResult:
 
 
 def pip_reason(output: str, limit: int = 600) -> str:
-    """pip's own explanation of a failure, on one line: its ERROR lines and the conflict detail."""
+    """pip's own explanation of a failure, on one line.
+
+    Its ERROR lines, with the detail that says why: the requirements behind a conflict, the
+    last line a failed build printed, git's ``fatal:`` line. pip's help links are left out.
+    """
     lines = [line.rstrip() for line in output.splitlines()]
-    picked: list[str] = []
+    errors: list[str] = []
+    details: list[str] = []
     in_conflict = False
-    for line in lines:
+    for index, line in enumerate(lines):
         stripped = line.strip()
         if stripped.startswith("The conflict is caused by"):
             in_conflict = True
-            picked.append(stripped)
             continue
         if in_conflict:
             if not stripped or stripped.startswith(("To fix", "Additionally", "ERROR")):
                 in_conflict = False
             else:
-                picked.append(stripped)
+                details.append(stripped)
                 continue
-        if stripped.startswith(("ERROR:", "×", "error:")) and "subprocess-exited-with-error" not in stripped:
-            picked.append(stripped.removeprefix("ERROR: "))
-    text = "; ".join(dict.fromkeys(p for p in picked if p)) or (lines[-1].strip() if lines else "pip failed")
+        if stripped.startswith("ERROR:"):
+            text = stripped.removeprefix("ERROR:").strip()
+            if not text.startswith(("ResolutionImpossible", "Failed to build", "Failed building")) and \
+                    "subprocess-exited-with-error" not in text:
+                errors.append(text)
+        elif stripped.startswith("×") and "subprocess-exited-with-error" not in stripped:
+            errors.append(stripped.lstrip("× ").strip())
+        elif stripped == "[end of output]":
+            # The last thing a failed build or metadata step printed is usually its reason.
+            previous = next((lines[i].strip() for i in range(index - 1, -1, -1) if lines[i].strip()), "")
+            if previous and not previous.startswith("╰─>"):
+                details.append(previous)
+        elif stripped.startswith("fatal:"):
+            details.append(stripped)
+    parts = list(dict.fromkeys(errors))
+    if details:
+        detail = "; ".join(dict.fromkeys(details))
+        parts = [f"{parts[0].rstrip('.')}: {detail}", *parts[1:]] if parts else [detail]
+    text = "; ".join(parts) or (lines[-1].strip() if lines else "pip failed")
+    text = re.sub(r"-r \S*migrator-req-[^/\s]+/requirements\.txt \(line \d+\)", "the requirement", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -335,6 +362,9 @@ def _pip_install_args(constraints: Path) -> list[str]:
 def _locked(path: Path) -> Iterator[None]:
     """An exclusive lock across processes: two runs never build the same venv at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
     with open(path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -550,8 +580,8 @@ def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: P
         label = str(requirements)
     if not lines.items:
         return base, RequirementsInstall(label, True, (), (*lines.notes, "no requirements to install")), False
-    key = _sha256(json.dumps({"base": base.name, "options": lines.options, "items": lines.items},
-                             sort_keys=True).encode())[:12]
+    key = _sha256(json.dumps({"format": LAYER_FORMAT, "base": base.name, "options": lines.options,
+                              "items": lines.items}, sort_keys=True).encode())[:12]
     root = venvs / f"{base.name}-req-{key}"
     with _locked(venvs / f"{root.name}.lock"):
         marker = None if rebuild else _read_marker(root)
