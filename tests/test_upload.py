@@ -161,7 +161,9 @@ def test_missing_bucket_is_an_input_error(s3, bundle_dir):
         upload_bundle(bundle_dir, S3Location.parse("s3://no-such-bucket"), s3)
 
 
-def test_fault_mid_upload_is_reported_and_a_rerun_completes(bucket, bundle_dir, s3, moto_reset):
+@pytest.mark.parametrize("workers", [1, 8])
+def test_fault_mid_upload_is_reported_and_a_rerun_completes(bucket, bundle_dir, s3, moto_reset,
+                                                            workers):
     location = S3Location.parse("s3://mwaa-bundles/prod")
     puts = []
 
@@ -173,7 +175,7 @@ def test_fault_mid_upload_is_reported_and_a_rerun_completes(bucket, bundle_dir, 
 
     s3.meta.events.register("before-send.s3.PutObject", network_down_from_third_put)
     with pytest.raises(UploadFailed) as caught:
-        upload_bundle(bundle_dir, location, s3)
+        upload_bundle(bundle_dir, location, s3, workers=workers)
     s3.meta.events.unregister("before-send.s3.PutObject", network_down_from_third_put)
     assert len(puts) > 3  # the failing put was retried before the upload gave up
     partial = caught.value.result
@@ -287,3 +289,28 @@ def test_cli_refused_bucket_exits_2_without_success(make_project, tmp_path, moto
     assert code == 2
     assert "versioning is not enabled" in captured.err
     assert "uploaded" not in captured.out.lower()
+
+
+def test_cli_failed_upload_reports_what_was_sent_and_exits_3(bucket, make_project, tmp_path,
+                                                            moto_reset, monkeypatch, capsys):
+    import migrator.cli.package as package_cli
+
+    def failing_client(endpoint_url, region, profile):
+        client = make_s3_client(endpoint_url, region, profile)
+
+        def network_down(**kwargs):
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url=endpoint_url)
+
+        client.meta.events.register("before-send.s3.PutObject", network_down)
+        return client
+
+    monkeypatch.setattr(package_cli, "make_s3_client", failing_client)
+    root = make_project(PROJECT)
+    code = main(["package", str(root), "--out", str(tmp_path / "out"), "--upload",
+                 "s3://mwaa-bundles/p", "--endpoint-url", moto_reset, "--region", "us-east-1"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "Upload incomplete" in captured.out and "not uploaded (" in captured.out
+    assert "Uploaded to" not in captured.out and "Ready" not in captured.out
+    assert "run the same command again" in captured.err
+    assert not (tmp_path / "out-update-environment.json").exists()

@@ -18,6 +18,7 @@ import hashlib
 import json
 import shlex
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +32,8 @@ from migrator.errors import InputError, MigratorError
 # versions, whereas MWAA syncs dags/ within about 30 s (UG configuring-dag-folder).
 VERSIONED_PARTS = (PLUGINS_ZIP, REQUIREMENTS, STARTUP)
 DELETE_BATCH = 1000  # the most keys one DeleteObjects call takes
+# Requests in flight while sending dags/: S3 latency, not bandwidth, bounds many small files.
+UPLOAD_WORKERS = 8
 SHA256_METADATA = "sha256"
 
 
@@ -223,62 +226,105 @@ class _DeleteFailed(Exception):
     """DeleteObjects answered with per-key errors."""
 
 
+def _send(client: Any, location: S3Location, obj: LocalObject) -> tuple[str, str | None]:
+    """Put ``obj`` unless S3 already holds the same content: ("uploaded"|"unchanged", version)."""
+    key = location.key(obj.rel)
+    remote_sha, version = _remote_sha256(client, location.bucket, key)
+    if remote_sha == obj.sha256:
+        return "unchanged", version
+    with obj.path.open("rb") as body:
+        response = client.put_object(
+            Bucket=location.bucket, Key=key, Body=body,
+            ChecksumSHA256=base64.b64encode(bytes.fromhex(obj.sha256)).decode(),
+            Metadata={SHA256_METADATA: obj.sha256}, ContentType=_content_type(obj.rel))
+    return "uploaded", response.get("VersionId")
+
+
 def upload_bundle(bundle_dir: Path, location: S3Location, client: Any, *, delete: bool = False,
+                  workers: int = UPLOAD_WORKERS,
                   progress: Callable[[str, str], None] | None = None) -> UploadResult:
     """Upload ``bundle_dir`` under ``location``. Raises UploadFailed (with what was done) when
-    S3 fails part-way; BucketNotReady/InputError before anything is sent."""
+    S3 fails part-way; BucketNotReady/InputError before anything is sent.
+
+    plugins.zip, requirements.txt and startup.sh go first, one by one; then dags/ with
+    ``workers`` requests in flight (boto3 clients are thread-safe). On the first failure no new
+    request starts, the ones in flight finish, and the result lists what got through.
+    """
     import botocore.exceptions
 
+    failures = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OSError,
+                _DeleteFailed)
     objects = bundle_objects(Path(bundle_dir))
     check_bucket(client, location.bucket)
     result = UploadResult(location.bucket, location.prefix)
     result.versions = {name: None for name in VERSIONED_PARTS}
-    remaining = [location.key(o.rel) for o in objects]
+    done: set[str] = set()
+
+    def record(obj: LocalObject, outcome: str, version: str | None) -> None:
+        key = location.key(obj.rel)
+        (result.uploaded if outcome == "uploaded" else result.unchanged).append(key)
+        if obj.rel in VERSIONED_PARTS:
+            result.versions[obj.rel] = version
+        done.add(key)
+        if progress:
+            progress(key, outcome)
+
+    error: BaseException | None = None
     try:
-        for obj in objects:
-            key = location.key(obj.rel)
-            remote_sha, version = _remote_sha256(client, location.bucket, key)
-            if remote_sha == obj.sha256:
-                result.unchanged.append(key)
+        for obj in (o for o in objects if o.rel in VERSIONED_PARTS):
+            record(obj, *_send(client, location, obj))
+        dag_objects = [o for o in objects if o.rel not in VERSIONED_PARTS]
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            pending = {pool.submit(_send, client, location, o): o for o in dag_objects}
+            for future in as_completed(pending):
+                if future.cancelled():  # never started: stays in not_uploaded
+                    continue
+                try:
+                    record(pending[future], *future.result())
+                except failures as exc:
+                    error = error or exc
+                    for other in pending:
+                        other.cancel()
+        if error is None:
+            stale = _stale_dag_objects(client, location, {location.key(o.rel) for o in objects})
+            if delete:
+                _delete(client, location, stale, result)
             else:
-                digest = bytes.fromhex(obj.sha256)
-                with obj.path.open("rb") as body:
-                    response = client.put_object(
-                        Bucket=location.bucket, Key=key, Body=body,
-                        ChecksumSHA256=base64.b64encode(digest).decode(),
-                        Metadata={SHA256_METADATA: obj.sha256},
-                        ContentType=_content_type(obj.rel))
-                version = response.get("VersionId")
-                result.uploaded.append(key)
-            if obj.rel in VERSIONED_PARTS:
-                result.versions[obj.rel] = version
-            remaining.remove(key)
-            if progress:
-                progress(key, "unchanged" if key in result.unchanged else "uploaded")
-        stale = _stale_dag_objects(client, location, {location.key(o.rel) for o in objects})
-        if delete:
-            for start in range(0, len(stale), DELETE_BATCH):
-                batch = stale[start:start + DELETE_BATCH]
-                response = client.delete_objects(
-                    Bucket=location.bucket,
-                    Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
-                errors = response.get("Errors", [])
-                if errors:
-                    first = errors[0]
-                    raise _DeleteFailed(f"{first.get('Key')}: {first.get('Code')} "
-                                        f"{first.get('Message', '')}".strip())
-                result.deleted += batch
-        else:
-            result.stale = stale
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OSError,
-            _DeleteFailed) as exc:
-        result.not_uploaded = remaining
-        result.error = f"{type(exc).__name__}: {exc}"
+                result.stale = stale
+    except failures as exc:
+        error = exc
+    if error is not None:
+        result.uploaded.sort(key=_upload_order)
+        result.unchanged.sort(key=_upload_order)
+        result.not_uploaded = [location.key(o.rel) for o in objects
+                               if location.key(o.rel) not in done]
+        result.error = f"{type(error).__name__}: {error}"
         raise UploadFailed(
             f"upload to {location.url} stopped: {result.error}; {len(result.uploaded)} object(s) "
-            f"uploaded, {len(remaining)} not; run the same command again to finish", result
-        ) from None
+            f"uploaded, {len(result.not_uploaded)} not; run the same command again to finish",
+            result)
+    result.uploaded.sort(key=_upload_order)
+    result.unchanged.sort(key=_upload_order)
     return result
+
+
+def _upload_order(key: str) -> tuple[int, str]:
+    name = key.rsplit("/", 1)[-1] if "/dags/" not in f"/{key}" else ""
+    order = VERSIONED_PARTS.index(name) if name in VERSIONED_PARTS else len(VERSIONED_PARTS)
+    return order, key
+
+
+def _delete(client: Any, location: S3Location, stale: list[str], result: UploadResult) -> None:
+    for start in range(0, len(stale), DELETE_BATCH):
+        batch = stale[start:start + DELETE_BATCH]
+        response = client.delete_objects(
+            Bucket=location.bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+        errors = response.get("Errors", [])
+        if errors:
+            first = errors[0]
+            raise _DeleteFailed(f"{first.get('Key')}: {first.get('Code')} "
+                                f"{first.get('Message', '')}".strip())
+        result.deleted += batch
 
 
 def _stale_dag_objects(client: Any, location: S3Location, current: set[str]) -> list[str]:

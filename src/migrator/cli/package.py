@@ -98,7 +98,7 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
         return 1 if bundle.errors else 0
 
     if fmt == "text":
-        click.echo(render_bundle(bundle, quiet), nl=False)
+        click.echo(render_bundle(bundle, quiet, uploading=True), nl=False)
     if bundle.errors:
         click.echo(f"migrator: not uploading: the bundle has {len(bundle.errors)} error(s)",
                    err=True)
@@ -140,7 +140,7 @@ def _size(size: int) -> str:
     return f"{size} B"
 
 
-def render_bundle(bundle: Bundle, quiet: bool = False) -> str:
+def render_bundle(bundle: Bundle, quiet: bool = False, uploading: bool = False) -> str:
     """Short text report: what is in the bundle, what was left out and why, the checks."""
     target = bundle.target
     sizes = {row["path"]: row["size"] for row in bundle.files()}
@@ -162,9 +162,10 @@ def render_bundle(bundle: Bundle, quiet: bool = False) -> str:
             continue
         lines.append(str(check))
     errors = len(bundle.errors)
-    lines.append(f"{errors} error(s): not ready for MWAA." if errors else
-                 f"Ready: upload {bundle.out} (dags/, plugins.zip, requirements.txt"
-                 f"{', startup.sh' if 'startup.sh' in sizes else ''}) with --upload.")
+    if errors:
+        lines.append(f"{errors} error(s): not ready for MWAA.")
+    elif not uploading:  # the upload's own report says how that went
+        lines.append(f"Ready: upload {bundle.out} with --upload s3://BUCKET/PREFIX.")
     return "\n".join(lines) + "\n"
 
 
