@@ -31,6 +31,7 @@ from migrator.analysis.requirements import (
     constraints_url_versions,
     is_url,
     parse_requirement,
+    providers_for_extras,
     specifier_excludes,
 )
 from migrator.analysis.source import detect_newline
@@ -66,10 +67,6 @@ def _blocks(lines: list[str]) -> Iterator[_Block]:
         end = min(index, len(lines) - 1)
         yield _Block(start, end, tuple(lines[start:end + 1]))
         index = end + 1
-
-
-def _provider_for_extra(extra: str) -> str:
-    return canonicalize_name(PROVIDER_PREFIX + extra.replace(".", "-").replace("_", "-"))
 
 
 def _rewrite_pin(block: _Block, version: str) -> str:
@@ -144,13 +141,13 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
             continue
         name = parsed.name
         if name == AIRFLOW:
-            providers_from_extras.extend(_provider_for_extra(e) for e in parsed.extras)
+            providers_from_extras.extend(providers_for_extras(parsed.extras, target, constraints))
             continue
         if name in essentials:
             continue
         if name.startswith(BACKPORT_PREFIX):  # 1.10 only: the provider package replaces it
             provider = PROVIDER_PREFIX + name[len(BACKPORT_PREFIX):]
-            if provider not in present and not (provider in preinstalled and provider not in (needed_providers or {})):
+            if provider not in present and provider not in preinstalled:  # needs beyond it: added below
                 output.append(provider)
                 present.add(provider)
             continue

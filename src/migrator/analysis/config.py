@@ -19,8 +19,24 @@ from migrator.secrets import is_sensitive_name, mask, mask_value
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*?)\s*[=:]\s?(?P<value>.*)$")
 _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")
-# Options whose value Airflow reads from a command or a secrets backend instead.
+# Options whose value Airflow reads from a command or a secrets backend instead. ``_secret``
+# is also the end of ordinary names (``api_auth.jwt_secret``), so it only counts after the
+# names of values Airflow lets be indirect.
 INDIRECT_SUFFIXES = ("_cmd", "_secret")
+_INDIRECT_VALUE_KEYS = frozenset({"sql_alchemy_conn", "broker_url", "result_backend", "backend_kwargs",
+                                  "sentry_dsn", "sql_alchemy_engine_args", "flower_basic_auth"})
+
+
+def indirect_base(option: str) -> str | None:
+    """``core.sql_alchemy_conn_cmd`` -> ``core.sql_alchemy_conn``; None for a direct option."""
+    if option.endswith("_cmd"):
+        return option[: -len("_cmd")]
+    if option.endswith("_secret"):
+        base = option[: -len("_secret")]
+        key = base.partition(".")[2]
+        if key in _INDIRECT_VALUE_KEYS or is_sensitive_name(key):
+            return base
+    return None
 
 # Option keys that describe the machines of an on-prem installation: ports it listens on,
 # host names it binds, local folders and files. On MWAA the service owns all of these.
@@ -65,17 +81,14 @@ class ConfigEntry:
     @property
     def base_option(self) -> str:
         """The option an ``_cmd``/``_secret`` variant sets (``core.sql_alchemy_conn_cmd`` -> ``core.sql_alchemy_conn``)."""
-        for suffix in INDIRECT_SUFFIXES:
-            if self.option.endswith(suffix):
-                return self.option[: -len(suffix)]
-        return self.option
+        return indirect_base(self.option) or self.option
 
     @property
     def is_secret(self) -> bool:
         """Whether the value is a credential (or carries one, like a URI with a password)."""
         if not self.value or self.value.strip().startswith(("${", "{{")):
             return False
-        if self.option.endswith(INDIRECT_SUFFIXES):
+        if indirect_base(self.option):
             return False  # a command or secret name, not the secret
         return is_sensitive_name(self.key) or mask(self.value) != self.value
 
@@ -126,8 +139,9 @@ def parse_airflow_cfg(text: str, path: str) -> tuple[list[ConfigEntry], Problem 
             continue
         match = _OPTION.match(stripped)
         if not match:
-            return entries, Problem("syntax", f"line is neither a [section] nor a key = value option: "
-                                              f"{mask(stripped)[:80]}", number)
+            # The line's text is not quoted: it may be half of a credential.
+            return entries, Problem("syntax", "line is neither a [section] header nor a key = value option",
+                                    number)
         if section is None:
             return entries, Problem("syntax", "option before any [section] header", number)
         value = re.split(r"\s[#;]\s", match.group("value"), maxsplit=1)[0].strip()
@@ -212,10 +226,7 @@ def classify(option: str, target, value: str | None = None) -> Classification:
     describes on-prem machines is meaningless whatever its name.
     """
     policy = compat.config_policy(target)
-    base = option
-    for suffix in INDIRECT_SUFFIXES:
-        if option.endswith(suffix):
-            base = option[: -len(suffix)]
+    base = indirect_base(option) or option
     change = config_change(base, target, value)
     names = [base, *([change.new_option] if change is not None and change.new_option else [])]
     for name in names:

@@ -41,7 +41,7 @@ _SETTINGS_FIELDS = {"conn_type": "conn_type", "conn_host": "host", "conn_login":
 _JINJA_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
 _JINJA_CONN = re.compile(r"\bconn\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _JINJA_VAR = re.compile(
-    r"\bvar\s*\.\s*(?:value|json)\s*(?:\.\s*([A-Za-z_]\w*)|\.\s*get\s*\(\s*['\"]([^'\"]+)['\"]"
+    r"\bvar\s*\.\s*(?:value|json)\s*(?:\.\s*get\s*\(\s*['\"]([^'\"]+)['\"]|\.\s*([A-Za-z_]\w*)"
     r"|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".intranet", ".home", ".localdomain",
                       ".intra", ".private")
@@ -482,6 +482,8 @@ def read_cli_command(facts: ConnectionFacts, command: ShellCommand) -> None:
         else:
             fields = {name.removeprefix("conn-").replace("-", "_"): value for name, value in options.items()
                       if name.startswith("conn-")}
+            if "type" in fields:  # --conn-type
+                fields["conn_type"] = fields.pop("type")
             facts.connections.append(connection_from_fields(conn_id, fields, path, line, "cli"))
     elif group == "variables" and (verb == "set" or "s" in options or "set" in options):
         words = positional[1:] if verb == "set" else ([options.get("s") or options.get("set")] + positional)

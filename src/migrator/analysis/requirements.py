@@ -732,3 +732,23 @@ OS_LIBRARY_NEEDS: dict[str, tuple[str, str]] = {
     "ibm-db": ("the IBM Db2 CLI driver, downloaded at install time from IBM",
                "https://github.com/ibmdb/python-ibmdb#installation"),
 }
+
+
+def providers_for_extras(extras: Iterable[str], target, constraints: Constraints | None = None) -> list[str]:
+    """Provider distributions named by ``apache-airflow[extra,...]`` extras.
+
+    Only extras that are providers count (``postgres`` is, ``crypto`` or ``password`` are
+    not): a name is a provider when the target's constraints pin it or the knowledge base
+    knows it for the target.
+    """
+    from migrator import compat
+
+    known = set(compat.target_distributions(target))
+    if constraints is not None:
+        known |= {name for name in constraints.pins if name.startswith("apache-airflow-providers-")}
+    result = []
+    for extra in extras:
+        name = canonicalize_name("apache-airflow-providers-" + extra.replace(".", "-").replace("_", "-"))
+        if name in known and name not in result:
+            result.append(name)
+    return result

@@ -27,6 +27,7 @@ from migrator.analysis.requirements import (
     is_url,
     marker_excludes_target,
     needed_providers,
+    providers_for_extras,
     specifier_excludes,
 )
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity
@@ -203,7 +204,8 @@ class AirflowPinned(_RequirementRule):
         for requirement in project.requirements.requirements_of(entry):
             if requirement.name != AIRFLOW:
                 continue
-            providers = [f"{PROVIDER_PREFIX}{extra.replace('.', '-').replace('_', '-')}" for extra in requirement.extras]
+            choice = project.constraints_for(entry, ctx.target) if requirement.extras else None
+            providers = providers_for_extras(requirement.extras, ctx.target, choice.constraints if choice else None)
             fix = _requirement_fix("drop", "remove apache-airflow (MWAA installs it)", name=AIRFLOW,
                                    add=tuple(providers))
             if requirement.specifier and specifier_excludes(requirement.specifier, ctx.target.airflow):

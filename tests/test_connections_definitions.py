@@ -1,0 +1,127 @@
+"""Connection, variable and pool definitions and references, and host reachability."""
+
+from __future__ import annotations
+
+import json
+
+from migrator.compat import get_version
+
+from migrator.analysis.connections import (
+    analyse_connections,
+    connection_json,
+    connection_uri,
+    host_reachability,
+    parse_connection_uri,
+    parse_connection_value,
+    provider_for_connection_type,
+    quick_pool_names,
+)
+from migrator.analysis.envsources import analyse_env
+from migrator.config import Settings
+from migrator.engine import build_index, scan
+from migrator.workspace import discover
+
+
+def test_uri_form_round_trips():
+    conn = parse_connection_uri("wh", "postgresql://etl%40corp:p%40ss%2Fword@db.example.com:5432/dw?sslmode=require",
+                                ".env", 1, "env")
+    assert (conn.conn_type, conn.login, conn.password, conn.host, conn.port, conn.schema) == \
+        ("postgres", "etl@corp", "p@ss/word", "db.example.com", 5432, "dw")
+    assert conn.extra == {"sslmode": "require"}
+    again = parse_connection_uri("wh", connection_uri(conn), ".env", 1, "env")
+    assert (again.login, again.password, again.host, again.port, again.schema, again.extra) == \
+        (conn.login, conn.password, conn.host, conn.port, conn.schema, conn.extra)
+
+
+def test_json_value_and_nested_extra():
+    value = json.dumps({"conn_type": "http", "host": "api.example.com", "password": "pw",
+                        "extra": {"headers": {"X-Env": "prod"}, "timeout": 30}})
+    conn = parse_connection_value("api", value, ".env", 1, "env")
+    assert conn.source_format == "json" and conn.extra_dict["headers"] == {"X-Env": "prod"}
+    assert json.loads(connection_json(conn)) == json.loads(value)
+    uri = connection_uri(conn)  # non-string extras travel as __extra__
+    assert "__extra__=" in uri
+    assert parse_connection_uri("api", uri, "", 1, "env").extra_dict == conn.extra_dict
+
+
+def test_reference_values_and_broken_values():
+    assert not parse_connection_value("x", "${WAREHOUSE_URI}", ".env", 1, "env").value_known
+    assert "invalid JSON" in parse_connection_value("x", '{"conn_type": "http"', ".env", 1, "env").problem
+    assert "no scheme" in parse_connection_value("x", "just-text", ".env", 1, "env").problem
+
+
+def test_definitions_from_every_source(make_project):
+    root = make_project({
+        ".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl:pw@db.example.com/dw\nAIRFLOW_VAR_LANDING_BUCKET=acme-landing\n",
+        "docker-compose.yaml": "services:\n  web:\n    environment:\n      - AIRFLOW_CONN_API=http://api.example.com\n",
+        "connections.json": json.dumps({"crm": {"conn_type": "http", "host": "crm.example.com", "extra": "{\"a\": 1}"}}, indent=1),
+        "variables.json": json.dumps({"config": {"retries": 3}, "env": "prod"}),
+        "pools.json": json.dumps({"etl": {"slots": 4, "description": "ETL"}}),
+        "airflow_settings.yaml": ("airflow:\n  connections:\n    - conn_id: sftp_vendor\n      conn_type: sftp\n"
+                                  "      conn_host: sftp.vendor.example\n      conn_port: 22\n"
+                                  "  variables:\n    - variable_name: region\n      variable_value: eu-west-1\n"
+                                  "  pools:\n    - pool_name: api\n      pool_slot: 2\n"),
+        "entrypoint.sh": ("#!/bin/bash\n"
+                          "airflow connections add 'slack' --conn-type slackwebhook --conn-password 'T0/B0/x'\n"
+                          "airflow connections -a --conn_id legacy --conn_uri mysql://u:p@10.0.0.5/db\n"
+                          "airflow variables set team data-eng && airflow pools set heavy 3 'heavy jobs'\n"
+                          "airflow variables -s owner alice\n"),
+    })
+    workspace = discover(root, Settings())
+    facts = analyse_connections(workspace, analyse_env(workspace), [])
+    connections = {c.conn_id: c for c in facts.connections}
+    assert set(connections) == {"warehouse", "api", "crm", "sftp_vendor", "slack", "legacy"}
+    assert (connections["warehouse"].origin, connections["warehouse"].line) == ("env", 1)
+    assert (connections["api"].path, connections["api"].line) == ("docker-compose.yaml", 4)
+    assert connections["crm"].extra_dict == {"a": 1} and connections["crm"].line == 2
+    assert (connections["sftp_vendor"].port, connections["sftp_vendor"].origin, connections["sftp_vendor"].line) == \
+        (22, "settings", 3)
+    assert connections["slack"].password == "T0/B0/x" and connections["slack"].conn_type == "slackwebhook"
+    assert connections["legacy"].host == "10.0.0.5"
+    variables = {v.key: v.value for v in facts.variables}
+    assert variables == {"landing_bucket": "acme-landing", "config": '{"retries": 3}', "env": "prod",
+                         "region": "eu-west-1", "team": "data-eng", "owner": "alice"}
+    assert {p.name: p.slots for p in facts.pools} == {"etl": 4, "api": 2, "heavy": 3}
+    assert quick_pool_names(workspace) == {"etl", "api", "heavy"}
+    assert build_index(workspace).pools_defined == {"etl", "api", "heavy"}
+
+
+def test_references_from_code_and_jinja(make_project):
+    root = make_project({"dags/etl.py": (
+        "from airflow import DAG\n"
+        "from airflow.hooks.base import BaseHook\n"
+        "from airflow.models import Variable\n"
+        "from airflow.operators.bash import BashOperator\n"
+        "conn = BaseHook.get_connection('crm')\n"
+        "bucket = Variable.get('landing_bucket')\n"
+        "BashOperator(task_id='t', bash_command=\"echo {{ conn.sftp_vendor.host }} {{ var.value.env }}"
+        " {{ var.json.config['retries'] }} {{ var.value.get('region') }}\")\n"
+    )})
+    result = scan(root, Settings(select=("CON001", "CON002")), get_version("3.3.1"), jobs=1, use_cache=False)
+    references = sorted((r.kind, r.key, r.line, r.via) for r in result.project.connections.references)
+    assert references == [
+        ("connection", "crm", 5, "argument"),
+        ("connection", "sftp_vendor", 7, "jinja"),
+        ("variable", "config", 7, "jinja"),
+        ("variable", "env", 7, "jinja"),
+        ("variable", "landing_bucket", 6, "Variable.get"),
+        ("variable", "region", 7, "jinja"),
+    ]
+    assert {f.rule for f in result.findings} == {"CON001", "CON002"}
+
+
+def test_host_reachability():
+    assert host_reachability("db.example.com") is None
+    assert host_reachability("dw.abc123.eu-west-1.rds.amazonaws.com") is None
+    assert "loopback" in host_reachability("127.0.0.1")
+    assert "Docker" in host_reachability("host.docker.internal")
+    assert "private" in host_reachability("192.168.10.4")
+    assert "single-label" in host_reachability("postgres")
+    assert "internal DNS" in host_reachability("etl-db01.corp.acme.local")
+    assert host_reachability("${DB_HOST}") is None
+
+
+def test_connection_types_map_to_providers():
+    assert provider_for_connection_type("snowflake") == "apache-airflow-providers-snowflake"
+    assert provider_for_connection_type("google-cloud-platform") == "apache-airflow-providers-google"
+    assert provider_for_connection_type("fs") is None

@@ -1,0 +1,94 @@
+"""The fixed requirements.txt: what changes, what stays, and that a rescan finds nothing fixable."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import EXAMPLE_PROJECT, SHARED
+from migrator.compat import get_version
+
+from migrator.analysis.requirements import parse_constraints_text
+from migrator.config import Settings
+from migrator.engine import scan
+from migrator.requirements_fix import fix_requirements, fixed_requirements_for, inline_includes
+
+CONSTRAINTS_331 = SHARED / "mwaa-data" / "3.3.1" / "airflow_constraints.txt"
+TARGET = get_version("3.3.1")
+
+
+@pytest.fixture(scope="module")
+def constraints():
+    return parse_constraints_text(CONSTRAINTS_331.read_text(), str(CONSTRAINTS_331))
+
+
+def test_fix_keeps_comments_order_and_line_endings(constraints):
+    text = ("# Pipeline deps\r\n"
+            "--constraint https://raw.githubusercontent.com/apache/airflow/constraints-2.7.3/constraints-3.11.txt\r\n"
+            "apache-airflow[snowflake]==2.7.3\r\n"
+            "Flask==2.2.5  # UI\r\n"
+            "\r\n"
+            "requests[socks]==2.25.1 ; python_version >= \"3.8\"  # HTTP\r\n"
+            "my-lib==1.0\r\n")
+    fixed = fix_requirements(text, TARGET, constraints=constraints)
+    pinned = constraints.get("requests")
+    assert fixed == (
+        "# Pipeline deps\r\n"
+        f'--constraint "{TARGET.constraints_url}"\r\n'
+        "\r\n"
+        f'requests[socks]=={pinned}; python_version >= "3.8"  # HTTP\r\n'
+        "my-lib==1.0\r\n"
+        "apache-airflow-providers-snowflake\r\n"
+    )
+    assert fix_requirements(fixed, TARGET, constraints=constraints) == fixed
+
+
+def test_constraint_line_is_added_once_and_a_commented_one_counts():
+    assert fix_requirements("pandas==2.3.3\n", TARGET) == f'--constraint "{TARGET.constraints_url}"\npandas==2.3.3\n'
+    assert fix_requirements("# -c constraints.txt\npandas==2.3.3\n", TARGET) == "# -c constraints.txt\npandas==2.3.3\n"
+    local = "-c /usr/local/airflow/dags/constraints.txt\npandas==2.3.3\n"
+    assert fix_requirements(local, TARGET) == local
+
+
+def test_hashes_of_a_moved_pin_are_dropped(constraints):
+    text = "-c c.txt\nrequests==2.25.1 \\\n    --hash=sha256:aaa\n"
+    assert fix_requirements(text, TARGET, constraints=constraints) == f"-c c.txt\nrequests=={constraints.get('requests')}\n"
+
+
+def test_providers_backports_and_extra_requirements(constraints):
+    text = "-c c.txt\napache-airflow-backport-providers-sftp==2021.3.3\napache-airflow-backport-providers-amazon==2021.3.3\n"
+    fixed = fix_requirements(
+        text, TARGET, constraints=constraints,
+        needed_providers={"apache-airflow-providers-slack": "99.0.0", "apache-airflow-providers-amazon": "8.0.0",
+                          "apache-airflow-providers-ssh": None},
+        extra_requirements=["zeep==4.2.1", "pandas", "apache-airflow==2.7.3", "flask==2.2.5"])
+    assert fixed.splitlines() == [
+        "-c c.txt",
+        "apache-airflow-providers-sftp",  # the backport's provider, in its place
+        # amazon is preinstalled at a version >= 8.0.0: neither the backport nor the need adds it
+        "apache-airflow-providers-slack>=99.0.0",  # the constraints pin an older one: keep the floor
+        "apache-airflow-providers-ssh",
+        f"zeep=={constraints.get('zeep')}",
+        "pandas",
+    ]
+
+
+def test_fixed_example_project_has_no_fixable_requirement_findings(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(EXAMPLE_PROJECT, root, ignore=shutil.ignore_patterns(".ruff_cache"))
+    settings = Settings(select=("REQ",), constraints=str(CONSTRAINTS_331))
+    before = scan(root, settings, TARGET, jobs=1, use_cache=False)
+    fixable = {"REQ001", "REQ002", "REQ003", "REQ004", "REQ005", "REQ007", "REQ016", "REQ019"}
+    assert fixable <= {f.rule for f in before.findings} | {"REQ005"}
+
+    # MWAA receives one file: inline the includes, then fix it.
+    (root / "requirements.txt").write_text(inline_includes(before.project, "requirements.txt"))
+    (root / "requirements-extra.txt").unlink()
+    flattened = scan(root, settings, TARGET, jobs=1, use_cache=False)
+    (root / "requirements.txt").write_text(fixed_requirements_for(flattened.project, TARGET))
+
+    after = scan(root, settings, TARGET, jobs=1, use_cache=False)
+    left = sorted({f.rule for f in after.findings} & fixable)
+    assert left == [], [f.message for f in after.findings if f.rule in fixable]
+    text = (root / "requirements.txt").read_text()
+    assert "# --- Our own packages" in text and "apache-airflow==" not in text and "apache-airflow[" not in text
