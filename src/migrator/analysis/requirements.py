@@ -516,10 +516,10 @@ def fetch_constraints(url: str) -> str:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             pass
-    if url in _FAILED_URLS:
-        raise ConstraintsUnavailable(_FAILED_URLS[url])
     if os.environ.get(OFFLINE_ENV):
         raise ConstraintsUnavailable(f"{OFFLINE_ENV} is set")
+    if url in _FAILED_URLS:
+        raise ConstraintsUnavailable(_FAILED_URLS[url])
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "mwaa-migrator"})
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
