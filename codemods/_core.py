@@ -1,0 +1,781 @@
+"""What every codemod shares: finding a finding's node, staging edits, and the one LibCST pass.
+
+A finding points at a span of source (1-based line and character column, exclusive end, as
+``ast`` sees it). ``FixCommand`` parses the file once with LibCST, asks each codemod to *plan*
+its edit against that tree (locating nodes with ``PositionProvider``, reading bindings with
+``ScopeProvider``/``QualifiedNameProvider``), then transforms the tree once, applying every
+planned node operation on the way up. Import additions and removals are scheduled through the
+codemod context (``AddImportsVisitor``/``RemoveImportsVisitor``), which run after the pass.
+
+Each edit is a transaction: if its codemod raises ``CannotFix`` nothing it staged is kept, and
+an edit whose node operation contradicts another edit's is refused rather than half-applied.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import (
+    Assignment,
+    CodeRange,
+    GlobalScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from migrator.findings import Location
+
+NodeResult = cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel
+NodeOp = Callable[[cst.CSTNode], NodeResult]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One fix to apply: a finding's fix data (``kind`` + ``params``) at its location.
+
+    ``key`` is the caller's handle for the edit; results are reported by key.
+    """
+
+    key: Hashable
+    kind: str
+    params: Mapping[str, Any]
+    location: Location
+
+
+class CannotFix(Exception):
+    """This fix cannot be applied here; the message says why and is shown to the user."""
+
+
+# -- positions -------------------------------------------------------------------------------
+
+
+def _span(location: Location) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A finding's location in LibCST coordinates (1-based lines, 0-based columns)."""
+    start = (location.line, max(location.column - 1, 0))
+    end = (location.end_line, max(location.end_column - 1, 0))
+    return start, max(end, start)
+
+
+def _range(code_range: CodeRange) -> tuple[tuple[int, int], tuple[int, int]]:
+    return ((code_range.start.line, code_range.start.column),
+            (code_range.end.line, code_range.end.column))
+
+
+def _extent(start: tuple[int, int], end: tuple[int, int]) -> int:
+    return (end[0] - start[0]) * 100_000 + (end[1] - start[1])
+
+
+def match_score(location: Location, code_range: CodeRange) -> tuple[int, int] | None:
+    """How well a node's range matches a location: lower is better, None = unrelated.
+
+    Exact spans win; then the smallest node containing the location (a finding on a keyword's
+    value belongs to the keyword); then nodes inside the location, nearest its start first (a
+    finding on a whole call finds the one keyword it is about).
+    """
+    (ls, le), (ns, ne) = _span(location), _range(code_range)
+    if (ls, le) == (ns, ne):
+        return (0, 0)
+    if ns <= ls and le <= ne:
+        return (1, _extent(ns, ne))
+    if ls <= ns and ne <= le:
+        return (2, _extent(ls, ns))
+    if ns < le and ls < ne:
+        return (3, _extent(ls, ns) if ls <= ns else _extent(ns, ls))
+    return None
+
+
+# -- staged operations ------------------------------------------------------------------------
+
+
+@dataclass
+class _NodeOps:
+    tags: list[tuple[Hashable, Hashable]] = field(default_factory=list)  # (edit key, tag)
+    ops: list[NodeOp] = field(default_factory=list)
+    remove: bool = False
+
+
+@dataclass
+class _Staged:
+    """What one edit wants to do; merged into the plan only if the whole edit succeeds."""
+
+    ops: list[tuple[cst.CSTNode, Hashable, NodeOp | None]] = field(default_factory=list)
+    add_imports: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    remove_imports: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    bindings: dict[str, str] = field(default_factory=dict)  # local name -> qualname it will bind
+    states: dict[tuple[cst.CSTNode, str], Any] = field(default_factory=dict)
+    moved_imports: dict[tuple[str, str | None, str | None], tuple[str, str | None, str | None]] = \
+        field(default_factory=dict)
+
+
+REMOVE = "remove"
+
+
+class Planner:
+    """The planning side of one file's pass: node lookup, binding facts and staged edits."""
+
+    def __init__(self, command: FixCommand, module: cst.Module) -> None:
+        self.command = command
+        self.module = module
+        self.positions: Mapping[cst.CSTNode, CodeRange] = command.metadata[PositionProvider]
+        self._ops: dict[cst.CSTNode, _NodeOps] = {}
+        self._state: dict[tuple[cst.CSTNode, str], Any] = {}
+        self._staged: _Staged | None = None
+        self._edit: Edit | None = None
+        self.planned_bindings: dict[str, str] = {}  # names new imports will bind, module level
+        self.moved_imports: dict[tuple[str, str | None, str | None], tuple[str, str | None, str | None]] = {}
+        self._by_type: dict[type, list[cst.CSTNode]] | None = None
+        self._names: set[str] | None = None
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.command.get_metadata(ParentNodeProvider, node, None)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        parent = self.parent(node)
+        while parent is not None:
+            yield parent
+            parent = self.parent(parent)
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        return self.command.get_metadata(ScopeProvider, node, None)
+
+    @property
+    def global_scope(self) -> GlobalScope:
+        return self.command.get_metadata(ScopeProvider, self.module)
+
+    def qualnames(self, node: cst.CSTNode) -> set[str]:
+        return {q.name for q in self.command.get_metadata(QualifiedNameProvider, node, set())}
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # -- finding nodes ----------------------------------------------------------------------
+
+    def nodes(self, *types: type) -> list[cst.CSTNode]:
+        if self._by_type is None:
+            self._by_type = {}
+            for node in self.positions:
+                self._by_type.setdefault(type(node), []).append(node)
+        return [n for t in types for n in self._by_type.get(t, ())]
+
+    def locate(self, location: Location, candidates: Iterable[cst.CSTNode], what: str) -> cst.CSTNode:
+        """The candidate that best matches ``location``; CannotFix when none or a tie."""
+        scored = []
+        for node in candidates:
+            score = match_score(location, self.positions[node])
+            if score is not None:
+                scored.append((score, node))
+        if not scored:
+            raise CannotFix(f"no {what} at line {location.line}")
+        scored.sort(key=lambda item: item[0])
+        if len(scored) > 1 and scored[0][0] == scored[1][0] and scored[0][1] is not scored[1][1]:
+            raise CannotFix(f"more than one {what} at line {location.line}; fix it by hand")
+        return scored[0][1]
+
+    def all_names(self) -> set[str]:
+        """Every name bound or read in any scope of the module (for collision checks).
+
+        Attribute names and keyword names are not bindings, so ``bo.BashOperator`` does not
+        make ``BashOperator`` taken.
+        """
+        if self._names is None:
+            names: set[str] = set()
+            for scope in {s for s in self.command.metadata[ScopeProvider].values() if s is not None}:
+                names.update(assignment.name.split(".")[0] for assignment in scope.assignments)
+                for access in scope.accesses:
+                    head = get_full_name_for_node(access.node)
+                    if head:
+                        names.add(head.split(".")[0])
+            self._names = names
+        return self._names | set(self.planned_bindings)
+
+    # -- bindings ---------------------------------------------------------------------------
+
+    def import_assignment(self, name_node: cst.Name) -> Assignment | None:
+        """The import that binds the name used at ``name_node`` (None if not an import)."""
+        scope = self.scope(name_node)
+        if scope is None:
+            return None
+        found = [a for a in scope[name_node.value]
+                 if isinstance(a, Assignment) and isinstance(a.node, (cst.Import, cst.ImportFrom))]
+        return found[0] if len(found) == 1 else None
+
+    def module_imports(self) -> dict[str, str]:
+        """Module-level local name -> qualname bound by an import (first binding wins)."""
+        table: dict[str, str] = {}
+        for statement in _top_level_statements(self.module.body):
+            for small in getattr(statement, "body", ()):
+                for local, qualname in import_bindings(small):
+                    table.setdefault(local, qualname)
+        return table
+
+    def reference_to(self, qualname: str, at: cst.CSTNode) -> cst.BaseExpression:
+        """An expression that refers to ``qualname`` at ``at``, scheduling the import it needs.
+
+        Reuses a module-level import of the same object; else imports the object by name
+        (``from pkg.mod import Name``) when that name is free in the module; else imports the
+        module and spells the full dotted path.
+        """
+        module_path, _, name = qualname.rpartition(".")
+        if not module_path:
+            raise CannotFix(f"{qualname!r} is not a dotted path")
+        existing = {**self.module_imports(), **self.planned_bindings}
+        for local, bound in existing.items():
+            if bound == qualname and not self._shadowed(local, at):
+                return cst.Name(local)
+        if name not in self.all_names() or existing.get(name) == qualname:
+            self.add_import(module_path, name)
+            self.stage_binding(name, qualname)
+            return cst.Name(name)
+        top = module_path.split(".")[0]
+        if top not in self.all_names() or existing.get(top, "").split(".")[0] == top:
+            self.add_import(module_path)
+            return dotted(qualname)
+        raise CannotFix(f"cannot import {qualname}: the names {name!r} and {top!r} are taken")
+
+    def _shadowed(self, local: str, at: cst.CSTNode) -> bool:
+        scope = self.scope(at)
+        while scope is not None and not isinstance(scope, GlobalScope):
+            if scope.assignments[local]:
+                return True
+            scope = scope.parent
+        return False
+
+    def forget_import(self, statement: cst.CSTNode, local: str) -> None:
+        """Schedule removal of the import binding ``local`` if the pass leaves it unused.
+
+        When another edit rewrites that import in place, the rewritten form is what will be
+        left in the module, so its removal is scheduled too.
+        """
+        for _, module_path, name, asname in _import_parts(statement):
+            binds = asname or name or module_path.split(".")[0]
+            if binds == local:
+                self.remove_import(module_path, name, asname)
+                moved = self.moved_imports.get((module_path, name, asname))
+                if moved is not None:
+                    self.remove_import(*moved)
+
+    def note_moved_import(self, old: tuple[str, str | None, str | None],
+                          new: tuple[str, str | None, str | None]) -> None:
+        """Record that an import is being rewritten in place (see ``forget_import``)."""
+        self._staged.moved_imports[old] = new
+
+    def forget_binding_of(self, name_node: cst.CSTNode) -> None:
+        """Schedule removal of the import behind a Name/Attribute use once nothing uses it.
+
+        For a dotted use (``airflow.contrib.hooks.aws_hook.AwsHook``) that is the ``import`` of
+        the longest module path the use goes through, not every import binding ``airflow``.
+        """
+        head = name_node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return
+        full = get_full_name_for_node(name_node) or head.value
+        scope = self.scope(head)
+        best: Assignment | None = None
+        while scope is not None:
+            for assignment in scope.assignments:
+                if not isinstance(assignment, Assignment) or not isinstance(assignment.node, (cst.Import, cst.ImportFrom)):
+                    continue
+                through = full == assignment.name or full.startswith(assignment.name + ".")
+                if through and (best is None or len(assignment.name) > len(best.name)):
+                    best = assignment
+            if best is not None or isinstance(scope, GlobalScope):
+                break
+            scope = scope.parent
+        if best is None:
+            return
+        if isinstance(best.node, cst.Import) and "." in best.name:
+            self.remove_import(best.name)
+        else:
+            self.forget_import(best.node, best.name)
+
+    def imported_elsewhere(self, local: str, qualname: str, besides: cst.CSTNode) -> bool:
+        """True when another import in the same block as ``besides`` binds ``local`` to ``qualname``.
+
+        Only the same block counts: an import in a ``try`` body and its ``except ImportError``
+        fallback are alternatives, not duplicates.
+        """
+        line = self.parent(besides)
+        block = self.parent(line) if line is not None else None
+        body = getattr(block, "body", ())
+        for statement in body if isinstance(body, Sequence) else ():
+            for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+                if small is not besides and (local, qualname) in set(import_bindings(small)):
+                    return True
+        return isinstance(block, cst.Module) and self.planned_bindings.get(local) == qualname
+
+    # -- staging ----------------------------------------------------------------------------
+
+    @property
+    def edit(self) -> Edit:
+        assert self._edit is not None
+        return self._edit
+
+    def replace(self, node: cst.CSTNode, tag: Hashable, op: NodeOp) -> None:
+        """Transform ``node``; edits with equal tags on one node are the same change."""
+        self._staged.ops.append((node, tag, op))
+
+    def remove(self, node: cst.CSTNode) -> None:
+        """Remove ``node`` (an argument, dict entry or decorator) from its parent."""
+        self._staged.ops.append((node, REMOVE, None))
+
+    def add_import(self, module_path: str, name: str | None = None, asname: str | None = None) -> None:
+        self._staged.add_imports.append((module_path, name, asname))
+
+    def remove_import(self, module_path: str, name: str | None = None, asname: str | None = None) -> None:
+        self._staged.remove_imports.append((module_path, name, asname))
+
+    def stage_binding(self, local: str, qualname: str) -> None:
+        self._staged.bindings[local] = qualname
+
+    def shared(self, node: cst.CSTNode, key: str, factory: Callable[[], Any]) -> Any:
+        """Per-node state several edits build up together (e.g. one import statement's rewrite).
+
+        The state object is the caller's to mutate; it must have ``apply(node)`` (the node
+        operation, run once), ``snapshot()`` and ``restore(saved)``. Creation is staged like
+        everything else, so a refused edit leaves no state behind.
+        """
+        slot = (node, key)
+        if slot in self._state:
+            return self._state[slot]
+        if slot in self._staged.states:
+            return self._staged.states[slot]
+        state = factory()
+        self._staged.states[slot] = state
+        return state
+
+    def run(self, edit: Edit, plan: Callable[[Edit, Planner], None]) -> str | None:
+        """Plan one edit as a transaction; returns None when staged, else why it was refused."""
+        self._staged, self._edit = _Staged(), edit
+        snapshot = {slot: _copy_state(state) for slot, state in self._state.items()}
+        try:
+            plan(edit, self)
+            self._commit(edit)
+        except CannotFix as exc:
+            for slot, saved in snapshot.items():
+                _restore_state(self._state[slot], saved)
+            return str(exc) or "cannot apply this fix here"
+        finally:
+            self._staged, self._edit = None, None
+        return None
+
+    def _commit(self, edit: Edit) -> None:
+        staged = self._staged
+        # Check every operation first so a conflicting edit leaves nothing behind.
+        for node, tag, op in staged.ops:
+            current = self._ops.get(node)
+            if current is None:
+                continue
+            if current.remove and tag != REMOVE:
+                raise CannotFix("the code it changes is removed by another fix")
+            if tag == REMOVE and current.ops:
+                raise CannotFix("the code it removes is changed by another fix")
+            if tag != REMOVE and any(t[1] != tag and _same_kind(t[1], tag) for t in current.tags):
+                raise CannotFix("another fix changes the same code differently")
+        for slot, state in staged.states.items():  # shared state: one operation, built by many edits
+            self._state[slot] = state
+            entry = self._ops.setdefault(slot[0], _NodeOps())
+            entry.ops.append(state.apply)
+            entry.tags.append((edit.key, ("shared", slot[1])))
+        for node, tag, op in staged.ops:
+            entry = self._ops.setdefault(node, _NodeOps())
+            if tag == REMOVE:
+                entry.remove = True
+            elif any(t[1] == tag for t in entry.tags):
+                continue  # the same change, already planned by another edit
+            else:
+                entry.ops.append(op)
+            entry.tags.append((edit.key, tag))
+        context = self.command.context
+        for module_path, name, asname in staged.add_imports:
+            AddImportsVisitor.add_needed_import(context, module_path, name, asname)
+        for module_path, name, asname in staged.remove_imports:
+            if name is None and asname is None and "." in module_path:
+                # ``import a.b.c`` also binds ``a``; LibCST keeps it while ``a`` is used at all.
+                self.command.dotted_removals.add(module_path)
+            else:
+                RemoveImportsVisitor.remove_unused_import(context, module_path, name, asname)
+        self.planned_bindings.update(staged.bindings)
+        self.moved_imports.update(staged.moved_imports)
+
+    @property
+    def operations(self) -> dict[cst.CSTNode, _NodeOps]:
+        return self._ops
+
+
+def _same_kind(tag_a: Hashable, tag_b: Hashable) -> bool:
+    """Tags are (kind, value) tuples; two ops of one kind with different values conflict."""
+    return (isinstance(tag_a, tuple) and isinstance(tag_b, tuple) and tag_a[:1] == tag_b[:1]
+            and tag_a[0] != "shared")
+
+
+def _copy_state(state: Any) -> Any:
+    return state.snapshot() if hasattr(state, "snapshot") else None
+
+
+def _restore_state(state: Any, saved: Any) -> None:
+    if hasattr(state, "restore"):
+        state.restore(saved)
+
+
+# -- the pass ---------------------------------------------------------------------------------
+
+
+class FixCommand(VisitorBasedCodemodCommand):
+    """Plans every edit of one file, then applies them all in a single LibCST transform."""
+
+    METADATA_DEPENDENCIES: ClassVar = (PositionProvider, ParentNodeProvider, ScopeProvider,
+                                       QualifiedNameProvider)
+
+    def __init__(self, context: CodemodContext, edits: Sequence[Edit],
+                 planners: Mapping[str, Callable[[Edit, Planner], None]],
+                 order: Callable[[Edit], Any]) -> None:
+        super().__init__(context)
+        self.edits = edits
+        self.planners = planners
+        self.order = order
+        self.refused: dict[Hashable, str] = {}
+        self.staged: set[Hashable] = set()
+        self.dotted_removals: set[str] = set()
+        self._ops: dict[cst.CSTNode, _NodeOps] = {}
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        tree = super().transform_module(tree)
+        if self.dotted_removals:
+            tree = _remove_unused_dotted_imports(tree, self.dotted_removals)
+        return tree
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        planner = Planner(self, tree)
+        for edit in sorted(self.edits, key=self.order):
+            plan = self.planners.get(edit.kind)
+            if plan is None:
+                self.refused[edit.key] = f"no codemod for fix kind {edit.kind!r}"
+                continue
+            reason = planner.run(edit, plan)
+            if reason is None:
+                self.staged.add(edit.key)
+            else:
+                self.refused[edit.key] = reason
+        self._ops = planner.operations
+        if not self._ops:
+            return tree
+        return tree.visit(self)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> NodeResult:
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(result, cst.CSTNode) and original_node is not None:
+            result = _repair_removals(original_node, result, self._ops)
+        entry = self._ops.get(original_node)
+        if entry is None:
+            return result
+        if entry.remove:
+            return cst.RemovalSentinel.REMOVE
+        for op in entry.ops:
+            if not isinstance(result, cst.CSTNode):
+                break
+            result = op(result)
+        return result
+
+
+class _DottedUses(cst.CSTVisitor):
+    """Full dotted names read outside import statements."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        name = get_full_name_for_node(node)
+        if name:
+            self.names.add(name)
+        return True
+
+
+class _DropDottedImports(cst.CSTTransformer):
+    def __init__(self, unused: set[str]) -> None:
+        self.unused = unused
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import
+                     ) -> cst.Import | cst.RemovalSentinel:
+        names = [a for a in updated_node.names
+                 if a.asname is not None or get_full_name_for_node(a.name) not in self.unused]
+        if len(names) == len(updated_node.names):
+            return updated_node
+        if not names:
+            return cst.RemovalSentinel.REMOVE
+        return updated_node.with_changes(names=[*names[:-1], names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+
+
+def _remove_unused_dotted_imports(module: cst.Module, candidates: set[str]) -> cst.Module:
+    """Drop ``import a.b.c`` lines whose path no code reads any more.
+
+    Only the dotted path counts (``a.b.c`` or ``a.b.c.X``): another import of ``a`` keeps
+    ``a.utils...`` working, and on the target the old module usually does not exist at all,
+    so keeping the line would break the DAG.
+    """
+    uses = _DottedUses()
+    module.visit(uses)
+    unused = {c for c in candidates
+              if not any(name == c or name.startswith(c + ".") for name in uses.names)}
+    return module.visit(_DropDottedImports(unused)) if unused else module
+
+
+def _removed(node: cst.CSTNode, ops: Mapping[cst.CSTNode, _NodeOps]) -> bool:
+    entry = ops.get(node)
+    return entry is not None and entry.remove
+
+
+def _repair_removals(original: cst.CSTNode, updated: cst.CSTNode,
+                     ops: Mapping[cst.CSTNode, _NodeOps]) -> cst.CSTNode:
+    """Keep commas, the closing bracket's whitespace and comments right after removals.
+
+    LibCST drops a removed element with its own comma, so removing the last argument of
+    ``f(a, b=1)`` would leave ``f(a, )``: the new last element takes over the removed last
+    element's comma and trailing whitespace instead. A removed decorator's own comment lines
+    move to whatever follows it.
+    """
+    if isinstance(original, cst.Call):
+        args, _ = _repair_sequence(original.args, updated.args, ops, True)
+        return updated.with_changes(args=args)
+    if isinstance(original, (cst.Dict, cst.Set, cst.List, cst.Tuple)):
+        elements, carried = _repair_sequence(original.elements, updated.elements, ops, False)
+        updated = updated.with_changes(elements=elements)
+        closing = {cst.Dict: "rbrace", cst.Set: "rbrace", cst.List: "rbracket"}.get(type(original))
+        if carried is not None and closing is not None:
+            # The comment after the new last element's comma now sits before the closing bracket.
+            bracket = getattr(updated, closing)
+            before = bracket.whitespace_before
+            if isinstance(before, cst.ParenthesizedWhitespace):
+                before = before.with_changes(first_line=carried)
+            else:
+                before = cst.ParenthesizedWhitespace(first_line=carried, indent=True)
+            updated = updated.with_changes(**{closing: bracket.with_changes(whitespace_before=before)})
+        return updated
+    if isinstance(original, (cst.FunctionDef, cst.ClassDef)) and any(_removed(d, ops) for d in original.decorators):
+        return _repair_decorators(original, updated, ops)
+    return updated
+
+
+def _repair_sequence(original: Sequence[cst.CSTNode], updated: Sequence[cst.CSTNode],
+                     ops: Mapping[cst.CSTNode, _NodeOps], is_args: bool
+                     ) -> tuple[Sequence[cst.CSTNode], cst.TrailingWhitespace | None]:
+    """Commas and line comments around removed elements.
+
+    The whitespace after an element's comma holds, in order: the comment on that element's own
+    line (which stays with it), comment lines above the next element (which go with the next
+    element), and the next element's indentation. Returns the new elements and, for brackets
+    that own their closing line break, the own-line comment to move before the closing bracket.
+    """
+    if not any(_removed(o, ops) for o in original):
+        return updated, None
+    result = list(updated)
+    carried = None
+    survivors = 0
+    for index, element in enumerate(original):
+        if not _removed(element, ops):
+            survivors += 1
+            continue
+        if survivors == 0:
+            continue  # removing the first elements: the opening bracket keeps its own layout
+        previous = result[survivors - 1]
+        if any(not _removed(o, ops) for o in original[index + 1:]):
+            # In the middle: comment lines above the removed element go with it.
+            if isinstance(previous.comma, cst.Comma) and isinstance(element.comma, cst.Comma):
+                previous = previous.with_changes(comma=previous.comma.with_changes(
+                    whitespace_after=_merge_lines(previous.comma.whitespace_after, element.comma.whitespace_after)))
+        elif index == len(original) - 1:
+            previous, carried = _take_ending(previous, element, is_args)
+        result[survivors - 1] = previous
+    return result, carried
+
+
+def _take_ending(previous: cst.CSTNode, last: cst.CSTNode, is_args: bool
+                 ) -> tuple[cst.CSTNode, cst.TrailingWhitespace | None]:
+    """``previous`` becomes the last element: it ends the way the removed last element did."""
+    mine = previous.comma.whitespace_after if isinstance(previous.comma, cst.Comma) else None
+    if not is_args:
+        # Literals: the closing bracket owns the line break, so an own-line comment moves there.
+        carried = mine.first_line if _inline_comment(mine) else None
+        comma = last.comma
+        if isinstance(comma, cst.Comma) and mine is not None:
+            rest = comma.whitespace_after
+            comma = comma.with_changes(whitespace_after=_merge_lines(mine, rest) if carried is None or
+                                       isinstance(rest, cst.ParenthesizedWhitespace) else rest)
+            if isinstance(rest, cst.ParenthesizedWhitespace):
+                carried = None
+        return previous.with_changes(comma=comma), carried
+    if isinstance(last.comma, cst.Comma):
+        comma = last.comma
+        if mine is not None:
+            comma = comma.with_changes(whitespace_after=_merge_lines(mine, comma.whitespace_after))
+        return previous.with_changes(comma=comma, whitespace_after_arg=last.whitespace_after_arg), None
+    ending = last.whitespace_after_arg
+    if mine is not None:
+        ending = _merge_lines(mine, ending)
+    return previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=ending), None
+
+
+def _inline_comment(whitespace: Any) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace) and whitespace.first_line.comment is not None
+
+
+def _merge_lines(keep: Any, rest: Any) -> Any:
+    """Whitespace with ``keep``'s own-line comment and everything after the first line from ``rest``."""
+    if isinstance(rest, cst.ParenthesizedWhitespace):
+        if isinstance(keep, cst.ParenthesizedWhitespace):
+            return rest.with_changes(first_line=keep.first_line)
+        return rest
+    if _inline_comment(keep):  # the comment needs its line break; keep the old line layout
+        return keep.with_changes(empty_lines=[])
+    return rest
+
+
+def _repair_decorators(original: cst.FunctionDef | cst.ClassDef, updated: cst.FunctionDef | cst.ClassDef,
+                       ops: Mapping[cst.CSTNode, _NodeOps]) -> cst.CSTNode:
+    survivors = iter(updated.decorators)
+    decorators: list[cst.Decorator] = []
+    carried: list[cst.EmptyLine] = []
+    for decorator in original.decorators:
+        if _removed(decorator, ops):
+            carried += [line for line in decorator.leading_lines if line.comment is not None]
+            continue
+        kept = next(survivors)
+        if carried:
+            kept = kept.with_changes(leading_lines=[*carried, *kept.leading_lines])
+            carried = []
+        decorators.append(kept)
+    changes: dict[str, Any] = {"decorators": decorators}
+    if carried:
+        changes["lines_after_decorators"] = [*carried, *updated.lines_after_decorators]
+        if not decorators:  # no decorator left: the comments go before the def itself
+            changes = {"decorators": [], "leading_lines": [*updated.leading_lines, *carried],
+                       "lines_after_decorators": updated.lines_after_decorators}
+    return updated.with_changes(**changes)
+
+
+# -- small helpers codemods share ---------------------------------------------------------------
+
+
+def locate_argument(planner: Planner, edit: Edit, name: str) -> cst.Arg | cst.DictElement:
+    """The keyword argument ``name=`` or the dict entry ``"name": ...`` at the edit's location.
+
+    Both shapes carry operator and DAG arguments: ``DAG(schedule_interval=...)`` and
+    ``default_args = {"task_concurrency": 2}`` (or ``dict(task_concurrency=2)``).
+    """
+    candidates = [n for n in planner.nodes(cst.Arg) if n.keyword is not None and n.keyword.value == name]
+    candidates += [n for n in planner.nodes(cst.DictElement) if string_value(n.key) == name]
+    return planner.locate(edit.location, candidates, f"argument {name!r}")
+
+
+def sibling_names(planner: Planner, node: cst.Arg | cst.DictElement) -> set[str]:
+    """The other keyword names (or string keys) of the call or dict holding ``node``."""
+    parent = planner.parent(node)
+    if isinstance(parent, cst.Call):
+        return {a.keyword.value for a in parent.args if a.keyword is not None and a is not node}
+    if isinstance(parent, cst.Dict):
+        return {v for e in parent.elements if isinstance(e, cst.DictElement) and e is not node
+                for v in [string_value(e.key)] if v is not None}
+    return set()
+
+
+
+def dotted(qualname: str) -> cst.BaseExpression:
+    """``a.b.c`` as a Name/Attribute chain."""
+    parts = qualname.split(".")
+    node: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
+
+
+def dotted_module(qualname: str) -> cst.Attribute | cst.Name:
+    return dotted(qualname)  # type: ignore[return-value]
+
+
+def is_identifier(text: str) -> bool:
+    return text.isidentifier() and not keyword.iskeyword(text)
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    """The value of a plain (non-f, non-bytes) string literal, else None."""
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def with_string_value(node: cst.SimpleString, value: str) -> cst.SimpleString:
+    """The same literal (prefix and quotes kept) holding ``value``."""
+    quote = node.quote
+    raw = "r" in node.prefix.lower()
+    body = value if raw else value.replace("\\", "\\\\")
+    if len(quote) == 1:
+        body = body.replace(quote, "\\" + quote) if not raw else body
+    return node.with_changes(value=f"{node.prefix}{quote}{body}{quote}")
+
+
+def _top_level_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Statements at module level, including those inside module-level try/if blocks."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield statement
+        elif isinstance(statement, cst.Try):
+            yield from _top_level_statements(statement.body.body)
+            for handler in statement.handlers:
+                yield from _top_level_statements(handler.body.body)
+        elif isinstance(statement, cst.If):
+            yield from _top_level_statements(statement.body.body)
+
+
+def import_from_module(node: cst.ImportFrom) -> str | None:
+    """The absolute module of a ``from`` import; None for relative imports."""
+    if node.relative or node.module is None:
+        return None
+    return get_full_name_for_node(node.module)
+
+
+def _import_parts(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, str, str | None, str | None]]:
+    """(alias, module, name, asname) for each alias of an Import/ImportFrom."""
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+            yield alias, get_full_name_for_node(alias.name), None, asname
+    elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        module_path = import_from_module(node)
+        if module_path is None:
+            return
+        for alias in node.names:
+            asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+            yield alias, module_path, get_full_name_for_node(alias.name), asname
+
+
+def import_bindings(node: cst.CSTNode) -> Iterator[tuple[str, str]]:
+    """(local name, qualname) bound by an import statement."""
+    for _, module_path, name, asname in _import_parts(node):
+        if name is None:
+            if asname:
+                yield asname, module_path
+            else:
+                top = module_path.split(".")[0]
+                yield top, top
+        else:
+            yield asname or name, f"{module_path}.{name}"

@@ -1,0 +1,50 @@
+"""``rename-argument``: rename a keyword argument, or the matching ``default_args`` key.
+
+Params: ``old`` and ``new`` (argument names), e.g. ``schedule_interval`` -> ``schedule``,
+``concurrency`` -> ``max_active_tasks``, ``task_concurrency`` -> ``max_active_tis_per_dag``.
+
+The argument's value, comments and layout stay as they are; only the name changes. A string key
+keeps its quote style. When the call (or dict) already has the new name, the fix is refused:
+which of the two values wins is a human decision.
+
+Safe: Airflow declares these as renames of one parameter (its deprecation shims map the old
+name to the new one with the same meaning), so the DAG behaves the same.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.findings import FixSafety
+
+from ._core import (
+    CannotFix,
+    Edit,
+    Planner,
+    is_identifier,
+    locate_argument,
+    sibling_names,
+    with_string_value,
+)
+
+KIND = "rename-argument"
+SAFETY = FixSafety.SAFE
+RATIONALE = "Airflow renamed the parameter; the value keeps its meaning under the new name"
+
+
+def plan(edit: Edit, planner: Planner) -> None:
+    old, new = edit.params.get("old"), edit.params.get("new")
+    if not isinstance(old, str) or not isinstance(new, str) or not is_identifier(new):
+        raise CannotFix("fix data needs 'old' and 'new' argument names")
+    node = locate_argument(planner, edit, old)
+    rename_argument(planner, node, new)
+
+
+def rename_argument(planner: Planner, node: cst.Arg | cst.DictElement, new: str) -> None:
+    if new in sibling_names(planner, node):
+        raise CannotFix(f"both the old argument and {new!r} are set; keep one by hand")
+    if isinstance(node, cst.Arg):
+        planner.replace(node, ("keyword", new), lambda n: n.with_changes(keyword=cst.Name(new)))
+    else:
+        planner.replace(node, ("keyword", new),
+                        lambda n: n.with_changes(key=with_string_value(n.key, new)))

@@ -1,0 +1,75 @@
+"""``replace-class``: construct a different class, renaming the arguments that changed name.
+
+Params: ``old`` and ``new`` (dotted class paths) and ``rename_arguments`` (``{old: new}``; a
+``null`` new name removes the argument). Used for ``DummyOperator`` -> ``EmptyOperator``,
+``PostgresOperator``/``MySqlOperator`` -> ``SQLExecuteQueryOperator`` (``postgres_conn_id`` /
+``mysql_conn_id`` -> ``conn_id``), ``SimpleHttpOperator`` -> ``HttpOperator`` and
+``Dataset`` -> ``Asset`` on 3.x targets.
+
+At a call, the callee becomes a reference to the new class (imported by name when the name is
+free) and the mapped keyword arguments are renamed in the same pass; at a bare reference (a base
+class, an ``isinstance`` check) only the reference changes, and only when no arguments need
+renaming. The old import goes once nothing uses it.
+
+Safe when the rule says so: the fix data is only given as safe for replacements Airflow and the
+providers document as drop-in (the old class is a deprecated subclass or alias of the new one
+with the listed renames); a replacement whose behaviour differs is given as unsafe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from migrator.findings import FixSafety
+
+from ._core import CannotFix, Edit, Planner, is_identifier
+from .rename_argument import rename_argument
+
+KIND = "replace-class"
+SAFETY = FixSafety.SAFE
+RATIONALE = "the new class is the documented drop-in replacement once the listed arguments are renamed"
+
+
+def plan(edit: Edit, planner: Planner) -> None:
+    old, new = edit.params.get("old"), edit.params.get("new")
+    renames = edit.params.get("rename_arguments") or {}
+    if not isinstance(old, str) or not isinstance(new, str) or "." not in new:
+        raise CannotFix("fix data needs dotted 'old' and 'new' class paths")
+    if not isinstance(renames, Mapping) or not all(
+            isinstance(k, str) and (v is None or (isinstance(v, str) and is_identifier(v)))
+            for k, v in renames.items()):
+        raise CannotFix("fix data 'rename_arguments' must map argument names to new names")
+
+    def refers_to_old(node: cst.CSTNode) -> bool:
+        return old in planner.qualnames(node)
+
+    calls = [c for c in planner.nodes(cst.Call) if refers_to_old(c.func)]
+    references = [n for n in planner.nodes(cst.Name, cst.Attribute)
+                  if refers_to_old(n) and not any(isinstance(a, (cst.Import, cst.ImportFrom))
+                                                  for a in planner.ancestors(n))]
+    node = planner.locate(edit.location, calls + references, f"use of {old.rpartition('.')[2]}")
+    parent = planner.parent(node)
+    if not isinstance(node, cst.Call) and isinstance(parent, cst.Call) and parent.func is node:
+        node = parent
+    if isinstance(node, cst.Call):
+        replace_callee(planner, node.func, new)
+        for argument in node.args:
+            if argument.keyword is not None and argument.keyword.value in renames:
+                target = renames[argument.keyword.value]
+                if target is None:
+                    planner.remove(argument)
+                elif target != argument.keyword.value:
+                    rename_argument(planner, argument, target)
+        return
+    if renames:
+        raise CannotFix("arguments must be renamed where the class is constructed; not a call here")
+    replace_callee(planner, node, new)
+
+
+def replace_callee(planner: Planner, reference: cst.CSTNode, new: str) -> None:
+    expression = planner.reference_to(new, reference)
+    code = cst.Module([]).code_for_node(expression)
+    planner.replace(reference, ("expr", code), lambda n, e=expression: e)
+    planner.forget_binding_of(reference)

@@ -1,0 +1,275 @@
+"""``replace-import``: make an import (or a use of an imported name) refer to its new path.
+
+Params: ``old`` and ``new``, dotted qualnames of a class, function or module.
+
+- At an import statement: ``from old.mod import Name [as alias]`` is rewritten in place, keeping
+  the statement's comments, parentheses and the other names it imports (those stay in the
+  original statement; moved names get a statement of their own right after it). When the object
+  was renamed (``DummyOperator`` -> ``EmptyOperator``), its uses are renamed too when the new name
+  is free; otherwise the import keeps the old local name as an alias. An alias the user chose is
+  always kept. ``import old.mod [as m]`` has its module path rewritten, and ``old.mod.X`` uses
+  of a plain ``import old.mod`` follow.
+- At a use (``bo.BashOperator`` with ``import airflow.operators.bash_operator as bo``): the use
+  becomes a reference to the new object (imported by name when the name is free) and the old
+  import is removed once nothing uses it.
+- An import whose new name is already imported is dropped instead of duplicated.
+
+Safe: the new path names the same object (Airflow's own moved-import tables and the provider
+packages' re-exports say so), only its location changed, so behaviour is identical once the
+providing package is installed (the requirements fix adds it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import Assignment
+
+from migrator.findings import FixSafety
+
+from ._core import (
+    CannotFix,
+    Edit,
+    Planner,
+    dotted,
+    import_from_module,
+    string_value,
+    with_string_value,
+)
+
+KIND = "replace-import"
+SAFETY = FixSafety.SAFE
+RATIONALE = ("the new path is the same object under its new name or module (Airflow's moved-import "
+             "tables); only where it is imported from changes")
+
+
+def plan(edit: Edit, planner: Planner) -> None:
+    old, new = _param(edit, "old"), _param(edit, "new")
+    if old == new:
+        raise CannotFix("old and new paths are the same")
+    alias = _locate_alias(edit, planner, old)
+    if alias is not None:
+        statement = next(a for a in planner.ancestors(alias) if isinstance(a, (cst.Import, cst.ImportFrom)))
+        if isinstance(statement, cst.ImportFrom):
+            rewrite_from_alias(planner, statement, alias, new)
+        elif get_full_name_for_node(alias.name) == old:
+            _rewrite_module_import(planner, statement, alias, old, new)
+        else:  # ``import old.module [as m]`` at the finding, ``old`` a member: fix every use
+            uses = [n for n in planner.nodes(cst.Attribute, cst.Name)
+                    if old in planner.qualnames(n) and not _in_import(planner, n)]
+            if not uses:
+                raise CannotFix(f"no use of {old} to rewrite")
+            for use in uses:
+                replace_use(planner, use, old, new)
+        return
+    use = planner.locate(edit.location, [n for n in planner.nodes(cst.Attribute, cst.Name)
+                                         if old in planner.qualnames(n) and not _in_import(planner, n)],
+                         f"use of {old}")
+    replace_use(planner, use, old, new)
+
+
+def _param(edit: Edit, name: str) -> str:
+    value = edit.params.get(name)
+    if not isinstance(value, str) or not value or any(not p.isidentifier() for p in value.split(".")):
+        raise CannotFix(f"fix data has no valid {name!r} path")
+    return value
+
+
+def _in_import(planner: Planner, node: cst.CSTNode) -> bool:
+    return any(isinstance(a, (cst.Import, cst.ImportFrom)) for a in planner.ancestors(node))
+
+
+def alias_qualname(planner: Planner, alias: cst.ImportAlias) -> str | None:
+    parent = planner.parent(alias)
+    name = get_full_name_for_node(alias.name)
+    if isinstance(parent, cst.ImportFrom):
+        module_path = import_from_module(parent)
+        return f"{module_path}.{name}" if module_path else None
+    return name
+
+
+def _locate_alias(edit: Edit, planner: Planner, old: str) -> cst.ImportAlias | None:
+    candidates = []
+    for alias in planner.nodes(cst.ImportAlias):
+        qualname = alias_qualname(planner, alias)
+        if qualname and (qualname == old or (isinstance(planner.parent(alias), cst.Import)
+                                             and old.startswith(qualname + "."))):
+            candidates.append(alias)
+    if not candidates:
+        return None
+    try:
+        return planner.locate(edit.location, candidates, f"import of {old}")
+    except CannotFix:
+        return None
+
+
+# -- ``from a.b import C`` --------------------------------------------------------------------
+
+
+@dataclass
+class FromImportRewrite:
+    """Every change planned for one ``from ... import ...`` statement, applied together."""
+
+    statement: cst.ImportFrom
+    moves: dict[int, tuple[str, str, str | None]] = field(default_factory=dict)  # index -> (module, name, asname)
+    drops: set[int] = field(default_factory=set)  # aliases already imported elsewhere
+
+    def snapshot(self) -> Any:
+        return dict(self.moves), set(self.drops)
+
+    def restore(self, saved: Any) -> None:
+        self.moves, self.drops = dict(saved[0]), set(saved[1])
+
+    def apply(self, node: cst.CSTNode) -> cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel:
+        line = node if isinstance(node, cst.SimpleStatementLine) else None
+        statement = line.body[0] if line is not None else node
+        assert isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar)
+        aliases = list(statement.names)
+        kept = [a for i, a in enumerate(aliases) if i not in self.moves and i not in self.drops]
+        groups: dict[str, list[cst.ImportAlias]] = {}
+        for index in sorted(self.moves):
+            module_path, name, asname = self.moves[index]
+            groups.setdefault(module_path, []).append(_alias(aliases[index], name, asname))
+        new_statements: list[cst.ImportFrom] = []
+        if kept:
+            new_statements.append(statement.with_changes(names=_fix_commas(kept, aliases[-1])))
+        for module_path, group in groups.items():
+            if not new_statements:  # the first statement keeps the original's layout and comments
+                new_statements.append(statement.with_changes(
+                    module=dotted(module_path), relative=(), names=_fix_commas(group, aliases[-1])))
+            else:  # a statement of its own: plain layout, comments stay with the original
+                fresh = [cst.ImportAlias(name=a.name, asname=a.asname) for a in group]
+                new_statements.append(cst.ImportFrom(module=dotted(module_path),
+                                                     names=_fix_commas(fresh, None)))
+        if not new_statements:
+            return cst.RemovalSentinel.REMOVE
+        if line is None:
+            return new_statements[0] if len(new_statements) == 1 else cst.FlattenSentinel(new_statements)
+        lines = [line.with_changes(body=[new_statements[0]])]
+        lines += [cst.SimpleStatementLine(body=[s]) for s in new_statements[1:]]
+        return lines[0] if len(lines) == 1 else cst.FlattenSentinel(lines)
+
+
+def alias_asname(alias: cst.ImportAlias) -> str | None:
+    return alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+
+
+def _alias(alias: cst.ImportAlias, name: str, asname: str | None) -> cst.ImportAlias:
+    return alias.with_changes(
+        name=cst.Name(name),
+        asname=cst.AsName(name=cst.Name(asname)) if asname and asname != name else None,
+    )
+
+
+def _fix_commas(aliases: list[cst.ImportAlias], original_last: cst.ImportAlias | None) -> list[cst.ImportAlias]:
+    """A rebuilt alias list ends the way the original did (trailing comma inside parentheses or none)."""
+    if not aliases:
+        return aliases
+    last_comma = original_last.comma if original_last is not None else cst.MaybeSentinel.DEFAULT
+    fixed = []
+    for index, alias in enumerate(aliases):
+        if index < len(aliases) - 1:
+            if not isinstance(alias.comma, cst.Comma):
+                alias = alias.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            alias = alias.with_changes(comma=last_comma)
+        fixed.append(alias)
+    return fixed
+
+
+def rewrite_from_alias(planner: Planner, statement: cst.ImportFrom, alias: cst.ImportAlias, new: str) -> None:
+    """Plan ``from old.mod import Name [as a]`` -> ``from new.mod import NewName [as a]``."""
+    if isinstance(statement.names, cst.ImportStar):
+        raise CannotFix("star imports cannot be rewritten; import the names explicitly")
+    new_module, _, new_name = new.rpartition(".")
+    if not new_module:
+        raise CannotFix(f"{new!r} is not a dotted path")
+    old_name = get_full_name_for_node(alias.name)
+    asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+    local = asname or old_name
+    index = list(statement.names).index(alias)
+    line = planner.parent(statement)
+    target = line if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else statement
+    rewrite = planner.shared(target, "from-import", lambda: FromImportRewrite(statement))
+    if asname is None and new_name != old_name:
+        # The object was renamed: rename its uses when the new name is free, else keep an alias.
+        renamed = _rename_references(planner, statement, local, new_name, new)
+        if renamed is None:
+            asname = local
+        local = asname or new_name
+    if planner.imported_elsewhere(local, new, statement):
+        rewrite.drops.add(index)
+        rewrite.moves.pop(index, None)
+    else:
+        rewrite.moves[index] = (new_module, new_name, asname)
+        planner.stage_binding(local, new)
+        planner.note_moved_import((import_from_module(statement) or "", old_name, alias_asname(alias)),
+                                  (new_module, new_name, asname if asname != new_name else None))
+
+
+def _rename_references(planner: Planner, statement: cst.CSTNode, old_local: str, new_local: str,
+                       new_qualname: str) -> bool | None:
+    """Rename every use of the binding ``old_local`` made by ``statement``; None if not possible."""
+    scope = planner.scope(statement)
+    if scope is None:
+        return None
+    binding = [a for a in scope.assignments[old_local] if isinstance(a, Assignment) and a.node is statement]
+    if len(binding) != 1:
+        return None
+    references = list(binding[0].references)
+    for access in references:
+        exact_string = isinstance(access.node, cst.SimpleString) and string_value(access.node) == old_local
+        if not (isinstance(access.node, cst.Name) or exact_string) or len(access.referents) != 1:
+            return None  # a dotted string annotation, or a name another binding may also reach
+    if new_local in planner.all_names() and not planner.imported_elsewhere(new_local, new_qualname, statement):
+        return None
+    for access in references:
+        if isinstance(access.node, cst.Name):
+            planner.replace(access.node, ("rename", new_local), lambda n, v=new_local: n.with_changes(value=v))
+        else:  # a string annotation naming the class: ``x: "Dataset"``
+            planner.replace(access.node, ("rename", new_local),
+                            lambda n, v=new_local: with_string_value(n, v))
+    return True
+
+
+# -- ``import a.b [as c]`` -------------------------------------------------------------------
+
+
+def _rewrite_module_import(planner: Planner, statement: cst.Import, alias: cst.ImportAlias,
+                           old: str, new: str) -> None:
+    """``import old.mod [as m]`` -> ``import new.mod [as m]``; dotted uses of a plain import follow."""
+    planner.replace(alias, ("module", new), lambda n: n.with_changes(name=dotted(new)))
+    if alias.asname is not None:
+        return
+    if old.split(".")[0] != new.split(".")[0]:
+        raise CannotFix(f"``import {old}`` binds {old.split('.')[0]!r}; rewrite it by hand")
+    scope = planner.scope(statement)
+    for assignment in scope.assignments[old] if scope is not None else ():
+        if isinstance(assignment, Assignment) and assignment.node is statement:
+            for access in assignment.references:
+                if get_full_name_for_node(access.node) == old:
+                    planner.replace(access.node, ("module", new), lambda n: dotted(new))
+
+
+# -- uses --------------------------------------------------------------------------------------
+
+
+def replace_use(planner: Planner, use: cst.CSTNode, old: str, new: str) -> None:
+    """Make one Name/Attribute use of ``old`` refer to ``new``."""
+    if isinstance(use, cst.Name):
+        binding = planner.import_assignment(use)
+        if binding is None:
+            raise CannotFix(f"cannot tell where {use.value!r} is imported")
+        statement = binding.node
+        if isinstance(statement, cst.ImportFrom):
+            for alias in statement.names if not isinstance(statement.names, cst.ImportStar) else ():
+                if (alias.asname.name.value if alias.asname else get_full_name_for_node(alias.name)) == use.value:  # type: ignore[union-attr]
+                    rewrite_from_alias(planner, statement, alias, new)
+                    return
+        raise CannotFix(f"cannot rewrite the import of {use.value!r}")
+    reference = planner.reference_to(new, use)
+    planner.replace(use, ("expr", cst.Module([]).code_for_node(reference)), lambda n, r=reference: r)
+    planner.forget_binding_of(use)

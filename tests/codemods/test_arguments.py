@@ -1,0 +1,235 @@
+"""Before/after cases for ``rename-argument`` and ``remove-argument``, in calls and default_args."""
+
+from __future__ import annotations
+
+from codemod_cases import check, refused
+
+
+def rename(old: str, new: str) -> dict:
+    return {"old": old, "new": new}
+
+
+def test_dag_arguments_are_renamed_keeping_values_and_comments():
+    check(
+        """
+        with DAG(
+            "nightly",
+            schedule_interval="@daily",  # every night
+            concurrency=4,
+        ) as dag:
+            pass
+        """,
+        """
+        with DAG(
+            "nightly",
+            schedule="@daily",  # every night
+            max_active_tasks=4,
+        ) as dag:
+            pass
+        """,
+        ("rename-argument", 'schedule_interval="@daily"', rename("schedule_interval", "schedule")),
+        ("rename-argument", "concurrency=4", rename("concurrency", "max_active_tasks")),
+    )
+
+
+def test_default_args_dict_key_keeps_its_quotes():
+    check(
+        """
+        default_args = {'owner': 'data', 'task_concurrency': 2}
+        """,
+        """
+        default_args = {'owner': 'data', 'max_active_tis_per_dag': 2}
+        """,
+        ("rename-argument", "'task_concurrency': 2", rename("task_concurrency", "max_active_tis_per_dag")),
+    )
+
+
+def test_default_args_built_with_dict_call():
+    check(
+        """
+        default_args = dict(owner="data", task_concurrency=2)
+        """,
+        """
+        default_args = dict(owner="data", max_active_tis_per_dag=2)
+        """,
+        ("rename-argument", "task_concurrency=2", rename("task_concurrency", "max_active_tis_per_dag")),
+    )
+
+
+def test_finding_on_the_value_finds_its_keyword():
+    check(
+        """
+        dag = DAG("d", schedule_interval=timedelta(hours=1))
+        """,
+        """
+        dag = DAG("d", schedule=timedelta(hours=1))
+        """,
+        ("rename-argument", "timedelta(hours=1)", rename("schedule_interval", "schedule")),
+    )
+
+
+def test_rename_is_refused_when_both_names_are_set():
+    reason = refused(
+        """
+        dag = DAG("d", schedule_interval="@daily", schedule=None)
+        """,
+        "rename-argument", 'schedule_interval="@daily"', **rename("schedule_interval", "schedule"),
+    )
+    assert "both" in reason
+
+
+def test_rename_needs_a_valid_new_name():
+    assert "'old' and 'new'" in refused('f(a=1)\n', "rename-argument", "a=1", old="a", new="not valid")
+
+
+def test_removed_last_argument_keeps_the_closing_layout():
+    check(
+        """
+        t = PythonOperator(
+            task_id="a",
+            python_callable=load,
+            provide_context=True
+        )
+        """,
+        """
+        t = PythonOperator(
+            task_id="a",
+            python_callable=load
+        )
+        """,
+        ("remove-argument", "provide_context=True", {"name": "provide_context"}),
+    )
+
+
+def test_removed_argument_with_trailing_comma_style():
+    check(
+        """
+        t = PythonOperator(
+            task_id="a",
+            provide_context=True,  # not needed since 2.0
+            python_callable=load,
+        )
+        """,
+        """
+        t = PythonOperator(
+            task_id="a",
+            python_callable=load,
+        )
+        """,
+        ("remove-argument", "provide_context=True", {"name": "provide_context"}),
+    )
+
+
+def test_removed_arguments_first_last_and_only():
+    check(
+        """
+        a = f(provide_context=True, x=1)
+        b = f(x=1, provide_context=True)
+        c = f(provide_context=True)
+        d = f(x=1,
+              provide_context=True)
+        """,
+        """
+        a = f(x=1)
+        b = f(x=1)
+        c = f()
+        d = f(x=1)
+        """,
+        ("remove-argument", "provide_context=True, x=1", {"name": "provide_context"}),
+        ("remove-argument", "provide_context=True)", {"name": "provide_context"}),
+        ("remove-argument", "provide_context=True)", {"nth": 1, "name": "provide_context"}),
+        ("remove-argument", "provide_context=True)", {"nth": 2, "name": "provide_context"}),
+    )
+
+
+def test_removed_default_args_entry():
+    check(
+        """
+        default_args = {
+            "owner": "data",
+            "provide_context": True,
+        }
+        other = {"provide_context": True, "retries": 2}
+        """,
+        """
+        default_args = {
+            "owner": "data",
+        }
+        other = {"retries": 2}
+        """,
+        ("remove-argument", '"provide_context": True', {"name": "provide_context"}),
+        ("remove-argument", '"provide_context": True', {"nth": 1, "name": "provide_context"}),
+    )
+
+
+def test_one_argument_cannot_be_renamed_and_removed():
+    from codemod_cases import edit, fix, source
+
+    code = source('t = f(provide_context=True)')
+    remove = edit(code, "remove-argument", "provide_context=True", name="provide_context")
+    rename_ = edit(code, "rename-argument", "provide_context=True", old="provide_context", new="x")
+    result = fix(code, remove, rename_)
+    # Whichever is planned first wins; the other is refused, never half-applied.
+    assert len(result.applied) == 1 and len(result.refused) == 1
+    assert result.text in ("t = f()\n", "t = f(x=True)\n")
+    (reason,) = result.refused.values()
+    assert "another fix" in reason
+
+
+def test_argument_elsewhere_is_not_touched():
+    reason = refused(
+        """
+        a = f(provide_context=True)
+        b = 2
+        """,
+        "remove-argument", "b = 2", name="provide_context",
+    )
+    assert "line 2" in reason
+
+
+def test_comments_stay_with_the_lines_they_describe():
+    check(
+        """
+        t = PythonOperator(
+            task_id="a",  # the id
+            # context is passed anyway since 2.0
+            provide_context=True,
+            # the function
+            python_callable=load,
+        )
+        u = PythonOperator(
+            task_id="b",  # the id
+            # the pod this task used to get
+            executor_config={"pod": 1},
+        )
+        v = PythonOperator(
+            task_id="c",  # the id
+            executor_config={"pod": 1}
+        )
+        w = {
+            "owner": "data",  # team
+            # per-task pods
+            "executor_config": {},
+        }
+        """,
+        """
+        t = PythonOperator(
+            task_id="a",  # the id
+            # the function
+            python_callable=load,
+        )
+        u = PythonOperator(
+            task_id="b",  # the id
+        )
+        v = PythonOperator(
+            task_id="c"  # the id
+        )
+        w = {
+            "owner": "data",  # team
+        }
+        """,
+        ("remove-argument", "provide_context=True", {"name": "provide_context"}),
+        ("remove-argument", "executor_config", {"name": "executor_config"}),
+        ("remove-argument", "executor_config", {"nth": 1, "name": "executor_config"}),
+        ("remove-argument", '"executor_config"', {"name": "executor_config"}),
+    )
