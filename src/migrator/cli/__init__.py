@@ -12,7 +12,7 @@ from migrator import __version__
 from migrator.errors import MigratorError
 
 # Each command lives in its own module of this package and defines ``command``.
-COMMAND_MODULES = ("scan", "rules", "verify", "size", "connections", "package", "migrate")
+COMMAND_MODULES = ("scan", "rules", "verify", "size", "connections", "package", "migrate", "fix")
 
 
 class MigratorGroup(click.Group):

@@ -1,0 +1,384 @@
+"""``migrator fix`` as a library: scan, fix every file in memory, check, then write atomically.
+
+``plan_fixes`` scans the project, groups the findings whose fix may be applied (safe ones, plus
+unsafe ones when asked) by file, and runs each Python file's edits through the codemods in one
+LibCST pass. The new text is checked (it must parse) and scanned again in memory: fixes can
+surface what they uncover (an import rewritten to a path that moved again on the target), so
+the pass repeats until the file is stable or ``MAX_ROUNDS`` is reached. Nothing is written;
+the ``FixPlan`` holds old and new bytes of every changed file, how many findings each rule had
+fixed, and every finding that still needs a human, each with the reason.
+
+``apply_plan`` writes the plan with ``migrator.safe_write`` (all files or none). ``migrate``
+and ``package`` call these two functions; the ``fix`` command only prints them.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from migrator import codemods, requirements_fix
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.requirements import parse_requirements_text
+from migrator.analysis.source import Problem, SourceText, decode_python, decode_text, read_bytes
+from migrator.codemods import Edit, replace_context_key
+from migrator.compat.mwaa import MwaaVersion
+from migrator.config import Settings
+from migrator.engine import ScanResult, build_index, run_python_rules, scan, selected_rules
+from migrator.findings import Finding, FixSafety, finalize
+from migrator.project import ModuleSummary, ProjectFacts
+from migrator.rules import PythonRule
+from migrator.rules.base import RuleContext
+from migrator.safe_write import encode_like, write_files
+
+# Each round fixes what the previous one uncovered; real projects settle in two.
+MAX_ROUNDS = 4
+# Fix kinds a text file (a Jinja template beside the DAGs: .sql, .sh, .json ...) can take.
+TEMPLATE_KINDS = frozenset({replace_context_key.KIND})
+# Whole-file fixes of the requirements entry file (``migrator.requirements_fix``).
+REQUIREMENTS_KIND = "requirements"
+# Fix kinds another step applies; ``fix`` leaves them and says where they go.
+APPLIED_ELSEWHERE = {
+    "config": "applied to mwaa-config.json by `migrator package` (airflow.cfg is not rewritten)",
+}
+
+
+@dataclass
+class FixPlan:
+    """Everything ``fix`` would change, computed without touching the project."""
+
+    root: Path
+    target: MwaaVersion
+    unsafe: bool
+    files: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # path -> (old, new)
+    fixed: Counter[str] = field(default_factory=Counter)  # rule id -> findings fixed
+    remaining: list[Finding] = field(default_factory=list)  # what still needs a human
+    reasons: dict[str, str] = field(default_factory=dict)  # remaining fingerprint -> why left
+    scan: ScanResult | None = None
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.files)
+
+    def reason(self, finding: Finding) -> str:
+        return self.reasons.get(finding.fingerprint, "no automatic fix")
+
+    def applied_elsewhere(self, finding: Finding) -> bool:
+        """The finding's fix is another step's to apply (config options go to mwaa-config.json)."""
+        return finding.fix is not None and finding.fix.params.get("kind") in APPLIED_ELSEWHERE
+
+    def unsafe_available(self) -> list[Finding]:
+        """Remaining findings an ``--unsafe`` run would fix (or try to)."""
+        return [f for f in self.remaining if f.fix is not None and effective_safety(f) is FixSafety.UNSAFE
+                and not self.unsafe]
+
+    def diff(self, color: bool = False) -> str:
+        """A unified diff of every change (``a/``/``b/`` prefixes, applies with ``git apply``)."""
+        return "".join(unified_diff(path, old, new, color) for path, (old, new) in sorted(self.files.items()))
+
+
+def effective_safety(finding: Finding) -> FixSafety:
+    """The stricter of the rule's safety for this finding and the codemod's own."""
+    if finding.fix is None:
+        return FixSafety.NONE
+    kind = finding.fix.params.get("kind")
+    declared = codemods.safety_of(kind) if isinstance(kind, str) else None
+    if finding.fix.safety is FixSafety.UNSAFE or declared is FixSafety.UNSAFE:
+        return FixSafety.UNSAFE
+    return finding.fix.safety
+
+
+def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: bool = False,
+               jobs: int = 0, result: ScanResult | None = None) -> FixPlan:
+    """Compute every fix for the project at ``root`` (nothing is written).
+
+    ``result`` reuses a scan the caller already made with the same settings and target.
+    """
+    root = Path(root)
+    result = result or scan(root, settings, target, jobs=jobs)
+    plan = FixPlan(root, target, unsafe, scan=result)
+    rescanner = _Rescanner(result, settings, target)
+    by_path: dict[str, list[Finding]] = {}
+    requirement_findings: list[Finding] = []
+    for finding in result.findings:
+        if finding.fix is not None and finding.fix.params.get("kind") == REQUIREMENTS_KIND:
+            requirement_findings.append(finding)
+        else:
+            by_path.setdefault(finding.path, []).append(finding)
+    fixed_texts: dict[str, str] = {}
+    for path in sorted(by_path):
+        findings = by_path[path]
+        if not any(_eligible(f, unsafe) for f in findings):
+            _leave(plan, findings, {}, unsafe)
+            continue
+        if path.endswith(".py") and path in rescanner.python_files:
+            fixed_texts[path] = _fix_python_file(plan, rescanner, path, findings, unsafe)
+        else:
+            _fix_text_file(plan, path, findings, unsafe)
+    # Requirements last: the providers they must gain are the ones the fixed code imports.
+    _fix_requirements(plan, result, requirement_findings, rescanner.summaries(fixed_texts), unsafe)
+    plan.remaining.sort(key=lambda f: f.sort_key)
+    return plan
+
+
+def apply_plan(root: Path, plan: FixPlan) -> list[str]:
+    """Write every changed file of ``plan`` atomically; all or none. Returns the paths written."""
+    return write_files(Path(root), plan.files)
+
+
+# -- per file -------------------------------------------------------------------------------------
+
+
+def _eligible(finding: Finding, unsafe: bool) -> bool:
+    if finding.fix is not None and finding.fix.params.get("kind") in APPLIED_ELSEWHERE:
+        return False
+    safety = effective_safety(finding)
+    return safety is FixSafety.SAFE or (unsafe and safety is FixSafety.UNSAFE)
+
+
+def _edits(findings: Sequence[Finding], unsafe: bool) -> list[Edit]:
+    edits = []
+    for index, finding in enumerate(findings):
+        if _eligible(finding, unsafe):
+            params = dict(finding.fix.params)
+            edits.append(Edit(index, str(params.pop("kind", "")), params, finding.location))
+    return edits
+
+
+def _fix_python_file(plan: FixPlan, rescanner: _Rescanner, path: str, findings: list[Finding],
+                     unsafe: bool) -> str | None:
+    """Fix one module (rounds until stable); returns its final text, None if unreadable."""
+    data = read_bytes(plan.root / path)
+    source = decode_python(data) if isinstance(data, bytes) else data
+    if isinstance(source, Problem):
+        _leave(plan, findings, {f: f"cannot read the file: {source.message}" for f in findings}, unsafe)
+        return None
+    text = source.text
+    # Project rules' findings on this file are fixed in the first round only: the in-memory
+    # rescan runs the Python rules, so later rounds cannot tell where they moved.
+    project_findings = [f for f in findings if f.rule not in rescanner.python_rule_ids]
+    current = findings
+    refused: dict[Finding, str] = {}
+    for _ in range(MAX_ROUNDS):
+        edits = _edits(current, unsafe)
+        if not edits:
+            break
+        outcome = codemods.apply_edits(text, edits)
+        refused.update((current[key], reason) for key, reason in outcome.refused.items())
+        if outcome.text == text:
+            break
+        problem = _parse_problem(outcome.text, path)
+        if problem is not None:  # a codemod bug must never reach the user's files
+            refused.update((current[e.key], f"the fixed file would not parse ({problem})") for e in edits)
+            break
+        applied = {current[key] for key in outcome.applied}
+        plan.fixed.update(f.rule for f in applied)
+        project_findings = [f for f in project_findings if f not in applied]
+        text = outcome.text
+        current = rescanner.findings(path, text) + project_findings
+        refused = {f: r for f, r in refused.items() if f in project_findings}
+    _leave(plan, current, refused, unsafe)
+    new = encode_like(text, source)
+    if new != data:
+        plan.files[path] = (data, new)
+    return text
+
+
+def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], unsafe: bool) -> None:
+    """Template files beside the DAGs: context keys are rewritten on the finding's lines."""
+    data = read_bytes(plan.root / path) if path != "." else Problem("unreadable", "project-level finding")
+    source = decode_text(data) if isinstance(data, bytes) else data
+    if isinstance(source, Problem):
+        _leave(plan, findings, {}, unsafe)
+        return
+    lines = source.text.splitlines(keepends=True)
+    fixed: Counter[str] = Counter()
+    kept: list[Finding] = []
+    refused: dict[Finding, str] = {}
+    for finding in findings:
+        params = finding.fix.params if finding.fix else {}
+        if not _eligible(finding, unsafe):
+            kept.append(finding)
+            continue
+        if params.get("kind") not in TEMPLATE_KINDS:
+            refused[finding] = f"no fixer for {params.get('kind')!r} fixes in this kind of file"
+            kept.append(finding)
+            continue
+        first, last = finding.location.line - 1, finding.location.end_line
+        block = "".join(lines[first:last])
+        new_block, count = replace_context_key.rewrite_template(block, str(params.get("old")),
+                                                                str(params.get("new")))
+        if not count:
+            refused[finding] = "no template read of the key on the finding's lines"
+            kept.append(finding)
+            continue
+        # The block stays one list item per original line, so later findings' lines still match.
+        lines[first:last] = [new_block] + [""] * (last - first - 1)
+        fixed[finding.rule] += 1
+    _leave(plan, kept, refused, unsafe)
+    new_text = "".join(lines)
+    if new_text != source.text:
+        plan.fixed.update(fixed)
+        plan.files[path] = (data, encode_like(new_text, source))
+
+
+def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding],
+                      modules: list[ModuleSummary], unsafe: bool) -> None:
+    """Rewrite the requirements entry file with ``migrator.requirements_fix`` (one whole-file fix).
+
+    A finding counts as fixed only when the new text shows its action done (the package gone,
+    the pin moved, the constraint or provider there); the rest stay with the reason.
+    """
+    eligible = [f for f in findings if _eligible(f, unsafe)]
+    if not eligible:
+        _leave(plan, findings, {}, unsafe)
+        return
+    project = ProjectFacts(result.workspace, modules)
+    entries = project.requirements.entry_files
+    if not entries:
+        reason = "no requirements.txt in the project; `migrator package` writes one"
+        _leave(plan, findings, {f: reason for f in eligible}, unsafe)
+        return
+    entry = entries[0]
+    data = read_bytes(plan.root / entry)
+    source = decode_text(data) if isinstance(data, bytes) else data
+    if isinstance(source, Problem):
+        _leave(plan, findings, {f: f"cannot read {entry}: {source.message}" for f in eligible}, unsafe)
+        return
+    new_text = requirements_fix.fixed_requirements_for(project, plan.target, entry)
+    fixed_file = parse_requirements_text(new_text, entry)
+    refused: dict[Finding, str] = {}
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding not in eligible:
+            kept.append(finding)
+        elif finding.fix.params.get("action") in ("drop", "pin") and finding.path not in (entry, "."):
+            # Only the entry file is rewritten; -r includes are merged into it by `migrator package`.
+            refused[finding] = f"{finding.path} is not {entry}, the file the requirements fixer rewrites"
+            kept.append(finding)
+        elif not _requirement_done(finding.fix.params, fixed_file):
+            refused[finding] = "the requirements fixer did not make this change"
+            kept.append(finding)
+        else:
+            plan.fixed[finding.rule] += 1
+    _leave(plan, kept, refused, unsafe)
+    new = encode_like(new_text, source)
+    if new != data:
+        plan.files[entry] = (data, new)
+
+
+def _requirement_done(params: dict, fixed_file) -> bool:
+    """Whether the fixed requirements file shows the finding's action done."""
+    action, name = params.get("action"), params.get("name")
+    versions = {r.name: r.specifier for r in fixed_file.requirements if r.name}
+    key = canonicalize_name(name) if isinstance(name, str) else None
+    if action in ("drop", "replace"):  # replace: the old name goes; its successor may be preinstalled
+        return key is not None and key not in versions
+    if action == "add":
+        return key is not None and key in versions
+    if action == "pin":
+        try:
+            return key in versions and str(params.get("version")) in SpecifierSet(versions[key] or "")
+        except InvalidSpecifier:
+            return False
+    if action in ("add-constraint", "replace-constraint"):
+        return any(o.option == "constraint" and (o.value or "").strip("'\"") == params.get("url")
+                   for o in fixed_file.options)
+    return False
+
+
+def _parse_problem(text: str, path: str) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except (RecursionError, MemoryError):
+        return "too deeply nested"
+    return None
+
+
+def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, str], unsafe: bool) -> None:
+    """Record findings that stay, each with why: refused, unsafe, or no fix."""
+    for finding in findings:
+        plan.remaining.append(finding)
+        safety = effective_safety(finding)
+        kind = finding.fix.params.get("kind") if finding.fix else None
+        if finding in refused:
+            reason = f"fix not applied: {refused[finding]}"
+        elif kind in APPLIED_ELSEWHERE:
+            reason = APPLIED_ELSEWHERE[kind]
+        elif safety is FixSafety.UNSAFE and not unsafe:
+            reason = "unsafe fix available (--unsafe): " + finding.fix.description
+        elif finding.fix is None or safety is FixSafety.NONE:
+            reason = "no automatic fix"
+        else:
+            reason = "fix not applied"
+        plan.reasons[finding.fingerprint] = reason
+
+
+# -- scanning fixed text in memory ---------------------------------------------------------------
+
+
+class _Rescanner:
+    """Runs the scan's Python rules over fixed text without writing it anywhere."""
+
+    def __init__(self, result: ScanResult, settings: Settings, target: MwaaVersion) -> None:
+        workspace = result.workspace
+        self.result = result
+        self.workspace = workspace
+        self.settings = settings
+        self.python_files = set(workspace.python_files)
+        self.rules = [r for r in selected_rules(settings, target) if isinstance(r, PythonRule)]
+        self.python_rule_ids = {r.id for r in self.rules}
+        self.ctx = RuleContext(target=target, index=build_index(workspace))
+
+    def module(self, path: str, text: str) -> ModuleFacts:
+        return ModuleFacts.from_source(path, SourceText(text, "utf-8", False, "\n"),
+                                       self.workspace.module_name(path))
+
+    def findings(self, path: str, text: str) -> list[Finding]:
+        found, _, _ = run_python_rules(self.module(path, text), self.rules, self.ctx)
+        kept = [f for f in found if not self.settings.ignored_for_path(f.rule, f.path)]
+        return finalize(kept)
+
+    def summaries(self, fixed_texts: dict[str, str | None]) -> list[ModuleSummary]:
+        """The scan's module summaries, with the fixed modules' summaries in place of the old."""
+        return [ModuleSummary.of(self.module(s.path, fixed_texts[s.path])) if fixed_texts.get(s.path) else s
+                for s in self.result.project.modules]
+
+
+# -- diff -------------------------------------------------------------------------------------------
+
+_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m", "h": "\x1b[1m"}
+_RESET = "\x1b[0m"
+
+
+def _decode_for_diff(path: str, data: bytes) -> str:
+    source = decode_python(data) if path.endswith(".py") else decode_text(data)
+    return source.text if isinstance(source, SourceText) else data.decode("utf-8", "replace")
+
+
+def unified_diff(path: str, old: bytes, new: bytes, color: bool = False) -> str:
+    old_lines = _decode_for_diff(path, old).splitlines(keepends=True)
+    new_lines = _decode_for_diff(path, new).splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(old_lines, new_lines, f"a/{path}", f"b/{path}"):
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        if color:
+            key = "h" if line.startswith(("---", "+++")) else line[:1]
+            if key in _COLORS:
+                body = line.rstrip("\r\n")
+                line = f"{_COLORS[key]}{body}{_RESET}{line[len(body):]}"
+        out.append(line)
+    return "".join(out)
