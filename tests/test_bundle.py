@@ -550,3 +550,19 @@ def test_defined_connections_bring_the_secrets_manager_backend(make_project, tmp
     options = json.loads((tmp_path / "own" / "mwaa-config.json").read_text())[
         "AirflowConfigurationOptions"]
     assert options.get("secrets.backend") == "my.company.VaultBackend"
+
+
+def test_cli_package_flags_reach_the_bundle(make_project, tmp_path, capsys):
+    root = make_project({"dags/sales.py": dag("sales"), "dags/certs/ca.pem": "CERT\n",
+                         "airflow.cfg": "[private_repo]\napi_token = s3cret\n"})
+    out = tmp_path / "out"
+    assert main(["package", str(root), "--out", str(out), "--include", "dags/certs/*",
+                 "--include-secret-options", "--format", "json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert "dags/certs/ca.pem" in {row["path"] for row in manifest["files"]}
+    options = json.loads((out / "mwaa-config.json").read_text())["AirflowConfigurationOptions"]
+    assert options["private_repo.api_token"] == "s3cret"
+    assert main(["package", str(root), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "dags/certs/ca.pem: key or certificate store" in text  # listed with its reason
+    assert "s3cret" not in text

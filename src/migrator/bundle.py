@@ -686,6 +686,7 @@ def render_startup(lines: Sequence[StartupLine], target: MwaaVersion) -> str:
 
 # Package managers whose package names are Amazon Linux's own (MWAA runs Amazon Linux 2023).
 _YUM_MANAGERS = frozenset({"yum", "dnf"})
+OS_PACKAGES_SHOWN = 6  # startup.sh lists them all
 
 
 def startup_lines(os_packages: Sequence[tuple[str, str, str]],
@@ -721,11 +722,13 @@ def startup_lines(os_packages: Sequence[tuple[str, str, str]],
             f"# sudo yum -y install {names}",
             f"OS packages named for {managers} ({origins}): MWAA runs Amazon Linux 2023, whose "
             "names differ; put the right names on this line and uncomment it"))
+        shown = ", ".join(name for name, _ in foreign[:OS_PACKAGES_SHOWN])
+        more = len(foreign) - OS_PACKAGES_SHOWN
         checks.append(BundleCheck(
             Severity.WARNING, "os-packages-need-names",
-            f"{len(foreign)} OS package(s) are named for {managers} ({names}); find their "
-            f"Amazon Linux 2023 names (dnf search NAME) and fix the commented line in {STARTUP}",
-            STARTUP))
+            f"{len(foreign)} OS package(s) are named for {managers} ({shown}"
+            f"{f' and {more} more' if more > 0 else ''}): put their Amazon Linux 2023 names on "
+            f"the commented install line of {STARTUP} (dnf search NAME)", STARTUP))
     for name, value, where in sorted(env):
         if policy.protected_env_var(name):
             checks.append(BundleCheck(Severity.WARNING, "reserved-env-var",

@@ -317,7 +317,7 @@ def report_markdown(migration: Migration) -> str:
         lines += ["Not sized in this build.", ""]
     lines += ["## Next steps", "",
               "1. Review the changes: `diff -ru <source> project/` (or commit them on a branch).",
-              ("2. Resolve what needs a human, then rebuild and upload the bundle: "
+              ("2. Resolve what needs a human, then rebuild and upload the bundle (from this folder): "
               f"`migrator package {PROJECT_DIR} --out {BUNDLE_DIR} --upload s3://BUCKET/PREFIX`."),
               "3. Run the printed `aws mwaa update-environment` command.", ""]
     return "\n".join(lines)

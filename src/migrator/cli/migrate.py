@@ -14,6 +14,7 @@ from migrator.findings import Severity
 from migrator.migrate import BUNDLE_DIR, PROJECT_DIR, REPORT_MD, Migration, migrate
 
 TOP_RULES = 5
+MESSAGE_WIDTH = 160  # full messages are in report.md
 
 
 @click.command("migrate")
@@ -81,14 +82,18 @@ def render_migration(migration: Migration) -> str:
     lines.append(f"  report    {out / REPORT_MD}")
     for step in migration.missing_steps:
         lines.append(f"  not run   {step}")
-    remaining = Counter(f.rule for f in migration.after.findings)
-    if remaining:
-        top = ", ".join(f"{rule} x{n}" for rule, n in remaining.most_common(TOP_RULES))
-        lines.append(f"Needs a human: {len(migration.after.findings)} findings ({top}); "
-                     f"see {REPORT_MD}.")
-    problems = [c for c in bundle.checks if c.severity >= Severity.WARNING]
+    after = migration.after.findings
+    if after:
+        worst = max(f.severity for f in after)
+        top = Counter(f.rule for f in after if f.severity == worst).most_common(TOP_RULES)
+        lines.append(f"Needs a human: {len(after)} findings; {worst.label}s: "
+                     + ", ".join(f"{rule} x{n}" for rule, n in top) + f" (see {REPORT_MD})")
+    # Remaining findings were just summed up; the bundle's other warnings follow, shortened.
+    problems = [c for c in bundle.checks
+                if c.severity >= Severity.WARNING and c.code != "findings-remain"]
     for check in problems[:TOP_RULES]:
-        lines.append(f"  bundle {check}")
+        text = str(check)
+        lines.append(f"  bundle {text if len(text) <= MESSAGE_WIDTH else text[:MESSAGE_WIDTH - 1] + '…'}")
     if len(problems) > TOP_RULES:
         lines.append(f"  ... {len(problems) - TOP_RULES} more bundle warnings in {REPORT_MD}")
     lines.append(f"Next: migrator package {out / PROJECT_DIR} --out {out / BUNDLE_DIR} "

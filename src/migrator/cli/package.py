@@ -58,6 +58,9 @@ def upload_options(function):
 @click.option("--include", multiple=True, metavar="PATTERN",
               help="Ship files the bundle leaves out as sensitive (tests, keys, .env) when they "
                    "match this gitignore-style pattern (repeatable).")
+@click.option("--include-secret-options", is_flag=True,
+              help="Keep configuration options whose values are credentials in "
+                   "mwaa-config.json (left out by default).")
 @click.option("--environment-class", metavar="CLASS",
               help="Check the DAG count against this class (mw1.small, ...).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -67,7 +70,8 @@ def upload_options(function):
 @options.quiet_option
 def command(path: Path, out: Path, target: str | None, private_network: bool,
             constraints: Path | None, find_links: tuple[str, ...], index_url: str | None,
-            no_index: bool, include: tuple[str, ...], environment_class: str | None, fmt: str,
+            no_index: bool, include: tuple[str, ...], include_secret_options: bool,
+            environment_class: str | None, fmt: str,
             upload_url: str | None, endpoint_url: str | None, region: str | None,
             profile: str | None, delete: bool, environment_name: str | None, jobs: int,
             quiet: bool) -> int:
@@ -87,7 +91,8 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
     if no_index:
         pip_args.append("--no-index")
     bundle = build_bundle(path, settings, mwaa, out, BundleOptions(
-        private_network=private_network, include=include, environment_class=environment_class,
+        private_network=private_network, include=include,
+        include_secret_options=include_secret_options, environment_class=environment_class,
         constraints=constraints, pip_args=tuple(pip_args), jobs=jobs))
 
     if location is None:
