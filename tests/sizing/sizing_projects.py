@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrator.compat import environment_classes, get_version
+
 from migrator.config import Settings
 from migrator.sizing import size_project
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -95,6 +96,7 @@ class TaskFacts:
     upstream: set[int] = field(default_factory=set)  # indices into DagFacts.tasks
     outlets: tuple[str, ...] = ()  # dataset keys this task updates
     triggers: tuple[str, ...] = ()  # dag ids a TriggerDagRunOperator starts
+    subdag: str | None = None  # "module.function" building the SubDAG a SubDagOperator runs
 
 
 @dataclass
@@ -111,10 +113,12 @@ class DagFacts:
     max_active_tasks: int | None
     catchup: bool | None
     tasks: list[TaskFacts]
-    # The function that builds this DAG when no call of it was found in its own file
-    # ("module.function"): other files may call it (a shared DAG factory).
+    # The top-level function that builds this DAG ("module.function"); when it is not called in
+    # its own file (factory_uncalled), other files may call it (a shared DAG factory).
     factory: str | None = None
+    factory_uncalled: bool = False
     factory_loops: Count | None = None  # copies the factory makes per call (loops around the DAG)
+    is_subdag: bool = False  # built for a SubDagOperator: runs inside its parent's runs
 
     @property
     def key(self) -> str:
@@ -351,7 +355,13 @@ def read_schedule(module: ModuleFacts, names: Names, datasets: DatasetTable,
         if key in kwargs:
             node = kwargs[key]
             schedule = _schedule_of(module, names, datasets, node, timezone)
-            schedule.text = _unparse(node)
+            resolved = names.resolve(node)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                schedule.text = node.value
+            elif resolved is not node and isinstance(resolved, ast.Constant):
+                schedule.text = f"{_unparse(node)} ({resolved.value})"
+            else:
+                schedule.text = _unparse(node)
             return schedule
     return Schedule("none", "(not set)", defaulted=True, timezone=timezone)
 
@@ -563,14 +573,15 @@ class ModuleReader:
             count = count.times(self._runs_of_function(function))
         return count
 
-    def _factory_name(self, scope: _Scope) -> str | None:
-        """``module.function`` of the top-level function building the DAG, if it is uncalled here."""
+    def _factory(self, scope: _Scope) -> tuple[str | None, bool]:
+        """``module.function`` of the top-level function building the DAG, and whether this
+        file never calls it."""
         function = scope.dag.node if scope.dag.via_decorator else self.module.enclosing_function(scope.dag.node)
         if function is None or self.module.enclosing_function(function) is not None:
-            return None
-        if self._call_sites(function) or not self.module.module_name:
-            return None
-        return f"{self.module.module_name}.{function.name}"
+            return None, False
+        if not self.module.module_name or isinstance(function, ast.Lambda):
+            return None, False
+        return f"{self.module.module_name}.{function.name}", not self._call_sites(function)
 
     # ---- tasks ----
 
@@ -591,6 +602,13 @@ class ModuleReader:
                     kwargs.update(call_kwargs(override))
                     task_id = const_str(kwargs.get("task_id")) or task_id
                 sites.append(_TaskSite(call, TaskDef(task.node, task.operator, task_id, kwargs), mapped))
+        # astronomer-providers' deferrable classes (S3KeySensorAsync) end in "Async", so
+        # find_tasks does not list them.
+        for call, qualname in self.module.calls:
+            name = _last_name(qualname)
+            if name.endswith(("OperatorAsync", "SensorAsync")) and name[:1].isupper():
+                kwargs = call_kwargs(call)
+                sites.append(_TaskSite(call, TaskDef(call, qualname or name, const_str(kwargs.get("task_id")), kwargs)))
         # Mapped classic operators: Operator.partial(...).expand(...)
         for call, qualname in self.module.calls:
             func = call.func
@@ -683,6 +701,12 @@ class ModuleReader:
         trigger = names.constant(kwargs.get("trigger_dag_id"))
         if isinstance(trigger, str):
             facts.triggers = (trigger,)
+        subdag = names.resolve(kwargs.get("subdag"))
+        if isinstance(subdag, ast.Call) and _last_name(task.operator) == "SubDagOperator":
+            target = self.module.qualname(subdag.func)
+            if target is None and isinstance(subdag.func, ast.Name) and self.module.module_name:
+                target = f"{self.module.module_name}.{subdag.func.id}"  # a factory in this file
+            facts.subdag = target
         return facts
 
     # ---- dependencies ----
@@ -792,7 +816,9 @@ class ModuleReader:
                         link(ups, downs)
                 elif name == "cross_downstream" and len(node.args) >= 2:
                     link(value(node.args[0]), value(node.args[1]))
-                elif id(node) in site_of_node and sites[site_of_node[id(node)]].taskdef.operator.startswith("@task"):
+                elif id(node) in site_of_node:
+                    # TaskFlow arguments, XComArgs (`.output`) passed to operators, and what a
+                    # mapped task expands over all make the consumer wait for the producer.
                     me = [site_of_node[id(node)]]
                     expand = sites[site_of_node[id(node)]].mapped
                     arguments = [*node.args, *(k.value for k in node.keywords)]
@@ -821,7 +847,8 @@ class ModuleReader:
             kwargs = dag.kwargs
             default_args = self.names.mapping(kwargs.get("default_args"))
             copies = self._dag_copies(scope)
-            dag_id_node = self.names.resolve(dag.node.args[0]) if isinstance(dag.node, ast.Call) and dag.node.args else kwargs.get("dag_id")
+            id_arg = dag.node.args[0] if isinstance(dag.node, ast.Call) and dag.node.args else kwargs.get("dag_id")
+            dag_id_node = self.names.resolve(id_arg)
             dag_id, is_pattern = _dag_id_text(dag, dag_id_node)
             timezone = _start_date_timezone(module, self.names, kwargs, default_args)
             max_runs = self.names.constant(kwargs.get("max_active_runs"))
@@ -836,9 +863,9 @@ class ModuleReader:
                 max_active_tasks=max_tasks if isinstance(max_tasks, int) and not isinstance(max_tasks, bool) and max_tasks > 0 else None,
                 catchup=catchup if isinstance(catchup, bool) else None,
                 tasks=[],
-                factory=self._factory_name(scope),
             )
-            if scope.facts.factory and not dag.via_decorator:
+            scope.facts.factory, scope.facts.factory_uncalled = self._factory(scope)
+            if scope.facts.factory_uncalled and not dag.via_decorator:
                 scope.facts.factory_loops = _loops_between(
                     module, self.names, dag.node, module.enclosing_function(dag.node))
             result.dags.append(scope.facts)
@@ -857,16 +884,25 @@ class ModuleReader:
 
 
 def _id_text(node: ast.expr) -> str:
-    """An id built at run time, written with ``{placeholders}``: f"load_{t}" -> ``load_{t}``."""
+    """An id built at run time, written with ``{placeholders}``: f"load_{t}" -> ``load_{t}``,
+    ``"{}.{}".format(a, b)`` -> ``{a}.{b}``."""
     if isinstance(node, ast.JoinedStr):
         return "".join(v.value if isinstance(v, ast.Constant) else "{" + _unparse(v.value) + "}"
                        for v in node.values if isinstance(v, (ast.Constant, ast.FormattedValue)))
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)
+            and not node.keywords):
+        arguments = iter(node.args)
+        return re.sub(r"\{\}", lambda _: "{" + (_unparse(next(arguments, ast.Name("?")))) + "}",
+                      node.func.value.value)
     return "{" + _unparse(node) + "}"
 
 
 def _dag_id_text(dag: DagDef, node: ast.expr | None) -> tuple[str, bool]:
     if dag.dag_id:
         return dag.dag_id, False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, False
     if node is not None:
         return _id_text(node), True
     return f"(unnamed DAG at line {getattr(dag.node, 'lineno', 1)})", False
@@ -890,9 +926,13 @@ def _factory_calls(modules: list[ModuleFacts], names: dict[str, Names], factory:
     return total
 
 
-def read_modules(modules: Iterable[ModuleFacts], dag_modules: set[str] | None = None) -> list[ModuleSizingFacts]:
-    """Sizing facts of the modules (only those in ``dag_modules`` when given, by path; the
-    others still lend dataset constants and calls of shared DAG factories)."""
+def read_modules(modules: Iterable[ModuleFacts], dag_modules: set[str] | None = None,
+                 ignored: frozenset[str] = frozenset()) -> list[ModuleSizingFacts]:
+    """Sizing facts of the modules in ``dag_modules`` (by path; all when None).
+
+    Modules Airflow does not parse (``ignored``: .airflowignore) keep only the DAGs their
+    factories build for files it does parse; every module lends its dataset constants.
+    """
     parsed = [m for m in modules if m.tree is not None]
     datasets = DatasetTable()
     names = {m.path: Names(m) for m in parsed}
@@ -900,15 +940,21 @@ def read_modules(modules: Iterable[ModuleFacts], dag_modules: set[str] | None = 
         datasets.add_module(module, names[module.path])
     chosen = [m for m in parsed if dag_modules is None or m.path in dag_modules]
     results = [ModuleReader(module, datasets, names[module.path]).read() for module in chosen]
-    callers = [m for m in parsed if dag_modules is None or m.path in dag_modules]
+    callers = [m for m in chosen if m.path not in ignored]
     for result in results:
+        kept = []
         for dag in result.dags:
-            if dag.factory is None:
-                continue
-            count = _factory_calls(callers, names, dag.factory)
+            count = _factory_calls(callers, names, dag.factory) if dag.factory_uncalled else None
             if count is not None:
                 total = (dag.factory_loops or Count(1)).times(count)
                 dag.copies = total.value
                 dag.copies_estimated = total.estimated
                 dag.copies_note = "; ".join(n for n in (f"built by {dag.factory}", total.note) if n)
+            if result.path not in ignored or count is not None:
+                kept.append(dag)
+        result.dags = kept
+    subdag_factories = {t.subdag for r in results for d in r.dags for t in d.tasks if t.subdag}
+    for result in results:
+        for dag in result.dags:
+            dag.is_subdag = dag.factory is not None and dag.factory in subdag_factories
     return results

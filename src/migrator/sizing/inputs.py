@@ -48,9 +48,10 @@ class TaskHistory:
 
     @property
     def days(self) -> float:
+        """Calendar days the export spans (UTC), first and last included."""
         if self.first is None or self.last is None:
             return 1.0
-        return max((self.last - self.first).total_seconds() / 86400, 1.0)
+        return float((self.last.date() - self.first.date()).days + 1)
 
     def median_seconds(self, dag_ids: list[str], task_id: str) -> tuple[float, int] | None:
         """Median duration over every matching (dag, task) pair, and how many runs it is of."""

@@ -155,9 +155,15 @@ def plan_dag(facts: DagFacts, target_major: int, history: TaskHistory | None) ->
     tasks = []
     for task in facts.tasks:
         minutes, source = _task_minutes(task, dag_ids, history)
-        tasks.append(TaskPlan(task, minutes, source, _slot_weight(task), _memory(task)))
+        weight = _slot_weight(task)
+        if task.subdag and target_major >= 3:
+            weight = 0.0  # Airflow 3 has no SubDAGs: the migration turns them into task groups
+        tasks.append(TaskPlan(task, minutes, source, weight, _memory(task)))
+    planned = plan_runs(facts.schedule, target_major)
+    if facts.is_subdag:
+        planned = PlannedRuns((), triggered=True, note="runs inside its parent's SubDagOperator")
     plan = DagPlan(
-        facts=facts, tasks=tasks, planned=plan_runs(facts.schedule, target_major),
+        facts=facts, tasks=tasks, planned=planned,
         copies=copies, copies_estimated=estimated, copies_note=note,
         max_active_runs=facts.max_active_runs or AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG,
         max_active_tasks=facts.max_active_tasks or AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG,
@@ -169,6 +175,26 @@ def plan_dag(facts: DagFacts, target_major: int, history: TaskHistory | None) ->
     return plan
 
 
+def link_subdags(plans: list[DagPlan]) -> None:
+    """A SubDagOperator lasts as long as the SubDAG it runs (unless history says otherwise)."""
+    by_factory: dict[str, list[DagPlan]] = {}
+    for plan in plans:
+        if plan.facts.is_subdag and plan.facts.factory:
+            by_factory.setdefault(plan.facts.factory, []).append(plan)
+    for plan in plans:
+        changed = False
+        for task in plan.tasks:
+            subdags = by_factory.get(task.facts.subdag or "", [])
+            if subdags and not task.duration_source.startswith("history"):
+                task.minutes = max(s.run_minutes for s in subdags)
+                task.duration_source = "its SubDAG's run"
+                changed = True
+        if changed:
+            for task in plan.tasks:
+                task.start = 0
+            plan.run_minutes = _critical_path(plan.tasks)
+
+
 # -- run starts ------------------------------------------------------------------------------------
 
 
@@ -178,16 +204,18 @@ def _apply_max_active_runs(plan: DagPlan, wanted: Iterable[int]) -> None:
     starts: list[int] = []
     previous = 0
     delayed, longest = 0, 0
-    for scheduled in sorted(wanted):
+    ordered = sorted(wanted)
+    for index, scheduled in enumerate(ordered):
         start = max(scheduled, previous)  # runs start in order
         while ends and ends[0] <= start:
             heapq.heappop(ends)
         while len(ends) >= plan.max_active_runs:
             start = max(start, heapq.heappop(ends))
         if start >= HORIZON_MINUTES:
-            delayed += 1
+            # Runs start in order, so none of the rest starts within the timeline either.
+            delayed += len(ordered) - index
             longest = max(longest, HORIZON_MINUTES - scheduled)
-            continue
+            break
         if start > scheduled:
             delayed += 1
             longest = max(longest, start - scheduled)
@@ -242,7 +270,7 @@ def resolve_runs(plans: list[DagPlan], history: TaskHistory | None) -> list[str]
         elif plan.planned.triggered:
             pending.append(plan)
         else:
-            plan.run_source = "schedule"
+            plan.run_source = f"schedule ({plan.planned.note})" if plan.planned.note else "schedule"
             _apply_max_active_runs(plan, plan.planned.starts)
     resolved = {id(p) for p in plans if p not in pending}
 
@@ -265,10 +293,14 @@ def resolve_runs(plans: list[DagPlan], history: TaskHistory | None) -> list[str]
         times: list[int] = []
         for other in plans:
             for task in other.tasks:
-                if plan.facts.dag_id in task.facts.triggers:
+                triggered = plan.facts.dag_id in task.facts.triggers
+                # One SubDagOperator per SubDAG copy: each copy runs once per parent run.
+                runs_subdag = plan.facts.is_subdag and task.facts.subdag == plan.facts.factory
+                if triggered or runs_subdag:
                     if id(other) not in resolved:
                         return None
-                    times.extend(s + task.start for s in other.starts for _ in range(task.facts.copies))
+                    copies = task.facts.copies if triggered else 1
+                    times.extend(s + task.start for s in other.starts for _ in range(copies))
         return times
 
     for _ in range(len(pending) + 1):
@@ -282,15 +314,17 @@ def resolve_runs(plans: list[DagPlan], history: TaskHistory | None) -> list[str]
             if triggered is None or any(u is None for u in updates):
                 continue
             starts: list[int] = list(triggered)
-            sources = ["triggered by another DAG"] if triggered else []
+            sources = []
+            if triggered:
+                sources.append("its parent's SubDagOperator" if plan.facts.is_subdag else "triggered by another DAG")
             if keys:
                 outside = [k for k, u in zip(keys, updates, strict=True) if not u]
+                sources.append("dataset updates")
                 if outside:
                     daily, _ = cron_starts((OUTSIDE_DATASET_CRON,), None)
                     updates = [u if u else list(daily) for u in updates]
-                    sources.append("datasets updated outside the project: assumed daily at 00:00 UTC")
-                else:
-                    sources.append("dataset updates")
+                    names = ", ".join(k.split(":", 1)[1] for k in outside)
+                    sources.append(f"{names} updated outside the project: assumed daily at 00:00 UTC")
                 starts += _dataset_run_starts(updates)
             if not starts and history is not None and plan.history_ids:
                 starts = _history_starts(plan, history)
@@ -313,7 +347,8 @@ def resolve_runs(plans: list[DagPlan], history: TaskHistory | None) -> list[str]
 
 
 def fluid_queue(demand: list[float], capacity: float) -> tuple[list[float], list[float]]:
-    """Running and waiting per minute when at most ``capacity`` may run; waiting work runs later."""
+    """Running slots and waiting work (task-minutes) per minute when at most ``capacity`` may
+    run; waiting work runs later."""
     running = [0.0] * len(demand)
     waiting = [0.0] * len(demand)
     backlog = 0.0
@@ -398,6 +433,26 @@ def _max_overlap(starts: list[int], length: int) -> int:
     return most
 
 
+def _pool_work(plan: DagPlan) -> dict[str, tuple[float, float]]:
+    """Per pool, the task instances (in worker slots) and slot-minutes one run of a plan adds."""
+    work: dict[str, tuple[float, float]] = {}
+    for task in plan.tasks:
+        if task.minutes <= 0 or task.slot_weight <= 0:
+            continue
+        minutes = min(task.minutes, DEFERRED_WORKER_MINUTES) if task.facts.wait == "deferred" else task.minutes
+        slots = task.slot_weight * task.facts.copies
+        instances, total = work.get(task.facts.pool, (0.0, 0.0))
+        work[task.facts.pool] = (instances + slots, total + slots * minutes)
+    return work
+
+
+def _mean_task_minutes(plan: DagPlan) -> float:
+    """Slot-minutes per task instance of a plan: turns queued work into queued tasks."""
+    work = _pool_work(plan).values()
+    instances = sum(i for i, _ in work)
+    return sum(m for _, m in work) / instances if instances else 1.0
+
+
 @dataclass
 class DagLoad:
     plan: DagPlan
@@ -410,7 +465,8 @@ class DagLoad:
 @dataclass
 class LoadResult:
     running: list[float]  # worker slots in use per minute (timeline)
-    waiting: list[float]  # tasks held back by max_active_tasks or pools
+    # tasks held back by max_active_tasks or pools (queued task-minutes over the mean duration)
+    waiting: list[float]
     deferred: list[float]  # tasks waiting in the triggerer
     memory_gb: list[float]  # memory all wanted tasks would use (before limits)
     dags: list[DagLoad]
@@ -448,6 +504,7 @@ def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResu
     triggerer_diff = [0.0] * (horizon + 1)
     memory_diff = [0.0] * (horizon + 1)
     waiting_dag = [0.0] * horizon
+    pool_work: dict[str, list[float]] = {}  # pool -> [task instances, slot-minutes]
     loads: list[DagLoad] = []
     week_start = WARM_UP_DAYS * MINUTES_PER_DAY
     for plan in plans:
@@ -462,6 +519,10 @@ def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResu
         _add(triggerer_diff, profile.triggerer, plan.starts, plan.copies)
         _add(memory_diff, profile.memory, plan.starts, plan.copies)
         overlap = _max_overlap(plan.starts, max(plan.run_minutes, 1))
+        for pool, (instances, minutes) in _pool_work(plan).items():
+            totals = pool_work.setdefault(pool, [0.0, 0.0])
+            totals[0] += instances * len(plan.starts) * plan.copies
+            totals[1] += minutes * len(plan.starts) * plan.copies
         if profile.peak * overlap <= plan.max_active_tasks:
             for pool, row in profile.pools.items():
                 _add(pool_diff.setdefault(pool, [0.0] * (horizon + 1)), row, plan.starts, plan.copies)
@@ -469,6 +530,7 @@ def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResu
         # This DAG can exceed max_active_tasks: queue its own tasks first, pool by pool in
         # proportion to what each pool wants at that minute.
         load.capped_by_max_active_tasks = True
+        task_minutes = _mean_task_minutes(plan)
         own = {}
         for pool, row in profile.pools.items():
             diff = [0.0] * (horizon + 1)
@@ -486,7 +548,7 @@ def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResu
                 ran = wanted * share
                 backlog[pool] = wanted - ran
                 pool_capped.setdefault(pool, [0.0] * horizon)[minute] += ran * plan.copies
-            waiting_dag[minute] += (total - min(cap, total)) * plan.copies
+            waiting_dag[minute] += (total - min(cap, total)) * plan.copies / task_minutes
     pool_demand: dict[str, list[float]] = {}
     for pool in sorted(set(pool_diff) | set(pool_capped)):
         demand = _integrate(pool_diff[pool]) if pool in pool_diff else [0.0] * horizon
@@ -524,7 +586,10 @@ def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResu
         if slots is None:
             ran, held = demand, [0.0] * horizon
         else:
-            ran, held = fluid_queue(demand, slots)
+            ran, backlog = fluid_queue(demand, slots)
+            instances, minutes = pool_work.get(pool, (1.0, 1.0))
+            mean_minutes = minutes / instances if instances else 1.0
+            held = [b / mean_minutes for b in backlog]
             if max(held) > 0:
                 notes.append(f"pool {pool!r}: up to {max(held):.0f} tasks wait for its {slots:.0f} "
                              "slots; the chart shows them as held back")

@@ -51,7 +51,7 @@ from migrator.sizing.inputs import (
     load_verify_results,
     read_pools,
 )
-from migrator.sizing.load import DagPlan, LoadResult, plan_dag, resolve_runs, simulate
+from migrator.sizing.load import DagPlan, LoadResult, link_subdags, plan_dag, resolve_runs, simulate
 from migrator.sizing.model import Assessment, Demand, assess, billing
 from migrator.sizing.schedules import MINUTES_PER_DAY
 from migrator.workspace import Workspace, discover
@@ -196,12 +196,38 @@ def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region:
     verify = load_verify_results(verify_path) if verify_path else None
     workspace = discover(root, settings)
     dag_files = _dag_folder_files(workspace)
+    ignored = ignored_files(workspace, dag_files)
     modules = [ModuleFacts.from_file(root, root / rel, workspace.module_name(rel))
                for rel in workspace.python_files]
-    module_facts = read_modules(modules, set(dag_files))
+    module_facts = read_modules(modules, set(dag_files), ignored)
     pools = read_pools(workspace)
-    return build_document(workspace, target, region, modules, module_facts, pools, dag_files,
-                          history, verify, history_path, verify_path)
+    return build_document(workspace, target, region, modules, module_facts, pools,
+                          [f for f in dag_files if f not in ignored], history, verify,
+                          history_path, verify_path)
+
+
+def ignored_files(workspace: Workspace, files: list[str]) -> frozenset[str]:
+    """DAG-folder files the project's .airflowignore files keep from the DAG processor, read
+    in the syntax the project wrote them for (the bundle carries that meaning to MWAA)."""
+    from migrator.airflowignore import find_ignored
+    from migrator.bundle import project_ignore_syntax
+    from migrator.project import ProjectFacts
+
+    if not workspace.airflowignores:
+        return frozenset()
+    syntax = project_ignore_syntax(ProjectFacts(workspace, []))
+    ignored: set[str] = set()
+    for folder in workspace.dag_folders:
+        prefix = "" if folder == "." else folder.rstrip("/") + "/"
+        skipped = find_ignored(workspace.root, folder, syntax).ignored
+        for rel in files:
+            if not rel.startswith(prefix):
+                continue
+            inside = rel[len(prefix):]
+            parts = inside.split("/")
+            if inside in skipped or any("/".join(parts[:i]) + "/" in skipped for i in range(1, len(parts))):
+                ignored.add(rel)
+    return frozenset(ignored)
 
 
 def build_document(workspace: Workspace, target: MwaaVersion, region: str, modules: list[ModuleFacts],
@@ -210,6 +236,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
                    history_path: Path | None, verify_path: Path | None) -> dict:
     dags = [d for m in module_facts for d in m.dags]
     plans = [plan_dag(d, target.major, history) for d in dags]
+    link_subdags(plans)
     run_notes = resolve_runs(plans, history)
     load = simulate(plans, pools)
 
@@ -218,7 +245,8 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
     for plan in plans:
         dags_per_file[plan.facts.path] += plan.copies
     parse = _parse_load(parsed_files, dags_per_file, verify, verify_path.name if verify_path else None)
-    dag_count = sum(p.copies for p in plans)
+    # SubDAGs do not exist in Airflow 3: the migration folds them into their parent as task groups.
+    dag_count = sum(p.copies for p in plans if not (p.facts.is_subdag and target.major >= 3))
     demand = _demand(plans, load, parse, target, dag_count, parsed_files)
     assessments = _assess_all(demand, region)
     chosen = _choose(assessments)
@@ -236,7 +264,8 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
         glue_files = {p.facts.path for p in glue_plans}
         kept_files = [f for f in parsed_files
                       if f not in glue_files or any(p.facts.path == f for p in plans if p.include_load)]
-        rest = _demand(plans, without, parse, target, dag_count - sum(p.copies for p in glue_plans), kept_files)
+        rest = _demand(plans, without, parse, target,
+                       dag_count - sum(p.copies for p in glue_plans if not p.facts.is_subdag), kept_files)
         alternative = _choose(_assess_all(rest, region))
         for plan in glue_plans:
             plan.include_load = True

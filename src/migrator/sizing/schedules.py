@@ -32,7 +32,7 @@ class PlannedRuns:
     starts: tuple[int, ...]  # minute offsets on the timeline, sorted
     continuous: bool = False  # a new run as soon as the previous one ends
     triggered: bool = False  # runs come from datasets / other DAGs, resolved later
-    note: str = ""
+    note: str = ""  # what the model assumed to place the runs, when it assumed anything
 
 
 def _zone(name: str | None) -> tuple[ZoneInfo | None, str]:
@@ -76,13 +76,12 @@ def plan_runs(schedule: Schedule, target_major: int) -> PlannedRuns:
         if default is None:
             return PlannedRuns((), note="no schedule given: on Airflow 3 such a DAG runs only when triggered")
         starts, note = cron_starts((default,), schedule.timezone)
-        return PlannedRuns(starts, note=note or "no schedule given: daily at midnight before Airflow 3")
+        return PlannedRuns(starts, note=note or "no schedule given: Airflow 2 runs it daily at midnight")
     if schedule.kind == "cron":
         starts, note = cron_starts(schedule.crons, schedule.timezone)
         return PlannedRuns(starts, note=note)
     if schedule.kind == "interval" and schedule.every_minutes:
-        return PlannedRuns(interval_starts(schedule.every_minutes),
-                           note="interval runs aligned to midnight UTC")
+        return PlannedRuns(interval_starts(schedule.every_minutes))
     if schedule.kind == "continuous":
         return PlannedRuns((), continuous=True)
     if schedule.kind == "dataset":
