@@ -74,13 +74,17 @@ def test_the_recommended_worker_capacity_covers_the_peak(make_project):
 
 def test_catchup_and_an_unset_schedule_follow_the_target_version(make_project):
     files = project_files([DagSpec(schedule=None, tasks=2)])
-    files["dags/dag_0000.py"] = files["dags/dag_0000.py"].replace("schedule=None, ", "")
+    files["dags/dag_0000.py"] = files["dags/dag_0000.py"].replace("schedule=None, catchup=False", "")
     root = make_project(files)
     on_two = size(root, "2.11.2")
     on_three = size(root, "3.0.6")
     assert on_two["dags"][0]["runs_per_day"] == 1
     assert on_three["dags"][0]["runs_per_day"] == 0
     assert any("runs only when triggered" in w for w in on_three["warnings"])
+    # catchup_by_default is True before Airflow 3 (compat's default changes), False from 3.0.
+    assert on_two["dags"][0]["catchup"] is True and on_two["inputs"]["catchup_dags"] == 1
+    assert any("catchup by default on Airflow 2.11.2" in w for w in on_two["warnings"])
+    assert on_three["dags"][0]["catchup"] is False and on_three["inputs"]["catchup_dags"] == 0
     assert on_two["recommendation"]["config"]["scheduler.parsing_processes"] == "1"
     assert "dag_processor.parsing_processes" in on_three["recommendation"]["config"]
 

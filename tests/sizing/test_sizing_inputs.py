@@ -114,10 +114,10 @@ def test_pools_from_exports_settings_and_commands(make_project):
     })
     pools = read_pools(discover(root, Settings()))
     assert {name: (p.slots, p.source) for name, p in pools.items()} == {
-        "etl": (8, "pools.json"),
-        "unbounded": (-1, "pools.json"),
-        "db": (3, "airflow_settings.yaml"),
-        "api": (2, "entrypoint.sh"),
-        "legacy": (5, "entrypoint.sh"),
+        "etl": (8, "pools.json:1"),
+        "unbounded": (-1, "pools.json:1"),
+        "db": (3, "airflow_settings.yaml:3"),
+        "api": (2, "entrypoint.sh:2"),
+        "legacy": (5, "entrypoint.sh:3"),
     }
     assert pools["unbounded"].unlimited

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from migrator.errors import InputError
 from migrator.workspace import Workspace
 
@@ -194,72 +192,20 @@ def load_verify_results(path: Path) -> dict[str, float]:
 class PoolDefinition:
     name: str
     slots: int  # -1: unlimited, as Airflow reads it
-    source: str  # the file it was read from
+    source: str  # where it is defined: "path:line"
 
     @property
     def unlimited(self) -> bool:
         return self.slots < 0
 
 
-_POOL_COMMAND = re.compile(
-    r"airflow\s+pools?\s+(?:set|-s|--set)\s+(?P<q>['\"]?)(?P<name>[\w.-]+)(?P=q)\s+(?P<slots>-?\d+)")
-
-
-def _slots(value: object) -> int | None:
-    try:
-        slots = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return slots
-
-
-def _pools_in_document(document: object) -> list[tuple[str, int]]:
-    found: list[tuple[str, int]] = []
-    if isinstance(document, dict) and isinstance(document.get("airflow"), dict):
-        document = document["airflow"].get("pools", [])  # Astro airflow_settings.yaml
-    elif isinstance(document, dict) and isinstance(document.get("pools"), (list, dict)):
-        document = document["pools"]
-    if isinstance(document, dict):  # `airflow pools export`: {name: {"slots": n, ...}}
-        for name, body in document.items():
-            slots = _slots(body.get("slots")) if isinstance(body, dict) else None
-            if isinstance(name, str) and slots is not None:
-                found.append((name, slots))
-    elif isinstance(document, list):  # `airflow pools list -o json` and airflow_settings.yaml
-        for body in document:
-            if not isinstance(body, dict):
-                continue
-            name = body.get("pool_name") or body.get("pool") or body.get("name")
-            slots = _slots(body.get("pool_slot", body.get("slots")))
-            if isinstance(name, str) and slots is not None:
-                found.append((name, slots))
-    return found
-
-
 def read_pools(workspace: Workspace) -> dict[str, PoolDefinition]:
-    """Pools defined by exports (``pools*.json``/``.yaml``, ``airflow_settings.yaml``) and by
-    ``airflow pools set`` commands in entrypoints, Dockerfiles, compose files and startup scripts.
+    """Pools the project defines (exports, ``airflow_settings.yaml``, ``airflow pools set``
+    commands), as the connections analysis reads them; the last definition of a name wins."""
+    from migrator.project import ProjectFacts
 
-    Unreadable or malformed files are skipped here: ``migrator scan`` reports them.
-    """
     pools: dict[str, PoolDefinition] = {}
-    for rel in sorted(workspace.connection_exports):
-        name = Path(rel).name.lower()
-        if not name.startswith(("pools", "airflow_settings")):
-            continue
-        try:
-            text = workspace.path(rel).read_text(encoding="utf-8", errors="replace")
-            document = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
-        except (OSError, ValueError, yaml.YAMLError):
-            continue
-        for pool, slots in _pools_in_document(document):
-            pools[pool] = PoolDefinition(pool, slots, rel)
-    scripts = [*workspace.entrypoints, *workspace.dockerfiles, *workspace.compose_files,
-               *workspace.startup_scripts]
-    for rel in sorted(scripts):
-        try:
-            text = workspace.path(rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for match in _POOL_COMMAND.finditer(text):
-            pools.setdefault(match["name"], PoolDefinition(match["name"], int(match["slots"]), rel))
+    for pool in ProjectFacts(workspace, []).connections.pools:
+        if pool.slots is not None:
+            pools[pool.name] = PoolDefinition(pool.name, pool.slots, f"{pool.path}:{pool.line}")
     return pools

@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from packaging.version import Version
+
 from migrator.sizing.defaults import (
     AIRFLOW_DEFAULT_POOL_SLOTS,
     AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG,
@@ -144,7 +146,7 @@ def _critical_path(tasks: list[TaskPlan]) -> int:
     return max((t.start + t.minutes for t in tasks), default=0)
 
 
-def plan_dag(facts: DagFacts, target_major: int, history: TaskHistory | None) -> DagPlan:
+def plan_dag(facts: DagFacts, target: str, history: TaskHistory | None) -> DagPlan:
     dag_ids: list[str] = []
     copies, estimated, note = facts.copies, facts.copies_estimated, facts.copies_note
     if history is not None:
@@ -156,10 +158,10 @@ def plan_dag(facts: DagFacts, target_major: int, history: TaskHistory | None) ->
     for task in facts.tasks:
         minutes, source = _task_minutes(task, dag_ids, history)
         weight = _slot_weight(task)
-        if task.subdag and target_major >= 3:
+        if task.subdag and Version(target).major >= 3:
             weight = 0.0  # Airflow 3 has no SubDAGs: the migration turns them into task groups
         tasks.append(TaskPlan(task, minutes, source, weight, _memory(task)))
-    planned = plan_runs(facts.schedule, target_major)
+    planned = plan_runs(facts.schedule, target)
     if facts.is_subdag:
         planned = PlannedRuns((), triggered=True, note="runs inside its parent's SubDagOperator")
     plan = DagPlan(

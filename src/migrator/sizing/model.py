@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from migrator.compat import EnvironmentClass, HourlyPrice
+from migrator.compat import EnvironmentClass, HourlyPrice, config_changes
 from migrator.sizing.defaults import (
     AIRFLOW_MIN_FILE_PROCESS_INTERVAL_S,
     DAG_CAPACITY_SHARE,
@@ -63,7 +63,7 @@ class Demand:
     peak_deferred: float
     week_running: tuple[float, ...]  # worker slots in use per minute of the reference week
     task_instances_per_day: float
-    target_major: int
+    target: str  # the target Airflow version
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,13 @@ def usable_worker_memory(environment_class: EnvironmentClass) -> float:
     return round(usable, 3)
 
 
-def parsing_option(target_major: int) -> str:
-    # Airflow 3 moved the option to the DAG processor's section (Airflow 3.0 config changes).
-    return "dag_processor.parsing_processes" if target_major >= 3 else "scheduler.parsing_processes"
+def option_name(option: str, target: str) -> str:
+    """``option`` as the target Airflow spells it (compat's config renames: Airflow 3 moved
+    ``scheduler.parsing_processes`` to ``dag_processor.parsing_processes``)."""
+    for change in config_changes(target):
+        if change.option == option and change.kind == "renamed" and change.breaks and change.new_option:
+            return change.new_option
+    return option
 
 
 def _hold(series: tuple[float, ...], minutes: int) -> list[float]:
@@ -231,7 +235,7 @@ def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> 
     config = {
         "celery.worker_autoscale": f"{tasks_per_worker},{tasks_per_worker}",
         "core.parallelism": str(max_workers * tasks_per_worker),
-        parsing_option(demand.target_major): str(max(1, min(processes, demand.dag_files or 1))),
+        option_name("scheduler.parsing_processes", demand.target): str(max(1, min(processes, demand.dag_files or 1))),
     }
     assessment = Assessment(c, checks, tasks_per_worker, min_workers, max_workers, schedulers,
                             config, risks=risks)

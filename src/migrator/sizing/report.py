@@ -53,7 +53,7 @@ from migrator.sizing.inputs import (
 )
 from migrator.sizing.load import DagPlan, LoadResult, link_subdags, plan_dag, resolve_runs, simulate
 from migrator.sizing.model import Assessment, Demand, assess, billing
-from migrator.sizing.schedules import MINUTES_PER_DAY
+from migrator.sizing.schedules import MINUTES_PER_DAY, target_default
 from migrator.workspace import Workspace, discover
 
 DEFAULT_REGION = "us-east-1"
@@ -135,7 +135,7 @@ def _demand(plans: list[DagPlan], load: LoadResult, parse: ParseLoad, target: Mw
         peak_deferred=round(max(load.week(load.deferred), default=0.0), 3),
         week_running=tuple(week_running),
         task_instances_per_day=round(instances, 1),
-        target_major=target.major,
+        target=target.airflow,
     )
 
 
@@ -235,7 +235,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
                    dag_files: list[str], history: TaskHistory | None, verify: dict[str, float] | None,
                    history_path: Path | None, verify_path: Path | None) -> dict:
     dags = [d for m in module_facts for d in m.dags]
-    plans = [plan_dag(d, target.major, history) for d in dags]
+    plans = [plan_dag(d, target.airflow, history) for d in dags]
     link_subdags(plans)
     run_notes = resolve_runs(plans, history)
     load = simulate(plans, pools)
@@ -317,7 +317,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
             "share_of_load": _r(dag_load.slot_minutes_per_day / total_slot_minutes, 4),
             "max_active_runs": plan.max_active_runs, "max_active_tasks": plan.max_active_tasks,
             "capped_by_max_active_tasks": dag_load.capped_by_max_active_tasks,
-            "catchup": plan.facts.catchup, "delayed_runs": plan.delayed_runs,
+            "catchup": _catchup(plan, target), "delayed_runs": plan.delayed_runs,
             "glue_only": _is_glue_only(plan),
         })
 
@@ -326,7 +326,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
         "target": target.airflow,
         "region": region,
         "inputs": _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
-                          history, history_path, verify_path, dag_count, load),
+                          history, history_path, verify_path, dag_count, load, target),
         "demand": {
             "busiest_day": load.day_name(busiest),
             "peak_tasks": _r(demand.peak_tasks),
@@ -364,9 +364,16 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
             "min_worker_slots": chosen.min_workers * chosen.tasks_per_worker,
         },
         "assumptions": _assumptions(plans, parse, history, target, region, chosen, load),
-        "warnings": _warnings(plans, load, parse, run_notes, module_facts, modules, chosen),
+        "warnings": _warnings(plans, load, parse, run_notes, module_facts, modules, chosen, target),
     }
     return document
+
+
+def _catchup(plan: DagPlan, target: MwaaVersion) -> bool:
+    """Whether the DAG catches up: its own catchup=, else the target's catchup_by_default."""
+    if plan.facts.catchup is not None:
+        return plan.facts.catchup
+    return target_default("scheduler.catchup_by_default", target.airflow) == "True"
 
 
 def _larger_risk(chosen: Assessment, larger: Assessment, demand: Demand) -> str:
@@ -379,7 +386,7 @@ def _larger_risk(chosen: Assessment, larger: Assessment, demand: Demand) -> str:
 
 
 def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files, history,
-            history_path, verify_path, dag_count, load) -> dict:
+            history_path, verify_path, dag_count, load, target) -> dict:
     schedules = Counter(p.facts.schedule.kind if not p.facts.schedule.defaulted else "not set" for p in plans)
     waits = Counter()
     for plan in plans:
@@ -404,7 +411,7 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
         "tasks_by_kind": dict(sorted(kinds.items())),
         "schedules": dict(sorted(schedules.items())),
         "sensors_and_deferrable": dict(sorted(waits.items())),
-        "catchup_dags": sum(p.copies for p in plans if p.facts.catchup is True),
+        "catchup_dags": sum(p.copies for p in plans if _catchup(p, target)),
         "pools": [{"name": name, "slots": pools[name].slots if name in pools else
                    (AIRFLOW_DEFAULT_POOL_SLOTS if name == "default_pool" else None),
                    "source": pools[name].source if name in pools else
@@ -456,8 +463,9 @@ def _assumptions(plans, parse, history, target, region, chosen, load) -> list[st
         (f"Airflow defaults where a DAG sets nothing: max_active_runs {AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG}, "
         f"max_active_tasks {AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG}, default_pool "
         f"{AIRFLOW_DEFAULT_POOL_SLOTS} slots; work held back by them runs later, it is not dropped."),
-        (f"DAGs without a schedule follow Airflow {target.major}'s default "
-        f"({'daily at midnight' if target.major < 3 else 'no scheduled runs'}); unreadable schedules "
+        (f"DAGs without a schedule follow Airflow {target.airflow}'s default (schedule="
+        f"{target_default('dag.schedule', target.airflow)}, catchup="
+        f"{target_default('scheduler.catchup_by_default', target.airflow)}); unreadable schedules "
         "are read as daily at 00:00 UTC; interval schedules start at midnight UTC; datasets no DAG "
         "of the project updates are read as updated daily at 00:00 UTC."),
         (f"Loops over values the analysis cannot count are read as {UNKNOWN_LOOP_ITERATIONS} "
@@ -489,7 +497,7 @@ def _assumptions(plans, parse, history, target, region, chosen, load) -> list[st
     return lines
 
 
-def _warnings(plans, load, parse, run_notes, module_facts, modules, chosen) -> list[str]:
+def _warnings(plans, load, parse, run_notes, module_facts, modules, chosen, target) -> list[str]:
     warnings: list[str] = []
     if not plans:
         warnings.append("no DAG found in the DAG folders: the report sizes an empty environment")
@@ -502,10 +510,11 @@ def _warnings(plans, load, parse, run_notes, module_facts, modules, chosen) -> l
         warnings.append(f"{plan.facts.path}:{plan.facts.line}: the number of DAGs {plan.name!r} "
                         f"makes is an estimate ({plan.copies_note})")
     for plan in plans:
-        if plan.facts.catchup is True:
-            warnings.append(f"{plan.name}: catchup=True; on a new metadata database it runs every "
-                            f"interval since its start_date, up to {plan.max_active_runs} runs at "
-                            "once (not in the chart)")
+        if _catchup(plan, target):
+            how = "catchup=True" if plan.facts.catchup else f"catchup by default on Airflow {target.airflow}"
+            warnings.append(f"{plan.name}: {how}; on a new metadata database it runs every interval "
+                            f"since its start_date, up to {plan.max_active_runs} runs at once (not in "
+                            "the chart)")
         if plan.delayed_runs:
             warnings.append(f"{plan.name}: {plan.delayed_runs} run(s) in the week wait for an earlier "
                             f"run (max_active_runs {plan.max_active_runs}); longest wait "
@@ -514,7 +523,8 @@ def _warnings(plans, load, parse, run_notes, module_facts, modules, chosen) -> l
             warnings.append(f"{plan.name}: runs only when triggered from outside the project; not in "
                             "the load (pass --history to include its observed runs)")
         elif plan.facts.schedule.defaulted and not plan.starts:
-            warnings.append(f"{plan.name}: sets no schedule, so on Airflow 3 it runs only when triggered")
+            warnings.append(f"{plan.name}: sets no schedule, so on Airflow {target.airflow} it runs "
+                            "only when triggered")
     slow = sorted(f for f, s in parse.files.items() if s > AIRFLOW_DAGBAG_IMPORT_TIMEOUT_S)
     for rel in slow:
         warnings.append(f"{rel}: parses in {parse.files[rel]:.0f} s, over dagbag_import_timeout "

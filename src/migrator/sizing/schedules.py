@@ -21,10 +21,20 @@ from migrator.sizing.facts import Schedule
 MINUTES_PER_DAY = 1440
 HORIZON_MINUTES = (WARM_UP_DAYS + REFERENCE_DAYS) * MINUTES_PER_DAY
 TIMELINE_START = datetime(*REFERENCE_WEEK_START, tzinfo=UTC) - timedelta(days=WARM_UP_DAYS)
-# What Airflow does when a DAG sets no schedule: a daily run before Airflow 3, none from 3.0 on
-# (Airflow 3.0 release notes; the AIR rules report the change itself).
-DEFAULT_SCHEDULE_BY_MAJOR = {2: "0 0 * * *", 3: None}
 UNKNOWN_SCHEDULE_CRON = "0 0 * * *"
+DAILY_AT_MIDNIGHT = "0 0 * * *"  # timedelta(days=1) from the timeline's midnight start
+
+
+def target_default(name: str, target: str) -> str | None:
+    """The value a default (``dag.schedule``, ``scheduler.catchup_by_default``) has on the
+    target, from compat's record of defaults that changed between Airflow versions."""
+    from migrator.compat import default_changes
+
+    applied = {change.name: change for change in default_changes(target)}
+    if name in applied:
+        return applied[name].new
+    later = {change.name: change for change in default_changes(None)}
+    return later[name].old if name in later else None
 
 
 @dataclass(frozen=True)
@@ -69,14 +79,15 @@ def interval_starts(every_minutes: float) -> tuple[int, ...]:
     return tuple(sorted({int(i * step) for i in range(count) if i * step < HORIZON_MINUTES}))
 
 
-def plan_runs(schedule: Schedule, target_major: int) -> PlannedRuns:
+def plan_runs(schedule: Schedule, target: str) -> PlannedRuns:
     """Run starts of one DAG from its schedule alone (dataset and triggered runs come later)."""
     if schedule.defaulted:
-        default = DEFAULT_SCHEDULE_BY_MAJOR.get(target_major)
-        if default is None:
-            return PlannedRuns((), note="no schedule given: on Airflow 3 such a DAG runs only when triggered")
-        starts, note = cron_starts((default,), schedule.timezone)
-        return PlannedRuns(starts, note=note or "no schedule given: Airflow 2 runs it daily at midnight")
+        default = target_default("dag.schedule", target)
+        if default in (None, "None"):
+            return PlannedRuns((), triggered=True,
+                               note=f"no schedule given: on Airflow {target} it runs only when triggered")
+        starts, note = cron_starts((DAILY_AT_MIDNIGHT,), schedule.timezone)
+        return PlannedRuns(starts, note=note or f"no schedule given: Airflow {target} runs it daily ({default})")
     if schedule.kind == "cron":
         starts, note = cron_starts(schedule.crons, schedule.timezone)
         return PlannedRuns(starts, note=note)
