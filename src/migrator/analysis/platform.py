@@ -64,3 +64,16 @@ PYTHON2_BUILTINS = {
     "reload": "importlib.reload", "buffer": "memoryview", "apply": "f(*args, **kwargs)",
     "intern": "sys.intern", "coerce": "explicit conversion",
 }
+
+# Airflow 1.10 CLI commands and their Airflow 2 form (Airflow 2.0 upgrade guide, "Changes to the
+# Airflow CLI"; the 1.10 forms were removed in 2.0).
+AIRFLOW_1_CLI = {
+    "trigger_dag": "dags trigger", "clear": "tasks clear", "run": "tasks run", "test": "tasks test",
+    "backfill": "dags backfill", "list_dags": "dags list", "list_tasks": "tasks list",
+    "pause": "dags pause", "unpause": "dags unpause", "task_state": "tasks state",
+    "dag_state": "dags state", "next_execution": "dags next-execution", "delete_dag": "dags delete",
+    "render": "tasks render", "list_dag_runs": "dags list-runs", "show_dag": "dags show",
+    "task_failed_deps": "tasks failed-deps", "initdb": "db init", "resetdb": "db reset",
+    "upgradedb": "db upgrade", "pool": "pools", "list_users": "users list",
+    "create_user": "users create", "delete_user": "users delete",
+}

@@ -64,3 +64,15 @@ def inside(module: ModuleFacts, node: ast.AST, containers: set[ast.AST] | frozen
     if node in containers:
         return True
     return any(a in containers for a in module.ancestors(node))
+
+
+class FrozenMapping(dict):
+    """A dict that can sit in fix data: findings are frozen and hashed, fix data is JSON."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("FrozenMapping is read-only")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse  # type: ignore[assignment]

@@ -201,12 +201,12 @@ class RemovedArgumentRule(PythonRule):
             message = f"{site.name} is accepted by {owner} on Airflow {version} but does nothing.{advice}"
         elif change.breaks:
             severity = Severity.ERROR
-            instead = f": use {replacement}" if replacement else ": delete it"
+            instead = f": use {replacement}" if replacement else ("" if change.advice else ": delete it")
             message = (f"{owner} does not accept {site.name} on Airflow {version} (removed in "
-                       f"{airflow_api.version_text(change.removed_in)}){instead}.{advice}")
+                       f"{airflow_api.version_text(change.removed_in)}){instead}.{advice}").replace("..", ".")
         else:
             severity = Severity.WARNING
-            instead = f": use {replacement}" if replacement else ": delete it"
+            instead = f": use {replacement}" if replacement else ("" if change.advice else ": delete it")
             gone = f" and removed in Airflow {airflow_api.version_text(change.removed_in)}" \
                 if change.removed_in else ""
             message = f"{site.name} is deprecated on Airflow {version}{gone}{instead}.{advice}"

@@ -12,6 +12,7 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import ArgumentSite, const_str
 from migrator.analysis.python import ModuleFacts
+from migrator.analysis.shell import commands
 from migrator.analysis.strings import (
     UNKNOWN,
     Piece,
@@ -22,9 +23,11 @@ from migrator.analysis.strings import (
     name_value,
     static_string,
 )
+from migrator.analysis.templates import template_files
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.project import ProjectFacts
 from migrator.rules._common import call_arguments, location_in_static, short_name
-from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
+from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
 
 
 def _task_kind(task) -> str:
@@ -78,7 +81,7 @@ def _ssh_calls(module: ModuleFacts, target) -> list[tuple[ast.Call, str]]:
             name = short_name(qualname)
             limit = airflow_api.platform_limit(qualname, target)
             if limit is not None:
-                if limit.id == "on_prem_network":
+                if limit.id == "on_prem_network" and not _inside_ssh_class(m, call):
                     found.append((call, name))
                 continue
             own_class = not qualname.startswith("airflow.") or airflow_api.resolve(qualname, target).status == "unknown"
@@ -718,14 +721,14 @@ class LocalFilesystemPathRule(PythonRule):
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
-        seen: set[tuple[int, int, int]] = set()
+        seen: set[tuple[int, int]] = set()
         for value, fallback, hint, skipped in self._candidates(module, ctx.target):
             for reference in absolute_paths(value.text):
                 path = reference.path
                 if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
                     continue
                 _node, location = location_in_static(module, value, reference.start, reference.end, fallback)
-                key = (location.line, location.column, location.end_column)
+                key = (location.line, location.column)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -787,6 +790,8 @@ class LocalFilesystemPathRule(PythonRule):
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
         skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        for line in command_lines(module):  # judged above, word by word
+            skipped.update(ast.walk(line.expression))
         remote_arguments = {k.value for call in remote_calls if isinstance(call, ast.Call)
                             for k in call.keywords if not (k.arg or "").startswith("local")}
         for node, text in module.string_literals:
@@ -1111,3 +1116,93 @@ class SmtpPort25Rule(PythonRule):
             if found and found[0] in platform.BLOCKED_SMTP_PORTS:
                 yield self.at_node(module, found[1],
                                    f"SMTP on port {found[0]} is blocked from MWAA: {platform.SMTP_ADVICE}")
+
+
+class ScriptDependencyRule(ProjectRule):
+    """
+    ## What it does
+    Reports, in the shell scripts of the DAG folders (`.sh` files that `BashOperator` runs or
+    renders as templates), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
+    `psql`, ...) and absolute local paths outside `/usr/local/airflow` and `/tmp`.
+
+    ## Why it matters on MWAA
+    The scripts ship to MWAA with the DAG folder, but the programs and the NFS shares they use
+    stay on the on-prem workers: the task fails with "command not found" or "No such file or
+    directory" when the script runs.
+
+    ## Example
+    ```bash
+    kinit -kt /home/airflow/keys/etl.keytab etl@CORP.ACME.LOCAL
+    hdfs dfs -test -d "hdfs:///warehouse/raw/${table}"
+    ```
+
+    ## Fix
+    Replace the program with the AWS service or provider operator that does the work (EMR steps,
+    S3 operators, SQLExecuteQueryOperator); keep data in S3 instead of local shares. A client that
+    must run on the worker can be installed by `startup.sh`.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-dag-folder.html
+    """
+
+    id = "MWA013"
+    name = "script-local-dependency"
+    severity = Severity.ERROR
+    summary = "Shell script in the DAG folder runs programs or uses paths MWAA lacks"
+    valid = (
+        Valid(files={"dags/scripts/ok.sh": "#!/usr/bin/env bash\n# reads /data/x in the old days\n"
+                     "set -euo pipefail\ntar -cf /tmp/x.tar \"$1\"\necho done > /dev/null\n",
+                     "dags/d.py": "from airflow import DAG\n"}),
+    )
+    invalid = (
+        Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
+                       "kinit -kt /home/airflow/keys/etl.keytab etl@R\nhdfs dfs -ls /\n",
+                       "dags/d.py": "from airflow import DAG\n"}, line=3, contains="kinit"),
+        Invalid(files={"dags/scripts/archive.sh": "ARCHIVE_ROOT=\"/data/archive/pos\"\n",
+                       "dags/d.py": "from airflow import DAG\n"}, line=1, contains="/data/archive/pos"),
+    )
+
+    def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
+        workspace = project.workspace
+        binaries = airflow_api.missing_binaries()
+        for script in template_files(workspace.root, workspace.dag_folders):
+            if not script.is_script:
+                continue
+            for number, raw in enumerate(script.lines, 1):
+                line = _without_comment(raw)
+                if not line.strip():
+                    continue
+                programs = []
+                for command in commands(line):
+                    programs.append((command.program.start, command.program.end))
+                    missing = binaries.get(command.name)
+                    if missing is not None:
+                        yield self._at(script.path, number, command.program.start, command.program.end, raw,
+                                       f"{command.name} ({missing.provides}) is not installed on MWAA "
+                                       f"workers: {missing.advice}")
+                for reference in absolute_paths(line):
+                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in programs):
+                        continue
+                    yield self._at(script.path, number, reference.start, reference.end, raw,
+                                   f"{reference.path} is a local path of the on-prem workers; MWAA workers "
+                                   f"only have {platform.AIRFLOW_HOME} and an ephemeral /tmp: keep the data "
+                                   f"in S3")
+
+    def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
+        return self.finding(path, Location(line, start + 1, line, end + 1), message,
+                            anchor=f"{text.strip()}\x1f{message}")
+
+
+def _without_comment(line: str) -> str:
+    """The line up to a shell comment (a ``#`` at a word start, outside quotes)."""
+    quote = ""
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index]
+    return line

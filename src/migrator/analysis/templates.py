@@ -1,0 +1,68 @@
+"""Template and script files in the DAG folders (``.sql``, ``.sh``, ...), read once per scan.
+
+Operators render these files as Jinja templates (``sql="sql/x.sql"``, a ``bash_command`` ending
+in ``.sh``) and run them on the worker, so they carry the same context keys, programs and paths
+as the Python that references them. They are read regardless of ``.airflowignore``: that file
+stops the DAG processor from parsing them as DAGs, not tasks from rendering them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from migrator.analysis.source import SourceText, read_text
+
+TEMPLATE_SUFFIXES = frozenset({".sql", ".hql", ".sh", ".bash", ".j2", ".jinja", ".jinja2", ".tpl",
+                               ".cql", ".ddl", ".dml"})
+SCRIPT_SUFFIXES = frozenset({".sh", ".bash"})
+# A template this large is generated data, not something a task renders.
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    path: str  # POSIX, relative to the project root
+    text: str
+
+    @property
+    def is_script(self) -> bool:
+        return PurePosixPath(self.path).suffix in SCRIPT_SUFFIXES
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+def template_files(root: Path, dag_folders: list[str] | tuple[str, ...]) -> list[TemplateFile]:
+    """Every template or script file under the DAG folders, sorted by path."""
+    found: dict[str, TemplateFile] = {}
+    for folder in dag_folders:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for directory, subdirectories, files in os.walk(base, followlinks=False):
+            subdirectories[:] = sorted(d for d in subdirectories
+                                       if not d.startswith(".") and d != "__pycache__")
+            for name in sorted(files):
+                full = Path(directory) / name
+                if full.suffix not in TEMPLATE_SUFFIXES or full.is_symlink():
+                    continue
+                try:
+                    if full.stat().st_size > MAX_TEMPLATE_BYTES:
+                        continue
+                except OSError:
+                    continue
+                rel = full.relative_to(root).as_posix()
+                source = read_text(full)
+                if isinstance(source, SourceText) and rel not in found:
+                    found[rel] = TemplateFile(rel, source.text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [found[key] for key in sorted(found)]
+
+
+def offset_position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1

@@ -1,0 +1,317 @@
+"""AIR: template-context keys the target no longer provides, wherever code or templates read them."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from migrator.analysis import airflow_api
+from migrator.analysis.jinja import template_names
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.templates import offset_position, template_files
+from migrator.compat import ContextKeyChange, MwaaVersion
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.project import ProjectFacts
+from migrator.rules._common import location_in_literal, short_name
+from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
+
+# Parameter names that receive the whole context dict: a callback's or execute()'s argument.
+_CONTEXT_PARAMETERS = frozenset({"context", "ctx"})
+
+
+@dataclass(frozen=True)
+class ContextRead:
+    key: str
+    node: ast.AST  # the string literal, the parameter, or the literal holding a template
+    span: tuple[int, int] | None = None  # characters of the key inside a template literal
+    text: str = ""  # the template literal's value
+    in_template: bool = False
+    parameter: bool = False
+
+
+def _change(key: str, target: MwaaVersion) -> ContextKeyChange | None:
+    return airflow_api.context_key_changes(target).get(key)
+
+
+def _fix(change: ContextKeyChange, in_template: bool, parameter: bool = False) -> Fix | None:
+    exact = airflow_api.exact_context_key(change)
+    if exact and not parameter:
+        return Fix.make(FixSafety.SAFE, f"read {exact} (the same value)", kind="replace-context-key",
+                        old=change.key, new=exact)
+    replacement = change.replacement or ""
+    if parameter:
+        new = exact or (replacement if replacement.isidentifier() else None)
+        if new is None:
+            return None
+        return Fix.make(FixSafety.UNSAFE, f"take {new} instead (the function body must follow)",
+                        kind="replace-context-key", old=change.key, new=new)
+    if replacement.isidentifier():
+        return Fix.make(FixSafety.UNSAFE, f"read {replacement} (close, not always the same value)",
+                        kind="replace-context-key", old=change.key, new=replacement)
+    if in_template and replacement.startswith("{{") and replacement.endswith("}}"):
+        expression = replacement[2:-2].strip()
+        return Fix.make(FixSafety.UNSAFE, f"use {expression} (close, not always the same value)",
+                        kind="replace-context-key", old=change.key, new=expression)
+    return None
+
+
+def _message(change: ContextKeyChange, target: MwaaVersion, where: str) -> str:
+    status = (f"does not exist on Airflow {target.airflow}" if change.breaks
+              else f"is deprecated on Airflow {target.airflow}")
+    return f"context key {change.key!r}{where} {status}: {change.advice}"
+
+
+def _receivers(module: ModuleFacts, function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    """Names that hold the context inside a function: ``**kwargs``, a ``context`` parameter, and
+    variables assigned from ``get_current_context()``."""
+    arguments = function.args
+    names = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+             if a.arg in _CONTEXT_PARAMETERS}
+    if arguments.kwarg is not None:
+        names.add(arguments.kwarg.arg)
+    body = function.body if isinstance(function.body, list) else [function.body]
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Assign) and _is_current_context(module, node.value):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _is_current_context(module: ModuleFacts, node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    qualname = module.qualname(node.func)
+    return bool(qualname) and qualname.startswith("airflow.") and short_name(qualname) == "get_current_context"
+
+
+def _key_of(module: ModuleFacts, node: ast.AST, receivers: set[str]) -> ast.Constant | None:
+    """The string key of ``ctx["k"]`` or ``ctx.get("k")`` when ``ctx`` holds the context."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        holder = node.value
+        if (isinstance(holder, ast.Name) and holder.id in receivers) or _is_current_context(module, holder):
+            key = node.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and node.args:
+        holder = node.func.value
+        if (isinstance(holder, ast.Name) and holder.id in receivers) or _is_current_context(module, holder):
+            key = node.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key
+    return None
+
+
+def context_reads(module: ModuleFacts) -> list[ContextRead]:
+    return module.memo("context_reads", _context_reads)
+
+
+def _context_reads(module: ModuleFacts) -> list[ContextRead]:
+    reads: list[ContextRead] = []
+    if module.tree is None:
+        return reads
+    seen: set[int] = set()
+    for node in ast.walk(module.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            receivers = _receivers(module, node)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            for statement in body:
+                for inner in ast.walk(statement):
+                    key = _key_of(module, inner, receivers)
+                    if key is not None and id(key) not in seen:
+                        seen.add(id(key))
+                        reads.append(ContextRead(key.value, key))
+        elif isinstance(node, (ast.Subscript, ast.Call)):
+            key = _key_of(module, node, set())  # get_current_context()["k"] at any level
+            if key is not None and id(key) not in seen:
+                seen.add(id(key))
+                reads.append(ContextRead(key.value, key))
+    for function in module.task_callables:
+        arguments = function.args
+        for argument in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+            reads.append(ContextRead(argument.arg, argument, parameter=True))
+    for node, text, names in module.template_reads:
+        for name in names:
+            reads.append(ContextRead(name.name, node, (name.start, name.end), text, in_template=True))
+    return reads
+
+
+class RemovedContextKeyRule(PythonRule):
+    """
+    ## What it does
+    Reports reads of template-context keys the target removed or deprecates: `execution_date`,
+    `next_ds`, `prev_ds`, `tomorrow_ds`, `yesterday_ds`, `next_execution_date`, `conf`,
+    `triggering_dataset_events`, 1.10's `END_DATE`/`latest_date`/`tables`, ... It looks at
+    `context["key"]` and `kwargs.get("key")` in callables (the `**kwargs`, a `context` parameter,
+    `get_current_context()`), at parameters of task callables named after a key, and inside
+    Jinja templates in strings (`"{{ execution_date.isoformat() }}"`).
+
+    ## Why it matters on MWAA
+    On Airflow 3 the key is missing: a Python read raises `KeyError`, a template renders an
+    empty string or fails with `UndefinedError`, and a callable parameter named after it gets
+    no value (error). On Airflow 2.x the keys still work with a deprecation warning (warning).
+
+    ## Example
+    ```python
+    BashOperator(task_id="snap", bash_command="snap --at {{ execution_date }} --prev {{ prev_ds }}")
+    ```
+
+    ## Fix
+    Use the replacement the message names. `execution_date` becomes `logical_date` (the same
+    value; a safe automatic fix); `next_ds` becomes `{{ data_interval_end | ds }}` and similar
+    keys move to the data-interval keys (unsafe: the values differ for manually triggered runs);
+    keys with no replacement (`prev_ds`, `tomorrow_ds`) are computed from `logical_date` or
+    `data_interval_*` by hand.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html
+    - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
+    """
+
+    id = "AIR004"
+    name = "removed-context-key"
+    severity = Severity.ERROR
+    summary = "Template-context key the target removed or deprecates"
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo {{ ds }} {{ logical_date }} {{ data_interval_end | ds }}")
+
+            def run(ds, ti, **context):
+                return context["logical_date"], context.get("data_interval_start")
+        """),
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            # Not a template: a Python format string and a plain word.
+            MESSAGE = "run {execution_date} for next_ds".format(execution_date=1)
+            BashOperator(task_id="a", bash_command="echo {% set next_ds = ds %}{{ next_ds }}")
+        """),
+        Valid("""
+            def helper(record):
+                return record["execution_date"]
+        """),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="snap --at {{ execution_date.isoformat() }}")
+        """, line=3, contains="logical_date"),
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="snap --at {{ execution_date }}")
+        """, target="2.11.2", line=3, contains="deprecated"),
+        Invalid("""
+            from airflow.operators.python import PythonOperator
+
+            def stats(**context):
+                day = context["execution_date"]
+                return context.get("prev_ds"), day
+
+            PythonOperator(task_id="s", python_callable=stats)
+        """, line=4),
+        Invalid("""
+            from airflow.decorators import task
+
+            @task
+            def sessionize(keys, next_ds=None):
+                return next_ds
+        """, line=4, contains="next_ds"),
+        Invalid("""
+            from airflow.operators.python import get_current_context
+
+            def report():
+                return get_current_context()["tomorrow_ds"]
+        """, line=4, contains="tomorrow_ds"),
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo {{ END_DATE }}")
+        """, target="2.11.2", line=3, contains="does not exist"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        target = ctx.target
+        for read in context_reads(module):
+            change = _change(read.key, target)
+            if change is None:
+                continue
+            severity = Severity.ERROR if change.breaks else Severity.WARNING
+            if read.in_template and read.span is not None:
+                location = location_in_literal(module, read.node, read.text, *read.span)
+                message = _message(change, target, " in a template")
+                yield self.finding(module.path, location, message,
+                                   anchor=f"{module.line_text(location.line).strip()}\x1f{message}",
+                                   severity=severity, fix=_fix(change, True))
+            else:
+                where = " (a parameter of a task callable)" if read.parameter else ""
+                yield self.at_node(module, read.node, _message(change, target, where), severity=severity,
+                                   fix=_fix(change, False, read.parameter))
+
+
+class TemplateFileContextKeyRule(ProjectRule):
+    """
+    ## What it does
+    Reports template-context keys the target removed or deprecates inside the template files
+    of the DAG folders (`.sql`, `.hql`, `.sh`, `.j2`, ...) that operators render:
+    `WHERE day = '{{ yesterday_ds }}'`, `TIMESTAMP '{{ execution_date }}'`.
+
+    ## Why it matters on MWAA
+    Operators render these files with the same context as inline templates. On Airflow 3 a
+    removed key renders as an empty string (or fails the render), which for SQL usually means a
+    query over the wrong day rather than an error (error). On Airflow 2.x the keys still work
+    with a deprecation warning (warning).
+
+    ## Example
+    ```sql
+    WHERE movement_ts < TIMESTAMP '{{ next_ds }} 04:00:00'
+    ```
+
+    ## Fix
+    Use the replacement the message names: `{{ logical_date }}` for `{{ execution_date }}`,
+    `{{ data_interval_end | ds }}` for `{{ next_ds }}`, `{{ macros.ds_add(ds, -1) }}` for
+    `{{ yesterday_ds }}`.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html
+    """
+
+    id = "AIR013"
+    name = "template-file-context-key"
+    severity = Severity.ERROR
+    summary = "Removed or deprecated context key in a .sql/.sh template file"
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid(files={"dags/sql/load.sql": "DELETE FROM t WHERE day = DATE '{{ ds }}';\n",
+                     "dags/load.py": "from airflow import DAG\n"}),
+        # Only files operators render are templates.
+        Valid(files={"dags/sql/notes.md": "{{ execution_date }}\n", "dags/load.py": "from airflow import DAG\n"}),
+    )
+    invalid = (
+        Invalid(files={"dags/sql/snapshot.sql": "SELECT 1\n WHERE ts < TIMESTAMP '{{ next_ds }} 04:00:00';\n",
+                       "dags/load.py": "from airflow import DAG\n"}, line=2, contains="next_ds"),
+        Invalid(files={"dags/scripts/archive.sh": "#!/bin/bash\nDAY='{{ execution_date }}'\n",
+                       "dags/load.py": "from airflow import DAG\n"}, target="2.11.2", line=2,
+                contains="deprecated"),
+    )
+
+    def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
+        workspace = project.workspace
+        target = ctx.target
+        for template in template_files(workspace.root, workspace.dag_folders):
+            for name in template_names(template.text):
+                change = _change(name.name, target)
+                if change is None:
+                    continue
+                line, column = offset_position(template.text, name.start)
+                location = Location(line, column, line, column + len(name.name))
+                message = _message(change, target, "")
+                yield self.finding(template.path, location, message,
+                                   anchor=f"{template.lines[line - 1].strip()}\x1f{message}",
+                                   severity=Severity.ERROR if change.breaks else Severity.WARNING,
+                                   fix=_fix(change, True))
