@@ -211,3 +211,17 @@ def test_no_glue_candidates_when_a_dag_mixes_glue_with_other_work(make_project):
     document = size(make_project({"dags/mixed.py": source}))
     assert document["glue_workflow_candidates"] == []
     assert document["glue_workflow_saving"] is None
+
+
+def test_when_no_class_fits_the_largest_is_named_with_what_it_lacks(make_project):
+    # 2,500 DAGs are over half of mw1.2xlarge's 4,000; all start at midnight with 2 parallel
+    # tasks: 5,000 tasks want 75 of its workers, more than the 50 even a quota increase allows.
+    specs = [DagSpec(schedule="@daily", tasks=2, layout="parallel", copies=100) for _ in range(25)]
+    document = size(make_project(project_files(specs)))
+    recommendation = document["recommendation"]
+    assert recommendation["environment_class"] == "mw1.2xlarge" and not recommendation["fits"]
+    assert recommendation["max_workers"] == 25 and recommendation["workers_needed"] == 75
+    failed = {c["check"] for c in recommendation["checks"] if not c["ok"]}
+    assert failed == {"DAG capacity", "Workers at peak"}
+    assert any(w.startswith("no environment class fits every check") for w in document["warnings"])
+    assert [a["relation"] for a in document["alternatives"]] == ["smaller"]

@@ -91,7 +91,8 @@ class Assessment:
     checks: list[Check]
     tasks_per_worker: int
     min_workers: int
-    max_workers: int  # what the load needs (may exceed the class maximum when it does not fit)
+    max_workers: int  # what to configure: what the load needs, at most the class maximum
+    workers_needed: int  # what the load needs (more than the class allows when it does not fit)
     schedulers: int
     config: dict[str, str]
     cost: list[CostLine] = field(default_factory=list)
@@ -209,7 +210,8 @@ def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> 
                      "tasks queue at the peak")
     min_workers = max(c.workers.minimum,
                       min(workers, math.ceil(round(demand.median_tasks / tasks_per_worker, 6))))
-    max_workers = workers if c.worker_autoscaling else max(workers, c.workers.maximum)
+    max_workers = min(workers, allowed_workers) if c.worker_autoscaling else allowed_workers
+    min_workers = min(min_workers, max_workers)
 
     # 5. Triggerer
     if c.triggerer_capacity:
@@ -237,8 +239,8 @@ def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> 
         "core.parallelism": str(max_workers * tasks_per_worker),
         option_name("scheduler.parsing_processes", demand.target): str(max(1, min(processes, demand.dag_files or 1))),
     }
-    assessment = Assessment(c, checks, tasks_per_worker, min_workers, max_workers, schedulers,
-                            config, risks=risks)
+    assessment = Assessment(c, checks, tasks_per_worker, min_workers, max_workers, workers,
+                            schedulers, config, risks=risks)
     assessment.cost = monthly_cost(assessment, demand, region)
     return assessment
 
@@ -257,7 +259,7 @@ def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[Co
 
     tpw = assessment.tasks_per_worker
     held = _hold(demand.week_running, SCALE_IN_HOLD_MINUTES)
-    low, high = assessment.min_workers, min(assessment.max_workers, c.workers.maximum)
+    low, high = assessment.min_workers, assessment.max_workers
     workers = [min(high, max(low, math.ceil(round(v / tpw, 6)))) for v in held] or [low]
     extra = [max(0, w - included["workers"]) for w in workers]
     average_extra = sum(extra) / len(extra)

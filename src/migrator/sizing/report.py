@@ -175,6 +175,7 @@ def _assessment_document(a: Assessment) -> dict:
         "fits": a.fits,
         "min_workers": a.min_workers,
         "max_workers": a.max_workers,
+        "workers_needed": a.workers_needed,
         "schedulers": a.schedulers,
         "tasks_per_worker": a.tasks_per_worker,
         "config": dict(sorted(a.config.items())),
