@@ -291,7 +291,8 @@ def sample_result(root: Path, status: str = "import_error") -> VerifyResult:
         error="ModuleNotFoundError: No module named 'airflow.sdk'" if status != "loaded" else None,
         dag_ids=() if status != "loaded" else ("nightly",), tasks=0,
         warnings=(WarningEntry("airflow.exceptions.RemovedInAirflow3Warning", "old API", "dags/nightly.py", 1),),
-        lookups=(Lookup("variable", "landing_bucket", "stand-in"),), parse_seconds=0.25, sha256=digest)
+        lookups=(Lookup("variable", "landing_bucket", "stand-in"),),
+        parse_seconds=0.25 if status == "loaded" else None, sha256=digest)
     return VerifyResult(get_version("3.3.1"), Environment("3.3.1", "3.12.1"), [entry])
 
 
@@ -302,10 +303,11 @@ def test_json_round_trips_and_has_the_documented_keys(make_project):
     assert set(document) == {"tool", "target", "environment", "requirements", "files", "summary"}
     assert set(document["files"][0]) >= {"path", "status", "error", "dag_ids", "tasks", "warnings",
                                          "parse_seconds"}
-    assert document["summary"]["import_error"] == 1 and document["summary"]["parse_seconds"] == 0.25
+    assert document["summary"]["import_error"] == 1 and document["files"][0]["parse_seconds"] is None
     again = VerifyResult.from_json(json.loads(json.dumps(document)))
     assert again.to_json() == document
-    assert result.parse_seconds() == {"dags/nightly.py": 0.25}
+    assert result.parse_seconds() == {}  # a file that failed to import has no parse time
+    assert sample_result(root, "loaded").parse_seconds() == {"dags/nightly.py": 0.25}
 
 
 def test_text_report_names_errors_warnings_and_lookups(make_project):

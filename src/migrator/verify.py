@@ -25,7 +25,9 @@ JSON (``VerifyResult.to_json()``, what ``migrator verify -f json`` prints) is::
     }
 
 Paths are POSIX and relative to the project root; lists are sorted; there are no timestamps
-(``parse_seconds`` is a measurement and varies between runs). ``error`` is the exception line
+(``parse_seconds`` is a measurement and varies between runs; it is null for a file that failed
+to import, whose time says nothing about the file once it loads, and at least the limit for a
+timeout). ``error`` is the exception line
 (``ModuleNotFoundError: No module named '...'``), ``line`` the line of the DAG file the error
 passed through last, ``raised_in`` the project file and line where it was raised when that is
 another file. ``tasks`` is the number of tasks over the file's DAGs.
@@ -121,7 +123,7 @@ class FileResult:
     tasks: int = 0
     warnings: tuple[WarningEntry, ...] = ()
     lookups: tuple[Lookup, ...] = ()
-    parse_seconds: float = 0.0
+    parse_seconds: float | None = None  # None: the file failed to import
     sha256: str = ""
 
     def to_json(self) -> dict:
@@ -144,7 +146,8 @@ class FileResult:
             warnings=tuple(WarningEntry(w["category"], w["message"], w["path"], int(w["line"]))
                            for w in data.get("warnings") or ()),
             lookups=tuple(Lookup(x["kind"], x["key"], x["answer"]) for x in data.get("lookups") or ()),
-            parse_seconds=float(data.get("parse_seconds") or 0.0), sha256=str(data.get("sha256") or ""),
+            parse_seconds=None if data.get("parse_seconds") is None else float(data["parse_seconds"]),
+            sha256=str(data.get("sha256") or ""),
         )
 
 
@@ -182,12 +185,13 @@ class VerifyResult:
             "warnings": sum(len(f.warnings) for f in self.files),
             "lookups": sum(len(f.lookups) for f in self.files),
             "requirement_failures": len(self.requirements.failures) if self.requirements else 0,
-            "parse_seconds": round(sum(f.parse_seconds for f in self.files), 3),
+            "parse_seconds": round(sum(f.parse_seconds or 0.0 for f in self.files), 3),
         }
 
     def parse_seconds(self) -> dict[str, float]:
-        """Seconds each DAG file took to load, by path (what the sizing report reads)."""
-        return {f.path: f.parse_seconds for f in self.files}
+        """Seconds each DAG file took to load, by path (what the sizing report reads); files
+        that failed to import are left out."""
+        return {f.path: f.parse_seconds for f in self.files if f.parse_seconds is not None}
 
     def to_json(self) -> dict[str, Any]:
         from migrator.engine import tool_info
@@ -484,13 +488,15 @@ def _file_result(root: Path, path: str, data: dict, venv: Path) -> FileResult:
     except OSError:
         digest = ""
     error = data.get("error")
+    status = data.get("status", "import_error")
     return FileResult(
-        path=rel, status=data.get("status", "import_error"),
+        path=rel, status=status,
         error=paths.scrub(error) if error else None, line=line, raised_in=raised_in,
         traceback=paths.scrub(data["traceback"]) if data.get("traceback") else None,
         dag_ids=tuple(sorted(data.get("dag_ids") or ())), tasks=int(data.get("tasks") or 0),
         warnings=tuple(warnings), lookups=tuple(lookups),
-        parse_seconds=round(float(data.get("parse_seconds") or 0.0), 3), sha256=digest)
+        parse_seconds=None if status == "import_error" else round(float(data.get("parse_seconds") or 0.0), 3),
+        sha256=digest)
 
 
 # -- the whole command --------------------------------------------------------------------------------
@@ -718,7 +724,8 @@ def render_text(result: VerifyResult, findings: Sequence[Finding] = (), color: b
         label = style(entry.status.replace("_", " "), **status_style[entry.status])
         detail = (f"{len(entry.dag_ids)} DAG(s), {entry.tasks} task(s)" if entry.status == "loaded"
                   else f"line {entry.line}")
-        out.append(f"{entry.path:<{width}}  {label}  {detail}  {entry.parse_seconds:.2f} s")
+        seconds = f"  {entry.parse_seconds:.2f} s" if entry.parse_seconds is not None else ""
+        out.append(f"{entry.path:<{width}}  {label}  {detail}{seconds}")
         if entry.error:
             where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
             out.append(f"    {entry.error}{where}")

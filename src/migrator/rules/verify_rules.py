@@ -30,7 +30,8 @@ def _example(files: dict[str, str], results: list[dict], *, airflow: str = _EXAM
     entries = []
     for entry in results:
         full = {"error": None, "line": None, "raised_in": None, "traceback": None, "dag_ids": [],
-                "tasks": 0, "warnings": [], "lookups": [], "parse_seconds": 0.01, **entry}
+                "tasks": 0, "warnings": [], "lookups": [],
+                "parse_seconds": None if entry["status"] == "import_error" else 0.01, **entry}
         full.setdefault("sha256", sha(full["path"]))
         entries.append(full)
     if requirements is not None:
@@ -172,7 +173,7 @@ class DagImportTimeoutRule(_VerifyRule):
             if entry.status == "timeout":
                 yield self.finding(entry.path, _report_location(entry.line),
                                    f"timed out loading on Airflow {ctx.target.airflow} after "
-                                   f"{entry.parse_seconds:g} s: {entry.error}", anchor="timeout")
+                                   f"{entry.parse_seconds or 0:g} s: {entry.error}", anchor="timeout")
 
 
 class RequirementInstallFailureRule(ProjectRule):
