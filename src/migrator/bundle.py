@@ -391,9 +391,11 @@ class _Needs:
     sources: list[Source]
     module_index: dict[str, Source] = field(default_factory=dict)
     imported_by: dict[str, str] = field(default_factory=dict)  # src -> first importer's src
-    words: set[str] = field(default_factory=set)  # bare file names and words in kept modules
-    folder_words: set[str] = field(default_factory=set)  # names written before a "/"
-    texts: dict[str, str] = field(default_factory=dict)
+    # Text of kept modules, read only when a question needs it (most projects ask none).
+    _unread: list[Source] = field(default_factory=list)
+    _words: set[str] = field(default_factory=set)  # file names and words in kept modules
+    _folder_words: set[str] = field(default_factory=set)  # names written before a "/", quoted
+    _texts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for source in self.sources:
@@ -408,14 +410,34 @@ class _Needs:
         return tuple(sorted({i.qualname for i in module.imports}))
 
     def read_words(self, source: Source) -> None:
-        try:
-            text = (self.root / source.src).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return
-        self.texts[source.src] = text
-        self.words.update(_WORD.findall(text))
-        self.folder_words.update(_FOLDER_WORD.findall(text))
-        self.folder_words.update(_QUOTED.findall(text))
+        self._unread.append(source)
+
+    def _read(self) -> None:
+        while self._unread:
+            source = self._unread.pop()
+            try:
+                text = (self.root / source.src).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            self._texts[source.src] = text
+            self._words.update(_WORD.findall(text))
+            self._folder_words.update(_FOLDER_WORD.findall(text))
+            self._folder_words.update(_QUOTED.findall(text))
+
+    @property
+    def words(self) -> set[str]:
+        self._read()
+        return self._words
+
+    @property
+    def folder_words(self) -> set[str]:
+        self._read()
+        return self._folder_words
+
+    @property
+    def texts(self) -> dict[str, str]:
+        self._read()
+        return self._texts
 
     def local_targets(self, qualname: str) -> list[str]:
         """Module names of local files an import of ``qualname`` executes (packages too)."""
@@ -458,7 +480,8 @@ def resolve_needs(root: Path, sources: list[Source], summaries: dict[str, Any]
                         needs.read_words(target)
                         queue.append(target)
         # Files named by kept code; Python files only by exact name (a helper a task runs).
-        named = [s for s in pending.values() if needs.mentions(s, folder_level=not s.is_python)]
+        named = [s for s in pending.values()
+                 if needs.mentions(s, folder_level=not s.is_python)] if pending else []
         if not named:
             break
         for source in named:
@@ -874,7 +897,7 @@ _CONTAINER_PLUMBING = re.compile(
 _ORIGIN_RANK = {"compose": 0, "dockerfile": 1, "env-file": 2, "startup": 3, "script": 4}
 
 
-def startup_inputs(facts: Any, code_words: set[str]
+def startup_inputs(facts: Any, needs: _Needs
                    ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """(OS packages as (name, manager, where), environment variables the shipped code reads as
     (name, value, where)) from the project's environment sources."""
@@ -884,7 +907,7 @@ def startup_inputs(facts: Any, code_words: set[str]
     for variable in sorted(env.variables, key=lambda v: (_ORIGIN_RANK.get(v.origin, 9),
                                                          v.path, v.line)):
         if (variable.value is None or variable.is_reference or variable.name in chosen
-                or _CONTAINER_PLUMBING.match(variable.name) or variable.name not in code_words):
+                or _CONTAINER_PLUMBING.match(variable.name) or variable.name not in needs.words):
             continue
         chosen[variable.name] = variable
     variables = [(v.name, v.value, f"{v.path}:{v.line}") for v in chosen.values()]
@@ -1086,7 +1109,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
                 "update rolls back)", PLUGINS_ZIP))
 
     # startup.sh
-    packages, variables = startup_inputs(facts, needs.words)
+    packages, variables = startup_inputs(facts, needs)
     lines, startup_checks = startup_lines(packages, variables, target)
     checks += startup_checks
     if lines:
@@ -1201,17 +1224,25 @@ def _excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Exclu
     checks: list[BundleCheck] = []
     reasons = {e.path: e.reason for e in excluded}
     bases = [*dag_folders, *([plugins_folder] if plugins_folder else [])]
+    # Only names whose first part is a file or folder at the top of a DAG or plugins folder
+    # can be local; everything else (airflow, pandas, ...) is skipped without a look.
+    tops = {entry.split(".", 1)[0] for base in bases for entry in _listdir(root / base)}
     shipped_modules = set(needs.module_index)
+    verdicts: dict[str, tuple[str, str] | None] = {}
     for source in shipped:
         if not source.is_python:
             continue
         for qualname in needs.imports_of(source):
             parts = qualname.split(".")
+            if parts[0] not in tops:
+                continue
             for n in range(1, len(parts) + 1):
                 name = ".".join(parts[:n])
                 if name in shipped_modules:
                     continue
-                hit = _excluded_module(name, bases, reasons)
+                if name not in verdicts:
+                    verdicts[name] = _excluded_module(name, bases, reasons)
+                hit = verdicts[name]
                 if hit:
                     path, reason = hit
                     checks.append(BundleCheck(
@@ -1219,12 +1250,11 @@ def _excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Exclu
                         f"imports {name}, but {path} is not in the bundle ({reason}); the import "
                         "fails on MWAA", source.src))
                     break
-    names = needs.words
     for item in excluded:
         if item.path.endswith("/") or item.reason.startswith(_HARMLESS_TO_NAME):
             continue
         base = PurePosixPath(item.path).name
-        if base in names and not _is_test_module(base):
+        if base in needs.words and not _is_test_module(base):
             user = next((src for src, text in needs.texts.items() if base in text), "")
             checks.append(BundleCheck(
                 Severity.WARNING, "excluded-but-named",
@@ -1242,18 +1272,27 @@ _HARMLESS_TO_NAME = ("compiled Python", "editor, OS", "requirements file", "proj
                      "test module", "start-up script", "OS package list")
 
 
+def _listdir(path: Path) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
 def _excluded_module(name: str, bases: list[str], reasons: dict[str, str]
                      ) -> tuple[str, str] | None:
+    """(path, reason) when the module ``name`` is a file the bundle leaves out."""
     relative = name.replace(".", "/")
     for base in bases:
         for candidate in (f"{relative}.py", f"{relative}/__init__.py"):
             path = _join(base, candidate)
             if path in reasons:
                 return path, reasons[path]
-            for parent in PurePosixPath(path).parents:
-                key = parent.as_posix() + "/"
-                if key in reasons:
-                    return path, reasons[key]
+            folder = path
+            while "/" in folder:  # the file's folders, innermost first
+                folder = folder.rsplit("/", 1)[0]
+                if folder + "/" in reasons:
+                    return path, reasons[folder + "/"]
     return None
 
 
