@@ -108,13 +108,47 @@ for cfg in json.load(open("configs.json")):
     with DAG(f"cfg_{cfg}", schedule="@daily"):
         PythonOperator(task_id="t", python_callable=print)
 """)
-    loaded = dags["load_{name}"]
-    assert loaded.dag_id_is_pattern
-    assert (loaded.copies, loaded.copies_estimated) == (3, False)
-    assert [t.copies for t in loaded.tasks] == [4]  # per DAG copy, not times the DAG loop
+    # A loop over a literal makes one DAG per element, each with its own id.
+    for table in ("orders", "items", "stores"):
+        loaded = dags[f"load_{table}"]
+        assert not loaded.dag_id_is_pattern
+        assert (loaded.copies, loaded.copies_estimated) == (1, False)
+        assert [t.copies for t in loaded.tasks] == [4]  # per DAG, not times the DAG loop
     unknown = dags["cfg_{cfg}"]
     assert (unknown.copies, unknown.copies_estimated) == (1, True)
     assert "loop over `json.load(open('configs.json'))`" in unknown.copies_note
+
+
+def test_each_copy_of_a_config_driven_factory_gets_its_own_settings():
+    dags = dags_of(HEADER + """
+LOADS = [
+    {"table": "dim_store", "schedule": "0 3 * * *"},
+    {"table": "fct_orders", "schedule": "@hourly", "max_active_tasks": 2, "pool": "db"},
+    {"table": "fct_events", "schedule": timedelta(minutes=30)},
+]
+
+def build(cfg, runs=1):
+    table = cfg["table"]
+    with DAG(f"dwh_load_{table}", schedule_interval=cfg["schedule"], max_active_runs=runs,
+             max_active_tasks=cfg.get("max_active_tasks", 8)) as built:
+        PythonOperator(task_id="copy", python_callable=print, pool=cfg.get("pool", "default_pool"))
+    return built
+
+for cfg in LOADS:
+    globals()[cfg["table"]] = build(cfg)
+for name, cron in {"a": "@daily", "b": "@weekly"}.items():
+    with DAG(f"pair_{name}", schedule=cron):
+        PythonOperator(task_id="t", python_callable=print)
+""")
+    store, orders, events = dags["dwh_load_dim_store"], dags["dwh_load_fct_orders"], dags["dwh_load_fct_events"]
+    assert store.schedule.crons == ("0 3 * * *",) and store.max_active_tasks == 8
+    assert orders.schedule.crons == ("0 * * * *",) and orders.max_active_tasks == 2
+    assert events.schedule.every_minutes == 30
+    assert {d.max_active_runs for d in (store, orders, events)} == {1}  # the parameter's default
+    assert (orders.tasks[0].pool, store.tasks[0].pool) == ("db", "default_pool")
+    assert all(d.copies == 1 and not d.copies_estimated for d in (store, orders, events))
+    assert dags["pair_a"].schedule.crons == ("0 0 * * *",)
+    assert dags["pair_b"].schedule.crons == ("0 0 * * 0",)
 
 
 def test_factories_count_their_calls_here_and_in_other_files():
@@ -253,7 +287,7 @@ def child(parent, name):
 with DAG("parent", schedule="@daily"):
     SubDagOperator(task_id="run_child", subdag=child("parent", "run_child"))
 """)
-    sub = dags["{parent}.{name}"]
+    sub = dags["parent.run_child"]
     assert sub.is_subdag and sub.factory == "example.child"
     assert dags["parent"].tasks[0].subdag == "example.child"
 

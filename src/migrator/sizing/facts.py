@@ -21,6 +21,7 @@ import ast
 import itertools
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from migrator.analysis.dags import (
@@ -146,6 +147,7 @@ class Names:
         self.module = module
         self._module_level = self._assignments(module.tree.body if module.tree else [])
         self._function_level: dict[ast.AST, dict[str, ast.expr]] = {}
+        self.env: dict[str, ast.expr] = {}
 
     @staticmethod
     def _assignments(body: Iterable[ast.stmt]) -> dict[str, ast.expr]:
@@ -164,16 +166,67 @@ class Names:
             self._function_level[function] = self._assignments(statements)
         return self._function_level[function]
 
+    @contextmanager
+    def bound(self, env: dict[str, ast.expr]):
+        """Resolve names through ``env`` first (one copy of a DAG built in a loop or factory)."""
+        saved, self.env = self.env, env
+        try:
+            yield
+        finally:
+            self.env = saved
+
     def resolve(self, node: ast.expr | None, depth: int = 0) -> ast.expr | None:
-        """Follow Name references to the expression they were last assigned (depth-limited)."""
-        while isinstance(node, ast.Name) and depth < 5:
-            function = self.module.enclosing_function(node)
-            found = self._function_table(function).get(node.id) if function else None
-            if found is None:
-                found = self._module_level.get(node.id)
-            if found is None:
+        """Follow names, ``cfg["key"]``, ``cfg.get("key", default)`` and f-strings of constants
+        to the expression they stand for (depth-limited); what cannot be followed comes back."""
+        for _ in range(8):
+            if depth > 10 or node is None:
                 return node
-            node, depth = found, depth + 1
+            if isinstance(node, ast.Name):
+                found = self.env.get(node.id)
+                if found is None:
+                    function = self.module.enclosing_function(node)
+                    found = self._function_table(function).get(node.id) if function else None
+                if found is None:
+                    found = self._module_level.get(node.id)
+                if found is None or found is node:
+                    return node
+                node = found
+            elif isinstance(node, ast.Subscript):
+                found = _item(self.resolve(node.value, depth + 1), self.constant(node.slice))
+                if found is None:
+                    return node
+                node = found
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr == "get" and node.args and not node.keywords):
+                container = self.resolve(node.func.value, depth + 1)
+                if not isinstance(container, ast.Dict):
+                    return node
+                found = _item(container, self.constant(node.args[0]))
+                node = found if found is not None else (node.args[1] if len(node.args) > 1 else ast.Constant(None))
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+                  and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)
+                  and not node.keywords):
+                values = [self.resolve(a, depth + 1) for a in node.args]
+                if not all(isinstance(v, ast.Constant) and not isinstance(v.value, bool) for v in values):
+                    return node
+                try:
+                    return ast.Constant(node.func.value.value.format(*(v.value for v in values)))
+                except (IndexError, KeyError, ValueError):
+                    return node
+            elif isinstance(node, ast.JoinedStr):
+                parts = []
+                for value in node.values:
+                    if isinstance(value, ast.FormattedValue):
+                        if value.format_spec is not None or value.conversion not in (-1, None):
+                            return node
+                        value = self.resolve(value.value, depth + 1)
+                    if not isinstance(value, ast.Constant) or isinstance(value.value, bool):
+                        return node
+                    parts.append(str(value.value))
+                return ast.Constant("".join(parts))
+            else:
+                return node
+            depth += 1
         return node
 
     def constant(self, node: ast.expr | None):
@@ -189,6 +242,19 @@ class Names:
         if isinstance(resolved, ast.Call) and isinstance(resolved.func, ast.Name) and resolved.func.id == "dict":
             return call_kwargs(resolved)
         return {}
+
+
+def _item(container: ast.expr | None, key: object) -> ast.expr | None:
+    """``container[key]`` for a dict literal with constant keys, or a list/tuple literal."""
+    if isinstance(container, ast.Dict):
+        for k, v in zip(container.keys, container.values):
+            if isinstance(k, ast.Constant) and k.value == key:
+                return v
+    elif (isinstance(container, (ast.List, ast.Tuple)) and isinstance(key, int) and not isinstance(key, bool)
+          and -len(container.elts) <= key < len(container.elts)
+          and not any(isinstance(e, ast.Starred) for e in container.elts)):
+        return container.elts[key]
+    return None
 
 
 def _last_name(qualname: str | None) -> str:
@@ -214,6 +280,80 @@ class Count:
     def times(self, other: Count) -> Count:
         notes = "; ".join(n for n in (self.note, other.note) if n)
         return Count(self.value * other.value, self.estimated or other.estimated, notes)
+
+
+MAX_VARIANTS_PER_LOOP = 100  # larger literal loops are counted, not expanded one by one
+MAX_VARIANTS = 200
+
+
+@dataclass
+class Variant:
+    """One way a DAG definition runs: the names its loops and factory calls bind, and how many
+    DAGs it makes that way."""
+
+    env: dict[str, ast.expr]
+    count: Count
+    uncalled: bool = False  # built by a function this file never calls
+
+    def times(self, other: Count) -> Variant:
+        return Variant(self.env, self.count.times(other), self.uncalled)
+
+
+def _merged(variants: list[Variant]) -> Variant:
+    notes = "; ".join(dict.fromkeys(v.count.note for v in variants if v.count.note))
+    return Variant({}, Count(sum(v.count.value for v in variants), any(v.count.estimated for v in variants),
+                             notes), any(v.uncalled for v in variants))
+
+
+def _elements(node: ast.expr | None, names: Names) -> list[ast.expr] | None:
+    """The elements a literal iterates over (dict keys; ``.items()`` as key/value tuples)."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return None if any(isinstance(e, ast.Starred) for e in node.elts) else list(node.elts)
+    if isinstance(node, ast.Dict):
+        return None if any(k is None for k in node.keys) else list(node.keys)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+        container = names.resolve(node.func.value)
+        if isinstance(container, ast.Dict) and all(k is not None for k in container.keys):
+            if node.func.attr == "items":
+                return [ast.Tuple([k, v], ast.Load()) for k, v in zip(container.keys, container.values)]
+            if node.func.attr == "keys":
+                return list(container.keys)
+            if node.func.attr == "values":
+                return list(container.values)
+    return None
+
+
+def _bind(target: ast.expr, value: ast.expr, env: dict[str, ast.expr]) -> None:
+    if isinstance(target, ast.Name):
+        env[target.id] = value
+    elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
+        for sub_target, sub_value in zip(target.elts, value.elts):
+            _bind(sub_target, sub_value, env)
+
+
+def _parameters(function: ast.AST, call: ast.Call, names: Names) -> dict[str, ast.expr]:
+    """A function's parameters bound to what one call passes, resolved in the caller's bindings."""
+    arguments = getattr(function, "args", None)
+    if arguments is None:
+        return {}
+    positional = [*arguments.posonlyargs, *arguments.args]
+    env: dict[str, ast.expr] = {}
+    defaults = arguments.defaults
+    for parameter, default in zip(positional[len(positional) - len(defaults):], defaults):
+        env[parameter.arg] = default
+    for parameter, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        if default is not None:
+            env[parameter.arg] = default
+    passed = dict(zip((p.arg for p in positional), call.args))
+    passed.update({k.arg: k.value for k in call.keywords if k.arg})
+    for name, value in passed.items():
+        resolved = names.resolve(value)
+        # Keep only what no longer depends on the caller's local names.
+        if resolved is not None and not isinstance(resolved, ast.Name):
+            env[name] = resolved
+        else:
+            env.pop(name, None)
+    return env
 
 
 def _iterable_size(names: Names, node: ast.expr) -> int | None:
@@ -459,7 +599,7 @@ class _Scope:
     nodes: list[ast.AST]  # With statements / @dag function whose bodies hold the DAG's tasks
     names: set[str]  # variables bound to the DAG object
     factory: ast.AST | None  # the function that builds the DAG (not a @dag function)
-    facts: DagFacts | None = None
+    variants: list[tuple[DagFacts, dict[str, ast.expr]]] = field(default_factory=list)
 
 
 @dataclass
@@ -545,33 +685,73 @@ class ModuleReader:
         return [call for call, _ in self.module.calls
                 if isinstance(call.func, ast.Name) and call.func.id == name]
 
-    def _runs_of_function(self, function: ast.AST, depth: int = 0) -> Count:
-        """How many times a function is called when the module is imported."""
-        sites = self._call_sites(function)
-        name = getattr(function, "name", "?")
-        if not sites or depth > 4:
-            return Count(1, True, f"`{name}` is not called in this file")
-        total = Count(0)
-        for site in sites:
-            outer = self.module.enclosing_function(site)
-            count = _loops_between(self.module, self.names, site, outer)
-            if outer is not None:
-                if outer is function:
-                    continue  # recursion: the outer call already counts
-                count = count.times(self._runs_of_function(outer, depth + 1))
-            notes = "; ".join(n for n in (total.note, count.note) if n)
-            total = Count(total.value + count.value, total.estimated or count.estimated, notes)
-        return total if total.value else Count(1, True, f"`{name}` is only called by itself")
+    def _frames(self, node: ast.AST) -> tuple[list[tuple[ast.AST, ast.expr, ast.expr | None]], ast.AST | None]:
+        """Loops around ``node`` up to its function (innermost first) as (loop, iterable, target),
+        and that function (None: module level)."""
+        frames: list[tuple[ast.AST, ast.expr, ast.expr | None]] = []
+        child = node
+        for ancestor in self.module.ancestors(node):
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return frames, ancestor
+            if isinstance(ancestor, (ast.For, ast.AsyncFor)) and child is not ancestor.iter and child not in ancestor.orelse:
+                frames.append((ancestor, ancestor.iter, ancestor.target))
+            elif isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                frames += [(ancestor, g.iter, g.target) for g in reversed(ancestor.generators) if child is not g.iter]
+            elif isinstance(ancestor, ast.While):
+                frames.append((ancestor, ancestor, None))
+            child = ancestor
+        return frames, None
 
-    def _dag_copies(self, scope: _Scope) -> Count:
-        dag = scope.dag
-        if dag.via_decorator:
-            return self._runs_of_function(dag.node)
-        function = self.module.enclosing_function(dag.node)
-        count = _loops_between(self.module, self.names, dag.node, function)
-        if function is not None:
-            count = count.times(self._runs_of_function(function))
-        return count
+    def _loop_variants(self, iterable: ast.expr, target: ast.expr | None, outer: Variant) -> list[Variant]:
+        """One variant per element of a literal sequence (binding the loop target), else one
+        variant counting the iterations."""
+        if target is None:  # a while loop
+            return [outer.times(Count(UNKNOWN_LOOP_ITERATIONS, True, "a while loop"))]
+        with self.names.bound(outer.env):
+            resolved = self.names.resolve(iterable)
+            elements = _elements(resolved, self.names)
+            size = _iterable_size(self.names, iterable) if elements is None else len(elements)
+        if elements is not None and len(elements) <= MAX_VARIANTS_PER_LOOP:
+            variants = []
+            for element in elements:
+                env = dict(outer.env)
+                _bind(target, element, env)
+                variants.append(Variant(env, outer.count, outer.uncalled))
+            return variants
+        if size is None:
+            return [outer.times(Count(UNKNOWN_LOOP_ITERATIONS, True, f"a loop over `{_unparse(iterable)[:60]}`"))]
+        return [outer.times(Count(size))]
+
+    def _variants(self, node: ast.AST, depth: int = 0) -> list[Variant]:
+        """The copies of ``node`` made when the module is imported: one per element of literal
+        loops around it (and per call of the function holding it), each with its bindings."""
+        frames, function = self._frames(node)
+        variants = [Variant({}, Count(1))] if function is None else self._function_variants(function, depth)
+        for _, iterable, target in reversed(frames):
+            variants = [v for outer in variants for v in self._loop_variants(iterable, target, outer)]
+            if len(variants) > MAX_VARIANTS:
+                variants = [_merged(variants)]
+        return variants
+
+    def _function_variants(self, function: ast.AST, depth: int) -> list[Variant]:
+        name = getattr(function, "name", "?")
+        sites = [c for c in self._call_sites(function) if self.module.enclosing_function(c) is not function]
+        if not sites or depth > 4:
+            return [Variant({}, Count(1), uncalled=True)]
+        variants: list[Variant] = []
+        for call in sites:
+            for outer in self._variants(call, depth + 1):
+                with self.names.bound(outer.env):
+                    env = _parameters(function, call, self.names)
+                variants.append(Variant(env, outer.count, outer.uncalled))
+        if len(variants) > MAX_VARIANTS:
+            variants = [_merged(variants)]
+        return variants or [Variant({}, Count(1, True, f"`{name}` is only called by itself"))]
+
+    def _dag_variants(self, scope: _Scope) -> list[Variant]:
+        if scope.dag.via_decorator:
+            return self._function_variants(scope.dag.node, 0)
+        return self._variants(scope.dag.node)
 
     def _factory(self, scope: _Scope) -> tuple[str | None, bool]:
         """``module.function`` of the top-level function building the DAG, and whether this
@@ -831,56 +1011,70 @@ class ModuleReader:
             if up in scope_sites and down in scope_sites:
                 up_scope, up_index = scope_sites[up]
                 down_scope, down_index = scope_sites[down]
-                if up_scope is down_scope and up_index != down_index and down_scope.facts is not None:
-                    down_scope.facts.tasks[down_index].upstream.add(up_index)
+                if up_scope is down_scope and up_index != down_index:
+                    for facts, _ in down_scope.variants:
+                        facts.tasks[down_index].upstream.add(up_index)
 
     # ---- everything ----
 
+    def _dag_facts(self, scope: _Scope, variant: Variant) -> DagFacts:
+        module, dag = self.module, scope.dag
+        kwargs = dag.kwargs
+        default_args = self.names.mapping(kwargs.get("default_args"))
+        id_arg = dag.node.args[0] if isinstance(dag.node, ast.Call) and dag.node.args else kwargs.get("dag_id")
+        dag_id, is_pattern = _dag_id_text(dag, self.names.resolve(id_arg))
+        timezone = _start_date_timezone(module, self.names, kwargs, default_args)
+        max_runs = self.names.constant(kwargs.get("max_active_runs"))
+        max_tasks = self.names.constant(kwargs.get("max_active_tasks", kwargs.get("concurrency")))
+        catchup = self.names.constant(kwargs.get("catchup"))
+        count = variant.count
+        note = count.note
+        if variant.uncalled:
+            note = "; ".join(n for n in (note, f"`{_function_name(module, dag)}` is not called in this file") if n)
+        facts = DagFacts(
+            dag_id=dag_id, dag_id_is_pattern=is_pattern, path=module.path,
+            line=getattr(dag.node, "lineno", 1),
+            copies=count.value, copies_estimated=count.estimated or variant.uncalled, copies_note=note,
+            schedule=read_schedule(module, self.names, self.datasets, kwargs, timezone),
+            max_active_runs=max_runs if isinstance(max_runs, int) and not isinstance(max_runs, bool) and max_runs > 0 else None,
+            max_active_tasks=max_tasks if isinstance(max_tasks, int) and not isinstance(max_tasks, bool) and max_tasks > 0 else None,
+            catchup=catchup if isinstance(catchup, bool) else None,
+            tasks=[],
+        )
+        facts.factory, facts.factory_uncalled = self._factory(scope)
+        if variant.uncalled:
+            facts.factory_loops = count
+        return facts
+
     def read(self) -> ModuleSizingFacts:
         module = self.module
-        dags = find_dags(module)
-        tasks = find_tasks(module)
-        scopes = self._scopes(dags)
+        scopes = self._scopes(find_dags(module))
         result = ModuleSizingFacts(module.path, [])
         for scope in scopes:
-            dag = scope.dag
-            kwargs = dag.kwargs
-            default_args = self.names.mapping(kwargs.get("default_args"))
-            copies = self._dag_copies(scope)
-            id_arg = dag.node.args[0] if isinstance(dag.node, ast.Call) and dag.node.args else kwargs.get("dag_id")
-            dag_id_node = self.names.resolve(id_arg)
-            dag_id, is_pattern = _dag_id_text(dag, dag_id_node)
-            timezone = _start_date_timezone(module, self.names, kwargs, default_args)
-            max_runs = self.names.constant(kwargs.get("max_active_runs"))
-            max_tasks = self.names.constant(kwargs.get("max_active_tasks", kwargs.get("concurrency")))
-            catchup = self.names.constant(kwargs.get("catchup"))
-            scope.facts = DagFacts(
-                dag_id=dag_id, dag_id_is_pattern=is_pattern, path=module.path,
-                line=getattr(dag.node, "lineno", 1),
-                copies=copies.value, copies_estimated=copies.estimated, copies_note=copies.note,
-                schedule=read_schedule(module, self.names, self.datasets, kwargs, timezone),
-                max_active_runs=max_runs if isinstance(max_runs, int) and not isinstance(max_runs, bool) and max_runs > 0 else None,
-                max_active_tasks=max_tasks if isinstance(max_tasks, int) and not isinstance(max_tasks, bool) and max_tasks > 0 else None,
-                catchup=catchup if isinstance(catchup, bool) else None,
-                tasks=[],
-            )
-            scope.facts.factory, scope.facts.factory_uncalled = self._factory(scope)
-            if scope.facts.factory_uncalled and not dag.via_decorator:
-                scope.facts.factory_loops = _loops_between(
-                    module, self.names, dag.node, module.enclosing_function(dag.node))
-            result.dags.append(scope.facts)
-        sites = self._task_sites(tasks)
+            for variant in self._dag_variants(scope):
+                with self.names.bound(variant.env):
+                    facts = self._dag_facts(scope, variant)
+                scope.variants.append((facts, variant.env))
+                result.dags.append(facts)
+        sites = self._task_sites(find_tasks(module))
         scope_sites: dict[int, tuple[_Scope, int]] = {}
         for index, site in enumerate(sites):
             owner = self._owner(site.node, site.taskdef.kwargs, scopes)
-            if owner is None or owner.facts is None:
+            if owner is None or not owner.variants:
                 result.unowned_tasks += 1
                 continue
-            default_args = self.names.mapping(owner.dag.kwargs.get("default_args"))
-            owner.facts.tasks.append(self._task_facts(site, owner, default_args))
-            scope_sites[index] = (owner, len(owner.facts.tasks) - 1)
+            for facts, env in owner.variants:
+                with self.names.bound(env):
+                    default_args = self.names.mapping(owner.dag.kwargs.get("default_args"))
+                    facts.tasks.append(self._task_facts(site, owner, default_args))
+            scope_sites[index] = (owner, len(owner.variants[0][0].tasks) - 1)
         self._dependencies(scope_sites, sites)
         return result
+
+
+def _function_name(module: ModuleFacts, dag: DagDef) -> str:
+    function = dag.node if dag.via_decorator else module.enclosing_function(dag.node)
+    return getattr(function, "name", "?")
 
 
 def _id_text(node: ast.expr) -> str:

@@ -63,15 +63,15 @@ def blocks(document: dict) -> list[Block]:
     out += [
         ("h2", "Expected load"),
         ("svg", concurrency_svg(document)),
-        ("p", (f"Busiest day of the reference week: {demand['busiest_day']}. Peak {demand['peak_tasks']:g} "
-              f"concurrent tasks at {demand['peak_time_utc']} UTC; median minute {demand['median_tasks']:g}; "
-              f"held back by pools or max_active_tasks at most {demand['peak_waiting_tasks']:g}; "
-              f"deferred at most {demand['peak_deferred_tasks']:g}; worker memory at the peak at most "
-              f"{demand['peak_memory_gb']:g} GB. {demand['task_instances_per_day']:g} task runs a day. "
+        ("p", (f"Busiest day of the reference week: {demand['busiest_day']}. Peak {num(demand['peak_tasks'])} "
+              f"concurrent tasks at {demand['peak_time_utc']} UTC; median minute {num(demand['median_tasks'])}; "
+              f"held back by pools or max_active_tasks at most {num(demand['peak_waiting_tasks'])}; "
+              f"deferred at most {num(demand['peak_deferred_tasks'])}; worker memory at the peak at most "
+              f"{num(demand['peak_memory_gb'])} GB. {num(demand['task_instances_per_day'])} task runs a day. "
               f"Capacity drawn: {rec['environment_class']} at "
               f"{slots_text(capacity['max_workers'], capacity['tasks_per_worker'])} (max) and "
               f"{slots_text(capacity['min_workers'], capacity['tasks_per_worker'])} (min).")),
-        ("table", ["Day", "Peak concurrent tasks"], [[day, f"{peak:g}"] for day, peak in demand["day_peaks"].items()]),
+        _day_peaks(demand["day_peaks"]),
         ("h2", "Why this class"),
         ("p", ("Each class against the project's demand; the recommendation is the smallest class "
               "that passes every check.")),
@@ -123,15 +123,41 @@ def blocks(document: dict) -> list[Block]:
                    "Slot-minutes/day", "Share"],
          [[d["dag_id"], f"{d['path']}:{d['line']}",
            f"{d['copies']}{' (estimate)' if d['copies_estimated'] else ''}",
-           d["schedule"] + (f" ({d['runs_from']})" if d["runs_from"] != "schedule" else ""),
-           f"{d['runs_per_day']:g}", str(d["tasks"]), str(d["run_minutes"]),
-           f"{d['slot_minutes_per_day']:g}", f"{d['share_of_load']:.1%}"]
+           _schedule_cell(d),
+           num(d["runs_per_day"]), str(d["tasks"]), str(d["run_minutes"]),
+           num(d["slot_minutes_per_day"]), f"{d['share_of_load']:.1%}"]
           for d in sorted(document["dags"], key=lambda d: (-d["slot_minutes_per_day"], d["dag_id"]))[:TOP_DAGS]]),
     ]
     if document["warnings"]:
         out += [("h2", "Warnings"), ("ul", document["warnings"])]
     out += [("h2", "Assumptions"), ("ul", document["assumptions"])]
     return out
+
+
+def _pool_text(pool: dict) -> str:
+    if pool["slots"] is None:
+        return f"{pool['name']} (not defined)"
+    slots = "unlimited" if pool["slots"] < 0 else f"{pool['slots']} slots"
+    return f"{pool['name']} ({slots}; {pool['source']})"
+
+
+def _schedule_cell(dag: dict) -> str:
+    """The schedule as written, and where the model's runs came from when not from it alone."""
+    source = dag["runs_from"]
+    if source.startswith("schedule (") and source.endswith(")"):
+        source = source[len("schedule ("):-1]
+    return dag["schedule"] if source == "schedule" else f"{dag['schedule']} ({source})"
+
+
+def num(value: float) -> str:
+    """A count or size for prose: one decimal at most (the JSON keeps two)."""
+    return f"{value:,.1f}".removesuffix(".0")
+
+
+def _day_peaks(peaks: dict[str, float]) -> Block:
+    if len(set(peaks.values())) == 1:
+        return ("p", f"Every day of the reference week peaks at {num(next(iter(peaks.values())))} tasks.")
+    return ("table", ["Day", "Peak concurrent tasks"], [[day, num(peak)] for day, peak in peaks.items()])
 
 
 def _check_cell(assessment: dict, name: str) -> str:
@@ -145,15 +171,14 @@ def _input_rows(inputs: dict) -> list[list[str]]:
     rows = [
         ["DAG folders", ", ".join(inputs["dag_folders"]) or "none found"],
         ["DAG files Airflow parses", str(inputs["dag_files"])],
-        ["Files defining DAGs", str(inputs["files_with_dags"])],
+        ["Files defining DAGs (factories included)", str(inputs["files_with_dags"])],
         ["DAGs", f"{inputs['dags']} ({inputs['dags_estimated']} estimated) from {inputs['dag_definitions']} definitions"],
         ["Tasks", str(inputs["tasks"])],
         ["Tasks by kind", ", ".join(f"{k} {v}" for k, v in inputs["tasks_by_kind"].items()) or "none"],
         ["Schedules", ", ".join(f"{k} {v}" for k, v in inputs["schedules"].items()) or "none"],
         ["Sensors and deferrable tasks", ", ".join(f"{k} {v}" for k, v in inputs["sensors_and_deferrable"].items()) or "none"],
         ["DAGs with catchup=True", str(inputs["catchup_dags"])],
-        ["Pools", ", ".join(f"{p['name']} ({'unlimited' if p['slots'] is not None and p['slots'] < 0 else p['slots'] if p['slots'] is not None else 'undefined'}; {p['source']})"
-                            for p in inputs["pools"]) or "none"],
+        ["Pools", ", ".join(_pool_text(p) for p in inputs["pools"]) or "none"],
         ["Parse times", f"{inputs['parse']['seconds_total']:g} s in total; {inputs['parse']['source']}"],
     ]
     history = inputs["history"]
