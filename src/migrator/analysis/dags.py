@@ -86,7 +86,7 @@ def find_dags(module: ModuleFacts) -> list[DagDef]:
             kwargs = call_kwargs(call)
             dag_id = const_str(call.args[0]) if call.args else const_str(kwargs.get("dag_id"))
             dags.append(DagDef(call, dag_id, kwargs, False, _in_loop_or_factory(module, call)))
-    for node in ast.walk(module.tree):
+    for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 if _is_dag_decorator(_decorator_qualname(module, decorator)):
@@ -104,7 +104,7 @@ def find_tasks(module: ModuleFacts) -> list[TaskDef]:
         if is_task_class(qualname):
             kwargs = call_kwargs(call)
             tasks.append(TaskDef(call, qualname, const_str(kwargs.get("task_id")), kwargs))
-    for node in ast.walk(module.tree):
+    for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 kind = _task_decorator_kind(_decorator_qualname(module, decorator))
@@ -174,7 +174,7 @@ def default_args_dicts(module: ModuleFacts) -> list[ast.Dict | ast.Call]:
         return []
     found: list[ast.Dict | ast.Call] = []
     assigned: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(module.tree):
+    for node in module.nodes_of(ast.Assign):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -155,14 +156,52 @@ class ModuleFacts:
     # -- structure ------------------------------------------------------------------------------
 
     @cached_property
-    def parents(self) -> dict[ast.AST, ast.AST]:
+    def _index(self) -> tuple[list[ast.AST], dict[ast.AST, ast.AST], dict[type, list[ast.AST]]]:
+        """One walk of the tree, shared by every analysis: all nodes (in ``ast.walk`` order),
+        each node's parent, and the nodes of each type. Rules run on thousands of files; each
+        extra walk of every tree costs more than all the lookups together."""
+        nodes: list[ast.AST] = []
         parents: dict[ast.AST, ast.AST] = {}
+        by_type: dict[type, list[ast.AST]] = {}
         if self.tree is None:
-            return parents
-        for parent in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(parent):
-                parents[child] = parent
-        return parents
+            return nodes, parents, by_type
+        queue = deque([self.tree])
+        while queue:
+            node = queue.popleft()
+            nodes.append(node)
+            by_type.setdefault(type(node), []).append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    parents[value] = node
+                    queue.append(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            parents[item] = node
+                            queue.append(item)
+        return nodes, parents, by_type
+
+    @property
+    def all_nodes(self) -> list[ast.AST]:
+        return self._index[0]
+
+    @property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return self._index[1]
+
+    def nodes_of(self, *types: type) -> list:
+        """Nodes of the given types, in ``ast.walk`` order, without walking the tree again."""
+        by_type = self._index[2]
+        if len(types) == 1:
+            return by_type.get(types[0], [])
+        found = [n for t in types for n in by_type.get(t, ())]
+        position = self._positions
+        return sorted(found, key=lambda n: position[id(n)])
+
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {id(node): index for index, node in enumerate(self.all_nodes)}
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parents = self.parents
@@ -206,9 +245,8 @@ class ModuleFacts:
         table: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         if self.tree is None:
             return table
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                table.setdefault(node.name, []).append(node)
+        for node in self.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
+            table.setdefault(node.name, []).append(node)
         return table
 
     @cached_property
@@ -243,9 +281,7 @@ class ModuleFacts:
             return []
         found: list[ImportedName] = []
         package = self.module_name.rpartition(".")[0]
-        for node in ast.walk(self.tree):
-            if not isinstance(node, (ast.Import, ast.ImportFrom)):
-                continue
+        for node in self.nodes_of(ast.Import, ast.ImportFrom):
             guarded, in_fallback = self._import_guard(node)
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -313,7 +349,7 @@ class ModuleFacts:
         """Every call in the module with the qualified name of what it calls (None if unknown)."""
         if self.tree is None:
             return []
-        return [(n, self.qualname(n.func)) for n in ast.walk(self.tree) if isinstance(n, ast.Call)]
+        return [(n, self.qualname(n.func)) for n in self.nodes_of(ast.Call)]
 
     @cached_property
     def name_uses(self) -> list[tuple[ast.expr, str]]:
@@ -322,7 +358,7 @@ class ModuleFacts:
             return []
         uses: list[tuple[ast.expr, str]] = []
         inner: set[int] = set()
-        for node in ast.walk(self.tree):
+        for node in self.nodes_of(ast.Attribute, ast.Name):
             if isinstance(node, ast.Attribute) and id(node) not in inner:
                 qual = self.qualname(node)
                 if qual:
@@ -414,8 +450,8 @@ class ModuleFacts:
         """String statements that only document: docstrings and bare string expressions."""
         if self.tree is None:
             return frozenset()
-        return frozenset(node.value for node in ast.walk(self.tree)
-                         if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr))
+        return frozenset(node.value for node in self.nodes_of(ast.Expr)
+                         if isinstance(node.value, (ast.Constant, ast.JoinedStr))
                          and isinstance(getattr(node.value, "value", ""), str))
 
     @cached_property
@@ -428,13 +464,13 @@ class ModuleFacts:
             return []
         inside_fstring: set[int] = set()
         found: list[tuple[ast.Constant | ast.JoinedStr, str]] = []
-        for node in ast.walk(self.tree):
+        for node in self.nodes_of(ast.JoinedStr):
             if isinstance(node, ast.JoinedStr):
                 inside_fstring.update(id(v) for v in node.values)
                 for value in node.values:
                     if isinstance(value, ast.FormattedValue) and value.format_spec is not None:
                         inside_fstring.update(id(v) for v in ast.walk(value.format_spec))
-        for node in ast.walk(self.tree):
+        for node in self.nodes_of(ast.Constant, ast.JoinedStr):
             if node in self.docstrings or id(node) in inside_fstring:
                 continue
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

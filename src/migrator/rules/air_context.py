@@ -62,20 +62,33 @@ def _message(change: ContextKeyChange, target: MwaaVersion, where: str) -> str:
     return f"context key {change.key!r}{where} {status}: {change.advice}"
 
 
-def _receivers(module: ModuleFacts, function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+def _receivers(module: ModuleFacts, function: ast.AST | None) -> frozenset[str]:
     """Names that hold the context inside a function: ``**kwargs``, a ``context`` parameter, and
-    variables assigned from ``get_current_context()``."""
-    arguments = function.args
-    names = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
-             if a.arg in _CONTEXT_PARAMETERS}
-    if arguments.kwarg is not None:
-        names.add(arguments.kwarg.arg)
-    body = function.body if isinstance(function.body, list) else [function.body]
-    for statement in body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Assign) and _is_current_context(module, node.value):
-                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return names
+    variables assigned from ``get_current_context()`` (computed once per function)."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return frozenset()
+    cache: dict = module.memo("context_receivers", lambda m: {})
+    if function not in cache:
+        arguments = function.args
+        names = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+                 if a.arg in _CONTEXT_PARAMETERS}
+        if arguments.kwarg is not None:
+            names.add(arguments.kwarg.arg)
+        for assign in _current_context_assignments(module).get(function, ()):
+            names.update(t.id for t in assign.targets if isinstance(t, ast.Name))
+        cache[function] = frozenset(names)
+    return cache[function]
+
+
+def _current_context_assignments(module: ModuleFacts) -> dict[ast.AST, list[ast.Assign]]:
+    def compute(m: ModuleFacts) -> dict[ast.AST, list[ast.Assign]]:
+        found: dict[ast.AST, list[ast.Assign]] = {}
+        for assign in m.nodes_of(ast.Assign):
+            if _is_current_context(m, assign.value):
+                found.setdefault(m.executing_function(assign), []).append(assign)
+        return found
+
+    return module.memo("current_context_assignments", compute)
 
 
 def _is_current_context(module: ModuleFacts, node: ast.AST) -> bool:
@@ -112,21 +125,18 @@ def _context_reads(module: ModuleFacts) -> list[ContextRead]:
     if module.tree is None:
         return reads
     seen: set[int] = set()
-    for node in ast.walk(module.tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            receivers = _receivers(module, node)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            for statement in body:
-                for inner in ast.walk(statement):
-                    key = _key_of(module, inner, receivers)
-                    if key is not None and id(key) not in seen:
-                        seen.add(id(key))
-                        reads.append(ContextRead(key.value, key))
-        elif isinstance(node, (ast.Subscript, ast.Call)):
-            key = _key_of(module, node, set())  # get_current_context()["k"] at any level
-            if key is not None and id(key) not in seen:
-                seen.add(id(key))
-                reads.append(ContextRead(key.value, key))
+    candidates = [n for n in module.nodes_of(ast.Subscript)] + [
+        n for n in module.nodes_of(ast.Call) if isinstance(n.func, ast.Attribute) and n.func.attr == "get"]
+    for node in candidates:
+        # A closure reads its enclosing function's context too: look outwards.
+        receivers: set[str] = set()
+        for ancestor in module.ancestors(node):
+            if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                receivers |= _receivers(module, ancestor)
+        key = _key_of(module, node, receivers)
+        if key is not None and id(key) not in seen:
+            seen.add(id(key))
+            reads.append(ContextRead(key.value, key))
     for function in module.task_callables:
         arguments = function.args
         for argument in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:

@@ -361,9 +361,7 @@ class ApplyDefaultsRule(PythonRule):
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         if module.tree is None:
             return
-        for node in ast.walk(module.tree):
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
+        for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
             for decorator in node.decorator_list:
                 target_node = decorator.func if isinstance(decorator, ast.Call) else decorator
                 qualname = module.qualname(target_node)

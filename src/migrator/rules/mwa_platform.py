@@ -312,7 +312,7 @@ def _descriptive_literals(module: ModuleFacts) -> frozenset[ast.AST]:
                 continue
             roots.extend(k.value for k in call.keywords if k.arg in _DESCRIPTIVE_KEYWORDS)
         if m.tree is not None:
-            roots.extend(n.exc for n in ast.walk(m.tree) if isinstance(n, ast.Raise) and n.exc is not None)
+            roots.extend(n.exc for n in m.nodes_of(ast.Raise) if n.exc is not None)
         found: set[ast.AST] = set()
         for root in roots:
             found.update(ast.walk(root))
@@ -462,7 +462,7 @@ def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
         found: set[ast.AST] = set()
         if m.tree is None:
             return frozenset()
-        for node in ast.walk(m.tree):
+        for node in m.nodes_of(ast.Dict):
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values):
                     if key is not None:

@@ -215,13 +215,15 @@ class PythonRemovedApiRule(PythonRule):
     def _python2_builtins(self, module: ModuleFacts) -> Iterator[Finding]:
         if module.tree is None:
             return
-        defined = set(module.bindings) | set(module.function_defs) | set(module.constants)
-        defined |= {n.id for n in ast.walk(module.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        defined |= {n.name for n in ast.walk(module.tree) if isinstance(n, ast.ClassDef)}
-        defined |= {a.arg for n in ast.walk(module.tree) if isinstance(n, ast.arg) for a in [n]}
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
-                    node.id in platform.PYTHON2_BUILTINS and node.id not in defined:
+        candidates = [n for n in module.nodes_of(ast.Name) if n.id in platform.PYTHON2_BUILTINS]
+        if not candidates:
+            return
+        defined = set(module.bindings) | set(module.function_defs)
+        defined |= {n.id for n in module.nodes_of(ast.Name) if isinstance(n.ctx, ast.Store)}
+        defined |= {n.name for n in module.nodes_of(ast.ClassDef)}
+        defined |= {n.arg for n in module.nodes_of(ast.arg)}
+        for node in candidates:
+            if isinstance(node.ctx, ast.Load) and node.id not in defined:
                 yield self.at_node(module, node,
                                    f"{node.id} is a Python 2 builtin; Python 3 raises NameError: use "
                                    f"{platform.PYTHON2_BUILTINS[node.id]}")
