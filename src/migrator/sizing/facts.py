@@ -500,6 +500,8 @@ def read_schedule(module: ModuleFacts, names: Names, datasets: DatasetTable,
                 schedule.text = node.value
             elif resolved is not node and isinstance(resolved, ast.Constant):
                 schedule.text = f"{_unparse(node)} ({resolved.value})"
+            elif resolved is not node and resolved is not None and not isinstance(resolved, ast.Name):
+                schedule.text = f"{_unparse(node)} ({_unparse(resolved)[:80]})"
             else:
                 schedule.text = _unparse(node)
             return schedule
