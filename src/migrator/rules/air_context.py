@@ -72,7 +72,10 @@ def _receivers(module: ModuleFacts, function: ast.AST | None) -> frozenset[str]:
         arguments = function.args
         names = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
                  if a.arg in _CONTEXT_PARAMETERS}
-        if arguments.kwarg is not None:
+        # ``**kwargs`` holds the context only in a task callable (an operator's __init__ or any
+        # other function gets ordinary keyword arguments), or when it is named so.
+        if arguments.kwarg is not None and (arguments.kwarg.arg in _CONTEXT_PARAMETERS
+                                            or function in module.task_callables):
             names.add(arguments.kwarg.arg)
         for assign in _current_context_assignments(module).get(function, ()):
             names.update(t.id for t in assign.targets if isinstance(t, ast.Name))
@@ -182,6 +185,7 @@ class RemovedContextKeyRule(PythonRule):
     id = "AIR004"
     name = "removed-context-key"
     severity = Severity.ERROR
+    needs_airflow_import = False  # callbacks and templates often live in helper modules
     summary = "Template-context key the target removed or deprecates"
     fix_safety = FixSafety.SAFE
     valid = (
@@ -203,6 +207,11 @@ class RemovedContextKeyRule(PythonRule):
         Valid("""
             def helper(record):
                 return record["execution_date"]
+
+            class Window:
+                def __init__(self, **kwargs):
+                    self.start = kwargs.get("start_date")
+                    self.end = kwargs["end_date"]
         """),
     )
     invalid = (
@@ -232,6 +241,10 @@ class RemovedContextKeyRule(PythonRule):
             def sessionize(keys, next_ds=None):
                 return next_ds
         """, line=4, contains="next_ds"),
+        Invalid("""
+            def notify_failure(context):
+                return context["execution_date"]
+        """, path="dags/alerts.py", line=2, contains="execution_date"),
         Invalid("""
             from airflow.operators.python import get_current_context
 

@@ -32,9 +32,10 @@ _HOOK_IO_METHODS = frozenset({"get_records", "get_first", "get_pandas_df", "get_
                               "get_connection", "get_client_type", "get_session", "list_keys",
                               "read_key", "check_for_key", "get_key", "load_file", "get_uri"})
 # Functions whose value changes on every call; a DAG argument built from one changes on every parse.
+# Midnight-aligned ones (pendulum.today(), date.today(), what days_ago() computed) hold still for a
+# day, so the scheduler sees a stable start; they are not listed.
 _NOW_CALLS = frozenset({"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
-                        "datetime.date.today", "pendulum.now", "pendulum.today", "pendulum.yesterday",
-                        "pendulum.tomorrow", "pendulum.DateTime.now", "time.time",
+                        "pendulum.now", "pendulum.DateTime.now", "time.time",
                         "airflow.utils.timezone.utcnow", "airflow.sdk.timezone.utcnow"})
 
 
@@ -263,8 +264,9 @@ class DynamicStartDateRule(PythonRule):
     """
     ## What it does
     Reports `start_date` / `end_date` values computed from the current time
-    (`datetime.now()`, `datetime.utcnow()`, `pendulum.now()`, `date.today()`, `time.time()`) in
-    DAGs, tasks and `default_args`.
+    (`datetime.now()`, `datetime.utcnow()`, `pendulum.now()`, `time.time()`) in DAGs, tasks and
+    `default_args`. Midnight-aligned values (`pendulum.today()`, `date.today()`) hold still for a
+    day and are not reported.
 
     ## Why it matters on MWAA
     The value changes at every parse, so the scheduler never sees a stable first interval: runs
@@ -293,6 +295,7 @@ class DynamicStartDateRule(PythonRule):
             from airflow import DAG
 
             DAG("sync", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule="@daily")
+            DAG("legacy", start_date=pendulum.today("UTC").add(days=-1), schedule="@daily")
         """),
         Valid("""
             from datetime import datetime
