@@ -566,3 +566,11 @@ def test_cli_package_flags_reach_the_bundle(make_project, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "dags/certs/ca.pem: key or certificate store" in text  # listed with its reason
     assert "s3cret" not in text
+
+
+def test_dag_count_is_checked_against_the_sized_class(make_project, tmp_path):
+    root = make_project({f"dags/dag_{i}.py": dag(f"dag_{i}") for i in range(30)})
+    sizing = {"recommendation": {"environment_class": "mw1.micro"}}
+    result = build_bundle(root, Settings(), TARGET, tmp_path / "out", sizing=sizing)
+    [check] = codes(result)["dag-capacity"]
+    assert "mw1.micro" in check.message and check.severity == Severity.ERROR
