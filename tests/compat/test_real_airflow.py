@@ -1,30 +1,25 @@
 """Import every final path the resolver produces for core, SDK and the providers MWAA
 preinstalls, in a real ``apache-airflow==<target>`` installed with that target's constraints.
 
-The venvs are cached (keyed by target, Python and the exact requirement list) so reruns only
-pay for the imports. A missing or broken path fails the test with the list of failures.
+The venvs come from ``migrator.airflow_env`` (the ones ``migrator verify`` uses, cached), so
+reruns only pay for the imports. A missing or broken path fails the test with the list of
+failures.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from migrator.compat import final_paths, get_version, preinstalled_providers
+from migrator.airflow_env import ensure_airflow_env
+from migrator.compat import final_paths, get_version
 
 from kb_paths import MWAA_DATA
 
 pytestmark = pytest.mark.airflow
-
-PYTHON_312 = Path("/root/.pyenv/versions/3.12.1/bin/python3.12")
-VENV_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mwaa-migrator" / "venvs"
 
 # Runs inside the target venv: imports each path (module, or module + attribute chain) and
 # prints the failures as JSON. Kept free of project imports on purpose.
@@ -64,42 +59,13 @@ with open(sys.argv[1], "w") as handle:
 """
 
 
-def _python() -> str:
-    return str(PYTHON_312) if PYTHON_312.exists() else sys.executable
-
-
-def _requirements(target: str) -> list[str]:
-    return [f"apache-airflow=={target}"] + [f"{name}=={version}" for name, version
-                                            in sorted(preinstalled_providers(target).items())]
-
-
-def _venv(target: str) -> Path:
-    constraints = MWAA_DATA / target / "airflow_constraints.txt"
-    requirements = _requirements(target)
-    python = _python()
-    key = hashlib.sha256(json.dumps([python, requirements, constraints.read_text()]).encode()).hexdigest()[:12]
-    venv = VENV_ROOT / f"compat-{target}-{key}"
-    done = venv / ".installed"
-    if done.exists():
-        return venv
-    if venv.exists():
-        shutil.rmtree(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([python, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", *requirements, "-c", str(constraints)],
-                   check=True, timeout=1800)
-    done.write_text("\n".join(requirements) + "\n")
-    return venv
-
-
 @pytest.mark.parametrize("target", ["2.11.2", "3.3.1"])
 def test_resolver_final_paths_import_in_real_airflow(target, tmp_path):
     version = get_version(target)
     paths = sorted({r.new for r in final_paths(version).values()
                     if r.new and r.preinstalled})
     assert len(paths) > 100
-    venv = _venv(target)
+    env = ensure_airflow_env(version, MWAA_DATA / target / "airflow_constraints.txt")
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -108,14 +74,12 @@ def test_resolver_final_paths_import_in_real_airflow(target, tmp_path):
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
     }
     report_file = tmp_path / "report.json"
-    result = subprocess.run([str(venv / "bin" / "python"), "-c", IMPORT_CHECK, str(report_file)],
+    result = subprocess.run([str(env.python), "-c", IMPORT_CHECK, str(report_file)],
                             input=json.dumps(paths), capture_output=True, text=True, env=environment,
                             timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(report_file.read_text())
     summary = f"MWAA {target}: checked {report['checked']} final paths, {len(report['failures'])} failed"
     print(summary)
-    (VENV_ROOT / f"import-check-{target}.json").write_text(json.dumps(
-        {"summary": summary, **report}, indent=1, sort_keys=True) + "\n")
     assert report["checked"] == len(paths)
     assert report["failures"] == {}, summary
