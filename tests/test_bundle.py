@@ -574,3 +574,16 @@ def test_dag_count_is_checked_against_the_sized_class(make_project, tmp_path):
     result = build_bundle(root, Settings(), TARGET, tmp_path / "out", sizing=sizing)
     [check] = codes(result)["dag-capacity"]
     assert "mw1.micro" in check.message and check.severity == Severity.ERROR
+
+
+def test_files_named_by_dags_but_outside_the_dag_folder_are_a_warning(make_project, tmp_path):
+    root = make_project({
+        "dags/sales.py": dag("sales") + "SQL = 'include/sql/daily_sales.sql'\n",
+        "include/sql/daily_sales.sql": "select 1;\n",
+        "include/sql/unused.sql": "select 2;\n",
+        "requirements.txt": "requests==2.32.3\n",
+    })
+    result = build(root, tmp_path / "out")
+    [check] = codes(result)["outside-dag-folder"]
+    assert check.path == "dags/sales.py"
+    assert "include/sql/daily_sales.sql is outside the DAG and plugins folders" in check.message

@@ -1000,6 +1000,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
                             + _why_needed(s, needs))
             for s in shipped if s.ignored_by is not None]
     checks += _excluded_but_needed(root, shipped, excluded, needs, dag_folders, plugins_folder)
+    checks += _named_outside(root, workspace, needs, [*dag_folders, plugins_folder], out)
     for source in shipped:
         if source.included_by:
             checks.append(BundleCheck(Severity.WARNING, "sensitive-included",
@@ -1270,6 +1271,51 @@ def _excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Exclu
 _HARMLESS_TO_NAME = ("compiled Python", "editor, OS", "requirements file", "project settings",
                      "docker-compose", "Dockerfile", "container entrypoint", "replaced by the",
                      "test module", "start-up script", "OS package list")
+
+
+# Files a task reads at run time (templates, queries, scripts, small configs).
+_DATA_SUFFIXES = (".sql", ".hql", ".sh", ".j2", ".jinja", ".jinja2", ".tpl", ".yaml", ".yml",
+                  ".json", ".csv", ".tsv", ".txt", ".html", ".py", ".r")
+
+
+def _named_outside(root: Path, workspace: Any, needs: _Needs, folders: list[str | None],
+                   out: Path) -> list[BundleCheck]:
+    """Files outside the DAG and plugins folders that shipped code names: MWAA only has what
+    is in dags/ and plugins.zip (an Astro ``include/`` folder, a top-level ``sql/``)."""
+    roots = {f for f in folders if f}
+    if "." in roots:
+        return []  # the whole project is the DAG folder
+    known = {*workspace.requirement_files, *workspace.airflow_cfgs, *workspace.env_files,
+             *workspace.compose_files, *workspace.dockerfiles, *workspace.entrypoints,
+             *workspace.connection_exports, *workspace.startup_scripts,
+             *workspace.os_package_lists, "pyproject.toml", ".migrator.toml", "setup.py"}
+    skip_dirs = _VCS_DIRS | _CACHE_DIRS | _TOOL_DIRS | _CREDENTIAL_DIRS | _TEST_DIRS
+    try:
+        out_rel = out.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        out_rel = None
+    outside: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in skip_dirs and _join(rel_dir, d) not in roots and _join(rel_dir, d) != out_rel
+            and not d.startswith("."))
+        outside += [_join(rel_dir, f) for f in sorted(filenames)
+                    if f.lower().endswith(_DATA_SUFFIXES) and _join(rel_dir, f) not in known
+                    and not f.startswith(".")]
+    checks = []
+    for rel in outside:
+        name = PurePosixPath(rel).name
+        if name in needs.words:
+            user = next((src for src, text in needs.texts.items() if name in text), "")
+            checks.append(BundleCheck(
+                Severity.WARNING, "outside-dag-folder",
+                f"names {name}; the project's {rel} is outside the DAG and plugins folders, so "
+                "it is not in the bundle: move it under the DAG folder (MWAA has only dags/ "
+                "and plugins.zip)", user))
+    return checks
 
 
 def _listdir(path: Path) -> list[str]:
