@@ -156,7 +156,7 @@ class RemovedContextKeyRule(PythonRule):
     Reports reads of template-context keys the target removed or deprecates: `execution_date`,
     `next_ds`, `prev_ds`, `tomorrow_ds`, `yesterday_ds`, `next_execution_date`, `conf`,
     `triggering_dataset_events`, 1.10's `END_DATE`/`latest_date`/`tables`, ... It looks at
-    `context["key"]` and `kwargs.get("key")` in callables (the `**kwargs`, a `context` parameter,
+    `context["key"]` and `kwargs.get("key")` in callables (a task callable's `**kwargs`, a `context` parameter,
     `get_current_context()`), at parameters of task callables named after a key, and inside
     Jinja templates in strings (`"{{ execution_date.isoformat() }}"`).
 
