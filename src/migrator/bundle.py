@@ -95,7 +95,7 @@ _TOOL_DIRS = frozenset({".venv", "venv", "node_modules", ".idea", ".vscode", "si
 _CREDENTIAL_DIRS = frozenset({".aws", ".ssh", ".gnupg", ".docker", ".kube", ".azure", ".gcloud"})
 _TEST_DIRS = frozenset({"tests", "test"})
 _KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".der", ".p8",
-                 ".kdbx", ".gpg", ".asc", ".crt_key")
+                 ".kdbx", ".gpg", ".asc")
 _KEY_NAMES = re.compile(r"^(id_(rsa|dsa|ecdsa|ed25519)|.*\.key\.json)$")
 _CREDENTIAL_NAMES = re.compile(
     r"^(credentials(\.json|\.ya?ml|\.ini|\.csv)?|\.netrc|_netrc|\.pgpass|\.git-credentials|"
