@@ -23,7 +23,9 @@ from migrator.config import Settings, load_settings
 from migrator.engine import ScanResult, scan, tool_info
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
+from migrator.fix import apply_plan, plan_fixes
 from migrator.inventory import summary as scan_summary
+from migrator.sizing import DEFAULT_REGION, size_project
 
 PROJECT_DIR = "project"
 BUNDLE_DIR = "bundle"
@@ -47,9 +49,8 @@ class Migration:
     fixed: Counter = field(default_factory=Counter)  # rule id -> findings fixed
     changed_files: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)  # fingerprint -> why it is left
-    sizing: dict[str, Any] | None = None
+    sizing: dict[str, Any] = field(default_factory=dict)  # migrator size's document
     not_copied: list[tuple[str, str]] = field(default_factory=list)
-    missing_steps: list[str] = field(default_factory=list)  # steps this build cannot run
     report: dict[str, Any] = field(default_factory=dict)
 
     def failed(self, settings: Settings) -> bool:
@@ -144,38 +145,17 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
          unsafe: bool, region: str | None, options: BundleOptions, jobs: int) -> Migration:
     project = staging / PROJECT_DIR
     not_copied = copy_project(src, project, skip=frozenset({out.resolve(), staging.resolve()}))
-    missing: list[str] = []
     before = scan(project, settings, target, jobs=jobs)
-
-    fixed: Counter = Counter()
-    changed: list[str] = []
-    reasons: dict[str, str] = {}
-    try:
-        from migrator.fix import apply_plan, plan_fixes
-    except ImportError:
-        plan_fixes = apply_plan = None
-    if plan_fixes is not None:
-        plan = plan_fixes(project, settings, target, unsafe=unsafe, jobs=jobs, result=before)
-        changed = sorted(apply_plan(project, plan))
-        fixed = Counter(plan.fixed)
-        reasons = {f.fingerprint: plan.reason(f) for f in plan.remaining}
-        after = scan(project, settings, target, jobs=jobs) if changed else before
-    else:
-        missing.append("fix: migrator.fix is not available in this build; nothing was fixed")
-        after = before
-
-    sizing = None
-    try:
-        from migrator.sizing import DEFAULT_REGION, size_project
-    except ImportError:
-        missing.append("size: migrator.sizing is not available in this build")
-    else:
-        sizing = size_project(project, settings, target, region=region or DEFAULT_REGION)
+    plan = plan_fixes(project, settings, target, unsafe=unsafe, jobs=jobs, result=before)
+    changed = sorted(apply_plan(project, plan))
+    reasons = {f.fingerprint: plan.reason(f) for f in plan.remaining}
+    after = scan(project, settings, target, jobs=jobs) if changed else before
+    sizing = size_project(project, settings, target, region=region or DEFAULT_REGION)
 
     bundle = build_bundle(project, settings, target, staging / BUNDLE_DIR, options,
                           scan_result=after, sizing=sizing)
-    migration = Migration(src, out, target, before, after, bundle, fixed, changed, reasons,
-                          sizing, not_copied, missing)
+    migration = Migration(src, out, target, before, after, bundle, Counter(plan.fixed), changed,
+                          reasons, sizing, not_copied)
     text = json.dumps(report_document(migration), indent=2, sort_keys=True) + "\n"
     migration.report = json.loads(text)  # exactly what report.json holds (tuples as lists)
     (staging / REPORT_JSON).write_text(text, encoding="utf-8")
@@ -244,7 +224,6 @@ def report_document(migration: Migration) -> dict[str, Any]:
             "dags_estimated": bundle.dags_estimated,
         },
         "sizing": migration.sizing,
-        "missing_steps": migration.missing_steps,
     }
 
 
@@ -265,9 +244,6 @@ def report_markdown(migration: Migration) -> str:
     lines = [f"# MWAA migration of `{migration.source}`", "",
              (f"Target: MWAA Airflow {target.airflow} (Python {target.python}). The fixed copy is "
              f"in `{PROJECT_DIR}/`, the S3 bundle in `{BUNDLE_DIR}/`."), ""]
-    if migration.missing_steps:
-        lines += ["**Not run in this build:**", ""]
-        lines += [f"- {step}" for step in migration.missing_steps] + [""]
     lines += ["## Findings", "",
               "| | findings | by severity |", "|---|---:|---|",
               f"| before the fixes | {len(before)} | {_by_severity(before)} |",
@@ -306,15 +282,12 @@ def report_markdown(migration: Migration) -> str:
         lines += [f"- `{e.path}`: {e.reason}" for e in bundle.excluded] + [""]
     lines += ["## Environment size", ""]
     sizing = migration.sizing
-    if sizing:
-        rec = sizing.get("recommendation", {})
-        lines += [(f"Recommended: **{rec.get('environment_class')}**, "
-                  f"{rec.get('min_workers')}-{rec.get('max_workers')} workers, "
-                  f"{rec.get('schedulers')} schedulers, about "
-                  f"${rec.get('monthly_cost_usd')} a month in {sizing.get('region')}. "
-                  "See `migrator size` for the full report and chart."), ""]
-    else:
-        lines += ["Not sized in this build.", ""]
+    rec = sizing.get("recommendation", {})
+    lines += [(f"Recommended: **{rec.get('environment_class')}**, "
+               f"{rec.get('min_workers')}-{rec.get('max_workers')} workers, "
+               f"{rec.get('schedulers')} schedulers, about "
+               f"${rec.get('monthly_cost_usd')} a month in {sizing.get('region')}. "
+               "See `migrator size` for the full report and chart."), ""]
     lines += ["## Next steps", "",
               "1. Review the changes: `diff -ru <source> project/` (or commit them on a branch).",
               ("2. Resolve what needs a human, then rebuild and upload the bundle (from this folder): "

@@ -74,14 +74,11 @@ def render_migration(migration: Migration) -> str:
     parts = [p for p in ("plugins.zip", "requirements.txt", "startup.sh") if p in sizes]
     lines.append(f"  bundle    {out / BUNDLE_DIR}/: {bundle.dags}"
                  f"{'+' if bundle.dags_estimated else ''} DAGs, dags/ + {', '.join(parts)}")
-    if sizing:
-        rec = sizing.get("recommendation", {})
-        lines.append(f"  size      {rec.get('environment_class')}, {rec.get('min_workers')}-"
-                     f"{rec.get('max_workers')} workers, ~${rec.get('monthly_cost_usd')}/month "
-                     f"({sizing.get('region')})")
+    rec = sizing.get("recommendation", {})
+    lines.append(f"  size      {rec.get('environment_class')}, {rec.get('min_workers')}-"
+                 f"{rec.get('max_workers')} workers, ~${rec.get('monthly_cost_usd')}/month "
+                 f"({sizing.get('region')})")
     lines.append(f"  report    {out / REPORT_MD}")
-    for step in migration.missing_steps:
-        lines.append(f"  not run   {step}")
     after = migration.after.findings
     if after:
         worst = max(f.severity for f in after)
