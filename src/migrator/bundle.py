@@ -709,7 +709,7 @@ def render_startup(lines: Sequence[StartupLine], target: MwaaVersion) -> str:
 
 # Package managers whose package names are Amazon Linux's own (MWAA runs Amazon Linux 2023).
 _YUM_MANAGERS = frozenset({"yum", "dnf"})
-OS_PACKAGES_SHOWN = 6  # startup.sh lists them all
+OS_PACKAGES_SHOWN = 4  # startup.sh lists them all
 
 
 def startup_lines(os_packages: Sequence[tuple[str, str, str]],
@@ -749,9 +749,9 @@ def startup_lines(os_packages: Sequence[tuple[str, str, str]],
         more = len(foreign) - OS_PACKAGES_SHOWN
         checks.append(BundleCheck(
             Severity.WARNING, "os-packages-need-names",
-            f"{len(foreign)} OS package(s) are named for {managers} ({shown}"
-            f"{f' and {more} more' if more > 0 else ''}): put their Amazon Linux 2023 names on "
-            f"the commented install line of {STARTUP} (dnf search NAME)", STARTUP))
+            f"{len(foreign)} OS package(s) have {managers} names ({shown}"
+            f"{f' +{more} more' if more > 0 else ''}): write their Amazon Linux 2023 names "
+            "on the commented install line", STARTUP))
     for name, value, where in sorted(env):
         if policy.protected_env_var(name):
             checks.append(BundleCheck(Severity.WARNING, "reserved-env-var",
