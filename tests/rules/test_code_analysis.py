@@ -103,6 +103,10 @@ def test_absolute_paths_ignore_urls_template_relative_paths_and_division():
     ("scp x deploy@10.1.2.3:/tmp", [("10.1.2.3", "private-ip")]),
     ("alerts@data.corp.local etl@CORP.ACME.LOCAL", []),  # mailboxes and Kerberos principals
     ("ip-10-0-1-12.ec2.internal https://api.example.com 8.8.8.8 /srv/app.local/x", []),
+    # Networks, netmasks, documentation ranges and dotted names are no hosts.
+    ("10.0.0.0/8 255.255.255.0 192.0.2.1 threading.local", []),
+    ("db.corp:5432 and registry.corp.acme.local/ml", [("db.corp", "internal-name"),
+                                                      ("registry.corp.acme.local", "internal-name")]),
 ])
 def test_host_references(text, expected):
     found = host_references(text, (".local", ".internal", ".corp"), (".ec2.internal",))

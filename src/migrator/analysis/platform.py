@@ -25,8 +25,7 @@ KUBE_CONFIG_PATH = "/usr/local/airflow/dags/kube_config.yaml"
 
 # Present (or writable) on every MWAA worker; anything else under "/" is not there.
 ALLOWED_PATH_PREFIXES = (
-    "/usr/local/airflow", "/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/zero",
-    "/dev/urandom", "/dev/random", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
+    "/usr/local/airflow", "/tmp", "/dev", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
     "/bin", "/usr/bin", "/usr/sbin", "/sbin", "/usr/lib", "/usr/lib64", "/lib", "/lib64",
     "/usr/share/zoneinfo", "/etc/hosts", "/etc/resolv.conf", "/etc/os-release", "/etc/passwd",
     # Amazon Linux's CA bundle (a custom CA file next to it is not there).

@@ -199,6 +199,12 @@ class HostReference:
     kind: str  # loopback | docker-host | private-ip | internal-name
 
 
+# Private address ranges a company network uses (RFC 1918, RFC 6598 shared address space);
+# ipaddress' is_private also covers documentation and reserved ranges, which are no one's hosts.
+_PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in
+                          ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fd00::/8"))
+
+
 def host_kind(host: str, internal_suffixes: tuple[str, ...], cloud_suffixes: tuple[str, ...]) -> str | None:
     lowered = host.lower().rstrip(".")
     if lowered in ("localhost", "localhost.localdomain") or lowered.endswith(".localhost"):
@@ -211,9 +217,9 @@ def host_kind(host: str, internal_suffixes: tuple[str, ...], cloud_suffixes: tup
         if any(lowered.endswith(s) for s in cloud_suffixes):
             return None
         return "internal-name" if any(lowered.endswith(s) for s in internal_suffixes) else None
-    if address.is_loopback or address.is_unspecified:
+    if address.is_loopback:
         return "loopback"
-    if address.is_private and not address.is_link_local:
+    if any(address in network for network in _PRIVATE_NETWORKS):
         return "private-ip"
     return None
 
@@ -236,10 +242,21 @@ def host_references(text: str, internal_suffixes: tuple[str, ...],
             if pattern is _IPV4 and not all(0 <= int(p) <= 255 for p in host.split(".")):
                 continue
             kind = host_kind(host, internal_suffixes, cloud_suffixes)
+            if kind == "private-ip" and (host.rsplit(".", 1)[-1] in ("0", "255") or
+                                         text[start + len(host):start + len(host) + 1] == "/"):
+                continue  # a network, a broadcast address or a CIDR block, not a host
+            if kind == "internal-name" and host.count(".") < 2 and not _connection_context(text, start, host):
+                continue  # "threading.local": two labels alone are more often a dotted name
             if kind:
                 taken.add(start)
                 found.append(HostReference(host, start, start + len(host), kind))
     return sorted(found, key=lambda h: h.start)
+
+
+def _connection_context(text: str, start: int, host: str) -> bool:
+    """A URL, ``user@host`` or ``host:port`` around the name: it is used as a host."""
+    before, after = text[:start], text[start + len(host):]
+    return before.endswith(("://", "@")) or bool(re.match(r":\d", after))
 
 
 def _inside_path(text: str, start: int) -> bool:
