@@ -133,3 +133,22 @@ def test_module_names_follow_the_import_root(make_project):
     assert ws.module_name("dags/common/util.py") == "common.util"
     assert ws.module_name("dags/common/__init__.py") == "common"
     assert ws.module_name("plugins/acme/ops.py") == "acme.ops"
+
+
+def test_helper_modules_outside_dag_folders_are_scanned(make_project):
+    from migrator.compat import get_version
+    from migrator.engine import scan
+
+    root = make_project({
+        "dags/etl.py": DAG + "from include.cleaning import tidy\nfrom shared_lib import util\n",
+        "include/__init__.py": "",
+        "include/cleaning.py": "from include.deep import legacy\n\ndef tidy():\n    return 1\n",
+        "include/deep/legacy.py": 'print "python 2"\n',
+        "src/shared_lib/util.py": "X = 1\n",
+        "scripts/unrelated.py": 'print "not imported by any DAG"\n',
+    })
+    result = scan(root, Settings(), get_version(None), jobs=1)
+    assert result.workspace.python_files == [
+        "dags/etl.py", "include/cleaning.py", "include/deep/legacy.py", "src/shared_lib/util.py"]
+    assert [(f.rule, f.path) for f in result.findings if f.rule.startswith("MIG")] == [
+        ("MIG002", "include/deep/legacy.py")]

@@ -169,6 +169,19 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         for rel, name in items:
             collect([analyse_file(root, rel, name, python_rules, ctx, crash)])
 
+    # Helper modules the DAGs import from elsewhere in the repo run at parse time on MWAA too
+    # (and must ship): scan them, following their own imports in turn.
+    scanned = {s.path for s in summaries}
+    while True:
+        imported = {q for s in summaries for q in s.imports}
+        extra = [rel for rel in workspace.files_for_imports(imported) if rel not in scanned]
+        if not extra:
+            break
+        for rel in extra:
+            scanned.add(rel)
+            collect([analyse_file(root, rel, workspace.module_name(rel), python_rules, ctx, crash)])
+    workspace.python_files = sorted(scanned)
+
     if cache is not None:
         cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)

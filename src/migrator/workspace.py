@@ -47,6 +47,9 @@ class Workspace:
     dag_folders: list[str] = field(default_factory=list)  # POSIX, relative to root ("." = root)
     plugins_folder: str | None = None
     python_files: list[str] = field(default_factory=list)  # DAG folders + plugins, sorted
+    # Every other non-test .py file of the repo: candidates for helper modules DAGs import from
+    # outside the DAG and plugins folders (an Astro-style include/, a src/ package).
+    other_python_files: frozenset[str] = frozenset()
     requirement_files: list[str] = field(default_factory=list)
     airflow_cfgs: list[str] = field(default_factory=list)
     env_files: list[str] = field(default_factory=list)  # .env*
@@ -79,6 +82,24 @@ class Workspace:
             "os_package_lists": self.os_package_lists,
         }
 
+    def files_for_imports(self, qualnames: list[str] | set[str]) -> list[str]:
+        """Repo files outside the DAG/plugins folders that these imported names live in.
+
+        ``include.helpers.clean`` is looked up as ``include/helpers/clean.py``, then
+        ``include/helpers.py``, ``include/helpers/__init__.py`` and so on, also under ``src/``.
+        """
+        found: set[str] = set()
+        for qualname in qualnames:
+            parts = qualname.split(".")
+            for end in range(len(parts), 0, -1):
+                stem = "/".join(parts[:end])
+                hits = [c for base in ("", "src/") for c in (f"{base}{stem}.py", f"{base}{stem}/__init__.py")
+                        if c in self.other_python_files]
+                if hits:
+                    found.update(hits)
+                    break
+        return sorted(found)
+
     def module_name(self, rel: str) -> str:
         """Dotted module name of a Python file as its DAG folder or plugins folder imports it."""
         path = PurePosixPath(rel)
@@ -93,6 +114,8 @@ class Workspace:
         parts = list((best or path).with_suffix("").parts)
         if parts and parts[-1] == "__init__":
             parts.pop()
+        if best is None and parts and parts[0] == "src":
+            parts.pop(0)  # a src/ layout imports without the "src." prefix
         return ".".join(parts)
 
 
@@ -298,6 +321,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
         if any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
         and not _is_test_file(rel)
     )
+    ws.other_python_files = frozenset(set(py_files) - set(ws.python_files)
+                                      - {rel for rel in py_files if _is_test_file(rel)})
     return ws
 
 
