@@ -145,7 +145,7 @@ class ProjectFacts:
     def plugins(self) -> PluginFacts:
         from migrator.analysis.plugins import analyse_plugins
 
-        return analyse_plugins(self.workspace)
+        return analyse_plugins(self.workspace, self.modules)
 
     @cached_property
     def _constraints(self) -> dict[tuple[str, str], ConstraintsChoice]:

@@ -29,7 +29,7 @@ from migrator.analysis.envsources import (
     parse_env_file,
     parse_script,
 )
-from migrator.analysis.source import Problem, read_text
+from migrator.analysis.source import Problem, read_bytes, read_text
 from migrator.secrets import is_sensitive_name
 
 CONN_PREFIX = "AIRFLOW_CONN_"
@@ -526,35 +526,33 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
 # -- references -----------------------------------------------------------------------------------
 
 
-def _locate_literal(lines: list[str], literal: str, hint: str = "") -> int:
-    """Line of the first quoted occurrence of ``literal`` (preferring lines containing ``hint``)."""
-    quoted = (f'"{literal}"', f"'{literal}'")
-    fallback = 0
-    for number, line in enumerate(lines, 1):
-        if any(q in line for q in quoted):
-            if not hint or hint in line:
-                return number
-            fallback = fallback or number
-    return fallback or 1
+def _locate_literal(text: str, literal: str) -> int:
+    """Line of the first quoted occurrence of ``literal`` in ``text`` (1 when not found)."""
+    found = [i for i in (text.find(f'"{literal}"'), text.find(f"'{literal}'")) if i >= 0]
+    return text.count("\n", 0, min(found)) + 1 if found else 1
 
 
 def find_references(workspace, modules: Iterable) -> list[Reference]:
     """References of the project's Python files: literal ids from the module summaries (located
-    in the file text) plus Jinja ``conn``/``var`` expressions in the source text."""
+    in the file text) plus Jinja ``conn``/``var`` expressions in the source text.
+
+    Files are read as bytes and decoded only when they can hold a reference, so a large
+    project costs one cheap read per file.
+    """
     references: list[Reference] = []
     for module in modules:
-        source = read_text(workspace.path(module.path))
-        if isinstance(source, Problem):
+        data = read_bytes(workspace.path(module.path))
+        if isinstance(data, Problem):
             continue
-        text = source.text
-        lines = text.splitlines()
+        has_jinja = (b"{{" in data or b"{%" in data) and (b"conn" in data or b"var" in data)
+        if not (module.conn_ids or module.variables or has_jinja):
+            continue
+        text = data.decode("utf-8", errors="replace")
         for conn_id in module.conn_ids:
-            line = _locate_literal(lines, conn_id, "conn")
-            references.append(Reference("connection", conn_id, module.path, line, "argument"))
+            references.append(Reference("connection", conn_id, module.path, _locate_literal(text, conn_id), "argument"))
         for key in module.variables:
-            line = _locate_literal(lines, key, "Variable")
-            references.append(Reference("variable", key, module.path, line, "Variable.get"))
-        if "{{" not in text and "{%" not in text:
+            references.append(Reference("variable", key, module.path, _locate_literal(text, key), "Variable.get"))
+        if not has_jinja:
             continue
         for block in _JINJA_BLOCK.finditer(text):
             body = block.group(1) or block.group(2) or ""

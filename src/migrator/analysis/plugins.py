@@ -167,18 +167,63 @@ def plugins_in_module(module: ModuleFacts) -> list[PluginDef]:
     return found
 
 
-def _candidate_files(workspace) -> list[str]:
+def _in_folder(rel: str, folder: str | None) -> bool:
+    return folder is not None and (folder == "." or rel.startswith(folder.rstrip("/") + "/"))
+
+
+def _candidate_files(workspace, modules) -> list[str]:
+    """Plugin-folder files, plus DAG-folder files that define an AirflowPlugin (known from the
+    module summaries' imports when given, else from the file bytes)."""
     folder = workspace.plugins_folder
+    if modules is not None:
+        importing = {m.path for m in modules if any(i.rsplit(".", 1)[-1] == "AirflowPlugin" for i in m.imports)}
+        return [rel for rel in workspace.python_files if _in_folder(rel, folder) or rel in importing]
     files = []
     for rel in workspace.python_files:
-        in_plugins = folder is not None and (folder == "." or rel.startswith(folder.rstrip("/") + "/"))
-        if in_plugins:
+        if _in_folder(rel, folder):
             files.append(rel)
             continue
         data = read_bytes(workspace.path(rel))
         if not isinstance(data, Problem) and b"AirflowPlugin" in data:
             files.append(rel)
     return files
+
+
+class _SourceRoots:
+    """Which dotted names are modules of the DAG folders or of the plugins folder, answered
+    from file paths (no module-name computation for every file of a large project)."""
+
+    def __init__(self, workspace):
+        plugins = workspace.plugins_folder
+        self.dag_roots = [f for f in workspace.dag_folders if f != plugins]
+        self.plugin_roots = [plugins] if plugins else []
+        self.files = set(workspace.python_files)
+        self.folders = {rel.rpartition("/")[0] for rel in self.files}
+
+    def _exists(self, roots: list[str], name: str) -> bool:
+        parts = name.split(".")
+        for root in roots:
+            base = "" if root == "." else root.rstrip("/") + "/"
+            for end in range(len(parts), 0, -1):
+                path = base + "/".join(parts[:end])
+                if f"{path}.py" in self.files or f"{path}/__init__.py" in self.files or path in self.folders:
+                    return True
+        return False
+
+    def in_dag_folders(self, name: str) -> bool:
+        return self._exists(self.dag_roots, name)
+
+    def in_plugins(self, name: str) -> bool:
+        return self._exists(self.plugin_roots, name)
+
+    def top_level_names(self) -> set[str]:
+        names = set()
+        for root in [*self.dag_roots, *self.plugin_roots]:
+            base = "" if root == "." else root.rstrip("/") + "/"
+            for rel in self.files:
+                if rel.startswith(base):
+                    names.add(rel[len(base):].split("/", 1)[0].removesuffix(".py"))
+        return names
 
 
 def _zip_layout(facts: PluginFacts, workspace) -> None:
@@ -209,52 +254,49 @@ def _zip_layout(facts: PluginFacts, workspace) -> None:
         facts.nested_plugins_dir = f"{prefix}plugins"
 
 
-def analyse_plugins(workspace, modules_by_path: dict | None = None) -> PluginFacts:
-    """Inventory the plugins and the layout plugins.zip will have."""
+def analyse_plugins(workspace, modules=None) -> PluginFacts:
+    """Inventory the plugins and the layout plugins.zip will have.
+
+    ``modules`` are the scan's module summaries; with them only the files that matter are
+    read again, which keeps this cheap on projects with tens of thousands of DAG files.
+    """
     facts = PluginFacts(workspace.plugins_folder)
     _zip_layout(facts, workspace)
-    dag_modules = {
-        workspace.module_name(rel) for rel in workspace.python_files
-        if not (facts.folder and (facts.folder == "." or rel.startswith(facts.folder.rstrip("/") + "/")))
-    }
-    plugin_modules = {workspace.module_name(rel) for rel in workspace.python_files} - dag_modules
-    local_tops = {m.split(".", 1)[0] for m in dag_modules | plugin_modules}
-    nested = facts.nested_plugins_dir is not None
+    roots = _SourceRoots(workspace)
+    local_tops = roots.top_level_names()
     stdlib = sys.stdlib_module_names
-    for rel in _candidate_files(workspace):
+    for rel in _candidate_files(workspace, modules):
         module = ModuleFacts.from_file(workspace.root, workspace.path(rel), workspace.module_name(rel))
         if module.problem:
             continue  # reported by the MIG rules
         facts.plugins.extend(plugins_in_module(module))
-        in_plugins = facts.folder is not None and (facts.folder == "." or rel.startswith(facts.folder.rstrip("/") + "/"))
-        if not in_plugins:
+        if not _in_folder(rel, facts.folder):
             continue
         for imported in module.imports:
             name = imported.qualname
             line = imported.node.lineno
             top = name.split(".", 1)[0]
-            if _imports_module(name, dag_modules) and not _imports_module(name, plugin_modules):
+            if getattr(imported.node, "level", 0):
+                continue  # relative imports stay inside the plugins folder
+            if roots.in_dag_folders(name) and not roots.in_plugins(name):
                 facts.dag_folder_imports.append(ImportSite(rel, line, name))
             elif (top not in stdlib and top not in local_tops and top not in ("airflow", "plugins", "__future__")
-                  and not imported.guarded and getattr(imported.node, "level", 0) == 0):
+                  and not imported.guarded):
                 facts.third_party_imports.append(ImportSite(rel, line, name))
-    if not nested:
-        facts.plugins_package_imports = _plugins_package_imports(workspace, plugin_modules)
+    if facts.nested_plugins_dir is None and not roots.in_plugins("plugins"):
+        facts.plugins_package_imports = _plugins_package_imports(workspace, modules)
     return facts
 
 
-def _imports_module(name: str, modules: set[str]) -> bool:
-    parts = name.split(".")
-    return any(".".join(parts[:end]) in modules for end in range(len(parts), 0, -1))
-
-
-def _plugins_package_imports(workspace, plugin_modules: set[str]) -> list[ImportSite]:
+def _plugins_package_imports(workspace, modules) -> list[ImportSite]:
     """``import plugins.x`` / ``from plugins.x import y`` anywhere in the DAG and plugin code,
     one site per imported name (its full dotted name)."""
-    if "plugins" in plugin_modules or any(m.startswith("plugins.") for m in plugin_modules):
-        return []  # a real top-level "plugins" package ships in the zip: the import works
+    if modules is not None:
+        paths = [m.path for m in modules if any(i == "plugins" or i.startswith("plugins.") for i in m.imports)]
+    else:
+        paths = list(workspace.python_files)
     sites = []
-    for rel in workspace.python_files:
+    for rel in paths:
         data = read_bytes(workspace.path(rel))
         if isinstance(data, Problem) or not _PLUGINS_IMPORT.search(data.decode("utf-8", errors="replace")):
             continue

@@ -648,27 +648,28 @@ def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
     """
     from migrator import compat
 
-    resolve = getattr(compat, "resolve", None)
-    if resolve is None:
-        return {}
-    preinstalled = compat.preinstalled_providers(target)
-    found: dict[str, dict] = {}
+    users: dict[str, list[str]] = {}  # imported name -> modules importing it (resolved once each)
     for module in modules:
         for qualname in module.imports:
-            if not qualname.startswith("airflow"):
-                continue
-            resolution = resolve(qualname, target)
-            provider = getattr(resolution, "provider", None)
-            if not provider:
-                continue
-            name = canonicalize_name(provider)
-            entry = found.setdefault(name, {"min": None, "used": []})
-            minimum = getattr(resolution, "min_version", None)
-            if minimum and (entry["min"] is None or Version(minimum) > Version(entry["min"])):
-                entry["min"] = minimum
-            if len(entry["used"]) < 5:
-                entry["used"].append((module.path, qualname))
-    return {name: ProviderNeed(name, entry["min"], preinstalled.get(name), tuple(entry["used"]))
+            if qualname.startswith("airflow"):
+                users.setdefault(qualname, []).append(module.path)
+    preinstalled = compat.preinstalled_providers(target)
+    found: dict[str, dict] = {}
+    for qualname, paths in sorted(users.items()):
+        resolution = compat.resolve(qualname, target)
+        if not resolution.provider:
+            continue
+        name = canonicalize_name(resolution.provider)
+        entry = found.setdefault(name, {"min": None, "used": []})
+        minimum = resolution.min_version
+        if minimum and (entry["min"] is None or Version(minimum) > Version(entry["min"])):
+            entry["min"] = minimum
+        for path in paths:
+            if len(entry["used"]) >= 5:
+                break
+            if path not in {p for p, _ in entry["used"]}:
+                entry["used"].append((path, qualname))
+    return {name: ProviderNeed(name, entry["min"], preinstalled.get(name), tuple(sorted(entry["used"])))
             for name, entry in sorted(found.items())}
 
 
