@@ -267,16 +267,21 @@ def _changed(change) -> Classification:
 
 
 def configuration_options(facts: ConfigFacts, target) -> dict[str, str]:
-    """The MWAA ``AirflowConfigurationOptions`` map: every allowed option with its value.
+    """The MWAA ``AirflowConfigurationOptions`` map: every allowed option with its value,
+    under the name the target reads.
 
-    Values are the project's own (secrets included: the map goes to the MWAA API, which stores
-    the values as sensitive). Reports must print it through :func:`masked_options`.
+    Options whose value is a credential are left out (config-secret reports them): the map is
+    written into the bundle, and credentials belong in Secrets Manager. Reports still print
+    the map through :func:`masked_options`, since a value may embed a credential the
+    detection does not recognise.
     """
     direct: dict[str, str] = {}
     renamed: dict[str, str] = {}
     for option, entry in sorted(facts.effective().items()):
         verdict = classify(option, target, entry.value)
         if verdict.kind not in ("allowed", "deprecated", "renamed") or not _value_acceptable(entry.value, target):
+            continue
+        if entry.is_secret:
             continue
         key = verdict.new_option or option  # the name the target reads
         if compat.config_policy(target).is_valid_key(key):
