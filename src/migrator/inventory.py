@@ -36,7 +36,7 @@ def inventory(result: ScanResult) -> dict[str, Any]:
         "skipped": [{"path": p, "reason": r} for p, r in sorted(result.workspace.skipped)],
     }
     # Analyses of other sources add their sections (providers, plugins, definitions, config).
-    for section in project.inventory_sections():
+    for section in project.inventory_sections(result.target):
         for key, value in section.items():
             if isinstance(value, dict) and isinstance(doc.get(key), dict):
                 doc[key] = {**doc[key], **value}

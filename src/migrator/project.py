@@ -162,19 +162,13 @@ class ProjectFacts:
                                                         self.workspace.settings.constraints)
         return self._constraints[key]
 
-    def inventory_sections(self, target: MwaaVersion | None = None) -> list[dict]:
+    def inventory_sections(self, target: MwaaVersion) -> list[dict]:
         """Inventory contributions of the analyses of non-Python sources, merged by key."""
-        from migrator import compat
         from migrator.analysis.config import config_inventory
         from migrator.analysis.connections import connections_inventory
         from migrator.analysis.plugins import plugins_inventory
         from migrator.analysis.requirements import requirements_inventory
 
-        if target is None:
-            try:
-                target = compat.get_version(self.workspace.settings.target)
-            except compat.UnknownTargetError:
-                target = compat.newest_version()
         return [
             requirements_inventory(self, target),
             config_inventory(self.config, target),
