@@ -130,14 +130,14 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
         cache.prune({rel for rel, _ in all_items})
 
-    def collect(results) -> None:
+    def collect(results, fresh: bool = True) -> None:
         nonlocal done
         for result in results:
             file_findings, file_crashes, summary = result
             findings.extend(file_findings)
             crashes.extend(file_crashes)
             summaries.append(summary)
-            if cache is not None and summary.path in digests:
+            if fresh and cache is not None and summary.path in digests:
                 cache.put(summary.path, digests[summary.path], result)
             done += 1
         if progress:
@@ -156,7 +156,7 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
             if hit is None:
                 items.append((rel, name))
             else:
-                collect([hit])
+                collect([hit], fresh=False)
 
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
         size = max(8, min(256, len(items) // (jobs * 8) or 1))

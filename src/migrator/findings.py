@@ -6,7 +6,7 @@ import enum
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -123,5 +123,9 @@ def finalize(findings: Iterable[Finding]) -> list[Finding]:
         ordinal = seen[key]
         seen[key] += 1
         digest = hashlib.sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest()[:32]
-        result.append(replace(finding, fingerprint=digest))
+        # Set in place rather than dataclasses.replace (which re-runs __init__ and costs seconds
+        # on large projects): the findings are this run's own objects, and the fingerprint is
+        # excluded from equality and hashing.
+        object.__setattr__(finding, "fingerprint", digest)
+        result.append(finding)
     return result

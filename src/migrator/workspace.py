@@ -102,21 +102,27 @@ class Workspace:
 
     def module_name(self, rel: str) -> str:
         """Dotted module name of a Python file as its DAG folder or plugins folder imports it."""
-        path = PurePosixPath(rel)
-        roots = [*self.dag_folders, *([self.plugins_folder] if self.plugins_folder else [])]
         best = None
-        for folder in roots:
-            base = PurePosixPath(folder)
-            if folder == "." or base in path.parents:
-                candidate = path.relative_to(base) if folder != "." else path
-                if best is None or len(candidate.parts) < len(best.parts):
-                    best = candidate
-        parts = list((best or path).with_suffix("").parts)
-        if parts and parts[-1] == "__init__":
+        for folder in self._import_roots:
+            if folder == ".":
+                candidate = rel
+            elif rel.startswith(folder + "/"):
+                candidate = rel[len(folder) + 1:]
+            else:
+                continue
+            if best is None or candidate.count("/") < best.count("/"):
+                best = candidate
+        parts = (best or rel).removesuffix(".py").split("/")
+        if parts[-1] == "__init__":
             parts.pop()
         if best is None and parts and parts[0] == "src":
             parts.pop(0)  # a src/ layout imports without the "src." prefix
         return ".".join(parts)
+
+    @property
+    def _import_roots(self) -> list[str]:
+        roots = [*self.dag_folders, *([self.plugins_folder] if self.plugins_folder else [])]
+        return [r.rstrip("/") for r in roots]
 
 
 def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]]):

@@ -11,13 +11,30 @@ import click
 from migrator import __version__
 from migrator.errors import MigratorError
 
-# Each command lives in its own module of this package and defines ``command``.
-COMMAND_MODULES = ("scan", "rules", "verify", "size", "connections", "package", "migrate", "fix")
+# Command name -> "module:attribute" in this package. Commands are imported only when invoked,
+# so `migrator scan` does not pay for LibCST, boto3 or the sizing model at start-up.
+COMMANDS = {
+    "connections": "connections:command",
+    "explain": "rules:explain",
+    "fix": "fix:command",
+    "migrate": "migrate:command",
+    "package": "package:command",
+    "rules": "rules:command",
+    "scan": "scan:command",
+    "size": "size:command",
+    "verify": "verify:command",
+}
 
 
 class MigratorGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(super().list_commands(ctx))
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _, attribute = COMMANDS[name].partition(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
 
 
 @click.group(cls=MigratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,12 +44,6 @@ class MigratorGroup(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """Move an on-premises Apache Airflow project onto Amazon MWAA."""
     ctx.obj = {"debug": debug}
-
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"{__name__}.{_name}")
-    for _command in (getattr(_module, "command"), *getattr(_module, "extra_commands", ())):
-        cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,3 @@ def explain(rule: str) -> None:
     header = f"{found.id} {found.name} ({found.severity.label}, fix: {found.fix_safety.value}"
     header += f", targets: Airflow {found.applies_to})" if found.applies_to else ")"
     click.echo(f"{header}\n\n{found.summary}\n\n{found.documentation}")
-
-
-extra_commands = (explain,)
