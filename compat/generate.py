@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -28,12 +27,15 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from migrator.cache import cache_dir
+
 from . import wheel_reader as wr
 from .mwaa import find_version
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "generated"
-DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mwaa-migrator" / "wheels"
+# The tool's one cache folder (migrator.cache), so wheels sit beside the venvs and constraints.
+DEFAULT_CACHE = cache_dir("wheels")
 DEFAULT_MWAA_DATA = REPO_ROOT / ".." / "shared" / "mwaa-data"
 GENERATED_BY = "python -m migrator.compat.generate"
 

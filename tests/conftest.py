@@ -24,10 +24,13 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_scan_cache(tmp_path_factory):
-    """Keep the tests' scan caches out of the user's home."""
+    """Keep the tests' scan caches out of the user's cache; only the scan folder moves, so the
+    Airflow venvs (minutes to build) stay in the shared cache and are reused across runs."""
     import os
 
-    os.environ["MIGRATOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("migrator-cache"))
+    from migrator.cache import SCAN_CACHE_ENV_VAR
+
+    os.environ[SCAN_CACHE_ENV_VAR] = str(tmp_path_factory.mktemp("scan-cache"))
 
 
 @pytest.fixture

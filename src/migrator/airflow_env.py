@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.cache import cache_dir as tool_cache_dir
 from migrator.compat import UnknownTargetError, get_version, preinstalled_providers
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import InputError
@@ -48,7 +49,6 @@ LAYER_FORMAT = 2
 MARKER = "migrator-env.json"
 # MWAA runs one of these; when the target's interpreter is missing we try the other one next.
 MWAA_PYTHONS = ("3.12", "3.11")
-CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 PIP_TIMEOUT_SECONDS = 60
 
 # pip prints these when it could not talk to the index at all (as opposed to a resolution or
@@ -132,11 +132,10 @@ class PythonChoice:
 
 
 def default_cache_dir() -> Path:
-    """``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``."""
-    if os.environ.get(CACHE_ENV_VAR):
-        return Path(os.environ[CACHE_ENV_VAR]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "mwaa-migrator"
+    """The tool's cache folder (``migrator.cache.cache_dir``: ``$MWAA_MIGRATOR_CACHE``, else
+    ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``); ``--cache-dir`` replaces
+    it for one run. Venvs go in its ``venvs/``, downloaded constraints in ``constraints/``."""
+    return tool_cache_dir()
 
 
 def _venv_python(root: Path) -> Path:

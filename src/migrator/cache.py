@@ -1,8 +1,20 @@
-"""Per-file scan results keyed by file content, so a warm scan reads, hashes and prints.
+"""The tool's one cache folder, and per-file scan results keyed by file content.
 
-One cache file per project root (under ``$MIGRATOR_CACHE_DIR`` or ``~/.cache/mwaa-migrator``),
-never inside the user's repository. It is valid only for the same tool version, target,
-rule selection and project index; anything else starts it afresh.
+:func:`cache_dir` is the only place that decides where cached things live:
+``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``,
+never inside the user's repository. Below it:
+
+- ``scan/``: one scan-result file per project root (this module);
+- ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
+- ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
+  analysis);
+- ``wheels/``: released wheels the knowledge base is generated from (``migrator.compat.generate``).
+
+``$MWAA_MIGRATOR_SCAN_CACHE`` moves the scan folder alone. It is for tests and CI, which want a
+fresh scan cache per run while still reusing Airflow venvs that take minutes to build.
+
+A scan cache is valid only for the same tool version, target, rule selection and project index;
+anything else starts it afresh.
 """
 
 from __future__ import annotations
@@ -12,19 +24,34 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from migrator import __version__
 
 FORMAT = 1
+CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
+SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
+Subfolder = Literal["scan", "venvs", "constraints", "wheels"]
+SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels")
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("MIGRATOR_CACHE_DIR")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "mwaa-migrator"
+def cache_dir(subfolder: Subfolder | None = None) -> Path:
+    """The tool's cache folder, or one of its subfolders (not created here)."""
+    if subfolder is not None and subfolder not in SUBFOLDERS:
+        raise ValueError(f"unknown cache subfolder {subfolder!r}; known: {', '.join(SUBFOLDERS)}")
+    configured = os.environ.get(CACHE_ENV_VAR)
+    if configured:
+        root = Path(configured).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        root = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "mwaa-migrator"
+    return root / subfolder if subfolder else root
+
+
+def scan_cache_dir() -> Path:
+    """Where scan results go: ``$MWAA_MIGRATOR_SCAN_CACHE`` (tests, CI), else ``cache_dir("scan")``."""
+    override = os.environ.get(SCAN_CACHE_ENV_VAR)
+    return Path(override).expanduser() if override else cache_dir("scan")
 
 
 def content_digest(data: bytes) -> str:
@@ -33,8 +60,9 @@ def content_digest(data: bytes) -> str:
 
 class ScanCache:
     def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None) -> None:
+        """``directory``: the folder the scan files go in (default :func:`scan_cache_dir`)."""
         root_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
-        self.path = (directory or cache_dir()) / "scan" / f"{root_id}.pickle"
+        self.path = (directory or scan_cache_dir()) / f"{root_id}.pickle"
         self.key = hashlib.sha256("\x1f".join((str(FORMAT), __version__, *key_parts)).encode()).hexdigest()
         self.entries: dict[str, tuple[str, Any]] = {}
         self.dirty = False

@@ -1,0 +1,68 @@
+"""The tool's one cache folder: where it is, its subfolders, and who uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator import airflow_env
+from migrator.cache import SCAN_CACHE_ENV_VAR, ScanCache, cache_dir, scan_cache_dir
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in ("MWAA_MIGRATOR_CACHE", "XDG_CACHE_HOME", SCAN_CACHE_ENV_VAR):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return monkeypatch
+
+
+def test_home_cache_by_default(clean_env, tmp_path):
+    assert cache_dir() == tmp_path / "home" / ".cache" / "mwaa-migrator"
+    assert cache_dir("venvs") == tmp_path / "home" / ".cache" / "mwaa-migrator" / "venvs"
+
+
+def test_xdg_then_explicit_variable(clean_env, tmp_path):
+    clean_env.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir("wheels") == tmp_path / "xdg" / "mwaa-migrator" / "wheels"
+    clean_env.setenv("MWAA_MIGRATOR_CACHE", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
+    assert cache_dir("constraints") == tmp_path / "mine" / "constraints"
+
+
+def test_unknown_subfolder_is_refused(clean_env):
+    with pytest.raises(ValueError, match="scan, venvs, constraints, wheels"):
+        cache_dir("tmp")  # type: ignore[arg-type]
+
+
+def test_airflow_venvs_follow_the_one_cache(clean_env, tmp_path):
+    clean_env.setenv("MWAA_MIGRATOR_CACHE", str(tmp_path / "mine"))
+    assert airflow_env.default_cache_dir() == tmp_path / "mine"
+
+
+def test_scan_override_moves_only_the_scan_folder(clean_env, tmp_path):
+    clean_env.setenv("MWAA_MIGRATOR_CACHE", str(tmp_path / "shared"))
+    project = tmp_path / "project"
+    project.mkdir()
+    assert scan_cache_dir() == tmp_path / "shared" / "scan"
+    assert ScanCache(project, ("k",)).path.parent == tmp_path / "shared" / "scan"
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan-only"))
+    assert ScanCache(project, ("k",)).path.parent == tmp_path / "scan-only"
+    assert airflow_env.default_cache_dir() == tmp_path / "shared"
+
+
+def test_scan_results_survive_a_reload(clean_env, tmp_path):
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
+    project = tmp_path / "project"
+    project.mkdir()
+    first = ScanCache(project, ("v1",))
+    first.put("dags/a.py", "digest", ["finding"])
+    first.save()
+    assert ScanCache(project, ("v1",)).get("dags/a.py", "digest") == ["finding"]
+    assert ScanCache(project, ("v2",)).get("dags/a.py", "digest") is None
+
+
+def test_wheel_cache_of_the_generator_is_in_the_one_cache():
+    from migrator.compat.generate import DEFAULT_CACHE
+
+    # Fixed when the module is imported, from the environment of this test session.
+    assert DEFAULT_CACHE == cache_dir("wheels")
