@@ -323,6 +323,69 @@ def get_environment_class(name: str) -> EnvironmentClass:
     raise KeyError(f"unknown environment class {name!r}; known: {known}")
 
 
+@dataclass(frozen=True)
+class IncludedInBaseFee:
+    """How many of each component an environment's hourly price already pays for."""
+
+    workers: int
+    schedulers: int
+    webservers: int
+    confirmed: bool
+    note: str
+    source: str
+    date: str
+
+
+@dataclass(frozen=True)
+class RegionalMultiplier:
+    region: str
+    multiplier_of_us_west_2: float
+    confirmed: bool
+    source: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Billing:
+    """Billing terms besides each class's hourly prices (``EnvironmentClass.hourly_price`` and
+    ``extra_worker_price`` / ``extra_scheduler_price`` / ``extra_webserver_price``)."""
+
+    metering_note: str
+    metering_source: str
+    metadata_db_storage_usd_per_gb_month: float
+    metadata_db_storage_confirmed: bool
+    metadata_db_storage_source: str
+    included_in_base_fee: IncludedInBaseFee
+    regional_multipliers: tuple[RegionalMultiplier, ...]
+    date: str
+
+    def regional_multiplier(self, region: str) -> RegionalMultiplier | None:
+        """The recorded price factor of ``region`` against us-west-2, or None (none recorded)."""
+        return next((m for m in self.regional_multipliers if m.region == region), None)
+
+
+@lru_cache(maxsize=1)
+def billing() -> Billing:
+    """What the base fee includes, the metadata-database storage price and regional factors."""
+    block = load_json("environment_classes.json")["billing"]
+    metering, storage, included = block["metering"], block["metadata_db_storage"], block["included_in_base_fee"]
+    return Billing(
+        metering_note=metering["note"],
+        metering_source=metering["source"],
+        metadata_db_storage_usd_per_gb_month=float(storage["usd_per_gb_month"]),
+        metadata_db_storage_confirmed=storage["confirmed"],
+        metadata_db_storage_source=storage["source"],
+        included_in_base_fee=IncludedInBaseFee(
+            included["workers"], included["schedulers"], included["webservers"],
+            included["confirmed"], included.get("note", ""), included["source"], included["date"]),
+        regional_multipliers=tuple(
+            RegionalMultiplier(row["region"], row["multiplier_of_us_west_2"], row["confirmed"],
+                               row["source"], row["date"])
+            for row in block["regional_multipliers"]),
+        date=max(entry["date"] for entry in (metering, storage, included)),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration policy
 

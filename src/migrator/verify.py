@@ -60,15 +60,16 @@ from migrator.airflow_env import (
     RequirementsInstall,
     ensure_airflow_env,
 )
-from migrator.compat import UnknownTargetError, get_version
+from migrator.compat import UnknownTargetError, get_version, mwaa_default
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError, MigratorError
 from migrator.findings import Finding, finalize
 
 RESULTS_FILE = "verify-results.json"
-# MWAA's default core.dagbag_import_timeout (research/mwaa-facts.md, "Parse timeouts").
-DEFAULT_TIMEOUT_SECONDS = 30.0
+# What MWAA runs with for core.dagbag_import_timeout when the user sets nothing (compat records
+# it per target; 30 s on every current one); --timeout replaces it.
+DEFAULT_TIMEOUT_SECONDS = float(mwaa_default("core.dagbag_import_timeout").value)
 # Importing Airflow and its providers before the first file; generous, the machine may be busy.
 STARTUP_SECONDS = 300.0
 # The parent's hard limit is Airflow's own timeout plus this, for code SIGALRM cannot interrupt.

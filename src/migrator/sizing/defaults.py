@@ -2,13 +2,16 @@
 
 Every value here is printed in the report's assumptions when it is used, so a reader can see
 which numbers came from the project, which from history or ``verify``, and which from here.
-MWAA class facts (capacity, resources, prices) are not here: they come from ``migrator.compat``.
+MWAA class facts (capacity, resources, prices) and Airflow's configuration defaults are not
+here: they come from ``migrator.compat``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from migrator.compat import airflow_default
 
 
 class TaskKind(StrEnum):
@@ -56,16 +59,21 @@ HEAVY_MODULES = frozenset({
 HEAVY_TASK_MEMORY_GB = 1.0
 HEAVY_KINDS = frozenset({TaskKind.PYTHON, TaskKind.OTHER, TaskKind.TRANSFER})
 
-# Airflow configuration defaults the model relies on (Airflow configuration reference, 2.x and
-# 3.x alike). They are Airflow facts rather than MWAA facts; they belong in migrator.compat once it
-# records option defaults.
-AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG = 16  # [core] max_active_runs_per_dag
-AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG = 16  # [core] max_active_tasks_per_dag (dag_concurrency in 1.10)
-AIRFLOW_DEFAULT_POOL_SLOTS = 128  # [core] default_pool_task_slot_count
-AIRFLOW_MIN_FILE_PROCESS_INTERVAL_S = 30  # [scheduler]/[dag_processor] min_file_process_interval
-AIRFLOW_DAGBAG_IMPORT_TIMEOUT_S = 30  # [core] dagbag_import_timeout
-AIRFLOW_POKE_INTERVAL_S = 60  # BaseSensorOperator poke_interval
+# Airflow's own defaults where a DAG or the project sets nothing (max_active_runs,
+# max_active_tasks, default_pool slots, min_file_process_interval, dagbag_import_timeout, a
+# sensor's poke_interval) are Airflow facts: migrator.compat records them per Airflow version.
 DEFAULT_POOL = "default_pool"
+
+
+def airflow_setting(name: str, target: str) -> int | float:
+    """Airflow's default of ``name`` (a config option or ``Class.argument``) on the ``target``
+    Airflow version, from ``migrator.compat.airflow_default``; any spelling of the option works
+    (``scheduler.min_file_process_interval`` answers for ``dag_processor.*`` on Airflow 3)."""
+    value = airflow_default(name, target).value
+    if isinstance(value, str):
+        raise TypeError(f"{name} is not a numeric setting (default {value!r})")
+    return value
+
 
 # Sensor and deferral behaviour.
 RESCHEDULE_POKE_SECONDS = 10  # slot time one reschedule-mode poke holds (start, check, release)

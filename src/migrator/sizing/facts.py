@@ -35,7 +35,6 @@ from migrator.analysis.dags import (
 )
 from migrator.analysis.python import ModuleFacts
 from migrator.sizing.defaults import (
-    AIRFLOW_POKE_INTERVAL_S,
     DEFAULT_POOL,
     HEAVY_KINDS,
     HEAVY_MODULES,
@@ -92,7 +91,7 @@ class TaskFacts:
     copies_note: str = ""
     pool: str = DEFAULT_POOL
     wait: str = "slot"  # slot | reschedule | deferred | fire-and-forget | none
-    poke_interval_s: float = AIRFLOW_POKE_INTERVAL_S
+    poke_interval_s: float | None = None  # None: the sensor's default (compat, per target)
     heavy: bool = False  # the module imports data-frame or ML libraries
     upstream: set[int] = field(default_factory=set)  # indices into DagFacts.tasks
     outlets: tuple[str, ...] = ()  # dataset keys this task updates

@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 from packaging.version import Version
 
 from migrator.sizing.defaults import (
-    AIRFLOW_DEFAULT_POOL_SLOTS,
-    AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG,
-    AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG,
     DEFAULT_POOL,
     DEFERRED_WORKER_MINUTES,
     HEAVY_TASK_MEMORY_GB,
@@ -36,6 +33,7 @@ from migrator.sizing.defaults import (
     RESCHEDULE_POKE_SECONDS,
     WARM_UP_DAYS,
     TaskKind,
+    airflow_setting,
 )
 from migrator.sizing.facts import DagFacts, TaskFacts
 from migrator.sizing.inputs import PoolDefinition, TaskHistory
@@ -112,11 +110,12 @@ def _task_minutes(task: TaskFacts, dag_ids: list[str], history: TaskHistory | No
     return KIND_DEFAULTS[kind].minutes, f"default ({kind.value})"
 
 
-def _slot_weight(task: TaskFacts) -> float:
+def _slot_weight(task: TaskFacts, target: str) -> float:
     if task.wait == "none":
         return 0.0
     if task.wait == "reschedule":
-        return min(1.0, RESCHEDULE_POKE_SECONDS / max(task.poke_interval_s, 1.0))
+        poke_interval = task.poke_interval_s or airflow_setting("BaseSensorOperator.poke_interval", target)
+        return min(1.0, RESCHEDULE_POKE_SECONDS / max(poke_interval, 1.0))
     return 1.0
 
 
@@ -157,7 +156,7 @@ def plan_dag(facts: DagFacts, target: str, history: TaskHistory | None) -> DagPl
     tasks = []
     for task in facts.tasks:
         minutes, source = _task_minutes(task, dag_ids, history)
-        weight = _slot_weight(task)
+        weight = _slot_weight(task, target)
         if task.subdag and Version(target).major >= 3:
             weight = 0.0  # Airflow 3 has no SubDAGs: the migration turns them into task groups
         tasks.append(TaskPlan(task, minutes, source, weight, _memory(task)))
@@ -167,8 +166,8 @@ def plan_dag(facts: DagFacts, target: str, history: TaskHistory | None) -> DagPl
     plan = DagPlan(
         facts=facts, tasks=tasks, planned=planned,
         copies=copies, copies_estimated=estimated, copies_note=note,
-        max_active_runs=facts.max_active_runs or AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG,
-        max_active_tasks=facts.max_active_tasks or AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG,
+        max_active_runs=facts.max_active_runs or airflow_setting("core.max_active_runs_per_dag", target),
+        max_active_tasks=facts.max_active_tasks or airflow_setting("core.max_active_tasks_per_dag", target),
         history_ids=dag_ids,
     )
     plan.run_minutes = _critical_path(tasks)
@@ -499,7 +498,9 @@ class LoadResult:
         return date.strftime("%A %Y-%m-%d")
 
 
-def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResult:
+def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition], target: str) -> LoadResult:
+    """The week's load, minute by minute; ``target`` (an Airflow version) decides Airflow's
+    defaults for what the project leaves unset (default_pool's size)."""
     horizon = HORIZON_MINUTES
     pool_diff: dict[str, list[float]] = {}
     pool_capped: dict[str, list[float]] = {}  # from DAGs queued by max_active_tasks (dense)
@@ -571,13 +572,14 @@ def simulate(plans: list[DagPlan], pools: dict[str, PoolDefinition]) -> LoadResu
         if definition is not None:
             slots: float | None = None if definition.unlimited else float(definition.slots)
         elif pool == DEFAULT_POOL:
-            slots = float(AIRFLOW_DEFAULT_POOL_SLOTS)
+            default_slots = int(airflow_setting("core.default_pool_task_slot_count", target))
+            slots = float(default_slots)
             if peak > slots:
                 # The project does not set default_pool, so its size is part of the migration:
                 # size for what the DAGs want and say how large the pool must be.
                 raise_pools[pool] = math.ceil(round(peak * (1 + POOL_HEADROOM), 6))
                 notes.append(f"default_pool: the DAGs want up to {peak:.0f} of its "
-                             f"{AIRFLOW_DEFAULT_POOL_SLOTS} default slots at once; the model assumes "
+                             f"{default_slots} default slots at once; the model assumes "
                              f"it is raised to {raise_pools[pool]} (see the recommendation)")
                 slots = None
         else:

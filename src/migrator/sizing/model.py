@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from migrator.compat import EnvironmentClass, HourlyPrice, config_changes
+from migrator.compat import EnvironmentClass, HourlyPrice, billing, config_changes
 from migrator.sizing.defaults import (
-    AIRFLOW_MIN_FILE_PROCESS_INTERVAL_S,
     DAG_CAPACITY_SHARE,
     HOURS_PER_MONTH,
     METADATA_KB_PER_TASK_INSTANCE,
@@ -33,19 +31,8 @@ from migrator.sizing.defaults import (
     TRIGGERER_HEADROOM,
     WORKER_HEADROOM,
     WORKER_MEMORY_USABLE,
+    airflow_setting,
 )
-
-
-@lru_cache(maxsize=1)
-def billing() -> dict:
-    """Billing facts besides hourly prices (storage price, what the base fee includes).
-
-    They live in compat's environment_classes.json; compat has no public accessor for this
-    block yet, so it is read through compat's own data loader.
-    """
-    from migrator.compat._data import load_json
-
-    return load_json("environment_classes.json")["billing"]
 
 
 @dataclass(frozen=True)
@@ -164,7 +151,7 @@ def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> 
     # 2. Parsing
     processes = c.parsing_processes_limit
     loop = demand.parse_seconds_total / processes
-    budget = AIRFLOW_MIN_FILE_PROCESS_INTERVAL_S * PARSE_HEADROOM
+    budget = airflow_setting("scheduler.min_file_process_interval", demand.target) * PARSE_HEADROOM
     source = "measured by verify" if demand.parse_measured else "default per file"
     checks.append(Check("DAG parsing", loop <= budget, f"{loop:.1f} s per parse loop",
                         f"{budget:g} s",
@@ -248,8 +235,8 @@ def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> 
 def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[CostLine]:
     c = assessment.environment_class
     terms = billing()
-    included = terms["included_in_base_fee"]
-    included_confirmed = bool(included.get("confirmed", False))
+    included = terms.included_in_base_fee
+    included_confirmed = included.confirmed
     lines: list[CostLine] = []
     base = c.hourly_price(region)
     usd, confirmed, note = _price(base)
@@ -261,7 +248,7 @@ def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[Co
     held = _hold(demand.week_running, SCALE_IN_HOLD_MINUTES)
     low, high = assessment.min_workers, assessment.max_workers
     workers = [min(high, max(low, math.ceil(round(v / tpw, 6)))) for v in held] or [low]
-    extra = [max(0, w - included["workers"]) for w in workers]
+    extra = [max(0, w - included.workers) for w in workers]
     average_extra = sum(extra) / len(extra)
     busy_hours = sum(1 for e in extra if e) / 60 / (len(extra) / 1440)
     usd, confirmed, note = _price(c.extra_worker_price)
@@ -270,11 +257,11 @@ def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[Co
     else:
         lines.append(CostLine(
             "extra workers", f"{average_extra:.2f} on average ({busy_hours:.1f} h/day above "
-            f"{included['workers']} included)", usd, round(usd * average_extra * HOURS_PER_MONTH, 2),
+            f"{included.workers} included)", usd, round(usd * average_extra * HOURS_PER_MONTH, 2),
             confirmed and included_confirmed,
             note or ("" if included_confirmed else "what the base fee includes is unconfirmed")))
 
-    extra_schedulers = max(0, assessment.schedulers - included["schedulers"])
+    extra_schedulers = max(0, assessment.schedulers - included.schedulers)
     usd, confirmed, note = _price(c.extra_scheduler_price)
     lines.append(CostLine("extra schedulers", str(extra_schedulers), usd,
                           round(float(usd or 0) * extra_schedulers * HOURS_PER_MONTH, 2),
@@ -283,9 +270,9 @@ def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[Co
 
     gigabytes = (demand.task_instances_per_day * METADATA_RETENTION_DAYS
                  * METADATA_KB_PER_TASK_INSTANCE / 1_000_000)
-    storage_price = terms["metadata_db_storage_usd_per_gb_month"]
+    storage_price = terms.metadata_db_storage_usd_per_gb_month
     lines.append(CostLine("metadata database storage", f"{gigabytes:.2f} GB", storage_price,
-                          round(gigabytes * storage_price, 2), True,
+                          round(gigabytes * storage_price, 2), terms.metadata_db_storage_confirmed,
                           f"{demand.task_instances_per_day:.0f} task runs/day kept "
                           f"{METADATA_RETENTION_DAYS} days at {METADATA_KB_PER_TASK_INSTANCE} KB each"))
     return lines

@@ -13,16 +13,11 @@ from pathlib import Path
 
 from migrator import __version__
 from migrator.analysis.python import ModuleFacts
-from migrator.compat import environment_classes
+from migrator.compat import billing, environment_classes
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.sizing.defaults import (
-    AIRFLOW_DAGBAG_IMPORT_TIMEOUT_S,
-    AIRFLOW_DEFAULT_POOL_SLOTS,
-    AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG,
-    AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG,
-    AIRFLOW_MIN_FILE_PROCESS_INTERVAL_S,
     DAG_CAPACITY_SHARE,
     DEFERRED_WORKER_MINUTES,
     HEAVY_TASK_MEMORY_GB,
@@ -42,6 +37,7 @@ from migrator.sizing.defaults import (
     WORKER_HEADROOM,
     WORKER_MEMORY_USABLE,
     TaskKind,
+    airflow_setting,
 )
 from migrator.sizing.facts import ModuleSizingFacts, read_modules
 from migrator.sizing.inputs import (
@@ -52,7 +48,7 @@ from migrator.sizing.inputs import (
     read_pools,
 )
 from migrator.sizing.load import DagPlan, LoadResult, link_subdags, plan_dag, resolve_runs, simulate
-from migrator.sizing.model import Assessment, Demand, assess, billing
+from migrator.sizing.model import Assessment, Demand, assess
 from migrator.sizing.schedules import MINUTES_PER_DAY, target_default
 from migrator.workspace import Workspace, discover
 
@@ -239,7 +235,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
     plans = [plan_dag(d, target.airflow, history) for d in dags]
     link_subdags(plans)
     run_notes = resolve_runs(plans, history)
-    load = simulate(plans, pools)
+    load = simulate(plans, pools, target.airflow)
 
     parsed_files = sorted(f for f in dag_files if _parsed_by_airflow(workspace, f))
     dags_per_file: Counter = Counter()
@@ -261,7 +257,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
     if glue_plans:
         for plan in glue_plans:
             plan.include_load = False
-        without = simulate(plans, pools)
+        without = simulate(plans, pools, target.airflow)
         glue_files = {p.facts.path for p in glue_plans}
         kept_files = [f for f in parsed_files
                       if f not in glue_files or any(p.facts.path == f for p in plans if p.include_load)]
@@ -414,7 +410,8 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
         "sensors_and_deferrable": dict(sorted(waits.items())),
         "catchup_dags": sum(p.copies for p in plans if _catchup(p, target)),
         "pools": [{"name": name, "slots": pools[name].slots if name in pools else
-                   (AIRFLOW_DEFAULT_POOL_SLOTS if name == "default_pool" else None),
+                   (airflow_setting("core.default_pool_task_slot_count", target.airflow)
+                    if name == "default_pool" else None),
                    "source": pools[name].source if name in pools else
                    ("Airflow default" if name == "default_pool" else "not defined")}
                   for name in sorted(set(used_pools) | set(pools))],
@@ -435,6 +432,10 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
 
 
 def _assumptions(plans, parse, history, target, region, chosen, load) -> list[str]:
+    def default(name: str) -> str:
+        return f"{airflow_setting(name, target.airflow):g}"
+
+    included = billing().included_in_base_fee
     lines = [
         (f"Timeline in UTC over the reference week 2024-01-01 (a Monday and the 1st of a month) to "
         f"2024-01-07, so daily, weekly and monthly schedules all fire; sized for its busiest day, "
@@ -461,9 +462,11 @@ def _assumptions(plans, parse, history, target, region, chosen, load) -> list[st
         ("Tasks in one run start when their upstream tasks end (dependencies read from >>, <<, chain, "
         "set_upstream/downstream, TaskFlow arguments and task groups); tasks with no dependency "
         "found start with the run."),
-        (f"Airflow defaults where a DAG sets nothing: max_active_runs {AIRFLOW_MAX_ACTIVE_RUNS_PER_DAG}, "
-        f"max_active_tasks {AIRFLOW_MAX_ACTIVE_TASKS_PER_DAG}, default_pool "
-        f"{AIRFLOW_DEFAULT_POOL_SLOTS} slots; work held back by them runs later, it is not dropped."),
+        (f"Airflow defaults where a DAG sets nothing: max_active_runs "
+        f"{default('core.max_active_runs_per_dag')}, max_active_tasks "
+        f"{default('core.max_active_tasks_per_dag')}, default_pool "
+        f"{default('core.default_pool_task_slot_count')} slots; work held back by them runs later, "
+        "it is not dropped."),
         (f"DAGs without a schedule follow Airflow {target.airflow}'s default (schedule="
         f"{target_default('dag.schedule', target.airflow)}, catchup="
         f"{target_default('scheduler.catchup_by_default', target.airflow)}); unreadable schedules "
@@ -473,7 +476,8 @@ def _assumptions(plans, parse, history, target, region, chosen, load) -> list[st
         f"iteration(s); mapped tasks over run-time values as {MAPPED_TASK_DEFAULT_FANOUT} copies. "
         "Such counts are marked as estimates."),
         (f"DAG parsing: {parse.source}; one parse loop must take under "
-        f"{PARSE_HEADROOM:.0%} of min_file_process_interval ({AIRFLOW_MIN_FILE_PROCESS_INTERVAL_S} s); "
+        f"{PARSE_HEADROOM:.0%} of min_file_process_interval "
+        f"({default('scheduler.min_file_process_interval')} s); "
         "each scheduler's DAG processor parses every file, so more schedulers add no parse capacity."),
         (f"Headroom: DAGs under {DAG_CAPACITY_SHARE:.0%} of class capacity (AWS guidance), workers for "
         f"the peak + {WORKER_HEADROOM:.0%}, triggerers for the deferred peak + {TRIGGERER_HEADROOM:.0%}, "
@@ -482,9 +486,8 @@ def _assumptions(plans, parse, history, target, region, chosen, load) -> list[st
         ("Minimum workers cover the median minute of the busiest day; maximum workers the peak. "
         f"Workers follow the load minute by minute and leave {SCALE_IN_HOLD_MINUTES} min after it drops."),
         (f"Monthly cost: {HOURS_PER_MONTH} hours; the base fee includes "
-        f"{billing()['included_in_base_fee']['workers']} worker and "
-        f"{billing()['included_in_base_fee']['schedulers']} schedulers"
-        f"{'' if billing()['included_in_base_fee'].get('confirmed') else ' (unconfirmed)'}; "
+        f"{included.workers} worker and {included.schedulers} schedulers"
+        f"{'' if included.confirmed else ' (unconfirmed)'}; "
         f"metadata storage {METADATA_KB_PER_TASK_INSTANCE} KB per task run kept "
         f"{METADATA_RETENTION_DAYS} days. Webservers beyond the included ones, CloudWatch, Secrets "
         "Manager and data transfer are not included."),
@@ -526,10 +529,11 @@ def _warnings(plans, load, parse, run_notes, module_facts, modules, chosen, targ
         elif plan.facts.schedule.defaulted and not plan.starts:
             warnings.append(f"{plan.name}: sets no schedule, so on Airflow {target.airflow} it runs "
                             "only when triggered")
-    slow = sorted(f for f, s in parse.files.items() if s > AIRFLOW_DAGBAG_IMPORT_TIMEOUT_S)
+    import_timeout = airflow_setting("core.dagbag_import_timeout", target.airflow)
+    slow = sorted(f for f, s in parse.files.items() if s > import_timeout)
     for rel in slow:
         warnings.append(f"{rel}: parses in {parse.files[rel]:.0f} s, over dagbag_import_timeout "
-                        f"({AIRFLOW_DAGBAG_IMPORT_TIMEOUT_S} s): its DAGs will not load")
+                        f"({import_timeout:g} s): its DAGs will not load")
     warnings += load.notes + run_notes
     if not chosen.fits:
         warnings.append(f"no environment class fits every check; {chosen.name} is the largest: "
