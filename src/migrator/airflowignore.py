@@ -10,9 +10,8 @@ it is parsed), a matched file is skipped. Everything after ``#`` on a line is a 
   relative to the folder of its ``.airflowignore``; any other pattern is matched against the file or
   folder name alone. ``!pattern`` re-includes; the last matching pattern wins.
 
-Which syntax applies is ``[core] dag_ignore_file_syntax``; its default is ``regexp`` before
-Airflow 3 and ``glob`` from Airflow 3 on (Airflow docs, core-concepts/dags.rst, apache/airflow
-PR #42436).
+Which syntax applies is ``[core] dag_ignore_file_syntax``; its default per Airflow version
+(``regexp`` before Airflow 3, ``glob`` from 3.0) comes from ``migrator.compat``.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from typing import Literal
 import pathspec
 
 from migrator.analysis.source import Problem, read_text
+from migrator.compat import airflow_default
 
 Syntax = Literal["regexp", "glob"]
 SYNTAXES: tuple[Syntax, ...] = ("regexp", "glob")
@@ -38,13 +38,12 @@ _RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\(\?P=|\\[1-9]")
 
 
 def default_syntax(airflow_version: str) -> Syntax:
-    """The syntax Airflow uses when ``core.dag_ignore_file_syntax`` is not set.
-
-    This fact belongs in ``migrator.compat`` (a config default per Airflow version); it is kept
-    here until compat records option defaults. Source: apache/airflow PR #42436 (Airflow 3.0).
-    """
-    major = int(airflow_version.split(".", 1)[0])
-    return "glob" if major >= 3 else "regexp"
+    """The syntax Airflow uses when ``core.dag_ignore_file_syntax`` is not set (``"2"`` or
+    ``"2.11.2"``; a bare major means its first release)."""
+    syntax = airflow_default("core.dag_ignore_file_syntax", airflow_version).value
+    if syntax not in SYNTAXES:
+        raise ValueError(f"unexpected .airflowignore syntax {syntax!r} for Airflow {airflow_version}")
+    return syntax  # type: ignore[return-value]
 
 
 def effective_syntax(airflow_version: str, configured: str | None = None) -> Syntax:

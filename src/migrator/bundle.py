@@ -57,6 +57,7 @@ from migrator.compat import (
     essential_pin_names,
     get_environment_class,
     preinstalled_providers,
+    upload_limit,
 )
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
@@ -74,10 +75,13 @@ DAGS = "dags"
 MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
 # The platform MWAA's images run on: Amazon Linux 2023, x86_64, CPython (IMG Dockerfile.base).
 WHEEL_PLATFORM = "manylinux2014_x86_64"
-# Size MWAA recommends staying under for plugins.zip and for the installed requirements: both
-# are unpacked or installed while a container starts, within its ~10 minute start-up budget
-# (UG best-practices-dependencies, working-dags-dependencies). Belongs in compat's platform limits.
-RECOMMENDED_MAX_BYTES = 1024**3
+# MWAA's guidance for what a container unpacks or installs while it starts (migrator.compat:
+# recommended size and start-up time limit), for plugins.zip and for the requirements' wheels.
+PLUGINS_LIMIT = upload_limit(PLUGINS_ZIP)
+REQUIREMENTS_LIMIT = upload_limit(REQUIREMENTS)
+# One threshold for both checks: MWAA recommends the same 1 GB for each (tests lower it).
+RECOMMENDED_MAX_BYTES = min(PLUGINS_LIMIT.recommended_max_bytes,
+                            REQUIREMENTS_LIMIT.recommended_max_bytes)
 # The UG advises keeping the DAG count under about half of a class's capacity, or the scheduler
 # overloads (UG t-apache-airflow-2).
 DAG_CAPACITY_COMFORT = 0.5
@@ -1106,8 +1110,9 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
             checks.append(BundleCheck(
                 Severity.ERROR, "plugins-too-large",
                 f"{PLUGINS_ZIP} is {len(data) / 1024**3:.2f} GB; MWAA extracts it while every "
-                "container starts and recommends staying under 1 GB (start-up times out and the "
-                "update rolls back)", PLUGINS_ZIP))
+                f"container starts and recommends staying under {PLUGINS_LIMIT.recommended_max_text} "
+                f"(start-up times out after about {PLUGINS_LIMIT.start_up_limit_minutes:g} minutes "
+                "and the update rolls back)", PLUGINS_ZIP))
 
     # startup.sh
     packages, variables = startup_inputs(facts, needs)
@@ -1170,7 +1175,8 @@ def _private_network(bundle: Bundle, staging: Path, requirements: str, options: 
             checks.append(BundleCheck(
                 Severity.ERROR, "requirements-too-large",
                 f"the requirements' wheels add up to {total / 1024**3:.2f} GB; MWAA recommends "
-                "under 1 GB of libraries (installation must finish within about 10 minutes)",
+                f"under {REQUIREMENTS_LIMIT.recommended_max_text} (installation must finish "
+                f"within about {REQUIREMENTS_LIMIT.start_up_limit_minutes:g} minutes)",
                 REQUIREMENTS))
     return offline_requirements(requirements, constraints_name, target), members
 
