@@ -100,7 +100,7 @@ def test_references_from_code_and_jinja(make_project):
     result = scan(root, Settings(select=("CON001", "CON002")), get_version("3.3.1"), jobs=1, use_cache=False)
     references = sorted((r.kind, r.key, r.line, r.via) for r in result.project.connections.references)
     assert references == [
-        ("connection", "crm", 5, "argument"),
+        ("connection", "crm", 5, "get_connection"),
         ("connection", "sftp_vendor", 7, "jinja"),
         ("variable", "config", 7, "jinja"),
         ("variable", "env", 7, "jinja"),

@@ -64,26 +64,32 @@ class ModuleSummary:
     conn_ids: tuple[str, ...] = ()  # literal connection ids referenced
     variables: tuple[str, ...] = ()  # literal Variable keys read
     pools: tuple[str, ...] = ()  # literal pool names used by tasks
+    # (kind "connection"|"variable", key, line, via "argument"|"get_connection"|"Variable.get"|"jinja")
+    references: tuple[tuple[str, str, int, str], ...] = ()
     suppressed: int = 0  # findings silenced by inline comments
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
-        from migrator.analysis.dags import const_str, find_dags, find_tasks
+        from migrator.analysis.connections import jinja_references
+        from migrator.analysis.dags import const_str
 
         if module.tree is None:
             return cls(module.path, module.problem)
-        dags = find_dags(module)
-        tasks = find_tasks(module)
-        conn_ids, variables = set(), set()
+        dags = module.dags
+        tasks = module.tasks
+        references: set[tuple[str, str, int, str]] = set()
         for call, qualname in module.calls:
             for keyword in call.keywords:
                 if keyword.arg and keyword.arg.endswith("conn_id") and const_str(keyword.value):
-                    conn_ids.add(keyword.value.value)
+                    references.add(("connection", keyword.value.value, keyword.value.lineno, "argument"))
             if qualname and qualname.endswith(("Variable.get", "Variable.get_variable_from_secrets")):
-                key = const_str(call.args[0]) if call.args else None
-                variables.update([key] if key else [])
+                if call.args and const_str(call.args[0]):
+                    references.add(("variable", call.args[0].value, call.lineno, "Variable.get"))
             if qualname and qualname.endswith("get_connection") and call.args and const_str(call.args[0]):
-                conn_ids.add(call.args[0].value)
+                references.add(("connection", call.args[0].value, call.lineno, "get_connection"))
+        references.update(jinja_references(module))
+        conn_ids = {key for kind, key, _, via in references if kind == "connection" and via != "jinja"}
+        variables = {key for kind, key, _, via in references if kind == "variable" and via != "jinja"}
         pools = {const_str(t.kwargs.get("pool")) for t in tasks} - {None}
         return cls(
             path=module.path,
@@ -97,6 +103,7 @@ class ModuleSummary:
             conn_ids=tuple(sorted(conn_ids)),
             variables=tuple(sorted(variables)),
             pools=tuple(sorted(pools)),
+            references=tuple(sorted(references)),
             suppressed=suppressed,
         )
 

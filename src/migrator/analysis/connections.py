@@ -29,7 +29,7 @@ from migrator.analysis.envsources import (
     parse_env_file,
     parse_script,
 )
-from migrator.analysis.source import Problem, read_bytes, read_text
+from migrator.analysis.source import Problem, read_text
 from migrator.secrets import is_sensitive_name
 
 CONN_PREFIX = "AIRFLOW_CONN_"
@@ -526,48 +526,33 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
 # -- references -----------------------------------------------------------------------------------
 
 
-def _locate_literal(text: str, literal: str) -> int:
-    """Line of the first quoted occurrence of ``literal`` in ``text`` (1 when not found)."""
-    found = [i for i in (text.find(f'"{literal}"'), text.find(f"'{literal}'")) if i >= 0]
-    return text.count("\n", 0, min(found)) + 1 if found else 1
-
-
-def find_references(workspace, modules: Iterable) -> list[Reference]:
-    """References of the project's Python files: literal ids from the module summaries (located
-    in the file text) plus Jinja ``conn``/``var`` expressions in the source text.
-
-    Files are read as bytes and decoded only when they can hold a reference, so a large
-    project costs one cheap read per file.
-    """
-    references: list[Reference] = []
-    for module in modules:
-        data = read_bytes(workspace.path(module.path))
-        if isinstance(data, Problem):
-            continue
-        has_jinja = (b"{{" in data or b"{%" in data) and (b"conn" in data or b"var" in data)
-        if not (module.conn_ids or module.variables or has_jinja):
-            continue
-        text = data.decode("utf-8", errors="replace")
-        for conn_id in module.conn_ids:
-            references.append(Reference("connection", conn_id, module.path, _locate_literal(text, conn_id), "argument"))
-        for key in module.variables:
-            references.append(Reference("variable", key, module.path, _locate_literal(text, key), "Variable.get"))
-        if not has_jinja:
+def jinja_references(module) -> set[tuple[str, str, int, str]]:
+    """``{{ conn.x }}`` / ``{{ var.value.x }}`` in a module's string literals, with their lines."""
+    found: set[tuple[str, str, int, str]] = set()
+    if module.tree is None:
+        return found
+    for node, text in module.string_literals:
+        if not (("{{" in text or "{%" in text) and ("conn" in text or "var" in text)):
             continue
         for block in _JINJA_BLOCK.finditer(text):
             body = block.group(1) or block.group(2) or ""
-            line = text.count("\n", 0, block.start()) + 1
+            line = node.lineno + text.count("\n", 0, block.start())
             for match in _JINJA_CONN.finditer(body):
-                references.append(Reference("connection", match.group(1) or match.group(2), module.path, line, "jinja"))
+                found.add(("connection", match.group(1) or match.group(2), line, "jinja"))
             for match in _JINJA_VAR.finditer(body):
-                key = match.group(1) or match.group(2) or match.group(3)
-                references.append(Reference("variable", key, module.path, line, "jinja"))
-    return references
+                found.add(("variable", match.group(1) or match.group(2) or match.group(3), line, "jinja"))
+    return found
+
+
+def find_references(modules: Iterable) -> list[Reference]:
+    """References of the project's Python files, as the scan's workers recorded them."""
+    return [Reference(kind, key, module.path, line, via)
+            for module in modules for kind, key, line, via in module.references]
 
 
 def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> ConnectionFacts:
     facts = read_definitions(workspace, env)
-    facts.references = find_references(workspace, modules)
+    facts.references = find_references(modules)
     return facts
 
 
