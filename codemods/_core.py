@@ -707,10 +707,6 @@ def dotted(qualname: str) -> cst.BaseExpression:
     return node
 
 
-def dotted_module(qualname: str) -> cst.Attribute | cst.Name:
-    return dotted(qualname)  # type: ignore[return-value]
-
-
 def is_identifier(text: str) -> bool:
     return text.isidentifier() and not keyword.iskeyword(text)
 

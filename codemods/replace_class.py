@@ -1,7 +1,7 @@
 """``replace-class``: construct a different class, renaming the arguments that changed name.
 
-Params: ``old`` and ``new`` (dotted class paths) and ``rename_arguments`` (``{old: new}``; a
-``null`` new name removes the argument). Used for ``DummyOperator`` -> ``EmptyOperator``,
+Params: ``old`` and ``new`` (dotted class paths) and ``rename_arguments`` (``{old: new}``, or
+``(old, new)`` pairs, which keep a finding hashable; a ``None`` new name removes the argument). Used for ``DummyOperator`` -> ``EmptyOperator``,
 ``PostgresOperator``/``MySqlOperator`` -> ``SQLExecuteQueryOperator`` (``postgres_conn_id`` /
 ``mysql_conn_id`` -> ``conn_id``), ``SimpleHttpOperator`` -> ``HttpOperator`` and
 ``Dataset`` -> ``Asset`` on 3.x targets.
@@ -37,6 +37,11 @@ def plan(edit: Edit, planner: Planner) -> None:
     renames = edit.params.get("rename_arguments") or {}
     if not isinstance(old, str) or not isinstance(new, str) or "." not in new:
         raise CannotFix("fix data needs dotted 'old' and 'new' class paths")
+    if isinstance(renames, (list, tuple)):  # (old, new) pairs: fix data must stay hashable
+        try:
+            renames = dict(renames)
+        except (TypeError, ValueError):
+            raise CannotFix("fix data 'rename_arguments' must map argument names to new names") from None
     if not isinstance(renames, Mapping) or not all(
             isinstance(k, str) and (v is None or (isinstance(v, str) and is_identifier(v)))
             for k, v in renames.items()):

@@ -183,3 +183,14 @@ def test_effective_safety_is_the_stricter_of_rule_and_codemod(monkeypatch):
     monkeypatch.setattr(fix_module.codemods.remove_argument, "SAFETY", FixSafety.UNSAFE)
     assert effective_safety(safe) is FixSafety.UNSAFE
     assert effective_safety(dataclasses.replace(safe, fix=None)) is FixSafety.NONE
+
+
+def test_symlinked_files_are_left_out_of_the_plan_with_the_reason(make_project):
+    root = make_project({"dags/real.py": DAG})
+    (root / "dags" / "link.py").symlink_to(root / "dags" / "real.py")
+    result = plan(root, dag_findings("dags/link.py") + dag_findings("dags/real.py"))
+    assert set(result.files) == {"dags/real.py"}
+    link_reasons = {result.reason(f) for f in result.remaining if f.path == "dags/link.py" and f.rule != "AIR903"}
+    symlink = ("fix not applied: dags/link.py is reached through a symlink; "
+               "fixes are never written through symlinks")
+    assert link_reasons == {"no automatic fix", symlink}

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from migrator.analysis.source import decode_python
-from migrator.safe_write import WriteError, encode_like, write_files
+from migrator.safe_write import WriteError, encode_like, unwritable_reason, write_files
 
 
 def files_in(root):
@@ -153,3 +153,16 @@ def test_a_file_that_cannot_be_restored_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", broken_disk)
     with pytest.raises(WriteError, match="could not put back a.py"):
         write_files(tmp_path, {"a.py": (b"old", b"new"), "b.py": (b"old", b"new")})
+
+
+def test_unwritable_reason_says_why_before_anything_is_written(tmp_path):
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "a.py").write_bytes(b"x")
+    (tmp_path / "dags" / "link.py").symlink_to(tmp_path / "dags" / "a.py")
+    (tmp_path / "linked").symlink_to(tmp_path / "dags")
+    assert unwritable_reason(tmp_path, "dags/a.py") is None
+    assert "symlink" in unwritable_reason(tmp_path, "dags/link.py")
+    assert "symlink" in unwritable_reason(tmp_path, "linked/a.py")
+    assert unwritable_reason(tmp_path, "../a.py") == "outside the project root"
+    assert unwritable_reason(tmp_path, "dags") == "not a regular file"
+    assert unwritable_reason(tmp_path, "missing.py").startswith("cannot be read")

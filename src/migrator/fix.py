@@ -37,7 +37,7 @@ from migrator.findings import Finding, FixSafety, finalize
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.rules import PythonRule
 from migrator.rules.base import RuleContext
-from migrator.safe_write import encode_like, write_files
+from migrator.safe_write import encode_like, unwritable_reason, write_files
 
 # Each round fixes what the previous one uncovered; real projects settle in two.
 MAX_ROUNDS = 4
@@ -97,13 +97,14 @@ def effective_safety(finding: Finding) -> FixSafety:
 
 
 def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: bool = False,
-               jobs: int = 0, result: ScanResult | None = None) -> FixPlan:
+               jobs: int = 0, result: ScanResult | None = None, use_cache: bool = True) -> FixPlan:
     """Compute every fix for the project at ``root`` (nothing is written).
 
-    ``result`` reuses a scan the caller already made with the same settings and target.
+    ``result`` reuses a scan the caller already made with the same settings and target;
+    ``use_cache`` is the scan's content cache.
     """
     root = Path(root)
-    result = result or scan(root, settings, target, jobs=jobs)
+    result = result or scan(root, settings, target, jobs=jobs, use_cache=use_cache)
     plan = FixPlan(root, target, unsafe, scan=result)
     rescanner = _Rescanner(result, settings, target)
     by_path: dict[str, list[Finding]] = {}
@@ -118,6 +119,11 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
         findings = by_path[path]
         if not any(_eligible(f, unsafe) for f in findings):
             _leave(plan, findings, {}, unsafe)
+            continue
+        unwritable = unwritable_reason(root, path) if path != "." else None
+        if unwritable is not None:
+            _leave(plan, findings, {f: f"{path} is {unwritable}" for f in findings if _eligible(f, unsafe)},
+                   unsafe)
             continue
         if path.endswith(".py") and path in rescanner.python_files:
             fixed_texts[path] = _fix_python_file(plan, rescanner, path, findings, unsafe)
@@ -248,6 +254,10 @@ def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding]
         _leave(plan, findings, {f: reason for f in eligible}, unsafe)
         return
     entry = entries[0]
+    unwritable = unwritable_reason(plan.root, entry)
+    if unwritable is not None:
+        _leave(plan, findings, {f: f"{entry} is {unwritable}" for f in eligible}, unsafe)
+        return
     data = read_bytes(plan.root / entry)
     source = decode_text(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):

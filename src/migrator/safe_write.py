@@ -87,6 +87,29 @@ def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[
     return [t.rel for t in targets]
 
 
+def unwritable_reason(root: Path, rel: str) -> str | None:
+    """Why ``write_files`` would refuse ``rel`` (outside the root, symlink, not a file), or None.
+
+    Lets a planner leave such files out up front instead of failing the whole write.
+    """
+    try:
+        parts = _safe_parts(rel)
+    except WriteError:
+        return "outside the project root"
+    path = Path(root)
+    for index, part in enumerate(parts):
+        path = path / part
+        try:
+            info = path.lstat()
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror or exc})"
+        if stat.S_ISLNK(info.st_mode):
+            return "reached through a symlink; fixes are never written through symlinks"
+        if index == len(parts) - 1 and not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+    return None
+
+
 def _plan(root: Path, rel: str, old: bytes, new: bytes) -> _Target:
     parts = _safe_parts(rel)
     try:

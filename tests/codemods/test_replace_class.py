@@ -156,3 +156,19 @@ def test_dataset_becomes_asset_inside_arguments():
         """,
         ("replace-class", 'Dataset("s3://raw/orders")', swap("airflow.datasets.Dataset", "airflow.sdk.Asset")),
     )
+
+
+def test_renames_given_as_pairs():
+    check(
+        """
+        from airflow.providers.mysql.operators.mysql import MySqlOperator
+        a = MySqlOperator(task_id="a", mysql_conn_id="crm", sql="select 1")
+        """,
+        """
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        a = SQLExecuteQueryOperator(task_id="a", conn_id="crm", sql="select 1")
+        """,
+        ("replace-class", "MySqlOperator(task_id",
+         {"old": MYSQL, "new": SQL, "rename_arguments": (("mysql_conn_id", "conn_id"),)}),
+    )

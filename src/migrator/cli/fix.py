@@ -11,6 +11,7 @@ import click
 from migrator.cli import options
 from migrator.cli.options import use_color
 from migrator.fix import FixPlan, apply_plan, plan_fixes
+from migrator.secrets import MASK, mask
 
 
 @click.command("fix")
@@ -22,9 +23,10 @@ from migrator.fix import FixPlan, apply_plan, plan_fixes
 @options.select_option
 @options.ignore_option
 @options.jobs_option
+@options.no_cache_option
 @options.quiet_option
 def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_diff: bool, select, ignore,
-            jobs: int, quiet: bool) -> int:
+            jobs: int, no_cache: bool, quiet: bool) -> int:
     """Fix what can be fixed automatically in the Airflow project at PATH.
 
     Prints the unified diff of every fix on stdout (apply it with `git apply`) and a summary on
@@ -33,13 +35,56 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_dif
     """
     settings = options.project_settings(path, target=target, select=select, ignore=ignore)
     mwaa = options.resolve_target(settings)
-    plan = plan_fixes(path, settings, mwaa, unsafe=unsafe, jobs=jobs)
+    plan = plan_fixes(path, settings, mwaa, unsafe=unsafe, jobs=jobs, use_cache=not no_cache)
+    masked_lines = 0
     if show_diff and plan.files:
-        click.echo(plan.diff(color=use_color()), nl=False)
+        diff, masked_lines = masked_diff(plan.diff())
+        click.echo(colored_diff(diff) if use_color() else diff, nl=False)
     written = apply_plan(path, plan) if apply_ and plan.pending else []
     if not quiet:
         click.echo(summary(plan, written, apply_, color=use_color(sys.stderr)), err=True, nl=False)
+        if masked_lines:
+            click.echo(f"{masked_lines} diff line(s) hold credentials and are shown masked; "
+                       "`git apply` refuses their hunks, --apply writes the real text.", err=True)
     return 1 if plan.pending and not apply_ else 0
+
+
+_DIFF_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+
+
+def masked_diff(diff: str) -> tuple[str, int]:
+    """``diff`` with the credentials on its lines masked, and how many lines that changed.
+
+    A diff quotes the project's code and config, passwords included, and ends up in CI logs.
+    The first column (``+``, ``-``, space) is kept so the diff stays a diff; a masked line no
+    longer matches the file, so ``git apply`` refuses that hunk instead of writing ``****``.
+    """
+    out: list[str] = []
+    masked = 0
+    for line in diff.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        header = body.startswith(("--- a/", "+++ b/", "@@", "\\"))
+        prefix, content = ("", body) if header else (body[:1], body[1:])
+        hidden = content if header else mask(content)
+        # mask() reformats a JSON line even when it hides nothing: keep such lines as they are.
+        if hidden != content and MASK in hidden:
+            masked += 1
+            line = prefix + hidden + line[len(body):]
+        out.append(line)
+    return "".join(out), masked
+
+
+def colored_diff(diff: str) -> str:
+    out = []
+    for line in diff.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.startswith(("--- a/", "+++ b/")):
+            out.append(click.style(body, bold=True) + line[len(body):])
+        elif body[:1] in _DIFF_COLORS:
+            out.append(f"{_DIFF_COLORS[body[:1]]}{body}\x1b[0m{line[len(body):]}")
+        else:
+            out.append(line)
+    return "".join(out)
 
 
 def summary(plan: FixPlan, written: list[str], applied: bool, color: bool = False) -> str:
