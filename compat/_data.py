@@ -7,7 +7,7 @@ large project makes hundreds of thousands of such calls.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -19,7 +19,7 @@ def data_dir():
     return resources.files(DATA_PACKAGE).joinpath("data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(relative_path: str) -> Any:
     """Parse one data file, e.g. ``"mwaa_versions.json"`` or ``"generated/context.json"``.
 

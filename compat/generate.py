@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -87,7 +87,8 @@ class WheelCache:
             command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
                        "--only-binary=:all:", "--disable-pip-version-check", "-d", str(self.folder),
                        f"{distribution}=={version}"]
-            result = subprocess.run(command, capture_output=True, text=True)
+            # A failed download is reported below with pip's own message, not as a traceback.
+            result = subprocess.run(command, check=False, capture_output=True, text=True)
             found = self._find(distribution, version)
             if result.returncode != 0 or found is None:
                 raise GenerationError(f"pip download {distribution}=={version} failed: "
@@ -216,8 +217,8 @@ def extract_config(wheel: wr.Wheel, sdk: wr.Wheel | None = None) -> dict[str, An
                 paths.append(member)
                 for block, rows in found.items():
                     options[block].extend(rows)
-    for block in options:
-        unique = {json.dumps(row, sort_keys=True): row for row in options[block]}
+    for block, rows in options.items():
+        unique = {json.dumps(row, sort_keys=True): row for row in rows}
         options[block] = [unique[k] for k in sorted(unique)]
     changes: list[dict[str, Any]] = []
     member = "airflow/cli/commands/config_command.py"
@@ -321,7 +322,6 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
              log=lambda message: None) -> dict[str, int]:
     """Build every generated file into ``out`` (emptied first). Returns bytes written per file."""
     targets = mwaa_targets(mwaa_data)
-    airflow_2_targets = [t for t in targets if Version(t).major == 2]
     airflow_3_targets = [t for t in targets if Version(t).major == 3]
 
     core_requirements = {("apache-airflow", AIRFLOW_1), ("apache-airflow", AIRFLOW_2_SHIMS),

@@ -395,9 +395,7 @@ def _applies(since: str | None, until: str | None, target: MwaaVersion | None) -
         return True
     if since and target.version < Version(since):
         return False
-    if until and target.version >= Version(until):
-        return False
-    return True
+    return not (until and target.version >= Version(until))
 
 
 @dataclass(frozen=True)

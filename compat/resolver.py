@@ -124,9 +124,9 @@ class _TargetData:
     def owner(self, path: str) -> str | None:
         module = path
         while module:
-            if module in self.names:
-                if module == path or path[len(module) + 1:].split(".")[0] in self.names[module]:
-                    return self.module_owner.get(module)
+            if module in self.names and (
+                    module == path or path[len(module) + 1:].split(".")[0] in self.names[module]):
+                return self.module_owner.get(module)
             module = module.rpartition(".")[0]
         return None
 

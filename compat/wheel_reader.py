@@ -11,10 +11,11 @@ import ast
 import hashlib
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 class ExtractionError(RuntimeError):
