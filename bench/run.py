@@ -90,7 +90,7 @@ def bench_size(size: int, runs: int, work: Path) -> dict:
     generate(project, size)
     py_files = sum(1 for _ in project.rglob("*.py"))
     cache_root = work / f"cache-{size}"
-    env = {**os.environ, "MIGRATOR_CACHE_DIR": str(cache_root), "NO_COLOR": "1"}
+    env = {**os.environ, "MWAA_MIGRATOR_SCAN_CACHE": str(cache_root), "NO_COLOR": "1"}
     scan = migrator_cmd("scan", str(project), "--quiet", "--format", "json", "--fail-on", "never")
     results: dict[str, list[Sample]] = {k: [] for k in
                                         ("scan_cold", "scan_warm", "scan_warm_1pct", "ruff_cold", "ruff_warm")}

@@ -28,7 +28,7 @@ MWAA_DATA = SHARED / "mwaa-data"
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("MWAA_MIGRATOR_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv(OFFLINE_ENV, raising=False)
     return tmp_path / "cache"
 
@@ -136,7 +136,7 @@ def test_constraints_url_is_fetched_once_and_cached(make_project, private_cache)
             [finding] = findings(root, "3.3.1", ("REQ004", "REQ006"))
             assert finding.rule == "REQ004" and "requests==2.32.5" in finding.message
         assert server.hits == 1
-        cached = private_cache / "mwaa-migrator" / "constraints" / (hashlib.sha256(server.url.encode()).hexdigest()[:32] + ".txt")
+        cached = private_cache / "constraints" / (hashlib.sha256(server.url.encode()).hexdigest()[:32] + ".txt")
         assert cached.read_text() == "requests==2.32.5\n"
         assert cache_dir() == cached.parent
     finally:

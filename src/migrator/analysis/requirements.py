@@ -8,7 +8,7 @@ line it came from.
 
 Constraints for the checks come from ``--constraints FILE`` (settings), the file's own local
 ``-c`` target, or a URL (the file's, else the target's Apache constraints URL) fetched once and
-kept in ``~/.cache/mwaa-migrator/constraints``.
+kept in the tool's cache folder (``migrator.cache.cache_dir("constraints")``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 
 from migrator.analysis.envsources import EnvFacts, logical_lines
 from migrator.analysis.source import Problem, read_text
+from migrator.cache import cache_dir as tool_cache_dir
 from migrator.secrets import mask_uri
 
 # Paths MWAA syncs the project's folders to; a ``-c`` or ``--find-links`` there refers to a file
@@ -497,8 +498,7 @@ def constraints_url_versions(url: str) -> tuple[str | None, str | None]:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mwaa-migrator" / "constraints"
+    return tool_cache_dir("constraints")
 
 
 class ConstraintsUnavailable(Exception):
