@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from migrator.errors import InputError
+from migrator.reporters import rulesdoc
 from migrator.reporters.jsonout import dumps
 from migrator.rules import all_rules, get_rule
 
@@ -18,12 +19,16 @@ def rule_table() -> list[dict]:
 
 
 @click.command("rules")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              help="markdown: the full documentation of every rule (docs/rules.md).")
 def command(fmt: str) -> None:
     """List every rule."""
     rows = rule_table()
     if fmt == "json":
         click.echo(dumps(rows), nl=False)
+        return
+    if fmt == "markdown":
+        click.echo(rulesdoc.render(all_rules()), nl=False)
         return
     width = max(len(r["name"]) for r in rows)
     for r in rows:
