@@ -7,6 +7,8 @@ parser, join it with our store master and mail the merchandising team a CSV
 of returns by supplier.
 
 The SftpToS3Operator comes from plugins/acme_plugin.py, imported the 1.10 way.
+The fiscal-week helper is imported through the checkout root (``plugins.``),
+which works because the VMs' systemd units put $AIRFLOW_HOME on PYTHONPATH.
 """
 import json
 from datetime import timedelta
@@ -22,6 +24,7 @@ from airflow.operators.python_operator import PythonOperator
 from airflow.utils.dates import days_ago
 
 from common.legacy_utils import load_vendor_parser, merge_settings
+from plugins.acme.macros import fiscal_week
 
 REPORT_DIR = "/data/reports/vendor_returns"
 
@@ -76,6 +79,7 @@ def build_returns_report(**kwargs):
         .agg(units=("qty", "sum"), value=("refund_amount", "sum"))
     )
     report["previous_run"] = previous_ds
+    report["fiscal_week"] = fiscal_week(ds)
     report["currency"] = settings["currency"]
     out = "{}/vendor_returns_{}.csv".format(REPORT_DIR, ds.replace("-", ""))
     report.to_csv(out, index=False)
@@ -91,7 +95,8 @@ build_report = PythonOperator(
 
 mail_report = EmailOperator(
     task_id="mail_report",
-    to=["merchandising-leads@acme-retail.example"],
+    # Comma-separated; merchandising ops edit it in Admin -> Variables.
+    to="{{ var.value.vendor_returns_recipients }}",
     subject="Vendor returns {{ ds }}",
     html_content="Returns by supplier for {{ ds }} are attached. Questions: #merch-analytics.",
     files=["/data/reports/vendor_returns/vendor_returns_{{ ds_nodash }}.csv"],
