@@ -1,0 +1,185 @@
+"""Every rule fires on the bundled example project, in the modes a user scans it in.
+
+The example (examples/onprem-project, see its README) is the project the quick start runs on:
+a team's repo half-way through a 1.10 -> 2.x upgrade, meant to show each problem the tool knows
+at least once, where such a repo really has it. Two scans cover all rules:
+
+- with the target's constraints file (``migrator scan --constraints FILE``), which
+  constraint-conflict (REQ004) needs;
+- offline, with no constraints file and an empty download cache, the one situation in which
+  constraints-unavailable (REQ006) reports.
+
+``NOT_IN_THE_EXAMPLE`` lists the rules the example does not show, each with the reason; the
+test fails when one of them starts firing, so the list cannot outlive the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from conftest import EXAMPLE_PROJECT, SHARED
+from migrator.compat import get_version
+
+from migrator.config import Settings
+from migrator.engine import scan
+from migrator.rules import all_rules
+from migrator.sizing import size_project
+
+TARGET = get_version(None)
+TARGET_CONSTRAINTS = SHARED / "mwaa-data" / TARGET.airflow / "airflow_constraints.txt"
+HISTORY = EXAMPLE_PROJECT / "history" / "task_instances.csv"
+
+_BROKEN_FILE = ("needs a file that breaks every parser (the example's Python must parse: fix, bundle and "
+                "the real-Airflow tests run on it); the rule's own INVALID examples cover it")
+_NEEDS_AIRFLOW = ("reports what loading the DAGs in a real Airflow showed (`scan --verify` or a carried "
+                  "verify-results.json); this scan runs no Airflow, tests/test_verify_airflow.py does")
+
+NOT_IN_THE_EXAMPLE = {
+    "MIG001": _BROKEN_FILE,  # syntax error
+    "MIG002": _BROKEN_FILE,  # Python 2 module
+    "MIG003": _BROKEN_FILE,  # binary / undecodable file
+    "MIG004": ("needs an unreadable or oversized file, which a git checkout cannot carry (permissions are "
+               "not versioned)"),
+    "MIG005": "a rule crashing is a bug of this tool, not something a project contains",
+    "MIG101": _NEEDS_AIRFLOW,
+    "MIG102": _NEEDS_AIRFLOW,
+    "MIG103": _NEEDS_AIRFLOW,
+    "MIG104": _NEEDS_AIRFLOW,
+    "MIG105": ("needs a stale verify-results.json, an output of this tool that a repo does not hold before "
+               "its migration starts"),
+    "PLG007": ("a plugins/plugins folder makes analysis.plugins skip every `plugins.` import (it assumes "
+               "they resolve into the nesting), which would silence PLG008; the example shows PLG008"),
+}
+
+# (rule, path, fragment of the flagged line or None for a whole-file finding, scan) for the
+# project-level families; the code families are located in tests/rules/test_example_project_findings.py.
+WHERE = [
+    ("CFG001", "airflow.cfg", "executor = LocalExecutor", "constraints"),
+    ("CFG002", "startup.sh", "AIRFLOW__CORE__MULTI_TEAM", "constraints"),
+    ("CFG003", "airflow.cfg", "max_threads", "constraints"),
+    ("CFG004", "airflow.cfg", "worker_refresh_interval", "constraints"),
+    ("CFG005", "airflow.cfg", "dags_folder", "constraints"),
+    ("CFG006", "airflow.cfg", "sql_alchemy_conn", "constraints"),
+    ("CFG007", "airflow.cfg", "store-ops-email", "constraints"),
+    ("CFG008", "startup.sh", "AIRFLOW__CORE__PARALLELISM", "constraints"),
+    ("CFG009", "pools.json", None, "constraints"),
+    ("CON001", "dags/common/alerts.py", '"slack_data_alerts"', "constraints"),
+    ("CON002", "dags/vendor_returns_report.py", "var.value.vendor_returns_recipients", "constraints"),
+    ("CON003", ".env", "AIRFLOW_CONN_RETURNS_VENDOR_SFTP", "constraints"),
+    ("CON004", ".env", "AIRFLOW_VAR_SUPPLIER_API_BASE", "constraints"),
+    ("CON005", "connections.json", '"etl_gateway_ssh"', "constraints"),
+    ("CON006", "connections.json", '"etl_gateway_ssh"', "constraints"),
+    ("CON007", "connections.json", '"erp_oracle"', "constraints"),
+    ("CON008", ".env", "AIRFLOW_CONN_CRM_EXPORT_API", "constraints"),
+    ("CON009", "dags/supplier_feed_sync.py", "SUPPLIER_HUB_API_KEY", "constraints"),
+    ("PLG001", "plugins/acme_plugin.py", "operators = [", "constraints"),
+    ("PLG002", "plugins/acme_plugin.py", "admin_views = ", "constraints"),
+    ("PLG003", "plugins/acme_plugin.py", "flask_blueprints = ", "constraints"),
+    ("PLG004", "plugins/acme_plugin.py", "executors = [KerberizedLocalExecutor]", "constraints"),
+    ("PLG005", "plugins/acme/operators/store_dq.py", "from common.alerts import", "constraints"),
+    ("PLG006", "plugins/acme/hooks/pos_api_hook.py", "import zeep", "constraints"),
+    ("PLG008", "dags/vendor_returns_report.py", "from plugins.acme.macros import fiscal_week", "constraints"),
+    ("PLG009", "plugins/acme/hooks/pos_api_hook.py", None, "constraints"),
+    ("PLG010", "plugins/acme_plugin.py", "macros = [", "constraints"),
+    ("REQ001", "requirements.txt", "SQLAlchemy==1.3.24", "constraints"),
+    ("REQ002", "requirements.txt", "apache-airflow[", "constraints"),
+    ("REQ003", "requirements.txt", None, "constraints"),
+    ("REQ004", "requirements.txt", "boto3==1.17.0", "constraints"),
+    ("REQ005", "requirements_af2.txt", "constraints-2.7.3/constraints-3.8.txt", "constraints"),
+    ("REQ006", "requirements.txt", None, "offline"),
+    ("REQ007", "requirements.txt", None, "constraints"),
+    ("REQ008", "requirements_af2.txt", "apache-airflow-providers-http", "constraints"),
+    ("REQ009", "requirements.txt", "pysftp", "constraints"),
+    ("REQ010", "requirements.txt", 'python_version < "3.7"', "constraints"),
+    ("REQ011", "requirements.txt", "--extra-index-url", "constraints"),
+    ("REQ012", "requirements.txt", "git+https://", "constraints"),
+    ("REQ013", "requirements.txt", "-e ./libs/acme_utils", "constraints"),
+    ("REQ014", "requirements_af2.txt", "rlx_sdk-2.1.0-py3-none-any.whl", "constraints"),
+    ("REQ015", "requirements.txt", "cx_Oracle", "constraints"),
+    ("REQ016", "Dockerfile", "RUN pip install", "constraints"),
+    ("REQ017", "packages.txt", None, "constraints"),
+    ("REQ018", "requirements-test.txt", "-r requirements-dev.txt", "constraints"),
+    ("REQ019", "requirements.txt", "apache-airflow-backport-providers-amazon", "constraints"),
+]
+
+
+@pytest.fixture(scope="module")
+def with_constraints():
+    assert TARGET_CONSTRAINTS.is_file(), TARGET_CONSTRAINTS
+    return scan(EXAMPLE_PROJECT, Settings(constraints=str(TARGET_CONSTRAINTS)), TARGET, jobs=1,
+                use_cache=False).findings
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory):
+    """No constraints file, no network, and no copy of the target's constraints in the cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MWAA_MIGRATOR_OFFLINE", "1")
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("empty-cache")))
+        return scan(EXAMPLE_PROJECT, Settings(), TARGET, jobs=1, use_cache=False).findings
+
+
+@pytest.fixture(scope="module")
+def scans(with_constraints, offline):
+    return {"constraints": with_constraints, "offline": offline}
+
+
+def _line(path: str, number: int) -> str:
+    lines = (EXAMPLE_PROJECT / path).read_text(encoding="utf-8").split("\n")
+    return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+def test_every_rule_fires_on_the_example(scans):
+    fired = {f.rule for findings in scans.values() for f in findings}
+    every = {rule.id for rule in all_rules() if rule.applies(TARGET)}
+    assert every - fired - set(NOT_IN_THE_EXAMPLE) == set()
+
+
+def test_the_exclusions_are_real_rules_that_do_not_fire(scans):
+    fired = {f.rule for findings in scans.values() for f in findings}
+    assert set(NOT_IN_THE_EXAMPLE) <= {rule.id for rule in all_rules()}
+    assert set(NOT_IN_THE_EXAMPLE) & fired == set()
+
+
+def test_each_scan_mode_adds_its_rule(scans):
+    """REQ004 needs the constraints, REQ006 their absence: each mode is needed for one rule."""
+    assert "REQ004" in {f.rule for f in scans["constraints"]} - {f.rule for f in scans["offline"]}
+    assert "REQ006" in {f.rule for f in scans["offline"]} - {f.rule for f in scans["constraints"]}
+
+
+@pytest.mark.parametrize(("rule", "path", "fragment", "mode"), WHERE, ids=[w[0] for w in WHERE])
+def test_project_rule_fires_in_its_place(scans, rule, path, fragment, mode):
+    found = [f for f in scans[mode] if f.rule == rule and f.path == path]
+    assert found, f"no {rule} on {path}"
+    if fragment is not None:
+        assert any(fragment in _line(path, f.location.line) for f in found), \
+            [(f.location.line, _line(path, f.location.line)) for f in found]
+
+
+def test_where_covers_every_project_level_rule():
+    project_families = {"CFG", "CON", "PLG", "REQ"}
+    expected = {r.id for r in all_rules() if r.family in project_families} - set(NOT_IN_THE_EXAMPLE)
+    assert {w[0] for w in WHERE} == expected
+
+
+def test_the_template_dag_stays_quiet(scans):
+    """The team's template for new DAGs is written for Airflow 2 and 3: no rule reports on it."""
+    noisy = [(f.rule, f.location.line, f.message) for findings in scans.values() for f in findings
+             if f.path == "dags/finance_gl_export.py"]
+    assert noisy == []
+
+
+def test_task_history_matches_the_example_dags():
+    """history/task_instances.csv is an export of the example's own DAGs: sizing matches every
+    DAG id in it, and the DAG without a schedule gets its runs from it."""
+    with HISTORY.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert set(rows[0]) == {"dag_id", "task_id", "execution_date", "state", "start_date", "end_date"}
+    finished = [row for row in rows if row["state"] in ("success", "failed")]
+    document = size_project(EXAMPLE_PROJECT, Settings(), TARGET, history_path=HISTORY)
+    history = document["inputs"]["history"]
+    assert (history["rows"], history["used"]) == (len(rows), len(finished))
+    assert history["dags_matched"] == len({row["dag_id"] for row in rows})
+    unscheduled = [d for d in document["dags"] if d["schedule_kind"] == "none"]
+    assert unscheduled and all(d["runs_from"] == "runs observed in history" for d in unscheduled)
