@@ -75,4 +75,9 @@ class FrozenMapping(dict):
     def _refuse(self, *args, **kwargs):
         raise TypeError("FrozenMapping is read-only")
 
+    def __reduce__(self):
+        # pickle (worker processes, the scan cache) would rebuild a dict subclass item by item
+        # through the refused __setitem__; rebuild it from a plain dict instead.
+        return (type(self), (dict(self),))
+
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse  # type: ignore[assignment]
