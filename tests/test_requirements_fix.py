@@ -95,3 +95,18 @@ def test_fixed_example_project_has_no_fixable_requirement_findings(tmp_path):
     assert left == [], [f.message for f in after if f.rule in fixable]
     text = (root / "requirements.txt").read_text()
     assert "# --- Our own packages" in text and "apache-airflow==" not in text and "apache-airflow[" not in text
+
+
+def test_root_requirements_txt_is_the_entry_even_when_another_file_sorts_first(make_project):
+    from migrator.compat import get_version
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    root = make_project({
+        "dags/a.py": "from airflow import DAG\n",
+        "requirements-af2.txt": "pandas==2.2.3\n",
+        "requirements.txt": "requests==2.32.3\n",
+        "sub/requirements.txt": "numpy==2.1.0\n",
+    })
+    result = scan(root, Settings(select=("REQ",)), get_version("3.3.1"), jobs=1, use_cache=False)
+    assert result.project.requirements.entry_files[0] == "requirements.txt"

@@ -441,6 +441,9 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
         if rel.endswith(".in") and rel[:-3] + ".txt" in compiled and (root / (rel[:-3] + ".txt")).is_file():
             continue  # pip-tools input next to its compiled file: the .txt is what gets installed
         facts.entry_files.append(rel)
+    # The file MWAA should receive comes first: a root requirements.txt, then the shallowest.
+    facts.entry_files.sort(key=lambda r: (r != "requirements.txt", r.count("/"),
+                                          PurePosixPath(r).name != "requirements.txt", r))
 
     if env is not None:
         for install in env.pip_installs:
