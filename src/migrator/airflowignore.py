@@ -17,6 +17,7 @@ Which syntax applies is ``[core] dag_ignore_file_syntax``; its default per Airfl
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -193,8 +194,13 @@ def load_rules(root: Path, dag_folder: str, folder: str, syntax: Syntax
     rel_dir = PurePosixPath(dag_folder) / folder if folder else PurePosixPath(dag_folder)
     source = (rel_dir / IGNORE_FILE).as_posix().removeprefix("./")
     path = root / source
-    if not path.is_file():
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return [], []
+    except (FileNotFoundError, NotADirectoryError):
         return [], []
+    except OSError as exc:  # the folder cannot be searched: say so instead of crashing the walk
+        return [], [IgnoreWarning(source, 1, f"cannot read: {exc.strerror or exc}")]
     text = read_text(path)
     if isinstance(text, Problem):
         return [], [IgnoreWarning(source, text.line, f"cannot read: {text.message}")]

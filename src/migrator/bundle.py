@@ -64,6 +64,7 @@ from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Severity
 from migrator.secrets import is_sensitive_name, mask, mask_uri
+from migrator.workspace import printable_path, unusable_name_reason
 
 MANIFEST = "manifest.json"
 PLUGINS_ZIP = "plugins.zip"
@@ -132,13 +133,22 @@ def folder_exclusion(name: str, path: Path) -> Exclusion | None:
         return Exclusion("version-control folder")
     if name in _CACHE_DIRS:
         return Exclusion("cache folder")
-    if name in _TOOL_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").is_file():
+    if name in _TOOL_DIRS or name.endswith(".egg-info") or _is_regular_file(path / "pyvenv.cfg"):
         return Exclusion("virtualenv, dependency or editor folder")
     if name in _CREDENTIAL_DIRS:
         return Exclusion("credentials folder", sensitive=True)
     if name in _TEST_DIRS:
         return Exclusion("test folder", sensitive=True)
     return None
+
+
+def _is_regular_file(path: Path) -> bool:
+    """``Path.is_file`` that answers False instead of raising when the folder holding ``path``
+    cannot be searched (no permission): the walk reports that folder as unreadable itself."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def file_exclusion(name: str, path: Path) -> Exclusion | None:
@@ -311,6 +321,10 @@ class _Walk:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             project_rel = _join(folder, rel)
             path = Path(entry.path)
+            unusable = unusable_name_reason(entry.name)
+            if unusable:  # it could be neither listed in the manifest nor uploaded to S3
+                self.excluded.append(Excluded(printable_path(project_rel), unusable))
+                continue
             if entry.is_symlink() and self._symlink_excluded(project_rel, path):
                 continue
             if path.is_dir():
@@ -543,7 +557,12 @@ class ZipMember:
     executable: bool = False
 
     def read(self) -> bytes:
-        return self.data if self.data is not None else self.path.read_bytes()  # type: ignore[union-attr]
+        if self.data is not None:
+            return self.data
+        try:
+            return self.path.read_bytes()  # type: ignore[union-attr]
+        except OSError as exc:  # as for dags/: a bundle missing a plugin file is not built
+            raise BundleError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
 
 
 def write_deterministic_zip(dest: Path, members: Sequence[ZipMember]) -> list[dict[str, Any]]:

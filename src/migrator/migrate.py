@@ -26,6 +26,7 @@ from migrator.findings import Finding, Severity
 from migrator.fix import apply_plan, plan_fixes
 from migrator.inventory import summary as scan_summary
 from migrator.sizing import DEFAULT_REGION, size_project
+from migrator.workspace import printable_path, unusable_name_reason
 
 PROJECT_DIR = "project"
 BUNDLE_DIR = "bundle"
@@ -53,9 +54,16 @@ class Migration:
     not_copied: list[tuple[str, str]] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def unreadable(self) -> list[tuple[str, str]]:
+        """Source files and folders that could not be read, so the copy, the fixes and the
+        bundle lack them (unlike version control or symlinks, which are left out by design)."""
+        return [(path, reason) for path, reason in self.not_copied
+                if reason.startswith(UNREADABLE_PREFIX)]
+
     def failed(self, settings: Settings) -> bool:
-        return bool(self.bundle.errors) or any(settings.fails(f.severity)
-                                               for f in self.after.findings)
+        return bool(self.bundle.errors) or bool(self.unreadable) or any(
+            settings.fails(f.severity) for f in self.after.findings)
 
 
 def check_migrate_out(src: Path, out: Path) -> None:
@@ -70,6 +78,9 @@ def check_migrate_out(src: Path, out: Path) -> None:
                          "output of an earlier migrate); choose an empty or new folder")
 
 
+UNREADABLE_PREFIX = "cannot read"
+
+
 def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
                  ) -> list[tuple[str, str]]:
     """Copy ``src`` to ``dest`` without following symlinks out of it; returns what was not
@@ -78,14 +89,23 @@ def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
     real_src = src.resolve()
     skipped: list[tuple[str, str]] = []
     dest.mkdir(parents=True)
-    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+
+    def unreadable_folder(error: OSError) -> None:  # os.walk would drop it without a word
+        rel = Path(error.filename).relative_to(src).as_posix()
+        skipped.append((printable_path(rel) + "/",
+                        f"{UNREADABLE_PREFIX} folder: {error.strerror or error}"))
+
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False, onerror=unreadable_folder):
         current = Path(dirpath)
         rel_dir = current.relative_to(src)
         kept = []
         for name in sorted(dirnames):
             path = current / name
             rel = (rel_dir / name).as_posix()
-            if name in _NOT_COPIED:
+            unusable = unusable_name_reason(name)
+            if unusable:
+                skipped.append((printable_path(rel) + "/", f"folder {unusable}"))
+            elif name in _NOT_COPIED:
                 skipped.append((rel + "/", "version control, cache or environment"))
             elif path.resolve() in skip:
                 skipped.append((rel + "/", "the migrate output folder"))
@@ -98,6 +118,10 @@ def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
         for name in sorted(filenames):
             path = current / name
             rel = (rel_dir / name).as_posix()
+            unusable = unusable_name_reason(name)
+            if unusable:  # scan and bundle skip such names too; the report could not show it
+                skipped.append((printable_path(rel), f"file {unusable}"))
+                continue
             if path.is_symlink():
                 try:
                     target = path.resolve(strict=True)
@@ -113,7 +137,7 @@ def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
             try:
                 shutil.copy2(path, dest / rel_dir / name, follow_symlinks=True)
             except OSError as exc:
-                skipped.append((rel, f"cannot read: {exc.strerror or exc}"))
+                skipped.append((rel, f"{UNREADABLE_PREFIX}: {exc.strerror or exc}"))
     return skipped
 
 
@@ -244,6 +268,11 @@ def report_markdown(migration: Migration) -> str:
     lines = [f"# MWAA migration of `{migration.source}`", "",
              (f"Target: MWAA Airflow {target.airflow} (Python {target.python}). The fixed copy is "
              f"in `{PROJECT_DIR}/`, the S3 bundle in `{BUNDLE_DIR}/`."), ""]
+    if migration.unreadable:
+        lines += [(f"**{len(migration.unreadable)} source files or folders could not be read**: "
+                   "the copy, the fixes and the bundle lack them. Fix their permissions and run "
+                   "again."), ""]
+        lines += [f"- `{path}`: {reason}" for path, reason in migration.unreadable] + [""]
     lines += ["## Findings", "",
               "| | findings | by severity |", "|---|---:|---|",
               f"| before the fixes | {len(before)} | {_by_severity(before)} |",

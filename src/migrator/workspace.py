@@ -125,6 +125,32 @@ class Workspace:
         return [r.rstrip("/") for r in roots]
 
 
+# Control characters in a name (a newline, an escape) would split or rewrite report lines,
+# diff headers and generated .airflowignore lines.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def unusable_name_reason(name: str) -> str | None:
+    """Why a file or folder name cannot be carried through reports and S3, or None.
+
+    A name that is not UTF-8 reaches Python with surrogate escapes: it can be neither printed,
+    nor written to JSON, nor used as an S3 object key (which must be UTF-8).
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "name is not valid UTF-8 (S3 object keys and reports need UTF-8)"
+    if _CONTROL_CHARACTERS.search(name):
+        return "name contains control characters (a newline, a tab, an escape)"
+    return None
+
+
+def printable_path(rel: str) -> str:
+    """``rel`` with undecodable bytes and control characters escaped, safe on one report line."""
+    text = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
 def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]]):
     """Yield (relative POSIX path, Path) of files under root, never leaving it or looping."""
     real_root = root.resolve()
@@ -147,6 +173,10 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
             full = current / name
             if name in SKIP_DIRS or name.endswith(".egg-info") or excluded.match_file(rel + "/"):
                 continue
+            unusable = unusable_name_reason(name)
+            if unusable:
+                skipped.append((printable_path(rel), f"folder {unusable}"))
+                continue
             if full.is_symlink():
                 skipped.append((rel, "symlinked folder not followed"))
                 continue
@@ -158,6 +188,10 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
         for name in sorted(filenames):
             rel = f"{rel_dir}/{name}" if rel_dir != "." else name
             if excluded.match_file(rel):
+                continue
+            unusable = unusable_name_reason(name)
+            if unusable:
+                skipped.append((printable_path(rel), f"file {unusable}"))
                 continue
             full = current / name
             if full.is_symlink():

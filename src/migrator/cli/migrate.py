@@ -79,6 +79,12 @@ def render_migration(migration: Migration) -> str:
                  f"{rec.get('max_workers')} workers, ~${rec.get('monthly_cost_usd')}/month "
                  f"({sizing.get('region')})")
     lines.append(f"  report    {out / REPORT_MD}")
+    if migration.unreadable:  # the bundle lacks these: never let that pass quietly
+        lines.append(f"Not read ({len(migration.unreadable)}), so missing from the copy and the "
+                     "bundle:")
+        lines += [f"  {path}: {reason}" for path, reason in migration.unreadable[:TOP_RULES]]
+        if len(migration.unreadable) > TOP_RULES:
+            lines.append(f"  ... {len(migration.unreadable) - TOP_RULES} more in {REPORT_MD}")
     after = migration.after.findings
     if after:
         worst = max(f.severity for f in after)
