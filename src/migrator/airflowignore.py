@@ -26,6 +26,7 @@ import pathspec
 
 from migrator.analysis.source import Problem, read_text
 from migrator.compat import airflow_default
+from migrator.linear_regex import LinearRegex, Unsupported, compile_safe
 
 Syntax = Literal["regexp", "glob"]
 SYNTAXES: tuple[Syntax, ...] = ("regexp", "glob")
@@ -72,7 +73,7 @@ class IgnoreRule:
     line: int
     pattern: str
     syntax: Syntax
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | LinearRegex  # LinearRegex where re could backtrack for hours
     ignores: bool = True  # False for a glob negation (``!pattern``)
     # glob only: the folder (relative to the DAG folder, "" = its root) an anchored pattern is
     # relative to; None = matched against the bare file or folder name.
@@ -127,7 +128,12 @@ def parse_ignore_text(text: str, *, source: str, folder: str, syntax: Syntax
 def _regexp_rule(pattern: str, source: str, line: int,
                  warnings: list[IgnoreWarning]) -> IgnoreRule | None:
     try:
-        regex = re.compile(pattern)
+        regex = compile_safe(pattern)
+    except Unsupported as exc:
+        warnings.append(IgnoreWarning(source, line, f"{pattern!r} cannot be matched in linear "
+                                      f"time ({exc}), as Airflow's RE2 engine requires; Airflow "
+                                      "skips this line"))
+        return None
     except re.error as exc:
         warnings.append(IgnoreWarning(source, line, f"invalid regular expression {pattern!r} "
                                       f"({exc.msg}); Airflow skips this line"))
