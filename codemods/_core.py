@@ -4,8 +4,12 @@ A finding points at a span of source (1-based line and character column, exclusi
 ``ast`` sees it). ``FixCommand`` parses the file once with LibCST, asks each codemod to *plan*
 its edit against that tree (locating nodes with ``PositionProvider``, reading bindings with
 ``ScopeProvider``/``QualifiedNameProvider``), then transforms the tree once, applying every
-planned node operation on the way up. Import additions and removals are scheduled through the
-codemod context (``AddImportsVisitor``/``RemoveImportsVisitor``), which run after the pass.
+planned node operation on the way up. New imports are scheduled through the codemod context
+and added by ``AddImportsVisitor`` after the pass. Imports the edits leave unused are removed
+in the pass itself, decided from the same scope analysis: every use of the binding is
+replaced or removed by a planned operation. (LibCST's ``RemoveImportsVisitor`` re-analyses
+the whole transformed module, which tripled the cost of a fix, and keeps ``import a.b.c``
+while ``a`` is used anywhere, which on Airflow 3 leaves an import that fails.)
 
 Each edit is a transaction: if its codemod raises ``CannotFix`` nothing it staged is kept, and
 an edit whose node operation contradicts another edit's is refused rather than half-applied.
@@ -14,18 +18,21 @@ an edit whose node operation contradicts another edit's is refused rather than h
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from typing import Any, ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Assignment,
     CodeRange,
     GlobalScope,
+    MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
@@ -110,11 +117,9 @@ class _Staged:
 
     ops: list[tuple[cst.CSTNode, Hashable, NodeOp | None]] = field(default_factory=list)
     add_imports: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    remove_imports: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    forgets: list[tuple[cst.CSTNode, int]] = field(default_factory=list)  # (import statement, alias)
     bindings: dict[str, str] = field(default_factory=dict)  # local name -> qualname it will bind
     states: dict[tuple[cst.CSTNode, str], Any] = field(default_factory=dict)
-    moved_imports: dict[tuple[str, str | None, str | None], tuple[str, str | None, str | None]] = \
-        field(default_factory=dict)
 
 
 REMOVE = "remove"
@@ -132,7 +137,7 @@ class Planner:
         self._staged: _Staged | None = None
         self._edit: Edit | None = None
         self.planned_bindings: dict[str, str] = {}  # names new imports will bind, module level
-        self.moved_imports: dict[tuple[str, str | None, str | None], tuple[str, str | None, str | None]] = {}
+        self._forgets: list[tuple[cst.CSTNode, int]] = []
         self._by_type: dict[type, list[cst.CSTNode]] | None = None
         self._names: set[str] | None = None
 
@@ -168,6 +173,11 @@ class Planner:
             for node in self.positions:
                 self._by_type.setdefault(type(node), []).append(node)
         return [n for t in types for n in self._by_type.get(t, ())]
+
+    def at(self, location: Location, *types: type) -> list[cst.CSTNode]:
+        """Nodes of ``types`` that overlap ``location`` (cheap position test first: codemods
+        then read bindings and qualified names of these few only)."""
+        return [n for n in self.nodes(*types) if match_score(location, self.positions[n]) is not None]
 
     def locate(self, location: Location, candidates: Iterable[cst.CSTNode], what: str) -> cst.CSTNode:
         """The candidate that best matches ``location``; CannotFix when none or a tie."""
@@ -253,26 +263,13 @@ class Planner:
         return False
 
     def forget_import(self, statement: cst.CSTNode, local: str) -> None:
-        """Schedule removal of the import binding ``local`` if the pass leaves it unused.
-
-        When another edit rewrites that import in place, the rewritten form is what will be
-        left in the module, so its removal is scheduled too.
-        """
-        for _, module_path, name, asname in _import_parts(statement):
-            binds = asname or name or module_path.split(".")[0]
-            if binds == local:
-                self.remove_import(module_path, name, asname)
-                moved = self.moved_imports.get((module_path, name, asname))
-                if moved is not None:
-                    self.remove_import(*moved)
-
-    def note_moved_import(self, old: tuple[str, str | None, str | None],
-                          new: tuple[str, str | None, str | None]) -> None:
-        """Record that an import is being rewritten in place (see ``forget_import``)."""
-        self._staged.moved_imports[old] = new
+        """Remove the import binding ``local`` if the pass leaves it unused (decided at the end)."""
+        for index, (_, module_path, name, asname) in enumerate(_import_parts(statement)):
+            if _binds(module_path, name, asname) == local:
+                self._staged.forgets.append((statement, index))
 
     def forget_binding_of(self, name_node: cst.CSTNode) -> None:
-        """Schedule removal of the import behind a Name/Attribute use once nothing uses it.
+        """Remove the import behind a Name/Attribute use if the pass leaves it unused.
 
         For a dotted use (``airflow.contrib.hooks.aws_hook.AwsHook``) that is the ``import`` of
         the longest module path the use goes through, not every import binding ``airflow``.
@@ -295,12 +292,61 @@ class Planner:
             if best is not None or isinstance(scope, GlobalScope):
                 break
             scope = scope.parent
-        if best is None:
-            return
-        if isinstance(best.node, cst.Import) and "." in best.name:
-            self.remove_import(best.name)
-        else:
+        if best is not None:
             self.forget_import(best.node, best.name)
+
+    def import_edit(self, statement: cst.Import | cst.ImportFrom) -> ImportEdit:
+        """The shared rewrite of one import statement (moved names, dropped names)."""
+        line = self.parent(statement)
+        target = line if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else statement
+        if self._staged is None:  # outside an edit: removal of unused imports at the end
+            slot = (target, "import")
+            if slot not in self._state:
+                self._state[slot] = ImportEdit(statement)
+                entry = self._ops.setdefault(target, _NodeOps())
+                entry.ops.append(self._state[slot].apply)
+            return self._state[slot]
+        return self.shared(target, "import", lambda: ImportEdit(statement))
+
+    def remove_unused_imports(self) -> None:
+        """Drop every forgotten import binding whose uses are all replaced or removed."""
+        for statement, index in dict.fromkeys(self._forgets):
+            edit = self._state.get((self._import_target(statement), "import"))
+            if edit is not None and index in edit.drops:
+                continue
+            _, module_path, name, asname = list(_import_parts(statement))[index]
+            local = _binds(module_path, name, asname)
+            scope = self.scope(statement)
+            bindings = [a for a in (scope.assignments[local] if scope is not None else ())
+                        if isinstance(a, Assignment) and a.node is statement]
+            if len(bindings) != 1 or not all(self._use_gone(access.node, local) for access in bindings[0].references):
+                continue
+            edit = self.import_edit(statement)
+            edit.moves.pop(index, None)
+            edit.drops.add(index)
+
+    def _import_target(self, statement: cst.CSTNode) -> cst.CSTNode:
+        line = self.parent(statement)
+        return line if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else statement
+
+    def _use_gone(self, node: cst.CSTNode, local: str) -> bool:
+        """The pass replaces or removes this use of ``local`` (a rename keeps it: it is the
+        renamed import's use now)."""
+        spelled = re.compile(rf"(?<![\w.]){re.escape(local)}(?![\w])")
+        for current in (node, *self.ancestors(node)):
+            entry = self._ops.get(current)
+            if entry is None:
+                continue
+            if entry.remove:
+                return True
+            for _, tag in entry.tags:
+                if not isinstance(tag, tuple):
+                    continue
+                if tag[0] == "expr":  # replaced by new code: gone unless that code names it too
+                    return not spelled.search(str(tag[1]))
+                if tag[0] == "module" and current is node:
+                    return True
+        return False
 
     def imported_elsewhere(self, local: str, qualname: str, besides: cst.CSTNode) -> bool:
         """True when another import in the same block as ``besides`` binds ``local`` to ``qualname``.
@@ -334,9 +380,6 @@ class Planner:
 
     def add_import(self, module_path: str, name: str | None = None, asname: str | None = None) -> None:
         self._staged.add_imports.append((module_path, name, asname))
-
-    def remove_import(self, module_path: str, name: str | None = None, asname: str | None = None) -> None:
-        self._staged.remove_imports.append((module_path, name, asname))
 
     def stage_binding(self, local: str, qualname: str) -> None:
         self._staged.bindings[local] = qualname
@@ -402,14 +445,8 @@ class Planner:
         context = self.command.context
         for module_path, name, asname in staged.add_imports:
             AddImportsVisitor.add_needed_import(context, module_path, name, asname)
-        for module_path, name, asname in staged.remove_imports:
-            if name is None and asname is None and "." in module_path:
-                # ``import a.b.c`` also binds ``a``; LibCST keeps it while ``a`` is used at all.
-                self.command.dotted_removals.add(module_path)
-            else:
-                RemoveImportsVisitor.remove_unused_import(context, module_path, name, asname)
+        self._forgets.extend(staged.forgets)
         self.planned_bindings.update(staged.bindings)
-        self.moved_imports.update(staged.moved_imports)
 
     @property
     def operations(self) -> dict[cst.CSTNode, _NodeOps]:
@@ -449,13 +486,20 @@ class FixCommand(VisitorBasedCodemodCommand):
         self.order = order
         self.refused: dict[Hashable, str] = {}
         self.staged: set[Hashable] = set()
-        self.dotted_removals: set[str] = set()
-        self._ops: dict[cst.CSTNode, _NodeOps] = {}
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        tree = super().transform_module(tree)
-        if self.dotted_removals:
-            tree = _remove_unused_dotted_imports(tree, self.dotted_removals)
+        """Metadata once (the freshly parsed tree is ours: no defensive copy), the pass, then
+        the scheduled imports. ``AddImportsVisitor`` needs no metadata, so it runs as a plain
+        visit rather than through another wrapper."""
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        with self.resolve(wrapper):
+            self.context = dataclass_replace(self.context, wrapper=wrapper)
+            try:
+                tree = self.transform_module_impl(wrapper.module)
+            finally:
+                self.context = dataclass_replace(self.context, wrapper=None)
+        if self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
+            tree = tree.visit(AddImportsVisitor(self.context))
         return tree
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
@@ -470,14 +514,23 @@ class FixCommand(VisitorBasedCodemodCommand):
                 self.staged.add(edit.key)
             else:
                 self.refused[edit.key] = reason
-        self._ops = planner.operations
-        if not self._ops:
+        planner.remove_unused_imports()
+        if not planner.operations:
             return tree
-        return tree.visit(self)
+        return tree.visit(_ApplyOperations(planner.operations))
+
+
+class _ApplyOperations(cst.CSTTransformer):
+    """The transform itself: a plain transformer (the codemod command's matcher machinery
+    costs more than the edits), applying each node's operations on the way up."""
+
+    def __init__(self, ops: Mapping[cst.CSTNode, _NodeOps]) -> None:
+        super().__init__()
+        self._ops = ops
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> NodeResult:
         result = super().on_leave(original_node, updated_node)
-        if isinstance(result, cst.CSTNode) and original_node is not None:
+        if isinstance(result, cst.CSTNode):
             result = _repair_removals(original_node, result, self._ops)
         entry = self._ops.get(original_node)
         if entry is None:
@@ -489,54 +542,6 @@ class FixCommand(VisitorBasedCodemodCommand):
                 break
             result = op(result)
         return result
-
-
-class _DottedUses(cst.CSTVisitor):
-    """Full dotted names read outside import statements."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        name = get_full_name_for_node(node)
-        if name:
-            self.names.add(name)
-        return True
-
-
-class _DropDottedImports(cst.CSTTransformer):
-    def __init__(self, unused: set[str]) -> None:
-        self.unused = unused
-
-    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import
-                     ) -> cst.Import | cst.RemovalSentinel:
-        names = [a for a in updated_node.names
-                 if a.asname is not None or get_full_name_for_node(a.name) not in self.unused]
-        if len(names) == len(updated_node.names):
-            return updated_node
-        if not names:
-            return cst.RemovalSentinel.REMOVE
-        return updated_node.with_changes(names=[*names[:-1], names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
-
-
-def _remove_unused_dotted_imports(module: cst.Module, candidates: set[str]) -> cst.Module:
-    """Drop ``import a.b.c`` lines whose path no code reads any more.
-
-    Only the dotted path counts (``a.b.c`` or ``a.b.c.X``): another import of ``a`` keeps
-    ``a.utils...`` working, and on the target the old module usually does not exist at all,
-    so keeping the line would break the DAG.
-    """
-    uses = _DottedUses()
-    module.visit(uses)
-    unused = {c for c in candidates
-              if not any(name == c or name.startswith(c + ".") for name in uses.names)}
-    return module.visit(_DropDottedImports(unused)) if unused else module
 
 
 def _removed(node: cst.CSTNode, ops: Mapping[cst.CSTNode, _NodeOps]) -> bool:
@@ -681,8 +686,8 @@ def locate_argument(planner: Planner, edit: Edit, name: str) -> cst.Arg | cst.Di
     Both shapes carry operator and DAG arguments: ``DAG(schedule_interval=...)`` and
     ``default_args = {"task_concurrency": 2}`` (or ``dict(task_concurrency=2)``).
     """
-    candidates = [n for n in planner.nodes(cst.Arg) if n.keyword is not None and n.keyword.value == name]
-    candidates += [n for n in planner.nodes(cst.DictElement) if string_value(n.key) == name]
+    candidates = [n for n in planner.at(edit.location, cst.Arg) if n.keyword is not None and n.keyword.value == name]
+    candidates += [n for n in planner.at(edit.location, cst.DictElement) if string_value(n.key) == name]
     return planner.locate(edit.location, candidates, f"argument {name!r}")
 
 
@@ -762,6 +767,77 @@ def _import_parts(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, str, str | N
         for alias in node.names:
             asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
             yield alias, module_path, get_full_name_for_node(alias.name), asname
+
+
+def _binds(module_path: str, name: str | None, asname: str | None) -> str:
+    """The scope name an import alias binds (a plain ``import a.b`` is the dotted ``a.b``)."""
+    return asname or name or module_path
+
+
+def alias_asname(alias: cst.ImportAlias) -> str | None:
+    return alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+
+
+@dataclass
+class ImportEdit:
+    """Every change planned for one import statement, applied together: names moved to other
+    modules (``from`` imports) and names dropped (duplicates, or unused after the pass)."""
+
+    statement: cst.Import | cst.ImportFrom
+    moves: dict[int, tuple[str, str, str | None]] = field(default_factory=dict)  # index -> (module, name, asname)
+    drops: set[int] = field(default_factory=set)
+
+    def snapshot(self) -> Any:
+        return dict(self.moves), set(self.drops)
+
+    def restore(self, saved: Any) -> None:
+        self.moves, self.drops = dict(saved[0]), set(saved[1])
+
+    def apply(self, node: cst.CSTNode) -> cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel:
+        line = node if isinstance(node, cst.SimpleStatementLine) else None
+        statement = line.body[0] if line is not None else node
+        aliases = list(statement.names)
+        kept = [a for i, a in enumerate(aliases) if i not in self.moves and i not in self.drops]
+        groups: dict[str, list[cst.ImportAlias]] = {}
+        for index in sorted(self.moves):
+            module_path, name, asname = self.moves[index]
+            groups.setdefault(module_path, []).append(aliases[index].with_changes(
+                name=cst.Name(name),
+                asname=cst.AsName(name=cst.Name(asname)) if asname and asname != name else None))
+        statements: list[cst.BaseSmallStatement] = []
+        if kept:
+            statements.append(statement.with_changes(names=_end_like(kept, aliases[-1], statement)))
+        for module_path, group in groups.items():
+            if not statements:  # the first statement keeps the original's layout and comments
+                statements.append(statement.with_changes(
+                    module=dotted(module_path), relative=(), names=_end_like(group, aliases[-1], statement)))
+            else:  # a statement of its own: plain layout, comments stay with the original
+                fresh = [cst.ImportAlias(name=a.name, asname=a.asname) for a in group]
+                statements.append(cst.ImportFrom(module=dotted(module_path), names=_end_like(fresh, None, None)))
+        if not statements:
+            return cst.RemovalSentinel.REMOVE
+        if line is None:
+            return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
+        lines = [line.with_changes(body=[statements[0]])]
+        lines += [cst.SimpleStatementLine(body=[s]) for s in statements[1:]]
+        return lines[0] if len(lines) == 1 else cst.FlattenSentinel(lines)
+
+
+def _end_like(aliases: list[cst.ImportAlias], original_last: cst.ImportAlias | None,
+              statement: cst.CSTNode | None) -> list[cst.ImportAlias]:
+    """A rebuilt alias list ends the way the original did: a trailing comma only inside
+    parentheses, separators between the others."""
+    parenthesised = isinstance(statement, cst.ImportFrom) and statement.lpar is not None
+    last_comma = original_last.comma if original_last is not None and parenthesised else cst.MaybeSentinel.DEFAULT
+    fixed = []
+    for index, alias in enumerate(aliases):
+        if index < len(aliases) - 1:
+            if not isinstance(alias.comma, cst.Comma):
+                alias = alias.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            alias = alias.with_changes(comma=last_comma)
+        fixed.append(alias)
+    return fixed
 
 
 def import_bindings(node: cst.CSTNode) -> Iterator[tuple[str, str]]:

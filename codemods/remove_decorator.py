@@ -37,7 +37,7 @@ def plan(edit: Edit, planner: Planner) -> None:
         full = get_full_name_for_node(expression) or ""
         return full.rpartition(".")[2] == wanted
 
-    decorator = planner.locate(edit.location, [d for d in planner.nodes(cst.Decorator) if named(d)],
+    decorator = planner.locate(edit.location, [d for d in planner.at(edit.location, cst.Decorator) if named(d)],
                                f"decorator @{wanted}")
     planner.remove(decorator)
     expression = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator

@@ -41,7 +41,7 @@ def plan(edit: Edit, planner: Planner) -> None:
         template = "days_ago"
     if not isinstance(template, str) or not template:
         raise CannotFix("fix data needs a 'template'")
-    calls = planner.nodes(cst.Call)
+    calls = planner.at(edit.location, cst.Call)
     if isinstance(old, str) and old:
         calls = [c for c in calls if old in planner.qualnames(c.func)]
     call = planner.locate(edit.location, calls, f"call of {old or 'the function'}")

@@ -50,8 +50,8 @@ def plan(edit: Edit, planner: Planner) -> None:
     def refers_to_old(node: cst.CSTNode) -> bool:
         return old in planner.qualnames(node)
 
-    calls = [c for c in planner.nodes(cst.Call) if refers_to_old(c.func)]
-    references = [n for n in planner.nodes(cst.Name, cst.Attribute)
+    calls = [c for c in planner.at(edit.location, cst.Call) if refers_to_old(c.func)]
+    references = [n for n in planner.at(edit.location, cst.Name, cst.Attribute)
                   if refers_to_old(n) and not any(isinstance(a, (cst.Import, cst.ImportFrom))
                                                   for a in planner.ancestors(n))]
     node = planner.locate(edit.location, calls + references, f"use of {old.rpartition('.')[2]}")

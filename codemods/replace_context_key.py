@@ -40,12 +40,12 @@ def plan(edit: Edit, planner: Planner) -> None:
     if not isinstance(old, str) or not is_identifier(old) or not isinstance(new, str) or not new.strip():
         raise CannotFix("fix data needs the 'old' and 'new' context keys")
     candidates: list[cst.CSTNode] = []
-    for node in planner.nodes(cst.SimpleString):
+    for node in planner.at(edit.location, cst.SimpleString):
         value = string_value(node)
         if value == old or (value is not None and has_template(value)
                             and any(n.name == old for n in template_names(value))):
             candidates.append(node)
-    candidates += [p for p in planner.nodes(cst.Param) if p.name.value == old]
+    candidates += [p for p in planner.at(edit.location, cst.Param) if p.name.value == old]
     node = planner.locate(edit.location, candidates, f"read of context key {old!r}")
     if isinstance(node, cst.Param):
         _rename_parameter(planner, node, old, new)

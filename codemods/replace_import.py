@@ -21,9 +21,6 @@ providing package is installed (the requirements fix adds it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import Assignment
@@ -65,7 +62,7 @@ def plan(edit: Edit, planner: Planner) -> None:
             for use in uses:
                 replace_use(planner, use, old, new)
         return
-    use = planner.locate(edit.location, [n for n in planner.nodes(cst.Attribute, cst.Name)
+    use = planner.locate(edit.location, [n for n in planner.at(edit.location, cst.Attribute, cst.Name)
                                          if old in planner.qualnames(n) and not _in_import(planner, n)],
                          f"use of {old}")
     replace_use(planner, use, old, new)
@@ -93,7 +90,7 @@ def alias_qualname(planner: Planner, alias: cst.ImportAlias) -> str | None:
 
 def _locate_alias(edit: Edit, planner: Planner, old: str) -> cst.ImportAlias | None:
     candidates = []
-    for alias in planner.nodes(cst.ImportAlias):
+    for alias in planner.at(edit.location, cst.ImportAlias):
         qualname = alias_qualname(planner, alias)
         if qualname and (qualname == old or (isinstance(planner.parent(alias), cst.Import)
                                              and old.startswith(qualname + "."))):
@@ -109,77 +106,6 @@ def _locate_alias(edit: Edit, planner: Planner, old: str) -> cst.ImportAlias | N
 # -- ``from a.b import C`` --------------------------------------------------------------------
 
 
-@dataclass
-class FromImportRewrite:
-    """Every change planned for one ``from ... import ...`` statement, applied together."""
-
-    statement: cst.ImportFrom
-    moves: dict[int, tuple[str, str, str | None]] = field(default_factory=dict)  # index -> (module, name, asname)
-    drops: set[int] = field(default_factory=set)  # aliases already imported elsewhere
-
-    def snapshot(self) -> Any:
-        return dict(self.moves), set(self.drops)
-
-    def restore(self, saved: Any) -> None:
-        self.moves, self.drops = dict(saved[0]), set(saved[1])
-
-    def apply(self, node: cst.CSTNode) -> cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel:
-        line = node if isinstance(node, cst.SimpleStatementLine) else None
-        statement = line.body[0] if line is not None else node
-        assert isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar)
-        aliases = list(statement.names)
-        kept = [a for i, a in enumerate(aliases) if i not in self.moves and i not in self.drops]
-        groups: dict[str, list[cst.ImportAlias]] = {}
-        for index in sorted(self.moves):
-            module_path, name, asname = self.moves[index]
-            groups.setdefault(module_path, []).append(_alias(aliases[index], name, asname))
-        new_statements: list[cst.ImportFrom] = []
-        if kept:
-            new_statements.append(statement.with_changes(names=_fix_commas(kept, aliases[-1])))
-        for module_path, group in groups.items():
-            if not new_statements:  # the first statement keeps the original's layout and comments
-                new_statements.append(statement.with_changes(
-                    module=dotted(module_path), relative=(), names=_fix_commas(group, aliases[-1])))
-            else:  # a statement of its own: plain layout, comments stay with the original
-                fresh = [cst.ImportAlias(name=a.name, asname=a.asname) for a in group]
-                new_statements.append(cst.ImportFrom(module=dotted(module_path),
-                                                     names=_fix_commas(fresh, None)))
-        if not new_statements:
-            return cst.RemovalSentinel.REMOVE
-        if line is None:
-            return new_statements[0] if len(new_statements) == 1 else cst.FlattenSentinel(new_statements)
-        lines = [line.with_changes(body=[new_statements[0]])]
-        lines += [cst.SimpleStatementLine(body=[s]) for s in new_statements[1:]]
-        return lines[0] if len(lines) == 1 else cst.FlattenSentinel(lines)
-
-
-def alias_asname(alias: cst.ImportAlias) -> str | None:
-    return alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
-
-
-def _alias(alias: cst.ImportAlias, name: str, asname: str | None) -> cst.ImportAlias:
-    return alias.with_changes(
-        name=cst.Name(name),
-        asname=cst.AsName(name=cst.Name(asname)) if asname and asname != name else None,
-    )
-
-
-def _fix_commas(aliases: list[cst.ImportAlias], original_last: cst.ImportAlias | None) -> list[cst.ImportAlias]:
-    """A rebuilt alias list ends the way the original did (trailing comma inside parentheses or none)."""
-    if not aliases:
-        return aliases
-    last_comma = original_last.comma if original_last is not None else cst.MaybeSentinel.DEFAULT
-    fixed = []
-    for index, alias in enumerate(aliases):
-        if index < len(aliases) - 1:
-            if not isinstance(alias.comma, cst.Comma):
-                alias = alias.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        else:
-            alias = alias.with_changes(comma=last_comma)
-        fixed.append(alias)
-    return fixed
-
-
 def rewrite_from_alias(planner: Planner, statement: cst.ImportFrom, alias: cst.ImportAlias, new: str) -> None:
     """Plan ``from old.mod import Name [as a]`` -> ``from new.mod import NewName [as a]``."""
     if isinstance(statement.names, cst.ImportStar):
@@ -191,9 +117,7 @@ def rewrite_from_alias(planner: Planner, statement: cst.ImportFrom, alias: cst.I
     asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
     local = asname or old_name
     index = list(statement.names).index(alias)
-    line = planner.parent(statement)
-    target = line if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else statement
-    rewrite = planner.shared(target, "from-import", lambda: FromImportRewrite(statement))
+    rewrite = planner.import_edit(statement)
     if asname is None and new_name != old_name:
         # The object was renamed: rename its uses when the new name is free, else keep an alias.
         renamed = _rename_references(planner, statement, local, new_name, new)
@@ -206,8 +130,6 @@ def rewrite_from_alias(planner: Planner, statement: cst.ImportFrom, alias: cst.I
     else:
         rewrite.moves[index] = (new_module, new_name, asname)
         planner.stage_binding(local, new)
-        planner.note_moved_import((import_from_module(statement) or "", old_name, alias_asname(alias)),
-                                  (new_module, new_name, asname if asname != new_name else None))
 
 
 def _rename_references(planner: Planner, statement: cst.CSTNode, old_local: str, new_local: str,

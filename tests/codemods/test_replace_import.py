@@ -364,3 +364,52 @@ def test_dotted_imports_go_even_while_their_top_package_is_still_used():
          moved("airflow.operators.python_operator.PythonOperator",
                "airflow.providers.standard.operators.python.PythonOperator")),
     )
+
+
+def test_only_the_unused_name_of_a_shared_import_statement_goes():
+    check(
+        """
+        import os, airflow.operators.bash_operator as bo
+        from airflow.utils.dates import (
+            cron_presets,
+            days_ago,
+        )
+
+        t = bo.BashOperator(task_id="t", bash_command=os.sep)
+        start = days_ago(1)
+        presets = cron_presets
+        """,
+        """
+        import os
+        from airflow.utils.dates import (
+            cron_presets,
+        )
+        import pendulum
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        t = BashOperator(task_id="t", bash_command=os.sep)
+        start = pendulum.today("UTC").add(days=-1)
+        presets = cron_presets
+        """,
+        ("replace-import", "bo.BashOperator", moved(BASH_OLD, BASH_NEW)),
+        ("replace-call", "days_ago(1)", {"old": "airflow.utils.dates.days_ago", "template": "days_ago"}),
+    )
+
+
+def test_an_import_still_used_elsewhere_is_kept():
+    check(
+        """
+        from airflow.utils import dates
+
+        start = dates.days_ago(1)
+        later = dates.days_ago
+        """,
+        """
+        from airflow.utils import dates
+        import pendulum
+
+        start = pendulum.today("UTC").add(days=-1)
+        later = dates.days_ago
+        """,
+        ("replace-call", "dates.days_ago(1)", {"old": "airflow.utils.dates.days_ago", "template": "days_ago"}),
+    )
