@@ -194,3 +194,35 @@ def test_symlinked_files_are_left_out_of_the_plan_with_the_reason(make_project):
     symlink = ("fix not applied: dags/link.py is reached through a symlink; "
                "fixes are never written through symlinks")
     assert link_reasons == {"no automatic fix", symlink}
+
+
+class _ReadOnlyDict(dict):
+    """Fix data a rule might build: hashable, but unpickling it fails (it refuses __setitem__)."""
+
+    def __hash__(self):
+        return hash(tuple(sorted(self.items())))
+
+    def __setitem__(self, key, value):
+        raise TypeError("read-only")
+
+
+def test_many_modules_are_fixed_in_worker_processes_with_the_same_result(make_project):
+    files = {f"dags/d{i}.py": DAG for i in range(fix_module.PARALLEL_MODULES + 2)}
+    root = make_project(files)
+    findings = [f for path in files for f in dag_findings(path)]
+    parallel = plan(root, findings, jobs=2)
+    serial = plan(root, findings, jobs=1)
+    assert parallel.files == serial.files and len(parallel.files) == len(files)
+    assert parallel.fixed == serial.fixed
+    assert [(f.rule, f.path) for f in parallel.remaining] == [(f.rule, f.path) for f in serial.remaining]
+
+
+def test_fix_data_that_does_not_pickle_is_fixed_in_process(make_project):
+    files = {f"dags/d{i}.py": DAG for i in range(fix_module.PARALLEL_MODULES + 2)}
+    root = make_project(files)
+    findings = [dataclasses.replace(f, fix=Fix(f.fix.safety, f.fix.description,
+                                               (*f.fix.data, ("extra", _ReadOnlyDict(a=1)))))
+                if f.fix else f for path in files for f in dag_findings(path)]
+    assert not fix_module._picklable(findings)
+    result = plan(root, findings, jobs=2)
+    assert len(result.files) == len(files)

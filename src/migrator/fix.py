@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
+import pickle
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -35,7 +40,7 @@ from migrator.config import Settings
 from migrator.engine import ScanResult, build_index, run_python_rules, scan, selected_rules
 from migrator.findings import Finding, FixSafety, finalize
 from migrator.project import ModuleSummary, ProjectFacts
-from migrator.rules import PythonRule
+from migrator.rules import PythonRule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.safe_write import encode_like, unwritable_reason, write_files
 
@@ -106,7 +111,7 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
     root = Path(root)
     result = result or scan(root, settings, target, jobs=jobs, use_cache=use_cache)
     plan = FixPlan(root, target, unsafe, scan=result)
-    rescanner = _Rescanner(result, settings, target)
+    rescanner = _Rescanner.for_scan(result, settings, target)
     by_path: dict[str, list[Finding]] = {}
     requirement_findings: list[Finding] = []
     for finding in result.findings:
@@ -114,7 +119,7 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
             requirement_findings.append(finding)
         else:
             by_path.setdefault(finding.path, []).append(finding)
-    fixed_texts: dict[str, str] = {}
+    modules: list[tuple[str, list[Finding]]] = []
     for path in sorted(by_path):
         findings = by_path[path]
         if not any(_eligible(f, unsafe) for f in findings):
@@ -125,12 +130,20 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
             _leave(plan, findings, {f: f"{path} is {unwritable}" for f in findings if _eligible(f, unsafe)},
                    unsafe)
             continue
-        if path.endswith(".py") and path in rescanner.python_files:
-            fixed_texts[path] = _fix_python_file(plan, rescanner, path, findings, unsafe)
+        if path.endswith(".py") and path in rescanner.module_names:
+            modules.append((path, findings))
         else:
             _fix_text_file(plan, path, findings, unsafe)
+    fixed_texts: dict[str, str] = {}
+    for outcome in _fix_modules(root, rescanner, modules, unsafe, jobs or os.cpu_count() or 1):
+        plan.fixed.update(outcome.fixed)
+        _leave(plan, [f for f, _ in outcome.left], {f: r for f, r in outcome.left if r}, unsafe)
+        if outcome.new is not None:
+            plan.files[outcome.path] = (outcome.old, outcome.new)
+        if outcome.text is not None:
+            fixed_texts[outcome.path] = outcome.text
     # Requirements last: the providers they must gain are the ones the fixed code imports.
-    _fix_requirements(plan, result, requirement_findings, rescanner.summaries(fixed_texts), unsafe)
+    _fix_requirements(plan, result, requirement_findings, rescanner.summaries(result, fixed_texts), unsafe)
     plan.remaining.sort(key=lambda f: f.sort_key)
     return plan
 
@@ -159,20 +172,33 @@ def _edits(findings: Sequence[Finding], unsafe: bool) -> list[Edit]:
     return edits
 
 
-def _fix_python_file(plan: FixPlan, rescanner: _Rescanner, path: str, findings: list[Finding],
-                     unsafe: bool) -> str | None:
-    """Fix one module (rounds until stable); returns its final text, None if unreadable."""
-    data = read_bytes(plan.root / path)
+@dataclass
+class _ModuleOutcome:
+    """What fixing one module gave (computed in a worker process when there are many)."""
+
+    path: str
+    old: bytes | None
+    new: bytes | None  # None: unchanged
+    text: str | None  # the final text (None when the file could not be read)
+    fixed: Counter[str]
+    left: list[tuple[Finding, str | None]]  # findings that stay, with the refusal reason if any
+
+
+def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Finding],
+                unsafe: bool) -> _ModuleOutcome:
+    """Fix one module in rounds until stable: apply, check it parses, rescan in memory."""
+    data = read_bytes(root / path)
     source = decode_python(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):
-        _leave(plan, findings, {f: f"cannot read the file: {source.message}" for f in findings}, unsafe)
-        return None
+        reason = f"cannot read the file: {source.message}"
+        return _ModuleOutcome(path, None, None, None, Counter(), [(f, reason) for f in findings])
     text = source.text
     # Project rules' findings on this file are fixed in the first round only: the in-memory
     # rescan runs the Python rules, so later rounds cannot tell where they moved.
     project_findings = [f for f in findings if f.rule not in rescanner.python_rule_ids]
     current = findings
     refused: dict[Finding, str] = {}
+    fixed: Counter[str] = Counter()
     for _ in range(MAX_ROUNDS):
         edits = _edits(current, unsafe)
         if not edits:
@@ -186,16 +212,51 @@ def _fix_python_file(plan: FixPlan, rescanner: _Rescanner, path: str, findings: 
             refused.update((current[e.key], f"the fixed file would not parse ({problem})") for e in edits)
             break
         applied = {current[key] for key in outcome.applied}
-        plan.fixed.update(f.rule for f in applied)
+        fixed.update(f.rule for f in applied)
         project_findings = [f for f in project_findings if f not in applied]
         text = outcome.text
         current = rescanner.findings(path, text) + project_findings
         refused = {f: r for f, r in refused.items() if f in project_findings}
-    _leave(plan, current, refused, unsafe)
     new = encode_like(text, source)
-    if new != data:
-        plan.files[path] = (data, new)
-    return text
+    return _ModuleOutcome(path, data, new if new != data else None, text, fixed,
+                          [(f, refused.get(f)) for f in current])
+
+
+# Below this many modules to fix, worker start-up costs more than it saves (LibCST with scope
+# metadata takes a few hundred milliseconds per module).
+PARALLEL_MODULES = 8
+_WORKER: dict[str, Any] = {}
+
+
+def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, list[Finding]]], unsafe: bool,
+                 jobs: int) -> Iterator[_ModuleOutcome]:
+    if jobs <= 1 or len(modules) < PARALLEL_MODULES or not _picklable(modules):
+        for path, findings in modules:
+            yield _fix_module(root, rescanner, path, findings, unsafe)
+        return
+    with ProcessPoolExecutor(min(jobs, len(modules)), initializer=_init_worker,
+                             initargs=(str(root), rescanner, unsafe)) as pool:
+        yield from pool.map(_fix_in_worker, modules, chunksize=max(1, len(modules) // (jobs * 4)))
+
+
+def _picklable(value: Any) -> bool:
+    """Whether findings survive the trip to a worker process. Fix data a rule built from a
+    type that does not round-trip through pickle would break the pool mid-run; the fix then
+    runs in this process instead (slower, same result)."""
+    try:
+        pickle.loads(pickle.dumps(value))
+    except Exception:  # noqa: BLE001 (a type may raise anything while unpickling)
+        return False
+    return True
+
+
+def _init_worker(root: str, rescanner: _Rescanner, unsafe: bool) -> None:
+    _WORKER.update(root=Path(root), rescanner=rescanner, unsafe=unsafe)
+
+
+def _fix_in_worker(item: tuple[str, list[Finding]]) -> _ModuleOutcome:
+    path, findings = item
+    return _fix_module(_WORKER["root"], _WORKER["rescanner"], path, findings, _WORKER["unsafe"])
 
 
 def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], unsafe: bool) -> None:
@@ -270,8 +331,9 @@ def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding]
     for finding in findings:
         if finding not in eligible:
             kept.append(finding)
-        elif finding.fix.params.get("action") in ("drop", "pin") and finding.path not in (entry, "."):
-            # Only the entry file is rewritten; -r includes are merged into it by `migrator package`.
+        elif finding.fix.params.get("action") != "add" and finding.path not in (entry, "."):
+            # Only the entry file is rewritten (an addition lands there wherever it was found);
+            # -r includes are merged into it by `migrator package`.
             refused[finding] = f"{finding.path} is not {entry}, the file the requirements fixer rewrites"
             kept.append(finding)
         elif not _requirement_done(finding.fix.params, fixed_file):
@@ -339,32 +401,43 @@ def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, st
 # -- scanning fixed text in memory ---------------------------------------------------------------
 
 
+@dataclass
 class _Rescanner:
-    """Runs the scan's Python rules over fixed text without writing it anywhere."""
+    """Runs the scan's Python rules over fixed text without writing it anywhere (picklable:
+    worker processes get it whole)."""
 
-    def __init__(self, result: ScanResult, settings: Settings, target: MwaaVersion) -> None:
+    settings: Settings
+    ctx: RuleContext
+    rule_ids: tuple[str, ...]
+    module_names: dict[str, str]  # Python file -> dotted module name
+
+    @classmethod
+    def for_scan(cls, result: ScanResult, settings: Settings, target: MwaaVersion) -> _Rescanner:
         workspace = result.workspace
-        self.result = result
-        self.workspace = workspace
-        self.settings = settings
-        self.python_files = set(workspace.python_files)
-        self.rules = [r for r in selected_rules(settings, target) if isinstance(r, PythonRule)]
-        self.python_rule_ids = {r.id for r in self.rules}
-        self.ctx = RuleContext(target=target, index=build_index(workspace))
+        rules = [r for r in selected_rules(settings, target) if isinstance(r, PythonRule)]
+        return cls(settings, RuleContext(target=target, index=build_index(workspace)),
+                   tuple(r.id for r in rules), {rel: workspace.module_name(rel) for rel in workspace.python_files})
+
+    @cached_property
+    def rules(self) -> list[PythonRule]:
+        return [r for r in all_rules() if r.id in self.rule_ids and isinstance(r, PythonRule)]
+
+    @property
+    def python_rule_ids(self) -> set[str]:
+        return set(self.rule_ids)
 
     def module(self, path: str, text: str) -> ModuleFacts:
-        return ModuleFacts.from_source(path, SourceText(text, "utf-8", False, "\n"),
-                                       self.workspace.module_name(path))
+        return ModuleFacts.from_source(path, SourceText(text, "utf-8", False, "\n"), self.module_names[path])
 
     def findings(self, path: str, text: str) -> list[Finding]:
         found, _, _ = run_python_rules(self.module(path, text), self.rules, self.ctx)
         kept = [f for f in found if not self.settings.ignored_for_path(f.rule, f.path)]
         return finalize(kept)
 
-    def summaries(self, fixed_texts: dict[str, str | None]) -> list[ModuleSummary]:
+    def summaries(self, result: ScanResult, fixed_texts: dict[str, str]) -> list[ModuleSummary]:
         """The scan's module summaries, with the fixed modules' summaries in place of the old."""
-        return [ModuleSummary.of(self.module(s.path, fixed_texts[s.path])) if fixed_texts.get(s.path) else s
-                for s in self.result.project.modules]
+        return [ModuleSummary.of(self.module(s.path, fixed_texts[s.path])) if s.path in fixed_texts else s
+                for s in result.project.modules]
 
 
 # -- diff -------------------------------------------------------------------------------------------
