@@ -347,15 +347,22 @@ class _Walk:
                 self.excluded.append(Excluded(project_rel, "replaced by the generated "
                                               ".airflowignore"))
                 continue
+            special_included_by = None
             if project_rel in self.special:
-                self.excluded.append(Excluded(project_rel, self.special[project_rel]))
-                continue
+                reason = self.special[project_rel]
+                # Secrets files are sensitive (--include brings them back, as its help says);
+                # the others are replaced by a generated part of the bundle.
+                excluded, special_included_by = self._excluded(
+                    project_rel, Exclusion(reason, sensitive=reason in _SENSITIVE_SOURCES))
+                if excluded:
+                    continue
             if self.settings_exclude.match_file(project_rel):
                 self.excluded.append(Excluded(project_rel, "[tool.migrator] exclude"))
                 continue
             excluded, included_by = self._excluded(project_rel, file_exclusion(entry.name, path))
             if excluded:
                 continue
+            included_by = included_by or special_included_by
             rule = inherited or scope.match(rel, is_dir=False)
             self.sources.append(Source(project_rel, rel, folder, rule, included_by))
 
@@ -811,12 +818,17 @@ def _dedupe_folders(folders: Iterable[str]) -> list[str]:
     return sorted(kept)
 
 
+_ENV_FILE_REASON = "environment file (may hold secrets)"
+_EXPORT_REASON = "connection/variable export (holds credentials)"
+_SENSITIVE_SOURCES = frozenset({_ENV_FILE_REASON, _EXPORT_REASON})
+
+
 def _special_paths(workspace: Any, out: Path, root: Path) -> dict[str, str]:
     special: dict[str, str] = {}
     kinds = (
         ("airflow_cfgs", "airflow.cfg: its options go to mwaa-config.json; it may hold secrets"),
-        ("env_files", "environment file (may hold secrets)"),
-        ("connection_exports", "connection/variable export (holds credentials)"),
+        ("env_files", _ENV_FILE_REASON),
+        ("connection_exports", _EXPORT_REASON),
         ("compose_files", "docker-compose file: MWAA does not run containers from it"),
         ("dockerfiles", "Dockerfile: MWAA does not build images"),
         ("entrypoints", "container entrypoint script: MWAA has its own"),
@@ -879,19 +891,31 @@ def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
                        checks: list[BundleCheck]) -> dict[str, str]:
     """The AirflowConfigurationOptions map from the project's config analysis; options whose
     value is a credential stay out unless asked for (mwaa-config.json is a file on disk)."""
-    from migrator.analysis.config import configuration_options
+    from migrator.analysis.config import classify, configuration_options
 
+    # The config analysis leaves credential-valued options out of the map itself; they are
+    # named here (so the user knows what to set by hand) and put back only when asked.
     options = configuration_options(facts.config, target)
-    effective = facts.config.effective()
-    for option in sorted(options):
-        entry = effective.get(option)
-        if entry is not None and entry.is_secret and not include_secrets:
-            del options[option]
+    policy = config_policy(target)
+    for option, entry in sorted(facts.config.effective().items()):
+        if not entry.is_secret or option in options:
+            continue
+        verdict = classify(option, target, entry.value)
+        key = verdict.new_option or option
+        if verdict.kind not in ("allowed", "deprecated", "renamed") or not policy.is_valid_key(key):
+            continue  # MWAA takes no such option at all; the CFG rules say why
+        if include_secrets:
+            options[key] = entry.value
+            checks.append(BundleCheck(
+                Severity.WARNING, "secret-included",
+                f"{key} holds a credential and is written to {MWAA_CONFIG} because "
+                "--include-secret-options says so", entry.path))
+        else:
             checks.append(BundleCheck(
                 Severity.WARNING, "secret-option",
-                f"{option} holds a credential: left out of {MWAA_CONFIG} (set it on the "
+                f"{key} holds a credential: left out of {MWAA_CONFIG} (set it on the "
                 "environment, or pass --include-secret-options)", entry.path))
-    return options
+    return dict(sorted(options.items()))
 
 
 def secrets_backend_options(facts: Any, config: dict[str, str], target: MwaaVersion
@@ -964,6 +988,49 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
     source = entry or "the packages the project installs elsewhere"
     return fixed, (f"{source}" + (f" with {', '.join(included)} inlined" if included else "")
                    + f", fixed for Airflow {target.airflow}")
+
+
+# ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@")
+# What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
+_PIP_VARIABLE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
+REQUIREMENTS_PASSWORD_VARIABLE = "REQUIREMENTS_PASSWORD_{}"
+
+
+def requirements_without_passwords(text: str, keep: bool, checks: list[BundleCheck]) -> str:
+    """``text`` with every URL password replaced by a ``${REQUIREMENTS_PASSWORD_<n>}`` reference.
+
+    requirements.txt lands in the S3 bucket as it is; a private index's password written in it
+    would be readable by everyone who can read the bucket. pip expands ``${VAR}`` references in
+    requirements files from the environment, and MWAA runs startup.sh before it installs the
+    requirements, so exporting the variable there (read from Secrets Manager) keeps the install
+    working. ``keep`` (--include-secret-options) ships the passwords as they are, with a warning.
+    """
+    variables: dict[str, str] = {}  # password -> variable; one variable per distinct password
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines, start=1):
+        def replace(match: re.Match, number: int = number, line: str = line) -> str:
+            password = match["password"]
+            if _PIP_VARIABLE.match(password):
+                return match.group(0)  # already a reference
+            shown = mask(line.strip())
+            if keep:
+                checks.append(BundleCheck(
+                    Severity.WARNING, "secret-included",
+                    f"line {number} ({shown}) ships its password because "
+                    "--include-secret-options says so", REQUIREMENTS))
+                return match.group(0)
+            name = variables.setdefault(password, REQUIREMENTS_PASSWORD_VARIABLE.format(len(variables) + 1))
+            checks.append(BundleCheck(
+                Severity.WARNING, "secret-option",
+                f"line {number} ({shown}): the password is left out; the line reads "
+                f"${{{name}}} instead, which pip expands from the environment: export {name} in "
+                f"{STARTUP} (MWAA runs it before installing requirements), reading it from Secrets "
+                "Manager, or pass --include-secret-options", REQUIREMENTS))
+            return f"{match['head']}${{{name}}}@"
+
+        lines[number - 1] = _URL_PASSWORD.sub(replace, line)
+    return "".join(lines)
 
 
 def _dump_json(data: Any) -> bytes:
@@ -1105,6 +1172,8 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
         members += wheel_members
         how += "; installs offline from the wheels in plugins.zip"
     if requirements is not None:
+        requirements = requirements_without_passwords(requirements, options.include_secret_options,
+                                                      checks)
         put(REQUIREMENTS, requirements.encode())
         bundle.parts[REQUIREMENTS] = how
 

@@ -20,6 +20,7 @@ from migrator.connections_export import (
     plan_document,
     plan_export,
 )
+from migrator.secrets import mask
 from migrator.workspace import discover
 
 _ACTION_LABELS = {"created": "created", "updated": "updated", "unchanged": "unchanged", "failed": "FAILED"}
@@ -54,7 +55,8 @@ def export(path: Path, target: str | None, apply_changes: bool, connections_pref
     settings = options.project_settings(path, target=target)
     mwaa = options.resolve_target(settings)
     workspace = discover(path, settings)
-    facts = read_definitions(workspace, analyse_env(workspace))
+    env = analyse_env(workspace)
+    facts = read_definitions(workspace, env)
     plan = plan_export(facts, connections_prefix=connections_prefix, variables_prefix=variables_prefix,
                        target=mwaa)
     outcomes: list[Outcome] | None = None
@@ -63,15 +65,31 @@ def export(path: Path, target: str | None, apply_changes: bool, connections_pref
         outcomes = apply_export(plan, secrets_client)
     elif apply_changes:
         outcomes = []
+    unreadable = unreadable_sources(facts, env)
     if fmt == "json":
-        text = json.dumps(plan_document(plan, outcomes, apply_changes), indent=2, sort_keys=True) + "\n"
+        document = plan_document(plan, outcomes, apply_changes)
+        document["unreadable"] = [{"path": path, "line": line, "problem": problem}
+                                  for path, line, problem in unreadable]
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     else:
-        text = render_text(plan, outcomes, apply_changes)
+        text = render_text(plan, outcomes, apply_changes, unreadable)
     options.write_output(text, output)
     return 1 if outcomes and any(o.action == "failed" for o in outcomes) else 0
 
 
-def render_text(plan: ExportPlan, outcomes: list[Outcome] | None, applied: bool) -> str:
+def unreadable_sources(facts, env) -> list[tuple[str, int, str]]:
+    """(path, line, problem) of every definition source that could not be read or parsed.
+
+    Their connections and variables are missing from the export, so the user must hear of
+    them. Parser messages can quote the file, hence the masking.
+    """
+    problems = {(path, problem.line, mask(problem.message))
+                for path, problem in [*facts.problems, *env.problems]}
+    return sorted(problems)
+
+
+def render_text(plan: ExportPlan, outcomes: list[Outcome] | None, applied: bool,
+                unreadable: list[tuple[str, int, str]] = ()) -> str:
     lines: list[str] = []
     by_name = {o.secret.name: o for o in outcomes or ()}
     if not plan.secrets:
@@ -95,6 +113,11 @@ def render_text(plan: ExportPlan, outcomes: list[Outcome] | None, applied: bool)
         lines.append("Not exported:")
         for skipped in plan.skipped:
             lines.append(f"  {skipped.kind} {skipped.key} ({skipped.source}): {skipped.reason}")
+    if unreadable:
+        lines.append("")
+        lines.append("Not read (definitions in these files are missing from the export):")
+        for path, line, problem in unreadable:
+            lines.append(f"  {path}:{line}: {problem}")
     if outcomes:
         counts = {action: sum(1 for o in outcomes if o.action == action) for action in _ACTION_LABELS}
         lines.append("")

@@ -59,8 +59,9 @@ def upload_options(function):
               help="Ship files the bundle leaves out as sensitive (tests, keys, .env) when they "
                    "match this gitignore-style pattern (repeatable).")
 @click.option("--include-secret-options", is_flag=True,
-              help="Keep configuration options whose values are credentials in "
-                   "mwaa-config.json (left out by default).")
+              help="Ship credentials found in configuration: options whose values are "
+                   "credentials in mwaa-config.json, passwords in requirements.txt URLs (left "
+                   "out by default).")
 @click.option("--environment-class", metavar="CLASS",
               help="Check the DAG count against this class (mw1.small, ...).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
