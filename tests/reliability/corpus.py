@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 DAG = "from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n"
 
@@ -25,49 +25,77 @@ FILES: dict[str, tuple[str, bytes]] = {
     "space-in-name": ("dags/my dag file.py", DAG.encode() + b"d = 1\n"),
     "non-ascii-name": ("dags/données_été.py", DAG.encode() + "nom = 'été'\n".encode()),
     "requirements-odd": ("requirements.txt", (
-        "# every odd pip line\n"
-        "-r requirements-missing.txt\n"
-        "-c constraints-loop.txt\n"
-        "--index-url https://user:secret-token@pypi.acme.internal/simple\n"
-        "--extra-index-url=https://pypi.org/simple\n"
-        "--find-links /wheels\n--no-index\n"
-        "-e git+https://github.com/acme/etl.git@v1#egg=acme-etl\n"
-        "git+ssh://git@github.com/acme/x.git\n"
-        "./local/pkg\n"
-        "https://example.com/pkg-1.0.tar.gz\n"
-        "pandas==1.3.5 --hash=sha256:abc \\\n    --hash=sha256:def\n"
-        "requests[security,socks]>=2.0; python_version < '3.8'\n"
-        "not a requirement at all !!\n"
-        "apache-airflow[postgres]==1.10.15\n"
-        "\t  \n"
-        "numpy==\n"
-    ).encode()),
+        b"# every odd pip line\n"
+        b"-r requirements-missing.txt\n"
+        b"-r requirements-dir.txt\n"
+        b"-c constraints-loop.txt\n"
+        b"--index-url https://user:secret-token@pypi.acme.internal/simple\n"
+        b"--extra-index-url=https://pypi.org/simple\n"
+        b"--find-links /wheels\n--no-index\n"
+        b"-e git+https://github.com/acme/etl.git@v1#egg=acme-etl\n"
+        b"git+ssh://git@github.com/acme/x.git\n"
+        b"./local/pkg\n"
+        b"https://example.com/pkg-1.0.tar.gz\n"
+        b"pandas==1.3.5 --hash=sha256:abc \\\n    --hash=sha256:def\n"
+        b"requests[security,socks]>=2.0; python_version < '3.8'\n"
+        b"not a requirement at all !!\n"
+        b"apache-airflow[postgres]==1.10.15\n"
+        b"\t  \n"
+        b"numpy==\n"
+    )),
     "constraints-loop": ("constraints-loop.txt", b"-c constraints-loop.txt\nnumpy==1.26.4\n"),
     "airflow-cfg": ("airflow.cfg", (
-        "[core]\nexecutor = LocalExecutor\nsql_alchemy_conn = postgresql://airflow:hunter2@db:5432/airflow\n"
-        "fernet_key = 81HqDtbqAywKSOumSha3BhWNOdQ26slT6K0YaZeZyPs=\n"
-        "dags_folder = %(AIRFLOW_HOME)s/dags\n"
-        "[core]\nparallelism = 32%\n"
-        "[webserver]\nsecret_key = %(undefined)s\n"
-        "no section header line\n"
-    ).encode()),
+        b"[core]\nexecutor = LocalExecutor\ndag_ignore_file_syntax = regexp\nsql_alchemy_conn = postgresql://airflow:hunter2@db:5432/airflow\n"
+        b"fernet_key = 81HqDtbqAywKSOumSha3BhWNOdQ26slT6K0YaZeZyPs=\n"
+        b"dags_folder = %(AIRFLOW_HOME)s/dags\n"
+        b"[core]\nparallelism = 32%\n"
+        b"[webserver]\nsecret_key = %(undefined)s\n"
+        b"no section header line\n"
+    )),
     "compose": ("docker-compose.yaml", (
-        "x-airflow-common: &airflow-common\n"
-        "  environment: &env\n"
-        "    AIRFLOW__CORE__EXECUTOR: CeleryExecutor\n"
-        "    AIRFLOW_CONN_WAREHOUSE: postgres://etl:p%40ss@warehouse.corp.local:5432/dw\n"
-        "  env_file:\n    - .env\n    - missing.env\n"
-        "  volumes:\n    - ./dags:/opt/airflow/dags\n"
-        "services:\n"
-        "  scheduler:\n    <<: *airflow-common\n    environment:\n      <<: *env\n      EXTRA: '1'\n"
-        "  broken: [unclosed\n"
-    ).encode()),
+        b"x-airflow-common: &airflow-common\n"
+        b"  environment: &env\n"
+        b"    AIRFLOW__CORE__EXECUTOR: CeleryExecutor\n"
+        b"    AIRFLOW_CONN_WAREHOUSE: postgres://etl:p%40ss@warehouse.corp.local:5432/dw\n"
+        b"  env_file:\n    - .env\n    - missing.env\n"
+        b"  volumes:\n    - ./dags:/opt/airflow/dags\n"
+        b"services:\n"
+        b"  scheduler:\n    <<: *airflow-common\n    environment:\n      <<: *env\n      EXTRA: '1'\n"
+        b"  broken: [unclosed\n"
+    )),
     "env-file": (".env", b"AIRFLOW_CONN_S3=aws://AKIAXXXX:secret@\nnot an assignment\nAIRFLOW_VAR_X='{\"a\": 1'\n"),
     "connections-json-broken": ("connections.json", b'{"warehouse": {"conn_type": "postgres", "password": "pw"'),
     "connections-yaml-broken": ("airflow_settings.yaml", b"airflow:\n  connections:\n    - conn_id: x\n   bad: [\n"),
     "variables-json-wrong-shape": ("variables.json", b'["not", "a", "mapping"]'),
     "airflowignore-bad-regexp": ("dags/.airflowignore", b"common/\n[unclosed(\n*.tmp\n"),
+    # Python's re backtracks for hours on this against the long name below; Airflow's RE2 does not.
+    "airflowignore-redos": ("dags/slow/.airflowignore", b"(a+)+$\n^(x|x)*y\n.*.*.*.*.*=\n"),
+    "redos-victim-name": ("dags/slow/" + "a" * 80 + "!.py", DAG.encode() + b"v = 1\n"),
+    "newline-in-name": ("dags/new\nline.py", DAG.encode() + b"n = 1\n"),
+    "backslash-in-name": ("dags/back\\slash.py", DAG.encode() + b"b = 1\n"),
+    "folder-named-py": ("dags/folder.py/inner.py", DAG.encode() + b"f = 1\n"),
+    "requirements-include-is-folder": ("requirements-dir.txt/README", b"a folder named like a requirements file\n"),
+    "env-file-binary": (".env.local", b"\x00\x01AIRFLOW_CONN_X=\xff\xfe\nAIRFLOW_VAR_Y\n"),
+    "dockerfile-odd": ("Dockerfile", (
+        b"FROM apache/airflow:2.7.3\nENV A=\"unclosed\nARG\nRUN pip install \\\n"
+        b"    -r requirements-missing.txt \\\n")),
+    "entrypoint-odd": ("entrypoint.sh", (
+        b"#!/bin/sh\nairflow connections add 'x --conn-uri \"postgres://u:p@h\n"
+        b"airflow variables set\nexec \"$@\n")),
+    "cfg-undecodable-long-line": ("config/airflow.cfg", b"[core]\ndags_folder = /opt/\xff\xfe/dags\nx = "
+                                  + b"y" * 2_000 + b"\n"),
+    "yaml-recursive-alias": ("docker-compose.override.yml", (
+        b"x-loop: &loop [*loop]\nservices:\n  worker:\n    environment: *loop\n    volumes: *loop\n")),
+    "yaml-alias-bomb": ("compose.laughs.yaml", b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
+        b"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((98 + i, 98 + i) + (97 + i,) * 9)
+        for i in range(8)) + b"services:\n  w:\n    environment: *i\n"),
+    "plugins-syntax-error": ("plugins/broken_plugin.py", b"from airflow.plugins_manager import AirflowPlugin\nclass P(:\n"),
+    "plugins-binary": ("plugins/blob.py", bytes(range(256)) * 2),
+    "prebuilt-zip-with-traversal": ("plugins.zip", b""),  # content written by build()
+    "packaged-dag-zip-with-traversal": ("dags/packaged.zip", b""),
 }
+# Zip members no reader may ever extract: they escape the folder they are unpacked into.
+ESCAPING_MEMBERS = ("../escaped_by_zip.py", "/tmp/absolute_by_zip.py", "a/../../escaped_twice.py")
 
 BIG_FILE = ("dags/huge_generated.py", 20 * 1024 * 1024)
 
@@ -80,6 +108,12 @@ def build(root: Path) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written[kind] = rel
+    for kind in ("prebuilt-zip-with-traversal", "packaged-dag-zip-with-traversal"):
+        write_escaping_zip(root / FILES[kind][0])
+    undecodable = os.fsencode(root / "dags") + b"/\xff\xfe_latin.py"
+    with open(undecodable, "wb") as handle:
+        handle.write(DAG.encode())
+    written["non-utf8-name"] = "dags/\\xff\\xfe_latin.py"  # as reports print it
     big_rel, size = BIG_FILE
     with (root / big_rel).open("wb") as handle:
         chunk = b"DATA = [" + b"1, " * 1000 + b"]\n"
@@ -110,8 +144,92 @@ def build(root: Path) -> dict[str, str]:
     return written
 
 
+def write_escaping_zip(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("ok_module.py", "OK = 1\n")
+        for name in ESCAPING_MEMBERS:
+            info = zipfile.ZipInfo("x")
+            info.filename = name  # ZipInfo() would normalise the name; a hostile zip does not
+            archive.writestr(info, "ESCAPED = True\n")
+
+
+def escaped_files(root: Path) -> list[Path]:
+    """Files an extracting reader would have created from the corpus zips."""
+    names = {PurePosixPath(m).name for m in ESCAPING_MEMBERS}
+    candidates = [root.parent, root.parent.parent, Path("/tmp"), *root.rglob("*")]
+    found = []
+    for folder in candidates:
+        if folder.is_dir() and not folder.is_symlink():
+            found += [folder / n for n in names if (folder / n).exists()]
+    return found
+
+
 def restore_permissions(root: Path) -> None:
     for rel in ("dags/locked.py", "dags/locked_dir"):
         path = root / rel
         if path.exists():
             path.chmod(0o755)
+
+
+# Inputs that exist but cannot be read: one of each kind of source the tool reads.
+UNREADABLE = {
+    "unreadable-dag": ("dags/locked.py", DAG.encode() + b"x = 1\n"),
+    "unreadable-plugin": ("plugins/locked_plugin.py", b"X = 1\n"),
+    "unreadable-requirements": ("requirements.txt", b"pandas==2.2.2\n"),
+    "unreadable-airflow-cfg": ("airflow.cfg", b"[core]\nparallelism = 8\n"),
+    "unreadable-env": (".env", b"AIRFLOW_CONN_PG=postgres://u:p@h/db\n"),
+    "unreadable-compose": ("docker-compose.yaml", b"services: {}\n"),
+    "unreadable-connections": ("connections.json", b"{}\n"),
+    "unreadable-airflowignore": ("dags/.airflowignore", b"tmp/\n"),
+    "unreadable-folder": ("dags/locked_dir/inner.py", DAG.encode()),
+}
+READABLE_DAG = ("dags/fine.py", DAG.encode() + b"fine = 1\n")
+
+
+def build_unreadable(root: Path) -> dict[str, str]:
+    """A project whose every kind of source exists but cannot be read; {kind: path}."""
+    written = {}
+    for kind, (rel, data) in {**UNREADABLE, "readable": READABLE_DAG}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written[kind] = rel
+    for kind, (rel, _) in UNREADABLE.items():
+        target = root / (rel.rsplit("/", 1)[0] if kind == "unreadable-folder" else rel)
+        target.chmod(0)
+        written[kind] = target.relative_to(root).as_posix()
+    return written
+
+
+def restore_unreadable(root: Path) -> None:
+    for kind, (rel, _) in UNREADABLE.items():
+        target = root / (rel.rsplit("/", 1)[0] if kind == "unreadable-folder" else rel)
+        if target.exists():
+            target.chmod(0o755)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """What every entry under ``root`` is, without following links or opening FIFOs:
+    {path: sha256 and mode | link target | kind}. Equal snapshots mean an untouched tree."""
+    import hashlib
+    import stat
+
+    state: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            info = path.lstat()
+            mode = stat.S_IMODE(info.st_mode)
+            if stat.S_ISLNK(info.st_mode):
+                state[rel] = f"link {os.readlink(path)}"
+            elif stat.S_ISDIR(info.st_mode):
+                state[rel] = f"dir {mode:o}"
+            elif stat.S_ISREG(info.st_mode):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                state[rel] = f"file {mode:o} {digest}"
+            else:
+                state[rel] = f"special {stat.S_IFMT(info.st_mode):o} {mode:o}"
+    return state

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from reliability import corpus
 
 
@@ -21,8 +20,8 @@ def hostile_project(tmp_path_factory):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "migrator", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "migrator", *args], check=False, capture_output=True,
+                          text=True, timeout=300)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown"])
@@ -44,18 +43,26 @@ def test_each_hostile_python_file_gets_a_named_finding(hostile_project):
     expected = {
         "python2": "MIG002", "syntax-error": "MIG001", "undecodable": "MIG003", "nul-bytes": "MIG003",
         "binary-named-py": "MIG003", "deep-nesting": "MIG001", "20mb-file": "MIG004",
+        "plugins-syntax-error": "MIG001", "plugins-binary": "MIG003",
     }
     for kind, rule in expected.items():
         assert rule in rules_by_path.get(written[kind], set()), (kind, rules_by_path.get(written[kind]))
     # Files that are fine Python get no MIG finding at all.
     for kind in ("latin1-cookie", "utf8-bom", "crlf", "mixed-newlines", "tabs", "empty",
-                 "space-in-name", "non-ascii-name", "deep-brackets-list"):
+                 "space-in-name", "non-ascii-name", "deep-brackets-list", "backslash-in-name",
+                 "folder-named-py", "redos-victim-name"):
         assert not {r for r in rules_by_path.get(written[kind], set()) if r.startswith("MIG")}, kind
     skipped = {s["path"]: s["reason"] for s in doc["inventory"]["skipped"]}
     assert skipped["dags/loop"] == "symlinked folder not followed"
     assert skipped["dags/outside_link.py"] == "symlink points outside the project"
     assert skipped["dags/dangling.py"] == "broken or looping symlink"
     assert skipped["dags/pipe.py"] == "not a regular file"
+    # Names that cannot be printed on one line or written to JSON are skipped, and said so.
+    assert skipped[written["non-utf8-name"]].startswith("file name is not valid UTF-8")
+    assert skipped["dags/new\\nline.py"].startswith("file name contains control characters")
+    # Broken non-Python sources get a finding naming the file and the problem.
+    for kind in ("connections-json-broken", "connections-yaml-broken", "compose", "env-file-binary"):
+        assert rules_by_path.get(written[kind]), kind
     assert "outside the project'" not in proc.stdout  # the outside file's content never read
 
 
