@@ -51,7 +51,7 @@ def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise InputError(f"{path}: [tool.migrator] {key} must be a string or a list of strings")
+    raise InputError(f"{path}: {_where(path)}{key} must be a string or a list of strings")
 
 
 def load_settings(root: Path) -> Settings:
@@ -64,13 +64,30 @@ def load_settings(root: Path) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"{path}: cannot read settings: {exc}") from None
-        table = data if name == ".migrator.toml" else data.get("tool", {}).get("migrator")
+        table = _settings_table(data, name, path)
         if table is None:
             continue
-        if name == ".migrator.toml" and "tool" in table:
-            table = table["tool"].get("migrator", {})
         return _parse(table, path)
     return Settings()
+
+
+def _settings_table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any] | None:
+    """The settings table of a parsed file, None when it has none; a ``tool`` or ``migrator``
+    that is not a table (``tool = "x"``) is an input error, not a crash."""
+    if name == ".migrator.toml" and "tool" not in data:
+        return data
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise InputError(f"{path}: tool must be a table")
+    table = tool.get("migrator", {} if name == ".migrator.toml" else None)
+    if table is not None and not isinstance(table, dict):
+        raise InputError(f"{path}: [tool.migrator] must be a table of settings")
+    return table
+
+
+def _where(path: Path) -> str:
+    """How messages name the settings table: pyproject.toml's, or the whole .migrator.toml."""
+    return "[tool.migrator] " if path.name == "pyproject.toml" else ""
 
 
 def _parse(table: dict[str, Any], path: Path) -> Settings:
@@ -78,7 +95,7 @@ def _parse(table: dict[str, Any], path: Path) -> Settings:
              "fail-on", "constraints"}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise InputError(f"{path}: unknown [tool.migrator] keys: {', '.join(unknown)}")
+        raise InputError(f"{path}: unknown {_where(path)}keys: {', '.join(unknown)}")
     fail_on = table.get("fail-on", "error")
     if fail_on not in FAIL_ON:
         raise InputError(f"{path}: fail-on must be one of {', '.join(FAIL_ON)}")
@@ -87,7 +104,7 @@ def _parse(table: dict[str, Any], path: Path) -> Settings:
         raise InputError(f"{path}: per-path-ignores must be a table of pattern = [rule prefixes]")
     for key in ("target", "plugins", "constraints"):
         if key in table and not isinstance(table[key], str):
-            raise InputError(f"{path}: [tool.migrator] {key} must be a string")
+            raise InputError(f"{path}: {_where(path)}{key} must be a string")
     return Settings(
         target=table.get("target"),
         dags=_strings(table.get("dags", []), "dags", path),

@@ -222,19 +222,25 @@ COMMANDS = {
     "migrate": ["migrate", "{root}", "--out", "{out}"],
     "verify": ["verify", "{root}"],  # stops at the settings, before any Airflow is needed
 }
-BROKEN_SETTINGS = {
-    "pyproject.toml": "[tool.migrator\ntarget = '3.3.1'\n",
-    ".migrator.toml": "target = 3\n",
+BROKEN_SETTINGS = {  # case -> (file, text)
+    "toml-syntax": ("pyproject.toml", "[tool.migrator\ntarget = '3.3.1'\n"),
+    "not-utf8": ("pyproject.toml", "[tool.migrator]\ntarget = '\udcff'\n"),
+    "tool-not-a-table": ("pyproject.toml", 'tool = "x"\n'),
+    "migrator-not-a-table": ("pyproject.toml", "[tool]\nmigrator = 3\n"),
+    "wrong-type": (".migrator.toml", "target = 3\n"),
+    "unknown-key": (".migrator.toml", "bogus = 1\n"),
 }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@pytest.mark.parametrize("settings_file", sorted(BROKEN_SETTINGS))
+@pytest.mark.parametrize("case", sorted(BROKEN_SETTINGS))
 def test_broken_settings_are_a_one_line_error_naming_the_file(make_project, tmp_path, capsys,
-                                                              command, settings_file):
+                                                              command, case):
     from migrator.cli import main
 
-    root = make_project({"dags/a.py": corpus.DAG, settings_file: BROKEN_SETTINGS[settings_file]})
+    settings_file, text = BROKEN_SETTINGS[case]
+    data = text.encode("utf-8", "surrogateescape")
+    root = make_project({"dags/a.py": corpus.DAG, settings_file: data})
     args = [a.format(root=root, out=tmp_path / "out") for a in COMMANDS[command]]
     assert main(args) == 2
     err = capsys.readouterr().err
