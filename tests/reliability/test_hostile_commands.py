@@ -372,3 +372,27 @@ def test_read_errors_raised_in_process_become_findings_not_crashes(make_project,
     assert "connections.json:1: cannot read file: Permission denied" in capsys.readouterr().out
     assert main(["package", str(root), "--out", str(tmp_path / "b"), "--jobs", "1"]) == 2
     assert "dags/locked.py: cannot read: Permission denied" in capsys.readouterr().err
+
+
+# -- files named on the command line -------------------------------------------------------------------
+
+INPUT_FILES = {
+    "binary": b"\xff\xfe\x00garbage",
+    "broken-json": b'{"files": [1, 2',
+    "deep-json": b"[" * 100_000 + b"]" * 100_000,
+    "csv-without-columns": b'dag_id,task_id\n"unclosed\n',
+}
+
+
+@pytest.mark.parametrize("option", ["--history", "--verify-results"])
+@pytest.mark.parametrize("content", sorted(INPUT_FILES))
+def test_size_input_files_that_are_garbage_are_a_one_line_error(make_project, tmp_path, capsys,
+                                                                option, content):
+    from migrator.cli import main
+
+    root = make_project({"dags/a.py": corpus.DAG})
+    given = tmp_path / f"{content}.json"
+    given.write_bytes(INPUT_FILES[content])
+    assert main(["size", str(root), option, str(given)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"migrator: error: {given}: "), err

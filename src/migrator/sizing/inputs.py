@@ -97,6 +97,8 @@ def _rows(path: Path, text: str) -> list[dict]:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        except RecursionError:  # json's decoder recurses once per nesting level
+            raise InputError(f"{path}: JSON nested too deeply to be task history") from None
         if isinstance(document, dict):
             for key in ("task_instances", "rows", "data", "items"):
                 if isinstance(document.get(key), list):
@@ -169,6 +171,8 @@ def load_verify_results(path: Path) -> dict[str, float]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except RecursionError:  # json's decoder recurses once per nesting level
+        raise InputError(f"{path}: JSON nested too deeply to be verify results") from None
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, list):
         raise InputError(f'{path}: expected {{"files": [{{"path": ..., "parse_seconds": ...}}]}} '
