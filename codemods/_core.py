@@ -559,21 +559,52 @@ class _ApplyOperations(cst.CSTTransformer):
     def __init__(self, ops: Mapping[cst.CSTNode, _NodeOps]) -> None:
         super().__init__()
         self._ops = ops
+        self._produced: dict[cst.CSTNode, int] = {}  # statement -> statements it became (0 = removed)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> NodeResult:
         result = super().on_leave(original_node, updated_node)
         if isinstance(result, cst.CSTNode):
             result = _repair_removals(original_node, result, self._ops)
+            if isinstance(original_node, (cst.Module, cst.IndentedBlock)) and self._produced:
+                result = self._keep_leading_lines(original_node, result)
         entry = self._ops.get(original_node)
         if entry is None:
             return result
         if entry.remove:
-            return cst.RemovalSentinel.REMOVE
-        for op in entry.ops:
-            if not isinstance(result, cst.CSTNode):
-                break
-            result = op(result)
+            result = cst.RemovalSentinel.REMOVE
+        else:
+            for op in entry.ops:
+                if not isinstance(result, cst.CSTNode):
+                    break
+                result = op(result)
+        if isinstance(original_node, cst.BaseStatement):
+            self._produced[original_node] = (0 if isinstance(result, cst.RemovalSentinel) else
+                                             len(result.nodes) if isinstance(result, cst.FlattenSentinel) else 1)
         return result
+
+    def _keep_leading_lines(self, original: cst.Module | cst.IndentedBlock, updated: cst.CSTNode) -> cst.CSTNode:
+        """A removed statement's blank lines and comments above it stay, above what follows."""
+        body = list(updated.body)
+        position, carried = 0, []
+        for statement in original.body:
+            produced = self._produced.get(statement, 1)
+            if produced == 0:
+                carried += list(statement.leading_lines)
+                continue
+            if carried and position < len(body):
+                following = body[position]
+                if not _is_import_line(following):
+                    # A comment over a removed import labelled it (or its group, which ends
+                    # here): it would mislabel the code that follows.
+                    carried = [line for line in carried if line.comment is None]
+                own = list(following.leading_lines)
+                if own:  # its own separation wins; only the removed lines' comments join it
+                    first_comment = next((i for i, line in enumerate(carried) if line.comment), len(carried))
+                    carried = carried[first_comment:]
+                body[position] = following.with_changes(leading_lines=[*carried, *own])
+                carried = []
+            position += produced
+        return updated.with_changes(body=body) if body != list(updated.body) else updated
 
 
 def _removed(node: cst.CSTNode, ops: Mapping[cst.CSTNode, _NodeOps]) -> bool:

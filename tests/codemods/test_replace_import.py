@@ -413,3 +413,57 @@ def test_an_import_still_used_elsewhere_is_kept():
         """,
         ("replace-call", "dates.days_ago(1)", {"old": "airflow.utils.dates.days_ago", "template": "days_ago"}),
     )
+
+
+def test_a_removed_import_line_leaves_the_blank_lines_around_it():
+    # Its comment goes with it when no import follows: it labelled the removed import.
+    check(
+        """
+        import json
+
+        import airflow.operators.bash_operator as bo
+        import pandas as pd
+
+        # legacy helpers
+        import airflow.utils.dates as dates
+
+        start = dates.days_ago(1)
+        t = bo.BashOperator(task_id="t", bash_command=json.dumps(pd.__version__))
+        """,
+        """
+        import json
+
+        import pandas as pd
+        import pendulum
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        start = pendulum.today("UTC").add(days=-1)
+        t = BashOperator(task_id="t", bash_command=json.dumps(pd.__version__))
+        """,
+        ("replace-import", "bo.BashOperator", moved(BASH_OLD, BASH_NEW)),
+        ("replace-call", "dates.days_ago(1)", {"old": "airflow.utils.dates.days_ago", "template": "days_ago"}),
+    )
+
+
+def test_a_group_comment_above_a_removed_import_stays_with_the_group():
+    check(
+        """
+        import os
+        # operators
+        import airflow.operators.bash_operator as bo
+        import airflow.operators.python_operator as po
+
+        t = bo.BashOperator(task_id="t", bash_command=os.sep)
+        p = po.PythonOperator(task_id="p", python_callable=print)
+        """,
+        """
+        import os
+        # operators
+        import airflow.operators.python_operator as po
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        t = BashOperator(task_id="t", bash_command=os.sep)
+        p = po.PythonOperator(task_id="p", python_callable=print)
+        """,
+        ("replace-import", "bo.BashOperator", moved(BASH_OLD, BASH_NEW)),
+    )
