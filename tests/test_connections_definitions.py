@@ -125,3 +125,10 @@ def test_connection_types_map_to_providers():
     assert provider_for_connection_type("snowflake") == "apache-airflow-providers-snowflake"
     assert provider_for_connection_type("google-cloud-platform") == "apache-airflow-providers-google"
     assert provider_for_connection_type("fs") is None
+
+
+def test_deeply_nested_export_is_a_problem_not_a_crash(make_project):
+    from migrator.analysis.connections import _load_document
+
+    document, _, problem = _load_document("[" * 100_000 + "]" * 100_000, "connections.json")
+    assert document is None and problem.kind == "too-complex"

@@ -42,17 +42,33 @@ _REFERENCE_SUFFIXES = frozenset({
     "backends", "prefix", "pattern", "expiry", "expiration", "length", "field", "fields", "class",
 })
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
-_URI_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s/@:'\"]*):(?P<pw>[^\s@/'\"]+)@")
+_URL = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s'\"<>]+")
+_URI_USERINFO = re.compile(r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s/@:'\"]*):(?P<pw>[^\s@/'\"]+)@")
 _AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
 # key=value / key: value / "key": "value" pairs, in query strings, env files, YAML, JSON, CLI flags
+# The look-behind and the length cap keep matching linear: without them every position inside
+# a long word starts a new attempt that scans to its end (seconds on a 16 kB value).
 _PAIR = re.compile(
-    r"(?P<key>[\"']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[\"']?\s*(?P<sep>[:=]|\s+(?=[\"']))\s*)"
+    r"(?P<key>[\"']?(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})[\"']?\s*"
+    r"(?P<sep>[:=]|\s+(?=[\"']))\s*)"
     r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s&,;}\]\"']+)"
 )
+# An ini/YAML line "name = value with spaces": everything after the separator is the value
+# (not "NAME=value cmd" shell lines, where the value ends at the first space).
+_LINE_PAIR = re.compile(r"^(?P<key>[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})"
+                        r"(?:[ \t]+[=:][ \t]*|[=:][ \t]+))"
+                        r"(?P<value>[^\r\n]*\S)[ \t]*$", re.M)
+# HTTP authorization values: the scheme word is not the secret, what follows it is.
+_AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=\-]{8,}")
+# https://TOKEN@host: a user-info with no password is a token on http(s) (git over https).
+_URI_TOKEN = re.compile(r"(?P<scheme>\bhttps?://)(?P<user>[^\s/@:'\"]{6,})@")
 _FLAG = re.compile(r"(?P<flag>--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
+
+
+# Sensitive words inside one part of a name written without separators (PGPASSWORD, DBPASS).
+_EMBEDDED = re.compile(r"password|passwd|secret|token|apikey|(pass|pwd)$")
 
 
 def _name_parts(name: str) -> list[str]:
@@ -68,7 +84,7 @@ def is_sensitive_name(name: str) -> bool:
         return False
     if len(parts) > 1 and parts[-1] in _REFERENCE_SUFFIXES:
         return False  # "key_file", "secret_name", "token_cmd": where a secret is, not the secret
-    if any(part in _SENSITIVE_PARTS for part in parts):
+    if any(part in _SENSITIVE_PARTS or _EMBEDDED.search(part) for part in parts):
         return True
     return any(compound in joined for compound in _SENSITIVE_COMPOUNDS)
 
@@ -81,6 +97,7 @@ def mask_value(value: Any) -> str:
 def mask_uri(uri: str) -> str:
     """Mask the password of ``scheme://user:password@host`` and sensitive query parameters."""
     text = _URI_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", uri)
+    text = _URI_TOKEN.sub(lambda m: f"{m['scheme']}{MASK}@", text)
     if "?" not in text:
         return text
     try:
@@ -148,7 +165,9 @@ def mask(text: str) -> str:
     text = _PRIVATE_KEY_BLOCK.sub(f"-----BEGIN PRIVATE KEY-----{MASK}", text)
     text = _URL.sub(lambda m: mask_uri(m.group(0)), text)
     text = _AWS_ACCESS_KEY.sub(lambda m: m.group(1) + MASK, text)
+    text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _FLAG.sub(_mask_flag, text)
+    text = _LINE_PAIR.sub(_mask_pair, text)
     return _PAIR.sub(_mask_pair, text)
 
 

@@ -344,6 +344,8 @@ def _load_document(text: str, path: str) -> tuple[Any, dict[str, int], Problem |
         mark = getattr(exc, "problem_mark", None)
         return None, {}, Problem("syntax", f"invalid YAML: {getattr(exc, 'problem', exc)}",
                                  (mark.line + 1) if mark else 1)
+    except RecursionError:
+        return None, {}, Problem("too-complex", "nested too deeply to read")
 
 
 def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
