@@ -991,7 +991,10 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
 
 
 # ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@")
+# user:password@ on any scheme, or a bare token@ on http(s) (git+https://TOKEN@github.com/...).
+_URL_PASSWORD = re.compile(
+    r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@"
+    r"|(?P<token_head>(?<![A-Za-z0-9+.\-])(?:git\+)?https?://)(?P<token>[^\s/@:'\"]{6,})@")
 # What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
 _PIP_VARIABLE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
 REQUIREMENTS_PASSWORD_VARIABLE = "REQUIREMENTS_PASSWORD_{}"
@@ -1010,7 +1013,8 @@ def requirements_without_passwords(text: str, keep: bool, checks: list[BundleChe
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines, start=1):
         def replace(match: re.Match, number: int = number, line: str = line) -> str:
-            password = match["password"]
+            password = match["password"] or match["token"]
+            head = match["head"] or match["token_head"]
             if _PIP_VARIABLE.match(password):
                 return match.group(0)  # already a reference
             shown = mask(line.strip())
@@ -1027,7 +1031,7 @@ def requirements_without_passwords(text: str, keep: bool, checks: list[BundleChe
                 f"${{{name}}} instead, which pip expands from the environment: export {name} in "
                 f"{STARTUP} (MWAA runs it before installing requirements), reading it from Secrets "
                 "Manager, or pass --include-secret-options", REQUIREMENTS))
-            return f"{match['head']}${{{name}}}@"
+            return f"{head}${{{name}}}@"
 
         lines[number - 1] = _URL_PASSWORD.sub(replace, line)
     return "".join(lines)

@@ -129,6 +129,10 @@ def mask_mapping(data: Any) -> Any:
 
 def _mask_pair(match: re.Match) -> str:
     if not is_sensitive_name(match["name"]):
+        value = match["value"]
+        if len(value) > 2 and value[0] == value[-1] and value[0] in "\"'":
+            # A quoted value can hold pairs of its own: bash_command="PGPASSWORD=... pg_dump".
+            return f"{match['key']}{value[0]}{mask(value[1:-1])}{value[0]}"
         return match.group(0)
     value = match["value"]
     bare = value.strip("\"'")

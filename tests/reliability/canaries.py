@@ -56,6 +56,10 @@ PLACES = {
     "broken-connections-json-password": 34,
     "env-aws-secret-access-key": 35,
     "netrc-password": 36,
+    "requirements-vcs-token": 37,
+    "bash-pgpassword": 38,
+    "dag-code-bearer-token": 39,
+    "cfg-ldap-password-with-spaces": 40,
 }
 CANARIES = {place: canary(number) for place, number in PLACES.items()}
 
@@ -105,6 +109,8 @@ def files() -> dict[str, str]:
             "[celery]\n"
             f"broker_url = redis://:{_c('cfg-broker-url-password')}@redis:6379/0\n"
             f"result_backend = db+postgresql://airflow:{_c('cfg-result-backend-password')}@db/airflow\n"
+            "[ldap]\n"
+            f"bind_password = correct horse {_c('cfg-ldap-password-with-spaces')}\n"
             "[secrets]\nbackend = airflow.secrets.local_filesystem.LocalFilesystemBackend\n"
             f'backend_kwargs = {{"connections_file_path": "/secrets/c.json", "token": "{_c("cfg-backend-kwargs-token")}"}}\n'
         ),
@@ -128,6 +134,7 @@ def files() -> dict[str, str]:
         "requirements.txt": (
             f"--extra-index-url https://deploy:{_c('requirements-index-password')}@nexus.corp.local/simple\n"
             "apache-airflow==2.7.3\napache-airflow-providers-postgres\npandas>=1.5\n"
+            f"git+https://{_c('requirements-vcs-token')}@github.com/acme/etl-utils.git@v1.2#egg=etl-utils\n"
         ),
         "Dockerfile": (
             "FROM apache/airflow:2.7.3\n"
@@ -154,7 +161,9 @@ def files() -> dict[str, str]:
             '    load = BashOperator(task_id="load", bash_command="load.sh {{ execution_date }}",\n'
             f'                        env={{"password": "{_c("dag-code-password-keyword")}"}}, task_concurrency=1)\n'
             '    check = PostgresOperator(task_id="check", postgres_conn_id="warehouse", sql="select 1")\n'
-            "    load >> check\n"
+            f'    dump = BashOperator(task_id="dump", bash_command="PGPASSWORD={_c("bash-pgpassword")} pg_dump -h db dw")\n'
+            f'    HEADERS = {{"Authorization": "Bearer {_c("dag-code-bearer-token")}"}}\n'
+            "    load >> check >> dump\n"
         ),
         "dags/keys/deploy.txt": (
             "-----BEGIN RSA PRIVATE KEY-----\n"
