@@ -48,8 +48,6 @@ NOT_IN_THE_EXAMPLE = {
     "MIG104": _NEEDS_AIRFLOW,
     "MIG105": ("needs a stale verify-results.json, an output of this tool that a repo does not hold before "
                "its migration starts"),
-    "PLG007": ("a plugins/plugins folder makes analysis.plugins skip every `plugins.` import (it assumes "
-               "they resolve into the nesting), which would silence PLG008; the example shows PLG008"),
 }
 
 # (rule, path, fragment of the flagged line or None for a whole-file finding, scan) for the
@@ -79,6 +77,7 @@ WHERE = [
     ("PLG004", "plugins/acme_plugin.py", "executors = [KerberizedLocalExecutor]", "constraints"),
     ("PLG005", "plugins/acme/operators/store_dq.py", "from common.alerts import", "constraints"),
     ("PLG006", "plugins/acme/hooks/pos_api_hook.py", "import zeep", "constraints"),
+    ("PLG007", "plugins/plugins/store_calendar_legacy.py", None, "constraints"),
     ("PLG008", "dags/vendor_returns_report.py", "from plugins.acme.macros import fiscal_week", "constraints"),
     ("PLG009", "plugins/acme/hooks/pos_api_hook.py", None, "constraints"),
     ("PLG010", "plugins/acme_plugin.py", "macros = [", "constraints"),

@@ -100,3 +100,23 @@ def test_example_project_plugin_inventory_in_json(capsys):
     assert set(acme["registers"]) >= {"operators", "hooks", "macros", "flask_blueprints", "appbuilder_views"}
     rules = {f["rule"] for f in document["findings"]}
     assert {"PLG001", "PLG003", "PLG005", "PLG006", "PLG009"} <= rules
+
+
+def test_nested_plugins_folder_and_plugins_imports_are_both_reported(make_project):
+    from migrator.compat import get_version
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    root = make_project({
+        "dags/report.py": ("from airflow import DAG\n"
+                           "from plugins.acme.macros import fiscal_week\n"
+                           "from plugins.legacy_tools import helper\n"),
+        "plugins/acme/__init__.py": "",
+        "plugins/acme/macros.py": "def fiscal_week():\n    return 1\n",
+        "plugins/plugins/legacy_tools.py": "def helper():\n    return 2\n",
+    })
+    result = scan(root, Settings(select=("PLG007", "PLG008")), get_version("3.3.1"), jobs=1, use_cache=False)
+    found = {(f.rule, f.path, f.location.line) for f in result.findings}
+    assert ("PLG008", "dags/report.py", 2) in found  # plugins.acme is not under plugins/plugins/
+    assert ("PLG008", "dags/report.py", 3) not in found  # plugins.legacy_tools is
+    assert any(rule == "PLG007" for rule, _, _ in found)

@@ -283,9 +283,25 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
             elif (top not in stdlib and top not in local_tops and top not in ("airflow", "plugins", "__future__")
                   and not imported.guarded):
                 facts.third_party_imports.append(ImportSite(rel, line, name))
-    if facts.nested_plugins_dir is None and not roots.in_plugins("plugins"):
+    if facts.nested_plugins_dir is not None:
+        # With plugins/plugins/, `plugins.x` imports resolve on MWAA exactly when x is in the
+        # nested folder; the others break like everywhere else.
+        nested = workspace.root / facts.nested_plugins_dir
+        facts.plugins_package_imports = [
+            site for site in _plugins_package_imports(workspace, modules)
+            if not _resolves_under(nested, site.module.split(".")[1:])]
+    elif not roots.in_plugins("plugins"):
         facts.plugins_package_imports = _plugins_package_imports(workspace, modules)
     return facts
+
+
+def _resolves_under(folder, parts: list[str]) -> bool:
+    """Whether the dotted ``parts`` (a module, or a module then a name) exist under ``folder``."""
+    for end in range(len(parts), max(len(parts) - 2, 0), -1):
+        base = folder.joinpath(*parts[:end])
+        if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file() or base.is_dir():
+            return True
+    return not parts
 
 
 def _plugins_package_imports(workspace, modules) -> list[ImportSite]:
