@@ -311,41 +311,73 @@ class Planner:
         return self.shared(target, "import", lambda: ImportEdit(statement))
 
     def remove_unused_imports(self) -> None:
-        """Drop every forgotten import binding whose uses are all replaced or removed."""
+        """Drop every forgotten import binding the pass leaves unused.
+
+        A binding is unused when each of its uses is removed or replaced by code that no
+        longer names it. An import rewritten in place (a moved or renamed object) also stays
+        while any planned code names what it now binds: renamed uses of a duplicate import,
+        or a class replacement that reuses it.
+        """
+        produced = self._names_written()
         for statement, index in dict.fromkeys(self._forgets):
             edit = self._state.get((self._import_target(statement), "import"))
             if edit is not None and index in edit.drops:
                 continue
             _, module_path, name, asname = list(_import_parts(statement))[index]
             local = _binds(module_path, name, asname)
+            names = {local}
+            if edit is not None and index in edit.moves:
+                _, new_name, new_asname = edit.moves[index]
+                names.add(new_asname or new_name)
+                if (new_asname or new_name) in produced:
+                    continue
             scope = self.scope(statement)
             bindings = [a for a in (scope.assignments[local] if scope is not None else ())
                         if isinstance(a, Assignment) and a.node is statement]
-            if len(bindings) != 1 or not all(self._use_gone(access.node, local) for access in bindings[0].references):
+            if len(bindings) != 1 or not all(self._use_gone(access.node, names) for access in bindings[0].references):
                 continue
             edit = self.import_edit(statement)
             edit.moves.pop(index, None)
             edit.drops.add(index)
 
+    def _names_written(self) -> set[str]:
+        """Names the planned operations write: renamed names, and names in replacement code."""
+        names: set[str] = set()
+        for entry in self._ops.values():
+            for _, tag in entry.tags:
+                if isinstance(tag, tuple) and tag[0] == "rename":
+                    names.add(str(tag[1]))
+                elif isinstance(tag, tuple) and tag[0] == "expr":
+                    names.update(re.findall(r"(?<![\w.])[A-Za-z_]\w*", str(tag[1])))
+        return names
+
     def _import_target(self, statement: cst.CSTNode) -> cst.CSTNode:
         line = self.parent(statement)
         return line if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else statement
 
-    def _use_gone(self, node: cst.CSTNode, local: str) -> bool:
-        """The pass replaces or removes this use of ``local`` (a rename keeps it: it is the
-        renamed import's use now)."""
-        spelled = re.compile(rf"(?<![\w.]){re.escape(local)}(?![\w])")
+    def _use_gone(self, node: cst.CSTNode, names: set[str]) -> bool:
+        """Whether the pass removes this use, or replaces it with code naming none of ``names``
+        (the binding's local name, and its new name when the import is rewritten in place).
+
+        A node's last operation decides (operations apply in order): a class swap after a
+        rename leaves the swap's code.
+        """
+        def spells(code: str) -> bool:
+            return any(re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", code) for n in names)
+
         for current in (node, *self.ancestors(node)):
             entry = self._ops.get(current)
             if entry is None:
                 continue
             if entry.remove:
                 return True
-            for _, tag in entry.tags:
+            for _, tag in reversed(entry.tags):
                 if not isinstance(tag, tuple):
                     continue
-                if tag[0] == "expr":  # replaced by new code: gone unless that code names it too
-                    return not spelled.search(str(tag[1]))
+                if tag[0] == "expr":  # replaced by new code: gone unless that code names it
+                    return not spells(str(tag[1]))
+                if tag[0] == "rename" and current is node:
+                    return str(tag[1]) not in names
                 if tag[0] == "module" and current is node:
                     return True
         return False

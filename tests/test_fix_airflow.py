@@ -1,8 +1,8 @@
 """Fixed DAGs load in a real Apache Airflow of the target (2.11.2 and 3.3.1).
 
-For each target: copy the example, ``fix --apply`` it for that target, and load the DAG folder
-with Airflow's DagBag under ``-W always`` (``migrator.verify``: cached venvs pinned by the MWAA
-constraints in ../shared/mwaa-data). The providers the fixed requirements.txt gained are
+For each target (and 3.3.1 with ``--unsafe``): copy the example, ``fix --apply`` it for that
+target, and load the DAG folder with Airflow's DagBag under ``-W always`` (``migrator.verify``:
+cached venvs pinned by the MWAA constraints in ../shared/mwaa-data). The providers the fixed requirements.txt gained are
 installed beside Airflow, as MWAA would install them.
 
 - DAGs left with no error finding at all (in them or the project modules they import) load;
@@ -45,12 +45,12 @@ def constraints(version: str) -> Path:
 class FixedAndLoaded:
     """The example, loaded before and after ``fix --apply``, in the same Airflow environment."""
 
-    def __init__(self, root: Path, target: str, requirements: Path) -> None:
+    def __init__(self, root: Path, target: str, requirements: Path, unsafe: bool = False) -> None:
         shutil.copytree(EXAMPLE_PROJECT, root, ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"))
         self.root = root
         self.target = get_version(target)
         self.settings = load_settings(root)
-        self.plan = plan_fixes(root, self.settings, self.target, use_cache=False)
+        self.plan = plan_fixes(root, self.settings, self.target, unsafe=unsafe, use_cache=False)
         # What MWAA installs for the DAGs from the fixed requirements.txt: the providers. Both
         # loads get them, so a difference between before and after is the fix's doing.
         fixed_requirements = self.plan.files.get("requirements.txt", (b"", b""))[1].decode()
@@ -117,21 +117,25 @@ class FixedAndLoaded:
 
 @pytest.fixture(scope="module")
 def fixed_and_loaded(tmp_path_factory):
-    """Each target's fixed copy, loaded once per module and shared by the tests."""
-    built: dict[str, FixedAndLoaded] = {}
+    """Each case's fixed copy, loaded once per module and shared by the tests."""
+    built: dict[tuple[str, bool], FixedAndLoaded] = {}
 
-    def get(target: str) -> FixedAndLoaded:
-        if target not in built:
-            folder = tmp_path_factory.mktemp(f"fix-airflow-{target}")
-            built[target] = FixedAndLoaded(folder / "project", target, folder / "providers.txt")
-        return built[target]
+    def get(target: str, unsafe: bool = False) -> FixedAndLoaded:
+        if (target, unsafe) not in built:
+            folder = tmp_path_factory.mktemp(f"fix-airflow-{target}{'-unsafe' if unsafe else ''}")
+            built[target, unsafe] = FixedAndLoaded(folder / "project", target, folder / "providers.txt", unsafe)
+        return built[target, unsafe]
 
     return get
 
 
-@pytest.fixture(params=["3.3.1", "2.11.2"])
+# --unsafe too: its class swaps and renames write the most code a user will review.
+CASES = [("3.3.1", False), ("3.3.1", True), ("2.11.2", False)]
+
+
+@pytest.fixture(params=CASES, ids=[f"{t}{'-unsafe' if u else ''}" for t, u in CASES])
 def loaded(request, fixed_and_loaded) -> FixedAndLoaded:
-    return fixed_and_loaded(request.param)
+    return fixed_and_loaded(*request.param)
 
 
 def test_dags_left_without_error_findings_load(loaded):

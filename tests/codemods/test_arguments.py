@@ -233,3 +233,22 @@ def test_comments_stay_with_the_lines_they_describe():
         ("remove-argument", "executor_config", {"nth": 1, "name": "executor_config"}),
         ("remove-argument", '"executor_config"', {"name": "executor_config"}),
     )
+
+
+def test_an_import_only_the_removed_value_used_goes_with_it():
+    check(
+        """
+        from common.alerts import notify, sla_miss_alert
+
+        dag = DAG("d", sla_miss_callback=sla_miss_alert, on_failure_callback=notify)
+        other = DAG("e", sla_miss_callback=notify)
+        """,
+        """
+        from common.alerts import notify
+
+        dag = DAG("d", on_failure_callback=notify)
+        other = DAG("e")
+        """,
+        ("remove-argument", "sla_miss_callback=sla_miss_alert", {"name": "sla_miss_callback"}),
+        ("remove-argument", "sla_miss_callback=notify", {"name": "sla_miss_callback"}),
+    )

@@ -172,3 +172,26 @@ def test_renames_given_as_pairs():
         ("replace-class", "MySqlOperator(task_id",
          {"old": MYSQL, "new": SQL, "rename_arguments": (("mysql_conn_id", "conn_id"),)}),
     )
+
+
+def test_two_old_classes_renamed_to_one_new_class_at_imports_and_calls():
+    # The rules report both the imports (replace-import) and the constructions (replace-class).
+    check(
+        """
+        from airflow.providers.mysql.operators.mysql import MySqlOperator
+        from airflow.providers.postgres.operators.postgres import PostgresOperator
+
+        a = MySqlOperator(task_id="a", mysql_conn_id="crm", sql="select 1")
+        b = PostgresOperator(task_id="b", postgres_conn_id="dwh", sql="select 2")
+        """,
+        """
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        a = SQLExecuteQueryOperator(task_id="a", conn_id="crm", sql="select 1")
+        b = SQLExecuteQueryOperator(task_id="b", conn_id="dwh", sql="select 2")
+        """,
+        ("replace-import", "MySqlOperator", {"old": MYSQL, "new": SQL}),
+        ("replace-import", "PostgresOperator", {"old": PG, "new": SQL}),
+        ("replace-class", "MySqlOperator(task_id", swap(MYSQL, SQL, mysql_conn_id="conn_id")),
+        ("replace-class", "PostgresOperator(task_id", swap(PG, SQL, postgres_conn_id="conn_id")),
+    )
