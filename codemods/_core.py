@@ -644,9 +644,13 @@ def _removed(node: cst.CSTNode, ops: Mapping[cst.CSTNode, _NodeOps]) -> bool:
     return entry is not None and entry.remove
 
 
+_OPENING = {cst.Dict: "lbrace", cst.Set: "lbrace", cst.List: "lbracket"}
+_CLOSING = {cst.Dict: "rbrace", cst.Set: "rbrace", cst.List: "rbracket"}
+
+
 def _repair_removals(original: cst.CSTNode, updated: cst.CSTNode,
                      ops: Mapping[cst.CSTNode, _NodeOps]) -> cst.CSTNode:
-    """Keep commas, the closing bracket's whitespace and comments right after removals.
+    """Keep commas, the brackets' whitespace and comments right after removals.
 
     LibCST drops a removed element with its own comma, so removing the last argument of
     ``f(a, b=1)`` would leave ``f(a, )``: the new last element takes over the removed last
@@ -654,22 +658,32 @@ def _repair_removals(original: cst.CSTNode, updated: cst.CSTNode,
     move to whatever follows it.
     """
     if isinstance(original, cst.Call):
-        args, _ = _repair_sequence(original.args, updated.args, ops, True)
-        return updated.with_changes(args=args)
-    if isinstance(original, (cst.Dict, cst.Set, cst.List, cst.Tuple)):
-        elements, carried = _repair_sequence(original.elements, updated.elements, ops, False)
+        args, _, opening = _repair_sequence(original.args, updated.args, ops, True)
+        updated = updated.with_changes(args=args)
+        if opening is not None:
+            updated = updated.with_changes(
+                whitespace_before_args=_merge_lines(updated.whitespace_before_args, opening))
+        return updated
+    if isinstance(original, (cst.Dict, cst.Set, cst.List)):
+        elements, carried, opening = _repair_sequence(original.elements, updated.elements, ops, False)
         updated = updated.with_changes(elements=elements)
-        closing = {cst.Dict: "rbrace", cst.Set: "rbrace", cst.List: "rbracket"}.get(type(original))
-        if carried is not None and closing is not None:
+        if opening is not None:
+            bracket = getattr(updated, _OPENING[type(original)])
+            updated = updated.with_changes(**{_OPENING[type(original)]: bracket.with_changes(
+                whitespace_after=_merge_lines(bracket.whitespace_after, opening))})
+        if carried is not None:
             # The comment after the new last element's comma now sits before the closing bracket.
-            bracket = getattr(updated, closing)
+            bracket = getattr(updated, _CLOSING[type(original)])
             before = bracket.whitespace_before
             if isinstance(before, cst.ParenthesizedWhitespace):
                 before = before.with_changes(first_line=carried)
             else:
                 before = cst.ParenthesizedWhitespace(first_line=carried, indent=True)
-            updated = updated.with_changes(**{closing: bracket.with_changes(whitespace_before=before)})
+            updated = updated.with_changes(**{_CLOSING[type(original)]: bracket.with_changes(whitespace_before=before)})
         return updated
+    if isinstance(original, cst.Tuple):
+        elements, _, _ = _repair_sequence(original.elements, updated.elements, ops, False)
+        return updated.with_changes(elements=elements)
     if isinstance(original, (cst.FunctionDef, cst.ClassDef)) and any(_removed(d, ops) for d in original.decorators):
         return _repair_decorators(original, updated, ops)
     return updated
@@ -677,25 +691,32 @@ def _repair_removals(original: cst.CSTNode, updated: cst.CSTNode,
 
 def _repair_sequence(original: Sequence[cst.CSTNode], updated: Sequence[cst.CSTNode],
                      ops: Mapping[cst.CSTNode, _NodeOps], is_args: bool
-                     ) -> tuple[Sequence[cst.CSTNode], cst.TrailingWhitespace | None]:
+                     ) -> tuple[Sequence[cst.CSTNode], cst.TrailingWhitespace | None, Any]:
     """Commas and line comments around removed elements.
 
     The whitespace after an element's comma holds, in order: the comment on that element's own
     line (which stays with it), comment lines above the next element (which go with the next
-    element), and the next element's indentation. Returns the new elements and, for brackets
-    that own their closing line break, the own-line comment to move before the closing bracket.
+    element), and the next element's indentation. Returns the new elements; for brackets that
+    own their closing line break, the own-line comment to move before the closing bracket; and
+    when the first elements went, the whitespace (with comment lines) the opening bracket
+    must now end with.
     """
     if not any(_removed(o, ops) for o in original):
-        return updated, None
+        return updated, None, None
     result = list(updated)
-    carried = None
+    carried = opening = None
     survivors = 0
     for index, element in enumerate(original):
         if not _removed(element, ops):
             survivors += 1
             continue
         if survivors == 0:
-            continue  # removing the first elements: the opening bracket keeps its own layout
+            # Removing the first elements: comment lines above the next one move up to the
+            # opening bracket (the bracket keeps its layout otherwise).
+            after = element.comma.whitespace_after if isinstance(element.comma, cst.Comma) else None
+            if isinstance(after, cst.ParenthesizedWhitespace) and any(line.comment for line in after.empty_lines):
+                opening = after
+            continue
         previous = result[survivors - 1]
         if any(not _removed(o, ops) for o in original[index + 1:]):
             # In the middle: comment lines above the removed element go with it.
@@ -705,7 +726,7 @@ def _repair_sequence(original: Sequence[cst.CSTNode], updated: Sequence[cst.CSTN
         elif index == len(original) - 1:
             previous, carried = _take_ending(previous, element, is_args)
         result[survivors - 1] = previous
-    return result, carried
+    return result, carried, opening
 
 
 def _take_ending(previous: cst.CSTNode, last: cst.CSTNode, is_args: bool
