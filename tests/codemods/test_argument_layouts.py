@@ -13,7 +13,6 @@ import ast
 from codemod_cases import span
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from migrator.codemods import Edit, apply_edits
 
 # {before}/{after}: the entries a comment sits after (on that entry's line) or above.
