@@ -85,7 +85,7 @@ def touch_one_percent(project: Path, round_no: int) -> None:
             handle.write(f"# touched {round_no}\n")
 
 
-def bench_size(size: int, runs: int, work: Path) -> dict:
+def bench_size(size: int, runs: int, work: Path, steps: set[str]) -> dict:
     project = work / f"project-{size}"
     generate(project, size)
     py_files = sum(1 for _ in project.rglob("*.py"))
@@ -106,7 +106,7 @@ def bench_size(size: int, runs: int, work: Path) -> dict:
         results["scan_warm_1pct"].append(measure(scan, env))
     row = {name: median(samples) for name, samples in results.items()}
 
-    if has_command("fix"):
+    if "fix" in steps and has_command("fix"):
         row["fix_dry_run"] = median([measure(migrator_cmd("fix", str(project), "--quiet"), env)
                                      for _ in range(max(1, runs // 2))])
         applied = []
@@ -117,7 +117,7 @@ def bench_size(size: int, runs: int, work: Path) -> dict:
             applied.append(measure(migrator_cmd("fix", str(copy), "--apply", "--quiet"), env))
         row["fix_apply"] = median(applied)
         row["fix_apply"]["files_per_s"] = round(py_files / row["fix_apply"]["wall_s"], 1)
-    if has_command("package"):
+    if "package" in steps and has_command("package"):
         samples = []
         for _ in range(max(1, runs // 2)):
             out = work / f"bundle-{size}"
@@ -160,9 +160,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--steps", default="scan,fix,package",
+                        help="comma-separated subset of scan,fix,package (scan and ruff always run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="migrator-bench-") as tmp:
-        sizes = {str(size): bench_size(size, args.runs, Path(tmp)) for size in args.sizes}
+        steps = set(args.steps.split(","))
+        sizes = {str(size): bench_size(size, args.runs, Path(tmp), steps) for size in args.sizes}
     result = {"machine": machine(), "runs": args.runs, "targets": TARGETS, "sizes": sizes}
     if len(sizes) > 1:
         small, large = sizes[str(min(args.sizes))], sizes[str(max(args.sizes))]
