@@ -83,6 +83,7 @@ def mwaa_versions() -> tuple[MwaaVersion, ...]:
     return tuple(sorted(versions, key=lambda v: v.version))
 
 
+@lru_cache(maxsize=1)
 def supported_versions() -> tuple[MwaaVersion, ...]:
     return tuple(v for v in mwaa_versions() if v.is_supported)
 

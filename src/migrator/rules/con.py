@@ -492,7 +492,7 @@ class SecretInCode(PythonRule):
                        contains="password"))
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
-        for node in ast.walk(module.tree):
+        for node in module.nodes_of(ast.keyword, ast.Assign, ast.AnnAssign, ast.Dict, ast.Constant):
             if isinstance(node, ast.keyword) and node.arg and _literal_secret(node.value) and is_sensitive_name(node.arg):
                 yield self.at_node(module, node.value, f"{node.arg}='{MASK}' is a credential in code: read it from a "
                                                        "Secrets Manager-backed connection or variable")
