@@ -587,3 +587,24 @@ def test_files_named_by_dags_but_outside_the_dag_folder_are_a_warning(make_proje
     [check] = codes(result)["outside-dag-folder"]
     assert check.path == "dags/sales.py"
     assert "include/sql/daily_sales.sql is outside the DAG and plugins folders" in check.message
+
+
+def test_config_fixes_that_set_an_option_reach_mwaa_config(make_project, tmp_path):
+    """PLG010 asks for core.lazy_load_plugins = False; fix leaves config fixes to the bundle."""
+    import json as json_module
+
+    from migrator.bundle import build_bundle
+    from migrator.compat import get_version
+    from migrator.config import Settings
+
+    root = make_project({
+        "dags/a.py": "from airflow import DAG\n",
+        "plugins/acme_plugin.py": (
+            "from airflow.plugins_manager import AirflowPlugin\n\n\n"
+            "def fiscal_week(ds):\n    return ds\n\n\n"
+            "class AcmePlugin(AirflowPlugin):\n    name = 'acme'\n    macros = [fiscal_week]\n"),
+    })
+    out = tmp_path / "bundle"
+    build_bundle(root, Settings(), get_version("3.3.1"), out)
+    config = json_module.loads((out / "mwaa-config.json").read_text())
+    assert config["AirflowConfigurationOptions"]["core.lazy_load_plugins"] == "False"

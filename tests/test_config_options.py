@@ -125,3 +125,21 @@ def test_inventory_masks_the_options_map_and_secrets_never_print(make_project, c
     assert "secrets.backend_kwargs" not in config["airflow_configuration_options"]  # holds a credential
     rules = {f["rule"] for f in document["findings"]}
     assert {"CFG001", "CFG006"} <= rules
+
+
+def test_shell_substitutions_from_scripts_stay_out_of_the_options_map(make_project):
+    from migrator.compat import get_version
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    root = make_project({
+        "dags/a.py": "from airflow import DAG\n",
+        "entrypoint.sh": ('export AIRFLOW__API__BASE_URL="http://$(hostname -f):8080"\n'
+                          "export AIRFLOW__CORE__DEFAULT_TASK_RETRIES=2\n"),
+    })
+    result = scan(root, Settings(), get_version("3.3.1"), jobs=1, use_cache=False)
+    options = result.project.inventory_sections(result.target)
+    merged = {k: v for section in options for k, v in section.get("config", {}).get(
+        "airflow_configuration_options", {}).items()}
+    assert "api.base_url" not in merged
+    assert merged.get("core.default_task_retries") == "2"

@@ -62,7 +62,7 @@ from migrator.compat import (
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
-from migrator.findings import Severity
+from migrator.findings import Finding, Severity
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import printable_path, unusable_name_reason
 
@@ -888,9 +888,13 @@ def source_airflow_majors(facts: Any) -> set[int]:
 
 
 def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
-                       checks: list[BundleCheck]) -> dict[str, str]:
+                       checks: list[BundleCheck], findings: Sequence[Finding] = ()) -> dict[str, str]:
     """The AirflowConfigurationOptions map from the project's config analysis; options whose
-    value is a credential stay out unless asked for (mwaa-config.json is a file on disk)."""
+    value is a credential stay out unless asked for (mwaa-config.json is a file on disk).
+
+    Findings whose fix sets an option (``kind="config"``, ``action="set"``, e.g. PLG010's
+    ``core.lazy_load_plugins = False``) are applied here: `migrator fix` leaves them to this step.
+    """
     from migrator.analysis.config import classify, configuration_options
 
     # The config analysis leaves credential-valued options out of the map itself; they are
@@ -915,6 +919,11 @@ def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
                 Severity.WARNING, "secret-option",
                 f"{key} holds a credential: left out of {MWAA_CONFIG} (set it on the "
                 "environment, or pass --include-secret-options)", entry.path))
+    for finding in findings:
+        params = finding.fix.params if finding.fix is not None else {}
+        if params.get("kind") == "config" and params.get("action") == "set" \
+                and policy.is_valid_key(str(params.get("option", ""))):
+            options[params["option"]] = str(params["value"])
     return dict(sorted(options.items()))
 
 
@@ -1104,7 +1113,8 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
     dag_shipped = [s for s in shipped if s.folder in dag_folders and s.folder != plugins_folder]
     plugin_shipped = [s for s in shipped if s.folder == plugins_folder and plugins_folder]
 
-    target_config = mwaa_configuration(facts, target, options.include_secret_options, checks)
+    target_config = mwaa_configuration(facts, target, options.include_secret_options, checks,
+                                       result.findings)
     target_syntax = effective_syntax(target.airflow, target_config.get("core.dag_ignore_file_syntax"))
     not_dags = _not_dag_files(dag_shipped, summaries, needs)
     ignore_paths = airflowignore_paths(dag_shipped, not_dags)

@@ -296,7 +296,10 @@ def masked_options(options: dict[str, str]) -> dict[str, str]:
 
 def _value_acceptable(value: str, target) -> bool:
     policy = compat.config_policy(target)
-    return len(value) <= policy.value_max_length and all(32 <= ord(c) < 127 for c in value)
+    # "$(hostname -f)" from an entrypoint script means something only to the shell that ran
+    # it; MWAA would receive the text itself.
+    unexpanded = "$(" in value or "`" in value or "${" in value
+    return not unexpanded and len(value) <= policy.value_max_length and all(32 <= ord(c) < 127 for c in value)
 
 
 def config_inventory(facts: ConfigFacts, target) -> dict:
