@@ -21,12 +21,12 @@ from migrator.findings import finalize
 def scan_finds(monkeypatch):
     """Make the fix command's scan report the given findings (plus nothing else)."""
 
-    def install(findings):
+    def install(findings, crashed=False):
         def fake_scan(root, settings, target, **kwargs):
             # The in-memory rescan after a fix runs the selected rules: tests select MIG only.
             assert settings.select == ("MIG",)
             result = real_scan(root, settings, target, jobs=1, use_cache=False)
-            return dataclasses.replace(result, findings=finalize(findings))
+            return dataclasses.replace(result, findings=finalize(findings), crashed=crashed)
 
         monkeypatch.setattr(fix_module, "scan", fake_scan)
 
@@ -109,3 +109,11 @@ def test_bad_path_and_bad_target_exit_2(make_project, capsys):
     root = make_project({"dags/d.py": DAG})
     code, _, err = run(["fix", str(root), "--target", "1.9.0"], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_a_crashed_rule_exits_3_after_fixing_what_it_could(make_project, scan_finds, capsys):
+    root = make_project({"dags/d.py": DAG})
+    scan_finds(dag_findings(), crashed=True)
+    code, out, err = run(["fix", str(root), "--apply", "--no-diff", "--select", "MIG"], capsys)
+    assert (code, out) == (3, "") and err.startswith("Fixed 3 finding(s)")
+    assert "schedule=" in (root / "dags" / "d.py").read_text()
