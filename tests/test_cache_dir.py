@@ -66,3 +66,24 @@ def test_wheel_cache_of_the_generator_is_in_the_one_cache():
 
     # Fixed when the module is imported, from the environment of this test session.
     assert DEFAULT_CACHE == cache_dir("wheels")
+
+
+def test_scan_cache_key_follows_the_tools_own_code():
+    """An edited rule must not be answered from results the old rule computed."""
+    import os
+    from pathlib import Path
+
+    import migrator.rules.mig as mig
+    from migrator.cache import code_fingerprint
+
+    path = Path(mig.__file__)
+    stat = path.stat()
+    before = code_fingerprint()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        code_fingerprint.cache_clear()
+        assert code_fingerprint() != before
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        code_fingerprint.cache_clear()
+    assert code_fingerprint() == before

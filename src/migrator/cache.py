@@ -23,6 +23,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,6 +55,22 @@ def scan_cache_dir() -> Path:
     return Path(override).expanduser() if override else cache_dir("scan")
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Size and mtime of the tool's own modules: an edited rule (an editable install
+    between releases) must not be answered from results the old rule computed."""
+    import migrator
+    import migrator.compat
+
+    parts = []
+    for base in {Path(migrator.__file__).parent, Path(migrator.compat.__file__).parent}:
+        for path in sorted(base.rglob("*")):
+            if path.suffix == ".py":
+                stat = path.stat()
+                parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+
 def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -63,7 +80,8 @@ class ScanCache:
         """``directory``: the folder the scan files go in (default :func:`scan_cache_dir`)."""
         root_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
         self.path = (directory or scan_cache_dir()) / f"{root_id}.pickle"
-        self.key = hashlib.sha256("\x1f".join((str(FORMAT), __version__, *key_parts)).encode()).hexdigest()
+        self.key = hashlib.sha256("\x1f".join((str(FORMAT), __version__, code_fingerprint(),
+                                                *key_parts)).encode()).hexdigest()
         self.entries: dict[str, tuple[str, Any]] = {}
         self.dirty = False
         try:
