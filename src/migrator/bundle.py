@@ -1137,7 +1137,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
             "excluded": [e.to_json() for e in bundle.excluded],
         }
         (staging / MANIFEST).write_bytes(_dump_json(bundle.manifest))
-        _swap_in(staging, out)
+        swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -1283,7 +1283,7 @@ def _private_network(bundle: Bundle, staging: Path, requirements: str, options: 
     return offline_requirements(requirements, constraints_name, target), members
 
 
-def _swap_in(staging: Path, out: Path) -> None:
+def swap_in(staging: Path, out: Path) -> None:
     """Replace ``out`` by ``staging`` with renames, so readers never see a partial bundle."""
     if out.exists():
         retired = out.with_name(f".{out.name}.old-{os.getpid()}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.bundle import Bundle, BundleOptions, build_bundle
+from migrator.bundle import Bundle, BundleOptions, build_bundle, swap_in
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings
 from migrator.engine import ScanResult, scan, tool_info
@@ -158,7 +158,7 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     try:
         migration = _run(src, out, staging, settings, target, unsafe, region,
                          options or BundleOptions(), jobs)
-        _swap_in(staging, out)
+        swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -188,20 +188,6 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     bundle.out = out / BUNDLE_DIR
     bundle.root = out / PROJECT_DIR
     return migration
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    if out.exists():
-        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, retired)
-        try:
-            os.replace(staging, out)
-        except OSError:
-            os.replace(retired, out)
-            raise
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, out)
 
 
 # -- the reports --------------------------------------------------------------------------------------
