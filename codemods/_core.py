@@ -2,9 +2,11 @@
 
 A finding points at a span of source (1-based line and character column, exclusive end, as
 ``ast`` sees it). ``FixCommand`` parses the file once with LibCST, asks each codemod to *plan*
-its edit against that tree (locating nodes with ``PositionProvider``, reading bindings with
-``ScopeProvider``/``QualifiedNameProvider``), then transforms the tree once, applying every
-planned node operation on the way up. New imports are scheduled through the codemod context
+its edit against that tree (locating nodes by position, reading bindings from LibCST's scope
+analysis), then transforms the tree once, applying every planned node operation on the way up.
+Metadata is the expensive part of a fix, so it is computed only where an edit needs it:
+positions and parents per top-level statement (``_Layout``), scopes on the first question
+about a binding, and the transform descends only into statements an operation touches. New imports are scheduled through the codemod context
 and added by ``AddImportsVisitor`` after the pass. Imports the edits leave unused are removed
 in the pass itself, decided from the same scope analysis: every use of the binding is
 replaced or removed by a planned operation. (LibCST's ``RemoveImportsVisitor`` re-analyses
@@ -21,11 +23,10 @@ import keyword
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from dataclasses import replace as dataclass_replace
-from typing import Any, ClassVar
+from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
@@ -33,11 +34,10 @@ from libcst.metadata import (
     CodeRange,
     GlobalScope,
     MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
+from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
 
 from migrator.findings import Location
 
@@ -100,6 +100,83 @@ def match_score(location: Location, code_range: CodeRange) -> tuple[int, int] | 
     return None
 
 
+# -- positions and parents, per top-level statement -----------------------------------------
+
+
+@dataclass
+class _LayoutState(PositionProvidingCodegenState):
+    """LibCST's position-recording codegen, also noting each node's parent on the way down
+    (one pass gives both; LibCST's own parent provider walks the tree again, slower)."""
+
+    parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    open_nodes: list[cst.CSTNode] = field(default_factory=list)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        super().before_codegen(node)
+        if self.open_nodes:
+            self.parents[node] = self.open_nodes[-1]
+        self.open_nodes.append(node)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        self.open_nodes.pop()
+        super().after_codegen(node)
+
+
+class _Layout:
+    """Positions (LibCST's ``PositionProvider`` ranges) and parents of the module's nodes.
+
+    A fix touches a few statements of a file; laying out the whole module costs more than the
+    rest of the fix together. Each top-level statement is laid out the first time an edit
+    looks inside it; a node from elsewhere (a scope reference) lays out the rest.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._computed: dict[cst.CSTNode, CodeRange] = {}  # the name LibCST's codegen state writes to
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = dict.fromkeys(module.body, module)
+        self.statement_nodes: dict[int, list[cst.CSTNode]] = {}  # statement index -> its nodes
+        # Lines [first, end) of each statement, its leading comments and blank lines included.
+        self._spans: list[tuple[int, int]] = []
+        line = 1 + len(module.header)
+        for statement in module.body:
+            end = line + len(NEWLINE_RE.findall(module.code_for_node(statement)))
+            self._spans.append((line, end))
+            line = end
+
+    @property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        return self._computed
+
+    def overlapping(self, location: Location) -> list[int]:
+        """Indexes of the top-level statements whose lines meet the location's."""
+        return [i for i, (first, end) in enumerate(self._spans) if first <= location.end_line and location.line < end]
+
+    def statement(self, index: int) -> list[cst.CSTNode]:
+        if index not in self.statement_nodes:
+            state = _LayoutState(default_indent=self.module.default_indent,
+                                 default_newline=self.module.default_newline, provider=self,
+                                 line=self._spans[index][0], parents=self.parents,
+                                 open_nodes=[self.module])
+            before = len(self._computed)
+            self.module.body[index]._codegen(state)
+            self.statement_nodes[index] = list(self._computed)[before:]
+        return self.statement_nodes[index]
+
+    def everything(self) -> None:
+        for index in range(len(self.module.body)):
+            self.statement(index)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        if node not in self._computed:
+            self.everything()
+        return self._computed[node]
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        if node not in self.parents and node is not self.module:
+            self.everything()
+        return self.parents.get(node)
+
+
 # -- staged operations ------------------------------------------------------------------------
 
 
@@ -130,7 +207,8 @@ class Planner:
     def __init__(self, command: FixCommand, module: cst.Module) -> None:
         self.command = command
         self.module = module
-        self.positions: Mapping[cst.CSTNode, CodeRange] = command.metadata[PositionProvider]
+        self.layout = _Layout(module)
+        self._scopes: Mapping[cst.CSTNode, Scope | None] | None = None
         self._ops: dict[cst.CSTNode, _NodeOps] = {}
         self._state: dict[tuple[cst.CSTNode, str], Any] = {}
         self._staged: _Staged | None = None
@@ -143,7 +221,7 @@ class Planner:
     # -- metadata ---------------------------------------------------------------------------
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.command.get_metadata(ParentNodeProvider, node, None)
+        return self.layout.parent(node)
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         parent = self.parent(node)
@@ -151,12 +229,20 @@ class Planner:
             yield parent
             parent = self.parent(parent)
 
+    @property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        """LibCST's scope analysis of the whole module, made on the first question about a
+        binding (many files' fixes never ask one)."""
+        if self._scopes is None:
+            self._scopes = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(ScopeProvider)
+        return self._scopes
+
     def scope(self, node: cst.CSTNode) -> Scope | None:
-        return self.command.get_metadata(ScopeProvider, node, None)
+        return self.scopes.get(node)
 
     @property
     def global_scope(self) -> GlobalScope:
-        return self.command.get_metadata(ScopeProvider, self.module)
+        return self.scopes[self.module]
 
     def qualnames(self, node: cst.CSTNode) -> set[str]:
         """What a Name/Attribute refers to through imports (asked of the scope for the few
@@ -170,22 +256,26 @@ class Planner:
     # -- finding nodes ----------------------------------------------------------------------
 
     def nodes(self, *types: type) -> list[cst.CSTNode]:
+        """Every node of ``types`` in the module (lays the whole module out)."""
         if self._by_type is None:
+            self.layout.everything()
             self._by_type = {}
-            for node in self.positions:
+            for node in self.layout.positions:
                 self._by_type.setdefault(type(node), []).append(node)
         return [n for t in types for n in self._by_type.get(t, ())]
 
     def at(self, location: Location, *types: type) -> list[cst.CSTNode]:
         """Nodes of ``types`` that overlap ``location`` (cheap position test first: codemods
         then read bindings and qualified names of these few only)."""
-        return [n for n in self.nodes(*types) if match_score(location, self.positions[n]) is not None]
+        positions = self.layout.positions
+        return [node for index in self.layout.overlapping(location) for node in self.layout.statement(index)
+                if type(node) in types and match_score(location, positions[node]) is not None]
 
     def locate(self, location: Location, candidates: Iterable[cst.CSTNode], what: str) -> cst.CSTNode:
         """The candidate that best matches ``location``; CannotFix when none or a tie."""
         scored = []
         for node in candidates:
-            score = match_score(location, self.positions[node])
+            score = match_score(location, self.layout.position(node))
             if score is not None:
                 scored.append((score, node))
         if not scored:
@@ -203,7 +293,7 @@ class Planner:
         """
         if self._names is None:
             names: set[str] = set()
-            for scope in {s for s in self.command.metadata[ScopeProvider].values() if s is not None}:
+            for scope in {s for s in self.scopes.values() if s is not None}:
                 names.update(assignment.name.split(".")[0] for assignment in scope.assignments)
                 for access in scope.accesses:
                     head = get_full_name_for_node(access.node)
@@ -505,15 +595,16 @@ def _restore_state(state: Any, saved: Any) -> None:
 # -- the pass ---------------------------------------------------------------------------------
 
 
-class FixCommand(VisitorBasedCodemodCommand):
-    """Plans every edit of one file, then applies them all in a single LibCST transform."""
+class FixCommand:
+    """Plans every edit of one file, then applies them all in a single LibCST transform.
 
-    METADATA_DEPENDENCIES: ClassVar = (PositionProvider, ParentNodeProvider, ScopeProvider)
+    Not a LibCST codemod command: their matcher machinery costs more to set up per file than
+    a small file's whole fix; the context only carries the imports to add."""
 
     def __init__(self, context: CodemodContext, edits: Sequence[Edit],
                  planners: Mapping[str, Callable[[Edit, Planner], None]],
                  order: Callable[[Edit], Any]) -> None:
-        super().__init__(context)
+        self.context = context
         self.edits = edits
         self.planners = planners
         self.order = order
@@ -521,16 +612,9 @@ class FixCommand(VisitorBasedCodemodCommand):
         self.staged: set[Hashable] = set()
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        """Metadata once (the freshly parsed tree is ours: no defensive copy), the pass, then
-        the scheduled imports. ``AddImportsVisitor`` needs no metadata, so it runs as a plain
-        visit rather than through another wrapper."""
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        with self.resolve(wrapper):
-            self.context = dataclass_replace(self.context, wrapper=wrapper)
-            try:
-                tree = self.transform_module_impl(wrapper.module)
-            finally:
-                self.context = dataclass_replace(self.context, wrapper=None)
+        """The pass (its metadata computed on demand, see ``Planner``), then the scheduled
+        imports. ``AddImportsVisitor`` needs no metadata, so it runs as a plain visit."""
+        tree = self.transform_module_impl(tree)
         if self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
             tree = _add_scheduled_imports(tree, self.context)
         return tree
@@ -550,7 +634,7 @@ class FixCommand(VisitorBasedCodemodCommand):
         planner.remove_unused_imports()
         if not planner.operations:
             return tree
-        return tree.visit(_ApplyOperations(planner.operations))
+        return tree.visit(_ApplyOperations(planner.operations, planner.layout))
 
 
 def _add_scheduled_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
@@ -588,13 +672,25 @@ class _ApplyOperations(cst.CSTTransformer):
     """The transform itself: a plain transformer (the codemod command's matcher machinery
     costs more than the edits), applying each node's operations on the way up."""
 
-    def __init__(self, ops: Mapping[cst.CSTNode, _NodeOps]) -> None:
+    def __init__(self, ops: Mapping[cst.CSTNode, _NodeOps], layout: _Layout) -> None:
         super().__init__()
         self._ops = ops
         self._produced: dict[cst.CSTNode, int] = {}  # statement -> statements it became (0 = removed)
+        # Only the ancestors of operated nodes are descended into; everything else stays as is.
+        self._touched: set[cst.CSTNode] = set()
+        for node in ops:
+            parent = layout.parent(node)
+            while parent is not None and parent not in self._touched:
+                self._touched.add(parent)
+                parent = layout.parent(parent)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node in self._touched
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> NodeResult:
-        result = super().on_leave(original_node, updated_node)
+        if original_node not in self._touched and original_node not in self._ops:
+            return updated_node
+        result = updated_node
         if isinstance(result, cst.CSTNode):
             result = _repair_removals(original_node, result, self._ops)
             if isinstance(original_node, (cst.Module, cst.IndentedBlock)) and self._produced:
