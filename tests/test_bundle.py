@@ -257,6 +257,26 @@ def test_airflowignore_regexp_drops_unused_files_and_keeps_what_dags_need(make_p
     assert result.dags == 1
 
 
+def test_names_keep_ignored_data_files_also_on_lines_another_module_repeats(make_project,
+                                                                           tmp_path):
+    shared = "PATHS = ['queries/daily.sql', \"reports\"]\n"
+    root = make_project({
+        "requirements.txt": "apache-airflow==2.10.3\n",
+        "dags/.airflowignore": "queries/\nreports/\nscripts/\nunused/\n",
+        "dags/a.py": dag("a") + shared,
+        "dags/b.py": dag("b") + shared + "RUN = 'bash scripts/load.sh'\n",
+        "dags/queries/daily.sql": "select 1;\n",
+        "dags/queries/weekly.sql": "select 7;\n",  # its folder is named before a "/"
+        "dags/reports/summary.html": "<p></p>\n",  # its folder is named in quotes
+        "dags/scripts/load.sh": "#!/bin/sh\n",
+        "dags/unused/old.sql": "select 0;\n",
+    })
+    shipped = set(manifest_paths(build(root, tmp_path / "out")))
+    assert {"dags/queries/daily.sql", "dags/queries/weekly.sql", "dags/reports/summary.html",
+            "dags/scripts/load.sh"} <= shipped
+    assert "dags/unused/old.sql" not in shipped
+
+
 def test_airflowignore_glob_syntax_from_the_project_config(make_project, tmp_path):
     root = make_project({
         "airflow.cfg": "[core]\ndag_ignore_file_syntax = glob\n",

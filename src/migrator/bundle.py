@@ -111,8 +111,9 @@ _CLUTTER = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitignore|\.gitat
                       r"\.gitkeep|\.gitmodules|\.dockerignore|\.coverage|.*~|.*\.sw[po]|"
                       r".*\.orig|.*\.rej)$")
 _PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-_WORD = re.compile(r"[\w.\-]+")
-_FOLDER_WORD = re.compile(r"([\w.\-]+)/")
+# A word, with the "/" after it when there is one: one pass finds the words and the folder
+# names written before a "/" (``([\w.\-]+)/`` on its own retries every word from each letter).
+_WORD_AND_SLASH = re.compile(r"[\w.\-]+/?")
 _QUOTED = re.compile(r"""["']([\w.\-]+)["']""")
 
 
@@ -421,6 +422,7 @@ class _Needs:
     _words: set[str] = field(default_factory=set)  # file names and words in kept modules
     _folder_words: set[str] = field(default_factory=set)  # names written before a "/", quoted
     _texts: dict[str, str] = field(default_factory=dict)
+    _lines_seen: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for source in self.sources:
@@ -445,9 +447,18 @@ class _Needs:
             except OSError:
                 continue
             self._texts[source.src] = text
-            self._words.update(_WORD.findall(text))
-            self._folder_words.update(_FOLDER_WORD.findall(text))
-            self._folder_words.update(_QUOTED.findall(text))
+            # Modules repeat lines (imports, default_args, task boilerplate) and no word spans
+            # a line, so only lines not seen in an earlier module are searched.
+            lines = set(text.splitlines())
+            lines -= self._lines_seen
+            self._lines_seen |= lines
+            fresh = "\n".join(lines)
+            tokens = set(_WORD_AND_SLASH.findall(fresh))
+            folders = {token[:-1] for token in tokens if token[-1] == "/"}
+            self._words.update(token for token in tokens if token[-1] != "/")
+            self._words |= folders
+            self._folder_words |= folders
+            self._folder_words.update(_QUOTED.findall(fresh))
 
     @property
     def words(self) -> set[str]:
