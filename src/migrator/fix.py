@@ -134,16 +134,17 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
             modules.append((path, findings))
         else:
             _fix_text_file(plan, path, findings, unsafe)
-    fixed_texts: dict[str, str] = {}
+    fixed_summaries: dict[str, ModuleSummary] = {}
     for outcome in _fix_modules(root, rescanner, modules, unsafe, jobs or os.cpu_count() or 1):
         plan.fixed.update(outcome.fixed)
         _leave(plan, [f for f, _ in outcome.left], {f: r for f, r in outcome.left if r}, unsafe)
         if outcome.new is not None:
             plan.files[outcome.path] = (outcome.old, outcome.new)
-        if outcome.text is not None:
-            fixed_texts[outcome.path] = outcome.text
+        if outcome.summary is not None:
+            fixed_summaries[outcome.path] = outcome.summary
     # Requirements last: the providers they must gain are the ones the fixed code imports.
-    _fix_requirements(plan, result, requirement_findings, rescanner.summaries(result, fixed_texts), unsafe)
+    modules_now = [fixed_summaries.get(s.path, s) for s in result.project.modules]
+    _fix_requirements(plan, result, requirement_findings, modules_now, unsafe)
     plan.remaining.sort(key=lambda f: f.sort_key)
     return plan
 
@@ -179,7 +180,7 @@ class _ModuleOutcome:
     path: str
     old: bytes | None
     new: bytes | None  # None: unchanged
-    text: str | None  # the final text (None when the file could not be read)
+    summary: ModuleSummary | None  # of the fixed text (None: unchanged)
     fixed: Counter[str]
     left: list[tuple[Finding, str | None]]  # findings that stay, with the refusal reason if any
 
@@ -199,6 +200,7 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
     current = findings
     refused: dict[Finding, str] = {}
     fixed: Counter[str] = Counter()
+    fixed_module: ModuleFacts | None = None  # the facts of the latest fixed text
     for _ in range(MAX_ROUNDS):
         edits = _edits(current, unsafe)
         if not edits:
@@ -215,10 +217,12 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
         fixed.update(f.rule for f in applied)
         project_findings = [f for f in project_findings if f not in applied]
         text = outcome.text
-        current = rescanner.findings(path, text) + project_findings
+        fixed_module = rescanner.module(path, text)
+        current = rescanner.findings(fixed_module) + project_findings
         refused = {f: r for f, r in refused.items() if f in project_findings}
     new = encode_like(text, source)
-    return _ModuleOutcome(path, data, new if new != data else None, text, fixed,
+    summary = ModuleSummary.of(fixed_module) if fixed_module is not None else None
+    return _ModuleOutcome(path, data, new if new != data else None, summary, fixed,
                           [(f, refused.get(f)) for f in current])
 
 
@@ -429,15 +433,10 @@ class _Rescanner:
     def module(self, path: str, text: str) -> ModuleFacts:
         return ModuleFacts.from_source(path, SourceText(text, "utf-8", False, "\n"), self.module_names[path])
 
-    def findings(self, path: str, text: str) -> list[Finding]:
-        found, _, _ = run_python_rules(self.module(path, text), self.rules, self.ctx)
+    def findings(self, module: ModuleFacts) -> list[Finding]:
+        found, _, _ = run_python_rules(module, self.rules, self.ctx)
         kept = [f for f in found if not self.settings.ignored_for_path(f.rule, f.path)]
         return finalize(kept)
-
-    def summaries(self, result: ScanResult, fixed_texts: dict[str, str]) -> list[ModuleSummary]:
-        """The scan's module summaries, with the fixed modules' summaries in place of the old."""
-        return [ModuleSummary.of(self.module(s.path, fixed_texts[s.path])) if s.path in fixed_texts else s
-                for s in result.project.modules]
 
 
 # -- diff -------------------------------------------------------------------------------------------
