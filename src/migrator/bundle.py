@@ -19,6 +19,7 @@ swapped in at the end, so an interrupted build never leaves a half-written bundl
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -128,13 +129,14 @@ def _is_test_module(name: str) -> bool:
                                      or name == "conftest.py")
 
 
-def folder_exclusion(name: str, path: Path) -> Exclusion | None:
+def folder_exclusion(name: str, path: str | Path) -> Exclusion | None:
     """Why a folder named ``name`` never goes into a bundle, or None."""
     if name in _VCS_DIRS:
         return Exclusion("version-control folder")
     if name in _CACHE_DIRS:
         return Exclusion("cache folder")
-    if name in _TOOL_DIRS or name.endswith(".egg-info") or _is_regular_file(path / "pyvenv.cfg"):
+    if (name in _TOOL_DIRS or name.endswith(".egg-info")
+            or _is_regular_file(os.path.join(path, "pyvenv.cfg"))):
         return Exclusion("virtualenv, dependency or editor folder")
     if name in _CREDENTIAL_DIRS:
         return Exclusion("credentials folder", sensitive=True)
@@ -143,16 +145,16 @@ def folder_exclusion(name: str, path: Path) -> Exclusion | None:
     return None
 
 
-def _is_regular_file(path: Path) -> bool:
+def _is_regular_file(path: str) -> bool:
     """``Path.is_file`` that answers False instead of raising when the folder holding ``path``
     cannot be searched (no permission): the walk reports that folder as unreadable itself."""
     try:
-        return stat.S_ISREG(path.stat().st_mode)
+        return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
 
 
-def file_exclusion(name: str, path: Path) -> Exclusion | None:
+def file_exclusion(name: str, path: str | Path) -> Exclusion | None:
     """Why a file named ``name`` never goes into a bundle, or None (content is checked too)."""
     lower = name.lower()
     if lower.endswith((".pyc", ".pyo")):
@@ -169,7 +171,7 @@ def file_exclusion(name: str, path: Path) -> Exclusion | None:
         return Exclusion("editor, OS or version-control leftover")
     if not lower.endswith(".py"):
         try:
-            with path.open("rb") as handle:
+            with open(path, "rb") as handle:
                 head = handle.read(PRIVATE_KEY_SCAN_BYTES)
         except OSError:
             return None  # unreadable files are reported when they are copied
@@ -275,6 +277,7 @@ class Source:
     folder: str  # the DAG or plugins folder it came from
     ignored_by: IgnoreRule | None = None  # the .airflowignore rule Airflow would skip it by
     included_by: str | None = None  # the --include pattern that brought a sensitive file back
+    executable: bool = False  # shipped with mode 755 instead of 644
 
     @property
     def is_python(self) -> bool:
@@ -321,27 +324,28 @@ class _Walk:
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             project_rel = _join(folder, rel)
-            path = Path(entry.path)
             unusable = unusable_name_reason(entry.name)
             if unusable:  # it could be neither listed in the manifest nor uploaded to S3
                 self.excluded.append(Excluded(printable_path(project_rel), unusable))
                 continue
-            if entry.is_symlink() and self._symlink_excluded(project_rel, path):
+            if entry.is_symlink() and self._symlink_excluded(project_rel, Path(entry.path)):
                 continue
-            if path.is_dir():
+            mode = _followed_mode(entry)  # one stat answers folder, regular file and executable
+            if stat.S_ISDIR(mode):
                 if project_rel in self.special:
                     self.excluded.append(Excluded(project_rel + "/", self.special[project_rel]))
                     continue
                 if self.settings_exclude.match_file(project_rel + "/"):
                     self.excluded.append(Excluded(project_rel + "/", "[tool.migrator] exclude"))
                     continue
-                excluded, _ = self._excluded(project_rel + "/", folder_exclusion(entry.name, path))
+                excluded, _ = self._excluded(project_rel + "/",
+                                             folder_exclusion(entry.name, entry.path))
                 if excluded:
                     continue
                 rule = inherited or scope.match(rel, is_dir=True)
                 self._visit(folder, rel, scope, rule)
                 continue
-            if not path.is_file():
+            if not stat.S_ISREG(mode):
                 self.excluded.append(Excluded(project_rel, "not a regular file"))
                 continue
             if entry.name == IGNORE_FILE:
@@ -360,12 +364,14 @@ class _Walk:
             if self.settings_exclude.match_file(project_rel):
                 self.excluded.append(Excluded(project_rel, "[tool.migrator] exclude"))
                 continue
-            excluded, included_by = self._excluded(project_rel, file_exclusion(entry.name, path))
+            excluded, included_by = self._excluded(project_rel,
+                                                   file_exclusion(entry.name, entry.path))
             if excluded:
                 continue
             included_by = included_by or special_included_by
             rule = inherited or scope.match(rel, is_dir=False)
-            self.sources.append(Source(project_rel, rel, folder, rule, included_by))
+            self.sources.append(Source(project_rel, rel, folder, rule, included_by,
+                                       executable=bool(mode & stat.S_IXUSR)))
 
     def _symlink_excluded(self, project_rel: str, path: Path) -> bool:
         try:
@@ -380,6 +386,20 @@ class _Walk:
             self.excluded.append(Excluded(project_rel, "symlink to a file outside the project"))
             return True
         return False  # a link to a file inside the project: its content is shipped
+
+
+# The errors Path.is_dir and Path.is_file answer False to (the entry went away); others raise.
+_GONE_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def _followed_mode(entry: os.DirEntry) -> int:
+    """st_mode of what ``entry`` names, symlinks followed; 0 when it is gone."""
+    try:
+        return entry.stat().st_mode
+    except OSError as exc:
+        if exc.errno in _GONE_ERRNOS:
+            return 0
+        raise
 
 
 def _join(folder: str, rel: str) -> str:
@@ -417,12 +437,14 @@ class _Needs:
     sources: list[Source]
     module_index: dict[str, Source] = field(default_factory=dict)
     imported_by: dict[str, str] = field(default_factory=dict)  # src -> first importer's src
-    # Text of kept modules, read only when a question needs it (most projects ask none).
+    # Kept modules are read only when a question needs their words (most projects ask none);
+    # the bytes are kept for the copy into the bundle, so no file is read twice.
     _unread: list[Source] = field(default_factory=list)
+    _contents: dict[str, bytes] = field(default_factory=dict)  # src -> bytes, in reading order
     _words: set[str] = field(default_factory=set)  # file names and words in kept modules
     _folder_words: set[str] = field(default_factory=set)  # names written before a "/", quoted
-    _texts: dict[str, str] = field(default_factory=dict)
-    _lines_seen: set[str] = field(default_factory=set)
+    _texts: dict[str, str] = field(default_factory=dict)  # decoded when a message needs them
+    _lines_seen: set[bytes] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for source in self.sources:
@@ -440,25 +462,34 @@ class _Needs:
         self._unread.append(source)
 
     def _read(self) -> None:
+        lines: set[bytes] = set()
         while self._unread:
             source = self._unread.pop()
             try:
-                text = (self.root / source.src).read_text(encoding="utf-8", errors="replace")
+                data = (self.root / source.src).read_bytes()
             except OSError:
                 continue
-            self._texts[source.src] = text
-            # Modules repeat lines (imports, default_args, task boilerplate) and no word spans
-            # a line, so only lines not seen in an earlier module are searched.
-            lines = set(text.splitlines())
-            lines -= self._lines_seen
-            self._lines_seen |= lines
-            fresh = "\n".join(lines)
-            tokens = set(_WORD_AND_SLASH.findall(fresh))
-            folders = {token[:-1] for token in tokens if token[-1] == "/"}
-            self._words.update(token for token in tokens if token[-1] != "/")
-            self._words |= folders
-            self._folder_words |= folders
-            self._folder_words.update(_QUOTED.findall(fresh))
+            self._contents[source.src] = data
+            lines.update(data.splitlines())
+        # Modules repeat lines (imports, default_args, task boilerplate) and no word spans a
+        # line, so only lines not seen before are searched. A UTF-8 sequence holds no line
+        # break byte, so decoding line by line gives the same characters as decoding the file.
+        lines -= self._lines_seen
+        if not lines:
+            return
+        self._lines_seen |= lines
+        fresh = b"\n".join(lines).decode("utf-8", errors="replace")
+        tokens = set(_WORD_AND_SLASH.findall(fresh))
+        folders = {token[:-1] for token in tokens if token[-1] == "/"}
+        self._words.update(token for token in tokens if token[-1] != "/")
+        self._words |= folders
+        self._folder_words |= folders
+        self._folder_words.update(_QUOTED.findall(fresh))
+
+    def content(self, source: Source) -> bytes:
+        """The bytes of ``source``: those read for its words, else read now (OSError passes)."""
+        data = self._contents.get(source.src)
+        return data if data is not None else (self.root / source.src).read_bytes()
 
     @property
     def words(self) -> set[str]:
@@ -472,7 +503,12 @@ class _Needs:
 
     @property
     def texts(self) -> dict[str, str]:
+        """Text of every module read for its words, in reading order."""
         self._read()
+        for src in list(self._contents)[len(self._texts):]:
+            # As Path.read_text reads it: universal newlines.
+            text = self._contents[src].decode("utf-8", errors="replace")
+            self._texts[src] = text.replace("\r\n", "\n").replace("\r", "\n")
         return self._texts
 
     def local_targets(self, qualname: str) -> list[str]:
@@ -603,13 +639,6 @@ def write_deterministic_zip(dest: Path, members: Sequence[ZipMember]) -> list[di
             rows.append({"path": f"{PLUGINS_ZIP}!{member.name}",
                          "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
     return rows
-
-
-def _is_executable(path: Path) -> bool:
-    try:
-        return bool(path.stat().st_mode & stat.S_IXUSR)
-    except OSError:
-        return False
 
 
 # -- requirements, wheels ---------------------------------------------------------------------------
@@ -1162,22 +1191,27 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
                  checks: list[BundleCheck], needs: _Needs) -> list[dict[str, Any]]:
     target = bundle.target
     rows: list[dict[str, Any]] = []
+    folders_made: set[str] = set()
 
     def put(rel: str, data: bytes, mode: int | None = None) -> None:
-        path = staging / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        path = os.path.join(staging, rel)
+        folder = os.path.dirname(path)
+        if folder not in folders_made:  # thousands of files share a few folders
+            os.makedirs(folder, exist_ok=True)
+            folders_made.add(folder)
+        with open(path, "wb") as handle:
+            handle.write(data)
         if mode is not None:
-            path.chmod(mode)
+            os.chmod(path, mode)
         rows.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
 
     # dags/
     for source in dag_shipped:
         try:
-            data = (root / source.src).read_bytes()
+            data = needs.content(source)
         except OSError as exc:
             raise BundleError(f"{root / source.src}: cannot read: {exc.strerror or exc}") from None
-        put(f"{DAGS}/{source.dest}", data, 0o755 if _is_executable(root / source.src) else 0o644)
+        put(f"{DAGS}/{source.dest}", data, 0o755 if source.executable else 0o644)
     if ignore_paths:
         header = [f"Generated by mwaa-migrator for Airflow {target.airflow}, "
                   + f"{bundle.ignore_syntax} syntax.",
@@ -1189,7 +1223,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
 
     # requirements.txt (+ wheels for a private network)
     requirements, how = fixed_requirements_text(facts, target)
-    members = [ZipMember(s.dest, path=root / s.src, executable=_is_executable(root / s.src))
+    members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)
                for s in plugin_shipped]
     if options.private_network and requirements is not None:
         requirements, wheel_members = _private_network(bundle, staging, requirements, options,
