@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
 from . import (
     remove_argument,
@@ -62,7 +61,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> FileResult:
     except cst.ParserSyntaxError as exc:
         reason = f"LibCST cannot parse the file: {str(exc).splitlines()[0]}"
         return FileResult(text, refused={edit.key: reason for edit in edits})
-    command = FixCommand(CodemodContext(), edits, {k: m.plan for k, m in CODEMODS.items()},
+    command = FixCommand(text, edits, {k: m.plan for k, m in CODEMODS.items()},
                          order=lambda e: (_PLAN_ORDER.get(e.kind, len(_PLAN_ORDER)),
                                           e.location.line, e.location.column))
     new_module = _without_new_leading_blank_lines(module, command.transform_module(module))

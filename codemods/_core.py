@@ -2,16 +2,18 @@
 
 A finding points at a span of source (1-based line and character column, exclusive end, as
 ``ast`` sees it). ``FixCommand`` parses the file once with LibCST, asks each codemod to *plan*
-its edit against that tree (locating nodes by position, reading bindings from LibCST's scope
-analysis), then transforms the tree once, applying every planned node operation on the way up.
-Metadata is the expensive part of a fix, so it is computed only where an edit needs it:
-positions and parents per top-level statement (``_Layout``), scopes on the first question
-about a binding, and the transform descends only into statements an operation touches. New imports are scheduled through the codemod context
-and added by ``AddImportsVisitor`` after the pass. Imports the edits leave unused are removed
-in the pass itself, decided from the same scope analysis: every use of the binding is
-replaced or removed by a planned operation. (LibCST's ``RemoveImportsVisitor`` re-analyses
+its edit against that tree (locating nodes by position, reading bindings), then transforms the
+tree once, applying every planned node operation on the way up. New imports are added after
+the pass (``_imports``). Imports the edits leave unused are removed in the pass itself,
+decided from the bindings: every use of the binding is replaced or removed by a planned
+operation. (LibCST's ``RemoveImportsVisitor`` re-analyses
 the whole transformed module, which tripled the cost of a fix, and keeps ``import a.b.c``
 while ``a`` is used anywhere, which on Airflow 3 leaves an import that fails.)
+
+Metadata is the expensive part of a fix, so each piece is computed only where an edit needs
+it: positions and parents per top-level statement (``_Layout``); bindings from an ``ast``
+census of the module (``_bindings``), with LibCST's scope analysis only for the names the
+census cannot answer for; and the transform descends only into what an operation touches.
 
 Each edit is a transaction: if its codemod raises ``CannotFix`` nothing it staged is kept, and
 an edit whose node operation contradicts another edit's is refused rather than half-applied.
@@ -23,11 +25,10 @@ import keyword
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Assignment,
@@ -40,6 +41,9 @@ from libcst.metadata import (
 from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
 
 from migrator.findings import Location
+
+from ._bindings import ModuleBindings
+from ._imports import ImportRequest, add_imports
 
 NodeResult = cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel
 NodeOp = Callable[[cst.CSTNode], NodeResult]
@@ -162,6 +166,12 @@ class _Layout:
             self.statement_nodes[index] = list(self._computed)[before:]
         return self.statement_nodes[index]
 
+    def statements_matching(self, source: str, pattern: re.Pattern[str]) -> list[int]:
+        """Indexes of the statements whose text (``source`` is the module's) matches."""
+        lines = NEWLINE_RE.split(source)
+        return [i for i, (first, end) in enumerate(self._spans)
+                if pattern.search("\n".join(lines[first - 1:end - 1]))]
+
     def everything(self) -> None:
         for index in range(len(self.module.body)):
             self.statement(index)
@@ -244,11 +254,32 @@ class Planner:
     def global_scope(self) -> GlobalScope:
         return self.scopes[self.module]
 
+    @cached_property
+    def bindings(self) -> ModuleBindings | None:
+        """The ``ast`` census of the module's names, which answers most binding questions
+        without the scope analysis (see ``_bindings``)."""
+        return ModuleBindings.of(self.command.source)
+
+    def _import_only(self, local: str) -> str | None:
+        """The qualname ``local`` imports when the module binds it only by that one import."""
+        return self.bindings.import_only.get(local) if self.bindings is not None else None
+
     def qualnames(self, node: cst.CSTNode) -> set[str]:
         """What a Name/Attribute refers to through imports (asked of the scope for the few
-        candidate nodes; QualifiedNameProvider would compute it for every node up front)."""
+        candidate nodes; QualifiedNameProvider would compute it for every node up front).
+
+        Like LibCST's answer it goes by the dotted name, so ``x.DummyOperator`` names what the
+        name ``DummyOperator`` is bound to."""
+        full = get_full_name_for_node(node)
+        head = full.partition(".")[0] if full else ""
+        imported = self._import_only(head)
+        if imported is not None and not self._in_import(node):
+            return {imported + full[len(head):]}
         scope = self.scope(node)
         return {q.name for q in scope.get_qualified_names_for(node)} if scope is not None else set()
+
+    def _in_import(self, node: cst.CSTNode) -> bool:
+        return any(isinstance(a, (cst.Import, cst.ImportFrom)) for a in self.ancestors(node))
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -291,6 +322,8 @@ class Planner:
         Attribute names and keyword names are not bindings, so ``bo.BashOperator`` does not
         make ``BashOperator`` taken.
         """
+        if self._names is None and self.bindings is not None:
+            self._names = self.bindings.names
         if self._names is None:
             names: set[str] = set()
             for scope in {s for s in self.scopes.values() if s is not None}:
@@ -304,14 +337,60 @@ class Planner:
 
     # -- bindings ---------------------------------------------------------------------------
 
-    def import_assignment(self, name_node: cst.Name) -> Assignment | None:
-        """The import that binds the name used at ``name_node`` (None if not an import)."""
+    def import_statement(self, name_node: cst.Name) -> cst.Import | cst.ImportFrom | None:
+        """The import that binds the name used at ``name_node`` (None if not one import)."""
+        if self._import_only(name_node.value) is not None:
+            return self._top_level_import(name_node.value)
         scope = self.scope(name_node)
         if scope is None:
             return None
         found = [a for a in scope[name_node.value]
                  if isinstance(a, Assignment) and isinstance(a.node, (cst.Import, cst.ImportFrom))]
-        return found[0] if len(found) == 1 else None
+        return found[0].node if len(found) == 1 else None
+
+    def _top_level_import(self, local: str) -> cst.Import | cst.ImportFrom | None:
+        for statement in _top_level_statements(self.module.body):
+            for small in getattr(statement, "body", ()):
+                if any(bound == local for bound, _ in import_bindings(small)):
+                    return small
+        return None
+
+    def import_references(self, statement: cst.Import | cst.ImportFrom, local: str,
+                          exclusive: bool = False) -> list[cst.CSTNode] | None:
+        """The uses of the binding of ``local`` that ``statement`` makes; None when it does not
+        make exactly one, or (``exclusive``) when a use may also reach another binding."""
+        if self._import_only(local) is not None and self._top_level_import(local) is statement:
+            return self._uses(local)
+        scope = self.scope(statement)
+        binding = [a for a in (scope.assignments[local] if scope is not None else ())
+                   if isinstance(a, Assignment) and a.node is statement]
+        if len(binding) != 1:
+            return None
+        accesses = list(binding[0].references)
+        if exclusive and any(len(access.referents) != 1 for access in accesses):
+            return None
+        return [access.node for access in accesses]
+
+    def _uses(self, local: str) -> list[cst.CSTNode]:
+        """Every read of an import-only name: its Name nodes outside imports, attribute names
+        and keyword names (only the statements whose text has the word are laid out)."""
+        word = re.compile(rf"(?<!\w){re.escape(local)}(?!\w)")
+        uses = []
+        for index in self.layout.statements_matching(self.command.source, word):
+            for node in self.layout.statement(index):
+                if type(node) is cst.Name and node.value == local and self._is_read(node):
+                    uses.append(node)
+        return uses
+
+    def _is_read(self, name: cst.Name) -> bool:
+        parent = self.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            return False
+        if isinstance(parent, cst.Arg) and parent.keyword is name:
+            return False
+        if isinstance(parent, cst.MatchKeywordElement) and parent.key is name:
+            return False
+        return not self._in_import(name)
 
     def module_imports(self) -> dict[str, str]:
         """Module-level local name -> qualname bound by an import (first binding wins)."""
@@ -347,6 +426,8 @@ class Planner:
         raise CannotFix(f"cannot import {qualname}: the names {name!r} and {top!r} are taken")
 
     def _shadowed(self, local: str, at: cst.CSTNode) -> bool:
+        if self._import_only(local) is not None:
+            return False
         scope = self.scope(at)
         while scope is not None and not isinstance(scope, GlobalScope):
             if scope.assignments[local]:
@@ -372,6 +453,12 @@ class Planner:
         if not isinstance(head, cst.Name):
             return
         full = get_full_name_for_node(name_node) or head.value
+        if self._import_only(head.value) is not None:
+            self.forget_import(self._top_level_import(head.value), head.value)
+            return
+        census = self.bindings
+        if census is not None and not census.star_import and head.value not in census.bound:
+            return  # nothing binds it (``True``, a builtin): no import to forget
         scope = self.scope(head)
         best: Assignment | None = None
         while scope is not None:
@@ -421,10 +508,8 @@ class Planner:
                 names.add(new_asname or new_name)
                 if (new_asname or new_name) in produced:
                     continue
-            scope = self.scope(statement)
-            bindings = [a for a in (scope.assignments[local] if scope is not None else ())
-                        if isinstance(a, Assignment) and a.node is statement]
-            if len(bindings) != 1 or not all(self._use_gone(access.node, names) for access in bindings[0].references):
+            uses = self.import_references(statement, local)
+            if uses is None or not all(self._use_gone(node, names) for node in uses):
                 continue
             edit = self.import_edit(statement)
             edit.moves.pop(index, None)
@@ -566,9 +651,7 @@ class Planner:
             else:
                 entry.ops.append(op)
             entry.tags.append((edit.key, tag))
-        context = self.command.context
-        for module_path, name, asname in staged.add_imports:
-            AddImportsVisitor.add_needed_import(context, module_path, name, asname)
+        self.command.imports_to_add.extend(staged.add_imports)
         self._forgets.extend(staged.forgets)
         self.planned_bindings.update(staged.bindings)
 
@@ -599,12 +682,13 @@ class FixCommand:
     """Plans every edit of one file, then applies them all in a single LibCST transform.
 
     Not a LibCST codemod command: their matcher machinery costs more to set up per file than
-    a small file's whole fix; the context only carries the imports to add."""
+    a small file's whole fix."""
 
-    def __init__(self, context: CodemodContext, edits: Sequence[Edit],
+    def __init__(self, source: str, edits: Sequence[Edit],
                  planners: Mapping[str, Callable[[Edit, Planner], None]],
                  order: Callable[[Edit], Any]) -> None:
-        self.context = context
+        self.imports_to_add: list[ImportRequest] = []
+        self.source = source  # the text the module was parsed from
         self.edits = edits
         self.planners = planners
         self.order = order
@@ -612,12 +696,9 @@ class FixCommand:
         self.staged: set[Hashable] = set()
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        """The pass (its metadata computed on demand, see ``Planner``), then the scheduled
-        imports. ``AddImportsVisitor`` needs no metadata, so it runs as a plain visit."""
+        """The pass (its metadata computed on demand, see ``Planner``), then the new imports."""
         tree = self.transform_module_impl(tree)
-        if self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-            tree = _add_scheduled_imports(tree, self.context)
-        return tree
+        return add_imports(tree, self.imports_to_add) if self.imports_to_add else tree
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         planner = Planner(self, tree)
@@ -637,35 +718,9 @@ class FixCommand:
         return tree.visit(_ApplyOperations(planner.operations, planner.layout))
 
 
-def _add_scheduled_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
-    """Run ``AddImportsVisitor`` on the top of the module only.
-
-    It reads and changes nothing but the leading docstring, the import block after it and
-    the first statement after that (which gets a blank line above it), yet visits every node
-    of what it is given; giving it only that head saves a third of a fix's time.
-    """
-    body = list(tree.body)
-    start = 1 if body and _is_docstring_or_strict(body[0]) else 0
-    end = start
-    while end < len(body) and _is_import_line(body[end]):
-        end += 1
-    head = tree.with_changes(body=body[:end + 1]).visit(AddImportsVisitor(context))
-    return tree.with_changes(body=[*head.body, *body[end + 1:]])
-
-
 def _is_import_line(statement: cst.CSTNode) -> bool:
     return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
-
-
-def _is_docstring_or_strict(statement: cst.CSTNode) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    small = statement.body[0]
-    if isinstance(small, cst.Expr):
-        return isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
-    return (isinstance(small, cst.Assign) and len(small.targets) == 1
-            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == "__strict__")
 
 
 class _ApplyOperations(cst.CSTTransformer):

@@ -17,6 +17,9 @@ finding with a human decision (pick a fixed date), not something a codemod can c
 
 from __future__ import annotations
 
+import io
+import tokenize
+
 import libcst as cst
 
 from migrator.findings import FixSafety
@@ -123,10 +126,16 @@ def _module_reference(planner: Planner, module_path: str, at: cst.CSTNode) -> st
 
 
 def _preferred_quote(planner: Planner) -> str:
-    """The quote character most string literals in the module use (new code matches it)."""
+    """The quote character most one-line string literals in the module use (new code matches
+    it). Read from the tokens: laying out the whole tree to count them cost more than the fix."""
     single = double = 0
-    for node in planner.nodes(cst.SimpleString):
-        quote = node.quote
-        single += quote == "'"
-        double += quote == '"'
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(planner.command.source).readline):
+            if token.type == tokenize.STRING:
+                body = token.string.lstrip("rRbBuU")
+                if body[:1] in ("'", '"') and body[:3] not in ("'''", '"""'):  # f-strings keep their f
+                    single += body[0] == "'"
+                    double += body[0] == '"'
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the counts so far decide
     return "'" if single > double else '"'

@@ -135,25 +135,20 @@ def rewrite_from_alias(planner: Planner, statement: cst.ImportFrom, alias: cst.I
 def _rename_references(planner: Planner, statement: cst.CSTNode, old_local: str, new_local: str,
                        new_qualname: str) -> bool | None:
     """Rename every use of the binding ``old_local`` made by ``statement``; None if not possible."""
-    scope = planner.scope(statement)
-    if scope is None:
-        return None
-    binding = [a for a in scope.assignments[old_local] if isinstance(a, Assignment) and a.node is statement]
-    if len(binding) != 1:
-        return None
-    references = list(binding[0].references)
-    for access in references:
-        exact_string = isinstance(access.node, cst.SimpleString) and string_value(access.node) == old_local
-        if not (isinstance(access.node, cst.Name) or exact_string) or len(access.referents) != 1:
-            return None  # a dotted string annotation, or a name another binding may also reach
+    references = planner.import_references(statement, old_local, exclusive=True)
+    if references is None:
+        return None  # not one binding, or a name another binding may also reach
+    for node in references:
+        exact_string = isinstance(node, cst.SimpleString) and string_value(node) == old_local
+        if not (isinstance(node, cst.Name) or exact_string):
+            return None  # a dotted string annotation
     if new_local in planner.all_names() and not planner.imported_elsewhere(new_local, new_qualname, statement):
         return None
-    for access in references:
-        if isinstance(access.node, cst.Name):
-            planner.replace(access.node, ("rename", new_local), lambda n, v=new_local: n.with_changes(value=v))
+    for node in references:
+        if isinstance(node, cst.Name):
+            planner.replace(node, ("rename", new_local), lambda n, v=new_local: n.with_changes(value=v))
         else:  # a string annotation naming the class: ``x: "Dataset"``
-            planner.replace(access.node, ("rename", new_local),
-                            lambda n, v=new_local: with_string_value(n, v))
+            planner.replace(node, ("rename", new_local), lambda n, v=new_local: with_string_value(n, v))
     return True
 
 
@@ -182,10 +177,9 @@ def _rewrite_module_import(planner: Planner, statement: cst.Import, alias: cst.I
 def replace_use(planner: Planner, use: cst.CSTNode, old: str, new: str) -> None:
     """Make one Name/Attribute use of ``old`` refer to ``new``."""
     if isinstance(use, cst.Name):
-        binding = planner.import_assignment(use)
-        if binding is None:
+        statement = planner.import_statement(use)
+        if statement is None:
             raise CannotFix(f"cannot tell where {use.value!r} is imported")
-        statement = binding.node
         if isinstance(statement, cst.ImportFrom):
             for alias in statement.names if not isinstance(statement.names, cst.ImportStar) else ():
                 if (alias.asname.name.value if alias.asname else get_full_name_for_node(alias.name)) == use.value:  # type: ignore[union-attr]

@@ -1,0 +1,110 @@
+"""A census of the names a module binds, from ``ast``: what spares most fixes a scope analysis.
+
+LibCST's scope analysis answers every binding question exactly, but costs more than the rest
+of a typical file's fix together. Most questions a fix asks are about one kind of name: bound
+once in the whole module, by a top-level ``from pkg.mod import Name [as alias]`` or
+``import pkg.mod as alias``, and never assigned, deleted, declared global or used as a
+parameter anywhere. Every use of such a name refers to that import, in any scope, so the
+answers need no scope tree. ``Planner`` asks the census first and the scope analysis for
+everything else (dotted ``import a.b``, names bound twice, star imports, names a string
+annotation may read).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass
+class ModuleBindings:
+    """Names of one module: every name it binds or reads, and its import-only names."""
+
+    # With a star import any name may be bound by it: ``bound`` is then incomplete and
+    # ``import_only`` empty.
+    star_import: bool = False
+
+    names: set[str] = field(default_factory=set)  # every name bound or read, in any scope
+    bound: set[str] = field(default_factory=set)  # every name bound, in any scope
+    import_only: dict[str, str] = field(default_factory=dict)  # local name -> qualname it imports
+
+    @classmethod
+    def of(cls, text: str) -> ModuleBindings | None:
+        """The census of ``text``; None when ``ast`` cannot read it (the scope analysis decides)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        census = cls()
+        bound: Counter[str] = Counter()
+        strings: set[str] = set()
+
+        def bind(name: str | None) -> None:
+            if name:
+                bound[name] += 1
+                census.names.add(name)
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                census.names.add(node.id)
+                if not isinstance(node.ctx, ast.Load):
+                    bind(node.id)
+            elif isinstance(node, ast.arg):
+                bind(node.arg)
+                census._annotation_words(node.annotation, strings)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bind(node.name)
+                census._annotation_words(getattr(node, "returns", None), strings)
+            elif isinstance(node, ast.AnnAssign):
+                census._annotation_words(node.annotation, strings)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    bind(alias.asname or alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    census.star_import |= alias.name == "*"
+                    bind(alias.asname or alias.name)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    bind(name)
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+                bind(node.name)
+            elif isinstance(node, ast.MatchMapping):
+                bind(node.rest)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)  # ``__all__`` entries name bindings too
+        census.bound = set(bound)
+        if census.star_import:
+            return census
+        for local, qualname in _top_level_imports(tree):
+            if bound[local] == 1 and local not in strings:
+                census.import_only[local] = qualname
+        return census
+
+    def _annotation_words(self, annotation: ast.expr | None, strings: set[str]) -> None:
+        """Names a string annotation (``x: "Dataset"``) reads: LibCST counts them as uses."""
+        if annotation is None:
+            return
+        for node in ast.walk(annotation):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                words = _IDENTIFIER.findall(node.value)
+                self.names.update(words)
+                strings.update(words)
+
+
+def _top_level_imports(tree: ast.Module) -> list[tuple[str, str]]:
+    """(local, qualname) of the module-level imports whose local name is one identifier."""
+    found = []
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+            found += [(a.asname or a.name, f"{statement.module}.{a.name}") for a in statement.names]
+        elif isinstance(statement, ast.Import):
+            found += [(a.asname, a.name) for a in statement.names if a.asname]
+    return found
