@@ -422,9 +422,15 @@ def _pathspec(patterns: Iterable[str]) -> pathspec.PathSpec:
 
 
 def module_name(dest: str) -> str:
-    parts = list(PurePosixPath(dest).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
+    """``a/b/c.py`` -> ``a.b.c``, ``a/b/__init__.py`` -> ``a.b`` (string operations, not
+    PurePosixPath: it runs twice for every module of the project)."""
+    folder, _, name = dest.rpartition("/")
+    dot = name.rfind(".")
+    if 0 < dot < len(name) - 1:  # PurePosixPath's suffix: not a leading or trailing dot
+        name = name[:dot]
+    parts = folder.split("/") if folder else []
+    if name != "__init__":
+        parts.append(name)
     return ".".join(parts)
 
 
@@ -445,11 +451,13 @@ class _Needs:
     _folder_words: set[str] = field(default_factory=set)  # names written before a "/", quoted
     _texts: dict[str, str] = field(default_factory=dict)  # decoded when a message needs them
     _lines_seen: set[bytes] = field(default_factory=set)
+    _local_tops: set[str] = field(default_factory=set)  # first parts of the module_index names
 
     def __post_init__(self) -> None:
         for source in self.sources:
             if source.is_python:
                 self.module_index.setdefault(module_name(source.dest), source)
+        self._local_tops = {name.split(".", 1)[0] for name in self.module_index}
 
     def imports_of(self, source: Source) -> tuple[str, ...]:
         summary = self.summaries.get(source.src)
@@ -514,6 +522,8 @@ class _Needs:
     def local_targets(self, qualname: str) -> list[str]:
         """Module names of local files an import of ``qualname`` executes (packages too)."""
         parts = qualname.split(".")
+        if parts[0] not in self._local_tops:  # most imports are airflow, pendulum, ...
+            return []
         return [".".join(parts[:n]) for n in range(1, len(parts) + 1)
                 if ".".join(parts[:n]) in self.module_index]
 
@@ -582,13 +592,18 @@ def airflowignore_paths(shipped: list[Source], not_dags: set[str]) -> list[str]:
     candidates = set(parse_candidates(shipped))
     skip = candidates & not_dags
     keep = candidates - skip
-    folders_with_dags = {p.as_posix() for dest in keep for p in PurePosixPath(dest).parents}
+    folders_with_dags = {folder for dest in keep for folder in _folders_of(dest)}
     result: set[str] = set()
     for dest in sorted(skip):
-        parents = [p.as_posix() for p in reversed(PurePosixPath(dest).parents) if p.as_posix() != "."]
-        top = next((p for p in parents if p not in folders_with_dags), None)
+        top = next((f for f in _folders_of(dest) if f not in folders_with_dags), None)
         result.add(f"{top}/" if top else dest)
     return sorted(result)
+
+
+def _folders_of(dest: str) -> list[str]:
+    """The folders holding ``dest``, outermost first: ``a/b/c.py`` -> ``a``, ``a/b``."""
+    parts = dest.split("/")[:-1]
+    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
 
 
 # -- plugins.zip ------------------------------------------------------------------------------------
