@@ -498,6 +498,23 @@ def test_output_folder_rules(make_project, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
 
 
+def test_a_replaced_bundle_is_removed_whole_without_following_symlinks(tmp_path):
+    old = tmp_path / "old"
+    for team in range(12):  # enough folders to be removed in parallel
+        (old / "dags" / f"team_{team}" / "sql").mkdir(parents=True)
+        (old / "dags" / f"team_{team}" / "etl.py").write_text("X = 1\n")
+        (old / "dags" / f"team_{team}" / "sql" / "load.sql").write_text("select 1;\n")
+    (old / "manifest.json").write_text("{}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep\n")
+    (old / "dags" / "linked").symlink_to(elsewhere)
+    (old / "dags" / "team_0" / "linked").symlink_to(elsewhere)
+    bundle_module.remove_tree(old)
+    assert not old.exists()
+    assert (elsewhere / "keep.txt").read_text() == "keep\n"
+
+
 def test_bundle_inside_the_project_is_not_bundled_into_itself(make_project):
     root = make_project({"sales.py": dag("sales")})  # the root is the DAG folder
     build(root, root / "build" / "bundle")
