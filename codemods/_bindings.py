@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
 
 
 @dataclass
@@ -35,7 +37,10 @@ class ModuleBindings:
 
     @classmethod
     def of(cls, text: str) -> ModuleBindings | None:
-        """The census of ``text``; None when ``ast`` cannot read it (the scope analysis decides)."""
+        """The census of ``text``; None when ``ast`` cannot read it or would spell a name
+        differently from the source (the scope analysis decides then)."""
+        if not text.isascii() and _normalization_changes_a_word(text):
+            return None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -97,6 +102,12 @@ class ModuleBindings:
                 words = _IDENTIFIER.findall(node.value)
                 self.names.update(words)
                 strings.update(words)
+
+
+def _normalization_changes_a_word(text: str) -> bool:
+    """Whether a word of ``text`` changes under NFKC, as ``ast`` changes identifiers (``ª`` is
+    ``a`` to it) while LibCST keeps them as written."""
+    return any(unicodedata.normalize("NFKC", word) != word for word in _NON_ASCII_WORD.findall(text))
 
 
 def _top_level_imports(tree: ast.Module) -> list[tuple[str, str]]:

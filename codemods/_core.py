@@ -202,7 +202,7 @@ class _Staged:
     """What one edit wants to do; merged into the plan only if the whole edit succeeds."""
 
     ops: list[tuple[cst.CSTNode, Hashable, NodeOp | None]] = field(default_factory=list)
-    add_imports: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    add_imports: list[ImportRequest] = field(default_factory=list)
     forgets: list[tuple[cst.CSTNode, int]] = field(default_factory=list)  # (import statement, alias)
     bindings: dict[str, str] = field(default_factory=dict)  # local name -> qualname it will bind
     states: dict[tuple[cst.CSTNode, str], Any] = field(default_factory=dict)
@@ -587,8 +587,8 @@ class Planner:
         """Remove ``node`` (an argument, dict entry or decorator) from its parent."""
         self._staged.ops.append((node, REMOVE, None))
 
-    def add_import(self, module_path: str, name: str | None = None, asname: str | None = None) -> None:
-        self._staged.add_imports.append((module_path, name, asname))
+    def add_import(self, module_path: str, name: str | None = None) -> None:
+        self._staged.add_imports.append((module_path, name))
 
     def stage_binding(self, local: str, qualname: str) -> None:
         self._staged.bindings[local] = qualname

@@ -3,11 +3,10 @@
 Placement and merging follow LibCST's ``AddImportsVisitor``, so a fix reads like any LibCST
 codemod's: an import the leading block already has is not repeated; names from a module
 the block already imports from join that statement, in front and sorted; the rest become new
-statements right after the block (``import m`` sorted by module, then ``import m as a``, then
-one ``from m import ...`` per module, names sorted), and the first statement after them gets
-a blank line above it. The visitor itself is not used because setting up its matchers cost
-more per file than most files' whole fix. Fixes never add ``__future__`` imports, so those get
-no special place here.
+statements right after the block (``import m`` sorted by module, then one ``from m import ...``
+per module, names sorted), and the first statement after them gets a blank line above it. The
+visitor itself is not used because setting up its matchers cost more per file than most
+files' whole fix. Fixes add neither aliases nor ``__future__`` imports, so neither is handled.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-ImportRequest = tuple[str, str | None, str | None]  # module, object name, alias
+ImportRequest = tuple[str, str | None]  # module, and the object imported from it (None: the module)
 
 
 def add_imports(tree: cst.Module, requests: Sequence[ImportRequest]) -> cst.Module:
@@ -48,24 +47,15 @@ class _Wanted:
     """The requested imports not yet in the module, grouped the way they are written."""
 
     def __init__(self, requests: Sequence[ImportRequest]) -> None:
-        self.modules = {module for module, name, alias in requests if name is None and alias is None}
-        self.module_aliases = {module: alias for module, name, alias in requests if name is None and alias}
-        self.names: dict[str, set[str]] = {}  # module -> names imported from it without alias
-        self.aliased: dict[str, list[tuple[str, str]]] = {}  # module -> (name, alias)
-        for module, name, alias in sorted(requests, key=lambda r: r[0]):
-            if name is not None and alias is None:
+        self.modules = {module for module, name in requests if name is None}
+        self.names: dict[str, set[str]] = {}  # module -> names to import from it
+        for module, name in sorted(requests, key=lambda r: r[0]):
+            if name is not None:
                 self.names.setdefault(module, set()).add(name)
-            elif name is not None:
-                self.aliased.setdefault(module, []).append((name, alias))
 
     def discard_present(self, statement: cst.Import | cst.ImportFrom) -> None:
         if isinstance(statement, cst.Import):
-            for alias in statement.names:
-                name, asname = alias.evaluated_name, alias.evaluated_alias
-                if asname is None:
-                    self.modules.discard(name)
-                elif self.module_aliases.get(name) == asname:
-                    del self.module_aliases[name]
+            self.modules.difference_update(a.evaluated_name for a in statement.names if a.asname is None)
             return
         module = _absolute_module(statement)
         if module is None:
@@ -73,38 +63,24 @@ class _Wanted:
         if isinstance(statement.names, cst.ImportStar):
             self.names.pop(module, None)
             return
-        for alias in statement.names:
-            if alias.asname is None:
-                self.names.get(module, set()).discard(alias.evaluated_name)
-            elif (alias.evaluated_name, alias.evaluated_alias) in self.aliased.get(module, ()):
-                self.aliased[module].remove((alias.evaluated_name, alias.evaluated_alias))
-        for table in (self.names, self.aliased):
-            if module in table and not table[module]:
-                del table[module]
+        present = {alias.evaluated_name for alias in statement.names if alias.asname is None}
+        if module in self.names:
+            self.names[module] -= present
+            if not self.names[module]:
+                del self.names[module]
 
     def join(self, statement: cst.ImportFrom) -> cst.ImportFrom:
         module = _absolute_module(statement)
         if isinstance(statement.names, cst.ImportStar) or module is None:
             return statement
-        if module not in self.names and module not in self.aliased:
+        if module not in self.names:
             return statement
-        added = [cst.ImportAlias(name=cst.Name(name)) for name in sorted(self.names.pop(module, ()))]
-        added += [cst.ImportAlias(name=cst.Name(name), asname=cst.AsName(name=cst.Name(alias)))
-                  for name, alias in sorted(self.aliased.pop(module, ()))]
+        added = [cst.ImportAlias(name=cst.Name(name)) for name in sorted(self.names.pop(module))]
         return statement.with_changes(names=[*added, *statement.names])
 
     def statements(self) -> list[str]:
-        lines = [f"import {module}" for module in sorted(self.modules)]
-        lines += [f"import {module} as {alias}" for module, alias in self.module_aliases.items()]
-        from_imports: dict[str, list[tuple[str, str | None]]] = {}
-        for module, pairs in self.aliased.items():
-            from_imports.setdefault(module, []).extend(pairs)
-        for module, names in self.names.items():
-            from_imports.setdefault(module, []).extend((name, None) for name in names)
-        for module, pairs in from_imports.items():
-            spelled = [name if alias is None else f"{name} as {alias}" for name, alias in sorted(pairs)]
-            lines.append(f"from {module} import {', '.join(spelled)}")
-        return lines
+        return [*(f"import {module}" for module in sorted(self.modules)),
+                *(f"from {module} import {', '.join(sorted(names))}" for module, names in self.names.items())]
 
 
 def _absolute_module(statement: cst.ImportFrom) -> str | None:
