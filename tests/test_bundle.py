@@ -498,6 +498,25 @@ def test_output_folder_rules(make_project, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
 
 
+def test_rebuilding_links_unchanged_files_and_writes_changed_ones(make_project, tmp_path):
+    root = make_project({"dags/sales.py": dag("sales"), "dags/orders.py": dag("orders"),
+                         "dags/run.sh": "#!/bin/sh\n"})
+    out = tmp_path / "out"
+    build(root, out)
+    kept_inode = (out / "dags" / "sales.py").stat().st_ino
+    (root / "dags" / "orders.py").write_text(dag("orders_v2"))
+    (root / "dags" / "run.sh").chmod(0o755)
+    again = build(root, out)
+    assert (out / "dags" / "sales.py").stat().st_ino == kept_inode
+    assert (out / "dags" / "orders.py").read_text() == dag("orders_v2")
+    assert (out / "dags" / "run.sh").stat().st_mode & 0o777 == 0o755
+    for row in again.manifest["files"]:
+        if "!" not in row["path"]:
+            data = (out / row["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == row["sha256"], row["path"]
+            assert (out / row["path"]).stat().st_nlink == 1, row["path"]
+
+
 def test_a_replaced_bundle_is_removed_whole_without_following_symlinks(tmp_path):
     old = tmp_path / "old"
     for team in range(12):  # enough folders to be removed in parallel

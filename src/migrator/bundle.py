@@ -1209,6 +1209,8 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
     target = bundle.target
     rows: list[dict[str, Any]] = []
     folders_made: set[str] = set()
+    # The bundle this build replaces, whose unchanged files are linked rather than written.
+    previous = str(bundle.out) if (bundle.out / MANIFEST).is_file() else None
 
     def put(rel: str, data: bytes, mode: int | None = None) -> None:
         path = os.path.join(staging, rel)
@@ -1216,10 +1218,12 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
         if folder not in folders_made:  # thousands of files share a few folders
             os.makedirs(folder, exist_ok=True)
             folders_made.add(folder)
-        with open(path, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(path, mode)
+        if not (previous and mode is not None
+                and _link_unchanged(os.path.join(previous, rel), path, data, mode)):
+            with open(path, "wb") as handle:
+                handle.write(data)
+            if mode is not None:
+                os.chmod(path, mode)
         rows.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
 
     # dags/
@@ -1302,6 +1306,25 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
         " (with the Secrets Manager backend `migrator connections export` fills)" if backend
         else "")
     return rows
+
+
+def _link_unchanged(previous: str, path: str, data: bytes, mode: int) -> bool:
+    """Hard-link ``previous``, the same file in the bundle being replaced, to ``path`` when it
+    holds ``data`` with ``mode`` and no other link shares it. Creating a file costs the
+    filesystem far more than linking one (seconds for a 10,000-file bundle on a busy disk),
+    and the old bundle only loses the name when it is removed after the swap."""
+    try:
+        info = os.lstat(previous)
+        if (not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != mode
+                or info.st_nlink != 1 or info.st_size != len(data)):
+            return False
+        with open(previous, "rb") as handle:
+            if handle.read() != data:
+                return False
+        os.link(previous, path)
+    except OSError:  # gone, unreadable, or a filesystem without hard links: write it
+        return False
+    return True
 
 
 def _private_network(bundle: Bundle, staging: Path, requirements: str, options: BundleOptions,
