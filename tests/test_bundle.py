@@ -647,12 +647,6 @@ def test_files_named_by_dags_but_outside_the_dag_folder_are_a_warning(make_proje
 
 def test_config_fixes_that_set_an_option_reach_mwaa_config(make_project, tmp_path):
     """PLG010 asks for core.lazy_load_plugins = False; fix leaves config fixes to the bundle."""
-    import json as json_module
-
-    from migrator.bundle import build_bundle
-    from migrator.compat import get_version
-    from migrator.config import Settings
-
     root = make_project({
         "dags/a.py": "from airflow import DAG\n",
         "plugins/acme_plugin.py": (
@@ -662,5 +656,5 @@ def test_config_fixes_that_set_an_option_reach_mwaa_config(make_project, tmp_pat
     })
     out = tmp_path / "bundle"
     build_bundle(root, Settings(), get_version("3.3.1"), out)
-    config = json_module.loads((out / "mwaa-config.json").read_text())
+    config = json.loads((out / "mwaa-config.json").read_text())
     assert config["AirflowConfigurationOptions"]["core.lazy_load_plugins"] == "False"
