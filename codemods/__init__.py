@@ -65,7 +65,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> FileResult:
                          order=lambda e: (_PLAN_ORDER.get(e.kind, len(_PLAN_ORDER)),
                                           e.location.line, e.location.column))
     new_module = _without_new_leading_blank_lines(module, command.transform_module(module))
-    return FileResult(new_module.code, set(command.staged), dict(command.refused))
+    return FileResult(command.code(new_module), set(command.staged), dict(command.refused))
 
 
 def _without_new_leading_blank_lines(original: cst.Module, new: cst.Module) -> cst.Module:

@@ -131,7 +131,8 @@ class _Layout:
 
     A fix touches a few statements of a file; laying out the whole module costs more than the
     rest of the fix together. Each top-level statement is laid out the first time an edit
-    looks inside it; a node from elsewhere (a scope reference) lays out the rest.
+    looks inside it; a node from elsewhere (a scope reference) lays out the rest. Even the
+    statements' line spans are counted only as far down the file as an edit needs.
     """
 
     def __init__(self, module: cst.Module) -> None:
@@ -139,27 +140,39 @@ class _Layout:
         self._computed: dict[cst.CSTNode, CodeRange] = {}  # the name LibCST's codegen state writes to
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict.fromkeys(module.body, module)
         self.statement_nodes: dict[int, list[cst.CSTNode]] = {}  # statement index -> its nodes
-        # Lines [first, end) of each statement, its leading comments and blank lines included.
+        # Lines [first, end) of the first statements, leading comments and blank lines included.
         self._spans: list[tuple[int, int]] = []
-        line = 1 + len(module.header)
-        for statement in module.body:
-            end = line + len(NEWLINE_RE.findall(module.code_for_node(statement)))
-            self._spans.append((line, end))
-            line = end
+        self._next_line = 1 + len(module.header)
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
         return self._computed
 
+    def span(self, index: int) -> tuple[int, int]:
+        """Lines [first, end) of statement ``index``; ``len(body)`` gives the footer's start."""
+        body = self.module.body
+        while len(self._spans) <= min(index, len(body) - 1):
+            end = self._next_line + len(NEWLINE_RE.findall(self.module.code_for_node(body[len(self._spans)])))
+            self._spans.append((self._next_line, end))
+            self._next_line = end
+        return self._spans[index] if index < len(body) else (self._next_line, self._next_line)
+
     def overlapping(self, location: Location) -> list[int]:
         """Indexes of the top-level statements whose lines meet the location's."""
-        return [i for i, (first, end) in enumerate(self._spans) if first <= location.end_line and location.line < end]
+        found = []
+        for index in range(len(self.module.body)):
+            first, end = self.span(index)
+            if first > location.end_line:
+                break
+            if location.line < end:
+                found.append(index)
+        return found
 
     def statement(self, index: int) -> list[cst.CSTNode]:
         if index not in self.statement_nodes:
             state = _LayoutState(default_indent=self.module.default_indent,
                                  default_newline=self.module.default_newline, provider=self,
-                                 line=self._spans[index][0], parents=self.parents,
+                                 line=self.span(index)[0], parents=self.parents,
                                  open_nodes=[self.module])
             before = len(self._computed)
             self.module.body[index]._codegen(state)
@@ -169,8 +182,30 @@ class _Layout:
     def statements_matching(self, source: str, pattern: re.Pattern[str]) -> list[int]:
         """Indexes of the statements whose text (``source`` is the module's) matches."""
         lines = NEWLINE_RE.split(source)
-        return [i for i, (first, end) in enumerate(self._spans)
-                if pattern.search("\n".join(lines[first - 1:end - 1]))]
+        spans = [self.span(index) for index in range(len(self.module.body))]
+        return [i for i, (first, end) in enumerate(spans) if pattern.search("\n".join(lines[first - 1:end - 1]))]
+
+    def code_of(self, new: cst.Module, source: str) -> str:
+        """``new.code``, with the text of the leading and trailing statements ``new`` shares
+        with the parsed module copied from ``source`` (printing all of a module a fix touched
+        in three lines cost more than the fix)."""
+        old, body = self.module.body, new.body
+        if (new.header is not self.module.header or new.footer is not self.module.footer
+                or new.has_trailing_newline is not self.module.has_trailing_newline
+                or new.default_newline != self.module.default_newline
+                or new.default_indent != self.module.default_indent):
+            return new.code
+        same = min(len(old), len(body))
+        prefix = next((i for i in range(same) if body[i] is not old[i]), same)
+        suffix = next((i for i in range(same - prefix) if body[-1 - i] is not old[-1 - i]), same - prefix)
+        if prefix == len(old) == len(body):
+            return source
+        if not body or (suffix == 0 and not self.module.has_trailing_newline):
+            return new.code  # LibCST's own rules for empty modules and a missing last newline
+        lines = _lines_with_ends(source)
+        start, resume = self.span(prefix)[0], self.span(len(old) - suffix)[0]
+        middle = "".join(new.code_for_node(statement) for statement in body[prefix:len(body) - suffix])
+        return "".join(lines[:start - 1]) + middle + "".join(lines[resume - 1:])
 
     def everything(self) -> None:
         for index in range(len(self.module.body)):
@@ -660,6 +695,15 @@ class Planner:
         return self._ops
 
 
+def _lines_with_ends(text: str) -> list[str]:
+    """``text`` cut into lines the way LibCST counts them (``\\n``, ``\\r\\n`` or ``\\r``)."""
+    pieces = _NEWLINE_SPLIT.split(text)
+    return [pieces[i] + pieces[i + 1] for i in range(0, len(pieces) - 1, 2)] + [pieces[-1]]
+
+
+_NEWLINE_SPLIT = re.compile(f"({NEWLINE_RE.pattern})")
+
+
 def _same_kind(tag_a: Hashable, tag_b: Hashable) -> bool:
     """Tags are (kind, value) tuples; two ops of one kind with different values conflict."""
     return (isinstance(tag_a, tuple) and isinstance(tag_b, tuple) and tag_a[:1] == tag_b[:1]
@@ -688,6 +732,7 @@ class FixCommand:
                  planners: Mapping[str, Callable[[Edit, Planner], None]],
                  order: Callable[[Edit], Any]) -> None:
         self.imports_to_add: list[ImportRequest] = []
+        self.planner: Planner | None = None
         self.source = source  # the text the module was parsed from
         self.edits = edits
         self.planners = planners
@@ -700,8 +745,12 @@ class FixCommand:
         tree = self.transform_module_impl(tree)
         return add_imports(tree, self.imports_to_add) if self.imports_to_add else tree
 
+    def code(self, new: cst.Module) -> str:
+        """The text of ``new``, the module this command's pass returned."""
+        return self.planner.layout.code_of(new, self.source) if self.planner else new.code
+
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        planner = Planner(self, tree)
+        planner = self.planner = Planner(self, tree)
         for edit in sorted(self.edits, key=self.order):
             plan = self.planners.get(edit.kind)
             if plan is None:
