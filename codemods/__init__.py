@@ -23,7 +23,8 @@ from . import (
     replace_context_key,
     replace_import,
 )
-from ._core import CannotFix, Edit, FixCommand
+from ._bindings import ModuleBindings
+from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
 
 CODEMODS: dict[str, ModuleType] = {
     module.KIND: module
@@ -56,16 +57,62 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> FileResult:
     """
     if not edits:
         return FileResult(text)
+    census = ModuleBindings.of(text)
+    cut = _prefix_end(census, edits) if census is not None else None
+    if cut is not None:
+        try:
+            return _apply(text, edits, census, cut)
+        except NeedWholeModule:
+            pass  # an edit asked about code past the prefix: parse it all
+    return _apply(text, edits, census, None)
+
+
+# Stands in for the part of the file after a cut: it keeps the comments above that part, and
+# whatever a fix puts there (a blank line under new imports), in the parsed top of the file.
+_REST_OF_FILE = "__migrator_rest_of_file__\n"
+
+
+def _apply(text: str, edits: Sequence[Edit], census: ModuleBindings | None, cut: int | None) -> FileResult:
+    lines = lines_with_ends(text) if cut is not None else []
+    parsed, rest = ("".join(lines[:cut - 1]) + _REST_OF_FILE, "".join(lines[cut - 1:])) if cut else (text, None)
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(parsed)
     except cst.ParserSyntaxError as exc:
         reason = f"LibCST cannot parse the file: {str(exc).splitlines()[0]}"
         return FileResult(text, refused={edit.key: reason for edit in edits})
     command = FixCommand(text, edits, {k: m.plan for k, m in CODEMODS.items()},
                          order=lambda e: (_PLAN_ORDER.get(e.kind, len(_PLAN_ORDER)),
-                                          e.location.line, e.location.column))
+                                          e.location.line, e.location.column),
+                         census=census, rest=rest)
     new_module = _without_new_leading_blank_lines(module, command.transform_module(module))
-    return FileResult(command.code(new_module), set(command.staged), dict(command.refused))
+    new_text = command.code(new_module, parsed)
+    if rest is not None:
+        if not new_text.endswith(_REST_OF_FILE):
+            raise NeedWholeModule
+        new_text = new_text[:-len(_REST_OF_FILE)] + rest
+    return FileResult(new_text, set(command.staged), dict(command.refused))
+
+
+def _prefix_end(census: ModuleBindings, edits: Sequence[Edit]) -> int | None:
+    """The first line of the part of the file the edits leave alone, or None for the whole file.
+
+    LibCST's parse is most of a fix that rewrites a few imports at the top of a long file, so
+    only the top-level statements up to the last edit and the leading imports are parsed; a
+    placeholder statement stands in for the rest, which is copied as it is. Only when no
+    top-level import is in the rest: what the fix learns from the module's imports is then
+    whole (an edit that needs more raises ``NeedWholeModule``).
+    """
+    starts = [line for line, _ in census.statements]
+    last_edit_line = max(edit.location.end_line for edit in edits)
+    touched = max((i for i, line in enumerate(starts) if line <= last_edit_line), default=0)
+    leading_imports_end = 1 if census.statements and not census.statements[0][1] else 0
+    while leading_imports_end < len(starts) and census.statements[leading_imports_end][1]:
+        leading_imports_end += 1
+    first_left_out = max(touched + 1, leading_imports_end)
+    if (first_left_out >= len(starts) or _REST_OF_FILE.strip() in census.names
+            or any(is_import for _, is_import in census.statements[first_left_out:])):
+        return None
+    return starts[first_left_out]
 
 
 def _without_new_leading_blank_lines(original: cst.Module, new: cst.Module) -> cst.Module:

@@ -31,6 +31,8 @@ class ModuleBindings:
     # ``import_only`` empty.
     star_import: bool = False
 
+    # First line (decorators included) of each top-level statement, and whether it imports.
+    statements: list[tuple[int, bool]] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # every name bound or read, in any scope
     bound: set[str] = field(default_factory=set)  # every name bound, in any scope
     import_only: dict[str, str] = field(default_factory=dict)  # local name -> qualname it imports
@@ -48,6 +50,8 @@ class ModuleBindings:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         census = cls()
+        census.statements = [(min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", ())]),
+                              isinstance(s, (ast.Import, ast.ImportFrom))) for s in tree.body]
         bound: Counter[str] = Counter()
         strings: set[str] = set()
 

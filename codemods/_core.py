@@ -25,7 +25,6 @@ import keyword
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import libcst as cst
@@ -64,6 +63,10 @@ class Edit:
 
 class CannotFix(Exception):
     """This fix cannot be applied here; the message says why and is shown to the user."""
+
+
+class NeedWholeModule(Exception):
+    """The pass was given the top of the file only, and an edit needs to see the rest."""
 
 
 # -- positions -------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ class _Layout:
             return source
         if not body or (suffix == 0 and not self.module.has_trailing_newline):
             return new.code  # LibCST's own rules for empty modules and a missing last newline
-        lines = _lines_with_ends(source)
+        lines = lines_with_ends(source)
         start, resume = self.span(prefix)[0], self.span(len(old) - suffix)[0]
         middle = "".join(new.code_for_node(statement) for statement in body[prefix:len(body) - suffix])
         return "".join(lines[:start - 1]) + middle + "".join(lines[resume - 1:])
@@ -279,6 +282,7 @@ class Planner:
         """LibCST's scope analysis of the whole module, made on the first question about a
         binding (many files' fixes never ask one)."""
         if self._scopes is None:
+            self._whole_module()
             self._scopes = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(ScopeProvider)
         return self._scopes
 
@@ -289,11 +293,15 @@ class Planner:
     def global_scope(self) -> GlobalScope:
         return self.scopes[self.module]
 
-    @cached_property
+    @property
     def bindings(self) -> ModuleBindings | None:
         """The ``ast`` census of the module's names, which answers most binding questions
         without the scope analysis (see ``_bindings``)."""
-        return ModuleBindings.of(self.command.source)
+        return self.command.census
+
+    def _whole_module(self) -> None:
+        if self.command.rest is not None:
+            raise NeedWholeModule
 
     def _import_only(self, local: str) -> str | None:
         """The qualname ``local`` imports when the module binds it only by that one import."""
@@ -323,6 +331,7 @@ class Planner:
 
     def nodes(self, *types: type) -> list[cst.CSTNode]:
         """Every node of ``types`` in the module (lays the whole module out)."""
+        self._whole_module()
         if self._by_type is None:
             self.layout.everything()
             self._by_type = {}
@@ -410,6 +419,8 @@ class Planner:
         """Every read of an import-only name: its Name nodes outside imports, attribute names
         and keyword names (only the statements whose text has the word are laid out)."""
         word = re.compile(rf"(?<!\w){re.escape(local)}(?!\w)")
+        if self.command.rest is not None and word.search(self.command.rest):
+            raise NeedWholeModule
         uses = []
         for index in self.layout.statements_matching(self.command.source, word):
             for node in self.layout.statement(index):
@@ -695,7 +706,7 @@ class Planner:
         return self._ops
 
 
-def _lines_with_ends(text: str) -> list[str]:
+def lines_with_ends(text: str) -> list[str]:
     """``text`` cut into lines the way LibCST counts them (``\\n``, ``\\r\\n`` or ``\\r``)."""
     pieces = _NEWLINE_SPLIT.split(text)
     return [pieces[i] + pieces[i + 1] for i in range(0, len(pieces) - 1, 2)] + [pieces[-1]]
@@ -730,10 +741,15 @@ class FixCommand:
 
     def __init__(self, source: str, edits: Sequence[Edit],
                  planners: Mapping[str, Callable[[Edit, Planner], None]],
-                 order: Callable[[Edit], Any]) -> None:
+                 order: Callable[[Edit], Any], census: ModuleBindings | None = None,
+                 rest: str | None = None) -> None:
         self.imports_to_add: list[ImportRequest] = []
         self.planner: Planner | None = None
-        self.source = source  # the text the module was parsed from
+        self.source = source  # the whole file's text
+        self.census = census if census is not None else ModuleBindings.of(source)
+        # The text after the parsed top of the file (None: the whole file was parsed). Questions
+        # about it raise NeedWholeModule.
+        self.rest = rest
         self.edits = edits
         self.planners = planners
         self.order = order
@@ -745,9 +761,9 @@ class FixCommand:
         tree = self.transform_module_impl(tree)
         return add_imports(tree, self.imports_to_add) if self.imports_to_add else tree
 
-    def code(self, new: cst.Module) -> str:
-        """The text of ``new``, the module this command's pass returned."""
-        return self.planner.layout.code_of(new, self.source) if self.planner else new.code
+    def code(self, new: cst.Module, parsed: str) -> str:
+        """The text of ``new``, the module this command's pass returned from ``parsed``."""
+        return self.planner.layout.code_of(new, parsed) if self.planner else new.code
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         planner = self.planner = Planner(self, tree)

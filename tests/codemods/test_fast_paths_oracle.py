@@ -24,8 +24,13 @@ from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import Assignment, MetadataWrapper, ScopeProvider
+from migrator.codemods import Edit, apply_edits
+from migrator.codemods._bindings import ModuleBindings
 from migrator.codemods._core import FixCommand, Planner
 from migrator.codemods._imports import add_imports
+
+from migrator import codemods as codemods_package
+from migrator.findings import Location
 
 CORNER_CASES = [
     "",
@@ -203,3 +208,59 @@ def test_the_printing_oracle_runs_on_most_sources():
 def test_spliced_printing_matches_libcst_on_generated_modules(source):
     if parses(source):
         check_spliced_printing(source)
+
+
+# -- parsing only the top of the file -------------------------------------------------------------
+
+
+def whole_file_result(monkeypatch, text, edits):
+    with monkeypatch.context() as patched:
+        patched.setattr(codemods_package, "_prefix_end", lambda census, edits: None)
+        return apply_edits(text, edits)
+
+
+def real_edits() -> list[tuple[str, list[Edit]]]:
+    """The example project's own fixes, file by file, as ``migrator fix`` plans them (3.3.1)."""
+    from migrator.cli.options import resolve_target
+    from migrator.config import load_settings
+    from migrator.engine import scan
+    from migrator.fix import _edits
+
+    root = Path(EXAMPLE_PROJECT)
+    settings = load_settings(root).with_overrides(target="3.3.1")
+    result = scan(root, settings, resolve_target(settings), jobs=1, use_cache=False)
+    by_path: dict[str, list] = {}
+    for finding in result.findings:
+        if finding.path.endswith(".py"):
+            by_path.setdefault(finding.path, []).append(finding)
+    return [((root / path).read_text(), _edits(findings, True)) for path, findings in sorted(by_path.items())]
+
+
+def test_top_of_file_fixes_equal_whole_file_fixes(monkeypatch):
+    compared = cut = 0
+    for text, edits in real_edits():
+        if not edits:
+            continue
+        census = ModuleBindings.of(text)
+        cut += census is not None and codemods_package._prefix_end(census, edits) is not None
+        fast, whole = apply_edits(text, edits), whole_file_result(monkeypatch, text, edits)
+        assert (fast.text, fast.applied, fast.refused) == (whole.text, whole.applied, whole.refused)
+        compared += 1
+    assert compared >= 10 and cut >= 3  # the example has files whose fixes stop near the top
+
+
+@given(hypothesmith.from_grammar(), st.sampled_from([
+    ("replace-import", {"old": "a.b.C", "new": "x.y.D"}),
+    ("replace-call", {"template": "g({0})", "imports": ["g"]}),
+    ("replace-class", {"old": "a.b.C", "new": "x.y.D"}),
+    ("rename-argument", {"old": "a", "new": "b"}),
+]), st.integers(1, 12), st.integers(1, 40))
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+def test_top_of_file_fixes_equal_whole_file_fixes_anywhere(monkeypatch, source, edit, line, column):
+    if not parses(source):
+        return
+    source = "from a.b import C\nimport a.b\n" + source  # something for the edits to find
+    kind, params = edit
+    edits = [Edit(0, kind, params, Location(line, column, line, column + 8))]
+    fast, whole = apply_edits(source, edits), whole_file_result(monkeypatch, source, edits)
+    assert (fast.text, fast.applied, fast.refused) == (whole.text, whole.applied, whole.refused)
