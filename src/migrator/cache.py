@@ -19,10 +19,13 @@ anything else starts it afresh.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +78,19 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling a large project's results creates millions of objects, none of them in a
+    cycle; the garbage collector's full passes over them took most of a warm scan's load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class ScanCache:
     def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None) -> None:
         """``directory``: the folder the scan files go in (default :func:`scan_cache_dir`)."""
@@ -85,7 +101,7 @@ class ScanCache:
         self.entries: dict[str, tuple[str, Any]] = {}
         self.dirty = False
         try:
-            with self.path.open("rb") as handle:
+            with self.path.open("rb") as handle, _collector_paused():
                 stored_key, entries = pickle.load(handle)
             if stored_key == self.key:
                 self.entries = entries
