@@ -14,11 +14,9 @@ and ``package`` call these two functions; the ``fix`` command only prints them.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import os
 import pickle
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -209,15 +207,16 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
         refused.update((current[key], reason) for key, reason in outcome.refused.items())
         if outcome.text == text:
             break
-        problem = _parse_problem(outcome.text, path)
-        if problem is not None:  # a codemod bug must never reach the user's files
-            refused.update((current[e.key], f"the fixed file would not parse ({problem})") for e in edits)
+        candidate = rescanner.module(path, outcome.text)
+        if candidate.tree is None:  # a codemod bug must never reach the user's files
+            problem = candidate.problem
+            reason = f"the fixed file would not parse (line {problem.line}: {problem.message})"
+            refused.update((current[e.key], reason) for e in edits)
             break
         applied = {current[key] for key in outcome.applied}
         fixed.update(f.rule for f in applied)
         project_findings = [f for f in project_findings if f not in applied]
-        text = outcome.text
-        fixed_module = rescanner.module(path, text)
+        text, fixed_module = outcome.text, candidate
         current = rescanner.findings(fixed_module) + project_findings
         refused = {f: r for f, r in refused.items() if f in project_findings}
     new = encode_like(text, source)
@@ -369,18 +368,6 @@ def _requirement_done(params: dict, fixed_file) -> bool:
         return any(o.option == "constraint" and (o.value or "").strip("'\"") == params.get("url")
                    for o in fixed_file.options)
     return False
-
-
-def _parse_problem(text: str, path: str) -> str | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        return f"line {exc.lineno}: {exc.msg}"
-    except (RecursionError, MemoryError):
-        return "too deeply nested"
-    return None
 
 
 def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, str], unsafe: bool) -> None:
