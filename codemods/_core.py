@@ -6,9 +6,9 @@ its edit against that tree (locating nodes by position, reading bindings), then 
 tree once, applying every planned node operation on the way up. New imports are added after
 the pass (``_imports``). Imports the edits leave unused are removed in the pass itself,
 decided from the bindings: every use of the binding is replaced or removed by a planned
-operation. (LibCST's ``RemoveImportsVisitor`` re-analyses
-the whole transformed module, which tripled the cost of a fix, and keeps ``import a.b.c``
-while ``a`` is used anywhere, which on Airflow 3 leaves an import that fails.)
+operation. (LibCST's ``RemoveImportsVisitor`` re-analyses the whole transformed module, which
+tripled the cost of a fix, and keeps ``import a.b.c`` while ``a`` is used anywhere, which on
+Airflow 3 leaves an import that fails.)
 
 Metadata is the expensive part of a fix, so each piece is computed only where an edit needs
 it: positions and parents per top-level statement (``_Layout``); bindings from an ``ast``
@@ -117,6 +117,7 @@ class _LayoutState(PositionProvidingCodegenState):
 
     parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     open_nodes: list[cst.CSTNode] = field(default_factory=list)
+    laid_out: list[cst.CSTNode] = field(default_factory=list)  # in the order positions are known
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         super().before_codegen(node)
@@ -127,6 +128,7 @@ class _LayoutState(PositionProvidingCodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         self.open_nodes.pop()
         super().after_codegen(node)
+        self.laid_out.append(node)
 
 
 class _Layout:
@@ -177,9 +179,8 @@ class _Layout:
                                  default_newline=self.module.default_newline, provider=self,
                                  line=self.span(index)[0], parents=self.parents,
                                  open_nodes=[self.module])
-            before = len(self._computed)
             self.module.body[index]._codegen(state)
-            self.statement_nodes[index] = list(self._computed)[before:]
+            self.statement_nodes[index] = state.laid_out
         return self.statement_nodes[index]
 
     def statements_matching(self, source: str, pattern: re.Pattern[str]) -> list[int]:
