@@ -78,6 +78,8 @@ def _apply(text: str, edits: Sequence[Edit], census: ModuleBindings | None, cut:
     try:
         module = cst.parse_module(parsed)
     except cst.ParserSyntaxError as exc:
+        if rest is not None:
+            raise NeedWholeModule from exc  # the verdict is the whole file's to give
         reason = f"LibCST cannot parse the file: {str(exc).splitlines()[0]}"
         return FileResult(text, refused={edit.key: reason for edit in edits})
     command = FixCommand(text, edits, {k: m.plan for k, m in CODEMODS.items()},
