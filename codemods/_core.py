@@ -291,10 +291,6 @@ class Planner:
         return self.scopes.get(node)
 
     @property
-    def global_scope(self) -> GlobalScope:
-        return self.scopes[self.module]
-
-    @property
     def bindings(self) -> ModuleBindings | None:
         """The ``ast`` census of the module's names, which answers most binding questions
         without the scope analysis (see ``_bindings``)."""

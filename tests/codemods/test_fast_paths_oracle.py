@@ -149,6 +149,7 @@ def test_the_example_exercises_the_census():
     assert sum(check_census_against_scope(s) for s in example_sources()) > 500
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
 @given(hypothesmith.from_grammar())
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 def test_census_matches_scope_on_generated_modules(source):
@@ -156,6 +157,7 @@ def test_census_matches_scope_on_generated_modules(source):
         check_census_against_scope(source)
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
 @given(hypothesmith.from_node())
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_census_matches_scope_on_generated_code(source):
@@ -203,6 +205,7 @@ def test_the_printing_oracle_runs_on_most_sources():
     assert sum(check_spliced_printing(s) > 0 for s in sources) >= len(sources) - 2
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
 @given(hypothesmith.from_grammar())
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_spliced_printing_matches_libcst_on_generated_modules(source):
@@ -249,6 +252,7 @@ def test_top_of_file_fixes_equal_whole_file_fixes(monkeypatch):
     assert compared >= 10 and cut >= 3  # the example has files whose fixes stop near the top
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
 @given(hypothesmith.from_grammar(), st.sampled_from([
     ("replace-import", {"old": "a.b.C", "new": "x.y.D"}),
     ("replace-call", {"template": "g({0})", "imports": ["g"]}),
