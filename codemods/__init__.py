@@ -73,8 +73,10 @@ _REST_OF_FILE = "__migrator_rest_of_file__\n"
 
 
 def _apply(text: str, edits: Sequence[Edit], census: ModuleBindings | None, cut: int | None) -> FileResult:
-    lines = lines_with_ends(text) if cut is not None else []
-    parsed, rest = ("".join(lines[:cut - 1]) + _REST_OF_FILE, "".join(lines[cut - 1:])) if cut else (text, None)
+    parsed, rest = text, None
+    if cut is not None:
+        lines = lines_with_ends(text)
+        parsed, rest = "".join(lines[:cut - 1]) + _REST_OF_FILE, "".join(lines[cut - 1:])
     try:
         module = cst.parse_module(parsed)
     except cst.ParserSyntaxError as exc:
