@@ -150,17 +150,9 @@ def test_the_example_exercises_the_census():
 
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
-@given(hypothesmith.from_grammar())
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 def test_census_matches_scope_on_generated_modules(source):
-    if parses(source):
-        check_census_against_scope(source)
-
-
-@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
-@given(hypothesmith.from_node())
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_census_matches_scope_on_generated_code(source):
     if parses(source):
         check_census_against_scope(source)
 

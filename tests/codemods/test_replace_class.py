@@ -7,6 +7,21 @@ from codemod_cases import check, refused
 PG = "airflow.providers.postgres.operators.postgres.PostgresOperator"
 MYSQL = "airflow.providers.mysql.operators.mysql.MySqlOperator"
 SQL = "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator"
+
+# Two operators that both become SQLExecuteQueryOperator, before and after.
+TWO_SQL_OPERATORS = """
+from airflow.providers.mysql.operators.mysql import MySqlOperator
+from airflow.providers.postgres.operators.postgres import PostgresOperator
+
+a = MySqlOperator(task_id="a", mysql_conn_id="crm", sql="select 1")
+b = PostgresOperator(task_id="b", postgres_conn_id="dwh", sql="select 2")
+"""
+ONE_SQL_OPERATOR_CLASS = """
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+a = SQLExecuteQueryOperator(task_id="a", conn_id="crm", sql="select 1")
+b = SQLExecuteQueryOperator(task_id="b", conn_id="dwh", sql="select 2")
+"""
 HTTP_OLD = "airflow.providers.http.operators.http.SimpleHttpOperator"
 HTTP_NEW = "airflow.providers.http.operators.http.HttpOperator"
 
@@ -41,19 +56,7 @@ def test_postgres_operator_becomes_sql_execute_query_operator():
 
 def test_two_operators_share_one_new_import():
     check(
-        """
-        from airflow.providers.mysql.operators.mysql import MySqlOperator
-        from airflow.providers.postgres.operators.postgres import PostgresOperator
-
-        a = MySqlOperator(task_id="a", mysql_conn_id="crm", sql="select 1")
-        b = PostgresOperator(task_id="b", postgres_conn_id="dwh", sql="select 2")
-        """,
-        """
-        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-
-        a = SQLExecuteQueryOperator(task_id="a", conn_id="crm", sql="select 1")
-        b = SQLExecuteQueryOperator(task_id="b", conn_id="dwh", sql="select 2")
-        """,
+        TWO_SQL_OPERATORS, ONE_SQL_OPERATOR_CLASS,
         ("replace-class", "MySqlOperator(task_id", swap(MYSQL, SQL, mysql_conn_id="conn_id")),
         ("replace-class", "PostgresOperator(task_id", swap(PG, SQL, postgres_conn_id="conn_id")),
     )
@@ -177,19 +180,7 @@ def test_renames_given_as_pairs():
 def test_two_old_classes_renamed_to_one_new_class_at_imports_and_calls():
     # The rules report both the imports (replace-import) and the constructions (replace-class).
     check(
-        """
-        from airflow.providers.mysql.operators.mysql import MySqlOperator
-        from airflow.providers.postgres.operators.postgres import PostgresOperator
-
-        a = MySqlOperator(task_id="a", mysql_conn_id="crm", sql="select 1")
-        b = PostgresOperator(task_id="b", postgres_conn_id="dwh", sql="select 2")
-        """,
-        """
-        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-
-        a = SQLExecuteQueryOperator(task_id="a", conn_id="crm", sql="select 1")
-        b = SQLExecuteQueryOperator(task_id="b", conn_id="dwh", sql="select 2")
-        """,
+        TWO_SQL_OPERATORS, ONE_SQL_OPERATOR_CLASS,
         ("replace-import", "MySqlOperator", {"old": MYSQL, "new": SQL}),
         ("replace-import", "PostgresOperator", {"old": PG, "new": SQL}),
         ("replace-class", "MySqlOperator(task_id", swap(MYSQL, SQL, mysql_conn_id="conn_id")),
