@@ -16,7 +16,7 @@ from migrator.analysis.source import SourceText, read_text
 from migrator.cache import ScanCache, content_digest
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
-from migrator.findings import Finding, finalize
+from migrator.findings import Finding, SharedValues, finalize
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
 from migrator.rules.base import RuleContext
@@ -126,6 +126,7 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     done = 0
     cache = None
     digests: dict[str, str] = {}
+    shared = SharedValues()
     if use_cache and crash is None:
         cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
         cache.prune({rel for rel, _ in all_items})
@@ -134,6 +135,8 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         nonlocal done
         for result in results:
             file_findings, file_crashes, summary = result
+            for finding in file_findings:
+                shared.compact(finding)
             findings.extend(file_findings)
             crashes.extend(file_crashes)
             summaries.append(summary)
