@@ -6,7 +6,8 @@ from collections import Counter
 from typing import Any
 
 from migrator.engine import ScanResult, tool_info
-from migrator.findings import Severity
+from migrator.findings import Finding, Severity
+from migrator.reporters.jsonout import Records
 
 
 def target_info(result: ScanResult) -> dict[str, str]:
@@ -63,6 +64,6 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
         "tool": tool_info(),
         "target": target_info(result),
         "inventory": inventory(result),
-        "findings": [f.to_json() for f in result.findings],
+        "findings": Records(result.findings, Finding.to_json),
         "summary": summary(result),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -55,12 +57,40 @@ def use_color(stream=None) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def write_output(text: str, output: Path | None) -> None:
+def write_output(report: str | Iterable[str], output: Path | None) -> None:
+    """Write a report, whole or in pieces, to stdout or to ``output``.
+
+    A file is written through a temp file and a rename: a reader never sees half a report, and a
+    report that fails midway leaves the earlier one in place.
+    """
+    pieces = [report] if isinstance(report, str) else report
     if output is None:
-        click.echo(text, nl=False)
+        for block in _blocks(pieces):
+            click.echo(block, nl=False)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+                stream.writelines(pieces)
+            os.replace(temp, output)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise InputError(f"{output}: cannot write report: {exc.strerror or exc}") from None
+
+
+def _blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """Pieces joined into blocks of about ``size`` characters (one echo per piece is slow)."""
+    block: list[str] = []
+    length = 0
+    for piece in pieces:
+        block.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(block)
+            block, length = [], 0
+    if block:
+        yield "".join(block)

@@ -11,7 +11,7 @@ from migrator.cli import options
 from migrator.cli.options import use_color
 from migrator.engine import scan
 from migrator.inventory import scan_document
-from migrator.reporters import FORMATS, render
+from migrator.reporters import FORMATS, render_pieces
 
 
 def _progress_bar(enabled: bool):
@@ -66,7 +66,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
         merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)
     document = scan_document(result)
     color = fmt == "text" and output is None and use_color()
-    options.write_output(render(fmt, document, result.rules, color), output)
+    options.write_output(render_pieces(fmt, document, result.rules, color), output)
     if result.crashed:
         return 3
     return 1 if any(settings.fails(f.severity) for f in result.findings) else 0

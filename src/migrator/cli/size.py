@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from migrator.cli import options
-from migrator.errors import InputError
 from migrator.sizing import DEFAULT_REGION, FORMATS, render, size_project
-
-
-def write_atomically(text: str, output: Path | None) -> None:
-    """Write the report through a temp file and a rename: a reader never sees half a report."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            os.replace(temp, output)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write report: {exc.strerror or exc}") from None
 
 
 @click.command("size")
@@ -59,5 +37,5 @@ def command(path: Path, target: str | None, region: str, history: Path | None,
     mwaa = options.resolve_target(settings)
     document = size_project(path, settings, mwaa, region=region, history_path=history,
                             verify_path=verify_results)
-    write_atomically(render(fmt, document), output)
+    options.write_output(render(fmt, document), output)
     return 0

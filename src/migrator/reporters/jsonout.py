@@ -2,33 +2,94 @@
 
 Objects are indented for people; each element of a list of objects (a finding, a SARIF
 result) is one compact line, encoded by the C encoder: indent= would force json's pure-Python
-encoder, which takes seconds on a large project's tens of thousands of findings.
+encoder, which takes seconds on a large project's tens of thousands of findings. The text comes
+out in pieces, one per such line, so a report is written as it is encoded and never held whole;
+an element holding :class:`Records` (a SARIF run) is indented so that its records stream too.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 
+class Records(Sequence):
+    """A list whose elements are made when read: ``make(item)`` for each of ``items``.
+
+    A large project's findings as dicts would cost more memory than the findings themselves;
+    made one at a time, each is encoded and dropped.
+    """
+
+    def __init__(self, items: Sequence, make: Callable[[Any], Any]) -> None:
+        self._items = items
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._make, self._items)
+
+
+def _as_list(value: Any) -> list:
+    if isinstance(value, Records):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_as_list)
 
 
-def _pretty(value: Any, depth: int) -> str:
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, Records))
+
+
+def _holds_records(value: Any) -> bool:
+    if isinstance(value, Records):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_records(item) for item in value.values())
+    return isinstance(value, (list, tuple)) and any(_holds_records(item) for item in value)
+
+
+def _pieces(value: Any, depth: int) -> Iterator[str]:
     pad = "  " * (depth + 1)
     if isinstance(value, dict) and value:
-        items = [f"{pad}{_compact(str(key))}: {_pretty(value[key], depth + 1)}" for key in sorted(value)]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
-    if isinstance(value, list) and value and any(isinstance(item, dict) for item in value):
-        return "[\n" + ",\n".join(f"{pad}{_compact(item)}" for item in value) + "\n" + "  " * depth + "]"
-    return _compact(value)
+        separator = "{\n"
+        for key in sorted(value):
+            yield f"{separator}{pad}{_compact(str(key))}: "
+            yield from _pieces(value[key], depth + 1)
+            separator = ",\n"
+        yield "\n" + "  " * depth + "}"
+    elif _is_list(value) and value and any(isinstance(item, dict) for item in value):
+        separator = "[\n"
+        for item in value:
+            yield separator + pad
+            if isinstance(value, list) and _holds_records(item):  # e.g. a SARIF run's results
+                yield from _pieces(item, depth + 1)
+            else:
+                yield _compact(item)
+            separator = ",\n"
+        yield "\n" + "  " * depth + "]"
+    else:
+        yield _compact(value)
+
+
+def stream(document: Any) -> Iterator[str]:
+    yield from _pieces(document, 0)
+    yield "\n"
 
 
 def dumps(document: Any) -> str:
-    return _pretty(document, 0) + "\n"
+    return "".join(stream(document))
 
 
-def render(document: dict[str, Any], rules: Sequence, color: bool = False) -> str:
-    return dumps(document)
+def render(document: dict[str, Any], rules: Sequence, color: bool = False) -> Iterator[str]:
+    return stream(document)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -15,7 +15,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> str:
+def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> Iterator[str]:
+    """The report in pieces: the summary, then one per file."""
     target = document["target"]
     summary = document["summary"]
     inventory = document["inventory"]
@@ -39,14 +40,15 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
             name, _ = names.get(rule_id, ("", ""))
             lines.append(f"| `{rule_id}` | {name} | {count} |")
         lines.append("")
+    if not document["findings"]:
+        lines.append("No findings: nothing in this project is known to break on the target.")
+    yield "\n".join(lines).rstrip() + "\n"
     for path, group in groupby(document["findings"], key=lambda f: f["path"]):
         items = list(group)
-        lines += [f"<details><summary><code>{path}</code> ({len(items)})</summary>", "",
+        lines = ["", f"<details><summary><code>{path}</code> ({len(items)})</summary>", "",
                   "| | line | rule | message |", "|---|---|---|---|"]
         for f in items:
             fix = " _(fixable)_" if f["fix"] else ""
             lines.append(f"| {ICONS[f['severity']]} | {f['line']} | `{f['rule']}` | {_cell(f['message'])}{fix} |")
-        lines += ["", "</details>", ""]
-    if not document["findings"]:
-        lines.append("No findings: nothing in this project is known to break on the target.")
-    return "\n".join(lines).rstrip() + "\n"
+        lines += ["", "</details>"]
+        yield "\n".join(lines) + "\n"

@@ -6,10 +6,10 @@ Only rules that fired are listed, each with its help text; fingerprints go in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from migrator.reporters.jsonout import dumps
+from migrator.reporters.jsonout import Records, stream
 from migrator.rules.base import Rule, doc_section
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,32 +31,31 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> str:
-    fired = sorted({f["rule"] for f in document["findings"]})
+def _result(finding: dict[str, Any], rule_index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding["rule"],
+        "level": LEVELS[finding["severity"]],
+        "message": {"text": finding["message"]},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": finding["path"], "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": finding["line"], "startColumn": finding["column"],
+                           "endLine": finding["end_line"], "endColumn": finding["end_column"]},
+            }
+        }],
+        "partialFingerprints": {"mwaaMigrator/v1": finding["fingerprint"]},
+    }
+    if finding["rule"] in rule_index:
+        result["ruleIndex"] = rule_index[finding["rule"]]
+    if finding["fix"]:
+        result["properties"] = {"fix": finding["fix"]}
+    return result
+
+
+def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> Iterator[str]:
     by_id = {r.id: r for r in rules}
-    descriptors = [_rule_descriptor(by_id[rid]) for rid in fired if rid in by_id]
-    index = {d["id"]: i for i, d in enumerate(descriptors)}
-    results = []
-    for f in document["findings"]:
-        result: dict[str, Any] = {
-            "ruleId": f["rule"],
-            "level": LEVELS[f["severity"]],
-            "message": {"text": f["message"]},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": f["path"], "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": f["line"], "startColumn": f["column"],
-                               "endLine": f["end_line"], "endColumn": f["end_column"]},
-                }
-            }],
-            "partialFingerprints": {"mwaaMigrator/v1": f["fingerprint"]},
-        }
-        if f["rule"] in index:
-            result["ruleIndex"] = index[f["rule"]]
-        if f["fix"]:
-            result["properties"] = {"fix": f["fix"]}
-        results.append(result)
-    target = document["target"]
+    descriptors = [_rule_descriptor(by_id[rid]) for rid in document["summary"]["by_rule"] if rid in by_id]
+    rule_index = {d["id"]: i for i, d in enumerate(descriptors)}
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -68,8 +67,8 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
                 "rules": descriptors,
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned project's root"}}},
-            "results": results,
-            "properties": {"target": target},
+            "results": Records(document["findings"], lambda finding: _result(finding, rule_index)),
+            "properties": {"target": document["target"]},
         }],
     }
-    return dumps(log)
+    return stream(log)

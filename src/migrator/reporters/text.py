@@ -5,7 +5,7 @@ Plain (no escape codes) unless ``color`` is set; the CLI sets it on a TTY withou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from io import StringIO
 from itertools import groupby
 from typing import Any
@@ -18,10 +18,18 @@ from migrator.rules.base import Rule
 STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> str:
+def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> Iterator[str]:
+    """The report in pieces, one per file."""
     buffer = StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=10_000,
                       highlight=False, soft_wrap=True)
+
+    def piece() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     for path, group in groupby(document["findings"], key=lambda f: f["path"]):
         console.print(f"[bold]{escape(path)}[/bold]")
         for f in group:
@@ -32,6 +40,7 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
                 f"[bold]{f['rule']}[/bold] {escape(f['message'])} [dim]({f['name']})[/dim]{fix}"
             )
         console.print()
+        yield piece()
     s = document["summary"]
     sev = s["by_severity"]
     target = document["target"]
@@ -43,4 +52,4 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
         f"{inv['tasks']} tasks; target Airflow {target['airflow_version']} "
         f"(Python {target['python_version']})"
     )
-    return buffer.getvalue()
+    yield piece()

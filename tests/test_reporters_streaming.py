@@ -1,0 +1,139 @@
+"""Reports are written as they are made: findings become dicts one at a time, a report file is
+replaced whole or not at all, and the pieces join to the same bytes as one string."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from migrator.compat import get_version
+
+from migrator.cli.options import write_output
+from migrator.config import load_settings
+from migrator.engine import scan
+from migrator.errors import InputError
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity, SharedValues
+from migrator.inventory import scan_document
+from migrator.reporters import FORMATS, render, render_pieces
+from migrator.reporters.jsonout import Records, dumps, stream
+
+LEGACY_DAG = """\
+from airflow import DAG
+from airflow.operators.bash_operator import BashOperator
+from airflow.operators.python_operator import PythonOperator
+
+dag = DAG("legacy", schedule_interval="@daily", concurrency=4)
+a = BashOperator(task_id="a", bash_command="echo a", dag=dag)
+b = PythonOperator(task_id="b", python_callable=print, provide_context=True, dag=dag)
+"""
+
+
+@pytest.fixture
+def scanned(make_project):
+    root = make_project({f"dags/legacy_{i}.py": LEGACY_DAG for i in range(3)}
+                        | {"requirements.txt": "apache-airflow==1.10.15\n"})
+    settings = load_settings(root)
+    result = scan(root, settings, get_version(None), use_cache=False)
+    assert len(result.findings) > 10
+    return result
+
+
+def test_findings_are_made_into_dicts_only_when_read(scanned):
+    made = []
+
+    def to_json(finding):
+        made.append(finding)
+        return finding.to_json()
+
+    records = Records(scanned.findings, to_json)
+    assert len(records) == len(scanned.findings) and made == []
+    assert records[0] == scanned.findings[0].to_json() and len(made) == 1
+    assert records[1:3] == [f.to_json() for f in scanned.findings[1:3]]
+    made.clear()
+    pieces = stream({"findings": records})
+    assert [next(pieces) for _ in range(3)] == ['{\n  "findings": ', "[\n    ", json.dumps(
+        scanned.findings[0].to_json(), sort_keys=True, ensure_ascii=False)]
+    assert len(made) == 2  # the first finding (twice: to see the list holds objects, to write it)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_each_format_comes_in_pieces_that_join_to_the_report(scanned, fmt):
+    document = scan_document(scanned)
+    pieces = list(render_pieces(fmt, document, scanned.rules))
+    files = len({f.path for f in scanned.findings})
+    assert len(pieces) > files  # at least one piece per file, not one block
+    assert "".join(pieces) == render(fmt, document, scanned.rules)
+
+
+def test_json_report_of_lazy_findings_equals_the_list_document(scanned):
+    document = scan_document(scanned)
+    as_list = {**document, "findings": [f.to_json() for f in scanned.findings]}
+    assert render("json", document, scanned.rules) == dumps(as_list)
+    sarif = json.loads(render("sarif", document, scanned.rules))
+    results = sarif["runs"][0]["results"]
+    assert [r["partialFingerprints"]["mwaaMigrator/v1"] for r in results] == \
+        [f.fingerprint for f in scanned.findings]
+
+
+def test_a_report_that_fails_midway_leaves_the_earlier_file(tmp_path):
+    report = tmp_path / "report.json"
+    write_output(["first ", "report\n"], report)
+
+    def failing():
+        yield "half a "
+        raise RuntimeError("renderer bug")
+
+    with pytest.raises(RuntimeError):
+        write_output(failing(), report)
+    assert report.read_text() == "first report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp file left
+
+
+def test_an_unwritable_report_path_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match=r"file/report.json: cannot write report"):
+        write_output("text", blocker / "report.json")
+
+
+def test_stdout_gets_the_pieces_in_order(capsys):
+    pieces = [f"{i}," for i in range(50_000)]
+    write_output(iter(pieces), None)
+    assert capsys.readouterr().out == "".join(pieces)
+
+
+def _finding(path: str, message: str, fix: Fix | None) -> Finding:
+    return Finding("AIR003", "removed-argument", Severity.ERROR, path, Location(3, 1, 3, 9), message, fix)
+
+
+def test_shared_values_keep_one_copy_of_repeated_messages_and_fixes():
+    shared = SharedValues()
+    new = "max_active_tasks"  # messages made at run time, as rules make them: distinct objects
+    first = _finding("dags/a.py", f"use {new}",
+                     Fix.make(FixSafety.SAFE, "rename", kind="rename-argument", new="max_active_tasks"))
+    second = _finding("dags/b.py", f"use {new}",
+                      Fix.make(FixSafety.SAFE, "rename", kind="rename-argument", new="max_active_tasks"))
+    assert first.message is not second.message and first.fix is not second.fix
+    before = (first, second, hash(first), hash(second))
+    shared.compact(first)
+    shared.compact(second)
+    assert second.message is first.message and second.fix is first.fix
+    assert (first, second, hash(first), hash(second)) == before  # equal values, same identity
+
+
+def test_shared_values_leave_a_fix_with_list_data_alone():
+    shared = SharedValues()
+    fix = Fix.make(FixSafety.UNSAFE, "drop", kind="remove-arguments", names=["a", "b"])
+    finding = _finding("dags/a.py", "m", fix)
+    shared.compact(finding)
+    assert finding.fix is fix
+
+
+def test_a_cached_scan_reports_the_same_bytes(make_project, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("MWAA_MIGRATOR_SCAN_CACHE", str(tmp_path / "cache"))
+    root = make_project({f"dags/legacy_{i}.py": LEGACY_DAG for i in range(3)})
+    settings = load_settings(root)
+    cold = scan(root, settings, get_version(None))
+    warm = scan(root, settings, get_version(None))
+    assert render("json", scan_document(warm), warm.rules) == render("json", scan_document(cold), cold.rules)
