@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -76,6 +77,7 @@ def _name_parts(name: str) -> list[str]:
     return [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p]
 
 
+@lru_cache(maxsize=4096)  # a scan asks about the same few names in every file
 def is_sensitive_name(name: str) -> bool:
     """Whether a field, option, variable or flag named ``name`` holds a credential."""
     parts = _name_parts(name)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -165,21 +164,23 @@ class ModuleFacts:
         by_type: dict[type, list[ast.AST]] = {}
         if self.tree is None:
             return nodes, parents, by_type
-        queue = deque([self.tree])
-        while queue:
-            node = queue.popleft()
-            nodes.append(node)
-            by_type.setdefault(type(node), []).append(node)
-            for name in node._fields:
+        nodes.append(self.tree)
+        for node in nodes:  # grows as it goes: breadth first, in ast.walk order
+            cls = type(node)
+            by_type.setdefault(cls, []).append(node)
+            fields = _CHILD_FIELDS.get(cls)
+            if fields is None:
+                fields = _CHILD_FIELDS[cls] = _child_fields(cls)
+            for name in fields:
                 value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    parents[value] = node
-                    queue.append(value)
-                elif isinstance(value, list):
+                if isinstance(value, list):
                     for item in value:
                         if isinstance(item, ast.AST):
                             parents[item] = node
-                            queue.append(item)
+                            nodes.append(item)
+                elif isinstance(value, ast.AST):
+                    parents[value] = node
+                    nodes.append(value)
         return nodes, parents, by_type
 
     @property
@@ -218,26 +219,31 @@ class ModuleFacts:
     def executing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None:
         """The function whose body runs ``node``. Unlike ``enclosing_function``, a function's
         decorators and default values belong to the scope that defines it: they run at def time."""
+        return self._execution(node)[0]
+
+    def _execution(self, node: ast.AST) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None, bool]:
+        """``executing_function(node)``, and whether an ``if __name__ == "__main__":`` between the
+        two keeps ``node`` from running when that function (or the module) runs."""
         child = node
+        guarded = False
         for ancestor in self.ancestors(node):
             if isinstance(ancestor, ast.Lambda) and child is ancestor.body:
-                return ancestor
+                return ancestor, guarded
             if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in ancestor.body:
-                return ancestor
+                return ancestor, guarded
+            if isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test):
+                guarded = True
             child = ancestor
-        return None
+        return None, guarded
 
     def runs_at_import(self, node: ast.AST) -> bool:
         """True when ``node`` executes when the module is imported (i.e. at DAG parse time):
         module-level code (except ``if __name__ == "__main__":``), class bodies, and the bodies
         of functions that such code calls, such as DAG factories and ``@dag`` functions."""
-        function = self.executing_function(node)
+        function, guarded = self._execution(node)
         if function is None:
-            return not self._under_main_guard(node)
+            return not guarded
         return function in self.import_time_functions
-
-    def _under_main_guard(self, node: ast.AST) -> bool:
-        return any(isinstance(a, ast.If) and _is_main_guard(a.test) for a in self.ancestors(node))
 
     @cached_property
     def function_defs(self) -> dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]:
@@ -260,11 +266,17 @@ class ModuleFacts:
 
         if self.tree is None:
             return frozenset()
+        # The calls each scope runs itself (None: the module), from one look at every call:
+        # nested function and lambda bodies are other scopes, a main guard runs nothing.
+        calls_by_scope: dict[ast.AST | None, list[ast.Call]] = {}
+        for call in self.nodes_of(ast.Call):
+            function, guarded = self._execution(call)
+            if not guarded:
+                calls_by_scope.setdefault(function, []).append(call)
         running: set[ast.AST] = set()
-        pending: list[ast.AST] = [self.tree]
+        pending: list[ast.AST | None] = [None]
         while pending:
-            scope = pending.pop()
-            for call in _calls_in_scope(scope):
+            for call in calls_by_scope.get(pending.pop(), ()):
                 if not isinstance(call.func, ast.Name) or call.func.id in self.bindings:
                     continue
                 for function in self.function_defs.get(call.func.id, ()):
@@ -527,6 +539,15 @@ class ModuleFacts:
 
 
 
+# Fields that may hold child nodes, per node class. ``ctx`` (Load, Store, Del) is left out: the
+# parser shares one instance of each, so they are no one's children and a quarter of all nodes.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    return tuple(name for name in cls._fields if name != "ctx")
+
+
 def _is_main_guard(test: ast.expr) -> bool:
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
             and test.left.id == "__name__" and len(test.comparators) == 1
@@ -545,28 +566,6 @@ def _module_level_statements(tree: ast.Module) -> Iterator[ast.stmt]:
         elif isinstance(node, ast.Try):
             stack.extend(reversed(node.body + [s for h in node.handlers for s in h.body]
                                   + node.orelse + node.finalbody))
-
-
-def _calls_in_scope(scope: ast.AST) -> Iterator[ast.Call]:
-    """Calls a scope runs itself: nested function and lambda bodies are other scopes (their
-    decorators and defaults still run here); ``if __name__ == "__main__":`` does not run."""
-    stack = list(scope.body) if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
-        else [scope]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Call):
-            yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            stack.extend(node.decorator_list)
-            stack.extend(node.args.defaults)
-            stack.extend(d for d in node.args.kw_defaults if d is not None)
-            continue
-        if isinstance(node, ast.Lambda):
-            stack.extend(node.args.defaults)
-            continue
-        if isinstance(node, ast.If) and _is_main_guard(node.test):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
