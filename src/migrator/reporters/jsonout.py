@@ -43,8 +43,9 @@ def _as_list(value: Any) -> list:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_as_list)
+# One encoder for every value: json.dumps with options builds a new one per call, which costs
+# more than encoding a finding.
+_compact = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_as_list).encode
 
 
 def _is_list(value: Any) -> bool:
