@@ -23,21 +23,22 @@ from __future__ import annotations
 
 import keyword
 import re
+from contextlib import nullcontext
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import (
     Assignment,
-    CodeRange,
     GlobalScope,
     MetadataWrapper,
     Scope,
     ScopeProvider,
 )
-from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
+from libcst.metadata.position_provider import NEWLINE_RE
 
 from migrator.findings import Location
 
@@ -79,23 +80,24 @@ def _span(location: Location) -> tuple[tuple[int, int], tuple[int, int]]:
     return start, max(end, start)
 
 
-def _range(code_range: CodeRange) -> tuple[tuple[int, int], tuple[int, int]]:
-    return ((code_range.start.line, code_range.start.column),
-            (code_range.end.line, code_range.end.column))
-
-
 def _extent(start: tuple[int, int], end: tuple[int, int]) -> int:
     return (end[0] - start[0]) * 100_000 + (end[1] - start[1])
 
 
-def match_score(location: Location, code_range: CodeRange) -> tuple[int, int] | None:
+# A node's range as LibCST's PositionProvider gives it: ((line, column), (line, column)), 1-based
+# lines, 0-based columns, end exclusive. Kept as tuples: building CodeRange objects cost more
+# than comparing them.
+Range = tuple[tuple[int, int], tuple[int, int]]
+
+
+def match_score(location: Location, node_range: Range) -> tuple[int, int] | None:
     """How well a node's range matches a location: lower is better, None = unrelated.
 
     Exact spans win; then the smallest node containing the location (a finding on a keyword's
     value belongs to the keyword); then nodes inside the location, nearest its start first (a
     finding on a whole call finds the one keyword it is about).
     """
-    (ls, le), (ns, ne) = _span(location), _range(code_range)
+    (ls, le), (ns, ne) = _span(location), node_range
     if (ls, le) == (ns, ne):
         return (0, 0)
     if ns <= ls and le <= ne:
@@ -110,25 +112,94 @@ def match_score(location: Location, code_range: CodeRange) -> tuple[int, int] | 
 # -- positions and parents, per top-level statement -----------------------------------------
 
 
-@dataclass
-class _LayoutState(PositionProvidingCodegenState):
-    """LibCST's position-recording codegen, also noting each node's parent on the way down
-    (one pass gives both; LibCST's own parent provider walks the tree again, slower)."""
+class _Syntactic:
+    """LibCST's ``record_syntactic_position`` (the range ``PositionProvider`` reports for nodes
+    that have one, e.g. a statement without its leading comments) as a plain context manager:
+    LibCST's generator-based one, entered for every node, cost more than the layout itself."""
 
-    parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
-    open_nodes: list[cst.CSTNode] = field(default_factory=list)
-    laid_out: list[cst.CSTNode] = field(default_factory=list)  # in the order positions are known
+    __slots__ = ("end_node", "node", "start", "start_node", "state")
+
+    def __init__(self, state: _LayoutState, node: cst.CSTNode, start_node: cst.CSTNode | None,
+                 end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.start = (self.state.line, self.state.column)
+
+    def __exit__(self, *exc_info: object) -> None:
+        state = self.state
+        ranges = state.ranges
+        start = ranges[self.start_node][0] if self.start_node is not None else self.start
+        end = ranges[self.end_node][1] if self.end_node is not None else (state.line, state.column)
+        ranges[self.node] = (start, end)
+
+
+class _LayoutState(CodegenState):
+    """Codegen that records what LibCST's ``PositionProvider`` and ``ParentNodeProvider`` would
+    give, in one pass and without the text: each node's range (syntactic where LibCST records
+    one, else whitespace-inclusive) and parent, and the nodes in the order they are laid out."""
+
+    def __init__(self, module: cst.Module, line: int, ranges: dict[cst.CSTNode, Range],
+                 parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.line, self.column = line, 0
+        self.ranges, self.parents = ranges, parents
+        self.open: list[tuple[cst.CSTNode, tuple[int, int]]] = [(module, (1, 0))]
+        self.laid_out: list[cst.CSTNode] = []
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.column += len(token)
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = NEWLINE_RE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        super().before_codegen(node)
-        if self.open_nodes:
-            self.parents[node] = self.open_nodes[-1]
-        self.open_nodes.append(node)
+        self.parents[node] = self.open[-1][0]
+        self.open.append((node, (self.line, self.column)))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        self.open_nodes.pop()
-        super().after_codegen(node)
+        _, start = self.open.pop()
+        if node not in self.ranges:  # a syntactic range recorded inside wins
+            self.ranges[node] = (start, (self.line, self.column))
         self.laid_out.append(node)
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> _Syntactic:
+        return _Syntactic(self, node, start_node, end_node)
+
+
+class _LineCounter(CodegenState):
+    """Codegen that only counts the lines a node's code spans (``code_for_node`` builds the
+    text, and enters a generator-based context manager per node, to the same end)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.lines = 0
+
+    def add_indent_tokens(self) -> None:
+        pass
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            self.lines += len(NEWLINE_RE.findall(value))
+
+    def record_syntactic_position(self, node: cst.CSTNode, **_anchors: cst.CSTNode | None) -> nullcontext:
+        return _NOTHING_TO_RECORD
+
+
+_NOTHING_TO_RECORD = nullcontext()
+
+
+def _line_count(module: cst.Module, node: cst.CSTNode) -> int:
+    counter = _LineCounter(module)
+    node._codegen(counter)
+    return counter.lines
 
 
 class _Layout:
@@ -142,7 +213,7 @@ class _Layout:
 
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        self._computed: dict[cst.CSTNode, CodeRange] = {}  # the name LibCST's codegen state writes to
+        self._ranges: dict[cst.CSTNode, Range] = {}
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict.fromkeys(module.body, module)
         self.statement_nodes: dict[int, list[cst.CSTNode]] = {}  # statement index -> its nodes
         # Lines [first, end) of the first statements, leading comments and blank lines included.
@@ -150,14 +221,14 @@ class _Layout:
         self._next_line = 1 + len(module.header)
 
     @property
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        return self._computed
+    def positions(self) -> Mapping[cst.CSTNode, Range]:
+        return self._ranges
 
     def span(self, index: int) -> tuple[int, int]:
         """Lines [first, end) of statement ``index``; ``len(body)`` gives the footer's start."""
         body = self.module.body
         while len(self._spans) <= min(index, len(body) - 1):
-            end = self._next_line + len(NEWLINE_RE.findall(self.module.code_for_node(body[len(self._spans)])))
+            end = self._next_line + _line_count(self.module, body[len(self._spans)])
             self._spans.append((self._next_line, end))
             self._next_line = end
         return self._spans[index] if index < len(body) else (self._next_line, self._next_line)
@@ -175,10 +246,7 @@ class _Layout:
 
     def statement(self, index: int) -> list[cst.CSTNode]:
         if index not in self.statement_nodes:
-            state = _LayoutState(default_indent=self.module.default_indent,
-                                 default_newline=self.module.default_newline, provider=self,
-                                 line=self.span(index)[0], parents=self.parents,
-                                 open_nodes=[self.module])
+            state = _LayoutState(self.module, self.span(index)[0], self._ranges, self.parents)
             self.module.body[index]._codegen(state)
             self.statement_nodes[index] = state.laid_out
         return self.statement_nodes[index]
@@ -215,10 +283,10 @@ class _Layout:
         for index in range(len(self.module.body)):
             self.statement(index)
 
-    def position(self, node: cst.CSTNode) -> CodeRange:
-        if node not in self._computed:
+    def position(self, node: cst.CSTNode) -> Range:
+        if node not in self._ranges:
             self.everything()
-        return self._computed[node]
+        return self._ranges[node]
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         if node not in self.parents and node is not self.module:

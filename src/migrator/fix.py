@@ -239,7 +239,7 @@ def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, lis
         return
     with ProcessPoolExecutor(min(jobs, len(modules)), initializer=_init_worker,
                              initargs=(str(root), rescanner, unsafe)) as pool:
-        yield from pool.map(_fix_in_worker, modules, chunksize=max(1, len(modules) // (jobs * 4)))
+        yield from pool.map(_fix_in_worker, modules, chunksize=max(1, len(modules) // (jobs * 32)))
 
 
 def _picklable(value: Any) -> bool:

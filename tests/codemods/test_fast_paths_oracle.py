@@ -1,6 +1,8 @@
 """The fix pass's fast paths against what they stand in for, LibCST itself, as the oracle.
 
 - ``_imports.add_imports`` must write what LibCST's ``AddImportsVisitor`` writes.
+- The layout (``_Layout``) must give every node the range LibCST's ``PositionProvider`` gives and
+  the parent its ``ParentNodeProvider`` gives, and each statement the lines its code spans.
 - The ``ast`` census (``_bindings``) answers binding questions without a scope analysis: for
   every name it calls import-only, LibCST's scope analysis must find exactly that import
   binding it, with exactly the uses the planner collects; and every qualified name the
@@ -12,6 +14,7 @@ Sources: the example project's DAGs and helpers, hand-written corner cases, and 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import Assignment, MetadataWrapper, ScopeProvider
+from libcst.metadata import Assignment, MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
 from migrator.codemods import Edit, apply_edits
 from migrator.codemods._bindings import ModuleBindings
 from migrator.codemods._core import FixCommand, Planner
@@ -155,6 +158,52 @@ def test_the_example_exercises_the_census():
 def test_census_matches_scope_on_generated_modules(source):
     if parses(source):
         check_census_against_scope(source)
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+
+def check_layout_against_providers(source: str) -> int:
+    planner, module = planner_for(source)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions, parents = wrapper.resolve(PositionProvider), wrapper.resolve(ParentNodeProvider)
+    planner.layout.everything()
+    ranges = planner.layout.positions
+
+    def in_body(node: cst.CSTNode) -> bool:  # the header's and footer's comments are not laid out
+        while parents[node] is not module:
+            node = parents[node]
+        return any(node is statement for statement in module.body)
+
+    laid_out = {node: expected for node, expected in positions.items() if node is not module and in_body(node)}
+    assert set(ranges) == set(laid_out)
+    for node, expected in laid_out.items():
+        assert ranges[node] == ((expected.start.line, expected.start.column),
+                                (expected.end.line, expected.end.column)), cst.Module([]).code_for_node(node)
+        assert planner.parent(node) is parents[node]
+    line = 1 + len(module.header)
+    for index, statement in enumerate(module.body):
+        end = line + len(re.findall(r"\r\n?|\n", module.code_for_node(statement)))
+        assert planner.layout.span(index) == (line, end)
+        line = end
+    return len(ranges)
+
+
+@pytest.mark.parametrize("source", CORNER_CASES + example_sources())
+def test_layout_matches_libcst_providers(source):
+    check_layout_against_providers(source)
+
+
+def test_the_layout_oracle_sees_many_nodes():
+    assert sum(check_layout_against_providers(s) for s in example_sources()) > 5_000
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
+@given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+def test_layout_matches_libcst_providers_on_generated_modules(source):
+    if parses(source):
+        check_layout_against_providers(source)
 
 
 # -- printing -------------------------------------------------------------------------------------
