@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import keyword
 import re
-from contextlib import nullcontext
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.helpers import get_full_name_for_node
 from libcst._nodes.internal import CodegenState
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Assignment,
     GlobalScope,

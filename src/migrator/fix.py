@@ -35,7 +35,14 @@ from migrator.analysis.source import Problem, SourceText, decode_python, decode_
 from migrator.codemods import Edit, replace_context_key
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
-from migrator.engine import ScanResult, build_index, relax_collector, run_python_rules, scan, selected_rules
+from migrator.engine import (
+    ScanResult,
+    build_index,
+    relax_collector,
+    run_python_rules,
+    scan,
+    selected_rules,
+)
 from migrator.findings import Finding, FixSafety, finalize
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.rules import PythonRule, all_rules
