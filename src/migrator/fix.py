@@ -240,7 +240,9 @@ _WORKER: dict[str, Any] = {}
 
 def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, list[Finding]]], unsafe: bool,
                  jobs: int) -> Iterator[_ModuleOutcome]:
-    if jobs <= 1 or len(modules) < PARALLEL_MODULES or not _picklable(modules):
+    # Only fix data can hold a type of a rule's choosing; the rest of a finding is ours.
+    fix_data = [f.fix.data for _, findings in modules for f in findings if f.fix is not None]
+    if jobs <= 1 or len(modules) < PARALLEL_MODULES or not _picklable(fix_data):
         for path, findings in modules:
             yield _fix_module(root, rescanner, path, findings, unsafe)
         return

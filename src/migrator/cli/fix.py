@@ -63,11 +63,17 @@ def masked_diff(diff: str) -> tuple[str, int]:
     """
     out: list[str] = []
     masked = 0
+    hidden_of: dict[str, str] = {}  # the same lines recur across a project's files: mask each once
     for line in diff.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         header = body.startswith(("--- a/", "+++ b/", "@@", "\\"))
         prefix, content = ("", body) if header else (body[:1], body[1:])
-        hidden = content if header else mask(content)
+        if header:
+            hidden = content
+        elif content in hidden_of:
+            hidden = hidden_of[content]
+        else:
+            hidden = hidden_of[content] = mask(content)
         # mask() reformats a JSON line even when it hides nothing: keep such lines as they are.
         if hidden != content and MASK in hidden:
             masked += 1
