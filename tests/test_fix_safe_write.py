@@ -166,3 +166,38 @@ def test_unwritable_reason_says_why_before_anything_is_written(tmp_path):
     assert unwritable_reason(tmp_path, "../a.py") == "outside the project root"
     assert unwritable_reason(tmp_path, "dags") == "not a regular file"
     assert unwritable_reason(tmp_path, "missing.py").startswith("cannot be read")
+
+
+def test_a_file_that_cannot_be_staged_leaves_every_file_untouched(tmp_path, monkeypatch):
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_bytes(name.encode())
+    real_fsync = os.fsync
+    files_flushed = []
+
+    def failing_fsync(fd):
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            files_flushed.append(fd)
+            if len(files_flushed) == 2:  # one of the three temp files cannot be flushed
+                raise OSError(5, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    changes = {name: (name.encode(), b"fixed " + name.encode()) for name in ("a.py", "b.py", "c.py")}
+    with pytest.raises(WriteError, match=r"[abc]\.py: cannot write the fixed file .Input/output error.; "
+                                         "every file was left as it was"):
+        write_files(tmp_path, changes)
+    assert {n: (tmp_path / n).read_bytes() for n in ("a.py", "b.py", "c.py")} == \
+        {"a.py": b"a.py", "b.py": b"b.py", "c.py": b"c.py"}
+    assert files_in(tmp_path) == ["a.py", "b.py", "c.py"]  # no temp file left behind
+
+
+def test_many_files_in_many_folders_are_all_written(tmp_path):
+    changes = {}
+    for index in range(40):
+        path = tmp_path / f"dags/team_{index % 7}/dag_{index}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"old %d" % index)
+        changes[f"dags/team_{index % 7}/dag_{index}.py"] = (b"old %d" % index, b"new %d" % index)
+    assert write_files(tmp_path, changes) == sorted(changes)
+    assert all((tmp_path / rel).read_bytes() == new for rel, (_, new) in changes.items())
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".migrator-tmp")]

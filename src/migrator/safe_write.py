@@ -1,10 +1,11 @@
 """Writing fixed files: all of them or none, never outside the project, never through a symlink.
 
 The pip-audit order: plan (check every target and that it still holds what the fix was
-computed from), back up (the old bytes are the backup; they were just verified), write each
-file atomically (a temp file in the same folder, fsync, then ``os.replace``), and on any
-failure put every file already written back the same way. A reader never sees a half-written
-file and a failed run leaves the project as it was.
+computed from), back up (the old bytes are the backup; they were just verified), stage every
+new text in a temp file beside its target and flush it to disk, then rename each over its
+target and flush the folders. A failure while staging removes the temp files and touches no
+target; a failure while renaming puts every file already renamed back the same way. A reader
+never sees a half-written file and a failed run leaves the project as it was.
 
 Paths are walked one folder at a time with ``O_NOFOLLOW`` directory descriptors, so a folder
 swapped for a symlink between the check and the write is refused too, not followed.
@@ -19,6 +20,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -68,13 +70,22 @@ def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[
     root = Path(root)
     targets = [_plan(root, rel, old, new) for rel, (old, new) in sorted(changes.items()) if old != new]
     written: list[_Target] = []
+    temps: dict[str, str] = {}  # staged, not yet renamed: rel -> temp file name
+    failing = targets[0] if targets else None
     try:
+        temps = _stage_all(root, targets)
         for target in targets:
-            _replace(root, target, target.new)
+            failing = target
+            _commit(root, target, temps.pop(target.rel))
             written.append(target)
+        for parts in {target.parts[:-1]: target.parts for target in targets}.values():
+            _sync_folder(root, parts)
     except BaseException as exc:  # KeyboardInterrupt included: nothing may stay half-done
+        if isinstance(exc, _StagingError):
+            failing, exc = exc.target, exc.cause
+        _discard(root, targets, temps)
         failed = _restore(root, written)
-        rel = targets[len(written)].rel if len(written) < len(targets) else "?"
+        rel = failing.rel if failing is not None else "?"
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else (str(exc) or type(exc).__name__)
         message = f"{rel}: cannot write the fixed file ({detail}); "
         if failed:
@@ -82,7 +93,7 @@ def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[
         else:
             message += "every file was left as it was"
         if isinstance(exc, KeyboardInterrupt):
-            raise
+            raise exc from None
         raise WriteError(message) from None
     return [t.rel for t in targets]
 
@@ -173,11 +184,46 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _replace(root: Path, target: _Target, data: bytes) -> None:
-    """Atomically replace the file with ``data``: temp file beside it, fsync, rename, fsync folder."""
+class _StagingError(Exception):
+    def __init__(self, target: _Target, cause: BaseException) -> None:
+        super().__init__(target.rel)
+        self.target, self.cause = target, cause
+
+
+def _stage_all(root: Path, targets: list[_Target]) -> dict[str, str]:
+    """Every new text in a temp file beside its target, flushed to disk: {rel: temp name}.
+
+    Threads, because each flush waits on the disk, not the processor. On any failure every temp
+    file is removed and the first failing target (in order) is raised as ``_StagingError``.
+    """
+    if not targets:
+        return {}
+    pool = ThreadPoolExecutor(min(8, len(targets)))
+    futures = [pool.submit(_stage, root, target, target.new) for target in targets]
+    try:
+        wait(futures)
+    except BaseException:  # an interrupt: let the threads finish, then remove what they wrote
+        pool.shutdown(wait=True, cancel_futures=True)
+        _discard(root, targets, _staged(targets, futures))
+        raise
+    pool.shutdown()
+    temps = _staged(targets, futures)
+    failure = next(((t, f.exception()) for t, f in zip(targets, futures, strict=True) if f.exception()), None)
+    if failure is not None:
+        _discard(root, targets, temps)
+        raise _StagingError(*failure)
+    return temps
+
+
+def _staged(targets: list[_Target], futures: list[Future]) -> dict[str, str]:
+    return {target.rel: future.result() for target, future in zip(targets, futures, strict=True)
+            if future.done() and not future.cancelled() and future.exception() is None}
+
+
+def _stage(root: Path, target: _Target, data: bytes) -> str:
+    """``data`` in a new temp file beside the target (its mode and owner), fsynced; its name."""
     with _open_parent(root, target.parts) as folder:
-        name = target.parts[-1]
-        temp = _create_temp(folder, name)
+        temp = _create_temp(folder, target.parts[-1])
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=folder)
             try:
@@ -191,13 +237,42 @@ def _replace(root: Path, target: _Target, data: bytes) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=folder)
             raise
-        with contextlib.suppress(OSError):  # not every file system can fsync a folder
-            os.fsync(folder)
+    return temp
+
+
+def _commit(root: Path, target: _Target, temp: str) -> None:
+    """Rename the staged temp file over the target (atomic: a reader sees old or new)."""
+    with _open_parent(root, target.parts) as folder:
+        try:
+            os.replace(temp, target.parts[-1], src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=folder)
+            raise
+
+
+def _sync_folder(root: Path, parts: tuple[str, ...]) -> None:
+    """Flush the entries (the renames) of the folder holding the file at ``parts``; not every
+    file system can fsync a folder."""
+    with contextlib.suppress(OSError), _open_parent(root, parts) as folder:
+        os.fsync(folder)
+
+
+def _discard(root: Path, targets: list[_Target], temps: Mapping[str, str]) -> None:
+    for target in targets:
+        if target.rel in temps:
+            with contextlib.suppress(OSError), _open_parent(root, target.parts) as folder:
+                os.unlink(temps[target.rel], dir_fd=folder)
+
+
+def _replace(root: Path, target: _Target, data: bytes) -> None:
+    """Atomically replace one file with ``data``: stage, rename, flush the folder."""
+    _commit(root, target, _stage(root, target, data))
+    _sync_folder(root, target.parts)
 
 
 def _create_temp(folder: int, name: str) -> str:
