@@ -76,7 +76,8 @@ def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[
         temps = _stage_all(root, targets)
         for target in targets:
             failing = target
-            _commit(root, target, temps.pop(target.rel))
+            _commit(root, target, temps[target.rel])
+            del temps[target.rel]
             written.append(target)
         for parts in {target.parts[:-1]: target.parts for target in targets}.values():
             _sync_folder(root, parts)
