@@ -69,6 +69,8 @@ class FixPlan:
     target: MwaaVersion
     unsafe: bool
     files: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # path -> (old, new)
+    # Unified diffs of files, made beside the fix (in the worker that fixed the module).
+    diffs: dict[str, str] = field(default_factory=dict)
     fixed: Counter[str] = field(default_factory=Counter)  # rule id -> findings fixed
     remaining: list[Finding] = field(default_factory=list)  # what still needs a human
     reasons: dict[str, str] = field(default_factory=dict)  # remaining fingerprint -> why left
@@ -92,7 +94,8 @@ class FixPlan:
 
     def diff(self, color: bool = False) -> str:
         """A unified diff of every change (``a/``/``b/`` prefixes, applies with ``git apply``)."""
-        return "".join(unified_diff(path, old, new, color) for path, (old, new) in sorted(self.files.items()))
+        return "".join(self.diffs[path] if path in self.diffs and not color else unified_diff(path, old, new, color)
+                       for path, (old, new) in sorted(self.files.items()))
 
 
 def effective_safety(finding: Finding) -> FixSafety:
@@ -145,6 +148,7 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
         _leave(plan, [f for f, _ in outcome.left], {f: r for f, r in outcome.left if r}, unsafe)
         if outcome.new is not None:
             plan.files[outcome.path] = (outcome.old, outcome.new)
+            plan.diffs[outcome.path] = outcome.diff
         if outcome.summary is not None:
             fixed_summaries[outcome.path] = outcome.summary
     # Requirements last: the providers they must gain are the ones the fixed code imports.
@@ -185,6 +189,7 @@ class _ModuleOutcome:
     path: str
     old: bytes | None
     new: bytes | None  # None: unchanged
+    diff: str  # the unified diff from old to new ("" when unchanged)
     summary: ModuleSummary | None  # of the fixed text (None: unchanged)
     fixed: Counter[str]
     left: list[tuple[Finding, str | None]]  # findings that stay, with the refusal reason if any
@@ -197,7 +202,7 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
     source = decode_python(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):
         reason = f"cannot read the file: {source.message}"
-        return _ModuleOutcome(path, None, None, None, Counter(), [(f, reason) for f in findings])
+        return _ModuleOutcome(path, None, None, "", None, Counter(), [(f, reason) for f in findings])
     text = source.text
     # Project rules' findings on this file are fixed in the first round only: the in-memory
     # rescan runs the Python rules, so later rounds cannot tell where they moved.
@@ -228,8 +233,9 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
         refused = {f: r for f, r in refused.items() if f in project_findings}
     new = encode_like(text, source)
     summary = ModuleSummary.of(fixed_module) if fixed_module is not None else None
-    return _ModuleOutcome(path, data, new if new != data else None, summary, fixed,
-                          [(f, refused.get(f)) for f in current])
+    changed = new != data
+    return _ModuleOutcome(path, data, new if changed else None, unified_diff(path, data, new) if changed else "",
+                          summary, fixed, [(f, refused.get(f)) for f in current])
 
 
 # Below this many modules to fix, worker start-up costs more than it saves (LibCST with scope
