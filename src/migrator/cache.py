@@ -109,6 +109,9 @@ class ScanCache:
                 ImportError):
             pass  # no cache, or one from another version: start afresh
 
+    def has(self, rel: str) -> bool:
+        return rel in self.entries
+
     def get(self, rel: str, digest: str) -> Any | None:
         entry = self.entries.get(rel)
         return entry[1] if entry and entry[0] == digest else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from migrator import __version__
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.source import SourceText, read_text
+from migrator.analysis.source import SourceText, read_bytes, read_text
 from migrator.cache import ScanCache, content_digest
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
@@ -84,12 +84,18 @@ def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: Rule
     return findings, crashes, suppressed
 
 
+FileResult = tuple[list[Finding], list[RuleCrash], ModuleSummary]
+
+
 def analyse_file(root: Path, rel: str, module_name: str, rules: Sequence[PythonRule],
-                 ctx: RuleContext, crash: str | None = None
-                 ) -> tuple[list[Finding], list[RuleCrash], ModuleSummary]:
-    module = ModuleFacts.from_file(root, root / rel, module_name)
+                 ctx: RuleContext, crash: str | None = None) -> tuple[FileResult, str | None]:
+    """One file's findings, crashes and summary, and the digest of the bytes they come from
+    (None when the file could not be read): the scan cache's key for the result."""
+    data = read_bytes(root / rel)
+    module = ModuleFacts.from_read(rel, data, module_name)
+    digest = content_digest(data) if isinstance(data, bytes) else None
     findings, crashes, suppressed = run_python_rules(module, rules, ctx, crash)
-    return findings, crashes, ModuleSummary.of(module, suppressed)
+    return (findings, crashes, ModuleSummary.of(module, suppressed)), digest
 
 
 _WORKER_STATE: dict = {}
@@ -135,41 +141,40 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     jobs = jobs or os.cpu_count() or 1
     done = 0
     cache = None
-    digests: dict[str, str] = {}
     shared = SharedValues()
     if use_cache and crash is None:
         cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
         cache.prune({rel for rel, _ in all_items})
 
-    def collect(results, fresh: bool = True) -> None:
+    def collect(results: Iterable[tuple[FileResult, str | None]], fresh: bool = True) -> None:
         nonlocal done
-        for result in results:
+        for result, digest in results:
             file_findings, file_crashes, summary = result
             for finding in file_findings:
                 shared.compact(finding)
             findings.extend(file_findings)
             crashes.extend(file_crashes)
             summaries.append(summary)
-            if fresh and cache is not None and summary.path in digests:
-                cache.put(summary.path, digests[summary.path], result)
+            if fresh and cache is not None and digest is not None:
+                cache.put(summary.path, digest, result)
             done += 1
         if progress:
             progress(done, len(all_items))
 
     items = all_items
     if cache is not None:
+        # Only a file the cache holds is read here; the others are read (and their digest
+        # taken) once, by the worker that analyses them.
         items = []
         for rel, name in all_items:
-            try:
-                digests[rel] = content_digest((root / rel).read_bytes())
-            except OSError:
-                items.append((rel, name))  # the worker reports why it cannot be read
-                continue
-            hit = cache.get(rel, digests[rel])
+            hit = None
+            if cache.has(rel):
+                data = read_bytes(root / rel)
+                hit = cache.get(rel, content_digest(data)) if isinstance(data, bytes) else None
             if hit is None:
                 items.append((rel, name))
             else:
-                collect([hit], fresh=False)
+                collect([(hit, None)], fresh=False)
 
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
         size = max(8, min(256, len(items) // (jobs * 8) or 1))

@@ -61,8 +61,11 @@ class ModuleFacts:
 
     @classmethod
     def from_file(cls, root: Path, path: Path, module_name: str = "") -> ModuleFacts:
-        rel = path.relative_to(root).as_posix()
-        data = read_bytes(path)
+        return cls.from_read(path.relative_to(root).as_posix(), read_bytes(path), module_name)
+
+    @classmethod
+    def from_read(cls, rel: str, data: bytes | Problem, module_name: str = "") -> ModuleFacts:
+        """From what ``read_bytes`` gave: the file's bytes, or why there are none."""
         if isinstance(data, Problem):
             return cls(rel, None, None, data, module_name=module_name)
         return cls.from_bytes(rel, data, module_name)
