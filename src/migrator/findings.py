@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -91,6 +93,17 @@ class Finding:
         loc = self.location
         return (self.path, loc.line, loc.column, self.rule, loc.end_line, loc.end_column, self.message)
 
+    def json_text(self) -> str:
+        """``to_json()`` as compact JSON with sorted keys, written without building the dict
+        (a large project's report encodes hundreds of thousands of findings)."""
+        loc = self.location
+        fix = _fix_json_text(self.fix) if self.fix is not None else "null"
+        return (f'{{"column": {loc.column}, "end_column": {loc.end_column}, "end_line": {loc.end_line}, '
+                f'"fingerprint": {_json_string(self.fingerprint)}, "fix": {fix}, "line": {loc.line}, '
+                f'"message": {_json_string(self.message)}, "name": {_json_string(self.name)}, '
+                f'"path": {_json_string(self.path)}, "rule": {_json_string(self.rule)}, '
+                f'"severity": {_json_string(self.severity.label)}}}')
+
     def to_json(self) -> dict[str, Any]:
         loc = self.location
         return {
@@ -106,6 +119,22 @@ class Finding:
             "fix": self.fix.to_json() if self.fix else None,
             "fingerprint": self.fingerprint,
         }
+
+
+_json_string = json.encoder.encode_basestring  # a quoted JSON string, non-ASCII kept
+_compact_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
+def _fix_json_text(fix: Fix) -> str:
+    try:
+        return _shared_fix_json_text(fix)
+    except TypeError:  # data holding a list: not hashable, so not cached
+        return _compact_json(fix.to_json())
+
+
+@lru_cache(maxsize=4096)  # a project's findings share a few hundred distinct fixes
+def _shared_fix_json_text(fix: Fix) -> str:
+    return _compact_json(fix.to_json())
 
 
 class SharedValues:

@@ -64,6 +64,6 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
         "tool": tool_info(),
         "target": target_info(result),
         "inventory": inventory(result),
-        "findings": Records(result.findings, Finding.to_json),
+        "findings": Records(result.findings, Finding.to_json, Finding.json_text),
         "summary": summary(result),
     }

@@ -21,9 +21,18 @@ class Records(Sequence):
     made one at a time, each is encoded and dropped.
     """
 
-    def __init__(self, items: Sequence, make: Callable[[Any], Any]) -> None:
+    def __init__(self, items: Sequence, make: Callable[[Any], Any],
+                 text: Callable[[Any], str] | None = None) -> None:
+        """``text(item)``, when given, is ``make(item)`` already encoded (compact, sorted keys)."""
         self._items = items
         self._make = make
+        self._text = text
+
+    def texts(self) -> Iterator[str]:
+        """Each element as compact JSON."""
+        if self._text is not None:
+            return map(self._text, self._items)
+        return map(_compact, self)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -48,10 +57,6 @@ def _as_list(value: Any) -> list:
 _compact = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_as_list).encode
 
 
-def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, Records))
-
-
 def _holds_records(value: Any) -> bool:
     if isinstance(value, Records):
         return True
@@ -69,11 +74,17 @@ def _pieces(value: Any, depth: int) -> Iterator[str]:
             yield from _pieces(value[key], depth + 1)
             separator = ",\n"
         yield "\n" + "  " * depth + "}"
-    elif _is_list(value) and value and any(isinstance(item, dict) for item in value):
+    elif isinstance(value, Records) and value:
+        separator = "[\n"
+        for text in value.texts():
+            yield separator + pad + text
+            separator = ",\n"
+        yield "\n" + "  " * depth + "]"
+    elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
         separator = "[\n"
         for item in value:
             yield separator + pad
-            if isinstance(value, list) and _holds_records(item):  # e.g. a SARIF run's results
+            if _holds_records(item):  # e.g. a SARIF run's results
                 yield from _pieces(item, depth + 1)
             else:
                 yield _compact(item)
