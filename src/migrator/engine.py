@@ -95,7 +95,7 @@ def analyse_file(root: Path, rel: str, module_name: str, rules: Sequence[PythonR
     module = ModuleFacts.from_read(rel, data, module_name)
     digest = content_digest(data) if isinstance(data, bytes) else None
     findings, crashes, suppressed = run_python_rules(module, rules, ctx, crash)
-    return (findings, crashes, ModuleSummary.of(module, suppressed)), digest
+    return (finalize(findings), crashes, ModuleSummary.of(module, suppressed)), digest
 
 
 _WORKER_STATE: dict = {}
@@ -203,11 +203,13 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     if cache is not None:
         cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
-    findings.extend(run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash))
+    project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+    # Each file's findings come finalized from its worker, unless a project rule adds to them.
+    done_paths = scanned - {f.path for f in project_findings}
 
-    kept, suppressed = _filter(findings, settings, root)
+    kept, suppressed = _filter(findings + project_findings, settings, root)
     suppressed += sum(s.suppressed for s in summaries)
-    return ScanResult(workspace, target, finalize(kept), project, rules, suppressed,
+    return ScanResult(workspace, target, finalize(kept, done_paths), project, rules, suppressed,
                       crashed=bool(project.rule_crashes))
 
 

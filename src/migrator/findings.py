@@ -6,9 +6,10 @@ import enum
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 
@@ -91,7 +92,10 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         loc = self.location
-        return (self.path, loc.line, loc.column, self.rule, loc.end_line, loc.end_column, self.message)
+        # Name, severity and anchor last: ties must not fall to set order, which varies between
+        # runs (and with it which of two same-anchor findings gets which fingerprint).
+        return (self.path, loc.line, loc.column, self.rule, loc.end_line, loc.end_column, self.message,
+                self.name, self.severity, self.anchor)
 
     def json_text(self) -> str:
         """``to_json()`` as compact JSON with sorted keys, written without building the dict
@@ -161,16 +165,24 @@ class SharedValues:
             object.__setattr__(finding, name, self.share(getattr(finding, name)))
 
 
-def finalize(findings: Iterable[Finding]) -> list[Finding]:
+def finalize(findings: Iterable[Finding], done_paths: Collection[str] = ()) -> list[Finding]:
     """Sort findings, drop exact duplicates and give each a stable fingerprint.
 
     The fingerprint hashes rule, path, anchor text and the ordinal of identical
     (rule, path, anchor) triples, so it survives line moves and differs across machines only if
-    the project itself differs.
+    the project itself differs. All of it is per path, so a path's findings can be finalized
+    where they are made: ``done_paths`` are paths whose findings arrive finalized together
+    (one scan worker's result each); they keep their order and fingerprints.
     """
-    unique = sorted(set(findings), key=lambda f: f.sort_key)
+    done: dict[str, list[Finding]] = {}
+    loose: list[Finding] = []
+    for finding in findings:
+        if finding.path in done_paths:
+            done.setdefault(finding.path, []).append(finding)
+        else:
+            loose.append(finding)
+    unique = sorted(set(loose), key=lambda f: f.sort_key)
     seen: Counter[tuple[str, str, str]] = Counter()
-    result = []
     for finding in unique:
         key = (finding.rule, finding.path, finding.anchor or finding.message)
         ordinal = seen[key]
@@ -180,5 +192,7 @@ def finalize(findings: Iterable[Finding]) -> list[Finding]:
         # on large projects): the findings are this run's own objects, and the fingerprint is
         # excluded from equality and hashing.
         object.__setattr__(finding, "fingerprint", digest)
-        result.append(finding)
-    return result
+    if not done:
+        return unique
+    groups = [*done.items(), *((path, list(group)) for path, group in groupby(unique, key=lambda f: f.path))]
+    return [finding for _, group in sorted(groups, key=lambda item: item[0]) for finding in group]
