@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migrator import airflow_env
-from migrator.cache import SCAN_CACHE_ENV_VAR, ScanCache, cache_dir, scan_cache_dir
+from migrator.cache import SAVE_PART_FILES, SCAN_CACHE_ENV_VAR, ScanCache, cache_dir, scan_cache_dir
 
 
 @pytest.fixture
@@ -59,6 +59,24 @@ def test_scan_results_survive_a_reload(clean_env, tmp_path):
     first.save()
     assert ScanCache(project, ("v1",)).get("dags/a.py", "digest") == ["finding"]
     assert ScanCache(project, ("v2",)).get("dags/a.py", "digest") is None
+
+
+def test_a_cache_saved_in_many_parts_reloads_whole_and_a_torn_one_is_ignored(clean_env, tmp_path):
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
+    project = tmp_path / "project"
+    project.mkdir()
+    shared_message = "the same message in every file"
+    first = ScanCache(project, ("v1",))
+    count = 2 * SAVE_PART_FILES + 5
+    for index in range(count):
+        first.put(f"dags/d{index}.py", f"digest{index}", [shared_message, index])
+    first.save()
+    again = ScanCache(project, ("v1",))
+    assert len(again.entries) == count
+    assert all(again.get(f"dags/d{i}.py", f"digest{i}") == [shared_message, i] for i in range(count))
+    data = first.path.read_bytes()
+    first.path.write_bytes(data[: len(data) * 2 // 3])  # a write cut short, by a crash or a full disk
+    assert ScanCache(project, ("v1",)).entries == {}
 
 
 def test_wheel_cache_of_the_generator_is_in_the_one_cache():

@@ -32,7 +32,8 @@ from typing import Any, Literal
 
 from migrator import __version__
 
-FORMAT = 1
+FORMAT = 2
+SAVE_PART_FILES = 1000  # files per pickle of the scan cache
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
 Subfolder = Literal["scan", "venvs", "constraints", "wheels"]
@@ -102,9 +103,11 @@ class ScanCache:
         self.dirty = False
         try:
             with self.path.open("rb") as handle, _collector_paused():
-                stored_key, entries = pickle.load(handle)
-            if stored_key == self.key:
-                self.entries = entries
+                if pickle.load(handle) == self.key:
+                    entries: dict[str, tuple[str, Any]] = {}
+                    while part := pickle.load(handle):  # parts, then an empty one to end
+                        entries.update(part)
+                    self.entries = entries
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
                 ImportError):
             pass  # no cache, or one from another version: start afresh
@@ -134,7 +137,16 @@ class ScanCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scan-")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump((self.key, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                # In parts, each its own pickle: one pickle of every result remembers each of
+                # millions of objects while it writes (over 100 MB at 20,000 files). Values the
+                # parts share are written once per part, and shared again when a scan collects them.
+                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dump(self.key)
+                rels = list(self.entries)
+                for start in range(0, len(rels), SAVE_PART_FILES):
+                    pickler.clear_memo()
+                    pickler.dump({rel: self.entries[rel] for rel in rels[start:start + SAVE_PART_FILES]})
+                pickler.dump({})
             os.replace(tmp, self.path)
         except OSError:
             pass
