@@ -149,23 +149,6 @@ def check_census_against_scope(source: str) -> int:
     return compared
 
 
-@pytest.mark.parametrize("source", CORNER_CASES + example_sources())
-def test_census_answers_match_the_scope_analysis(source):
-    check_census_against_scope(source)
-
-
-def test_the_example_exercises_the_census():
-    assert sum(check_census_against_scope(s) for s in example_sources()) > 500
-
-
-@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
-@given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-def test_census_matches_scope_on_generated_modules(source):
-    if parses(source):
-        check_census_against_scope(source)
-
-
 # -- layout ---------------------------------------------------------------------------------------
 
 
@@ -195,21 +178,27 @@ def check_layout_against_providers(source: str) -> int:
     return len(ranges)
 
 
+ORACLES = [check_census_against_scope, check_layout_against_providers]
+
+
+@pytest.mark.parametrize("check", ORACLES)
 @pytest.mark.parametrize("source", CORNER_CASES + example_sources())
-def test_layout_matches_libcst_providers(source):
-    check_layout_against_providers(source)
+def test_census_and_layout_match_libcst(check, source):
+    check(source)
 
 
-def test_the_layout_oracle_sees_many_nodes():
+def test_the_example_exercises_the_census_and_the_layout():
+    assert sum(check_census_against_scope(s) for s in example_sources()) > 500
     assert sum(check_layout_against_providers(s) for s in example_sources()) > 5_000
 
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
 @given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-def test_layout_matches_libcst_providers_on_generated_modules(source):
+def test_census_and_layout_match_libcst_on_generated_modules(source):
     if parses(source):
-        check_layout_against_providers(source)
+        for check in ORACLES:
+            check(source)
 
 
 # -- printing -------------------------------------------------------------------------------------
