@@ -264,9 +264,10 @@ def _sync_folder(root: Path, parts: tuple[str, ...]) -> None:
 
 
 def _discard(root: Path, targets: list[_Target], temps: Mapping[str, str]) -> None:
+    """Remove staged temp files, as far as possible: this runs on the way out of a failure."""
     for target in targets:
         if target.rel in temps:
-            with contextlib.suppress(OSError), _open_parent(root, target.parts) as folder:
+            with contextlib.suppress(OSError, WriteError), _open_parent(root, target.parts) as folder:
                 os.unlink(temps[target.rel], dir_fd=folder)
 
 
