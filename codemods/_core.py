@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
+# The state every LibCST codegen writes to (Module.code_for_node builds one); not exported, so
+# the layout oracle tests hold our subclasses to LibCST's own providers on every version we run.
 from libcst._nodes.internal import CodegenState
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
