@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-# The state every LibCST codegen writes to (Module.code_for_node builds one); not exported, so
-# the layout oracle tests hold our subclasses to LibCST's own providers on every version we run.
 from libcst._nodes.internal import CodegenState
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
@@ -139,7 +137,10 @@ class _Syntactic:
 class _LayoutState(CodegenState):
     """Codegen that records what LibCST's ``PositionProvider`` and ``ParentNodeProvider`` would
     give, in one pass and without the text: each node's range (syntactic where LibCST records
-    one, else whitespace-inclusive) and parent, and the nodes in the order they are laid out."""
+    one, else whitespace-inclusive) and parent, and the nodes in the order they are laid out.
+
+    ``CodegenState`` (what ``Module.code_for_node`` builds) is not exported by LibCST; the layout
+    oracle tests hold this class to LibCST's own providers on whatever LibCST is installed."""
 
     def __init__(self, module: cst.Module, line: int, ranges: dict[cst.CSTNode, Range],
                  parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
