@@ -43,7 +43,7 @@ from libcst.metadata.position_provider import NEWLINE_RE
 from migrator.findings import Location
 
 from ._bindings import ModuleBindings
-from ._imports import ImportRequest, add_imports
+from ._imports import ImportRequest, add_imports, is_import_line
 
 NodeResult = cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel
 NodeOp = Callable[[cst.CSTNode], NodeResult]
@@ -851,11 +851,6 @@ class FixCommand:
         return tree.visit(_ApplyOperations(planner.operations, planner.layout))
 
 
-def _is_import_line(statement: cst.CSTNode) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
-
-
 class _ApplyOperations(cst.CSTTransformer):
     """The transform itself: a plain transformer (the codemod command's matcher machinery
     costs more than the edits), applying each node's operations on the way up."""
@@ -909,7 +904,7 @@ class _ApplyOperations(cst.CSTTransformer):
                 continue
             if carried and position < len(body):
                 following = body[position]
-                if not _is_import_line(following):
+                if not is_import_line(following):
                     # A comment over a removed import labelled it (or its group, which ends
                     # here): it would mislabel the code that follows.
                     carried = [line for line in carried if line.comment is None]

@@ -23,7 +23,7 @@ def add_imports(tree: cst.Module, requests: Sequence[ImportRequest]) -> cst.Modu
     body = list(tree.body)
     start = 1 if body and _docstring_or_strict_flag(body[0]) else 0
     end = start
-    while end < len(body) and _single_import_line(body[end]):
+    while end < len(body) and is_import_line(body[end]):
         end += 1
     wanted = _Wanted(requests)
     for line in body[start:end]:
@@ -89,7 +89,7 @@ def _absolute_module(statement: cst.ImportFrom) -> str | None:
     return get_full_name_for_node(statement.module)
 
 
-def _single_import_line(statement: cst.CSTNode) -> bool:
+def is_import_line(statement: cst.CSTNode) -> bool:
     return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
 
