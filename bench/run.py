@@ -179,19 +179,23 @@ def target_checks(result: dict) -> list[tuple[str, str, object, bool]]:
     largest = sizes[max(sizes, key=int)]
     checks = []
     for size, row in sizes.items():
-        checks.append((f"cold scan vs ruff ({size} files)", "<= 5x", row["cold_ratio"], row["cold_ratio"] <= 5))
-        checks.append((f"warm scan vs ruff ({size} files)", "<= 1.5x", row["warm_ratio"], row["warm_ratio"] <= 1.5))
+        checks.append((f"cold scan vs ruff ({size} files)", f"<= {TARGETS['cold_ratio']:g}x", row["cold_ratio"],
+                       row["cold_ratio"] <= TARGETS["cold_ratio"]))
+        checks.append((f"warm scan vs ruff ({size} files)", f"<= {TARGETS['warm_ratio']:g}x", row["warm_ratio"],
+                       row["warm_ratio"] <= TARGETS["warm_ratio"]))
         if "fix_apply" in row:
             rate = row["fix_apply"]["changed_files_per_s"]
-            checks.append((f"fix --apply, changed files/s ({size} files)", ">= 100", rate, rate >= 100))
+            goal = TARGETS["fix_files_per_second"]
+            checks.append((f"fix --apply, changed files/s ({size} files)", f">= {goal}", rate, rate >= goal))
         if "package" in row and int(size) >= 10000:
-            wall = row["package"]["wall_s"]
-            checks.append((f"package ({size} files)", "< 5 s", wall, wall < 5))
+            wall, goal = row["package"]["wall_s"], TARGETS["package_10k_seconds"]
+            checks.append((f"package ({size} files)", f"< {goal:g} s", wall, wall < goal))
     if "linearity" in result:
-        checks.append(("cold cost per file, largest vs smallest", "<= +15%", f"{result['linearity']:+.1%}",
-                       result["linearity"] <= 0.15))
-    rss = largest["scan_cold"]["peak_rss_mb"]
-    checks.append((f"peak RSS of a scan ({largest['files']} files)", "< 400 MB", rss, rss < 400))
+        goal = TARGETS["linearity"]
+        checks.append(("cold cost per file, largest vs smallest", f"<= {goal:+.0%}", f"{result['linearity']:+.1%}",
+                       result["linearity"] <= goal))
+    rss, goal = largest["scan_cold"]["peak_rss_mb"], TARGETS["rss_mb_20k"]
+    checks.append((f"peak RSS of a scan ({largest['files']} files)", f"< {goal} MB", rss, rss < goal))
     return checks
 
 
