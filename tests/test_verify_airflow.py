@@ -252,6 +252,25 @@ def test_requirements_install_in_a_layer_and_failures_carry_pips_reason(tmp_path
     assert probe.returncode != 0
 
 
+@pytest.mark.parametrize("version", TARGETS)
+def test_dags_importing_numpy_and_stdlib_names_this_tool_also_uses_load(version, tmp_path):
+    """The driver lives in the migrator package beside modules named like the standard
+    library's (secrets.py); none of them may shadow it for the DAGs (numpy.random imports
+    `secrets.randbits`)."""
+    root = write_files(tmp_path / "project", {
+        "requirements.txt": "numpy\n",
+        "dags/uses_numpy.py": (
+            "from datetime import datetime\n\nimport numpy\nfrom secrets import randbits\n"
+            "from airflow import DAG\n\n"
+            "with DAG('uses_numpy', start_date=datetime(2024, 1, 1), schedule=None):\n    pass\n"),
+    })
+    result = verify_project(root, Settings(), version, constraints=constraints(version))
+    assert result.requirements is not None and result.requirements.installed
+    [loaded] = result.files
+    assert loaded.status == "loaded", loaded.error
+    assert loaded.dag_ids == ("uses_numpy",)
+
+
 # -- after `migrator fix --apply` -------------------------------------------------------------------------
 
 

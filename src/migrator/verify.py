@@ -352,7 +352,9 @@ def _run_driver(env: AirflowEnv, args_path: Path, home: Path, driver_env: dict[s
     stderr_path = home / "driver-stderr.txt"
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [str(env.python), "-W", "always", str(DRIVER), str(args_path)],
+            # -P: the driver's own folder (this package) must not come first on sys.path, or
+            # our modules shadow the standard library's (secrets.py hides `secrets`).
+            [str(env.python), "-P", "-W", "always", str(DRIVER), str(args_path)],
             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, cwd=home,
             env=driver_env, start_new_session=True)
     reader = _EventReader(process.stdout)
