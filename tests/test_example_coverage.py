@@ -42,6 +42,7 @@ NOT_IN_THE_EXAMPLE = {
     "MIG004": ("needs an unreadable or oversized file, which a git checkout cannot carry (permissions are "
                "not versioned)"),
     "MIG005": "a rule crashing is a bug of this tool, not something a project contains",
+    "MIG006": "an analysis crashing is a bug of this tool, not something a project contains",
     "MIG101": _NEEDS_AIRFLOW,
     "MIG102": _NEEDS_AIRFLOW,
     "MIG103": _NEEDS_AIRFLOW,

@@ -237,6 +237,7 @@ class Bundle:
     dags: int = 0
     dags_estimated: bool = False
     error_findings: int = 0
+    crashed: bool = False  # the scan behind it met a defect of this tool (MIG005/MIG006 say where)
     ignore_syntax: Syntax = "regexp"
     wheels: list[str] = field(default_factory=list)
     parts: dict[str, str] = field(default_factory=dict)  # bundle file -> how it was made
@@ -1180,7 +1181,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
 
     bundle = Bundle(root, out, target, {}, checks, sorted(set(excluded)), sorted(kept),
                     dag_files=dag_file_count, dags=dag_count, dags_estimated=estimated,
-                    error_findings=error_findings, ignore_syntax=target_syntax)
+                    error_findings=error_findings, crashed=result.crashed, ignore_syntax=target_syntax)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

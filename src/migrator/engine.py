@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrator import __version__
+from migrator.analysis.crashes import injected_crash
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import SourceText, read_bytes, read_text
 from migrator.cache import ScanCache, content_digest
@@ -203,14 +204,15 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     if cache is not None:
         cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
-    project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+    with injected_crash(crash):
+        project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
     # Each file's findings come finalized from its worker, unless a project rule adds to them.
     done_paths = scanned - {f.path for f in project_findings}
 
     kept, suppressed = _filter(findings + project_findings, settings, root)
     suppressed += sum(s.suppressed for s in summaries)
     return ScanResult(workspace, target, finalize(kept, done_paths), project, rules, suppressed,
-                      crashed=bool(project.rule_crashes))
+                      crashed=bool(project.rule_crashes or project.analysis_crashes))
 
 
 def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: RuleContext,

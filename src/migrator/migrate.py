@@ -61,6 +61,11 @@ class Migration:
         return [(path, reason) for path, reason in self.not_copied
                 if reason.startswith(UNREADABLE_PREFIX)]
 
+    @property
+    def crashed(self) -> bool:
+        """A defect of this tool met a file (MIG005/MIG006 findings say which)."""
+        return self.before.crashed or self.after.crashed
+
     def failed(self, settings: Settings) -> bool:
         return bool(self.bundle.errors) or bool(self.unreadable) or any(
             settings.fails(f.severity) for f in self.after.findings)

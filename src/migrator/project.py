@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from migrator.analysis.crashes import AnalysisCrash
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
 from migrator.workspace import Workspace
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from migrator.analysis.plugins import PluginFacts
     from migrator.analysis.requirements import ConstraintsChoice, RequirementsFacts
     from migrator.compat.mwaa import MwaaVersion
+
+
+# The analyses of non-Python sources, each a cached property of ProjectFacts.
+ANALYSES = ("env", "requirements", "config", "connections", "plugins")
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,16 @@ class ProjectFacts:
         from migrator.analysis.plugins import analyse_plugins
 
         return analyse_plugins(self.workspace, self.modules)
+
+    def run_all_analyses(self) -> None:
+        for name in ANALYSES:
+            getattr(self, name)
+
+    @property
+    def analysis_crashes(self) -> list[AnalysisCrash]:
+        """Files the analyses computed so far failed on (MIG006 runs them all first)."""
+        return [crash for name in ANALYSES if name in self.__dict__  # computed (cached_property)
+                for crash in self.__dict__[name].crashes]
 
     @cached_property
     def _constraints(self) -> dict[tuple[str, str], ConstraintsChoice]:

@@ -8,6 +8,7 @@ import pytest
 
 from migrator.config import Settings
 from migrator.errors import InputError
+from migrator.project import ProjectFacts
 from migrator.sizing.inputs import load_history, load_verify_results, parse_timestamp, read_pools
 from migrator.workspace import discover
 
@@ -112,7 +113,7 @@ def test_pools_from_exports_settings_and_commands(make_project):
         "entrypoint.sh": "#!/bin/sh\nairflow pools set api 2 'API calls'\nairflow pool -s legacy 5 old\n",
         "pools-broken.json": "{not json",
     })
-    pools = read_pools(discover(root, Settings()))
+    pools = read_pools(ProjectFacts(discover(root, Settings()), []))
     assert {name: (p.slots, p.source) for name, p in pools.items()} == {
         "etl": (8, "pools.json:1"),
         "unbounded": (-1, "pools.json:1"),

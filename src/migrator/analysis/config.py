@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrator import compat
+from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts
 from migrator.analysis.source import Problem, read_text
 from migrator.secrets import is_sensitive_name, mask, mask_value
@@ -105,6 +106,7 @@ class ConfigEntry:
 class ConfigFacts:
     entries: list[ConfigEntry] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
+    crashes: list[AnalysisCrash] = field(default_factory=list)
 
     def effective(self) -> dict[str, ConfigEntry]:
         """Option -> the entry that wins (environment variables override airflow.cfg)."""
@@ -165,7 +167,10 @@ def analyse_config(workspace, env: EnvFacts) -> ConfigFacts:
         if isinstance(source, Problem):
             facts.problems.append((rel, source))
             continue
-        entries, problem = parse_airflow_cfg(source.text, rel)
+        parsed = contained(facts.crashes, rel, "airflow.cfg", lambda: parse_airflow_cfg(source.text, rel))
+        if parsed is None:
+            continue
+        entries, problem = parsed
         facts.entries.extend(entries)
         if problem:
             facts.problems.append((rel, problem))

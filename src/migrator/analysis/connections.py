@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import yaml
 
+from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import (
     EnvFacts,
     ShellCommand,
@@ -125,6 +126,7 @@ class ConnectionFacts:
     pools: list[PoolDef] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
+    crashes: list[AnalysisCrash] = field(default_factory=list)
 
     @property
     def connection_ids(self) -> set[str]:
@@ -518,9 +520,9 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
         if isinstance(source, Problem):
             facts.problems.append((rel, source))
             continue
-        _read_export(facts, rel, source.text)
+        contained(facts.crashes, rel, "connection export", lambda: _read_export(facts, rel, source.text))
     for command in env.commands:
-        read_cli_command(facts, command)
+        contained(facts.crashes, command.path, "connection command", lambda: read_cli_command(facts, command))
     return facts
 
 
@@ -566,14 +568,15 @@ def quick_pool_names(workspace) -> frozenset[str]:
             continue
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem):
-            _read_export(facts, rel, source.text)
+            contained(facts.crashes, rel, "connection export", lambda: _read_export(facts, rel, source.text))
     scripts = EnvFacts()
     for rel in [*workspace.entrypoints, *workspace.startup_scripts]:
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem) and "pool" in source.text:
-            parse_script(scripts, source.text, rel)
+            contained(facts.crashes, rel, "script", lambda: parse_script(scripts, source.text, rel))
     for command in scripts.commands:
-        read_cli_command(facts, command)
+        contained(facts.crashes, command.path, "connection command", lambda: read_cli_command(facts, command))
+    # Failures here are reported once, by the full analyses (MIG006).
     return frozenset(facts.pool_names)
 
 

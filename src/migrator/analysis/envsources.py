@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.source import Problem, read_text
 from migrator.workspace import Workspace
 
@@ -99,6 +100,7 @@ class EnvFacts:
     os_packages: list[OsPackage] = field(default_factory=list)
     base_images: list[BaseImage] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
+    crashes: list[AnalysisCrash] = field(default_factory=list)
 
     def named(self, prefix: str) -> list[EnvVar]:
         return [v for v in self.variables if v.name.startswith(prefix)]
@@ -113,7 +115,7 @@ def unquote_value(raw: str) -> str:
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
         inner = raw[1:-1]
         return inner.replace('\\"', '"') if raw[0] == '"' else inner
-    if raw[:1] in "\"'":
+    if raw[:1] and raw[0] in "\"'":
         end = raw.find(raw[0], 1)
         if end > 0:
             return raw[1:end]
@@ -396,7 +398,8 @@ def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -
         if isinstance(source, Problem):
             facts.problems.append((normalized, source))
             continue
-        facts.variables.extend(parse_env_file(source.text, normalized))
+        contained(facts.crashes, normalized, "env file",
+                  lambda: facts.variables.extend(parse_env_file(source.text, normalized)))
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -414,27 +417,29 @@ def analyse_env(workspace: Workspace) -> EnvFacts:
     """Read every env source the workspace found, once."""
     facts = EnvFacts()
 
-    def each(paths: list[str]) -> Iterator[tuple[str, str]]:
+    def each(paths: list[str], analysis: str, parse) -> None:
         for rel in paths:
             source = read_text(workspace.path(rel))
             if isinstance(source, Problem):
                 facts.problems.append((rel, source))
-                continue
-            yield rel, source.text
+            else:
+                contained(facts.crashes, rel, analysis, lambda: parse(rel, source.text))
 
-    for rel, text in each(workspace.env_files):
-        facts.variables.extend(parse_env_file(text, rel))
-    for rel, text in each(workspace.compose_files):
-        parse_compose(facts, workspace, text, rel)
-    for rel, text in each(workspace.dockerfiles):
-        parse_dockerfile(facts, text, rel)
-    for rel, text in each(workspace.entrypoints):
-        parse_script(facts, text, rel)
-    for rel, text in each(workspace.startup_scripts):
-        parse_script(facts, text, rel, "startup")
-    for rel, text in each(workspace.os_package_lists):
-        for number, line in enumerate(text.splitlines(), 1):
-            name = line.split("#", 1)[0].strip()
-            if name:
-                facts.os_packages.extend(OsPackage(n, "list", rel, number) for n in name.split())
+    each(workspace.env_files, "env file",
+         lambda rel, text: facts.variables.extend(parse_env_file(text, rel)))
+    each(workspace.compose_files, "compose file",
+         lambda rel, text: parse_compose(facts, workspace, text, rel))
+    each(workspace.dockerfiles, "Dockerfile", lambda rel, text: parse_dockerfile(facts, text, rel))
+    each(workspace.entrypoints, "entrypoint script", lambda rel, text: parse_script(facts, text, rel))
+    each(workspace.startup_scripts, "startup script",
+         lambda rel, text: parse_script(facts, text, rel, "startup"))
+    each(workspace.os_package_lists, "OS package list",
+         lambda rel, text: facts.os_packages.extend(parse_os_packages(text, rel)))
     return facts
+
+
+def parse_os_packages(text: str, path: str) -> list[OsPackage]:
+    """One package per word of ``packages.txt``-style lists (``#`` starts a comment)."""
+    return [OsPackage(name, "list", path, number)
+            for number, line in enumerate(text.splitlines(), 1)
+            for name in line.split("#", 1)[0].split()]

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
 
@@ -104,6 +105,7 @@ class PluginFacts:
     dag_folder_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> DAG folder
     third_party_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> top-level names
     problems: list[tuple[str, Problem]] = field(default_factory=list)
+    crashes: list[AnalysisCrash] = field(default_factory=list)
 
     def exports(self) -> tuple[tuple[str, str], ...]:
         """1.10 plugin-manager names -> the dotted path the code really lives at."""
@@ -265,13 +267,14 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
     roots = _SourceRoots(workspace)
     local_tops = roots.top_level_names()
     stdlib = sys.stdlib_module_names
-    for rel in _candidate_files(workspace, modules):
+
+    def read_module(rel: str) -> None:
         module = ModuleFacts.from_file(workspace.root, workspace.path(rel), workspace.module_name(rel))
         if module.problem:
-            continue  # reported by the MIG rules
+            return  # reported by the MIG rules
         facts.plugins.extend(plugins_in_module(module))
         if not _in_folder(rel, facts.folder):
-            continue
+            return
         for imported in module.imports:
             name = imported.qualname
             line = imported.node.lineno
@@ -283,6 +286,9 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
             elif (top not in stdlib and top not in local_tops and top not in ("airflow", "plugins", "__future__")
                   and not imported.guarded):
                 facts.third_party_imports.append(ImportSite(rel, line, name))
+
+    for rel in _candidate_files(workspace, modules):
+        contained(facts.crashes, rel, "plugin module", lambda: read_module(rel))
     if facts.nested_plugins_dir is not None:
         # With plugins/plugins/, `plugins.x` imports resolve on MWAA exactly when x is in the
         # nested folder; the others break like everywhere else.
@@ -336,7 +342,8 @@ def quick_plugin_exports(workspace) -> tuple[tuple[str, str], ...]:
         if isinstance(data, Problem) or b"AirflowPlugin" not in data:
             continue
         module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
-        facts.plugins.extend(plugins_in_module(module))
+        # A failure here is reported once, by the full analysis (MIG006).
+        contained(facts.crashes, rel, "plugin module", lambda: facts.plugins.extend(plugins_in_module(module)))
     return facts.exports()
 
 

@@ -29,6 +29,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts, logical_lines
 from migrator.analysis.source import Problem, read_text
 from migrator.cache import cache_dir as tool_cache_dir
@@ -297,6 +298,7 @@ class RequirementsFacts:
     hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
     hidden_options: list[RequirementOption] = field(default_factory=list)
     problems: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
+    crashes: list[AnalysisCrash] = field(default_factory=list)
 
     def closure(self, entry: str) -> list[str]:
         """``entry`` and every file it includes, in include order, each once."""
@@ -397,7 +399,10 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
         if isinstance(source, Problem):
             facts.problems.append((rel, source.line, source.message))
             return None
-        parsed = parse_requirements_text(source.text, rel)
+        parsed = contained(facts.crashes, rel, "requirements file",
+                           lambda: parse_requirements_text(source.text, rel))
+        if parsed is None:
+            return None
         facts.files[rel] = parsed
         facts.problems.extend((rel, line, message) for line, message in parsed.problems)
         return parsed

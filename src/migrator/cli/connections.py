@@ -74,6 +74,8 @@ def export(path: Path, target: str | None, apply_changes: bool, connections_pref
     else:
         text = render_text(plan, outcomes, apply_changes, unreadable)
     options.write_output(text, output)
+    if env.crashes or facts.crashes:
+        return options.internal_error_after_report("the definitions of the other files were exported")
     return 1 if outcomes and any(o.action == "failed" for o in outcomes) else 0
 
 
@@ -85,6 +87,8 @@ def unreadable_sources(facts, env) -> list[tuple[str, int, str]]:
     """
     problems = {(path, problem.line, mask(problem.message))
                 for path, problem in [*facts.problems, *env.problems]}
+    problems.update((crash.path, 1, f"mwaa-migrator could not analyse this {crash.analysis} ({crash.error})")
+                    for crash in [*facts.crashes, *env.crashes])
     return sorted(problems)
 
 

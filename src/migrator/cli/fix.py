@@ -47,7 +47,8 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_dif
             click.echo(f"{masked_lines} diff line(s) hold credentials and are shown masked; "
                        "`git apply` refuses their hunks, --apply writes the real text.", err=True)
     if plan.scan is not None and plan.scan.crashed:
-        return 3  # a rule crashed (MIG005 says which): its findings, and their fixes, are missing
+        # Its findings, and their fixes, are missing for the files MIG005/MIG006 name.
+        return options.internal_error_after_report("the fixes found elsewhere are listed above")
     return 1 if plan.pending and not apply_ else 0
 
 

@@ -49,6 +49,8 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
         click.echo(json.dumps(migration.report, indent=2, sort_keys=True))
     else:
         click.echo(render_migration(migration), nl=False)
+    if migration.crashed:
+        return options.internal_error_after_report(f"the migration was written to {out}")
     return 1 if migration.failed(settings) else 0
 
 

@@ -94,3 +94,14 @@ def _blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
             block, length = [], 0
     if block:
         yield "".join(block)
+
+
+INTERNAL_ERROR = 3
+
+
+def internal_error_after_report(what_was_done: str) -> int:
+    """Exit code 3, said on stderr, once the command's output is complete: a defect of this
+    tool met some file (MIG005/MIG006 findings say which); everything else was done."""
+    click.echo(f"migrator: internal error on some files (see the MIG005/MIG006 findings); "
+               f"{what_was_done}", err=True)
+    return INTERNAL_ERROR

@@ -101,6 +101,8 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
             click.echo(json.dumps(bundle.manifest, indent=2, sort_keys=True))
         else:
             click.echo(render_bundle(bundle, quiet), nl=False)
+        if bundle.crashed:
+            return options.internal_error_after_report("the bundle was written")
         return 1 if bundle.errors else 0
 
     if fmt == "text":
@@ -109,6 +111,8 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
         click.echo(f"migrator: not uploading: the bundle has {len(bundle.errors)} error(s)",
                    err=True)
         return 1
+    if bundle.crashed:
+        return options.internal_error_after_report("the bundle was written, not uploaded")
     client = make_s3_client(endpoint_url, region, profile)
     try:
         result = upload_bundle(out, location, client, delete=delete)

@@ -68,5 +68,5 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     color = fmt == "text" and output is None and use_color()
     options.write_output(render_pieces(fmt, document, result.rules, color), output)
     if result.crashed:
-        return 3
+        return options.internal_error_after_report("the report was written")
     return 1 if any(settings.fails(f.severity) for f in result.findings) else 0

@@ -38,4 +38,6 @@ def command(path: Path, target: str | None, region: str, history: Path | None,
     document = size_project(path, settings, mwaa, region=region, history_path=history,
                             verify_path=verify_results)
     options.write_output(render(fmt, document), output)
+    if document["crashed"]:
+        return options.internal_error_after_report("the sizing report was written")
     return 0

@@ -48,7 +48,8 @@ class Example:
     For INVALID examples, ``line`` (1-based) and ``contains`` (a message fragment) sharpen the
     assertion; every INVALID example must yield at least one finding of its rule. A file's
     content may be a callable returning bytes, for contents too big to keep in memory.
-    ``crash`` names a rule the example harness makes raise, to show how crashes are reported.
+    ``crash`` names a rule, or an analysis (``"analysis:env file"``), the example harness makes
+    raise, to show how crashes are reported.
     """
 
     code: str | bytes = ""

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from migrator.errors import InputError
-from migrator.workspace import Workspace
+from migrator.project import ProjectFacts
 
 _COLUMNS = {
     "dag_id": ("dag_id", "dag"),
@@ -203,13 +203,11 @@ class PoolDefinition:
         return self.slots < 0
 
 
-def read_pools(workspace: Workspace) -> dict[str, PoolDefinition]:
+def read_pools(project: ProjectFacts) -> dict[str, PoolDefinition]:
     """Pools the project defines (exports, ``airflow_settings.yaml``, ``airflow pools set``
     commands), as the connections analysis reads them; the last definition of a name wins."""
-    from migrator.project import ProjectFacts
-
     pools: dict[str, PoolDefinition] = {}
-    for pool in ProjectFacts(workspace, []).connections.pools:
+    for pool in project.connections.pools:
         if pool.slots is not None:
             pools[pool.name] = PoolDefinition(pool.name, pool.slots, f"{pool.path}:{pool.line}")
     return pools

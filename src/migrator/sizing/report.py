@@ -17,6 +17,7 @@ from migrator.compat import billing, environment_classes
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
+from migrator.project import ProjectFacts
 from migrator.sizing.defaults import (
     DAG_CAPACITY_SHARE,
     DEFERRED_WORKER_MINUTES,
@@ -192,27 +193,33 @@ def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region:
     history = load_history(history_path) if history_path else None
     verify = load_verify_results(verify_path) if verify_path else None
     workspace = discover(root, settings)
+    project = ProjectFacts(workspace, [])
     dag_files = _dag_folder_files(workspace)
-    ignored = ignored_files(workspace, dag_files)
+    ignored = ignored_files(project, dag_files)
     modules = [ModuleFacts.from_file(root, root / rel, workspace.module_name(rel))
                for rel in workspace.python_files]
     module_facts = read_modules(modules, set(dag_files), ignored)
-    pools = read_pools(workspace)
-    return build_document(workspace, target, region, modules, module_facts, pools,
-                          [f for f in dag_files if f not in ignored], history, verify,
-                          history_path, verify_path)
+    pools = read_pools(project)
+    document = build_document(workspace, target, region, modules, module_facts, pools,
+                              [f for f in dag_files if f not in ignored], history, verify,
+                              history_path, verify_path)
+    crashes = project.analysis_crashes
+    document["warnings"] += [f"{c.path}: mwaa-migrator could not analyse this {c.analysis} ({c.error}); "
+                             "what it defines is missing from this report" for c in crashes]
+    document["crashed"] = bool(crashes)
+    return document
 
 
-def ignored_files(workspace: Workspace, files: list[str]) -> frozenset[str]:
+def ignored_files(project: ProjectFacts, files: list[str]) -> frozenset[str]:
     """DAG-folder files the project's .airflowignore files keep from the DAG processor, read
     in the syntax the project wrote them for (the bundle carries that meaning to MWAA)."""
     from migrator.airflowignore import find_ignored
     from migrator.bundle import project_ignore_syntax
-    from migrator.project import ProjectFacts
 
+    workspace = project.workspace
     if not workspace.airflowignores:
         return frozenset()
-    syntax = project_ignore_syntax(ProjectFacts(workspace, []))
+    syntax = project_ignore_syntax(project)
     ignored: set[str] = set()
     for folder in workspace.dag_folders:
         prefix = "" if folder == "." else folder.rstrip("/") + "/"
