@@ -110,8 +110,9 @@ def test_cli_json_is_sorted_relative_and_carried_into_scan(example, capsys):
 def test_scan_verify_merges_fresh_findings(example, capsys):
     for requirements in example.glob("requirements*.txt"):
         requirements.unlink()  # the example's 1.10 requirements are verify's business, not this test's
+    shutil.copy(constraints("3.3.1"), example / "constraints-3.12.txt")
     (example / ".migrator.toml").write_text(
-        f'target = "3.3.1"\nconstraints = "{constraints("3.3.1")}"\n', encoding="utf-8")
+        'target = "3.3.1"\nconstraints = "constraints-3.12.txt"\n', encoding="utf-8")
     code = main(["scan", str(example), "--verify", "--select", "MIG101", "-f", "json", "-q", "--no-cache"])
     document = json.loads(capsys.readouterr().out)
     assert code == 1

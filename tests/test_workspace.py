@@ -152,3 +152,161 @@ def test_helper_modules_outside_dag_folders_are_scanned(make_project):
         "dags/etl.py", "include/cleaning.py", "include/deep/legacy.py", "src/shared_lib/util.py"]
     assert [(f.rule, f.path) for f in result.findings if f.rule.startswith("MIG")] == [
         ("MIG002", "include/deep/legacy.py")]
+
+
+# -- layouts seen in the field ---------------------------------------------------------------------
+
+COMMANDS = {  # how each command is run on a project, and the exit codes that mean it ran
+    "scan": lambda root, out: ["scan", str(root), "--no-cache", "-q", "-f", "json"],
+    "fix": lambda root, out: ["fix", str(root), "--no-cache"],
+    "package": lambda root, out: ["package", str(root), "--out", str(out)],
+    "size": lambda root, out: ["size", str(root), "-f", "json"],
+    "migrate": lambda root, out: ["migrate", str(root), "--out", str(out)],
+}
+
+
+def run_command(name: str, root, tmp_path, capsys) -> tuple[int, str]:
+    from migrator.cli import main
+
+    code = main(COMMANDS[name](root, tmp_path / f"{name}-out"))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, err
+
+
+def test_dags_in_several_top_level_folders_are_found_by_content(make_project):
+    """1.9/1.10-era repos keep DAG files in `etl/`, `poc/`, ... with no `dags/` anywhere."""
+    root = make_project({
+        "etl/load_orders.py": DAG,
+        "etl/common/sql.py": "QUERY = 'select 1'\n",
+        "poc/nested/try_sensor.py": "from airflow.models import DAG\n\ndag = DAG('try')\n",
+        "system/cleanup.py": "import airflow\nfrom airflow import DAG\n\nd = DAG('cleanup')\n",
+        "scripts/backfill.py": "import sys\n",  # no DAG: not a DAG folder
+        "README.md": "etl jobs\n",
+    })
+    ws = discover(root, Settings())
+    assert ws.dag_folders == ["etl", "poc", "system"]
+    assert {"etl/load_orders.py", "etl/common/sql.py", "poc/nested/try_sensor.py",
+            "system/cleanup.py"} <= set(ws.python_files)
+    assert "scripts/backfill.py" not in ws.python_files
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_sees_the_same_dag_files_outside_conventional_folders(command, make_project,
+                                                                          tmp_path, capsys):
+    root = make_project({
+        "etl/load_orders.py": ("from datetime import datetime\nfrom airflow import DAG\n"
+                               "from airflow.operators.bash_operator import BashOperator\n\n"
+                               "with DAG('load_orders', start_date=datetime(2024, 1, 1), schedule=None):\n"
+                               "    BashOperator(task_id='t', bash_command='echo')\n"),
+    })
+    code, err = run_command(command, root, tmp_path, capsys)
+    assert code in (0, 1), err
+    if command == "package":
+        assert (tmp_path / "package-out" / "dags" / "load_orders.py").is_file()
+
+
+def test_test_fixture_dag_folders_are_not_dag_folders(make_project):
+    root = make_project({
+        "dags/etl.py": DAG,
+        "dags/__init__.py": "",
+        "tests/dags/__init__.py": "",
+        "tests/dags/fixture_dag.py": DAG,
+        "test/integration/dags/other.py": DAG,
+    })
+    ws = discover(root, Settings())
+    assert ws.dag_folders == ["dags"]
+    assert not any(rel.startswith(("tests/", "test/")) for rel in ws.python_files)
+
+
+def test_a_tests_dags_folder_beside_dags_does_not_clash_in_the_bundle(make_project, tmp_path, capsys):
+    root = make_project({"dags/__init__.py": "", "dags/etl.py": DAG,
+                         "tests/dags/__init__.py": "", "tests/dags/etl.py": DAG})
+    code, err = run_command("package", root, tmp_path, capsys)
+    assert code in (0, 1), err
+    assert (tmp_path / "package-out" / "dags" / "etl.py").is_file()
+
+
+def several_projects(make_project):
+    compose = "services:\n  scheduler:\n    image: apache/airflow:2.7.3\n"
+    return make_project({
+        "requirements.txt": "pre-commit\n",  # the repository's own tooling
+        "chapter01/docker-compose.yml": compose, "chapter01/dags/a.py": DAG,
+        "chapter02/Dockerfile": "FROM apache/airflow:2.7.3\n", "chapter02/dags/b.py": DAG,
+        "chapter03/kubernetes/airflow.cfg": "[core]\nparallelism = 8\n",
+        "chapter03/kubernetes/dags/c.py": DAG,
+        "chapter04/dags/d.py": DAG,  # no deployment file of its own
+    })
+
+
+def test_independent_projects_in_one_repository_are_named(make_project):
+    root = several_projects(make_project)
+    with pytest.raises(InputError) as error:
+        discover(root, Settings())
+    message = str(error.value)
+    assert "holds 4 independent Airflow projects" in message
+    assert "chapter01, chapter02, chapter03/kubernetes, chapter04" in message
+    assert f"migrator scan {root / 'chapter01'}" in message
+    # Each project on its own is an ordinary project.
+    assert discover(root / "chapter03" / "kubernetes", Settings()).dag_folders == ["dags"]
+    # Named DAG folders make them one project, on purpose.
+    ws = discover(root, Settings(dags=("chapter01/dags", "chapter02/dags")))
+    assert ws.dag_folders == ["chapter01/dags", "chapter02/dags"]
+
+
+def test_one_deployment_with_several_dag_folders_is_one_project(make_project):
+    root = make_project({"docker-compose.yml": "services: {}\n", "dags/a.py": DAG,
+                         "teams/finance/dags/b.py": DAG, "teams/finance/Dockerfile": "FROM python\n"})
+    assert discover(root, Settings()).dag_folders == ["dags", "teams/finance/dags"]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_refuses_several_projects_the_same_way(command, make_project, tmp_path, capsys):
+    root = several_projects(make_project)
+    code, err = run_command(command, root, tmp_path, capsys)
+    assert code == 2 and "independent Airflow projects" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_python_files_importing_airflow_with_none_analysed_is_an_error(command, make_project, tmp_path,
+                                                                     capsys):
+    """Never a silent, passing scan of nothing: hooks and helpers that import Airflow but build
+    no DAG, in folders discovery cannot tell are DAG folders."""
+    root = make_project({"lib/hooks/warehouse.py": "from airflow.hooks.base import BaseHook\n",
+                         "lib/util.py": "import os\n", "tests/test_x.py": "import airflow\n"})
+    code, err = run_command(command, root, tmp_path, capsys)
+    assert code == 2, err
+    assert "1 Python file(s) import Airflow (lib/hooks/warehouse.py)" in err
+
+
+# -- paths in the settings never leave the project --------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("dags", "/"), ("dags", "/etc"), ("dags", "../elsewhere"), ("dags", "dags/../../x"),
+    ("dags", "C:/dags"), ("dags", ""), ("plugins", "/usr/lib"), ("plugins", "../plugins"),
+    ("constraints", "/etc/passwd"), ("constraints", "../constraints.txt"),
+])
+def test_settings_paths_outside_the_project_are_refused(key, value, make_project):
+    root = make_project({".migrator.toml": f"{key} = {value!r}\n", "dags/a.py": DAG})
+    with pytest.raises(InputError, match=f"{key} = .* must be a path inside the project"):
+        load_settings(root)
+
+
+@pytest.mark.parametrize("key", ["dags", "plugins"])
+def test_a_configured_folder_symlinked_outside_the_project_is_refused(key, make_project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.py").write_text(DAG)
+    root = make_project({".migrator.toml": f"{key} = 'linked'\n", "dags/a.py": DAG})
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(InputError, match="leads outside the project"):
+        discover(root, load_settings(root))
+
+
+def test_settings_paths_inside_the_project_are_kept(make_project):
+    root = make_project({".migrator.toml": "dags = ['./orchestration/dags', '.']\nplugins = 'ext'\n"
+                                           "constraints = 'constraints-3.12.txt'\n"})
+    settings = load_settings(root)
+    assert settings.dags == ("orchestration/dags", ".")
+    assert (settings.plugins, settings.constraints) == ("ext", "constraints-3.12.txt")

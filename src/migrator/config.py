@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from migrator.errors import InputError
@@ -52,6 +52,17 @@ def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise InputError(f"{path}: {_where(path)}{key} must be a string or a list of strings")
+
+
+def _inside_project(value: str, key: str, path: Path) -> str:
+    """A path setting as a POSIX path relative to the project root; one that could leave the
+    project (absolute, ``..``) is refused, so a repository's settings never make this tool read
+    system files."""
+    pure = PurePosixPath(value.replace("\\", "/"))
+    if not value.strip() or pure.is_absolute() or ".." in pure.parts or ":" in value.split("/", 1)[0]:
+        raise InputError(f"{path}: {_where(path)}{key} = {value!r} must be a path inside the project, "
+                         "relative to its root and without '..'")
+    return pure.as_posix()
 
 
 def load_settings(root: Path) -> Settings:
@@ -105,10 +116,13 @@ def _parse(table: dict[str, Any], path: Path) -> Settings:
     for key in ("target", "plugins", "constraints"):
         if key in table and not isinstance(table[key], str):
             raise InputError(f"{path}: {_where(path)}{key} must be a string")
+    constraints = table.get("constraints")
+    if constraints is not None and "://" not in constraints:
+        constraints = _inside_project(constraints, "constraints", path)
     return Settings(
         target=table.get("target"),
-        dags=_strings(table.get("dags", []), "dags", path),
-        plugins=table.get("plugins"),
+        dags=tuple(_inside_project(d, "dags", path) for d in _strings(table.get("dags", []), "dags", path)),
+        plugins=_inside_project(table["plugins"], "plugins", path) if "plugins" in table else None,
         select=_strings(table.get("select", []), "select", path),
         ignore=_strings(table.get("ignore", []), "ignore", path),
         per_path_ignores=tuple(
@@ -117,15 +131,7 @@ def _parse(table: dict[str, Any], path: Path) -> Settings:
         ),
         exclude=_strings(table.get("exclude", []), "exclude", path),
         fail_on=fail_on,
-        constraints=table.get("constraints"),
+        constraints=constraints,
         source=path.name,
     )
 
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Options of one command run that are not project settings."""
-
-    jobs: int = 0  # 0 = all cores
-    use_cache: bool = True
-    progress: bool = False

@@ -2,8 +2,13 @@
 
 DAG folders come from, in order: ``[tool.migrator] dags``; airflow.cfg ``dags_folder``;
 docker-compose volumes mounted at ``/opt/airflow/dags`` or ``/usr/local/airflow/dags``; folders
-named ``dags`` (``dags/``, ``src/dags/``, ``<pkg>/dags/``); and, when none exists, the root
-itself if it holds DAG files. A repo can have several.
+named ``dags`` (``dags/``, ``src/dags/``, ``<pkg>/dags/``); and, when none exists, by content:
+the root when a file at the top builds a DAG, else each top-level folder holding files that
+build DAGs (1.x-era repos keep them in ``etl/``, ``poc/``, ...). Test fixtures (a ``dags/``
+under ``tests/``) are never DAG folders. A repo can have several DAG folders; DAG folders that
+belong to different deployments (each beside its own compose file, Dockerfile or airflow.cfg)
+make the repository a collection of projects, an input error naming each one. Python files that
+import Airflow with none of them analysed is an input error too, never an empty, passing scan.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ _STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.I)
 _CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.I)
 _OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.I)
 _DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
+_AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.M)
 
 
 @dataclass
@@ -276,12 +282,21 @@ def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
     return dags, plugins
 
 
-def _looks_like_dag_file(path: Path) -> bool:
+def _head(path: Path) -> bytes:
     try:
-        head = path.read_bytes()[:200_000]
+        with path.open("rb") as handle:
+            return handle.read(200_000)
     except OSError:
-        return False
-    return b"airflow" in head and any(marker in head for marker in _DAG_MARKERS)
+        return b""
+
+
+def _imports_airflow(path: Path) -> bool:
+    return _AIRFLOW_IMPORT.search(_head(path)) is not None
+
+
+def _looks_like_dag_file(path: Path) -> bool:
+    head = _head(path)
+    return _AIRFLOW_IMPORT.search(head) is not None and any(marker in head for marker in _DAG_MARKERS)
 
 
 def discover(root: Path, settings: Settings) -> Workspace:
@@ -329,8 +344,7 @@ def discover(root: Path, settings: Settings) -> Workspace:
     # Explicit settings win; otherwise every signal adds folders.
     if settings.dags:
         for folder in settings.dags:
-            if not (root / folder).is_dir():
-                raise InputError(f"{root / folder}: DAG folder named in {settings.source} does not exist")
+            _check_configured_folder(root, folder, "DAG folder", settings)
         dag_candidates = [PurePosixPath(f).as_posix() for f in settings.dags]
     else:
         for cfg in ws.airflow_cfgs:
@@ -342,15 +356,14 @@ def discover(root: Path, settings: Settings) -> Workspace:
             dag_candidates += dags
             ws.plugins_folder = ws.plugins_folder or plugins
         dag_candidates += dag_named
-        if not dag_candidates and any(
-            "/" not in rel and _looks_like_dag_file(root / rel) for rel in py_files
-        ):
-            dag_candidates.append(".")
+        dag_candidates = [folder for folder in dag_candidates if not _in_test_folder(folder)]
+        if not dag_candidates:
+            dag_candidates = _dag_folders_by_content(root, py_files)
+        _check_one_project(root, dag_candidates, files)
     ws.dag_folders = sorted(dict.fromkeys(dag_candidates))
 
     if settings.plugins:
-        if not (root / settings.plugins).is_dir():
-            raise InputError(f"{root / settings.plugins}: plugins folder named in {settings.source} does not exist")
+        _check_configured_folder(root, settings.plugins, "plugins folder", settings)
         ws.plugins_folder = PurePosixPath(settings.plugins).as_posix()
     elif ws.plugins_folder is None and (root / "plugins").is_dir():
         ws.plugins_folder = "plugins"
@@ -363,9 +376,98 @@ def discover(root: Path, settings: Settings) -> Workspace:
     )
     ws.other_python_files = frozenset(set(py_files) - set(ws.python_files)
                                       - {rel for rel in py_files if _is_test_file(rel)})
+    if not ws.python_files:
+        _check_nothing_left_out(root, py_files)
     return ws
 
 
+def _check_nothing_left_out(root: Path, py_files: list[str]) -> None:
+    """An input error when Python files outside tests import Airflow but none is analysed."""
+    airflow_files = [rel for rel in py_files if not _is_test_file(rel) and _imports_airflow(root / rel)]
+    if airflow_files:
+        shown = ", ".join(airflow_files[:3]) + (f" and {len(airflow_files) - 3} more" if len(airflow_files) > 3 else "")
+        raise InputError(f"{root}: {len(airflow_files)} Python file(s) import Airflow ({shown}) but no DAG "
+                         "folder holds them; name the DAG folders with [tool.migrator] dags")
+
+
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "unittests", "integration_tests"})
+
+
+def _in_test_folder(rel: str) -> bool:
+    return any(part in TEST_FOLDERS for part in PurePosixPath(rel).parts)
+
+
 def _is_test_file(rel: str) -> bool:
-    parts = PurePosixPath(rel).parts
-    return any(p in ("tests", "test") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1] == "conftest.py"
+    name = PurePosixPath(rel).name
+    return _in_test_folder(str(PurePosixPath(rel).parent)) or name.startswith("test_") or name == "conftest.py"
+
+
+def _check_configured_folder(root: Path, folder: str, what: str, settings: Settings) -> None:
+    path = root / folder
+    if not path.is_dir():
+        raise InputError(f"{path}: {what} named in {settings.source} does not exist")
+    real_root = root.resolve()
+    real = path.resolve()
+    if real != real_root and real_root not in real.parents:
+        raise InputError(f"{path}: {what} named in {settings.source} leads outside the project "
+                         f"(to {real}); name a folder inside it")
+
+
+def _dag_folders_by_content(root: Path, py_files: list[str]) -> list[str]:
+    """Where DAGs live when no folder is named for them: the root when a top-level file builds
+    a DAG, else every top-level folder holding (at any depth) a file that builds one."""
+    candidates = [rel for rel in py_files if not _is_test_file(rel)]
+    if any("/" not in rel and _looks_like_dag_file(root / rel) for rel in candidates):
+        return ["."]
+    tops: dict[str, None] = {}
+    for rel in candidates:
+        top = rel.split("/", 1)[0]
+        if "/" in rel and top not in tops and _looks_like_dag_file(root / rel):
+            tops[top] = None
+    return list(tops)
+
+
+# Files that make their folder an Airflow deployment of its own: what starts or configures
+# one. (A requirements.txt does not: a monorepo's root often holds one for its tooling.)
+_PROJECT_MARKERS = (_COMPOSE, _DOCKERFILE, re.compile(r"^airflow\.cfg$"))
+
+
+class SeveralProjectsError(InputError):
+    """The repository holds several independent Airflow projects: each is migrated on its own."""
+
+    def __init__(self, root: Path, projects: list[str]) -> None:
+        shown = projects[:12]
+        more = f" and {len(projects) - len(shown)} more" if len(projects) > len(shown) else ""
+        super().__init__(
+            f"{root}: holds {len(projects)} independent Airflow projects (DAG folders each beside "
+            f"its own compose file, Dockerfile or airflow.cfg): {', '.join(shown)}{more}. "
+            f"Run the command on each project, e.g. `migrator scan {root / shown[0]}`, or name the "
+            "DAG folders to treat as one project with [tool.migrator] dags")
+        self.projects = projects
+
+
+def _check_one_project(root: Path, dag_folders: list[str], files: list[tuple[str, Path]]) -> None:
+    """Raise ``SeveralProjectsError`` when the DAG folders belong to different projects.
+
+    A DAG folder's project is the nearest folder at or above it that holds a project marker.
+    When the root holds one, everything is the root's project. Otherwise two or more marked
+    projects, neither inside the other, are independent (a book's chapters, a monorepo of
+    teams), and a DAG folder with no marker above it is a project of its own (its parent).
+    """
+    if len(set(dag_folders)) < 2:
+        return
+    marked = {str(PurePosixPath(rel).parent) for rel, full in files
+              if any(marker.match(full.name) for marker in _PROJECT_MARKERS)}
+    if "." in marked:
+        return
+
+    def project_of(folder: str) -> str | None:
+        path = PurePosixPath(folder)
+        return next((str(p) for p in [path, *path.parents][:-1] if str(p) in marked), None)
+
+    owners = {folder: project_of(folder) for folder in dag_folders}
+    projects = {p for p in owners.values() if p is not None}
+    outermost = {p for p in projects if not any(p.startswith(other + "/") for other in projects)}
+    if len(outermost) > 1:
+        loose = {str(PurePosixPath(folder).parent) for folder, owner in owners.items() if owner is None}
+        raise SeveralProjectsError(root, sorted(outermost | loose))
