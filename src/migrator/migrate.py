@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.fix import apply_plan, plan_fixes
 from migrator.inventory import summary as scan_summary
+from migrator.outcome import CAUSES, Failure, explain_failures, headline, project_module_names, verify_bundle
 from migrator.sizing import DEFAULT_REGION, size_project
+from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult
 from migrator.workspace import printable_path, unusable_name_reason
 
 PROJECT_DIR = "project"
@@ -53,6 +56,8 @@ class Migration:
     sizing: dict[str, Any] = field(default_factory=dict)  # migrator size's document
     not_copied: list[tuple[str, str]] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
+    verify: VerifyResult | None = None  # the bundle loaded in Airflow of the target (--verify)
+    load_failures: list[Failure] = field(default_factory=list)
 
     @property
     def unreadable(self) -> list[tuple[str, str]]:
@@ -148,8 +153,10 @@ def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
 
 def migrate(src: Path, out: Path, settings: Settings | None = None, target: MwaaVersion | None = None,
             *, unsafe: bool = False, region: str | None = None,
-            options: BundleOptions | None = None, jobs: int = 0) -> Migration:
-    """Copy ``src`` into ``out/project``, fix it, bundle it, size it, and write the reports."""
+            options: BundleOptions | None = None, jobs: int = 0,
+            verify: VerifyOptions | None = None) -> Migration:
+    """Copy ``src`` into ``out/project``, fix it, bundle it, size it, and write the reports;
+    with ``verify``, also load the bundle in a real Airflow of the target (``outcome``)."""
     from migrator.compat import get_version
 
     src, out = Path(src), Path(out)
@@ -162,7 +169,7 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         migration = _run(src, out, staging, settings, target, unsafe, region,
-                         options or BundleOptions(), jobs)
+                         options or BundleOptions(), jobs, verify)
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -170,8 +177,19 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     return migration
 
 
+@dataclass(frozen=True)
+class VerifyOptions:
+    """How ``migrate`` loads the bundle it built (``migrator verify``'s options)."""
+
+    constraints: Path | None = None
+    cache_dir: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    log: Callable[[str], None] | None = None
+
+
 def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVersion,
-         unsafe: bool, region: str | None, options: BundleOptions, jobs: int) -> Migration:
+         unsafe: bool, region: str | None, options: BundleOptions, jobs: int,
+         verify: VerifyOptions | None) -> Migration:
     project = staging / PROJECT_DIR
     not_copied = copy_project(src, project, skip=frozenset({out.resolve(), staging.resolve()}))
     before = scan(project, settings, target, jobs=jobs)
@@ -185,6 +203,14 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
                           scan_result=after, sizing=sizing)
     migration = Migration(src, out, target, before, after, bundle, Counter(plan.fixed), changed,
                           reasons, sizing, not_copied)
+    if verify is not None:
+        migration.verify = verify_bundle(staging / BUNDLE_DIR, target, constraints=verify.constraints,
+                                         cache_dir=verify.cache_dir, timeout=verify.timeout, log=verify.log)
+        migration.load_failures = explain_failures(
+            migration.verify, source_of=lambda path: bundle_source(after, path),
+            findings=after.findings,
+            project_modules=project_module_names([*after.workspace.python_files,
+                                                  *after.workspace.other_python_files]))
     text = json.dumps(report_document(migration), indent=2, sort_keys=True) + "\n"
     migration.report = json.loads(text)  # exactly what report.json holds (tuples as lists)
     (staging / REPORT_JSON).write_text(text, encoding="utf-8")
@@ -193,6 +219,19 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     bundle.out = out / BUNDLE_DIR
     bundle.root = out / PROJECT_DIR
     return migration
+
+
+def bundle_source(result: ScanResult, bundle_path: str) -> str | None:
+    """The project file a bundle's ``dags/<rel>`` or ``plugins/<rel>`` (plugins.zip) came from."""
+    kind, _, rel = bundle_path.partition("/")
+    workspace = result.workspace
+    folders = {"dags": workspace.dag_folders,
+               "plugins": [workspace.plugins_folder] if workspace.plugins_folder else []}.get(kind, [])
+    for folder in folders:
+        candidate = rel if folder == "." else f"{folder.rstrip('/')}/{rel}"
+        if (workspace.root / candidate).is_file():
+            return candidate
+    return None
 
 
 # -- the reports --------------------------------------------------------------------------------------
@@ -239,6 +278,21 @@ def report_document(migration: Migration) -> dict[str, Any]:
             "dags_estimated": bundle.dags_estimated,
         },
         "sizing": migration.sizing,
+        "verify": _verify_document(migration),
+    }
+
+
+def _verify_document(migration: Migration) -> dict[str, Any] | None:
+    result = migration.verify
+    if result is None:
+        return None
+    causes = Counter(f.cause for f in migration.load_failures)
+    return {
+        "headline": headline(result),
+        "summary": result.summary,
+        "requirements": result.requirements.to_json() if result.requirements else None,
+        "causes": {cause: causes[cause] for cause in CAUSES if causes[cause]},
+        "not_loading": [f.to_json() for f in migration.load_failures],
     }
 
 
@@ -250,6 +304,25 @@ def _by_severity(findings: list[Finding]) -> str:
 
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _verify_markdown(migration: Migration) -> list[str]:
+    result = migration.verify
+    if result is None:
+        return []
+    lines = ["## Does it load on MWAA?", "", f"**{headline(result)}.**", ""]
+    if result.requirements and result.requirements.failures:
+        lines += ["Requirements that did not install:", ""]
+        lines += [f"- `{f.requirement}` ({f.path}:{f.line}): {_md_escape(f.reason)}"
+                  for f in result.requirements.failures] + [""]
+    if migration.load_failures:
+        lines += ["| file | source | cause | error | findings |", "|---|---|---|---|---|"]
+        for failure in migration.load_failures:
+            lines.append(f"| `{failure.bundle_path}` | `{failure.source_path or '?'}` | "
+                         f"{CAUSES[failure.cause]} | {_md_escape(failure.error)} | "
+                         f"{', '.join(failure.findings) or 'none'} |")
+        lines.append("")
+    return lines
 
 
 def report_markdown(migration: Migration) -> str:
@@ -264,6 +337,7 @@ def report_markdown(migration: Migration) -> str:
                    "the copy, the fixes and the bundle lack them. Fix their permissions and run "
                    "again."), ""]
         lines += [f"- `{path}`: {reason}" for path, reason in migration.unreadable] + [""]
+    lines += _verify_markdown(migration)
     lines += ["## Findings", "",
               "| | findings | by severity |", "|---|---:|---|",
               f"| before the fixes | {len(before)} | {_by_severity(before)} |",

@@ -11,7 +11,8 @@ import click
 from migrator.bundle import BundleOptions
 from migrator.cli import options
 from migrator.findings import Severity
-from migrator.migrate import BUNDLE_DIR, PROJECT_DIR, REPORT_MD, Migration, migrate
+from migrator.migrate import BUNDLE_DIR, PROJECT_DIR, REPORT_MD, Migration, VerifyOptions, migrate
+from migrator.outcome import headline
 
 TOP_RULES = 5
 MESSAGE_WIDTH = 160  # full messages are in report.md
@@ -27,14 +28,20 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @click.option("--private-network", is_flag=True,
               help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")
 @click.option("--constraints", type=click.Path(path_type=Path, dir_okay=False),
-              help="Constraints file for --private-network (default: the target's, downloaded).")
+              help="The target's constraints file, for --private-network and --verify (default: the "
+                   "target's, downloaded).")
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Load the bundle in a real Airflow of the target, with its requirements "
+                   "installed and MWAA's paths (as `migrator verify` does); the report says how "
+                   "many DAG files load and why the others do not.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Output format (json: the report document).")
 @options.fail_on_option
 @options.jobs_option
+@options.quiet_option
 def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str | None,
-            private_network: bool, constraints: Path | None, fmt: str, fail_on: str | None,
-            jobs: int) -> int:
+            private_network: bool, constraints: Path | None, run_verify: bool, fmt: str,
+            fail_on: str | None, jobs: int, quiet: bool) -> int:
     """Migrate the project at SRC into --out DIR; SRC itself is never written.
 
     DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md and
@@ -42,9 +49,11 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
     """
     settings = options.project_settings(src, target=target, fail_on=fail_on)
     mwaa = options.resolve_target(settings)
+    log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
     migration = migrate(src, out, settings, mwaa, unsafe=unsafe, region=region, jobs=jobs,
                         options=BundleOptions(private_network=private_network,
-                                              constraints=constraints, jobs=jobs))
+                                              constraints=constraints, jobs=jobs),
+                        verify=VerifyOptions(constraints=constraints, log=log) if run_verify else None)
     if fmt == "json":
         click.echo(json.dumps(migration.report, indent=2, sort_keys=True))
     else:
@@ -80,6 +89,10 @@ def render_migration(migration: Migration) -> str:
     lines.append(f"  size      {rec.get('environment_class')}, {rec.get('min_workers')}-"
                  f"{rec.get('max_workers')} workers, ~${rec.get('monthly_cost_usd')}/month "
                  f"({sizing.get('region')})")
+    if migration.verify is not None:
+        causes = Counter(f.cause for f in migration.load_failures).most_common(TOP_RULES)
+        lines.append(f"  verify    {headline(migration.verify)}"
+                     + (f" (not loading: {', '.join(f'{c} x{n}' for c, n in causes)})" if causes else ""))
     lines.append(f"  report    {out / REPORT_MD}")
     if migration.unreadable:  # the bundle lacks these: never let that pass quietly
         lines.append(f"Not read ({len(migration.unreadable)}), so missing from the copy and the "

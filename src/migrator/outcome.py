@@ -1,0 +1,180 @@
+"""Does the bundle load on MWAA? The outcome a migration is judged by.
+
+``verify_bundle`` loads a bundle the way MWAA does: its ``dags/`` as the DAG folder, its
+``plugins.zip`` unpacked as the plugins folder, only those two on ``sys.path``, and its own
+``requirements.txt`` installed over Airflow of the target with the target's constraints.
+``explain_failures`` names the cause of each file that does not load, in the groups a migration
+engineer acts on, and the findings left on its source file that address it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from packaging.utils import canonicalize_name
+
+from migrator.compat.mwaa import MwaaVersion
+from migrator.config import Settings
+from migrator.findings import Finding, Severity
+from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
+
+# Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).
+CAUSES = {
+    "airflow-api": "an Airflow name it imports moved or was removed",
+    "provider-missing": "a provider package it imports is not installed",
+    "requirement-failed": "a requirement of the bundle did not install",
+    "third-party-missing": "a third-party module it imports is not installed",
+    "third-party-api": "a third-party module lacks a name at the version the constraints pin",
+    "project-module": "a project module it imports is not on MWAA's path (only dags/ and plugins/ are)",
+    "argument-rejected": "an argument or value the target rejects",
+    "timeout": "it takes longer than the parse time limit",
+    "other": "another error while loading",
+}
+
+_NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
+_NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
+_ARGUMENT_ERRORS = re.compile(
+    r"^(TypeError|ValueError|ParamValidationError|AirflowException|DuplicateTaskIdFound|"
+    r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
+    r"unexpected keyword argument|Invalid arguments were passed|missing \d+ required")
+
+
+def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None = None,
+                  cache_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+                  log: Callable[[str], None] | None = None) -> VerifyResult:
+    """Load the bundle at ``bundle`` (``migrator package``'s output) in Airflow of ``target``.
+
+    Paths in the result are the bundle's (``dags/x.py``)."""
+    bundle = Path(bundle)
+    with tempfile.TemporaryDirectory(prefix="migrator-bundle-") as tmp:
+        staged = Path(tmp)
+        shutil.copytree(bundle / "dags", staged / "dags", symlinks=False)
+        plugins = None
+        if (bundle / "plugins.zip").is_file():
+            with zipfile.ZipFile(bundle / "plugins.zip") as archive:
+                archive.extractall(staged / "plugins")  # our own zip: no absolute or '..' names
+            plugins = "plugins"
+        requirements = None
+        if (bundle / "requirements.txt").is_file():
+            requirements = staged / "requirements.txt"
+            shutil.copyfile(bundle / "requirements.txt", requirements)
+        settings = Settings(target=target.airflow, dags=("dags",), plugins=plugins)
+        return verify_project(staged, settings, target, constraints=constraints, cache_dir=cache_dir,
+                              requirements=requirements, timeout=timeout, log=log)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file of the bundle that does not load, why, and what in the report addresses it."""
+
+    bundle_path: str  # dags/x.py
+    source_path: str | None  # the project file it was made from
+    status: str  # import_error | timeout
+    error: str
+    raised_in: str | None  # bundle path:line of another file the error came from (a helper, a plugin)
+    cause: str  # a key of CAUSES
+    findings: tuple[str, ...]  # rule ids of error findings left on the source files involved
+
+    def to_json(self) -> dict:
+        return {"bundle_path": self.bundle_path, "source_path": self.source_path, "status": self.status,
+                "error": self.error, "raised_in": self.raised_in, "cause": self.cause,
+                "cause_text": CAUSES[self.cause], "findings": list(self.findings)}
+
+
+def classify(status: str, error: str | None, *, project_modules: frozenset[str] = frozenset(),
+             failed_requirements: frozenset[str] = frozenset()) -> str:
+    """The CAUSES key of one failed file's error line (``ModuleNotFoundError: No module ...``).
+
+    ``project_modules``: top-level names of the project's own modules and packages.
+    ``failed_requirements``: canonical names of the bundle's requirements that did not install.
+    """
+    if status == "timeout":
+        return "timeout"
+    error = error or ""
+    if match := _NO_MODULE.search(error):
+        module = match.group("module")
+        parts = module.split(".")
+        if parts[0] == "airflow":
+            provider = parts[1:2] == ["providers"] and _is_provider_root(parts)
+            return "provider-missing" if provider else "airflow-api"
+        if canonicalize_name(parts[0]) in failed_requirements:
+            return "requirement-failed"
+        return "project-module" if parts[0] in project_modules else "third-party-missing"
+    if match := _NO_NAME.search(error):
+        top = match.group("module").split(".")[0]
+        if top == "airflow":
+            return "airflow-api"
+        return "project-module" if top in project_modules else "third-party-api"
+    if _ARGUMENT_ERRORS.search(error):
+        return "argument-rejected"
+    return "other"
+
+
+def _is_provider_root(parts: list[str]) -> bool:
+    """``airflow.providers.docker`` or ``airflow.providers.cncf.kubernetes``: Python names the
+    first package it cannot find, so a missing provider shows as its root package (one level,
+    or two under the namespace packages providers share)."""
+    return len(parts) == 3 or (len(parts) == 4 and parts[2] in PROVIDER_NAMESPACES)
+
+
+# Namespace packages under airflow.providers that hold several providers (cncf.kubernetes,
+# common.sql, microsoft.azure, apache.spark, ...): their provider roots are one level deeper.
+PROVIDER_NAMESPACES = frozenset({"alibaba", "apache", "atlassian", "cncf", "common", "dbt",
+                                 "microsoft", "opsgenie", "standard"})
+
+
+def project_module_names(files: Iterable[str]) -> frozenset[str]:
+    """Top-level names the project's own code can be imported as, from any folder of it."""
+    names: set[str] = set()
+    for rel in files:
+        parts = PurePosixPath(rel).parts
+        names.update(parts[:-1])
+        names.add(PurePosixPath(parts[-1]).stem)
+    names.discard("__init__")
+    return frozenset(names)
+
+
+def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | None],
+                     findings: Sequence[Finding], project_modules: frozenset[str]) -> list[Failure]:
+    """Each file of ``result`` that did not load, with its cause and the error findings left on
+    its source file and on the file the error was raised in (``source_of`` maps a bundle path to
+    the project file it came from)."""
+    failed = frozenset(canonicalize_name(_requirement_name(f.requirement))
+                       for f in (result.requirements.failures if result.requirements else ()))
+    errors_by_path: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding.severity == Severity.ERROR:
+            errors_by_path.setdefault(finding.path, []).append(finding.rule)
+    failures = []
+    for file in sorted(result.files, key=lambda f: f.path):
+        if file.status == "loaded":
+            continue
+        source = source_of(file.path)
+        involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
+        rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())]
+        failures.append(Failure(
+            file.path, source, file.status, file.error or "", file.raised_in,
+            classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed),
+            tuple(dict.fromkeys(rules))))
+    return failures
+
+
+def _requirement_name(line: str) -> str:
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+    return match.group(1) if match else line
+
+
+def headline(result: VerifyResult) -> str:
+    """The one line a user cares about."""
+    loaded = sum(1 for f in result.files if f.status == "loaded")
+    requirements = ("with this bundle's requirements" if result.requirements and result.requirements.installed
+                    else "with this bundle's requirements (some did not install)" if result.requirements
+                    else "(the bundle has no requirements)")
+    return (f"{loaded} of {len(result.files)} DAG files load in Airflow {result.target.airflow} "
+            f"{requirements}")

@@ -1,0 +1,46 @@
+"""Why a bundle file does not load: the cause groups of `migrate --verify` and the field harness."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.outcome import CAUSES, classify, project_module_names
+
+PROJECT = frozenset({"include", "acme_etl", "utils"})
+
+
+@pytest.mark.parametrize(("error", "cause"), [
+    ("ModuleNotFoundError: No module named 'airflow.operators.bash_operator'", "airflow-api"),
+    ("ModuleNotFoundError: No module named 'airflow.contrib'", "airflow-api"),
+    ("ImportError: cannot import name 'Context' from 'airflow.utils.context' (/x.py)", "airflow-api"),
+    ("ImportError: cannot import name 'PostgresOperator' from "
+     "'airflow.providers.postgres.operators.postgres'", "airflow-api"),
+    ("ModuleNotFoundError: No module named 'airflow.providers.docker'", "provider-missing"),
+    ("ModuleNotFoundError: No module named 'airflow.providers.cncf.kubernetes'", "provider-missing"),
+    ("ModuleNotFoundError: No module named 'airflow.providers.amazon.aws.operators.nope'", "airflow-api"),
+    ("ModuleNotFoundError: No module named 'geopandas'", "requirement-failed"),
+    ("ModuleNotFoundError: No module named 'tableauhyperapi'", "third-party-missing"),
+    ("ModuleNotFoundError: No module named 'include'", "project-module"),
+    ("ModuleNotFoundError: No module named 'acme_etl.jobs'", "project-module"),
+    ("ImportError: cannot import name 'soft_unicode' from 'markupsafe'", "third-party-api"),
+    ("ImportError: cannot import name 'x' from 'utils.helpers'", "project-module"),
+    ("TypeError: DockerOperator.__init__() got an unexpected keyword argument 'auto_remove'",
+     "argument-rejected"),
+    ("airflow.exceptions.AirflowException: Invalid arguments were passed to BashOperator", "argument-rejected"),
+    ("ValueError: invalid trigger_rule none_failed_or_skipped", "argument-rejected"),
+    ("NameError: name 'x' is not defined", "other"),
+    (None, "other"),
+])
+def test_each_error_line_gets_its_cause(error, cause):
+    assert classify("import_error", error, project_modules=PROJECT,
+                    failed_requirements=frozenset({"geopandas"})) == cause
+    assert cause in CAUSES
+
+
+def test_a_timeout_is_a_timeout_whatever_the_message():
+    assert classify("timeout", "ModuleNotFoundError: No module named 'x'") == "timeout"
+
+
+def test_project_module_names_come_from_every_folder_and_module():
+    names = project_module_names(["dags/etl.py", "include/helpers/sql.py", "src/acme/__init__.py", "lib.py"])
+    assert names == {"dags", "etl", "include", "helpers", "sql", "src", "acme", "lib"}
