@@ -1,0 +1,420 @@
+"""Field truth: every command on public Airflow repositories none of us wrote, and the outcome.
+
+    python bench/field/run.py                          # every repo, targets 3.3.1 and 2.11.2
+    python bench/field/run.py --repos uktrade/lite-airflow-dags --targets 3.3.1
+    python bench/field/run.py --steps scan,fix,migrate # no real Airflow (minutes, not an hour)
+
+Before the first run, fetch each repository of corpus.toml with the search tool's `fetch`
+(``github:<owner>/<name>``); the snapshots land in ``/work/.mirror`` (``--mirrors``). This
+script exports each pinned commit into ``--work`` (default ``~/.cache/mwaa-migrator-field``),
+then runs, per repository and target, as a user would (the installed ``migrator``, a subprocess
+each):
+
+- ``scan`` in every format (text, json, sarif, markdown);
+- ``package`` (does it agree with ``scan`` on what the project is?);
+- ``fix --apply`` on a copy: every file that parsed still parses, and a second run changes nothing;
+- ``verify`` of the repository as it is (its own requirements), and ``migrate --verify``: the
+  bundle loaded as MWAA loads it, its requirements installed: DAG files that load before and
+  after, and the causes of what still does not load.
+
+Each step's result is kept in the work folder and reused until the repository's commit, the
+tool's code or the step's options change (``--force`` reruns). Writes ``results.json`` and
+``results.md`` beside this file (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import DEFAULT_MIRRORS, Repo, export, git_dir, load_corpus
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+FORMATS = ("text", "json", "sarif", "markdown")
+STEPS = ("scan", "package", "fix", "verify", "migrate")
+TARGETS = ("3.3.1", "2.11.2")
+STEP_TIMEOUT = 3600  # seconds: a hang is reported as one, never waited on forever
+_AIRFLOW_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+airflow\b", re.M)
+_TEST_PARTS = {"tests", "test", "testing"}
+
+
+@dataclass
+class Run:
+    returncode: int | None  # None: timed out
+    seconds: float
+    stdout: str
+    stderr: str
+
+    @property
+    def traceback(self) -> bool:
+        return "Traceback (most recent call last)" in self.stderr + self.stdout or self.returncode == 3
+
+    def to_json(self) -> dict:
+        return {"returncode": self.returncode, "seconds": round(self.seconds, 2),
+                "traceback": self.traceback, "stderr_tail": self.stderr[-1500:]}
+
+
+def migrator(*args: str, timeout: float = STEP_TIMEOUT) -> Run:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "migrator", *args], capture_output=True, text=True,
+                              errors="backslashreplace", timeout=timeout, check=False)
+        return Run(done.returncode, time.perf_counter() - started, done.stdout, done.stderr)
+    except subprocess.TimeoutExpired as exc:
+        return Run(None, time.perf_counter() - started, str(exc.stdout or ""), str(exc.stderr or ""))
+
+
+def tool_digest() -> str:
+    """Changes whenever the tool's code or data change: cached step results are then stale."""
+    digest = hashlib.sha256()
+    for folder in ("src", "codemods", "compat"):
+        for path in sorted((REPO_ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def python_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                  if p.is_file() and not p.is_symlink() and ".git" not in p.parts)
+
+
+def airflow_files(root: Path) -> list[str]:
+    """The repository's non-test .py files that import Airflow: what discovery should cover."""
+    found = []
+    for rel in python_files(root):
+        if _TEST_PARTS & set(rel.split("/")[:-1]) or rel.rsplit("/", 1)[-1].startswith("test_"):
+            continue
+        head = (root / rel).read_bytes()[:200_000].decode("utf-8", "replace")
+        if _AIRFLOW_IMPORT.search(head):
+            found.append(rel)
+    return found
+
+
+def parses(path: Path) -> bool:
+    try:
+        ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# -- the steps ------------------------------------------------------------------------------------
+
+
+def step_scan(source: Path, target: str, work: Path) -> dict:
+    runs = {fmt: migrator("scan", str(source), "--target", target, "-f", fmt, "-o", str(work / f"scan.{fmt}"),
+                          "-q", "-j", "1") for fmt in FORMATS}
+    result: dict = {"runs": {fmt: run.to_json() for fmt, run in runs.items()}}
+    report = work / "scan.json"
+    if runs["json"].returncode in (0, 1, 3) and report.is_file():
+        document = json.loads(report.read_text(encoding="utf-8"))
+        summary, inventory = document["summary"], document["inventory"]
+        result.update({
+            "files_scanned": summary.get("files_scanned", 0),
+            "findings": summary.get("findings", 0),
+            "errors": summary.get("by_severity", {}).get("error", 0),
+            "by_rule": summary.get("by_rule", {}),
+            "dag_folders": inventory.get("sources", {}).get("dag_folders", []),
+            "dags": inventory.get("dags"),
+        })
+    return result
+
+
+def step_package(source: Path, target: str, work: Path) -> dict:
+    run = migrator("package", str(source), "--target", target, "--out", str(work / "bundle"), "-q")
+    shipped = sorted(p.relative_to(work / "bundle").as_posix() for p in (work / "bundle" / "dags").rglob("*.py")) \
+        if (work / "bundle" / "dags").is_dir() else []
+    return {"run": run.to_json(), "dag_folder_py_files": len(shipped)}
+
+
+def step_fix(source: Path, target: str, work: Path) -> dict:
+    copy = work / "fixed"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(source, copy, symlinks=True)
+    before = {rel for rel in python_files(copy) if parses(copy / rel)}
+    first = migrator("fix", str(copy), "--target", target, "--apply", "--no-cache", "-j", "1")
+    broken = sorted(rel for rel in before if not parses(copy / rel))
+    digest = tree_digest(copy)
+    second = migrator("fix", str(copy), "--target", target, "--apply", "--no-cache", "-j", "1")
+    return {"first": first.to_json(), "second": second.to_json(), "broken_files": broken,
+            "second_run_changed_files": tree_digest(copy) != digest}
+
+
+def _verify_summary(document: dict) -> dict:
+    files = document.get("files", [])
+    requirements = document.get("requirements")
+    return {
+        "files": len(files),
+        "loaded": sum(1 for f in files if f["status"] == "loaded"),
+        "requirements_installed": None if requirements is None else bool(requirements.get("installed")),
+        "requirement_failures": [f["requirement"] for f in (requirements or {}).get("failures", [])],
+    }
+
+
+def step_verify(source: Path, target: str, work: Path, constraints: Path) -> dict:
+    out = work / "verify-before.json"
+    run = migrator("verify", str(source), "--target", target, "-f", "json", "-o", str(out),
+                   "--constraints", str(constraints), "-q", "--timeout", "30")
+    result: dict = {"run": run.to_json()}
+    if out.is_file() and run.returncode in (0, 1):
+        result.update(_verify_summary(json.loads(out.read_text(encoding="utf-8"))))
+    return result
+
+
+def step_migrate(source: Path, target: str, work: Path, constraints: Path, with_verify: bool) -> dict:
+    out = work / "migrated"
+    args = ["migrate", str(source), "--out", str(out), "--target", target, "-j", "1", "-q"]
+    if with_verify:
+        args += ["--verify", "--constraints", str(constraints)]
+    run = migrator(*args)
+    result: dict = {"run": run.to_json()}
+    report = out / "report.json"
+    if report.is_file() and run.returncode in (0, 1, 3):
+        document = json.loads(report.read_text(encoding="utf-8"))
+        result.update({
+            "findings_before": document["findings"]["before"]["summary"].get("findings"),
+            "findings_after": document["findings"]["after"]["summary"].get("findings"),
+            "fixed": document["fixed"]["total"],
+            "bundle_dags": document["bundle"]["dags"],
+        })
+        verify = document.get("verify")
+        if verify:
+            result["verify"] = {
+                "headline": verify["headline"],
+                "files": verify["summary"]["files"],
+                "loaded": verify["summary"]["loaded"],
+                "requirements_installed": (verify["requirements"] or {}).get("installed"),
+                "requirement_failures": [f["requirement"] for f in (verify["requirements"] or {}).get("failures", [])],
+                "causes": verify["causes"],
+                "not_loading": [{k: f[k] for k in ("bundle_path", "cause", "error", "findings")}
+                                for f in verify["not_loading"]],
+            }
+    return result
+
+
+# -- one repository ----------------------------------------------------------------------------------
+
+
+def run_repo(repo: Repo, targets: list[str], steps: list[str], args: argparse.Namespace, digest: str) -> dict:
+    work = args.work / "runs"
+    source = args.work / "src" / repo.slug
+    marker = source / ".field-commit"
+    if not (marker.is_file() and marker.read_text().strip() == repo.commit):
+        git = git_dir(args.mirrors, repo)
+        if git is None:
+            return {"name": repo.name, "error": f"not fetched: fetch github:{repo.name} first"}
+        missing = export(git, repo.commit, source)
+        marker.write_text(repo.commit + "\n")
+        (source.parent / f"{repo.slug}.missing.json").write_text(json.dumps(missing))
+    missing_file = source.parent / f"{repo.slug}.missing.json"
+    result: dict = {
+        "name": repo.name, "commit": repo.commit, "era": repo.era,
+        "py_files": len([p for p in python_files(source) if p != ".field-commit"]),
+        "airflow_files": len(airflow_files(source)),
+        "absent_blobs": json.loads(missing_file.read_text()) if missing_file.is_file() else [],
+        "targets": {},
+    }
+    for target in targets:
+        place = work / target / repo.slug
+        place.mkdir(parents=True, exist_ok=True)
+        constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
+        outcome: dict = {}
+        for step in steps:
+            key = f"{repo.commit}:{digest}:{step}:{'verify' in steps}"
+            cache = place / f"{step}.result.json"
+            if not args.force and cache.is_file():
+                cached = json.loads(cache.read_text(encoding="utf-8"))
+                if cached.get("key") == key:
+                    outcome[step] = cached["result"]
+                    continue
+            print(f"[field] {repo.name} {target} {step}", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            if step == "scan":
+                value = step_scan(source, target, place)
+            elif step == "package":
+                value = step_package(source, target, place)
+            elif step == "fix":
+                value = step_fix(source, target, place)
+            elif step == "verify":
+                value = step_verify(source, target, place, constraints)
+            else:
+                value = step_migrate(source, target, place, constraints, "verify" in steps)
+            value["step_seconds"] = round(time.perf_counter() - started, 1)
+            cache.write_text(json.dumps({"key": key, "result": value}, indent=1), encoding="utf-8")
+            outcome[step] = value
+        result["targets"][target] = outcome
+    return result
+
+
+# -- the tables ----------------------------------------------------------------------------------------
+
+
+def _rc(run: dict | None) -> str:
+    if not run:
+        return "-"
+    code = run["returncode"]
+    return ("timeout" if code is None else str(code)) + (" TB" if run["traceback"] else "")
+
+
+def row_facts(repo: dict, target: str) -> dict:
+    outcome = repo["targets"].get(target, {})
+    scan, package, fix = outcome.get("scan", {}), outcome.get("package", {}), outcome.get("fix", {})
+    verify, migrate = outcome.get("verify", {}), outcome.get("migrate", {})
+    scan_codes = {run["returncode"] for run in scan.get("runs", {}).values()}
+    tracebacks = [name for name, run in [*((f"scan -f {f}", r) for f, r in scan.get("runs", {}).items()),
+                                         ("package", package.get("run")), ("fix", fix.get("first")),
+                                         ("fix (again)", fix.get("second")), ("verify", verify.get("run")),
+                                         ("migrate", migrate.get("run"))] if run and run["traceback"]]
+    refused = lambda code: code == 2  # noqa: E731
+    agree = None
+    if scan and package:
+        agree = all(refused(c) == refused(package["run"]["returncode"]) for c in scan_codes)
+    after = migrate.get("verify") or {}
+    return {
+        "scan_codes": sorted(c if c is not None else -1 for c in scan_codes),
+        "tracebacks": tracebacks,
+        "silent_empty": bool(scan) and scan.get("files_scanned", 0) == 0 and repo["airflow_files"] > 0
+        and not any(refused(c) for c in scan_codes),
+        "agree": agree,
+        "fix_ok": (not fix.get("broken_files") and not fix.get("second_run_changed_files")) if fix else None,
+        "before": (verify.get("loaded"), verify.get("files")) if "files" in verify else None,
+        "after": (after.get("loaded"), after.get("files")) if "files" in after else None,
+        "requirements_install": after.get("requirements_installed"),
+        "causes": after.get("causes", {}),
+    }
+
+
+def render_markdown(results: dict) -> str:
+    meta = results["meta"]
+    lines = ["# Field results", "",
+             f"Made by `{meta['command']}` on {meta['date']} ({meta['machine']}); tool code "
+             f"{meta['tool_digest']}, commit {meta['tool_commit']}. Per repository and target: exit codes of "
+             "`scan` in the four formats and of `package` (2 = refused with a message), whether they agree "
+             "on what the project is, `fix --apply` on a copy (every file that parsed still parses, a "
+             "second run changes nothing), and the DAG files that load in real Airflow: before (the "
+             "repository as it is, its own requirements) and after (`migrate --verify`: the bundle as "
+             "MWAA loads it, its requirements installed). TB marks a traceback or exit 3.", ""]
+    for target in meta["targets"]:
+        lines += [f"## Target {target}", "",
+                  "| repository | era | .py importing airflow | files scanned | findings | per file | scan | "
+                  "package | agree | fix | requirements install | load before | load after |",
+                  "|---|---|---:|---:|---:|---:|---|---|---|---|---|---:|---:|"]
+        totals = Counter()
+        causes = Counter()
+        for repo in results["repos"]:
+            if "error" in repo:
+                lines.append(f"| {repo['name']} | | | | | | {repo['error']} | | | | | | |")
+                continue
+            facts = row_facts(repo, target)
+            outcome = repo["targets"].get(target, {})
+            scan = outcome.get("scan", {})
+            files, findings = scan.get("files_scanned", 0), scan.get("findings", 0)
+            per_file = f"{findings / files:.1f}" if files else "-"
+            before, after = facts["before"], facts["after"]
+            causes.update(facts["causes"])
+            for key, pair in (("before", before), ("after", after)):
+                if pair:
+                    totals[f"{key}_loaded"] += pair[0]
+                    totals[f"{key}_files"] += pair[1]
+            totals["tracebacks"] += len(facts["tracebacks"])
+            totals["silent_empty"] += facts["silent_empty"]
+            totals["disagree"] += facts["agree"] is False
+            totals["fix_bad"] += facts["fix_ok"] is False
+            totals["repos_with_requirements"] += facts["requirements_install"] is not None
+            totals["requirements_install"] += facts["requirements_install"] is True
+            package = outcome.get("package", {})
+            lines.append(
+                f"| {repo['name']} | {repo['era']} | {repo['airflow_files']} | {files} | {findings} | {per_file} | "
+                f"{'/'.join(map(str, facts['scan_codes'])) or '-'} | {_rc(package.get('run'))} | "
+                f"{_yes(facts['agree'])} | {_yes(facts['fix_ok'])} | {_yes(facts['requirements_install'])} | "
+                f"{_pair(before)} | {_pair(after)} |")
+        lines += ["",
+                  f"Totals: DAG files loading {totals['before_loaded']} of {totals['before_files']} before, "
+                  f"{totals['after_loaded']} of {totals['after_files']} after; bundle requirements install "
+                  f"for {totals['requirements_install']} of {totals['repos_with_requirements']} repositories "
+                  f"with requirements; runs with a traceback or exit 3: {totals['tracebacks']}; silent empty "
+                  f"scans: {totals['silent_empty']}; scan/package disagreements: {totals['disagree']}; "
+                  f"fix runs that broke a file or were not idempotent: {totals['fix_bad']}.", ""]
+        if causes:
+            lines += ["Why the remaining DAG files do not load (after), by cause:", "",
+                      "| cause | files |", "|---|---:|"]
+            lines += [f"| {cause} | {count} |" for cause, count in causes.most_common()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _yes(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "**no**")
+
+
+def _pair(pair: tuple | None) -> str:
+    return "-" if not pair or pair[1] is None else f"{pair[0]}/{pair[1]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS,
+                        help="where `fetch` put the snapshots (<owner>+<name>/repo)")
+    parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "mwaa-migrator-field",
+                        help="exports and per-step results (outside the repository)")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and results.md")
+    parser.add_argument("--repos", nargs="*", help="owner/name of the repositories to run (default: all)")
+    parser.add_argument("--targets", nargs="*", default=list(TARGETS))
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {','.join(STEPS)}")
+    parser.add_argument("--jobs", type=int, default=2, help="repositories run at once")
+    parser.add_argument("--force", action="store_true", help="rerun steps whose results are cached")
+    args = parser.parse_args(argv)
+    steps = [s for s in STEPS if s in args.steps.split(",")]
+    corpus = [r for r in load_corpus() if not args.repos or r.name in args.repos]
+    (args.work / "src").mkdir(parents=True, exist_ok=True)
+    digest = tool_digest()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        repos = list(pool.map(lambda repo: run_repo(repo, args.targets, steps, args, digest), corpus))
+    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, check=False).stdout.strip()
+    results = {
+        "meta": {
+            "command": "python bench/field/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "date": time.strftime("%Y-%m-%d"), "tool_digest": digest, "tool_commit": commit,
+            "machine": f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+                       f"Python {platform.python_version()}",
+            "targets": args.targets, "steps": steps, "wall_seconds": round(time.perf_counter() - started),
+        },
+        "repos": repos,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (args.out / "results.md").write_text(render_markdown(results), encoding="utf-8")
+    print(render_markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
