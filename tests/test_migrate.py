@@ -180,3 +180,50 @@ def test_cli_json_and_missing_source(example, tmp_path, capsys):
     assert set(document) >= {"findings", "fixed", "needs_human", "bundle", "sizing"}
     assert main(["migrate", str(tmp_path / "nope"), "--out", str(tmp_path / "m2")]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+# -- fixes a file cannot load without ------------------------------------------------------------
+
+NEEDS_UNSAFE = {
+    # On 3.3.1 airflow.datasets is gone: the file cannot load without the (unsafe) rename.
+    "dags/producer.py": ("from datetime import datetime\nfrom airflow import DAG\n"
+                         "from airflow.datasets import Dataset\n\n"
+                         "ORDERS = Dataset('s3://lake/orders')\n"
+                         "DAG('producer', start_date=datetime(2024, 1, 1), schedule=[ORDERS])\n"),
+}
+
+
+def test_migrate_applies_unsafe_fixes_a_file_cannot_load_without_and_lists_them(make_project, tmp_path):
+    root = make_project(NEEDS_UNSAFE)
+    migration = migrate(root, tmp_path / "out", target=None)
+    fixed = (tmp_path / "out" / "project" / "dags" / "producer.py").read_text(encoding="utf-8")
+    assert "airflow.datasets" not in fixed and "Asset" in fixed
+    assert [f.rule for f in migration.review] and all(f.fix.required for f in migration.review)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert {f["path"] for f in report["fixed"]["review"]} == {"dags/producer.py"}
+    assert "Review these" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_plain_fix_keeps_the_safe_unsafe_split(make_project, capsys):
+    root = make_project(NEEDS_UNSAFE)
+    assert main(["fix", str(root), "--apply", "--no-cache"]) == 0
+    assert "airflow.datasets import Dataset" in (root / "dags" / "producer.py").read_text(encoding="utf-8")
+    assert main(["fix", str(root), "--apply", "--unsafe", "--no-cache"]) == 0
+    assert "airflow.datasets" not in (root / "dags" / "producer.py").read_text(encoding="utf-8")
+    capsys.readouterr()
+
+
+def test_an_unsafe_fix_the_file_loads_without_is_not_applied_by_migrate(make_project, tmp_path):
+    # A removed context key taken as a parameter fails when the task runs, not when the file
+    # loads: its unsafe fix (the function body must follow) is left for a human.
+    root = make_project({"dags/etl.py": ("from datetime import datetime\nfrom airflow.sdk import DAG\n"
+                                         "from airflow.providers.standard.operators.python import PythonOperator\n\n\n"
+                                         "def report(execution_date, **_):\n    print(execution_date)\n\n\n"
+                                         "with DAG('etl', start_date=datetime(2024, 1, 1), schedule=None):\n"
+                                         "    PythonOperator(task_id='r', python_callable=report)\n")})
+    migration = migrate(root, tmp_path / "out")
+    assert migration.review == []
+    [left] = [f for f in migration.after.findings if f.rule == "AIR004"]
+    assert left.fix.safety.value == "unsafe" and not left.fix.required
+    assert "def report(execution_date" in (tmp_path / "out" / "project" / "dags" / "etl.py").read_text(
+        encoding="utf-8")

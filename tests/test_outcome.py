@@ -44,3 +44,25 @@ def test_a_timeout_is_a_timeout_whatever_the_message():
 def test_project_module_names_come_from_every_folder_and_module():
     names = project_module_names(["dags/etl.py", "include/helpers/sql.py", "src/acme/__init__.py", "lib.py"])
     assert names == {"dags", "etl", "include", "helpers", "sql", "src", "acme", "lib"}
+
+
+def test_plugins_zip_is_unpacked_as_mwaa_would_and_never_outside_its_folder(tmp_path):
+    import zipfile
+
+    from migrator.errors import InputError
+    from migrator.outcome import unpack_plugins
+
+    good = tmp_path / "plugins.zip"
+    with zipfile.ZipFile(good, "w") as archive:
+        archive.writestr("acme/__init__.py", "")
+        archive.writestr("acme/operators.py", "X = 1\n")
+        archive.writestr("acme_plugin.py", "Y = 2\n")
+    unpack_plugins(good, tmp_path / "plugins")
+    assert (tmp_path / "plugins" / "acme" / "operators.py").read_text() == "X = 1\n"
+    for name in ("../escaped.py", "/abs.py", "a/../../escaped.py", "a\\..\\x.py"):
+        bad = tmp_path / "bad.zip"
+        with zipfile.ZipFile(bad, "w") as archive:
+            archive.writestr(name, "EVIL = 1\n")
+        with pytest.raises(InputError, match="would land outside"):
+            unpack_plugins(bad, tmp_path / f"out-{len(name)}-{name.count('.')}")
+    assert not list(tmp_path.rglob("escaped.py")) and not (tmp_path.parent / "abs.py").exists()

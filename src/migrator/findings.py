@@ -37,6 +37,22 @@ class FixSafety(enum.Enum):
     NONE = "none"
 
 
+class FixScope(enum.Enum):
+    """Which fixes a run applies."""
+
+    SAFE = "safe"  # `fix`
+    REQUIRED = "required"  # safe ones and the unsafe ones a file cannot load without (`migrate`)
+    ALL = "all"  # `fix --unsafe`, `migrate --unsafe`
+
+    @classmethod
+    def of(cls, unsafe: bool, required: bool = False) -> FixScope:
+        return cls.ALL if unsafe else cls.REQUIRED if required else cls.SAFE
+
+    def admits(self, safety: FixSafety, required: bool) -> bool:
+        return safety is FixSafety.SAFE or safety is FixSafety.UNSAFE and (
+            self is FixScope.ALL or self is FixScope.REQUIRED and required)
+
+
 @dataclass(frozen=True)
 class Fix:
     """A fix described as data; codemods and file fixers turn it into edits.
@@ -48,17 +64,21 @@ class Fix:
     safety: FixSafety
     description: str
     data: tuple[tuple[str, Any], ...] = ()
+    # The file cannot load on the target without this fix (the name it replaces is gone there):
+    # `migrate` applies it even when it is unsafe, and lists it for review.
+    required: bool = False
 
     @classmethod
-    def make(cls, safety: FixSafety, description: str, **data: Any) -> Fix:
-        return cls(safety, description, tuple(sorted(data.items())))
+    def make(cls, safety: FixSafety, description: str, *, required: bool = False, **data: Any) -> Fix:
+        return cls(safety, description, tuple(sorted(data.items())), required)
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.data)
 
     def to_json(self) -> dict[str, Any]:
-        return {"safety": self.safety.value, "description": self.description, "data": self.params}
+        return {"safety": self.safety.value, "description": self.description, "data": self.params,
+                "required": self.required}
 
 
 @dataclass(frozen=True, order=False)

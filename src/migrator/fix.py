@@ -43,7 +43,7 @@ from migrator.engine import (
     scan,
     selected_rules,
 )
-from migrator.findings import Finding, FixSafety, finalize
+from migrator.findings import Finding, FixSafety, FixScope, finalize
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.rules import PythonRule, all_rules
 from migrator.rules.base import RuleContext
@@ -67,11 +67,13 @@ class FixPlan:
 
     root: Path
     target: MwaaVersion
-    unsafe: bool
+    scope: FixScope
     files: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # path -> (old, new)
     # Unified diffs of files, made beside the fix (in the worker that fixed the module).
     diffs: dict[str, str] = field(default_factory=dict)
     fixed: Counter[str] = field(default_factory=Counter)  # rule id -> findings fixed
+    # Fixed by an unsafe fix (``--unsafe``, or one the file cannot load without): read these.
+    review: list[Finding] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)  # what still needs a human
     reasons: dict[str, str] = field(default_factory=dict)  # remaining fingerprint -> why left
     scan: ScanResult | None = None
@@ -90,7 +92,7 @@ class FixPlan:
     def unsafe_available(self) -> list[Finding]:
         """Remaining findings an ``--unsafe`` run would fix (or try to)."""
         return [f for f in self.remaining if f.fix is not None and effective_safety(f) is FixSafety.UNSAFE
-                and not self.unsafe]
+                and self.scope is not FixScope.ALL]
 
     def diff(self, color: bool = False) -> str:
         """A unified diff of every change (``a/``/``b/`` prefixes, applies with ``git apply``)."""
@@ -110,15 +112,19 @@ def effective_safety(finding: Finding) -> FixSafety:
 
 
 def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: bool = False,
-               jobs: int = 0, result: ScanResult | None = None, use_cache: bool = True) -> FixPlan:
+               required: bool = False, jobs: int = 0, result: ScanResult | None = None,
+               use_cache: bool = True) -> FixPlan:
     """Compute every fix for the project at ``root`` (nothing is written).
+
+    ``unsafe`` applies every unsafe fix too; ``required`` only those a file cannot load without.
 
     ``result`` reuses a scan the caller already made with the same settings and target;
     ``use_cache`` is the scan's content cache.
     """
     root = Path(root)
     result = result or scan(root, settings, target, jobs=jobs, use_cache=use_cache)
-    plan = FixPlan(root, target, unsafe, scan=result)
+    scope = FixScope.of(unsafe, required)
+    plan = FixPlan(root, target, scope, scan=result)
     rescanner = _Rescanner.for_scan(result, settings, target)
     by_path: dict[str, list[Finding]] = {}
     requirement_findings: list[Finding] = []
@@ -130,22 +136,23 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
     modules: list[tuple[str, list[Finding]]] = []
     for path in sorted(by_path):
         findings = by_path[path]
-        if not any(_eligible(f, unsafe) for f in findings):
-            _leave(plan, findings, {}, unsafe)
+        if not any(_eligible(f, scope) for f in findings):
+            _leave(plan, findings, {}, scope)
             continue
         unwritable = unwritable_reason(root, path) if path != "." else None
         if unwritable is not None:
-            _leave(plan, findings, {f: f"{path} is {unwritable}" for f in findings if _eligible(f, unsafe)},
-                   unsafe)
+            _leave(plan, findings, {f: f"{path} is {unwritable}" for f in findings if _eligible(f, scope)},
+                   scope)
             continue
         if path.endswith(".py") and path in rescanner.module_names:
             modules.append((path, findings))
         else:
-            _fix_text_file(plan, path, findings, unsafe)
+            _fix_text_file(plan, path, findings, scope)
     fixed_summaries: dict[str, ModuleSummary] = {}
-    for outcome in _fix_modules(root, rescanner, modules, unsafe, jobs or os.cpu_count() or 1):
+    for outcome in _fix_modules(root, rescanner, modules, scope, jobs or os.cpu_count() or 1):
         plan.fixed.update(outcome.fixed)
-        _leave(plan, [f for f, _ in outcome.left], {f: r for f, r in outcome.left if r}, unsafe)
+        plan.review += outcome.review
+        _leave(plan, [f for f, _ in outcome.left], {f: r for f, r in outcome.left if r}, scope)
         if outcome.new is not None:
             plan.files[outcome.path] = (outcome.old, outcome.new)
             plan.diffs[outcome.path] = outcome.diff
@@ -153,7 +160,7 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
             fixed_summaries[outcome.path] = outcome.summary
     # Requirements last: the providers they must gain are the ones the fixed code imports.
     modules_now = [fixed_summaries.get(s.path, s) for s in result.project.modules]
-    _fix_requirements(plan, result, requirement_findings, modules_now, unsafe)
+    _fix_requirements(plan, result, requirement_findings, modules_now, scope)
     plan.remaining.sort(key=lambda f: f.sort_key)
     return plan
 
@@ -166,17 +173,16 @@ def apply_plan(root: Path, plan: FixPlan) -> list[str]:
 # -- per file -------------------------------------------------------------------------------------
 
 
-def _eligible(finding: Finding, unsafe: bool) -> bool:
-    if finding.fix is not None and finding.fix.params.get("kind") in APPLIED_ELSEWHERE:
+def _eligible(finding: Finding, scope: FixScope) -> bool:
+    if finding.fix is None or finding.fix.params.get("kind") in APPLIED_ELSEWHERE:
         return False
-    safety = effective_safety(finding)
-    return safety is FixSafety.SAFE or (unsafe and safety is FixSafety.UNSAFE)
+    return scope.admits(effective_safety(finding), finding.fix.required)
 
 
-def _edits(findings: Sequence[Finding], unsafe: bool) -> list[Edit]:
+def _edits(findings: Sequence[Finding], scope: FixScope) -> list[Edit]:
     edits = []
     for index, finding in enumerate(findings):
-        if _eligible(finding, unsafe):
+        if _eligible(finding, scope):
             params = dict(finding.fix.params)
             edits.append(Edit(index, str(params.pop("kind", "")), params, finding.location))
     return edits
@@ -192,17 +198,18 @@ class _ModuleOutcome:
     diff: str  # the unified diff from old to new ("" when unchanged)
     summary: ModuleSummary | None  # of the fixed text (None: unchanged)
     fixed: Counter[str]
+    review: list[Finding]  # fixed by an unsafe fix
     left: list[tuple[Finding, str | None]]  # findings that stay, with the refusal reason if any
 
 
 def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Finding],
-                unsafe: bool) -> _ModuleOutcome:
+                scope: FixScope) -> _ModuleOutcome:
     """Fix one module in rounds until stable: apply, check it parses, rescan in memory."""
     data = read_bytes(root / path)
     source = decode_python(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):
         reason = f"cannot read the file: {source.message}"
-        return _ModuleOutcome(path, None, None, "", None, Counter(), [(f, reason) for f in findings])
+        return _ModuleOutcome(path, None, None, "", None, Counter(), [], [(f, reason) for f in findings])
     text = source.text
     # Project rules' findings on this file are fixed in the first round only: the in-memory
     # rescan runs the Python rules, so later rounds cannot tell where they moved.
@@ -210,9 +217,10 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
     current = findings
     refused: dict[Finding, str] = {}
     fixed: Counter[str] = Counter()
+    review: list[Finding] = []
     fixed_module: ModuleFacts | None = None  # the facts of the latest fixed text
     for _ in range(MAX_ROUNDS):
-        edits = _edits(current, unsafe)
+        edits = _edits(current, scope)
         if not edits:
             break
         outcome = codemods.apply_edits(text, edits)
@@ -227,6 +235,7 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
             break
         applied = {current[key] for key in outcome.applied}
         fixed.update(f.rule for f in applied)
+        review += sorted((f for f in applied if effective_safety(f) is FixSafety.UNSAFE), key=lambda f: f.sort_key)
         project_findings = [f for f in project_findings if f not in applied]
         text, fixed_module = outcome.text, candidate
         current = rescanner.findings(fixed_module) + project_findings
@@ -235,7 +244,7 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
     summary = ModuleSummary.of(fixed_module) if fixed_module is not None else None
     changed = new != data
     return _ModuleOutcome(path, data, new if changed else None, unified_diff(path, data, new) if changed else "",
-                          summary, fixed, [(f, refused.get(f)) for f in current])
+                          summary, fixed, review, [(f, refused.get(f)) for f in current])
 
 
 # Below this many modules to fix, worker start-up costs more than it saves (LibCST with scope
@@ -244,16 +253,16 @@ PARALLEL_MODULES = 8
 _WORKER: dict[str, Any] = {}
 
 
-def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, list[Finding]]], unsafe: bool,
+def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, list[Finding]]], scope: FixScope,
                  jobs: int) -> Iterator[_ModuleOutcome]:
     # Only fix data can hold a type of a rule's choosing; the rest of a finding is ours.
     fix_data = [f.fix.data for _, findings in modules for f in findings if f.fix is not None]
     if jobs <= 1 or len(modules) < PARALLEL_MODULES or not _picklable(fix_data):
         for path, findings in modules:
-            yield _fix_module(root, rescanner, path, findings, unsafe)
+            yield _fix_module(root, rescanner, path, findings, scope)
         return
     with ProcessPoolExecutor(min(jobs, len(modules)), initializer=_init_worker,
-                             initargs=(str(root), rescanner, unsafe)) as pool:
+                             initargs=(str(root), rescanner, scope)) as pool:
         yield from pool.map(_fix_in_worker, modules, chunksize=max(1, len(modules) // (jobs * 32)))
 
 
@@ -268,22 +277,22 @@ def _picklable(value: Any) -> bool:
     return True
 
 
-def _init_worker(root: str, rescanner: _Rescanner, unsafe: bool) -> None:
-    _WORKER.update(root=Path(root), rescanner=rescanner, unsafe=unsafe)
+def _init_worker(root: str, rescanner: _Rescanner, scope: FixScope) -> None:
+    _WORKER.update(root=Path(root), rescanner=rescanner, scope=scope)
     relax_collector()
 
 
 def _fix_in_worker(item: tuple[str, list[Finding]]) -> _ModuleOutcome:
     path, findings = item
-    return _fix_module(_WORKER["root"], _WORKER["rescanner"], path, findings, _WORKER["unsafe"])
+    return _fix_module(_WORKER["root"], _WORKER["rescanner"], path, findings, _WORKER["scope"])
 
 
-def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], unsafe: bool) -> None:
+def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], scope: FixScope) -> None:
     """Template files beside the DAGs: context keys are rewritten on the finding's lines."""
     data = read_bytes(plan.root / path) if path != "." else Problem("unreadable", "project-level finding")
     source = decode_text(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):
-        _leave(plan, findings, {}, unsafe)
+        _leave(plan, findings, {}, scope)
         return
     lines = source.text.splitlines(keepends=True)
     fixed: Counter[str] = Counter()
@@ -291,7 +300,7 @@ def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], unsafe: bo
     refused: dict[Finding, str] = {}
     for finding in findings:
         params = finding.fix.params if finding.fix else {}
-        if not _eligible(finding, unsafe):
+        if not _eligible(finding, scope):
             kept.append(finding)
             continue
         if params.get("kind") not in TEMPLATE_KINDS:
@@ -309,7 +318,9 @@ def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], unsafe: bo
         # The block stays one list item per original line, so later findings' lines still match.
         lines[first:last] = [new_block] + [""] * (last - first - 1)
         fixed[finding.rule] += 1
-    _leave(plan, kept, refused, unsafe)
+        if effective_safety(finding) is FixSafety.UNSAFE:
+            plan.review.append(finding)
+    _leave(plan, kept, refused, scope)
     new_text = "".join(lines)
     if new_text != source.text:
         plan.fixed.update(fixed)
@@ -317,31 +328,31 @@ def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], unsafe: bo
 
 
 def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding],
-                      modules: list[ModuleSummary], unsafe: bool) -> None:
+                      modules: list[ModuleSummary], scope: FixScope) -> None:
     """Rewrite the requirements entry file with ``migrator.requirements_fix`` (one whole-file fix).
 
     A finding counts as fixed only when the new text shows its action done (the package gone,
     the pin moved, the constraint or provider there); the rest stay with the reason.
     """
-    eligible = [f for f in findings if _eligible(f, unsafe)]
+    eligible = [f for f in findings if _eligible(f, scope)]
     if not eligible:
-        _leave(plan, findings, {}, unsafe)
+        _leave(plan, findings, {}, scope)
         return
     project = ProjectFacts(result.workspace, modules)
     entries = project.requirements.entry_files
     if not entries:
         reason = "no requirements.txt in the project; `migrator package` writes one"
-        _leave(plan, findings, {f: reason for f in eligible}, unsafe)
+        _leave(plan, findings, {f: reason for f in eligible}, scope)
         return
     entry = entries[0]
     unwritable = unwritable_reason(plan.root, entry)
     if unwritable is not None:
-        _leave(plan, findings, {f: f"{entry} is {unwritable}" for f in eligible}, unsafe)
+        _leave(plan, findings, {f: f"{entry} is {unwritable}" for f in eligible}, scope)
         return
     data = read_bytes(plan.root / entry)
     source = decode_text(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):
-        _leave(plan, findings, {f: f"cannot read {entry}: {source.message}" for f in eligible}, unsafe)
+        _leave(plan, findings, {f: f"cannot read {entry}: {source.message}" for f in eligible}, scope)
         return
     new_text = requirements_fix.fixed_requirements_for(project, plan.target, entry)
     fixed_file = parse_requirements_text(new_text, entry)
@@ -360,7 +371,7 @@ def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding]
             kept.append(finding)
         else:
             plan.fixed[finding.rule] += 1
-    _leave(plan, kept, refused, unsafe)
+    _leave(plan, kept, refused, scope)
     new = encode_like(new_text, source)
     if new != data:
         plan.files[entry] = (data, new)
@@ -386,7 +397,7 @@ def _requirement_done(params: dict, fixed_file) -> bool:
     return False
 
 
-def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, str], unsafe: bool) -> None:
+def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, str], scope: FixScope) -> None:
     """Record findings that stay, each with why: refused, unsafe, or no fix."""
     for finding in findings:
         plan.remaining.append(finding)
@@ -396,7 +407,7 @@ def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, st
             reason = f"fix not applied: {refused[finding]}"
         elif kind in APPLIED_ELSEWHERE:
             reason = APPLIED_ELSEWHERE[kind]
-        elif safety is FixSafety.UNSAFE and not unsafe:
+        elif safety is FixSafety.UNSAFE and not scope.admits(safety, finding.fix.required):
             reason = "unsafe fix available (--unsafe): " + finding.fix.description
         elif finding.fix is None or safety is FixSafety.NONE:
             reason = "no automatic fix"

@@ -56,6 +56,7 @@ class Migration:
     sizing: dict[str, Any] = field(default_factory=dict)  # migrator size's document
     not_copied: list[tuple[str, str]] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
+    review: list[Finding] = field(default_factory=list)  # fixed by an unsafe fix: a human reads these
     verify: VerifyResult | None = None  # the bundle loaded in Airflow of the target (--verify)
     load_failures: list[Failure] = field(default_factory=list)
 
@@ -193,7 +194,8 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     project = staging / PROJECT_DIR
     not_copied = copy_project(src, project, skip=frozenset({out.resolve(), staging.resolve()}))
     before = scan(project, settings, target, jobs=jobs)
-    plan = plan_fixes(project, settings, target, unsafe=unsafe, jobs=jobs, result=before)
+    # Unsafe fixes a file cannot load without are applied too, and listed for review.
+    plan = plan_fixes(project, settings, target, unsafe=unsafe, required=True, jobs=jobs, result=before)
     changed = sorted(apply_plan(project, plan))
     reasons = {f.fingerprint: plan.reason(f) for f in plan.remaining}
     after = scan(project, settings, target, jobs=jobs) if changed else before
@@ -202,7 +204,7 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     bundle = build_bundle(project, settings, target, staging / BUNDLE_DIR, options,
                           scan_result=after, sizing=sizing)
     migration = Migration(src, out, target, before, after, bundle, Counter(plan.fixed), changed,
-                          reasons, sizing, not_copied)
+                          reasons, sizing, not_copied, review=plan.review)
     if verify is not None:
         migration.verify = verify_bundle(staging / BUNDLE_DIR, target, constraints=verify.constraints,
                                          cache_dir=verify.cache_dir, timeout=verify.timeout, log=verify.log)
@@ -267,7 +269,8 @@ def report_document(migration: Migration) -> dict[str, Any]:
         },
         "fixed": {"by_rule": dict(sorted(migration.fixed.items())),
                   "total": sum(migration.fixed.values()),
-                  "files": migration.changed_files},
+                  "files": migration.changed_files,
+                  "review": [f.to_json() for f in migration.review]},
         "needs_human": _needs_human(migration),
         "bundle": {
             "manifest": bundle.manifest,
@@ -347,6 +350,13 @@ def report_markdown(migration: Migration) -> str:
                   f"{len(migration.changed_files)} files"), "", "| rule | fixed |", "|---|---:|"]
         lines += [f"| {rule} | {count} |" for rule, count in sorted(migration.fixed.items())]
         lines += ["", "Files changed: " + ", ".join(f"`{p}`" for p in migration.changed_files), ""]
+    if migration.review:
+        lines += [(f"### Review these: {len(migration.review)} unsafe fixes were applied because the "
+                   "files cannot load on the target without them"), "",
+                  "| rule | where | what was done | why it was needed |", "|---|---|---|---|"]
+        lines += [f"| {f.rule} | `{f.path}:{f.location.line}` | {_md_escape(f.fix.description)} | "
+                  f"{_md_escape(f.message)} |" for f in migration.review]
+        lines.append("")
     rows = _needs_human(migration)
     lines += [f"## Needs a human: {len(rows)} findings", ""]
     if rows:

@@ -263,6 +263,7 @@ def real_edits() -> list[tuple[str, list[Edit]]]:
     from migrator.cli.options import resolve_target
     from migrator.config import load_settings
     from migrator.engine import scan
+    from migrator.findings import FixScope
     from migrator.fix import _edits
 
     root = Path(EXAMPLE_PROJECT)
@@ -272,7 +273,8 @@ def real_edits() -> list[tuple[str, list[Edit]]]:
     for finding in result.findings:
         if finding.path.endswith(".py"):
             by_path.setdefault(finding.path, []).append(finding)
-    return [((root / path).read_text(), _edits(findings, True)) for path, findings in sorted(by_path.items())]
+    return [((root / path).read_text(), _edits(findings, FixScope.ALL))
+            for path, findings in sorted(by_path.items())]
 
 
 def test_top_of_file_fixes_equal_whole_file_fixes(monkeypatch):

@@ -224,7 +224,8 @@ class RemovedArgumentRule(PythonRule):
             return None
         if change.no_op:
             return Fix.make(FixSafety.UNSAFE, f"remove {site.name} (it does nothing on the target; "
-                            "the intent needs another mechanism)", kind="remove-argument", name=site.name)
+                            "the intent needs another mechanism)", kind="remove-argument", name=site.name,
+                            required=change.breaks)
         return Fix.make(FixSafety.SAFE, f"remove {site.name}", kind="remove-argument", name=site.name)
 
 

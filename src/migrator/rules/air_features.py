@@ -285,7 +285,8 @@ class RenamedClassRule(PythonRule):
             safe = not renames and not in_defaults and (not resolution.advice or "Same arguments" in resolution.advice)
             fix = Fix.make(FixSafety.SAFE if safe else FixSafety.UNSAFE,
                            f"construct {short_name(resolution.new)}", kind="replace-class",
-                           old=qualname, new=resolution.new, rename_arguments=FrozenMapping(renames))
+                           old=qualname, new=resolution.new, rename_arguments=FrozenMapping(renames),
+                           required=severity is Severity.ERROR)
             yield self.at_node(module, call.func, "; ".join(parts) + ".", severity=severity, fix=fix)
 
     @staticmethod

@@ -267,7 +267,8 @@ class MovedImportRule(PythonRule):
                 f"{_provider_note(verdict, target)}; {status}.{advice}",
                 severity=verdict.severity,
                 fix=Fix.make(safety, f"import {verdict.new}", kind="replace-import",
-                             old=verdict.old, new=verdict.new))
+                             old=verdict.old, new=verdict.new,
+                             required=verdict.severity is Severity.ERROR))
 
 
 class RemovedImportRule(PythonRule):
