@@ -13,8 +13,8 @@ PROJECT = frozenset({"include", "acme_etl", "utils"})
     ("ModuleNotFoundError: No module named 'airflow.operators.bash_operator'", "airflow-api"),
     ("ModuleNotFoundError: No module named 'airflow.contrib'", "airflow-api"),
     ("ImportError: cannot import name 'Context' from 'airflow.utils.context' (/x.py)", "airflow-api"),
-    ("ImportError: cannot import name 'PostgresOperator' from "
-     "'airflow.providers.postgres.operators.postgres'", "airflow-api"),
+    (("ImportError: cannot import name 'PostgresOperator' from "
+      "'airflow.providers.postgres.operators.postgres'"), "airflow-api"),
     ("ModuleNotFoundError: No module named 'airflow.providers.docker'", "provider-missing"),
     ("ModuleNotFoundError: No module named 'airflow.providers.cncf.kubernetes'", "provider-missing"),
     ("ModuleNotFoundError: No module named 'airflow.providers.amazon.aws.operators.nope'", "airflow-api"),

@@ -137,6 +137,7 @@ def test_module_names_follow_the_import_root(make_project):
 
 def test_helper_modules_outside_dag_folders_are_scanned(make_project):
     from migrator.compat import get_version
+
     from migrator.engine import scan
 
     root = make_project({

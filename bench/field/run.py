@@ -291,7 +291,9 @@ def row_facts(repo: dict, target: str) -> dict:
                                          ("package", package.get("run")), ("fix", fix.get("first")),
                                          ("fix (again)", fix.get("second")), ("verify", verify.get("run")),
                                          ("migrate", migrate.get("run"))] if run and run["traceback"]]
-    refused = lambda code: code == 2  # noqa: E731
+    def refused(code: int | None) -> bool:
+        return code == 2
+
     agree = None
     if scan and package:
         agree = all(refused(c) == refused(package["run"]["returncode"]) for c in scan_codes)
@@ -313,17 +315,17 @@ def row_facts(repo: dict, target: str) -> dict:
 def render_markdown(results: dict) -> str:
     meta = results["meta"]
     lines = ["# Field results", "",
-             f"Made by `{meta['command']}` on {meta['date']} ({meta['machine']}); tool code "
-             f"{meta['tool_digest']}, commit {meta['tool_commit']}. Per repository and target: exit codes of "
-             "`scan` in the four formats and of `package` (2 = refused with a message), whether they agree "
-             "on what the project is, `fix --apply` on a copy (every file that parsed still parses, a "
-             "second run changes nothing), and the DAG files that load in real Airflow: before (the "
-             "repository as it is, its own requirements) and after (`migrate --verify`: the bundle as "
-             "MWAA loads it, its requirements installed). TB marks a traceback or exit 3.", ""]
+             (f"Made by `{meta['command']}` on {meta['date']} ({meta['machine']}); tool code "
+              f"{meta['tool_digest']}, commit {meta['tool_commit']}. Per repository and target: exit codes "
+              "of `scan` in the four formats and of `package` (2 = refused with a message), whether they "
+              "agree on what the project is, `fix --apply` on a copy (every file that parsed still parses, "
+              "a second run changes nothing), and the DAG files that load in real Airflow: before (the "
+              "repository as it is, its own requirements) and after (`migrate --verify`: the bundle as "
+              "MWAA loads it, its requirements installed). TB marks a traceback or exit 3."), ""]
     for target in meta["targets"]:
         lines += [f"## Target {target}", "",
-                  "| repository | era | .py importing airflow | files scanned | findings | per file | scan | "
-                  "package | agree | fix | requirements install | load before | load after |",
+                  ("| repository | era | .py importing airflow | files scanned | findings | per file | scan | "
+                   "package | agree | fix | requirements install | load before | load after |"),
                   "|---|---|---:|---:|---:|---:|---|---|---|---|---|---:|---:|"]
         totals = Counter()
         causes = Counter()
@@ -355,12 +357,12 @@ def render_markdown(results: dict) -> str:
                 f"{_yes(facts['agree'])} | {_yes(facts['fix_ok'])} | {_yes(facts['requirements_install'])} | "
                 f"{_pair(before)} | {_pair(after)} |")
         lines += ["",
-                  f"Totals: DAG files loading {totals['before_loaded']} of {totals['before_files']} before, "
-                  f"{totals['after_loaded']} of {totals['after_files']} after; bundle requirements install "
-                  f"for {totals['requirements_install']} of {totals['repos_with_requirements']} repositories "
-                  f"with requirements; runs with a traceback or exit 3: {totals['tracebacks']}; silent empty "
-                  f"scans: {totals['silent_empty']}; scan/package disagreements: {totals['disagree']}; "
-                  f"fix runs that broke a file or were not idempotent: {totals['fix_bad']}.", ""]
+                  (f"Totals: DAG files loading {totals['before_loaded']} of {totals['before_files']} before, "
+                   f"{totals['after_loaded']} of {totals['after_files']} after; bundle requirements install "
+                   f"for {totals['requirements_install']} of {totals['repos_with_requirements']} repositories "
+                   f"with requirements; runs with a traceback or exit 3: {totals['tracebacks']}; silent empty "
+                   f"scans: {totals['silent_empty']}; scan/package disagreements: {totals['disagree']}; "
+                   f"fix runs that broke a file or were not idempotent: {totals['fix_bad']}."), ""]
         if causes:
             lines += ["Why the remaining DAG files do not load (after), by cause:", "",
                       "| cause | files |", "|---|---:|"]

@@ -26,7 +26,14 @@ from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.fix import apply_plan, plan_fixes
 from migrator.inventory import summary as scan_summary
-from migrator.outcome import CAUSES, Failure, explain_failures, headline, project_module_names, verify_bundle
+from migrator.outcome import (
+    CAUSES,
+    Failure,
+    explain_failures,
+    headline,
+    project_module_names,
+    verify_bundle,
+)
 from migrator.sizing import DEFAULT_REGION, size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult
 from migrator.workspace import printable_path, unusable_name_reason

@@ -167,7 +167,7 @@ def analyse_config(workspace, env: EnvFacts) -> ConfigFacts:
         if isinstance(source, Problem):
             facts.problems.append((rel, source))
             continue
-        parsed = contained(facts.crashes, rel, "airflow.cfg", lambda: parse_airflow_cfg(source.text, rel))
+        parsed = contained(facts.crashes, rel, "airflow.cfg", parse_airflow_cfg, source.text, rel)
         if parsed is None:
             continue
         entries, problem = parsed

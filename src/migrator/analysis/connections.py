@@ -520,9 +520,9 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
         if isinstance(source, Problem):
             facts.problems.append((rel, source))
             continue
-        contained(facts.crashes, rel, "connection export", lambda: _read_export(facts, rel, source.text))
+        contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
     for command in env.commands:
-        contained(facts.crashes, command.path, "connection command", lambda: read_cli_command(facts, command))
+        contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     return facts
 
 
@@ -568,14 +568,14 @@ def quick_pool_names(workspace) -> frozenset[str]:
             continue
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem):
-            contained(facts.crashes, rel, "connection export", lambda: _read_export(facts, rel, source.text))
+            contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
     scripts = EnvFacts()
     for rel in [*workspace.entrypoints, *workspace.startup_scripts]:
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem) and "pool" in source.text:
-            contained(facts.crashes, rel, "script", lambda: parse_script(scripts, source.text, rel))
+            contained(facts.crashes, rel, "script", parse_script, scripts, source.text, rel)
     for command in scripts.commands:
-        contained(facts.crashes, command.path, "connection command", lambda: read_cli_command(facts, command))
+        contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     # Failures here are reported once, by the full analyses (MIG006).
     return frozenset(facts.pool_names)
 

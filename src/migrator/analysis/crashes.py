@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 ANALYSIS_CRASH_PREFIX = "analysis:"  # `crash="analysis:env file"` breaks that analysis (tests)
@@ -27,12 +27,13 @@ class AnalysisCrash:
     error: str  # "IndexError: string index out of range"
 
 
-def contained(crashes: list[AnalysisCrash], path: str, analysis: str, work: Callable[[], T]) -> T | None:
-    """``work()``, or None with the exception recorded in ``crashes``."""
+def contained(crashes: list[AnalysisCrash], path: str, analysis: str, work: Callable[..., T],
+              *args: Any) -> T | None:
+    """``work(*args)``, or None with the exception recorded in ``crashes``."""
     try:
         if _injected.get() == analysis:
             raise RuntimeError("injected crash")
-        return work()
+        return work(*args)
     except Exception as exc:  # noqa: BLE001 - any defect of ours, on one file
         crashes.append(AnalysisCrash(path, analysis, f"{type(exc).__name__}: {exc}"))
         return None

@@ -398,8 +398,8 @@ def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -
         if isinstance(source, Problem):
             facts.problems.append((normalized, source))
             continue
-        contained(facts.crashes, normalized, "env file",
-                  lambda: facts.variables.extend(parse_env_file(source.text, normalized)))
+        facts.variables.extend(contained(facts.crashes, normalized, "env file", parse_env_file,
+                                         source.text, normalized) or ())
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -423,7 +423,7 @@ def analyse_env(workspace: Workspace) -> EnvFacts:
             if isinstance(source, Problem):
                 facts.problems.append((rel, source))
             else:
-                contained(facts.crashes, rel, analysis, lambda: parse(rel, source.text))
+                contained(facts.crashes, rel, analysis, parse, rel, source.text)
 
     each(workspace.env_files, "env file",
          lambda rel, text: facts.variables.extend(parse_env_file(text, rel)))

@@ -288,7 +288,7 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
                 facts.third_party_imports.append(ImportSite(rel, line, name))
 
     for rel in _candidate_files(workspace, modules):
-        contained(facts.crashes, rel, "plugin module", lambda: read_module(rel))
+        contained(facts.crashes, rel, "plugin module", read_module, rel)
     if facts.nested_plugins_dir is not None:
         # With plugins/plugins/, `plugins.x` imports resolve on MWAA exactly when x is in the
         # nested folder; the others break like everywhere else.
@@ -343,7 +343,8 @@ def quick_plugin_exports(workspace) -> tuple[tuple[str, str], ...]:
             continue
         module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
         # A failure here is reported once, by the full analysis (MIG006).
-        contained(facts.crashes, rel, "plugin module", lambda: facts.plugins.extend(plugins_in_module(module)))
+        found = contained(facts.crashes, rel, "plugin module", plugins_in_module, module)
+        facts.plugins.extend(found or ())
     return facts.exports()
 
 

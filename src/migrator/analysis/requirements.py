@@ -399,8 +399,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
         if isinstance(source, Problem):
             facts.problems.append((rel, source.line, source.message))
             return None
-        parsed = contained(facts.crashes, rel, "requirements file",
-                           lambda: parse_requirements_text(source.text, rel))
+        parsed = contained(facts.crashes, rel, "requirements file", parse_requirements_text, source.text, rel)
         if parsed is None:
             return None
         facts.files[rel] = parsed
