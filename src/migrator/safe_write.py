@@ -28,7 +28,9 @@ from migrator.analysis.source import SourceText
 from migrator.errors import InputError
 
 _BOM = b"\xef\xbb\xbf"
-_TEMP_SUFFIX = ".migrator-tmp"
+# Every temp file this tool writes beside a user's file ends so: discovery and the bundle know
+# a leftover of a killed run by it.
+TEMP_SUFFIX = ".migrator-tmp"
 
 
 class WriteError(InputError):
@@ -224,17 +226,14 @@ def _staged(targets: list[_Target], futures: list[Future]) -> dict[str, str]:
 def _stage(root: Path, target: _Target, data: bytes) -> str:
     """``data`` in a new temp file beside the target (its mode and owner), fsynced; its name."""
     with _open_parent(root, target.parts) as folder:
-        temp = _create_temp(folder, target.parts[-1])
+        temp = create_temp(folder, target.parts[-1])
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=folder)
             try:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
-                os.fchmod(fd, target.mode)
-                with contextlib.suppress(PermissionError):
-                    if (target.uid, target.gid) != (os.getuid(), os.getgid()):
-                        os.fchown(fd, target.uid, target.gid)
+                keep_mode_and_owner(fd, target.mode, target.uid, target.gid)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -277,11 +276,21 @@ def _replace(root: Path, target: _Target, data: bytes) -> None:
     _sync_folder(root, target.parts)
 
 
-def _create_temp(folder: int, name: str) -> str:
+def keep_mode_and_owner(fd: int, mode: int, uid: int, gid: int) -> None:
+    """Give the open file ``fd`` the permission bits and, when allowed, the owner of the file
+    it replaces."""
+    os.fchmod(fd, mode)
+    with contextlib.suppress(PermissionError):
+        if (uid, gid) != (os.getuid(), os.getgid()):
+            os.fchown(fd, uid, gid)
+
+
+def create_temp(folder: int, name: str, mode: int = 0o600) -> str:
+    """A new empty temp file for ``name`` in the folder ``folder`` (a descriptor); its name."""
     for attempt in range(100):
-        temp = f".{name}.{os.getpid()}.{attempt}{_TEMP_SUFFIX}"
+        temp = f".{name}.{os.getpid()}.{attempt}{TEMP_SUFFIX}"
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=folder)
         except FileExistsError:
             continue
         os.close(fd)

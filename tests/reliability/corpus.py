@@ -233,3 +233,58 @@ def snapshot(root: Path) -> dict[str, str]:
             else:
                 state[rel] = f"special {stat.S_IFMT(info.st_mode):o} {mode:o}"
     return state
+
+
+# -- where a report may be asked to go (``-o PATH``) ---------------------------------------------
+
+REPORT_TARGET = "target.txt"  # what a link or a second name points at, beside the path
+
+
+def make_output_path(folder: Path, kind: str) -> Path:
+    """A path of this ``kind`` in ``folder`` for a command to write its report to."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "report.txt"
+    target = folder / REPORT_TARGET
+    if kind == "new":
+        return path
+    if kind == "new-folder":
+        return folder / "not" / "yet" / "report.txt"
+    if kind in ("regular", "symlink", "symlink-chain", "hard-link"):
+        (target if kind != "regular" else path).write_text("an earlier report\n")
+    if kind == "symlink":
+        path.symlink_to(target)
+    elif kind == "dangling-symlink":
+        path.symlink_to(target)
+    elif kind == "symlink-chain":
+        (folder / "middle").symlink_to(target)
+        path.symlink_to(folder / "middle")
+    elif kind == "hard-link":
+        os.link(target, path)
+    elif kind == "char-device":
+        return device(folder, "null")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "symlink-to-folder":
+        target.mkdir()
+        path.symlink_to(target)
+    return path
+
+
+OUTPUT_KINDS = ("new", "new-folder", "regular", "symlink", "dangling-symlink", "symlink-chain",
+                "hard-link", "char-device", "folder", "symlink-to-folder")
+
+
+DEVICE_MINORS = {"null": 3, "full": 7}  # Linux memory devices (major 1)
+
+
+def device(folder: Path, name: str) -> Path:
+    """A character device (/dev/null: discards writes; /dev/full: fails them with ENOSPC). As
+    root, a private copy made with mknod, so a regression replaces the copy instead of the
+    machine's; otherwise the machine's, which an unprivileged run cannot replace."""
+    import stat
+
+    if os.geteuid() != 0:
+        return Path("/dev") / name
+    path = folder / name
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, DEVICE_MINORS[name]))
+    return path
