@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 import traceback
+from typing import TextIO
 
 import click
 
 from migrator import __version__
-from migrator.errors import MigratorError
+from migrator.errors import MigratorError, OutputError
 
 # Command name -> "module:attribute" in this package. Commands are imported only when invoked,
 # so `migrator scan` does not pay for LibCST, boto3 or the sizing model at start-up.
@@ -46,9 +49,70 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+class StandardOutput:
+    """``sys.stdout`` while a command runs. A write that fails raises ``OutputError``: click
+    would end a broken pipe with exit 1 and no word (the exit code of "findings found"), skip
+    every write to a closed stdout (Python's ``sys.stdout`` is None then) and leave other
+    errors to end as internal errors."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:
+        return getattr(self._stream, "errors", None) or "strict"
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream is not None and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise OSError(9, "standard output is closed")
+        return self._stream.fileno()
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # click probes for a binary stream with b""
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        return self._call("write", text)
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    def _call(self, name: str, *args):
+        if self._stream is None:
+            raise OutputError("cannot write to standard output: it is closed")
+        try:
+            return getattr(self._stream, name)(*args)
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+    def discard(self) -> None:
+        """Send what is still buffered nowhere, instead of failing again at exit."""
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.fileno())
+            os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps errors to exit codes, and hides tracebacks unless --debug."""
     args = sys.argv[1:] if argv is None else argv
+    stdout = sys.stdout
+    sys.stdout = output = StandardOutput(stdout)
+    try:
+        return _run(args, output)
+    finally:
+        sys.stdout = stdout
+
+
+def _run(args: list[str], output: StandardOutput) -> int:
     debug = "--debug" in args
     try:
         result = cli.main(args=args, prog_name="migrator", standalone_mode=False)
@@ -60,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("migrator: aborted", err=True)
         return 2
+    except OutputError as exc:
+        output.discard()
+        click.echo(f"migrator: error: {exc}", err=True)
+        return exc.exit_code
     except MigratorError as exc:
         click.echo(f"migrator: error: {exc}", err=True)
         return exc.exit_code

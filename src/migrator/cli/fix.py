@@ -39,7 +39,7 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_dif
     masked_lines = 0
     if show_diff and plan.files:
         diff, masked_lines = masked_diff(plan.diff())
-        click.echo(colored_diff(diff) if use_color() else diff, nl=False)
+        click.echo(colored_diff(diff) if use_color(sys.stdout) else diff, nl=False)
     written = apply_plan(path, plan) if apply_ and plan.pending else []
     if not quiet:
         click.echo(summary(plan, written, apply_, color=use_color(sys.stderr)), err=True, nl=False)

@@ -52,9 +52,13 @@ def resolve_target(settings: Settings) -> MwaaVersion:
         raise InputError(str(exc)) from None
 
 
-def use_color(stream=None) -> bool:
-    stream = stream or sys.stdout
-    return stream.isatty() and "NO_COLOR" not in os.environ
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal; False for a closed one (``None`` in ``sys``)."""
+    return stream is not None and stream.isatty()
+
+
+def use_color(stream) -> bool:
+    return is_terminal(stream) and "NO_COLOR" not in os.environ
 
 
 def write_output(report: str | Iterable[str], output: Path | None) -> None:
