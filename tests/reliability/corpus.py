@@ -251,9 +251,7 @@ def make_output_path(folder: Path, kind: str) -> Path:
         return folder / "not" / "yet" / "report.txt"
     if kind in ("regular", "symlink", "symlink-chain", "hard-link"):
         (target if kind != "regular" else path).write_text("an earlier report\n")
-    if kind == "symlink":
-        path.symlink_to(target)
-    elif kind == "dangling-symlink":
+    if kind in ("symlink", "dangling-symlink"):
         path.symlink_to(target)
     elif kind == "symlink-chain":
         (folder / "middle").symlink_to(target)
