@@ -119,13 +119,18 @@ def run_cli(args: list[str], stdout=subprocess.PIPE) -> subprocess.CompletedProc
 def test_dev_stdout_and_process_substitution(make_project, tmp_path, capsys):
     root = make_project(PROJECT)
     expected = stdout_report("scan", root, capsys)
-    piped = run_cli(["scan", str(root), "-o", "/dev/stdout"])
+    # /dev/stdout as the system has it, but private: a regression (as root) would replace this
+    # link instead of the machine's /dev/stdout.
+    dev_stdout = tmp_path / "dev" / "stdout"
+    dev_stdout.parent.mkdir()
+    dev_stdout.symlink_to("/proc/self/fd/1")
+    piped = run_cli(["scan", str(root), "-o", str(dev_stdout)])
     assert piped.returncode == 1 and piped.stdout == expected, piped.stderr
     (tmp_path / "out").mkdir()
     log = tmp_path / "out" / "ci.log"
     log.write_text("earlier lines\n")
     with log.open("a") as appended:  # `migrator scan -o /dev/stdout >> ci.log`
-        appending = run_cli(["scan", str(root), "-o", "/dev/stdout"], stdout=appended)
+        appending = run_cli(["scan", str(root), "-o", str(dev_stdout)], stdout=appended)
     assert appending.returncode == 1, appending.stderr
     assert log.read_text() == "earlier lines\n" + expected
     substituted = tmp_path / "out" / "substituted.txt"
@@ -135,7 +140,8 @@ def test_dev_stdout_and_process_substitution(make_project, tmp_path, capsys):
                           timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert substituted.read_text() == expected
-    assert leftovers(tmp_path / "out") == []
+    assert dev_stdout.is_symlink()
+    assert leftovers(tmp_path / "out") == [] and leftovers(dev_stdout.parent) == []
 
 
 @settings(max_examples=40, deadline=None)
