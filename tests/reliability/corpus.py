@@ -13,6 +13,13 @@ FILES: dict[str, tuple[str, bytes]] = {
     "syntax-error": ("dags/broken.py", b"def broken(:\n    pass\n"),
     "undecodable": ("dags/undecodable.py", b"x = '\xff\xfe\xfa'\n"),
     "latin1-cookie": ("dags/latin1.py", b"# -*- coding: latin-1 -*-\n" + DAG.encode() + b"name = 'caf\xe9'\n"),
+    # Coding declarations naming a codec Python cannot read source in: not a text encoding,
+    # not ASCII-compatible, refusing the bytes, unknown.
+    "cookie-rot13": ("dags/cookie_rot13.py", b"# -*- coding: rot13 -*-\n" + DAG.encode()),
+    "cookie-zlib": ("dags/cookie_zlib.py", b"# vim: set fileencoding=zlib :\n" + DAG.encode()),
+    "cookie-utf16": ("dags/cookie_utf16.py", b"#!/usr/bin/env python\n# coding=utf-16\n" + DAG.encode()),
+    "cookie-punycode": ("dags/cookie_punycode.py", b"# coding: punycode\n" + DAG.encode()),
+    "cookie-unknown": ("dags/cookie_unknown.py", b"# coding: no-such-codec\n" + DAG.encode()),
     "utf8-bom": ("dags/bom.py", b"\xef\xbb\xbf" + DAG.encode() + b"x = 1\n"),
     "crlf": ("dags/crlf.py", DAG.replace("\n", "\r\n").encode() + b"x = 1\r\n"),
     "mixed-newlines": ("dags/mixed.py", DAG.encode() + b"x = 1\r\ny = 2\rz = 3\n"),

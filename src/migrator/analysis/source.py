@@ -62,6 +62,12 @@ def decode_python(data: bytes) -> SourceText | Problem:
     bom = data.startswith(b"\xef\xbb\xbf")
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     try:
+        # PEP 263: the declared encoding must read the declaration itself back (be ASCII-
+        # compatible); UTF-16 or EBCDIC make other characters of it, and Python refuses the file.
+        if codec != "utf-8" and not _reads_its_declaration(data, codec):
+            return Problem("undecodable", f"bad encoding declaration: {codec} is not "
+                           "ASCII-compatible, so Python cannot read source declared in it",
+                           _cookie_line(data))
         text = data[3:].decode(codec) if bom else data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
@@ -71,7 +77,26 @@ def decode_python(data: bytes) -> SourceText | Problem:
             "or re-save the file as UTF-8",
             line,
         )
+    except (LookupError, ValueError) as exc:
+        # A codec that is no text encoding (rot13, base64, zlib) or that refuses the bytes in
+        # its own way (punycode, "undefined"): Python cannot read the file either.
+        reason = " ".join(str(exc).split())  # one line: a codec may quote a newline
+        return Problem("undecodable", f"bad encoding declaration: {codec} cannot decode Python "
+                       f"source ({reason})", _cookie_line(data))
     return SourceText(text, codec, bom, detect_newline(text))
+
+
+def _reads_its_declaration(data: bytes, codec: str) -> bool:
+    head = b"".join(data.splitlines(keepends=True)[:2])
+    try:
+        return bool(_CODING_COOKIE.search(head.decode(codec).encode("utf-8", "surrogatepass")))
+    except UnicodeDecodeError:
+        return False
+
+
+def _cookie_line(data: bytes) -> int:
+    match = _CODING_COOKIE.search(b"\n".join(data.splitlines()[:2]))
+    return data.count(b"\n", 0, match.start()) + 1 if match else 1
 
 
 def decode_text(data: bytes) -> SourceText | Problem:
