@@ -1056,6 +1056,18 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
                    + f", fixed for Airflow {target.airflow}")
 
 
+def unread_requirements(facts: Any) -> list[BundleCheck]:
+    """An error for each file of the requirements the bundle gets that could not be read: the
+    packages it lists are missing from the bundle's requirements.txt."""
+    requirements = facts.requirements
+    entry = requirements.entry_files[0] if requirements.entry_files else None
+    return [BundleCheck(Severity.ERROR, "requirements-unreadable",
+                        f"cannot read it ({requirements.unreadable[path]}): the bundle's "
+                        f"{REQUIREMENTS} lacks the packages it lists", path)
+            for path in (requirements.closure(entry) if entry else ())
+            if path in requirements.unreadable]
+
+
 # ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
 # user:password@ on any scheme, or a bare token@ on http(s) (git+https://TOKEN@github.com/...).
 _URL_PASSWORD = re.compile(
@@ -1244,6 +1256,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
 
     # requirements.txt (+ wheels for a private network)
     requirements, how = fixed_requirements_text(facts, target)
+    checks += unread_requirements(facts)
     members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)
                for s in plugin_shipped]
     if options.private_network and requirements is not None:

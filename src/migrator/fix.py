@@ -434,7 +434,7 @@ class _Rescanner:
         return set(self.rule_ids)
 
     def module(self, path: str, text: str) -> ModuleFacts:
-        return ModuleFacts.from_source(path, SourceText(text, "utf-8", False, "\n"), self.module_names[path])
+        return ModuleFacts.from_source(path, SourceText(text, "utf-8", b"", "\n"), self.module_names[path])
 
     def findings(self, module: ModuleFacts) -> list[Finding]:
         found, _, _ = run_python_rules(module, self.rules, self.ctx)

@@ -27,7 +27,6 @@ from pathlib import Path, PurePosixPath
 from migrator.analysis.source import SourceText
 from migrator.errors import InputError
 
-_BOM = b"\xef\xbb\xbf"
 # Every temp file this tool writes beside a user's file ends so: discovery and the bundle know
 # a leftover of a killed run by it.
 TEMP_SUFFIX = ".migrator-tmp"
@@ -38,7 +37,7 @@ class WriteError(InputError):
 
 
 def encode_like(text: str, source: SourceText) -> bytes:
-    """``text`` as bytes in the original file's encoding, with its BOM.
+    """``text`` as bytes in the original file's encoding, with its byte order mark.
 
     Newlines are not touched: the fixers keep each line's own newline and give new lines the
     file's first newline sequence, so CRLF files stay CRLF.
@@ -48,7 +47,7 @@ def encode_like(text: str, source: SourceText) -> bytes:
     except UnicodeEncodeError as exc:
         raise WriteError(f"the fixed text has a character {source.encoding} cannot encode: "
                          f"{exc.object[exc.start:exc.end]!r}") from None
-    return _BOM + data if source.bom else data
+    return source.bom + data
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import pathspec
 import yaml
 
+from migrator.analysis.source import Problem, read_text
 from migrator.config import Settings
 from migrator.errors import InputError
 
@@ -226,11 +227,14 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
+    source = read_text(root / cfg)
+    if isinstance(source, Problem):
+        return None, None  # reported by the config analysis, which names the problem
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
-        parser.read_string((root / cfg).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, configparser.Error):
-        return None, None  # reported by the config analysis, which names the problem
+        parser.read_string(source.text)
+    except configparser.Error:
+        return None, None
     dags = parser.get("core", "dags_folder", fallback="")
     plugins = parser.get("core", "plugins_folder", fallback="")
     dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")
@@ -254,10 +258,13 @@ def compose_volumes(document: object) -> list[tuple[str, str]]:
 
 
 def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
+    source = read_text(root / compose)
     try:
-        document = yaml.safe_load((root / compose).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError):
-        return [], None  # reported by the env analysis
+        document = None if isinstance(source, Problem) else yaml.safe_load(source.text)
+    except yaml.YAMLError:
+        document = None
+    if document is None:
+        return [], None  # reported by the env analysis, which names the problem
     dags, plugins = [], None
     base = (root / compose).parent
     for host, container in compose_volumes(document):

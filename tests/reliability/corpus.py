@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +21,14 @@ FILES: dict[str, tuple[str, bytes]] = {
     "cookie-utf16": ("dags/cookie_utf16.py", b"#!/usr/bin/env python\n# coding=utf-16\n" + DAG.encode()),
     "cookie-punycode": ("dags/cookie_punycode.py", b"# coding: punycode\n" + DAG.encode()),
     "cookie-unknown": ("dags/cookie_unknown.py", b"# coding: no-such-codec\n" + DAG.encode()),
+    # Text as Windows tools write it: UTF-16/UTF-32 with a byte order mark.
+    "env-utf16": (".env.windows", b"\xff\xfe" + "AIRFLOW_CONN_UTF16=postgres://u:p@db.corp.local/x\r\n"
+                  .encode("utf-16-le")),
+    "connections-utf32": ("connections.windows.json", b"\x00\x00\xfe\xff" + json.dumps(
+        {"utf32_db": {"conn_type": "mysql", "host": "db.corp.local"}}).encode("utf-32-be")),
+    "requirements-utf16": ("requirements-windows.txt", b"\xfe\xff" + "pandas==2.2.2\r\n"
+                           .encode("utf-16-be")),
+    "python-utf16": ("dags/utf16.py", b"\xff\xfe" + DAG.encode("utf-16-le")),
     "utf8-bom": ("dags/bom.py", b"\xef\xbb\xbf" + DAG.encode() + b"x = 1\n"),
     "crlf": ("dags/crlf.py", DAG.replace("\n", "\r\n").encode() + b"x = 1\r\n"),
     "mixed-newlines": ("dags/mixed.py", DAG.encode() + b"x = 1\r\ny = 2\rz = 3\n"),

@@ -192,6 +192,11 @@ def test_connections_export_names_every_source_it_could_not_read(hostile):
     document = json.loads(run_cli("connections", "export", str(root), "--format", "json").stdout)
     assert {row["path"] for row in document["unreadable"]} >= {
         written["connections-json-broken"], written["connections-yaml-broken"], written["compose"]}
+    # Sources in UTF-16/UTF-32 with a byte order mark are read, not reported.
+    assert {"airflow/connections/utf16", "airflow/connections/utf32_db"} <= {
+        secret["name"] for secret in document["secrets"]}
+    assert not {written["env-utf16"], written["connections-utf32"]} & {
+        row["path"] for row in document["unreadable"]}
     assert corpus.snapshot(root) == before
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from migrator.analysis.source import Problem, decode_text
 from migrator.errors import InputError
 from migrator.workspace import Workspace
 
@@ -62,12 +63,16 @@ class TaskHistory:
 
 
 def _read_text(path: Path, what: str) -> str:
+    """The file's text, decoded as project files are (an export from PowerShell is UTF-16)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        source = decode_text(path.read_bytes())
     except FileNotFoundError:
         raise InputError(f"{path}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    if isinstance(source, Problem):
+        raise InputError(f"{path}: cannot read {what}: {source.message}")
+    return source.text
 
 
 def parse_timestamp(value: object) -> datetime | None:
