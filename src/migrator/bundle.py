@@ -66,8 +66,9 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
+from migrator.safe_write import TEMP_SUFFIX
 from migrator.secrets import is_sensitive_name, mask, mask_uri
-from migrator.workspace import printable_path, unusable_name_reason
+from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
 
 MANIFEST = "manifest.json"
 PLUGINS_ZIP = "plugins.zip"
@@ -133,6 +134,8 @@ def _is_test_module(name: str) -> bool:
 
 def folder_exclusion(name: str, path: str | Path) -> Exclusion | None:
     """Why a folder named ``name`` never goes into a bundle, or None."""
+    if name.endswith(TEMP_SUFFIX):
+        return Exclusion(LEFTOVER_REASON)
     if name in _VCS_DIRS:
         return Exclusion("version-control folder")
     if name in _CACHE_DIRS:
@@ -159,6 +162,8 @@ def _is_regular_file(path: str) -> bool:
 def file_exclusion(name: str, path: str | Path) -> Exclusion | None:
     """Why a file named ``name`` never goes into a bundle, or None (content is checked too)."""
     lower = name.lower()
+    if name.endswith(TEMP_SUFFIX):
+        return Exclusion(LEFTOVER_REASON)
     if lower.endswith((".pyc", ".pyo")):
         return Exclusion("compiled Python")
     if _is_test_module(name):
@@ -1194,7 +1199,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
                     dag_files=dag_file_count, dags=dag_count, dags_estimated=estimated,
                     error_findings=error_findings, ignore_syntax=target_syntax)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
     try:
         rows = _write_parts(bundle, staging, root, workspace, facts, dag_shipped, plugin_shipped,
                             ignore_paths, target_config, options, checks, needs)
@@ -1384,7 +1389,7 @@ def _private_network(bundle: Bundle, staging: Path, requirements: str, options: 
 def swap_in(staging: Path, out: Path) -> None:
     """Replace ``out`` by ``staging`` with renames, so readers never see a partial bundle."""
     if out.exists():
-        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}{TEMP_SUFFIX}")
         os.replace(out, retired)
         try:
             os.replace(staging, out)

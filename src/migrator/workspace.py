@@ -20,6 +20,7 @@ import yaml
 from migrator.analysis.source import Problem, read_text
 from migrator.config import Settings
 from migrator.errors import InputError
+from migrator.safe_write import TEMP_SUFFIX
 
 # Folders no Airflow project wants scanned.
 SKIP_DIRS = frozenset({
@@ -62,6 +63,7 @@ class Workspace:
     startup_scripts: list[str] = field(default_factory=list)
     os_package_lists: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    leftovers: list[str] = field(default_factory=list)  # temp files and folders of killed runs
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -152,8 +154,13 @@ def printable_path(rel: str) -> str:
     return _CONTROL_CHARACTERS.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
-def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]]):
-    """Yield (relative POSIX path, Path) of files under root, never leaving it or looping."""
+LEFTOVER_REASON = "temporary file of an interrupted migrator run"
+
+
+def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]],
+          leftovers: list[str]):
+    """Yield (relative POSIX path, Path) of files under root, never leaving it or looping.
+    Temp files and folders this tool names with ``TEMP_SUFFIX`` go to ``leftovers``."""
     real_root = root.resolve()
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
@@ -178,6 +185,10 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
             if unusable:
                 skipped.append((printable_path(rel), f"folder {unusable}"))
                 continue
+            if name.endswith(TEMP_SUFFIX):
+                skipped.append((rel, LEFTOVER_REASON))
+                leftovers.append(rel)
+                continue
             if full.is_symlink():
                 skipped.append((rel, "symlinked folder not followed"))
                 continue
@@ -193,6 +204,10 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
             unusable = unusable_name_reason(name)
             if unusable:
                 skipped.append((printable_path(rel), f"file {unusable}"))
+                continue
+            if name.endswith(TEMP_SUFFIX):
+                skipped.append((rel, LEFTOVER_REASON))
+                leftovers.append(rel)
                 continue
             full = current / name
             if full.is_symlink():
@@ -300,7 +315,7 @@ def discover(root: Path, settings: Settings) -> Workspace:
         raise InputError(f"{root}: directory is not readable")
     ws = Workspace(root=root, settings=settings)
     excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
-    files = list(_walk(root, excluded, ws.skipped))
+    files = list(_walk(root, excluded, ws.skipped, ws.leftovers))
 
     dag_candidates: list[str] = []
     dag_named: list[str] = []

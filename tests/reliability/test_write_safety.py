@@ -13,6 +13,7 @@ swapped for a symlink between planning and writing.
 from __future__ import annotations
 
 import os
+import signal
 import stat
 from pathlib import Path
 
@@ -125,6 +126,48 @@ def test_an_interrupt_at_any_replace_leaves_every_file_as_it_was(planned, monkey
             apply_plan(root, plan)
         monkeypatch.undo()
         assert corpus.snapshot(root) == before, k
+
+
+def signal_at(monkeypatch, name: str, k: int, signum: int) -> list[int]:
+    """Deliver a real ``signum`` to this process at the k-th call of os.<name> (which then runs);
+    returns the call counter."""
+    real = getattr(os, name)
+    calls = [0]
+
+    def signalling(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == k:
+            signal.raise_signal(signum)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, signalling)
+    return calls
+
+
+APPLY = ["--apply", "--unsafe", "--no-diff", "--no-cache", "--jobs", "1"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("syscall", ["write", "fsync", "replace"])
+def test_a_signal_at_any_call_of_the_write_phase_leaves_every_file_as_it_was(
+        tmp_path, monkeypatch, capsys, syscall, signum):
+    """Ctrl-C or SIGTERM (a cancelled CI job) while ``fix --apply`` stages (threads) or renames:
+    every file as it was, no temp file left, the shell's exit code for the signal."""
+    counted = make(tmp_path / "count")
+    calls = signal_at(monkeypatch, syscall, 0, signum)  # k=0: only counts
+    assert main(["fix", str(counted), *APPLY]) == 0
+    monkeypatch.undo()
+    assert calls[0] >= len(PROJECT)
+    for k in range(1, calls[0] + 1):
+        root = make(tmp_path / f"k{k}")
+        before = corpus.snapshot(root)
+        capsys.readouterr()
+        signal_at(monkeypatch, syscall, k, signum)
+        assert main(["fix", str(root), *APPLY]) == 128 + signum, (syscall, k)
+        monkeypatch.undo()
+        word = "interrupted" if signum == signal.SIGINT else "terminated"
+        assert capsys.readouterr().err.strip() == f"migrator: {word}", (syscall, k)
+        assert corpus.snapshot(root) == before, (syscall, k)  # bytes, modes, no temp files
 
 
 def test_after_a_crash_the_same_plan_still_applies_and_keeps_form_and_mode(planned, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import signal
 import sys
 import traceback
 from typing import TextIO
@@ -12,7 +13,7 @@ from typing import TextIO
 import click
 
 from migrator import __version__
-from migrator.errors import MigratorError, OutputError
+from migrator.errors import MigratorError, OutputError, Terminated, describe_exception
 
 # Command name -> "module:attribute" in this package. Commands are imported only when invoked,
 # so `migrator scan` does not pay for LibCST, boto3 or the sizing model at start-up.
@@ -107,9 +108,34 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = output = StandardOutput(stdout)
     try:
-        return _run(args, output)
+        with _terminate_as_interrupt():
+            return _run(args, output)
     finally:
         sys.stdout = stdout
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (a CI job cancelled, ``timeout``, ``docker stop``) raises ``Terminated`` in this
+    process, so what Ctrl-C cleans up (temp files, staging folders) is cleaned up too."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield  # a caller that embeds the command line has its own handler
+        return
+    pid = os.getpid()
+
+    def terminate(signum, frame):
+        if os.getpid() == pid:  # not a worker forked meanwhile: those leave it to this process
+            raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args: list[str], output: StandardOutput) -> int:
@@ -121,7 +147,9 @@ def _run(args: list[str], output: StandardOutput) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click's word for Ctrl-C
+            return _interrupted(exc.__cause__)
         click.echo("migrator: aborted", err=True)
         return 2
     except OutputError as exc:
@@ -131,16 +159,22 @@ def _run(args: list[str], output: StandardOutput) -> int:
     except MigratorError as exc:
         click.echo(f"migrator: error: {exc}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("migrator: interrupted", err=True)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except Exception as exc:  # an internal error: one line, traceback only with --debug
         if debug:
             traceback.print_exc()
-        click.echo(f"migrator: internal error: {type(exc).__name__}: {exc} "
+        click.echo(f"migrator: internal error: {describe_exception(exc)} "
                    "(run with --debug for the traceback)", err=True)
         return 3
     return result if isinstance(result, int) else 0
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """The shell's code for a run ended by a signal: 128 + SIGINT or SIGTERM."""
+    terminated = isinstance(exc, Terminated)
+    click.echo(f"migrator: {'terminated' if terminated else 'interrupted'}", err=True)
+    return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
 
 
 if __name__ == "__main__":
