@@ -14,7 +14,9 @@ process is gone.
 Paths are walked one folder at a time with ``O_NOFOLLOW`` directory descriptors, so a folder
 swapped for a symlink between the check and the write is refused too, not followed.
 A file keeps its permission bits (and owner, when allowed); its text encoding, BOM and
-newline style are kept by ``encode_like``, which turns fixed text back into bytes.
+newline style are kept by ``encode_like``, which turns fixed text back into bytes. A file with
+several hard links is refused, not written: a rename would cut the other names off, writing
+into it would change them too.
 """
 
 from __future__ import annotations
@@ -162,7 +164,8 @@ def _running(pid: int) -> bool:
 
 
 def unwritable_reason(root: Path, rel: str) -> str | None:
-    """Why ``write_files`` would refuse ``rel`` (outside the root, symlink, not a file), or None.
+    """Why ``write_files`` would refuse ``rel`` (outside the root, symlink, not a file, hard-linked),
+    or None.
 
     Lets a planner leave such files out up front instead of failing the whole write.
     """
@@ -181,7 +184,17 @@ def unwritable_reason(root: Path, rel: str) -> str | None:
             return "reached through a symlink; fixes are never written through symlinks"
         if index == len(parts) - 1 and not stat.S_ISREG(info.st_mode):
             return "not a regular file"
+        if index == len(parts) - 1 and info.st_nlink > 1:
+            return _hard_linked(info.st_nlink)
     return None
+
+
+def _hard_linked(links: int) -> str:
+    # Renaming the fixed file in would cut the other names off (they keep the old text);
+    # writing into the file would change them too, and is not all-or-nothing. Neither is the
+    # fix's to decide.
+    return (f"hard-linked ({links} names); fixes are never written to such a file: break the link "
+            "(cp FILE FILE.new && mv FILE.new FILE) or fix it by hand")
 
 
 def _plan(root: Path, rel: str, old: bytes, new: bytes) -> _Target:
@@ -193,6 +206,8 @@ def _plan(root: Path, rel: str, old: bytes, new: bytes) -> _Target:
                 info = os.fstat(fd)
                 if not stat.S_ISREG(info.st_mode):
                     raise WriteError(f"{rel}: not a regular file; not written")
+                if info.st_nlink > 1:
+                    raise WriteError(f"{rel}: {_hard_linked(info.st_nlink)}")
                 current = _read_all(fd)
             finally:
                 os.close(fd)

@@ -232,3 +232,37 @@ def test_symlinked_files_are_left_out_of_the_plan_and_untouched(tmp_path):
     assert "dags/link.py" not in plan.files and "dags/outside_link.py" not in plan.files
     apply_plan(root, plan)
     assert (root / "dags/link.py").is_symlink() and outside.read_bytes() == LEGACY.encode()
+
+
+# Files with other names (hard links): a rename would cut the other names off, writing into the
+# file would change them too; fixes leave such a file and say why.
+HARD_LINKED = ("dags/lf.py", "dags/sql/report.sql", "requirements.txt")
+SECOND_NAMES = {"same folder": "dags/backup_{n}", "other folder": "archive/{n}",
+                "outside the project": "../outside_{n}"}
+
+
+@pytest.mark.parametrize("where", sorted(SECOND_NAMES))
+@pytest.mark.parametrize("rel", HARD_LINKED)
+@pytest.mark.parametrize("links", [2, 4])
+def test_a_hard_linked_file_is_left_as_it_is_with_the_reason(tmp_path, capsys, rel, where, links):
+    root = make(tmp_path / "project")
+    names = [root / SECOND_NAMES[where].format(n=n) for n in range(links - 1)]
+    for name in names:
+        name.parent.mkdir(parents=True, exist_ok=True)
+        os.link(root / rel, name)
+    before = (root / rel).read_bytes()
+    assert main(["fix", str(root), *APPLY]) == 0
+    err = capsys.readouterr().err
+    assert (root / rel).read_bytes() == before
+    assert (root / rel).stat().st_nlink == links and all(n.read_bytes() == before for n in names)
+    assert f"{rel} is hard-linked ({links} names); fixes are never written to such a file" in err
+    fixed = [other for other in PROJECT if other != rel]
+    assert all((root / other).read_bytes() != PROJECT[other][0] for other in fixed)
+
+
+def test_a_hard_link_made_after_planning_stops_the_whole_write(planned, tmp_path):
+    root, plan, before = planned
+    os.link(root / "dags/lf.py", tmp_path / "second-name.py")
+    with pytest.raises(InputError, match=r"dags/lf.py: hard-linked \(2 names\)"):
+        apply_plan(root, plan)
+    assert corpus.snapshot(root) == before
