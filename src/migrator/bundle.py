@@ -1167,6 +1167,15 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
         walk.special.pop(plugins_folder, None)
         walk.folder(plugins_folder)
     plugin_sources = walk.sources
+    # MWAA reads the one plugins.zip built here; an earlier one would sit inside it, never loaded.
+    for source in [s for s in plugin_sources if s.src in facts.plugins.prebuilt_zips]:
+        plugin_sources.remove(source)
+        walk.excluded.append(Excluded(source.src, "an earlier plugins.zip (PLG011): not nested "
+                                                  "in the one this bundle builds"))
+        checks.append(BundleCheck(Severity.WARNING, "prebuilt-plugins-zip",
+                                  "left out of plugins.zip: MWAA reads only the plugins.zip built "
+                                  "from the folder; unpack the modules it holds into the folder "
+                                  "if they are still needed", source.src))
     for warning in walk.warnings:
         checks.append(BundleCheck(Severity.WARNING, "airflowignore", warning.message, warning.path))
 
