@@ -251,6 +251,13 @@ def snapshot(root: Path) -> dict[str, str]:
     return state
 
 
+# What a task-history export can hold in a timestamp column (``size --history``): infinities,
+# NaN, numbers past any clock, placeholders for "never", dates that are none.
+HOSTILE_TIMESTAMPS = ["inf", "-inf", "nan", "1e400", "-1e20", "9999-12-31", "0001-01-01", "",
+                      "NULL", "\\N", "yesterday", "2024-13-45", "2024-02-30T25:61:00",
+                      "1" * 5000, "1970-01-01 00:00:00+99:00"]
+
+
 # -- where a report may be asked to go (``-o PATH``) ---------------------------------------------
 
 REPORT_TARGET = "target.txt"  # what a link or a second name points at, beside the path
