@@ -22,6 +22,8 @@ from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.safe_write import TEMP_SUFFIX
 
+# Why a temp file or staging folder of this tool (``TEMP_SUFFIX``) is neither analysed nor shipped.
+LEFTOVER_REASON = "left by an interrupted migrator run"
 # Folders no Airflow project wants scanned.
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "__pycache__",
@@ -63,10 +65,14 @@ class Workspace:
     startup_scripts: list[str] = field(default_factory=list)
     os_package_lists: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    leftovers: list[str] = field(default_factory=list)  # temp files and folders of killed runs
 
     def path(self, rel: str) -> Path:
         return self.root / rel
+
+    @property
+    def leftovers(self) -> list[str]:
+        """Temp files and folders killed runs of this tool left (named ``*TEMP_SUFFIX``)."""
+        return [path for path, reason in self.skipped if reason == LEFTOVER_REASON]
 
     def sources(self) -> dict[str, list[str]]:
         """Every discovered source by kind (the JSON inventory's ``sources``)."""
@@ -154,13 +160,8 @@ def printable_path(rel: str) -> str:
     return _CONTROL_CHARACTERS.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
-LEFTOVER_REASON = "temporary file of an interrupted migrator run"
-
-
-def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]],
-          leftovers: list[str]):
-    """Yield (relative POSIX path, Path) of files under root, never leaving it or looping.
-    Temp files and folders this tool names with ``TEMP_SUFFIX`` go to ``leftovers``."""
+def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]]):
+    """Yield (relative POSIX path, Path) of files under root, never leaving it or looping."""
     real_root = root.resolve()
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
@@ -187,7 +188,6 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
                 continue
             if name.endswith(TEMP_SUFFIX):
                 skipped.append((rel, LEFTOVER_REASON))
-                leftovers.append(rel)
                 continue
             if full.is_symlink():
                 skipped.append((rel, "symlinked folder not followed"))
@@ -207,7 +207,6 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
                 continue
             if name.endswith(TEMP_SUFFIX):
                 skipped.append((rel, LEFTOVER_REASON))
-                leftovers.append(rel)
                 continue
             full = current / name
             if full.is_symlink():
@@ -315,7 +314,7 @@ def discover(root: Path, settings: Settings) -> Workspace:
         raise InputError(f"{root}: directory is not readable")
     ws = Workspace(root=root, settings=settings)
     excluded = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
-    files = list(_walk(root, excluded, ws.skipped, ws.leftovers))
+    files = list(_walk(root, excluded, ws.skipped))
 
     dag_candidates: list[str] = []
     dag_named: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import signal
@@ -75,7 +76,7 @@ class StandardOutput:
 
     def fileno(self) -> int:
         if self._stream is None:
-            raise OSError(9, "standard output is closed")
+            raise OSError(errno.EBADF, "standard output is closed")
         return self._stream.fileno()
 
     def write(self, text: str) -> int:
