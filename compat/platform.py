@@ -178,3 +178,19 @@ def upload_limit(name: str) -> UploadLimit:
         known = ", ".join(limit.name for limit in upload_limits())
         raise KeyError(f"no upload limit recorded for {name!r}; known: {known}")
     return found
+
+
+@dataclass(frozen=True)
+class SecretValueLimit:
+    """The largest value one AWS Secrets Manager secret holds."""
+
+    max_bytes: int  # of the SecretString, UTF-8 encoded
+    max_text: str  # as AWS words it ("64 KiB")
+    source: str
+    date: str
+
+
+@lru_cache(maxsize=1)
+def secret_value_limit() -> SecretValueLimit:
+    row = load_json("secrets_manager.json")["secret_value"]
+    return SecretValueLimit(row["max_bytes"], row["max_text"], row["source"], row["date"])

@@ -82,6 +82,7 @@ WHERE = [
     ("PLG008", "dags/vendor_returns_report.py", "from plugins.acme.macros import fiscal_week", "constraints"),
     ("PLG009", "plugins/acme/hooks/pos_api_hook.py", None, "constraints"),
     ("PLG010", "plugins/acme_plugin.py", "macros = [", "constraints"),
+    ("PLG011", "plugins/plugins.zip", None, "constraints"),
     ("REQ001", "requirements.txt", "SQLAlchemy==1.3.24", "constraints"),
     ("REQ002", "requirements.txt", "apache-airflow[", "constraints"),
     ("REQ003", "requirements.txt", None, "constraints"),

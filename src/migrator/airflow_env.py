@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.analysis.source import Problem, decode_text
 from migrator.cache import cache_dir as tool_cache_dir
 from migrator.compat import UnknownTargetError, get_version, preinstalled_providers
 from migrator.compat.mwaa import MwaaVersion
@@ -535,9 +536,12 @@ def split_requirements(path: Path, label_root: Path | None = None) -> Requiremen
 
     def read(file: Path, stack: tuple[Path, ...]) -> None:
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{file}: cannot read requirements: {exc}") from None
+            source = decode_text(file.read_bytes())
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read requirements: {exc.strerror or exc}") from None
+        if isinstance(source, Problem):
+            raise InputError(f"{file}: cannot read requirements: {source.message}")
+        text = source.text
         for number, line in _logical_lines(text):
             where = f"{label(file)}:{number}"
             if _PIP_CONSTRAINT.match(line):

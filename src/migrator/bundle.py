@@ -66,8 +66,9 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
+from migrator.safe_write import TEMP_SUFFIX
 from migrator.secrets import is_sensitive_name, mask, mask_uri
-from migrator.workspace import printable_path, unusable_name_reason
+from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
 
 MANIFEST = "manifest.json"
 PLUGINS_ZIP = "plugins.zip"
@@ -133,6 +134,8 @@ def _is_test_module(name: str) -> bool:
 
 def folder_exclusion(name: str, path: str | Path) -> Exclusion | None:
     """Why a folder named ``name`` never goes into a bundle, or None."""
+    if name.endswith(TEMP_SUFFIX):
+        return Exclusion(LEFTOVER_REASON)
     if name in _VCS_DIRS:
         return Exclusion("version-control folder")
     if name in _CACHE_DIRS:
@@ -159,6 +162,8 @@ def _is_regular_file(path: str) -> bool:
 def file_exclusion(name: str, path: str | Path) -> Exclusion | None:
     """Why a file named ``name`` never goes into a bundle, or None (content is checked too)."""
     lower = name.lower()
+    if name.endswith(TEMP_SUFFIX):
+        return Exclusion(LEFTOVER_REASON)
     if lower.endswith((".pyc", ".pyo")):
         return Exclusion("compiled Python")
     if _is_test_module(name):
@@ -1057,6 +1062,18 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
                    + f", fixed for Airflow {target.airflow}")
 
 
+def unread_requirements(facts: Any) -> list[BundleCheck]:
+    """An error for each file of the requirements the bundle gets that could not be read: the
+    packages it lists are missing from the bundle's requirements.txt."""
+    requirements = facts.requirements
+    entry = requirements.entry_files[0] if requirements.entry_files else None
+    return [BundleCheck(Severity.ERROR, "requirements-unreadable",
+                        f"cannot read it ({requirements.unreadable[path]}): the bundle's "
+                        f"{REQUIREMENTS} lacks the packages it lists", path)
+            for path in (requirements.closure(entry) if entry else ())
+            if path in requirements.unreadable]
+
+
 # ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
 # user:password@ on any scheme, or a bare token@ on http(s) (git+https://TOKEN@github.com/...).
 _URL_PASSWORD = re.compile(
@@ -1151,6 +1168,15 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
         walk.special.pop(plugins_folder, None)
         walk.folder(plugins_folder)
     plugin_sources = walk.sources
+    # MWAA reads the one plugins.zip built here; an earlier one would sit inside it, never loaded.
+    for source in [s for s in plugin_sources if s.src in facts.plugins.prebuilt_zips]:
+        plugin_sources.remove(source)
+        walk.excluded.append(Excluded(source.src, "an earlier plugins.zip (PLG011): not nested "
+                                                  "in the one this bundle builds"))
+        checks.append(BundleCheck(Severity.WARNING, "prebuilt-plugins-zip",
+                                  "left out of plugins.zip: MWAA reads only the plugins.zip built "
+                                  "from the folder; unpack the modules it holds into the folder "
+                                  "if they are still needed", source.src))
     for warning in walk.warnings:
         checks.append(BundleCheck(Severity.WARNING, "airflowignore", warning.message, warning.path))
 
@@ -1183,7 +1209,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
                     dag_files=dag_file_count, dags=dag_count, dags_estimated=estimated,
                     error_findings=error_findings, crashed=result.crashed, ignore_syntax=target_syntax)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
     try:
         rows = _write_parts(bundle, staging, root, workspace, facts, dag_shipped, plugin_shipped,
                             ignore_paths, target_config, options, checks, needs)
@@ -1245,6 +1271,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
 
     # requirements.txt (+ wheels for a private network)
     requirements, how = fixed_requirements_text(facts, target)
+    checks += unread_requirements(facts)
     members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)
                for s in plugin_shipped]
     if options.private_network and requirements is not None:
@@ -1372,7 +1399,7 @@ def _private_network(bundle: Bundle, staging: Path, requirements: str, options: 
 def swap_in(staging: Path, out: Path) -> None:
     """Replace ``out`` by ``staging`` with renames, so readers never see a partial bundle."""
     if out.exists():
-        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}{TEMP_SUFFIX}")
         os.replace(out, retired)
         try:
             os.replace(staging, out)

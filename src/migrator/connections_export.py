@@ -135,6 +135,9 @@ def plan_export(facts: ConnectionFacts, *, connections_prefix: str = DEFAULT_CON
                                    "the id has characters Secrets Manager names cannot hold"))
             continue
         value, form = connection_secret_value(chosen)
+        if too_large := _too_large(value):
+            skipped.append(Skipped("connection", conn_id, f"{chosen.path}:{chosen.line}", too_large))
+            continue
         secrets.append(PlannedSecret(name, "connection", conn_id, value, form, f"{chosen.path}:{chosen.line}", others))
 
     by_key: dict[str, list[VariableDef]] = {}
@@ -151,9 +154,23 @@ def plan_export(facts: ConnectionFacts, *, connections_prefix: str = DEFAULT_CON
             skipped.append(Skipped("variable", key, f"{chosen.path}:{chosen.line}",
                                    "the key has characters Secrets Manager names cannot hold"))
             continue
+        if too_large := _too_large(chosen.value):
+            skipped.append(Skipped("variable", key, f"{chosen.path}:{chosen.line}", too_large))
+            continue
         secrets.append(PlannedSecret(name, "variable", key, chosen.value, "plaintext", f"{chosen.path}:{chosen.line}",
                                      others))
     return ExportPlan(secrets, skipped, backend_options(connections_prefix, variables_prefix, target))
+
+
+def _too_large(value: str) -> str | None:
+    """Why Secrets Manager would refuse ``value`` as a secret's SecretString, or None."""
+    limit = compat.secret_value_limit()
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size <= limit.max_bytes:
+        return None
+    return (f"its value is {size:,} bytes; a Secrets Manager secret holds at most "
+            f"{limit.max_text} ({limit.max_bytes:,} bytes): keep what makes it large (a "
+            "certificate, a key file) in S3 or in a secret of its own")
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
+import signal
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from migrator.analysis.source import SourceText, read_bytes, read_text
 from migrator.cache import ScanCache, content_digest
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
@@ -80,8 +83,8 @@ def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: Rule
                     findings.append(finding)
         except Exception as exc:  # a crashing rule becomes a MIG005 finding; the run goes on
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            crashes.append(RuleCrash(rule.id, module.path,
-                                     f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"))
+            crashes.append(RuleCrash(rule.id, module.path, f"{describe_exception(exc)} "
+                                     f"(at {Path(where.filename).name}:{where.lineno})"))
     return findings, crashes, suppressed
 
 
@@ -106,6 +109,32 @@ def _init_worker(root: str, rule_ids: tuple[str, ...], ctx: RuleContext, crash: 
     rules = [r for r in all_rules() if r.id in rule_ids and isinstance(r, PythonRule)]
     _WORKER_STATE.update(root=Path(root), rules=rules, ctx=ctx, crash=crash)
     relax_collector()
+
+
+@contextlib.contextmanager
+def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple
+                ) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes that leave Ctrl-C and SIGTERM to this one.
+
+    Both reach the whole process group. A worker that died of one would leave the pool's queue
+    feeder blocked on a pipe nobody reads, so this process would hang on its way out; instead
+    the workers ignore them and, on an interrupt here, the work not started is cancelled and
+    each worker only finishes the piece in hand.
+    """
+    pool = ProcessPoolExecutor(jobs, initializer=_ignoring_interrupts,
+                               initargs=(initializer, initargs))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _ignoring_interrupts(initializer: Callable[..., None], initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    initializer(*initargs)
 
 
 def relax_collector() -> None:
@@ -180,8 +209,8 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
         size = max(8, min(256, len(items) // (jobs * 8) or 1))
         batches = [items[i:i + size] for i in range(0, len(items), size)]
-        with ProcessPoolExecutor(jobs, initializer=_init_worker,
-                                 initargs=(str(root), tuple(r.id for r in python_rules), ctx, crash)) as pool:
+        with worker_pool(jobs, _init_worker,
+                         (str(root), tuple(r.id for r in python_rules), ctx, crash)) as pool:
             for results in pool.map(_work, batches):
                 collect(results)
     else:
@@ -224,7 +253,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
                 raise RuntimeError("injected crash")
             findings.extend(rule.check(project, ctx))
         except Exception as exc:
-            project.rule_crashes.append(RuleCrash(rule.id, ".", f"{type(exc).__name__}: {exc}"))
+            project.rule_crashes.append(RuleCrash(rule.id, ".", describe_exception(exc)))
     # MIG005 reports crashes, including project-rule crashes found just now.
     crash_rule = next((r for r in rules if r.id == "MIG005"), None)
     if crash_rule is not None:

@@ -19,7 +19,6 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,12 +41,13 @@ from migrator.engine import (
     run_python_rules,
     scan,
     selected_rules,
+    worker_pool,
 )
 from migrator.findings import Finding, FixSafety, FixScope, finalize
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.rules import PythonRule, all_rules
 from migrator.rules.base import RuleContext
-from migrator.safe_write import encode_like, unwritable_reason, write_files
+from migrator.safe_write import encode_like, remove_leftovers, unwritable_reason, write_files
 
 # Each round fixes what the previous one uncovered; real projects settle in two.
 MAX_ROUNDS = 4
@@ -77,6 +77,7 @@ class FixPlan:
     remaining: list[Finding] = field(default_factory=list)  # what still needs a human
     reasons: dict[str, str] = field(default_factory=dict)  # remaining fingerprint -> why left
     scan: ScanResult | None = None
+    leftovers_removed: list[str] = field(default_factory=list)  # by ``apply_plan``
 
     @property
     def pending(self) -> bool:
@@ -166,8 +167,14 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
 
 
 def apply_plan(root: Path, plan: FixPlan) -> list[str]:
-    """Write every changed file of ``plan`` atomically; all or none. Returns the paths written."""
-    return write_files(Path(root), plan.files)
+    """Write every changed file of ``plan`` atomically; all or none. Returns the paths written.
+
+    Then removes the temp files an earlier, killed ``fix --apply`` left (``plan.leftovers_removed``
+    lists them)."""
+    written = write_files(Path(root), plan.files)
+    if plan.scan is not None:
+        plan.leftovers_removed = remove_leftovers(Path(root), plan.scan.workspace.leftovers)
+    return written
 
 
 # -- per file -------------------------------------------------------------------------------------
@@ -261,8 +268,7 @@ def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, lis
         for path, findings in modules:
             yield _fix_module(root, rescanner, path, findings, scope)
         return
-    with ProcessPoolExecutor(min(jobs, len(modules)), initializer=_init_worker,
-                             initargs=(str(root), rescanner, scope)) as pool:
+    with worker_pool(min(jobs, len(modules)), _init_worker, (str(root), rescanner, scope)) as pool:
         yield from pool.map(_fix_in_worker, modules, chunksize=max(1, len(modules) // (jobs * 32)))
 
 
@@ -445,7 +451,7 @@ class _Rescanner:
         return set(self.rule_ids)
 
     def module(self, path: str, text: str) -> ModuleFacts:
-        return ModuleFacts.from_source(path, SourceText(text, "utf-8", False, "\n"), self.module_names[path])
+        return ModuleFacts.from_source(path, SourceText(text, "utf-8", b"", "\n"), self.module_names[path])
 
     def findings(self, module: ModuleFacts) -> list[Finding]:
         found, _, _ = run_python_rules(module, self.rules, self.ctx)

@@ -34,6 +34,7 @@ from migrator.outcome import (
     project_module_names,
     verify_bundle,
 )
+from migrator.safe_write import TEMP_SUFFIX
 from migrator.sizing import DEFAULT_REGION, size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult
 from migrator.workspace import printable_path, unusable_name_reason
@@ -174,7 +175,7 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     settings = settings if settings is not None else load_settings(src)
     target = target or get_version(settings.target)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
     try:
         migration = _run(src, out, staging, settings, target, unsafe, region,
                          options or BundleOptions(), jobs, verify)

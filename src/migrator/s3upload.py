@@ -25,6 +25,7 @@ from typing import Any
 
 from migrator.bundle import DAGS, MANIFEST, MWAA_CONFIG, PLUGINS_ZIP, REQUIREMENTS, STARTUP
 from migrator.errors import InputError, MigratorError
+from migrator.report_file import write_report
 
 # What MWAA reads from the bucket besides dags/; manifest.json and mwaa-config.json stay local
 # (the configuration goes into the update-environment call instead). They are sent before
@@ -404,17 +405,5 @@ def update_environment_flags(document: dict[str, Any], region: str | None = None
 
 
 def write_update_input(path: Path, document: dict[str, Any]) -> None:
-    """Write the --cli-input-json file atomically."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the --cli-input-json file (as every report file is written)."""
+    write_report(path, [json.dumps(document, indent=2, sort_keys=True), "\n"])

@@ -5,12 +5,18 @@ computed from), back up (the old bytes are the backup; they were just verified),
 new text in a temp file beside its target and flush it to disk, then rename each over its
 target and flush the folders. A failure while staging removes the temp files and touches no
 target; a failure while renaming puts every file already renamed back the same way. A reader
-never sees a half-written file and a failed run leaves the project as it was.
+never sees a half-written file and a failed run leaves the project as it was. An interrupt
+(SIGINT, SIGTERM) counts as a failure; one during the renames is held until the last of them.
+A run killed outright leaves its temp files (``.NAME.PID.N.migrator-tmp``): discovery and the
+bundle skip whatever ends in ``TEMP_SUFFIX``, and ``remove_leftovers`` deletes those whose
+process is gone.
 
 Paths are walked one folder at a time with ``O_NOFOLLOW`` directory descriptors, so a folder
 swapped for a symlink between the check and the write is refused too, not followed.
 A file keeps its permission bits (and owner, when allowed); its text encoding, BOM and
-newline style are kept by ``encode_like``, which turns fixed text back into bytes.
+newline style are kept by ``encode_like``, which turns fixed text back into bytes. A file with
+several hard links is refused, not written: a rename would cut the other names off, writing
+into it would change them too.
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import signal
 import stat
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,8 +36,10 @@ from pathlib import Path, PurePosixPath
 from migrator.analysis.source import SourceText
 from migrator.errors import InputError
 
-_BOM = b"\xef\xbb\xbf"
-_TEMP_SUFFIX = ".migrator-tmp"
+# Every temp file this tool writes beside a user's file ends so: discovery and the bundle know
+# a leftover of a killed run by it.
+TEMP_SUFFIX = ".migrator-tmp"
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.\d+" + re.escape(TEMP_SUFFIX))
 
 
 class WriteError(InputError):
@@ -36,7 +47,7 @@ class WriteError(InputError):
 
 
 def encode_like(text: str, source: SourceText) -> bytes:
-    """``text`` as bytes in the original file's encoding, with its BOM.
+    """``text`` as bytes in the original file's encoding, with its byte order mark.
 
     Newlines are not touched: the fixers keep each line's own newline and give new lines the
     file's first newline sequence, so CRLF files stay CRLF.
@@ -46,7 +57,7 @@ def encode_like(text: str, source: SourceText) -> bytes:
     except UnicodeEncodeError as exc:
         raise WriteError(f"the fixed text has a character {source.encoding} cannot encode: "
                          f"{exc.object[exc.start:exc.end]!r}") from None
-    return _BOM + data if source.bom else data
+    return source.bom + data
 
 
 @dataclass(frozen=True)
@@ -70,22 +81,22 @@ def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[
     root = Path(root)
     targets = [_plan(root, rel, old, new) for rel, (old, new) in sorted(changes.items()) if old != new]
     written: list[_Target] = []
-    temps: dict[str, str] = {}  # staged, not yet renamed: rel -> temp file name
     failing = targets[0] if targets else None
     try:
-        temps = _stage_all(root, targets)
-        for target in targets:
-            failing = target
-            _commit(root, target, temps[target.rel])
-            del temps[target.rel]
-            written.append(target)
-        for parts in {target.parts[:-1]: target.parts for target in targets}.values():
-            _sync_folder(root, parts)
-    except BaseException as exc:  # KeyboardInterrupt included: nothing may stay half-done
+        temps = _stage_all(root, targets)  # rel -> temp file name
+        with _interrupts_held():
+            for target in targets:
+                failing = target
+                _commit(root, target, temps[target.rel])
+                written.append(target)
+            for parts in {target.parts[:-1]: target.parts for target in targets}.values():
+                _sync_folder(root, parts)
+    except BaseException as exc:  # an interrupt included: nothing may stay half-done
         if isinstance(exc, _StagingError):
             failing, exc = exc.target, exc.cause
-        _discard(root, targets, temps)
-        failed = _restore(root, written)
+        with _interrupts_held():
+            _discard(root, targets)
+            failed = _restore(root, written)
         rel = failing.rel if failing is not None else "?"
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else (str(exc) or type(exc).__name__)
         message = f"{rel}: cannot write the fixed file ({detail}); "
@@ -99,8 +110,62 @@ def write_files(root: Path, changes: Mapping[str, tuple[bytes, bytes]]) -> list[
     return [t.rel for t in targets]
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done, then deliver them.
+
+    Renames (or the restore after a failure) stopped halfway would leave some files fixed and
+    others not, with no record of which: an interrupt during the renames is raised after the
+    last one, and undoes them all. Staging needs no such care: its temp files are discarded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    held: list[int] = []
+    previous = {signum: signal.signal(signum, lambda number, frame: held.append(number))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in held[:1]:
+            signal.raise_signal(signum)
+
+
+def remove_leftovers(root: Path, rels: Iterable[str]) -> list[str]:
+    """Remove the temp files among ``rels`` that an earlier run of this tool left when it was
+    killed (SIGKILL, a power cut): named as ``create_temp`` names them, by a process that is
+    gone. A temp file of a run still going is left alone. Returns the paths removed."""
+    removed = []
+    for rel in rels:
+        try:
+            parts = _safe_parts(rel)
+        except WriteError:
+            continue
+        match = _TEMP_NAME.fullmatch(parts[-1])
+        if match is None or _running(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError, WriteError), _open_parent(root, parts) as folder:
+            if stat.S_ISREG(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False).st_mode):
+                os.unlink(parts[-1], dir_fd=folder)
+                removed.append(rel)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
 def unwritable_reason(root: Path, rel: str) -> str | None:
-    """Why ``write_files`` would refuse ``rel`` (outside the root, symlink, not a file), or None.
+    """Why ``write_files`` would refuse ``rel`` (outside the root, symlink, not a file, hard-linked),
+    or None.
 
     Lets a planner leave such files out up front instead of failing the whole write.
     """
@@ -119,7 +184,17 @@ def unwritable_reason(root: Path, rel: str) -> str | None:
             return "reached through a symlink; fixes are never written through symlinks"
         if index == len(parts) - 1 and not stat.S_ISREG(info.st_mode):
             return "not a regular file"
+        if index == len(parts) - 1 and info.st_nlink > 1:
+            return _hard_linked(info.st_nlink)
     return None
+
+
+def _hard_linked(links: int) -> str:
+    # Renaming the fixed file in would cut the other names off (they keep the old text);
+    # writing into the file would change them too, and is not all-or-nothing. Neither is the
+    # fix's to decide.
+    return (f"hard-linked ({links} names); fixes are never written to such a file: break the link "
+            "(cp FILE FILE.new && mv FILE.new FILE) or fix it by hand")
 
 
 def _plan(root: Path, rel: str, old: bytes, new: bytes) -> _Target:
@@ -131,6 +206,8 @@ def _plan(root: Path, rel: str, old: bytes, new: bytes) -> _Target:
                 info = os.fstat(fd)
                 if not stat.S_ISREG(info.st_mode):
                     raise WriteError(f"{rel}: not a regular file; not written")
+                if info.st_nlink > 1:
+                    raise WriteError(f"{rel}: {_hard_linked(info.st_nlink)}")
                 current = _read_all(fd)
             finally:
                 os.close(fd)
@@ -194,47 +271,37 @@ class _StagingError(Exception):
 def _stage_all(root: Path, targets: list[_Target]) -> dict[str, str]:
     """Every new text in a temp file beside its target, flushed to disk: {rel: temp name}.
 
-    Threads, because each flush waits on the disk, not the processor. On any failure every temp
-    file is removed and the first failing target (in order) is raised as ``_StagingError``.
+    Threads, because each flush waits on the disk, not the processor. The first failing target
+    (in order) is raised as ``_StagingError``; ``write_files`` then removes the temp files.
     """
     if not targets:
         return {}
     pool = ThreadPoolExecutor(min(8, len(targets)))
-    futures = [pool.submit(_stage, root, target, target.new) for target in targets]
+    futures: list[Future] = []
     try:
+        for target in targets:
+            futures.append(pool.submit(_stage, root, target, target.new))
         wait(futures)
-    except BaseException:  # an interrupt: let the threads finish, then remove what they wrote
-        pool.shutdown(wait=True, cancel_futures=True)
-        _discard(root, targets, _staged(targets, futures))
-        raise
-    pool.shutdown()
-    temps = _staged(targets, futures)
+    finally:  # after an interrupt too: no thread may still be writing when they are removed
+        with _interrupts_held():
+            pool.shutdown(wait=True, cancel_futures=True)
     failure = next(((t, f.exception()) for t, f in zip(targets, futures, strict=True) if f.exception()), None)
     if failure is not None:
-        _discard(root, targets, temps)
         raise _StagingError(*failure)
-    return temps
-
-
-def _staged(targets: list[_Target], futures: list[Future]) -> dict[str, str]:
-    return {target.rel: future.result() for target, future in zip(targets, futures, strict=True)
-            if future.done() and not future.cancelled() and future.exception() is None}
+    return {target.rel: future.result() for target, future in zip(targets, futures, strict=True)}
 
 
 def _stage(root: Path, target: _Target, data: bytes) -> str:
     """``data`` in a new temp file beside the target (its mode and owner), fsynced; its name."""
     with _open_parent(root, target.parts) as folder:
-        temp = _create_temp(folder, target.parts[-1])
+        temp = create_temp(folder, target.parts[-1])
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=folder)
             try:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
-                os.fchmod(fd, target.mode)
-                with contextlib.suppress(PermissionError):
-                    if (target.uid, target.gid) != (os.getuid(), os.getgid()):
-                        os.fchown(fd, target.uid, target.gid)
+                keep_mode_and_owner(fd, target.mode, target.uid, target.gid)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -263,12 +330,22 @@ def _sync_folder(root: Path, parts: tuple[str, ...]) -> None:
         os.fsync(folder)
 
 
-def _discard(root: Path, targets: list[_Target], temps: Mapping[str, str]) -> None:
-    """Remove staged temp files, as far as possible: this runs on the way out of a failure."""
+def _discard(root: Path, targets: list[_Target]) -> None:
+    """Remove every temp file this process staged for ``targets``, as far as possible: this
+    runs on the way out of a failure or an interrupt, which may have come between creating a
+    temp file and recording its name, so the folders are searched for this process's names."""
+    by_folder: dict[tuple[str, ...], list[_Target]] = {}
     for target in targets:
-        if target.rel in temps:
-            with contextlib.suppress(OSError, WriteError), _open_parent(root, target.parts) as folder:
-                os.unlink(temps[target.rel], dir_fd=folder)
+        by_folder.setdefault(target.parts[:-1], []).append(target)
+    pid = str(os.getpid())
+    for here in by_folder.values():
+        names = {target.parts[-1] for target in here}
+        with contextlib.suppress(OSError, WriteError), _open_parent(root, here[0].parts) as folder:
+            for entry in os.listdir(folder):
+                match = _TEMP_NAME.fullmatch(entry)
+                if match and match["pid"] == pid and match["name"] in names:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry, dir_fd=folder)
 
 
 def _replace(root: Path, target: _Target, data: bytes) -> None:
@@ -277,11 +354,21 @@ def _replace(root: Path, target: _Target, data: bytes) -> None:
     _sync_folder(root, target.parts)
 
 
-def _create_temp(folder: int, name: str) -> str:
+def keep_mode_and_owner(fd: int, mode: int, uid: int, gid: int) -> None:
+    """Give the open file ``fd`` the permission bits and, when allowed, the owner of the file
+    it replaces."""
+    os.fchmod(fd, mode)
+    with contextlib.suppress(PermissionError):
+        if (uid, gid) != (os.getuid(), os.getgid()):
+            os.fchown(fd, uid, gid)
+
+
+def create_temp(folder: int, name: str, mode: int = 0o600) -> str:
+    """A new empty temp file for ``name`` in the folder ``folder`` (a descriptor); its name."""
     for attempt in range(100):
-        temp = f".{name}.{os.getpid()}.{attempt}{_TEMP_SUFFIX}"
+        temp = f".{name}.{os.getpid()}.{attempt}{TEMP_SUFFIX}"
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=folder)
         except FileExistsError:
             continue
         os.close(fd)

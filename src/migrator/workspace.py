@@ -22,9 +22,13 @@ from pathlib import Path, PurePosixPath
 import pathspec
 import yaml
 
+from migrator.analysis.source import Problem, read_text
 from migrator.config import Settings
 from migrator.errors import InputError
+from migrator.safe_write import TEMP_SUFFIX
 
+# Why a temp file or staging folder of this tool (``TEMP_SUFFIX``) is neither analysed nor shipped.
+LEFTOVER_REASON = "left by an interrupted migrator run"
 # Folders no Airflow project wants scanned.
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "__pycache__",
@@ -70,6 +74,11 @@ class Workspace:
 
     def path(self, rel: str) -> Path:
         return self.root / rel
+
+    @property
+    def leftovers(self) -> list[str]:
+        """Temp files and folders killed runs of this tool left (named ``*TEMP_SUFFIX``)."""
+        return [path for path, reason in self.skipped if reason == LEFTOVER_REASON]
 
     def sources(self) -> dict[str, list[str]]:
         """Every discovered source by kind (the JSON inventory's ``sources``)."""
@@ -183,6 +192,9 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
             if unusable:
                 skipped.append((printable_path(rel), f"folder {unusable}"))
                 continue
+            if name.endswith(TEMP_SUFFIX):
+                skipped.append((rel, LEFTOVER_REASON))
+                continue
             if full.is_symlink():
                 skipped.append((rel, "symlinked folder not followed"))
                 continue
@@ -198,6 +210,9 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
             unusable = unusable_name_reason(name)
             if unusable:
                 skipped.append((printable_path(rel), f"file {unusable}"))
+                continue
+            if name.endswith(TEMP_SUFFIX):
+                skipped.append((rel, LEFTOVER_REASON))
                 continue
             full = current / name
             if full.is_symlink():
@@ -232,11 +247,14 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
+    source = read_text(root / cfg)
+    if isinstance(source, Problem):
+        return None, None  # reported by the config analysis, which names the problem
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
-        parser.read_string((root / cfg).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, configparser.Error):
-        return None, None  # reported by the config analysis, which names the problem
+        parser.read_string(source.text)
+    except configparser.Error:
+        return None, None
     dags = parser.get("core", "dags_folder", fallback="")
     plugins = parser.get("core", "plugins_folder", fallback="")
     dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")
@@ -260,10 +278,13 @@ def compose_volumes(document: object) -> list[tuple[str, str]]:
 
 
 def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
+    source = read_text(root / compose)
     try:
-        document = yaml.safe_load((root / compose).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError):
-        return [], None  # reported by the env analysis
+        document = None if isinstance(source, Problem) else yaml.safe_load(source.text)
+    except yaml.YAMLError:
+        document = None
+    if document is None:
+        return [], None  # reported by the env analysis, which names the problem
     dags, plugins = [], None
     base = (root / compose).parent
     for host, container in compose_volumes(document):

@@ -54,3 +54,9 @@ def test_every_upload_entry_has_source_and_date():
     for row in json.loads((DATA / "upload_limits.json").read_text())["uploads"]:
         assert row["source"] and DATE.fullmatch(row["date"]), row
         assert row["confirmed"] or row["note"].startswith("UNCONFIRMED"), row
+
+
+def test_the_secret_value_limit_has_its_source():
+    limit = compat.secret_value_limit()
+    assert limit.max_bytes == 64 * 1024 and limit.max_text == "64 KiB"
+    assert "65,536 bytes" in limit.source and DATE.fullmatch(limit.date)

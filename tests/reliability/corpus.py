@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +14,21 @@ FILES: dict[str, tuple[str, bytes]] = {
     "syntax-error": ("dags/broken.py", b"def broken(:\n    pass\n"),
     "undecodable": ("dags/undecodable.py", b"x = '\xff\xfe\xfa'\n"),
     "latin1-cookie": ("dags/latin1.py", b"# -*- coding: latin-1 -*-\n" + DAG.encode() + b"name = 'caf\xe9'\n"),
+    # Coding declarations naming a codec Python cannot read source in: not a text encoding,
+    # not ASCII-compatible, refusing the bytes, unknown.
+    "cookie-rot13": ("dags/cookie_rot13.py", b"# -*- coding: rot13 -*-\n" + DAG.encode()),
+    "cookie-zlib": ("dags/cookie_zlib.py", b"# vim: set fileencoding=zlib :\n" + DAG.encode()),
+    "cookie-utf16": ("dags/cookie_utf16.py", b"#!/usr/bin/env python\n# coding=utf-16\n" + DAG.encode()),
+    "cookie-punycode": ("dags/cookie_punycode.py", b"# coding: punycode\n" + DAG.encode()),
+    "cookie-unknown": ("dags/cookie_unknown.py", b"# coding: no-such-codec\n" + DAG.encode()),
+    # Text as Windows tools write it: UTF-16/UTF-32 with a byte order mark.
+    "env-utf16": (".env.windows", b"\xff\xfe" + "AIRFLOW_CONN_UTF16=postgres://u:p@db.corp.local/x\r\n"
+                  .encode("utf-16-le")),
+    "connections-utf32": ("connections.windows.json", b"\x00\x00\xfe\xff" + json.dumps(
+        {"utf32_db": {"conn_type": "mysql", "host": "db.corp.local"}}).encode("utf-32-be")),
+    "requirements-utf16": ("requirements-windows.txt", b"\xfe\xff" + "pandas==2.2.2\r\n"
+                           .encode("utf-16-be")),
+    "python-utf16": ("dags/utf16.py", b"\xff\xfe" + DAG.encode("utf-16-le")),
     "utf8-bom": ("dags/bom.py", b"\xef\xbb\xbf" + DAG.encode() + b"x = 1\n"),
     "crlf": ("dags/crlf.py", DAG.replace("\n", "\r\n").encode() + b"x = 1\r\n"),
     "mixed-newlines": ("dags/mixed.py", DAG.encode() + b"x = 1\r\ny = 2\rz = 3\n"),
@@ -233,3 +249,63 @@ def snapshot(root: Path) -> dict[str, str]:
             else:
                 state[rel] = f"special {stat.S_IFMT(info.st_mode):o} {mode:o}"
     return state
+
+
+# What a task-history export can hold in a timestamp column (``size --history``): infinities,
+# NaN, numbers past any clock, placeholders for "never", dates that are none.
+HOSTILE_TIMESTAMPS = ["inf", "-inf", "nan", "1e400", "-1e20", "9999-12-31", "0001-01-01", "",
+                      "NULL", "\\N", "yesterday", "2024-13-45", "2024-02-30T25:61:00",
+                      "1" * 5000, "1970-01-01 00:00:00+99:00"]
+
+
+# -- where a report may be asked to go (``-o PATH``) ---------------------------------------------
+
+REPORT_TARGET = "target.txt"  # what a link or a second name points at, beside the path
+
+
+def make_output_path(folder: Path, kind: str) -> Path:
+    """A path of this ``kind`` in ``folder`` for a command to write its report to."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "report.txt"
+    target = folder / REPORT_TARGET
+    if kind == "new":
+        return path
+    if kind == "new-folder":
+        return folder / "not" / "yet" / "report.txt"
+    if kind in ("regular", "symlink", "symlink-chain", "hard-link"):
+        (target if kind != "regular" else path).write_text("an earlier report\n")
+    if kind in ("symlink", "dangling-symlink"):
+        path.symlink_to(target)
+    elif kind == "symlink-chain":
+        (folder / "middle").symlink_to(target)
+        path.symlink_to(folder / "middle")
+    elif kind == "hard-link":
+        os.link(target, path)
+    elif kind == "char-device":
+        return device(folder, "null")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "symlink-to-folder":
+        target.mkdir()
+        path.symlink_to(target)
+    return path
+
+
+OUTPUT_KINDS = ("new", "new-folder", "regular", "symlink", "dangling-symlink", "symlink-chain",
+                "hard-link", "char-device", "folder", "symlink-to-folder")
+
+
+DEVICE_MINORS = {"null": 3, "full": 7}  # Linux memory devices (major 1)
+
+
+def device(folder: Path, name: str) -> Path:
+    """A character device (/dev/null: discards writes; /dev/full: fails them with ENOSPC). As
+    root, a private copy made with mknod, so a regression replaces the copy instead of the
+    machine's; otherwise the machine's, which an unprivileged run cannot replace."""
+    import stat
+
+    if os.geteuid() != 0:
+        return Path("/dev") / name
+    path = folder / name
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, DEVICE_MINORS[name]))
+    return path

@@ -138,3 +138,32 @@ def test_no_runtime_module_unpacks_an_archive():
                 if any(n.split(".")[0] == "tarfile" for n in names):
                     offenders.append(f"{path.relative_to(SRC)}:{node.lineno} tarfile")
     assert offenders == []
+
+
+# An earlier plugins.zip inside the plugins folder: MWAA reads one plugins.zip, the one the
+# bundle builds, and would never load a zip nested in it.
+PREBUILT = {"top": "plugins/plugins.zip", "nested": "plugins/release/2021/plugins.zip",
+            "upper case": "plugins/PLUGINS.ZIP", "own folder": "orchestration/plugins/plugins.zip"}
+
+
+@pytest.mark.parametrize("where", sorted(PREBUILT))
+def test_an_earlier_plugins_zip_is_named_and_never_nested(make_project, tmp_path, capsys, where):
+    rel = PREBUILT[where]
+    folder = rel.split("/plugins", 1)[0] + "/plugins" if where == "own folder" else "plugins"
+    files = {"dags/etl.py": corpus.DAG + "with DAG('etl') as dag:\n    pass\n",
+             f"{folder}/ok.py": "X = 1\n", "plugins.zip": b"PK\x05\x06" + bytes(18)}
+    if where == "own folder":
+        files[".migrator.toml"] = f'plugins = "{folder}"\n'
+    root = make_project(files)
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    corpus.write_escaping_zip(root / rel)
+    assert main(["scan", str(root), "--format", "json", "--no-cache"]) in (0, 1)
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [f["path"] for f in findings if f["rule"] == "PLG011"] == [rel]  # not the root one
+    code, manifest, text = package(root, tmp_path / "out", capsys=capsys)
+    assert code == 0
+    with zipfile.ZipFile(tmp_path / "out" / "plugins.zip") as archive:
+        assert archive.namelist() == ["ok.py"]
+    assert {row["path"]: row["reason"] for row in manifest["excluded"]}[rel].startswith(
+        "an earlier plugins.zip")
+    assert f"warning: {rel}: left out of plugins.zip: MWAA reads only the plugins.zip" in text

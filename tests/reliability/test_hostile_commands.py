@@ -32,6 +32,8 @@ from reliability import corpus
 
 from migrator.workspace import printable_path
 
+# Python files whose coding declaration names a codec Python cannot read source in.
+COOKIES = tuple(kind for kind in corpus.FILES if kind.startswith("cookie-"))
 TIMEOUT = 300  # seconds per command; a hang (a backtracking regex, an alias bomb) fails the test
 DROP_READ_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
                       "--bounding-set=-dac_override,-dac_read_search"]
@@ -85,7 +87,7 @@ def test_fix_dry_run_shows_the_diff_and_writes_nothing(hostile):
     # backslash reads as a separator elsewhere) are never touched.
     for kind in ("python2", "syntax-error", "undecodable", "nul-bytes", "binary-named-py",
                  "20mb-file", "deep-nesting", "symlink-outside", "newline-in-name", "non-utf8-name",
-                 "backslash-in-name"):
+                 "backslash-in-name", *COOKIES):
         assert written[kind] not in changed, kind
     assert "need a human" in proc.stderr
     assert corpus.snapshot(root) == before
@@ -168,7 +170,8 @@ def test_size_reports_what_it_could_not_analyse(hostile, fmt):
     assert_clean(proc)
     assert proc.returncode == 0, proc.stderr
     if fmt == "markdown":
-        for kind in ("syntax-error", "undecodable", "binary-named-py", "20mb-file", "python2"):
+        for kind in ("syntax-error", "undecodable", "binary-named-py", "20mb-file", "python2",
+                     *COOKIES):
             assert f"{written[kind]}: not analysed" in proc.stdout, kind
     elif fmt == "json":
         assert json.loads(proc.stdout)["recommendation"]["environment_class"]
@@ -189,6 +192,11 @@ def test_connections_export_names_every_source_it_could_not_read(hostile):
     document = json.loads(run_cli("connections", "export", str(root), "--format", "json").stdout)
     assert {row["path"] for row in document["unreadable"]} >= {
         written["connections-json-broken"], written["connections-yaml-broken"], written["compose"]}
+    # Sources in UTF-16/UTF-32 with a byte order mark are read, not reported.
+    assert {"airflow/connections/utf16", "airflow/connections/utf32_db"} <= {
+        secret["name"] for secret in document["secrets"]}
+    assert not {written["env-utf16"], written["connections-utf32"]} & {
+        row["path"] for row in document["unreadable"]}
     assert corpus.snapshot(root) == before
 
 

@@ -13,6 +13,7 @@ swapped for a symlink between planning and writing.
 from __future__ import annotations
 
 import os
+import signal
 import stat
 from pathlib import Path
 
@@ -127,6 +128,48 @@ def test_an_interrupt_at_any_replace_leaves_every_file_as_it_was(planned, monkey
         assert corpus.snapshot(root) == before, k
 
 
+def signal_at(monkeypatch, name: str, k: int, signum: int) -> list[int]:
+    """Deliver a real ``signum`` to this process at the k-th call of os.<name> (which then runs);
+    returns the call counter."""
+    real = getattr(os, name)
+    calls = [0]
+
+    def signalling(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == k:
+            signal.raise_signal(signum)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, signalling)
+    return calls
+
+
+APPLY = ["--apply", "--unsafe", "--no-diff", "--no-cache", "--jobs", "1"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("syscall", ["write", "fsync", "replace"])
+def test_a_signal_at_any_call_of_the_write_phase_leaves_every_file_as_it_was(
+        tmp_path, monkeypatch, capsys, syscall, signum):
+    """Ctrl-C or SIGTERM (a cancelled CI job) while ``fix --apply`` stages (threads) or renames:
+    every file as it was, no temp file left, the shell's exit code for the signal."""
+    counted = make(tmp_path / "count")
+    calls = signal_at(monkeypatch, syscall, 0, signum)  # k=0: only counts
+    assert main(["fix", str(counted), *APPLY]) == 0
+    monkeypatch.undo()
+    assert calls[0] >= len(PROJECT)
+    for k in range(1, calls[0] + 1):
+        root = make(tmp_path / f"k{k}")
+        before = corpus.snapshot(root)
+        capsys.readouterr()
+        signal_at(monkeypatch, syscall, k, signum)
+        assert main(["fix", str(root), *APPLY]) == 128 + signum, (syscall, k)
+        monkeypatch.undo()
+        word = "interrupted" if signum == signal.SIGINT else "terminated"
+        assert capsys.readouterr().err.strip() == f"migrator: {word}", (syscall, k)
+        assert corpus.snapshot(root) == before, (syscall, k)  # bytes, modes, no temp files
+
+
 def test_after_a_crash_the_same_plan_still_applies_and_keeps_form_and_mode(planned, monkeypatch):
     root, plan, _ = planned
     crash_at(monkeypatch, "replace", 3, OSError(5, "Input/output error"))
@@ -189,3 +232,37 @@ def test_symlinked_files_are_left_out_of_the_plan_and_untouched(tmp_path):
     assert "dags/link.py" not in plan.files and "dags/outside_link.py" not in plan.files
     apply_plan(root, plan)
     assert (root / "dags/link.py").is_symlink() and outside.read_bytes() == LEGACY.encode()
+
+
+# Files with other names (hard links): a rename would cut the other names off, writing into the
+# file would change them too; fixes leave such a file and say why.
+HARD_LINKED = ("dags/lf.py", "dags/sql/report.sql", "requirements.txt")
+SECOND_NAMES = {"same folder": "dags/backup_{n}", "other folder": "archive/{n}",
+                "outside the project": "../outside_{n}"}
+
+
+@pytest.mark.parametrize("where", sorted(SECOND_NAMES))
+@pytest.mark.parametrize("rel", HARD_LINKED)
+@pytest.mark.parametrize("links", [2, 4])
+def test_a_hard_linked_file_is_left_as_it_is_with_the_reason(tmp_path, capsys, rel, where, links):
+    root = make(tmp_path / "project")
+    names = [root / SECOND_NAMES[where].format(n=n) for n in range(links - 1)]
+    for name in names:
+        name.parent.mkdir(parents=True, exist_ok=True)
+        os.link(root / rel, name)
+    before = (root / rel).read_bytes()
+    assert main(["fix", str(root), *APPLY]) == 0
+    err = capsys.readouterr().err
+    assert (root / rel).read_bytes() == before
+    assert (root / rel).stat().st_nlink == links and all(n.read_bytes() == before for n in names)
+    assert f"{rel} is hard-linked ({links} names); fixes are never written to such a file" in err
+    fixed = [other for other in PROJECT if other != rel]
+    assert all((root / other).read_bytes() != PROJECT[other][0] for other in fixed)
+
+
+def test_a_hard_link_made_after_planning_stops_the_whole_write(planned, tmp_path):
+    root, plan, before = planned
+    os.link(root / "dags/lf.py", tmp_path / "second-name.py")
+    with pytest.raises(InputError, match=r"dags/lf.py: hard-linked \(2 names\)"):
+        apply_plan(root, plan)
+    assert corpus.snapshot(root) == before

@@ -18,7 +18,7 @@ from migrator.analysis.strings import UNKNOWN, absolute_paths, host_references, 
 
 def facts(code: str, name: str = "dags.example") -> ModuleFacts:
     text = inspect.cleandoc(code) + "\n"
-    return ModuleFacts.from_source("dags/example.py", SourceText(text, "utf-8", False, "\n"), name)
+    return ModuleFacts.from_source("dags/example.py", SourceText(text, "utf-8", b"", "\n"), name)
 
 
 def value_of(module: ModuleFacts, variable: str) -> str | None:
@@ -200,7 +200,7 @@ def test_runs_at_import_follows_factories_and_dag_functions_but_not_tasks():
 def test_lines_split_like_python_not_like_splitlines():
     # A form feed inside a comment is no line break for Python; str.splitlines() says it is.
     text = 'A = 1  # page\x0cbreak\nB = "x"\n'
-    module = ModuleFacts.from_source("dags/example.py", SourceText(text, "utf-8", False, "\n"))
+    module = ModuleFacts.from_source("dags/example.py", SourceText(text, "utf-8", b"", "\n"))
     node = module.tree.body[1]
     assert module.location(node).line == 2
     assert module.line_text(2) == 'B = "x"'

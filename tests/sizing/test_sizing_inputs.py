@@ -26,10 +26,15 @@ def write(tmp_path, name: str, text: str):
     ("2025-03-01T10:00:00Z", datetime(2025, 3, 1, 10, tzinfo=UTC)),
     ("2025-03-01 10:00:00", datetime(2025, 3, 1, 10, tzinfo=UTC)),  # no zone: UTC
     (1740823200, datetime(2025, 3, 1, 10, tzinfo=UTC)),
-    ("", None), ("NULL", None), ("\\N", None), ("yesterday", None), (None, None),
+    ("", None), ("NULL", None), ("\\N", None), (None, None),
 ])
 def test_timestamps_postgres_mysql_and_iso(text, expected):
     assert parse_timestamp(text) == expected
+
+
+def test_a_value_that_is_no_timestamp_says_so():
+    with pytest.raises(ValueError, match="'yesterday' is not a timestamp"):
+        parse_timestamp("yesterday")
 
 
 def test_postgres_csv_export(tmp_path):

@@ -94,12 +94,16 @@ class ImportSite:
     module: str  # the imported dotted name
 
 
+PLUGINS_ZIP = "plugins.zip"
+
+
 @dataclass
 class PluginFacts:
     folder: str | None
     plugins: list[PluginDef] = field(default_factory=list)
     zip_entries: list[str] = field(default_factory=list)  # paths inside plugins.zip
     nested_plugins_dir: str | None = None  # "plugins/plugins" when the folder nests itself
+    prebuilt_zips: list[str] = field(default_factory=list)  # project paths of plugins.zip inside it
     packages_without_init: list[str] = field(default_factory=list)  # project paths of such folders
     plugins_package_imports: list[ImportSite] = field(default_factory=list)  # import plugins.x
     dag_folder_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> DAG folder
@@ -250,6 +254,8 @@ def _zip_layout(facts: PluginFacts, workspace) -> None:
             packages[PurePosixPath(*rel.parts[:-1]).as_posix()] = True
     facts.zip_entries = entries
     prefix = "" if folder == "." else folder.rstrip("/") + "/"
+    facts.prebuilt_zips = [f"{prefix}{e}" for e in entries
+                           if PurePosixPath(e).name.lower() == PLUGINS_ZIP]
     facts.packages_without_init = sorted(f"{prefix}{p}" for p, has_init in packages.items() if not has_init)
     top = {e.split("/", 1)[0] for e in entries}
     if "plugins" in top and any(e.startswith("plugins/") for e in entries):

@@ -299,6 +299,7 @@ class RequirementsFacts:
     hidden_options: list[RequirementOption] = field(default_factory=list)
     problems: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
     crashes: list[AnalysisCrash] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # file -> why it could not be read
 
     def closure(self, entry: str) -> list[str]:
         """``entry`` and every file it includes, in include order, each once."""
@@ -398,6 +399,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
         source = read_text(root / rel)
         if isinstance(source, Problem):
             facts.problems.append((rel, source.line, source.message))
+            facts.unreadable[rel] = source.message
             return None
         parsed = contained(facts.crashes, rel, "requirements file", parse_requirements_text, source.text, rel)
         if parsed is None:

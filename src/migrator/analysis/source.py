@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import tokenize
@@ -12,6 +13,15 @@ from pathlib import Path
 # parsing a generated blob would dominate a scan.
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.M)
+# Byte order marks and the encoding each announces; UTF-32 LE first, as it begins with UTF-16
+# LE's. Windows tools write them: PowerShell 5's ``pip freeze > requirements.txt`` is UTF-16 LE.
+BOMS = {
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+    "utf-8": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+}
 
 
 @dataclass(frozen=True)
@@ -28,7 +38,7 @@ class Problem:
 class SourceText:
     text: str
     encoding: str
-    bom: bool
+    bom: bytes  # the byte order mark the file starts with (b"" when none)
     newline: str  # the first newline sequence found ("\n" if none)
 
 
@@ -47,8 +57,18 @@ def read_bytes(path: Path) -> bytes | Problem:
         return Problem("unreadable", f"cannot read file: {exc.strerror or exc}")
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding whose byte order mark ``data`` starts with, or None."""
+    return next((codec for codec, bom in BOMS.items() if data.startswith(bom)), None)
+
+
 def decode_python(data: bytes) -> SourceText | Problem:
     """Decode Python source the way the interpreter does (PEP 263 cookie, UTF-8 BOM)."""
+    announced = bom_encoding(data)
+    if announced not in (None, "utf-8"):
+        return Problem("undecodable", f"starts with a {announced} byte order mark: Python reads "
+                       "source as UTF-8 (or as its coding declaration says), so neither it nor "
+                       "Airflow can import this file; re-save it as UTF-8")
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line = data.count(b"\n", 0, offset) + 1
@@ -59,10 +79,16 @@ def decode_python(data: bytes) -> SourceText | Problem:
         if _CODING_COOKIE.search(b"\n".join(data.splitlines()[:2])):
             return Problem("undecodable", f"bad encoding declaration: {exc.msg}", exc.lineno or 1)
         encoding = "utf-8"  # no cookie: the first lines are not UTF-8; the decode below says where
-    bom = data.startswith(b"\xef\xbb\xbf")
+    bom = BOMS["utf-8"] if announced == "utf-8" else b""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     try:
-        text = data[3:].decode(codec) if bom else data.decode(codec)
+        # PEP 263: the declared encoding must read the declaration itself back (be ASCII-
+        # compatible); UTF-16 or EBCDIC make other characters of it, and Python refuses the file.
+        if codec != "utf-8" and not _reads_its_declaration(data, codec):
+            return Problem("undecodable", f"bad encoding declaration: {codec} is not "
+                           "ASCII-compatible, so Python cannot read source declared in it",
+                           _cookie_line(data))
+        text = data[len(bom):].decode(codec)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return Problem(
@@ -71,15 +97,45 @@ def decode_python(data: bytes) -> SourceText | Problem:
             "or re-save the file as UTF-8",
             line,
         )
+    except (LookupError, ValueError) as exc:
+        # A codec that is no text encoding (rot13, base64, zlib) or that refuses the bytes in
+        # its own way (punycode, "undefined"): Python cannot read the file either.
+        reason = " ".join(str(exc).split())  # one line: a codec may quote a newline
+        return Problem("undecodable", f"bad encoding declaration: {codec} cannot decode Python "
+                       f"source ({reason})", _cookie_line(data))
     return SourceText(text, codec, bom, detect_newline(text))
 
 
+def _reads_its_declaration(data: bytes, codec: str) -> bool:
+    head = b"".join(data.splitlines(keepends=True)[:2])
+    try:
+        return bool(_CODING_COOKIE.search(head.decode(codec).encode("utf-8", "surrogatepass")))
+    except UnicodeDecodeError:
+        return False
+
+
+def _cookie_line(data: bytes) -> int:
+    match = _CODING_COOKIE.search(b"\n".join(data.splitlines()[:2]))
+    return data.count(b"\n", 0, match.start()) + 1 if match else 1
+
+
 def decode_text(data: bytes) -> SourceText | Problem:
-    """Decode a non-Python text file (config, requirements, YAML): UTF-8, else latin-1."""
+    """Decode a non-Python text file (config, requirements, YAML): by its byte order mark when
+    it has one (UTF-8, UTF-16, UTF-32), else UTF-8, else latin-1."""
+    announced = bom_encoding(data)
+    bom = BOMS[announced] if announced else b""
+    if announced not in (None, "utf-8"):
+        try:
+            text = data[len(bom):].decode(announced)
+        except UnicodeDecodeError as exc:
+            return Problem("undecodable", f"starts with a {announced} byte order mark but is not "
+                           f"{announced} text (byte {exc.start + len(bom)})")
+        if "\x00" in text:
+            return Problem("binary", "contains NUL characters; a binary file, not text")
+        return SourceText(text, announced, bom, detect_newline(text))
     if b"\x00" in data:
         return Problem("binary", "contains NUL bytes; a binary file, not text")
-    bom = data.startswith(b"\xef\xbb\xbf")
-    body = data[3:] if bom else data
+    body = data[len(bom):]
     try:
         text, codec = body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

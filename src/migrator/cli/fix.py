@@ -39,8 +39,8 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_dif
     masked_lines = 0
     if show_diff and plan.files:
         diff, masked_lines = masked_diff(plan.diff())
-        click.echo(colored_diff(diff) if use_color() else diff, nl=False)
-    written = apply_plan(path, plan) if apply_ and plan.pending else []
+        click.echo(colored_diff(diff) if use_color(sys.stdout) else diff, nl=False)
+    written = apply_plan(path, plan) if apply_ else []
     if not quiet:
         click.echo(summary(plan, written, apply_, color=use_color(sys.stderr)), err=True, nl=False)
         if masked_lines:
@@ -132,4 +132,7 @@ def summary(plan: FixPlan, written: list[str], applied: bool, color: bool = Fals
             lines.append(f"{len(unsafe)} of them have unsafe fixes: run with --unsafe and review the diff.")
     if plan.pending and not applied:
         lines.append("Run again with --apply to write these changes.")
+    if plan.leftovers_removed:
+        lines.append(f"Removed {len(plan.leftovers_removed)} temporary file(s) an interrupted run "
+                     f"left: {', '.join(plan.leftovers_removed)}")
     return "\n".join(lines) + "\n"

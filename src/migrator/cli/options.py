@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import FAIL_ON, Settings, load_settings
 from migrator.errors import InputError
+from migrator.report_file import write_report
 
 project_path = click.argument("path", type=click.Path(path_type=Path), default=".", required=False)
 target_option = click.option("--target", help="MWAA Airflow version (default: the newest MWAA supports).")
@@ -52,34 +51,24 @@ def resolve_target(settings: Settings) -> MwaaVersion:
         raise InputError(str(exc)) from None
 
 
-def use_color(stream=None) -> bool:
-    stream = stream or sys.stdout
-    return stream.isatty() and "NO_COLOR" not in os.environ
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal; False for a closed one (``None`` in ``sys``)."""
+    return stream is not None and stream.isatty()
+
+
+def use_color(stream) -> bool:
+    return is_terminal(stream) and "NO_COLOR" not in os.environ
 
 
 def write_output(report: str | Iterable[str], output: Path | None) -> None:
-    """Write a report, whole or in pieces, to stdout or to ``output``.
-
-    A file is written through a temp file and a rename: a reader never sees half a report, and a
-    report that fails midway leaves the earlier one in place.
-    """
+    """Write a report, whole or in pieces, to stdout or to ``output`` (see
+    ``migrator.report_file`` for how each kind of path is written)."""
     pieces = [report] if isinstance(report, str) else report
     if output is None:
         for block in _blocks(pieces):
             click.echo(block, nl=False)
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-                stream.writelines(pieces)
-            os.replace(temp, output)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write report: {exc.strerror or exc}") from None
+    write_report(output, pieces)
 
 
 def _blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:

@@ -53,7 +53,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on,
                                         constraints=str(constraints.resolve()) if constraints else None)
     mwaa = options.resolve_target(settings)
-    progress, update = _progress_bar(not quiet and sys.stderr.isatty())
+    progress, update = _progress_bar(not quiet and options.is_terminal(sys.stderr))
     if progress:
         with progress:
             result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
@@ -65,7 +65,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
         log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
         merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)
     document = scan_document(result)
-    color = fmt == "text" and output is None and use_color()
+    color = fmt == "text" and output is None and use_color(sys.stdout)
     options.write_output(render_pieces(fmt, document, result.rules, color), output)
     if result.crashed:
         return options.internal_error_after_report("the report was written")

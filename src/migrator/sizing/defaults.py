@@ -109,3 +109,7 @@ METADATA_RETENTION_DAYS = 90  # history kept before `airflow db clean`
 REFERENCE_WEEK_START = (2024, 1, 1)
 REFERENCE_DAYS = 7
 WARM_UP_DAYS = 1  # runs of the day before carry their load past midnight into the week
+
+# A task-history row longer than this is an export artefact (an end date never set, a
+# 9999-12-31 placeholder, a clock reset), not a run: such rows are reported, not used.
+MAX_TASK_INSTANCE_DAYS = 366

@@ -17,11 +17,13 @@ import json
 import re
 import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from migrator.analysis.source import Problem, decode_text
 from migrator.errors import InputError
 from migrator.project import ProjectFacts
+from migrator.sizing.defaults import MAX_TASK_INSTANCE_DAYS
 
 _COLUMNS = {
     "dag_id": ("dag_id", "dag"),
@@ -34,6 +36,10 @@ _COLUMNS = {
 _FINISHED = frozenset({"success", "failed", "up_for_retry", "up_for_reschedule"})
 
 
+# Unusable rows named one by one in the report; the rest are counted.
+NAMED_BAD_ROWS = 5
+
+
 @dataclass
 class TaskHistory:
     source: str
@@ -43,6 +49,8 @@ class TaskHistory:
     last: datetime | None = None
     rows: int = 0
     used: int = 0
+    bad_rows: int = 0  # rows with a timestamp that is not one, or an impossible duration
+    bad_row_notes: list[str] = field(default_factory=list)  # the first NAMED_BAD_ROWS, why
 
     @property
     def days(self) -> float:
@@ -62,19 +70,25 @@ class TaskHistory:
 
 
 def _read_text(path: Path, what: str) -> str:
+    """The file's text, decoded as project files are (an export from PowerShell is UTF-16)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        source = decode_text(path.read_bytes())
     except FileNotFoundError:
         raise InputError(f"{path}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    if isinstance(source, Problem):
+        raise InputError(f"{path}: cannot read {what}: {source.message}")
+    return source.text
 
 
 def parse_timestamp(value: object) -> datetime | None:
+    """The moment ``value`` names (UTC), or None when it is empty; ValueError when it is not a
+    timestamp (not finite, out of range, not a date)."""
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
+        return _from_epoch(value)
     text = str(value).strip()
     if not text or text.lower() in ("null", "none", "\\n", "nat"):
         return None
@@ -84,17 +98,31 @@ def parse_timestamp(value: object) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         try:
-            return datetime.fromtimestamp(float(text), UTC)
+            seconds = float(text)
         except ValueError:
-            return None
+            raise ValueError(f"{_shown(value)} is not a timestamp") from None
+        return _from_epoch(seconds, value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _from_epoch(seconds: float, shown: object = None) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC)
+    except (ValueError, OverflowError, OSError):  # NaN, infinities, years past 9999
+        raise ValueError(f"{_shown(seconds if shown is None else shown)} is not a moment in "
+                         "years 1 to 9999") from None
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _rows(path: Path, text: str) -> list[dict]:
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         try:
-            document = json.loads(text)
+            document = json.loads(text, parse_int=_json_int)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
         except RecursionError:  # json's decoder recurses once per nesting level
@@ -112,6 +140,12 @@ def _rows(path: Path, text: str) -> list[dict]:
     except csv.Error:
         dialect = csv.excel
     return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+
+
+def _json_int(digits: str) -> int | float:
+    # Longer than Python turns into an int (4300 digits): a float, infinite, which the row's
+    # check then names, instead of a ValueError for the whole file.
+    return int(digits) if len(digits) < 4000 else float(digits)
 
 
 def _column_map(path: Path, sample: dict) -> dict[str, str]:
@@ -137,13 +171,21 @@ def load_history(path: Path) -> TaskHistory:
     columns = _column_map(path, rows[0])
     history = TaskHistory(source=path.name, rows=len(rows))
     run_first: dict[tuple[str, str], datetime] = {}
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         dag_id, task_id = row.get(columns["dag_id"]), row.get(columns["task_id"])
-        start = parse_timestamp(row.get(columns["start"]))
-        end = parse_timestamp(row.get(columns["end"]))
         state = str(row.get(columns.get("state", ""), "") or "").strip().lower()
-        if not dag_id or not task_id or start is None or end is None or end < start:
+        try:
+            start = parse_timestamp(row.get(columns["start"]))
+            end = parse_timestamp(row.get(columns["end"]))
+            if start is not None and end is not None:
+                _check_span(start, end)
+        except ValueError as exc:
+            history.bad_rows += 1
+            if len(history.bad_row_notes) < NAMED_BAD_ROWS:
+                history.bad_row_notes.append(f"row {number}: {exc}")
             continue
+        if not dag_id or not task_id or start is None or end is None:
+            continue  # still running, or never ran
         if state and state not in _FINISHED:
             continue
         dag_id, task_id = str(dag_id), str(task_id)
@@ -156,12 +198,26 @@ def load_history(path: Path) -> TaskHistory:
             key = (dag_id, str(run))
             run_first[key] = min(run_first.get(key, start), start)
     if not history.used:
-        raise InputError(f"{path}: no finished task instance with dag_id, task_id, start and end")
+        unusable = (f" ({history.bad_rows} rows not usable, {history.bad_row_notes[0]})"
+                    if history.bad_rows else "")
+        raise InputError(f"{path}: no finished task instance with dag_id, task_id, start and end"
+                         + unusable)
     for (dag_id, _), start in run_first.items():
         history.run_starts.setdefault(dag_id, []).append(start)
     for starts in history.run_starts.values():
         starts.sort()
     return history
+
+
+def _check_span(start: datetime, end: datetime) -> None:
+    def moment(value: datetime) -> str:
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+
+    if end < start:
+        raise ValueError(f"ends ({moment(end)}) before it starts ({moment(start)})")
+    if end - start > timedelta(days=MAX_TASK_INSTANCE_DAYS):
+        raise ValueError(f"runs {(end - start).days} days ({moment(start)} to {moment(end)}): "
+                         "an export artefact, not a task run")
 
 
 def load_verify_results(path: Path) -> dict[str, float]:
@@ -173,6 +229,8 @@ def load_verify_results(path: Path) -> dict[str, float]:
         raise InputError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
     except RecursionError:  # json's decoder recurses once per nesting level
         raise InputError(f"{path}: JSON nested too deeply to be verify results") from None
+    except ValueError as exc:  # a number longer than Python converts (4300 digits)
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, list):
         raise InputError(f'{path}: expected {{"files": [{{"path": ..., "parse_seconds": ...}}]}} '

@@ -375,7 +375,10 @@ class RunProfile:
 
 
 def run_profile(plan: DagPlan) -> RunProfile:
-    length = max(plan.run_minutes, 1)
+    """One run's load, minute by minute from its start. Runs start on the timeline, so no
+    minute of a run past the timeline's length can land on it: a run that lasts longer (a
+    task history says a task takes months) is cut there, which bounds the work and memory."""
+    length = min(max(plan.run_minutes, 1), HORIZON_MINUTES)
     pools: dict[str, list[float]] = {}
     triggerer = [0.0] * length
     memory = [0.0] * length
@@ -384,12 +387,13 @@ def run_profile(plan: DagPlan) -> RunProfile:
             continue
         copies = task.facts.copies
         row = pools.setdefault(task.facts.pool, [0.0] * length)
-        worker_minutes = task.minutes
+        end = min(task.start + task.minutes, length)
+        worker_end = end
         if task.facts.wait == "deferred":
-            worker_minutes = min(task.minutes, DEFERRED_WORKER_MINUTES)
-            for minute in range(task.start + worker_minutes, task.start + task.minutes):
+            worker_end = min(task.start + min(task.minutes, DEFERRED_WORKER_MINUTES), length)
+            for minute in range(worker_end, end):
                 triggerer[minute] += copies
-        for minute in range(task.start, task.start + worker_minutes):
+        for minute in range(task.start, worker_end):
             row[minute] += task.slot_weight * copies
             memory[minute] += task.slot_weight * copies * task.memory_gb
     return RunProfile(pools, triggerer, memory)

@@ -185,10 +185,18 @@ def _input_rows(inputs: dict) -> list[list[str]]:
     rows.append(["Task history", "none (durations are defaults per operator kind)" if history is None else
                  f"{history['file']}: {history['used']} of {history['rows']} rows used over {history['days']:g} "
                  f"days; {history['dags_matched']} DAGs matched, {history['task_durations_from_history']} "
-                 "task durations from it"])
+                 "task durations from it" + _unusable_rows(history)])
     if inputs["unparsed_files"]:
         rows.append(["Files not analysed", ", ".join(inputs["unparsed_files"])])
     return rows
+
+
+def _unusable_rows(history: dict) -> str:
+    count, named = history["unusable_rows"], history["unusable_row_examples"]
+    if not count:
+        return ""
+    more = f"; {count - len(named)} more" if count > len(named) else ""
+    return f"; {count} rows not usable: {'; '.join(named)}{more}"
 
 
 # -- markdown --------------------------------------------------------------------------------------

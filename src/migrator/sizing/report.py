@@ -427,6 +427,7 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
         "history": None if history is None else {
             "file": history_path.name if history_path else history.source,
             "rows": history.rows, "used": history.used, "days": _r(history.days, 1),
+            "unusable_rows": history.bad_rows, "unusable_row_examples": history.bad_row_notes,
             "dags_matched": sum(p.copies for p in matched),
             "task_durations_from_history": sum(1 for p in plans for t in p.tasks
                                                if t.duration_source.startswith("history")),
