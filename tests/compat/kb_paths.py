@@ -1,7 +1,7 @@
 """Where the knowledge-base tests find shared/: beside the repository checkout
 (repo/../shared), both on a developer machine and in CI."""
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -9,7 +9,7 @@ SHARED = (REPO_ROOT / ".." / "shared").resolve()
 MWAA_DATA = SHARED / "mwaa-data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def pinned_versions(target: str) -> dict[str, str]:
     """What the MWAA image of ``target`` pins (canonical name -> version), read from its
     constraints file: the one place the knowledge-base tests take the pins from."""

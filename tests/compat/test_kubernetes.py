@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from packaging.version import Version
-
-from migrator.compat import field_path, kubernetes_argument, kubernetes_object, model_fields
-
 from kb_paths import MWAA_DATA
+from migrator.compat import field_path, kubernetes_argument, kubernetes_object, model_fields
+from packaging.version import Version
 
 TARGETS = sorted((p.name for p in MWAA_DATA.iterdir() if p.is_dir()), key=Version)
 SPELLINGS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -60,7 +60,7 @@ def compat_targets() -> dict:
     return json.loads((DATA / "generated" / "targets.json").read_text())["targets"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def inventory_modules(file_name: str) -> dict[str, list[str]]:
     path = DATA / "generated" / "inventory" / file_name
     return json.loads(path.read_text())["modules"] if path.is_file() else {}
