@@ -179,6 +179,18 @@ def extract_shims(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
     return dict(sorted(moves.items())), paths
 
 
+def extract_contrib_imports(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    """Names Airflow 1.10's contrib modules imported from elsewhere in Airflow (and so exported)."""
+    moves: dict[str, str] = {}
+    paths = []
+    for member, source in wheel.python_sources("airflow/contrib/"):
+        found = wr.imported_airflow_names(source, member)
+        if found:
+            moves.update(found)
+            paths.append(member)
+    return dict(sorted(moves.items())), paths
+
+
 def extract_package_names(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
     """Airflow 1.10's package-level names (``from airflow.operators import BashOperator``)."""
     moves: dict[str, str] = {}
@@ -418,6 +430,8 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     tables["airflow-1.10-shims"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
     moves, paths = extract_package_names(airflow_1)
     tables["airflow-1.10-packages"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
+    moves, paths = extract_contrib_imports(airflow_1)
+    tables["airflow-1.10-contrib-imports"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
     upgrade_check = wheels[("apache-airflow-upgrade-check", UPGRADE_CHECK)]
     member = "airflow/upgrade/rules/renamed_classes.py"
     tables["upgrade-check"] = {"moves": dict(sorted(wr.upgrade_check_renames(upgrade_check.read(member)).items())),
@@ -452,8 +466,10 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
 
     # --- which providers, at which versions -----------------------------------------------------
     referenced: set[str] = set()
-    for table in tables.values():
-        referenced.update(table["moves"].values())
+    # The contrib modules' imports point at 1.10 names, which the other tables carry on.
+    for label, table in tables.items():
+        if label != "airflow-1.10-contrib-imports":
+            referenced.update(table["moves"].values())
     referenced.update(overlay_paths)
     keep_private = frozenset(path.rsplit(".", 1)[-1] for path in referenced
                              if path.rsplit(".", 1)[-1].startswith("_"))

@@ -148,11 +148,13 @@ class _TargetData:
         return None
 
 
-def _make_table(label: str, source: str, moves: dict[str, str]) -> _Table:
+def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True) -> _Table:
+    """``whole_modules``: whether the names' moves also say where their module went (not for
+    a module's incidental imports)."""
     plain = {old: new for old, new in moves.items() if not old.endswith(".*")}
     wildcards = {old[:-2]: new for old, new in moves.items() if old.endswith(".*")}
     by_module: dict[str, Counter] = {}
-    for old, new in plain.items():
+    for old, new in plain.items() if whole_modules else ():
         by_module.setdefault(old.rpartition(".")[0], Counter())[new.rpartition(".")[0]] += 1
     modules = {}
     for old_module, counts in by_module.items():
@@ -168,7 +170,8 @@ def _make_table(label: str, source: str, moves: dict[str, str]) -> _Table:
 def _tables_for(data_version: str) -> tuple[_Table, ...]:
     """The moved-import tables that apply to a target, in the order they are consulted:
     the target's own 3.x table and older 3.x tables, then the 2.x tables, then the 2.0 shims,
-    upgrade-check's list, 1.10's own shims and its package-level names (only extra old names)."""
+    upgrade-check's list, then 1.10's own shims, package-level names and the names its contrib
+    modules imported (only extra old names)."""
     tables = load_json("generated/moves.json")["tables"]
     version = Version(data_version)
     ordered: list[str] = []
@@ -176,15 +179,18 @@ def _tables_for(data_version: str) -> tuple[_Table, ...]:
                    key=lambda label: Version(label.split("-", 1)[1]), reverse=True)
     if version.major >= 3:
         ordered += [label for label in three if Version(label.split("-", 1)[1]) <= version]
-    ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims", "airflow-1.10-packages"]
+    ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims", "airflow-1.10-packages",
+                "airflow-1.10-contrib-imports"]
+    kinds = {"upgrade-check": "renamed_classes", "airflow-2.0-shims": "shim modules",
+             "airflow-1.10-shims": "shim modules", "airflow-1.10-packages": "package-level names",
+             "airflow-1.10-contrib-imports": "contrib modules' imports"}
     result = []
     for label in ordered:
         table = tables[label]
         provenance = table["provenance"]
-        kind = "renamed_classes" if label == "upgrade-check" else (
-            "shim modules" if label.endswith("shims") else
-            "package-level names" if label.endswith("packages") else "__deprecated_classes")
-        result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"]))
+        kind = kinds.get(label, "__deprecated_classes")
+        result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"],
+                                  whole_modules=label != "airflow-1.10-contrib-imports"))
     return tuple(result)
 
 

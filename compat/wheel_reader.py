@@ -226,6 +226,29 @@ def subclass_shim_moves(source: str, member: str) -> dict[str, str]:
     return moves
 
 
+def imported_airflow_names(source: str, member: str) -> dict[str, str]:
+    """Names a module binds at its top level by ``from airflow... import Name [as Alias]``:
+    ``<this module>.<Alias>`` -> the imported name. In Airflow 1.10 these imported from the
+    module like its own (``from airflow.contrib.sensors.aws_sqs_sensor import SQSHook``)."""
+    this_module = module_name(member)
+    found: dict[str, str] = {}
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("airflow"):
+                for alias in node.names:
+                    if alias.name != "*":
+                        found[f"{this_module}.{alias.asname or alias.name}"] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.If) and not _type_checking(node.test):
+                visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+
+    visit(parse(source, member).body)
+    return found
+
+
 def lazy_package_names(source: str, package: str) -> dict[str, str]:
     """Airflow 1.10's package-level names (``from airflow.operators import BashOperator``):
     the ``{module: [names]}`` table an ``__init__.py`` hands to ``AirflowImporter``, as

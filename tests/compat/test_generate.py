@@ -77,6 +77,26 @@ class TimeSensor(TimeSensorImp):
     assert wr.subclass_shim_moves(helper, "airflow/operators/sensors.py") == {}
 
 
+def test_a_modules_airflow_imports_are_names_it_exports():
+    source = '''
+import os
+from airflow.contrib.hooks.aws_sqs_hook import SQSHook
+from airflow.utils.decorators import apply_defaults as defaults
+from boto3 import client
+try:
+    from airflow.hooks.base_hook import BaseHook
+except ImportError:
+    BaseHook = None
+def poke():
+    from airflow.models import Variable
+'''
+    assert wr.imported_airflow_names(source, "airflow/contrib/sensors/aws_sqs_sensor.py") == {
+        "airflow.contrib.sensors.aws_sqs_sensor.SQSHook": "airflow.contrib.hooks.aws_sqs_hook.SQSHook",
+        "airflow.contrib.sensors.aws_sqs_sensor.defaults": "airflow.utils.decorators.apply_defaults",
+        "airflow.contrib.sensors.aws_sqs_sensor.BaseHook": "airflow.hooks.base_hook.BaseHook",
+    }
+
+
 def test_package_level_names_come_from_the_airflow_importer_table():
     source = '''
 import sys

@@ -102,6 +102,11 @@ EXPECTED = {
     ("airflow.operators.DummyOperator", "3.3.1"): ("renamed", "airflow.providers.standard.operators.empty.EmptyOperator", STANDARD),
     ("airflow.hooks.PostgresHook", "2.11.2"): ("moved", "airflow.providers.postgres.hooks.postgres.PostgresHook", "apache-airflow-providers-postgres"),
     ("airflow.contrib.hooks.SSHHook", "3.3.1"): ("moved", "airflow.providers.ssh.hooks.ssh.SSHHook", SSH),
+    # A name a 1.10 contrib module imported, imported from that module.
+    ("airflow.contrib.sensors.aws_sqs_sensor.SQSHook", "3.3.1"): ("renamed", "airflow.providers.amazon.aws.hooks.sqs.SqsHook", AMAZON),
+    ("airflow.contrib.operators.ssh_operator.SSHHook", "2.11.2"): ("moved", "airflow.providers.ssh.hooks.ssh.SSHHook", SSH),
+    # ... which says nothing about where the module went.
+    ("airflow.contrib.auth.backends.github_enterprise_auth", "3.3.1"): ("removed", None, None),
     # Kubernetes objects: Secret lives on in the provider, the others became client models.
     ("airflow.kubernetes.secret.Secret", "3.3.1"): ("moved", "airflow.providers.cncf.kubernetes.secret.Secret", CNCF),
     ("airflow.contrib.kubernetes.secret.Secret", "2.11.2"): ("moved", "airflow.providers.cncf.kubernetes.secret.Secret", CNCF),
