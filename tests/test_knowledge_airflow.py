@@ -1,7 +1,8 @@
 """The knowledge base's newer mappings, judged by real Apache Airflow (2.11.2 and 3.3.1).
 
-One DAG file per mapping (Airflow's Kubernetes pod objects, 1.10's airflow.operators.sensors and
-package-level names, Context, provider renames and relocations); each fails to import before
+One DAG file per mapping (Airflow's Kubernetes pod objects, 1.10's airflow.operators.sensors,
+package-level names and contrib modules' imports, Context, provider renames and relocations);
+each fails to import before
 ``fix`` (``--unsafe``: the renamed classes are unsafe fixes) and loads after it, with the providers
 the fixed requirements.txt gained installed beside Airflow, as MWAA installs them.
 """
@@ -61,7 +62,10 @@ def report(**context: Context) -> None:
     "dags/provider_renames.py": dag("provider_renames", """
 from airflow.contrib.operators.ecs_operator import ECSOperator
 from airflow.contrib.operators.emr_add_steps_operator import EmrAddStepsOperator
-from airflow.operators.mssql_operator import MsSqlOperator""", """
+from airflow.contrib.sensors.aws_sqs_sensor import SQSHook
+from airflow.operators.mssql_operator import MsSqlOperator
+
+QUEUE = SQSHook(aws_conn_id="aws_default")""", """
 ECSOperator(task_id="ecs", task_definition="td", cluster="c", overrides={})
 EmrAddStepsOperator(task_id="emr", job_flow_id="j-1", steps=[])
 MsSqlOperator(task_id="sql", mssql_conn_id="db", sql="select 1")"""),
