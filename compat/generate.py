@@ -151,59 +151,49 @@ def provider_packages_of(distributions: Iterable[str]) -> dict[str, str]:
 # extraction
 
 
-def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+def _collect(wheel: wr.Wheel, read, prefix: str = "airflow/", required: str | None = None
+             ) -> tuple[dict[str, str], list[str]]:
+    """The moves ``read(member, source)`` finds in each module under ``prefix``, and the
+    modules they came from; a wheel without any is an error when ``required`` names them."""
     moves: dict[str, str] = {}
     paths = []
-    for member, source in wheel.python_sources():
-        if not member.endswith("__init__.py") or "add_deprecated_classes(" not in source:
-            continue
-        found = wr.deprecated_class_tables(source, wr.module_name(member))
+    for member, source in wheel.python_sources(prefix):
+        found = read(member, source)
         if found:
             moves.update(found)
             paths.append(member)
-    if not moves:
-        raise GenerationError(f"no __deprecated_classes tables in {wheel.requirement}")
+    if required and not moves:
+        raise GenerationError(f"no {required} in {wheel.requirement}")
     return dict(sorted(moves.items())), paths
+
+
+def _in_packages(marker: str, read):
+    """A reader of the package ``__init__.py`` files that contain ``marker``."""
+    return lambda member, source: read(source, wr.module_name(member)) \
+        if member.endswith("__init__.py") and marker in source else {}
+
+
+def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    return _collect(wheel, _in_packages("add_deprecated_classes(", wr.deprecated_class_tables),
+                    required="__deprecated_classes tables")
 
 
 def extract_shims(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
-    moves: dict[str, str] = {}
-    paths = []
-    for member, source in wheel.python_sources():
+    def read(member: str, source: str) -> dict[str, str]:
         found = wr.shim_module_moves(source, member) if "warn" in source else {}
-        if not found and "pass" in source:
-            found = wr.subclass_shim_moves(source, member)
-        if found:
-            moves.update(found)
-            paths.append(member)
-    return dict(sorted(moves.items())), paths
+        return found or (wr.subclass_shim_moves(source, member) if "pass" in source else {})
+
+    return _collect(wheel, read)
 
 
 def extract_contrib_imports(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
     """Names Airflow 1.10's contrib modules imported from elsewhere in Airflow (and so exported)."""
-    moves: dict[str, str] = {}
-    paths = []
-    for member, source in wheel.python_sources("airflow/contrib/"):
-        found = wr.imported_airflow_names(source, member)
-        if found:
-            moves.update(found)
-            paths.append(member)
-    return dict(sorted(moves.items())), paths
+    return _collect(wheel, lambda member, source: wr.imported_airflow_names(source, member), "airflow/contrib/")
 
 
 def extract_package_names(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
     """Airflow 1.10's package-level names (``from airflow.operators import BashOperator``)."""
-    moves: dict[str, str] = {}
-    paths = []
-    for member, source in wheel.python_sources():
-        if member.endswith("/__init__.py") and "AirflowImporter(" in source:
-            found = wr.lazy_package_names(source, wr.module_name(member))
-            if found:
-                moves.update(found)
-                paths.append(member)
-    if not moves:
-        raise GenerationError(f"no AirflowImporter tables in {wheel.requirement}")
-    return dict(sorted(moves.items())), paths
+    return _collect(wheel, _in_packages("AirflowImporter(", wr.lazy_package_names), required="AirflowImporter tables")
 
 
 def extract_context(wheel: wr.Wheel, sdk: wr.Wheel | None) -> dict[str, Any]:
