@@ -197,6 +197,7 @@ def test_removals_say_what_replaces_the_name():
     assert "ExecutorLoader" in resolve("airflow.executors.get_default_executor", "3.3.1").advice
     assert "wildcard_match" in resolve("airflow.operators.sensors.S3PrefixSensor", "3.3.1").advice
     assert "WebHDFSHook" in resolve("airflow.hooks.hdfs_hook.HDFSHook", "3.3.1").advice
+    assert "deadline alerts" in resolve("airflow.models.SlaMiss", "3.3.1").advice
 
 
 def test_a_relocation_is_inferred_only_from_one_module():
