@@ -16,8 +16,6 @@ from ._data import load_json
 from .mwaa import MwaaVersion, get_version
 from .resolver import resolve, target_distributions
 
-MODELS = "kubernetes.client.models"
-
 # A field's value as the Kubernetes client types it: another model (its class name), a list of
 # models ("list:<class>"), a dict ("dict") or anything else ("").
 Container = str
@@ -43,7 +41,7 @@ class KubernetesObject:
 class KubernetesArgument:
     """An operator argument whose old value was the parameters of a pod object."""
 
-    owner: str          # the operator, as it is on Airflow 3
+    owner: str          # the operator, where the target has it
     argument: str
     replacement: str    # the argument that takes the client model
     object: KubernetesObject

@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
@@ -57,8 +58,7 @@ def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None
         shutil.copytree(bundle / "dags", staged / "dags", symlinks=False)
         plugins = None
         if (bundle / "plugins.zip").is_file():
-            with zipfile.ZipFile(bundle / "plugins.zip") as archive:
-                archive.extractall(staged / "plugins")  # our own zip: no absolute or '..' names
+            unpack_plugins(bundle / "plugins.zip", staged / "plugins")
             plugins = "plugins"
         requirements = None
         if (bundle / "requirements.txt").is_file():
@@ -67,6 +67,27 @@ def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None
         settings = Settings(target=target.airflow, dags=("dags",), plugins=plugins)
         return verify_project(staged, settings, target, constraints=constraints, cache_dir=cache_dir,
                               requirements=requirements, timeout=timeout, log=log)
+
+
+def unpack_plugins(archive_path: Path, dest: Path) -> None:
+    """Write plugins.zip's files under ``dest`` as MWAA unpacks it; a member that would land
+    outside ``dest`` (absolute, ``..``, a symlink) is an input error, never written."""
+    dest.mkdir(parents=True)
+    try:
+        with zipfile.ZipFile(archive_path) as archive:
+            for member in archive.infolist():
+                parts = PurePosixPath(member.filename).parts
+                is_link = (member.external_attr >> 16) & 0o170000 == 0o120000
+                if member.filename.startswith("/") or ".." in parts or "\\" in member.filename or is_link:
+                    raise InputError(f"{archive_path}: member {member.filename!r} would land outside "
+                                     "the plugins folder")
+                if member.is_dir():
+                    continue
+                target = dest.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(member))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{archive_path}: cannot read plugins.zip: {exc}") from None
 
 
 @dataclass(frozen=True)
