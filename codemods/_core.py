@@ -527,7 +527,7 @@ class Planner:
             raise CannotFix(f"{qualname!r} is not a dotted path")
         existing = {**self.module_imports(), **self.planned_bindings}
         for local, bound in existing.items():
-            if bound == qualname and not self._shadowed(local, at):
+            if bound == qualname and not self.shadowed(local, at):
                 return cst.Name(local)
         if name not in self.all_names() or existing.get(name) == qualname:
             self.add_import(module_path, name)
@@ -539,7 +539,8 @@ class Planner:
             return dotted(qualname)
         raise CannotFix(f"cannot import {qualname}: the names {name!r} and {top!r} are taken")
 
-    def _shadowed(self, local: str, at: cst.CSTNode) -> bool:
+    def shadowed(self, local: str, at: cst.CSTNode) -> bool:
+        """Whether a function or class scope around ``at`` rebinds the module-level name ``local``."""
         if self._import_only(local) is not None:
             return False
         scope = self.scope(at)

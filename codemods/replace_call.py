@@ -77,7 +77,7 @@ def _days_ago(planner: Planner, call: cst.Call) -> cst.BaseExpression:
     bound = _bind(call, DAYS_AGO_PARAMETERS)
     if "n" not in bound:
         raise CannotFix("days_ago() without a number of days")
-    quote = _preferred_quote(planner)
+    quote = preferred_quote(planner)
     pendulum = _module_reference(planner, "pendulum", call)
     today = f"{pendulum}.today({quote}UTC{quote})"
     parts = []
@@ -125,7 +125,7 @@ def _module_reference(planner: Planner, module_path: str, at: cst.CSTNode) -> st
     return module_path
 
 
-def _preferred_quote(planner: Planner) -> str:
+def preferred_quote(planner: Planner) -> str:
     """The quote character most one-line string literals in the module use (new code matches
     it). Read from the tokens: laying out the whole tree to count them cost more than the fix."""
     single = double = 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from migrator.cache import cache_dir
 
 from . import wheel_reader as wr
 from .mwaa import find_version
+from .resolver import NAMESPACE_ONLY_PROVIDER_FOLDERS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "generated"
@@ -149,32 +151,51 @@ def provider_packages_of(distributions: Iterable[str]) -> dict[str, str]:
 # extraction
 
 
-def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+def _collect(wheel: wr.Wheel, read, prefix: str = "airflow/", required: str | None = None
+             ) -> tuple[dict[str, str], list[str]]:
+    """The moves ``read(member, source)`` finds in each module under ``prefix``, and the
+    modules they came from; a wheel without any is an error when ``required`` names them."""
     moves: dict[str, str] = {}
     paths = []
-    for member, source in wheel.python_sources():
-        if not member.endswith("__init__.py") or "add_deprecated_classes(" not in source:
-            continue
-        found = wr.deprecated_class_tables(source, wr.module_name(member))
+    for member, source in wheel.python_sources(prefix):
+        found = read(member, source)
         if found:
             moves.update(found)
             paths.append(member)
-    if not moves:
-        raise GenerationError(f"no __deprecated_classes tables in {wheel.requirement}")
+    if required and not moves:
+        raise GenerationError(f"no {required} in {wheel.requirement}")
     return dict(sorted(moves.items())), paths
+
+
+def _in_packages(marker: str, read):
+    """A reader of the package ``__init__.py`` files that contain ``marker``."""
+    return lambda member, source: read(source, wr.module_name(member)) \
+        if member.endswith("__init__.py") and marker in source else {}
+
+
+def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    return _collect(wheel, _in_packages("add_deprecated_classes(", wr.deprecated_class_tables),
+                    required="__deprecated_classes tables")
 
 
 def extract_shims(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
-    moves: dict[str, str] = {}
-    paths = []
-    for member, source in wheel.python_sources():
-        if "warn" not in source:
-            continue
-        found = wr.shim_module_moves(source, member)
-        if found:
-            moves.update(found)
-            paths.append(member)
-    return dict(sorted(moves.items())), paths
+    def read(member: str, source: str) -> dict[str, str]:
+        found = wr.shim_module_moves(source, member) if "warn" in source else {}
+        return found or (wr.subclass_shim_moves(source, member) if "pass" in source else {})
+
+    return _collect(wheel, read)
+
+
+def extract_contrib_imports(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    """Names Airflow 1.10's contrib modules imported from elsewhere in Airflow (and so exported);
+    its example DAGs are no module anyone imports from."""
+    return _collect(wheel, lambda member, source: {} if member.startswith("airflow/contrib/example_dags/")
+                    else wr.imported_airflow_names(source, member), "airflow/contrib/")
+
+
+def extract_package_names(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    """Airflow 1.10's package-level names (``from airflow.operators import BashOperator``)."""
+    return _collect(wheel, _in_packages("AirflowImporter(", wr.lazy_package_names), required="AirflowImporter tables")
 
 
 def extract_context(wheel: wr.Wheel, sdk: wr.Wheel | None) -> dict[str, Any]:
@@ -275,6 +296,30 @@ def inventory(wheel: wr.Wheel, keep_private: frozenset[str], package_prefix: str
     return dict(sorted(modules.items())), dict(sorted(requires.items()))
 
 
+KUBERNETES = "kubernetes"
+KUBERNETES_MODELS = "kubernetes.client.models"
+
+
+def kubernetes_inventory(wheel: wr.Wheel, roots: Iterable[str]) -> dict[str, Any]:
+    """The Kubernetes client's model classes (``modules``), and the fields of ``roots`` and of
+    every model their fields hold (``models``: class -> attribute -> [JSON key, type])."""
+    init = KUBERNETES_MODELS.replace(".", "/") + "/__init__.py"
+    module_of = wr.imported_classes(wheel.read(init), KUBERNETES_MODELS)
+    models: dict[str, dict[str, list[str]]] = {}
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in models:
+            continue
+        if name not in module_of:
+            raise GenerationError(f"{name} is not a model class of {wheel.requirement}")
+        models[name] = wr.model_fields(wheel.read(module_of[name].replace(".", "/") + ".py"), name)
+        for _, type_text in models[name].values():
+            pending += [word for word in re.findall(r"\w+", type_text) if word in module_of]
+    return {"provenance": wheel.provenance([init]), "modules": {KUBERNETES_MODELS: sorted(module_of)},
+            "models": dict(sorted(models.items()))}
+
+
 # ---------------------------------------------------------------------------------------------
 # output
 
@@ -288,12 +333,12 @@ def dump(path: Path, document: Any) -> int:
 
 
 def dump_compact(path: Path, document: Any) -> int:
-    """Inventories: one module per line, names on that line; small and still diffable."""
+    """Inventories: one module (or model) per line, names on that line; small and still diffable."""
     lines = ["{"]
     keys = sorted(document)
     for index, key in enumerate(keys):
         comma = "," if index < len(keys) - 1 else ""
-        if key in ("modules", "requires"):
+        if key in ("models", "modules", "requires"):
             lines.append(f' "{key}": {{')
             modules = document[key]
             names = sorted(modules)
@@ -375,6 +420,10 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     airflow_1 = wheels[("apache-airflow", AIRFLOW_1)]
     moves, paths = extract_shims(airflow_1)
     tables["airflow-1.10-shims"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
+    moves, paths = extract_package_names(airflow_1)
+    tables["airflow-1.10-packages"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
+    moves, paths = extract_contrib_imports(airflow_1)
+    tables["airflow-1.10-contrib-imports"] = {"moves": moves, "provenance": airflow_1.provenance(paths)}
     upgrade_check = wheels[("apache-airflow-upgrade-check", UPGRADE_CHECK)]
     member = "airflow/upgrade/rules/renamed_classes.py"
     tables["upgrade-check"] = {"moves": dict(sorted(wr.upgrade_check_renames(upgrade_check.read(member)).items())),
@@ -409,11 +458,16 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
 
     # --- which providers, at which versions -----------------------------------------------------
     referenced: set[str] = set()
-    for table in tables.values():
-        referenced.update(table["moves"].values())
+    # The contrib modules' imports point at 1.10 names, which the other tables carry on.
+    for label, table in tables.items():
+        if label != "airflow-1.10-contrib-imports":
+            referenced.update(table["moves"].values())
     referenced.update(overlay_paths)
     keep_private = frozenset(path.rsplit(".", 1)[-1] for path in referenced
                              if path.rsplit(".", 1)[-1].startswith("_"))
+    # Kubernetes client models the tables point at (Airflow's own pod objects became them).
+    kubernetes_roots = sorted({path.rpartition(".")[2] for path in referenced
+                               if path.startswith(KUBERNETES_MODELS + ".")})
     per_target: dict[str, Any] = {}
     all_packages: dict[str, str] = {}
     for target in targets:
@@ -443,6 +497,8 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
             "pins_used": [f"{d}=={v}" for d, v in chosen.items()],
             "unpinned_provider_packages": unpinned,
         }
+        if kubernetes_roots:
+            per_target[target]["libraries"] = {KUBERNETES: pins[KUBERNETES]}
     log(f"downloading {len(provider_requirements)} provider wheels")
     wheels.update(cache.get_many(provider_requirements))
 
@@ -471,13 +527,16 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         if is_provider:
             document["requires"] = requires
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
+    kubernetes_versions = sorted({entry["libraries"][KUBERNETES] for entry in per_target.values()
+                                  if "libraries" in entry}, key=Version)
+    log(f"downloading {len(kubernetes_versions)} kubernetes client wheels")
+    for (_, version), wheel in sorted(cache.get_many((KUBERNETES, v) for v in kubernetes_versions).items()):
+        name = inventory_file_name(KUBERNETES, version)
+        written[f"inventory/{name}"] = dump_compact(out / "inventory" / name,
+                                                    kubernetes_inventory(wheel, kubernetes_roots))
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
     return written
-
-
-# Folders under airflow/providers/ that group providers without being one themselves.
-NAMESPACE_ONLY_PROVIDER_FOLDERS = {"apache", "microsoft", "cncf", "common", "atlassian", "dbt", "alibaba"}
 
 
 def _provider_package(path: str) -> str:

@@ -4,7 +4,9 @@ the module inventories and the hand-kept overlay.
 Hops compose: a 1.10 name goes through the 2.x tables, then (for an Airflow 3 target) through
 the 3.x tables, until it lands on a path that exists in the target's inventories. A final path
 is only ever reported when the inventories contain it; a table that points somewhere the
-target does not have is reported as a removal with the reason, never as a move.
+target does not have is reported as a removal with the reason, never as a move; where the
+tables end on a name its module lost, the one module of the target that defines the name (in
+the same provider, or of the same module name) is the next hop.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .mwaa import MwaaVersion, get_version, preinstalled_providers
 
 Status = Literal["unchanged", "moved", "renamed", "removed", "unknown"]
 MAX_HOPS = 8
+# Folders under airflow/providers/ that group providers without being one themselves.
+NAMESPACE_ONLY_PROVIDER_FOLDERS = frozenset({"apache", "microsoft", "cncf", "common", "atlassian", "dbt", "alibaba"})
 
 # Generated data exists for targets with an image in shared/mwaa-data. Older supported
 # targets (2.7.2, 2.8.1: no MWAA image published) borrow the nearest newer target's data.
@@ -86,6 +90,8 @@ class _TargetData:
         if entry["task_sdk"]:
             distributions["apache-airflow-task-sdk"] = entry["task_sdk"]
         distributions.update(entry["providers"])
+        # Libraries the tables point into (the Kubernetes client's models).
+        distributions.update(entry.get("libraries", {}))
         self.distributions = distributions
         self.names: dict[str, frozenset[str]] = {}
         self.module_owner: dict[str, str] = {}
@@ -109,6 +115,7 @@ class _TargetData:
                     else:
                         provisional.add(module)
         self.tables = _tables_for(data_version)
+        self._defining: dict[str, tuple[str, ...]] | None = None
 
     def exists(self, path: str) -> bool:
         if path in self.names:
@@ -121,6 +128,16 @@ class _TargetData:
             name = head  # "module.Class.attr": the first part after the module must be a name
         return False
 
+    def modules_defining(self, name: str) -> tuple[str, ...]:
+        """Every module of the target whose names include ``name``."""
+        if self._defining is None:
+            defining: dict[str, list[str]] = {}
+            for module, names in self.names.items():
+                for each in names:
+                    defining.setdefault(each, []).append(module)
+            self._defining = {each: tuple(sorted(modules)) for each, modules in defining.items()}
+        return self._defining.get(name, ())
+
     def owner(self, path: str) -> str | None:
         module = path
         while module:
@@ -131,11 +148,13 @@ class _TargetData:
         return None
 
 
-def _make_table(label: str, source: str, moves: dict[str, str]) -> _Table:
+def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True) -> _Table:
+    """``whole_modules``: whether the names' moves also say where their module went (not for
+    a module's incidental imports)."""
     plain = {old: new for old, new in moves.items() if not old.endswith(".*")}
     wildcards = {old[:-2]: new for old, new in moves.items() if old.endswith(".*")}
     by_module: dict[str, Counter] = {}
-    for old, new in plain.items():
+    for old, new in plain.items() if whole_modules else ():
         by_module.setdefault(old.rpartition(".")[0], Counter())[new.rpartition(".")[0]] += 1
     modules = {}
     for old_module, counts in by_module.items():
@@ -151,7 +170,8 @@ def _make_table(label: str, source: str, moves: dict[str, str]) -> _Table:
 def _tables_for(data_version: str) -> tuple[_Table, ...]:
     """The moved-import tables that apply to a target, in the order they are consulted:
     the target's own 3.x table and older 3.x tables, then the 2.x tables, then the 2.0 shims,
-    upgrade-check's list and 1.10's own shims (only extra old names)."""
+    upgrade-check's list, then 1.10's own shims, package-level names and the names its contrib
+    modules imported (only extra old names)."""
     tables = load_json("generated/moves.json")["tables"]
     version = Version(data_version)
     ordered: list[str] = []
@@ -159,14 +179,18 @@ def _tables_for(data_version: str) -> tuple[_Table, ...]:
                    key=lambda label: Version(label.split("-", 1)[1]), reverse=True)
     if version.major >= 3:
         ordered += [label for label in three if Version(label.split("-", 1)[1]) <= version]
-    ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims"]
+    ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims", "airflow-1.10-packages",
+                "airflow-1.10-contrib-imports"]
+    kinds = {"upgrade-check": "renamed_classes", "airflow-2.0-shims": "shim modules",
+             "airflow-1.10-shims": "shim modules", "airflow-1.10-packages": "package-level names",
+             "airflow-1.10-contrib-imports": "contrib modules' imports"}
     result = []
     for label in ordered:
         table = tables[label]
         provenance = table["provenance"]
-        kind = "renamed_classes" if label == "upgrade-check" else (
-            "shim modules" if label.endswith("shims") else "__deprecated_classes")
-        result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"]))
+        kind = kinds.get(label, "__deprecated_classes")
+        result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"],
+                                  whole_modules=label != "airflow-1.10-contrib-imports"))
     return tuple(result)
 
 
@@ -227,6 +251,35 @@ def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
     return None
 
 
+def _relocation_step(path: str, data: _TargetData) -> tuple[str, str] | None:
+    """Where the target keeps a name that is gone from its module: the one module of the same
+    provider defining it (amazon folded ``operators.emr_add_steps`` into ``operators.emr``), or
+    the one module with the same name, nearest by path, anywhere (Airflow 3 moved core modules
+    into providers as they were: ``airflow.utils.weekday`` -> ``...standard.utils.weekday``).
+    None when no module or more than one qualifies, and for names the overlay removes."""
+    module, _, name = path.rpartition(".")
+    if not module.startswith("airflow.") or _removal_for(path) is not None:
+        return None
+    defining = [m for m in data.modules_defining(name) if m != module]
+    parts = module.split(".")
+    if module.startswith("airflow.providers."):
+        package = ".".join(parts[:3 + (parts[2] in NAMESPACE_ONLY_PROVIDER_FOLDERS)]) + "."
+        same_provider = [m for m in defining if m.startswith(package)]
+        if len(same_provider) == 1:
+            return f"{same_provider[0]}.{name}", f"inventory: only {same_provider[0]} defines {name}"
+
+    def shared_tail(candidate: str) -> int:
+        theirs = candidate.split(".")
+        return next((i for i in range(min(len(parts), len(theirs))) if parts[-1 - i] != theirs[-1 - i]),
+                    min(len(parts), len(theirs)))
+
+    ranked = sorted(((shared_tail(m), m) for m in defining), reverse=True)
+    if ranked and ranked[0][0] > 0 and (len(ranked) == 1 or ranked[1][0] < ranked[0][0]):
+        found = ranked[0][1]
+        return f"{found}.{name}", f"inventory: {found} is the module of that name defining {name}"
+    return None
+
+
 def _overlay_step(path: str, data: _TargetData, exists: bool) -> tuple[str, dict] | None:
     row = _overlay_moves().get(path)
     if row is None or not _since_applies(row.get("since"), data.target):
@@ -259,7 +312,7 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
         elif exists:
             break
         else:
-            step = _table_step(current, data)
+            step = _table_step(current, data) or _relocation_step(current, data)
             if step is None:
                 break
             new, source = step
@@ -286,10 +339,10 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
             status: Status = "unchanged"
         else:
             status = "renamed" if _leaf(final) != _leaf(name) else "moved"
-        provider = data.owner(final)
-        if provider is not None and not provider.startswith("apache-airflow-providers-"):
-            provider = None
-        sources.append("inventory: " + (f"{provider}=={data.distributions[provider]}" if provider
+        owner = data.owner(final)
+        provider = owner if owner is not None and owner.startswith("apache-airflow-providers-") else None
+        library = owner if owner in data.entry.get("libraries", {}) else None
+        sources.append("inventory: " + (f"{owner}=={data.distributions[owner]}" if provider or library
                                         else _core_label(data)))
         preinstalled = preinstalled_providers(target)
         # A provider module that imports another provider at module level cannot be imported

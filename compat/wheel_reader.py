@@ -203,6 +203,72 @@ def shim_module_moves(source: str, member: str) -> dict[str, str]:
     return moves
 
 
+def subclass_shim_moves(source: str, member: str) -> dict[str, str]:
+    """Moves recorded by an Airflow 1.10 subclass shim (``airflow/operators/sensors.py``): a
+    module whose every class is ``class Name(Imported): pass`` over a name imported from an
+    Airflow module, and which defines no function. ``<this module>.Name`` -> the imported name.
+    """
+    tree = parse(source, member)
+    imported = {alias.asname or alias.name: f"{node.module}.{alias.name}"
+                for node in tree.body if isinstance(node, ast.ImportFrom) and node.level == 0
+                and (node.module or "").startswith("airflow") for alias in node.names}
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    if not classes or any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) for node in tree.body):
+        return {}
+    this_module = module_name(member)
+    moves: dict[str, str] = {}
+    for node in classes:
+        body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        base = node.bases[0] if len(node.bases) == 1 else None
+        if not (isinstance(base, ast.Name) and base.id in imported and all(isinstance(s, ast.Pass) for s in body)):
+            return {}
+        moves[f"{this_module}.{node.name}"] = imported[base.id]
+    return moves
+
+
+def imported_airflow_names(source: str, member: str) -> dict[str, str]:
+    """Names a module binds at its top level by ``from airflow... import Name [as Alias]``:
+    ``<this module>.<Alias>`` -> the imported name. In Airflow 1.10 these imported from the
+    module like its own (``from airflow.contrib.sensors.aws_sqs_sensor import SQSHook``)."""
+    this_module = module_name(member)
+    found: dict[str, str] = {}
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("airflow"):
+                for alias in node.names:
+                    if alias.name != "*":
+                        found[f"{this_module}.{alias.asname or alias.name}"] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.If) and not _type_checking(node.test):
+                visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+
+    visit(parse(source, member).body)
+    return found
+
+
+def lazy_package_names(source: str, package: str) -> dict[str, str]:
+    """Airflow 1.10's package-level names (``from airflow.operators import BashOperator``):
+    the ``{module: [names]}`` table an ``__init__.py`` hands to ``AirflowImporter``, as
+    ``<package>.<Name>`` -> ``<package>.<module>.<Name>``."""
+    tree = parse(source)
+    assignments = module_assignments(tree)
+    moves: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "AirflowImporter"
+                and len(node.args) == 2 and isinstance(node.args[1], ast.Name)):
+            continue
+        table = assignments.get(node.args[1].id)
+        if table is None:
+            raise ExtractionError(f"AirflowImporter table {node.args[1].id} not found in {package}")
+        for module, names in literal(table).items():
+            for name in names:
+                moves[f"{package}.{name}"] = f"{package}.{module}.{name}"
+    return moves
+
+
 def upgrade_check_renames(source: str) -> dict[str, str]:
     """apache-airflow-upgrade-check's ``renamed_classes.py``: lists of ``(new, old)`` tuples."""
     tree = parse(source)
@@ -325,6 +391,34 @@ def provider_imports(source: str, member: str) -> list[str]:
 
     visit(tree.body)
     return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes client models
+
+
+def imported_classes(source: str, package: str) -> dict[str, str]:
+    """A package ``__init__``'s ``from <package>.<module> import Class`` lines: class -> module."""
+    found = {}
+    for node in parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(package + "."):
+            for alias in node.names:
+                found[alias.asname or alias.name] = node.module
+    return found
+
+
+def model_fields(source: str, class_name: str) -> dict[str, list[str]]:
+    """A generated Kubernetes client model's fields: attribute -> [JSON key, type], from the
+    class's ``attribute_map`` and ``openapi_types``."""
+    tree = parse(source)
+    owner = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    if owner is None:
+        raise ExtractionError(f"class {class_name} not found")
+    assignments = module_assignments(owner)
+    if "openapi_types" not in assignments or "attribute_map" not in assignments:
+        raise ExtractionError(f"{class_name} has no openapi_types/attribute_map")
+    types, keys = literal(assignments["openapi_types"]), literal(assignments["attribute_map"])
+    return {name: [keys[name], types[name]] for name in sorted(types)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,97 @@ warnings.warn("This module is deprecated.", DeprecationWarning, stacklevel=2)
     }
     real = shim + "\nclass Other: pass\n"
     assert wr.shim_module_moves(real, "airflow/operators/bash_operator.py") == {}
+
+
+def test_subclass_shims_map_each_empty_subclass_to_its_base():
+    shim = '''
+from airflow.sensors.sql_sensor import SqlSensor as SqlSensorImp
+from airflow.sensors.time_sensor import TimeSensor as TimeSensorImp
+
+
+class SqlSensor(SqlSensorImp):
+    pass
+
+
+class TimeSensor(TimeSensorImp):
+    """Kept for old imports."""
+    pass
+'''
+    assert wr.subclass_shim_moves(shim, "airflow/operators/sensors.py") == {
+        "airflow.operators.sensors.SqlSensor": "airflow.sensors.sql_sensor.SqlSensor",
+        "airflow.operators.sensors.TimeSensor": "airflow.sensors.time_sensor.TimeSensor",
+    }
+    own_code = shim + "\nclass Own(SqlSensorImp):\n    def poke(self, context): return True\n"
+    assert wr.subclass_shim_moves(own_code, "airflow/operators/sensors.py") == {}
+    helper = shim + "\ndef helper(): pass\n"
+    assert wr.subclass_shim_moves(helper, "airflow/operators/sensors.py") == {}
+
+
+def test_a_modules_airflow_imports_are_names_it_exports():
+    source = '''
+import os
+from airflow.contrib.hooks.aws_sqs_hook import SQSHook
+from airflow.utils.decorators import apply_defaults as defaults
+from boto3 import client
+try:
+    from airflow.hooks.base_hook import BaseHook
+except ImportError:
+    BaseHook = None
+def poke():
+    from airflow.models import Variable
+'''
+    assert wr.imported_airflow_names(source, "airflow/contrib/sensors/aws_sqs_sensor.py") == {
+        "airflow.contrib.sensors.aws_sqs_sensor.SQSHook": "airflow.contrib.hooks.aws_sqs_hook.SQSHook",
+        "airflow.contrib.sensors.aws_sqs_sensor.defaults": "airflow.utils.decorators.apply_defaults",
+        "airflow.contrib.sensors.aws_sqs_sensor.BaseHook": "airflow.hooks.base_hook.BaseHook",
+    }
+
+
+def test_package_level_names_come_from_the_airflow_importer_table():
+    source = '''
+import sys
+_operators = {
+    "bash_operator": ["BashOperator"],
+    "check_operator": ["CheckOperator", "ValueCheckOperator"],
+}
+if not _os.environ.get("AIRFLOW_USE_NEW_IMPORTS", False):
+    from airflow.utils.helpers import AirflowImporter
+    airflow_importer = AirflowImporter(sys.modules[__name__], _operators)
+'''
+    assert wr.lazy_package_names(source, "airflow.operators") == {
+        "airflow.operators.BashOperator": "airflow.operators.bash_operator.BashOperator",
+        "airflow.operators.CheckOperator": "airflow.operators.check_operator.CheckOperator",
+        "airflow.operators.ValueCheckOperator": "airflow.operators.check_operator.ValueCheckOperator",
+    }
+    assert wr.lazy_package_names("_operators = {}\n", "airflow.operators") == {}
+
+
+def test_kubernetes_inventory_holds_the_models_the_roots_reach(tmp_path):
+    models = "kubernetes/client/models/"
+    files = {
+        models + "__init__.py": "from kubernetes.client.models.v1_volume import V1Volume\n"
+                                "from kubernetes.client.models.v1_host_path_volume_source import V1HostPathVolumeSource\n"
+                                "from kubernetes.client.models.v1_pod import V1Pod\n",
+        models + "v1_volume.py": "class V1Volume(object):\n"
+                                 "    openapi_types = {'host_path': 'V1HostPathVolumeSource', 'name': 'str'}\n"
+                                 "    attribute_map = {'host_path': 'hostPath', 'name': 'name'}\n",
+        models + "v1_host_path_volume_source.py": "class V1HostPathVolumeSource(object):\n"
+                                                  "    openapi_types = {'path': 'str', 'type': 'str'}\n"
+                                                  "    attribute_map = {'path': 'path', 'type': 'type'}\n",
+        models + "v1_pod.py": "class V1Pod(object):\n    openapi_types = {}\n    attribute_map = {}\n",
+    }
+    path = tmp_path / "kubernetes-1.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in files.items():
+            archive.writestr(member, text)
+    document = generate.kubernetes_inventory(wr.Wheel("kubernetes", "1.0.0", path), ["V1Volume"])
+    assert document["modules"] == {"kubernetes.client.models": ["V1HostPathVolumeSource", "V1Pod", "V1Volume"]}
+    assert document["models"] == {
+        "V1HostPathVolumeSource": {"path": ["path", "str"], "type": ["type", "str"]},
+        "V1Volume": {"host_path": ["hostPath", "V1HostPathVolumeSource"], "name": ["name", "str"]},
+    }
+    with pytest.raises(generate.GenerationError, match="V1Nothing"):
+        generate.kubernetes_inventory(wr.Wheel("kubernetes", "1.0.0", path), ["V1Nothing"])
 
 
 def test_top_level_names_skip_type_checking_and_private():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from migrator import compat
 from migrator.compat import (
@@ -22,24 +24,46 @@ from migrator.compat import (
     resolve,
 )
 
+from kb_paths import MWAA_DATA, pinned_versions
+
 DATA = Path(compat.__file__).parent / "data"
 TARGETS = ["2.11.2", "3.3.1"]
 SSH = "apache-airflow-providers-ssh"
 STANDARD = "apache-airflow-providers-standard"
+CNCF = "apache-airflow-providers-cncf-kubernetes"
+AMAZON = "apache-airflow-providers-amazon"
 
 
-def target_inventory(target: str) -> dict[str, set[str]]:
-    """The target's inventories read straight from the files, independent of the resolver."""
-    entry = json.loads((DATA / "generated" / "targets.json").read_text())["targets"][target]
-    distributions = {entry["core"]["distribution"]: entry["core"]["version"], **entry["providers"]}
-    if entry["task_sdk"]:
-        distributions["apache-airflow-task-sdk"] = entry["task_sdk"]
-    merged: dict[str, set[str]] = {}
-    for distribution, version in distributions.items():
-        path = DATA / "generated" / "inventory" / f"{distribution}-{version}.json"
-        for module, names in json.loads(path.read_text())["modules"].items():
-            merged.setdefault(module, set()).update(names)
-    return merged
+def destination_in_pinned_inventory(path: str, target: str) -> bool:
+    """Whether ``path`` is in the inventory of the distribution that holds it at the version
+    the target's constraints pin (core and the task SDK: the target's own). Read straight from
+    the files, independent of the resolver."""
+    pins = pinned_versions(target)
+    entry = compat_targets()[target]
+    distribution, version = entry["core"]["distribution"], target
+    if path.startswith("airflow.providers."):
+        parts = path.split(".")
+        candidates = ["apache-airflow-providers-" + "-".join(parts[2:end]) for end in range(len(parts), 2, -1)]
+        distribution = next((c for c in candidates if c in pins), "not pinned: " + path)
+        version = pins.get(distribution)
+    elif path.startswith("kubernetes."):
+        distribution, version = "kubernetes", pins["kubernetes"]
+    elif path.startswith("airflow.sdk") and entry["task_sdk"]:
+        distribution, version = "apache-airflow-task-sdk", entry["task_sdk"]
+    modules = inventory_modules(f"{distribution}-{version}.json")
+    module, _, name = path.rpartition(".")
+    return path in modules or name in modules.get(module, ())
+
+
+@lru_cache(maxsize=1)
+def compat_targets() -> dict:
+    return json.loads((DATA / "generated" / "targets.json").read_text())["targets"]
+
+
+@cache
+def inventory_modules(file_name: str) -> dict[str, list[str]]:
+    path = DATA / "generated" / "inventory" / file_name
+    return json.loads(path.read_text())["modules"] if path.is_file() else {}
 
 
 # (name, target) -> (status, final path, provider)
@@ -72,6 +96,38 @@ EXPECTED = {
     ("airflow.macros.hive.max_partition", "3.3.1"): ("moved", "airflow.providers.apache.hive.macros.hive.max_partition", "apache-airflow-providers-apache-hive"),
     ("airflow.contrib.hooks.aws_hook", "3.3.1"): ("renamed", "airflow.providers.amazon.aws.hooks.base_aws", "apache-airflow-providers-amazon"),
     ("airflow.providers.amazon.aws.hooks.s3.S3Hook", "3.3.1"): ("unchanged", "airflow.providers.amazon.aws.hooks.s3.S3Hook", "apache-airflow-providers-amazon"),
+    # 1.10's package-level names and airflow.operators.sensors (read from the 1.10.15 wheel).
+    ("airflow.operators.sensors.ExternalTaskSensor", "3.3.1"): ("moved", "airflow.providers.standard.sensors.external_task.ExternalTaskSensor", STANDARD),
+    ("airflow.operators.sensors.SqlSensor", "2.11.2"): ("moved", "airflow.providers.common.sql.sensors.sql.SqlSensor", "apache-airflow-providers-common-sql"),
+    ("airflow.operators.DummyOperator", "3.3.1"): ("renamed", "airflow.providers.standard.operators.empty.EmptyOperator", STANDARD),
+    ("airflow.hooks.PostgresHook", "2.11.2"): ("moved", "airflow.providers.postgres.hooks.postgres.PostgresHook", "apache-airflow-providers-postgres"),
+    ("airflow.contrib.hooks.SSHHook", "3.3.1"): ("moved", "airflow.providers.ssh.hooks.ssh.SSHHook", SSH),
+    # A name a 1.10 contrib module imported, imported from that module.
+    ("airflow.contrib.sensors.aws_sqs_sensor.SQSHook", "3.3.1"): ("renamed", "airflow.providers.amazon.aws.hooks.sqs.SqsHook", AMAZON),
+    ("airflow.contrib.operators.ssh_operator.SSHHook", "2.11.2"): ("moved", "airflow.providers.ssh.hooks.ssh.SSHHook", SSH),
+    # ... which says nothing about where the module went.
+    ("airflow.contrib.auth.backends.github_enterprise_auth", "3.3.1"): ("removed", None, None),
+    # Kubernetes objects: Secret lives on in the provider, the others became client models.
+    ("airflow.kubernetes.secret.Secret", "3.3.1"): ("moved", "airflow.providers.cncf.kubernetes.secret.Secret", CNCF),
+    ("airflow.contrib.kubernetes.secret.Secret", "2.11.2"): ("moved", "airflow.providers.cncf.kubernetes.secret.Secret", CNCF),
+    ("airflow.kubernetes.volume.Volume", "3.3.1"): ("renamed", "kubernetes.client.models.V1Volume", None),
+    ("airflow.contrib.kubernetes.volume_mount.VolumeMount", "2.11.2"): ("renamed", "kubernetes.client.models.V1VolumeMount", None),
+    ("airflow.contrib.kubernetes.pod.Resources", "3.3.1"): ("renamed", "kubernetes.client.models.V1ResourceRequirements", None),
+    ("airflow.kubernetes.pod.Port", "2.11.2"): ("renamed", "kubernetes.client.models.V1ContainerPort", None),
+    ("airflow.kubernetes.pod_runtime_info_env.PodRuntimeInfoEnv", "3.3.1"): ("renamed", "kubernetes.client.models.V1EnvVar", None),
+    # Context: Airflow 3.3 still ships airflow.utils.context, but its Context is a module there.
+    ("airflow.utils.context.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
+    ("airflow.utils.context.Context", "2.11.2"): ("unchanged", "airflow.utils.context.Context", None),
+    ("airflow.models.taskinstance.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
+    ("airflow.www.auth.has_access_view", "3.3.1"): ("removed", None, None),
+    ("airflow.executors.get_default_executor", "2.11.2"): ("removed", None, None),
+    # Provider-side renames and relocations the tables do not follow.
+    ("airflow.contrib.operators.ecs_operator.ECSOperator", "3.3.1"): ("renamed", "airflow.providers.amazon.aws.operators.ecs.EcsRunTaskOperator", AMAZON),
+    ("airflow.operators.mssql_operator.MsSqlOperator", "3.3.1"): ("renamed", "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator", "apache-airflow-providers-common-sql"),
+    ("airflow.contrib.operators.emr_add_steps_operator.EmrAddStepsOperator", "3.3.1"): ("moved", "airflow.providers.amazon.aws.operators.emr.EmrAddStepsOperator", AMAZON),
+    ("airflow.contrib.utils.weekday.WeekDay", "3.3.1"): ("moved", "airflow.providers.standard.utils.weekday.WeekDay", STANDARD),
+    ("airflow.kubernetes.pod_generator.PodGenerator", "3.3.1"): ("moved", "airflow.providers.cncf.kubernetes.pod_generator.PodGenerator", CNCF),
+    ("airflow.sensors.s3_prefix_sensor.S3PrefixSensor", "3.3.1"): ("removed", None, None),
     ("airflow.no_such_module.Thing", "3.3.1"): ("unknown", None, None),
     ("airflow.contrib.hooks.no_such_hook.NoSuchHook", "3.3.1"): ("removed", None, None),
 }
@@ -117,26 +173,47 @@ def test_advice_for_names_removed_later():
     assert "TaskGroup" in resolve("airflow.operators.subdag_operator.SubDagOperator", "3.3.1").advice
 
 
-@pytest.mark.parametrize("target", ["2.9.2", "2.10.3", "2.11.2", "3.0.6", "3.2.1", "3.3.1"])
-def test_every_final_path_exists_in_the_target_inventories(target):
-    inventory = target_inventory(target)
-
-    def exists(path: str) -> bool:
-        if path in inventory:
-            return True
-        module, _, name = path.rpartition(".")
-        return name in inventory.get(module, set())
-
+# Every supported target with an MWAA image in shared/mwaa-data; the older ones (no image data)
+# borrow the nearest target's data and say so (test_older_targets_borrow_the_nearest_data).
+@pytest.mark.parametrize("target", sorted((p.name for p in MWAA_DATA.iterdir() if p.is_dir()), key=Version))
+def test_every_fix_destination_exists_in_what_the_target_pins(target):
+    """Every move or rename compat knows lands on a name the target has, at the provider (or
+    Kubernetes client) version the target's constraints pin: the fixes of AIR001 and AIR007
+    write exactly these paths."""
     resolutions = final_paths(target)
     assert len(resolutions) > 700
     produced = {r.new for r in resolutions.values() if r.new}
-    missing = sorted(p for p in produced if not exists(p))
+    missing = sorted(p for p in produced if not destination_in_pinned_inventory(p, target))
     assert missing == []
     # Most of what the tables know resolves; what does not is a retired integration or a
     # provider-side removal, each with an explanation.
     gone = [r for r in resolutions.values() if r.status == "removed"]
     assert len(gone) < 0.25 * len(resolutions)
     assert all(r.advice for r in gone)
+
+
+def test_removals_say_what_replaces_the_name():
+    assert "fastapi_apps" in resolve("airflow.www.app.csrf", "3.3.1").advice
+    assert "ExecutorLoader" in resolve("airflow.executors.get_default_executor", "3.3.1").advice
+    assert "wildcard_match" in resolve("airflow.operators.sensors.S3PrefixSensor", "3.3.1").advice
+    assert "WebHDFSHook" in resolve("airflow.hooks.hdfs_hook.HDFSHook", "3.3.1").advice
+    assert "deadline alerts" in resolve("airflow.models.SlaMiss", "3.3.1").advice
+
+
+def test_a_relocation_is_inferred_only_from_one_module():
+    emr = resolve("airflow.providers.amazon.aws.operators.emr_add_steps.EmrAddStepsOperator", "3.3.1")
+    assert emr.sources[-2] == "inventory: only airflow.providers.amazon.aws.operators.emr defines EmrAddStepsOperator"
+    # Several modules named module_loading define import_string: no guess.
+    assert resolve("airflow.contrib.utils.sendgrid.import_string", "3.3.1").status == "removed"
+    # A plugin-manager name shares no module name with anything Airflow ships.
+    assert resolve("airflow.operators.acme_plugin.BashOperator", "3.3.1").status == "unknown"
+
+
+def test_client_models_need_the_provider_that_installs_the_client():
+    volume = resolve("airflow.kubernetes.volume.Volume", "3.3.1")
+    assert volume.sources[-1] == "inventory: kubernetes==36.0.3"
+    assert not volume.preinstalled
+    assert "apache-airflow-providers-cncf-kubernetes" in volume.advice
 
 
 def test_older_targets_borrow_the_nearest_data():

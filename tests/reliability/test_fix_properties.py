@@ -5,8 +5,9 @@ Two generators feed a temporary project that ``plan_fixes`` + ``apply_plan`` fix
 * Airflow DAG modules assembled from the legacy constructs the codemods rewrite (moved imports
   in every import form, schedule_interval / concurrency / task_concurrency / provide_context in
   calls and default_args, days_ago, DummyOperator, PostgresOperator, @apply_defaults, context
-  keys in subscripts, .get() and Jinja), interleaved with filler lines, in UTF-8 or latin-1
-  (with a coding cookie), with or without a BOM, with LF or CRLF newlines and any indentation;
+  keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume), interleaved with
+  filler lines, in UTF-8 or latin-1 (with a coding cookie), with or without a BOM, with LF or
+  CRLF newlines and any indentation;
 * arbitrary Python modules from hypothesmith, followed by a few legacy lines.
 
 For every example: the fixed file parses, a second fix is a no-op, every filler line (all the
@@ -53,6 +54,9 @@ IMPORT_FORMS = {
     "dummy": [("from airflow.operators.dummy_operator import DummyOperator", "DummyOperator"),
               ("from airflow.operators.dummy import DummyOperator", "DummyOperator")],
     "postgres": [("from airflow.operators.postgres_operator import PostgresOperator", "PostgresOperator")],
+    "mount": [("from airflow.kubernetes.volume_mount import VolumeMount", "VolumeMount"),
+              ("from airflow.contrib.kubernetes.volume_mount import VolumeMount as Mount", "Mount")],
+    "volume": [("from airflow.kubernetes.volume import Volume", "Volume")],
     "days_ago": [("from airflow.utils.dates import days_ago", "days_ago"),
                  ("from airflow.utils import dates", "dates.days_ago")],
     "dag": [("from airflow import DAG", "DAG"), ("from airflow.models import DAG", "DAG")],
@@ -95,7 +99,7 @@ def dag_modules(draw):
         module.add("# -*- coding: latin-1 -*-", keep=True)
     module.add('"""A generated DAG module."""', keep=True)
     forms = {name: draw(st.sampled_from(options)) for name, options in IMPORT_FORMS.items()}
-    used = draw(st.sets(st.sampled_from(["bash", "python", "dummy", "postgres"]), min_size=1))
+    used = draw(st.sets(st.sampled_from(["bash", "python", "dummy", "postgres", "mount", "volume"]), min_size=1))
     imports = [forms["dag"][0], forms["days_ago"][0]] + [forms[name][0] for name in sorted(used)]
     custom = draw(st.booleans())
     if custom:
@@ -162,6 +166,10 @@ def dag_modules(draw):
             task += f'{forms["dummy"][1]}(task_id="t{number}"{dag_kw})'
         elif kind == "postgres":
             task += f'{forms["postgres"][1]}(task_id="t{number}", postgres_conn_id="pg", sql="select 1"{dag_kw})'
+        elif kind == "mount":
+            task += f'{forms["mount"][1]}("data", mount_path="/data", sub_path=None, read_only=True)'
+        elif kind == "volume":
+            task += f'{forms["volume"][1]}(name="data", configs={{"persistentVolumeClaim": {{"claimName": "c{number}"}}}})'
         else:
             task += f'CustomOperator(task_id="t{number}"{dag_kw})'
         module.add(task, depth)

@@ -162,7 +162,7 @@ def test_fix_data_matches_the_fix_kinds(airflow_3_findings):
     required = {"replace-import": {"old", "new"}, "rename-argument": {"old", "new"},
                 "remove-argument": {"name"}, "replace-call": {"template"},
                 "replace-context-key": {"old", "new"}, "remove-decorator": {"name"},
-                "replace-class": {"old", "new", "rename_arguments"}}
+                "replace-class": {"old", "new", "rename_arguments"}, "kubernetes-object": {"new"}}
     kinds = Counter()
     for finding in airflow_3_findings:
         if finding.fix is None:

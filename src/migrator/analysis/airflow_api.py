@@ -102,6 +102,18 @@ def _works_through_shim(resolution: Resolution, target: MwaaVersion) -> bool:
     return owner.preinstalled or owner.provider is None
 
 
+@lru_cache(maxsize=65536)
+def kubernetes_object(qualname: str, target: MwaaVersion) -> compat.KubernetesObject | None:
+    """The Airflow pod object (Volume, VolumeMount, ...) a name constructs, when the target
+    takes the Kubernetes client model that replaced it instead."""
+    return compat.kubernetes_object(qualname, target)
+
+
+@lru_cache(maxsize=4096)
+def kubernetes_argument(qualname: str, argument: str, target: MwaaVersion) -> compat.KubernetesArgument | None:
+    return compat.kubernetes_argument(qualname, argument, target)
+
+
 def canonical(qualname: str | None, target: MwaaVersion) -> str | None:
     """Where a name lives on the target (itself when unchanged or unknown)."""
     if not qualname:

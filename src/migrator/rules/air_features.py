@@ -266,6 +266,8 @@ class RenamedClassRule(PythonRule):
             resolution = airflow_api.resolve(qualname, target)
             if resolution.status != "renamed" or not resolution.new:
                 continue
+            if airflow_api.kubernetes_object(qualname, target):
+                continue  # AIR014 rewrites the constructor call, not only the class
             verdict = airflow_api.import_verdict(qualname, target)
             severity = verdict.severity if verdict else Severity.WARNING
             if severity is Severity.INFO:
