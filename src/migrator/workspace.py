@@ -8,7 +8,6 @@ itself if it holds DAG files. A repo can have several.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 from dataclasses import dataclass, field
@@ -226,13 +225,17 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    from migrator.analysis.config import parse_airflow_cfg  # it reads env sources, which need this module
+
     try:
-        parser.read_string((root / cfg).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, configparser.Error):
+        text = (root / cfg).read_text(encoding="utf-8", errors="replace")
+    except OSError:
         return None, None  # reported by the config analysis, which names the problem
-    dags = parser.get("core", "dags_folder", fallback="")
-    plugins = parser.get("core", "plugins_folder", fallback="")
+    # Lines the parser cannot read are reported by the config analysis; the options around
+    # them still count (configparser would give up on the whole file).
+    options = {entry.option: entry.value for entry in parse_airflow_cfg(text, cfg)[0]}
+    dags = options.get("core.dags_folder", "")
+    plugins = options.get("core.plugins_folder", "")
     dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")
     return (_map_container_path(dags, root, CONTAINER_DAG_DIRS) if dags else None,
             _map_container_path(plugins, root, CONTAINER_PLUGIN_DIRS) if plugins else None)
