@@ -241,11 +241,33 @@ def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
             _map_container_path(plugins, root, CONTAINER_PLUGIN_DIRS) if plugins else None)
 
 
+# Keys only a service definition has. A compose file in the v1 format has no ``services:``
+# (and no ``version:``): its top-level keys are the services, told apart from other top-level
+# mappings by these keys.
+COMPOSE_SERVICE_KEYS = frozenset({"image", "build", "command", "entrypoint", "environment", "env_file",
+                                  "volumes", "ports", "links", "depends_on", "container_name"})
+
+
+def is_v1_compose_service(name: str, keys) -> bool:
+    """Whether a top-level entry ``name`` with mapping ``keys`` is a v1-format compose service."""
+    return not name.startswith("x-") and not COMPOSE_SERVICE_KEYS.isdisjoint(keys)
+
+
+def compose_services(document: object) -> dict:
+    """{name: service mapping} of a parsed compose document, in the current or the v1 format."""
+    if not isinstance(document, dict):
+        return {}
+    if "services" in document or "version" in document:
+        services = document.get("services")
+        return services if isinstance(services, dict) else {}
+    return {name: service for name, service in document.items()
+            if isinstance(service, dict) and is_v1_compose_service(str(name), service)}
+
+
 def compose_volumes(document: object) -> list[tuple[str, str]]:
     """(host, container) pairs of every service volume in a parsed compose document."""
     pairs: list[tuple[str, str]] = []
-    services = document.get("services", {}) if isinstance(document, dict) else {}
-    for service in services.values() if isinstance(services, dict) else []:
+    for service in compose_services(document).values():
         volumes = service.get("volumes", []) if isinstance(service, dict) else []
         for volume in volumes if isinstance(volumes, list) else []:
             if isinstance(volume, str) and ":" in volume:

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from migrator.analysis.source import Problem, read_text
-from migrator.workspace import Workspace
+from migrator.workspace import Workspace, is_v1_compose_service
 
 PIP_ADDITIONAL = "_PIP_ADDITIONAL_REQUIREMENTS"
 _ASSIGNMENT = re.compile(r"^(?:export\s+|declare\s+-x\s+|set\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
@@ -348,6 +348,19 @@ def _compose_command_text(node: yaml.Node) -> str | None:
     return _scalar(node)
 
 
+def _compose_services(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+    """(name, service) nodes of a compose document, in the current or the v1 format (see
+    :func:`migrator.workspace.compose_services`)."""
+    if root is None:
+        return []
+    services = mapping_get(root, "services")
+    if services is not None or mapping_get(root, "version") is not None:
+        return mapping_items(services) if services is not None else []
+    return [(key, value) for key, value in mapping_items(root)
+            if isinstance(value, yaml.MappingNode)
+            and is_v1_compose_service(str(key.value), {k.value for k, _ in mapping_items(value)})]
+
+
 def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -> None:
     try:
         root = yaml.compose(text)
@@ -356,13 +369,10 @@ def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -
         facts.problems.append((path, Problem("syntax", f"invalid YAML: {getattr(exc, 'problem', exc)}",
                                              (mark.line + 1) if mark else 1)))
         return
-    services = mapping_get(root, "services") if root is not None else None
-    if services is None:
-        return
     base = PurePosixPath(path).parent
     env_files: set[str] = set()
     seen: set[tuple[str, int]] = set()
-    for service_key, service in mapping_items(services):
+    for service_key, service in _compose_services(root):
         service_name = str(service_key.value)
         environment = mapping_get(service, "environment")
         if environment is not None:
