@@ -41,6 +41,7 @@ from .mwaa import (
     upgrade_plan,
 )
 from .platform import (
+    CredentialFormat,
     DefaultChange,
     MetadataDbName,
     MissingBinary,
@@ -48,6 +49,7 @@ from .platform import (
     PluginAttributeChange,
     RemovedStdlib,
     UploadLimit,
+    credential_file_formats,
     default_changes,
     metadata_db_names,
     missing_binaries,
@@ -81,6 +83,7 @@ __all__ = [
     "ConfigPolicy",
     "ContextKeyChange",
     "CountRange",
+    "CredentialFormat",
     "DefaultChange",
     "EnvironmentClass",
     "HourlyPrice",
@@ -107,6 +110,7 @@ __all__ = [
     "config_changes",
     "config_policy",
     "context_key_changes",
+    "credential_file_formats",
     "default_changes",
     "environment_classes",
     "essential_pin_names",

@@ -52,6 +52,7 @@ from migrator.airflowignore import (
     load_rules,
     render_ignore_file,
 )
+from migrator.analysis.credential_files import describe, detect_file
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import (
     always_installed,
@@ -92,7 +93,6 @@ DAG_CAPACITY_COMFORT = 0.5
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # Already-compressed members gain nothing from deflate; storing them keeps builds fast.
 _STORED_SUFFIXES = (".whl", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".jar", ".png", ".jpg")
-PRIVATE_KEY_SCAN_BYTES = 1024 * 1024
 
 # -- what never goes into a bundle -----------------------------------------------------------------
 
@@ -113,7 +113,6 @@ _CREDENTIAL_NAMES = re.compile(
 _CLUTTER = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitignore|\.gitattributes|"
                       r"\.gitkeep|\.gitmodules|\.dockerignore|\.coverage|.*~|.*\.sw[po]|"
                       r".*\.orig|.*\.rej)$")
-_PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 # A word, with the "/" after it when there is one: one pass finds the words and the folder
 # names written before a "/" (``([\w.\-]+)/`` on its own retries every word from each letter).
 _WORD_AND_SLASH = re.compile(r"[\w.\-]+/?")
@@ -172,13 +171,10 @@ def file_exclusion(name: str, path: str | Path) -> Exclusion | None:
     if _CLUTTER.match(name):
         return Exclusion("editor, OS or version-control leftover")
     if not lower.endswith(".py"):
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(PRIVATE_KEY_SCAN_BYTES)
-        except OSError:
-            return None  # unreadable files are reported when they are copied
-        if _PRIVATE_KEY.search(head):
-            return Exclusion("contains a private key", sensitive=True)
+        # Unreadable files are reported when they are copied; code is CON009's to report.
+        credentials = detect_file(Path(path))
+        if credentials is not None:
+            return Exclusion(f"contains {describe(*credentials)}", sensitive=True)
     return None
 
 

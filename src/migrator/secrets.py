@@ -74,6 +74,11 @@ _FLAG = re.compile(r"(?P<flag>--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\
 
 # Sensitive words inside one part of a name written without separators (PGPASSWORD, DBPASS).
 _EMBEDDED = re.compile(r"password|passwd|secret|token|apikey|(pass|pwd)$")
+# The strict reading: only at the end of the part ("dbpassword", not "tokenizer" or "secretary").
+_EMBEDDED_AT_END = re.compile(r"(password|passwd|secret|token|apikey|pass|pwd)$")
+# Values that only stand in for a credential.
+PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
+                          "null", "dummy", "redacted"})
 
 
 def _name_parts(name: str) -> list[str]:
@@ -82,17 +87,29 @@ def _name_parts(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)  # a scan asks about the same few names in every file
-def is_sensitive_name(name: str) -> bool:
-    """Whether a field, option, variable or flag named ``name`` holds a credential."""
+def is_sensitive_name(name: str, strict: bool = False) -> bool:
+    """Whether a field, option, variable or flag named ``name`` holds a credential.
+
+    ``strict`` finds a sensitive word written inside a longer word only at its end: what a
+    false positive costs more than asterisks (a file left out of a bundle) asks for it.
+    """
     parts = _name_parts(name)
     joined = "_".join(parts)
     if joined in _NOT_SENSITIVE or (parts and "_".join(parts[-2:]) in _NOT_SENSITIVE):
         return False
     if len(parts) > 1 and parts[-1] in _REFERENCE_SUFFIXES:
         return False  # "key_file", "secret_name", "token_cmd": where a secret is, not the secret
-    if any(part in _SENSITIVE_PARTS or _EMBEDDED.search(part) for part in parts):
+    embedded = _EMBEDDED_AT_END if strict else _EMBEDDED
+    if any(part in _SENSITIVE_PARTS or embedded.search(part) for part in parts):
         return True
     return any(compound in joined for compound in _SENSITIVE_COMPOUNDS)
+
+
+def is_literal_secret(value: str) -> bool:
+    """Whether a credential-named field's value is the credential itself: not empty, not a
+    placeholder, not a reference to it (``${VAR}``, ``{{ var.value.x }}``, ``$(command)``)."""
+    value = value.strip()
+    return len(value) >= 3 and value.lower() not in PLACEHOLDERS and not value.startswith(("{{", "${", "$("))
 
 
 def mask_value(value: Any) -> str:

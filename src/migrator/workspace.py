@@ -59,6 +59,9 @@ class Workspace:
     airflowignores: list[str] = field(default_factory=list)
     startup_scripts: list[str] = field(default_factory=list)
     os_package_lists: list[str] = field(default_factory=list)
+    # The other files of the DAG and plugins folders (outside test folders): what a bundle
+    # carries besides code.
+    data_files: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
     def path(self, rel: str) -> Path:
@@ -381,16 +384,22 @@ def discover(root: Path, settings: Settings) -> Workspace:
         ws.plugins_folder = "plugins"
 
     roots = [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]
-    ws.python_files = sorted(
-        rel for rel in py_files
-        if any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
-        and not _is_test_file(rel)
-    )
+
+    def in_roots(rel: str) -> bool:
+        return any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
+
+    ws.python_files = sorted(rel for rel in py_files if in_roots(rel) and not _is_test_file(rel))
+    ws.data_files = [rel for rel, _ in files
+                     if not rel.endswith(".py") and in_roots(rel) and not _in_test_folder(rel)]
     ws.other_python_files = frozenset(set(py_files) - set(ws.python_files)
                                       - {rel for rel in py_files if _is_test_file(rel)})
     return ws
 
 
+def _in_test_folder(rel: str) -> bool:
+    return any(p in ("tests", "test") for p in PurePosixPath(rel).parts[:-1])
+
+
 def _is_test_file(rel: str) -> bool:
-    parts = PurePosixPath(rel).parts
-    return any(p in ("tests", "test") for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1] == "conftest.py"
+    name = PurePosixPath(rel).name
+    return _in_test_folder(rel) or name.startswith("test_") or name == "conftest.py"

@@ -78,6 +78,18 @@ PLACES = {
     "settings-yaml-extra-not-json": 53,
     "env-conn-json-extra-not-json": 54,
     "env-conn-uri-extra-not-json": 55,
+    # Credential files of neighbouring tools in the DAGs and plugins folders, named so that
+    # only their structure gives them away.
+    "dbt-profile-password": 56,
+    "kubeconfig-token": 57,
+    "setenv-script-password": 58,
+    "properties-password": 59,
+    "ini-settings-password": 60,
+    "json-settings-token": 61,
+    "yaml-settings-secret": 62,
+    "pgpass-password": 63,
+    "service-account-private-key": 64,
+    "pem-private-key": 65,
 }
 CANARIES = {place: canary(number) for place, number in PLACES.items()}
 
@@ -215,6 +227,35 @@ def files() -> dict[str, str]:
         "dags/credentials.json": json.dumps({"client_secret": _c("credentials-json-in-dags")}) + "\n",
         "dags/.netrc": f"machine nexus.corp.local login deploy password {_c('netrc-password')}\n",
         "plugins/.env": f"PLUGIN_TOKEN={_c('plugins-env-file')}\n",
+        "dags/dbt/profiles.yml": (
+            "warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: postgres\n"
+            f"      host: dw.corp.local\n      user: etl\n      password: {_c('dbt-profile-password')}\n"
+        ),
+        "dags/kube/cluster.yaml": (
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: onprem\n  cluster: {server: https://k8s.corp.local}\n"
+            f"users:\n- name: admin\n  user:\n    token: {_c('kubeconfig-token')}\n"
+        ),
+        # As MWAA's EKS guide writes it: no credential in it, so it ships and is not reported.
+        "dags/kube_config.yaml": (
+            "apiVersion: v1\nkind: Config\nusers:\n- name: aws\n  user:\n    exec:\n"
+            "      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n"
+            "      args: [--region, eu-west-1, eks, get-token, --cluster-name, mwaa-eks]\n"
+        ),
+        "plugins/scripts/setenv.sh": f"#!/bin/sh\nexport ERP_PASSWORD={_c('setenv-script-password')}\n",
+        "dags/conf/erp.properties": f"erp.host=erp.corp.local\nerp.db.password={_c('properties-password')}\n",
+        "dags/conf/legacy.ini": f"[db]\nhost = db.corp.local\npassword = {_c('ini-settings-password')}\n",
+        "dags/conf/settings.json": json.dumps({"partner": {"url": "https://api.partner.example.com",
+                                                           "api_token": _c("json-settings-token")}}) + "\n",
+        "dags/conf/pipeline.yaml": f"schedule: daily\nsftp:\n  host: sftp.corp.local\n  secret: {_c('yaml-settings-secret')}\n",
+        "dags/.pgpass": f"db.corp.local:5432:dw:etl:{_c('pgpass-password')}\n",
+        "dags/gcp/bq.json": json.dumps({"type": "service_account", "project_id": "acme",
+                                        "private_key": f"-----BEGIN PRIVATE KEY-----\n{_c('service-account-private-key')}\n"
+                                                       "-----END PRIVATE KEY-----\n"}) + "\n",
+        "dags/keys/sftp_key": (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+            f"b3BlbnNzaC1rZXktdjEAAAAA{_c('pem-private-key')}\n"
+            "-----END OPENSSH PRIVATE KEY-----\n"
+        ),
         "plugins/warehouse_plugin.py": (
             "from airflow.plugins_manager import AirflowPlugin\n\n\n"
             "class WarehousePlugin(AirflowPlugin):\n    name = 'warehouse'\n"
