@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import yaml
+from conftest import write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migrator.analysis.envsources import analyse_env
 from migrator.config import Settings
 from migrator.workspace import discover
-
-from conftest import write_files
 
 NAMES = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True).filter(lambda n: n not in ("version", "services"))
 VARIABLES = st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True),

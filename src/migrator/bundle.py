@@ -108,7 +108,7 @@ _KEY_NAMES = re.compile(r"^(id_(rsa|dsa|ecdsa|ed25519)|.*\.key\.json)$")
 _CREDENTIAL_NAMES = re.compile(
     r"^(credentials(\.json|\.ya?ml|\.ini|\.csv)?|\.netrc|_netrc|\.pgpass|\.git-credentials|"
     r"\.npmrc|\.pypirc|\.boto|client_secrets?[\w.-]*\.json|service[-_]?account[\w.-]*\.json|"
-    r"[\w.-]*-sa-key[\w.-]*\.json|htpasswd|\.htpasswd|secrets?\.(json|ya?ml|toml|ini|env))$",
+    r"(?=[\w.-]*?-sa-key)[\w.-]*\.json|htpasswd|\.htpasswd|secrets?\.(json|ya?ml|toml|ini|env))$",
     re.IGNORECASE)
 _CLUTTER = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitignore|\.gitattributes|"
                       r"\.gitkeep|\.gitmodules|\.dockerignore|\.coverage|.*~|.*\.sw[po]|"
@@ -662,7 +662,7 @@ def requirement_lines(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     lines that are not one (VCS, URL and path requirements), options and comments aside."""
     named, other = [], []
     for raw in _logical_lines(text):
-        line = re.split(r"\s+(?:#|--)", raw.strip(), maxsplit=1)[0].strip()
+        line = _REQUIREMENT_TAIL.split(raw.strip(), maxsplit=1)[0].strip()
         if not line or line.startswith(("#", "-")):
             continue
         try:
@@ -1058,6 +1058,8 @@ _URL_PASSWORD = re.compile(
     r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@"
     r"|(?P<token_head>(?<![A-Za-z0-9+.\-])(?:git\+)?https?://)(?P<token>[^\s/@:'\"]{6,})@")
 # What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
+# A comment or the options after a requirement; (?<!\s): a run of spaces is tried once.
+_REQUIREMENT_TAIL = re.compile(r"(?<!\s)\s+(?:#|--)")
 _PIP_VARIABLE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
 REQUIREMENTS_PASSWORD_VARIABLE = "REQUIREMENTS_PASSWORD_{}"
 

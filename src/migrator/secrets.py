@@ -53,10 +53,11 @@ _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
 # key=value / key: value / "key": "value" pairs, in query strings, env files, YAML, JSON, CLI flags
 # The look-behind and the length cap keep matching linear: without them every position inside
-# a long word starts a new attempt that scans to its end (seconds on a 16 kB value).
+# a long word starts a new attempt that scans to its end (seconds on a 16 kB value). The spaces
+# around the separator are possessive: each can be matched one way only, not in every split.
 _PAIR = re.compile(
-    r"(?P<key>[\"']?(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})[\"']?\s*"
-    r"(?P<sep>[:=]|\s+(?=[\"']))\s*)"
+    r"(?P<key>[\"']?(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})[\"']?"
+    r"(?P<sep>\s*+[:=]|\s++(?=[\"']))\s*+)"
     r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s&,;}\]\"']+)"
 )
 # An ini/YAML line "name = value with spaces": everything after the separator is the value
@@ -69,7 +70,8 @@ _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=
 # https://TOKEN@host: a user-info with no password is a token on http(s) (git over https).
 _TOKEN_SCHEMES = ("http://", "https://")
 _TOKEN_MIN_LENGTH = 6
-_FLAG = re.compile(r"(?P<flag>--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
+# A flag starts a word (the look-behind): "--a--a--a..." is not retried from every "--".
+_FLAG = re.compile(r"(?P<flag>(?<![A-Za-z0-9_\-])--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
 
 
 # Sensitive words inside one part of a name written without separators (PGPASSWORD, DBPASS).

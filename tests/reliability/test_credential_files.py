@@ -14,12 +14,11 @@ import subprocess
 import sys
 
 import yaml
+from conftest import write_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator.analysis.credential_files import detect
-
-from conftest import write_files
 
 CANARY = "Zq77nRy77Kw"
 SECRET_KEYS = st.sampled_from(["password", "db_password", "DB_PASS", "apiToken", "client_secret", "private_key",

@@ -13,21 +13,20 @@ import json
 import shlex
 
 import yaml
+from conftest import write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from migrator.compat import get_version
 
 from migrator.analysis.connections import read_definitions
 from migrator.analysis.envsources import analyse_env
-from migrator.compat import get_version
+from migrator.cli.connections import render_text
 from migrator.config import Settings
 from migrator.connections_export import plan_document, plan_export
 from migrator.engine import scan
 from migrator.inventory import scan_document
 from migrator.reporters import FORMATS, render
 from migrator.workspace import discover
-from migrator.cli.connections import render_text
-
-from conftest import write_files
 
 CANARY = "Zq88nRy88Kw"  # letters and digits: no quoting or encoding changes it
 # Characters a URL or a file format gives a meaning to ("$" and "{" are left out: "${X}" is a

@@ -29,6 +29,7 @@ from migrator.analysis.envsources import (
     parse_env_file,
     parse_script,
 )
+from migrator.analysis.jinja import template_blocks
 from migrator.analysis.source import Problem, read_text
 from migrator.secrets import is_sensitive_name, userinfo_span
 
@@ -38,7 +39,6 @@ VAR_PREFIX = "AIRFLOW_VAR_"
 _SETTINGS_FIELDS = {"conn_type": "conn_type", "conn_host": "host", "conn_login": "login",
                     "conn_password": "password", "conn_schema": "schema", "conn_port": "port",
                     "conn_extra": "extra", "conn_description": "description"}
-_JINJA_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
 _JINJA_CONN = re.compile(r"\bconn\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _JINJA_VAR = re.compile(
     r"\bvar\s*\.\s*(?:value|json)\s*(?:\.\s*get\s*\(\s*['\"]([^'\"]+)['\"]|\.\s*([A-Za-z_]\w*)"
@@ -565,9 +565,13 @@ def jinja_references(module) -> set[tuple[str, str, int, str]]:
     for node, text in module.string_literals:
         if not (("{{" in text or "{%" in text) and ("conn" in text or "var" in text)):
             continue
-        for block in _JINJA_BLOCK.finditer(text):
-            body = block.group(1) or block.group(2) or ""
-            line = node.lineno + text.count("\n", 0, block.start())
+        line, counted = node.lineno, 0
+        for block in template_blocks(text):
+            if block.kind == "comment":
+                continue
+            body = text[block.start:block.end]
+            line += text.count("\n", counted, block.outer_start)  # from the previous block on: linear
+            counted = block.outer_start
             for match in _JINJA_CONN.finditer(body):
                 found.add(("connection", match.group(1) or match.group(2), line, "jinja"))
             for match in _JINJA_VAR.finditer(body):

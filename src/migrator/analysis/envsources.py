@@ -25,6 +25,8 @@ from migrator.workspace import Workspace, is_v1_compose_service
 
 PIP_ADDITIONAL = "_PIP_ADDITIONAL_REQUIREMENTS"
 _ASSIGNMENT = re.compile(r"^(?:export\s+|declare\s+-x\s+|set\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+# " # comment" after a value; (?<!\s) tries a run of spaces once, not from each of its spaces.
+_INLINE_COMMENT = re.compile(r"(?<!\s)\s+#")
 _DEFAULT_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$", re.DOTALL)
 _COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
 _PACKAGE_MANAGERS = {
@@ -117,7 +119,7 @@ def unquote_value(raw: str) -> str:
         end = raw.find(raw[0], 1)
         if end > 0:
             return raw[1:end]
-    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+    return _INLINE_COMMENT.split(raw, maxsplit=1)[0].strip()
 
 
 def compose_default(value: str) -> str:

@@ -8,7 +8,6 @@ could be one goes through :mod:`migrator.secrets`.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from packaging.utils import canonicalize_name
@@ -454,9 +453,6 @@ class InvalidConnection(ProjectRule):
 
 # -- credentials in Python code ----------------------------------------------------------------------
 
-_URI_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:[^\s@/'\"]+@")
-
-
 class SecretInCode(PythonRule):
     """
     ## What it does
@@ -514,8 +510,7 @@ class SecretInCode(PythonRule):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str) and is_sensitive_name(key.value) \
                             and _literal_secret(value):
                         yield self.at_node(module, value, f"'{key.value}': '{MASK}' is a credential in code")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and _URI_WITH_PASSWORD.search(node.value) and uri_has_password(node.value):
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and uri_has_password(node.value):
                 yield self.at_node(module, node, f"'{mask(node.value)[:120]}' is a URI with a password in code: "
                                                  "use a connection stored in Secrets Manager")
 
