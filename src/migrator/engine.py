@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from migrator import __version__
@@ -43,12 +44,13 @@ def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
     return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target))
 
 
-def suppressed_ids(line: str) -> set[str] | None:
+@lru_cache(maxsize=256)  # asked once per finding: a long line with thousands is searched once
+def suppressed_ids(line: str) -> frozenset[str] | None:
     """Rule ids suppressed on a line: None = nothing, empty set = everything."""
     match = _SUPPRESSION.search(line)
     if not match:
         return None
-    return {part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip()}
+    return frozenset(part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip())
 
 
 def is_suppressed(finding: Finding, line: str) -> bool:

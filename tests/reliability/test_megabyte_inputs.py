@@ -2,8 +2,9 @@
 
 Each project holds one kind of file whose content is a megabyte-long run of what a naive
 pattern rescans from every position (``{{`` with no ``}}``, spaces before no ``#``,
-``a.a.a`` before no ``://``, ``--a--a``, quotes that never close). A scan reads it in seconds;
-a quadratic step would take hours. The bound is a failure guard with ample headroom (a scan of
+``a.a.a`` before no ``://``, ``--a--a``, quotes that never close), or a megabyte-long line
+with tens of thousands of findings. A scan reads it in seconds; a quadratic step would take
+hours (or, copying the line into each finding, all the memory). The bound is a failure guard with ample headroom (a scan of
 such a project takes a few seconds), not a benchmark.
 """
 
@@ -20,6 +21,7 @@ from conftest import write_files
 
 MEGABYTE = 1024 * 1024
 BOUND = 120  # seconds for one scan; linear work on these projects takes well under 20
+FINDINGS = 20_000  # per kind of finding on the long lines below (a megabyte of text)
 RUNS = ["{{", "{%", " ", "\t", "a.", "+a", "--a", '\\"', "'", "a://", "$a", "a=", "#", "@"]
 
 
@@ -52,6 +54,12 @@ KINDS = {
     "credential-like settings": {"dags/etl.py": DAG, "dags/conf/big.yaml": json.dumps({"password": hostile()}),
                                  "dags/conf/big.properties": "db.password=" + hostile() + "\n"},
     ".airflowignore": {"dags/etl.py": DAG, "dags/.airflowignore": hostile() + "\n"},
+    # Tens of thousands of findings on one line: each must not copy, rescan or hash the line.
+    "findings on one long line": {
+        "dags/etl.py": DAG + "t = BashOperator(task_id='t', bash_command=" + json.dumps("".join(
+            f"db{i}.corp.local {{{{ execution_date }}}} /data/in/{i} " for i in range(FINDINGS))) + ")\n",
+        "dags/sql/big.sql": "select {{ execution_date }} " * FINDINGS,
+    },
 }
 
 
