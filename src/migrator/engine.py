@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from migrator import __version__
+from migrator.analysis.grammar import python_version
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import SourceText, read_bytes, read_text
 from migrator.cache import ScanCache, content_digest
@@ -94,7 +95,7 @@ def analyse_file(root: Path, rel: str, module_name: str, rules: Sequence[PythonR
     """One file's findings, crashes and summary, and the digest of the bytes they come from
     (None when the file could not be read): the scan cache's key for the result."""
     data = read_bytes(root / rel)
-    module = ModuleFacts.from_read(rel, data, module_name)
+    module = ModuleFacts.from_read(rel, data, module_name, python_version(ctx.target.python))
     digest = content_digest(data) if isinstance(data, bytes) else None
     findings, crashes, suppressed = run_python_rules(module, rules, ctx, crash)
     return (finalize(findings), crashes, ModuleSummary.of(module, suppressed)), digest

@@ -22,6 +22,12 @@ FILES: dict[str, tuple[str, bytes]] = {
     "empty": ("dags/empty.py", b""),
     "deep-nesting": ("dags/deep.py", b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n"),
     "deep-brackets-list": ("dags/deep_list.py", b"x = " + b"[" * 200 + b"]" * 200 + b"\n"),
+    # Python 3.12 syntax (fine on the default 3.12 target), alone and with what crashes parsers.
+    "python312": ("dags/py312.py", DAG.encode() + b'type Pair[T] = tuple[T, T]\nNAMES = {"a": 1}\n'
+                  b'LABEL = f"{NAMES["a"]:>{4}}"\nNOTE = f"{len(NAMES)  # how many\n}"\n'),
+    "python312-deep-nesting": ("dags/py312_deep.py", b"type X = int\nx = " + b"not " * 100_000 + b"1\n"),
+    "python312-deep-brackets": ("dags/py312_brackets.py", b'x = f"{d["k"]}"\ny = ' + b"(" * 5000 + b"1"
+                                + b")" * 5000 + b"\n"),
     "space-in-name": ("dags/my dag file.py", DAG.encode() + b"d = 1\n"),
     "non-ascii-name": ("dags/données_été.py", DAG.encode() + "nom = 'été'\n".encode()),
     "requirements-odd": ("requirements.txt", (

@@ -44,13 +44,14 @@ def test_each_hostile_python_file_gets_a_named_finding(hostile_project):
         "python2": "MIG002", "syntax-error": "MIG001", "undecodable": "MIG003", "nul-bytes": "MIG003",
         "binary-named-py": "MIG003", "deep-nesting": "MIG001", "20mb-file": "MIG004",
         "plugins-syntax-error": "MIG001", "plugins-binary": "MIG003",
+        "python312-deep-nesting": "MIG001", "python312-deep-brackets": "MIG001",
     }
     for kind, rule in expected.items():
         assert rule in rules_by_path.get(written[kind], set()), (kind, rules_by_path.get(written[kind]))
     # Files that are fine Python get no MIG finding at all.
     for kind in ("latin1-cookie", "utf8-bom", "crlf", "mixed-newlines", "tabs", "empty",
                  "space-in-name", "non-ascii-name", "deep-brackets-list", "backslash-in-name",
-                 "folder-named-py", "redos-victim-name"):
+                 "folder-named-py", "redos-victim-name", "python312"):
         assert not {r for r in rules_by_path.get(written[kind], set()) if r.startswith("MIG")}, kind
     skipped = {s["path"]: s["reason"] for s in doc["inventory"]["skipped"]}
     assert skipped["dags/loop"] == "symlinked folder not followed"

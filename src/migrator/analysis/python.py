@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from bisect import bisect_left
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from migrator.analysis.grammar import newest_target_python, parse_module
 from migrator.analysis.source import Problem, SourceText, decode_python, read_bytes
 from migrator.findings import Location
 
@@ -136,31 +136,35 @@ class ModuleFacts:
 
     # -- construction -------------------------------------------------------------------------
 
-    @classmethod
-    def from_file(cls, root: Path, path: Path, module_name: str = "") -> ModuleFacts:
-        return cls.from_read(path.relative_to(root).as_posix(), read_bytes(path), module_name)
+    # ``python`` is the (major, minor) of the Python the module runs on, whose grammar it is
+    # read with (migrator.analysis.grammar); by default the newest any MWAA target runs.
 
     @classmethod
-    def from_read(cls, rel: str, data: bytes | Problem, module_name: str = "") -> ModuleFacts:
+    def from_file(cls, root: Path, path: Path, module_name: str = "",
+                  python: tuple[int, int] | None = None) -> ModuleFacts:
+        return cls.from_read(path.relative_to(root).as_posix(), read_bytes(path), module_name, python)
+
+    @classmethod
+    def from_read(cls, rel: str, data: bytes | Problem, module_name: str = "",
+                  python: tuple[int, int] | None = None) -> ModuleFacts:
         """From what ``read_bytes`` gave: the file's bytes, or why there are none."""
         if isinstance(data, Problem):
             return cls(rel, None, None, data, module_name=module_name)
-        return cls.from_bytes(rel, data, module_name)
+        return cls.from_bytes(rel, data, module_name, python)
 
     @classmethod
-    def from_bytes(cls, rel: str, data: bytes, module_name: str = "") -> ModuleFacts:
+    def from_bytes(cls, rel: str, data: bytes, module_name: str = "",
+                   python: tuple[int, int] | None = None) -> ModuleFacts:
         source = decode_python(data)
         if isinstance(source, Problem):
             return cls(rel, None, None, source, module_name=module_name)
-        return cls.from_source(rel, source, module_name)
+        return cls.from_source(rel, source, module_name, python)
 
     @classmethod
-    def from_source(cls, rel: str, source: SourceText, module_name: str = "") -> ModuleFacts:
+    def from_source(cls, rel: str, source: SourceText, module_name: str = "",
+                    python: tuple[int, int] | None = None) -> ModuleFacts:
         try:
-            with warnings.catch_warnings():
-                # Invalid escape sequences in old DAG code are not our findings to make.
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source.text, filename=rel)
+            tree = parse_module(source.text, rel, python or newest_target_python())
         except SyntaxError as exc:
             return cls(rel, source, None, _syntax_problem(exc, source.text), module_name=module_name)
         except (RecursionError, MemoryError):
