@@ -64,6 +64,8 @@ def test_each_hostile_python_file_gets_a_named_finding(hostile_project):
     # Broken non-Python sources get a finding naming the file and the problem.
     for kind in ("connections-json-broken", "connections-yaml-broken", "compose", "env-file-binary"):
         assert rules_by_path.get(written[kind]), kind
+    assert {"CON007", "CON008"} <= rules_by_path[written["compose-v1"]]  # read, and its password not quoted
+    assert "pa#ss" not in proc.stdout and "wd@db" not in proc.stdout
     assert "outside the project'" not in proc.stdout  # the outside file's content never read
 
 
