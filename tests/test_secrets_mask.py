@@ -51,5 +51,9 @@ def test_a_url_value_is_masked_by_its_structure_whatever_its_password_holds(part
     assert CANARY not in mask(value)  # a whole value: its password may hold spaces
     if " " not in password:  # inside free text a URL ends at a space
         assert CANARY not in mask(f"connection uri {value} is invalid")
-    assert uri_has_password(value)
+    # Detection reads a "/" as the end of a host and port (a JDBC principal below) and "?k=v@"
+    # as an address in a query; masking reads both as password.
+    if not set(password) & {"/", "?"}:
+        assert uri_has_password(value)
+    assert not uri_has_password("jdbc:hive2://hive:10000/default;principal=hive/_HOST@CORP.LOCAL")
 

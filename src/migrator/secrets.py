@@ -152,9 +152,11 @@ def userinfo_span(url: str, eager: bool = True) -> tuple[int, int] | None:
 def _credential_span(url: str, masking: bool) -> tuple[int, int] | None:
     """(start, end) of the password in a URL's user-info (what follows its first ":"); when
     ``masking``, also of an http(s) user name that is a token. None without a credential (or
-    with only a reference to one). Masking is eager (see :func:`userinfo_span`)."""
+    with only a reference to one). Masking is eager (see :func:`userinfo_span`); detection
+    reads a "user-info" holding a "/" as the host, port and path it more likely is
+    (``jdbc:hive2://host:10000/db;principal=hive/_HOST@REALM``)."""
     span = userinfo_span(url, eager=masking)
-    if span is None:
+    if span is None or (not masking and "/" in url[span[0]:span[1]]):
         return None
     start, end = span
     colon = url.find(":", start, end)

@@ -30,6 +30,7 @@ _BUILTINS = frozenset({"fi", "done", "for", "case", "esac", "in", "function", "}
                        "let", "declare", "ulimit", "umask", "type", "hash", "alias"})
 # Quoted strings and Jinja blocks are single words: separators inside them do not count.
 _OPENER = re.compile(r"""\{[{%]|["']""")
+_NON_SPACE = re.compile(r"\S+")
 _PLAIN = re.compile(r"""[^\s"'{]+""")  # word characters that open nothing: no space, quote or brace
 
 
@@ -115,6 +116,8 @@ def _double_quote_end(text: str, start: int, end: int) -> int:
 def _words(text: str, start: int, end: int) -> list[Word]:
     """The words of ``text[start:end]``: runs of quoted strings, ``{{ }}`` blocks and other
     characters but spaces and unmatched quotes."""
+    if _OPENER.search(text, start, end) is None:  # no quote or block: words are what spaces split
+        return [Word(m.group(), m.start(), m.end()) for m in _NON_SPACE.finditer(text, start, end)]
     spans = _opaque_spans(text, start, end, statements=False)
     words: list[Word] = []
     position, word_start = start, None
@@ -140,10 +143,14 @@ def commands(text: str) -> list[Command]:
     """Every simple command in a command line, in order."""
     found: list[Command] = []
     position = 0
-    masked = list(text)
-    for opaque_start, opaque_end in _opaque_spans(text, 0, len(text), statements=True).items():
-        masked[opaque_start:opaque_end] = "x" * (opaque_end - opaque_start)
-    for separator in [*_SEPARATOR.finditer("".join(masked)), None]:
+    masked = text
+    spans = _opaque_spans(text, 0, len(text), statements=True)
+    if spans:
+        chars = list(text)
+        for opaque_start, opaque_end in spans.items():
+            chars[opaque_start:opaque_end] = "x" * (opaque_end - opaque_start)
+        masked = "".join(chars)
+    for separator in [*_SEPARATOR.finditer(masked), None]:
         end = separator.start() if separator else len(text)
         command = _command(_words(text, position, end))
         if command is not None:

@@ -510,7 +510,8 @@ class SecretInCode(PythonRule):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str) and is_sensitive_name(key.value) \
                             and _literal_secret(value):
                         yield self.at_node(module, value, f"'{key.value}': '{MASK}' is a credential in code")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and uri_has_password(node.value):
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "://" in node.value \
+                    and "@" in node.value and uri_has_password(node.value):
                 yield self.at_node(module, node, f"'{mask(node.value)[:120]}' is a URI with a password in code: "
                                                  "use a connection stored in Secrets Manager")
 
