@@ -228,7 +228,8 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
-    from migrator.analysis.config import parse_airflow_cfg  # it reads env sources, which need this module
+    # Imported here: the config analysis reads env sources, which import this module.
+    from migrator.analysis.config import parse_airflow_cfg
 
     try:
         text = (root / cfg).read_text(encoding="utf-8", errors="replace")

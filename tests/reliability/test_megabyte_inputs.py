@@ -16,7 +16,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import write_files
 
 MEGABYTE = 1024 * 1024
