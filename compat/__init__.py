@@ -50,6 +50,7 @@ from .mwaa import (
     upgrade_plan,
 )
 from .platform import (
+    CredentialFormat,
     DefaultChange,
     MetadataDbName,
     MissingBinary,
@@ -58,6 +59,7 @@ from .platform import (
     RemovedStdlib,
     SecretValueLimit,
     UploadLimit,
+    credential_file_formats,
     default_changes,
     metadata_db_names,
     missing_binaries,
@@ -92,6 +94,7 @@ __all__ = [
     "ConfigPolicy",
     "ContextKeyChange",
     "CountRange",
+    "CredentialFormat",
     "DefaultChange",
     "EnvironmentClass",
     "HourlyPrice",
@@ -121,6 +124,7 @@ __all__ = [
     "config_changes",
     "config_policy",
     "context_key_changes",
+    "credential_file_formats",
     "default_changes",
     "environment_classes",
     "essential_pin_names",

@@ -194,3 +194,36 @@ class SecretValueLimit:
 def secret_value_limit() -> SecretValueLimit:
     row = load_json("secrets_manager.json")["secret_value"]
     return SecretValueLimit(row["max_bytes"], row["max_text"], row["source"], row["date"])
+
+
+@dataclass(frozen=True)
+class CredentialFormat:
+    """A credential file format of a tool that lives beside DAGs (``credential_files.json``)."""
+
+    id: str
+    what: str                      # noun phrase: "a dbt profile with credentials"
+    syntax: str                    # pem | yaml | json | netrc | pgpass | shell | properties | ini
+    names: tuple[str, ...]         # file names (lower case) the format applies to
+    suffixes: tuple[str, ...]      # or file suffixes
+    marker_key: str | None         # a top-level key the document must have ...
+    marker_value: str | None       # ... with this value
+    marker_child_key: str | None   # or a key every top-level value of a profile file has
+    secret_keys: frozenset[str]    # keys that hold secrets besides the sensitive names
+    advice: str
+    source: str
+
+    def applies_to(self, name: str) -> bool:
+        """Whether a file called ``name`` may be in this format (a PEM block may be in any file)."""
+        lower = name.lower()
+        return self.syntax == "pem" or lower in self.names or lower.endswith(self.suffixes)
+
+
+@lru_cache(maxsize=1)
+def credential_file_formats() -> tuple[CredentialFormat, ...]:
+    """The formats in the order a file is tried against them (the specific before the generic)."""
+    return tuple(
+        CredentialFormat(row["id"], row["what"], row["syntax"], tuple(row.get("names", ())),
+                         tuple(row.get("suffixes", ())), row.get("marker", {}).get("key"),
+                         row.get("marker", {}).get("value"), row.get("marker", {}).get("child_key"),
+                         frozenset(row.get("secret_keys", ())), row["advice"], row["source"])
+        for row in load_json("credential_files.json")["formats"])

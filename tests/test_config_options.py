@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from migrator.compat import config_policy, get_version
 
 from migrator.analysis.config import (
@@ -38,8 +41,8 @@ smtp_password = hunter2
 
 
 def test_parse_keeps_lines_continuations_and_strips_inline_comments():
-    entries, problem = parse_airflow_cfg(CFG, "airflow.cfg")
-    assert problem is None
+    entries, problems = parse_airflow_cfg(CFG, "airflow.cfg")
+    assert problems == []
     by_option = {e.option: e for e in entries}
     assert by_option["core.executor"].line == 3
     assert by_option["core.default_task_retries"].value == "2"
@@ -48,8 +51,48 @@ def test_parse_keeps_lines_continuations_and_strips_inline_comments():
 
 
 def test_parse_problem_names_the_line_without_the_secret():
-    _, problem = parse_airflow_cfg("[core]\nexecutor = Local\nsmtp_password hunter2\n", "airflow.cfg")
-    assert problem.line == 3 and "hunter2" not in problem.message
+    _, problems = parse_airflow_cfg("[core]\nexecutor = Local\nsmtp_password hunter2\n", "airflow.cfg")
+    assert [p.line for p in problems] == [3] and "hunter2" not in problems[0].message
+
+
+# Lines configparser cannot read: a key without a value, text without a delimiter, an option
+# before any section header. (The last kind is only written before the first header.)
+UNREADABLE_LINES = st.sampled_from(["smtp_password", "just some words", "= no key", ": no key either",
+                                    "fernet_key"])
+OPTION_KEYS = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
+OPTION_VALUES = st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="#;"),
+                        min_size=1, max_size=20)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.tuples(OPTION_KEYS, OPTION_VALUES, st.lists(UNREADABLE_LINES, max_size=2)),
+                min_size=1, max_size=8),
+       st.lists(UNREADABLE_LINES, max_size=2))
+def test_an_unreadable_line_never_hides_the_options_after_it(options, before_any_section):
+    lines = [*before_any_section, "[core]"]
+    expected, bad = {}, [n + 1 for n in range(len(before_any_section))]
+    for key, value, junk in options:
+        for line in junk:
+            lines.append(line)
+            bad.append(len(lines))
+        lines.append(f"{key} = {value}")
+        expected[f"core.{key}"] = (value, len(lines))
+    entries, problems = parse_airflow_cfg("\n".join(lines) + "\n", "airflow.cfg")
+    assert {e.option: (e.value, e.line) for e in entries} == expected  # the last one of a key wins
+    assert [p.line for p in problems] == bad
+
+
+def test_secrets_and_the_dag_folder_after_a_bad_line_are_still_found(make_project):
+    root = make_project({
+        "airflow.cfg": "[core]\nload_examples\ndags_folder = /opt/airflow/pipelines\n"
+                       "[smtp]\nsmtp_password = hunter2-after-bad-line\n",
+        "pipelines/etl.py": "from airflow import DAG\n",
+    })
+    workspace = discover(root, Settings())
+    assert workspace.dag_folders == ["pipelines"]
+    facts = analyse_config(workspace, analyse_env(workspace))
+    assert facts.value("smtp.smtp_password") == "hunter2-after-bad-line"
+    assert [(path, p.line) for path, p in facts.problems] == [("airflow.cfg", 2)]
 
 
 def test_env_option_names():

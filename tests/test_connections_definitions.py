@@ -50,6 +50,27 @@ def test_reference_values_and_broken_values():
     assert "no scheme" in parse_connection_value("x", "just-text", ".env", 1, "env").problem
 
 
+def test_a_user_info_that_runs_past_the_authority_makes_an_invalid_uri_not_misread_fields():
+    """Airflow's parser ends the authority at the first "/", "?" or "#": a password holding one
+    unencoded is split into host, port and schema. Such a URI is invalid and keeps only the
+    login and password it was meant to have; an "@" inside a query value is not a password's."""
+    cases = {
+        "postgres://etl:ab#cd@db.example.com:5432/dw": ("etl", "ab#cd"),
+        "postgres://etl:12/cd@db.example.com/dw": ("etl", "12/cd"),  # "12" would be the port
+        "mysql://etl:12?cd@db.example.com/dw": ("etl", "12?cd"),
+        "mysql://etl:p@w/cd@db.example.com/dw": ("etl", "p@w/cd"),
+    }
+    for uri, (login, password) in cases.items():
+        conn = parse_connection_uri("x", uri, ".env", 1, "env")
+        assert "percent-encoded" in conn.problem, uri
+        assert (conn.login, conn.password, conn.host, conn.port, conn.schema) == (login, password, None, None, None)
+    for uri in ("smtp://etl:pw@mail.example.com?from=airflow@example.com", "http://api.example.com:8080/v1?to=a@b.c"):
+        assert parse_connection_uri("x", uri, ".env", 1, "env").problem is None, uri
+    port = parse_connection_uri("x", "postgres://etl:pw@db.example.com:99999/dw", ".env", 1, "env")
+    assert (port.problem, port.password) == ("not a valid connection URI: the port is not a number from 0 to 65535",
+                                             "pw")
+
+
 def test_definitions_from_every_source(make_project):
     root = make_project({
         ".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl:pw@db.example.com/dw\nAIRFLOW_VAR_LANDING_BUCKET=acme-landing\n",

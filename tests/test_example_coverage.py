@@ -72,6 +72,7 @@ WHERE = [
     ("CON007", "connections.json", '"erp_oracle"', "constraints"),
     ("CON008", ".env", "AIRFLOW_CONN_CRM_EXPORT_API", "constraints"),
     ("CON009", "dags/supplier_feed_sync.py", "SUPPLIER_HUB_API_KEY", "constraints"),
+    ("CON010", "dags/scripts/setenv.sh", "OPS_DB_PASSWORD", "constraints"),
     ("PLG001", "plugins/acme_plugin.py", "operators = [", "constraints"),
     ("PLG002", "plugins/acme_plugin.py", "admin_views = ", "constraints"),
     ("PLG003", "plugins/acme_plugin.py", "flask_blueprints = ", "constraints"),

@@ -33,7 +33,9 @@ SYNTAXES: tuple[Syntax, ...] = ("regexp", "glob")
 IGNORE_FILE = ".airflowignore"
 
 # Airflow strips this from every line before compiling it (a comment, with the blanks before it).
-_COMMENT = re.compile(r"\s*#.*")
+# The look-behind starts a match only where a run of spaces starts: "\s*#" alone would rescan
+# the rest of the run from each of its characters.
+_COMMENT = re.compile(r"(?<!\s)\s*#.*")
 # Constructs Python's ``re`` accepts but RE2 (the engine Airflow uses since 2.6) rejects: lookaround
 # and backreferences. Airflow logs a warning and drops such a line, so the pattern ignores nothing.
 _RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\(\?P=|\\[1-9]")

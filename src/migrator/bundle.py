@@ -52,6 +52,7 @@ from migrator.airflowignore import (
     load_rules,
     render_ignore_file,
 )
+from migrator.analysis.credential_files import describe, detect_file
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import (
     always_installed,
@@ -93,7 +94,6 @@ DAG_CAPACITY_COMFORT = 0.5
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # Already-compressed members gain nothing from deflate; storing them keeps builds fast.
 _STORED_SUFFIXES = (".whl", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".jar", ".png", ".jpg")
-PRIVATE_KEY_SCAN_BYTES = 1024 * 1024
 
 # -- what never goes into a bundle -----------------------------------------------------------------
 
@@ -109,12 +109,11 @@ _KEY_NAMES = re.compile(r"^(id_(rsa|dsa|ecdsa|ed25519)|.*\.key\.json)$")
 _CREDENTIAL_NAMES = re.compile(
     r"^(credentials(\.json|\.ya?ml|\.ini|\.csv)?|\.netrc|_netrc|\.pgpass|\.git-credentials|"
     r"\.npmrc|\.pypirc|\.boto|client_secrets?[\w.-]*\.json|service[-_]?account[\w.-]*\.json|"
-    r"[\w.-]*-sa-key[\w.-]*\.json|htpasswd|\.htpasswd|secrets?\.(json|ya?ml|toml|ini|env))$",
+    r"(?=[\w.-]*?-sa-key)[\w.-]*\.json|htpasswd|\.htpasswd|secrets?\.(json|ya?ml|toml|ini|env))$",
     re.IGNORECASE)
 _CLUTTER = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitignore|\.gitattributes|"
                       r"\.gitkeep|\.gitmodules|\.dockerignore|\.coverage|.*~|.*\.sw[po]|"
                       r".*\.orig|.*\.rej)$")
-_PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 # A word, with the "/" after it when there is one: one pass finds the words and the folder
 # names written before a "/" (``([\w.\-]+)/`` on its own retries every word from each letter).
 _WORD_AND_SLASH = re.compile(r"[\w.\-]+/?")
@@ -177,13 +176,10 @@ def file_exclusion(name: str, path: str | Path) -> Exclusion | None:
     if _CLUTTER.match(name):
         return Exclusion("editor, OS or version-control leftover")
     if not lower.endswith(".py"):
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(PRIVATE_KEY_SCAN_BYTES)
-        except OSError:
-            return None  # unreadable files are reported when they are copied
-        if _PRIVATE_KEY.search(head):
-            return Exclusion("contains a private key", sensitive=True)
+        # Unreadable files are reported when they are copied; code is CON009's to report.
+        credentials = detect_file(Path(path))
+        if credentials is not None:
+            return Exclusion(f"contains {describe(*credentials)}", sensitive=True)
     return None
 
 
@@ -672,7 +668,7 @@ def requirement_lines(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     lines that are not one (VCS, URL and path requirements), options and comments aside."""
     named, other = [], []
     for raw in _logical_lines(text):
-        line = re.split(r"\s+(?:#|--)", raw.strip(), maxsplit=1)[0].strip()
+        line = _REQUIREMENT_TAIL.split(raw.strip(), maxsplit=1)[0].strip()
         if not line or line.startswith(("#", "-")):
             continue
         try:
@@ -1080,6 +1076,8 @@ _URL_PASSWORD = re.compile(
     r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@"
     r"|(?P<token_head>(?<![A-Za-z0-9+.\-])(?:git\+)?https?://)(?P<token>[^\s/@:'\"]{6,})@")
 # What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
+# A comment or the options after a requirement; (?<!\s): a run of spaces is tried once.
+_REQUIREMENT_TAIL = re.compile(r"(?<!\s)\s+(?:#|--)")
 _PIP_VARIABLE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
 REQUIREMENTS_PASSWORD_VARIABLE = "REQUIREMENTS_PASSWORD_{}"
 

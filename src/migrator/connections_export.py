@@ -49,10 +49,16 @@ class PlannedSecret:
     also_defined: tuple[str, ...] = ()  # other definitions with a different value
 
     def masked(self) -> str:
+        """The value as it may be shown, masked by its structure: the password and the secret
+        fields of the extra; an extra that is not a JSON object cannot be read field by field,
+        so it is masked whole."""
         if self.kind == "variable":
             return MASK
         if self.form == "json":
-            return json.dumps(mask_mapping(json.loads(self.value)), sort_keys=True)
+            document = json.loads(self.value)
+            if "extra" in document and not isinstance(document["extra"], dict):
+                document["extra"] = MASK
+            return json.dumps(mask_mapping(document), sort_keys=True)
         return mask_uri(self.value)
 
 

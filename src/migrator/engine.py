@@ -11,10 +11,12 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from migrator import __version__
 from migrator.analysis.crashes import injected_crash
+from migrator.analysis.grammar import python_version
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import SourceText, read_bytes, read_text
 from migrator.cache import ScanCache, content_digest
@@ -47,12 +49,13 @@ def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
     return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target))
 
 
-def suppressed_ids(line: str) -> set[str] | None:
+@lru_cache(maxsize=256)  # asked once per finding: a long line with thousands is searched once
+def suppressed_ids(line: str) -> frozenset[str] | None:
     """Rule ids suppressed on a line: None = nothing, empty set = everything."""
     match = _SUPPRESSION.search(line)
     if not match:
         return None
-    return {part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip()}
+    return frozenset(part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip())
 
 
 def is_suppressed(finding: Finding, line: str) -> bool:
@@ -96,7 +99,7 @@ def analyse_file(root: Path, rel: str, module_name: str, rules: Sequence[PythonR
     """One file's findings, crashes and summary, and the digest of the bytes they come from
     (None when the file could not be read): the scan cache's key for the result."""
     data = read_bytes(root / rel)
-    module = ModuleFacts.from_read(rel, data, module_name)
+    module = ModuleFacts.from_read(rel, data, module_name, python_version(ctx.target.python))
     digest = content_digest(data) if isinstance(data, bytes) else None
     findings, crashes, suppressed = run_python_rules(module, rules, ctx, crash)
     return (finalize(findings), crashes, ModuleSummary.of(module, suppressed)), digest

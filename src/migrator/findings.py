@@ -185,6 +185,20 @@ class SharedValues:
             object.__setattr__(finding, name, self.share(getattr(finding, name)))
 
 
+# A finding anchored on a line longer than this (generated data, a minified blob) is anchored on
+# the part of the line around it: thousands of findings on one long line would otherwise each
+# copy and hash all of it.
+ANCHOR_LINE_MAX = 400
+
+
+def line_anchor(line: str, column: int) -> str:
+    """The text of a finding's line (1-based ``column``) that anchors its fingerprint."""
+    if len(line) <= ANCHOR_LINE_MAX:
+        return line.strip()
+    start = max(0, column - 1 - ANCHOR_LINE_MAX // 2)
+    return line[start:start + ANCHOR_LINE_MAX].strip()
+
+
 def finalize(findings: Iterable[Finding], done_paths: Collection[str] = ()) -> list[Finding]:
     """Sort findings, drop exact duplicates and give each a stable fingerprint.
 

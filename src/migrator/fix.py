@@ -28,6 +28,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from migrator import codemods, requirements_fix
+from migrator.analysis.grammar import python_version
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.requirements import parse_requirements_text
 from migrator.analysis.source import Problem, SourceText, decode_python, decode_text, read_bytes
@@ -451,7 +452,8 @@ class _Rescanner:
         return set(self.rule_ids)
 
     def module(self, path: str, text: str) -> ModuleFacts:
-        return ModuleFacts.from_source(path, SourceText(text, "utf-8", b"", "\n"), self.module_names[path])
+        return ModuleFacts.from_source(path, SourceText(text, "utf-8", b"", "\n"), self.module_names[path],
+                                       python_version(self.ctx.target.python))
 
     def findings(self, module: ModuleFacts) -> list[Finding]:
         found, _, _ = run_python_rules(module, self.rules, self.ctx)

@@ -22,6 +22,7 @@ from migrator.workspace import Workspace
 if TYPE_CHECKING:
     from migrator.analysis.config import ConfigFacts
     from migrator.analysis.connections import ConnectionFacts
+    from migrator.analysis.credential_files import CredentialFile
     from migrator.analysis.envsources import EnvFacts
     from migrator.analysis.plugins import PluginFacts
     from migrator.analysis.requirements import ConstraintsChoice, RequirementsFacts
@@ -152,6 +153,12 @@ class ProjectFacts:
         from migrator.analysis.connections import analyse_connections
 
         return analyse_connections(self.workspace, self.env, self.modules)
+
+    @cached_property
+    def credential_files(self) -> list[CredentialFile]:
+        from migrator.analysis.credential_files import find_credential_files
+
+        return find_credential_files(self.workspace)
 
     @cached_property
     def plugins(self) -> PluginFacts:

@@ -39,7 +39,7 @@ from migrator.analysis.source import detect_newline
 AIRFLOW = "apache-airflow"
 PROVIDER_PREFIX = "apache-airflow-providers-"
 BACKPORT_PREFIX = "apache-airflow-backport-providers-"
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+_COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
 _CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)")
 _COMMENTED_CONSTRAINT = re.compile(r"^\s*#\s*(-c|--constraint)[\s=]")
 

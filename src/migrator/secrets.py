@@ -29,6 +29,7 @@ _SENSITIVE_COMPOUNDS = (
     "api_key", "access_key", "secret_key", "private_key", "account_key", "master_key",
     "client_key", "shared_key", "signing_key", "encryption_key", "session_key", "sas_token",
     "keyfile_dict", "service_account", "connection_string", "conn_string", "fernet_key",
+    "basic_auth",  # "user:password" pairs (Airflow's [celery] flower_basic_auth)
 )
 # Names whose parts contain a sensitive word but are not credentials themselves.
 _NOT_SENSITIVE = frozenset({
@@ -43,17 +44,20 @@ _REFERENCE_SUFFIXES = frozenset({
     "backends", "prefix", "pattern", "expiry", "expiration", "length", "field", "fields", "class",
 })
 
-_URL = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s'\"<>]+")
-_URI_USERINFO = re.compile(r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s/@:'\"]*):(?P<pw>[^\s@/'\"]+)@")
+# A URL's scheme: the look-behind and the length cap keep a search linear (a long word is not
+# retried from each of its letters).
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://")
+_URL = re.compile(_SCHEME.pattern + r"[^\s'\"<>]+")
 _AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
 # key=value / key: value / "key": "value" pairs, in query strings, env files, YAML, JSON, CLI flags
 # The look-behind and the length cap keep matching linear: without them every position inside
-# a long word starts a new attempt that scans to its end (seconds on a 16 kB value).
+# a long word starts a new attempt that scans to its end (seconds on a 16 kB value). The spaces
+# around the separator are possessive: each can be matched one way only, not in every split.
 _PAIR = re.compile(
-    r"(?P<key>[\"']?(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})[\"']?\s*"
-    r"(?P<sep>[:=]|\s+(?=[\"']))\s*)"
+    r"(?P<key>[\"']?(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})[\"']?"
+    r"(?P<sep>\s*+[:=]|\s++(?=[\"']))\s*+)"
     r"(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s&,;}\]\"']+)"
 )
 # An ini/YAML line "name = value with spaces": everything after the separator is the value
@@ -64,12 +68,19 @@ _LINE_PAIR = re.compile(r"^(?P<key>[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127
 # HTTP authorization values: the scheme word is not the secret, what follows it is.
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=\-]{8,}")
 # https://TOKEN@host: a user-info with no password is a token on http(s) (git over https).
-_URI_TOKEN = re.compile(r"(?P<scheme>\bhttps?://)(?P<user>[^\s/@:'\"]{6,})@")
-_FLAG = re.compile(r"(?P<flag>--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
+_TOKEN_SCHEMES = ("http://", "https://")
+_TOKEN_MIN_LENGTH = 6
+# A flag starts a word (the look-behind): "--a--a--a..." is not retried from every "--".
+_FLAG = re.compile(r"(?P<flag>(?<![A-Za-z0-9_\-])--[A-Za-z][A-Za-z0-9_\-]*)(?P<sep>[ =])(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
 
 
 # Sensitive words inside one part of a name written without separators (PGPASSWORD, DBPASS).
 _EMBEDDED = re.compile(r"password|passwd|secret|token|apikey|(pass|pwd)$")
+# The strict reading: only at the end of the part ("dbpassword", not "tokenizer" or "secretary").
+_EMBEDDED_AT_END = re.compile(r"(password|passwd|secret|token|apikey|pass|pwd)$")
+# Values that only stand in for a credential.
+PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
+                          "null", "dummy", "redacted"})
 
 
 def _name_parts(name: str) -> list[str]:
@@ -78,17 +89,29 @@ def _name_parts(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)  # a scan asks about the same few names in every file
-def is_sensitive_name(name: str) -> bool:
-    """Whether a field, option, variable or flag named ``name`` holds a credential."""
+def is_sensitive_name(name: str, strict: bool = False) -> bool:
+    """Whether a field, option, variable or flag named ``name`` holds a credential.
+
+    ``strict`` finds a sensitive word written inside a longer word only at its end: what a
+    false positive costs more than asterisks (a file left out of a bundle) asks for it.
+    """
     parts = _name_parts(name)
     joined = "_".join(parts)
     if joined in _NOT_SENSITIVE or (parts and "_".join(parts[-2:]) in _NOT_SENSITIVE):
         return False
     if len(parts) > 1 and parts[-1] in _REFERENCE_SUFFIXES:
         return False  # "key_file", "secret_name", "token_cmd": where a secret is, not the secret
-    if any(part in _SENSITIVE_PARTS or _EMBEDDED.search(part) for part in parts):
+    embedded = _EMBEDDED_AT_END if strict else _EMBEDDED
+    if any(part in _SENSITIVE_PARTS or embedded.search(part) for part in parts):
         return True
     return any(compound in joined for compound in _SENSITIVE_COMPOUNDS)
+
+
+def is_literal_secret(value: str) -> bool:
+    """Whether a credential-named field's value is the credential itself: not empty, not a
+    placeholder, not a reference to it (``${VAR}``, ``{{ var.value.x }}``, ``$(command)``)."""
+    value = value.strip()
+    return len(value) >= 3 and value.lower() not in PLACEHOLDERS and not value.startswith(("{{", "${", "$("))
 
 
 def mask_value(value: Any) -> str:
@@ -96,16 +119,68 @@ def mask_value(value: Any) -> str:
     return MASK if value not in (None, "") else ""
 
 
-def mask_uri(uri: str) -> str:
-    """Mask the password of ``scheme://user:password@host`` and sensitive query parameters."""
-    text = _URI_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", uri)
-    text = _URI_TOKEN.sub(lambda m: f"{m['scheme']}{MASK}@", text)
+def mask_uri(text: str) -> str:
+    """Mask the user-info password (or token) and sensitive query parameters of every URL in
+    ``text``. A text that is one URL value (it starts with a scheme, on one line) is masked as a
+    whole, since a password may hold spaces."""
+    stripped = text.strip()
+    if "\n" not in stripped and _SCHEME.match(stripped):
+        return _mask_url(text)
+    return _URL.sub(lambda m: _mask_url(m.group(0)), text)
+
+
+def userinfo_span(url: str, eager: bool = True) -> tuple[int, int] | None:
+    """(start, end) of the user-info of the first URL in ``url`` ("@" excluded), or None.
+
+    The user-info runs to the *last* "@", not to the first "/", "?" or "#" as RFC 3986 has
+    it: a password may hold those characters unencoded, and a parser that splits it there
+    puts its pieces into the host, the port or the path (and into error messages). Unless
+    ``eager``, an "@" inside a query value (``?from=a@b.com``) does not end it.
+    """
+    scheme = _SCHEME.search(url)
+    if scheme is None:
+        return None
+    start = scheme.end()
+    end = url.rfind("@", start)
+    if end >= 0 and not eager:
+        query = url.find("?", start, end)
+        if query >= 0 and "=" in url[query:end]:
+            end = url.rfind("@", start, query)
+    return (start, end) if end >= 0 else None
+
+
+def _credential_span(url: str, masking: bool) -> tuple[int, int] | None:
+    """(start, end) of the password in a URL's user-info (what follows its first ":"); when
+    ``masking``, also of an http(s) user name that is a token. None without a credential (or
+    with only a reference to one). Masking is eager (see :func:`userinfo_span`); detection
+    reads a "user-info" holding a "/" as the host, port and path it more likely is
+    (``jdbc:hive2://host:10000/db;principal=hive/_HOST@REALM``)."""
+    span = userinfo_span(url, eager=masking)
+    if span is None or (not masking and "/" in url[span[0]:span[1]]):
+        return None
+    start, end = span
+    colon = url.find(":", start, end)
+    if colon >= 0:
+        password = url[colon + 1:end]
+        if not password or password == MASK or password.startswith(("${", "{{")):
+            return None
+        return colon + 1, end
+    user = url[start:url.find("@", start)]
+    if masking and url[:start].lower().endswith(_TOKEN_SCHEMES) and len(user) >= _TOKEN_MIN_LENGTH \
+            and "/" not in user and not user.startswith(("${", "{{")) and user != MASK:
+        return start, start + len(user)
+    return None
+
+
+def _mask_url(url: str) -> str:
+    span = _credential_span(url, masking=True)
+    text = f"{url[:span[0]]}{MASK}{url[span[1]:]}" if span else url
     if "?" not in text:
         return text
     try:
         parts = urlsplit(text)
     except ValueError:
-        return mask(text)
+        return text
     if parts.query:
         query = _PAIR.sub(_mask_pair, parts.query)
         text = SplitResult(parts.scheme, parts.netloc, parts.path, query, parts.fragment).geturl()
@@ -169,7 +244,7 @@ def mask(text: str) -> str:
         else:
             return json.dumps(mask_mapping(document), sort_keys=False)
     text = _PRIVATE_KEY_BLOCK.sub(f"-----BEGIN PRIVATE KEY-----{MASK}", text)
-    text = _URL.sub(lambda m: mask_uri(m.group(0)), text)
+    text = mask_uri(text)
     text = _AWS_ACCESS_KEY.sub(lambda m: m.group(1) + MASK, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _FLAG.sub(_mask_flag, text)
@@ -177,7 +252,9 @@ def mask(text: str) -> str:
     return _PAIR.sub(_mask_pair, text)
 
 
-def uri_has_password(uri: str) -> bool:
-    """Whether a URI carries a password in its user-info part."""
-    match = _URI_USERINFO.search(uri)
-    return bool(match and match["pw"] and not match["pw"].startswith(("${", "{{")))
+def uri_has_password(text: str) -> bool:
+    """Whether a URL in ``text`` carries a password in its user-info."""
+    stripped = text.strip()
+    if "\n" not in stripped and _SCHEME.match(stripped):
+        return _credential_span(stripped, masking=False) is not None
+    return any(_credential_span(m.group(0), masking=False) is not None for m in _URL.finditer(text))

@@ -464,7 +464,25 @@ class _Paths:
         for prefix in self.roots:
             text = text.replace(prefix + os.sep, "")
         # Paths into the venv differ per machine; what follows site-packages/ does not.
-        return re.sub(r"/[^\s\"'()]*?/site-packages/", "site-packages/", text)
+        return _PATH_TOKEN.sub(_from_site_packages, text)
+
+
+_PATH_TOKEN = re.compile(r"[^\s\"'()]+")
+
+
+def _from_site_packages(token: re.Match) -> str:
+    """A path token with each ``/.../site-packages/`` cut to ``site-packages/``: from the
+    token's first "/" to the first "/site-packages/" after it. (The regex that says this,
+    ``/[^\\s"'()]*?/site-packages/``, rescans the token from every "/" in it.)"""
+    text, parts, position = token.group(0), [], 0
+    while True:
+        slash = text.find("/", position)
+        marker = text.find("/site-packages/", slash + 1) if slash >= 0 else -1
+        if marker < 0:
+            break
+        parts += [text[position:slash], "site-packages/"]
+        position = marker + len("/site-packages/")
+    return "".join(parts) + text[position:]
 
 
 def _file_result(root: Path, path: str, data: dict, venv: Path) -> FileResult:

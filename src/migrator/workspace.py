@@ -13,7 +13,6 @@ import Airflow with none of them analysed is an input error too, never an empty,
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 from dataclasses import dataclass, field
@@ -70,6 +69,9 @@ class Workspace:
     airflowignores: list[str] = field(default_factory=list)
     startup_scripts: list[str] = field(default_factory=list)
     os_package_lists: list[str] = field(default_factory=list)
+    # The other files of the DAG and plugins folders (outside test folders): what a bundle
+    # carries besides code.
+    data_files: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
     def path(self, rel: str) -> Path:
@@ -247,26 +249,49 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
+    # Imported here: the config analysis reads env sources, which import this module.
+    from migrator.analysis.config import parse_airflow_cfg
+
     source = read_text(root / cfg)
     if isinstance(source, Problem):
         return None, None  # reported by the config analysis, which names the problem
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
-    try:
-        parser.read_string(source.text)
-    except configparser.Error:
-        return None, None
-    dags = parser.get("core", "dags_folder", fallback="")
-    plugins = parser.get("core", "plugins_folder", fallback="")
+    # Lines the parser cannot read are reported by the config analysis; the options around
+    # them still count (configparser would give up on the whole file).
+    options = {entry.option: entry.value for entry in parse_airflow_cfg(source.text, cfg)[0]}
+    dags = options.get("core.dags_folder", "")
+    plugins = options.get("core.plugins_folder", "")
     dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")
     return (_map_container_path(dags, root, CONTAINER_DAG_DIRS) if dags else None,
             _map_container_path(plugins, root, CONTAINER_PLUGIN_DIRS) if plugins else None)
 
 
+# Keys only a service definition has. A compose file in the v1 format has no ``services:``
+# (and no ``version:``): its top-level keys are the services, told apart from other top-level
+# mappings by these keys.
+COMPOSE_SERVICE_KEYS = frozenset({"image", "build", "command", "entrypoint", "environment", "env_file",
+                                  "volumes", "ports", "links", "depends_on", "container_name"})
+
+
+def is_v1_compose_service(name: str, keys) -> bool:
+    """Whether a top-level entry ``name`` with mapping ``keys`` is a v1-format compose service."""
+    return not name.startswith("x-") and not COMPOSE_SERVICE_KEYS.isdisjoint(keys)
+
+
+def compose_services(document: object) -> dict:
+    """{name: service mapping} of a parsed compose document, in the current or the v1 format."""
+    if not isinstance(document, dict):
+        return {}
+    if "services" in document or "version" in document:
+        services = document.get("services")
+        return services if isinstance(services, dict) else {}
+    return {name: service for name, service in document.items()
+            if isinstance(service, dict) and is_v1_compose_service(str(name), service)}
+
+
 def compose_volumes(document: object) -> list[tuple[str, str]]:
     """(host, container) pairs of every service volume in a parsed compose document."""
     pairs: list[tuple[str, str]] = []
-    services = document.get("services", {}) if isinstance(document, dict) else {}
-    for service in services.values() if isinstance(services, dict) else []:
+    for service in compose_services(document).values():
         volumes = service.get("volumes", []) if isinstance(service, dict) else []
         for volume in volumes if isinstance(volumes, list) else []:
             if isinstance(volume, str) and ":" in volume:
@@ -390,11 +415,13 @@ def discover(root: Path, settings: Settings) -> Workspace:
         ws.plugins_folder = "plugins"
 
     roots = [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]
-    ws.python_files = sorted(
-        rel for rel in py_files
-        if any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
-        and not _is_test_file(rel)
-    )
+
+    def in_roots(rel: str) -> bool:
+        return any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
+
+    ws.python_files = sorted(rel for rel in py_files if in_roots(rel) and not _is_test_file(rel))
+    ws.data_files = [rel for rel, _ in files
+                     if not rel.endswith(".py") and in_roots(rel) and not _in_test_folder(str(PurePosixPath(rel).parent))]
     ws.other_python_files = frozenset(set(py_files) - set(ws.python_files)
                                       - {rel for rel in py_files if _is_test_file(rel)})
     if not ws.python_files:
@@ -415,6 +442,7 @@ TEST_FOLDERS = frozenset({"tests", "test", "testing", "unittests", "integration_
 
 
 def _in_test_folder(rel: str) -> bool:
+    """Whether the folder ``rel`` is, or is inside, a test folder."""
     return any(part in TEST_FOLDERS for part in PurePosixPath(rel).parts)
 
 

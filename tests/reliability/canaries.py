@@ -60,12 +60,47 @@ PLACES = {
     "bash-pgpassword": 38,
     "dag-code-bearer-token": 39,
     "cfg-ldap-password-with-spaces": 40,
+    # Passwords holding characters a URL reserves: a parser splits them into host, port and
+    # path, and its error messages quote the pieces.
+    "env-conn-uri-password-hash": 41,
+    "env-conn-uri-password-slash": 42,
+    "env-conn-uri-password-question": 43,
+    "env-conn-uri-password-at": 44,
+    "env-conn-uri-password-space": 45,
+    "connections-json-uri-password-digits-slash": 46,
+    "compose-sql-alchemy-conn-password-at": 47,
+    "dockerfile-conn-uri-password-question": 48,
+    "entrypoint-conn-uri-password-slash": 49,
+    "cfg-core-sql-alchemy-conn-password-slash": 50,
+    "cfg-flower-basic-auth": 51,
+    # Connection extras that are not JSON: no field can be told from another, so all is secret.
+    "connections-json-extra-not-json": 52,
+    "settings-yaml-extra-not-json": 53,
+    "env-conn-json-extra-not-json": 54,
+    "env-conn-uri-extra-not-json": 55,
+    # Credential files of neighbouring tools in the DAGs and plugins folders, named so that
+    # only their structure gives them away.
+    "dbt-profile-password": 56,
+    "kubeconfig-token": 57,
+    "setenv-script-password": 58,
+    "properties-password": 59,
+    "ini-settings-password": 60,
+    "json-settings-token": 61,
+    "yaml-settings-secret": 62,
+    "pgpass-password": 63,
+    "service-account-private-key": 64,
+    "pem-private-key": 65,
 }
 CANARIES = {place: canary(number) for place, number in PLACES.items()}
 
 
 def _c(place: str) -> str:
     return CANARIES[place]
+
+
+def _twice(place: str, separator: str) -> str:
+    """The canary on both sides of ``separator``: whichever side a parser splits off, it shows."""
+    return f"{CANARIES[place]}{separator}{CANARIES[place]}"
 
 
 def files() -> dict[str, str]:
@@ -79,6 +114,13 @@ def files() -> dict[str, str]:
             f"SMTP_PASSWORD={_c('env-smtp-password')}\n"
             f"AWS_SECRET_ACCESS_KEY={_c('env-aws-secret-access-key')}\n"
             "WAREHOUSE_HOST=warehouse.corp.local\n"
+            f"AIRFLOW_CONN_HASH=postgres://etl:{_twice('env-conn-uri-password-hash', '#')}@db.corp.local:5432/dw\n"
+            f"AIRFLOW_CONN_SLASH=postgres://etl:{_twice('env-conn-uri-password-slash', '/')}@db.corp.local:5432/dw\n"
+            f"AIRFLOW_CONN_QUESTION=mysql://etl:{_twice('env-conn-uri-password-question', '?')}@db.corp.local/dw\n"
+            f"AIRFLOW_CONN_AT=mysql://etl:{_twice('env-conn-uri-password-at', '@')}@db.corp.local/dw\n"
+            f"AIRFLOW_CONN_SPACE='postgres://etl:{_twice('env-conn-uri-password-space', ' ')}@db.corp.local/dw'\n"
+            f"AIRFLOW_CONN_EXTRA_JSON='{{\"conn_type\": \"http\", \"extra\": \"token {_c('env-conn-json-extra-not-json')}\"}}'\n"
+            f"AIRFLOW_CONN_EXTRA_URI=http://api.corp.local/?__extra__=token-{_c('env-conn-uri-extra-not-json')}\n"
         ),
         ".env.airflow": f"DB_PASSWORD={_c('compose-env-file-password')}\n",
         "docker-compose.yaml": (
@@ -90,6 +132,7 @@ def files() -> dict[str, str]:
             f"    AIRFLOW_CONN_LAKE: 's3://AKIAIOSFODNN7EXAMPLE:{_c('compose-conn-uri-password')}@'\n"
             f"    AIRFLOW__WEBSERVER__SECRET_KEY: {_c('compose-webserver-secret-key')}\n"
             f"    DB_PASSWORD: {_c('compose-db-password')}\n"
+            f"    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: 'postgresql://airflow:{_twice('compose-sql-alchemy-conn-password-at', '@')}@db/airflow'\n"
             "  volumes:\n    - ./dags:/opt/airflow/dags\n    - ./plugins:/opt/airflow/plugins\n"
             "services:\n"
             "  scheduler:\n    <<: *airflow-common\n    command: scheduler\n"
@@ -98,7 +141,9 @@ def files() -> dict[str, str]:
         ),
         "airflow.cfg": (
             "[core]\nexecutor = CeleryExecutor\n"
+            "load_examples\n"  # a key without a value: the options after it must still be read
             f"fernet_key = {_c('cfg-fernet-key')}\n"
+            f"sql_alchemy_conn = postgresql://airflow:{_twice('cfg-core-sql-alchemy-conn-password-slash', '/')}@db/airflow\n"
             "dags_folder = /opt/airflow/dags\nparallelism = 64\n"
             "[database]\n"
             f"sql_alchemy_conn = postgresql+psycopg2://airflow:{_c('cfg-sql-alchemy-conn-password')}@db:5432/airflow\n"
@@ -107,6 +152,7 @@ def files() -> dict[str, str]:
             "[smtp]\nsmtp_host = mail.corp.local\nsmtp_user = airflow\n"
             f"smtp_password = {_c('cfg-smtp-password')}\n"
             "[celery]\n"
+            f"flower_basic_auth = admin:{_c('cfg-flower-basic-auth')}\n"
             f"broker_url = redis://:{_c('cfg-broker-url-password')}@redis:6379/0\n"
             f"result_backend = db+postgresql://airflow:{_c('cfg-result-backend-password')}@db/airflow\n"
             "[ldap]\n"
@@ -120,12 +166,17 @@ def files() -> dict[str, str]:
                              "extra": {"sslmode": "require", "token": _c("connections-json-extra-token")}},
             "partner_api": {"conn_type": "http", "host": "api.partner.example.com",
                             "extra": json.dumps({"api_key": _c("connections-json-extra-string-api-key")})},
+            "legacy_api": {"conn_type": "http", "host": "legacy.partner.example.com",
+                           "extra": f"api key {_c('connections-json-extra-not-json')}"},
+            "ledger_uri": f"postgres://ledger:12/{_c('connections-json-uri-password-digits-slash')}@ledger.corp.local:5432/l",
         }, indent=2) + "\n",
         "airflow_settings.yaml": (
             "airflow:\n  connections:\n"
             "    - conn_id: crm_db\n      conn_type: mysql\n      conn_host: crm.corp.local\n"
             f"      conn_login: crm\n      conn_password: {_c('settings-yaml-conn-password')}\n"
             "      conn_port: 3306\n"
+            "    - conn_id: crm_api\n      conn_type: http\n      conn_host: crm.corp.local\n"
+            f"      conn_extra: 'token={_c('settings-yaml-extra-not-json')}'\n"
             f"      conn_extra:\n        client_secret: {_c('settings-yaml-extra-client-secret')}\n"
             "  variables:\n    - variable_name: region\n      variable_value: eu-west-1\n"
         ),
@@ -139,11 +190,13 @@ def files() -> dict[str, str]:
         "Dockerfile": (
             "FROM apache/airflow:2.7.3\n"
             f"ENV AIRFLOW_CONN_BILLING=mysql://billing:{_c('dockerfile-conn-uri-password')}@billing.corp.local/b\n"
+            f"ENV AIRFLOW_CONN_INVOICES=mysql://billing:{_twice('dockerfile-conn-uri-password-question', '?')}@billing.corp.local/b\n"
             "RUN pip install --no-cache-dir -r /requirements.txt\n"
         ),
         "entrypoint.sh": (
             "#!/bin/sh\n"
             f"airflow connections add ledger --conn-uri postgres://ledger:{_c('entrypoint-conn-uri-password')}@ledger.corp.local/l\n"
+            f"airflow connections add audit --conn-uri 'postgres://audit:{_twice('entrypoint-conn-uri-password-slash', '/')}@audit.corp.local/a'\n"
             f"airflow connections add ftp_in --conn-type ftp --conn-host ftp.corp.local --conn-login in --conn-password {_c('entrypoint-conn-password-flag')}\n"
             'exec airflow "$@"\n'
         ),
@@ -174,6 +227,35 @@ def files() -> dict[str, str]:
         "dags/credentials.json": json.dumps({"client_secret": _c("credentials-json-in-dags")}) + "\n",
         "dags/.netrc": f"machine nexus.corp.local login deploy password {_c('netrc-password')}\n",
         "plugins/.env": f"PLUGIN_TOKEN={_c('plugins-env-file')}\n",
+        "dags/dbt/profiles.yml": (
+            "warehouse:\n  target: prod\n  outputs:\n    prod:\n      type: postgres\n"
+            f"      host: dw.corp.local\n      user: etl\n      password: {_c('dbt-profile-password')}\n"
+        ),
+        "dags/kube/cluster.yaml": (
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: onprem\n  cluster: {server: https://k8s.corp.local}\n"
+            f"users:\n- name: admin\n  user:\n    token: {_c('kubeconfig-token')}\n"
+        ),
+        # As MWAA's EKS guide writes it: no credential in it, so it ships and is not reported.
+        "dags/kube_config.yaml": (
+            "apiVersion: v1\nkind: Config\nusers:\n- name: aws\n  user:\n    exec:\n"
+            "      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n"
+            "      args: [--region, eu-west-1, eks, get-token, --cluster-name, mwaa-eks]\n"
+        ),
+        "plugins/scripts/setenv.sh": f"#!/bin/sh\nexport ERP_PASSWORD={_c('setenv-script-password')}\n",
+        "dags/conf/erp.properties": f"erp.host=erp.corp.local\nerp.db.password={_c('properties-password')}\n",
+        "dags/conf/legacy.ini": f"[db]\nhost = db.corp.local\npassword = {_c('ini-settings-password')}\n",
+        "dags/conf/settings.json": json.dumps({"partner": {"url": "https://api.partner.example.com",
+                                                           "api_token": _c("json-settings-token")}}) + "\n",
+        "dags/conf/pipeline.yaml": f"schedule: daily\nsftp:\n  host: sftp.corp.local\n  secret: {_c('yaml-settings-secret')}\n",
+        "dags/.pgpass": f"db.corp.local:5432:dw:etl:{_c('pgpass-password')}\n",
+        "dags/gcp/bq.json": json.dumps({"type": "service_account", "project_id": "acme",
+                                        "private_key": f"-----BEGIN PRIVATE KEY-----\n{_c('service-account-private-key')}\n"
+                                                       "-----END PRIVATE KEY-----\n"}) + "\n",
+        "dags/keys/sftp_key": (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+            f"b3BlbnNzaC1rZXktdjEAAAAA{_c('pem-private-key')}\n"
+            "-----END OPENSSH PRIVATE KEY-----\n"
+        ),
         "plugins/warehouse_plugin.py": (
             "from airflow.plugins_manager import AirflowPlugin\n\n\n"
             "class WarehousePlugin(AirflowPlugin):\n    name = 'warehouse'\n"

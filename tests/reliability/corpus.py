@@ -38,6 +38,12 @@ FILES: dict[str, tuple[str, bytes]] = {
     "empty": ("dags/empty.py", b""),
     "deep-nesting": ("dags/deep.py", b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n"),
     "deep-brackets-list": ("dags/deep_list.py", b"x = " + b"[" * 200 + b"]" * 200 + b"\n"),
+    # Python 3.12 syntax (fine on the default 3.12 target), alone and with what crashes parsers.
+    "python312": ("dags/py312.py", DAG.encode() + b'type Pair[T] = tuple[T, T]\nNAMES = {"a": 1}\n'
+                  b'LABEL = f"{NAMES["a"]:>{4}}"\nNOTE = f"{len(NAMES)  # how many\n}"\n'),
+    "python312-deep-nesting": ("dags/py312_deep.py", b"type X = int\nx = " + b"not " * 100_000 + b"1\n"),
+    "python312-deep-brackets": ("dags/py312_brackets.py", b'x = f"{d["k"]}"\ny = ' + b"(" * 5000 + b"1"
+                                + b")" * 5000 + b"\n"),
     "space-in-name": ("dags/my dag file.py", DAG.encode() + b"d = 1\n"),
     "non-ascii-name": ("dags/données_été.py", DAG.encode() + "nom = 'été'\n".encode()),
     "requirements-odd": ("requirements.txt", (
@@ -79,6 +85,9 @@ FILES: dict[str, tuple[str, bytes]] = {
         b"  scheduler:\n    <<: *airflow-common\n    environment:\n      <<: *env\n      EXTRA: '1'\n"
         b"  broken: [unclosed\n"
     )),
+    # The v1 compose format (services at the top level), with a password that breaks URL parsing.
+    "compose-v1": ("docker-compose.v1.yml", b"worker:\n  image: apache/airflow:1.10.15\n  environment:\n"
+                   b"    - AIRFLOW_CONN_LEGACY=postgres://etl:pa#ss/wd@db.corp.local:5432/dw\n"),
     "env-file": (".env", b"AIRFLOW_CONN_S3=aws://AKIAXXXX:secret@\nnot an assignment\nAIRFLOW_VAR_X='{\"a\": 1'\n"),
     "connections-json-broken": ("connections.json", b'{"warehouse": {"conn_type": "postgres", "password": "pw"'),
     "connections-yaml-broken": ("airflow_settings.yaml", b"airflow:\n  connections:\n    - conn_id: x\n   bad: [\n"),

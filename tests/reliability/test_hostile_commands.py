@@ -16,7 +16,6 @@ file-opening functions raise PermissionError for the locked paths.
 
 from __future__ import annotations
 
-import ast
 import errno
 import io
 import json
@@ -28,8 +27,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from migrator.compat import get_version
 from reliability import corpus
 
+from migrator.analysis.grammar import parse_module, python_version
+from migrator.analysis.source import decode_python
 from migrator.workspace import printable_path
 
 # Python files whose coding declaration names a codec Python cannot read source in.
@@ -110,8 +112,8 @@ def test_fix_apply_on_a_copy_changes_only_the_fixed_files_and_keeps_their_form(t
         for rel in changed:
             old, new = originals[rel], (root / rel).read_bytes()
             assert before[rel].split()[1] == after[rel].split()[1], rel  # mode kept
-            if rel.endswith(".py"):
-                ast.parse(new)  # bytes: the coding cookie and BOM decide the decoding
+            if rel.endswith(".py"):  # parses for the target (the coding cookie and BOM decide the decoding)
+                parse_module(decode_python(new).text, rel, python_version(get_version(None).python))
             assert old.startswith(b"\xef\xbb\xbf") == new.startswith(b"\xef\xbb\xbf"), rel
             assert (b"\r\n" in old) == (b"\r\n" in new), rel
             assert new.count(b"\r\n") >= old.count(b"\r\n") - 1, rel  # CRLF lines stay CRLF

@@ -46,13 +46,14 @@ def test_each_hostile_python_file_gets_a_named_finding(hostile_project):
         "plugins-syntax-error": "MIG001", "plugins-binary": "MIG003",
         **{kind: "MIG003" for kind in corpus.FILES if kind.startswith("cookie-")},
         "python-utf16": "MIG003",
+        "python312-deep-nesting": "MIG001", "python312-deep-brackets": "MIG001",
     }
     for kind, rule in expected.items():
         assert rule in rules_by_path.get(written[kind], set()), (kind, rules_by_path.get(written[kind]))
     # Files that are fine Python get no MIG finding at all.
     for kind in ("latin1-cookie", "utf8-bom", "crlf", "mixed-newlines", "tabs", "empty",
                  "space-in-name", "non-ascii-name", "deep-brackets-list", "backslash-in-name",
-                 "folder-named-py", "redos-victim-name"):
+                 "folder-named-py", "redos-victim-name", "python312"):
         assert not {r for r in rules_by_path.get(written[kind], set()) if r.startswith("MIG")}, kind
     skipped = {s["path"]: s["reason"] for s in doc["inventory"]["skipped"]}
     assert skipped["dags/loop"] == "symlinked folder not followed"
@@ -65,6 +66,8 @@ def test_each_hostile_python_file_gets_a_named_finding(hostile_project):
     # Broken non-Python sources get a finding naming the file and the problem.
     for kind in ("connections-json-broken", "connections-yaml-broken", "compose", "env-file-binary"):
         assert rules_by_path.get(written[kind]), kind
+    assert {"CON007", "CON008"} <= rules_by_path[written["compose-v1"]]  # read, and its password not quoted
+    assert "pa#ss" not in proc.stdout and "wd@db" not in proc.stdout
     assert "outside the project'" not in proc.stdout  # the outside file's content never read
 
 

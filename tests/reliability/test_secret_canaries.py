@@ -19,6 +19,22 @@ import pytest
 from reliability import canaries
 
 TIMEOUT = 300
+# Files of other tools holding a canary -> what `package` says they contain (CON010 reports each).
+CREDENTIAL_FILES = {
+    "dags/.netrc": "a .netrc password",
+    "dags/.pgpass": "a PostgreSQL password file",
+    "dags/conf/erp.properties": "credentials in a Java properties file (erp.db.password)",
+    "dags/conf/legacy.ini": "credentials in an INI settings file (password)",
+    "dags/conf/pipeline.yaml": "credentials in a YAML settings file (sftp.secret)",
+    "dags/conf/settings.json": "credentials in a JSON settings file (partner.api_token)",
+    "dags/credentials.json": "credentials in a JSON settings file (client_secret)",
+    "dags/dbt/profiles.yml": "a dbt profile with credentials (warehouse.outputs.prod.password)",
+    "dags/gcp/bq.json": "a Google service-account key (private_key)",
+    "dags/keys/deploy.txt": "a private key",
+    "dags/keys/sftp_key": "a private key",
+    "dags/kube/cluster.yaml": "a kubeconfig with embedded credentials (users[0].user.token)",
+    "plugins/scripts/setenv.sh": "credentials in a shell script (ERP_PASSWORD)",
+}
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -72,6 +88,8 @@ def test_scan_reports_do_name_the_credentials_they_hide(project):
             "entrypoint.sh", "Dockerfile", "dags/warehouse_load.py"} <= paths | {
         f["path"] for f in doc["findings"]}
     assert "****" in json.dumps(doc)
+    credential_files = {f["path"] for f in doc["findings"] if f["rule"] == "CON010"}
+    assert credential_files == set(CREDENTIAL_FILES)
 
 
 def test_fix_diff_and_summary_mask_credentials(project):
@@ -103,11 +121,14 @@ def test_package_outputs_and_bundle_hold_no_credential(project, tmp_path):
                  "dags/keys/deploy.txt: contains a private key",
                  "plugins/.env: environment file (may hold secrets)"):
         assert line in text.stdout  # what was left out, and why
+    for path, what in CREDENTIAL_FILES.items():  # left out by content, or by name first
+        assert f"{path}: contains {what}" in text.stdout or f"{path}: credential file" in text.stdout, path
     assert "REQUIREMENTS_PASSWORD_1" in text.stdout  # the index password is not shipped
     assert_no_canary(run_cli("package", str(project), "--out", str(out), "--format", "json"))
-    # The DAG files are the project's own code, shipped as they are; nothing else may leak.
+    # The DAG files are the project's own code, shipped as they are (and so is the kubeconfig
+    # MWAA's EKS guide has, which holds no secret); nothing else may leak.
     dag_copies = copies_of_project_files(project, out / "dags", lambda rel: f"dags/{rel}")
-    assert dag_copies == {out / "dags" / "warehouse_load.py"}
+    assert dag_copies == {out / "dags" / "warehouse_load.py", out / "dags" / "kube_config.yaml"}
     leaks = canaries.leaks_in_tree(out, skip=tuple(dag_copies))
     assert leaks == {}, leaks
     requirements = (out / "requirements.txt").read_text()

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
+import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator.analysis.dags import argument_sites, default_args_dicts
 from migrator.analysis.jinja import template_names
-from migrator.analysis.python import ModuleFacts
+from migrator.analysis.python import ModuleFacts, literal_value_spans
 from migrator.analysis.shell import commands
 from migrator.analysis.source import SourceText
 from migrator.analysis.strings import UNKNOWN, absolute_paths, host_references, static_string
+from migrator.rules._common import location_in_literal
 
 
 def facts(code: str, name: str = "dags.example") -> ModuleFacts:
@@ -216,6 +221,42 @@ def test_locate_text_inside_a_multiline_literal():
     literal = module.tree.body[0].value
     location = module.locate_text(literal, "hdfs")
     assert (location.line, location.column, location.end_column) == (3, 6, 10)
+
+
+LITERAL_PIECES = st.sampled_from(["a", " ", "db7.corp.local", "\\n", "\\t", "\\\\", "\\'", '\\"', "\\x41",
+                                  "\\u00e9", "\\U0001F600", "\\N{BULLET}", "\\101", "\\7", "\\d", "\\\n", "é",
+                                  "{", "'", '"', "\n"])
+
+
+@st.composite
+def string_literals(draw) -> str:
+    """Source of a string literal: one to three parts of any quoting, concatenated."""
+    parts = [draw(st.sampled_from(["", "r", "R", "u"])) + quote + "".join(draw(st.lists(LITERAL_PIECES, max_size=8)))
+             + quote for quote in draw(st.lists(st.sampled_from(["'", '"', "'''", '"""']), min_size=1, max_size=3))]
+    return "(" + draw(st.sampled_from([" ", "\n", "  # note\n "])).join(parts) + ")"
+
+
+@settings(max_examples=2000, derandomize=True, database=None)
+@given(string_literals())
+def test_each_character_of_a_literal_value_maps_to_where_the_source_spells_it(source):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "\\d" is an invalid escape, kept as written
+            value = ast.literal_eval(source)
+    except (SyntaxError, ValueError):
+        return  # not a literal the generator can make valid (a quote ending a part early)
+    starts, ends = literal_value_spans(source[1:-1])
+    assert len(starts) == len(value)
+    body = source[1:-1]
+    for index, char in enumerate(value):
+        spelled = body[starts[index]:ends[index]]
+        assert spelled == char or spelled.startswith("\\"), (source, index)
+    module = ModuleFacts.from_source("dags/x.py", SourceText(f"X = {source}\n", "utf-8", False, "\n"))
+    literal = module.tree.body[0].value
+    assert literal.value == value
+    for found in re.finditer(re.escape("db7.corp.local"), value):
+        location = location_in_literal(module, literal, value, found.start(), found.end())
+        assert module.line_text(location.line)[location.column - 1:location.end_column - 1] == "db7.corp.local"
 
 
 # -- DAG and task arguments ------------------------------------------------------------------------

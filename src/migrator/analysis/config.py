@@ -18,7 +18,6 @@ from migrator.analysis.source import Problem, read_text
 from migrator.secrets import is_sensitive_name, mask, mask_value
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
-_OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*?)\s*[=:]\s?(?P<value>.*)$")
 _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")
 # Options whose value Airflow reads from a command or a secrets backend instead. ``_secret``
 # is also the end of ordinary names (``api_auth.jwt_secret``), so it only counts after the
@@ -120,9 +119,14 @@ class ConfigFacts:
         return entry.value if entry else None
 
 
-def parse_airflow_cfg(text: str, path: str) -> tuple[list[ConfigEntry], Problem | None]:
-    """Options of an INI file the way Airflow's ConfigParser reads it, with line numbers."""
+def parse_airflow_cfg(text: str, path: str) -> tuple[list[ConfigEntry], list[Problem]]:
+    """Options of an INI file the way Airflow's ConfigParser reads it, with line numbers.
+
+    Like ``configparser``, a line it cannot read is recorded and reading goes on: an error on
+    one line must not hide the options (and credentials) of every line after it.
+    """
     entries: list[ConfigEntry] = []
+    problems: list[Problem] = []
     section: str | None = None
     last: ConfigEntry | None = None
     for number, raw in enumerate(text.splitlines(), 1):
@@ -139,17 +143,32 @@ def parse_airflow_cfg(text: str, path: str) -> tuple[list[ConfigEntry], Problem 
             section = match.group("name").strip().lower()
             last = None
             continue
-        match = _OPTION.match(stripped)
-        if not match:
+        last = None
+        key, value = _option(stripped)
+        if key is None:
             # The line's text is not quoted: it may be half of a credential.
-            return entries, Problem("syntax", "line is neither a [section] header nor a key = value option",
-                                    number)
+            problems.append(Problem("syntax", "line is neither a [section] header nor a key = value "
+                                              "option; Airflow refuses the file", number))
+            continue
         if section is None:
-            return entries, Problem("syntax", "option before any [section] header", number)
-        value = re.split(r"\s[#;]\s", match.group("value"), maxsplit=1)[0].strip()
-        last = ConfigEntry(f"{section}.{match.group('key').strip().lower()}", value, path, number, "airflow.cfg")
+            problems.append(Problem("syntax", "option before any [section] header; Airflow refuses "
+                                              "the file", number))
+            continue
+        value = re.split(r"\s[#;]\s", value, maxsplit=1)[0].strip()
+        last = ConfigEntry(f"{section}.{key.lower()}", value, path, number, "airflow.cfg")
         entries.append(last)
-    return entries, None
+    return entries, problems
+
+
+def _option(line: str) -> tuple[str | None, str]:
+    """(key, value) of a ``key = value`` or ``key: value`` line; (None, "") without a key or a
+    delimiter. (configparser's own option regex backtracks quadratically on long lines.)"""
+    delimiters = [index for index in (line.find("="), line.find(":")) if index >= 0]
+    if not delimiters:
+        return None, ""
+    cut = min(delimiters)
+    key = line[:cut].strip()
+    return (key, line[cut + 1:].strip()) if key else (None, "")
 
 
 def env_option(name: str) -> str | None:
@@ -170,10 +189,9 @@ def analyse_config(workspace, env: EnvFacts) -> ConfigFacts:
         parsed = contained(facts.crashes, rel, "airflow.cfg", parse_airflow_cfg, source.text, rel)
         if parsed is None:
             continue
-        entries, problem = parsed
+        entries, problems = parsed
         facts.entries.extend(entries)
-        if problem:
-            facts.problems.append((rel, problem))
+        facts.problems.extend((rel, problem) for problem in problems)
     for variable in env.variables:
         option = env_option(variable.name)
         if option and variable.value is not None:

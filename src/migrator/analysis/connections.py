@@ -30,8 +30,9 @@ from migrator.analysis.envsources import (
     parse_env_file,
     parse_script,
 )
+from migrator.analysis.jinja import template_blocks
 from migrator.analysis.source import Problem, read_text
-from migrator.secrets import is_sensitive_name
+from migrator.secrets import is_sensitive_name, userinfo_span
 
 CONN_PREFIX = "AIRFLOW_CONN_"
 VAR_PREFIX = "AIRFLOW_VAR_"
@@ -39,7 +40,6 @@ VAR_PREFIX = "AIRFLOW_VAR_"
 _SETTINGS_FIELDS = {"conn_type": "conn_type", "conn_host": "host", "conn_login": "login",
                     "conn_password": "password", "conn_schema": "schema", "conn_port": "port",
                     "conn_extra": "extra", "conn_description": "description"}
-_JINJA_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.DOTALL)
 _JINJA_CONN = re.compile(r"\bconn\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _JINJA_VAR = re.compile(
     r"\bvar\s*\.\s*(?:value|json)\s*(?:\.\s*get\s*\(\s*['\"]([^'\"]+)['\"]|\.\s*([A-Za-z_]\w*)"
@@ -154,13 +154,37 @@ def _walk_items(data: Any) -> Iterator[tuple[str, Any]]:
 # -- connection values --------------------------------------------------------------------------
 
 
+# Why a URI does not parse, said without quoting it: urllib's messages quote the text it
+# took for the port, which is a piece of the password when the password holds a "/" or "#".
+_INVALID_URI = "not a valid connection URI"
+_MISPLACED_USERINFO = (f"{_INVALID_URI}: the login or password holds a '/', '?' or '#' that is not "
+                       "percent-encoded, so Airflow reads part of it as the host, port or schema: encode them "
+                       "as %2F, %3F, %23 (or, if the '@' belongs to the path or query, encode it as %40)")
+_URI_ERRORS = (("port", f"{_INVALID_URI}: the port is not a number from 0 to 65535"),
+               ("ipv6", f"{_INVALID_URI}: the host is not a valid IPv6 address"),
+               ("nfkc", f"{_INVALID_URI}: the host has characters that change under Unicode normalisation"))
+
+
 def parse_connection_uri(conn_id: str, uri: str, path: str, line: int, origin: str, **extra_fields: Any) -> ConnectionDef:
-    """A connection from Airflow's URI form ``type://login:password@host:port/schema?extra``."""
+    """A connection from Airflow's URI form ``type://login:password@host:port/schema?extra``.
+
+    A URI whose user-info runs past where Airflow's parser ends the authority (an unencoded
+    "/", "?" or "#" in the password) is invalid: its fields would be pieces of the password.
+    An invalid URI keeps the login and password it was meant to have (and nothing else), so
+    the credential is still reported.
+    """
     try:
         parts = urlsplit(uri)
         port = parts.port
     except ValueError as exc:
-        return ConnectionDef(conn_id, path, line, origin, problem=f"not a valid connection URI ({exc})",
+        parts, port = None, None
+        problem = next((text for word, text in _URI_ERRORS if word in str(exc).lower()), _INVALID_URI)
+    userinfo = userinfo_span(uri, eager=False)
+    misplaced = userinfo is not None and userinfo[1] > _authority_end(uri, userinfo[0])
+    if misplaced or parts is None:
+        login, _, password = uri[userinfo[0]:userinfo[1]].partition(":") if userinfo else ("", "", "")
+        return ConnectionDef(conn_id, path, line, origin, problem=_MISPLACED_USERINFO if misplaced else problem,
+                             login=unquote(login) or None, password=unquote(password) or None,
                              source_format="uri", **extra_fields)
     if not parts.scheme:
         return ConnectionDef(conn_id, path, line, origin, problem="not a connection URI (no scheme)",
@@ -188,6 +212,12 @@ def parse_connection_uri(conn_id: str, uri: str, path: str, line: int, origin: s
         schema=unquote(parts.path[1:]) if parts.path and parts.path != "/" else None,
         port=port, extra=extra, source_format="uri", **extra_fields,
     )
+
+
+def _authority_end(uri: str, start: int) -> int:
+    """Where the authority that starts at ``start`` ends for a URL parser: the first "/", "?" or "#"."""
+    ends = [index for index in (uri.find(char, start) for char in "/?#") if index >= 0]
+    return min(ends, default=len(uri))
 
 
 def connection_from_fields(conn_id: str, fields: dict[str, Any], path: str, line: int, origin: str,
@@ -537,9 +567,13 @@ def jinja_references(module) -> set[tuple[str, str, int, str]]:
     for node, text in module.string_literals:
         if not (("{{" in text or "{%" in text) and ("conn" in text or "var" in text)):
             continue
-        for block in _JINJA_BLOCK.finditer(text):
-            body = block.group(1) or block.group(2) or ""
-            line = node.lineno + text.count("\n", 0, block.start())
+        line, counted = node.lineno, 0
+        for block in template_blocks(text):
+            if block.kind == "comment":
+                continue
+            body = text[block.start:block.end]
+            line += text.count("\n", counted, block.outer_start)  # from the previous block on: linear
+            counted = block.outer_start
             for match in _JINJA_CONN.finditer(body):
                 found.add(("connection", match.group(1) or match.group(2), line, "jinja"))
             for match in _JINJA_VAR.finditer(body):

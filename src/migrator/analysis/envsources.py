@@ -22,10 +22,12 @@ import yaml
 
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.source import Problem, read_text
-from migrator.workspace import Workspace
+from migrator.workspace import Workspace, is_v1_compose_service
 
 PIP_ADDITIONAL = "_PIP_ADDITIONAL_REQUIREMENTS"
 _ASSIGNMENT = re.compile(r"^(?:export\s+|declare\s+-x\s+|set\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+# " # comment" after a value; (?<!\s) tries a run of spaces once, not from each of its spaces.
+_INLINE_COMMENT = re.compile(r"(?<!\s)\s+#")
 _DEFAULT_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$", re.DOTALL)
 _COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
 _PACKAGE_MANAGERS = {
@@ -119,7 +121,7 @@ def unquote_value(raw: str) -> str:
         end = raw.find(raw[0], 1)
         if end > 0:
             return raw[1:end]
-    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+    return _INLINE_COMMENT.split(raw, maxsplit=1)[0].strip()
 
 
 def compose_default(value: str) -> str:
@@ -350,6 +352,19 @@ def _compose_command_text(node: yaml.Node) -> str | None:
     return _scalar(node)
 
 
+def _compose_services(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+    """(name, service) nodes of a compose document, in the current or the v1 format (see
+    :func:`migrator.workspace.compose_services`)."""
+    if root is None:
+        return []
+    services = mapping_get(root, "services")
+    if services is not None or mapping_get(root, "version") is not None:
+        return mapping_items(services) if services is not None else []
+    return [(key, value) for key, value in mapping_items(root)
+            if isinstance(value, yaml.MappingNode)
+            and is_v1_compose_service(str(key.value), {k.value for k, _ in mapping_items(value)})]
+
+
 def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -> None:
     try:
         root = yaml.compose(text)
@@ -358,13 +373,10 @@ def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -
         facts.problems.append((path, Problem("syntax", f"invalid YAML: {getattr(exc, 'problem', exc)}",
                                              (mark.line + 1) if mark else 1)))
         return
-    services = mapping_get(root, "services") if root is not None else None
-    if services is None:
-        return
     base = PurePosixPath(path).parent
     env_files: set[str] = set()
     seen: set[tuple[str, int]] = set()
-    for service_key, service in mapping_items(services):
+    for service_key, service in _compose_services(root):
         service_name = str(service_key.value)
         environment = mapping_get(service, "environment")
         if environment is not None:

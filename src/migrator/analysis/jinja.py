@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# {{ expression }}, {% statement %}, {# comment #}; the trim markers (-, +) belong to the delimiter.
-_BLOCK = re.compile(r"\{\{[-+]?(?P<expr>.*?)[-+]?\}\}|\{%[-+]?(?P<stmt>.*?)[-+]?%\}|\{#.*?#\}", re.DOTALL)
+# {{ expression }}, {% statement %}, {# comment #}: opening delimiter -> (closing, kind).
+_DELIMITERS = {"{{": ("}}", "expr"), "{%": ("%}", "stmt"), "{#": ("#}", "comment")}
 _TOKEN = re.compile(
     r"""(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
@@ -44,17 +44,53 @@ def has_template(text: str) -> bool:
     return "{{" in text or "{%" in text
 
 
+@dataclass(frozen=True)
+class Block:
+    """One ``{{ }}``, ``{% %}`` or ``{# #}`` block; ``start:end`` is its inside, without the
+    delimiters and their trim markers (``-``, ``+``)."""
+
+    kind: str  # expr | stmt | comment
+    start: int
+    end: int
+    outer_start: int
+    outer_end: int
+
+
+def template_blocks(text: str) -> list[Block]:
+    """The blocks of ``text`` from left to right, as Jinja's lexer sees them (a block ends at the
+    first closing delimiter), found in one pass. (A regex such as ``\\{\\{.*?\\}\\}`` would
+    rescan to the end of the text from every ``{{`` of a text with no ``}}``.)"""
+    blocks: list[Block] = []
+    unclosed: set[str] = set()  # closers that no longer occur: every later search would fail too
+    position = text.find("{")
+    while 0 <= position < len(text) - 1:
+        closer, kind = _DELIMITERS.get(text[position:position + 2], (None, ""))
+        end = -1 if closer is None or closer in unclosed else text.find(closer, position + 2)
+        if end < 0:
+            if closer is not None:
+                unclosed.add(closer)
+            position = text.find("{", position + 1)
+            continue
+        start = position + 2
+        if start < end and text[start] in "-+":
+            start += 1
+        inner_end = end - 1 if end - 1 >= start and text[end - 1] in "-+" else end
+        blocks.append(Block(kind, start, inner_end, position, end + 2))
+        position = text.find("{", end + 2)
+    return blocks
+
+
 def template_names(text: str) -> list[TemplateName]:
     """Every context read in ``text``, in order; names the template defines are left out."""
     if not has_template(text):
         return []
     defined: set[str] = set()
     reads: list[TemplateName] = []
-    for block in _BLOCK.finditer(text):
-        if block.group("expr") is not None:
-            reads += _reads(text, block.start("expr"), block.end("expr"), defined)
-        elif block.group("stmt") is not None:
-            reads += _statement_reads(text, block.start("stmt"), block.end("stmt"), defined)
+    for block in template_blocks(text):
+        if block.kind == "expr":
+            reads += _reads(text, block.start, block.end, defined)
+        elif block.kind == "stmt":
+            reads += _statement_reads(text, block.start, block.end, defined)
     return [r for r in reads if r.name not in defined]
 
 

@@ -60,7 +60,9 @@ INSTALLED_ON_EVERY_MWAA_IMAGE = frozenset({
     "universal-pathlib", "urllib3", "vine", "virtualenv", "watchtower", "werkzeug", "wirerope",
     "wrapt", "wtforms", "yarl", "zipp",
 })
-_PLUGINS_IMPORT = re.compile(r"^\s*(from\s+plugins(\.[\w.]+)?\s+import\b|import\s+plugins(\.|\b))", re.MULTILINE)
+# Spaces and tabs only: "\s" would run across blank lines from every line start.
+_PLUGINS_IMPORT = re.compile(r"^[ \t]*(from[ \t]+plugins(\.[\w.]+)?[ \t]+import\b|import[ \t]+plugins(\.|\b))",
+                             re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+from migrator.analysis.grammar import newest_target_python, parse_module
 from migrator.analysis.source import Problem, SourceText, decode_python, read_bytes
 from migrator.findings import Location
 
@@ -27,10 +28,86 @@ _PY2_MESSAGES = (
     "leading zeros in decimal integer literals are not permitted",
 )
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NEWLINE = re.compile("\n")
 _PY2_LINE = re.compile(
     r"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+\w+\s*,\s*)"
     r"|\b\d+L\b|`[^`]+`|<>"
 )
+
+
+@lru_cache(maxsize=1024)
+def word_pattern(needle: str) -> re.Pattern[str]:
+    """``needle`` as a whole word when it starts like one (``db`` not inside ``dbx``), else as text."""
+    if needle[:1].isalnum() or needle[:1] == "_":
+        return re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])")
+    return re.compile(re.escape(needle))
+
+
+# One string token of a literal: prefix, opening quote (its body runs to the same quote).
+_STRING_START = re.compile(r"""([rRuU]?)('\'\'|\"\"\"|'|")""")
+_SIMPLE_ESCAPES = frozenset("\\'\"abfnrtv")
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_OCTAL = frozenset("01234567")
+
+
+def _escape(source: str, position: int) -> tuple[int, int]:
+    """(characters of the value, characters of the source) of the escape at ``position``."""
+    escape = source[position + 1:position + 2]
+    if escape == "\n":
+        return 0, 2  # a line continuation
+    if escape in _SIMPLE_ESCAPES and escape:
+        return 1, 2
+    if escape in _HEX_ESCAPES:
+        return 1, 2 + _HEX_ESCAPES[escape]
+    if escape == "N":
+        return 1, source.find("}", position) + 1 - position
+    if escape in _OCTAL and escape:
+        digits = 1
+        while digits < 3 and source[position + 1 + digits:position + 2 + digits] in _OCTAL:
+            digits += 1
+        return 1, 1 + digits
+    return 2, 2  # an unknown escape keeps its backslash
+
+
+def literal_value_spans(source: str) -> tuple[list[int], list[int]] | None:
+    """For the source of a string literal (one token, or several concatenated; not an f-string
+    or bytes), where each character of its value starts and ends in the source; None for
+    anything else. One pass: mapping findings inside a long literal back to the source by
+    searching for each would scan the literal once per finding."""
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    while position < len(source):
+        char = source[position]
+        if char == "#":  # a comment between concatenated parts
+            position = source.find("\n", position) % (len(source) + 1)
+            continue
+        if char.isspace() or char in "\\()":
+            position += 1
+            continue
+        token = _STRING_START.match(source, position)
+        if token is None:
+            return None
+        raw, quote = token.group(1) in ("r", "R"), token.group(2)
+        position = token.end()
+        while not source.startswith(quote, position):
+            if position >= len(source):
+                return None
+            if source[position] != "\\":
+                value_chars, source_chars = 1, 1
+            elif raw:  # the backslash and what follows it are both value
+                value_chars = source_chars = min(2, len(source) - position)
+            else:
+                value_chars, source_chars = _escape(source, position)
+            if value_chars == 1:
+                starts.append(position)
+                ends.append(position + source_chars)
+            elif value_chars == 2:
+                starts += [position, position + 1]
+                ends += [position + 1, position + 2]
+            position += max(source_chars, 1)
+        position += len(quote)
+    return starts, ends
 
 
 @dataclass(frozen=True)
@@ -59,31 +136,35 @@ class ModuleFacts:
 
     # -- construction -------------------------------------------------------------------------
 
-    @classmethod
-    def from_file(cls, root: Path, path: Path, module_name: str = "") -> ModuleFacts:
-        return cls.from_read(path.relative_to(root).as_posix(), read_bytes(path), module_name)
+    # ``python`` is the (major, minor) of the Python the module runs on, whose grammar it is
+    # read with (migrator.analysis.grammar); by default the newest any MWAA target runs.
 
     @classmethod
-    def from_read(cls, rel: str, data: bytes | Problem, module_name: str = "") -> ModuleFacts:
+    def from_file(cls, root: Path, path: Path, module_name: str = "",
+                  python: tuple[int, int] | None = None) -> ModuleFacts:
+        return cls.from_read(path.relative_to(root).as_posix(), read_bytes(path), module_name, python)
+
+    @classmethod
+    def from_read(cls, rel: str, data: bytes | Problem, module_name: str = "",
+                  python: tuple[int, int] | None = None) -> ModuleFacts:
         """From what ``read_bytes`` gave: the file's bytes, or why there are none."""
         if isinstance(data, Problem):
             return cls(rel, None, None, data, module_name=module_name)
-        return cls.from_bytes(rel, data, module_name)
+        return cls.from_bytes(rel, data, module_name, python)
 
     @classmethod
-    def from_bytes(cls, rel: str, data: bytes, module_name: str = "") -> ModuleFacts:
+    def from_bytes(cls, rel: str, data: bytes, module_name: str = "",
+                   python: tuple[int, int] | None = None) -> ModuleFacts:
         source = decode_python(data)
         if isinstance(source, Problem):
             return cls(rel, None, None, source, module_name=module_name)
-        return cls.from_source(rel, source, module_name)
+        return cls.from_source(rel, source, module_name, python)
 
     @classmethod
-    def from_source(cls, rel: str, source: SourceText, module_name: str = "") -> ModuleFacts:
+    def from_source(cls, rel: str, source: SourceText, module_name: str = "",
+                    python: tuple[int, int] | None = None) -> ModuleFacts:
         try:
-            with warnings.catch_warnings():
-                # Invalid escape sequences in old DAG code are not our findings to make.
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source.text, filename=rel)
+            tree = parse_module(source.text, rel, python or newest_target_python())
         except SyntaxError as exc:
             return cls(rel, source, None, _syntax_problem(exc, source.text), module_name=module_name)
         except (RecursionError, MemoryError):
@@ -127,17 +208,24 @@ class ModuleFacts:
         parts.append(self.line_text(start.end_line)[:start.end_column - 1])
         return "\n".join(parts)
 
+    def _segment_breaks(self, node: ast.AST) -> tuple[Location, str, list[int]]:
+        """``location(node)``, ``segment(node)`` and the offsets of its line breaks, once per
+        node: a long literal with thousands of findings is not re-read for each of them."""
+        def compute(_module: ModuleFacts) -> tuple[Location, str, list[int]]:
+            text = self.segment(node)
+            return self.location(node), text, [match.start() for match in _NEWLINE.finditer(text)]
+
+        return self.memo(("segment", id(node)), compute)
+
     def span_in(self, node: ast.AST, start: int, end: int) -> Location:
         """Location of characters ``start:end`` of ``segment(node)``."""
-        base = self.location(node)
-        text = self.segment(node)
+        base, text, breaks = self._segment_breaks(node)
         start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
 
         def position(offset: int) -> tuple[int, int]:
-            line = base.line + text.count("\n", 0, offset)
-            last_break = text.rfind("\n", 0, offset)
-            column = offset - last_break if last_break >= 0 else base.column + offset
-            return line, column
+            before = bisect_left(breaks, offset)  # line breaks before the offset
+            column = offset - breaks[before - 1] if before else base.column + offset
+            return base.line + before, column
 
         line, column = position(start)
         end_line, end_column = position(end)
@@ -146,14 +234,25 @@ class ModuleFacts:
     def locate_text(self, node: ast.AST, needle: str, occurrence: int = 0) -> Location:
         """Where the ``occurrence``-th ``needle`` (as a whole word) sits inside ``node``'s source;
         the node's own location when the source spells it differently (escapes, line joins)."""
-        text = self.segment(node)
-        pattern = re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])" if needle[:1].isalnum() or
-                             needle[:1] == "_" else re.escape(needle))
-        matches = list(pattern.finditer(text))
+        def compute(_module: ModuleFacts) -> list[tuple[int, int]]:
+            return [match.span() for match in word_pattern(needle).finditer(self._segment_breaks(node)[1])]
+
+        matches = self.memo(("needle-in-source", id(node), needle), compute)
         if occurrence < len(matches):
-            match = matches[occurrence]
-            return self.span_in(node, match.start(), match.end())
+            return self.span_in(node, *matches[occurrence])
         return self.location(node)
+
+    def value_span(self, node: ast.AST, start: int, end: int) -> Location | None:
+        """Location of characters ``start:end`` of the value of the string literal ``node``,
+        mapped through its source (prefixes, quotes, escapes, implicit concatenation); None
+        when the source does not map (an f-string part, bytes)."""
+        spans = self.memo(("value-spans", id(node)),
+                          lambda _module: literal_value_spans(self._segment_breaks(node)[1]))
+        value = getattr(node, "value", None)
+        if spans is None or not isinstance(value, str) or len(spans[0]) != len(value) \
+                or not 0 <= start < end <= len(value):
+            return None
+        return self.span_in(node, spans[0][start], spans[1][end - 1])
 
     # -- structure ------------------------------------------------------------------------------
 
@@ -389,7 +488,7 @@ class ModuleFacts:
                     uses.append((node, qual))
         return uses
 
-    def memo(self, key: str, compute):
+    def memo(self, key: Hashable, compute):
         """``compute(self)`` once per module: analyses that rules share without a property here."""
         cache: dict = self.__dict__.setdefault("_memo", {})
         if key not in cache:

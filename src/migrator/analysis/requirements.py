@@ -45,10 +45,12 @@ FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
 _DEV_FILE = re.compile(r"(^|[-_.])(dev|test|tests|testing|lint|docs?|ci|local|mypy|typing)([-_.]|$)", re.IGNORECASE)
 _CONSTRAINTS_URL = re.compile(r"constraints-(?P<airflow>\d+\.\d+\.\d+)/constraints-(?P<python>\d+\.\d+)\.txt")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+_COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
 _HASH_OPTION = re.compile(r"\s--hash[= ](\S+)")
 _PER_REQUIREMENT_OPTION = re.compile(r"\s(--(?:global-option|install-option|config-settings|config-setting)[= ]\S+)")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
+# Where a name ends and its specifier, marker or extras begin ((?<!\s): one try per run of spaces).
+_SPECIFIER_START = re.compile(r"(?<!\s)\s*[<>=!~;@\[]")
 _WHEEL_NAME = re.compile(r"^([A-Za-z0-9_.]+?)-\d")
 _OPTION_ALIASES = {
     "-r": "requirement", "--requirement": "requirement",
@@ -162,7 +164,7 @@ def _split_option(text: str) -> tuple[str, str | None] | None:
 def _is_path_like(text: str) -> bool:
     if text.startswith((".", "/", "~", "file:")):
         return True
-    head = re.split(r"\s*[<>=!~;@\[]", text, maxsplit=1)[0]
+    head = _SPECIFIER_START.split(text, maxsplit=1)[0]
     return "/" in head or "\\" in head or head.endswith(ARCHIVE_SUFFIXES)
 
 

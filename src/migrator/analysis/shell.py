@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 # Separators between simple commands; "$(" and backticks start a nested command.
 _SEPARATOR = re.compile(r"&&|\|\||[;|&\n]|\$\(|`|\(|\)")
-_WORD = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|\{\{.*?\}\}|[^\s"'])+""", re.DOTALL)
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Words that run the next word as the command.
 _PREFIX_COMMANDS = frozenset({"sudo", "exec", "nohup", "time", "env", "nice", "timeout", "xargs",
@@ -30,7 +29,9 @@ _BUILTINS = frozenset({"fi", "done", "for", "case", "esac", "in", "function", "}
                        "read", "local", "shift", "wait", "trap", "unset", "pushd", "popd", "eval",
                        "let", "declare", "ulimit", "umask", "type", "hash", "alias"})
 # Quoted strings and Jinja blocks are single words: separators inside them do not count.
-_OPAQUE = re.compile(r"""\{\{.*?\}\}|\{%.*?%\}|"(?:[^"\\]|\\.)*"|'[^']*'""", re.DOTALL)
+_OPENER = re.compile(r"""\{[{%]|["']""")
+_NON_SPACE = re.compile(r"\S+")
+_PLAIN = re.compile(r"""[^\s"'{]+""")  # word characters that open nothing: no space, quote or brace
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,88 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _opaque_spans(text: str, start: int, end: int, statements: bool) -> dict[int, int]:
+    """start -> end of every quoted string and ``{{ }}`` block (and ``{% %}`` block when
+    ``statements``) in ``text[start:end]``, left to right. An opener without its closer is an
+    ordinary character. Once a closer is missing, every later search for it would fail too,
+    so it is not searched for again: one pass, where a regex would rescan to the end from every
+    opener."""
+    spans: dict[int, int] = {}
+    missing: set[str] = set()
+    opener = _OPENER.search(text, start, end)
+    while opener is not None:
+        position, kind = opener.start(), opener.group(0)
+        close = -1
+        if kind not in missing and (kind != "{%" or statements):
+            if kind == '"':
+                close = _double_quote_end(text, position + 1, end)
+            else:
+                closer = {"{{": "}}", "{%": "%}", "'": "'"}[kind]
+                found = text.find(closer, position + len(kind), end)
+                close = found + len(closer) if found >= 0 else -1
+            if close < 0:
+                missing.add(kind)
+        if close >= 0:
+            spans[position] = close
+        opener = _OPENER.search(text, close if close >= 0 else position + 1, end)
+    return spans
+
+
+def _double_quote_end(text: str, start: int, end: int) -> int:
+    """The index after the quote that closes a double-quoted string opened before ``start``
+    (a backslash escapes the next character); -1 when it is not closed before ``end``."""
+    quote = text.find('"', start, end)
+    position = start
+    while quote >= 0:
+        backslash = text.find("\\", position, quote)
+        if backslash < 0:
+            return quote + 1
+        position = backslash + 2  # past the escaped character
+        if position > quote:
+            quote = text.find('"', position, end)
+    return -1
+
+
+def _words(text: str, start: int, end: int) -> list[Word]:
+    """The words of ``text[start:end]``: runs of quoted strings, ``{{ }}`` blocks and other
+    characters but spaces and unmatched quotes."""
+    if _OPENER.search(text, start, end) is None:  # no quote or block: words are what spaces split
+        return [Word(m.group(), m.start(), m.end()) for m in _NON_SPACE.finditer(text, start, end)]
+    spans = _opaque_spans(text, start, end, statements=False)
+    words: list[Word] = []
+    position, word_start = start, None
+    while position < end:
+        char = text[position]
+        if position in spans or char == "{":
+            word_start = position if word_start is None else word_start
+            position = spans.get(position, position + 1)
+        elif char.isspace() or char in "\"'":
+            if word_start is not None:
+                words.append(Word(_unquote(text[word_start:position]), word_start, position))
+                word_start = None
+            position += 1
+        else:
+            word_start = position if word_start is None else word_start
+            position = _PLAIN.match(text, position, end).end()
+    if word_start is not None:
+        words.append(Word(_unquote(text[word_start:end]), word_start, end))
+    return words
+
+
 def commands(text: str) -> list[Command]:
     """Every simple command in a command line, in order."""
     found: list[Command] = []
     position = 0
-    masked = _OPAQUE.sub(lambda m: "x" * len(m.group(0)), text)
+    masked = text
+    spans = _opaque_spans(text, 0, len(text), statements=True)
+    if spans:
+        chars = list(text)
+        for opaque_start, opaque_end in spans.items():
+            chars[opaque_start:opaque_end] = "x" * (opaque_end - opaque_start)
+        masked = "".join(chars)
     for separator in [*_SEPARATOR.finditer(masked), None]:
         end = separator.start() if separator else len(text)
-        segment_words = [Word(_unquote(m.group(0)), m.start() + position, m.end() + position)
-                         for m in _WORD.finditer(text[position:end])]
-        command = _command(segment_words)
+        command = _command(_words(text, position, end))
         if command is not None:
             found.append(command)
         position = separator.end() if separator else len(text)

@@ -185,7 +185,9 @@ def _is_path_expression(module: ModuleFacts, node: ast.AST) -> bool:
 
 # -- what strings point at ------------------------------------------------------------------------
 
-_URL = re.compile(r"\b([a-z][a-z0-9+.-]*):/{2,3}", re.IGNORECASE)
+# Scheme length capped (RFC 3986 has no limit; real ones are short): uncapped, every letter of a
+# long "a.a.a..." run would start a scan to its end.
+_URL = re.compile(r"\b([a-z][a-z0-9+.-]{0,31}):/{2,3}", re.IGNORECASE)
 _IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.]*\w)")
 _HOSTNAME = re.compile(r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*|localhost)"
                        r"(?![\w-])", re.IGNORECASE)

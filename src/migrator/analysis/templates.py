@@ -9,7 +9,10 @@ stops the DAG processor from parsing them as DAGs, not tasks from rendering them
 from __future__ import annotations
 
 import os
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from migrator.analysis.source import SourceText, read_text
@@ -19,6 +22,7 @@ TEMPLATE_SUFFIXES = frozenset({".sql", ".hql", ".sh", ".bash", ".j2", ".jinja", 
 SCRIPT_SUFFIXES = frozenset({".sh", ".bash"})
 # A template this large is generated data, not something a task renders.
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -30,9 +34,19 @@ class TemplateFile:
     def is_script(self) -> bool:
         return PurePosixPath(self.path).suffix in SCRIPT_SUFFIXES
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0, *(match.end() for match in _NEWLINE.finditer(self.text))]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset (a lookup: a template with thousands
+        of findings is not rescanned from its start for each)."""
+        line = bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
 
 
 def template_files(root: Path, dag_folders: list[str] | tuple[str, ...]) -> list[TemplateFile]:
@@ -61,8 +75,3 @@ def template_files(root: Path, dag_folders: list[str] | tuple[str, ...]) -> list
     return [found[key] for key in sorted(found)]
 
 
-def offset_position(text: str, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    start = text.rfind("\n", 0, offset) + 1
-    return line, offset - start + 1

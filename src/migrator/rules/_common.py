@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
-import re
+from bisect import bisect_left
 from collections.abc import Iterator
 
-from migrator.analysis.python import ModuleFacts
+from migrator.analysis.python import ModuleFacts, word_pattern
 from migrator.analysis.strings import StaticString, static_string
 from migrator.findings import Location
 
@@ -14,22 +14,22 @@ from migrator.findings import Location
 def location_in_literal(module: ModuleFacts, node: ast.AST, text: str, start: int, end: int) -> Location:
     """Location of ``text[start:end]``, where ``text`` is the value of the literal ``node``.
 
-    The value and the source differ (quotes, escapes, ``{{`` in f-strings), so the fragment is
-    looked up in the source: the same occurrence of the same text. When the source spells it
-    differently the whole literal is the location.
+    The value and the source differ (quotes, escapes, concatenation): a string literal's value
+    is mapped onto its source; in an f-string the fragment is looked up in the source (the same
+    occurrence of the same text). When the source spells it differently the whole literal is the
+    location.
     """
     needle = text[start:end]
     if not needle.strip():
         return module.location(node)
-    pattern = _pattern(needle)
-    occurrence = len(pattern.findall(text, 0, start))
-    return module.locate_text(node, needle, occurrence)
-
-
-def _pattern(needle: str) -> re.Pattern[str]:
-    if needle[:1].isalnum() or needle[:1] == "_":
-        return re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])")
-    return re.compile(re.escape(needle))
+    if getattr(node, "value", None) == text:
+        mapped = module.value_span(node, start, end)
+        if mapped is not None:
+            return mapped
+    # Where the needle occurs in the value, once per literal and needle (not per finding).
+    starts = module.memo(("needle-in-value", id(node), needle),
+                         lambda _module: [match.start() for match in word_pattern(needle).finditer(text)])
+    return module.locate_text(node, needle, bisect_left(starts, start))
 
 
 def location_in_static(module: ModuleFacts, value: StaticString, start: int, end: int,

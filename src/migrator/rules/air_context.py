@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from migrator.analysis import airflow_api
 from migrator.analysis.jinja import template_names
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.templates import offset_position, template_files
+from migrator.analysis.templates import template_files
 from migrator.compat import ContextKeyChange, MwaaVersion
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules._common import location_in_literal, short_name
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
@@ -269,7 +269,7 @@ class RemovedContextKeyRule(PythonRule):
                 location = location_in_literal(module, read.node, read.text, *read.span)
                 message = _message(change, target, " in a template")
                 yield self.finding(module.path, location, message,
-                                   anchor=f"{module.line_text(location.line).strip()}\x1f{message}",
+                                   anchor=f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}",
                                    severity=severity, fix=_fix(change, True))
             else:
                 where = " (a parameter of a task callable)" if read.parameter else ""
@@ -331,10 +331,10 @@ class TemplateFileContextKeyRule(ProjectRule):
                 change = _change(name.name, target)
                 if change is None:
                     continue
-                line, column = offset_position(template.text, name.start)
+                line, column = template.position(name.start)
                 location = Location(line, column, line, column + len(name.name))
                 message = _message(change, target, "")
                 yield self.finding(template.path, location, message,
-                                   anchor=f"{template.lines[line - 1].strip()}\x1f{message}",
+                                   anchor=f"{line_anchor(template.lines[line - 1], column)}\x1f{message}",
                                    severity=Severity.ERROR if change.breaks else Severity.WARNING,
                                    fix=_fix(change, True))

@@ -14,7 +14,7 @@ from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import default_args_dicts
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import MwaaVersion
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
 from migrator.rules._common import FrozenMapping, location_in_static, short_name
 from migrator.rules.air_imports import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -784,4 +784,4 @@ class AirflowCliInTaskRule(PythonRule):
                 else:
                     continue
                 yield self.finding(module.path, location, message,
-                                   anchor=f"{module.line_text(location.line).strip()}\x1f{message}")
+                                   anchor=f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from packaging.specifiers import SpecifierSet
 
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
@@ -135,7 +135,7 @@ class Rule:
     def at_node(self, module: ModuleFacts, node: ast.AST, message: str, *, fix: Fix | None = None,
                 severity: Severity | None = None) -> Finding:
         location = module.location(node)
-        anchor = f"{module.line_text(location.line).strip()}\x1f{message}"
+        anchor = f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}"
         return self.finding(module.path, location, message, anchor=anchor, fix=fix, severity=severity)
 
 

@@ -8,7 +8,6 @@ could be one goes through :mod:`migrator.secrets`.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from packaging.utils import canonicalize_name
@@ -21,16 +20,21 @@ from migrator.analysis.connections import (
     host_reachability,
     provider_for_connection_type,
 )
+from migrator.analysis.credential_files import describe
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Location, Severity
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
-from migrator.secrets import MASK, is_sensitive_name, mask, uri_has_password
+from migrator.secrets import (
+    MASK,
+    PLACEHOLDERS,
+    is_literal_secret,
+    is_sensitive_name,
+    mask,
+    uri_has_password,
+)
 
 _ORIGINS = {"env": "an environment variable", "export": "an export file", "settings": "airflow_settings.yaml",
             "cli": "an `airflow connections add` command"}
-# Values that only stand in for a credential.
-_PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
-                           "null", "dummy", "redacted"})
 
 
 def _at(line: int) -> Location:
@@ -323,10 +327,10 @@ class UnreachableHost(ProjectRule):
 
 def _connection_secret_fields(conn: ConnectionDef) -> list[str]:
     fields = []
-    if conn.password and conn.password.strip().lower() not in _PLACEHOLDERS and not conn.password.startswith(("${", "{{")):
+    if conn.password and conn.password.strip().lower() not in PLACEHOLDERS and not conn.password.startswith(("${", "{{")):
         fields.append("password")
     for key, value in conn.extra_dict.items():
-        if is_sensitive_name(key) and isinstance(value, str) and value.strip().lower() not in _PLACEHOLDERS \
+        if is_sensitive_name(key) and isinstance(value, str) and value.strip().lower() not in PLACEHOLDERS \
                 and not value.startswith(("${", "{{")):
             fields.append(f"extra.{key}")
     return fields
@@ -383,7 +387,7 @@ class PlaintextSecret(ProjectRule):
                                    anchor=f"{conn.conn_id}\x1fsecret")
         for variable in facts.variables:
             if is_sensitive_name(variable.key) and variable.value and \
-                    variable.value.strip().lower() not in _PLACEHOLDERS and not variable.value.startswith(("${", "{{")):
+                    variable.value.strip().lower() not in PLACEHOLDERS and not variable.value.startswith(("${", "{{")):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"variable '{variable.key}' holds a credential in clear text in "
                                    f"{_ORIGINS.get(variable.origin, variable.origin)}: move it to Secrets Manager",
@@ -393,7 +397,7 @@ class PlaintextSecret(ProjectRule):
             if name.startswith(("AIRFLOW__", CONN_PREFIX, VAR_PREFIX)) or (variable.path, variable.line) in connection_lines:
                 continue  # config options: CFG006; connections and variables: above
             value = variable.value or ""
-            literal = value and not variable.is_reference and "${" not in value and value.strip().lower() not in _PLACEHOLDERS
+            literal = value and not variable.is_reference and "${" not in value and value.strip().lower() not in PLACEHOLDERS
             if literal and (is_sensitive_name(name) or uri_has_password(value)):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"{name}={mask(value) if not is_sensitive_name(name) else MASK} is a credential "
@@ -448,9 +452,6 @@ class InvalidConnection(ProjectRule):
 
 
 # -- credentials in Python code ----------------------------------------------------------------------
-
-_URI_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:[^\s@/'\"]+@")
-
 
 class SecretInCode(PythonRule):
     """
@@ -509,8 +510,8 @@ class SecretInCode(PythonRule):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str) and is_sensitive_name(key.value) \
                             and _literal_secret(value):
                         yield self.at_node(module, value, f"'{key.value}': '{MASK}' is a credential in code")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and _URI_WITH_PASSWORD.search(node.value) and uri_has_password(node.value):
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "://" in node.value \
+                    and "@" in node.value and uri_has_password(node.value):
                 yield self.at_node(module, node, f"'{mask(node.value)[:120]}' is a URI with a password in code: "
                                                  "use a connection stored in Secrets Manager")
 
@@ -518,6 +519,73 @@ class SecretInCode(PythonRule):
 def _literal_secret(node: ast.AST | None) -> bool:
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return False
-    value = node.value.strip()
-    return bool(value) and value.lower() not in _PLACEHOLDERS and not value.startswith(("{{", "${", "$(")) \
-        and len(value) >= 3
+    return is_literal_secret(node.value)
+
+
+class CredentialFileInDagsFolder(ProjectRule):
+    """
+    ## What it does
+    Reports credential files of other tools inside the DAG and plugins folders: a dbt
+    `profiles.yml`, a kubeconfig with an embedded token or client key, a Google service-account
+    key, `.netrc`, `.pgpass`, a private key, a shell script that exports `DB_PASSWORD=...`,
+    `*.properties`, INI, JSON or YAML settings with literal secrets. Files are recognised by
+    their structure (keys and formats), not by their name; values are never printed.
+
+    ## Why it matters on MWAA
+    MWAA copies the DAGs folder and `plugins.zip` from S3 onto every scheduler and worker:
+    the file is readable by everyone who can read the bucket or the repository, and rotating
+    the secret means redeploying. `migrator package` leaves such files out of the bundle (and
+    says so), so a DAG that reads one fails on MWAA until the secret moves. A kubeconfig that
+    authenticates with `aws eks get-token`, as MWAA's EKS setup writes it, holds no secret and
+    is not reported.
+
+    ## Example
+    ```yaml
+    # dags/dbt/profiles.yml
+    warehouse:
+      target: prod
+      outputs:
+        prod: {type: postgres, host: dw.example.com, user: etl, password: s3cret, dbname: dw}
+    ```
+
+    ## Fix
+    Keep the secret in Secrets Manager (MWAA's secrets backend serves it as a connection or a
+    variable) and have the file refer to it, e.g. `password: "{{ env_var('DBT_PASSWORD') }}"`
+    with the variable set when the task runs. `migrator package --include PATH` ships a file
+    anyway.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-eks-example.html
+    - https://docs.getdbt.com/reference/dbt-jinja-functions/env_var
+    """
+
+    id = "CON010"
+    name = "credential-file"
+    severity = Severity.ERROR
+    summary = "Credential file of another tool in the DAGs or plugins folder"
+    valid = (
+        Valid(files={"dags/dbt/profiles.yml": "warehouse:\n  target: prod\n  outputs:\n    prod:\n"
+                                               "      type: postgres\n      password: \"{{ env_var('DBT_PASSWORD') }}\"\n",
+                     "dags/etl.py": "from airflow import DAG\n"}),
+        Valid(files={"dags/kube_config.yaml": "apiVersion: v1\nkind: Config\nusers:\n- name: aws\n  user:\n"
+                                              "    exec:\n      command: aws\n      args: [eks, get-token, --cluster-name, c]\n",
+                     "dags/etl.py": "from airflow import DAG\n"}),
+    )
+    invalid = (
+        Invalid(files={"dags/dbt/profiles.yml": "warehouse:\n  target: prod\n  outputs:\n    prod:\n"
+                                                 "      type: postgres\n      password: s3cret-value\n",
+                       "dags/etl.py": "from airflow import DAG\n"}, line=6, contains="outputs.prod.password"),
+        Invalid(files={"dags/kube_config.yaml": "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n"
+                                                "    token: eyJhbGciOiJSUzI1NiJ9\n",
+                       "dags/etl.py": "from airflow import DAG\n"}, line=6, contains="kubeconfig"),
+        Invalid(files={"plugins/setenv.sh": "#!/bin/sh\nexport WAREHOUSE_PASSWORD=s3cret-value\n"}, line=2,
+                contains="WAREHOUSE_PASSWORD"),
+    )
+
+    def check(self, project, ctx):
+        for found in project.credential_files:
+            yield self.finding(found.path, _at(found.line),
+                               f"contains {describe(found.format, found.fields)}: {found.format.advice}; "
+                               "`migrator package` leaves it out of the bundle",
+                               anchor="credential-file")

@@ -24,7 +24,7 @@ from migrator.analysis.strings import (
     static_string,
 )
 from migrator.analysis.templates import template_files
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules._common import call_arguments, location_in_static, short_name
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
@@ -436,7 +436,7 @@ class OnPremHostRule(PythonRule):
                                              platform.AWS_INTERNAL_SUFFIXES):
                 location = _literal_location(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
-                                   anchor=f"{reference.host}\x1f{module.line_text(location.line).strip()}",
+                                   anchor=f"{reference.host}\x1f{line_anchor(module.line_text(location.line), location.column)}",
                                    severity=Severity.ERROR if reference.kind in ("loopback", "docker-host")
                                    else None)
 
@@ -597,7 +597,7 @@ class BashLocalBinaryRule(PythonRule):
     def _at(self, module: ModuleFacts, line, start: int, end: int, message: str) -> Finding:
         _node, location = location_in_static(module, line.value, start, end, line.expression)
         return self.finding(module.path, location, message,
-                            anchor=f"{module.line_text(location.line).strip()}\x1f{message}")
+                            anchor=f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}")
 
 
 # -- local files -----------------------------------------------------------------------------------
@@ -733,7 +733,7 @@ class LocalFilesystemPathRule(PythonRule):
                     continue
                 seen.add(key)
                 yield self.finding(module.path, location, self._message(path, hint),
-                                   anchor=f"{path}\x1f{module.line_text(location.line).strip()}")
+                                   anchor=f"{path}\x1f{line_anchor(module.line_text(location.line), location.column)}")
 
     @staticmethod
     def _message(path: str, hint: str) -> str:
@@ -1191,7 +1191,7 @@ class ScriptDependencyRule(ProjectRule):
 
     def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
-                            anchor=f"{text.strip()}\x1f{message}")
+                            anchor=f"{line_anchor(text, start + 1)}\x1f{message}")
 
 
 def _without_comment(line: str) -> str:

@@ -10,23 +10,26 @@ import re
 
 from migrator.sizing.defaults import TaskKind
 
-_EMPTY = re.compile(r"^(Empty|Dummy)Operator$")
+# Words of an operator's class name before its "Operator" suffix (a class name is one word: the
+# words are searched for in the part before the suffix, which costs one pass; "Email\w*Operator$"
+# would rescan the rest of the name from every "Email" in it).
 _LIGHT = re.compile(
-    r"(TriggerDagRun|ExternalTaskMarker|Email|Slack|Http|SimpleHttp|Sns|Sqs|Chime|Teams|Discord|"
-    r"PagerDuty|Opsgenie|Webhook|LatestOnly|ShortCircuit|Branch(Day|DateTime)|Lambda)\w*Operator$"
+    r"TriggerDagRun|ExternalTaskMarker|Email|Slack|Http|SimpleHttp|Sns|Sqs|Chime|Teams|Discord|"
+    r"PagerDuty|Opsgenie|Webhook|LatestOnly|ShortCircuit|Branch(Day|DateTime)|Lambda"
 )
-_GLUE = re.compile(r"Glue(Job|Crawler)\w*(Operator|Sensor)$")
+_GLUE = re.compile(r"Glue(Job|Crawler)")  # before an Operator or Sensor suffix
 _EXTERNAL = re.compile(
-    r"(Emr|Batch|Ecs|Eks|Kubernetes|Pod|Databricks|Dataproc|Dataflow|Spark|SageMaker|Athena|"
+    r"Emr|Batch|Ecs|Eks|Kubernetes|Pod|Databricks|Dataproc|Dataflow|Spark|SageMaker|Athena|"
     r"RedshiftData|StepFunction|DbtCloud|Dbt|Airbyte|Fivetran|BigQueryInsertJob|AppFlow|DataSync|"
-    r"Dms|Ssh|SSH|Sftp|Docker|CloudRun|CloudBuild|Qubole|Sqoop|Hive|Pig)\w*Operator$"
+    r"Dms|Ssh|SSH|Sftp|Docker|CloudRun|CloudBuild|Qubole|Sqoop|Hive|Pig"
 )
-_TRANSFER = re.compile(r"([A-Z][A-Za-z0-9]*To[A-Z][A-Za-z0-9]*|Transfer\w*|\w*Transfer)Operator$")
+# "S3ToRedshift": a capitalised word, "To", a capital; or a transfer.
+_TRANSFER = re.compile(r"[A-Z][a-z0-9]*To[A-Z]|Transfer")
 _SQL = re.compile(
-    r"(Sql|SQL|Postgres|MySql|Mysql|Mssql|Oracle|Snowflake|Sqlite|Jdbc|Odbc|Trino|Presto|Vertica|"
-    r"Redshift|Exasol|Teradata|Druid|Pinot|BigQuery)\w*Operator$"
+    r"Sql|SQL|Postgres|MySql|Mysql|Mssql|Oracle|Snowflake|Sqlite|Jdbc|Odbc|Trino|Presto|Vertica|"
+    r"Redshift|Exasol|Teradata|Druid|Pinot|BigQuery"
 )
-_PYTHON = re.compile(r"(Python|Bash|Virtualenv|ExternalPython|Branch)\w*Operator$")
+_PYTHON = re.compile(r"Python|Bash|Virtualenv|ExternalPython|Branch")
 
 
 def classify(operator: str) -> TaskKind:
@@ -41,16 +44,19 @@ def classify(operator: str) -> TaskKind:
             return TaskKind.SQL
         return TaskKind.PYTHON
     name = operator.rsplit(".", 1)[-1]
-    if _EMPTY.match(name):
+    if name in ("EmptyOperator", "DummyOperator"):
         return TaskKind.EMPTY
-    if _GLUE.search(name):
+    if name.endswith(("Operator", "Sensor")) and _GLUE.search(name.removesuffix("Operator").removesuffix("Sensor")):
         return TaskKind.GLUE
     if name.endswith(("Sensor", "SensorAsync")):
         return TaskKind.SENSOR
+    stem = name.removesuffix("Operator")
+    if stem == name:
+        return TaskKind.OTHER
     for pattern, kind in ((_LIGHT, TaskKind.LIGHT), (_TRANSFER, TaskKind.TRANSFER),
                           (_EXTERNAL, TaskKind.EXTERNAL), (_SQL, TaskKind.SQL),
                           (_PYTHON, TaskKind.PYTHON)):
-        if pattern.search(name):
+        if pattern.search(stem):
             return kind
     return TaskKind.OTHER
 
