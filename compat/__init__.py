@@ -72,6 +72,7 @@ from .resolver import (
     resolve,
     target_distributions,
 )
+from .runtime import MwaaRuntime, runtime
 
 __all__ = [
     "ArgumentChange",
@@ -87,6 +88,7 @@ __all__ = [
     "IncludedInBaseFee",
     "MetadataDbName",
     "MissingBinary",
+    "MwaaRuntime",
     "MwaaVersion",
     "PlatformLimit",
     "PluginAttributeChange",
@@ -129,6 +131,7 @@ __all__ = [
     "recorded_settings",
     "removed_stdlib",
     "resolve",
+    "runtime",
     "supported_versions",
     "target_distributions",
     "upgrade_path",
