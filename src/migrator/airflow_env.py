@@ -26,12 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.analysis.requirements import ConstraintsUnavailable, target_constraints_file
 from migrator.cache import cache_dir as tool_cache_dir
 from migrator.compat import UnknownTargetError, get_version, preinstalled_providers
 from migrator.compat.mwaa import MwaaVersion
@@ -223,29 +222,23 @@ def choose_python(wanted: str, explicit: Path | None = None) -> PythonChoice:
 
 
 def constraints_file(target: MwaaVersion, constraints: Path | None, cache_dir: Path) -> Path:
-    """The constraints to install with: ``constraints`` if given, else a cached download."""
+    """The constraints to install with: ``constraints`` if given, else the target's own (the
+    MWAA image's, shipped with the tool; a cached download only for a version without them)."""
     if constraints is not None:
         path = Path(constraints).expanduser()
         if not path.is_file():
             raise InputError(f"{path}: constraints file not found")
         return path.resolve()
-    cached = cache_dir / "constraints" / f"airflow-{target.airflow}-python-{target.python}.txt"
-    if cached.is_file():
-        return cached
     try:
-        with urllib.request.urlopen(target.constraints_url, timeout=30) as response:
-            data = response.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
+        path = target_constraints_file(target, cache_dir / "constraints")
+    except ConstraintsUnavailable as exc:
         raise EnvironmentSetupError(
-            f"cannot download the constraints of Airflow {target.airflow} from "
-            f"{target.constraints_url} ({reason}); pass --constraints FILE "
+            f"cannot read the constraints of Airflow {target.airflow} ({exc}); pass --constraints FILE "
             "(Apache's constraints file for that version)") from None
-    if b"apache-airflow" not in data:
-        raise EnvironmentSetupError(
-            f"{target.constraints_url} did not return a constraints file; pass --constraints FILE")
-    _write_atomic(cached, data)
-    return cached
+    if "apache-airflow" not in path.read_text(encoding="utf-8", errors="replace"):
+        raise EnvironmentSetupError(f"{target.constraints_url} did not return a constraints file; "
+                                    "pass --constraints FILE")
+    return path
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

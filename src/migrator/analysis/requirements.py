@@ -7,8 +7,9 @@ path requirements, per-requirement ``--hash`` options; each requirement is read 
 line it came from.
 
 Constraints for the checks come from ``--constraints FILE`` (settings), the file's own local
-``-c`` target, or a URL (the file's, else the target's Apache constraints URL) fetched once and
-kept in the tool's cache folder (``migrator.cache.cache_dir("constraints")``).
+``-c`` target or URL, else the target's own: the MWAA image's constraints shipped in the
+knowledge base (``compat.runtime``), so no network is needed. Other URLs are fetched once into
+the tool's one constraints cache (``migrator.cache.cache_dir("constraints")``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -511,9 +513,24 @@ class ConstraintsUnavailable(Exception):
 _FAILED_URLS: dict[str, str] = {}  # one failed attempt per URL and process: no repeated timeouts
 
 
-def fetch_constraints(url: str) -> str:
-    """The text at ``url``, from the cache or fetched once and cached (written atomically)."""
-    path = cache_dir() / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".txt")
+def _cached_url_path(url: str, folder: Path | None = None) -> Path:
+    return (folder or cache_dir()) / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".txt")
+
+
+def _write_cache(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only cache only costs a fetch (or a rewrite) next time
+
+
+def fetch_constraints(url: str, folder: Path | None = None) -> str:
+    """The text at ``url``, from the cache (``folder``, default the tool's ``constraints/``) or
+    fetched once and cached (written atomically)."""
+    path = _cached_url_path(url, folder)
     if path.is_file():
         try:
             return path.read_text(encoding="utf-8")
@@ -532,14 +549,49 @@ def fetch_constraints(url: str) -> str:
         reason = getattr(exc, "reason", None) or exc
         _FAILED_URLS[url] = f"cannot fetch {mask_uri(url)}: {reason}"
         raise ConstraintsUnavailable(_FAILED_URLS[url]) from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only cache only costs a fetch next time
+    _write_cache(path, text)
     return text
+
+
+def target_constraints(target) -> Constraints:
+    """The constraints MWAA applies for ``target`` (an ``MwaaVersion``): the image's own, shipped
+    in the knowledge base, with its never-overridable pins; for a version whose image files were
+    never published, the Apache constraints URL (cached). Raises ``ConstraintsUnavailable``."""
+    from migrator import compat
+
+    image = compat.runtime(target)
+    if image is not None:
+        return Constraints(image.source, {**image.constraints, **image.essential}, target.airflow, target.python)
+    return parse_constraints_text(fetch_constraints(target.constraints_url), target.constraints_url)
+
+
+def target_constraints_file(target, folder: Path | None = None) -> Path:
+    """A constraints file pip can read for ``target``, in the constraints cache (``folder``,
+    default the tool's): the shipped image data written out, or the cached download. Raises
+    ``ConstraintsUnavailable``."""
+    from migrator import compat
+
+    image = compat.runtime(target)
+    if image is None:
+        fetch_constraints(target.constraints_url, folder)
+        return _cached_url_path(target.constraints_url, folder)
+    text = image.constraints_text()
+    path = (folder or cache_dir()) / f"mwaa-{target.airflow}-py{target.python}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.txt"
+    if not path.is_file():
+        _write_cache(path, text)
+        if not path.is_file():
+            raise ConstraintsUnavailable(f"cannot write {path}")
+    return path
+
+
+def is_target_constraints_url(url: str, target) -> bool:
+    """True when ``url`` is Apache's constraints URL (its host) of exactly the target's Airflow
+    and Python: the shipped image data answers for it. A mirror elsewhere is fetched."""
+    try:
+        same_host = urlsplit(url).hostname == urlsplit(target.constraints_url).hostname
+    except ValueError:
+        return False
+    return same_host and constraints_url_versions(url) == (target.airflow, target.python)
 
 
 @dataclass(frozen=True)
@@ -548,29 +600,34 @@ class ConstraintsChoice:
 
     constraints: Constraints | None
     declared: tuple[RequirementOption, ...]  # the file's own -c lines
-    skipped_reason: str | None = None  # set when no constraints could be had
+    skipped_reason: str | None = None  # set when the constraints pip would use could not be read
     mismatched: tuple[RequirementOption, ...] = ()  # -c URLs naming another Airflow/Python
 
 
 def choose_constraints(facts: RequirementsFacts, entry: str, workspace, target,
                        settings_constraints: str | None = None) -> ConstraintsChoice:
-    """Pick the constraints to check ``entry`` against for ``target`` (an MwaaVersion)."""
+    """Pick the constraints to check ``entry`` against for ``target`` (an MwaaVersion).
+
+    ``--constraints FILE`` wins, then the file's own local ``-c`` target, then its ``-c`` URL
+    (the target's own Apache URL is answered by the shipped image data, another URL is fetched
+    once), then the target's constraints. When a URL of the file's cannot be read, the checks
+    use the target's constraints and ``skipped_reason`` says so.
+    """
     root: Path = workspace.root
     declared = tuple(facts.options_of(entry, "constraint"))
-    mismatched = []
-    for option in declared:
-        airflow, python = constraints_url_versions(option.value or "")
-        if airflow and (airflow != target.airflow or (python and python != target.python)):
-            mismatched.append(option)
+    mismatched = tuple(o for o in declared if constraints_url_versions(o.value or "")[0]
+                       and constraints_url_versions(o.value or "") != (target.airflow, target.python))
+
+    def chosen(constraints: Constraints | None, reason: str | None = None) -> ConstraintsChoice:
+        return ConstraintsChoice(constraints, declared, reason, mismatched)
+
     if settings_constraints:
         path = Path(settings_constraints)
         path = path if path.is_absolute() else root / path
         source = read_text(path)
         if isinstance(source, Problem):
-            return ConstraintsChoice(None, declared, f"--constraints {settings_constraints}: {source.message}",
-                                     tuple(mismatched))
-        return ConstraintsChoice(parse_constraints_text(source.text, str(settings_constraints)), declared,
-                                 None, tuple(mismatched))
+            return chosen(None, f"--constraints {settings_constraints}: {source.message}")
+        return chosen(parse_constraints_text(source.text, str(settings_constraints)))
     for option in declared:
         value = option.value or ""
         if is_url(value):
@@ -579,15 +636,22 @@ def choose_constraints(facts: RequirementsFacts, entry: str, workspace, target,
         if local:
             source = read_text(root / local)
             if not isinstance(source, Problem):
-                return ConstraintsChoice(parse_constraints_text(source.text, local), declared, None,
-                                         tuple(mismatched))
-    urls = [o.value for o in declared if o.value and is_url(o.value) and o not in mismatched]
-    url = urls[0] if urls else target.constraints_url
+                return chosen(parse_constraints_text(source.text, local))
+    reason = None
+    for option in declared:
+        url = option.value or ""
+        if not is_url(url) or option in mismatched or is_target_constraints_url(url, target):
+            continue
+        try:
+            return chosen(parse_constraints_text(fetch_constraints(url), url))
+        except ConstraintsUnavailable as exc:
+            reason = str(exc)
+            break
     try:
-        text = fetch_constraints(url)
+        constraints = target_constraints(target)
     except ConstraintsUnavailable as exc:
-        return ConstraintsChoice(None, declared, str(exc), tuple(mismatched))
-    return ConstraintsChoice(parse_constraints_text(text, url), declared, None, tuple(mismatched))
+        return chosen(None, reason or str(exc))
+    return chosen(constraints, reason and f"{reason}; checked against {constraints.source} instead")
 
 
 # -- facts about the target the checks compare with ---------------------------------------------

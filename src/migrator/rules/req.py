@@ -52,12 +52,16 @@ def _requirement_fix(action: str, description: str, safety: FixSafety = FixSafet
 
 
 def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, str | None]:
-    """Canonical name -> the version MWAA pins for ``target`` (None when not known here)."""
+    """Canonical name -> the version MWAA pins for ``target``: the image's own pins, else the
+    constraints' (None when not known here)."""
+    image = compat.runtime(target)
     constraints = choice.constraints if choice else None
     versions: dict[str, str | None] = {}
     for name in compat.essential_pin_names(target):
         if name == AIRFLOW:
             versions[name] = target.airflow
+        elif image is not None and name in image.essential:
+            versions[name] = image.essential[name]
         else:
             versions[name] = constraints.get(name) if constraints else None
     return versions
@@ -379,21 +383,24 @@ class ConstraintVersionMismatch(_RequirementRule):
 class ConstraintsUnavailable(_RequirementRule):
     """
     ## What it does
-    Says that the constraint checks (`constraint-conflict`, the versions of MWAA's essential
-    pins, unpinned packages) were skipped because no constraints file could be read: the URL
-    could not be fetched (no network) and no local file was given.
+    Says that the constraints pip will install with could not be read: a `--constraint` URL of
+    the file's own that is not the target's Apache constraints URL could not be fetched (no
+    network), or `--constraints FILE` cannot be read. The checks then use the MWAA image's own
+    constraints for the target, which ship with the tool; only for a target whose image files
+    were never published (Airflow 2.7.2 and 2.8.1) are they skipped.
 
     ## Why it matters on MWAA
-    The checks that catch rollbacks before they happen need the target's constraints. Without
-    them the report is incomplete, and says so instead of staying silent.
+    The checks that catch rollbacks before they happen need the constraints pip will really
+    use. When they are another file than the target's, the report may miss conflicts with it,
+    and says so instead of staying silent.
 
     ## Example
-    A scan on a machine without internet access of a requirements file whose constraints are a
-    URL (or that has no `--constraint` line, so the target's URL is used).
+    A scan on a machine without internet access of a requirements file whose `--constraint`
+    points at a company mirror of the constraints.
 
     ## Fix
     Run once with network access (the file is cached in `~/.cache/mwaa-migrator`), or download
-    the target's constraints file and pass it: `migrator scan --constraints constraints-3.12.txt`
+    the constraints file and pass it: `migrator scan --constraints constraints-3.12.txt`
     (or `constraints = "..."` in `[tool.migrator]`), or reference a local copy with `-c`.
 
     ## References
@@ -403,17 +410,23 @@ class ConstraintsUnavailable(_RequirementRule):
     id = "REQ006"
     name = "constraints-unavailable"
     severity = Severity.INFO
-    summary = "Constraint checks skipped: no constraints file could be read"
-    valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),)
+    summary = "The requirements file's own constraints could not be read"
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),
+             Valid(files={"requirements.txt": "pandas==2.3.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c https://constraints.example.invalid/constraints.txt\npandas\n"},
                        contains="--constraints FILE"),)
 
     def check_entry(self, project, ctx, entry):
         choice = project.constraints_for(entry, ctx.target)
         if choice.constraints is None:
-            yield self.finding(entry, _at(1), f"constraint checks skipped ({choice.skipped_reason}); "
-                                              "enable them with --constraints FILE (the target's constraints file)",
-                               anchor="constraints-unavailable")
+            message = (f"constraint checks skipped ({choice.skipped_reason}); enable them with --constraints FILE "
+                       "(the target's constraints file)")
+        elif choice.skipped_reason:
+            message = (f"the file's own constraints could not be read ({choice.skipped_reason}); pass them "
+                       "with --constraints FILE to check against them")
+        else:
+            return
+        yield self.finding(entry, _at(1), message, anchor="constraints-unavailable")
 
 
 class MissingProvider(ProjectRule):
