@@ -110,3 +110,16 @@ def test_root_requirements_txt_is_the_entry_even_when_another_file_sorts_first(m
     })
     result = scan(root, Settings(select=("REQ",)), get_version("3.3.1"), jobs=1, use_cache=False)
     assert result.project.requirements.entry_files[0] == "requirements.txt"
+
+
+def test_fix_and_migrate_take_a_constraints_file(make_project, tmp_path):
+    from migrator.cli import main
+
+    constraints = tmp_path / "company-constraints.txt"
+    constraints.write_text("requests==2.31.0\n")
+    root = make_project({"requirements.txt": "requests==2.25.1\n"})
+    assert main(["fix", str(root), "--apply", "--select", "REQ004", "--constraints", str(constraints)]) == 0
+    assert "requests==2.31.0" in (root / "requirements.txt").read_text()
+    source = make_project({"requirements.txt": "requests==2.25.1\n", "dags/etl.py": "from airflow import DAG\n"})
+    main(["migrate", str(source), "--out", str(tmp_path / "out"), "--constraints", str(constraints)])
+    assert "requests==2.31.0" in (tmp_path / "out" / "bundle" / "requirements.txt").read_text()

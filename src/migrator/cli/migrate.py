@@ -26,8 +26,7 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @click.option("--region", help="AWS Region for the sizing's prices (default: us-east-1).")
 @click.option("--private-network", is_flag=True,
               help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")
-@click.option("--constraints", type=click.Path(path_type=Path, dir_okay=False),
-              help="Constraints file for --private-network (default: the target's, downloaded).")
+@options.constraints_option
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Output format (json: the report document).")
 @options.fail_on_option
@@ -40,7 +39,7 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
     DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md and
     report.json. Exit 1 when findings at or above --fail-on remain or the bundle has errors.
     """
-    settings = options.project_settings(src, target=target, fail_on=fail_on)
+    settings = options.project_settings(src, target=target, fail_on=fail_on, constraints=constraints)
     mwaa = options.resolve_target(settings)
     migration = migrate(src, out, settings, mwaa, unsafe=unsafe, region=region, jobs=jobs,
                         options=BundleOptions(private_network=private_network,

@@ -49,8 +49,7 @@ def upload_options(function):
 @click.option("--private-network", is_flag=True,
               help="Put the wheels of every requirement MWAA lacks into plugins.zip and install "
                    "offline from them.")
-@click.option("--constraints", type=click.Path(path_type=Path, dir_okay=False),
-              help="Constraints file for --private-network (default: the target's, downloaded).")
+@options.constraints_option
 @click.option("--find-links", multiple=True, metavar="DIR|URL",
               help="Extra wheel location for --private-network downloads (repeatable).")
 @click.option("--index-url", help="Package index for --private-network downloads.")
@@ -81,7 +80,7 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
     DIR gets dags/, plugins.zip, requirements.txt, startup.sh (when needed), mwaa-config.json and
     manifest.json. Exit 1 when the bundle has errors (it is still written, never uploaded).
     """
-    settings = options.project_settings(path, target=target)
+    settings = options.project_settings(path, target=target, constraints=constraints)
     mwaa = options.resolve_target(settings)
     location = S3Location.parse(upload_url) if upload_url else None
     pip_args: list[str] = []
