@@ -213,6 +213,17 @@ def parse_requirement(text: str, path: str, line: int, *, editable: bool = False
     )
 
 
+def _unquoted(value: str | None) -> str | None:
+    """An option's value as pip reads it: pip splits option lines with ``shlex``, so
+    ``--constraint "https://..."`` names the URL, not a quoted path."""
+    if not value:
+        return value
+    try:
+        return " ".join(shlex.split(value)) or None
+    except ValueError:
+        return value
+
+
 def parse_requirements_text(text: str, path: str) -> RequirementFile:
     """Parse one requirements file's text (no includes followed)."""
     parsed = RequirementFile(path)
@@ -232,6 +243,7 @@ def parse_requirements_text(text: str, path: str) -> RequirementFile:
                 parsed.requirements.append(result)
             continue
         flag, value = option
+        value = _unquoted(value)
         name = _OPTION_ALIASES.get(flag)
         if name is None:
             parsed.problems.append((number, f"unknown pip option {flag}"))
