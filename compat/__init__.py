@@ -72,7 +72,7 @@ from .resolver import (
     resolve,
     target_distributions,
 )
-from .runtime import MwaaRuntime, runtime
+from .runtime import MwaaRuntime, airflow_1_dependencies, image_packages, runtime
 
 __all__ = [
     "ArgumentChange",
@@ -102,6 +102,7 @@ __all__ = [
     "UnknownTargetError",
     "UpgradeStep",
     "UploadLimit",
+    "airflow_1_dependencies",
     "airflow_default",
     "always_installed",
     "argument_changes",
@@ -116,6 +117,7 @@ __all__ = [
     "find_version",
     "get_environment_class",
     "get_version",
+    "image_packages",
     "metadata_db_names",
     "missing_binaries",
     "missing_binary",

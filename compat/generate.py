@@ -530,8 +530,22 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
+    written["airflow-1-dependencies.json"] = dump(out / "airflow-1-dependencies.json",
+                                                  airflow_1_dependencies(wheels[("apache-airflow", AIRFLOW_1)]))
     written.update(generate_runtime(mwaa_data, out))
     return written
+
+
+def airflow_1_dependencies(wheel: wr.Wheel) -> dict[str, Any]:
+    """What ``pip install apache-airflow==1.10.x`` pulled in without extras: a frozen 1.10
+    environment lists these, and an Airflow 2/3 target brings its own versions of them."""
+    names = set()
+    for line in wheel.metadata_requires():
+        requirement = Requirement(line)
+        if requirement.marker is None or "extra" not in str(requirement.marker):
+            names.add(canonicalize_name(requirement.name))
+    return {"generated_by": GENERATED_BY, "requires": sorted(names),
+            "provenance": {k: v for k, v in wheel.provenance().items() if k != "paths"}}
 
 
 # Folders under airflow/providers/ that group providers without being one themselves.

@@ -13,8 +13,10 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from ._data import has_json, load_json
-from .mwaa import MwaaVersion, get_version
+from .mwaa import MwaaVersion, always_installed, get_version, preinstalled_providers
 
 RUNTIME_FOLDER = "generated/runtime"
 
@@ -41,6 +43,28 @@ class MwaaRuntime:
         pins = {**self.constraints, **self.essential}
         header = f"# MWAA image constraints for Airflow {self.airflow} / Python {self.python}\n# from {self.source}\n"
         return header + "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+
+
+@cache
+def airflow_1_dependencies() -> frozenset[str]:
+    """Canonical names Airflow 1.10 itself required (no extras): a frozen 1.10 environment's
+    requirements list them, though the project never asked for them."""
+    return frozenset(load_json("generated/airflow-1-dependencies.json")["requires"])
+
+
+def image_packages(target: str | MwaaVersion | None = None) -> dict[str, str | None]:
+    """Canonical name -> version of what the MWAA image of ``target`` already has: every
+    distribution of the image, or for a version without image data the preinstalled providers
+    and the packages MWAA always installs (version unknown)."""
+
+
+    image = runtime(target)
+    if image is not None:
+        return dict(image.preinstalled)
+    names: dict[str, str | None] = dict(preinstalled_providers(target))
+    for spec in always_installed():
+        names.setdefault(canonicalize_name(spec.split("[", 1)[0]), None)
+    return names
 
 
 def runtime_file(airflow: str) -> str:

@@ -102,6 +102,7 @@ WHERE = [
     ("REQ017", "packages.txt", None, "constraints"),
     ("REQ018", "requirements-test.txt", "-r requirements-dev.txt", "constraints"),
     ("REQ019", "requirements.txt", "apache-airflow-backport-providers-amazon", "constraints"),
+    ("REQ020", "requirements.txt", "Werkzeug==1.0.1", "constraints"),
 ]
 
 

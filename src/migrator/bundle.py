@@ -1039,7 +1039,7 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
 
     requirements = facts.requirements
     entry = requirements.entry_files[0] if requirements.entry_files else None
-    from migrator.requirements_fix import fix_requirements, inline_includes
+    from migrator.requirements_fix import fix_requirements, imported_modules, inline_includes
 
     hidden = [r.text for r in requirements.hidden if r.kind == "pypi"]
     needs = {name: need.min_version
@@ -1049,7 +1049,7 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
     text = inline_includes(facts, entry) if entry else ""
     constraints = facts.constraints_for(entry, target).constraints if entry else None
     fixed = fix_requirements(text, target, constraints=constraints, needed_providers=needs,
-                             extra_requirements=hidden)
+                             extra_requirements=hidden, imported=imported_modules(facts.modules))
     included = [f for f in requirements.closure(entry) if f != entry] if entry else []
     source = entry or "the packages the project installs elsewhere"
     return fixed, (f"{source}" + (f" with {', '.join(included)} inlined" if included else "")

@@ -8,6 +8,11 @@
   version at the target's),
 - drops ``apache-airflow`` (adding the providers its extras stood for) and every package MWAA
   pins and never lets users override, and replaces 1.10 backport providers by the providers,
+- reduces a pip-compile lock to the project's direct requirements (lines ``# via -r ...`` or
+  without a ``# via``), and a frozen Airflow 1.10 environment to what is not Airflow 1.10's own
+  dependency (unless the code imports it),
+- drops lines the MWAA image already satisfies (a pin of another version stays: it is
+  deliberate, and REQ008 says so),
 - moves pins that conflict with the constraints to the constrained version,
 - adds the providers the code needs and the packages the on-prem setup installed elsewhere,
 
@@ -29,9 +34,12 @@ from migrator import compat
 from migrator.analysis.requirements import (
     Constraints,
     constraints_url_versions,
+    is_airflow_1_pin,
     is_url,
     parse_requirement,
+    parse_requirements_text,
     providers_for_extras,
+    redundant_with_image,
     specifier_excludes,
 )
 from migrator.analysis.source import detect_newline
@@ -42,6 +50,8 @@ BACKPORT_PREFIX = "apache-airflow-backport-providers-"
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)")
 _COMMENTED_CONSTRAINT = re.compile(r"^\s*#\s*(-c|--constraint)[\s=]")
+# pip-compile's notes under a requirement: "    # via" and its "    #   source" lines.
+_VIA_NOTE = re.compile(r"^\s*#\s*via\b|^\s*#\s{2,}\S")
 
 
 @dataclass(frozen=True)
@@ -101,27 +111,46 @@ def _is_newer(version: str, minimum: str | None) -> bool:
 
 def fix_requirements(text: str, target, *, constraints: Constraints | None = None,
                      needed_providers: Mapping[str, str | None] | None = None,
-                     extra_requirements: Iterable[str] = ()) -> str:
+                     extra_requirements: Iterable[str] = (), imported: Iterable[str] = ()) -> str:
     """The fixed text of one requirements file for ``target`` (an ``MwaaVersion``).
 
     ``constraints`` are the pins to move conflicting versions to (None: leave versions alone);
     ``needed_providers`` maps provider distributions the code imports to a minimum version;
-    ``extra_requirements`` are requirement strings to add when no line names them yet.
+    ``extra_requirements`` are requirement strings to add when no line names them yet;
+    ``imported`` are the top-level module names the project's code imports.
     """
     newline = detect_newline(text)
     lines = text.splitlines()
     essentials = compat.essential_pin_names(target)
     preinstalled = {canonicalize_name(k): v for k, v in compat.preinstalled_providers(target).items()}
+    image = compat.image_packages(target)
     url = target.constraints_url
+    facts = parse_requirements_text(text, "")
+    by_line = {r.line: r for r in facts.requirements}
+    airflow_1_dependencies = (compat.airflow_1_dependencies() - {canonicalize_name(n) for n in imported}
+                              if not facts.is_lock and any(is_airflow_1_pin(r) for r in facts.requirements)
+                              else frozenset())  # a lock says itself what the project asked for
+
+    def unwanted(parsed) -> bool:
+        """Nothing the project runs asks for the line, or the image already satisfies it."""
+        requirement = by_line.get(parsed.line, parsed)
+        if facts.is_transitive(requirement) or parsed.name in airflow_1_dependencies:
+            return True
+        return parsed.name in image and redundant_with_image(
+            parsed, image[parsed.name], constraints.get(parsed.name) if constraints is not None else None)
 
     output: list[str] = []
     present: set[str] = set()
     providers_from_extras: list[str] = []
     has_constraint = any(_COMMENTED_CONSTRAINT.match(line) for line in lines)
+    dropped_notes = False  # the "# via" notes under a dropped line go with it
     for block in _blocks(lines):
         logical = block.logical
         stripped = _COMMENT.sub("", logical).strip()
         original = list(block.lines)
+        if dropped_notes and not stripped and _VIA_NOTE.match(logical):
+            continue
+        dropped_notes = False
         constraint = _CONSTRAINT_LINE.match(stripped)
         if constraint:
             has_constraint = True
@@ -142,8 +171,10 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
         name = parsed.name
         if name == AIRFLOW:
             providers_from_extras.extend(providers_for_extras(parsed.extras, target, constraints))
+            dropped_notes = True
             continue
-        if name in essentials:
+        if name in essentials or unwanted(parsed):
+            dropped_notes = True
             continue
         if name.startswith(BACKPORT_PREFIX):  # 1.10 only: the provider package replaces it
             provider = PROVIDER_PREFIX + name[len(BACKPORT_PREFIX):]
@@ -214,7 +245,12 @@ def fixed_requirements_for(project, target, entry: str | None = None) -> str:
     needs = {name: need.min_version for name, need in needed_providers(project.modules, target).items()}
     hidden = [r.text for r in facts.hidden if r.kind == "pypi"]
     return fix_requirements(text, target, constraints=constraints, needed_providers=needs,
-                            extra_requirements=hidden)
+                            extra_requirements=hidden, imported=imported_modules(project.modules))
+
+
+def imported_modules(modules) -> set[str]:
+    """Top-level module names the project's code imports (module summaries)."""
+    return {qualname.split(".", 1)[0] for module in modules for qualname in module.imports}
 
 
 def inline_includes(project, entry: str) -> str:

@@ -134,6 +134,18 @@ class RequirementFile:
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     line_count: int = 0
     has_commented_constraint: bool = False  # "# -c ...": MWAA's check accepts it on purpose
+    # pip-compile's "# via" annotations: requirement line -> what asked for it ("-r x.in", a name)
+    via: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_lock(self) -> bool:
+        """A pip-compile output: its requirements say what pulled each of them in."""
+        return bool(self.via)
+
+    def is_transitive(self, requirement: RequirementLine) -> bool:
+        """In a lock, pinned only because other packages need it (no ``-r`` file asked for it)."""
+        sources = self.via.get(requirement.line)
+        return bool(sources) and not any(s.startswith(("-r", "--requirement")) for s in sources)
 
     def options_named(self, *names: str) -> list[RequirementOption]:
         return [o for o in self.options if o.option in names]
@@ -224,10 +236,43 @@ def _unquoted(value: str | None) -> str | None:
         return value
 
 
+_VIA = re.compile(r"#\s*via\b:?(?P<rest>.*)$")
+_VIA_CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<source>\S.*?)\s*$")
+
+
+def via_annotations(text: str) -> dict[int, tuple[str, ...]]:
+    """pip-compile's ``# via`` notes: requirement line -> its sources, inline
+    (``x==1  # via a, b``) or on the comment lines below it (``    # via`` + ``    #   a``)."""
+    annotations: dict[int, list[str]] = {}
+    owner: int | None = None  # the requirement line the comments below belong to
+    collecting = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            owner, collecting = (None if stripped.startswith("-") and not stripped.startswith("-e") else number), False
+            match = _VIA.search(raw)
+            if match and owner is not None:
+                annotations[owner] = [s.strip() for s in match["rest"].split(",") if s.strip()]
+            continue
+        if owner is None or not stripped:
+            owner, collecting = (owner if stripped else None), False
+            continue
+        match = _VIA.match(stripped)
+        if match:
+            collecting = True
+            annotations[owner] = [s.strip() for s in match["rest"].split(",") if s.strip()]
+        elif collecting and (more := _VIA_CONTINUATION.match(raw)):
+            annotations[owner].append(more["source"])
+        else:
+            collecting = False
+    return {line: tuple(sources) for line, sources in annotations.items() if sources}
+
+
 def parse_requirements_text(text: str, path: str) -> RequirementFile:
     """Parse one requirements file's text (no includes followed)."""
     parsed = RequirementFile(path)
     parsed.line_count = len(text.splitlines())
+    parsed.via = via_annotations(text)
     for number, raw in logical_lines(text):
         if re.match(r"^\s*#\s*(-c|--constraint)[\s=]", raw):
             parsed.has_commented_constraint = True
@@ -700,6 +745,30 @@ def specifier_excludes(specifier: str, version: str) -> bool:
         return not SpecifierSet(specifier).contains(Version(version), prereleases=True)
     except (InvalidSpecifier, InvalidVersion):
         return False
+
+
+def redundant_with_image(requirement: RequirementLine, installed: str | None, constrained: str | None) -> bool:
+    """Whether the line asks for nothing the MWAA image does not already have: a plain PyPI
+    requirement (no extras, no URL) whose specifier admits the image's version, once a pin the
+    constraints exclude is moved to theirs. An unversioned line is redundant whatever the
+    image's version; a versioned one only when that version is known."""
+    if requirement.kind != "pypi" or requirement.extras or requirement.url:
+        return False
+    specifier = requirement.specifier
+    if constrained and specifier and specifier_excludes(specifier, constrained):
+        specifier = f"=={constrained}"
+    if not specifier:
+        return True
+    return installed is not None and not specifier_excludes(specifier, installed)
+
+
+def is_airflow_1_pin(requirement: RequirementLine) -> bool:
+    """``apache-airflow`` asked for at a 1.x version only: the file froze an Airflow 1 setup."""
+    if requirement.name != "apache-airflow" or not requirement.specifier:
+        return False
+    if requirement.pinned_version:
+        return requirement.pinned_version.startswith("1.")
+    return requirement.allows("1.10.15") and not any(requirement.allows(v) for v in ("2.0.0", "3.0.0"))
 
 
 def iter_named(requirements: Iterable[RequirementLine]) -> Iterator[RequirementLine]:
