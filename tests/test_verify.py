@@ -345,3 +345,20 @@ def test_inline_suppression_applies_to_verify_findings(make_project):
     result = scan(root, Settings(select=("MIG1",)), target, jobs=1, use_cache=False)
     merge_into_scan(result, sample_result(root), Settings(select=("MIG1",)))
     assert {f.rule for f in result.findings} == {"MIG104"}
+
+
+def test_failing_requirements_are_found_by_bisection_not_one_run_per_line():
+    from migrator.airflow_env import PipResult, failing_items
+
+    items = [f"pkg{i}" for i in range(64)]
+    culprits = {"pkg5", "pkg40"}
+    calls = []
+
+    def attempt(chunk):
+        calls.append(len(chunk))
+        return PipResult(not culprits & set(chunk), "ERROR: " + " ".join(sorted(culprits & set(chunk))))
+
+    found = failing_items(items, attempt)
+    assert [item for item, _ in found] == ["pkg5", "pkg40"]
+    assert all(item in result.output for item, result in found)
+    assert len(calls) < 30  # one run per line would be 64

@@ -606,7 +606,7 @@ def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: Requiremen
 
 def _install_requirements(pip_owner: Path, target_python: Path, lines: RequirementLines,
                           constraints: Path, say: Callable[[str], None]) -> list[RequirementFailure]:
-    """Install every item at once; when that fails, one by one, to name each failing line."""
+    """Install every item at once; when that fails, find the failing lines by bisection."""
     def attempt(items: list[tuple[str, int, str]]) -> PipResult:
         with tempfile.TemporaryDirectory(prefix="migrator-req-") as tmp:
             file = Path(tmp) / "requirements.txt"
@@ -615,13 +615,36 @@ def _install_requirements(pip_owner: Path, target_python: Path, lines: Requireme
             return _run_pip(pip_owner, [*_pip_install_args(constraints), "-r", str(file)],
                             pip_python=target_python)
 
-    if attempt(lines.items).ok:
+    first = attempt(lines.items)
+    if first.ok:
         return []
-    say(f"pip refused the requirements as a whole; trying each of the {len(lines.items)} to name the failures")
+    say(f"pip refused the {len(lines.items)} requirements as a whole; bisecting to name the failures")
     failures = []
-    for path, number, item in lines.items:
-        result = attempt([(path, number, item)])
-        if not result.ok:
-            say(f"{path}:{number}: {item} does not install")
-            failures.append(RequirementFailure(path, number, item, result.reason))
+    for (path, number, item), result in failing_items(lines.items, attempt, first):
+        say(f"{path}:{number}: {item} does not install")
+        failures.append(RequirementFailure(path, number, item, result.reason))
     return failures
+
+
+def failing_items(items: list, attempt: Callable[[list], PipResult], whole: PipResult | None = None
+                  ) -> list[tuple[object, PipResult]]:
+    """The items that make ``attempt`` fail, each with the result that named it (delta
+    debugging): chunks that succeed together with those accepted so far are kept, failing
+    chunks are split until single items remain. ``whole``: the result already had for all items.
+    About 2·k·log(n) attempts for k culprits among n items instead of n."""
+    accepted: list = []
+    failing: list[tuple[object, PipResult]] = []
+
+    def visit(chunk: list, result: PipResult | None = None) -> None:
+        result = result or attempt([*accepted, *chunk])
+        if result.ok:
+            accepted.extend(chunk)
+        elif len(chunk) == 1:
+            failing.append((chunk[0], result))
+        else:
+            middle = len(chunk) // 2
+            visit(chunk[:middle])
+            visit(chunk[middle:])
+
+    visit(list(items), whole)
+    return failing

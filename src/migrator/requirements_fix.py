@@ -225,6 +225,31 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     return result + newline if result else ""
 
 
+def install_blockers(text: str, target, constraints: Constraints | None) -> list[str]:
+    """Why pip on MWAA cannot install ``text`` for ``target``, line by line (empty: nothing
+    known): lines pip cannot read, apache-airflow at another version, a backport provider,
+    and pins that exclude MWAA's never-overridable versions or the constraints'."""
+    image = compat.runtime(target)
+    essential = dict(image.essential) if image is not None else {}
+    parsed = parse_requirements_text(text, "requirements.txt")
+    physical = text.splitlines()
+    reasons = [f"line {line} ({physical[line - 1].strip()}): {message}" for line, message in parsed.problems]
+    for requirement in parsed.requirements:
+        name, specifier, where = requirement.name, requirement.specifier, f"line {requirement.line}"
+        if not name or not specifier or requirement.kind != "pypi":
+            if name and name.startswith(BACKPORT_PREFIX):
+                reasons.append(f"{where}: {requirement.display()} is an Airflow 1.10 backport")
+            continue
+        pinned = target.airflow if name == AIRFLOW else essential.get(name) or (
+            constraints.get(name) if constraints is not None else None)
+        if name.startswith(BACKPORT_PREFIX):
+            reasons.append(f"{where}: {requirement.display()} is an Airflow 1.10 backport")
+        elif pinned and specifier_excludes(specifier, pinned):
+            reasons.append(f"{where}: {requirement.display()} excludes {requirement.written_name}=={pinned}, "
+                           f"which MWAA {target.airflow} installs")
+    return reasons
+
+
 def fixed_requirements_for(project, target, entry: str | None = None) -> str:
     """The fixed requirements.txt text for the project's entry file (or a new one).
 

@@ -44,7 +44,10 @@ _REFERENCE_SUFFIXES = frozenset({
 })
 
 _URL = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s'\"<>]+")
-_URI_USERINFO = re.compile(r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s/@:'\"]*):(?P<pw>[^\s@/'\"]+)@")
+# userinfo ends at the last "@" before the host, so a password may hold "/" (RFC 3986 wants it
+# escaped; people write it raw, and pip's own parser then misreads the host, not the secret).
+_URI_USERINFO = re.compile(r"(?P<scheme>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s/@:'\"]*):(?P<pw>[^\s@'\"]+)@")
+_PORT_AND_PATH = re.compile(r"\d{1,5}(/|$)")  # host:8080/repo.git@v1 is a port, not a password
 _AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
@@ -98,7 +101,8 @@ def mask_value(value: Any) -> str:
 
 def mask_uri(uri: str) -> str:
     """Mask the password of ``scheme://user:password@host`` and sensitive query parameters."""
-    text = _URI_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", uri)
+    text = _URI_USERINFO.sub(lambda m: m.group(0) if _PORT_AND_PATH.match(m["pw"])
+                             else f"{m['scheme']}{m['user']}:{MASK}@", uri)
     text = _URI_TOKEN.sub(lambda m: f"{m['scheme']}{MASK}@", text)
     if "?" not in text:
         return text

@@ -27,13 +27,15 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @click.option("--private-network", is_flag=True,
               help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")
 @options.constraints_option
+@click.option("--allow-broken-requirements", is_flag=True,
+              help="Write the bundle even when its requirements.txt is known not to install on the target.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Output format (json: the report document).")
 @options.fail_on_option
 @options.jobs_option
 def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str | None,
-            private_network: bool, constraints: Path | None, fmt: str, fail_on: str | None,
-            jobs: int) -> int:
+            private_network: bool, constraints: Path | None, allow_broken_requirements: bool, fmt: str,
+            fail_on: str | None, jobs: int) -> int:
     """Migrate the project at SRC into --out DIR; SRC itself is never written.
 
     DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md and
@@ -43,7 +45,8 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
     mwaa = options.resolve_target(settings)
     migration = migrate(src, out, settings, mwaa, unsafe=unsafe, region=region, jobs=jobs,
                         options=BundleOptions(private_network=private_network,
-                                              constraints=constraints, jobs=jobs))
+                                              constraints=constraints, jobs=jobs,
+                                              allow_broken_requirements=allow_broken_requirements))
     if fmt == "json":
         click.echo(json.dumps(migration.report, indent=2, sort_keys=True))
     else:
