@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from migrator.compat import get_version
+
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.fix import apply_plan, plan_fixes

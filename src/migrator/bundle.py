@@ -53,7 +53,6 @@ from migrator.airflowignore import (
     render_ignore_file,
 )
 from migrator.analysis.python import ModuleFacts
-from migrator.requirements_fix import install_blockers
 from migrator.compat import (
     always_installed,
     config_policy,
@@ -67,6 +66,7 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
+from migrator.requirements_fix import install_blockers
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import printable_path, unusable_name_reason
 
@@ -1313,10 +1313,11 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
         blockers = install_blockers(requirements, target,
                                     facts.constraints_for(entry, target).constraints if entry else None)
         if blockers and not options.allow_broken_requirements:
+            more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
             raise BrokenRequirementsError(
-                "the bundle's requirements.txt would not install on MWAA " + target.airflow + ": "
-                + "; ".join(mask(b) for b in blockers[:5]) + (f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else "")
-                + "; fix them (migrator fix), or pass --allow-broken-requirements to write the bundle anyway")
+                f"the bundle's requirements.txt would not install on MWAA {target.airflow}: "
+                f"{'; '.join(mask(b) for b in blockers[:5])}{more}; fix them (migrator fix), or pass "
+                "--allow-broken-requirements to write the bundle anyway")
         for blocker in blockers:
             checks.append(BundleCheck(Severity.ERROR, "requirements-do-not-install", mask(blocker), REQUIREMENTS))
     members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)

@@ -236,15 +236,14 @@ def install_blockers(text: str, target, constraints: Constraints | None) -> list
     reasons = [f"line {line} ({physical[line - 1].strip()}): {message}" for line, message in parsed.problems]
     for requirement in parsed.requirements:
         name, specifier, where = requirement.name, requirement.specifier, f"line {requirement.line}"
+        if name and name.startswith(BACKPORT_PREFIX):
+            reasons.append(f"{where}: {requirement.display()} is an Airflow 1.10 backport")
+            continue
         if not name or not specifier or requirement.kind != "pypi":
-            if name and name.startswith(BACKPORT_PREFIX):
-                reasons.append(f"{where}: {requirement.display()} is an Airflow 1.10 backport")
             continue
         pinned = target.airflow if name == AIRFLOW else essential.get(name) or (
             constraints.get(name) if constraints is not None else None)
-        if name.startswith(BACKPORT_PREFIX):
-            reasons.append(f"{where}: {requirement.display()} is an Airflow 1.10 backport")
-        elif pinned and specifier_excludes(specifier, pinned):
+        if pinned and specifier_excludes(specifier, pinned):
             reasons.append(f"{where}: {requirement.display()} excludes {requirement.written_name}=={pinned}, "
                            f"which MWAA {target.airflow} installs")
     return reasons

@@ -7,12 +7,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from migrator import compat
+from kb_paths import MWAA_DATA
 from migrator.compat import generate
 from migrator.compat.generate import read_pins
 
-from kb_paths import MWAA_DATA
+from migrator import compat
 
 RUNTIME = Path(compat.__file__).parent / "data" / "generated" / "runtime"
 TARGETS = generate.mwaa_targets(MWAA_DATA)
