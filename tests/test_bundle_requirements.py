@@ -19,11 +19,12 @@ def test_lines_mwaa_cannot_use_are_left_out_and_each_is_said():
             "--extra-index-url https://pypi.example.com/simple\n"
             "-e ./libs/acme\n/tmp/acme-1.0-py3-none-any.whl\n--find-links ./wheels\n"
             "--find-links /usr/local/airflow/plugins\n"
-            "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n")
+            "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n"
+            "git+https://gitlab.acme.lan/etl/hooks.git#egg=hooks\n")
     kept = requirements_mwaa_can_use(text, False, checks)
     assert kept == ("--extra-index-url https://pypi.example.com/simple\n--find-links /usr/local/airflow/plugins\n"
                     "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n")
-    assert [c.message.split(" ")[1] for c in checks] == ["1", "2", "4", "5", "6"]
+    assert [c.message.split(" ")[1] for c in checks] == ["1", "2", "4", "5", "6", "11"]
     assert all("plugins.zip" in c.message for c in checks)
     private = requirements_mwaa_can_use(kept, True, checks)
     assert "git+" not in private and "repository" in checks[-1].message

@@ -1104,6 +1104,8 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
             removed[requirement.line] = f"a local path MWAA does not have: {ship}"
         elif requirement.kind == "vcs" and private_network:
             removed[requirement.line] = f"a private network cannot reach the repository: {ship}"
+        elif requirement.kind in ("vcs", "url") and unreachable_host(requirement.url.split("+", 1)[-1]):
+            removed[requirement.line] = f"a host only the on-prem network has: {ship}"
     for option in parsed.options_named("find-links", "index-url", "extra-index-url"):
         value = option.value or ""
         if option.option == "find-links" and not is_url(value):
