@@ -72,7 +72,7 @@ from .resolver import (
     resolve,
     target_distributions,
 )
-from .runtime import MwaaRuntime, airflow_1_dependencies, image_packages, runtime
+from .runtime import MwaaRuntime, airflow_dependencies, image_packages, runtime
 
 __all__ = [
     "ArgumentChange",
@@ -102,7 +102,7 @@ __all__ = [
     "UnknownTargetError",
     "UpgradeStep",
     "UploadLimit",
-    "airflow_1_dependencies",
+    "airflow_dependencies",
     "airflow_default",
     "always_installed",
     "argument_changes",

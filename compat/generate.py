@@ -530,22 +530,28 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
-    written["airflow-1-dependencies.json"] = dump(out / "airflow-1-dependencies.json",
-                                                  airflow_1_dependencies(wheels[("apache-airflow", AIRFLOW_1)]))
+    airflow_wheels = [wheel for (distribution, version), wheel in sorted(wheels.items())
+                      if distribution == "apache-airflow" and Version(version).major < 3]
+    written["airflow-dependencies.json"] = dump(out / "airflow-dependencies.json", airflow_dependencies(airflow_wheels))
     written.update(generate_runtime(mwaa_data, out))
     return written
 
 
-def airflow_1_dependencies(wheel: wr.Wheel) -> dict[str, Any]:
-    """What ``pip install apache-airflow==1.10.x`` pulled in without extras: a frozen 1.10
-    environment lists these, and an Airflow 2/3 target brings its own versions of them."""
-    names = set()
-    for line in wheel.metadata_requires():
-        requirement = Requirement(line)
-        if requirement.marker is None or "extra" not in str(requirement.marker):
-            names.add(canonicalize_name(requirement.name))
-    return {"generated_by": GENERATED_BY, "requires": sorted(names),
-            "provenance": {k: v for k, v in wheel.provenance().items() if k != "paths"}}
+def airflow_dependencies(wheels: Iterable[wr.Wheel]) -> dict[str, Any]:
+    """Per Airflow major version, what ``pip install apache-airflow==X`` pulled in without
+    extras (the union over the releases read): a frozen environment of that Airflow lists
+    these, and the target's Airflow brings its own versions of them."""
+    majors: dict[str, set[str]] = {}
+    provenance = []
+    for wheel in wheels:
+        names = majors.setdefault(str(Version(wheel.version).major), set())
+        for line in wheel.metadata_requires():
+            requirement = Requirement(line)
+            if requirement.marker is None or "extra" not in str(requirement.marker):
+                names.add(canonicalize_name(requirement.name))
+        provenance.append({k: v for k, v in wheel.provenance().items() if k != "paths"})
+    return {"generated_by": GENERATED_BY, "majors": {major: sorted(names) for major, names in sorted(majors.items())},
+            "provenance": provenance}
 
 
 # Folders under airflow/providers/ that group providers without being one themselves.

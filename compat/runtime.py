@@ -46,10 +46,10 @@ class MwaaRuntime:
 
 
 @cache
-def airflow_1_dependencies() -> frozenset[str]:
-    """Canonical names Airflow 1.10 itself required (no extras): a frozen 1.10 environment's
-    requirements list them, though the project never asked for them."""
-    return frozenset(load_json("generated/airflow-1-dependencies.json")["requires"])
+def airflow_dependencies(major: int) -> frozenset[str]:
+    """Canonical names Airflow ``major`` (1 or 2) itself required (no extras): a frozen
+    environment of that Airflow lists them, though the project never asked for them."""
+    return frozenset(load_json("generated/airflow-dependencies.json")["majors"].get(str(major), ()))
 
 
 def image_packages(target: str | MwaaVersion | None = None) -> dict[str, str | None]:

@@ -9,8 +9,8 @@
 - drops ``apache-airflow`` (adding the providers its extras stood for) and every package MWAA
   pins and never lets users override, and replaces 1.10 backport providers by the providers,
 - reduces a pip-compile lock to the project's direct requirements (lines ``# via -r ...`` or
-  without a ``# via``), and a frozen Airflow 1.10 environment to what is not Airflow 1.10's own
-  dependency (unless the code imports it),
+  without a ``# via``), and a frozen Airflow 1 or 2 environment to what is not that Airflow's
+  own dependency (unless the code imports it),
 - drops lines the MWAA image already satisfies (a pin of another version stays: it is
   deliberate, and REQ008 says so),
 - moves pins that conflict with the constraints to the constrained version,
@@ -34,7 +34,7 @@ from migrator import compat
 from migrator.analysis.requirements import (
     Constraints,
     constraints_url_versions,
-    is_airflow_1_pin,
+    frozen_airflow_major,
     is_url,
     parse_requirement,
     parse_requirements_text,
@@ -127,14 +127,14 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     url = target.constraints_url
     facts = parse_requirements_text(text, "")
     by_line = {r.line: r for r in facts.requirements}
-    airflow_1_dependencies = (compat.airflow_1_dependencies() - {canonicalize_name(n) for n in imported}
-                              if not facts.is_lock and any(is_airflow_1_pin(r) for r in facts.requirements)
-                              else frozenset())  # a lock says itself what the project asked for
+    frozen = None if facts.is_lock else frozen_airflow_major(facts.requirements)  # a lock says itself
+    airflow_dependencies = (compat.airflow_dependencies(frozen) - {canonicalize_name(n) for n in imported}
+                            if frozen else frozenset())
 
     def unwanted(parsed) -> bool:
         """Nothing the project runs asks for the line, or the image already satisfies it."""
         requirement = by_line.get(parsed.line, parsed)
-        if facts.is_transitive(requirement) or parsed.name in airflow_1_dependencies:
+        if facts.is_transitive(requirement) or parsed.name in airflow_dependencies:
             return True
         return parsed.name in image and redundant_with_image(
             parsed, image[parsed.name], constraints.get(parsed.name) if constraints is not None else None)

@@ -762,13 +762,20 @@ def redundant_with_image(requirement: RequirementLine, installed: str | None, co
     return installed is not None and not specifier_excludes(specifier, installed)
 
 
-def is_airflow_1_pin(requirement: RequirementLine) -> bool:
-    """``apache-airflow`` asked for at a 1.x version only: the file froze an Airflow 1 setup."""
-    if requirement.name != "apache-airflow" or not requirement.specifier:
-        return False
-    if requirement.pinned_version:
-        return requirement.pinned_version.startswith("1.")
-    return requirement.allows("1.10.15") and not any(requirement.allows(v) for v in ("2.0.0", "3.0.0"))
+def frozen_airflow_major(requirements: Iterable[RequirementLine]) -> int | None:
+    """The major version of the Airflow whose environment the requirements froze: an
+    ``apache-airflow==X`` pin (or a 1.x-only range), else None."""
+    for requirement in requirements:
+        if requirement.name != "apache-airflow" or not requirement.specifier:
+            continue
+        if requirement.pinned_version:
+            try:
+                return Version(requirement.pinned_version).major
+            except InvalidVersion:
+                return None
+        if requirement.allows("1.10.15") and not any(requirement.allows(v) for v in ("2.0.0", "3.0.0")):
+            return 1
+    return None
 
 
 def iter_named(requirements: Iterable[RequirementLine]) -> Iterator[RequirementLine]:

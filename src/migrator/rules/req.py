@@ -24,7 +24,7 @@ from migrator.analysis.requirements import (
     ConstraintsChoice,
     RequirementLine,
     RequirementOption,
-    is_airflow_1_pin,
+    frozen_airflow_major,
     is_url,
     marker_excludes_target,
     needed_providers,
@@ -1111,8 +1111,8 @@ class TransitiveRequirement(_RequirementRule):
     ## What it does
     Reports lines that the project never asked for: in a pip-compile lock, the packages pinned
     only because other packages need them (`# via apache-airflow`, `# via pandas`; the lines
-    `# via -r requirements.in` stay), and in a file that froze an Airflow 1.10 environment
-    (`apache-airflow==1.10.x` with everything `pip freeze` saw), Airflow 1.10's own
+    `# via -r requirements.in` stay), and in a file that froze an Airflow 1 or 2 environment
+    (`apache-airflow==1.10.15` or `==2.10.4` with everything `pip freeze` saw), that Airflow's own
     dependencies that no DAG or plugin imports.
 
     ## Why it matters on MWAA
@@ -1140,20 +1140,22 @@ class TransitiveRequirement(_RequirementRule):
     id = "REQ020"
     name = "transitive-requirement"
     severity = Severity.WARNING
-    summary = "Requirement the project never asked for (a lock's or Airflow 1.10's dependency)"
+    summary = "Requirement the project never asked for (a lock's or a frozen Airflow's dependency)"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\n"}),
              Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\nnumpy==2.3.4\n"
                                                   "    # via\n    #   pandas\n"}, line=3, contains="only for pandas"),
                Invalid(files={"requirements.txt": "apache-airflow==1.10.15\ntabulate==0.8.7\n"}, line=2,
-                       contains="Airflow 1.10"))
+                       contains="Airflow 1 that"),
+               Invalid(files={"requirements.txt": "apache-airflow==2.10.4\nconnexion==2.14.2\n"}, line=2,
+                       contains="Airflow 2 that"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
         requirements = facts.requirements_of(entry)
         skip = {AIRFLOW} | set(compat.essential_pin_names(ctx.target))
-        frozen_airflow_1 = any(is_airflow_1_pin(r) for r in requirements)
+        frozen = frozen_airflow_major(requirements)
         imported = {canonicalize_name(name) for name in imported_modules(project.modules)}
         for requirement in requirements:
             name = requirement.name
@@ -1168,9 +1170,9 @@ class TransitiveRequirement(_RequirementRule):
                     requirement,
                     f"{requirement.display()}: the lock pins it only for {sources}; Airflow {ctx.target.airflow} "
                     "brings its own dependencies: drop the line", fix=drop)
-            elif frozen_airflow_1 and not parsed.is_lock and name in compat.airflow_1_dependencies() \
+            elif frozen and not parsed.is_lock and name in compat.airflow_dependencies(frozen) \
                     and name not in imported:
                 yield self.at_requirement(
                     requirement,
-                    f"{requirement.display()} is a dependency of Airflow 1.10 that no DAG or plugin imports; "
+                    f"{requirement.display()} is a dependency of Airflow {frozen} that no DAG or plugin imports; "
                     f"Airflow {ctx.target.airflow} brings its own: drop the line", fix=drop)
