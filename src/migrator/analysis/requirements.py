@@ -254,8 +254,10 @@ def via_annotations(text: str) -> dict[int, tuple[str, ...]]:
             if match and owner is not None:
                 annotations[owner] = [s.strip() for s in match["rest"].split(",") if s.strip()]
             continue
-        if owner is None or not stripped:
-            owner, collecting = (owner if stripped else None), False
+        if not stripped:  # a blank line ends the notes of the line above
+            owner, collecting = None, False
+            continue
+        if owner is None:
             continue
         match = _VIA.match(stripped)
         if match:
@@ -633,7 +635,8 @@ def target_constraints_file(target, folder: Path | None = None) -> Path:
         fetch_constraints(target.constraints_url, folder)
         return _cached_url_path(target.constraints_url, folder)
     text = image.constraints_text()
-    path = (folder or cache_dir()) / f"mwaa-{target.airflow}-py{target.python}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.txt"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = (folder or cache_dir()) / f"mwaa-{target.airflow}-py{target.python}-{digest}.txt"
     if not path.is_file():
         _write_cache(path, text)
         if not path.is_file():
