@@ -100,6 +100,7 @@ def test_fixed_example_project_has_no_fixable_requirement_findings(tmp_path):
 
 def test_root_requirements_txt_is_the_entry_even_when_another_file_sorts_first(make_project):
     from migrator.compat import get_version
+
     from migrator.config import Settings
     from migrator.engine import scan
 
