@@ -85,6 +85,7 @@ from .resolver import (
     resolve,
     target_distributions,
 )
+from .runtime import MwaaRuntime, airflow_dependencies, image_packages, runtime
 
 __all__ = [
     "ArgumentChange",
@@ -103,6 +104,7 @@ __all__ = [
     "KubernetesObject",
     "MetadataDbName",
     "MissingBinary",
+    "MwaaRuntime",
     "MwaaVersion",
     "PlatformLimit",
     "PluginAttributeChange",
@@ -118,6 +120,7 @@ __all__ = [
     "UpgradeStep",
     "UploadLimit",
     "airflow_default",
+    "airflow_dependencies",
     "always_installed",
     "argument_changes",
     "billing",
@@ -128,11 +131,12 @@ __all__ = [
     "default_changes",
     "environment_classes",
     "essential_pin_names",
-    "final_paths",
     "field_path",
+    "final_paths",
     "find_version",
     "get_environment_class",
     "get_version",
+    "image_packages",
     "kubernetes_argument",
     "kubernetes_arguments",
     "kubernetes_object",
@@ -152,6 +156,7 @@ __all__ = [
     "recorded_settings",
     "removed_stdlib",
     "resolve",
+    "runtime",
     "secret_value_limit",
     "supported_versions",
     "target_distributions",

@@ -1,18 +1,22 @@
-"""Regenerate the Airflow API-change data in compat/data/generated/ from released wheels.
+"""Regenerate compat/data/generated/: Airflow's API changes from released wheels, and each MWAA
+image's constraints, essential pins and preinstalled packages from ``--mwaa-data``.
 
-    python -m migrator.compat.generate [--mwaa-data DIR] [--cache DIR] [--out DIR]
+    python -m migrator.compat.generate [--mwaa-data DIR] [--cache DIR] [--out DIR] [--runtime-only]
 
 Downloads (``pip download --no-deps --only-binary=:all:``, one requirement per call) the
 Airflow, task-SDK, upgrade-check and provider wheels, reads them with ``zipfile`` + ``ast``
 only, and writes sorted, stably formatted JSON with the provenance of every fact
 (distribution==version, paths in the wheel, sha256 of the wheel). Provider versions are the
 pins of each MWAA target's constraints file in ``--mwaa-data``; the pins used are recorded.
-Rerunning on the same inputs reproduces the checked-in files byte for byte.
+The image files become ``runtime/<airflow>.json`` with the source repository and commit named
+in ``--mwaa-data``'s README, each file's image path and sha256 (``--runtime-only``: just these,
+no network). Rerunning on the same inputs reproduces the checked-in files byte for byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -120,6 +124,54 @@ def read_pins(path: Path) -> dict[str, str]:
         if len(specifiers) == 1 and specifiers[0].operator == "==":
             pins[canonicalize_name(requirement.name)] = specifiers[0].version
     return pins
+
+
+# The three files per target in shared/mwaa-data and the key each gets in the runtime data.
+RUNTIME_FILES = {"constraints": "airflow_constraints.txt", "essential": "mwaa_essential_constraints.txt",
+                 "preinstalled": "preinstalled.txt"}
+_README_SOURCE = re.compile(r"Source:\s*(?P<repository>\S+)\s*\((?P<license>[^)]*)\),\s*commit\s*"
+                            r"(?P<commit>[0-9a-f]{40})\s*\((?P<date>[0-9-]+)\)")
+_README_ROW = re.compile(r"^\|\s*`(?P<file>[^`]+)`\s*\|.*\|\s*`(?P<path>[^`]+)`\s*\|\s*$", re.MULTILINE)
+
+
+def mwaa_data_source(mwaa_data: Path) -> dict[str, Any]:
+    """Repository, licence, commit, date and the image path of each file, from the README of
+    ``mwaa_data`` (the copies' own record of where they were taken from)."""
+    readme = mwaa_data / "README.md"
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GenerationError(f"{readme}: cannot read it ({exc.strerror})") from None
+    source = _README_SOURCE.search(text)
+    paths = {row["file"]: row["path"] for row in _README_ROW.finditer(text)}
+    missing = [name for name in RUNTIME_FILES.values() if name not in paths]
+    if source is None or missing:
+        raise GenerationError(f"{readme}: no 'Source: <repository> (<licence>), commit <sha> (<date>)' line"
+                              if source is None else f"{readme}: the table names no image path for {missing}")
+    return {**source.groupdict(), "paths": paths}
+
+
+def generate_runtime(mwaa_data: Path, out: Path) -> dict[str, int]:
+    """``out/runtime/<airflow>.json`` per target: the image's constraints, essential pins and
+    preinstalled distributions (canonical names), each file's image path and sha256."""
+    source = mwaa_data_source(mwaa_data)
+    written: dict[str, int] = {}
+    for target in mwaa_targets(mwaa_data):
+        version = find_version(target)
+        files: dict[str, Any] = {}
+        document: dict[str, Any] = {"airflow": target, "python": version.python}
+        for key, name in RUNTIME_FILES.items():
+            path = mwaa_data / target / name
+            if not path.is_file():
+                raise GenerationError(f"{path} is missing")
+            document[key] = dict(sorted(read_pins(path).items()))
+            files[key] = {"path": source["paths"][name].replace("<v>", target), "sha256": _sha256(path)}
+        document["provenance"] = {"repository": source["repository"], "license": source["license"],
+                                  "commit": source["commit"], "date": source["date"], "files": files,
+                                  "generated_by": GENERATED_BY}
+        name = f"runtime/{target}.json"
+        written[name] = dump_compact(out / name, document)
+    return written
 
 
 def mwaa_targets(mwaa_data: Path) -> list[str]:
@@ -332,13 +384,17 @@ def dump(path: Path, document: Any) -> int:
     return len(text)
 
 
+# Mappings dump_compact writes one entry a line: module inventories and the runtime package pins.
+COMPACT_MAPPINGS = ("models", "modules", "requires", "constraints", "essential", "preinstalled")
+
+
 def dump_compact(path: Path, document: Any) -> int:
-    """Inventories: one module (or model) per line, names on that line; small and still diffable."""
+    """Inventories and runtime data: one module (or model, or entry) per line; small and still diffable."""
     lines = ["{"]
     keys = sorted(document)
     for index, key in enumerate(keys):
         comma = "," if index < len(keys) - 1 else ""
-        if key in ("models", "modules", "requires"):
+        if key in COMPACT_MAPPINGS:
             lines.append(f' "{key}": {{')
             modules = document[key]
             names = sorted(modules)
@@ -536,7 +592,28 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
                                                     kubernetes_inventory(wheel, kubernetes_roots))
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
+    airflow_wheels = [wheel for (distribution, version), wheel in sorted(wheels.items())
+                      if distribution == "apache-airflow" and Version(version).major < 3]
+    written["airflow-dependencies.json"] = dump(out / "airflow-dependencies.json", airflow_dependencies(airflow_wheels))
+    written.update(generate_runtime(mwaa_data, out))
     return written
+
+
+def airflow_dependencies(wheels: Iterable[wr.Wheel]) -> dict[str, Any]:
+    """Per Airflow major version, what ``pip install apache-airflow==X`` pulled in without
+    extras (the union over the releases read): a frozen environment of that Airflow lists
+    these, and the target's Airflow brings its own versions of them."""
+    majors: dict[str, set[str]] = {}
+    provenance = []
+    for wheel in wheels:
+        names = majors.setdefault(str(Version(wheel.version).major), set())
+        for line in wheel.metadata_requires():
+            requirement = Requirement(line)
+            if requirement.marker is None or "extra" not in str(requirement.marker):
+                names.add(canonicalize_name(requirement.name))
+        provenance.append({k: v for k, v in wheel.provenance().items() if k != "paths"})
+    return {"generated_by": GENERATED_BY, "majors": {major: sorted(names) for major, names in sorted(majors.items())},
+            "provenance": provenance}
 
 
 def _provider_package(path: str) -> str:
@@ -546,7 +623,6 @@ def _provider_package(path: str) -> str:
 
 
 def _sha256(path: Path) -> str:
-    import hashlib
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -576,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"wheel cache (default: {DEFAULT_CACHE})")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: compat/data/generated)")
     parser.add_argument("--offline", action="store_true", help="use only wheels already in the cache")
+    parser.add_argument("--runtime-only", action="store_true",
+                        help="regenerate only runtime/ (the images' constraints and packages; needs no network)")
     parser.add_argument("--quiet", action="store_true")
     arguments = parser.parse_args(argv)
 
@@ -588,8 +666,12 @@ def main(argv: list[str] | None = None) -> int:
     if not mwaa_data.is_dir():
         parser.error(f"--mwaa-data {mwaa_data} does not exist")
     try:
-        written = generate(arguments.out, WheelCache(arguments.cache, arguments.offline), mwaa_data,
-                           overlay_target_paths(), log)
+        if arguments.runtime_only:
+            shutil.rmtree(arguments.out / "runtime", ignore_errors=True)
+            written = generate_runtime(mwaa_data, arguments.out)
+        else:
+            written = generate(arguments.out, WheelCache(arguments.cache, arguments.offline), mwaa_data,
+                               overlay_target_paths(), log)
     except GenerationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

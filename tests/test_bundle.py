@@ -564,7 +564,7 @@ def test_requirements_are_one_file_fixed_for_the_target(make_project, tmp_path):
     root = make_project({
         "dags/sales.py": dag("sales"),
         "requirements.txt": "-r requirements-extra.txt\napache-airflow==2.7.3\nrequests\n",
-        "requirements-extra.txt": "PyYAML==6.0.1\n",
+        "requirements-extra.txt": "zeep==3.4.0\n",
     })
     result = build(root, tmp_path / "out", settings=Settings(constraints=str(constraints)))
     text = (tmp_path / "out" / "requirements.txt").read_text()
@@ -572,7 +572,7 @@ def test_requirements_are_one_file_fixed_for_the_target(make_project, tmp_path):
     assert not any(line.startswith(("-r ", "-r\t", "--requirement")) for line in lines)
     # From the inlined include, moved to the version the target's constraints pin.
     pinned = next(line for line in constraints.read_text().splitlines()
-                  if line.lower().startswith("pyyaml=="))
+                  if line.lower().startswith("zeep=="))
     assert any(line.lower() == pinned.lower() for line in lines)
     assert not any(line.startswith("apache-airflow==") for line in lines)
     assert any(line.startswith(("--constraint", "-c ")) and "3.3.1" in line for line in lines)

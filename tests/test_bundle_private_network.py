@@ -117,10 +117,11 @@ def test_pip_download_command_targets_the_mwaa_platform(tmp_path):
     assert older[older.index("--abi") + 1] == "cp311"
 
 
-def test_a_vcs_requirement_is_an_error_not_a_silent_drop(make_project, tmp_path, wheelhouse):
+def test_a_vcs_requirement_is_left_out_with_a_check_not_silently(make_project, tmp_path, wheelhouse):
     root = make_project({"dags/sales.py": DAG, "requirements.txt":
                          "acme-tools==1.0\ngit+https://github.com/acme/utils.git@v1#egg=utils\n"})
     result = package(root, tmp_path / "out", wheelhouse)
-    [check] = [c for c in result.checks if c.code == "no-wheel-source"]
-    assert check.severity.label == "error" and "git+https://github.com/acme/utils.git" in check.message
+    [check] = [c for c in result.checks if c.code == "requirement-removed"]
+    assert "git+https://github.com/acme/utils.git" in check.message and "plugins.zip" in check.message
+    assert "git+" not in (tmp_path / "out" / "requirements.txt").read_text()
     assert "acme_tools-1.0-py3-none-any.whl" in result.wheels

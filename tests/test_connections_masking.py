@@ -69,7 +69,7 @@ def test_scan_reports_never_contain_project_credentials(make_project, capsys):
         ".env": f"AIRFLOW_CONN_WH=postgres://etl:{secrets[0]}@db.corp.local/dw\nSLACK_TOKEN={secrets[2]}\n",
         "airflow.cfg": f"[smtp]\nsmtp_password = {secrets[1]}\n",
         "connections.json": json.dumps({"api": {"conn_type": "http", "extra": {"api_key": secrets[3]}}}),
-        "requirements.txt": f"--extra-index-url https://ci:{secrets[4]}@nexus.corp.local/simple\npandas==2.3.3\n",
+        "requirements.txt": f"--extra-index-url https://ci:{secrets[4]}@nexus.corp.example.com/simple\npandas==2.3.3\n",
         "dags/etl.py": f"from airflow import DAG\nDB = 'postgresql://etl:{secrets[5]}@db/dw'\n",
     })
     for fmt in ("text", "json", "sarif", "markdown"):

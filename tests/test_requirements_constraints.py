@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from conftest import EXAMPLE_PROJECT, SHARED
-from migrator.compat import essential_pin_names, get_version
+from migrator.compat import essential_pin_names, get_version, runtime, supported_versions
 
 from migrator.analysis.requirements import (
     OFFLINE_ENV,
@@ -143,7 +143,7 @@ def test_constraints_url_is_fetched_once_and_cached(make_project, private_cache)
         server.close()
 
 
-def test_unreachable_constraints_give_one_skip_finding(make_project):
+def test_unreachable_own_constraints_are_said_once_and_the_target_s_are_checked(make_project):
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -151,13 +151,26 @@ def test_unreachable_constraints_give_one_skip_finding(make_project):
     result = findings(root, "3.3.1", ("REQ", ))
     skipped = [f for f in result if f.rule == "REQ006"]
     assert len(skipped) == 1 and "--constraints FILE" in skipped[0].message
-    assert not [f for f in result if f.rule == "REQ004"]
+    [conflict] = [f for f in result if f.rule == "REQ004"]
+    assert f"requests=={pins(MWAA_DATA / '3.3.1' / 'airflow_constraints.txt')['requests']}" in conflict.message
 
 
-def test_offline_switch_skips_the_fetch(make_project, monkeypatch):
+@pytest.mark.parametrize("version", [v.airflow for v in supported_versions() if runtime(v) is not None])
+def test_offline_every_target_is_checked_against_its_image_constraints(make_project, monkeypatch, version):
+    monkeypatch.setenv(OFFLINE_ENV, "1")
+    apache = pins(MWAA_DATA / version / "airflow_constraints.txt")
+    flask = pins(MWAA_DATA / version / "mwaa_essential_constraints.txt")["flask"]
+    root = make_project({"requirements.txt": f"requests==2.0.0\nFlask==1.0\n--constraint {get_version(version).constraints_url}\n"})
+    result = findings(root, version, ("REQ",))
+    assert "REQ006" not in {f.rule for f in result}
+    assert [f"requests=={apache['requests']}" in f.message for f in result if f.rule == "REQ004"] == [True]
+    assert [f"Flask=={flask}" in f.message for f in result if f.rule == "REQ001"] == [True]
+
+
+def test_offline_switch_skips_the_fetch_of_a_target_without_image_data(make_project, monkeypatch):
     monkeypatch.setenv(OFFLINE_ENV, "1")
     root = make_project({"requirements.txt": "requests==2.25.1\n"})
-    [finding] = findings(root, "3.3.1", ("REQ006",))
+    [finding] = findings(root, "2.8.1", ("REQ006",))
     assert OFFLINE_ENV in finding.message
 
 

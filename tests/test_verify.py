@@ -216,7 +216,8 @@ def test_constraints_are_downloaded_once_then_read_from_the_cache(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/constraints-3.3.1/constraints-3.12.txt"
-        target = dataclasses.replace(get_version("3.3.1"), constraints_url=url)
+        # 2.8.1's image files were never published: its constraints are downloaded.
+        target = dataclasses.replace(get_version("2.8.1"), constraints_url=url)
         first = constraints_file(target, None, tmp_path)
         second = constraints_file(target, None, tmp_path)
     finally:
@@ -227,7 +228,7 @@ def test_constraints_are_downloaded_once_then_read_from_the_cache(tmp_path):
 
 def test_unreachable_constraints_url_says_to_pass_constraints(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/constraints-3.3.1/constraints-3.12.txt"
-    target = dataclasses.replace(get_version("3.3.1"), constraints_url=url)
+    target = dataclasses.replace(get_version("2.8.1"), constraints_url=url)
     with pytest.raises(EnvironmentSetupError, match="pass --constraints FILE"):
         constraints_file(target, None, tmp_path)
 
@@ -344,3 +345,20 @@ def test_inline_suppression_applies_to_verify_findings(make_project):
     result = scan(root, Settings(select=("MIG1",)), target, jobs=1, use_cache=False)
     merge_into_scan(result, sample_result(root), Settings(select=("MIG1",)))
     assert {f.rule for f in result.findings} == {"MIG104"}
+
+
+def test_failing_requirements_are_found_by_bisection_not_one_run_per_line():
+    from migrator.airflow_env import PipResult, failing_items
+
+    items = [f"pkg{i}" for i in range(64)]
+    culprits = {"pkg5", "pkg40"}
+    calls = []
+
+    def attempt(chunk):
+        calls.append(len(chunk))
+        return PipResult(not culprits & set(chunk), "ERROR: " + " ".join(sorted(culprits & set(chunk))))
+
+    found = failing_items(items, attempt)
+    assert [item for item, _ in found] == ["pkg5", "pkg40"]
+    assert all(item in result.output for item, result in found)
+    assert len(calls) < 30  # one run per line would be 64

@@ -26,12 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.analysis.requirements import ConstraintsUnavailable, target_constraints_file
 from migrator.analysis.source import Problem, decode_text
 from migrator.cache import cache_dir as tool_cache_dir
 from migrator.compat import UnknownTargetError, get_version, preinstalled_providers
@@ -224,29 +223,23 @@ def choose_python(wanted: str, explicit: Path | None = None) -> PythonChoice:
 
 
 def constraints_file(target: MwaaVersion, constraints: Path | None, cache_dir: Path) -> Path:
-    """The constraints to install with: ``constraints`` if given, else a cached download."""
+    """The constraints to install with: ``constraints`` if given, else the target's own (the
+    MWAA image's, shipped with the tool; a cached download only for a version without them)."""
     if constraints is not None:
         path = Path(constraints).expanduser()
         if not path.is_file():
             raise InputError(f"{path}: constraints file not found")
         return path.resolve()
-    cached = cache_dir / "constraints" / f"airflow-{target.airflow}-python-{target.python}.txt"
-    if cached.is_file():
-        return cached
     try:
-        with urllib.request.urlopen(target.constraints_url, timeout=30) as response:
-            data = response.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
+        path = target_constraints_file(target, cache_dir / "constraints")
+    except ConstraintsUnavailable as exc:
         raise EnvironmentSetupError(
-            f"cannot download the constraints of Airflow {target.airflow} from "
-            f"{target.constraints_url} ({reason}); pass --constraints FILE "
+            f"cannot read the constraints of Airflow {target.airflow} ({exc}); pass --constraints FILE "
             "(Apache's constraints file for that version)") from None
-    if b"apache-airflow" not in data:
-        raise EnvironmentSetupError(
-            f"{target.constraints_url} did not return a constraints file; pass --constraints FILE")
-    _write_atomic(cached, data)
-    return cached
+    if "apache-airflow" not in path.read_text(encoding="utf-8", errors="replace"):
+        raise EnvironmentSetupError(f"{target.constraints_url} did not return a constraints file; "
+                                    "pass --constraints FILE")
+    return path
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -617,7 +610,7 @@ def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: Requiremen
 
 def _install_requirements(pip_owner: Path, target_python: Path, lines: RequirementLines,
                           constraints: Path, say: Callable[[str], None]) -> list[RequirementFailure]:
-    """Install every item at once; when that fails, one by one, to name each failing line."""
+    """Install every item at once; when that fails, find the failing lines by bisection."""
     def attempt(items: list[tuple[str, int, str]]) -> PipResult:
         with tempfile.TemporaryDirectory(prefix="migrator-req-") as tmp:
             file = Path(tmp) / "requirements.txt"
@@ -626,13 +619,36 @@ def _install_requirements(pip_owner: Path, target_python: Path, lines: Requireme
             return _run_pip(pip_owner, [*_pip_install_args(constraints), "-r", str(file)],
                             pip_python=target_python)
 
-    if attempt(lines.items).ok:
+    first = attempt(lines.items)
+    if first.ok:
         return []
-    say(f"pip refused the requirements as a whole; trying each of the {len(lines.items)} to name the failures")
+    say(f"pip refused the {len(lines.items)} requirements as a whole; bisecting to name the failures")
     failures = []
-    for path, number, item in lines.items:
-        result = attempt([(path, number, item)])
-        if not result.ok:
-            say(f"{path}:{number}: {item} does not install")
-            failures.append(RequirementFailure(path, number, item, result.reason))
+    for (path, number, item), result in failing_items(lines.items, attempt, first):
+        say(f"{path}:{number}: {item} does not install")
+        failures.append(RequirementFailure(path, number, item, result.reason))
     return failures
+
+
+def failing_items(items: list, attempt: Callable[[list], PipResult], whole: PipResult | None = None
+                  ) -> list[tuple[object, PipResult]]:
+    """The items that make ``attempt`` fail, each with the result that named it (delta
+    debugging): chunks that succeed together with those accepted so far are kept, failing
+    chunks are split until single items remain. ``whole``: the result already had for all items.
+    About 2·k·log(n) attempts for k culprits among n items instead of n."""
+    accepted: list = []
+    failing: list[tuple[object, PipResult]] = []
+
+    def visit(chunk: list, result: PipResult | None = None) -> None:
+        result = result or attempt([*accepted, *chunk])
+        if result.ok:
+            accepted.extend(chunk)
+        elif len(chunk) == 1:
+            failing.append((chunk[0], result))
+        else:
+            middle = len(chunk) // 2
+            visit(chunk[:middle])
+            visit(chunk[middle:])
+
+    visit(list(items), whole)
+    return failing

@@ -65,8 +65,9 @@ from migrator.compat import (
 )
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
-from migrator.errors import InputError
+from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
+from migrator.requirements_fix import install_blockers
 from migrator.safe_write import TEMP_SUFFIX
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
@@ -220,6 +221,7 @@ class BundleOptions:
     environment_class: str | None = None  # the class DAG counts are checked against
     constraints: Path | None = None  # constraints file for --private-network downloads
     include_secret_options: bool = False  # keep credential-valued options in mwaa-config.json
+    allow_broken_requirements: bool = False  # write a requirements.txt known not to install
     pip_command: tuple[str, ...] = ()  # default: this interpreter's pip
     pip_args: tuple[str, ...] = ()  # e.g. ("--index-url", URL) or ("--no-index", "--find-links", D)
     jobs: int = 0
@@ -1041,7 +1043,7 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
 
     requirements = facts.requirements
     entry = requirements.entry_files[0] if requirements.entry_files else None
-    from migrator.requirements_fix import fix_requirements, inline_includes
+    from migrator.requirements_fix import fix_requirements, imported_modules, inline_includes
 
     hidden = [r.text for r in requirements.hidden if r.kind == "pypi"]
     needs = {name: need.min_version
@@ -1051,7 +1053,7 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
     text = inline_includes(facts, entry) if entry else ""
     constraints = facts.constraints_for(entry, target).constraints if entry else None
     fixed = fix_requirements(text, target, constraints=constraints, needed_providers=needs,
-                             extra_requirements=hidden)
+                             extra_requirements=hidden, imported=imported_modules(facts.modules))
     included = [f for f in requirements.closure(entry) if f != entry] if entry else []
     source = entry or "the packages the project installs elsewhere"
     return fixed, (f"{source}" + (f" with {', '.join(included)} inlined" if included else "")
@@ -1073,13 +1075,76 @@ def unread_requirements(facts: Any) -> list[BundleCheck]:
 # ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
 # user:password@ on any scheme, or a bare token@ on http(s) (git+https://TOKEN@github.com/...).
 _URL_PASSWORD = re.compile(
-    r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@"
+    r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>(?!\d{1,5}(?:/|\s|$))[^\s@'\"]+)@"
     r"|(?P<token_head>(?<![A-Za-z0-9+.\-])(?:git\+)?https?://)(?P<token>[^\s/@:'\"]{6,})@")
 # What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
 # A comment or the options after a requirement; (?<!\s): a run of spaces is tried once.
 _REQUIREMENT_TAIL = re.compile(r"(?<!\s)\s+(?:#|--)")
 _PIP_VARIABLE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
 REQUIREMENTS_PASSWORD_VARIABLE = "REQUIREMENTS_PASSWORD_{}"
+
+
+# Index hosts no MWAA environment can reach: this machine, private names, private addresses.
+_LOCAL_SUFFIXES = (".local", ".localdomain", ".internal", ".lan", ".home", ".corp", ".intranet")
+
+
+def unreachable_host(url: str) -> bool:
+    """Whether ``url``'s host can only exist on the on-prem network (or this machine)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return True
+    if not host or host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[BundleCheck]) -> str:
+    """``text`` without the lines that cannot work on MWAA, each removal reported with what to
+    do: local paths and local ``--find-links`` folders (MWAA receives requirements.txt alone),
+    indexes on hosts only the on-prem network has, and VCS URLs in a private network."""
+    from migrator.analysis.requirements import is_url, parse_requirements_text
+
+    parsed = parse_requirements_text(text, REQUIREMENTS)
+    ship = f"build a wheel, ship it in plugins.zip and install it by name with --find-links {MWAA_PLUGINS_DIR}"
+    removed: dict[int, str] = {}
+    for requirement in parsed.requirements:
+        if requirement.kind == "path":
+            removed[requirement.line] = f"a local path MWAA does not have: {ship}"
+        elif requirement.kind == "vcs" and private_network:
+            removed[requirement.line] = f"a private network cannot reach the repository: {ship}"
+        elif requirement.kind in ("vcs", "url") and unreachable_host(requirement.url.split("+", 1)[-1]):
+            removed[requirement.line] = f"a host only the on-prem network has: {ship}"
+    for option in parsed.options_named("find-links", "index-url", "extra-index-url"):
+        value = option.value or ""
+        if option.option == "find-links" and not is_url(value):
+            if value.rstrip("/") != MWAA_PLUGINS_DIR:
+                removed[option.line] = f"a local folder MWAA does not have: {ship}"
+        elif is_url(value) and unreachable_host(value):
+            removed[option.line] = ("an index only the on-prem network has: mirror the packages into "
+                                    "CodeArtifact and set PIP_EXTRA_INDEX_URL in startup.sh, or " + ship)
+    if not removed:
+        return text
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    skipping = False
+    for number, line in enumerate(lines, start=1):
+        if number in removed:
+            checks.append(BundleCheck(Severity.WARNING, "requirement-removed",
+                                      f"line {number} ({mask(line.strip())}) is left out of the bundle's "
+                                      f"requirements.txt, {removed[number]}", REQUIREMENTS))
+            skipping = True
+        if not skipping:
+            kept.append(line)
+        skipping = skipping and line.rstrip().endswith("\\")
+    return "".join(kept)
 
 
 def requirements_without_passwords(text: str, keep: bool, checks: list[BundleCheck]) -> str:
@@ -1270,6 +1335,19 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
     # requirements.txt (+ wheels for a private network)
     requirements, how = fixed_requirements_text(facts, target)
     checks += unread_requirements(facts)
+    if requirements is not None:
+        requirements = requirements_mwaa_can_use(requirements, options.private_network, checks)
+        entry = facts.requirements.entry_files[0] if facts.requirements.entry_files else None
+        blockers = install_blockers(requirements, target,
+                                    facts.constraints_for(entry, target).constraints if entry else None)
+        if blockers and not options.allow_broken_requirements:
+            more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
+            raise BrokenRequirementsError(
+                f"the bundle's requirements.txt would not install on MWAA {target.airflow}: "
+                f"{'; '.join(mask(b) for b in blockers[:5])}{more}; fix them (migrator fix), or pass "
+                "--allow-broken-requirements to write the bundle anyway")
+        for blocker in blockers:
+            checks.append(BundleCheck(Severity.ERROR, "requirements-do-not-install", mask(blocker), REQUIREMENTS))
     members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)
                for s in plugin_shipped]
     if options.private_network and requirements is not None:

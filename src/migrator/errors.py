@@ -32,3 +32,10 @@ class OutputError(InputError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is so that clean-up runs as for Ctrl-C (exit 143)."""
+
+
+class BrokenRequirementsError(MigratorError):
+    """The bundle's requirements.txt is known not to install on the target (exit 1): writing it
+    would cost a 20-minute failed environment update."""
+
+    exit_code = 1

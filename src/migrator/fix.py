@@ -393,9 +393,9 @@ def _requirement_done(params: dict, fixed_file) -> bool:
         return key is not None and key not in versions
     if action == "add":
         return key is not None and key in versions
-    if action == "pin":
+    if action == "pin":  # moved, or dropped altogether (a lock's transitive or preinstalled line)
         try:
-            return key in versions and str(params.get("version")) in SpecifierSet(versions[key] or "")
+            return key not in versions or str(params.get("version")) in SpecifierSet(versions[key] or "")
         except InvalidSpecifier:
             return False
     if action in ("add-constraint", "replace-constraint"):

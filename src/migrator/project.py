@@ -60,7 +60,7 @@ class RuleCrash:
 class ModuleSummary:
     path: str
     problem: Problem | None = None
-    imports: tuple[str, ...] = ()  # qualified names imported (sorted, unique)
+    imports: tuple[str, ...] = ()  # qualified names imported or used through an import (sorted, unique)
     imports_airflow: bool = False
     dag_ids: tuple[str, ...] = ()
     dag_count: int = 0
@@ -99,7 +99,9 @@ class ModuleSummary:
         pools = {const_str(t.kwargs.get("pool")) for t in tasks} - {None}
         return cls(
             path=module.path,
-            imports=tuple(sorted({i.qualname for i in module.imports})),
+            # ``import airflow`` then ``airflow.contrib.x.Op``: the dotted use names what is needed.
+            imports=tuple(sorted({i.qualname for i in module.imports}
+                                 | {q for _, q in module.name_uses if q.startswith("airflow.")})),
             imports_airflow=module.imports_airflow,
             dag_ids=tuple(sorted({d.dag_id for d in dags if d.dag_id})),
             dag_count=len(dags),

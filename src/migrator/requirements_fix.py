@@ -8,6 +8,11 @@
   version at the target's),
 - drops ``apache-airflow`` (adding the providers its extras stood for) and every package MWAA
   pins and never lets users override, and replaces 1.10 backport providers by the providers,
+- reduces a pip-compile lock to the project's direct requirements (lines ``# via -r ...`` or
+  without a ``# via``), and a frozen Airflow 1 or 2 environment to what is not that Airflow's
+  own dependency (unless the code imports it),
+- drops lines the MWAA image already satisfies (a pin of another version stays: it is
+  deliberate, and REQ008 says so),
 - moves pins that conflict with the constraints to the constrained version,
 - adds the providers the code needs and the packages the on-prem setup installed elsewhere,
 
@@ -29,9 +34,12 @@ from migrator import compat
 from migrator.analysis.requirements import (
     Constraints,
     constraints_url_versions,
+    frozen_airflow_major,
     is_url,
     parse_requirement,
+    parse_requirements_text,
     providers_for_extras,
+    redundant_with_image,
     specifier_excludes,
 )
 from migrator.analysis.source import detect_newline
@@ -42,6 +50,8 @@ BACKPORT_PREFIX = "apache-airflow-backport-providers-"
 _COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
 _CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)")
 _COMMENTED_CONSTRAINT = re.compile(r"^\s*#\s*(-c|--constraint)[\s=]")
+# pip-compile's notes under a requirement: "    # via" and its "    #   source" lines.
+_VIA_NOTE = re.compile(r"^\s*#\s*via\b|^\s*#\s{2,}\S")
 
 
 @dataclass(frozen=True)
@@ -101,27 +111,46 @@ def _is_newer(version: str, minimum: str | None) -> bool:
 
 def fix_requirements(text: str, target, *, constraints: Constraints | None = None,
                      needed_providers: Mapping[str, str | None] | None = None,
-                     extra_requirements: Iterable[str] = ()) -> str:
+                     extra_requirements: Iterable[str] = (), imported: Iterable[str] = ()) -> str:
     """The fixed text of one requirements file for ``target`` (an ``MwaaVersion``).
 
     ``constraints`` are the pins to move conflicting versions to (None: leave versions alone);
     ``needed_providers`` maps provider distributions the code imports to a minimum version;
-    ``extra_requirements`` are requirement strings to add when no line names them yet.
+    ``extra_requirements`` are requirement strings to add when no line names them yet;
+    ``imported`` are the top-level module names the project's code imports.
     """
     newline = detect_newline(text)
     lines = text.splitlines()
     essentials = compat.essential_pin_names(target)
     preinstalled = {canonicalize_name(k): v for k, v in compat.preinstalled_providers(target).items()}
+    image = compat.image_packages(target)
     url = target.constraints_url
+    facts = parse_requirements_text(text, "")
+    by_line = {r.line: r for r in facts.requirements}
+    frozen = None if facts.is_lock else frozen_airflow_major(facts.requirements)  # a lock says itself
+    airflow_dependencies = (compat.airflow_dependencies(frozen) - {canonicalize_name(n) for n in imported}
+                            if frozen else frozenset())
+
+    def unwanted(parsed) -> bool:
+        """Nothing the project runs asks for the line, or the image already satisfies it."""
+        requirement = by_line.get(parsed.line, parsed)
+        if facts.is_transitive(requirement) or parsed.name in airflow_dependencies:
+            return True
+        return parsed.name in image and redundant_with_image(
+            parsed, image[parsed.name], constraints.get(parsed.name) if constraints is not None else None)
 
     output: list[str] = []
     present: set[str] = set()
     providers_from_extras: list[str] = []
     has_constraint = any(_COMMENTED_CONSTRAINT.match(line) for line in lines)
+    dropped_notes = False  # the "# via" notes under a dropped line go with it
     for block in _blocks(lines):
         logical = block.logical
         stripped = _COMMENT.sub("", logical).strip()
         original = list(block.lines)
+        if dropped_notes and not stripped and _VIA_NOTE.match(logical):
+            continue
+        dropped_notes = False
         constraint = _CONSTRAINT_LINE.match(stripped)
         if constraint:
             has_constraint = True
@@ -142,8 +171,10 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
         name = parsed.name
         if name == AIRFLOW:
             providers_from_extras.extend(providers_for_extras(parsed.extras, target, constraints))
+            dropped_notes = True
             continue
-        if name in essentials:
+        if name in essentials or unwanted(parsed):
+            dropped_notes = True
             continue
         if name.startswith(BACKPORT_PREFIX):  # 1.10 only: the provider package replaces it
             provider = PROVIDER_PREFIX + name[len(BACKPORT_PREFIX):]
@@ -194,6 +225,30 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     return result + newline if result else ""
 
 
+def install_blockers(text: str, target, constraints: Constraints | None) -> list[str]:
+    """Why pip on MWAA cannot install ``text`` for ``target``, line by line (empty: nothing
+    known): lines pip cannot read, apache-airflow at another version, a backport provider,
+    and pins that exclude MWAA's never-overridable versions or the constraints'."""
+    image = compat.runtime(target)
+    essential = dict(image.essential) if image is not None else {}
+    parsed = parse_requirements_text(text, "requirements.txt")
+    physical = text.splitlines()
+    reasons = [f"line {line} ({physical[line - 1].strip()}): {message}" for line, message in parsed.problems]
+    for requirement in parsed.requirements:
+        name, specifier, where = requirement.name, requirement.specifier, f"line {requirement.line}"
+        if name and name.startswith(BACKPORT_PREFIX):
+            reasons.append(f"{where}: {requirement.display()} is an Airflow 1.10 backport")
+            continue
+        if not name or not specifier or requirement.kind != "pypi":
+            continue
+        pinned = target.airflow if name == AIRFLOW else essential.get(name) or (
+            constraints.get(name) if constraints is not None else None)
+        if pinned and specifier_excludes(specifier, pinned):
+            reasons.append(f"{where}: {requirement.display()} excludes {requirement.written_name}=={pinned}, "
+                           f"which MWAA {target.airflow} installs")
+    return reasons
+
+
 def fixed_requirements_for(project, target, entry: str | None = None) -> str:
     """The fixed requirements.txt text for the project's entry file (or a new one).
 
@@ -214,7 +269,12 @@ def fixed_requirements_for(project, target, entry: str | None = None) -> str:
     needs = {name: need.min_version for name, need in needed_providers(project.modules, target).items()}
     hidden = [r.text for r in facts.hidden if r.kind == "pypi"]
     return fix_requirements(text, target, constraints=constraints, needed_providers=needs,
-                            extra_requirements=hidden)
+                            extra_requirements=hidden, imported=imported_modules(project.modules))
+
+
+def imported_modules(modules) -> set[str]:
+    """Top-level module names the project's code imports (module summaries)."""
+    return {qualname.split(".", 1)[0] for module in modules for qualname in module.imports}
 
 
 def inline_includes(project, entry: str) -> str:

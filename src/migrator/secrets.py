@@ -48,6 +48,7 @@ _REFERENCE_SUFFIXES = frozenset({
 # retried from each of its letters).
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://")
 _URL = re.compile(_SCHEME.pattern + r"[^\s'\"<>]+")
+_PORT_AND_PATH = re.compile(r"\d{1,5}(/|$)")  # host:8080/repo.git@v1 is a port, not a password
 _AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
@@ -162,7 +163,8 @@ def _credential_span(url: str, masking: bool) -> tuple[int, int] | None:
     colon = url.find(":", start, end)
     if colon >= 0:
         password = url[colon + 1:end]
-        if not password or password == MASK or password.startswith(("${", "{{")):
+        if not password or password == MASK or password.startswith(("${", "{{")) \
+                or _PORT_AND_PATH.match(password):
             return None
         return colon + 1, end
     user = url[start:url.find("@", start)]

@@ -183,7 +183,7 @@ def files() -> dict[str, str]:
         "variables.json": json.dumps({"partner_api_secret": _c("variables-json-secret"),
                                       "region": "eu-west-1"}) + "\n",
         "requirements.txt": (
-            f"--extra-index-url https://deploy:{_c('requirements-index-password')}@nexus.corp.local/simple\n"
+            f"--extra-index-url https://deploy:{_c('requirements-index-password')}@nexus.corp.example.com/simple\n"
             "apache-airflow==2.7.3\napache-airflow-providers-postgres\npandas>=1.5\n"
             f"git+https://{_c('requirements-vcs-token')}@github.com/acme/etl-utils.git@v1.2#egg=etl-utils\n"
         ),

@@ -132,7 +132,7 @@ def test_package_outputs_and_bundle_hold_no_credential(project, tmp_path):
     leaks = canaries.leaks_in_tree(out, skip=tuple(dag_copies))
     assert leaks == {}, leaks
     requirements = (out / "requirements.txt").read_text()
-    assert "https://deploy:${REQUIREMENTS_PASSWORD_1}@nexus.corp.local/simple" in requirements
+    assert "https://deploy:${REQUIREMENTS_PASSWORD_1}@nexus.corp.example.com/simple" in requirements
     startup = (out / "startup.sh").read_text()
     assert "WAREHOUSE_HOST" in startup and "DWH_PASSWORD" not in startup
 

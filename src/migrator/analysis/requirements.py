@@ -7,8 +7,9 @@ path requirements, per-requirement ``--hash`` options; each requirement is read 
 line it came from.
 
 Constraints for the checks come from ``--constraints FILE`` (settings), the file's own local
-``-c`` target, or a URL (the file's, else the target's Apache constraints URL) fetched once and
-kept in the tool's cache folder (``migrator.cache.cache_dir("constraints")``).
+``-c`` target or URL, else the target's own: the MWAA image's constraints shipped in the
+knowledge base (``compat.runtime``), so no network is needed. Other URLs are fetched once into
+the tool's one constraints cache (``migrator.cache.cache_dir("constraints")``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -135,6 +137,18 @@ class RequirementFile:
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     line_count: int = 0
     has_commented_constraint: bool = False  # "# -c ...": MWAA's check accepts it on purpose
+    # pip-compile's "# via" annotations: requirement line -> what asked for it ("-r x.in", a name)
+    via: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_lock(self) -> bool:
+        """A pip-compile output: its requirements say what pulled each of them in."""
+        return bool(self.via)
+
+    def is_transitive(self, requirement: RequirementLine) -> bool:
+        """In a lock, pinned only because other packages need it (no ``-r`` file asked for it)."""
+        sources = self.via.get(requirement.line)
+        return bool(sources) and not any(s.startswith(("-r", "--requirement")) for s in sources)
 
     def options_named(self, *names: str) -> list[RequirementOption]:
         return [o for o in self.options if o.option in names]
@@ -214,10 +228,56 @@ def parse_requirement(text: str, path: str, line: int, *, editable: bool = False
     )
 
 
+def _unquoted(value: str | None) -> str | None:
+    """An option's value as pip reads it: pip splits option lines with ``shlex``, so
+    ``--constraint "https://..."`` names the URL, not a quoted path."""
+    if not value:
+        return value
+    try:
+        return " ".join(shlex.split(value)) or None
+    except ValueError:
+        return value
+
+
+_VIA = re.compile(r"#\s*via\b:?(?P<rest>.*)$")
+_VIA_CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<source>\S.*?)\s*$")
+
+
+def via_annotations(text: str) -> dict[int, tuple[str, ...]]:
+    """pip-compile's ``# via`` notes: requirement line -> its sources, inline
+    (``x==1  # via a, b``) or on the comment lines below it (``    # via`` + ``    #   a``)."""
+    annotations: dict[int, list[str]] = {}
+    owner: int | None = None  # the requirement line the comments below belong to
+    collecting = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            owner, collecting = (None if stripped.startswith("-") and not stripped.startswith("-e") else number), False
+            match = _VIA.search(raw)
+            if match and owner is not None:
+                annotations[owner] = [s.strip() for s in match["rest"].split(",") if s.strip()]
+            continue
+        if not stripped:  # a blank line ends the notes of the line above
+            owner, collecting = None, False
+            continue
+        if owner is None:
+            continue
+        match = _VIA.match(stripped)
+        if match:
+            collecting = True
+            annotations[owner] = [s.strip() for s in match["rest"].split(",") if s.strip()]
+        elif collecting and (more := _VIA_CONTINUATION.match(raw)):
+            annotations[owner].append(more["source"])
+        else:
+            collecting = False
+    return {line: tuple(sources) for line, sources in annotations.items() if sources}
+
+
 def parse_requirements_text(text: str, path: str) -> RequirementFile:
     """Parse one requirements file's text (no includes followed)."""
     parsed = RequirementFile(path)
     parsed.line_count = len(text.splitlines())
+    parsed.via = via_annotations(text)
     for number, raw in logical_lines(text):
         if re.match(r"^\s*#\s*(-c|--constraint)[\s=]", raw):
             parsed.has_commented_constraint = True
@@ -233,6 +293,7 @@ def parse_requirements_text(text: str, path: str) -> RequirementFile:
                 parsed.requirements.append(result)
             continue
         flag, value = option
+        value = _unquoted(value)
         name = _OPTION_ALIASES.get(flag)
         if name is None:
             parsed.problems.append((number, f"unknown pip option {flag}"))
@@ -519,9 +580,24 @@ class ConstraintsUnavailable(Exception):
 _FAILED_URLS: dict[str, str] = {}  # one failed attempt per URL and process: no repeated timeouts
 
 
-def fetch_constraints(url: str) -> str:
-    """The text at ``url``, from the cache or fetched once and cached (written atomically)."""
-    path = cache_dir() / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".txt")
+def _cached_url_path(url: str, folder: Path | None = None) -> Path:
+    return (folder or cache_dir()) / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".txt")
+
+
+def _write_cache(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only cache only costs a fetch (or a rewrite) next time
+
+
+def fetch_constraints(url: str, folder: Path | None = None) -> str:
+    """The text at ``url``, from the cache (``folder``, default the tool's ``constraints/``) or
+    fetched once and cached (written atomically)."""
+    path = _cached_url_path(url, folder)
     if path.is_file():
         try:
             return path.read_text(encoding="utf-8")
@@ -540,14 +616,50 @@ def fetch_constraints(url: str) -> str:
         reason = getattr(exc, "reason", None) or exc
         _FAILED_URLS[url] = f"cannot fetch {mask_uri(url)}: {reason}"
         raise ConstraintsUnavailable(_FAILED_URLS[url]) from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only cache only costs a fetch next time
+    _write_cache(path, text)
     return text
+
+
+def target_constraints(target) -> Constraints:
+    """The constraints MWAA applies for ``target`` (an ``MwaaVersion``): the image's own, shipped
+    in the knowledge base, with its never-overridable pins; for a version whose image files were
+    never published, the Apache constraints URL (cached). Raises ``ConstraintsUnavailable``."""
+    from migrator import compat
+
+    image = compat.runtime(target)
+    if image is not None:
+        return Constraints(image.source, {**image.constraints, **image.essential}, target.airflow, target.python)
+    return parse_constraints_text(fetch_constraints(target.constraints_url), target.constraints_url)
+
+
+def target_constraints_file(target, folder: Path | None = None) -> Path:
+    """A constraints file pip can read for ``target``, in the constraints cache (``folder``,
+    default the tool's): the shipped image data written out, or the cached download. Raises
+    ``ConstraintsUnavailable``."""
+    from migrator import compat
+
+    image = compat.runtime(target)
+    if image is None:
+        fetch_constraints(target.constraints_url, folder)
+        return _cached_url_path(target.constraints_url, folder)
+    text = image.constraints_text()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = (folder or cache_dir()) / f"mwaa-{target.airflow}-py{target.python}-{digest}.txt"
+    if not path.is_file():
+        _write_cache(path, text)
+        if not path.is_file():
+            raise ConstraintsUnavailable(f"cannot write {path}")
+    return path
+
+
+def is_target_constraints_url(url: str, target) -> bool:
+    """True when ``url`` is Apache's constraints URL (its host) of exactly the target's Airflow
+    and Python: the shipped image data answers for it. A mirror elsewhere is fetched."""
+    try:
+        same_host = urlsplit(url).hostname == urlsplit(target.constraints_url).hostname
+    except ValueError:
+        return False
+    return same_host and constraints_url_versions(url) == (target.airflow, target.python)
 
 
 @dataclass(frozen=True)
@@ -556,29 +668,34 @@ class ConstraintsChoice:
 
     constraints: Constraints | None
     declared: tuple[RequirementOption, ...]  # the file's own -c lines
-    skipped_reason: str | None = None  # set when no constraints could be had
+    skipped_reason: str | None = None  # set when the constraints pip would use could not be read
     mismatched: tuple[RequirementOption, ...] = ()  # -c URLs naming another Airflow/Python
 
 
 def choose_constraints(facts: RequirementsFacts, entry: str, workspace, target,
                        settings_constraints: str | None = None) -> ConstraintsChoice:
-    """Pick the constraints to check ``entry`` against for ``target`` (an MwaaVersion)."""
+    """Pick the constraints to check ``entry`` against for ``target`` (an MwaaVersion).
+
+    ``--constraints FILE`` wins, then the file's own local ``-c`` target, then its ``-c`` URL
+    (the target's own Apache URL is answered by the shipped image data, another URL is fetched
+    once), then the target's constraints. When a URL of the file's cannot be read, the checks
+    use the target's constraints and ``skipped_reason`` says so.
+    """
     root: Path = workspace.root
     declared = tuple(facts.options_of(entry, "constraint"))
-    mismatched = []
-    for option in declared:
-        airflow, python = constraints_url_versions(option.value or "")
-        if airflow and (airflow != target.airflow or (python and python != target.python)):
-            mismatched.append(option)
+    mismatched = tuple(o for o in declared if constraints_url_versions(o.value or "")[0]
+                       and constraints_url_versions(o.value or "") != (target.airflow, target.python))
+
+    def chosen(constraints: Constraints | None, reason: str | None = None) -> ConstraintsChoice:
+        return ConstraintsChoice(constraints, declared, reason, mismatched)
+
     if settings_constraints:
         path = Path(settings_constraints)
         path = path if path.is_absolute() else root / path
         source = read_text(path)
         if isinstance(source, Problem):
-            return ConstraintsChoice(None, declared, f"--constraints {settings_constraints}: {source.message}",
-                                     tuple(mismatched))
-        return ConstraintsChoice(parse_constraints_text(source.text, str(settings_constraints)), declared,
-                                 None, tuple(mismatched))
+            return chosen(None, f"--constraints {settings_constraints}: {source.message}")
+        return chosen(parse_constraints_text(source.text, str(settings_constraints)))
     for option in declared:
         value = option.value or ""
         if is_url(value):
@@ -587,15 +704,22 @@ def choose_constraints(facts: RequirementsFacts, entry: str, workspace, target,
         if local:
             source = read_text(root / local)
             if not isinstance(source, Problem):
-                return ConstraintsChoice(parse_constraints_text(source.text, local), declared, None,
-                                         tuple(mismatched))
-    urls = [o.value for o in declared if o.value and is_url(o.value) and o not in mismatched]
-    url = urls[0] if urls else target.constraints_url
+                return chosen(parse_constraints_text(source.text, local))
+    reason = None
+    for option in declared:
+        url = option.value or ""
+        if not is_url(url) or option in mismatched or is_target_constraints_url(url, target):
+            continue
+        try:
+            return chosen(parse_constraints_text(fetch_constraints(url), url))
+        except ConstraintsUnavailable as exc:
+            reason = str(exc)
+            break
     try:
-        text = fetch_constraints(url)
+        constraints = target_constraints(target)
     except ConstraintsUnavailable as exc:
-        return ConstraintsChoice(None, declared, str(exc), tuple(mismatched))
-    return ConstraintsChoice(parse_constraints_text(text, url), declared, None, tuple(mismatched))
+        return chosen(None, reason or str(exc))
+    return chosen(constraints, reason and f"{reason}; checked against {constraints.source} instead")
 
 
 # -- facts about the target the checks compare with ---------------------------------------------
@@ -632,6 +756,37 @@ def specifier_excludes(specifier: str, version: str) -> bool:
         return not SpecifierSet(specifier).contains(Version(version), prereleases=True)
     except (InvalidSpecifier, InvalidVersion):
         return False
+
+
+def redundant_with_image(requirement: RequirementLine, installed: str | None, constrained: str | None) -> bool:
+    """Whether the line asks for nothing the MWAA image does not already have: a plain PyPI
+    requirement (no extras, no URL) whose specifier admits the image's version, once a pin the
+    constraints exclude is moved to theirs. An unversioned line is redundant whatever the
+    image's version; a versioned one only when that version is known."""
+    if requirement.kind != "pypi" or requirement.extras or requirement.url:
+        return False
+    specifier = requirement.specifier
+    if constrained and specifier and specifier_excludes(specifier, constrained):
+        specifier = f"=={constrained}"
+    if not specifier:
+        return True
+    return installed is not None and not specifier_excludes(specifier, installed)
+
+
+def frozen_airflow_major(requirements: Iterable[RequirementLine]) -> int | None:
+    """The major version of the Airflow whose environment the requirements froze: an
+    ``apache-airflow==X`` pin (or a 1.x-only range), else None."""
+    for requirement in requirements:
+        if requirement.name != "apache-airflow" or not requirement.specifier:
+            continue
+        if requirement.pinned_version:
+            try:
+                return Version(requirement.pinned_version).major
+            except InvalidVersion:
+                return None
+        if requirement.allows("1.10.15") and not any(requirement.allows(v) for v in ("2.0.0", "3.0.0")):
+            return 1
+    return None
 
 
 def iter_named(requirements: Iterable[RequirementLine]) -> Iterator[RequirementLine]:

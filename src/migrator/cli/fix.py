@@ -24,16 +24,18 @@ from migrator.secrets import MASK, mask
 @options.ignore_option
 @options.jobs_option
 @options.no_cache_option
+@options.constraints_option
 @options.quiet_option
 def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_diff: bool, select, ignore,
-            jobs: int, no_cache: bool, quiet: bool) -> int:
+            jobs: int, no_cache: bool, constraints: Path | None, quiet: bool) -> int:
     """Fix what can be fixed automatically in the Airflow project at PATH.
 
     Prints the unified diff of every fix on stdout (apply it with `git apply`) and a summary on
     stderr: what was fixed per rule and what still needs a human. Exit status 1 when fixes are
     pending (not applied), 0 otherwise.
     """
-    settings = options.project_settings(path, target=target, select=select, ignore=ignore)
+    settings = options.project_settings(path, target=target, select=select, ignore=ignore,
+                                        constraints=constraints)
     mwaa = options.resolve_target(settings)
     plan = plan_fixes(path, settings, mwaa, unsafe=unsafe, jobs=jobs, use_cache=not no_cache)
     masked_lines = 0

@@ -27,9 +27,9 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @click.option("--region", help="AWS Region for the sizing's prices (default: us-east-1).")
 @click.option("--private-network", is_flag=True,
               help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")
-@click.option("--constraints", type=click.Path(path_type=Path, dir_okay=False),
-              help="The target's constraints file, for --private-network and --verify (default: the "
-                   "target's, downloaded).")
+@options.constraints_option
+@click.option("--allow-broken-requirements", is_flag=True,
+              help="Write the bundle even when its requirements.txt is known not to install on the target.")
 @click.option("--verify", "run_verify", is_flag=True,
               help="Load the bundle in a real Airflow of the target, with its requirements "
                    "installed and MWAA's paths (as `migrator verify` does); the report says how "
@@ -40,19 +40,20 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @options.jobs_option
 @options.quiet_option
 def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str | None,
-            private_network: bool, constraints: Path | None, run_verify: bool, fmt: str,
-            fail_on: str | None, jobs: int, quiet: bool) -> int:
+            private_network: bool, constraints: Path | None, allow_broken_requirements: bool,
+            run_verify: bool, fmt: str, fail_on: str | None, jobs: int, quiet: bool) -> int:
     """Migrate the project at SRC into --out DIR; SRC itself is never written.
 
     DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md and
     report.json. Exit 1 when findings at or above --fail-on remain or the bundle has errors.
     """
-    settings = options.project_settings(src, target=target, fail_on=fail_on)
+    settings = options.project_settings(src, target=target, fail_on=fail_on, constraints=constraints)
     mwaa = options.resolve_target(settings)
     log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
     migration = migrate(src, out, settings, mwaa, unsafe=unsafe, region=region, jobs=jobs,
                         options=BundleOptions(private_network=private_network,
-                                              constraints=constraints, jobs=jobs),
+                                              constraints=constraints, jobs=jobs,
+                                              allow_broken_requirements=allow_broken_requirements),
                         verify=VerifyOptions(constraints=constraints, log=log) if run_verify else None)
     if fmt == "json":
         click.echo(json.dumps(migration.report, indent=2, sort_keys=True))

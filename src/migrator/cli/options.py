@@ -25,6 +25,11 @@ fail_on_option = click.option("--fail-on", type=click.Choice(FAIL_ON), default=N
 jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
                            help="Worker processes (default: all cores).")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Ignore and do not update the scan cache.")
+constraints_option = click.option(
+    "--constraints", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Constraints file requirements are checked, fixed and installed against (default: the "
+         "requirements file's own --constraint, else the MWAA image's constraints for the target, "
+         "which ship with this tool).")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary noise.")
 
 
@@ -38,6 +43,8 @@ def project_settings(path: Path, **overrides) -> Settings:
     if not path.is_dir():
         raise InputError(f"{path}: not a directory")
     settings = load_settings(path)
+    if overrides.get("constraints") is not None:
+        overrides["constraints"] = str(Path(overrides["constraints"]).resolve())
     for key in ("select", "ignore"):
         if key in overrides:
             overrides[key] = split_prefixes(overrides[key] or ())

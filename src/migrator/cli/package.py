@@ -49,8 +49,9 @@ def upload_options(function):
 @click.option("--private-network", is_flag=True,
               help="Put the wheels of every requirement MWAA lacks into plugins.zip and install "
                    "offline from them.")
-@click.option("--constraints", type=click.Path(path_type=Path, dir_okay=False),
-              help="Constraints file for --private-network (default: the target's, downloaded).")
+@options.constraints_option
+@click.option("--allow-broken-requirements", is_flag=True,
+              help="Write the bundle even when its requirements.txt is known not to install on the target.")
 @click.option("--find-links", multiple=True, metavar="DIR|URL",
               help="Extra wheel location for --private-network downloads (repeatable).")
 @click.option("--index-url", help="Package index for --private-network downloads.")
@@ -75,13 +76,13 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
             environment_class: str | None, fmt: str,
             upload_url: str | None, endpoint_url: str | None, region: str | None,
             profile: str | None, delete: bool, environment_name: str | None, jobs: int,
-            quiet: bool) -> int:
+            quiet: bool, allow_broken_requirements: bool) -> int:
     """Build the bundle for the project at PATH into --out DIR.
 
     DIR gets dags/, plugins.zip, requirements.txt, startup.sh (when needed), mwaa-config.json and
     manifest.json. Exit 1 when the bundle has errors (it is still written, never uploaded).
     """
-    settings = options.project_settings(path, target=target)
+    settings = options.project_settings(path, target=target, constraints=constraints)
     mwaa = options.resolve_target(settings)
     location = S3Location.parse(upload_url) if upload_url else None
     pip_args: list[str] = []
@@ -94,7 +95,8 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
     bundle = build_bundle(path, settings, mwaa, out, BundleOptions(
         private_network=private_network, include=include,
         include_secret_options=include_secret_options, environment_class=environment_class,
-        constraints=constraints, pip_args=tuple(pip_args), jobs=jobs))
+        constraints=constraints, pip_args=tuple(pip_args), jobs=jobs,
+        allow_broken_requirements=allow_broken_requirements))
 
     if location is None:
         if fmt == "json":

@@ -39,9 +39,7 @@ def _progress_bar(enabled: bool):
 @options.fail_on_option
 @options.jobs_option
 @options.no_cache_option
-@click.option("--constraints", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Constraints file to check requirements against (default: the file's own "
-                   "--constraint target, or the target's Apache constraints URL, fetched once and cached).")
+@options.constraints_option
 @click.option("--verify", "run_verify", is_flag=True,
               help="Also load the DAGs in a real Airflow of the target (as `migrator verify` does) "
                    "and merge what it finds.")
@@ -51,7 +49,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
             quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on,
-                                        constraints=str(constraints.resolve()) if constraints else None)
+                                        constraints=constraints)
     mwaa = options.resolve_target(settings)
     progress, update = _progress_bar(not quiet and options.is_terminal(sys.stderr))
     if progress:

@@ -13,10 +13,6 @@ from migrator.reporters.jsonout import dumps
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, render_text, verify_findings, verify_project
 from migrator.workspace import discover
 
-constraints_option = click.option(
-    "--constraints", type=click.Path(path_type=Path, dir_okay=False),
-    help="The target's Apache constraints file (default: [tool.migrator] constraints, else "
-         "downloaded once from the target's constraints URL and cached).")
 cache_dir_option = click.option(
     "--cache-dir", type=click.Path(path_type=Path, file_okay=False),
     help="Where Airflow venvs are kept (default: $MWAA_MIGRATOR_CACHE or ~/.cache/mwaa-migrator).")
@@ -28,7 +24,7 @@ cache_dir_option = click.option(
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Report format.")
 @options.output_option
-@constraints_option
+@options.constraints_option
 @click.option("--requirements", "requirements", type=click.Path(path_type=Path, dir_okay=False),
               help="Requirements file to install next to Airflow (default: the project's requirements.txt).")
 @click.option("--no-requirements", is_flag=True, help="Do not install the project's requirements.")

@@ -24,14 +24,17 @@ from migrator.analysis.requirements import (
     ConstraintsChoice,
     RequirementLine,
     RequirementOption,
+    frozen_airflow_major,
     is_url,
     marker_excludes_target,
     needed_providers,
     providers_for_extras,
+    redundant_with_image,
     specifier_excludes,
 )
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
+from migrator.requirements_fix import imported_modules
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 from migrator.secrets import mask_uri
 
@@ -52,23 +55,19 @@ def _requirement_fix(action: str, description: str, safety: FixSafety = FixSafet
 
 
 def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, str | None]:
-    """Canonical name -> the version MWAA pins for ``target`` (None when not known here)."""
+    """Canonical name -> the version MWAA pins for ``target``: the image's own pins, else the
+    constraints' (None when not known here)."""
+    image = compat.runtime(target)
     constraints = choice.constraints if choice else None
     versions: dict[str, str | None] = {}
     for name in compat.essential_pin_names(target):
         if name == AIRFLOW:
             versions[name] = target.airflow
+        elif image is not None and name in image.essential:
+            versions[name] = image.essential[name]
         else:
             versions[name] = constraints.get(name) if constraints else None
     return versions
-
-
-def preinstalled_names(target) -> dict[str, str | None]:
-    """Canonical names of what every MWAA image of ``target`` already has -> version if known."""
-    names: dict[str, str | None] = dict(compat.preinstalled_providers(target))
-    for spec in compat.always_installed():
-        names.setdefault(canonicalize_name(spec.split("[", 1)[0]), None)
-    return names
 
 
 class _RequirementRule(ProjectRule):
@@ -379,21 +378,24 @@ class ConstraintVersionMismatch(_RequirementRule):
 class ConstraintsUnavailable(_RequirementRule):
     """
     ## What it does
-    Says that the constraint checks (`constraint-conflict`, the versions of MWAA's essential
-    pins, unpinned packages) were skipped because no constraints file could be read: the URL
-    could not be fetched (no network) and no local file was given.
+    Says that the constraints pip will install with could not be read: a `--constraint` URL of
+    the file's own that is not the target's Apache constraints URL could not be fetched (no
+    network), or `--constraints FILE` cannot be read. The checks then use the MWAA image's own
+    constraints for the target, which ship with the tool; only for a target whose image files
+    were never published (Airflow 2.7.2 and 2.8.1) are they skipped.
 
     ## Why it matters on MWAA
-    The checks that catch rollbacks before they happen need the target's constraints. Without
-    them the report is incomplete, and says so instead of staying silent.
+    The checks that catch rollbacks before they happen need the constraints pip will really
+    use. When they are another file than the target's, the report may miss conflicts with it,
+    and says so instead of staying silent.
 
     ## Example
-    A scan on a machine without internet access of a requirements file whose constraints are a
-    URL (or that has no `--constraint` line, so the target's URL is used).
+    A scan on a machine without internet access of a requirements file whose `--constraint`
+    points at a company mirror of the constraints.
 
     ## Fix
     Run once with network access (the file is cached in `~/.cache/mwaa-migrator`), or download
-    the target's constraints file and pass it: `migrator scan --constraints constraints-3.12.txt`
+    the constraints file and pass it: `migrator scan --constraints constraints-3.12.txt`
     (or `constraints = "..."` in `[tool.migrator]`), or reference a local copy with `-c`.
 
     ## References
@@ -403,17 +405,23 @@ class ConstraintsUnavailable(_RequirementRule):
     id = "REQ006"
     name = "constraints-unavailable"
     severity = Severity.INFO
-    summary = "Constraint checks skipped: no constraints file could be read"
-    valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),)
+    summary = "The requirements file's own constraints could not be read"
+    valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),
+             Valid(files={"requirements.txt": "pandas==2.3.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c https://constraints.example.invalid/constraints.txt\npandas\n"},
                        contains="--constraints FILE"),)
 
     def check_entry(self, project, ctx, entry):
         choice = project.constraints_for(entry, ctx.target)
         if choice.constraints is None:
-            yield self.finding(entry, _at(1), f"constraint checks skipped ({choice.skipped_reason}); "
-                                              "enable them with --constraints FILE (the target's constraints file)",
-                               anchor="constraints-unavailable")
+            message = (f"constraint checks skipped ({choice.skipped_reason}); enable them with --constraints FILE "
+                       "(the target's constraints file)")
+        elif choice.skipped_reason:
+            message = (f"the file's own constraints could not be read ({choice.skipped_reason}); pass them "
+                       "with --constraints FILE to check against them")
+        else:
+            return
+        yield self.finding(entry, _at(1), message, anchor="constraints-unavailable")
 
 
 class MissingProvider(ProjectRule):
@@ -520,9 +528,9 @@ def _locate_import(project: ProjectFacts, path: str, qualname: str) -> Location:
 class PreinstalledPackage(_RequirementRule):
     """
     ## What it does
-    Reports requirements for packages every MWAA image of the target already has (the
-    preinstalled providers and the packages MWAA installs itself, such as `psycopg2` and
-    `virtualenv`).
+    Reports requirements for packages every MWAA image of the target already has (every
+    distribution in the image's bill of materials: the preinstalled providers, Airflow's own
+    dependencies, and what MWAA installs itself, such as `psycopg2` and `virtualenv`).
 
     ## Why it matters on MWAA
     The line is redundant unless it deliberately changes the version (an amazon provider
@@ -536,7 +544,8 @@ class PreinstalledPackage(_RequirementRule):
     ```
 
     ## Fix
-    Remove the line, or keep it on purpose with a version and a comment saying why.
+    Remove the line (`migrator fix` removes it when the image's version satisfies it), or keep
+    it on purpose with a version and a comment saying why.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
@@ -546,26 +555,34 @@ class PreinstalledPackage(_RequirementRule):
     name = "preinstalled-package"
     severity = Severity.INFO
     summary = "Requirement for a package MWAA already installs"
+    fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),)
     invalid = (Invalid(files={"requirements.txt": "apache-airflow-providers-amazon\n"}, line=1,
-                       contains="preinstalled"),)
+                       contains="preinstalled"),
+               Invalid(files={"requirements.txt": "boto3-stubs==1.0\n"}, line=1, contains="keep it only on purpose"))
 
     def check_entry(self, project, ctx, entry):
-        installed = preinstalled_names(ctx.target)
+        installed = compat.image_packages(ctx.target)
         essentials = compat.essential_pin_names(ctx.target)
+        constraints = project.constraints_for(entry, ctx.target).constraints
         for requirement in project.requirements.requirements_of(entry):
             name = requirement.name
-            if not name or name not in installed or name in essentials:
+            if not name or name not in installed or name in essentials or name == AIRFLOW:
                 continue
             version = installed[name]
             shown = f" {version}" if version else ""
-            if requirement.pinned_version and version and requirement.pinned_version != version:
-                message = (f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; "
-                           f"this line changes it to {requirement.pinned_version}: keep it only on purpose")
+            if redundant_with_image(requirement, version, constraints.get(name) if constraints else None):
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; the line "
+                    "is redundant",
+                    fix=_requirement_fix("drop", f"remove {requirement.written_name}: MWAA's image has it",
+                                         name=name))
             else:
-                message = (f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; "
-                           "the line is redundant")
-            yield self.at_requirement(requirement, message)
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; this line "
+                    "asks for another version: keep it only on purpose")
 
 
 class UnpinnedRequirement(_RequirementRule):
@@ -932,7 +949,7 @@ class RequirementOutsideFile(ProjectRule):
     def check(self, project, ctx):
         facts = project.requirements
         shipped = facts.names()
-        skip = set(compat.essential_pin_names(ctx.target)) | set(preinstalled_names(ctx.target))
+        skip = set(compat.essential_pin_names(ctx.target)) | set(compat.image_packages(ctx.target))
         target_file = facts.entry_files[0] if facts.entry_files else "requirements.txt"
         for requirement in facts.hidden:
             name = requirement.name
@@ -1087,3 +1104,75 @@ class BackportProvider(_RequirementRule):
                     f"{requirement.display()} is an Airflow 1.10 backport and cannot install with Airflow "
                     f"{ctx.target.airflow}: use {replacement}",
                     fix=_requirement_fix("replace", f"use {replacement}", name=requirement.name, new=replacement))
+
+
+class TransitiveRequirement(_RequirementRule):
+    """
+    ## What it does
+    Reports lines that the project never asked for: in a pip-compile lock, the packages pinned
+    only because other packages need them (`# via apache-airflow`, `# via pandas`; the lines
+    `# via -r requirements.in` stay), and in a file that froze an Airflow 1 or 2 environment
+    (`apache-airflow==1.10.15` or `==2.10.4` with everything `pip freeze` saw), that Airflow's own
+    dependencies that no DAG or plugin imports.
+
+    ## Why it matters on MWAA
+    The target's Airflow brings its own, newer versions of these. Pins from an old environment
+    conflict with them or no longer build on the target's Python (`use_2to3`, the removed
+    `imp` module, missing C headers), and the requirements install fails and rolls back.
+
+    ## Example
+    ```text
+    apache-airflow==1.10.15
+        # via -r requirements.in
+    alembic==1.4.3
+        # via apache-airflow
+    ```
+
+    ## Fix
+    Keep only the project's direct requirements and let the constraints choose the rest
+    (`migrator fix` removes these lines, keeping the file's comments and order).
+
+    ## References
+    - https://pip-tools.readthedocs.io/en/latest/
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
+    """
+
+    id = "REQ020"
+    name = "transitive-requirement"
+    severity = Severity.WARNING
+    summary = "Requirement the project never asked for (a lock's or a frozen Airflow's dependency)"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\n"}),
+             Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}))
+    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\nnumpy==2.3.4\n"
+                                                  "    # via\n    #   pandas\n"}, line=3, contains="only for pandas"),
+               Invalid(files={"requirements.txt": "apache-airflow==1.10.15\ntabulate==0.8.7\n"}, line=2,
+                       contains="Airflow 1 that"),
+               Invalid(files={"requirements.txt": "apache-airflow==2.10.4\nconnexion==2.14.2\n"}, line=2,
+                       contains="Airflow 2 that"))
+
+    def check_entry(self, project, ctx, entry):
+        facts = project.requirements
+        requirements = facts.requirements_of(entry)
+        skip = {AIRFLOW} | set(compat.essential_pin_names(ctx.target))
+        frozen = frozen_airflow_major(requirements)
+        imported = {canonicalize_name(name) for name in imported_modules(project.modules)}
+        for requirement in requirements:
+            name = requirement.name
+            if not name or name in skip or name.startswith(BACKPORT_PREFIX):
+                continue
+            drop = _requirement_fix("drop", f"remove {requirement.written_name}: nothing the project runs "
+                                            "asks for it", name=name)
+            parsed = facts.files[requirement.path]
+            if parsed.is_transitive(requirement):
+                sources = ", ".join(parsed.via[requirement.line])
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()}: the lock pins it only for {sources}; Airflow {ctx.target.airflow} "
+                    "brings its own dependencies: drop the line", fix=drop)
+            elif frozen and not parsed.is_lock and name in compat.airflow_dependencies(frozen) \
+                    and name not in imported:
+                yield self.at_requirement(
+                    requirement,
+                    f"{requirement.display()} is a dependency of Airflow {frozen} that no DAG or plugin imports; "
+                    f"Airflow {ctx.target.airflow} brings its own: drop the line", fix=drop)

@@ -1,0 +1,87 @@
+"""What the MWAA image of a target installs: its constraints, essential pins and preinstalled
+distributions, generated from the images' own files into ``data/generated/runtime/``.
+
+The constraints are the ones MWAA applies when requirements.txt names none, so every check and
+fix can use them without fetching anything: on-prem networks often cannot reach GitHub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from ._data import has_json, load_json
+from .mwaa import MwaaVersion, always_installed, get_version, preinstalled_providers
+
+RUNTIME_FOLDER = "generated/runtime"
+
+
+@dataclass(frozen=True)
+class MwaaRuntime:
+    """One MWAA image's Python packages; every name is canonical (PEP 503)."""
+
+    airflow: str
+    python: str
+    constraints: Mapping[str, str]  # Apache's constraints file the image applies: name -> version
+    essential: Mapping[str, str]  # pins MWAA never lets requirements override
+    preinstalled: Mapping[str, str]  # every distribution in the image
+    provenance: Mapping[str, Any]
+
+    @property
+    def source(self) -> str:
+        """Where the constraints come from, for messages: the image repository at its commit."""
+        files = self.provenance["files"]["constraints"]
+        return f"{self.provenance['repository']}@{self.provenance['commit'][:12]}:{files['path']}"
+
+    def constraints_text(self) -> str:
+        """The constraints as a pip constraints file (essential pins win, as on MWAA)."""
+        pins = {**self.constraints, **self.essential}
+        header = f"# MWAA image constraints for Airflow {self.airflow} / Python {self.python}\n# from {self.source}\n"
+        return header + "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
+
+
+@cache
+def airflow_dependencies(major: int) -> frozenset[str]:
+    """Canonical names Airflow ``major`` (1 or 2) itself required (no extras): a frozen
+    environment of that Airflow lists them, though the project never asked for them."""
+    return frozenset(load_json("generated/airflow-dependencies.json")["majors"].get(str(major), ()))
+
+
+def image_packages(target: str | MwaaVersion | None = None) -> dict[str, str | None]:
+    """Canonical name -> version of what the MWAA image of ``target`` already has: every
+    distribution of the image, or for a version without image data the preinstalled providers
+    and the packages MWAA always installs (version unknown)."""
+
+
+    image = runtime(target)
+    if image is not None:
+        return dict(image.preinstalled)
+    names: dict[str, str | None] = dict(preinstalled_providers(target))
+    for spec in always_installed():
+        names.setdefault(canonicalize_name(spec.split("[", 1)[0]), None)
+    return names
+
+
+def runtime_file(airflow: str) -> str:
+    return f"{RUNTIME_FOLDER}/{airflow}.json"
+
+
+@cache
+def runtime(target: str | MwaaVersion | None = None) -> MwaaRuntime | None:
+    """The image data of ``target``; None for a version whose image files were never published."""
+    version = get_version(target)
+    if not has_json(runtime_file(version.airflow)):
+        return None
+    document = load_json(runtime_file(version.airflow))
+    return MwaaRuntime(
+        airflow=document["airflow"], python=document["python"],
+        constraints=MappingProxyType(document["constraints"]),
+        essential=MappingProxyType(document["essential"]),
+        preinstalled=MappingProxyType(document["preinstalled"]),
+        provenance=MappingProxyType(document["provenance"]),
+    )

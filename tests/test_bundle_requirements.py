@@ -1,0 +1,56 @@
+"""The bundle's requirements.txt: lines MWAA cannot use are left out with a check saying what
+to do, credentials never ship, and a file known not to install stops package and migrate."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.bundle import requirements_mwaa_can_use, requirements_without_passwords
+from migrator.cli import main
+from migrator.secrets import mask_uri
+
+DAG = "from airflow import DAG\n"
+
+
+def test_lines_mwaa_cannot_use_are_left_out_and_each_is_said():
+    checks = []
+    text = ("--extra-index-url https://pypi.acme.internal/simple\n"
+            "--extra-index-url https://10.1.2.3/simple\n"
+            "--extra-index-url https://pypi.example.com/simple\n"
+            "-e ./libs/acme\n/tmp/acme-1.0-py3-none-any.whl\n--find-links ./wheels\n"
+            "--find-links /usr/local/airflow/plugins\n"
+            "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n"
+            "git+https://gitlab.acme.lan/etl/hooks.git#egg=hooks\n")
+    kept = requirements_mwaa_can_use(text, False, checks)
+    assert kept == ("--extra-index-url https://pypi.example.com/simple\n--find-links /usr/local/airflow/plugins\n"
+                    "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n")
+    assert [c.message.split(" ")[1] for c in checks] == ["1", "2", "4", "5", "6", "11"]
+    assert all("plugins.zip" in c.message for c in checks)
+    private = requirements_mwaa_can_use(kept, True, checks)
+    assert "git+" not in private and "repository" in checks[-1].message
+
+
+@pytest.mark.parametrize("password", ["pa/ss", "a/b/c", "s3cret", "p:w/x"])
+def test_an_index_password_never_ships_nor_prints_whatever_it_holds(password):
+    url = f"https://deploy:{password}@nexus.example.com/simple"
+    checks = []
+    shipped = requirements_without_passwords(f"--extra-index-url {url}\npandas\n", False, checks)
+    assert password not in shipped and "${REQUIREMENTS_PASSWORD_1}@nexus.example.com" in shipped
+    assert password not in mask_uri(url) and "nexus.example.com" in mask_uri(url)
+    assert all(password not in c.message for c in checks)
+
+
+def test_a_port_is_not_taken_for_a_password():
+    url = "git+https://git.example.com:8443/acme/utils.git@v1.0#egg=utils"
+    assert mask_uri(url) == url
+    assert requirements_without_passwords(url + "\n", False, []) == url + "\n"
+
+
+def test_package_and_migrate_refuse_requirements_that_cannot_install(make_project, tmp_path, capsys):
+    root = make_project({"dags/etl.py": DAG, "requirements.txt": "pandas=2.2.3\n"})
+    assert main(["package", str(root), "--out", str(tmp_path / "bundle")]) == 1
+    assert "would not install" in capsys.readouterr().err and not (tmp_path / "bundle").exists()
+    assert main(["migrate", str(root), "--out", str(tmp_path / "out")]) == 1
+    assert "pandas=2.2.3" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    main(["package", str(root), "--out", str(tmp_path / "bundle"), "--allow-broken-requirements"])
+    assert (tmp_path / "bundle" / "requirements.txt").read_text().endswith("pandas=2.2.3\n")
