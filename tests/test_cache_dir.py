@@ -91,8 +91,8 @@ def test_scan_cache_key_follows_the_tools_own_code():
     import os
     from pathlib import Path
 
-    import migrator.rules.mig as mig
     from migrator.cache import code_fingerprint
+    from migrator.rules import mig
 
     path = Path(mig.__file__)
     stat = path.stat()

@@ -107,6 +107,7 @@ def test_output_file(make_project, tmp_path, capsys):
 
 def test_injected_rule_crash_exits_3_and_reports(make_project):
     from migrator.compat import get_version
+
     from migrator.config import Settings
     from migrator.engine import scan
 
@@ -139,7 +140,7 @@ def test_every_format_renders_an_empty_project(make_project, capsys, fmt):
 
 
 def test_warm_scan_uses_cache_and_sees_changes(make_project, capsys, monkeypatch):
-    import migrator.engine as engine
+    from migrator import engine
 
     root = make_project({"dags/a.py": 'print "x"\n', "dags/b.py": "x = 1\n"})
     cold = run(["scan", str(root), "-f", "json"], capsys)[1]

@@ -6,7 +6,6 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from migrator.compat import config_policy, get_version
 
 from migrator.analysis.config import (
@@ -172,6 +171,7 @@ def test_inventory_masks_the_options_map_and_secrets_never_print(make_project, c
 
 def test_shell_substitutions_from_scripts_stay_out_of_the_options_map(make_project):
     from migrator.compat import get_version
+
     from migrator.config import Settings
     from migrator.engine import scan
 

@@ -104,6 +104,7 @@ def test_example_project_plugin_inventory_in_json(capsys):
 
 def test_nested_plugins_folder_and_plugins_imports_are_both_reported(make_project):
     from migrator.compat import get_version
+
     from migrator.config import Settings
     from migrator.engine import scan
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from migrator.compat import get_version
+
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.rules import all_rules

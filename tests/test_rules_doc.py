@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import REPO
+
 from migrator.reporters import rulesdoc
 from migrator.rules import all_rules
 

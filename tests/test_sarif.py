@@ -6,8 +6,8 @@ import json
 
 import jsonschema
 import pytest
-
 from conftest import SHARED
+
 from migrator.cli import main
 
 SCHEMA_PATH = SHARED / "schemas" / "sarif-schema-2.1.0.json"

@@ -1050,6 +1050,10 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
              for name, need in needed_providers(facts.modules, target).items()}
     if entry is None and not hidden and not needs:
         return None, "none: the project installs no Python packages"
+    crashed = sorted({crash.path for crash in requirements.crashes}
+                     & set(requirements.closure(entry) if entry else ()))
+    if crashed:  # the fixer would meet the same defect; MIG006 and the exit code report it
+        return None, f"none: {', '.join(crashed)} could not be analysed (an internal error)"
     text = inline_includes(facts, entry) if entry else ""
     constraints = facts.constraints_for(entry, target).constraints if entry else None
     fixed = fix_requirements(text, target, constraints=constraints, needed_providers=needs,
@@ -1074,8 +1078,9 @@ def unread_requirements(facts: Any) -> list[BundleCheck]:
 
 # ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
 # user:password@ on any scheme, or a bare token@ on http(s) (git+https://TOKEN@github.com/...).
+# A password ends before the next "://": each search then stops there (linear time).
 _URL_PASSWORD = re.compile(
-    r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>(?!\d{1,5}(?:/|\s|$))[^\s@'\"]+)@"
+    r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>(?!\d{1,5}(?:/|\s|$))(?:(?!://)[^\s@'\"])+)@"
     r"|(?P<token_head>(?<![A-Za-z0-9+.\-])(?:git\+)?https?://)(?P<token>[^\s/@:'\"]{6,})@")
 # What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
 # A comment or the options after a requirement; (?<!\s): a run of spaces is tried once.

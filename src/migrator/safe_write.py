@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import signal
 import stat
 import threading
@@ -39,7 +38,16 @@ from migrator.errors import InputError
 # Every temp file this tool writes beside a user's file ends so: discovery and the bundle know
 # a leftover of a killed run by it.
 TEMP_SUFFIX = ".migrator-tmp"
-_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.\d+" + re.escape(TEMP_SUFFIX))
+
+
+def _staged_name(entry: str) -> tuple[str, str] | None:
+    """(name, pid) of a staging file ``.<name>.<pid>.<n>.migrator-tmp``, else None."""
+    if not (entry.startswith(".") and entry.endswith(TEMP_SUFFIX)):
+        return None
+    parts = entry[1:-len(TEMP_SUFFIX)].rsplit(".", 2)
+    if len(parts) != 3 or not parts[0] or not all(p.isascii() and p.isdigit() for p in parts[1:]):
+        return None
+    return parts[0], parts[1]
 
 
 class WriteError(InputError):
@@ -143,8 +151,8 @@ def remove_leftovers(root: Path, rels: Iterable[str]) -> list[str]:
             parts = _safe_parts(rel)
         except WriteError:
             continue
-        match = _TEMP_NAME.fullmatch(parts[-1])
-        if match is None or _running(int(match["pid"])):
+        staged = _staged_name(parts[-1])
+        if staged is None or _running(int(staged[1])):
             continue
         with contextlib.suppress(OSError, WriteError), _open_parent(root, parts) as folder:
             if stat.S_ISREG(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False).st_mode):
@@ -342,8 +350,8 @@ def _discard(root: Path, targets: list[_Target]) -> None:
         names = {target.parts[-1] for target in here}
         with contextlib.suppress(OSError, WriteError), _open_parent(root, here[0].parts) as folder:
             for entry in os.listdir(folder):
-                match = _TEMP_NAME.fullmatch(entry)
-                if match and match["pid"] == pid and match["name"] in names:
+                staged = _staged_name(entry)
+                if staged and staged[1] == pid and staged[0] in names:
                     with contextlib.suppress(OSError):
                         os.unlink(entry, dir_fd=folder)
 

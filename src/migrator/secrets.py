@@ -65,7 +65,7 @@ _PAIR = re.compile(
 # (not "NAME=value cmd" shell lines, where the value ends at the first space).
 _LINE_PAIR = re.compile(r"^(?P<key>[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})"
                         r"(?:[ \t]+[=:][ \t]*|[=:][ \t]+))"
-                        r"(?P<value>[^\r\n]*\S)[ \t]*$", re.M)
+                        r"(?P<value>[^\r\n]*\S)[ \t]*$", re.MULTILINE)
 # HTTP authorization values: the scheme word is not the secret, what follows it is.
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=\-]{8,}")
 # https://TOKEN@host: a user-info with no password is a token on http(s) (git over https).

@@ -38,15 +38,15 @@ CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
 CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
 MAX_DAG_FOLDER_DEPTH = 3
 
-_REQUIREMENTS = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.I)
-_COMPOSE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$", re.I)
+_REQUIREMENTS = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.IGNORECASE)
+_COMPOSE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$", re.IGNORECASE)
 _DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
-_ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.I)
-_STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.I)
-_CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.I)
-_OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.I)
+_ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.IGNORECASE)
+_STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.IGNORECASE)
+_CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.IGNORECASE)
+_OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.IGNORECASE)
 _DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
-_AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.M)
+_AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
 
 
 @dataclass
@@ -257,7 +257,10 @@ def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
         return None, None  # reported by the config analysis, which names the problem
     # Lines the parser cannot read are reported by the config analysis; the options around
     # them still count (configparser would give up on the whole file).
-    options = {entry.option: entry.value for entry in parse_airflow_cfg(source.text, cfg)[0]}
+    try:
+        options = {entry.option: entry.value for entry in parse_airflow_cfg(source.text, cfg)[0]}
+    except Exception:  # noqa: BLE001 - a parser defect: the config analysis reports it (MIG006)
+        return None, None
     dags = options.get("core.dags_folder", "")
     plugins = options.get("core.plugins_folder", "")
     dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")

@@ -9,12 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from migrator import compat
+from kb_paths import MWAA_DATA
 from migrator.compat import generate
 from migrator.compat import wheel_reader as wr
 
-from kb_paths import MWAA_DATA
+from migrator import compat
 
 GENERATED = Path(compat.__file__).parent / "data" / "generated"
 

@@ -8,10 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-
-from migrator import compat
+from kb_paths import MWAA_DATA
 from migrator.compat import (
     UnknownTargetError,
     config_policy,
@@ -25,8 +22,10 @@ from migrator.compat import (
     upgrade_path,
     upgrade_plan,
 )
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from kb_paths import MWAA_DATA
+from migrator import compat
 
 DATA = Path(compat.__file__).parent / "data"
 # Versions whose image files are copied into shared/mwaa-data (IMG publishes nothing older).

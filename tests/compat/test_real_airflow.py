@@ -13,11 +13,10 @@ import os
 import subprocess
 
 import pytest
-
-from migrator.airflow_env import ensure_airflow_env
+from kb_paths import MWAA_DATA
 from migrator.compat import final_paths, get_version
 
-from kb_paths import MWAA_DATA
+from migrator.airflow_env import ensure_airflow_env
 
 pytestmark = pytest.mark.airflow
 

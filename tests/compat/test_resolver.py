@@ -8,9 +8,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
-from packaging.version import Version
-
-from migrator import compat
+from kb_paths import MWAA_DATA, pinned_versions
 from migrator.compat import (
     argument_changes,
     config_changes,
@@ -23,8 +21,9 @@ from migrator.compat import (
     removed_stdlib,
     resolve,
 )
+from packaging.version import Version
 
-from kb_paths import MWAA_DATA, pinned_versions
+from migrator import compat
 
 DATA = Path(compat.__file__).parent / "data"
 TARGETS = ["2.11.2", "3.3.1"]

@@ -25,7 +25,7 @@ from migrator.safe_write import encode_like
 ENCODINGS = sorted(BOMS)  # utf-8 (with its BOM), utf-16-le/be, utf-32-le/be
 # Every kind of text file the tool reads besides Python, each with something to find in it.
 TEXT_FILES = {
-    "requirements.txt": "apache-airflow==2.7.3\npandas==2.2.2\nrequests\n-c constraints.txt\n",
+    "requirements.txt": "apache-airflow==2.7.3\npandas==2.2.2\nzeep==4.2.1\nrequests\n-c constraints.txt\n",
     "constraints.txt": "pandas==2.1.4\n",
     "airflow.cfg": "[core]\nexecutor = CeleryExecutor\nparallelism = 64\n"
                    "[webserver]\nsecret_key = Zq77nRy77Kw\n",
@@ -76,7 +76,8 @@ def test_every_text_file_reads_the_same_in_any_bom_encoding(make_project, tmp_pa
         bundles[name] = {part: (out / part).read_text()
                          for part in ("requirements.txt", "mwaa-config.json")}
     capsys.readouterr()
-    assert "pandas==" in bundles["plain"]["requirements.txt"]
+    # zeep: pandas is Airflow 2's own dependency, which a file pinning apache-airflow loses
+    assert "zeep==" in bundles["plain"]["requirements.txt"]
     assert bundles["encoded"] == bundles["plain"]
 
     assert main(["connections", "export", str(encoded), "--format", "json"]) == 0

@@ -12,7 +12,7 @@ from pathlib import Path
 # Files larger than this are not parsed: nothing a DAG processor would load is this big, and
 # parsing a generated blob would dominate a scan.
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
-_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.M)
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 # Byte order marks and the encoding each announces; UTF-32 LE first, as it begins with UTF-16
 # LE's. Windows tools write them: PowerShell 5's ``pip freeze > requirements.txt`` is UTF-16 LE.
 BOMS = {

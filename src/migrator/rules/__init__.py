@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from migrator.rules.base import PythonRule, ProjectRule, Rule
+from migrator.rules.base import ProjectRule, PythonRule, Rule
 
 
 class RegistryError(RuntimeError):

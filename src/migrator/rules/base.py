@@ -68,11 +68,11 @@ class Example:
         return files
 
 
-def Valid(code: str | bytes = "", **kwargs: Any) -> Example:  # noqa: N802 (reads like Fixit)
+def Valid(code: str | bytes = "", **kwargs: Any) -> Example:
     return Example(inspect.cleandoc(code) + "\n" if isinstance(code, str) and code else code, **kwargs)
 
 
-def Invalid(code: str | bytes = "", **kwargs: Any) -> Example:  # noqa: N802
+def Invalid(code: str | bytes = "", **kwargs: Any) -> Example:
     return Valid(code, **kwargs)
 
 
@@ -165,5 +165,5 @@ def doc_sections(rule_cls: type) -> Iterator[str]:
 def doc_section(rule_cls: type, title: str) -> str:
     """The text of one documentation section (used by SARIF help and markdown reports)."""
     text = inspect.cleandoc(rule_cls.__doc__ or "")
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
     return match.group(1).strip() if match else ""
