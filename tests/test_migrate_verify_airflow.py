@@ -1,8 +1,8 @@
 """`migrate --verify`: the bundle loaded as MWAA loads it, in a real Airflow (cached venvs).
 
-The project is built so that each file fails for a different reason after the migration, or
-loads because the migration fixed it; the report must say which, and why, in one line and
-per file.
+The project is built so that each file either loads because the migration fixed it or laid it
+out for MWAA's sys.path, or fails for a reason outside the tool's reach; the report must say
+which, and why, in one line and per file.
 """
 
 from __future__ import annotations
@@ -26,10 +26,16 @@ PROJECT = {
     # Imports a third-party module no requirement provides.
     "dags/needs_package.py": (HEADER + "import not_a_real_package_xyz\nfrom airflow import DAG\n\n"
                               "DAG('needs_package', start_date=datetime(2024, 1, 1), schedule=None)\n"),
-    # Astro-style helper at the repository root: on the path locally, not on MWAA.
+    # Astro-style helper at the repository root: on the path locally, not on MWAA, so the
+    # bundle carries it into plugins.zip.
     "include/helpers.py": "TABLE = 'orders'\n",
     "dags/uses_include.py": (HEADER + "from include.helpers import TABLE\nfrom airflow import DAG\n\n"
                              "DAG('uses_include', start_date=datetime(2024, 1, 1), schedule=None)\n"),
+    # The DAG folder imported as a package (its parent was on sys.path): fix drops the prefix.
+    "dags/common/__init__.py": "",
+    "dags/common/sql.py": "QUERY = 'select 1'\n",
+    "dags/uses_dags_prefix.py": (HEADER + "from dags.common.sql import QUERY\nfrom airflow import DAG\n\n"
+                                 "DAG('uses_dags_prefix', start_date=datetime(2024, 1, 1), schedule=None)\n"),
     "requirements.txt": "toolz==0.12.1\n",
 }
 
@@ -42,17 +48,14 @@ def test_the_report_says_how_many_dag_files_load_and_why_the_others_do_not(make_
                  "--constraints", str(constraints), "-q"])
     stdout = capsys.readouterr().out
     assert code in (0, 1)
-    headline = f"1 of 3 DAG files load in Airflow {TARGET} with this bundle's requirements"
+    headline = f"3 of 4 DAG files load in Airflow {TARGET} with this bundle's requirements"
     assert f"verify    {headline}" in stdout
     verify = json.loads((out / "report.json").read_text(encoding="utf-8"))["verify"]
     assert verify["headline"] == headline
     assert verify["requirements"]["installed"] is True
     by_file = {f["bundle_path"]: f for f in verify["not_loading"]}
-    assert {path: f["cause"] for path, f in by_file.items()} == {
-        "dags/needs_package.py": "third-party-missing",
-        "dags/uses_include.py": "project-module",
-    }
-    assert by_file["dags/uses_include.py"]["source_path"] == "dags/uses_include.py"
-    assert verify["causes"] == {"third-party-missing": 1, "project-module": 1}
+    assert {path: f["cause"] for path, f in by_file.items()} == {"dags/needs_package.py": "third-party-missing"}
+    assert by_file["dags/needs_package.py"]["source_path"] == "dags/needs_package.py"
+    assert verify["causes"] == {"third-party-missing": 1}
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert f"**{headline}.**" in report and "not on MWAA's path" in report
+    assert f"**{headline}.**" in report and "a third-party module it imports is not installed" in report

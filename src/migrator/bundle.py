@@ -53,6 +53,7 @@ from migrator.airflowignore import (
     render_ignore_file,
 )
 from migrator.analysis.credential_files import describe, detect_file
+from migrator.analysis.layout import OutsidePackage, carried_packages
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import (
     always_installed,
@@ -60,6 +61,7 @@ from migrator.compat import (
     environment_classes,
     essential_pin_names,
     get_environment_class,
+    image_packages,
     preinstalled_providers,
     upload_limit,
 )
@@ -464,6 +466,11 @@ class _Needs:
             if source.is_python:
                 self.module_index.setdefault(module_name(source.dest), source)
         self._local_tops = {name.split(".", 1)[0] for name in self.module_index}
+
+    @property
+    def top_names(self) -> set[str]:
+        """Top-level module names of dags/ and the plugins.zip root: what MWAA's sys.path finds."""
+        return self._local_tops
 
     def imports_of(self, source: Source) -> tuple[str, ...]:
         summary = self.summaries.get(source.src)
@@ -1255,7 +1262,9 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
                             + _why_needed(s, needs))
             for s in shipped if s.ignored_by is not None]
     checks += _excluded_but_needed(root, shipped, excluded, needs, dag_folders, plugins_folder)
-    checks += _named_outside(root, workspace, needs, [*dag_folders, plugins_folder], out)
+    carried, carried_members = carry_outside_packages(root, workspace, shipped, needs, target, facts, checks)
+    checks += _named_outside(root, workspace, needs,
+                             [*dag_folders, plugins_folder, *(p.source for p in carried if p.is_package)], out)
     for source in shipped:
         if source.included_by:
             checks.append(BundleCheck(Severity.WARNING, "sensitive-included",
@@ -1280,7 +1289,8 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
     try:
         rows = _write_parts(bundle, staging, root, workspace, facts, dag_shipped, plugin_shipped,
-                            ignore_paths, target_config, options, checks, needs)
+                            ignore_paths, target_config, options, checks, needs,
+                            carried_members, [p.zip_path for p in carried])
         bundle.manifest = {
             "target": {"airflow_version": target.airflow, "python_version": target.python,
                        "constraints_url": target.constraints_url},
@@ -1300,7 +1310,8 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
 def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, facts: Any,
                  dag_shipped: list[Source], plugin_shipped: list[Source], ignore_paths: list[str],
                  target_config: dict[str, str], options: BundleOptions,
-                 checks: list[BundleCheck], needs: _Needs) -> list[dict[str, Any]]:
+                 checks: list[BundleCheck], needs: _Needs, carried_members: list[ZipMember],
+                 carried_paths: list[str]) -> list[dict[str, Any]]:
     target = bundle.target
     rows: list[dict[str, Any]] = []
     folders_made: set[str] = set()
@@ -1354,7 +1365,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
         for blocker in blockers:
             checks.append(BundleCheck(Severity.ERROR, "requirements-do-not-install", mask(blocker), REQUIREMENTS))
     members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)
-               for s in plugin_shipped]
+               for s in plugin_shipped] + carried_members
     if options.private_network and requirements is not None:
         requirements, wheel_members = _private_network(bundle, staging, requirements, options,
                                                        workspace, checks)
@@ -1367,8 +1378,10 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
         bundle.parts[REQUIREMENTS] = how
 
     # plugins.zip
+    # Modules the plugins import, and the packages carried for the DAGs: not plugins, so the
+    # plugin manager does not import them at start-up.
     plugin_ignores = [s.dest for s in plugin_shipped if s.ignored_by is not None
-                      and s.dest.endswith(".py")]
+                      and s.dest.endswith(".py")] + carried_paths
     if plugin_ignores:
         members.append(ZipMember(IGNORE_FILE, data=render_ignore_file(
             plugin_ignores, bundle.ignore_syntax,
@@ -1382,6 +1395,8 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
                      "size": len(data)})
         rows += member_rows
         bundle.parts[PLUGINS_ZIP] = (f"{len(plugin_shipped)} plugin files"
+                                     + (f" + {', '.join(carried_paths)} (imported by the DAGs)"
+                                        if carried_paths else "")
                                      + (f" + {len(bundle.wheels)} wheels" if bundle.wheels else ""))
         if len(data) > RECOMMENDED_MAX_BYTES:
             checks.append(BundleCheck(
@@ -1650,6 +1665,48 @@ def _named_outside(root: Path, workspace: Any, needs: _Needs, folders: list[str 
                 "it is not in the bundle: move it under the DAG folder (MWAA has only dags/ "
                 "and plugins.zip)", user))
     return checks
+
+
+def carry_outside_packages(root: Path, workspace: Any, shipped: list[Source], needs: _Needs,
+                           target: MwaaVersion, facts: Any, checks: list[BundleCheck]
+                           ) -> tuple[list[OutsidePackage], list[ZipMember]]:
+    """Packages and modules outside the DAG and plugins folders that shipped code imports (an
+    Astro ``include/``, a company package at the top or under ``src/``), as plugins.zip members
+    at its root: MWAA has only dags/ and the plugins folder on ``sys.path``, so there the same
+    imports resolve unchanged. Followed transitively (a carried package importing another)."""
+    plugins = workspace.plugins_folder
+    installed = frozenset(image_packages(target)) | {canonicalize_name(n) for n in facts.requirements.names()}
+    carried, files = carried_packages(
+        root, workspace.dag_folders, plugins, {s.src: needs.imports_of(s) for s in shipped if s.is_python},
+        set(needs.top_names), installed,
+        lambda package: _package_files(root, package, [*workspace.dag_folders, plugins]))
+    for package in carried:
+        shown = ", ".join(package.importers[:2]) + (f" +{len(package.importers) - 2} more"
+                                                     if len(package.importers) > 2 else "")
+        checks.append(BundleCheck(
+            Severity.INFO, "carried-into-plugins",
+            f"{package.source} is outside the DAG and plugins folders but {shown} import "
+            f"{package.name}: carried into {PLUGINS_ZIP} as {package.zip_path}, where MWAA's "
+            "sys.path finds it", package.source))
+    return carried, [ZipMember(dest, path=root / src) for src, dest in files]
+
+
+def _package_files(root: Path, package: OutsidePackage, skip: list[str | None]) -> list[tuple[str, str]]:
+    """(project path, plugins.zip path) of the files of a carried package: what a bundle would
+    ship of a folder (no tests, caches, secrets), minus the DAG and plugins folders inside it."""
+    if not package.is_package:
+        return [(package.source, package.zip_path)]
+    inside = {f.rstrip("/") for f in skip if f}
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root / package.source, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        dirnames[:] = sorted(d for d in dirnames if _join(rel_dir, d) not in inside
+                             and folder_exclusion(d, os.path.join(dirpath, d)) is None)
+        for name in sorted(filenames):
+            src = _join(rel_dir, name)
+            if file_exclusion(name, os.path.join(dirpath, name)) is None and _is_regular_file(root / src):
+                files.append((src, package.name + "/" + src[len(package.source) + 1:]))
+    return files
 
 
 def _listdir(path: Path) -> list[str]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
+
 from migrator.analysis.crashes import AnalysisCrash
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from migrator.analysis.connections import ConnectionFacts
     from migrator.analysis.credential_files import CredentialFile
     from migrator.analysis.envsources import EnvFacts
+    from migrator.analysis.layout import OutsidePackage, PrefixImport
     from migrator.analysis.plugins import PluginFacts
     from migrator.analysis.requirements import ConstraintsChoice, RequirementsFacts
     from migrator.compat.mwaa import MwaaVersion
@@ -179,6 +182,39 @@ class ProjectFacts:
                 for crash in self.__dict__[name].crashes]
 
     @cached_property
+    def dag_folder_package_imports(self) -> list[PrefixImport]:
+        from migrator.analysis.layout import dag_folder_package_imports
+
+        ws = self.workspace
+        return dag_folder_package_imports(ws.root, ws.dag_folders, ws.plugins_folder, self.modules)
+
+    def carried_packages(self, target: MwaaVersion) -> list[OutsidePackage]:
+        """Code outside the DAG and plugins folders the project's code imports, which MWAA's
+        sys.path does not hold (``migrator package`` carries it into plugins.zip)."""
+        from migrator.analysis.layout import carried_packages, python_files_of
+        from migrator.compat import image_packages
+
+        if target.airflow not in self._carried:
+            ws = self.workspace
+            installed = frozenset(image_packages(target)) | {canonicalize_name(n) for n in self.requirements.names()}
+            mwaa_names = {ws.module_name(rel).split(".", 1)[0] for rel in ws.python_files
+                          if _in_any(rel, [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])])}
+            self._carried[target.airflow] = carried_packages(
+                ws.root, ws.dag_folders, ws.plugins_folder, {m.path: m.imports for m in self.modules},
+                mwaa_names, installed, lambda package: python_files_of(ws.root, package))[0]
+        return self._carried[target.airflow]
+
+    def import_line(self, path: str, top: str) -> int:
+        """The line of ``path``'s first import of the top-level module ``top`` (1 if none)."""
+        from migrator.analysis.layout import first_import_line
+
+        return first_import_line(self.workspace.root, path, top)
+
+    @cached_property
+    def _carried(self) -> dict[str, list[OutsidePackage]]:
+        return {}
+
+    @cached_property
     def _constraints(self) -> dict[tuple[str, str], ConstraintsChoice]:
         return {}
 
@@ -206,3 +242,7 @@ class ProjectFacts:
             connections_inventory(self.connections),
             plugins_inventory(self.plugins),
         ]
+
+
+def _in_any(rel: str, folders: list[str]) -> bool:
+    return any(f == "." or rel.startswith(f.rstrip("/") + "/") for f in folders)

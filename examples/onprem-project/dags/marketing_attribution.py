@@ -13,11 +13,10 @@ from airflow.operators.email import EmailOperator
 from airflow.operators.python import PythonOperator
 from airflow.providers.postgres.operators.postgres import PostgresOperator
 
-from common.datasets import CAMPAIGN_COSTS, CLICKSTREAM_SESSIONS
-
-# Position-based (U-shaped) model: 40% first touch, 40% last, 20% spread.
-FIRST_TOUCH_WEIGHT = 0.4
-LAST_TOUCH_WEIGHT = 0.4
+# The VMs' systemd units put $AIRFLOW_HOME on PYTHONPATH: the DAG folder imports as
+# `dags`, and the analytics team's package sits beside it.
+from acme_etl.attribution import FIRST_TOUCH_WEIGHT, LAST_TOUCH_WEIGHT
+from dags.common.datasets import CAMPAIGN_COSTS, CLICKSTREAM_SESSIONS
 
 with DAG(
     dag_id="marketing_attribution",

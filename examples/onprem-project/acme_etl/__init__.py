@@ -1,0 +1,1 @@
+"""Shared analytics code of the marketing team (on PYTHONPATH on the VMs)."""

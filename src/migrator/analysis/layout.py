@@ -1,0 +1,231 @@
+"""How the project's own imports resolve on MWAA, where only two folders are on ``sys.path``.
+
+MWAA puts ``/usr/local/airflow/dags`` (the bundle's ``dags/``) and ``/usr/local/airflow/plugins``
+(plugins.zip unpacked) on ``sys.path``, nothing else. On-prem setups often had more: the
+repository root or ``src/`` (``PYTHONPATH``, an Astro image, a Dockerfile ``COPY``), so DAGs
+import code from beside the DAG folder, or the DAG folder itself as a package. Two cases:
+
+- **A DAG folder imported as a package** (``from dags.common import x`` where ``dags/`` is the
+  DAG folder): on MWAA the DAG folder's modules import from its root (``from common import x``).
+  ``dag_folder_package_imports`` finds them; the rule offers the rewrite.
+- **Code outside the DAG and plugins folders** (an Astro ``include/``, a company package at the
+  top level or under ``src/``): ``outside_packages`` finds the packages and modules the shipped
+  code imports from there; ``migrator package`` carries them into plugins.zip, at its root, so
+  the same import resolves on MWAA unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.source import Problem, read_bytes
+from migrator.findings import Location
+
+# Names a repository folder may hold that must never be put on MWAA's path under that name:
+# Airflow itself, and folders that are the DAG and plugins folders' own names on-prem.
+_NEVER_CARRIED = frozenset({"airflow", "dags", "plugins", "tests", "test", "__pycache__"})
+
+
+@dataclass(frozen=True)
+class PrefixImport:
+    """An import through a DAG folder's own name, and what it becomes on MWAA."""
+
+    path: str  # the importing file
+    location: Location  # of the import's alias (``dags.common.sql`` in ``import dags.common.sql``)
+    module: str  # dags.common.sql.QUERY
+    new: str  # common.sql.QUERY
+    folder: str  # the DAG folder the prefix names
+
+
+@dataclass(frozen=True)
+class OutsidePackage:
+    """A package (or module) outside the DAG and plugins folders that shipped code imports."""
+
+    name: str  # the top-level import name: ttd
+    source: str  # the project path holding it: src/ttd (a folder) or lib.py (a module)
+    is_package: bool
+    importers: tuple[str, ...]  # project files importing it, sorted
+
+    @property
+    def zip_path(self) -> str:
+        """Where it goes in plugins.zip (folders end in "/")."""
+        return f"{self.name}/" if self.is_package else f"{self.name}.py"
+
+
+def _module_exists(base: Path, parts: list[str]) -> bool:
+    """Whether ``parts`` (a module, or a module then a name in it) exists under ``base``."""
+    for end in range(len(parts), 0, -1):
+        path = base.joinpath(*parts[:end])
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return True
+        if end == len(parts) and path.is_dir():
+            return True  # a namespace package
+    return False
+
+
+def dag_folder_prefixes(dag_folders: Iterable[str]) -> dict[str, str]:
+    """Dotted prefix -> DAG folder, for every way an ancestor of the DAG folder on ``sys.path``
+    names it: ``src/dags`` is ``dags`` (``src`` on the path) or ``src.dags`` (the root)."""
+    prefixes: dict[str, str] = {}
+    for folder in dag_folders:
+        if folder == ".":
+            continue
+        parts = PurePosixPath(folder).parts
+        for start in range(len(parts)):
+            prefix = ".".join(parts[start:])
+            if prefix.split(".", 1)[0] != "airflow" and all(p.isidentifier() for p in parts[start:]):
+                prefixes.setdefault(prefix, folder)
+    return prefixes
+
+
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from|import)[ \t]", re.M)
+
+
+def dag_folder_package_imports(root: Path, dag_folders: list[str], plugins_folder: str | None,
+                               modules: Iterable) -> list[PrefixImport]:
+    """Imports through a DAG folder's own name whose rest is a module of that DAG folder, in
+    the DAG and plugin code (``modules``: the scan's summaries, whose imports say which files
+    to read again for the lines)."""
+    prefixes = dag_folder_prefixes(dag_folders)
+    if not prefixes:
+        return []
+    mwaa_roots = [root / f for f in dag_folders] + ([root / plugins_folder] if plugins_folder else [])
+    sites: list[PrefixImport] = []
+    for summary in modules:
+        if not any(_split(q, prefixes) for q in summary.imports):
+            continue
+        data = read_bytes(root / summary.path)
+        if isinstance(data, Problem) or not _IMPORT_LINE.search(data):
+            continue
+        module = ModuleFacts.from_bytes(summary.path, data, "")
+        for imported in module.imports:
+            if getattr(imported.node, "level", 0):
+                continue
+            split = _split(imported.qualname, prefixes)
+            if split is None:
+                continue
+            prefix, rest = split
+            folder = prefixes[prefix]
+            top = prefix.split(".", 1)[0]
+            # The prefix must fail on MWAA (no such package on its path) and the rest must be
+            # the DAG folder's own module.
+            if any(_module_exists(base, [top]) for base in mwaa_roots):
+                continue
+            if _module_exists(root / folder, rest.split(".")):
+                sites.append(PrefixImport(summary.path, module.location(imported.alias), imported.qualname,
+                                          rest, folder))
+    return sites
+
+
+def _split(qualname: str, prefixes: dict[str, str]) -> tuple[str, str] | None:
+    """(prefix, rest) of the longest prefix ``qualname`` goes through, or None."""
+    best = None
+    for prefix in prefixes:
+        if qualname.startswith(prefix + ".") and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return (best, qualname[len(best) + 1:]) if best else None
+
+
+def import_roots(dag_folders: Iterable[str], plugins_folder: str | None) -> list[str]:
+    """Folders an on-prem ``sys.path`` plausibly held besides the DAG and plugins folders: the
+    repository root, ``src/``, and the DAG and plugins folders' ancestors (shallowest first)."""
+    roots = ["", "src"]
+    for folder in [*dag_folders, *([plugins_folder] if plugins_folder else [])]:
+        parents = [p.as_posix() for p in PurePosixPath(folder).parents if p.as_posix() != "."]
+        roots += sorted(parents, key=lambda p: p.count("/"))
+    return list(dict.fromkeys(roots))
+
+
+def outside_packages(root: Path, dag_folders: list[str], plugins_folder: str | None,
+                     imports: dict[str, Iterable[str]], mwaa_names: set[str],
+                     installed: frozenset[str] = frozenset()) -> list[OutsidePackage]:
+    """Packages and modules outside the DAG and plugins folders that code imports.
+
+    ``imports``: project file -> the dotted names it imports (the shipped code, then whatever
+    is carried, transitively: the caller passes what it has and calls again with more).
+    ``mwaa_names``: top-level names already on MWAA's path (the bundle's dags/ and plugins.zip).
+    ``installed``: canonical distribution names MWAA has or the requirements install; a folder
+    named like one of them is not carried (it would shadow the package).
+    """
+    roots = import_roots(dag_folders, plugins_folder)
+    inside = [f.rstrip("/") for f in [*dag_folders, *([plugins_folder] if plugins_folder else [])]]
+    found: dict[str, tuple[str, bool]] = {}
+    importers: dict[str, set[str]] = {}
+    for path, names in imports.items():
+        for qualname in names:
+            top = qualname.split(".", 1)[0]
+            if (not top.isidentifier() or top in mwaa_names or top in _NEVER_CARRIED
+                    or top in sys.stdlib_module_names or top.lower().replace("_", "-") in installed):
+                continue
+            if top not in found:
+                located = _locate(root, roots, inside, top)
+                if located is None:
+                    continue
+                found[top] = located
+            importers.setdefault(top, set()).add(path)
+    return [OutsidePackage(name, source, is_package, tuple(sorted(importers[name])))
+            for name, (source, is_package) in sorted(found.items())]
+
+
+def carried_packages(root: Path, dag_folders: list[str], plugins_folder: str | None,
+                     imports: dict[str, Iterable[str]], mwaa_names: set[str], installed: frozenset[str],
+                     package_files: Callable[[OutsidePackage], list[tuple[str, str]]]
+                     ) -> tuple[list[OutsidePackage], list[tuple[str, str]]]:
+    """``outside_packages`` followed through what they import in turn: the packages (sorted) and
+    their files as (project path, plugins.zip path) from ``package_files``."""
+    imports = dict(imports)
+    carried: dict[str, OutsidePackage] = {}
+    files: list[tuple[str, str]] = []
+    while True:
+        found = [p for p in outside_packages(root, dag_folders, plugins_folder, imports,
+                                             mwaa_names | set(carried), installed)
+                 if p.name not in carried]
+        if not found:
+            return sorted(carried.values(), key=lambda p: p.name), files
+        for package in found:
+            carried[package.name] = package
+            for src, dest in package_files(package):
+                files.append((src, dest))
+                if src.endswith(".py"):
+                    module = ModuleFacts.from_file(root, root / src, "")
+                    imports[src] = {i.qualname for i in module.imports if not getattr(i.node, "level", 0)}
+
+
+def python_files_of(root: Path, package: OutsidePackage) -> list[tuple[str, str]]:
+    """The .py files of a package (or the module itself), as (project path, plugins.zip path)."""
+    if not package.is_package:
+        return [(package.source, package.zip_path)]
+    base = root / package.source
+    return [(p.relative_to(root).as_posix(), f"{package.name}/{p.relative_to(base).as_posix()}")
+            for p in sorted(base.rglob("*.py")) if p.is_file() and "__pycache__" not in p.parts]
+
+
+def _locate(root: Path, roots: list[str], inside: list[str], top: str) -> tuple[str, bool] | None:
+    """(project path, is a package) of the top-level module ``top`` under the first import root
+    holding it, outside the DAG and plugins folders; None when no root does."""
+    for base in roots:
+        folder = f"{base}/{top}" if base else top
+        if any(folder == f or folder.startswith(f + "/") for f in inside):
+            continue  # on MWAA's path already, as the DAG or plugins folder's own module
+        path = root / folder
+        if (path / "__init__.py").is_file() or (path.is_dir() and any(path.rglob("*.py"))):
+            return folder, True
+        if path.with_suffix(".py").is_file():
+            return f"{folder}.py", False
+    return None
+
+
+def first_import_line(root: Path, path: str, top: str) -> int:
+    """The line of ``path``'s first import of the top-level module ``top`` (1 when none)."""
+    data = read_bytes(root / path)
+    if isinstance(data, Problem):
+        return 1
+    module = ModuleFacts.from_bytes(path, data, "")
+    lines = [i.node.lineno for i in module.imports
+             if i.qualname.split(".", 1)[0] == top and not getattr(i.node, "level", 0)]
+    return min(lines, default=1)
