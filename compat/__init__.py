@@ -74,6 +74,7 @@ from .resolver import (
     resolve,
     target_distributions,
 )
+from .signatures import OperatorSignature, enum_members, operator_signature
 
 __all__ = [
     "ArgumentChange",
@@ -90,6 +91,7 @@ __all__ = [
     "MetadataDbName",
     "MissingBinary",
     "MwaaVersion",
+    "OperatorSignature",
     "PlatformLimit",
     "PluginAttributeChange",
     "ProtectedEnvVar",
@@ -111,6 +113,7 @@ __all__ = [
     "config_policy",
     "context_key_changes",
     "default_changes",
+    "enum_members",
     "environment_classes",
     "essential_pin_names",
     "final_paths",
@@ -123,6 +126,7 @@ __all__ = [
     "mwaa_default",
     "mwaa_versions",
     "newest_version",
+    "operator_signature",
     "normalize_option",
     "platform_limit_for",
     "platform_limits",

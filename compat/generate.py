@@ -29,6 +29,7 @@ from packaging.version import Version
 
 from migrator.cache import cache_dir
 
+from . import signature_reader
 from . import wheel_reader as wr
 from .mwaa import find_version
 
@@ -471,6 +472,7 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         if is_provider:
             document["requires"] = requires
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
+    written.update(signature_reader.write(out, {k: wheels[k] for k in sorted(inventory_wheels)}, cache.get_many))
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
     return written
