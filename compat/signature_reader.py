@@ -271,17 +271,20 @@ def _init(node: ast.ClassDef) -> ast.FunctionDef | None:
 
 def _class_entry(node: ast.ClassDef, bases: list[list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(signature, deprecations) of one class."""
+    # Defaults are left out to keep the files small: a class takes **kwargs and hands them on
+    # ("closed" when it does not), and defines __init__ ("inherits_init" when it does not).
     init = _init(node)
     if init is None:
-        return {"bases": bases, "init": False}, {}
+        return {"bases": bases, "inherits_init": True}, {}
     arguments = init.args
     parameters = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs][1:]
     kwargs = arguments.kwarg.arg if arguments.kwarg else None
     # Keys the constructor takes out of **kwargs itself (kwargs.pop("x"), kwargs.get("x")) are
     # accepted too: they never reach BaseOperator's check.
     taken = _kwargs_keys(init, kwargs) - set(parameters)
-    signature: dict[str, Any] = {"bases": bases, "init": True, "parameters": sorted(set(parameters) | taken),
-                                 "kwargs": kwargs is not None}
+    signature: dict[str, Any] = {"bases": bases, "parameters": sorted(set(parameters) | taken)}
+    if kwargs is None:
+        signature["closed"] = True
     values: dict[str, list[Any]] = {}
     renamed: dict[str, list[str]] = {}
     replaced: dict[str, list[str]] = {}
@@ -378,7 +381,9 @@ def module_classes(source: str, member: str) -> dict[str, dict[str, Any]]:
     for node in classes:
         if not node.name.endswith(_KEPT_SUFFIXES):
             continue
-        bases = [paths for base in node.bases if (paths := _base_paths(base, imports, module, local))]
+        # One path per base, or the paths it may be bound to when imports differ by branch.
+        bases = [paths[0] if len(paths) == 1 else paths
+                 for base in node.bases if (paths := _base_paths(base, imports, module, local))]
         signature, deprecated = _class_entry(node, bases)
         found["classes"][f"{module}.{node.name}"] = signature
         if deprecated:
@@ -448,6 +453,10 @@ def _dump(path: Path, document: dict[str, Any]) -> int:
     return len(text)
 
 
+def _candidates(base: str | list[str]) -> list[str]:
+    return [base] if isinstance(base, str) else base
+
+
 def _needed_aliases(read: Iterable[dict[str, dict[str, Any]]]) -> set[str]:
     """Re-exported names some base class is reached through (most modules re-export
     BaseOperator; only the ones a class names as its base matter)."""
@@ -458,7 +467,7 @@ def _needed_aliases(read: Iterable[dict[str, dict[str, Any]]]) -> set[str]:
         classes.update(facts["classes"])
         for alias, paths in facts["aliases"].items():
             aliases.setdefault(alias, set()).update(paths)
-        wanted += [p for s in facts["classes"].values() for paths in s["bases"] for p in paths]
+        wanted += [p for s in facts["classes"].values() for base in s["bases"] for p in _candidates(base)]
     needed: set[str] = set()
     while wanted:
         path = wanted.pop()

@@ -74,9 +74,10 @@ class _TargetSignatures:
             entry = self.classes[current]
             if current.rsplit(".", 1)[-1] == _TERMINAL:
                 continue
-            if entry["init"] and not entry["kwargs"]:
+            if entry.get("closed"):
                 continue
-            for candidates in entry["bases"]:
+            for base in entry["bases"]:
+                candidates = [base] if isinstance(base, str) else base
                 found = next((f for c in candidates if (f := self.find(c))), None)
                 if found is None:
                     if any(c in TRANSPARENT_BASES for c in candidates):
