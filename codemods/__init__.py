@@ -22,6 +22,7 @@ from . import (
     replace_class,
     replace_context_key,
     replace_import,
+    replace_value,
 )
 from ._bindings import ModuleBindings
 from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
@@ -29,7 +30,7 @@ from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
 CODEMODS: dict[str, ModuleType] = {
     module.KIND: module
     for module in (replace_import, replace_class, rename_argument, remove_argument, replace_call,
-                   replace_context_key, remove_decorator)
+                   replace_context_key, remove_decorator, replace_value)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.
