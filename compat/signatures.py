@@ -30,9 +30,12 @@ class OperatorSignature:
     source: str                        # distribution==version that defines it
     accepted: frozenset[str]           # keyword arguments its constructor takes
     values: Mapping[str, tuple[Any, ...]]  # argument -> the only values the constructor allows
-    renamed: Mapping[str, tuple[str, ...]]  # old argument -> the argument(s) that took it over
+    renamed: Mapping[str, tuple[str, ...]]  # old argument -> the argument(s) that took its value over
+    replaced: Mapping[str, tuple[str, ...]]  # old argument -> what to use instead (other values)
     dropped: frozenset[str]            # arguments a release ignored (with a warning) before removing
     value_renames: Mapping[str, tuple[tuple[Any, Any], ...]]  # argument -> (old value, new value)
+    # Arguments whose old values the target's own release still maps (with a deprecation warning).
+    still_mapped: frozenset[str] = frozenset()
 
 
 class _TargetSignatures:
@@ -123,20 +126,27 @@ def _operator_signature(qualname: str, target: MwaaVersion) -> OperatorSignature
         for argument, allowed in entry.get("values", {}).items():
             values.setdefault(argument, tuple(allowed))
     renamed: dict[str, tuple[str, ...]] = {}
+    replaced: dict[str, tuple[str, ...]] = {}
     dropped: set[str] = set()
     value_renames: dict[str, list[tuple[Any, Any]]] = {}
+    still_mapped: set[str] = set()
     deprecations = _deprecations(target)
     for current in order:
         key = _TERMINAL if current.rsplit(".", 1)[-1] == _TERMINAL else current
         for facts in deprecations.get(key, ()):
             for old, new in facts.get("renamed", {}).items():
                 renamed.setdefault(old, tuple(new))
+            for old, new in facts.get("replaced", {}).items():
+                replaced.setdefault(old, tuple(new))
             dropped.update(facts.get("dropped", ()))
             for argument, pairs in facts.get("value_renames", {}).items():
+                if data.owner[current] in facts["sources"]:
+                    still_mapped.add(argument)
                 known = value_renames.setdefault(argument, [])
                 known.extend(tuple(p) for p in pairs if tuple(p) not in known)
-    return OperatorSignature(found, data.owner[found], frozenset(accepted), values, renamed,
-                             frozenset(dropped), {k: tuple(v) for k, v in value_renames.items()})
+    return OperatorSignature(found, data.owner[found], frozenset(accepted), values, renamed, replaced,
+                             frozenset(dropped), {k: tuple(v) for k, v in value_renames.items()},
+                             frozenset(still_mapped))
 
 
 def operator_signature(qualname: str, target: MwaaVersion | str | None = None) -> OperatorSignature | None:

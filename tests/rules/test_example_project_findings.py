@@ -37,6 +37,7 @@ EXPECTED_ON_AIRFLOW_3 = [
     ("AIR004", "dags/clickstream_sessionize.py", 'context["next_execution_date"]', "next_execution_date"),
     ("AIR004", "dags/marketing_attribution.py", "{{ yesterday_ds }}", "yesterday_ds"),
     ("AIR005", "dags/store_inventory_snapshot.py", "SubDagOperator(", "TaskGroup"),
+    ("AIR014", "dags/store_inventory_snapshot.py", "\"none_failed_or_skipped\"", "none_failed_min_one_success"),
     ("AIR006", "dags/pos_sales_ingest.py", "start_date=days_ago(2)", "days_ago"),
     ("AIR007", "dags/daily_sales_rollup.py", "DummyOperator(task_id", "EmptyOperator"),
     ("AIR007", "dags/warehouse_loads.py", "MySqlOperator(", "mysql_conn_id -> conn_id"),
@@ -162,7 +163,7 @@ def test_fix_data_matches_the_fix_kinds(airflow_3_findings):
     required = {"replace-import": {"old", "new"}, "rename-argument": {"old", "new"},
                 "remove-argument": {"name"}, "replace-call": {"template"},
                 "replace-context-key": {"old", "new"}, "remove-decorator": {"name"},
-                "replace-class": {"old", "new", "rename_arguments"}}
+                "replace-class": {"old", "new", "rename_arguments"}, "replace-value": {"old", "new"}}
     kinds = Counter()
     for finding in airflow_3_findings:
         if finding.fix is None:
