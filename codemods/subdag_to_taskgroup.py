@@ -1,8 +1,9 @@
 """``subdag-to-taskgroup``: turn a sub-DAG factory into a TaskGroup factory and call it in place
 of the ``SubDagOperator``.
 
-Params: ``factory`` (the function the operator's ``subdag=`` calls, defined in the same file),
-``group_id`` (its parameter holding the child id of ``"<parent>.<child>"``), ``variable`` (the
+Params: ``factory`` (the function the operator's ``subdag=`` calls), ``part`` (``both`` when the
+factory is in the same file; ``operator`` or ``factory`` when they are in two modules, each
+file's fix doing its half), ``group_id`` (its parameter holding the child id of ``"<parent>.<child>"``), ``variable`` (the
 name the factory binds its DAG to) and ``task_group`` (the TaskGroup class's dotted path on the
 target). The rule checked the pattern; this applies it:
 
@@ -42,16 +43,22 @@ def plan(edit: Edit, planner: Planner) -> None:
     if not all(isinstance(v, str) and v for v in (factory, group_id, variable, task_group)) \
             or not all(is_identifier(v) for v in (factory, group_id, variable)) or "." not in task_group:
         raise CannotFix("fix data needs 'factory', 'group_id', 'variable' and a dotted 'task_group'")
+    part = params.get("part", "both")
+    if part not in ("both", "operator", "factory"):
+        raise CannotFix("fix data 'part' must be both, operator or factory")
+    if part != "operator":
+        functions = [f for f in planner.nodes(cst.FunctionDef)
+                     if f.name.value == factory and isinstance(planner.parent(f), cst.Module)]
+        if len(functions) != 1:
+            raise CannotFix(f"no single top-level function {factory}() in this file")
+        _plan_factory(planner, functions[0], group_id, variable, task_group)
+    if part == "factory":
+        return
     operators = [c for c in planner.at(edit.location, cst.Call) if _keyword(c, "subdag") is not None]
     operator = planner.locate(edit.location, operators, "SubDagOperator(subdag=...) call")
     subdag = _keyword(operator, "subdag").value
     if not (isinstance(subdag, cst.Call) and isinstance(subdag.func, cst.Name) and subdag.func.value == factory):
         raise CannotFix(f"subdag= does not call {factory}()")
-    functions = [f for f in planner.nodes(cst.FunctionDef)
-                 if f.name.value == factory and isinstance(planner.parent(f), cst.Module)]
-    if len(functions) != 1:
-        raise CannotFix(f"no single top-level function {factory}() in this file")
-    _plan_factory(planner, functions[0], group_id, variable, task_group)
     # Tagged with the code that replaces it, so the pass sees SubDagOperator's import unused.
     planner.replace(operator, ("expr", planner.code(subdag)), lambda n: _keyword(n, "subdag").value)
     planner.forget_binding_of(operator.func)

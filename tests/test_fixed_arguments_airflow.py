@@ -1,6 +1,7 @@
 """The argument, value and SubDAG fixes give DAG files that load in a real Airflow (2.11.2, 3.3.1).
 
-One 2.x-era project: a SubDAG factory used by SubDagOperators in a list comprehension, an
+One 2.x-era project: a SubDAG factory used by SubDagOperators in a list comprehension, the
+same with the factory in a helper module beside the DAGs (the usual layout), an
 SSHOperator with the removed ``timeout``, a ShortCircuitOperator with ``provide_context``, a
 DockerOperator with ``auto_remove=True`` and a join with ``trigger_rule="none_failed_or_skipped"``.
 It is fixed with the fixes ``migrate`` applies on 3.3.1 (safe ones and the unsafe ones a file
@@ -63,11 +64,35 @@ with DAG("arguments", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedu
     gate >> remote >> build
 '''
 
+FACTORY_MODULE = '''\
+from airflow import DAG
+from airflow.operators.empty import EmptyOperator
+
+
+def team_subdag(parent_dag_id, child_id, args):
+    with DAG(f"{parent_dag_id}.{child_id}", default_args=args, schedule=None) as sub:
+        EmptyOperator(task_id="extract") >> EmptyOperator(task_id="publish")
+    return sub
+'''
+
+FACTORY_USER = '''\
+import pendulum
+from airflow import DAG
+from airflow.operators.subdag import SubDagOperator
+
+from common.team_subdags import team_subdag
+
+with DAG("teams", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None) as dag:
+    SubDagOperator(task_id="sales", subdag=team_subdag("teams", "sales", {"owner": "x"}))
+'''
+
 PROVIDERS = "apache-airflow-providers-ssh\napache-airflow-providers-docker\n"
 
 
 def _fixed_and_loaded(make_project, tmp_path, target: str, unsafe: bool):
-    root = make_project({"dags/regions.py": SUBDAGS, "dags/arguments.py": ARGUMENTS})
+    root = make_project({"dags/regions.py": SUBDAGS, "dags/arguments.py": ARGUMENTS,
+                         "dags/common/__init__.py": "", "dags/common/team_subdags.py": FACTORY_MODULE,
+                         "dags/teams.py": FACTORY_USER})
     requirements = tmp_path / "providers.txt"
     requirements.write_text(PROVIDERS, encoding="utf-8")
     constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
@@ -81,9 +106,10 @@ def _fixed_and_loaded(make_project, tmp_path, target: str, unsafe: bool):
 
 def test_on_airflow_3_both_files_load_only_after_the_fixes(make_project, tmp_path):
     root, before, after = _fixed_and_loaded(make_project, tmp_path, "3.3.1", unsafe=False)
-    assert before["dags/regions.py"].error and before["dags/arguments.py"].error
-    assert after["dags/regions.py"].error is None, after["dags/regions.py"].error
-    assert after["dags/arguments.py"].error is None, after["dags/arguments.py"].error
+    assert before["dags/regions.py"].error and before["dags/arguments.py"].error and before["dags/teams.py"].error
+    for path in ("dags/regions.py", "dags/arguments.py", "dags/teams.py"):
+        assert after[path].error is None, (path, after[path].error)
+    assert after["dags/teams.py"].dag_ids == ("teams",) and after["dags/teams.py"].tasks == 2
     # begin, done and two task groups of two tasks: the sub-DAGs' tasks joined their parent.
     assert after["dags/regions.py"].dag_ids == ("regions",) and after["dags/regions.py"].tasks == 6
     text = (root / "dags" / "regions.py").read_text()
@@ -101,3 +127,6 @@ def test_on_airflow_2_the_task_group_rewrite_loads_as_the_sub_dags_did(make_proj
     assert after["dags/regions.py"].error is None, after["dags/regions.py"].error
     assert after["dags/regions.py"].dag_ids == ("regions",) and after["dags/regions.py"].tasks == 6
     assert after["dags/arguments.py"].error is None, after["dags/arguments.py"].error
+    # (Before, SubDagOperator without a pool= looks its pool up in a metadata DB the load has not.)
+    assert after["dags/teams.py"].error is None, after["dags/teams.py"].error
+    assert after["dags/teams.py"].dag_ids == ("teams",) and after["dags/teams.py"].tasks == 2

@@ -113,3 +113,48 @@ def test_refused_when_the_factory_is_not_in_the_file():
             SubDagOperator(task_id="east", subdag=region_subdag("parent", "east", {}))
         """, "subdag-to-taskgroup", "SubDagOperator(task_id", **FIX)
     assert "no single top-level function region_subdag()" in reason
+
+
+def test_factory_and_operators_in_two_modules_each_get_their_half():
+    check(
+        """
+        from airflow import DAG
+        from airflow.operators.subdag import SubDagOperator
+        from common.subdags import region_subdag
+
+        with DAG("parent") as dag:
+            SubDagOperator(task_id="east", subdag=region_subdag("parent", "east", {}), pool="p")
+        """,
+        """
+        from airflow import DAG
+        from common.subdags import region_subdag
+
+        with DAG("parent") as dag:
+            region_subdag("parent", "east", {})
+        """,
+        ("subdag-to-taskgroup", "SubDagOperator(task_id", {**FIX, "part": "operator"}),
+    )
+    check(
+        """
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+
+
+        def region_subdag(parent_dag_id, child_id, args):
+            sub = DAG("%s.%s" % (parent_dag_id, child_id), default_args=args)
+            EmptyOperator(task_id="load", dag=sub)
+            return sub
+        """,
+        """
+        from airflow.operators.empty import EmptyOperator
+        from airflow.sdk import TaskGroup
+
+
+        def region_subdag(parent_dag_id, child_id, args):
+            sub = TaskGroup(group_id=child_id, default_args=args)
+            EmptyOperator(task_id="load", task_group=sub)
+            return sub
+        """,
+        ("subdag-to-taskgroup", 'DAG("%s.%s" % (parent_dag_id, child_id), default_args=args)',
+         {**FIX, "part": "factory"}),
+    )

@@ -6,13 +6,19 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from packaging.version import Version
 
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
-from migrator.analysis.dags import default_args_dicts, is_dag_class
+from migrator.analysis.dags import default_args_dicts
+from migrator.analysis.subdags import (
+    factories_defined_here,
+    index_verdicts,
+    subdag_factory_dag,
+    subdag_operator_calls,
+    subdag_rewrites,
+)
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import MwaaVersion
 from migrator.findings import Finding, Fix, FixSafety, Severity
@@ -29,169 +35,14 @@ def _gone(qualname: str, target: MwaaVersion) -> bool:
     return airflow_api.resolve(qualname, target).status == "removed"
 
 
-# SubDagOperator arguments that only served the sub-DAG run: a TaskGroup's tasks run in the
-# parent's run, in their own slots (pool= usually kept SubDAGs from starving other tasks).
-_SUBDAG_OPERATOR_ONLY = frozenset({"task_id", "subdag", "pool", "executor", "mode", "poke_interval",
-                                   "timeout", "soft_fail", "propagate_skipped_state"})
-# DAG arguments that only matter to a separately scheduled DAG: a TaskGroup runs in its parent's
-# runs, so these have nothing left to do; dag_id and default_args carry over.
-_SUBDAG_DAG_ONLY = frozenset({"dag_id", "default_args", "schedule_interval", "schedule", "timetable",
-                              "start_date", "end_date", "catchup", "max_active_runs", "max_active_tasks",
-                              "concurrency", "dagrun_timeout", "is_paused_upon_creation", "tags",
-                              "description", "doc_md"})
-
-
-def _child_id(node: ast.expr | None) -> ast.expr | None:
-    """``<child>`` of a sub-DAG id spelt ``"<parent>.<child>"`` (SubDagOperator requires it):
-    ``"{}.{}".format(p, c)``, ``"%s.%s" % (p, c)``, ``f"{p}.{c}"`` or ``p + "." + c``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
-            and isinstance(node.func.value, ast.Constant) and node.func.value.value == "{}.{}" \
-            and len(node.args) == 2 and not node.keywords:
-        return node.args[1]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
-            and node.left.value == "%s.%s" and isinstance(node.right, ast.Tuple) and len(node.right.elts) == 2:
-        return node.right.elts[1]
-    if isinstance(node, ast.JoinedStr) and len(node.values) == 3:
-        first, dot, last = node.values
-        if isinstance(first, ast.FormattedValue) and isinstance(last, ast.FormattedValue) \
-                and isinstance(dot, ast.Constant) and dot.value == "." \
-                and last.conversion == -1 and last.format_spec is None:
-            return last.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp) \
-            and isinstance(node.left.op, ast.Add) and isinstance(node.left.right, ast.Constant) \
-            and node.left.right.value == ".":
-        return node.right
-    return None
-
-
-def _dag_id(call: ast.Call) -> ast.expr | None:
-    return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dag_id"), None)
-
-
-def subdag_factory_dag(module: ModuleFacts, call: ast.Call) -> bool:
-    """A DAG built in a function with the id ``"<parent>.<child>"`` from its parameters: a
-    sub-DAG factory's, which runs inside its parent and is never scheduled on its own."""
-    function = module.enclosing_function(call)
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    child = _child_id(_dag_id(call))
-    parameters = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
-    return isinstance(child, ast.Name) and child.id in parameters
-
-
-@dataclass(frozen=True)
-class SubdagRewrite:
-    """How a SubDagOperator and its factory become a TaskGroup factory, or why they cannot."""
-
-    factory: str | None = None
-    group_id: str | None = None   # the factory parameter holding the child id
-    variable: str | None = None   # the name the factory binds its DAG to
-    reason: str | None = None     # why not, naming the construct that blocks it
-
-
-def _factory_rewrite(module: ModuleFacts, function: ast.FunctionDef) -> SubdagRewrite:
-    name = function.name
-    dags = [n for n in ast.walk(function) if isinstance(n, ast.Call) and is_dag_class(module.qualname(n.func))]
-    if len(dags) != 1:
-        return SubdagRewrite(reason=f"{name}() builds {len(dags)} DAGs, not one")
-    (dag,) = dags
-    variable = None
-    for statement in function.body:
-        if isinstance(statement, ast.Assign) and statement.value is dag and len(statement.targets) == 1 \
-                and isinstance(statement.targets[0], ast.Name):
-            variable = statement.targets[0].id
-        elif isinstance(statement, ast.With) and any(i.context_expr is dag and isinstance(i.optional_vars, ast.Name)
-                                                     for i in statement.items):
-            variable = next(i.optional_vars.id for i in statement.items if i.context_expr is dag)
-    if variable is None:
-        return SubdagRewrite(reason=f"{name}() does not bind its DAG to a name in its own body")
-    parameters = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
-    child = _child_id(_dag_id(dag))
-    if not (isinstance(child, ast.Name) and child.id in parameters):
-        return SubdagRewrite(reason=f"the dag_id in {name}() is not '<parent>.<child>' built from its parameters")
-    extra = sorted({k.arg or "**" for k in dag.keywords} - _SUBDAG_DAG_ONLY) + (["positional"] if len(dag.args) > 1 else [])
-    if extra:
-        return SubdagRewrite(reason=f"the sub-DAG's DAG() sets {', '.join(extra)}, which a TaskGroup has no "
-                                    "place for (move it to the parent DAG)")
-    parents = {child: node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
-    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
-    if not returns or not all(isinstance(r.value, ast.Name) and r.value.id == variable for r in returns):
-        return SubdagRewrite(reason=f"{name}() does not always return {variable}")
-    for use in ast.walk(function):
-        if isinstance(use, ast.Name) and use.id == variable and isinstance(use.ctx, ast.Load):
-            parent = parents.get(use)
-            if isinstance(parent, ast.Return) or (isinstance(parent, ast.keyword) and parent.arg == "dag"):
-                continue
-            return SubdagRewrite(reason=f"{name}() uses {variable} other than dag={variable} and return "
-                                        f"(line {use.lineno})")
-    return SubdagRewrite(name, child.id, variable)
-
-
-def _inside_dag_block(module: ModuleFacts, node: ast.AST) -> bool:
-    for ancestor in module.ancestors(node):
-        if isinstance(ancestor, ast.With) and any(
-                isinstance(i.context_expr, ast.Call) and is_dag_class(module.qualname(i.context_expr.func))
-                for i in ancestor.items):
-            return True
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                (module.qualname(d.func if isinstance(d, ast.Call) else d) or "").rsplit(".", 1)[-1] == "dag"
-                for d in ancestor.decorator_list):
-            return True
-    return False
-
-
-def subdag_rewrites(module: ModuleFacts) -> dict[int, SubdagRewrite]:
-    """For each SubDagOperator call (by id): the rewrite, or why there is none. Every call of a
-    factory must be rewritable, or none is: a factory turned into a TaskGroup factory would
-    break the SubDagOperator still calling it."""
-    def compute(m: ModuleFacts) -> dict[int, SubdagRewrite]:
-        found: dict[int, SubdagRewrite] = {}
-        by_factory: dict[str, list[int]] = {}
-        for task in m.tasks:
-            call = task.node
-            if not isinstance(call, ast.Call) or not _is_airflow(task.operator, "SubDagOperator"):
-                continue
-            found[id(call)] = rewrite = _operator_rewrite(m, call)
-            if rewrite.factory:
-                by_factory.setdefault(rewrite.factory, []).append(id(call))
-        for factory, calls in by_factory.items():
-            uses = [n for n in m.nodes_of(ast.Name) if n.id == factory and isinstance(n.ctx, ast.Load)]
-            if len(uses) != len(calls):
-                for key in calls:
-                    found[key] = SubdagRewrite(reason=f"{factory}() is also used outside a rewritable "
-                                                      "SubDagOperator(subdag=...) in this file")
-        return found
-
-    return module.memo("subdag_rewrites", compute)
-
-
-def _operator_rewrite(module: ModuleFacts, call: ast.Call) -> SubdagRewrite:
-    extra = sorted({k.arg or "**" for k in call.keywords} - _SUBDAG_OPERATOR_ONLY)
-    if call.args or extra:
-        return SubdagRewrite(reason=f"the SubDagOperator passes {', '.join(extra) or 'positional arguments'}, "
-                                    "which a TaskGroup has no place for")
-    subdag = next((k.value for k in call.keywords if k.arg == "subdag"), None)
-    if not (isinstance(subdag, ast.Call) and isinstance(subdag.func, ast.Name)):
-        return SubdagRewrite(reason="subdag= is not a call of a factory function")
-    name = subdag.func.id
-    local = [f for f in module.function_defs.get(name, ()) if f in module.tree.body]
-    if len(local) != 1:
-        where = module.qualname(subdag.func) or name
-        return SubdagRewrite(reason=f"its factory {where} is not defined in this file (the rewrite changes "
-                                    "the factory and the SubDagOperator together)")
-    if not _inside_dag_block(module, call):
-        return SubdagRewrite(reason="the SubDagOperator is not inside a `with DAG(...)` block or @dag "
-                                    "function, where a TaskGroup finds its DAG")
-    return _factory_rewrite(module, local[0])
-
-
 class SubDagOperatorRule(PythonRule):
     """
     ## What it does
-    Reports `SubDagOperator` tasks, and rewrites the common pattern: a factory function in the
-    same file that builds a DAG named `"<parent>.<child>"`, adds tasks with `dag=` and returns
-    it, called as `SubDagOperator(task_id=..., subdag=factory(...))` inside a `with DAG(...)`
-    block. When it cannot rewrite, the message says which construct stopped it.
+    Reports `SubDagOperator` tasks, and rewrites the common pattern: a factory function (in the
+    same file or a project module) that builds a DAG named `"<parent>.<child>"`, adds tasks with
+    `dag=` and returns it, called as `SubDagOperator(task_id=..., subdag=factory(...))` inside a
+    `with DAG(...)` block. When it cannot rewrite, the message says which construct stopped it.
+    The factory's own DAG is reported in its module, with the fix that goes with the operators'.
 
     ## Why it matters on MWAA
     Airflow 3 removed SubDAGs: the import fails and the parent DAG does not load (error). On
@@ -204,7 +55,8 @@ class SubDagOperatorRule(PythonRule):
     ```
 
     ## Fix
-    The unsafe fix turns the factory into a TaskGroup factory: its `DAG(dag_id=...)` becomes
+    The unsafe fix turns the factory (in this file or the module it is imported from, when
+    every SubDagOperator calling it can be rewritten) into a TaskGroup factory: its `DAG(dag_id=...)` becomes
     `TaskGroup(group_id=<child>, default_args=...)`, `dag=` on its tasks becomes `task_group=`,
     and the `SubDagOperator(...)` call becomes the factory call. Task ids stay
     `<task_id>.<task>`; the sub-DAG's own schedule, catchup and the operator's pool go (the
@@ -253,7 +105,7 @@ class SubDagOperatorRule(PythonRule):
 
             with DAG("parent", schedule="@daily") as dag:
                 SubDagOperator(task_id="load", subdag=load("parent", "load", {}))
-        """, line=11, contains="rewritten as a TaskGroup factory"),
+        """, line=11, contains="load() is rewritten into a TaskGroup factory by an unsafe fix"),
         Invalid("""
             from airflow import DAG
             from airflow.operators.subdag import SubDagOperator
@@ -261,37 +113,64 @@ class SubDagOperatorRule(PythonRule):
 
             with DAG("parent", schedule="@daily") as dag:
                 SubDagOperator(task_id="load", subdag=load("parent", "load", {}))
-        """, line=6, contains="common.subdags.load is not defined in this file"),
+        """, files={"dags/common/subdags.py": (
+            "from airflow import DAG\n\n"
+            "def load(parent, child, args):\n"
+            "    sub = DAG(f'{parent}.{child}', default_args=args)\n"
+            "    return sub\n")}, line=6, contains="with common.subdags.load, in its own module"),
+        Invalid("""
+            from airflow import DAG
+            from airflow.operators.subdag import SubDagOperator
+            from common.subdags import load
+
+            with DAG("parent", schedule="@daily") as dag:
+                SubDagOperator(task_id="load", subdag=load("parent", "load", {}), retries=3)
+        """, files={"dags/common/subdags.py": (
+            "from airflow import DAG\n\n"
+            "def load(parent, child, args):\n"
+            "    return DAG(f'{parent}.{child}', default_args=args)\n")}, line=6, contains="passes retries"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
-        rewrites = subdag_rewrites(module)
+        elsewhere = index_verdicts(ctx.index.subdag_factories)
+        rewrites = subdag_rewrites(module, elsewhere)
         task_group = airflow_api.canonical("airflow.utils.task_group.TaskGroup", target)
-        for task in module.tasks:
-            if not isinstance(task.node, ast.Call) or not _is_airflow(task.operator, "SubDagOperator"):
-                continue
-            resolution = airflow_api.resolve(task.operator, target)
-            advice = resolution.advice or "rebuild the sub-DAG as a TaskGroup"
+        for call in subdag_operator_calls(module):
+            resolution = airflow_api.resolve(module.qualname(call.func), target)
+            advice = (resolution.advice or "rebuild the sub-DAG as a TaskGroup").rstrip(".")
             removed = resolution.status == "removed"
-            rewrite = rewrites[id(task.node)]
+            rewrite = rewrites[id(call)]
             fix = None
             if rewrite.factory:
-                advice += f"; {rewrite.factory}() can be rewritten as a TaskGroup factory (an unsafe fix)"
-                fix = Fix.make(FixSafety.UNSAFE, f"turn {rewrite.factory}() into a TaskGroup factory and call it "
-                               "instead of SubDagOperator (the sub-DAG's schedule and the operator's pool go)",
+                where = f" (with {rewrite.defined_in}, in its own module)" if rewrite.defined_in else ""
+                advice += f"; {rewrite.factory}() is rewritten into a TaskGroup factory{where} by an unsafe fix"
+                fix = Fix.make(FixSafety.UNSAFE, f"call {rewrite.factory}() in place of SubDagOperator, as a "
+                               "TaskGroup factory (the sub-DAG's schedule and the operator's pool go)",
                                kind="subdag-to-taskgroup", factory=rewrite.factory, group_id=rewrite.group_id,
-                               variable=rewrite.variable, task_group=task_group, required=removed)
+                               variable=rewrite.variable, task_group=task_group,
+                               part="operator" if rewrite.defined_in else "both", required=removed)
             else:
                 advice += f" (not rewritten automatically: {rewrite.reason})"
             if removed:
-                yield self.at_node(module, task.node.func,
+                yield self.at_node(module, call.func,
                                    f"SubDagOperator does not exist on Airflow {target.airflow}: {advice}", fix=fix)
             else:
-                yield self.at_node(module, task.node.func,
+                yield self.at_node(module, call.func,
                                    f"SubDagOperator is deprecated on Airflow {target.airflow} and holds a "
                                    f"worker slot for the whole sub-DAG run: {advice}", severity=Severity.WARNING,
                                    fix=fix)
+        gone = target.major >= 3
+        for dag_call, verdict in factories_defined_here(module, elsewhere):
+            fix = Fix.make(FixSafety.UNSAFE, f"turn {verdict.factory}() into a TaskGroup factory (its callers' "
+                           "SubDagOperators are rewritten with it)", kind="subdag-to-taskgroup",
+                           factory=verdict.factory, group_id=verdict.group_id, variable=verdict.variable,
+                           task_group=task_group, part="factory", required=gone)
+            state = "do not exist on" if gone else "are deprecated on"
+            yield self.at_node(module, dag_call, f"{verdict.factory}() builds a sub-DAG for SubDagOperators in "
+                               f"other modules; SubDAGs {state} Airflow {target.airflow}: it is rewritten with "
+                               "them into a TaskGroup factory by an unsafe fix",
+                               severity=Severity.ERROR if gone else Severity.WARNING, fix=fix)
 
 
 class DaysAgoRule(PythonRule):
