@@ -37,6 +37,7 @@ EXPECTED_ON_AIRFLOW_3 = [
     ("AIR004", "dags/clickstream_sessionize.py", 'context["next_execution_date"]', "next_execution_date"),
     ("AIR004", "dags/marketing_attribution.py", "{{ yesterday_ds }}", "yesterday_ds"),
     ("AIR005", "dags/store_inventory_snapshot.py", "SubDagOperator(", "TaskGroup"),
+    ("AIR015", "dags/supplier_feed_sync.py", "datetime(2024, 1, 1)", "ParamValidationError"),
     ("AIR014", "dags/store_inventory_snapshot.py", "\"none_failed_or_skipped\"", "none_failed_min_one_success"),
     ("AIR006", "dags/pos_sales_ingest.py", "start_date=days_ago(2)", "days_ago"),
     ("AIR007", "dags/daily_sales_rollup.py", "DummyOperator(task_id", "EmptyOperator"),
