@@ -465,13 +465,12 @@ class RejectedArgumentValueRule(PythonRule):
             advice = f"use {new!r} (what the old value meant)"
             fix = Fix.make(FixSafety.SAFE, f"use {new!r}", kind="replace-value", old=value, new=new)
         else:
-            advice, fix = "choose the value that does what the old one did", None
+            advice, fix = f"it takes {choices}: choose the one that does what the old value did", None
         if new is not None and name in signature.still_mapped:
             message = (f"{name}={value!r} is deprecated for {owner} on Airflow {target.airflow} "
                        f"({signature.source} still maps it) and rejected by later releases; {advice}")
             return self.at_node(module, node, message, severity=Severity.WARNING, fix=fix)
-        message = (f"{owner} on Airflow {target.airflow} rejects {name}={value!r}, so the DAG file does not "
-                   f"load; it takes {choices}: {advice}")
+        message = f"{owner} on Airflow {target.airflow} rejects {name}={value!r}, so the DAG file does not load: {advice}"
         return self.at_node(module, node, message, fix=fix)
 
 
