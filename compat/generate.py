@@ -288,19 +288,19 @@ def dump(path: Path, document: Any) -> int:
     return len(text)
 
 
-def dump_compact(path: Path, document: Any) -> int:
+def dump_compact(path: Path, document: Any, blocks: tuple[str, ...] = ("modules", "requires")) -> int:
     """Inventories: one module per line, names on that line; small and still diffable."""
     lines = ["{"]
     keys = sorted(document)
     for index, key in enumerate(keys):
         comma = "," if index < len(keys) - 1 else ""
-        if key in ("modules", "requires"):
+        if key in blocks:
             lines.append(f' "{key}": {{')
             modules = document[key]
             names = sorted(modules)
             for position, module in enumerate(names):
                 sep = "," if position < len(names) - 1 else ""
-                lines.append(f"  {json.dumps(module)}: {json.dumps(modules[module], separators=(',', ':'))}{sep}")
+                lines.append(f"  {json.dumps(module)}: {json.dumps(modules[module], sort_keys=True, separators=(',', ':'))}{sep}")
             lines.append(" }" + comma)
         else:
             lines.append(f" {json.dumps(key)}: {json.dumps(document[key], sort_keys=True, separators=(',', ':'))}{comma}")
@@ -472,7 +472,8 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         if is_provider:
             document["requires"] = requires
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
-    written.update(signature_reader.write(out, {k: wheels[k] for k in sorted(inventory_wheels)}, cache.get_many))
+    written.update(signature_reader.write(out, {k: wheels[k] for k in sorted(inventory_wheels)}, cache.get_many,
+                                          dump_compact))
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
     return written

@@ -19,7 +19,6 @@ entry point ``generate`` calls.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -41,6 +40,8 @@ TRANSPARENT_BASES = frozenset({"object", "abc.ABC", "typing.Generic"})
 ENUMS = ("TriggerRule",)
 
 SIGNATURES_FOLDER = "signatures"
+# Written one class per line: small, and still diffable.
+_BLOCKS = ("classes", "aliases")
 DEPRECATIONS_FILE = "deprecated_arguments.json"
 
 
@@ -59,31 +60,20 @@ def _imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, list[
         if path not in paths:
             paths.append(path)
 
-    def visit(body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parent = package.split(".")
-                    parent = parent[:len(parent) - node.level + 1]
-                    base = ".".join(parent + ([base] if base else []))
-                for alias in node.names:
-                    if alias.name != "*":
-                        bind(alias.asname or alias.name, f"{base}.{alias.name}")
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    bind(alias.asname or alias.name.split(".")[0],
-                         alias.name if alias.asname else alias.name.split(".")[0])
-            elif isinstance(node, ast.If):
-                if ast.unparse(node.test) not in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}:
-                    visit(node.body)
-                visit(node.orelse)
-            elif isinstance(node, ast.Try):
-                visit(node.body)
-                for handler in node.handlers:
-                    visit(handler.body)
-
-    visit(tree.body)
+    for node in wr.runtime_statements(tree.body):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")
+                parent = parent[:len(parent) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            for alias in node.names:
+                if alias.name != "*":
+                    bind(alias.asname or alias.name, f"{base}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bind(alias.asname or alias.name.split(".")[0],
+                     alias.name if alias.asname else alias.name.split(".")[0])
     return found
 
 
@@ -431,28 +421,6 @@ def _package_prefix(distribution: str) -> str:
     return "airflow/"
 
 
-def _dump(path: Path, document: dict[str, Any]) -> int:
-    """Sorted JSON, one class per line: stable bytes, small, and still diffable."""
-    lines = ["{"]
-    keys = sorted(document)
-    for index, key in enumerate(keys):
-        comma = "," if index < len(keys) - 1 else ""
-        value = document[key]
-        if key in ("classes", "aliases"):
-            lines.append(f' "{key}": {{')
-            names = sorted(value)
-            lines += [f"  {json.dumps(name)}: {json.dumps(value[name], sort_keys=True, separators=(',', ':'))}"
-                      + ("," if position < len(names) - 1 else "") for position, name in enumerate(names)]
-            lines.append(" }" + comma)
-        else:
-            lines.append(f" {json.dumps(key)}: {json.dumps(value, sort_keys=True, separators=(',', ':'))}{comma}")
-    lines.append("}")
-    text = "\n".join(lines) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return len(text)
-
-
 def _candidates(base: str | list[str]) -> list[str]:
     return [base] if isinstance(base, str) else base
 
@@ -478,7 +446,8 @@ def _needed_aliases(read: Iterable[dict[str, dict[str, Any]]]) -> set[str]:
 
 
 def write(out: Path, wheels: Mapping[tuple[str, str], wr.Wheel],
-          fetch: Callable[[Iterable[tuple[str, str]]], Mapping[tuple[str, str], wr.Wheel]]) -> dict[str, int]:
+          fetch: Callable[[Iterable[tuple[str, str]]], Mapping[tuple[str, str], wr.Wheel]],
+          dump_compact: Callable[..., int]) -> dict[str, int]:
     """Write one signature file per wheel in ``wheels`` (core, task SDK and providers the
     targets pin) and ``deprecated_arguments.json``: the deprecations found in them and in
     ``HISTORY_RELEASES`` (downloaded with ``fetch``). Returns bytes written per file."""
@@ -508,11 +477,11 @@ def write(out: Path, wheels: Mapping[tuple[str, str], wr.Wheel],
     for key in sorted(wheels):
         facts = read[key]
         name = signature_file_name(*key)
-        written[name] = _dump(out / name, {
+        written[name] = dump_compact(out / name, blocks=_BLOCKS, document={
             "provenance": wheels[key].provenance([_package_prefix(key[0])]),
             "classes": {q: _resolve_placeholders(s, enums) for q, s in facts["classes"].items()},
             "aliases": {a: p for a, p in facts["aliases"].items() if a in needed}, "enums": facts["enums"]})
-    written[DEPRECATIONS_FILE] = _dump(out / DEPRECATIONS_FILE, {
+    written[DEPRECATIONS_FILE] = dump_compact(out / DEPRECATIONS_FILE, blocks=_BLOCKS, document={
         "generated_by": "python -m migrator.compat.generate",
         "about": "Constructor arguments operators renamed, dropped or re-valued, read from the "
                  "deprecation code of the wheels each entry lists as its sources.",
