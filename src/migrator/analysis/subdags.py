@@ -122,10 +122,17 @@ def _factory_rewrite(module: ModuleFacts, function: ast.FunctionDef) -> SubdagRe
     return SubdagRewrite(name, child.id, variable)
 
 
+def _dag_names(module: ModuleFacts) -> set[str]:
+    """Names a module binds to a DAG at its top level (``dag = DAG(...)``, used as ``with dag:``)."""
+    return {t.id for node in module.tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            and is_dag_class(module.qualname(node.value.func)) for t in node.targets if isinstance(t, ast.Name)}
+
+
 def _inside_dag_block(module: ModuleFacts, node: ast.AST) -> bool:
     for ancestor in module.ancestors(node):
         if isinstance(ancestor, ast.With) and any(
-                isinstance(i.context_expr, ast.Call) and is_dag_class(module.qualname(i.context_expr.func))
+                (isinstance(i.context_expr, ast.Call) and is_dag_class(module.qualname(i.context_expr.func)))
+                or (isinstance(i.context_expr, ast.Name) and i.context_expr.id in _dag_names(module))
                 for i in ancestor.items):
             return True
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(

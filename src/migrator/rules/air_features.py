@@ -111,13 +111,14 @@ class SubDagOperatorRule(PythonRule):
             from airflow.operators.subdag import SubDagOperator
             from common.subdags import load
 
-            with DAG("parent", schedule="@daily") as dag:
+            dag = DAG("parent", schedule="@daily")
+            with dag:
                 SubDagOperator(task_id="load", subdag=load("parent", "load", {}))
         """, files={"dags/common/subdags.py": (
             "from airflow import DAG\n\n"
             "def load(parent, child, args):\n"
             "    sub = DAG(f'{parent}.{child}', default_args=args)\n"
-            "    return sub\n")}, line=6, contains="with common.subdags.load, in its own module"),
+            "    return sub\n")}, line=7, contains="with common.subdags.load, in its own module"),
         Invalid("""
             from airflow import DAG
             from airflow.operators.subdag import SubDagOperator
