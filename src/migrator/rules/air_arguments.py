@@ -125,6 +125,13 @@ class RemovedArgumentRule(PythonRule):
             SSHOperator(task_id="a", command="ls", cmd_timeout=60, retries=2)
             AcmeOperator(task_id="b", anything=1)
         """),
+        # PostgresOperator becomes SQLExecuteQueryOperator on Airflow 3; AIR007 swaps the class
+        # and renames postgres_conn_id with it.
+        Valid("""
+            from airflow.providers.postgres.operators.postgres import PostgresOperator
+
+            PostgresOperator(task_id="a", sql="select 1", postgres_conn_id="pg")
+        """),
     )
     invalid = (
         Invalid("""
@@ -294,6 +301,10 @@ def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | No
         return None
     signature = operator_signature(site.qualname, target)
     if signature is None or site.name in signature.accepted:
+        return None
+    if _short(signature.qualname) != _short(site.qualname):
+        # Replaced by another class (PostgresOperator -> SQLExecuteQueryOperator): the rule
+        # that swaps the class renames its arguments (postgres_conn_id -> conn_id).
         return None
     return signature
 
