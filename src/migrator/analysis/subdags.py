@@ -58,6 +58,11 @@ def _child_id(node: ast.expr | None) -> ast.expr | None:
     return None
 
 
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    arguments = function.args
+    return {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+
+
 def _dag_id(call: ast.Call) -> ast.expr | None:
     return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dag_id"), None)
 
@@ -69,8 +74,7 @@ def subdag_factory_dag(module: ModuleFacts, call: ast.Call) -> bool:
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     child = _child_id(_dag_id(call))
-    parameters = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
-    return isinstance(child, ast.Name) and child.id in parameters
+    return isinstance(child, ast.Name) and child.id in _parameters(function)
 
 
 @dataclass(frozen=True)
@@ -100,9 +104,8 @@ def _factory_rewrite(module: ModuleFacts, function: ast.FunctionDef) -> SubdagRe
             variable = next(i.optional_vars.id for i in statement.items if i.context_expr is dag)
     if variable is None:
         return SubdagRewrite(reason=f"{name}() does not bind its DAG to a name in its own body")
-    parameters = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
     child = _child_id(_dag_id(dag))
-    if not (isinstance(child, ast.Name) and child.id in parameters):
+    if not (isinstance(child, ast.Name) and child.id in _parameters(function)):
         return SubdagRewrite(reason=f"the dag_id in {name}() is not '<parent>.<child>' built from its parameters")
     extra = sorted({k.arg or "**" for k in dag.keywords} - _SUBDAG_DAG_ONLY) + (["positional"] if len(dag.args) > 1 else [])
     if extra:
