@@ -178,15 +178,19 @@ def _constant(node: ast.expr) -> tuple[bool, Any]:
     return False, None
 
 
+def _names(node: ast.expr, name: str) -> bool:
+    """``name`` or ``self.name``."""
+    if isinstance(node, ast.Name):
+        return node.id == name
+    return (isinstance(node, ast.Attribute) and node.attr == name
+            and isinstance(node.value, ast.Name) and node.value.id == "self")
+
+
 def _assigned_value(body: list[ast.stmt], name: str) -> ast.expr | None:
     """The value ``name = ...`` or ``self.name = ...`` gets in an ``if`` body."""
     for statement in body:
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-            target = statement.targets[0]
-            if (isinstance(target, ast.Name) and target.id == name) or (
-                    isinstance(target, ast.Attribute) and target.attr == name
-                    and isinstance(target.value, ast.Name) and target.value.id == "self"):
-                return statement.value
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and _names(statement.targets[0], name):
+            return statement.value
     return None
 
 
@@ -230,10 +234,8 @@ def _checked_values(test: ast.expr, body: list[ast.stmt], parameters: set[str]) 
 
 def _reads(node: ast.expr, name: str) -> bool:
     """``name``, ``self.name``, or a conditional/``or`` that yields one of them."""
-    if isinstance(node, ast.Name):
-        return node.id == name
-    if isinstance(node, ast.Attribute):
-        return node.attr == name and isinstance(node.value, ast.Name) and node.value.id == "self"
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return _names(node, name)
     if isinstance(node, ast.IfExp):
         return _reads(node.body, name) or _reads(node.orelse, name)
     if isinstance(node, ast.BoolOp):
@@ -244,15 +246,8 @@ def _reads(node: ast.expr, name: str) -> bool:
 def _carries(init: ast.FunctionDef, old: str, new: str) -> bool:
     """The constructor hands the old argument's value to the new one (``self.new = old``):
     the rename is exact, not just advice to use something else."""
-    for node in ast.walk(init):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            named = (isinstance(target, ast.Name) and target.id == new) or (
-                isinstance(target, ast.Attribute) and target.attr == new
-                and isinstance(target.value, ast.Name) and target.value.id == "self")
-            if named and _reads(node.value, old):
-                return True
-    return False
+    return any(isinstance(node, ast.Assign) and len(node.targets) == 1 and _names(node.targets[0], new)
+               and _reads(node.value, old) for node in ast.walk(init))
 
 
 def _init(node: ast.ClassDef) -> ast.FunctionDef | None:
