@@ -23,6 +23,8 @@ from . import (
     replace_context_key,
     replace_import,
     replace_kubernetes_object,
+    replace_value,
+    subdag_to_taskgroup,
 )
 from ._bindings import ModuleBindings
 from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
@@ -30,7 +32,7 @@ from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
 CODEMODS: dict[str, ModuleType] = {
     module.KIND: module
     for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
-                   replace_call, replace_context_key, remove_decorator)
+                   replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.

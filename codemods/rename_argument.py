@@ -1,7 +1,11 @@
 """``rename-argument``: rename a keyword argument, or the matching ``default_args`` key.
 
 Params: ``old`` and ``new`` (argument names), e.g. ``schedule_interval`` -> ``schedule``,
-``concurrency`` -> ``max_active_tasks``, ``task_concurrency`` -> ``max_active_tis_per_dag``.
+``concurrency`` -> ``max_active_tasks``, ``task_concurrency`` -> ``max_active_tis_per_dag``;
+optionally ``also``, more names that take the same value (a provider split one argument in
+two: SSHOperator's ``timeout`` became ``conn_timeout`` and ``cmd_timeout``, both set from it).
+The value is then written once per name, so the rule only asks for ``also`` when the value is
+a literal, a name or arithmetic on them.
 
 The argument's value, comments and layout stay as they are; only the name changes. A string key
 keeps its quote style. When the call (or dict) already has the new name, the fix is refused:
@@ -36,7 +40,18 @@ def plan(edit: Edit, planner: Planner) -> None:
     old, new = edit.params.get("old"), edit.params.get("new")
     if not isinstance(old, str) or not isinstance(new, str) or not is_identifier(new):
         raise CannotFix("fix data needs 'old' and 'new' argument names")
+    also = edit.params.get("also") or ()
+    if not isinstance(also, (list, tuple)) or not all(isinstance(a, str) and is_identifier(a) for a in also):
+        raise CannotFix("fix data 'also' must list argument names")
     node = locate_argument(planner, edit, old)
+    if also:
+        if not isinstance(node, cst.Arg):
+            raise CannotFix("an argument split in two is only rewritten in a call")
+        taken = sibling_names(planner, node) & {new, *also}
+        if taken:
+            raise CannotFix(f"{', '.join(sorted(taken))} already set; keep one by hand")
+        planner.replace(node, ("keyword", (new, *also)), lambda n: _split(n, (new, *also)))
+        return
     rename_argument(planner, node, new)
 
 
@@ -48,3 +63,11 @@ def rename_argument(planner: Planner, node: cst.Arg | cst.DictElement, new: str)
     else:
         planner.replace(node, ("keyword", new),
                         lambda n: n.with_changes(key=with_string_value(n.key, new)))
+
+
+def _split(argument: cst.Arg, names: tuple[str, ...]) -> cst.FlattenSentinel:
+    """``old=v`` -> ``a=v, b=v``; the last copy keeps the original's comma (trailing or not)."""
+    between = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    copies = [argument.with_changes(keyword=cst.Name(name), comma=between) for name in names]
+    copies[-1] = copies[-1].with_changes(comma=argument.comma)
+    return cst.FlattenSentinel(copies)

@@ -86,6 +86,7 @@ from .resolver import (
     target_distributions,
 )
 from .runtime import MwaaRuntime, airflow_dependencies, image_packages, runtime
+from .signatures import OperatorSignature, enum_members, operator_signature
 
 __all__ = [
     "ArgumentChange",
@@ -106,6 +107,7 @@ __all__ = [
     "MissingBinary",
     "MwaaRuntime",
     "MwaaVersion",
+    "OperatorSignature",
     "PlatformLimit",
     "PluginAttributeChange",
     "ProtectedEnvVar",
@@ -129,6 +131,7 @@ __all__ = [
     "context_key_changes",
     "credential_file_formats",
     "default_changes",
+    "enum_members",
     "environment_classes",
     "essential_pin_names",
     "field_path",
@@ -147,6 +150,7 @@ __all__ = [
     "mwaa_default",
     "mwaa_versions",
     "newest_version",
+    "operator_signature",
     "normalize_option",
     "platform_limit_for",
     "platform_limits",

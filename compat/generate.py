@@ -34,6 +34,7 @@ from packaging.version import Version
 
 from migrator.cache import cache_dir
 
+from . import signature_reader
 from . import wheel_reader as wr
 from .mwaa import find_version
 from .resolver import NAMESPACE_ONLY_PROVIDER_FOLDERS
@@ -388,19 +389,20 @@ def dump(path: Path, document: Any) -> int:
 COMPACT_MAPPINGS = ("models", "modules", "requires", "constraints", "essential", "preinstalled")
 
 
-def dump_compact(path: Path, document: Any) -> int:
-    """Inventories and runtime data: one module (or model, or entry) per line; small and still diffable."""
+def dump_compact(path: Path, document: Any, blocks: tuple[str, ...] = COMPACT_MAPPINGS) -> int:
+    """Inventories, signatures and runtime data: one module (or model, or entry) per line of each
+    mapping in ``blocks``; small and still diffable."""
     lines = ["{"]
     keys = sorted(document)
     for index, key in enumerate(keys):
         comma = "," if index < len(keys) - 1 else ""
-        if key in COMPACT_MAPPINGS:
+        if key in blocks:
             lines.append(f' "{key}": {{')
             modules = document[key]
             names = sorted(modules)
             for position, module in enumerate(names):
                 sep = "," if position < len(names) - 1 else ""
-                lines.append(f"  {json.dumps(module)}: {json.dumps(modules[module], separators=(',', ':'))}{sep}")
+                lines.append(f"  {json.dumps(module)}: {json.dumps(modules[module], sort_keys=True, separators=(',', ':'))}{sep}")
             lines.append(" }" + comma)
         else:
             lines.append(f" {json.dumps(key)}: {json.dumps(document[key], sort_keys=True, separators=(',', ':'))}{comma}")
@@ -590,6 +592,8 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         name = inventory_file_name(KUBERNETES, version)
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name,
                                                     kubernetes_inventory(wheel, kubernetes_roots))
+    written.update(signature_reader.write(out, {k: wheels[k] for k in sorted(inventory_wheels)}, cache.get_many,
+                                          dump_compact))
     written["targets.json"] = dump(out / "targets.json", {"generated_by": GENERATED_BY, "targets": per_target,
                                                           "mwaa_data_readme": "shared/mwaa-data/README.md"})
     airflow_wheels = [wheel for (distribution, version), wheel in sorted(wheels.items())

@@ -486,6 +486,11 @@ def target_distributions(target: MwaaVersion | str | None = None) -> dict[str, s
     return dict(_target_data(get_version(target)).distributions)
 
 
+def target_libraries(target: MwaaVersion | str | None = None) -> dict[str, str]:
+    """The non-Airflow distributions among ``target_distributions`` (the Kubernetes client)."""
+    return dict(_target_data(get_version(target)).entry.get("libraries", {}))
+
+
 # ---------------------------------------------------------------------------------------------
 # arguments, context keys, configuration
 

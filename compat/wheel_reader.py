@@ -320,6 +320,24 @@ def _type_checking(test: ast.expr) -> bool:
     return ast.unparse(test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
 
 
+def runtime_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements that may run, in order: top-level ``if`` (not ``TYPE_CHECKING``)
+    and ``else`` bodies and every part of a ``try`` count, because one of their branches runs."""
+    for node in body:
+        if isinstance(node, ast.If):
+            if not _type_checking(node.test):
+                yield from runtime_statements(node.body)
+            yield from runtime_statements(node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from runtime_statements(node.body)
+            for handler in node.handlers:
+                yield from runtime_statements(handler.body)
+            yield from runtime_statements(node.orelse)
+            yield from runtime_statements(node.finalbody)
+        else:
+            yield node
+
+
 def top_level_names(source: str, member: str, keep_private: frozenset[str] = frozenset()) -> list[str]:
     """Names importable from a module without running it: classes, functions, assignments,
     names re-exported from Airflow modules, ``__all__`` and ``__lazy_imports`` entries.
@@ -330,38 +348,24 @@ def top_level_names(source: str, member: str, keep_private: frozenset[str] = fro
     """
     tree = parse(source, member)
     names: set[str] = set()
-
-    def visit(body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    for leaf in ast.walk(target):
-                        if isinstance(leaf, ast.Name):
-                            names.add(leaf.id)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                names.add(node.target.id)
-            elif isinstance(node, ast.ImportFrom):
-                from_airflow = node.level > 0 or (node.module or "").startswith("airflow")
-                if from_airflow:
-                    names.update(a.asname or a.name for a in node.names if a.name != "*")
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname and alias.name.startswith("airflow"):
-                        names.add(alias.asname)
-            elif isinstance(node, ast.If):
-                if not _type_checking(node.test):
-                    visit(node.body)
-                visit(node.orelse)
-            elif isinstance(node, ast.Try):
-                visit(node.body)
-                for handler in node.handlers:
-                    visit(handler.body)
-                visit(node.orelse)
-                visit(node.finalbody)
-
-    visit(tree.body)
+    for node in runtime_statements(tree.body):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Name):
+                        names.add(leaf.id)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom):
+            from_airflow = node.level > 0 or (node.module or "").startswith("airflow")
+            if from_airflow:
+                names.update(a.asname or a.name for a in node.names if a.name != "*")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name.startswith("airflow"):
+                    names.add(alias.asname)
     assignments = module_assignments(tree)
     for special in ("__all__", "__lazy_imports"):
         if special in assignments:

@@ -45,11 +45,14 @@ class ProjectIndex:
     # 1.10 plugin-manager names ("airflow.operators.<plugin>.<Name>") -> the real dotted path
     plugin_exports: tuple[tuple[str, str], ...] = ()
     pools_defined: frozenset[str] = frozenset()
+    # SubDAG factories other modules' SubDagOperators import: (qualname, group_id, variable,
+    # why not rewritable or ""), from migrator.analysis.subdags.quick_subdag_factories
+    subdag_factories: tuple[tuple[str, str, str, str], ...] = ()
 
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
         return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
-                           sorted(self.pools_defined)])
+                           sorted(self.pools_defined), self.subdag_factories])
 
 
 @dataclass(frozen=True)

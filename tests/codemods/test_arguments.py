@@ -252,3 +252,58 @@ def test_an_import_only_the_removed_value_used_goes_with_it():
         ("remove-argument", "sla_miss_callback=sla_miss_alert", {"name": "sla_miss_callback"}),
         ("remove-argument", "sla_miss_callback=notify", {"name": "sla_miss_callback"}),
     )
+
+
+def test_an_argument_split_in_two_gets_the_value_under_both_names():
+    check(
+        """
+        SSHOperator(
+            task_id="t",
+            timeout=60 * 20,  # twenty minutes
+        )
+        SSHOperator(task_id="u", timeout=90)
+        """,
+        """
+        SSHOperator(
+            task_id="t",
+            conn_timeout=60 * 20, cmd_timeout=60 * 20,  # twenty minutes
+        )
+        SSHOperator(task_id="u", conn_timeout=90, cmd_timeout=90)
+        """,
+        ("rename-argument", "timeout=60 * 20", {"old": "timeout", "new": "conn_timeout", "also": ["cmd_timeout"]}),
+        ("rename-argument", "timeout=90", {"old": "timeout", "new": "conn_timeout", "also": ["cmd_timeout"]}),
+    )
+
+
+def test_a_split_is_refused_when_a_new_name_is_already_set():
+    reason = refused("""
+        SSHOperator(task_id="t", timeout=90, cmd_timeout=10)
+        """, "rename-argument", "timeout=90", old="timeout", new="conn_timeout", also=["cmd_timeout"])
+    assert "already set" in reason
+
+
+def test_values_are_replaced_keeping_quotes_and_enum_members_renamed():
+    check(
+        """
+        DockerOperator(task_id="d", image="x", auto_remove=True)
+        EmptyOperator(task_id="e", trigger_rule='none_failed_or_skipped')
+        EmptyOperator(task_id="f", trigger_rule=TriggerRule.NONE_FAILED_OR_SKIPPED)
+        """,
+        """
+        DockerOperator(task_id="d", image="x", auto_remove="success")
+        EmptyOperator(task_id="e", trigger_rule='none_failed_min_one_success')
+        EmptyOperator(task_id="f", trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+        """,
+        ("replace-value", "auto_remove=True", {"old": True, "new": "success"}),
+        ("replace-value", "trigger_rule='none_failed_or_skipped'",
+         {"old": "none_failed_or_skipped", "new": "none_failed_min_one_success"}),
+        ("replace-value", "TriggerRule.NONE_FAILED_OR_SKIPPED",
+         {"attribute": True, "old": "NONE_FAILED_OR_SKIPPED", "new": "NONE_FAILED_MIN_ONE_SUCCESS"}),
+    )
+
+
+def test_a_value_that_is_not_the_old_one_is_refused():
+    reason = refused("""
+        DockerOperator(task_id="d", image="x", auto_remove=remove)
+        """, "replace-value", "auto_remove=remove", old=True, new="success")
+    assert "no value" in reason

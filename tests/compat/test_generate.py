@@ -224,7 +224,8 @@ def test_checked_in_data_has_provenance_on_every_file():
         # a wheel's distribution==version, or the image repository's commit
         assert '"sha256"' in text and ("==" in text or '"commit"' in text), path
     total = sum(p.stat().st_size for p in files)
-    assert total < 6_000_000, f"generated data grew to {total} bytes"
+    # About 3.4 MB of tables and inventories plus 2.6 MB of operator signatures (signatures/).
+    assert total < 7_000_000, f"generated data grew to {total} bytes"
 
 
 @pytest.mark.network

@@ -57,6 +57,7 @@ IMPORT_FORMS = {
     "mount": [("from airflow.kubernetes.volume_mount import VolumeMount", "VolumeMount"),
               ("from airflow.contrib.kubernetes.volume_mount import VolumeMount as Mount", "Mount")],
     "volume": [("from airflow.kubernetes.volume import Volume", "Volume")],
+    "subdag": [("from airflow.operators.subdag_operator import SubDagOperator", "SubDagOperator")],
     "days_ago": [("from airflow.utils.dates import days_ago", "days_ago"),
                  ("from airflow.utils import dates", "dates.days_ago")],
     "dag": [("from airflow import DAG", "DAG"), ("from airflow.models import DAG", "DAG")],
@@ -99,7 +100,8 @@ def dag_modules(draw):
         module.add("# -*- coding: latin-1 -*-", keep=True)
     module.add('"""A generated DAG module."""', keep=True)
     forms = {name: draw(st.sampled_from(options)) for name, options in IMPORT_FORMS.items()}
-    used = draw(st.sets(st.sampled_from(["bash", "python", "dummy", "postgres", "mount", "volume"]), min_size=1))
+    used = draw(st.sets(st.sampled_from(["bash", "python", "dummy", "postgres", "mount", "volume", "subdag"]),
+                        min_size=1))
     imports = [forms["dag"][0], forms["days_ago"][0]] + [forms[name][0] for name in sorted(used)]
     custom = draw(st.booleans())
     if custom:
@@ -111,7 +113,8 @@ def dag_modules(draw):
     module.fill(draw)
     days = draw(st.integers(0, 5))
     keys = {"owner": '"data"', "start_date": f"{forms['days_ago'][1]}({days})", "retries": "1"}
-    for key, value in (("provide_context", "True"), ("task_concurrency", "2")):
+    for key, value in (("provide_context", "True"), ("task_concurrency", "2"),
+                       ("trigger_rule", "\"none_failed_or_skipped\"")):
         if draw(st.booleans()):
             keys[key] = value
     if draw(st.booleans()):
@@ -136,6 +139,13 @@ def dag_modules(draw):
         module.add("super().__init__(**kwargs)", 2)
         module.add("def execute(self, context):", 1)
         module.add(f"return {draw(st.sampled_from(CONTEXT_READS))}", 2)
+        module.add("")
+    if "subdag" in used:
+        module.add("def make_subdag(parent_dag_id, child_id, args):")
+        module.add(f'sub = {forms["dag"][1]}(dag_id="{{}}.{{}}".format(parent_dag_id, child_id), default_args=args)', 1)
+        if "dummy" in used:
+            module.add(f'{forms["dummy"][1]}(task_id="inner", dag=sub)', 1)
+        module.add("return sub", 1)
         module.add("")
     dag_args = ['"generated"', "default_args=default_args"]
     if draw(st.booleans()):
@@ -164,6 +174,8 @@ def dag_modules(draw):
                      f'python_callable=callback_{number % len(callbacks)}{extra}{dag_kw})')
         elif kind == "dummy":
             task += f'{forms["dummy"][1]}(task_id="t{number}"{dag_kw})'
+        elif kind == "subdag":
+            task += f'{forms["subdag"][1]}(task_id="t{number}", subdag=make_subdag("generated", "t{number}", default_args){dag_kw})'
         elif kind == "postgres":
             task += f'{forms["postgres"][1]}(task_id="t{number}", postgres_conn_id="pg", sql="select 1"{dag_kw})'
         elif kind == "mount":

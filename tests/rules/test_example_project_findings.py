@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 from conftest import EXAMPLE_PROJECT
-from migrator.compat import get_version
+from migrator.compat import get_version, supported_versions
 
 from migrator.config import Settings
 from migrator.engine import scan
@@ -37,6 +37,8 @@ EXPECTED_ON_AIRFLOW_3 = [
     ("AIR004", "dags/clickstream_sessionize.py", 'context["next_execution_date"]', "next_execution_date"),
     ("AIR004", "dags/marketing_attribution.py", "{{ yesterday_ds }}", "yesterday_ds"),
     ("AIR005", "dags/store_inventory_snapshot.py", "SubDagOperator(", "TaskGroup"),
+    ("AIR015", "dags/supplier_feed_sync.py", "datetime(2024, 1, 1)", "ParamValidationError"),
+    ("AIR016", "dags/store_inventory_snapshot.py", "\"none_failed_or_skipped\"", "none_failed_min_one_success"),
     ("AIR006", "dags/pos_sales_ingest.py", "start_date=days_ago(2)", "days_ago"),
     ("AIR007", "dags/daily_sales_rollup.py", "DummyOperator(task_id", "EmptyOperator"),
     ("AIR007", "dags/warehouse_loads.py", "MySqlOperator(", "mysql_conn_id -> conn_id"),
@@ -162,7 +164,8 @@ def test_fix_data_matches_the_fix_kinds(airflow_3_findings):
     required = {"replace-import": {"old", "new"}, "rename-argument": {"old", "new"},
                 "remove-argument": {"name"}, "replace-call": {"template"},
                 "replace-context-key": {"old", "new"}, "remove-decorator": {"name"},
-                "replace-class": {"old", "new", "rename_arguments"}, "kubernetes-object": {"new"}}
+                "replace-class": {"old", "new", "rename_arguments"}, "kubernetes-object": {"new"},
+                "replace-value": {"old", "new"}}
     kinds = Counter()
     for finding in airflow_3_findings:
         if finding.fix is None:
@@ -171,3 +174,11 @@ def test_fix_data_matches_the_fix_kinds(airflow_3_findings):
         kinds[params["kind"]] += 1
         assert required[params["kind"]] <= set(params), (finding.rule, params)
     assert set(kinds) == set(required)
+
+
+@pytest.mark.parametrize("target", [v.airflow for v in supported_versions()])
+def test_no_rule_or_analysis_crashes_on_the_example_on_any_target(target):
+    # Each target reads its own data (signatures, inventories, runtime pins): a file missing for
+    # one target crashes rules there only.
+    result = scan(EXAMPLE_PROJECT, Settings(), get_version(target), jobs=1)
+    assert [f.message for f in result.findings if f.rule in ("MIG005", "MIG006")] == []

@@ -72,6 +72,6 @@ with DAG(
         autocommit=True,
     )
 
-    done = DummyOperator(task_id="done", trigger_rule="all_done")
+    done = DummyOperator(task_id="done", trigger_rule="none_failed_or_skipped")
 
     start >> region_snapshots >> rebuild_chain_view >> refresh_replenishment >> done

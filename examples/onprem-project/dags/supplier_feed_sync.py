@@ -69,6 +69,8 @@ with DAG(
     fail_stop=True,
     max_active_runs=2,
     tags=["merchandising", "suppliers", "api"],
+    # The merch team sets this when they trigger a re-pull from the UI.
+    params={"changed_since": datetime(2024, 1, 1)},
 ) as dag:
 
     for feed in FEEDS:

@@ -10,8 +10,9 @@ from packaging.version import Version
 from migrator.analysis import airflow_api
 from migrator.analysis.dags import ArgumentSite
 from migrator.analysis.python import ModuleFacts
-from migrator.compat import ArgumentChange, MwaaVersion
+from migrator.compat import ArgumentChange, MwaaVersion, OperatorSignature, enum_members, operator_signature
 from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DAG = "DAG"
@@ -58,6 +59,13 @@ class RemovedArgumentRule(PythonRule):
     `TriggerDagRunOperator(execution_date=...)`, `Variable.get(default_var=...)` and the other
     changes the knowledge base records. Keys of `default_args` dicts are checked too.
 
+    Every other keyword given to an operator is checked against the constructor of the class
+    the target pins (read from the core and provider wheels, down to `BaseOperator`):
+    `SSHOperator(timeout=...)`, `SlackAPIPostOperator(token=...)`,
+    `TriggerDagRunOperator(python_callable=...)`, `provide_context` on any PythonOperator
+    subclass. Operators the knowledge base cannot follow to `BaseOperator` (your own, or from a
+    library it does not read) are left alone.
+
     ## Why it matters on MWAA
     On Airflow 3 a removed argument is a `TypeError` when the DAG file is parsed: the DAG
     disappears (error). On Airflow 2 the same arguments still work with a deprecation warning
@@ -73,7 +81,10 @@ class RemovedArgumentRule(PythonRule):
     ## Fix
     Rename the argument (`schedule_interval=` -> `schedule=`; a safe automatic fix) or delete it
     (`provide_context=True`, `default_view=`; safe). For SLAs use deadline alerts (Airflow 3.1+)
-    or external monitoring.
+    or external monitoring. A provider argument is renamed when the provider's deprecation code
+    handed its value on (`timeout=90` -> `conn_timeout=90, cmd_timeout=90`; safe); one it
+    rejects with no such record is deleted by an unsafe fix that `migrate` applies (the file
+    cannot load with it) and lists for review: what it did must be done another way.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
@@ -104,6 +115,22 @@ class RemovedArgumentRule(PythonRule):
 
             default_args = {"owner": "x", "provide_context": True}
             DAG("sales", schedule=None, default_args=default_args)
+        """),
+        # Arguments of the pinned SSHOperator and BaseOperator; an operator the data cannot
+        # follow (the project's own) is not judged.
+        Valid("""
+            from airflow.providers.ssh.operators.ssh import SSHOperator
+            from operators.acme import AcmeOperator
+
+            SSHOperator(task_id="a", command="ls", cmd_timeout=60, retries=2)
+            AcmeOperator(task_id="b", anything=1)
+        """),
+        # PostgresOperator becomes SQLExecuteQueryOperator on Airflow 3; AIR007 swaps the class
+        # and renames postgres_conn_id with it.
+        Valid("""
+            from airflow.providers.postgres.operators.postgres import PostgresOperator
+
+            PostgresOperator(task_id="a", sql="select 1", postgres_conn_id="pg")
         """),
     )
     invalid = (
@@ -147,14 +174,35 @@ class RemovedArgumentRule(PythonRule):
 
             DAG("d", schedule=None, sla_miss_callback=print)
         """, line=3, contains="does nothing"),
+        Invalid("""
+            from airflow.contrib.operators.ssh_operator import SSHOperator
+
+            SSHOperator(task_id="a", command="ls", timeout=90)
+        """, line=3, contains="conn_timeout and cmd_timeout"),
+        Invalid("""
+            from airflow.operators.python_operator import ShortCircuitOperator
+
+            ShortCircuitOperator(task_id="a", python_callable=print, provide_context=True)
+        """, line=3, contains="Invalid arguments were passed to ShortCircuitOperator"),
+        Invalid("""
+            from airflow.operators.slack_operator import SlackAPIPostOperator
+
+            SlackAPIPostOperator(task_id="s", channel="#c", text="hi", token="xoxb")
+        """, target="2.11.2", line=3, contains="does not accept token"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
         seen: set[int] = set()
         for site in module.arguments:
+            if id(site.node) in seen:
+                continue
             change = _change_for(site, target)
-            if change is None or not _applies(change, target) or id(site.node) in seen:
+            if change is None or not _applies(change, target):
+                rejected = _rejected(site, target)
+                if rejected is not None:
+                    seen.add(id(site.node))
+                    yield self._rejected_finding(module, site, rejected, target)
                 continue
             seen.add(id(site.node))
             finding = self._finding(module, site, change, target)
@@ -213,6 +261,24 @@ class RemovedArgumentRule(PythonRule):
         return self.at_node(module, site.node, message, severity=severity,
                             fix=self._fix(site, change))
 
+    def _rejected_finding(self, module: ModuleFacts, site: ArgumentSite, signature: OperatorSignature,
+                          target: MwaaVersion) -> Finding:
+        owner = _short(signature.qualname)
+        replaced = signature.replaced.get(site.name)
+        renamed = signature.renamed.get(site.name)
+        if renamed:
+            advice = f": use {' and '.join(renamed)} (the provider renamed it)"
+        elif replaced:
+            advice = f": use {' or '.join(replaced)} instead (it takes other values; see the provider's docs)"
+        elif site.name in signature.dropped:
+            advice = ": delete it (it was ignored before it was removed)"
+        else:
+            advice = ": delete it or pass what it did some other way (see the operator's documentation)"
+        message = (f"{owner} on Airflow {target.airflow} ({signature.source}) does not accept {site.name}, "
+                   f"so the DAG file does not load (\"Invalid arguments were passed to {owner}\"){advice}")
+        return self.at_node(module, site.node, message, severity=Severity.ERROR,
+                            fix=_rejected_fix(site, signature))
+
     @staticmethod
     def _fix(site: ArgumentSite, change: ArgumentChange) -> Fix | None:
         if change.replacement and change.replacement.isidentifier():
@@ -229,5 +295,298 @@ class RemovedArgumentRule(PythonRule):
         return Fix.make(FixSafety.SAFE, f"remove {site.name}", kind="remove-argument", name=site.name)
 
 
+def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | None:
+    """The operator's signature when it rejects this keyword argument on the target."""
+    if site.owner != "task" or not isinstance(site.call, ast.Call) or not site.qualname:
+        return None
+    signature = operator_signature(site.qualname, target)
+    if signature is None or site.name in signature.accepted:
+        return None
+    if _short(signature.qualname) != _short(site.qualname):
+        # Replaced by another class (PostgresOperator -> SQLExecuteQueryOperator): the rule
+        # that swaps the class renames its arguments (postgres_conn_id -> conn_id).
+        return None
+    return signature
+
+
+def _duplicable(value: ast.expr) -> bool:
+    """A value that may be written twice: literals, names and arithmetic on them, no calls."""
+    return all(isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.operator,
+                              ast.unaryop, ast.Attribute)) for n in ast.walk(value))
+
+
+def _rejected_fix(site: ArgumentSite, signature: OperatorSignature) -> Fix | None:
+    given = {k.arg for k in site.call.keywords if k.arg}
+    renamed = signature.renamed.get(site.name)
+    if renamed:
+        if given & set(renamed) or not set(renamed) <= signature.accepted:
+            return None  # both given, or the new name is gone too: a human decides
+        if len(renamed) == 1:
+            return Fix.make(FixSafety.SAFE, f"rename {site.name} to {renamed[0]}", kind="rename-argument",
+                            old=site.name, new=renamed[0])
+        if _duplicable(site.value):
+            return Fix.make(FixSafety.SAFE, f"pass {site.name}'s value as {' and '.join(renamed)}",
+                            kind="rename-argument", old=site.name, new=renamed[0], also=tuple(renamed[1:]))
+        return None
+    if site.name in signature.replaced:
+        return None
+    if site.name in signature.dropped:
+        return Fix.make(FixSafety.SAFE, f"remove {site.name} (ignored since it was deprecated)",
+                        kind="remove-argument", name=site.name)
+    return Fix.make(FixSafety.UNSAFE, f"remove {site.name} ({_short(signature.qualname)} rejects it on the "
+                    "target; what it set is lost: check the task)", kind="remove-argument", name=site.name,
+                    required=True)
+
+
 def _short(qualname: str | None) -> str:
     return (qualname or "").rsplit(".", 1)[-1]
+
+
+def _value(node: ast.expr) -> tuple[bool, object]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool, int)):
+        return True, node.value
+    return False, None
+
+
+class RejectedArgumentValueRule(PythonRule):
+    """
+    ## What it does
+    Reports argument values an operator's constructor rejects on the target: a `trigger_rule`
+    the target's `TriggerRule` no longer has (`"none_failed_or_skipped"`, `"dummy"`, also as
+    `TriggerRule.NONE_FAILED_OR_SKIPPED` and in `default_args`), and values outside the set a
+    provider's operator checks, such as DockerOperator's `auto_remove=True` (docker provider 3+
+    takes `"never"`, `"success"` or `"force"`). The allowed values and the old-to-new mappings
+    come from the constructors and deprecation code of the wheels the target pins.
+
+    ## Why it matters on MWAA
+    The operator raises while the DAG file is parsed ("The trigger_rule must be one of ...",
+    "Invalid `auto_remove` value"), so the whole file fails to load; a removed `TriggerRule`
+    member is an `AttributeError` (error).
+
+    ## Example
+    ```python
+    DockerOperator(task_id="build", image="etl:1", auto_remove=True,
+                   trigger_rule="none_failed_or_skipped")
+    ```
+
+    ## Fix
+    Use the value the old one meant: the automatic fix (safe) writes what Airflow's or the
+    provider's own deprecation code mapped it to (`"none_failed_min_one_success"`, `"success"`
+    for `True`, `"never"` for `False`). Values with no recorded mapping need a human.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/dags.html#trigger-rules
+    - https://airflow.apache.org/docs/apache-airflow-providers-docker/stable/_api/airflow/providers/docker/operators/docker/index.html
+    """
+
+    id = "AIR016"
+    name = "rejected-argument-value"
+    severity = Severity.ERROR
+    summary = "Argument value an operator rejects on the target (trigger_rule, auto_remove, ...)"
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+            from airflow.sdk import TriggerRule
+
+            DockerOperator(task_id="b", image="i", auto_remove="success",
+                           trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+        """),
+        # Airflow 2.11 still maps the old trigger rule itself.
+        Valid("""
+            from airflow.operators.empty import EmptyOperator
+
+            EmptyOperator(task_id="e", trigger_rule="none_failed_or_skipped")
+        """, target="2.11.2"),
+    )
+    invalid = (
+        Invalid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+
+            DockerOperator(task_id="b", image="i", auto_remove=True)
+        """, line=3, contains="'success'"),
+        Invalid("""
+            from airflow.operators.dummy import DummyOperator
+
+            DummyOperator(task_id="e", trigger_rule="none_failed_or_skipped")
+        """, line=3, contains="none_failed_min_one_success"),
+        # The docker provider MWAA 2.9.2 pins still maps True, with a deprecation warning.
+        Invalid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+
+            DockerOperator(task_id="b", image="i", auto_remove=False)
+        """, target="2.9.2", line=3, contains="deprecated"),
+        Invalid("""
+            from airflow import DAG
+            from airflow.utils.trigger_rule import TriggerRule
+
+            default_args = {"trigger_rule": TriggerRule.NONE_FAILED_OR_SKIPPED}
+            DAG("d", schedule=None, default_args=default_args)
+        """, line=4, contains="NONE_FAILED_MIN_ONE_SUCCESS"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        target = ctx.target
+        members = enum_members("TriggerRule", target)
+        base = operator_signature("airflow.models.baseoperator.BaseOperator", target)
+        for site in module.arguments:
+            signature = None
+            if site.owner == "task" and site.qualname and isinstance(site.call, ast.Call):
+                signature = operator_signature(site.qualname, target)
+            elif site.owner == "default_args":
+                signature = base
+            if signature is None:
+                continue
+            if site.name == "trigger_rule" and members:
+                yield from self._trigger_rule(module, site.value, signature, members, target)
+            elif site.name in signature.values:
+                known, value = _value(site.value)
+                if known and value not in signature.values[site.name]:
+                    yield self._finding(module, site.value, site.name, value, signature.values[site.name],
+                                        signature, target)
+
+    def _trigger_rule(self, module, node, signature, members, target) -> Iterator[Finding]:
+        allowed = tuple(sorted(set(members.values())))
+        known, value = _value(node)
+        if known and isinstance(value, str) and value not in allowed:
+            yield self._finding(module, node, "trigger_rule", value, allowed, signature, target)
+            return
+        qualname = module.qualname(node) if isinstance(node, ast.Attribute) else None
+        if qualname and short_name(qualname.rpartition(".")[0]) == "TriggerRule" and node.attr not in members:
+            mapped = dict(signature.value_renames.get("trigger_rule", ()))
+            old_value = node.attr.lower()
+            new_value = mapped.get(old_value)
+            new_member = next((m for m, v in members.items() if v == new_value), None)
+            fix = None
+            advice = "use one of its members"
+            if new_member:
+                advice = f"use TriggerRule.{new_member} (the same rule)"
+                fix = Fix.make(FixSafety.SAFE, f"use TriggerRule.{new_member}", kind="replace-value",
+                               attribute=True, old=node.attr, new=new_member)
+            yield self.at_node(module, node, f"TriggerRule has no member {node.attr} on Airflow {target.airflow} "
+                               f"(AttributeError when the DAG file loads): {advice}", fix=fix)
+
+    def _finding(self, module, node, name, value, allowed, signature, target) -> Finding:
+        mapped = dict((old, new) for old, new in signature.value_renames.get(name, ())
+                      if type(old) is type(value))
+        new = mapped.get(value)
+        owner = _short(signature.qualname)
+        choices = ", ".join(repr(v) for v in allowed)
+        if new is not None and new in allowed:
+            advice = f"use {new!r} (what the old value meant)"
+            fix = Fix.make(FixSafety.SAFE, f"use {new!r}", kind="replace-value", old=value, new=new)
+        else:
+            advice, fix = f"it takes {choices}: choose the one that does what the old value did", None
+        if new is not None and name in signature.still_mapped:
+            message = (f"{name}={value!r} is deprecated for {owner} on Airflow {target.airflow} "
+                       f"({signature.source} still maps it) and rejected by later releases; {advice}")
+            return self.at_node(module, node, message, severity=Severity.WARNING, fix=fix)
+        message = f"{owner} on Airflow {target.airflow} rejects {name}={value!r}, so the DAG file does not load: {advice}"
+        return self.at_node(module, node, message, fix=fix)
+
+
+# Constructors whose values json.dumps rejects: what Param defaults are usually mistaken for.
+_NOT_JSON_CALLS = frozenset({"datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta",
+                             "pendulum.datetime", "pendulum.date", "pendulum.time", "pendulum.duration",
+                             "pendulum.now", "pendulum.today", "decimal.Decimal", "builtins.set", "set",
+                             "frozenset", "builtins.frozenset"})
+
+
+def _not_json(module: ModuleFacts, node: ast.expr) -> str | None:
+    """What makes a value written in code not JSON-serialisable, or None when it looks fine."""
+    if isinstance(node, (ast.Set, ast.SetComp)):
+        return "a set"
+    if isinstance(node, ast.Lambda):
+        return "a function"
+    if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+        return "bytes"
+    if isinstance(node, ast.Call):
+        qualname = module.qualname(node.func) or (node.func.id if isinstance(node.func, ast.Name) else "")
+        if qualname in _NOT_JSON_CALLS or (qualname or "").startswith("datetime.datetime."):
+            return f"a {qualname.rsplit('.', 1)[-1]}(...) value"
+    return None
+
+
+class ParamNotJsonRule(PythonRule):
+    """
+    ## What it does
+    Reports DAG and task params whose default is not JSON-serialisable: `Param(default=...)`
+    and plain values in a `params={...}` dict (Airflow wraps them in `Param`) holding a
+    `datetime`/`date`/`timedelta`, a pendulum value, a `Decimal`, a set, bytes or a function.
+
+    ## Why it matters on MWAA
+    Airflow 3 raises `ParamValidationError` ("All provided parameters must be
+    json-serializable") when the DAG file is parsed, so the DAG does not load (error). Airflow 2
+    warns that such params are deprecated (warning).
+
+    ## Example
+    ```python
+    DAG("report", params={"since": datetime.date(2024, 1, 1)})
+    ```
+
+    ## Fix
+    Give the default as JSON: an ISO string with a schema (`Param("2024-01-01", type="string",
+    format="date")`), a number of seconds, a list. The task then parses it, so the change is a
+    human's to make.
+
+    ## References
+    - https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/params.html
+    """
+
+    id = "AIR015"
+    name = "param-not-json"
+    severity = Severity.ERROR
+    summary = "Param default that is not JSON-serialisable"
+    valid = (
+        Valid("""
+            from airflow.sdk import DAG, Param
+
+            DAG("report", schedule=None, params={"since": Param("2024-01-01", type="string", format="date"),
+                                                 "limit": 10, "tables": ["a", "b"]})
+        """),
+    )
+    invalid = (
+        Invalid("""
+            import datetime
+            from airflow import DAG
+
+            DAG("report", schedule=None, params={"since": datetime.date(2024, 1, 1)})
+        """, line=4, contains="date(...)"),
+        Invalid("""
+            from pendulum import duration
+            from airflow.models.param import Param
+
+            window = Param(default=duration(days=1), type="integer")
+        """, target="2.11.2", line=4, contains="deprecated"),
+        Invalid("""
+            from airflow.models.param import Param
+
+            tags = Param({"a", "b"})
+        """, line=3, contains="a set"),
+    )
+
+    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        values: list[ast.expr] = []
+        for call, qualname in module.calls:
+            if qualname and qualname.startswith("airflow.") and short_name(qualname) == "Param":
+                default = call.args[0] if call.args else next(
+                    (k.value for k in call.keywords if k.arg == "default"), None)
+                if default is not None:
+                    values.append(default)
+        for site in module.arguments:
+            if site.name == "params" and isinstance(site.value, ast.Dict):
+                values += [v for v in site.value.values if v is not None]
+        breaks = ctx.target.major >= 3
+        for value in values:
+            what = _not_json(module, value)
+            if what is None:
+                continue
+            if breaks:
+                message = (f"a param's default is {what}, not JSON-serialisable: Airflow {ctx.target.airflow} "
+                           "raises ParamValidationError and the DAG file does not load; give it as JSON "
+                           "(an ISO string with type/format, a number, a list)")
+                yield self.at_node(module, value, message)
+            else:
+                message = (f"a param's default is {what}, not JSON-serialisable: deprecated on Airflow "
+                           f"{ctx.target.airflow} and rejected by Airflow 3; give it as JSON")
+                yield self.at_node(module, value, message, severity=Severity.WARNING)

@@ -12,6 +12,13 @@ from packaging.version import Version
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import default_args_dicts
+from migrator.analysis.subdags import (
+    factories_defined_here,
+    index_verdicts,
+    subdag_factory_dag,
+    subdag_operator_calls,
+    subdag_rewrites,
+)
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import MwaaVersion
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
@@ -31,7 +38,11 @@ def _gone(qualname: str, target: MwaaVersion) -> bool:
 class SubDagOperatorRule(PythonRule):
     """
     ## What it does
-    Reports `SubDagOperator` tasks.
+    Reports `SubDagOperator` tasks, and rewrites the common pattern: a factory function (in the
+    same file or a project module) that builds a DAG named `"<parent>.<child>"`, adds tasks with
+    `dag=` and returns it, called as `SubDagOperator(task_id=..., subdag=factory(...))` inside a
+    `with DAG(...)` block. When it cannot rewrite, the message says which construct stopped it.
+    The factory's own DAG is reported in its module, with the fix that goes with the operators'.
 
     ## Why it matters on MWAA
     Airflow 3 removed SubDAGs: the import fails and the parent DAG does not load (error). On
@@ -44,8 +55,14 @@ class SubDagOperatorRule(PythonRule):
     ```
 
     ## Fix
-    Rebuild the sub-DAG as a `TaskGroup` (or `@task_group`) inside the parent DAG: the factory
-    that built the sub-DAG usually becomes a function that adds the same tasks to a group.
+    The unsafe fix turns the factory (in this file or the module it is imported from, when
+    every SubDagOperator calling it can be rewritten) into a TaskGroup factory: its `DAG(dag_id=...)` becomes
+    `TaskGroup(group_id=<child>, default_args=...)`, `dag=` on its tasks becomes `task_group=`,
+    and the `SubDagOperator(...)` call becomes the factory call. Task ids stay
+    `<task_id>.<task>`; the sub-DAG's own schedule, catchup and the operator's pool go (the
+    tasks run in the parent's runs). `migrate` applies it on Airflow 3, where the file cannot
+    load otherwise, and lists it for review. By hand: rebuild the sub-DAG as a `TaskGroup` (or
+    `@task_group`) inside the parent DAG.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/dags.html#taskgroups
@@ -55,6 +72,7 @@ class SubDagOperatorRule(PythonRule):
     name = "subdag-operator"
     severity = Severity.ERROR
     summary = "SubDagOperator: removed in Airflow 3, rebuild as a TaskGroup"
+    fix_safety = FixSafety.UNSAFE
     valid = (
         Valid("""
             from airflow.sdk import TaskGroup
@@ -75,21 +93,85 @@ class SubDagOperatorRule(PythonRule):
 
             tasks = [SubDagOperator(task_id=r, subdag=None) for r in ("east", "west")]
         """, target="2.11.2", line=3, contains="deprecated"),
+        Invalid("""
+            from airflow import DAG
+            from airflow.operators.dummy import DummyOperator
+            from airflow.operators.subdag import SubDagOperator
+
+            def load(parent, child, args):
+                sub = DAG("{}.{}".format(parent, child), default_args=args, schedule_interval="@daily")
+                DummyOperator(task_id="extract", dag=sub)
+                return sub
+
+            with DAG("parent", schedule="@daily") as dag:
+                SubDagOperator(task_id="load", subdag=load("parent", "load", {}))
+        """, line=11, contains="load() is rewritten into a TaskGroup factory by an unsafe fix"),
+        Invalid("""
+            from airflow import DAG
+            from airflow.operators.subdag import SubDagOperator
+            from common.subdags import load
+
+            dag = DAG("parent", schedule="@daily")
+            with dag:
+                SubDagOperator(task_id="load", subdag=load("parent", "load", {}))
+        """, files={"dags/common/subdags.py": (
+            "from airflow import DAG\n\n"
+            "def load(parent, child, args):\n"
+            "    sub = DAG(f'{parent}.{child}', default_args=args)\n"
+            "    return sub\n")}, line=7, contains="with common.subdags.load, in its own module"),
+        Invalid("""
+            from airflow import DAG
+            from airflow.operators.subdag import SubDagOperator
+            from common.subdags import load
+
+            with DAG("parent", schedule="@daily") as dag:
+                SubDagOperator(task_id="load", subdag=load("parent", "load", {}), retries=3)
+        """, files={"dags/common/subdags.py": (
+            "from airflow import DAG\n\n"
+            "def load(parent, child, args):\n"
+            "    return DAG(f'{parent}.{child}', default_args=args)\n")}, line=6, contains="passes retries"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
-        for task in module.tasks:
-            if not isinstance(task.node, ast.Call) or not _is_airflow(task.operator, "SubDagOperator"):
-                continue
-            resolution = airflow_api.resolve(task.operator, ctx.target)
-            advice = resolution.advice or "rebuild the sub-DAG as a TaskGroup"
-            if resolution.status == "removed":
-                yield self.at_node(module, task.node.func,
-                                   f"SubDagOperator does not exist on Airflow {ctx.target.airflow}: {advice}")
+        target = ctx.target
+        elsewhere = index_verdicts(ctx.index.subdag_factories)
+        rewrites = subdag_rewrites(module, elsewhere)
+        task_group = airflow_api.canonical("airflow.utils.task_group.TaskGroup", target)
+        for call in subdag_operator_calls(module):
+            resolution = airflow_api.resolve(module.qualname(call.func), target)
+            advice = (resolution.advice or "rebuild the sub-DAG as a TaskGroup").rstrip(".")
+            removed = resolution.status == "removed"
+            rewrite = rewrites[id(call)]
+            fix = None
+            if rewrite.factory:
+                where = f" (with {rewrite.defined_in}, in its own module)" if rewrite.defined_in else ""
+                advice += f"; {rewrite.factory}() is rewritten into a TaskGroup factory{where} by an unsafe fix"
+                fix = Fix.make(FixSafety.UNSAFE, f"call {rewrite.factory}() in place of SubDagOperator, as a "
+                               "TaskGroup factory (the sub-DAG's schedule and the operator's pool go)",
+                               kind="subdag-to-taskgroup", factory=rewrite.factory, group_id=rewrite.group_id,
+                               variable=rewrite.variable, task_group=task_group,
+                               part="operator" if rewrite.defined_in else "both", required=removed)
             else:
-                yield self.at_node(module, task.node.func,
-                                   f"SubDagOperator is deprecated on Airflow {ctx.target.airflow} and holds a "
-                                   f"worker slot for the whole sub-DAG run: {advice}", severity=Severity.WARNING)
+                advice += f" (not rewritten automatically: {rewrite.reason})"
+            if removed:
+                yield self.at_node(module, call.func,
+                                   f"SubDagOperator does not exist on Airflow {target.airflow}: {advice}", fix=fix)
+            else:
+                yield self.at_node(module, call.func,
+                                   f"SubDagOperator is deprecated on Airflow {target.airflow} and holds a "
+                                   f"worker slot for the whole sub-DAG run: {advice}", severity=Severity.WARNING,
+                                   fix=fix)
+        gone = target.major >= 3
+        for dag_call, verdict in factories_defined_here(module, elsewhere):
+            fix = Fix.make(FixSafety.UNSAFE, f"turn {verdict.factory}() into a TaskGroup factory (its callers' "
+                           "SubDagOperators are rewritten with it)", kind="subdag-to-taskgroup",
+                           factory=verdict.factory, group_id=verdict.group_id, variable=verdict.variable,
+                           task_group=task_group, part="factory", required=gone)
+            state = "do not exist on" if gone else "are deprecated on"
+            yield self.at_node(module, dag_call, f"{verdict.factory}() builds a sub-DAG for SubDagOperators in "
+                               f"other modules; SubDAGs {state} Airflow {target.airflow}: it is rewritten with "
+                               "them into a TaskGroup factory by an unsafe fix",
+                               severity=Severity.ERROR if gone else Severity.WARNING, fix=fix)
 
 
 class DaysAgoRule(PythonRule):
@@ -454,6 +536,13 @@ class ImplicitScheduleRule(PythonRule):
             def build(**options):
                 return DAG("generated", **options)
         """),
+        # A sub-DAG factory's DAG runs inside its parent's runs.
+        Valid("""
+            from airflow import DAG
+
+            def region_subdag(parent_dag_id, child_id, args):
+                return DAG(dag_id=f"{parent_dag_id}.{child_id}", default_args=args)
+        """),
     )
     invalid = (
         Invalid("""
@@ -479,6 +568,8 @@ class ImplicitScheduleRule(PythonRule):
             call = _dag_call(module, dag)
             if any(name in dag.kwargs for name in _SCHEDULE_ARGUMENTS) or _unpacks_kwargs(call):
                 continue
+            if call is not None and subdag_factory_dag(module, call):
+                continue  # runs inside its parent's runs, never on a schedule of its own
             if call is not None and len(call.args) > 2:
                 continue  # schedule given by position
             name = f"DAG {dag.dag_id!r}" if dag.dag_id else "this DAG"
