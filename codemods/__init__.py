@@ -15,6 +15,7 @@ from types import ModuleType
 import libcst as cst
 
 from . import (
+    drop_dag_from_chain,
     remove_argument,
     remove_decorator,
     rename_argument,
@@ -32,7 +33,8 @@ from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
 CODEMODS: dict[str, ModuleType] = {
     module.KIND: module
     for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
-                   replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup)
+                   replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup,
+                   drop_dag_from_chain)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import SHARED
-
 from migrator.compat import get_version
+
 from migrator.config import load_settings
 from migrator.fix import apply_plan, plan_fixes
 from migrator.verify import verify_project
@@ -86,13 +86,34 @@ with DAG("teams", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=N
     SubDagOperator(task_id="sales", subdag=team_subdag("teams", "sales", {"owner": "x"}))
 '''
 
+# Airflow 1.10's DAG assignment by >> (AIR017): the tasks also name their DAG, so the fix is safe.
+CHAINED = '''\
+import pendulum
+from airflow import DAG
+from airflow.operators.empty import EmptyOperator
+
+dag = DAG("chained", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None)
+extract = EmptyOperator(task_id="extract", dag=dag)
+load = EmptyOperator(task_id="load", dag=dag)
+publish = EmptyOperator(task_id="publish", dag=dag)
+
+(
+    dag  # the DAG starts the chain
+
+    # then the tasks, in order
+    >> extract
+    >> load
+)
+dag >> publish
+'''
+
 PROVIDERS = "apache-airflow-providers-ssh\napache-airflow-providers-docker\n"
 
 
 def _fixed_and_loaded(make_project, tmp_path, target: str, unsafe: bool):
     root = make_project({"dags/regions.py": SUBDAGS, "dags/arguments.py": ARGUMENTS,
                          "dags/common/__init__.py": "", "dags/common/team_subdags.py": FACTORY_MODULE,
-                         "dags/teams.py": FACTORY_USER})
+                         "dags/teams.py": FACTORY_USER, "dags/chained.py": CHAINED})
     requirements = tmp_path / "providers.txt"
     requirements.write_text(PROVIDERS, encoding="utf-8")
     constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
@@ -107,7 +128,8 @@ def _fixed_and_loaded(make_project, tmp_path, target: str, unsafe: bool):
 def test_on_airflow_3_both_files_load_only_after_the_fixes(make_project, tmp_path):
     root, before, after = _fixed_and_loaded(make_project, tmp_path, "3.3.1", unsafe=False)
     assert before["dags/regions.py"].error and before["dags/arguments.py"].error and before["dags/teams.py"].error
-    for path in ("dags/regions.py", "dags/arguments.py", "dags/teams.py"):
+    assert "update_relative" in before["dags/chained.py"].error
+    for path in ("dags/regions.py", "dags/arguments.py", "dags/teams.py", "dags/chained.py"):
         assert after[path].error is None, (path, after[path].error)
     assert after["dags/teams.py"].dag_ids == ("teams",) and after["dags/teams.py"].tasks == 2
     # begin, done and two task groups of two tasks: the sub-DAGs' tasks joined their parent.
@@ -118,10 +140,13 @@ def test_on_airflow_3_both_files_load_only_after_the_fixes(make_project, tmp_pat
     arguments = (root / "dags" / "arguments.py").read_text()
     assert "conn_timeout=60 * 20, cmd_timeout=60 * 20" in arguments and 'auto_remove="success"' in arguments
     assert "provide_context" not in arguments
+    assert after["dags/chained.py"].tasks == 3
+    chained = (root / "dags" / "chained.py").read_text()
+    assert "(  # the DAG starts the chain\n\n    # then the tasks, in order\n    extract\n" in chained
 
 
 def test_on_airflow_2_the_task_group_rewrite_loads_as_the_sub_dags_did(make_project, tmp_path):
-    root, before, after = _fixed_and_loaded(make_project, tmp_path, "2.11.2", unsafe=True)
+    _root, before, after = _fixed_and_loaded(make_project, tmp_path, "2.11.2", unsafe=True)
     assert before["dags/regions.py"].error is None, before["dags/regions.py"].error
     assert set(before["dags/regions.py"].dag_ids) == {"regions", "regions.snapshot_east", "regions.snapshot_west"}
     assert after["dags/regions.py"].error is None, after["dags/regions.py"].error
@@ -130,3 +155,5 @@ def test_on_airflow_2_the_task_group_rewrite_loads_as_the_sub_dags_did(make_proj
     # (Before, SubDagOperator without a pool= looks its pool up in a metadata DB the load has not.)
     assert after["dags/teams.py"].error is None, after["dags/teams.py"].error
     assert after["dags/teams.py"].dag_ids == ("teams",) and after["dags/teams.py"].tasks == 2
+    assert "update_relative" in before["dags/chained.py"].error
+    assert after["dags/chained.py"].error is None and after["dags/chained.py"].tasks == 3

@@ -5,9 +5,9 @@ Two generators feed a temporary project that ``plan_fixes`` + ``apply_plan`` fix
 * Airflow DAG modules assembled from the legacy constructs the codemods rewrite (moved imports
   in every import form, schedule_interval / concurrency / task_concurrency / provide_context in
   calls and default_args, days_ago, DummyOperator, PostgresOperator, @apply_defaults, context
-  keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume), interleaved with
-  filler lines, in UTF-8 or latin-1 (with a coding cookie), with or without a BOM, with LF or
-  CRLF newlines and any indentation;
+  keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume, ``dag >> task``),
+  interleaved with filler lines, in UTF-8 or latin-1 (with a coding cookie), with or without a
+  BOM, with LF or CRLF newlines and any indentation;
 * arbitrary Python modules from hypothesmith, followed by a few legacy lines.
 
 For every example: the fixed file parses, a second fix is a no-op, every filler line (all the
@@ -185,6 +185,8 @@ def dag_modules(draw):
         else:
             task += f'CustomOperator(task_id="t{number}"{dag_kw})'
         module.add(task, depth)
+    if not use_with and tasks[0] not in ("mount", "volume") and draw(st.booleans()):
+        module.add("dag >> task_0")  # Airflow 1.10's DAG assignment (AIR017)
     module.fill(draw, depth)
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]

@@ -37,6 +37,7 @@ EXPECTED_ON_AIRFLOW_3 = [
     ("AIR004", "dags/clickstream_sessionize.py", 'context["next_execution_date"]', "next_execution_date"),
     ("AIR004", "dags/marketing_attribution.py", "{{ yesterday_ds }}", "yesterday_ds"),
     ("AIR005", "dags/store_inventory_snapshot.py", "SubDagOperator(", "TaskGroup"),
+    ("AIR017", "dags/vendor_returns_report.py", "dag >> fetch_rma_file", "update_relative"),
     ("AIR015", "dags/supplier_feed_sync.py", "datetime(2024, 1, 1)", "ParamValidationError"),
     ("AIR016", "dags/store_inventory_snapshot.py", "\"none_failed_or_skipped\"", "none_failed_min_one_success"),
     ("AIR006", "dags/pos_sales_ingest.py", "start_date=days_ago(2)", "days_ago"),
@@ -165,7 +166,7 @@ def test_fix_data_matches_the_fix_kinds(airflow_3_findings):
                 "remove-argument": {"name"}, "replace-call": {"template"},
                 "replace-context-key": {"old", "new"}, "remove-decorator": {"name"},
                 "replace-class": {"old", "new", "rename_arguments"}, "kubernetes-object": {"new"},
-                "replace-value": {"old", "new"}}
+                "replace-value": {"old", "new"}, "drop-dag-from-chain": {"dag"}}
     kinds = Counter()
     for finding in airflow_3_findings:
         if finding.fix is None:

@@ -110,4 +110,5 @@ prune_old_reports = bo.BashOperator(
     dag=dag,
 )
 
-fetch_rma_file >> build_report >> mail_report >> prune_old_reports
+# Written for 1.10, where a chain starting at the DAG assigned it to the first task.
+dag >> fetch_rma_file >> build_report >> mail_report >> prune_old_reports
