@@ -47,6 +47,11 @@ ENV_FORMAT = 1
 # Likewise for the requirements layer (and the failure reasons cached in it).
 LAYER_FORMAT = 2
 MARKER = "migrator-env.json"
+# An empty metadata database of the base venv's Airflow (``airflow db migrate``), made once and
+# copied into each verify run: MWAA's DAG processor has one, and code that reads it while the
+# file is parsed (a SubDagOperator looks up its pool on Airflow 2) must find the tables.
+METADATA_DB = "metadata.db"
+DB_MIGRATE_TIMEOUT_SECONDS = 600
 # MWAA runs one of these; when the target's interpreter is missing we try the other one next.
 MWAA_PYTHONS = ("3.12", "3.11")
 PIP_TIMEOUT_SECONDS = 60
@@ -115,6 +120,7 @@ class AirflowEnv:
     packages: tuple[str, ...] = ()  # what was asked of pip for the base venv
     requirements: RequirementsInstall | None = None
     seconds: float = 0.0  # time this call took (building or just checking the cache)
+    metadata_db: Path | None = None  # METADATA_DB of the base venv; None when Airflow made none
 
 
 @dataclass(frozen=True)
@@ -443,6 +449,7 @@ def ensure_airflow_env(target: str | MwaaVersion | None, constraints: Path | Non
             created = True
         else:
             say(f"reusing the venv with Airflow {version.airflow} in {root}")
+        metadata_db = _ensure_metadata_db(root, notes)
     env_root, requirements = root, None
     if extra_requirements is not None:
         env_root, requirements, layer_created = _ensure_requirements_layer(
@@ -453,7 +460,33 @@ def ensure_airflow_env(target: str | MwaaVersion | None, constraints: Path | Non
         python=_venv_python(env_root), root=env_root, airflow_version=version.airflow,
         python_version=choice.version, created=created, notes=tuple(notes),
         packages=tuple(packages), requirements=requirements,
-        seconds=round(time.perf_counter() - started, 3))
+        seconds=round(time.perf_counter() - started, 3), metadata_db=metadata_db)
+
+
+def _ensure_metadata_db(root: Path, notes: list[str]) -> Path | None:
+    """``root``'s METADATA_DB, made by its Airflow when missing (the caller holds the venv's
+    lock); None, with a note, when Airflow cannot make it."""
+    path = root / METADATA_DB
+    if path.exists():
+        return path
+    with tempfile.TemporaryDirectory(prefix="migrator-db-") as home:
+        staged = Path(home) / "airflow.db"
+        env = {**os.environ, "HOME": home, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+               "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{staged}"}
+        env.pop("PYTHONPATH", None)
+        try:
+            done = subprocess.run([str(_venv_python(root)), "-m", "airflow", "db", "migrate"], env=env,
+                                  capture_output=True, text=True, check=False,
+                                  timeout=DB_MIGRATE_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            done = None
+        if done is None or done.returncode != 0 or not staged.exists():
+            reason = "timed out" if done is None else (done.stderr.strip().splitlines() or ["failed"])[-1]
+            notes.append(f"no metadata database for the DAG files to read ({reason}): code that "
+                         "queries it while a file is parsed fails here, not on MWAA")
+            return None
+        _write_atomic(path, staged.read_bytes())
+    return path
 
 
 def _build_base(choice: PythonChoice, root: Path, packages: list[str], constraints: Path,

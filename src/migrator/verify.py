@@ -4,7 +4,8 @@ Static rules say what should break; this shows what does, the way MWAA's DAG pro
 ``verify_project(root, ...)`` builds (or reuses) the Airflow venv (``migrator.airflow_env``),
 then runs ``verify_driver.py`` in it: Airflow's own ``DagBag`` loads each file Airflow would
 list (``.airflowignore`` and the safe-mode heuristic applied) under ``-W always``, in a
-subprocess with a throwaway AIRFLOW_HOME and a time limit per file. Variable, Connection and
+subprocess with a throwaway AIRFLOW_HOME (holding a copy of an empty metadata database, as
+MWAA's DAG processor has one) and a time limit per file. Variable, Connection and
 environment lookups get stand-ins and are reported.
 
 The result (``VerifyResult``) is the library API; ``migrator size`` reads its parse times. Its
@@ -44,6 +45,7 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -331,6 +333,8 @@ def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_f
     with tempfile.TemporaryDirectory(prefix="migrator-verify-") as tmp:
         home = Path(tmp)
         (home / "airflow").mkdir()
+        if env.metadata_db is not None:
+            shutil.copyfile(env.metadata_db, home / "airflow" / "airflow.db")
         driver_env = _driver_env(home, folders[0], plugins, timeout)
         while pending is None or pending:
             args = {"root": str(root), "home": str(home), "dag_folders": [str(f) for f in folders],
