@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from migrator.outcome import CAUSES, classify, project_module_names
+from migrator.findings import Severity
+from migrator.outcome import CAUSES, classify, explain_failures, project_module_names
 
 PROJECT = frozenset({"include", "acme_etl", "utils"})
 
@@ -66,3 +69,21 @@ def test_plugins_zip_is_unpacked_as_mwaa_would_and_never_outside_its_folder(tmp_
         with pytest.raises(InputError, match="would land outside"):
             unpack_plugins(bad, tmp_path / f"out-{len(name)}-{name.count('.')}")
     assert not list(tmp_path.rglob("escaped.py")) and not (tmp_path.parent / "abs.py").exists()
+
+
+def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
+    """A file that fails on a project module the repository lacks names no finding rather than
+    an unrelated error left on it (a Celery queue); an Airflow import error names the AIR ones."""
+    files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in=None,
+                             error="ModuleNotFoundError: No module named 'utils.missing'"),
+             SimpleNamespace(path="dags/b.py", status="import_error", raised_in="dags/helper.py:3",
+                             error="ModuleNotFoundError: No module named 'airflow.contrib'"),
+             SimpleNamespace(path="dags/c.py", status="loaded", raised_in=None, error=None)]
+    findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR)
+                for rule, path in [("MWA010", "dags/a.py"), ("AIR001", "dags/helper.py"),
+                                   ("MWA010", "dags/b.py"), ("AIR002", "dags/b.py")]]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/a.py", "project-module", ()),
+        ("dags/b.py", "airflow-api", ("AIR002", "AIR001"))]

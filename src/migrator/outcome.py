@@ -38,6 +38,18 @@ CAUSES = {
     "other": "another error while loading",
 }
 
+# The rules (by id prefix) whose findings can address each cause: the report lists those left
+# on the files involved, and none rather than a finding about something else.
+_ADDRESSED_BY = {
+    "airflow-api": ("AIR",),
+    "provider-missing": ("REQ", "AIR"),
+    "requirement-failed": ("REQ",),
+    "third-party-missing": ("REQ",),
+    "third-party-api": ("REQ",),
+    "project-module": ("MWA014", "MWA015", "PLG"),
+    "argument-rejected": ("AIR",),
+}
+
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
 _ARGUMENT_ERRORS = re.compile(
@@ -100,7 +112,7 @@ class Failure:
     error: str
     raised_in: str | None  # bundle path:line of another file the error came from (a helper, a plugin)
     cause: str  # a key of CAUSES
-    findings: tuple[str, ...]  # rule ids of error findings left on the source files involved
+    findings: tuple[str, ...]  # rule ids of the error findings on the files involved that can address the cause
 
     def to_json(self) -> dict:
         return {"bundle_path": self.bundle_path, "source_path": self.source_path, "status": self.status,
@@ -178,11 +190,12 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
             continue
         source = source_of(file.path)
         involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
-        rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())]
-        failures.append(Failure(
-            file.path, source, file.status, file.error or "", file.raised_in,
-            classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed),
-            tuple(dict.fromkeys(rules))))
+        cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed)
+        relevant = _ADDRESSED_BY.get(cause, ("",))
+        rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
+                 if rule.startswith(relevant)]
+        failures.append(Failure(file.path, source, file.status, file.error or "", file.raised_in, cause,
+                                tuple(dict.fromkeys(rules))))
     return failures
 
 
