@@ -8,7 +8,7 @@ import pytest
 from conftest import EXAMPLE_PROJECT, SHARED
 from migrator.compat import get_version
 
-from migrator.analysis.requirements import parse_constraints_text
+from migrator.analysis.requirements import parse_constraints_text, via_annotations
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.requirements_fix import fix_requirements, fixed_requirements_for, inline_includes
@@ -54,6 +54,18 @@ def test_constraint_line_is_added_once_and_a_commented_one_counts():
 def test_hashes_of_a_moved_pin_are_dropped(constraints):
     text = "-c c.txt\npandas==1.0.0 \\\n    --hash=sha256:aaa\n"
     assert fix_requirements(text, TARGET, constraints=constraints) == f"-c c.txt\npandas=={constraints.get('pandas')}\n"
+
+
+def test_a_hashed_lock_is_reduced_and_loses_every_hash(constraints):
+    """The "# via" notes of a hashed lock sit below its --hash lines; once the lock is reduced,
+    hash-checking mode could only fail (the dropped packages have no hash), so none stay."""
+    text = ("furl==2.1.4 \\\n    --hash=sha256:aaa \\\n    --hash=sha256:bbb\n    # via -r requirements/base.in\n"
+            "orderedmultidict==1.0.1 \\\n    --hash=sha256:ccc\n    # via furl\n")
+    assert via_annotations(text) == {1: ("-r requirements/base.in",), 5: ("furl",)}
+    assert fix_requirements(text, TARGET, constraints=constraints) == (
+        f'--constraint "{TARGET.constraints_url}"\nfurl==2.1.4\n    # via -r requirements/base.in\n')
+    unchanged = "furl==2.1.4 \\\n    --hash=sha256:aaa\n    # via -r requirements/base.in\n"
+    assert "--hash=sha256:aaa" in fix_requirements(unchanged, TARGET, constraints=constraints)
 
 
 def test_providers_backports_and_extra_requirements(constraints):

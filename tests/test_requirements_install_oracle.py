@@ -37,6 +37,18 @@ numpy==1.18.5
 tabulate==0.8.7
     # via -r requirements.in
 """
+# uv/pip-compile --generate-hashes: every line hashed, "# via" notes below the hash lines.
+HASHED_LOCK = """\
+apache-airflow==2.11.1 \\
+    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000
+    # via -r requirements/base.in
+furl==2.1.4 \\
+    --hash=sha256:1111111111111111111111111111111111111111111111111111111111111111
+    # via -r requirements/base.in
+orderedmultidict==1.0.1 \\
+    --hash=sha256:2222222222222222222222222222222222222222222222222222222222222222
+    # via furl
+"""
 CONFLICTS = "docker==6.1.3\npandas==1.1.5\nnumpy==1.19.5\n"
 OLD_SDIST_PINS = "shapely==1.7.1\nnumpy==1.18.5\n"
 # MWAA's workers: Amazon Linux 2023 (glibc 2.34) on x86_64; pip does not widen a given tag itself.
@@ -65,9 +77,9 @@ def pip_installs(text: str, target, tmp_path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(("version", "text"), [("3.3.1", LOCK_1_10), ("3.3.1", CONFLICTS), ("2.11.2", CONFLICTS),
-                                               ("3.0.6", OLD_SDIST_PINS)],
+                                               ("3.0.6", OLD_SDIST_PINS), ("3.3.1", HASHED_LOCK)],
                          ids=["1.10-lock", "constraint-conflicts-3.3.1", "constraint-conflicts-2.11.2",
-                              "old-sdist-pins"])
+                              "old-sdist-pins", "hashed-lock"])
 def test_fixed_requirements_install_and_the_original_does_not(version, text, tmp_path):
     target = get_version(version)
     fixed = fix_requirements(text, target, constraints=target_constraints(target))

@@ -174,3 +174,23 @@ def test_marker_evaluation_for_the_target():
     # Either CPU architecture can run MWAA workers: only markers false on both exclude.
     assert not marker_excludes_target('platform_machine == "aarch64"', target)
     assert not marker_excludes_target("not a marker", target)
+
+
+def test_a_requirements_folder_holds_the_entry_file(make_project):
+    """base.txt/production.txt in requirements/ (cookiecutter, pip-tools): the shipped file is the
+    one nothing includes, dev and test files and pip-tools inputs left out."""
+    cookiecutter = make_project({
+        "requirements/base.txt": "pandas==2.1.4\n",
+        "requirements/production.txt": "-r base.txt\nsentry-sdk==2.0.0\n",
+        "requirements/local.txt": "-r base.txt\npytest==8.0.0\n",
+        "dags/dag.py": "from airflow import DAG\n",
+    })
+    facts = analyse_requirements(discover(cookiecutter, Settings()))
+    assert facts.entry_files == ["requirements/production.txt"]
+    assert {r.name for r in facts.requirements_of("requirements/production.txt")} == {"pandas", "sentry-sdk"}
+    compiled = make_project({
+        "requirements/base.in": "furl\n", "requirements/base.txt": "furl==2.1.4\n    # via -r requirements/base.in\n",
+        "requirements/dev.in": "-r base.in\npytest\n", "requirements/dev.txt": "furl==2.1.4\npytest==8.0.0\n",
+        "dags/dag.py": "from airflow import DAG\n",
+    })
+    assert analyse_requirements(discover(compiled, Settings())).entry_files == ["requirements/base.txt"]

@@ -49,6 +49,7 @@ PROVIDER_PREFIX = "apache-airflow-providers-"
 BACKPORT_PREFIX = "apache-airflow-backport-providers-"
 _COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
 _CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)")
+_HASH = re.compile(r"(?:^|\s)--hash[= ]\S+")  # a --hash option, with the space before it
 _COMMENTED_CONSTRAINT = re.compile(r"^\s*#\s*(-c|--constraint)[\s=]")
 # pip-compile's notes under a requirement: "    # via" and its "    #   source" lines.
 _VIA_NOTE = re.compile(r"^\s*#\s*via\b|^\s*#\s{2,}\S")
@@ -87,7 +88,7 @@ def _rewrite_pin(block: _Block, version: str) -> str:
     if match:
         comment = text[match.start():]
         text = text[:match.start()]
-    text = re.sub(r"\s--hash[= ]\S+", "", text).strip()  # hashes of the old version no longer apply
+    text = _HASH.sub("", text).strip()  # hashes of the old version no longer apply
     body, _, marker = text.partition(";")
     try:
         requirement = Requirement(body.strip())
@@ -98,6 +99,24 @@ def _rewrite_pin(block: _Block, version: str) -> str:
     if marker.strip():
         rebuilt += f"; {marker.strip()}"
     return rebuilt + comment
+
+
+def _without_hashes(lines: list[str]) -> list[str]:
+    """``lines`` with every ``--hash`` option taken out. A file with hashes puts pip in
+    hash-checking mode, where every package installed needs one: once a line is dropped,
+    re-pinned or added, the hashes left can only make the install fail."""
+    if not any(_HASH.search(line) for line in lines):
+        return lines
+    kept: list[str] = []
+    for block in _blocks(lines):
+        if not any(_HASH.search(line) for line in block.lines):
+            kept.extend(block.lines)
+            continue
+        text = block.logical
+        comment = _COMMENT.search(text)
+        body = text[:comment.start()] if comment else text
+        kept.append(_HASH.sub("", body).rstrip() + (f"  {text[comment.start():].strip()}" if comment else ""))
+    return kept
 
 
 def _is_newer(version: str, minimum: str | None) -> bool:
@@ -144,6 +163,7 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     providers_from_extras: list[str] = []
     has_constraint = any(_COMMENTED_CONSTRAINT.match(line) for line in lines)
     dropped_notes = False  # the "# via" notes under a dropped line go with it
+    changed = False  # a requirement line was dropped, rewritten or replaced
     for block in _blocks(lines):
         logical = block.logical
         stripped = _COMMENT.sub("", logical).strip()
@@ -171,21 +191,23 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
         name = parsed.name
         if name == AIRFLOW:
             providers_from_extras.extend(providers_for_extras(parsed.extras, target, constraints))
-            dropped_notes = True
+            dropped_notes = changed = True
             continue
         if name in essentials or unwanted(parsed):
-            dropped_notes = True
+            dropped_notes = changed = True
             continue
         if name.startswith(BACKPORT_PREFIX):  # 1.10 only: the provider package replaces it
             provider = PROVIDER_PREFIX + name[len(BACKPORT_PREFIX):]
             if provider not in present and provider not in preinstalled:  # needs beyond it: added below
                 output.append(provider)
                 present.add(provider)
+            changed = True
             continue
         present.add(name)
         pinned = constraints.get(name) if constraints is not None and parsed.kind == "pypi" else None
         if pinned and parsed.specifier and specifier_excludes(parsed.specifier, pinned):
             output.append(_rewrite_pin(block, pinned))
+            changed = True
             continue
         output.extend(original)
 
@@ -221,6 +243,8 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     if not has_constraint:
         output.insert(0, f'--constraint "{url}"')
     output.extend(additions)
+    if changed or additions:
+        output = _without_hashes(output)
     result = newline.join(output)
     return result + newline if result else ""
 

@@ -39,6 +39,10 @@ CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
 MAX_DAG_FOLDER_DEPTH = 3
 
 _REQUIREMENTS = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.IGNORECASE)
+# Any .txt/.in file of a folder named requirements/ (base.txt, production.txt, dev.in: the
+# cookiecutter and pip-tools layouts); which of them MWAA gets is the requirements analysis's call.
+_REQUIREMENTS_FOLDER = "requirements"
+_REQUIREMENTS_FOLDER_FILE = re.compile(r"^[\w.-]+\.(txt|in)$", re.IGNORECASE)
 _COMPOSE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$", re.IGNORECASE)
 _DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
 _ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.IGNORECASE)
@@ -367,7 +371,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
         parent = PurePosixPath(rel).parent
         if name.endswith(".py"):
             py_files.append(rel)
-        if _REQUIREMENTS.match(name):
+        if _REQUIREMENTS.match(name) or (parent.name.lower() == _REQUIREMENTS_FOLDER
+                                         and _REQUIREMENTS_FOLDER_FILE.match(name)):
             ws.requirement_files.append(rel)
         elif name == "airflow.cfg":
             ws.airflow_cfgs.append(rel)

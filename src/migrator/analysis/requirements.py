@@ -249,10 +249,13 @@ def via_annotations(text: str) -> dict[int, tuple[str, ...]]:
     annotations: dict[int, list[str]] = {}
     owner: int | None = None  # the requirement line the comments below belong to
     collecting = False
+    continued = False  # the line above ended in "\": this one (a --hash option) is part of it
     for number, raw in enumerate(text.splitlines(), 1):
         stripped = raw.strip()
         if stripped and not stripped.startswith("#"):
-            owner, collecting = (None if stripped.startswith("-") and not stripped.startswith("-e") else number), False
+            if not continued:
+                owner = None if stripped.startswith("-") and not stripped.startswith("-e") else number
+            collecting, continued = False, stripped.endswith("\\")
             match = _VIA.search(raw)
             if match and owner is not None:
                 annotations[owner] = [s.strip() for s in match["rest"].split(",") if s.strip()]
