@@ -95,3 +95,27 @@ def test_imports_through_the_dag_folders_name_are_rewritten_to_its_root(make_pro
     assert "from common import sql" in text and "dags." not in text
     capsys.readouterr()
     assert main(["scan", str(root), "--no-cache", "-q", "--select", "MWA014"]) == 0
+
+
+def test_a_test_named_module_the_code_imports_ships_and_real_tests_do_not(make_project, tmp_path, capsys):
+    """``test_*.py`` is usually a test, and stays out; one the DAGs import (a data module that
+    happens to be called test_datasources.py) is code, in the DAG folder or a carried package."""
+    root = make_project({
+        "dags/etl.py": (f"{DAG_HEAD}from audit.test_checks import CHECKS\n"
+                        f"from datasources.test_sources import SOURCES\n{DAG_TAIL}"),
+        # imported through the DAG folder's name (MWA014 rewrites the import; it ships either way)
+        "dags/report.py": f"{DAG_HEAD}from dags.audit.test_fixtures import ROWS\n{DAG_TAIL}",
+        "dags/audit/test_fixtures.py": "ROWS = []\n",
+        "dags/audit/__init__.py": "", "dags/audit/test_checks.py": "CHECKS = []\n",
+        "dags/audit/test_audit.py": "from audit.test_checks import CHECKS\n\ndef test_checks():\n    assert CHECKS == []\n",
+        "src/datasources/__init__.py": "", "src/datasources/test_sources.py": "SOURCES = []\n",
+        "src/datasources/test_datasources_unit.py": "def test_x():\n    pass\n",
+    })
+    archive, text = package(root, tmp_path, capsys)
+    bundle = tmp_path / "bundle"
+    assert (bundle / "dags" / "audit" / "test_checks.py").is_file()
+    assert (bundle / "dags" / "audit" / "test_fixtures.py").is_file()
+    assert not (bundle / "dags" / "audit" / "test_audit.py").exists()
+    assert archive is not None and "datasources/test_sources.py" in names(archive)
+    assert "datasources/test_datasources_unit.py" not in names(archive)
+    assert "excluded-but-imported" not in text and "is not in the bundle" not in text

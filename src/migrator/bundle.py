@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -129,9 +129,38 @@ class Exclusion:
     sensitive: bool = False  # may hold secrets or is test code: only --include brings it back
 
 
+TEST_MODULE_REASON = "test module"
+
+
 def _is_test_module(name: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")
                                      or name == "conftest.py")
+
+
+def imported_by_code(summaries: Mapping[str, Any]) -> frozenset[str]:
+    """Every dotted name (and each of its prefixes) that a module other than a test imports: a
+    ``test_*.py`` module among them is code the DAGs need (``datasources/test_datasources.py``),
+    not a test, and ships."""
+    names: set[str] = set()
+    for path, summary in summaries.items():
+        parts = PurePosixPath(path).parts
+        if _is_test_module(parts[-1]) or _TEST_DIRS.intersection(parts[:-1]):
+            continue
+        for qualname in summary.imports:
+            pieces = qualname.split(".")
+            names.update(".".join(pieces[:n]) for n in range(1, len(pieces) + 1))
+    return frozenset(names)
+
+
+def _imported_test_module(exclusion: Exclusion | None, module: str, imported: frozenset[str],
+                          folder: str = "") -> bool:
+    """Whether ``exclusion`` leaves out a test-named module that code imports, as ``module`` or
+    through the name of the ``folder`` holding it (``dags.audit.test_checks``, ``src.dags...``)."""
+    if exclusion is None or exclusion.reason != TEST_MODULE_REASON:
+        return False
+    parts = PurePosixPath(folder).parts if folder else ()
+    prefixes = ["", *(".".join(parts[n:]) + "." for n in range(len(parts)))]
+    return any(prefix + module in imported for prefix in prefixes)
 
 
 def folder_exclusion(name: str, path: str | Path) -> Exclusion | None:
@@ -169,7 +198,7 @@ def file_exclusion(name: str, path: str | Path) -> Exclusion | None:
     if lower.endswith((".pyc", ".pyo")):
         return Exclusion("compiled Python")
     if _is_test_module(name):
-        return Exclusion("test module", sensitive=True)
+        return Exclusion(TEST_MODULE_REASON, sensitive=True)
     if name.startswith(".env"):
         return Exclusion("environment file (may hold secrets)", sensitive=True)
     if lower.endswith(_KEY_SUFFIXES) or _KEY_NAMES.match(name):
@@ -299,6 +328,7 @@ class _Walk:
     include_patterns: tuple[str, ...]
     settings_exclude: pathspec.PathSpec
     special: dict[str, str]  # project path -> why it is not shipped (workspace sources, out dir)
+    imported: frozenset[str] = frozenset()  # imported_by_code: test-named modules that ship
     sources: list[Source] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
     warnings: list[IgnoreWarning] = field(default_factory=list)
@@ -372,8 +402,10 @@ class _Walk:
             if self.settings_exclude.match_file(project_rel):
                 self.excluded.append(Excluded(project_rel, "[tool.migrator] exclude"))
                 continue
-            excluded, included_by = self._excluded(project_rel,
-                                                   file_exclusion(entry.name, entry.path))
+            exclusion = file_exclusion(entry.name, entry.path)
+            if _imported_test_module(exclusion, rel[:-3].replace("/", "."), self.imported, folder):
+                exclusion = None
+            excluded, included_by = self._excluded(project_rel, exclusion)
             if excluded:
                 continue
             included_by = included_by or special_included_by
@@ -1232,8 +1264,9 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
         raise BundleError(f"{root}: no DAG folder found; name it with [tool.migrator] dags")
 
     syntax = project_ignore_syntax(facts)
+    imported = imported_by_code(summaries)
     walk = _Walk(root, syntax, tuple(options.include), _pathspec(settings.exclude),
-                 _special_paths(workspace, out, root))
+                 _special_paths(workspace, out, root), imported)
     for folder in dag_folders:
         walk.folder(folder)
     dag_sources = walk.sources
@@ -1262,7 +1295,8 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
                             + _why_needed(s, needs))
             for s in shipped if s.ignored_by is not None]
     checks += _excluded_but_needed(root, shipped, excluded, needs, dag_folders, plugins_folder)
-    carried, carried_members = carry_outside_packages(root, workspace, shipped, needs, target, facts, checks)
+    carried, carried_members = carry_outside_packages(root, workspace, shipped, needs, target, facts, checks,
+                                                      imported)
     checks += _named_outside(root, workspace, needs,
                              [*dag_folders, plugins_folder, *(p.source for p in carried if p.is_package)], out)
     for source in shipped:
@@ -1668,8 +1702,8 @@ def _named_outside(root: Path, workspace: Any, needs: _Needs, folders: list[str 
 
 
 def carry_outside_packages(root: Path, workspace: Any, shipped: list[Source], needs: _Needs,
-                           target: MwaaVersion, facts: Any, checks: list[BundleCheck]
-                           ) -> tuple[list[OutsidePackage], list[ZipMember]]:
+                           target: MwaaVersion, facts: Any, checks: list[BundleCheck],
+                           imported: frozenset[str]) -> tuple[list[OutsidePackage], list[ZipMember]]:
     """Packages and modules outside the DAG and plugins folders that shipped code imports (an
     Astro ``include/``, a company package at the top or under ``src/``), as plugins.zip members
     at its root: MWAA has only dags/ and the plugins folder on ``sys.path``, so there the same
@@ -1679,7 +1713,7 @@ def carry_outside_packages(root: Path, workspace: Any, shipped: list[Source], ne
     carried, files = carried_packages(
         root, workspace.dag_folders, plugins, {s.src: needs.imports_of(s) for s in shipped if s.is_python},
         set(needs.top_names), installed,
-        lambda package: _package_files(root, package, [*workspace.dag_folders, plugins]))
+        lambda package: _package_files(root, package, [*workspace.dag_folders, plugins], imported))
     for package in carried:
         shown = ", ".join(package.importers[:2]) + (f" +{len(package.importers) - 2} more"
                                                      if len(package.importers) > 2 else "")
@@ -1691,9 +1725,11 @@ def carry_outside_packages(root: Path, workspace: Any, shipped: list[Source], ne
     return carried, [ZipMember(dest, path=root / src) for src, dest in files]
 
 
-def _package_files(root: Path, package: OutsidePackage, skip: list[str | None]) -> list[tuple[str, str]]:
+def _package_files(root: Path, package: OutsidePackage, skip: list[str | None],
+                   imported: frozenset[str]) -> list[tuple[str, str]]:
     """(project path, plugins.zip path) of the files of a carried package: what a bundle would
-    ship of a folder (no tests, caches, secrets), minus the DAG and plugins folders inside it."""
+    ship of a folder (no tests, caches, secrets; a test-named module the code imports ships),
+    minus the DAG and plugins folders inside it."""
     if not package.is_package:
         return [(package.source, package.zip_path)]
     inside = {f.rstrip("/") for f in skip if f}
@@ -1704,8 +1740,12 @@ def _package_files(root: Path, package: OutsidePackage, skip: list[str | None]) 
                              and folder_exclusion(d, os.path.join(dirpath, d)) is None)
         for name in sorted(filenames):
             src = _join(rel_dir, name)
-            if file_exclusion(name, os.path.join(dirpath, name)) is None and _is_regular_file(root / src):
-                files.append((src, package.name + "/" + src[len(package.source) + 1:]))
+            member = package.name + "/" + src[len(package.source) + 1:]
+            exclusion = file_exclusion(name, os.path.join(dirpath, name))
+            if _imported_test_module(exclusion, member[:-3].replace("/", "."), imported):
+                exclusion = None
+            if exclusion is None and _is_regular_file(root / src):
+                files.append((src, member))
     return files
 
 
