@@ -54,3 +54,21 @@ def test_package_and_migrate_refuse_requirements_that_cannot_install(make_projec
     assert "pandas=2.2.3" in capsys.readouterr().err and not (tmp_path / "out").exists()
     main(["package", str(root), "--out", str(tmp_path / "bundle"), "--allow-broken-requirements"])
     assert (tmp_path / "bundle" / "requirements.txt").read_text().endswith("pandas=2.2.3\n")
+
+
+def test_a_package_only_another_requirements_file_lists_is_added_by_package_and_fix(make_project, tmp_path,
+                                                                                     capsys):
+    """REQ021: the code imports sentry_sdk, which only the old platform's file installs."""
+    project = {
+        "dags/etl.py": "from airflow import DAG\nimport sentry_sdk\n",
+        "requirements.txt": "pandas==2.2.3\n",
+        "requirements-composer.txt": "sentry-sdk==2.53.0\nfreezegun==1.5.5\n",
+    }
+    root = make_project(project)
+    assert main(["package", str(root), "--out", str(tmp_path / "bundle")]) in (0, 1)
+    shipped = (tmp_path / "bundle" / "requirements.txt").read_text()
+    assert "sentry-sdk" in shipped and "freezegun" not in shipped  # only what the code imports
+    assert main(["fix", str(root), "--apply", "--no-cache"]) in (0, 1)
+    assert "sentry-sdk" in (root / "requirements.txt").read_text()
+    capsys.readouterr()
+    assert main(["scan", str(root), "--select", "REQ021", "--no-cache"]) == 0

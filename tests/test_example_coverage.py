@@ -106,6 +106,7 @@ WHERE = [
     ("REQ018", "requirements-test.txt", "-r requirements-dev.txt", "constraints"),
     ("REQ019", "requirements.txt", "apache-airflow-backport-providers-amazon", "constraints"),
     ("REQ020", "requirements.txt", "Werkzeug==1.0.1", "constraints"),
+    ("REQ021", "requirements.txt", None, "constraints"),
 ]
 
 

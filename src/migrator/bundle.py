@@ -1082,12 +1082,17 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
 
     requirements = facts.requirements
     entry = requirements.entry_files[0] if requirements.entry_files else None
-    from migrator.requirements_fix import fix_requirements, imported_modules, inline_includes
+    from migrator.requirements_fix import (
+        extra_requirements,
+        fix_requirements,
+        imported_modules,
+        inline_includes,
+    )
 
-    hidden = [r.text for r in requirements.hidden if r.kind == "pypi"]
+    extra = extra_requirements(facts, target)
     needs = {name: need.min_version
              for name, need in needed_providers(facts.modules, target).items()}
-    if entry is None and not hidden and not needs:
+    if entry is None and not extra and not needs:
         return None, "none: the project installs no Python packages"
     crashed = sorted({crash.path for crash in requirements.crashes}
                      & set(requirements.closure(entry) if entry else ()))
@@ -1096,7 +1101,7 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
     text = inline_includes(facts, entry) if entry else ""
     constraints = facts.constraints_for(entry, target).constraints if entry else None
     fixed = fix_requirements(text, target, constraints=constraints, needed_providers=needs,
-                             extra_requirements=hidden, imported=imported_modules(facts.modules))
+                             extra_requirements=extra, imported=imported_modules(facts.modules))
     included = [f for f in requirements.closure(entry) if f != entry] if entry else []
     source = entry or "the packages the project installs elsewhere"
     return fixed, (f"{source}" + (f" with {', '.join(included)} inlined" if included else "")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from migrator.analysis.envsources import EnvFacts
     from migrator.analysis.layout import OutsidePackage, PrefixImport
     from migrator.analysis.plugins import PluginFacts
-    from migrator.analysis.requirements import ConstraintsChoice, RequirementsFacts
+    from migrator.analysis.requirements import ConstraintsChoice, ListedElsewhere, RequirementsFacts
     from migrator.compat.mwaa import MwaaVersion
 
 
@@ -67,6 +67,7 @@ class ModuleSummary:
     path: str
     problem: Problem | None = None
     imports: tuple[str, ...] = ()  # qualified names imported or used through an import (sorted, unique)
+    optional_imports: tuple[str, ...] = ()  # those imported only inside try/except ImportError
     imports_airflow: bool = False
     dag_ids: tuple[str, ...] = ()
     dag_count: int = 0
@@ -108,6 +109,8 @@ class ModuleSummary:
             # ``import airflow`` then ``airflow.contrib.x.Op``: the dotted use names what is needed.
             imports=tuple(sorted({i.qualname for i in module.imports}
                                  | {q for _, q in module.name_uses if q.startswith("airflow.")})),
+            optional_imports=tuple(sorted({i.qualname for i in module.imports if i.guarded}
+                                          - {i.qualname for i in module.imports if not i.guarded})),
             imports_airflow=module.imports_airflow,
             dag_ids=tuple(sorted({d.dag_id for d in dags if d.dag_id})),
             dag_count=len(dags),
@@ -206,6 +209,16 @@ class ProjectFacts:
                 ws.root, ws.dag_folders, ws.plugins_folder, {m.path: m.imports for m in self.modules},
                 mwaa_names, installed, lambda package: python_files_of(ws.root, package))[0]
         return self._carried[target.airflow]
+
+    def listed_elsewhere(self, target: MwaaVersion) -> list[ListedElsewhere]:
+        """Modules the code imports that only a requirements file MWAA does not get lists."""
+        from migrator.analysis.requirements import listed_elsewhere
+        from migrator.compat import image_packages
+
+        ws = self.workspace
+        local = ({ws.module_name(rel).split(".", 1)[0] for rel in ws.python_files}
+                 | {package.name.split(".", 1)[0] for package in self.carried_packages(target)})
+        return listed_elsewhere(self.requirements, self.modules, image_packages(target), local)
 
     def import_line(self, path: str, top: str) -> int:
         """The line of ``path``'s first import of the top-level module ``top`` (1 if none)."""

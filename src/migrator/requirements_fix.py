@@ -291,9 +291,16 @@ def fixed_requirements_for(project, target, entry: str | None = None) -> str:
         text = "" if isinstance(source, Problem) else source.text
         constraints = project.constraints_for(entry, target).constraints
     needs = {name: need.min_version for name, need in needed_providers(project.modules, target).items()}
-    hidden = [r.text for r in facts.hidden if r.kind == "pypi"]
     return fix_requirements(text, target, constraints=constraints, needed_providers=needs,
-                            extra_requirements=hidden, imported=imported_modules(project.modules))
+                            extra_requirements=extra_requirements(project, target),
+                            imported=imported_modules(project.modules))
+
+
+def extra_requirements(project, target) -> list[str]:
+    """Requirements the shipped file must gain: packages installed outside requirement files
+    (compose, Dockerfiles, scripts) and those the code imports from another requirements file."""
+    return ([r.text for r in project.requirements.hidden if r.kind == "pypi"]
+            + [found.requirement.text for found in project.listed_elsewhere(target)])
 
 
 def imported_modules(modules) -> set[str]:

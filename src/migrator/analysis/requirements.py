@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import shlex
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -922,3 +923,49 @@ def providers_for_extras(extras: Iterable[str], target, constraints: Constraints
         if name in known and name not in result:
             result.append(name)
     return result
+
+
+@dataclass(frozen=True)
+class ListedElsewhere:
+    """A module the code imports that only a requirements file MWAA does not get installs."""
+
+    module: str  # the top-level module the code imports
+    requirement: RequirementLine  # the line of another requirements file that installs it
+    importers: tuple[str, ...]  # project files that import it (outside try/except ImportError)
+
+
+def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Iterable[str],
+                     local: Iterable[str]) -> list[ListedElsewhere]:
+    """Modules the scanned code imports unconditionally that neither the shipped requirements,
+    the packages installed elsewhere (``facts.hidden``), ``installed`` (the image's distributions)
+    nor the project itself (``local`` top-level names) provide, but that another requirements
+    file of the project lists under the module's own name (``sentry_sdk`` -> ``sentry-sdk`` in
+    requirements-composer.txt). Matching by name only: no guess at which distribution a module
+    comes from."""
+    installed = {canonicalize_name(name) for name in installed}
+    if not installed:
+        return []  # the image's packages are unknown for this target: nothing is claimed
+    entry = facts.entry_files[0] if facts.entry_files else None  # MWAA gets this one only
+    shipped_files = set(facts.closure(entry)) if entry else set()
+    provided = ({r.name for r in (facts.requirements_of(entry) if entry else ()) if r.name}
+                | {r.name for r in facts.hidden if r.name} | installed)
+    others: dict[str, RequirementLine] = {}
+    for path in sorted(set(facts.files) - shipped_files):
+        for requirement in facts.files[path].requirements:
+            if requirement.name and requirement.kind == "pypi":
+                others.setdefault(requirement.name, requirement)
+    importers: dict[str, set[str]] = {}
+    for module in modules:
+        optional = set(module.optional_imports)
+        for qualname in module.imports:
+            if qualname not in optional:
+                importers.setdefault(qualname.split(".", 1)[0], set()).add(module.path)
+    local_names = set(local)
+    found = []
+    for top, paths in sorted(importers.items()):
+        name = canonicalize_name(top)
+        if top in sys.stdlib_module_names or top in local_names or top == "airflow" or name in provided:
+            continue
+        if (requirement := others.get(name)) is not None:
+            found.append(ListedElsewhere(top, requirement, tuple(sorted(paths))))
+    return found

@@ -6,8 +6,10 @@ relay, which is what the store-ops people actually read.
 """
 import logging
 import smtplib
+from datetime import date
 from email.mime.text import MIMEText
 
+import holidays
 import requests
 from airflow.configuration import conf
 from airflow.hooks.base_hook import BaseHook
@@ -64,4 +66,6 @@ def sla_miss_alert(dag, task_list, blocking_task_list, slas, blocking_tis):
         "Dashboards will show yesterday's numbers until this is resolved."
     ).format(dag=dag.dag_id, late=late, blocking=blocking_task_list or "none")
     _post_to_slack(":hourglass: SLA miss in {}: {}".format(dag.dag_id, late))
-    _send_mail("[Airflow] SLA miss: {}".format(dag.dag_id), body)
+    # Stores are closed on public holidays: nobody reads the numbers, so no mail.
+    if date.today() not in holidays.country_holidays("US"):
+        _send_mail("[Airflow] SLA miss: {}".format(dag.dag_id), body)
