@@ -83,7 +83,7 @@ def dag_folder_prefixes(dag_folders: Iterable[str]) -> dict[str, str]:
     return prefixes
 
 
-_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from|import)[ \t]", re.M)
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from|import)[ \t]", re.MULTILINE)
 
 
 def dag_folder_package_imports(root: Path, dag_folders: list[str], plugins_folder: str | None,

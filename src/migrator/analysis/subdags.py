@@ -255,7 +255,7 @@ def quick_subdag_factories(workspace) -> tuple[tuple[str, str, str, str], ...]:
         if function is None:
             verdict = SubdagRewrite(reason=f"{qualname} is not a top-level function of {rel}")
         elif any(blocked):
-            verdict = SubdagRewrite(reason=f"a SubDagOperator calling {name}() in {sorted(filter(None, blocked))[0]} "
+            verdict = SubdagRewrite(reason=f"a SubDagOperator calling {name}() in {min(filter(None, blocked))} "
                                            "cannot be rewritten")
         elif any(n.id == name and isinstance(n.ctx, ast.Load) for n in module.nodes_of(ast.Name)):
             verdict = SubdagRewrite(reason=f"{name}() is also used in {rel}")

@@ -10,7 +10,13 @@ from packaging.version import Version
 from migrator.analysis import airflow_api
 from migrator.analysis.dags import ArgumentSite
 from migrator.analysis.python import ModuleFacts
-from migrator.compat import ArgumentChange, MwaaVersion, OperatorSignature, enum_members, operator_signature
+from migrator.compat import (
+    ArgumentChange,
+    MwaaVersion,
+    OperatorSignature,
+    enum_members,
+    operator_signature,
+)
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -467,8 +473,7 @@ class RejectedArgumentValueRule(PythonRule):
                                f"(AttributeError when the DAG file loads): {advice}", fix=fix)
 
     def _finding(self, module, node, name, value, allowed, signature, target) -> Finding:
-        mapped = dict((old, new) for old, new in signature.value_renames.get(name, ())
-                      if type(old) is type(value))
+        mapped = {old: new for old, new in signature.value_renames.get(name, ()) if type(old) is type(value)}
         new = mapped.get(value)
         owner = _short(signature.qualname)
         choices = ", ".join(repr(v) for v in allowed)

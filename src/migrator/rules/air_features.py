@@ -12,6 +12,7 @@ from packaging.version import Version
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import default_args_dicts
+from migrator.analysis.python import ModuleFacts
 from migrator.analysis.subdags import (
     factories_defined_here,
     index_verdicts,
@@ -19,7 +20,6 @@ from migrator.analysis.subdags import (
     subdag_operator_calls,
     subdag_rewrites,
 )
-from migrator.analysis.python import ModuleFacts
 from migrator.compat import MwaaVersion
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
 from migrator.rules._common import FrozenMapping, location_in_static, short_name
