@@ -1,10 +1,10 @@
 """The knowledge base's newer mappings, judged by real Apache Airflow (2.11.2 and 3.3.1).
 
 One DAG file per mapping (Airflow's Kubernetes pod objects, 1.10's airflow.operators.sensors,
-package-level names and contrib modules' imports, Context, provider renames and relocations);
-each fails to import before
-``fix`` (``--unsafe``: the renamed classes are unsafe fixes) and loads after it, with the providers
-the fixed requirements.txt gained installed beside Airflow, as MWAA installs them.
+package-level names and contrib modules' imports, Context, mask_secret, provider renames and
+relocations); each fails to import before ``fix`` (``--unsafe``: the renamed classes are unsafe
+fixes) and loads after it, with the providers the fixed requirements.txt gained installed beside
+Airflow, as MWAA installs them.
 """
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ from airflow.operators.python import PythonOperator
 
 def report(**context: Context) -> None:
     print(context["ds"])""", 'PythonOperator(task_id="report", python_callable=report)'),
+    "dags/mask_secret.py": dag("mask_secret", """
+from airflow.operators.python import PythonOperator
+from airflow.utils.log.secrets_masker import mask_secret
+
+
+def call_api(**_) -> None:
+    mask_secret("token")""", 'PythonOperator(task_id="call", python_callable=call_api)'),
     "dags/provider_renames.py": dag("provider_renames", """
 from airflow.contrib.operators.ecs_operator import ECSOperator
 from airflow.contrib.operators.emr_add_steps_operator import EmrAddStepsOperator
@@ -70,8 +77,8 @@ ECSOperator(task_id="ecs", task_definition="td", cluster="c", overrides={})
 EmrAddStepsOperator(task_id="emr", job_flow_id="j-1", steps=[])
 MsSqlOperator(task_id="sql", mssql_conn_id="db", sql="select 1")"""),
 }
-# Airflow 2.11.2 still has airflow.models.taskinstance.Context.
-FAIL_BEFORE = {"3.3.1": set(CASES), "2.11.2": set(CASES) - {"dags/context_type.py"}}
+# Airflow 2.11.2 still has airflow.models.taskinstance.Context and the secrets masker.
+FAIL_BEFORE = {"3.3.1": set(CASES), "2.11.2": set(CASES) - {"dags/context_type.py", "dags/mask_secret.py"}}
 
 
 @pytest.fixture(scope="module", params=sorted(FAIL_BEFORE))

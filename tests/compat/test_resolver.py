@@ -118,6 +118,7 @@ EXPECTED = {
     ("airflow.utils.context.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
     ("airflow.utils.context.Context", "2.11.2"): ("unchanged", "airflow.utils.context.Context", None),
     ("airflow.models.taskinstance.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
+    ("airflow.utils.log.secrets_masker.mask_secret", "3.3.1"): ("moved", "airflow.sdk.log.mask_secret", None),
     ("airflow.www.auth.has_access_view", "3.3.1"): ("removed", None, None),
     ("airflow.executors.get_default_executor", "2.11.2"): ("removed", None, None),
     # Provider-side renames and relocations the tables do not follow.
