@@ -78,12 +78,17 @@ def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
                              error="ModuleNotFoundError: No module named 'utils.missing'"),
              SimpleNamespace(path="dags/b.py", status="import_error", raised_in="dags/helper.py:3",
                              error="ModuleNotFoundError: No module named 'airflow.contrib'"),
-             SimpleNamespace(path="dags/c.py", status="loaded", raised_in=None, error=None)]
+             SimpleNamespace(path="dags/c.py", status="loaded", raised_in=None, error=None),
+             # sentry_sdk.init(dsn=Variable.get("sentry_dsn")) with the check's stand-in DSN
+             SimpleNamespace(path="dags/d.py", status="import_error", raised_in=None,
+                             error="sentry_sdk.utils.BadDsn: Unsupported scheme ''",
+                             lookups=(SimpleNamespace(kind="variable", key="sentry_dsn", answer="stand-in"),))]
     findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR)
                 for rule, path in [("MWA010", "dags/a.py"), ("AIR001", "dags/helper.py"),
-                                   ("MWA010", "dags/b.py"), ("AIR002", "dags/b.py")]]
+                                   ("MWA010", "dags/b.py"), ("AIR002", "dags/b.py"), ("CON002", "dags/d.py")]]
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "project-module", ()),
-        ("dags/b.py", "airflow-api", ("AIR002", "AIR001"))]
+        ("dags/b.py", "airflow-api", ("AIR002", "AIR001")),
+        ("dags/d.py", "stand-in", ("CON002",))]

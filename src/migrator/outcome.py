@@ -35,6 +35,8 @@ CAUSES = {
     "project-module": "a project module it imports is not on MWAA's path (only dags/ and plugins/ are)",
     "argument-rejected": "an argument or value the target rejects",
     "timeout": "it takes longer than the parse time limit",
+    "stand-in": ("it reads a Variable or Connection while parsed, which this check answers with a stand-in value: "
+                 "on MWAA it reads the real one (create it in Secrets Manager first)"),
     "other": "another error while loading",
 }
 
@@ -47,6 +49,7 @@ _ADDRESSED_BY = {
     "third-party-missing": ("REQ",),
     "third-party-api": ("REQ",),
     "project-module": ("MWA014", "MWA015", "PLG"),
+    "stand-in": ("CON", "MWA006"),
     "argument-rejected": ("AIR",),
 }
 
@@ -191,6 +194,8 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         source = source_of(file.path)
         involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
         cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed)
+        if cause == "other" and any(lookup.answer == "stand-in" for lookup in file.lookups):
+            cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL)
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
