@@ -287,8 +287,11 @@ def _stage_all(root: Path, targets: list[_Target]) -> dict[str, str]:
     pool = ThreadPoolExecutor(min(8, len(targets)))
     futures: list[Future] = []
     try:
-        for target in targets:
-            futures.append(pool.submit(_stage, root, target, target.new))
+        # The pool starts its threads inside submit(): an interrupt there could leave a running
+        # thread the pool does not track yet, which shutdown() would not wait for.
+        with _interrupts_held():
+            for target in targets:
+                futures.append(pool.submit(_stage, root, target, target.new))
         wait(futures)
     finally:  # after an interrupt too: no thread may still be writing when they are removed
         with _interrupts_held():

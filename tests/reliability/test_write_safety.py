@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -168,6 +170,33 @@ def test_a_signal_at_any_call_of_the_write_phase_leaves_every_file_as_it_was(
         word = "interrupted" if signum == signal.SIGINT else "terminated"
         assert capsys.readouterr().err.strip() == f"migrator: {word}", (syscall, k)
         assert corpus.snapshot(root) == before, (syscall, k)  # bytes, modes, no temp files
+
+
+def test_a_signal_while_the_pool_starts_a_thread_still_waits_for_that_thread(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the staging pool starts a thread (inside ``Thread.start``, before the pool
+    records it): the thread still stages its file, so the run must wait for it before removing
+    the temp files, or one is written after the clean-up and stays behind."""
+    root = make(tmp_path / "project")
+    before = corpus.snapshot(root)
+    real_start, real_write = threading.Thread.start, os.write
+    started = [0]
+
+    def start(thread, *args, **kwargs):
+        real_start(thread, *args, **kwargs)
+        started[0] += 1
+        if started[0] == 1 and threading.current_thread() is threading.main_thread():
+            signal.raise_signal(signal.SIGINT)
+
+    def slow_write(fd, data):
+        time.sleep(0.2)  # the untracked thread writes after the main thread has moved on
+        return real_write(fd, data)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    monkeypatch.setattr(os, "write", slow_write)
+    assert main(["fix", str(root), *APPLY]) == 128 + signal.SIGINT
+    monkeypatch.undo()
+    time.sleep(0.5)  # a thread the run did not wait for would write its temp file by now
+    assert corpus.snapshot(root) == before
 
 
 def test_after_a_crash_the_same_plan_still_applies_and_keeps_form_and_mode(planned, monkeypatch):
