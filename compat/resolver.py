@@ -470,6 +470,15 @@ def provider_for(qualname: str, target: MwaaVersion | str | None = None) -> tupl
     return resolution.provider, _target_data(version).distributions[resolution.provider]
 
 
+def provider_of_path(qualname: str, target: MwaaVersion | str | None = None) -> str | None:
+    """The provider distribution an ``airflow.providers.<name>...`` path belongs to by its
+    package alone (the name may be one the knowledge base does not know), or None."""
+    if not qualname.startswith("airflow.providers."):
+        return None
+    found = _provider_of_missing(qualname, _target_data(get_version(target)))
+    return found[0] if found else None
+
+
 def final_paths(target: MwaaVersion | str | None = None) -> dict[str, Resolution]:
     """Every old name the tables and overlay know, resolved for ``target`` (for tests and
     reports: a final path that the target lacks would be a data error)."""

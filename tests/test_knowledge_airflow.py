@@ -2,7 +2,7 @@
 
 One DAG file per mapping (Airflow's Kubernetes pod objects, 1.10's airflow.operators.sensors,
 package-level names and contrib modules' imports, Context, mask_secret, provider renames and
-relocations); each fails to import before ``fix`` (``--unsafe``: the renamed classes are unsafe
+relocations, the cncf-kubernetes provider's old operator module); each fails to import before ``fix`` (``--unsafe``: the renamed classes are unsafe
 fixes) and loads after it, with the providers the fixed requirements.txt gained installed beside
 Airflow, as MWAA installs them.
 """
@@ -59,6 +59,9 @@ from airflow.operators.python import PythonOperator
 
 def report(**context: Context) -> None:
     print(context["ds"])""", 'PythonOperator(task_id="report", python_callable=report)'),
+    "dags/kpo_module.py": dag("kpo_module", """
+from airflow.providers.cncf.kubernetes.operators.kubernetes_pod import KubernetesPodOperator""", """
+KubernetesPodOperator(task_id="pod", name="pod", namespace="default", image="busybox")"""),
     "dags/mask_secret.py": dag("mask_secret", """
 from airflow.operators.python import PythonOperator
 from airflow.utils.log.secrets_masker import mask_secret

@@ -31,6 +31,8 @@ PROJECT = frozenset({"include", "acme_etl", "utils"})
      "argument-rejected"),
     ("airflow.exceptions.AirflowException: Invalid arguments were passed to BashOperator", "argument-rejected"),
     ("ValueError: invalid trigger_rule none_failed_or_skipped", "argument-rejected"),
+    ("TypeError: the JSON object must be str, bytes or bytearray, not NoneType", "other"),
+    ("ValueError: too many values to unpack (expected 2)", "other"),
     ("NameError: name 'x' is not defined", "other"),
     (None, "other"),
 ])

@@ -35,8 +35,8 @@ CAUSES = {
     "project-module": "a project module it imports is not on MWAA's path (only dags/ and plugins/ are)",
     "argument-rejected": "an argument or value the target rejects",
     "timeout": "it takes longer than the parse time limit",
-    "stand-in": ("it reads a Variable or Connection while parsed, which this check answers with a stand-in value: "
-                 "on MWAA it reads the real one (create it in Secrets Manager first)"),
+    "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
+                 "answers with a stand-in or the code's default: on MWAA it reads the real value (create it first)"),
     "other": "another error while loading",
 }
 
@@ -55,10 +55,12 @@ _ADDRESSED_BY = {
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
+# A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
 _ARGUMENT_ERRORS = re.compile(
-    r"^(TypeError|ValueError|ParamValidationError|AirflowException|DuplicateTaskIdFound|"
+    r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
-    r"unexpected keyword argument|Invalid arguments were passed|missing \d+ required")
+    r"unexpected keyword argument|Invalid arguments were passed|missing \d+ required|"
+    r"multiple values for argument|^ValueError: (?:invalid|not a valid)\b")
 
 
 def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None = None,
@@ -194,7 +196,7 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         source = source_of(file.path)
         involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
         cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed)
-        if cause == "other" and any(lookup.answer == "stand-in" for lookup in file.lookups):
+        if cause == "other" and file.lookups:
             cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL)
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())

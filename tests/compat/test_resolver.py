@@ -119,6 +119,8 @@ EXPECTED = {
     ("airflow.utils.context.Context", "2.11.2"): ("unchanged", "airflow.utils.context.Context", None),
     ("airflow.models.taskinstance.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
     ("airflow.utils.log.secrets_masker.mask_secret", "3.3.1"): ("moved", "airflow.sdk.log.mask_secret", None),
+    ("airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator", "3.3.1"):
+        ("moved", "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator", CNCF),
     ("airflow.www.auth.has_access_view", "3.3.1"): ("removed", None, None),
     ("airflow.executors.get_default_executor", "2.11.2"): ("removed", None, None),
     # Provider-side renames and relocations the tables do not follow.

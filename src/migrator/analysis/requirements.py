@@ -827,9 +827,11 @@ def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
     found: dict[str, dict] = {}
     for qualname, paths in sorted(users.items()):
         resolution = compat.resolve(qualname, target)
-        if not resolution.provider:
-            continue
-        name = canonicalize_name(resolution.provider)
+        provider = resolution.provider or (compat.provider_of_path(qualname, target)
+                                           if resolution.status == "unknown" else None)
+        if not provider:
+            continue  # core, or a name the target removed (the AIR rules say what replaces it)
+        name = canonicalize_name(provider)
         entry = found.setdefault(name, {"min": None, "used": []})
         minimum = resolution.min_version
         if minimum and (entry["min"] is None or Version(minimum) > Version(entry["min"])):

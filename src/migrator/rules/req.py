@@ -468,6 +468,9 @@ class MissingProvider(ProjectRule):
                 files={"requirements.txt": "pandas==2.3.3\n"}, contains="apache-airflow-providers-snowflake"),
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 contains="apache-airflow-providers-snowflake"),
+        # A name no table knows (an old provider module): its package still names the provider.
+        Invalid("from airflow.providers.snowflake.operators.snowflake_old import SnowflakeLegacyOperator\n",
+                contains="apache-airflow-providers-snowflake"),
     )
 
     def check(self, project, ctx):
