@@ -171,6 +171,24 @@ def test_a_1_10_pip_compile_lock_is_reduced_to_its_direct_requirements(constrain
     assert fix_requirements(fixed, TARGET, constraints=constraints) == fixed
 
 
+def test_a_lock_keeps_a_transitive_pin_the_code_imports(constraints):
+    """numpy came in for pandas, but the DAGs import it too: the reduced lock keeps it, and a
+    second fix (REQ021 would add it back from another file) changes nothing."""
+    lock = ("pandas==2.1.4\n    # via -r requirements/base.in\nnumpy==1.26.4\n    # via pandas\n"
+            "pytz==2024.1\n    # via pandas\n")
+    fixed = fix_requirements(lock, TARGET, constraints=constraints, imported={"numpy", "pandas"})
+    assert "numpy==" in fixed and "pytz" not in fixed
+    assert fix_requirements(fixed, TARGET, constraints=constraints, imported={"numpy", "pandas"}) == fixed
+
+
+def test_a_package_installed_elsewhere_that_the_image_has_is_not_added(constraints):
+    """A Dockerfile's `pip install requests`: the image has requests, so the line a fix would
+    add is one the next fix would drop (or move): it is not added."""
+    fixed = fix_requirements("pandas==2.1.4\n", TARGET, constraints=constraints, extra_requirements=["requests"])
+    assert "requests" not in fixed
+    assert fix_requirements(fixed, TARGET, constraints=constraints, extra_requirements=["requests"]) == fixed
+
+
 def test_a_frozen_1_10_environment_keeps_what_the_code_imports(constraints):
     frozen = "apache-airflow==1.10.12\ntabulate==0.8.7\npandas==0.25.3\nmarkdown==2.6.11\nzeep==3.4.0\n"
     fixed = fix_requirements(frozen, TARGET, constraints=constraints, imported={"pandas", "os"})

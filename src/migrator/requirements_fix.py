@@ -147,13 +147,15 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     facts = parse_requirements_text(text, "")
     by_line = {r.line: r for r in facts.requirements}
     frozen = None if facts.is_lock else frozen_airflow_major(facts.requirements)  # a lock says itself
-    airflow_dependencies = (compat.airflow_dependencies(frozen) - {canonicalize_name(n) for n in imported}
-                            if frozen else frozenset())
+    imported_names = {canonicalize_name(n) for n in imported}
+    airflow_dependencies = compat.airflow_dependencies(frozen) - imported_names if frozen else frozenset()
 
     def unwanted(parsed) -> bool:
-        """Nothing the project runs asks for the line, or the image already satisfies it."""
+        """Nothing the project runs asks for the line (the code importing it asks for it, even
+        when the lock says it came in for another package), or the image already satisfies it."""
         requirement = by_line.get(parsed.line, parsed)
-        if facts.is_transitive(requirement) or parsed.name in airflow_dependencies:
+        if (facts.is_transitive(requirement) and parsed.name not in imported_names) \
+                or parsed.name in airflow_dependencies:
             return True
         return parsed.name in image and redundant_with_image(
             parsed, image[parsed.name], constraints.get(parsed.name) if constraints is not None else None)
@@ -230,8 +232,8 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
         if isinstance(parsed, str):
             continue
         if parsed.name and (parsed.name in present or parsed.name in essentials or parsed.name == AIRFLOW
-                            or parsed.name in preinstalled):
-            continue
+                            or parsed.name in preinstalled or unwanted(parsed)):
+            continue  # as a line of the file would be dropped (a second fix must change nothing)
         pinned = constraints.get(parsed.name) if constraints is not None and parsed.name else None
         if pinned and parsed.kind == "pypi" and parsed.specifier and specifier_excludes(parsed.specifier, pinned):
             additions.append(_rewrite_pin(_Block(0, 0, (parsed.text,)), pinned))

@@ -1167,7 +1167,7 @@ class TransitiveRequirement(_RequirementRule):
             drop = _requirement_fix("drop", f"remove {requirement.written_name}: nothing the project runs "
                                             "asks for it", name=name)
             parsed = facts.files[requirement.path]
-            if parsed.is_transitive(requirement):
+            if parsed.is_transitive(requirement) and name not in imported:
                 sources = ", ".join(parsed.via[requirement.line])
                 yield self.at_requirement(
                     requirement,
