@@ -47,7 +47,7 @@ def _leading_parentheses(planner: Planner, operation: cst.BinaryOperation) -> cs
     """The nearest parenthesised expression ``operation`` starts (its first operand's start)."""
     node: cst.CSTNode = operation
     for parent in planner.ancestors(node):
-        if not (isinstance(parent, cst.BinaryOperation) and parent.left is node) and parent is not operation:
+        if not (isinstance(parent, cst.BinaryOperation) and parent.left is node):
             return None
         if parent.lpar:
             return parent
