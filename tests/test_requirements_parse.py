@@ -194,3 +194,18 @@ def test_a_requirements_folder_holds_the_entry_file(make_project):
         "dags/dag.py": "from airflow import DAG\n",
     })
     assert analyse_requirements(discover(compiled, Settings())).entry_files == ["requirements/base.txt"]
+
+
+def test_a_development_file_including_the_production_file_leaves_it_the_entry(make_project):
+    """pip-tools layout: dev-requirements.in starts with ``-r requirements.txt`` (the compiled
+    production lock). Being included by a development file does not make the lock any less the
+    file MWAA gets (without this the bundle got no requirements at all)."""
+    root = make_project({
+        "requirements/requirements.in": "pydantic\n",
+        "requirements/requirements.txt": "pydantic==2.9.2\n    # via -r requirements/requirements.in\n",
+        "requirements/dev-requirements.in": "-r requirements.txt\npytest\n",
+        "requirements/dev-requirements.txt": "pydantic==2.9.2\npytest==8.0.0\n",
+        "dags/dag.py": "from airflow import DAG\n",
+    })
+    facts = analyse_requirements(discover(root, Settings()))
+    assert facts.entry_files == ["requirements/requirements.txt"]

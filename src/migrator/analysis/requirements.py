@@ -506,7 +506,10 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     for rel in candidates:
         if rel not in facts.includes:
             follow(rel, (rel,))
-    included = {child for children in facts.includes.values() for child in children}
+    # A development file including the production one (``-r requirements.txt`` in
+    # dev-requirements.in) does not make it any less the file MWAA gets.
+    included = {child for parent, children in facts.includes.items() if not _is_dev_file(parent)
+                for child in children}
     compiled = {str(PurePosixPath(r).with_suffix(".txt")) for r in candidates}
     for rel in candidates:
         if rel in included or rel in facts.constraint_files or _is_dev_file(rel):
