@@ -59,3 +59,30 @@ def test_the_report_says_how_many_dag_files_load_and_why_the_others_do_not(make_
     assert verify["causes"] == {"third-party-missing": 1}
     report = (out / "report.md").read_text(encoding="utf-8")
     assert f"**{headline}.**" in report and "a third-party module it imports is not installed" in report
+
+
+def test_requirements_that_do_not_install_are_repaired_in_the_bundle(make_project, tmp_path, capsys):
+    """feedparser 5.2.1 exists only as an sdist that no longer builds (setuptools dropped
+    use_2to3); a package not on the index installs at no version. MWAA would roll back the whole
+    file: the bundle gets feedparser at a version that installs and loses the other, each said."""
+    root = make_project({
+        "dags/feeds.py": (HEADER + "import feedparser\nfrom airflow import DAG\n\n"
+                          "DAG('feeds', start_date=datetime(2024, 1, 1), schedule=None)\n"),
+        "requirements.txt": "feedparser==5.2.1\nmigrator-test-not-on-any-index==1.0\n",
+    })
+    out = tmp_path / "out"
+    constraints = SHARED / "mwaa-data" / TARGET / "airflow_constraints.txt"
+    code = main(["migrate", str(root), "--out", str(out), "--target", TARGET, "--verify",
+                 "--constraints", str(constraints), "-q"])
+    capsys.readouterr()
+    assert code == 1  # the removed requirement is an error of the bundle
+    verify = json.loads((out / "report.json").read_text(encoding="utf-8"))["verify"]
+    assert verify["requirements"]["installed"] is True
+    repairs = {r["requirement"]: r["replacement"] for r in verify["requirements"]["repairs"]}
+    assert repairs["migrator-test-not-on-any-index==1.0"] is None
+    assert repairs["feedparser==5.2.1"].startswith("feedparser==6.")
+    assert verify["summary"]["loaded"] == 1  # feeds.py imports the feedparser that installed
+    shipped = (out / "bundle" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert repairs["feedparser==5.2.1"] in shipped and "feedparser==5.2.1" not in shipped
+    assert not any(line.startswith("migrator-test-not-on-any-index") for line in shipped)
+    assert "Changed in the bundle's requirements.txt" in (out / "report.md").read_text(encoding="utf-8")

@@ -94,3 +94,19 @@ def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
         ("dags/a.py", "project-module", ()),
         ("dags/b.py", "airflow-api", ("AIR002", "AIR001")),
         ("dags/d.py", "stand-in", ("CON002",))]
+
+
+def test_a_requirement_migrate_removed_is_the_cause_of_the_files_importing_it():
+    from migrator.airflow_env import RequirementRepair, RequirementsInstall
+
+    removed = RequirementRepair("requirements.txt", 3, "cx-Oracle==8.2.1", None, "build failed")
+    moved = RequirementRepair("requirements.txt", 4, "feedparser==5.2.1", "feedparser==6.0.11", "use_2to3")
+    files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in=None, lookups=(),
+                             error="ModuleNotFoundError: No module named 'cx_Oracle'"),
+             SimpleNamespace(path="dags/b.py", status="import_error", raised_in=None, lookups=(),
+                             error="ModuleNotFoundError: No module named 'feedparser'")]
+    result = SimpleNamespace(requirements=RequirementsInstall("requirements.txt", True, repairs=(removed, moved)),
+                             files=files)
+    failures = explain_failures(result, source_of=lambda p: p, findings=[], project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause) for f in failures] == [("dags/a.py", "requirement-failed"),
+                                                             ("dags/b.py", "third-party-missing")]

@@ -49,7 +49,7 @@ FORMATS = ("text", "json", "sarif", "markdown")
 STEPS = ("scan", "package", "fix", "verify", "migrate")
 TARGETS = ("3.3.1", "2.11.2")
 STEP_TIMEOUT = 3600  # seconds: a hang is reported as one, never waited on forever
-_AIRFLOW_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+airflow\b", re.M)
+_AIRFLOW_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
 _TEST_PARTS = {"tests", "test", "testing"}
 
 
@@ -213,6 +213,9 @@ def step_migrate(source: Path, target: str, work: Path, with_verify: bool) -> di
                 "loaded": verify["summary"]["loaded"],
                 "requirements_installed": (verify["requirements"] or {}).get("installed"),
                 "requirement_failures": [f["requirement"] for f in (verify["requirements"] or {}).get("failures", [])],
+                # what migrate changed in the bundle's requirements.txt so that it installs
+                "requirement_repairs": [[r["requirement"], r["replacement"]]
+                                        for r in (verify["requirements"] or {}).get("repairs", [])],
                 "causes": verify["causes"],
                 "not_loading": [{k: f[k] for k in ("bundle_path", "cause", "error", "findings")}
                                 for f in verify["not_loading"]],
@@ -309,6 +312,8 @@ def row_facts(repo: dict, target: str) -> dict:
         "before": (verify.get("loaded"), verify.get("files")) if "files" in verify else None,
         "after": (after.get("loaded"), after.get("files")) if "files" in after else None,
         "requirements_install": after.get("requirements_installed"),
+        "requirement_repairs": after.get("requirement_repairs", []),
+        "requirement_failures": after.get("requirement_failures", []),
         "causes": after.get("causes", {}),
     }
 
@@ -330,6 +335,7 @@ def render_markdown(results: dict) -> str:
                   "|---|---|---:|---:|---:|---:|---|---|---|---|---|---:|---:|"]
         totals = Counter()
         causes = Counter()
+        requirement_notes: list[str] = []
         for repo in results["repos"]:
             if "error" in repo:
                 lines.append(f"| {repo['name']} | | | | | | {repo['error']} | | | | | | |")
@@ -351,19 +357,35 @@ def render_markdown(results: dict) -> str:
             totals["fix_bad"] += facts["fix_ok"] is False
             totals["repos_with_requirements"] += facts["requirements_install"] is not None
             totals["requirements_install"] += facts["requirements_install"] is True
+            repairs = facts["requirement_repairs"]
+            moved = sum(1 for _, replacement in repairs if replacement)
+            totals["lines_moved"] += moved
+            totals["lines_removed"] += len(repairs) - moved
+            if repairs or facts["requirement_failures"]:
+                requirement_notes.append(
+                    f"- {repo['name']}: " + "; ".join(
+                        [f"`{line}` → " + (f"`{new}`" if new else "removed") for line, new in repairs]
+                        + [f"`{line}` does not install" for line in facts["requirement_failures"]]))
+            installs = _yes(facts["requirements_install"])
+            if repairs:
+                installs += f" ({moved} moved, {len(repairs) - moved} removed)"
             package = outcome.get("package", {})
             lines.append(
                 f"| {repo['name']} | {repo['era']} | {repo['airflow_files']} | {files} | {findings} | {per_file} | "
                 f"{'/'.join(map(str, facts['scan_codes'])) or '-'} | {_rc(package.get('run'))} | "
-                f"{_yes(facts['agree'])} | {_yes(facts['fix_ok'])} | {_yes(facts['requirements_install'])} | "
+                f"{_yes(facts['agree'])} | {_yes(facts['fix_ok'])} | {installs} | "
                 f"{_pair(before)} | {_pair(after)} |")
         lines += ["",
                   (f"Totals: DAG files loading {totals['before_loaded']} of {totals['before_files']} before, "
                    f"{totals['after_loaded']} of {totals['after_files']} after; bundle requirements install "
                    f"for {totals['requirements_install']} of {totals['repos_with_requirements']} repositories "
-                   f"with requirements; runs with a traceback or exit 3: {totals['tracebacks']}; silent empty "
+                   f"with requirements (migrate moved {totals['lines_moved']} lines to a version that installs "
+                   f"and removed {totals['lines_removed']} that install at no version); runs with a traceback or exit 3: {totals['tracebacks']}; silent empty "
                    f"scans: {totals['silent_empty']}; scan/package disagreements: {totals['disagree']}; "
                    f"fix runs that broke a file or were not idempotent: {totals['fix_bad']}."), ""]
+        if requirement_notes:
+            lines += ["The bundle's requirements lines migrate changed, and those that still do not install:",
+                      "", *requirement_notes, ""]
         if causes:
             lines += ["Why the remaining DAG files do not load (after), by cause:", "",
                       "| cause | files |", "|---|---:|"]

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from migrator.analysis.requirements import ConstraintsUnavailable, target_constraints_file
 from migrator.analysis.source import Problem, decode_text
@@ -55,6 +59,9 @@ DB_MIGRATE_TIMEOUT_SECONDS = 600
 # MWAA runs one of these; when the target's interpreter is missing we try the other one next.
 MWAA_PYTHONS = ("3.12", "3.11")
 PIP_TIMEOUT_SECONDS = 60
+# A requirement tried without its version may send pip's resolver backtracking through every
+# release of it (awscli against a pinned botocore: over 15 minutes); past this it is no repair.
+REPAIR_SECONDS = 120
 
 # pip prints these when it could not talk to the index at all (as opposed to a resolution or
 # build failure); they turn a failed install into "cannot reach the index".
@@ -90,17 +97,35 @@ class RequirementFailure:
 
 
 @dataclass(frozen=True)
+class RequirementRepair:
+    """A line pip would not install as written, and what installs in its place: the same
+    package without its version (pinned to what pip then chose), or nothing (removed)."""
+
+    path: str
+    line: int
+    requirement: str  # as written
+    replacement: str | None  # None: no version of it installs with the target, the line goes
+    reason: str  # pip's reason the line as written failed
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "requirement": self.requirement,
+                "replacement": self.replacement, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class RequirementsInstall:
     """What happened to the project's requirements file in the layered venv."""
 
     path: str  # as the caller named it (relative to the project when it came from there)
-    installed: bool  # every requirement installed
+    installed: bool  # every requirement installed (once the repairs, if any, are applied)
     failures: tuple[RequirementFailure, ...] = ()
     notes: tuple[str, ...] = ()
+    repairs: tuple[RequirementRepair, ...] = ()  # asked for with ``repair``: what makes it install
 
     def to_json(self) -> dict:
         return {"path": self.path, "installed": self.installed,
-                "failures": [f.to_json() for f in self.failures], "notes": list(self.notes)}
+                "failures": [f.to_json() for f in self.failures], "notes": list(self.notes),
+                "repairs": [r.to_json() for r in self.repairs]}
 
 
 @dataclass(frozen=True)
@@ -336,8 +361,10 @@ def pip_reason(output: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _run_pip(python: Path, args: list[str], pip_python: Path | None = None) -> PipResult:
-    """Run pip of ``python`` (installing into ``pip_python``'s environment when given)."""
+def _run_pip(python: Path, args: list[str], pip_python: Path | None = None,
+             timeout: float | None = None) -> PipResult:
+    """Run pip of ``python`` (installing into ``pip_python``'s environment when given); after
+    ``timeout`` seconds pip and the builds it started are stopped and the run has failed."""
     command = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input"]
     if pip_python is not None:
         command += ["--python", str(pip_python)]
@@ -345,8 +372,28 @@ def _run_pip(python: Path, args: list[str], pip_python: Path | None = None) -> P
     env = {**os.environ, "PIP_PROGRESS_BAR": "off", "PYTHONWARNINGS": "ignore"}
     env.pop("PYTHONPATH", None)
     env.pop("PIP_REQUIRE_VIRTUALENV", None)
-    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
-    return PipResult(done.returncode == 0, done.stdout + "\n" + done.stderr)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                          start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process)
+            stdout, stderr = process.communicate()
+            return PipResult(False, f"{stdout}\n{stderr}\nERROR: pip found no versions that fit "
+                                    f"together within {timeout:.0f} seconds")
+        except BaseException:  # an interrupt: pip and its builds go too
+            _kill_tree(process)
+            raise
+    return PipResult(process.returncode == 0, stdout + "\n" + stderr)
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """Stop ``process`` and what it started (its session, on POSIX)."""
+    with contextlib.suppress(ProcessLookupError):
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
 
 
 def _pip_install_args(constraints: Path) -> list[str]:
@@ -407,7 +454,7 @@ def base_packages(target: MwaaVersion) -> list[str]:
 def ensure_airflow_env(target: str | MwaaVersion | None, constraints: Path | None = None,
                        cache_dir: Path | None = None, extra_requirements: Path | None = None, *,
                        python: Path | None = None, rebuild: bool = False,
-                       project_root: Path | None = None,
+                       project_root: Path | None = None, repair_requirements: bool = False,
                        log: Callable[[str], None] | None = None) -> AirflowEnv:
     """A venv with ``apache-airflow==<target>`` and MWAA's providers, built once then reused.
 
@@ -416,6 +463,8 @@ def ensure_airflow_env(target: str | MwaaVersion | None, constraints: Path | Non
     ``extra_requirements``: the project's requirements file, installed in a layer over the base
     venv; failures come back in ``AirflowEnv.requirements`` with pip's reason.
     ``project_root``: what requirement paths in the results are relative to.
+    ``repair_requirements``: when lines fail, install what does instead (the package at another
+    version, or nothing) and say so in ``AirflowEnv.requirements.repairs``.
     ``python``: the interpreter to build with (default: the target's, found on this machine).
     ``rebuild``: build afresh even when a cached venv exists.
     Raises ``InputError`` for an unknown target and ``EnvironmentSetupError`` when pip cannot
@@ -454,7 +503,7 @@ def ensure_airflow_env(target: str | MwaaVersion | None, constraints: Path | Non
     if extra_requirements is not None:
         env_root, requirements, layer_created = _ensure_requirements_layer(
             choice, root, Path(extra_requirements), constraints_path, venvs, project_root,
-            rebuild, say)
+            rebuild, repair_requirements, say)
         created = created or layer_created
     return AirflowEnv(
         python=_venv_python(env_root), root=env_root, airflow_version=version.airflow,
@@ -599,7 +648,7 @@ def split_requirements(path: Path, label_root: Path | None = None) -> Requiremen
 
 def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: Path,
                                constraints: Path, venvs: Path, project_root: Path | None,
-                               rebuild: bool, say: Callable[[str], None]
+                               rebuild: bool, repair: bool, say: Callable[[str], None]
                                ) -> tuple[Path, RequirementsInstall, bool]:
     lines = split_requirements(requirements, project_root)
     label = lines.items[0][0] if lines.items else requirements.name
@@ -609,58 +658,153 @@ def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: P
         label = str(requirements)
     if not lines.items:
         return base, RequirementsInstall(label, True, (), (*lines.notes, "no requirements to install")), False
+    # A repaired layer holds packages the file does not ask for: never the plain one's venv.
     key = _sha256(json.dumps({"format": LAYER_FORMAT, "base": base.name, "options": lines.options,
-                              "items": lines.items}, sort_keys=True).encode())[:12]
+                              "items": lines.items, **({"repair": True} if repair else {})},
+                             sort_keys=True).encode())[:12]
     root = venvs / f"{base.name}-req-{key}"
     with _locked(venvs / f"{root.name}.lock"):
         marker = None if rebuild else _read_marker(root)
         if marker is not None:
             say(f"reusing the venv with {label} in {root}")
             failures = tuple(RequirementFailure(**f) for f in marker.get("failures", []))
-            return root, RequirementsInstall(label, not failures, failures, tuple(lines.notes)), False
+            repairs = tuple(RequirementRepair(**r) for r in marker.get("repairs", []))
+            return root, RequirementsInstall(label, not failures, failures, tuple(lines.notes), repairs), False
         say(f"installing {label} ({len(lines.items)} requirements) into {root}")
-        failures = _build_layer(choice, base, root, lines, constraints, say)
-    return root, RequirementsInstall(label, not failures, tuple(failures), tuple(lines.notes)), True
+        failures, repairs = _build_layer(choice, base, root, lines, constraints, repair, say)
+    return root, RequirementsInstall(label, not failures, tuple(failures), tuple(lines.notes),
+                                     tuple(repairs)), True
 
 
 def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: RequirementLines,
-                 constraints: Path, say: Callable[[str], None]) -> list[RequirementFailure]:
+                 constraints: Path, repair: bool, say: Callable[[str], None]
+                 ) -> tuple[list[RequirementFailure], list[RequirementRepair]]:
     _create_venv(choice.path, root, with_pip=False)
     try:
         # The layer sees the base venv's packages through a .pth file, after its own: what the
         # project pins differently from Airflow's constraints wins, as it would on MWAA.
         (_site_packages(_venv_python(root)) / "_migrator_base_env.pth").write_text(
             str(_site_packages(_venv_python(base))) + "\n", encoding="utf-8")
-        failures = _install_requirements(_venv_python(base), _venv_python(root), lines, constraints, say)
+        failures, repairs = _install_requirements(_venv_python(base), _venv_python(root), lines,
+                                                  constraints, repair, say)
         marker = {"format": ENV_FORMAT, "base": base.name,
-                  "failures": [f.to_json() for f in failures]}
+                  "failures": [f.to_json() for f in failures], "repairs": [r.to_json() for r in repairs]}
         _write_atomic(root / MARKER, json.dumps(marker, indent=2, sort_keys=True).encode())
-        return failures
+        return failures, repairs
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
 
 
 def _install_requirements(pip_owner: Path, target_python: Path, lines: RequirementLines,
-                          constraints: Path, say: Callable[[str], None]) -> list[RequirementFailure]:
-    """Install every item at once; when that fails, find the failing lines by bisection."""
-    def attempt(items: list[tuple[str, int, str]]) -> PipResult:
+                          constraints: Path, repair: bool, say: Callable[[str], None]
+                          ) -> tuple[list[RequirementFailure], list[RequirementRepair]]:
+    """Install every item at once; when that fails, find the failing lines by bisection, and
+    with ``repair`` install what does instead of them (:func:`_repair`)."""
+    def attempt(items: list[tuple[str, int, str]], timeout: float | None = None,
+                dry_run: bool = False) -> PipResult:
         with tempfile.TemporaryDirectory(prefix="migrator-req-") as tmp:
             file = Path(tmp) / "requirements.txt"
             file.write_text("\n".join([*lines.options, *(item for _, _, item in items)]) + "\n",
                             encoding="utf-8")
-            return _run_pip(pip_owner, [*_pip_install_args(constraints), "-r", str(file)],
-                            pip_python=target_python)
+            return _run_pip(pip_owner, [*_pip_install_args(constraints), *(["--dry-run"] if dry_run else []),
+                                        "-r", str(file)], pip_python=target_python, timeout=timeout)
 
     first = attempt(lines.items)
     if first.ok:
-        return []
+        return [], []
     say(f"pip refused the {len(lines.items)} requirements as a whole; bisecting to name the failures")
-    failures = []
-    for (path, number, item), result in failing_items(lines.items, attempt, first):
+    failing = failing_items(lines.items, attempt, first)
+    for (path, number, item), _ in failing:
         say(f"{path}:{number}: {item} does not install")
-        failures.append(RequirementFailure(path, number, item, result.reason))
-    return failures
+    if not repair:
+        return [RequirementFailure(*item, result.reason) for item, result in failing], []
+    failed = {item for item, _ in failing}
+    return _repair([item for item in lines.items if item not in failed], failing, attempt,
+                   target_python, say)
+
+
+def _loosened(requirement: str) -> str | None:
+    """``requirement`` without its version specifier (extras and marker kept), when it is a
+    package from the index with one; None otherwise (a URL, a path, an option, no version)."""
+    try:
+        parsed = Requirement(requirement)
+    except InvalidRequirement:
+        return None
+    if parsed.url or not parsed.specifier:
+        return None
+    extras = f"[{','.join(sorted(parsed.extras))}]" if parsed.extras else ""
+    return f"{parsed.name}{extras}" + (f"; {parsed.marker}" if parsed.marker else "")
+
+
+def _repair(accepted: list[tuple[str, int, str]], failing: list[tuple[tuple[str, int, str], PipResult]],
+            attempt: Callable[..., PipResult], layer_python: Path, say: Callable[[str], None]
+            ) -> tuple[list[RequirementFailure], list[RequirementRepair]]:
+    """What installs in place of the ``failing`` lines, next to the ``accepted`` ones.
+
+    A package from the index pinned at a version that does not install (no wheel and no longer
+    builds for the target's Python, or its dependencies conflict with the target's constraints)
+    is tried without the version, and pinned at what pip then picks; one that installs at no
+    version is removed. Lines pip could not judge (an unreachable host, a URL, a VCS link, an
+    option) stay failures: they may well install on MWAA.
+    """
+    failures: list[RequirementFailure] = []
+    candidates: dict[tuple[str, int, str], tuple[str | None, PipResult]] = {}
+    for item, result in failing:
+        if result.network_error or not _is_index_requirement(item[2]):
+            failures.append(RequirementFailure(*item, result.reason))
+        else:
+            candidates[item] = (_loosened(item[2]), result)
+    loosened = [(path, number, text) for (path, number, _), (text, _) in candidates.items() if text]
+    say(f"trying {len(loosened)} of the failing requirements without their versions")
+    # One at a time first, without installing: a package whose resolution runs away (pip
+    # backtracking through hundreds of releases) then costs its time limit once, not once per
+    # bisection step. What fits alone is installed together, bisected if even that fails.
+    trials = {item: attempt([*accepted, item], REPAIR_SECONDS, dry_run=True) for item in loosened}
+    fitting = [item for item, trial in trials.items() if trial.ok]
+    if fitting:
+        trials.update(failing_items(fitting, lambda chunk: attempt([*accepted, *chunk], REPAIR_SECONDS)))
+    installed = _installed_versions(layer_python)
+    repairs = []
+    for (path, number, text), (relaxed, result) in candidates.items():
+        trial = trials.get((path, number, relaxed)) if relaxed else None
+        if trial is not None and trial.ok:
+            replacement, reason = _pinned_at(relaxed, installed), result.reason
+        else:  # no version of it installs with the rest
+            replacement = None
+            reason = result.reason + (f"; without the version: {trial.reason}" if trial is not None else "")
+        say(f"{path}:{number}: {text} -> {replacement or 'removed'}")
+        repairs.append(RequirementRepair(path, number, text, replacement, reason))
+    return failures, repairs
+
+
+def _is_index_requirement(requirement: str) -> bool:
+    try:
+        return Requirement(requirement).url is None
+    except InvalidRequirement:
+        return False
+
+
+def _installed_versions(python: Path) -> dict[str, str]:
+    """Distribution name (canonical) -> version, of what ``python`` sees (its layer and the
+    base venv behind it)."""
+    script = ("import importlib.metadata as m, json; print(json.dumps("
+              "{d.metadata['Name']: d.version for d in m.distributions() if d.metadata['Name']}))")
+    done = subprocess.run([str(python), "-c", script], check=False, capture_output=True, text=True)
+    try:
+        return {canonicalize_name(k): v for k, v in json.loads(done.stdout).items()}
+    except ValueError:
+        return {}
+
+
+def _pinned_at(requirement: str, installed: dict[str, str]) -> str:
+    """``requirement`` (no version) pinned at the version installed, when known."""
+    parsed = Requirement(requirement)
+    version = installed.get(canonicalize_name(parsed.name))
+    if version is None:
+        return requirement
+    name, _, marker = requirement.partition(";")
+    return f"{name.strip()}=={version}" + (f";{marker}" if marker else "")
 
 
 def failing_items(items: list, attempt: Callable[[list], PipResult], whole: PipResult | None = None

@@ -69,7 +69,7 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
-from migrator.requirements_fix import install_blockers
+from migrator.requirements_fix import apply_install_repairs, install_blockers
 from migrator.safe_write import TEMP_SUFFIX
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
@@ -1344,6 +1344,42 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
         raise
     bundle.checks = sorted(checks, key=lambda c: (-c.severity, c.code, c.path, c.message))
     return bundle
+
+
+def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[Any]) -> None:
+    """Write into the built bundle what verify found installs in place of the requirements.txt
+    lines that do not (``airflow_env.RequirementRepair``s): MWAA installs the whole file or
+    nothing, so one line no version of which installs would roll the environment back. The
+    file says what changed and why, the manifest follows it, and each line gets a check: a
+    version to review, or a package the DAGs that import it will miss."""
+    if not repairs:
+        return
+    path = bundle.out / REQUIREMENTS
+    text = path.read_text(encoding="utf-8")
+    text = apply_install_repairs(text, {r.line: (r.replacement, r.reason) for r in repairs})
+    data = text.encode()
+    staged = path.with_name(path.name + TEMP_SUFFIX)
+    staged.write_bytes(data)
+    os.replace(staged, path)
+    for row in bundle.manifest["files"]:
+        if row["path"] == REQUIREMENTS:
+            row.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    (bundle.out / MANIFEST).write_bytes(_dump_json(bundle.manifest))
+    for repair in repairs:
+        if repair.replacement is None:
+            bundle.checks.append(BundleCheck(
+                Severity.ERROR, "requirement-removed",
+                f"line {repair.line}: no version of {mask(repair.requirement)} installs with MWAA "
+                f"{bundle.target.airflow}'s constraints ({mask(repair.reason)}); removed, so the rest "
+                "installs: the code importing it will not load until you ship a wheel that installs "
+                "(package --private-network) or replace it", REQUIREMENTS))
+        else:
+            bundle.checks.append(BundleCheck(
+                Severity.WARNING, "requirement-version-moved",
+                f"line {repair.line}: {mask(repair.requirement)} does not install with MWAA "
+                f"{bundle.target.airflow} ({mask(repair.reason)}); {repair.replacement} does: "
+                "check the code against that version", REQUIREMENTS))
+    bundle.checks.sort(key=lambda c: (-c.severity, c.code, c.path, c.message))
 
 
 def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, facts: Any,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.bundle import Bundle, BundleOptions, build_bundle, swap_in
+from migrator.bundle import Bundle, BundleOptions, apply_requirement_repairs, build_bundle, swap_in
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings
 from migrator.engine import ScanResult, scan, tool_info
@@ -215,7 +215,10 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
                           reasons, sizing, not_copied, review=plan.review)
     if verify is not None:
         migration.verify = verify_bundle(staging / BUNDLE_DIR, target, constraints=verify.constraints,
-                                         cache_dir=verify.cache_dir, timeout=verify.timeout, log=verify.log)
+                                         cache_dir=verify.cache_dir, timeout=verify.timeout,
+                                         repair_requirements=True, log=verify.log)
+        if migration.verify.requirements is not None:
+            apply_requirement_repairs(bundle, migration.verify.requirements.repairs)
         migration.load_failures = explain_failures(
             migration.verify, source_of=lambda path: bundle_source(after, path),
             findings=after.findings,
@@ -326,6 +329,10 @@ def _verify_markdown(migration: Migration) -> list[str]:
         lines += ["Requirements that did not install:", ""]
         lines += [f"- `{f.requirement}` ({f.path}:{f.line}): {_md_escape(f.reason)}"
                   for f in result.requirements.failures] + [""]
+    if result.requirements and result.requirements.repairs:
+        lines += ["Changed in the bundle's requirements.txt so that it installs (review these):", ""]
+        lines += [f"- `{r.requirement}` → " + (f"`{r.replacement}`" if r.replacement else "removed")
+                  + f": {_md_escape(r.reason)}" for r in result.requirements.repairs] + [""]
     if migration.load_failures:
         lines += ["| file | source | cause | error | findings |", "|---|---|---|---|---|"]
         for failure in migration.load_failures:

@@ -65,8 +65,10 @@ _ARGUMENT_ERRORS = re.compile(
 
 def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None = None,
                   cache_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+                  repair_requirements: bool = False,
                   log: Callable[[str], None] | None = None) -> VerifyResult:
     """Load the bundle at ``bundle`` (``migrator package``'s output) in Airflow of ``target``.
+    ``repair_requirements``: as for ``verify_project``.
 
     Paths in the result are the bundle's (``dags/x.py``)."""
     bundle = Path(bundle)
@@ -83,7 +85,8 @@ def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None
             shutil.copyfile(bundle / "requirements.txt", requirements)
         settings = Settings(target=target.airflow, dags=("dags",), plugins=plugins)
         return verify_project(staged, settings, target, constraints=constraints, cache_dir=cache_dir,
-                              requirements=requirements, timeout=timeout, log=log)
+                              requirements=requirements, timeout=timeout,
+                              repair_requirements=repair_requirements, log=log)
 
 
 def unpack_plugins(archive_path: Path, dest: Path) -> None:
@@ -183,8 +186,10 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
     """Each file of ``result`` that did not load, with its cause and the error findings left on
     its source file and on the file the error was raised in (``source_of`` maps a bundle path to
     the project file it came from)."""
-    failed = frozenset(canonicalize_name(_requirement_name(f.requirement))
-                       for f in (result.requirements.failures if result.requirements else ()))
+    requirements = result.requirements
+    not_installed = [*requirements.failures, *(r for r in requirements.repairs if r.replacement is None)
+                     ] if requirements else []
+    failed = frozenset(canonicalize_name(_requirement_name(f.requirement)) for f in not_installed)
     errors_by_path: dict[str, list[str]] = {}
     for finding in findings:
         if finding.severity == Severity.ERROR:

@@ -343,3 +343,31 @@ def inline_includes(project, entry: str) -> str:
     source = read_text(workspace.path(entry))
     newline = source.newline if not isinstance(source, Problem) else "\n"
     return newline.join(lines) + (newline if lines else "")
+
+
+def apply_install_repairs(text: str, repairs: Mapping[int, tuple[str | None, str]]) -> str:
+    """``text`` with the requirements pip could not install replaced by what it did install.
+
+    ``repairs`` maps the first line (1-based) of a requirement to its replacement (None: the
+    line goes) and pip's reason; a comment above each says what changed and why, so the file
+    itself tells the reviewer. Lines ``repairs`` does not name are kept as they are.
+    """
+    if not repairs:
+        return text
+    newline = detect_newline(text)
+    output: list[str] = []
+    for block in _blocks(text.splitlines()):
+        if block.start + 1 not in repairs:
+            output.extend(block.lines)
+            continue
+        replacement, reason = repairs[block.start + 1]
+        written = _HASH.sub("", _COMMENT.sub("", block.logical)).strip()
+        reason = " ".join(reason.split())
+        reason = reason if len(reason) <= 160 else reason[:157] + "..."
+        if replacement is None:
+            output.append(f"# migrator: removed {written}: no version of it installs on the target ({reason})")
+        else:
+            output.append(f"# migrator: {written} does not install on the target ({reason})")
+            output.append(replacement)
+    result = newline.join(_without_hashes(output))
+    return result + newline if result else ""

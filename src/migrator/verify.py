@@ -59,6 +59,7 @@ from typing import Any
 from migrator.airflow_env import (
     AirflowEnv,
     RequirementFailure,
+    RequirementRepair,
     RequirementsInstall,
     ensure_airflow_env,
 )
@@ -229,7 +230,8 @@ class VerifyResult:
             requirements = RequirementsInstall(
                 req["path"], bool(req.get("installed")),
                 tuple(RequirementFailure(**f) for f in req.get("failures") or ()),
-                tuple(req.get("notes") or ()))
+                tuple(req.get("notes") or ()),
+                tuple(RequirementRepair(**r) for r in req.get("repairs") or ()))
         return cls(
             target=target,
             environment=Environment(str(env.get("airflow_version", "")), str(env.get("python_version", "")),
@@ -542,11 +544,14 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
                    constraints: Path | None = None, cache_dir: Path | None = None,
                    requirements: Path | str | None = "auto", python: Path | None = None,
                    timeout: float = DEFAULT_TIMEOUT_SECONDS, rebuild: bool = False,
+                   repair_requirements: bool = False,
                    log: Callable[[str], None] | None = None) -> VerifyResult:
     """Verify the project at ``root`` against ``target`` (default: the settings', else the newest).
 
     ``requirements``: "auto" (the project's requirements file, if any), a path, or None (skip).
     ``constraints``: the target's constraints file (default: the settings', else downloaded).
+    ``repair_requirements``: install what does in place of lines that do not (the result's
+    ``requirements.repairs`` says what; the file itself is left as it is).
     Raises ``InputError`` for a missing project, an unknown target or a project without DAGs,
     and ``EnvironmentSetupError``/``VerifyError`` when Airflow cannot be installed or started.
     """
@@ -572,7 +577,8 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
         constraints = root / settings.constraints
     requirements_path = _requirements_path(root, workspace, requirements)
     env = ensure_airflow_env(version, constraints, cache_dir, requirements_path, python=python,
-                             rebuild=rebuild, project_root=root, log=log)
+                             rebuild=rebuild, project_root=root,
+                             repair_requirements=repair_requirements, log=log)
     loaded = load_dags(env, root, workspace.dag_folders, workspace.plugins_folder, timeout=timeout, log=log)
     if not loaded.files:
         raise InputError(f"{root}: Airflow found no DAG files in {', '.join(workspace.dag_folders)} "
