@@ -227,3 +227,23 @@ def test_an_unsafe_fix_the_file_loads_without_is_not_applied_by_migrate(make_pro
     assert left.fix.safety.value == "unsafe" and not left.fix.required
     assert "def report(execution_date" in (tmp_path / "out" / "project" / "dags" / "etl.py").read_text(
         encoding="utf-8")
+
+
+def test_a_bundle_file_carried_from_outside_the_dag_folder_maps_back_to_its_source(make_project, tmp_path):
+    """A framework package under src/ is carried into plugins.zip; a DAG file failing inside it
+    (raised in plugins/fw/tasks.py) must point at src/fw/tasks.py, where its findings are (612
+    DAG files of one repository showed no finding because that mapping was missing)."""
+    from migrator.migrate import bundle_source
+
+    root = make_project({
+        "dags/job.py": ("from datetime import datetime\nfrom airflow import DAG\nfrom fw.tasks import make\n\n"
+                        "with DAG('job', start_date=datetime(2024, 1, 1), schedule=None) as dag:\n"
+                        "    make(dag)\n"),
+        "src/fw/__init__.py": "",
+        "src/fw/tasks.py": "from airflow.operators.subdag import SubDagOperator\n\n\ndef make(dag):\n"
+                           "    return SubDagOperator\n",
+    })
+    migration = migrate(root, tmp_path / "out")
+    assert bundle_source(migration.after, migration.bundle, "plugins/fw/tasks.py") == "src/fw/tasks.py"
+    assert bundle_source(migration.after, migration.bundle, "plugins/elsewhere.py") is None
+    assert any(f.rule == "AIR002" and f.path == "src/fw/tasks.py" for f in migration.after.findings)

@@ -275,6 +275,8 @@ class Bundle:
     ignore_syntax: Syntax = "regexp"
     wheels: list[str] = field(default_factory=list)
     parts: dict[str, str] = field(default_factory=dict)  # bundle file -> how it was made
+    # plugins.zip member -> the project file it was carried from (code outside dags/ and plugins/)
+    carried_from: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[BundleCheck]:
@@ -1323,7 +1325,9 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
 
     bundle = Bundle(root, out, target, {}, checks, sorted(set(excluded)), sorted(kept),
                     dag_files=dag_file_count, dags=dag_count, dags_estimated=estimated,
-                    error_findings=error_findings, crashed=result.crashed, ignore_syntax=target_syntax)
+                    error_findings=error_findings, crashed=result.crashed, ignore_syntax=target_syntax,
+                    carried_from={m.name: (m.path.relative_to(root).as_posix() if m.path else "")
+                                  for m in carried_members})
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
     try:

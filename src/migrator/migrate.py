@@ -220,7 +220,7 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
         if migration.verify.requirements is not None:
             apply_requirement_repairs(bundle, migration.verify.requirements.repairs)
         migration.load_failures = explain_failures(
-            migration.verify, source_of=lambda path: bundle_source(after, path),
+            migration.verify, source_of=lambda path: bundle_source(after, bundle, path),
             findings=after.findings,
             project_modules=project_module_names([*after.workspace.python_files,
                                                   *after.workspace.other_python_files]))
@@ -234,9 +234,12 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     return migration
 
 
-def bundle_source(result: ScanResult, bundle_path: str) -> str | None:
-    """The project file a bundle's ``dags/<rel>`` or ``plugins/<rel>`` (plugins.zip) came from."""
+def bundle_source(result: ScanResult, bundle: Bundle, bundle_path: str) -> str | None:
+    """The project file a bundle's ``dags/<rel>`` or ``plugins/<rel>`` (plugins.zip) came from,
+    the plugins folder's or a package carried into plugins.zip from elsewhere."""
     kind, _, rel = bundle_path.partition("/")
+    if kind == "plugins" and rel in bundle.carried_from:
+        return bundle.carried_from[rel] or None
     workspace = result.workspace
     folders = {"dags": workspace.dag_folders,
                "plugins": [workspace.plugins_folder] if workspace.plugins_folder else []}.get(kind, [])
