@@ -36,6 +36,11 @@ PROJECT = {
     "dags/common/sql.py": "QUERY = 'select 1'\n",
     "dags/uses_dags_prefix.py": (HEADER + "from dags.common.sql import QUERY\nfrom airflow import DAG\n\n"
                                  "DAG('uses_dags_prefix', start_date=datetime(2024, 1, 1), schedule=None)\n"),
+    # Reads a file by a path relative to where MWAA runs Airflow (AIRFLOW_HOME, which holds dags/).
+    "dags/settings.json": '{"table": "orders"}\n',
+    "dags/reads_relative.py": (HEADER + "import json\nfrom airflow import DAG\n\n"
+                               "with open('dags/settings.json') as handle:\n    TABLE = json.load(handle)['table']\n"
+                               "DAG('reads_relative', start_date=datetime(2024, 1, 1), schedule=None)\n"),
     "requirements.txt": "toolz==0.12.1\n",
 }
 
@@ -48,7 +53,7 @@ def test_the_report_says_how_many_dag_files_load_and_why_the_others_do_not(make_
                  "--constraints", str(constraints), "-q"])
     stdout = capsys.readouterr().out
     assert code in (0, 1)
-    headline = f"3 of 4 DAG files load in Airflow {TARGET} with this bundle's requirements"
+    headline = f"4 of 5 DAG files load in Airflow {TARGET} with this bundle's requirements"
     assert f"verify    {headline}" in stdout
     verify = json.loads((out / "report.json").read_text(encoding="utf-8"))["verify"]
     assert verify["headline"] == headline

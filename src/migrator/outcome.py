@@ -84,9 +84,11 @@ def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None
             requirements = staged / "requirements.txt"
             shutil.copyfile(bundle / "requirements.txt", requirements)
         settings = Settings(target=target.airflow, dags=("dags",), plugins=plugins)
+        # MWAA runs Airflow in AIRFLOW_HOME, which holds dags/ and plugins/ as ``staged`` does
+        # (the image's WORKDIR): a DAG reading "dags/config.json" finds it there.
         return verify_project(staged, settings, target, constraints=constraints, cache_dir=cache_dir,
                               requirements=requirements, timeout=timeout,
-                              repair_requirements=repair_requirements, log=log)
+                              repair_requirements=repair_requirements, working_dir=staged, log=log)
 
 
 def unpack_plugins(archive_path: Path, dest: Path) -> None:

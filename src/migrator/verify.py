@@ -317,13 +317,17 @@ class DagLoad:
 
 def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_folder: str | None = None,
               *, timeout: float = DEFAULT_TIMEOUT_SECONDS, files: Sequence[str] | None = None,
-              grace: float = GRACE_SECONDS, log: Callable[[str], None] | None = None) -> DagLoad:
+              grace: float = GRACE_SECONDS, working_dir: Path | None = None,
+              log: Callable[[str], None] | None = None) -> DagLoad:
     """Load DAG files with Airflow's DagBag in ``env``; one ``FileResult`` per file.
 
     ``dag_folders``/``plugins_folder``/``files`` are relative to ``root``. Without ``files``,
     the files are the ones Airflow itself lists in the DAG folders. ``timeout`` is the limit per
     file (Airflow's ``dagbag_import_timeout``; a file still running ``grace`` seconds later is
-    killed and reported as a timeout, and the files after it load in a new process). Raises ``VerifyError`` when Airflow does not start.
+    killed and reported as a timeout, and the files after it load in a new process).
+    ``working_dir``: the folder the DAG code runs in (relative paths resolve there; default: a
+    scratch folder, so that code writing files never writes into the project). Raises
+    ``VerifyError`` when Airflow does not start.
     """
     say = log or (lambda message: None)
     root = Path(root).resolve()
@@ -343,7 +347,8 @@ def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_f
                     "plugins_folder": str(plugins) if plugins else None, "files": pending}
             args_path = home / "args.json"
             args_path.write_text(json.dumps(args), encoding="utf-8")
-            versions, pending = _run_driver(env, args_path, home, driver_env, timeout, grace, results, say)
+            versions, pending = _run_driver(env, args_path, home, driver_env, timeout, grace, results, say,
+                                            working_dir or home)
     if versions == ("", ""):
         versions = (env.airflow_version, env.python_version)
     return DagLoad(versions[0], versions[1],
@@ -352,7 +357,7 @@ def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_f
 
 
 def _run_driver(env: AirflowEnv, args_path: Path, home: Path, driver_env: dict[str, str], timeout: float,
-                grace: float, results: dict[str, dict], say: Callable[[str], None]
+                grace: float, results: dict[str, dict], say: Callable[[str], None], working_dir: Path
                 ) -> tuple[tuple[str, str], list[str]]:
     """One driver process. Returns (Airflow and Python versions, files still to load)."""
     stderr_path = home / "driver-stderr.txt"
@@ -361,7 +366,7 @@ def _run_driver(env: AirflowEnv, args_path: Path, home: Path, driver_env: dict[s
             # -P: the driver's own folder (this package) must not come first on sys.path, or
             # our modules shadow the standard library's (secrets.py hides `secrets`).
             [str(env.python), "-P", "-W", "always", str(DRIVER), str(args_path)],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, cwd=home,
+            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, cwd=working_dir,
             env=driver_env, start_new_session=True)
     reader = _EventReader(process.stdout)
     files: list[str] = []
@@ -544,7 +549,7 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
                    constraints: Path | None = None, cache_dir: Path | None = None,
                    requirements: Path | str | None = "auto", python: Path | None = None,
                    timeout: float = DEFAULT_TIMEOUT_SECONDS, rebuild: bool = False,
-                   repair_requirements: bool = False,
+                   repair_requirements: bool = False, working_dir: Path | None = None,
                    log: Callable[[str], None] | None = None) -> VerifyResult:
     """Verify the project at ``root`` against ``target`` (default: the settings', else the newest).
 
@@ -552,6 +557,7 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
     ``constraints``: the target's constraints file (default: the settings', else downloaded).
     ``repair_requirements``: install what does in place of lines that do not (the result's
     ``requirements.repairs`` says what; the file itself is left as it is).
+    ``working_dir``: where the DAG code runs (``load_dags``).
     Raises ``InputError`` for a missing project, an unknown target or a project without DAGs,
     and ``EnvironmentSetupError``/``VerifyError`` when Airflow cannot be installed or started.
     """
@@ -579,7 +585,8 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
     env = ensure_airflow_env(version, constraints, cache_dir, requirements_path, python=python,
                              rebuild=rebuild, project_root=root,
                              repair_requirements=repair_requirements, log=log)
-    loaded = load_dags(env, root, workspace.dag_folders, workspace.plugins_folder, timeout=timeout, log=log)
+    loaded = load_dags(env, root, workspace.dag_folders, workspace.plugins_folder, timeout=timeout,
+                       working_dir=working_dir, log=log)
     if not loaded.files:
         raise InputError(f"{root}: Airflow found no DAG files in {', '.join(workspace.dag_folders)} "
                          "(.airflowignore and Airflow's safe-mode heuristic applied: a DAG file "
