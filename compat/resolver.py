@@ -382,7 +382,39 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
                       "records a replacement.")
         sources.append("inventory: apache-airflow==2.11.2")
         return _gone(name, hops, sources, advice)
+    if name.startswith("airflow.") and not name.startswith("airflow.providers.") and target.major < 3 \
+            and (newer := _in_airflow_3(name)):
+        older = _older_name(name, data)
+        advice.append(f"Added in Airflow 3 ({newer}): " + (f"import {older} instead, or " if older else "")
+                      + "choose an Airflow 3 environment (--target).")
+        sources.append(f"inventory: {newer}")
+        return _gone(name, hops, sources, advice)
     return Resolution("unknown", name, None, None, None, False, None, tuple(hops), tuple(sources))
+
+
+def _newest_airflow_3_data() -> _TargetData:
+    versions = [v for v in load_json("generated/targets.json")["targets"] if Version(v).major >= 3]
+    return _target_data(get_version(max(versions, key=Version)))
+
+
+def _in_airflow_3(path: str) -> str | None:
+    """The distributions of the newest Airflow 3 the data knows, when it has ``path``; None
+    also for an attribute of such a name (``task.short_circuit`` of ``airflow.sdk.task``):
+    the name's own import is where that is said."""
+    newest = _newest_airflow_3_data()
+    parent = path.rpartition(".")[0]
+    if parent not in newest.names and newest.exists(parent):
+        return None
+    return _core_label(newest) if newest.exists(path) else None
+
+
+def _older_name(path: str, data: _TargetData) -> str | None:
+    """The name Airflow 3's tables (or the overlay) moved to ``path``, when ``data``'s target
+    has it: the Airflow 2 spelling of an Airflow 3 name."""
+    newest = _newest_airflow_3_data()
+    moves = [move for table in newest.tables for move in table.moves.items()]
+    moves += [(old, row["new"]) for old, row in _overlay_moves().items() if row.get("new")]
+    return next((old for old, new in moves if new == path and data.exists(old)), None)
 
 
 def _module_of(path: str, data: _TargetData) -> str:

@@ -306,3 +306,16 @@ def test_every_overlay_row_has_reason_and_source():
             assert row["source"], (block, row)
     for block in ("missing_binaries", "removed_stdlib", "metadata_db"):
         assert overlay[block]["source"], block
+
+
+def test_a_name_airflow_3_added_is_reported_on_an_airflow_2_target_with_its_airflow_2_spelling():
+    dag = resolve("airflow.sdk.dag", "2.11.2")
+    assert dag.status == "removed"
+    assert "import airflow.decorators.dag instead" in dag.advice
+    assert "import airflow.operators.python.get_current_context instead" in resolve(
+        "airflow.sdk.get_current_context", "2.11.2").advice
+    # One finding per root cause: the import says it; an attribute of the name is not reported again.
+    assert resolve("airflow.sdk.task.short_circuit", "2.11.2").status == "unknown"
+    assert resolve("airflow.sdk.dag", "3.3.1").status == "unchanged"
+    # A provider's module is the provider's business, whichever Airflow the target has.
+    assert resolve("airflow.providers.standard.operators.empty.EmptyOperator", "2.11.2").status != "removed"

@@ -279,7 +279,8 @@ class RemovedImportRule(PythonRule):
     Reports Airflow names that the target no longer has at all, with no replacement path:
     `airflow.contrib` classes no table maps, `days_ago` and `SubDagOperator` on Airflow 3,
     retired integrations, and 1.10 plugin-manager imports that no plugin in the project
-    registers. The message carries the knowledge base's advice.
+    registers; on an Airflow 2 target, names Airflow 3 added (`airflow.sdk`). The message carries
+    the knowledge base's advice.
 
     ## Why it matters on MWAA
     The import fails on the target's Airflow, so the DAG file (and every DAG importing the
@@ -332,6 +333,14 @@ class RemovedImportRule(PythonRule):
         """, line=3, contains="airflow.utils.dates.days_ago"),
         Invalid("from airflow.operators.acme_plugin import SftpToS3Operator", line=1,
                 contains="no AirflowPlugin"),
+        # An Airflow 3 project on an Airflow 2 target: the import is the finding, not each use.
+        Invalid("""
+            from airflow.sdk import dag, task
+
+            @task.short_circuit
+            def check():
+                return True
+        """, target="2.11.2", line=1, contains="import airflow.decorators.dag instead"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
