@@ -116,7 +116,8 @@ def test_the_bundle_gets_the_repaired_file_its_manifest_and_a_check_per_line(mak
 
 
 def test_a_pip_run_past_its_time_limit_stops_with_what_it_started(tmp_path):
-    """A runaway resolution is stopped, builds included, and reads as a failure that says so."""
+    """A runaway resolution is stopped, builds included, and reads as a failure that says so;
+    the temporary files pip had no chance to remove go too."""
     import os
     import time
 
@@ -124,7 +125,9 @@ def test_a_pip_run_past_its_time_limit_stops_with_what_it_started(tmp_path):
 
     child_pid = tmp_path / "child.pid"
     fake_python = tmp_path / "python"
-    fake_python.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {child_pid}\nwait\n")
+    scratch = tmp_path / "scratch.txt"
+    fake_python.write_text(f"#!/bin/sh\necho \"$TMPDIR\" > {scratch}\necho unpacked > \"$TMPDIR/wheel\"\n"
+                           f"sleep 60 &\necho $! > {child_pid}\nwait\n")
     fake_python.chmod(0o755)
     started = time.monotonic()
     result = _run_pip(fake_python, ["install", "awscli"], timeout=1)
@@ -138,3 +141,4 @@ def test_a_pip_run_past_its_time_limit_stops_with_what_it_started(tmp_path):
     except ProcessLookupError:
         alive = False
     assert not alive
+    assert not Path(scratch.read_text().strip()).exists()

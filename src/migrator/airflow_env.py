@@ -369,21 +369,24 @@ def _run_pip(python: Path, args: list[str], pip_python: Path | None = None,
     if pip_python is not None:
         command += ["--python", str(pip_python)]
     command += args
-    env = {**os.environ, "PIP_PROGRESS_BAR": "off", "PYTHONWARNINGS": "ignore"}
-    env.pop("PYTHONPATH", None)
-    env.pop("PIP_REQUIRE_VIRTUALENV", None)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                          start_new_session=True) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(process)
-            stdout, stderr = process.communicate()
-            return PipResult(False, f"{stdout}\n{stderr}\nERROR: pip found no versions that fit "
-                                    f"together within {timeout:.0f} seconds")
-        except BaseException:  # an interrupt: pip and its builds go too
-            _kill_tree(process)
-            raise
+    # pip's own temporary folders live in one of ours, removed whatever happens: a pip that is
+    # stopped cannot clean up, and a runaway resolution leaves gigabytes of unpacked wheels.
+    with tempfile.TemporaryDirectory(prefix="migrator-pip-") as scratch:
+        env = {**os.environ, "PIP_PROGRESS_BAR": "off", "PYTHONWARNINGS": "ignore", "TMPDIR": scratch}
+        env.pop("PYTHONPATH", None)
+        env.pop("PIP_REQUIRE_VIRTUALENV", None)
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env, start_new_session=True) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(process)
+                stdout, stderr = process.communicate()
+                return PipResult(False, f"{stdout}\n{stderr}\nERROR: pip found no versions that fit "
+                                        f"together within {timeout:.0f} seconds")
+            except BaseException:  # an interrupt: pip and its builds go too
+                _kill_tree(process)
+                raise
     return PipResult(process.returncode == 0, stdout + "\n" + stderr)
 
 
