@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import time
 from functools import cache, lru_cache
 from pathlib import Path
@@ -37,6 +39,11 @@ def destination_in_pinned_inventory(path: str, target: str) -> bool:
     """Whether ``path`` is in the inventory of the distribution that holds it at the version
     the target's constraints pin (core and the task SDK: the target's own). Read straight from
     the files, independent of the resolver."""
+    if path.split(".")[0] in sys.stdlib_module_names:
+        # A re-export of the standard library (airflow.utils.dates.datetime): it is where every
+        # target's Python has it.
+        module, _, name = path.rpartition(".")
+        return hasattr(importlib.import_module(module), name)
     pins = pinned_versions(target)
     entry = compat_targets()[target]
     distribution, version = entry["core"]["distribution"], target
@@ -131,6 +138,16 @@ EXPECTED = {
     ("airflow.kubernetes.pod_generator.PodGenerator", "3.3.1"): ("moved", "airflow.providers.cncf.kubernetes.pod_generator.PodGenerator", CNCF),
     ("airflow.sensors.s3_prefix_sensor.S3PrefixSensor", "3.3.1"): ("removed", None, None),
     ("airflow.no_such_module.Thing", "3.3.1"): ("unknown", None, None),
+    # Airflow 2's airflow.utils.dates re-exported the standard library's datetime names; 3.x does
+    # not, and on 2.x the name imports as written.
+    ("airflow.utils.dates.datetime", "3.3.1"): ("moved", "datetime.datetime", None),
+    ("airflow.utils.dates.timedelta", "3.0.6"): ("moved", "datetime.timedelta", None),
+    ("airflow.utils.dates.datetime", "2.11.2"): ("unknown", None, None),
+    # LazyXComAccess: its own name up to 2.9, LazyXComSelectSequence on 2.10+, and the Task SDK's
+    # LazyXComSequence (what a task receives) on 3.x: one destination per range of targets.
+    ("airflow.models.xcom.LazyXComAccess", "2.9.2"): ("unchanged", "airflow.models.xcom.LazyXComAccess", None),
+    ("airflow.models.xcom.LazyXComAccess", "2.11.2"): ("renamed", "airflow.models.xcom.LazyXComSelectSequence", None),
+    ("airflow.models.xcom.LazyXComAccess", "3.3.1"): ("renamed", "airflow.sdk.execution_time.lazy_sequence.LazyXComSequence", None),
     ("airflow.contrib.hooks.no_such_hook.NoSuchHook", "3.3.1"): ("removed", None, None),
 }
 

@@ -1,0 +1,84 @@
+"""Patterns that kept real DAG files from loading after ``migrate`` (issue #18), as synthetic
+before/after cases: each is scanned and fixed with the fixes ``migrate`` applies (safe ones and
+the required unsafe ones), and the fixed text is compared whole.
+
+test_fix_load_gaps_airflow.py loads the same fixed files in a real Airflow.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from migrator.compat import get_version
+
+from migrator.config import Settings
+from migrator.engine import scan
+from migrator.fix import apply_plan, plan_fixes
+
+
+def fixed(make_project, code: str, target: str, select: tuple[str, ...] = ("AIR",)):
+    """(findings of the file before, its text after ``migrate``'s fixes)."""
+    root = make_project({"dags/d.py": textwrap.dedent(code)})
+    settings = Settings(select=select)
+    version = get_version(target)
+    result = scan(root, settings, version, jobs=1, use_cache=False)
+    findings = [f for f in result.findings if f.path == "dags/d.py"]
+    apply_plan(root, plan_fixes(root, settings, version, required=True, jobs=1, result=result))
+    return findings, (root / "dags" / "d.py").read_text()
+
+
+# -- airflow.utils.dates re-exported the standard library's datetime names (Airflow 2 only) ----
+
+DATES = """\
+    from airflow.utils.dates import datetime, timedelta
+    from airflow import DAG
+
+    with DAG("d", start_date=datetime(2024, 1, 1), schedule=timedelta(days=1), catchup=False):
+        pass
+"""
+
+
+def test_datetime_from_airflow_utils_dates_moves_to_the_standard_library_on_airflow_3(make_project):
+    findings, text = fixed(make_project, DATES, "3.3.1", select=("AIR001", "AIR002"))
+    assert [(f.rule, f.location.line) for f in findings] == [("AIR001", 1), ("AIR001", 1)]
+    assert "datetime.datetime" in findings[0].message + findings[1].message
+    assert all("does not exist on Airflow 3.3.1" in f.message for f in findings)
+    assert text == textwrap.dedent(DATES).replace("from airflow.utils.dates import", "from datetime import")
+
+
+def test_datetime_from_airflow_utils_dates_is_left_alone_on_airflow_2(make_project):
+    findings, text = fixed(make_project, DATES, "2.11.2", select=("AIR001", "AIR002"))
+    assert findings == []
+    assert text == textwrap.dedent(DATES)
+
+
+# -- LazyXComAccess: renamed in 2.10, and the Task SDK's LazyXComSequence on 3.x ---------------
+
+LAZY = """\
+    from airflow.decorators import task
+    from airflow.models.xcom import LazyXComAccess
+
+
+    @task
+    def flatten(payload):
+        if isinstance(payload, LazyXComAccess):  # the XComs of a mapped task
+            return [item for part in payload for item in part]
+        return payload
+"""
+
+
+@pytest.mark.parametrize(("target", "module", "name", "decorators"), [
+    ("2.11.2", "airflow.models.xcom", "LazyXComSelectSequence", "airflow.decorators"),
+    ("3.3.1", "airflow.sdk.execution_time.lazy_sequence", "LazyXComSequence", "airflow.sdk"),
+])
+def test_lazy_xcom_access_becomes_what_the_target_gives_a_task(make_project, target, module, name, decorators):
+    findings, text = fixed(make_project, LAZY, target, select=("AIR001",))
+    lazy = [f for f in findings if "LazyXComAccess" in f.message]
+    assert [(f.rule, f.location.line) for f in lazy] == [("AIR001", 2)]
+    assert f"{module}.{name}" in lazy[0].message
+    assert lazy[0].fix.required
+    expected = textwrap.dedent(LAZY).replace("airflow.decorators", decorators).replace(
+        "from airflow.models.xcom import LazyXComAccess", f"from {module} import {name}").replace(
+        "isinstance(payload, LazyXComAccess)", f"isinstance(payload, {name})")
+    assert text == expected
