@@ -82,3 +82,64 @@ def test_lazy_xcom_access_becomes_what_the_target_gives_a_task(make_project, tar
         "from airflow.models.xcom import LazyXComAccess", f"from {module} import {name}").replace(
         "isinstance(payload, LazyXComAccess)", f"isinstance(payload, {name})")
     assert text == expected
+
+
+# -- DAG(**dag_args): the keys of a dict the module builds for the DAG -------------------------
+
+SPREAD = """\
+    import pendulum
+    from airflow import DAG
+
+    dag_args = {
+        "start_date": pendulum.datetime(2024, 1, 1, tz="UTC"),
+        "schedule_interval": None,  # triggered
+        "catchup": False,
+    }
+    hourly = dict(schedule_interval="@hourly", catchup=False)
+
+    with DAG("a", params={"x": 1}, **dag_args) as dag:
+        pass
+
+
+    def build(name):
+        return DAG(name, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), **hourly)
+"""
+
+
+def test_schedule_interval_in_a_dict_given_to_dag_as_kwargs_is_renamed(make_project):
+    findings, text = fixed(make_project, SPREAD, "3.3.1", select=("AIR003",))
+    assert [(f.rule, f.location.line) for f in findings] == [("AIR003", 6), ("AIR003", 9)]
+    assert "through **dag_args" in findings[0].message and "through **hourly" in findings[1].message
+    assert text == textwrap.dedent(SPREAD).replace('"schedule_interval": None', '"schedule": None').replace(
+        'dict(schedule_interval="@hourly"', 'dict(schedule="@hourly"')
+
+
+@pytest.mark.parametrize("use", [
+    'print(dag_args["schedule_interval"])',          # read elsewhere
+    'dag_args = {"schedule_interval": "@daily"}',    # bound twice
+    "other = make_dag(**dag_args)",                  # passed to something that is not a DAG
+    'dag_args["catchup"] = True',                    # changed after it is built
+])
+def test_a_dict_that_is_not_visibly_only_the_dags_is_left_alone(make_project, use):
+    code = f"""\
+        from airflow import DAG
+
+        dag_args = {{"schedule_interval": None, "catchup": False}}
+        {use}
+        DAG("a", **dag_args)
+    """
+    findings, text = fixed(make_project, code, "3.3.1", select=("AIR003",))
+    assert findings == []
+    assert text == textwrap.dedent(code)
+
+
+def test_a_dict_given_to_a_dag_that_already_sets_schedule_is_reported_but_not_renamed(make_project):
+    code = """\
+        from airflow import DAG
+
+        dag_args = {"schedule_interval": None}
+        DAG("a", schedule="@daily", **dag_args)
+    """
+    findings, text = fixed(make_project, code, "3.3.1", select=("AIR003",))
+    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("AIR003", 3, None)]
+    assert text == textwrap.dedent(code)

@@ -63,7 +63,9 @@ class RemovedArgumentRule(PythonRule):
     `task_concurrency` (`max_active_tis_per_dag`), `fail_stop` (`fail_fast`), `default_view`,
     `orientation`, `full_filepath`, `provide_context`, `sla`, `sla_miss_callback`,
     `TriggerDagRunOperator(execution_date=...)`, `Variable.get(default_var=...)` and the other
-    changes the knowledge base records. Keys of `default_args` dicts are checked too.
+    changes the knowledge base records. Keys of `default_args` dicts are checked too, and so
+    are the keys of a dict a DAG gets as `**name` when the module visibly builds it for that
+    (a dict literal or `dict(...)` assigned once and used only as `**name` in DAG calls).
 
     Every other keyword given to an operator is checked against the constructor of the class
     the target pins (read from the core and provider wheels, down to `BaseOperator`):
@@ -122,6 +124,14 @@ class RemovedArgumentRule(PythonRule):
             default_args = {"owner": "x", "provide_context": True}
             DAG("sales", schedule=None, default_args=default_args)
         """),
+        # A dict that is also read elsewhere is not only the DAG's: no guessing.
+        Valid("""
+            from airflow import DAG
+
+            dag_args = {"schedule_interval": None}
+            DAG("sales", **dag_args)
+            print(dag_args["schedule_interval"])
+        """),
         # Arguments of the pinned SSHOperator and BaseOperator; an operator the data cannot
         # follow (the project's own) is not judged.
         Valid("""
@@ -168,6 +178,13 @@ class RemovedArgumentRule(PythonRule):
             default_args = {"owner": "x", "task_concurrency": 1, "sla": timedelta(hours=4)}
             DAG("d", default_args=default_args, schedule=None)
         """, line=4, contains="silently ignored"),
+        Invalid("""
+            from airflow import DAG
+
+            dag_args = {"schedule_interval": None, "catchup": False}
+            with DAG("sales", **dag_args) as dag:
+                pass
+        """, line=3, contains="through **dag_args"),
         Invalid("""
             from airflow.decorators import dag
 
@@ -234,6 +251,8 @@ class RemovedArgumentRule(PythonRule):
         version = target.airflow
         owner = {"dag": "DAG", "task": _short(site.qualname) or "the operator",
                  "call": _short(site.qualname)}.get(site.owner, "")
+        if site.spread:
+            owner = f"DAG (given this key through **{site.spread})"
         advice = f" {change.advice}" if change.advice else ""
         replacement = change.replacement
         if site.owner == "default_args":
