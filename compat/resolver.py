@@ -665,6 +665,39 @@ def context_key_changes(target: MwaaVersion | str | None = None) -> dict[str, Co
 
 
 @dataclass(frozen=True)
+class AttributeChange:
+    """A class attribute of an Airflow model the target renamed or removed (``DagRun.execution_date``
+    -> ``logical_date`` on Airflow 3), read where the class itself is named."""
+
+    owner: str                 # the class, as the overlay row names it first
+    attribute: str
+    replacement: str | None
+    removed_in: str
+    reason: str
+    source: str
+
+
+@lru_cache(maxsize=16)
+def _attribute_changes(target: MwaaVersion) -> dict[tuple[str, str], AttributeChange]:
+    changes: dict[tuple[str, str], AttributeChange] = {}
+    for row in _overlay().get("attributes", ()):
+        if not _since_applies(row["removed_in"], target):
+            continue
+        change = AttributeChange(row["owners"][0], row["attribute"], row.get("replacement"), row["removed_in"],
+                                 row["reason"], row["source"])
+        for owner in row["owners"]:
+            changes[(owner, row["attribute"])] = change
+    return changes
+
+
+def attribute_changes(target: MwaaVersion | str | None = None) -> dict[tuple[str, str], AttributeChange]:
+    """(class path, attribute) -> the change, for the class attributes ``target`` no longer has.
+    Every path a row lists for the class is a key (``airflow.models.DagRun`` and
+    ``airflow.models.dagrun.DagRun``)."""
+    return dict(_attribute_changes(get_version(target)))
+
+
+@dataclass(frozen=True)
 class ConfigChange:
     option: str                  # "section.key" as users wrote it
     kind: Literal["renamed", "removed", "default_changed", "invalid_value"]

@@ -143,3 +143,38 @@ def test_a_dict_given_to_a_dag_that_already_sets_schedule_is_reported_but_not_re
     findings, text = fixed(make_project, code, "3.3.1", select=("AIR003",))
     assert [(f.rule, f.location.line, f.fix) for f in findings] == [("AIR003", 3, None)]
     assert text == textwrap.dedent(code)
+
+
+# -- DagRun.execution_date on the class: logical_date on Airflow 3 ----------------------------
+
+MODEL_ATTRIBUTES = """\
+    from typing import Callable
+
+    import pendulum
+    from airflow.models import DagRun
+    from airflow.models.taskinstance import TaskInstance as TI
+
+    TABLES = [{"model": DagRun, "age_column": DagRun.execution_date}]
+
+
+    def newest(runs, key: Callable = DagRun.execution_date):
+        return runs
+
+
+    def latest(session):
+        return session.query(TI).order_by(TI.execution_date.desc()).first()
+"""
+
+
+def test_model_execution_date_on_the_class_becomes_logical_date_on_airflow_3(make_project):
+    findings, text = fixed(make_project, MODEL_ATTRIBUTES, "3.3.1", select=("AIR018",))
+    assert [(f.rule, f.location.line) for f in findings] == [("AIR018", 7), ("AIR018", 10), ("AIR018", 15)]
+    assert "use DagRun.logical_date" in findings[0].message and "use TI.logical_date" in findings[2].message
+    assert text == textwrap.dedent(MODEL_ATTRIBUTES).replace(".execution_date", ".logical_date")
+
+
+def test_model_execution_date_is_left_alone_on_airflow_2(make_project):
+    # Airflow 2 has the execution_date column; its logical_date is only an instance property.
+    findings, text = fixed(make_project, MODEL_ATTRIBUTES, "2.11.2", select=("AIR018",))
+    assert findings == []
+    assert text == textwrap.dedent(MODEL_ATTRIBUTES)

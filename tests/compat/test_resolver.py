@@ -318,8 +318,18 @@ def test_every_overlay_row_has_reason_and_source():
     for row in overlay["moves"]:
         assert row["reason"] and row["source"], row
     for block in ("removals", "arguments", "context_keys", "defaults", "plugins", "platform_limits",
-                  "extra_requirements"):
+                  "extra_requirements", "attributes"):
         for row in overlay[block]:
             assert row["source"], (block, row)
     for block in ("missing_binaries", "removed_stdlib", "metadata_db"):
         assert overlay[block]["source"], block
+
+
+def test_model_attribute_changes_are_keyed_by_every_spelling_and_start_with_airflow_3():
+    changes = compat.attribute_changes("3.3.1")
+    for owner in ("airflow.models.DagRun", "airflow.models.dagrun.DagRun",
+                  "airflow.models.TaskInstance", "airflow.models.taskinstance.TaskInstance"):
+        change = changes[(owner, "execution_date")]
+        assert (change.replacement, change.removed_in) == ("logical_date", "3.0.0")
+        assert change.source and change.reason
+    assert compat.attribute_changes("2.11.2") == {}
