@@ -178,3 +178,31 @@ def test_model_execution_date_is_left_alone_on_airflow_2(make_project):
     findings, text = fixed(make_project, MODEL_ATTRIBUTES, "2.11.2", select=("AIR018",))
     assert findings == []
     assert text == textwrap.dedent(MODEL_ATTRIBUTES)
+
+
+# -- Names Airflow 3 removed with no destination: a finding that says what to do, no fix -------
+
+REMOVED = """\
+    from airflow.api.common.experimental.trigger_dag import trigger_dag
+    from airflow.models import DagModel, SlaMiss
+
+    CLEANUP = [DagModel, SlaMiss]
+
+
+    def start(**context):
+        trigger_dag(dag_id="other", run_id="manual__x", conf={})
+"""
+
+
+def test_sla_miss_and_the_experimental_api_are_reported_on_airflow_3_with_the_way_out(make_project):
+    findings, text = fixed(make_project, REMOVED, "3.3.1", select=("AIR001", "AIR002"))
+    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("AIR002", 1, None), ("AIR002", 2, None)]
+    trigger, sla = findings
+    assert "TriggerDagRunOperator" in trigger.message and "/api/v2/dags/{dag_id}/dagRuns" in trigger.message
+    assert "sla_miss table" in sla.message and "DeadlineAlert" in sla.message
+    assert text == textwrap.dedent(REMOVED)
+
+
+def test_sla_miss_and_the_experimental_api_still_import_on_airflow_2(make_project):
+    findings, _text = fixed(make_project, REMOVED, "2.11.2", select=("AIR001", "AIR002"))
+    assert findings == []

@@ -78,7 +78,30 @@ with DAG("cleanup", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule
     EmptyOperator(task_id="noop")
 '''
 
-FILES = {"dags/dates.py": DATES, "dags/groups/__init__.py": "", "dags/groups/lazy.py": LAZY_GROUP,
+# Names Airflow 3 removed with no destination: AIR002 reports them and nothing rewrites them.
+SLA = '''\
+import pendulum
+from airflow import DAG
+from airflow.models import DagModel, SlaMiss
+from airflow.operators.empty import EmptyOperator
+
+CLEANUP = [DagModel, SlaMiss]
+
+with DAG("sla", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    EmptyOperator(task_id="noop")
+'''
+
+EXPERIMENTAL = '''\
+import pendulum
+from airflow import DAG
+from airflow.api.common.experimental.trigger_dag import trigger_dag
+from airflow.operators.python import PythonOperator
+
+with DAG("experimental", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    PythonOperator(task_id="start", python_callable=lambda: trigger_dag(dag_id="other"))
+'''
+
+FILES = {"dags/sla.py": SLA, "dags/experimental.py": EXPERIMENTAL, "dags/dates.py": DATES, "dags/groups/__init__.py": "", "dags/groups/lazy.py": LAZY_GROUP,
          "dags/lazy.py": LAZY_DAG, "dags/spread.py": SPREAD, "dags/cleanup.py": CLEANUP}
 DAG_FILES = ("dags/dates.py", "dags/lazy.py", "dags/spread.py", "dags/cleanup.py")
 
@@ -107,6 +130,13 @@ def test_on_airflow_3_every_pattern_fails_before_the_fixes_and_loads_after(make_
     assert "isinstance(payload, LazyXComSequence)" in (root / "dags" / "groups" / "lazy.py").read_text()
     assert '"schedule": None' in (root / "dags" / "spread.py").read_text()
     assert "DagRun.logical_date" in (root / "dags" / "cleanup.py").read_text()
+    # The findings AIR002 makes for these are true: the file fails, before and after the fixes.
+    for path, name, line in (
+            ("dags/sla.py", "SlaMiss", "from airflow.models import DagModel, SlaMiss\n"),
+            ("dags/experimental.py", "airflow.api.common.experimental",
+             "from airflow.api.common.experimental.trigger_dag import trigger_dag\n")):
+        assert name in before[path].error and name in after[path].error, (path, after[path].error)
+        assert line in (root / path).read_text()
 
 
 def test_on_airflow_2_lazy_xcom_access_loads_after_the_fix_and_the_rest_still_loads(make_project):
@@ -114,7 +144,7 @@ def test_on_airflow_2_lazy_xcom_access_loads_after_the_fix_and_the_rest_still_lo
     assert "LazyXComAccess" in before["dags/lazy.py"].error
     for path in DAG_FILES:
         assert after[path].error is None, (path, after[path].error)
-    for path in ("dags/dates.py", "dags/spread.py", "dags/cleanup.py"):
+    for path in ("dags/dates.py", "dags/spread.py", "dags/cleanup.py", "dags/sla.py", "dags/experimental.py"):
         assert before[path].error is None, (path, before[path].error)
     assert "isinstance(payload, LazyXComSelectSequence)" in (root / "dags" / "groups" / "lazy.py").read_text()
     # Airflow 2 keeps these as written (deprecated at most): nothing a file needs is rewritten.
