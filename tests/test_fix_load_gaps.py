@@ -133,16 +133,15 @@ def test_a_dict_that_is_not_visibly_only_the_dags_is_left_alone(make_project, us
     assert text == textwrap.dedent(code)
 
 
-def test_a_dict_given_to_a_dag_that_already_sets_schedule_is_reported_but_not_renamed(make_project):
-    code = """\
-        from airflow import DAG
-
-        dag_args = {"schedule_interval": None}
-        DAG("a", schedule="@daily", **dag_args)
-    """
+@pytest.mark.parametrize("calls", [
+    'DAG("a", schedule="@daily", **dag_args)',
+    'DAG("a", **dag_args)\nDAG("b", schedule="@daily", **dag_args)',  # one of the DAGs it reaches
+])
+def test_a_dict_given_to_a_dag_that_already_sets_schedule_is_reported_but_not_renamed(make_project, calls):
+    code = "from airflow import DAG\n\ndag_args = {\"schedule_interval\": None}\n" + calls + "\n"
     findings, text = fixed(make_project, code, "3.3.1", select=("AIR003",))
     assert [(f.rule, f.location.line, f.fix) for f in findings] == [("AIR003", 3, None)]
-    assert text == textwrap.dedent(code)
+    assert text == code
 
 
 # -- DagRun.execution_date on the class: logical_date on Airflow 3 ----------------------------

@@ -284,7 +284,7 @@ class RemovedArgumentRule(PythonRule):
                 if change.removed_in else ""
             message = f"{site.name} is deprecated on Airflow {version}{gone}{instead}.{advice}"
         return self.at_node(module, site.node, message, severity=severity,
-                            fix=self._fix(site, change))
+                            fix=self._fix(site, change, _calls_given(module, site)))
 
     def _rejected_finding(self, module: ModuleFacts, site: ArgumentSite, signature: OperatorSignature,
                           target: MwaaVersion) -> Finding:
@@ -305,9 +305,9 @@ class RemovedArgumentRule(PythonRule):
                             fix=_rejected_fix(site, signature))
 
     @staticmethod
-    def _fix(site: ArgumentSite, change: ArgumentChange) -> Fix | None:
+    def _fix(site: ArgumentSite, change: ArgumentChange, calls: list[ast.Call]) -> Fix | None:
         if change.replacement and change.replacement.isidentifier():
-            if isinstance(site.call, ast.Call) and any(k.arg == change.replacement for k in site.call.keywords):
+            if any(k.arg == change.replacement for call in calls for k in call.keywords):
                 return None  # both given: a human decides which one stays
             return Fix.make(FixSafety.SAFE, f"rename {site.name} to {change.replacement}",
                             kind="rename-argument", old=site.name, new=change.replacement)
@@ -318,6 +318,14 @@ class RemovedArgumentRule(PythonRule):
                             "the intent needs another mechanism)", kind="remove-argument", name=site.name,
                             required=change.breaks)
         return Fix.make(FixSafety.SAFE, f"remove {site.name}", kind="remove-argument", name=site.name)
+
+
+def _calls_given(module: ModuleFacts, site: ArgumentSite) -> list[ast.Call]:
+    """The calls that receive the argument: its own, or every DAG call a dict key reaches
+    through ``**name`` (one dict may be spread into several DAGs)."""
+    if site.spread:
+        return [s.call for s in module.arguments if s.node is site.node and isinstance(s.call, ast.Call)]
+    return [site.call] if isinstance(site.call, ast.Call) else []
 
 
 def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | None:
