@@ -3,13 +3,15 @@
 Params: ``old`` and ``new``, JSON values (``True`` -> ``"success"`` for DockerOperator's
 ``auto_remove``; ``"none_failed_or_skipped"`` -> ``"none_failed_min_one_success"`` for
 ``trigger_rule``), or ``attribute`` with ``old``/``new`` member names for an enum member
-(``TriggerRule.NONE_FAILED_OR_SKIPPED`` -> ``TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS``).
+(``TriggerRule.NONE_FAILED_OR_SKIPPED`` -> ``TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS``) or a
+model's renamed class attribute (``DagRun.execution_date`` -> ``DagRun.logical_date``).
 
 The node at the location must hold exactly the old value (a literal, or the member access);
 anything else is refused. A string keeps its quote style.
 
 Safe: the fix data only asks for this where Airflow's or the provider's own deprecation code
-mapped the old value onto the new one, so the task behaves the same.
+mapped the old value onto the new one, so the task behaves the same, or where Airflow renamed
+the attribute of the same column (the knowledge base's ``attributes`` rows).
 """
 
 from __future__ import annotations

@@ -74,10 +74,12 @@ from .platform import (
 )
 from .resolver import (
     ArgumentChange,
+    AttributeChange,
     ConfigChange,
     ContextKeyChange,
     Resolution,
     argument_changes,
+    attribute_changes,
     config_changes,
     context_key_changes,
     final_paths,
@@ -91,6 +93,7 @@ from .signatures import OperatorSignature, enum_members, operator_signature
 
 __all__ = [
     "ArgumentChange",
+    "AttributeChange",
     "Billing",
     "ConfigChange",
     "ConfigOption",
@@ -126,6 +129,7 @@ __all__ = [
     "airflow_dependencies",
     "always_installed",
     "argument_changes",
+    "attribute_changes",
     "billing",
     "config_changes",
     "config_policy",

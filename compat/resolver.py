@@ -205,8 +205,13 @@ def _overlay() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _overlay_moves() -> dict[str, dict]:
-    return {row["old"]: row for row in _overlay()["moves"]}
+def _overlay_moves() -> dict[str, tuple[dict, ...]]:
+    """old -> its rows, in file order. A name whose destination depends on the target has one
+    row per range of targets (``since``/``until``)."""
+    rows: dict[str, list[dict]] = {}
+    for row in _overlay()["moves"]:
+        rows.setdefault(row["old"], []).append(row)
+    return {old: tuple(found) for old, found in rows.items()}
 
 
 @lru_cache(maxsize=1)
@@ -281,12 +286,28 @@ def _relocation_step(path: str, data: _TargetData) -> tuple[str, str] | None:
 
 
 def _overlay_step(path: str, data: _TargetData, exists: bool) -> tuple[str, dict] | None:
-    row = _overlay_moves().get(path)
-    if row is None or not _since_applies(row.get("since"), data.target):
-        return None
-    if exists and row.get("applies", "missing") != "always":
-        return None
-    return row["new"], row
+    for row in _overlay_moves().get(path, ()):
+        if not _since_applies(row.get("since"), data.target) or _until_passed(row.get("until"), data.target):
+            continue
+        if exists and row.get("applies", "missing") != "always":
+            return None
+        return row["new"], row
+    return None
+
+
+def _until_passed(until: str | None, target: MwaaVersion) -> bool:
+    return until is not None and target.version >= Version(until)
+
+
+def _outside_airflow(path: str, data: _TargetData) -> str | None:
+    """The library an overlay row says holds ``path`` when no inventory does: ``"python"``, the
+    standard library of every target's Python (``airflow.utils.dates`` re-exported
+    ``datetime.datetime`` in Airflow 2)."""
+    for rows in _overlay_moves().values():
+        for row in rows:
+            if row["new"] == path and row.get("library") == "python":
+                return "python"
+    return None
 
 
 def _leaf(path: str) -> str:
@@ -329,6 +350,12 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
     # imports (found by the real-Airflow import check) is removed all the same.
     shipped_but_gone = removal is not None and removal.removed_in is not None and removal.broken \
         and _since_applies(removal.removed_in, target)
+    if len(hops) > 1 and _outside_airflow(final, data):
+        sources.append("python standard library")
+        status = "renamed" if _leaf(final) != _leaf(name) else "moved"
+        return Resolution(status=status, name=name, new=final, provider=None, min_version=None,
+                          preinstalled=True, advice=" ".join(advice) or None, hops=tuple(hops),
+                          sources=tuple(sources))
     if data.exists(final) and not shipped_but_gone:
         # A name that still imports on this target but is gone in a later Airflow: say so,
         # the migration is the time to move off it.
@@ -667,6 +694,39 @@ def _context_advice(key: str, replacement: str | None, suggestions: list[str] | 
 def context_key_changes(target: MwaaVersion | str | None = None) -> dict[str, ContextKeyChange]:
     """Template/context keys that are gone (``breaks``) or deprecated on ``target``."""
     return dict(_context_key_changes(get_version(target)))
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """A class attribute of an Airflow model the target renamed or removed (``DagRun.execution_date``
+    -> ``logical_date`` on Airflow 3), read where the class itself is named."""
+
+    owner: str                 # the class, as the overlay row names it first
+    attribute: str
+    replacement: str | None
+    removed_in: str
+    reason: str
+    source: str
+
+
+@lru_cache(maxsize=16)
+def _attribute_changes(target: MwaaVersion) -> dict[tuple[str, str], AttributeChange]:
+    changes: dict[tuple[str, str], AttributeChange] = {}
+    for row in _overlay().get("attributes", ()):
+        if not _since_applies(row["removed_in"], target):
+            continue
+        change = AttributeChange(row["owners"][0], row["attribute"], row.get("replacement"), row["removed_in"],
+                                 row["reason"], row["source"])
+        for owner in row["owners"]:
+            changes[(owner, row["attribute"])] = change
+    return changes
+
+
+def attribute_changes(target: MwaaVersion | str | None = None) -> dict[tuple[str, str], AttributeChange]:
+    """(class path, attribute) -> the change, for the class attributes ``target`` no longer has.
+    Every path a row lists for the class is a key (``airflow.models.DagRun`` and
+    ``airflow.models.dagrun.DagRun``)."""
+    return dict(_attribute_changes(get_version(target)))
 
 
 @dataclass(frozen=True)

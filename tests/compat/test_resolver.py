@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import time
 from functools import cache, lru_cache
 from pathlib import Path
@@ -37,6 +39,11 @@ def destination_in_pinned_inventory(path: str, target: str) -> bool:
     """Whether ``path`` is in the inventory of the distribution that holds it at the version
     the target's constraints pin (core and the task SDK: the target's own). Read straight from
     the files, independent of the resolver."""
+    if path.split(".")[0] in sys.stdlib_module_names:
+        # A re-export of the standard library (airflow.utils.dates.datetime): it is where every
+        # target's Python has it.
+        module, _, name = path.rpartition(".")
+        return hasattr(importlib.import_module(module), name)
     pins = pinned_versions(target)
     entry = compat_targets()[target]
     distribution, version = entry["core"]["distribution"], target
@@ -131,6 +138,16 @@ EXPECTED = {
     ("airflow.kubernetes.pod_generator.PodGenerator", "3.3.1"): ("moved", "airflow.providers.cncf.kubernetes.pod_generator.PodGenerator", CNCF),
     ("airflow.sensors.s3_prefix_sensor.S3PrefixSensor", "3.3.1"): ("removed", None, None),
     ("airflow.no_such_module.Thing", "3.3.1"): ("unknown", None, None),
+    # Airflow 2's airflow.utils.dates re-exported the standard library's datetime names; 3.x does
+    # not, and on 2.x the name imports as written.
+    ("airflow.utils.dates.datetime", "3.3.1"): ("moved", "datetime.datetime", None),
+    ("airflow.utils.dates.timedelta", "3.0.6"): ("moved", "datetime.timedelta", None),
+    ("airflow.utils.dates.datetime", "2.11.2"): ("unknown", None, None),
+    # LazyXComAccess: its own name up to 2.9, LazyXComSelectSequence on 2.10+, and the Task SDK's
+    # LazyXComSequence (what a task receives) on 3.x: one destination per range of targets.
+    ("airflow.models.xcom.LazyXComAccess", "2.9.2"): ("unchanged", "airflow.models.xcom.LazyXComAccess", None),
+    ("airflow.models.xcom.LazyXComAccess", "2.11.2"): ("renamed", "airflow.models.xcom.LazyXComSelectSequence", None),
+    ("airflow.models.xcom.LazyXComAccess", "3.3.1"): ("renamed", "airflow.sdk.execution_time.lazy_sequence.LazyXComSequence", None),
     ("airflow.contrib.hooks.no_such_hook.NoSuchHook", "3.3.1"): ("removed", None, None),
 }
 
@@ -301,7 +318,7 @@ def test_every_overlay_row_has_reason_and_source():
     for row in overlay["moves"]:
         assert row["reason"] and row["source"], row
     for block in ("removals", "arguments", "context_keys", "defaults", "plugins", "platform_limits",
-                  "extra_requirements"):
+                  "extra_requirements", "attributes"):
         for row in overlay[block]:
             assert row["source"], (block, row)
     for block in ("missing_binaries", "removed_stdlib", "metadata_db"):
@@ -319,3 +336,13 @@ def test_a_name_airflow_3_added_is_reported_on_an_airflow_2_target_with_its_airf
     assert resolve("airflow.sdk.dag", "3.3.1").status == "unchanged"
     # A provider's module is the provider's business, whichever Airflow the target has.
     assert resolve("airflow.providers.standard.operators.empty.EmptyOperator", "2.11.2").status != "removed"
+
+
+def test_model_attribute_changes_are_keyed_by_every_spelling_and_start_with_airflow_3():
+    changes = compat.attribute_changes("3.3.1")
+    for owner in ("airflow.models.DagRun", "airflow.models.dagrun.DagRun",
+                  "airflow.models.TaskInstance", "airflow.models.taskinstance.TaskInstance"):
+        change = changes[(owner, "execution_date")]
+        assert (change.replacement, change.removed_in) == ("logical_date", "3.0.0")
+        assert change.source and change.reason
+    assert compat.attribute_changes("2.11.2") == {}

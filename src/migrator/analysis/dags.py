@@ -152,6 +152,7 @@ class ArgumentSite:
     owner: str
     call: ast.AST | None
     qualname: str | None = None  # the DAG / operator class called
+    spread: str | None = None  # the variable holding the dict, for a key passed as ``**name``
 
 
 def _dict_entries(node: ast.AST) -> list[tuple[str, ast.AST, ast.expr]]:
@@ -197,9 +198,57 @@ def default_args_dicts(module: ModuleFacts) -> list[ast.Dict | ast.Call]:
     return found
 
 
+def spread_dict(module: ModuleFacts, value: ast.expr) -> ast.Dict | ast.Call | None:
+    """The dict literal (or ``dict(...)`` call) a ``**name`` given to a DAG visibly holds: the
+    name is bound once in the module, by a plain assignment of that dict, and used nowhere but
+    as ``**name`` in DAG calls (or ``@dag(...)``). Anything else (rebound, mutated, read, passed
+    elsewhere, built by a function) is None: its keys are not the DAG's for certain."""
+    if not isinstance(value, ast.Name) or module.tree is None:
+        return None
+    name = value.id
+    stores: list[ast.Name] = []
+    for node in module.nodes_of(ast.Name):
+        if node.id != name:
+            continue
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            stores.append(node)
+            continue
+        parent = module.parents.get(node)
+        call = module.parents.get(parent) if isinstance(parent, ast.keyword) and parent.arg is None else None
+        if not isinstance(call, ast.Call):
+            return None
+        qualname = module.qualname(call.func)
+        if not (is_dag_class(qualname) or _is_dag_decorator(qualname)):
+            return None
+    other_bindings = any(
+        (isinstance(n, ast.arg) and n.arg == name)
+        or (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name)
+        or (isinstance(n, ast.alias) and (n.asname or n.name.split(".")[0]) == name)
+        or (isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names)
+        for n in module.nodes_of(ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias,
+                                 ast.Global, ast.Nonlocal))
+    if len(stores) != 1 or other_bindings:
+        return None
+    assignment = module.parents.get(stores[0])
+    if not (isinstance(assignment, ast.Assign) and assignment.targets == [stores[0]]) and not (
+            isinstance(assignment, ast.AnnAssign) and assignment.target is stores[0] and assignment.value):
+        return None
+    mapping = assignment.value
+    if isinstance(mapping, ast.Dict):
+        return mapping
+    if isinstance(mapping, ast.Call) and isinstance(mapping.func, ast.Name) and mapping.func.id == "dict" \
+            and "dict" not in module.bindings and not any(
+                isinstance(n, ast.Name) and n.id == "dict" and isinstance(n.ctx, ast.Store)
+                for n in module.nodes_of(ast.Name)):
+        return mapping
+    return None
+
+
 def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
-    """Every keyword given to a DAG (call or ``@dag``) or a task, and every ``default_args`` key."""
+    """Every keyword given to a DAG (call or ``@dag``) or a task, every key of a dict a DAG
+    visibly gets as ``**name`` (``spread_dict``), and every ``default_args`` key."""
     sites: list[ArgumentSite] = []
+    spread: list[ast.AST] = []
     for dag in module.dags:
         call = dag.node
         if dag.via_decorator:
@@ -209,6 +258,12 @@ def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
                 continue
         qualname = module.qualname(call.func)
         sites += [ArgumentSite(kw.arg, kw, kw.value, "dag", call, qualname) for kw in call.keywords if kw.arg]
+        for keyword in call.keywords:
+            mapping = spread_dict(module, keyword.value) if keyword.arg is None else None
+            if mapping is not None:
+                spread.append(mapping)
+                sites += [ArgumentSite(key, node, value, "dag", call, qualname, spread=keyword.value.id)
+                          for key, node, value in _dict_entries(mapping)]
     for task in module.tasks:
         if isinstance(task.node, ast.Call):
             sites += [ArgumentSite(kw.arg, kw, kw.value, "task", task.node, task.operator)
@@ -219,6 +274,8 @@ def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
                     sites += [ArgumentSite(kw.arg, kw, kw.value, "task", decorator, task.operator)
                               for kw in decorator.keywords if kw.arg]
     for mapping in default_args_dicts(module):
+        if mapping in spread:
+            continue  # the DAG's own arguments, above
         sites += [ArgumentSite(key, node, value, "default_args", None)
                   for key, node, value in _dict_entries(mapping)]
     return sites

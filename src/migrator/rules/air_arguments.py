@@ -63,7 +63,9 @@ class RemovedArgumentRule(PythonRule):
     `task_concurrency` (`max_active_tis_per_dag`), `fail_stop` (`fail_fast`), `default_view`,
     `orientation`, `full_filepath`, `provide_context`, `sla`, `sla_miss_callback`,
     `TriggerDagRunOperator(execution_date=...)`, `Variable.get(default_var=...)` and the other
-    changes the knowledge base records. Keys of `default_args` dicts are checked too.
+    changes the knowledge base records. Keys of `default_args` dicts are checked too, and so
+    are the keys of a dict a DAG gets as `**name` when the module visibly builds it for that
+    (a dict literal or `dict(...)` assigned once and used only as `**name` in DAG calls).
 
     Every other keyword given to an operator is checked against the constructor of the class
     the target pins (read from the core and provider wheels, down to `BaseOperator`):
@@ -122,6 +124,14 @@ class RemovedArgumentRule(PythonRule):
             default_args = {"owner": "x", "provide_context": True}
             DAG("sales", schedule=None, default_args=default_args)
         """),
+        # A dict that is also read elsewhere is not only the DAG's: no guessing.
+        Valid("""
+            from airflow import DAG
+
+            dag_args = {"schedule_interval": None}
+            DAG("sales", **dag_args)
+            print(dag_args["schedule_interval"])
+        """),
         # Arguments of the pinned SSHOperator and BaseOperator; an operator the data cannot
         # follow (the project's own) is not judged.
         Valid("""
@@ -168,6 +178,13 @@ class RemovedArgumentRule(PythonRule):
             default_args = {"owner": "x", "task_concurrency": 1, "sla": timedelta(hours=4)}
             DAG("d", default_args=default_args, schedule=None)
         """, line=4, contains="silently ignored"),
+        Invalid("""
+            from airflow import DAG
+
+            dag_args = {"schedule_interval": None, "catchup": False}
+            with DAG("sales", **dag_args) as dag:
+                pass
+        """, line=3, contains="through **dag_args"),
         Invalid("""
             from airflow.decorators import dag
 
@@ -234,6 +251,8 @@ class RemovedArgumentRule(PythonRule):
         version = target.airflow
         owner = {"dag": "DAG", "task": _short(site.qualname) or "the operator",
                  "call": _short(site.qualname)}.get(site.owner, "")
+        if site.spread:
+            owner = f"DAG (given this key through **{site.spread})"
         advice = f" {change.advice}" if change.advice else ""
         replacement = change.replacement
         if site.owner == "default_args":
@@ -265,7 +284,7 @@ class RemovedArgumentRule(PythonRule):
                 if change.removed_in else ""
             message = f"{site.name} is deprecated on Airflow {version}{gone}{instead}.{advice}"
         return self.at_node(module, site.node, message, severity=severity,
-                            fix=self._fix(site, change))
+                            fix=self._fix(site, change, _calls_given(module, site)))
 
     def _rejected_finding(self, module: ModuleFacts, site: ArgumentSite, signature: OperatorSignature,
                           target: MwaaVersion) -> Finding:
@@ -286,9 +305,9 @@ class RemovedArgumentRule(PythonRule):
                             fix=_rejected_fix(site, signature))
 
     @staticmethod
-    def _fix(site: ArgumentSite, change: ArgumentChange) -> Fix | None:
+    def _fix(site: ArgumentSite, change: ArgumentChange, calls: list[ast.Call]) -> Fix | None:
         if change.replacement and change.replacement.isidentifier():
-            if isinstance(site.call, ast.Call) and any(k.arg == change.replacement for k in site.call.keywords):
+            if any(k.arg == change.replacement for call in calls for k in call.keywords):
                 return None  # both given: a human decides which one stays
             return Fix.make(FixSafety.SAFE, f"rename {site.name} to {change.replacement}",
                             kind="rename-argument", old=site.name, new=change.replacement)
@@ -299,6 +318,14 @@ class RemovedArgumentRule(PythonRule):
                             "the intent needs another mechanism)", kind="remove-argument", name=site.name,
                             required=change.breaks)
         return Fix.make(FixSafety.SAFE, f"remove {site.name}", kind="remove-argument", name=site.name)
+
+
+def _calls_given(module: ModuleFacts, site: ArgumentSite) -> list[ast.Call]:
+    """The calls that receive the argument: its own, or every DAG call a dict key reaches
+    through ``**name`` (one dict may be spread into several DAGs)."""
+    if site.spread:
+        return [s.call for s in module.arguments if s.node is site.node and isinstance(s.call, ast.Call)]
+    return [site.call] if isinstance(site.call, ast.Call) else []
 
 
 def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | None:
