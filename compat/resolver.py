@@ -440,7 +440,7 @@ def _older_name(path: str, data: _TargetData) -> str | None:
     has it: the Airflow 2 spelling of an Airflow 3 name."""
     newest = _newest_airflow_3_data()
     moves = [move for table in newest.tables for move in table.moves.items()]
-    moves += [(old, row["new"]) for old, row in _overlay_moves().items() if row.get("new")]
+    moves += [(old, row["new"]) for old, rows in _overlay_moves().items() for row in rows if row.get("new")]
     return next((old for old, new in moves if new == path and data.exists(old)), None)
 
 
