@@ -6,6 +6,7 @@ plugins.zip at its root; imports through the DAG folder's own name are rewritten
 
 from __future__ import annotations
 
+import json
 import zipfile
 
 import pytest
@@ -119,3 +120,43 @@ def test_a_test_named_module_the_code_imports_ships_and_real_tests_do_not(make_p
     assert archive is not None and "datasources/test_sources.py" in names(archive)
     assert "datasources/test_datasources_unit.py" not in names(archive)
     assert "excluded-but-imported" not in text and "is not in the bundle" not in text
+
+
+def test_imports_through_the_dag_folders_name_are_rewritten_in_a_dist_package_and_a_test_named_helper(
+        make_project, capsys):
+    """A team package named ``dist`` (not packaging output: it has an ``__init__.py``) and a
+    helper named ``test_*.py`` that DAGs import are code the bundle ships and MWAA parses, so
+    the scan reads them and fix rewrites their ``dags.`` imports too."""
+    root = make_project({
+        "src/dags/__init__.py": "",
+        "src/dags/dist/__init__.py": "", "src/dags/dist/budget/__init__.py": "",
+        "src/dags/dist/budget/alerts.py": "TABLE = 'budget'\n",
+        "src/dags/dist/budget/budget_dag.py": f"{DAG_HEAD}from dags.dist.budget.alerts import TABLE\n{DAG_TAIL}",
+        "src/dags/team/__init__.py": "", "src/dags/team/utils/__init__.py": "",
+        "src/dags/team/utils/helpers.py": "NAME = 'x'\n",
+        "src/dags/team/utils/test_verification.py": "from dags.team.utils import helpers\n",
+        "src/dags/team/training.py": f"{DAG_HEAD}from dags.team.utils.test_verification import helpers\n{DAG_TAIL}",
+        # real tests stay out of the scan
+        "src/dags/team/utils/test_helpers.py": "from dags.team.utils import helpers\n",
+    })
+    assert main(["fix", str(root), "--apply", "--no-cache", "--select", "MWA014"]) == 0
+    assert "from budget.alerts import TABLE" not in (root / "src/dags/dist/budget/budget_dag.py").read_text()
+    assert "from dist.budget.alerts import TABLE" in (root / "src/dags/dist/budget/budget_dag.py").read_text()
+    assert "from team.utils import helpers" in (root / "src/dags/team/utils/test_verification.py").read_text()
+    assert "from team.utils.test_verification import" in (root / "src/dags/team/training.py").read_text()
+    assert "from dags." in (root / "src/dags/team/utils/test_helpers.py").read_text()
+    capsys.readouterr()
+    assert main(["scan", str(root), "--no-cache", "-q", "--select", "MWA014"]) == 0
+
+
+def test_packaging_output_named_build_or_dist_is_still_not_scanned(make_project, capsys):
+    root = make_project({
+        "dags/etl.py": f"{DAG_HEAD}{DAG_TAIL}",
+        # setuptools' output: a copy of the code, not code of its own
+        "build/lib/acme/__init__.py": "from airflow.operators.bash_operator import BashOperator\n",
+        "dist/acme-1.0.tar.gz": b"",
+        "dags/dist/acme-1.0-py3-none-any.whl": b"",
+    })
+    assert main(["scan", str(root), "--no-cache", "-f", "json"]) in (0, 1)
+    paths = {f["path"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert not any(p.startswith(("build/", "dist/", "dags/dist/")) for p in paths)
