@@ -221,11 +221,138 @@ def _locate(root: Path, roots: list[str], inside: list[str], top: str) -> tuple[
 
 
 def first_import_line(root: Path, path: str, top: str) -> int:
-    """The line of ``path``'s first import of the top-level module ``top`` (1 when none)."""
+    """The line of ``path``'s first import of the module ``top`` (a top-level name, or a
+    dotted one: ``igf_airflow.utils``) or of anything under it (1 when none)."""
     data = read_bytes(root / path)
     if isinstance(data, Problem):
         return 1
     module = ModuleFacts.from_bytes(path, data, "")
     lines = [i.node.lineno for i in module.imports
-             if i.qualname.split(".", 1)[0] == top and not getattr(i.node, "level", 0)]
+             if (i.qualname == top or i.qualname.startswith(top + ".")) and not getattr(i.node, "level", 0)]
     return min(lines, default=1)
+
+
+@dataclass(frozen=True)
+class MissingModule:
+    """A module the code imports from one of the project's own packages that the project does
+    not hold: on-prem it came from somewhere else (a file kept out of version control, another
+    checkout on ``PYTHONPATH``); on MWAA the import fails."""
+
+    module: str  # the first dotted name that does not exist: igf_airflow.utils
+    package: str  # project path of the package that should hold it: igf_airflow
+    importers: tuple[str, ...]  # project files importing it (sorted)
+    ignored_by: str | None = None  # the .gitignore line that keeps it out of version control
+
+
+def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[str, Iterable[str]],
+                    optional: dict[str, Iterable[str]] | None = None) -> list[MissingModule]:
+    """Imports of modules under the project's own packages that no file of the project holds.
+
+    ``packages``: top-level name -> the project folders holding that package as MWAA sees it
+    (under a DAG folder, the plugins folder, or a package the bundle carries). ``imports``:
+    project file -> the dotted names it imports (absolute; relative imports resolved).
+    ``optional``: names a file imports only inside ``try/except ImportError`` (never reported).
+
+    Only what must be a module is judged: in ``from a.b.c import d`` the ``a.b.c`` part, and a
+    last name under a folder without ``__init__.py`` (a namespace package defines nothing
+    else). A package whose ``__init__.py`` touches ``__path__`` or defines ``__getattr__`` can
+    find its modules elsewhere, and is left alone.
+    """
+    optional = optional or {}
+    found: dict[str, tuple[str, set[str]]] = {}
+    verdicts: dict[str, tuple[str, str] | None] = {}
+    for path, names in imports.items():
+        skip = set(optional.get(path, ()))
+        for qualname in names:
+            top = qualname.split(".", 1)[0]
+            if top not in packages or qualname in skip or "." not in qualname:
+                continue
+            if qualname not in verdicts:
+                parts = qualname.split(".")
+                misses = [_first_missing(root, folder, parts) for folder in packages[top]]
+                verdicts[qualname] = misses[0] if misses and all(misses) else None
+            verdict = verdicts[qualname]
+            if verdict is not None:
+                module, package = verdict
+                found.setdefault(module, (package, set()))[1].add(path)
+    ignores = _GitIgnores(root)
+    result = []
+    for module, (package, importers) in sorted(found.items()):
+        expected = f"{package}/{module.rsplit('.', 1)[1]}"
+        result.append(MissingModule(module, package, tuple(sorted(importers)),
+                                    ignores.line_for(expected + ".py") or ignores.line_for(expected, folder=True)))
+    return result
+
+
+def _first_missing(root: Path, folder: str, parts: list[str]) -> tuple[str, str] | None:
+    """(the first missing module, the project folder that should hold it) of an import of
+    ``parts`` whose first part is the package in ``folder``; None when it resolves or when
+    nothing says the missing part must be a module."""
+    current = root / folder
+    if not current.is_dir():
+        return None  # a module file, not a package: whatever follows is an attribute
+    for index in range(1, len(parts)):
+        init = current / "__init__.py"
+        if init.is_file() and _extends_itself(init):
+            return None
+        child = current / parts[index]
+        if child.is_dir():
+            current = child
+            continue
+        if any(current.glob(parts[index] + ".*")):
+            return None  # a module (.py, an extension): what follows is a name in it
+        # ``from a.b import c``: c may be a name a/b/__init__.py defines, unless more follows
+        # (then it was part of the module path) or there is no __init__.py to define it.
+        if index == len(parts) - 1 and init.is_file():
+            return None
+        return ".".join(parts[:index + 1]), current.relative_to(root).as_posix()
+    return None
+
+
+_EXTENDS = re.compile(rb"__path__|__getattr__|pkgutil|pkg_resources")
+
+
+def _extends_itself(init: Path) -> bool:
+    data = read_bytes(init)
+    return isinstance(data, bytes) and bool(_EXTENDS.search(data))
+
+
+class _GitIgnores:
+    """The project's .gitignore files, asked which line keeps a path out of version control."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._specs: dict[str, list[tuple[str, object]]] = {}
+
+    def _lines(self, folder: str) -> list[tuple[str, object]]:
+        if folder not in self._specs:
+            import pathspec
+
+            entries = []
+            path = self.root / folder / ".gitignore" if folder else self.root / ".gitignore"
+            data = read_bytes(path) if path.is_file() else None
+            if isinstance(data, bytes):
+                for line in data.decode("utf-8", "replace").splitlines():
+                    text = line.strip()
+                    if text and not text.startswith("#"):
+                        try:
+                            entries.append((text, pathspec.GitIgnoreSpec.from_lines([text.removeprefix("!")])))
+                        except ValueError:
+                            continue
+            self._specs[folder] = entries
+        return self._specs[folder]
+
+    def line_for(self, rel: str, folder: bool = False) -> str | None:
+        """``.gitignore: api_credentials.py`` when a .gitignore keeps ``rel`` (a file, or a
+        folder) out of version control: the last line that matches wins, as in git."""
+        parts = rel.split("/")
+        hit = None
+        for depth in range(len(parts)):
+            base = "/".join(parts[:depth])
+            rest = "/".join(parts[depth:]) + ("/" if folder else "")
+            for text, spec in self._lines(base):
+                pattern = text[1:] if text.startswith("!") else text
+                if spec.match_file(rest):
+                    name = f"{base}/.gitignore" if base else ".gitignore"
+                    hit = None if text.startswith("!") else f"{name}: {pattern}"
+        return hit
