@@ -3,7 +3,7 @@
 MWAA puts ``/usr/local/airflow/dags`` (the bundle's ``dags/``) and ``/usr/local/airflow/plugins``
 (plugins.zip unpacked) on ``sys.path``, nothing else. On-prem setups often had more: the
 repository root or ``src/`` (``PYTHONPATH``, an Astro image, a Dockerfile ``COPY``), so DAGs
-import code from beside the DAG folder, or the DAG folder itself as a package. Two cases:
+import code from beside the DAG folder, or the DAG folder itself as a package. Three cases:
 
 - **A DAG folder imported as a package** (``from dags.common import x`` where ``dags/`` is the
   DAG folder): on MWAA the DAG folder's modules import from its root (``from common import x``).
@@ -12,6 +12,9 @@ import code from beside the DAG folder, or the DAG folder itself as a package. T
   top level or under ``src/``): ``outside_packages`` finds the packages and modules the shipped
   code imports from there; ``migrator package`` carries them into plugins.zip, at its root, so
   the same import resolves on MWAA unchanged.
+- **A module the project does not hold** (``from include.api.credentials import KEY`` with
+  ``credentials.py`` gitignored, ``company.utils`` from another checkout on ``PYTHONPATH``):
+  ``missing_modules`` finds them; no bundle can ship them, so the rule only says so.
 """
 
 from __future__ import annotations
