@@ -219,3 +219,14 @@ def test_modules_that_resolve_on_mwaa_are_never_reported_missing(make_project, c
         "dags/report.py": f"{DAG_HEAD}import yaml.constructor\nfrom json.decoder import JSONDecoder\nimport pandas.api.types\n{DAG_TAIL}",
     })
     assert scan_findings(root, capsys, "MWA016") == []
+
+
+def test_a_gitignore_git_cannot_read_or_that_takes_the_file_back_is_no_crash_and_no_claim(make_project, capsys):
+    root = make_project({
+        ".gitignore": b"[\n\xff\xfe\n!\n**/[z-a]\napi_credentials.py\n!api_credentials.py\n",
+        "include/api/fetch.py": "from include.api.api_credentials import KEY\n",
+        "dags/games.py": f"{DAG_HEAD}from include.api.fetch import KEY\n{DAG_TAIL}",
+    })
+    findings = scan_findings(root, capsys, "MWA016,MIG")
+    assert [f["rule"] for f in findings] == ["MWA016"]
+    assert ".gitignore" not in findings[0]["message"]

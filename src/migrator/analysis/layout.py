@@ -340,7 +340,7 @@ class _GitIgnores:
                     if text and not text.startswith("#"):
                         try:
                             entries.append((text, pathspec.GitIgnoreSpec.from_lines([text.removeprefix("!")])))
-                        except ValueError:
+                        except (ValueError, re.error):  # a line git itself would not match anything with
                             continue
             self._specs[folder] = entries
         return self._specs[folder]
