@@ -196,6 +196,9 @@ def test_a_module_another_checkout_on_pythonpath_provided_is_reported_missing(ma
     assert finding["path"] == "dags/dag1.py"
     assert "imports acme_flow.utils (as do 1 other files), but acme_flow/ has no utils" in finding["message"]
     assert "PYTHONPATH in Dockerfile line 2 (/opt/github/data-management)" in finding["message"]
+    # The bundle carries acme_flow/, but does not claim that makes acme_flow.utils resolve.
+    [carried] = scan_findings(root, capsys, "MWA015")
+    assert "(except acme_flow.utils, which the project does not hold: MWA016)" in carried["message"]
 
 
 def test_modules_that_resolve_on_mwaa_are_never_reported_missing(make_project, capsys):

@@ -114,16 +114,20 @@ class OutsideModuleImport(ProjectRule):
                        contains="src/acme"))
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
+        missing = project.missing_modules(ctx.target)
         for package in project.carried_packages(ctx.target):
             first = package.importers[0]
             line = project.import_line(first, package.name)
             others = len(package.importers) - 1
+            lacking = [m.module for m in missing if m.module.split(".", 1)[0] == package.name]
             yield self.finding(
                 first, Location(line, 1, line, 1),
                 f"imports {package.name} from {package.source}, outside the DAG and plugins folders"
                 f"{f' (as do {others} other files)' if others else ''}: MWAA's sys.path holds only "
                 f"those two; `migrator package` carries {package.zip_path} into plugins.zip, where "
-                "the import resolves unchanged",
+                "the import resolves unchanged"
+                + (f" (except {', '.join(lacking[:2])}, which the project does not hold: MWA016)"
+                   if lacking else ""),
                 anchor=f"{package.name}\x1foutside-module")
 
 
