@@ -9,8 +9,6 @@ lazily from the workspace by the analysis modules, once per run.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -215,7 +213,7 @@ class ProjectFacts:
     def missing_modules(self, target: MwaaVersion) -> list[MissingModule]:
         """Modules the code imports from the project's own packages (as MWAA's sys.path holds
         them) that the project does not have."""
-        from migrator.analysis.layout import missing_modules
+        from migrator.analysis.layout import missing_modules, project_packages
         from migrator.compat import image_packages
 
         if target.airflow not in self._missing:
@@ -223,21 +221,8 @@ class ProjectFacts:
             # An installed package of the same name comes first on MWAA's sys.path (Airflow
             # appends the DAG folder): imports under that name are not the project's.
             installed = frozenset(image_packages(target)) | {canonicalize_name(n) for n in self.requirements.names()}
-            packages: dict[str, list[str]] = {}
-            for folder in [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]:
-                base = ws.root / folder
-                try:
-                    names = sorted(os.listdir(base))
-                except OSError:
-                    continue
-                for name in names:
-                    if (not name.isidentifier() or name == "airflow" or name in sys.stdlib_module_names
-                            or canonicalize_name(name) in installed or not (base / name).is_dir()):
-                        continue
-                    # A folder without __init__.py is a package only when it holds code (not
-                    # a folder of SQL or YAML that happens to share a module's name).
-                    if (base / name / "__init__.py").is_file() or any((base / name).rglob("*.py")):
-                        packages.setdefault(name, []).append(name if folder == "." else f"{folder}/{name}")
+            packages = project_packages(ws.root, [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])],
+                                        installed)
             for package in self.carried_packages(target):
                 if package.is_package:
                     packages.setdefault(package.name, []).append(package.source)

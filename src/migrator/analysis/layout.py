@@ -19,11 +19,14 @@ import code from beside the DAG folder, or the DAG folder itself as a package. T
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from packaging.utils import canonicalize_name
 
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
@@ -264,6 +267,7 @@ def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[st
     optional = optional or {}
     found: dict[str, tuple[str, set[str]]] = {}
     verdicts: dict[str, tuple[str, str] | None] = {}
+    listings: dict[Path, frozenset[str] | None] = {}
     for path, names in imports.items():
         skip = set(optional.get(path, ()))
         for qualname in names:
@@ -272,7 +276,7 @@ def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[st
                 continue
             if qualname not in verdicts:
                 parts = qualname.split(".")
-                misses = [_first_missing(root, folder, parts) for folder in packages[top]]
+                misses = [_first_missing(root, folder, parts, listings) for folder in packages[top]]
                 verdicts[qualname] = misses[0] if misses and all(misses) else None
             verdict = verdicts[qualname]
             if verdict is not None:
@@ -287,29 +291,74 @@ def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[st
     return result
 
 
-def _first_missing(root: Path, folder: str, parts: list[str]) -> tuple[str, str] | None:
-    """(the first missing module, the project folder that should hold it) of an import of
-    ``parts`` whose first part is the package in ``folder``; None when it resolves or when
-    nothing says the missing part must be a module."""
-    current = root / folder
-    if not current.is_dir():
-        return None  # a module file, not a package: whatever follows is an attribute
-    for index in range(1, len(parts)):
-        init = current / "__init__.py"
-        if init.is_file() and _extends_itself(init):
-            return None
-        child = current / parts[index]
-        if child.is_dir():
-            current = child
+def project_packages(root: Path, folders: list[str], installed: frozenset[str]) -> dict[str, list[str]]:
+    """Top-level name -> project folders of the packages at the top of ``folders`` (the DAG and
+    plugins folders): what MWAA's sys.path finds there under that name. Names an installed
+    package (``installed``: canonical distribution names), the standard library or Airflow
+    take are left out: those come first on MWAA's path (Airflow appends the DAG folder)."""
+    packages: dict[str, list[str]] = {}
+    for folder in folders:
+        base = root / folder
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
             continue
-        if any(current.glob(parts[index] + ".*")):
+        for name in names:
+            if (not name.isidentifier() or name == "airflow" or name in sys.stdlib_module_names
+                    or canonicalize_name(name) in installed or not _probe(base / name, "dir")):
+                continue
+            # A folder without __init__.py is a package only when it holds code (not a folder
+            # of SQL or YAML that happens to share a module's name).
+            if _probe(base / name / "__init__.py", "file") or any((base / name).rglob("*.py")):
+                packages.setdefault(name, []).append(name if folder == "." else f"{folder}/{name}")
+    return packages
+
+
+def _probe(path: Path, kind: str) -> bool:
+    """``path.is_dir()`` / ``is_file()`` / ``exists()`` that answers False when a folder on the
+    way cannot be searched (no permission) instead of raising."""
+    try:
+        return path.is_dir() if kind == "dir" else path.is_file() if kind == "file" else path.exists()
+    except OSError:
+        return False
+
+
+def _first_missing(root: Path, folder: str, parts: list[str],
+                   listings: dict[Path, frozenset[str] | None]) -> tuple[str, str] | None:
+    """(the first missing module, the project folder that should hold it) of an import of
+    ``parts`` whose first part is the package in ``folder``; None when it resolves, when
+    nothing says the missing part must be a module, or when a folder cannot be read (the MIG
+    rules report that; a missing module is never claimed on a guess)."""
+    current = root / folder
+    for index in range(1, len(parts)):
+        if current not in listings:
+            listings[current] = _listing(current)
+        names = listings[current]
+        if names is None:
+            return None  # not a folder (a module: what follows is a name in it), or unreadable
+        has_init = "__init__.py" in names
+        if has_init and _extends_itself(current / "__init__.py"):
+            return None
+        name = parts[index]
+        if name in names and _probe(current / name, "dir"):
+            current = current / name
+            continue
+        if any(entry.startswith(name + ".") for entry in names):
             return None  # a module (.py, an extension): what follows is a name in it
         # ``from a.b import c``: c may be a name a/b/__init__.py defines, unless more follows
         # (then it was part of the module path) or there is no __init__.py to define it.
-        if index == len(parts) - 1 and init.is_file():
+        if index == len(parts) - 1 and has_init:
             return None
         return ".".join(parts[:index + 1]), current.relative_to(root).as_posix()
     return None
+
+
+def _listing(path: Path) -> frozenset[str] | None:
+    """The names in the folder ``path``; None when it is not a folder or cannot be read."""
+    try:
+        return frozenset(os.listdir(path))
+    except OSError:
+        return None
 
 
 _EXTENDS = re.compile(rb"__path__|__getattr__|pkgutil|pkg_resources")
