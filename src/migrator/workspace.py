@@ -250,8 +250,12 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
 
 
 def _is_code_package(name: str, path: Path) -> bool:
-    """Whether the folder ``name`` (a packaging tool's output name) is a package of code."""
-    return name in PACKAGING_OUTPUT_DIRS and (path / "__init__.py").is_file()
+    """Whether the folder ``name`` (a packaging tool's output name) is a package of code; an
+    unreadable one is not (it stays skipped, as before)."""
+    try:
+        return name in PACKAGING_OUTPUT_DIRS and (path / "__init__.py").is_file()
+    except OSError:
+        return False
 
 
 def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...]) -> str | None:
