@@ -91,3 +91,46 @@ def test_requirements_that_do_not_install_are_repaired_in_the_bundle(make_projec
     assert repairs["feedparser==5.2.1"] in shipped and "feedparser==5.2.1" not in shipped
     assert not any(line.startswith("migrator-test-not-on-any-index") for line in shipped)
     assert "Changed in the bundle's requirements.txt" in (out / "report.md").read_text(encoding="utf-8")
+
+
+DAG_FILE = HEADER + "from airflow import DAG\n{imports}\nDAG('{dag_id}', start_date=datetime(2024, 1, 1), schedule=None)\n"
+# Layouts other platforms allow: the Python root is src/ (so the DAG folder is the package
+# "dags"), a team package is named dist, a helper module is named test_*.py, a company package
+# sits beside the DAG folder under src/, and an Astro include/ module was never committed.
+SRC_LAYOUT = {
+    "src/__init__.py": "",
+    "src/dags/__init__.py": "",
+    "src/dags/dist/__init__.py": "", "src/dags/dist/budget/__init__.py": "",
+    "src/dags/dist/budget/alerts.py": "TABLE = 'budget'\n",
+    "src/dags/dist/budget/budget_dag.py": DAG_FILE.format(
+        imports="from dags.dist.budget.alerts import TABLE\nfrom acme.jobs import run", dag_id="budget"),
+    "src/dags/team/__init__.py": "", "src/dags/team/utils/__init__.py": "",
+    "src/dags/team/utils/helpers.py": "NAME = 'x'\n",
+    "src/dags/team/utils/test_verification.py": "from dags.team.utils import helpers\n\nNAME = helpers.NAME\n",
+    "src/dags/team/training.py": DAG_FILE.format(
+        imports="from dags.team.utils.test_verification import NAME", dag_id="training"),
+    "src/acme/__init__.py": "", "src/acme/jobs.py": "from acme.io import read\n\nrun = read\n",
+    "src/acme/io.py": "def read():\n    return 1\n",
+    ".gitignore": "api_credentials.py\n",
+    "include/__init__.py": "", "include/api/__init__.py": "",
+    "include/api/fetch.py": "from include.api.api_credentials import KEY\n",
+    "src/dags/games.py": DAG_FILE.format(imports="from include.api.fetch import KEY", dag_id="games"),
+}
+
+
+@pytest.mark.parametrize("target", ["3.3.1", "2.11.2"])
+def test_imports_of_a_src_layout_resolve_in_the_bundle_and_a_missing_module_is_named(target, make_project,
+                                                                                       tmp_path, capsys):
+    root = make_project(SRC_LAYOUT)
+    out = tmp_path / "out"
+    constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
+    code = main(["migrate", str(root), "--out", str(out), "--target", target, "--verify",
+                 "--constraints", str(constraints), "-q"])
+    capsys.readouterr()
+    assert code in (0, 1)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    verify = report["verify"]
+    assert verify["headline"].startswith(f"2 of 3 DAG files load in Airflow {target}")
+    assert [(f["bundle_path"], f["cause"], f["findings"]) for f in verify["not_loading"]] == [
+        ("dags/games.py", "project-module-missing", ["MWA016"])]
+    assert "include.api.api_credentials" in verify["not_loading"][0]["error"]

@@ -27,6 +27,13 @@ PROJECT = frozenset({"include", "acme_etl", "utils"})
     ("ModuleNotFoundError: No module named 'acme_etl.jobs'", "project-module"),
     ("ImportError: cannot import name 'soft_unicode' from 'markupsafe'", "third-party-api"),
     ("ImportError: cannot import name 'x' from 'utils.helpers'", "project-module"),
+    # Found installed, whatever the project's folders are called: the third party's API.
+    (("ImportError: cannot import name '_models' from 'utils.mgmt.models' "
+      "(site-packages/utils/mgmt/models/__init__.py)"), "third-party-api"),
+    # A module of the project's own package that the project lacks (MWA016), or under it.
+    ("ModuleNotFoundError: No module named 'acme_etl.secrets'", "project-module-missing"),
+    ("ModuleNotFoundError: No module named 'acme_etl.secrets.keys'", "project-module-missing"),
+    ("ModuleNotFoundError: No module named 'acme_etl.secretsx'", "project-module"),
     ("TypeError: DockerOperator.__init__() got an unexpected keyword argument 'auto_remove'",
      "argument-rejected"),
     ("airflow.exceptions.AirflowException: Invalid arguments were passed to BashOperator", "argument-rejected"),
@@ -37,8 +44,8 @@ PROJECT = frozenset({"include", "acme_etl", "utils"})
     (None, "other"),
 ])
 def test_each_error_line_gets_its_cause(error, cause):
-    assert classify("import_error", error, project_modules=PROJECT,
-                    failed_requirements=frozenset({"geopandas"})) == cause
+    assert classify("import_error", error, project_modules=PROJECT, failed_requirements=frozenset({"geopandas"}),
+                    missing_modules=frozenset({"acme_etl.secrets"})) == cause
     assert cause in CAUSES
 
 
@@ -110,3 +117,18 @@ def test_a_requirement_migrate_removed_is_the_cause_of_the_files_importing_it():
     failures = explain_failures(result, source_of=lambda p: p, findings=[], project_modules=PROJECT)
     assert [(f.bundle_path, f.cause) for f in failures] == [("dags/a.py", "requirement-failed"),
                                                              ("dags/b.py", "third-party-missing")]
+
+
+def test_every_file_failing_on_a_module_missing_from_the_project_points_at_its_one_finding():
+    """MWA016 is reported once, on the first importer; the second importer fails on the same
+    module and is pointed at it too, with the cause that says the project lacks the module."""
+    files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None,
+                             error="ModuleNotFoundError: No module named 'acme_etl.utils'")
+             for name in ("a", "b")]
+    findings = [SimpleNamespace(rule="MWA016", path="dags/a.py", severity=Severity.ERROR)]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT,
+                                missing_modules=frozenset({"acme_etl.utils"}))
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/a.py", "project-module-missing", ("MWA016",)),
+        ("dags/b.py", "project-module-missing", ("MWA016",))]

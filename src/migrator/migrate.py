@@ -223,7 +223,8 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
             migration.verify, source_of=lambda path: bundle_source(after, bundle, path),
             findings=after.findings,
             project_modules=project_module_names([*after.workspace.python_files,
-                                                  *after.workspace.other_python_files]))
+                                                  *after.workspace.other_python_files]),
+            missing_modules=frozenset(m.module for m in after.project.missing_modules(target)))
     text = json.dumps(report_document(migration), indent=2, sort_keys=True) + "\n"
     migration.report = json.loads(text)  # exactly what report.json holds (tuples as lists)
     (staging / REPORT_JSON).write_text(text, encoding="utf-8")

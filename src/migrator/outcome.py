@@ -33,6 +33,8 @@ CAUSES = {
     "third-party-missing": "a third-party module it imports is not installed",
     "third-party-api": "a third-party module lacks a name at the version the constraints pin",
     "project-module": "a project module it imports is not on MWAA's path (only dags/ and plugins/ are)",
+    "project-module-missing": ("a module of the project's own package that the project does not hold "
+                               "(on-prem it came from elsewhere: a gitignored file, another checkout)"),
     "argument-rejected": "an argument or value the target rejects",
     "timeout": "it takes longer than the parse time limit",
     "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
@@ -49,12 +51,15 @@ _ADDRESSED_BY = {
     "third-party-missing": ("REQ",),
     "third-party-api": ("REQ",),
     "project-module": ("MWA014", "MWA015", "PLG"),
+    "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),
     "argument-rejected": ("AIR",),
 }
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
+# "... from 'azure.mgmt.x' (site-packages/azure/mgmt/x/__init__.py)": where the module was found.
+_INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$")
 # A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
 _ARGUMENT_ERRORS = re.compile(
     r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
@@ -131,11 +136,14 @@ class Failure:
 
 
 def classify(status: str, error: str | None, *, project_modules: frozenset[str] = frozenset(),
-             failed_requirements: frozenset[str] = frozenset()) -> str:
+             failed_requirements: frozenset[str] = frozenset(),
+             missing_modules: frozenset[str] = frozenset()) -> str:
     """The CAUSES key of one failed file's error line (``ModuleNotFoundError: No module ...``).
 
     ``project_modules``: top-level names of the project's own modules and packages.
     ``failed_requirements``: canonical names of the bundle's requirements that did not install.
+    ``missing_modules``: modules of the project's packages that the project does not hold
+    (``igf_airflow.utils``: MWA016).
     """
     if status == "timeout":
         return "timeout"
@@ -148,11 +156,17 @@ def classify(status: str, error: str | None, *, project_modules: frozenset[str] 
             return "provider-missing" if provider else "airflow-api"
         if canonicalize_name(parts[0]) in failed_requirements:
             return "requirement-failed"
+        # Python names the first module it cannot find, so a missing module of the project's
+        # own package is named as it is, or with more of its path under it.
+        if any(module == m or module.startswith(m + ".") for m in missing_modules):
+            return "project-module-missing"
         return "project-module" if parts[0] in project_modules else "third-party-missing"
     if match := _NO_NAME.search(error):
         top = match.group("module").split(".")[0]
         if top == "airflow":
             return "airflow-api"
+        if _INSTALLED_FILE.search(error):
+            return "third-party-api"  # the module was found, installed: not the project's
         return "project-module" if top in project_modules else "third-party-api"
     if _ARGUMENT_ERRORS.search(error):
         return "argument-rejected"
@@ -184,10 +198,12 @@ def project_module_names(files: Iterable[str]) -> frozenset[str]:
 
 
 def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | None],
-                     findings: Sequence[Finding], project_modules: frozenset[str]) -> list[Failure]:
+                     findings: Sequence[Finding], project_modules: frozenset[str],
+                     missing_modules: frozenset[str] = frozenset()) -> list[Failure]:
     """Each file of ``result`` that did not load, with its cause and the error findings left on
     its source file and on the file the error was raised in (``source_of`` maps a bundle path to
-    the project file it came from)."""
+    the project file it came from). A module missing from the project is reported once, on its
+    first importer (MWA016): every file failing on it points at that finding."""
     requirements = result.requirements
     not_installed = [*requirements.failures, *(r for r in requirements.repairs if r.replacement is None)
                      ] if requirements else []
@@ -202,12 +218,15 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
             continue
         source = source_of(file.path)
         involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
-        cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed)
+        cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed,
+                         missing_modules=missing_modules)
         if cause == "other" and file.lookups:
             cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL)
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
+        if cause == "project-module-missing" and any(f.rule == "MWA016" for f in findings):
+            rules.append("MWA016")
         failures.append(Failure(file.path, source, file.status, file.error or "", file.raised_in, cause,
                                 tuple(dict.fromkeys(rules))))
     return failures

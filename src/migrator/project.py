@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from migrator.analysis.connections import ConnectionFacts
     from migrator.analysis.credential_files import CredentialFile
     from migrator.analysis.envsources import EnvFacts
-    from migrator.analysis.layout import OutsidePackage, PrefixImport
+    from migrator.analysis.layout import MissingModule, OutsidePackage, PrefixImport
     from migrator.analysis.plugins import PluginFacts
     from migrator.analysis.requirements import ConstraintsChoice, ListedElsewhere, RequirementsFacts
     from migrator.compat.mwaa import MwaaVersion
@@ -209,6 +209,31 @@ class ProjectFacts:
                 ws.root, ws.dag_folders, ws.plugins_folder, {m.path: m.imports for m in self.modules},
                 mwaa_names, installed, lambda package: python_files_of(ws.root, package))[0]
         return self._carried[target.airflow]
+
+    def missing_modules(self, target: MwaaVersion) -> list[MissingModule]:
+        """Modules the code imports from the project's own packages (as MWAA's sys.path holds
+        them) that the project does not have."""
+        from migrator.analysis.layout import missing_modules, project_packages
+        from migrator.compat import image_packages
+
+        if target.airflow not in self._missing:
+            ws = self.workspace
+            # An installed package of the same name comes first on MWAA's sys.path (Airflow
+            # appends the DAG folder): imports under that name are not the project's.
+            installed = frozenset(image_packages(target)) | {canonicalize_name(n) for n in self.requirements.names()}
+            packages = project_packages(ws.root, [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])],
+                                        installed)
+            for package in self.carried_packages(target):
+                if package.is_package:
+                    packages.setdefault(package.name, []).append(package.source)
+            self._missing[target.airflow] = missing_modules(
+                ws.root, packages, {m.path: m.imports for m in self.modules},
+                {m.path: m.optional_imports for m in self.modules})
+        return self._missing[target.airflow]
+
+    @cached_property
+    def _missing(self) -> dict[str, list[MissingModule]]:
+        return {}
 
     def listed_elsewhere(self, target: MwaaVersion) -> list[ListedElsewhere]:
         """Modules the code imports that only a requirements file MWAA does not get lists."""

@@ -34,6 +34,10 @@ SKIP_DIRS = frozenset({
     ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs", "site-packages",
     ".migrator-cache", ".idea", ".vscode",
 })
+# Of those, the folders packaging tools write (``python -m build``, setuptools): a folder of that
+# name holding an ``__init__.py`` is a package of the project's own code (a team named "dist"),
+# which the bundle ships and MWAA parses, so it is scanned like any other.
+PACKAGING_OUTPUT_DIRS = frozenset({"build", "dist"})
 CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
 CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
 MAX_DAG_FOLDER_DEPTH = 3
@@ -63,6 +67,9 @@ class Workspace:
     # Every other non-test .py file of the repo: candidates for helper modules DAGs import from
     # outside the DAG and plugins folders (an Astro-style include/, a src/ package).
     other_python_files: frozenset[str] = frozenset()
+    # Python files named like tests (``test_*.py``) outside test folders: a test, unless code
+    # imports it (``test_verification.py`` holding helpers), when it is code the bundle ships.
+    test_named_files: frozenset[str] = frozenset()
     requirement_files: list[str] = field(default_factory=list)
     airflow_cfgs: list[str] = field(default_factory=list)
     env_files: list[str] = field(default_factory=list)  # .env*
@@ -108,14 +115,19 @@ class Workspace:
 
         ``include.helpers.clean`` is looked up as ``include/helpers/clean.py``, then
         ``include/helpers.py``, ``include/helpers/__init__.py`` and so on, also under ``src/``.
+        A test-named module is found there and in the DAG and plugins folders: imported by code,
+        it is code (the scan reads only non-test files, so every importer here is code).
         """
         found: set[str] = set()
+        test_bases = ["", "src/", *(f"{r}/" for r in self._import_roots if r != ".")]
         for qualname in qualnames:
             parts = qualname.split(".")
             for end in range(len(parts), 0, -1):
                 stem = "/".join(parts[:end])
                 hits = [c for base in ("", "src/") for c in (f"{base}{stem}.py", f"{base}{stem}/__init__.py")
                         if c in self.other_python_files]
+                hits += [f"{base}{stem}.py" for base in test_bases
+                         if f"{base}{stem}.py" in self.test_named_files]
                 if hits:
                     found.update(hits)
                     break
@@ -192,7 +204,8 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
         for name in sorted(dirnames):
             rel = f"{rel_dir}/{name}" if rel_dir != "." else name
             full = current / name
-            if name in SKIP_DIRS or name.endswith(".egg-info") or excluded.match_file(rel + "/"):
+            if ((name in SKIP_DIRS and not _is_code_package(name, full)) or name.endswith(".egg-info")
+                    or excluded.match_file(rel + "/")):
                 continue
             unusable = unusable_name_reason(name)
             if unusable:
@@ -234,6 +247,15 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
                 skipped.append((rel, "not a regular file"))
                 continue
             yield rel, full
+
+
+def _is_code_package(name: str, path: Path) -> bool:
+    """Whether the folder ``name`` (a packaging tool's output name) is a package of code; an
+    unreadable one is not (it stays skipped, as before)."""
+    try:
+        return name in PACKAGING_OUTPUT_DIRS and (path / "__init__.py").is_file()
+    except OSError:
+        return False
 
 
 def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...]) -> str | None:
@@ -432,6 +454,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
                      if not rel.endswith(".py") and in_roots(rel) and not _in_test_folder(str(PurePosixPath(rel).parent))]
     ws.other_python_files = frozenset(set(py_files) - set(ws.python_files)
                                       - {rel for rel in py_files if _is_test_file(rel)})
+    ws.test_named_files = frozenset(rel for rel in py_files if _is_test_file(rel)
+                                    and not _in_test_folder(str(PurePosixPath(rel).parent)))
     if not ws.python_files:
         _check_nothing_left_out(root, py_files)
     return ws

@@ -284,3 +284,13 @@ def test_argument_sites_cover_dags_tasks_decorators_and_default_args():
             ("dag", "schedule"), ("default_args", "queue"), ("default_args", "sla"),
             ("default_args", "retries")} <= sites
     assert len(default_args_dicts(module)) == 3
+
+
+@pytest.mark.parametrize(("path", "module_name", "expected"), [
+    # A package's __init__.py is the package: "." is the package itself, ".." its parent.
+    ("a/b/__init__.py", "a.b", ["a.b.c.d", "a.e.f"]),
+    ("a/b/x.py", "a.b.x", ["a.b.c.d", "a.e.f"]),
+])
+def test_relative_imports_resolve_from_the_package_a_module_is_in(path, module_name, expected):
+    module = ModuleFacts.from_bytes(path, b"from .c import d\nfrom ..e import f\n", module_name)
+    assert [i.qualname for i in module.imports] == expected

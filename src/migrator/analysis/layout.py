@@ -3,7 +3,7 @@
 MWAA puts ``/usr/local/airflow/dags`` (the bundle's ``dags/``) and ``/usr/local/airflow/plugins``
 (plugins.zip unpacked) on ``sys.path``, nothing else. On-prem setups often had more: the
 repository root or ``src/`` (``PYTHONPATH``, an Astro image, a Dockerfile ``COPY``), so DAGs
-import code from beside the DAG folder, or the DAG folder itself as a package. Two cases:
+import code from beside the DAG folder, or the DAG folder itself as a package. Three cases:
 
 - **A DAG folder imported as a package** (``from dags.common import x`` where ``dags/`` is the
   DAG folder): on MWAA the DAG folder's modules import from its root (``from common import x``).
@@ -12,15 +12,21 @@ import code from beside the DAG folder, or the DAG folder itself as a package. T
   top level or under ``src/``): ``outside_packages`` finds the packages and modules the shipped
   code imports from there; ``migrator package`` carries them into plugins.zip, at its root, so
   the same import resolves on MWAA unchanged.
+- **A module the project does not hold** (``from include.api.credentials import KEY`` with
+  ``credentials.py`` gitignored, ``company.utils`` from another checkout on ``PYTHONPATH``):
+  ``missing_modules`` finds them; no bundle can ship them, so the rule only says so.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from packaging.utils import canonicalize_name
 
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
@@ -221,11 +227,184 @@ def _locate(root: Path, roots: list[str], inside: list[str], top: str) -> tuple[
 
 
 def first_import_line(root: Path, path: str, top: str) -> int:
-    """The line of ``path``'s first import of the top-level module ``top`` (1 when none)."""
+    """The line of ``path``'s first import of the module ``top`` (a top-level name, or a
+    dotted one: ``igf_airflow.utils``) or of anything under it (1 when none)."""
     data = read_bytes(root / path)
     if isinstance(data, Problem):
         return 1
     module = ModuleFacts.from_bytes(path, data, "")
     lines = [i.node.lineno for i in module.imports
-             if i.qualname.split(".", 1)[0] == top and not getattr(i.node, "level", 0)]
+             if (i.qualname == top or i.qualname.startswith(top + ".")) and not getattr(i.node, "level", 0)]
     return min(lines, default=1)
+
+
+@dataclass(frozen=True)
+class MissingModule:
+    """A module the code imports from one of the project's own packages that the project does
+    not hold: on-prem it came from somewhere else (a file kept out of version control, another
+    checkout on ``PYTHONPATH``); on MWAA the import fails."""
+
+    module: str  # the first dotted name that does not exist: igf_airflow.utils
+    package: str  # project path of the package that should hold it: igf_airflow
+    importers: tuple[str, ...]  # project files importing it (sorted)
+    ignored_by: str | None = None  # the .gitignore line that keeps it out of version control
+
+
+def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[str, Iterable[str]],
+                    optional: dict[str, Iterable[str]] | None = None) -> list[MissingModule]:
+    """Imports of modules under the project's own packages that no file of the project holds.
+
+    ``packages``: top-level name -> the project folders holding that package as MWAA sees it
+    (under a DAG folder, the plugins folder, or a package the bundle carries). ``imports``:
+    project file -> the dotted names it imports (absolute; relative imports resolved).
+    ``optional``: names a file imports only inside ``try/except ImportError`` (never reported).
+
+    Only what must be a module is judged: in ``from a.b.c import d`` the ``a.b.c`` part, and a
+    last name under a folder without ``__init__.py`` (a namespace package defines nothing
+    else). A package whose ``__init__.py`` touches ``__path__`` or defines ``__getattr__`` can
+    find its modules elsewhere, and is left alone.
+    """
+    optional = optional or {}
+    found: dict[str, tuple[str, set[str]]] = {}
+    verdicts: dict[str, tuple[str, str] | None] = {}
+    listings: dict[Path, frozenset[str] | None] = {}
+    for path, names in imports.items():
+        skip = set(optional.get(path, ()))
+        for qualname in names:
+            top = qualname.split(".", 1)[0]
+            if top not in packages or qualname in skip or "." not in qualname:
+                continue
+            if qualname not in verdicts:
+                parts = qualname.split(".")
+                misses = [_first_missing(root, folder, parts, listings) for folder in packages[top]]
+                verdicts[qualname] = misses[0] if misses and all(misses) else None
+            verdict = verdicts[qualname]
+            if verdict is not None:
+                module, package = verdict
+                found.setdefault(module, (package, set()))[1].add(path)
+    ignores = _GitIgnores(root)
+    result = []
+    for module, (package, importers) in sorted(found.items()):
+        expected = f"{package}/{module.rsplit('.', 1)[1]}"
+        result.append(MissingModule(module, package, tuple(sorted(importers)),
+                                    ignores.line_for(expected + ".py") or ignores.line_for(expected, folder=True)))
+    return result
+
+
+def project_packages(root: Path, folders: list[str], installed: frozenset[str]) -> dict[str, list[str]]:
+    """Top-level name -> project folders of the packages at the top of ``folders`` (the DAG and
+    plugins folders): what MWAA's sys.path finds there under that name. Names an installed
+    package (``installed``: canonical distribution names), the standard library or Airflow
+    take are left out: those come first on MWAA's path (Airflow appends the DAG folder)."""
+    packages: dict[str, list[str]] = {}
+    for folder in folders:
+        base = root / folder
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            continue
+        for name in names:
+            if (not name.isidentifier() or name == "airflow" or name in sys.stdlib_module_names
+                    or canonicalize_name(name) in installed or not _probe(base / name, "dir")):
+                continue
+            # A folder without __init__.py is a package only when it holds code (not a folder
+            # of SQL or YAML that happens to share a module's name).
+            if _probe(base / name / "__init__.py", "file") or any((base / name).rglob("*.py")):
+                packages.setdefault(name, []).append(name if folder == "." else f"{folder}/{name}")
+    return packages
+
+
+def _probe(path: Path, kind: str) -> bool:
+    """``path.is_dir()`` / ``is_file()`` / ``exists()`` that answers False when a folder on the
+    way cannot be searched (no permission) instead of raising."""
+    try:
+        return path.is_dir() if kind == "dir" else path.is_file() if kind == "file" else path.exists()
+    except OSError:
+        return False
+
+
+def _first_missing(root: Path, folder: str, parts: list[str],
+                   listings: dict[Path, frozenset[str] | None]) -> tuple[str, str] | None:
+    """(the first missing module, the project folder that should hold it) of an import of
+    ``parts`` whose first part is the package in ``folder``; None when it resolves, when
+    nothing says the missing part must be a module, or when a folder cannot be read (the MIG
+    rules report that; a missing module is never claimed on a guess)."""
+    current = root / folder
+    for index in range(1, len(parts)):
+        if current not in listings:
+            listings[current] = _listing(current)
+        names = listings[current]
+        if names is None:
+            return None  # not a folder (a module: what follows is a name in it), or unreadable
+        has_init = "__init__.py" in names
+        if has_init and _extends_itself(current / "__init__.py"):
+            return None
+        name = parts[index]
+        if name in names and _probe(current / name, "dir"):
+            current = current / name
+            continue
+        if any(entry.startswith(name + ".") for entry in names):
+            return None  # a module (.py, an extension): what follows is a name in it
+        # ``from a.b import c``: c may be a name a/b/__init__.py defines, unless more follows
+        # (then it was part of the module path) or there is no __init__.py to define it.
+        if index == len(parts) - 1 and has_init:
+            return None
+        return ".".join(parts[:index + 1]), current.relative_to(root).as_posix()
+    return None
+
+
+def _listing(path: Path) -> frozenset[str] | None:
+    """The names in the folder ``path``; None when it is not a folder or cannot be read."""
+    try:
+        return frozenset(os.listdir(path))
+    except OSError:
+        return None
+
+
+_EXTENDS = re.compile(rb"__path__|__getattr__|pkgutil|pkg_resources")
+
+
+def _extends_itself(init: Path) -> bool:
+    data = read_bytes(init)
+    return isinstance(data, bytes) and bool(_EXTENDS.search(data))
+
+
+class _GitIgnores:
+    """The project's .gitignore files, asked which line keeps a path out of version control."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._specs: dict[str, list[tuple[str, object]]] = {}
+
+    def _lines(self, folder: str) -> list[tuple[str, object]]:
+        if folder not in self._specs:
+            import pathspec
+
+            entries = []
+            path = self.root / folder / ".gitignore" if folder else self.root / ".gitignore"
+            data = read_bytes(path) if path.is_file() else None
+            if isinstance(data, bytes):
+                for line in data.decode("utf-8", "replace").splitlines():
+                    text = line.strip()
+                    if text and not text.startswith("#"):
+                        try:
+                            entries.append((text, pathspec.GitIgnoreSpec.from_lines([text.removeprefix("!")])))
+                        except (ValueError, re.error):  # a line git itself would not match anything with
+                            continue
+            self._specs[folder] = entries
+        return self._specs[folder]
+
+    def line_for(self, rel: str, folder: bool = False) -> str | None:
+        """``.gitignore: api_credentials.py`` when a .gitignore keeps ``rel`` (a file, or a
+        folder) out of version control: the last line that matches wins, as in git."""
+        parts = rel.split("/")
+        hit = None
+        for depth in range(len(parts)):
+            base = "/".join(parts[:depth])
+            rest = "/".join(parts[depth:]) + ("/" if folder else "")
+            for text, spec in self._lines(base):
+                pattern = text[1:] if text.startswith("!") else text
+                if spec.match_file(rest):
+                    name = f"{base}/.gitignore" if base else ".gitignore"
+                    hit = None if text.startswith("!") else f"{name}: {pattern}"
+        return hit

@@ -394,7 +394,9 @@ class ModuleFacts:
         if self.tree is None:
             return []
         found: list[ImportedName] = []
-        package = self.module_name.rpartition(".")[0]
+        # A package's __init__.py is the package itself: its relative imports start there.
+        is_package = self.path.rpartition("/")[2] == "__init__.py"
+        package = self.module_name if is_package else self.module_name.rpartition(".")[0]
         for node in self.nodes_of(ast.Import, ast.ImportFrom):
             guarded, in_fallback = self._import_guard(node)
             if isinstance(node, ast.Import):
