@@ -403,7 +403,7 @@ class _GitIgnores:
             base = "/".join(parts[:depth])
             rest = "/".join(parts[depth:]) + ("/" if folder else "")
             for text, spec in self._lines(base):
-                pattern = text[1:] if text.startswith("!") else text
+                pattern = text.removeprefix("!")
                 if spec.match_file(rest):
                     name = f"{base}/.gitignore" if base else ".gitignore"
                     hit = None if text.startswith("!") else f"{name}: {pattern}"
