@@ -142,3 +142,30 @@ def test_a_pip_run_past_its_time_limit_stops_with_what_it_started(tmp_path):
         alive = False
     assert not alive
     assert not Path(scratch.read_text().strip()).exists()
+
+
+def test_only_a_failure_that_judges_the_requirements_can_remove_a_line():
+    """A conflict, a failed build or a package the index lacks say something about the line; an
+    unreachable index, pip stopped at its time limit or pip's own crash do not, and a full disk
+    is an error of this machine, never a verdict cached with the venv."""
+    import pytest
+
+    from migrator.airflow_env import EnvironmentSetupError, PipResult, _no_disk_space
+
+    conflict = PipResult(False, "ERROR: Cannot install a==1 because these package versions have "
+                                "conflicting dependencies.\nWARNING: Retrying after connection broken by "
+                                "'NewConnectionError'")
+    missing = PipResult(False, "ERROR: No matching distribution found for private-lib")
+    missing_behind_a_dead_index = PipResult(
+        False, "WARNING: Retrying (Retry(total=0)) after connection broken by 'NewConnectionError'\n"
+               "ERROR: No matching distribution found for private-lib")
+    stopped = PipResult(False, "ERROR: pip found no versions that fit together within 120 seconds",
+                        timed_out=True)
+    crashed = PipResult(False, "ERROR: Exception:\nTraceback (most recent call last):")
+    assert conflict.judges_the_requirements and missing.judges_the_requirements
+    assert not missing_behind_a_dead_index.judges_the_requirements
+    assert not stopped.judges_the_requirements and not crashed.judges_the_requirements
+    with pytest.raises(EnvironmentSetupError, match="disk space"):
+        _no_disk_space(PipResult(False, "ERROR: Could not install packages due to an OSError: "
+                                        "[Errno 28] No space left on device"))
+    _no_disk_space(missing)  # any other failure is the caller's to judge

@@ -297,6 +297,7 @@ def _sha256(data: bytes) -> str:
 class PipResult:
     ok: bool
     output: str
+    timed_out: bool = False  # stopped at its time limit: no verdict on the requirements
 
     @property
     def network_error(self) -> str | None:
@@ -315,6 +316,17 @@ class PipResult:
     @property
     def reason(self) -> str:
         return pip_reason(self.output)
+
+    @property
+    def judges_the_requirements(self) -> bool:
+        """Whether the failure says something about the requirements themselves: a conflict, a
+        build that fails, a package the index does not have. Not so for this machine's
+        problems (an unreachable host, pip stopped at its time limit, pip's own crash), after
+        which the same lines may well install on MWAA."""
+        reason = self.reason
+        if "conflicting dependencies" in reason or "did not run successfully" in reason:
+            return True
+        return not self.timed_out and self.network_error is None and not reason.startswith("Exception")
 
 
 def pip_reason(output: str, limit: int = 600) -> str:
@@ -383,7 +395,7 @@ def _run_pip(python: Path, args: list[str], pip_python: Path | None = None,
                 _kill_tree(process)
                 stdout, stderr = process.communicate()
                 return PipResult(False, f"{stdout}\n{stderr}\nERROR: pip found no versions that fit "
-                                        f"together within {timeout:.0f} seconds")
+                                        f"together within {timeout:.0f} seconds", timed_out=True)
             except BaseException:  # an interrupt: pip and its builds go too
                 _kill_tree(process)
                 raise
@@ -699,6 +711,13 @@ def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: Requiremen
         raise
 
 
+def _no_disk_space(result: PipResult) -> None:
+    """A full disk is this machine's problem: said as such, and nothing of it is cached."""
+    if not result.ok and "No space left on device" in result.output:
+        raise EnvironmentSetupError(f"pip ran out of disk space ({tempfile.gettempdir()} or the venv "
+                                    "cache): free some and run again")
+
+
 def _install_requirements(pip_owner: Path, target_python: Path, lines: RequirementLines,
                           constraints: Path, repair: bool, say: Callable[[str], None]
                           ) -> tuple[list[RequirementFailure], list[RequirementRepair]]:
@@ -710,8 +729,10 @@ def _install_requirements(pip_owner: Path, target_python: Path, lines: Requireme
             file = Path(tmp) / "requirements.txt"
             file.write_text("\n".join([*lines.options, *(item for _, _, item in items)]) + "\n",
                             encoding="utf-8")
-            return _run_pip(pip_owner, [*_pip_install_args(constraints), *(["--dry-run"] if dry_run else []),
-                                        "-r", str(file)], pip_python=target_python, timeout=timeout)
+            result = _run_pip(pip_owner, [*_pip_install_args(constraints), *(["--dry-run"] if dry_run else []),
+                                          "-r", str(file)], pip_python=target_python, timeout=timeout)
+        _no_disk_space(result)
+        return result
 
     first = attempt(lines.items)
     if first.ok:
@@ -754,7 +775,7 @@ def _repair(accepted: list[tuple[str, int, str]], failing: list[tuple[tuple[str,
     failures: list[RequirementFailure] = []
     candidates: dict[tuple[str, int, str], tuple[str | None, PipResult]] = {}
     for item, result in failing:
-        if result.network_error or not _is_index_requirement(item[2]):
+        if not result.judges_the_requirements or not _is_index_requirement(item[2]):
             failures.append(RequirementFailure(*item, result.reason))
         else:
             candidates[item] = (_loosened(item[2]), result)
@@ -771,6 +792,11 @@ def _repair(accepted: list[tuple[str, int, str]], failing: list[tuple[tuple[str,
     repairs = []
     for (path, number, text), (relaxed, result) in candidates.items():
         trial = trials.get((path, number, relaxed)) if relaxed else None
+        if trial is not None and not trial.ok and not trial.judges_the_requirements:
+            # pip could not tell (its time limit, an unreachable host): the line stays, reported
+            failures.append(RequirementFailure(path, number, text, f"{result.reason}; without the "
+                                                                 f"version: {trial.reason}"))
+            continue
         if trial is not None and trial.ok:
             replacement, reason = _pinned_at(relaxed, installed), result.reason
         else:  # no version of it installs with the rest
