@@ -50,6 +50,7 @@ except ImportError:  # Windows: no POSIX locks; `migrator verify` itself needs P
 ENV_FORMAT = 1
 # Likewise for the requirements layer (and the failure reasons cached in it).
 LAYER_FORMAT = 2
+REPAIR_FORMAT = 2  # bump when what the repair of failing requirement lines decides changes
 MARKER = "migrator-env.json"
 # An empty metadata database of the base venv's Airflow (``airflow db migrate``), made once and
 # copied into each verify run: MWAA's DAG processor has one, and code that reads it while the
@@ -673,9 +674,10 @@ def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: P
         label = str(requirements)
     if not lines.items:
         return base, RequirementsInstall(label, True, (), (*lines.notes, "no requirements to install")), False
-    # A repaired layer holds packages the file does not ask for: never the plain one's venv.
+    # A repaired layer holds packages the file does not ask for: never the plain one's venv;
+    # and its repairs are only as good as the rules that made them (REPAIR_FORMAT).
     key = _sha256(json.dumps({"format": LAYER_FORMAT, "base": base.name, "options": lines.options,
-                              "items": lines.items, **({"repair": True} if repair else {})},
+                              "items": lines.items, **({"repair": REPAIR_FORMAT} if repair else {})},
                              sort_keys=True).encode())[:12]
     root = venvs / f"{base.name}-req-{key}"
     with _locked(venvs / f"{root.name}.lock"):
