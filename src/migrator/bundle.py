@@ -70,7 +70,7 @@ from migrator.config import Settings
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
 from migrator.requirements_fix import apply_install_repairs, install_blockers
-from migrator.safe_write import TEMP_SUFFIX
+from migrator.safe_write import TEMP_SUFFIX, write_files
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
 
@@ -1358,17 +1358,14 @@ def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[Any]) -> None:
     version to review, or a package the DAGs that import it will miss."""
     if not repairs:
         return
-    path = bundle.out / REQUIREMENTS
-    text = path.read_text(encoding="utf-8")
-    text = apply_install_repairs(text, {r.line: (r.replacement, r.reason) for r in repairs})
-    data = text.encode()
-    staged = path.with_name(path.name + TEMP_SUFFIX)
-    staged.write_bytes(data)
-    os.replace(staged, path)
+    old = (bundle.out / REQUIREMENTS).read_bytes()
+    data = apply_install_repairs(old.decode(), {r.line: (r.replacement, r.reason) for r in repairs}).encode()
+    old_manifest = _dump_json(bundle.manifest)
     for row in bundle.manifest["files"]:
         if row["path"] == REQUIREMENTS:
             row.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    (bundle.out / MANIFEST).write_bytes(_dump_json(bundle.manifest))
+    # Both or neither: a manifest that disagrees with the file it describes is a broken bundle.
+    write_files(bundle.out, {REQUIREMENTS: (old, data), MANIFEST: (old_manifest, _dump_json(bundle.manifest))})
     for repair in repairs:
         if repair.replacement is None:
             bundle.checks.append(BundleCheck(
