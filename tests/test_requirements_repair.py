@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from migrator.compat import get_version
 from test_bundle_private_network import make_wheel
 
 from migrator.airflow_env import (
@@ -21,7 +22,6 @@ from migrator.airflow_env import (
     _venv_python,
 )
 from migrator.bundle import MANIFEST, REQUIREMENTS, apply_requirement_repairs, build_bundle
-from migrator.compat import get_version
 from migrator.config import Settings
 from migrator.requirements_fix import apply_install_repairs
 
@@ -137,7 +137,7 @@ def test_a_pip_run_past_its_time_limit_stops_with_what_it_started(tmp_path):
     time.sleep(0.2)
     try:
         os.kill(pid, 0)
-        alive = not Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+        alive = Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except ProcessLookupError:
         alive = False
     assert not alive
@@ -162,9 +162,16 @@ def test_only_a_failure_that_judges_the_requirements_can_remove_a_line():
     stopped = PipResult(False, "ERROR: pip found no versions that fit together within 120 seconds",
                         timed_out=True)
     crashed = PipResult(False, "ERROR: Exception:\nTraceback (most recent call last):")
+    build_failed = PipResult(False, "error: metadata-generation-failed\n× Preparing metadata (pyproject.toml) "
+                                    "did not run successfully.\nRuntimeError: no such file\n[end of output]")
+    build_failed_on_a_download = PipResult(
+        False, "× Preparing metadata (pyproject.toml) did not run successfully.\nRuntimeError: failed to "
+               "download https://github.com/x/y.whl: <urlopen error [Errno -2] Name or service not known>\n"
+               "[end of output]")
     assert conflict.judges_the_requirements and missing.judges_the_requirements
     assert not missing_behind_a_dead_index.judges_the_requirements
     assert not stopped.judges_the_requirements and not crashed.judges_the_requirements
+    assert build_failed.judges_the_requirements and not build_failed_on_a_download.judges_the_requirements
     with pytest.raises(EnvironmentSetupError, match="disk space"):
         _no_disk_space(PipResult(False, "ERROR: Could not install packages due to an OSError: "
                                         "[Errno 28] No space left on device"))

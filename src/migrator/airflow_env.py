@@ -50,7 +50,7 @@ except ImportError:  # Windows: no POSIX locks; `migrator verify` itself needs P
 ENV_FORMAT = 1
 # Likewise for the requirements layer (and the failure reasons cached in it).
 LAYER_FORMAT = 2
-REPAIR_FORMAT = 2  # bump when what the repair of failing requirement lines decides changes
+REPAIR_FORMAT = 3  # bump when what the repair of failing requirement lines decides changes
 MARKER = "migrator-env.json"
 # An empty metadata database of the base venv's Airflow (``airflow db migrate``), made once and
 # copied into each verify run: MWAA's DAG processor has one, and code that reads it while the
@@ -325,8 +325,9 @@ class PipResult:
         problems (an unreachable host, pip stopped at its time limit, pip's own crash), after
         which the same lines may well install on MWAA."""
         reason = self.reason
-        if "conflicting dependencies" in reason or "did not run successfully" in reason:
+        if "conflicting dependencies" in reason:
             return True
+        # A build that failed on a download (a wheel fetched from GitHub) says nothing either.
         return not self.timed_out and self.network_error is None and not reason.startswith("Exception")
 
 
