@@ -39,6 +39,10 @@ PROJECT = frozenset({"include", "acme_etl", "utils"})
     ("airflow.exceptions.AirflowException: Invalid arguments were passed to BashOperator", "argument-rejected"),
     ("ValueError: invalid trigger_rule none_failed_or_skipped", "argument-rejected"),
     ("TypeError: the JSON object must be str, bytes or bytearray, not NoneType", "other"),
+    # open(os.path.join(os.path.dirname(__file__), "config.json")) of a file generated on-prem
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'dags/config.json'", "file-missing"),
+    (("airflow.exceptions.AirflowDagDuplicatedIdException: Ignoring DAG etl.load from dags/b.py - "
+      "also found in dags/a.py"), "duplicate-dag-id"),
     ("ValueError: too many values to unpack (expected 2)", "other"),
     ("NameError: name 'x' is not defined", "other"),
     (None, "other"),
@@ -132,3 +136,72 @@ def test_every_file_failing_on_a_module_missing_from_the_project_points_at_its_o
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "project-module-missing", ("MWA016",)),
         ("dags/b.py", "project-module-missing", ("MWA016",))]
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("cx-Oracle==8.2.1", ("cx-oracle", "cx")),
+    ("python-opsapi==2.0.174", ("python-opsapi", "opsapi", "python")),
+    ("odc-aws", ("odc-aws", "odc")),
+    ("git+https://github.com/acme/xylose.git@1.35.8#egg=xylose", ("xylose",)),
+    ("https://example.com/nameless", ()),
+])
+def test_a_requirement_line_names_the_modules_it_is_likely_imported_as(line, names):
+    from migrator.outcome import import_names
+
+    assert import_names(line) == names
+
+
+def test_files_failing_on_packages_that_did_not_install_point_at_the_requirement_checks():
+    """A VCS line that did not install is the cause of the files importing its egg name; a module
+    no requirement names while some did not install (a dependency of one of them) points at them."""
+    from migrator.airflow_env import RequirementFailure, RequirementRepair, RequirementsInstall
+    from migrator.outcome import REQUIREMENT_NOT_INSTALLED, REQUIREMENT_REMOVED
+
+    files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None, lookups=(),
+                             error=f"ModuleNotFoundError: No module named '{module}'")
+             for name, module in [("a", "xylose"), ("b", "mongoengine"), ("c", "opsapi")]]
+    installs = RequirementsInstall(
+        "requirements.txt", False,
+        failures=(RequirementFailure("requirements.txt", 1, "git+https://github.com/acme/xylose.git#egg=xylose",
+                                     "cannot reach github.com"),),
+        repairs=(RequirementRepair("requirements.txt", 2, "python-opsapi==2.0.174", None, "no such version"),))
+    failures = explain_failures(SimpleNamespace(requirements=installs, files=files), source_of=lambda p: p,
+                                findings=[], project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/a.py", "requirement-failed", (REQUIREMENT_REMOVED, REQUIREMENT_NOT_INSTALLED)),
+        ("dags/b.py", "third-party-missing", (REQUIREMENT_REMOVED, REQUIREMENT_NOT_INSTALLED)),
+        ("dags/c.py", "requirement-failed", (REQUIREMENT_REMOVED, REQUIREMENT_NOT_INSTALLED))]
+
+
+def test_a_stand_in_failure_points_at_the_undefined_variable_read_in_a_shared_helper(tmp_path):
+    """The DAG calls a helper that reads Variable "sentry_dsn" while parsed; the real CON002
+    finding sits on the helper, neither the DAG file nor where the error was raised."""
+    from migrator.compat.mwaa import get_version
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    (tmp_path / "dags" / "common").mkdir(parents=True)
+    (tmp_path / "dags" / "common" / "__init__.py").write_text("")
+    (tmp_path / "dags" / "common" / "observability.py").write_text(
+        "from airflow.models import Variable\n\n\ndef init_tracing():\n"
+        "    return Variable.get('sentry_dsn')\n")
+    (tmp_path / "dags" / "nightly.py").write_text(
+        "from common.observability import init_tracing\n\ninit_tracing()\n")
+    result = scan(tmp_path, Settings(), get_version("3.3.1"), jobs=1, use_cache=False)
+    files = [SimpleNamespace(path="dags/nightly.py", status="import_error", raised_in="site-packages/sdk.py:9",
+                             error="sentry_sdk.utils.BadDsn: Unsupported scheme ''",
+                             lookups=(SimpleNamespace(kind="variable", key="sentry_dsn", answer="stand-in"),))]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=result.findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("stand-in", ("CON002",))]
+
+
+def test_a_file_refused_for_its_dag_id_points_at_the_clash_whichever_file_carries_it():
+    files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in=None, lookups=(),
+                             error=("AirflowDagDuplicatedIdException: Ignoring DAG etl.load from dags/a.py - "
+                                    "also found in dags/b.py"))]
+    findings = [SimpleNamespace(rule="MWA017", path="dags/b.py", severity=Severity.ERROR, anchor="etl.load"),
+                SimpleNamespace(rule="MWA017", path="dags/c.py", severity=Severity.ERROR, anchor="other")]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("duplicate-dag-id", ("MWA017",))]

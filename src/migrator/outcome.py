@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.utils import canonicalize_name
 
+from migrator.analysis.requirements import RequirementLine, parse_requirement
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
@@ -36,6 +37,9 @@ CAUSES = {
     "project-module-missing": ("a module of the project's own package that the project does not hold "
                                "(on-prem it came from elsewhere: a gitignored file, another checkout)"),
     "argument-rejected": "an argument or value the target rejects",
+    "file-missing": ("it reads a file while parsed that the bundle does not hold (generated, gitignored or "
+                     "outside the project where it ran before): put it under dags/ or stop reading it at parse time"),
+    "duplicate-dag-id": "another file defines a DAG with the same id, and Airflow keeps only one of them",
     "timeout": "it takes longer than the parse time limit",
     "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
                  "answers with a stand-in or the code's default: on MWAA it reads the real value (create it first)"),
@@ -54,6 +58,8 @@ _ADDRESSED_BY = {
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),
     "argument-rejected": ("AIR",),
+    "file-missing": ("MWA005",),
+    "duplicate-dag-id": ("MWA017",),
 }
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
@@ -61,6 +67,8 @@ _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^
 # "... from 'azure.mgmt.x' (site-packages/azure/mgmt/x/__init__.py)": where the module was found.
 _INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$")
 # A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
+_FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory")
+_DUPLICATE_DAG_ID = re.compile(r"\bAirflowDagDuplicatedIdException\b(?:: Ignoring DAG (?P<dag_id>\S+))?")
 _ARGUMENT_ERRORS = re.compile(
     r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
@@ -168,6 +176,10 @@ def classify(status: str, error: str | None, *, project_modules: frozenset[str] 
         if _INSTALLED_FILE.search(error):
             return "third-party-api"  # the module was found, installed: not the project's
         return "project-module" if top in project_modules else "third-party-api"
+    if _DUPLICATE_DAG_ID.search(error):
+        return "duplicate-dag-id"
+    if _FILE_MISSING.search(error):
+        return "file-missing"
     if _ARGUMENT_ERRORS.search(error):
         return "argument-rejected"
     return "other"
@@ -200,14 +212,16 @@ def project_module_names(files: Iterable[str]) -> frozenset[str]:
 def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | None],
                      findings: Sequence[Finding], project_modules: frozenset[str],
                      missing_modules: frozenset[str] = frozenset()) -> list[Failure]:
-    """Each file of ``result`` that did not load, with its cause and the error findings left on
-    its source file and on the file the error was raised in (``source_of`` maps a bundle path to
-    the project file it came from). A module missing from the project is reported once, on its
-    first importer (MWA016): every file failing on it points at that finding."""
+    """Each file of ``result`` that did not load, with its cause and what in the report says
+    why: the error findings left on its source file and on the file the error was raised in
+    (``source_of`` maps a bundle path to the project file it came from), the findings on the
+    Variables and Connections it read while parsed, and the bundle's checks on requirements
+    that did not install. A module missing from the project is reported once, on its first
+    importer (MWA016): every file failing on it points at that finding."""
     requirements = result.requirements
-    not_installed = [*requirements.failures, *(r for r in requirements.repairs if r.replacement is None)
-                     ] if requirements else []
-    failed = frozenset(canonicalize_name(_requirement_name(f.requirement)) for f in not_installed)
+    removed = [r.requirement for r in requirements.repairs if r.replacement is None] if requirements else []
+    not_installed = [f.requirement for f in requirements.failures] if requirements else []
+    failed = frozenset(name for line in (*removed, *not_installed) for name in import_names(line))
     errors_by_path: dict[str, list[str]] = {}
     for finding in findings:
         if finding.severity == Severity.ERROR:
@@ -220,21 +234,57 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
         cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed,
                          missing_modules=missing_modules)
-        if cause == "other" and file.lookups:
-            cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL)
+        lookups = getattr(file, "lookups", ())
+        if cause in ("other", "file-missing") and lookups:
+            cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL, a path)
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
         if cause == "project-module-missing" and any(f.rule == "MWA016" for f in findings):
             rules.append("MWA016")
+        if cause == "stand-in":
+            rules += _lookup_findings(lookups, findings)
+        if cause == "duplicate-dag-id" and (match := _DUPLICATE_DAG_ID.search(file.error or "")):
+            # Reported on one of the clashing files, which need not be the one Airflow refused.
+            rules += [f.rule for f in findings if f.rule == "MWA017" and getattr(f, "anchor", "") == match["dag_id"]]
+        if cause == "requirement-failed" or (cause == "third-party-missing" and (removed or not_installed)):
+            # A module no installed requirement provides, while some did not install: those are
+            # the likely providers (a dependency of a removed package, a namespace package).
+            rules += [REQUIREMENT_REMOVED] * bool(removed) + [REQUIREMENT_NOT_INSTALLED] * bool(not_installed)
         failures.append(Failure(file.path, source, file.status, file.error or "", file.raised_in, cause,
                                 tuple(dict.fromkeys(rules))))
     return failures
 
 
-def _requirement_name(line: str) -> str:
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
-    return match.group(1) if match else line
+# What the report calls a requirement migrate removed (a bundle check) and one that did not
+# install as written (MIG103 of verify).
+REQUIREMENT_REMOVED = "requirement-removed"
+REQUIREMENT_NOT_INSTALLED = "MIG103"
+
+# The finding that says a looked-up key is defined nowhere, by the kind of lookup: its rule and
+# the suffix of its anchor (``<key>\x1fvar``).
+_LOOKUP_RULES = {"variable": ("CON002", "var"), "connection": ("CON001", "conn")}
+
+
+def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:
+    """The CON001/CON002 findings (anywhere in the project: a shared helper reads them) on the
+    Variables and Connections a file read while parsed."""
+    wanted = {(rule, f"{lookup.key}\x1f{suffix}") for lookup in lookups
+              for rule, suffix in [_LOOKUP_RULES.get(lookup.kind, ("", ""))]}
+    return [finding.rule for finding in findings if (finding.rule, getattr(finding, "anchor", "")) in wanted]
+
+
+def import_names(requirement: str) -> tuple[str, ...]:
+    """Canonical names a requirement line's package is likely imported as, without installing
+    it: its own name (``cx-Oracle`` → ``cx_Oracle``), without a ``python-`` or ``py-`` prefix
+    (``python-opsapi`` → ``opsapi``), and the first part of a dashed name, which namespace
+    packages use (``odc-aws`` → ``odc``). Names from VCS and URL lines come from ``#egg=``."""
+    parsed = parse_requirement(requirement, "requirements.txt", 0)
+    name = parsed.name if isinstance(parsed, RequirementLine) else None
+    if not name:
+        return ()
+    names = [name, name.removeprefix("python-").removeprefix("py-"), name.split("-")[0]]
+    return tuple(dict.fromkeys(canonicalize_name(n) for n in names if n))
 
 
 def headline(result: VerifyResult) -> str:

@@ -70,6 +70,9 @@ class ModuleSummary:
     optional_imports: tuple[str, ...] = ()  # those imported only inside try/except ImportError
     imports_airflow: bool = False
     dag_ids: tuple[str, ...] = ()
+    # (id, line) of the DAGs built once, at module level, with an id known without running
+    # the code: what two files can clash on.
+    single_dag_ids: tuple[tuple[str, int], ...] = ()
     dag_count: int = 0
     dag_count_estimated: bool = False
     task_count: int = 0
@@ -113,6 +116,8 @@ class ModuleSummary:
                                           - {i.qualname for i in module.imports if not i.guarded})),
             imports_airflow=module.imports_airflow,
             dag_ids=tuple(sorted({d.dag_id for d in dags if d.dag_id})),
+            single_dag_ids=tuple(sorted({(d.dag_id, (d.kwargs.get("dag_id") or d.node).lineno)
+                                         for d in dags if d.dag_id and not d.in_loop})),
             dag_count=len(dags),
             dag_count_estimated=any(d.in_loop for d in dags),
             task_count=len(tasks),

@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from migrator.analysis.python import ModuleFacts
+from migrator.analysis.strings import UNKNOWN, static_string
 
 TASK_CLASS_SUFFIXES = ("Operator", "Sensor")
 
@@ -77,6 +78,18 @@ def _in_loop_or_factory(module: ModuleFacts, node: ast.AST) -> bool:
                for a in module.ancestors(node))
 
 
+def _static_id(module: ModuleFacts, node: ast.expr | None) -> str | None:
+    """A DAG id known without running the code: a literal, or built only from literals and
+    module-level constants (``f"{PROJECT}.{WORKFLOW}"``)."""
+    if (literal := const_str(node)) is not None:
+        return literal
+    concatenation = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+    if not (concatenation or isinstance(node, (ast.JoinedStr, ast.Name))):
+        return None  # "etl_%s" % x keeps only its format string
+    value = static_string(module, node)
+    return value.text if value is not None and value.text and UNKNOWN not in value.text else None
+
+
 def find_dags(module: ModuleFacts) -> list[DagDef]:
     if module.tree is None:
         return []
@@ -84,14 +97,14 @@ def find_dags(module: ModuleFacts) -> list[DagDef]:
     for call, qualname in module.calls:
         if is_dag_class(qualname):
             kwargs = call_kwargs(call)
-            dag_id = const_str(call.args[0]) if call.args else const_str(kwargs.get("dag_id"))
+            dag_id = _static_id(module, call.args[0] if call.args else kwargs.get("dag_id"))
             dags.append(DagDef(call, dag_id, kwargs, False, _in_loop_or_factory(module, call)))
     for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 if _is_dag_decorator(_decorator_qualname(module, decorator)):
                     kwargs = call_kwargs(decorator) if isinstance(decorator, ast.Call) else {}
-                    dag_id = const_str(kwargs.get("dag_id")) or node.name
+                    dag_id = _static_id(module, kwargs.get("dag_id")) or node.name
                     dags.append(DagDef(node, dag_id, kwargs, True, _in_loop_or_factory(module, node)))
     return dags
 

@@ -234,11 +234,24 @@ def ignored_files(project: ProjectFacts, files: list[str]) -> frozenset[str]:
     return frozenset(ignored)
 
 
+def _one_per_dag_id(dags: list) -> list:
+    """Airflow keeps one DAG per id: a DAG whose literal id a file before it (by path) already
+    defines runs nowhere (MWA017 reports it)."""
+    kept, seen = [], set()
+    for dag in sorted(dags, key=lambda d: d.path):
+        single = not dag.dag_id_is_pattern and dag.copies == 1 and not dag.copies_estimated
+        if single and dag.dag_id in seen:
+            continue
+        seen.update([dag.dag_id] if single else [])
+        kept.append(dag)
+    return kept
+
+
 def build_document(workspace: Workspace, target: MwaaVersion, region: str, modules: list[ModuleFacts],
                    module_facts: list[ModuleSizingFacts], pools: dict[str, PoolDefinition],
                    dag_files: list[str], history: TaskHistory | None, verify: dict[str, float] | None,
                    history_path: Path | None, verify_path: Path | None) -> dict:
-    dags = [d for m in module_facts for d in m.dags]
+    dags = _one_per_dag_id([d for m in module_facts for d in m.dags])
     plans = [plan_dag(d, target.airflow, history) for d in dags]
     link_subdags(plans)
     run_notes = resolve_runs(plans, history)
