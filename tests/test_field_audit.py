@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench" / "field"))
-import audit  # noqa: E402
+import audit
 
 
 def write_scan(runs, repo, findings, dag_files=1):
