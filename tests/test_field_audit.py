@@ -108,7 +108,7 @@ def test_report_lists_rules_below_the_threshold_and_findings_per_dag_file(runs):
     for entry in doc["findings"]:
         audit.judge(doc, [entry["id"]], "false" if entry["rule"] == "MID" else "true", "judged")
     report = audit.render_report(doc)
-    assert "rules below 80%: MID" in report
+    assert "rules below 80% (true + misleading): MID;" in report
     assert "| a/one | 95 | 4 | 23.8 |" in report and "| **all** | 116 | 5 | 23.2 |" in report
 
 

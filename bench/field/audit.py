@@ -288,7 +288,8 @@ def render_report(audit: dict, threshold: float = 0.8) -> str:
                      f"**{percent(estimate[0])}**, strictly true **{percent(estimate[1])}**")
     below = sorted(rule for rule, counts in per_rule.items() if counts.precision is not None
                    and counts.precision < threshold)
-    lines.append(f"- rules below {threshold:.0%}: {', '.join(below) if below else 'none'}")
+    lines.append(f"- rules below {threshold:.0%} (true + misleading): {', '.join(below) if below else 'none'}; "
+                 "a rule judged on a handful of findings is a pointer, not a measurement")
     lines += ["", "## Per rule", "",
               "| rule | findings | judged | true | misleading | false | precision | strictly true |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
