@@ -12,7 +12,7 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import ArgumentSite, const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.shell import commands
+from migrator.analysis.shell import commands, comment_spans, without_comments
 from migrator.analysis.strings import (
     UNKNOWN,
     Piece,
@@ -678,6 +678,17 @@ class LocalFilesystemPathRule(PythonRule):
             requests.get("https://api.example.com/api/v1/dags", timeout=5)
             ROUTE = "/api/v2/feeds"
         """),
+        # A shell comment runs nothing; what ssh runs is on the remote host.
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="refresh", bash_command='''
+                echo "disabled"
+                # bash /data/legacy/refresh.sh \\
+                #   /data/legacy/out
+                ssh hpc "ls /rds/project/runs" > /tmp/runs.txt
+            ''')
+        """),
     )
     invalid = (
         Invalid("""
@@ -766,11 +777,13 @@ class LocalFilesystemPathRule(PythonRule):
                 continue
             for value, node, hint in self._argument_values(module, site):
                 yield value, node, hint, []
-        # 3. paths in command lines (programs and scripts are MWA004's)
+        # 3. paths in command lines (programs and scripts are MWA004's; comments and what ssh
+        # runs on another host are no worker's)
         for line in command_lines(module):
             reported = [(c.program.start, c.program.end) for c in line.commands]
             reported += [(s.start, s.end) for c in line.commands if (s := c.script())]
-            yield line.value, line.expression, "", reported
+            reported += [span for c in line.commands if (span := c.remote_command())]
+            yield line.value, line.expression, "", reported + comment_spans(line.value.text)
         # 4. module constants and parameter defaults that name a local path
         for name, value_node in module.constants.items():
             if _PATH_CONSTANT.search(name):
@@ -1154,6 +1167,10 @@ class ScriptDependencyRule(ProjectRule):
         Valid(files={"dags/scripts/ok.sh": "#!/usr/bin/env bash\n# reads /data/x in the old days\n"
                      "set -euo pipefail\ntar -cf /tmp/x.tar \"$1\"\necho done > /dev/null\n",
                      "dags/d.py": "from airflow import DAG\n"}),
+        # A quoted variable before "/" makes no absolute path.
+        Valid(files={"dags/scripts/report.sh": "#!/usr/bin/env bash\n"
+                     "python \"${ROOT_DIR}\"/jobs/report.py && cp \"$(pwd)\"/out.csv \"$OUT\"\n",
+                     "dags/d.py": "from airflow import DAG\n"}),
     )
     invalid = (
         Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
@@ -1161,6 +1178,10 @@ class ScriptDependencyRule(ProjectRule):
                        "dags/d.py": "from airflow import DAG\n"}, line=3, contains="kinit"),
         Invalid(files={"dags/scripts/archive.sh": "ARCHIVE_ROOT=\"/data/archive/pos\"\n",
                        "dags/d.py": "from airflow import DAG\n"}, line=1, contains="/data/archive/pos"),
+        # ssh is the worker's program; the paths of the command it sends are the remote host's.
+        Invalid(files={"dags/scripts/submit.sh": "#!/usr/bin/env bash\n"
+                       "ssh -i \"$KEY\" hpc \"qsub /rds/project/jobs/align.sh\"\n",
+                       "dags/d.py": "from airflow import DAG\n"}, line=2, contains="ssh (OpenSSH client)"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -1170,19 +1191,21 @@ class ScriptDependencyRule(ProjectRule):
             if not script.is_script:
                 continue
             for number, raw in enumerate(script.lines, 1):
-                line = _without_comment(raw)
+                line = without_comments(raw)
                 if not line.strip():
                     continue
-                programs = []
+                skipped = []  # programs (reported above) and what ssh runs on another host
                 for command in commands(line):
-                    programs.append((command.program.start, command.program.end))
+                    skipped.append((command.program.start, command.program.end))
+                    if (remote := command.remote_command()) is not None:
+                        skipped.append(remote)
                     missing = binaries.get(command.name)
                     if missing is not None:
                         yield self._at(script.path, number, command.program.start, command.program.end, raw,
                                        f"{command.name} ({missing.provides}) is not installed on MWAA "
                                        f"workers: {missing.advice}")
                 for reference in absolute_paths(line):
-                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in programs):
+                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in skipped):
                         continue
                     yield self._at(script.path, number, reference.start, reference.end, raw,
                                    f"{reference.path} is a local path of the on-prem workers; MWAA workers "
@@ -1193,16 +1216,3 @@ class ScriptDependencyRule(ProjectRule):
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
                             anchor=f"{line_anchor(text, start + 1)}\x1f{message}")
 
-
-def _without_comment(line: str) -> str:
-    """The line up to a shell comment (a ``#`` at a word start, outside quotes)."""
-    quote = ""
-    for index, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1].isspace()):
-            return line[:index]
-    return line
