@@ -625,15 +625,16 @@ _PATH_CONSTANT = re.compile(r"(?i)(path|dir|file|folder|root|home|location|direc
 class LocalFilesystemPathRule(PythonRule):
     """
     ## What it does
-    Reports absolute local paths outside `/usr/local/airflow` and `/tmp` that task code reads or
-    writes: arguments of `open`, `os`/`os.path`/`shutil`/`pathlib`/`glob`, pandas readers and
+    Reports absolute local paths outside the folders MWAA fills (`/usr/local/airflow/dags`,
+    `plugins`, `requirements`) and `/tmp` that task code reads or writes: arguments of `open`, `os`/`os.path`/`shutil`/`pathlib`/`glob`, pandas readers and
     writers, `FileSensor(filepath=...)`, operator arguments that name files or folders
     (`filepath`, `files`, `cwd`, `template_searchpath`, `*_dir`, ...), paths in bash commands,
     and module constants such as `DATA_DIR = "/data/landing"`.
 
     ## Why it matters on MWAA
-    MWAA workers have only `/usr/local/airflow` (the DAG folder and plugins, synced from S3) and
-    an ephemeral, per-container `/tmp`. NFS shares, `/data`, `/opt/etl` and home directories of
+    MWAA workers have only the DAG folder and plugins under `/usr/local/airflow` (synced from S3;
+    other folders an on-prem image kept there, such as `/usr/local/airflow/data`, are not) and an
+    ephemeral, per-container `/tmp`. NFS shares, `/data`, `/opt/etl` and home directories of
     the on-prem workers do not exist, and a file one task writes to `/tmp` may not be there for
     the next task, which can run on another worker.
 
@@ -723,6 +724,13 @@ class LocalFilesystemPathRule(PythonRule):
 
             BashOperator(task_id="t", bash_command="cat /opt/airflow/dags/sql/x.sql")
         """, contains="/usr/local/airflow/dags"),
+        # Only the folders MWAA fills exist under AIRFLOW_HOME, not an on-prem image's data folder.
+        Invalid("""
+            import pandas as pd
+
+            def load():
+                return pd.read_csv("/usr/local/airflow/data/stores.csv")
+        """, line=4, contains="/usr/local/airflow/data/stores.csv"),
         Invalid("""
             from airflow.operators.email import EmailOperator
 
@@ -756,7 +764,7 @@ class LocalFilesystemPathRule(PythonRule):
         advice = hint or ("keep the data in S3 (S3Hook, S3KeySensor) or ship the file in the DAG folder "
                           "and build its path from os.path.dirname(__file__)")
         return (f"{shown} is a local path of the on-prem workers; MWAA workers only have "
-                f"{platform.AIRFLOW_HOME} (DAGs and plugins from S3) and an ephemeral /tmp: {advice}")
+                f"{platform.WORKER_FOLDERS}: {advice}")
 
     def _candidates(self, module: ModuleFacts, target) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
         """(value, node to fall back on, advice, spans of the value to leave alone)."""
@@ -1136,7 +1144,8 @@ class ScriptDependencyRule(ProjectRule):
     ## What it does
     Reports, in the shell scripts of the DAG folders (`.sh` files that `BashOperator` runs or
     renders as templates), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
-    `psql`, ...) and absolute local paths outside `/usr/local/airflow` and `/tmp`.
+    `psql`, ...) and absolute local paths outside the folders MWAA fills under
+    `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`.
 
     ## Why it matters on MWAA
     The scripts ship to MWAA with the DAG folder, but the programs and the NFS shares they use
@@ -1209,8 +1218,7 @@ class ScriptDependencyRule(ProjectRule):
                         continue
                     yield self._at(script.path, number, reference.start, reference.end, raw,
                                    f"{reference.path} is a local path of the on-prem workers; MWAA workers "
-                                   f"only have {platform.AIRFLOW_HOME} and an ephemeral /tmp: keep the data "
-                                   f"in S3")
+                                   f"only have {platform.WORKER_FOLDERS}: keep the data in S3")
 
     def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
