@@ -474,6 +474,32 @@ def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
     return module.memo("dict_keys_and_links", compute)
 
 
+# Arguments that name a path inside a container or pod, not on the worker that starts it:
+# docker.types.Mount(target, source, ...) and Kubernetes' V1VolumeMount(mount_path=...), as
+# constructor keywords (and Mount's first positional argument) or keys of a manifest dict.
+_CONTAINER_PATH_ARGUMENTS = {"Mount": ("target", 0), "V1VolumeMount": ("mount_path", None)}
+_CONTAINER_PATH_KEYS = frozenset({"mountPath", "mount_path"})
+
+
+def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
+    """Values that are paths inside a container or pod (see ``_CONTAINER_PATH_ARGUMENTS``)."""
+    def compute(m: ModuleFacts) -> frozenset[ast.AST]:
+        found: set[ast.AST] = set()
+        for call, qualname in m.calls:
+            if not qualname or not qualname.startswith(("docker.", "kubernetes.")):
+                continue
+            keyword, position = _CONTAINER_PATH_ARGUMENTS.get(short_name(qualname), (None, None))
+            found.update(k.value for k in call.keywords if keyword and k.arg == keyword)
+            if position is not None and len(call.args) > position:
+                found.add(call.args[position])
+        for node in m.nodes_of(ast.Dict):
+            found.update(value for key, value in zip(node.keys, node.values)
+                         if isinstance(key, ast.Constant) and key.value in _CONTAINER_PATH_KEYS)
+        return frozenset(found)
+
+    return module.memo("container_side_values", compute)
+
+
 def _literal_location(module: ModuleFacts, node: ast.AST, text: str, start: int, end: int) -> Location:
     from migrator.rules._common import location_in_literal
 
@@ -679,6 +705,16 @@ class LocalFilesystemPathRule(PythonRule):
             requests.get("https://api.example.com/api/v1/dags", timeout=5)
             ROUTE = "/api/v2/feeds"
         """),
+        # Where a bind mount or a pod volume appears inside the container is no worker path.
+        Valid("""
+            from docker.types import Mount
+            from kubernetes.client import models as k8s
+
+            CERTS = [Mount(target="/usr/local/share/ca-certificates/corp.crt", source="corp_certs"),
+                     Mount("/opt/app/data", "landing", type="volume")]
+            VOLUME_MOUNT = k8s.V1VolumeMount(name="models", mount_path="/mnt/models", read_only=True)
+            CONTAINER = {"name": "serve", "volumeMounts": [{"name": "cfg", "mountPath": "/etc/serve/config"}]}
+        """),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -811,6 +847,8 @@ class LocalFilesystemPathRule(PythonRule):
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
         skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        for value in _container_side_values(module):
+            skipped.update(ast.walk(value))
         for line in command_lines(module):  # judged above, word by word
             skipped.update(ast.walk(line.expression))
         remote_arguments = {k.value for call in remote_calls if isinstance(call, ast.Call)
