@@ -59,6 +59,7 @@ from .platform import (
     RemovedStdlib,
     SecretValueLimit,
     UploadLimit,
+    WorkerPaths,
     credential_file_formats,
     default_changes,
     metadata_db_names,
@@ -71,6 +72,7 @@ from .platform import (
     secret_value_limit,
     upload_limit,
     upload_limits,
+    worker_paths,
 )
 from .resolver import (
     ArgumentChange,
@@ -125,6 +127,7 @@ __all__ = [
     "UnknownTargetError",
     "UpgradeStep",
     "UploadLimit",
+    "WorkerPaths",
     "airflow_default",
     "airflow_dependencies",
     "always_installed",
@@ -174,4 +177,5 @@ __all__ = [
     "upgrade_plan",
     "upload_limit",
     "upload_limits",
+    "worker_paths",
 ]

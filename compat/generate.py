@@ -231,6 +231,12 @@ def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str
                     required="__deprecated_classes tables")
 
 
+def extract_getattr_redirects(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
+    """Names Airflow 3 modules still hand out through ``__getattr__`` from where they moved."""
+    return _collect(wheel, lambda member, source: wr.getattr_redirects(source, member)
+                    if "def __getattr__" in source else {})
+
+
 def extract_shims(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
     def read(member: str, source: str) -> dict[str, str]:
         found = wr.shim_module_moves(source, member) if "warn" in source else {}
@@ -489,7 +495,9 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     for target in airflow_3_targets:
         core = wheels[("apache-airflow-core", target)]
         moves, paths = extract_deprecated_tables(core)
-        tables[f"airflow-{target}"] = {"moves": moves, "provenance": core.provenance(paths)}
+        redirects, redirect_paths = extract_getattr_redirects(core)
+        tables[f"airflow-{target}"] = {"moves": dict(sorted({**redirects, **moves}.items())),
+                                       "provenance": core.provenance(sorted(paths + redirect_paths))}
     written["moves.json"] = dump(out / "moves.json", {"generated_by": GENERATED_BY, "tables": tables})
 
     # --- aliases, sdk, context, parameters, config ---------------------------------------------

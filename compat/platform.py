@@ -109,6 +109,25 @@ def metadata_db_names() -> tuple[MetadataDbName, ...]:
 
 
 @dataclass(frozen=True)
+class WorkerPaths:
+    """The folders an MWAA worker has for the project: under ``airflow_home`` only the ones MWAA
+    fills (``from_mwaa``: DAGs, plugins, requirements, ...), and an ephemeral ``scratch``."""
+
+    airflow_home: str
+    dags: str
+    from_mwaa: tuple[str, ...]
+    scratch: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def worker_paths() -> WorkerPaths:
+    block = _overlay()["worker_paths"]
+    return WorkerPaths(block["airflow_home"], block["dags"], tuple(block["from_mwaa"]), block["scratch"],
+                       block["source"])
+
+
+@dataclass(frozen=True)
 class DefaultChange:
     name: str
     old: str

@@ -176,6 +176,40 @@ def deprecated_class_tables(source: str, package: str) -> dict[str, str]:
     return moves
 
 
+def getattr_redirects(source: str, member: str) -> dict[str, str]:
+    """Moves a module's ``__getattr__`` makes for a table of names, the Airflow 3.1+ form of
+    ``airflow/exceptions.py``: ``if name in _DEPRECATED_EXCEPTIONS: ... import_string(
+    f"airflow.sdk.exceptions.{name}")``. Every name of the table becomes
+    ``<this module>.<name> -> <prefix><name>``; the old name still imports, with a warning."""
+    tree = parse(source, member)
+    function = next((node for node in tree.body
+                     if isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and node.args.args), None)
+    if function is None:
+        return {}
+    parameter = function.args.args[0].arg
+    assignments = module_assignments(tree)
+    this_module = module_name(member)
+    moves: dict[str, str] = {}
+    for branch in ast.walk(function):
+        test = branch.test if isinstance(branch, ast.If) else None
+        if not (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == parameter
+                and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+                and isinstance(test.comparators[0], ast.Name) and test.comparators[0].id in assignments):
+            continue
+        prefixes = {node.values[0].value for statement in branch.body for node in ast.walk(statement)
+                    if isinstance(node, ast.JoinedStr) and len(node.values) == 2
+                    and isinstance(node.values[0], ast.Constant) and node.values[0].value.startswith("airflow")
+                    and isinstance(node.values[1], ast.FormattedValue)
+                    and isinstance(node.values[1].value, ast.Name) and node.values[1].value.id == parameter}
+        if len(prefixes) != 1:
+            raise ExtractionError(f"__getattr__ of {member} builds {len(prefixes)} target paths for "
+                                  f"{test.comparators[0].id}, not one")
+        prefix = prefixes.pop()
+        for name in sorted(literal(assignments[test.comparators[0].id])):
+            moves[f"{this_module}.{name}"] = f"{prefix}{name}"
+    return moves
+
+
 def shim_module_moves(source: str, member: str) -> dict[str, str]:
     """Moves recorded by an Airflow 2.0-2.3 shim module: a file with a module-level
     ``warnings.warn(...)``, no class or function of its own, and ``from airflow... import``

@@ -39,6 +39,26 @@ add_deprecated_classes({"entry_points": {"*": "airflow._shared.module_loading"}}
     }
 
 
+def test_getattr_redirects_read_the_table_a_module_getattr_checks():
+    source = '''
+_DEPRECATED_EXCEPTIONS = {"AirflowSkipException", "TaskDeferred"}
+_OTHER = {"Unrelated"}
+
+def __getattr__(name: str):
+    if name in _DEPRECATED_EXCEPTIONS:
+        from airflow._shared.module_loading import import_string
+
+        target_path = f"airflow.sdk.exceptions.{name}"
+        return import_string(target_path)
+    raise AttributeError(name)
+'''
+    assert wr.getattr_redirects(source, "airflow/exceptions.py") == {
+        "airflow.exceptions.AirflowSkipException": "airflow.sdk.exceptions.AirflowSkipException",
+        "airflow.exceptions.TaskDeferred": "airflow.sdk.exceptions.TaskDeferred",
+    }
+    assert wr.getattr_redirects("def __getattr__(name):\n    raise AttributeError(name)\n", "airflow/x.py") == {}
+
+
 def test_shim_modules_only_when_they_warn_and_define_nothing():
     shim = '''
 import warnings

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from migrator.analysis.dags import argument_sites, default_args_dicts
 from migrator.analysis.jinja import template_names
 from migrator.analysis.python import ModuleFacts, literal_value_spans
-from migrator.analysis.shell import commands
+from migrator.analysis.shell import commands, comment_spans
 from migrator.analysis.source import SourceText
 from migrator.analysis.strings import UNKNOWN, absolute_paths, host_references, static_string
 from migrator.rules._common import location_in_literal
@@ -97,6 +97,13 @@ def test_absolute_paths_ignore_urls_template_relative_paths_and_division():
         "/data/pos/{{ ds_nodash }}/*.gz", "/opt/x.csv"]
 
 
+def test_absolute_paths_do_not_start_after_a_closing_quote_or_a_substitution():
+    # '"${ROOT_DIR}"/x.py' is one word under an unknown folder, not "/x.py".
+    assert [p.path for p in absolute_paths(
+        'python "${ROOT_DIR}"/x.py "$A"/b.sh $(pwd)/c.csv x="/opt/d" "/opt/e" [\'/opt/f\']')] == [
+        "/opt/d", "/opt/e", "/opt/f"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("jdbc:hive2://hive01.corp.acme.local:10000/db;principal=hive/_HOST@CORP.ACME.LOCAL",
      [("hive01.corp.acme.local", "internal-name")]),
@@ -147,9 +154,23 @@ def test_template_names(template, reads):
     ("modified=$(hdfs dfs -stat %Y x)", ["hdfs"]),
     ("cd /opt/etl && ./run.sh", ["./run.sh"]),
     ("echo spark-submit", []),
+    ("echo a # spark-submit x && hdfs\n  #java -jar /opt/a.jar\nkinit 'a#b' x#y", ["kinit"]),
 ])
 def test_commands_find_the_programs_a_line_runs(line, programs):
     assert [c.program.text for c in commands(line)] == programs
+
+
+def test_comment_spans_start_at_a_word_outside_quotes_and_end_with_the_line():
+    text = 'echo "a # b" {{ "#" }} x#y # run /opt/a.sh \\\n# /opt/b\nls ${#LIST}'
+    assert [text[s:e] for s, e in comment_spans(text)] == ["# run /opt/a.sh \\", "# /opt/b"]
+
+
+def test_ssh_runs_the_words_after_its_host_remotely():
+    line = 'ssh -i /home/etl/.ssh/id -o BatchMode=yes hpc "qsub /rds/job.sh" && ssh hpc'
+    first, login = commands(line)
+    start, end = first.remote_command()
+    assert line[start:end] == '"qsub /rds/job.sh"'
+    assert login.remote_command() is None
 
 
 def test_interpreter_scripts():

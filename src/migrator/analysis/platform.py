@@ -5,8 +5,8 @@ their sources, and rule code reads them only through this module. Binaries, stdl
 metadata-database names and the Docker/Kubernetes/SSH classes come from compat already.
 
 Sources:
-- MWAA user guide ``configuring-dag-folder`` and ``mwaa-faqs``: workers have only
-  ``/usr/local/airflow`` (DAGs and plugins synced from S3) and an ephemeral ``/tmp``.
+- The folders MWAA fills on a worker (DAGs, plugins, requirements under ``/usr/local/airflow``)
+  and its ephemeral ``/tmp``: ``compat.worker_paths()``, with its sources.
 - ``configuring-env-variables``: SMTP port 25 is blocked; use 587 (STARTTLS) or 465 (SSL).
 - ``mwaa-faqs`` "create-sqs": one SQS queue per environment, custom queues are not allowed;
   ``using-startup-script``: ``AIRFLOW__OPERATORS__DEFAULT_QUEUE`` is reserved by MWAA.
@@ -19,18 +19,25 @@ Sources:
 
 from __future__ import annotations
 
-AIRFLOW_HOME = "/usr/local/airflow"
-DAGS_FOLDER = "/usr/local/airflow/dags"
-KUBE_CONFIG_PATH = "/usr/local/airflow/dags/kube_config.yaml"
+from migrator import compat
 
-# Present (or writable) on every MWAA worker; anything else under "/" is not there.
+_WORKER = compat.worker_paths()
+AIRFLOW_HOME = _WORKER.airflow_home
+DAGS_FOLDER = _WORKER.dags
+KUBE_CONFIG_PATH = f"{DAGS_FOLDER}/kube_config.yaml"
+
+# Present (or writable) on every MWAA worker; anything else under "/" is not there, nor is
+# anything under AIRFLOW_HOME but the folders MWAA fills.
 ALLOWED_PATH_PREFIXES = (
-    "/usr/local/airflow", "/tmp", "/dev", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
+    *_WORKER.from_mwaa, _WORKER.scratch, "/dev", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
     "/bin", "/usr/bin", "/usr/sbin", "/sbin", "/usr/lib", "/usr/lib64", "/lib", "/lib64",
     "/usr/share/zoneinfo", "/etc/hosts", "/etc/resolv.conf", "/etc/os-release", "/etc/passwd",
     # Amazon Linux's CA bundle (a custom CA file next to it is not there).
     "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted", "/etc/ssl/certs/ca-bundle.crt",
 )
+# How messages name what a worker has for the project.
+WORKER_FOLDERS = (f"the DAG and plugin folders under {AIRFLOW_HOME} (from S3) and an ephemeral "
+                  f"{_WORKER.scratch}")
 # Top-level folders where on-prem machines keep data, scripts and keys: an absolute path under
 # one of these is a local file reference wherever it appears in code.
 LOCAL_ROOTS = ("/data", "/home", "/opt", "/mnt", "/srv", "/nfs", "/export", "/share", "/shared",

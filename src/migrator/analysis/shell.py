@@ -65,6 +65,67 @@ class Command:
         return None
 
 
+    def remote_command(self) -> tuple[int, int] | None:
+        """Where the command line ``ssh [options] host command...`` runs on the remote host (its
+        paths and programs are the remote host's); None for other programs or a bare login."""
+        if self.name not in REMOTE_SHELLS:
+            return None
+        words = iter(self.arguments)
+        for word in words:
+            if word.text.startswith("-"):
+                if word.text in _SSH_OPTIONS_WITH_VALUE:
+                    next(words, None)
+                continue
+            rest = list(words)  # the words after the host
+            return (rest[0].start, rest[-1].end) if rest else None
+        return None
+
+
+# Programs that run their remaining words as a command line on another machine.
+REMOTE_SHELLS = frozenset({"ssh"})
+# ssh options that take a value (ssh(1)): ``-i key``, ``-p 22``, ``-o Option=value``, ...
+_SSH_OPTIONS_WITH_VALUE = frozenset({"-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l",
+                                     "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w"})
+
+
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every shell comment in ``text``: a ``#`` that starts a word, outside
+    quotes and Jinja blocks, to the end of its line (a trailing backslash does not continue a
+    comment)."""
+    spans: list[tuple[int, int]] = []
+    position, quote = 0, ""
+    while position < len(text):
+        char = text[position]
+        if quote:
+            if char == "\\" and quote == '"':
+                position += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif text.startswith(("{{", "{%", "{#"), position):
+            closer = text.find({"{": "}}", "%": "%}", "#": "#}"}[text[position + 1]], position + 2)
+            if closer >= 0:
+                position = closer + 1
+        elif char == "#" and (position == 0 or text[position - 1] in _COMMENT_STARTS):
+            end = text.find("\n", position)
+            end = len(text) if end < 0 else end
+            spans.append((position, end))
+            position = end
+        position += 1
+    return spans
+
+
+_COMMENT_STARTS = frozenset(" \t\n;&|(")
+
+
+def without_comments(text: str) -> str:
+    """``text`` with its shell comments blanked out, offsets kept."""
+    for start, end in comment_spans(text) if "#" in text else ():
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
@@ -140,9 +201,10 @@ def _words(text: str, start: int, end: int) -> list[Word]:
 
 
 def commands(text: str) -> list[Command]:
-    """Every simple command in a command line, in order."""
+    """Every simple command in a command line, in order; none in its comments."""
     found: list[Command] = []
     position = 0
+    text = without_comments(text)
     masked = text
     spans = _opaque_spans(text, 0, len(text), statements=True)
     if spans:

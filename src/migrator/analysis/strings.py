@@ -272,10 +272,13 @@ def _inside_email(text: str, start: int) -> bool:
 
 
 # An absolute POSIX path starting a token: "/segment..." (Jinja blocks may sit inside segments).
-# A slash after a word character, "}", "$" or "%" continues something else (a URL, "${DIR}/x",
-# "{{ dag.folder }}/x", "%s/x"), so it does not start an absolute path.
+# A slash after a word character, "}", "$", "%" or ")" continues something else (a URL,
+# "${DIR}/x", "{{ dag.folder }}/x", "%s/x", "$(pwd)/x"), so it does not start an absolute path;
+# nor does one after a closing quote ('"${ROOT_DIR}"/x.py': the quote closes the word's start).
 _ABSOLUTE_PATH = re.compile(
-    r"(?<![\w:/.~}$%\-\ufffc])/(?=[\w.{\ufffc])(?:\{\{.*?\}\}|[^\s'\";|&<>(),=`])+"
+    r"(?<![\w:/.~}$%)\-\ufffc])"
+    r"""(?<![^\s=:(\[{,'"]["'])"""
+    r"/(?=[\w.{\ufffc])(?:\{\{.*?\}\}|[^\s'\";|&<>(),=`])+"
 )
 
 

@@ -35,27 +35,32 @@ _SUBDAG_DAG_ONLY = frozenset({"dag_id", "default_args", "schedule_interval", "sc
                               "description", "doc_md"})
 
 
-def _child_id(node: ast.expr | None) -> ast.expr | None:
-    """``<child>`` of a sub-DAG id spelt ``"<parent>.<child>"`` (SubDagOperator requires it):
-    ``"{}.{}".format(p, c)``, ``"%s.%s" % (p, c)``, ``f"{p}.{c}"`` or ``p + "." + c``."""
+def _id_parts(node: ast.expr | None) -> tuple[ast.expr, ast.expr] | None:
+    """``(<parent>, <child>)`` of a sub-DAG id spelt ``"<parent>.<child>"`` (SubDagOperator
+    requires it): ``"{}.{}".format(p, c)``, ``"%s.%s" % (p, c)``, ``f"{p}.{c}"`` or ``p + "." + c``."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
             and isinstance(node.func.value, ast.Constant) and node.func.value.value == "{}.{}" \
             and len(node.args) == 2 and not node.keywords:
-        return node.args[1]
+        return node.args[0], node.args[1]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
             and node.left.value == "%s.%s" and isinstance(node.right, ast.Tuple) and len(node.right.elts) == 2:
-        return node.right.elts[1]
+        return node.right.elts[0], node.right.elts[1]
     if isinstance(node, ast.JoinedStr) and len(node.values) == 3:
         first, dot, last = node.values
         if isinstance(first, ast.FormattedValue) and isinstance(last, ast.FormattedValue) \
                 and isinstance(dot, ast.Constant) and dot.value == "." \
                 and last.conversion == -1 and last.format_spec is None:
-            return last.value
+            return first.value, last.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp) \
             and isinstance(node.left.op, ast.Add) and isinstance(node.left.right, ast.Constant) \
             and node.left.right.value == ".":
-        return node.right
+        return node.left.left, node.right
     return None
+
+
+def _child_id(node: ast.expr | None) -> ast.expr | None:
+    parts = _id_parts(node)
+    return parts[1] if parts else None
 
 
 def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -67,14 +72,29 @@ def _dag_id(call: ast.Call) -> ast.expr | None:
     return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dag_id"), None)
 
 
-def subdag_factory_dag(module: ModuleFacts, call: ast.Call) -> bool:
-    """A DAG built in a function with the id ``"<parent>.<child>"`` from its parameters: a
-    sub-DAG factory's, which runs inside its parent and is never scheduled on its own."""
+def subdag_factory_dag(module: ModuleFacts, call: ast.Call, factories: frozenset[str] = frozenset()) -> bool:
+    """A sub-DAG factory's DAG, which runs inside its parent and is never scheduled on its own:
+    built in a function that a ``SubDagOperator(subdag=...)`` calls (in this module, or named
+    in ``factories``, the qualnames the index pre-pass found other modules calling), or with an
+    id ``"<parent>.<child>"`` whose parent or child part comes from the function's parameters
+    (``parent_dag_name``, ``parent_dag.dag_id``)."""
     function = module.enclosing_function(call)
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    child = _child_id(_dag_id(call))
-    return isinstance(child, ast.Name) and child.id in _parameters(function)
+    if function in module.tree.body and (
+            f"{module.module_name}.{function.name}" in factories
+            or any((name := _factory_name(c)) is not None and name.id == function.name
+                   for c in subdag_operator_calls(module))):
+        return True
+    parameters = _parameters(function)
+    return any(_from_parameter(part, parameters) for part in _id_parts(_dag_id(call)) or ())
+
+
+def _from_parameter(node: ast.expr, parameters: set[str]) -> bool:
+    """``name`` or ``name.dag_id`` for a parameter ``name``."""
+    if isinstance(node, ast.Attribute) and node.attr == "dag_id":
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in parameters
 
 
 @dataclass(frozen=True)

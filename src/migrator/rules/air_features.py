@@ -542,7 +542,33 @@ class ImplicitScheduleRule(PythonRule):
 
             def region_subdag(parent_dag_id, child_id, args):
                 return DAG(dag_id=f"{parent_dag_id}.{child_id}", default_args=args)
+
+            def audit_subdag(parent_dag, args):
+                return DAG(parent_dag.dag_id + "." + "audit", default_args=args)
         """),
+        # ... whatever its id, when a SubDagOperator calls it, here or in another module.
+        Valid("""
+            from airflow import DAG
+            from airflow.operators.subdag import SubDagOperator
+
+            def load_subdag(args):
+                return DAG("parent.load", default_args=args)
+
+            with DAG("parent", schedule="@daily") as dag:
+                SubDagOperator(task_id="load", subdag=load_subdag({}))
+        """),
+        Valid("""
+            from airflow import DAG
+
+            def load_subdag(args):
+                return DAG("parent.load", default_args=args)
+        """, files={"dags/parent.py": (
+            "from airflow import DAG\n"
+            "from airflow.operators.subdag import SubDagOperator\n"
+            "from common.factories import load_subdag\n\n"
+            "with DAG('parent', schedule='@daily') as dag:\n"
+            "    SubDagOperator(task_id='load', subdag=load_subdag({}))\n")},
+            path="dags/common/factories.py"),
     )
     invalid = (
         Invalid("""
@@ -564,11 +590,12 @@ class ImplicitScheduleRule(PythonRule):
         change = airflow_api.default_changes(ctx.target).get("dag.schedule")
         if change is None:
             return
+        factories = frozenset(factory for factory, *_ in ctx.index.subdag_factories)
         for dag in module.dags:
             call = _dag_call(module, dag)
             if any(name in dag.kwargs for name in _SCHEDULE_ARGUMENTS) or _unpacks_kwargs(call):
                 continue
-            if call is not None and subdag_factory_dag(module, call):
+            if call is not None and subdag_factory_dag(module, call, factories):
                 continue  # runs inside its parent's runs, never on a schedule of its own
             if call is not None and len(call.args) > 2:
                 continue  # schedule given by position

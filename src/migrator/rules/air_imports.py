@@ -308,6 +308,8 @@ class RemovedImportRule(PythonRule):
     summary = "Airflow name the target no longer has"
     valid = (
         Valid("from airflow.utils.dates import days_ago", target="2.11.2"),
+        # airflow.exceptions.__getattr__ still hands these out on 3.x (moved to airflow.sdk.exceptions).
+        Valid("from airflow.exceptions import AirflowSkipException, AirflowFailException"),
         Valid("""
             from airflow.models import Variable
             from airflow.operators.python import PythonOperator

@@ -27,6 +27,10 @@ _IO_CALLS = (
     ("redis.Redis", "a Redis connection"), ("paramiko.", "an SSH connection"),
     ("socket.create_connection", "a network connection"), ("smtplib.SMTP", "an SMTP connection"),
 )
+# Libraries whose clients connect on first use: building one (``httpx.AsyncClient()``,
+# ``aiohttp.ClientSession()``, ``requests.Session()``, ``boto3.client("s3")``) sends nothing.
+_LAZY_CLIENT_LIBRARIES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "http.client.", "boto3.", "botocore.")
+_CLIENT_FACTORIES = frozenset({"client", "resource"})  # boto3's lower-case ones
 # Hook methods that run queries or API calls (called on a hook built at module level).
 _HOOK_IO_METHODS = frozenset({"get_records", "get_first", "get_pandas_df", "get_df", "run", "get_conn",
                               "get_connection", "get_client_type", "get_session", "list_keys",
@@ -188,6 +192,18 @@ class ParseTimeIoRule(PythonRule):
             with open(os.path.join(os.path.dirname(__file__), "feeds.json")) as fh:
                 FEEDS = json.load(fh)
         """),
+        # Building an async HTTP client or session sends nothing; its requests run in tasks.
+        Valid("""
+            import aiohttp
+            import httpx
+            from airflow import DAG
+
+            CLIENT = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+            SESSION = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+
+            async def pull(**context):
+                return (await CLIENT.get("https://hub.example.com/feeds")).json()
+        """),
     )
     invalid = (
         Invalid("""
@@ -215,6 +231,12 @@ class ParseTimeIoRule(PythonRule):
 
             KEYS = boto3.client("s3").list_objects_v2(Bucket="b")["Contents"]
         """, line=4, contains="AWS API call"),
+        Invalid("""
+            import httpx
+            from airflow import DAG
+
+            HEALTHY = httpx.Client().get("https://hub.example.com/health").is_success
+        """, line=4, contains="HTTP request"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -236,14 +258,9 @@ class ParseTimeIoRule(PythonRule):
                                                                           "get_connection_from_secrets"):
                 conn = const_str(call.args[0]) if call.args else None
                 return f"connection lookup {conn!r}" if conn else "a connection lookup"
-            for prefix, what in _IO_CALLS:
-                if qualname == prefix or (prefix.endswith(".") and qualname.startswith(prefix)):
-                    # Constructing a session or a client is cheap; using it is the call.
-                    if prefix in ("boto3.", "botocore.") and short_name(qualname) in ("client", "resource",
-                                                                                      "Session"):
-                        return None
-                    return what
-            return None
+            if _builds_lazy_client(qualname):
+                return None
+            return _io_call(qualname)
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr in _HOOK_IO_METHODS:
             receiver = func.value
@@ -254,10 +271,26 @@ class ParseTimeIoRule(PythonRule):
                 receiver_name = module.qualname(receiver.func) or ""
                 if receiver_name.startswith(("boto3.", "botocore.")):
                     return "an AWS API call"
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and \
-                (module.qualname(func.value.func) or "").startswith("boto3."):
-            return "an AWS API call"
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            # A method of a client built in place: ``httpx.Client().get(...)``.
+            client = module.qualname(func.value.func) or ""
+            if _builds_lazy_client(client):
+                return _io_call(client)
         return None
+
+
+def _io_call(qualname: str) -> str | None:
+    """What a call does over the network (``an HTTP request``, ...), by its qualified name."""
+    for prefix, what in _IO_CALLS:
+        if qualname == prefix or (prefix.endswith(".") and qualname.startswith(prefix)):
+            return what
+    return None
+
+
+def _builds_lazy_client(qualname: str) -> bool:
+    """A class (or boto3 factory) of a library whose clients connect on first use."""
+    leaf = short_name(qualname)
+    return qualname.startswith(_LAZY_CLIENT_LIBRARIES) and (leaf[:1].isupper() or leaf in _CLIENT_FACTORIES)
 
 
 class DynamicStartDateRule(PythonRule):

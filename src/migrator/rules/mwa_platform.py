@@ -12,7 +12,7 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import ArgumentSite, const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.shell import commands
+from migrator.analysis.shell import commands, comment_spans, without_comments
 from migrator.analysis.strings import (
     UNKNOWN,
     Piece,
@@ -474,6 +474,32 @@ def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
     return module.memo("dict_keys_and_links", compute)
 
 
+# Arguments that name a path inside a container or pod, not on the worker that starts it:
+# docker.types.Mount(target, source, ...) and Kubernetes' V1VolumeMount(mount_path=...), as
+# constructor keywords (and Mount's first positional argument) or keys of a manifest dict.
+_CONTAINER_PATH_ARGUMENTS = {"Mount": ("target", 0), "V1VolumeMount": ("mount_path", None)}
+_CONTAINER_PATH_KEYS = frozenset({"mountPath", "mount_path"})
+
+
+def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
+    """Values that are paths inside a container or pod (see ``_CONTAINER_PATH_ARGUMENTS``)."""
+    def compute(m: ModuleFacts) -> frozenset[ast.AST]:
+        found: set[ast.AST] = set()
+        for call, qualname in m.calls:
+            if not qualname or not qualname.startswith(("docker.", "kubernetes.")):
+                continue
+            keyword, position = _CONTAINER_PATH_ARGUMENTS.get(short_name(qualname), (None, None))
+            found.update(k.value for k in call.keywords if keyword and k.arg == keyword)
+            if position is not None and len(call.args) > position:
+                found.add(call.args[position])
+        for node in m.nodes_of(ast.Dict):
+            found.update(value for key, value in zip(node.keys, node.values)
+                         if isinstance(key, ast.Constant) and key.value in _CONTAINER_PATH_KEYS)
+        return frozenset(found)
+
+    return module.memo("container_side_values", compute)
+
+
 def _literal_location(module: ModuleFacts, node: ast.AST, text: str, start: int, end: int) -> Location:
     from migrator.rules._common import location_in_literal
 
@@ -625,15 +651,16 @@ _PATH_CONSTANT = re.compile(r"(?i)(path|dir|file|folder|root|home|location|direc
 class LocalFilesystemPathRule(PythonRule):
     """
     ## What it does
-    Reports absolute local paths outside `/usr/local/airflow` and `/tmp` that task code reads or
-    writes: arguments of `open`, `os`/`os.path`/`shutil`/`pathlib`/`glob`, pandas readers and
+    Reports absolute local paths outside the folders MWAA fills (`/usr/local/airflow/dags`,
+    `plugins`, `requirements`) and `/tmp` that task code reads or writes: arguments of `open`, `os`/`os.path`/`shutil`/`pathlib`/`glob`, pandas readers and
     writers, `FileSensor(filepath=...)`, operator arguments that name files or folders
     (`filepath`, `files`, `cwd`, `template_searchpath`, `*_dir`, ...), paths in bash commands,
     and module constants such as `DATA_DIR = "/data/landing"`.
 
     ## Why it matters on MWAA
-    MWAA workers have only `/usr/local/airflow` (the DAG folder and plugins, synced from S3) and
-    an ephemeral, per-container `/tmp`. NFS shares, `/data`, `/opt/etl` and home directories of
+    MWAA workers have only the DAG folder and plugins under `/usr/local/airflow` (synced from S3;
+    other folders an on-prem image kept there, such as `/usr/local/airflow/data`, are not) and an
+    ephemeral, per-container `/tmp`. NFS shares, `/data`, `/opt/etl` and home directories of
     the on-prem workers do not exist, and a file one task writes to `/tmp` may not be there for
     the next task, which can run on another worker.
 
@@ -678,6 +705,27 @@ class LocalFilesystemPathRule(PythonRule):
             requests.get("https://api.example.com/api/v1/dags", timeout=5)
             ROUTE = "/api/v2/feeds"
         """),
+        # Where a bind mount or a pod volume appears inside the container is no worker path.
+        Valid("""
+            from docker.types import Mount
+            from kubernetes.client import models as k8s
+
+            CERTS = [Mount(target="/usr/local/share/ca-certificates/corp.crt", source="corp_certs"),
+                     Mount("/opt/app/data", "landing", type="volume")]
+            VOLUME_MOUNT = k8s.V1VolumeMount(name="models", mount_path="/mnt/models", read_only=True)
+            CONTAINER = {"name": "serve", "volumeMounts": [{"name": "cfg", "mountPath": "/etc/serve/config"}]}
+        """),
+        # A shell comment runs nothing; what ssh runs is on the remote host.
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="refresh", bash_command='''
+                echo "disabled"
+                # bash /data/legacy/refresh.sh \\
+                #   /data/legacy/out
+                ssh hpc "ls /rds/project/runs" > /tmp/runs.txt
+            ''')
+        """),
     )
     invalid = (
         Invalid("""
@@ -712,6 +760,13 @@ class LocalFilesystemPathRule(PythonRule):
 
             BashOperator(task_id="t", bash_command="cat /opt/airflow/dags/sql/x.sql")
         """, contains="/usr/local/airflow/dags"),
+        # Only the folders MWAA fills exist under AIRFLOW_HOME, not an on-prem image's data folder.
+        Invalid("""
+            import pandas as pd
+
+            def load():
+                return pd.read_csv("/usr/local/airflow/data/stores.csv")
+        """, line=4, contains="/usr/local/airflow/data/stores.csv"),
         Invalid("""
             from airflow.operators.email import EmailOperator
 
@@ -745,7 +800,7 @@ class LocalFilesystemPathRule(PythonRule):
         advice = hint or ("keep the data in S3 (S3Hook, S3KeySensor) or ship the file in the DAG folder "
                           "and build its path from os.path.dirname(__file__)")
         return (f"{shown} is a local path of the on-prem workers; MWAA workers only have "
-                f"{platform.AIRFLOW_HOME} (DAGs and plugins from S3) and an ephemeral /tmp: {advice}")
+                f"{platform.WORKER_FOLDERS}: {advice}")
 
     def _candidates(self, module: ModuleFacts, target) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
         """(value, node to fall back on, advice, spans of the value to leave alone)."""
@@ -766,11 +821,13 @@ class LocalFilesystemPathRule(PythonRule):
                 continue
             for value, node, hint in self._argument_values(module, site):
                 yield value, node, hint, []
-        # 3. paths in command lines (programs and scripts are MWA004's)
+        # 3. paths in command lines (programs and scripts are MWA004's; comments and what ssh
+        # runs on another host are no worker's)
         for line in command_lines(module):
             reported = [(c.program.start, c.program.end) for c in line.commands]
             reported += [(s.start, s.end) for c in line.commands if (s := c.script())]
-            yield line.value, line.expression, "", reported
+            reported += [span for c in line.commands if (span := c.remote_command())]
+            yield line.value, line.expression, "", reported + comment_spans(line.value.text)
         # 4. module constants and parameter defaults that name a local path
         for name, value_node in module.constants.items():
             if _PATH_CONSTANT.search(name):
@@ -790,6 +847,8 @@ class LocalFilesystemPathRule(PythonRule):
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
         skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        for value in _container_side_values(module):
+            skipped.update(ast.walk(value))
         for line in command_lines(module):  # judged above, word by word
             skipped.update(ast.walk(line.expression))
         remote_arguments = {k.value for call in remote_calls if isinstance(call, ast.Call)
@@ -1123,7 +1182,8 @@ class ScriptDependencyRule(ProjectRule):
     ## What it does
     Reports, in the shell scripts of the DAG folders (`.sh` files that `BashOperator` runs or
     renders as templates), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
-    `psql`, ...) and absolute local paths outside `/usr/local/airflow` and `/tmp`.
+    `psql`, ...) and absolute local paths outside the folders MWAA fills under
+    `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`.
 
     ## Why it matters on MWAA
     The scripts ship to MWAA with the DAG folder, but the programs and the NFS shares they use
@@ -1154,6 +1214,10 @@ class ScriptDependencyRule(ProjectRule):
         Valid(files={"dags/scripts/ok.sh": "#!/usr/bin/env bash\n# reads /data/x in the old days\n"
                      "set -euo pipefail\ntar -cf /tmp/x.tar \"$1\"\necho done > /dev/null\n",
                      "dags/d.py": "from airflow import DAG\n"}),
+        # A quoted variable before "/" makes no absolute path.
+        Valid(files={"dags/scripts/report.sh": "#!/usr/bin/env bash\n"
+                     "python \"${ROOT_DIR}\"/jobs/report.py && cp \"$(pwd)\"/out.csv \"$OUT\"\n",
+                     "dags/d.py": "from airflow import DAG\n"}),
     )
     invalid = (
         Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
@@ -1161,6 +1225,10 @@ class ScriptDependencyRule(ProjectRule):
                        "dags/d.py": "from airflow import DAG\n"}, line=3, contains="kinit"),
         Invalid(files={"dags/scripts/archive.sh": "ARCHIVE_ROOT=\"/data/archive/pos\"\n",
                        "dags/d.py": "from airflow import DAG\n"}, line=1, contains="/data/archive/pos"),
+        # ssh is the worker's program; the paths of the command it sends are the remote host's.
+        Invalid(files={"dags/scripts/submit.sh": "#!/usr/bin/env bash\n"
+                       "ssh -i \"$KEY\" hpc \"qsub /rds/project/jobs/align.sh\"\n",
+                       "dags/d.py": "from airflow import DAG\n"}, line=2, contains="ssh (OpenSSH client)"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -1170,39 +1238,27 @@ class ScriptDependencyRule(ProjectRule):
             if not script.is_script:
                 continue
             for number, raw in enumerate(script.lines, 1):
-                line = _without_comment(raw)
+                line = without_comments(raw)
                 if not line.strip():
                     continue
-                programs = []
+                skipped = []  # programs (reported above) and what ssh runs on another host
                 for command in commands(line):
-                    programs.append((command.program.start, command.program.end))
+                    skipped.append((command.program.start, command.program.end))
+                    if (remote := command.remote_command()) is not None:
+                        skipped.append(remote)
                     missing = binaries.get(command.name)
                     if missing is not None:
                         yield self._at(script.path, number, command.program.start, command.program.end, raw,
                                        f"{command.name} ({missing.provides}) is not installed on MWAA "
                                        f"workers: {missing.advice}")
                 for reference in absolute_paths(line):
-                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in programs):
+                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in skipped):
                         continue
                     yield self._at(script.path, number, reference.start, reference.end, raw,
                                    f"{reference.path} is a local path of the on-prem workers; MWAA workers "
-                                   f"only have {platform.AIRFLOW_HOME} and an ephemeral /tmp: keep the data "
-                                   f"in S3")
+                                   f"only have {platform.WORKER_FOLDERS}: keep the data in S3")
 
     def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
                             anchor=f"{line_anchor(text, start + 1)}\x1f{message}")
 
-
-def _without_comment(line: str) -> str:
-    """The line up to a shell comment (a ``#`` at a word start, outside quotes)."""
-    quote = ""
-    for index, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1].isspace()):
-            return line[:index]
-    return line
