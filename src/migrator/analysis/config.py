@@ -15,7 +15,14 @@ from migrator import compat
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts
 from migrator.analysis.source import Problem, read_text
-from migrator.secrets import MASK, is_literal_secret, is_sensitive_name, mask, mask_value, userinfo_span
+from migrator.secrets import (
+    MASK,
+    is_literal_secret,
+    is_sensitive_name,
+    mask,
+    mask_value,
+    userinfo_span,
+)
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")
