@@ -3,6 +3,7 @@
 Rule and codemod code asks questions here instead of holding facts about Airflow or MWAA.
 """
 
+from .config_options import ConfigOptionFacts, config_option
 from .defaults import (
     SettingDefault,
     UnknownSettingError,
@@ -99,6 +100,7 @@ __all__ = [
     "Billing",
     "ConfigChange",
     "ConfigOption",
+    "ConfigOptionFacts",
     "ConfigPolicy",
     "ContextKeyChange",
     "CountRange",
@@ -135,6 +137,7 @@ __all__ = [
     "attribute_changes",
     "billing",
     "config_changes",
+    "config_option",
     "config_policy",
     "context_key_changes",
     "credential_file_formats",

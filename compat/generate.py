@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -311,6 +312,47 @@ def extract_config(wheel: wr.Wheel, sdk: wr.Wheel | None = None) -> dict[str, An
             "source": {"distribution": wheel.requirement, "paths": sorted(paths)}}
 
 
+CONFIG_TEMPLATE = "airflow/config_templates/config.yml"
+
+
+def _written_default(raw: Any) -> list[str]:
+    """The texts Airflow writes into airflow.cfg for a config.yml default.
+
+    Airflow renders the template with ``str.format`` (``{{`` becomes ``{``) and the install's
+    ``AIRFLOW_HOME``, which stays a ``{AIRFLOW_HOME}`` marker here. A default made per
+    installation (``{FERNET_KEY}``, ``{SECRET_KEY}``) has no text every install shares: none.
+    """
+    text = "" if raw is None else str(raw)
+    try:
+        rendered = text.format(AIRFLOW_HOME="{AIRFLOW_HOME}")
+    except (KeyError, IndexError, ValueError):
+        return []
+    return sorted({rendered, text}) if "{AIRFLOW_HOME}" not in text else [rendered]
+
+
+def extract_config_options(wheels: Iterable[wr.Wheel]) -> dict[str, Any]:
+    """Every option of the wheels' config.yml: the defaults Airflow writes for it (any of the
+    versions) and whether any version marks it ``sensitive``."""
+    options: dict[str, dict[str, Any]] = {}
+    for wheel in wheels:
+        document = yaml.safe_load(wheel.read(CONFIG_TEMPLATE))
+        # 1.10 lists sections ({name, options: [{name, ...}]}); 2.x+ maps them by name.
+        sections = ({s["name"]: {o["name"]: o for o in s["options"]} for s in document}
+                    if isinstance(document, list) else {n: s.get("options") or {} for n, s in document.items()})
+        for section, fields in sections.items():
+            for key, spec in fields.items():
+                row = options.setdefault(f"{section}.{key}".lower(), {"defaults": set(), "sensitive": False})
+                row["defaults"].update(_written_default(spec.get("default")))
+                row["sensitive"] = row["sensitive"] or bool(spec.get("sensitive"))
+    return {option: {"defaults": sorted(row["defaults"]), "sensitive": row["sensitive"]}
+            for option, row in sorted(options.items())}
+
+
+def config_options_document(wheels: list[wr.Wheel]) -> dict[str, Any]:
+    return {"generated_by": GENERATED_BY, "options": extract_config_options(wheels),
+            "provenance": [wheel.provenance([CONFIG_TEMPLATE]) for wheel in wheels]}
+
+
 def extract_aliases(wheel: wr.Wheel) -> dict[str, Any]:
     aliases = {}
     paths = []
@@ -521,6 +563,8 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     config = {v: extract_config(wheel_for(v)) for v in versions_2_and_3}
     written["config.json"] = dump(out / "config.json", {"generated_by": GENERATED_BY, "versions": config,
                                                         "provenance": _provenance_list(wheels, versions_2_and_3, lambda v: None, wheel_for)})
+    written["config_options.json"] = dump(out / "config_options.json", config_options_document(
+        [wheel_for(v) for v in versions_2_and_3]))
 
     # --- which providers, at which versions -----------------------------------------------------
     referenced: set[str] = set()

@@ -36,6 +36,7 @@ _NEEDS_AIRFLOW = ("reports what loading the DAGs in a real Airflow showed (`scan
                   "verify-results.json); this scan runs no Airflow, tests/test_verify_airflow.py does")
 
 NOT_IN_THE_EXAMPLE = {
+    "PLG009": "needs a DAG-folder package named like a plugins folder without __init__.py",
     "MIG001": _BROKEN_FILE,  # syntax error
     "MIG002": _BROKEN_FILE,  # Python 2 module
     "MIG003": _BROKEN_FILE,  # binary / undecodable file
@@ -57,11 +58,11 @@ NOT_IN_THE_EXAMPLE = {
 # (rule, path, fragment of the flagged line or None for a whole-file finding, scan) for the
 # project-level families; the code families are located in tests/rules/test_example_project_findings.py.
 WHERE = [
-    ("CFG001", "airflow.cfg", "executor = LocalExecutor", "constraints"),
+    ("CFG001", "airflow.cfg", "statsd_on = True", "constraints"),
     ("CFG002", "startup.sh", "AIRFLOW__CORE__MULTI_TEAM", "constraints"),
     ("CFG003", "airflow.cfg", "max_threads", "constraints"),
     ("CFG004", "airflow.cfg", "worker_refresh_interval", "constraints"),
-    ("CFG005", "airflow.cfg", "dags_folder", "constraints"),
+    ("CFG005", "airflow.cfg", "base_log_folder", "constraints"),
     ("CFG006", "airflow.cfg", "sql_alchemy_conn", "constraints"),
     ("CFG007", "airflow.cfg", "store-ops-email", "constraints"),
     ("CFG008", "startup.sh", "AIRFLOW__CORE__PARALLELISM", "constraints"),
@@ -84,7 +85,6 @@ WHERE = [
     ("PLG006", "plugins/acme/hooks/pos_api_hook.py", "import zeep", "constraints"),
     ("PLG007", "plugins/plugins/store_calendar_legacy.py", None, "constraints"),
     ("PLG008", "dags/vendor_returns_report.py", "from plugins.acme.macros import fiscal_week", "constraints"),
-    ("PLG009", "plugins/acme/hooks/pos_api_hook.py", None, "constraints"),
     ("PLG010", "plugins/acme_plugin.py", "macros = [", "constraints"),
     ("PLG011", "plugins/plugins.zip", None, "constraints"),
     ("REQ001", "requirements.txt", "SQLAlchemy==1.3.24", "constraints"),

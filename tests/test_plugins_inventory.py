@@ -99,7 +99,7 @@ def test_example_project_plugin_inventory_in_json(capsys):
     assert acme["name"] == "acme_plugin"
     assert set(acme["registers"]) >= {"operators", "hooks", "macros", "flask_blueprints", "appbuilder_views"}
     rules = {f["rule"] for f in document["findings"]}
-    assert {"PLG001", "PLG003", "PLG005", "PLG006", "PLG009"} <= rules
+    assert {"PLG001", "PLG003", "PLG005", "PLG006"} <= rules
 
 
 def test_nested_plugins_folder_and_plugins_imports_are_both_reported(make_project):

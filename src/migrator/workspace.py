@@ -52,6 +52,11 @@ _DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
 _ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.IGNORECASE)
 _STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.IGNORECASE)
 _CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.IGNORECASE)
+# `airflow connections|variables export` JSON named for its project or stage, in any folder
+# (dag-variables.json, airflow_variables_prod.json, airflow_var/conn.json); read only when
+# shaped like an export.
+NAMED_EXPORT = re.compile(r"^(?:[\w-]*[_.-])?(connections?|conns?|variables?|vars?|pools?)(?:[_.-][\w.-]*)?\.json$",
+                          re.IGNORECASE)
 _OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.IGNORECASE)
 _DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
 _AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
@@ -408,7 +413,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
             ws.startup_scripts.append(rel)
         elif _ENTRYPOINT.match(name):
             ws.entrypoints.append(rel)
-        elif _CONN_EXPORT.match(name) or name in ("airflow_settings.yaml", "airflow_settings.yml"):
+        elif _CONN_EXPORT.match(name) or NAMED_EXPORT.match(name) \
+                or name in ("airflow_settings.yaml", "airflow_settings.yml"):
             ws.connection_exports.append(rel)
         elif name == ".airflowignore":
             ws.airflowignores.append(rel)

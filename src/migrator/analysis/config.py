@@ -15,7 +15,14 @@ from migrator import compat
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts
 from migrator.analysis.source import Problem, read_text
-from migrator.secrets import is_sensitive_name, mask, mask_value
+from migrator.secrets import (
+    MASK,
+    is_literal_secret,
+    is_sensitive_name,
+    mask,
+    mask_value,
+    userinfo_span,
+)
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")
@@ -25,6 +32,37 @@ _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]
 INDIRECT_SUFFIXES = ("_cmd", "_secret")
 _INDIRECT_VALUE_KEYS = frozenset({"sql_alchemy_conn", "broker_url", "result_backend", "backend_kwargs",
                                   "sentry_dsn", "sql_alchemy_engine_args", "flower_basic_auth"})
+
+
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off"})
+# The last word of a credential's option name, for options config.yml does not mark sensitive
+# ([ldap] bind_password, [kubernetes] git_password).
+_CREDENTIAL_WORDS = frozenset({"password", "passwd", "secret"})
+
+
+def _is_reference(value: str) -> bool:
+    """``$VAR``/``${VAR}``: the shell or compose fills it in; the repository holds no value."""
+    return re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}?", value) is not None
+
+
+def _literal_uri_password(value: str) -> bool:
+    """Whether a URI's user-info holds a password written out (not ``$VAR`` or ``${VAR}``)."""
+    span = userinfo_span(value)
+    if span is None:
+        return False
+    password = value[span[0]:span[1]].partition(":")[2]
+    return is_literal_secret(password) and not password.startswith("$")
+
+
+def _credential_option(option: str) -> bool:
+    """Whether an option's plain value is a credential: Airflow's own ``sensitive`` mark (or a
+    password-named key) for the options config.yml defines, the name for any other."""
+    key = option.partition(".")[2]
+    facts = compat.config_option(option)
+    if facts is None:
+        return is_sensitive_name(key)
+    return facts.sensitive or key.rsplit("_", 1)[-1] in _CREDENTIAL_WORDS
 
 
 def indirect_base(option: str) -> str | None:
@@ -84,13 +122,28 @@ class ConfigEntry:
         return indirect_base(self.option) or self.option
 
     @property
+    def left_at_default(self) -> bool:
+        """Whether the line sets nothing the project chose: an empty value, or an airflow.cfg
+        line holding what a fresh airflow.cfg of some Airflow version holds (a stock dump).
+        A variable set to the default is still typed by someone, so it counts."""
+        if not self.value.strip():
+            return True
+        facts = compat.config_option(self.option)
+        return self.origin == "airflow.cfg" and facts is not None and facts.is_default(self.value)
+
+    @property
     def is_secret(self) -> bool:
-        """Whether the value is a credential (or carries one, like a URI with a password)."""
-        if not self.value or self.value.strip().startswith(("${", "{{")):
-            return False
-        if indirect_base(self.option):
-            return False  # a command or secret name, not the secret
-        return is_sensitive_name(self.key) or mask(self.value) != self.value
+        """Whether the value is a credential (or carries one, like a URI with a literal password)."""
+        value = self.value.strip()
+        if indirect_base(self.option) or self.left_at_default or not is_literal_secret(value) \
+                or _is_reference(value) or value.lower() in _BOOLEANS or value.isdigit():
+            return False  # a command, secret name, reference, flag or number: not the secret
+        if _URI.match(value):
+            return _literal_uri_password(value)  # in a URI only the password is secret
+        if MASK in mask(value) and MASK not in value:
+            return True  # JSON or key=value pairs with a credential among them
+        # A JSON value without one holds settings (a secrets backend's prefixes), not a credential.
+        return not value.startswith(("{", "[")) and _credential_option(self.option)
 
     def shown_value(self) -> str:
         """The value as it may be printed: credentials masked."""
@@ -294,7 +347,9 @@ def configuration_options(facts: ConfigFacts, target) -> dict[str, str]:
     under the name the target reads.
 
     Options whose value is a credential are left out (config-secret reports them): the map is
-    written into the bundle, and credentials belong in Secrets Manager. Reports still print
+    written into the bundle, and credentials belong in Secrets Manager. So are the lines of a
+    stock airflow.cfg left at their default: carried over they would pin an old version's
+    default on the target. Reports still print
     the map through :func:`masked_options`, since a value may embed a credential the
     detection does not recognise.
     """
@@ -304,8 +359,8 @@ def configuration_options(facts: ConfigFacts, target) -> dict[str, str]:
         verdict = classify(option, target, entry.value)
         if verdict.kind not in ("allowed", "deprecated", "renamed") or not _value_acceptable(entry.value, target):
             continue
-        if entry.is_secret:
-            continue
+        if entry.is_secret or entry.left_at_default:
+            continue  # credentials belong in Secrets Manager; a stock default would pin an old one
         key = verdict.new_option or option  # the name the target reads
         if compat.config_policy(target).is_valid_key(key):
             (renamed if verdict.new_option else direct)[key] = entry.value

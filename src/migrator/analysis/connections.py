@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
@@ -33,6 +33,7 @@ from migrator.analysis.envsources import (
 from migrator.analysis.jinja import template_blocks
 from migrator.analysis.source import Problem, read_text
 from migrator.secrets import is_sensitive_name, userinfo_span
+from migrator.workspace import NAMED_EXPORT
 
 CONN_PREFIX = "AIRFLOW_CONN_"
 VAR_PREFIX = "AIRFLOW_VAR_"
@@ -46,6 +47,9 @@ _JINJA_VAR = re.compile(
     r"|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 _INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".intranet", ".home", ".localdomain",
                       ".intra", ".private")
+# A DNS name or IP address (compose service names allow "_"; IPv6 has ":").
+_HOST_NAME = re.compile(r"[a-z0-9_:]([a-z0-9_.:%-]*[a-z0-9_.])?")
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CONTAINER_HOSTS = frozenset({"localhost", "host.docker.internal", "gateway.docker.internal",
                               "kubernetes.docker.internal", "docker"})
 
@@ -139,6 +143,19 @@ class ConnectionFacts:
     @property
     def pool_names(self) -> set[str]:
         return {p.name for p in self.pools}
+
+    def defined_connection(self) -> Callable[[str], bool]:
+        """Whether some source defines a connection id. Airflow looks an id up in the
+        environment as ``AIRFLOW_CONN_`` + the id upper-cased, so those match in any case."""
+        return _definition_test(self.connection_ids, {c.conn_id for c in self.connections if c.origin == "env"})
+
+    def defined_variable(self) -> Callable[[str], bool]:
+        """Whether some source defines a variable key (``AIRFLOW_VAR_`` + the key upper-cased)."""
+        return _definition_test(self.variable_keys, {v.key for v in self.variables if v.origin == "env"})
+
+
+def _definition_test(exact: set[str], from_env: set[str]) -> Callable[[str], bool]:
+    return lambda key: key in exact or key.lower() in from_env
 
 
 def _walk_items(data: Any) -> Iterator[tuple[str, Any]]:
@@ -308,8 +325,8 @@ def host_reachability(host: str | None) -> str | None:
     if not host:
         return None
     name = host.strip().strip("[]").lower()
-    if "${" in name or "{{" in name:
-        return None
+    if not _HOST_NAME.fullmatch(name) or _GUID.fullmatch(name):
+        return None  # not a host: a $VAR or {{ template }}, a tenant or account id some types keep here
     try:
         address = ipaddress.ip_address(name)
     except ValueError:
@@ -339,14 +356,20 @@ def _line_of(text: str, needle: str, default: int = 1) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else default
 
 
-def _export_kind(path: str) -> str:
+def _export_kind(path: str) -> tuple[str, bool]:
+    """(connections | variables | pools | settings | unknown, whether the name alone says so).
+    A file matched only by a word in its name (``dag-variables.json``) may be something else."""
     name = PurePosixPath(path).name.lower()
     if name.startswith("airflow_settings"):
-        return "settings"
+        return "settings", True
     for kind in ("connections", "variables", "pools"):
         if name.startswith(kind):
-            return kind
-    return "unknown"
+            return kind, True
+    match = NAMED_EXPORT.match(name)
+    if match:
+        word = match.group(1).lower()
+        return next(kind for kind in ("connections", "variables", "pools") if kind.startswith(word[:3])), False
+    return "unknown", True
 
 
 def _yaml_lines(text: str) -> dict[str, int]:
@@ -380,7 +403,7 @@ def _load_document(text: str, path: str) -> tuple[Any, dict[str, int], Problem |
 
 
 def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
-    kind = _export_kind(path)
+    kind, named = _export_kind(path)
     if PurePosixPath(path).suffix.lower() == ".env":
         for variable in parse_env_file(text, path):
             if kind == "variables":
@@ -390,6 +413,8 @@ def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
                                                                 variable.line, "export"))
         return
     document, lines, problem = _load_document(text, path)
+    if not named and not _export_shaped(kind, document):
+        return  # a JSON file that only has the word in its name
     if problem:
         facts.problems.append((path, problem))
         return
@@ -424,6 +449,19 @@ def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
             slots = value.get("slots") if isinstance(value, dict) else value
             description = value.get("description", "") if isinstance(value, dict) else ""
             facts.pools.append(PoolDef(key, _int_or_none(slots), str(description or ""), path, line, "export"))
+
+
+def _export_shaped(kind: str, document: Any) -> bool:
+    """Whether a document is what ``airflow <kind> export`` writes: a mapping of ids to values
+    (connections: URIs or field mappings; pools: mappings with ``slots``)."""
+    if not isinstance(document, dict) or not document:
+        return False
+    values = document.values()
+    if kind == "connections":
+        return all(isinstance(v, dict) or isinstance(v, str) and "://" in v for v in values)
+    if kind == "pools":
+        return all(isinstance(v, dict) and "slots" in v for v in values)
+    return True
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -582,9 +620,14 @@ def jinja_references(module) -> set[tuple[str, str, int, str]]:
 
 
 def find_references(modules: Iterable) -> list[Reference]:
-    """References of the project's Python files, as the scan's workers recorded them."""
+    """References of the project's Python files, as the scan's workers recorded them.
+
+    An id that is a template (``postgres_conn_id="{{ var.value.db_conn }}"``) names no
+    connection: Airflow renders it, and the Jinja pass records the variable it reads.
+    """
     return [Reference(kind, key, module.path, line, via)
-            for module in modules for kind, key, line, via in module.references]
+            for module in modules for kind, key, line, via in module.references
+            if "{{" not in key and "{%" not in key]
 
 
 def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> ConnectionFacts:
@@ -598,7 +641,7 @@ def quick_pool_names(workspace) -> frozenset[str]:
     index every worker receives (no compose or Dockerfile reading)."""
     facts = ConnectionFacts()
     for rel in workspace.connection_exports:
-        if _export_kind(rel) not in ("pools", "settings"):
+        if _export_kind(rel)[0] not in ("pools", "settings"):
             continue
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem):

@@ -107,6 +107,10 @@ class PluginFacts:
     nested_plugins_dir: str | None = None  # "plugins/plugins" when the folder nests itself
     prebuilt_zips: list[str] = field(default_factory=list)  # project paths of plugins.zip inside it
     packages_without_init: list[str] = field(default_factory=list)  # project paths of such folders
+    # (top-level plugins folder without __init__.py, the DAG-folder module or regular package
+    # of the same name that hides it: the import system takes a regular package or a module
+    # anywhere on sys.path over every namespace portion)
+    shadowed_namespaces: list[tuple[str, str]] = field(default_factory=list)
     plugins_package_imports: list[ImportSite] = field(default_factory=list)  # import plugins.x
     dag_folder_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> DAG folder
     third_party_imports: list[ImportSite] = field(default_factory=list)  # plugin code -> top-level names
@@ -197,6 +201,9 @@ def _candidate_files(workspace, modules) -> list[str]:
     return files
 
 
+_SRC_LAYOUT = "src/"
+
+
 class _SourceRoots:
     """Which dotted names are modules of the DAG folders or of the plugins folder, answered
     from file paths (no module-name computation for every file of a large project)."""
@@ -206,6 +213,7 @@ class _SourceRoots:
         self.dag_roots = [f for f in workspace.dag_folders if f != plugins]
         self.plugin_roots = [plugins] if plugins else []
         self.files = set(workspace.python_files)
+        self.other_files = workspace.other_python_files
         self.folders = {rel.rpartition("/")[0] for rel in self.files}
 
     def _exists(self, roots: list[str], name: str) -> bool:
@@ -225,12 +233,16 @@ class _SourceRoots:
         return self._exists(self.plugin_roots, name)
 
     def top_level_names(self) -> set[str]:
+        """Top-level modules and packages of the DAG and plugins folders, and the repository's
+        own (at its root or under ``src/``): imports of them are the project's, not PyPI's."""
         names = set()
         for root in [*self.dag_roots, *self.plugin_roots]:
             base = "" if root == "." else root.rstrip("/") + "/"
             for rel in self.files:
                 if rel.startswith(base):
                     names.add(rel[len(base):].split("/", 1)[0].removesuffix(".py"))
+        for rel in self.other_files:
+            names.add(rel.removeprefix(_SRC_LAYOUT).split("/", 1)[0].removesuffix(".py"))
         return names
 
 
@@ -297,6 +309,7 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
 
     for rel in _candidate_files(workspace, modules):
         contained(facts.crashes, rel, "plugin module", read_module, rel)
+    facts.shadowed_namespaces = _shadowed_namespaces(facts, roots)
     if facts.nested_plugins_dir is not None:
         # With plugins/plugins/, `plugins.x` imports resolve on MWAA exactly when x is in the
         # nested folder; the others break like everywhere else.
@@ -307,6 +320,24 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
     elif not roots.in_plugins("plugins"):
         facts.plugins_package_imports = _plugins_package_imports(workspace, modules)
     return facts
+
+
+def _shadowed_namespaces(facts: PluginFacts, roots: _SourceRoots) -> list[tuple[str, str]]:
+    """Top-level plugins folders without ``__init__.py`` (namespace packages, which import fine
+    on Python 3) that a module or regular package of a DAG folder, also on sys.path, hides."""
+    prefix = "" if facts.folder in (None, ".") else facts.folder.rstrip("/") + "/"
+    found = []
+    for folder in facts.packages_without_init:
+        name = folder[len(prefix):]
+        if "/" in name:
+            continue  # inside a package: a portion of its __path__, nothing else competes
+        for root in roots.dag_roots:
+            base = "" if root == "." else root.rstrip("/") + "/"
+            hiding = next((c for c in (f"{base}{name}/__init__.py", f"{base}{name}.py") if c in roots.files), None)
+            if hiding:
+                found.append((folder, hiding))
+                break
+    return found
 
 
 def _resolves_under(folder, parts: list[str]) -> bool:

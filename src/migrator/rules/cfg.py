@@ -30,6 +30,8 @@ class _OptionRule(ProjectRule):
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
         for entry in project.config.entries:
+            if entry.left_at_default:
+                continue  # a stock airflow.cfg line: nothing the project chose, nothing to carry
             verdict = classify(entry.option, ctx.target, entry.value)
             if verdict.kind in self.kinds:
                 yield from self.check_entry(entry, verdict, ctx)
@@ -75,12 +77,19 @@ class ForcedByMwaa(_OptionRule):
     summary = "Option is set by MWAA; the project's value is ignored"
     fix_safety = FixSafety.SAFE
     kinds = frozenset({"forced"})
-    valid = (Valid(files={"airflow.cfg": "[core]\ndefault_task_retries = 2\n"}),)
+    valid = (Valid(files={"airflow.cfg": "[core]\ndefault_task_retries = 2\n"}),
+             # the value MWAA forces: nothing changes
+             Valid(files={".env": "AIRFLOW__CORE__EXECUTOR=CeleryExecutor\nAIRFLOW__CORE__LOAD_EXAMPLES=false\n"}),
+             # a stock airflow.cfg: Airflow's defaults, and a key left empty, are no choice of the project
+             Valid(files={"airflow.cfg": "[core]\nexecutor = SequentialExecutor\nfernet_key =\n"
+                                         "[scheduler]\nstatsd_on = False\n"}))
     invalid = (Invalid(files={"airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n"}, line=2,
                        contains="CeleryExecutor"),
                Invalid(files={".env": "AIRFLOW__CORE__LOAD_EXAMPLES=True\n"}, line=1, contains="ignored"))
 
     def check_entry(self, entry, verdict, ctx):
+        if verdict.mwaa_value is not None and entry.value.strip().lower() == verdict.mwaa_value.lower():
+            return  # MWAA sets what the project has: nothing changes
         forced = f" to {verdict.mwaa_value}" if verdict.mwaa_value else ""
         name = f" (as {verdict.new_option})" if verdict.new_option else ""
         note = f" ({verdict.reason})" if verdict.reason else ""
@@ -186,7 +195,7 @@ class RemovedOption(_OptionRule):
     ## Example
     ```ini
     [core]
-    check_slas = True
+    check_slas = False
     ```
     on an Airflow 3 target (SLAs are gone).
 
@@ -204,7 +213,7 @@ class RemovedOption(_OptionRule):
     fix_safety = FixSafety.SAFE
     kinds = frozenset({"removed", "invalid-value"})
     valid = (Valid(files={"airflow.cfg": "[core]\ndefault_task_retries = 1\n"}),)
-    invalid = (Invalid(files={"airflow.cfg": "[core]\ncheck_slas = True\n"}, line=2, contains="SLA"),
+    invalid = (Invalid(files={"airflow.cfg": "[core]\ncheck_slas = False\n"}, line=2, contains="SLA"),
                Invalid(files={"airflow.cfg": "[core]\nparallelism = 0\n"}, contains="invalid value"))
 
     def check_entry(self, entry, verdict, ctx):
@@ -248,8 +257,13 @@ class MeaninglessOption(_OptionRule):
     severity = Severity.INFO
     summary = "Option has no effect on MWAA"
     kinds = frozenset({"meaningless", "ignored"})
-    valid = (Valid(files={"airflow.cfg": "[celery]\nworker_autoscale = 10,10\n"}),)
-    invalid = (Invalid(files={"airflow.cfg": "[webserver]\nweb_server_port = 8080\n"}, line=2, contains="8080"),
+    valid = (Valid(files={"airflow.cfg": "[celery]\nworker_autoscale = 10,10\n"}),
+             # a stock airflow.cfg: defaults ({AIRFLOW_HOME} filled in) and empty values set nothing
+             Valid(files={"airflow.cfg": "[core]\ndags_folder = /home/etl/airflow/dags\n"
+                                         "[webserver]\nweb_server_port = 8080\nweb_server_ssl_cert =\n"
+                                         "[kubernetes]\nnamespace = default\n"}))
+    invalid = (Invalid(files={"airflow.cfg": "[webserver]\nweb_server_port = 8443\n"}, line=2, contains="8443"),
+               Invalid(files={".env": "AIRFLOW__WEBSERVER__WEB_SERVER_PORT=8080\n"}, line=1, contains="8080"),
                Invalid(files={"airflow.cfg": "[celery]\nworker_concurrency = 32\n"}, contains="worker_autoscale"))
 
     def check_entry(self, entry, verdict, ctx):
@@ -289,12 +303,23 @@ class ConfigSecret(ProjectRule):
     name = "config-secret"
     severity = Severity.ERROR
     summary = "Credential in airflow.cfg or an AIRFLOW__ variable"
-    valid = (Valid(files={"airflow.cfg": "[smtp]\nsmtp_password_cmd = cat /run/secrets/smtp\nsmtp_host = mail.example.com\n"}),)
+    valid = (Valid(files={"airflow.cfg": "[smtp]\nsmtp_password_cmd = cat /run/secrets/smtp\nsmtp_host = mail.example.com\n"}),
+             # flags whose names look sensitive; Airflow's own stock credentials
+             Valid(files={"airflow.cfg": "[webserver]\ncookie_secure = True\ncookie_samesite = Strict\n"
+                                         "[celery]\nbroker_url = sqla+mysql://airflow:airflow@localhost:3306/airflow\n"
+                                         "[secrets]\nbackend_kwargs = {\"connections_prefix\": \"airflow/connections\"}\n"}),
+             # passwords the shell fills in
+             Valid(files={"entrypoint.sh": "#!/bin/sh\nexport AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="
+                                           "postgresql://$PG_USER:$PG_PASSWORD@$PG_HOST/airflow\n"
+                                           "export AIRFLOW__CELERY__BROKER_URL=redis://:${REDIS_PASSWORD}@redis:6379/0\n"
+                                           "export AIRFLOW__CORE__FERNET_KEY=$FERNET_KEY\n"}))
     invalid = (Invalid(files={"airflow.cfg": "[database]\nsql_alchemy_conn = postgresql://airflow:hunter2@db/airflow\n"},
                        line=2, contains="airflow:****@"),
                Invalid(files={"docker-compose.yaml": "services:\n  web:\n    environment:\n"
                                                      "      AIRFLOW__SMTP__SMTP_PASSWORD: hunter2\n"},
-                       line=4, contains="****"))
+                       line=4, contains="****"),
+               # a password Airflow's config.yml does not mark sensitive
+               Invalid(files={"airflow.cfg": "[ldap]\nbind_password = hunter2\n"}, line=2, contains="bind_password"))
 
     def check(self, project, ctx):
         for entry in project.config.entries:

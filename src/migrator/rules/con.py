@@ -81,7 +81,19 @@ class UndefinedConnection(ProjectRule):
     summary = "Connection used by the code but defined nowhere in the project"
     valid = (Valid("from airflow.hooks.base import BaseHook\nBaseHook.get_connection('warehouse')\n",
                    files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://user@db.example.com:5432/dw\n"}),
-             Valid("from airflow.providers.amazon.aws.hooks.s3 import S3Hook\nS3Hook(aws_conn_id='aws_default')\n"))
+             Valid("from airflow.providers.amazon.aws.hooks.s3 import S3Hook\nS3Hook(aws_conn_id='aws_default')\n"),
+             # AIRFLOW_CONN_<ID upper-cased> in a compose file's environment defines the id in any case
+             Valid("from airflow.hooks.base import BaseHook\nBaseHook.get_connection('Metrics_DB')\n",
+                   files={"local/docker-compose.yml": "services:\n  airflow:\n    environment:\n"
+                                                      "      AIRFLOW_CONN_METRICS_DB: postgres://etl@db.example.com/m\n"}),
+             # a connections export named for its stage, in any folder
+             Valid("from airflow.hooks.base import BaseHook\nBaseHook.get_connection('hpc')\n",
+                   files={"settings/conn.json": '{"hpc": "ssh://etl@hpc.example.com"}\n'}),
+             # a templated id is no connection id: Airflow renders it from the variable
+             Valid("from airflow.providers.postgres.hooks.postgres import PostgresHook\n"
+                   "PostgresHook(postgres_conn_id='{{ var.value.warehouse_conn }}')\n",
+                   files={"variables.json": '{"warehouse_conn": "warehouse"}\n',
+                          "connections.json": '{"warehouse": "postgres://etl@db.example.com/dw"}\n'}))
     invalid = (Invalid("from airflow.providers.postgres.hooks.postgres import PostgresHook\n\n"
                        "hook = PostgresHook(postgres_conn_id='warehouse')\n", line=3, contains="warehouse"),
                Invalid("from airflow.operators.bash import BashOperator\n"
@@ -90,10 +102,11 @@ class UndefinedConnection(ProjectRule):
 
     def check(self, project, ctx):
         facts = project.connections
-        defined = facts.connection_ids | mwaa_defined_connections(ctx.target)
+        by_mwaa = mwaa_defined_connections(ctx.target)
+        defined = facts.defined_connection()
         seen: set[tuple[str, str]] = set()
         for reference in facts.references:
-            if reference.kind != "connection" or reference.key in defined:
+            if reference.kind != "connection" or reference.key in by_mwaa or defined(reference.key):
                 continue
             if (reference.key, reference.path) in seen:
                 continue
@@ -134,19 +147,27 @@ class UndefinedVariable(ProjectRule):
     severity = Severity.WARNING
     summary = "Variable read by the code but defined nowhere in the project"
     valid = (Valid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
-                   files={"variables.json": '{"landing_bucket": "acme-landing"}\n'}),)
+                   files={"variables.json": '{"landing_bucket": "acme-landing"}\n'}),
+             Valid("from airflow.models import Variable\nENV = Variable.get('ENVIRONMENT')\n",
+                   files={"airflow-local/docker-compose.yml": "services:\n  airflow:\n    environment:\n"
+                                                              "      AIRFLOW_VAR_ENVIRONMENT: dev\n"}),
+             Valid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
+                   files={"config/dag-variables.json": '{"landing_bucket": "acme-landing"}\n'}))
     invalid = (Invalid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
                        line=2, contains="landing_bucket"),
+               # a JSON file with the word in its name but not an export's shape defines nothing
+               Invalid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
+                       files={"vars.json": '["landing_bucket"]\n'}, contains="landing_bucket"),
                Invalid("from airflow.operators.bash import BashOperator\n"
                        "BashOperator(task_id='t', bash_command='echo {{ var.value.env_name }}')\n",
                        contains="env_name"))
 
     def check(self, project, ctx):
         facts = project.connections
-        defined = facts.variable_keys
+        defined = facts.defined_variable()
         seen: set[tuple[str, str]] = set()
         for reference in facts.references:
-            if reference.kind != "variable" or reference.key in defined or (reference.key, reference.path) in seen:
+            if reference.kind != "variable" or (reference.key, reference.path) in seen or defined(reference.key):
                 continue
             seen.add((reference.key, reference.path))
             yield self.finding(reference.path, _at(reference.line),
@@ -310,7 +331,12 @@ class UnreachableHost(ProjectRule):
     name = "unreachable-host"
     severity = Severity.WARNING
     summary = "Connection host MWAA cannot reach without network setup"
-    valid = (Valid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@dw.abc123.eu-west-1.rds.amazonaws.com:5432/dw\n"}),)
+    valid = (Valid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@dw.abc123.eu-west-1.rds.amazonaws.com:5432/dw\n"}),
+             # not host names: a variable the shell fills in, a tenant id kept in the host field
+             Valid(files={"entrypoint.sh": "#!/bin/sh\nairflow connections add dw --conn-type postgres "
+                                           "--conn-host $DW_HOST\n",
+                          "connections.json": '{"adls": {"conn_type": "azure_data_lake", '
+                                              '"host": "0c8a7e2f-52d1-4c9e-a0f4-3b6d2e9f1a7c"}}\n'}))
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@postgres:5432/dw\n"}, line=1,
                        contains="docker-compose"),
                Invalid(files={"connections.json": '{"legacy": {"conn_type": "mysql", "host": "10.20.1.15"}}\n'},
