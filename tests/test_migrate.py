@@ -106,6 +106,7 @@ def test_report_json_holds_before_after_fixed_needs_human_bundle_and_sizing(run)
 
 def test_what_was_fixed_is_gone_after_the_fix(run):
     from migrator.compat import get_version
+
     from migrator.config import load_settings
     from migrator.engine import scan
 
