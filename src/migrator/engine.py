@@ -10,7 +10,7 @@ import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from migrator.config import Settings
 from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
+from migrator.root_causes import merge_root_causes
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.workspace import Workspace, discover
@@ -43,6 +44,14 @@ class ScanResult:
     rules: tuple[Rule, ...]  # the rules that ran
     suppressed: int = 0
     crashed: bool = False
+    # Findings folded into one of ``findings`` as its related locations (one finding per root
+    # cause, ``migrator.root_causes``): not reported or counted, but fixed with it.
+    absorbed: list[Finding] = field(default_factory=list)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        """The reported findings and the absorbed ones: what ``migrator fix`` works through."""
+        return [*self.findings, *self.absorbed]
 
 
 def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
@@ -243,8 +252,11 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
 
     kept, suppressed = _filter(findings + project_findings, settings, root)
     suppressed += sum(s.suppressed for s in summaries)
-    return ScanResult(workspace, target, finalize(kept, done_paths), project, rules, suppressed,
-                      crashed=bool(project.rule_crashes or project.analysis_crashes))
+    # After finalize: each kept finding has the fingerprint it would have alone.
+    merged = merge_root_causes(finalize(kept, done_paths), target,
+                               preferred_paths=project.requirements.entry_files)
+    return ScanResult(workspace, target, merged.findings, project, rules, suppressed,
+                      crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed)
 
 
 def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: RuleContext,

@@ -7,10 +7,10 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -51,6 +51,12 @@ class FixScope(enum.Enum):
     def admits(self, safety: FixSafety, required: bool) -> bool:
         return safety is FixSafety.SAFE or safety is FixSafety.UNSAFE and (
             self is FixScope.ALL or self is FixScope.REQUIRED and required)
+
+
+# Fix kinds another step applies; ``migrator fix`` leaves them and says where they go.
+APPLIED_ELSEWHERE = {
+    "config": "applied to mwaa-config.json by `migrator package` (airflow.cfg is not rewritten)",
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,20 @@ class Location:
         return cls(line, 1, line, len(text) + 1)
 
 
+class Related(NamedTuple):
+    """Another place of the same root cause: a use of the name the finding's import brings, the
+    same requirement in another file, a second problem of one connection definition."""
+
+    path: str
+    location: Location
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        loc = self.location
+        return {"path": self.path, "line": loc.line, "column": loc.column, "end_line": loc.end_line,
+                "end_column": loc.end_column, "message": self.note}
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str
@@ -108,6 +128,19 @@ class Finding:
     # requirement name, a config key): keeps fingerprints stable when code above moves.
     anchor: str = ""
     fingerprint: str = field(default="", compare=False)
+    # The other places of the same root cause (``migrator.root_causes``): reported under this
+    # finding, counted with it, fixed with it.
+    related: tuple[Related, ...] = ()
+
+    def absorbing(self, others: Iterable[Finding], note: str | None = None) -> Finding:
+        """This finding with ``others`` as related locations (and theirs with them); ``note``
+        describes each, else its own message. The fingerprint stays this finding's."""
+        related = list(self.related)
+        for other in others:
+            for place in (Related(other.path, other.location, note or other.message), *other.related):
+                if place not in related:
+                    related.append(place)
+        return replace(self, related=tuple(related))  # the fingerprint is a field: kept
 
     @property
     def sort_key(self) -> tuple:
@@ -125,8 +158,8 @@ class Finding:
         return (f'{{"column": {loc.column}, "end_column": {loc.end_column}, "end_line": {loc.end_line}, '
                 f'"fingerprint": {_json_string(self.fingerprint)}, "fix": {fix}, "line": {loc.line}, '
                 f'"message": {_json_string(self.message)}, "name": {_json_string(self.name)}, '
-                f'"path": {_json_string(self.path)}, "rule": {_json_string(self.rule)}, '
-                f'"severity": {_json_string(self.severity.label)}}}')
+                f'"path": {_json_string(self.path)}, "related": {_related_json_text(self.related)}, '
+                f'"rule": {_json_string(self.rule)}, "severity": {_json_string(self.severity.label)}}}')
 
     def to_json(self) -> dict[str, Any]:
         loc = self.location
@@ -142,11 +175,16 @@ class Finding:
             "message": self.message,
             "fix": self.fix.to_json() if self.fix else None,
             "fingerprint": self.fingerprint,
+            "related": [place.to_json() for place in self.related],
         }
 
 
 _json_string = json.encoder.encode_basestring  # a quoted JSON string, non-ASCII kept
 _compact_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
+def _related_json_text(related: tuple[Related, ...]) -> str:
+    return _compact_json([place.to_json() for place in related]) if related else "[]"
 
 
 def _fix_json_text(fix: Fix) -> str:

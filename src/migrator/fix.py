@@ -44,8 +44,9 @@ from migrator.engine import (
     selected_rules,
     worker_pool,
 )
-from migrator.findings import Finding, FixSafety, FixScope, finalize
+from migrator.findings import APPLIED_ELSEWHERE, Finding, FixSafety, FixScope, finalize
 from migrator.project import ModuleSummary, ProjectFacts
+from migrator.root_causes import merge_root_causes
 from migrator.rules import PythonRule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.safe_write import encode_like, remove_leftovers, unwritable_reason, write_files
@@ -56,10 +57,6 @@ MAX_ROUNDS = 4
 TEMPLATE_KINDS = frozenset({replace_context_key.KIND})
 # Whole-file fixes of the requirements entry file (``migrator.requirements_fix``).
 REQUIREMENTS_KIND = "requirements"
-# Fix kinds another step applies; ``fix`` leaves them and says where they go.
-APPLIED_ELSEWHERE = {
-    "config": "applied to mwaa-config.json by `migrator package` (airflow.cfg is not rewritten)",
-}
 
 
 @dataclass
@@ -76,6 +73,7 @@ class FixPlan:
     # Fixed by an unsafe fix (``--unsafe``, or one the file cannot load without): read these.
     review: list[Finding] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)  # what still needs a human
+    absorbed: list[Finding] = field(default_factory=list)  # left too, related locations of ``remaining``
     reasons: dict[str, str] = field(default_factory=dict)  # remaining fingerprint -> why left
     scan: ScanResult | None = None
     leftovers_removed: list[str] = field(default_factory=list)  # by ``apply_plan``
@@ -130,7 +128,7 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
     rescanner = _Rescanner.for_scan(result, settings, target)
     by_path: dict[str, list[Finding]] = {}
     requirement_findings: list[Finding] = []
-    for finding in result.findings:
+    for finding in result.all_findings:
         if finding.fix is not None and finding.fix.params.get("kind") == REQUIREMENTS_KIND:
             requirement_findings.append(finding)
         else:
@@ -163,7 +161,10 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
     # Requirements last: the providers they must gain are the ones the fixed code imports.
     modules_now = [fixed_summaries.get(s.path, s) for s in result.project.modules]
     _fix_requirements(plan, result, requirement_findings, modules_now, scope)
-    plan.remaining.sort(key=lambda f: f.sort_key)
+    # What stays is reported as a scan would: one finding per root cause.
+    merged = merge_root_causes(sorted(plan.remaining, key=lambda f: f.sort_key), target,
+                               preferred_paths=result.project.requirements.entry_files)
+    plan.remaining, plan.absorbed = merged.findings, merged.absorbed
     return plan
 
 

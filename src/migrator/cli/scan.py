@@ -11,7 +11,7 @@ from migrator.cli import options
 from migrator.cli.options import use_color
 from migrator.engine import scan
 from migrator.inventory import scan_document
-from migrator.reporters import FORMATS, render_pieces
+from migrator.reporters import FORMATS, render_pieces, statistics
 
 
 def _progress_bar(enabled: bool):
@@ -43,11 +43,16 @@ def _progress_bar(enabled: bool):
 @click.option("--verify", "run_verify", is_flag=True,
               help="Also load the DAGs in a real Airflow of the target (as `migrator verify` does) "
                    "and merge what it finds.")
+@click.option("--statistics", "show_statistics", is_flag=True,
+              help="Show the number of findings per rule (with name and fixable count) instead of "
+                   "the findings (text or json).")
 @options.quiet_option
 def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
             fail_on: str | None, jobs: int, no_cache: bool, constraints: Path | None, run_verify: bool,
-            quiet: bool) -> int:
+            show_statistics: bool, quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
+    if show_statistics and fmt not in statistics.FORMATS:
+        raise click.UsageError(f"--statistics is written as {' or '.join(statistics.FORMATS)}, not {fmt}")
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on,
                                         constraints=constraints)
     mwaa = options.resolve_target(settings)
@@ -64,7 +69,10 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
         merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)
     document = scan_document(result)
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    options.write_output(render_pieces(fmt, document, result.rules, color), output)
+    if show_statistics:
+        options.write_output(statistics.render(fmt, document, result.rules), output)
+    else:
+        options.write_output(render_pieces(fmt, document, result.rules, color), output)
     if result.crashed:
         return options.internal_error_after_report("the report was written")
     return 1 if any(settings.fails(f.severity) for f in result.findings) else 0

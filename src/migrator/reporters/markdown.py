@@ -1,4 +1,5 @@
-"""Markdown for a pull-request comment: a summary table, then findings grouped by file."""
+"""Markdown for a pull-request comment: a summary table, then findings grouped by file, each
+with its related locations (the other places of its root cause) in its cell."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 from migrator.rules.base import Rule
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+
+
+def _place(related: dict[str, Any], path: str) -> str:
+    return f"{related['line']}" if related["path"] == path else f"{related['path']}:{related['line']}"
 
 
 def _cell(text: str) -> str:
@@ -49,6 +54,8 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
                   "| | line | rule | message |", "|---|---|---|---|"]
         for f in items:
             fix = " _(fixable)_" if f["fix"] else ""
-            lines.append(f"| {ICONS[f['severity']]} | {f['line']} | `{f['rule']}` | {_cell(f['message'])}{fix} |")
+            also = "".join(f"<br>↳ `{_cell(_place(r, path))}` {_cell(r['message'])}" for r in f["related"])
+            lines.append(f"| {ICONS[f['severity']]} | {f['line']} | `{f['rule']}` | "
+                         f"{_cell(f['message'])}{fix}{also} |")
         lines += ["", "</details>"]
         yield "\n".join(lines) + "\n"

@@ -1,7 +1,8 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
 
 Only rules that fired are listed, each with its help text; fingerprints go in
-``partialFingerprints``. Locations are relative to ``%SRCROOT%``.
+``partialFingerprints``; the other places of a finding's root cause in ``relatedLocations``.
+Locations are relative to ``%SRCROOT%``.
 """
 
 from __future__ import annotations
@@ -31,20 +32,26 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _physical(place: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "artifactLocation": {"uri": place["path"], "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": place["line"], "startColumn": place["column"],
+                   "endLine": place["end_line"], "endColumn": place["end_column"]},
+    }
+
+
 def _result(finding: dict[str, Any], rule_index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding["rule"],
         "level": LEVELS[finding["severity"]],
         "message": {"text": finding["message"]},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": finding["path"], "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": finding["line"], "startColumn": finding["column"],
-                           "endLine": finding["end_line"], "endColumn": finding["end_column"]},
-            }
-        }],
+        "locations": [{"physicalLocation": _physical(finding)}],
         "partialFingerprints": {"mwaaMigrator/v1": finding["fingerprint"]},
     }
+    if finding["related"]:
+        result["relatedLocations"] = [
+            {"id": index, "physicalLocation": _physical(place), "message": {"text": place["message"]}}
+            for index, place in enumerate(finding["related"])]
     if finding["rule"] in rule_index:
         result["ruleIndex"] = rule_index[finding["rule"]]
     if finding["fix"]:

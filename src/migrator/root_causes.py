@@ -1,0 +1,177 @@
+"""One finding per root cause: the pass that runs after every rule, over all of a scan's findings.
+
+Rules report what they see where they see it, so one cause can surface several times: an import
+of a name the target removed and every use of that name, one connection line with a plain-text
+password that also points at localhost, the same pin in every lock file. Each entry of
+:data:`ROOT_CAUSES` says which rules' findings share a cause and how to tell that they do (a key
+computed from the finding); of each group, the finding of the first rule listed in ``primary``
+carries the message and the others become its related locations.
+
+The absorbed findings are not lost: :class:`Merged` keeps them, so ``migrator fix`` still applies
+their fixes (fixing the uses of a removed name is what fixes its import).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Hashable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from packaging.utils import canonicalize_name
+
+from migrator import compat
+from migrator.compat.mwaa import MwaaVersion
+from migrator.findings import Finding
+
+Key = Callable[[Finding, MwaaVersion], Hashable | None]  # None: the finding is in no group
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """Findings of ``keys``' rules with equal keys share one cause. A group with a finding of a
+    ``primary`` rule (the earlier listed, the more it says) keeps that one; the group's findings
+    of ``absorbed`` rules become its related locations, each described by ``note`` (default: the
+    finding's own message)."""
+
+    name: str
+    keys: dict[str, Key]
+    primary: tuple[str, ...]
+    absorbed: frozenset[str]
+    note: str | None = None
+
+
+@dataclass
+class Merged:
+    findings: list[Finding]  # what is reported and counted
+    absorbed: list[Finding]  # folded into one of ``findings`` as related locations
+
+
+# -- keys -------------------------------------------------------------------------------------------
+
+
+def _line(finding: Finding, target: MwaaVersion) -> Hashable:
+    return finding.path, finding.location.line
+
+
+def _requirement(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    name = finding.fix.params.get("name") if finding.fix else None
+    return (finding.rule, canonicalize_name(name)) if isinstance(name, str) else None
+
+
+def _imported_name(finding: Finding) -> str | None:
+    """The Airflow name a finding's fix rewrites the import of (AIR001's data)."""
+    old = finding.fix.params.get("old") if finding.fix else None
+    return old if isinstance(old, str) else None
+
+
+def _provider_of_import(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    name = _imported_name(finding)
+    provider = compat.provider_for(name, target) if name else None
+    return canonicalize_name(provider[0]) if provider else None
+
+
+def _provider_added(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    name = finding.fix.params.get("name") if finding.fix else None
+    return canonicalize_name(name) if isinstance(name, str) else None
+
+
+# Rules that each report the uses of one Airflow name: on a target without the name, AIR002
+# reports its import, and the uses are where the same missing name is met again.
+USES_OF_NAME = {"AIR005": "SubDagOperator", "AIR006": "days_ago", "AIR008": "apply_defaults"}
+_NAME_WORD = {name: re.compile(rf"\b{name}\b") for name in USES_OF_NAME.values()}
+
+
+def _use_of_name(finding: Finding, target: MwaaVersion) -> Hashable:
+    return finding.path, USES_OF_NAME[finding.rule]
+
+
+def _import_of_used_name(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    # The anchor of a Python finding starts with its source line (``Rule.at_node``): the import
+    # statement, or the line of an inline ``airflow.utils.dates.days_ago(...)``.
+    line = finding.anchor.partition("\x1f")[0]
+    name = next((name for name, word in _NAME_WORD.items() if word.search(line)), None)
+    return (finding.path, name) if name else None
+
+
+# MWA001 reports tasks that hit MWAA's "docker" platform limit: no Docker daemon on a worker.
+DOCKER_LIMIT = "docker"
+
+
+def _docker_task(finding: Finding, target: MwaaVersion) -> Hashable:
+    return finding.path
+
+
+def _docker_import(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    name = _imported_name(finding)
+    limit = compat.platform_limit_for(name, target) if name else None
+    return finding.path if limit is not None and limit.id == DOCKER_LIMIT else None
+
+
+def _docker_anywhere(finding: Finding, target: MwaaVersion) -> Hashable:
+    return DOCKER_LIMIT
+
+
+def _docker_provider(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    return DOCKER_LIMIT if _provider_added(finding, target) in _docker_providers(target) else None
+
+
+@lru_cache(maxsize=8)
+def _docker_providers(target: MwaaVersion) -> frozenset[str]:
+    limit = next(limit for limit in compat.platform_limits() if limit.id == DOCKER_LIMIT)
+    return frozenset(canonicalize_name(found[0]) for found in (compat.provider_for(n, target) for n in limit.names)
+                     if found)
+
+
+_CONNECTION_RULES = ("CON008", "CON007", "CON005", "CON006", "CON003")
+
+# In order: a finding absorbed by an earlier entry takes no part in a later one.
+ROOT_CAUSES: tuple[RootCause, ...] = (
+    # Docker cannot run on MWAA at all, so the advice to import it from its provider is moot.
+    RootCause("docker-import", {"MWA001": _docker_task, "AIR001": _docker_import}, ("MWA001",),
+              frozenset({"AIR001"}), "imports the Docker provider, which cannot run on MWAA"),
+    RootCause("docker-provider", {"MWA001": _docker_anywhere, "REQ007": _docker_provider}, ("MWA001",),
+              frozenset({"REQ007"}), "the Docker provider is not worth adding: Docker cannot run on MWAA"),
+    # Fixing the uses (the rules' fixes, kept) is what fixes the import.
+    RootCause("removed-name", {"AIR002": _import_of_used_name, **dict.fromkeys(USES_OF_NAME, _use_of_name)},
+              ("AIR002",), frozenset({"AIR002", *USES_OF_NAME}), "the same removed name, used here"),
+    RootCause("missing-provider", {"REQ007": _provider_added, "AIR001": _provider_of_import}, ("REQ007",),
+              frozenset({"AIR001"})),
+    RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,
+              frozenset(_CONNECTION_RULES)),
+    RootCause("install-line", {"REQ016": _line}, ("REQ016",), frozenset({"REQ016"})),
+    RootCause("requirement-in-several-files", {"REQ001": _requirement, "REQ002": _requirement},
+              ("REQ001", "REQ002"), frozenset({"REQ001", "REQ002"}), "the same requirement, in another file"),
+)
+
+
+def merge_root_causes(findings: Iterable[Finding], target: MwaaVersion, *,
+                      preferred_paths: Collection[str] = (),
+                      causes: Iterable[RootCause] = ROOT_CAUSES) -> Merged:
+    """Fold each group of findings with one cause into one finding (order and fingerprints of
+    the kept findings unchanged). Of equal candidates, one in ``preferred_paths`` (the
+    requirements file MWAA receives) carries the message."""
+    kept = list(findings)
+    absorbed: list[Finding] = []
+    for cause in causes:
+        groups: dict[Hashable, list[int]] = {}
+        for index, finding in enumerate(kept):
+            key_of = cause.keys.get(finding.rule)
+            key = key_of(finding, target) if key_of is not None else None
+            if key is not None:
+                groups.setdefault(key, []).append(index)
+        replaced: dict[int, Finding] = {}
+        gone: set[int] = set()
+        for members in groups.values():
+            heads = [i for i in members if kept[i].rule in cause.primary]
+            if not heads or len(members) < 2:
+                continue
+            head = min(heads, key=lambda i: (-kept[i].severity, cause.primary.index(kept[i].rule),
+                                             kept[i].path not in preferred_paths, i))
+            others = [i for i in members if i != head and kept[i].rule in cause.absorbed]
+            if others:
+                replaced[head] = kept[head].absorbing((kept[i] for i in others), cause.note)
+                gone.update(others)
+        absorbed += (kept[i] for i in sorted(gone))
+        kept = [replaced.get(i, finding) for i, finding in enumerate(kept) if i not in gone]
+    return Merged(kept, absorbed)

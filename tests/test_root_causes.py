@@ -1,0 +1,217 @@
+"""One finding per root cause (``migrator.root_causes``): each pattern on a small project that
+states it, the fingerprints and fixes it must keep, and the merge's own rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrator.compat import get_version
+
+from migrator.config import load_settings
+from migrator.engine import ScanResult, scan
+from migrator.findings import Finding, Location, Related, Severity
+from migrator.fix import plan_fixes
+from migrator.root_causes import RootCause, merge_root_causes
+
+TARGET = get_version("3.3.1")
+
+
+def scanned(root: Path, **overrides) -> ScanResult:
+    settings = load_settings(root).with_overrides(**overrides)
+    return scan(root, settings, TARGET, jobs=1, use_cache=False)
+
+
+def only(result: ScanResult, *rules: str) -> list[Finding]:
+    return [f for f in result.findings if f.rule in rules]
+
+
+REMOVED_NAME = {
+    "dags/old.py": (
+        "from airflow import DAG\n"
+        "from airflow.models import BaseOperator\n"
+        "from airflow.utils.dates import days_ago\n"
+        "from airflow.utils.decorators import apply_defaults\n"
+        "\n"
+        "\n"
+        "class Copy(BaseOperator):\n"
+        "    @apply_defaults\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "\n"
+        "\n"
+        "with DAG('copy', start_date=days_ago(1), schedule=None):\n"
+        "    Copy(task_id='a', start_date=days_ago(2))\n"
+    ),
+}
+
+
+def test_uses_of_a_removed_name_are_related_locations_of_its_import(make_project):
+    result = scanned(make_project(REMOVED_NAME))
+    assert not only(result, "AIR006", "AIR008")
+    days_ago, apply_defaults = only(result, "AIR002")
+    assert days_ago.location.line == 3 and [r.location.line for r in days_ago.related] == [13, 14]
+    assert apply_defaults.location.line == 4 and [r.location.line for r in apply_defaults.related] == [8]
+    assert all(r.path == "dags/old.py" and r.note for r in days_ago.related + apply_defaults.related)
+    assert {f.rule for f in result.absorbed} == {"AIR006", "AIR008"}
+
+
+def test_an_inline_days_ago_call_is_one_finding(make_project):
+    result = scanned(make_project({"dags/inline.py": (
+        "import airflow\n"
+        "from airflow import DAG\n"
+        "\n"
+        "with DAG('inline', start_date=airflow.utils.dates.days_ago(1), schedule=None):\n"
+        "    pass\n")}))
+    (finding,) = only(result, "AIR002", "AIR006")
+    assert finding.rule == "AIR002" and finding.location.line == 4
+    assert [r.location.line for r in finding.related] == [4]
+
+
+def test_fixing_the_uses_still_happens_and_fixes_the_import(make_project):
+    root = make_project(REMOVED_NAME)
+    plan = plan_fixes(root, load_settings(root), TARGET, jobs=1, use_cache=False)
+    assert plan.fixed["AIR006"] == 2 and plan.fixed["AIR008"] == 1
+    old, new = plan.files["dags/old.py"]
+    assert b"days_ago(" in old and b"days_ago(" not in new and b"apply_defaults" not in new
+    assert not [f for f in plan.remaining if f.rule in ("AIR006", "AIR008")]
+
+
+def test_the_primary_keeps_the_fingerprint_it_has_alone(make_project):
+    root = make_project(REMOVED_NAME)
+    merged = {f.location.line: f.fingerprint for f in only(scanned(root), "AIR002")}
+    alone = {f.location.line: f.fingerprint for f in scanned(root, select=("AIR002",)).findings}
+    assert merged == alone
+
+
+COMPOSE_CONNECTION = {
+    "dags/a.py": "x = 1\n",
+    "docker-compose.yml": (
+        "services:\n"
+        "  airflow:\n"
+        "    image: apache/airflow:2.10.5\n"
+        "    environment:\n"
+        "      AIRFLOW_CONN_WAREHOUSE: postgres://admin:s3cretpw@localhost:5432/dw\n"
+    ),
+}
+
+
+def test_one_connection_line_is_one_finding_led_by_the_worst(make_project):
+    result = scanned(make_project(COMPOSE_CONNECTION))
+    (finding,) = [f for f in result.findings if f.rule.startswith("CON")]
+    assert finding.rule == "CON007" and finding.severity is Severity.ERROR
+    assert {r.location.line for r in finding.related} == {5}
+    assert {f.rule for f in result.absorbed} >= {"CON003", "CON006"}
+    assert {r.note for r in finding.related} == {f.message for f in result.absorbed}
+
+
+def test_one_pip_install_line_is_one_finding(make_project):
+    result = scanned(make_project({
+        "dags/a.py": "x = 1\n",
+        "Dockerfile": ("FROM apache/airflow:2.10.5\n"
+                       "RUN pip install soda-core-scientific==3.0.45 dbt-bigquery==1.5.3 great-expectations==0.18.8\n"
+                       "RUN pip install dbt-postgres==1.5.3\n"),
+    }))
+    by_line = {f.location.line: f for f in only(result, "REQ016")}
+    assert sorted(by_line) == [2, 3]
+    assert len(by_line[2].related) == 2 and not by_line[3].related
+    # Each package still gets its requirements.txt line from `fix`.
+    assert len([f for f in result.all_findings if f.rule == "REQ016"]) == 4
+
+
+def test_a_pin_in_several_requirement_files_is_reported_once_in_the_entry_file(make_project):
+    pins = "apache-airflow==2.10.5\nSQLAlchemy==1.4.52\n"
+    result = scanned(make_project({"dags/a.py": "x = 1\n", "requirements.txt": pins,
+                                   "services/api/requirements.txt": pins}))
+    for rule in ("REQ001", "REQ002"):
+        (finding,) = only(result, rule)
+        assert finding.path == "requirements.txt"
+        assert [r.path for r in finding.related] == ["services/api/requirements.txt"]
+
+
+def test_a_missing_provider_is_one_finding_with_its_imports_related(make_project):
+    result = scanned(make_project({"dags/ssh.py": (
+        "from airflow import DAG\n"
+        "from airflow.contrib.operators.ssh_operator import SSHOperator\n"
+        "\n"
+        "with DAG('ssh', schedule=None):\n"
+        "    SSHOperator(task_id='s', command='ls', ssh_conn_id='gateway')\n")}))
+    (provider,) = only(result, "REQ007")
+    assert "apache-airflow-providers-ssh" in provider.message
+    assert [(r.path, r.location.line) for r in provider.related] == [("dags/ssh.py", 2)]
+    assert not only(result, "AIR001")
+
+
+def test_docker_is_reported_as_impossible_not_as_a_provider_to_add(make_project):
+    result = scanned(make_project({"dags/docker.py": (
+        "from airflow import DAG\n"
+        "from airflow.operators.docker_operator import DockerOperator\n"
+        "\n"
+        "with DAG('docker', schedule=None):\n"
+        "    DockerOperator(task_id='d', image='busybox')\n")}))
+    assert not only(result, "AIR001", "REQ007")
+    (docker,) = only(result, "MWA001")
+    assert [(r.path, r.location.line) for r in docker.related] == [("dags/docker.py", 2)] * 2
+    # The import is still rewritten and the provider added by `fix`: the file keeps loading
+    # until the task is moved to ECS.
+    assert sorted(f.rule for f in result.absorbed) == ["AIR001", "REQ007"]
+
+
+def test_counts_and_exit_code_follow_the_primary_findings(make_project, capsys):
+    import json
+
+    from migrator.cli import main
+
+    root = make_project(COMPOSE_CONNECTION)
+    assert main(["scan", str(root), "-f", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["summary"]["findings"] == len(document["findings"])
+    (finding,) = [f for f in document["findings"] if f["rule"].startswith("CON")]
+    assert document["summary"]["by_rule"].get("CON006") is None
+    assert {r["line"] for r in finding["related"]} == {5}
+    # Warnings alone do not fail the run: the absorbed errors would not either.
+    assert main(["scan", str(root), "--select", "CON006"]) == 0
+
+
+# -- the merge itself -----------------------------------------------------------------------------
+
+
+def finding(rule: str, path: str, line: int, severity: Severity = Severity.WARNING) -> Finding:
+    return Finding(rule, rule.lower(), severity, path, Location(line, 1, line, 2), f"{rule} at {path}:{line}",
+                   fingerprint=f"{rule}{path}{line}")
+
+
+def by_line(f: Finding, target) -> tuple:
+    return f.path, f.location.line
+
+
+SAME_LINE = RootCause("same-line", {"X1": by_line, "X2": by_line}, ("X1",), frozenset({"X2"}), "also")
+
+
+def test_a_group_without_a_primary_finding_stays_as_it_is():
+    findings = [finding("X2", "a", 1), finding("X2", "a", 1)]
+    merged = merge_root_causes(findings, TARGET, causes=(SAME_LINE,))
+    assert merged.findings == findings and merged.absorbed == []
+
+
+def test_absorbed_findings_bring_their_related_locations_and_order_is_kept():
+    earlier = finding("X2", "a", 2).absorbing([finding("X3", "b", 7)])
+    findings = [finding("X1", "a", 1), finding("X1", "a", 2), earlier, finding("X9", "c", 1)]
+    merged = merge_root_causes(findings, TARGET, causes=(SAME_LINE,))
+    assert [f.rule for f in merged.findings] == ["X1", "X1", "X9"]
+    head = merged.findings[1]
+    assert head.related == (Related("a", Location(2, 1, 2, 2), "also"),
+                            Related("b", Location(7, 1, 7, 2), "X3 at b:7"))
+    assert head.fingerprint == "X1a2" and merged.absorbed == [earlier]
+
+
+def test_absorbing_twice_adds_no_duplicate_related_location():
+    head, other = finding("X1", "a", 1), finding("X2", "a", 1)
+    once = head.absorbing([other], "also")
+    assert once.absorbing([other], "also").related == once.related
+
+
+@pytest.mark.parametrize("rules", [("X1",), ("X2", "X2")])
+def test_a_lone_finding_is_untouched(rules):
+    findings = [finding(rule, "a", line) for line, rule in enumerate(rules, 1)]
+    assert merge_root_causes(findings, TARGET, causes=(SAME_LINE,)).findings == findings
