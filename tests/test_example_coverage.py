@@ -114,7 +114,7 @@ WHERE = [
 def with_constraints():
     assert TARGET_CONSTRAINTS.is_file(), TARGET_CONSTRAINTS
     return scan(EXAMPLE_PROJECT, Settings(constraints=str(TARGET_CONSTRAINTS)), TARGET, jobs=1,
-                use_cache=False).findings
+                use_cache=False).all_findings
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def offline(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MWAA_MIGRATOR_OFFLINE", "1")
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("empty-cache")))
-        return scan(EXAMPLE_PROJECT, Settings(), TARGET, jobs=1, use_cache=False).findings
+        return scan(EXAMPLE_PROJECT, Settings(), TARGET, jobs=1, use_cache=False).all_findings
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ def expected_positions(text: str) -> dict[str, set[tuple[int, int]]]:
 def test_findings_after_and_inside_python_312_syntax_are_exact_for_a_312_target(tmp_path_factory, chosen):
     text = HEADER + "".join(CONSTRUCTS[name] for name in chosen) + TAIL
     root = write_files(tmp_path_factory.mktemp("py312"), {"dags/etl.py": text})
-    findings = scan(root, Settings(), get_version("3.3.1"), use_cache=False).findings
+    findings = scan(root, Settings(), get_version("3.3.1"), use_cache=False).all_findings
     assert not [f for f in findings if f.rule.startswith("MIG")], [f.message for f in findings]
     found = {rule: {(f.location.line, f.location.column) for f in findings if f.rule == rule}
              for rule in ("AIR003", "AIR006")}
@@ -71,7 +71,7 @@ def test_findings_after_and_inside_python_312_syntax_are_exact_for_a_312_target(
 @pytest.mark.parametrize("name", sorted(CONSTRUCTS))
 def test_python_312_syntax_is_an_error_for_a_311_target(make_project, name):
     root = make_project({"dags/etl.py": HEADER + CONSTRUCTS[name] + TAIL})
-    findings = scan(root, Settings(), get_version("2.10.3"), use_cache=False).findings
+    findings = scan(root, Settings(), get_version("2.10.3"), use_cache=False).all_findings
     errors = [f for f in findings if f.rule == "MIG001"]
     assert len(errors) == 1, [f.message for f in findings]
     assert "is Python 3.12 syntax; the target runs Python 3.11" in errors[0].message

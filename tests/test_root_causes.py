@@ -102,7 +102,7 @@ def test_one_connection_line_is_one_finding_led_by_the_worst(make_project):
     assert finding.rule == "CON007" and finding.severity is Severity.ERROR
     assert {r.location.line for r in finding.related} == {5}
     assert {f.rule for f in result.absorbed} >= {"CON003", "CON006"}
-    assert {r.note for r in finding.related} == {f.message for f in result.absorbed}
+    assert {r.note for r in finding.related} == {f"{f.rule}: {f.message}" for f in result.absorbed}
 
 
 def test_one_pip_install_line_is_one_finding(make_project):
@@ -129,17 +129,20 @@ def test_a_pin_in_several_requirement_files_is_reported_once_in_the_entry_file(m
         assert [r.path for r in finding.related] == ["services/api/requirements.txt"]
 
 
-def test_a_missing_provider_is_one_finding_with_its_imports_related(make_project):
+def test_a_missing_provider_is_one_finding_on_the_import_with_the_requirement_related(make_project):
+    """The import's AIR001 says which provider to add and is where a reader of the DAG looks
+    (and where ruff reports it); REQ007's place in requirements.txt becomes related."""
     result = scanned(make_project({"dags/ssh.py": (
         "from airflow import DAG\n"
         "from airflow.contrib.operators.ssh_operator import SSHOperator\n"
         "\n"
         "with DAG('ssh', schedule=None):\n"
-        "    SSHOperator(task_id='s', command='ls', ssh_conn_id='gateway')\n")}))
-    (provider,) = only(result, "REQ007")
-    assert "apache-airflow-providers-ssh" in provider.message
-    assert [(r.path, r.location.line) for r in provider.related] == [("dags/ssh.py", 2)]
-    assert not only(result, "AIR001")
+        "    SSHOperator(task_id='s', command='ls', ssh_conn_id='gateway')\n"),
+        "requirements.txt": "pandas\n"}))
+    (moved,) = only(result, "AIR001")
+    assert "apache-airflow-providers-ssh" in moved.message and moved.location.line == 2
+    assert [r.note.partition(":")[0] for r in moved.related] == ["REQ007"]
+    assert not only(result, "REQ007")
 
 
 def test_docker_is_reported_as_impossible_not_as_a_provider_to_add(make_project):
@@ -201,7 +204,7 @@ def test_absorbed_findings_bring_their_related_locations_and_order_is_kept():
     assert [f.rule for f in merged.findings] == ["X1", "X1", "X9"]
     head = merged.findings[1]
     assert head.related == (Related("a", Location(2, 1, 2, 2), "also"),
-                            Related("b", Location(7, 1, 7, 2), "X3 at b:7"))
+                            Related("b", Location(7, 1, 7, 2), "X3: X3 at b:7"))
     assert head.fingerprint == "X1a2" and merged.absorbed == [earlier]
 
 

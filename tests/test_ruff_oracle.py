@@ -60,7 +60,9 @@ def unmatched(root: Path, findings) -> list[tuple[str, int, str]]:
     """ruff's AIR301/AIR302 locations under ``root`` that none of our findings covers."""
     ours: dict[str, set[int]] = {}
     for finding in findings:
-        ours.setdefault(finding.path, set()).add(finding.location.line)
+        # A use of a removed name is shown as a related location of its import's finding.
+        for path, location in [(finding.path, finding.location), *((r.path, r.location) for r in finding.related)]:
+            ours.setdefault(path, set()).add(location.line)
     missing = []
     modules: dict[str, ModuleFacts] = {}
     for item in run_ruff(root):

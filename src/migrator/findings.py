@@ -134,10 +134,11 @@ class Finding:
 
     def absorbing(self, others: Iterable[Finding], note: str | None = None) -> Finding:
         """This finding with ``others`` as related locations (and theirs with them); ``note``
-        describes each, else its own message. The fingerprint stays this finding's."""
+        describes each, else its own rule and message. The fingerprint stays this finding's."""
         related = list(self.related)
         for other in others:
-            for place in (Related(other.path, other.location, note or other.message), *other.related):
+            for place in (Related(other.path, other.location, note or f"{other.rule}: {other.message}"),
+                          *other.related):
                 if place not in related:
                     related.append(place)
         return replace(self, related=tuple(related))  # the fingerprint is a field: kept

@@ -135,8 +135,9 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     # Fixing the uses (the rules' fixes, kept) is what fixes the import.
     RootCause("removed-name", {"AIR002": _import_of_used_name, **dict.fromkeys(USES_OF_NAME, _use_of_name)},
               ("AIR002",), frozenset({"AIR002", *USES_OF_NAME}), "the same removed name, used here"),
-    RootCause("missing-provider", {"REQ007": _provider_added, "AIR001": _provider_of_import}, ("REQ007",),
-              frozenset({"AIR001"})),
+    # The import's finding says which provider to add; requirements.txt is where it goes.
+    RootCause("missing-provider", {"AIR001": _provider_of_import, "REQ007": _provider_added}, ("AIR001",),
+              frozenset({"REQ007"})),
     RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,
               frozenset(_CONNECTION_RULES)),
     RootCause("install-line", {"REQ016": _line}, ("REQ016",), frozenset({"REQ016"})),

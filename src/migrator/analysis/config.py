@@ -34,7 +34,7 @@ _INDIRECT_VALUE_KEYS = frozenset({"sql_alchemy_conn", "broker_url", "result_back
                                   "sentry_dsn", "sql_alchemy_engine_args", "flower_basic_auth"})
 
 
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")  # anchored: a search stays linear
 _BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off"})
 # The last word of a credential's option name, for options config.yml does not mark sensitive
 # ([ldap] bind_password, [kubernetes] git_password).

@@ -48,7 +48,7 @@ _JINJA_VAR = re.compile(
 _INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".intranet", ".home", ".localdomain",
                       ".intra", ".private")
 # A DNS name or IP address (compose service names allow "_"; IPv6 has ":").
-_HOST_NAME = re.compile(r"[a-z0-9_:]([a-z0-9_.:%-]*[a-z0-9_.])?")
+_HOST_NAME = re.compile(r"^[a-z0-9_:]([a-z0-9_.:%-]*[a-z0-9_.])?$")  # anchored: a search stays linear
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CONTAINER_HOSTS = frozenset({"localhost", "host.docker.internal", "gateway.docker.internal",
                               "kubernetes.docker.internal", "docker"})

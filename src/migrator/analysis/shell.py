@@ -94,6 +94,7 @@ def comment_spans(text: str) -> list[tuple[int, int]]:
     comment)."""
     spans: list[tuple[int, int]] = []
     position, quote = 0, ""
+    unclosed: set[str] = set()  # Jinja closers with none left after some point: never looked for again
     while position < len(text):
         char = text[position]
         if quote:
@@ -104,9 +105,12 @@ def comment_spans(text: str) -> list[tuple[int, int]]:
         elif char in "'\"":
             quote = char
         elif text.startswith(("{{", "{%", "{#"), position):
-            closer = text.find({"{": "}}", "%": "%}", "#": "#}"}[text[position + 1]], position + 2)
+            closer_text = {"{": "}}", "%": "%}", "#": "#}"}[text[position + 1]]
+            closer = -1 if closer_text in unclosed else text.find(closer_text, position + 2)
             if closer >= 0:
                 position = closer + 1
+            else:
+                unclosed.add(closer_text)
         elif char == "#" and (position == 0 or text[position - 1] in _COMMENT_STARTS):
             end = text.find("\n", position)
             end = len(text) if end < 0 else end
@@ -121,9 +125,13 @@ _COMMENT_STARTS = frozenset(" \t\n;&|(")
 
 def without_comments(text: str) -> str:
     """``text`` with its shell comments blanked out, offsets kept."""
-    for start, end in comment_spans(text) if "#" in text else ():
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
+    if "#" not in text:
+        return text
+    parts, position = [], 0
+    for start, end in comment_spans(text):
+        parts += [text[position:start], " " * (end - start)]
+        position = end
+    return "".join(parts) + text[position:]
 
 
 def _unquote(text: str) -> str:
