@@ -457,6 +457,7 @@ class ConfigPolicy:
     rejected: tuple[ConfigOption, ...]
     ignored: tuple[ConfigOption, ...]
     protected_env_vars: tuple[ProtectedEnvVar, ...]
+    process_env_vars: frozenset[str]  # set in every container, by the container runtime
     dropdown: tuple[ConfigOption, ...]
     mwaa_defaults: tuple[ConfigOption, ...]
     key_pattern: str
@@ -484,6 +485,10 @@ class ConfigPolicy:
 
     def protected_env_var(self, variable: str) -> ProtectedEnvVar | None:
         return next((p for p in self.protected_env_vars if p.matches(variable)), None)
+
+    def sets_env_var(self, variable: str) -> bool:
+        """Whether every MWAA container has ``variable`` without the project setting it."""
+        return variable in self.process_env_vars or self.protected_env_var(variable) is not None
 
     def is_valid_key(self, option: str) -> bool:
         """Whether the MWAA API accepts ``option`` as an AirflowConfigurationOptions key."""
@@ -522,6 +527,7 @@ def config_policy(target: str | MwaaVersion | None = None) -> ConfigPolicy:
             for row in protected["names"]
             if _applies(row.get("since"), None, version)
         ),
+        process_env_vars=frozenset(document["process_env_vars"]["names"]),
         dropdown=options("dropdown"),
         mwaa_defaults=options("mwaa_defaults"),
         key_pattern=dropdown["key_pattern"],

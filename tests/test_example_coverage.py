@@ -69,6 +69,7 @@ WHERE = [
     ("CFG009", "pools.json", None, "constraints"),
     ("CON001", "dags/common/alerts.py", '"slack_data_alerts"', "constraints"),
     ("CON002", "dags/vendor_returns_report.py", "var.value.vendor_returns_recipients", "constraints"),
+    ("CON011", "dags/hive_partition_maintenance.py", 'os.environ["ETL_ENV"]', "constraints"),
     ("CON003", ".env", "AIRFLOW_CONN_RETURNS_VENDOR_SFTP", "constraints"),
     ("CON004", ".env", "AIRFLOW_VAR_SUPPLIER_API_BASE", "constraints"),
     ("CON005", "connections.json", '"etl_gateway_ssh"', "constraints"),

@@ -205,3 +205,16 @@ def test_a_file_refused_for_its_dag_id_points_at_the_clash_whichever_file_carrie
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("duplicate-dag-id", ("MWA017",))]
+
+
+def test_a_file_failing_on_an_unset_environment_variable_points_at_con011():
+    """json.loads(os.getenv("VCAP_SERVICES")) fails with a TypeError once the variable is unset:
+    the check answered the lookup with the code's default, and CON011 says nothing sets it."""
+    files = [SimpleNamespace(path="dags/export.py", status="import_error", raised_in=None,
+                             error="TypeError: the JSON object must be str, bytes or bytearray, not NoneType",
+                             lookups=(SimpleNamespace(kind="env", key="VCAP_SERVICES", answer="default"),))]
+    findings = [SimpleNamespace(rule="CON011", path="dags/export.py", severity=Severity.WARNING,
+                                anchor="VCAP_SERVICES\x1fenvread")]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("stand-in", ("CON011",))]

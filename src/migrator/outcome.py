@@ -24,6 +24,7 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
+from migrator.rules.con_undefined_env_var import ANCHOR_SUFFIX as ENV_READ_ANCHOR
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
 # Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).
@@ -56,7 +57,7 @@ _ADDRESSED_BY = {
     "third-party-api": ("REQ",),
     "project-module": ("MWA014", "MWA015", "PLG"),
     "project-module-missing": ("MWA016",),
-    "stand-in": ("CON", "MWA006"),
+    "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
     "argument-rejected": ("AIR",),
     "file-missing": ("MWA005",),
     "duplicate-dag-id": ("MWA017",),
@@ -263,7 +264,8 @@ REQUIREMENT_NOT_INSTALLED = "MIG103"
 
 # The finding that says a looked-up key is defined nowhere, by the kind of lookup: its rule and
 # the suffix of its anchor (``<key>\x1fvar``).
-_LOOKUP_RULES = {"variable": ("CON002", "var"), "connection": ("CON001", "conn")}
+_LOOKUP_RULES = {"variable": ("CON002", "var"), "connection": ("CON001", "conn"),
+                 "env": ("CON011", ENV_READ_ANCHOR)}
 
 
 def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:

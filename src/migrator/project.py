@@ -82,12 +82,15 @@ class ModuleSummary:
     pools: tuple[str, ...] = ()  # literal pool names used by tasks
     # (kind "connection"|"variable", key, line, via "argument"|"get_connection"|"Variable.get"|"jinja")
     references: tuple[tuple[str, str, int, str], ...] = ()
+    # (name, line, raises) of environment variables read while parsed, without a fallback
+    env_reads: tuple[tuple[str, int, bool], ...] = ()
     suppressed: int = 0  # findings silenced by inline comments
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
         from migrator.analysis.connections import jinja_references
         from migrator.analysis.dags import const_str
+        from migrator.analysis.environment_reads import parse_time_env_reads
 
         if module.tree is None:
             return cls(module.path, module.problem)
@@ -126,6 +129,7 @@ class ModuleSummary:
             variables=tuple(sorted(variables)),
             pools=tuple(sorted(pools)),
             references=tuple(sorted(references)),
+            env_reads=tuple(sorted(set(parse_time_env_reads(module)))),
             suppressed=suppressed,
         )
 

@@ -8,6 +8,7 @@ Hourly housekeeping for the raw zone in HDFS:
   * write an audit row to the ops database,
   * re-run the downstream DAGs when late partitions showed up.
 """
+import os
 import subprocess
 from datetime import datetime, timedelta
 
@@ -19,6 +20,8 @@ HIVE_JDBC = (
     "jdbc:hive2://hive-srv01.corp.acme.local:10000/default;"
     "principal=hive/_HOST@CORP.ACME.LOCAL"
 )
+# "prod" on the edge nodes, "qa" on etl-qa01: set in their /etc/environment.
+ETL_ENV = os.environ["ETL_ENV"]
 PARTITIONED_TABLES = [
     "retail_raw.pos_transactions",
     "retail_raw.web_orders",
@@ -47,6 +50,7 @@ with DAG(
     refresh_tables = BashOperator(
         task_id="refresh_external_tables",
         bash_command="/opt/etl/bin/refresh.sh --db retail_raw --since '{{ data_interval_start }}' ",
+        env={"ETL_ENV": ETL_ENV},
     )
 
     def _repair_partitions(**_):
