@@ -48,6 +48,36 @@ def platform_limit_for(qualname: str, target: MwaaVersion | str | None = None) -
 
 
 @dataclass(frozen=True)
+class IsolatedTool:
+    """A command-line tool whose Python packages cannot share Airflow's environment: the bundle
+    installs them into a virtual environment of their own from startup.sh."""
+
+    name: str
+    distributions: frozenset[str]  # canonical names
+    distribution_prefixes: tuple[str, ...]  # adapters and plugins (dbt-postgres, ...)
+    venv: str  # folder under AIRFLOW_HOME
+    executable: str
+    why: str
+    source: str
+
+    def owns(self, distribution: str) -> bool:
+        return distribution in self.distributions or distribution.startswith(self.distribution_prefixes)
+
+
+@lru_cache(maxsize=1)
+def isolated_tools() -> tuple[IsolatedTool, ...]:
+    block = _overlay()["isolated_tools"]
+    return tuple(IsolatedTool(row["name"], frozenset(row["distributions"]), tuple(row["distribution_prefixes"]),
+                              row["venv"], row["executable"], row["why"], block["source"])
+                 for row in block["tools"])
+
+
+def isolated_tool_for(distribution: str) -> IsolatedTool | None:
+    """The tool whose own environment ``distribution`` (a canonical name) belongs in."""
+    return next((tool for tool in isolated_tools() if tool.owns(distribution)), None)
+
+
+@dataclass(frozen=True)
 class MissingBinary:
     name: str
     provides: str

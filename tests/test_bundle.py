@@ -448,6 +448,23 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
     assert os.stat(tmp_path / "out" / "startup.sh").st_mode & 0o111
 
 
+def test_dbt_is_installed_by_the_startup_script_into_its_own_venv(make_project, tmp_path):
+    root = make_project({
+        "dags/transform.py": dag("transform"),
+        "requirements.txt": "pandas\ndbt-core==1.10.13\ndbt-postgres==1.9.1\n",
+    })
+    result = build(root, tmp_path / "out")
+    requirements = (tmp_path / "out" / "requirements.txt").read_text()
+    assert [line for line in requirements.splitlines() if line.startswith("dbt")] == []
+    script = (tmp_path / "out" / "startup.sh").read_text()
+    assert 'python3 -m venv "${AIRFLOW_HOME}/dbt_venv"' in script
+    assert "bin/pip install dbt-core==1.10.13 dbt-postgres==1.9.1" in script
+    assert 'export PATH="${AIRFLOW_HOME}/dbt_venv"/bin:"$PATH"' in script
+    assert "dbt venv" in result.parts["startup.sh"]
+    assert "dbt-core==1.10.13, dbt-postgres==1.9.1: installed by startup.sh" in codes(result)["tool-isolated"][0].message
+    assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "startup.sh")], check=False).returncode == 0
+
+
 def test_no_startup_script_when_nothing_needs_one(make_project, tmp_path):
     root = make_project({"dags/sales.py": dag("sales")})
     result = build(root, tmp_path / "out")

@@ -199,3 +199,24 @@ def test_preinstalled_lines_go_unless_they_pin_another_version(constraints):
     text = "apache-airflow-providers-amazon>=8.0\nrequests==2.25.1\nboto3-stubs==1.0\nvirtualenv\n"
     fixed = fix_requirements(text, TARGET, constraints=constraints)
     assert fixed.splitlines()[1:] == ["boto3-stubs==1.0"]  # deliberate: REQ008 says so
+
+
+def test_dbt_goes_to_a_venv_of_its_own_and_cosmos_loses_its_dbt_extra():
+    """dbt-core 1.10 needs pathspec<0.13 where MWAA 3.3.1 pins 1.1.1: dbt and its adapters are
+    installed apart (startup.sh), an extra that pulled one in is taken off, the rest stays."""
+    from migrator.requirements_fix import isolate_tools
+
+    text = ("--constraint \"https://example.com/c.txt\"\npandas==2.2.3\ndbt-core==1.10.13  # transform\n"
+            "astronomer-cosmos[dbt-postgres,openlineage]==1.9.0\ndbt-postgres==1.9.1 \\\n"
+            "    --hash=sha256:0123\n")
+    fixed, moved = isolate_tools(text)
+    assert fixed.splitlines() == [
+        '--constraint "https://example.com/c.txt"', "pandas==2.2.3",
+        "# dbt-core==1.10.13: installed by startup.sh into ${AIRFLOW_HOME}/dbt_venv "
+        "(dbt's pins conflict with the packages Airflow's constraints pin)",
+        "astronomer-cosmos[openlineage]==1.9.0",
+        "# dbt-postgres==1.9.1: installed by startup.sh into ${AIRFLOW_HOME}/dbt_venv "
+        "(dbt's pins conflict with the packages Airflow's constraints pin)"]
+    assert [(m.tool.name, m.requirements) for m in moved] == [("dbt", ("dbt-core==1.10.13", "dbt-postgres==1.9.1"))]
+    assert isolate_tools(fixed) == (fixed, [])  # a second pass changes nothing
+    assert isolate_tools("pandas\n") == ("pandas\n", [])

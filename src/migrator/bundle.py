@@ -69,7 +69,7 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
-from migrator.requirements_fix import apply_install_repairs, install_blockers
+from migrator.requirements_fix import IsolatedInstall, apply_install_repairs, install_blockers, isolate_tools
 from migrator.safe_write import TEMP_SUFFIX, write_files
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
@@ -845,11 +845,12 @@ OS_PACKAGES_SHOWN = 4  # startup.sh lists them all
 
 
 def startup_lines(os_packages: Sequence[tuple[str, str, str]],
-                  env: Sequence[tuple[str, str, str]], target: MwaaVersion
-                  ) -> tuple[list[StartupLine], list[BundleCheck]]:
-    """Lines for startup.sh from OS packages ``(name, manager, where)`` and environment
-    variables ``(name, value, where)``. Reserved variables and secrets are left out, and
-    packages named for another distribution are not guessed at, each with a check saying why."""
+                  env: Sequence[tuple[str, str, str]], target: MwaaVersion,
+                  isolated: Sequence[IsolatedInstall] = ()) -> tuple[list[StartupLine], list[BundleCheck]]:
+    """Lines for startup.sh from OS packages ``(name, manager, where)``, environment
+    variables ``(name, value, where)`` and tools installed in a venv of their own. Reserved
+    variables and secrets are left out, and packages named for another distribution are not
+    guessed at, each with a check saying why."""
     policy = config_policy(target)
     lines: list[StartupLine] = []
     checks: list[BundleCheck] = []
@@ -884,6 +885,17 @@ def startup_lines(os_packages: Sequence[tuple[str, str, str]],
             f"{len(foreign)} OS package(s) have {managers} names ({shown}"
             f"{f' +{more} more' if more > 0 else ''}): write their Amazon Linux 2023 names "
             "on the commented install line", STARTUP))
+    for install in isolated:
+        venv = f'"${{AIRFLOW_HOME}}/{install.tool.venv}"'
+        packages = " ".join(_shell_word(r) for r in install.requirements)
+        # PIP_USER: MWAA installs requirements with --user, which a venv's pip refuses (Cosmos's MWAA guide).
+        lines.append(StartupLine(
+            f"if [ ! -x {venv}/bin/{install.tool.executable} ]; then\n"
+            f"  PIP_USER=false python3 -m venv {venv}\n"
+            f"  PIP_USER=false {venv}/bin/pip install {packages}\n"
+            f"fi\nexport PATH={venv}/bin:\"$PATH\"",
+            f"{install.tool.name} in its own virtual environment ({install.tool.why}); its "
+            f"`{install.tool.executable}` on PATH for the tasks"))
     for name, value, where in sorted(env):
         if policy.protected_env_var(name):
             checks.append(BundleCheck(Severity.WARNING, "reserved-env-var",
@@ -1427,8 +1439,17 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
     # requirements.txt (+ wheels for a private network)
     requirements, how = fixed_requirements_text(facts, target)
     checks += unread_requirements(facts)
+    isolated: list[IsolatedInstall] = []
     if requirements is not None:
         requirements = requirements_mwaa_can_use(requirements, options.private_network, checks)
+        requirements, isolated = isolate_tools(requirements)
+        for install in isolated:
+            checks.append(BundleCheck(
+                Severity.WARNING, "tool-isolated",
+                f"{', '.join(mask(r) for r in install.requirements)}: installed by {STARTUP} into "
+                f"${{AIRFLOW_HOME}}/{install.tool.venv}, not with Airflow ({install.tool.why}); "
+                f"`{install.tool.executable}` is on PATH for tasks, but DAG code cannot import these "
+                "packages", REQUIREMENTS))
         entry = facts.requirements.entry_files[0] if facts.requirements.entry_files else None
         blockers = install_blockers(requirements, target,
                                     facts.constraints_for(entry, target).constraints if entry else None)
@@ -1484,18 +1505,25 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
 
     # startup.sh
     packages, variables = startup_inputs(facts, needs)
-    lines, startup_checks = startup_lines(packages, variables, target)
+    lines, startup_checks = startup_lines(packages, variables, target, isolated)
     checks += startup_checks
     if lines:
         put(STARTUP, render_startup(lines, target).encode(), 0o755)
         bundle.parts[STARTUP] = (f"{len(packages)} OS package(s), "
                                  f"{sum(1 for line in lines if line.command.startswith('export'))}"
-                                 " environment variable(s)")
+                                 " environment variable(s)"
+                                 + "".join(f", the {i.tool.name} venv" for i in isolated))
         if options.private_network and packages:
             checks.append(BundleCheck(
                 Severity.WARNING, "startup-needs-network",
                 f"{STARTUP} installs OS packages with yum, which needs a route to the Amazon "
                 "Linux repositories (an S3 gateway endpoint) on a private network", STARTUP))
+        if options.private_network and isolated:
+            checks.append(BundleCheck(
+                Severity.WARNING, "startup-needs-network",
+                f"{STARTUP} installs {', '.join(i.tool.name for i in isolated)} from PyPI into its own "
+                "venv, which a private network cannot reach: point its pip at your repository "
+                "(CodeArtifact) in that line", STARTUP))
 
     # mwaa-config.json
     options_map = dict(target_config)

@@ -371,3 +371,60 @@ def apply_install_repairs(text: str, repairs: Mapping[int, tuple[str | None, str
             output.append(replacement)
     result = newline.join(_without_hashes(output))
     return result + newline if result else ""
+
+
+@dataclass(frozen=True)
+class IsolatedInstall:
+    """Requirements of a tool that cannot share Airflow's environment, for its own venv."""
+
+    tool: compat.IsolatedTool
+    requirements: tuple[str, ...]  # as written (an extra of another line becomes its own name)
+
+
+def isolate_tools(text: str) -> tuple[str, list[IsolatedInstall]]:
+    """``text`` without the requirements of the tools compat says cannot share Airflow's
+    environment (dbt and its adapters), each left as a comment saying where it went, and what
+    each tool's own environment installs. An extra that pulls such a package in
+    (``astronomer-cosmos[dbt-postgres]``) is taken off its line and installed with the tool."""
+    newline = detect_newline(text)
+    output: list[str] = []
+    moved: dict[str, tuple[compat.IsolatedTool, list[str]]] = {}
+    for block in _blocks(text.splitlines()):
+        stripped = _COMMENT.sub("", block.logical).strip()
+        parsed = parse_requirement(stripped, "", block.start + 1) if stripped and not stripped.startswith("-") else None
+        if parsed is None or isinstance(parsed, str) or not parsed.name:
+            output.extend(block.lines)
+            continue
+        tool = compat.isolated_tool_for(parsed.name)
+        if tool is not None:
+            requirement = _HASH.sub("", stripped).strip()  # startup.sh installs it by name: no --hash there
+            moved.setdefault(tool.name, (tool, []))[1].append(requirement)
+            output.append(f"# {requirement}: installed by startup.sh into ${{AIRFLOW_HOME}}/{tool.venv} "
+                          f"({tool.why})")
+            continue
+        extras = {extra: compat.isolated_tool_for(canonicalize_name(extra)) for extra in parsed.extras}
+        if not any(extras.values()):
+            output.extend(block.lines)
+            continue
+        for extra, tool in extras.items():
+            if tool is not None:
+                moved.setdefault(tool.name, (tool, []))[1].append(extra)
+        kept = sorted(extra for extra, tool in extras.items() if tool is None)
+        rebuilt = re.sub(r"\[[^\]]*\]", f"[{','.join(kept)}]" if kept else "", stripped, count=1)
+        output.append(rebuilt)
+    if not moved:
+        return text, []
+    result = newline.join(output)
+    return result + newline, [IsolatedInstall(tool, _one_per_name(requirements))
+                              for tool, requirements in moved.values()]
+
+
+def _one_per_name(requirements: list[str]) -> tuple[str, ...]:
+    """One requirement per package: a line with a version wins over the bare name an extra gave."""
+    chosen: dict[str, str] = {}
+    for text in requirements:
+        parsed = parse_requirement(text, "", 0)
+        name = parsed.name if not isinstance(parsed, str) and parsed.name else text
+        if name not in chosen or len(text) > len(chosen[name]):
+            chosen[name] = text
+    return tuple(chosen.values())
