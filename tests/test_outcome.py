@@ -177,6 +177,7 @@ def test_a_stand_in_failure_points_at_the_undefined_variable_read_in_a_shared_he
     """The DAG calls a helper that reads Variable "sentry_dsn" while parsed; the real CON002
     finding sits on the helper, neither the DAG file nor where the error was raised."""
     from migrator.compat.mwaa import get_version
+
     from migrator.config import Settings
     from migrator.engine import scan
 

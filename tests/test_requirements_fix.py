@@ -212,11 +212,11 @@ def test_dbt_goes_to_a_venv_of_its_own_and_cosmos_loses_its_dbt_extra():
     fixed, moved = isolate_tools(text)
     assert fixed.splitlines() == [
         '--constraint "https://example.com/c.txt"', "pandas==2.2.3",
-        "# dbt-core==1.10.13: installed by startup.sh into ${AIRFLOW_HOME}/dbt_venv "
-        "(dbt's pins conflict with the packages Airflow's constraints pin)",
+        ("# dbt-core==1.10.13: installed by startup.sh into ${AIRFLOW_HOME}/dbt_venv "
+         "(dbt's pins conflict with the packages Airflow's constraints pin)"),
         "astronomer-cosmos[openlineage]==1.9.0",
-        "# dbt-postgres==1.9.1: installed by startup.sh into ${AIRFLOW_HOME}/dbt_venv "
-        "(dbt's pins conflict with the packages Airflow's constraints pin)"]
+        ("# dbt-postgres==1.9.1: installed by startup.sh into ${AIRFLOW_HOME}/dbt_venv "
+         "(dbt's pins conflict with the packages Airflow's constraints pin)")]
     assert [(m.tool.name, m.requirements) for m in moved] == [("dbt", ("dbt-core==1.10.13", "dbt-postgres==1.9.1"))]
     assert isolate_tools(fixed) == (fixed, [])  # a second pass changes nothing
     assert isolate_tools("pandas\n") == ("pandas\n", [])

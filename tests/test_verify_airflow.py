@@ -208,6 +208,38 @@ def test_lookups_get_stand_ins_and_each_file_gets_its_own_verdict(airflow, tmp_p
     assert by_path["dags/zz_after_dag.py"].status == "loaded"  # loaded by a fresh process
 
 
+def test_variables_the_project_exports_are_read_with_their_values(airflow, tmp_path):
+    """A DSN read at parse time fails on a stand-in ("stand-in-sentry_dsn" has no scheme); the
+    project's variables.json holds the value MWAA will have once it is imported, so verify
+    reads that one, JSON Variables included."""
+    from migrator.verify import verify_project
+
+    root = write_files(tmp_path / "project", dedent_all({
+        "dags/tracing_dag.py": """\
+            from datetime import datetime
+            from urllib.parse import urlsplit
+
+            from airflow import DAG
+            from airflow.models import Variable
+
+            dsn = urlsplit(Variable.get("sentry_dsn"))
+            assert dsn.scheme == "https", dsn
+            tables = Variable.get("tables_config", deserialize_json=True)["tables"]
+            with DAG("tracing_dag", start_date=datetime(2024, 1, 1), schedule=None):
+                pass
+        """,
+        "variables.json": '{"sentry_dsn": "https://key@sentry.example.com/1", '
+                          '"tables_config": "{\\"tables\\": [\\"a\\"]}"}\n',
+    }))
+    version = airflow.airflow_version
+    result = verify_project(root, target=version, constraints=constraints(version), requirements=None)
+    (file,) = result.files
+    assert file.status == "loaded", file.error
+    assert {(x.kind, x.key, x.answer) for x in file.lookups} == {
+        ("variable", "sentry_dsn", "project"), ("variable", "tables_config", "project")}
+    assert result.summary["lookups"] == 0  # none stood in for
+
+
 def test_code_that_ignores_airflows_timeout_is_killed(airflow, tmp_path):
     env = airflow
     root = write_files(tmp_path / "project", dedent_all({

@@ -69,7 +69,12 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
-from migrator.requirements_fix import IsolatedInstall, apply_install_repairs, install_blockers, isolate_tools
+from migrator.requirements_fix import (
+    IsolatedInstall,
+    apply_install_repairs,
+    install_blockers,
+    isolate_tools,
+)
 from migrator.safe_write import TEMP_SUFFIX, write_files
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason

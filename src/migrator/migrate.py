@@ -36,7 +36,7 @@ from migrator.outcome import (
 )
 from migrator.safe_write import TEMP_SUFFIX
 from migrator.sizing import DEFAULT_REGION, size_project
-from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult
+from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
 
 PROJECT_DIR = "project"
@@ -216,7 +216,8 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     if verify is not None:
         migration.verify = verify_bundle(staging / BUNDLE_DIR, target, constraints=verify.constraints,
                                          cache_dir=verify.cache_dir, timeout=verify.timeout,
-                                         repair_requirements=True, log=verify.log)
+                                         repair_requirements=True,
+                                         variables=project_variables(after.workspace), log=verify.log)
         if migration.verify.requirements is not None:
             apply_requirement_repairs(bundle, migration.verify.requirements.repairs)
         migration.load_failures = explain_failures(

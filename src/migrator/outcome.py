@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -79,10 +79,11 @@ _ARGUMENT_ERRORS = re.compile(
 
 def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None = None,
                   cache_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
-                  repair_requirements: bool = False,
+                  repair_requirements: bool = False, variables: Mapping[str, str] | None = None,
                   log: Callable[[str], None] | None = None) -> VerifyResult:
     """Load the bundle at ``bundle`` (``migrator package``'s output) in Airflow of ``target``.
-    ``repair_requirements``: as for ``verify_project``.
+    ``repair_requirements``: as for ``verify_project``. ``variables``: the Variables the project
+    defines (the bundle holds none: ``migrator connections export`` puts them in Secrets Manager).
 
     Paths in the result are the bundle's (``dags/x.py``)."""
     bundle = Path(bundle)
@@ -102,7 +103,8 @@ def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None
         # (the image's WORKDIR): a DAG reading "dags/config.json" finds it there.
         return verify_project(staged, settings, target, constraints=constraints, cache_dir=cache_dir,
                               requirements=requirements, timeout=timeout,
-                              repair_requirements=repair_requirements, working_dir=staged, log=log)
+                              repair_requirements=repair_requirements, working_dir=staged,
+                              variables=variables or {}, log=log)
 
 
 def unpack_plugins(archive_path: Path, dest: Path) -> None:
@@ -235,7 +237,8 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
         cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed,
                          missing_modules=missing_modules)
-        lookups = getattr(file, "lookups", ())
+        # The project's own Variables are read as they are: only stand-ins and defaults can mislead.
+        lookups = [lookup for lookup in getattr(file, "lookups", ()) if lookup.answer != "project"]
         if cause in ("other", "file-missing") and lookups:
             cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL, a path)
         relevant = _ADDRESSED_BY.get(cause, ("",))

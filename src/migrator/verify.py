@@ -5,8 +5,9 @@ Static rules say what should break; this shows what does, the way MWAA's DAG pro
 then runs ``verify_driver.py`` in it: Airflow's own ``DagBag`` loads each file Airflow would
 list (``.airflowignore`` and the safe-mode heuristic applied) under ``-W always``, in a
 subprocess with a throwaway AIRFLOW_HOME (holding a copy of an empty metadata database, as
-MWAA's DAG processor has one) and a time limit per file. Variable, Connection and
-environment lookups get stand-ins and are reported.
+MWAA's DAG processor has one) and a time limit per file. Variables the project defines are read
+with their values; other Variable, Connection and environment lookups get stand-ins. All are
+reported.
 
 The result (``VerifyResult``) is the library API; ``migrator size`` reads its parse times. Its
 JSON (``VerifyResult.to_json()``, what ``migrator verify -f json`` prints) is::
@@ -20,7 +21,7 @@ JSON (``VerifyResult.to_json()``, what ``migrator verify -f json`` prints) is::
       "files": [{"path", "status": "loaded" | "import_error" | "timeout", "error", "line",
                  "raised_in", "traceback", "dag_ids", "tasks", "warnings": [{"category",
                  "message", "path", "line"}], "lookups": [{"kind": "variable" | "connection" |
-                 "env", "key", "answer": "stand-in" | "default"}], "parse_seconds", "sha256"}],
+                 "env", "key", "answer": "stand-in" | "default" | "project"}], "parse_seconds", "sha256"}],
       "summary": {"files", "loaded", "import_error", "timeout", "dags", "tasks", "warnings",
                   "lookups", "requirement_failures", "parse_seconds"}
     }
@@ -51,7 +52,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -109,7 +110,7 @@ class WarningEntry:
 class Lookup:
     kind: str  # variable | connection | env
     key: str
-    answer: str  # stand-in | default
+    answer: str  # stand-in | default | project (the project's own value)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "key": self.key, "answer": self.answer}
@@ -187,7 +188,7 @@ class VerifyResult:
             "dags": sum(len(f.dag_ids) for f in self.files),
             "tasks": sum(f.tasks for f in self.files),
             "warnings": sum(len(f.warnings) for f in self.files),
-            "lookups": sum(len(f.lookups) for f in self.files),
+            "lookups": sum(1 for f in self.files for x in f.lookups if x.answer != "project"),
             "requirement_failures": len(self.requirements.failures) if self.requirements else 0,
             "parse_seconds": round(sum(f.parse_seconds or 0.0 for f in self.files), 3),
         }
@@ -318,6 +319,7 @@ class DagLoad:
 def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_folder: str | None = None,
               *, timeout: float = DEFAULT_TIMEOUT_SECONDS, files: Sequence[str] | None = None,
               grace: float = GRACE_SECONDS, working_dir: Path | None = None,
+              variables: Mapping[str, str] | None = None,
               log: Callable[[str], None] | None = None) -> DagLoad:
     """Load DAG files with Airflow's DagBag in ``env``; one ``FileResult`` per file.
 
@@ -326,8 +328,9 @@ def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_f
     file (Airflow's ``dagbag_import_timeout``; a file still running ``grace`` seconds later is
     killed and reported as a timeout, and the files after it load in a new process).
     ``working_dir``: the folder the DAG code runs in (relative paths resolve there; default: a
-    scratch folder, so that code writing files never writes into the project). Raises
-    ``VerifyError`` when Airflow does not start.
+    scratch folder, so that code writing files never writes into the project). ``variables``:
+    Airflow Variables the code reads as they are (the project's exports); any other gets a
+    stand-in. Raises ``VerifyError`` when Airflow does not start.
     """
     say = log or (lambda message: None)
     root = Path(root).resolve()
@@ -344,7 +347,8 @@ def load_dags(env: AirflowEnv, root: Path, dag_folders: Sequence[str], plugins_f
         driver_env = _driver_env(home, folders[0], plugins, timeout)
         while pending is None or pending:
             args = {"root": str(root), "home": str(home), "dag_folders": [str(f) for f in folders],
-                    "plugins_folder": str(plugins) if plugins else None, "files": pending}
+                    "plugins_folder": str(plugins) if plugins else None, "files": pending,
+                    "variables": dict(variables or {})}
             args_path = home / "args.json"
             args_path.write_text(json.dumps(args), encoding="utf-8")
             versions, pending = _run_driver(env, args_path, home, driver_env, timeout, grace, results, say,
@@ -550,6 +554,7 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
                    requirements: Path | str | None = "auto", python: Path | None = None,
                    timeout: float = DEFAULT_TIMEOUT_SECONDS, rebuild: bool = False,
                    repair_requirements: bool = False, working_dir: Path | None = None,
+                   variables: Mapping[str, str] | None = None,
                    log: Callable[[str], None] | None = None) -> VerifyResult:
     """Verify the project at ``root`` against ``target`` (default: the settings', else the newest).
 
@@ -558,6 +563,8 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
     ``repair_requirements``: install what does in place of lines that do not (the result's
     ``requirements.repairs`` says what; the file itself is left as it is).
     ``working_dir``: where the DAG code runs (``load_dags``).
+    ``variables``: the Variables the code reads as they are (default: those the project's
+    exports and environment define, as ``migrator connections export`` would store them).
     Raises ``InputError`` for a missing project, an unknown target or a project without DAGs,
     and ``EnvironmentSetupError``/``VerifyError`` when Airflow cannot be installed or started.
     """
@@ -585,8 +592,10 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
     env = ensure_airflow_env(version, constraints, cache_dir, requirements_path, python=python,
                              rebuild=rebuild, project_root=root,
                              repair_requirements=repair_requirements, log=log)
+    if variables is None:
+        variables = project_variables(workspace)
     loaded = load_dags(env, root, workspace.dag_folders, workspace.plugins_folder, timeout=timeout,
-                       working_dir=working_dir, log=log)
+                       working_dir=working_dir, variables=variables, log=log)
     if not loaded.files:
         raise InputError(f"{root}: Airflow found no DAG files in {', '.join(workspace.dag_folders)} "
                          "(.airflowignore and Airflow's safe-mode heuristic applied: a DAG file "
@@ -595,6 +604,17 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
     req_sha = hashlib.sha256(requirements_path.read_bytes()).hexdigest() if requirements_path else ""
     return VerifyResult(version, environment, loaded.files, env.requirements, req_sha,
                         round(time.perf_counter() - started, 3))
+
+
+def project_variables(workspace) -> dict[str, str]:
+    """The Variables the project defines (exports, ``AIRFLOW_VAR_*``, airflow_settings.yaml),
+    each with the value ``migrator connections export`` would store in Secrets Manager."""
+    from migrator.analysis.connections import read_definitions
+    from migrator.analysis.envsources import analyse_env
+    from migrator.connections_export import plan_export
+
+    plan = plan_export(read_definitions(workspace, analyse_env(workspace)))
+    return {secret.key: secret.value for secret in plan.secrets if secret.kind == "variable"}
 
 
 def _in_folders(rel: str, folders: Sequence[str]) -> bool:

@@ -70,11 +70,18 @@ def _given(value) -> bool:
     return value is not NO_DEFAULT and type(value) is not object and type(value).__name__ != "ArgNotSet"
 
 
-def install_variable_stand_ins(recorder: Recorder) -> None:
+def install_variable_stand_ins(recorder: Recorder, values: dict | None = None) -> None:
+    """``values``: the Variables the project defines (its exports), which MWAA will hold once
+    they are imported: read as they are, not stood in for."""
+    values = values or {}
+
     def make(original_cls):
         def get(cls, key, *args, **kwargs):
             default = kwargs.pop("default_var", kwargs.pop("default", args[0] if args else NO_DEFAULT))
             deserialize = kwargs.pop("deserialize_json", args[1] if len(args) > 1 else False)
+            if key in values:
+                recorder.add("variable", key, "project")
+                return json.loads(values[key]) if deserialize else values[key]
             if _given(default):
                 recorder.add("variable", key, "default")
                 return default
@@ -310,7 +317,7 @@ def main(args_path: str) -> int:
     import airflow
     import airflow.models  # warm-up: its import-time warnings are not the DAGs'
 
-    install_variable_stand_ins(recorder)
+    install_variable_stand_ins(recorder, args.get("variables"))
     install_connection_stand_ins(recorder)
     install_environ_stand_in(recorder)
     dagbag = make_dagbag(args["dag_folders"][0])
