@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from packaging.utils import canonicalize_name
@@ -451,6 +451,24 @@ def normalize_option(option: str) -> str:
     return text.lower()
 
 
+class OptionIndex:
+    """The first row of a policy block that :meth:`ConfigOption.matches` an option, by two
+    dictionary lookups: the row naming the option, and the row naming its whole section
+    (``section.*``), whichever comes first in the block."""
+
+    def __init__(self, rows: tuple[ConfigOption, ...]) -> None:
+        self._exact: dict[str, tuple[int, ConfigOption]] = {}
+        self._section: dict[str, tuple[int, ConfigOption]] = {}
+        for position, row in enumerate(rows):
+            table, name = (self._section, row.section) if row.key == "*" else (self._exact, row.option)
+            table.setdefault(name, (position, row))
+
+    def find(self, option: str) -> ConfigOption | None:
+        option = normalize_option(option)
+        hits = [hit for hit in (self._exact.get(option), self._section.get(option.split(".", 1)[0])) if hit]
+        return min(hits, key=lambda hit: hit[0])[1] if hits else None
+
+
 @dataclass(frozen=True)
 class ConfigPolicy:
     forced: tuple[ConfigOption, ...]
@@ -464,24 +482,42 @@ class ConfigPolicy:
     key_max_length: int
     value_max_length: int
 
-    @staticmethod
-    def _find(options: tuple[ConfigOption, ...], option: str) -> ConfigOption | None:
-        return next((entry for entry in options if entry.matches(option)), None)
+    # Each block indexed once: a scan asks every option of a project of every block, and a
+    # linear scan of the rows per question was most of the config rules' time.
+    @cached_property
+    def _forced_index(self) -> OptionIndex:
+        return OptionIndex(self.forced)
+
+    @cached_property
+    def _rejected_index(self) -> OptionIndex:
+        return OptionIndex(self.rejected)
+
+    @cached_property
+    def _ignored_index(self) -> OptionIndex:
+        return OptionIndex(self.ignored)
+
+    @cached_property
+    def _mwaa_defaults_index(self) -> OptionIndex:
+        return OptionIndex(self.mwaa_defaults)
+
+    @cached_property
+    def _dropdown_index(self) -> OptionIndex:
+        return OptionIndex(self.dropdown)
 
     def forced_option(self, option: str) -> ConfigOption | None:
-        return self._find(self.forced, option)
+        return self._forced_index.find(option)
 
     def rejected_option(self, option: str) -> ConfigOption | None:
-        return self._find(self.rejected, option)
+        return self._rejected_index.find(option)
 
     def ignored_option(self, option: str) -> ConfigOption | None:
-        return self._find(self.ignored, option)
+        return self._ignored_index.find(option)
 
     def mwaa_default(self, option: str) -> ConfigOption | None:
-        return self._find(self.mwaa_defaults, option)
+        return self._mwaa_defaults_index.find(option)
 
     def in_dropdown(self, option: str) -> bool:
-        return self._find(self.dropdown, option) is not None
+        return self._dropdown_index.find(option) is not None
 
     def protected_env_var(self, variable: str) -> ProtectedEnvVar | None:
         return next((p for p in self.protected_env_vars if p.matches(variable)), None)

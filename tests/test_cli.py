@@ -155,3 +155,20 @@ def test_warm_scan_uses_cache_and_sees_changes(make_project, capsys, monkeypatch
     assert {f["path"] for f in changed["findings"]} == {"dags/a.py", "dags/b.py"}
     run(["scan", str(root), "--no-cache"], capsys)
     assert analysed == ["dags/b.py", "dags/a.py", "dags/b.py"]
+
+
+def test_warm_scan_takes_helper_modules_outside_the_dag_folder_from_the_cache(make_project, capsys, monkeypatch):
+    from migrator import engine
+
+    root = make_project({"dags/a.py": "from airflow import DAG\nfrom include.helpers import build\n",
+                         "include/__init__.py": "", "include/helpers.py": 'print "py2"\ndef build(): pass\n'})
+    cold = run(["scan", str(root), "-f", "json"], capsys)[1]
+    assert "include/helpers.py" in {f["path"] for f in json.loads(cold)["findings"]}
+    analysed = []
+    original = engine.analyse_file
+    monkeypatch.setattr(engine, "analyse_file", lambda root, rel, *a: analysed.append(rel) or original(root, rel, *a))
+    assert run(["scan", str(root), "-f", "json"], capsys)[1] == cold and analysed == []
+    (root / "include/helpers.py").write_text("def build(): pass\n")
+    changed = json.loads(run(["scan", str(root), "-f", "json"], capsys)[1])
+    assert analysed == ["include/helpers.py"]
+    assert "include/helpers.py" not in {f["path"] for f in changed["findings"]}

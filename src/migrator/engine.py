@@ -186,7 +186,6 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     shared = SharedValues()
     if use_cache and crash is None:
         cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
-        cache.prune({rel for rel, _ in all_items})
 
     def collect(results: Iterable[tuple[FileResult, str | None]], fresh: bool = True) -> None:
         nonlocal done
@@ -203,20 +202,22 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         if progress:
             progress(done, len(all_items))
 
-    items = all_items
-    if cache is not None:
-        # Only a file the cache holds is read here; the others are read (and their digest
-        # taken) once, by the worker that analyses them.
-        items = []
-        for rel, name in all_items:
-            hit = None
-            if cache.has(rel):
-                data = read_bytes(root / rel)
-                hit = cache.get(rel, content_digest(data)) if isinstance(data, bytes) else None
-            if hit is None:
-                items.append((rel, name))
-            else:
-                collect([(hit, None)], fresh=False)
+    def cached(rel: str) -> FileResult | None:
+        """The cache's result for a file whose content has not changed. Only a file the cache
+        holds is read here; the others are read (and their digest taken) once, by the worker
+        that analyses them."""
+        if cache is None or not cache.has(rel):
+            return None
+        data = read_bytes(root / rel)
+        return cache.get(rel, content_digest(data)) if isinstance(data, bytes) else None
+
+    items = []
+    for rel, name in all_items:
+        hit = cached(rel)
+        if hit is None:
+            items.append((rel, name))
+        else:
+            collect([(hit, None)], fresh=False)
 
     if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
         size = max(8, min(256, len(items) // (jobs * 8) or 1))
@@ -239,10 +240,15 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
             break
         for rel in extra:
             scanned.add(rel)
-            collect([analyse_file(root, rel, workspace.module_name(rel), python_rules, ctx, crash)])
+            hit = cached(rel)
+            if hit is None:
+                collect([analyse_file(root, rel, workspace.module_name(rel), python_rules, ctx, crash)])
+            else:
+                collect([(hit, None)], fresh=False)
     workspace.python_files = sorted(scanned)
 
     if cache is not None:
+        cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
         cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
     with injected_crash(crash):

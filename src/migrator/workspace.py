@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 import pathspec
 import yaml
 
+from migrator.analysis import yamlparse
 from migrator.analysis.source import Problem, read_text
 from migrator.config import Settings
 from migrator.errors import InputError
@@ -339,7 +340,7 @@ def compose_volumes(document: object) -> list[tuple[str, str]]:
 def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
     source = read_text(root / compose)
     try:
-        document = None if isinstance(source, Problem) else yaml.safe_load(source.text)
+        document = None if isinstance(source, Problem) else yamlparse.safe_load(source.text)
     except yaml.YAMLError:
         document = None
     if document is None:

@@ -202,3 +202,27 @@ def test_every_hand_kept_entry_has_source_and_date():
     policy = json.loads((DATA / "config_policy.json").read_text())
     for block in ("forced", "rejected", "ignored", "protected_env_vars", "dropdown", "mwaa_defaults"):
         assert policy[block]["source"], block
+
+
+def _linear_first_match(rows, option):
+    """What the policy lookups answered before they were indexed: the first matching row."""
+    return next((row for row in rows if row.matches(option)), None)
+
+
+@pytest.mark.parametrize("target", [None, *(v.airflow for v in compat.supported_versions())])
+def test_option_index_answers_as_the_linear_scan_over_every_policy_row(target):
+    policy = compat.config_policy(target)
+    blocks = {"forced": policy.forced_option, "rejected": policy.rejected_option,
+              "ignored": policy.ignored_option, "mwaa_defaults": policy.mwaa_default}
+    every_row = [row for name in (*blocks, "dropdown") for row in getattr(policy, name)]
+    # Each row's own option in its three spellings, a key of each row's section the policy
+    # does not name (what a whole-section row catches), and names no row has.
+    questions = {"core.no_such_option", "nosection.x", "", "core"}
+    for row in every_row:
+        questions |= {row.option, row.option.upper(), row.env_var, f"[{row.section}] {row.key}",
+                      f"{row.section}.not_a_real_key_{row.section}", row.section}
+    for name, lookup in blocks.items():
+        for question in questions:
+            assert lookup(question) is _linear_first_match(getattr(policy, name), question), (name, question)
+    for question in questions:
+        assert policy.in_dropdown(question) == (_linear_first_match(policy.dropdown, question) is not None)

@@ -5,8 +5,9 @@ On-prem Airflow keeps much of its setup outside Python: ``AIRFLOW__SECTION__KEY`
 ``airflow connections add`` calls of an entrypoint. This module reads all of them into one
 ``EnvFacts`` with the file and line of every item, so findings can point at them.
 
-Compose files are read node by node (``yaml.compose``) so anchors, aliases and ``<<`` merges
-resolve while line numbers survive; ``env_file:`` references are followed inside the project.
+Compose files are read node by node (``yamlparse.compose``: the parse discovery made) so anchors,
+aliases and ``<<`` merges resolve while line numbers survive; ``env_file:`` references are
+followed inside the project.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from migrator.analysis import yamlparse
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.source import Problem, read_text
 from migrator.workspace import Workspace, is_v1_compose_service
@@ -367,7 +369,7 @@ def _compose_services(root: yaml.Node | None) -> list[tuple[yaml.ScalarNode, yam
 
 def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -> None:
     try:
-        root = yaml.compose(text)
+        root = yamlparse.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         facts.problems.append((path, Problem("syntax", f"invalid YAML: {getattr(exc, 'problem', exc)}",
