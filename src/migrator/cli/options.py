@@ -12,6 +12,7 @@ from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import FAIL_ON, Settings, load_settings
 from migrator.errors import InputError
+from migrator.guards import check_selectors
 from migrator.report_file import write_report
 
 project_path = click.argument("path", type=click.Path(path_type=Path), default=".", required=False)
@@ -43,11 +44,16 @@ def project_settings(path: Path, **overrides) -> Settings:
     if not path.is_dir():
         raise InputError(f"{path}: not a directory")
     settings = load_settings(path)
+    for key in ("select", "ignore"):
+        check_selectors(getattr(settings, key), f"{settings.source} {key}")
+    for pattern, prefixes in settings.per_path_ignores:
+        check_selectors(prefixes, f"{settings.source} per-path-ignores {pattern!r}")
     if overrides.get("constraints") is not None:
         overrides["constraints"] = str(Path(overrides["constraints"]).resolve())
     for key in ("select", "ignore"):
         if key in overrides:
             overrides[key] = split_prefixes(overrides[key] or ())
+            check_selectors(overrides[key], f"--{key}")
     return settings.with_overrides(**overrides)
 
 

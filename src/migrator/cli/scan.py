@@ -10,6 +10,7 @@ import click
 from migrator.cli import options
 from migrator.cli.options import use_color
 from migrator.engine import scan
+from migrator.guards import check_airflow_found
 from migrator.inventory import scan_document
 from migrator.reporters import FORMATS, render_pieces, statistics
 
@@ -62,6 +63,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
             result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
     else:
         result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache)
+    check_airflow_found(path, result.workspace)
     if run_verify:
         from migrator.verify import merge_into_scan, verify_project
 
