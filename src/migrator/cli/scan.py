@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from migrator.baseline import apply_baseline, read_baseline, write_baseline
 from migrator.cli import options
 from migrator.cli.options import use_color
 from migrator.engine import scan
@@ -47,15 +48,25 @@ def _progress_bar(enabled: bool):
 @click.option("--statistics", "show_statistics", is_flag=True,
               help="Show the number of findings per rule (with name and fixable count) instead of "
                    "the findings (text or json).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON report of an earlier scan: the findings it holds are known, not reported "
+                   "and not counted for the exit code; the ones no longer found are counted as fixed.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every finding of this run as a baseline (the JSON report) to this file; "
+                   "they are then known for this run too.")
 @options.quiet_option
 def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
             fail_on: str | None, jobs: int, no_cache: bool, constraints: Path | None, run_verify: bool,
-            show_statistics: bool, quiet: bool) -> int:
+            show_statistics: bool, baseline_file: Path | None, write_baseline_file: Path | None,
+            quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
     if show_statistics and fmt not in statistics.FORMATS:
         raise click.UsageError(f"--statistics is written as {' or '.join(statistics.FORMATS)}, not {fmt}")
+    if baseline_file and write_baseline_file:
+        raise click.UsageError("--baseline reads a baseline and --write-baseline replaces one: give one of them")
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on,
                                         constraints=constraints)
+    baseline = read_baseline(baseline_file) if baseline_file else None
     mwaa = options.resolve_target(settings)
     progress, update = _progress_bar(not quiet and options.is_terminal(sys.stderr))
     if progress:
@@ -69,7 +80,12 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
 
         log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
         merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)
+    if write_baseline_file:
+        baseline = write_baseline(write_baseline_file, result, scan_document(result))
+    accepted = apply_baseline(result, baseline) if baseline else None
     document = scan_document(result)
+    if accepted is not None:
+        document["baseline"] = accepted
     color = fmt == "text" and output is None and use_color(sys.stdout)
     if show_statistics:
         options.write_output(statistics.render(fmt, document, result.rules), output)
