@@ -184,6 +184,8 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     target = target or get_version(settings.target)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
+    # mkdtemp makes it 0700; once in place it is a folder of reports to share, as mkdir makes it.
+    staging.chmod(FOLDER_MODE & ~current_umask())
     try:
         migration = _run(src, out, staging, settings, target, unsafe, region,
                          options or BundleOptions(), jobs, verify)
@@ -192,6 +194,15 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return migration
+
+
+FOLDER_MODE = 0o777
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,12 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, allow_di
     masked_lines = 0
     if show_diff and plan.files:
         diff, masked_lines = masked_diff(plan.diff())
-        click.echo(colored_diff(diff) if use_color(sys.stdout) else diff, nl=False)
+        color = use_color(sys.stdout)
+        click.echo(colored_diff(diff) if color else diff, nl=False, color=color or None)
     written = apply_plan(path, plan) if apply_ else []
     if not quiet:
-        click.echo(summary(plan, written, apply_, color=use_color(sys.stderr)), err=True, nl=False)
+        color = use_color(sys.stderr)
+        click.echo(summary(plan, written, apply_, color=color), err=True, nl=False, color=color or None)
         if masked_lines:
             click.echo(f"{masked_lines} diff line(s) hold credentials and are shown masked; "
                        "`git apply` refuses their hunks, --apply writes the real text.", err=True)

@@ -70,16 +70,23 @@ def is_terminal(stream) -> bool:
 
 
 def use_color(stream) -> bool:
-    return is_terminal(stream) and "NO_COLOR" not in os.environ
+    """Colour on a terminal; NO_COLOR (https://no-color.org) turns it off, FORCE_COLOR
+    (https://force-color.org, e.g. a CI log that renders colour) on; NO_COLOR wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return is_terminal(stream)
 
 
-def write_output(report: str | Iterable[str], output: Path | None) -> None:
+def write_output(report: str | Iterable[str], output: Path | None, color: bool = False) -> None:
     """Write a report, whole or in pieces, to stdout or to ``output`` (see
-    ``migrator.report_file`` for how each kind of path is written)."""
+    ``migrator.report_file`` for how each kind of path is written). ``color``: the report holds
+    colour codes the user asked for, kept even when stdout is no terminal."""
     pieces = [report] if isinstance(report, str) else report
     if output is None:
         for block in _blocks(pieces):
-            click.echo(block, nl=False)
+            click.echo(block, nl=False, color=color or None)
         return
     write_report(output, pieces)
 

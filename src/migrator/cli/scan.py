@@ -17,11 +17,13 @@ from migrator.reporters import FORMATS, render_pieces, statistics
 
 
 def _progress_bar(enabled: bool):
+    """A progress bar on stderr: stdout carries only the report (``scan -f json > f``)."""
     if not enabled:
         return None, None
+    from rich.console import Console
     from rich.progress import Progress
 
-    progress = Progress(transient=True)
+    progress = Progress(console=Console(stderr=True), transient=True)
     task = progress.add_task("scanning", total=None)
 
     def update(done: int, total: int) -> None:
@@ -90,7 +92,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     if show_statistics:
         options.write_output(statistics.render(fmt, document, result.rules), output)
     else:
-        options.write_output(render_pieces(fmt, document, result.rules, color), output)
+        options.write_output(render_pieces(fmt, document, result.rules, color), output, color)
     if result.crashed:
         return options.internal_error_after_report("the report was written")
     return 1 if any(settings.fails(f.severity) for f in result.findings) else 0

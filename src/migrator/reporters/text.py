@@ -3,7 +3,8 @@ then one line per rule (count, name, fixable, the rule's remedy said once), the 
 many findings ``migrator fix --apply`` fixes; with a baseline, how many known findings it left
 out and how many of its findings are fixed.
 
-Plain (no escape codes) unless ``color`` is set; the CLI sets it on a TTY without NO_COLOR.
+Plain (no escape codes) unless ``color`` is set; the CLI sets it on a TTY, or as
+NO_COLOR / FORCE_COLOR say.
 """
 
 from __future__ import annotations
