@@ -13,7 +13,8 @@ from migrator.cli.options import use_color
 from migrator.engine import scan
 from migrator.guards import check_airflow_found
 from migrator.inventory import scan_document
-from migrator.reporters import FORMATS, render_pieces, statistics
+from migrator.reporters import FORMATS, REPOSITORY_PATH_FORMATS, render_pieces, statistics
+from migrator.vcs import work_tree_root
 
 
 def _progress_bar(enabled: bool):
@@ -30,6 +31,19 @@ def _progress_bar(enabled: bool):
         progress.update(task, completed=done, total=total)
 
     return progress, update
+
+
+def path_prefix(path: Path, root: Path | None) -> str:
+    """The scanned folder's place under ``root`` (default: its git work tree's top) as a POSIX
+    prefix of the report's paths: "" at the root or outside a work tree."""
+    top = root.resolve() if root is not None else work_tree_root(path)
+    if top is None:
+        return ""
+    try:
+        rel = path.resolve().relative_to(top)
+    except ValueError:
+        raise click.UsageError(f"--sarif-root {root}: {path} is not inside it") from None
+    return "" if rel == Path() else rel.as_posix() + "/"
 
 
 @click.command("scan")
@@ -56,11 +70,14 @@ def _progress_bar(enabled: bool):
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every finding of this run as a baseline (the JSON report) to this file; "
                    "they are then known for this run too.")
+@click.option("--sarif-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder the paths of -f sarif and -f github are relative to (default: the git "
+                   "repository's root when PATH is in one, else PATH).")
 @options.quiet_option
 def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
             fail_on: str | None, jobs: int, no_cache: bool, constraints: Path | None, run_verify: bool,
             show_statistics: bool, baseline_file: Path | None, write_baseline_file: Path | None,
-            quiet: bool) -> int:
+            sarif_root: Path | None, quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
     if show_statistics and fmt not in statistics.FORMATS:
         raise click.UsageError(f"--statistics is written as {' or '.join(statistics.FORMATS)}, not {fmt}")
@@ -88,6 +105,8 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     document = scan_document(result)
     if accepted is not None:
         document["baseline"] = accepted
+    if fmt in REPOSITORY_PATH_FORMATS:
+        document["path_prefix"] = path_prefix(path, sarif_root)
     color = fmt == "text" and output is None and use_color(sys.stdout)
     if show_statistics:
         options.write_output(statistics.render(fmt, document, result.rules), output)
