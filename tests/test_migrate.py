@@ -157,12 +157,14 @@ def test_output_folder_rules(make_project, tmp_path):
     with pytest.raises(InputError, match="not empty"):
         migrate(src, busy)
     assert (busy / "notes.txt").read_text() == "mine"
-    # Inside the source: allowed, and never copied into itself (nor its staging folder).
-    migrate(src, src / "build" / "migrated")
-    second = migrate(src, src / "build" / "migrated")
-    copied_build = src / "build" / "migrated" / "project" / "build"
-    assert not copied_build.exists() or list(copied_build.iterdir()) == []
-    assert ("build/migrated/", "the migrate output folder") in second.not_copied
+    # Inside the source: the next scan would read the copy and the bundle as the project's own.
+    inside = src / "build" / "migrated"
+    with pytest.raises(InputError) as refused:
+        migrate(src, inside)
+    message = str(refused.value)
+    assert f"inside the source project {src}" in message and str(inside) in message
+    assert f"--out {src.resolve().parent / (src.name + '-migrated')}" in message
+    assert not inside.exists() and not (src / "build").exists()
 
 
 def test_symlinks_out_of_the_source_are_not_followed(make_project, tmp_path):

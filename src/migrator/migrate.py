@@ -25,6 +25,7 @@ from migrator.engine import ScanResult, scan, tool_info
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.fix import apply_plan, plan_fixes
+from migrator.guards import check_airflow_found
 from migrator.inventory import summary as scan_summary
 from migrator.outcome import (
     CAUSES,
@@ -90,6 +91,12 @@ def check_migrate_out(src: Path, out: Path) -> None:
     if target == source or target in source.parents:
         raise InputError(f"{out}: the output folder would contain the source project's "
                          "folder and replace it; choose another folder")
+    if source in target.parents:
+        # The next scan or package of the source would take the copy and the bundle for part
+        # of the project (twice the DAGs, "DAG folders clash").
+        raise InputError(f"{out}: the output folder is inside the source project {src}, whose next "
+                         f"scan would read the copy as its own files; choose a folder outside it, "
+                         f"e.g. --out {outside_suggestion(source, target)}")
     if target.exists() and not target.is_dir():
         raise InputError(f"{out}: exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / REPORT_JSON).is_file():
@@ -97,14 +104,17 @@ def check_migrate_out(src: Path, out: Path) -> None:
                          "output of an earlier migrate); choose an empty or new folder")
 
 
+def outside_suggestion(source: Path, out: Path) -> Path:
+    """A folder beside the source named for both: ``proj/mwaa-out`` -> ``proj-mwaa-out``."""
+    return source.parent / f"{source.name}-{out.name}"
+
+
 UNREADABLE_PREFIX = "cannot read"
 
 
-def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
-                 ) -> list[tuple[str, str]]:
+def copy_project(src: Path, dest: Path) -> list[tuple[str, str]]:
     """Copy ``src`` to ``dest`` without following symlinks out of it; returns what was not
-    copied and why. ``skip``: resolved folders to leave out (the output and its staging folder,
-    when they sit inside the source). The source is only read."""
+    copied and why. The source is only read."""
     real_src = src.resolve()
     skipped: list[tuple[str, str]] = []
     dest.mkdir(parents=True)
@@ -126,8 +136,6 @@ def copy_project(src: Path, dest: Path, skip: frozenset[Path] = frozenset()
                 skipped.append((printable_path(rel) + "/", f"folder {unusable}"))
             elif name in _NOT_COPIED:
                 skipped.append((rel + "/", "version control, cache or environment"))
-            elif path.resolve() in skip:
-                skipped.append((rel + "/", "the migrate output folder"))
             elif path.is_symlink():
                 skipped.append((rel + "/", "symlinked folder not followed"))
             else:
@@ -176,6 +184,8 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     target = target or get_version(settings.target)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
+    # mkdtemp makes it 0700; once in place it is a folder of reports to share, as mkdir makes it.
+    staging.chmod(FOLDER_MODE & ~current_umask())
     try:
         migration = _run(src, out, staging, settings, target, unsafe, region,
                          options or BundleOptions(), jobs, verify)
@@ -184,6 +194,15 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return migration
+
+
+FOLDER_MODE = 0o777
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 @dataclass(frozen=True)
@@ -200,8 +219,9 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
          unsafe: bool, region: str | None, options: BundleOptions, jobs: int,
          verify: VerifyOptions | None) -> Migration:
     project = staging / PROJECT_DIR
-    not_copied = copy_project(src, project, skip=frozenset({out.resolve(), staging.resolve()}))
+    not_copied = copy_project(src, project)
     before = scan(project, settings, target, jobs=jobs)
+    check_airflow_found(src, before.workspace)
     # Unsafe fixes a file cannot load without are applied too, and listed for review.
     plan = plan_fixes(project, settings, target, unsafe=unsafe, required=True, jobs=jobs, result=before)
     changed = sorted(apply_plan(project, plan))

@@ -10,8 +10,12 @@ import click
 
 from migrator.cli import options
 from migrator.cli.options import use_color
+from migrator.errors import InputError
 from migrator.fix import FixPlan, apply_plan, plan_fixes
 from migrator.secrets import MASK, mask
+from migrator.vcs import uncommitted
+
+DIRTY_SHOWN = 5
 
 
 @click.command("fix")
@@ -19,6 +23,9 @@ from migrator.secrets import MASK, mask
 @options.target_option
 @click.option("--apply", "apply_", is_flag=True, help="Write the fixes (default: only show the diff).")
 @click.option("--unsafe", is_flag=True, help="Also apply fixes that change behaviour; read the diff.")
+@click.option("--allow-dirty", is_flag=True,
+              help="Apply even to files with uncommitted changes in git (default: refuse, so that "
+                   "`git diff` shows exactly the fixes and `git checkout` undoes them).")
 @click.option("--diff/--no-diff", "show_diff", default=True, help="Print the unified diff (default: yes).")
 @options.select_option
 @options.ignore_option
@@ -26,8 +33,8 @@ from migrator.secrets import MASK, mask
 @options.no_cache_option
 @options.constraints_option
 @options.quiet_option
-def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_diff: bool, select, ignore,
-            jobs: int, no_cache: bool, constraints: Path | None, quiet: bool) -> int:
+def command(path: Path, target: str | None, apply_: bool, unsafe: bool, allow_dirty: bool, show_diff: bool,
+            select, ignore, jobs: int, no_cache: bool, constraints: Path | None, quiet: bool) -> int:
     """Fix what can be fixed automatically in the Airflow project at PATH.
 
     Prints the unified diff of every fix on stdout (apply it with `git apply`) and a summary on
@@ -38,13 +45,17 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_dif
                                         constraints=constraints)
     mwaa = options.resolve_target(settings)
     plan = plan_fixes(path, settings, mwaa, unsafe=unsafe, jobs=jobs, use_cache=not no_cache)
+    if apply_ and not allow_dirty:
+        refuse_dirty(path, plan)
     masked_lines = 0
     if show_diff and plan.files:
         diff, masked_lines = masked_diff(plan.diff())
-        click.echo(colored_diff(diff) if use_color(sys.stdout) else diff, nl=False)
+        color = use_color(sys.stdout)
+        click.echo(colored_diff(diff) if color else diff, nl=False, color=color or None)
     written = apply_plan(path, plan) if apply_ else []
     if not quiet:
-        click.echo(summary(plan, written, apply_, color=use_color(sys.stderr)), err=True, nl=False)
+        color = use_color(sys.stderr)
+        click.echo(summary(plan, written, apply_, color=color), err=True, nl=False, color=color or None)
         if masked_lines:
             click.echo(f"{masked_lines} diff line(s) hold credentials and are shown masked; "
                        "`git apply` refuses their hunks, --apply writes the real text.", err=True)
@@ -52,6 +63,17 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, show_dif
         # Its findings, and their fixes, are missing for the files MIG005/MIG006 name.
         return options.internal_error_after_report("the fixes found elsewhere are listed above")
     return 1 if plan.pending and not apply_ else 0
+
+
+def refuse_dirty(path: Path, plan: FixPlan) -> None:
+    """An input error when files the fixes would write have uncommitted changes in git: the fixes
+    would mix with the user's edits, past what `git checkout` can take back alone."""
+    dirty = uncommitted(path, plan.files)
+    if dirty:
+        shown = ", ".join(dirty[:DIRTY_SHOWN]) + (f" and {len(dirty) - DIRTY_SHOWN} more"
+                                                  if len(dirty) > DIRTY_SHOWN else "")
+        raise InputError(f"{path}: {len(dirty)} file(s) the fixes would write have uncommitted changes "
+                         f"({shown}); commit or stash them first, or pass --allow-dirty")
 
 
 _DIFF_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}

@@ -12,6 +12,7 @@ from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import FAIL_ON, Settings, load_settings
 from migrator.errors import InputError
+from migrator.guards import check_selectors
 from migrator.report_file import write_report
 
 project_path = click.argument("path", type=click.Path(path_type=Path), default=".", required=False)
@@ -43,11 +44,16 @@ def project_settings(path: Path, **overrides) -> Settings:
     if not path.is_dir():
         raise InputError(f"{path}: not a directory")
     settings = load_settings(path)
+    for key in ("select", "ignore"):
+        check_selectors(getattr(settings, key), f"{settings.source} {key}")
+    for pattern, prefixes in settings.per_path_ignores:
+        check_selectors(prefixes, f"{settings.source} per-path-ignores {pattern!r}")
     if overrides.get("constraints") is not None:
         overrides["constraints"] = str(Path(overrides["constraints"]).resolve())
     for key in ("select", "ignore"):
         if key in overrides:
             overrides[key] = split_prefixes(overrides[key] or ())
+            check_selectors(overrides[key], f"--{key}")
     return settings.with_overrides(**overrides)
 
 
@@ -64,16 +70,23 @@ def is_terminal(stream) -> bool:
 
 
 def use_color(stream) -> bool:
-    return is_terminal(stream) and "NO_COLOR" not in os.environ
+    """Colour on a terminal; NO_COLOR (https://no-color.org) turns it off, FORCE_COLOR
+    (https://force-color.org, e.g. a CI log that renders colour) on; NO_COLOR wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return is_terminal(stream)
 
 
-def write_output(report: str | Iterable[str], output: Path | None) -> None:
+def write_output(report: str | Iterable[str], output: Path | None, color: bool = False) -> None:
     """Write a report, whole or in pieces, to stdout or to ``output`` (see
-    ``migrator.report_file`` for how each kind of path is written)."""
+    ``migrator.report_file`` for how each kind of path is written). ``color``: the report holds
+    colour codes the user asked for, kept even when stdout is no terminal."""
     pieces = [report] if isinstance(report, str) else report
     if output is None:
         for block in _blocks(pieces):
-            click.echo(block, nl=False)
+            click.echo(block, nl=False, color=color or None)
         return
     write_report(output, pieces)
 

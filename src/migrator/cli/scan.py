@@ -7,25 +7,43 @@ from pathlib import Path
 
 import click
 
+from migrator.baseline import apply_baseline, read_baseline, write_baseline
 from migrator.cli import options
 from migrator.cli.options import use_color
 from migrator.engine import scan
+from migrator.guards import check_airflow_found
 from migrator.inventory import scan_document
-from migrator.reporters import FORMATS, render_pieces, statistics
+from migrator.reporters import FORMATS, REPOSITORY_PATH_FORMATS, render_pieces, statistics
+from migrator.vcs import work_tree_root
 
 
 def _progress_bar(enabled: bool):
+    """A progress bar on stderr: stdout carries only the report (``scan -f json > f``)."""
     if not enabled:
         return None, None
+    from rich.console import Console
     from rich.progress import Progress
 
-    progress = Progress(transient=True)
+    progress = Progress(console=Console(stderr=True), transient=True)
     task = progress.add_task("scanning", total=None)
 
     def update(done: int, total: int) -> None:
         progress.update(task, completed=done, total=total)
 
     return progress, update
+
+
+def path_prefix(path: Path, root: Path | None) -> str:
+    """The scanned folder's place under ``root`` (default: its git work tree's top) as a POSIX
+    prefix of the report's paths: "" at the root or outside a work tree."""
+    top = root.resolve() if root is not None else work_tree_root(path)
+    if top is None:
+        return ""
+    try:
+        rel = path.resolve().relative_to(top)
+    except ValueError:
+        raise click.UsageError(f"--sarif-root {root}: {path} is not inside it") from None
+    return "" if rel == Path() else rel.as_posix() + "/"
 
 
 @click.command("scan")
@@ -46,15 +64,28 @@ def _progress_bar(enabled: bool):
 @click.option("--statistics", "show_statistics", is_flag=True,
               help="Show the number of findings per rule (with name and fixable count) instead of "
                    "the findings (text or json).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON report of an earlier scan: the findings it holds are known, not reported "
+                   "and not counted for the exit code; the ones no longer found are counted as fixed.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every finding of this run as a baseline (the JSON report) to this file; "
+                   "they are then known for this run too.")
+@click.option("--sarif-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder the paths of -f sarif and -f github are relative to (default: the git "
+                   "repository's root when PATH is in one, else PATH).")
 @options.quiet_option
 def command(path: Path, target: str | None, fmt: str, output: Path | None, select, ignore,
             fail_on: str | None, jobs: int, no_cache: bool, constraints: Path | None, run_verify: bool,
-            show_statistics: bool, quiet: bool) -> int:
+            show_statistics: bool, baseline_file: Path | None, write_baseline_file: Path | None,
+            sarif_root: Path | None, quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
     if show_statistics and fmt not in statistics.FORMATS:
         raise click.UsageError(f"--statistics is written as {' or '.join(statistics.FORMATS)}, not {fmt}")
+    if baseline_file and write_baseline_file:
+        raise click.UsageError("--baseline reads a baseline and --write-baseline replaces one: give one of them")
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on,
                                         constraints=constraints)
+    baseline = read_baseline(baseline_file) if baseline_file else None
     mwaa = options.resolve_target(settings)
     progress, update = _progress_bar(not quiet and options.is_terminal(sys.stderr))
     if progress:
@@ -62,17 +93,25 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
             result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
     else:
         result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache)
+    check_airflow_found(path, result.workspace)
     if run_verify:
         from migrator.verify import merge_into_scan, verify_project
 
         log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
         merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)
+    if write_baseline_file:
+        baseline = write_baseline(write_baseline_file, result, scan_document(result))
+    accepted = apply_baseline(result, baseline) if baseline else None
     document = scan_document(result)
+    if accepted is not None:
+        document["baseline"] = accepted
+    if fmt in REPOSITORY_PATH_FORMATS:
+        document["path_prefix"] = path_prefix(path, sarif_root)
     color = fmt == "text" and output is None and use_color(sys.stdout)
     if show_statistics:
         options.write_output(statistics.render(fmt, document, result.rules), output)
     else:
-        options.write_output(render_pieces(fmt, document, result.rules, color), output)
+        options.write_output(render_pieces(fmt, document, result.rules, color), output, color)
     if result.crashed:
         return options.internal_error_after_report("the report was written")
     return 1 if any(settings.fails(f.severity) for f in result.findings) else 0

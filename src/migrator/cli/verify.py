@@ -62,11 +62,12 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, const
         requirements=None if no_requirements else (requirements or "auto"), python=python,
         timeout=timeout, rebuild=no_cache, log=log)
     findings = verify_findings(ProjectFacts(discover(path, settings), []), result, settings)
+    color = fmt != "json" and output is None and options.use_color(sys.stdout)
     if fmt == "json":
         text = dumps(result.to_json())
     else:
-        text = render_text(result, findings, color=output is None and options.use_color(sys.stdout))
-    options.write_output(text, output)
+        text = render_text(result, findings, color=color)
+    options.write_output(text, output, color)
     env = result.environment
     log(f"{'built' if env.created else 'reused'} the Airflow {env.airflow_version} venv in "
         f"{env.seconds:.1f} s; whole run {result.seconds:.1f} s")

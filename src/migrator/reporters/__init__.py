@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from migrator.reporters import jsonout, markdown, sarif, text
+from migrator.reporters import github, jsonout, markdown, sarif, text
 from migrator.rules import Rule
 
 Reporter = Callable[[dict[str, Any], Sequence[Rule], bool], Iterable[str]]
@@ -20,7 +20,11 @@ FORMATS: dict[str, Reporter] = {
     "json": jsonout.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
+    "github": github.render,
 }
+# Formats whose paths are read against the repository's root (code scanning, annotations), so
+# the scanned folder's place in the repository prefixes them.
+REPOSITORY_PATH_FORMATS = frozenset({"sarif", "github"})
 
 
 def render_pieces(fmt: str, document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> Iterable[str]:

@@ -2,7 +2,8 @@
 
 Only rules that fired are listed, each with its help text; fingerprints go in
 ``partialFingerprints``; the other places of a finding's root cause in ``relatedLocations``.
-Locations are relative to ``%SRCROOT%``.
+Locations are relative to ``%SRCROOT%``: the repository's root when ``document["path_prefix"]``
+gives the scanned folder's place in it (GitHub code scanning reads them so), else the folder.
 """
 
 from __future__ import annotations
@@ -32,25 +33,25 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _physical(place: dict[str, Any]) -> dict[str, Any]:
+def _physical(place: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {
-        "artifactLocation": {"uri": place["path"], "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": {"uri": prefix + place["path"], "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": place["line"], "startColumn": place["column"],
                    "endLine": place["end_line"], "endColumn": place["end_column"]},
     }
 
 
-def _result(finding: dict[str, Any], rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(finding: dict[str, Any], rule_index: dict[str, int], prefix: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding["rule"],
         "level": LEVELS[finding["severity"]],
         "message": {"text": finding["message"]},
-        "locations": [{"physicalLocation": _physical(finding)}],
+        "locations": [{"physicalLocation": _physical(finding, prefix)}],
         "partialFingerprints": {"mwaaMigrator/v1": finding["fingerprint"]},
     }
     if finding["related"]:
         result["relatedLocations"] = [
-            {"id": index, "physicalLocation": _physical(place), "message": {"text": place["message"]}}
+            {"id": index, "physicalLocation": _physical(place, prefix), "message": {"text": place["message"]}}
             for index, place in enumerate(finding["related"])]
     if finding["rule"] in rule_index:
         result["ruleIndex"] = rule_index[finding["rule"]]
@@ -63,6 +64,7 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
     by_id = {r.id: r for r in rules}
     descriptors = [_rule_descriptor(by_id[rid]) for rid in document["summary"]["by_rule"] if rid in by_id]
     rule_index = {d["id"]: i for i, d in enumerate(descriptors)}
+    prefix = document.get("path_prefix", "")
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -73,8 +75,9 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
                 "informationUri": INFORMATION_URI,
                 "rules": descriptors,
             }},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned project's root"}}},
-            "results": Records(document["findings"], lambda finding: _result(finding, rule_index)),
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {
+                "text": "The repository's root" if prefix else "The scanned project's root"}}},
+            "results": Records(document["findings"], lambda finding: _result(finding, rule_index, prefix)),
             "properties": {"target": document["target"]},
         }],
     }

@@ -1,8 +1,10 @@
 """Terminal text: findings grouped by file, each with its related locations indented under it;
 then one line per rule (count, name, fixable, the rule's remedy said once), the totals, and how
-many findings ``migrator fix --apply`` fixes.
+many findings ``migrator fix --apply`` fixes; with a baseline, how many known findings it left
+out and how many of its findings are fixed.
 
-Plain (no escape codes) unless ``color`` is set; the CLI sets it on a TTY without NO_COLOR.
+Plain (no escape codes) unless ``color`` is set; the CLI sets it on a TTY, or as
+NO_COLOR / FORCE_COLOR say.
 """
 
 from __future__ import annotations
@@ -118,4 +120,15 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
         if tally.unsafe:
             hint += f" ({tally.unsafe} more with `--unsafe`, to review)"
         console.print(hint)
+    if "baseline" in document:
+        console.print(baseline_line(document["baseline"]))
     yield piece()
+
+
+def baseline_line(baseline: dict[str, Any]) -> str:
+    """What ``scan --baseline`` left out, and what of the baseline is fixed."""
+    line = f"{baseline['known']} known finding(s) in the baseline {escape(baseline['file'])} not shown"
+    if baseline["fixed"]:
+        line += (f"; {len(baseline['fixed'])} of its findings are fixed (rewrite it with "
+                 "`--write-baseline` to drop them)")
+    return line
