@@ -476,6 +476,9 @@ class ConfigPolicy:
     ignored: tuple[ConfigOption, ...]
     protected_env_vars: tuple[ProtectedEnvVar, ...]
     process_env_vars: frozenset[str]  # set in every container, by the container runtime
+    # A compose service running Airflow's own metadata database sets one of these to the name
+    metadata_database_variables: frozenset[str]
+    metadata_database_name: str
     dropdown: tuple[ConfigOption, ...]
     mwaa_defaults: tuple[ConfigOption, ...]
     key_pattern: str
@@ -564,6 +567,8 @@ def config_policy(target: str | MwaaVersion | None = None) -> ConfigPolicy:
             if _applies(row.get("since"), None, version)
         ),
         process_env_vars=frozenset(document["process_env_vars"]["names"]),
+        metadata_database_variables=frozenset(document["metadata_database_containers"]["database_variables"]),
+        metadata_database_name=document["metadata_database_containers"]["database_name"],
         dropdown=options("dropdown"),
         mwaa_defaults=options("mwaa_defaults"),
         key_pattern=dropdown["key_pattern"],

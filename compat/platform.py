@@ -260,11 +260,14 @@ class CredentialFormat:
     secret_keys: frozenset[str]    # keys that hold secrets besides the sensitive names
     advice: str
     source: str
+    not_names: frozenset[str] = frozenset()  # files with the suffix in another format (package lock files)
 
     def applies_to(self, name: str) -> bool:
         """Whether a file called ``name`` may be in this format (a PEM block may be in any file)."""
         lower = name.lower()
-        return self.syntax == "pem" or lower in self.names or lower.endswith(self.suffixes)
+        if self.syntax == "pem":
+            return True
+        return lower not in self.not_names and (lower in self.names or lower.endswith(self.suffixes))
 
 
 @lru_cache(maxsize=1)
@@ -274,5 +277,6 @@ def credential_file_formats() -> tuple[CredentialFormat, ...]:
         CredentialFormat(row["id"], row["what"], row["syntax"], tuple(row.get("names", ())),
                          tuple(row.get("suffixes", ())), row.get("marker", {}).get("key"),
                          row.get("marker", {}).get("value"), row.get("marker", {}).get("child_key"),
-                         frozenset(row.get("secret_keys", ())), row["advice"], row["source"])
+                         frozenset(row.get("secret_keys", ())), row["advice"], row["source"],
+                         frozenset(row.get("not_names", ())))
         for row in load_json("credential_files.json")["formats"])

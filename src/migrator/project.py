@@ -80,7 +80,8 @@ class ModuleSummary:
     conn_ids: tuple[str, ...] = ()  # literal connection ids referenced
     variables: tuple[str, ...] = ()  # literal Variable keys read
     pools: tuple[str, ...] = ()  # literal pool names used by tasks
-    # (kind "connection"|"variable", key, line, via "argument"|"get_connection"|"Variable.get"|"jinja")
+    # (kind "connection"|"variable", key, line,
+    #  via "argument"|"get_connection"|"Variable.get"|VARIABLE_READ_WITH_DEFAULT|"jinja")
     references: tuple[tuple[str, str, int, str], ...] = ()
     # (name, line, raises) of environment variables read while parsed, without a fallback
     env_reads: tuple[tuple[str, int, bool], ...] = ()
@@ -88,7 +89,7 @@ class ModuleSummary:
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
-        from migrator.analysis.connections import jinja_references
+        from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
         from migrator.analysis.dags import const_str
         from migrator.analysis.environment_reads import parse_time_env_reads
 
@@ -103,7 +104,9 @@ class ModuleSummary:
                     references.add(("connection", keyword.value.value, keyword.value.lineno, "argument"))
             if qualname and qualname.endswith(("Variable.get", "Variable.get_variable_from_secrets")):
                 if call.args and const_str(call.args[0]):
-                    references.add(("variable", call.args[0].value, call.lineno, "Variable.get"))
+                    with_default = len(call.args) > 1 or any(k.arg == "default_var" for k in call.keywords)
+                    references.add(("variable", call.args[0].value, call.lineno,
+                                    VARIABLE_READ_WITH_DEFAULT if with_default else "Variable.get"))
             if qualname and qualname.endswith("get_connection") and call.args and const_str(call.args[0]):
                 references.add(("connection", call.args[0].value, call.lineno, "get_connection"))
         references.update(jinja_references(module))

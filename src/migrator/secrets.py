@@ -108,11 +108,22 @@ def is_sensitive_name(name: str, strict: bool = False) -> bool:
     return any(compound in joined for compound in _SENSITIVE_COMPOUNDS)
 
 
-def is_literal_secret(value: str) -> bool:
-    """Whether a credential-named field's value is the credential itself: not empty, not a
-    placeholder, not a reference to it (``${VAR}``, ``{{ var.value.x }}``, ``$(command)``)."""
+# ``$NAME``: a shell (or compose) expands it, so in a script's or an env file's value it is a reference.
+_SHELL_REFERENCE = re.compile(r"\$[A-Za-z_]")
+
+
+def is_reference(value: str, shell: bool = False) -> bool:
+    """Whether a value only refers to a credential kept elsewhere: ``${VAR}``, ``{{ var.value.x }}``,
+    ``$(command)`` and, where a shell or compose expands the value, ``$VAR``."""
     value = value.strip()
-    return len(value) >= 3 and value.lower() not in PLACEHOLDERS and not value.startswith(("{{", "${", "$("))
+    return value.startswith(("{{", "${", "$(")) or bool(shell and _SHELL_REFERENCE.match(value))
+
+
+def is_literal_secret(value: str, shell: bool = False) -> bool:
+    """Whether a credential-named field's value is the credential itself: not empty, not a
+    placeholder, not a reference to it (:func:`is_reference`)."""
+    value = value.strip()
+    return len(value) >= 3 and value.lower() not in PLACEHOLDERS and not is_reference(value, shell)
 
 
 def mask_value(value: Any) -> str:

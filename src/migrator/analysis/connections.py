@@ -115,12 +115,18 @@ class PoolDef:
     origin: str
 
 
+# ``Variable.get("x", default_var=...)``: nothing fails when the variable is absent.
+VARIABLE_READ_WITH_DEFAULT = "Variable.get with a default"
+# How a connection is read without its provider's hook: BaseHook.get_connection, {{ conn.x }}.
+GENERIC_CONNECTION_READS = frozenset({"get_connection", "jinja"})
+
+
 class Reference(NamedTuple):  # a tuple: a large project has hundreds of thousands
     kind: str  # connection | variable
     key: str
     path: str
     line: int
-    via: str  # argument | get_connection | Variable.get | jinja
+    via: str  # argument | get_connection | Variable.get | VARIABLE_READ_WITH_DEFAULT | jinja
 
 
 @dataclass

@@ -119,9 +119,10 @@ def _yaml(text: str, form: CredentialFormat) -> Found | None:
         return None
     found: Found = []
     seen: set[int] = set()  # aliases share nodes: each is read once (an alias bomb stays small)
-    stack: list[tuple[yaml.Node, str, bool]] = [(root, "", False)]
+    # (node, where, its value is secret, the keys of a mapping in it hold secrets)
+    stack: list[tuple[yaml.Node, str, bool, bool]] = [(root, "", False, False)]
     while stack:
-        node, where, secret = stack.pop()
+        node, where, secret, inherited = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
@@ -129,12 +130,20 @@ def _yaml(text: str, form: CredentialFormat) -> Found | None:
             for key, value in reversed(node.value):
                 name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
                 stack.append((value, f"{where}.{name}" if where else name,
-                              secret or _is_secret_key(name, form)))
+                              inherited or _is_secret_key(name, form), _holds_secrets(name, inherited, form)))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, f"{where}[{index}]", secret) for index, item in reversed(list(enumerate(node.value))))
+            stack.extend((item, f"{where}[{index}]", secret, inherited)
+                         for index, item in reversed(list(enumerate(node.value))))
         elif secret and isinstance(node, yaml.ScalarNode) and is_literal_secret(str(node.value)):
             found.append((where, node.start_mark.line + 1))
     return sorted(found, key=lambda item: item[1])
+
+
+def _holds_secrets(key: str, inherited: bool, form: CredentialFormat) -> bool:
+    """Whether every value in a mapping under ``key`` is a secret: under a key the format
+    names (a dbt ``keyfile_json``), not under any sensitive-sounding name, since a section
+    called ``validate-credentials`` holds settings (``SECRET_ID``: the name of a secret)."""
+    return inherited or key in form.secret_keys
 
 
 def _has_marker(root: yaml.MappingNode, form: CredentialFormat) -> bool:
@@ -166,14 +175,14 @@ def _json(text: str, form: CredentialFormat) -> Found | None:
 
 def _json_secrets(value, where: str, secret: bool, form: CredentialFormat) -> Iterator[tuple[str, str]]:
     """(path, last key) of every literal under a secret key (an explicit stack: no recursion limit)."""
-    stack = [(value, where, secret, "")]
+    stack = [(value, where, secret, secret, "")]
     while stack:
-        value, where, secret, last = stack.pop()
+        value, where, secret, inherited, last = stack.pop()
         if isinstance(value, dict):
-            stack.extend((item, f"{where}.{key}" if where else str(key), secret or _is_secret_key(str(key), form),
-                          str(key)) for key, item in value.items())
+            stack.extend((item, f"{where}.{key}" if where else str(key), inherited or _is_secret_key(str(key), form),
+                          _holds_secrets(str(key), inherited, form), str(key)) for key, item in value.items())
         elif isinstance(value, list):
-            stack.extend((item, f"{where}[{index}]", secret, last) for index, item in enumerate(value))
+            stack.extend((item, f"{where}[{index}]", secret, inherited, last) for index, item in enumerate(value))
         elif secret and isinstance(value, (str, int)) and not isinstance(value, bool) \
                 and is_literal_secret(str(value)):
             yield where, last

@@ -168,13 +168,19 @@ class RenamedOption(_OptionRule):
     summary = "Option renamed in the target's Airflow"
     fix_safety = FixSafety.SAFE
     kinds = frozenset({"renamed", "deprecated"})
-    valid = (Valid(files={"airflow.cfg": "[dag_processor]\nrefresh_interval = 600\n"}),)
-    invalid = (Invalid(files={"airflow.cfg": "[scheduler]\ndag_dir_list_interval = 600\n"}, line=2,
+    valid = (Valid(files={"airflow.cfg": "[dag_processor]\nrefresh_interval = 600\n"}),
+             # the value is the new option's default: ignoring the old name changes nothing
+             Valid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=INFO\n"}))
+    invalid = (Invalid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=DEBUG\n"}, contains="logging.logging_level"),
+               Invalid(files={"airflow.cfg": "[scheduler]\ndag_dir_list_interval = 600\n"}, line=2,
                        contains="dag_processor.refresh_interval"),
                Invalid(files={".env": "AIRFLOW__CORE__DAG_CONCURRENCY=32\n"}, target="2.10.3",
                        contains="core.max_active_tasks_per_dag"))
 
     def check_entry(self, entry, verdict, ctx):
+        new = compat.config_option(verdict.new_option) if verdict.new_option else None
+        if new is not None and new.is_default(entry.value):
+            return  # the renamed option holds this value anyway: nothing changes when the old name is ignored
         severity = Severity.INFO if verdict.kind == "deprecated" else None
         yield self.at_entry(entry, f"{entry.where}: {verdict.reason or f'renamed to {verdict.new_option}'} "
                                    f"(Airflow {ctx.target.airflow})",

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
 from migrator import compat
+from migrator.analysis.config import env_option
 from migrator.analysis.connections import (
     CONN_PREFIX,
+    GENERIC_CONNECTION_READS,
     VAR_PREFIX,
+    VARIABLE_READ_WITH_DEFAULT,
     ConnectionDef,
+    Reference,
     host_reachability,
     provider_for_connection_type,
 )
@@ -28,6 +33,7 @@ from migrator.secrets import (
     MASK,
     PLACEHOLDERS,
     is_literal_secret,
+    is_reference,
     is_sensitive_name,
     mask,
     uri_has_password,
@@ -125,7 +131,9 @@ class UndefinedVariable(ProjectRule):
 
     ## Why it matters on MWAA
     Variables live in the old metadata database. On MWAA `Variable.get` raises `KeyError`
-    (at parse time when called at the top of a DAG file, which breaks the whole DAG).
+    (at parse time when called at the top of a DAG file, which breaks the whole DAG). A read
+    with a default (`Variable.get("x", default_var=...)`) does not fail: it is reported as
+    information, since an on-prem value that differs from the default is lost.
 
     ## Example
     ```python
@@ -155,6 +163,9 @@ class UndefinedVariable(ProjectRule):
                    files={"config/dag-variables.json": '{"landing_bucket": "acme-landing"}\n'}))
     invalid = (Invalid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
                        line=2, contains="landing_bucket"),
+               # with a default nothing fails: only an on-prem value that differs from it is lost
+               Invalid("from airflow.models import Variable\nTIMEOUT = Variable.get('timeout', default_var=30)\n",
+                       line=2, contains="the default applies"),
                # a JSON file with the word in its name but not an export's shape defines nothing
                Invalid("from airflow.models import Variable\nBUCKET = Variable.get('landing_bucket')\n",
                        files={"vars.json": '["landing_bucket"]\n'}, contains="landing_bucket"),
@@ -165,15 +176,26 @@ class UndefinedVariable(ProjectRule):
     def check(self, project, ctx):
         facts = project.connections
         defined = facts.defined_variable()
-        seen: set[tuple[str, str]] = set()
+        # per key and file, the read that fails first: one without a default, else the first
+        reads: dict[tuple[str, str], Reference] = {}
         for reference in facts.references:
-            if reference.kind != "variable" or (reference.key, reference.path) in seen or defined(reference.key):
+            if reference.kind != "variable" or defined(reference.key):
                 continue
-            seen.add((reference.key, reference.path))
-            yield self.finding(reference.path, _at(reference.line),
-                               f"variable '{reference.key}' is read here but defined nowhere in the project: "
-                               f"create the secret airflow/variables/{reference.key} before this runs on MWAA",
-                               anchor=f"{reference.key}\x1fvar")
+            first = reads.setdefault((reference.key, reference.path), reference)
+            if first.via == VARIABLE_READ_WITH_DEFAULT and reference.via != VARIABLE_READ_WITH_DEFAULT:
+                reads[(reference.key, reference.path)] = reference
+        for (key, path), reference in reads.items():
+            if reference.via == VARIABLE_READ_WITH_DEFAULT:
+                yield self.finding(path, _at(reference.line),
+                                   f"variable '{key}' is read with a default and defined nowhere in the project: "
+                                   f"on MWAA the default applies; if the on-prem value differs, create the secret "
+                                   f"airflow/variables/{key}",
+                                   anchor=f"{key}\x1fvar", severity=Severity.INFO)
+            else:
+                yield self.finding(path, _at(reference.line),
+                                   f"variable '{key}' is read here but defined nowhere in the project: "
+                                   f"create the secret airflow/variables/{key} before this runs on MWAA",
+                                   anchor=f"{key}\x1fvar")
 
 
 class ConnectionInEnv(ProjectRule):
@@ -194,6 +216,8 @@ class ConnectionInEnv(ProjectRule):
     ## Fix
     `migrator connections export --apply` creates `airflow/connections/<id>` secrets from these
     definitions and prints the `secrets.backend` options to set; then delete the variables.
+    A connection MWAA defines itself (`aws_default`: the execution role) does not move: MWAA's
+    secrets backend never looks it up; grant the execution role what the tasks need instead.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
@@ -205,11 +229,21 @@ class ConnectionInEnv(ProjectRule):
     summary = "Connection defined in a plain environment variable"
     valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db.example.com"}}\n'}),)
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@db.example.com:5432/dw\n"}, line=1,
-                       contains="airflow/connections/warehouse"),)
+                       contains="airflow/connections/warehouse"),
+               # a local aws_default (an AWS CLI profile): on MWAA it is the execution role, not a secret
+               Invalid(files={".env": 'AIRFLOW_CONN_AWS_DEFAULT={"conn_type": "aws", "extra": {"profile_name": "dev"}}\n'},
+                       line=1, contains="execution role"))
 
     def check(self, project, ctx):
+        by_mwaa = mwaa_defined_connections(ctx.target)
         for conn in project.connections.connections:
-            if conn.origin == "env":
+            if conn.origin == "env" and conn.conn_id in by_mwaa:
+                yield self.finding(conn.path, _at(conn.line),
+                                   f"{CONN_PREFIX}{conn.conn_id.upper()} is a local definition: MWAA defines "
+                                   f"{conn.conn_id} itself, with the environment's execution role, and its secrets "
+                                   "backend never looks it up: leave it out of the bundle and grant the execution "
+                                   "role what the tasks need", anchor=f"{conn.conn_id}\x1fenv", severity=Severity.INFO)
+            elif conn.origin == "env":
                 yield self.finding(conn.path, _at(conn.line),
                                    f"{CONN_PREFIX}{conn.conn_id.upper()} defines a connection in plain environment "
                                    f"configuration: move it to Secrets Manager as airflow/connections/{conn.conn_id} "
@@ -263,7 +297,8 @@ class ConnectionTypeUnavailable(ProjectRule):
 
     ## Why it matters on MWAA
     The connection cannot be used (its hook class does not import), and the UI cannot show
-    or edit it.
+    or edit it. A connection the code only reads as a generic `Connection`
+    (`BaseHook.get_connection`, `{{ conn.x }}`) needs no provider and is not reported.
 
     ## Example
     A `snowflake` connection in `connections.json` with no
@@ -283,15 +318,24 @@ class ConnectionTypeUnavailable(ProjectRule):
     summary = "Connection type whose provider the target lacks"
     valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "snowflake", "host": "acme.snowflakecomputing.com"}}\n',
                           "requirements.txt": "apache-airflow-providers-snowflake\n"}),
-             Valid(files={"connections.json": '{"files": {"conn_type": "aws"}}\n'}))
+             Valid(files={"connections.json": '{"files": {"conn_type": "aws"}}\n'}),
+             # read only through BaseHook.get_connection: no Oracle hook, so no provider is needed
+             Valid("from airflow.hooks.base import BaseHook\nDB = BaseHook.get_connection('ledger')\n",
+                   files={"connections.json": '{"ledger": {"conn_type": "oracle", "host": "ora.example.com"}}\n'}))
     invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "snowflake", "host": "acme.snowflakecomputing.com"}\n}\n'},
                        line=2, contains="apache-airflow-providers-snowflake"),)
 
     def check(self, project, ctx):
         available = {canonicalize_name(n) for n in compat.preinstalled_providers(ctx.target)}
         available |= project.requirements.names()
+        reads: dict[str, set[str]] = {}
+        for reference in project.connections.references:
+            if reference.kind == "connection":
+                reads.setdefault(reference.key.lower(), set()).add(reference.via)
         for conn in project.connections.connections:
             provider = provider_for_connection_type(conn.conn_type)
+            if reads.get(conn.conn_id.lower(), {"unknown"}) <= GENERIC_CONNECTION_READS:
+                continue  # only read as a generic Connection: the provider's hook is never loaded
             if provider and canonicalize_name(provider) not in available:
                 yield self.finding(conn.path, _at(conn.line),
                                    f"connection '{conn.conn_id}' has type {conn.conn_type}, registered by {provider}, "
@@ -351,15 +395,50 @@ class UnreachableHost(ProjectRule):
                                    anchor=f"{conn.conn_id}\x1fhost")
 
 
+# Where a connection's value is written in a shell script, an env file or compose: ``$VAR`` expands.
+_SHELL_ORIGINS = frozenset({"cli", "env"})
+
+
+def _clear_text(value: str, shell: bool) -> bool:
+    return value.strip().lower() not in PLACEHOLDERS and not is_reference(value, shell)
+
+
 def _connection_secret_fields(conn: ConnectionDef) -> list[str]:
+    shell = conn.origin in _SHELL_ORIGINS
     fields = []
-    if conn.password and conn.password.strip().lower() not in PLACEHOLDERS and not conn.password.startswith(("${", "{{")):
+    if conn.password and _clear_text(conn.password, shell):
         fields.append("password")
     for key, value in conn.extra_dict.items():
-        if is_sensitive_name(key) and isinstance(value, str) and value.strip().lower() not in PLACEHOLDERS \
-                and not value.startswith(("${", "{{")):
+        if is_sensitive_name(key) and isinstance(value, str) and _clear_text(value, shell):
             fields.append(f"extra.{key}")
     return fields
+
+
+def _url_host(url: str) -> str | None:
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+def metadata_database_services(env_variables, target) -> set[tuple[str, str]]:
+    """(compose file, service) of the containers that run what MWAA replaces: the hosts the
+    endpoint options MWAA forces (metadata database, Celery broker and result backend) name in
+    that file, and a database container that creates Airflow's own database."""
+    policy = compat.config_policy(target)
+    services: set[tuple[str, str]] = set()
+    for variable in env_variables:
+        if variable.origin != "compose" or not variable.value:
+            continue
+        option = env_option(variable.name)
+        if option and policy.forced_option(option) and "://" in variable.value:
+            host = _url_host(variable.value)
+            if host:
+                services.add((variable.path, host))
+        elif variable.service and variable.name in policy.metadata_database_variables \
+                and variable.value.strip() == policy.metadata_database_name:
+            services.add((variable.path, variable.service))
+    return services
 
 
 class PlaintextSecret(ProjectRule):
@@ -368,7 +447,10 @@ class PlaintextSecret(ProjectRule):
     Reports credentials committed in project files: connection passwords and secret extras in
     `AIRFLOW_CONN_*` values, exports, `airflow_settings.yaml` and `airflow connections add`
     lines; sensitive variables; secret-named environment variables with literal values;
-    credentials in requirement index URLs. Nothing is printed in clear.
+    credentials in requirement index URLs. Nothing is printed in clear. The password of a
+    compose stack's own metadata database (or Celery broker) container is not reported: MWAA
+    runs its own, nothing moves to Secrets Manager. A `$VAR` in a script or env file is a
+    reference, not clear text.
 
     ## Why it matters on MWAA
     Whatever is in the repository ends up in S3 bundles, CI logs and every clone. Moving to
@@ -393,10 +475,26 @@ class PlaintextSecret(ProjectRule):
     severity = Severity.ERROR
     summary = "Credential committed in a project file"
     valid = (Valid(files={".env": "AIRFLOW_CONN_WAREHOUSE=${WAREHOUSE_URI}\nDB_PASSWORD=${DB_PASSWORD}\n"}),
-             Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "login": "etl"}}\n'}))
+             Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "login": "etl"}}\n'}),
+             # the local metadata database of a compose stack: MWAA replaces it, nothing moves
+             Valid(files={"docker-compose.yml": "services:\n  postgres:\n    image: postgres:16\n    environment:\n"
+                                                "      POSTGRES_USER: airflow\n      POSTGRES_PASSWORD: airflow\n"
+                                                "      POSTGRES_DB: airflow\n"}),
+             Valid(files={"docker-compose.yml": "services:\n  meta-db:\n    image: postgres:16\n    environment:\n"
+                                                "      POSTGRES_PASSWORD: hunter2\n  scheduler:\n    environment:\n"
+                                                "      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: "
+                                                "postgresql://airflow:${DB_PASSWORD}@meta-db/airflow\n"}),
+             # a script's $VAR is expanded by the shell: a reference, not clear text
+             Valid(files={"scripts/entrypoint.sh": "#!/bin/sh\nairflow connections add ais --conn-type http "
+                                                   "--conn-host api.example.com --conn-password $AIS_API_KEY\n"}))
     invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "postgres", "password": "s3cret"}\n}\n'},
                        line=2, contains="password"),
                Invalid(files={".env": "SLACK_TOKEN=xoxb-1234567890\n"}, line=1, contains="SLACK_TOKEN"),
+               # an application database of the same compose file is no metadata database
+               Invalid(files={"docker-compose.yml": "services:\n  postgres:\n    environment:\n"
+                                                    "      POSTGRES_PASSWORD: airflow\n      POSTGRES_DB: airflow\n"
+                                                    "  crm-db:\n    environment:\n      POSTGRES_PASSWORD: s3cret\n"
+                                                    "      POSTGRES_DB: crm\n"}, line=8, contains="POSTGRES_PASSWORD"),
                Invalid(files={"airflow_settings.yaml": "airflow:\n  variables:\n    - variable_name: api_secret\n"
                                                        "      variable_value: abc123\n"}, line=3, contains="api_secret"))
 
@@ -418,10 +516,13 @@ class PlaintextSecret(ProjectRule):
                                    f"variable '{variable.key}' holds a credential in clear text in "
                                    f"{_ORIGINS.get(variable.origin, variable.origin)}: move it to Secrets Manager",
                                    anchor=f"{variable.key}\x1fsecret")
+        replaced = metadata_database_services(project.env.variables, ctx.target)
         for variable in project.env.variables:
             name = variable.name
             if name.startswith(("AIRFLOW__", CONN_PREFIX, VAR_PREFIX)) or (variable.path, variable.line) in connection_lines:
                 continue  # config options: CFG006; connections and variables: above
+            if (variable.path, variable.service) in replaced:
+                continue  # the local metadata database's own password: MWAA runs its own database
             value = variable.value or ""
             literal = value and not variable.is_reference and "${" not in value and value.strip().lower() not in PLACEHOLDERS
             if literal and (is_sensitive_name(name) or uri_has_password(value)):
@@ -484,7 +585,8 @@ class SecretInCode(PythonRule):
     ## What it does
     Reports credentials written as string literals in DAG and plugin code: secret-named keyword
     arguments (`password=`, `api_key=`, `aws_secret_access_key=`), secret-named assignments and
-    dictionary keys, and URIs with a password.
+    dictionary keys, and URIs with a password. The arguments of a Kubernetes `Secret(...)`
+    name a cluster secret to mount, not a credential, and are not reported.
 
     ## Why it matters on MWAA
     The code is uploaded to S3 and readable by everyone with access to the bucket or the
@@ -510,7 +612,10 @@ class SecretInCode(PythonRule):
     summary = "Credential in DAG or plugin code"
     needs_airflow_import = False
     valid = (Valid("from airflow.hooks.base import BaseHook\n\npassword = BaseHook.get_connection('crm').password\n"
-                   "api_key_name = 'x-api-key'\n"),)
+                   "api_key_name = 'x-api-key'\n"),
+             # secret= of a Kubernetes Secret names the cluster secret to mount
+             Valid("from airflow.providers.cncf.kubernetes.secret import Secret\n\n"
+                   "DB = Secret(deploy_type='env', deploy_target='DB_URL', secret='warehouse-db', key='url')\n"))
     invalid = (Invalid("import requests\n\nrequests.get('https://crm.example.com', auth=('etl', 'x'), "
                        "headers={'api_key': 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'})\n", line=3, contains="api_key"),
                Invalid("DB_URI = 'postgresql://etl:s3cret@warehouse.example.com/dw'\n", line=1, contains="etl:****@"),
@@ -519,7 +624,12 @@ class SecretInCode(PythonRule):
                        contains="password"))
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        names_a_secret = {id(keyword) for call, qualname in module.calls
+                          if qualname and qualname.rsplit(".", 1)[-1] in _SECRET_REFERENCE_CLASSES
+                          for keyword in call.keywords}
         for node in module.nodes_of(ast.keyword, ast.Assign, ast.AnnAssign, ast.Dict, ast.Constant):
+            if isinstance(node, ast.keyword) and id(node) in names_a_secret:
+                continue
             if isinstance(node, ast.keyword) and node.arg and _literal_secret(node.value) and is_sensitive_name(node.arg):
                 yield self.at_node(module, node.value, f"{node.arg}='{MASK}' is a credential in code: read it from a "
                                                        "Secrets Manager-backed connection or variable")
@@ -540,6 +650,11 @@ class SecretInCode(PythonRule):
                     and "@" in node.value and uri_has_password(node.value):
                 yield self.at_node(module, node, f"'{mask(node.value)[:120]}' is a URI with a password in code: "
                                                  "use a connection stored in Secrets Manager")
+
+
+# Classes whose arguments name a secret kept elsewhere: the Kubernetes provider's
+# ``Secret(deploy_type, deploy_target, secret, key)`` mounts the cluster secret ``secret``.
+_SECRET_REFERENCE_CLASSES = frozenset({"Secret"})
 
 
 def _literal_secret(node: ast.AST | None) -> bool:
@@ -597,6 +712,14 @@ class CredentialFileInDagsFolder(ProjectRule):
         Valid(files={"dags/kube_config.yaml": "apiVersion: v1\nkind: Config\nusers:\n- name: aws\n  user:\n"
                                               "    exec:\n      command: aws\n      args: [eks, get-token, --cluster-name, c]\n",
                      "dags/etl.py": "from airflow import DAG\n"}),
+        # an npm lock file: its keys are package names (pgpass, pg-connection-string)
+        Valid(files={"dags/report/package-lock.json": '{"dependencies": {"pgpass": {"version": "1.0.5"}, '
+                                                      '"pg-connection-string": {"version": "2.6.2"}}}\n',
+                     "dags/etl.py": "from airflow import DAG\n"}),
+        # the settings of a task called validate-credentials: the id of a secret and a mode
+        Valid(files={"dags/report/workflow.yml": "tasks:\n  validate-credentials:\n    env_vars:\n"
+                                                 "      REPORT_RUN_MODE: check\n      REPORT_SECRET_ID: report-creds\n",
+                     "dags/etl.py": "from airflow import DAG\n"}),
     )
     invalid = (
         Invalid(files={"dags/dbt/profiles.yml": "warehouse:\n  target: prod\n  outputs:\n    prod:\n"
@@ -607,6 +730,10 @@ class CredentialFileInDagsFolder(ProjectRule):
                        "dags/etl.py": "from airflow import DAG\n"}, line=6, contains="kubeconfig"),
         Invalid(files={"plugins/setenv.sh": "#!/bin/sh\nexport WAREHOUSE_PASSWORD=s3cret-value\n"}, line=2,
                 contains="WAREHOUSE_PASSWORD"),
+        # under a key the format names as secret, every value is one
+        Invalid(files={"dags/dbt/profiles.yml": "warehouse:\n  outputs:\n    prod:\n      type: bigquery\n"
+                                                 "      keyfile_json:\n        client_email: etl@p.iam\n",
+                       "dags/etl.py": "from airflow import DAG\n"}, line=6, contains="keyfile_json.client_email"),
     )
 
     def check(self, project, ctx):
