@@ -46,6 +46,9 @@ VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
+# A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
+# versions when another file's pip install names it with -c: its pins install nothing.
+_CONSTRAINTS_FILE = re.compile(r"(^|[-_.])constraints?([-_.]|$)", re.IGNORECASE)
 _DEV_FILE = re.compile(r"(^|[-_.])(dev|test|tests|testing|lint|docs?|ci|local|mypy|typing)([-_.]|$)", re.IGNORECASE)
 _CONSTRAINTS_URL = re.compile(r"constraints-(?P<airflow>\d+\.\d+\.\d+)/constraints-(?P<python>\d+\.\d+)\.txt")
 _COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
@@ -359,7 +362,9 @@ class RequirementsFacts:
     """Every requirement source of the project, parsed once."""
 
     files: dict[str, RequirementFile] = field(default_factory=dict)
-    entry_files: list[str] = field(default_factory=list)  # files MWAA would receive
+    # Files nothing else includes that could be the project's requirements.txt, the likeliest
+    # first: the bundle ships the first one (``shipped_entry``), the others stay in the repo.
+    entry_files: list[str] = field(default_factory=list)
     includes: dict[str, list[str]] = field(default_factory=dict)  # file -> files it -r includes
     constraint_files: list[str] = field(default_factory=list)  # files used as -c targets
     hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
@@ -390,16 +395,21 @@ class RequirementsFacts:
                 for o in self.files[path].options_named(*names)]
 
     @property
+    def shipped_entry(self) -> str | None:
+        """The file the bundle's requirements.txt is made from (its ``-r`` includes inlined):
+        the one requirements file MWAA installs. Old locks, copies, a Docker image's or a
+        Lambda's requirements beside it are never installed there."""
+        return self.entry_files[0] if self.entry_files else None
+
+    @property
+    def shipped_files(self) -> list[str]:
+        """The shipped entry and every file it includes."""
+        return self.closure(self.shipped_entry) if self.shipped_entry else []
+
+    @property
     def shipped_requirements(self) -> list[RequirementLine]:
-        """Requirements of every entry file (what MWAA's pip install would see)."""
-        seen: set[tuple[str, int]] = set()
-        result = []
-        for entry in self.entry_files:
-            for requirement in self.requirements_of(entry):
-                if (requirement.path, requirement.line) not in seen:
-                    seen.add((requirement.path, requirement.line))
-                    result.append(requirement)
-        return result
+        """Requirements of the shipped entry and its includes (what MWAA's pip install sees)."""
+        return self.requirements_of(self.shipped_entry) if self.shipped_entry else []
 
     def names(self) -> set[str]:
         return {r.name for r in self.shipped_requirements if r.name}
@@ -447,10 +457,16 @@ def is_url(value: str) -> bool:
     return bool(re.match(r"^https?://", value.strip(), re.IGNORECASE))
 
 
+def _file_stem(path: str) -> str:
+    return re.sub(r"\.(txt|in)$", "", PurePosixPath(path).name, flags=re.IGNORECASE)
+
+
 def _is_dev_file(path: str) -> bool:
-    stem = PurePosixPath(path).name
-    stem = re.sub(r"\.(txt|in)$", "", stem, flags=re.IGNORECASE)
-    return bool(_DEV_FILE.search(stem.removeprefix("requirements")))
+    return bool(_DEV_FILE.search(_file_stem(path).removeprefix("requirements")))
+
+
+def _is_constraints_file(path: str) -> bool:
+    return bool(_CONSTRAINTS_FILE.search(_file_stem(path)))
 
 
 def analyse_requirements(workspace, env: EnvFacts | None = None) -> RequirementsFacts:
@@ -502,7 +518,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
             follow(target, (*stack, target))
         facts.includes[rel] = list(dict.fromkeys([*facts.includes.get(rel, []), *children]))
 
-    candidates = [r for r in workspace.requirement_files if not PurePosixPath(r).name.lower().startswith("constraints")]
+    candidates = [r for r in workspace.requirement_files if not _is_constraints_file(r)]
     for rel in candidates:
         if rel not in facts.includes:
             follow(rel, (rel,))
@@ -950,10 +966,8 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
     installed = {canonicalize_name(name) for name in installed}
     if not installed:
         return []  # the image's packages are unknown for this target: nothing is claimed
-    entry = facts.entry_files[0] if facts.entry_files else None  # MWAA gets this one only
-    shipped_files = set(facts.closure(entry)) if entry else set()
-    provided = ({r.name for r in (facts.requirements_of(entry) if entry else ()) if r.name}
-                | {r.name for r in facts.hidden if r.name} | installed)
+    shipped_files = set(facts.shipped_files)
+    provided = facts.names() | {r.name for r in facts.hidden if r.name} | installed
     others: dict[str, RequirementLine] = {}
     for path in sorted(set(facts.files) - shipped_files):
         for requirement in facts.files[path].requirements:

@@ -71,11 +71,13 @@ def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, st
 
 
 class _RequirementRule(ProjectRule):
-    """Runs ``check_entry`` on each requirements file MWAA would receive."""
+    """Runs ``check_entry`` on the requirements file the bundle ships (with its includes): the
+    project's other requirement files (old locks, copies, a Docker image's or a Lambda's) are
+    never installed on MWAA, so their lines are not judged."""
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
-        for entry in project.requirements.entry_files:
-            yield from self.check_entry(project, ctx, entry)
+        if project.requirements.shipped_entry:
+            yield from self.check_entry(project, ctx, project.requirements.shipped_entry)
 
     def check_entry(self, project: ProjectFacts, ctx: RuleContext, entry: str) -> Iterator[Finding]:
         raise NotImplementedError
@@ -128,6 +130,8 @@ class EssentialPinConflict(_RequirementRule):
         Valid(files={"requirements.txt": "-c constraints.txt\nflask==3.1.3\nrequests==2.32.5\n",
                      "constraints.txt": CONSTRAINTS_331}),
         Valid(files={"requirements.txt": "-c constraints.txt\nflask>=2.0\n", "constraints.txt": CONSTRAINTS_331}),
+        # An old lock for another Airflow beside the shipped requirements.txt: MWAA never installs it.
+        Valid(files={"requirements.txt": "requests==2.32.5\n", "requirements_2.6.1.txt": "gunicorn==20.1.0\nFlask==2.2.5\n"}),
     )
     invalid = (
         Invalid(files={"requirements.txt": "-c constraints.txt\nFlask==2.2.5\n", "constraints.txt": CONSTRAINTS_331},
@@ -193,7 +197,10 @@ class AirflowPinned(_RequirementRule):
     severity = Severity.ERROR
     summary = "requirements.txt installs apache-airflow itself"
     fix_safety = FixSafety.SAFE
-    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n"}),)
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n"}),
+             # A copy of an older requirements file, kept beside the shipped one: MWAA never installs it.
+             Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n",
+                          "requirements_v2.10.4.txt": "apache-airflow==2.10.4\napache-airflow-providers-snowflake==6.5.0\n"}))
     invalid = (
         Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3"),
         Invalid(files={"requirements.txt": "apache-airflow==3.3.1\n"}, contains="already installs"),
@@ -254,7 +261,10 @@ class MissingConstraint(_RequirementRule):
     summary = "requirements.txt has no --constraint line"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),
-             Valid(files={"requirements.txt": "# -c constraints.txt (MWAA accepts a commented line)\npandas==2.3.3\n"}))
+             Valid(files={"requirements.txt": "# -c constraints.txt (MWAA accepts a commented line)\npandas==2.3.3\n"}),
+             # A Docker image's requirements beside the shipped file: MWAA never installs them.
+             Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
+                          "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),)
 
     def check_entry(self, project, ctx, entry):
@@ -302,7 +312,9 @@ class ConstraintConflict(_RequirementRule):
     summary = "Requirement conflicts with the target's constraints"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\nrequests>=2.0\npandas\n",
-                          "constraints.txt": CONSTRAINTS_331}),)
+                          "constraints.txt": CONSTRAINTS_331}),
+             # A constraints file of the DAGs folder (named so, or used with -c) installs nothing itself.
+             Valid(files={"requirements.txt": "requests\n", "dags/requirements-constraints.txt": "requests==2.25.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n",
                               "constraints.txt": CONSTRAINTS_331},
                        line=2, contains="requests==2.32.5"),)
@@ -468,6 +480,11 @@ class MissingProvider(ProjectRule):
                 files={"requirements.txt": "pandas==2.3.3\n"}, contains="apache-airflow-providers-snowflake"),
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 contains="apache-airflow-providers-snowflake"),
+        # Listed only by a requirements file the bundle does not ship (an old lock): still missing.
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "pandas==2.3.3\n",
+                       "requirements_2.6.1.txt": "apache-airflow-providers-snowflake\n"},
+                contains="does not preinstall it"),
         # A name no table knows (an old provider module): its package still names the provider.
         Invalid("from airflow.providers.snowflake.operators.snowflake_old import SnowflakeLegacyOperator\n",
                 contains="apache-airflow-providers-snowflake"),
@@ -477,7 +494,7 @@ class MissingProvider(ProjectRule):
         facts = project.requirements
         # apache-airflow[extra] lines do not count: MWAA cannot install them (airflow-pinned).
         shipped = {r.name: r for r in facts.shipped_requirements if r.name and r.name != AIRFLOW}
-        entry = facts.entry_files[0] if facts.entry_files else None
+        entry = facts.shipped_entry
         for name, need in needed_providers(project.modules, ctx.target).items():
             minimum = need.min_version
             where = ", ".join(sorted({path for path, _ in need.used_by}))
@@ -617,7 +634,9 @@ class UnpinnedRequirement(_RequirementRule):
     severity = Severity.WARNING
     summary = "Requirement has no version pin and the constraints do not pin it"
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\nrequests\nmy-lib==1.0\n",
-                          "constraints.txt": CONSTRAINTS_331}),)
+                          "constraints.txt": CONSTRAINTS_331}),
+             # A Lambda's runtime requirements in the same repository: MWAA never installs them.
+             Valid(files={"requirements.txt": "my-lib==1.0\n", "workflows_api/runtime/requirements.txt": "mangum>=0.15.0\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nmy-lib>=1.0\n", "constraints.txt": CONSTRAINTS_331},
                        line=2, contains="my-lib"),)
 
@@ -895,7 +914,10 @@ class NeedsOsLibrary(_RequirementRule):
     name = "needs-os-library"
     severity = Severity.WARNING
     summary = "Requirement needs OS libraries MWAA does not have"
-    valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),)
+    valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
+             # Pins of a constraints file install nothing.
+             Valid(files={"requirements.txt": "oracledb==2.5.1\n",
+                          "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="Instant Client"),)
 
     def check_entry(self, project, ctx, entry):
@@ -953,7 +975,7 @@ class RequirementOutsideFile(ProjectRule):
         facts = project.requirements
         shipped = facts.names()
         skip = set(compat.essential_pin_names(ctx.target)) | set(compat.image_packages(ctx.target))
-        target_file = facts.entry_files[0] if facts.entry_files else "requirements.txt"
+        target_file = facts.shipped_entry or "requirements.txt"
         for requirement in facts.hidden:
             name = requirement.name
             if name in shipped or name in skip:
@@ -1050,15 +1072,19 @@ class InvalidRequirement(ProjectRule):
     name = "invalid-requirement"
     severity = Severity.ERROR
     summary = "Requirement file line pip cannot read, or a broken include"
-    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.32.5\n"}),)
+    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.32.5\n"}),
+             # pip never reads a requirements file the bundle does not ship.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n", "docker/requirements_v1.txt": "pandas=1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas=2.2.3\n"}, line=1, contains="not a valid requirement"),
                Invalid(files={"requirements.txt": "-r requirements-base.txt\n",
                               "requirements-base.txt": "-r requirements.txt\n"}, contains="include cycle"),
                Invalid(files={"requirements.txt": "-r missing.txt\n"}, contains="not found"))
 
     def check(self, project, ctx):
+        shipped = set(project.requirements.shipped_files)
         for path, line, message in project.requirements.problems:
-            yield self.finding(path, _at(line), mask_uri(message), anchor=message)
+            if path in shipped:  # a line pip never reads on MWAA cannot fail its install
+                yield self.finding(path, _at(line), mask_uri(message), anchor=message)
 
 
 BACKPORT_PREFIX = "apache-airflow-backport-providers-"
@@ -1146,7 +1172,10 @@ class TransitiveRequirement(_RequirementRule):
     summary = "Requirement the project never asked for (a lock's or a frozen Airflow's dependency)"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\n"}),
-             Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}))
+             Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}),
+             # The frozen environment of an older Airflow, kept beside the shipped file: never installed.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "requirements_2.6.1.txt": "apache-airflow==2.6.1\napache-airflow-providers-ftp==3.4.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\nnumpy==2.3.4\n"
                                                   "    # via\n    #   pandas\n"}, line=3, contains="only for pandas"),
                Invalid(files={"requirements.txt": "apache-airflow==1.10.15\ntabulate==0.8.7\n"}, line=2,
