@@ -234,10 +234,11 @@ class MissingConstraint(_RequirementRule):
     Reports a requirements file without a `--constraint` (`-c`) line.
 
     ## Why it matters on MWAA
-    Without one, MWAA adds the Apache constraints of the environment's version with a warning,
-    and anything the constraints do not cover resolves to whatever PyPI has that day: an
-    environment update months later can install different versions than the one you tested.
-    Naming the constraints file explicitly also makes version upgrades visible in review.
+    Nothing breaks: when the file names no constraints, MWAA logs a warning and installs with
+    its own copy of the Apache constraints of the environment's Airflow (the same file the
+    target's constraints URL serves). The MWAA user guide still asks for the line: it makes the
+    file say which constraints it was tested with, and an Airflow upgrade then changes it in
+    review instead of silently.
 
     ## Example
     ```text
@@ -253,11 +254,12 @@ class MissingConstraint(_RequirementRule):
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
+    - https://github.com/aws/amazon-mwaa-docker-images (python/mwaa/utils/user_requirements.py)
     """
 
     id = "REQ003"
     name = "missing-constraint"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     summary = "requirements.txt has no --constraint line"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),
@@ -265,7 +267,8 @@ class MissingConstraint(_RequirementRule):
              # A Docker image's requirements beside the shipped file: MWAA never installs them.
              Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
                           "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
-    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),)
+    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),
+               Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
@@ -273,8 +276,9 @@ class MissingConstraint(_RequirementRule):
                                                          for p in facts.closure(entry) if p in facts.files):
             return
         url = ctx.target.constraints_url
-        yield self.finding(entry, _at(1), f"no --constraint line: add --constraint \"{url}\" so installs "
-                                          f"resolve against Airflow {ctx.target.airflow}'s constraints",
+        yield self.finding(entry, _at(1), f"no --constraint line: MWAA adds its own copy of Airflow "
+                                          f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
+                                          f"\"{url}\" so the file names the constraints it installs with",
                            anchor="missing-constraint",
                            fix=_requirement_fix("add-constraint", "add the target's --constraint line", url=url))
 
@@ -550,7 +554,9 @@ class PreinstalledPackage(_RequirementRule):
     ## What it does
     Reports requirements for packages every MWAA image of the target already has (every
     distribution in the image's bill of materials: the preinstalled providers, Airflow's own
-    dependencies, and what MWAA installs itself, such as `psycopg2` and `virtualenv`).
+    dependencies, and what MWAA installs itself, such as `psycopg2` and `virtualenv`). A pin
+    the constraints exclude is a conflict, not a redundancy: constraint-conflict (REQ004)
+    reports it.
 
     ## Why it matters on MWAA
     The line is redundant unless it deliberately changes the version (an amazon provider
@@ -576,7 +582,12 @@ class PreinstalledPackage(_RequirementRule):
     severity = Severity.INFO
     summary = "Requirement for a package MWAA already installs"
     fix_safety = FixSafety.SAFE
-    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),)
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),
+             # A pin the constraints exclude is a conflict, not a redundancy: constraint-conflict says so.
+             Valid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n", "constraints.txt": CONSTRAINTS_331}),
+             # A Lambda's runtime requirements: MWAA never installs them.
+             Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n",
+                          "workflows_api/runtime/requirements.txt": "apache-airflow-providers-amazon\nrequests\n"}))
     invalid = (Invalid(files={"requirements.txt": "apache-airflow-providers-amazon\n"}, line=1,
                        contains="preinstalled"),
                Invalid(files={"requirements.txt": "boto3-stubs==1.0\n"}, line=1, contains="keep it only on purpose"))
@@ -590,8 +601,11 @@ class PreinstalledPackage(_RequirementRule):
             if not name or name not in installed or name in essentials or name == AIRFLOW:
                 continue
             version = installed[name]
+            constrained = constraints.get(name) if constraints else None
+            if constrained and requirement.specifier and specifier_excludes(requirement.specifier, constrained):
+                continue  # a conflict, not a redundancy: constraint-conflict reports it
             shown = f" {version}" if version else ""
-            if redundant_with_image(requirement, version, constraints.get(name) if constraints else None):
+            if redundant_with_image(requirement, version, constrained):
                 yield self.at_requirement(
                     requirement,
                     f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; the line "
