@@ -356,6 +356,26 @@ def requirements_from_args(args: Iterable[str], path: str, line: int, origin: st
 
 # -- the project's requirement set ---------------------------------------------------------------
 
+# PyPA's install tooling: an image build upgrades it to install the rest (`pip install -U pip
+# setuptools wheel`); DAGs do not import it and MWAA's image brings its own. `pip freeze` leaves
+# out exactly these for the same reason (pip docs, `pip freeze --all`).
+INSTALL_TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+# OS packages that only build Python packages from source while an image is built: compilers,
+# make, the C library's and Python's headers, pip itself, and the headers of libraries whose
+# Python bindings MWAA's image already has (curl for pycurl, OpenSSL and libffi for cryptography
+# and cffi). Nothing runs them once the wheels are installed; a requirement that needs an OS
+# library on MWAA is reported by its name (OS_LIBRARY_NEEDS).
+_BUILD_ONLY_OS_PACKAGE = re.compile(
+    r"^(gcc|g\+\+|gcc-c\+\+|cpp|clang|make|cmake|build-essential|pkg-?config|pkgconf|autoconf|automake|libtool"
+    r"|(gcc|g\+\+)-\d+|libc6?-dev|glibc-devel|python3?(\.\d+)?-(dev|devel|pip|setuptools|wheel)"
+    r"|lib(curl4-openssl|curl4-gnutls|curl|ssl|ffi)-(dev|devel)|openssl-devel)$", re.IGNORECASE)
+
+
+def is_build_only_os_package(name: str) -> bool:
+    """Whether an OS package only builds Python packages (see ``_BUILD_ONLY_OS_PACKAGE``)."""
+    return bool(_BUILD_ONLY_OS_PACKAGE.match(name))
+
 
 @dataclass
 class RequirementsFacts:
@@ -540,7 +560,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     if env is not None:
         for install in env.pip_installs:
             requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
-            facts.hidden.extend(requirements)
+            facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
             facts.hidden_options.extend(options)
         for value, path, line in env.pip_additional:
             try:

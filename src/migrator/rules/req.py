@@ -25,6 +25,7 @@ from migrator.analysis.requirements import (
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
+    is_build_only_os_package,
     is_url,
     marker_excludes_target,
     needed_providers,
@@ -975,7 +976,10 @@ class RequirementOutsideFile(ProjectRule):
     summary = "Package installed by compose, a Dockerfile or a script, not by requirements.txt"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n",
-                          "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),)
+                          "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),
+             # The image build's own install tooling, not a package the DAGs need.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "Dockerfile": "FROM python:3.7\nRUN pip install pip==19.1.1 setuptools==41.0.1 wheel\n"}))
     invalid = (
         Invalid(files={"docker-compose.yaml": (
             "services:\n  scheduler:\n    image: apache/airflow:2.7.3\n    environment:\n"
@@ -1009,7 +1013,8 @@ class OsPackages(ProjectRule):
     """
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
-    install` / `yum install` in Dockerfiles and entrypoint scripts).
+    install` / `yum install` in Dockerfiles and entrypoint scripts). Compilers, headers and
+    pip, which only build the image's Python packages, are not reported.
 
     ## Why it matters on MWAA
     MWAA has no image to customise: OS packages must be installed by a `startup.sh` that runs
@@ -1033,7 +1038,12 @@ class OsPackages(ProjectRule):
     name = "os-packages"
     severity = Severity.WARNING
     summary = "OS packages installed on-prem need a startup.sh on MWAA"
-    valid = (Valid(files={"startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"}),)
+    valid = (Valid(files={"startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"}),
+             # Build tools and headers of the self-managed image (pycurl for a Celery SQS broker):
+             # MWAA's image has pycurl, and nothing runs a compiler once wheels are installed.
+             Valid(files={"Dockerfile": "FROM apache/airflow:slim-2.8.4-python3.11\nUSER root\n"
+                                        "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
+                                        "libcurl4-openssl-dev libssl-dev python3-pip\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
                                             "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
                        line=3, contains="libaio1"),
@@ -1044,7 +1054,7 @@ class OsPackages(ProjectRule):
         managers: dict[tuple[str, int], str] = {}
         startup = set(project.workspace.startup_scripts)
         for package in project.env.os_packages:
-            if package.path in startup:
+            if package.path in startup or is_build_only_os_package(package.name):
                 continue
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
