@@ -568,7 +568,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
             except ValueError:
                 words = value.split()
             requirements, options = requirements_from_args(words, path, line, "compose")
-            facts.hidden.extend(requirements)
+            facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
             facts.hidden_options.extend(options)
     return facts
 
