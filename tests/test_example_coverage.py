@@ -35,7 +35,15 @@ _BROKEN_FILE = ("needs a file that breaks every parser (the example's Python mus
 _NEEDS_AIRFLOW = ("reports what loading the DAGs in a real Airflow showed (`scan --verify` or a carried "
                   "verify-results.json); this scan runs no Airflow, tests/test_verify_airflow.py does")
 
+_NOT_SHIPPED = ("the example has it only in {file}, which the bundle does not ship (MWAA installs "
+                "requirements.txt and its includes); the rule's INVALID examples cover it")
+
 NOT_IN_THE_EXAMPLE = {
+    "REQ005": _NOT_SHIPPED.format(file="requirements_af2.txt, the Airflow 2 image's file"),
+    "REQ014": _NOT_SHIPPED.format(file="requirements_af2.txt, the Airflow 2 image's file"),
+    "REQ018": _NOT_SHIPPED.format(file="requirements-test.txt, CI's file"),
+    "REQ008": ("every line of the shipped requirements that names a preinstalled package pins a version the "
+               "constraints exclude: constraint-conflict (REQ004) reports those"),
     "PLG009": "needs a DAG-folder package named like a plugins folder without __init__.py",
     "MIG001": _BROKEN_FILE,  # syntax error
     "MIG002": _BROKEN_FILE,  # Python 2 module
@@ -92,19 +100,15 @@ WHERE = [
     ("REQ002", "requirements.txt", "apache-airflow[", "constraints"),
     ("REQ003", "requirements.txt", None, "constraints"),
     ("REQ004", "requirements.txt", "boto3==1.17.0", "constraints"),
-    ("REQ005", "requirements_af2.txt", "constraints-2.7.3/constraints-3.8.txt", "constraints"),
     ("REQ007", "requirements.txt", None, "constraints"),
-    ("REQ008", "requirements_af2.txt", "apache-airflow-providers-http", "constraints"),
     ("REQ009", "requirements.txt", "pysftp", "constraints"),
     ("REQ010", "requirements.txt", 'python_version < "3.7"', "constraints"),
     ("REQ011", "requirements.txt", "--extra-index-url", "constraints"),
     ("REQ012", "requirements.txt", "git+https://", "constraints"),
     ("REQ013", "requirements.txt", "-e ./libs/acme_utils", "constraints"),
-    ("REQ014", "requirements_af2.txt", "rlx_sdk-2.1.0-py3-none-any.whl", "constraints"),
     ("REQ015", "requirements.txt", "cx_Oracle", "constraints"),
     ("REQ016", "Dockerfile", "RUN pip install", "constraints"),
     ("REQ017", "packages.txt", None, "constraints"),
-    ("REQ018", "requirements-test.txt", "-r requirements-dev.txt", "constraints"),
     ("REQ019", "requirements.txt", "apache-airflow-backport-providers-amazon", "constraints"),
     ("REQ020", "requirements.txt", "Werkzeug==1.0.1", "constraints"),
     ("REQ021", "requirements.txt", None, "constraints"),

@@ -119,14 +119,25 @@ def test_one_pip_install_line_is_one_finding(make_project):
     assert len([f for f in result.all_findings if f.rule == "REQ016"]) == 4
 
 
-def test_a_pin_in_several_requirement_files_is_reported_once_in_the_entry_file(make_project):
+def test_a_pin_in_several_shipped_requirement_files_is_reported_once_in_the_entry_file(make_project):
+    pins = "apache-airflow==2.10.5\nSQLAlchemy==1.4.52\n"
+    result = scanned(make_project({"dags/a.py": "x = 1\n", "requirements.txt": "-r base.txt\n" + pins,
+                                   "base.txt": pins}))
+    for rule in ("REQ001", "REQ002"):
+        (finding,) = only(result, rule)
+        assert finding.path == "requirements.txt"
+        assert [r.path for r in finding.related] == ["base.txt"]
+
+
+def test_a_pin_in_a_requirements_file_the_bundle_does_not_ship_is_not_judged(make_project):
+    """Another service's requirements (or an old lock) beside the shipped file: MWAA never
+    installs them, so their pins are neither findings nor related locations."""
     pins = "apache-airflow==2.10.5\nSQLAlchemy==1.4.52\n"
     result = scanned(make_project({"dags/a.py": "x = 1\n", "requirements.txt": pins,
                                    "services/api/requirements.txt": pins}))
     for rule in ("REQ001", "REQ002"):
         (finding,) = only(result, rule)
-        assert finding.path == "requirements.txt"
-        assert [r.path for r in finding.related] == ["services/api/requirements.txt"]
+        assert finding.path == "requirements.txt" and finding.related == ()
 
 
 def test_a_missing_provider_is_one_finding_on_the_import_with_the_requirement_related(make_project):

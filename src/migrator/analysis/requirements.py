@@ -46,6 +46,9 @@ VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
+# A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
+# versions when another file's pip install names it with -c: its pins install nothing.
+_CONSTRAINTS_FILE = re.compile(r"(^|[-_.])constraints?([-_.]|$)", re.IGNORECASE)
 _DEV_FILE = re.compile(r"(^|[-_.])(dev|test|tests|testing|lint|docs?|ci|local|mypy|typing)([-_.]|$)", re.IGNORECASE)
 _CONSTRAINTS_URL = re.compile(r"constraints-(?P<airflow>\d+\.\d+\.\d+)/constraints-(?P<python>\d+\.\d+)\.txt")
 _COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
@@ -353,13 +356,35 @@ def requirements_from_args(args: Iterable[str], path: str, line: int, origin: st
 
 # -- the project's requirement set ---------------------------------------------------------------
 
+# PyPA's install tooling: an image build upgrades it to install the rest (`pip install -U pip
+# setuptools wheel`); DAGs do not import it and MWAA's image brings its own. `pip freeze` leaves
+# out exactly these for the same reason (pip docs, `pip freeze --all`).
+INSTALL_TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+# OS packages that only build Python packages from source while an image is built: compilers,
+# make, the C library's and Python's headers, pip itself, and the headers of libraries whose
+# Python bindings MWAA's image already has (curl for pycurl, OpenSSL and libffi for cryptography
+# and cffi). Nothing runs them once the wheels are installed; a requirement that needs an OS
+# library on MWAA is reported by its name (OS_LIBRARY_NEEDS).
+_BUILD_ONLY_OS_PACKAGE = re.compile(
+    r"^(gcc|g\+\+|gcc-c\+\+|cpp|clang|make|cmake|build-essential|pkg-?config|pkgconf|autoconf|automake|libtool"
+    r"|(gcc|g\+\+)-\d+|libc6?-dev|glibc-devel|python3?(\.\d+)?-(dev|devel|pip|setuptools|wheel)"
+    r"|lib(curl4-openssl|curl4-gnutls|curl|ssl|ffi)-(dev|devel)|openssl-devel)$", re.IGNORECASE)
+
+
+def is_build_only_os_package(name: str) -> bool:
+    """Whether an OS package only builds Python packages (see ``_BUILD_ONLY_OS_PACKAGE``)."""
+    return bool(_BUILD_ONLY_OS_PACKAGE.match(name))
+
 
 @dataclass
 class RequirementsFacts:
     """Every requirement source of the project, parsed once."""
 
     files: dict[str, RequirementFile] = field(default_factory=dict)
-    entry_files: list[str] = field(default_factory=list)  # files MWAA would receive
+    # Files nothing else includes that could be the project's requirements.txt, the likeliest
+    # first: the bundle ships the first one (``shipped_entry``), the others stay in the repo.
+    entry_files: list[str] = field(default_factory=list)
     includes: dict[str, list[str]] = field(default_factory=dict)  # file -> files it -r includes
     constraint_files: list[str] = field(default_factory=list)  # files used as -c targets
     hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
@@ -390,16 +415,21 @@ class RequirementsFacts:
                 for o in self.files[path].options_named(*names)]
 
     @property
+    def shipped_entry(self) -> str | None:
+        """The file the bundle's requirements.txt is made from (its ``-r`` includes inlined):
+        the one requirements file MWAA installs. Old locks, copies, a Docker image's or a
+        Lambda's requirements beside it are never installed there."""
+        return self.entry_files[0] if self.entry_files else None
+
+    @property
+    def shipped_files(self) -> list[str]:
+        """The shipped entry and every file it includes."""
+        return self.closure(self.shipped_entry) if self.shipped_entry else []
+
+    @property
     def shipped_requirements(self) -> list[RequirementLine]:
-        """Requirements of every entry file (what MWAA's pip install would see)."""
-        seen: set[tuple[str, int]] = set()
-        result = []
-        for entry in self.entry_files:
-            for requirement in self.requirements_of(entry):
-                if (requirement.path, requirement.line) not in seen:
-                    seen.add((requirement.path, requirement.line))
-                    result.append(requirement)
-        return result
+        """Requirements of the shipped entry and its includes (what MWAA's pip install sees)."""
+        return self.requirements_of(self.shipped_entry) if self.shipped_entry else []
 
     def names(self) -> set[str]:
         return {r.name for r in self.shipped_requirements if r.name}
@@ -447,10 +477,16 @@ def is_url(value: str) -> bool:
     return bool(re.match(r"^https?://", value.strip(), re.IGNORECASE))
 
 
+def _file_stem(path: str) -> str:
+    return re.sub(r"\.(txt|in)$", "", PurePosixPath(path).name, flags=re.IGNORECASE)
+
+
 def _is_dev_file(path: str) -> bool:
-    stem = PurePosixPath(path).name
-    stem = re.sub(r"\.(txt|in)$", "", stem, flags=re.IGNORECASE)
-    return bool(_DEV_FILE.search(stem.removeprefix("requirements")))
+    return bool(_DEV_FILE.search(_file_stem(path).removeprefix("requirements")))
+
+
+def _is_constraints_file(path: str) -> bool:
+    return bool(_CONSTRAINTS_FILE.search(_file_stem(path)))
 
 
 def analyse_requirements(workspace, env: EnvFacts | None = None) -> RequirementsFacts:
@@ -502,7 +538,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
             follow(target, (*stack, target))
         facts.includes[rel] = list(dict.fromkeys([*facts.includes.get(rel, []), *children]))
 
-    candidates = [r for r in workspace.requirement_files if not PurePosixPath(r).name.lower().startswith("constraints")]
+    candidates = [r for r in workspace.requirement_files if not _is_constraints_file(r)]
     for rel in candidates:
         if rel not in facts.includes:
             follow(rel, (rel,))
@@ -524,7 +560,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     if env is not None:
         for install in env.pip_installs:
             requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
-            facts.hidden.extend(requirements)
+            facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
             facts.hidden_options.extend(options)
         for value, path, line in env.pip_additional:
             try:
@@ -532,7 +568,7 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
             except ValueError:
                 words = value.split()
             requirements, options = requirements_from_args(words, path, line, "compose")
-            facts.hidden.extend(requirements)
+            facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
             facts.hidden_options.extend(options)
     return facts
 
@@ -950,10 +986,8 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
     installed = {canonicalize_name(name) for name in installed}
     if not installed:
         return []  # the image's packages are unknown for this target: nothing is claimed
-    entry = facts.entry_files[0] if facts.entry_files else None  # MWAA gets this one only
-    shipped_files = set(facts.closure(entry)) if entry else set()
-    provided = ({r.name for r in (facts.requirements_of(entry) if entry else ()) if r.name}
-                | {r.name for r in facts.hidden if r.name} | installed)
+    shipped_files = set(facts.shipped_files)
+    provided = facts.names() | {r.name for r in facts.hidden if r.name} | installed
     others: dict[str, RequirementLine] = {}
     for path in sorted(set(facts.files) - shipped_files):
         for requirement in facts.files[path].requirements:

@@ -25,6 +25,7 @@ from migrator.analysis.requirements import (
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
+    is_build_only_os_package,
     is_url,
     marker_excludes_target,
     needed_providers,
@@ -71,11 +72,13 @@ def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, st
 
 
 class _RequirementRule(ProjectRule):
-    """Runs ``check_entry`` on each requirements file MWAA would receive."""
+    """Runs ``check_entry`` on the requirements file the bundle ships (with its includes): the
+    project's other requirement files (old locks, copies, a Docker image's or a Lambda's) are
+    never installed on MWAA, so their lines are not judged."""
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
-        for entry in project.requirements.entry_files:
-            yield from self.check_entry(project, ctx, entry)
+        if project.requirements.shipped_entry:
+            yield from self.check_entry(project, ctx, project.requirements.shipped_entry)
 
     def check_entry(self, project: ProjectFacts, ctx: RuleContext, entry: str) -> Iterator[Finding]:
         raise NotImplementedError
@@ -128,6 +131,8 @@ class EssentialPinConflict(_RequirementRule):
         Valid(files={"requirements.txt": "-c constraints.txt\nflask==3.1.3\nrequests==2.32.5\n",
                      "constraints.txt": CONSTRAINTS_331}),
         Valid(files={"requirements.txt": "-c constraints.txt\nflask>=2.0\n", "constraints.txt": CONSTRAINTS_331}),
+        # An old lock for another Airflow beside the shipped requirements.txt: MWAA never installs it.
+        Valid(files={"requirements.txt": "requests==2.32.5\n", "requirements_2.6.1.txt": "gunicorn==20.1.0\nFlask==2.2.5\n"}),
     )
     invalid = (
         Invalid(files={"requirements.txt": "-c constraints.txt\nFlask==2.2.5\n", "constraints.txt": CONSTRAINTS_331},
@@ -193,7 +198,10 @@ class AirflowPinned(_RequirementRule):
     severity = Severity.ERROR
     summary = "requirements.txt installs apache-airflow itself"
     fix_safety = FixSafety.SAFE
-    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n"}),)
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n"}),
+             # A copy of an older requirements file, kept beside the shipped one: MWAA never installs it.
+             Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n",
+                          "requirements_v2.10.4.txt": "apache-airflow==2.10.4\napache-airflow-providers-snowflake==6.5.0\n"}))
     invalid = (
         Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3"),
         Invalid(files={"requirements.txt": "apache-airflow==3.3.1\n"}, contains="already installs"),
@@ -227,10 +235,11 @@ class MissingConstraint(_RequirementRule):
     Reports a requirements file without a `--constraint` (`-c`) line.
 
     ## Why it matters on MWAA
-    Without one, MWAA adds the Apache constraints of the environment's version with a warning,
-    and anything the constraints do not cover resolves to whatever PyPI has that day: an
-    environment update months later can install different versions than the one you tested.
-    Naming the constraints file explicitly also makes version upgrades visible in review.
+    Nothing breaks: when the file names no constraints, MWAA logs a warning and installs with
+    its own copy of the Apache constraints of the environment's Airflow (the same file the
+    target's constraints URL serves). The MWAA user guide still asks for the line: it makes the
+    file say which constraints it was tested with, and an Airflow upgrade then changes it in
+    review instead of silently.
 
     ## Example
     ```text
@@ -246,16 +255,21 @@ class MissingConstraint(_RequirementRule):
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
+    - https://github.com/aws/amazon-mwaa-docker-images (python/mwaa/utils/user_requirements.py)
     """
 
     id = "REQ003"
     name = "missing-constraint"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     summary = "requirements.txt has no --constraint line"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n"}),
-             Valid(files={"requirements.txt": "# -c constraints.txt (MWAA accepts a commented line)\npandas==2.3.3\n"}))
-    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),)
+             Valid(files={"requirements.txt": "# -c constraints.txt (MWAA accepts a commented line)\npandas==2.3.3\n"}),
+             # A Docker image's requirements beside the shipped file: MWAA never installs them.
+             Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
+                          "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
+    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),
+               Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
@@ -263,8 +277,9 @@ class MissingConstraint(_RequirementRule):
                                                          for p in facts.closure(entry) if p in facts.files):
             return
         url = ctx.target.constraints_url
-        yield self.finding(entry, _at(1), f"no --constraint line: add --constraint \"{url}\" so installs "
-                                          f"resolve against Airflow {ctx.target.airflow}'s constraints",
+        yield self.finding(entry, _at(1), f"no --constraint line: MWAA adds its own copy of Airflow "
+                                          f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
+                                          f"\"{url}\" so the file names the constraints it installs with",
                            anchor="missing-constraint",
                            fix=_requirement_fix("add-constraint", "add the target's --constraint line", url=url))
 
@@ -302,7 +317,9 @@ class ConstraintConflict(_RequirementRule):
     summary = "Requirement conflicts with the target's constraints"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\nrequests>=2.0\npandas\n",
-                          "constraints.txt": CONSTRAINTS_331}),)
+                          "constraints.txt": CONSTRAINTS_331}),
+             # A constraints file of the DAGs folder (named so, or used with -c) installs nothing itself.
+             Valid(files={"requirements.txt": "requests\n", "dags/requirements-constraints.txt": "requests==2.25.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n",
                               "constraints.txt": CONSTRAINTS_331},
                        line=2, contains="requests==2.32.5"),)
@@ -468,6 +485,11 @@ class MissingProvider(ProjectRule):
                 files={"requirements.txt": "pandas==2.3.3\n"}, contains="apache-airflow-providers-snowflake"),
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 contains="apache-airflow-providers-snowflake"),
+        # Listed only by a requirements file the bundle does not ship (an old lock): still missing.
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "pandas==2.3.3\n",
+                       "requirements_2.6.1.txt": "apache-airflow-providers-snowflake\n"},
+                contains="does not preinstall it"),
         # A name no table knows (an old provider module): its package still names the provider.
         Invalid("from airflow.providers.snowflake.operators.snowflake_old import SnowflakeLegacyOperator\n",
                 contains="apache-airflow-providers-snowflake"),
@@ -477,7 +499,7 @@ class MissingProvider(ProjectRule):
         facts = project.requirements
         # apache-airflow[extra] lines do not count: MWAA cannot install them (airflow-pinned).
         shipped = {r.name: r for r in facts.shipped_requirements if r.name and r.name != AIRFLOW}
-        entry = facts.entry_files[0] if facts.entry_files else None
+        entry = facts.shipped_entry
         for name, need in needed_providers(project.modules, ctx.target).items():
             minimum = need.min_version
             where = ", ".join(sorted({path for path, _ in need.used_by}))
@@ -533,7 +555,9 @@ class PreinstalledPackage(_RequirementRule):
     ## What it does
     Reports requirements for packages every MWAA image of the target already has (every
     distribution in the image's bill of materials: the preinstalled providers, Airflow's own
-    dependencies, and what MWAA installs itself, such as `psycopg2` and `virtualenv`).
+    dependencies, and what MWAA installs itself, such as `psycopg2` and `virtualenv`). A pin
+    the constraints exclude is a conflict, not a redundancy: constraint-conflict (REQ004)
+    reports it.
 
     ## Why it matters on MWAA
     The line is redundant unless it deliberately changes the version (an amazon provider
@@ -559,7 +583,12 @@ class PreinstalledPackage(_RequirementRule):
     severity = Severity.INFO
     summary = "Requirement for a package MWAA already installs"
     fix_safety = FixSafety.SAFE
-    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),)
+    valid = (Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n"}),
+             # A pin the constraints exclude is a conflict, not a redundancy: constraint-conflict says so.
+             Valid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n", "constraints.txt": CONSTRAINTS_331}),
+             # A Lambda's runtime requirements: MWAA never installs them.
+             Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n",
+                          "workflows_api/runtime/requirements.txt": "apache-airflow-providers-amazon\nrequests\n"}))
     invalid = (Invalid(files={"requirements.txt": "apache-airflow-providers-amazon\n"}, line=1,
                        contains="preinstalled"),
                Invalid(files={"requirements.txt": "boto3-stubs==1.0\n"}, line=1, contains="keep it only on purpose"))
@@ -573,8 +602,11 @@ class PreinstalledPackage(_RequirementRule):
             if not name or name not in installed or name in essentials or name == AIRFLOW:
                 continue
             version = installed[name]
+            constrained = constraints.get(name) if constraints else None
+            if constrained and requirement.specifier and specifier_excludes(requirement.specifier, constrained):
+                continue  # a conflict, not a redundancy: constraint-conflict reports it
             shown = f" {version}" if version else ""
-            if redundant_with_image(requirement, version, constraints.get(name) if constraints else None):
+            if redundant_with_image(requirement, version, constrained):
                 yield self.at_requirement(
                     requirement,
                     f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; the line "
@@ -617,7 +649,9 @@ class UnpinnedRequirement(_RequirementRule):
     severity = Severity.WARNING
     summary = "Requirement has no version pin and the constraints do not pin it"
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\nrequests\nmy-lib==1.0\n",
-                          "constraints.txt": CONSTRAINTS_331}),)
+                          "constraints.txt": CONSTRAINTS_331}),
+             # A Lambda's runtime requirements in the same repository: MWAA never installs them.
+             Valid(files={"requirements.txt": "my-lib==1.0\n", "workflows_api/runtime/requirements.txt": "mangum>=0.15.0\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nmy-lib>=1.0\n", "constraints.txt": CONSTRAINTS_331},
                        line=2, contains="my-lib"),)
 
@@ -895,7 +929,10 @@ class NeedsOsLibrary(_RequirementRule):
     name = "needs-os-library"
     severity = Severity.WARNING
     summary = "Requirement needs OS libraries MWAA does not have"
-    valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),)
+    valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
+             # Pins of a constraints file install nothing.
+             Valid(files={"requirements.txt": "oracledb==2.5.1\n",
+                          "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="Instant Client"),)
 
     def check_entry(self, project, ctx, entry):
@@ -939,7 +976,10 @@ class RequirementOutsideFile(ProjectRule):
     summary = "Package installed by compose, a Dockerfile or a script, not by requirements.txt"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n",
-                          "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),)
+                          "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),
+             # The image build's own install tooling, not a package the DAGs need.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "Dockerfile": "FROM python:3.7\nRUN pip install pip==19.1.1 setuptools==41.0.1 wheel\n"}))
     invalid = (
         Invalid(files={"docker-compose.yaml": (
             "services:\n  scheduler:\n    image: apache/airflow:2.7.3\n    environment:\n"
@@ -953,7 +993,7 @@ class RequirementOutsideFile(ProjectRule):
         facts = project.requirements
         shipped = facts.names()
         skip = set(compat.essential_pin_names(ctx.target)) | set(compat.image_packages(ctx.target))
-        target_file = facts.entry_files[0] if facts.entry_files else "requirements.txt"
+        target_file = facts.shipped_entry or "requirements.txt"
         for requirement in facts.hidden:
             name = requirement.name
             if name in shipped or name in skip:
@@ -973,7 +1013,8 @@ class OsPackages(ProjectRule):
     """
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
-    install` / `yum install` in Dockerfiles and entrypoint scripts).
+    install` / `yum install` in Dockerfiles and entrypoint scripts). Compilers, headers and
+    pip, which only build the image's Python packages, are not reported.
 
     ## Why it matters on MWAA
     MWAA has no image to customise: OS packages must be installed by a `startup.sh` that runs
@@ -997,7 +1038,12 @@ class OsPackages(ProjectRule):
     name = "os-packages"
     severity = Severity.WARNING
     summary = "OS packages installed on-prem need a startup.sh on MWAA"
-    valid = (Valid(files={"startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"}),)
+    valid = (Valid(files={"startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"}),
+             # Build tools and headers of the self-managed image (pycurl for a Celery SQS broker):
+             # MWAA's image has pycurl, and nothing runs a compiler once wheels are installed.
+             Valid(files={"Dockerfile": "FROM apache/airflow:slim-2.8.4-python3.11\nUSER root\n"
+                                        "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
+                                        "libcurl4-openssl-dev libssl-dev python3-pip\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
                                             "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
                        line=3, contains="libaio1"),
@@ -1008,7 +1054,7 @@ class OsPackages(ProjectRule):
         managers: dict[tuple[str, int], str] = {}
         startup = set(project.workspace.startup_scripts)
         for package in project.env.os_packages:
-            if package.path in startup:
+            if package.path in startup or is_build_only_os_package(package.name):
                 continue
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
@@ -1050,15 +1096,19 @@ class InvalidRequirement(ProjectRule):
     name = "invalid-requirement"
     severity = Severity.ERROR
     summary = "Requirement file line pip cannot read, or a broken include"
-    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.32.5\n"}),)
+    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.32.5\n"}),
+             # pip never reads a requirements file the bundle does not ship.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n", "docker/requirements_v1.txt": "pandas=1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas=2.2.3\n"}, line=1, contains="not a valid requirement"),
                Invalid(files={"requirements.txt": "-r requirements-base.txt\n",
                               "requirements-base.txt": "-r requirements.txt\n"}, contains="include cycle"),
                Invalid(files={"requirements.txt": "-r missing.txt\n"}, contains="not found"))
 
     def check(self, project, ctx):
+        shipped = set(project.requirements.shipped_files)
         for path, line, message in project.requirements.problems:
-            yield self.finding(path, _at(line), mask_uri(message), anchor=message)
+            if path in shipped:  # a line pip never reads on MWAA cannot fail its install
+                yield self.finding(path, _at(line), mask_uri(message), anchor=message)
 
 
 BACKPORT_PREFIX = "apache-airflow-backport-providers-"
@@ -1146,7 +1196,10 @@ class TransitiveRequirement(_RequirementRule):
     summary = "Requirement the project never asked for (a lock's or a frozen Airflow's dependency)"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\n"}),
-             Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}))
+             Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}),
+             # The frozen environment of an older Airflow, kept beside the shipped file: never installed.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "requirements_2.6.1.txt": "apache-airflow==2.6.1\napache-airflow-providers-ftp==3.4.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\nnumpy==2.3.4\n"
                                                   "    # via\n    #   pandas\n"}, line=3, contains="only for pandas"),
                Invalid(files={"requirements.txt": "apache-airflow==1.10.15\ntabulate==0.8.7\n"}, line=2,

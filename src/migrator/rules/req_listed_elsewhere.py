@@ -65,7 +65,7 @@ class RequirementListedElsewhere(ProjectRule):
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
         facts = project.requirements
-        entry = facts.entry_files[0] if facts.entry_files else None
+        entry = facts.shipped_entry
         for found in project.listed_elsewhere(ctx.target):
             requirement = found.requirement
             shown = ", ".join(found.importers[:3]) + (f" +{len(found.importers) - 3} more"
