@@ -285,6 +285,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 def build_index(workspace: Workspace) -> ProjectIndex:
     from migrator.analysis.connections import quick_pool_names
     from migrator.analysis.plugins import quick_plugin_exports
+    from migrator.analysis.requirements import quick_isolated_executables
     from migrator.analysis.subdags import quick_subdag_factories
 
     return ProjectIndex(
@@ -293,6 +294,7 @@ def build_index(workspace: Workspace) -> ProjectIndex:
         plugin_exports=quick_plugin_exports(workspace),
         pools_defined=quick_pool_names(workspace),
         subdag_factories=quick_subdag_factories(workspace),
+        bundled_executables=quick_isolated_executables(workspace),
     )
 
 

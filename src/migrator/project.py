@@ -48,11 +48,14 @@ class ProjectIndex:
     # SubDAG factories other modules' SubDagOperators import: (qualname, group_id, variable,
     # why not rewritable or ""), from migrator.analysis.subdags.quick_subdag_factories
     subdag_factories: tuple[tuple[str, str, str, str], ...] = ()
+    # Executables of tools the bundle installs into a venv of their own (dbt), because the
+    # project's requirements list them: on MWAA they are on PATH.
+    bundled_executables: frozenset[str] = frozenset()
 
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
         return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
-                           sorted(self.pools_defined), self.subdag_factories])
+                           sorted(self.pools_defined), self.subdag_factories, sorted(self.bundled_executables)])
 
 
 @dataclass(frozen=True)

@@ -302,6 +302,8 @@ def test_top_of_file_fixes_equal_whole_file_fixes_anywhere(monkeypatch, source, 
     if not parses(source):
         return
     source = "from a.b import C\nimport a.b\n" + source  # something for the edits to find
+    if cst.parse_module(source).code != source:
+        return  # LibCST does not print this source back as it was ("pass\n\n " loses a line): no oracle
     kind, params = edit
     edits = [Edit(0, kind, params, Location(line, column, line, column + 8))]
     fast, whole = apply_edits(source, edits), whole_file_result(monkeypatch, source, edits)

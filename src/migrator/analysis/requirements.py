@@ -1008,3 +1008,22 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
         if (requirement := others.get(name)) is not None:
             found.append(ListedElsewhere(top, requirement, tuple(sorted(paths))))
     return found
+
+
+def quick_isolated_executables(workspace) -> frozenset[str]:
+    """Executables of the tools whose packages the project's requirements files list and the
+    bundle installs into a venv of their own (``compat.isolated_tools``): a cheap pre-pass for
+    the index every worker receives (every requirements file is read, not only the shipped one)."""
+    from migrator import compat
+
+    executables: set[str] = set()
+    crashes: list[AnalysisCrash] = []  # reported once, by the full analysis (MIG006)
+    for rel in workspace.requirement_files:
+        source = read_text(workspace.path(rel))
+        parsed = None if isinstance(source, Problem) else contained(
+            crashes, rel, "requirements file", parse_requirements_text, source.text, rel)
+        for requirement in parsed.requirements if parsed is not None else ():
+            tool = compat.isolated_tool_for(requirement.name) if requirement.name else None
+            if tool is not None:
+                executables.add(tool.executable)
+    return frozenset(executables)

@@ -553,6 +553,12 @@ class BashLocalBinaryRule(PythonRule):
 
             BashOperator(task_id="a", bash_command="bash {{ dag.folder }}/scripts/rerun.sh {{ ds }} | tee /tmp/log")
         """),
+        # requirements.txt lists dbt: the bundle installs it into a venv of its own, on PATH.
+        Valid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="run", bash_command="dbt run --project-dir {{ dag.folder }}/dbt")
+        """, files={"requirements.txt": "dbt-postgres==1.9.1\n"}),
         Valid("""
             import subprocess
 
@@ -608,7 +614,7 @@ class BashLocalBinaryRule(PythonRule):
                                    f"({platform.DAGS_FOLDER}/..., or {{{{ dag.folder }}}} in templates)")
                     continue
                 missing = airflow_api.missing_binaries().get(command.name)
-                if missing is not None:
+                if missing is not None and command.name not in ctx.index.bundled_executables:
                     yield self._at(module, line, program.start, program.end,
                                    f"{command.name} ({missing.provides}) is not installed on MWAA "
                                    f"workers: {missing.advice}")

@@ -44,7 +44,7 @@ PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhost
 AIRFLOW = "apache-airflow"
 PROVIDER_PREFIX = "apache-airflow-providers-"
 
-CONSTRAINTS_331 = "flask==3.1.3\nrequests==2.32.5\npandas==2.3.3\napache-airflow-providers-snowflake==6.5.0\n"
+CONSTRAINTS_331 = "flask==3.1.3\nrequests==2.34.2\npandas==2.3.3\napache-airflow-providers-snowflake==6.5.0\n"
 
 
 def _at(line: int, text: str = "") -> Location:
@@ -128,11 +128,11 @@ class EssentialPinConflict(_RequirementRule):
     summary = "Requirement conflicts with a package MWAA pins and never lets users override"
     fix_safety = FixSafety.SAFE
     valid = (
-        Valid(files={"requirements.txt": "-c constraints.txt\nflask==3.1.3\nrequests==2.32.5\n",
+        Valid(files={"requirements.txt": "-c constraints.txt\nflask==3.1.3\nrequests==2.34.2\n",
                      "constraints.txt": CONSTRAINTS_331}),
         Valid(files={"requirements.txt": "-c constraints.txt\nflask>=2.0\n", "constraints.txt": CONSTRAINTS_331}),
         # An old lock for another Airflow beside the shipped requirements.txt: MWAA never installs it.
-        Valid(files={"requirements.txt": "requests==2.32.5\n", "requirements_2.6.1.txt": "gunicorn==20.1.0\nFlask==2.2.5\n"}),
+        Valid(files={"requirements.txt": "requests==2.34.2\n", "requirements_2.6.1.txt": "gunicorn==20.1.0\nFlask==2.2.5\n"}),
     )
     invalid = (
         Invalid(files={"requirements.txt": "-c constraints.txt\nFlask==2.2.5\n", "constraints.txt": CONSTRAINTS_331},
@@ -322,7 +322,7 @@ class ConstraintConflict(_RequirementRule):
              Valid(files={"requirements.txt": "requests\n", "dags/requirements-constraints.txt": "requests==2.25.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n",
                               "constraints.txt": CONSTRAINTS_331},
-                       line=2, contains="requests==2.32.5"),)
+                       line=2, contains="requests==2.34.2"),)
 
     def check_entry(self, project, ctx, entry):
         choice = project.constraints_for(entry, ctx.target)
@@ -1096,7 +1096,7 @@ class InvalidRequirement(ProjectRule):
     name = "invalid-requirement"
     severity = Severity.ERROR
     summary = "Requirement file line pip cannot read, or a broken include"
-    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.32.5\n"}),
+    valid = (Valid(files={"requirements.txt": "-r base.txt\npandas==2.3.3\n", "base.txt": "requests==2.34.2\n"}),
              # pip never reads a requirements file the bundle does not ship.
              Valid(files={"requirements.txt": "pandas==2.3.3\n", "docker/requirements_v1.txt": "pandas=1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas=2.2.3\n"}, line=1, contains="not a valid requirement"),
