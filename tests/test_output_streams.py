@@ -82,7 +82,9 @@ def test_reports_and_the_migrate_folder_get_the_umask_modes(make_project, tmp_pa
     main(["scan", str(root), "-f", "sarif", "-o", str(tmp_path / "report.sarif")])
     main(["scan", str(root), "--write-baseline", str(tmp_path / "baseline.json")])
     main(["migrate", str(root), "--out", str(tmp_path / "out"), "-q"])
+    main(["package", str(root), "--out", str(tmp_path / "bundle"), "-q"])
     capsys.readouterr()
+    assert mode(tmp_path / "bundle") == 0o755
     assert mode(tmp_path / "report.sarif") == 0o644
     assert mode(tmp_path / "baseline.json") == 0o644
     assert mode(tmp_path / "out") == 0o755

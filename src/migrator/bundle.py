@@ -75,7 +75,7 @@ from migrator.requirements_fix import (
     install_blockers,
     isolate_tools,
 )
-from migrator.safe_write import TEMP_SUFFIX, write_files
+from migrator.safe_write import TEMP_SUFFIX, staging_folder, write_files
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
 
@@ -1346,7 +1346,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
                     carried_from={m.name: (m.path.relative_to(root).as_posix() if m.path else "")
                                   for m in carried_members})
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
+    staging = staging_folder(out)
     try:
         rows = _write_parts(bundle, staging, root, workspace, facts, dag_shipped, plugin_shipped,
                             ignore_paths, target_config, options, checks, needs,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from migrator.outcome import (
     project_module_names,
     verify_bundle,
 )
-from migrator.safe_write import TEMP_SUFFIX
+from migrator.safe_write import staging_folder
 from migrator.sizing import DEFAULT_REGION, size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
@@ -183,9 +182,7 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     settings = settings if settings is not None else load_settings(src)
     target = target or get_version(settings.target)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
-    # mkdtemp makes it 0700; once in place it is a folder of reports to share, as mkdir makes it.
-    staging.chmod(FOLDER_MODE & ~current_umask())
+    staging = staging_folder(out)
     try:
         migration = _run(src, out, staging, settings, target, unsafe, region,
                          options or BundleOptions(), jobs, verify)
@@ -194,15 +191,6 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return migration
-
-
-FOLDER_MODE = 0o777
-
-
-def current_umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
 
 
 @dataclass(frozen=True)

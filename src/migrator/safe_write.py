@@ -26,6 +26,7 @@ import errno
 import os
 import signal
 import stat
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -38,6 +39,16 @@ from migrator.errors import InputError
 # Every temp file this tool writes beside a user's file ends so: discovery and the bundle know
 # a leftover of a killed run by it.
 TEMP_SUFFIX = ".migrator-tmp"
+
+
+def staging_folder(out: Path) -> Path:
+    """A new folder beside ``out`` to build it in and swap in whole, with the mode ``mkdir``
+    would give (mkdtemp's 0700 would make a bundle or a report folder unreadable to the team)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TEMP_SUFFIX, dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
+    return staging
 
 
 def _staged_name(entry: str) -> tuple[str, str] | None:
