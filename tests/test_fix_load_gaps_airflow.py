@@ -78,6 +78,28 @@ with DAG("cleanup", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule
     EmptyOperator(task_id="noop")
 '''
 
+# A shared callback module that only tests tasks against SubDagOperator: every DAG importing it
+# failed on Airflow 3 until the import was guarded with a stand-in class.
+CALLBACKS = '''\
+from airflow.operators.subdag import SubDagOperator
+
+
+def failed_tasks(tasks):
+    return [t for t in tasks if not isinstance(t, SubDagOperator)]
+'''
+
+NOTIFY = '''\
+import pendulum
+from airflow import DAG
+from airflow.operators.empty import EmptyOperator
+
+from callbacks import failed_tasks
+
+with DAG("notify", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False) as dag:
+    EmptyOperator(task_id="noop")
+    assert failed_tasks(dag.tasks) == dag.tasks
+'''
+
 # Names Airflow 3 removed with no destination: AIR002 reports them and nothing rewrites them.
 SLA = '''\
 import pendulum
@@ -102,8 +124,9 @@ with DAG("experimental", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), sch
 '''
 
 FILES = {"dags/sla.py": SLA, "dags/experimental.py": EXPERIMENTAL, "dags/dates.py": DATES, "dags/groups/__init__.py": "", "dags/groups/lazy.py": LAZY_GROUP,
-         "dags/lazy.py": LAZY_DAG, "dags/spread.py": SPREAD, "dags/cleanup.py": CLEANUP}
-DAG_FILES = ("dags/dates.py", "dags/lazy.py", "dags/spread.py", "dags/cleanup.py")
+         "dags/lazy.py": LAZY_DAG, "dags/spread.py": SPREAD, "dags/cleanup.py": CLEANUP,
+         "dags/callbacks.py": CALLBACKS, "dags/notify.py": NOTIFY}
+DAG_FILES = ("dags/dates.py", "dags/lazy.py", "dags/spread.py", "dags/cleanup.py", "dags/notify.py")
 
 
 def _fixed_and_loaded(make_project, target: str):
@@ -123,6 +146,7 @@ def test_on_airflow_3_every_pattern_fails_before_the_fixes_and_loads_after(make_
     assert "LazyXComAccess" in before["dags/lazy.py"].error
     assert "schedule_interval" in before["dags/spread.py"].error
     assert "execution_date" in before["dags/cleanup.py"].error
+    assert "airflow.operators.subdag" in before["dags/notify.py"].error
     for path in DAG_FILES:
         assert after[path].error is None, (path, after[path].error)
         assert len(after[path].dag_ids) == 1, (path, after[path].dag_ids)
@@ -130,6 +154,7 @@ def test_on_airflow_3_every_pattern_fails_before_the_fixes_and_loads_after(make_
     assert "isinstance(payload, LazyXComSequence)" in (root / "dags" / "groups" / "lazy.py").read_text()
     assert '"schedule": None' in (root / "dags" / "spread.py").read_text()
     assert "DagRun.logical_date" in (root / "dags" / "cleanup.py").read_text()
+    assert "except ImportError:" in (root / "dags" / "callbacks.py").read_text()
     # The findings AIR002 makes for these are true: the file fails, before and after the fixes.
     for path, name, line in (
             ("dags/sla.py", "SlaMiss", "from airflow.models import DagModel, SlaMiss\n"),
@@ -144,9 +169,11 @@ def test_on_airflow_2_lazy_xcom_access_loads_after_the_fix_and_the_rest_still_lo
     assert "LazyXComAccess" in before["dags/lazy.py"].error
     for path in DAG_FILES:
         assert after[path].error is None, (path, after[path].error)
-    for path in ("dags/dates.py", "dags/spread.py", "dags/cleanup.py", "dags/sla.py", "dags/experimental.py"):
+    for path in ("dags/dates.py", "dags/spread.py", "dags/cleanup.py", "dags/sla.py", "dags/experimental.py",
+                 "dags/notify.py"):
         assert before[path].error is None, (path, before[path].error)
     assert "isinstance(payload, LazyXComSelectSequence)" in (root / "dags" / "groups" / "lazy.py").read_text()
     # Airflow 2 keeps these as written (deprecated at most): nothing a file needs is rewritten.
     assert "from airflow.utils.dates import datetime" in (root / "dags" / "dates.py").read_text()
     assert "DagRun.execution_date" in (root / "dags" / "cleanup.py").read_text()
+    assert "try:" not in (root / "dags" / "callbacks.py").read_text()  # SubDagOperator exists on 2.x

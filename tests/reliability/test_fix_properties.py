@@ -188,6 +188,12 @@ def dag_modules(draw):
     if not use_with and tasks[0] not in ("mount", "volume") and draw(st.booleans()):
         module.add("dag >> task_0")  # Airflow 1.10's DAG assignment (AIR017)
     module.fill(draw, depth)
+    # Drawn last, so the modules drawn before it stay as they were (derandomized): a class only
+    # tested against, imported at the end of the module (guard-removed-import on Airflow 3).
+    if draw(st.booleans()):
+        module.add("from airflow.operators.subdag import SubDagOperator as SubDagType")
+        module.add("def is_subdag(task):")
+        module.add("return isinstance(task, SubDagType)", 1)
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]
     return text, filler, encoding, bom, newline
@@ -214,7 +220,7 @@ def fix_module(data: bytes, target: str, unsafe: bool) -> tuple[bytes, object, o
 def applied_kinds(plan, unsafe: bool) -> Counter[str]:
     remaining = {f.fingerprint for f in plan.remaining}
     kinds: Counter[str] = Counter()
-    for finding in plan.scan.findings:
+    for finding in plan.scan.all_findings:  # absorbed ones too: their fixes apply
         eligible = effective_safety(finding) is FixSafety.SAFE or (
             unsafe and effective_safety(finding) is FixSafety.UNSAFE)
         if finding.fix is not None and eligible and finding.fingerprint not in remaining:

@@ -104,7 +104,9 @@ def find_dags(module: ModuleFacts) -> list[DagDef]:
             for decorator in node.decorator_list:
                 if _is_dag_decorator(_decorator_qualname(module, decorator)):
                     kwargs = call_kwargs(decorator) if isinstance(decorator, ast.Call) else {}
-                    dag_id = _static_id(module, kwargs.get("dag_id")) or node.name
+                    given = decorator.args[0] if isinstance(decorator, ast.Call) and decorator.args \
+                        else kwargs.get("dag_id")  # @dag("etl_daily", ...) names the DAG too
+                    dag_id = _static_id(module, given) or node.name
                     dags.append(DagDef(node, dag_id, kwargs, True, _in_loop_or_factory(module, node)))
     return dags
 

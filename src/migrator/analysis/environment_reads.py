@@ -27,8 +27,8 @@ class EnvRead(NamedTuple):
 
 
 def parse_time_env_reads(module: ModuleFacts) -> list[EnvRead]:
-    """Reads of a literal variable name, without a default, that run at import (parse) time and
-    sit in no ``try`` that handles the failure."""
+    """Reads of a literal variable name, without a default, that run at import (parse) time,
+    sit in no ``try`` that handles the failure and, for ``getenv``, break on None."""
     reads: list[EnvRead] = []
     for node in module.nodes_of(ast.Subscript, ast.Call):
         if isinstance(node, ast.Subscript):
@@ -36,12 +36,31 @@ def parse_time_env_reads(module: ModuleFacts) -> list[EnvRead]:
                 continue
             name, raises = const_str(node.slice), True
         else:
-            if module.qualname(node.func) not in _GETTERS or len(node.args) != 1 or node.keywords:
+            if module.qualname(node.func) not in _GETTERS or len(node.args) != 1 or node.keywords \
+                    or not _fails_on_none(module, node):
                 continue
             name, raises = const_str(node.args[0]), False
         if name and module.runs_at_import(node) and not _handled(module, node):
             reads.append(EnvRead(name, node.lineno, raises))
     return reads
+
+
+# Callables that take None as well as a string.
+_NONE_TOLERANT = frozenset({"str", "bool", "repr", "print", "isinstance", "type", "id", "format"})
+
+
+def _fails_on_none(module: ModuleFacts, read: ast.Call) -> bool:
+    """Whether the value of ``os.getenv("X")`` is used right there in a way None breaks
+    (``json.loads(...)``, ``.split()``, ``[0]``, ``+``); a value kept in a name, compared or
+    tested for truth may be meant to be None, and is not judged."""
+    parent = module.parents.get(read)
+    if isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is read:
+        return True
+    if isinstance(parent, ast.BinOp) and not isinstance(parent.op, ast.Mod):
+        return True
+    if isinstance(parent, ast.Call) and read in parent.args:
+        return (module.qualname(parent.func) or getattr(parent.func, "id", "")) not in _NONE_TOLERANT
+    return False
 
 
 def _handled(module: ModuleFacts, node: ast.AST) -> bool:

@@ -49,6 +49,51 @@ def _reaches_target(qualname: str, target: MwaaVersion) -> bool:
     return airflow_api.resolve(qualname, target).status == "unchanged"
 
 
+_CLASS_TESTS = frozenset({"isinstance", "issubclass"})
+
+
+def _only_tested_against(module: ModuleFacts, alias: ast.AST) -> str | None:
+    """The local name ``alias`` (of a ``from x import Name`` alone in its statement, at module
+    level) binds, when every use of it is the class argument of ``isinstance``/``issubclass``
+    (alone or in a tuple); else None."""
+    imported = next((i for i in module.imports if i.alias is alias), None)
+    if (imported is None or not imported.is_from or not imported.local or imported.guarded
+            or len(imported.node.names) != 1 or module.enclosing_function(imported.node) is not None):
+        return None
+    uses = [node for node in module.nodes_of(ast.Name) if node.id == imported.local]
+    if not uses or any(not isinstance(use.ctx, ast.Load) or not _class_argument(module, use) for use in uses):
+        return None
+    return imported.local
+
+
+def _has_fallback(module: ModuleFacts, alias: ast.AST) -> bool:
+    """Whether the import of ``alias`` sits in a ``try`` whose ``except ImportError`` binds the
+    same name (``class SubDagOperator: ...``, ``days_ago = None``): the module copes without it."""
+    imported = next((i for i in module.imports if i.alias is alias), None)
+    if imported is None or not imported.guarded or not imported.local:
+        return False
+    trying = next((a for a in module.ancestors(imported.node) if isinstance(a, ast.Try)), None)
+    if trying is None:
+        return False
+    for handler in trying.handlers:
+        for statement in handler.body:
+            if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and statement.name == imported.local:
+                return True
+            if isinstance(statement, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == imported.local for t in statement.targets):
+                return True
+    return False
+
+
+def _class_argument(module: ModuleFacts, node: ast.AST) -> bool:
+    parent = module.parents.get(node)
+    if isinstance(parent, ast.Tuple):
+        node, parent = parent, module.parents.get(parent)
+    return (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in _CLASS_TESTS
+            and len(parent.args) == 2 and parent.args[1] is node)
+
+
 def import_problems(module: ModuleFacts, ctx: RuleContext) -> list[ImportProblem]:
     """Every problem import of the module, computed once for both import rules."""
     return module.memo("import_problems", lambda m: _import_problems(m, ctx))
@@ -295,7 +340,10 @@ class RemovedImportRule(PythonRule):
 
     ## Fix
     Follow the advice in the message: use the replacement feature (a TaskGroup for a SubDAG, a
-    fixed `pendulum.datetime` for `days_ago`), a provider's equivalent, or your own code.
+    fixed `pendulum.datetime` for `days_ago`), a provider's equivalent, or your own code. A class
+    the module only tests objects against (`isinstance(task, SubDagOperator)`) is imported inside
+    `try`/`except ImportError` with a stand-in class by `migrator fix` (safe: nothing can be an
+    instance of a class the target lacks).
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/release_notes.html
@@ -306,6 +354,7 @@ class RemovedImportRule(PythonRule):
     name = "removed-import"
     severity = Severity.ERROR
     summary = "Airflow name the target no longer has"
+    fix_safety = FixSafety.SAFE
     valid = (
         Valid("from airflow.utils.dates import days_ago", target="2.11.2"),
         # airflow.exceptions.__getattr__ still hands these out on 3.x (moved to airflow.sdk.exceptions).
@@ -321,6 +370,14 @@ class RemovedImportRule(PythonRule):
                 days_ago = None
             from airflow.providers.standard.operators.empty import EmptyOperator
         """, target="2.11.2"),
+        # The module defines the name itself where the import fails (what the fix writes).
+        Valid("""
+            try:
+                from airflow.operators.subdag import SubDagOperator
+            except ImportError:
+                class SubDagOperator:
+                    pass
+        """),
     )
     invalid = (
         Invalid("from airflow.utils.dates import days_ago", line=1, contains="pendulum"),
@@ -335,6 +392,13 @@ class RemovedImportRule(PythonRule):
         """, line=3, contains="airflow.utils.dates.days_ago"),
         Invalid("from airflow.operators.acme_plugin import SftpToS3Operator", line=1,
                 contains="no AirflowPlugin"),
+        # Only tested against (a callback skipping SubDAG tasks): guarded with a stand-in class.
+        Invalid("""
+            from airflow.operators.subdag import SubDagOperator
+
+            def failed_tasks(tasks):
+                return [t for t in tasks if not isinstance(t, (SubDagOperator, list))]
+        """, line=1, contains="try/except ImportError with a stand-in class"),
         # An Airflow 3 project on an Airflow 2 target: the import is the finding, not each use.
         Invalid("""
             from airflow.sdk import dag, task
@@ -355,6 +419,18 @@ class RemovedImportRule(PythonRule):
                     f"provides, and no AirflowPlugin in the project registers {name}: import {name} "
                     f"from the module that defines it")
             elif problem.verdict is not None and problem.verdict.kind == "removed":
+                if _has_fallback(module, problem.node):
+                    continue  # the module defines the name itself where the import fails
                 advice = problem.verdict.advice or "no replacement is recorded"
+                local = _only_tested_against(module, problem.node)
+                if local is not None:
+                    yield self.at_node(
+                        module, problem.node,
+                        f"{problem.old} does not exist on Airflow {ctx.target.airflow}, and this module only "
+                        f"tests objects against it (isinstance/issubclass), which nothing can pass there: "
+                        f"import it inside try/except ImportError with a stand-in class",
+                        fix=Fix.make(FixSafety.SAFE, f"guard the import of {local} with a stand-in class",
+                                     required=True, kind="guard-removed-import", name=local))
+                    continue
                 yield self.at_node(module, problem.node,
                                    f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}")

@@ -21,8 +21,9 @@ class UndefinedEnvironmentVariable(ProjectRule):
     """
     ## What it does
     Reports environment variables that DAG code reads while the file is parsed, without a
-    default and outside a `try` that handles their absence (`os.environ["X"]`,
-    `os.getenv("X")`, `os.environ.get("X")`), when nothing MWAA will run sets them: no literal
+    default and outside a `try` that handles their absence (`os.environ["X"]`, or
+    `os.getenv("X")`/`os.environ.get("X")` used where None breaks: `json.loads(...)`,
+    `.split()`), when nothing MWAA will run sets them: no literal
     value in the project's compose files, `.env` files, Dockerfiles or start-up scripts (which
     `migrator package` exports from the bundle's `startup.sh`), and not one MWAA or the
     container runtime sets.
@@ -63,6 +64,9 @@ class UndefinedEnvironmentVariable(ProjectRule):
               path="dags/export.py"),
         Valid(_DAG.format(read='None\n\ndef export():\n    return os.environ["VCAP_SERVICES"]'),
               path="dags/export.py"),
+        # None is a value the code expects: compared, or kept for later.
+        Valid(_DAG.format(read='os.getenv("AIRFLOW_ENV") == "LOCAL"'), path="dags/export.py"),
+        Valid(_DAG.format(read='os.getenv("VCAP_SERVICES")'), path="dags/export.py"),
         # MWAA sets AIRFLOW_HOME; the container runtime sets HOME.
         Valid(_DAG.format(read='os.environ["AIRFLOW_HOME"] + os.environ["HOME"]'), path="dags/export.py"),
     )

@@ -55,6 +55,11 @@ class DuplicateDagId(ProjectRule):
         Valid("from airflow import DAG\n\nfor team in TEAMS:\n    DAG(dag_id=f'{team}.load')\n",
               path="dags/a.py", files={"dags/b.py": "from airflow import DAG\n\nfor team in TEAMS:\n"
                                                     "    DAG(dag_id=f'{team}.load')\n"}),
+        # @dag("id", ...) names the DAG with its first argument, not the function's name.
+        Valid("from airflow.decorators import dag\n\n@dag('housing_hist', schedule=None)\ndef pipeline():\n"
+              "    pass\n\npipeline()\n", path="dags/housing.py",
+              files={"dags/roads.py": "from airflow.decorators import dag\n\n@dag('roads_hist', schedule=None)\n"
+                                      "def pipeline():\n    pass\n\npipeline()\n"}),
         # A copy outside the DAG folder (a test fixture) is never parsed by MWAA.
         Valid(_DAG.format(project="sales"), path="dags/sales/dag.py",
               files={"tests/fixtures/dag.py": _DAG.format(project="sales")}),

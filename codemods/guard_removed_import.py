@@ -1,0 +1,50 @@
+"""``guard-removed-import``: keep a module importable when a class it only tests against is gone.
+
+Params: ``name``, the local name the import binds (``SubDagOperator``).
+
+The import statement at the location, which must import that one name and nothing else, becomes
+``try: <import> / except ImportError: class <name>: ...``: on the target the stand-in class
+takes the name, so ``isinstance(task, SubDagOperator)`` stays valid code and is ``False``.
+
+Safe: the rule asks for this only when every use of the name is the class argument of
+``isinstance``/``issubclass``. Where the target lacks the class no object can be an instance of
+it, so those checks were ``False`` already; where it has the class the import runs as before.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.findings import FixSafety
+
+from ._core import CannotFix, Edit, Planner, is_identifier
+
+KIND = "guard-removed-import"
+SAFETY = FixSafety.SAFE
+RATIONALE = "the class is only tested against, and no object can be an instance of a class the target lacks"
+
+
+def plan(edit: Edit, planner: Planner) -> None:
+    name = edit.params.get("name")
+    if not isinstance(name, str) or not is_identifier(name):
+        raise CannotFix("fix data needs the imported 'name'")
+    aliases = [a for a in planner.at(edit.location, cst.ImportAlias)
+               if (a.asname.name.value if a.asname else cst.helpers.get_full_name_for_node(a.name)) == name]
+    alias = planner.locate(edit.location, aliases, f"import of {name}")
+    statement = planner.parent(alias)
+    line = planner.parent(statement)
+    if not (isinstance(statement, cst.ImportFrom) and isinstance(statement.names, (list, tuple))
+            and len(statement.names) == 1 and isinstance(line, cst.SimpleStatementLine)
+            and len(line.body) == 1 and planner.parent(line) is planner.module):
+        raise CannotFix(f"the import of {name} shares its statement or is not at module level; "
+                        "guard it by hand")
+    import_code = planner.code(statement.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)).strip()
+
+    def guarded(node: cst.CSTNode) -> cst.CSTNode:
+        block = cst.parse_statement(
+            f"try:\n    {import_code}\n"
+            f"except ImportError:  # gone on this Airflow: nothing is an instance of it\n"
+            f"    class {name}:\n        pass\n")
+        return block.with_changes(leading_lines=node.leading_lines)
+
+    planner.replace(line, ("guard", name), guarded)
