@@ -488,39 +488,24 @@ class ConfigPolicy:
     # Each block indexed once: a scan asks every option of a project of every block, and a
     # linear scan of the rows per question was most of the config rules' time.
     @cached_property
-    def _forced_index(self) -> OptionIndex:
-        return OptionIndex(self.forced)
-
-    @cached_property
-    def _rejected_index(self) -> OptionIndex:
-        return OptionIndex(self.rejected)
-
-    @cached_property
-    def _ignored_index(self) -> OptionIndex:
-        return OptionIndex(self.ignored)
-
-    @cached_property
-    def _mwaa_defaults_index(self) -> OptionIndex:
-        return OptionIndex(self.mwaa_defaults)
-
-    @cached_property
-    def _dropdown_index(self) -> OptionIndex:
-        return OptionIndex(self.dropdown)
+    def _index(self) -> dict[str, OptionIndex]:
+        return {block: OptionIndex(getattr(self, block))
+                for block in ("forced", "rejected", "ignored", "mwaa_defaults", "dropdown")}
 
     def forced_option(self, option: str) -> ConfigOption | None:
-        return self._forced_index.find(option)
+        return self._index["forced"].find(option)
 
     def rejected_option(self, option: str) -> ConfigOption | None:
-        return self._rejected_index.find(option)
+        return self._index["rejected"].find(option)
 
     def ignored_option(self, option: str) -> ConfigOption | None:
-        return self._ignored_index.find(option)
+        return self._index["ignored"].find(option)
 
     def mwaa_default(self, option: str) -> ConfigOption | None:
-        return self._mwaa_defaults_index.find(option)
+        return self._index["mwaa_defaults"].find(option)
 
     def in_dropdown(self, option: str) -> bool:
-        return self._dropdown_index.find(option) is not None
+        return self._index["dropdown"].find(option) is not None
 
     def protected_env_var(self, variable: str) -> ProtectedEnvVar | None:
         return next((p for p in self.protected_env_vars if p.matches(variable)), None)
