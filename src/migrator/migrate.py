@@ -225,7 +225,7 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
         migration.verify = verify_bundle(staging / BUNDLE_DIR, target, constraints=verify.constraints,
                                          cache_dir=verify.cache_dir, timeout=verify.timeout,
                                          repair_requirements=True,
-                                         variables=project_variables(after.workspace), log=verify.log)
+                                         variables=project_variables(after.project.connections), log=verify.log)
         if migration.verify.requirements is not None:
             apply_requirement_repairs(bundle, migration.verify.requirements.repairs)
         migration.load_failures = explain_failures(

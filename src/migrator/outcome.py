@@ -24,6 +24,7 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
+from migrator.rules.con import UNDEFINED_RULES, undefined_anchor
 from migrator.rules.con_undefined_env_var import ANCHOR_SUFFIX as ENV_READ_ANCHOR
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
@@ -265,17 +266,15 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
 REQUIREMENT_REMOVED = "requirement-removed"
 REQUIREMENT_NOT_INSTALLED = "MIG103"
 
-# The finding that says a looked-up key is defined nowhere, by the kind of lookup: its rule and
-# the suffix of its anchor (``<key>\x1fvar``).
-_LOOKUP_RULES = {"variable": ("CON002", "var"), "connection": ("CON001", "conn"),
-                 "env": ("CON011", ENV_READ_ANCHOR)}
-
-
 def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:
-    """The CON001/CON002 findings (anywhere in the project: a shared helper reads them) on the
-    Variables and Connections a file read while parsed."""
-    wanted = {(rule, f"{lookup.key}\x1f{suffix}") for lookup in lookups
-              for rule, suffix in [_LOOKUP_RULES.get(lookup.kind, ("", ""))]}
+    """The CON001/CON002/CON011 findings (anywhere in the project: a shared helper reads them) on
+    the Variables, Connections and environment variables a file read while parsed."""
+    wanted = set()
+    for lookup in lookups:
+        if lookup.kind in UNDEFINED_RULES:
+            wanted.add((UNDEFINED_RULES[lookup.kind], undefined_anchor(lookup.kind, lookup.key)))
+        elif lookup.kind == "env":
+            wanted.add(("CON011", f"{lookup.key}\x1f{ENV_READ_ANCHOR}"))
     return [finding.rule for finding in findings if (finding.rule, getattr(finding, "anchor", "")) in wanted]
 
 

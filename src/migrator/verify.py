@@ -593,7 +593,10 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
                              rebuild=rebuild, project_root=root,
                              repair_requirements=repair_requirements, log=log)
     if variables is None:
-        variables = project_variables(workspace)
+        from migrator.analysis.connections import read_definitions
+        from migrator.analysis.envsources import analyse_env
+
+        variables = project_variables(read_definitions(workspace, analyse_env(workspace)))
     loaded = load_dags(env, root, workspace.dag_folders, workspace.plugins_folder, timeout=timeout,
                        working_dir=working_dir, variables=variables, log=log)
     if not loaded.files:
@@ -606,15 +609,13 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
                         round(time.perf_counter() - started, 3))
 
 
-def project_variables(workspace) -> dict[str, str]:
-    """The Variables the project defines (exports, ``AIRFLOW_VAR_*``, airflow_settings.yaml),
-    each with the value ``migrator connections export`` would store in Secrets Manager."""
-    from migrator.analysis.connections import read_definitions
-    from migrator.analysis.envsources import analyse_env
+def project_variables(connections) -> dict[str, str]:
+    """The Variables the project defines (``ConnectionFacts``: exports, ``AIRFLOW_VAR_*``,
+    airflow_settings.yaml), each with the value ``migrator connections export`` would store in
+    Secrets Manager."""
     from migrator.connections_export import plan_export
 
-    plan = plan_export(read_definitions(workspace, analyse_env(workspace)))
-    return {secret.key: secret.value for secret in plan.secrets if secret.kind == "variable"}
+    return {secret.key: secret.value for secret in plan_export(connections).secrets if secret.kind == "variable"}
 
 
 def _in_folders(rel: str, folders: Sequence[str]) -> bool:

@@ -43,6 +43,16 @@ _ORIGINS = {"env": "an environment variable", "export": "an export file", "setti
             "cli": "an `airflow connections add` command"}
 
 
+# The anchors of CON001/CON002, by the kind of reference: verify's lookups of a file that did
+# not load are matched to these findings (migrator.outcome).
+_UNDEFINED_SUFFIX = {"connection": "conn", "variable": "var"}
+UNDEFINED_RULES = {"connection": "CON001", "variable": "CON002"}
+
+
+def undefined_anchor(kind: str, key: str) -> str:
+    return f"{key}\x1f{_UNDEFINED_SUFFIX[kind]}"
+
+
 def _at(line: int) -> Location:
     return Location(line, 1, line, 2)
 
@@ -120,7 +130,7 @@ class UndefinedConnection(ProjectRule):
             yield self.finding(reference.path, _at(reference.line),
                                f"connection '{reference.key}' is used here but defined nowhere in the project: "
                                f"create the secret airflow/connections/{reference.key} before this runs on MWAA",
-                               anchor=f"{reference.key}\x1fconn")
+                               anchor=undefined_anchor("connection", reference.key))
 
 
 class UndefinedVariable(ProjectRule):
@@ -190,12 +200,12 @@ class UndefinedVariable(ProjectRule):
                                    f"variable '{key}' is read with a default and defined nowhere in the project: "
                                    f"on MWAA the default applies; if the on-prem value differs, create the secret "
                                    f"airflow/variables/{key}",
-                                   anchor=f"{key}\x1fvar", severity=Severity.INFO)
+                                   anchor=undefined_anchor("variable", key), severity=Severity.INFO)
             else:
                 yield self.finding(path, _at(reference.line),
                                    f"variable '{key}' is read here but defined nowhere in the project: "
                                    f"create the secret airflow/variables/{key} before this runs on MWAA",
-                                   anchor=f"{key}\x1fvar")
+                                   anchor=undefined_anchor("variable", key))
 
 
 class ConnectionInEnv(ProjectRule):
