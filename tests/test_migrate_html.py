@@ -4,6 +4,7 @@ rendered for real in headless Chromium (what is visible, the screenshot, no cons
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 import struct
@@ -102,8 +103,6 @@ def test_report_html_is_well_formed_has_every_section_and_escapes_project_string
 
 
 def test_report_html_says_how_many_dag_files_load_when_verify_ran(hostile):
-    import json
-
     document = json.loads((hostile / "report.json").read_text(encoding="utf-8"))
     verified = copy.deepcopy(document)
     verified["verify"] = {
