@@ -70,8 +70,8 @@ def run(tmp_path_factory):
 def test_migrate_never_writes_the_source_and_fills_the_output(run):
     assert snapshot(run.source) == run.before
     out = run.out
-    assert sorted(p.name for p in out.iterdir()) == ["bundle", "project", "report.json",
-                                                     "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["bundle", "project", "report.html",
+                                                     "report.json", "report.md"]
     assert (out / "bundle" / "manifest.json").is_file()
     assert (out / "bundle" / "dags").is_dir()
     changed = run.report["fixed"]["files"]

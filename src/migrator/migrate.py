@@ -1,8 +1,9 @@
 """``migrator migrate``: the whole job on a copy of the project, never on the project itself.
 
 ``DIR/project/`` is the copy, fixed; ``DIR/bundle/`` is what MWAA reads (``migrator package``'s
-output); ``DIR/report.md`` and ``DIR/report.json`` say what was found before and after the fixes,
-what was fixed, what still needs a human, what the bundle holds and which environment to buy.
+output); ``DIR/report.md``, ``DIR/report.json`` and ``DIR/report.html`` (one page to share) say what
+was found before and after the fixes, what was fixed, what still needs a human, what the bundle
+holds and which environment to buy.
 Everything is assembled beside DIR and moved into place at the end.
 """
 
@@ -34,6 +35,8 @@ from migrator.outcome import (
     project_module_names,
     verify_bundle,
 )
+from migrator.reporters import migrate_html
+from migrator.rules import all_rules
 from migrator.safe_write import staging_folder
 from migrator.sizing import DEFAULT_REGION, size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
@@ -43,6 +46,7 @@ PROJECT_DIR = "project"
 BUNDLE_DIR = "bundle"
 REPORT_MD = "report.md"
 REPORT_JSON = "report.json"
+REPORT_HTML = "report.html"
 # Never copied: version control, caches and environments are not the project, and copying a
 # virtualenv or node_modules would dwarf it.
 _NOT_COPIED = frozenset({".git", ".hg", ".svn", ".bzr", "__pycache__", ".pytest_cache",
@@ -238,6 +242,9 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     migration.report = json.loads(text)  # exactly what report.json holds (tuples as lists)
     (staging / REPORT_JSON).write_text(text, encoding="utf-8")
     (staging / REPORT_MD).write_text(report_markdown(migration), encoding="utf-8")
+    (staging / REPORT_HTML).write_text(
+        migrate_html.render(migration.report, all_rules(), [m.path for m in after.project.dag_files]),
+        encoding="utf-8")
     # The bundle and the copy are addressed through their final place from now on.
     bundle.out = out / BUNDLE_DIR
     bundle.root = out / PROJECT_DIR

@@ -11,7 +11,15 @@ import click
 from migrator.bundle import BundleOptions
 from migrator.cli import options
 from migrator.findings import Severity
-from migrator.migrate import BUNDLE_DIR, PROJECT_DIR, REPORT_MD, Migration, VerifyOptions, migrate
+from migrator.migrate import (
+    BUNDLE_DIR,
+    PROJECT_DIR,
+    REPORT_HTML,
+    REPORT_MD,
+    Migration,
+    VerifyOptions,
+    migrate,
+)
 from migrator.outcome import headline
 
 TOP_RULES = 5
@@ -44,8 +52,9 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
             run_verify: bool, fmt: str, fail_on: str | None, jobs: int, quiet: bool) -> int:
     """Migrate the project at SRC into --out DIR; SRC itself is never written.
 
-    DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md and
-    report.json. Exit 1 when findings at or above --fail-on remain or the bundle has errors.
+    DIR gets project/ (the fixed copy), bundle/ (what MWAA reads from S3), report.md,
+    report.json and report.html. Exit 1 when findings at or above --fail-on remain or the
+    bundle has errors.
     """
     settings = options.project_settings(src, target=target, fail_on=fail_on, constraints=constraints)
     mwaa = options.resolve_target(settings)
@@ -94,7 +103,7 @@ def render_migration(migration: Migration) -> str:
         causes = Counter(f.cause for f in migration.load_failures).most_common(TOP_RULES)
         lines.append(f"  verify    {headline(migration.verify)}"
                      + (f" (not loading: {', '.join(f'{c} x{n}' for c, n in causes)})" if causes else ""))
-    lines.append(f"  report    {out / REPORT_MD}")
+    lines.append(f"  report    {out / REPORT_MD} (one page to share: {out / REPORT_HTML})")
     if migration.unreadable:  # the bundle lacks these: never let that pass quietly
         lines.append(f"Not read ({len(migration.unreadable)}), so missing from the copy and the "
                      "bundle:")
