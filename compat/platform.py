@@ -158,6 +158,25 @@ def worker_paths() -> WorkerPaths:
 
 
 @dataclass(frozen=True)
+class OperatorInitChain:
+    """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
+    class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the
+    names of Airflow's LoggingMixin) are no longer among BaseOperator's bases."""
+
+    changed_in: str
+    logging_mixins: frozenset[str]
+    reason: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def operator_init_chain() -> OperatorInitChain:
+    block = _overlay()["operator_init_chain"]
+    return OperatorInitChain(block["changed_in"], frozenset(block["logging_mixins"]), block["reason"],
+                             block["source"])
+
+
+@dataclass(frozen=True)
 class DefaultChange:
     name: str
     old: str

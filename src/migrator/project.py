@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from migrator.analysis.classes import ClassFacts, module_classes
 from migrator.analysis.crashes import AnalysisCrash
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
@@ -89,6 +90,7 @@ class ModuleSummary:
     # (name, line, raises) of environment variables read while parsed, without a fallback
     env_reads: tuple[tuple[str, int, bool], ...] = ()
     suppressed: int = 0  # findings silenced by inline comments
+    classes: tuple[ClassFacts, ...] = ()  # module-level classes (a hierarchy across files)
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
@@ -137,6 +139,7 @@ class ModuleSummary:
             references=tuple(sorted(references)),
             env_reads=tuple(sorted(set(parse_time_env_reads(module)))),
             suppressed=suppressed,
+            classes=module_classes(module),
         )
 
 

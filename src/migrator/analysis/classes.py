@@ -1,0 +1,71 @@
+"""The module-level classes of a module, as much as a class hierarchy across files needs.
+
+``module_classes`` gives, for each class defined at module level, its bases as dotted names
+(resolved through the module's imports, or to the module's own classes) and what its
+``__init__`` does with the arguments: which parameters a caller must give and whether it passes
+anything on with ``super().__init__(...)``. ``ModuleSummary`` carries these facts so project
+rules can follow a class's bases into other modules of the project.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from migrator.analysis.python import ModuleFacts
+
+# How an ``__init__`` calls the next one in the MRO.
+SUPER_NONE = "none"  # no super().__init__(...) call
+SUPER_BARE = "bare"  # super().__init__() without arguments
+SUPER_PASSES = "passes"  # super().__init__(...) with arguments (task_id=..., **kwargs)
+
+
+@dataclass(frozen=True)
+class InitFacts:
+    required: tuple[str, ...]  # parameters without a default (not self, *args, **kwargs)
+    super_call: str  # SUPER_NONE | SUPER_BARE | SUPER_PASSES
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    qualname: str  # dotted name as the project imports it: "<module>.<Class>"
+    line: int
+    bases: tuple[str, ...]  # dotted names; "" for a base the module does not name statically
+    init: InitFacts | None  # None: the class body defines no __init__
+
+
+def module_classes(module: ModuleFacts) -> tuple[ClassFacts, ...]:
+    if module.tree is None:
+        return ()
+    defined = {node.name for node in module.tree.body if isinstance(node, ast.ClassDef)}
+    prefix = f"{module.module_name}." if module.module_name else ""
+
+    def dotted(base: ast.expr) -> str:
+        if isinstance(base, ast.Name) and base.id in defined:
+            return prefix + base.id
+        return module.qualname(base) or ""
+
+    return tuple(ClassFacts(prefix + node.name, node.lineno, tuple(dotted(b) for b in node.bases),
+                            _init_facts(node))
+                 for node in module.tree.body if isinstance(node, ast.ClassDef))
+
+
+def _init_facts(node: ast.ClassDef) -> InitFacts | None:
+    init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    if init is None:
+        return None
+    args = init.args
+    positional = [*args.posonlyargs, *args.args][1:]  # without self
+    with_default = len(args.defaults)
+    required = [a.arg for a in positional[:len(positional) - with_default]]
+    required += [a.arg for a, default in zip(args.kwonlyargs, args.kw_defaults) if default is None]
+    super_call = SUPER_NONE
+    for call in ast.walk(init):
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
+                and isinstance(call.func.value, ast.Call) and isinstance(call.func.value.func, ast.Name)
+                and call.func.value.func.id == "super"):
+            super_call = SUPER_PASSES if call.args or call.keywords else SUPER_BARE
+            break
+    return InitFacts(tuple(required), super_call)
