@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal
 
 from packaging.utils import canonicalize_name
@@ -225,13 +225,6 @@ class CountRange:
     confirmed: bool = True
 
 
-@dataclass(frozen=True)
-class HourlyPrice:
-    usd_per_hour: float | None
-    confirmed: bool
-    region: str | None = None
-    price_date: str | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,34 +247,13 @@ class EnvironmentClass:
     webservers: CountRange
     parsing_processes_limit: int
     parsing_processes_limit_derived: bool
-    prices: tuple[HourlyPrice, ...]
-    extra_worker_price: HourlyPrice
-    extra_scheduler_price: HourlyPrice
-    extra_webserver_price: HourlyPrice
     notes: str = ""
-
-    def hourly_price(self, region: str = "us-east-1") -> HourlyPrice:
-        """The environment's base price in ``region``; raises KeyError when none is recorded."""
-        for price in self.prices:
-            if price.region == region:
-                return price
-        raise KeyError(f"no {self.name} price recorded for {region}")
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        return tuple(p.region for p in self.prices if p.region)
 
 
 @lru_cache(maxsize=1)
 def environment_classes() -> tuple[EnvironmentClass, ...]:
     """mw1.micro .. mw1.2xlarge, smallest first."""
     document = load_json("environment_classes.json")
-    price_date = document["price_date"]
-
-    def price(row: dict, region: str | None = None) -> HourlyPrice:
-        return HourlyPrice(row["usd_per_hour"], row["confirmed"], region or row.get("region"),
-                           price_date, row.get("note", ""))
-
     classes = []
     for row in document["classes"]:
         workers, schedulers, webservers = row["workers"], row["schedulers"], row["webservers"]
@@ -307,10 +279,6 @@ def environment_classes() -> tuple[EnvironmentClass, ...]:
                                   webservers["max"], webservers.get("confirmed", True)),
             parsing_processes_limit=row["parsing_processes_limit"],
             parsing_processes_limit_derived=row["parsing_processes_limit_derived"],
-            prices=tuple(price(p) for p in row["prices"]),
-            extra_worker_price=price(row["extra_worker_usd_per_hour"]),
-            extra_scheduler_price=price(row["extra_scheduler_usd_per_hour"]),
-            extra_webserver_price=price(row["extra_webserver_usd_per_hour"]),
             notes=row.get("notes", ""),
         ))
     return tuple(sorted(classes, key=lambda c: c.dag_capacity))
@@ -338,53 +306,108 @@ class IncludedInBaseFee:
 
 
 @dataclass(frozen=True)
-class RegionalMultiplier:
-    region: str
-    multiplier_of_us_west_2: float
-    confirmed: bool
-    source: str
-    date: str
-
-
-@dataclass(frozen=True)
 class Billing:
-    """Billing terms besides each class's hourly prices (``EnvironmentClass.hourly_price`` and
-    ``extra_worker_price`` / ``extra_scheduler_price`` / ``extra_webserver_price``)."""
+    """Billing terms besides the prices (those are per Region: ``region_prices``)."""
 
     metering_note: str
     metering_source: str
-    metadata_db_storage_usd_per_gb_month: float
-    metadata_db_storage_confirmed: bool
-    metadata_db_storage_source: str
     included_in_base_fee: IncludedInBaseFee
-    regional_multipliers: tuple[RegionalMultiplier, ...]
     date: str
-
-    def regional_multiplier(self, region: str) -> RegionalMultiplier | None:
-        """The recorded price factor of ``region`` against us-west-2, or None (none recorded)."""
-        return next((m for m in self.regional_multipliers if m.region == region), None)
 
 
 @lru_cache(maxsize=1)
 def billing() -> Billing:
-    """What the base fee includes, the metadata-database storage price and regional factors."""
+    """How MWAA meters an environment and what its base fee includes."""
     block = load_json("environment_classes.json")["billing"]
-    metering, storage, included = block["metering"], block["metadata_db_storage"], block["included_in_base_fee"]
+    metering, included = block["metering"], block["included_in_base_fee"]
     return Billing(
         metering_note=metering["note"],
         metering_source=metering["source"],
-        metadata_db_storage_usd_per_gb_month=float(storage["usd_per_gb_month"]),
-        metadata_db_storage_confirmed=storage["confirmed"],
-        metadata_db_storage_source=storage["source"],
         included_in_base_fee=IncludedInBaseFee(
             included["workers"], included["schedulers"], included["webservers"],
             included["confirmed"], included.get("note", ""), included["source"], included["date"]),
-        regional_multipliers=tuple(
-            RegionalMultiplier(row["region"], row["multiplier_of_us_west_2"], row["confirmed"],
-                               row["source"], row["date"])
-            for row in block["regional_multipliers"]),
-        date=max(entry["date"] for entry in (metering, storage, included)),
+        date=max(entry["date"] for entry in (metering, included)),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Regions and prices
+
+PRICED_COMPONENTS = ("environment", "additional_worker", "additional_scheduler", "additional_webserver")
+
+
+@dataclass(frozen=True)
+class MwaaRegion:
+    code: str  # us-east-1
+    name: str  # US East (N. Virginia)
+
+
+@dataclass(frozen=True)
+class HourlyPrice:
+    usd_per_hour: float | None  # None: the source gives no price for it
+    confirmed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class RegionPrices:
+    """One Region's MWAA prices in USD: from compat's data or an AWS Price List offer file."""
+
+    region: str
+    offer_date: str | None
+    source: str
+    confirmed: bool  # False: the whole table is unconfirmed, for the reason in ``note``
+    note: str
+    hourly: dict[str, dict[str, float]]  # component (PRICED_COMPONENTS) -> class name -> USD/h
+    metadata_storage_usd_per_gb_month: float | None
+    unconfirmed: dict[str, str]  # "component class" -> why
+
+    def price(self, component: str, class_name: str) -> HourlyPrice:
+        usd = self.hourly.get(component, {}).get(class_name)
+        why = self.unconfirmed.get(f"{component} {class_name}")
+        if usd is None:
+            return HourlyPrice(None, self.confirmed, f"no {component.replace('_', ' ')} price for "
+                                                     f"{class_name} in {self.source_name}")
+        return HourlyPrice(usd, self.confirmed and why is None, why or ("" if self.confirmed else self.note))
+
+    @property
+    def source_name(self) -> str:
+        dated = f"price list of {self.offer_date}" if self.offer_date else self.source
+        return f"the {self.region} {dated}" if self.confirmed else f"{self.note}, {dated}"
+
+
+@lru_cache(maxsize=1)
+def mwaa_regions() -> tuple[MwaaRegion, ...]:
+    """Every AWS Region (partition aws) MWAA runs in, sorted by code."""
+    return tuple(MwaaRegion(row["code"], row["name"]) for row in load_json("mwaa_regions.json")["regions"])
+
+
+def get_mwaa_region(code: str) -> MwaaRegion:
+    """The MWAA Region ``code``; KeyError naming the known ones when MWAA does not run there."""
+    for region in mwaa_regions():
+        if region.code == code:
+            return region
+    known = ", ".join(r.code for r in mwaa_regions())
+    raise KeyError(f"{code!r} is not an AWS Region MWAA runs in; known: {known}")
+
+
+@cache
+def region_prices(code: str) -> RegionPrices | None:
+    """The prices compat records for Region ``code``, or None when it records none."""
+    for row in load_json("mwaa_regions.json")["prices"]:
+        if row["region"] == code:
+            return RegionPrices(
+                region=code, offer_date=row["offer_date"], source=row["source"], confirmed=row["confirmed"],
+                note=row["note"],
+                hourly={component: dict(row[component]) for component in PRICED_COMPONENTS},
+                metadata_storage_usd_per_gb_month=row["metadata_storage_usd_per_gb_month"],
+                unconfirmed=dict(row["unconfirmed"]))
+    return None
+
+
+def price_list_url(code: str) -> str:
+    """Where the AWS Price List bulk API publishes Region ``code``'s MWAA offer file."""
+    return load_json("mwaa_regions.json")["price_list_url"].format(region=code)
 
 
 # --------------------------------------------------------------------------------------------

@@ -90,3 +90,4 @@ def test_reports_and_the_migrate_folder_get_the_umask_modes(make_project, tmp_pa
     assert mode(tmp_path / "out") == 0o755
     assert mode(tmp_path / "out" / "report.md") == 0o644
     assert mode(tmp_path / "out" / "report.html") == 0o644
+    assert mode(tmp_path / "out" / "report.json") == 0o644

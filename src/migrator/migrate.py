@@ -38,7 +38,7 @@ from migrator.outcome import (
 from migrator.reporters import migrate_html
 from migrator.rules import all_rules
 from migrator.safe_write import staging_folder
-from migrator.sizing import DEFAULT_REGION, size_project
+from migrator.sizing import size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
 
@@ -219,7 +219,7 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     changed = sorted(apply_plan(project, plan))
     reasons = {f.fingerprint: plan.reason(f) for f in plan.remaining}
     after = scan(project, settings, target, jobs=jobs) if changed else before
-    sizing = size_project(project, settings, target, region=region or DEFAULT_REGION)
+    sizing = size_project(project, settings, target, region=region)
 
     bundle = build_bundle(project, settings, target, staging / BUNDLE_DIR, options,
                           scan_result=after, sizing=sizing)
@@ -424,8 +424,10 @@ def report_markdown(migration: Migration) -> str:
     rec = sizing.get("recommendation", {})
     lines += [(f"Recommended: **{rec.get('environment_class')}**, "
                f"{rec.get('min_workers')}-{rec.get('max_workers')} workers, "
-               f"{rec.get('schedulers')} schedulers, about "
-               f"${rec.get('monthly_cost_usd')} a month in {sizing.get('region')}. "
+               f"{rec.get('schedulers')} schedulers, "
+               + (f"about ${rec['monthly_cost_usd']} a month" if rec.get("monthly_cost_usd") is not None
+                  else "no price in the tool's data")
+               + f" in {sizing.get('region')}. "
                "See `migrator size` for the full report and chart."), ""]
     lines += ["## Next steps", "",
               "1. Review the changes: `diff -ru <source> project/` (or commit them on a branch).",

@@ -16,21 +16,16 @@ DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 def test_billing_terms():
     terms = compat.billing()
-    assert terms.metadata_db_storage_usd_per_gb_month == 0.10
-    assert terms.metadata_db_storage_confirmed
     included = terms.included_in_base_fee
     assert (included.workers, included.schedulers, included.webservers) == (1, 2, 2)
     # The research could only read this from a third party: it must stay marked.
     assert not included.confirmed and included.note.startswith("UNCONFIRMED")
-    assert terms.regional_multiplier("sa-east-1").multiplier_of_us_west_2 == 1.72
-    assert terms.regional_multiplier("us-west-2") is None
     assert "no scale to zero" in terms.metering_note
 
 
 def test_every_billing_entry_has_source_and_date():
     block = json.loads((DATA / "environment_classes.json").read_text())["billing"]
-    entries = [block["metering"], block["metadata_db_storage"], block["included_in_base_fee"],
-               *block["regional_multipliers"]]
+    entries = [block["metering"], block["included_in_base_fee"]]
     for entry in entries:
         assert entry["source"] and DATE.fullmatch(entry["date"]), entry
         assert entry["confirmed"] or entry["note"].startswith("UNCONFIRMED"), entry

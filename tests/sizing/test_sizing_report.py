@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from migrator.compat import get_environment_class
+from migrator.compat import region_prices
 from sizing_projects import DagSpec, project_files, size
 
 from migrator.cli import main
@@ -49,9 +49,8 @@ def test_json_carries_every_input_and_number(project):
 def test_cost_lines_add_up_from_compat_prices(project):
     document = size(project, region="us-west-2")
     recommendation = document["recommendation"]
-    environment_class = get_environment_class(recommendation["environment_class"])
     base = recommendation["cost"][0]
-    hourly = environment_class.hourly_price("us-west-2")
+    hourly = region_prices("us-west-2").price("environment", recommendation["environment_class"])
     assert base["unit_usd"] == hourly.usd_per_hour
     assert base["monthly_usd"] == pytest.approx(hourly.usd_per_hour * HOURS_PER_MONTH)
     assert base["confirmed"] is hourly.confirmed
@@ -132,7 +131,7 @@ def test_cli_writes_each_format(project, tmp_path):
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--region", "mars-1"], "no MWAA prices recorded for region 'mars-1'"),
+    (["--region", "mars-1"], "'mars-1' is not an AWS Region MWAA runs in; known: af-south-1, "),
     (["--target", "1.10.15"], "1.10.15"),
     (["--history", "{missing}"], "task history file not found"),
 ])

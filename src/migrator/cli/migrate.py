@@ -96,9 +96,10 @@ def render_migration(migration: Migration) -> str:
     lines.append(f"  bundle    {out / BUNDLE_DIR}/: {bundle.dags}"
                  f"{'+' if bundle.dags_estimated else ''} DAGs, dags/ + {', '.join(parts)}")
     rec = sizing.get("recommendation", {})
+    cost = rec.get("monthly_cost_usd")
     lines.append(f"  size      {rec.get('environment_class')}, {rec.get('min_workers')}-"
-                 f"{rec.get('max_workers')} workers, ~${rec.get('monthly_cost_usd')}/month "
-                 f"({sizing.get('region')})")
+                 f"{rec.get('max_workers')} workers, "
+                 f"{'no price' if cost is None else f'~${cost}/month'} ({sizing.get('region')})")
     if migration.verify is not None:
         causes = Counter(f.cause for f in migration.load_failures).most_common(TOP_RULES)
         lines.append(f"  verify    {headline(migration.verify)}"

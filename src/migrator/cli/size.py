@@ -13,8 +13,11 @@ from migrator.sizing import DEFAULT_REGION, FORMATS, render, size_project
 @click.command("size")
 @options.project_path
 @options.target_option
-@click.option("--region", default=DEFAULT_REGION, show_default=True,
-              help="AWS region whose MWAA prices to use.")
+@click.option("--region", help=f"AWS Region whose MWAA prices to use [default: {DEFAULT_REGION}, or the "
+                               "Region of --price-list].")
+@click.option("--price-list", "price_list", type=click.Path(path_type=Path, dir_okay=False),
+              help="An AWS Price List offer file for MWAA (offers/v1.0/aws/AmazonMWAA/current/"
+                   "REGION/index.json): prices any Region offline.")
 @click.option("--history", "history", type=click.Path(path_type=Path, dir_okay=False),
               help="Task-instance export (CSV/TSV/JSON: dag_id, task_id, start, end, state, run_id) "
                    "from the current Airflow; durations and observed runs replace the defaults.")
@@ -23,8 +26,8 @@ from migrator.sizing import DEFAULT_REGION, FORMATS, render, size_project
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="markdown",
               show_default=True, help="Report format.")
 @options.output_option
-def command(path: Path, target: str | None, region: str, history: Path | None,
-            verify_results: Path | None, fmt: str, output: Path | None) -> int:
+def command(path: Path, target: str | None, region: str | None, price_list: Path | None,
+            history: Path | None, verify_results: Path | None, fmt: str, output: Path | None) -> int:
     """Size the MWAA environment for the Airflow project at PATH.
 
     Models the expected concurrent tasks over a reference week from the DAGs' schedules, task
@@ -36,7 +39,7 @@ def command(path: Path, target: str | None, region: str, history: Path | None,
     settings = options.project_settings(path, target=target)
     mwaa = options.resolve_target(settings)
     document = size_project(path, settings, mwaa, region=region, history_path=history,
-                            verify_path=verify_results)
+                            verify_path=verify_results, price_list=price_list)
     options.write_output(render(fmt, document), output)
     if document["crashed"]:
         return options.internal_error_after_report("the sizing report was written")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from migrator.compat import EnvironmentClass, HourlyPrice, billing, config_changes
+from migrator.compat import EnvironmentClass, HourlyPrice, RegionPrices, billing, config_changes
 from migrator.sizing.defaults import (
     DAG_CAPACITY_SHARE,
     HOURS_PER_MONTH,
@@ -94,8 +94,9 @@ class Assessment:
         return all(c.ok for c in self.checks)
 
     @property
-    def monthly_usd(self) -> float:
-        return round(sum(line.monthly_usd for line in self.cost), 2)
+    def monthly_usd(self) -> float | None:
+        """None without prices for the Region."""
+        return round(sum(line.monthly_usd for line in self.cost), 2) if self.cost else None
 
 
 def usable_worker_memory(environment_class: EnvironmentClass) -> float:
@@ -128,11 +129,7 @@ def _hold(series: tuple[float, ...], minutes: int) -> list[float]:
     return held
 
 
-def _price(price: HourlyPrice) -> tuple[float | None, bool, str]:
-    return price.usd_per_hour, price.confirmed, price.note
-
-
-def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> Assessment:
+def assess(environment_class: EnvironmentClass, demand: Demand, prices: RegionPrices | None) -> Assessment:
     c = environment_class
     checks: list[Check] = []
     risks: list[str] = []
@@ -228,21 +225,23 @@ def assess(environment_class: EnvironmentClass, demand: Demand, region: str) -> 
     }
     assessment = Assessment(c, checks, tasks_per_worker, min_workers, max_workers, workers,
                             schedulers, config, risks=risks)
-    assessment.cost = monthly_cost(assessment, demand, region)
+    assessment.cost = monthly_cost(assessment, demand, prices)
     return assessment
 
 
-def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[CostLine]:
+def monthly_cost(assessment: Assessment, demand: Demand, prices: RegionPrices | None) -> list[CostLine]:
+    """The month's bill by item; empty when there are no prices for the Region."""
+    if prices is None:
+        return []
     c = assessment.environment_class
-    terms = billing()
-    included = terms.included_in_base_fee
-    included_confirmed = included.confirmed
+    included = billing().included_in_base_fee
+    unconfirmed_inclusion = "" if included.confirmed else "what the base fee includes is unconfirmed"
     lines: list[CostLine] = []
-    base = c.hourly_price(region)
-    usd, confirmed, note = _price(base)
-    lines.append(CostLine(f"{c.name} environment ({region})", f"{HOURS_PER_MONTH} h",
-                          usd, round((usd or 0) * HOURS_PER_MONTH, 2), confirmed,
-                          note or f"price list of {base.price_date}"))
+    base = prices.price("environment", c.name)
+    lines.append(CostLine(f"{c.name} environment ({prices.region})", f"{HOURS_PER_MONTH} h",
+                          base.usd_per_hour, round((base.usd_per_hour or 0) * HOURS_PER_MONTH, 2),
+                          base.confirmed and base.usd_per_hour is not None,
+                          base.note or f"price list of {prices.offer_date}"))
 
     tpw = assessment.tasks_per_worker
     held = _hold(demand.week_running, SCALE_IN_HOLD_MINUTES)
@@ -251,28 +250,33 @@ def monthly_cost(assessment: Assessment, demand: Demand, region: str) -> list[Co
     extra = [max(0, w - included.workers) for w in workers]
     average_extra = sum(extra) / len(extra)
     busy_hours = sum(1 for e in extra if e) / 60 / (len(extra) / 1440)
-    usd, confirmed, note = _price(c.extra_worker_price)
-    if usd is None:
-        lines.append(CostLine("extra workers", "0", None, 0.0, confirmed, note))
-    else:
-        lines.append(CostLine(
-            "extra workers", f"{average_extra:.2f} on average ({busy_hours:.1f} h/day above "
-            f"{included.workers} included)", usd, round(usd * average_extra * HOURS_PER_MONTH, 2),
-            confirmed and included_confirmed,
-            note or ("" if included_confirmed else "what the base fee includes is unconfirmed")))
+    lines.append(_extra_line("extra workers", prices.price("additional_worker", c.name), average_extra,
+                             f"{average_extra:.2f} on average ({busy_hours:.1f} h/day above "
+                             f"{included.workers} included)", included.confirmed, unconfirmed_inclusion))
 
     extra_schedulers = max(0, assessment.schedulers - included.schedulers)
-    usd, confirmed, note = _price(c.extra_scheduler_price)
-    lines.append(CostLine("extra schedulers", str(extra_schedulers), usd,
-                          round(float(usd or 0) * extra_schedulers * HOURS_PER_MONTH, 2),
-                          confirmed and included_confirmed,
-                          note or ("" if included_confirmed else "what the base fee includes is unconfirmed")))
+    lines.append(_extra_line("extra schedulers", prices.price("additional_scheduler", c.name),
+                             extra_schedulers, str(extra_schedulers), included.confirmed,
+                             unconfirmed_inclusion))
 
     gigabytes = (demand.task_instances_per_day * METADATA_RETENTION_DAYS
                  * METADATA_KB_PER_TASK_INSTANCE / 1_000_000)
-    storage_price = terms.metadata_db_storage_usd_per_gb_month
+    storage_price = prices.metadata_storage_usd_per_gb_month
+    retention = (f"{demand.task_instances_per_day:.0f} task runs/day kept "
+                 f"{METADATA_RETENTION_DAYS} days at {METADATA_KB_PER_TASK_INSTANCE} KB each")
     lines.append(CostLine("metadata database storage", f"{gigabytes:.2f} GB", storage_price,
-                          round(gigabytes * storage_price, 2), terms.metadata_db_storage_confirmed,
-                          f"{demand.task_instances_per_day:.0f} task runs/day kept "
-                          f"{METADATA_RETENTION_DAYS} days at {METADATA_KB_PER_TASK_INSTANCE} KB each"))
+                          round(gigabytes * (storage_price or 0), 2),
+                          prices.confirmed and storage_price is not None,
+                          retention if storage_price is not None
+                          else f"no storage price in {prices.source_name}; {retention}"))
     return lines
+
+
+def _extra_line(item: str, price: HourlyPrice, count: float, quantity: str, included_confirmed: bool,
+                unconfirmed_inclusion: str) -> CostLine:
+    """An hourly line for ``count`` components beyond the base fee. A component without a price
+    costs nothing when none is needed (mw1.micro has no extra workers) and is unconfirmed otherwise."""
+    if price.usd_per_hour is None:
+        return CostLine(item, quantity, None, 0.0, count == 0, price.note)
+    return CostLine(item, quantity, price.usd_per_hour, round(price.usd_per_hour * count * HOURS_PER_MONTH, 2),
+                    price.confirmed and included_confirmed, price.note or unconfirmed_inclusion)

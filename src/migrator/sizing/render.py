@@ -14,7 +14,7 @@ from migrator.sizing.chart import concurrency_svg, slots_text
 FORMATS = ("markdown", "json", "html")
 TOP_DAGS = 25
 
-Block = tuple  # ("h1"|"h2"|"p"|"ul"|"table"|"svg", ...)
+Block = tuple  # ("h1"|"h2"|"p"|"ul"|"table"|"svg"|"banner", ...)
 
 _WHY = {
     "celery.worker_autoscale": "max,min tasks per worker; AWS advises equal values",
@@ -42,13 +42,19 @@ def blocks(document: dict) -> list[Block]:
         ("p", (f"Target: Apache Airflow {document['target']} on Amazon MWAA, region {document['region']}. "
               f"Project: {inputs['dags']} DAGs in {inputs['dag_files']} DAG files, {inputs['tasks']} tasks. "
               f"Report by {document['tool']['name']} {document['tool']['version']}.")),
+    ]
+    if document["caveats"]:
+        # Said before the result, which they qualify (the full list closes the report).
+        out.append(("banner", "Read first: what this report assumes", document["caveats"]))
+    out += [
         ("h2", "Recommendation"),
         ("table", ["", ""], [
             ["Environment class", rec["environment_class"] + ("" if rec["fits"] else " (no class fits every check)")],
             ["Workers", (f"min {rec['min_workers']}, max {rec['max_workers']} "
                         f"({rec['tasks_per_worker']} tasks per worker)")],
             ["Schedulers", str(rec["schedulers"])],
-            ["Monthly cost", f"{usd(rec['monthly_cost_usd'])} ({document['region']})"],
+            ["Monthly cost", f"{usd(rec['monthly_cost_usd'])} ({document['region']}"
+                             + (", no prices for it: see Monthly cost)" if document["pricing"]["missing"] else ")")],
         ]),
         ("p", "Configuration overrides (AirflowConfigurationOptions):"),
         ("table", ["Option", "Value", "Why"],
@@ -81,18 +87,16 @@ def blocks(document: dict) -> list[Block]:
                                      ("DAG capacity", "DAG parsing", "Task memory", "Workers at peak", "Triggerer")),
            _mark(c["fits"]), usd(c["monthly_cost_usd"])] for c in document["classes"]]),
         ("h2", f"Monthly cost of {rec['environment_class']}"),
-        ("table", ["Item", "Quantity", "Unit price (USD/h; storage USD/GB-month)", "Monthly", "Note"],
-         [[line["item"], line["quantity"], "n/a" if line["unit_usd"] is None else f"{line['unit_usd']:g}",
-           usd(line["monthly_usd"]), ("" if line["confirmed"] else "UNCONFIRMED. ") + line["note"]]
-          for line in rec["cost"]] + [["Total", "", "", usd(rec["monthly_cost_usd"]), ""]]),
+        _cost_block(document),
         ("h2", "The next class down and up"),
     ]
     for alternative in document["alternatives"]:
         difference = alternative["difference_usd"]
+        against = ("" if difference is None else
+                   f", {'+' if difference >= 0 else '-'}{usd(abs(difference))} against the recommendation")
         out.append(("p", (f"{alternative['environment_class']} ({alternative['relation']}): "
-                         f"{usd(alternative['monthly_cost_usd'])} a month, "
-                         f"{'+' if difference >= 0 else '-'}{usd(abs(difference))} against the "
-                         f"recommendation; min {alternative['min_workers']} / max "
+                         f"{usd(alternative['monthly_cost_usd'])} a month{against}; "
+                         f"min {alternative['min_workers']} / max "
                          f"{alternative['max_workers']} workers. What it would risk:")))
         out.append(("ul", alternative["risks"] or ["nothing the model measures"]))
     if not document["alternatives"]:
@@ -132,6 +136,17 @@ def blocks(document: dict) -> list[Block]:
         out += [("h2", "Warnings"), ("ul", document["warnings"])]
     out += [("h2", "Assumptions"), ("ul", document["assumptions"])]
     return out
+
+
+def _cost_block(document: dict) -> Block:
+    missing = document["pricing"]["missing"]
+    if missing:
+        return ("p", missing)
+    rec = document["recommendation"]
+    return ("table", ["Item", "Quantity", "Unit price (USD/h; storage USD/GB-month)", "Monthly", "Note"],
+            [[line["item"], line["quantity"], "n/a" if line["unit_usd"] is None else f"{line['unit_usd']:g}",
+              usd(line["monthly_usd"]), ("" if line["confirmed"] else "UNCONFIRMED. ") + line["note"]]
+             for line in rec["cost"]] + [["Total", "", "", usd(rec["monthly_cost_usd"]), ""]])
 
 
 def _pool_text(pool: dict) -> str:
@@ -218,6 +233,8 @@ def render_markdown(document: dict) -> str:
             lines += [block[1], ""]
         elif kind == "ul":
             lines += [f"- {_md_cell(item)}" for item in block[1]] + [""]
+        elif kind == "banner":
+            lines += [f"> **{block[1]}**", ">"] + [f"> - {_md_cell(item)}" for item in block[2]] + [""]
         elif kind == "table":
             headers, rows = block[1], block[2]
             lines.append("| " + " | ".join(_md_cell(h) for h in headers) + " |")
@@ -241,6 +258,8 @@ th, td { border: 1px solid #cbd5e0; padding: 4px 8px; text-align: left; vertical
 th { background: #edf2f7; }
 td.no { color: #c53030; font-weight: bold; }
 .chart { overflow-x: auto; }
+.banner { border: 1px solid #d69e2e; background: #fffbeb; padding: 8px 14px; margin: 12px 0; }
+.banner strong { display: block; margin-bottom: 4px; }
 li { margin: 2px 0; }
 """
 
@@ -255,6 +274,9 @@ def render_html(document: dict) -> str:
             body.append(f"<p>{escape(block[1])}</p>")
         elif kind == "ul":
             body.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in block[1]) + "</ul>")
+        elif kind == "banner":
+            body.append(f'<div class="banner" role="note"><strong>{escape(block[1])}</strong><ul>'
+                        + "".join(f"<li>{escape(item)}</li>" for item in block[2]) + "</ul></div>")
         elif kind == "table":
             headers, rows = block[1], block[2]
             head = "".join(f"<th>{escape(h)}</th>" for h in headers) if any(headers) else ""

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from migrator import __version__
 from migrator.analysis.python import ModuleFacts
-from migrator.compat import billing, environment_classes
+from migrator.compat import (
+    RegionPrices,
+    billing,
+    environment_classes,
+    get_mwaa_region,
+    price_list_url,
+    region_prices,
+)
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError
@@ -50,6 +57,7 @@ from migrator.sizing.inputs import (
 )
 from migrator.sizing.load import DagPlan, LoadResult, link_subdags, plan_dag, resolve_runs, simulate
 from migrator.sizing.model import Assessment, Demand, assess
+from migrator.sizing.price_list import read_price_list
 from migrator.sizing.schedules import MINUTES_PER_DAY, target_default
 from migrator.workspace import Workspace, discover
 
@@ -140,17 +148,41 @@ def _choose(assessments: list[Assessment]) -> Assessment:
     return next((a for a in assessments if a.fits), assessments[-1])
 
 
-def _assess_all(demand: Demand, region: str) -> list[Assessment]:
-    return [assess(c, demand, region) for c in environment_classes()]
+def _assess_all(demand: Demand, prices: RegionPrices | None) -> list[Assessment]:
+    return [assess(c, demand, prices) for c in environment_classes()]
 
 
-def check_region(region: str) -> str:
-    known = sorted({r for c in environment_classes() for r in c.regions})
-    missing = [c.name for c in environment_classes() if region not in c.regions]
-    if missing:
-        raise InputError(f"no MWAA prices recorded for region {region!r} (known: {', '.join(known)}); "
-                         "pass --region with one of them")
-    return region
+def resolve_prices(region: str | None, price_list: Path | None) -> tuple[str, RegionPrices | None]:
+    """The Region to size for and its prices: an offer file's (``--price-list``), else compat's,
+    else None (an MWAA Region whose prices the tool does not have). InputError for a Region MWAA
+    does not run in, or an offer file of another Region than ``--region``."""
+    if price_list is not None:
+        prices = read_price_list(price_list)
+        if region and region != prices.region:
+            raise InputError(f"{price_list}: the price list is for {prices.region}, not --region {region}")
+        return prices.region, prices
+    region = region or DEFAULT_REGION
+    try:
+        get_mwaa_region(region)
+    except KeyError as exc:
+        raise InputError(f"--region: {exc.args[0]}") from None
+    return region, region_prices(region)
+
+
+def _pricing(region: str, prices: RegionPrices | None) -> dict:
+    if prices is None:
+        return {"region": region, "source": None, "offer_date": None, "confirmed": False,
+                "missing": missing_prices_note(region)}
+    return {"region": region, "source": prices.source, "offer_date": prices.offer_date,
+            "confirmed": prices.confirmed, "missing": None}
+
+
+def missing_prices_note(region: str) -> str:
+    """What to do when the tool has no prices for ``region``: the offer file and --price-list."""
+    file = f"mwaa-prices-{region}.json"
+    return (f"The MWAA prices for {region} are not in mwaa-migrator's data, so no cost is computed. "
+            f"Get them from the public AWS Price List: curl -fsS -o {file} {price_list_url(region)} "
+            f"and run size again with --price-list {file}.")
 
 
 def _is_glue_only(plan: DagPlan) -> bool:
@@ -186,10 +218,12 @@ def _assessment_document(a: Assessment) -> dict:
     }
 
 
-def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region: str = DEFAULT_REGION,
-                 history_path: Path | None = None, verify_path: Path | None = None) -> dict:
-    """The sizing report document for the project at ``root``."""
-    region = check_region(region)
+def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region: str | None = None,
+                 history_path: Path | None = None, verify_path: Path | None = None,
+                 price_list: Path | None = None) -> dict:
+    """The sizing report document for the project at ``root``, priced for ``region`` (default
+    us-east-1, or the Region of the ``price_list`` offer file)."""
+    region, prices = resolve_prices(region, price_list)
     history = load_history(history_path) if history_path else None
     verify = load_verify_results(verify_path) if verify_path else None
     workspace = discover(root, settings)
@@ -200,7 +234,7 @@ def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region:
                for rel in workspace.python_files]
     module_facts = read_modules(modules, set(dag_files), ignored)
     pools = read_pools(project)
-    document = build_document(workspace, target, region, modules, module_facts, pools,
+    document = build_document(workspace, target, region, prices, modules, module_facts, pools,
                               [f for f in dag_files if f not in ignored], history, verify,
                               history_path, verify_path)
     crashes = project.analysis_crashes
@@ -247,7 +281,8 @@ def _one_per_dag_id(dags: list) -> list:
     return kept
 
 
-def build_document(workspace: Workspace, target: MwaaVersion, region: str, modules: list[ModuleFacts],
+def build_document(workspace: Workspace, target: MwaaVersion, region: str, prices: RegionPrices | None,
+                   modules: list[ModuleFacts],
                    module_facts: list[ModuleSizingFacts], pools: dict[str, PoolDefinition],
                    dag_files: list[str], history: TaskHistory | None, verify: dict[str, float] | None,
                    history_path: Path | None, verify_path: Path | None) -> dict:
@@ -265,7 +300,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
     # SubDAGs do not exist in Airflow 3: the migration folds them into their parent as task groups.
     dag_count = sum(p.copies for p in plans if not (p.facts.is_subdag and target.major >= 3))
     demand = _demand(plans, load, parse, target, dag_count, parsed_files)
-    assessments = _assess_all(demand, region)
+    assessments = _assess_all(demand, prices)
     chosen = _choose(assessments)
     index = assessments.index(chosen)
 
@@ -283,7 +318,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
                       if f not in glue_files or any(p.facts.path == f for p in plans if p.include_load)]
         rest = _demand(plans, without, parse, target,
                        dag_count - sum(p.copies for p in glue_plans if not p.facts.is_subdag), kept_files)
-        alternative = _choose(_assess_all(rest, region))
+        alternative = _choose(_assess_all(rest, prices))
         for plan in glue_plans:
             plan.include_load = True
         by_plan = {id(d.plan): d for d in load.dags}
@@ -300,7 +335,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
             "share_of_load": _r(sum(g["share_of_load"] for g in glue_document), 4),
             "environment_class_without": alternative.name,
             "monthly_cost_usd_without": alternative.monthly_usd,
-            "monthly_saving_usd": _r(chosen.monthly_usd - alternative.monthly_usd),
+            "monthly_saving_usd": _difference(chosen, alternative),
         }
 
     busiest = load.busiest_day
@@ -314,7 +349,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
             other = assessments[other_index]
             entry = _assessment_document(other)
             entry["relation"] = relation
-            entry["difference_usd"] = _r(other.monthly_usd - chosen.monthly_usd)
+            entry["difference_usd"] = _difference(other, chosen)
             if relation == "larger":
                 entry["risks"] = entry["risks"] + [_larger_risk(chosen, other, demand)]
             alternatives.append(entry)
@@ -342,6 +377,7 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
         "tool": {"name": "mwaa-migrator", "version": __version__},
         "target": target.airflow,
         "region": region,
+        "pricing": _pricing(region, prices),
         "inputs": _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
                           history, history_path, verify_path, dag_count, load, target),
         "demand": {
@@ -380,7 +416,8 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, modul
             "max_worker_slots": chosen.max_workers * chosen.tasks_per_worker,
             "min_worker_slots": chosen.min_workers * chosen.tasks_per_worker,
         },
-        "assumptions": _assumptions(plans, parse, history, target, region, chosen, load),
+        "caveats": _caveats(plans, parse, history, chosen, region, prices),
+        "assumptions": _assumptions(plans, parse, history, target, prices, chosen, load),
         "warnings": _warnings(plans, load, parse, run_notes, module_facts, modules, chosen, target),
     }
     return document
@@ -393,11 +430,17 @@ def _catchup(plan: DagPlan, target: MwaaVersion) -> bool:
     return target_default("scheduler.catchup_by_default", target.airflow) == "True"
 
 
+def _difference(a: Assessment, b: Assessment) -> float | None:
+    """What ``a`` costs a month more than ``b``; None without prices."""
+    return None if a.monthly_usd is None or b.monthly_usd is None else _r(a.monthly_usd - b.monthly_usd)
+
+
 def _larger_risk(chosen: Assessment, larger: Assessment, demand: Demand) -> str:
     capacity = larger.environment_class.dag_capacity
     slots = larger.environment_class.workers.maximum * larger.environment_class.default_tasks_per_worker
-    return (f"pays {larger.monthly_usd - chosen.monthly_usd:.2f} USD a month more for headroom the "
-            f"model does not need: {demand.dags} DAGs are {demand.dags / capacity:.0%} of its "
+    difference = _difference(larger, chosen)
+    pays = "pays more" if difference is None else f"pays {difference:.2f} USD a month more"
+    return (f"{pays} for headroom the model does not need: {demand.dags} DAGs are {demand.dags / capacity:.0%} of its "
             f"capacity and the peak of {demand.peak_tasks:.0f} tasks is "
             f"{demand.peak_tasks / slots:.0%} of its {slots} worker slots")
 
@@ -452,7 +495,34 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
     }
 
 
-def _assumptions(plans, parse, history, target, region, chosen, load) -> list[str]:
+def _caveats(plans, parse, history, chosen, region, prices) -> list[str]:
+    """The assumptions that most move the result, said before it: defaulted durations and parse
+    times, estimated DAG counts, and prices that are missing or unconfirmed."""
+    caveats = []
+    defaulted = sum(1 for p in plans for t in p.tasks if t.duration_source.startswith("default ("))
+    total = sum(len(p.tasks) for p in plans)
+    if history is None:
+        caveats.append("No task history (--history): every task duration is a default per operator "
+                       "kind and only scheduled runs are modelled; the load can be far off.")
+    elif defaulted:
+        caveats.append(f"{defaulted} of {total} task definitions have no run in {history.source}: "
+                       "their durations are defaults per operator kind.")
+    if not parse.measured:
+        caveats.append("No parse times (--verify-results): DAG parsing is checked against a default "
+                       "time per file.")
+    estimated = sum(p.copies for p in plans if p.copies_estimated)
+    if estimated:
+        caveats.append(f"{estimated} DAGs come from factories whose count is an estimate.")
+    if prices is None:
+        caveats.append(missing_prices_note(region))
+    else:
+        unconfirmed = sorted({line.item for line in chosen.cost if not line.confirmed})
+        if unconfirmed:
+            caveats.append(f"Unconfirmed prices in the cost ({prices.source_name}): {', '.join(unconfirmed)}.")
+    return caveats
+
+
+def _assumptions(plans, parse, history, target, prices, chosen, load) -> list[str]:
     def default(name: str) -> str:
         return f"{airflow_setting(name, target.airflow):g}"
 
@@ -513,12 +583,12 @@ def _assumptions(plans, parse, history, target, region, chosen, load) -> list[st
         f"{METADATA_RETENTION_DAYS} days. Webservers beyond the included ones, CloudWatch, Secrets "
         "Manager and data transfer are not included."),
     ]
-    base = chosen.environment_class.hourly_price(region)
-    unconfirmed = sorted({line.item for line in chosen.cost if not line.confirmed})
-    price_note = f"Prices for {region} from the AWS price list of {base.price_date}"
-    if unconfirmed:
-        price_note += f"; unconfirmed: {', '.join(unconfirmed)}"
-    lines.append(price_note + ".")
+    if prices is not None:
+        unconfirmed = sorted({line.item for line in chosen.cost if not line.confirmed})
+        price_note = f"Prices for {prices.region} from {prices.source_name}"
+        if unconfirmed:
+            price_note += f"; unconfirmed: {', '.join(unconfirmed)}"
+        lines.append(price_note + ".")
     return lines
 
 
