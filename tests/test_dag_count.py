@@ -16,8 +16,10 @@ PROJECT = {
     # One id in two files: Airflow keeps one DAG (MWA017 reports the other).
     "dags/dup_a.py": 'from airflow import DAG\n\nDAG("shared_id", schedule=None)\n',
     "dags/dup_b.py": 'from airflow import DAG\n\nDAG("shared_id", schedule=None)\n',
-    # Ids made at run time in a loop: one construction site, "at least" one DAG.
+    # A loop the analysis unrolls (3 DAGs), and one over what only running tells ("at least" 1).
     "dags/loop.py": 'from airflow import DAG\n\nfor i in range(3):\n    DAG(f"x_{i}", schedule=None)\n',
+    "dags/dynamic.py": ('import json\nfrom airflow import DAG\n\n'
+                        'for name in json.load(open("dags.json")):\n    DAG(f"y_{name}", schedule=None)\n'),
     "dags/two.py": 'from airflow import DAG\n\nDAG("two_a", schedule=None)\nDAG("two_b", schedule=None)\n',
     "dags/helpers/util.py": "def helper():\n    return 1\n",
     # Not parsed by the DAG processor: .airflowignore'd, or outside the DAG folder.
@@ -25,9 +27,8 @@ PROJECT = {
     "dags/archive/old.py": 'from airflow import DAG\n\nDAG("old", schedule=None)\n',
     "plugins/plugin_dag.py": 'from airflow import DAG\n\nDAG("in_plugins", schedule=None)\n',
 }
-# static_one, shared_id, two_a, two_b and the loop's site, in static_one, dup_a, dup_b, loop, two.
-EXPECTED = DagCount(dags=5, files=5, at_least=True)
-WORDS = "at least 5 DAGs in 5 DAG files"
+# static_one, shared_id, two_a, two_b, x_0..x_2 and dynamic.py's site, in 6 files.
+WORDS = "at least 8 DAGs in 6 DAG files"
 
 
 def run(args, capsys):
@@ -39,9 +40,10 @@ def run(args, capsys):
 
 def test_count_dedupes_static_ids_and_counts_other_sites_as_at_least():
     summaries = [
-        ModuleSummary("a.py", single_dag_ids=(("same", 3),), dag_count=1),
-        ModuleSummary("b.py", single_dag_ids=(("same", 5),), dag_count=1),
-        ModuleSummary("c.py", single_dag_ids=(("other", 2),), dag_count=3, dag_count_estimated=True),
+        ModuleSummary("a.py", dag_count=1, built_dag_ids=("same",)),
+        ModuleSummary("b.py", dag_count=1, built_dag_ids=("same",)),
+        ModuleSummary("c.py", dag_count=2, built_dag_ids=("other",), other_dags_built=2,
+                      dag_count_estimated=True),
         ModuleSummary("helper.py"),
     ]
     assert count_dags(summaries) == DagCount(dags=4, files=3, at_least=True)
@@ -57,17 +59,17 @@ def project(make_project):
 def test_scan_reports_the_count(project, capsys):
     _, out = run(["scan", str(project), "-f", "json"], capsys)
     inventory = json.loads(out)["inventory"]
-    assert (inventory["dags"], inventory["dag_files"], inventory["dags_estimated"]) == (5, 5, True)
+    assert (inventory["dags"], inventory["dag_files"], inventory["dags_estimated"]) == (8, 6, True)
     _, out = run(["scan", str(project)], capsys)
-    assert "at least 5 DAGs," in out
+    assert "at least 8 DAGs," in out
     _, out = run(["scan", str(project), "-f", "markdown"], capsys)
-    assert "5 DAG files, at least 5 DAGs," in out
+    assert "6 DAG files, at least 8 DAGs," in out
 
 
 def test_size_reports_the_count(project, capsys):
     _, out = run(["size", str(project), "--format", "json"], capsys)
     inputs = json.loads(out)["inputs"]
-    assert (inputs["dags"], inputs["files_with_dags"], inputs["dags_at_least"]) == (5, 5, True)
+    assert (inputs["dags"], inputs["files_with_dags"], inputs["dags_at_least"]) == (8, 6, True)
     _, out = run(["size", str(project)], capsys)
     assert f"Project: {WORDS}," in out
     assert f"| DAGs | {WORDS} |" in out
@@ -81,5 +83,5 @@ def test_package_reports_the_count(project, tmp_path, capsys):
 def test_migrate_reports_the_count(project, tmp_path, capsys):
     out_dir = tmp_path / "out"
     _, out = run(["migrate", str(project), "--out", str(out_dir)], capsys)
-    assert "bundle/: at least 5 DAGs," in out
+    assert "bundle/: at least 8 DAGs," in out
     assert f"\n{WORDS}.\n" in (out_dir / "report.md").read_text()

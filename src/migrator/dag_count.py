@@ -4,10 +4,11 @@
   project's ``.airflowignore`` matches are left out; plugins and helpers elsewhere never count).
 - A DAG file is such a module that defines at least one DAG.
 - DAGs: one per distinct id among the DAGs built once with an id known statically (an id two
-  files define is one DAG: Airflow keeps one, MWA017 reports the other), plus one per other
-  construction site (an id built at run time, a loop, a factory function). A site inside a loop
-  or a factory may build more than one, so the count is then "at least" (``dags_text`` says so
-  in the same words everywhere).
+  files define is one DAG: Airflow keeps one, MWA017 reports the other; a loop over a literal
+  or a ``range`` is unrolled, as sizing models it), plus the DAGs whose id is made at run time.
+  A loop over what only running the code tells, or a factory not called in its module, counts
+  one per construction site and makes the count "at least" (``dags_text`` says so in the same
+  words everywhere).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from migrator.analysis.python import ModuleFacts
     from migrator.project import ModuleSummary, ProjectFacts
     from migrator.workspace import Workspace
 
@@ -36,19 +38,39 @@ def dags_text(dags: int, at_least: bool) -> str:
     return f"{'at least ' if at_least else ''}{dags} DAG{'s' * (dags != 1)}"
 
 
+def dags_built(module: ModuleFacts) -> tuple[tuple[str, ...], int, bool]:
+    """What one module builds when imported: the ids of the DAGs built once each (loops over
+    literals and functions called in the module unrolled, as sizing models them), the number
+    of the other DAGs, and whether that number is a lower bound."""
+    dags = module.dags
+    if not any(d.in_loop for d in dags):
+        return tuple(sorted({d.dag_id for d in dags if d.dag_id})), sum(1 for d in dags if not d.dag_id), False
+    from migrator.sizing.facts import read_modules
+
+    ids: set[str] = set()
+    others, at_least = 0, False
+    for dag in read_modules([module])[0].dags:
+        if dag.dag_id_is_pattern or dag.copies != 1 or dag.copies_estimated:
+            others += dag.copies
+            at_least = at_least or dag.copies_estimated
+        else:
+            ids.add(dag.dag_id)
+    return tuple(sorted(ids)), others, at_least
+
+
 def count_dags(summaries: Iterable[ModuleSummary]) -> DagCount:
     """The count over the summaries of the modules the DAG processor parses."""
     static_ids: set[str] = set()
-    other_sites = files = 0
+    others = files = 0
     at_least = False
     for summary in summaries:
         if not summary.dag_count:
             continue
         files += 1
-        static_ids.update(dag_id for dag_id, _ in summary.single_dag_ids)
-        other_sites += summary.dag_count - len(summary.single_dag_ids)
+        static_ids.update(summary.built_dag_ids)
+        others += summary.other_dags_built
         at_least = at_least or summary.dag_count_estimated
-    return DagCount(len(static_ids) + other_sites, files, at_least)
+    return DagCount(len(static_ids) + others, files, at_least)
 
 
 def dag_folder_files(workspace: Workspace) -> list[str]:
