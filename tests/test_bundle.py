@@ -381,8 +381,8 @@ def test_naming_an_excluded_secret_file_is_a_warning(make_project, tmp_path):
 
 
 def test_dag_count_is_checked_against_the_class(make_project, tmp_path):
-    loop = ("from datetime import datetime\nfrom airflow import DAG\n"
-            "for i in range({n}):\n"
+    loop = ("from datetime import datetime\nfrom airflow import DAG\nfrom airflow.models import Variable\n"
+            "for i in range(int(Variable.get('n', {n}))):\n"
             "    globals()[f'd{{i}}'] = DAG(f'd{{i}}', start_date=datetime(2024, 1, 1))\n")
     files = {f"dags/dag_{i}.py": dag(f"dag_{i}") for i in range(30)}
     root = make_project(files)

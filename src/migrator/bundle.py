@@ -67,6 +67,7 @@ from migrator.compat import (
 )
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.dag_count import DagCount, dags_text, project_dag_count
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Finding, Severity
 from migrator.requirements_fix import (
@@ -1337,11 +1338,11 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
     target_syntax = effective_syntax(target.airflow, target_config.get("core.dag_ignore_file_syntax"))
     not_dags = _not_dag_files(dag_shipped, summaries, needs)
     ignore_paths = airflowignore_paths(dag_shipped, not_dags)
-    dag_count, estimated, dag_file_count = _dag_count(dag_shipped, summaries, not_dags)
-    checks += _capacity_checks(dag_count, estimated, options.environment_class, sizing)
+    dag_count = project_dag_count(facts)
+    checks += _capacity_checks(dag_count, options.environment_class, sizing)
 
     bundle = Bundle(root, out, target, {}, checks, sorted(set(excluded)), sorted(kept),
-                    dag_files=dag_file_count, dags=dag_count, dags_estimated=estimated,
+                    dag_files=dag_count.files, dags=dag_count.dags, dags_estimated=dag_count.at_least,
                     error_findings=error_findings, crashed=result.crashed, ignore_syntax=target_syntax,
                     carried_from={m.name: (m.path.relative_to(root).as_posix() if m.path else "")
                                   for m in carried_members})
@@ -1867,31 +1868,17 @@ def _not_dag_files(shipped: list[Source], summaries: dict[str, Any], needs: _Nee
     return skip
 
 
-def _dag_count(shipped: list[Source], summaries: dict[str, Any], not_dags: set[str]
-               ) -> tuple[int, bool, int]:
-    count, estimated, files = 0, False, 0
-    for source in shipped:
-        summary = summaries.get(source.src)
-        if summary is None or source.dest in not_dags or not summary.dag_count:
-            continue
-        files += 1
-        count += summary.dag_count
-        estimated = estimated or summary.dag_count_estimated
-    return count, estimated, files
-
-
-def _capacity_checks(dags: int, estimated: bool, environment_class: str | None,
-                     sizing: Any) -> list[BundleCheck]:
+def _capacity_checks(count: DagCount, environment_class: str | None, sizing: Any) -> list[BundleCheck]:
     name = environment_class
     if name is None and sizing is not None:
         recommendation = sizing.get("recommendation") if isinstance(sizing, dict) else None
         name = (recommendation or {}).get("environment_class")
-    approx = "about " if estimated else ""
+    dags, counted = count.dags, dags_text(count.dags, count.at_least)
     if name is None:
         fitting = next((c for c in environment_classes() if dags <= c.dag_capacity), None)
         if fitting is None:
             return [BundleCheck(Severity.ERROR, "dag-capacity",
-                                f"{approx}{dags} DAGs exceed the capacity of every MWAA class "
+                                f"{counted} exceed the capacity of every MWAA class "
                                 f"(largest: {environment_classes()[-1].dag_capacity})")]
         return []
     try:
@@ -1900,11 +1887,11 @@ def _capacity_checks(dags: int, estimated: bool, environment_class: str | None,
         raise InputError(str(exc).strip("'\"")) from None
     if dags > cls.dag_capacity:
         return [BundleCheck(Severity.ERROR, "dag-capacity",
-                            f"{approx}{dags} DAGs exceed {cls.name}'s capacity of "
+                            f"{counted} exceed {cls.name}'s capacity of "
                             f"{cls.dag_capacity}; choose a larger class or fewer DAGs")]
     if dags > cls.dag_capacity * DAG_CAPACITY_COMFORT:
         return [BundleCheck(Severity.WARNING, "dag-capacity",
-                            f"{approx}{dags} DAGs are over half of {cls.name}'s capacity of "
+                            f"{counted} are over half of {cls.name}'s capacity of "
                             f"{cls.dag_capacity}; MWAA advises staying under half, or the "
                             "scheduler overloads")]
     return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from migrator.dag_count import project_dag_count
 from migrator.engine import ScanResult, tool_info
 from migrator.findings import Finding, Severity
 from migrator.reporters.jsonout import Records
@@ -22,12 +23,13 @@ def inventory(result: ScanResult) -> dict[str, Any]:
     for module in modules:
         operators.update(module.operators)
     referenced_conns = sorted({c for m in modules for c in m.conn_ids})
+    dag_count = project_dag_count(project)
     doc: dict[str, Any] = {
         "sources": result.workspace.sources(),
         "python_files": len(modules),
-        "dag_files": len(project.dag_files),
-        "dags": sum(m.dag_count for m in modules),
-        "dags_estimated": any(m.dag_count_estimated for m in modules),
+        "dag_files": dag_count.files,
+        "dags": dag_count.dags,
+        "dags_estimated": dag_count.at_least,  # "at least dags" (migrator.dag_count)
         "dag_ids": sorted({d for m in modules for d in m.dag_ids}),
         "tasks": sum(m.task_count for m in modules),
         "operators": dict(sorted(operators.items())),

@@ -21,6 +21,7 @@ from typing import Any
 from migrator.bundle import Bundle, BundleOptions, apply_requirement_repairs, build_bundle, swap_in
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings
+from migrator.dag_count import DagCount
 from migrator.engine import ScanResult, scan, tool_info
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
@@ -400,8 +401,8 @@ def report_markdown(migration: Migration) -> str:
             lines.append(f"| {row['severity']} | {row['rule']} | `{row['path']}:{row['line']}` | "
                          f"{_md_escape(row['message'])} | {_md_escape(row['reason'])} |")
         lines.append("")
-    lines += ["## Bundle", "", (f"{bundle.dags}{'+' if bundle.dags_estimated else ''} DAGs in "
-              f"{bundle.dag_files} DAG files."), "", "| file | what |", "|---|---|"]
+    lines += ["## Bundle", "", f"{DagCount(bundle.dags, bundle.dag_files, bundle.dags_estimated).text()}.",
+              "", "| file | what |", "|---|---|"]
     sizes = {row["path"]: row["size"] for row in bundle.manifest.get("files", [])}
     for part, how in sorted(bundle.parts.items()):
         size = f" ({sizes[part]:,} bytes)" if part in sizes else ""

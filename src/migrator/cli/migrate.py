@@ -10,6 +10,7 @@ import click
 
 from migrator.bundle import BundleOptions
 from migrator.cli import options
+from migrator.dag_count import dags_text
 from migrator.findings import Severity
 from migrator.migrate import (
     BUNDLE_DIR,
@@ -93,8 +94,8 @@ def render_migration(migration: Migration) -> str:
                      f"{len(migration.changed_files)} files ({top}) -> {out / PROJECT_DIR}/")
     sizes = {row["path"]: row["size"] for row in bundle.files()}
     parts = [p for p in ("plugins.zip", "requirements.txt", "startup.sh") if p in sizes]
-    lines.append(f"  bundle    {out / BUNDLE_DIR}/: {bundle.dags}"
-                 f"{'+' if bundle.dags_estimated else ''} DAGs, dags/ + {', '.join(parts)}")
+    lines.append(f"  bundle    {out / BUNDLE_DIR}/: {dags_text(bundle.dags, bundle.dags_estimated)}, "
+                 f"dags/ + {', '.join(parts)}")
     rec = sizing.get("recommendation", {})
     cost = rec.get("monthly_cost_usd")
     lines.append(f"  size      {rec.get('environment_class')}, {rec.get('min_workers')}-"

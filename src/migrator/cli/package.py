@@ -9,6 +9,7 @@ import click
 
 from migrator.bundle import Bundle, BundleOptions, build_bundle
 from migrator.cli import options
+from migrator.dag_count import DagCount
 from migrator.findings import Severity
 from migrator.s3upload import (
     S3Location,
@@ -157,7 +158,7 @@ def render_bundle(bundle: Bundle, quiet: bool = False, uploading: bool = False) 
     target = bundle.target
     sizes = {row["path"]: row["size"] for row in bundle.files()}
     lines = [f"Bundle for MWAA Airflow {target.airflow} (Python {target.python}) in {bundle.out}"]
-    dags = f"{bundle.dags}{'+' if bundle.dags_estimated else ''} DAGs in {bundle.dag_files} files"
+    dags = DagCount(bundle.dags, bundle.dag_files, bundle.dags_estimated).text()
     for part, how in sorted(bundle.parts.items()):
         detail = how + (f"; {dags}" if part == "dags/" else "")
         size = f" ({_size(sizes[part])})" if part in sizes else ""

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
+from migrator.dag_count import dags_text
 from migrator.rules.base import Rule
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
@@ -34,7 +35,7 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
         f"{sev['info']} info; {summary['fixable']} fixable with `migrator fix`.",
         "",
         f"Scanned {summary['files_scanned']} Python files: {inventory['dag_files']} DAG files, "
-        f"{inventory['dags']} DAGs{' (estimated)' if inventory['dags_estimated'] else ''}, "
+        f"{dags_text(inventory['dags'], inventory['dags_estimated'])}, "
         f"{inventory['tasks']} tasks.",
         "",
     ]

@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from migrator.dag_count import dags_text
 from migrator.findings import APPLIED_ELSEWHERE, FixSafety
 from migrator.rules.base import Rule, doc_section
 
@@ -111,7 +112,7 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
     console.print(
         f"{s['findings']} findings ([red]{sev['error']} errors[/red], "
         f"[yellow]{sev['warning']} warnings[/yellow], [cyan]{sev['info']} info[/cyan]; "
-        f"{s['fixable']} fixable) in {s['files_scanned']} files, {inv['dags']} DAGs, "
+        f"{s['fixable']} fixable) in {s['files_scanned']} files, {dags_text(inv['dags'], inv['dags_estimated'])}, "
         f"{inv['tasks']} tasks; target Airflow {target['airflow_version']} "
         f"(Python {target['python_version']})"
     )

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from migrator.compat import EnvironmentClass, HourlyPrice, RegionPrices, billing, config_changes
+from migrator.dag_count import dags_text
 from migrator.sizing.defaults import (
     DAG_CAPACITY_SHARE,
     HOURS_PER_MONTH,
@@ -40,6 +41,7 @@ class Demand:
     """What the project asks of an environment (numbers every class is checked against)."""
 
     dags: int
+    dags_at_least: bool  # migrator.dag_count: a loop or factory may build more
     dag_files: int
     parse_seconds_total: float
     parse_measured: bool
@@ -137,11 +139,11 @@ def assess(environment_class: EnvironmentClass, demand: Demand, prices: RegionPr
     # 1. DAG capacity
     allowed = c.dag_capacity * DAG_CAPACITY_SHARE
     share = demand.dags / c.dag_capacity
-    checks.append(Check("DAG capacity", demand.dags <= allowed, f"{demand.dags} DAGs",
+    checks.append(Check("DAG capacity", demand.dags <= allowed, dags_text(demand.dags, demand.dags_at_least),
                         f"{allowed:g} ({DAG_CAPACITY_SHARE:.0%} of {c.dag_capacity})",
                         f"{share:.0%} of the class's DAG capacity"))
     if demand.dags > allowed:
-        risks.append(f"{demand.dags} DAGs are {share:.0%} of {c.name}'s capacity of {c.dag_capacity} "
+        risks.append(f"{dags_text(demand.dags, demand.dags_at_least)} are {share:.0%} of {c.name}'s capacity of {c.dag_capacity} "
                      f"(AWS advises under {DAG_CAPACITY_SHARE:.0%}): long parse loops, tasks "
                      "scheduled late")
 

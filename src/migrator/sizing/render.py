@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from migrator.dag_count import DagCount
 from migrator.sizing.chart import concurrency_svg, slots_text
 
 FORMATS = ("markdown", "json", "html")
@@ -40,7 +41,7 @@ def blocks(document: dict) -> list[Block]:
     out: list[Block] = [
         ("h1", "MWAA environment sizing"),
         ("p", (f"Target: Apache Airflow {document['target']} on Amazon MWAA, region {document['region']}. "
-              f"Project: {inputs['dags']} DAGs in {inputs['dag_files']} DAG files, {inputs['tasks']} tasks. "
+              f"Project: {_dag_count(inputs).text()}, {inputs['tasks']} tasks. "
               f"Report by {document['tool']['name']} {document['tool']['version']}.")),
     ]
     if document["caveats"]:
@@ -182,12 +183,17 @@ def _check_cell(assessment: dict, name: str) -> str:
     return "not checked"
 
 
+def _dag_count(inputs: dict) -> DagCount:
+    return DagCount(inputs["dags"], inputs["files_with_dags"], inputs["dags_at_least"])
+
+
 def _input_rows(inputs: dict) -> list[list[str]]:
     rows = [
         ["DAG folders", ", ".join(inputs["dag_folders"]) or "none found"],
         ["DAG files Airflow parses", str(inputs["dag_files"])],
-        ["Files defining DAGs (factories included)", str(inputs["files_with_dags"])],
-        ["DAGs", f"{inputs['dags']} ({inputs['dags_estimated']} estimated) from {inputs['dag_definitions']} definitions"],
+        ["DAGs", _dag_count(inputs).text()],
+        ["DAG definitions the load model runs",
+         f"{inputs['dag_definitions']} ({inputs['dags_estimated']} copies estimated)"],
         ["Tasks", str(inputs["tasks"])],
         ["Tasks by kind", ", ".join(f"{k} {v}" for k, v in inputs["tasks_by_kind"].items()) or "none"],
         ["Schedules", ", ".join(f"{k} {v}" for k, v in inputs["schedules"].items()) or "none"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from migrator import __version__
@@ -23,8 +23,9 @@ from migrator.compat import (
 )
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.dag_count import DagCount, count_dags, dag_folder_files, dags_text, ignored_files
 from migrator.errors import InputError
-from migrator.project import ProjectFacts
+from migrator.project import ModuleSummary, ProjectFacts
 from migrator.sizing.defaults import (
     DAG_CAPACITY_SHARE,
     DEFERRED_WORKER_MINUTES,
@@ -71,12 +72,6 @@ class ParseLoad:
     source: str
 
 
-def _dag_folder_files(workspace: Workspace) -> list[str]:
-    folders = workspace.dag_folders
-    return [rel for rel in workspace.python_files
-            if any(f == "." or rel.startswith(f.rstrip("/") + "/") for f in folders)]
-
-
 def _parsed_by_airflow(workspace: Workspace, rel: str) -> bool:
     """Airflow's safe-mode heuristic: it imports only files mentioning both "airflow" and "dag"."""
     try:
@@ -119,7 +114,7 @@ def _parse_load(files: list[str], dags_per_file: Counter, verify: dict[str, floa
 
 
 def _demand(plans: list[DagPlan], load: LoadResult, parse: ParseLoad, target: MwaaVersion,
-            dags: int, files: list[str]) -> Demand:
+            dag_count: DagCount, files: list[str]) -> Demand:
     busiest = load.day(load.running, load.busiest_day)
     week_running = load.week(load.running)
     peak = max(week_running, default=0.0)
@@ -129,7 +124,8 @@ def _demand(plans: list[DagPlan], load: LoadResult, parse: ParseLoad, target: Mw
     instances = sum(len([s for s in p.starts if s >= MINUTES_PER_DAY]) / REFERENCE_DAYS
                     * p.facts.task_count * p.copies for p in plans if p.include_load)
     return Demand(
-        dags=dags,
+        dags=dag_count.dags,
+        dags_at_least=dag_count.at_least,
         dag_files=len(files),
         parse_seconds_total=round(sum(parse.files[f] for f in files), 3),
         parse_measured=parse.measured > 0,
@@ -228,44 +224,22 @@ def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region:
     verify = load_verify_results(verify_path) if verify_path else None
     workspace = discover(root, settings)
     project = ProjectFacts(workspace, [])
-    dag_files = _dag_folder_files(workspace)
+    dag_files = dag_folder_files(workspace)
     ignored = ignored_files(project, dag_files)
     modules = [ModuleFacts.from_file(root, root / rel, workspace.module_name(rel))
                for rel in workspace.python_files]
     module_facts = read_modules(modules, set(dag_files), ignored)
     pools = read_pools(project)
+    parsed = [f for f in dag_files if f not in ignored]
+    parsed_set = set(parsed)
+    dag_count = count_dags(ModuleSummary.of(m) for m in modules if m.path in parsed_set and m.dags)
     document = build_document(workspace, target, region, prices, modules, module_facts, pools,
-                              [f for f in dag_files if f not in ignored], history, verify,
-                              history_path, verify_path)
+                              parsed, dag_count, history, verify, history_path, verify_path)
     crashes = project.analysis_crashes
     document["warnings"] += [f"{c.path}: mwaa-migrator could not analyse this {c.analysis} ({c.error}); "
                              "what it defines is missing from this report" for c in crashes]
     document["crashed"] = bool(crashes)
     return document
-
-
-def ignored_files(project: ProjectFacts, files: list[str]) -> frozenset[str]:
-    """DAG-folder files the project's .airflowignore files keep from the DAG processor, read
-    in the syntax the project wrote them for (the bundle carries that meaning to MWAA)."""
-    from migrator.airflowignore import find_ignored
-    from migrator.bundle import project_ignore_syntax
-
-    workspace = project.workspace
-    if not workspace.airflowignores:
-        return frozenset()
-    syntax = project_ignore_syntax(project)
-    ignored: set[str] = set()
-    for folder in workspace.dag_folders:
-        prefix = "" if folder == "." else folder.rstrip("/") + "/"
-        skipped = find_ignored(workspace.root, folder, syntax).ignored
-        for rel in files:
-            if not rel.startswith(prefix):
-                continue
-            inside = rel[len(prefix):]
-            parts = inside.split("/")
-            if inside in skipped or any("/".join(parts[:i]) + "/" in skipped for i in range(1, len(parts))):
-                ignored.add(rel)
-    return frozenset(ignored)
 
 
 def _one_per_dag_id(dags: list) -> list:
@@ -284,8 +258,8 @@ def _one_per_dag_id(dags: list) -> list:
 def build_document(workspace: Workspace, target: MwaaVersion, region: str, prices: RegionPrices | None,
                    modules: list[ModuleFacts],
                    module_facts: list[ModuleSizingFacts], pools: dict[str, PoolDefinition],
-                   dag_files: list[str], history: TaskHistory | None, verify: dict[str, float] | None,
-                   history_path: Path | None, verify_path: Path | None) -> dict:
+                   dag_files: list[str], dag_count: DagCount, history: TaskHistory | None,
+                   verify: dict[str, float] | None, history_path: Path | None, verify_path: Path | None) -> dict:
     dags = _one_per_dag_id([d for m in module_facts for d in m.dags])
     plans = [plan_dag(d, target.airflow, history) for d in dags]
     link_subdags(plans)
@@ -297,8 +271,6 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, price
     for plan in plans:
         dags_per_file[plan.facts.path] += plan.copies
     parse = _parse_load(parsed_files, dags_per_file, verify, verify_path.name if verify_path else None)
-    # SubDAGs do not exist in Airflow 3: the migration folds them into their parent as task groups.
-    dag_count = sum(p.copies for p in plans if not (p.facts.is_subdag and target.major >= 3))
     demand = _demand(plans, load, parse, target, dag_count, parsed_files)
     assessments = _assess_all(demand, prices)
     chosen = _choose(assessments)
@@ -317,7 +289,9 @@ def build_document(workspace: Workspace, target: MwaaVersion, region: str, price
         kept_files = [f for f in parsed_files
                       if f not in glue_files or any(p.facts.path == f for p in plans if p.include_load)]
         rest = _demand(plans, without, parse, target,
-                       dag_count - sum(p.copies for p in glue_plans if not p.facts.is_subdag), kept_files)
+                       replace(dag_count, dags=max(0, dag_count.dags - sum(p.copies for p in glue_plans
+                                                                           if not p.facts.is_subdag))),
+                       kept_files)
         alternative = _choose(_assess_all(rest, prices))
         for plan in glue_plans:
             plan.include_load = True
@@ -440,7 +414,8 @@ def _larger_risk(chosen: Assessment, larger: Assessment, demand: Demand) -> str:
     slots = larger.environment_class.workers.maximum * larger.environment_class.default_tasks_per_worker
     difference = _difference(larger, chosen)
     pays = "pays more" if difference is None else f"pays {difference:.2f} USD a month more"
-    return (f"{pays} for headroom the model does not need: {demand.dags} DAGs are {demand.dags / capacity:.0%} of its "
+    return (f"{pays} for headroom the model does not need: {dags_text(demand.dags, demand.dags_at_least)} "
+            f"are {demand.dags / capacity:.0%} of its "
             f"capacity and the peak of {demand.peak_tasks:.0f} tasks is "
             f"{demand.peak_tasks / slots:.0%} of its {slots} worker slots")
 
@@ -463,8 +438,9 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
     return {
         "dag_folders": list(workspace.dag_folders),
         "dag_files": len(parsed_files),
-        "files_with_dags": len({p.facts.path for p in plans}),
-        "dags": dag_count,
+        "files_with_dags": dag_count.files,
+        "dags": dag_count.dags,
+        "dags_at_least": dag_count.at_least,
         "dag_definitions": len(plans),
         "dags_estimated": sum(p.copies for p in plans if p.copies_estimated),
         "tasks": sum(p.facts.task_count * p.copies for p in plans),
