@@ -35,6 +35,7 @@ from migrator.outcome import (
     verify_bundle,
 )
 from migrator.safe_write import staging_folder
+from migrator.schemas import SCHEMA_VERSION
 from migrator.sizing import DEFAULT_REGION, size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
@@ -279,6 +280,7 @@ def report_document(migration: Migration) -> dict[str, Any]:
     target = migration.target
     bundle = migration.bundle
     return {
+        "schema_version": SCHEMA_VERSION,
         "tool": tool_info(),
         "source": str(migration.source),
         "target": {"mwaa_version": target.airflow, "airflow_version": target.airflow,
