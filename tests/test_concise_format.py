@@ -43,16 +43,16 @@ def test_scan_prints_one_line_per_finding_with_paths_as_the_command_line_named_t
         scanned, capsys, monkeypatch):
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     code = main(["scan", scanned.name, "-f", "concise", "--target", "3.3.1"])
-    out, err = capsys.readouterr()
+    out = capsys.readouterr().out
     assert code == 1  # error findings: as for every format
     assert out.splitlines() == [
-        f"{scanned.name}/dags/d.py:2:45: AIR001 airflow.operators.bash_operator.BashOperator moved: "
-        "use airflow.providers.standard.operators.bash.BashOperator (apache-airflow-providers-standard"
-        ">=1.6.0, preinstalled on MWAA 3.3.1); the old path does not exist on Airflow 3.3.1.",
-        f"{scanned.name}/dags/d.py:3:46: AIR001 airflow.operators.dummy_operator.DummyOperator was "
-        "renamed: use airflow.providers.standard.operators.empty.EmptyOperator "
-        "(apache-airflow-providers-standard>=1.6.0, preinstalled on MWAA 3.3.1); the old path does "
-        "not exist on Airflow 3.3.1.",
+        (f"{scanned.name}/dags/d.py:2:45: AIR001 airflow.operators.bash_operator.BashOperator moved: "
+         "use airflow.providers.standard.operators.bash.BashOperator (apache-airflow-providers-standard"
+         ">=1.6.0, preinstalled on MWAA 3.3.1); the old path does not exist on Airflow 3.3.1."),
+        (f"{scanned.name}/dags/d.py:3:46: AIR001 airflow.operators.dummy_operator.DummyOperator was "
+         "renamed: use airflow.providers.standard.operators.empty.EmptyOperator "
+         "(apache-airflow-providers-standard>=1.6.0, preinstalled on MWAA 3.3.1); the old path does "
+         "not exist on Airflow 3.3.1."),
     ]
     assert "\x1b[" not in out
 
