@@ -54,7 +54,7 @@ def test_json_output_is_byte_identical_across_runs(make_project, capsys):
     second = run(["scan", str(root), "-f", "json", "--jobs", "2"], capsys)[1]
     assert first == second
     doc = json.loads(first)
-    assert set(doc) == {"tool", "target", "inventory", "findings", "summary"}
+    assert set(doc) == {"schema_version", "tool", "target", "inventory", "findings", "summary"}
     assert set(doc["target"]) == {"mwaa_version", "airflow_version", "python_version"}
     finding = doc["findings"][0]
     assert {"rule", "name", "severity", "path", "line", "column", "end_line", "end_column",

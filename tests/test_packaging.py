@@ -19,6 +19,7 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
     wheel = next(dist.glob("mwaa_migrator-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "migrator/compat/data/mwaa_versions.json" in names
+    assert "migrator/schemas/report.schema.json" in names
     assert "migrator/codemods/__init__.py" in names
     assert not [n for n in names if n.startswith(("compat/", "codemods/", "tests/"))]
 

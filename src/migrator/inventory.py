@@ -1,4 +1,5 @@
-"""The scan document: the JSON contract every reporter renders (see issue 2 / README)."""
+"""The scan document: the JSON contract every reporter renders (see issue 2 / README), described
+by ``migrator/schemas/report.schema.json``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from migrator.dag_count import project_dag_count
 from migrator.engine import ScanResult, tool_info
 from migrator.findings import Finding, Severity
 from migrator.reporters.jsonout import Records
+from migrator.schemas import SCHEMA_VERSION
 
 
 def target_info(result: ScanResult) -> dict[str, str]:
@@ -63,6 +65,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
 
 def scan_document(result: ScanResult) -> dict[str, Any]:
     return {
+        "schema_version": SCHEMA_VERSION,
         "tool": tool_info(),
         "target": target_info(result),
         "inventory": inventory(result),

@@ -39,6 +39,7 @@ from migrator.outcome import (
 from migrator.reporters import migrate_html
 from migrator.rules import all_rules
 from migrator.safe_write import staging_folder
+from migrator.schemas import SCHEMA_VERSION
 from migrator.sizing import size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
@@ -287,6 +288,7 @@ def report_document(migration: Migration) -> dict[str, Any]:
     target = migration.target
     bundle = migration.bundle
     return {
+        "schema_version": SCHEMA_VERSION,
         "tool": tool_info(),
         "source": str(migration.source),
         "target": {"mwaa_version": target.airflow, "airflow_version": target.airflow,

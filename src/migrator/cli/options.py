@@ -69,14 +69,21 @@ def is_terminal(stream) -> bool:
     return stream is not None and stream.isatty()
 
 
-def use_color(stream) -> bool:
-    """Colour on a terminal; NO_COLOR (https://no-color.org) turns it off, FORCE_COLOR
-    (https://force-color.org, e.g. a CI log that renders colour) on; NO_COLOR wins."""
+def forced_color() -> bool | None:
+    """What the environment says of colour: NO_COLOR (https://no-color.org) False, FORCE_COLOR
+    (https://force-color.org, e.g. a CI log that renders colour) True, NO_COLOR winning; None
+    when neither is set."""
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
         return True
-    return is_terminal(stream)
+    return None
+
+
+def use_color(stream) -> bool:
+    """Colour on a terminal, unless the environment says otherwise (``forced_color``)."""
+    forced = forced_color()
+    return is_terminal(stream) if forced is None else forced
 
 
 def write_output(report: str | Iterable[str], output: Path | None, color: bool = False) -> None:

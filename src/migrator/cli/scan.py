@@ -9,7 +9,7 @@ import click
 
 from migrator.baseline import apply_baseline, read_baseline, write_baseline
 from migrator.cli import options
-from migrator.cli.options import use_color
+from migrator.cli.options import forced_color, use_color
 from migrator.engine import scan
 from migrator.guards import check_airflow_found
 from migrator.inventory import scan_document
@@ -107,7 +107,11 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
         document["baseline"] = accepted
     if fmt in REPOSITORY_PATH_FORMATS:
         document["path_prefix"] = path_prefix(path, sarif_root)
-    color = fmt == "text" and output is None and use_color(sys.stdout)
+    elif fmt == "concise":  # paths as the command line named the folder, as linters write them
+        document["path_prefix"] = "" if path == Path() else path.as_posix().rstrip("/") + "/"
+    # Concise lines are read by tools (editors, grep) more than by eyes: coloured only if forced.
+    color = output is None and (use_color(sys.stdout) if fmt == "text"
+                                else fmt == "concise" and forced_color() is True)
     if show_statistics:
         options.write_output(statistics.render(fmt, document, result.rules), output)
     else:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from migrator.reporters import github, jsonout, markdown, sarif, text
+from migrator.reporters import concise, github, jsonout, markdown, sarif, text
 from migrator.rules import Rule
 
 Reporter = Callable[[dict[str, Any], Sequence[Rule], bool], Iterable[str]]
 
 FORMATS: dict[str, Reporter] = {
     "text": text.render,
+    "concise": concise.render,
     "json": jsonout.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
