@@ -1383,21 +1383,49 @@ def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[Any]) -> None:
             row.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     # Both or neither: a manifest that disagrees with the file it describes is a broken bundle.
     write_files(bundle.out, {REQUIREMENTS: (old, data), MANIFEST: (old_manifest, _dump_json(bundle.manifest))})
-    for repair in repairs:
-        if repair.replacement is None:
-            bundle.checks.append(BundleCheck(
-                Severity.ERROR, "requirement-removed",
-                f"line {repair.line}: no version of {mask(repair.requirement)} installs with MWAA "
-                f"{bundle.target.airflow}'s constraints ({mask(repair.reason)}); removed, so the rest "
-                "installs: the code importing it will not load until you ship a wheel that installs "
-                "(package --private-network) or replace it", REQUIREMENTS))
-        else:
-            bundle.checks.append(BundleCheck(
-                Severity.WARNING, "requirement-version-moved",
-                f"line {repair.line}: {mask(repair.requirement)} does not install with MWAA "
-                f"{bundle.target.airflow} ({mask(repair.reason)}); {repair.replacement} does: "
-                "check the code against that version", REQUIREMENTS))
+    bundle.checks += [repair_check(bundle.target, r.line, r.requirement, r.replacement, r.reason)
+                      for r in repairs]
     bundle.checks.sort(key=lambda c: (-c.severity, c.code, c.path, c.message))
+
+
+def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: str | None,
+                 reason: str) -> BundleCheck:
+    """What a requirements.txt line moved to a version that installs, or removed, tells the user."""
+    if replacement is None:
+        return BundleCheck(
+            Severity.ERROR, "requirement-removed",
+            f"line {line}: no version of {mask(requirement)} installs with MWAA "
+            f"{target.airflow}'s constraints ({mask(reason)}); removed, so the rest "
+            "installs: the code importing it will not load until you ship a wheel that installs "
+            "(package --private-network) or replace it", REQUIREMENTS)
+    return BundleCheck(
+        Severity.WARNING, "requirement-version-moved",
+        f"line {line}: {mask(requirement)} does not install with MWAA "
+        f"{target.airflow} ({mask(reason)}); {replacement} does: "
+        "check the code against that version", REQUIREMENTS)
+
+
+def requirements_with_fitting_companions(text: str, target: MwaaVersion, constraints: Any,
+                                         checks: list[BundleCheck]) -> str:
+    """``text`` with each exact pin whose own dependencies conflict with the constraints
+    (``awscli==1.19.110`` pinning another botocore) moved to the newest release whose
+    dependencies fit, read from the package index (:mod:`migrator.companion_pins`). Pins the
+    index could not be asked about stay as they are, said in one check."""
+    from migrator.companion_pins import companion_moves
+    from migrator.package_index import PackageIndex
+
+    moves, unchecked = companion_moves(text, target, constraints, PackageIndex())
+    checks += [repair_check(target, m.line, m.requirement, m.replacement, m.reason) for m in moves]
+    if unchecked:
+        more = f" (+{len(unchecked) - 5} more)" if len(unchecked) > 5 else ""
+        checks.append(BundleCheck(
+            Severity.WARNING, "requirement-dependencies-unchecked",
+            f"the package index could not say whether the dependencies of these pins fit MWAA "
+            f"{target.airflow}'s constraints: {'; '.join(mask(u) for u in unchecked[:5])}{more}. "
+            "A pin that itself pins a constrained package at another version (awscli pinning "
+            "botocore) fails the whole install: run again with the index reachable, or check with "
+            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS))
+    return apply_install_repairs(text, {m.line: (m.replacement, m.reason) for m in moves})
 
 
 def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, facts: Any,
@@ -1456,8 +1484,9 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
                 f"`{install.tool.executable}` is on PATH for tasks, but DAG code cannot import these "
                 "packages", REQUIREMENTS))
         entry = facts.requirements.entry_files[0] if facts.requirements.entry_files else None
-        blockers = install_blockers(requirements, target,
-                                    facts.constraints_for(entry, target).constraints if entry else None)
+        constraints = facts.constraints_for(entry, target).constraints if entry else None
+        requirements = requirements_with_fitting_companions(requirements, target, constraints, checks)
+        blockers = install_blockers(requirements, target, constraints)
         if blockers and not options.allow_broken_requirements:
             more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
             raise BrokenRequirementsError(
