@@ -1177,7 +1177,8 @@ def unreachable_host(url: str) -> bool:
 def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[BundleCheck]) -> str:
     """``text`` without the lines that cannot work on MWAA, each removal reported with what to
     do: local paths and local ``--find-links`` folders (MWAA receives requirements.txt alone),
-    indexes on hosts only the on-prem network has, and VCS URLs in a private network."""
+    indexes on hosts only the on-prem network has, and VCS URLs and remote ``-r`` files in a
+    private network (a remote ``-r`` file kept gets a warning: what it holds is not reviewed)."""
     from migrator.analysis.requirements import is_url, parse_requirements_text
 
     parsed = parse_requirements_text(text, REQUIREMENTS)
@@ -1190,9 +1191,21 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
             removed[requirement.line] = f"a private network cannot reach the repository: {ship}"
         elif requirement.kind in ("vcs", "url") and unreachable_host(requirement.url.split("+", 1)[-1]):
             removed[requirement.line] = f"a host only the on-prem network has: {ship}"
-    for option in parsed.options_named("find-links", "index-url", "extra-index-url"):
+    inline = "copy its requirements into the project's requirements file, which the bundle's inlines"
+    for option in parsed.options_named("find-links", "index-url", "extra-index-url", "requirement"):
         value = option.value or ""
-        if option.option == "find-links" and not is_url(value):
+        if option.option == "requirement":  # a local -r is inlined before; a URL is left to pip
+            if not is_url(value):
+                continue
+            if private_network or unreachable_host(value):
+                removed[option.line] = f"a remote requirements file MWAA cannot fetch: {inline}"
+            else:
+                checks.append(BundleCheck(
+                    Severity.WARNING, "remote-requirements",
+                    f"line {option.line} ({mask(value)}): MWAA fetches this requirements file at "
+                    "install time, so the bundle installs whatever it holds then, and not at all in a "
+                    f"private network: {inline}", REQUIREMENTS))
+        elif option.option == "find-links" and not is_url(value):
             if value.rstrip("/") != MWAA_PLUGINS_DIR:
                 removed[option.line] = f"a local folder MWAA does not have: {ship}"
         elif is_url(value) and unreachable_host(value):
