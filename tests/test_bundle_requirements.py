@@ -30,6 +30,20 @@ def test_lines_mwaa_cannot_use_are_left_out_and_each_is_said():
     assert "git+" not in private and "repository" in checks[-1].message
 
 
+def test_a_remote_requirements_file_is_named_and_left_out_where_mwaa_cannot_fetch_it():
+    url = "https://raw.githubusercontent.com/acme/platform/main/airflow/requirements.txt"
+    text = f'-r ./base.txt\n--requirement "{url}"\n-r https://files.acme.internal/reqs.txt\npandas\n'
+    checks = []
+    kept = requirements_mwaa_can_use(text, False, checks)
+    assert kept == f'-r ./base.txt\n--requirement "{url}"\npandas\n'
+    assert [(c.code, c.message.split(" ")[1]) for c in checks] == [("remote-requirements", "2"),
+                                                                   ("requirement-removed", "3")]
+    assert "install time" in checks[0].message and "private network" in checks[0].message
+    checks = []
+    assert requirements_mwaa_can_use(kept, True, checks) == "-r ./base.txt\npandas\n"
+    assert "remote requirements file" in checks[0].message
+
+
 @pytest.mark.parametrize("password", ["pa/ss", "a/b/c", "s3cret", "p:w/x"])
 def test_an_index_password_never_ships_nor_prints_whatever_it_holds(password):
     url = f"https://deploy:{password}@nexus.example.com/simple"

@@ -1178,7 +1178,8 @@ def unreachable_host(url: str) -> bool:
 def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[BundleCheck]) -> str:
     """``text`` without the lines that cannot work on MWAA, each removal reported with what to
     do: local paths and local ``--find-links`` folders (MWAA receives requirements.txt alone),
-    indexes on hosts only the on-prem network has, and VCS URLs in a private network."""
+    indexes on hosts only the on-prem network has, and VCS URLs and remote ``-r`` files in a
+    private network (a remote ``-r`` file kept gets a warning: what it holds is not reviewed)."""
     from migrator.analysis.requirements import is_url, parse_requirements_text
 
     parsed = parse_requirements_text(text, REQUIREMENTS)
@@ -1191,9 +1192,21 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
             removed[requirement.line] = f"a private network cannot reach the repository: {ship}"
         elif requirement.kind in ("vcs", "url") and unreachable_host(requirement.url.split("+", 1)[-1]):
             removed[requirement.line] = f"a host only the on-prem network has: {ship}"
-    for option in parsed.options_named("find-links", "index-url", "extra-index-url"):
+    inline = "copy its requirements into the project's requirements file, which the bundle's inlines"
+    for option in parsed.options_named("find-links", "index-url", "extra-index-url", "requirement"):
         value = option.value or ""
-        if option.option == "find-links" and not is_url(value):
+        if option.option == "requirement":  # a local -r is inlined before; a URL is left to pip
+            if not is_url(value):
+                continue
+            if private_network or unreachable_host(value):
+                removed[option.line] = f"a remote requirements file MWAA cannot fetch: {inline}"
+            else:
+                checks.append(BundleCheck(
+                    Severity.WARNING, "remote-requirements",
+                    f"line {option.line} ({mask(value)}): MWAA fetches this requirements file at "
+                    "install time, so the bundle installs whatever it holds then, and not at all in a "
+                    f"private network: {inline}", REQUIREMENTS))
+        elif option.option == "find-links" and not is_url(value):
             if value.rstrip("/") != MWAA_PLUGINS_DIR:
                 removed[option.line] = f"a local folder MWAA does not have: {ship}"
         elif is_url(value) and unreachable_host(value):
@@ -1384,21 +1397,49 @@ def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[Any]) -> None:
             row.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     # Both or neither: a manifest that disagrees with the file it describes is a broken bundle.
     write_files(bundle.out, {REQUIREMENTS: (old, data), MANIFEST: (old_manifest, _dump_json(bundle.manifest))})
-    for repair in repairs:
-        if repair.replacement is None:
-            bundle.checks.append(BundleCheck(
-                Severity.ERROR, "requirement-removed",
-                f"line {repair.line}: no version of {mask(repair.requirement)} installs with MWAA "
-                f"{bundle.target.airflow}'s constraints ({mask(repair.reason)}); removed, so the rest "
-                "installs: the code importing it will not load until you ship a wheel that installs "
-                "(package --private-network) or replace it", REQUIREMENTS))
-        else:
-            bundle.checks.append(BundleCheck(
-                Severity.WARNING, "requirement-version-moved",
-                f"line {repair.line}: {mask(repair.requirement)} does not install with MWAA "
-                f"{bundle.target.airflow} ({mask(repair.reason)}); {repair.replacement} does: "
-                "check the code against that version", REQUIREMENTS))
+    bundle.checks += [repair_check(bundle.target, r.line, r.requirement, r.replacement, r.reason)
+                      for r in repairs]
     bundle.checks.sort(key=lambda c: (-c.severity, c.code, c.path, c.message))
+
+
+def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: str | None,
+                 reason: str) -> BundleCheck:
+    """What a requirements.txt line moved to a version that installs, or removed, tells the user."""
+    if replacement is None:
+        return BundleCheck(
+            Severity.ERROR, "requirement-removed",
+            f"line {line}: no version of {mask(requirement)} installs with MWAA "
+            f"{target.airflow}'s constraints ({mask(reason)}); removed, so the rest "
+            "installs: the code importing it will not load until you ship a wheel that installs "
+            "(package --private-network) or replace it", REQUIREMENTS)
+    return BundleCheck(
+        Severity.WARNING, "requirement-version-moved",
+        f"line {line}: {mask(requirement)} does not install with MWAA "
+        f"{target.airflow} ({mask(reason)}); {replacement} does: "
+        "check the code against that version", REQUIREMENTS)
+
+
+def requirements_with_fitting_companions(text: str, target: MwaaVersion, constraints: Any,
+                                         checks: list[BundleCheck]) -> str:
+    """``text`` with each exact pin whose own dependencies conflict with the constraints
+    (``awscli==1.19.110`` pinning another botocore) moved to the newest release whose
+    dependencies fit, read from the package index (:mod:`migrator.companion_pins`). Pins the
+    index could not be asked about stay as they are, said in one check."""
+    from migrator.companion_pins import companion_moves
+    from migrator.package_index import PackageIndex
+
+    moves, unchecked = companion_moves(text, target, constraints, PackageIndex())
+    checks += [repair_check(target, m.line, m.requirement, m.replacement, m.reason) for m in moves]
+    if unchecked:
+        more = f" (+{len(unchecked) - 5} more)" if len(unchecked) > 5 else ""
+        checks.append(BundleCheck(
+            Severity.WARNING, "requirement-dependencies-unchecked",
+            f"the package index could not say whether the dependencies of these pins fit MWAA "
+            f"{target.airflow}'s constraints: {'; '.join(mask(u) for u in unchecked[:5])}{more}. "
+            "A pin that itself pins a constrained package at another version (awscli pinning "
+            "botocore) fails the whole install: run again with the index reachable, or check with "
+            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS))
+    return apply_install_repairs(text, {m.line: (m.replacement, m.reason) for m in moves})
 
 
 def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, facts: Any,
@@ -1457,8 +1498,9 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
                 f"`{install.tool.executable}` is on PATH for tasks, but DAG code cannot import these "
                 "packages", REQUIREMENTS))
         entry = facts.requirements.entry_files[0] if facts.requirements.entry_files else None
-        blockers = install_blockers(requirements, target,
-                                    facts.constraints_for(entry, target).constraints if entry else None)
+        constraints = facts.constraints_for(entry, target).constraints if entry else None
+        requirements = requirements_with_fitting_companions(requirements, target, constraints, checks)
+        blockers = install_blockers(requirements, target, constraints)
         if blockers and not options.allow_broken_requirements:
             more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
             raise BrokenRequirementsError(

@@ -8,7 +8,9 @@ never inside the user's repository. Below it:
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
   analysis);
-- ``wheels/``: released wheels the knowledge base is generated from (``migrator.compat.generate``).
+- ``wheels/``: released wheels the knowledge base is generated from (``migrator.compat.generate``);
+- ``index/``: release lists and release metadata read from the package index
+  (``migrator.package_index``).
 
 ``$MWAA_MIGRATOR_SCAN_CACHE`` moves the scan folder alone. It is for tests and CI, which want a
 fresh scan cache per run while still reusing Airflow venvs that take minutes to build.
@@ -36,8 +38,8 @@ FORMAT = 3  # 3: findings carry related locations
 SAVE_PART_FILES = 1000  # files per pickle of the scan cache
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
-Subfolder = Literal["scan", "venvs", "constraints", "wheels"]
-SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels")
+Subfolder = Literal["scan", "venvs", "constraints", "wheels", "index"]
+SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels", "index")
 
 
 def cache_dir(subfolder: Subfolder | None = None) -> Path:
