@@ -89,9 +89,10 @@ class ModuleSummary:
     # (name, line, raises) of environment variables read while parsed, without a fallback
     env_reads: tuple[tuple[str, int, bool], ...] = ()
     suppressed: int = 0  # findings silenced by inline comments
+    former_ids: frozenset[str] = frozenset()  # old rule ids those comments name (migrator.rule_ids)
 
     @classmethod
-    def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
+    def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
         from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
         from migrator.analysis.dags import const_str
         from migrator.analysis.environment_reads import parse_time_env_reads
@@ -137,6 +138,7 @@ class ModuleSummary:
             references=tuple(sorted(references)),
             env_reads=tuple(sorted(set(parse_time_env_reads(module)))),
             suppressed=suppressed,
+            former_ids=former_ids,
         )
 
 
