@@ -10,7 +10,7 @@ cannot go (a comment beside a DAG that ends a chain), the fix is refused.
 Airflow 1.10 read ``dag >> task`` as "assign the DAG to the task"; Airflow 2 and later raise
 AttributeError ('DAG' object has no attribute 'update_relative') when the file is parsed.
 Safe where the rule says so: dropping the operand is exact when the task already gets the DAG
-otherwise (``dag=`` or a ``with DAG`` block); AIR017 marks its fix unsafe when it cannot tell.
+otherwise (``dag=`` or a ``with DAG`` block); API017 marks its fix unsafe when it cannot tell.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 
 from migrator.cli import main
 
-# AIR001 (moved import) and AIR003 (schedule_interval) on Airflow 3.
+# API001 (moved import) and API003 (schedule_interval) on Airflow 3.
 DAG = ("from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n"
        "with DAG('d', schedule_interval='@daily', catchup=False) as dag:\n"
        "    BashOperator(task_id='t', bash_command='true')\n")
@@ -35,7 +35,7 @@ def accepted(make_project, capsys):
 def test_the_baseline_is_the_json_report(accepted, capsys):
     root, baseline = accepted
     written = json.loads(baseline.read_text())
-    assert sorted(f["rule"] for f in written["findings"]) == ["AIR001", "AIR003"]
+    assert sorted(f["rule"] for f in written["findings"]) == ["API001", "API003"]
     _, report, _ = run(["scan", str(root), "-f", "json"], capsys)
     assert written["findings"] == json.loads(report)["findings"]
 
@@ -53,7 +53,7 @@ def test_known_findings_pass_new_ones_fail(accepted, capsys):
     code, out, _ = run(["scan", str(root), "--baseline", str(baseline), "-f", "json"], capsys)
     assert code == 1
     document = json.loads(out)
-    assert [(f["rule"], f["line"]) for f in document["findings"]] == [("AIR001", 6)]
+    assert [(f["rule"], f["line"]) for f in document["findings"]] == [("API001", 6)]
     assert document["baseline"]["known"] == 2
 
 
@@ -66,18 +66,18 @@ def test_fixed_findings_are_reported(accepted, capsys):
                                     "findings are fixed (rewrite it with `--write-baseline` to drop them)")
     _, out, _ = run(["scan", str(root), "--baseline", str(baseline), "-f", "json"], capsys)
     [fixed] = json.loads(out)["baseline"]["fixed"]
-    assert fixed["rule"] == "AIR003" and fixed["path"] == "dags/d.py" and fixed["line"] == 3
+    assert fixed["rule"] == "API003" and fixed["path"] == "dags/d.py" and fixed["line"] == 3
 
 
 def test_rules_left_out_of_the_run_fixed_nothing(accepted, capsys):
     root, baseline = accepted
-    _, out, _ = run(["scan", str(root), "--baseline", str(baseline), "--select", "AIR001", "-f", "json"], capsys)
+    _, out, _ = run(["scan", str(root), "--baseline", str(baseline), "--select", "API001", "-f", "json"], capsys)
     assert json.loads(out)["baseline"] == {"file": str(baseline), "known": 1, "fixed": []}
 
 
 @pytest.mark.parametrize("content, problem", [
     ("not json", "the baseline is not JSON"),
-    ('{"findings": [{"rule": "AIR001"}]}', "is not a `migrator scan -f json` report"),
+    ('{"findings": [{"rule": "API001"}]}', "is not a `migrator scan -f json` report"),
     ("[]", "is not a `migrator scan -f json` report"),
 ])
 def test_a_file_that_is_no_baseline_is_an_input_error(make_project, capsys, content, problem):

@@ -20,10 +20,10 @@ def run(args, capsys):
 @pytest.mark.parametrize("option", ["--select", "--ignore"])
 def test_unknown_selector_exits_2_naming_it_and_the_closest(make_project, capsys, option):
     root = make_project({"dags/a.py": DAG})
-    code, out, err = run(["scan", str(root), option, "AIR001,ARI001"], capsys)
+    code, out, err = run(["scan", str(root), option, "API001,ARI001"], capsys)
     assert code == 2 and out == ""
-    assert err.startswith(f"migrator: error: {option}: no rule id starts with 'ARI001' (did you mean AIR001")
-    assert "'AIR001'" not in err  # the real one is not blamed
+    assert err.startswith(f"migrator: error: {option}: no rule id starts with 'ARI001' (did you mean API001")
+    assert "'API001'" not in err  # the real one is not blamed
     assert len(err.strip().splitlines()) == 1
 
 
@@ -31,22 +31,22 @@ def test_a_selector_that_resembles_nothing_lists_the_families(make_project, caps
     root = make_project({"dags/a.py": DAG})
     code, _, err = run(["scan", str(root), "--select", "XYZ"], capsys)
     assert code == 2
-    assert "'XYZ'; rule ids start with AIR, CFG, CON" in err and "migrator rules" in err
+    assert "'XYZ'; rule ids start with API, CFG, CON" in err and "migrator rules" in err
 
 
 def test_family_prefixes_and_any_case_are_selectors(make_project, capsys):
     root = make_project({"dags/a.py": DAG})
-    code, _, err = run(["scan", str(root), "--select", "air,MWA0", "--ignore", "PY"], capsys)
+    code, _, err = run(["scan", str(root), "--select", "api,MWA0", "--ignore", "PY"], capsys)
     assert code in (0, 1) and "error" not in err
 
 
 def test_a_rule_name_points_at_its_id():
-    assert closest_rules("moved-import", ["AIR001", "AIR002"]) == ["AIR001"]
+    assert closest_rules("moved-import", ["API001", "API002"]) == ["API001"]
 
 
 def test_unknown_selectors_in_the_settings_name_the_file(make_project, capsys):
     root = make_project({"dags/a.py": DAG,
-                         ".migrator.toml": 'select = ["AIR"]\n[per-path-ignores]\n"dags/*" = ["MWAA"]\n'})
+                         ".migrator.toml": 'select = ["API"]\n[per-path-ignores]\n"dags/*" = ["MWAA"]\n'})
     code, _, err = run(["scan", str(root)], capsys)
     assert code == 2
     assert err.startswith("migrator: error: .migrator.toml per-path-ignores 'dags/*': "
@@ -56,8 +56,8 @@ def test_unknown_selectors_in_the_settings_name_the_file(make_project, capsys):
 @pytest.mark.parametrize("command", ["scan", "fix"])
 def test_every_command_refuses_unknown_selectors(make_project, capsys, command):
     root = make_project({"dags/a.py": DAG})
-    code, _, err = run([command, str(root), "--ignore", "AIR999"], capsys)
-    assert code == 2 and "'AIR999' (did you mean" in err
+    code, _, err = run([command, str(root), "--ignore", "API999"], capsys)
+    assert code == 2 and "'API999' (did you mean" in err
 
 
 def test_check_selectors_accepts_every_rule_id_and_family():
@@ -66,8 +66,8 @@ def test_check_selectors_accepts_every_rule_id_and_family():
     ids = [rule.id for rule in all_rules()]
     check_selectors(ids, "--select")
     check_selectors(sorted({i.rstrip("0123456789") for i in ids}), "--select")
-    with pytest.raises(InputError, match="'AIR1000'"):
-        check_selectors(["AIR1000"], "--select")
+    with pytest.raises(InputError, match="'API1000'"):
+        check_selectors(["API1000"], "--select")
 
 
 @pytest.mark.parametrize("files", [

@@ -10,15 +10,15 @@ from migrator.reporters.concise import line
 DAG = ("from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n"
        "from airflow.operators.dummy_operator import DummyOperator\n"
        "with DAG('d', schedule=None) as dag:\n    BashOperator(task_id='t', bash_command='true')\n")
-FINDING = {"rule": "AIR001", "name": "moved-import", "severity": "warning", "path": "dags/a.py",
+FINDING = {"rule": "API001", "name": "moved-import", "severity": "warning", "path": "dags/a.py",
            "line": 2, "column": 5, "end_line": 2, "end_column": 9, "message": "first\r\nsecond",
            "related": [{"path": "dags/b.py", "line": 7, "column": 1, "end_line": 7, "end_column": 3,
-                        "message": "AIR001: elsewhere"}]}
+                        "message": "API001: elsewhere"}]}
 
 
 def test_a_line_holds_place_rule_and_message_on_one_line_without_related_places():
-    assert line(FINDING) == "dags/a.py:2:5: AIR001 first second\n"
-    assert line(FINDING, "airflow/") == "airflow/dags/a.py:2:5: AIR001 first second\n"
+    assert line(FINDING) == "dags/a.py:2:5: API001 first second\n"
+    assert line(FINDING, "airflow/") == "airflow/dags/a.py:2:5: API001 first second\n"
 
 
 def test_a_finding_on_the_project_itself_names_the_folder():
@@ -29,7 +29,7 @@ def test_a_finding_on_the_project_itself_names_the_folder():
 
 def test_color_marks_the_place_and_the_rule_by_severity():
     colored = line(FINDING, color=True)
-    assert colored == "\x1b[1mdags/a.py:2:5:\x1b[0m \x1b[33m\x1b[1mAIR001\x1b[0m first second\n"
+    assert colored == "\x1b[1mdags/a.py:2:5:\x1b[0m \x1b[33m\x1b[1mAPI001\x1b[0m first second\n"
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ def test_scan_prints_one_line_per_finding_with_paths_as_the_command_line_named_t
     out = capsys.readouterr().out
     assert code == 1  # error findings: as for every format
     assert out.splitlines() == [
-        (f"{scanned.name}/dags/d.py:2:45: AIR001 airflow.operators.bash_operator.BashOperator moved: "
+        (f"{scanned.name}/dags/d.py:2:45: API001 airflow.operators.bash_operator.BashOperator moved: "
          "use airflow.providers.standard.operators.bash.BashOperator (apache-airflow-providers-standard"
          ">=1.6.0, preinstalled on MWAA 3.3.1); the old path does not exist on Airflow 3.3.1."),
-        (f"{scanned.name}/dags/d.py:3:46: AIR001 airflow.operators.dummy_operator.DummyOperator was "
+        (f"{scanned.name}/dags/d.py:3:46: API001 airflow.operators.dummy_operator.DummyOperator was "
          "renamed: use airflow.providers.standard.operators.empty.EmptyOperator "
          "(apache-airflow-providers-standard>=1.6.0, preinstalled on MWAA 3.3.1); the old path does "
          "not exist on Airflow 3.3.1."),

@@ -9,7 +9,7 @@ import random
 from migrator.findings import Finding, Location, Severity, finalize
 
 
-def made(path: str, line: int, rule: str = "AIR001", anchor: str = "") -> Finding:
+def made(path: str, line: int, rule: str = "API001", anchor: str = "") -> Finding:
     return Finding(rule, "name", Severity.ERROR, path, Location(line, 1, line, 5), f"message {line % 3}",
                    anchor=anchor)
 
@@ -21,7 +21,7 @@ def fresh(findings: list[Finding]) -> list[Finding]:
 def test_per_file_finalizing_equals_finalizing_everything():
     rng = random.Random(7)
     paths = [f"dags/d{i}.py" for i in range(6)] + ["requirements.txt", "."]
-    everything = [made(rng.choice(paths), rng.randint(1, 9), rng.choice(["AIR001", "CON001"]),
+    everything = [made(rng.choice(paths), rng.randint(1, 9), rng.choice(["API001", "CON001"]),
                        rng.choice(["", "same anchor"])) for _ in range(400)]
     expected = [(f, f.fingerprint) for f in finalize(fresh(everything))]
 

@@ -41,7 +41,7 @@ def span(code: str, text: str) -> Location:
     return Location(line, column, end_line, end - (code.rfind("\n", 0, end) + 1) + 1)
 
 
-def finding(path: str, code: str, at: str, kind: str | None, *, rule: str = "AIR901",
+def finding(path: str, code: str, at: str, kind: str | None, *, rule: str = "API901",
             safety: FixSafety = FixSafety.SAFE, **params) -> Finding:
     fix = Fix.make(safety, f"{kind} fix", kind=kind, **params) if kind else None
     return Finding(rule, "test-rule", Severity.ERROR, path, span(code, at), f"{rule} at {at}", fix, at)
@@ -56,14 +56,14 @@ def plan(root, findings, **kwargs):
 def dag_findings(path="dags/d.py", code=DAG):
     return [
         finding(path, code, "schedule_interval", "rename-argument", old="schedule_interval", new="schedule"),
-        finding(path, code, "concurrency=2", "rename-argument", rule="AIR902", old="concurrency",
+        finding(path, code, "concurrency=2", "rename-argument", rule="API902", old="concurrency",
                 new="max_active_tasks"),
-        finding(path, code, "provide_context=True", "remove-argument", rule="AIR903", safety=FixSafety.UNSAFE,
+        finding(path, code, "provide_context=True", "remove-argument", rule="API903", safety=FixSafety.UNSAFE,
                 name="provide_context"),
-        finding(path, code, "DummyOperator", "replace-import", rule="AIR904",
+        finding(path, code, "DummyOperator", "replace-import", rule="API904",
                 old="airflow.operators.dummy_operator.DummyOperator",
                 new="airflow.providers.standard.operators.empty.EmptyOperator"),
-        finding(path, code, "with DAG", None, rule="AIR905"),
+        finding(path, code, "with DAG", None, rule="API905"),
     ]
 
 
@@ -77,21 +77,21 @@ def test_safe_fixes_are_planned_and_the_rest_is_explained(make_project):
         .replace("airflow.operators.dummy_operator import DummyOperator",
                  "airflow.providers.standard.operators.empty import EmptyOperator") \
         .replace("DummyOperator(", "EmptyOperator(")
-    assert result.fixed == {"AIR901": 1, "AIR902": 1, "AIR904": 1}
-    assert [f.rule for f in result.remaining] == ["AIR905", "AIR903"]
+    assert result.fixed == {"API901": 1, "API902": 1, "API904": 1}
+    assert [f.rule for f in result.remaining] == ["API905", "API903"]
     reasons = {f.rule: result.reason(f) for f in result.remaining}
-    assert reasons["AIR905"] == "no automatic fix"
-    assert reasons["AIR903"].startswith("unsafe fix available (--unsafe)")
-    assert [f.rule for f in result.unsafe_available()] == ["AIR903"]
+    assert reasons["API905"] == "no automatic fix"
+    assert reasons["API903"].startswith("unsafe fix available (--unsafe)")
+    assert [f.rule for f in result.unsafe_available()] == ["API903"]
     assert (root / "dags/d.py").read_text() == DAG  # planning writes nothing
 
 
 def test_unsafe_adds_unsafe_fixes(make_project):
     root = make_project({"dags/d.py": DAG})
     result = plan(root, dag_findings(), unsafe=True)
-    assert result.fixed["AIR903"] == 1
+    assert result.fixed["API903"] == 1
     assert b"provide_context" not in result.files["dags/d.py"][1]
-    assert [f.rule for f in result.remaining] == ["AIR905"]
+    assert [f.rule for f in result.remaining] == ["API905"]
 
 
 def test_apply_writes_the_plan_and_the_file_without_findings_is_untouched(make_project):
@@ -163,7 +163,7 @@ def test_template_file_context_keys_are_rewritten_on_the_finding_lines(make_proj
     result = plan(root, found)
     assert result.files["dags/sql/load.sql"][1].decode() == sql.replace(
         "{{ execution_date | ds }}", "{{ logical_date | ds }}")
-    assert result.fixed == {"AIR901": 1}
+    assert result.fixed == {"API901": 1}
     assert "no template read" in result.reason(result.remaining[0])
 
 
@@ -177,7 +177,7 @@ def test_fix_kind_without_a_fixer_for_the_file_type_stays(make_project):
 
 
 def test_effective_safety_is_the_stricter_of_rule_and_codemod(monkeypatch):
-    safe = Finding("AIR1", "n", Severity.ERROR, "a.py", Location(), "m",
+    safe = Finding("API1", "n", Severity.ERROR, "a.py", Location(), "m",
                    Fix.make(FixSafety.SAFE, "d", kind="remove-argument", name="x"))
     assert effective_safety(safe) is FixSafety.SAFE
     monkeypatch.setattr(fix_module.codemods.remove_argument, "SAFETY", FixSafety.UNSAFE)
@@ -190,7 +190,7 @@ def test_symlinked_files_are_left_out_of_the_plan_with_the_reason(make_project):
     (root / "dags" / "link.py").symlink_to(root / "dags" / "real.py")
     result = plan(root, dag_findings("dags/link.py") + dag_findings("dags/real.py"))
     assert set(result.files) == {"dags/real.py"}
-    link_reasons = {result.reason(f) for f in result.remaining if f.path == "dags/link.py" and f.rule != "AIR903"}
+    link_reasons = {result.reason(f) for f in result.remaining if f.path == "dags/link.py" and f.rule != "API903"}
     symlink = ("fix not applied: dags/link.py is reached through a symlink; "
                "fixes are never written through symlinks")
     assert link_reasons == {"no automatic fix", symlink}

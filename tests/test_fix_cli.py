@@ -50,12 +50,12 @@ def test_dry_run_prints_diff_and_summary_and_exits_1(make_project, scan_finds, c
     assert "\x1b[" not in out  # not a terminal: no color
     assert err.splitlines() == [
         "Would fix 3 finding(s) in 1 file(s):",
-        "  AIR901  1",
-        "  AIR902  1",
-        "  AIR904  1",
+        "  API901  1",
+        "  API902  1",
+        "  API904  1",
         "2 finding(s) need a human (`migrator scan` lists them):",
-        "  AIR903 test-rule  1  (unsafe fix available (--unsafe): remove-argument fix)",
-        "  AIR905 test-rule  1  (no automatic fix)",
+        "  API903 test-rule  1  (unsafe fix available (--unsafe): remove-argument fix)",
+        "  API905 test-rule  1  (no automatic fix)",
         "1 of them have unsafe fixes: run with --unsafe and review the diff.",
         "Run again with --apply to write these changes.",
     ]

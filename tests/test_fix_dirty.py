@@ -13,7 +13,7 @@ from migrator.vcs import uncommitted, work_tree_root
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
-# AIR001: a moved import with a safe fix.
+# API001: a moved import with a safe fix.
 DAG = ("from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n\n"
        "with DAG('d') as dag:\n    BashOperator(task_id='t', bash_command='true')\n")
 

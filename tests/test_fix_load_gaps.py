@@ -17,7 +17,7 @@ from migrator.engine import scan
 from migrator.fix import apply_plan, plan_fixes
 
 
-def fixed(make_project, code: str, target: str, select: tuple[str, ...] = ("AIR",)):
+def fixed(make_project, code: str, target: str, select: tuple[str, ...] = ("API",)):
     """(findings of the file before, its text after ``migrate``'s fixes)."""
     root = make_project({"dags/d.py": textwrap.dedent(code)})
     settings = Settings(select=select)
@@ -40,15 +40,15 @@ DATES = """\
 
 
 def test_datetime_from_airflow_utils_dates_moves_to_the_standard_library_on_airflow_3(make_project):
-    findings, text = fixed(make_project, DATES, "3.3.1", select=("AIR001", "AIR002"))
-    assert [(f.rule, f.location.line) for f in findings] == [("AIR001", 1), ("AIR001", 1)]
+    findings, text = fixed(make_project, DATES, "3.3.1", select=("API001", "API002"))
+    assert [(f.rule, f.location.line) for f in findings] == [("API001", 1), ("API001", 1)]
     assert "datetime.datetime" in findings[0].message + findings[1].message
     assert all("does not exist on Airflow 3.3.1" in f.message for f in findings)
     assert text == textwrap.dedent(DATES).replace("from airflow.utils.dates import", "from datetime import")
 
 
 def test_datetime_from_airflow_utils_dates_is_left_alone_on_airflow_2(make_project):
-    findings, text = fixed(make_project, DATES, "2.11.2", select=("AIR001", "AIR002"))
+    findings, text = fixed(make_project, DATES, "2.11.2", select=("API001", "API002"))
     assert findings == []
     assert text == textwrap.dedent(DATES)
 
@@ -73,9 +73,9 @@ LAZY = """\
     ("3.3.1", "airflow.sdk.execution_time.lazy_sequence", "LazyXComSequence", "airflow.sdk"),
 ])
 def test_lazy_xcom_access_becomes_what_the_target_gives_a_task(make_project, target, module, name, decorators):
-    findings, text = fixed(make_project, LAZY, target, select=("AIR001",))
+    findings, text = fixed(make_project, LAZY, target, select=("API001",))
     lazy = [f for f in findings if "LazyXComAccess" in f.message]
-    assert [(f.rule, f.location.line) for f in lazy] == [("AIR001", 2)]
+    assert [(f.rule, f.location.line) for f in lazy] == [("API001", 2)]
     assert f"{module}.{name}" in lazy[0].message
     assert lazy[0].fix.required
     expected = textwrap.dedent(LAZY).replace("airflow.decorators", decorators).replace(
@@ -107,8 +107,8 @@ SPREAD = """\
 
 
 def test_schedule_interval_in_a_dict_given_to_dag_as_kwargs_is_renamed(make_project):
-    findings, text = fixed(make_project, SPREAD, "3.3.1", select=("AIR003",))
-    assert [(f.rule, f.location.line) for f in findings] == [("AIR003", 6), ("AIR003", 9)]
+    findings, text = fixed(make_project, SPREAD, "3.3.1", select=("API003",))
+    assert [(f.rule, f.location.line) for f in findings] == [("API003", 6), ("API003", 9)]
     assert "through **dag_args" in findings[0].message and "through **hourly" in findings[1].message
     assert text == textwrap.dedent(SPREAD).replace('"schedule_interval": None', '"schedule": None').replace(
         'dict(schedule_interval="@hourly"', 'dict(schedule="@hourly"')
@@ -128,7 +128,7 @@ def test_a_dict_that_is_not_visibly_only_the_dags_is_left_alone(make_project, us
         {use}
         DAG("a", **dag_args)
     """
-    findings, text = fixed(make_project, code, "3.3.1", select=("AIR003",))
+    findings, text = fixed(make_project, code, "3.3.1", select=("API003",))
     assert findings == []
     assert text == textwrap.dedent(code)
 
@@ -139,8 +139,8 @@ def test_a_dict_that_is_not_visibly_only_the_dags_is_left_alone(make_project, us
 ])
 def test_a_dict_given_to_a_dag_that_already_sets_schedule_is_reported_but_not_renamed(make_project, calls):
     code = "from airflow import DAG\n\ndag_args = {\"schedule_interval\": None}\n" + calls + "\n"
-    findings, text = fixed(make_project, code, "3.3.1", select=("AIR003",))
-    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("AIR003", 3, None)]
+    findings, text = fixed(make_project, code, "3.3.1", select=("API003",))
+    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("API003", 3, None)]
     assert text == code
 
 
@@ -166,15 +166,15 @@ MODEL_ATTRIBUTES = """\
 
 
 def test_model_execution_date_on_the_class_becomes_logical_date_on_airflow_3(make_project):
-    findings, text = fixed(make_project, MODEL_ATTRIBUTES, "3.3.1", select=("AIR018",))
-    assert [(f.rule, f.location.line) for f in findings] == [("AIR018", 7), ("AIR018", 10), ("AIR018", 15)]
+    findings, text = fixed(make_project, MODEL_ATTRIBUTES, "3.3.1", select=("API018",))
+    assert [(f.rule, f.location.line) for f in findings] == [("API018", 7), ("API018", 10), ("API018", 15)]
     assert "use DagRun.logical_date" in findings[0].message and "use TI.logical_date" in findings[2].message
     assert text == textwrap.dedent(MODEL_ATTRIBUTES).replace(".execution_date", ".logical_date")
 
 
 def test_model_execution_date_is_left_alone_on_airflow_2(make_project):
     # Airflow 2 has the execution_date column; its logical_date is only an instance property.
-    findings, text = fixed(make_project, MODEL_ATTRIBUTES, "2.11.2", select=("AIR018",))
+    findings, text = fixed(make_project, MODEL_ATTRIBUTES, "2.11.2", select=("API018",))
     assert findings == []
     assert text == textwrap.dedent(MODEL_ATTRIBUTES)
 
@@ -194,8 +194,8 @@ REMOVED = """\
 
 
 def test_sla_miss_and_the_experimental_api_are_reported_on_airflow_3_with_the_way_out(make_project):
-    findings, text = fixed(make_project, REMOVED, "3.3.1", select=("AIR001", "AIR002"))
-    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("AIR002", 1, None), ("AIR002", 2, None)]
+    findings, text = fixed(make_project, REMOVED, "3.3.1", select=("API001", "API002"))
+    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("API002", 1, None), ("API002", 2, None)]
     trigger, sla = findings
     assert "TriggerDagRunOperator" in trigger.message and "/api/v2/dags/{dag_id}/dagRuns" in trigger.message
     assert "sla_miss table" in sla.message and "DeadlineAlert" in sla.message
@@ -203,5 +203,5 @@ def test_sla_miss_and_the_experimental_api_are_reported_on_airflow_3_with_the_wa
 
 
 def test_sla_miss_and_the_experimental_api_still_import_on_airflow_2(make_project):
-    findings, _text = fixed(make_project, REMOVED, "2.11.2", select=("AIR001", "AIR002"))
+    findings, _text = fixed(make_project, REMOVED, "2.11.2", select=("API001", "API002"))
     assert findings == []

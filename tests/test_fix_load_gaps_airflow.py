@@ -100,7 +100,7 @@ with DAG("notify", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=
     assert failed_tasks(dag.tasks) == dag.tasks
 '''
 
-# Names Airflow 3 removed with no destination: AIR002 reports them and nothing rewrites them.
+# Names Airflow 3 removed with no destination: API002 reports them and nothing rewrites them.
 SLA = '''\
 import pendulum
 from airflow import DAG
@@ -155,7 +155,7 @@ def test_on_airflow_3_every_pattern_fails_before_the_fixes_and_loads_after(make_
     assert '"schedule": None' in (root / "dags" / "spread.py").read_text()
     assert "DagRun.logical_date" in (root / "dags" / "cleanup.py").read_text()
     assert "except ImportError:" in (root / "dags" / "callbacks.py").read_text()
-    # The findings AIR002 makes for these are true: the file fails, before and after the fixes.
+    # The findings API002 makes for these are true: the file fails, before and after the fixes.
     for path, name, line in (
             ("dags/sla.py", "SlaMiss", "from airflow.models import DagModel, SlaMiss\n"),
             ("dags/experimental.py", "airflow.api.common.experimental",

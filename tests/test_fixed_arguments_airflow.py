@@ -86,7 +86,7 @@ with DAG("teams", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=N
     SubDagOperator(task_id="sales", subdag=team_subdag("teams", "sales", {"owner": "x"}))
 '''
 
-# Airflow 1.10's DAG assignment by >> (AIR017): the tasks also name their DAG, so the fix is safe.
+# Airflow 1.10's DAG assignment by >> (API017): the tasks also name their DAG, so the fix is safe.
 CHAINED = '''\
 import pendulum
 from airflow import DAG

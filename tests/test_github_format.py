@@ -13,7 +13,7 @@ from migrator.reporters.github import annotation
 
 DAG = ("from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n"
        "with DAG('d', schedule=None) as dag:\n    BashOperator(task_id='t', bash_command='true')\n")
-FINDING = {"rule": "AIR001", "name": "moved-import", "severity": "warning", "path": "dags/a,b:c.py",
+FINDING = {"rule": "API001", "name": "moved-import", "severity": "warning", "path": "dags/a,b:c.py",
            "line": 2, "column": 5, "end_line": 2, "end_column": 9, "message": "50% done\nnext line",
            "related": []}
 
@@ -27,7 +27,7 @@ def run(args, capsys):
 def test_an_annotation_escapes_as_the_actions_toolkit_does():
     assert annotation(FINDING, "airflow/") == (
         "::warning file=airflow/dags/a%2Cb%3Ac.py,line=2,endLine=2,col=5,endColumn=9,"
-        "title=AIR001 moved-import::50%25 done%0Anext line\n")
+        "title=API001 moved-import::50%25 done%0Anext line\n")
     info = {**FINDING, "severity": "info", "related": [FINDING]}
     assert annotation(info).startswith("::notice file=dags/a%2Cb%3Ac.py,")
     assert annotation(info).endswith("(and 1 other place(s) of this cause)\n")
@@ -38,7 +38,7 @@ def test_scan_writes_one_annotation_per_finding(make_project, capsys):
     code, out, _ = run(["scan", str(root), "-f", "github"], capsys)
     assert code == 1
     assert out.splitlines() == [(
-        "::error file=dags/d.py,line=2,endLine=2,col=45,endColumn=57,title=AIR001 moved-import::"
+        "::error file=dags/d.py,line=2,endLine=2,col=45,endColumn=57,title=API001 moved-import::"
         "airflow.operators.bash_operator.BashOperator moved: use airflow.providers.standard.operators.bash."
         "BashOperator (apache-airflow-providers-standard>=1.6.0, preinstalled on MWAA 3.3.1); the old path "
         "does not exist on Airflow 3.3.1.")]

@@ -232,7 +232,7 @@ def test_an_unsafe_fix_the_file_loads_without_is_not_applied_by_migrate(make_pro
                                          "    PythonOperator(task_id='r', python_callable=report)\n")})
     migration = migrate(root, tmp_path / "out")
     assert migration.review == []
-    [left] = [f for f in migration.after.findings if f.rule == "AIR004"]
+    [left] = [f for f in migration.after.findings if f.rule == "API004"]
     assert left.fix.safety.value == "unsafe" and not left.fix.required
     assert "def report(execution_date" in (tmp_path / "out" / "project" / "dags" / "etl.py").read_text(
         encoding="utf-8")
@@ -255,4 +255,4 @@ def test_a_bundle_file_carried_from_outside_the_dag_folder_maps_back_to_its_sour
     migration = migrate(root, tmp_path / "out")
     assert bundle_source(migration.after, migration.bundle, "plugins/fw/tasks.py") == "src/fw/tasks.py"
     assert bundle_source(migration.after, migration.bundle, "plugins/elsewhere.py") is None
-    assert any(f.rule == "AIR002" and f.path == "src/fw/tasks.py" for f in migration.after.findings)
+    assert any(f.rule == "API002" and f.path == "src/fw/tasks.py" for f in migration.after.findings)

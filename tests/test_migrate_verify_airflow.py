@@ -19,7 +19,7 @@ pytestmark = pytest.mark.airflow
 TARGET = "3.3.1"
 HEADER = "from datetime import datetime\n"
 PROJECT = {
-    # Fixed by the migration (AIR001 rewrites the 1.10 import): loads after it.
+    # Fixed by the migration (API001 rewrites the 1.10 import): loads after it.
     "dags/legacy_bash.py": (HEADER + "from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n\n"
                             "with DAG('legacy_bash', start_date=datetime(2024, 1, 1), schedule=None):\n"
                             "    BashOperator(task_id='t', bash_command='echo')\n"),

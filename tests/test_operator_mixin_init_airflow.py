@@ -1,4 +1,4 @@
-"""AIR019 tells the truth: the operators it flags fail to load on a real Airflow 3.3.1, and the
+"""API019 tells the truth: the operators it flags fail to load on a real Airflow 3.3.1, and the
 changes its documentation gives make them load.
 
 A synthetic project with the two patterns real repositories had: a LoggingMixin subclass listed
@@ -83,7 +83,7 @@ def test_flagged_operators_fail_on_airflow_3_and_load_after_the_documented_chang
                          "dags/retrying.py": RETRYING, "dags/alerting.py": ALERTING})
     target = "3.3.1"
     settings = load_settings(root)
-    only_air019 = dataclasses.replace(settings, select=("AIR019",))
+    only_air019 = dataclasses.replace(settings, select=("API019",))
     found = scan(root, only_air019, get_version(target), jobs=1, use_cache=False).findings
     assert sorted(f.path for f in found) == ["dags/alerting.py", "dags/retrying.py"]
     constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"

@@ -86,7 +86,7 @@ def test_plugins_zip_is_unpacked_as_mwaa_would_and_never_outside_its_folder(tmp_
 
 def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
     """A file that fails on a project module the repository lacks names no finding rather than
-    an unrelated error left on it (a Celery queue); an Airflow import error names the AIR ones."""
+    an unrelated error left on it (a Celery queue); an Airflow import error names the API ones."""
     files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in=None,
                              error="ModuleNotFoundError: No module named 'utils.missing'"),
              SimpleNamespace(path="dags/b.py", status="import_error", raised_in="dags/helper.py:3",
@@ -97,13 +97,13 @@ def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
                              error="sentry_sdk.utils.BadDsn: Unsupported scheme ''",
                              lookups=(SimpleNamespace(kind="variable", key="sentry_dsn", answer="stand-in"),))]
     findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR)
-                for rule, path in [("MWA010", "dags/a.py"), ("AIR001", "dags/helper.py"),
-                                   ("MWA010", "dags/b.py"), ("AIR002", "dags/b.py"), ("CON002", "dags/d.py")]]
+                for rule, path in [("MWA010", "dags/a.py"), ("API001", "dags/helper.py"),
+                                   ("MWA010", "dags/b.py"), ("API002", "dags/b.py"), ("CON002", "dags/d.py")]]
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "project-module", ()),
-        ("dags/b.py", "airflow-api", ("AIR002", "AIR001")),
+        ("dags/b.py", "airflow-api", ("API002", "API001")),
         ("dags/d.py", "stand-in", ("CON002",))]
 
 

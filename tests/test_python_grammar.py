@@ -52,7 +52,7 @@ def expected_positions(text: str) -> dict[str, set[tuple[int, int]]]:
     def where(needle: str) -> set[tuple[int, int]]:
         return {(number, line.index(needle) + 1) for number, line in enumerate(lines, 1) if needle in line}
 
-    return {"AIR003": where("schedule_interval"), "AIR006": where("days_ago(1)")}
+    return {"API003": where("schedule_interval"), "API006": where("days_ago(1)")}
 
 
 @settings(max_examples=25, derandomize=True, deadline=None, database=None,
@@ -64,7 +64,7 @@ def test_findings_after_and_inside_python_312_syntax_are_exact_for_a_312_target(
     findings = scan(root, Settings(), get_version("3.3.1"), use_cache=False).all_findings
     assert not [f for f in findings if f.rule.startswith("MIG")], [f.message for f in findings]
     found = {rule: {(f.location.line, f.location.column) for f in findings if f.rule == rule}
-             for rule in ("AIR003", "AIR006")}
+             for rule in ("API003", "API006")}
     assert found == expected_positions(text)
 
 
@@ -109,7 +109,7 @@ def test_fix_fixes_a_312_module_and_the_result_parses_for_the_target(tmp_path):
         assert construct in fixed  # untouched
     parse_module(fixed, "dags/etl.py", (3, 12))
     rules = {f.rule for f in scan(root, Settings(), target, use_cache=False).findings}
-    assert not rules & {"AIR001", "AIR003", "MIG001"}
+    assert not rules & {"API001", "API003", "MIG001"}
 
 
 def _python_312_or_newer() -> str | None:

@@ -16,14 +16,14 @@ from migrator.reporters.text import remedy
 from migrator.rules import all_rules
 
 RULES = all_rules()
-PRIMARY = Finding("AIR002", "removed-import", Severity.ERROR, "dags/a.py", Location(3, 33, 3, 41),
+PRIMARY = Finding("API002", "removed-import", Severity.ERROR, "dags/a.py", Location(3, 33, 3, 41),
                   "airflow.utils.dates.days_ago does not exist", fingerprint="f1",
                   related=(Related("dags/a.py", Location(9, 5, 9, 16), "the same removed name, used here"),
                            Related("dags/b.py", Location(2, 1, 2, 9), "and here")))
 FIXABLE = Finding("REQ016", "requirement-outside-requirements-file", Severity.WARNING, "Dockerfile",
                   Location(2, 1, 2, 30), "pandas is installed by the Dockerfile", fingerprint="f2",
                   fix=Fix.make(FixSafety.SAFE, "add pandas", kind="requirements", action="add", name="pandas"))
-UNSAFE = Finding("AIR005", "subdag-operator", Severity.ERROR, "dags/c.py", Location(5, 1, 5, 9),
+UNSAFE = Finding("API005", "subdag-operator", Severity.ERROR, "dags/c.py", Location(5, 1, 5, 9),
                  "SubDagOperator", fingerprint="f3", fix=Fix.make(FixSafety.UNSAFE, "to a TaskGroup", kind="x"))
 
 
@@ -51,7 +51,7 @@ def test_json_related_is_the_same_from_both_encoders():
 def test_text_indents_related_locations_under_their_finding():
     text = render("text", document(PRIMARY), RULES)
     lines = text.splitlines()
-    at = lines.index(next(line for line in lines if "AIR002" in line and "days_ago" in line))
+    at = lines.index(next(line for line in lines if "API002" in line and "days_ago" in line))
     assert lines[at + 1] == "      9:5 the same removed name, used here"
     assert lines[at + 2] == "      dags/b.py:2:1 and here"
 
@@ -61,7 +61,7 @@ def test_text_says_each_rule_and_its_remedy_once_and_what_fix_fixes():
     by_id = {r.id: r for r in RULES}
     summary = [line for line in text.splitlines() if remedy(by_id["REQ016"]) in line]
     assert summary == [f"     1  REQ016 requirement-outside-requirements-file (1 fixable): {remedy(by_id['REQ016'])}"]
-    assert text.count(remedy(by_id["AIR002"])) == 1
+    assert text.count(remedy(by_id["API002"])) == 1
     assert text.rstrip().endswith("1 fixable with `migrator fix --apply` (1 more with `--unsafe`, to review)")
 
 
@@ -98,10 +98,10 @@ def test_statistics_count_per_rule_most_frequent_first():
 def test_scan_statistics_cli(make_project, capsys):
     root = make_project({"dags/a.py": "from airflow.utils.dates import days_ago\nSTART = days_ago(1)\n"})
     assert main(["scan", str(root), "--statistics"]) == 1
-    assert capsys.readouterr().out.split() == ["1", "AIR002", "removed-import"]
+    assert capsys.readouterr().out.split() == ["1", "API002", "removed-import"]
     assert main(["scan", str(root), "--statistics", "-f", "json"]) == 1
     assert json.loads(capsys.readouterr().out) == [{"count": 1, "fixable": 0, "name": "removed-import",
-                                                    "rule": "AIR002"}]
+                                                    "rule": "API002"}]
     assert main(["scan", str(root), "--statistics", "-f", "sarif"]) == 2
 
 

@@ -104,7 +104,7 @@ def test_stdout_gets_the_pieces_in_order(capsys):
 
 
 def _finding(path: str, message: str, fix: Fix | None) -> Finding:
-    return Finding("AIR003", "removed-argument", Severity.ERROR, path, Location(3, 1, 3, 9), message, fix)
+    return Finding("API003", "removed-argument", Severity.ERROR, path, Location(3, 1, 3, 9), message, fix)
 
 
 def test_shared_values_keep_one_copy_of_repeated_messages_and_fixes():
@@ -148,7 +148,7 @@ def test_a_finding_writes_itself_as_the_encoder_would(text):
              Fix.make(FixSafety.UNSAFE, "d", kind="remove-arguments", names=[text, "b"], nested={"z": 1, "a": [text]}),
              Fix(FixSafety.SAFE, "unsorted data as given", (("z", 1), ("a", {"y": 2, "b": None})))]
     for fix in fixes:
-        finding = Finding("AIR003", text or "name", Severity.WARNING, f"dags/{text}.py",
+        finding = Finding("API003", text or "name", Severity.WARNING, f"dags/{text}.py",
                           Location(3, 7, 4, 12), text, fix, fingerprint=text)
         assert finding.json_text() == json.dumps(finding.to_json(), sort_keys=True, ensure_ascii=False)
 

@@ -48,12 +48,12 @@ REMOVED_NAME = {
 
 def test_uses_of_a_removed_name_are_related_locations_of_its_import(make_project):
     result = scanned(make_project(REMOVED_NAME))
-    assert not only(result, "AIR006", "AIR008")
-    days_ago, apply_defaults = only(result, "AIR002")
+    assert not only(result, "API006", "API008")
+    days_ago, apply_defaults = only(result, "API002")
     assert days_ago.location.line == 3 and [r.location.line for r in days_ago.related] == [13, 14]
     assert apply_defaults.location.line == 4 and [r.location.line for r in apply_defaults.related] == [8]
     assert all(r.path == "dags/old.py" and r.note for r in days_ago.related + apply_defaults.related)
-    assert {f.rule for f in result.absorbed} == {"AIR006", "AIR008"}
+    assert {f.rule for f in result.absorbed} == {"API006", "API008"}
 
 
 def test_an_inline_days_ago_call_is_one_finding(make_project):
@@ -63,24 +63,24 @@ def test_an_inline_days_ago_call_is_one_finding(make_project):
         "\n"
         "with DAG('inline', start_date=airflow.utils.dates.days_ago(1), schedule=None):\n"
         "    pass\n")}))
-    (finding,) = only(result, "AIR002", "AIR006")
-    assert finding.rule == "AIR002" and finding.location.line == 4
+    (finding,) = only(result, "API002", "API006")
+    assert finding.rule == "API002" and finding.location.line == 4
     assert [r.location.line for r in finding.related] == [4]
 
 
 def test_fixing_the_uses_still_happens_and_fixes_the_import(make_project):
     root = make_project(REMOVED_NAME)
     plan = plan_fixes(root, load_settings(root), TARGET, jobs=1, use_cache=False)
-    assert plan.fixed["AIR006"] == 2 and plan.fixed["AIR008"] == 1
+    assert plan.fixed["API006"] == 2 and plan.fixed["API008"] == 1
     old, new = plan.files["dags/old.py"]
     assert b"days_ago(" in old and b"days_ago(" not in new and b"apply_defaults" not in new
-    assert not [f for f in plan.remaining if f.rule in ("AIR006", "AIR008")]
+    assert not [f for f in plan.remaining if f.rule in ("API006", "API008")]
 
 
 def test_the_primary_keeps_the_fingerprint_it_has_alone(make_project):
     root = make_project(REMOVED_NAME)
-    merged = {f.location.line: f.fingerprint for f in only(scanned(root), "AIR002")}
-    alone = {f.location.line: f.fingerprint for f in scanned(root, select=("AIR002",)).findings}
+    merged = {f.location.line: f.fingerprint for f in only(scanned(root), "API002")}
+    alone = {f.location.line: f.fingerprint for f in scanned(root, select=("API002",)).findings}
     assert merged == alone
 
 
@@ -141,7 +141,7 @@ def test_a_pin_in_a_requirements_file_the_bundle_does_not_ship_is_not_judged(mak
 
 
 def test_a_missing_provider_is_one_finding_on_the_import_with_the_requirement_related(make_project):
-    """The import's AIR001 says which provider to add and is where a reader of the DAG looks
+    """The import's API001 says which provider to add and is where a reader of the DAG looks
     (and where ruff reports it); REQ007's place in requirements.txt becomes related."""
     result = scanned(make_project({"dags/ssh.py": (
         "from airflow import DAG\n"
@@ -150,7 +150,7 @@ def test_a_missing_provider_is_one_finding_on_the_import_with_the_requirement_re
         "with DAG('ssh', schedule=None):\n"
         "    SSHOperator(task_id='s', command='ls', ssh_conn_id='gateway')\n"),
         "requirements.txt": "pandas\n"}))
-    (moved,) = only(result, "AIR001")
+    (moved,) = only(result, "API001")
     assert "apache-airflow-providers-ssh" in moved.message and moved.location.line == 2
     assert [r.note.partition(":")[0] for r in moved.related] == ["REQ007"]
     assert not only(result, "REQ007")
@@ -163,12 +163,12 @@ def test_docker_is_reported_as_impossible_not_as_a_provider_to_add(make_project)
         "\n"
         "with DAG('docker', schedule=None):\n"
         "    DockerOperator(task_id='d', image='busybox')\n")}))
-    assert not only(result, "AIR001", "REQ007")
+    assert not only(result, "API001", "REQ007")
     (docker,) = only(result, "MWA001")
     assert [(r.path, r.location.line) for r in docker.related] == [("dags/docker.py", 2)] * 2
     # The import is still rewritten and the provider added by `fix`: the file keeps loading
     # until the task is moved to ECS.
-    assert sorted(f.rule for f in result.absorbed) == ["AIR001", "REQ007"]
+    assert sorted(f.rule for f in result.absorbed) == ["API001", "REQ007"]
 
 
 def test_counts_and_exit_code_follow_the_primary_findings(make_project, capsys):

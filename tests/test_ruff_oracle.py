@@ -97,7 +97,7 @@ def test_oracle_notices_a_missing_finding(tmp_path):
     root = write_files(tmp_path / "p", {"dags/d.py": (
         "from airflow.operators.bash_operator import BashOperator\n\n"
         "BashOperator(task_id='a', bash_command='echo')\n")})
-    result = scan(root, Settings(ignore=("AIR",)), get_version(None), jobs=1)
+    result = scan(root, Settings(ignore=("API",)), get_version(None), jobs=1)
     assert unmatched(root, result.findings) == [
         ("dags/d.py", 3, next(i["message"] for i in run_ruff(root)))]
     result = scan(root, Settings(), get_version(None), jobs=1)
@@ -105,11 +105,11 @@ def test_oracle_notices_a_missing_finding(tmp_path):
 
 
 def _fixture_projects(base: Path) -> dict[str, Path]:
-    """One project per VALID/INVALID example of the AIR rules that checks the default target
+    """One project per VALID/INVALID example of the API rules that checks the default target
     (ruff knows only Airflow 3)."""
     projects = {}
     for rule in all_rules():
-        if rule.family != "AIR":
+        if rule.family != "API":
             continue
         for kind, examples in (("valid", rule.valid), ("invalid", rule.invalid)):
             for index, example in enumerate(examples):
@@ -122,7 +122,7 @@ def _fixture_projects(base: Path) -> dict[str, Path]:
 
 def test_rule_fixtures_cover_ruff(tmp_path):
     projects = _fixture_projects(tmp_path)
-    assert projects, "no AIR rule fixtures found"
+    assert projects, "no API rule fixtures found"
     missing = []
     for name, root in projects.items():
         result = scan(root, Settings(), get_version(None), jobs=1)

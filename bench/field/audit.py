@@ -35,6 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import load_corpus
 
+from migrator.rule_ids import current_id, first_id
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_WORK = Path.home() / ".cache" / "mwaa-migrator-field"
 DEFAULT_TARGET = "3.3.1"
@@ -76,7 +78,9 @@ def load_population(runs: Path) -> Population:
         repo = scan.parent.name.replace("+", "/", 1)
         document = json.loads(scan.read_text(encoding="utf-8"))
         dag_files[repo] = document.get("inventory", {}).get("dag_files", 0)
-        findings += [Finding(repo, f["rule"], f["fingerprint"], f["path"], f["line"], f["severity"],
+        # A run before a rule was renamed names its old id: read as the new one, it matches
+        # the verdicts (fingerprints do not change with a rename).
+        findings += [Finding(repo, current_id(f["rule"]), f["fingerprint"], f["path"], f["line"], f["severity"],
                              f["message"]) for f in document["findings"]]
     return Population(findings, dag_files)
 
@@ -108,7 +112,9 @@ def allocate(counts: dict[str, int], size: int, min_per_rule: int) -> dict[str, 
 
 
 def rank(seed: int, finding: Finding) -> str:
-    return hashlib.sha256("\0".join((str(seed), *finding.key)).encode()).hexdigest()
+    # The rule's first id: renaming a rule does not redraw its sample.
+    repo, rule, fingerprint = finding.key
+    return hashlib.sha256("\0".join((str(seed), repo, first_id(rule), fingerprint)).encode()).hexdigest()
 
 
 def draw(findings: list[Finding], size: int, min_per_rule: int, seed: int) -> list[Finding]:

@@ -18,6 +18,7 @@ from migrator.engine import ScanResult
 from migrator.errors import InputError
 from migrator.report_file import write_report
 from migrator.reporters.jsonout import stream
+from migrator.rule_ids import current_id
 
 # What a fixed baseline entry keeps in the report: enough to find it, not the whole finding.
 FIXED_FIELDS = ("rule", "path", "line", "message")
@@ -67,6 +68,11 @@ def apply_baseline(result: ScanResult, baseline: Baseline) -> dict[str, Any]:
     new = [f for f in result.findings if f.fingerprint not in known]
     left_out = len(result.findings) - len(new)
     result.findings = new
-    fixed = [{key: f.get(key) for key in FIXED_FIELDS} for f in baseline.findings
-             if f["fingerprint"] not in found and f.get("rule") in ran]
+    # A baseline written before a rule was renamed names its old id (its fingerprints match:
+    # they hash the first id); the report names the rule as it is now.
+    fixed = []
+    for entry in baseline.findings:
+        rule = current_id(str(entry.get("rule")))
+        if entry["fingerprint"] not in found and rule in ran:
+            fixed.append({key: entry.get(key) for key in FIXED_FIELDS} | {"rule": rule})
     return {"file": str(baseline.path), "known": left_out, "fixed": fixed}

@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from migrator import __version__
 from migrator.analysis.crashes import injected_crash
@@ -26,6 +27,7 @@ from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
 from migrator.root_causes import merge_root_causes
+from migrator.rule_ids import current_id, former_ids
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.workspace import Workspace, discover
@@ -44,6 +46,8 @@ class ScanResult:
     rules: tuple[Rule, ...]  # the rules that ran
     suppressed: int = 0
     crashed: bool = False
+    # Old rule ids (``migrator.rule_ids``) the inline ignores that silenced findings name.
+    former_ids: frozenset[str] = frozenset()
     # Findings folded into one of ``findings`` as its related locations (one finding per root
     # cause, ``migrator.root_causes``): not reported or counted, but fixed with it.
     absorbed: list[Finding] = field(default_factory=list)
@@ -58,30 +62,49 @@ def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
     return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target))
 
 
+class Suppression(NamedTuple):
+    """A line's inline ignore: the rule ids and names it names (empty: every rule), and the
+    old ids among what it names (the ids are current: an old id suppresses its renamed rule)."""
+
+    ids: frozenset[str]
+    former_ids: frozenset[str]
+
+
 @lru_cache(maxsize=256)  # asked once per finding: a long line with thousands is searched once
-def suppressed_ids(line: str) -> frozenset[str] | None:
-    """Rule ids suppressed on a line: None = nothing, empty set = everything."""
+def suppression(line: str) -> Suppression | None:
+    """The inline ignore on a line, None when it has none."""
     match = _SUPPRESSION.search(line)
     if not match:
         return None
-    return frozenset(part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip())
+    named = [part.strip().upper() for part in (match.group(1) or "").split(",") if part.strip()]
+    return Suppression(frozenset(map(current_id, named)), frozenset(former_ids(named)))
+
+
+def suppressing(finding: Finding, line: str) -> Suppression | None:
+    """The inline ignore on ``line`` that silences ``finding``, None when nothing does."""
+    found = suppression(line)
+    if found is None or (found.ids and finding.rule not in found.ids and finding.name.upper() not in found.ids):
+        return None
+    return found
 
 
 def is_suppressed(finding: Finding, line: str) -> bool:
-    ids = suppressed_ids(line)
-    return ids is not None and (not ids or finding.rule in ids or finding.name.upper() in ids)
+    return suppressing(finding, line) is not None
 
 
 # -- per-module work (runs in worker processes) ---------------------------------------------------
 
 
-def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: RuleContext,
-                     crash: str | None = None) -> tuple[list[Finding], list[RuleCrash], int]:
+def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: RuleContext, crash: str | None = None
+                     ) -> tuple[list[Finding], list[RuleCrash], int, frozenset[str]]:
+    """The module's findings and rule crashes, how many findings inline ignores silenced and
+    the old rule ids those ignores name."""
     findings: list[Finding] = []
     crashes: list[RuleCrash] = []
     suppressed = 0
+    former: set[str] = set()
     if module.tree is None:
-        return findings, crashes, suppressed
+        return findings, crashes, suppressed, frozenset()
     for rule in rules:
         if rule.needs_airflow_import and not module.imports_airflow:
             continue
@@ -89,15 +112,17 @@ def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: Rule
             if rule.id == crash:
                 raise RuntimeError("injected crash")
             for finding in rule.check(module, ctx):
-                if is_suppressed(finding, module.line_text(finding.location.line)):
+                silenced_by = suppressing(finding, module.line_text(finding.location.line))
+                if silenced_by is not None:
                     suppressed += 1
+                    former |= silenced_by.former_ids
                 else:
                     findings.append(finding)
         except Exception as exc:  # a crashing rule becomes a MIG005 finding; the run goes on
             where = traceback.extract_tb(exc.__traceback__)[-1]
             crashes.append(RuleCrash(rule.id, module.path, f"{describe_exception(exc)} "
                                      f"(at {Path(where.filename).name}:{where.lineno})"))
-    return findings, crashes, suppressed
+    return findings, crashes, suppressed, frozenset(former)
 
 
 FileResult = tuple[list[Finding], list[RuleCrash], ModuleSummary]
@@ -110,8 +135,8 @@ def analyse_file(root: Path, rel: str, module_name: str, rules: Sequence[PythonR
     data = read_bytes(root / rel)
     module = ModuleFacts.from_read(rel, data, module_name, python_version(ctx.target.python))
     digest = content_digest(data) if isinstance(data, bytes) else None
-    findings, crashes, suppressed = run_python_rules(module, rules, ctx, crash)
-    return (finalize(findings), crashes, ModuleSummary.of(module, suppressed)), digest
+    findings, crashes, suppressed, former = run_python_rules(module, rules, ctx, crash)
+    return (finalize(findings), crashes, ModuleSummary.of(module, suppressed, former)), digest
 
 
 _WORKER_STATE: dict = {}
@@ -256,13 +281,15 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     # Each file's findings come finalized from its worker, unless a project rule adds to them.
     done_paths = scanned - {f.path for f in project_findings}
 
-    kept, suppressed = _filter(findings + project_findings, settings, root)
+    kept, suppressed, former = _filter(findings + project_findings, settings, root)
     suppressed += sum(s.suppressed for s in summaries)
+    former = former.union(*(s.former_ids for s in summaries))
     # After finalize: each kept finding has the fingerprint it would have alone.
     merged = merge_root_causes(finalize(kept, done_paths), target,
                                preferred_paths=project.requirements.entry_files)
     return ScanResult(workspace, target, merged.findings, project, rules, suppressed,
-                      crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed)
+                      crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,
+                      former_ids=frozenset(former))
 
 
 def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: RuleContext,
@@ -298,11 +325,13 @@ def build_index(workspace: Workspace) -> ProjectIndex:
     )
 
 
-def _filter(findings: list[Finding], settings: Settings, root: Path) -> tuple[list[Finding], int]:
-    """Apply --select/--ignore, per-path ignores and inline suppressions on non-Python files."""
+def _filter(findings: list[Finding], settings: Settings, root: Path) -> tuple[list[Finding], int, set[str]]:
+    """Apply --select/--ignore, per-path ignores and inline suppressions on non-Python files;
+    returns the findings kept, how many were left out and the old rule ids inline ignores name."""
     texts: dict[str, list[str]] = {}
     kept: list[Finding] = []
     suppressed = 0
+    former: set[str] = set()
     for finding in findings:
         if not settings.rule_enabled(finding.rule) or settings.ignored_for_path(finding.rule, finding.path):
             suppressed += 1
@@ -313,11 +342,13 @@ def _filter(findings: list[Finding], settings: Settings, root: Path) -> tuple[li
                 texts[finding.path] = source.text.splitlines() if isinstance(source, SourceText) else []
             lines = texts[finding.path]
             line = lines[finding.location.line - 1] if 0 < finding.location.line <= len(lines) else ""
-            if is_suppressed(finding, line):
+            silenced_by = suppressing(finding, line)
+            if silenced_by is not None:
                 suppressed += 1
+                former |= silenced_by.former_ids
                 continue
         kept.append(finding)
-    return kept, suppressed
+    return kept, suppressed, former
 
 
 def tool_info() -> dict[str, str]:

@@ -12,6 +12,8 @@ from functools import lru_cache
 from itertools import groupby
 from typing import Any, NamedTuple
 
+from migrator.rule_ids import first_id
+
 
 class Severity(enum.IntEnum):
     """How bad a finding is; the order is used by ``--fail-on``."""
@@ -241,11 +243,12 @@ def line_anchor(line: str, column: int) -> str:
 def finalize(findings: Iterable[Finding], done_paths: Collection[str] = ()) -> list[Finding]:
     """Sort findings, drop exact duplicates and give each a stable fingerprint.
 
-    The fingerprint hashes rule, path, anchor text and the ordinal of identical
-    (rule, path, anchor) triples, so it survives line moves and differs across machines only if
-    the project itself differs. All of it is per path, so a path's findings can be finalized
-    where they are made: ``done_paths`` are paths whose findings arrive finalized together
-    (one scan worker's result each); they keep their order and fingerprints.
+    The fingerprint hashes rule (the id it was first released under, ``migrator.rule_ids``),
+    path, anchor text and the ordinal of identical (rule, path, anchor) triples, so it survives
+    line moves and differs across machines only if the project itself differs. All of it is per
+    path, so a path's findings can be finalized where they are made: ``done_paths`` are paths
+    whose findings arrive finalized together (one scan worker's result each); they keep their
+    order and fingerprints.
     """
     done: dict[str, list[Finding]] = {}
     loose: list[Finding] = []
@@ -260,7 +263,9 @@ def finalize(findings: Iterable[Finding], done_paths: Collection[str] = ()) -> l
         key = (finding.rule, finding.path, finding.anchor or finding.message)
         ordinal = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest()[:32]
+        # A renamed rule hashes its first id: its findings keep their fingerprints.
+        parts = (first_id(finding.rule), finding.path, key[2], str(ordinal))
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
         # Set in place rather than dataclasses.replace (which re-runs __init__ and costs seconds
         # on large projects): the findings are this run's own objects, and the fingerprint is
         # excluded from equality and hashing.

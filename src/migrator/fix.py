@@ -457,7 +457,7 @@ class _Rescanner:
                                        python_version(self.ctx.target.python))
 
     def findings(self, module: ModuleFacts) -> list[Finding]:
-        found, _, _ = run_python_rules(module, self.rules, self.ctx)
+        found, *_ = run_python_rules(module, self.rules, self.ctx)
         kept = [f for f in found if not self.settings.ignored_for_path(f.rule, f.path)]
         return finalize(kept)
 

@@ -23,7 +23,7 @@ CLOSEST_SHOWN = 3
 
 
 def rule_families(rule_ids: Iterable[str]) -> list[str]:
-    """The letter prefixes of the rule ids (AIR, MWA, ...), sorted."""
+    """The letter prefixes of the rule ids (API, MWA, ...), sorted."""
     return sorted({rule_id.rstrip("0123456789") for rule_id in rule_ids})
 
 

@@ -51,15 +51,15 @@ CAUSES = {
 # The rules (by id prefix) whose findings can address each cause: the report lists those left
 # on the files involved, and none rather than a finding about something else.
 _ADDRESSED_BY = {
-    "airflow-api": ("AIR",),
-    "provider-missing": ("REQ", "AIR"),
+    "airflow-api": ("API",),
+    "provider-missing": ("REQ", "API"),
     "requirement-failed": ("REQ",),
     "third-party-missing": ("REQ",),
     "third-party-api": ("REQ",),
     "project-module": ("MWA014", "MWA015", "PLG"),
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
-    "argument-rejected": ("AIR",),
+    "argument-rejected": ("API",),
     "file-missing": ("MWA005",),
     "duplicate-dag-id": ("MWA017",),
 }

@@ -95,9 +95,10 @@ class ModuleSummary:
     env_reads: tuple[tuple[str, int, bool], ...] = ()
     suppressed: int = 0  # findings silenced by inline comments
     classes: tuple[ClassFacts, ...] = ()  # module-level classes (a hierarchy across files)
+    former_ids: frozenset[str] = frozenset()  # old rule ids those comments name (migrator.rule_ids)
 
     @classmethod
-    def of(cls, module: ModuleFacts, suppressed: int = 0) -> ModuleSummary:
+    def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
         from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
         from migrator.analysis.dags import const_str
         from migrator.analysis.environment_reads import parse_time_env_reads
@@ -148,6 +149,7 @@ class ModuleSummary:
             env_reads=tuple(sorted(set(parse_time_env_reads(module)))),
             suppressed=suppressed,
             classes=module_classes(module),
+            former_ids=former_ids,
         )
 
 

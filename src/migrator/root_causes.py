@@ -60,7 +60,7 @@ def _requirement(finding: Finding, target: MwaaVersion) -> Hashable | None:
 
 
 def _imported_name(finding: Finding) -> str | None:
-    """The Airflow name a finding's fix rewrites the import of (AIR001's data)."""
+    """The Airflow name a finding's fix rewrites the import of (API001's data)."""
     old = finding.fix.params.get("old") if finding.fix else None
     return old if isinstance(old, str) else None
 
@@ -76,9 +76,9 @@ def _provider_added(finding: Finding, target: MwaaVersion) -> Hashable | None:
     return canonicalize_name(name) if isinstance(name, str) else None
 
 
-# Rules that each report the uses of one Airflow name: on a target without the name, AIR002
+# Rules that each report the uses of one Airflow name: on a target without the name, API002
 # reports its import, and the uses are where the same missing name is met again.
-USES_OF_NAME = {"AIR005": "SubDagOperator", "AIR006": "days_ago", "AIR008": "apply_defaults"}
+USES_OF_NAME = {"API005": "SubDagOperator", "API006": "days_ago", "API008": "apply_defaults"}
 _NAME_WORD = {name: re.compile(rf"\b{name}\b") for name in USES_OF_NAME.values()}
 
 
@@ -128,15 +128,15 @@ _CONNECTION_RULES = ("CON008", "CON007", "CON005", "CON006", "CON003")
 # In order: a finding absorbed by an earlier entry takes no part in a later one.
 ROOT_CAUSES: tuple[RootCause, ...] = (
     # Docker cannot run on MWAA at all, so the advice to import it from its provider is moot.
-    RootCause("docker-import", {"MWA001": _docker_task, "AIR001": _docker_import}, ("MWA001",),
-              frozenset({"AIR001"}), "imports the Docker provider, which cannot run on MWAA"),
+    RootCause("docker-import", {"MWA001": _docker_task, "API001": _docker_import}, ("MWA001",),
+              frozenset({"API001"}), "imports the Docker provider, which cannot run on MWAA"),
     RootCause("docker-provider", {"MWA001": _docker_anywhere, "REQ007": _docker_provider}, ("MWA001",),
               frozenset({"REQ007"}), "the Docker provider is not worth adding: Docker cannot run on MWAA"),
     # Fixing the uses (the rules' fixes, kept) is what fixes the import.
-    RootCause("removed-name", {"AIR002": _import_of_used_name, **dict.fromkeys(USES_OF_NAME, _use_of_name)},
-              ("AIR002",), frozenset({"AIR002", *USES_OF_NAME}), "the same removed name, used here"),
+    RootCause("removed-name", {"API002": _import_of_used_name, **dict.fromkeys(USES_OF_NAME, _use_of_name)},
+              ("API002",), frozenset({"API002", *USES_OF_NAME}), "the same removed name, used here"),
     # The import's finding says which provider to add; requirements.txt is where it goes.
-    RootCause("missing-provider", {"AIR001": _provider_of_import, "REQ007": _provider_added}, ("AIR001",),
+    RootCause("missing-provider", {"API001": _provider_of_import, "REQ007": _provider_added}, ("API001",),
               frozenset({"REQ007"})),
     RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,
               frozenset(_CONNECTION_RULES)),

@@ -1,4 +1,4 @@
-"""Before/after cases for ``drop-dag-from-chain`` (AIR017): Airflow 1.10's ``dag >> task``."""
+"""Before/after cases for ``drop-dag-from-chain`` (API017): Airflow 1.10's ``dag >> task``."""
 
 from __future__ import annotations
 

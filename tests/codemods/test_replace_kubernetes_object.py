@@ -1,4 +1,4 @@
-"""Before/after cases for ``kubernetes-object``, driven by AIR014's own findings: Airflow's pod
+"""Before/after cases for ``kubernetes-object``, driven by API014's own findings: Airflow's pod
 objects become the Kubernetes client models built from the same values."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from migrator.engine import scan
 from migrator.findings import FixSafety
 from migrator.fix import plan_fixes
 
-# AIR001 removes the old imports' findings the rewrite leaves unused; AIR014 rewrites the calls.
-SETTINGS = Settings(select=("AIR001", "AIR014"))
+# API001 removes the old imports' findings the rewrite leaves unused; API014 rewrites the calls.
+SETTINGS = Settings(select=("API001", "API014"))
 PATH = "dags/pods.py"
 
 
@@ -32,7 +32,7 @@ def fixed(tmp_path, before: str, target: str = "3.3.1") -> str:
 def findings(tmp_path, code: str, target: str = "3.3.1"):
     root = write_files(tmp_path / "scanned", {PATH: source(code)})
     return [f for f in scan(root, SETTINGS, get_version(target), jobs=1, use_cache=False).findings
-            if f.rule == "AIR014"]
+            if f.rule == "API014"]
 
 
 def test_volume_mount_and_port_take_keywords_and_reuse_the_files_models_import(tmp_path):

@@ -197,7 +197,7 @@ def test_advice_for_names_removed_later():
 @pytest.mark.parametrize("target", sorted((p.name for p in MWAA_DATA.iterdir() if p.is_dir()), key=Version))
 def test_every_fix_destination_exists_in_what_the_target_pins(target):
     """Every move or rename compat knows lands on a name the target has, at the provider (or
-    Kubernetes client) version the target's constraints pin: the fixes of AIR001 and AIR007
+    Kubernetes client) version the target's constraints pin: the fixes of API001 and API007
     write exactly these paths."""
     resolutions = final_paths(target)
     assert len(resolutions) > 700

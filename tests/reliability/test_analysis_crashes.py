@@ -68,7 +68,7 @@ def test_scan_reports_the_file_and_the_rest_of_the_project(module, parser, analy
     assert [(f["path"], analysis in f["message"]) for f in crashes] == [(path, True)]
     assert "IndexError: string index out of range" in crashes[0]["message"]
     # Everything else is still analysed: the DAG's legacy import is still reported.
-    assert any(f["rule"] == "AIR001" and f["path"] == "dags/etl.py" for f in document["findings"])
+    assert any(f["rule"] == "API001" and f["path"] == "dags/etl.py" for f in document["findings"])
     assert not [f for f in document["findings"] if f["rule"] == "MIG005"]  # no rule crashed with it
 
 

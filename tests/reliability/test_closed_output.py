@@ -27,7 +27,7 @@ COMMANDS = {
     "connections export": ["connections", "export", "{root}"],
     "migrate": ["migrate", "{root}", "--out", "{out}"],
     "rules": ["rules"],
-    "explain": ["explain", "AIR001"],
+    "explain": ["explain", "API001"],
     "version": ["--version"],
     "help": ["scan", "--help"],
 }

@@ -186,7 +186,7 @@ def dag_modules(draw):
             task += f'CustomOperator(task_id="t{number}"{dag_kw})'
         module.add(task, depth)
     if not use_with and tasks[0] not in ("mount", "volume") and draw(st.booleans()):
-        module.add("dag >> task_0")  # Airflow 1.10's DAG assignment (AIR017)
+        module.add("dag >> task_0")  # Airflow 1.10's DAG assignment (API017)
     module.fill(draw, depth)
     # Drawn last, so the modules drawn before it stay as they were (derandomized): a class only
     # tested against, imported at the end of the module (guard-removed-import on Airflow 3).

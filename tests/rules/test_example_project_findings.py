@@ -12,52 +12,52 @@ from migrator.compat import get_version, supported_versions
 from migrator.config import Settings
 from migrator.engine import scan
 
-CODE_FAMILIES = ("AIR", "MWA", "PY")
+CODE_FAMILIES = ("API", "MWA", "PY")
 
 # (rule, file, a fragment of the flagged line, a fragment of the message) on the newest target.
 EXPECTED_ON_AIRFLOW_3 = [
-    ("AIR001", "dags/pos_sales_ingest.py", "from airflow.contrib.operators.ssh_operator", "apache-airflow-providers-ssh"),
-    ("AIR001", "dags/vendor_returns_report.py", "import SftpToS3Operator", "acme.operators.sftp_to_s3"),
-    ("AIR001", "dags/vendor_returns_report.py", "bo.BashOperator(", "providers.standard"),
-    ("AIR001", "dags/customer_360_refresh.py", "kubernetes_pod_operator.KubernetesPodOperator(", "cncf"),
-    ("AIR002", "dags/customer_360_refresh.py", "airflow.utils.dates.days_ago(1)", "days_ago"),
-    ("AIR002", "dags/store_inventory_snapshot.py", "import SubDagOperator", "TaskGroup"),
-    ("AIR003", "dags/pos_sales_ingest.py", "schedule_interval=", "schedule"),
-    ("AIR003", "dags/pos_sales_ingest.py", "concurrency=4", "max_active_tasks"),
-    ("AIR003", "dags/pos_sales_ingest.py", '"task_concurrency": 1', "silently ignored"),
-    ("AIR003", "dags/pos_sales_ingest.py", "sla_miss_callback=", "does nothing"),
-    ("AIR003", "dags/supplier_feed_sync.py", "default_view=", "default_view"),
-    ("AIR003", "dags/supplier_feed_sync.py", "fail_stop=", "fail_fast"),
-    ("AIR003", "dags/ops_metadata_housekeeping.py", "timetable=", "schedule"),
-    ("AIR003", "dags/daily_sales_rollup.py", "provide_context=True", "provide_context"),
-    ("AIR004", "dags/customer_360_refresh.py", "{{ execution_date.isoformat() }}", "execution_date"),
-    ("AIR004", "dags/customer_360_refresh.py", "{{ prev_ds }}", "prev_ds"),
-    ("AIR004", "dags/pos_sales_ingest.py", 'context["execution_date"]', "execution_date"),
-    ("AIR004", "dags/vendor_returns_report.py", 'kwargs.get("prev_ds")', "prev_ds"),
-    ("AIR004", "dags/clickstream_sessionize.py", 'context["next_execution_date"]', "next_execution_date"),
-    ("AIR004", "dags/marketing_attribution.py", "{{ yesterday_ds }}", "yesterday_ds"),
-    ("AIR005", "dags/store_inventory_snapshot.py", "SubDagOperator(", "TaskGroup"),
-    ("AIR017", "dags/vendor_returns_report.py", "dag >> fetch_rma_file", "update_relative"),
-    ("AIR015", "dags/supplier_feed_sync.py", "datetime(2024, 1, 1)", "ParamValidationError"),
-    ("AIR016", "dags/store_inventory_snapshot.py", "\"none_failed_or_skipped\"", "none_failed_min_one_success"),
-    ("AIR006", "dags/pos_sales_ingest.py", "start_date=days_ago(2)", "days_ago"),
-    ("AIR007", "dags/daily_sales_rollup.py", "DummyOperator(task_id", "EmptyOperator"),
-    ("AIR007", "dags/warehouse_loads.py", "MySqlOperator(", "mysql_conn_id -> conn_id"),
-    ("AIR007", "dags/store_inventory_snapshot.py", "rebuild_chain_view = PostgresOperator(", "default_args"),
-    ("AIR007", "dags/supplier_feed_sync.py", "SimpleHttpOperator(", "HttpOperator"),
-    ("AIR007", "dags/common/datasets.py", "CLICKSTREAM_SESSIONS = Dataset(", "Asset"),
-    ("AIR008", "dags/common/dq.py", "@apply_defaults", "Delete the decorator"),
-    ("AIR008", "plugins/acme/operators/sftp_to_s3.py", "@apply_defaults", "Delete the decorator"),
-    ("AIR009", "dags/supplier_feed_sync.py", "with DAG(", "no schedule"),
-    ("AIR010", "dags/customer_360_refresh.py", "dag = DAG(", "catchup"),
-    ("AIR011", "dags/ops_metadata_housekeeping.py", "@provide_session", "REST API"),
-    ("AIR011", "dags/ops_metadata_housekeeping.py", "with create_session() as session", "create_session"),
-    ("AIR011", "dags/ops_metadata_housekeeping.py", "session = Session()", "Session"),
-    ("AIR012", "dags/hive_partition_maintenance.py", "airflow tasks clear", "airflow tasks clear"),
-    ("AIR012", "dags/hive_partition_maintenance.py", "airflow dags trigger", "airflow dags trigger"),
-    ("AIR013", "dags/sql/inventory_snapshot.sql", "{{ execution_date }}", "execution_date"),
-    ("AIR013", "dags/sql/inventory_snapshot.sql", "{{ next_ds }}", "next_ds"),
-    ("AIR013", "dags/sql/attribution_touchpoints.sql", "{{ yesterday_ds }}", "yesterday_ds"),
+    ("API001", "dags/pos_sales_ingest.py", "from airflow.contrib.operators.ssh_operator", "apache-airflow-providers-ssh"),
+    ("API001", "dags/vendor_returns_report.py", "import SftpToS3Operator", "acme.operators.sftp_to_s3"),
+    ("API001", "dags/vendor_returns_report.py", "bo.BashOperator(", "providers.standard"),
+    ("API001", "dags/customer_360_refresh.py", "kubernetes_pod_operator.KubernetesPodOperator(", "cncf"),
+    ("API002", "dags/customer_360_refresh.py", "airflow.utils.dates.days_ago(1)", "days_ago"),
+    ("API002", "dags/store_inventory_snapshot.py", "import SubDagOperator", "TaskGroup"),
+    ("API003", "dags/pos_sales_ingest.py", "schedule_interval=", "schedule"),
+    ("API003", "dags/pos_sales_ingest.py", "concurrency=4", "max_active_tasks"),
+    ("API003", "dags/pos_sales_ingest.py", '"task_concurrency": 1', "silently ignored"),
+    ("API003", "dags/pos_sales_ingest.py", "sla_miss_callback=", "does nothing"),
+    ("API003", "dags/supplier_feed_sync.py", "default_view=", "default_view"),
+    ("API003", "dags/supplier_feed_sync.py", "fail_stop=", "fail_fast"),
+    ("API003", "dags/ops_metadata_housekeeping.py", "timetable=", "schedule"),
+    ("API003", "dags/daily_sales_rollup.py", "provide_context=True", "provide_context"),
+    ("API004", "dags/customer_360_refresh.py", "{{ execution_date.isoformat() }}", "execution_date"),
+    ("API004", "dags/customer_360_refresh.py", "{{ prev_ds }}", "prev_ds"),
+    ("API004", "dags/pos_sales_ingest.py", 'context["execution_date"]', "execution_date"),
+    ("API004", "dags/vendor_returns_report.py", 'kwargs.get("prev_ds")', "prev_ds"),
+    ("API004", "dags/clickstream_sessionize.py", 'context["next_execution_date"]', "next_execution_date"),
+    ("API004", "dags/marketing_attribution.py", "{{ yesterday_ds }}", "yesterday_ds"),
+    ("API005", "dags/store_inventory_snapshot.py", "SubDagOperator(", "TaskGroup"),
+    ("API017", "dags/vendor_returns_report.py", "dag >> fetch_rma_file", "update_relative"),
+    ("API015", "dags/supplier_feed_sync.py", "datetime(2024, 1, 1)", "ParamValidationError"),
+    ("API016", "dags/store_inventory_snapshot.py", "\"none_failed_or_skipped\"", "none_failed_min_one_success"),
+    ("API006", "dags/pos_sales_ingest.py", "start_date=days_ago(2)", "days_ago"),
+    ("API007", "dags/daily_sales_rollup.py", "DummyOperator(task_id", "EmptyOperator"),
+    ("API007", "dags/warehouse_loads.py", "MySqlOperator(", "mysql_conn_id -> conn_id"),
+    ("API007", "dags/store_inventory_snapshot.py", "rebuild_chain_view = PostgresOperator(", "default_args"),
+    ("API007", "dags/supplier_feed_sync.py", "SimpleHttpOperator(", "HttpOperator"),
+    ("API007", "dags/common/datasets.py", "CLICKSTREAM_SESSIONS = Dataset(", "Asset"),
+    ("API008", "dags/common/dq.py", "@apply_defaults", "Delete the decorator"),
+    ("API008", "plugins/acme/operators/sftp_to_s3.py", "@apply_defaults", "Delete the decorator"),
+    ("API009", "dags/supplier_feed_sync.py", "with DAG(", "no schedule"),
+    ("API010", "dags/customer_360_refresh.py", "dag = DAG(", "catchup"),
+    ("API011", "dags/ops_metadata_housekeeping.py", "@provide_session", "REST API"),
+    ("API011", "dags/ops_metadata_housekeeping.py", "with create_session() as session", "create_session"),
+    ("API011", "dags/ops_metadata_housekeeping.py", "session = Session()", "Session"),
+    ("API012", "dags/hive_partition_maintenance.py", "airflow tasks clear", "airflow tasks clear"),
+    ("API012", "dags/hive_partition_maintenance.py", "airflow dags trigger", "airflow dags trigger"),
+    ("API013", "dags/sql/inventory_snapshot.sql", "{{ execution_date }}", "execution_date"),
+    ("API013", "dags/sql/inventory_snapshot.sql", "{{ next_ds }}", "next_ds"),
+    ("API013", "dags/sql/attribution_touchpoints.sql", "{{ yesterday_ds }}", "yesterday_ds"),
     ("MWA001", "dags/ml_demand_forecast.py", "DockerOperator(", "EcsRunTaskOperator"),
     ("MWA001", "dags/ml_demand_forecast.py", "DockerSwarmOperator(", "Docker daemon"),
     ("MWA002", "dags/ml_demand_forecast.py", "in_cluster=True", "in_cluster=True"),
@@ -148,17 +148,17 @@ def test_airflow_2_target_downgrades_deprecations_to_warnings(airflow_2_findings
         return {f.severity.label for f in airflow_2_findings
                 if f.rule == rule and f.path == path and fragment in _line(path, f.location.line)}
 
-    assert severities("AIR003", "dags/pos_sales_ingest.py", "schedule_interval=") == {"warning"}
-    assert severities("AIR001", "dags/pos_sales_ingest.py", "import BashOperator") == {"warning"}
-    assert severities("AIR006", "dags/pos_sales_ingest.py", "days_ago(2)") == {"warning"}
+    assert severities("API003", "dags/pos_sales_ingest.py", "schedule_interval=") == {"warning"}
+    assert severities("API001", "dags/pos_sales_ingest.py", "import BashOperator") == {"warning"}
+    assert severities("API006", "dags/pos_sales_ingest.py", "days_ago(2)") == {"warning"}
     # The plugin-manager import and removed provider classes break on 2.x too.
-    assert severities("AIR001", "dags/vendor_returns_report.py", "import SftpToS3Operator") == {"error"}
-    assert severities("AIR007", "dags/warehouse_loads.py", "MySqlOperator(") == {"error"}
+    assert severities("API001", "dags/vendor_returns_report.py", "import SftpToS3Operator") == {"error"}
+    assert severities("API007", "dags/warehouse_loads.py", "MySqlOperator(") == {"error"}
     # Airflow 3-only changes stay quiet on a 2.x target.
-    quiet = {"AIR009", "AIR010", "AIR011"}
+    quiet = {"API009", "API010", "API011"}
     assert [f for f in airflow_2_findings if f.rule in quiet] == []
-    assert severities("AIR003", "dags/supplier_feed_sync.py", "fail_stop=") == set()
-    assert severities("AIR002", "dags/pos_sales_ingest.py", "days_ago") == set()
+    assert severities("API003", "dags/supplier_feed_sync.py", "fail_stop=") == set()
+    assert severities("API002", "dags/pos_sales_ingest.py", "days_ago") == set()
 
 
 def test_fix_data_matches_the_fix_kinds(airflow_3_findings):

@@ -1,4 +1,4 @@
-"""What the knowledge base says about Airflow names used in code, shaped for the AIR rules.
+"""What the knowledge base says about Airflow names used in code, shaped for the API rules.
 
 ``migrator.compat.resolve`` answers where a name lives on the target. The rules also need to
 know whether the name *as written* still imports there (a deprecation shim, an alias) or fails,

@@ -869,7 +869,7 @@ def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
         provider = resolution.provider or (compat.provider_of_path(qualname, target)
                                            if resolution.status == "unknown" else None)
         if not provider:
-            continue  # core, or a name the target removed (the AIR rules say what replaces it)
+            continue  # core, or a name the target removed (the API rules say what replaces it)
         name = canonicalize_name(provider)
         entry = found.setdefault(name, {"min": None, "used": []})
         minimum = resolution.min_version

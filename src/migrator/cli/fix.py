@@ -45,6 +45,8 @@ def command(path: Path, target: str | None, apply_: bool, unsafe: bool, allow_di
                                         constraints=constraints)
     mwaa = options.resolve_target(settings)
     plan = plan_fixes(path, settings, mwaa, unsafe=unsafe, jobs=jobs, use_cache=not no_cache)
+    if plan.scan is not None:
+        options.warn_former_ids(sorted(plan.scan.former_ids))
     if apply_ and not allow_dirty:
         refuse_dirty(path, plan)
     masked_lines = 0

@@ -65,6 +65,7 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
                                               constraints=constraints, jobs=jobs,
                                               allow_broken_requirements=allow_broken_requirements),
                         verify=VerifyOptions(constraints=constraints, log=log) if run_verify else None)
+    options.warn_former_ids(sorted(migration.before.former_ids))
     if fmt == "json":
         click.echo(json.dumps(migration.report, indent=2, sort_keys=True))
     else:

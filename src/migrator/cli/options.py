@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from migrator.config import FAIL_ON, Settings, load_settings
 from migrator.errors import InputError
 from migrator.guards import check_selectors
 from migrator.report_file import write_report
+from migrator.rule_ids import current_id, deprecation_notice, former_ids
 
 project_path = click.argument("path", type=click.Path(path_type=Path), default=".", required=False)
 target_option = click.option("--target", help="MWAA Airflow version (default: the newest MWAA supports).")
@@ -45,16 +47,41 @@ def project_settings(path: Path, **overrides) -> Settings:
         raise InputError(f"{path}: not a directory")
     settings = load_settings(path)
     for key in ("select", "ignore"):
-        check_selectors(getattr(settings, key), f"{settings.source} {key}")
-    for pattern, prefixes in settings.per_path_ignores:
-        check_selectors(prefixes, f"{settings.source} per-path-ignores {pattern!r}")
+        if key in overrides:
+            overrides[key] = split_prefixes(overrides[key] or ())
+    written = [*settings.select, *settings.ignore, *(s for _, ps in settings.per_path_ignores for s in ps),
+               *overrides.get("select", ()), *overrides.get("ignore", ())]
+    warn_former_ids(former_ids(written))
+    settings = replace(
+        settings,
+        **{key: current_selectors(getattr(settings, key), f"{settings.source} {key}") for key in ("select", "ignore")},
+        per_path_ignores=tuple((pattern, current_selectors(prefixes, f"{settings.source} per-path-ignores {pattern!r}"))
+                               for pattern, prefixes in settings.per_path_ignores))
     if overrides.get("constraints") is not None:
         overrides["constraints"] = str(Path(overrides["constraints"]).resolve())
     for key in ("select", "ignore"):
         if key in overrides:
-            overrides[key] = split_prefixes(overrides[key] or ())
-            check_selectors(overrides[key], f"--{key}")
+            overrides[key] = current_selectors(overrides[key], f"--{key}")
     return settings.with_overrides(**overrides)
+
+
+def current_selectors(selectors: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """``selectors`` with old rule ids as their new ones, each checked to start some rule id;
+    ``where`` says where they were written."""
+    current = tuple(current_id(s) for s in selectors)
+    check_selectors(current, where)
+    return current
+
+
+def warn_former_ids(old_ids: Iterable[str]) -> None:
+    """The deprecation notice for old rule ids a user wrote, on stderr, naming each id once per
+    command however many places (options, settings, inline ignores) repeat it."""
+    context = click.get_current_context(silent=True)
+    warned = context.meta.setdefault("migrator.former_ids_warned", set()) if context else set()
+    new = [old for old in dict.fromkeys(old_ids) if old not in warned]
+    if new:
+        warned.update(new)
+        click.echo(deprecation_notice(new), err=True)
 
 
 def resolve_target(settings: Settings) -> MwaaVersion:

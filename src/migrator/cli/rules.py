@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from migrator.cli.options import warn_former_ids
 from migrator.errors import InputError
 from migrator.reporters import rulesdoc
 from migrator.reporters.jsonout import dumps
+from migrator.rule_ids import former_ids
 from migrator.rules import all_rules, get_rule
 
 
@@ -42,6 +44,7 @@ def explain(rule: str) -> None:
     found = get_rule(rule)
     if found is None:
         raise InputError(f"unknown rule {rule!r}; `migrator rules` lists them")
+    warn_former_ids(former_ids([rule]))
     header = f"{found.id} {found.name} ({found.severity.label}, fix: {found.fix_safety.value}"
     header += f", targets: Airflow {found.applies_to})" if found.applies_to else ")"
     click.echo(f"{header}\n\n{found.summary}\n\n{found.documentation}")

@@ -93,6 +93,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
             result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
     else:
         result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache)
+    options.warn_former_ids(sorted(result.former_ids))
     check_airflow_found(path, result.workspace)
     if run_verify:
         from migrator.verify import merge_into_scan, verify_project

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 from functools import cache
 
+from migrator.rule_ids import current_id
 from migrator.rules.base import ProjectRule, PythonRule, Rule
 
 
@@ -46,7 +47,8 @@ def all_rules() -> tuple[Rule, ...]:
 
 
 def get_rule(rule_id_or_name: str) -> Rule | None:
-    key = rule_id_or_name.strip()
+    """The rule with this id (an old id too: ``migrator.rule_ids``) or name, None if none has."""
+    key = current_id(rule_id_or_name.strip())
     for rule in all_rules():
         if rule.id == key.upper() or rule.name == key.lower():
             return rule

@@ -1,4 +1,4 @@
-"""AIR: DAG and operator arguments the target renamed, removed or ignores."""
+"""API: DAG and operator arguments the target renamed, removed or ignores."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ class RemovedArgumentRule(PythonRule):
     - https://docs.astral.sh/ruff/rules/airflow3-removal/
     """
 
-    id = "AIR003"
+    id = "API003"
     name = "removed-argument"
     severity = Severity.ERROR
     summary = "DAG or operator argument the target renamed, removed or ignores"
@@ -141,7 +141,7 @@ class RemovedArgumentRule(PythonRule):
             SSHOperator(task_id="a", command="ls", cmd_timeout=60, retries=2)
             AcmeOperator(task_id="b", anything=1)
         """),
-        # PostgresOperator becomes SQLExecuteQueryOperator on Airflow 3; AIR007 swaps the class
+        # PostgresOperator becomes SQLExecuteQueryOperator on Airflow 3; API007 swaps the class
         # and renames postgres_conn_id with it.
         Valid("""
             from airflow.providers.postgres.operators.postgres import PostgresOperator
@@ -412,7 +412,7 @@ class RejectedArgumentValueRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow-providers-docker/stable/_api/airflow/providers/docker/operators/docker/index.html
     """
 
-    id = "AIR016"
+    id = "API016"
     name = "rejected-argument-value"
     severity = Severity.ERROR
     summary = "Argument value an operator rejects on the target (trigger_rule, auto_remove, ...)"
@@ -565,7 +565,7 @@ class ParamNotJsonRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/params.html
     """
 
-    id = "AIR015"
+    id = "API015"
     name = "param-not-json"
     severity = Severity.ERROR
     summary = "Param default that is not JSON-serialisable"

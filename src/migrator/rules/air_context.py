@@ -1,4 +1,4 @@
-"""AIR: template-context keys the target no longer provides, wherever code or templates read them."""
+"""API: template-context keys the target no longer provides, wherever code or templates read them."""
 
 from __future__ import annotations
 
@@ -182,7 +182,7 @@ class RemovedContextKeyRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
     """
 
-    id = "AIR004"
+    id = "API004"
     name = "removed-context-key"
     severity = Severity.ERROR
     needs_airflow_import = False  # callbacks and templates often live in helper modules
@@ -304,7 +304,7 @@ class TemplateFileContextKeyRule(ProjectRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html
     """
 
-    id = "AIR013"
+    id = "API013"
     name = "template-file-context-key"
     severity = Severity.ERROR
     summary = "Removed or deprecated context key in a .sql/.sh template file"

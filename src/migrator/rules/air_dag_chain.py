@@ -1,4 +1,4 @@
-"""AIR017: a DAG used as an operand of ``>>`` / ``<<`` (Airflow 1.10's way to assign it)."""
+"""API017: a DAG used as an operand of ``>>`` / ``<<`` (Airflow 1.10's way to assign it)."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ class DagInDependencyChainRule(PythonRule):
       `ChainBetwenDAGAndOperatorNotAllowedRule`)
     """
 
-    id = "AIR017"
+    id = "API017"
     name = "dag-in-dependency-chain"
     severity = Severity.ERROR
     summary = "DAG used in a >> / << chain (Airflow 1.10's DAG assignment)"

@@ -1,4 +1,4 @@
-"""AIR: Airflow features the target removed or changed: SubDAGs, ``days_ago``, renamed classes,
+"""API: Airflow features the target removed or changed: SubDAGs, ``days_ago``, renamed classes,
 ``@apply_defaults``, the default schedule and catchup, metadata-database access, the CLI in tasks."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class SubDagOperatorRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/dags.html#taskgroups
     """
 
-    id = "AIR005"
+    id = "API005"
     name = "subdag-operator"
     severity = Severity.ERROR
     summary = "SubDagOperator: removed in Airflow 3, rebuild as a TaskGroup"
@@ -198,7 +198,7 @@ class DaysAgoRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/2.11.0/_api/airflow/utils/dates/index.html
     """
 
-    id = "AIR006"
+    id = "API006"
     name = "days-ago"
     severity = Severity.ERROR
     summary = "days_ago(): removed in Airflow 3, a moving start date"
@@ -286,7 +286,7 @@ class RenamedClassRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow-providers-http/stable/operators.html
     """
 
-    id = "AIR007"
+    id = "API007"
     name = "renamed-class"
     severity = Severity.ERROR
     summary = "Class the target renamed or replaced (DummyOperator, PostgresOperator, Dataset, ...)"
@@ -337,7 +337,7 @@ class RenamedClassRule(PythonRule):
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
-        # An attribute chain AIR001 already rewrites (``airflow.contrib.x.Hook(...)``) names the new
+        # An attribute chain API001 already rewrites (``airflow.contrib.x.Hook(...)``) names the new
         # class once that fix is applied: a second finding on the same node would only repeat it.
         chains = {id(p.node) for p in import_problems(module, ctx) if isinstance(p.node, ast.Attribute)}
         for call, qualname in module.calls:
@@ -349,7 +349,7 @@ class RenamedClassRule(PythonRule):
             if resolution.status != "renamed" or not resolution.new:
                 continue
             if airflow_api.kubernetes_object(qualname, target):
-                continue  # AIR014 rewrites the constructor call, not only the class
+                continue  # API014 rewrites the constructor call, not only the class
             verdict = airflow_api.import_verdict(qualname, target)
             severity = verdict.severity if verdict else Severity.WARNING
             if severity is Severity.INFO:
@@ -408,7 +408,7 @@ class ApplyDefaultsRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/howto/custom-operator.html
     """
 
-    id = "AIR008"
+    id = "API008"
     name = "apply-defaults"
     severity = Severity.ERROR
     summary = "@apply_defaults: a no-op since Airflow 2, removed in Airflow 3"
@@ -514,7 +514,7 @@ class ImplicitScheduleRule(PythonRule):
     - https://docs.astral.sh/ruff/rules/airflow-dag-no-schedule-argument/
     """
 
-    id = "AIR009"
+    id = "API009"
     name = "implicit-schedule"
     severity = Severity.ERROR
     summary = "DAG without an explicit schedule where the target's default changed"
@@ -630,7 +630,7 @@ class CatchupDefaultRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/dag-run.html#catchup
     """
 
-    id = "AIR010"
+    id = "API010"
     name = "catchup-default"
     severity = Severity.INFO
     summary = "DAG relies on the catchup default, which the target changed"
@@ -710,7 +710,7 @@ class MetadataDbAccessRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
     """
 
-    id = "AIR011"
+    id = "API011"
     name = "metadata-db-access"
     severity = Severity.ERROR
     summary = "Direct metadata-database access, which Airflow 3 workers do not have"
@@ -845,7 +845,7 @@ class AirflowCliInTaskRule(PythonRule):
     - https://airflow.apache.org/docs/apache-airflow/stable/cli-and-env-variables-ref.html
     """
 
-    id = "AIR012"
+    id = "API012"
     name = "airflow-cli-in-task"
     severity = Severity.ERROR
     needs_airflow_import = False

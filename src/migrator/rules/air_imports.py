@@ -1,4 +1,4 @@
-"""AIR: Airflow names imported from where the target no longer has them.
+"""API: Airflow names imported from where the target no longer has them.
 
 Every import form counts: ``from x import Y``, ``from x import Y as Z``, ``import a.b as c``
 followed by ``c.Y``, ``import airflow`` followed by ``airflow.contrib.x.Y``, and 1.10's
@@ -220,7 +220,7 @@ class MovedImportRule(PythonRule):
     - https://docs.astral.sh/ruff/rules/airflow3-moved-to-provider/
     """
 
-    id = "AIR001"
+    id = "API001"
     name = "moved-import"
     severity = Severity.ERROR
     summary = "Airflow name imported from a path the target moved or renamed"
@@ -306,7 +306,7 @@ class MovedImportRule(PythonRule):
                 status = f"the old path still works on Airflow {target.airflow} as a deprecated alias"
             advice = f" {verdict.advice}" if verdict.advice else ""
             safety = FixSafety.UNSAFE if renamed else FixSafety.SAFE
-            # A pod object's constructor differs from its client model's: AIR014 rewrites the
+            # A pod object's constructor differs from its client model's: API014 rewrites the
             # calls, and the import goes with them; swapping the import alone would break them.
             fix = None if airflow_api.kubernetes_object(verdict.old, target) else Fix.make(
                 safety, f"import {verdict.new}", kind="replace-import", old=verdict.old, new=verdict.new,
@@ -350,7 +350,7 @@ class RemovedImportRule(PythonRule):
     - https://docs.astral.sh/ruff/rules/airflow3-removal/
     """
 
-    id = "AIR002"
+    id = "API002"
     name = "removed-import"
     severity = Severity.ERROR
     summary = "Airflow name the target no longer has"

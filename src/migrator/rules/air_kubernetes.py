@@ -1,4 +1,4 @@
-"""AIR: Airflow's own Kubernetes pod objects, which the cncf-kubernetes provider replaced with the
+"""API: Airflow's own Kubernetes pod objects, which the cncf-kubernetes provider replaced with the
 Kubernetes client's models."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class KubernetesObjectRule(PythonRule):
     - https://github.com/kubernetes-client/python/blob/master/kubernetes/docs/V1Volume.md
     """
 
-    id = "AIR014"
+    id = "API014"
     name = "kubernetes-objects"
     severity = Severity.ERROR
     summary = "Airflow's Kubernetes Volume/VolumeMount/Port/Resources objects: the provider takes client models"
@@ -143,7 +143,7 @@ class KubernetesObjectRule(PythonRule):
                    f"these keys): pass {change.replacement}={found.new}(...)")
         value = keyword.value
         common = {"argument": change.argument, "new_argument": change.replacement}
-        # A Resources object, constructed here or bound to a module-level name: AIR014 converts
+        # A Resources object, constructed here or bound to a module-level name: API014 converts
         # the construction; only the keyword changes.
         constructed = module.constants.get(value.id) if isinstance(value, ast.Name) else value
         if isinstance(constructed, ast.Call) and \

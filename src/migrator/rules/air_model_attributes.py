@@ -1,4 +1,4 @@
-"""AIR018: a class attribute of an Airflow model the target renamed or removed."""
+"""API018: a class attribute of an Airflow model the target renamed or removed."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class RemovedModelAttributeRule(PythonRule):
     `AttributeError: type object 'DagRun' has no attribute 'execution_date'`: the DAG
     disappears. Inside a task it fails the task. Attributes of instances
     (`dag_run.execution_date`) are not reported here: which class a variable holds is not
-    visible in the code (AIR004 reports the context key).
+    visible in the code (API004 reports the context key).
 
     ## Example
     ```python
@@ -37,14 +37,14 @@ class RemovedModelAttributeRule(PythonRule):
     ## Fix
     Use the attribute the message names (`DagRun.logical_date`; a safe automatic fix: it is
     the same column under its Airflow 3 name). On Airflow 3 a task cannot query the metadata
-    database at all (AIR011 says so): the query itself needs the REST API or the Task SDK.
+    database at all (API011 says so): the query itself needs the REST API or the Task SDK.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
     - https://docs.astral.sh/ruff/rules/airflow3-removal/
     """
 
-    id = "AIR018"
+    id = "API018"
     name = "removed-model-attribute"
     severity = Severity.ERROR
     summary = "Airflow model class attribute the target renamed or removed"

@@ -1,4 +1,4 @@
-"""AIR019: an operator's mixin meets Airflow 3's BaseOperator ``__init__`` chain and fails."""
+"""API019: an operator's mixin meets Airflow 3's BaseOperator ``__init__`` chain and fails."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ class OperatorMixinInit(ProjectRule):
     - https://docs.python.org/3/library/functions.html#super
     """
 
-    id = "AIR019"
+    id = "API019"
     name = "operator-mixin-init"
     severity = Severity.ERROR
     summary = "operator mixin that Airflow 3's BaseOperator __init__ chain calls wrongly"

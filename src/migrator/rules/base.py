@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 DOC_SECTIONS = ("What it does", "Why it matters on MWAA", "Example", "Fix", "References")
 FAMILIES = {
-    "AIR": "Airflow API changes between the project's Airflow and the target",
+    "API": "Airflow API changes between the project's Airflow and the target",
     "MWA": "MWAA platform limits",
     "REQ": "requirements",
     "PLG": "plugins",
@@ -35,7 +35,7 @@ FAMILIES = {
     "PY": "Python version of the target",
     "MIG": "files the tool could not analyse, and its own problems",
 }
-_ID = re.compile(r"^(AIR|MWA|REQ|PLG|CFG|CON|PY|MIG)\d{3}$")
+_ID = re.compile(r"^(API|MWA|REQ|PLG|CFG|CON|PY|MIG)\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DEFAULT_EXAMPLE_PATH = "dags/example_dag.py"
 
