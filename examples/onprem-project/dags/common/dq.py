@@ -9,6 +9,7 @@ from airflow.exceptions import AirflowException
 from airflow.hooks.postgres_hook import PostgresHook
 from airflow.models import BaseOperator
 from airflow.utils.decorators import apply_defaults
+from airflow.utils.log.logging_mixin import LoggingMixin
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +61,15 @@ class RowCountCheckOperator(BaseOperator):
                 )
             )
         return count
+
+
+class LockRetryMixin(LoggingMixin):
+    """Retry a check while the warehouse holds a lock on the table (nightly vacuum)."""
+
+    def __init__(self, lock_retries=3, *args, **kwargs):
+        super(LockRetryMixin, self).__init__(*args, **kwargs)
+        self.lock_retries = lock_retries
+
+
+class LockAwareRowCountCheckOperator(LockRetryMixin, RowCountCheckOperator):
+    """The row-count check, retried while the table is locked."""
