@@ -161,10 +161,12 @@ def worker_paths() -> WorkerPaths:
 class OperatorInitChain:
     """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
     class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the
-    names of Airflow's LoggingMixin) are no longer among BaseOperator's bases."""
+    names of Airflow's LoggingMixin) are no longer among BaseOperator's bases.
+    ``portable_logging_mixin`` is the one importable on Airflow 2 and 3 alike (what a fix adds)."""
 
     changed_in: str
     logging_mixins: frozenset[str]
+    portable_logging_mixin: str
     reason: str
     source: str
 
@@ -172,8 +174,8 @@ class OperatorInitChain:
 @lru_cache(maxsize=1)
 def operator_init_chain() -> OperatorInitChain:
     block = _overlay()["operator_init_chain"]
-    return OperatorInitChain(block["changed_in"], frozenset(block["logging_mixins"]), block["reason"],
-                             block["source"])
+    return OperatorInitChain(block["changed_in"], frozenset(block["logging_mixins"]),
+                             block["portable_logging_mixin"], block["reason"], block["source"])
 
 
 @dataclass(frozen=True)
