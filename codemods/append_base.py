@@ -10,9 +10,9 @@ imported by name (joining a ``from`` import of its module), else, when that name
 something else, by its dotted path under ``import module``; a class that already lists it is left
 alone (a base twice is a TypeError).
 
-Safe when the rule says so: AIR019 asks for ``LoggingMixin`` only where the operator's base
-derived from it on Airflow 2, so the class's MRO there is unchanged (LoggingMixin already came
-after the operator's base), and on Airflow 3 it comes after BaseOperator again.
+Safe when the rule says so: AIR019 asks for ``LoggingMixin`` only where the operator's base is
+BaseOperator itself, which derived from it on Airflow 2, so the class's MRO there is unchanged;
+on Airflow 3 it comes right after BaseOperator again, whose ``__init__`` ends the arguments.
 """
 
 from __future__ import annotations
