@@ -161,10 +161,14 @@ def worker_paths() -> WorkerPaths:
 class OperatorInitChain:
     """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
     class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the
-    names of Airflow's LoggingMixin) are no longer among BaseOperator's bases."""
+    names of Airflow's LoggingMixin) are no longer among BaseOperator's bases.
+    ``portable_logging_mixin`` is the one importable on Airflow 2 and 3 alike (what a fix adds);
+    ``base_operators`` the names of BaseOperator itself, the base that fix is proven under."""
 
     changed_in: str
     logging_mixins: frozenset[str]
+    portable_logging_mixin: str
+    base_operators: frozenset[str]
     reason: str
     source: str
 
@@ -172,7 +176,8 @@ class OperatorInitChain:
 @lru_cache(maxsize=1)
 def operator_init_chain() -> OperatorInitChain:
     block = _overlay()["operator_init_chain"]
-    return OperatorInitChain(block["changed_in"], frozenset(block["logging_mixins"]), block["reason"],
+    return OperatorInitChain(block["changed_in"], frozenset(block["logging_mixins"]),
+                             block["portable_logging_mixin"], frozenset(block["base_operators"]), block["reason"],
                              block["source"])
 
 

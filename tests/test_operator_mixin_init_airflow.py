@@ -1,5 +1,6 @@
-"""API019 tells the truth: the operators it flags fail to load on a real Airflow 3.3.1, and the
-changes its documentation gives make them load.
+"""API019 tells the truth: the operators it flags fail to load on a real Airflow 3.3.1, and load
+after ``migrator fix --apply`` (the LoggingMixin subclass) or the change its documentation gives
+(the mixin with a required parameter, which has no automatic fix).
 
 A synthetic project with the two patterns real repositories had: a LoggingMixin subclass listed
 before the operator's base (``got an unexpected keyword argument 'task_id'``) and a mixin with a
@@ -16,6 +17,7 @@ from migrator.compat import get_version
 
 from migrator.config import load_settings
 from migrator.engine import scan
+from migrator.fix import apply_plan, plan_fixes
 from migrator.verify import verify_project
 
 pytestmark = pytest.mark.airflow
@@ -78,7 +80,7 @@ with DAG("alerting", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedul
 '''
 
 
-def test_flagged_operators_fail_on_airflow_3_and_load_after_the_documented_change(make_project):
+def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix_and_the_documented_change(make_project):
     root = make_project({"dags/company/__init__.py": "", "dags/company/mixins.py": MIXINS,
                          "dags/retrying.py": RETRYING, "dags/alerting.py": ALERTING})
     target = "3.3.1"
@@ -91,11 +93,10 @@ def test_flagged_operators_fail_on_airflow_3_and_load_after_the_documented_chang
     assert "unexpected keyword argument 'task_id'" in before["dags/retrying.py"].error
     assert "missing 1 required positional argument: 'configuration'" in before["dags/alerting.py"].error
 
-    retrying = root / "dags" / "retrying.py"
-    retrying.write_text(retrying.read_text().replace(
-        "(RetryMixin, BaseOperator):", "(RetryMixin, BaseOperator, LoggingMixin):")
-        .replace("from airflow.models import BaseOperator\n",
-                 "from airflow.models import BaseOperator\nfrom airflow.utils.log.logging_mixin import LoggingMixin\n"))
+    plan = plan_fixes(root, only_air019, get_version(target), jobs=1, use_cache=False)
+    assert sorted(plan.files) == ["dags/retrying.py"] and plan.fixed == {"API019": 1}
+    apply_plan(root, plan)
+    assert "class RetryingOperator(RetryMixin, BaseOperator, LoggingMixin):" in (root / "dags" / "retrying.py").read_text()
     mixins = root / "dags" / "company" / "mixins.py"
     mixins.write_text(mixins.read_text().replace("def __init__(self, configuration):",
                                                  "def __init__(self, configuration=None):"))

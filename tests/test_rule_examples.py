@@ -7,6 +7,7 @@ from migrator.compat import get_version
 
 from migrator.config import Settings
 from migrator.engine import scan
+from migrator.fix import apply_plan, plan_fixes
 from migrator.rules import all_rules
 from migrator.rules.base import DOC_SECTIONS, doc_sections
 
@@ -33,6 +34,19 @@ def test_rule_example(rule, kind, example, make_project):
         assert example.line in {f.location.line for f in hits}, [f.location for f in hits]
     if example.contains is not None:
         assert any(example.contains in f.message for f in hits), [f.message for f in hits]
+
+
+FIXED_CASES = [case for case in CASES if case.values[2].fixed is not None]
+
+
+@pytest.mark.parametrize(("rule", "kind", "example"), FIXED_CASES)
+def test_invalid_example_is_fixed_to_its_fixed_text_and_the_rule_is_then_silent(rule, kind, example, make_project):
+    root = make_project(example.all_files())
+    settings, target = Settings(select=(rule.id,)), get_version(example.target)
+    apply_plan(root, plan_fixes(root, settings, target, unsafe=True, jobs=1, use_cache=False))
+    assert (root / example.path).read_text(encoding="utf-8") == example.fixed
+    result = scan(root, settings, target, jobs=1, use_cache=False)
+    assert [f.message for f in result.findings if f.rule == rule.id] == []
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)

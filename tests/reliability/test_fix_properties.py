@@ -5,7 +5,8 @@ Two generators feed a temporary project that ``plan_fixes`` + ``apply_plan`` fix
 * Airflow DAG modules assembled from the legacy constructs the codemods rewrite (moved imports
   in every import form, schedule_interval / concurrency / task_concurrency / provide_context in
   calls and default_args, days_ago, DummyOperator, PostgresOperator, @apply_defaults, context
-  keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume, ``dag >> task``),
+  keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume, ``dag >> task``, a
+  LoggingMixin subclass before an operator's base),
   interleaved with filler lines, in UTF-8 or latin-1 (with a coding cookie), with or without a
   BOM, with LF or CRLF newlines and any indentation;
 * arbitrary Python modules from hypothesmith, followed by a few legacy lines.
@@ -194,6 +195,16 @@ def dag_modules(draw):
         module.add("from airflow.operators.subdag import SubDagOperator as SubDagType")
         module.add("def is_subdag(task):")
         module.add("return isinstance(task, SubDagType)", 1)
+    # Drawn after it for the same reason: an operator whose LoggingMixin subclass comes before
+    # its base (append-base on Airflow 3).
+    if draw(st.booleans()):
+        module.add("from airflow.models import BaseOperator as OperatorBase")
+        module.add("from airflow.utils.log.logging_mixin import LoggingMixin")
+        module.add("class RetryMixin(LoggingMixin):")
+        module.add("def __init__(self, *args, **kwargs):", 1)
+        module.add("super().__init__(*args, **kwargs)", 2)
+        module.add("class RetryingOperator(RetryMixin, OperatorBase):")
+        module.add("pass", 1)
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]
     return text, filler, encoding, bom, newline

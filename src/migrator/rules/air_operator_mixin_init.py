@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from migrator.analysis.classes import SUPER_NONE, SUPER_PASSES, ClassFacts
-from migrator.compat import operator_init_chain
-from migrator.findings import Finding, Location, Severity
+from migrator.compat import OperatorInitChain, operator_init_chain
+from migrator.findings import Finding, Fix, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
@@ -43,6 +43,13 @@ class CheckOperator({bases}):
 
 def _operator(bases: str, mixin: str) -> str:
     return _OPERATOR.format(bases=bases, mixin=mixin)
+
+
+def _with_logging_mixin_last(code: str, mixin: str) -> str:
+    """What `migrator fix` makes of ``_operator(...)``: LoggingMixin imported and last base."""
+    imported = f"from company.mixins import {mixin}\n"
+    return (code.replace(imported, imported + "from airflow.utils.log.logging_mixin import LoggingMixin\n")
+            .replace("BaseOperator):", "BaseOperator, LoggingMixin):"))
 
 
 class OperatorMixinInit(ProjectRule):
@@ -83,9 +90,17 @@ class OperatorMixinInit(ProjectRule):
     ```
 
     ## Fix
-    For a `LoggingMixin` subclass before the operator's base, add `LoggingMixin` as the last base
-    (`class AddStepsOperator(RetryMixin, EmrAddStepsOperator, LoggingMixin)`): the MRO is then
-    Airflow 2's again (the mixin, the operator, then `LoggingMixin`), on Airflow 2 and 3 alike.
+    For a `LoggingMixin` subclass before `BaseOperator`, add `LoggingMixin` as the last base
+    (`class CheckOperator(RetryMixin, BaseOperator, LoggingMixin)`): the MRO is then Airflow 2's
+    again (the mixin, the operator, then `LoggingMixin`), on Airflow 2 and 3 alike.
+    `migrator fix` does this when the operator's base is `BaseOperator` itself (a safe fix: on
+    Airflow 2 the MRO is unchanged, since `LoggingMixin` already came after it), importing
+    `LoggingMixin` from `airflow.utils.log.logging_mixin`, which both have; where the module
+    binds the name `LoggingMixin` to another class it writes the dotted path instead. Under an
+    operator subclass (`EmrCreateJobFlowOperator`) the MRO puts `LoggingMixin` right after that
+    subclass, whose `__init__` still hands it the arguments: list `BaseOperator` before it too
+    (`class AddStepsOperator(RetryMixin, EmrAddStepsOperator, BaseOperator, LoggingMixin)`), by
+    hand. A class that lists `LoggingMixin` itself before the operator's base is left to you too.
     For a mixin after the operator's base, give its `__init__` parameters defaults (and make it
     tolerate being called by BaseOperator with none), or initialise its state without an
     `__init__` of its own.
@@ -98,6 +113,7 @@ class OperatorMixinInit(ProjectRule):
     id = "API019"
     name = "operator-mixin-init"
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     summary = "operator mixin that Airflow 3's BaseOperator __init__ chain calls wrongly"
     applies_to = f">={operator_init_chain().changed_in}"
     valid = (
@@ -122,7 +138,8 @@ class OperatorMixinInit(ProjectRule):
     invalid = (
         Invalid(_operator("RetryMixin, BaseOperator", "RetryMixin"), path="dags/ops.py",
                 files={"dags/company/mixins.py": _RETRY_MIXIN}, line=6,
-                contains="RetryMixin, listed before BaseOperator, hands the operator's arguments to LoggingMixin"),
+                contains="RetryMixin, listed before BaseOperator, hands the operator's arguments to LoggingMixin",
+                fixed=_with_logging_mixin_last(_operator("RetryMixin, BaseOperator", "RetryMixin"), "RetryMixin")),
         Invalid(_operator("BaseOperator, AlertingMixin", "AlertingMixin"), path="dags/ops.py",
                 files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,
                 contains="calls AlertingMixin.__init__ without arguments, but it needs 'configuration'"),
@@ -159,7 +176,9 @@ class OperatorMixinInit(ProjectRule):
                         f"{_short(facts.qualname)}: {_short(base)}, listed before {operator_base}, hands the "
                         f"operator's arguments to LoggingMixin.__init__ on Airflow 3 (BaseOperator no longer "
                         f"derives from LoggingMixin), which fails with 'unexpected keyword argument task_id'; "
-                        f"add LoggingMixin as the last base", anchor=f"{facts.qualname}\x1f{base}")
+                        f"add LoggingMixin as the last base", anchor=f"{facts.qualname}\x1f{base}",
+                        fix=_logging_mixin_last(facts, chain) if facts.bases[operator_at] in chain.base_operators
+                        else None)
                     break
             for base, needed in hierarchy.called_without_arguments(facts.bases[operator_at + 1:]):
                 yield self.finding(
@@ -167,6 +186,14 @@ class OperatorMixinInit(ProjectRule):
                     f"{_short(facts.qualname)}: Airflow 3's BaseOperator calls {_short(base)}.__init__ without "
                     f"arguments, but it needs {', '.join(map(repr, needed))}: give them defaults",
                     anchor=f"{facts.qualname}\x1f{base}")
+
+
+def _logging_mixin_last(facts: ClassFacts, chain: OperatorInitChain) -> Fix:
+    """Only under BaseOperator itself: its __init__ ends the argument chain, and LoggingMixin
+    comes right after it in the MRO (under a subclass C3 puts it right after the subclass)."""
+    return Fix.make(FixSafety.SAFE, f"add LoggingMixin as the last base of {_short(facts.qualname)}",
+                    required=True, kind="append-base", name=_short(facts.qualname),
+                    base=chain.portable_logging_mixin)
 
 
 def _short(dotted: str) -> str:

@@ -48,7 +48,8 @@ class Example:
     For INVALID examples, ``line`` (1-based) and ``contains`` (a message fragment) sharpen the
     assertion; every INVALID example must yield at least one finding of its rule. A file's
     content may be a callable returning bytes, for contents too big to keep in memory.
-    ``crash`` names a rule, or an analysis (``"analysis:env file"``), the example harness makes
+    ``fixed`` (INVALID examples with a fix) is the text of ``path`` after ``migrator fix --unsafe``,
+    on which the rule is then silent. ``crash`` names a rule, or an analysis (``"analysis:env file"``), the example harness makes
     raise, to show how crashes are reported.
     """
 
@@ -58,6 +59,7 @@ class Example:
     target: str | None = None
     line: int | None = None
     contains: str | None = None
+    fixed: str | None = None
     crash: str | None = None
 
     def all_files(self) -> dict[str, str | bytes]:
@@ -69,6 +71,8 @@ class Example:
 
 
 def Valid(code: str | bytes = "", **kwargs: Any) -> Example:
+    if kwargs.get("fixed"):
+        kwargs["fixed"] = inspect.cleandoc(kwargs["fixed"]) + "\n"
     return Example(inspect.cleandoc(code) + "\n" if isinstance(code, str) and code else code, **kwargs)
 
 
