@@ -33,6 +33,16 @@ def isolated_scan_cache(tmp_path_factory):
     os.environ[SCAN_CACHE_ENV_VAR] = str(tmp_path_factory.mktemp("scan-cache"))
 
 
+@pytest.fixture(autouse=True)
+def offline_unless_marked(request, monkeypatch):
+    """Only tests marked ``network`` or ``airflow`` may reach the package index: the others run
+    with the tool's offline switch, so that they give the same answer on a machine without it."""
+    from migrator.analysis.requirements import OFFLINE_ENV
+
+    if not any(request.node.get_closest_marker(mark) for mark in ("network", "airflow")):
+        monkeypatch.setenv(OFFLINE_ENV, "1")
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """Write ``{relative path: content}`` under a fresh folder and return its root."""

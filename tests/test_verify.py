@@ -27,6 +27,7 @@ from migrator.airflow_env import (
     pip_reason,
     split_requirements,
 )
+from migrator.analysis.requirements import OFFLINE_ENV
 from migrator.cli import main
 from migrator.config import Settings
 from migrator.engine import scan
@@ -211,7 +212,8 @@ class _ConstraintsHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_constraints_are_downloaded_once_then_read_from_the_cache(tmp_path):
+def test_constraints_are_downloaded_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv(OFFLINE_ENV)  # the download goes to a server on 127.0.0.1
     server = http.server.HTTPServer(("127.0.0.1", 0), _ConstraintsHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
