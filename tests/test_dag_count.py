@@ -7,8 +7,7 @@ import json
 import pytest
 
 from migrator.cli import main
-from migrator.dag_count import DagCount, count_dags
-from migrator.project import ModuleSummary
+from migrator.dag_count import DagCount, ModuleDags, count_dags
 
 # Each pattern the definition has a clause for, and the files that must not count.
 PROJECT = {
@@ -40,11 +39,10 @@ def run(args, capsys):
 
 def test_count_dedupes_static_ids_and_counts_other_sites_as_at_least():
     summaries = [
-        ModuleSummary("a.py", dag_count=1, built_dag_ids=("same",)),
-        ModuleSummary("b.py", dag_count=1, built_dag_ids=("same",)),
-        ModuleSummary("c.py", dag_count=2, built_dag_ids=("other",), other_dags_built=2,
-                      dag_count_estimated=True),
-        ModuleSummary("helper.py"),
+        ModuleDags(built_ids=("same",)),
+        ModuleDags(built_ids=("same",)),
+        ModuleDags(built_ids=("other",), others=2, at_least=True),
+        ModuleDags(),
     ]
     assert count_dags(summaries) == DagCount(dags=4, files=3, at_least=True)
     assert count_dags(summaries[:2]).text() == "1 DAG in 2 DAG files"
