@@ -13,8 +13,10 @@
   called. A DAG file's import-time calls of a factory that another module of the project
   defines (``from mypkg.factory import create_dag``) count as the DAGs one call builds, per call
   (per iteration of a literal loop around it; "at least" when the loop is over what only
-  running tells, or when the factory's own count is). A factory nobody calls at import counts
-  in its own module, one per construction site, "at least": other code may call it.
+  running tells, or when the factory's own count is); a call given as a SubDagOperator's
+  ``subdag=`` builds a SubDAG, which runs inside its parent's runs and is not counted. A factory
+  nobody calls at import counts in its own module, one per construction site, "at least": other
+  code may call it.
 """
 
 from __future__ import annotations
@@ -125,8 +127,16 @@ def _factory_calls(module: ModuleFacts, names: Names, calls: list[tuple[ast.Call
         count = loops_between(module, names, call, None)
         if module.executing_function(call) is not None:  # in a function called at import: how often is not read
             count = count.times(Count(1, True))
+        if _builds_subdag(module, call):  # its DAG runs inside the parent's runs: not one of the count's
+            count = Count(0)
         by_name[qualname] = by_name[qualname].plus(count) if qualname in by_name else count
     return tuple(FactoryCall(name, count.value, count.estimated) for name, count in sorted(by_name.items()))
+
+
+def _builds_subdag(module: ModuleFacts, call: ast.Call) -> bool:
+    """True for the call given as a SubDagOperator's ``subdag=``."""
+    keyword = module.parents.get(call)
+    return isinstance(keyword, ast.keyword) and keyword.arg == "subdag"
 
 
 def _top_function(module: ModuleFacts, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
