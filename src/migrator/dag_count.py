@@ -2,7 +2,8 @@
 
 - Counted modules: the Python files of the DAG folders that the DAG processor parses (those a
   project's ``.airflowignore`` matches are left out; plugins and helpers elsewhere never count).
-- A DAG file is such a module that defines at least one DAG.
+- A DAG file is such a module whose import builds at least one DAG (itself, or by calling a
+  factory).
 - DAGs: one per distinct id among the DAGs built once with an id known statically (an id two
   files define is one DAG: Airflow keeps one, MWA017 reports the other; a loop over a literal
   or a ``range`` is unrolled, as sizing models it), plus the DAGs whose id is made at run time.
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class DagCount:
     dags: int = 0
-    files: int = 0  # modules that define at least one DAG
+    files: int = 0  # modules whose import builds at least one DAG
     at_least: bool = False  # a construction site may build more DAGs than it counts for
 
     def text(self) -> str:

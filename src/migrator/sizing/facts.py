@@ -385,7 +385,7 @@ def _iterable_size(names: Names, node: ast.expr) -> int | None:
 
 
 def loops_between(module: ModuleFacts, names: Names, node: ast.AST, boundary: ast.AST | None,
-                   stop: frozenset[int] = frozenset()) -> Count:
+                  stop: frozenset[int] = frozenset()) -> Count:
     """How many times ``node`` runs per execution of ``boundary`` (None: the module), by loops.
 
     Walking up from ``node`` also stops at any node whose id is in ``stop``.
