@@ -7,8 +7,7 @@ import json
 import pytest
 
 from migrator.cli import main
-from migrator.dag_count import DagCount, count_dags
-from migrator.project import ModuleSummary
+from migrator.dag_count import DagCount, DagFactory, FactoryCall, ModuleDags, count_dags
 
 # Each pattern the definition has a clause for, and the files that must not count.
 PROJECT = {
@@ -40,11 +39,10 @@ def run(args, capsys):
 
 def test_count_dedupes_static_ids_and_counts_other_sites_as_at_least():
     summaries = [
-        ModuleSummary("a.py", dag_count=1, built_dag_ids=("same",)),
-        ModuleSummary("b.py", dag_count=1, built_dag_ids=("same",)),
-        ModuleSummary("c.py", dag_count=2, built_dag_ids=("other",), other_dags_built=2,
-                      dag_count_estimated=True),
-        ModuleSummary("helper.py"),
+        ModuleDags(built_ids=("same",)),
+        ModuleDags(built_ids=("same",)),
+        ModuleDags(built_ids=("other",), others=2, at_least=True),
+        ModuleDags(),
     ]
     assert count_dags(summaries) == DagCount(dags=4, files=3, at_least=True)
     assert count_dags(summaries[:2]).text() == "1 DAG in 2 DAG files"
@@ -85,3 +83,84 @@ def test_migrate_reports_the_count(project, tmp_path, capsys):
     _, out = run(["migrate", str(project), "--out", str(out_dir)], capsys)
     assert "bundle/: at least 8 DAGs," in out
     assert f"\n{WORDS}.\n" in (out_dir / "report.md").read_text()
+
+
+# DAG factories another module of the project defines, called from DAG files: each shape alone,
+# then the words scan, size and package say for it.
+FACTORY = ('from airflow import DAG\n\n\n'
+           'def create_dag(name):\n    return DAG(f"made_{name}", schedule=None)\n')
+WITH_BLOCK_FACTORY = ('from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n\n\n'
+                      'def build(name):\n    with DAG(dag_id=name, schedule=None) as dag:\n'
+                      '        EmptyOperator(task_id="start")\n    return dag\n')
+DECORATED = ('from airflow.decorators import dag\nfrom airflow.operators.empty import EmptyOperator\n\n\n'
+             '@dag(schedule=None)\ndef nightly():\n    EmptyOperator(task_id="t")\n')
+FACTORY_SHAPES = {
+    "direct call": ({"mypkg/factory.py": FACTORY,
+                     "dags/direct.py": 'from mypkg.factory import create_dag\n\ndag = create_dag("one")\n'},
+                    "1 DAG in 1 DAG file"),
+    "loop over a literal list": ({"mypkg/factory.py": FACTORY,
+                                  "dags/loop.py": ('from mypkg.factory import create_dag\n\n'
+                                                   'for name in ["a", "b", "c"]:\n'
+                                                   '    globals()[name] = create_dag(name)\n')},
+                                 "3 DAGs in 1 DAG file"),
+    "loop over a Variable": ({"mypkg/factory.py": FACTORY,
+                              "dags/loop.py": ('from airflow.models import Variable\n'
+                                               'from mypkg.factory import create_dag\n\n'
+                                               'for name in Variable.get("names", deserialize_json=True):\n'
+                                               '    globals()[name] = create_dag(name)\n')},
+                             "at least 1 DAG in 1 DAG file"),
+    "with DAG(...) as dag: return dag": ({"mypkg/builders.py": WITH_BLOCK_FACTORY,
+                                          "dags/a.py": 'from mypkg.builders import build\n\ndag = build("a")\n',
+                                          "dags/b.py": 'from mypkg.builders import build\n\ndag = build("b")\n'},
+                                         "2 DAGs in 2 DAG files"),
+    # The id is the function's: two files calling it build one DAG.
+    "@dag function": ({"mypkg/flows.py": DECORATED,
+                       "dags/nightly.py": 'from mypkg.flows import nightly\n\nnightly()\n',
+                       "dags/again.py": 'from mypkg.flows import nightly\n\nnightly_dag = nightly()\n'},
+                      "1 DAG in 2 DAG files"),
+    # A factory module in the DAG folder builds nothing itself when another DAG file calls it
+    # (relative to the DAG folder, as Airflow imports it).
+    "factory in the DAG folder": ({"dags/common/__init__.py": "",
+                                   "dags/common/factory.py": FACTORY,
+                                   "dags/a.py": 'from common.factory import create_dag\n\ncreate_dag("a")\n'},
+                                  "1 DAG in 1 DAG file"),
+    # A SubDAG runs inside its parent's runs: the factory building it adds no DAG.
+    "SubDAG factory": ({"dags/subdags/__init__.py": "",
+                        "dags/subdags/child.py": ('from airflow import DAG\n\n\n'
+                                                  'def make_subdag(parent, child):\n'
+                                                  '    return DAG(f"{parent}.{child}", schedule=None)\n'),
+                        "dags/parent.py": ('from airflow import DAG\n'
+                                           'from airflow.operators.subdag import SubDagOperator\n'
+                                           'from subdags.child import make_subdag\n\n'
+                                           'with DAG("parent", schedule=None) as dag:\n'
+                                           '    SubDagOperator(task_id="child", subdag=make_subdag("parent", "child"))\n')},
+                       "1 DAG in 1 DAG file"),
+    # Called from no file: it counts where it is, as a lower bound (other code may call it).
+    "factory nobody calls": ({"dags/factory.py": FACTORY, "dags/plain.py": "X = 1\n"},
+                             "at least 1 DAG in 1 DAG file"),
+}
+
+
+@pytest.mark.parametrize("shape", FACTORY_SHAPES)
+def test_scan_size_and_package_count_factories_called_from_dag_files(shape, make_project, tmp_path, capsys):
+    files, words = FACTORY_SHAPES[shape]
+    project = make_project(files)
+    _, out = run(["scan", str(project), "-f", "json"], capsys)
+    inventory = json.loads(out)["inventory"]
+    scanned = DagCount(inventory["dags"], inventory["dag_files"], inventory["dags_estimated"])
+    assert scanned.text() == words
+    _, out = run(["size", str(project), "--format", "json"], capsys)
+    inputs = json.loads(out)["inputs"]
+    assert DagCount(inputs["dags"], inputs["files_with_dags"], inputs["dags_at_least"]) == scanned
+    _, out = run(["package", str(project), "--out", str(tmp_path / "bundle")], capsys)
+    assert f"; {words}" in out
+
+
+def test_a_factory_counts_the_dags_one_call_builds():
+    # A factory building two DAGs per call, called in a loop of three: six, no id to dedupe.
+    library = ModuleDags(factories=(DagFactory("pkg.f.pair", 2, False),))
+    caller = ModuleDags(factory_calls=(FactoryCall("pkg.f.pair", 3, False), FactoryCall("pkg.util.helper", 1, False)))
+    assert count_dags([caller], [library]) == DagCount(6, 1, False)
+    # A factory whose own loop runs over what only running tells makes the count a lower bound.
+    library = ModuleDags(factories=(DagFactory("pkg.f.pair", 1, True),))
+    assert count_dags([caller], [library]) == DagCount(3, 1, True)

@@ -20,6 +20,7 @@ from migrator.analysis.classes import ClassFacts, module_classes
 from migrator.analysis.crashes import AnalysisCrash
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
+from migrator.dag_count import ModuleDags, module_dags
 from migrator.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -78,11 +79,9 @@ class ModuleSummary:
     # the code: what two files can clash on.
     single_dag_ids: tuple[tuple[str, int], ...] = ()
     dag_count: int = 0  # construction sites
-    dag_count_estimated: bool = False
-    # What migrator.dag_count counts: ids of the DAGs built exactly once each, known without
-    # running the code (literal loops unrolled), and the number of the other DAGs built.
-    built_dag_ids: tuple[str, ...] = ()
-    other_dags_built: int = 0
+    # What migrator.dag_count counts: the DAGs built when imported, the DAG factories defined,
+    # the imported functions called.
+    dags_built: ModuleDags = field(default_factory=ModuleDags)
     task_count: int = 0
     operators: dict[str, int] = field(default_factory=dict)  # class qualname -> constructions
     conn_ids: tuple[str, ...] = ()  # literal connection ids referenced
@@ -102,7 +101,6 @@ class ModuleSummary:
         from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
         from migrator.analysis.dags import const_str
         from migrator.analysis.environment_reads import parse_time_env_reads
-        from migrator.dag_count import dags_built
 
         if module.tree is None:
             return cls(module.path, module.problem)
@@ -124,7 +122,6 @@ class ModuleSummary:
         conn_ids = {key for kind, key, _, via in references if kind == "connection" and via != "jinja"}
         variables = {key for kind, key, _, via in references if kind == "variable" and via != "jinja"}
         pools = {const_str(t.kwargs.get("pool")) for t in tasks} - {None}
-        built_ids, other_built, built_estimated = dags_built(module)
         return cls(
             path=module.path,
             # ``import airflow`` then ``airflow.contrib.x.Op``: the dotted use names what is needed.
@@ -137,9 +134,7 @@ class ModuleSummary:
             single_dag_ids=tuple(sorted({(d.dag_id, (d.kwargs.get("dag_id") or d.node).lineno)
                                          for d in dags if d.dag_id and not d.in_loop})),
             dag_count=len(dags),
-            dag_count_estimated=built_estimated,
-            built_dag_ids=built_ids,
-            other_dags_built=other_built,
+            dags_built=module_dags(module),
             task_count=len(tasks),
             operators=dict(Counter(t.operator for t in tasks)),
             conn_ids=tuple(sorted(conn_ids)),

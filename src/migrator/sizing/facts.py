@@ -280,6 +280,10 @@ class Count:
         notes = "; ".join(n for n in (self.note, other.note) if n)
         return Count(self.value * other.value, self.estimated or other.estimated, notes)
 
+    def plus(self, other: Count) -> Count:
+        notes = "; ".join(n for n in (self.note, other.note) if n)
+        return Count(self.value + other.value, self.estimated or other.estimated, notes)
+
 
 MAX_VARIANTS_PER_LOOP = 100  # larger literal loops are counted, not expanded one by one
 MAX_VARIANTS = 200
@@ -380,8 +384,8 @@ def _iterable_size(names: Names, node: ast.expr) -> int | None:
     return None
 
 
-def _loops_between(module: ModuleFacts, names: Names, node: ast.AST, boundary: ast.AST | None,
-                   stop: frozenset[int] = frozenset()) -> Count:
+def loops_between(module: ModuleFacts, names: Names, node: ast.AST, boundary: ast.AST | None,
+                  stop: frozenset[int] = frozenset()) -> Count:
     """How many times ``node`` runs per execution of ``boundary`` (None: the module), by loops.
 
     Walking up from ``node`` also stops at any node whose id is in ``stop``.
@@ -847,7 +851,7 @@ class ModuleReader:
 
         kind = classify(task.operator)
         line = getattr(site.node, "lineno", 1)
-        copies = _loops_between(self.module, names, site.node, None, self._per_dag_copy(scope))
+        copies = loops_between(self.module, names, site.node, None, self._per_dag_copy(scope))
         if site.mapped is not None:
             copies = copies.times(self._fanout(site.mapped))
         pool = names.constant(arg("pool"))
@@ -1110,14 +1114,10 @@ def _factory_calls(modules: list[ModuleFacts], names: dict[str, Names], factory:
         for call, qualname in module.calls:
             if qualname != factory:
                 continue
-            count = _loops_between(module, names[module.path], call, None)
+            count = loops_between(module, names[module.path], call, None)
             if module.enclosing_function(call) is not None:
                 count = count.times(Count(1, True, f"called inside a function in {module.path}"))
-            if total is None:
-                total = count
-            else:
-                notes = "; ".join(n for n in (total.note, count.note) if n)
-                total = Count(total.value + count.value, total.estimated or count.estimated, notes)
+            total = count if total is None else total.plus(count)
     return total
 
 

@@ -23,9 +23,16 @@ from migrator.compat import (
 )
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
-from migrator.dag_count import DagCount, count_dags, dag_folder_files, dags_text, ignored_files
+from migrator.dag_count import (
+    DagCount,
+    count_dags,
+    dag_folder_files,
+    dags_text,
+    ignored_files,
+    module_dags,
+)
 from migrator.errors import InputError
-from migrator.project import ModuleSummary, ProjectFacts
+from migrator.project import ProjectFacts
 from migrator.sizing.defaults import (
     DAG_CAPACITY_SHARE,
     DEFERRED_WORKER_MINUTES,
@@ -232,7 +239,9 @@ def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region:
     pools = read_pools(project)
     parsed = [f for f in dag_files if f not in ignored]
     parsed_set = set(parsed)
-    dag_count = count_dags(ModuleSummary.of(m) for m in modules if m.path in parsed_set and m.dags)
+    library = [m for m in modules if m.path not in parsed_set] + _helper_modules(workspace, modules)
+    dag_count = count_dags((module_dags(m) for m in modules if m.path in parsed_set),
+                           (module_dags(m) for m in library if m.dags))
     document = build_document(workspace, target, region, prices, modules, module_facts, pools,
                               parsed, dag_count, history, verify, history_path, verify_path)
     crashes = project.analysis_crashes
@@ -240,6 +249,19 @@ def size_project(root: Path, settings: Settings, target: MwaaVersion, *, region:
                              "what it defines is missing from this report" for c in crashes]
     document["crashed"] = bool(crashes)
     return document
+
+
+def _helper_modules(workspace: Workspace, modules: list[ModuleFacts]) -> list[ModuleFacts]:
+    """The modules outside the DAG and plugins folders the project's code imports, following
+    their own imports in turn (as scan reads them): where shared DAG factories may live."""
+    root, found, known = workspace.root, [], {m.path for m in modules}
+    importers = modules
+    while extra := [rel for rel in workspace.files_for_imports({i.qualname for m in importers for i in m.imports})
+                    if rel not in known]:
+        importers = [ModuleFacts.from_file(root, root / rel, workspace.module_name(rel)) for rel in extra]
+        known.update(extra)
+        found += importers
+    return found
 
 
 def _one_per_dag_id(dags: list) -> list:
