@@ -219,3 +219,19 @@ def test_a_file_failing_on_an_unset_environment_variable_points_at_con011():
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("stand-in", ("CON011",))]
+
+
+def test_an_error_raised_in_a_related_location_points_at_its_finding():
+    """API019 is reported on the operator class and names the mixin's file as a related location;
+    Airflow 3 raises the TypeError inside the mixin's __init__, which is neither the DAG file nor
+    the operator's module."""
+    files = [SimpleNamespace(path="dags/emr.py", status="import_error", raised_in="dags/lib/retry_mixin.py:33",
+                             lookups=(), error=("TypeError: LoggingMixin.__init__() got an unexpected keyword "
+                                                "argument 'task_id'"))]
+    mixin = SimpleNamespace(path="dags/lib/retry_mixin.py")
+    findings = [SimpleNamespace(rule="API019", path="dags/lib/emr_operator.py", severity=Severity.ERROR,
+                                related=(mixin,)),
+                SimpleNamespace(rule="API002", path="dags/lib/other.py", severity=Severity.ERROR, related=())]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API019",))]

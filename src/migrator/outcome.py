@@ -229,7 +229,10 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
     errors_by_path: dict[str, list[str]] = {}
     for finding in findings:
         if finding.severity == Severity.ERROR:
-            errors_by_path.setdefault(finding.path, []).append(finding.rule)
+            # A related location is a place of the same root cause (the mixin of an operator
+            # whose __init__ fails, another use of a removed name): an error raised there is it.
+            for path in dict.fromkeys([finding.path, *(r.path for r in getattr(finding, "related", ()))]):
+                errors_by_path.setdefault(path, []).append(finding.rule)
     failures = []
     for file in sorted(result.files, key=lambda f: f.path):
         if file.status == "loaded":
