@@ -308,8 +308,9 @@ class ConnectionTypeUnavailable(ProjectRule):
 
     ## Why it matters on MWAA
     The connection cannot be used (its hook class does not import), and the UI cannot show
-    or edit it. A connection the code only reads as a generic `Connection`
-    (`BaseHook.get_connection`, `{{ conn.x }}`) needs no provider and is not reported.
+    or edit it. A connection the DAG and plugin code never names, or only reads as a generic
+    `Connection` (`BaseHook.get_connection`, `{{ conn.x }}`), needs no provider and is not
+    reported (a hook the code imports from a missing provider is reported at its import).
 
     ## Example
     A `snowflake` connection in `connections.json` with no
@@ -332,8 +333,15 @@ class ConnectionTypeUnavailable(ProjectRule):
              Valid(files={"connections.json": '{"files": {"conn_type": "aws"}}\n'}),
              # read only through BaseHook.get_connection: no Oracle hook, so no provider is needed
              Valid("from airflow.hooks.base import BaseHook\nDB = BaseHook.get_connection('ledger')\n",
-                   files={"connections.json": '{"ledger": {"conn_type": "oracle", "host": "ora.example.com"}}\n'}))
-    invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "snowflake", "host": "acme.snowflakecomputing.com"}\n}\n'},
+                   files={"connections.json": '{"ledger": {"conn_type": "oracle", "host": "ora.example.com"}}\n'}),
+             # added by an entrypoint script, used by no DAG or plugin
+             Valid("from airflow.hooks.base import BaseHook\nDB = BaseHook.get_connection('ledger')\n",
+                   files={"entrypoint.sh": "#!/bin/sh\nairflow connections add legacy_erp --conn-type oracle "
+                                           "--conn-host ora.example.com\n"}))
+    invalid = (Invalid("from airflow.providers.snowflake.operators.snowflake import SnowflakeOperator\n"
+                       "SnowflakeOperator(task_id='load', snowflake_conn_id='warehouse', sql='select 1')\n",
+                       files={"connections.json": '{\n  "warehouse": {"conn_type": "snowflake", '
+                                                  '"host": "acme.snowflakecomputing.com"}\n}\n'},
                        line=2, contains="apache-airflow-providers-snowflake"),)
 
     def check(self, project, ctx):
@@ -345,8 +353,8 @@ class ConnectionTypeUnavailable(ProjectRule):
                 reads.setdefault(reference.key.lower(), set()).add(reference.via)
         for conn in project.connections.connections:
             provider = provider_for_connection_type(conn.conn_type)
-            if reads.get(conn.conn_id.lower(), {"unknown"}) <= GENERIC_CONNECTION_READS:
-                continue  # only read as a generic Connection: the provider's hook is never loaded
+            if reads.get(conn.conn_id.lower(), set()) <= GENERIC_CONNECTION_READS:
+                continue  # unused by the code, or only read as a generic Connection: no hook of its type loads
             if provider and canonicalize_name(provider) not in available:
                 yield self.finding(conn.path, _at(conn.line),
                                    f"connection '{conn.conn_id}' has type {conn.conn_type}, registered by {provider}, "
