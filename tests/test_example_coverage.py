@@ -71,7 +71,7 @@ WHERE = [
     ("CFG003", "airflow.cfg", "max_threads", "constraints"),
     ("CFG004", "airflow.cfg", "worker_refresh_interval", "constraints"),
     ("CFG005", "airflow.cfg", "base_log_folder", "constraints"),
-    ("CFG006", "airflow.cfg", "sql_alchemy_conn", "constraints"),
+    ("CFG006", "airflow.cfg", "smtp_password", "constraints"),
     ("CFG007", "airflow.cfg", "store-ops-email", "constraints"),
     ("CFG008", "startup.sh", "AIRFLOW__CORE__PARALLELISM", "constraints"),
     ("CFG009", "pools.json", None, "constraints"),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrator.secrets import mask, uri_has_password
+from migrator.secrets import is_sensitive_name, mask, names_a_credential, uri_has_password
 
 
 @pytest.mark.parametrize(("text", "secret"), [
@@ -29,6 +29,31 @@ def test_secret_shapes_are_masked(text, secret):
 ])
 def test_what_is_not_a_secret_stays(text, kept):
     assert kept in mask(text)
+
+
+@pytest.mark.parametrize(("name", "sensitive"), [
+    ("service_account", False),  # an identity: a Kubernetes or cloud account name
+    ("k8s_service_account", False),
+    ("serviceAccountName", False),
+    ("service_account_key", True),  # its key is a credential
+    ("gcp_service_account_json", True),
+    ("spark.hadoop.fs.s3a.aws.credentials.provider", False),  # a class that fetches credentials
+    ("aws_credentials", True),
+])
+def test_names_of_identities_and_providers_are_not_credentials(name, sensitive):
+    assert is_sensitive_name(name) is sensitive
+
+
+@pytest.mark.parametrize(("name", "value", "names_it"), [
+    ("vertica_password", "password", True),  # the key of a mounted secret
+    ("aws_config_aws_secret_key", "aws-secret-key", True),
+    ("etl_access_key_env_var", "ETL_ACCESS_KEY", True),  # the variable it is read from
+    ("warehouse_password", "warehouse", False),  # words of the name, but no credential's name
+    ("warehouse_password", "password-2024", False),
+    ("api_token", "s3cr3t", False),
+])
+def test_a_value_that_only_names_its_credential(name, value, names_it):
+    assert names_a_credential(name, value) is names_it
 
 
 def test_long_values_without_credentials_come_back_unchanged():

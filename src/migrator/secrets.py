@@ -19,16 +19,18 @@ MASK = "****"
 
 # Field names whose values are credentials. Matching is on word parts of the name
 # ("smtp_password", "AWS_SECRET_ACCESS_KEY", "apiKey"), so "key_path" or "s3_key" are not
-# caught by "key" alone: only the compound forms below are.
+# caught by "key" alone: only the compound forms below are. A service account is an identity
+# (a Kubernetes or cloud account name), not a credential: only its key or key file is one.
 _SENSITIVE_PARTS = frozenset({
     "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "apikey", "credential",
     "credentials", "authorization", "fernet", "sas", "privatekey", "keyfile", "keyfiledict",
-    "serviceaccount", "cookie",
+    "cookie",
 })
 _SENSITIVE_COMPOUNDS = (
     "api_key", "access_key", "secret_key", "private_key", "account_key", "master_key",
     "client_key", "shared_key", "signing_key", "encryption_key", "session_key", "sas_token",
-    "keyfile_dict", "service_account", "connection_string", "conn_string", "fernet_key",
+    "keyfile_dict", "service_account_json", "service_account_info", "connection_string", "conn_string",
+    "fernet_key",
     "basic_auth",  # "user:password" pairs (Airflow's [celery] flower_basic_auth)
 )
 # Names whose parts contain a sensitive word but are not credentials themselves.
@@ -42,6 +44,7 @@ _NOT_SENSITIVE = frozenset({
 _REFERENCE_SUFFIXES = frozenset({
     "file", "path", "dir", "cmd", "command", "name", "names", "id", "arn", "type", "backend",
     "backends", "prefix", "pattern", "expiry", "expiration", "length", "field", "fields", "class",
+    "provider", "providers",  # Hadoop's fs.s3a.aws.credentials.provider: a class that fetches them
 })
 
 # A URL's scheme: the look-behind and the length cap keep a search linear (a long word is not
@@ -124,6 +127,14 @@ def is_literal_secret(value: str, shell: bool = False) -> bool:
     placeholder, not a reference to it (:func:`is_reference`)."""
     value = value.strip()
     return len(value) >= 3 and value.lower() not in PLACEHOLDERS and not is_reference(value, shell)
+
+
+def names_a_credential(name: str, value: str) -> bool:
+    """Whether ``value`` is the name of the credential ``name`` holds, not the credential: only
+    words of ``name`` and a credential's name itself (``vertica_password = "password"``, the key
+    of a mounted secret; ``access_key_env_var = "ETL_ACCESS_KEY"``, an environment variable)."""
+    words = _name_parts(value)
+    return bool(words) and set(words) <= set(_name_parts(name)) and is_sensitive_name(value)
 
 
 def mask_value(value: Any) -> str:

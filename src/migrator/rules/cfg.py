@@ -279,15 +279,16 @@ class MeaninglessOption(_OptionRule):
 class ConfigSecret(ProjectRule):
     """
     ## What it does
-    Reports credentials written into airflow.cfg or `AIRFLOW__*` variables: passwords in
-    `sql_alchemy_conn` or broker URLs, the Fernet key, SMTP passwords, secret keys. Values are
-    shown masked.
+    Reports credentials written into airflow.cfg or `AIRFLOW__*` variables: SMTP and LDAP
+    passwords, OAuth client secrets, passwords in the URLs of options MWAA lets you set. Values
+    are shown masked. Options MWAA sets itself (the metadata database, the Celery broker and
+    result backend, the Fernet and secret keys) are not reported: their values never reach
+    MWAA, and CFG001 already says to leave them out.
 
     ## Why it matters on MWAA
-    They are in the repository, in every copy of it and in CI logs. On MWAA the database,
-    broker and Fernet key are managed for you; the rest belongs in Secrets Manager (the values
-    you set as MWAA configuration options are stored as sensitive, but the repository copy
-    stays).
+    They are in the repository, in every copy of it and in CI logs; the ones the tasks or the
+    web server still need belong in Secrets Manager (the values you set as MWAA configuration
+    options are stored as sensitive, but the repository copy stays).
 
     ## Example
     ```ini
@@ -298,7 +299,7 @@ class ConfigSecret(ProjectRule):
     ## Fix
     Remove the value from the repository and rotate it. Store the SMTP password as an Airflow
     connection in Secrets Manager (`smtp_default`) or set it once as an MWAA configuration
-    option; leave database, broker and Fernet settings to MWAA.
+    option.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
@@ -314,13 +315,18 @@ class ConfigSecret(ProjectRule):
              Valid(files={"airflow.cfg": "[webserver]\ncookie_secure = True\ncookie_samesite = Strict\n"
                                          "[celery]\nbroker_url = sqla+mysql://airflow:airflow@localhost:3306/airflow\n"
                                          "[secrets]\nbackend_kwargs = {\"connections_prefix\": \"airflow/connections\"}\n"}),
+             # options MWAA sets itself (CFG001): the compose stack's own metadata database and
+             # broker credentials never reach MWAA
+             Valid(files={"docker-compose.yaml": "services:\n  scheduler:\n    environment:\n"
+                                                 "      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: postgresql://airflow:airflow@postgres/airflow\n"
+                                                 "      AIRFLOW__CELERY__RESULT_BACKEND: db+postgresql://airflow:airflow@postgres/airflow\n"}),
              # passwords the shell fills in
              Valid(files={"entrypoint.sh": "#!/bin/sh\nexport AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="
                                            "postgresql://$PG_USER:$PG_PASSWORD@$PG_HOST/airflow\n"
                                            "export AIRFLOW__CELERY__BROKER_URL=redis://:${REDIS_PASSWORD}@redis:6379/0\n"
                                            "export AIRFLOW__CORE__FERNET_KEY=$FERNET_KEY\n"}))
-    invalid = (Invalid(files={"airflow.cfg": "[database]\nsql_alchemy_conn = postgresql://airflow:hunter2@db/airflow\n"},
-                       line=2, contains="airflow:****@"),
+    invalid = (Invalid(files={"airflow.cfg": "[elasticsearch]\nhost = https://elastic:hunter2@es.example.com:9200\n"},
+                       line=2, contains="elastic:****@"),
                Invalid(files={"docker-compose.yaml": "services:\n  web:\n    environment:\n"
                                                      "      AIRFLOW__SMTP__SMTP_PASSWORD: hunter2\n"},
                        line=4, contains="****"),
@@ -329,7 +335,7 @@ class ConfigSecret(ProjectRule):
 
     def check(self, project, ctx):
         for entry in project.config.entries:
-            if entry.is_secret:
+            if entry.is_secret and classify(entry.option, ctx.target, entry.value).kind != "forced":
                 yield self.finding(entry.path, Location(entry.line, 1, entry.line, 2),
                                    f"{entry.where} = {entry.shown_value()} is a credential in clear text: remove it "
                                    "from the repository, rotate it, and keep it in Secrets Manager",

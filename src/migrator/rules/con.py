@@ -36,6 +36,7 @@ from migrator.secrets import (
     is_reference,
     is_sensitive_name,
     mask,
+    names_a_credential,
     uri_has_password,
 )
 
@@ -307,8 +308,9 @@ class ConnectionTypeUnavailable(ProjectRule):
 
     ## Why it matters on MWAA
     The connection cannot be used (its hook class does not import), and the UI cannot show
-    or edit it. A connection the code only reads as a generic `Connection`
-    (`BaseHook.get_connection`, `{{ conn.x }}`) needs no provider and is not reported.
+    or edit it. A connection the DAG and plugin code never names, or only reads as a generic
+    `Connection` (`BaseHook.get_connection`, `{{ conn.x }}`), needs no provider and is not
+    reported (a hook the code imports from a missing provider is reported at its import).
 
     ## Example
     A `snowflake` connection in `connections.json` with no
@@ -331,8 +333,15 @@ class ConnectionTypeUnavailable(ProjectRule):
              Valid(files={"connections.json": '{"files": {"conn_type": "aws"}}\n'}),
              # read only through BaseHook.get_connection: no Oracle hook, so no provider is needed
              Valid("from airflow.hooks.base import BaseHook\nDB = BaseHook.get_connection('ledger')\n",
-                   files={"connections.json": '{"ledger": {"conn_type": "oracle", "host": "ora.example.com"}}\n'}))
-    invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "snowflake", "host": "acme.snowflakecomputing.com"}\n}\n'},
+                   files={"connections.json": '{"ledger": {"conn_type": "oracle", "host": "ora.example.com"}}\n'}),
+             # added by an entrypoint script, used by no DAG or plugin
+             Valid("from airflow.hooks.base import BaseHook\nDB = BaseHook.get_connection('ledger')\n",
+                   files={"entrypoint.sh": "#!/bin/sh\nairflow connections add legacy_erp --conn-type oracle "
+                                           "--conn-host ora.example.com\n"}))
+    invalid = (Invalid("from airflow.providers.snowflake.operators.snowflake import SnowflakeOperator\n"
+                       "SnowflakeOperator(task_id='load', snowflake_conn_id='warehouse', sql='select 1')\n",
+                       files={"connections.json": '{\n  "warehouse": {"conn_type": "snowflake", '
+                                                  '"host": "acme.snowflakecomputing.com"}\n}\n'},
                        line=2, contains="apache-airflow-providers-snowflake"),)
 
     def check(self, project, ctx):
@@ -344,8 +353,8 @@ class ConnectionTypeUnavailable(ProjectRule):
                 reads.setdefault(reference.key.lower(), set()).add(reference.via)
         for conn in project.connections.connections:
             provider = provider_for_connection_type(conn.conn_type)
-            if reads.get(conn.conn_id.lower(), {"unknown"}) <= GENERIC_CONNECTION_READS:
-                continue  # only read as a generic Connection: the provider's hook is never loaded
+            if reads.get(conn.conn_id.lower(), set()) <= GENERIC_CONNECTION_READS:
+                continue  # unused by the code, or only read as a generic Connection: no hook of its type loads
             if provider and canonicalize_name(provider) not in available:
                 yield self.finding(conn.path, _at(conn.line),
                                    f"connection '{conn.conn_id}' has type {conn.conn_type}, registered by {provider}, "
@@ -496,7 +505,9 @@ class PlaintextSecret(ProjectRule):
                                                 "postgresql://airflow:${DB_PASSWORD}@meta-db/airflow\n"}),
              # a script's $VAR is expanded by the shell: a reference, not clear text
              Valid(files={"scripts/entrypoint.sh": "#!/bin/sh\nairflow connections add ais --conn-type http "
-                                                   "--conn-host api.example.com --conn-password $AIS_API_KEY\n"}))
+                                                   "--conn-host api.example.com --conn-password $AIS_API_KEY\n"}),
+             # a Kubernetes service account is an identity, not a credential
+             Valid(files={"variables.json": '{"k8s_service_account": "etl-runner"}\n'}))
     invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "postgres", "password": "s3cret"}\n}\n'},
                        line=2, contains="password"),
                Invalid(files={".env": "SLACK_TOKEN=xoxb-1234567890\n"}, line=1, contains="SLACK_TOKEN"),
@@ -595,8 +606,11 @@ class SecretInCode(PythonRule):
     ## What it does
     Reports credentials written as string literals in DAG and plugin code: secret-named keyword
     arguments (`password=`, `api_key=`, `aws_secret_access_key=`), secret-named assignments and
-    dictionary keys, and URIs with a password. The arguments of a Kubernetes `Secret(...)`
-    name a cluster secret to mount, not a credential, and are not reported.
+    dictionary keys, and URIs with a password. Names of things are not credentials and are not
+    reported: the arguments of a Kubernetes `Secret(...)` (a cluster secret to mount), a service
+    account (an identity, unlike its key), a credentials-provider class, and a value that only
+    names the credential (`password = "password"`, the key of a mounted secret;
+    `access_key_env_var = "ETL_ACCESS_KEY"`, the variable it is read from).
 
     ## Why it matters on MWAA
     The code is uploaded to S3 and readable by everyone with access to the bucket or the
@@ -625,13 +639,22 @@ class SecretInCode(PythonRule):
                    "api_key_name = 'x-api-key'\n"),
              # secret= of a Kubernetes Secret names the cluster secret to mount
              Valid("from airflow.providers.cncf.kubernetes.secret import Secret\n\n"
-                   "DB = Secret(deploy_type='env', deploy_target='DB_URL', secret='warehouse-db', key='url')\n"))
+                   "DB = Secret(deploy_type='env', deploy_target='DB_URL', secret='warehouse-db', key='url')\n"),
+             # names of things: a Kubernetes service account, a Hadoop credentials-provider class, the
+             # key of a mounted secret and the environment variable a credential is read from
+             Valid("service_account = 'etl-runner'\n"
+                   "SPARK = {'spark.hadoop.fs.s3a.aws.credentials.provider': "
+                   "'org.apache.hadoop.fs.s3a.auth.AssumedRoleCredentialProvider'}\n"
+                   "warehouse_password = 'password'\n"
+                   "warehouse_access_key_env_var = 'WAREHOUSE_ACCESS_KEY'\n"))
     invalid = (Invalid("import requests\n\nrequests.get('https://crm.example.com', auth=('etl', 'x'), "
                        "headers={'api_key': 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'})\n", line=3, contains="api_key"),
                Invalid("DB_URI = 'postgresql://etl:s3cret@warehouse.example.com/dw'\n", line=1, contains="etl:****@"),
                Invalid("from airflow.models.connection import Connection\n\n"
                        "Connection(conn_id='crm', conn_type='http', password='s3cret')\n", line=3,
-                       contains="password"))
+                       contains="password"),
+               # words of its name, but no credential's name: a (weak) password
+               Invalid("warehouse_password = 'warehouse'\n", line=1, contains="warehouse_password"))
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         names_a_secret = {id(keyword) for call, qualname in module.calls
@@ -640,21 +663,21 @@ class SecretInCode(PythonRule):
         for node in module.nodes_of(ast.keyword, ast.Assign, ast.AnnAssign, ast.Dict, ast.Constant):
             if isinstance(node, ast.keyword) and id(node) in names_a_secret:
                 continue
-            if isinstance(node, ast.keyword) and node.arg and _literal_secret(node.value) and is_sensitive_name(node.arg):
+            if isinstance(node, ast.keyword) and node.arg and _literal_secret(node.arg, node.value):
                 yield self.at_node(module, node.value, f"{node.arg}='{MASK}' is a credential in code: read it from a "
                                                        "Secrets Manager-backed connection or variable")
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and _literal_secret(node.value):
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     name = target.id if isinstance(target, ast.Name) else (
                         target.attr if isinstance(target, ast.Attribute) else None)
-                    if name and is_sensitive_name(name):
+                    if name and _literal_secret(name, node.value):
                         yield self.at_node(module, node.value, f"{name} = '{MASK}' is a credential in code: read it "
                                                                "from a Secrets Manager-backed connection or variable")
             elif isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=False):
-                    if isinstance(key, ast.Constant) and isinstance(key.value, str) and is_sensitive_name(key.value) \
-                            and _literal_secret(value):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str) \
+                            and _literal_secret(key.value, value):
                         yield self.at_node(module, value, f"'{key.value}': '{MASK}' is a credential in code")
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "://" in node.value \
                     and "@" in node.value and uri_has_password(node.value):
@@ -667,10 +690,11 @@ class SecretInCode(PythonRule):
 _SECRET_REFERENCE_CLASSES = frozenset({"Secret"})
 
 
-def _literal_secret(node: ast.AST | None) -> bool:
+def _literal_secret(name: str, node: ast.AST | None) -> bool:
+    """Whether ``node`` is a string literal holding the credential a field called ``name`` holds."""
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return False
-    return is_literal_secret(node.value)
+    return is_sensitive_name(name) and is_literal_secret(node.value) and not names_a_credential(name, node.value)
 
 
 class CredentialFileInDagsFolder(ProjectRule):
