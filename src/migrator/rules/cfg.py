@@ -10,6 +10,7 @@ configuration-options map built for the package step.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from migrator import compat
 from migrator.analysis.config import ConfigEntry, classify
@@ -279,11 +280,11 @@ class MeaninglessOption(_OptionRule):
 class ConfigSecret(ProjectRule):
     """
     ## What it does
-    Reports credentials written into airflow.cfg or `AIRFLOW__*` variables: SMTP and LDAP
-    passwords, OAuth client secrets, passwords in the URLs of options MWAA lets you set. Values
-    are shown masked. Options MWAA sets itself (the metadata database, the Celery broker and
-    result backend, the Fernet and secret keys) are not reported: their values never reach
-    MWAA, and CFG001 already says to leave them out.
+    Reports credentials written into airflow.cfg or `AIRFLOW__*` variables: passwords in
+    `sql_alchemy_conn` or broker URLs, the Fernet key, SMTP and LDAP passwords, OAuth client
+    secrets. Values are shown masked. A local stack's throwaway login (`airflow:airflow`, the
+    user name as password) in an option MWAA sets itself is not reported: it never reaches
+    MWAA, protects nothing, and CFG001 already says to leave the option out.
 
     ## Why it matters on MWAA
     They are in the repository, in every copy of it and in CI logs; the ones the tasks or the
@@ -299,7 +300,7 @@ class ConfigSecret(ProjectRule):
     ## Fix
     Remove the value from the repository and rotate it. Store the SMTP password as an Airflow
     connection in Secrets Manager (`smtp_default`) or set it once as an MWAA configuration
-    option.
+    option; leave database, broker and Fernet settings to MWAA.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-secrets-manager.html
@@ -327,6 +328,9 @@ class ConfigSecret(ProjectRule):
                                            "export AIRFLOW__CORE__FERNET_KEY=$FERNET_KEY\n"}))
     invalid = (Invalid(files={"airflow.cfg": "[elasticsearch]\nhost = https://elastic:hunter2@es.example.com:9200\n"},
                        line=2, contains="elastic:****@"),
+               # MWAA sets the option, but a real password leaked with it: rotate it all the same
+               Invalid(files={"airflow.cfg": "[database]\nsql_alchemy_conn = postgresql://airflow:hunter2@db/airflow\n"},
+                       line=2, contains="airflow:****@"),
                Invalid(files={"docker-compose.yaml": "services:\n  web:\n    environment:\n"
                                                      "      AIRFLOW__SMTP__SMTP_PASSWORD: hunter2\n"},
                        line=4, contains="****"),
@@ -335,7 +339,8 @@ class ConfigSecret(ProjectRule):
 
     def check(self, project, ctx):
         for entry in project.config.entries:
-            if entry.is_secret and classify(entry.option, ctx.target, entry.value).kind != "forced":
+            if entry.is_secret and not (_throwaway_login(entry.value)
+                                        and classify(entry.option, ctx.target, entry.value).kind == "forced"):
                 yield self.finding(entry.path, Location(entry.line, 1, entry.line, 2),
                                    f"{entry.where} = {entry.shown_value()} is a credential in clear text: remove it "
                                    "from the repository, rotate it, and keep it in Secrets Manager",
@@ -476,3 +481,13 @@ class UnreadableConfigSource(ProjectRule):
             seen.add(key)
             yield self.finding(path, Location(problem.line, problem.column, problem.line, problem.column + 1),
                                mask(problem.message), anchor=problem.message)
+
+
+def _throwaway_login(value: str) -> bool:
+    """``postgresql://airflow:airflow@postgres/airflow``: the user name as password, the stock
+    login of a local compose stack's own database or broker."""
+    try:
+        parts = urlsplit(value)
+        return bool(parts.password) and parts.password == parts.username
+    except ValueError:
+        return False
