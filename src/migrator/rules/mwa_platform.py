@@ -23,7 +23,7 @@ from migrator.analysis.strings import (
     name_value,
     static_string,
 )
-from migrator.analysis.templates import template_files
+from migrator.analysis.templates import SCRIPT_NAME, template_files
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules._common import call_arguments, location_in_static, short_name
@@ -1246,8 +1246,8 @@ class SmtpPort25Rule(PythonRule):
 class ScriptDependencyRule(ProjectRule):
     """
     ## What it does
-    Reports, in the shell scripts of the DAG folders (`.sh` files that `BashOperator` runs or
-    renders as templates), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
+    Reports, in the shell scripts of the DAG folders that tasks run (`.sh` files that DAG or
+    plugin code names, e.g. in a `bash_command`, or that such a script runs), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
     `psql`, ...) and absolute local paths outside the folders MWAA fills under
     `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`.
 
@@ -1279,30 +1279,36 @@ class ScriptDependencyRule(ProjectRule):
     valid = (
         Valid(files={"dags/scripts/ok.sh": "#!/usr/bin/env bash\n# reads /data/x in the old days\n"
                      "set -euo pipefail\ntar -cf /tmp/x.tar \"$1\"\necho done > /dev/null\n",
-                     "dags/d.py": "from airflow import DAG\n"}),
+                     "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/ok.sh x'\n"}),
+        # No task runs a script the code never names: a manual set-up step, a server's cron job.
+        Valid(files={"dags/ddls/create_tables.sh": "#!/usr/bin/env bash\nbq mk --table raw.events\n",
+                     "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/load.sh'\n"}),
         # A quoted variable before "/" makes no absolute path.
         Valid(files={"dags/scripts/report.sh": "#!/usr/bin/env bash\n"
                      "python \"${ROOT_DIR}\"/jobs/report.py && cp \"$(pwd)\"/out.csv \"$OUT\"\n",
-                     "dags/d.py": "from airflow import DAG\n"}),
+                     "dags/d.py": "from airflow import DAG\nCMD = 'scripts/report.sh '\n"}),
     )
     invalid = (
         Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
                        "kinit -kt /home/airflow/keys/etl.keytab etl@R\nhdfs dfs -ls /\n",
-                       "dags/d.py": "from airflow import DAG\n"}, line=3, contains="kinit"),
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/rerun.sh'\n"},
+                line=3, contains="kinit"),
+        # A script that a script the DAG runs calls runs on the worker too.
         Invalid(files={"dags/scripts/archive.sh": "ARCHIVE_ROOT=\"/data/archive/pos\"\n",
-                       "dags/d.py": "from airflow import DAG\n"}, line=1, contains="/data/archive/pos"),
+                       "dags/scripts/nightly.sh": "#!/usr/bin/env bash\n. \"$(dirname \"$0\")/archive.sh\"\n",
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/nightly.sh'\n"},
+                line=1, contains="/data/archive/pos"),
         # ssh is the worker's program; the paths of the command it sends are the remote host's.
         Invalid(files={"dags/scripts/submit.sh": "#!/usr/bin/env bash\n"
                        "ssh -i \"$KEY\" hpc \"qsub /rds/project/jobs/align.sh\"\n",
-                       "dags/d.py": "from airflow import DAG\n"}, line=2, contains="ssh (OpenSSH client)"),
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/submit.sh'\n"}, line=2, contains="ssh (OpenSSH client)"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
         workspace = project.workspace
         binaries = airflow_api.missing_binaries()
-        for script in template_files(workspace.root, workspace.dag_folders):
-            if not script.is_script:
-                continue
+        scripts = [s for s in template_files(workspace.root, workspace.dag_folders) if s.is_script]
+        for script in _scripts_run(scripts, {n for m in project.modules for n in m.script_names}):
             for number, raw in enumerate(script.lines, 1):
                 line = without_comments(raw)
                 if not line.strip():
@@ -1328,3 +1334,15 @@ class ScriptDependencyRule(ProjectRule):
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
                             anchor=f"{line_anchor(text, start + 1)}\x1f{message}")
 
+
+def _scripts_run(scripts: list, named_by_code: set[str]) -> list:
+    """The scripts a task can run: named (by file name) in the DAG or plugin code, or in a
+    script so named. The others (a DDL set-up step, a server's cron job) never run on a worker."""
+    named, run, left = set(named_by_code), [], list(scripts)
+    while True:
+        found = [s for s in left if s.name in named]
+        if not found:
+            return sorted(run, key=lambda s: s.path)
+        run += found
+        left = [s for s in left if s not in found]
+        named.update(n for s in found for n in SCRIPT_NAME.findall(s.text))
