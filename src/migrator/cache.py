@@ -34,7 +34,8 @@ from typing import Any, Literal
 
 from migrator import __version__
 
-FORMAT = 4  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls
+FORMAT = 5  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
+# 5: and the shell scripts their strings name
 SAVE_PART_FILES = 1000  # files per pickle of the scan cache
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"

@@ -95,12 +95,14 @@ class ModuleSummary:
     suppressed: int = 0  # findings silenced by inline comments
     classes: tuple[ClassFacts, ...] = ()  # module-level classes (a hierarchy across files)
     former_ids: frozenset[str] = frozenset()  # old rule ids those comments name (migrator.rule_ids)
+    script_names: tuple[str, ...] = ()  # file names of shell scripts the module's strings name
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
         from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
         from migrator.analysis.dags import const_str
         from migrator.analysis.environment_reads import parse_time_env_reads
+        from migrator.analysis.templates import SCRIPT_NAME
 
         if module.tree is None:
             return cls(module.path, module.problem)
@@ -145,6 +147,8 @@ class ModuleSummary:
             suppressed=suppressed,
             classes=module_classes(module),
             former_ids=former_ids,
+            script_names=tuple(sorted({name for _, text in module.string_literals
+                                       for name in SCRIPT_NAME.findall(text)})),
         )
 
 

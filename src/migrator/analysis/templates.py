@@ -20,6 +20,8 @@ from migrator.analysis.source import SourceText, read_text
 TEMPLATE_SUFFIXES = frozenset({".sql", ".hql", ".sh", ".bash", ".j2", ".jinja", ".jinja2", ".tpl",
                                ".cql", ".ddl", ".dml"})
 SCRIPT_SUFFIXES = frozenset({".sh", ".bash"})
+# A script's file name as code or another script names it (bash_command="scripts/load.sh {{ ds }}").
+SCRIPT_NAME = re.compile(r"[\w.-]+\.(?:sh|bash)\b")
 # A template this large is generated data, not something a task renders.
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 _NEWLINE = re.compile("\n")
@@ -33,6 +35,10 @@ class TemplateFile:
     @property
     def is_script(self) -> bool:
         return PurePosixPath(self.path).suffix in SCRIPT_SUFFIXES
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
 
     @cached_property
     def lines(self) -> list[str]:

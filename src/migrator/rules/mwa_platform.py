@@ -23,7 +23,7 @@ from migrator.analysis.strings import (
     name_value,
     static_string,
 )
-from migrator.analysis.templates import template_files
+from migrator.analysis.templates import SCRIPT_NAME, template_files
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules._common import call_arguments, location_in_static, short_name
@@ -61,10 +61,42 @@ def _is_true(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
+# Keywords that name the image a call runs: the call describes a container (a DockerOperator
+# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
+# environment it is given are the container's.
+_IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
+
+
 def _container_calls(module: ModuleFacts, target) -> frozenset[ast.AST]:
-    """Task calls whose arguments describe a container or pod, not the worker."""
-    return module.memo("container_calls", lambda m: frozenset(
-        t.node for t in m.tasks if _task_limit(t, target) in ("docker", "kubernetes")))
+    """Calls whose arguments describe a container or pod, not the worker: Docker and Kubernetes
+    tasks, and any call given the image it runs."""
+    def compute(m: ModuleFacts) -> frozenset[ast.AST]:
+        found = {t.node for t in m.tasks if _task_limit(t, target) in ("docker", "kubernetes")}
+        found.update(call for call, _ in m.calls if any(k.arg in _IMAGE_KEYWORDS for k in call.keywords))
+        return frozenset(found)
+
+    return module.memo(("container_calls", str(target)), compute)
+
+
+# The project's own operator classes named for a container or pod (TtdKubernetesPodOperator).
+_CONTAINER_CLASS_NAME = re.compile(r"Docker\w*Operator|Pod\w*Operator")
+
+
+def _container_classes(module: ModuleFacts, target) -> frozenset[ast.ClassDef]:
+    """Classes that are Docker or Kubernetes operators (a base resolves to one, or, for the
+    project's own bases, is named so): their attributes describe the container."""
+    def compute(m: ModuleFacts) -> frozenset[ast.ClassDef]:
+        found = set()
+        for node in m.nodes_of(ast.ClassDef):
+            for base in node.bases:
+                qualname = m.qualname(base) or ""
+                limit = airflow_api.platform_limit(qualname, target) if qualname else None
+                named = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
+                if (limit and limit.id in ("docker", "kubernetes")) or _CONTAINER_CLASS_NAME.search(named):
+                    found.add(node)
+        return frozenset(found)
+
+    return module.memo(("container_classes", str(target)), compute)
 
 
 _SSH_NAME = re.compile(r"(?i)s?ftp|ssh")
@@ -96,6 +128,12 @@ def _ssh_calls(module: ModuleFacts, target) -> list[tuple[ast.Call, str]]:
 def _inside_ssh_class(module: ModuleFacts, node: ast.AST) -> bool:
     """Inside a class that is itself an SSH/SFTP operator or hook: its users are reported."""
     return any(isinstance(a, ast.ClassDef) and _SSH_NAME.search(a.name) for a in module.ancestors(node))
+
+
+def _scope(module: ModuleFacts, node: ast.AST) -> ast.AST | None:
+    """The innermost class or function a node is in (None at module level)."""
+    return next((a for a in module.ancestors(node)
+                 if isinstance(a, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
 
 
 def _inside_any(module: ModuleFacts, node: ast.AST, containers: Iterable[ast.AST]) -> bool:
@@ -721,6 +759,23 @@ class LocalFilesystemPathRule(PythonRule):
             VOLUME_MOUNT = k8s.V1VolumeMount(name="models", mount_path="/mnt/models", read_only=True)
             CONTAINER = {"name": "serve", "volumeMounts": [{"name": "cfg", "mountPath": "/etc/serve/config"}]}
         """),
+        # Given the image it runs, a call describes a container: an EMR step run in an image, a
+        # DockerOperator subclass's environment; a pod operator subclass's mount point likewise.
+        Valid("""
+            from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+            from airflow.providers.docker.operators.docker import DockerOperator
+            from acme.emr import PySparkEmrStep
+
+            class AlertingDockerOperator(DockerOperator):
+                pass
+
+            class ReportPodOperator(KubernetesPodOperator):
+                config_mount_path = "/opt/report/etc/"
+
+            PySparkEmrStep(name="score", image_name="ml/score", entry_point_path="/opt/application/main.py")
+            AlertingDockerOperator(task_id="stac", image="geo/stac:3",
+                                   environment={"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"})
+        """),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -859,10 +914,15 @@ class LocalFilesystemPathRule(PythonRule):
             skipped.update(ast.walk(line.expression))
         remote_arguments = {k.value for call in remote_calls if isinstance(call, ast.Call)
                             for k in call.keywords if not (k.arg or "").startswith("local")}
+        # A name given to a container (environment=COMMON_ENV) stands for its value.
+        remote_arguments |= {value for node in remote_arguments if isinstance(node, ast.Name)
+                             and (value := name_value(module, node)) is not None}
+        container_classes = _container_classes(module, target)
         for node, text in module.string_literals:
             if not text.startswith(platform.LOCAL_ROOTS) or node in skipped or \
                     _inside_any(module, node, remote_arguments | {c for c in remote_calls
-                                                                  if not isinstance(c, ast.Call)}):
+                                                                  if not isinstance(c, ast.Call)}) or \
+                    _scope(module, node) in container_classes:
                 continue
             parent = module.parents.get(node)
             if isinstance(parent, ast.keyword) and parent.arg and _REMOTE_ARGUMENT.search(parent.arg):
@@ -1186,8 +1246,8 @@ class SmtpPort25Rule(PythonRule):
 class ScriptDependencyRule(ProjectRule):
     """
     ## What it does
-    Reports, in the shell scripts of the DAG folders (`.sh` files that `BashOperator` runs or
-    renders as templates), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
+    Reports, in the shell scripts of the DAG folders that tasks run (`.sh` files that DAG or
+    plugin code names, e.g. in a `bash_command`, or that such a script runs), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
     `psql`, ...) and absolute local paths outside the folders MWAA fills under
     `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`.
 
@@ -1219,30 +1279,36 @@ class ScriptDependencyRule(ProjectRule):
     valid = (
         Valid(files={"dags/scripts/ok.sh": "#!/usr/bin/env bash\n# reads /data/x in the old days\n"
                      "set -euo pipefail\ntar -cf /tmp/x.tar \"$1\"\necho done > /dev/null\n",
-                     "dags/d.py": "from airflow import DAG\n"}),
+                     "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/ok.sh x'\n"}),
+        # No task runs a script the code never names: a manual set-up step, a server's cron job.
+        Valid(files={"dags/ddls/create_tables.sh": "#!/usr/bin/env bash\nbq mk --table raw.events\n",
+                     "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/load.sh'\n"}),
         # A quoted variable before "/" makes no absolute path.
         Valid(files={"dags/scripts/report.sh": "#!/usr/bin/env bash\n"
                      "python \"${ROOT_DIR}\"/jobs/report.py && cp \"$(pwd)\"/out.csv \"$OUT\"\n",
-                     "dags/d.py": "from airflow import DAG\n"}),
+                     "dags/d.py": "from airflow import DAG\nCMD = 'scripts/report.sh '\n"}),
     )
     invalid = (
         Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
                        "kinit -kt /home/airflow/keys/etl.keytab etl@R\nhdfs dfs -ls /\n",
-                       "dags/d.py": "from airflow import DAG\n"}, line=3, contains="kinit"),
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/rerun.sh'\n"},
+                line=3, contains="kinit"),
+        # A script that a script the DAG runs calls runs on the worker too.
         Invalid(files={"dags/scripts/archive.sh": "ARCHIVE_ROOT=\"/data/archive/pos\"\n",
-                       "dags/d.py": "from airflow import DAG\n"}, line=1, contains="/data/archive/pos"),
+                       "dags/scripts/nightly.sh": "#!/usr/bin/env bash\n. \"$(dirname \"$0\")/archive.sh\"\n",
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/nightly.sh'\n"},
+                line=1, contains="/data/archive/pos"),
         # ssh is the worker's program; the paths of the command it sends are the remote host's.
         Invalid(files={"dags/scripts/submit.sh": "#!/usr/bin/env bash\n"
                        "ssh -i \"$KEY\" hpc \"qsub /rds/project/jobs/align.sh\"\n",
-                       "dags/d.py": "from airflow import DAG\n"}, line=2, contains="ssh (OpenSSH client)"),
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/submit.sh'\n"}, line=2, contains="ssh (OpenSSH client)"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
         workspace = project.workspace
         binaries = airflow_api.missing_binaries()
-        for script in template_files(workspace.root, workspace.dag_folders):
-            if not script.is_script:
-                continue
+        scripts = [s for s in template_files(workspace.root, workspace.dag_folders) if s.is_script]
+        for script in _scripts_run(scripts, {n for m in project.modules for n in m.script_names}):
             for number, raw in enumerate(script.lines, 1):
                 line = without_comments(raw)
                 if not line.strip():
@@ -1268,3 +1334,15 @@ class ScriptDependencyRule(ProjectRule):
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
                             anchor=f"{line_anchor(text, start + 1)}\x1f{message}")
 
+
+def _scripts_run(scripts: list, named_by_code: set[str]) -> list:
+    """The scripts a task can run: named (by file name) in the DAG or plugin code, or in a
+    script so named. The others (a DDL set-up step, a server's cron job) never run on a worker."""
+    named, run, left = set(named_by_code), [], list(scripts)
+    while True:
+        found = [s for s in left if s.name in named]
+        if not found:
+            return sorted(run, key=lambda s: s.path)
+        run += found
+        left = [s for s in left if s not in found]
+        named.update(n for s in found for n in SCRIPT_NAME.findall(s.text))
