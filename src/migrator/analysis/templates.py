@@ -21,7 +21,9 @@ TEMPLATE_SUFFIXES = frozenset({".sql", ".hql", ".sh", ".bash", ".j2", ".jinja", 
                                ".cql", ".ddl", ".dml"})
 SCRIPT_SUFFIXES = frozenset({".sh", ".bash"})
 # A script's file name as code or another script names it (bash_command="scripts/load.sh {{ ds }}").
-SCRIPT_NAME = re.compile(r"[\w.-]+\.(?:sh|bash)\b")
+# Starts only where a name starts, so a long run of name characters is read once, not from
+# each of its positions.
+SCRIPT_NAME = re.compile(r"(?<![\w.-])[\w.-]+\.(?:sh|bash)\b")
 # A template this large is generated data, not something a task renders.
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 _NEWLINE = re.compile("\n")

@@ -79,7 +79,10 @@ def _container_calls(module: ModuleFacts, target) -> frozenset[ast.AST]:
 
 
 # The project's own operator classes named for a container or pod (TtdKubernetesPodOperator).
-_CONTAINER_CLASS_NAME = re.compile(r"Docker\w*Operator|Pod\w*Operator")
+def _named_as_container_operator(name: str) -> bool:
+    """``MyDockerOperator``, ``TtdPodOperator``: "Docker" or "Pod" before "Operator" in one name
+    (string search, not a regular expression retried at every "Docker" of a long name)."""
+    return any(word in name and "Operator" in name[name.index(word) + len(word):] for word in ("Docker", "Pod"))
 
 
 def _container_classes(module: ModuleFacts, target) -> frozenset[ast.ClassDef]:
@@ -92,7 +95,7 @@ def _container_classes(module: ModuleFacts, target) -> frozenset[ast.ClassDef]:
                 qualname = m.qualname(base) or ""
                 limit = airflow_api.platform_limit(qualname, target) if qualname else None
                 named = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
-                if (limit and limit.id in ("docker", "kubernetes")) or _CONTAINER_CLASS_NAME.search(named):
+                if (limit and limit.id in ("docker", "kubernetes")) or _named_as_container_operator(named):
                     found.add(node)
         return frozenset(found)
 
