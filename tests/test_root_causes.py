@@ -170,6 +170,15 @@ def test_a_renamed_class_is_one_finding_on_its_import_with_its_uses_related(make
     assert b"DummyOperator" not in new and new.count(b"EmptyOperator(") == 2
 
 
+def test_a_ci_variant_of_the_airflow_dockerfile_is_a_related_location(make_project):
+    image = "FROM ubuntu:22.04\nUSER airflow\nRUN apt-get install -y libaio1 unixodbc\n"
+    result = scanned(make_project({"dags/a.py": "x = 1\n", "Dockerfile": image, "Dockerfile.travis": image,
+                                   "tasks/etl/Dockerfile": "FROM python:3.12\nRUN apt-get install -y nano\n"}))
+    (finding,) = only(result, "REQ017")
+    assert finding.path == "Dockerfile" and finding.location.line == 3
+    assert [(r.path, r.location.line) for r in finding.related] == [("Dockerfile.travis", 3)]
+
+
 def test_a_pin_in_several_shipped_requirement_files_is_reported_once_in_the_entry_file(make_project):
     pins = "apache-airflow==2.10.5\nSQLAlchemy==1.4.52\n"
     result = scanned(make_project({"dags/a.py": "x = 1\n", "requirements.txt": "-r base.txt\n" + pins,

@@ -979,7 +979,10 @@ class RequirementOutsideFile(ProjectRule):
                           "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),
              # The image build's own install tooling, not a package the DAGs need.
              Valid(files={"requirements.txt": "pandas==2.3.3\n",
-                          "Dockerfile": "FROM python:3.7\nRUN pip install pip==19.1.1 setuptools==41.0.1 wheel\n"}))
+                          "Dockerfile": "FROM python:3.7\nRUN pip install pip==19.1.1 setuptools==41.0.1 wheel\n"}),
+             # Another image of the repository (an ECS task's, a web app's): it runs elsewhere.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "tasks/transfer/Dockerfile": "FROM python:3.9-slim\nRUN pip install ipython\n"}))
     invalid = (
         Invalid(files={"docker-compose.yaml": (
             "services:\n  scheduler:\n    image: apache/airflow:2.7.3\n    environment:\n"
@@ -987,6 +990,9 @@ class RequirementOutsideFile(ProjectRule):
             line=5, contains="pandas==2.2.3"),
         Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --user \\\n    scikit-learn==1.3.0\n"},
                 line=2, contains="scikit-learn"),
+        # Airflow installed on a plain base image: the airflow user and AIRFLOW_HOME say whose image it is.
+        Invalid(files={"Dockerfile": "FROM ubuntu:22.04\nENV AIRFLOW_HOME=/usr/local/airflow\n"
+                                     "RUN pip3 install geopandas==1.0.1\n"}, line=3, contains="geopandas"),
     )
 
     def check(self, project, ctx):
@@ -1013,8 +1019,11 @@ class OsPackages(ProjectRule):
     """
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
-    install` / `yum install` in Dockerfiles and entrypoint scripts). Compilers, headers and
-    pip, which only build the image's Python packages, are not reported.
+    install` / `yum install` in the Airflow image's Dockerfiles and entrypoint scripts).
+    Compilers, headers and pip, which only build the image's Python packages, are not reported,
+    nor are the Dockerfiles of other images (an ECS task's, a web app's). A variant of the
+    Airflow Dockerfile beside it (`Dockerfile.test`, `Dockerfile.travis`: the CI build of the
+    same image) is a related location of the main Dockerfile's finding.
 
     ## Why it matters on MWAA
     MWAA has no image to customise: OS packages must be installed by a `startup.sh` that runs
@@ -1043,11 +1052,17 @@ class OsPackages(ProjectRule):
              # MWAA's image has pycurl, and nothing runs a compiler once wheels are installed.
              Valid(files={"Dockerfile": "FROM apache/airflow:slim-2.8.4-python3.11\nUSER root\n"
                                         "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
-                                        "libcurl4-openssl-dev libssl-dev python3-pip\n"}))
+                                        "libcurl4-openssl-dev libssl-dev python3-pip\n"}),
+             # The image of an app deployed beside Airflow, not Airflow's.
+             Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
                                             "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
                        line=3, contains="libaio1"),
-               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"))
+               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"),
+               # A CI variant of the Airflow Dockerfile (same list): related, not a second finding.
+               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n",
+                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n"},
+                       line=2, contains="libaio1"))
 
     def check(self, project, ctx):
         groups: dict[tuple[str, int], list[str]] = {}
@@ -1059,13 +1074,30 @@ class OsPackages(ProjectRule):
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
             managers[key] = package.manager
+        findings: dict[str, list[Finding]] = {}
         for (path, line), names in sorted(groups.items()):
             shown = " ".join(dict.fromkeys(names))
             debian = managers[(path, line)] in ("apt", "list")
             note = "; Debian package names differ on Amazon Linux" if debian else ""
-            yield self.finding(path, _at(line), f"OS packages ({shown}) are not installed on MWAA: install them from "
-                                                f"startup.sh with `sudo yum -y install ...`{note}",
-                               anchor=f"{shown}\x1fos")
+            findings.setdefault(path, []).append(self.finding(
+                path, _at(line), f"OS packages ({shown}) are not installed on MWAA: install them from "
+                                 f"startup.sh with `sudo yum -y install ...`{note}", anchor=f"{shown}\x1fos"))
+        for path, found in findings.items():
+            main = _main_dockerfile(path)
+            if main in findings and main != path:
+                continue  # reported as related locations of the main Dockerfile's finding
+            variants = [f for other, more in findings.items() if other != path and _main_dockerfile(other) == path
+                        for f in more]
+            if variants:
+                found[0] = found[0].absorbing(variants, "the same image's CI/test variant installs these too")
+            yield from found
+
+
+def _main_dockerfile(path: str) -> str:
+    """``ci/Dockerfile.travis`` -> ``ci/Dockerfile``: the build a variant of the same folder repeats."""
+    folder, _, name = path.rpartition("/")
+    base = name.split(".", 1)[0] if name.startswith("Dockerfile.") else name
+    return f"{folder}/{base}" if folder else base
 
 
 class InvalidRequirement(ProjectRule):
