@@ -81,8 +81,10 @@ def _provider_of_import(finding: Finding, target: MwaaVersion) -> Hashable | Non
 
 
 def _provider_added(finding: Finding, target: MwaaVersion) -> Hashable | None:
-    name = finding.fix.params.get("name") if finding.fix else None
-    return canonicalize_name(name) if isinstance(name, str) else None
+    # REQ007's anchor starts with the provider's name, also when it has no fix to add it (a
+    # remote include may list it).
+    name = finding.anchor.partition("\x1f")[0]
+    return canonicalize_name(name) if name else None
 
 
 # Rules that each report the uses of one Airflow name: on a target without the name, API002

@@ -414,6 +414,12 @@ class RequirementsFacts:
         return [o for path in self.closure(entry) if path in self.files
                 for o in self.files[path].options_named(*names)]
 
+    def remote_includes(self, entry: str) -> list[RequirementOption]:
+        """The ``-r https://...`` lines of ``entry`` and its includes: files pip fetches at
+        install time and a scan cannot read, so what they list (requirements, a
+        ``--constraint``) is unknown."""
+        return [o for o in self.options_of(entry, "requirement") if is_url(o.value or "")]
+
     @property
     def shipped_entry(self) -> str | None:
         """The file the bundle's requirements.txt is made from (its ``-r`` includes inlined):

@@ -250,7 +250,9 @@ class MissingConstraint(_RequirementRule):
     ## Fix
     Add the target's constraints URL as the first line, e.g.
     `--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"`.
-    `migrator fix` adds it.
+    `migrator fix` adds it, except when the file includes a remote requirements file
+    (`-r https://...`): that file may carry its own `--constraint`, which the scan cannot read,
+    so the finding asks to check that it names the target's constraints instead.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
@@ -269,7 +271,10 @@ class MissingConstraint(_RequirementRule):
              Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
                           "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),
-               Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"))
+               Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
+               # A remote include may carry a --constraint: not claimed missing, asked to be checked.
+               Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
+                       line=1, contains="not by this scan"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
@@ -277,6 +282,14 @@ class MissingConstraint(_RequirementRule):
                                                          for p in facts.closure(entry) if p in facts.files):
             return
         url = ctx.target.constraints_url
+        remote = facts.remote_includes(entry)
+        if remote:
+            include = remote[0]
+            yield self.finding(include.path, _at(include.line, include.text),
+                               f"{include.text} is read by pip at install time, not by this scan: if it names a "
+                               f"--constraint, make it \"{url}\" (Airflow {ctx.target.airflow}); if not, add that "
+                               "line here", anchor="missing-constraint")
+            return
         yield self.finding(entry, _at(1), f"no --constraint line: MWAA adds its own copy of Airflow "
                                           f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
                                           f"\"{url}\" so the file names the constraints it installs with",
@@ -461,9 +474,13 @@ class MissingProvider(ProjectRule):
     ```
     with no `apache-airflow-providers-snowflake` in requirements.txt.
 
+    When the requirements file includes a remote file (`-r https://...`), which pip reads at
+    install time and the scan cannot, the provider may be listed there: the finding says so at
+    info severity and asks to check, instead of claiming it missing.
+
     ## Fix
     Add the provider to requirements.txt (the constraints pick the version). `migrator fix`
-    adds it.
+    adds it (not when a remote include may already list it).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
@@ -493,6 +510,10 @@ class MissingProvider(ProjectRule):
         # A name no table knows (an old provider module): its package still names the provider.
         Invalid("from airflow.providers.snowflake.operators.snowflake_old import SnowflakeLegacyOperator\n",
                 contains="apache-airflow-providers-snowflake"),
+        # A remote include may list it: the scan says it cannot tell, not that it is missing.
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "-r https://example.org/base-requirements.txt\n"},
+                line=1, contains="make sure it lists apache-airflow-providers-snowflake"),
     )
 
     def check(self, project, ctx):
@@ -500,6 +521,7 @@ class MissingProvider(ProjectRule):
         # apache-airflow[extra] lines do not count: MWAA cannot install them (airflow-pinned).
         shipped = {r.name: r for r in facts.shipped_requirements if r.name and r.name != AIRFLOW}
         entry = facts.shipped_entry
+        remote = facts.remote_includes(entry) if entry else []
         for name, need in needed_providers(project.modules, ctx.target).items():
             minimum = need.min_version
             where = ", ".join(sorted({path for path, _ in need.used_by}))
@@ -514,6 +536,13 @@ class MissingProvider(ProjectRule):
                     yield self.finding(requirement.path, _at(requirement.line, requirement.text),
                                        f"{requirement.display()} is older than the {minimum} that {where} needs",
                                        anchor=f"{name}\x1fold", fix=fix)
+                continue
+            if remote:
+                include = remote[0]
+                yield self.finding(include.path, _at(include.line, include.text),
+                                   f"{name} is imported by {where} and not listed here; {include.text} is read by "
+                                   f"pip at install time, not by this scan: make sure it lists {wanted}",
+                                   anchor=f"{name}\x1fmissing", severity=Severity.INFO)
                 continue
             if need.preinstalled:
                 message = (f"{name} is imported by {where}, which needs {minimum} or newer; MWAA "
