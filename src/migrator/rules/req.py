@@ -21,6 +21,7 @@ from migrator import compat
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
     OS_LIBRARY_NEEDS,
+    OsLibraryNeed,
     ConstraintsChoice,
     RequirementLine,
     RequirementOption,
@@ -930,7 +931,11 @@ class NeedsOsLibrary(_RequirementRule):
     """
     ## What it does
     Reports requirements that need operating-system libraries or programs pip cannot install
-    (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...).
+    (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...). A library needed
+    only to run the package (a database client, a JVM, spark-submit) is reported only when the
+    DAG or plugin code imports the package; a line nothing imports (left from a frozen
+    environment) should go rather than bring a JVM along. A library needed to build or install
+    the package is reported whatever uses it.
 
     ## Why it matters on MWAA
     MWAA images are Amazon Linux with Python and Airflow only. The package either fails to
@@ -961,18 +966,38 @@ class NeedsOsLibrary(_RequirementRule):
     valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
              # Pins of a constraints file install nothing.
              Valid(files={"requirements.txt": "oracledb==2.5.1\n",
-                          "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}))
-    invalid = (Invalid(files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="Instant Client"),)
+                          "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}),
+             # A runtime need of a package no DAG or plugin imports (a frozen environment's line).
+             Valid(files={"requirements.txt": "apache-airflow-providers-apache-spark==4.1.0\npyspark==3.5.1\n"}))
+    invalid = (Invalid("import cx_Oracle\n", files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1,
+                       contains="Instant Client"),
+               Invalid("from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator\n",
+                       files={"requirements.txt": "apache-airflow-providers-apache-spark==4.1.0\n"}, line=1,
+                       contains="spark-submit"),
+               # Needed to build the package: reported whether or not code imports it.
+               Invalid(files={"requirements.txt": "mysqlclient==2.2.4\n"}, line=1, contains="no Linux wheels"))
 
     def check_entry(self, project, ctx, entry):
+        imports = {qualname for module in project.modules for qualname in module.imports}
+        providers = set(needed_providers(project.modules, ctx.target))
         for requirement in project.requirements.requirements_of(entry):
             need = OS_LIBRARY_NEEDS.get(requirement.name or "")
-            if need:
-                what, source = need
-                yield self.at_requirement(
-                    requirement,
-                    f"{requirement.written_name} needs {what}, which MWAA does not have: install it from "
-                    f"startup.sh or ship prebuilt binaries in plugins.zip ({source})")
+            if need is None or not _uses(need, requirement.name, imports, providers):
+                continue
+            yield self.at_requirement(
+                requirement,
+                f"{requirement.written_name} needs {need.what}, which MWAA does not have: install it from "
+                f"startup.sh or ship prebuilt binaries in plugins.zip ({need.source})")
+
+
+def _uses(need: OsLibraryNeed, name: str, imports: set[str], providers: set[str]) -> bool:
+    """Whether the project meets ``need``: always for a build need, else when its code imports
+    the package (its modules, or the provider)."""
+    if need.used_as is None:
+        return True
+    if not need.used_as:
+        return name in providers
+    return any(q == module or q.startswith(module + ".") for q in imports for module in need.used_as)
 
 
 class RequirementOutsideFile(ProjectRule):
