@@ -166,7 +166,7 @@ def test_a_renamed_class_is_one_finding_on_its_import_with_its_uses_related(make
     assert moved.location.line == 2
     assert [(r.location.line, r.note) for r in moved.related] == [(5, "the same renamed class, constructed here")] * 2
     plan = plan_fixes(root, load_settings(root), TARGET, jobs=1, use_cache=False)
-    old, new = plan.files["dags/empty.py"]
+    _, new = plan.files["dags/empty.py"]
     assert b"DummyOperator" not in new and new.count(b"EmptyOperator(") == 2
 
 

@@ -21,8 +21,8 @@ from migrator import compat
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
     OS_LIBRARY_NEEDS,
-    OsLibraryNeed,
     ConstraintsChoice,
+    OsLibraryNeed,
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
