@@ -106,7 +106,7 @@ WHERE = [
     ("REQ011", "requirements.txt", "--extra-index-url", "constraints"),
     ("REQ012", "requirements.txt", "git+https://", "constraints"),
     ("REQ013", "requirements.txt", "-e ./libs/acme_utils", "constraints"),
-    ("REQ015", "requirements.txt", "cx_Oracle", "constraints"),
+    ("REQ015", "requirements.txt", "mysqlclient", "constraints"),
     ("REQ016", "Dockerfile", "RUN pip install", "constraints"),
     ("REQ017", "packages.txt", None, "constraints"),
     ("REQ019", "requirements.txt", "apache-airflow-backport-providers-amazon", "constraints"),

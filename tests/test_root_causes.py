@@ -119,6 +119,66 @@ def test_one_pip_install_line_is_one_finding(make_project):
     assert len([f for f in result.all_findings if f.rule == "REQ016"]) == 4
 
 
+LOCK_WITH_TRANSITIVE_PINS = (
+    "pandas==3.0.5\n"
+    "    # via -r requirements.in\n"
+    "urllib3==1.26.5\n"
+    "    # via requests\n"
+    "requests==2.25.1\n"
+    "    # via -r requirements.in\n"
+)
+
+
+def test_a_transitive_pin_that_conflicts_is_one_finding_saying_drop_it(make_project):
+    """REQ020's line to drop is the cause; its pin's conflict with the constraints (REQ004) is
+    related there, and the finding is as severe as the conflict. A direct pin that conflicts
+    keeps its own REQ004."""
+    result = scanned(make_project({"dags/a.py": "import pandas\n", "requirements.txt": LOCK_WITH_TRANSITIVE_PINS}))
+    (transitive,) = only(result, "REQ020")
+    assert transitive.location.line == 3 and transitive.severity is Severity.ERROR
+    assert [r.note.partition(":")[0] for r in transitive.related] == ["REQ004"]
+    (direct,) = only(result, "REQ004")
+    assert direct.location.line == 5
+    assert [f.rule for f in result.absorbed] == ["REQ004"]
+
+
+def test_a_transitive_pin_of_a_preinstalled_package_is_one_finding(make_project):
+    result = scanned(make_project({"dags/a.py": "x = 1\n", "requirements.txt": (
+        "apache-airflow-providers-amazon\n    # via -r requirements.in\nboto3\n    # via apache-airflow-providers-amazon\n")}))
+    (transitive,) = only(result, "REQ020")
+    assert transitive.location.line == 3
+    assert [r.note.partition(":")[0] for r in transitive.related] == ["REQ008"]
+    assert [f.location.line for f in only(result, "REQ008")] == [1]
+
+
+def test_a_renamed_class_is_one_finding_on_its_import_with_its_uses_related(make_project):
+    """The file fails at the import (API001); constructing the class (API007) is the same cause
+    met again. Both fixes still apply."""
+    root = make_project({"dags/empty.py": (
+        "from airflow import DAG\n"
+        "from airflow.operators.dummy_operator import DummyOperator\n"
+        "\n"
+        "with DAG('empty', schedule=None):\n"
+        "    DummyOperator(task_id='a') >> DummyOperator(task_id='b')\n")})
+    result = scanned(root)
+    assert not only(result, "API007")
+    (moved,) = only(result, "API001")
+    assert moved.location.line == 2
+    assert [(r.location.line, r.note) for r in moved.related] == [(5, "the same renamed class, constructed here")] * 2
+    plan = plan_fixes(root, load_settings(root), TARGET, jobs=1, use_cache=False)
+    _, new = plan.files["dags/empty.py"]
+    assert b"DummyOperator" not in new and new.count(b"EmptyOperator(") == 2
+
+
+def test_a_ci_variant_of_the_airflow_dockerfile_is_a_related_location(make_project):
+    image = "FROM ubuntu:22.04\nUSER airflow\nRUN apt-get install -y libaio1 unixodbc\n"
+    result = scanned(make_project({"dags/a.py": "x = 1\n", "Dockerfile": image, "Dockerfile.travis": image,
+                                   "tasks/etl/Dockerfile": "FROM python:3.12\nRUN apt-get install -y nano\n"}))
+    (finding,) = only(result, "REQ017")
+    assert finding.path == "Dockerfile" and finding.location.line == 3
+    assert [(r.path, r.location.line) for r in finding.related] == [("Dockerfile.travis", 3)]
+
+
 def test_a_pin_in_several_shipped_requirement_files_is_reported_once_in_the_entry_file(make_project):
     pins = "apache-airflow==2.10.5\nSQLAlchemy==1.4.52\n"
     result = scanned(make_project({"dags/a.py": "x = 1\n", "requirements.txt": "-r base.txt\n" + pins,

@@ -5,7 +5,9 @@ of a name the target removed and every use of that name, one connection line wit
 password that also points at localhost, the same pin in every lock file. Each entry of
 :data:`ROOT_CAUSES` says which rules' findings share a cause and how to tell that they do (a key
 computed from the finding); of each group, the finding of the first rule listed in ``primary``
-carries the message and the others become its related locations.
+carries the message and the others become its related locations; it takes the group's worst
+severity (a lock line to drop whose pin also breaks the install is an error to fix, whatever
+the rule that says why).
 
 The absorbed findings are not lost: :class:`Merged` keeps them, so ``migrator fix`` still applies
 their fixes (fixing the uses of a removed name is what fixes its import).
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from packaging.utils import canonicalize_name
@@ -65,6 +67,13 @@ def _imported_name(finding: Finding) -> str | None:
     return old if isinstance(old, str) else None
 
 
+def _class_imported(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    # API001's fix moves the import of ``old``; API007's replaces the class ``old`` where it is
+    # constructed: the same qualified name in one file is one root cause.
+    name = _imported_name(finding)
+    return (finding.path, name) if name else None
+
+
 def _provider_of_import(finding: Finding, target: MwaaVersion) -> Hashable | None:
     name = _imported_name(finding)
     provider = compat.provider_for(name, target) if name else None
@@ -72,8 +81,10 @@ def _provider_of_import(finding: Finding, target: MwaaVersion) -> Hashable | Non
 
 
 def _provider_added(finding: Finding, target: MwaaVersion) -> Hashable | None:
-    name = finding.fix.params.get("name") if finding.fix else None
-    return canonicalize_name(name) if isinstance(name, str) else None
+    # REQ007's anchor starts with the provider's name, also when it has no fix to add it (a
+    # remote include may list it).
+    name = finding.anchor.partition("\x1f")[0]
+    return canonicalize_name(name) if name else None
 
 
 # Rules that each report the uses of one Airflow name: on a target without the name, API002
@@ -135,11 +146,18 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     # Fixing the uses (the rules' fixes, kept) is what fixes the import.
     RootCause("removed-name", {"API002": _import_of_used_name, **dict.fromkeys(USES_OF_NAME, _use_of_name)},
               ("API002",), frozenset({"API002", *USES_OF_NAME}), "the same removed name, used here"),
+    # A renamed class fails the file at its import; its constructions are where it is met again.
+    RootCause("renamed-class", {"API001": _class_imported, "API007": _class_imported}, ("API001",),
+              frozenset({"API007"}), "the same renamed class, constructed here"),
     # The import's finding says which provider to add; requirements.txt is where it goes.
     RootCause("missing-provider", {"API001": _provider_of_import, "REQ007": _provider_added}, ("API001",),
               frozenset({"REQ007"})),
     RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,
               frozenset(_CONNECTION_RULES)),
+    # A lock's transitive pin is the cause; that its version conflicts with the constraints or is
+    # already installed are consequences, gone with the line.
+    RootCause("transitive-pin", dict.fromkeys(("REQ020", "REQ004", "REQ008"), _line), ("REQ020",),
+              frozenset({"REQ004", "REQ008"})),
     RootCause("install-line", {"REQ016": _line}, ("REQ016",), frozenset({"REQ016"})),
     RootCause("requirement-in-several-files", {"REQ001": _requirement, "REQ002": _requirement},
               ("REQ001", "REQ002"), frozenset({"REQ001", "REQ002"}), "the same requirement, in another file"),
@@ -171,7 +189,8 @@ def merge_root_causes(findings: Iterable[Finding], target: MwaaVersion, *,
                                              kept[i].path not in preferred_paths, i))
             others = [i for i in members if i != head and kept[i].rule in cause.absorbed]
             if others:
-                replaced[head] = kept[head].absorbing((kept[i] for i in others), cause.note)
+                worst = max(kept[i].severity for i in (head, *others))
+                replaced[head] = replace(kept[head].absorbing((kept[i] for i in others), cause.note), severity=worst)
                 gone.update(others)
         absorbed += (kept[i] for i in sorted(gone))
         kept = [replaced.get(i, finding) for i, finding in enumerate(kept) if i not in gone]

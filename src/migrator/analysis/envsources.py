@@ -263,7 +263,20 @@ def _dockerfile_env(args: str) -> list[tuple[str, str]]:
     return [tuple(w.split("=", 1)) for w in words if "=" in w]  # type: ignore[misc]
 
 
+# A base image that is Airflow: apache/airflow, puckel/docker-airflow, a team's own x/airflow, and
+# Astronomer's runtime (https://www.astronomer.io/docs/astro/runtime-image-architecture).
+_AIRFLOW_BASE_IMAGE = re.compile(r"airflow|astro-runtime", re.IGNORECASE)
+# What only an Airflow image's build says: the airflow CLI, the apache-airflow distribution, an
+# AIRFLOW_HOME / AIRFLOW__SECTION__KEY variable, the airflow user.
+_AIRFLOW_WORD = re.compile(r"^(?:airflow|apache-airflow(?:\[.*\])?(?:[=<>!~].*)?|AIRFLOW_\w*)$")
+
+
 def parse_dockerfile(facts: EnvFacts, text: str, path: str) -> None:
+    """Read a Dockerfile. Its pip and OS package installs count only when it builds the Airflow
+    image: another image of the repository (an ECS task, a Lambda, a web app) runs elsewhere,
+    and what it installs is nothing MWAA's workers need."""
+    image = EnvFacts()
+    airflow = False
     for number, line in logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -271,12 +284,18 @@ def parse_dockerfile(facts: EnvFacts, text: str, path: str) -> None:
         instruction, _, args = stripped.partition(" ")
         instruction = instruction.upper()
         if instruction == "FROM":
-            image = next((w for w in args.split() if not w.startswith("--")), "")
-            if image:
-                facts.base_images.append(BaseImage(image, path, number))
-        elif instruction == "ENV":
-            for name, value in _dockerfile_env(args):
-                facts.variables.append(EnvVar(name, value, path, number, "dockerfile"))
+            name = next((w for w in args.split() if not w.startswith("--")), "")
+            if name:
+                facts.base_images.append(BaseImage(name, path, number))
+                airflow = airflow or bool(_AIRFLOW_BASE_IMAGE.search(name.rpartition(":")[0] or name))
+        elif instruction in ("ENV", "ARG"):
+            assigned = _dockerfile_env(args)
+            airflow = airflow or any(_AIRFLOW_WORD.match(name) for name, _ in assigned)
+            if instruction == "ENV":
+                for name, value in assigned:
+                    facts.variables.append(EnvVar(name, value, path, number, "dockerfile"))
+        elif instruction == "USER":
+            airflow = airflow or bool(_AIRFLOW_WORD.match(args.strip().partition(":")[0]))
         elif instruction == "RUN":
             body = args.strip()
             while body.startswith("--"):  # RUN --mount=... cmd
@@ -287,7 +306,13 @@ def parse_dockerfile(facts: EnvFacts, text: str, path: str) -> None:
                     body = " ".join(shlex.quote(str(a)) for a in argv)
                 except ValueError:
                     pass
-            _record_commands(facts, body, path, number, "dockerfile")
+            _record_commands(image, body, path, number, "dockerfile")
+    airflow = airflow or any(_AIRFLOW_WORD.match(word) for command in image.commands for word in command.argv)
+    facts.commands += image.commands
+    facts.variables += image.variables
+    if airflow:
+        facts.pip_installs += image.pip_installs
+        facts.os_packages += image.os_packages
 
 
 # -- docker-compose ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from packaging.markers import InvalidMarker, Marker
@@ -413,6 +414,12 @@ class RequirementsFacts:
     def options_of(self, entry: str, *names: str) -> list[RequirementOption]:
         return [o for path in self.closure(entry) if path in self.files
                 for o in self.files[path].options_named(*names)]
+
+    def remote_includes(self, entry: str) -> list[RequirementOption]:
+        """The ``-r https://...`` lines of ``entry`` and its includes: files pip fetches at
+        install time and a scan cannot read, so what they list (requirements, a
+        ``--constraint``) is unknown."""
+        return [o for o in self.options_of(entry, "requirement") if is_url(o.value or "")]
 
     @property
     def shipped_entry(self) -> str | None:
@@ -912,37 +919,49 @@ def requirements_inventory(project, target) -> dict:
 # are Amazon Linux 2023 with no extra system libraries (research note mwaa-facts.md §4.3, UG
 # using-startup-script and samples-oracle); each entry names the project's own install docs.
 # This table belongs in the knowledge base (compat/) next to the platform data.
-OS_LIBRARY_NEEDS: dict[str, tuple[str, str]] = {
-    "cx-oracle": ("the Oracle Instant Client and libaio",
-                  "https://cx-oracle.readthedocs.io/en/latest/user_guide/installation.html"),
-    "pyodbc": ("unixODBC and an ODBC driver for your database (e.g. msodbcsql18)",
-               "https://github.com/mkleehammer/pyodbc/wiki/Install"),
-    "apache-airflow-providers-odbc": ("unixODBC and an ODBC driver (through pyodbc)",
-                                      "https://github.com/mkleehammer/pyodbc/wiki/Install"),
-    "mysqlclient": ("the MySQL/MariaDB client library and headers (it ships no Linux wheels)",
-                    "https://github.com/PyMySQL/mysqlclient#install"),
-    "python-ldap": ("OpenLDAP client libraries and headers (it ships no Linux wheels)",
-                    "https://www.python-ldap.org/en/latest/installing.html"),
-    "jaydebeapi": ("a Java runtime (JVM) and the database's JDBC driver",
-                   "https://github.com/baztian/jaydebeapi#install"),
-    "jpype1": ("a Java runtime (JVM)", "https://jpype.readthedocs.io/en/latest/install.html"),
-    "apache-airflow-providers-jdbc": ("a Java runtime (JVM) and the JDBC driver jar",
-                                      "https://airflow.apache.org/docs/apache-airflow-providers-jdbc/"),
-    "pyspark": ("a Java runtime (JVM) for local Spark", "https://spark.apache.org/docs/latest/api/python/getting_started/install.html"),
-    "apache-airflow-providers-apache-spark": ("spark-submit and a Java runtime on the worker",
-                                              "https://airflow.apache.org/docs/apache-airflow-providers-apache-spark/"),
-    "apache-airflow-providers-apache-hive": ("the hive/beeline command line and a Java runtime",
-                                             "https://airflow.apache.org/docs/apache-airflow-providers-apache-hive/"),
-    "gssapi": ("Kerberos (krb5) libraries and headers", "https://pythongssapi.github.io/python-gssapi/"),
-    "pykerberos": ("Kerberos (krb5) libraries and headers", "https://pypi.org/project/pykerberos/"),
-    "kerberos": ("Kerberos (krb5) libraries and headers", "https://pypi.org/project/kerberos/"),
-    "sasl": ("Cyrus SASL libraries and headers", "https://pypi.org/project/sasl/"),
-    "pygraphviz": ("Graphviz libraries and headers", "https://pygraphviz.github.io/documentation/stable/install.html"),
-    "xmlsec": ("libxmlsec1 and its headers", "https://xmlsec.readthedocs.io/en/stable/install.html"),
-    "weasyprint": ("Pango and its font libraries", "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"),
-    "pdfkit": ("the wkhtmltopdf program", "https://pypi.org/project/pdfkit/"),
-    "ibm-db": ("the IBM Db2 CLI driver, downloaded at install time from IBM",
-               "https://github.com/ibmdb/python-ibmdb#installation"),
+
+
+class OsLibraryNeed(NamedTuple):
+    what: str
+    source: str
+    # Needed only when code runs the package (a client library, a JVM, a program it calls): the
+    # modules that use it. A provider is used when the code imports it (``needed_providers``).
+    # Else (None) it is needed to build or install the package at all.
+    used_as: tuple[str, ...] | None = None
+
+
+_PROVIDER = ()  # a provider distribution: used when the code imports it
+OS_LIBRARY_NEEDS: dict[str, OsLibraryNeed] = {
+    "cx-oracle": OsLibraryNeed("the Oracle Instant Client and libaio",
+        "https://cx-oracle.readthedocs.io/en/latest/user_guide/installation.html", ("cx_Oracle",)),
+    "pyodbc": OsLibraryNeed("unixODBC and an ODBC driver for your database (e.g. msodbcsql18)",
+        "https://github.com/mkleehammer/pyodbc/wiki/Install", ("pyodbc",)),
+    "apache-airflow-providers-odbc": OsLibraryNeed("unixODBC and an ODBC driver (through pyodbc)",
+        "https://github.com/mkleehammer/pyodbc/wiki/Install", _PROVIDER),
+    "mysqlclient": OsLibraryNeed("the MySQL/MariaDB client library and headers (it ships no Linux wheels)",
+        "https://github.com/PyMySQL/mysqlclient#install"),
+    "python-ldap": OsLibraryNeed("OpenLDAP client libraries and headers (it ships no Linux wheels)",
+        "https://www.python-ldap.org/en/latest/installing.html"),
+    "jaydebeapi": OsLibraryNeed("a Java runtime (JVM) and the database's JDBC driver",
+        "https://github.com/baztian/jaydebeapi#install", ("jaydebeapi",)),
+    "jpype1": OsLibraryNeed("a Java runtime (JVM)", "https://jpype.readthedocs.io/en/latest/install.html", ("jpype",)),
+    "apache-airflow-providers-jdbc": OsLibraryNeed("a Java runtime (JVM) and the JDBC driver jar",
+        "https://airflow.apache.org/docs/apache-airflow-providers-jdbc/", _PROVIDER),
+    "pyspark": OsLibraryNeed("a Java runtime (JVM) for local Spark", "https://spark.apache.org/docs/latest/api/python/getting_started/install.html", ("pyspark",)),
+    "apache-airflow-providers-apache-spark": OsLibraryNeed("spark-submit and a Java runtime on the worker",
+        "https://airflow.apache.org/docs/apache-airflow-providers-apache-spark/", _PROVIDER),
+    "apache-airflow-providers-apache-hive": OsLibraryNeed("the hive/beeline command line and a Java runtime",
+        "https://airflow.apache.org/docs/apache-airflow-providers-apache-hive/", _PROVIDER),
+    "gssapi": OsLibraryNeed("Kerberos (krb5) libraries and headers", "https://pythongssapi.github.io/python-gssapi/"),
+    "pykerberos": OsLibraryNeed("Kerberos (krb5) libraries and headers", "https://pypi.org/project/pykerberos/"),
+    "kerberos": OsLibraryNeed("Kerberos (krb5) libraries and headers", "https://pypi.org/project/kerberos/"),
+    "sasl": OsLibraryNeed("Cyrus SASL libraries and headers", "https://pypi.org/project/sasl/"),
+    "pygraphviz": OsLibraryNeed("Graphviz libraries and headers", "https://pygraphviz.github.io/documentation/stable/install.html"),
+    "xmlsec": OsLibraryNeed("libxmlsec1 and its headers", "https://xmlsec.readthedocs.io/en/stable/install.html"),
+    "weasyprint": OsLibraryNeed("Pango and its font libraries", "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html", ("weasyprint",)),
+    "pdfkit": OsLibraryNeed("the wkhtmltopdf program", "https://pypi.org/project/pdfkit/", ("pdfkit",)),
+    "ibm-db": OsLibraryNeed("the IBM Db2 CLI driver, downloaded at install time from IBM",
+        "https://github.com/ibmdb/python-ibmdb#installation"),
 }
 
 

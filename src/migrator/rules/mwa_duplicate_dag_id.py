@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 
-from migrator.findings import Finding, Location, Severity
+from migrator.findings import Finding, Location, Related, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
 _DAG = 'from airflow import DAG\n\nPROJECT = "{project}"\n\nwith DAG(dag_id=f"{{PROJECT}}.load", schedule=None):\n    pass\n'
 _SHOWN = 3  # other files named in the message
+# A template's unfilled marker (PLACEHOLDER_PROJECT, {{ project }}, ${WORKFLOW}, __NAME__): a
+# deployment step renders each copy with its own values.
+_PLACEHOLDER = re.compile(r"PLACEHOLDER|\{\{|\$\{|__[A-Z][A-Z0-9_]*__")
 
 
 class DuplicateDagId(ProjectRule):
@@ -35,6 +40,10 @@ class DuplicateDagId(ProjectRule):
     with DAG(dag_id=f"{PROJECT}.load", schedule=None):
         ...
     ```
+
+    An id that is a template's placeholder (`PLACEHOLDER_PROJECT`, `{{ project }}`) is one
+    cause however many files share it: one finding, the other files its related locations,
+    asking to render the templates first.
 
     ## Fix
     Give each DAG its own id (fill in the placeholders before packaging, or derive the id from
@@ -67,7 +76,7 @@ class DuplicateDagId(ProjectRule):
     invalid = (
         Invalid(_DAG.format(project="PLACEHOLDER_PROJECT"), path="dags/sales/dag.py",
                 files={"dags/finance/dag.py": _DAG.format(project="PLACEHOLDER_PROJECT")},
-                line=5, contains="'PLACEHOLDER_PROJECT.load' is also defined in dags/finance/dag.py"),
+                line=5, contains="'PLACEHOLDER_PROJECT.load' is a template placeholder, also in dags/sales/dag.py"),
         Invalid(_DAG.format(project="sales"), path="dags/sales/dag.py",
                 files={"dags/finance/dag.py": _DAG.format(project="sales"),
                        "dags/marketing/dag.py": _DAG.format(project="sales")},
@@ -86,15 +95,32 @@ class DuplicateDagId(ProjectRule):
                     defined.setdefault(dag_id, []).append((module.path, line))
         for dag_id, places in sorted(defined.items()):
             first = min(path for path, _ in places)
+            if len({path for path, _ in places}) > 1 and _PLACEHOLDER.search(dag_id):
+                yield self._placeholder(dag_id, sorted(places))
+                continue
             # The first file (by path) keeps the finding-free copy; each other one is reported
             # once, naming the files it clashes with.
             for path, line in sorted(places):
                 if path == first:
                     continue
                 others = sorted({p for p, _ in places if p != path})
-                shown = ", ".join(others[:_SHOWN]) + (f" and {len(others) - _SHOWN} more" if len(others) > _SHOWN
-                                                      else "")
                 yield self.finding(path, Location(line, 1, line, 1),
-                                   f"DAG id {dag_id!r} is also defined in {shown}: Airflow keeps one of "
+                                   f"DAG id {dag_id!r} is also defined in {_names(others)}: Airflow keeps one of "
                                    "them and reports the others as import errors; give each its own id",
                                    anchor=dag_id)
+
+    def _placeholder(self, dag_id: str, places: list[tuple[str, int]]) -> Finding:
+        """One finding for a template id: the files are copies of one unrendered template."""
+        (path, line), *rest = places
+        others = sorted({p for p, _ in rest if p != path})
+        finding = self.finding(path, Location(line, 1, line, 1),
+                               f"DAG id {dag_id!r} is a template placeholder, also in {_names(others)}: these "
+                               "files are templates a deployment step fills in; render them with their own values "
+                               "before packaging, or Airflow keeps one and reports the others as import errors",
+                               anchor=dag_id)
+        return replace(finding, related=tuple(Related(p, Location(n, 1, n, 1), "the same placeholder DAG id")
+                                              for p, n in rest))
+
+
+def _names(paths: list[str]) -> str:
+    return ", ".join(paths[:_SHOWN]) + (f" and {len(paths) - _SHOWN} more" if len(paths) > _SHOWN else "")

@@ -22,6 +22,7 @@ from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
     OS_LIBRARY_NEEDS,
     ConstraintsChoice,
+    OsLibraryNeed,
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
@@ -250,7 +251,9 @@ class MissingConstraint(_RequirementRule):
     ## Fix
     Add the target's constraints URL as the first line, e.g.
     `--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"`.
-    `migrator fix` adds it.
+    `migrator fix` adds it, except when the file includes a remote requirements file
+    (`-r https://...`): that file may carry its own `--constraint`, which the scan cannot read,
+    so the finding asks to check that it names the target's constraints instead.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
@@ -269,7 +272,10 @@ class MissingConstraint(_RequirementRule):
              Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
                           "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),
-               Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"))
+               Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
+               # A remote include may carry a --constraint: not claimed missing, asked to be checked.
+               Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
+                       line=1, contains="not by this scan"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
@@ -277,6 +283,14 @@ class MissingConstraint(_RequirementRule):
                                                          for p in facts.closure(entry) if p in facts.files):
             return
         url = ctx.target.constraints_url
+        remote = facts.remote_includes(entry)
+        if remote:
+            include = remote[0]
+            yield self.finding(include.path, _at(include.line, include.text),
+                               f"{include.text} is read by pip at install time, not by this scan: if it names a "
+                               f"--constraint, make it \"{url}\" (Airflow {ctx.target.airflow}); if not, add that "
+                               "line here", anchor="missing-constraint")
+            return
         yield self.finding(entry, _at(1), f"no --constraint line: MWAA adds its own copy of Airflow "
                                           f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
                                           f"\"{url}\" so the file names the constraints it installs with",
@@ -461,9 +475,13 @@ class MissingProvider(ProjectRule):
     ```
     with no `apache-airflow-providers-snowflake` in requirements.txt.
 
+    When the requirements file includes a remote file (`-r https://...`), which pip reads at
+    install time and the scan cannot, the provider may be listed there: the finding says so at
+    info severity and asks to check, instead of claiming it missing.
+
     ## Fix
     Add the provider to requirements.txt (the constraints pick the version). `migrator fix`
-    adds it.
+    adds it (not when a remote include may already list it).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/connections-packages.html
@@ -493,6 +511,10 @@ class MissingProvider(ProjectRule):
         # A name no table knows (an old provider module): its package still names the provider.
         Invalid("from airflow.providers.snowflake.operators.snowflake_old import SnowflakeLegacyOperator\n",
                 contains="apache-airflow-providers-snowflake"),
+        # A remote include may list it: the scan says it cannot tell, not that it is missing.
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "-r https://example.org/base-requirements.txt\n"},
+                line=1, contains="make sure it lists apache-airflow-providers-snowflake"),
     )
 
     def check(self, project, ctx):
@@ -500,6 +522,7 @@ class MissingProvider(ProjectRule):
         # apache-airflow[extra] lines do not count: MWAA cannot install them (airflow-pinned).
         shipped = {r.name: r for r in facts.shipped_requirements if r.name and r.name != AIRFLOW}
         entry = facts.shipped_entry
+        remote = facts.remote_includes(entry) if entry else []
         for name, need in needed_providers(project.modules, ctx.target).items():
             minimum = need.min_version
             where = ", ".join(sorted({path for path, _ in need.used_by}))
@@ -514,6 +537,13 @@ class MissingProvider(ProjectRule):
                     yield self.finding(requirement.path, _at(requirement.line, requirement.text),
                                        f"{requirement.display()} is older than the {minimum} that {where} needs",
                                        anchor=f"{name}\x1fold", fix=fix)
+                continue
+            if remote:
+                include = remote[0]
+                yield self.finding(include.path, _at(include.line, include.text),
+                                   f"{name} is imported by {where} and not listed here; {include.text} is read by "
+                                   f"pip at install time, not by this scan: make sure it lists {wanted}",
+                                   anchor=f"{name}\x1fmissing", severity=Severity.INFO)
                 continue
             if need.preinstalled:
                 message = (f"{name} is imported by {where}, which needs {minimum} or newer; MWAA "
@@ -901,7 +931,11 @@ class NeedsOsLibrary(_RequirementRule):
     """
     ## What it does
     Reports requirements that need operating-system libraries or programs pip cannot install
-    (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...).
+    (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...). A library needed
+    only to run the package (a database client, a JVM, spark-submit) is reported only when the
+    DAG or plugin code imports the package; a line nothing imports (left from a frozen
+    environment) should go rather than bring a JVM along. A library needed to build or install
+    the package is reported whatever uses it.
 
     ## Why it matters on MWAA
     MWAA images are Amazon Linux with Python and Airflow only. The package either fails to
@@ -932,18 +966,38 @@ class NeedsOsLibrary(_RequirementRule):
     valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
              # Pins of a constraints file install nothing.
              Valid(files={"requirements.txt": "oracledb==2.5.1\n",
-                          "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}))
-    invalid = (Invalid(files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="Instant Client"),)
+                          "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}),
+             # A runtime need of a package no DAG or plugin imports (a frozen environment's line).
+             Valid(files={"requirements.txt": "apache-airflow-providers-apache-spark==4.1.0\npyspark==3.5.1\n"}))
+    invalid = (Invalid("import cx_Oracle\n", files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1,
+                       contains="Instant Client"),
+               Invalid("from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator\n",
+                       files={"requirements.txt": "apache-airflow-providers-apache-spark==4.1.0\n"}, line=1,
+                       contains="spark-submit"),
+               # Needed to build the package: reported whether or not code imports it.
+               Invalid(files={"requirements.txt": "mysqlclient==2.2.4\n"}, line=1, contains="no Linux wheels"))
 
     def check_entry(self, project, ctx, entry):
+        imports = {qualname for module in project.modules for qualname in module.imports}
+        providers = set(needed_providers(project.modules, ctx.target))
         for requirement in project.requirements.requirements_of(entry):
             need = OS_LIBRARY_NEEDS.get(requirement.name or "")
-            if need:
-                what, source = need
-                yield self.at_requirement(
-                    requirement,
-                    f"{requirement.written_name} needs {what}, which MWAA does not have: install it from "
-                    f"startup.sh or ship prebuilt binaries in plugins.zip ({source})")
+            if need is None or not _uses(need, requirement.name, imports, providers):
+                continue
+            yield self.at_requirement(
+                requirement,
+                f"{requirement.written_name} needs {need.what}, which MWAA does not have: install it from "
+                f"startup.sh or ship prebuilt binaries in plugins.zip ({need.source})")
+
+
+def _uses(need: OsLibraryNeed, name: str, imports: set[str], providers: set[str]) -> bool:
+    """Whether the project meets ``need``: always for a build need, else when its code imports
+    the package (its modules, or the provider)."""
+    if need.used_as is None:
+        return True
+    if not need.used_as:
+        return name in providers
+    return any(q == module or q.startswith(module + ".") for q in imports for module in need.used_as)
 
 
 class RequirementOutsideFile(ProjectRule):
@@ -979,7 +1033,10 @@ class RequirementOutsideFile(ProjectRule):
                           "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --no-cache-dir pandas==2.3.3\n"}),
              # The image build's own install tooling, not a package the DAGs need.
              Valid(files={"requirements.txt": "pandas==2.3.3\n",
-                          "Dockerfile": "FROM python:3.7\nRUN pip install pip==19.1.1 setuptools==41.0.1 wheel\n"}))
+                          "Dockerfile": "FROM python:3.7\nRUN pip install pip==19.1.1 setuptools==41.0.1 wheel\n"}),
+             # Another image of the repository (an ECS task's, a web app's): it runs elsewhere.
+             Valid(files={"requirements.txt": "pandas==2.3.3\n",
+                          "tasks/transfer/Dockerfile": "FROM python:3.9-slim\nRUN pip install ipython\n"}))
     invalid = (
         Invalid(files={"docker-compose.yaml": (
             "services:\n  scheduler:\n    image: apache/airflow:2.7.3\n    environment:\n"
@@ -987,6 +1044,9 @@ class RequirementOutsideFile(ProjectRule):
             line=5, contains="pandas==2.2.3"),
         Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install --user \\\n    scikit-learn==1.3.0\n"},
                 line=2, contains="scikit-learn"),
+        # Airflow installed on a plain base image: the airflow user and AIRFLOW_HOME say whose image it is.
+        Invalid(files={"Dockerfile": "FROM ubuntu:22.04\nENV AIRFLOW_HOME=/usr/local/airflow\n"
+                                     "RUN pip3 install geopandas==1.0.1\n"}, line=3, contains="geopandas"),
     )
 
     def check(self, project, ctx):
@@ -1013,8 +1073,11 @@ class OsPackages(ProjectRule):
     """
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
-    install` / `yum install` in Dockerfiles and entrypoint scripts). Compilers, headers and
-    pip, which only build the image's Python packages, are not reported.
+    install` / `yum install` in the Airflow image's Dockerfiles and entrypoint scripts).
+    Compilers, headers and pip, which only build the image's Python packages, are not reported,
+    nor are the Dockerfiles of other images (an ECS task's, a web app's). A variant of the
+    Airflow Dockerfile beside it (`Dockerfile.test`, `Dockerfile.travis`: the CI build of the
+    same image) is a related location of the main Dockerfile's finding.
 
     ## Why it matters on MWAA
     MWAA has no image to customise: OS packages must be installed by a `startup.sh` that runs
@@ -1043,11 +1106,17 @@ class OsPackages(ProjectRule):
              # MWAA's image has pycurl, and nothing runs a compiler once wheels are installed.
              Valid(files={"Dockerfile": "FROM apache/airflow:slim-2.8.4-python3.11\nUSER root\n"
                                         "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
-                                        "libcurl4-openssl-dev libssl-dev python3-pip\n"}))
+                                        "libcurl4-openssl-dev libssl-dev python3-pip\n"}),
+             # The image of an app deployed beside Airflow, not Airflow's.
+             Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
                                             "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
                        line=3, contains="libaio1"),
-               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"))
+               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"),
+               # A CI variant of the Airflow Dockerfile (same list): related, not a second finding.
+               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n",
+                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n"},
+                       line=2, contains="libaio1"))
 
     def check(self, project, ctx):
         groups: dict[tuple[str, int], list[str]] = {}
@@ -1059,13 +1128,30 @@ class OsPackages(ProjectRule):
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
             managers[key] = package.manager
+        findings: dict[str, list[Finding]] = {}
         for (path, line), names in sorted(groups.items()):
             shown = " ".join(dict.fromkeys(names))
             debian = managers[(path, line)] in ("apt", "list")
             note = "; Debian package names differ on Amazon Linux" if debian else ""
-            yield self.finding(path, _at(line), f"OS packages ({shown}) are not installed on MWAA: install them from "
-                                                f"startup.sh with `sudo yum -y install ...`{note}",
-                               anchor=f"{shown}\x1fos")
+            findings.setdefault(path, []).append(self.finding(
+                path, _at(line), f"OS packages ({shown}) are not installed on MWAA: install them from "
+                                 f"startup.sh with `sudo yum -y install ...`{note}", anchor=f"{shown}\x1fos"))
+        for path, found in findings.items():
+            main = _main_dockerfile(path)
+            if main in findings and main != path:
+                continue  # reported as related locations of the main Dockerfile's finding
+            variants = [f for other, more in findings.items() if other != path and _main_dockerfile(other) == path
+                        for f in more]
+            if variants:
+                found[0] = found[0].absorbing(variants, "the same image's CI/test variant installs these too")
+            yield from found
+
+
+def _main_dockerfile(path: str) -> str:
+    """``ci/Dockerfile.travis`` -> ``ci/Dockerfile``: the build a variant of the same folder repeats."""
+    folder, _, name = path.rpartition("/")
+    base = name.split(".", 1)[0] if name.startswith("Dockerfile.") else name
+    return f"{folder}/{base}" if folder else base
 
 
 class InvalidRequirement(ProjectRule):
