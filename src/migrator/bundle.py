@@ -1156,8 +1156,8 @@ def requirements_without_superseded(text: str, facts: Any, checks: list[BundleCh
     kept = {found.requirement.name: found for found in left if not found.replaceable}
     for found in superseded_requirements(requirements.requirements_of(entry),
                                          requirements.options_of(entry, *INDEX_OPTIONS)):
-        where, use = f"{found.requirement.path} line {found.requirement.line} ({found.requirement.display()})", \
-            found.fact.requirement
+        where = f"{found.requirement.path} line {found.requirement.line} ({found.requirement.display()})"
+        use = found.fact.requirement
         if found.requirement.name in kept:
             message = (f"{where}: {found.why}; kept because {', '.join(kept[found.requirement.name].other_sources)} "
                        f"may serve it: if it does not, the install fails; use {use}")
