@@ -78,6 +78,38 @@ def isolated_tool_for(distribution: str) -> IsolatedTool | None:
 
 
 @dataclass(frozen=True)
+class SupersededDistribution:
+    """A distribution PyPI does not have whose modules upstream now publishes under another one
+    (``superseded_distributions.json``): ``odc-aws`` became ``odc-cloud``."""
+
+    name: str  # canonical
+    replacement: str
+    extras: tuple[str, ...]  # of the replacement, for what the old distribution installed
+    modules: tuple[str, ...]  # import names both ship
+    former_indexes: tuple[str, ...]  # where the old name was published; upstream points there no more
+    since: str
+    source: str
+
+    @property
+    def requirement(self) -> str:
+        """The replacement as a requirement name, with its extras."""
+        return self.replacement + (f"[{','.join(self.extras)}]" if self.extras else "")
+
+
+@lru_cache(maxsize=1)
+def _superseded() -> dict[str, SupersededDistribution]:
+    rows = load_json("superseded_distributions.json")["distributions"]
+    return {name: SupersededDistribution(name, row["replacement"], tuple(row["extras"]), tuple(row["modules"]),
+                                         tuple(row["former_indexes"]), row["since"], row["source"])
+            for name, row in rows.items()}
+
+
+def superseded_distribution(name: str) -> SupersededDistribution | None:
+    """What replaces ``name`` (a canonical distribution name) on PyPI, None if nothing does."""
+    return _superseded().get(name)
+
+
+@dataclass(frozen=True)
 class MissingBinary:
     name: str
     provides: str

@@ -4,9 +4,11 @@ to do, credentials never ship, and a file known not to install stops package and
 from __future__ import annotations
 
 import pytest
+from migrator.compat import get_version
 
-from migrator.bundle import requirements_mwaa_can_use, requirements_without_passwords
+from migrator.bundle import build_bundle, requirements_mwaa_can_use, requirements_without_passwords
 from migrator.cli import main
+from migrator.config import Settings
 from migrator.secrets import mask_uri
 
 DAG = "from airflow import DAG\n"
@@ -86,3 +88,25 @@ def test_a_package_only_another_requirements_file_lists_is_added_by_package_and_
     assert "sentry-sdk" in (root / "requirements.txt").read_text()
     capsys.readouterr()
     assert main(["scan", str(root), "--select", "REQ021", "--no-cache"]) == 0
+
+
+def test_a_superseded_distribution_is_replaced_in_the_bundle_and_said(make_project, tmp_path):
+    root = make_project({"dags/etl.py": "from airflow import DAG\nfrom odc.aws.queue import publish_messages\n",
+                         "requirements.txt": '--extra-index-url="https://packages.dea.ga.gov.au"\nodc-aws\n'})
+    bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "bundle")
+    shipped = (tmp_path / "bundle" / "requirements.txt").read_text()
+    assert "\nodc-cloud  # migrator: was odc-aws;" in shipped and "\nodc-aws" not in shipped
+    said = [c for c in bundle.checks if c.code == "requirement-superseded"]
+    assert len(said) == 1 and "requirements.txt line 2 (odc-aws)" in said[0].message
+    assert "installs odc-cloud instead" in said[0].message
+
+
+def test_a_superseded_distribution_kept_for_an_index_mwaa_cannot_reach_is_replaced_in_the_bundle(
+        make_project, tmp_path):
+    """fix keeps odc-aws for the on-prem index that may serve it; the bundle leaves that index
+    out (MWAA cannot reach it), so nothing left serves the old name: the bundle replaces it."""
+    root = make_project({"dags/etl.py": DAG,
+                         "requirements.txt": "--extra-index-url https://pypi.acme.internal/simple\nodc-aws\n"})
+    bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "bundle")
+    assert "\nodc-cloud  # migrator: was odc-aws;" in (tmp_path / "bundle" / "requirements.txt").read_text()
+    assert any(c.code == "requirement-superseded" and "installs odc-cloud instead" in c.message for c in bundle.checks)

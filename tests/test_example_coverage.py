@@ -112,6 +112,7 @@ WHERE = [
     ("REQ019", "requirements.txt", "apache-airflow-backport-providers-amazon", "constraints"),
     ("REQ020", "requirements.txt", "Werkzeug==1.0.1", "constraints"),
     ("REQ021", "requirements.txt", None, "constraints"),
+    ("REQ022", "requirements.txt", "odc-aws", "constraints"),
 ]
 
 

@@ -219,3 +219,25 @@ def test_dbt_goes_to_a_venv_of_its_own_and_cosmos_loses_its_dbt_extra():
     assert [(m.tool.name, m.requirements) for m in moved] == [("dbt", ("dbt-core==1.10.13", "dbt-postgres==1.9.1"))]
     assert isolate_tools(fixed) == (fixed, [])  # a second pass changes nothing
     assert isolate_tools("pandas\n") == ("pandas\n", [])
+
+
+def test_a_distribution_pypi_has_under_another_name_is_replaced_when_only_pypi_is_asked():
+    """odc-aws is not on PyPI (its index is one upstream left): odc-cloud ships odc.aws, and the
+    extra the old package stood for comes along (odc-aio -> odc-cloud[async])."""
+    text = ('--extra-index-url="https://packages.dea.ga.gov.au"\n'
+            "odc-aws==0.1.2\n"
+            'odc-aio; python_version >= "3.8"  # async S3\n'
+            "toolz==1.0.0\n")
+    fixed = fix_requirements(text, TARGET)
+    lines = fixed.splitlines()
+    assert lines[2].startswith("odc-cloud  # migrator: was odc-aws==0.1.2; PyPI has no odc-aws")
+    assert lines[3].startswith('odc-cloud[async]; python_version >= "3.8"  # migrator: was odc-aio;')
+    assert lines[4] == "toolz==1.0.0"
+    assert fix_requirements(fixed, TARGET) == fixed
+
+
+@pytest.mark.parametrize("source", ["--extra-index-url https://nexus.corp.example.com/simple",
+                                    "--find-links /usr/local/airflow/plugins\n--no-index"])
+def test_a_superseded_distribution_stays_where_another_source_may_serve_it(source):
+    text = f"{source}\nodc-aws==0.1.2\n"
+    assert "odc-aws==0.1.2\n" in fix_requirements(text, TARGET)

@@ -51,6 +51,7 @@ orderedmultidict==1.0.1 \\
 """
 CONFLICTS = "docker==6.1.3\npandas==1.1.5\nnumpy==1.19.5\n"
 OLD_SDIST_PINS = "shapely==1.7.1\nnumpy==1.18.5\n"
+SUPERSEDED = "pandas\nodc-aws\n"  # not on PyPI: odc-cloud ships odc.aws
 # MWAA's workers: Amazon Linux 2023 (glibc 2.34) on x86_64; pip does not widen a given tag itself.
 PLATFORMS = [arg for tag in ("manylinux_2_34", "manylinux_2_28", "manylinux_2_17", "manylinux2014", "manylinux_2_5")
              for arg in ("--platform", f"{tag}_x86_64")]
@@ -77,9 +78,10 @@ def pip_installs(text: str, target, tmp_path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(("version", "text"), [("3.3.1", LOCK_1_10), ("3.3.1", CONFLICTS), ("2.11.2", CONFLICTS),
-                                               ("3.0.6", OLD_SDIST_PINS), ("3.3.1", HASHED_LOCK)],
+                                               ("3.0.6", OLD_SDIST_PINS), ("3.3.1", HASHED_LOCK),
+                                               ("3.3.1", SUPERSEDED)],
                          ids=["1.10-lock", "constraint-conflicts-3.3.1", "constraint-conflicts-2.11.2",
-                              "old-sdist-pins", "hashed-lock"])
+                              "old-sdist-pins", "hashed-lock", "superseded-distribution"])
 def test_fixed_requirements_install_and_the_original_does_not(version, text, tmp_path):
     target = get_version(version)
     fixed = fix_requirements(text, target, constraints=target_constraints(target))

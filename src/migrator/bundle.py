@@ -1140,6 +1140,33 @@ def unread_requirements(facts: Any) -> list[BundleCheck]:
             if path in requirements.unreadable]
 
 
+def requirements_without_superseded(text: str, facts: Any, checks: list[BundleCheck]) -> str:
+    """``text`` (the bundle's requirements, without the indexes MWAA cannot reach) with each
+    requirement of a distribution PyPI does not have replaced by what ships its modules now
+    when no index left may serve the old name, and a check for each such requirement of the
+    project's file (the fixer replaced some already): what the bundle installs, or why it kept
+    the line and what to do."""
+    from migrator.requirements_fix import INDEX_OPTIONS, replace_superseded, superseded_requirements
+
+    requirements = facts.requirements
+    entry = requirements.shipped_entry
+    if entry is None:
+        return text
+    text, left = replace_superseded(text)
+    kept = {found.requirement.name: found for found in left if not found.replaceable}
+    for found in superseded_requirements(requirements.requirements_of(entry),
+                                         requirements.options_of(entry, *INDEX_OPTIONS)):
+        where = f"{found.requirement.path} line {found.requirement.line} ({found.requirement.display()})"
+        use = found.fact.requirement
+        if found.requirement.name in kept:
+            message = (f"{where}: {found.why}; kept because {', '.join(kept[found.requirement.name].other_sources)} "
+                       f"may serve it: if it does not, the install fails; use {use}")
+        else:
+            message = f"{where}: {found.why}; the bundle installs {use} instead: pin the version you test"
+        checks.append(BundleCheck(Severity.WARNING, "requirement-superseded", message, REQUIREMENTS))
+    return text
+
+
 # ``scheme://user:password@`` in an index URL, a VCS or a URL requirement.
 # user:password@ on any scheme, or a bare token@ on http(s) (git+https://TOKEN@github.com/...).
 # A password ends before the next "://": each search then stops there (linear time).
@@ -1489,6 +1516,8 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, fact
     isolated: list[IsolatedInstall] = []
     if requirements is not None:
         requirements = requirements_mwaa_can_use(requirements, options.private_network, checks)
+        # After the indexes MWAA cannot reach are gone: the old name may come from none left.
+        requirements = requirements_without_superseded(requirements, facts, checks)
         requirements, isolated = isolate_tools(requirements)
         for install in isolated:
             checks.append(BundleCheck(

@@ -7,7 +7,9 @@
 - adds the target's ``--constraint`` line (or points an Apache constraints URL for another
   version at the target's),
 - drops ``apache-airflow`` (adding the providers its extras stood for) and every package MWAA
-  pins and never lets users override, and replaces 1.10 backport providers by the providers,
+  pins and never lets users override, and replaces 1.10 backport providers by the providers
+  and a distribution PyPI does not have by the one upstream now ships its modules in
+  (``odc-aws`` -> ``odc-cloud``) unless the file names another index that may still serve it,
 - reduces a pip-compile lock to the project's direct requirements (lines ``# via -r ...`` or
   without a ``# via``), and a frozen Airflow 1 or 2 environment to what is not that Airflow's
   own dependency (unless the code imports it),
@@ -25,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -32,7 +35,10 @@ from packaging.version import InvalidVersion, Version
 
 from migrator import compat
 from migrator.analysis.requirements import (
+    PUBLIC_INDEX_HOSTS,
     Constraints,
+    RequirementLine,
+    RequirementOption,
     constraints_url_versions,
     frozen_airflow_major,
     is_url,
@@ -43,6 +49,7 @@ from migrator.analysis.requirements import (
     specifier_excludes,
 )
 from migrator.analysis.source import detect_newline
+from migrator.secrets import mask_uri
 
 AIRFLOW = "apache-airflow"
 PROVIDER_PREFIX = "apache-airflow-providers-"
@@ -128,6 +135,75 @@ def _is_newer(version: str, minimum: str | None) -> bool:
         return True
 
 
+# The options that decide where pip looks for a distribution.
+INDEX_OPTIONS = ("index-url", "extra-index-url", "find-links", "no-index")
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A requirement of a distribution PyPI does not have, and what replaces it."""
+
+    requirement: RequirementLine
+    fact: compat.SupersededDistribution
+    other_sources: tuple[str, ...]  # what the file names besides PyPI that may still serve the old name
+
+    @property
+    def replaceable(self) -> bool:
+        """Only PyPI (and indexes upstream left) is asked: the old name cannot install."""
+        return not self.other_sources
+
+    @property
+    def why(self) -> str:
+        return (f"PyPI has no {self.requirement.name}: {self.fact.replacement} ships its modules "
+                f"({', '.join(self.fact.modules)}) since {self.fact.since}")
+
+    def replacement_line(self) -> str:
+        """The replacement requirement (the old version means nothing for it), keeping the marker."""
+        marker = f"; {self.requirement.marker}" if self.requirement.marker else ""
+        old = f"{self.requirement.written_name}{self.requirement.specifier}"
+        return f"{self.fact.requirement}{marker}  # migrator: was {old}; {self.why}"
+
+
+def superseded_requirements(requirements: Iterable[RequirementLine],
+                            options: Iterable[RequirementOption]) -> list[Superseded]:
+    """The requirements of distributions PyPI does not have that upstream now publishes under
+    another name (compat), each with the sources ``options`` name that may still serve it: any
+    index or --find-links but PyPI's and the ones upstream stopped publishing to, and --no-index."""
+    options = [o for o in options if o.option in INDEX_OPTIONS]
+    found = []
+    for requirement in requirements:
+        fact = compat.superseded_distribution(requirement.name) if requirement.kind == "pypi" and requirement.name else None
+        if fact is not None:
+            others = tuple(source for source in (_other_source(o, fact) for o in options) if source)
+            found.append(Superseded(requirement, fact, others))
+    return found
+
+
+def replace_superseded(text: str) -> tuple[str, list[Superseded]]:
+    """``text`` with each replaceable superseded requirement replaced (the rest kept), and
+    every superseded requirement found: for a file whose indexes are final, as the bundle's."""
+    parsed = parse_requirements_text(text, "requirements.txt")
+    found = superseded_requirements(parsed.requirements, parsed.options)
+    replaced = {f.requirement.line: f for f in found if f.replaceable}
+    if not replaced:
+        return text, found
+    newline = detect_newline(text)
+    output: list[str] = []
+    for block in _blocks(text.splitlines()):
+        output.extend([replaced[block.start + 1].replacement_line()] if block.start + 1 in replaced else block.lines)
+    return newline.join(_without_hashes(output)) + newline, found
+
+
+def _other_source(option: RequirementOption, fact: compat.SupersededDistribution) -> str | None:
+    if option.option == "no-index":
+        return "--no-index"
+    value = (option.value or "").strip("'\"")
+    host = (urlsplit(value).hostname or "").lower() if is_url(value) else ""
+    if host in PUBLIC_INDEX_HOSTS or value.rstrip("/") in fact.former_indexes:
+        return None
+    return f"--{option.option} {mask_uri(value)}"
+
+
 def fix_requirements(text: str, target, *, constraints: Constraints | None = None,
                      needed_providers: Mapping[str, str | None] | None = None,
                      extra_requirements: Iterable[str] = (), imported: Iterable[str] = ()) -> str:
@@ -146,6 +222,8 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     url = target.constraints_url
     facts = parse_requirements_text(text, "")
     by_line = {r.line: r for r in facts.requirements}
+    superseded = {found.requirement.line: found for found in superseded_requirements(facts.requirements, facts.options)
+                  if found.replaceable}
     frozen = None if facts.is_lock else frozen_airflow_major(facts.requirements)  # a lock says itself
     imported_names = {canonicalize_name(n) for n in imported}
     airflow_dependencies = compat.airflow_dependencies(frozen) - imported_names if frozen else frozenset()
@@ -203,6 +281,12 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
             if provider not in present and provider not in preinstalled:  # needs beyond it: added below
                 output.append(provider)
                 present.add(provider)
+            changed = True
+            continue
+        if block.start + 1 in superseded:
+            found = superseded[block.start + 1]
+            output.append(found.replacement_line())
+            present.add(found.fact.replacement)
             changed = True
             continue
         present.add(name)

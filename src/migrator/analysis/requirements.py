@@ -47,6 +47,8 @@ VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
+# The public package index and its file host: reachable whenever the environment has internet.
+PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 # A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
 # versions when another file's pip install names it with -c: its pins install nothing.
 _CONSTRAINTS_FILE = re.compile(r"(^|[-_.])constraints?([-_.]|$)", re.IGNORECASE)

@@ -21,6 +21,7 @@ from migrator import compat
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
     OS_LIBRARY_NEEDS,
+    PUBLIC_INDEX_HOSTS,
     ConstraintsChoice,
     OsLibraryNeed,
     RequirementLine,
@@ -40,8 +41,6 @@ from migrator.requirements_fix import imported_modules
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 from migrator.secrets import mask_uri
 
-# The public package index and its file host: reachable whenever the environment has internet.
-PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 AIRFLOW = "apache-airflow"
 PROVIDER_PREFIX = "apache-airflow-providers-"
 
