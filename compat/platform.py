@@ -194,12 +194,14 @@ class OperatorInitChain:
     """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
     class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the
     names of Airflow's LoggingMixin) are no longer among BaseOperator's bases.
-    ``portable_logging_mixin`` is the one importable on Airflow 2 and 3 alike (what a fix adds);
-    ``base_operators`` the names of BaseOperator itself, the base that fix is proven under."""
+    ``portable_logging_mixin`` and ``portable_base_operator`` are the paths of LoggingMixin and
+    BaseOperator importable on Airflow 2 and 3 alike (what a fix adds); ``base_operators`` the
+    names of BaseOperator itself, after which a listed LoggingMixin comes in the MRO."""
 
     changed_in: str
     logging_mixins: frozenset[str]
     portable_logging_mixin: str
+    portable_base_operator: str
     base_operators: frozenset[str]
     reason: str
     source: str
@@ -209,7 +211,8 @@ class OperatorInitChain:
 def operator_init_chain() -> OperatorInitChain:
     block = _overlay()["operator_init_chain"]
     return OperatorInitChain(block["changed_in"], frozenset(block["logging_mixins"]),
-                             block["portable_logging_mixin"], frozenset(block["base_operators"]), block["reason"],
+                             block["portable_logging_mixin"], block["portable_base_operator"],
+                             frozenset(block["base_operators"]), block["reason"],
                              block["source"])
 
 

@@ -1,20 +1,26 @@
 """API019 tells the truth: the operators it flags fail to load on a real Airflow 3.3.1, and load
 after ``migrator fix --apply`` (the LoggingMixin subclass) or the change its documentation gives
-(the mixin with a required parameter, which has no automatic fix).
+(the mixin with a required parameter, which has no automatic fix); the fix leaves the class's
+MRO on a real Airflow 2.11.2 as it was.
 
-A synthetic project with the two patterns real repositories had: a LoggingMixin subclass listed
-before the operator's base (``got an unexpected keyword argument 'task_id'``) and a mixin with a
-required ``__init__`` parameter listed after it (``missing 1 required positional argument``).
+A synthetic project with the patterns real repositories had: a LoggingMixin subclass listed
+before the operator's base, BaseOperator itself or a provider's operator subclass whose
+``__init__`` hands on the arguments (``got an unexpected keyword argument 'task_id'``), and a
+mixin with a required ``__init__`` parameter listed after it (``missing 1 required positional
+argument``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
 
 import pytest
 from conftest import SHARED
 from migrator.compat import get_version
 
+from migrator.airflow_env import ensure_airflow_env
 from migrator.config import load_settings
 from migrator.engine import scan
 from migrator.fix import apply_plan, plan_fixes
@@ -80,28 +86,79 @@ with DAG("alerting", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedul
 '''
 
 
-def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix_and_the_documented_change(make_project):
+# A provider's operator subclass: EmrAddStepsOperator -> AwsBaseOperator -> BaseOperator, each
+# __init__ handing **kwargs on. The DAG file checks that the operator got its arguments.
+ADD_STEPS_OPERATOR = '''\
+from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator
+
+from company.mixins import RetryMixin
+
+
+class RetryingAddStepsOperator(RetryMixin, EmrAddStepsOperator):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+'''
+
+ADD_STEPS = '''\
+import pendulum
+from airflow import DAG
+
+from company.operators import RetryingAddStepsOperator
+
+with DAG("add_steps", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    task = RetryingAddStepsOperator(task_id="add", job_flow_id="j-1", max_retries=2)
+
+assert (task.task_id, task.job_flow_id, task.max_retries) == ("add", "j-1", 2), "the operator lost arguments"
+'''
+
+# The MRO of the operator subclass, printed after its DAG file loaded.
+PRINT_MRO = ("import json, add_steps, company.operators as m; "
+             "print(json.dumps([f'{c.__module__}.{c.__qualname__}' for c in m.RetryingAddStepsOperator.__mro__]))")
+
+
+def _mro_on(target: str, root, home) -> list[str]:
+    """The operator subclass's MRO in the real Airflow ``target``, with MWAA's path (the DAG folder)."""
+    env = ensure_airflow_env(get_version(target), SHARED / "mwaa-data" / target / "airflow_constraints.txt")
+    home.mkdir(parents=True)
+    environ = {"HOME": str(home), "AIRFLOW_HOME": str(home / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+               "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+               "PYTHONPATH": str(root / "dags"), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([str(env.python), "-c", PRINT_MRO], env=environ, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix_and_the_documented_change(make_project,
+                                                                                              tmp_path):
     root = make_project({"dags/company/__init__.py": "", "dags/company/mixins.py": MIXINS,
+                         "dags/company/operators.py": ADD_STEPS_OPERATOR, "dags/add_steps.py": ADD_STEPS,
                          "dags/retrying.py": RETRYING, "dags/alerting.py": ALERTING})
+    airflow_2_mro = _mro_on("2.11.2", root, tmp_path / "before")
     target = "3.3.1"
     settings = load_settings(root)
     only_air019 = dataclasses.replace(settings, select=("API019",))
     found = scan(root, only_air019, get_version(target), jobs=1, use_cache=False).findings
-    assert sorted(f.path for f in found) == ["dags/alerting.py", "dags/retrying.py"]
+    assert sorted(f.path for f in found) == ["dags/alerting.py", "dags/company/operators.py", "dags/retrying.py"]
     constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
     before = {r.path: r for r in verify_project(root, settings, target, constraints=constraints).files}
     assert "unexpected keyword argument 'task_id'" in before["dags/retrying.py"].error
+    assert "unexpected keyword argument 'task_id'" in before["dags/add_steps.py"].error
     assert "missing 1 required positional argument: 'configuration'" in before["dags/alerting.py"].error
 
     plan = plan_fixes(root, only_air019, get_version(target), jobs=1, use_cache=False)
-    assert sorted(plan.files) == ["dags/retrying.py"] and plan.fixed == {"API019": 1}
+    assert sorted(plan.files) == ["dags/company/operators.py", "dags/retrying.py"] and plan.fixed == {"API019": 2}
     apply_plan(root, plan)
     assert "class RetryingOperator(RetryMixin, BaseOperator, LoggingMixin):" in (root / "dags" / "retrying.py").read_text()
+    assert ("class RetryingAddStepsOperator(RetryMixin, EmrAddStepsOperator, BaseOperator, LoggingMixin):"
+            in (root / "dags" / "company" / "operators.py").read_text())
+    # On Airflow 2 the MRO already held BaseOperator, then LoggingMixin, after the listed bases.
+    assert _mro_on("2.11.2", root, tmp_path / "after") == airflow_2_mro
     mixins = root / "dags" / "company" / "mixins.py"
     mixins.write_text(mixins.read_text().replace("def __init__(self, configuration):",
                                                  "def __init__(self, configuration=None):"))
     assert scan(root, only_air019, get_version(target), jobs=1, use_cache=False).findings == []
     after = {r.path: r for r in verify_project(root, settings, target, constraints=constraints).files}
-    for path in ("dags/retrying.py", "dags/alerting.py"):
+    for path in ("dags/retrying.py", "dags/alerting.py", "dags/add_steps.py"):
         assert after[path].error is None, (path, after[path].error)
         assert len(after[path].dag_ids) == 1, (path, after[path].dag_ids)

@@ -39,17 +39,20 @@ class CheckOperator({bases}):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 '''
+_EMR_OPERATOR = "from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator"
+_IMPORT_BASE_OPERATOR = "from airflow.models import BaseOperator"
+_IMPORT_LOGGING_MIXIN = "from airflow.utils.log.logging_mixin import LoggingMixin"
 
 
-def _operator(bases: str, mixin: str) -> str:
-    return _OPERATOR.format(bases=bases, mixin=mixin)
+def _operator(bases: str, mixin: str, base_import: str = _IMPORT_BASE_OPERATOR) -> str:
+    return _OPERATOR.format(bases=bases, mixin=mixin).replace(_IMPORT_BASE_OPERATOR, base_import)
 
 
-def _with_logging_mixin_last(code: str, mixin: str) -> str:
-    """What `migrator fix` makes of ``_operator(...)``: LoggingMixin imported and last base."""
+def _fixed(code: str, mixin: str, imports: tuple[str, ...], bases: str) -> str:
+    """What `migrator fix` makes of ``_operator(...)``: ``imports`` after the last one, ``bases`` last."""
     imported = f"from company.mixins import {mixin}\n"
-    return (code.replace(imported, imported + "from airflow.utils.log.logging_mixin import LoggingMixin\n")
-            .replace("BaseOperator):", "BaseOperator, LoggingMixin):"))
+    return (code.replace(imported, imported + "".join(f"{line}\n" for line in imports))
+            .replace("):\n    def __init__", f", {bases}):\n    def __init__", 1))
 
 
 class OperatorMixinInit(ProjectRule):
@@ -90,20 +93,21 @@ class OperatorMixinInit(ProjectRule):
     ```
 
     ## Fix
-    For a `LoggingMixin` subclass before `BaseOperator`, add `LoggingMixin` as the last base
-    (`class CheckOperator(RetryMixin, BaseOperator, LoggingMixin)`): the MRO is then Airflow 2's
-    again (the mixin, the operator, then `LoggingMixin`), on Airflow 2 and 3 alike.
-    `migrator fix` does this when the operator's base is `BaseOperator` itself (a safe fix: on
-    Airflow 2 the MRO is unchanged, since `LoggingMixin` already came after it), importing
-    `LoggingMixin` from `airflow.utils.log.logging_mixin`, which both have; where the module
-    binds the name `LoggingMixin` to another class it writes the dotted path instead. Under an
-    operator subclass (`EmrCreateJobFlowOperator`) the MRO puts `LoggingMixin` right after that
-    subclass, whose `__init__` still hands it the arguments: list `BaseOperator` before it too
-    (`class AddStepsOperator(RetryMixin, EmrAddStepsOperator, BaseOperator, LoggingMixin)`), by
-    hand. A class that lists `LoggingMixin` itself before the operator's base is left to you too.
-    For a mixin after the operator's base, give its `__init__` parameters defaults (and make it
-    tolerate being called by BaseOperator with none), or initialise its state without an
-    `__init__` of its own.
+    For a `LoggingMixin` subclass before the operator's base, list `BaseOperator` and then
+    `LoggingMixin` as the last bases (`class AddStepsOperator(RetryMixin, EmrAddStepsOperator,
+    BaseOperator, LoggingMixin)`; under `BaseOperator` itself, `LoggingMixin` alone): the MRO is
+    then Airflow 2's again (the mixin, the operator's classes, `BaseOperator`, then
+    `LoggingMixin`), on Airflow 2 and 3 alike. `LoggingMixin` alone after an operator subclass
+    is not enough: C3 puts it right after that subclass, whose `__init__` still hands it the
+    arguments. `migrator fix` does this when the operator's base is the last one listed (a safe
+    fix: on Airflow 2 that MRO already held both, in that order, after every listed base, so it
+    is unchanged), importing `BaseOperator` from `airflow.models` and `LoggingMixin` from
+    `airflow.utils.log.logging_mixin`, which Airflow 2 and 3 both have (on 3 the first is the
+    Task SDK's `BaseOperator`); where the module binds either name to another class it writes
+    the dotted path instead. A class with other bases after the operator's base, or that lists
+    `LoggingMixin` itself, is left to you. For a mixin after the operator's base, give its
+    `__init__` parameters defaults (and make it tolerate being called by BaseOperator with
+    none), or initialise its state without an `__init__` of its own.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
@@ -122,10 +126,13 @@ class OperatorMixinInit(ProjectRule):
         Valid(_operator("BaseOperator, RetryMixin", "RetryMixin"), path="dags/ops.py",
               files={"dags/company/mixins.py": _RETRY_MIXIN}),
         # LoggingMixin as the last base puts it after BaseOperator again.
-        Valid(_operator("RetryMixin, BaseOperator, LoggingMixin", "RetryMixin").replace(
-            "from airflow.models import BaseOperator",
-            "from airflow.models import BaseOperator\nfrom airflow.utils.log.logging_mixin import LoggingMixin"),
-            path="dags/ops.py", files={"dags/company/mixins.py": _RETRY_MIXIN}),
+        Valid(_fixed(_operator("RetryMixin, BaseOperator", "RetryMixin"), "RetryMixin", (_IMPORT_LOGGING_MIXIN,),
+                     "LoggingMixin"), path="dags/ops.py", files={"dags/company/mixins.py": _RETRY_MIXIN}),
+        # Under an operator subclass, BaseOperator listed before LoggingMixin puts LoggingMixin
+        # right after BaseOperator, past the subclass's __init__ that hands on the arguments.
+        Valid(_fixed(_operator("RetryMixin, EmrAddStepsOperator", "RetryMixin", _EMR_OPERATOR), "RetryMixin",
+                     (_IMPORT_BASE_OPERATOR, _IMPORT_LOGGING_MIXIN), "BaseOperator, LoggingMixin"),
+              path="dags/ops.py", files={"dags/company/mixins.py": _RETRY_MIXIN}),
         # A mixin without an __init__ of its own takes no part in the chain.
         Valid(_operator("BaseOperator, HelperMixin", "HelperMixin"), path="dags/ops.py",
               files={"dags/company/mixins.py": "class HelperMixin:\n    def helper(self):\n        return 1\n"}),
@@ -139,18 +146,32 @@ class OperatorMixinInit(ProjectRule):
         Invalid(_operator("RetryMixin, BaseOperator", "RetryMixin"), path="dags/ops.py",
                 files={"dags/company/mixins.py": _RETRY_MIXIN}, line=6,
                 contains="RetryMixin, listed before BaseOperator, hands the operator's arguments to LoggingMixin",
-                fixed=_with_logging_mixin_last(_operator("RetryMixin, BaseOperator", "RetryMixin"), "RetryMixin")),
+                fixed=_fixed(_operator("RetryMixin, BaseOperator", "RetryMixin"), "RetryMixin",
+                             (_IMPORT_LOGGING_MIXIN,), "LoggingMixin")),
+        # Under an operator subclass whose __init__ hands on the arguments, BaseOperator goes
+        # before LoggingMixin (LoggingMixin alone would come right after the subclass).
+        Invalid(_operator("RetryMixin, EmrAddStepsOperator", "RetryMixin", _EMR_OPERATOR), path="dags/ops.py",
+                files={"dags/company/mixins.py": _RETRY_MIXIN}, line=6,
+                contains="add BaseOperator and LoggingMixin as the last bases, in that order",
+                fixed=_fixed(_operator("RetryMixin, EmrAddStepsOperator", "RetryMixin", _EMR_OPERATOR), "RetryMixin",
+                             (_IMPORT_BASE_OPERATOR, _IMPORT_LOGGING_MIXIN), "BaseOperator, LoggingMixin")),
+        # LoggingMixin listed after the subclass alone still comes right after it in the MRO;
+        # BaseOperator cannot be appended after LoggingMixin (its own base on Airflow 2): no fix.
+        Invalid(_fixed(_operator("RetryMixin, EmrAddStepsOperator", "RetryMixin", _EMR_OPERATOR), "RetryMixin",
+                       (_IMPORT_LOGGING_MIXIN,), "LoggingMixin"), path="dags/ops.py",
+                files={"dags/company/mixins.py": _RETRY_MIXIN}, line=7,
+                contains="RetryMixin, listed before EmrAddStepsOperator"),
         Invalid(_operator("BaseOperator, AlertingMixin", "AlertingMixin"), path="dags/ops.py",
                 files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,
                 contains="calls AlertingMixin.__init__ without arguments, but it needs 'configuration'"),
         # Through a project operator class and a mixin's parent in another module.
-        Invalid(_operator("RetryingMixin, BaseOperator", "RetryingMixin").replace(
-            "from airflow.models import BaseOperator", "from company.base import CompanyOperator as BaseOperator"),
-            path="dags/ops.py",
-            files={"dags/company/base.py": "from airflow.models import BaseOperator\n\n\n"
-                                           "class CompanyOperator(BaseOperator):\n    pass\n",
-                   "dags/company/mixins.py": _RETRY_MIXIN.replace("class RetryMixin(LoggingMixin)", "class Base(LoggingMixin)")
-                   + "\n\nclass RetryingMixin(Base):\n    pass\n"},
+        Invalid(_operator("RetryingMixin, BaseOperator", "RetryingMixin",
+                          "from company.base import CompanyOperator as BaseOperator"),
+                path="dags/ops.py",
+                files={"dags/company/base.py": "from airflow.models import BaseOperator\n\n\n"
+                                               "class CompanyOperator(BaseOperator):\n    pass\n",
+                       "dags/company/mixins.py": _RETRY_MIXIN.replace("class RetryMixin(LoggingMixin)", "class Base(LoggingMixin)")
+                       + "\n\nclass RetryingMixin(Base):\n    pass\n"},
                 line=6, contains="RetryingMixin, listed before CompanyOperator"),
     )
 
@@ -166,9 +187,14 @@ class OperatorMixinInit(ProjectRule):
                 continue
             operator_base = _short(facts.bases[operator_at])
             location = Location(facts.line, 1, facts.line, 1)
-            # LoggingMixin listed after the operator's base keeps it after BaseOperator in the MRO.
+            listed_last = facts.bases[operator_at:]
+            under_base_operator = next((i for i, base in enumerate(listed_last) if base in chain.base_operators), None)
+            # LoggingMixin listed after BaseOperator itself comes right after it in the MRO.
             passes_arguments = ((facts.init is None or facts.init.super_call == SUPER_PASSES)
-                                and not chain.logging_mixins.intersection(facts.bases[operator_at + 1:]))
+                                and (under_base_operator is None
+                                     or not chain.logging_mixins.intersection(listed_last[under_base_operator + 1:])))
+            missing = ((chain.portable_logging_mixin,) if under_base_operator is not None
+                       else (chain.portable_base_operator, chain.portable_logging_mixin))
             for base in facts.bases[:operator_at]:
                 if passes_arguments and hierarchy.forwards_to_logging_mixin(base):
                     yield self.finding(
@@ -176,9 +202,8 @@ class OperatorMixinInit(ProjectRule):
                         f"{_short(facts.qualname)}: {_short(base)}, listed before {operator_base}, hands the "
                         f"operator's arguments to LoggingMixin.__init__ on Airflow 3 (BaseOperator no longer "
                         f"derives from LoggingMixin), which fails with 'unexpected keyword argument task_id'; "
-                        f"add LoggingMixin as the last base", anchor=f"{facts.qualname}\x1f{base}",
-                        fix=_logging_mixin_last(facts, chain) if facts.bases[operator_at] in chain.base_operators
-                        else None)
+                        f"add {_as_last_bases(missing)}",
+                        anchor=f"{facts.qualname}\x1f{base}", fix=_append_bases(facts, operator_at, missing, chain))
                     break
             for base, needed in hierarchy.called_without_arguments(facts.bases[operator_at + 1:]):
                 yield self.finding(
@@ -188,12 +213,24 @@ class OperatorMixinInit(ProjectRule):
                     anchor=f"{facts.qualname}\x1f{base}")
 
 
-def _logging_mixin_last(facts: ClassFacts, chain: OperatorInitChain) -> Fix:
-    """Only under BaseOperator itself: its __init__ ends the argument chain, and LoggingMixin
-    comes right after it in the MRO (under a subclass C3 puts it right after the subclass)."""
-    return Fix.make(FixSafety.SAFE, f"add LoggingMixin as the last base of {_short(facts.qualname)}",
-                    required=True, kind="append-base", name=_short(facts.qualname),
-                    base=chain.portable_logging_mixin)
+def _append_bases(facts: ClassFacts, operator_at: int, missing: tuple[str, ...],
+                  chain: OperatorInitChain) -> Fix | None:
+    """Only where the operator's base is listed last (BaseOperator itself may follow it) and no
+    LoggingMixin is listed: on Airflow 2 that MRO already held BaseOperator, then LoggingMixin,
+    after every listed base, so appending them changes nothing there; on Airflow 3 LoggingMixin
+    then comes right after BaseOperator, whose __init__ ends the arguments (under an operator
+    subclass alone C3 puts it right after the subclass, which hands it task_id)."""
+    if (not set(facts.bases[operator_at + 1:]) <= chain.base_operators
+            or chain.logging_mixins.intersection(facts.bases)):
+        return None
+    return Fix.make(FixSafety.SAFE, f"add {_as_last_bases(missing, f' of {_short(facts.qualname)}')}",
+                    required=True, kind="append-base", name=_short(facts.qualname), bases=missing)
+
+
+def _as_last_bases(bases: tuple[str, ...], of: str = "") -> str:
+    if len(bases) == 1:
+        return f"{_short(bases[0])} as the last base{of}"
+    return f"{' and '.join(map(_short, bases))} as the last bases{of}, in that order"
 
 
 def _short(dotted: str) -> str:
