@@ -89,18 +89,22 @@ class SupersededDistribution:
     former_indexes: tuple[str, ...]  # where the old name was published; upstream points there no more
     since: str
     source: str
+    checked_version: str  # the replacement's release whose wheel was checked to ship ``modules``
 
     @property
     def requirement(self) -> str:
-        """The replacement as a requirement name, with its extras."""
-        return self.replacement + (f"[{','.join(self.extras)}]" if self.extras else "")
+        """The replacement pinned to the checked release, with its extras: an unpinned line would
+        take whatever is newest at each install (REQ009)."""
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        return f"{self.replacement}{extras}=={self.checked_version}"
 
 
 @lru_cache(maxsize=1)
 def _superseded() -> dict[str, SupersededDistribution]:
     rows = load_json("superseded_distributions.json")["distributions"]
     return {name: SupersededDistribution(name, row["replacement"], tuple(row["extras"]), tuple(row["modules"]),
-                                         tuple(row["former_indexes"]), row["since"], row["source"])
+                                         tuple(row["former_indexes"]), row["since"], row["source"],
+                                         row["checked_version"])
             for name, row in rows.items()}
 
 

@@ -95,10 +95,10 @@ def test_a_superseded_distribution_is_replaced_in_the_bundle_and_said(make_proje
                          "requirements.txt": '--extra-index-url="https://packages.dea.ga.gov.au"\nodc-aws\n'})
     bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "bundle")
     shipped = (tmp_path / "bundle" / "requirements.txt").read_text()
-    assert "\nodc-cloud  # migrator: was odc-aws;" in shipped and "\nodc-aws" not in shipped
+    assert "\nodc-cloud==0.2.6  # migrator: was odc-aws;" in shipped and "\nodc-aws" not in shipped
     said = [c for c in bundle.checks if c.code == "requirement-superseded"]
     assert len(said) == 1 and "requirements.txt line 2 (odc-aws)" in said[0].message
-    assert "installs odc-cloud instead" in said[0].message
+    assert "installs odc-cloud==0.2.6 instead" in said[0].message
 
 
 def test_a_superseded_distribution_kept_for_an_index_mwaa_cannot_reach_is_replaced_in_the_bundle(
@@ -108,5 +108,5 @@ def test_a_superseded_distribution_kept_for_an_index_mwaa_cannot_reach_is_replac
     root = make_project({"dags/etl.py": DAG,
                          "requirements.txt": "--extra-index-url https://pypi.acme.internal/simple\nodc-aws\n"})
     bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "bundle")
-    assert "\nodc-cloud  # migrator: was odc-aws;" in (tmp_path / "bundle" / "requirements.txt").read_text()
-    assert any(c.code == "requirement-superseded" and "installs odc-cloud instead" in c.message for c in bundle.checks)
+    assert "\nodc-cloud==0.2.6  # migrator: was odc-aws;" in (tmp_path / "bundle" / "requirements.txt").read_text()
+    assert any(c.code == "requirement-superseded" and "installs odc-cloud==0.2.6 instead" in c.message for c in bundle.checks)

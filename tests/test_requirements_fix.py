@@ -230,8 +230,8 @@ def test_a_distribution_pypi_has_under_another_name_is_replaced_when_only_pypi_i
             "toolz==1.0.0\n")
     fixed = fix_requirements(text, TARGET)
     lines = fixed.splitlines()
-    assert lines[2].startswith("odc-cloud  # migrator: was odc-aws==0.1.2; PyPI has no odc-aws")
-    assert lines[3].startswith('odc-cloud[async]; python_version >= "3.8"  # migrator: was odc-aio;')
+    assert lines[2].startswith("odc-cloud==0.2.6  # migrator: was odc-aws==0.1.2; PyPI has no odc-aws")
+    assert lines[3].startswith('odc-cloud[async]==0.2.6; python_version >= "3.8"  # migrator: was odc-aio;')
     assert lines[4] == "toolz==1.0.0"
     assert fix_requirements(fixed, TARGET) == fixed
 

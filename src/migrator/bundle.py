@@ -1162,7 +1162,7 @@ def requirements_without_superseded(text: str, facts: Any, checks: list[BundleCh
             message = (f"{where}: {found.why}; kept because {', '.join(kept[found.requirement.name].other_sources)} "
                        f"may serve it: if it does not, the install fails; use {use}")
         else:
-            message = f"{where}: {found.why}; the bundle installs {use} instead: pin the version you test"
+            message = f"{where}: {found.why}; the bundle installs {use} instead (the release checked to ship its modules): move the pin to the version you test"
         checks.append(BundleCheck(Severity.WARNING, "requirement-superseded", message, REQUIREMENTS))
     return text
 

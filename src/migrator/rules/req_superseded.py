@@ -33,8 +33,9 @@ class SupersededDistribution(_RequirementRule):
 
     ## Fix
     Install the replacement (`odc-cloud`, with the extra that stands for the old package, such
-    as `odc-cloud[async]` for `odc-aio`) and pin the version you test; `migrator fix` and
-    `migrator package` replace the line when only PyPI is asked.
+    as `odc-cloud[async]` for `odc-aio`), pinned to the version you test; `migrator fix` and
+    `migrator package` replace the line when only PyPI is asked, pinned to the release whose
+    wheel was checked to ship the old modules.
 
     ## References
     - https://github.com/opendatacube/odc-tools/pull/331
@@ -62,7 +63,7 @@ class SupersededDistribution(_RequirementRule):
             if found.replaceable:
                 yield self.at_requirement(
                     found.requirement, f"{found.requirement.display()} cannot install on MWAA: {found.why}; "
-                                       f"use {use} and pin the version you test",
+                                       f"use {use} (the release checked to ship its modules; move the pin to the one you test)",
                     fix=_requirement_fix("replace", f"use {use}", name=found.requirement.name, new=use))
             else:
                 yield self.at_requirement(
