@@ -53,6 +53,9 @@ _DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
 _ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.IGNORECASE)
 _STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.IGNORECASE)
 _CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.IGNORECASE)
+# Pools kept as a ``pool_name,slots`` table (what teams feed to a setup script): read only when
+# its header says so.
+POOL_TABLE = re.compile(r"^pools[\w.-]*\.csv$", re.IGNORECASE)
 # `airflow connections|variables export` JSON named for its project or stage, in any folder
 # (dag-variables.json, airflow_variables_prod.json, airflow_var/conn.json); read only when
 # shaped like an export.
@@ -414,7 +417,7 @@ def discover(root: Path, settings: Settings) -> Workspace:
             ws.startup_scripts.append(rel)
         elif _ENTRYPOINT.match(name):
             ws.entrypoints.append(rel)
-        elif _CONN_EXPORT.match(name) or NAMED_EXPORT.match(name) \
+        elif _CONN_EXPORT.match(name) or NAMED_EXPORT.match(name) or POOL_TABLE.match(name) \
                 or name in ("airflow_settings.yaml", "airflow_settings.yml"):
             ws.connection_exports.append(rel)
         elif name == ".airflowignore":

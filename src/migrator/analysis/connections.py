@@ -1,8 +1,8 @@
 """Connections, variables and pools: where the project defines them and where it uses them.
 
 Definitions come from ``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` variables in every env source,
-``airflow connections|variables|pools export`` files (JSON, YAML, env), Astronomer's
-``airflow_settings.yaml`` and ``airflow connections add`` / ``variables set`` / ``pools set``
+``airflow connections|variables|pools export`` files (JSON, YAML, env), ``pool_name,slots``
+tables (``pools*.csv``), Astronomer's ``airflow_settings.yaml`` and ``airflow connections add`` / ``variables set`` / ``pools set``
 commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
 and plugin code passes (``*_conn_id=``, ``get_connection``, ``Variable.get``) and Jinja
 templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
@@ -10,6 +10,8 @@ templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
 
 from __future__ import annotations
 
+import csv
+import io
 import ipaddress
 import json
 import re
@@ -410,7 +412,11 @@ def _load_document(text: str, path: str) -> tuple[Any, dict[str, int], Problem |
 
 def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
     kind, named = _export_kind(path)
-    if PurePosixPath(path).suffix.lower() == ".env":
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix == ".csv":
+        _read_pool_table(facts, path, text)
+        return
+    if suffix == ".env":
         for variable in parse_env_file(text, path):
             if kind == "variables":
                 facts.variables.append(VariableDef(variable.name, variable.value, path, variable.line, "export"))
@@ -455,6 +461,32 @@ def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
             slots = value.get("slots") if isinstance(value, dict) else value
             description = value.get("description", "") if isinstance(value, dict) else ""
             facts.pools.append(PoolDef(key, _int_or_none(slots), str(description or ""), path, line, "export"))
+
+
+# Header names of a pool table's columns (the ``airflow_settings.yaml`` and export spellings).
+_POOL_NAME_COLUMNS = ("pool_name", "pool", "name")
+_POOL_SLOTS_COLUMNS = ("slots", "pool_slots", "pool_slot")
+_POOL_DESCRIPTION_COLUMNS = ("description", "pool_description")
+
+
+def _read_pool_table(facts: ConnectionFacts, path: str, text: str) -> None:
+    """A ``pools*.csv`` table: a header naming a pool column and a slots column, one pool a row.
+    A CSV without both columns is some other table and is left alone."""
+    rows = csv.reader(io.StringIO(text))
+    header = [cell.strip().lower() for cell in next(rows, [])]
+    name_column = next((header.index(c) for c in _POOL_NAME_COLUMNS if c in header), None)
+    slots_column = next((header.index(c) for c in _POOL_SLOTS_COLUMNS if c in header), None)
+    if name_column is None or slots_column is None:
+        return
+    description_column = next((header.index(c) for c in _POOL_DESCRIPTION_COLUMNS if c in header), None)
+    for row in rows:
+        cells = [cell.strip() for cell in row]
+        if len(cells) <= max(name_column, slots_column) or not cells[name_column]:
+            continue
+        description = cells[description_column] if description_column is not None \
+            and description_column < len(cells) else ""
+        facts.pools.append(PoolDef(cells[name_column], _int_or_none(cells[slots_column]), description,
+                                   path, rows.line_num, "export"))
 
 
 def _export_shaped(kind: str, document: Any) -> bool:
@@ -642,9 +674,10 @@ def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> Connecti
     return facts
 
 
-def quick_pool_names(workspace) -> frozenset[str]:
-    """Pools defined in export files and ``airflow pools set`` lines: a cheap pre-pass for the
-    index every worker receives (no compose or Dockerfile reading)."""
+def quick_pool_definitions(workspace) -> tuple[PoolDef, ...]:
+    """Pools defined in export files, pool tables and ``airflow pools set`` lines, the first
+    definition of each name: a cheap pre-pass for the index every worker receives (no compose
+    or Dockerfile reading)."""
     facts = ConnectionFacts()
     for rel in workspace.connection_exports:
         if _export_kind(rel)[0] not in ("pools", "settings"):
@@ -660,7 +693,10 @@ def quick_pool_names(workspace) -> frozenset[str]:
     for command in scripts.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     # Failures here are reported once, by the full analyses (MIG006).
-    return frozenset(facts.pool_names)
+    first: dict[str, PoolDef] = {}
+    for pool in sorted(facts.pools, key=lambda p: (p.path, p.line)):
+        first.setdefault(pool.name, pool)
+    return tuple(sorted(first.values(), key=lambda p: p.name))
 
 
 def connections_inventory(facts: ConnectionFacts) -> dict:

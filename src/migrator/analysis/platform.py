@@ -19,6 +19,8 @@ Sources:
 
 from __future__ import annotations
 
+import json
+
 from migrator import compat
 
 _WORKER = compat.worker_paths()
@@ -58,6 +60,14 @@ SMTP_ADVICE = "use port 587 with STARTTLS (or 465 with SSL), e.g. the Amazon SES
 # The Celery queue MWAA's workers consume, and the pool every environment has.
 DEFAULT_QUEUES = frozenset({"default"})
 DEFAULT_POOLS = frozenset({"default_pool"})
+
+
+def create_pool_command(name: str, slots: int | None) -> str:
+    """The command that creates a pool on MWAA. Its CLI endpoint has no ``pools`` commands (UG
+    airflow-cli-command-reference); the REST API has ``POST /pools``, reached with AWS
+    credentials through InvokeRestApi (UG access-mwaa-apache-airflow-rest-api)."""
+    body = f'{{"name": {json.dumps(name)}, "slots": {slots if slots is not None else "<slots>"}}}'
+    return f"aws mwaa invoke-rest-api --name <environment> --method POST --path /pools --body '{body}'"
 
 # Task decorators that start containers or pods (compat's platform limits name the classes).
 DECORATOR_LIMITS = {"@task.docker": "docker", "@task.kubernetes": "kubernetes"}
