@@ -57,6 +57,12 @@ AWS_INTERNAL_SUFFIXES = (".ec2.internal", ".compute.internal", ".vpce.amazonaws.
 BLOCKED_SMTP_PORTS = frozenset({25})
 SMTP_ADVICE = "use port 587 with STARTTLS (or 465 with SSL), e.g. the Amazon SES SMTP endpoint"
 
+# What opens an SSH tunnel on the worker itself, whose local end is a loopback address that is
+# right on MWAA: sshtunnel's forwarder (https://sshtunnel.readthedocs.io) and the SSH provider's
+# SSHHook.get_tunnel, a method of a hook instance and so matched by its name.
+SSH_TUNNEL_OPENERS = frozenset({"sshtunnel.SSHTunnelForwarder", "sshtunnel.open_tunnel"})
+SSH_TUNNEL_METHODS = frozenset({"get_tunnel"})
+
 # The Celery queue MWAA's workers consume, and the pool every environment has.
 DEFAULT_QUEUES = frozenset({"default"})
 DEFAULT_POOLS = frozenset({"default_pool"})

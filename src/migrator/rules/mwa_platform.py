@@ -1161,7 +1161,7 @@ class UndefinedPoolRule(PythonRule):
 
             BashOperator(task_id="a", bash_command="echo", pool="warehouse_pool")
         """, files={"config/pools_info.csv": "pool_name,slots\nwarehouse_pool,4\n"}, line=3,
-            contains="defined in config/pools_info.csv:2 (4 slots), which MWAA does not read"),
+            contains="defined in config/pools_info.csv:2 (4 slots), which MWAA does not apply"),
         # The same for a pool export.
         Invalid("""
             from airflow.operators.bash import BashOperator
@@ -1186,11 +1186,11 @@ class UndefinedPoolRule(PythonRule):
                     f"environment (Admin > Pools, or POST /pools through the REST API) before these tasks "
                     f"run, or they are never scheduled")
                 continue
-            slots = f"{definition.slots} slots" if definition.slots is not None else "slots not given"
+            slots = {None: "slots not given", 1: "1 slot"}.get(definition.slots, f"{definition.slots} slots")
             yield self.at_node(
                 module, site.node,
                 f"pool '{pool}' is defined in {definition.path}:{definition.line} ({slots}), which MWAA "
-                f"does not read: a new environment has only default_pool, so create it before these "
+                f"does not apply: a new environment has only default_pool, so create it before these "
                 f"tasks run or they are never scheduled: "
                 f"{platform.create_pool_command(pool, definition.slots)} (or Admin > Pools)")
 
