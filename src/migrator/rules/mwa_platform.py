@@ -125,6 +125,28 @@ def _ssh_calls(module: ModuleFacts, target) -> list[tuple[ast.Call, str]]:
     return module.memo("ssh_calls", compute)
 
 
+def _ssh_tunnels(module: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
+    """(enclosing function or None, call) of each call that opens an SSH tunnel on the worker."""
+    def compute(m: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
+        return [(m.enclosing_function(call), call) for call, qualname in m.calls
+                if qualname in platform.SSH_TUNNEL_OPENERS
+                or isinstance(call.func, ast.Attribute) and call.func.attr in platform.SSH_TUNNEL_METHODS]
+
+    return module.memo("ssh_tunnels", compute)
+
+
+def _tunnel_local_end(module: ModuleFacts, node: ast.AST) -> bool:
+    """Whether a literal is in a function that opened an SSH tunnel, from the opening call on
+    (its arguments, its ``with`` block, the code after ``tunnel.start()``): a loopback address
+    there is the tunnel's local end, on the worker that runs the task."""
+    tunnels = _ssh_tunnels(module)
+    if not tunnels:
+        return False
+    function = module.enclosing_function(node)
+    return any(scope is function and (node.lineno, node.col_offset) >= (call.lineno, call.col_offset)
+               for scope, call in tunnels)
+
+
 def _inside_ssh_class(module: ModuleFacts, node: ast.AST) -> bool:
     """Inside a class that is itself an SSH/SFTP operator or hook: its users are reported."""
     return any(isinstance(a, ast.ClassDef) and _SSH_NAME.search(a.name) for a in module.ancestors(node))
@@ -413,6 +435,22 @@ class OnPremHostRule(PythonRule):
             ENDPOINT = "vpce-0abc.execute-api.us-east-1.vpce.amazonaws.com"
             NODE = "ip-10-0-1-12.ec2.internal"
         """),
+        # The local end of an SSH tunnel the task opens on the worker: a loopback address there
+        # is right on MWAA (the SSH hop itself is reported on the hook).
+        Valid("""
+            import sqlalchemy
+            from sshtunnel import SSHTunnelForwarder
+
+            def export(ssh_hook, db_host):
+                with ssh_hook.get_tunnel(5432, remote_host=db_host) as tunnel:
+                    sqlalchemy.create_engine(f"postgresql://etl@127.0.0.1:{tunnel.local_bind_port}/dw")
+
+            def load(gateway, db_host):
+                forwarder = SSHTunnelForwarder(gateway, remote_bind_address=(db_host, 5432),
+                                               local_bind_address=("127.0.0.1", 6543))
+                forwarder.start()
+                return sqlalchemy.create_engine("postgresql://etl@localhost:6543/dw")
+        """),
     )
     invalid = (
         Invalid("""
@@ -423,6 +461,17 @@ class OnPremHostRule(PythonRule):
 
             requests.post("http://localhost:8080/hooks/run", timeout=5)
         """, line=3, contains="the MWAA worker itself"),
+        # A tunnel opened in one function makes no other function's loopback address its end.
+        Invalid("""
+            import requests
+
+            def export(ssh_hook):
+                with ssh_hook.get_tunnel(5432, remote_host="db.example.com"):
+                    pass
+
+            def notify():
+                requests.post("http://localhost:8080/hooks/run", timeout=5)
+        """, line=8, contains="the MWAA worker itself"),
         Invalid("""
             ENV = {"MLFLOW_TRACKING_URI": "http://host.docker.internal:5000"}
         """, contains="host.docker.internal"),
@@ -472,6 +521,8 @@ class OnPremHostRule(PythonRule):
                 continue
             for reference in host_references(text, platform.INTERNAL_HOST_SUFFIXES,
                                              platform.AWS_INTERNAL_SUFFIXES):
+                if reference.kind == "loopback" and _tunnel_local_end(module, node):
+                    continue
                 location = _literal_location(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
                                    anchor=f"{reference.host}\x1f{line_anchor(module.line_text(location.line), location.column)}",
