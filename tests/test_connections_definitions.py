@@ -116,10 +116,11 @@ def test_pool_table_csv(make_project):
         "pools.json": json.dumps({"warehouse": {"slots": 9}}),
     })
     workspace = discover(root, Settings())
-    assert "airflow_var/pools_info.csv" in workspace.connection_exports
-    pools = {(p.name, p.slots, p.description, p.path, p.line) for p in analyse_connections(workspace, analyse_env(workspace), []).pools}
-    assert pools == {("warehouse", 4, "loads", "airflow_var/pools_info.csv", 2), ("ftp", 1, "", "airflow_var/pools_info.csv", 3),
-                     ("warehouse", 9, "", "pools.json", 1)}
+    assert sorted(workspace.pool_tables) == ["airflow_var/pools_info.csv", "pools_usage.csv"]
+    facts = analyse_connections(workspace, analyse_env(workspace), [])
+    assert {(p.name, p.slots, p.description, p.path, p.line) for p in facts.pools} == {
+        ("warehouse", 4, "loads", "airflow_var/pools_info.csv", 2), ("ftp", 1, "", "airflow_var/pools_info.csv", 3),
+        ("warehouse", 9, "", "pools.json", 1)}
     index = build_index(workspace)
     assert [(p.name, p.path, p.slots) for p in index.pools_defined] == \
         [("ftp", "airflow_var/pools_info.csv", 1), ("warehouse", "airflow_var/pools_info.csv", 4)]

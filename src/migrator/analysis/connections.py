@@ -2,8 +2,8 @@
 
 Definitions come from ``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` variables in every env source,
 ``airflow connections|variables|pools export`` files (JSON, YAML, env), ``pool_name,slots``
-tables (``pools*.csv``), Astronomer's ``airflow_settings.yaml`` and ``airflow connections add`` / ``variables set`` / ``pools set``
-commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
+tables (``pools*.csv``), Astronomer's ``airflow_settings.yaml`` and ``airflow connections add``
+/ ``variables set`` / ``pools set`` commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
 and plugin code passes (``*_conn_id=``, ``get_connection``, ``Variable.get``) and Jinja
 templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
 """
@@ -412,11 +412,7 @@ def _load_document(text: str, path: str) -> tuple[Any, dict[str, int], Problem |
 
 def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
     kind, named = _export_kind(path)
-    suffix = PurePosixPath(path).suffix.lower()
-    if suffix == ".csv":
-        _read_pool_table(facts, path, text)
-        return
-    if suffix == ".env":
+    if PurePosixPath(path).suffix.lower() == ".env":
         for variable in parse_env_file(text, path):
             if kind == "variables":
                 facts.variables.append(VariableDef(variable.name, variable.value, path, variable.line, "export"))
@@ -627,6 +623,12 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
             facts.problems.append((rel, source))
             continue
         contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
+    for rel in workspace.pool_tables:
+        source = read_text(workspace.path(rel))
+        if isinstance(source, Problem):
+            facts.problems.append((rel, source))
+            continue
+        contained(facts.crashes, rel, "pool table", _read_pool_table, facts, rel, source.text)
     for command in env.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     return facts
@@ -685,6 +687,10 @@ def quick_pool_definitions(workspace) -> tuple[PoolDef, ...]:
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem):
             contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
+    for rel in workspace.pool_tables:
+        source = read_text(workspace.path(rel))
+        if not isinstance(source, Problem):
+            contained(facts.crashes, rel, "pool table", _read_pool_table, facts, rel, source.text)
     scripts = EnvFacts()
     for rel in [*workspace.entrypoints, *workspace.startup_scripts]:
         source = read_text(workspace.path(rel))

@@ -75,6 +75,7 @@ def create_pool_command(name: str, slots: int | None) -> str:
     body = f'{{"name": {json.dumps(name)}, "slots": {slots if slots is not None else "<slots>"}}}'
     return f"aws mwaa invoke-rest-api --name <environment> --method POST --path /pools --body '{body}'"
 
+
 # Task decorators that start containers or pods (compat's platform limits name the classes).
 DECORATOR_LIMITS = {"@task.docker": "docker", "@task.kubernetes": "kubernetes"}
 
