@@ -14,7 +14,7 @@ from migrator.analysis.connections import (
     parse_connection_uri,
     parse_connection_value,
     provider_for_connection_type,
-    quick_pool_names,
+    quick_pool_definitions,
 )
 from migrator.analysis.envsources import analyse_env
 from migrator.config import Settings
@@ -103,8 +103,27 @@ def test_definitions_from_every_source(make_project):
     assert variables == {"landing_bucket": "acme-landing", "config": '{"retries": 3}', "env": "prod",
                          "region": "eu-west-1", "team": "data-eng", "owner": "alice"}
     assert {p.name: p.slots for p in facts.pools} == {"etl": 4, "api": 2, "heavy": 3}
-    assert quick_pool_names(workspace) == {"etl", "api", "heavy"}
-    assert build_index(workspace).pools_defined == {"etl", "api", "heavy"}
+    assert {p.name for p in quick_pool_definitions(workspace)} == {"etl", "api", "heavy"}
+    assert build_index(workspace).pool_definition("heavy").path == "entrypoint.sh"
+
+
+def test_pool_table_csv(make_project):
+    """A ``pools*.csv`` table defines pools when its header names a pool and a slots column;
+    another table of that name defines none, and the first definition of a name wins."""
+    root = make_project({
+        "airflow_var/pools_info.csv": "pool_name,slots,description\nwarehouse,4,loads\nftp, 1\n,3\nbroken\n",
+        "pools_usage.csv": "day,count\n2024-01-01,3\n",
+        "pools.json": json.dumps({"warehouse": {"slots": 9}}),
+    })
+    workspace = discover(root, Settings())
+    assert sorted(workspace.pool_tables) == ["airflow_var/pools_info.csv", "pools_usage.csv"]
+    facts = analyse_connections(workspace, analyse_env(workspace), [])
+    assert {(p.name, p.slots, p.description, p.path, p.line) for p in facts.pools} == {
+        ("warehouse", 4, "loads", "airflow_var/pools_info.csv", 2), ("ftp", 1, "", "airflow_var/pools_info.csv", 3),
+        ("warehouse", 9, "", "pools.json", 1)}
+    index = build_index(workspace)
+    assert [(p.name, p.path, p.slots) for p in index.pools_defined] == \
+        [("ftp", "airflow_var/pools_info.csv", 1), ("warehouse", "airflow_var/pools_info.csv", 4)]
 
 
 def test_references_from_code_and_jinja(make_project):

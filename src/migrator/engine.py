@@ -310,7 +310,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 
 
 def build_index(workspace: Workspace) -> ProjectIndex:
-    from migrator.analysis.connections import quick_pool_names
+    from migrator.analysis.connections import quick_pool_definitions
     from migrator.analysis.plugins import quick_plugin_exports
     from migrator.analysis.requirements import quick_isolated_executables
     from migrator.analysis.subdags import quick_subdag_factories
@@ -319,7 +319,7 @@ def build_index(workspace: Workspace) -> ProjectIndex:
         dag_folders=tuple(workspace.dag_folders),
         local_modules=frozenset(workspace.module_name(rel) for rel in workspace.python_files),
         plugin_exports=quick_plugin_exports(workspace),
-        pools_defined=quick_pool_names(workspace),
+        pools_defined=quick_pool_definitions(workspace),
         subdag_factories=quick_subdag_factories(workspace),
         bundled_executables=quick_isolated_executables(workspace),
     )

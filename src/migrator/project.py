@@ -25,7 +25,7 @@ from migrator.workspace import Workspace
 
 if TYPE_CHECKING:
     from migrator.analysis.config import ConfigFacts
-    from migrator.analysis.connections import ConnectionFacts
+    from migrator.analysis.connections import ConnectionFacts, PoolDef
     from migrator.analysis.credential_files import CredentialFile
     from migrator.analysis.envsources import EnvFacts
     from migrator.analysis.layout import MissingModule, OutsidePackage, PrefixImport
@@ -46,7 +46,8 @@ class ProjectIndex:
     local_modules: frozenset[str] = frozenset()  # dotted names importable from DAG/plugin folders
     # 1.10 plugin-manager names ("airflow.operators.<plugin>.<Name>") -> the real dotted path
     plugin_exports: tuple[tuple[str, str], ...] = ()
-    pools_defined: frozenset[str] = frozenset()
+    # The pools the project defines, the first definition of each name, sorted by name
+    pools_defined: tuple[PoolDef, ...] = ()
     # SubDAG factories other modules' SubDagOperators import: (qualname, group_id, variable,
     # why not rewritable or ""), from migrator.analysis.subdags.quick_subdag_factories
     subdag_factories: tuple[tuple[str, str, str, str], ...] = ()
@@ -57,7 +58,11 @@ class ProjectIndex:
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
         return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
-                           sorted(self.pools_defined), self.subdag_factories, sorted(self.bundled_executables)])
+                           [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
+                           self.subdag_factories, sorted(self.bundled_executables)])
+
+    def pool_definition(self, name: str) -> PoolDef | None:
+        return next((pool for pool in self.pools_defined if pool.name == name), None)
 
 
 @dataclass(frozen=True)

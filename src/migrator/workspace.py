@@ -53,6 +53,9 @@ _DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
 _ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.IGNORECASE)
 _STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.IGNORECASE)
 _CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.IGNORECASE)
+# Pools kept as a ``pool_name,slots`` table (what teams feed to a setup script): read only when
+# its header says so, and shipped like any data file (it holds no credentials).
+_POOL_TABLE = re.compile(r"^pools[\w.-]*\.csv$", re.IGNORECASE)
 # `airflow connections|variables export` JSON named for its project or stage, in any folder
 # (dag-variables.json, airflow_variables_prod.json, airflow_var/conn.json); read only when
 # shaped like an export.
@@ -83,6 +86,7 @@ class Workspace:
     dockerfiles: list[str] = field(default_factory=list)
     entrypoints: list[str] = field(default_factory=list)
     connection_exports: list[str] = field(default_factory=list)
+    pool_tables: list[str] = field(default_factory=list)  # pools*.csv
     airflowignores: list[str] = field(default_factory=list)
     startup_scripts: list[str] = field(default_factory=list)
     os_package_lists: list[str] = field(default_factory=list)
@@ -111,6 +115,7 @@ class Workspace:
             "dockerfiles": self.dockerfiles,
             "entrypoint_scripts": self.entrypoints,
             "connection_exports": self.connection_exports,
+            "pool_tables": self.pool_tables,
             "airflowignore": self.airflowignores,
             "startup_scripts": self.startup_scripts,
             "os_package_lists": self.os_package_lists,
@@ -417,6 +422,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
         elif _CONN_EXPORT.match(name) or NAMED_EXPORT.match(name) \
                 or name in ("airflow_settings.yaml", "airflow_settings.yml"):
             ws.connection_exports.append(rel)
+        elif _POOL_TABLE.match(name):
+            ws.pool_tables.append(rel)
         elif name == ".airflowignore":
             ws.airflowignores.append(rel)
         elif _OS_PACKAGES.match(name):

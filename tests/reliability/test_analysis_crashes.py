@@ -33,6 +33,7 @@ PROJECT = {
     "airflow.cfg": "[core]\nparallelism = 32\n",
     "requirements.txt": "pandas==2.1.4\n",
     "connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db"}}\n',
+    "pools.csv": "pool_name,slots\netl,4\n",
 }
 
 # (module, parser, the analysis name MIG006 reports, the file it reports)
@@ -44,6 +45,7 @@ PARSERS = [
     (config, "parse_airflow_cfg", "airflow.cfg", "airflow.cfg"),
     (requirements, "parse_requirements_text", "requirements file", "requirements.txt"),
     (connections, "_read_export", "connection export", "connections.json"),
+    (connections, "_read_pool_table", "pool table", "pools.csv"),
     (plugins, "plugins_in_module", "plugin module", "plugins/acme_plugin.py"),
 ]
 PARSER_IDS = [name for _, name, _, _ in PARSERS]
@@ -89,10 +91,10 @@ def test_every_command_finishes_its_output_then_exits_3(command, module, parser,
         code, out, err = run(args, capsys)
     assert "Traceback" not in out + err
     used = {  # the analyses each command reads; a crash elsewhere does not concern it
-        "size": {"connection export", "entrypoint script", "env file", "compose file",
+        "size": {"connection export", "pool table", "entrypoint script", "env file", "compose file",
                  "Dockerfile"},
-        "connections": {"connection export", "entrypoint script", "env file", "compose file",
-                        "Dockerfile"},
+        "connections": {"connection export", "pool table", "entrypoint script", "env file",
+                        "compose file", "Dockerfile"},
     }.get(command)
     if used is not None and analysis not in used:
         assert code in (0, 1), err

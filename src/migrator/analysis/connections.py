@@ -1,15 +1,17 @@
 """Connections, variables and pools: where the project defines them and where it uses them.
 
 Definitions come from ``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` variables in every env source,
-``airflow connections|variables|pools export`` files (JSON, YAML, env), Astronomer's
-``airflow_settings.yaml`` and ``airflow connections add`` / ``variables set`` / ``pools set``
-commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
+``airflow connections|variables|pools export`` files (JSON, YAML, env), ``pool_name,slots``
+tables (``pools*.csv``), Astronomer's ``airflow_settings.yaml`` and ``airflow connections add``
+/ ``variables set`` / ``pools set`` commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
 and plugin code passes (``*_conn_id=``, ``get_connection``, ``Variable.get``) and Jinja
 templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import ipaddress
 import json
 import re
@@ -457,6 +459,32 @@ def _read_export(facts: ConnectionFacts, path: str, text: str) -> None:
             facts.pools.append(PoolDef(key, _int_or_none(slots), str(description or ""), path, line, "export"))
 
 
+# Header names of a pool table's columns (the ``airflow_settings.yaml`` and export spellings).
+_POOL_NAME_COLUMNS = ("pool_name", "pool", "name")
+_POOL_SLOTS_COLUMNS = ("slots", "pool_slots", "pool_slot")
+_POOL_DESCRIPTION_COLUMNS = ("description", "pool_description")
+
+
+def _read_pool_table(facts: ConnectionFacts, path: str, text: str) -> None:
+    """A ``pools*.csv`` table: a header naming a pool column and a slots column, one pool a row.
+    A CSV without both columns is some other table and is left alone."""
+    rows = csv.reader(io.StringIO(text))
+    header = [cell.strip().lower() for cell in next(rows, [])]
+    name_column = next((header.index(c) for c in _POOL_NAME_COLUMNS if c in header), None)
+    slots_column = next((header.index(c) for c in _POOL_SLOTS_COLUMNS if c in header), None)
+    if name_column is None or slots_column is None:
+        return
+    description_column = next((header.index(c) for c in _POOL_DESCRIPTION_COLUMNS if c in header), None)
+    for row in rows:
+        cells = [cell.strip() for cell in row]
+        if len(cells) <= max(name_column, slots_column) or not cells[name_column]:
+            continue
+        description = cells[description_column] if description_column is not None \
+            and description_column < len(cells) else ""
+        facts.pools.append(PoolDef(cells[name_column], _int_or_none(cells[slots_column]), description,
+                                   path, rows.line_num, "export"))
+
+
 def _export_shaped(kind: str, document: Any) -> bool:
     """Whether a document is what ``airflow <kind> export`` writes: a mapping of ids to values
     (connections: URIs or field mappings; pools: mappings with ``slots``)."""
@@ -595,6 +623,12 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
             facts.problems.append((rel, source))
             continue
         contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
+    for rel in workspace.pool_tables:
+        source = read_text(workspace.path(rel))
+        if isinstance(source, Problem):
+            facts.problems.append((rel, source))
+            continue
+        contained(facts.crashes, rel, "pool table", _read_pool_table, facts, rel, source.text)
     for command in env.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     return facts
@@ -642,9 +676,10 @@ def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> Connecti
     return facts
 
 
-def quick_pool_names(workspace) -> frozenset[str]:
-    """Pools defined in export files and ``airflow pools set`` lines: a cheap pre-pass for the
-    index every worker receives (no compose or Dockerfile reading)."""
+def quick_pool_definitions(workspace) -> tuple[PoolDef, ...]:
+    """Pools defined in export files, pool tables and ``airflow pools set`` lines, the first
+    definition of each name: a cheap pre-pass for the index every worker receives (no compose
+    or Dockerfile reading)."""
     facts = ConnectionFacts()
     for rel in workspace.connection_exports:
         if _export_kind(rel)[0] not in ("pools", "settings"):
@@ -652,6 +687,10 @@ def quick_pool_names(workspace) -> frozenset[str]:
         source = read_text(workspace.path(rel))
         if not isinstance(source, Problem):
             contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
+    for rel in workspace.pool_tables:
+        source = read_text(workspace.path(rel))
+        if not isinstance(source, Problem):
+            contained(facts.crashes, rel, "pool table", _read_pool_table, facts, rel, source.text)
     scripts = EnvFacts()
     for rel in [*workspace.entrypoints, *workspace.startup_scripts]:
         source = read_text(workspace.path(rel))
@@ -660,7 +699,10 @@ def quick_pool_names(workspace) -> frozenset[str]:
     for command in scripts.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     # Failures here are reported once, by the full analyses (MIG006).
-    return frozenset(facts.pool_names)
+    first: dict[str, PoolDef] = {}
+    for pool in sorted(facts.pools, key=lambda p: (p.path, p.line)):
+        first.setdefault(pool.name, pool)
+    return tuple(sorted(first.values(), key=lambda p: p.name))
 
 
 def connections_inventory(facts: ConnectionFacts) -> dict:

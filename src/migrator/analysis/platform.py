@@ -19,6 +19,8 @@ Sources:
 
 from __future__ import annotations
 
+import json
+
 from migrator import compat
 
 _WORKER = compat.worker_paths()
@@ -55,9 +57,24 @@ AWS_INTERNAL_SUFFIXES = (".ec2.internal", ".compute.internal", ".vpce.amazonaws.
 BLOCKED_SMTP_PORTS = frozenset({25})
 SMTP_ADVICE = "use port 587 with STARTTLS (or 465 with SSL), e.g. the Amazon SES SMTP endpoint"
 
+# What opens an SSH tunnel on the worker itself, whose local end is a loopback address that is
+# right on MWAA: sshtunnel's forwarder (https://sshtunnel.readthedocs.io) and the SSH provider's
+# SSHHook.get_tunnel, a method of a hook instance and so matched by its name.
+SSH_TUNNEL_OPENERS = frozenset({"sshtunnel.SSHTunnelForwarder", "sshtunnel.open_tunnel"})
+SSH_TUNNEL_METHODS = frozenset({"get_tunnel"})
+
 # The Celery queue MWAA's workers consume, and the pool every environment has.
 DEFAULT_QUEUES = frozenset({"default"})
 DEFAULT_POOLS = frozenset({"default_pool"})
+
+
+def create_pool_command(name: str, slots: int | None) -> str:
+    """The command that creates a pool on MWAA. Its CLI endpoint has no ``pools`` commands (UG
+    airflow-cli-command-reference); the REST API has ``POST /pools``, reached with AWS
+    credentials through InvokeRestApi (UG access-mwaa-apache-airflow-rest-api)."""
+    body = f'{{"name": {json.dumps(name)}, "slots": {slots if slots is not None else "<slots>"}}}'
+    return f"aws mwaa invoke-rest-api --name <environment> --method POST --path /pools --body '{body}'"
+
 
 # Task decorators that start containers or pods (compat's platform limits name the classes).
 DECORATOR_LIMITS = {"@task.docker": "docker", "@task.kubernetes": "kubernetes"}

@@ -128,6 +128,28 @@ def _ssh_calls(module: ModuleFacts, target) -> list[tuple[ast.Call, str]]:
     return module.memo("ssh_calls", compute)
 
 
+def _ssh_tunnels(module: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
+    """(enclosing function or None, call) of each call that opens an SSH tunnel on the worker."""
+    def compute(m: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
+        return [(m.enclosing_function(call), call) for call, qualname in m.calls
+                if qualname in platform.SSH_TUNNEL_OPENERS
+                or isinstance(call.func, ast.Attribute) and call.func.attr in platform.SSH_TUNNEL_METHODS]
+
+    return module.memo("ssh_tunnels", compute)
+
+
+def _tunnel_local_end(module: ModuleFacts, node: ast.AST) -> bool:
+    """Whether a literal is in a function that opened an SSH tunnel, from the opening call on
+    (its arguments, its ``with`` block, the code after ``tunnel.start()``): a loopback address
+    there is the tunnel's local end, on the worker that runs the task."""
+    tunnels = _ssh_tunnels(module)
+    if not tunnels:
+        return False
+    function = module.enclosing_function(node)
+    return any(scope is function and (node.lineno, node.col_offset) >= (call.lineno, call.col_offset)
+               for scope, call in tunnels)
+
+
 def _inside_ssh_class(module: ModuleFacts, node: ast.AST) -> bool:
     """Inside a class that is itself an SSH/SFTP operator or hook: its users are reported."""
     return any(isinstance(a, ast.ClassDef) and _SSH_NAME.search(a.name) for a in module.ancestors(node))
@@ -416,6 +438,22 @@ class OnPremHostRule(PythonRule):
             ENDPOINT = "vpce-0abc.execute-api.us-east-1.vpce.amazonaws.com"
             NODE = "ip-10-0-1-12.ec2.internal"
         """),
+        # The local end of an SSH tunnel the task opens on the worker: a loopback address there
+        # is right on MWAA (the SSH hop itself is reported on the hook).
+        Valid("""
+            import sqlalchemy
+            from sshtunnel import SSHTunnelForwarder
+
+            def export(ssh_hook, db_host):
+                with ssh_hook.get_tunnel(5432, remote_host=db_host) as tunnel:
+                    sqlalchemy.create_engine(f"postgresql://etl@127.0.0.1:{tunnel.local_bind_port}/dw")
+
+            def load(gateway, db_host):
+                forwarder = SSHTunnelForwarder(gateway, remote_bind_address=(db_host, 5432),
+                                               local_bind_address=("127.0.0.1", 6543))
+                forwarder.start()
+                return sqlalchemy.create_engine("postgresql://etl@localhost:6543/dw")
+        """),
     )
     invalid = (
         Invalid("""
@@ -426,6 +464,17 @@ class OnPremHostRule(PythonRule):
 
             requests.post("http://localhost:8080/hooks/run", timeout=5)
         """, line=3, contains="the MWAA worker itself"),
+        # A tunnel opened in one function makes no other function's loopback address its end.
+        Invalid("""
+            import requests
+
+            def export(ssh_hook):
+                with ssh_hook.get_tunnel(5432, remote_host="db.example.com"):
+                    pass
+
+            def notify():
+                requests.post("http://localhost:8080/hooks/run", timeout=5)
+        """, line=8, contains="the MWAA worker itself"),
         Invalid("""
             ENV = {"MLFLOW_TRACKING_URI": "http://host.docker.internal:5000"}
         """, contains="host.docker.internal"),
@@ -475,6 +524,8 @@ class OnPremHostRule(PythonRule):
                 continue
             for reference in host_references(text, platform.INTERNAL_HOST_SUFFIXES,
                                              platform.AWS_INTERNAL_SUFFIXES):
+                if reference.kind == "loopback" and _tunnel_local_end(module, node):
+                    continue
                 location = _literal_location(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
                                    anchor=f"{reference.host}\x1f{line_anchor(module.line_text(location.line), location.column)}",
@@ -1111,13 +1162,16 @@ class CustomQueueRule(PythonRule):
 class UndefinedPoolRule(PythonRule):
     """
     ## What it does
-    Reports tasks (and `default_args`) that use a pool the project does not define anywhere
-    (pool exports, `airflow_settings.yaml`, ...). `default_pool` always exists.
+    Reports tasks (and `default_args`) that use a pool other than `default_pool`. When the
+    project defines the pool (a pool export, a `pools*.csv` table of `pool_name,slots`,
+    `airflow_settings.yaml`, an `airflow pools set` line), the message names that file and the
+    slot count; otherwise it says the pool is defined nowhere.
 
     ## Why it matters on MWAA
-    A new MWAA environment has only `default_pool`. Airflow does not schedule tasks of a pool
-    that does not exist, so they sit in the scheduled state. The `airflow pools` commands are
-    not available through MWAA's CLI endpoint, so pools must be created in the UI or through the
+    A new MWAA environment has only `default_pool`, and nothing creates the others: MWAA reads
+    no pool files and runs no setup scripts. Airflow does not schedule tasks of a pool that does
+    not exist, so they sit in the scheduled state. The `airflow pools` commands are not
+    available through MWAA's CLI endpoint, so pools must be created in the UI or through the
     REST API before the DAGs run.
 
     ## Example
@@ -1126,19 +1180,21 @@ class UndefinedPoolRule(PythonRule):
     ```
 
     ## Fix
-    Create the pool in the MWAA environment (UI: Admin > Pools, or `POST /pools` through the
-    REST API) with the slot count of the on-prem pool, and keep a pool export in the project so
-    the migration can recreate it.
+    Create the pool in the MWAA environment with the slot count of the on-prem pool, in the UI
+    (Admin > Pools) or through the REST API:
+    `aws mwaa invoke-rest-api --name ENV --method POST --path /pools --body '{"name": "warehouse_pool", "slots": 4}'`.
+    Keep a pool export in the project so the pools can be recreated.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-cli-command-reference.html
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/access-mwaa-apache-airflow-rest-api.html
     - https://airflow.apache.org/docs/apache-airflow/stable/administration-and-deployment/pools.html
     """
 
     id = "MWA011"
     name = "undefined-pool"
     severity = Severity.WARNING
-    summary = "Pool used by tasks but not defined by the project"
+    summary = "Pool used by tasks that a new MWAA environment does not have"
     valid = (
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -1151,7 +1207,22 @@ class UndefinedPoolRule(PythonRule):
             from airflow.operators.bash import BashOperator
 
             BashOperator(task_id="a", bash_command="echo", pool="warehouse_pool")
-        """, line=3, contains="'warehouse_pool'"),
+        """, line=3, contains="'warehouse_pool' is not defined anywhere in the project"),
+        # Defined in a pool table the team loads on-prem: MWAA does not read it, the pool must
+        # still be created there.
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo", pool="warehouse_pool")
+        """, files={"config/pools_info.csv": "pool_name,slots\nwarehouse_pool,4\n"}, line=3,
+            contains="defined in config/pools_info.csv:2 (4 slots), which MWAA does not apply"),
+        # The same for a pool export.
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="echo", pool="warehouse_pool")
+        """, files={"pools.json": '{"warehouse_pool": {"slots": 4, "description": ""}}'}, line=3,
+            contains='--path /pools --body \'{"name": "warehouse_pool", "slots": 4}\''),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -1159,13 +1230,23 @@ class UndefinedPoolRule(PythonRule):
             if site.name != "pool" or site.owner == "dag":
                 continue
             pool = const_str(site.value)
-            if pool is None or pool in platform.DEFAULT_POOLS or pool in ctx.index.pools_defined:
+            if pool is None or pool in platform.DEFAULT_POOLS:
                 continue
+            definition = ctx.index.pool_definition(pool)
+            if definition is None:
+                yield self.at_node(
+                    module, site.node,
+                    f"pool '{pool}' is not defined anywhere in the project: create it in the MWAA "
+                    f"environment (Admin > Pools, or POST /pools through the REST API) before these tasks "
+                    f"run, or they are never scheduled")
+                continue
+            slots = {None: "slots not given", 1: "1 slot"}.get(definition.slots, f"{definition.slots} slots")
             yield self.at_node(
                 module, site.node,
-                f"pool '{pool}' is not defined anywhere in the project: create it in the MWAA "
-                f"environment (Admin > Pools, or POST /pools through the REST API) before these tasks "
-                f"run, or they are never scheduled")
+                f"pool '{pool}' is defined in {definition.path}:{definition.line} ({slots}), which MWAA "
+                f"does not apply: a new environment has only default_pool, so create it before these "
+                f"tasks run or they are never scheduled: "
+                f"{platform.create_pool_command(pool, definition.slots)} (or Admin > Pools)")
 
 
 def _int_value(module: ModuleFacts, node: ast.AST | None) -> tuple[int, ast.AST] | None:
