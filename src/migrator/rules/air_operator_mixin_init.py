@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from migrator.analysis.classes import SUPER_NONE, SUPER_PASSES, ClassFacts
 from migrator.compat import OperatorInitChain, operator_init_chain
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.findings import Finding, Fix, FixSafety, Location, Related, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
@@ -197,20 +198,37 @@ class OperatorMixinInit(ProjectRule):
                        else (chain.portable_base_operator, chain.portable_logging_mixin))
             for base in facts.bases[:operator_at]:
                 if passes_arguments and hierarchy.forwards_to_logging_mixin(base):
-                    yield self.finding(
+                    finding = self.finding(
                         path, location,
                         f"{_short(facts.qualname)}: {_short(base)}, listed before {operator_base}, hands the "
                         f"operator's arguments to LoggingMixin.__init__ on Airflow 3 (BaseOperator no longer "
                         f"derives from LoggingMixin), which fails with 'unexpected keyword argument task_id'; "
                         f"add {_as_last_bases(missing)}",
                         anchor=f"{facts.qualname}\x1f{base}", fix=_append_bases(facts, operator_at, missing, chain))
+                    yield replace(finding, related=self._mixin_places(base, classes, "hands the arguments on"))
                     break
             for base, needed in hierarchy.called_without_arguments(facts.bases[operator_at + 1:]):
-                yield self.finding(
+                finding = self.finding(
                     path, location,
                     f"{_short(facts.qualname)}: Airflow 3's BaseOperator calls {_short(base)}.__init__ without "
                     f"arguments, but it needs {', '.join(map(repr, needed))}: give them defaults",
                     anchor=f"{facts.qualname}\x1f{base}")
+                yield replace(finding, related=self._mixin_places(base, classes, "needs arguments"))
+
+    def _mixin_places(self, mixin: str, classes: dict[str, tuple[str, ClassFacts]], what: str) -> tuple[Related, ...]:
+        """The project classes of the mixin and its parents: Airflow 3 raises inside one of their
+        ``__init__`` methods, which ``migrate --verify`` matches the failure to."""
+        places, pending, seen = [], [mixin], set()
+        while pending:
+            name = pending.pop(0)
+            if name in seen or name not in classes:
+                continue
+            seen.add(name)
+            path, facts = classes[name]
+            places.append(Related(path, Location(facts.line, 1, facts.line, 1),
+                                  f"{self.id}: {_short(mixin)} {what} (its class{'' if name == mixin else ' ' + _short(name)})"))
+            pending.extend(facts.bases)
+        return tuple(places)
 
 
 def _append_bases(facts: ClassFacts, operator_at: int, missing: tuple[str, ...],
