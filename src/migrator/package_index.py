@@ -27,7 +27,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from migrator.analysis.requirements import FETCH_TIMEOUT_SECONDS, OFFLINE_ENV
+from migrator.analysis.requirements import FETCH_TIMEOUT_SECONDS, OFFLINE_ENV, write_cache
 from migrator.cache import cache_dir
 from migrator.secrets import mask_uri
 
@@ -99,7 +99,7 @@ class PackageIndex:
             if text is None:
                 text = (self._get(release.url + ".metadata", accept="*/*").decode("utf-8", "replace")
                         if release.has_metadata_file else _wheel_metadata(self._get(release.url, accept="*/*"), release))
-                _write(path, text)
+                write_cache(path, text)
             headers = HeaderParser().parsestr(text, headersonly=True)
             self._metadata[release.url] = ReleaseMetadata(
                 tuple(headers.get_all("Requires-Dist") or ()), headers.get("Requires-Python"))
@@ -111,7 +111,7 @@ class PackageIndex:
         text = _read(path) if fresh else None
         if text is None:
             text = self._get(self.url + name + "/", accept=SIMPLE_JSON).decode("utf-8", "replace")
-            _write(path, text)
+            write_cache(path, text)
         try:
             return json.loads(text)
         except ValueError:
@@ -159,13 +159,3 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only cache only costs a fetch next time

@@ -636,7 +636,8 @@ def _cached_url_path(url: str, folder: Path | None = None) -> Path:
     return (folder or cache_dir()) / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".txt")
 
 
-def _write_cache(path: Path, text: str) -> None:
+def write_cache(path: Path, text: str) -> None:
+    """Write a cache file whole (a temporary file renamed over it); a read-only cache is no error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -668,7 +669,7 @@ def fetch_constraints(url: str, folder: Path | None = None) -> str:
         reason = getattr(exc, "reason", None) or exc
         _FAILED_URLS[url] = f"cannot fetch {mask_uri(url)}: {reason}"
         raise ConstraintsUnavailable(_FAILED_URLS[url]) from None
-    _write_cache(path, text)
+    write_cache(path, text)
     return text
 
 
@@ -698,7 +699,7 @@ def target_constraints_file(target, folder: Path | None = None) -> Path:
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     path = (folder or cache_dir()) / f"mwaa-{target.airflow}-py{target.python}-{digest}.txt"
     if not path.is_file():
-        _write_cache(path, text)
+        write_cache(path, text)
         if not path.is_file():
             raise ConstraintsUnavailable(f"cannot write {path}")
     return path

@@ -15,18 +15,12 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from migrator.reporters.html_page import html_page
 from migrator.reporters.text import SEVERITIES, remedy
 from migrator.rules.base import Rule
 from migrator.sizing.chart import concurrency_svg
 
 _STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; color: #1a202c; margin: 24px auto; max-width: 1100px;
-       padding: 0 16px; line-height: 1.45; }
-h1 { font-size: 26px; margin-bottom: 4px; }
-h2 { font-size: 19px; margin-top: 28px; border-bottom: 1px solid #e2e8f0; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
-th, td { border: 1px solid #cbd5e0; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #edf2f7; }
 .error { color: #c53030; font-weight: bold; }
 .warning { color: #b7791f; font-weight: bold; }
 .info { color: #2b6cb0; }
@@ -37,7 +31,6 @@ details { margin: 4px 0; }
 summary { cursor: pointer; }
 pre { white-space: pre-wrap; background: #f7fafc; padding: 8px; font-size: 12px; }
 code { background: #edf2f7; padding: 0 3px; }
-.chart { overflow-x: auto; }
 """
 
 
@@ -61,10 +54,7 @@ def render(document: dict[str, Any], rules: Sequence[Rule], dag_files: Sequence[
         *_size(document["sizing"]),
         *_rule_docs(used),
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+    return html_page(title, body, _STYLE)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -10,6 +10,7 @@ import json
 from html import escape
 
 from migrator.dag_count import DagCount
+from migrator.reporters.html_page import html_page
 from migrator.sizing.chart import concurrency_svg, slots_text
 
 FORMATS = ("markdown", "json", "html")
@@ -255,15 +256,7 @@ def render_markdown(document: dict) -> str:
 # -- html ------------------------------------------------------------------------------------------
 
 _STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; color: #1a202c; margin: 24px auto; max-width: 1100px;
-       padding: 0 16px; line-height: 1.45; }
-h1 { font-size: 26px; margin-bottom: 4px; }
-h2 { font-size: 19px; margin-top: 28px; border-bottom: 1px solid #e2e8f0; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
-th, td { border: 1px solid #cbd5e0; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #edf2f7; }
 td.no { color: #c53030; font-weight: bold; }
-.chart { overflow-x: auto; }
 .banner { border: 1px solid #d69e2e; background: #fffbeb; padding: 8px 14px; margin: 12px 0; }
 .banner strong { display: block; margin-bottom: 4px; }
 li { margin: 2px 0; }
@@ -295,9 +288,7 @@ def render_html(document: dict) -> str:
         elif kind == "svg":
             body.append(f'<div class="chart">{block[1]}</div>')
     title = f"MWAA sizing: {document['recommendation']['environment_class']}"
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+    return html_page(title, body, _STYLE)
 
 
 def render_json(document: dict) -> str:
