@@ -617,18 +617,14 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
             value = None if variable.value is None or variable.is_reference else variable.value
             facts.variables.append(VariableDef(variable.name[len(VAR_PREFIX):].lower(), value, variable.path,
                                                variable.line, "env", variable.origin))
-    for rel in workspace.connection_exports:
-        source = read_text(workspace.path(rel))
-        if isinstance(source, Problem):
-            facts.problems.append((rel, source))
-            continue
-        contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
-    for rel in workspace.pool_tables:
-        source = read_text(workspace.path(rel))
-        if isinstance(source, Problem):
-            facts.problems.append((rel, source))
-            continue
-        contained(facts.crashes, rel, "pool table", _read_pool_table, facts, rel, source.text)
+    for files, what, reader in ((workspace.connection_exports, "connection export", _read_export),
+                                (workspace.pool_tables, "pool table", _read_pool_table)):
+        for rel in files:
+            source = read_text(workspace.path(rel))
+            if isinstance(source, Problem):
+                facts.problems.append((rel, source))
+                continue
+            contained(facts.crashes, rel, what, reader, facts, rel, source.text)
     for command in env.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
     return facts
