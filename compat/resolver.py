@@ -799,3 +799,36 @@ def _text(value) -> str | None:
 def config_changes(target: MwaaVersion | str | None = None) -> tuple[ConfigChange, ...]:
     """airflow.cfg option renames, removals and default changes relevant to ``target``."""
     return _config_changes(get_version(target))
+
+
+@dataclass(frozen=True)
+class ConfigSectionRename:
+    old: str          # "kubernetes"
+    new: str          # "kubernetes_executor"
+    since: str | None
+    breaks: bool      # the target no longer reads the old section
+    source: str
+
+
+@lru_cache(maxsize=16)
+def _config_section_renames(target: MwaaVersion) -> dict[str, ConfigSectionRename]:
+    document = load_json("generated/config.json")["versions"]
+    wanted = _data_version(target)
+    entry = document[wanted]
+    renames = {row["old"]: ConfigSectionRename(row["old"], row["new"], row["since"], False,
+                                               f"deprecated_sections of {entry['source']['distribution']}")
+               for row in entry["deprecated_options"]["sections"]}
+    # A section an older release still mapped and the target dropped ([kubernetes] in Airflow 3).
+    for version in sorted(document, key=Version):
+        if Version(version) >= Version(wanted):
+            break
+        for row in document[version]["deprecated_options"]["sections"]:
+            renames.setdefault(row["old"], ConfigSectionRename(
+                row["old"], row["new"], row["since"], True,
+                f"deprecated_sections of {document[version]['source']['distribution']}"))
+    return renames
+
+
+def config_section_rename(section: str, target: MwaaVersion | str | None = None) -> ConfigSectionRename | None:
+    """The rename of the airflow.cfg ``section`` (lower case) relevant to ``target``, if any."""
+    return _config_section_renames(get_version(target)).get(section)

@@ -14,6 +14,7 @@ from kb_paths import MWAA_DATA, pinned_versions
 from migrator.compat import (
     argument_changes,
     config_changes,
+    config_section_rename,
     context_key_changes,
     final_paths,
     metadata_db_names,
@@ -295,6 +296,14 @@ def test_config_changes():
     assert on_2[("scheduler.max_threads", "renamed")].new_option == "scheduler.parsing_processes"
     assert not on_2[("scheduler.max_threads", "renamed")].breaks
     assert not any(c.kind == "default_changed" for c in on_2.values())
+
+
+def test_config_section_renames_an_older_release_mapped_break_on_airflow_3():
+    on_2 = config_section_rename("kubernetes", "2.11.2")
+    assert (on_2.new, on_2.since, on_2.breaks) == ("kubernetes_executor", "2.5.0", False)
+    on_3 = config_section_rename("kubernetes", "3.3.1")
+    assert (on_3.new, on_3.breaks) == ("kubernetes_executor", True)
+    assert config_section_rename("core", "3.3.1") is None
 
 
 def test_platform_knowledge():

@@ -385,8 +385,9 @@ class RejectedArgumentValueRule(PythonRule):
     """
     ## What it does
     Reports argument values an operator's constructor rejects on the target: a `trigger_rule`
-    the target's `TriggerRule` no longer has (`"none_failed_or_skipped"`, `"dummy"`, also as
-    `TriggerRule.NONE_FAILED_OR_SKIPPED` and in `default_args`), and values outside the set a
+    the target's `TriggerRule` no longer has (`"none_failed_or_skipped"`, `"dummy"`, also in
+    `default_args`), a removed member such as `TriggerRule.NONE_FAILED_OR_SKIPPED` wherever it is
+    written (a custom operator's argument, a constant), and values outside the set a
     provider's operator checks, such as DockerOperator's `auto_remove=True` (docker provider 3+
     takes `"never"`, `"success"` or `"force"`). The allowed values and the old-to-new mappings
     come from the constructors and deprecation code of the wheels the target pins.
@@ -431,6 +432,18 @@ class RejectedArgumentValueRule(PythonRule):
 
             EmptyOperator(task_id="e", trigger_rule="none_failed_or_skipped")
         """, target="2.11.2"),
+        # Airflow 2's enum still has the old members.
+        Valid("""
+            from airflow.utils.trigger_rule import TriggerRule
+
+            FINAL_RULE = TriggerRule.NONE_FAILED_OR_SKIPPED
+        """, target="2.11.2"),
+        # Only Airflow's enum is known: a project's own TriggerRule class is its business.
+        Valid("""
+            from company.rules import TriggerRule
+
+            FINAL_RULE = TriggerRule.NONE_FAILED_OR_SKIPPED
+        """),
     )
     invalid = (
         Invalid("""
@@ -456,12 +469,31 @@ class RejectedArgumentValueRule(PythonRule):
             default_args = {"trigger_rule": TriggerRule.NONE_FAILED_OR_SKIPPED}
             DAG("d", schedule=None, default_args=default_args)
         """, line=4, contains="NONE_FAILED_MIN_ONE_SUCCESS"),
+        # The member access fails whatever takes it: an operator whose signature is unknown.
+        Invalid("""
+            from airflow.utils.trigger_rule import TriggerRule
+            from company.operators import FinalStatusOperator
+
+            FinalStatusOperator(task_id="final", trigger_rule=TriggerRule.NONE_FAILED_OR_SKIPPED)
+        """, line=4, contains="NONE_FAILED_MIN_ONE_SUCCESS", fixed="""
+            from airflow.utils.trigger_rule import TriggerRule
+            from company.operators import FinalStatusOperator
+
+            FinalStatusOperator(task_id="final", trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+        """),
+        Invalid("""
+            from airflow.utils.trigger_rule import TriggerRule
+
+            ALWAYS_RUN = TriggerRule.DUMMY
+        """, line=3, contains="TriggerRule.ALWAYS"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
         members = enum_members("TriggerRule", target)
         base = operator_signature("airflow.models.baseoperator.BaseOperator", target)
+        if members and base is not None:
+            yield from self._removed_members(module, members, base, target)
         for site in module.arguments:
             signature = None
             if site.owner == "task" and site.qualname and isinstance(site.call, ast.Call):
@@ -471,25 +503,27 @@ class RejectedArgumentValueRule(PythonRule):
             if signature is None:
                 continue
             if site.name == "trigger_rule" and members:
-                yield from self._trigger_rule(module, site.value, signature, members, target)
+                known, value = _value(site.value)
+                allowed = tuple(sorted(set(members.values())))
+                if known and isinstance(value, str) and value not in allowed:
+                    yield self._finding(module, site.value, "trigger_rule", value, allowed, signature, target)
             elif site.name in signature.values:
                 known, value = _value(site.value)
                 if known and value not in signature.values[site.name]:
                     yield self._finding(module, site.value, site.name, value, signature.values[site.name],
                                         signature, target)
 
-    def _trigger_rule(self, module, node, signature, members, target) -> Iterator[Finding]:
-        allowed = tuple(sorted(set(members.values())))
-        known, value = _value(node)
-        if known and isinstance(value, str) and value not in allowed:
-            yield self._finding(module, node, "trigger_rule", value, allowed, signature, target)
-            return
-        qualname = module.qualname(node) if isinstance(node, ast.Attribute) else None
-        if qualname and short_name(qualname.rpartition(".")[0]) == "TriggerRule" and node.attr not in members:
-            mapped = dict(signature.value_renames.get("trigger_rule", ()))
-            old_value = node.attr.lower()
-            new_value = mapped.get(old_value)
-            new_member = next((m for m, v in members.items() if v == new_value), None)
+    def _removed_members(self, module, members, base, target) -> Iterator[Finding]:
+        """Every `TriggerRule.X` the target's enum lacks, wherever it is written: the attribute
+        access fails when the file loads, whether it is an operator's argument, a custom
+        operator's, a default or a constant."""
+        mapped = dict(base.value_renames.get("trigger_rule", ()))
+        for node, qualname in module.name_uses:
+            enum = qualname.rpartition(".")[0]
+            if not (isinstance(node, ast.Attribute) and enum.startswith("airflow.")
+                    and short_name(enum) == "TriggerRule" and node.attr not in members):
+                continue
+            new_member = next((m for m, v in members.items() if v == mapped.get(node.attr.lower())), None)
             fix = None
             advice = "use one of its members"
             if new_member:
