@@ -24,6 +24,8 @@ ALERT_SENDER = "airflow@acme-retail.example"
 STORE_OPS_LIST = [
     conf.get("acme-retail", "store-ops-email", fallback="store-ops-data@acme-retail.example")
 ]
+# Alert links point at the pod logs of the namespace the KubernetesExecutor runs tasks in.
+TASK_NAMESPACE = conf.get("kubernetes", "namespace")
 
 
 def _post_to_slack(text):
