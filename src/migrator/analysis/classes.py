@@ -69,3 +69,50 @@ def _init_facts(node: ast.ClassDef) -> InitFacts | None:
             super_call = SUPER_PASSES if call.args or call.keywords else SUPER_BARE
             break
     return InitFacts(tuple(required), super_call)
+
+
+# Bases an __init__ chain passes through without stopping or taking arguments.
+TRANSPARENT_BASES = frozenset({"abc.ABC", "typing.Generic", "object"})
+
+
+@dataclass(frozen=True)
+class BaseInitCall:
+    """A call of the next ``__init__`` in a module-level class's own ``__init__``:
+    ``super().__init__(...)``, ``super(Cls, self).__init__(...)`` or ``Base.__init__(self, ...)``."""
+
+    call: ast.Call
+    owner: ClassFacts  # the class whose __init__ makes the call
+    bases: tuple[str, ...]  # where the lookup starts: the owner's bases, or the one base named
+
+
+def base_init_calls(module: ModuleFacts, classes: tuple[ClassFacts, ...]) -> list[BaseInitCall]:
+    """The base ``__init__`` calls of the module's classes (``classes`` is ``module_classes(module)``)."""
+    if module.tree is None:
+        return []
+    by_line = {facts.line: facts for facts in classes}
+    found = []
+    for node in module.tree.body:
+        if not isinstance(node, ast.ClassDef) or node.lineno not in by_line:
+            continue
+        facts = by_line[node.lineno]
+        init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        for call in ast.walk(init) if init is not None else ():
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
+                bases = _next_inits(node, facts, call.func.value)
+                if bases:
+                    found.append(BaseInitCall(call, facts, bases))
+    return found
+
+
+def _next_inits(node: ast.ClassDef, facts: ClassFacts, target: ast.expr) -> tuple[str, ...]:
+    """The bases a call on ``target.__init__`` starts its lookup in (empty: not a base call)."""
+    if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
+        named = target.args[0] if target.args else None
+        # super(Cls, self) of another class skips part of the MRO: not followed.
+        if named is None or (isinstance(named, ast.Name) and named.id == node.name):
+            return facts.bases
+        return ()
+    for source, dotted in zip(node.bases, facts.bases):
+        if dotted and ast.dump(source) == ast.dump(target):
+            return (dotted,)
+    return ()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from migrator.analysis import airflow_api
+from migrator.analysis.classes import TRANSPARENT_BASES, ClassFacts, base_init_calls, module_classes
 from migrator.analysis.dags import ArgumentSite
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import (
@@ -217,22 +218,31 @@ class RemovedArgumentRule(PythonRule):
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
         seen: set[int] = set()
-        for site in module.arguments:
+        # A project operator class hands its keywords to its Airflow base in its own __init__.
+        subclass_of: dict[int, str] = {}
+        base_sites: list[ArgumentSite] = []
+        for call, operator, subclass in _operator_base_init_calls(module, target):
+            for keyword in call.keywords:
+                if keyword.arg is not None:
+                    base_sites.append(ArgumentSite(keyword.arg, keyword, keyword.value, "task", call, operator))
+                    subclass_of[id(keyword)] = subclass
+        for site in (*module.arguments, *base_sites):
             if id(site.node) in seen:
                 continue
+            subclass = subclass_of.get(id(site.node))
             change = _change_for(site, target)
             if change is None or not _applies(change, target):
                 rejected = _rejected(site, target)
                 if rejected is not None:
                     seen.add(id(site.node))
-                    yield self._rejected_finding(module, site, rejected, target)
+                    yield self._rejected_finding(module, site, rejected, target, subclass)
                 continue
             seen.add(id(site.node))
-            finding = self._finding(module, site, change, target)
+            finding = self._finding(module, site, change, target, subclass)
             if finding is not None:
                 yield finding
         # Arguments of other calls the knowledge base records (Variable.get(default_var=...)).
-        tasks_and_dags = {id(s.call) for s in module.arguments if s.call is not None}
+        tasks_and_dags = {id(s.call) for s in (*module.arguments, *base_sites) if s.call is not None}
         for call, qualname in module.calls:
             if id(call) in tasks_and_dags or not qualname or not qualname.startswith("airflow."):
                 continue
@@ -247,12 +257,14 @@ class RemovedArgumentRule(PythonRule):
                         yield finding
 
     def _finding(self, module: ModuleFacts, site: ArgumentSite, change: ArgumentChange,
-                 target: MwaaVersion) -> Finding | None:
+                 target: MwaaVersion, subclass: str | None = None) -> Finding | None:
         version = target.airflow
         owner = {"dag": "DAG", "task": _short(site.qualname) or "the operator",
                  "call": _short(site.qualname)}.get(site.owner, "")
         if site.spread:
             owner = f"DAG (given this key through **{site.spread})"
+        if subclass:
+            owner = f"{owner} (called by {subclass}.__init__)"
         advice = f" {change.advice}" if change.advice else ""
         replacement = change.replacement
         if site.owner == "default_args":
@@ -287,7 +299,7 @@ class RemovedArgumentRule(PythonRule):
                             fix=self._fix(site, change, _calls_given(module, site)))
 
     def _rejected_finding(self, module: ModuleFacts, site: ArgumentSite, signature: OperatorSignature,
-                          target: MwaaVersion) -> Finding:
+                          target: MwaaVersion, subclass: str | None = None) -> Finding:
         owner = _short(signature.qualname)
         replaced = signature.replaced.get(site.name)
         renamed = signature.renamed.get(site.name)
@@ -299,8 +311,10 @@ class RemovedArgumentRule(PythonRule):
             advice = ": delete it (it was ignored before it was removed)"
         else:
             advice = ": delete it or pass what it did some other way (see the operator's documentation)"
-        message = (f"{owner} on Airflow {target.airflow} ({signature.source}) does not accept {site.name}, "
-                   f"so the DAG file does not load (\"Invalid arguments were passed to {owner}\"){advice}")
+        called_by = f" (called by {subclass}.__init__)" if subclass else ""
+        message = (f"{owner}{called_by} on Airflow {target.airflow} ({signature.source}) does not accept "
+                   f"{site.name}, so the DAG file does not load (\"Invalid arguments were passed to "
+                   f"{subclass or owner}\"){advice}")
         return self.at_node(module, site.node, message, severity=Severity.ERROR,
                             fix=_rejected_fix(site, signature))
 
@@ -340,6 +354,39 @@ def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | No
         # that swaps the class renames its arguments (postgres_conn_id -> conn_id).
         return None
     return signature
+
+
+def _operator_base_init_calls(module: ModuleFacts, target: MwaaVersion) -> Iterator[tuple[ast.Call, str, str]]:
+    """(call, Airflow operator, subclass name) of each base ``__init__`` call in a class of the
+    module whose keywords reach an Airflow operator's constructor first (directly, or through the
+    module's own classes without an ``__init__``)."""
+    classes = module_classes(module)
+    own = {facts.qualname: facts for facts in classes}
+    for base_call in base_init_calls(module, classes):
+        operator = _receiving_operator(base_call.bases, own, target, set())
+        if operator:
+            yield base_call.call, operator, _short(base_call.owner.qualname)
+
+
+def _receiving_operator(bases: tuple[str, ...], own: dict[str, ClassFacts], target: MwaaVersion,
+                        seen: set[str]) -> str | None:
+    """The Airflow operator whose ``__init__`` a call looking up ``bases`` reaches first (depth
+    first, as the MRO of single-operator classes goes); None when an ``__init__`` the rule cannot
+    judge comes first (the project's own, or a class the knowledge base cannot read); "" when the
+    bases all pass the call on to the next ones."""
+    for base in bases:
+        if base in TRANSPARENT_BASES or base in seen:
+            continue
+        seen.add(base)
+        facts = own.get(base)
+        if facts is None:
+            return base if operator_signature(base, target) is not None else None
+        if facts.init is not None:
+            return None
+        found = _receiving_operator(facts.bases, own, target, seen)
+        if found != "":
+            return found
+    return ""
 
 
 def _duplicable(value: ast.expr) -> bool:
