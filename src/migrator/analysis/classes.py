@@ -39,17 +39,21 @@ class ClassFacts:
 def module_classes(module: ModuleFacts) -> tuple[ClassFacts, ...]:
     if module.tree is None:
         return ()
-    defined = {node.name for node in module.tree.body if isinstance(node, ast.ClassDef)}
     prefix = f"{module.module_name}." if module.module_name else ""
-
-    def dotted(base: ast.expr) -> str:
-        if isinstance(base, ast.Name) and base.id in defined:
-            return prefix + base.id
-        return module.qualname(base) or ""
-
-    return tuple(ClassFacts(prefix + node.name, node.lineno, tuple(dotted(b) for b in node.bases),
+    return tuple(ClassFacts(prefix + node.name, node.lineno, tuple(_class_name(module, b) for b in node.bases),
                             _init_facts(node))
                  for node in module.tree.body if isinstance(node, ast.ClassDef))
+
+
+def _class_name(module: ModuleFacts, node: ast.expr) -> str:
+    """The dotted name of a class the module names: one of its own, or one it imports ("" if neither)."""
+    if isinstance(node, ast.Name) and node.id in _defined_classes(module):
+        return f"{module.module_name}.{node.id}" if module.module_name else node.id
+    return module.qualname(node) or ""
+
+
+def _defined_classes(module: ModuleFacts) -> set[str]:
+    return {node.name for node in module.tree.body if isinstance(node, ast.ClassDef)}
 
 
 def _init_facts(node: ast.ClassDef) -> InitFacts | None:
@@ -98,21 +102,26 @@ def base_init_calls(module: ModuleFacts, classes: tuple[ClassFacts, ...]) -> lis
         init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
         for call in ast.walk(init) if init is not None else ():
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
-                bases = _next_inits(node, facts, call.func.value)
+                bases = _next_inits(module, node, init, facts, call)
                 if bases:
                     found.append(BaseInitCall(call, facts, bases))
     return found
 
 
-def _next_inits(node: ast.ClassDef, facts: ClassFacts, target: ast.expr) -> tuple[str, ...]:
-    """The bases a call on ``target.__init__`` starts its lookup in (empty: not a base call)."""
+def _next_inits(module: ModuleFacts, node: ast.ClassDef, init: ast.FunctionDef, facts: ClassFacts,
+                call: ast.Call) -> tuple[str, ...]:
+    """The bases a ``<target>.__init__(...)`` call starts its lookup in (empty: not a base call)."""
+    target = call.func.value
     if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
         named = target.args[0] if target.args else None
         # super(Cls, self) of another class skips part of the MRO: not followed.
         if named is None or (isinstance(named, ast.Name) and named.id == node.name):
             return facts.bases
         return ()
-    for source, dotted in zip(node.bases, facts.bases):
-        if dotted and ast.dump(source) == ast.dump(target):
-            return (dotted,)
-    return ()
+    # Base.__init__(self, ...): an ancestor named explicitly, given the instance first.
+    instance = init.args.args[0].arg if init.args.args else None
+    given = call.args[0] if call.args else None
+    if instance is None or not (isinstance(given, ast.Name) and given.id == instance):
+        return ()
+    named = _class_name(module, target)
+    return (named,) if named else ()

@@ -23,6 +23,14 @@ from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DAG = "DAG"
+_RECENCY_OPERATOR = """\
+from airflow.operators.python_operator import PythonOperator
+
+
+class RecencyOperator(PythonOperator):
+    def __init__(self, **kwargs):
+        super(RecencyOperator, self).__init__(python_callable=print, provide_context=True, **kwargs)
+"""
 _OPERATOR = "BaseOperator"
 
 
@@ -73,7 +81,12 @@ class RemovedArgumentRule(PythonRule):
     `SSHOperator(timeout=...)`, `SlackAPIPostOperator(token=...)`,
     `TriggerDagRunOperator(python_callable=...)`, `provide_context` on any PythonOperator
     subclass. Operators the knowledge base cannot follow to `BaseOperator` (your own, or from a
-    library it does not read) are left alone.
+    library it does not read) are left alone. A class of the module that derives from an Airflow
+    operator (directly or through the module's own classes) has the keywords its `__init__`
+    hands on checked as that operator's: `super().__init__(..., provide_context=True)`,
+    `super(Cls, self).__init__(...)`, `PythonOperator.__init__(self, ...)`. Where an
+    `__init__` of a class in between, or of a base imported from another project module, takes
+    the call first, it is not judged.
 
     ## Why it matters on MWAA
     On Airflow 3 a removed argument is a `TypeError` when the DAG file is parsed: the DAG
@@ -149,6 +162,26 @@ class RemovedArgumentRule(PythonRule):
 
             PostgresOperator(task_id="a", sql="select 1", postgres_conn_id="pg")
         """),
+        # A project operator's super().__init__ with arguments its Airflow base takes; below a
+        # class with its own __init__, the keywords go to that __init__ first: not judged.
+        Valid("""
+            from airflow.providers.standard.operators.python import PythonOperator
+
+
+            class RecencyOperator(PythonOperator):
+                def __init__(self, **kwargs):
+                    super().__init__(python_callable=print, retries=2, **kwargs)
+
+
+            class WindowOperator(RecencyOperator):
+                def __init__(self, window, **kwargs):
+                    super().__init__(**kwargs)
+
+
+            class DailyOperator(WindowOperator):
+                def __init__(self, **kwargs):
+                    super().__init__(window=1, **kwargs)
+        """),
     )
     invalid = (
         Invalid("""
@@ -208,6 +241,23 @@ class RemovedArgumentRule(PythonRule):
 
             ShortCircuitOperator(task_id="a", python_callable=print, provide_context=True)
         """, line=3, contains="Invalid arguments were passed to ShortCircuitOperator"),
+        # Airflow 3 rejects provide_context in a project operator's call of its base's __init__
+        # too ("Invalid arguments were passed to RecencyOperator"), in each spelling of that call.
+        Invalid(_RECENCY_OPERATOR, line=6, contains="called by RecencyOperator.__init__",
+                fixed=_RECENCY_OPERATOR.replace(", provide_context=True", "")),
+        Invalid("""
+            from airflow.operators.python_operator import PythonOperator
+
+
+            class Checked(PythonOperator):
+                pass
+
+
+            class RecencyOperator(Checked):
+                def __init__(self, **kwargs):
+                    PythonOperator.__init__(self, python_callable=print, provide_context=True, **kwargs)
+        """, line=10, contains="provide_context"),
+        Invalid(_RECENCY_OPERATOR, target="2.11.2", line=6, contains="deprecated"),
         Invalid("""
             from airflow.operators.slack_operator import SlackAPIPostOperator
 
