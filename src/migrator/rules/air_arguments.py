@@ -23,6 +23,8 @@ from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DAG = "DAG"
+_OPERATOR = "BaseOperator"
+# A project operator class handing its Airflow base a removed argument.
 _RECENCY_OPERATOR = """\
 from airflow.operators.python_operator import PythonOperator
 
@@ -31,7 +33,6 @@ class RecencyOperator(PythonOperator):
     def __init__(self, **kwargs):
         super(RecencyOperator, self).__init__(python_callable=print, provide_context=True, **kwargs)
 """
-_OPERATOR = "BaseOperator"
 
 
 def _applies(change: ArgumentChange, target: MwaaVersion) -> bool:
