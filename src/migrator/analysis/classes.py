@@ -39,17 +39,21 @@ class ClassFacts:
 def module_classes(module: ModuleFacts) -> tuple[ClassFacts, ...]:
     if module.tree is None:
         return ()
-    defined = {node.name for node in module.tree.body if isinstance(node, ast.ClassDef)}
     prefix = f"{module.module_name}." if module.module_name else ""
-
-    def dotted(base: ast.expr) -> str:
-        if isinstance(base, ast.Name) and base.id in defined:
-            return prefix + base.id
-        return module.qualname(base) or ""
-
-    return tuple(ClassFacts(prefix + node.name, node.lineno, tuple(dotted(b) for b in node.bases),
+    return tuple(ClassFacts(prefix + node.name, node.lineno, tuple(_class_name(module, b) for b in node.bases),
                             _init_facts(node))
                  for node in module.tree.body if isinstance(node, ast.ClassDef))
+
+
+def _class_name(module: ModuleFacts, node: ast.expr) -> str:
+    """The dotted name of a class the module names: one of its own, or one it imports ("" if neither)."""
+    if isinstance(node, ast.Name) and node.id in _defined_classes(module):
+        return f"{module.module_name}.{node.id}" if module.module_name else node.id
+    return module.qualname(node) or ""
+
+
+def _defined_classes(module: ModuleFacts) -> set[str]:
+    return {node.name for node in module.tree.body if isinstance(node, ast.ClassDef)}
 
 
 def _init_facts(node: ast.ClassDef) -> InitFacts | None:
@@ -69,3 +73,55 @@ def _init_facts(node: ast.ClassDef) -> InitFacts | None:
             super_call = SUPER_PASSES if call.args or call.keywords else SUPER_BARE
             break
     return InitFacts(tuple(required), super_call)
+
+
+# Bases an __init__ chain passes through without stopping or taking arguments.
+TRANSPARENT_BASES = frozenset({"abc.ABC", "typing.Generic", "object"})
+
+
+@dataclass(frozen=True)
+class BaseInitCall:
+    """A call of the next ``__init__`` in a module-level class's own ``__init__``:
+    ``super().__init__(...)``, ``super(Cls, self).__init__(...)`` or ``Base.__init__(self, ...)``."""
+
+    call: ast.Call
+    owner: ClassFacts  # the class whose __init__ makes the call
+    bases: tuple[str, ...]  # where the lookup starts: the owner's bases, or the one base named
+
+
+def base_init_calls(module: ModuleFacts, classes: tuple[ClassFacts, ...]) -> list[BaseInitCall]:
+    """The base ``__init__`` calls of the module's classes (``classes`` is ``module_classes(module)``)."""
+    if module.tree is None:
+        return []
+    by_line = {facts.line: facts for facts in classes}
+    found = []
+    for node in module.tree.body:
+        if not isinstance(node, ast.ClassDef) or node.lineno not in by_line:
+            continue
+        facts = by_line[node.lineno]
+        init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        for call in ast.walk(init) if init is not None else ():
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
+                bases = _next_inits(module, node, init, facts, call)
+                if bases:
+                    found.append(BaseInitCall(call, facts, bases))
+    return found
+
+
+def _next_inits(module: ModuleFacts, node: ast.ClassDef, init: ast.FunctionDef, facts: ClassFacts,
+                call: ast.Call) -> tuple[str, ...]:
+    """The bases a ``<target>.__init__(...)`` call starts its lookup in (empty: not a base call)."""
+    target = call.func.value
+    if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
+        named = target.args[0] if target.args else None
+        # super(Cls, self) of another class skips part of the MRO: not followed.
+        if named is None or (isinstance(named, ast.Name) and named.id == node.name):
+            return facts.bases
+        return ()
+    # Base.__init__(self, ...): an ancestor named explicitly, given the instance first.
+    instance = init.args.args[0].arg if init.args.args else None
+    given = call.args[0] if call.args else None
+    if instance is None or not (isinstance(given, ast.Name) and given.id == instance):
+        return ()
+    named = _class_name(module, target)
+    return (named,) if named else ()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from migrator.analysis import airflow_api
+from migrator.analysis.classes import TRANSPARENT_BASES, ClassFacts, base_init_calls, module_classes
 from migrator.analysis.dags import ArgumentSite
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import (
@@ -23,6 +24,15 @@ from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DAG = "DAG"
 _OPERATOR = "BaseOperator"
+# A project operator class handing its Airflow base a removed argument.
+_RECENCY_OPERATOR = """\
+from airflow.operators.python_operator import PythonOperator
+
+
+class RecencyOperator(PythonOperator):
+    def __init__(self, **kwargs):
+        super(RecencyOperator, self).__init__(python_callable=print, provide_context=True, **kwargs)
+"""
 
 
 def _applies(change: ArgumentChange, target: MwaaVersion) -> bool:
@@ -72,7 +82,12 @@ class RemovedArgumentRule(PythonRule):
     `SSHOperator(timeout=...)`, `SlackAPIPostOperator(token=...)`,
     `TriggerDagRunOperator(python_callable=...)`, `provide_context` on any PythonOperator
     subclass. Operators the knowledge base cannot follow to `BaseOperator` (your own, or from a
-    library it does not read) are left alone.
+    library it does not read) are left alone. A class of the module that derives from an Airflow
+    operator (directly or through the module's own classes) has the keywords its `__init__`
+    hands on checked as that operator's: `super().__init__(..., provide_context=True)`,
+    `super(Cls, self).__init__(...)`, `PythonOperator.__init__(self, ...)`. Where an
+    `__init__` of a class in between, or of a base imported from another project module, takes
+    the call first, it is not judged.
 
     ## Why it matters on MWAA
     On Airflow 3 a removed argument is a `TypeError` when the DAG file is parsed: the DAG
@@ -148,6 +163,26 @@ class RemovedArgumentRule(PythonRule):
 
             PostgresOperator(task_id="a", sql="select 1", postgres_conn_id="pg")
         """),
+        # A project operator's super().__init__ with arguments its Airflow base takes; below a
+        # class with its own __init__, the keywords go to that __init__ first: not judged.
+        Valid("""
+            from airflow.providers.standard.operators.python import PythonOperator
+
+
+            class RecencyOperator(PythonOperator):
+                def __init__(self, **kwargs):
+                    super().__init__(python_callable=print, retries=2, **kwargs)
+
+
+            class WindowOperator(RecencyOperator):
+                def __init__(self, window, **kwargs):
+                    super().__init__(**kwargs)
+
+
+            class DailyOperator(WindowOperator):
+                def __init__(self, **kwargs):
+                    super().__init__(window=1, **kwargs)
+        """),
     )
     invalid = (
         Invalid("""
@@ -207,6 +242,23 @@ class RemovedArgumentRule(PythonRule):
 
             ShortCircuitOperator(task_id="a", python_callable=print, provide_context=True)
         """, line=3, contains="Invalid arguments were passed to ShortCircuitOperator"),
+        # Airflow 3 rejects provide_context in a project operator's call of its base's __init__
+        # too ("Invalid arguments were passed to RecencyOperator"), in each spelling of that call.
+        Invalid(_RECENCY_OPERATOR, line=6, contains="called by RecencyOperator.__init__",
+                fixed=_RECENCY_OPERATOR.replace(", provide_context=True", "")),
+        Invalid("""
+            from airflow.operators.python_operator import PythonOperator
+
+
+            class Checked(PythonOperator):
+                pass
+
+
+            class RecencyOperator(Checked):
+                def __init__(self, **kwargs):
+                    PythonOperator.__init__(self, python_callable=print, provide_context=True, **kwargs)
+        """, line=10, contains="provide_context"),
+        Invalid(_RECENCY_OPERATOR, target="2.11.2", line=6, contains="deprecated"),
         Invalid("""
             from airflow.operators.slack_operator import SlackAPIPostOperator
 
@@ -217,22 +269,31 @@ class RemovedArgumentRule(PythonRule):
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
         seen: set[int] = set()
-        for site in module.arguments:
+        # A project operator class hands its keywords to its Airflow base in its own __init__.
+        subclass_of: dict[int, str] = {}
+        base_sites: list[ArgumentSite] = []
+        for call, operator, subclass in _operator_base_init_calls(module, target):
+            for keyword in call.keywords:
+                if keyword.arg is not None:
+                    base_sites.append(ArgumentSite(keyword.arg, keyword, keyword.value, "task", call, operator))
+                    subclass_of[id(keyword)] = subclass
+        for site in (*module.arguments, *base_sites):
             if id(site.node) in seen:
                 continue
+            subclass = subclass_of.get(id(site.node))
             change = _change_for(site, target)
             if change is None or not _applies(change, target):
                 rejected = _rejected(site, target)
                 if rejected is not None:
                     seen.add(id(site.node))
-                    yield self._rejected_finding(module, site, rejected, target)
+                    yield self._rejected_finding(module, site, rejected, target, subclass)
                 continue
             seen.add(id(site.node))
-            finding = self._finding(module, site, change, target)
+            finding = self._finding(module, site, change, target, subclass)
             if finding is not None:
                 yield finding
         # Arguments of other calls the knowledge base records (Variable.get(default_var=...)).
-        tasks_and_dags = {id(s.call) for s in module.arguments if s.call is not None}
+        tasks_and_dags = {id(s.call) for s in (*module.arguments, *base_sites) if s.call is not None}
         for call, qualname in module.calls:
             if id(call) in tasks_and_dags or not qualname or not qualname.startswith("airflow."):
                 continue
@@ -247,12 +308,14 @@ class RemovedArgumentRule(PythonRule):
                         yield finding
 
     def _finding(self, module: ModuleFacts, site: ArgumentSite, change: ArgumentChange,
-                 target: MwaaVersion) -> Finding | None:
+                 target: MwaaVersion, subclass: str | None = None) -> Finding | None:
         version = target.airflow
         owner = {"dag": "DAG", "task": _short(site.qualname) or "the operator",
                  "call": _short(site.qualname)}.get(site.owner, "")
         if site.spread:
             owner = f"DAG (given this key through **{site.spread})"
+        if subclass:
+            owner = f"{owner} (called by {subclass}.__init__)"
         advice = f" {change.advice}" if change.advice else ""
         replacement = change.replacement
         if site.owner == "default_args":
@@ -287,7 +350,7 @@ class RemovedArgumentRule(PythonRule):
                             fix=self._fix(site, change, _calls_given(module, site)))
 
     def _rejected_finding(self, module: ModuleFacts, site: ArgumentSite, signature: OperatorSignature,
-                          target: MwaaVersion) -> Finding:
+                          target: MwaaVersion, subclass: str | None = None) -> Finding:
         owner = _short(signature.qualname)
         replaced = signature.replaced.get(site.name)
         renamed = signature.renamed.get(site.name)
@@ -299,8 +362,10 @@ class RemovedArgumentRule(PythonRule):
             advice = ": delete it (it was ignored before it was removed)"
         else:
             advice = ": delete it or pass what it did some other way (see the operator's documentation)"
-        message = (f"{owner} on Airflow {target.airflow} ({signature.source}) does not accept {site.name}, "
-                   f"so the DAG file does not load (\"Invalid arguments were passed to {owner}\"){advice}")
+        called_by = f" (called by {subclass}.__init__)" if subclass else ""
+        message = (f"{owner}{called_by} on Airflow {target.airflow} ({signature.source}) does not accept "
+                   f"{site.name}, so the DAG file does not load (\"Invalid arguments were passed to "
+                   f"{subclass or owner}\"){advice}")
         return self.at_node(module, site.node, message, severity=Severity.ERROR,
                             fix=_rejected_fix(site, signature))
 
@@ -340,6 +405,39 @@ def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | No
         # that swaps the class renames its arguments (postgres_conn_id -> conn_id).
         return None
     return signature
+
+
+def _operator_base_init_calls(module: ModuleFacts, target: MwaaVersion) -> Iterator[tuple[ast.Call, str, str]]:
+    """(call, Airflow operator, subclass name) of each base ``__init__`` call in a class of the
+    module whose keywords reach an Airflow operator's constructor first (directly, or through the
+    module's own classes without an ``__init__``)."""
+    classes = module_classes(module)
+    own = {facts.qualname: facts for facts in classes}
+    for base_call in base_init_calls(module, classes):
+        operator = _receiving_operator(base_call.bases, own, target, set())
+        if operator:
+            yield base_call.call, operator, _short(base_call.owner.qualname)
+
+
+def _receiving_operator(bases: tuple[str, ...], own: dict[str, ClassFacts], target: MwaaVersion,
+                        seen: set[str]) -> str | None:
+    """The Airflow operator whose ``__init__`` a call looking up ``bases`` reaches first (depth
+    first, as the MRO of single-operator classes goes); None when an ``__init__`` the rule cannot
+    judge comes first (the project's own, or a class the knowledge base cannot read); "" when the
+    bases all pass the call on to the next ones."""
+    for base in bases:
+        if base in TRANSPARENT_BASES or base in seen:
+            continue
+        seen.add(base)
+        facts = own.get(base)
+        if facts is None:
+            return base if operator_signature(base, target) is not None else None
+        if facts.init is not None:
+            return None
+        found = _receiving_operator(facts.bases, own, target, seen)
+        if found != "":
+            return found
+    return ""
 
 
 def _duplicable(value: ast.expr) -> bool:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from migrator.analysis.classes import SUPER_NONE, SUPER_PASSES, ClassFacts
+from migrator.analysis.classes import SUPER_NONE, SUPER_PASSES, TRANSPARENT_BASES, ClassFacts
 from migrator.compat import OperatorInitChain, operator_init_chain
 from migrator.findings import Finding, Fix, FixSafety, Location, Related, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
-# Bases an __init__ chain passes through without stopping or taking arguments.
-_TRANSPARENT = frozenset({"abc.ABC", "typing.Generic", "object"})
 _OPERATOR_SUFFIXES = ("Operator", "Sensor")
 
 _RETRY_MIXIN = '''\
@@ -277,7 +275,7 @@ class _Hierarchy:
         """The classes whose __init__ a call on ``name`` reaches first, depth first through the
         project's classes: (name, facts) of a class that defines one, (name, None) of a class
         outside the project."""
-        if name in seen or name in _TRANSPARENT:
+        if name in seen or name in TRANSPARENT_BASES:
             return
         seen.add(name)
         facts = self.classes.get(name)
