@@ -289,3 +289,21 @@ def test_absorbing_twice_adds_no_duplicate_related_location():
 def test_a_lone_finding_is_untouched(rules):
     findings = [finding(rule, "a", line) for line, rule in enumerate(rules, 1)]
     assert merge_root_causes(findings, TARGET, causes=(SAME_LINE,)).findings == findings
+
+
+def test_imports_through_the_dag_folder_name_are_one_finding_per_file_and_all_are_fixed(make_project):
+    """``from dags.common.sql import Q`` and ``from dags.common import io`` in one file: one cause
+    (the DAG folder is no package on MWAA), one finding; the fix still rewrites every import."""
+    root = make_project({
+        "dags/common/__init__.py": "", "dags/common/sql.py": "Q = 'select 1'\n", "dags/common/io.py": "R = 1\n",
+        "dags/etl.py": ("from airflow import DAG\n"
+                        "from dags.common.sql import Q\n"
+                        "from dags.common.io import R\n"
+                        "with DAG('etl', schedule=None):\n    pass\n")})
+    result = scanned(root)
+    (finding,) = only(result, "MWA014")
+    assert finding.location.line == 2
+    assert [(r.location.line, r.note) for r in finding.related] == [(3, "another import through the DAG folder's name")]
+    plan = plan_fixes(root, load_settings(root), TARGET, jobs=1, use_cache=False)
+    _, new = plan.files["dags/etl.py"]
+    assert b"from common.sql import Q" in new and b"from common.io import R" in new

@@ -56,6 +56,10 @@ def _line(finding: Finding, target: MwaaVersion) -> Hashable:
     return finding.path, finding.location.line
 
 
+def _file(finding: Finding, target: MwaaVersion) -> Hashable:
+    return finding.path
+
+
 def _requirement(finding: Finding, target: MwaaVersion) -> Hashable | None:
     name = finding.fix.params.get("name") if finding.fix else None
     return (finding.rule, canonicalize_name(name)) if isinstance(name, str) else None
@@ -159,6 +163,10 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     RootCause("transitive-pin", dict.fromkeys(("REQ020", "REQ004", "REQ008"), _line), ("REQ020",),
               frozenset({"REQ004", "REQ008"})),
     RootCause("install-line", {"REQ016": _line}, ("REQ016",), frozenset({"REQ016"})),
+    # One file importing through the DAG folder's own name does it in every such import: one
+    # cause (the folder is no package on MWAA), one finding; each import keeps its fix.
+    RootCause("dag-folder-as-package", {"MWA014": _file}, ("MWA014",), frozenset({"MWA014"}),
+              "another import through the DAG folder's name"),
     RootCause("requirement-in-several-files", {"REQ001": _requirement, "REQ002": _requirement},
               ("REQ001", "REQ002"), frozenset({"REQ001", "REQ002"}), "the same requirement, in another file"),
 )

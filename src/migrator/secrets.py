@@ -115,6 +115,11 @@ def is_sensitive_name(name: str, strict: bool = False) -> bool:
 _SHELL_REFERENCE = re.compile(r"\$[A-Za-z_]")
 
 
+# The logins of local stand-in containers as the images' and Airflow's own compose examples
+# write them (airflow:airflow, postgres:password): they protect nothing worth rotating.
+STOCK_PASSWORDS = frozenset({"airflow", "password", "postgres", "changeme", "admin"})
+
+
 def is_reference(value: str, shell: bool = False) -> bool:
     """Whether a value only refers to a credential kept elsewhere: ``${VAR}``, ``{{ var.value.x }}``,
     ``$(command)`` and, where a shell or compose expands the value, ``$VAR``."""

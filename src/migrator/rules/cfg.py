@@ -17,7 +17,7 @@ from migrator.analysis.config import ConfigEntry, classify
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
-from migrator.secrets import mask
+from migrator.secrets import STOCK_PASSWORDS, mask
 
 
 def _config_fix(action: str, description: str, **params) -> Fix:
@@ -320,7 +320,8 @@ class ConfigSecret(ProjectRule):
              # broker credentials never reach MWAA
              Valid(files={"docker-compose.yaml": "services:\n  scheduler:\n    environment:\n"
                                                  "      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: postgresql://airflow:airflow@postgres/airflow\n"
-                                                 "      AIRFLOW__CELERY__RESULT_BACKEND: db+postgresql://airflow:airflow@postgres/airflow\n"}),
+                                                 "      AIRFLOW__CELERY__RESULT_BACKEND: db+postgresql://airflow:airflow@postgres/airflow\n"
+                                                 "      AIRFLOW__CELERY__BROKER_URL: redis://:password@redis:6379/0\n"}),
              # passwords the shell fills in
              Valid(files={"entrypoint.sh": "#!/bin/sh\nexport AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="
                                            "postgresql://$PG_USER:$PG_PASSWORD@$PG_HOST/airflow\n"
@@ -484,10 +485,11 @@ class UnreadableConfigSource(ProjectRule):
 
 
 def _throwaway_login(value: str) -> bool:
-    """``postgresql://airflow:airflow@postgres/airflow``: the user name as password, the stock
-    login of a local compose stack's own database or broker."""
+    """``postgresql://airflow:airflow@postgres/airflow``, ``postgres:password@db``: the user name
+    or a stock word as password, the login of a local compose stack's own database or broker."""
     try:
         parts = urlsplit(value)
-        return bool(parts.password) and parts.password == parts.username
+        return bool(parts.password) and (parts.password == parts.username
+                                         or parts.password.lower() in STOCK_PASSWORDS)
     except ValueError:
         return False
