@@ -184,13 +184,18 @@ class WorkerPaths:
     from_mwaa: tuple[str, ...]
     scratch: str
     source: str
+    # Modules of operators that run their arguments' commands on another service's machines,
+    # and the keys of the AWS request dicts that describe such commands (ECS overrides, EMR steps).
+    remote_compute_modules: tuple[str, ...] = ()
+    remote_request_keys: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
 def worker_paths() -> WorkerPaths:
     block = _overlay()["worker_paths"]
     return WorkerPaths(block["airflow_home"], block["dags"], tuple(block["from_mwaa"]), block["scratch"],
-                       block["source"])
+                       block["source"], tuple(block["remote_compute_modules"]),
+                       tuple(block["remote_request_keys"]))
 
 
 @dataclass(frozen=True)

@@ -69,9 +69,13 @@ _IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_imag
 
 def _container_calls(module: ModuleFacts, target) -> frozenset[ast.AST]:
     """Calls whose arguments describe a container or pod, not the worker: Docker and Kubernetes
-    tasks, and any call given the image it runs."""
+    tasks, tasks that hand their work to another AWS service (ECS, EMR, Batch, ...), and any call
+    given the image it runs."""
+    remote = tuple(module + "." for module in compat.worker_paths().remote_compute_modules)
+
     def compute(m: ModuleFacts) -> frozenset[ast.AST]:
-        found = {t.node for t in m.tasks if _task_limit(t, target) in ("docker", "kubernetes")}
+        found = {t.node for t in m.tasks
+                 if _task_limit(t, target) in ("docker", "kubernetes") or t.operator.startswith(remote)}
         found.update(call for call, _ in m.calls if any(k.arg in _IMAGE_KEYWORDS for k in call.keywords))
         return frozenset(found)
 
@@ -584,7 +588,12 @@ def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
             found.update(k.value for k in call.keywords if keyword and k.arg == keyword)
             if position is not None and len(call.args) > position:
                 found.add(call.args[position])
+        remote_keys = set(compat.worker_paths().remote_request_keys)
         for node in m.nodes_of(ast.Dict):
+            keys = [key.value for key in node.keys if isinstance(key, ast.Constant)]
+            if remote_keys.intersection(keys):
+                found.add(node)  # an ECS override or EMR step: all of it runs on that service
+                continue
             found.update(value for key, value in zip(node.keys, node.values)
                          if isinstance(key, ast.Constant) and key.value in _CONTAINER_PATH_KEYS)
         return frozenset(found)
@@ -829,6 +838,24 @@ class LocalFilesystemPathRule(PythonRule):
             PySparkEmrStep(name="score", image_name="ml/score", entry_point_path="/opt/application/main.py")
             AlertingDockerOperator(task_id="stac", image="geo/stac:3",
                                    environment={"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"})
+        """),
+        # An ECS override and an EMR configuration built apart from the task: their request shapes.
+        Valid("""
+            def overrides(payload):
+                return {"containerOverrides": [{"name": "ingest", "command": ["/var/lang/bin/python", "handler.py"]}]}
+
+            SPARK_ENV = [{"Classification": "spark-env", "Properties": {"JAVA_HOME": "/home/hadoop/jdk"}}]
+        """),
+        # ECS and EMR run these commands on their own machines: the paths are theirs.
+        Valid("""
+            from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
+            from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator
+
+            EcsRunTaskOperator(task_id="load", cluster="etl", task_definition="load",
+                               overrides={"containerOverrides": [{"name": "load", "command": ["/app/run.sh"]}]})
+            EmrAddStepsOperator(task_id="spark", job_flow_id="j-1",
+                                steps=[{"Name": "s", "HadoopJarStep": {"Jar": "command-runner.jar",
+                                        "Args": ["spark-submit", "/home/hadoop/jobs/score.py"]}}])
         """),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
