@@ -203,7 +203,7 @@ class OperatorMixinInit(ProjectRule):
                         f"derives from LoggingMixin), which fails with 'unexpected keyword argument task_id'; "
                         f"add {_as_last_bases(missing)}",
                         anchor=f"{facts.qualname}\x1f{base}", fix=_append_bases(facts, operator_at, missing, chain))
-                    yield replace(finding, related=self._mixin_places(base, classes, "hands the arguments on"))
+                    yield replace(finding, related=self._class_places(base, classes, "hands the arguments on"))
                     break
             for base, needed in hierarchy.called_without_arguments(facts.bases[operator_at + 1:]):
                 finding = self.finding(
@@ -211,12 +211,16 @@ class OperatorMixinInit(ProjectRule):
                     f"{_short(facts.qualname)}: Airflow 3's BaseOperator calls {_short(base)}.__init__ without "
                     f"arguments, but it needs {', '.join(map(repr, needed))}: give them defaults",
                     anchor=f"{facts.qualname}\x1f{base}")
-                yield replace(finding, related=self._mixin_places(base, classes, "needs arguments"))
+                # BaseOperator calls it from the end of the operator's own chain of __init__s: the
+                # error surfaces in the deepest project class of that chain, or in the mixin.
+                yield replace(finding, related=(
+                    *self._class_places(base, classes, "needs arguments"),
+                    *self._class_places(facts.bases[operator_at], classes, "calls on to BaseOperator")))
 
-    def _mixin_places(self, mixin: str, classes: dict[str, tuple[str, ClassFacts]], what: str) -> tuple[Related, ...]:
-        """The project classes of the mixin and its parents: Airflow 3 raises inside one of their
-        ``__init__`` methods, which ``migrate --verify`` matches the failure to."""
-        places, pending, seen = [], [mixin], set()
+    def _class_places(self, start: str, classes: dict[str, tuple[str, ClassFacts]], what: str) -> tuple[Related, ...]:
+        """The project's class ``start`` and its project parents: Airflow 3 raises inside one of
+        their ``__init__`` methods, which ``migrate --verify`` matches the failure to."""
+        places, pending, seen = [], [start], set()
         while pending:
             name = pending.pop(0)
             if name in seen or name not in classes:
@@ -224,7 +228,7 @@ class OperatorMixinInit(ProjectRule):
             seen.add(name)
             path, facts = classes[name]
             places.append(Related(path, Location(facts.line, 1, facts.line, 1),
-                                  f"{self.id}: {_short(mixin)} {what} (its class{'' if name == mixin else ' ' + _short(name)})"))
+                                  f"{self.id}: {_short(start)} {what} (its class{'' if name == start else ' ' + _short(name)})"))
             pending.extend(facts.bases)
         return tuple(places)
 
@@ -312,8 +316,10 @@ class _Hierarchy:
             if self.is_operator(base):
                 continue
             for name, facts in self._inits(base, seen):
-                if facts is None or facts.init.super_call == SUPER_NONE:
-                    return  # outside the project, or the chain ends here
-                if facts.init.required:
+                if facts is None:
+                    return  # outside the project
+                if facts.init.required:  # called with none, whether or not it calls on
                     yield name, facts.init.required
                     return
+                if facts.init.super_call == SUPER_NONE:
+                    return  # the chain ends here
