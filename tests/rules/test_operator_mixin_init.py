@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from migrator.compat import get_version
+
 from migrator.config import Settings
 from migrator.engine import scan
 
