@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import http.server
 import json
+import os
 import socket
 import sys
 import threading
@@ -364,3 +365,78 @@ def test_failing_requirements_are_found_by_bisection_not_one_run_per_line():
     assert [item for item, _ in found] == ["pkg5", "pkg40"]
     assert all(item in result.output for item, result in found)
     assert len(calls) < 30  # one run per line would be 64
+
+
+def _fake_layer(venvs, name, used_at):
+    from migrator.airflow_env import MARKER
+
+    layer = venvs / name
+    layer.mkdir(parents=True)
+    (layer / MARKER).write_text("{}", encoding="utf-8")
+    os.utime(layer / MARKER, (used_at, used_at))
+    return layer
+
+
+def test_requirements_layers_beyond_the_limit_go_least_recently_used_first(tmp_path):
+    from migrator.airflow_env import evict_layers
+
+    base = "airflow-3.3.1-py3.12-abc"
+    layers = [_fake_layer(tmp_path, f"{base}-req-{i}", 1_000_000 + i) for i in range(5)]
+    other_base = _fake_layer(tmp_path, "airflow-2.11.2-py3.12-def-req-0", 1)
+
+    removed = evict_layers(tmp_path, base, keep=3)
+
+    assert sorted(removed) == layers[:2]
+    assert [layer.exists() for layer in layers] == [False, False, True, True, True]
+    assert other_base.exists()  # another base venv's layers are not counted against this one
+
+
+def test_a_layer_another_run_holds_is_not_evicted_and_zero_keeps_all(tmp_path):
+    import fcntl
+
+    from migrator.airflow_env import evict_layers
+
+    base = "airflow-3.3.1-py3.12-abc"
+    layers = [_fake_layer(tmp_path, f"{base}-req-{i}", 1_000_000 + i) for i in range(3)]
+    assert evict_layers(tmp_path, base, keep=0) == []
+    with open(tmp_path / f"{layers[0].name}.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert evict_layers(tmp_path, base, keep=1) == [layers[1]]
+    assert layers[0].exists() and not layers[1].exists() and layers[2].exists()
+
+
+def test_reusing_a_layer_marks_it_used(tmp_path, monkeypatch):
+    from migrator import airflow_env
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("tabulate==0.9.0\n", encoding="utf-8")
+    base = tmp_path / "venvs" / "airflow-3.3.1-py3.12-abc"
+    choice = airflow_env.PythonChoice(path=Path(sys.executable), version="3.12.0", notes=())
+    # Build a fake layer under the key the real call computes, with a python and a marker.
+    monkeypatch.setattr(airflow_env, "_build_layer", lambda *a, **k: ([], []))
+    root, _, created = airflow_env._ensure_requirements_layer(
+        choice, base, requirements, tmp_path / "c.txt", base.parent, tmp_path, False, False, lambda m: None)
+    assert created
+    python = airflow_env._venv_python(root)
+    python.parent.mkdir(parents=True)
+    python.touch()
+    (root / airflow_env.MARKER).write_text("{}", encoding="utf-8")
+    os.utime(root / airflow_env.MARKER, (1_000, 1_000))
+
+    again, _, created = airflow_env._ensure_requirements_layer(
+        choice, base, requirements, tmp_path / "c.txt", base.parent, tmp_path, False, False, lambda m: None)
+    assert again == root and not created
+    assert (root / airflow_env.MARKER).stat().st_mtime > 1_000
+
+
+def test_keep_layers_reads_the_environment_and_rejects_nonsense(monkeypatch):
+    from migrator.airflow_env import KEEP_LAYERS, keep_layers
+    from migrator.errors import InputError
+
+    monkeypatch.delenv("MWAA_MIGRATOR_KEEP_LAYERS", raising=False)
+    assert keep_layers() == KEEP_LAYERS
+    monkeypatch.setenv("MWAA_MIGRATOR_KEEP_LAYERS", "0")
+    assert keep_layers() == 0
+    monkeypatch.setenv("MWAA_MIGRATOR_KEEP_LAYERS", "many")
+    with pytest.raises(InputError, match="MWAA_MIGRATOR_KEEP_LAYERS"):
+        keep_layers()

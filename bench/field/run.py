@@ -434,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     steps = [s for s in STEPS if s in args.steps.split(",")]
     corpus = [r for r in load_corpus() if not args.repos or r.name in args.repos]
     (args.work / "src").mkdir(parents=True, exist_ok=True)
+    # Each repository needs two requirements venvs per target (its own file, the bundle's): keep
+    # them all between runs instead of the tool's default, so a rerun installs nothing again.
+    os.environ.setdefault("MWAA_MIGRATOR_KEEP_LAYERS", str(4 * len(corpus)))
     digest = tool_digest()
     started = time.perf_counter()
     with ThreadPoolExecutor(args.jobs) as pool:

@@ -63,6 +63,10 @@ PIP_TIMEOUT_SECONDS = 60
 # A requirement tried without its version may send pip's resolver backtracking through every
 # release of it (awscli against a pinned botocore: over 15 minutes); past this it is no repair.
 REPAIR_SECONDS = 120
+# Each distinct requirements file gets a layer venv of a few hundred MB; past this many per base
+# venv the least recently used go (``$MWAA_MIGRATOR_KEEP_LAYERS`` changes it; 0 keeps every one).
+KEEP_LAYERS = 12
+KEEP_LAYERS_ENV_VAR = "MWAA_MIGRATOR_KEEP_LAYERS"
 
 # pip prints these when it could not talk to the index at all (as opposed to a resolution or
 # build failure); they turn a failed install into "cannot reach the index".
@@ -685,13 +689,56 @@ def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: P
         marker = None if rebuild else _read_marker(root)
         if marker is not None:
             say(f"reusing the venv with {label} in {root}")
+            os.utime(root / MARKER)  # its last use, which eviction goes by
             failures = tuple(RequirementFailure(**f) for f in marker.get("failures", []))
             repairs = tuple(RequirementRepair(**r) for r in marker.get("repairs", []))
             return root, RequirementsInstall(label, not failures, failures, tuple(lines.notes), repairs), False
         say(f"installing {label} ({len(lines.items)} requirements) into {root}")
         failures, repairs = _build_layer(choice, base, root, lines, constraints, repair, say)
+    for evicted in evict_layers(venvs, base.name, keep_layers()):
+        say(f"removed the least recently used requirements venv {evicted}")
     return root, RequirementsInstall(label, not failures, tuple(failures), tuple(lines.notes),
                                      tuple(repairs)), True
+
+
+def keep_layers() -> int:
+    """How many requirements layers to keep per base venv (``$MWAA_MIGRATOR_KEEP_LAYERS``)."""
+    configured = os.environ.get(KEEP_LAYERS_ENV_VAR, "").strip()
+    if not configured:
+        return KEEP_LAYERS
+    try:
+        return max(0, int(configured))
+    except ValueError:
+        raise InputError(f"${KEEP_LAYERS_ENV_VAR} must be a whole number, not {configured!r}") from None
+
+
+def evict_layers(venvs: Path, base_name: str, keep: int) -> list[Path]:
+    """Remove the requirements layers of ``base_name`` beyond the ``keep`` most recently used
+    (by their marker's time: written when built, touched when reused); ``keep`` 0 keeps all.
+    A layer another run holds the lock of is in use and stays. Returns the removed folders."""
+    if keep <= 0 or fcntl is None:
+        return []
+    layers = [path for path in venvs.glob(f"{base_name}-req-*") if path.is_dir()]
+
+    def last_used(path: Path) -> float:
+        try:
+            return (path / MARKER).stat().st_mtime
+        except OSError:  # being built, or a build that died: oldest, and the lock decides
+            return 0.0
+
+    removed = []
+    for layer in sorted(layers, key=last_used, reverse=True)[keep:]:
+        with open(venvs / f"{layer.name}.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # another run is building or reusing it
+            try:
+                shutil.rmtree(layer, ignore_errors=True)
+                removed.append(layer)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    return removed
 
 
 def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: RequirementLines,
