@@ -20,10 +20,8 @@ from packaging.version import InvalidVersion, Version
 from migrator import compat
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
-    OS_LIBRARY_NEEDS,
     PUBLIC_INDEX_HOSTS,
     ConstraintsChoice,
-    OsLibraryNeed,
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
@@ -933,8 +931,12 @@ class NeedsOsLibrary(_RequirementRule):
     (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...). A library needed
     only to run the package (a database client, a JVM, spark-submit) is reported only when the
     DAG or plugin code imports the package; a line nothing imports (left from a frozen
-    environment) should go rather than bring a JVM along. A library needed to build or install
-    the package is reported whatever uses it.
+    environment) should go rather than bring a JVM along, nor is one the code's calls do not
+    load (`cx_Oracle.makedsn` formats a string; connecting loads the Instant Client). A
+    library needed to build or install the package is reported whatever uses it, unless the
+    release pip installs has a wheel for the target's Python with the library linked in
+    (`xmlsec` 1.3.14 and later but 1.3.15). What each distribution needs is data in the
+    knowledge base (`compat/data/os_libraries.json`, the wheels checked on PyPI).
 
     ## Why it matters on MWAA
     MWAA images are Amazon Linux with Python and Airflow only. The package either fails to
@@ -963,6 +965,12 @@ class NeedsOsLibrary(_RequirementRule):
     severity = Severity.WARNING
     summary = "Requirement needs OS libraries MWAA does not have"
     valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
+             # Its manylinux wheels link libxmlsec1 in (compat os_libraries.json): nothing to install.
+             Valid(files={"requirements.txt": "xmlsec==1.3.14\n"}),
+             Valid(files={"requirements.txt": "xmlsec\n"}),
+             # Only makedsn, which formats a connect string: the Instant Client loads on connect.
+             Valid("import cx_Oracle\n\ndsn = cx_Oracle.makedsn('db.example.com', 1521, service_name='orcl')\n",
+                   files={"requirements.txt": "cx-Oracle==8.3.0\n"}),
              # Pins of a constraints file install nothing.
              Valid(files={"requirements.txt": "oracledb==2.5.1\n",
                           "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}),
@@ -973,15 +981,21 @@ class NeedsOsLibrary(_RequirementRule):
                Invalid("from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator\n",
                        files={"requirements.txt": "apache-airflow-providers-apache-spark==4.1.0\n"}, line=1,
                        contains="spark-submit"),
+               Invalid("import cx_Oracle\n\nconnection = cx_Oracle.connect(user='etl', dsn=cx_Oracle.makedsn('db', 1521))\n",
+                       files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="to connect"),
                # Needed to build the package: reported whether or not code imports it.
-               Invalid(files={"requirements.txt": "mysqlclient==2.2.4\n"}, line=1, contains="no Linux wheels"))
+               Invalid(files={"requirements.txt": "mysqlclient==2.2.4\n"}, line=1, contains="no Linux wheels"),
+               # A release without a manylinux wheel builds from source against libxmlsec1.
+               Invalid(files={"requirements.txt": "xmlsec==1.3.13\n"}, line=1, contains="libxmlsec1"))
 
     def check_entry(self, project, ctx, entry):
-        imports = {qualname for module in project.modules for qualname in module.imports}
+        imports = _imported_names(project.modules)
         providers = set(needed_providers(project.modules, ctx.target))
+        choice = project.constraints_for(entry, ctx.target)
         for requirement in project.requirements.requirements_of(entry):
-            need = OS_LIBRARY_NEEDS.get(requirement.name or "")
-            if need is None or not _uses(need, requirement.name, imports, providers):
+            need = compat.os_library_need(requirement.name or "")
+            if need is None or not _uses(need, imports, providers) or \
+                    _bundled_in_wheel(requirement, need, choice, ctx.target):
                 continue
             yield self.at_requirement(
                 requirement,
@@ -989,14 +1003,31 @@ class NeedsOsLibrary(_RequirementRule):
                 f"startup.sh or ship prebuilt binaries in plugins.zip ({need.source})")
 
 
-def _uses(need: OsLibraryNeed, name: str, imports: set[str], providers: set[str]) -> bool:
+def _imported_names(modules: Iterable) -> set[str]:
+    return {qualname for module in modules for qualname in module.imports}
+
+
+def _uses(need: compat.OsLibraryNeed, imports: set[str], providers: set[str]) -> bool:
     """Whether the project meets ``need``: always for a build need, else when its code imports
-    the package (its modules, or the provider)."""
+    the package (its modules, or the provider) and uses more of it than what works without the
+    library (``cx_Oracle.makedsn`` only formats a string)."""
     if need.used_as is None:
         return True
     if not need.used_as:
-        return name in providers
-    return any(q == module or q.startswith(module + ".") for q in imports for module in need.used_as)
+        return need.distribution in providers
+    used = {q for q in imports for module in need.used_as if q == module or q.startswith(module + ".")}
+    return bool(used - set(need.used_as) - need.needless_uses) or (bool(used) and not used & need.needless_uses)
+
+
+def _bundled_in_wheel(requirement: RequirementLine, need: compat.OsLibraryNeed, choice: ConstraintsChoice,
+                      target) -> bool:
+    """Whether pip installs ``requirement`` from a wheel that carries the library: the release its
+    pin names, else the constraints', else the newest release (when its range allows it)."""
+    pinned = requirement.pinned_version or (choice.constraints.get(requirement.name) if choice.constraints else None)
+    if pinned:
+        return need.bundled_in_wheel(pinned, target)
+    newest = need.newest_bundled
+    return newest is not None and requirement.specifier_set.contains(newest) and need.bundled_in_wheel(newest, target)
 
 
 class RequirementOutsideFile(ProjectRule):
