@@ -6,7 +6,7 @@ worth that only when something MWAA runs needs it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from packaging.version import Version
@@ -68,15 +68,19 @@ def os_library_modules() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _served() -> dict[str, str]:
-    return {name: row["distribution"] for row in _data()["os_packages"]["serves"] for name in row["names"]}
+def _served() -> dict[str, OsLibraryNeed]:
+    served = {}
+    for row in _data()["os_packages"]["serves"]:
+        need = _needs()[row["distribution"]]
+        need = replace(need, used_as=(*need.used_as, *row.get("also_modules", ())))
+        served.update(dict.fromkeys(row["names"], need))
+    return served
 
 
 def os_package_serves(package: str) -> OsLibraryNeed | None:
-    """The distribution's need an OS package is installed for (``libaio1`` -> cx-oracle's
-    Instant Client), None when the table does not know what it serves."""
-    distribution = _served().get(package.lower())
-    return os_library_need(distribution) if distribution else None
+    """The need an OS package is installed for (``libaio1``: cx-oracle's Instant Client, also
+    loaded by ``oracledb``), None when the table does not know what it serves."""
+    return _served().get(package.lower())
 
 
 @lru_cache(maxsize=1)

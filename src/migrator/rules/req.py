@@ -1104,8 +1104,12 @@ class OsPackages(ProjectRule):
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
     install` / `yum install` in the Airflow image's Dockerfiles and entrypoint scripts).
-    Compilers, headers and pip, which only build the image's Python packages, are not reported,
-    nor are the Dockerfiles of other images (an ECS task's, a web app's). A variant of the
+    Compilers, headers, pip and tools that only run while the image is built (`alien`) are not
+    reported, nor is a package installed for a library the code MWAA runs does not load
+    (`libaio1` serves the Oracle Instant Client: not reported when only a folder the bundle
+    does not ship, such as `unused_dags/`, connects through cx_Oracle; knowledge base
+    `compat/data/os_libraries.json`), nor are the Dockerfiles of other images (an ECS task's,
+    a web app's). A variant of the
     Airflow Dockerfile beside it (`Dockerfile.test`, `Dockerfile.travis`: the CI build of the
     same image) is a related location of the main Dockerfile's finding.
 
@@ -1138,23 +1142,38 @@ class OsPackages(ProjectRule):
                                         "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
                                         "libcurl4-openssl-dev libssl-dev python3-pip\n"}),
              # The image of an app deployed beside Airflow, not Airflow's.
-             Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}))
+             Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}),
+             # libaio for the Oracle Instant Client, which only a retired DAG outside the DAG
+             # folder loads; alien only converts the client's RPM while the image is built.
+             Valid("import pendulum\n", files={
+                 "Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y alien libaio1\n",
+                 "unused_dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
-                                            "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
-                       line=3, contains="libaio1"),
-               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"),
+                                            "RUN apt-get update && apt-get install -y --no-install-recommends freetds-bin unixodbc\n"},
+                       line=3, contains="unixodbc"),
+               Invalid(files={"packages.txt": "unixodbc\n"}, line=1, contains="startup.sh"),
+               # The same libaio for a DAG that connects through the Instant Client: needed.
+               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y alien libaio1\n",
+                              "dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"},
+                       line=3, contains="(libaio1)"),
                # A CI variant of the Airflow Dockerfile (same list): related, not a second finding.
-               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n",
-                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n"},
-                       line=2, contains="libaio1"))
+               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n",
+                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n"},
+                       line=2, contains="unixodbc"))
 
     def check(self, project, ctx):
         groups: dict[tuple[str, int], list[str]] = {}
         managers: dict[tuple[str, int], str] = {}
         startup = set(project.workspace.startup_scripts)
+        shipped = _shipped_modules(project, ctx.target)
+        imports = _imported_names(shipped)
+        providers = set(needed_providers(shipped, ctx.target))
         for package in project.env.os_packages:
             if package.path in startup or is_build_only_os_package(package.name):
                 continue
+            serves = compat.os_package_serves(package.name)
+            if serves is not None and not _uses(serves, imports, providers):
+                continue  # installed for a distribution no code MWAA runs uses (that way)
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
             managers[key] = package.manager
@@ -1175,6 +1194,16 @@ class OsPackages(ProjectRule):
             if variants:
                 found[0] = found[0].absorbing(variants, "the same image's CI/test variant installs these too")
             yield from found
+
+
+def _shipped_modules(project: ProjectFacts, target) -> list:
+    """The modules the bundle ships: the DAG and plugins folders' and the packages outside them
+    their code imports (carried into plugins.zip); not a folder of retired DAGs beside them."""
+    ws = project.workspace
+    folders = [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]
+    folders += [package.source for package in project.carried_packages(target)]
+    return [m for m in project.modules
+            if any(f == "." or m.path == f or m.path.startswith(f.rstrip("/") + "/") for f in folders)]
 
 
 def _main_dockerfile(path: str) -> str:
