@@ -393,6 +393,10 @@ class RequirementsFacts:
     includes: dict[str, list[str]] = field(default_factory=dict)  # file -> files it -r includes
     constraint_files: list[str] = field(default_factory=list)  # files used as -c targets
     hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
+    # Dockerfile/script installs into a virtual environment of their own (what
+    # ``@task.external_python(python=...)`` runs), not Airflow's: venv folder -> its requirements.
+    # A tool the bundle builds a venv for from requirements.txt (dbt) stays in ``hidden``.
+    venv_installs: dict[str, list[RequirementLine]] = field(default_factory=dict)
     hidden_options: list[RequirementOption] = field(default_factory=list)
     problems: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
     crashes: list[AnalysisCrash] = field(default_factory=list)
@@ -502,6 +506,8 @@ def _is_constraints_file(path: str) -> bool:
 
 def analyse_requirements(workspace, env: EnvFacts | None = None) -> RequirementsFacts:
     """Parse the workspace's requirement files (following includes) and hidden pip installs."""
+    from migrator import compat
+
     facts = RequirementsFacts()
     root = workspace.root
     dag_folders = workspace.dag_folders
@@ -571,8 +577,14 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     if env is not None:
         for install in env.pip_installs:
             requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
-            facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
-            facts.hidden_options.extend(options)
+            requirements = [r for r in requirements if r.name not in INSTALL_TOOLS]
+            if install.venv is not None:
+                own = [r for r in requirements if not (r.name and compat.isolated_tool_for(r.name))]
+                facts.venv_installs.setdefault(install.venv, []).extend(own)
+                requirements = [r for r in requirements if r not in own]
+            else:
+                facts.hidden_options.extend(options)
+            facts.hidden.extend(requirements)
         for value, path, line in env.pip_additional:
             try:
                 words = shlex.split(value)

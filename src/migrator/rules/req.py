@@ -1046,8 +1046,17 @@ class RequirementOutsideFile(ProjectRule):
       _PIP_ADDITIONAL_REQUIREMENTS: apache-airflow-providers-snowflake pandas==2.2.3
     ```
 
+    A package installed into a virtual environment of its own (`python -m venv x && x/bin/pip
+    install ...`, or after `source x/bin/activate`: what `@task.external_python` runs) is
+    reported as needing that venv, and a local path (`dist/*.whl`, a wheel the build made) as
+    needing its contents listed by name: requirements.txt would put the first into Airflow's
+    environment and cannot install the second.
+
     ## Fix
-    Add the packages to requirements.txt (`migrator fix` adds them).
+    Add the packages to requirements.txt (`migrator fix` adds them). Build a separate venv from
+    `startup.sh` (the bundle does so itself for tools such as dbt). For a local path, list the
+    package's dependencies in requirements.txt and ship its modules with the DAGs or in
+    plugins.zip.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
@@ -1077,6 +1086,20 @@ class RequirementOutsideFile(ProjectRule):
         # Airflow installed on a plain base image: the airflow user and AIRFLOW_HOME say whose image it is.
         Invalid(files={"Dockerfile": "FROM ubuntu:22.04\nENV AIRFLOW_HOME=/usr/local/airflow\n"
                                      "RUN pip3 install geopandas==1.0.1\n"}, line=3, contains="geopandas"),
+        # A venv of its own for @task.external_python: startup.sh builds it, requirements.txt
+        # would put the package into Airflow's environment (no fix adds it there).
+        Invalid("from airflow.decorators import task\n\n\n"
+                "@task.external_python(python='/usr/local/airflow/quality_venv/bin/python')\n"
+                "def check():\n    import great_expectations\n",
+                files={"requirements.txt": "pandas==2.3.3\n",
+                       "Dockerfile": "FROM apache/airflow:2.7.3\nRUN python -m venv quality_venv && "
+                                     "quality_venv/bin/pip install great-expectations==0.18.8\n"},
+                line=2, contains="build that venv from startup.sh"),
+        # The project's wheel built into dist/ while the image is built: a glob pip cannot read in
+        # requirements.txt, so no fix adds it; its dependencies belong there by name.
+        Invalid(files={"requirements.txt": "pandas==2.3.3\n",
+                       "Dockerfile": "FROM apache/airflow:2.10.5\nRUN uv build\nRUN uv pip install dist/*.whl\n"},
+                line=3, contains="local path"),
     )
 
     def check(self, project, ctx):
@@ -1088,8 +1111,17 @@ class RequirementOutsideFile(ProjectRule):
             name = requirement.name
             if name in shipped or name in skip:
                 continue
-            where = {"compose": "docker-compose _PIP_ADDITIONAL_REQUIREMENTS", "dockerfile": "the Dockerfile"}.get(
-                requirement.origin, "a script")
+            where = _installer(requirement)
+            if requirement.kind == "path":
+                # A path of the image build (a wheel it built into dist/, the project itself):
+                # MWAA has no such path, and pip expands no glob in a requirements file.
+                yield self.finding(
+                    requirement.path, _at(requirement.line, requirement.text),
+                    f"{requirement.display()} is a local path {where} installs from, which MWAA does not have: "
+                    f"list what it installs in {target_file} by name (a package's dependencies from its "
+                    "pyproject.toml) and ship its modules with the DAGs or in plugins.zip",
+                    anchor=f"{requirement.display()}\x1fhidden")
+                continue
             yield self.finding(
                 requirement.path, _at(requirement.line, requirement.text),
                 f"{requirement.display()} is installed by {where}, not by {target_file}: MWAA installs only "
@@ -1097,6 +1129,20 @@ class RequirementOutsideFile(ProjectRule):
                 anchor=f"{name or requirement.display()}\x1fhidden",
                 fix=_requirement_fix("add", f"add {requirement.display()} to requirements.txt",
                                      name=name, requirement=requirement.text))
+        for venv, requirements in facts.venv_installs.items():
+            for requirement in requirements:
+                yield self.finding(
+                    requirement.path, _at(requirement.line, requirement.text),
+                    f"{requirement.display()} is installed by {_installer(requirement)} into the virtual "
+                    f"environment {venv} (what @task.external_python(python=...) runs), which MWAA does not "
+                    f"have: build that venv from startup.sh, not from {target_file}, which installs into "
+                    "Airflow's own environment",
+                    anchor=f"{requirement.name or requirement.display()}\x1fvenv")
+
+
+def _installer(requirement: RequirementLine) -> str:
+    return {"compose": "docker-compose _PIP_ADDITIONAL_REQUIREMENTS", "dockerfile": "the Dockerfile"}.get(
+        requirement.origin, "a script")
 
 
 class OsPackages(ProjectRule):
