@@ -47,6 +47,9 @@ ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
 # The public package index and its file host: reachable whenever the environment has internet.
+# The anchor (or its tail) of the findings about what a remote ``-r https://...`` include, which
+# a scan cannot read, may hold: one cause, reported once (migrator.root_causes).
+REMOTE_INCLUDE_ANCHOR = "remote-include"
 PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 # A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
 # versions when another file's pip install names it with -c: its pins install nothing.

@@ -21,6 +21,7 @@ from migrator import compat
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
     PUBLIC_INDEX_HOSTS,
+    REMOTE_INCLUDE_ANCHOR,
     ConstraintsChoice,
     RequirementLine,
     RequirementOption,
@@ -250,7 +251,9 @@ class MissingConstraint(_RequirementRule):
     `--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"`.
     `migrator fix` adds it, except when the file includes a remote requirements file
     (`-r https://...`): that file may carry its own `--constraint`, which the scan cannot read,
-    so the finding asks to check that it names the target's constraints instead.
+    so the finding says the include goes unchecked and asks for the target's constraints unless
+    the remote file names them. Providers the code imports that only the remote file may list
+    (missing-provider, REQ007) are related locations of that one finding.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
@@ -272,7 +275,7 @@ class MissingConstraint(_RequirementRule):
                Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
                # A remote include may carry a --constraint: not claimed missing, asked to be checked.
                Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
-                       line=1, contains="not by this scan"))
+                       line=1, contains="this scan cannot read it"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
@@ -284,9 +287,10 @@ class MissingConstraint(_RequirementRule):
         if remote:
             include = remote[0]
             yield self.finding(include.path, _at(include.line, include.text),
-                               f"{include.text} is read by pip at install time, not by this scan: if it names a "
-                               f"--constraint, make it \"{url}\" (Airflow {ctx.target.airflow}); if not, add that "
-                               "line here", anchor="missing-constraint")
+                               f"{include.text} is fetched by pip at install time and this scan cannot read it: "
+                               "the requirements and any --constraint it holds go unchecked; unless it names "
+                               f"--constraint \"{url}\" (Airflow {ctx.target.airflow}), add that line here",
+                               anchor=REMOTE_INCLUDE_ANCHOR)
             return
         yield self.finding(entry, _at(1), f"no --constraint line: MWAA adds its own copy of Airflow "
                                           f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
@@ -474,7 +478,8 @@ class MissingProvider(ProjectRule):
 
     When the requirements file includes a remote file (`-r https://...`), which pip reads at
     install time and the scan cannot, the provider may be listed there: the finding says so at
-    info severity and asks to check, instead of claiming it missing.
+    info severity ("unless the remote file lists it") instead of claiming it missing, as a
+    related location of missing-constraint's (REQ003) one finding about that include.
 
     ## Fix
     Add the provider to requirements.txt (the constraints pick the version). `migrator fix`
@@ -511,7 +516,7 @@ class MissingProvider(ProjectRule):
         # A remote include may list it: the scan says it cannot tell, not that it is missing.
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 files={"requirements.txt": "-r https://example.org/base-requirements.txt\n"},
-                line=1, contains="make sure it lists apache-airflow-providers-snowflake"),
+                line=1, contains="unless the remote file https://example.org/base-requirements.txt lists it"),
     )
 
     def check(self, project, ctx):
@@ -538,9 +543,9 @@ class MissingProvider(ProjectRule):
             if remote:
                 include = remote[0]
                 yield self.finding(include.path, _at(include.line, include.text),
-                                   f"{name} is imported by {where} and not listed here; {include.text} is read by "
-                                   f"pip at install time, not by this scan: make sure it lists {wanted}",
-                                   anchor=f"{name}\x1fmissing", severity=Severity.INFO)
+                                   f"{name} is imported by {where}: unless the remote file {mask_uri(include.value or '')} lists "
+                                   f"it, add {wanted} here",
+                                   anchor=f"{name}\x1f{REMOTE_INCLUDE_ANCHOR}", severity=Severity.INFO)
                 continue
             if need.preinstalled:
                 message = (f"{name} is imported by {where}, which needs {minimum} or newer; MWAA "
