@@ -46,10 +46,10 @@ VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
-# The public package index and its file host: reachable whenever the environment has internet.
 # The anchor (or its tail) of the findings about what a remote ``-r https://...`` include, which
 # a scan cannot read, may hold: one cause, reported once (migrator.root_causes).
 REMOTE_INCLUDE_ANCHOR = "remote-include"
+# The public package index and its file host: reachable whenever the environment has internet.
 PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 # A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
 # versions when another file's pip install names it with -c: its pins install nothing.
@@ -396,8 +396,8 @@ class RequirementsFacts:
     includes: dict[str, list[str]] = field(default_factory=dict)  # file -> files it -r includes
     constraint_files: list[str] = field(default_factory=list)  # files used as -c targets
     hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
-    # Dockerfile/script installs into a virtual environment of their own (what
-    # ``@task.external_python(python=...)`` runs), not Airflow's: venv folder -> its requirements.
+    # Dockerfile/script installs into a virtual environment of their own (for
+    # ``@task.external_python(python=...)`` and the like), not Airflow's: venv folder -> its requirements.
     # A tool the bundle builds a venv for from requirements.txt (dbt) stays in ``hidden``.
     venv_installs: dict[str, list[RequirementLine]] = field(default_factory=dict)
     hidden_options: list[RequirementOption] = field(default_factory=list)
@@ -932,8 +932,6 @@ def requirements_inventory(project, target) -> dict:
         },
     }
 
-
-# -- distributions that need operating-system libraries -----------------------------------------------
 
 def providers_for_extras(extras: Iterable[str], target, constraints: Constraints | None = None) -> list[str]:
     """Provider distributions named by ``apache-airflow[extra,...]`` extras.

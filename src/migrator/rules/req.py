@@ -1021,7 +1021,8 @@ def _uses(need: compat.OsLibraryNeed, imports: set[str], providers: set[str]) ->
     if not need.used_as:
         return need.distribution in providers
     used = {q for q in imports for module in need.used_as if q == module or q.startswith(module + ".")}
-    return bool(used - set(need.used_as) - need.needless_uses) or (bool(used) and not used & need.needless_uses)
+    # The import itself and names that work without the library only: not needed.
+    return bool(used) and not (used & need.needless_uses and used <= {*need.used_as, *need.needless_uses})
 
 
 def _bundled_in_wheel(requirement: RequirementLine, need: compat.OsLibraryNeed, choice: ConstraintsChoice,
@@ -1138,10 +1139,10 @@ class RequirementOutsideFile(ProjectRule):
             for requirement in requirements:
                 yield self.finding(
                     requirement.path, _at(requirement.line, requirement.text),
-                    f"{requirement.display()} is installed by {_installer(requirement)} into the virtual "
-                    f"environment {venv} (what @task.external_python(python=...) runs), which MWAA does not "
-                    f"have: build that venv from startup.sh, not from {target_file}, which installs into "
-                    "Airflow's own environment",
+                    f"{requirement.display()} is installed by {_installer(requirement)} into a virtual "
+                    f"environment of its own, {venv}, which MWAA does not have: build that venv from startup.sh "
+                    f"(for @task.external_python(python=...) or a script that runs its python), not from "
+                    f"{target_file}, which installs into Airflow's environment",
                     anchor=f"{requirement.name or requirement.display()}\x1fvenv")
 
 
@@ -1216,15 +1217,17 @@ class OsPackages(ProjectRule):
         groups: dict[tuple[str, int], list[str]] = {}
         managers: dict[tuple[str, int], str] = {}
         startup = set(project.workspace.startup_scripts)
-        shipped = _shipped_modules(project, ctx.target)
-        imports = _imported_names(shipped)
-        providers = set(needed_providers(shipped, ctx.target))
+        used: dict[str, bool] = {}  # distribution -> whether code the bundle ships loads its library
         for package in project.env.os_packages:
             if package.path in startup or is_build_only_os_package(package.name):
                 continue
             serves = compat.os_package_serves(package.name)
-            if serves is not None and not _uses(serves, imports, providers):
-                continue  # installed for a distribution no code MWAA runs uses (that way)
+            if serves is not None and serves.distribution not in used:
+                shipped = _shipped_modules(project, ctx.target)
+                used[serves.distribution] = _uses(serves, _imported_names(shipped),
+                                                  set(needed_providers(shipped, ctx.target)))
+            if serves is not None and not used[serves.distribution]:
+                continue  # installed for a library no code MWAA runs loads
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
             managers[key] = package.manager
