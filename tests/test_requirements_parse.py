@@ -161,6 +161,21 @@ def test_os_packages_from_dockerfile_and_packages_txt(make_project):
     ]
 
 
+def test_installs_into_a_venv_of_their_own_are_kept_apart_from_the_image_environment(make_project):
+    root = make_project({"Dockerfile": (
+        "FROM apache/airflow:2.7.3\n"
+        "RUN python -m venv soda_venv && source soda_venv/bin/activate && pip install soda-core==3.0.45 && deactivate"
+        " && pip install pandas==2.2.3\n"
+        "RUN python3 -m venv /opt/dbt && /opt/dbt/bin/pip install dbt-postgres==1.8.2 great-expectations==0.18.8\n"
+        "RUN /usr/local/bin/pip install requests==2.32.3\n")})
+    workspace = discover(root, Settings())
+    facts = analyse_requirements(workspace, analyse_env(workspace))
+    # dbt stays: the bundle builds the dbt venv from requirements.txt (compat isolated tools).
+    assert sorted((r.name, r.line) for r in facts.hidden) == [("dbt-postgres", 3), ("pandas", 2), ("requests", 4)]
+    assert {venv: [r.name for r in lines] for venv, lines in facts.venv_installs.items()} == {
+        "soda_venv": ["soda-core"], "/opt/dbt": ["great-expectations"]}
+
+
 def test_split_commands_handles_chains_and_comments():
     assert split_commands("a b && c 'd e' ; f | g # h") == [["a", "b"], ["c", "d e"], ["f"], ["g"]]
     assert split_commands("echo 'unterminated") == []

@@ -119,6 +119,22 @@ def test_one_pip_install_line_is_one_finding(make_project):
     assert len([f for f in result.all_findings if f.rule == "REQ016"]) == 4
 
 
+def test_what_a_remote_include_may_hold_is_one_finding_at_its_line(make_project):
+    # The scan cannot read the remote file: whether it names the constraints or lists the
+    # providers the code imports is one question, asked once, each provider a related location.
+    result = scanned(make_project({
+        "dags/a.py": ("from airflow.providers.slack.operators.slack import SlackAPIPostOperator\n"
+                      "from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n"),
+        "requirements.txt": "--requirement \"https://example.org/platform/requirements.txt\"\nblack==24.10.0\n",
+    }))
+    (finding,) = [f for f in result.findings if f.rule in ("REQ003", "REQ007")]
+    assert finding.rule == "REQ003" and finding.location.line == 1 and "cannot read it" in finding.message
+    assert sorted(r.note.partition(" is imported")[0] for r in finding.related) == [
+        "REQ007: apache-airflow-providers-slack", "REQ007: apache-airflow-providers-snowflake"]
+    assert all("unless the remote file https://example.org/platform/requirements.txt lists it" in r.note
+               for r in finding.related)
+
+
 LOCK_WITH_TRANSITIVE_PINS = (
     "pandas==3.0.5\n"
     "    # via -r requirements.in\n"

@@ -108,6 +108,7 @@ class ModuleSummary:
         from migrator.analysis.dags import const_str
         from migrator.analysis.environment_reads import parse_time_env_reads
         from migrator.analysis.templates import SCRIPT_NAME
+        from migrator.compat import os_library_modules
 
         if module.tree is None:
             return cls(module.path, module.problem)
@@ -131,9 +132,11 @@ class ModuleSummary:
         pools = {const_str(t.kwargs.get("pool")) for t in tasks} - {None}
         return cls(
             path=module.path,
-            # ``import airflow`` then ``airflow.contrib.x.Op``: the dotted use names what is needed.
+            # ``import airflow`` then ``airflow.contrib.x.Op``: the dotted use names what is needed
+            # (also of a package whose OS library only some of its names load: cx_Oracle.connect).
             imports=tuple(sorted({i.qualname for i in module.imports}
-                                 | {q for _, q in module.name_uses if q.startswith("airflow.")})),
+                                 | {q for _, q in module.name_uses
+                                    if q.startswith("airflow.") or q.partition(".")[0] in os_library_modules()})),
             optional_imports=tuple(sorted({i.qualname for i in module.imports if i.guarded}
                                           - {i.qualname for i in module.imports if not i.guarded})),
             imports_airflow=module.imports_airflow,

@@ -23,6 +23,7 @@ from functools import lru_cache
 from packaging.utils import canonicalize_name
 
 from migrator import compat
+from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR
 from migrator.compat.mwaa import MwaaVersion
 from migrator.findings import Finding
 
@@ -91,6 +92,13 @@ def _provider_added(finding: Finding, target: MwaaVersion) -> Hashable | None:
     return canonicalize_name(name) if name else None
 
 
+def _remote_include(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    # What a remote -r include (unread) may hold: its constraint (REQ003), the providers the code
+    # imports (REQ007); one finding at the include line says it cannot be checked.
+    tail = finding.anchor.rpartition("\x1f")[2]
+    return (finding.path, finding.location.line) if tail == REMOTE_INCLUDE_ANCHOR else None
+
+
 # Rules that each report the uses of one Airflow name: on a target without the name, API002
 # reports its import, and the uses are where the same missing name is met again.
 USES_OF_NAME = {"API005": "SubDagOperator", "API006": "days_ago", "API008": "apply_defaults"}
@@ -155,6 +163,8 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
               frozenset({"API007"}), "the same renamed class, constructed here"),
     # The import's finding says which provider to add; requirements.txt is where it goes.
     RootCause("missing-provider", {"API001": _provider_of_import, "REQ007": _provider_added}, ("API001",),
+              frozenset({"REQ007"})),
+    RootCause("remote-include", {"REQ003": _remote_include, "REQ007": _remote_include}, ("REQ003",),
               frozenset({"REQ007"})),
     RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,
               frozenset(_CONNECTION_RULES)),

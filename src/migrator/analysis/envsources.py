@@ -71,6 +71,7 @@ class PipInstall:
     path: str
     line: int
     origin: str
+    venv: str | None = None  # the virtual environment it installs into (None: the image's Python)
 
 
 @dataclass(frozen=True)
@@ -227,12 +228,33 @@ def parse_env_file(text: str, path: str, origin: str = "env-file") -> list[EnvVa
 # -- scripts and Dockerfiles -------------------------------------------------------------------
 
 
+def _created_venv(argv: list[str]) -> str | None:
+    """The folder of ``python -m venv X`` / ``virtualenv X`` / ``uv venv X``, else None."""
+    args = [a for a in _strip_command_prefix(argv) if not a.startswith("-")]
+    if args[:1] == ["venv"] and len(args) > 1:  # python -m venv X (the prefix strip drops python -m)
+        return args[1].rstrip("/")
+    if args[:1] == ["virtualenv"] or args[:2] == ["uv", "venv"]:
+        folder = args[1 if args[0] == "virtualenv" else 2:][:1]
+        return folder[0].rstrip("/") if folder else (".venv" if args[0] == "uv" else None)
+    return None
+
+
 def _record_commands(facts: EnvFacts, text: str, path: str, line: int, origin: str) -> None:
+    venvs: set[str] = set()  # created earlier in the same shell line
+    active_venv = None  # ``source X/bin/activate`` earlier in the same shell line
     for argv in split_commands(text):
         facts.commands.append(ShellCommand(tuple(argv), path, line, origin))
+        if (created := _created_venv(argv)) is not None:
+            venvs.add(created)
+        if argv[0] in ("source", ".") and len(argv) > 1 and argv[1].endswith("/bin/activate"):
+            active_venv = argv[1][:-len("/bin/activate")]
+        elif argv[0] == "deactivate":
+            active_venv = None
         pip = pip_install_args(argv)
         if pip is not None:
-            facts.pip_installs.append(PipInstall(tuple(pip), path, line, origin))
+            folder = argv[0].rpartition("/bin/")[0]  # soda_venv/bin/pip, soda_venv/bin/python -m pip
+            venv = folder if folder in venvs else active_venv
+            facts.pip_installs.append(PipInstall(tuple(pip), path, line, origin, venv))
         packages = os_install_packages(argv)
         if packages:
             manager, names = packages

@@ -24,7 +24,6 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from packaging.markers import InvalidMarker, Marker
@@ -47,6 +46,9 @@ VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
+# The anchor (or its tail) of the findings about what a remote ``-r https://...`` include, which
+# a scan cannot read, may hold: one cause, reported once (migrator.root_causes).
+REMOTE_INCLUDE_ANCHOR = "remote-include"
 # The public package index and its file host: reachable whenever the environment has internet.
 PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 # A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
@@ -368,7 +370,7 @@ INSTALL_TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
 # make, the C library's and Python's headers, pip itself, and the headers of libraries whose
 # Python bindings MWAA's image already has (curl for pycurl, OpenSSL and libffi for cryptography
 # and cffi). Nothing runs them once the wheels are installed; a requirement that needs an OS
-# library on MWAA is reported by its name (OS_LIBRARY_NEEDS).
+# library on MWAA is reported by its name (compat.os_library_need).
 _BUILD_ONLY_OS_PACKAGE = re.compile(
     r"^(gcc|g\+\+|gcc-c\+\+|cpp|clang|make|cmake|build-essential|pkg-?config|pkgconf|autoconf|automake|libtool"
     r"|(gcc|g\+\+)-\d+|libc6?-dev|glibc-devel|python3?(\.\d+)?-(dev|devel|pip|setuptools|wheel)"
@@ -376,8 +378,11 @@ _BUILD_ONLY_OS_PACKAGE = re.compile(
 
 
 def is_build_only_os_package(name: str) -> bool:
-    """Whether an OS package only builds Python packages (see ``_BUILD_ONLY_OS_PACKAGE``)."""
-    return bool(_BUILD_ONLY_OS_PACKAGE.match(name))
+    """Whether an OS package only serves the image build: it builds Python packages (see
+    ``_BUILD_ONLY_OS_PACKAGE``) or is a tool only a build runs (``compat.image_build_tools``)."""
+    from migrator import compat
+
+    return bool(_BUILD_ONLY_OS_PACKAGE.match(name)) or name.lower() in compat.image_build_tools()
 
 
 @dataclass
@@ -391,6 +396,10 @@ class RequirementsFacts:
     includes: dict[str, list[str]] = field(default_factory=dict)  # file -> files it -r includes
     constraint_files: list[str] = field(default_factory=list)  # files used as -c targets
     hidden: list[RequirementLine] = field(default_factory=list)  # compose/Dockerfile/script installs
+    # Dockerfile/script installs into a virtual environment of their own (for
+    # ``@task.external_python(python=...)`` and the like), not Airflow's: venv folder -> its requirements.
+    # A tool the bundle builds a venv for from requirements.txt (dbt) stays in ``hidden``.
+    venv_installs: dict[str, list[RequirementLine]] = field(default_factory=dict)
     hidden_options: list[RequirementOption] = field(default_factory=list)
     problems: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
     crashes: list[AnalysisCrash] = field(default_factory=list)
@@ -500,6 +509,8 @@ def _is_constraints_file(path: str) -> bool:
 
 def analyse_requirements(workspace, env: EnvFacts | None = None) -> RequirementsFacts:
     """Parse the workspace's requirement files (following includes) and hidden pip installs."""
+    from migrator import compat
+
     facts = RequirementsFacts()
     root = workspace.root
     dag_folders = workspace.dag_folders
@@ -569,8 +580,14 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     if env is not None:
         for install in env.pip_installs:
             requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
-            facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
-            facts.hidden_options.extend(options)
+            requirements = [r for r in requirements if r.name not in INSTALL_TOOLS]
+            if install.venv is not None:
+                own = [r for r in requirements if not (r.name and compat.isolated_tool_for(r.name))]
+                facts.venv_installs.setdefault(install.venv, []).extend(own)
+                requirements = [r for r in requirements if r not in own]
+            else:
+                facts.hidden_options.extend(options)
+            facts.hidden.extend(requirements)
         for value, path, line in env.pip_additional:
             try:
                 words = shlex.split(value)
@@ -914,58 +931,6 @@ def requirements_inventory(project, target) -> dict:
                        for name, need in providers.items()},
         },
     }
-
-
-# -- distributions that need operating-system libraries -----------------------------------------------
-
-# Distribution -> what it needs from the operating system that pip cannot install. MWAA images
-# are Amazon Linux 2023 with no extra system libraries (research note mwaa-facts.md §4.3, UG
-# using-startup-script and samples-oracle); each entry names the project's own install docs.
-# This table belongs in the knowledge base (compat/) next to the platform data.
-
-
-class OsLibraryNeed(NamedTuple):
-    what: str
-    source: str
-    # Needed only when code runs the package (a client library, a JVM, a program it calls): the
-    # modules that use it. A provider is used when the code imports it (``needed_providers``).
-    # Else (None) it is needed to build or install the package at all.
-    used_as: tuple[str, ...] | None = None
-
-
-_PROVIDER = ()  # a provider distribution: used when the code imports it
-OS_LIBRARY_NEEDS: dict[str, OsLibraryNeed] = {
-    "cx-oracle": OsLibraryNeed("the Oracle Instant Client and libaio",
-        "https://cx-oracle.readthedocs.io/en/latest/user_guide/installation.html", ("cx_Oracle",)),
-    "pyodbc": OsLibraryNeed("unixODBC and an ODBC driver for your database (e.g. msodbcsql18)",
-        "https://github.com/mkleehammer/pyodbc/wiki/Install", ("pyodbc",)),
-    "apache-airflow-providers-odbc": OsLibraryNeed("unixODBC and an ODBC driver (through pyodbc)",
-        "https://github.com/mkleehammer/pyodbc/wiki/Install", _PROVIDER),
-    "mysqlclient": OsLibraryNeed("the MySQL/MariaDB client library and headers (it ships no Linux wheels)",
-        "https://github.com/PyMySQL/mysqlclient#install"),
-    "python-ldap": OsLibraryNeed("OpenLDAP client libraries and headers (it ships no Linux wheels)",
-        "https://www.python-ldap.org/en/latest/installing.html"),
-    "jaydebeapi": OsLibraryNeed("a Java runtime (JVM) and the database's JDBC driver",
-        "https://github.com/baztian/jaydebeapi#install", ("jaydebeapi",)),
-    "jpype1": OsLibraryNeed("a Java runtime (JVM)", "https://jpype.readthedocs.io/en/latest/install.html", ("jpype",)),
-    "apache-airflow-providers-jdbc": OsLibraryNeed("a Java runtime (JVM) and the JDBC driver jar",
-        "https://airflow.apache.org/docs/apache-airflow-providers-jdbc/", _PROVIDER),
-    "pyspark": OsLibraryNeed("a Java runtime (JVM) for local Spark", "https://spark.apache.org/docs/latest/api/python/getting_started/install.html", ("pyspark",)),
-    "apache-airflow-providers-apache-spark": OsLibraryNeed("spark-submit and a Java runtime on the worker",
-        "https://airflow.apache.org/docs/apache-airflow-providers-apache-spark/", _PROVIDER),
-    "apache-airflow-providers-apache-hive": OsLibraryNeed("the hive/beeline command line and a Java runtime",
-        "https://airflow.apache.org/docs/apache-airflow-providers-apache-hive/", _PROVIDER),
-    "gssapi": OsLibraryNeed("Kerberos (krb5) libraries and headers", "https://pythongssapi.github.io/python-gssapi/"),
-    "pykerberos": OsLibraryNeed("Kerberos (krb5) libraries and headers", "https://pypi.org/project/pykerberos/"),
-    "kerberos": OsLibraryNeed("Kerberos (krb5) libraries and headers", "https://pypi.org/project/kerberos/"),
-    "sasl": OsLibraryNeed("Cyrus SASL libraries and headers", "https://pypi.org/project/sasl/"),
-    "pygraphviz": OsLibraryNeed("Graphviz libraries and headers", "https://pygraphviz.github.io/documentation/stable/install.html"),
-    "xmlsec": OsLibraryNeed("libxmlsec1 and its headers", "https://xmlsec.readthedocs.io/en/stable/install.html"),
-    "weasyprint": OsLibraryNeed("Pango and its font libraries", "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html", ("weasyprint",)),
-    "pdfkit": OsLibraryNeed("the wkhtmltopdf program", "https://pypi.org/project/pdfkit/", ("pdfkit",)),
-    "ibm-db": OsLibraryNeed("the IBM Db2 CLI driver, downloaded at install time from IBM",
-        "https://github.com/ibmdb/python-ibmdb#installation"),
-}
 
 
 def providers_for_extras(extras: Iterable[str], target, constraints: Constraints | None = None) -> list[str]:

@@ -20,10 +20,9 @@ from packaging.version import InvalidVersion, Version
 from migrator import compat
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
-    OS_LIBRARY_NEEDS,
     PUBLIC_INDEX_HOSTS,
+    REMOTE_INCLUDE_ANCHOR,
     ConstraintsChoice,
-    OsLibraryNeed,
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
@@ -252,7 +251,9 @@ class MissingConstraint(_RequirementRule):
     `--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.3.1/constraints-3.12.txt"`.
     `migrator fix` adds it, except when the file includes a remote requirements file
     (`-r https://...`): that file may carry its own `--constraint`, which the scan cannot read,
-    so the finding asks to check that it names the target's constraints instead.
+    so the finding says the include goes unchecked and asks for the target's constraints unless
+    the remote file names them. Providers the code imports that only the remote file may list
+    (missing-provider, REQ007) are related locations of that one finding.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
@@ -274,7 +275,7 @@ class MissingConstraint(_RequirementRule):
                Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
                # A remote include may carry a --constraint: not claimed missing, asked to be checked.
                Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
-                       line=1, contains="not by this scan"))
+                       line=1, contains="this scan cannot read it"))
 
     def check_entry(self, project, ctx, entry):
         facts = project.requirements
@@ -286,9 +287,10 @@ class MissingConstraint(_RequirementRule):
         if remote:
             include = remote[0]
             yield self.finding(include.path, _at(include.line, include.text),
-                               f"{include.text} is read by pip at install time, not by this scan: if it names a "
-                               f"--constraint, make it \"{url}\" (Airflow {ctx.target.airflow}); if not, add that "
-                               "line here", anchor="missing-constraint")
+                               f"{include.text} is fetched by pip at install time and this scan cannot read it: "
+                               "the requirements and any --constraint it holds go unchecked; unless it names "
+                               f"--constraint \"{url}\" (Airflow {ctx.target.airflow}), add that line here",
+                               anchor=REMOTE_INCLUDE_ANCHOR)
             return
         yield self.finding(entry, _at(1), f"no --constraint line: MWAA adds its own copy of Airflow "
                                           f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
@@ -476,7 +478,8 @@ class MissingProvider(ProjectRule):
 
     When the requirements file includes a remote file (`-r https://...`), which pip reads at
     install time and the scan cannot, the provider may be listed there: the finding says so at
-    info severity and asks to check, instead of claiming it missing.
+    info severity ("unless the remote file lists it") instead of claiming it missing, as a
+    related location of missing-constraint's (REQ003) one finding about that include.
 
     ## Fix
     Add the provider to requirements.txt (the constraints pick the version). `migrator fix`
@@ -513,7 +516,7 @@ class MissingProvider(ProjectRule):
         # A remote include may list it: the scan says it cannot tell, not that it is missing.
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 files={"requirements.txt": "-r https://example.org/base-requirements.txt\n"},
-                line=1, contains="make sure it lists apache-airflow-providers-snowflake"),
+                line=1, contains="unless the remote file https://example.org/base-requirements.txt lists it"),
     )
 
     def check(self, project, ctx):
@@ -540,9 +543,9 @@ class MissingProvider(ProjectRule):
             if remote:
                 include = remote[0]
                 yield self.finding(include.path, _at(include.line, include.text),
-                                   f"{name} is imported by {where} and not listed here; {include.text} is read by "
-                                   f"pip at install time, not by this scan: make sure it lists {wanted}",
-                                   anchor=f"{name}\x1fmissing", severity=Severity.INFO)
+                                   f"{name} is imported by {where}: unless the remote file {mask_uri(include.value or '')} lists "
+                                   f"it, add {wanted} here",
+                                   anchor=f"{name}\x1f{REMOTE_INCLUDE_ANCHOR}", severity=Severity.INFO)
                 continue
             if need.preinstalled:
                 message = (f"{name} is imported by {where}, which needs {minimum} or newer; MWAA "
@@ -933,8 +936,12 @@ class NeedsOsLibrary(_RequirementRule):
     (Oracle Instant Client, unixODBC drivers, a Java runtime, Kerberos, ...). A library needed
     only to run the package (a database client, a JVM, spark-submit) is reported only when the
     DAG or plugin code imports the package; a line nothing imports (left from a frozen
-    environment) should go rather than bring a JVM along. A library needed to build or install
-    the package is reported whatever uses it.
+    environment) should go rather than bring a JVM along, nor is one the code's calls do not
+    load (`cx_Oracle.makedsn` formats a string; connecting loads the Instant Client). A
+    library needed to build or install the package is reported whatever uses it, unless the
+    release pip installs has a wheel for the target's Python with the library linked in
+    (`xmlsec` 1.3.14 and later but 1.3.15). What each distribution needs is data in the
+    knowledge base (`compat/data/os_libraries.json`, the wheels checked on PyPI).
 
     ## Why it matters on MWAA
     MWAA images are Amazon Linux with Python and Airflow only. The package either fails to
@@ -963,6 +970,12 @@ class NeedsOsLibrary(_RequirementRule):
     severity = Severity.WARNING
     summary = "Requirement needs OS libraries MWAA does not have"
     valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
+             # Its manylinux wheels link libxmlsec1 in (compat os_libraries.json): nothing to install.
+             Valid(files={"requirements.txt": "xmlsec==1.3.14\n"}),
+             Valid(files={"requirements.txt": "xmlsec\n"}),
+             # Only makedsn, which formats a connect string: the Instant Client loads on connect.
+             Valid("import cx_Oracle\n\ndsn = cx_Oracle.makedsn('db.example.com', 1521, service_name='orcl')\n",
+                   files={"requirements.txt": "cx-Oracle==8.3.0\n"}),
              # Pins of a constraints file install nothing.
              Valid(files={"requirements.txt": "oracledb==2.5.1\n",
                           "dags/requirements-constraints.txt": "pygraphviz==1.11\npyspark==3.5.1\n"}),
@@ -973,15 +986,21 @@ class NeedsOsLibrary(_RequirementRule):
                Invalid("from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator\n",
                        files={"requirements.txt": "apache-airflow-providers-apache-spark==4.1.0\n"}, line=1,
                        contains="spark-submit"),
+               Invalid("import cx_Oracle\n\nconnection = cx_Oracle.connect(user='etl', dsn=cx_Oracle.makedsn('db', 1521))\n",
+                       files={"requirements.txt": "cx-Oracle==8.3.0\n"}, line=1, contains="to connect"),
                # Needed to build the package: reported whether or not code imports it.
-               Invalid(files={"requirements.txt": "mysqlclient==2.2.4\n"}, line=1, contains="no Linux wheels"))
+               Invalid(files={"requirements.txt": "mysqlclient==2.2.4\n"}, line=1, contains="no Linux wheels"),
+               # A release without a manylinux wheel builds from source against libxmlsec1.
+               Invalid(files={"requirements.txt": "xmlsec==1.3.13\n"}, line=1, contains="libxmlsec1"))
 
     def check_entry(self, project, ctx, entry):
-        imports = {qualname for module in project.modules for qualname in module.imports}
+        imports = _imported_names(project.modules)
         providers = set(needed_providers(project.modules, ctx.target))
+        choice = project.constraints_for(entry, ctx.target)
         for requirement in project.requirements.requirements_of(entry):
-            need = OS_LIBRARY_NEEDS.get(requirement.name or "")
-            if need is None or not _uses(need, requirement.name, imports, providers):
+            need = compat.os_library_need(requirement.name or "")
+            if need is None or not _uses(need, imports, providers) or \
+                    _bundled_in_wheel(requirement, need, choice, ctx.target):
                 continue
             yield self.at_requirement(
                 requirement,
@@ -989,14 +1008,32 @@ class NeedsOsLibrary(_RequirementRule):
                 f"startup.sh or ship prebuilt binaries in plugins.zip ({need.source})")
 
 
-def _uses(need: OsLibraryNeed, name: str, imports: set[str], providers: set[str]) -> bool:
+def _imported_names(modules: Iterable) -> set[str]:
+    return {qualname for module in modules for qualname in module.imports}
+
+
+def _uses(need: compat.OsLibraryNeed, imports: set[str], providers: set[str]) -> bool:
     """Whether the project meets ``need``: always for a build need, else when its code imports
-    the package (its modules, or the provider)."""
+    the package (its modules, or the provider) and uses more of it than what works without the
+    library (``cx_Oracle.makedsn`` only formats a string)."""
     if need.used_as is None:
         return True
     if not need.used_as:
-        return name in providers
-    return any(q == module or q.startswith(module + ".") for q in imports for module in need.used_as)
+        return need.distribution in providers
+    used = {q for q in imports for module in need.used_as if q == module or q.startswith(module + ".")}
+    # The import itself and names that work without the library only: not needed.
+    return bool(used) and not (used & need.needless_uses and used <= {*need.used_as, *need.needless_uses})
+
+
+def _bundled_in_wheel(requirement: RequirementLine, need: compat.OsLibraryNeed, choice: ConstraintsChoice,
+                      target) -> bool:
+    """Whether pip installs ``requirement`` from a wheel that carries the library: the release its
+    pin names, else the constraints', else the newest release (when its range allows it)."""
+    pinned = requirement.pinned_version or (choice.constraints.get(requirement.name) if choice.constraints else None)
+    if pinned:
+        return need.bundled_in_wheel(pinned, target)
+    newest = need.newest_bundled
+    return newest is not None and requirement.specifier_set.contains(newest) and need.bundled_in_wheel(newest, target)
 
 
 class RequirementOutsideFile(ProjectRule):
@@ -1015,8 +1052,17 @@ class RequirementOutsideFile(ProjectRule):
       _PIP_ADDITIONAL_REQUIREMENTS: apache-airflow-providers-snowflake pandas==2.2.3
     ```
 
+    A package installed into a virtual environment of its own (`python -m venv x && x/bin/pip
+    install ...`, or after `source x/bin/activate`: what `@task.external_python` runs) is
+    reported as needing that venv, and a local path (`dist/*.whl`, a wheel the build made) as
+    needing its contents listed by name: requirements.txt would put the first into Airflow's
+    environment and cannot install the second.
+
     ## Fix
-    Add the packages to requirements.txt (`migrator fix` adds them).
+    Add the packages to requirements.txt (`migrator fix` adds them). Build a separate venv from
+    `startup.sh` (the bundle does so itself for tools such as dbt). For a local path, list the
+    package's dependencies in requirements.txt and ship its modules with the DAGs or in
+    plugins.zip.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/working-dags-dependencies.html
@@ -1046,6 +1092,20 @@ class RequirementOutsideFile(ProjectRule):
         # Airflow installed on a plain base image: the airflow user and AIRFLOW_HOME say whose image it is.
         Invalid(files={"Dockerfile": "FROM ubuntu:22.04\nENV AIRFLOW_HOME=/usr/local/airflow\n"
                                      "RUN pip3 install geopandas==1.0.1\n"}, line=3, contains="geopandas"),
+        # A venv of its own for @task.external_python: startup.sh builds it, requirements.txt
+        # would put the package into Airflow's environment (no fix adds it there).
+        Invalid("from airflow.decorators import task\n\n\n"
+                "@task.external_python(python='/usr/local/airflow/quality_venv/bin/python')\n"
+                "def check():\n    import great_expectations\n",
+                files={"requirements.txt": "pandas==2.3.3\n",
+                       "Dockerfile": "FROM apache/airflow:2.7.3\nRUN python -m venv quality_venv && "
+                                     "quality_venv/bin/pip install great-expectations==0.18.8\n"},
+                line=2, contains="build that venv from startup.sh"),
+        # The project's wheel built into dist/ while the image is built: a glob pip cannot read in
+        # requirements.txt, so no fix adds it; its dependencies belong there by name.
+        Invalid(files={"requirements.txt": "pandas==2.3.3\n",
+                       "Dockerfile": "FROM apache/airflow:2.10.5\nRUN uv build\nRUN uv pip install dist/*.whl\n"},
+                line=3, contains="local path"),
     )
 
     def check(self, project, ctx):
@@ -1057,8 +1117,17 @@ class RequirementOutsideFile(ProjectRule):
             name = requirement.name
             if name in shipped or name in skip:
                 continue
-            where = {"compose": "docker-compose _PIP_ADDITIONAL_REQUIREMENTS", "dockerfile": "the Dockerfile"}.get(
-                requirement.origin, "a script")
+            where = _installer(requirement)
+            if requirement.kind == "path":
+                # A path of the image build (a wheel it built into dist/, the project itself):
+                # MWAA has no such path, and pip expands no glob in a requirements file.
+                yield self.finding(
+                    requirement.path, _at(requirement.line, requirement.text),
+                    f"{requirement.display()} is a local path {where} installs from, which MWAA does not have: "
+                    f"list what it installs in {target_file} by name (a package's dependencies from its "
+                    "pyproject.toml) and ship its modules with the DAGs or in plugins.zip",
+                    anchor=f"{requirement.display()}\x1fhidden")
+                continue
             yield self.finding(
                 requirement.path, _at(requirement.line, requirement.text),
                 f"{requirement.display()} is installed by {where}, not by {target_file}: MWAA installs only "
@@ -1066,6 +1135,20 @@ class RequirementOutsideFile(ProjectRule):
                 anchor=f"{name or requirement.display()}\x1fhidden",
                 fix=_requirement_fix("add", f"add {requirement.display()} to requirements.txt",
                                      name=name, requirement=requirement.text))
+        for venv, requirements in facts.venv_installs.items():
+            for requirement in requirements:
+                yield self.finding(
+                    requirement.path, _at(requirement.line, requirement.text),
+                    f"{requirement.display()} is installed by {_installer(requirement)} into a virtual "
+                    f"environment of its own, {venv}, which MWAA does not have: build that venv from startup.sh "
+                    f"(for @task.external_python(python=...) or a script that runs its python), not from "
+                    f"{target_file}, which installs into Airflow's environment",
+                    anchor=f"{requirement.name or requirement.display()}\x1fvenv")
+
+
+def _installer(requirement: RequirementLine) -> str:
+    return {"compose": "docker-compose _PIP_ADDITIONAL_REQUIREMENTS", "dockerfile": "the Dockerfile"}.get(
+        requirement.origin, "a script")
 
 
 class OsPackages(ProjectRule):
@@ -1073,8 +1156,12 @@ class OsPackages(ProjectRule):
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
     install` / `yum install` in the Airflow image's Dockerfiles and entrypoint scripts).
-    Compilers, headers and pip, which only build the image's Python packages, are not reported,
-    nor are the Dockerfiles of other images (an ECS task's, a web app's). A variant of the
+    Compilers, headers, pip and tools that only run while the image is built (`alien`) are not
+    reported, nor is a package installed for a library the code MWAA runs does not load
+    (`libaio1` serves the Oracle Instant Client: not reported when only a folder the bundle
+    does not ship, such as `unused_dags/`, connects through cx_Oracle; knowledge base
+    `compat/data/os_libraries.json`), nor are the Dockerfiles of other images (an ECS task's,
+    a web app's). A variant of the
     Airflow Dockerfile beside it (`Dockerfile.test`, `Dockerfile.travis`: the CI build of the
     same image) is a related location of the main Dockerfile's finding.
 
@@ -1107,23 +1194,40 @@ class OsPackages(ProjectRule):
                                         "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
                                         "libcurl4-openssl-dev libssl-dev python3-pip\n"}),
              # The image of an app deployed beside Airflow, not Airflow's.
-             Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}))
+             Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}),
+             # libaio for the Oracle Instant Client, which only a retired DAG outside the DAG
+             # folder loads; alien only converts the client's RPM while the image is built.
+             Valid("import pendulum\n", files={
+                 "Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y alien libaio1\n",
+                 "unused_dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
-                                            "RUN apt-get update && apt-get install -y --no-install-recommends libaio1 unixodbc\n"},
-                       line=3, contains="libaio1"),
-               Invalid(files={"packages.txt": "libaio1\n"}, line=1, contains="startup.sh"),
+                                            "RUN apt-get update && apt-get install -y --no-install-recommends freetds-bin unixodbc\n"},
+                       line=3, contains="unixodbc"),
+               Invalid(files={"packages.txt": "unixodbc\n"}, line=1, contains="startup.sh"),
+               # The same libaio for a DAG that connects through the Instant Client: needed.
+               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y alien libaio1\n",
+                              "dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"},
+                       line=3, contains="(libaio1)"),
                # A CI variant of the Airflow Dockerfile (same list): related, not a second finding.
-               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n",
-                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y libaio1\n"},
-                       line=2, contains="libaio1"))
+               Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n",
+                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n"},
+                       line=2, contains="unixodbc"))
 
     def check(self, project, ctx):
         groups: dict[tuple[str, int], list[str]] = {}
         managers: dict[tuple[str, int], str] = {}
         startup = set(project.workspace.startup_scripts)
+        used: dict[str, bool] = {}  # distribution -> whether code the bundle ships loads its library
         for package in project.env.os_packages:
             if package.path in startup or is_build_only_os_package(package.name):
                 continue
+            serves = compat.os_package_serves(package.name)
+            if serves is not None and serves.distribution not in used:
+                shipped = _shipped_modules(project, ctx.target)
+                used[serves.distribution] = _uses(serves, _imported_names(shipped),
+                                                  set(needed_providers(shipped, ctx.target)))
+            if serves is not None and not used[serves.distribution]:
+                continue  # installed for a library no code MWAA runs loads
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
             managers[key] = package.manager
@@ -1144,6 +1248,16 @@ class OsPackages(ProjectRule):
             if variants:
                 found[0] = found[0].absorbing(variants, "the same image's CI/test variant installs these too")
             yield from found
+
+
+def _shipped_modules(project: ProjectFacts, target) -> list:
+    """The modules the bundle ships: the DAG and plugins folders' and the packages outside them
+    their code imports (carried into plugins.zip); not a folder of retired DAGs beside them."""
+    ws = project.workspace
+    folders = [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]
+    folders += [package.source for package in project.carried_packages(target)]
+    return [m for m in project.modules
+            if any(f == "." or m.path == f or m.path.startswith(f.rstrip("/") + "/") for f in folders)]
 
 
 def _main_dockerfile(path: str) -> str:
