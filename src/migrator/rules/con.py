@@ -31,8 +31,8 @@ from migrator.findings import Finding, Location, Severity
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
 from migrator.secrets import (
     MASK,
-    PLACEHOLDERS,
     is_literal_secret,
+    is_placeholder,
     is_reference,
     is_sensitive_name,
     mask,
@@ -419,7 +419,7 @@ _SHELL_ORIGINS = frozenset({"cli", "env"})
 
 
 def _clear_text(value: str, shell: bool) -> bool:
-    return value.strip().lower() not in PLACEHOLDERS and not is_reference(value, shell)
+    return not is_placeholder(value) and not is_reference(value, shell)
 
 
 def _connection_secret_fields(conn: ConnectionDef) -> list[str]:
@@ -532,7 +532,7 @@ class PlaintextSecret(ProjectRule):
                                    anchor=f"{conn.conn_id}\x1fsecret")
         for variable in facts.variables:
             if is_sensitive_name(variable.key) and variable.value and \
-                    variable.value.strip().lower() not in PLACEHOLDERS and not variable.value.startswith(("${", "{{")):
+                    not is_placeholder(variable.value) and not variable.value.startswith(("${", "{{")):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"variable '{variable.key}' holds a credential in clear text in "
                                    f"{_ORIGINS.get(variable.origin, variable.origin)}: move it to Secrets Manager",
@@ -545,7 +545,7 @@ class PlaintextSecret(ProjectRule):
             if (variable.path, variable.service) in replaced:
                 continue  # the local metadata database's own password: MWAA runs its own database
             value = variable.value or ""
-            literal = value and not variable.is_reference and "${" not in value and value.strip().lower() not in PLACEHOLDERS
+            literal = value and not variable.is_reference and "${" not in value and not is_placeholder(value)
             if literal and (is_sensitive_name(name) or uri_has_password(value)):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"{name}={mask(value) if not is_sensitive_name(name) else MASK} is a credential "
@@ -608,9 +608,11 @@ class SecretInCode(PythonRule):
     arguments (`password=`, `api_key=`, `aws_secret_access_key=`), secret-named assignments and
     dictionary keys, and URIs with a password. Names of things are not credentials and are not
     reported: the arguments of a Kubernetes `Secret(...)` (a cluster secret to mount), a service
-    account (an identity, unlike its key), a credentials-provider class, and a value that only
-    names the credential (`password = "password"`, the key of a mounted secret;
-    `access_key_env_var = "ETL_ACCESS_KEY"`, the variable it is read from).
+    account (an identity, unlike its key), a credentials-provider class, Flask-AppBuilder's
+    OAuth `token_key` (the response field holding the token), a value that only names the
+    credential (`password = "password"`, the key of a mounted secret;
+    `access_key_env_var = "ETL_ACCESS_KEY"`, the variable it is read from), and a made-up
+    stand-in (`"made-up-string"`, `"dummy-token"`).
 
     ## Why it matters on MWAA
     The code is uploaded to S3 and readable by everyone with access to the bucket or the
@@ -646,7 +648,12 @@ class SecretInCode(PythonRule):
                    "SPARK = {'spark.hadoop.fs.s3a.aws.credentials.provider': "
                    "'org.apache.hadoop.fs.s3a.auth.AssumedRoleCredentialProvider'}\n"
                    "warehouse_password = 'password'\n"
-                   "warehouse_access_key_env_var = 'WAREHOUSE_ACCESS_KEY'\n"))
+                   "warehouse_access_key_env_var = 'WAREHOUSE_ACCESS_KEY'\n"),
+             # Flask-AppBuilder's OAuth token_key names the response field that holds the token
+             Valid("import os\n\nOAUTH_PROVIDERS = [{'name': 'github', 'token_key': 'access_token', "
+                   "'remote_app': {'client_id': 'abc', 'client_secret': os.environ['OAUTH_APP_SECRET']}}]\n"),
+             # a made-up value that only fills a secret option
+             Valid("MONGODB_SECRET_KEY = 'made-up-string'\nSPARK_OPTIONS = {'TargetSecretKey': MONGODB_SECRET_KEY}\n"))
     invalid = (Invalid("import requests\n\nrequests.get('https://crm.example.com', auth=('etl', 'x'), "
                        "headers={'api_key': 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'})\n", line=3, contains="api_key"),
                Invalid("DB_URI = 'postgresql://etl:s3cret@warehouse.example.com/dw'\n", line=1, contains="etl:****@"),
