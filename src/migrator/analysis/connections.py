@@ -154,8 +154,11 @@ class ConnectionFacts:
 
     def defined_connection(self) -> Callable[[str], bool]:
         """Whether some source defines a connection id. Airflow looks an id up in the
-        environment as ``AIRFLOW_CONN_`` + the id upper-cased, so those match in any case."""
-        return _definition_test(self.connection_ids, {c.conn_id for c in self.connections if c.origin == "env"})
+        environment as ``AIRFLOW_CONN_`` + the id upper-cased, so those match in any case. A
+        variable passed through from the shell (``AIRFLOW_CONN_X: ${AIRFLOW_CONN_X:-}``)
+        defines nothing: its value is not in the project."""
+        defined = [c for c in self.connections if c.value_known or c.origin != "env"]
+        return _definition_test({c.conn_id for c in defined}, {c.conn_id for c in defined if c.origin == "env"})
 
     def defined_variable(self) -> Callable[[str], bool]:
         """Whether some source defines a variable key (``AIRFLOW_VAR_`` + the key upper-cased)."""
@@ -275,6 +278,9 @@ def parse_connection_value(conn_id: str, value: str, path: str, line: int, origi
                            **extra_fields: Any) -> ConnectionDef:
     """An ``AIRFLOW_CONN_*`` value: JSON (Airflow 2.3+) or URI."""
     stripped = value.strip()
+    fallback = re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<value>[^}]+)\}", stripped)
+    if fallback:  # ``${AIRFLOW_CONN_X:-uri}``: the file defines the fallback
+        return parse_connection_value(conn_id, fallback["value"], path, line, origin, **extra_fields)
     if re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}?", stripped):
         return ConnectionDef(conn_id, path, line, origin, value_known=False, **extra_fields)
     if stripped.startswith("{"):

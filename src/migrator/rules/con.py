@@ -115,7 +115,12 @@ class UndefinedConnection(ProjectRule):
                        "hook = PostgresHook(postgres_conn_id='warehouse')\n", line=3, contains="warehouse"),
                Invalid("from airflow.operators.bash import BashOperator\n"
                        "BashOperator(task_id='t', bash_command='curl {{ conn.api_gateway.host }}')\n",
-                       line=2, contains="api_gateway"))
+                       line=2, contains="api_gateway"),
+               # passed through from the developer's shell: the project holds no definition
+               Invalid("from airflow.hooks.base import BaseHook\nBaseHook.get_connection('lwdb')\n",
+                       files={"docker-compose.yml": "services:\n  airflow:\n    environment:\n"
+                                                    "      AIRFLOW_CONN_LWDB: ${AIRFLOW_CONN_LWDB:-}\n"},
+                       contains="lwdb"))
 
     def check(self, project, ctx):
         facts = project.connections
@@ -213,7 +218,9 @@ class ConnectionInEnv(ProjectRule):
     """
     ## What it does
     Reports connections defined as `AIRFLOW_CONN_*` environment variables (`.env`, compose,
-    Dockerfile `ENV`, entrypoint and startup scripts).
+    Dockerfile `ENV`, entrypoint and startup scripts). A variable only passed through from the
+    shell (`AIRFLOW_CONN_X: ${AIRFLOW_CONN_X:-}`) defines nothing here: CON001 asks for the
+    connection where the code uses it.
 
     ## Why it matters on MWAA
     MWAA has no place for them except `startup.sh`, which puts the credentials in an S3
@@ -238,9 +245,15 @@ class ConnectionInEnv(ProjectRule):
     name = "connection-in-env"
     severity = Severity.WARNING
     summary = "Connection defined in a plain environment variable"
-    valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db.example.com"}}\n'}),)
+    valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db.example.com"}}\n'}),
+             # passed through from the shell: nothing is defined here (CON001 asks for the secret)
+             Valid(files={"docker-compose.yml": "services:\n  airflow:\n    environment:\n"
+                                                "      AIRFLOW_CONN_LWDB: ${AIRFLOW_CONN_LWDB:-}\n"}))
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@db.example.com:5432/dw\n"}, line=1,
                        contains="airflow/connections/warehouse"),
+               # the fallback of a pass-through is a definition in plain text
+               Invalid(files={".env": "AIRFLOW_CONN_CRM=${CRM_URI:-http://etl@crm.example.com}\n"}, line=1,
+                       contains="airflow/connections/crm"),
                # a local aws_default (an AWS CLI profile): on MWAA it is the execution role, not a secret
                Invalid(files={".env": 'AIRFLOW_CONN_AWS_DEFAULT={"conn_type": "aws", "extra": {"profile_name": "dev"}}\n'},
                        line=1, contains="execution role"))
@@ -248,6 +261,8 @@ class ConnectionInEnv(ProjectRule):
     def check(self, project, ctx):
         by_mwaa = mwaa_defined_connections(ctx.target)
         for conn in project.connections.connections:
+            if not conn.value_known:
+                continue  # passed through from the shell: nothing is defined in plain text
             if conn.origin == "env" and conn.conn_id in by_mwaa:
                 yield self.finding(conn.path, _at(conn.line),
                                    f"{CONN_PREFIX}{conn.conn_id.upper()} is a local definition: MWAA defines "
