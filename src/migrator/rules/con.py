@@ -31,6 +31,7 @@ from migrator.findings import Finding, Location, Severity
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
 from migrator.secrets import (
     MASK,
+    STOCK_PASSWORDS,
     is_literal_secret,
     is_placeholder,
     is_reference,
@@ -455,6 +456,13 @@ def _url_host(url: str) -> str | None:
         return None
 
 
+def _connection_hosts(conn: ConnectionDef) -> set[str]:
+    """The host a connection points at, and those of URLs among its extras (the endpoint of an
+    ``aws`` connection to LocalStack: ``aws://a:a@?host=http://localstack:4566``)."""
+    urls = (value for value in conn.extra_dict.values() if isinstance(value, str) and "://" in value)
+    return {host for host in (conn.host, *map(_url_host, urls)) if host}
+
+
 def metadata_database_services(env_variables, target) -> set[tuple[str, str]]:
     """(compose file, service) of the containers that run what MWAA replaces: the hosts the
     endpoint options MWAA forces (metadata database, Celery broker and result backend) name in
@@ -483,8 +491,10 @@ class PlaintextSecret(ProjectRule):
     lines; sensitive variables; secret-named environment variables with literal values;
     credentials in requirement index URLs. Nothing is printed in clear. The password of a
     compose stack's own metadata database (or Celery broker) container is not reported: MWAA
-    runs its own, nothing moves to Secrets Manager. A `$VAR` in a script or env file is a
-    reference, not clear text.
+    runs its own, nothing moves to Secrets Manager. Nor are the logins of a compose file's
+    local stand-ins: a stock password (`password`, `postgres`) in its environment, and a
+    connection or DSN whose host is a service of the same file. A `$VAR` in a script or env
+    file is a reference, not clear text.
 
     ## Why it matters on MWAA
     Whatever is in the repository ends up in S3 bundles, CI logs and every clone. Moving to
@@ -522,7 +532,14 @@ class PlaintextSecret(ProjectRule):
              Valid(files={"scripts/entrypoint.sh": "#!/bin/sh\nairflow connections add ais --conn-type http "
                                                    "--conn-host api.example.com --conn-password $AIS_API_KEY\n"}),
              # a Kubernetes service account is an identity, not a credential
-             Valid(files={"variables.json": '{"k8s_service_account": "etl-runner"}\n'}))
+             Valid(files={"variables.json": '{"k8s_service_account": "etl-runner"}\n'}),
+             # local stand-ins of a dev compose stack: a database container's stock login, a
+             # LocalStack endpoint's dummy login and a DSN naming a service of the same file
+             Valid(files={"docker-compose.yml": "services:\n  crm-local:\n    image: postgres:16\n    environment:\n"
+                                                "      - POSTGRES_PASSWORD=password\n  localstack:\n"
+                                                "    image: localstack/localstack:3\n  runner:\n    environment:\n"
+                                                "      - AIRFLOW_CONN_AWS_DEFAULT=aws://a:a@?host=http://localstack:4566\n"
+                                                "      - CRM_DSN=postgresql://etl:s3cret@crm-local/crm\n"}))
     invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "postgres", "password": "s3cret"}\n}\n'},
                        line=2, contains="password"),
                Invalid(files={".env": "SLACK_TOKEN=xoxb-1234567890\n"}, line=1, contains="SLACK_TOKEN"),
@@ -536,9 +553,11 @@ class PlaintextSecret(ProjectRule):
 
     def check(self, project, ctx):
         facts = project.connections
+        services = project.env.compose_services
         connection_lines = set()
         for conn in facts.connections:
-            fields = _connection_secret_fields(conn) if conn.value_known else []
+            local = conn.env_origin == "compose" and not _connection_hosts(conn).isdisjoint(services.get(conn.path, ()))
+            fields = _connection_secret_fields(conn) if conn.value_known and not local else []
             connection_lines.add((conn.path, conn.line))
             if fields:
                 yield self.finding(conn.path, _at(conn.line),
@@ -560,6 +579,9 @@ class PlaintextSecret(ProjectRule):
             if (variable.path, variable.service) in replaced:
                 continue  # the local metadata database's own password: MWAA runs its own database
             value = variable.value or ""
+            if variable.origin == "compose" and (value.strip().lower() in STOCK_PASSWORDS
+                                                 or _url_host(value) in services.get(variable.path, ())):
+                continue  # a local stand-in container's throwaway login, or a DSN of one
             literal = value and not variable.is_reference and "${" not in value and not is_placeholder(value)
             if literal and (is_sensitive_name(name) or uri_has_password(value)):
                 yield self.finding(variable.path, _at(variable.line),
