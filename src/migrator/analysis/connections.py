@@ -139,6 +139,9 @@ class ConnectionFacts:
     references: list[Reference] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     crashes: list[AnalysisCrash] = field(default_factory=list)
+    # Exports that only test or CI runs read (a local secrets backend's connections_file_path in
+    # tox.ini or a workflow): fixtures, not the connections of a deployment.
+    test_fixtures: set[str] = field(default_factory=set)
 
     @property
     def connection_ids(self) -> set[str]:
@@ -633,7 +636,24 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
             contained(facts.crashes, rel, what, reader, facts, rel, source.text)
     for command in env.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
+    facts.test_fixtures = _test_fixtures(workspace)
     return facts
+
+
+def _test_fixtures(workspace) -> set[str]:
+    """The connection exports whose path test or CI configuration names and no file of a
+    deployment (compose, Dockerfile, env file, entrypoint, startup script, airflow.cfg) does."""
+    def texts(paths: Iterable[str]) -> list[str]:
+        return [source.text for source in map(read_text, map(workspace.path, paths)) if not isinstance(source, Problem)]
+
+    exports = workspace.connection_exports
+    if not exports or not workspace.test_run_configs:
+        return set()
+    tests = texts(workspace.test_run_configs)
+    deployment = texts([*workspace.compose_files, *workspace.dockerfiles, *workspace.env_files,
+                        *workspace.entrypoints, *workspace.startup_scripts, *workspace.airflow_cfgs])
+    return {rel for rel in exports
+            if any(rel in text for text in tests) and not any(rel in text for text in deployment)}
 
 
 # -- references -----------------------------------------------------------------------------------

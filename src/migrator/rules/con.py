@@ -384,7 +384,9 @@ class UnreachableHost(ProjectRule):
     ## What it does
     Reports connections whose host MWAA cannot reach without network work: loopback and
     Docker host names, private addresses, single-label names (docker-compose services) and
-    internal DNS suffixes.
+    internal DNS suffixes. An export that only test or CI configuration names (the
+    `connections_file_path` of a local secrets backend in `tox.ini` or a workflow) is a
+    fixture, not a deployment's connections, and is not checked.
 
     ## Why it matters on MWAA
     Tasks run in your VPC's private subnets. `localhost` is the worker container, compose
@@ -415,14 +417,25 @@ class UnreachableHost(ProjectRule):
              Valid(files={"entrypoint.sh": "#!/bin/sh\nairflow connections add dw --conn-type postgres "
                                            "--conn-host $DW_HOST\n",
                           "connections.json": '{"adls": {"conn_type": "azure_data_lake", '
-                                              '"host": "0c8a7e2f-52d1-4c9e-a0f4-3b6d2e9f1a7c"}}\n'}))
+                                              '"host": "0c8a7e2f-52d1-4c9e-a0f4-3b6d2e9f1a7c"}}\n'}),
+             # the fixture of a local secrets backend that only the test runs read
+             Valid(files={"tox.ini": "[testenv]\nsetenv =\n    AIRFLOW__SECRETS__BACKEND_KWARGS = "
+                                     "'{\"connections_file_path\": \"secrets/conn.json\"}'\n",
+                          "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}))
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@postgres:5432/dw\n"}, line=1,
                        contains="docker-compose"),
                Invalid(files={"connections.json": '{"legacy": {"conn_type": "mysql", "host": "10.20.1.15"}}\n'},
-                       contains="private address"))
+                       contains="private address"),
+               # CI reads it, but so does the deployment's image
+               Invalid(files={".github/workflows/test.yml": "env:\n  CONNECTIONS: secrets/conn.json\n",
+                              "Dockerfile": "FROM apache/airflow:2.10.5\nCOPY secrets/conn.json /opt/airflow/\n",
+                              "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}, contains="hpc_login"))
 
     def check(self, project, ctx):
+        fixtures = project.connections.test_fixtures
         for conn in project.connections.connections:
+            if conn.path in fixtures:
+                continue  # read by test runs only: its hosts are no deployment's
             reason = host_reachability(conn.host)
             if reason:
                 yield self.finding(conn.path, _at(conn.line),
