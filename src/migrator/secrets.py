@@ -85,7 +85,7 @@ _EMBEDDED = re.compile(r"password|passwd|secret|token|apikey|(pass|pwd)$")
 _EMBEDDED_AT_END = re.compile(r"(password|passwd|secret|token|apikey|pass|pwd)$")
 # Values that only stand in for a credential.
 PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
-                          "null", "dummy", "redacted"})
+                          "null", "redacted"})
 # Words that say a value is made up to fill the field ("made-up-string", "dummysecret", "fake_token").
 _PLACEHOLDER_WORDS = re.compile(r"made[-_ ]?up|dummy|placeholder|fake|change[-_ ]?me", re.IGNORECASE)
 
