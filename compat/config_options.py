@@ -3,7 +3,7 @@ airflow.cfg, and whether it marks the option ``sensitive``.
 
 Generated from the released wheels into ``data/generated/config_options.json`` (see
 ``generate.extract_config_options``): every option any of the recorded Airflow versions
-(1.10.15 to 3.3.1) knows, with the union of their defaults, so a stock airflow.cfg written by
+(1.10.10, 1.10.15 to 3.3.1) knows, with the union of their defaults, so a stock airflow.cfg written by
 any of them reads as defaults. Options that moved to providers in Airflow 2.7+ (``[celery]``,
 ``[kubernetes]``) are known through the older versions that still carried them.
 """

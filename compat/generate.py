@@ -51,6 +51,11 @@ GENERATED_BY = "python -m migrator.compat.generate"
 NEWEST_AIRFLOW_2 = "2.11.2"
 AIRFLOW_2_SHIMS = "2.0.2"
 AIRFLOW_1 = "1.10.15"
+# An older 1.10 whose config.yml defaults a stock airflow.cfg of its time still holds, read for
+# config_options.json only: the last release before 1.10.11 made the API deny-all by default
+# (auth_backend airflow.api.auth.backend.default) and with the fixed secret_key temporary_key
+# that later releases replaced by a per-install one (CVE-2020-17526).
+OLDEST_STOCK_CONFIG = "1.10.10"
 UPGRADE_CHECK = "1.4.0"
 
 # Modules that exist only for Airflow's own machinery; user DAGs and plugins never import them,
@@ -563,8 +568,10 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     config = {v: extract_config(wheel_for(v)) for v in versions_2_and_3}
     written["config.json"] = dump(out / "config.json", {"generated_by": GENERATED_BY, "versions": config,
                                                         "provenance": _provenance_list(wheels, versions_2_and_3, lambda v: None, wheel_for)})
+    # Fetched apart from ``wheels``, whose METADATA the dependency table reads: 1.10.10's does not parse.
+    stock_config = cache.get("apache-airflow", OLDEST_STOCK_CONFIG)
     written["config_options.json"] = dump(out / "config_options.json", config_options_document(
-        [wheel_for(v) for v in versions_2_and_3]))
+        [stock_config, *map(wheel_for, versions_2_and_3)]))
 
     # --- which providers, at which versions -----------------------------------------------------
     referenced: set[str] = set()

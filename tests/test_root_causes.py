@@ -105,6 +105,19 @@ def test_one_connection_line_is_one_finding_led_by_the_worst(make_project):
     assert {r.note for r in finding.related} == {f"{f.rule}: {f.message}" for f in result.absorbed}
 
 
+def test_a_credential_in_an_option_moot_on_mwaa_is_one_finding(make_project):
+    """A GitHub Enterprise OAuth secret: MWAA runs no such login (CFG005), but the credential in
+    clear text (CFG006) is what to act on; the first becomes a related location of the second."""
+    result = scanned(make_project({
+        "dags/a.py": "x = 1\n",
+        "airflow.cfg": "[github_enterprise]\nhost = github.example.com\nclient_secret = 8cbd483d2cb4e735\n",
+    }))
+    (finding,) = [f for f in result.findings if f.location.line == 3]
+    assert finding.rule == "CFG006" and finding.severity is Severity.ERROR
+    assert [(r.location.line, r.note.split(":")[0]) for r in finding.related] == [(3, "CFG005")]
+    assert "8cbd483d2cb4e735" not in " ".join([finding.message, *(r.note for r in finding.related)])
+
+
 def test_one_pip_install_line_is_one_finding(make_project):
     result = scanned(make_project({
         "dags/a.py": "x = 1\n",

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrator.secrets import is_sensitive_name, mask, names_a_credential, uri_has_password
+from migrator.secrets import (
+    is_placeholder,
+    is_sensitive_name,
+    mask,
+    names_a_credential,
+    uri_has_password,
+)
 
 
 @pytest.mark.parametrize(("text", "secret"), [
@@ -39,6 +45,8 @@ def test_what_is_not_a_secret_stays(text, kept):
     ("gcp_service_account_json", True),
     ("spark.hadoop.fs.s3a.aws.credentials.provider", False),  # a class that fetches credentials
     ("aws_credentials", True),
+    ("token_key", False),  # Flask-AppBuilder's OAuth setting: the name of the response field
+    ("access_token", True),
 ])
 def test_names_of_identities_and_providers_are_not_credentials(name, sensitive):
     assert is_sensitive_name(name) is sensitive
@@ -54,6 +62,19 @@ def test_names_of_identities_and_providers_are_not_credentials(name, sensitive):
 ])
 def test_a_value_that_only_names_its_credential(name, value, names_it):
     assert names_a_credential(name, value) is names_it
+
+
+@pytest.mark.parametrize(("value", "placeholder"), [
+    ("made-up-string", True),
+    ("dummysecret", True),
+    ("fake_token", True),
+    ("CHANGE_ME", True),
+    ("<password>", True),
+    ("s3cr3t-2024", False),
+    ("mongo-prod-key", False),
+])
+def test_made_up_values_are_placeholders(value, placeholder):
+    assert is_placeholder(value) is placeholder
 
 
 def test_long_values_without_credentials_come_back_unchanged():

@@ -168,6 +168,9 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
               frozenset({"REQ007"})),
     RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,
               frozenset(_CONNECTION_RULES)),
+    # An option with a credential in clear text that also does nothing on MWAA: the credential is
+    # what to act on (remove, rotate); that the option is moot is said beside it.
+    RootCause("config-secret", {"CFG006": _line, "CFG005": _line}, ("CFG006",), frozenset({"CFG005"})),
     # A lock's transitive pin is the cause; that its version conflicts with the constraints or is
     # already installed are consequences, gone with the line.
     RootCause("transitive-pin", dict.fromkeys(("REQ020", "REQ004", "REQ008"), _line), ("REQ020",),

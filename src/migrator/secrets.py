@@ -38,6 +38,7 @@ _NOT_SENSITIVE = frozenset({
     "password_file", "passwordfile", "auth_type", "auth_backend", "auth_backends", "auth_manager",
     "session_backend", "session_lifetime_minutes", "token_expiry", "auth_role_public",
     "secret_key_cmd", "sensitive_var_conn_names", "jwt_algorithm", "jwt_expiration_time",
+    "token_key",  # Flask-AppBuilder's OAuth provider setting: the response field holding the token
 })
 
 # A last name part saying the value locates or describes a secret rather than being one.
@@ -84,7 +85,15 @@ _EMBEDDED = re.compile(r"password|passwd|secret|token|apikey|(pass|pwd)$")
 _EMBEDDED_AT_END = re.compile(r"(password|passwd|secret|token|apikey|pass|pwd)$")
 # Values that only stand in for a credential.
 PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
-                          "null", "dummy", "redacted"})
+                          "null", "redacted"})
+# Words that say a value is made up to fill the field ("made-up-string", "dummysecret", "fake_token").
+_PLACEHOLDER_WORDS = re.compile(r"made[-_ ]?up|dummy|placeholder|fake|change[-_ ]?me", re.IGNORECASE)
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a value only stands in for a credential: a stock placeholder or a made-up word."""
+    value = value.strip()
+    return value.lower() in PLACEHOLDERS or _PLACEHOLDER_WORDS.search(value) is not None
 
 
 def _name_parts(name: str) -> list[str]:
@@ -131,7 +140,7 @@ def is_literal_secret(value: str, shell: bool = False) -> bool:
     """Whether a credential-named field's value is the credential itself: not empty, not a
     placeholder, not a reference to it (:func:`is_reference`)."""
     value = value.strip()
-    return len(value) >= 3 and value.lower() not in PLACEHOLDERS and not is_reference(value, shell)
+    return len(value) >= 3 and not is_placeholder(value) and not is_reference(value, shell)
 
 
 def names_a_credential(name: str, value: str) -> bool:

@@ -61,6 +61,9 @@ _POOL_TABLE = re.compile(r"^pools[\w.-]*\.csv$", re.IGNORECASE)
 # shaped like an export.
 NAMED_EXPORT = re.compile(r"^(?:[\w-]*[_.-])?(connections?|conns?|variables?|vars?|pools?)(?:[_.-][\w.-]*)?\.json$",
                           re.IGNORECASE)
+# Configuration of test and CI runs (tox, nox, pytest, GitHub Actions, GitLab CI, Travis, CircleCI).
+_TEST_RUN_CONFIG = re.compile(r"^(tox\.ini|noxfile\.py|pytest\.ini|\.gitlab-ci\.ya?ml|\.travis\.ya?ml)$")
+_TEST_RUN_FOLDERS = (".github/workflows", ".circleci")
 _OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.IGNORECASE)
 _DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
 _AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
@@ -90,6 +93,7 @@ class Workspace:
     airflowignores: list[str] = field(default_factory=list)
     startup_scripts: list[str] = field(default_factory=list)
     os_package_lists: list[str] = field(default_factory=list)
+    test_run_configs: list[str] = field(default_factory=list)  # tox.ini, CI workflows
     # The other files of the DAG and plugins folders (outside test folders): what a bundle
     # carries besides code.
     data_files: list[str] = field(default_factory=list)
@@ -428,6 +432,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
             ws.airflowignores.append(rel)
         elif _OS_PACKAGES.match(name):
             ws.os_package_lists.append(rel)
+        elif _TEST_RUN_CONFIG.match(name) or parent.as_posix() in _TEST_RUN_FOLDERS:
+            ws.test_run_configs.append(rel)
         if parent.name == "dags" and len(parent.parts) <= MAX_DAG_FOLDER_DEPTH:
             dag_named.append(parent.as_posix())
 

@@ -377,7 +377,19 @@ def _value_acceptable(value: str, target) -> bool:
     # "$(hostname -f)" from an entrypoint script means something only to the shell that ran
     # it; MWAA would receive the text itself.
     unexpanded = "$(" in value or "`" in value or "${" in value
-    return not unexpanded and len(value) <= policy.value_max_length and all(32 <= ord(c) < 127 for c in value)
+    return not unexpanded and len(value) <= policy.value_max_length and all(32 <= ord(c) < 127 for c in value) \
+        and not modules_gone(value, target)
+
+
+_AIRFLOW_PATH = re.compile(r"airflow(\.\w+)+")
+
+
+def modules_gone(value: str, target) -> list[str]:
+    """The Airflow modules or classes a value names (``api.auth_backends`` lists them by comma)
+    that the target's Airflow no longer has: the target could not load such a value."""
+    names = (item.strip() for item in value.split(","))
+    return [name for name in names
+            if _AIRFLOW_PATH.fullmatch(name) and compat.resolve(name, target).status == "removed"]
 
 
 def config_inventory(facts: ConfigFacts, target) -> dict:

@@ -139,6 +139,9 @@ class ConnectionFacts:
     references: list[Reference] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     crashes: list[AnalysisCrash] = field(default_factory=list)
+    # Exports that only test or CI runs read (a local secrets backend's connections_file_path in
+    # tox.ini or a workflow): fixtures, not the connections of a deployment.
+    test_fixtures: set[str] = field(default_factory=set)
 
     @property
     def connection_ids(self) -> set[str]:
@@ -154,8 +157,11 @@ class ConnectionFacts:
 
     def defined_connection(self) -> Callable[[str], bool]:
         """Whether some source defines a connection id. Airflow looks an id up in the
-        environment as ``AIRFLOW_CONN_`` + the id upper-cased, so those match in any case."""
-        return _definition_test(self.connection_ids, {c.conn_id for c in self.connections if c.origin == "env"})
+        environment as ``AIRFLOW_CONN_`` + the id upper-cased, so those match in any case. A
+        variable passed through from the shell (``AIRFLOW_CONN_X: ${AIRFLOW_CONN_X:-}``)
+        defines nothing: its value is not in the project."""
+        defined = [c for c in self.connections if c.value_known or c.origin != "env"]
+        return _definition_test({c.conn_id for c in defined}, {c.conn_id for c in defined if c.origin == "env"})
 
     def defined_variable(self) -> Callable[[str], bool]:
         """Whether some source defines a variable key (``AIRFLOW_VAR_`` + the key upper-cased)."""
@@ -275,6 +281,9 @@ def parse_connection_value(conn_id: str, value: str, path: str, line: int, origi
                            **extra_fields: Any) -> ConnectionDef:
     """An ``AIRFLOW_CONN_*`` value: JSON (Airflow 2.3+) or URI."""
     stripped = value.strip()
+    fallback = re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<value>[^}]+)\}", stripped)
+    if fallback:  # ``${AIRFLOW_CONN_X:-uri}``: the file defines the fallback
+        return parse_connection_value(conn_id, fallback["value"], path, line, origin, **extra_fields)
     if re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}?", stripped):
         return ConnectionDef(conn_id, path, line, origin, value_known=False, **extra_fields)
     if stripped.startswith("{"):
@@ -627,7 +636,24 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
             contained(facts.crashes, rel, what, reader, facts, rel, source.text)
     for command in env.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
+    facts.test_fixtures = _test_fixtures(workspace)
     return facts
+
+
+def _test_fixtures(workspace) -> set[str]:
+    """The connection exports whose path test or CI configuration names and no file of a
+    deployment (compose, Dockerfile, env file, entrypoint, startup script, airflow.cfg) does."""
+    def texts(paths: Iterable[str]) -> list[str]:
+        return [source.text for source in map(read_text, map(workspace.path, paths)) if not isinstance(source, Problem)]
+
+    exports = workspace.connection_exports
+    if not exports or not workspace.test_run_configs:
+        return set()
+    tests = texts(workspace.test_run_configs)
+    deployment = texts([*workspace.compose_files, *workspace.dockerfiles, *workspace.env_files,
+                        *workspace.entrypoints, *workspace.startup_scripts, *workspace.airflow_cfgs])
+    return {rel for rel in exports
+            if any(rel in text for text in tests) and not any(rel in text for text in deployment)}
 
 
 # -- references -----------------------------------------------------------------------------------

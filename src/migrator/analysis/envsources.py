@@ -104,6 +104,8 @@ class EnvFacts:
     pip_additional: list[tuple[str, str, int]] = field(default_factory=list)
     os_packages: list[OsPackage] = field(default_factory=list)
     base_images: list[BaseImage] = field(default_factory=list)
+    # compose file -> the names of its services (the host names its containers reach each other by)
+    compose_services: dict[str, set[str]] = field(default_factory=dict)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     crashes: list[AnalysisCrash] = field(default_factory=list)
 
@@ -427,6 +429,7 @@ def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -
     seen: set[tuple[str, int]] = set()
     for service_key, service in _compose_services(root):
         service_name = str(service_key.value)
+        facts.compose_services.setdefault(path, set()).add(service_name)
         environment = mapping_get(service, "environment")
         if environment is not None:
             for name, value, line in _compose_environment(environment):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from migrator import compat
-from migrator.analysis.config import ConfigEntry, classify
+from migrator.analysis.config import ConfigEntry, classify, modules_gone
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
@@ -156,7 +156,9 @@ class RenamedOption(_OptionRule):
 
     ## Fix
     Use the new name in the MWAA configuration options (`migrator fix` and `migrator package`
-    write the new name).
+    write the new name). A value naming an Airflow module the target no longer has
+    (`airflow.api.auth.backend.basic_auth` on Airflow 3) is not carried over: drop it or pick
+    what the target provides.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html
@@ -171,20 +173,33 @@ class RenamedOption(_OptionRule):
     kinds = frozenset({"renamed", "deprecated"})
     valid = (Valid(files={"airflow.cfg": "[dag_processor]\nrefresh_interval = 600\n"}),
              # the value is the new option's default: ignoring the old name changes nothing
-             Valid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=INFO\n"}))
+             Valid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=INFO\n"}),
+             # the allow-all default of a pre-1.10.11 airflow.cfg: no choice of the project
+             Valid(files={"airflow.cfg": "[api]\nauth_backend = airflow.api.auth.backend.default\n"}))
     invalid = (Invalid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=DEBUG\n"}, contains="logging.logging_level"),
                Invalid(files={"airflow.cfg": "[scheduler]\ndag_dir_list_interval = 600\n"}, line=2,
                        contains="dag_processor.refresh_interval"),
                Invalid(files={".env": "AIRFLOW__CORE__DAG_CONCURRENCY=32\n"}, target="2.10.3",
-                       contains="core.max_active_tasks_per_dag"))
+                       contains="core.max_active_tasks_per_dag"),
+               # the value names a module Airflow 3 removed: the remedy drops it instead of carrying it
+               Invalid(files={".env": "AIRFLOW__API__AUTH_BACKENDS=airflow.api.auth.backend.basic_auth\n"},
+                       contains="no longer has"))
 
     def check_entry(self, entry, verdict, ctx):
         new = compat.config_option(verdict.new_option) if verdict.new_option else None
         if new is not None and new.is_default(entry.value):
             return  # the renamed option holds this value anyway: nothing changes when the old name is ignored
         severity = Severity.INFO if verdict.kind == "deprecated" else None
-        yield self.at_entry(entry, f"{entry.where}: {verdict.reason or f'renamed to {verdict.new_option}'} "
-                                   f"(Airflow {ctx.target.airflow})",
+        renamed = f"{entry.where}: {verdict.reason or f'renamed to {verdict.new_option}'} (Airflow {ctx.target.airflow})"
+        gone = modules_gone(entry.value, ctx.target)
+        if gone:  # under either name the target could not load the value: nothing to carry over
+            yield self.at_entry(entry, f"{renamed}, and its value names {', '.join(gone)}, which Airflow "
+                                       f"{ctx.target.airflow} no longer has: drop it, or set a value the target "
+                                       "provides under the new name",
+                                fix=_config_fix("drop", f"drop {entry.option}", option=entry.option),
+                                severity=severity)
+            return
+        yield self.at_entry(entry, renamed,
                             fix=_config_fix("rename", f"use {verdict.new_option}", option=entry.option,
                                             new=verdict.new_option),
                             severity=severity)
@@ -322,6 +337,9 @@ class ConfigSecret(ProjectRule):
                                                  "      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: postgresql://airflow:airflow@postgres/airflow\n"
                                                  "      AIRFLOW__CELERY__RESULT_BACKEND: db+postgresql://airflow:airflow@postgres/airflow\n"
                                                  "      AIRFLOW__CELERY__BROKER_URL: redis://:password@redis:6379/0\n"}),
+             # the stock secret_key of a generated Airflow 1.10 airflow.cfg (CVE-2020-17526): a
+             # well-known default, no secret of the project
+             Valid(files={"airflow.cfg": "[webserver]\nsecret_key = temporary_key\n"}),
              # passwords the shell fills in
              Valid(files={"entrypoint.sh": "#!/bin/sh\nexport AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="
                                            "postgresql://$PG_USER:$PG_PASSWORD@$PG_HOST/airflow\n"

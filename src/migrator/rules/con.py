@@ -31,8 +31,9 @@ from migrator.findings import Finding, Location, Severity
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
 from migrator.secrets import (
     MASK,
-    PLACEHOLDERS,
+    STOCK_PASSWORDS,
     is_literal_secret,
+    is_placeholder,
     is_reference,
     is_sensitive_name,
     mask,
@@ -115,7 +116,12 @@ class UndefinedConnection(ProjectRule):
                        "hook = PostgresHook(postgres_conn_id='warehouse')\n", line=3, contains="warehouse"),
                Invalid("from airflow.operators.bash import BashOperator\n"
                        "BashOperator(task_id='t', bash_command='curl {{ conn.api_gateway.host }}')\n",
-                       line=2, contains="api_gateway"))
+                       line=2, contains="api_gateway"),
+               # passed through from the developer's shell: the project holds no definition
+               Invalid("from airflow.hooks.base import BaseHook\nBaseHook.get_connection('lwdb')\n",
+                       files={"docker-compose.yml": "services:\n  airflow:\n    environment:\n"
+                                                    "      AIRFLOW_CONN_LWDB: ${AIRFLOW_CONN_LWDB:-}\n"},
+                       contains="lwdb"))
 
     def check(self, project, ctx):
         facts = project.connections
@@ -213,7 +219,9 @@ class ConnectionInEnv(ProjectRule):
     """
     ## What it does
     Reports connections defined as `AIRFLOW_CONN_*` environment variables (`.env`, compose,
-    Dockerfile `ENV`, entrypoint and startup scripts).
+    Dockerfile `ENV`, entrypoint and startup scripts). A variable only passed through from the
+    shell (`AIRFLOW_CONN_X: ${AIRFLOW_CONN_X:-}`) defines nothing here: CON001 asks for the
+    connection where the code uses it.
 
     ## Why it matters on MWAA
     MWAA has no place for them except `startup.sh`, which puts the credentials in an S3
@@ -238,9 +246,15 @@ class ConnectionInEnv(ProjectRule):
     name = "connection-in-env"
     severity = Severity.WARNING
     summary = "Connection defined in a plain environment variable"
-    valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db.example.com"}}\n'}),)
+    valid = (Valid(files={"connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db.example.com"}}\n'}),
+             # passed through from the shell: nothing is defined here (CON001 asks for the secret)
+             Valid(files={"docker-compose.yml": "services:\n  airflow:\n    environment:\n"
+                                                "      AIRFLOW_CONN_LWDB: ${AIRFLOW_CONN_LWDB:-}\n"}))
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@db.example.com:5432/dw\n"}, line=1,
                        contains="airflow/connections/warehouse"),
+               # the fallback of a pass-through is a definition in plain text
+               Invalid(files={".env": "AIRFLOW_CONN_CRM=${CRM_URI:-http://etl@crm.example.com}\n"}, line=1,
+                       contains="airflow/connections/crm"),
                # a local aws_default (an AWS CLI profile): on MWAA it is the execution role, not a secret
                Invalid(files={".env": 'AIRFLOW_CONN_AWS_DEFAULT={"conn_type": "aws", "extra": {"profile_name": "dev"}}\n'},
                        line=1, contains="execution role"))
@@ -248,6 +262,8 @@ class ConnectionInEnv(ProjectRule):
     def check(self, project, ctx):
         by_mwaa = mwaa_defined_connections(ctx.target)
         for conn in project.connections.connections:
+            if not conn.value_known:
+                continue  # passed through from the shell: nothing is defined in plain text
             if conn.origin == "env" and conn.conn_id in by_mwaa:
                 yield self.finding(conn.path, _at(conn.line),
                                    f"{CONN_PREFIX}{conn.conn_id.upper()} is a local definition: MWAA defines "
@@ -368,7 +384,9 @@ class UnreachableHost(ProjectRule):
     ## What it does
     Reports connections whose host MWAA cannot reach without network work: loopback and
     Docker host names, private addresses, single-label names (docker-compose services) and
-    internal DNS suffixes.
+    internal DNS suffixes. An export that only test or CI configuration names (the
+    `connections_file_path` of a local secrets backend in `tox.ini` or a workflow) is a
+    fixture, not a deployment's connections, and is not checked.
 
     ## Why it matters on MWAA
     Tasks run in your VPC's private subnets. `localhost` is the worker container, compose
@@ -399,14 +417,25 @@ class UnreachableHost(ProjectRule):
              Valid(files={"entrypoint.sh": "#!/bin/sh\nairflow connections add dw --conn-type postgres "
                                            "--conn-host $DW_HOST\n",
                           "connections.json": '{"adls": {"conn_type": "azure_data_lake", '
-                                              '"host": "0c8a7e2f-52d1-4c9e-a0f4-3b6d2e9f1a7c"}}\n'}))
+                                              '"host": "0c8a7e2f-52d1-4c9e-a0f4-3b6d2e9f1a7c"}}\n'}),
+             # the fixture of a local secrets backend that only the test runs read
+             Valid(files={"tox.ini": "[testenv]\nsetenv =\n    AIRFLOW__SECRETS__BACKEND_KWARGS = "
+                                     "'{\"connections_file_path\": \"secrets/conn.json\"}'\n",
+                          "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}))
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@postgres:5432/dw\n"}, line=1,
                        contains="docker-compose"),
                Invalid(files={"connections.json": '{"legacy": {"conn_type": "mysql", "host": "10.20.1.15"}}\n'},
-                       contains="private address"))
+                       contains="private address"),
+               # CI reads it, but so does the deployment's image
+               Invalid(files={".github/workflows/test.yml": "env:\n  CONNECTIONS: secrets/conn.json\n",
+                              "Dockerfile": "FROM apache/airflow:2.10.5\nCOPY secrets/conn.json /opt/airflow/\n",
+                              "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}, contains="hpc_login"))
 
     def check(self, project, ctx):
+        fixtures = project.connections.test_fixtures
         for conn in project.connections.connections:
+            if conn.path in fixtures:
+                continue  # read by test runs only: its hosts are no deployment's
             reason = host_reachability(conn.host)
             if reason:
                 yield self.finding(conn.path, _at(conn.line),
@@ -419,7 +448,7 @@ _SHELL_ORIGINS = frozenset({"cli", "env"})
 
 
 def _clear_text(value: str, shell: bool) -> bool:
-    return value.strip().lower() not in PLACEHOLDERS and not is_reference(value, shell)
+    return not is_placeholder(value) and not is_reference(value, shell)
 
 
 def _connection_secret_fields(conn: ConnectionDef) -> list[str]:
@@ -438,6 +467,13 @@ def _url_host(url: str) -> str | None:
         return urlsplit(url.strip()).hostname
     except ValueError:
         return None
+
+
+def _connection_hosts(conn: ConnectionDef) -> set[str]:
+    """The host a connection points at, and those of URLs among its extras (the endpoint of an
+    ``aws`` connection to LocalStack: ``aws://a:a@?host=http://localstack:4566``)."""
+    urls = (value for value in conn.extra_dict.values() if isinstance(value, str) and "://" in value)
+    return {host for host in (conn.host, *map(_url_host, urls)) if host}
 
 
 def metadata_database_services(env_variables, target) -> set[tuple[str, str]]:
@@ -468,8 +504,10 @@ class PlaintextSecret(ProjectRule):
     lines; sensitive variables; secret-named environment variables with literal values;
     credentials in requirement index URLs. Nothing is printed in clear. The password of a
     compose stack's own metadata database (or Celery broker) container is not reported: MWAA
-    runs its own, nothing moves to Secrets Manager. A `$VAR` in a script or env file is a
-    reference, not clear text.
+    runs its own, nothing moves to Secrets Manager. Nor are the logins of a compose file's
+    local stand-ins: a stock password (`password`, `postgres`) in its environment, and a
+    connection or DSN whose host is a service of the same file. A `$VAR` in a script or env
+    file is a reference, not clear text.
 
     ## Why it matters on MWAA
     Whatever is in the repository ends up in S3 bundles, CI logs and every clone. Moving to
@@ -507,7 +545,14 @@ class PlaintextSecret(ProjectRule):
              Valid(files={"scripts/entrypoint.sh": "#!/bin/sh\nairflow connections add ais --conn-type http "
                                                    "--conn-host api.example.com --conn-password $AIS_API_KEY\n"}),
              # a Kubernetes service account is an identity, not a credential
-             Valid(files={"variables.json": '{"k8s_service_account": "etl-runner"}\n'}))
+             Valid(files={"variables.json": '{"k8s_service_account": "etl-runner"}\n'}),
+             # local stand-ins of a dev compose stack: a database container's stock login, a
+             # LocalStack endpoint's dummy login and a DSN naming a service of the same file
+             Valid(files={"docker-compose.yml": "services:\n  crm-local:\n    image: postgres:16\n    environment:\n"
+                                                "      - POSTGRES_PASSWORD=password\n  localstack:\n"
+                                                "    image: localstack/localstack:3\n  runner:\n    environment:\n"
+                                                "      - AIRFLOW_CONN_AWS_DEFAULT=aws://a:a@?host=http://localstack:4566\n"
+                                                "      - CRM_DSN=postgresql://etl:s3cret@crm-local/crm\n"}))
     invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "postgres", "password": "s3cret"}\n}\n'},
                        line=2, contains="password"),
                Invalid(files={".env": "SLACK_TOKEN=xoxb-1234567890\n"}, line=1, contains="SLACK_TOKEN"),
@@ -521,9 +566,11 @@ class PlaintextSecret(ProjectRule):
 
     def check(self, project, ctx):
         facts = project.connections
+        services = project.env.compose_services
         connection_lines = set()
         for conn in facts.connections:
-            fields = _connection_secret_fields(conn) if conn.value_known else []
+            local = conn.env_origin == "compose" and not _connection_hosts(conn).isdisjoint(services.get(conn.path, ()))
+            fields = _connection_secret_fields(conn) if conn.value_known and not local else []
             connection_lines.add((conn.path, conn.line))
             if fields:
                 yield self.finding(conn.path, _at(conn.line),
@@ -532,7 +579,7 @@ class PlaintextSecret(ProjectRule):
                                    anchor=f"{conn.conn_id}\x1fsecret")
         for variable in facts.variables:
             if is_sensitive_name(variable.key) and variable.value and \
-                    variable.value.strip().lower() not in PLACEHOLDERS and not variable.value.startswith(("${", "{{")):
+                    not is_placeholder(variable.value) and not variable.value.startswith(("${", "{{")):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"variable '{variable.key}' holds a credential in clear text in "
                                    f"{_ORIGINS.get(variable.origin, variable.origin)}: move it to Secrets Manager",
@@ -545,7 +592,10 @@ class PlaintextSecret(ProjectRule):
             if (variable.path, variable.service) in replaced:
                 continue  # the local metadata database's own password: MWAA runs its own database
             value = variable.value or ""
-            literal = value and not variable.is_reference and "${" not in value and value.strip().lower() not in PLACEHOLDERS
+            if variable.origin == "compose" and (value.strip().lower() in STOCK_PASSWORDS
+                                                 or _url_host(value) in services.get(variable.path, ())):
+                continue  # a local stand-in container's throwaway login, or a DSN of one
+            literal = value and not variable.is_reference and "${" not in value and not is_placeholder(value)
             if literal and (is_sensitive_name(name) or uri_has_password(value)):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"{name}={mask(value) if not is_sensitive_name(name) else MASK} is a credential "
@@ -608,9 +658,11 @@ class SecretInCode(PythonRule):
     arguments (`password=`, `api_key=`, `aws_secret_access_key=`), secret-named assignments and
     dictionary keys, and URIs with a password. Names of things are not credentials and are not
     reported: the arguments of a Kubernetes `Secret(...)` (a cluster secret to mount), a service
-    account (an identity, unlike its key), a credentials-provider class, and a value that only
-    names the credential (`password = "password"`, the key of a mounted secret;
-    `access_key_env_var = "ETL_ACCESS_KEY"`, the variable it is read from).
+    account (an identity, unlike its key), a credentials-provider class, Flask-AppBuilder's
+    OAuth `token_key` (the response field holding the token), a value that only names the
+    credential (`password = "password"`, the key of a mounted secret;
+    `access_key_env_var = "ETL_ACCESS_KEY"`, the variable it is read from), and a made-up
+    stand-in (`"made-up-string"`, `"dummy-token"`).
 
     ## Why it matters on MWAA
     The code is uploaded to S3 and readable by everyone with access to the bucket or the
@@ -646,7 +698,12 @@ class SecretInCode(PythonRule):
                    "SPARK = {'spark.hadoop.fs.s3a.aws.credentials.provider': "
                    "'org.apache.hadoop.fs.s3a.auth.AssumedRoleCredentialProvider'}\n"
                    "warehouse_password = 'password'\n"
-                   "warehouse_access_key_env_var = 'WAREHOUSE_ACCESS_KEY'\n"))
+                   "warehouse_access_key_env_var = 'WAREHOUSE_ACCESS_KEY'\n"),
+             # Flask-AppBuilder's OAuth token_key names the response field that holds the token
+             Valid("import os\n\nOAUTH_PROVIDERS = [{'name': 'github', 'token_key': 'access_token', "
+                   "'remote_app': {'client_id': 'abc', 'client_secret': os.environ['OAUTH_APP_SECRET']}}]\n"),
+             # a made-up value that only fills a secret option
+             Valid("MONGODB_SECRET_KEY = 'made-up-string'\nSPARK_OPTIONS = {'TargetSecretKey': MONGODB_SECRET_KEY}\n"))
     invalid = (Invalid("import requests\n\nrequests.get('https://crm.example.com', auth=('etl', 'x'), "
                        "headers={'api_key': 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'})\n", line=3, contains="api_key"),
                Invalid("DB_URI = 'postgresql://etl:s3cret@warehouse.example.com/dw'\n", line=1, contains="etl:****@"),
