@@ -37,6 +37,14 @@ ALLOWED_PATH_PREFIXES = (
     # Amazon Linux's CA bundle (a custom CA file next to it is not there).
     "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted", "/etc/ssl/certs/ca-bundle.crt",
 )
+# Present on every worker but writable only by root: tasks run as the airflow user.
+ROOT_OWNED_PREFIXES = _WORKER.root_owned
+# A process's pid file (FHS 3.0 /run: "<program>.pid"): a cron-era overlap guard, not data.
+PID_FILE_SUFFIX = ".pid"
+# What a task writes instead of a root-owned file: Airflow captures stdout into the task log.
+ROOT_OWNED_ADVICE = (f"the folder exists on MWAA workers but only root can write in it and tasks run as "
+                     f"the airflow user: write to {_WORKER.scratch} or to stdout, which Airflow keeps "
+                     "in the task log")
 # How messages name what a worker has for the project.
 WORKER_FOLDERS = (f"the DAG and plugin folders under {AIRFLOW_HOME} (from S3) and an ephemeral "
                   f"{_WORKER.scratch}")

@@ -12,7 +12,7 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import ArgumentSite, const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.shell import commands, comment_spans, without_comments
+from migrator.analysis.shell import commands, comment_spans, stops_on_error, without_comments
 from migrator.analysis.strings import (
     UNKNOWN,
     Piece,
@@ -1360,12 +1360,15 @@ class ScriptDependencyRule(ProjectRule):
     Reports, in the shell scripts of the DAG folders that tasks run (`.sh` files that DAG or
     plugin code names, e.g. in a `bash_command`, or that such a script runs), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
     `psql`, ...) and absolute local paths outside the folders MWAA fills under
-    `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`.
+    `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`. Files under the system
+    folders only root can write (`/var/log`, `/var/run`) are reported as writes that fail; a pid
+    file there only when the script stops at the failed write (`set -e`).
 
     ## Why it matters on MWAA
     The scripts ship to MWAA with the DAG folder, but the programs and the NFS shares they use
     stay on the on-prem workers: the task fails with "command not found" or "No such file or
-    directory" when the script runs.
+    directory" when the script runs. `/var/log` and `/var/run` exist on the workers, but tasks
+    run as the airflow user, so a log or pid file there fails with "Permission denied".
 
     ## Example
     ```bash
@@ -1376,7 +1379,8 @@ class ScriptDependencyRule(ProjectRule):
     ## Fix
     Replace the program with the AWS service or provider operator that does the work (EMR steps,
     S3 operators, SQLExecuteQueryOperator); keep data in S3 instead of local shares. A client that
-    must run on the worker can be installed by `startup.sh`.
+    must run on the worker can be installed by `startup.sh`. Write logs and pid files to `/tmp`,
+    or logs to stdout, which Airflow keeps in the task log.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
@@ -1398,6 +1402,11 @@ class ScriptDependencyRule(ProjectRule):
         Valid(files={"dags/scripts/report.sh": "#!/usr/bin/env bash\n"
                      "python \"${ROOT_DIR}\"/jobs/report.py && cp \"$(pwd)\"/out.csv \"$OUT\"\n",
                      "dags/d.py": "from airflow import DAG\nCMD = 'scripts/report.sh '\n"}),
+        # A pid file the airflow user cannot write, in a script that goes on after the failed
+        # write: only a cron-era overlap guard is lost.
+        Valid(files={"dags/scripts/refresh.sh": "PID_FILE=/var/run/refresh.pid\n"
+                     "[ -e $PID_FILE ] && exit\necho $$ > \"$PID_FILE\"\npython -m refresh > /tmp/refresh.log\n",
+                     "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/refresh.sh'\n"}),
     )
     invalid = (
         Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
@@ -1413,6 +1422,16 @@ class ScriptDependencyRule(ProjectRule):
         Invalid(files={"dags/scripts/submit.sh": "#!/usr/bin/env bash\n"
                        "ssh -i \"$KEY\" hpc \"qsub /rds/project/jobs/align.sh\"\n",
                        "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/submit.sh'\n"}, line=2, contains="ssh (OpenSSH client)"),
+        # /var/log is there but root's: the redirect fails; the remedy is /tmp or stdout, not S3.
+        Invalid(files={"dags/scripts/refresh.sh": "LOG_FILE=/var/log/refresh.log\n"
+                       "python -m refresh >> $LOG_FILE 2>&1\n",
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/refresh.sh'\n"},
+                line=1, contains="stdout"),
+        # With set -e, the failed pid-file write stops the script.
+        Invalid(files={"dags/scripts/refresh.sh": "#!/usr/bin/env bash\nset -e\nPID_FILE=/var/run/refresh.pid\n"
+                       "echo $$ > \"$PID_FILE\"\n",
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/refresh.sh'\n"},
+                line=3, contains="/var/run/refresh.pid cannot be written"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -1435,11 +1454,19 @@ class ScriptDependencyRule(ProjectRule):
                                        f"{command.name} ({missing.provides}) is not installed on MWAA "
                                        f"workers: {missing.advice}")
                 for reference in absolute_paths(line):
-                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in skipped):
+                    path = reference.path
+                    if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
                         continue
-                    yield self._at(script.path, number, reference.start, reference.end, raw,
-                                   f"{reference.path} is a local path of the on-prem workers; MWAA workers "
-                                   f"only have {platform.WORKER_FOLDERS}: keep the data in S3")
+                    if is_under(path, platform.ROOT_OWNED_PREFIXES):
+                        # A pid file that cannot be written only turns off an overlap guard,
+                        # unless the script stops at the failed write.
+                        if path.endswith(platform.PID_FILE_SUFFIX) and not stops_on_error(script.text):
+                            continue
+                        message = f"{path} cannot be written on MWAA: {platform.ROOT_OWNED_ADVICE}"
+                    else:
+                        message = (f"{path} is a local path of the on-prem workers; MWAA workers only have "
+                                   f"{platform.WORKER_FOLDERS}: keep the data in S3")
+                    yield self._at(script.path, number, reference.start, reference.end, raw, message)
 
     def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
