@@ -18,6 +18,7 @@ from migrator.analysis.strings import (
     Piece,
     StaticString,
     absolute_paths,
+    host_kind,
     host_references,
     is_under,
     name_value,
@@ -411,7 +412,8 @@ class OnPremHostRule(PythonRule):
     ## Fix
     Move the service next to MWAA (an AWS endpoint, RDS, an ALB) or route the VPC to the
     on-prem network and resolve its DNS; keep the host in an Airflow connection (stored in
-    Secrets Manager) rather than in code. Replace `localhost` and `host.docker.internal` with the
+    Secrets Manager) rather than in code. A public SSH host (a cloud VM, a supercomputer's
+    login node) needs no VPN: the VPC's NAT gateway reaches it. Replace `localhost` and `host.docker.internal` with the
     service's real address.
 
     ## References
@@ -491,13 +493,19 @@ class OnPremHostRule(PythonRule):
             from airflow.contrib.operators.ssh_operator import SSHOperator
 
             SSHOperator(task_id="seal", ssh_conn_id="gw", remote_host="etl-gw01.corp.acme.local", command="x")
-        """, line=3, contains="etl-gw01.corp.acme.local"),
+        """, line=3, contains="etl-gw01.corp.acme.local and connection gw over SSH, a host of the on-prem network"),
+        # A public login node is reached through the NAT gateway, not a route to an on-prem network.
+        Invalid("""
+            from airflow.providers.ssh.operators.ssh import SSHOperator
+
+            SSHOperator(task_id="submit", ssh_conn_id="hpc", remote_host="login.hpc.example.edu", command="qsub j.sh")
+        """, line=3, contains="a public host: MWAA's private subnets reach it through the VPC's NAT gateway"),
         Invalid("""
             from airflow.providers.sftp.hooks.sftp import SFTPHook
 
             def fetch():
                 return SFTPHook(ssh_conn_id="vendor_sftp").list_directory("/outbound")
-        """, line=4, contains="vendor_sftp"),
+        """, line=4, contains="a public host is reached through the VPC's NAT gateway, a private or on-prem one"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -510,8 +518,7 @@ class OnPremHostRule(PythonRule):
             target = " and ".join(p for p in (host, f"connection {conn}" if conn else None) if p)
             yield self.at_node(
                 module, call.func,
-                f"{name} connects to {target or 'a remote host'} over SSH from MWAA's private "
-                f"subnets: route the VPC to that host (VPN, Direct Connect or Transit Gateway), allow "
+                f"{name} connects to {target or 'a remote host'} over SSH{self._ssh_route(host)}, allow "
                 f"it in security groups and add the ssh/sftp provider to requirements.txt")
         skipped = set(_descriptive_literals(module))
         skipped_roots = [call for call, _ in ssh_calls]
@@ -535,6 +542,21 @@ class OnPremHostRule(PythonRule):
                                    anchor=f"{reference.host}\x1f{line_anchor(module.line_text(location.line), location.column)}",
                                    severity=Severity.ERROR if reference.kind in ("loopback", "docker-host")
                                    else None)
+
+    @staticmethod
+    def _ssh_route(host: str | None) -> str:
+        """How MWAA's private subnets reach an SSH host: a private or on-prem one (private
+        address, internal DNS suffix, single-label name) through a route to that network, a
+        public one (a cloud VM, a university's login node) through the VPC's NAT gateway."""
+        kind = host_kind(host, platform.INTERNAL_HOST_SUFFIXES, platform.AWS_INTERNAL_SUFFIXES) if host else None
+        if host and (kind is not None or "." not in host):
+            return (", a host of the on-prem network: MWAA's private subnets reach it only through a VPN, "
+                    "Direct Connect or Transit Gateway route to that network")
+        if host:
+            return (", a public host: MWAA's private subnets reach it through the VPC's NAT gateway "
+                    "(public egress)")
+        return (" from MWAA's private subnets: a public host is reached through the VPC's NAT gateway, a "
+                "private or on-prem one only through a VPN, Direct Connect or Transit Gateway route")
 
     @staticmethod
     def _message(reference) -> str:
