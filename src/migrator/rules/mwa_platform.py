@@ -658,7 +658,8 @@ class BashLocalBinaryRule(PythonRule):
     Use the AWS service or provider operator that does the same work (EMR steps, Glue, Athena,
     SQLExecuteQueryOperator, EcsRunTaskOperator, ...). Ship scripts in the DAG folder and call
     them relative to it (`bash {{ dag.folder }}/scripts/x.sh`). A client that must run locally
-    can be installed by a startup script (`startup.sh`).
+    can be installed by a startup script (`startup.sh`). A script of the host a task was routed
+    to (`queue=` of on-prem or HPC workers) stays there: run it over SSH (`SSHOperator`).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
@@ -722,19 +723,28 @@ class BashLocalBinaryRule(PythonRule):
 
             os.system("sudo -u etl python3 /opt/etl/jobs/load.py")
         """, line=3, contains="/opt/etl/jobs/load.py"),
+        # Routed to the queue of an HPC's workers, the script lives on that host: shipping it in
+        # the DAG folder is no remedy, the work must still run there.
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="backup", queue="hpc_4G", bash_command="bash /home/etl/keys/copy_dump.sh ")
+        """, line=3, contains="run it on that host over SSH"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        queues = _custom_queues(module)
         for line in command_lines(module):
+            queue = queues.get(line.call, queues.get(None))
             for command in line.commands:
                 program = command.program
                 if UNKNOWN in program.text:
                     continue
                 if program.text.startswith("/") and not _allowed_path(program.text):
-                    yield self._at(module, line, program.start, program.end,
-                                   f"{program.text} is a script on the on-prem workers, outside the DAG "
-                                   f"folder: ship it in the DAG folder and run it from there "
-                                   f"({platform.DAGS_FOLDER}/..., or {{{{ dag.folder }}}} in templates)")
+                    yield self._at(module, line, program.start, program.end, self._routed(program.text, queue) or (
+                        f"{program.text} is a script on the on-prem workers, outside the DAG folder: ship it in "
+                        f"the DAG folder and run it from there ({platform.DAGS_FOLDER}/..., or "
+                        f"{{{{ dag.folder }}}} in templates)"))
                     continue
                 missing = airflow_api.missing_binaries().get(command.name)
                 if missing is not None and command.name not in ctx.index.bundled_executables:
@@ -745,14 +755,35 @@ class BashLocalBinaryRule(PythonRule):
                 script = command.script()
                 if script is not None and script.text.startswith("/") and UNKNOWN not in script.text[:2] \
                         and not _allowed_path(script.text):
-                    yield self._at(module, line, script.start, script.end,
-                                   f"{command.name} runs {script.text}, a script outside the DAG folder: "
-                                   f"ship it in the DAG folder and run it from there")
+                    yield self._at(module, line, script.start, script.end, self._routed(script.text, queue) or (
+                        f"{command.name} runs {script.text}, a script outside the DAG folder: ship it in the "
+                        f"DAG folder and run it from there"))
+
+    @staticmethod
+    def _routed(path: str, queue: str | None) -> str | None:
+        """A task routed to a queue of on-prem workers runs the script there, where it lives next
+        to what it needs: on MWAA it must still run on such a host, not from the DAG folder."""
+        if queue is None:
+            return None
+        return (f"{path} is a script on the workers of queue '{queue}', where this task is routed (MWA010); "
+                f"MWAA has no such workers: run it on that host over SSH (SSHOperator) or move the work "
+                f"to an AWS service (EMR, ECS, Batch)")
 
     def _at(self, module: ModuleFacts, line, start: int, end: int, message: str) -> Finding:
         _node, location = location_in_static(module, line.value, start, end, line.expression)
         return self.finding(module.path, location, message,
                             anchor=f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}")
+
+
+def _custom_queues(module: ModuleFacts) -> dict[ast.Call | None, str]:
+    """The Celery queue other than MWAA's own each task call is routed to (key None: the
+    module's ``default_args``), as MWA010 reports them."""
+    queues: dict[ast.Call | None, str] = {}
+    for site in module.arguments:
+        queue = const_str(site.value) if site.name == "queue" and site.owner != "dag" else None
+        if queue is not None and queue not in platform.DEFAULT_QUEUES:
+            queues[site.call if site.owner == "task" else None] = queue
+    return queues
 
 
 # -- local files -----------------------------------------------------------------------------------
