@@ -19,6 +19,7 @@ Sources:
 
 from __future__ import annotations
 
+import ast
 import json
 
 from migrator import compat
@@ -108,3 +109,111 @@ AIRFLOW_1_CLI = {
     "upgradedb": "db upgrade", "pool": "pools", "list_users": "users list",
     "create_user": "users create", "delete_user": "users delete",
 }
+
+
+# -- the project's own wrappers around remote compute -----------------------------------------------
+
+def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
+    """The index pre-pass: dotted names of the project's classes and functions that hand their
+    work to another service's machines, so the paths and hosts their callers give them are that
+    side's (compat ``worker_paths``: ``remote_compute_modules``, ``remote_request_keys``).
+
+    A module-level class is such a wrapper when a base is one (an operator of those modules, or
+    a wrapper of the project's, followed across modules through ``module_classes``), or when
+    its body builds the request itself: a dict with one of those keys (an EMR step). A class
+    that only constructs such tasks among others (a DAG builder) is not: its arguments may be
+    the worker's. A module-level function is one when it returns a construction of a wrapper,
+    directly or through the name it assigned it to. Only modules whose text names a remote
+    module, a request key or a wrapper found so far are parsed."""
+    from migrator.analysis.source import Problem, read_bytes
+
+    paths = compat.worker_paths()
+    remote = tuple(module + "." for module in paths.remote_compute_modules)
+    # The text that makes a module worth parsing in the first round: "operators.emr", "HadoopJarStep".
+    first_words = [".".join(module.split(".")[-2:]).encode() for module in paths.remote_compute_modules]
+    first_words += [key.encode() for key in paths.remote_request_keys]
+    texts: dict[str, bytes] = {}
+    # Helper packages outside the DAG folders (a src/ package the DAGs import) define wrappers too.
+    for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
+        data = read_bytes(workspace.path(rel))
+        if not isinstance(data, Problem):
+            texts[rel] = data
+    parsed: dict[str, list[_Definition]] = {}
+    wrappers: set[str] = set()
+    words = first_words
+    while words:
+        for rel, text in texts.items():
+            if rel not in parsed and any(word in text for word in words):
+                parsed[rel] = _definitions(workspace, rel, text)
+        found = {d.qualname for ds in parsed.values() for d in ds if d.qualname not in wrappers
+                 and d.hands_off(remote, wrappers)}
+        wrappers |= found
+        words = sorted({name.rsplit(".", 1)[-1].encode() for name in found})
+    return frozenset(wrappers)
+
+
+class _Definition:
+    """What a module-level class or function of the project builds, for the wrapper fixpoint."""
+
+    def __init__(self, qualname: str, bases: tuple[str, ...], request_keys: frozenset[str],
+                 returns: frozenset[str] | None):
+        self.qualname = qualname
+        self.bases = bases
+        self.request_keys = request_keys  # the remote request keys of the dicts its body builds
+        self.returns = returns  # for a function: what the calls it returns call (None for a class)
+
+    def hands_off(self, remote: tuple[str, ...], wrappers: set[str]) -> bool:
+        def remote_name(name: str) -> bool:
+            return name.startswith(remote) or name in wrappers
+
+        if self.returns is not None:
+            return any(remote_name(name) for name in self.returns)
+        return bool(self.request_keys) or any(remote_name(name) for name in self.bases)
+
+
+def _definitions(workspace, rel: str, data: bytes) -> list[_Definition]:
+    from migrator.analysis.classes import module_classes
+    from migrator.analysis.python import ModuleFacts
+
+    module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+    if module.tree is None:
+        return []
+    request_keys = set(compat.worker_paths().remote_request_keys)
+    prefix = f"{module.module_name}." if module.module_name else ""
+    own = {node.name for node in module.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
+
+    def name_of(node: ast.AST) -> str:
+        if isinstance(node, ast.Name) and node.id in own:
+            return prefix + node.id
+        return module.qualname(node) or ""
+
+    bases = {facts.qualname: facts.bases for facts in module_classes(module)}
+    found = []
+    for node in module.tree.body:
+        if not isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            continue
+        if isinstance(node, ast.ClassDef):
+            keys = {key.value for n in ast.walk(node) if isinstance(n, ast.Dict)
+                    for key in n.keys if isinstance(key, ast.Constant) and key.value in request_keys}
+            found.append(_Definition(prefix + node.name, bases.get(prefix + node.name, ()), frozenset(keys), None))
+        else:
+            found.append(_Definition(prefix + node.name, (), frozenset(),
+                                     frozenset(name_of(c.func) for c in _returned_calls(node))))
+    return found
+
+
+def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
+    """The calls a function returns: ``return Cls(...)``, or ``task = Cls(...) ... return task``."""
+    assigned: dict[str, ast.Call] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            assigned.update((t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
+    found = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Name) and value.id in assigned:
+                value = assigned[value.id]
+            if isinstance(value, ast.Call):
+                found.append(value)
+    return found

@@ -68,19 +68,49 @@ def _is_true(node: ast.AST | None) -> bool:
 _IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
 
 
-def _container_calls(module: ModuleFacts, target) -> frozenset[ast.AST]:
+def _container_calls(module: ModuleFacts, ctx: RuleContext) -> frozenset[ast.AST]:
     """Calls whose arguments describe a container or pod, not the worker: Docker and Kubernetes
-    tasks, tasks that hand their work to another AWS service (ECS, EMR, Batch, ...), and any call
-    given the image it runs."""
+    tasks, tasks that hand their work to another AWS service (ECS, EMR, Batch, ...) or to a
+    wrapper of the project's around one (``ProjectIndex.remote_compute_wrappers``), any call given
+    the image it runs; and the module's functions that only build such calls' arguments."""
     remote = tuple(module + "." for module in compat.worker_paths().remote_compute_modules)
+    wrappers = ctx.index.remote_compute_wrappers
 
     def compute(m: ModuleFacts) -> frozenset[ast.AST]:
-        found = {t.node for t in m.tasks
-                 if _task_limit(t, target) in ("docker", "kubernetes") or t.operator.startswith(remote)}
-        found.update(call for call, _ in m.calls if any(k.arg in _IMAGE_KEYWORDS for k in call.keywords))
-        return frozenset(found)
+        found: set[ast.AST] = {t.node for t in m.tasks
+                               if _task_limit(t, ctx.target) in ("docker", "kubernetes") or t.operator.startswith(remote)}
+        found.update(call for call, qualname in m.calls
+                     if any(k.arg in _IMAGE_KEYWORDS for k in call.keywords)
+                     or (wrappers and _project_name(m, call, qualname) in wrappers))
+        return frozenset(found | _argument_builders(m, found))
 
-    return module.memo(("container_calls", str(target)), compute)
+    return module.memo(("container_calls", str(ctx.target)), compute)
+
+
+def _project_name(module: ModuleFacts, call: ast.Call, qualname: str | None) -> str | None:
+    """The dotted name of what a call calls, for a function or class of the module itself too."""
+    if qualname is None and isinstance(call.func, ast.Name) and call.func.id in module.function_defs:
+        return f"{module.module_name}.{call.func.id}" if module.module_name else call.func.id
+    return qualname
+
+
+def _argument_builders(module: ModuleFacts, calls: set[ast.AST]) -> set[ast.AST]:
+    """The module's functions called only to build the arguments of ``calls`` (a helper that
+    returns the command a DockerRunEmrTask runs), directly or through another such helper: what
+    they hold is that side's too. A function called nowhere in the module is not one."""
+    sites: dict[str, list[ast.Call]] = {}
+    for call, qualname in module.calls:
+        if qualname is None and isinstance(call.func, ast.Name) and call.func.id in module.function_defs:
+            sites.setdefault(call.func.id, []).append(call)
+    builders: set[ast.AST] = set()
+    while True:
+        inside = calls | builders
+        found = {function for name, called in sites.items()
+                 if all(any(a in inside for a in module.ancestors(c)) for c in called)
+                 for function in module.function_defs[name] if function not in builders}
+        if not found:
+            return builders
+        builders |= found
 
 
 # The project's own operator classes named for a container or pod (TtdKubernetesPodOperator).
@@ -389,6 +419,25 @@ def _descriptive_literals(module: ModuleFacts) -> frozenset[ast.AST]:
     return module.memo("descriptive_literals", compute)
 
 
+# A project's own wrappers around EMR in a helper module: a job task whose body builds the EMR
+# step, a subclass running a docker command through it, a helper returning such a task.
+_EMR_WRAPPERS = {"dags/common/__init__.py": "", "dags/common/emr.py": '''
+class EmrJobTask:
+    def __init__(self, name, args=()):
+        self.steps = [{"Name": name, "HadoopJarStep": {"Jar": "command-runner.jar", "Args": list(args)}}]
+
+
+class DockerRunEmrTask(EmrJobTask):
+    def __init__(self, name, command):
+        super().__init__(name, ["bash", "-c", command])
+
+
+def docker_job(name, command):
+    task = DockerRunEmrTask(name, command)
+    return task
+'''}
+
+
 class OnPremHostRule(PythonRule):
     """
     ## What it does
@@ -460,6 +509,19 @@ class OnPremHostRule(PythonRule):
                 forwarder.start()
                 return sqlalchemy.create_engine("postgresql://etl@localhost:6543/dw")
         """),
+        # A docker command the project's own wrapper runs on an EMR node (its base builds the EMR
+        # step): localhost there is that node, also when a helper builds the command.
+        Valid("""
+            from common.emr import DockerRunEmrTask
+
+            def client_command():
+                return "docker run --net host bench -u localhost:8001"
+
+            def bench_command():
+                return "docker run -d server; " + client_command()
+
+            BENCH = DockerRunEmrTask("bench", bench_command())
+        """, files=_EMR_WRAPPERS),
     )
     invalid = (
         Invalid("""
@@ -530,12 +592,16 @@ class OnPremHostRule(PythonRule):
         for root in skipped_roots:
             skipped.update(ast.walk(root))
         skipped.update(_dict_keys_and_links(module))
+        remote = _container_calls(module, ctx)
         for node, text in module.string_literals:
             if node in skipped or ("." not in text and "localhost" not in text):
                 continue
             for reference in host_references(text, platform.INTERNAL_HOST_SUFFIXES,
                                              platform.AWS_INTERNAL_SUFFIXES):
                 if reference.kind == "loopback" and _tunnel_local_end(module, node):
+                    continue
+                # In a container's or a remote node's command, the loopback is that machine.
+                if reference.kind in ("loopback", "docker-host") and _inside_any(module, node, remote):
                     continue
                 location = _literal_location(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
@@ -910,6 +976,17 @@ class LocalFilesystemPathRule(PythonRule):
                                 steps=[{"Name": "s", "HadoopJarStep": {"Jar": "command-runner.jar",
                                         "Args": ["spark-submit", "/home/hadoop/jobs/score.py"]}}])
         """),
+        # The project's wrappers around EMR run their arguments on the cluster: a script-runner
+        # step's arguments, a docker command a helper returns, the command another helper builds.
+        Valid("""
+            from common.emr import EmrJobTask, docker_job
+
+            def train_arguments(date):
+                return ["--nproc-per-node=4", "/opt/application/app/train.py", f"--date={date}"]
+
+            PUBLISH = EmrJobTask("publish", args=["--source", "/mnt/models", "--date", "{{ ds }}"])
+            TRAIN = docker_job("train", " ".join(["torchrun", *train_arguments("{{ ds }}")]))
+        """, files=_EMR_WRAPPERS),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -972,7 +1049,7 @@ class LocalFilesystemPathRule(PythonRule):
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         seen: set[tuple[int, int]] = set()
-        for value, fallback, hint, skipped in self._candidates(module, ctx.target):
+        for value, fallback, hint, skipped in self._candidates(module, ctx):
             for reference in absolute_paths(value.text):
                 path = reference.path
                 if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
@@ -997,9 +1074,10 @@ class LocalFilesystemPathRule(PythonRule):
         return (f"{shown} is a local path of the on-prem workers; MWAA workers only have "
                 f"{platform.WORKER_FOLDERS}: {advice}")
 
-    def _candidates(self, module: ModuleFacts, target) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
+    def _candidates(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
         """(value, node to fall back on, advice, spans of the value to leave alone)."""
-        remote_calls = set(_container_calls(module, target)) | {c for c, _ in _ssh_calls(module, target)}
+        target = ctx.target
+        remote_calls = set(_container_calls(module, ctx)) | {c for c, _ in _ssh_calls(module, target)}
         # 1. arguments of file-system calls
         for call, qualname in module.calls:
             if _inside_any(module, call, remote_calls):
