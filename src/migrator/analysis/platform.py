@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 
 from migrator import compat
 
@@ -217,3 +218,77 @@ def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
             if isinstance(value, ast.Call):
                 found.append(value)
     return found
+
+
+# -- module constants only containers use -----------------------------------------------------------
+
+# Keywords that name the image a call runs: the call describes a container (a DockerOperator
+# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
+# environment it is given are the container's.
+IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
+
+
+def quick_container_only_constants(workspace) -> frozenset[str]:
+    """The index pre-pass: dotted names of the project's module-level path constants
+    (``NAME = "/..."``) that every use puts inside a container or pod (an init container's
+    ``cp`` destination, a mount path, a pod's environment), in whatever module defines them:
+    their paths are the container's, not the worker's.
+
+    A use is inside when a call describing a container encloses it: a model of compat's
+    ``container_spec_modules`` (``V1Container``), a Docker or Kubernetes operator, or a call given
+    the image it runs. A constant with any other use (or none) is not one. Only modules whose
+    text names such a constant are parsed."""
+    from migrator.analysis.source import Problem, read_bytes
+
+    texts: dict[str, bytes] = {}
+    for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
+        data = read_bytes(workspace.path(rel))
+        if not isinstance(data, Problem):
+            texts[rel] = data
+    defined: dict[str, set[str]] = {}
+    for rel, data in texts.items():
+        module_name = workspace.module_name(rel)
+        for match in _PATH_CONSTANT_LINE.finditer(data):
+            short = match.group(1).decode()
+            defined.setdefault(short, set()).add(f"{module_name}.{short}" if module_name else short)
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for rel, data in texts.items():
+        named = defined.keys() & {word.decode() for word in _WORD.findall(data)}
+        if named:
+            _constant_uses(workspace, rel, data, named, inside, outside)
+    return frozenset(inside - outside)
+
+
+# A module-level assignment of a string literal that starts an absolute path.
+_PATH_CONSTANT_LINE = re.compile(rb"""(?m)^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[rRuU]?["']/""")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+
+def _constant_uses(workspace, rel: str, data: bytes, named: set[str], inside: set[str], outside: set[str]) -> None:
+    """Add the dotted names of the constants ``named`` (short names) the module reads to
+    ``inside`` (within a call describing a container) or ``outside``."""
+    from migrator.analysis.python import ModuleFacts
+
+    module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+    if module.tree is None:
+        return
+    prefix = f"{module.module_name}." if module.module_name else ""
+    in_container = {id(node) for call, qualname in module.calls if _describes_container(call, qualname)
+                    for node in ast.walk(call) if isinstance(node, ast.Name)}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Name) and node.id in named and isinstance(node.ctx, ast.Load):
+            name = prefix + node.id if node.id in module.constants else module.qualname(node)
+            if name:
+                (inside if id(node) in in_container else outside).add(name)
+
+
+def _describes_container(call: ast.Call, qualname: str | None) -> bool:
+    if any(k.arg in IMAGE_KEYWORDS for k in call.keywords):
+        return True
+    if not qualname:
+        return False
+    if qualname.startswith(tuple(module + "." for module in compat.worker_paths().container_spec_modules)):
+        return True
+    limit = compat.platform_limit_for(qualname) if qualname.startswith("airflow.") else None
+    return limit is not None and limit.id in ("docker", "kubernetes")

@@ -62,12 +62,6 @@ def _is_true(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-# Keywords that name the image a call runs: the call describes a container (a DockerOperator
-# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
-# environment it is given are the container's.
-_IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
-
-
 def _container_calls(module: ModuleFacts, ctx: RuleContext) -> frozenset[ast.AST]:
     """Calls whose arguments describe a container or pod, not the worker: Docker and Kubernetes
     tasks, tasks that hand their work to another AWS service (ECS, EMR, Batch, ...) or to a
@@ -80,7 +74,7 @@ def _container_calls(module: ModuleFacts, ctx: RuleContext) -> frozenset[ast.AST
         found: set[ast.AST] = {t.node for t in m.tasks
                                if _task_limit(t, ctx.target) in ("docker", "kubernetes") or t.operator.startswith(remote)}
         found.update(call for call, qualname in m.calls
-                     if any(k.arg in _IMAGE_KEYWORDS for k in call.keywords)
+                     if any(k.arg in platform.IMAGE_KEYWORDS for k in call.keywords)
                      or (wrappers and _project_name(m, call, qualname) in wrappers))
         return frozenset(found | _argument_builders(m, found))
 
@@ -987,6 +981,16 @@ class LocalFilesystemPathRule(PythonRule):
             PUBLISH = EmrJobTask("publish", args=["--source", "/mnt/models", "--date", "{{ ds }}"])
             TRAIN = docker_job("train", " ".join(["torchrun", *train_arguments("{{ ds }}")]))
         """, files=_EMR_WRAPPERS),
+        # A helper module's path constants that only a pod spec uses (the destination of an
+        # init container's cp on the pod's volume, the image's own folder): the container's.
+        Valid("""
+            from kubernetes.client import models as k8s
+            from pods.paths import CONFIG_DIR, IMAGE_CONFIG_DIR
+
+            COPY_CONFIG = k8s.V1Container(name="copy-config", image="acme/config:1", command=["cp"],
+                                          args=["-r", IMAGE_CONFIG_DIR, CONFIG_DIR])
+        """, files={"dags/pods/__init__.py": "",
+                    "dags/pods/paths.py": 'CONFIG_DIR = "/env/config/app"\nIMAGE_CONFIG_DIR = "/opt/acme-config/app"\n'}),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -1027,6 +1031,16 @@ class LocalFilesystemPathRule(PythonRule):
         Invalid("""
             REPORT_DIR = "/data/reports/vendor_returns"
         """, line=1),
+        # A constant a pod spec uses but worker code reads too is a worker path.
+        Invalid("""
+            from kubernetes.client import models as k8s
+            from pods.paths import CONFIG_DIR
+
+            COPY_CONFIG = k8s.V1Container(name="copy", image="acme/config:1", command=["cp"], args=["-r", "/cfg", CONFIG_DIR])
+        """, files={"dags/pods/__init__.py": "",
+                    "dags/pods/paths.py": 'CONFIG_DIR = "/data/config/app"\n',
+                    "dags/report.py": "import os\nfrom pods.paths import CONFIG_DIR\n\ndef files():\n    return os.listdir(CONFIG_DIR)\n"},
+            line=1, contains="/data/config/app"),
         Invalid("""
             from airflow.operators.bash import BashOperator
 
@@ -1101,9 +1115,13 @@ class LocalFilesystemPathRule(PythonRule):
             reported += [(s.start, s.end) for c in line.commands if (s := c.script())]
             reported += [span for c in line.commands if (span := c.remote_command())]
             yield line.value, line.expression, "", reported + comment_spans(line.value.text)
-        # 4. module constants and parameter defaults that name a local path
+        # 4. module constants and parameter defaults that name a local path (not those only
+        # containers use, in this module or others)
+        prefix = f"{module.module_name}." if module.module_name else ""
+        container_constants = {value_node for name, value_node in module.constants.items()
+                               if prefix + name in ctx.index.container_only_constants}
         for name, value_node in module.constants.items():
-            if _PATH_CONSTANT.search(name):
+            if _PATH_CONSTANT.search(name) and value_node not in container_constants:
                 value = static_string(module, value_node)
                 if value is not None and value.text.startswith("/"):
                     yield value, value_node, "", []
@@ -1119,7 +1137,7 @@ class LocalFilesystemPathRule(PythonRule):
                         if value is not None:
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
-        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module)) | container_constants
         for value in _container_side_values(module):
             skipped.update(ast.walk(value))
         for line in command_lines(module):  # judged above, word by word
