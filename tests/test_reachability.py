@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from migrator.analysis.reachability import quick_unreferenced_functions
 from migrator.compat import get_version
+
+from migrator.analysis.reachability import quick_unreferenced_functions
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.findings import Severity

@@ -311,7 +311,10 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 
 def build_index(workspace: Workspace) -> ProjectIndex:
     from migrator.analysis.connections import quick_pool_definitions
-    from migrator.analysis.platform import quick_container_only_constants, quick_remote_compute_wrappers
+    from migrator.analysis.platform import (
+        quick_container_only_constants,
+        quick_remote_compute_wrappers,
+    )
     from migrator.analysis.plugins import quick_plugin_exports
     from migrator.analysis.reachability import quick_unreferenced_functions
     from migrator.analysis.requirements import quick_isolated_executables

@@ -456,8 +456,8 @@ class OnPremHostRule(PythonRule):
     Move the service next to MWAA (an AWS endpoint, RDS, an ALB) or route the VPC to the
     on-prem network and resolve its DNS; keep the host in an Airflow connection (stored in
     Secrets Manager) rather than in code. A public SSH host (a cloud VM, a supercomputer's
-    login node) needs no VPN: the VPC's NAT gateway reaches it. Replace `localhost` and `host.docker.internal` with the
-    service's real address.
+    login node) needs no VPN: the VPC's NAT gateway reaches it. Replace `localhost` and
+    `host.docker.internal` with the service's real address.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/networking-about.html
