@@ -50,5 +50,5 @@ def test_a_removed_option_read_in_dead_code_is_info(make_project):
                          "dags/d.py": "from build_task import task\nT = task('x')\n"})
     result = scan(root, Settings(select=("API020",)), get_version("3.3.1"), jobs=1)
     by_line = {f.location.line: f for f in result.findings}
-    assert by_line[7].severity is Severity.INFO and "Nothing in the project calls build_task()" in by_line[7].message
+    assert by_line[7].severity is Severity.INFO and "nothing in the project calls build_task()" in by_line[7].message
     assert by_line[12].severity is Severity.ERROR

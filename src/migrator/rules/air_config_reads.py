@@ -111,7 +111,7 @@ class RemovedConfigOptionRead(PythonRule):
             def pod_task(name):
                 return {"name": name, "namespace": conf.get("kubernetes_executor", "NAMESPACE")}
         """, files={"dags/d.py": "from example_dag import pod_task\nTASK = pod_task('x')\n"},
-            line=5, contains="Nothing in the project calls old_pod_task()"),
+            line=5, contains="nothing in the project calls old_pod_task()"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -130,26 +130,30 @@ class RemovedConfigOptionRead(PythonRule):
             read = f'conf.{reader}("{section_node.value}", "{key_node.value}")'
             dead = _uncalled_function(module, call, uncalled)
             severity = Severity.INFO if dead else None
-            dead_note = (f" Nothing in the project calls {dead}(), so the read does not run today."
-                         if dead else "")
             rename = compat.config_section_rename(section, target)
             if rename is not None and rename.breaks:
                 fix = Fix.make(FixSafety.SAFE, f"read [{rename.new}]", kind="replace-value",
                                old=section_node.value, new=rename.new)
-                yield self.at_node(module, section_node, (
+                yield self.at_node(module, section_node, _noting_dead(
                     f"{read} raises AirflowConfigException on Airflow {target.airflow}: [{section}] became "
                     f"[{rename.new}] in Airflow {rename.since} and the target no longer reads the old section; "
                     f"read [{rename.new}] and set {rename.new}.{key} as an MWAA configuration option (or pass "
-                    f"fallback=).{dead_note}"), fix=fix, severity=severity)
+                    "fallback=)", dead), fix=fix, severity=severity)
                 continue
             change = config_change(f"{section}.{key}", target)
             if change is None or not change.breaks:
                 continue
             where = (f"read {change.new_option} instead" if change.new_option
                      else "set it as an MWAA configuration option")
-            yield self.at_node(module, call, (
+            yield self.at_node(module, call, _noting_dead(
                 f"{read} raises AirflowConfigException on Airflow {target.airflow}: {change.advice} "
-                f"Then {where}, or pass fallback=.{dead_note}"), severity=severity)
+                f"Then {where}, or pass fallback=.", dead), severity=severity)
+
+
+def _noting_dead(message: str, dead: str | None) -> str:
+    if dead is None:
+        return message
+    return f"{message.rstrip('.')}; nothing in the project calls {dead}(), so the read does not run today"
 
 
 def _uncalled_function(module: ModuleFacts, node: ast.AST, uncalled: frozenset[str]) -> str | None:
