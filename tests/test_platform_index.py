@@ -28,6 +28,8 @@ HELPERS = {
         "def docker_job(name):\n    task = DockerJobTask()\n    return task\n"
         "def local_job():\n    return PythonOperator(task_id='c', python_callable=print)\n"
     ),
+    # A re-export under a newer module path.
+    "src/acme/v2.py": "from acme.docker import DockerJobTask\n",
 }
 
 
@@ -35,9 +37,9 @@ def test_wrappers_follow_bases_request_bodies_and_returning_helpers_across_modul
     root = make_project(HELPERS)
     wrappers = quick_remote_compute_wrappers(discover(root, Settings()))
     # A subclass of an EMR operator, a class building an EMR step, a subclass of that in another
-    # module, a helper returning one.
+    # module, a helper returning one, a re-export.
     assert {"acme.steps.AcmeAddSteps", "acme.steps.JobTask", "acme.docker.DockerJobTask",
-            "acme.docker.docker_job"} <= wrappers
+            "acme.docker.docker_job", "acme.v2.DockerJobTask"} <= wrappers
     # A DAG builder that constructs an EMR task among others, and a helper returning a local task.
     assert not {"acme.docker.Pipeline", "acme.docker.local_job"} & wrappers
 

@@ -124,8 +124,9 @@ def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
     its body builds the request itself: a dict with one of those keys (an EMR step). A class
     that only constructs such tasks among others (a DAG builder) is not: its arguments may be
     the worker's. A module-level function is one when it returns a construction of a wrapper,
-    directly or through the name it assigned it to. Only modules whose text names a remote
-    module, a request key or a wrapper found so far are parsed."""
+    directly or through the name it assigned it to; a module re-exporting a wrapper
+    (``from pkg.tasks import JobTask`` in ``pkg/v2.py``) makes its name one too. Only modules
+    whose text names a remote module, a request key or a wrapper found so far are parsed."""
     from migrator.analysis.source import Problem, read_bytes
 
     paths = compat.worker_paths()
@@ -189,7 +190,11 @@ def _definitions(workspace, rel: str, data: bytes) -> list[_Definition]:
         return module.qualname(node) or ""
 
     bases = {facts.qualname: facts.bases for facts in module_classes(module)}
-    found = []
+    # A name imported at module level stands for what it imports (a re-export).
+    found = [_Definition(prefix + alias.asname if alias.asname else prefix + alias.name,
+                         (f"{node.module}.{alias.name}",), frozenset(), None)
+             for node in module.tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level
+             for alias in node.names if alias.name != "*"]
     for node in module.tree.body:
         if not isinstance(node, (ast.ClassDef, ast.FunctionDef)):
             continue
