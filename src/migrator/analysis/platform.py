@@ -15,6 +15,10 @@ Sources:
   exist on every worker (``/usr/bin``, ``/etc/pki/tls/certs/ca-bundle.crt``, ...).
 - RFC 6762 (``.local``), RFC 8375 (``.home.arpa``), AWS VPC DNS names (``*.compute.internal``).
 - Python 3 "What's New in Python 3.0" (builtins removed from Python 2).
+
+It also holds two index pre-passes over the project's text (``quick_remote_compute_wrappers``,
+``quick_container_only_constants``): what another module's definition makes of a call or a
+constant, which a per-module rule cannot see.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import dataclass
 
 from migrator import compat
 
@@ -112,6 +117,12 @@ AIRFLOW_1_CLI = {
 }
 
 
+# Keywords that name the image a call runs: the call describes a container (a DockerOperator
+# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
+# environment it is given are the container's.
+IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
+
+
 # -- the project's own wrappers around remote compute -----------------------------------------------
 
 def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
@@ -127,19 +138,15 @@ def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
     directly or through the name it assigned it to; a module re-exporting a wrapper
     (``from pkg.tasks import JobTask`` in ``pkg/v2.py``) makes its name one too. Only modules
     whose text names a remote module, a request key or a wrapper found so far are parsed."""
-    from migrator.analysis.source import Problem, read_bytes
+    from migrator.analysis.source import project_python_bytes
 
     paths = compat.worker_paths()
     remote = tuple(module + "." for module in paths.remote_compute_modules)
     # The text that makes a module worth parsing in the first round: "operators.emr", "HadoopJarStep".
     first_words = [".".join(module.split(".")[-2:]).encode() for module in paths.remote_compute_modules]
     first_words += [key.encode() for key in paths.remote_request_keys]
-    texts: dict[str, bytes] = {}
     # Helper packages outside the DAG folders (a src/ package the DAGs import) define wrappers too.
-    for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
-        data = read_bytes(workspace.path(rel))
-        if not isinstance(data, Problem):
-            texts[rel] = data
+    texts = project_python_bytes(workspace)
     parsed: dict[str, list[_Definition]] = {}
     wrappers: set[str] = set()
     words = first_words
@@ -154,15 +161,15 @@ def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
     return frozenset(wrappers)
 
 
+@dataclass(frozen=True)
 class _Definition:
-    """What a module-level class or function of the project builds, for the wrapper fixpoint."""
+    """What a module-level class, function or imported name of the project stands for, for the
+    wrapper fixpoint."""
 
-    def __init__(self, qualname: str, bases: tuple[str, ...], request_keys: frozenset[str],
-                 returns: frozenset[str] | None):
-        self.qualname = qualname
-        self.bases = bases
-        self.request_keys = request_keys  # the remote request keys of the dicts its body builds
-        self.returns = returns  # for a function: what the calls it returns call (None for a class)
+    qualname: str
+    bases: tuple[str, ...]  # a class's bases; what an imported name imports
+    request_keys: frozenset[str]  # the remote request keys of the dicts a class body builds
+    returns: frozenset[str] | None  # for a function: what the calls it returns call
 
     def hands_off(self, remote: tuple[str, ...], wrappers: set[str]) -> bool:
         def remote_name(name: str) -> bool:
@@ -191,7 +198,7 @@ def _definitions(workspace, rel: str, data: bytes) -> list[_Definition]:
 
     bases = {facts.qualname: facts.bases for facts in module_classes(module)}
     # A name imported at module level stands for what it imports (a re-export).
-    found = [_Definition(prefix + alias.asname if alias.asname else prefix + alias.name,
+    found = [_Definition(prefix + (alias.asname or alias.name),
                          (f"{node.module}.{alias.name}",), frozenset(), None)
              for node in module.tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level
              for alias in node.names if alias.name != "*"]
@@ -227,12 +234,6 @@ def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
 
 # -- module constants only containers use -----------------------------------------------------------
 
-# Keywords that name the image a call runs: the call describes a container (a DockerOperator
-# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
-# environment it is given are the container's.
-IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
-
-
 def quick_container_only_constants(workspace) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's module-level path constants
     (``NAME = "/..."``) that every use puts inside a container or pod (an init container's
@@ -243,13 +244,9 @@ def quick_container_only_constants(workspace) -> frozenset[str]:
     ``container_spec_modules`` (``V1Container``), a Docker or Kubernetes operator, or a call given
     the image it runs. A constant with any other use (or none) is not one. Only modules whose
     text names such a constant are parsed."""
-    from migrator.analysis.source import Problem, read_bytes
+    from migrator.analysis.source import project_python_bytes
 
-    texts: dict[str, bytes] = {}
-    for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
-        data = read_bytes(workspace.path(rel))
-        if not isinstance(data, Problem):
-            texts[rel] = data
+    texts = project_python_bytes(workspace)
     defined: dict[str, set[str]] = {}
     for rel, data in texts.items():
         module_name = workspace.module_name(rel)

@@ -28,16 +28,12 @@ _TOP_LEVEL_DEF = re.compile(rb"(?m)(?:^([ \t]*\S[^\n]*)\n(?:[ \t]*\n)*)?^(?:asyn
 def quick_unreferenced_functions(workspace) -> frozenset[str]:
     """Dotted names (``module.function``) of the module-level, undecorated functions whose name
     the project mentions only where it defines them."""
-    from migrator.analysis.source import Problem, read_bytes
+    from migrator.analysis.source import project_python_bytes
 
-    texts: dict[str, bytes] = {}
-    for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
-        data = read_bytes(workspace.path(rel))
-        if not isinstance(data, Problem):
-            texts[rel] = data
     # A module path names modules (``from pkg.build_task import run`` is no mention of a
     # build_task function; the names imported from it stay); a comment calls nothing.
-    texts = {rel: _COMMENT.sub(b"", _MODULE_PATHS.sub(b"", data)) for rel, data in texts.items()}
+    texts = {rel: _COMMENT.sub(b"", _MODULE_PATHS.sub(b"", data))
+             for rel, data in project_python_bytes(workspace).items()}
     mentions: Counter[bytes] = Counter()
     definitions: Counter[bytes] = Counter()
     for data in texts.values():
