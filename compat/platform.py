@@ -188,6 +188,10 @@ class WorkerPaths:
     # and the keys of the AWS request dicts that describe such commands (ECS overrides, EMR steps).
     remote_compute_modules: tuple[str, ...] = ()
     remote_request_keys: tuple[str, ...] = ()
+    # System folders every worker has but only root can write (tasks run as the airflow user).
+    root_owned: tuple[str, ...] = ()
+    # Modules whose objects describe what runs inside a container or pod (kubernetes.client).
+    container_spec_modules: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -195,7 +199,8 @@ def worker_paths() -> WorkerPaths:
     block = _overlay()["worker_paths"]
     return WorkerPaths(block["airflow_home"], block["dags"], tuple(block["from_mwaa"]), block["scratch"],
                        block["source"], tuple(block["remote_compute_modules"]),
-                       tuple(block["remote_request_keys"]))
+                       tuple(block["remote_request_keys"]), tuple(block["root_owned"]),
+                       tuple(block["container_spec_modules"]))
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,12 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 
 def build_index(workspace: Workspace) -> ProjectIndex:
     from migrator.analysis.connections import quick_pool_definitions
+    from migrator.analysis.platform import (
+        quick_container_only_constants,
+        quick_remote_compute_wrappers,
+    )
     from migrator.analysis.plugins import quick_plugin_exports
+    from migrator.analysis.reachability import quick_unreferenced_functions
     from migrator.analysis.requirements import quick_isolated_executables
     from migrator.analysis.subdags import quick_subdag_factories
 
@@ -322,6 +327,9 @@ def build_index(workspace: Workspace) -> ProjectIndex:
         pools_defined=quick_pool_definitions(workspace),
         subdag_factories=quick_subdag_factories(workspace),
         bundled_executables=quick_isolated_executables(workspace),
+        remote_compute_wrappers=quick_remote_compute_wrappers(workspace),
+        container_only_constants=quick_container_only_constants(workspace),
+        unreferenced_functions=quick_unreferenced_functions(workspace),
     )
 
 

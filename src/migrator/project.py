@@ -54,12 +54,23 @@ class ProjectIndex:
     # Executables of tools the bundle installs into a venv of their own (dbt), because the
     # project's requirements list them: on MWAA they are on PATH.
     bundled_executables: frozenset[str] = frozenset()
+    # The project's classes and functions that hand their work to ECS, EMR, Batch, ... (dotted
+    # names), from migrator.analysis.platform.quick_remote_compute_wrappers
+    remote_compute_wrappers: frozenset[str] = frozenset()
+    # The project's path constants only containers or pods use (dotted names), from
+    # migrator.analysis.platform.quick_container_only_constants
+    container_only_constants: frozenset[str] = frozenset()
+    # Module-level functions nothing in the project mentions (dotted names), from
+    # migrator.analysis.reachability.quick_unreferenced_functions
+    unreferenced_functions: frozenset[str] = frozenset()
 
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
         return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
                            [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
-                           self.subdag_factories, sorted(self.bundled_executables)])
+                           self.subdag_factories, sorted(self.bundled_executables),
+                           sorted(self.remote_compute_wrappers), sorted(self.container_only_constants),
+                           sorted(self.unreferenced_functions)])
 
     def pool_definition(self, name: str) -> PoolDef | None:
         return next((pool for pool in self.pools_defined if pool.name == name), None)

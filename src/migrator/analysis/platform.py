@@ -15,11 +15,18 @@ Sources:
   exist on every worker (``/usr/bin``, ``/etc/pki/tls/certs/ca-bundle.crt``, ...).
 - RFC 6762 (``.local``), RFC 8375 (``.home.arpa``), AWS VPC DNS names (``*.compute.internal``).
 - Python 3 "What's New in Python 3.0" (builtins removed from Python 2).
+
+It also holds two index pre-passes over the project's text (``quick_remote_compute_wrappers``,
+``quick_container_only_constants``): what another module's definition makes of a call or a
+constant, which a per-module rule cannot see.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+from dataclasses import dataclass
 
 from migrator import compat
 
@@ -37,6 +44,14 @@ ALLOWED_PATH_PREFIXES = (
     # Amazon Linux's CA bundle (a custom CA file next to it is not there).
     "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted", "/etc/ssl/certs/ca-bundle.crt",
 )
+# Present on every worker but writable only by root: tasks run as the airflow user.
+ROOT_OWNED_PREFIXES = _WORKER.root_owned
+# A process's pid file (FHS 3.0 /run: "<program>.pid"): a cron-era overlap guard, not data.
+PID_FILE_SUFFIX = ".pid"
+# What a task writes instead of a root-owned file: Airflow captures stdout into the task log.
+ROOT_OWNED_ADVICE = (f"the folder exists on MWAA workers but only root can write in it and tasks run as "
+                     f"the airflow user: write to {_WORKER.scratch} or to stdout, which Airflow keeps "
+                     "in the task log")
 # How messages name what a worker has for the project.
 WORKER_FOLDERS = (f"the DAG and plugin folders under {AIRFLOW_HOME} (from S3) and an ephemeral "
                   f"{_WORKER.scratch}")
@@ -100,3 +115,182 @@ AIRFLOW_1_CLI = {
     "upgradedb": "db upgrade", "pool": "pools", "list_users": "users list",
     "create_user": "users create", "delete_user": "users delete",
 }
+
+
+# Keywords that name the image a call runs: the call describes a container (a DockerOperator
+# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
+# environment it is given are the container's.
+IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
+
+
+# -- the project's own wrappers around remote compute -----------------------------------------------
+
+def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
+    """The index pre-pass: dotted names of the project's classes and functions that hand their
+    work to another service's machines, so the paths and hosts their callers give them are that
+    side's (compat ``worker_paths``: ``remote_compute_modules``, ``remote_request_keys``).
+
+    A module-level class is such a wrapper when a base is one (an operator of those modules, or
+    a wrapper of the project's, followed across modules through ``module_classes``), or when
+    its body builds the request itself: a dict with one of those keys (an EMR step). A class
+    that only constructs such tasks among others (a DAG builder) is not: its arguments may be
+    the worker's. A module-level function is one when it returns a construction of a wrapper,
+    directly or through the name it assigned it to; a module re-exporting a wrapper
+    (``from pkg.tasks import JobTask`` in ``pkg/v2.py``) makes its name one too. Only modules
+    whose text names a remote module, a request key or a wrapper found so far are parsed."""
+    from migrator.analysis.source import project_python_bytes
+
+    paths = compat.worker_paths()
+    remote = tuple(module + "." for module in paths.remote_compute_modules)
+    # The text that makes a module worth parsing in the first round: "operators.emr", "HadoopJarStep".
+    first_words = [".".join(module.split(".")[-2:]).encode() for module in paths.remote_compute_modules]
+    first_words += [key.encode() for key in paths.remote_request_keys]
+    # Helper packages outside the DAG folders (a src/ package the DAGs import) define wrappers too.
+    texts = project_python_bytes(workspace)
+    parsed: dict[str, list[_Definition]] = {}
+    wrappers: set[str] = set()
+    words = first_words
+    while words:
+        for rel, text in texts.items():
+            if rel not in parsed and any(word in text for word in words):
+                parsed[rel] = _definitions(workspace, rel, text)
+        found = {d.qualname for ds in parsed.values() for d in ds if d.qualname not in wrappers
+                 and d.hands_off(remote, wrappers)}
+        wrappers |= found
+        words = sorted({name.rsplit(".", 1)[-1].encode() for name in found})
+    return frozenset(wrappers)
+
+
+@dataclass(frozen=True)
+class _Definition:
+    """What a module-level class, function or imported name of the project stands for, for the
+    wrapper fixpoint."""
+
+    qualname: str
+    bases: tuple[str, ...]  # a class's bases; what an imported name imports
+    request_keys: frozenset[str]  # the remote request keys of the dicts a class body builds
+    returns: frozenset[str] | None  # for a function: what the calls it returns call
+
+    def hands_off(self, remote: tuple[str, ...], wrappers: set[str]) -> bool:
+        def remote_name(name: str) -> bool:
+            return name.startswith(remote) or name in wrappers
+
+        if self.returns is not None:
+            return any(remote_name(name) for name in self.returns)
+        return bool(self.request_keys) or any(remote_name(name) for name in self.bases)
+
+
+def _definitions(workspace, rel: str, data: bytes) -> list[_Definition]:
+    from migrator.analysis.classes import module_classes
+    from migrator.analysis.python import ModuleFacts
+
+    module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+    if module.tree is None:
+        return []
+    request_keys = set(compat.worker_paths().remote_request_keys)
+    prefix = f"{module.module_name}." if module.module_name else ""
+    own = {node.name for node in module.tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
+
+    def name_of(node: ast.AST) -> str:
+        if isinstance(node, ast.Name) and node.id in own:
+            return prefix + node.id
+        return module.qualname(node) or ""
+
+    bases = {facts.qualname: facts.bases for facts in module_classes(module)}
+    # A name imported at module level stands for what it imports (a re-export).
+    found = [_Definition(prefix + (alias.asname or alias.name),
+                         (f"{node.module}.{alias.name}",), frozenset(), None)
+             for node in module.tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level
+             for alias in node.names if alias.name != "*"]
+    for node in module.tree.body:
+        if not isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            continue
+        if isinstance(node, ast.ClassDef):
+            keys = {key.value for n in ast.walk(node) if isinstance(n, ast.Dict)
+                    for key in n.keys if isinstance(key, ast.Constant) and key.value in request_keys}
+            found.append(_Definition(prefix + node.name, bases.get(prefix + node.name, ()), frozenset(keys), None))
+        else:
+            found.append(_Definition(prefix + node.name, (), frozenset(),
+                                     frozenset(name_of(c.func) for c in _returned_calls(node))))
+    return found
+
+
+def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
+    """The calls a function returns: ``return Cls(...)``, or ``task = Cls(...) ... return task``."""
+    assigned: dict[str, ast.Call] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            assigned.update((t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
+    found = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Name) and value.id in assigned:
+                value = assigned[value.id]
+            if isinstance(value, ast.Call):
+                found.append(value)
+    return found
+
+
+# -- module constants only containers use -----------------------------------------------------------
+
+def quick_container_only_constants(workspace) -> frozenset[str]:
+    """The index pre-pass: dotted names of the project's module-level path constants
+    (``NAME = "/..."``) that every use puts inside a container or pod (an init container's
+    ``cp`` destination, a mount path, a pod's environment), in whatever module defines them:
+    their paths are the container's, not the worker's.
+
+    A use is inside when a call describing a container encloses it: a model of compat's
+    ``container_spec_modules`` (``V1Container``), a Docker or Kubernetes operator, or a call given
+    the image it runs. A constant with any other use (or none) is not one. Only modules whose
+    text names such a constant are parsed."""
+    from migrator.analysis.source import project_python_bytes
+
+    texts = project_python_bytes(workspace)
+    defined: dict[str, set[str]] = {}
+    for rel, data in texts.items():
+        module_name = workspace.module_name(rel)
+        for match in _PATH_CONSTANT_LINE.finditer(data):
+            short = match.group(1).decode()
+            defined.setdefault(short, set()).add(f"{module_name}.{short}" if module_name else short)
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for rel, data in texts.items():
+        named = defined.keys() & {word.decode() for word in _WORD.findall(data)}
+        if named:
+            _constant_uses(workspace, rel, data, named, inside, outside)
+    return frozenset(inside - outside)
+
+
+# A module-level assignment of a string literal that starts an absolute path.
+_PATH_CONSTANT_LINE = re.compile(rb"""(?m)^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[rRuU]?["']/""")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+
+def _constant_uses(workspace, rel: str, data: bytes, named: set[str], inside: set[str], outside: set[str]) -> None:
+    """Add the dotted names of the constants ``named`` (short names) the module reads to
+    ``inside`` (within a call describing a container) or ``outside``."""
+    from migrator.analysis.python import ModuleFacts
+
+    module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+    if module.tree is None:
+        return
+    prefix = f"{module.module_name}." if module.module_name else ""
+    in_container = {id(node) for call, qualname in module.calls if _describes_container(call, qualname)
+                    for node in ast.walk(call) if isinstance(node, ast.Name)}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Name) and node.id in named and isinstance(node.ctx, ast.Load):
+            name = prefix + node.id if node.id in module.constants else module.qualname(node)
+            if name:
+                (inside if id(node) in in_container else outside).add(name)
+
+
+def _describes_container(call: ast.Call, qualname: str | None) -> bool:
+    if any(k.arg in IMAGE_KEYWORDS for k in call.keywords):
+        return True
+    if not qualname:
+        return False
+    if qualname.startswith(tuple(module + "." for module in compat.worker_paths().container_spec_modules)):
+        return True
+    limit = compat.platform_limit_for(qualname) if qualname.startswith("airflow.") else None
+    return limit is not None and limit.id in ("docker", "kubernetes")

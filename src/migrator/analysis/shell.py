@@ -134,6 +134,17 @@ def without_comments(text: str) -> str:
     return "".join(parts) + text[position:]
 
 
+# `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on the shebang line (`#!/bin/bash -e`).
+_ERREXIT = re.compile(r"(?m)^\s*set\s[^\n#;]*?(?:(?<=\s)-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)"
+                      r"|\A#!\S+(?:\s+\S+)?\s+-[a-zA-Z]*e")
+
+
+def stops_on_error(script: str) -> bool:
+    """Whether a script exits at the first failing command (errexit); without it, a failed
+    command is only the exit status of the script if it is the last one."""
+    return bool(_ERREXIT.search(script))
+
+
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]

@@ -57,6 +57,17 @@ def read_bytes(path: Path) -> bytes | Problem:
         return Problem("unreadable", f"cannot read file: {exc.strerror or exc}")
 
 
+def project_python_bytes(workspace) -> dict[str, bytes]:
+    """The bytes of every readable Python file of the project by path: the DAG and plugins
+    folders and the helper packages beside them (``Workspace.other_python_files``)."""
+    found = {}
+    for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
+        data = read_bytes(workspace.path(rel))
+        if not isinstance(data, Problem):
+            found[rel] = data
+    return found
+
+
 def bom_encoding(data: bytes) -> str | None:
     """The encoding whose byte order mark ``data`` starts with, or None."""
     return next((codec for codec, bom in BOMS.items() if data.startswith(bom)), None)

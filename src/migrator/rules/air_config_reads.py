@@ -28,7 +28,8 @@ class RemovedConfigOptionRead(PythonRule):
 
     ## Why it matters on MWAA
     The read raises `AirflowConfigException: section/key [kubernetes/namespace] not found in
-    config`; at module level the whole DAG file fails to load (error).
+    config`; at module level the whole DAG file fails to load (error). In a module-level function
+    nothing in the project mentions (dead code) the read does not run today: reported as info.
 
     ## Example
     ```python
@@ -99,10 +100,23 @@ class RemovedConfigOptionRead(PythonRule):
 
             CONCURRENCY = conf.getint("core", "dag_concurrency")
         """, line=3, contains="core.max_active_tasks_per_dag"),
+        # A deprecated builder no DAG or module calls any more: the read does not run (info).
+        Invalid("""
+            from airflow.configuration import conf
+
+            # old_pod_task is deprecated: use pod_task.
+            def old_pod_task(name):
+                return {"name": name, "namespace": conf.get("kubernetes", "NAMESPACE")}
+
+            def pod_task(name):
+                return {"name": name, "namespace": conf.get("kubernetes_executor", "NAMESPACE")}
+        """, files={"dags/d.py": "from example_dag import pod_task\nTASK = pod_task('x')\n"},
+            line=5, contains="nothing in the project calls old_pod_task()"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
+        uncalled = ctx.index.unreferenced_functions
         for call, qualname in module.calls:
             owner, _, reader = (qualname or "").rpartition(".")
             if owner not in _CONF or reader not in _READERS or len(call.args) < 2:
@@ -114,21 +128,38 @@ class RemovedConfigOptionRead(PythonRule):
                 continue
             section, key = section_node.value.lower(), key_node.value.lower()
             read = f'conf.{reader}("{section_node.value}", "{key_node.value}")'
+            dead = _uncalled_function(module, call, uncalled)
+            severity = Severity.INFO if dead else None
             rename = compat.config_section_rename(section, target)
             if rename is not None and rename.breaks:
                 fix = Fix.make(FixSafety.SAFE, f"read [{rename.new}]", kind="replace-value",
                                old=section_node.value, new=rename.new)
-                yield self.at_node(module, section_node, (
+                yield self.at_node(module, section_node, _noting_dead(
                     f"{read} raises AirflowConfigException on Airflow {target.airflow}: [{section}] became "
                     f"[{rename.new}] in Airflow {rename.since} and the target no longer reads the old section; "
                     f"read [{rename.new}] and set {rename.new}.{key} as an MWAA configuration option (or pass "
-                    "fallback=)"), fix=fix)
+                    "fallback=)", dead), fix=fix, severity=severity)
                 continue
             change = config_change(f"{section}.{key}", target)
             if change is None or not change.breaks:
                 continue
             where = (f"read {change.new_option} instead" if change.new_option
                      else "set it as an MWAA configuration option")
-            yield self.at_node(module, call, (
+            yield self.at_node(module, call, _noting_dead(
                 f"{read} raises AirflowConfigException on Airflow {target.airflow}: {change.advice} "
-                f"Then {where}, or pass fallback=."))
+                f"Then {where}, or pass fallback=.", dead), severity=severity)
+
+
+def _noting_dead(message: str, dead: str | None) -> str:
+    if dead is None:
+        return message
+    return f"{message.rstrip('.')}; nothing in the project calls {dead}(), so the read does not run today"
+
+
+def _uncalled_function(module: ModuleFacts, node: ast.AST, uncalled: frozenset[str]) -> str | None:
+    """The name of the module-level function around ``node`` if nothing in the project calls it."""
+    top = next((a for a in module.ancestors(node) if module.parents.get(a) is module.tree), None)
+    if not isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    name = f"{module.module_name}.{top.name}" if module.module_name else top.name
+    return top.name if name in uncalled else None

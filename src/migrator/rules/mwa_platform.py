@@ -12,12 +12,13 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import ArgumentSite, const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.shell import commands, comment_spans, without_comments
+from migrator.analysis.shell import commands, comment_spans, stops_on_error, without_comments
 from migrator.analysis.strings import (
     UNKNOWN,
     Piece,
     StaticString,
     absolute_paths,
+    host_kind,
     host_references,
     is_under,
     name_value,
@@ -61,25 +62,49 @@ def _is_true(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-# Keywords that name the image a call runs: the call describes a container (a DockerOperator
-# subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
-# environment it is given are the container's.
-_IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image_name"})
-
-
-def _container_calls(module: ModuleFacts, target) -> frozenset[ast.AST]:
+def _container_calls(module: ModuleFacts, ctx: RuleContext) -> frozenset[ast.AST]:
     """Calls whose arguments describe a container or pod, not the worker: Docker and Kubernetes
-    tasks, tasks that hand their work to another AWS service (ECS, EMR, Batch, ...), and any call
-    given the image it runs."""
+    tasks, tasks that hand their work to another AWS service (ECS, EMR, Batch, ...) or to a
+    wrapper of the project's around one (``ProjectIndex.remote_compute_wrappers``), any call given
+    the image it runs; and the module's functions that only build such calls' arguments."""
     remote = tuple(module + "." for module in compat.worker_paths().remote_compute_modules)
+    wrappers = ctx.index.remote_compute_wrappers
 
     def compute(m: ModuleFacts) -> frozenset[ast.AST]:
-        found = {t.node for t in m.tasks
-                 if _task_limit(t, target) in ("docker", "kubernetes") or t.operator.startswith(remote)}
-        found.update(call for call, _ in m.calls if any(k.arg in _IMAGE_KEYWORDS for k in call.keywords))
-        return frozenset(found)
+        found: set[ast.AST] = {t.node for t in m.tasks
+                               if _task_limit(t, ctx.target) in ("docker", "kubernetes") or t.operator.startswith(remote)}
+        found.update(call for call, qualname in m.calls
+                     if any(k.arg in platform.IMAGE_KEYWORDS for k in call.keywords)
+                     or (wrappers and _project_name(m, call, qualname) in wrappers))
+        return frozenset(found | _argument_builders(m, found))
 
-    return module.memo(("container_calls", str(target)), compute)
+    return module.memo(("container_calls", str(ctx.target)), compute)
+
+
+def _project_name(module: ModuleFacts, call: ast.Call, qualname: str | None) -> str | None:
+    """The dotted name of what a call calls, for a function or class of the module itself too."""
+    if qualname is None and isinstance(call.func, ast.Name) and call.func.id in module.function_defs:
+        return f"{module.module_name}.{call.func.id}" if module.module_name else call.func.id
+    return qualname
+
+
+def _argument_builders(module: ModuleFacts, calls: set[ast.AST]) -> set[ast.AST]:
+    """The module's functions called only to build the arguments of ``calls`` (a helper that
+    returns the command a DockerRunEmrTask runs), directly or through another such helper: what
+    they hold is that side's too. A function called nowhere in the module is not one."""
+    sites: dict[str, list[ast.Call]] = {}
+    for call, qualname in module.calls:
+        if qualname is None and isinstance(call.func, ast.Name) and call.func.id in module.function_defs:
+            sites.setdefault(call.func.id, []).append(call)
+    builders: set[ast.AST] = set()
+    while True:
+        inside = calls | builders
+        found = {function for name, called in sites.items()
+                 if all(any(a in inside for a in module.ancestors(c)) for c in called)
+                 for function in module.function_defs[name] if function not in builders}
+        if not found:
+            return builders
+        builders |= found
 
 
 # The project's own operator classes named for a container or pod (TtdKubernetesPodOperator).
@@ -388,6 +413,25 @@ def _descriptive_literals(module: ModuleFacts) -> frozenset[ast.AST]:
     return module.memo("descriptive_literals", compute)
 
 
+# A project's own wrappers around EMR in a helper module: a job task whose body builds the EMR
+# step, a subclass running a docker command through it, a helper returning such a task.
+_EMR_WRAPPERS = {"dags/common/__init__.py": "", "dags/common/emr.py": '''
+class EmrJobTask:
+    def __init__(self, name, args=()):
+        self.steps = [{"Name": name, "HadoopJarStep": {"Jar": "command-runner.jar", "Args": list(args)}}]
+
+
+class DockerRunEmrTask(EmrJobTask):
+    def __init__(self, name, command):
+        super().__init__(name, ["bash", "-c", command])
+
+
+def docker_job(name, command):
+    task = DockerRunEmrTask(name, command)
+    return task
+'''}
+
+
 class OnPremHostRule(PythonRule):
     """
     ## What it does
@@ -411,8 +455,9 @@ class OnPremHostRule(PythonRule):
     ## Fix
     Move the service next to MWAA (an AWS endpoint, RDS, an ALB) or route the VPC to the
     on-prem network and resolve its DNS; keep the host in an Airflow connection (stored in
-    Secrets Manager) rather than in code. Replace `localhost` and `host.docker.internal` with the
-    service's real address.
+    Secrets Manager) rather than in code. A public SSH host (a cloud VM, a supercomputer's
+    login node) needs no VPN: the VPC's NAT gateway reaches it. Replace `localhost` and
+    `host.docker.internal` with the service's real address.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/networking-about.html
@@ -458,6 +503,19 @@ class OnPremHostRule(PythonRule):
                 forwarder.start()
                 return sqlalchemy.create_engine("postgresql://etl@localhost:6543/dw")
         """),
+        # A docker command the project's own wrapper runs on an EMR node (its base builds the EMR
+        # step): localhost there is that node, also when a helper builds the command.
+        Valid("""
+            from common.emr import DockerRunEmrTask
+
+            def client_command():
+                return "docker run --net host bench -u localhost:8001"
+
+            def bench_command():
+                return "docker run -d server; " + client_command()
+
+            BENCH = DockerRunEmrTask("bench", bench_command())
+        """, files=_EMR_WRAPPERS),
     )
     invalid = (
         Invalid("""
@@ -491,13 +549,19 @@ class OnPremHostRule(PythonRule):
             from airflow.contrib.operators.ssh_operator import SSHOperator
 
             SSHOperator(task_id="seal", ssh_conn_id="gw", remote_host="etl-gw01.corp.acme.local", command="x")
-        """, line=3, contains="etl-gw01.corp.acme.local"),
+        """, line=3, contains="etl-gw01.corp.acme.local and connection gw over SSH, a host of the on-prem network"),
+        # A public login node is reached through the NAT gateway, not a route to an on-prem network.
+        Invalid("""
+            from airflow.providers.ssh.operators.ssh import SSHOperator
+
+            SSHOperator(task_id="submit", ssh_conn_id="hpc", remote_host="login.hpc.example.edu", command="qsub j.sh")
+        """, line=3, contains="a public host: MWAA's private subnets reach it through the VPC's NAT gateway"),
         Invalid("""
             from airflow.providers.sftp.hooks.sftp import SFTPHook
 
             def fetch():
                 return SFTPHook(ssh_conn_id="vendor_sftp").list_directory("/outbound")
-        """, line=4, contains="vendor_sftp"),
+        """, line=4, contains="a public host is reached through the VPC's NAT gateway, a private or on-prem one"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -510,8 +574,7 @@ class OnPremHostRule(PythonRule):
             target = " and ".join(p for p in (host, f"connection {conn}" if conn else None) if p)
             yield self.at_node(
                 module, call.func,
-                f"{name} connects to {target or 'a remote host'} over SSH from MWAA's private "
-                f"subnets: route the VPC to that host (VPN, Direct Connect or Transit Gateway), allow "
+                f"{name} connects to {target or 'a remote host'} over SSH{self._ssh_route(host)}, allow "
                 f"it in security groups and add the ssh/sftp provider to requirements.txt")
         skipped = set(_descriptive_literals(module))
         skipped_roots = [call for call, _ in ssh_calls]
@@ -523,6 +586,7 @@ class OnPremHostRule(PythonRule):
         for root in skipped_roots:
             skipped.update(ast.walk(root))
         skipped.update(_dict_keys_and_links(module))
+        remote = _container_calls(module, ctx)
         for node, text in module.string_literals:
             if node in skipped or ("." not in text and "localhost" not in text):
                 continue
@@ -530,11 +594,29 @@ class OnPremHostRule(PythonRule):
                                              platform.AWS_INTERNAL_SUFFIXES):
                 if reference.kind == "loopback" and _tunnel_local_end(module, node):
                     continue
+                # In a container's or a remote node's command, the loopback is that machine.
+                if reference.kind in ("loopback", "docker-host") and _inside_any(module, node, remote):
+                    continue
                 location = _literal_location(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
                                    anchor=f"{reference.host}\x1f{line_anchor(module.line_text(location.line), location.column)}",
                                    severity=Severity.ERROR if reference.kind in ("loopback", "docker-host")
                                    else None)
+
+    @staticmethod
+    def _ssh_route(host: str | None) -> str:
+        """How MWAA's private subnets reach an SSH host: a private or on-prem one (private
+        address, internal DNS suffix, single-label name) through a route to that network, a
+        public one (a cloud VM, a university's login node) through the VPC's NAT gateway."""
+        kind = host_kind(host, platform.INTERNAL_HOST_SUFFIXES, platform.AWS_INTERNAL_SUFFIXES) if host else None
+        if host and (kind is not None or "." not in host):
+            return (", a host of the on-prem network: MWAA's private subnets reach it only through a VPN, "
+                    "Direct Connect or Transit Gateway route to that network")
+        if host:
+            return (", a public host: MWAA's private subnets reach it through the VPC's NAT gateway "
+                    "(public egress)")
+        return (" from MWAA's private subnets: a public host is reached through the VPC's NAT gateway, a "
+                "private or on-prem one only through a VPN, Direct Connect or Transit Gateway route")
 
     @staticmethod
     def _message(reference) -> str:
@@ -636,7 +718,8 @@ class BashLocalBinaryRule(PythonRule):
     Use the AWS service or provider operator that does the same work (EMR steps, Glue, Athena,
     SQLExecuteQueryOperator, EcsRunTaskOperator, ...). Ship scripts in the DAG folder and call
     them relative to it (`bash {{ dag.folder }}/scripts/x.sh`). A client that must run locally
-    can be installed by a startup script (`startup.sh`).
+    can be installed by a startup script (`startup.sh`). A script of the host a task was routed
+    to (`queue=` of on-prem or HPC workers) stays there: run it over SSH (`SSHOperator`).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
@@ -700,19 +783,28 @@ class BashLocalBinaryRule(PythonRule):
 
             os.system("sudo -u etl python3 /opt/etl/jobs/load.py")
         """, line=3, contains="/opt/etl/jobs/load.py"),
+        # Routed to the queue of an HPC's workers, the script lives on that host: shipping it in
+        # the DAG folder is no remedy, the work must still run there.
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="backup", queue="hpc_4G", bash_command="bash /home/etl/keys/copy_dump.sh ")
+        """, line=3, contains="run it on that host over SSH"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
+        queues = _custom_queues(module)
         for line in command_lines(module):
+            queue = queues.get(line.call, queues.get(None))
             for command in line.commands:
                 program = command.program
                 if UNKNOWN in program.text:
                     continue
                 if program.text.startswith("/") and not _allowed_path(program.text):
-                    yield self._at(module, line, program.start, program.end,
-                                   f"{program.text} is a script on the on-prem workers, outside the DAG "
-                                   f"folder: ship it in the DAG folder and run it from there "
-                                   f"({platform.DAGS_FOLDER}/..., or {{{{ dag.folder }}}} in templates)")
+                    yield self._at(module, line, program.start, program.end, self._routed(program.text, queue) or (
+                        f"{program.text} is a script on the on-prem workers, outside the DAG folder: ship it in "
+                        f"the DAG folder and run it from there ({platform.DAGS_FOLDER}/..., or "
+                        f"{{{{ dag.folder }}}} in templates)"))
                     continue
                 missing = airflow_api.missing_binaries().get(command.name)
                 if missing is not None and command.name not in ctx.index.bundled_executables:
@@ -723,14 +815,35 @@ class BashLocalBinaryRule(PythonRule):
                 script = command.script()
                 if script is not None and script.text.startswith("/") and UNKNOWN not in script.text[:2] \
                         and not _allowed_path(script.text):
-                    yield self._at(module, line, script.start, script.end,
-                                   f"{command.name} runs {script.text}, a script outside the DAG folder: "
-                                   f"ship it in the DAG folder and run it from there")
+                    yield self._at(module, line, script.start, script.end, self._routed(script.text, queue) or (
+                        f"{command.name} runs {script.text}, a script outside the DAG folder: ship it in the "
+                        f"DAG folder and run it from there"))
+
+    @staticmethod
+    def _routed(path: str, queue: str | None) -> str | None:
+        """A task routed to a queue of on-prem workers runs the script there, where it lives next
+        to what it needs: on MWAA it must still run on such a host, not from the DAG folder."""
+        if queue is None:
+            return None
+        return (f"{path} is a script on the workers of queue '{queue}', where this task is routed (MWA010); "
+                f"MWAA has no such workers: run it on that host over SSH (SSHOperator) or move the work "
+                f"to an AWS service (EMR, ECS, Batch)")
 
     def _at(self, module: ModuleFacts, line, start: int, end: int, message: str) -> Finding:
         _node, location = location_in_static(module, line.value, start, end, line.expression)
         return self.finding(module.path, location, message,
                             anchor=f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}")
+
+
+def _custom_queues(module: ModuleFacts) -> dict[ast.Call | None, str]:
+    """The Celery queue other than MWAA's own each task call is routed to (key None: the
+    module's ``default_args``), as MWA010 reports them."""
+    queues: dict[ast.Call | None, str] = {}
+    for site in module.arguments:
+        queue = const_str(site.value) if site.name == "queue" and site.owner != "dag" else None
+        if queue is not None and queue not in platform.DEFAULT_QUEUES:
+            queues[site.call if site.owner == "task" else None] = queue
+    return queues
 
 
 # -- local files -----------------------------------------------------------------------------------
@@ -857,6 +970,27 @@ class LocalFilesystemPathRule(PythonRule):
                                 steps=[{"Name": "s", "HadoopJarStep": {"Jar": "command-runner.jar",
                                         "Args": ["spark-submit", "/home/hadoop/jobs/score.py"]}}])
         """),
+        # The project's wrappers around EMR run their arguments on the cluster: a script-runner
+        # step's arguments, a docker command a helper returns, the command another helper builds.
+        Valid("""
+            from common.emr import EmrJobTask, docker_job
+
+            def train_arguments(date):
+                return ["--nproc-per-node=4", "/opt/application/app/train.py", f"--date={date}"]
+
+            PUBLISH = EmrJobTask("publish", args=["--source", "/mnt/models", "--date", "{{ ds }}"])
+            TRAIN = docker_job("train", " ".join(["torchrun", *train_arguments("{{ ds }}")]))
+        """, files=_EMR_WRAPPERS),
+        # A helper module's path constants that only a pod spec uses (the destination of an
+        # init container's cp on the pod's volume, the image's own folder): the container's.
+        Valid("""
+            from kubernetes.client import models as k8s
+            from pods.paths import CONFIG_DIR, IMAGE_CONFIG_DIR
+
+            COPY_CONFIG = k8s.V1Container(name="copy-config", image="acme/config:1", command=["cp"],
+                                          args=["-r", IMAGE_CONFIG_DIR, CONFIG_DIR])
+        """, files={"dags/pods/__init__.py": "",
+                    "dags/pods/paths.py": 'CONFIG_DIR = "/env/config/app"\nIMAGE_CONFIG_DIR = "/opt/acme-config/app"\n'}),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -897,6 +1031,16 @@ class LocalFilesystemPathRule(PythonRule):
         Invalid("""
             REPORT_DIR = "/data/reports/vendor_returns"
         """, line=1),
+        # A constant a pod spec uses but worker code reads too is a worker path.
+        Invalid("""
+            from kubernetes.client import models as k8s
+            from pods.paths import CONFIG_DIR
+
+            COPY_CONFIG = k8s.V1Container(name="copy", image="acme/config:1", command=["cp"], args=["-r", "/cfg", CONFIG_DIR])
+        """, files={"dags/pods/__init__.py": "",
+                    "dags/pods/paths.py": 'CONFIG_DIR = "/data/config/app"\n',
+                    "dags/report.py": "import os\nfrom pods.paths import CONFIG_DIR\n\ndef files():\n    return os.listdir(CONFIG_DIR)\n"},
+            line=1, contains="/data/config/app"),
         Invalid("""
             from airflow.operators.bash import BashOperator
 
@@ -919,7 +1063,7 @@ class LocalFilesystemPathRule(PythonRule):
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         seen: set[tuple[int, int]] = set()
-        for value, fallback, hint, skipped in self._candidates(module, ctx.target):
+        for value, fallback, hint, skipped in self._candidates(module, ctx):
             for reference in absolute_paths(value.text):
                 path = reference.path
                 if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
@@ -944,9 +1088,10 @@ class LocalFilesystemPathRule(PythonRule):
         return (f"{shown} is a local path of the on-prem workers; MWAA workers only have "
                 f"{platform.WORKER_FOLDERS}: {advice}")
 
-    def _candidates(self, module: ModuleFacts, target) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
+    def _candidates(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
         """(value, node to fall back on, advice, spans of the value to leave alone)."""
-        remote_calls = set(_container_calls(module, target)) | {c for c, _ in _ssh_calls(module, target)}
+        target = ctx.target
+        remote_calls = set(_container_calls(module, ctx)) | {c for c, _ in _ssh_calls(module, target)}
         # 1. arguments of file-system calls
         for call, qualname in module.calls:
             if _inside_any(module, call, remote_calls):
@@ -970,9 +1115,13 @@ class LocalFilesystemPathRule(PythonRule):
             reported += [(s.start, s.end) for c in line.commands if (s := c.script())]
             reported += [span for c in line.commands if (span := c.remote_command())]
             yield line.value, line.expression, "", reported + comment_spans(line.value.text)
-        # 4. module constants and parameter defaults that name a local path
+        # 4. module constants and parameter defaults that name a local path (not those only
+        # containers use, in this module or others)
+        prefix = f"{module.module_name}." if module.module_name else ""
+        container_constants = {value_node for name, value_node in module.constants.items()
+                               if prefix + name in ctx.index.container_only_constants}
         for name, value_node in module.constants.items():
-            if _PATH_CONSTANT.search(name):
+            if _PATH_CONSTANT.search(name) and value_node not in container_constants:
                 value = static_string(module, value_node)
                 if value is not None and value.text.startswith("/"):
                     yield value, value_node, "", []
@@ -988,7 +1137,7 @@ class LocalFilesystemPathRule(PythonRule):
                         if value is not None:
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
-        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module)) | container_constants
         for value in _container_side_values(module):
             skipped.update(ast.walk(value))
         for line in command_lines(module):  # judged above, word by word
@@ -1360,12 +1509,15 @@ class ScriptDependencyRule(ProjectRule):
     Reports, in the shell scripts of the DAG folders that tasks run (`.sh` files that DAG or
     plugin code names, e.g. in a `bash_command`, or that such a script runs), programs MWAA workers do not have (`hdfs`, `kinit`, `spark-submit`,
     `psql`, ...) and absolute local paths outside the folders MWAA fills under
-    `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`.
+    `/usr/local/airflow` (DAGs, plugins, requirements) and `/tmp`. Files under the system
+    folders only root can write (`/var/log`, `/var/run`) are reported as writes that fail; a pid
+    file there only when the script stops at the failed write (`set -e`).
 
     ## Why it matters on MWAA
     The scripts ship to MWAA with the DAG folder, but the programs and the NFS shares they use
     stay on the on-prem workers: the task fails with "command not found" or "No such file or
-    directory" when the script runs.
+    directory" when the script runs. `/var/log` and `/var/run` exist on the workers, but tasks
+    run as the airflow user, so a log or pid file there fails with "Permission denied".
 
     ## Example
     ```bash
@@ -1376,7 +1528,8 @@ class ScriptDependencyRule(ProjectRule):
     ## Fix
     Replace the program with the AWS service or provider operator that does the work (EMR steps,
     S3 operators, SQLExecuteQueryOperator); keep data in S3 instead of local shares. A client that
-    must run on the worker can be installed by `startup.sh`.
+    must run on the worker can be installed by `startup.sh`. Write logs and pid files to `/tmp`,
+    or logs to stdout, which Airflow keeps in the task log.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/using-startup-script.html
@@ -1398,6 +1551,11 @@ class ScriptDependencyRule(ProjectRule):
         Valid(files={"dags/scripts/report.sh": "#!/usr/bin/env bash\n"
                      "python \"${ROOT_DIR}\"/jobs/report.py && cp \"$(pwd)\"/out.csv \"$OUT\"\n",
                      "dags/d.py": "from airflow import DAG\nCMD = 'scripts/report.sh '\n"}),
+        # A pid file the airflow user cannot write, in a script that goes on after the failed
+        # write: only a cron-era overlap guard is lost.
+        Valid(files={"dags/scripts/refresh.sh": "PID_FILE=/var/run/refresh.pid\n"
+                     "[ -e $PID_FILE ] && exit\necho $$ > \"$PID_FILE\"\npython -m refresh > /tmp/refresh.log\n",
+                     "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/refresh.sh'\n"}),
     )
     invalid = (
         Invalid(files={"dags/scripts/rerun.sh": "#!/usr/bin/env bash\nset -e\n"
@@ -1413,6 +1571,16 @@ class ScriptDependencyRule(ProjectRule):
         Invalid(files={"dags/scripts/submit.sh": "#!/usr/bin/env bash\n"
                        "ssh -i \"$KEY\" hpc \"qsub /rds/project/jobs/align.sh\"\n",
                        "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/submit.sh'\n"}, line=2, contains="ssh (OpenSSH client)"),
+        # /var/log is there but root's: the redirect fails; the remedy is /tmp or stdout, not S3.
+        Invalid(files={"dags/scripts/refresh.sh": "LOG_FILE=/var/log/refresh.log\n"
+                       "python -m refresh >> $LOG_FILE 2>&1\n",
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/refresh.sh'\n"},
+                line=1, contains="stdout"),
+        # With set -e, the failed pid-file write stops the script.
+        Invalid(files={"dags/scripts/refresh.sh": "#!/usr/bin/env bash\nset -e\nPID_FILE=/var/run/refresh.pid\n"
+                       "echo $$ > \"$PID_FILE\"\n",
+                       "dags/d.py": "from airflow import DAG\nCMD = 'bash {{ dag.folder }}/scripts/refresh.sh'\n"},
+                line=3, contains="/var/run/refresh.pid cannot be written"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -1435,11 +1603,19 @@ class ScriptDependencyRule(ProjectRule):
                                        f"{command.name} ({missing.provides}) is not installed on MWAA "
                                        f"workers: {missing.advice}")
                 for reference in absolute_paths(line):
-                    if _allowed_path(reference.path) or any(s <= reference.start < e for s, e in skipped):
+                    path = reference.path
+                    if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
                         continue
-                    yield self._at(script.path, number, reference.start, reference.end, raw,
-                                   f"{reference.path} is a local path of the on-prem workers; MWAA workers "
-                                   f"only have {platform.WORKER_FOLDERS}: keep the data in S3")
+                    if is_under(path, platform.ROOT_OWNED_PREFIXES):
+                        # A pid file that cannot be written only turns off an overlap guard,
+                        # unless the script stops at the failed write.
+                        if path.endswith(platform.PID_FILE_SUFFIX) and not stops_on_error(script.text):
+                            continue
+                        message = f"{path} cannot be written on MWAA: {platform.ROOT_OWNED_ADVICE}"
+                    else:
+                        message = (f"{path} is a local path of the on-prem workers; MWAA workers only have "
+                                   f"{platform.WORKER_FOLDERS}: keep the data in S3")
+                    yield self._at(script.path, number, reference.start, reference.end, raw, message)
 
     def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
         return self.finding(path, Location(line, start + 1, line, end + 1), message,

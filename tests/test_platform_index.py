@@ -1,0 +1,60 @@
+"""The index pre-passes of migrator.analysis.platform: the project's own wrappers around remote
+compute (EMR, ECS, ...) and the path constants only containers use."""
+
+from __future__ import annotations
+
+from migrator.analysis.platform import quick_container_only_constants, quick_remote_compute_wrappers
+from migrator.config import Settings
+from migrator.workspace import discover
+
+HELPERS = {
+    "dags/d.py": "from airflow import DAG\n",
+    # Outside the DAG folder: a helper package the DAGs import.
+    "src/acme/__init__.py": "",
+    "src/acme/steps.py": (
+        "from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator\n"
+        "class AcmeAddSteps(EmrAddStepsOperator):\n    pass\n"
+        "class JobTask:\n"
+        "    def steps(self):\n        return [{'Name': 'x', 'HadoopJarStep': {'Jar': 'j', 'Args': []}}]\n"
+    ),
+    "src/acme/docker.py": (
+        "from acme.steps import JobTask, AcmeAddSteps\n"
+        "from airflow.operators.python import PythonOperator\n"
+        "class DockerJobTask(JobTask):\n    pass\n"
+        "class Pipeline:\n"
+        "    def build(self, path):\n"
+        "        AcmeAddSteps(task_id='a', job_flow_id='j', steps=[])\n"
+        "        return PythonOperator(task_id='b', python_callable=print, op_args=[path])\n"
+        "def docker_job(name):\n    task = DockerJobTask()\n    return task\n"
+        "def local_job():\n    return PythonOperator(task_id='c', python_callable=print)\n"
+    ),
+    # A re-export under a newer module path.
+    "src/acme/v2.py": "from acme.docker import DockerJobTask\n",
+}
+
+
+def test_wrappers_follow_bases_request_bodies_and_returning_helpers_across_modules(make_project):
+    root = make_project(HELPERS)
+    wrappers = quick_remote_compute_wrappers(discover(root, Settings()))
+    # A subclass of an EMR operator, a class building an EMR step, a subclass of that in another
+    # module, a helper returning one, a re-export.
+    assert {"acme.steps.AcmeAddSteps", "acme.steps.JobTask", "acme.docker.DockerJobTask",
+            "acme.docker.docker_job", "acme.v2.DockerJobTask"} <= wrappers
+    # A DAG builder that constructs an EMR task among others, and a helper returning a local task.
+    assert not {"acme.docker.Pipeline", "acme.docker.local_job"} & wrappers
+
+
+def test_path_constants_only_pod_specs_use_across_modules(make_project):
+    root = make_project({
+        "dags/pods/__init__.py": "",
+        "dags/pods/paths.py": ('MOUNT_DIR = "/env/config"\nCOPY_TO = "/env/config/app"\n'
+                               'SHARED = "/data/shared"\nUNUSED = "/data/unused"\n'),
+        "dags/pod_dag.py": ("from kubernetes.client import models as k8s\n"
+                            "from pods.paths import COPY_TO, MOUNT_DIR, SHARED\n"
+                            "MOUNT = k8s.V1VolumeMount(name='cfg', mount_path=MOUNT_DIR)\n"
+                            "INIT = k8s.V1Container(name='cp', command=['cp'], args=['-r', '/src', COPY_TO, SHARED])\n"),
+        "dags/report.py": "import os\nfrom pods.paths import SHARED\nFILES = os.listdir(SHARED)\n",
+    })
+    constants = quick_container_only_constants(discover(root, Settings()))
+    # Read by worker code too (SHARED) or by nothing (UNUSED): not the container's alone.
+    assert constants == {"pods.paths.MOUNT_DIR", "pods.paths.COPY_TO"}

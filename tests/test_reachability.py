@@ -1,0 +1,54 @@
+"""migrator.analysis.reachability: module-level functions nothing in the project calls."""
+
+from __future__ import annotations
+
+from migrator.compat import get_version
+
+from migrator.analysis.reachability import quick_unreferenced_functions
+from migrator.config import Settings
+from migrator.engine import scan
+from migrator.findings import Severity
+from migrator.workspace import discover
+
+BUILDERS = '''
+from airflow.configuration import conf
+
+
+# build_task is deprecated: use task.
+def build_task(name):
+    namespace = conf.get("kubernetes", "namespace")
+    return {"name": name, "namespace": namespace, "doc": build_task.__name__}
+
+
+def task(name):
+    return {"name": name, "namespace": conf.get("kubernetes", "namespace")}
+
+
+def on_failure(context):
+    print(context)
+
+
+@hookimpl
+def on_starting(component):
+    print(component)
+'''
+
+
+def test_only_functions_named_nowhere_but_their_def_are_unreferenced(make_project):
+    root = make_project({
+        "dags/build_task.py": BUILDERS,
+        # The module path shares the dead function's name; the callback is named as an argument.
+        "dags/d.py": "from build_task import task, on_failure\nT = task('x')\nCALLBACK = on_failure\n",
+    })
+    # The comment, the module path and its own __name__ do not call build_task; a decorator
+    # may register on_starting.
+    assert quick_unreferenced_functions(discover(root, Settings())) == {"build_task.build_task"}
+
+
+def test_a_removed_option_read_in_dead_code_is_info(make_project):
+    root = make_project({"dags/build_task.py": BUILDERS,
+                         "dags/d.py": "from build_task import task\nT = task('x')\n"})
+    result = scan(root, Settings(select=("API020",)), get_version("3.3.1"), jobs=1)
+    by_line = {f.location.line: f for f in result.findings}
+    assert by_line[7].severity is Severity.INFO and "nothing in the project calls build_task()" in by_line[7].message
+    assert by_line[12].severity is Severity.ERROR
