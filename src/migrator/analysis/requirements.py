@@ -153,9 +153,10 @@ class RequirementFile:
         return bool(self.via)
 
     def is_transitive(self, requirement: RequirementLine) -> bool:
-        """In a lock, pinned only because other packages need it (no ``-r`` file asked for it)."""
+        """In a lock, pinned only because other packages need it: neither a ``-r`` file nor the
+        project's own metadata (``my-project (pyproject.toml)``) asked for it."""
         sources = self.via.get(requirement.line)
-        return bool(sources) and not any(s.startswith(("-r", "--requirement")) for s in sources)
+        return bool(sources) and not any(_is_direct_source(s) for s in sources)
 
     def options_named(self, *names: str) -> list[RequirementOption]:
         return [o for o in self.options if o.option in names]
@@ -247,6 +248,16 @@ def _unquoted(value: str | None) -> str | None:
 
 
 _VIA = re.compile(r"#\s*via\b:?(?P<rest>.*)$")
+# pip-compile and uv name the project itself, when it compiled the project's metadata, as
+# "<name> (pyproject.toml)" (or setup.py, setup.cfg): its dependencies are direct requirements.
+_PROJECT_METADATA_SOURCE = re.compile(r"\((?:pyproject\.toml|setup\.py|setup\.cfg)\)$")
+
+
+def _is_direct_source(source: str) -> bool:
+    """A ``# via`` source that is the project asking (a requirements input or its metadata)."""
+    return source.startswith(("-r", "--requirement")) or bool(_PROJECT_METADATA_SOURCE.search(source))
+
+
 _VIA_CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<source>\S.*?)\s*$")
 
 
