@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import sys
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -577,6 +578,9 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     facts.entry_files.sort(key=lambda r: (r != "requirements.txt", r.count("/"),
                                           PurePosixPath(r).name != "requirements.txt", r))
 
+    metadata = _project_metadata_requirements(root)
+    if metadata is not None:
+        facts.files[PROJECT_METADATA_FILE] = metadata
     if env is not None:
         for install in env.pip_installs:
             requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
@@ -591,6 +595,35 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
             facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
             facts.hidden_options.extend(options)
     return facts
+
+
+# The project's own metadata: its PEP 621 ``[project].dependencies`` are requirements pip
+# installs with the project (``pip install .``), never MWAA: another source, like an old lock.
+PROJECT_METADATA_FILE = "pyproject.toml"
+
+
+def _project_metadata_requirements(root: Path) -> RequirementFile | None:
+    """``[project].dependencies`` of the root pyproject.toml, each at the line that writes it."""
+    path = root / PROJECT_METADATA_FILE
+    if not path.is_file():
+        return None
+    source = read_text(path)
+    if isinstance(source, Problem):
+        return None
+    try:
+        dependencies = tomllib.loads(source.text).get("project", {}).get("dependencies", [])
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return None  # not a readable pyproject: a packaging question, not a requirement source
+    lines = source.text.splitlines()
+    parsed = RequirementFile(PROJECT_METADATA_FILE, line_count=len(lines))
+    for written in dependencies if isinstance(dependencies, list) else ():
+        if not isinstance(written, str):
+            continue
+        number = next((n for n, text in enumerate(lines, 1) if f'"{written}"' in text or f"'{written}'" in text), 1)
+        result = parse_requirement(written, PROJECT_METADATA_FILE, number)
+        if not isinstance(result, str):  # one pip rejects is the build's problem, not MWAA's
+            parsed.requirements.append(result)
+    return parsed if parsed.requirements else None
 
 
 # -- constraints ------------------------------------------------------------------------------------
