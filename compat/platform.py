@@ -199,6 +199,24 @@ def worker_paths() -> WorkerPaths:
 
 
 @dataclass(frozen=True)
+class OtherPlatformFolder:
+    """A folder another Airflow platform mounts the project at (``/home/airflow/gcs/dags`` on
+    Cloud Composer), its ``role`` (DAG, plugins, data) and the MWAA folder holding the same
+    files (None: MWAA has no such folder)."""
+
+    path: str
+    platform: str
+    role: str
+    mwaa: str | None
+
+
+@lru_cache(maxsize=1)
+def other_platform_folders() -> tuple[OtherPlatformFolder, ...]:
+    return tuple(OtherPlatformFolder(row["path"], row["platform"], row["role"], row["mwaa"])
+                 for row in _overlay()["other_platform_folders"]["folders"])
+
+
+@dataclass(frozen=True)
 class OperatorInitChain:
     """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
     class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the
