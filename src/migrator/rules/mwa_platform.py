@@ -1099,6 +1099,62 @@ def _dict_items(node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
 # -- executor, queues, pools, SMTP -----------------------------------------------------------------
 
 
+class OtherPlatformPathInVariable(ProjectRule):
+    """
+    ## What it does
+    Reports an Airflow Variable the project defines (a variables export, `AIRFLOW_VAR_*`,
+    Astronomer's `airflow_settings.yaml`) whose value is a path into a folder another platform
+    mounts: Cloud Composer's `/home/airflow/gcs/dags`, `plugins` and `data`, the docker-compose
+    stack's `/opt/airflow/dags`.
+
+    ## Why it matters on MWAA
+    DAG code reads these paths through `Variable.get`, so no scan of the code sees them; on
+    MWAA the folder is not there and the file read fails (`FileNotFoundError`), often while
+    the DAG file loads. The DAG and plugins folders are MWAA's under `/usr/local/airflow`;
+    Composer's `data/` folder, synced from its bucket, has no MWAA counterpart.
+
+    ## Example
+    ```json
+    {"schema_filepath": "/home/airflow/gcs/dags/schemas/"}
+    ```
+
+    ## Fix
+    Set the variable, where MWAA reads it (Secrets Manager `airflow/variables/<key>` or the
+    metadata database), to MWAA's folder (`/usr/local/airflow/dags/schemas/`); keep data from a
+    `data/` folder in S3.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-dag-folder.html
+    - https://cloud.google.com/composer/docs/composer-2/cloud-storage
+    """
+
+    id = "MWA019"
+    name = "other-platform-path-in-variable"
+    severity = Severity.ERROR
+    summary = "Variable value is a path into another platform's folder"
+    valid = (Valid(files={"variables.json": '{"schema_filepath": "/usr/local/airflow/dags/schemas/"}\n'}),
+             # Any other local path in a value may be a remote host's: only the known mounts are claimed.
+             Valid(files={"variables.json": '{"remote_dir": "/home/etl/outbound"}\n'}))
+    invalid = (Invalid(files={"variables.json": '{\n  "schema_filepath": "/home/airflow/gcs/dags/schemas/"\n}\n'},
+                       line=2, contains="set it to /usr/local/airflow/dags/schemas/"),
+               Invalid(files={".env": "AIRFLOW_VAR_OUTPUT_PATH=/home/airflow/gcs/data/\n"}, line=1,
+                       contains="data folder of Cloud Composer, which MWAA does not have"))
+
+    def check(self, project, ctx):
+        for variable in project.connections.variables:
+            value = (variable.value or "").strip()
+            folder = next((f for f in platform.OTHER_PLATFORM_FOLDERS if is_under(value, (f.path,))), None)
+            if folder is None:
+                continue
+            if folder.mwaa:
+                advice = f"on MWAA it is {folder.mwaa}: set it to {_in_mwaa_folder(value, folder)}"
+            else:
+                advice = "which MWAA does not have: keep the data in S3 (S3Hook) and store its S3 URI"
+            yield self.finding(variable.path, Location(variable.line, 1, variable.line, 2),
+                               f"variable {variable.key} = {value} is the {folder.role} folder of {folder.platform}"
+                               f"{'; ' if folder.mwaa else ', '}{advice}",
+                               anchor=f"{variable.key}\x1fother-platform-path")
+
 class ExecutorConfigRule(PythonRule):
     """
     ## What it does
