@@ -217,6 +217,24 @@ def other_platform_folders() -> tuple[OtherPlatformFolder, ...]:
 
 
 @dataclass(frozen=True)
+class SplitModule:
+    """A module ``parent`` moved out into ``distribution`` in release ``split_in``: from then on
+    it imports only with that distribution installed (directly or as ``parent[extra]``)."""
+
+    module: str
+    parent: str
+    split_in: str
+    distribution: str
+    extra: str
+
+
+@lru_cache(maxsize=1)
+def split_modules() -> tuple[SplitModule, ...]:
+    return tuple(SplitModule(row["module"], row["parent"], row["split_in"], row["distribution"], row["extra"])
+                 for row in _overlay()["split_modules"]["modules"])
+
+
+@dataclass(frozen=True)
 class OperatorInitChain:
     """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
     class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the

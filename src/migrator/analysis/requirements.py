@@ -1076,6 +1076,43 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
     return found
 
 
+@dataclass(frozen=True)
+class SplitModuleNeed:
+    """A module the code imports that its distribution split out (``compat.split_modules``)
+    before the target's version of it, and that the shipped requirements do not install."""
+
+    module: str  # lxml.html.clean
+    distribution: str  # what installs it now: lxml-html-clean
+    parent: str  # lxml, at parent_version on the target
+    parent_version: str
+    importers: tuple[str, ...]  # project files importing it (outside try/except ImportError)
+
+
+def split_module_needs(facts: RequirementsFacts, modules: Iterable, target) -> list[SplitModuleNeed]:
+    """Imports of split-out modules that fail on ``target``: its image has the parent at or
+    after the split, and the shipped requirements list neither the new distribution nor the
+    parent with the extra that pulls it in (``lxml[html-clean]``)."""
+    from migrator import compat
+
+    image = compat.image_packages(target)
+    shipped = facts.shipped_requirements
+    needs = []
+    for split in compat.split_modules():
+        parent, distribution = canonicalize_name(split.parent), canonicalize_name(split.distribution)
+        version = image.get(parent)
+        if version is None or Version(version) < Version(split.split_in):
+            continue
+        if any(r.name == distribution or (r.name == parent and canonicalize_name(split.extra)
+                                          in {canonicalize_name(e) for e in r.extras}) for r in shipped):
+            continue
+        importers = sorted({module.path for module in modules for qualname in module.imports
+                            if (qualname == split.module or qualname.startswith(split.module + "."))
+                            and qualname not in module.optional_imports})
+        if importers:
+            needs.append(SplitModuleNeed(split.module, distribution, parent, version, tuple(importers)))
+    return needs
+
+
 def quick_isolated_executables(workspace) -> frozenset[str]:
     """Executables of the tools whose packages the project's requirements files list and the
     bundle installs into a venv of their own (``compat.isolated_tools``): a cheap pre-pass for
