@@ -201,18 +201,20 @@ def worker_paths() -> WorkerPaths:
 @dataclass(frozen=True)
 class OtherPlatformFolder:
     """A folder another Airflow platform mounts the project at (``/home/airflow/gcs/dags`` on
-    Cloud Composer), its ``role`` (DAG, plugins, data) and the MWAA folder holding the same
-    files (None: MWAA has no such folder)."""
+    Cloud Composer), its ``role`` (DAG, plugins, data, include) and the MWAA folder holding the
+    same files (None: MWAA has no such folder); ``always_shipped``: the bundle puts them there
+    whatever the code does (not so for an Astro include/, carried only when imported)."""
 
     path: str
     platform: str
     role: str
     mwaa: str | None
+    always_shipped: bool
 
 
 @lru_cache(maxsize=1)
 def other_platform_folders() -> tuple[OtherPlatformFolder, ...]:
-    return tuple(OtherPlatformFolder(row["path"], row["platform"], row["role"], row["mwaa"])
+    return tuple(OtherPlatformFolder(row["path"], row["platform"], row["role"], row["mwaa"], row["always_shipped"])
                  for row in _overlay()["other_platform_folders"]["folders"])
 
 

@@ -761,9 +761,10 @@ def _in_mwaa_folder(text: str, folder: compat.OtherPlatformFolder) -> str:
 
 
 def _to_mwaa_folder(node: ast.AST, folder: compat.OtherPlatformFolder | None) -> Fix | None:
-    """A plain string literal naming a folder MWAA has under another path gets MWAA's path: the
-    bundle ships the DAG and plugins folders there, with the same files inside."""
-    if folder is None or not folder.mwaa or not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+    """A plain string literal naming a folder MWAA has under another path gets MWAA's path,
+    where the bundle always ships the same files (the DAG and plugins folders)."""
+    if folder is None or not (folder.mwaa and folder.always_shipped) \
+            or not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return None
     new = _in_mwaa_folder(node.value, folder)
     return Fix.make(FixSafety.SAFE, f"use MWAA's {folder.role} folder {folder.mwaa}", kind="replace-value",
@@ -934,6 +935,12 @@ class LocalFilesystemPathRule(PythonRule):
             with open("/usr/local/airflow/dags/schemas/orders.json") as fh:
                 SCHEMA = json.load(fh)
         """),
+        # An Astro project's include/ is on MWAA only when the bundle carries it: no fix.
+        Invalid("""
+            from cosmos.config import ProjectConfig
+
+            DBT_PROJECT = ProjectConfig(dbt_project_path="/usr/local/airflow/include/dbt/")
+        """, line=3, contains="/usr/local/airflow/plugins/include/dbt/"),
         # Composer's data/ folder is synced from its bucket; MWAA syncs no such folder.
         Invalid("""
             import pandas as pd
@@ -977,7 +984,8 @@ class LocalFilesystemPathRule(PythonRule):
     def _message(path: str, hint: str, folder: compat.OtherPlatformFolder | None) -> str:
         shown = path.replace(UNKNOWN, "…")
         if folder is not None and folder.mwaa:
-            return (f"{shown} is the {folder.role} folder of {folder.platform}; on MWAA it is {folder.mwaa}: "
+            where = "" if folder.always_shipped else " (migrator package carries it there when the code imports from it)"
+            return (f"{shown} is the {folder.role} folder of {folder.platform}; on MWAA it is {folder.mwaa}{where}: "
                     f"use {_in_mwaa_folder(shown, folder)} (or build the path from os.path.dirname(__file__))")
         advice = hint or ("keep the data in S3 (S3Hook, S3KeySensor) or ship the file in the DAG folder "
                           "and build its path from os.path.dirname(__file__)")
