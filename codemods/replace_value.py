@@ -10,8 +10,10 @@ The node at the location must hold exactly the old value (a literal, or the memb
 anything else is refused. A string keeps its quote style.
 
 Safe: the fix data only asks for this where Airflow's or the provider's own deprecation code
-mapped the old value onto the new one, so the task behaves the same, or where Airflow renamed
-the attribute of the same column (the knowledge base's ``attributes`` rows).
+mapped the old value onto the new one, so the task behaves the same, where Airflow renamed
+the attribute of the same column (the knowledge base's ``attributes`` rows), or where a path
+names another platform's DAG or plugins folder, whose files the bundle ships at MWAA's path
+(``/home/airflow/gcs/dags/x`` -> ``/usr/local/airflow/dags/x``, MWA005).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from ._core import CannotFix, Edit, Planner, is_identifier, string_value, with_s
 
 KIND = "replace-value"
 SAFETY = FixSafety.SAFE
-RATIONALE = "the deprecation code of Airflow or the provider maps the old value onto this one"
+RATIONALE = ("the deprecation code of Airflow or the provider maps the old value onto this one, or the "
+             "bundle ships the same file at this path")
 
 _LITERALS = {"True": True, "False": False, "None": None}
 

@@ -204,6 +204,44 @@ def worker_paths() -> WorkerPaths:
 
 
 @dataclass(frozen=True)
+class OtherPlatformFolder:
+    """A folder another Airflow platform mounts the project at (``/home/airflow/gcs/dags`` on
+    Cloud Composer), its ``role`` (DAG, plugins, data, include) and the MWAA folder holding the
+    same files (None: MWAA has no such folder); ``always_shipped``: the bundle puts them there
+    whatever the code does (not so for an Astro include/, carried only when imported)."""
+
+    path: str
+    platform: str
+    role: str
+    mwaa: str | None
+    always_shipped: bool
+
+
+@lru_cache(maxsize=1)
+def other_platform_folders() -> tuple[OtherPlatformFolder, ...]:
+    return tuple(OtherPlatformFolder(row["path"], row["platform"], row["role"], row["mwaa"], row["always_shipped"])
+                 for row in _overlay()["other_platform_folders"]["folders"])
+
+
+@dataclass(frozen=True)
+class SplitModule:
+    """A module ``parent`` moved out into ``distribution`` in release ``split_in``: from then on
+    it imports only with that distribution installed (directly or as ``parent[extra]``)."""
+
+    module: str
+    parent: str
+    split_in: str
+    distribution: str
+    extra: str
+
+
+@lru_cache(maxsize=1)
+def split_modules() -> tuple[SplitModule, ...]:
+    return tuple(SplitModule(row["module"], row["parent"], row["split_in"], row["distribution"], row["extra"])
+                 for row in _overlay()["split_modules"]["modules"])
+
+
+@dataclass(frozen=True)
 class OperatorInitChain:
     """How BaseOperator's ``__init__`` chain treats mixins: from ``changed_in`` on, it calls the
     class after BaseOperator in an operator's MRO with no arguments, and ``logging_mixins`` (the

@@ -45,6 +45,12 @@ NOT_IN_THE_EXAMPLE = {
     "REQ008": ("every line of the shipped requirements that names a preinstalled package pins a version the "
                "constraints exclude: constraint-conflict (REQ004) reports those"),
     "PLG009": "needs a DAG-folder package named like a plugins folder without __init__.py",
+    "REQ023": ("needs an import of a module its distribution split out (lxml.html.clean); the example "
+               "parses no HTML"),
+    "MWA020": ("needs a DAG-folder or plugins module named like an installed distribution; the example's "
+               "modules have names of their own"),
+    "MWA019": ("needs a variable holding a path into a folder another platform mounts (Cloud Composer's "
+               "/home/airflow/gcs); the example's variables name buckets and hosts of its own machines"),
     "MIG001": _BROKEN_FILE,  # syntax error
     "MIG002": _BROKEN_FILE,  # Python 2 module
     "MIG003": _BROKEN_FILE,  # binary / undecodable file

@@ -233,3 +233,18 @@ def test_a_gitignore_git_cannot_read_or_that_takes_the_file_back_is_no_crash_and
     findings = scan_findings(root, capsys, "MWA016,MIG")
     assert [f["rule"] for f in findings] == ["MWA016"]
     assert ".gitignore" not in findings[0]["message"]
+
+
+def test_a_module_importing_its_own_name_means_the_distribution_and_is_not_carried(make_project, tmp_path,
+                                                                                   capsys):
+    # pipeline/ is an ancestor of the DAG folder, so `notify` could resolve to pipeline/notify.py
+    # there; but that file imports the distribution of the same name, not itself.
+    root = make_project({
+        "pipeline/__init__.py": "",
+        "pipeline/notify.py": "from notify import notify\n\nALERT = notify\n",
+        "pipeline/dags/etl.py": f"{DAG_HEAD}from pipeline.notify import ALERT\n{DAG_TAIL}",
+        "pyproject.toml": '[project]\nname = "pipeline"\ndependencies = ["notify>=1"]\n',
+    })
+    archive, _ = package(root, tmp_path, capsys)
+    assert archive is not None and "pipeline/notify.py" in names(archive)
+    assert "notify.py" not in names(archive)

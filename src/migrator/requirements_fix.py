@@ -384,9 +384,13 @@ def fixed_requirements_for(project, target, entry: str | None = None) -> str:
 
 def extra_requirements(project, target) -> list[str]:
     """Requirements the shipped file must gain: packages installed outside requirement files
-    (compose, Dockerfiles, scripts) and those the code imports from another requirements file."""
+    (compose, Dockerfiles, scripts), those the code imports from another requirements file, and
+    the distributions split-out modules the code imports now come in."""
+    from migrator.analysis.requirements import split_module_needs
+
     return ([r.text for r in project.requirements.hidden if r.kind == "pypi"]
-            + [found.requirement.text for found in project.listed_elsewhere(target)])
+            + [found.requirement.text for found in project.listed_elsewhere(target)]
+            + [need.distribution for need in split_module_needs(project.requirements, project.modules, target)])
 
 
 def imported_modules(modules) -> set[str]:

@@ -168,11 +168,13 @@ def outside_packages(root: Path, dag_folders: list[str], plugins_folder: str | N
             if (not top.isidentifier() or top in mwaa_names or top in _NEVER_CARRIED
                     or top in sys.stdlib_module_names or top.lower().replace("_", "-") in installed):
                 continue
-            if top not in found:
-                located = _locate(root, roots, inside, top)
-                if located is None:
-                    continue
-                found[top] = located
+            located = found.get(top) or _locate(root, roots, inside, top)
+            # A module importing its own name (``from honeybadger import honeybadger`` in a
+            # honeybadger.py) means the distribution: on the path under that name, the file
+            # would import itself half-initialised.
+            if located is None or located[0] == path:
+                continue
+            found[top] = located
             importers.setdefault(top, set()).add(path)
     return [OutsidePackage(name, source, is_package, tuple(sorted(importers[name])))
             for name, (source, is_package) in sorted(found.items())]

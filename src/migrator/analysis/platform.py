@@ -6,7 +6,8 @@ metadata-database names and the Docker/Kubernetes/SSH classes come from compat a
 
 Sources:
 - The folders MWAA fills on a worker (DAGs, plugins, requirements under ``/usr/local/airflow``)
-  and its ephemeral ``/tmp``: ``compat.worker_paths()``, with its sources.
+  and its ephemeral ``/tmp``: ``compat.worker_paths()``, with its sources; where other platforms
+  mount the same files: ``compat.other_platform_folders()``.
 - ``configuring-env-variables``: SMTP port 25 is blocked; use 587 (STARTTLS) or 465 (SSL).
 - ``mwaa-faqs`` "create-sqs": one SQS queue per environment, custom queues are not allowed;
   ``using-startup-script``: ``AIRFLOW__OPERATORS__DEFAULT_QUEUE`` is reserved by MWAA.
@@ -60,8 +61,8 @@ WORKER_FOLDERS = (f"the DAG and plugin folders under {AIRFLOW_HOME} (from S3) an
 LOCAL_ROOTS = ("/data", "/home", "/opt", "/mnt", "/srv", "/nfs", "/export", "/share", "/shared",
                "/apps", "/app", "/var", "/etc", "/usr", "/root", "/scratch", "/local", "/u01", "/u02",
                "/media", "/net", "/Users")
-# Where the official docker-compose stack keeps DAGs; MWAA's DAG folder is DAGS_FOLDER.
-CONTAINER_DAG_FOLDERS = ("/opt/airflow/dags",)
+# Where other platforms (docker-compose, Cloud Composer) mount the project, with MWAA's folder.
+OTHER_PLATFORM_FOLDERS = compat.other_platform_folders()
 
 # DNS suffixes that resolve only inside a private network.
 INTERNAL_HOST_SUFFIXES = (".local", ".internal", ".corp", ".lan", ".intranet", ".localdomain",

@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import sys
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -155,9 +156,10 @@ class RequirementFile:
         return bool(self.via)
 
     def is_transitive(self, requirement: RequirementLine) -> bool:
-        """In a lock, pinned only because other packages need it (no ``-r`` file asked for it)."""
+        """In a lock, pinned only because other packages need it: neither a ``-r`` file nor the
+        project's own metadata (``my-project (pyproject.toml)``) asked for it."""
         sources = self.via.get(requirement.line)
-        return bool(sources) and not any(s.startswith(("-r", "--requirement")) for s in sources)
+        return bool(sources) and not any(_is_direct_source(s) for s in sources)
 
     def options_named(self, *names: str) -> list[RequirementOption]:
         return [o for o in self.options if o.option in names]
@@ -249,6 +251,16 @@ def _unquoted(value: str | None) -> str | None:
 
 
 _VIA = re.compile(r"#\s*via\b:?(?P<rest>.*)$")
+# pip-compile and uv name the project itself, when it compiled the project's metadata, as
+# "<name> (pyproject.toml)" (or setup.py, setup.cfg): its dependencies are direct requirements.
+_PROJECT_METADATA_SOURCE = re.compile(r"\((?:pyproject\.toml|setup\.py|setup\.cfg)\)$")
+
+
+def _is_direct_source(source: str) -> bool:
+    """A ``# via`` source that is the project asking (a requirements input or its metadata)."""
+    return source.startswith(("-r", "--requirement")) or bool(_PROJECT_METADATA_SOURCE.search(source))
+
+
 _VIA_CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<source>\S.*?)\s*$")
 
 
@@ -577,6 +589,9 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
     facts.entry_files.sort(key=lambda r: (r != "requirements.txt", r.count("/"),
                                           PurePosixPath(r).name != "requirements.txt", r))
 
+    metadata = _project_metadata_requirements(root)
+    if metadata is not None:
+        facts.files[PROJECT_METADATA_FILE] = metadata
     if env is not None:
         for install in env.pip_installs:
             requirements, options = requirements_from_args(install.args, install.path, install.line, install.origin)
@@ -597,6 +612,35 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
             facts.hidden.extend(r for r in requirements if r.name not in INSTALL_TOOLS)
             facts.hidden_options.extend(options)
     return facts
+
+
+# The project's own metadata: its PEP 621 ``[project].dependencies`` are requirements pip
+# installs with the project (``pip install .``), never MWAA: another source, like an old lock.
+PROJECT_METADATA_FILE = "pyproject.toml"
+
+
+def _project_metadata_requirements(root: Path) -> RequirementFile | None:
+    """``[project].dependencies`` of the root pyproject.toml, each at the line that writes it."""
+    path = root / PROJECT_METADATA_FILE
+    if not path.is_file():
+        return None
+    source = read_text(path)
+    if isinstance(source, Problem):
+        return None
+    try:
+        dependencies = tomllib.loads(source.text).get("project", {}).get("dependencies", [])
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return None  # not a readable pyproject: a packaging question, not a requirement source
+    lines = source.text.splitlines()
+    parsed = RequirementFile(PROJECT_METADATA_FILE, line_count=len(lines))
+    for written in dependencies if isinstance(dependencies, list) else ():
+        if not isinstance(written, str):
+            continue
+        number = next((n for n, text in enumerate(lines, 1) if f'"{written}"' in text or f"'{written}'" in text), 1)
+        result = parse_requirement(written, PROJECT_METADATA_FILE, number)
+        if not isinstance(result, str):  # one pip rejects is the build's problem, not MWAA's
+            parsed.requirements.append(result)
+    return parsed if parsed.requirements else None
 
 
 # -- constraints ------------------------------------------------------------------------------------
@@ -995,6 +1039,43 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
         if (requirement := others.get(name)) is not None:
             found.append(ListedElsewhere(top, requirement, tuple(sorted(paths))))
     return found
+
+
+@dataclass(frozen=True)
+class SplitModuleNeed:
+    """A module the code imports that its distribution split out (``compat.split_modules``)
+    before the target's version of it, and that the shipped requirements do not install."""
+
+    module: str  # lxml.html.clean
+    distribution: str  # what installs it now: lxml-html-clean
+    parent: str  # lxml, at parent_version on the target
+    parent_version: str
+    importers: tuple[str, ...]  # project files importing it (outside try/except ImportError)
+
+
+def split_module_needs(facts: RequirementsFacts, modules: Iterable, target) -> list[SplitModuleNeed]:
+    """Imports of split-out modules that fail on ``target``: its image has the parent at or
+    after the split, and the shipped requirements list neither the new distribution nor the
+    parent with the extra that pulls it in (``lxml[html-clean]``)."""
+    from migrator import compat
+
+    image = compat.image_packages(target)
+    shipped = facts.shipped_requirements
+    needs = []
+    for split in compat.split_modules():
+        parent, distribution = canonicalize_name(split.parent), canonicalize_name(split.distribution)
+        version = image.get(parent)
+        if version is None or Version(version) < Version(split.split_in):
+            continue
+        if any(r.name == distribution or (r.name == parent and canonicalize_name(split.extra)
+                                          in {canonicalize_name(e) for e in r.extras}) for r in shipped):
+            continue
+        importers = sorted({module.path for module in modules for qualname in module.imports
+                            if (qualname == split.module or qualname.startswith(split.module + "."))
+                            and qualname not in module.optional_imports})
+        if importers:
+            needs.append(SplitModuleNeed(split.module, distribution, parent, version, tuple(importers)))
+    return needs
 
 
 def quick_isolated_executables(workspace) -> frozenset[str]:

@@ -868,6 +868,22 @@ _REMOTE_ARGUMENT = re.compile(r"(?i)remote|hdfs|s3|gcs|gs_|blob|sftp|ftp|ssh|url
 _PATH_CONSTANT = re.compile(r"(?i)(path|dir|file|folder|root|home|location|directory|keytab)s?$")
 
 
+def _in_mwaa_folder(text: str, folder: compat.OtherPlatformFolder) -> str:
+    """``text`` with the other platform's folder (a whole path component) replaced by MWAA's."""
+    return re.sub(rf"{re.escape(folder.path)}(?![\w.-])", folder.mwaa or folder.path, text)
+
+
+def _to_mwaa_folder(node: ast.AST, folder: compat.OtherPlatformFolder | None) -> Fix | None:
+    """A plain string literal naming a folder MWAA has under another path gets MWAA's path,
+    where the bundle always ships the same files (the DAG and plugins folders)."""
+    if folder is None or not (folder.mwaa and folder.always_shipped) \
+            or not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return None
+    new = _in_mwaa_folder(node.value, folder)
+    return Fix.make(FixSafety.SAFE, f"use MWAA's {folder.role} folder {folder.mwaa}", kind="replace-value",
+                    old=node.value, new=new) if new != node.value else None
+
+
 class LocalFilesystemPathRule(PythonRule):
     """
     ## What it does
@@ -875,7 +891,8 @@ class LocalFilesystemPathRule(PythonRule):
     `plugins`, `requirements`) and `/tmp` that task code reads or writes: arguments of `open`, `os`/`os.path`/`shutil`/`pathlib`/`glob`, pandas readers and
     writers, `FileSensor(filepath=...)`, operator arguments that name files or folders
     (`filepath`, `files`, `cwd`, `template_searchpath`, `*_dir`, ...), paths in bash commands,
-    and module constants such as `DATA_DIR = "/data/landing"`.
+    and module constants such as `DATA_DIR = "/data/landing"`; paths into the folders other
+    platforms mount (Cloud Composer's `/home/airflow/gcs/{dags,plugins,data}`) are named as such.
 
     ## Why it matters on MWAA
     MWAA workers have only the DAG folder and plugins under `/usr/local/airflow` (synced from S3;
@@ -892,7 +909,10 @@ class LocalFilesystemPathRule(PythonRule):
     ## Fix
     Keep data in S3 (`S3Hook`, `S3KeySensor`, `S3ToSqlOperator`, ...); ship small reference
     files and scripts in the DAG folder and build their path from
-    `os.path.dirname(__file__)`; keep keys and keytabs in Secrets Manager.
+    `os.path.dirname(__file__)`; keep keys and keytabs in Secrets Manager. A path into another
+    platform's DAG or plugins folder (Cloud Composer's `/home/airflow/gcs/dags`, the
+    docker-compose stack's `/opt/airflow/dags`) names a file the bundle ships too: `migrator fix`
+    rewrites the literal to MWAA's folder (`/usr/local/airflow/dags/...`).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-dag-folder.html
@@ -903,6 +923,7 @@ class LocalFilesystemPathRule(PythonRule):
     name = "local-filesystem-path"
     severity = Severity.ERROR
     summary = "Local path that does not exist on MWAA workers"
+    fix_safety = FixSafety.SAFE
     needs_airflow_import = False
     valid = (
         Valid("""
@@ -1046,6 +1067,31 @@ class LocalFilesystemPathRule(PythonRule):
 
             BashOperator(task_id="t", bash_command="cat /opt/airflow/dags/sql/x.sql")
         """, contains="/usr/local/airflow/dags"),
+        # Cloud Composer's mount of the DAG bucket is MWAA's DAG folder under another path.
+        Invalid("""
+            import json
+
+            with open("/home/airflow/gcs/dags/schemas/orders.json") as fh:
+                SCHEMA = json.load(fh)
+        """, line=3, contains="use /usr/local/airflow/dags/schemas/orders.json", fixed="""
+            import json
+
+            with open("/usr/local/airflow/dags/schemas/orders.json") as fh:
+                SCHEMA = json.load(fh)
+        """),
+        # An Astro project's include/ is on MWAA only when the bundle carries it: no fix.
+        Invalid("""
+            from cosmos.config import ProjectConfig
+
+            DBT_PROJECT = ProjectConfig(dbt_project_path="/usr/local/airflow/include/dbt/")
+        """, line=3, contains="/usr/local/airflow/plugins/include/dbt/"),
+        # Composer's data/ folder is synced from its bucket; MWAA syncs no such folder.
+        Invalid("""
+            import pandas as pd
+
+            def load():
+                return pd.read_csv("/home/airflow/gcs/data/stores.csv")
+        """, line=4, contains="data folder of Cloud Composer, which MWAA does not have"),
         # Only the folders MWAA fills exist under AIRFLOW_HOME, not an on-prem image's data folder.
         Invalid("""
             import pandas as pd
@@ -1068,25 +1114,31 @@ class LocalFilesystemPathRule(PythonRule):
                 path = reference.path
                 if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
                     continue
-                _node, location = location_in_static(module, value, reference.start, reference.end, fallback)
+                node, location = location_in_static(module, value, reference.start, reference.end, fallback)
                 key = (location.line, location.column)
                 if key in seen:
                     continue
                 seen.add(key)
-                yield self.finding(module.path, location, self._message(path, hint),
-                                   anchor=f"{path}\x1f{line_anchor(module.line_text(location.line), location.column)}")
+                folder = next((f for f in platform.OTHER_PLATFORM_FOLDERS if is_under(path, (f.path,))), None)
+                yield self.finding(module.path, location, self._message(path, hint, folder),
+                                   anchor=f"{path}\x1f{line_anchor(module.line_text(location.line), location.column)}",
+                                   fix=_to_mwaa_folder(node, folder))
 
     @staticmethod
-    def _message(path: str, hint: str) -> str:
+    def _message(path: str, hint: str, folder: compat.OtherPlatformFolder | None) -> str:
         shown = path.replace(UNKNOWN, "…")
-        container = next((d for d in platform.CONTAINER_DAG_FOLDERS if is_under(path, (d,))), None)
-        if container and container != platform.DAGS_FOLDER:
-            return (f"{shown} is the DAG folder of the old container setup; on MWAA the DAG folder "
-                    f"is {platform.DAGS_FOLDER} (or build the path from os.path.dirname(__file__))")
+        if folder is not None and folder.mwaa:
+            where = "" if folder.always_shipped else " (migrator package carries it there when the code imports from it)"
+            return (f"{shown} is the {folder.role} folder of {folder.platform}; on MWAA it is {folder.mwaa}{where}: "
+                    f"use {_in_mwaa_folder(shown, folder)} (or build the path from os.path.dirname(__file__))")
         advice = hint or ("keep the data in S3 (S3Hook, S3KeySensor) or ship the file in the DAG folder "
                           "and build its path from os.path.dirname(__file__)")
+        if folder is not None:
+            return (f"{shown} is the {folder.role} folder of {folder.platform}, which MWAA does not have "
+                    f"(its workers only have {platform.WORKER_FOLDERS}): {advice}")
         return (f"{shown} is a local path of the on-prem workers; MWAA workers only have "
                 f"{platform.WORKER_FOLDERS}: {advice}")
+
 
     def _candidates(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[tuple[StaticString, ast.AST, str, list]]:
         """(value, node to fall back on, advice, spans of the value to leave alone)."""
@@ -1203,6 +1255,62 @@ def _dict_items(node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
 
 # -- executor, queues, pools, SMTP -----------------------------------------------------------------
 
+
+class OtherPlatformPathInVariable(ProjectRule):
+    """
+    ## What it does
+    Reports an Airflow Variable the project defines (a variables export, `AIRFLOW_VAR_*`,
+    Astronomer's `airflow_settings.yaml`) whose value is a path into a folder another platform
+    mounts: Cloud Composer's `/home/airflow/gcs/dags`, `plugins` and `data`, the docker-compose
+    stack's `/opt/airflow/dags`.
+
+    ## Why it matters on MWAA
+    DAG code reads these paths through `Variable.get`, so no scan of the code sees them; on
+    MWAA the folder is not there and the file read fails (`FileNotFoundError`), often while
+    the DAG file loads. The DAG and plugins folders are MWAA's under `/usr/local/airflow`;
+    Composer's `data/` folder, synced from its bucket, has no MWAA counterpart.
+
+    ## Example
+    ```json
+    {"schema_filepath": "/home/airflow/gcs/dags/schemas/"}
+    ```
+
+    ## Fix
+    Set the variable, where MWAA reads it (Secrets Manager `airflow/variables/<key>` or the
+    metadata database), to MWAA's folder (`/usr/local/airflow/dags/schemas/`); keep data from a
+    `data/` folder in S3.
+
+    ## References
+    - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-dag-folder.html
+    - https://cloud.google.com/composer/docs/composer-2/cloud-storage
+    """
+
+    id = "MWA019"
+    name = "other-platform-path-in-variable"
+    severity = Severity.ERROR
+    summary = "Variable value is a path into another platform's folder"
+    valid = (Valid(files={"variables.json": '{"schema_filepath": "/usr/local/airflow/dags/schemas/"}\n'}),
+             # Any other local path in a value may be a remote host's: only the known mounts are claimed.
+             Valid(files={"variables.json": '{"remote_dir": "/home/etl/outbound"}\n'}))
+    invalid = (Invalid(files={"variables.json": '{\n  "schema_filepath": "/home/airflow/gcs/dags/schemas/"\n}\n'},
+                       line=2, contains="set it to /usr/local/airflow/dags/schemas/"),
+               Invalid(files={".env": "AIRFLOW_VAR_OUTPUT_PATH=/home/airflow/gcs/data/\n"}, line=1,
+                       contains="data folder of Cloud Composer, which MWAA does not have"))
+
+    def check(self, project, ctx):
+        for variable in project.connections.variables:
+            value = (variable.value or "").strip()
+            folder = next((f for f in platform.OTHER_PLATFORM_FOLDERS if is_under(value, (f.path,))), None)
+            if folder is None:
+                continue
+            if folder.mwaa:
+                advice = f"on MWAA it is {folder.mwaa}: set it to {_in_mwaa_folder(value, folder)}"
+            else:
+                advice = "which MWAA does not have: keep the data in S3 (S3Hook) and store its S3 URI"
+            yield self.finding(variable.path, Location(variable.line, 1, variable.line, 2),
+                               f"variable {variable.key} = {value} is the {folder.role} folder of {folder.platform}"
+                               f"{'; ' if folder.mwaa else ', '}{advice}",
+                               anchor=f"{variable.key}\x1fother-platform-path")
 
 class ExecutorConfigRule(PythonRule):
     """

@@ -1363,7 +1363,7 @@ class TransitiveRequirement(_RequirementRule):
     ## What it does
     Reports lines that the project never asked for: in a pip-compile lock, the packages pinned
     only because other packages need them (`# via apache-airflow`, `# via pandas`; the lines
-    `# via -r requirements.in` stay), and in a file that froze an Airflow 1 or 2 environment
+    `# via -r requirements.in` and `# via my-project (pyproject.toml)` stay), and in a file that froze an Airflow 1 or 2 environment
     (`apache-airflow==1.10.15` or `==2.10.4` with everything `pip freeze` saw), that Airflow's own
     dependencies that no DAG or plugin imports.
 
@@ -1395,6 +1395,9 @@ class TransitiveRequirement(_RequirementRule):
     summary = "Requirement the project never asked for (a lock's or a frozen Airflow's dependency)"
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\n"}),
+             # A lock compiled from the project's own metadata names the project as the source.
+             Valid(files={"requirements.txt": "lxml-html-clean==0.4.3\n    # via acme-etl (pyproject.toml)\n"
+                                              "feedparser==6.0.12\n    # via\n    #   acme-etl (setup.py)\n"}),
              Valid("import pandas\n", files={"requirements.txt": "apache-airflow==1.10.15\npandas==0.25.3\n"}),
              # The frozen environment of an older Airflow, kept beside the shipped file: never installed.
              Valid(files={"requirements.txt": "pandas==2.3.3\n",

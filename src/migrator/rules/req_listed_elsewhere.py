@@ -16,8 +16,9 @@ class RequirementListedElsewhere(ProjectRule):
     ## What it does
     Reports a module the DAG or plugin code imports (outside `try/except ImportError`) that
     neither the requirements file MWAA gets nor the MWAA image provides, while another
-    requirements file of the project lists it under the module's own name: `import sentry_sdk`
-    with `sentry-sdk` only in `requirements-composer.txt` or `requirements-ci.txt`.
+    requirements file of the project (or the `[project].dependencies` of its pyproject.toml) lists
+    it under the module's own name: `import sentry_sdk` with `sentry-sdk` only in
+    `requirements-composer.txt`, `requirements-ci.txt` or pyproject.toml.
 
     ## Why it matters on MWAA
     MWAA installs one requirements.txt. On the old platform the package came from another file
@@ -61,6 +62,9 @@ class RequirementListedElsewhere(ProjectRule):
         # No requirements.txt at all: the import is where it is said.
         Invalid(DAG, files={"requirements-dev.txt": "sentry-sdk==2.53.0\npytest==8.2.0\n"},
                 line=2, contains="requirements-dev.txt"),
+        # The project's own metadata lists it: `pip install .` installed it, MWAA does not.
+        Invalid(DAG, files={"pyproject.toml": '[project]\nname = "acme-etl"\ndependencies = [\n    "sentry-sdk>=2",\n]\n'},
+                line=2, contains="only pyproject.toml installs it (sentry-sdk>=2)"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
