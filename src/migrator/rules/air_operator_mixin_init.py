@@ -92,8 +92,9 @@ class OperatorMixinInit(ProjectRule):
     a mixin after the operator's base was never called by it, and a `LoggingMixin` subclass
     before it passed the arguments on to `BaseOperator`. Airflow 3's `BaseOperator` (Task SDK)
     no longer derives from `LoggingMixin` and ends its `__init__` with a bare
-    `super().__init__()`, and the Task SDK's `GenericDAGNode.__init__` after it calls on too. Every DAG file that builds such an operator is an import error on
-    Airflow 3, though it loads on Airflow 2.
+    `super().__init__()`, and the Task SDK's `GenericDAGNode.__init__` after it calls on too.
+    Every DAG file that builds such an operator is an import error on Airflow 3, though it
+    loads on Airflow 2.
 
     ## Example
     ```python
@@ -136,9 +137,11 @@ class OperatorMixinInit(ProjectRule):
     (`AlertingMixin.__init__(self, configuration)`), as on Airflow 2. A safe fix: on Airflow 2
     the chain ended at `LoggingMixin`, before the new class, and any call that reached its
     place would have called the mixin without its required arguments. A class with an operator
-    base after the mixin, or a base the module does not name statically, is left to you: give
-    the mixin's `__init__` parameters defaults (and make it tolerate being called by
-    BaseOperator with none), or initialise its state without an `__init__` of its own.
+    base after the mixin, or a base the module does not name statically, is left to you: list
+    such a class yourself, or make the mixin's `__init__` skip a call without arguments
+    (defaults alone are not enough when the operator calls it explicitly first: the chain's call
+    comes later and overwrites that state), or initialise its state without an `__init__` of
+    its own.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
