@@ -17,9 +17,11 @@ import libcst as cst
 from . import (
     append_base,
     drop_dag_from_chain,
+    end_init_chain,
     guard_removed_import,
     remove_argument,
     remove_decorator,
+    remove_unused_import,
     rename_argument,
     replace_call,
     replace_class,
@@ -36,7 +38,7 @@ CODEMODS: dict[str, ModuleType] = {
     module.KIND: module
     for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
                    replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup,
-                   drop_dag_from_chain, guard_removed_import, append_base)
+                   drop_dag_from_chain, guard_removed_import, append_base, end_init_chain, remove_unused_import)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.

@@ -1,13 +1,14 @@
 """API019 tells the truth: the operators it flags fail to load on a real Airflow 3.3.1, and load
-after ``migrator fix --apply`` (the LoggingMixin subclass) or the change its documentation gives
-(the mixin with a required parameter, which has no automatic fix); the fix leaves the class's
-MRO on a real Airflow 2.11.2 as it was.
+after ``migrator fix --apply``; on a real Airflow 2.11.2 the fix leaves the MRO of a class
+with a LoggingMixin subclass as it was, and a mixin after the operator's base is initialised
+once, by the operator's explicit call, as before.
 
 A synthetic project with the patterns real repositories had: a LoggingMixin subclass listed
 before the operator's base, BaseOperator itself or a provider's operator subclass whose
 ``__init__`` hands on the arguments (``got an unexpected keyword argument 'task_id'``), and a
-mixin with a required ``__init__`` parameter listed after it (``missing 1 required positional
-argument``).
+mixin with a required ``__init__`` parameter listed after BaseOperator or a provider's operator
+subclass, which the operator initialises with an explicit ``Mixin.__init__(self, ...)`` call
+(``missing 1 required positional argument``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class RetryMixin(LoggingMixin):
 class AlertingMixin:
     def __init__(self, configuration):
         self.configuration = configuration
+        self.alerting_inits = getattr(self, "alerting_inits", 0) + 1
         super().__init__()
 '''
 
@@ -64,10 +66,13 @@ with DAG("retrying", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedul
     RetryingOperator(task_id="run", max_retries=2)
 '''
 
+# The mixin initialised by an explicit call, before or after the operator's own __init__; the
+# DAG file checks that each operator's mixin state was set once, by that call.
 ALERTING = '''\
 import pendulum
 from airflow import DAG
 from airflow.models import BaseOperator
+from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator
 
 from company.mixins import AlertingMixin
 
@@ -81,8 +86,18 @@ class AlertingOperator(BaseOperator, AlertingMixin):
         return self.configuration
 
 
+class AlertingAddStepsOperator(EmrAddStepsOperator, AlertingMixin):
+    def __init__(self, configuration, **kwargs):
+        AlertingMixin.__init__(self, configuration)
+        EmrAddStepsOperator.__init__(self, **kwargs)
+
+
 with DAG("alerting", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
-    AlertingOperator(task_id="run", configuration={"team": "data"})
+    tasks = [AlertingOperator(task_id="run", configuration={"team": "data"}),
+             AlertingAddStepsOperator(task_id="add", job_flow_id="j-1", configuration={"team": "data"})]
+
+for task in tasks:
+    assert (task.configuration, task.alerting_inits) == ({"team": "data"}, 1), "the mixin's state is not the call's"
 '''
 
 
@@ -111,13 +126,14 @@ with DAG("add_steps", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedu
 assert (task.task_id, task.job_flow_id, task.max_retries) == ("add", "j-1", 2), "the operator lost arguments"
 '''
 
-# The MRO of the operator subclass, printed after its DAG file loaded.
-PRINT_MRO = ("import json, add_steps, company.operators as m; "
-             "print(json.dumps([f'{c.__module__}.{c.__qualname__}' for c in m.RetryingAddStepsOperator.__mro__]))")
+# The MROs of the operator subclasses, printed after their DAG files loaded.
+PRINT_MRO = ("import json, add_steps, alerting, company.operators as m; "
+             "print(json.dumps({cls.__name__: [f'{c.__module__}.{c.__qualname__}' for c in cls.__mro__] "
+             "for cls in (m.RetryingAddStepsOperator, alerting.AlertingOperator, alerting.AlertingAddStepsOperator)}))")
 
 
-def _mro_on(target: str, root, home) -> list[str]:
-    """The operator subclass's MRO in the real Airflow ``target``, with MWAA's path (the DAG folder)."""
+def _mro_on(target: str, root, home) -> dict[str, list[str]]:
+    """The operator subclasses' MROs in the real Airflow ``target``, with MWAA's path (the DAG folder)."""
     env = ensure_airflow_env(get_version(target), SHARED / "mwaa-data" / target / "airflow_constraints.txt")
     home.mkdir(parents=True)
     environ = {"HOME": str(home), "AIRFLOW_HOME": str(home / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -129,8 +145,7 @@ def _mro_on(target: str, root, home) -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix_and_the_documented_change(make_project,
-                                                                                              tmp_path):
+def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix(make_project, tmp_path):
     root = make_project({"dags/company/__init__.py": "", "dags/company/mixins.py": MIXINS,
                          "dags/company/operators.py": ADD_STEPS_OPERATOR, "dags/add_steps.py": ADD_STEPS,
                          "dags/retrying.py": RETRYING, "dags/alerting.py": ALERTING})
@@ -139,7 +154,8 @@ def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix_and_the_docu
     settings = load_settings(root)
     only_air019 = dataclasses.replace(settings, select=("API019",))
     found = scan(root, only_air019, get_version(target), jobs=1, use_cache=False).findings
-    assert sorted(f.path for f in found) == ["dags/alerting.py", "dags/company/operators.py", "dags/retrying.py"]
+    assert sorted(f.path for f in found) == ["dags/alerting.py", "dags/alerting.py", "dags/company/operators.py",
+                                             "dags/retrying.py"]
     constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
     before = {r.path: r for r in verify_project(root, settings, target, constraints=constraints).files}
     assert "unexpected keyword argument 'task_id'" in before["dags/retrying.py"].error
@@ -147,17 +163,27 @@ def test_flagged_operators_fail_on_airflow_3_and_load_after_the_fix_and_the_docu
     assert "missing 1 required positional argument: 'configuration'" in before["dags/alerting.py"].error
 
     plan = plan_fixes(root, only_air019, get_version(target), jobs=1, use_cache=False)
-    assert sorted(plan.files) == ["dags/company/operators.py", "dags/retrying.py"] and plan.fixed == {"API019": 2}
+    assert sorted(plan.files) == ["dags/alerting.py", "dags/company/operators.py", "dags/retrying.py"]
+    assert plan.fixed == {"API019": 4}
     apply_plan(root, plan)
     assert "class RetryingOperator(RetryMixin, BaseOperator, LoggingMixin):" in (root / "dags" / "retrying.py").read_text()
     assert ("class RetryingAddStepsOperator(RetryMixin, EmrAddStepsOperator, BaseOperator, LoggingMixin):"
             in (root / "dags" / "company" / "operators.py").read_text())
-    # On Airflow 2 the MRO already held BaseOperator, then LoggingMixin, after the listed bases.
-    assert _mro_on("2.11.2", root, tmp_path / "after") == airflow_2_mro
-    mixins = root / "dags" / "company" / "mixins.py"
-    mixins.write_text(mixins.read_text().replace("def __init__(self, configuration):",
-                                                 "def __init__(self, configuration=None):"))
+    alerting = (root / "dags" / "alerting.py").read_text()
+    assert alerting.count("class _InitChainEnd:") == 1
+    assert "class AlertingOperator(BaseOperator, _InitChainEnd, AlertingMixin):" in alerting
+    assert "class AlertingAddStepsOperator(EmrAddStepsOperator, _InitChainEnd, AlertingMixin):" in alerting
     assert scan(root, only_air019, get_version(target), jobs=1, use_cache=False).findings == []
+
+    # On Airflow 2 the MRO already held BaseOperator, then LoggingMixin, after the listed bases;
+    # the chain end comes after every class of the operator's base, right before the mixin
+    # (and the DAG file's own check says the mixin was initialised once, by the explicit call).
+    after_mro = _mro_on("2.11.2", root, tmp_path / "after")
+    assert after_mro["RetryingAddStepsOperator"] == airflow_2_mro["RetryingAddStepsOperator"]
+    for name in ("AlertingOperator", "AlertingAddStepsOperator"):
+        mixin_at = airflow_2_mro[name].index("company.mixins.AlertingMixin")
+        assert after_mro[name] == [*airflow_2_mro[name][:mixin_at], "alerting._InitChainEnd",
+                                   *airflow_2_mro[name][mixin_at:]]
     after = {r.path: r for r in verify_project(root, settings, target, constraints=constraints).files}
     for path in ("dags/retrying.py", "dags/alerting.py", "dags/add_steps.py"):
         assert after[path].error is None, (path, after[path].error)

@@ -6,7 +6,7 @@ Two generators feed a temporary project that ``plan_fixes`` + ``apply_plan`` fix
   in every import form, schedule_interval / concurrency / task_concurrency / provide_context in
   calls and default_args, days_ago, DummyOperator, PostgresOperator, @apply_defaults, context
   keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume, ``dag >> task``, a
-  LoggingMixin subclass before an operator's base),
+  LoggingMixin subclass before an operator's base, a mixin with a required argument after it, an unused removed name),
   interleaved with filler lines, in UTF-8 or latin-1 (with a coding cookie), with or without a
   BOM, with LF or CRLF newlines and any indentation;
 * arbitrary Python modules from hypothesmith, followed by a few legacy lines.
@@ -205,6 +205,23 @@ def dag_modules(draw):
         module.add("super().__init__(*args, **kwargs)", 2)
         module.add("class RetryingOperator(RetryMixin, OperatorBase):")
         module.add("pass", 1)
+    # Drawn after it for the same reason: an operator whose mixin with a required __init__
+    # argument comes after its base (end-init-chain on Airflow 3).
+    if draw(st.booleans()):
+        module.add("from airflow.models import BaseOperator as AlertingBase")
+        module.add("class AlertingMixin:")
+        module.add("def __init__(self, configuration):", 1)
+        module.add("self.configuration = configuration", 2)
+        module.add("class AlertingOperator(AlertingBase, AlertingMixin):")
+        module.add("def __init__(self, configuration, **kwargs):", 1)
+        module.add("AlertingMixin.__init__(self, configuration)", 2)
+        module.add("AlertingBase.__init__(self, **kwargs)", 2)
+    # Drawn after it for the same reason: a removed name imported and never used
+    # (remove-unused-import on Airflow 3), among the module's first imports (a comment right
+    # above a removed import goes with it, by design).
+    if draw(st.booleans()):
+        first_import = next(i for i, (line, _) in enumerate(module.lines) if line.startswith("from airflow"))
+        module.lines.insert(first_import + 1, ("from airflow.utils.dates import round_time", False))
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]
     return text, filler, encoding, bom, newline

@@ -66,6 +66,19 @@ def _only_tested_against(module: ModuleFacts, alias: ast.AST) -> str | None:
     return imported.local
 
 
+def _never_used(module: ModuleFacts, alias: ast.AST) -> str | None:
+    """The local name ``alias`` (of a module-level ``from x import Name``) binds, when the module
+    never names it again, not even in a string (``__all__``, ``getattr``); else None."""
+    imported = next((i for i in module.imports if i.alias is alias), None)
+    if (imported is None or not imported.is_from or not imported.local.isidentifier() or imported.guarded
+            or module.enclosing_function(imported.node) is not None):
+        return None
+    if any(node.id == imported.local for node in module.nodes_of(ast.Name)) or any(
+            node.value == imported.local for node in module.nodes_of(ast.Constant)):
+        return None
+    return imported.local
+
+
 def _has_fallback(module: ModuleFacts, alias: ast.AST) -> bool:
     """Whether the import of ``alias`` sits in a ``try`` whose ``except ImportError`` binds the
     same name (``class SubDagOperator: ...``, ``days_ago = None``): the module copes without it."""
@@ -343,7 +356,8 @@ class RemovedImportRule(PythonRule):
     fixed `pendulum.datetime` for `days_ago`), a provider's equivalent, or your own code. A class
     the module only tests objects against (`isinstance(task, SubDagOperator)`) is imported inside
     `try`/`except ImportError` with a stand-in class by `migrator fix` (safe: nothing can be an
-    instance of a class the target lacks).
+    instance of a class the target lacks). An import of a name the module never uses (a leftover
+    `apply_defaults`) is removed by `migrator fix` (safe: it could only fail on the target).
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/release_notes.html
@@ -399,6 +413,17 @@ class RemovedImportRule(PythonRule):
             def failed_tasks(tasks):
                 return [t for t in tasks if not isinstance(t, (SubDagOperator, list))]
         """, line=1, contains="try/except ImportError with a stand-in class"),
+        # Imported but never used (a leftover of a removed @apply_defaults): the import goes.
+        Invalid("""
+            import logging
+            from airflow.utils.decorators import apply_defaults
+
+            log = logging.getLogger(__name__)
+        """, line=2, contains="never uses it: remove the import", fixed="""
+            import logging
+
+            log = logging.getLogger(__name__)
+        """),
         # An Airflow 3 project on an Airflow 2 target: the import is the finding, not each use.
         Invalid("""
             from airflow.sdk import dag, task
@@ -432,5 +457,9 @@ class RemovedImportRule(PythonRule):
                         fix=Fix.make(FixSafety.SAFE, f"guard the import of {local} with a stand-in class",
                                      required=True, kind="guard-removed-import", name=local))
                     continue
+                unused = _never_used(module, problem.node)
                 yield self.at_node(module, problem.node,
-                                   f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}")
+                                   f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}"
+                                   + ("; this module never uses it: remove the import" if unused else ""),
+                                   fix=Fix.make(FixSafety.SAFE, f"remove the unused import of {unused}", required=True,
+                                                kind="remove-unused-import", name=unused) if unused else None)

@@ -38,6 +38,21 @@ class CheckOperator({bases}):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 '''
+# What the end-init-chain fix defines once per module (codemods/end_init_chain.py).
+_CHAIN_END = '''\
+class _InitChainEnd:
+    """Ends the operator's __init__ chain here, before the mixins listed after this class.
+
+    Airflow 3's BaseOperator.__init__ calls super().__init__() on through the class's MRO, which
+    would call those mixins without the arguments they require. The operator initialises them
+    with its own explicit calls, and Airflow 2's chain ended before them too (at LoggingMixin).
+    """
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+'''
 _EMR_OPERATOR = "from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator"
 _IMPORT_BASE_OPERATOR = "from airflow.models import BaseOperator"
 _IMPORT_LOGGING_MIXIN = "from airflow.utils.log.logging_mixin import LoggingMixin"
@@ -52,6 +67,12 @@ def _fixed(code: str, mixin: str, imports: tuple[str, ...], bases: str) -> str:
     imported = f"from company.mixins import {mixin}\n"
     return (code.replace(imported, imported + "".join(f"{line}\n" for line in imports))
             .replace("):\n    def __init__", f", {bases}):\n    def __init__", 1))
+
+
+def _chain_ended(code: str, mixin: str) -> str:
+    """What `migrator fix` makes of ``_operator(..., mixin)`` with ``mixin`` after the operator's base."""
+    return (code.replace("\nclass CheckOperator", "\n" + _CHAIN_END + "class CheckOperator", 1)
+            .replace(f", {mixin})", f", _InitChainEnd, {mixin})", 1))
 
 
 class OperatorMixinInit(ProjectRule):
@@ -71,8 +92,9 @@ class OperatorMixinInit(ProjectRule):
     a mixin after the operator's base was never called by it, and a `LoggingMixin` subclass
     before it passed the arguments on to `BaseOperator`. Airflow 3's `BaseOperator` (Task SDK)
     no longer derives from `LoggingMixin` and ends its `__init__` with a bare
-    `super().__init__()`. Every DAG file that builds such an operator is an import error on
-    Airflow 3, though it loads on Airflow 2.
+    `super().__init__()`, and the Task SDK's `GenericDAGNode.__init__` after it calls on too.
+    Every DAG file that builds such an operator is an import error on Airflow 3, though it
+    loads on Airflow 2.
 
     ## Example
     ```python
@@ -104,9 +126,22 @@ class OperatorMixinInit(ProjectRule):
     `airflow.utils.log.logging_mixin`, which Airflow 2 and 3 both have (on 3 the first is the
     Task SDK's `BaseOperator`); where the module binds either name to another class it writes
     the dotted path instead. A class with other bases after the operator's base, or that lists
-    `LoggingMixin` itself, is left to you. For a mixin after the operator's base, give its
-    `__init__` parameters defaults (and make it tolerate being called by BaseOperator with
-    none), or initialise its state without an `__init__` of its own.
+    `LoggingMixin` itself, is left to you.
+
+    For a mixin after the operator's base, `migrator fix` ends the chain where Airflow 2's
+    ended: it lists `_InitChainEnd`, a class it defines once in the module whose `__init__`
+    calls nothing further, right after the operator's base (`class TaskOperator(
+    KubernetesPodOperator, _InitChainEnd, AlertingMixin)`). C3 puts every class of the
+    operator's base before it, so on Airflow 3 the chain stops there instead of calling the
+    mixin, and the operator initialises the mixin with its own explicit call
+    (`AlertingMixin.__init__(self, configuration)`), as on Airflow 2. A safe fix: on Airflow 2
+    the chain ended at `LoggingMixin`, before the new class, and any call that reached its
+    place would have called the mixin without its required arguments. A class with an operator
+    base after the mixin, or a base the module does not name statically, is left to you: list
+    such a class yourself, or make the mixin's `__init__` skip a call without arguments
+    (defaults alone are not enough when the operator calls it explicitly first: the chain's call
+    comes later and overwrites that state), or initialise its state without an `__init__` of
+    its own.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/installation/upgrading_to_airflow3.html
@@ -132,6 +167,9 @@ class OperatorMixinInit(ProjectRule):
         Valid(_fixed(_operator("RetryMixin, EmrAddStepsOperator", "RetryMixin", _EMR_OPERATOR), "RetryMixin",
                      (_IMPORT_BASE_OPERATOR, _IMPORT_LOGGING_MIXIN), "BaseOperator, LoggingMixin"),
               path="dags/ops.py", files={"dags/company/mixins.py": _RETRY_MIXIN}),
+        # The fixed operator: the chain ends before the mixin, which its own __init__ initialises.
+        Valid(_chain_ended(_operator("BaseOperator, AlertingMixin", "AlertingMixin"), "AlertingMixin"),
+              path="dags/ops.py", files={"dags/company/mixins.py": _ALERTING_MIXIN}),
         # A mixin without an __init__ of its own takes no part in the chain.
         Valid(_operator("BaseOperator, HelperMixin", "HelperMixin"), path="dags/ops.py",
               files={"dags/company/mixins.py": "class HelperMixin:\n    def helper(self):\n        return 1\n"}),
@@ -160,9 +198,17 @@ class OperatorMixinInit(ProjectRule):
                        (_IMPORT_LOGGING_MIXIN,), "LoggingMixin"), path="dags/ops.py",
                 files={"dags/company/mixins.py": _RETRY_MIXIN}, line=7,
                 contains="RetryMixin, listed before EmrAddStepsOperator"),
+        # The chain end listed after the operator's base stops Airflow 3's chain before the mixin.
         Invalid(_operator("BaseOperator, AlertingMixin", "AlertingMixin"), path="dags/ops.py",
                 files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,
-                contains="calls AlertingMixin.__init__ without arguments, but it needs 'configuration'"),
+                contains="calls AlertingMixin.__init__ without arguments, but it needs 'configuration'",
+                fixed=_chain_ended(_operator("BaseOperator, AlertingMixin", "AlertingMixin"), "AlertingMixin")),
+        # Under an operator subclass, whose classes all come before the chain end in the MRO.
+        Invalid(_operator("EmrAddStepsOperator, AlertingMixin", "AlertingMixin", _EMR_OPERATOR), path="dags/ops.py",
+                files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,
+                contains="end the __init__ chain before AlertingMixin",
+                fixed=_chain_ended(_operator("EmrAddStepsOperator, AlertingMixin", "AlertingMixin", _EMR_OPERATOR),
+                                   "AlertingMixin")),
         # Through a project operator class and a mixin's parent in another module.
         Invalid(_operator("RetryingMixin, BaseOperator", "RetryingMixin",
                           "from company.base import CompanyOperator as BaseOperator"),
@@ -205,12 +251,14 @@ class OperatorMixinInit(ProjectRule):
                         anchor=f"{facts.qualname}\x1f{base}", fix=_append_bases(facts, operator_at, missing, chain))
                     yield replace(finding, related=self._class_places(base, classes, "hands the arguments on"))
                     break
-            for base, needed in hierarchy.called_without_arguments(facts.bases[operator_at + 1:]):
+            mixins = facts.bases[operator_at + 1:]
+            for base, needed in hierarchy.called_without_arguments(mixins):
                 finding = self.finding(
                     path, location,
                     f"{_short(facts.qualname)}: Airflow 3's BaseOperator calls {_short(base)}.__init__ without "
-                    f"arguments, but it needs {', '.join(map(repr, needed))}: give them defaults",
-                    anchor=f"{facts.qualname}\x1f{base}")
+                    f"arguments, but it needs {', '.join(map(repr, needed))}: end the __init__ chain before "
+                    f"{_short(mixins[0])}, as Airflow 2's did",
+                    anchor=f"{facts.qualname}\x1f{base}", fix=_end_chain(facts, mixins, hierarchy))
                 # BaseOperator calls it from the end of the operator's own chain of __init__s: the
                 # error surfaces in the deepest project class of that chain, or in the mixin.
                 yield replace(finding, related=(
@@ -245,6 +293,15 @@ def _append_bases(facts: ClassFacts, operator_at: int, missing: tuple[str, ...],
         return None
     return Fix.make(FixSafety.SAFE, f"add {_as_last_bases(missing, f' of {_short(facts.qualname)}')}",
                     required=True, kind="append-base", name=_short(facts.qualname), bases=missing)
+
+
+def _end_chain(facts: ClassFacts, mixins: tuple[str, ...], hierarchy: _Hierarchy) -> Fix | None:
+    """Only where every base after the operator's is a mixin the module names: the chain end
+    goes right after the operator's classes in the MRO, before all of them."""
+    if not all(mixins) or any(hierarchy.is_operator(base) for base in mixins):
+        return None
+    return Fix.make(FixSafety.SAFE, f"end the __init__ chain of {_short(facts.qualname)} before {_short(mixins[0])}",
+                    required=True, kind="end-init-chain", name=_short(facts.qualname), mixin=mixins[0])
 
 
 def _as_last_bases(bases: tuple[str, ...], of: str = "") -> str:
