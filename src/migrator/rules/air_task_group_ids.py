@@ -14,17 +14,16 @@ from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 _IMPORT = "from airflow.utils.task_group import TaskGroup\n\n"
 
 
-def _literal_parts(node: ast.expr) -> list[str] | None:
-    """The literal pieces of an id written as a string, an f-string or a ``+`` of them (a
-    variable among them adds no piece); None when no piece is written as text."""
+def _literal_parts(node: ast.expr) -> list[str]:
+    """The literal pieces of an id written as a string, an f-string or a ``+`` of them; what
+    is computed (a variable, a call) adds no piece."""
     if isinstance(node, ast.Constant):
-        return [node.value] if isinstance(node.value, str) else None
+        return [node.value] if isinstance(node.value, str) else []
     if isinstance(node, ast.JoinedStr):
         return [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _literal_parts(node.left), _literal_parts(node.right)
-        return (left or []) + (right or []) if left is not None or right is not None else None
-    return None
+        return _literal_parts(node.left) + _literal_parts(node.right)
+    return []
 
 
 def _prefix_off(call: ast.Call) -> bool:
@@ -145,8 +144,7 @@ class RejectedGroupId(PythonRule):
             yield self.at_node(module, node, f"TaskGroup group_id {value!r} fails the DAG file on load: "
                                f"{rule_text}{since_2}; rename it (and what refers to its tasks' ids)", fix=fix)
             return
-        parts = _literal_parts(node)
-        rejected = [p for p in parts or () if p and not accepted.match(p)]
+        rejected = [p for p in _literal_parts(node) if p and not accepted.match(p)]
         if rejected:
             yield self.at_node(module, node, f"TaskGroup group_id is built from the literal part {rejected[0]!r}, "
                                f"which the target rejects: {rule_text}{since_2}; change that part")
