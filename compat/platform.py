@@ -269,6 +269,32 @@ def operator_init_chain() -> OperatorInitChain:
 
 
 @dataclass(frozen=True)
+class TaskGroupIds:
+    """Which TaskGroup ids the target accepts: from ``always_validated_since`` on, every
+    ``group_id`` must match ``pattern`` (at most ``max_length`` characters), where Airflow 2
+    checked it only with ``prefix_group_id=True``. ``task_groups`` and ``task_group_decorators``
+    are the names that take a ``group_id``; ``replacement_character`` is what a fix puts in
+    place of each character the pattern rejects."""
+
+    always_validated_since: str
+    pattern: str
+    max_length: int
+    replacement_character: str
+    task_groups: frozenset[str]
+    task_group_decorators: frozenset[str]
+    reason: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def task_group_ids() -> TaskGroupIds:
+    block = _overlay()["task_group_ids"]
+    return TaskGroupIds(block["always_validated_since"], block["pattern"], block["max_length"],
+                        block["replacement_character"], frozenset(block["task_groups"]),
+                        frozenset(block["task_group_decorators"]), block["reason"], block["source"])
+
+
+@dataclass(frozen=True)
 class DefaultChange:
     name: str
     old: str

@@ -13,6 +13,7 @@ from airflow.operators.python import PythonOperator
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 from airflow.providers.docker.operators.docker import DockerOperator
 from airflow.providers.docker.operators.docker_swarm import DockerSwarmOperator
+from airflow.utils.task_group import TaskGroup
 from docker.types import Mount
 from kubernetes.client import models as k8s
 
@@ -108,4 +109,14 @@ with DAG(
         },
     )
 
-    build_features >> train_models >> score_stores >> publish_forecast
+    def _check_forecast(ds, **_):
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        hook = PostgresHook(postgres_conn_id="acme_dwh_postgres")
+        hook.run("CALL forecast.check_demand(%s, %s)", parameters=(ds, MODEL_VERSION))
+
+    # The replenishment dashboards key on the bare task ids, so the group does not prefix them.
+    with TaskGroup(group_id="quality-gates-v7.1", prefix_group_id=False) as quality_gates:
+        PythonOperator(task_id="check_forecast", python_callable=_check_forecast)
+
+    build_features >> train_models >> score_stores >> publish_forecast >> quality_gates

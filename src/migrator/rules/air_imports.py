@@ -399,6 +399,9 @@ class RemovedImportRule(PythonRule):
                 contains="TaskGroup"),
         Invalid("from airflow.contrib.operators.hipchat_operator import HipChatAPIOperator",
                 target="2.11.2", line=1),
+        # A private helper of a contrib module: no provider keeps it, the advice names what does.
+        Invalid("from airflow.contrib.operators.sftp_operator import _make_intermediate_dirs", line=1,
+                contains="SFTPHook(ssh_conn_id=...).create_directory(path)"),
         Invalid("""
             import airflow
 
