@@ -242,7 +242,12 @@ def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
     # swallow a 2.x entry for a submodule of that module.
     for table in data.tables:
         if path in table.moves:
-            return table.moves[path], table.source
+            new = table.moves[path]
+            # Airflow 3's airflow.utils.context forwards its names to the module that defines
+            # them (``Context -> airflow.sdk.definitions.context``): the name in it is meant.
+            if name in data.names.get(new, ()):
+                new = f"{new}.{name}"
+            return new, table.source
     for table in data.tables:
         # "module.*" redirects the module's own names (and the module), not its submodules.
         if path in table.wildcards:
@@ -536,6 +541,26 @@ def provider_of_path(qualname: str, target: MwaaVersion | str | None = None) -> 
         return None
     found = _provider_of_missing(qualname, _target_data(get_version(target)))
     return found[0] if found else None
+
+
+def deprecated_alias(qualname: str, target: MwaaVersion | str | None = None) -> str | None:
+    """Where the target's own Airflow forwards ``qualname`` when it keeps the name as a
+    deprecated alias (an ``add_deprecated_classes`` table or a module ``__getattr__``, read
+    from its wheel): the name imports there with a deprecation warning and is due to go in a
+    later release. None when the target registers no such alias, or forwards it to a path
+    the target does not have. The destination is the table's, as written (``Context`` in
+    ``airflow.utils.context`` forwards to a module); ``resolve`` says where to import it from."""
+    version = get_version(target)
+    data = _target_data(version)
+    own = f"airflow-{data.data_version}" if version.major >= 3 else "airflow-2"
+    table = next((t for t in data.tables if t.label == own), None)
+    if table is None:
+        return None
+    module, _, name = qualname.strip().rpartition(".")
+    forwarded = table.moves.get(qualname.strip())
+    if forwarded is None and module in table.wildcards:
+        forwarded = f"{table.wildcards[module]}.{name}"
+    return forwarded if forwarded is not None and data.exists(forwarded) else None
 
 
 def final_paths(target: MwaaVersion | str | None = None) -> dict[str, Resolution]:
