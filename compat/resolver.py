@@ -55,6 +55,9 @@ class _Table:
     moves: dict[str, str]
     wildcards: dict[str, str]          # old module -> new module
     modules: dict[str, tuple[str, str]]  # old module -> (new module, note) derived from entries
+    # Airflow's own deprecation tables: each target is an attribute (``module.Name``), so one
+    # that names a module defining the old name means that name (see ``_table_step``).
+    attribute_targets: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,8 @@ class _TargetData:
         return None
 
 
-def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True) -> _Table:
+def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True,
+                attribute_targets: bool = False) -> _Table:
     """``whole_modules``: whether the names' moves also say where their module went (not for
     a module's incidental imports)."""
     plain = {old: new for old, new in moves.items() if not old.endswith(".*")}
@@ -163,7 +167,7 @@ def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: b
         if len(ranked) > 1:
             note = "names of this module moved to: " + ", ".join(m for m, _ in ranked)
         modules[old_module] = (ranked[0][0], note)
-    return _Table(label, source, plain, wildcards, modules)
+    return _Table(label, source, plain, wildcards, modules, attribute_targets)
 
 
 @lru_cache(maxsize=16)
@@ -190,7 +194,8 @@ def _tables_for(data_version: str) -> tuple[_Table, ...]:
         provenance = table["provenance"]
         kind = kinds.get(label, "__deprecated_classes")
         result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"],
-                                  whole_modules=label != "airflow-1.10-contrib-imports"))
+                                  whole_modules=label != "airflow-1.10-contrib-imports",
+                                  attribute_targets=label not in kinds))
     return tuple(result)
 
 
@@ -245,7 +250,7 @@ def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
             new = table.moves[path]
             # Airflow 3's airflow.utils.context forwards its names to the module that defines
             # them (``Context -> airflow.sdk.definitions.context``): the name in it is meant.
-            if name in data.names.get(new, ()):
+            if table.attribute_targets and name in data.names.get(new, ()):
                 new = f"{new}.{name}"
             return new, table.source
     for table in data.tables:

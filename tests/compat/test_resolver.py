@@ -128,6 +128,8 @@ EXPECTED = {
     ("airflow.models.taskinstance.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
     # airflow.utils.context's own table forwards to the module; the name in it is meant.
     ("airflow.utils.context.KNOWN_CONTEXT_KEYS", "3.3.1"): ("moved", "airflow.sdk.definitions.context.KNOWN_CONTEXT_KEYS", None),
+    # ... while a 1.10 contrib module's ``from airflow import version`` imported the module.
+    ("airflow.contrib.hooks.gcp_api_base_hook.version", "3.3.1"): ("moved", "airflow.version", None),
     ("airflow.models.dag.DAG", "3.3.1"): ("moved", "airflow.sdk.DAG", None),
     ("airflow.utils.log.secrets_masker.mask_secret", "3.3.1"): ("moved", "airflow.sdk.log.mask_secret", None),
     ("airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator", "3.3.1"):
