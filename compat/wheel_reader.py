@@ -143,8 +143,8 @@ def literal(node: ast.expr, package: str | None = None) -> Any:
 
 def deprecated_class_tables(source: str, package: str) -> dict[str, str]:
     """Moves registered through ``add_deprecated_classes(table, package, ...)`` in one module
-    (a package's ``__init__.py``, or since Airflow 3.1 a plain module such as
-    ``airflow/utils/context.py`` that keeps moved names importable): old dotted name -> new
+    (a package's ``__init__.py``, or a plain module that keeps its own moved names importable,
+    as ``airflow/utils/context.py`` does in 3.2 and 3.3): old dotted name -> new
     dotted name, the target exactly as the table writes it.
 
     A ``"*"`` entry (Airflow 3.1+) redirects a whole module; it comes back as
