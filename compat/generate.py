@@ -233,13 +233,17 @@ def _in_packages(marker: str, read):
 
 
 def extract_deprecated_tables(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
-    return _collect(wheel, _in_packages("add_deprecated_classes(", wr.deprecated_class_tables),
+    """The ``add_deprecated_classes`` tables of every module: packages register them in their
+    ``__init__.py``, and Airflow 3 modules such as ``airflow.utils.context`` for their own names."""
+    return _collect(wheel, lambda member, source: wr.deprecated_class_tables(source, wr.module_name(member))
+                    if "add_deprecated_classes(" in source else {},
                     required="__deprecated_classes tables")
 
 
 def extract_getattr_redirects(wheel: wr.Wheel) -> tuple[dict[str, str], list[str]]:
     """Names Airflow 3 modules still hand out through ``__getattr__`` from where they moved."""
-    return _collect(wheel, lambda member, source: wr.getattr_redirects(source, member)
+    return _collect(wheel, lambda member, source: {**wr.getattr_redirects(source, member),
+                                                   **wr.getattr_alias_imports(source, member)}
                     if "def __getattr__" in source else {})
 
 

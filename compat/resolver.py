@@ -55,6 +55,9 @@ class _Table:
     moves: dict[str, str]
     wildcards: dict[str, str]          # old module -> new module
     modules: dict[str, tuple[str, str]]  # old module -> (new module, note) derived from entries
+    # Airflow's own deprecation tables: each target is an attribute (``module.Name``), so one
+    # that names a module defining the old name means that name (see ``_table_step``).
+    attribute_targets: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,8 @@ class _TargetData:
         return None
 
 
-def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True) -> _Table:
+def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True,
+                attribute_targets: bool = False) -> _Table:
     """``whole_modules``: whether the names' moves also say where their module went (not for
     a module's incidental imports)."""
     plain = {old: new for old, new in moves.items() if not old.endswith(".*")}
@@ -163,7 +167,7 @@ def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: b
         if len(ranked) > 1:
             note = "names of this module moved to: " + ", ".join(m for m, _ in ranked)
         modules[old_module] = (ranked[0][0], note)
-    return _Table(label, source, plain, wildcards, modules)
+    return _Table(label, source, plain, wildcards, modules, attribute_targets)
 
 
 @lru_cache(maxsize=16)
@@ -190,7 +194,8 @@ def _tables_for(data_version: str) -> tuple[_Table, ...]:
         provenance = table["provenance"]
         kind = kinds.get(label, "__deprecated_classes")
         result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"],
-                                  whole_modules=label != "airflow-1.10-contrib-imports"))
+                                  whole_modules=label != "airflow-1.10-contrib-imports",
+                                  attribute_targets=label not in kinds))
     return tuple(result)
 
 
@@ -242,7 +247,12 @@ def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
     # swallow a 2.x entry for a submodule of that module.
     for table in data.tables:
         if path in table.moves:
-            return table.moves[path], table.source
+            new = table.moves[path]
+            # Airflow 3's airflow.utils.context forwards its names to the module that defines
+            # them (``Context -> airflow.sdk.definitions.context``): the name in it is meant.
+            if table.attribute_targets and name in data.names.get(new, ()):
+                new = f"{new}.{name}"
+            return new, table.source
     for table in data.tables:
         # "module.*" redirects the module's own names (and the module), not its submodules.
         if path in table.wildcards:
@@ -536,6 +546,26 @@ def provider_of_path(qualname: str, target: MwaaVersion | str | None = None) -> 
         return None
     found = _provider_of_missing(qualname, _target_data(get_version(target)))
     return found[0] if found else None
+
+
+def deprecated_alias(qualname: str, target: MwaaVersion | str | None = None) -> str | None:
+    """Where the target's own Airflow forwards ``qualname`` when it keeps the name as a
+    deprecated alias (an ``add_deprecated_classes`` table or a module ``__getattr__``, read
+    from its wheel): the name imports there with a deprecation warning and is due to go in a
+    later release. None when the target registers no such alias, or forwards it to a path
+    the target does not have. The destination is the table's, as written (``Context`` in
+    ``airflow.utils.context`` forwards to a module); ``resolve`` says where to import it from."""
+    version = get_version(target)
+    data = _target_data(version)
+    own = f"airflow-{data.data_version}" if version.major >= 3 else "airflow-2"
+    table = next((t for t in data.tables if t.label == own), None)
+    if table is None:
+        return None
+    module, _, name = qualname.strip().rpartition(".")
+    forwarded = table.moves.get(qualname.strip())
+    if forwarded is None and module in table.wildcards:
+        forwarded = f"{table.wildcards[module]}.{name}"
+    return forwarded if forwarded is not None and data.exists(forwarded) else None
 
 
 def final_paths(target: MwaaVersion | str | None = None) -> dict[str, Resolution]:

@@ -142,11 +142,13 @@ def literal(node: ast.expr, package: str | None = None) -> Any:
 
 
 def deprecated_class_tables(source: str, package: str) -> dict[str, str]:
-    """Moves registered through ``add_deprecated_classes(table, package, ...)`` in one
-    ``__init__.py``: old dotted name -> new dotted name.
+    """Moves registered through ``add_deprecated_classes(table, package, ...)`` in one module
+    (a package's ``__init__.py``, or a plain module that keeps its own moved names importable,
+    as ``airflow/utils/context.py`` does in 3.2 and 3.3): old dotted name -> new
+    dotted name, the target exactly as the table writes it.
 
     A ``"*"`` entry (Airflow 3.1+) redirects a whole module; it comes back as
-    ``"<old module>.*" -> "<new module>"``. A ``__name__`` key means the package itself.
+    ``"<old module>.*" -> "<new module>"``. A ``__name__`` key means the module itself.
     """
     tree = parse(source)
     assignments = module_assignments(tree)
@@ -161,8 +163,10 @@ def deprecated_class_tables(source: str, package: str) -> dict[str, str]:
         if isinstance(table_node, ast.Name):
             table_node = assignments[table_node.id]
         target_package = package
-        if len(call.args) > 1 and isinstance(call.args[1], ast.Constant):
-            target_package = call.args[1].value
+        given = call.args[1] if len(call.args) > 1 else next(
+            (k.value for k in call.keywords if k.arg == "package"), None)
+        if isinstance(given, ast.Constant):
+            target_package = given.value
         table = literal(table_node, package=f"\0{target_package}")
         for submodule, names in table.items():
             if submodule.startswith("\0"):
@@ -208,6 +212,88 @@ def getattr_redirects(source: str, member: str) -> dict[str, str]:
         for name in sorted(literal(assignments[test.comparators[0].id])):
             moves[f"{this_module}.{name}"] = f"{prefix}{name}"
     return moves
+
+
+def _guarded_names(test: ast.expr, parameter: str) -> frozenset[str]:
+    """The names ``name == "X"`` / ``name in {"X", "Y"}`` admits (``not in``: the names it
+    turns away, which the rest of the function then handles)."""
+    if not (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == parameter
+            and len(test.ops) == 1):
+        return frozenset()
+    operator, value = test.ops[0], test.comparators[0]
+    if isinstance(operator, ast.Eq) and isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return frozenset({value.value})
+    if isinstance(operator, (ast.In, ast.NotIn)) and isinstance(value, (ast.Set, ast.Tuple, ast.List)):
+        try:
+            return frozenset(literal(value))
+        except ValueError:
+            return frozenset()
+    return frozenset()
+
+
+def _getattr_destinations(body: list[ast.stmt], parameter: str, names: frozenset[str]) -> dict[str, str]:
+    """Where a ``__getattr__`` branch fetches ``names`` from: ``from m import X`` then
+    ``return X``, or a module bound by an import then ``getattr(module, name)``. Only
+    Airflow modules count: a value made up on the spot is no move."""
+    modules: dict[str, str] = {}  # local name -> dotted path it is bound to
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:  # ``import a.b`` binds ``a``; ``import a.b as c`` binds a.b
+                    local = alias.asname or alias.name.split(".")[0]
+                    modules[local] = alias.name if alias.asname else local
+    fetched: dict[str, str] = {}
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in names:
+                fetched[node.value.id] = modules.get(node.value.id, "")
+            elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr" and len(node.args) == 2
+                  and isinstance(node.args[1], ast.Name) and node.args[1].id == parameter):
+                source = ast.unparse(node.args[0])
+                head, _, rest = source.partition(".")
+                module = modules.get(head)
+                if module is not None:
+                    for name in names:
+                        fetched[name] = f"{module}.{rest}.{name}" if rest else f"{module}.{name}"
+    return {name: path for name, path in fetched.items() if path.startswith("airflow.")}
+
+
+def getattr_alias_imports(source: str, member: str) -> dict[str, str]:
+    """Moves a module's ``__getattr__`` makes for names it lists one by one, the other Airflow
+    3 forms besides :func:`getattr_redirects`: ``if name == "JobState": from airflow.jobs.job
+    import JobState ... return JobState``; ``if name in {"DagBag", ...}: ... getattr(dagbag,
+    name)``; ``if name not in ("DAG", "dag"): raise ...`` then ``getattr(airflow.sdk, name)``;
+    and ``modpath = TABLE[name]`` with a module-level ``{name: module}`` table. Each becomes
+    ``<this module>.<name> -> <where it is fetched from>``; the old name still imports, with a
+    deprecation warning."""
+    tree = parse(source, member)
+    function = next((node for node in tree.body
+                     if isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and node.args.args), None)
+    if function is None:
+        return {}
+    parameter = function.args.args[0].arg
+    this_module = module_name(member)
+    assignments = module_assignments(tree)
+    found: dict[str, str] = {}
+    for index, statement in enumerate(function.body):
+        if not isinstance(statement, ast.If):
+            continue
+        names = _guarded_names(statement.test, parameter)
+        if isinstance(statement.test, ast.Compare) and isinstance(statement.test.ops[0], ast.NotIn):
+            found.update(_getattr_destinations(function.body[index + 1:], parameter, names))
+        elif names:
+            found.update(_getattr_destinations(statement.body, parameter, names))
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in assignments
+                and isinstance(node.slice, ast.Name) and node.slice.id == parameter
+                and isinstance(assignments[node.value.id], ast.Dict)):
+            table = literal(assignments[node.value.id])
+            found.update({name: f"{module}.{name}" for name, module in table.items()
+                          if isinstance(module, str) and module.startswith("airflow.")})
+    return {f"{this_module}.{name}": path for name, path in sorted(found.items())}
 
 
 def shim_module_moves(source: str, member: str) -> dict[str, str]:

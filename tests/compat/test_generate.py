@@ -59,6 +59,78 @@ def __getattr__(name: str):
     assert wr.getattr_redirects("def __getattr__(name):\n    raise AttributeError(name)\n", "airflow/x.py") == {}
 
 
+def test_deprecated_tables_of_a_plain_module_with_a_package_keyword():
+    # The form of airflow/utils/context.py (3.1+): a module keeping its own moved names.
+    source = '''
+from airflow.utils.deprecation_tools import add_deprecated_classes
+
+class Kept:
+    pass
+
+add_deprecated_classes(
+    {__name__: {"Context": "airflow.sdk.definitions.context", "merge": "airflow.sdk.x.merge"}},
+    package=__name__,
+)
+'''
+    assert wr.deprecated_class_tables(source, wr.module_name("airflow/utils/context.py")) == {
+        "airflow.utils.context.Context": "airflow.sdk.definitions.context",
+        "airflow.utils.context.merge": "airflow.sdk.x.merge",
+    }
+
+
+def test_getattr_alias_imports_read_each_form_of_a_name_by_name_getattr():
+    equal = '''
+def __getattr__(name: str):
+    if name == "JobState":
+        import warnings
+        from airflow.jobs.job import JobState
+        warnings.warn("moved", DeprecationWarning, stacklevel=2)
+        return JobState
+    raise AttributeError(name)
+'''
+    assert wr.getattr_alias_imports(equal, "airflow/utils/state.py") == {
+        "airflow.utils.state.JobState": "airflow.jobs.job.JobState"}
+    member_of_set = '''
+def __getattr__(name):
+    if name in {"DagBag", "timeout"}:
+        from airflow.dag_processing import dagbag as _dagbag
+        return getattr(_dagbag, name)
+    raise AttributeError(name)
+'''
+    assert wr.getattr_alias_imports(member_of_set, "airflow/models/dagbag.py") == {
+        "airflow.models.dagbag.DagBag": "airflow.dag_processing.dagbag.DagBag",
+        "airflow.models.dagbag.timeout": "airflow.dag_processing.dagbag.timeout"}
+    turned_away_first = '''
+def __getattr__(name):
+    if name not in ("DAG", "dag"):
+        raise AttributeError(name)
+    import airflow.sdk
+    return getattr(airflow.sdk, name)
+'''
+    assert wr.getattr_alias_imports(turned_away_first, "airflow/models/dag.py") == {
+        "airflow.models.dag.DAG": "airflow.sdk.DAG", "airflow.models.dag.dag": "airflow.sdk.dag"}
+    table = '''
+__moved = {"render": "airflow.sdk.definitions.context", "third_party": "yaml"}
+
+def __getattr__(name):
+    modpath = __moved[name]
+    return getattr(__import__(modpath), name)
+'''
+    assert wr.getattr_alias_imports(table, "airflow/utils/helpers.py") == {
+        "airflow.utils.helpers.render": "airflow.sdk.definitions.context.render"}
+    # A value made up on the spot (a constant, a third-party module) is no move.
+    made_up = '''
+def __getattr__(name):
+    if name == "WEB_COLORS":
+        return {"LIGHTBLUE": "#4d9de0"}
+    if name == "FullLoader":
+        import yaml
+        return getattr(yaml, name)
+    raise AttributeError(name)
+'''
+    assert wr.getattr_alias_imports(made_up, "airflow/settings.py") == {}
+
+
 def test_shim_modules_only_when_they_warn_and_define_nothing():
     shim = '''
 import warnings

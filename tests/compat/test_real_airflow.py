@@ -14,9 +14,10 @@ import subprocess
 
 import pytest
 from kb_paths import MWAA_DATA
-from migrator.compat import final_paths, get_version
+from migrator.compat import deprecated_alias, final_paths, get_version
 
 from migrator.airflow_env import ensure_airflow_env
+from migrator.analysis import airflow_api
 
 pytestmark = pytest.mark.airflow
 
@@ -58,13 +59,9 @@ with open(sys.argv[1], "w") as handle:
 """
 
 
-@pytest.mark.parametrize("target", ["2.11.2", "3.3.1"])
-def test_resolver_final_paths_import_in_real_airflow(target, tmp_path):
-    version = get_version(target)
-    paths = sorted({r.new for r in final_paths(version).values()
-                    if r.new and r.preinstalled})
-    assert len(paths) > 100
-    env = ensure_airflow_env(version, MWAA_DATA / target / "airflow_constraints.txt")
+def _import_report(target: str, paths: list[str], tmp_path) -> dict:
+    """``IMPORT_CHECK``'s report for ``paths`` in the real Airflow of ``target``."""
+    env = ensure_airflow_env(get_version(target), MWAA_DATA / target / "airflow_constraints.txt")
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -73,12 +70,33 @@ def test_resolver_final_paths_import_in_real_airflow(target, tmp_path):
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
     }
     report_file = tmp_path / "report.json"
-    result = subprocess.run([str(env.python), "-c", IMPORT_CHECK, str(report_file)],
+    result = subprocess.run([str(env.python), "-c", IMPORT_CHECK, str(report_file)], check=False,
                             input=json.dumps(paths), capture_output=True, text=True, env=environment,
                             timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(report_file.read_text())
+    assert report["checked"] == len(paths)
+    return report
+
+
+@pytest.mark.parametrize("target", ["2.11.2", "3.3.1"])
+def test_resolver_final_paths_import_in_real_airflow(target, tmp_path):
+    paths = sorted({r.new for r in final_paths(get_version(target)).values()
+                    if r.new and r.preinstalled})
+    assert len(paths) > 100
+    report = _import_report(target, paths, tmp_path)
     summary = f"MWAA {target}: checked {report['checked']} final paths, {len(report['failures'])} failed"
     print(summary)
-    assert report["checked"] == len(paths)
     assert report["failures"] == {}, summary
+
+
+def test_deprecated_aliases_import_as_written_in_real_airflow(tmp_path):
+    """Every old name API001 calls a working deprecated alias on 3.3.1 (read from the wheel's
+    add_deprecated_classes tables and module __getattr__s) imports as written there."""
+    version = get_version("3.3.1")
+    aliases = sorted(name for name in final_paths(version)
+                     if deprecated_alias(name, version) is not None
+                     and (verdict := airflow_api.import_verdict(name, version)) is not None and verdict.works)
+    assert {"airflow.utils.context.Context", "airflow.models.dag.DAG", "airflow.utils.state.JobState"} <= set(aliases)
+    report = _import_report("3.3.1", aliases, tmp_path)
+    assert report["failures"] == {}, f"{len(report['failures'])} of {len(aliases)} aliases do not import"

@@ -126,6 +126,11 @@ EXPECTED = {
     ("airflow.utils.context.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
     ("airflow.utils.context.Context", "2.11.2"): ("unchanged", "airflow.utils.context.Context", None),
     ("airflow.models.taskinstance.Context", "3.3.1"): ("moved", "airflow.sdk.Context", None),
+    # airflow.utils.context's own table forwards to the module; the name in it is meant.
+    ("airflow.utils.context.KNOWN_CONTEXT_KEYS", "3.3.1"): ("moved", "airflow.sdk.definitions.context.KNOWN_CONTEXT_KEYS", None),
+    # ... while a 1.10 contrib module's ``from airflow import version`` imported the module.
+    ("airflow.contrib.hooks.gcp_api_base_hook.version", "3.3.1"): ("moved", "airflow.version", None),
+    ("airflow.models.dag.DAG", "3.3.1"): ("moved", "airflow.sdk.DAG", None),
     ("airflow.utils.log.secrets_masker.mask_secret", "3.3.1"): ("moved", "airflow.sdk.log.mask_secret", None),
     ("airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator", "3.3.1"):
         ("moved", "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator", CNCF),
@@ -218,6 +223,16 @@ def test_removals_say_what_replaces_the_name():
     assert "wildcard_match" in resolve("airflow.operators.sensors.S3PrefixSensor", "3.3.1").advice
     assert "WebHDFSHook" in resolve("airflow.hooks.hdfs_hook.HDFSHook", "3.3.1").advice
     assert "deadline alerts" in resolve("airflow.models.SlaMiss", "3.3.1").advice
+
+
+def test_deprecated_aliases_are_what_the_targets_own_airflow_forwards():
+    # Registered by 3.3.1 itself (add_deprecated_classes in airflow/utils/context.py), as written.
+    assert compat.deprecated_alias("airflow.utils.context.Context", "3.3.1") == "airflow.sdk.definitions.context"
+    # A whole-module redirect (airflow.utils.timezone.* -> airflow.sdk.timezone).
+    assert compat.deprecated_alias("airflow.utils.timezone.utcnow", "3.3.1") == "airflow.sdk.timezone.utcnow"
+    # Gone without an alias on 3.x (1.10 path), and not an alias where it is the real name.
+    assert compat.deprecated_alias("airflow.operators.bash_operator.BashOperator", "3.3.1") is None
+    assert compat.deprecated_alias("airflow.utils.context.Context", "2.11.2") is None
 
 
 def test_a_relocation_is_inferred_only_from_one_module():

@@ -77,7 +77,7 @@ def import_verdict(qualname: str, target: MwaaVersion) -> ImportVerdict | None:
             return None
         works, severity = True, Severity.WARNING
     else:
-        works = _works_through_shim(resolution, target)
+        works = _works_through_shim(resolution, target) or _works_as_alias(qualname, target)
         if not works:
             severity = Severity.ERROR
         else:
@@ -96,9 +96,19 @@ def _works_through_shim(resolution: Resolution, target: MwaaVersion) -> bool:
     if generation is None or generation != target.major:
         return False
     first_target = resolution.hops[1]
-    if not exists(first_target, target):
-        return False
-    owner = resolve(first_target, target)
+    return exists(first_target, target) and _installed(first_target, target)
+
+
+def _works_as_alias(qualname: str, target: MwaaVersion) -> bool:
+    """The target's Airflow keeps the name as a deprecated alias (``airflow.utils.context.Context``
+    on 3.x) even where the knowledge base sends it elsewhere, to a destination that imports."""
+    forwarded = compat.deprecated_alias(qualname, target)
+    return forwarded is not None and _installed(forwarded, target)
+
+
+def _installed(path: str, target: MwaaVersion) -> bool:
+    """Whether what holds ``path`` on the target (core, the SDK, a provider) is installed there."""
+    owner = resolve(path, target)
     return owner.preinstalled or owner.provider is None
 
 

@@ -213,8 +213,10 @@ class MovedImportRule(PythonRule):
     When the old path is gone on the target, the DAG file fails to import and the DAG disappears
     (error). When the target still redirects it, the DAG loads with a deprecation warning that
     becomes an import error on the next major version (warning). Where the old path still works
-    as an alias, the finding is informational. Try/except `ImportError` shims that already offer
-    the new path are not reported.
+    as an alias, the finding is informational: Airflow 3 keeps many moved names importable with a
+    deprecation warning (`airflow.operators.python`, `airflow.utils.context.Context`,
+    `airflow.models.dag.DAG`), read from each release's own deprecation tables. Try/except
+    `ImportError` shims that already offer the new path are not reported.
 
     ## Example
     ```python
@@ -293,6 +295,19 @@ class MovedImportRule(PythonRule):
                         "from airflow.models.baseoperator import BaseOperator\n\n"
                         "class SftpToS3Operator(BaseOperator):\n    pass\n")}),
         Invalid("from airflow.operators.python import PythonOperator", line=1, contains="still works"),
+        # A plain module's own alias (add_deprecated_classes in airflow/utils/context.py): it
+        # imports on 3.x, so the finding is no error; the fix moves it to the Task SDK all the same.
+        Invalid("""
+            from airflow.utils.context import Context
+
+            def on_failure(context: Context) -> None:
+                print(context["ti"].task_id)
+        """, line=1, contains="still works on Airflow 3.3.1 as a deprecated alias", fixed="""
+            from airflow.sdk import Context
+
+            def on_failure(context: Context) -> None:
+                print(context["ti"].task_id)
+        """),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -384,6 +399,13 @@ class RemovedImportRule(PythonRule):
                 days_ago = None
             from airflow.providers.standard.operators.empty import EmptyOperator
         """, target="2.11.2"),
+        # Names Airflow 2 had that Airflow 3 modules keep as deprecated aliases (a __getattr__
+        # in airflow/utils/state.py, add_deprecated_classes in airflow/utils/types.py) are not
+        # removed: they import with a warning, and API001 reports the move.
+        Valid("""
+            from airflow.utils.state import JobState
+            from airflow.utils.types import NOTSET
+        """),
         # The module defines the name itself where the import fails (what the fix writes).
         Valid("""
             try:
