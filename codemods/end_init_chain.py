@@ -10,7 +10,7 @@ further. A class that lists ``_InitChainEnd`` already is left as it is, and a mo
 defines a module-level class of that name keeps it (a second pass changes nothing); a module
 that binds the name to anything else is refused.
 
-Why it is safe when API019 asks for it: Airflow 3's BaseOperator ``__init__`` ends with
+Safe when API019 asks for it: Airflow 3's BaseOperator ``__init__`` ends with
 ``super().__init__()`` and the Task SDK's ``GenericDAGNode.__init__`` after it calls on too,
 so the chain reaches the mixins after the operator's classes with no arguments; on Airflow 2 it
 ended at LoggingMixin, a base of BaseOperator, and the operator initialised its mixins by its

@@ -135,7 +135,8 @@ def without_comments(text: str) -> str:
 
 
 # `set -e`, `set -euo pipefail`, `set -o errexit`, or `-e` on the shebang line (`#!/bin/bash -e`).
-_ERREXIT = re.compile(r"(?m)^\s*set\s[^\n#;]*?(?:(?<=\s)-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)"
+# Blanks only within a line: `^\s*` would run across every empty line at each one (quadratic).
+_ERREXIT = re.compile(r"(?m)^[ \t]*set[ \t][^\n#;]*?(?:(?<=[ \t])-[a-zA-Z]*e[a-zA-Z]*\b|-o[ \t]+errexit\b)"
                       r"|\A#!\S+(?:\s+\S+)?\s+-[a-zA-Z]*e")
 
 
