@@ -183,16 +183,11 @@ def check_environment(environment: Environment) -> tuple[list[Diagnosis], list[s
 
 def diagnose(environment_name: str, events: Iterable[LogEvent], series: list[MetricSeries],
              environment: Environment | None, warnings: Iterable[str] = ()) -> Report:
+    """``warnings`` is read after ``events`` is consumed: a reader adds to it as it reads."""
     counted = _Counted(events)
-    diagnoses: list[Diagnosis] = []
-    all_warnings = list(warnings)
-    if environment is not None:
-        status_diagnoses, logging_warnings = check_environment(environment)
-        diagnoses += status_diagnoses
-        all_warnings += logging_warnings
-    diagnoses += match_events(counted)
-    diagnoses += match_metrics(series, environment)
-    return Report(environment_name, tuple(diagnoses), tuple(all_warnings), counted.count,
+    status_diagnoses, logging_warnings = check_environment(environment) if environment else ([], [])
+    diagnoses = [*status_diagnoses, *match_events(counted), *match_metrics(series, environment)]
+    return Report(environment_name, tuple(diagnoses), (*warnings, *logging_warnings), counted.count,
                   tuple(sorted(counted.groups)))
 
 
