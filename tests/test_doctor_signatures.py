@@ -95,3 +95,11 @@ def test_specific_denials_come_before_the_general_one():
 def test_metric_signatures_have_thresholds_and_sources():
     for signature in metric_signatures():
         assert signature.threshold > 0 and signature.source and signature.statistic == "Maximum"
+
+
+def test_docs_list_every_signature():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "doctor.md").read_text(encoding="utf-8")
+    ids = [*SIGNATURES, *(s.id for s in metric_signatures()), failed_statuses().id]
+    assert [id_ for id_ in ids if f"| {id_} |" not in docs] == []
