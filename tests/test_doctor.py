@@ -185,10 +185,17 @@ def test_no_secret_from_a_log_line_reaches_the_output(run, tmp_path, fmt):
 
 
 def test_markdown_report(run, tmp_path):
-    result = run("--logs", write_export(tmp_path / "export", failing_events()), "-f", "markdown")
+    groups = failing_events()
+    traceback = ("Traceback (most recent call last):\n  File \"/usr/local/airflow/dags/x.py\", line 1\n"
+                 "ModuleNotFoundError: No module named 'acme_utils'")
+    groups[f"airflow-{ENV}-DAGProcessing"] = [{"logStreamName": "x.py.log", "timestamp": NOW_MS, "message": traceback}]
+    result = run("--logs", write_export(tmp_path / "export", groups), "-f", "markdown")
     assert result.output.startswith(f"# migrator doctor: {ENV}\n")
     assert "## DOC004 no matching distribution (x1)" in result.output
     assert "| where | stream | time | line |" in result.output
+    # A multi-line message stays one table row.
+    assert ("| `Traceback (most recent call last): ⏎   File \"/usr/local/airflow/dags/x.py\", line 1 ⏎ "
+            "ModuleNotFoundError: No module named 'acme_utils'` |") in result.output
 
 
 @pytest.mark.parametrize(("files", "message"), [

@@ -7,7 +7,8 @@ orders the specific before the general: a KMS denial before any denial). Events 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from string import Template
 
 from migrator.compat.failure_signatures import (
@@ -47,26 +48,37 @@ def explain(signature: LogSignature, match) -> tuple[str, str]:
 
 
 def _clip(text: str) -> str:
-    text = mask(text.strip())
+    """The masked message on one line (a traceback's lines joined), cut to EVIDENCE_CHARS."""
+    text = " ⏎ ".join(mask(text.strip()).splitlines())
     return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "..."
 
 
+@dataclass
+class _Cause:
+    signature: LogSignature | MetricSignature
+    cause: str
+    fix: str
+    evidence: list[Evidence] = field(default_factory=list)
+    occurrences: int = 0
+
+
 class _Collector:
-    """Diagnoses keyed by cause, in order of first sight."""
+    """Diagnoses keyed by cause (signature and filled fix), in order of first sight."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], list] = {}
+        self._found: dict[tuple[str, str], _Cause] = {}
 
-    def add(self, signature, cause: str, fix: str, evidence: Evidence) -> None:
-        entry = self._found.setdefault((signature.id, fix), [signature, cause, fix, [], 0])
-        if len(entry[3]) < EVIDENCE_PER_DIAGNOSIS:
-            entry[3].append(evidence)
-        entry[4] += 1
+    def add(self, signature, cause: str, fix: str, evidence: Callable[[], Evidence]) -> None:
+        """``evidence`` is built (and its line masked) only for the first few occurrences."""
+        entry = self._found.setdefault((signature.id, fix), _Cause(signature, cause, fix))
+        if len(entry.evidence) < EVIDENCE_PER_DIAGNOSIS:
+            entry.evidence.append(evidence())
+        entry.occurrences += 1
 
     def diagnoses(self) -> list[Diagnosis]:
-        return [Diagnosis(id=sig.id, title=sig.title, cause=cause, fix=fix, source=sig.source,
-                          evidence=tuple(evidence), occurrences=count)
-                for sig, cause, fix, evidence, count in self._found.values()]
+        return [Diagnosis(id=c.signature.id, title=c.signature.title, cause=c.cause, fix=c.fix,
+                          source=c.signature.source, evidence=tuple(c.evidence), occurrences=c.occurrences)
+                for c in self._found.values()]
 
 
 def match_line(signature: LogSignature, message: str, lowered: str | None = None):
@@ -91,7 +103,8 @@ def match_events(events: Iterable[LogEvent]) -> list[Diagnosis]:
             match = match_line(signature, event.message, lowered)
             if match:
                 found.add(signature, *explain(signature, match),
-                          Evidence(event.group, event.stream, event.timestamp, _clip(event.message)))
+                          lambda event=event: Evidence(event.group, event.stream, event.timestamp,
+                                                       _clip(event.message)))
                 break
     return found.diagnoses()
 
@@ -120,7 +133,7 @@ def _container_diagnoses(signature: MetricSignature, series: list[MetricSeries],
         evidence = Evidence(METRIC_NAMESPACE, f"{one.metric} Cluster={cluster}", when,
                             f"{signature.statistic} {peak:.1f}% (threshold {signature.threshold:g}%, "
                             f"{above} of {len(one.points)} periods at or above it)")
-        found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values), evidence)
+        found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values), lambda evidence=evidence: evidence)
 
 
 def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
@@ -142,7 +155,7 @@ def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
     evidence = Evidence(METRIC_NAMESPACE, f"{signature.metric} / {signature.running_metric}", when,
                         f"{most_queued:.0f} queued, {at_that_time:.0f} running (capacity {capacity}); "
                         f"{len(full)} periods so")
-    found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values), evidence)
+    found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values), lambda: evidence)
 
 
 def match_metrics(series: list[MetricSeries], environment: Environment | None) -> list[Diagnosis]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class LogEvent:
     group: str  # log group name, airflow-<env>-<Type>
     stream: str
-    timestamp: int  # milliseconds since the epoch, as CloudWatch Logs gives it
+    timestamp: int | None  # milliseconds since the epoch, as CloudWatch Logs gives it
     message: str
 
 

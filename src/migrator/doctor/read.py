@@ -132,7 +132,7 @@ def export_events(export: Export) -> Iterator[LogEvent]:
                 raise InputError(f"{path}: event {number} has no \"message\" text")
             timestamp = event.get("timestamp")
             yield LogEvent(path.stem, str(event.get("logStreamName") or ""),
-                           timestamp if isinstance(timestamp, int) else 0, event["message"])
+                           timestamp if isinstance(timestamp, int) else None, event["message"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def live_events(clients: ClientFactory, environment_name: str, start: datetime,
         try:
             for page in paginator.paginate(logGroupName=group, startTime=start_ms):
                 for event in page.get("events", ()):
-                    yield LogEvent(group, event.get("logStreamName", ""), event.get("timestamp", 0),
+                    yield LogEvent(group, event.get("logStreamName", ""), event.get("timestamp"),
                                    event.get("message", ""))
         except logs.exceptions.ResourceNotFoundException:
             warnings.append(f"log group {group} does not exist: its log type was never enabled")

@@ -12,7 +12,7 @@ SCHEMA_VERSION = 1
 
 def _when(timestamp: int | None) -> str:
     if timestamp is None:
-        return "now"
+        return "-"
     return datetime.fromtimestamp(timestamp / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
@@ -33,7 +33,8 @@ def render_text(report: Report) -> str:
         lines += ["", f"{diagnosis.id} {diagnosis.title} (x{diagnosis.occurrences})",
                   f"  cause: {diagnosis.cause}", f"  fix:   {diagnosis.fix}"]
         for evidence in diagnosis.evidence:
-            lines += [f"  seen:  {evidence.where} {evidence.stream} at {_when(evidence.timestamp)}",
+            at = "" if evidence.timestamp is None else f" at {_when(evidence.timestamp)}"
+            lines += [f"  seen:  {evidence.where} {evidence.stream}{at}",
                       f"         {evidence.text}"]
         if _more(diagnosis) > 0:
             lines.append(f"         ... and {_more(diagnosis)} more")
@@ -63,8 +64,7 @@ def render_json(report: Report) -> str:
 
 
 def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def render_markdown(report: Report) -> str:
