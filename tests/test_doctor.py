@@ -365,6 +365,30 @@ def test_live_reads_only_since_and_warns_about_missing_groups(moto_reset):
     assert f"log group airflow-{ENV}-Task does not exist: its log type was never enabled" in report.warnings
 
 
+def test_live_command_line(run, moto_reset, monkeypatch):
+    """The command's live path: its AWS clients are swapped for moto's and the stubbed MWAA."""
+    import migrator.aws
+
+    now = datetime.now(UTC)
+    groups = healthy_events()
+    groups[f"airflow-{ENV}-Scheduler"].append({"logStreamName": "requirements_install_ip-1",
+                                               "message": "ERROR: No matching distribution found for x==1"})
+    seed_logs(moto_reset, groups, int(now.timestamp() * 1000))
+    clients = clients_for(moto_reset, environment_document())
+    asked = []
+
+    def fake_client(service, options):
+        asked.append((service, options.region, options.profile))
+        return clients(service)
+
+    monkeypatch.setattr(migrator.aws, "client", fake_client)
+    result = run(ENV, "--region", "eu-west-1", "--profile", "ops", "--since", "2h")
+    assert result.exit_code == 1, result.output
+    assert "DOC004 no matching distribution (x1)" in result.output
+    assert {service for service, _, _ in asked} == {"mwaa", "logs", "cloudwatch"}
+    assert {(region, profile) for _, region, profile in asked} == {("eu-west-1", "ops")}
+
+
 def test_live_aws_error_is_one_line(moto_reset):
     from botocore.stub import Stubber
 

@@ -17,7 +17,7 @@ from migrator.errors import InputError
                    "`aws logs filter-log-events`, and optionally environment.json from "
                    "`aws mwaa get-environment`.")
 @click.option("--since", default="6h", show_default=True,
-              help="How far back to read logs and metrics (30m, 6h, 2d).")
+              help="How far back to read logs and metrics (30m, 6h, 2d); an export is read whole.")
 @click.option("--region", help="AWS Region of the MWAA environment.")
 @click.option("--profile", help="AWS profile to use.")
 @click.option("--endpoint-url", help="Endpoint for CloudWatch Logs, CloudWatch and MWAA "
@@ -37,12 +37,13 @@ def command(environment_name: str | None, logs_dir: Path | None, since: str, reg
 
     if (environment_name is None) == (logs_dir is None):
         raise InputError("doctor: give an environment name or --logs DIR (one of the two)")
+    window = parse_since(since)
     if logs_dir is not None:
         report = diagnose_export(logs_dir)
     else:
         from migrator.aws import AwsOptions, client
 
         aws = AwsOptions(profile, region, endpoint_url)
-        report = diagnose_live(lambda service: client(service, aws), environment_name, parse_since(since))
+        report = diagnose_live(lambda service: client(service, aws), environment_name, window)
     options.write_output(RENDERERS[fmt](report), output)
     return 0 if report.healthy else 1
