@@ -240,11 +240,26 @@ SMALL = Environment(ENV, "AVAILABLE", environment_class="mw1.small", max_workers
 
 
 def test_memory_near_the_limit_names_the_container_and_peak():
-    [diagnosis] = match_metrics([series("MemoryUtilization", [40, 97, 60], Cluster="BaseWorker"),
-                                 series("MemoryUtilization", [50, 60], Cluster="Scheduler")], SMALL)
-    assert diagnosis.id == "DOC101"
-    assert "BaseWorker containers reached 97%" in diagnosis.cause
-    assert "larger environment class than mw1.small" in diagnosis.fix
+    worker, scheduler = match_metrics([series("MemoryUtilization", [40, 97, 60], Cluster="BaseWorker"),
+                                       series("MemoryUtilization", [50, 60], Cluster="WebServer"),
+                                       series("MemoryUtilization", [93], Cluster="Scheduler")], SMALL)
+    assert worker.id == scheduler.id == "DOC101"
+    assert "BaseWorker containers reached 97%" in worker.cause
+    assert "Scheduler containers reached 93%" in scheduler.cause
+    assert "larger environment class than mw1.small" in worker.fix
+    assert worker.evidence[0].stream == "MemoryUtilization Cluster=BaseWorker"
+    assert worker.evidence[0].text == "Maximum 97.0% (threshold 90%, 1 of 3 periods at or above it)"
+
+
+def test_one_cause_in_many_jobs_is_one_diagnosis(run, tmp_path):
+    """What differs between events of one cause (the Celery job number) is not part of it."""
+    events = {f"airflow-{ENV}-Worker": [
+        {"logStreamName": "worker_ip-1", "timestamp": NOW_MS + job,
+         "message": f"billiard.exceptions.WorkerLostError: Worker exited prematurely: signal 9 (SIGKILL) Job: {job}."}
+        for job in range(5)]}
+    report = json.loads(run("--logs", write_export(tmp_path / "e", events), "-f", "json").output)
+    [diagnosis] = report["diagnoses"]
+    assert diagnosis["occurrences"] == 5 and "(signal 9 (SIGKILL))" in diagnosis["cause"]
 
 
 def test_queued_tasks_with_workers_at_the_maximum():

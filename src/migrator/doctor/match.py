@@ -63,14 +63,14 @@ class _Cause:
 
 
 class _Collector:
-    """Diagnoses keyed by cause (signature and filled fix), in order of first sight."""
+    """Diagnoses keyed by cause (signature, filled cause and fix), in order of first sight."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], _Cause] = {}
+        self._found: dict[tuple[str, str, str], _Cause] = {}
 
     def add(self, signature, cause: str, fix: str, evidence: Callable[[], Evidence]) -> None:
         """``evidence`` is built (and its line masked) only for the first few occurrences."""
-        entry = self._found.setdefault((signature.id, fix), _Cause(signature, cause, fix))
+        entry = self._found.setdefault((signature.id, cause, fix), _Cause(signature, cause, fix))
         if len(entry.evidence) < EVIDENCE_PER_DIAGNOSIS:
             entry.evidence.append(evidence())
         entry.occurrences += 1
@@ -130,10 +130,11 @@ def _container_diagnoses(signature: MetricSignature, series: list[MetricSeries],
         values = {"cluster": cluster, "peak": f"{peak:.0f}",
                   "environment_class": (environment and environment.environment_class) or "the current one"}
         above = sum(value >= signature.threshold for _, value in one.points)
-        evidence = Evidence(METRIC_NAMESPACE, f"{one.metric} Cluster={cluster}", when,
-                            f"{signature.statistic} {peak:.1f}% (threshold {signature.threshold:g}%, "
-                            f"{above} of {len(one.points)} periods at or above it)")
-        found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values), lambda evidence=evidence: evidence)
+        text = (f"{signature.statistic} {peak:.1f}% (threshold {signature.threshold:g}%, "
+                f"{above} of {len(one.points)} periods at or above it)")
+        found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values),
+                  lambda where=f"{one.metric} Cluster={cluster}", when=when, text=text:
+                  Evidence(METRIC_NAMESPACE, where, when, text))
 
 
 def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
