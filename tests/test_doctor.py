@@ -172,6 +172,15 @@ def test_missing_group_export_is_a_warning(run, tmp_path):
     assert f"warning: no export of airflow-{ENV}-Task" in result.output
 
 
+def test_a_file_not_named_after_a_log_group_is_a_warning(run, tmp_path):
+    folder = write_export(tmp_path / "export", healthy_events())
+    (folder / "scheduler.json").write_text('{"events": [{"message": "ERROR: No matching distribution found for x"}]}')
+    result = run("--logs", folder)
+    assert result.exit_code == 0
+    assert "warning: scheduler.json: not named after an MWAA log group" in result.output
+    assert result.output.startswith(f"{ENV}: no failure found")
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
 def test_no_secret_from_a_log_line_reaches_the_output(run, tmp_path, fmt):
     events = {f"airflow-{ENV}-Scheduler": [
@@ -200,6 +209,7 @@ def test_markdown_report(run, tmp_path):
 
 @pytest.mark.parametrize(("files", "message"), [
     ({"airflow-x-Scheduler.json": "{not json"}, "airflow-x-Scheduler.json: not JSON"),
+    ({"airflow-x-Scheduler.json": b"\xff\xfe{"}, "airflow-x-Scheduler.json: not UTF-8 text"),
     ({"airflow-x-Scheduler.json": '{"logGroups": []}'}, 'airflow-x-Scheduler.json: no "events" list'),
     ({"airflow-x-Scheduler.json": '{"events": [{"timestamp": 1}]}'}, 'event 0 has no "message" text'),
     ({"environment.json": '{"Environment": {}}', "airflow-x-Task.json": '{"events": []}'},
@@ -210,8 +220,8 @@ def test_markdown_report(run, tmp_path):
 def test_bad_export_is_exit_2_with_the_file_named(run, tmp_path, files, message):
     folder = tmp_path / "export"
     folder.mkdir()
-    for name, text in files.items():
-        (folder / name).write_text(text)
+    for name, content in files.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode())
     result = run("--logs", folder)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from migrator.compat.failure_signatures import log_group_kinds, metric_signatures
-from migrator.doctor.match import METRIC_NAMESPACE, diagnose
+from migrator.doctor.match import METRIC_NAMESPACE, diagnose, group_suffix
 from migrator.doctor.model import Environment, LogEvent, LogType, MetricSeries, Report
 from migrator.errors import InputError
 
@@ -77,15 +77,11 @@ class Export:
     def environment_name(self) -> str:
         if self.environment is not None:
             return self.environment.name
-        return _common_environment_name([path.stem for path in self.group_files]) or "(unknown)"
-
-
-def _common_environment_name(groups: list[str]) -> str | None:
-    for group in groups:
-        for kind in log_group_kinds():
-            if group.startswith("airflow-") and group.endswith("-" + kind.suffix):
-                return group[len("airflow-"):-len(kind.suffix) - 1]
-    return None
+        for path in self.group_files:
+            suffix = group_suffix(path.stem)
+            if suffix and path.stem.startswith("airflow-"):
+                return path.stem[len("airflow-"):-len(suffix) - 1]
+        return "(unknown)"
 
 
 def _load_json(path: Path):
@@ -112,21 +108,28 @@ def open_export(directory: Path) -> Export:
         raise InputError(f"{directory}: no <log-group-name>.json file (the output of "
                          f"`aws logs filter-log-events --log-group-name airflow-<env>-Scheduler`)")
     export = Export(environment, group_files)
-    kinds = {path.stem for path in group_files}
+    unknown = [path.name for path in group_files if group_suffix(path.stem) is None]
+    if unknown:
+        export.warnings.append(f"{', '.join(unknown)}: not named after an MWAA log group "
+                               f"(airflow-<env>-Scheduler|Worker|WebServer|DAGProcessing|Task.json); not read")
+    exported = {path.stem for path in group_files}
     if environment is not None:
-        missing = [name for name in log_group_names(environment.name) if name not in kinds]
+        missing = [name for name in log_group_names(environment.name) if name not in exported]
         if missing:
             export.warnings.append(f"no export of {', '.join(missing)}: failures logged there cannot be seen")
     return export
 
 
 def export_events(export: Export) -> Iterator[LogEvent]:
-    """Every event of every group file; InputError naming the file for a malformed one."""
+    """Every event of every MWAA group file; InputError naming the file for a malformed one."""
     for path in export.group_files:
+        if group_suffix(path.stem) is None:
+            continue
         document = _load_json(path)
         events = document.get("events") if isinstance(document, dict) else None
         if not isinstance(events, list):
-            raise InputError(f"{path}: no \"events\" list (expected the output of `aws logs filter-log-events`)")
+            raise InputError(f"{path}: no \"events\" list "
+                             f"(expected the output of `aws logs filter-log-events`)")
         for number, event in enumerate(events):
             if not isinstance(event, dict) or not isinstance(event.get("message"), str):
                 raise InputError(f"{path}: event {number} has no \"message\" text")
