@@ -432,3 +432,61 @@ def test_every_metric_signature_is_queried(moto_reset):
 
     names = {q["MetricStat"]["Metric"]["MetricName"] for q in metric_queries(ENV)}
     assert names == {n for s in metric_signatures() for n in (s.metric, s.running_metric) if n}
+
+
+# --------------------------------------------------------------------------------------------
+# --project: diagnoses linked to the project's scan findings
+
+
+def finding(rule, path, line, message, severity=None):
+    from migrator.findings import Finding, Location, Severity
+
+    return Finding(rule, rule.lower(), severity or Severity.ERROR, path, Location(line), message)
+
+
+def linked(message: str, group: str = "Scheduler", stream: str = "scheduler_ip-1"):
+    from migrator.doctor.match import diagnose
+    from migrator.doctor.model import LogEvent
+    from migrator.doctor.project import link_findings
+
+    report = diagnose(ENV, [LogEvent(f"airflow-{ENV}-{group}", stream, NOW_MS, message)], [], None)
+    findings = [
+        finding("API001", "dags/team/sales.py", 2, "airflow.operators.dummy_operator was removed"),
+        finding("MWA006", "dags/other.py", 5, "Variable.get at parse time"),
+        finding("REQ004", "requirements.txt", 3, "apache_airflow_providers_amazon==8.0.0 conflicts with MWAA"),
+        finding("REQ008", "requirements.txt", 4, "requests is preinstalled"),
+        finding("REQ009", "dags/team/sales.py", 1, "imports 'snowflake.connector', which no requirement installs"),
+        finding("API003", "requirements.txt", 9, "apache-airflow-providers-amazon mentioned outside REQ"),
+    ]
+    [diagnosis] = link_findings(report, findings).diagnoses
+    return [(link.path, link.line, link.rule) for link in diagnosis.project]
+
+
+def test_project_links_a_dag_file_to_its_findings():
+    assert linked("Failed to import: /usr/local/airflow/dags/team/sales.py", group="DAGProcessing") == [
+        ("dags/team/sales.py", 1, "REQ009"), ("dags/team/sales.py", 2, "API001")]
+
+
+def test_project_links_a_requirement_to_the_requirement_findings_that_name_it():
+    line = "    The user requested (constraint) apache-airflow-providers-amazon==9.34.0"
+    assert linked(line, stream="requirements_install_ip-1") == [("requirements.txt", 3, "REQ004")]
+
+
+def test_project_links_a_missing_module_to_the_findings_that_name_it():
+    assert linked("ModuleNotFoundError: No module named 'snowflake.connector'") == [
+        ("dags/team/sales.py", 1, "REQ009")]
+
+
+def test_project_links_nothing_to_a_denial():
+    assert linked("User: x is not authorized to perform: glue:StartJobRun on resource: arn:aws:glue:::job/a") == []
+
+
+def test_project_option_scans_the_project(run, tmp_path, make_project):
+    root = make_project({"dags/sales.py": "from airflow.operators.dummy_operator import DummyOperator\n",
+                         "requirements.txt": "requests\n"})
+    events = {f"airflow-{ENV}-DAGProcessing": [{"logStreamName": "sales.py.log", "timestamp": NOW_MS,
+                                                "message": "Failed to import: /usr/local/airflow/dags/sales.py"}]}
+    result = run("--logs", write_export(tmp_path / "export", events), "--project", root, "-f", "json")
+    assert result.exit_code == 1, result.output
+    [diagnosis] = json.loads(result.output)["diagnoses"]
+    assert [(link["path"], link["rule"]) for link in diagnosis["project"]] == [("dags/sales.py", "API001")]

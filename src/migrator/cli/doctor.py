@@ -22,11 +22,15 @@ from migrator.errors import InputError
 @click.option("--profile", help="AWS profile to use.")
 @click.option("--endpoint-url", help="Endpoint for CloudWatch Logs, CloudWatch and MWAA "
                                       "(VPC endpoints, local test servers).")
+@click.option("--project", "project_path", type=click.Path(path_type=Path),
+              help="The project the environment runs: link each diagnosis to its scan findings.")
+@options.target_option
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               help="Output format.")
 @options.output_option
 def command(environment_name: str | None, logs_dir: Path | None, since: str, region: str | None,
-            profile: str | None, endpoint_url: str | None, fmt: str, output: Path | None) -> int:
+            profile: str | None, endpoint_url: str | None, project_path: Path | None, target: str | None,
+            fmt: str, output: Path | None) -> int:
     """Diagnose a failing MWAA environment ENVIRONMENT_NAME (or an export with --logs DIR).
 
     Reads only (get_environment, filter_log_events, get_metric_data). Exit 1 when something is
@@ -45,5 +49,10 @@ def command(environment_name: str | None, logs_dir: Path | None, since: str, reg
 
         aws = AwsOptions(profile, region, endpoint_url)
         report = diagnose_live(lambda service: client(service, aws), environment_name, window)
+    if project_path is not None:
+        from migrator.api import scan
+        from migrator.doctor.project import link_findings
+
+        report = link_findings(report, scan(project_path, target=target).findings)
     options.write_output(RENDERERS[fmt](report), output)
     return 0 if report.healthy else 1

@@ -40,10 +40,15 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return Template(template).safe_substitute(values)
 
 
-def explain(signature: LogSignature, match) -> tuple[str, str]:
-    """The signature's cause and fix, filled with what the match captured (masked)."""
+def captured(match) -> dict[str, str]:
+    """What the match's named groups hold, masked."""
     # A captured ARN or requirement ends a sentence in some messages; the period is not part of it.
-    values = {name: mask(value.rstrip(".")) for name, value in match.groupdict().items() if value}
+    return {name: mask(value.rstrip(".")) for name, value in match.groupdict().items() if value}
+
+
+def explain(signature: LogSignature, match) -> tuple[str, str]:
+    """The signature's cause and fix, filled with what the match captured."""
+    values = captured(match)
     return _fill(signature.cause, values), _fill(signature.fix, values)
 
 
@@ -58,6 +63,7 @@ class _Cause:
     signature: LogSignature | MetricSignature
     cause: str
     fix: str
+    values: dict[str, str]
     evidence: list[Evidence] = field(default_factory=list)
     occurrences: int = 0
 
@@ -68,16 +74,18 @@ class _Collector:
     def __init__(self) -> None:
         self._found: dict[tuple[str, str, str], _Cause] = {}
 
-    def add(self, signature, cause: str, fix: str, evidence: Callable[[], Evidence]) -> None:
+    def add(self, signature, values: dict[str, str], evidence: Callable[[], Evidence]) -> None:
         """``evidence`` is built (and its line masked) only for the first few occurrences."""
-        entry = self._found.setdefault((signature.id, cause, fix), _Cause(signature, cause, fix))
+        cause, fix = _fill(signature.cause, values), _fill(signature.fix, values)
+        entry = self._found.setdefault((signature.id, cause, fix), _Cause(signature, cause, fix, values))
         if len(entry.evidence) < EVIDENCE_PER_DIAGNOSIS:
             entry.evidence.append(evidence())
         entry.occurrences += 1
 
     def diagnoses(self) -> list[Diagnosis]:
         return [Diagnosis(id=c.signature.id, title=c.signature.title, cause=c.cause, fix=c.fix,
-                          source=c.signature.source, evidence=tuple(c.evidence), occurrences=c.occurrences)
+                          source=c.signature.source, evidence=tuple(c.evidence), occurrences=c.occurrences,
+                          values=tuple(c.values.items()))
                 for c in self._found.values()]
 
 
@@ -102,7 +110,7 @@ def match_events(events: Iterable[LogEvent]) -> list[Diagnosis]:
                 continue
             match = match_line(signature, event.message, lowered)
             if match:
-                found.add(signature, *explain(signature, match),
+                found.add(signature, captured(match),
                           lambda event=event: Evidence(event.group, event.stream, event.timestamp,
                                                        _clip(event.message)))
                 break
@@ -132,7 +140,7 @@ def _container_diagnoses(signature: MetricSignature, series: list[MetricSeries],
         above = sum(value >= signature.threshold for _, value in one.points)
         text = (f"{signature.statistic} {peak:.1f}% (threshold {signature.threshold:g}%, "
                 f"{above} of {len(one.points)} periods at or above it)")
-        found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values),
+        found.add(signature, values,
                   lambda where=f"{one.metric} Cluster={cluster}", when=when, text=text:
                   Evidence(METRIC_NAMESPACE, where, when, text))
 
@@ -156,7 +164,7 @@ def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
     evidence = Evidence(METRIC_NAMESPACE, f"{signature.metric} / {signature.running_metric}", when,
                         f"{most_queued:.0f} queued, {at_that_time:.0f} running (capacity {capacity}); "
                         f"{len(full)} periods so")
-    found.add(signature, _fill(signature.cause, values), _fill(signature.fix, values), lambda: evidence)
+    found.add(signature, values, lambda: evidence)
 
 
 def match_metrics(series: list[MetricSeries], environment: Environment | None) -> list[Diagnosis]:

@@ -52,6 +52,16 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ProjectLink:
+    """A scan finding of the project behind a diagnosis (``--project``)."""
+
+    path: str
+    line: int
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     id: str
     title: str
@@ -60,6 +70,8 @@ class Diagnosis:
     source: str
     evidence: tuple[Evidence, ...]
     occurrences: int  # matching events or data points, of which ``evidence`` shows the first
+    values: tuple[tuple[str, str], ...] = ()  # what the signature captured (masked): module, requirement...
+    project: tuple[ProjectLink, ...] = ()
 
 
 @dataclass(frozen=True)

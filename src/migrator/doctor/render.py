@@ -38,6 +38,7 @@ def render_text(report: Report) -> str:
                       f"         {evidence.text}"]
         if _more(diagnosis) > 0:
             lines.append(f"         ... and {_more(diagnosis)} more")
+        lines += [f"  project: {link.path}:{link.line} {link.rule} {link.message}" for link in diagnosis.project]
     if report.warnings:
         lines.append("")
         lines += [f"warning: {warning}" for warning in report.warnings]
@@ -57,7 +58,9 @@ def render_json(report: Report) -> str:
         "groups_read": list(report.groups_read), "warnings": list(report.warnings),
         "diagnoses": [{"id": d.id, "title": d.title, "cause": d.cause, "fix": d.fix,
                        "source": d.source, "occurrences": d.occurrences,
-                       "evidence": [_evidence_document(e) for e in d.evidence]}
+                       "evidence": [_evidence_document(e) for e in d.evidence],
+                       "project": [{"path": link.path, "line": link.line, "rule": link.rule,
+                                    "message": link.message} for link in d.project]}
                       for d in report.diagnoses],
     }
     return json.dumps(document, indent=2) + "\n"
@@ -78,6 +81,9 @@ def render_markdown(report: Report) -> str:
             lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
         if _more(diagnosis) > 0:
             lines += ["", f"... and {_more(diagnosis)} more."]
+        if diagnosis.project:
+            lines += ["", "In the project:", ""]
+            lines += [f"- `{link.path}:{link.line}` {link.rule}: {link.message}" for link in diagnosis.project]
         lines += ["", f"Source: {diagnosis.source}"]
     if report.warnings:
         lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in report.warnings]
