@@ -55,16 +55,15 @@ def _related(diagnosis: Diagnosis, findings: list[Finding]) -> list[Finding]:
     files = {rel for key in CONTAINER_PATH_GROUPS if key in values
              for rel in [_project_relative(values[key])] if rel}
     names = {name for key in REQUIREMENT_GROUPS if key in values for name in _distributions(values[key])}
-    modules = {values[key] for key in MODULE_GROUPS if key in values}
-    related = []
-    for finding in findings:
-        if any(finding.path == rel or finding.path.endswith("/" + rel) for rel in files):
-            related.append(finding)
-        elif names and finding.rule.startswith(REQUIREMENT_RULES) and _mentions_distribution(finding.message, names):
-            related.append(finding)
-        elif any(re.search(rf"(?<![\w.]){re.escape(module)}(?![\w])", finding.message) for module in modules):
-            related.append(finding)
-    return related
+    modules = [re.compile(rf"(?<![\w.]){re.escape(values[key])}(?!\w)") for key in MODULE_GROUPS if key in values]
+
+    def behind(finding: Finding) -> bool:
+        in_named_file = any(finding.path == rel or finding.path.endswith("/" + rel) for rel in files)
+        names_requirement = (bool(names) and finding.rule.startswith(REQUIREMENT_RULES)
+                             and _mentions_distribution(finding.message, names))
+        return in_named_file or names_requirement or any(m.search(finding.message) for m in modules)
+
+    return [finding for finding in findings if behind(finding)]
 
 
 def link_findings(report: Report, findings: Iterable[Finding]) -> Report:
