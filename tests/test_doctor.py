@@ -414,6 +414,25 @@ def test_live_command_line(run, moto_reset, monkeypatch):
     assert {(region, profile) for _, region, profile in asked} == {("eu-west-1", "ops")}
 
 
+def test_live_without_metric_access_still_reads_the_logs(moto_reset):
+    from botocore.stub import Stubber
+
+    now = datetime.now(UTC)
+    groups = healthy_events()
+    groups[f"airflow-{ENV}-Task"].append({"logStreamName": "dag_id=x", "message": "Task exited with return code -9"})
+    seed_logs(moto_reset, groups, int(now.timestamp() * 1000))
+    clients = clients_for(moto_reset, environment_document())
+    cloudwatch = clients("cloudwatch")
+    stubber = Stubber(cloudwatch)
+    stubber.add_client_error("get_metric_data", "AccessDenied", "User is not authorized to perform cloudwatch:GetMetricData")
+    stubber.activate()
+    report = diagnose_live(clients, ENV, timedelta(hours=6), end=now)
+    assert [d.id for d in report.diagnoses] == ["DOC012"]
+    [warning] = report.warnings
+    assert warning == ("metrics not read (cloudwatch get_metric_data: AccessDenied: User is not authorized "
+                       "to perform cloudwatch:GetMetricData): resource and queue diagnoses are missing")
+
+
 def test_live_aws_error_is_one_line(moto_reset):
     from botocore.stub import Stubber
 

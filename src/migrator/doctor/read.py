@@ -227,7 +227,12 @@ def diagnose_live(clients: ClientFactory, environment_name: str, since: timedelt
     try:
         environment = live_environment(clients, environment_name)
         step = "cloudwatch get_metric_data"
-        series = live_metrics(clients, environment_name, start, end)
+        try:
+            series = live_metrics(clients, environment_name, start, end)
+        except ClientError as exc:  # no access to metrics: the logs still say most
+            warnings.append(f"metrics not read ({describe_error(exc, step)}): resource and queue "
+                            f"diagnoses are missing")
+            series = []
         step = "logs filter_log_events"
         return diagnose(environment_name, live_events(clients, environment_name, start, warnings),
                         series, environment, warnings)
