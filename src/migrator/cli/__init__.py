@@ -20,6 +20,7 @@ from migrator.errors import MigratorError, OutputError, Terminated, describe_exc
 # so `migrator scan` does not pay for LibCST, boto3 or the sizing model at start-up.
 COMMANDS = {
     "connections": "connections:command",
+    "doctor": "doctor:command",
     "explain": "rules:explain",
     "fix": "fix:command",
     "migrate": "migrate:command",
