@@ -85,3 +85,21 @@ def runtime(target: str | MwaaVersion | None = None) -> MwaaRuntime | None:
         preinstalled=MappingProxyType(document["preinstalled"]),
         provenance=MappingProxyType(document["provenance"]),
     )
+
+
+def constraint_pin(module: str, target: str | MwaaVersion | None = None) -> tuple[str, str] | None:
+    """The distribution of the target image's constraints (essential pins included) that provides
+    the importable ``module`` by name, and the version pinned: the longest dotted prefix whose
+    canonical name is pinned (``azure.mgmt.hdinsight.models`` → ``azure-mgmt-hdinsight``,
+    ``google.cloud.storage`` → ``google-cloud-storage``). None when no pin matches or the target
+    has no image data; an import name unlike its distribution's (``yaml``) is not matched."""
+    image = runtime(target)
+    if image is None:
+        return None
+    pins = {**image.constraints, **image.essential}
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        name = canonicalize_name(".".join(parts[:end]))
+        if name in pins:
+            return name, pins[name]
+    return None

@@ -304,6 +304,23 @@ def test_dags_importing_numpy_and_stdlib_names_this_tool_also_uses_load(version,
     assert loaded.dag_ids == ("uses_numpy",)
 
 
+def test_a_name_the_pinned_third_party_module_lacks_is_reported_with_its_pin(tmp_path):
+    """Real Airflow 3.3.1 names the installed module in its error; MIG101 turns that into the pin
+    that decides it, and migrate's outcome counts that finding as addressing the failure."""
+    from migrator.compat.mwaa import get_version
+    from migrator.outcome import explain_failures
+    from migrator.rules.verify_rules import installed_name_missing
+
+    root = write_files(tmp_path / "project", {"dags/old_jinja.py": (
+        "from markupsafe import soft_unicode\nfrom airflow.sdk import DAG\n\nDAG('old_jinja', schedule=None)\n")})
+    result = verify_project(root, Settings(), "3.3.1", constraints=constraints("3.3.1"), requirements=None)
+    [failed] = result.files
+    assert failed.status == "import_error"
+    assert "no requirement can change it" in installed_name_missing(failed.error, get_version("3.3.1"))
+    [failure] = explain_failures(result, source_of=lambda p: p, findings=[], project_modules=frozenset())
+    assert (failure.cause, failure.findings) == ("third-party-api", ("MIG101",))
+
+
 # -- after `migrator fix --apply` -------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.rules.con import UNDEFINED_RULES, undefined_anchor
 from migrator.rules.con_undefined_env_var import ANCHOR_SUFFIX as ENV_READ_ANCHOR
+from migrator.rules.verify_rules import installed_name_missing
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
 # Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).
@@ -55,7 +56,7 @@ _ADDRESSED_BY = {
     "provider-missing": ("REQ", "API"),
     "requirement-failed": ("REQ",),
     "third-party-missing": ("REQ",),
-    "third-party-api": ("REQ",),
+    "third-party-api": ("REQ",),  # and MIG101 of verify, when it names what pins the version
     "project-module": ("MWA014", "MWA015", "PLG"),
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
@@ -255,6 +256,10 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         if cause == "duplicate-dag-id" and (match := _DUPLICATE_DAG_ID.search(file.error or "")):
             # Reported on one of the clashing files, which need not be the one Airflow refused.
             rules += [f.rule for f in findings if f.rule == "MWA017" and getattr(f, "anchor", "") == match["dag_id"]]
+        if cause == "third-party-api" and installed_name_missing(file.error, result.target):
+            # verify's own finding on the file says which pin decides the version, and whether
+            # requirements.txt can change it (MWAA applies the target's constraints).
+            rules.append(DAG_IMPORT_ERROR)
         if cause == "requirement-failed" or (cause == "third-party-missing" and (removed or not_installed)):
             # A module no installed requirement provides, while some did not install: those are
             # the likely providers (a dependency of a removed package, a namespace package).
@@ -268,6 +273,7 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
 # install as written (MIG103 of verify).
 REQUIREMENT_REMOVED = "requirement-removed"
 REQUIREMENT_NOT_INSTALLED = "MIG103"
+DAG_IMPORT_ERROR = "MIG101"  # verify's finding on a file that does not load
 
 def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:
     """The CON001/CON002/CON011 findings (anywhere in the project: a shared helper reads them) on

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 
+from packaging.utils import canonicalize_name
+
+from migrator.compat.mwaa import MwaaVersion
+from migrator.compat.runtime import constraint_pin
 from migrator.findings import Finding, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
@@ -64,6 +69,36 @@ with DAG("nightly", start_date=datetime(2024, 1, 1), schedule=None):
 _LOADED = {"path": "dags/nightly.py", "status": "loaded", "dag_ids": ["nightly"], "tasks": 1}
 _IMPORT_ERROR = {"path": "dags/nightly.py", "status": "import_error", "line": 4,
                  "error": "ModuleNotFoundError: No module named 'airflow.operators.bash_operator'"}
+
+
+# "cannot import name 'x' from 'azure.mgmt.y' (site-packages/azure/mgmt/y/__init__.py)": a
+# module found installed (verify shortens the path to site-packages/...) lacks the name.
+_INSTALLED_NAME_MISSING = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)' "
+                                     r"\((?:[^()]*/)?(?:site|dist)-packages/")
+
+
+def installed_name_missing(error: str | None, target: MwaaVersion, requested: Iterable[str] = ()) -> str | None:
+    """What decides the version of a third-party module that lacks a name the code imports, for
+    an error saying so: the target's constraints, which MWAA applies and requirements.txt cannot
+    override (the code must change), or else requirements.txt (``requested``: the canonical names
+    it lists), where the version the code was written for can be pinned. None for other errors."""
+    match = _INSTALLED_NAME_MISSING.search(error or "")
+    if not match:
+        return None
+    module, name = match["module"], match["name"]
+    if pinned := constraint_pin(module, target):
+        distribution, version = pinned
+        return (f"{module} of {distribution} {version} has no {name!r}: the constraints of Airflow "
+                f"{target.airflow} pin {distribution}=={version} and MWAA installs requirements.txt "
+                f"under them, so no requirement can change it; change the code to what {distribution} "
+                f"{version} provides")
+    parts = module.split(".")
+    prefixes = (canonicalize_name(".".join(parts[:end])) for end in range(len(parts), 0, -1))
+    distribution = next((p for p in prefixes if p in set(requested)), None)
+    which = distribution or f"the distribution providing {module}"
+    return (f"{module} has no {name!r} at the version pip chose: the constraints of Airflow {target.airflow} "
+            f"do not pin {which}, so requirements.txt decides its version; pin there the version the code "
+            "was written for, or change the code to the newest one's names")
 
 
 def _report_location(line: int | None) -> Location:
@@ -120,14 +155,33 @@ class DagImportErrorRule(_VerifyRule):
             [{"path": "dags/nightly.py", "status": "import_error", "line": 6,
               "error": "TypeError: DAG.__init__() got an unexpected keyword argument 'schedule_interval'"}]),
             target=_EXAMPLE_TARGET, line=6, contains="schedule_interval"),
+        # A name the installed third-party module lacks: the constraints pin markupsafe, so only
+        # the code can change...
+        Invalid(files=_example(
+            {"dags/nightly.py": "from markupsafe import soft_unicode\n" + _MODERN_DAG},
+            [{"path": "dags/nightly.py", "status": "import_error", "line": 1,
+              "error": "ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
+                       "(site-packages/markupsafe/__init__.py)"}]),
+            target=_EXAMPLE_TARGET, line=1, contains="so no requirement can change it"),
+        # ... while a distribution they leave open gets the version requirements.txt lets pip pick.
+        Invalid(files=_example(
+            {"dags/nightly.py": "from acme.cloud.models import _models\n" + _MODERN_DAG,
+             "requirements.txt": "acme-cloud\n"},
+            [{"path": "dags/nightly.py", "status": "import_error", "line": 1,
+              "error": "ImportError: cannot import name '_models' from 'acme.cloud.models' "
+                       "(site-packages/acme/cloud/models/__init__.py)"}]),
+            target=_EXAMPLE_TARGET, line=1, contains="do not pin acme-cloud, so requirements.txt decides"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
+        requested = {canonicalize_name(name) for name in project.requirements.names()}
         for entry in self.files(project, ctx):
             if entry.status == "import_error":
                 where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
+                gap = installed_name_missing(entry.error, ctx.target, requested)
+                advice = f". {gap[0].upper()}{gap[1:]}" if gap else ""
                 yield self.finding(entry.path, _report_location(entry.line),
-                                   f"fails to load on Airflow {ctx.target.airflow}: {entry.error}{where}",
+                                   f"fails to load on Airflow {ctx.target.airflow}: {entry.error}{where}{advice}",
                                    anchor=entry.error or "")
 
 
