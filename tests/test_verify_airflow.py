@@ -308,6 +308,7 @@ def test_a_name_the_pinned_third_party_module_lacks_is_reported_with_its_pin(tmp
     """Real Airflow 3.3.1 names the installed module in its error; MIG101 turns that into the pin
     that decides it, and migrate's outcome counts that finding as addressing the failure."""
     from migrator.compat.mwaa import get_version
+
     from migrator.outcome import explain_failures
     from migrator.rules.verify_rules import installed_name_missing
 
