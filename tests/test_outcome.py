@@ -260,3 +260,17 @@ def test_a_name_an_installed_third_party_module_lacks_points_at_verify_s_finding
                                       "(site-packages/acme/cloud/models/__init__.py)", target, {"acme-cloud"})
     assert "do not pin acme-cloud, so requirements.txt decides its version" in open_pin
     assert installed_name_missing("ImportError: cannot import name 'x' from 'utils.helpers'", target) is None
+
+
+def test_a_cloud_client_without_credentials_points_at_its_one_finding_on_the_helper():
+    """Each DAG file calling the helper that builds the GCP client fails on the missing default
+    credentials; MWA018 is on the helper's line, and addresses every one of them."""
+    error = ("google.auth.exceptions.DefaultCredentialsError: Your default credentials were not found. "
+             "To set up Application Default Credentials, see https://cloud.google.com/docs/authentication")
+    files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None, lookups=(), error=error)
+             for name in ("a", "b")]
+    findings = [SimpleNamespace(rule="MWA018", path="dags/common/secrets.py", severity=Severity.ERROR)]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("cloud-credentials", ("MWA018",))] * 2
+    assert classify("import_error", "DefaultCredentialsError: File /x.json was not found.") == "cloud-credentials"

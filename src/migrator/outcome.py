@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from migrator.analysis.requirements import RequirementLine, parse_requirement
 from migrator.compat.mwaa import MwaaVersion
+from migrator.compat.platform import default_credentials
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
@@ -44,6 +45,8 @@ CAUSES = {
                      "outside the project where it ran before): put it under dags/ or stop reading it at parse time"),
     "duplicate-dag-id": "another file defines a DAG with the same id, and Airflow keeps only one of them",
     "timeout": "it takes longer than the parse time limit",
+    "cloud-credentials": ("it builds a cloud client that looks for the platform's default credentials (GCP "
+                          "Application Default Credentials), which an MWAA worker does not have"),
     "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
                  "answers with a stand-in or the code's default: on MWAA it reads the real value (create it first)"),
     "other": "another error while loading",
@@ -63,7 +66,12 @@ _ADDRESSED_BY = {
     "argument-rejected": ("API",),
     "file-missing": ("MWA005",),
     "duplicate-dag-id": ("MWA017",),
+    "cloud-credentials": ("MWA018",),
 }
+# Causes whose finding is on a shared helper rather than on each file failing through it (the
+# first importer of a module the project lacks, the helper building the cloud client), and
+# whose error names that root cause exactly: a finding of their rules anywhere addresses them.
+_FOUND_ANYWHERE = {"project-module-missing": "MWA016", "cloud-credentials": "MWA018"}
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
@@ -72,6 +80,9 @@ _INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$
 # A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
 _FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory")
 _DUPLICATE_DAG_ID = re.compile(r"\bAirflowDagDuplicatedIdException\b(?:: Ignoring DAG (?P<dag_id>\S+))?")
+# What the cloud libraries raise when they find no default credentials, with or without its module.
+_DEFAULT_CREDENTIALS_ERRORS = tuple(name for cloud in default_credentials()
+                                    for name in (cloud.error, cloud.error.rpartition(".")[2]))
 _ARGUMENT_ERRORS = re.compile(
     r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
@@ -181,6 +192,8 @@ def classify(status: str, error: str | None, *, project_modules: frozenset[str] 
         if _INSTALLED_FILE.search(error):
             return "third-party-api"  # the module was found, installed: not the project's
         return "project-module" if top in project_modules else "third-party-api"
+    if error.startswith(_DEFAULT_CREDENTIALS_ERRORS):
+        return "cloud-credentials"
     if _DUPLICATE_DAG_ID.search(error):
         return "duplicate-dag-id"
     if _FILE_MISSING.search(error):
@@ -249,8 +262,8 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
-        if cause == "project-module-missing" and any(f.rule == "MWA016" for f in findings):
-            rules.append("MWA016")
+        if cause in _FOUND_ANYWHERE and any(f.rule == _FOUND_ANYWHERE[cause] for f in findings):
+            rules.append(_FOUND_ANYWHERE[cause])
         if cause == "stand-in":
             rules += _lookup_findings(lookups, findings)
         if cause == "duplicate-dag-id" and (match := _DUPLICATE_DAG_ID.search(file.error or "")):

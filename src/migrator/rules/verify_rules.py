@@ -122,7 +122,9 @@ class DagImportErrorRule(_VerifyRule):
     MWAA's DAG processor meets the same error: the DAG does not appear in the UI, only a
     "Broken DAG" banner, and none of its tasks run. Static rules predict most of these; this
     one is what actually happened, including errors no rule knows (a helper module, a plugin,
-    a missing package).
+    a missing package). When the error is a name an installed third-party module lacks, it says
+    what decides that module's version: the target's constraints, which MWAA applies and no
+    requirement overrides (the code must change), or else requirements.txt.
 
     ## Example
     ```python
