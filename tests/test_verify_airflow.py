@@ -326,6 +326,7 @@ def test_a_gcp_client_built_at_parse_time_fails_on_mwaa_and_its_finding_explains
     """No Application Default Credentials on an MWAA worker (nor here): the DAG file fails with
     DefaultCredentialsError, and MWA018 on the helper's line is what addresses it."""
     from migrator.compat.mwaa import get_version
+
     from migrator.engine import scan
     from migrator.outcome import explain_failures
 
