@@ -87,19 +87,22 @@ def runtime(target: str | MwaaVersion | None = None) -> MwaaRuntime | None:
     )
 
 
+def distribution_names(module: str) -> list[str]:
+    """The canonical distribution names a dotted module may be published as, longest first
+    (``azure.mgmt.hdinsight.models`` → ``azure-mgmt-hdinsight-models``, ``azure-mgmt-hdinsight``,
+    ``azure-mgmt``, ``azure``): cloud SDKs name their distributions after their packages."""
+    parts = module.split(".")
+    return [canonicalize_name(".".join(parts[:end])) for end in range(len(parts), 0, -1)]
+
+
 def constraint_pin(module: str, target: str | MwaaVersion | None = None) -> tuple[str, str] | None:
     """The distribution of the target image's constraints (essential pins included) that provides
-    the importable ``module`` by name, and the version pinned: the longest dotted prefix whose
-    canonical name is pinned (``azure.mgmt.hdinsight.models`` → ``azure-mgmt-hdinsight``,
-    ``google.cloud.storage`` → ``google-cloud-storage``). None when no pin matches or the target
-    has no image data; an import name unlike its distribution's (``yaml``) is not matched."""
+    the importable ``module`` by name (the first of ``distribution_names`` pinned), and its
+    version. None when no pin matches or the target has no image data; an import name unlike
+    its distribution's (``yaml``) is not matched."""
     image = runtime(target)
     if image is None:
         return None
     pins = {**image.constraints, **image.essential}
-    parts = module.split(".")
-    for end in range(len(parts), 0, -1):
-        name = canonicalize_name(".".join(parts[:end]))
-        if name in pins:
-            return name, pins[name]
-    return None
+    name = next((name for name in distribution_names(module) if name in pins), None)
+    return (name, pins[name]) if name else None

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from packaging.utils import canonicalize_name
 
 from migrator.compat.mwaa import MwaaVersion
-from migrator.compat.runtime import constraint_pin
+from migrator.compat.runtime import constraint_pin, distribution_names
 from migrator.findings import Finding, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
@@ -92,9 +92,8 @@ def installed_name_missing(error: str | None, target: MwaaVersion, requested: It
                 f"{target.airflow} pin {distribution}=={version} and MWAA installs requirements.txt "
                 f"under them, so no requirement can change it; change the code to what {distribution} "
                 f"{version} provides")
-    parts = module.split(".")
-    prefixes = (canonicalize_name(".".join(parts[:end])) for end in range(len(parts), 0, -1))
-    distribution = next((p for p in prefixes if p in set(requested)), None)
+    requested = set(requested)
+    distribution = next((name for name in distribution_names(module) if name in requested), None)
     which = distribution or f"the distribution providing {module}"
     return (f"{module} has no {name!r} at the version pip chose: the constraints of Airflow {target.airflow} "
             f"do not pin {which}, so requirements.txt decides its version; pin there the version the code "
@@ -181,7 +180,7 @@ class DagImportErrorRule(_VerifyRule):
             if entry.status == "import_error":
                 where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
                 gap = installed_name_missing(entry.error, ctx.target, requested)
-                advice = f". {gap[0].upper()}{gap[1:]}" if gap else ""
+                advice = f"; {gap}" if gap else ""
                 yield self.finding(entry.path, _report_location(entry.line),
                                    f"fails to load on Airflow {ctx.target.airflow}: {entry.error}{where}{advice}",
                                    anchor=entry.error or "")
