@@ -274,3 +274,19 @@ def test_a_cloud_client_without_credentials_points_at_its_one_finding_on_the_hel
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("cloud-credentials", ("MWA018",))] * 2
     assert classify("import_error", "DefaultCredentialsError: File /x.json was not found.") == "cloud-credentials"
+
+
+def test_a_file_a_helper_reads_beside_itself_points_at_its_one_finding():
+    """get_config() in dags/utils.py reads config.json beside it, which the project does not hold
+    (generated on-prem); every DAG file calling it at parse time fails, and MWA021 on the
+    helper's read addresses them all, not an MWA021 about another file."""
+    error = "FileNotFoundError: [Errno 2] No such file or directory: 'dags/config.json'"
+    files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None, lookups=(), error=error)
+             for name in ("a", "b")]
+    findings = [SimpleNamespace(rule="MWA021", path="src/dags/utils.py", anchor="src/dags/config.json",
+                                severity=Severity.ERROR),
+                SimpleNamespace(rule="MWA021", path="src/dags/other.py", anchor="src/dags/feeds.yaml",
+                                severity=Severity.ERROR)]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("file-missing", ("MWA021",))] * 2

@@ -349,6 +349,31 @@ def test_a_gcp_client_built_at_parse_time_fails_on_mwaa_and_its_finding_explains
     assert (failure.cause, failure.findings) == ("cloud-credentials", ("MWA018",))
 
 
+def test_a_file_read_beside_a_helper_that_the_project_lacks_fails_and_its_finding_explains_it(tmp_path):
+    """config.json, generated on-prem, is not in the project: the DAG file calling the helper at
+    parse time fails with FileNotFoundError, and MWA021 on the helper's read addresses it."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.engine import scan
+    from migrator.outcome import explain_failures
+
+    root = write_files(tmp_path / "project", {
+        "dags/settings.py": ("import json\nimport os\n\ndef get_config():\n"
+                             "    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'config.json')\n"
+                             "    with open(path) as fh:\n        return json.load(fh)\n"),
+        "dags/export.py": ("from airflow.sdk import DAG\nfrom settings import get_config\n\n"
+                           "DAG(get_config()['dag_id'], schedule=None)\n"),
+    })
+    result = verify_project(root, Settings(), "3.3.1", constraints=constraints("3.3.1"), requirements=None)
+    [failed] = [f for f in result.files if f.path == "dags/export.py"]
+    assert "FileNotFoundError" in (failed.error or "") and "config.json" in failed.error
+    findings = scan(root, Settings(), get_version("3.3.1"), jobs=1, use_cache=False).findings
+    assert [(f.rule, f.path, f.location.line) for f in findings if f.rule == "MWA021"] == [
+        ("MWA021", "dags/settings.py", 6)]
+    [failure] = explain_failures(result, source_of=lambda p: p, findings=findings, project_modules=frozenset())
+    assert (failure.cause, failure.findings) == ("file-missing", ("MWA021",))
+
+
 # -- after `migrator fix --apply` -------------------------------------------------------------------------
 
 

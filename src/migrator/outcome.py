@@ -64,7 +64,7 @@ _ADDRESSED_BY = {
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
     "argument-rejected": ("API",),
-    "file-missing": ("MWA005",),
+    "file-missing": ("MWA005", "MWA021"),
     "duplicate-dag-id": ("MWA017",),
     "cloud-credentials": ("MWA018",),
 }
@@ -79,6 +79,8 @@ _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^
 _INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$")
 # A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
 _FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory")
+# "No such file or directory: 'dags/config.json'": the file, as the code named it.
+_MISSING_FILE_NAME = re.compile(r"No such file or directory: '(?P<path>[^']+)'")
 _DUPLICATE_DAG_ID = re.compile(r"\bAirflowDagDuplicatedIdException\b(?:: Ignoring DAG (?P<dag_id>\S+))?")
 # What the cloud libraries raise when they find no default credentials, with or without its module.
 _DEFAULT_CREDENTIALS_ERRORS = tuple(name for cloud in default_credentials()
@@ -269,6 +271,8 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         if cause == "duplicate-dag-id" and (match := _DUPLICATE_DAG_ID.search(file.error or "")):
             # Reported on one of the clashing files, which need not be the one Airflow refused.
             rules += [f.rule for f in findings if f.rule == "MWA017" and getattr(f, "anchor", "") == match["dag_id"]]
+        if cause == "file-missing" and (match := _MISSING_FILE_NAME.search(file.error or "")):
+            rules += _missing_file_findings(match["path"], findings)
         if cause == "third-party-api" and installed_name_missing(file.error, result.target):
             # verify's own finding on the file says which pin decides the version, and whether
             # requirements.txt can change it (MWAA applies the target's constraints).
@@ -287,6 +291,15 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
 REQUIREMENT_REMOVED = "requirement-removed"
 REQUIREMENT_NOT_INSTALLED = "MIG103"
 DAG_IMPORT_ERROR = "MIG101"  # verify's finding on a file that does not load
+
+def _missing_file_findings(missing: str, findings: Sequence[Finding]) -> list[str]:
+    """The MWA021 findings (on the helper that reads it, anywhere in the project) on the file an
+    error says is missing. The error names it from MWAA's AIRFLOW_HOME or absolutely, the
+    finding from the project's root, whose DAG folder may be named otherwise: the file's name
+    is what they share."""
+    name = PurePosixPath(missing).name
+    return [f.rule for f in findings if f.rule == "MWA021" and PurePosixPath(getattr(f, "anchor", "")).name == name]
+
 
 def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:
     """The CON001/CON002/CON011 findings (anywhere in the project: a shared helper reads them) on
