@@ -138,6 +138,8 @@ class ModuleRelativeFileMissingRule(PythonRule):
             CACHE = os.path.join(os.path.dirname(__file__), "cache.txt")
             with open(CACHE, "w") as fh:
                 fh.write("x")
+            with open(CACHE) as fh:
+                CACHED = fh.read()
         """),
     )
     invalid = (
