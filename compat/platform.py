@@ -5,6 +5,7 @@ changes and plugin attributes. Rule code asks these functions instead of holding
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -417,3 +418,38 @@ def credential_file_formats() -> tuple[CredentialFormat, ...]:
                          frozenset(row.get("secret_keys", ())), row["advice"], row["source"],
                          frozenset(row.get("not_names", ())))
         for row in load_json("credential_files.json")["formats"])
+
+
+@dataclass(frozen=True)
+class DefaultCredentials:
+    """A cloud's client libraries that fall back to the platform's default credentials, which an
+    MWAA worker does not have (``cloud_default_credentials.json``)."""
+
+    id: str
+    what: str
+    modules: tuple[str, ...]  # dotted prefixes of the client libraries
+    class_suffixes: tuple[str, ...]  # their client classes' names end so
+    functions: frozenset[str]  # functions that fetch the defaults themselves
+    credential_keywords: frozenset[str]  # a call given one of these does not use the defaults
+    error: str  # what the library raises when it finds none
+    advice: str
+    source: str
+
+    def uses_defaults(self, qualname: str, keywords: Iterable[str | None]) -> bool:
+        """Whether a call of ``qualname`` with these keyword names (None: ``**kwargs``, which may
+        hold credentials) looks for the default credentials."""
+        keywords = set(keywords)
+        if None in keywords or keywords & self.credential_keywords:
+            return False
+        if qualname in self.functions:
+            return True
+        module, _, name = qualname.rpartition(".")
+        return module.startswith(self.modules) and name.endswith(self.class_suffixes)
+
+
+@lru_cache(maxsize=1)
+def default_credentials() -> tuple[DefaultCredentials, ...]:
+    return tuple(DefaultCredentials(row["id"], row["what"], tuple(row["modules"]), tuple(row["class_suffixes"]),
+                                    frozenset(row["functions"]), frozenset(row["credential_keywords"]),
+                                    row["error"], row["advice"], row["source"])
+                 for row in load_json("cloud_default_credentials.json")["clouds"])

@@ -85,3 +85,24 @@ def runtime(target: str | MwaaVersion | None = None) -> MwaaRuntime | None:
         preinstalled=MappingProxyType(document["preinstalled"]),
         provenance=MappingProxyType(document["provenance"]),
     )
+
+
+def distribution_names(module: str) -> list[str]:
+    """The canonical distribution names a dotted module may be published as, longest first
+    (``azure.mgmt.hdinsight.models`` → ``azure-mgmt-hdinsight-models``, ``azure-mgmt-hdinsight``,
+    ``azure-mgmt``, ``azure``): cloud SDKs name their distributions after their packages."""
+    parts = module.split(".")
+    return [canonicalize_name(".".join(parts[:end])) for end in range(len(parts), 0, -1)]
+
+
+def constraint_pin(module: str, target: str | MwaaVersion | None = None) -> tuple[str, str] | None:
+    """The distribution of the target image's constraints (essential pins included) that provides
+    the importable ``module`` by name (the first of ``distribution_names`` pinned), and its
+    version. None when no pin matches or the target has no image data; an import name unlike
+    its distribution's (``yaml``) is not matched."""
+    image = runtime(target)
+    if image is None:
+        return None
+    pins = {**image.constraints, **image.essential}
+    name = next((name for name in distribution_names(module) if name in pins), None)
+    return (name, pins[name]) if name else None

@@ -58,6 +58,10 @@ NOT_IN_THE_EXAMPLE = {
                "not versioned)"),
     "MIG005": "a rule crashing is a bug of this tool, not something a project contains",
     "MIG006": "an analysis crashing is a bug of this tool, not something a project contains",
+    "MWA018": ("the example's team runs no Google Cloud client (its cloud is AWS already); the rule's INVALID "
+               "examples cover it, and tests/test_outcome.py the DAG files it explains"),
+    "MWA021": ("every file the example's code reads beside itself is in the example (a checkout of a repo "
+               "that generates one is what it needs); the rule's INVALID examples cover it"),
     "MIG101": _NEEDS_AIRFLOW,
     "MIG102": _NEEDS_AIRFLOW,
     "MIG103": _NEEDS_AIRFLOW,

@@ -235,3 +235,58 @@ def test_an_error_raised_in_a_related_location_points_at_its_finding():
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API019",))]
+
+
+def test_a_name_an_installed_third_party_module_lacks_points_at_verify_s_finding_on_the_pin():
+    """The constraints pin markupsafe (MWAA applies them): MIG101 on the file says so, and is
+    what addresses the failure; a name missing from a project module is not the pin's."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.rules.verify_rules import installed_name_missing
+
+    target = get_version("3.3.1")
+    pinned = ("ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
+              "(site-packages/markupsafe/__init__.py)")
+    files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in=None, lookups=(), error=pinned),
+             SimpleNamespace(path="dags/b.py", status="import_error", raised_in=None, lookups=(),
+                             error="ImportError: cannot import name 'x' from 'utils.helpers'")]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files, target=target),
+                                source_of=lambda p: p, findings=[], project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/a.py", "third-party-api", ("MIG101",)), ("dags/b.py", "project-module", ())]
+    advice = installed_name_missing(pinned, target)
+    assert "constraints of Airflow 3.3.1 pin markupsafe==" in advice and "no requirement can change it" in advice
+    open_pin = installed_name_missing("ImportError: cannot import name '_models' from 'acme.cloud.models' "
+                                      "(site-packages/acme/cloud/models/__init__.py)", target, {"acme-cloud"})
+    assert "do not pin acme-cloud, so requirements.txt decides its version" in open_pin
+    assert installed_name_missing("ImportError: cannot import name 'x' from 'utils.helpers'", target) is None
+
+
+def test_a_cloud_client_without_credentials_points_at_its_one_finding_on_the_helper():
+    """Each DAG file calling the helper that builds the GCP client fails on the missing default
+    credentials; MWA018 is on the helper's line, and addresses every one of them."""
+    error = ("google.auth.exceptions.DefaultCredentialsError: Your default credentials were not found. "
+             "To set up Application Default Credentials, see https://cloud.google.com/docs/authentication")
+    files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None, lookups=(), error=error)
+             for name in ("a", "b")]
+    findings = [SimpleNamespace(rule="MWA018", path="dags/common/secrets.py", severity=Severity.ERROR)]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("cloud-credentials", ("MWA018",))] * 2
+    assert classify("import_error", "DefaultCredentialsError: File /x.json was not found.") == "cloud-credentials"
+
+
+def test_a_file_a_helper_reads_beside_itself_points_at_its_one_finding():
+    """get_config() in dags/utils.py reads config.json beside it, which the project does not hold
+    (generated on-prem); every DAG file calling it at parse time fails, and MWA021 on the
+    helper's read addresses them all, not an MWA021 about another file."""
+    error = "FileNotFoundError: [Errno 2] No such file or directory: 'dags/config.json'"
+    files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None, lookups=(), error=error)
+             for name in ("a", "b")]
+    findings = [SimpleNamespace(rule="MWA021", path="src/dags/utils.py", anchor="src/dags/config.json",
+                                severity=Severity.ERROR),
+                SimpleNamespace(rule="MWA021", path="src/dags/other.py", anchor="src/dags/feeds.yaml",
+                                severity=Severity.ERROR)]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("file-missing", ("MWA021",))] * 2

@@ -304,6 +304,76 @@ def test_dags_importing_numpy_and_stdlib_names_this_tool_also_uses_load(version,
     assert loaded.dag_ids == ("uses_numpy",)
 
 
+def test_a_name_the_pinned_third_party_module_lacks_is_reported_with_its_pin(tmp_path):
+    """Real Airflow 3.3.1 names the installed module in its error; MIG101 turns that into the pin
+    that decides it, and migrate's outcome counts that finding as addressing the failure."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.outcome import explain_failures
+    from migrator.rules.verify_rules import installed_name_missing
+
+    root = write_files(tmp_path / "project", {"dags/old_jinja.py": (
+        "from markupsafe import soft_unicode\nfrom airflow.sdk import DAG\n\nDAG('old_jinja', schedule=None)\n")})
+    result = verify_project(root, Settings(), "3.3.1", constraints=constraints("3.3.1"), requirements=None)
+    [failed] = result.files
+    assert failed.status == "import_error"
+    assert "no requirement can change it" in installed_name_missing(failed.error, get_version("3.3.1"))
+    [failure] = explain_failures(result, source_of=lambda p: p, findings=[], project_modules=frozenset())
+    assert (failure.cause, failure.findings) == ("third-party-api", ("MIG101",))
+
+
+def test_a_gcp_client_built_at_parse_time_fails_on_mwaa_and_its_finding_explains_it(tmp_path, monkeypatch):
+    """No Application Default Credentials on an MWAA worker (nor here): the DAG file fails with
+    DefaultCredentialsError, and MWA018 on the helper's line is what addresses it."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.engine import scan
+    from migrator.outcome import explain_failures
+
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")  # no metadata server to wait for
+    root = write_files(tmp_path / "project", {
+        "requirements.txt": "google-auth\n",
+        "dags/common/__init__.py": "",
+        "dags/common/gcp.py": "import google.auth\n\ndef project_id():\n    return google.auth.default()[1]\n",
+        "dags/export.py": ("from airflow.sdk import DAG\nfrom common.gcp import project_id\n\n"
+                           "DAG(f'export_{project_id()}', schedule=None)\n"),
+    })
+    result = verify_project(root, Settings(), "3.3.1", constraints=constraints("3.3.1"))
+    assert result.requirements is not None and result.requirements.installed
+    [failed] = [f for f in result.files if f.path == "dags/export.py"]
+    assert "DefaultCredentialsError" in (failed.error or "")
+    findings = scan(root, Settings(), get_version("3.3.1"), jobs=1, use_cache=False).findings
+    assert [(f.rule, f.path, f.location.line) for f in findings if f.rule == "MWA018"] == [("MWA018", "dags/common/gcp.py", 4)]
+    [failure] = explain_failures(result, source_of=lambda p: p, findings=findings, project_modules=frozenset())
+    assert (failure.cause, failure.findings) == ("cloud-credentials", ("MWA018",))
+
+
+def test_a_file_read_beside_a_helper_that_the_project_lacks_fails_and_its_finding_explains_it(tmp_path):
+    """config.json, generated on-prem, is not in the project: the DAG file calling the helper at
+    parse time fails with FileNotFoundError, and MWA021 on the helper's read addresses it."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.engine import scan
+    from migrator.outcome import explain_failures
+
+    root = write_files(tmp_path / "project", {
+        "dags/settings.py": ("import json\nimport os\n\ndef get_config():\n"
+                             "    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'config.json')\n"
+                             "    with open(path) as fh:\n        return json.load(fh)\n"),
+        "dags/export.py": ("from airflow.sdk import DAG\nfrom settings import get_config\n\n"
+                           "DAG(get_config()['dag_id'], schedule=None)\n"),
+    })
+    result = verify_project(root, Settings(), "3.3.1", constraints=constraints("3.3.1"), requirements=None)
+    [failed] = [f for f in result.files if f.path == "dags/export.py"]
+    assert "FileNotFoundError" in (failed.error or "") and "config.json" in failed.error
+    findings = scan(root, Settings(), get_version("3.3.1"), jobs=1, use_cache=False).findings
+    assert [(f.rule, f.path, f.location.line) for f in findings if f.rule == "MWA021"] == [
+        ("MWA021", "dags/settings.py", 6)]
+    [failure] = explain_failures(result, source_of=lambda p: p, findings=findings, project_modules=frozenset())
+    assert (failure.cause, failure.findings) == ("file-missing", ("MWA021",))
+
+
 # -- after `migrator fix --apply` -------------------------------------------------------------------------
 
 

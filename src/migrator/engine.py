@@ -330,6 +330,7 @@ def build_index(workspace: Workspace) -> ProjectIndex:
         remote_compute_wrappers=quick_remote_compute_wrappers(workspace),
         container_only_constants=quick_container_only_constants(workspace),
         unreferenced_functions=quick_unreferenced_functions(workspace),
+        folder_files=frozenset([*workspace.python_files, *workspace.data_files]),
     )
 
 

@@ -21,11 +21,13 @@ from packaging.utils import canonicalize_name
 
 from migrator.analysis.requirements import RequirementLine, parse_requirement
 from migrator.compat.mwaa import MwaaVersion
+from migrator.compat.platform import default_credentials
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.rules.con import UNDEFINED_RULES, undefined_anchor
 from migrator.rules.con_undefined_env_var import ANCHOR_SUFFIX as ENV_READ_ANCHOR
+from migrator.rules.verify_rules import installed_name_missing
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
 # Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).
@@ -43,6 +45,8 @@ CAUSES = {
                      "outside the project where it ran before): put it under dags/ or stop reading it at parse time"),
     "duplicate-dag-id": "another file defines a DAG with the same id, and Airflow keeps only one of them",
     "timeout": "it takes longer than the parse time limit",
+    "cloud-credentials": ("it builds a cloud client that looks for the platform's default credentials (GCP "
+                          "Application Default Credentials), which an MWAA worker does not have"),
     "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
                  "answers with a stand-in or the code's default: on MWAA it reads the real value (create it first)"),
     "other": "another error while loading",
@@ -55,14 +59,19 @@ _ADDRESSED_BY = {
     "provider-missing": ("REQ", "API"),
     "requirement-failed": ("REQ",),
     "third-party-missing": ("REQ",),
-    "third-party-api": ("REQ",),
+    "third-party-api": ("REQ",),  # and MIG101 of verify, when it names what pins the version
     "project-module": ("MWA014", "MWA015", "PLG"),
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
     "argument-rejected": ("API",),
-    "file-missing": ("MWA005",),
+    "file-missing": ("MWA005", "MWA021"),
     "duplicate-dag-id": ("MWA017",),
+    "cloud-credentials": ("MWA018",),
 }
+# Causes whose finding is on a shared helper rather than on each file failing through it (the
+# first importer of a module the project lacks, the helper building the cloud client), and
+# whose error names that root cause exactly: a finding of their rules anywhere addresses them.
+_FOUND_ANYWHERE = {"project-module-missing": "MWA016", "cloud-credentials": "MWA018"}
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
@@ -70,7 +79,12 @@ _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^
 _INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$")
 # A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
 _FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory")
+# "No such file or directory: 'dags/config.json'": the file, as the code named it.
+_MISSING_FILE_NAME = re.compile(r"No such file or directory: '(?P<path>[^']+)'")
 _DUPLICATE_DAG_ID = re.compile(r"\bAirflowDagDuplicatedIdException\b(?:: Ignoring DAG (?P<dag_id>\S+))?")
+# What the cloud libraries raise when they find no default credentials, with or without its module.
+_DEFAULT_CREDENTIALS_ERRORS = tuple(name for cloud in default_credentials()
+                                    for name in (cloud.error, cloud.error.rpartition(".")[2]))
 _ARGUMENT_ERRORS = re.compile(
     r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
@@ -180,6 +194,8 @@ def classify(status: str, error: str | None, *, project_modules: frozenset[str] 
         if _INSTALLED_FILE.search(error):
             return "third-party-api"  # the module was found, installed: not the project's
         return "project-module" if top in project_modules else "third-party-api"
+    if error.startswith(_DEFAULT_CREDENTIALS_ERRORS):
+        return "cloud-credentials"
     if _DUPLICATE_DAG_ID.search(error):
         return "duplicate-dag-id"
     if _FILE_MISSING.search(error):
@@ -248,13 +264,19 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
-        if cause == "project-module-missing" and any(f.rule == "MWA016" for f in findings):
-            rules.append("MWA016")
+        if cause in _FOUND_ANYWHERE and any(f.rule == _FOUND_ANYWHERE[cause] for f in findings):
+            rules.append(_FOUND_ANYWHERE[cause])
         if cause == "stand-in":
             rules += _lookup_findings(lookups, findings)
         if cause == "duplicate-dag-id" and (match := _DUPLICATE_DAG_ID.search(file.error or "")):
             # Reported on one of the clashing files, which need not be the one Airflow refused.
             rules += [f.rule for f in findings if f.rule == "MWA017" and getattr(f, "anchor", "") == match["dag_id"]]
+        if cause == "file-missing" and (match := _MISSING_FILE_NAME.search(file.error or "")):
+            rules += _missing_file_findings(match["path"], findings)
+        if cause == "third-party-api" and installed_name_missing(file.error, result.target):
+            # verify's own finding on the file says which pin decides the version, and whether
+            # requirements.txt can change it (MWAA applies the target's constraints).
+            rules.append(DAG_IMPORT_ERROR)
         if cause == "requirement-failed" or (cause == "third-party-missing" and (removed or not_installed)):
             # A module no installed requirement provides, while some did not install: those are
             # the likely providers (a dependency of a removed package, a namespace package).
@@ -268,6 +290,16 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
 # install as written (MIG103 of verify).
 REQUIREMENT_REMOVED = "requirement-removed"
 REQUIREMENT_NOT_INSTALLED = "MIG103"
+DAG_IMPORT_ERROR = "MIG101"  # verify's finding on a file that does not load
+
+def _missing_file_findings(missing: str, findings: Sequence[Finding]) -> list[str]:
+    """The MWA021 findings (on the helper that reads it, anywhere in the project) on the file an
+    error says is missing. The error names it from MWAA's AIRFLOW_HOME or absolutely, the
+    finding from the project's root, whose DAG folder may be named otherwise: the file's name
+    is what they share."""
+    name = PurePosixPath(missing).name
+    return [f.rule for f in findings if f.rule == "MWA021" and PurePosixPath(getattr(f, "anchor", "")).name == name]
+
 
 def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:
     """The CON001/CON002/CON011 findings (anywhere in the project: a shared helper reads them) on

@@ -63,6 +63,8 @@ class ProjectIndex:
     # Module-level functions nothing in the project mentions (dotted names), from
     # migrator.analysis.reachability.quick_unreferenced_functions
     unreferenced_functions: frozenset[str] = frozenset()
+    # Every file of the DAG and plugins folders (code and data): what the bundle carries.
+    folder_files: frozenset[str] = frozenset()
 
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
@@ -70,7 +72,7 @@ class ProjectIndex:
                            [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
                            self.subdag_factories, sorted(self.bundled_executables),
                            sorted(self.remote_compute_wrappers), sorted(self.container_only_constants),
-                           sorted(self.unreferenced_functions)])
+                           sorted(self.unreferenced_functions), sorted(self.folder_files)])
 
     def pool_definition(self, name: str) -> PoolDef | None:
         return next((pool for pool in self.pools_defined if pool.name == name), None)

@@ -59,3 +59,12 @@ def test_a_readme_without_its_source_line_is_refused(tmp_path):
     (tmp_path / "README.md").write_text("# copies\n")
     with pytest.raises(generate.GenerationError, match="README.md: no 'Source"):
         generate.mwaa_data_source(tmp_path)
+
+
+def test_a_module_maps_to_the_constraint_pinning_its_longest_dotted_prefix():
+    from migrator.compat.runtime import constraint_pin, runtime
+
+    pins = runtime("3.3.1").constraints
+    assert constraint_pin("azure.mgmt.storage.models", "3.3.1") == ("azure-mgmt-storage", pins["azure-mgmt-storage"])
+    assert constraint_pin("markupsafe", "3.3.1") == ("markupsafe", pins["markupsafe"])
+    assert constraint_pin("acme.cloud.models", "3.3.1") is None  # nothing the constraints pin

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 
+from packaging.utils import canonicalize_name
+
+from migrator.compat.mwaa import MwaaVersion
+from migrator.compat.runtime import constraint_pin, distribution_names
 from migrator.findings import Finding, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
@@ -66,6 +71,35 @@ _IMPORT_ERROR = {"path": "dags/nightly.py", "status": "import_error", "line": 4,
                  "error": "ModuleNotFoundError: No module named 'airflow.operators.bash_operator'"}
 
 
+# "cannot import name 'x' from 'azure.mgmt.y' (site-packages/azure/mgmt/y/__init__.py)": a
+# module found installed (verify shortens the path to site-packages/...) lacks the name.
+_INSTALLED_NAME_MISSING = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)' "
+                                     r"\((?:[^()]*/)?(?:site|dist)-packages/")
+
+
+def installed_name_missing(error: str | None, target: MwaaVersion, requested: Iterable[str] = ()) -> str | None:
+    """What decides the version of a third-party module that lacks a name the code imports, for
+    an error saying so: the target's constraints, which MWAA applies and requirements.txt cannot
+    override (the code must change), or else requirements.txt (``requested``: the canonical names
+    it lists), where the version the code was written for can be pinned. None for other errors."""
+    match = _INSTALLED_NAME_MISSING.search(error or "")
+    if not match:
+        return None
+    module, name = match["module"], match["name"]
+    if pinned := constraint_pin(module, target):
+        distribution, version = pinned
+        return (f"{module} of {distribution} {version} has no {name!r}: the constraints of Airflow "
+                f"{target.airflow} pin {distribution}=={version} and MWAA installs requirements.txt "
+                f"under them, so no requirement can change it; change the code to what {distribution} "
+                f"{version} provides")
+    requested = set(requested)
+    distribution = next((name for name in distribution_names(module) if name in requested), None)
+    which = distribution or f"the distribution providing {module}"
+    return (f"{module} has no {name!r} at the version pip chose: the constraints of Airflow {target.airflow} "
+            f"do not pin {which}, so requirements.txt decides its version; pin there the version the code "
+            "was written for, or change the code to the newest one's names")
+
+
 def _report_location(line: int | None) -> Location:
     return Location(line or 1, 1, line or 1, 1)
 
@@ -87,7 +121,9 @@ class DagImportErrorRule(_VerifyRule):
     MWAA's DAG processor meets the same error: the DAG does not appear in the UI, only a
     "Broken DAG" banner, and none of its tasks run. Static rules predict most of these; this
     one is what actually happened, including errors no rule knows (a helper module, a plugin,
-    a missing package).
+    a missing package). When the error is a name an installed third-party module lacks, it says
+    what decides that module's version: the target's constraints, which MWAA applies and no
+    requirement overrides (the code must change), or else requirements.txt.
 
     ## Example
     ```python
@@ -120,14 +156,33 @@ class DagImportErrorRule(_VerifyRule):
             [{"path": "dags/nightly.py", "status": "import_error", "line": 6,
               "error": "TypeError: DAG.__init__() got an unexpected keyword argument 'schedule_interval'"}]),
             target=_EXAMPLE_TARGET, line=6, contains="schedule_interval"),
+        # A name the installed third-party module lacks: the constraints pin markupsafe, so only
+        # the code can change...
+        Invalid(files=_example(
+            {"dags/nightly.py": "from markupsafe import soft_unicode\n" + _MODERN_DAG},
+            [{"path": "dags/nightly.py", "status": "import_error", "line": 1,
+              "error": "ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
+                       "(site-packages/markupsafe/__init__.py)"}]),
+            target=_EXAMPLE_TARGET, line=1, contains="so no requirement can change it"),
+        # ... while a distribution they leave open gets the version requirements.txt lets pip pick.
+        Invalid(files=_example(
+            {"dags/nightly.py": "from acme.cloud.models import _models\n" + _MODERN_DAG,
+             "requirements.txt": "acme-cloud\n"},
+            [{"path": "dags/nightly.py", "status": "import_error", "line": 1,
+              "error": "ImportError: cannot import name '_models' from 'acme.cloud.models' "
+                       "(site-packages/acme/cloud/models/__init__.py)"}]),
+            target=_EXAMPLE_TARGET, line=1, contains="do not pin acme-cloud, so requirements.txt decides"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
+        requested = {canonicalize_name(name) for name in project.requirements.names()}
         for entry in self.files(project, ctx):
             if entry.status == "import_error":
                 where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
+                gap = installed_name_missing(entry.error, ctx.target, requested)
+                advice = f"; {gap}" if gap else ""
                 yield self.finding(entry.path, _report_location(entry.line),
-                                   f"fails to load on Airflow {ctx.target.airflow}: {entry.error}{where}",
+                                   f"fails to load on Airflow {ctx.target.airflow}: {entry.error}{where}{advice}",
                                    anchor=entry.error or "")
 
 
