@@ -43,6 +43,11 @@ PROJECT = frozenset({"include", "acme_etl", "utils"})
     ("FileNotFoundError: [Errno 2] No such file or directory: 'dags/config.json'", "file-missing"),
     (("airflow.exceptions.AirflowDagDuplicatedIdException: Ignoring DAG etl.load from dags/b.py - "
       "also found in dags/a.py"), "duplicate-dag-id"),
+    # Airflow 3's check of a TaskGroup id (API021)
+    (("ValueError: The key 'load-3.5' has to be made of alphanumeric characters, dashes, and underscores "
+      "exclusively"), "argument-rejected"),
+    (("cosmos.exceptions.CosmosValueError: Could not find dbt_project.yml at "
+      "/usr/local/airflow/include/dbt/dbt_project.yml"), "file-missing"),
     ("ValueError: too many values to unpack (expected 2)", "other"),
     ("NameError: name 'x' is not defined", "other"),
     (None, "other"),

@@ -64,7 +64,7 @@ _ADDRESSED_BY = {
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
     "argument-rejected": ("API",),
-    "file-missing": ("MWA005", "MWA021"),
+    "file-missing": ("MWA005", "MWA019", "MWA021"),  # MWA019: a Variable naming the path
     "duplicate-dag-id": ("MWA017",),
     "cloud-credentials": ("MWA018",),
 }
@@ -78,7 +78,9 @@ _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^
 # "... from 'azure.mgmt.x' (site-packages/azure/mgmt/x/__init__.py)": where the module was found.
 _INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$")
 # A TypeError or ValueError is an argument's only when it says so (json.loads(None) is not).
-_FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory")
+# Libraries that check a path first say it their own way (Cosmos: "Could not find dbt_project.yml at /...").
+_FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory"
+                           r"|\bCould not find \S+ at /")
 # "No such file or directory: 'dags/config.json'": the file, as the code named it.
 _MISSING_FILE_NAME = re.compile(r"No such file or directory: '(?P<path>[^']+)'")
 _DUPLICATE_DAG_ID = re.compile(r"\bAirflowDagDuplicatedIdException\b(?:: Ignoring DAG (?P<dag_id>\S+))?")
@@ -89,7 +91,8 @@ _ARGUMENT_ERRORS = re.compile(
     r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
     r"unexpected keyword argument|Invalid arguments were passed|missing \d+ required|"
-    r"multiple values for argument|^ValueError: (?:invalid|not a valid)\b")
+    r"multiple values for argument|^ValueError: (?:invalid|not a valid)\b|"
+    r"has to be made of alphanumeric characters")  # Airflow's key check of a task or group id
 
 
 def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None = None,

@@ -24,7 +24,8 @@ REQUIREMENT_GROUPS = ("requirement", "constraint", "requirements")  # pip requir
 MODULE_GROUPS = ("module",)  # dotted import names
 REQUIREMENT_RULES = "REQ"  # the family whose findings are about requirement lines
 LINKS_PER_DIAGNOSIS = 5
-_REQUIREMENT_SEPARATOR = re.compile(r",\s*|\s+and\s+")
+# Only from the first blank of a run: `\s+and` tried at every blank of a long run is quadratic.
+_REQUIREMENT_SEPARATOR = re.compile(r",\s*|(?<!\s)\s+and\s+")
 
 
 def _project_relative(container_path: str) -> str | None:
