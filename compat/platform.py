@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ._data import load_json
@@ -234,11 +235,21 @@ class SplitModule:
     split_in: str
     distribution: str
     extra: str
+    releases: tuple[tuple[str, str], ...]  # (version, what it requires of the parent), newest first
+
+    def requirement_for(self, parent_version: str) -> str:
+        """The line that installs the newest known release of ``distribution`` beside the parent
+        at ``parent_version`` (the bare name when none is known to fit)."""
+        for version, requires_parent in self.releases:
+            if SpecifierSet(requires_parent).contains(parent_version, prereleases=True):
+                return f"{self.distribution}=={version}"
+        return self.distribution
 
 
 @lru_cache(maxsize=1)
 def split_modules() -> tuple[SplitModule, ...]:
-    return tuple(SplitModule(row["module"], row["parent"], row["split_in"], row["distribution"], row["extra"])
+    return tuple(SplitModule(row["module"], row["parent"], row["split_in"], row["distribution"], row["extra"],
+                             tuple((r["version"], r["requires_parent"]) for r in row.get("releases", ())))
                  for row in _overlay()["split_modules"]["modules"])
 
 

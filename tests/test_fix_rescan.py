@@ -26,9 +26,17 @@ CASES = [
 STALE_VERIFY = "MIG105"
 
 
+# Rules whose advice depends on what another rule's fix changes: the same finding, reworded.
+REWORDED_BY_ANOTHER_FIX = {
+    "MWA004": "a script on a task routed to an on-prem queue is run on that host; once MWA010's fix drops "
+              "the queue, the task runs on MWAA's workers and the advice becomes 'ship it in the DAG folder'",
+}
+
+
 def _what(findings) -> Counter:
     """Findings without their lines: a fix moves lines, it must not add reports."""
-    return Counter((f.rule, f.path, f.message) for f in findings if f.rule != STALE_VERIFY)
+    return Counter((f.rule, f.path, None if f.rule in REWORDED_BY_ANOTHER_FIX else f.message)
+                   for f in findings if f.rule != STALE_VERIFY)
 
 
 @pytest.mark.parametrize("example", CASES)

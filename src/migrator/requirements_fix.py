@@ -390,7 +390,7 @@ def extra_requirements(project, target) -> list[str]:
 
     return ([r.text for r in project.requirements.hidden if r.kind == "pypi"]
             + [found.requirement.text for found in project.listed_elsewhere(target)]
-            + [need.distribution for need in split_module_needs(project.requirements, project.modules, target)])
+            + [need.requirement for need in split_module_needs(project.requirements, project.modules, target)])
 
 
 def imported_modules(modules) -> set[str]:

@@ -1051,6 +1051,7 @@ class SplitModuleNeed:
     parent: str  # lxml, at parent_version on the target
     parent_version: str
     importers: tuple[str, ...]  # project files importing it (outside try/except ImportError)
+    requirement: str  # the line to add: lxml-html-clean==0.4.7, a release that fits the parent
 
 
 def split_module_needs(facts: RequirementsFacts, modules: Iterable, target) -> list[SplitModuleNeed]:
@@ -1074,7 +1075,8 @@ def split_module_needs(facts: RequirementsFacts, modules: Iterable, target) -> l
                             if (qualname == split.module or qualname.startswith(split.module + "."))
                             and qualname not in module.optional_imports})
         if importers:
-            needs.append(SplitModuleNeed(split.module, distribution, parent, version, tuple(importers)))
+            needs.append(SplitModuleNeed(split.module, distribution, parent, version, tuple(importers),
+                                         split.requirement_for(version)))
     return needs
 
 

@@ -33,7 +33,9 @@ class SplitModuleRequirement(ProjectRule):
 
     ## Fix
     Add the new distribution to requirements.txt (`lxml-html-clean`, or `lxml[html-clean]`);
-    `migrator fix` and `migrator package` add the line and the constraints choose the version.
+    `migrator fix` and `migrator package` add it pinned to the newest release known to install
+    beside the target's lxml (the constraints do not pin it; lxml-html-clean 0.4.5 and later need
+    lxml 6.1.1, so 2.x targets get 0.4.4).
 
     ## References
     - https://lxml.de/5.2/changes-5.2.0.html
@@ -54,7 +56,10 @@ class SplitModuleRequirement(ProjectRule):
         Valid("from lxml.html import document_fromstring\n", files={"requirements.txt": "lxml\n"}),
     )
     invalid = (
-        Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, line=1, contains="add lxml-html-clean"),
+        Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, line=1, contains="add lxml-html-clean==0.4.7"),
+        # lxml 5.4.0 on 2.11.2: the newest release that accepts it.
+        Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, target="2.11.2", line=1,
+                contains="add lxml-html-clean==0.4.4"),
         # No requirements.txt at all: the import is where it is said.
         Invalid(CLEANER, line=1, contains="lxml 6.1.1"),
     )
@@ -69,7 +74,7 @@ class SplitModuleRequirement(ProjectRule):
                 path, Location(line, 1, line, 2),
                 f"{need.module} is imported by {shown}, but {need.parent} {need.parent_version} (MWAA "
                 f"{ctx.target.airflow}) no longer has it: it ships in {need.distribution}, which the requirements "
-                f"do not install, so those files fail with ImportError: add {need.distribution} to requirements.txt",
+                f"do not install, so those files fail with ImportError: add {need.requirement} to requirements.txt",
                 anchor=f"{need.module}\x1fsplit",
-                fix=Fix.make(FixSafety.SAFE, f"add {need.distribution} to requirements.txt", kind="requirements",
+                fix=Fix.make(FixSafety.SAFE, f"add {need.requirement} to requirements.txt", kind="requirements",
                              action="add", name=need.distribution))
