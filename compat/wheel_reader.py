@@ -287,6 +287,8 @@ def getattr_alias_imports(source: str, member: str) -> dict[str, str]:
         elif names:
             found.update(_getattr_destinations(statement.body, parameter, names))
     for node in ast.walk(function):
+        if _fetches_the_top_package(function):
+            break  # the table's names never import (see below): not aliases that work
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in assignments
                 and isinstance(node.slice, ast.Name) and node.slice.id == parameter
                 and isinstance(assignments[node.value.id], ast.Dict)):
@@ -294,6 +296,17 @@ def getattr_alias_imports(source: str, member: str) -> dict[str, str]:
             found.update({name: f"{module}.{name}" for name, module in table.items()
                           if isinstance(module, str) and module.startswith("airflow.")})
     return {f"{this_module}.{name}": path for name, path in sorted(found.items())}
+
+
+def _fetches_the_top_package(function: ast.FunctionDef) -> bool:
+    """Whether ``__getattr__`` returns ``getattr(__import__(path), name)``: ``__import__`` of a
+    dotted path without ``fromlist`` returns the top package (``airflow``), so the lookup raises
+    AttributeError (Airflow 3.3.1's airflow/utils/helpers.py, checked in the real venv)."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+               and node.args and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Name)
+               and node.args[0].func.id == "__import__" and len(node.args[0].args) == 1
+               and not node.args[0].keywords
+               for node in ast.walk(function))
 
 
 def shim_module_moves(source: str, member: str) -> dict[str, str]:

@@ -114,10 +114,14 @@ __moved = {"render": "airflow.sdk.definitions.context", "third_party": "yaml"}
 
 def __getattr__(name):
     modpath = __moved[name]
-    return getattr(__import__(modpath), name)
+    return getattr(importlib.import_module(modpath), name)
 '''
     assert wr.getattr_alias_imports(table, "airflow/utils/helpers.py") == {
         "airflow.utils.helpers.render": "airflow.sdk.definitions.context.render"}
+    # __import__ of a dotted path returns the top package: Airflow 3.3.1's helpers.py table
+    # raises AttributeError for every name in it, so none is an alias that works.
+    top_package = table.replace("importlib.import_module(modpath)", "__import__(modpath)")
+    assert wr.getattr_alias_imports(top_package, "airflow/utils/helpers.py") == {}
     # A value made up on the spot (a constant, a third-party module) is no move.
     made_up = '''
 def __getattr__(name):
