@@ -36,12 +36,11 @@ class DagModuleImportedByDagFile(ProjectRule):
     Importing a module runs it again under its import name, so its DAGs are built a second
     time while Airflow parses the importing file, and Airflow bags every DAG a `with DAG`
     block or `@dag` call closes then (and each DAG in the file's namespace) as the importing
-    file's. The same DAG id now comes from two files: a DagBag over the DAG folder (`migrator
-    verify`, `airflow dags list-import-errors`) refuses one with `AirflowDagDuplicatedIdException`
-    ("Ignoring DAG ... also found in ..."), and the DAG processor, which parses each file on its
-    own, stores the DAG under whichever file it parsed last. Airflow 2.11 and 3.x behave the
-    same; on-prem it went unnoticed when the helper folder was on `PYTHONPATH` and imported
-    before the DAGs were parsed, or when nothing listed import errors.
+    file's. The same DAG id now comes from two files: a DagBag that reads both (the one
+    `migrator verify` runs) refuses one with `AirflowDagDuplicatedIdException` ("Ignoring DAG
+    ... also found in ..."), a broken-DAG banner; parsed one file at a time, both store a DAG of
+    that id and which copy wins depends on the order they are read. Airflow 2.11 and 3.x bag
+    DAGs the same way, so the rule holds for every target.
 
     ## Example
     ```python
