@@ -96,6 +96,11 @@ class DagModuleImportedByDagFile(ProjectRule):
                 files={"dags/hourly.py": "from airflow.decorators import dag\n\nOWNER = 'data'\n\n"
                                          "@dag(schedule=None)\ndef hourly():\n    pass\n\nhourly()\n"},
                 line=7, contains="dags/hourly.py"),
+        # A DAG built plainly, then entered with `with dag:`, is registered as the block closes.
+        Invalid(_HEAD + "from nightly import on_failure\n", path="dags/weekly.py",
+                files={"dags/nightly.py": _PLAIN.replace("EmptyOperator(task_id='start', dag=dag)",
+                                                         "with dag:\n    EmptyOperator(task_id='start')")},
+                line=7, contains="dags/nightly.py"),
         # The DAG object itself, imported by name, is in the importer's namespace.
         Invalid(_HEAD + "from nightly import dag as nightly_dag\n", path="dags/weekly.py",
                 files={"dags/nightly.py": _PLAIN}, line=7, contains="dags/nightly.py"),
