@@ -62,6 +62,8 @@ NOT_IN_THE_EXAMPLE = {
                "examples cover it, and tests/test_outcome.py the DAG files it explains"),
     "MWA021": ("every file the example's code reads beside itself is in the example (a checkout of a repo "
                "that generates one is what it needs); the rule's INVALID examples cover it"),
+    "MWA022": ("the example's DAG files share code through helper modules that build no DAG, as the rule's "
+               "remedy asks; its INVALID examples and tests/test_dag_module_import_airflow.py cover it"),
     "MIG101": _NEEDS_AIRFLOW,
     "MIG102": _NEEDS_AIRFLOW,
     "MIG103": _NEEDS_AIRFLOW,

@@ -213,6 +213,35 @@ def test_a_file_refused_for_its_dag_id_points_at_the_clash_whichever_file_carrie
     assert [(f.cause, f.findings) for f in failures] == [("duplicate-dag-id", ("MWA017",))]
 
 
+@pytest.mark.parametrize("refused", ["dags/generate.py", "dags/discover.py"])
+def test_a_dag_id_refused_through_an_import_of_a_dag_file_points_at_the_import(tmp_path, refused):
+    """A DAG file imports the factory of another DAG file, which builds its own DAG at import:
+    whichever of the two Airflow refuses, MWA022 (on the importer, the imported file related)
+    says why; a finding on another pair of files does not."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    factory = ("from airflow import DAG\n\n\ndef make_dag(dag_id):\n    with DAG(dag_id, schedule=None) as dag:\n"
+               "        pass\n    return dag\n\n\n")
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "discover.py").write_text(factory + "make_dag('discover')\n")
+    (tmp_path / "dags" / "generate.py").write_text("import airflow\nfrom discover import make_dag\n\nmake_dag('x')\n")
+    (tmp_path / "dags" / "hourly.py").write_text(factory + "make_dag('hourly')\n")
+    (tmp_path / "dags" / "report.py").write_text("import airflow\nimport hourly\n")
+    result = scan(tmp_path, Settings(), get_version("3.3.1"), jobs=1, use_cache=False)
+    assert sorted((f.path, f.location.line) for f in result.findings if f.rule == "MWA022") == [
+        ("dags/generate.py", 2), ("dags/report.py", 2)]
+    other = "dags/discover.py" if refused == "dags/generate.py" else "dags/generate.py"
+    files = [SimpleNamespace(path=refused, status="import_error", raised_in=None, lookups=(),
+                             error=(f"AirflowDagDuplicatedIdException: Ignoring DAG discover from {refused} - "
+                                    f"also found in {other}"))]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=result.findings, project_modules=frozenset())
+    assert [(f.cause, f.findings) for f in failures] == [("duplicate-dag-id", ("MWA022",))]
+
+
 def test_a_file_failing_on_an_unset_environment_variable_points_at_con011():
     """json.loads(os.getenv("VCAP_SERVICES")) fails with a TypeError once the variable is unset:
     the check answered the lookup with the code's default, and CON011 says nothing sets it."""

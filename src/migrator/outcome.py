@@ -65,7 +65,7 @@ _ADDRESSED_BY = {
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
     "argument-rejected": ("API",),
     "file-missing": ("MWA005", "MWA019", "MWA021"),  # MWA019: a Variable naming the path
-    "duplicate-dag-id": ("MWA017",),
+    "duplicate-dag-id": ("MWA017", "MWA022"),  # MWA022: a DAG file importing the other
     "cloud-credentials": ("MWA018",),
 }
 # Causes whose finding is on a shared helper rather than on each file failing through it (the
@@ -274,6 +274,9 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         if cause == "duplicate-dag-id" and (match := _DUPLICATE_DAG_ID.search(file.error or "")):
             # Reported on one of the clashing files, which need not be the one Airflow refused.
             rules += [f.rule for f in findings if f.rule == "MWA017" and getattr(f, "anchor", "") == match["dag_id"]]
+            # The import that registers the DAG again, on the importer with the imported file related.
+            rules += [f.rule for f in findings if f.rule == "MWA022"
+                      and {f.path, *(r.path for r in getattr(f, "related", ()))} & set(involved)]
         if cause == "file-missing" and (match := _MISSING_FILE_NAME.search(file.error or "")):
             rules += _missing_file_findings(match["path"], findings)
         if cause == "third-party-api" and installed_name_missing(file.error, result.target):

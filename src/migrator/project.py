@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 
 from migrator.analysis.classes import ClassFacts, module_classes
 from migrator.analysis.crashes import AnalysisCrash
+from migrator.analysis.dags import ImportedDags
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
 from migrator.dag_count import ModuleDags, module_dags
@@ -100,6 +101,7 @@ class ModuleSummary:
     # What migrator.dag_count counts: the DAGs built when imported, the DAG factories defined,
     # the imported functions called.
     dags_built: ModuleDags = field(default_factory=ModuleDags)
+    imported_dags: ImportedDags = field(default_factory=ImportedDags)  # what an importer registers again
     task_count: int = 0
     operators: dict[str, int] = field(default_factory=dict)  # class qualname -> constructions
     conn_ids: tuple[str, ...] = ()  # literal connection ids referenced
@@ -118,7 +120,7 @@ class ModuleSummary:
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
         from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
-        from migrator.analysis.dags import const_str
+        from migrator.analysis.dags import const_str, imported_dags
         from migrator.analysis.environment_reads import parse_time_env_reads
         from migrator.analysis.templates import SCRIPT_NAME
         from migrator.compat import os_library_modules
@@ -158,6 +160,7 @@ class ModuleSummary:
                                          for d in dags if d.dag_id and not d.in_loop})),
             dag_count=len(dags),
             dags_built=module_dags(module),
+            imported_dags=imported_dags(module),
             task_count=len(tasks),
             operators=dict(Counter(t.operator for t in tasks)),
             conn_ids=tuple(sorted(conn_ids)),

@@ -294,3 +294,35 @@ def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
         sites += [ArgumentSite(key, node, value, "default_args", None)
                   for key, node, value in _dict_entries(mapping)]
     return sites
+
+
+@dataclass(frozen=True)
+class ImportedDags:
+    """The DAGs a module's import builds that Airflow registers with the module importing it
+    (its DagBag bags the DAGs of the importer's namespace and those a ``with DAG`` block or a
+    ``@dag`` call closes while the importer runs, whoever builds them)."""
+
+    registered: bool = False  # a `with DAG(...)` block or a `@dag` function's call runs at import
+    names: tuple[str, ...] = ()  # module-level names bound to a DAG built outside such a block
+
+
+def imported_dags(module: ModuleFacts) -> ImportedDags:
+    """What an importer of ``module`` registers again (``ImportedDags``)."""
+    plain: set[str] = set()
+    registered = False
+    for dag in module.dags:
+        if dag.via_decorator:
+            registered = registered or dag.node in module.import_time_functions
+            continue
+        if not module.runs_at_import(dag.node):
+            continue
+        parent = module.parents.get(dag.node)
+        if isinstance(parent, ast.withitem):
+            registered = True
+        elif isinstance(parent, ast.Assign) and module.executing_function(dag.node) is None:
+            plain.update(t.id for t in parent.targets if isinstance(t, ast.Name))
+    # `dag = DAG(...)` then `with dag:` registers it as the block closes.
+    registered = registered or any(isinstance(item.context_expr, ast.Name) and item.context_expr.id in plain
+                                   and module.runs_at_import(item.context_expr)
+                                   for item in module.nodes_of(ast.withitem))
+    return ImportedDags(registered, tuple(sorted(plain)))
