@@ -16,7 +16,10 @@ never inside the user's repository. Below it:
 fresh scan cache per run while still reusing Airflow venvs that take minutes to build.
 
 A scan cache is valid only for the same tool version, target, rule selection and project index;
-anything else starts it afresh.
+anything else starts it afresh. Beside each Python file's result it keeps :class:`FileFacts`: what
+project-level analyses derived from one file each (credential-file detection), keyed by the
+file's content too, so a warm run redoes none of them and a run after an edit redoes only the
+edited files'.
 """
 
 from __future__ import annotations
@@ -26,19 +29,20 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from migrator import __version__
 
-FORMAT = 5  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
-# 5: and the shell scripts their strings name
+FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
+# 5: and the shell scripts their strings name; 6: per-file facts of project-level analyses follow the parts
 SAVE_PART_FILES = 1000  # files per pickle of the scan cache
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
+T = TypeVar("T")
 Subfolder = Literal["scan", "venvs", "constraints", "wheels", "index"]
 SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels", "index")
 
@@ -72,7 +76,8 @@ def code_fingerprint() -> str:
     parts = []
     for base in {Path(migrator.__file__).parent, Path(migrator.compat.__file__).parent}:
         for path in sorted(base.rglob("*")):
-            if path.suffix == ".py":
+            # The knowledge base's data decides verdicts as much as the code (credential formats).
+            if path.suffix in (".py", ".json"):
                 stat = path.stat()
                 parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
@@ -95,6 +100,33 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class FileFacts:
+    """What project-level analyses derived from single files, keyed by analysis, file and the
+    file's content digest. Only the entries asked for in a run are kept when it is saved: a
+    deleted file's, or a file no longer read, go."""
+
+    def __init__(self, entries: dict[tuple[str, str], tuple[str, Any]] | None = None) -> None:
+        self.entries = entries or {}
+        self.used: set[tuple[str, str]] = set()
+        self.dirty = False
+
+    def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T]) -> T:
+        """``compute(data)``, or what it returned for the same content of ``rel`` before."""
+        key = (analysis, rel)
+        digest = content_digest(data)
+        self.used.add(key)
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] == digest:
+            return entry[1]
+        result = compute(data)
+        self.entries[key] = (digest, result)
+        self.dirty = True
+        return result
+
+    def kept(self) -> dict[tuple[str, str], tuple[str, Any]]:
+        return {key: entry for key, entry in self.entries.items() if key in self.used}
+
+
 class ScanCache:
     def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None) -> None:
         """``directory``: the folder the scan files go in (default :func:`scan_cache_dir`)."""
@@ -103,6 +135,7 @@ class ScanCache:
         self.key = hashlib.sha256("\x1f".join((str(FORMAT), __version__, code_fingerprint(),
                                                 *key_parts)).encode()).hexdigest()
         self.entries: dict[str, tuple[str, Any]] = {}
+        self.file_facts = FileFacts()
         self.dirty = False
         try:
             with self.path.open("rb") as handle, _collector_paused():
@@ -110,7 +143,8 @@ class ScanCache:
                     entries: dict[str, tuple[str, Any]] = {}
                     while part := pickle.load(handle):  # parts, then an empty one to end
                         entries.update(part)
-                    self.entries = entries
+                    file_facts = FileFacts(pickle.load(handle))
+                    self.entries, self.file_facts = entries, file_facts
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
                 ImportError):
             pass  # no cache, or one from another version: start afresh
@@ -134,7 +168,8 @@ class ScanCache:
 
     def save(self) -> None:
         """Write atomically; a cache that cannot be written is not worth failing a scan for."""
-        if not self.dirty:
+        facts = self.file_facts.kept()
+        if not (self.dirty or self.file_facts.dirty or len(facts) < len(self.file_facts.entries)):
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +185,8 @@ class ScanCache:
                     pickler.clear_memo()
                     pickler.dump({rel: self.entries[rel] for rel in rels[start:start + SAVE_PART_FILES]})
                 pickler.dump({})
+                pickler.clear_memo()
+                pickler.dump(facts)
             os.replace(tmp, self.path)
         except OSError:
             pass

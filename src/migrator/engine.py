@@ -20,7 +20,7 @@ from migrator.analysis.crashes import injected_crash
 from migrator.analysis.grammar import python_version
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import SourceText, read_bytes, read_text
-from migrator.cache import ScanCache, content_digest
+from migrator.cache import FileFacts, ScanCache, content_digest
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import describe_exception
@@ -272,12 +272,13 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
                 collect([(hit, None)], fresh=False)
     workspace.python_files = sorted(scanned)
 
-    if cache is not None:
-        cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
-        cache.save()
-    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
+    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes,
+                           cache.file_facts if cache is not None else FileFacts())
     with injected_crash(crash):
         project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+    if cache is not None:  # after the project rules: it keeps the per-file facts they derived
+        cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
+        cache.save()
     # Each file's findings come finalized from its worker, unless a project rule adds to them.
     done_paths = scanned - {f.path for f in project_findings}
 

@@ -1,0 +1,65 @@
+"""Project-level facts the scan cache keeps by file content: a warm scan reuses them, and a
+changed input changes the finding (issue #20)."""
+
+from __future__ import annotations
+
+import pytest
+from migrator.compat.mwaa import get_version
+
+from migrator.analysis import credential_files
+from migrator.cache import FileFacts, ScanCache
+from migrator.config import Settings
+from migrator.engine import scan
+
+TARGET = get_version("3.3.1")
+DBT_PROFILE = "warehouse:\n  outputs:\n    prod:\n      type: postgres\n      password: {password}\n"
+
+
+def _scan(root, cache_dir, monkeypatch, select):
+    monkeypatch.setenv("MWAA_MIGRATOR_SCAN_CACHE", str(cache_dir))
+    return scan(root, Settings(select=select), TARGET, jobs=1)
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "proj"
+    (root / "dags").mkdir(parents=True)
+    (root / "dags" / "etl.py").write_text("from airflow import DAG\n")
+    return root
+
+
+def test_credential_file_verdicts_are_reused_and_follow_the_content(project, tmp_path, monkeypatch):
+    profile = project / "dags" / "profiles.yml"
+    profile.write_text(DBT_PROFILE.format(password="hunter2-Xk29"))
+    first = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
+    assert [f.path for f in first.findings] == ["dags/profiles.yml"]
+
+    computed = []
+    real_detect = credential_files.detect_data
+    monkeypatch.setattr(credential_files, "detect_data",
+                        lambda name, data: computed.append(name) or real_detect(name, data))
+    warm = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
+    assert [f.path for f in warm.findings] == ["dags/profiles.yml"]
+    assert computed == []  # nothing changed: no file was judged again
+
+    profile.write_text(DBT_PROFILE.format(password="\"{{ env_var('DBT_PASSWORD') }}\""))
+    changed = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
+    assert changed.findings == []
+    assert computed == ["profiles.yml"]  # only the edited file
+
+
+def test_file_facts_keep_only_what_a_run_asked_for(tmp_path):
+    cache = ScanCache(tmp_path, ("k",), directory=tmp_path / "c")
+    assert cache.file_facts.of("a", "x.yml", b"1", len) == 1
+    assert cache.file_facts.of("a", "gone.yml", b"22", len) == 2
+    cache.save()
+    again = ScanCache(tmp_path, ("k",), directory=tmp_path / "c")
+    assert again.file_facts.of("a", "x.yml", b"1", lambda data: pytest.fail("recomputed")) == 1
+    again.save()  # gone.yml was not asked for: its entry is dropped
+    assert set(ScanCache(tmp_path, ("k",), directory=tmp_path / "c").file_facts.entries) == {("a", "x.yml")}
+
+
+def test_file_facts_recompute_on_new_content():
+    facts = FileFacts()
+    assert facts.of("a", "x", b"1", len) == 1
+    assert facts.of("a", "x", b"333", len) == 3
