@@ -9,11 +9,10 @@ import re
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from migrator import __version__
 from migrator.analysis.crashes import injected_crash
@@ -31,6 +30,9 @@ from migrator.rule_ids import current_id, former_ids
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.workspace import Workspace, discover
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Below this many files, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 64
@@ -158,6 +160,10 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple
     the workers ignore them and, on an interrupt here, the work not started is cancelled and
     each worker only finishes the piece in hand.
     """
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # a warm scan has nothing to hand out: not imported
+    )
+
     pool = ProcessPoolExecutor(jobs, initializer=_ignoring_interrupts,
                                initargs=(initializer, initargs))
     try:
