@@ -7,7 +7,7 @@ import pytest
 from migrator.compat.mwaa import get_version
 
 from migrator.analysis import credential_files
-from migrator.cache import FileFacts, ScanCache
+from migrator.cache import FileFacts
 from migrator.config import Settings
 from migrator.engine import scan
 
@@ -49,17 +49,47 @@ def test_credential_file_verdicts_are_reused_and_follow_the_content(project, tmp
 
 
 def test_file_facts_keep_only_what_a_run_asked_for(tmp_path):
-    cache = ScanCache(tmp_path, ("k",), directory=tmp_path / "c")
-    assert cache.file_facts.of("a", "x.yml", b"1", len) == 1
-    assert cache.file_facts.of("a", "gone.yml", b"22", len) == 2
-    cache.save()
-    again = ScanCache(tmp_path, ("k",), directory=tmp_path / "c")
-    assert again.file_facts.of("a", "x.yml", b"1", lambda data: pytest.fail("recomputed")) == 1
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert facts.of("a", "x.yml", b"1", len) == 1
+    assert facts.of("a", "gone.yml", b"22", len) == 2
+    facts.save()
+    again = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert again.of("a", "x.yml", b"1", lambda data: pytest.fail("recomputed")) == 1
     again.save()  # gone.yml was not asked for: its entry is dropped
-    assert set(ScanCache(tmp_path, ("k",), directory=tmp_path / "c").file_facts.entries) == {("a", "x.yml")}
+    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {("a", "x.yml")}
 
 
 def test_file_facts_recompute_on_new_content():
     facts = FileFacts()
     assert facts.of("a", "x", b"1", len) == 1
     assert facts.of("a", "x", b"333", len) == 3
+
+
+def test_requirements_file_edit_changes_the_index(project, tmp_path):
+    from migrator.engine import build_index
+    from migrator.workspace import discover
+
+    requirements = project / "requirements.txt"
+    requirements.write_text("dbt-core==1.8.0\n")
+
+    def executables():
+        facts = FileFacts(project, directory=tmp_path / "c")
+        found = build_index(discover(project, Settings()), facts).bundled_executables
+        facts.save()
+        return found
+
+    assert executables() == {"dbt"}
+    assert executables() == {"dbt"}  # from the saved facts
+    requirements.write_text("pandas==2.2.3\n")
+    assert executables() == frozenset()
+
+
+def test_package_edit_between_warm_scans_changes_the_finding(project, tmp_path, monkeypatch):
+    (project / "dags" / "etl.py").write_text("from airflow import DAG\nfrom company.utils.io import read\n")
+    (project / "company").mkdir()
+    (project / "company" / "__init__.py").write_text("")
+    missing = _scan(project, tmp_path / "cache", monkeypatch, ("MWA016",))
+    assert [f.rule for f in missing.findings] == ["MWA016"]
+    (project / "company" / "utils").mkdir()
+    (project / "company" / "utils" / "io.py").write_text("def read():\n    pass\n")
+    assert _scan(project, tmp_path / "cache", monkeypatch, ("MWA016",)).findings == []

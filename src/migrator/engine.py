@@ -204,7 +204,8 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     workspace = discover(root, settings)
     rules = selected_rules(settings, target)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
-    index = build_index(workspace)
+    file_facts = FileFacts(root) if use_cache and crash is None else FileFacts()
+    index = build_index(workspace, file_facts)
     ctx = RuleContext(target=target, index=index)
 
     all_items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
@@ -278,13 +279,13 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
                 collect([(hit, None)], fresh=False)
     workspace.python_files = sorted(scanned)
 
-    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes,
-                           cache.file_facts if cache is not None else FileFacts())
-    with injected_crash(crash):
-        project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
-    if cache is not None:  # after the project rules: it keeps the per-file facts they derived
+    if cache is not None:
         cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
         cache.save()
+    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes, file_facts)
+    with injected_crash(crash):
+        project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+    file_facts.save()  # after the project rules: it keeps the per-file facts they derived
     # Each file's findings come finalized from its worker, unless a project rule adds to them.
     done_paths = scanned - {f.path for f in project_findings}
 
@@ -316,7 +317,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
     return findings
 
 
-def build_index(workspace: Workspace) -> ProjectIndex:
+def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> ProjectIndex:
     from migrator.analysis.connections import quick_pool_definitions
     from migrator.analysis.plugins import quick_plugin_exports
     from migrator.analysis.requirements import quick_isolated_executables
@@ -328,7 +329,7 @@ def build_index(workspace: Workspace) -> ProjectIndex:
         plugin_exports=quick_plugin_exports(workspace),
         pools_defined=quick_pool_definitions(workspace),
         subdag_factories=quick_subdag_factories(workspace),
-        bundled_executables=quick_isolated_executables(workspace),
+        bundled_executables=quick_isolated_executables(workspace, file_facts),
     )
 
 
