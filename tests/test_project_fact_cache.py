@@ -31,20 +31,22 @@ def project(tmp_path):
 def test_credential_file_verdicts_are_reused_and_follow_the_content(project, tmp_path, monkeypatch):
     profile = project / "dags" / "profiles.yml"
     profile.write_text(DBT_PROFILE.format(password="hunter2-Xk29"))
+    # A second file of the same format: the saved verdicts share the format's record.
+    (project / "dags" / "dev.yml").write_text(DBT_PROFILE.format(password="Zq81-devpass"))
     first = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
-    assert [f.path for f in first.findings] == ["dags/profiles.yml"]
+    assert [f.path for f in first.findings] == ["dags/dev.yml", "dags/profiles.yml"]
 
     computed = []
     real_detect = credential_files.detect_data
     monkeypatch.setattr(credential_files, "detect_data",
                         lambda name, data: computed.append(name) or real_detect(name, data))
     warm = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
-    assert [f.path for f in warm.findings] == ["dags/profiles.yml"]
+    assert [f.path for f in warm.findings] == ["dags/dev.yml", "dags/profiles.yml"]
     assert computed == []  # nothing changed: no file was judged again
 
     profile.write_text(DBT_PROFILE.format(password="\"{{ env_var('DBT_PASSWORD') }}\""))
     changed = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
-    assert changed.findings == []
+    assert [f.path for f in changed.findings] == ["dags/dev.yml"]
     assert computed == ["profiles.yml"]  # only the edited file
 
 

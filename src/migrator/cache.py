@@ -161,7 +161,13 @@ class FileFacts:
         kept = {key: entry for key, entry in self.entries.items() if key in self.used}
         if self.path is None or not (self.dirty or len(kept) < len(self.entries)):
             return
-        _write_atomically(self.path, lambda pickler: (pickler.dump(self.key), pickler.dump(kept)))
+
+        def write(pickler: pickle.Pickler) -> None:
+            pickler.dump(self.key)
+            pickler.clear_memo()  # each pickle is read by an unpickler of its own
+            pickler.dump(kept)
+
+        _write_atomically(self.path, write)
 
 
 class ScanCache:
