@@ -61,6 +61,17 @@ def test_file_facts_keep_only_what_a_run_asked_for(tmp_path):
     assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {("a", "x.yml")}
 
 
+def test_file_facts_of_an_analysis_that_did_not_run_are_kept(tmp_path):
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    facts.of("credentials", "x.yml", b"1", len)
+    facts.save()
+    other = FileFacts(tmp_path, directory=tmp_path / "c")  # a run whose rules need another analysis
+    other.of("requirements", "requirements.txt", b"22", len)
+    other.save()
+    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {
+        ("credentials", "x.yml"), ("requirements", "requirements.txt")}
+
+
 def test_file_facts_recompute_on_new_content():
     facts = FileFacts()
     assert facts.of("a", "x", b"1", len) == 1

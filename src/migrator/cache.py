@@ -126,7 +126,8 @@ class FileFacts:
     """What project-level analyses derived from single files, by analysis, file and the file's
     content digest. ``root``: the project whose facts are read from and saved to the cache
     folder (``directory``, default :func:`scan_cache_dir`); None keeps them for this run only.
-    Only the entries asked for in a run are saved: a deleted file's, or a file no longer read, go."""
+    Of each analysis that ran, only the entries it asked for are saved: a deleted file's, or a
+    file no longer read, go; an analysis that did not run (its rules not selected) keeps its own."""
 
     def __init__(self, root: Path | None = None, directory: Path | None = None) -> None:
         self.entries: dict[tuple[str, str], tuple[str, Any]] = {}
@@ -158,7 +159,8 @@ class FileFacts:
         return result
 
     def save(self) -> None:
-        kept = {key: entry for key, entry in self.entries.items() if key in self.used}
+        ran = {analysis for analysis, _ in self.used}
+        kept = {key: entry for key, entry in self.entries.items() if key in self.used or key[0] not in ran}
         if self.path is None or not (self.dirty or len(kept) < len(self.entries)):
             return
 

@@ -160,9 +160,8 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple
     the workers ignore them and, on an interrupt here, the work not started is cancelled and
     each worker only finishes the piece in hand.
     """
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # a warm scan has nothing to hand out: not imported
-    )
+    # Imported here: a warm scan has nothing to hand out and does not pay for it.
+    from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(jobs, initializer=_ignoring_interrupts,
                                initargs=(initializer, initargs))
