@@ -166,7 +166,7 @@ class ProjectFacts:
     workspace: Workspace
     modules: list[ModuleSummary]
     rule_crashes: list[RuleCrash] = field(default_factory=list)
-    # Per-file results of the analyses below from earlier runs (the scan cache's), by content.
+    # Per-file results of the analyses below from earlier runs, by content (kept beside the scan cache).
     file_facts: FileFacts = field(default_factory=FileFacts)
 
     @cached_property

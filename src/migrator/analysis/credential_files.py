@@ -100,7 +100,7 @@ def _format_of(syntax: str) -> CredentialFormat:
 def find_credential_files(workspace, facts: FileFacts | None = None) -> list[CredentialFile]:
     """Credential files among the files of the DAG and plugins folders that no other analysis
     reads (``.env`` files, exports and airflow.cfg have their own findings). ``facts``: the
-    verdicts of earlier runs, by file content (the scan cache's)."""
+    verdicts of earlier runs, by file content (kept beside the scan cache)."""
     facts = facts or FileFacts()
     sources = {rel for paths in workspace.sources().values() for rel in paths}
     found = []

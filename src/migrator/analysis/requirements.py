@@ -1003,7 +1003,7 @@ def quick_isolated_executables(workspace, file_facts: FileFacts | None = None) -
     """Executables of the tools whose packages the project's requirements files list and the
     bundle installs into a venv of their own (``compat.isolated_tools``): a cheap pre-pass for
     the index every worker receives (every requirements file is read, not only the shipped one).
-    ``file_facts``: each file's answer from earlier runs, by content (the scan cache's)."""
+    ``file_facts``: each file's answer from earlier runs, by content (kept beside the scan cache)."""
     file_facts = file_facts or FileFacts()
     executables: set[str] = set()
     for rel in workspace.requirement_files:
