@@ -184,11 +184,10 @@ def byte_compile_tool() -> None:
     """Compile the measured tool's modules, as pip does on install (see the module docstring)."""
     import compileall
 
-    import migrator.compat
-
     import migrator
+    from migrator import compat
 
-    for package in (migrator, migrator.compat):
+    for package in (migrator, compat):
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
