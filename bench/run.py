@@ -9,8 +9,10 @@ For each project size it measures, in alternation so machine noise hits both too
 the files; `ruff check --preview --select AIR` cold (`--no-cache`) and warm; then
 `migrator fix` (dry run, and --apply on a copy) and `migrator package`, when those commands
 exist. It reports median wall time, CPU time (user+sys, children included) and peak RSS (the
-largest single process of the tree), ratios to ruff, files per second, and writes
-bench/results/result.json and bench/results/result.md.
+largest single process of the tree), ratios to ruff by wall and by CPU time (the steadier one
+on a loaded machine), files per second, and writes bench/results/result.json and
+bench/results/result.md. The tool is byte-compiled first, as pip installs it: an editable
+install run with PYTHONDONTWRITEBYTECODE would compile its modules on every run.
 
 ``--field FOLDER`` adds the same scan measurements on real projects: each folder below FOLDER
 is one repository (bench/field/ exports them). They are copied into one project whose DAG
@@ -39,6 +41,9 @@ from generate import generate
 HERE = Path(__file__).resolve().parent
 TARGETS = {"cold_ratio": 3.0, "warm_ratio": 1.5, "warm_1pct_ratio": 2.0, "linearity": 0.15, "rss_mb_20k": 400,
            "fix_files_per_second": 100, "package_10k_seconds": 5.0}
+# CPU-time ratios beside the wall-time ones: (name, migrator measure, ruff measure).
+CPU_RATIOS = (("cold_cpu_ratio", "scan_cold", "ruff_cold"), ("warm_cpu_ratio", "scan_warm", "ruff_warm"),
+              ("warm_1pct_cpu_ratio", "scan_warm_1pct", "ruff_warm"))
 
 
 @dataclass
@@ -134,6 +139,8 @@ def bench_scan(project: Path, label: str, runs: int, work: Path) -> dict:
     row["cold_ratio"] = round(row["scan_cold"]["wall_s"] / row["ruff_cold"]["wall_s"], 2)
     row["warm_ratio"] = round(row["scan_warm"]["wall_s"] / row["ruff_warm"]["wall_s"], 2)
     row["warm_1pct_ratio"] = round(row["scan_warm_1pct"]["wall_s"] / row["ruff_warm"]["wall_s"], 2)
+    for ratio, scan_measure, ruff_measure in CPU_RATIOS:
+        row[ratio] = round(row[scan_measure]["cpu_s"] / row[ruff_measure]["cpu_s"], 2)
     row["cold_files_per_s"] = round(py_files / row["scan_cold"]["wall_s"], 1)
     row["cold_ms_per_file"] = round(1000 * row["scan_cold"]["wall_s"] / py_files, 3)
     return row
@@ -173,6 +180,17 @@ def bench_size(size: int, runs: int, work: Path, steps: set[str]) -> dict:
     return row
 
 
+def byte_compile_tool() -> None:
+    """Compile the measured tool's modules, as pip does on install (see the module docstring)."""
+    import compileall
+
+    import migrator
+    from migrator import compat
+
+    for package in (migrator, compat):
+        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
+
+
 def machine() -> dict[str, str]:
     return {"python": platform.python_version(), "platform": platform.platform(),
             "cpus": str(os.cpu_count()), "processor": platform.processor() or platform.machine()}
@@ -182,8 +200,8 @@ def markdown(result: dict) -> str:
     machine_line = (f"Machine: {result['machine']['cpus']} CPUs, {result['machine']['platform']}, "
                     f"Python {result['machine']['python']}; medians of {result['runs']} alternating runs.")
     lines = [machine_line, "",
-             "| project | files | measure | wall s | CPU s | peak RSS MB | vs ruff | files/s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| project | files | measure | wall s | CPU s | peak RSS MB | vs ruff | CPU vs ruff | files/s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for label, row in measured_projects(result).items():
         for name in ("scan_cold", "ruff_cold", "scan_warm", "ruff_warm", "scan_warm_1pct",
                      "fix_dry_run", "fix_apply", "package"):
@@ -192,9 +210,10 @@ def markdown(result: dict) -> str:
             m = row[name]
             ratio = {"scan_cold": row["cold_ratio"], "scan_warm": row["warm_ratio"],
                      "scan_warm_1pct": row.get("warm_1pct_ratio", "")}.get(name, "")
+            cpu_ratio = {scan_measure: row.get(cpu) for cpu, scan_measure, _ in CPU_RATIOS}.get(name) or ""
             rate = {"scan_cold": row["cold_files_per_s"]}.get(name, m.get("changed_files_per_s", ""))
             lines.append(f"| {label} | {row['files']} | {name} | {m['wall_s']} | {m['cpu_s']} | {m['peak_rss_mb']} "
-                         f"| {ratio} | {rate} |")
+                         f"| {ratio} | {cpu_ratio} | {rate} |")
     if "linearity" in result:
         lines += ["", f"Cost per file, largest vs smallest size: {result['linearity']:+.1%}"]
     lines += ["", "| target | goal | measured | met |", "|---|---|---|---|"]
@@ -248,6 +267,7 @@ def main() -> None:
     parser.add_argument("--steps", default="scan,fix,package",
                         help="comma-separated subset of scan,fix,package (scan and ruff always run)")
     args = parser.parse_args()
+    byte_compile_tool()
     with tempfile.TemporaryDirectory(prefix="migrator-bench-") as tmp:
         steps = set(args.steps.split(","))
         sizes = {str(size): bench_size(size, args.runs, Path(tmp), steps) for size in args.sizes}

@@ -4,7 +4,7 @@
 ``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``,
 never inside the user's repository. Below it:
 
-- ``scan/``: one scan-result file per project root (this module);
+- ``scan/``: one scan-result file and one :class:`FileFacts` file per project root (this module);
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
   analysis);
@@ -16,7 +16,10 @@ never inside the user's repository. Below it:
 fresh scan cache per run while still reusing Airflow venvs that take minutes to build.
 
 A scan cache is valid only for the same tool version, target, rule selection and project index;
-anything else starts it afresh.
+anything else starts it afresh. :class:`FileFacts` keep what project-level analyses derived from
+single non-Python files (credential files, requirements files), keyed by content like the scan
+results but valid across targets and rule selections (they depend on neither): a warm run redoes
+none of them, a run after an edit only the edited files'.
 """
 
 from __future__ import annotations
@@ -26,19 +29,21 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from migrator import __version__
 
 FORMAT = 5  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name
+FACTS_FORMAT = 1
 SAVE_PART_FILES = 1000  # files per pickle of the scan cache
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
+T = TypeVar("T")
 Subfolder = Literal["scan", "venvs", "constraints", "wheels", "index"]
 SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels", "index")
 
@@ -72,7 +77,8 @@ def code_fingerprint() -> str:
     parts = []
     for base in {Path(migrator.__file__).parent, Path(migrator.compat.__file__).parent}:
         for path in sorted(base.rglob("*")):
-            if path.suffix == ".py":
+            # The knowledge base's data decides verdicts as much as the code (credential formats).
+            if path.suffix in (".py", ".json"):
                 stat = path.stat()
                 parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
@@ -80,6 +86,27 @@ def code_fingerprint() -> str:
 
 def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _cache_file(root: Path, directory: Path | None, suffix: str) -> Path:
+    root_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
+    return (directory or scan_cache_dir()) / f"{root_id}{suffix}"
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join((__version__, code_fingerprint(), *parts)).encode()).hexdigest()
+
+
+def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> None:
+    """A cache that cannot be written is not worth failing a scan for."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scan-")
+        with os.fdopen(fd, "wb") as handle:
+            write(pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 @contextmanager
@@ -95,13 +122,61 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class FileFacts:
+    """What project-level analyses derived from single files, by analysis, file and the file's
+    content digest. ``root``: the project whose facts are read from and saved to the cache
+    folder (``directory``, default :func:`scan_cache_dir`); None keeps them for this run only.
+    Of each analysis that ran, only the entries it asked for are saved: a deleted file's, or a
+    file no longer read, go; an analysis that did not run (its rules not selected) keeps its own."""
+
+    def __init__(self, root: Path | None = None, directory: Path | None = None) -> None:
+        self.entries: dict[tuple[str, str], tuple[str, Any]] = {}
+        self.used: set[tuple[str, str]] = set()
+        self.dirty = False
+        self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
+        self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
+        if self.path is None:
+            return
+        try:
+            with self.path.open("rb") as handle, _collector_paused():
+                if pickle.load(handle) == self.key:
+                    self.entries = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+                ImportError):
+            pass  # none yet, or from another version: start afresh
+
+    def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T]) -> T:
+        """``compute(data)``, or what it returned for the same content of ``rel`` before."""
+        key = (analysis, rel)
+        digest = content_digest(data)
+        self.used.add(key)
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] == digest:
+            return entry[1]
+        result = compute(data)
+        self.entries[key] = (digest, result)
+        self.dirty = True
+        return result
+
+    def save(self) -> None:
+        ran = {analysis for analysis, _ in self.used}
+        kept = {key: entry for key, entry in self.entries.items() if key in self.used or key[0] not in ran}
+        if self.path is None or not (self.dirty or len(kept) < len(self.entries)):
+            return
+
+        def write(pickler: pickle.Pickler) -> None:
+            pickler.dump(self.key)
+            pickler.clear_memo()  # each pickle is read by an unpickler of its own
+            pickler.dump(kept)
+
+        _write_atomically(self.path, write)
+
+
 class ScanCache:
     def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None) -> None:
         """``directory``: the folder the scan files go in (default :func:`scan_cache_dir`)."""
-        root_id = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
-        self.path = (directory or scan_cache_dir()) / f"{root_id}.pickle"
-        self.key = hashlib.sha256("\x1f".join((str(FORMAT), __version__, code_fingerprint(),
-                                                *key_parts)).encode()).hexdigest()
+        self.path = _cache_file(root, directory, ".pickle")
+        self.key = _key(str(FORMAT), *key_parts)
         self.entries: dict[str, tuple[str, Any]] = {}
         self.dirty = False
         try:
@@ -133,23 +208,19 @@ class ScanCache:
         self.dirty = self.dirty or bool(stale)
 
     def save(self) -> None:
-        """Write atomically; a cache that cannot be written is not worth failing a scan for."""
+        """Write atomically, unless nothing changed."""
         if not self.dirty:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scan-")
-            with os.fdopen(fd, "wb") as handle:
-                # In parts, each its own pickle: one pickle of every result remembers each of
-                # millions of objects while it writes (over 100 MB at 20,000 files). Values the
-                # parts share are written once per part, and shared again when a scan collects them.
-                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickler.dump(self.key)
-                rels = list(self.entries)
-                for start in range(0, len(rels), SAVE_PART_FILES):
-                    pickler.clear_memo()
-                    pickler.dump({rel: self.entries[rel] for rel in rels[start:start + SAVE_PART_FILES]})
-                pickler.dump({})
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+
+        def write(pickler: pickle.Pickler) -> None:
+            # In parts, each its own pickle: one pickle of every result remembers each of
+            # millions of objects while it writes (over 100 MB at 20,000 files). Values the
+            # parts share are written once per part, and shared again when a scan collects them.
+            pickler.dump(self.key)
+            rels = list(self.entries)
+            for start in range(0, len(rels), SAVE_PART_FILES):
+                pickler.clear_memo()
+                pickler.dump({rel: self.entries[rel] for rel in rels[start:start + SAVE_PART_FILES]})
+            pickler.dump({})
+
+        _write_atomically(self.path, write)

@@ -9,18 +9,17 @@ import re
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from migrator import __version__
 from migrator.analysis.crashes import injected_crash
 from migrator.analysis.grammar import python_version
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import SourceText, read_bytes, read_text
-from migrator.cache import ScanCache, content_digest
+from migrator.cache import FileFacts, ScanCache, content_digest
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import describe_exception
@@ -31,6 +30,9 @@ from migrator.rule_ids import current_id, former_ids
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.workspace import Workspace, discover
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Below this many files, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 64
@@ -158,6 +160,9 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple
     the workers ignore them and, on an interrupt here, the work not started is cancelled and
     each worker only finishes the piece in hand.
     """
+    # Imported here: a warm scan has nothing to hand out and does not pay for it.
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(jobs, initializer=_ignoring_interrupts,
                                initargs=(initializer, initargs))
     try:
@@ -198,7 +203,8 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     workspace = discover(root, settings)
     rules = selected_rules(settings, target)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
-    index = build_index(workspace)
+    file_facts = FileFacts(root) if use_cache and crash is None else FileFacts()
+    index = build_index(workspace, file_facts)
     ctx = RuleContext(target=target, index=index)
 
     all_items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
@@ -275,9 +281,10 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     if cache is not None:
         cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
         cache.save()
-    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes)
+    project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes, file_facts)
     with injected_crash(crash):
         project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+    file_facts.save()  # after the project rules: it keeps the per-file facts they derived
     # Each file's findings come finalized from its worker, unless a project rule adds to them.
     done_paths = scanned - {f.path for f in project_findings}
 
@@ -309,7 +316,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
     return findings
 
 
-def build_index(workspace: Workspace) -> ProjectIndex:
+def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> ProjectIndex:
     from migrator.analysis.connections import quick_pool_definitions
     from migrator.analysis.platform import (
         quick_container_only_constants,
@@ -326,7 +333,7 @@ def build_index(workspace: Workspace) -> ProjectIndex:
         plugin_exports=quick_plugin_exports(workspace),
         pools_defined=quick_pool_definitions(workspace),
         subdag_factories=quick_subdag_factories(workspace),
-        bundled_executables=quick_isolated_executables(workspace),
+        bundled_executables=quick_isolated_executables(workspace, file_facts),
         remote_compute_wrappers=quick_remote_compute_wrappers(workspace),
         container_only_constants=quick_container_only_constants(workspace),
         unreferenced_functions=quick_unreferenced_functions(workspace),

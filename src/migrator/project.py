@@ -21,6 +21,7 @@ from migrator.analysis.crashes import AnalysisCrash
 from migrator.analysis.dags import ImportedDags
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
+from migrator.cache import FileFacts
 from migrator.dag_count import ModuleDags, module_dags
 from migrator.workspace import Workspace
 
@@ -181,6 +182,8 @@ class ProjectFacts:
     workspace: Workspace
     modules: list[ModuleSummary]
     rule_crashes: list[RuleCrash] = field(default_factory=list)
+    # Per-file results of the analyses below from earlier runs, by content (kept beside the scan cache).
+    file_facts: FileFacts = field(default_factory=FileFacts)
 
     @cached_property
     def file_problems(self) -> list[tuple[str, Problem]]:
@@ -220,7 +223,7 @@ class ProjectFacts:
     def credential_files(self) -> list[CredentialFile]:
         from migrator.analysis.credential_files import find_credential_files
 
-        return find_credential_files(self.workspace)
+        return find_credential_files(self.workspace, self.file_facts)
 
     @cached_property
     def plugins(self) -> PluginFacts:

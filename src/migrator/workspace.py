@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from stat import S_ISLNK, S_ISREG
 
 import pathspec
 import yaml
@@ -200,14 +201,15 @@ def printable_path(rel: str) -> str:
 
 
 def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]]):
-    """Yield (relative POSIX path, Path) of files under root, never leaving it or looping."""
+    """Yield (relative POSIX path, file name) of files under root, never leaving it or looping.
+    On strings and one lstat per file: a project has tens of thousands of files."""
     real_root = root.resolve()
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         current = Path(dirpath)
-        rel_dir = current.relative_to(root).as_posix()
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
         try:
-            stat = current.stat()
+            stat = os.stat(dirpath)
             if (stat.st_dev, stat.st_ino) in seen_dirs:
                 dirnames[:] = []
                 continue
@@ -248,20 +250,27 @@ def _walk(root: Path, excluded: pathspec.PathSpec, skipped: list[tuple[str, str]
             if name.endswith(TEMP_SUFFIX):
                 skipped.append((rel, LEFTOVER_REASON))
                 continue
-            full = current / name
-            if full.is_symlink():
+            full = os.path.join(dirpath, name)
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                mode = 0
+            if S_ISLNK(mode):
                 try:
-                    target = full.resolve(strict=True)
+                    target = Path(full).resolve(strict=True)
                 except (OSError, RuntimeError):
                     skipped.append((rel, "broken or looping symlink"))
                     continue
                 if real_root not in target.parents:
                     skipped.append((rel, "symlink points outside the project"))
                     continue
-            if not full.is_file():  # FIFOs, sockets, devices: reading them could block forever
+                regular = os.path.isfile(full)
+            else:
+                regular = S_ISREG(mode)
+            if not regular:  # FIFOs, sockets, devices: reading them could block forever
                 skipped.append((rel, "not a regular file"))
                 continue
-            yield rel, full
+            yield rel, name
 
 
 def _is_code_package(name: str, path: Path) -> bool:
@@ -403,12 +412,12 @@ def discover(root: Path, settings: Settings) -> Workspace:
     dag_candidates: list[str] = []
     dag_named: list[str] = []
     py_files: list[str] = []
-    for rel, full in files:
-        name = full.name
-        parent = PurePosixPath(rel).parent
+    for rel, name in files:
+        folder = rel.rpartition("/")[0]  # "" at the root
+        folder_name = folder.rpartition("/")[2]
         if name.endswith(".py"):
             py_files.append(rel)
-        if _REQUIREMENTS.match(name) or (parent.name.lower() == _REQUIREMENTS_FOLDER
+        if _REQUIREMENTS.match(name) or (folder_name.lower() == _REQUIREMENTS_FOLDER
                                          and _REQUIREMENTS_FOLDER_FILE.match(name)):
             ws.requirement_files.append(rel)
         elif name == "airflow.cfg":
@@ -432,10 +441,10 @@ def discover(root: Path, settings: Settings) -> Workspace:
             ws.airflowignores.append(rel)
         elif _OS_PACKAGES.match(name):
             ws.os_package_lists.append(rel)
-        elif _TEST_RUN_CONFIG.match(name) or parent.as_posix() in _TEST_RUN_FOLDERS:
+        elif _TEST_RUN_CONFIG.match(name) or folder in _TEST_RUN_FOLDERS:
             ws.test_run_configs.append(rel)
-        if parent.name == "dags" and len(parent.parts) <= MAX_DAG_FOLDER_DEPTH:
-            dag_named.append(parent.as_posix())
+        if folder_name == "dags" and folder.count("/") + 1 <= MAX_DAG_FOLDER_DEPTH:
+            dag_named.append(folder)
 
     # Explicit settings win; otherwise every signal adds folders.
     if settings.dags:
@@ -469,13 +478,12 @@ def discover(root: Path, settings: Settings) -> Workspace:
     def in_roots(rel: str) -> bool:
         return any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
 
-    ws.python_files = sorted(rel for rel in py_files if in_roots(rel) and not _is_test_file(rel))
+    test_files = {rel for rel in py_files if _is_test_file(rel)}
+    ws.python_files = sorted(rel for rel in py_files if in_roots(rel) and rel not in test_files)
     ws.data_files = [rel for rel, _ in files
-                     if not rel.endswith(".py") and in_roots(rel) and not _in_test_folder(str(PurePosixPath(rel).parent))]
-    ws.other_python_files = frozenset(set(py_files) - set(ws.python_files)
-                                      - {rel for rel in py_files if _is_test_file(rel)})
-    ws.test_named_files = frozenset(rel for rel in py_files if _is_test_file(rel)
-                                    and not _in_test_folder(str(PurePosixPath(rel).parent)))
+                     if not rel.endswith(".py") and in_roots(rel) and not _in_test_folder(rel.rpartition("/")[0])]
+    ws.other_python_files = frozenset(set(py_files) - set(ws.python_files) - test_files)
+    ws.test_named_files = frozenset(rel for rel in test_files if not _in_test_folder(rel.rpartition("/")[0]))
     if not ws.python_files:
         _check_nothing_left_out(root, py_files)
     return ws
@@ -493,14 +501,15 @@ def _check_nothing_left_out(root: Path, py_files: list[str]) -> None:
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "unittests", "integration_tests"})
 
 
+# Both on strings: asked of every file of the project, a PurePosixPath each took a third of discovery.
 def _in_test_folder(rel: str) -> bool:
-    """Whether the folder ``rel`` is, or is inside, a test folder."""
-    return any(part in TEST_FOLDERS for part in PurePosixPath(rel).parts)
+    """Whether the folder ``rel`` (a project path, "." or "" the root) is, or is inside, a test folder."""
+    return any(part in TEST_FOLDERS for part in rel.split("/"))
 
 
 def _is_test_file(rel: str) -> bool:
-    name = PurePosixPath(rel).name
-    return _in_test_folder(str(PurePosixPath(rel).parent)) or name.startswith("test_") or name == "conftest.py"
+    folder, _, name = rel.rpartition("/")
+    return _in_test_folder(folder) or name.startswith("test_") or name == "conftest.py"
 
 
 def _check_configured_folder(root: Path, folder: str, what: str, settings: Settings) -> None:
@@ -547,7 +556,7 @@ class SeveralProjectsError(InputError):
         self.projects = projects
 
 
-def _check_one_project(root: Path, dag_folders: list[str], files: list[tuple[str, Path]]) -> None:
+def _check_one_project(root: Path, dag_folders: list[str], files: list[tuple[str, str]]) -> None:
     """Raise ``SeveralProjectsError`` when the DAG folders belong to different projects.
 
     A DAG folder's project is the nearest folder at or above it that holds a project marker.
@@ -557,8 +566,8 @@ def _check_one_project(root: Path, dag_folders: list[str], files: list[tuple[str
     """
     if len(set(dag_folders)) < 2:
         return
-    marked = {str(PurePosixPath(rel).parent) for rel, full in files
-              if any(marker.match(full.name) for marker in _PROJECT_MARKERS)}
+    marked = {str(PurePosixPath(rel).parent) for rel, name in files
+              if any(marker.match(name) for marker in _PROJECT_MARKERS)}
     if "." in marked:
         return
 

@@ -16,12 +16,14 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache, partial
+from pathlib import Path, PurePosixPath
 
 import yaml
 
 from migrator.analysis.envsources import parse_env_file
 from migrator.analysis.source import SourceText, decode_text
+from migrator.cache import FileFacts
 from migrator.compat import CredentialFormat, credential_file_formats
 from migrator.secrets import is_literal_secret, is_sensitive_name
 
@@ -29,7 +31,9 @@ from migrator.secrets import is_literal_secret, is_sensitive_name
 MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024
 # The label is capped so that a long run of capitals after "-----BEGIN " is not rescanned.
 _PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is installed
+# libyaml when it is installed. The base loader: only the node tree's shape and raw scalars are
+# read, never the tags, and resolving every scalar's tag in Python took most of a YAML parse.
+_YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 Found = list[tuple[str, int]]  # (where in the file, line) of each credential ("": the whole file)
 
@@ -64,34 +68,49 @@ def detect(name: str, text: str) -> tuple[CredentialFormat, Found] | None:
 
 
 def detect_file(path: Path) -> tuple[CredentialFormat, Found] | None:
-    """:func:`detect` on a file on disk (its first MiB). A larger or binary file is only
-    searched for a private key, as it cannot be parsed in any format."""
+    """:func:`detect` on a file on disk (its first MiB)."""
+    data = _head(path)
+    return None if data is None else detect_data(path.name, data)
+
+
+def _head(path: Path) -> bytes | None:
+    """The first MiB of a file and one byte more (to tell it was longer); None if unreadable."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_CREDENTIAL_FILE_BYTES + 1)
+            return handle.read(MAX_CREDENTIAL_FILE_BYTES + 1)
     except OSError:
         return None
+
+
+def detect_data(name: str, data: bytes) -> tuple[CredentialFormat, Found] | None:
+    """:func:`detect` on the first bytes of a file (:func:`_head`). A larger or binary file is
+    only searched for a private key, as it cannot be parsed in any format."""
     truncated = len(data) > MAX_CREDENTIAL_FILE_BYTES
     source = decode_text(data[:MAX_CREDENTIAL_FILE_BYTES])
     if truncated or not isinstance(source, SourceText):
         found = _pem(data[:MAX_CREDENTIAL_FILE_BYTES].decode("latin-1"), None)
         return (_format_of("pem"), found) if found else None
-    return detect(path.name, source.text)
+    return detect(name, source.text)
 
 
 def _format_of(syntax: str) -> CredentialFormat:
     return next(form for form in credential_file_formats() if form.syntax == syntax)
 
 
-def find_credential_files(workspace) -> list[CredentialFile]:
+def find_credential_files(workspace, facts: FileFacts | None = None) -> list[CredentialFile]:
     """Credential files among the files of the DAG and plugins folders that no other analysis
-    reads (``.env`` files, exports and airflow.cfg have their own findings)."""
+    reads (``.env`` files, exports and airflow.cfg have their own findings). ``facts``: the
+    verdicts of earlier runs, by file content (kept beside the scan cache)."""
+    facts = facts or FileFacts()
     sources = {rel for paths in workspace.sources().values() for rel in paths}
     found = []
     for rel in workspace.data_files:
         if rel in sources:
             continue
-        detected = detect_file(workspace.path(rel))
+        data = _head(workspace.path(rel))
+        if data is None:
+            continue
+        detected = facts.of("credential_files", rel, data, partial(detect_data, PurePosixPath(rel).name))
         if detected is not None:
             form, fields = detected
             found.append(CredentialFile(rel, form, tuple(fields)))
@@ -112,7 +131,7 @@ def _is_secret_key(key: str, form: CredentialFormat) -> bool:
 
 def _yaml(text: str, form: CredentialFormat) -> Found | None:
     try:
-        root = yaml.compose(text, Loader=_YAML_LOADER)
+        root = _compose(text)
     except (yaml.YAMLError, RecursionError, ValueError):
         return None
     if not isinstance(root, yaml.MappingNode) or not _has_marker(root, form):
@@ -137,6 +156,11 @@ def _yaml(text: str, form: CredentialFormat) -> Found | None:
         elif secret and isinstance(node, yaml.ScalarNode) and is_literal_secret(str(node.value)):
             found.append((where, node.start_mark.line + 1))
     return sorted(found, key=lambda item: item[1])
+
+
+@lru_cache(maxsize=1)  # the YAML formats a file may be in are tried in turn on one parse
+def _compose(text: str) -> yaml.Node | None:
+    return yaml.compose(text, Loader=_YAML_LOADER)
 
 
 def _holds_secrets(key: str, inherited: bool, form: CredentialFormat) -> bool:

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from packaging.utils import canonicalize_name
 
@@ -149,7 +150,8 @@ def import_roots(dag_folders: Iterable[str], plugins_folder: str | None) -> list
 
 def outside_packages(root: Path, dag_folders: list[str], plugins_folder: str | None,
                      imports: dict[str, Iterable[str]], mwaa_names: set[str],
-                     installed: frozenset[str] = frozenset()) -> list[OutsidePackage]:
+                     installed: frozenset[str] = frozenset(), folders: _Folders | None = None
+                     ) -> list[OutsidePackage]:
     """Packages and modules outside the DAG and plugins folders that code imports.
 
     ``imports``: project file -> the dotted names it imports (the shipped code, then whatever
@@ -157,10 +159,12 @@ def outside_packages(root: Path, dag_folders: list[str], plugins_folder: str | N
     ``mwaa_names``: top-level names already on MWAA's path (the bundle's dags/ and plugins.zip).
     ``installed``: canonical distribution names MWAA has or the requirements install; a folder
     named like one of them is not carried (it would shadow the package).
+    ``folders``: the project's folders as listed so far (a caller asking again shares them).
     """
     roots = import_roots(dag_folders, plugins_folder)
     inside = [f.rstrip("/") for f in [*dag_folders, *([plugins_folder] if plugins_folder else [])]]
-    found: dict[str, tuple[str, bool]] = {}
+    folders = folders or _Folders(root)
+    located: dict[str, tuple[str, bool] | None] = {}  # misses too: most imports are of installed code
     importers: dict[str, set[str]] = {}
     for path, names in imports.items():
         for qualname in names:
@@ -168,14 +172,14 @@ def outside_packages(root: Path, dag_folders: list[str], plugins_folder: str | N
             if (not top.isidentifier() or top in mwaa_names or top in _NEVER_CARRIED
                     or top in sys.stdlib_module_names or top.lower().replace("_", "-") in installed):
                 continue
-            located = found.get(top) or _locate(root, roots, inside, top)
+            if top not in located:
+                located[top] = _locate(folders, roots, inside, top)
             # A module importing its own name (``from honeybadger import honeybadger`` in a
             # honeybadger.py) means the distribution: on the path under that name, the file
             # would import itself half-initialised.
-            if located is None or located[0] == path:
-                continue
-            found[top] = located
-            importers.setdefault(top, set()).add(path)
+            if located[top] is not None and located[top][0] != path:
+                importers.setdefault(top, set()).add(path)
+    found = {name: located[name] for name in importers}
     return [OutsidePackage(name, source, is_package, tuple(sorted(importers[name])))
             for name, (source, is_package) in sorted(found.items())]
 
@@ -189,9 +193,10 @@ def carried_packages(root: Path, dag_folders: list[str], plugins_folder: str | N
     imports = dict(imports)
     carried: dict[str, OutsidePackage] = {}
     files: list[tuple[str, str]] = []
+    folders = _Folders(root)
     while True:
         found = [p for p in outside_packages(root, dag_folders, plugins_folder, imports,
-                                             mwaa_names | set(carried), installed)
+                                             mwaa_names | set(carried), installed, folders)
                  if p.name not in carried]
         if not found:
             return sorted(carried.values(), key=lambda p: p.name), files
@@ -213,17 +218,18 @@ def python_files_of(root: Path, package: OutsidePackage) -> list[tuple[str, str]
             for p in sorted(base.rglob("*.py")) if p.is_file() and "__pycache__" not in p.parts]
 
 
-def _locate(root: Path, roots: list[str], inside: list[str], top: str) -> tuple[str, bool] | None:
+def _locate(folders: _Folders, roots: list[str], inside: list[str], top: str) -> tuple[str, bool] | None:
     """(project path, is a package) of the top-level module ``top`` under the first import root
     holding it, outside the DAG and plugins folders; None when no root does."""
     for base in roots:
         folder = f"{base}/{top}" if base else top
         if any(folder == f or folder.startswith(f + "/") for f in inside):
             continue  # on MWAA's path already, as the DAG or plugins folder's own module
-        path = root / folder
-        if (path / "__init__.py").is_file() or (path.is_dir() and any(path.rglob("*.py"))):
+        entries = folders.entries(base) or {}
+        if entries.get(top, _ABSENT).is_dir and (
+                (folders.entries(folder) or {}).get("__init__.py", _ABSENT).is_file or folders.holds_python(folder)):
             return folder, True
-        if path.with_suffix(".py").is_file():
+        if entries.get(f"{top}.py", _ABSENT).is_file:
             return f"{folder}.py", False
     return None
 
@@ -269,7 +275,7 @@ def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[st
     optional = optional or {}
     found: dict[str, tuple[str, set[str]]] = {}
     verdicts: dict[str, tuple[str, str] | None] = {}
-    listings: dict[Path, frozenset[str] | None] = {}
+    folders = _Folders(root)
     for path, names in imports.items():
         skip = set(optional.get(path, ()))
         for qualname in names:
@@ -278,7 +284,7 @@ def missing_modules(root: Path, packages: dict[str, list[str]], imports: dict[st
                 continue
             if qualname not in verdicts:
                 parts = qualname.split(".")
-                misses = [_first_missing(root, folder, parts, listings) for folder in packages[top]]
+                misses = [_first_missing(folders, folder, parts) for folder in packages[top]]
                 verdicts[qualname] = misses[0] if misses and all(misses) else None
             verdict = verdicts[qualname]
             if verdict is not None:
@@ -325,25 +331,22 @@ def _probe(path: Path, kind: str) -> bool:
         return False
 
 
-def _first_missing(root: Path, folder: str, parts: list[str],
-                   listings: dict[Path, frozenset[str] | None]) -> tuple[str, str] | None:
+def _first_missing(folders: _Folders, folder: str, parts: list[str]) -> tuple[str, str] | None:
     """(the first missing module, the project folder that should hold it) of an import of
     ``parts`` whose first part is the package in ``folder``; None when it resolves, when
     nothing says the missing part must be a module, or when a folder cannot be read (the MIG
     rules report that; a missing module is never claimed on a guess)."""
-    current = root / folder
+    current = folder
     for index in range(1, len(parts)):
-        if current not in listings:
-            listings[current] = _listing(current)
-        names = listings[current]
+        names = folders.entries(current)
         if names is None:
             return None  # not a folder (a module: what follows is a name in it), or unreadable
         has_init = "__init__.py" in names
-        if has_init and _extends_itself(current / "__init__.py"):
+        if has_init and folders.extends_itself(current):
             return None
         name = parts[index]
-        if name in names and _probe(current / name, "dir"):
-            current = current / name
+        if names.get(name, _ABSENT).is_dir:
+            current = f"{current}/{name}"
             continue
         if any(entry.startswith(name + ".") for entry in names):
             return None  # a module (.py, an extension): what follows is a name in it
@@ -351,24 +354,61 @@ def _first_missing(root: Path, folder: str, parts: list[str],
         # (then it was part of the module path) or there is no __init__.py to define it.
         if index == len(parts) - 1 and has_init:
             return None
-        return ".".join(parts[:index + 1]), current.relative_to(root).as_posix()
+        return ".".join(parts[:index + 1]), current
     return None
 
 
-def _listing(path: Path) -> frozenset[str] | None:
-    """The names in the folder ``path``; None when it is not a folder or cannot be read."""
+class _Entry(NamedTuple):
+    is_dir: bool
+    is_file: bool  # both as stat sees them: through symbolic links
+
+
+_ABSENT = _Entry(False, False)
+
+
+class _Folders:
+    """The project's folders, each listed once, and what is asked of them: the import lookups
+    ask the same few folders about thousands of names (a stat per question cost seconds)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.fspath(root)
+        self._entries: dict[str, dict[str, _Entry] | None] = {}
+        self._python: dict[str, bool] = {}
+        self._extends: dict[str, bool] = {}
+
+    def entries(self, folder: str) -> dict[str, _Entry] | None:
+        """Name -> kind of what ``folder`` (project path, "" the root) holds; None when it is not
+        a folder or cannot be read."""
+        if folder not in self._entries:
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as listing:
+                    self._entries[folder] = {entry.name: _kind(entry) for entry in listing}
+            except OSError:
+                self._entries[folder] = None
+        return self._entries[folder]
+
+    def holds_python(self, folder: str) -> bool:
+        """Whether a .py file is anywhere under ``folder``."""
+        if folder not in self._python:
+            self._python[folder] = any(Path(self.root, folder).rglob("*.py"))
+        return self._python[folder]
+
+    def extends_itself(self, folder: str) -> bool:
+        """Whether the package's ``__init__.py`` may find its modules elsewhere."""
+        if folder not in self._extends:
+            data = read_bytes(Path(self.root, folder, "__init__.py"))
+            self._extends[folder] = isinstance(data, bytes) and bool(_EXTENDS.search(data))
+        return self._extends[folder]
+
+
+def _kind(entry: os.DirEntry) -> _Entry:
     try:
-        return frozenset(os.listdir(path))
+        return _Entry(entry.is_dir(), entry.is_file())
     except OSError:
-        return None
+        return _ABSENT
 
 
 _EXTENDS = re.compile(rb"__path__|__getattr__|pkgutil|pkg_resources")
-
-
-def _extends_itself(init: Path) -> bool:
-    data = read_bytes(init)
-    return isinstance(data, bytes) and bool(_EXTENDS.search(data))
 
 
 class _GitIgnores:

@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -35,7 +36,8 @@ from packaging.version import InvalidVersion, Version
 
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts, logical_lines
-from migrator.analysis.source import Problem, read_text
+from migrator.analysis.source import Problem, decode_text, read_bytes, read_text
+from migrator.cache import FileFacts
 from migrator.cache import cache_dir as tool_cache_dir
 from migrator.secrets import mask_uri
 
@@ -1080,20 +1082,30 @@ def split_module_needs(facts: RequirementsFacts, modules: Iterable, target) -> l
     return needs
 
 
-def quick_isolated_executables(workspace) -> frozenset[str]:
+def quick_isolated_executables(workspace, file_facts: FileFacts | None = None) -> frozenset[str]:
     """Executables of the tools whose packages the project's requirements files list and the
     bundle installs into a venv of their own (``compat.isolated_tools``): a cheap pre-pass for
-    the index every worker receives (every requirements file is read, not only the shipped one)."""
+    the index every worker receives (every requirements file is read, not only the shipped one).
+    ``file_facts``: each file's answer from earlier runs, by content (kept beside the scan cache)."""
+    file_facts = file_facts or FileFacts()
+    executables: set[str] = set()
+    for rel in workspace.requirement_files:
+        data = read_bytes(workspace.path(rel))
+        if isinstance(data, bytes):
+            executables |= file_facts.of("isolated_executables", rel, data, partial(_isolated_executables, rel))
+    return frozenset(executables)
+
+
+def _isolated_executables(rel: str, data: bytes) -> frozenset[str]:
     from migrator import compat
 
-    executables: set[str] = set()
+    source = decode_text(data)
     crashes: list[AnalysisCrash] = []  # reported once, by the full analysis (MIG006)
-    for rel in workspace.requirement_files:
-        source = read_text(workspace.path(rel))
-        parsed = None if isinstance(source, Problem) else contained(
-            crashes, rel, "requirements file", parse_requirements_text, source.text, rel)
-        for requirement in parsed.requirements if parsed is not None else ():
-            tool = compat.isolated_tool_for(requirement.name) if requirement.name else None
-            if tool is not None:
-                executables.add(tool.executable)
+    parsed = None if isinstance(source, Problem) else contained(
+        crashes, rel, "requirements file", parse_requirements_text, source.text, rel)
+    executables: set[str] = set()
+    for requirement in parsed.requirements if parsed is not None else ():
+        tool = compat.isolated_tool_for(requirement.name) if requirement.name else None
+        if tool is not None:
+            executables.add(tool.executable)
     return frozenset(executables)

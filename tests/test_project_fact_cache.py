@@ -1,0 +1,108 @@
+"""Project-level facts the scan cache keeps by file content: a warm scan reuses them, and a
+changed input changes the finding (issue #20)."""
+
+from __future__ import annotations
+
+import pytest
+from migrator.compat.mwaa import get_version
+
+from migrator.analysis import credential_files
+from migrator.cache import FileFacts
+from migrator.config import Settings
+from migrator.engine import scan
+
+TARGET = get_version("3.3.1")
+DBT_PROFILE = "warehouse:\n  outputs:\n    prod:\n      type: postgres\n      password: {password}\n"
+
+
+def _scan(root, cache_dir, monkeypatch, select):
+    monkeypatch.setenv("MWAA_MIGRATOR_SCAN_CACHE", str(cache_dir))
+    return scan(root, Settings(select=select), TARGET, jobs=1)
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "proj"
+    (root / "dags").mkdir(parents=True)
+    (root / "dags" / "etl.py").write_text("from airflow import DAG\n")
+    return root
+
+
+def test_credential_file_verdicts_are_reused_and_follow_the_content(project, tmp_path, monkeypatch):
+    profile = project / "dags" / "profiles.yml"
+    profile.write_text(DBT_PROFILE.format(password="hunter2-Xk29"))
+    # A second file of the same format: the saved verdicts share the format's record.
+    (project / "dags" / "dev.yml").write_text(DBT_PROFILE.format(password="Zq81-devpass"))
+    first = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
+    assert [f.path for f in first.findings] == ["dags/dev.yml", "dags/profiles.yml"]
+
+    computed = []
+    real_detect = credential_files.detect_data
+    monkeypatch.setattr(credential_files, "detect_data",
+                        lambda name, data: computed.append(name) or real_detect(name, data))
+    warm = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
+    assert [f.path for f in warm.findings] == ["dags/dev.yml", "dags/profiles.yml"]
+    assert computed == []  # nothing changed: no file was judged again
+
+    profile.write_text(DBT_PROFILE.format(password="\"{{ env_var('DBT_PASSWORD') }}\""))
+    changed = _scan(project, tmp_path / "cache", monkeypatch, ("CON010",))
+    assert [f.path for f in changed.findings] == ["dags/dev.yml"]
+    assert computed == ["profiles.yml"]  # only the edited file
+
+
+def test_file_facts_keep_only_what_a_run_asked_for(tmp_path):
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert facts.of("a", "x.yml", b"1", len) == 1
+    assert facts.of("a", "gone.yml", b"22", len) == 2
+    facts.save()
+    again = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert again.of("a", "x.yml", b"1", lambda data: pytest.fail("recomputed")) == 1
+    again.save()  # gone.yml was not asked for: its entry is dropped
+    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {("a", "x.yml")}
+
+
+def test_file_facts_of_an_analysis_that_did_not_run_are_kept(tmp_path):
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    facts.of("credentials", "x.yml", b"1", len)
+    facts.save()
+    other = FileFacts(tmp_path, directory=tmp_path / "c")  # a run whose rules need another analysis
+    other.of("requirements", "requirements.txt", b"22", len)
+    other.save()
+    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {
+        ("credentials", "x.yml"), ("requirements", "requirements.txt")}
+
+
+def test_file_facts_recompute_on_new_content():
+    facts = FileFacts()
+    assert facts.of("a", "x", b"1", len) == 1
+    assert facts.of("a", "x", b"333", len) == 3
+
+
+def test_requirements_file_edit_changes_the_index(project, tmp_path):
+    from migrator.engine import build_index
+    from migrator.workspace import discover
+
+    requirements = project / "requirements.txt"
+    requirements.write_text("dbt-core==1.8.0\n")
+
+    def executables():
+        facts = FileFacts(project, directory=tmp_path / "c")
+        found = build_index(discover(project, Settings()), facts).bundled_executables
+        facts.save()
+        return found
+
+    assert executables() == {"dbt"}
+    assert executables() == {"dbt"}  # from the saved facts
+    requirements.write_text("pandas==2.2.3\n")
+    assert executables() == frozenset()
+
+
+def test_package_edit_between_warm_scans_changes_the_finding(project, tmp_path, monkeypatch):
+    (project / "dags" / "etl.py").write_text("from airflow import DAG\nfrom company.utils.io import read\n")
+    (project / "company").mkdir()
+    (project / "company" / "__init__.py").write_text("")
+    missing = _scan(project, tmp_path / "cache", monkeypatch, ("MWA016",))
+    assert [f.rule for f in missing.findings] == ["MWA016"]
+    (project / "company" / "utils").mkdir()
+    (project / "company" / "utils" / "io.py").write_text("def read():\n    pass\n")
+    assert _scan(project, tmp_path / "cache", monkeypatch, ("MWA016",)).findings == []
