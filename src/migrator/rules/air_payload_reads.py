@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import payload_merges, runtime
-from migrator.findings import Finding, Severity
+from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _IMPORT = "from airflow.providers.databricks.operators.databricks import DatabricksCreateJobsOperator\n\n"
@@ -24,7 +25,8 @@ class PayloadRead(PythonRule):
     Reports a read of a named argument out of a Databricks operator's `json` payload
     (`op.json["job_clusters"]`, `op.json.get("tasks")`) on an instance the code builds:
     a name or a `self.` attribute assigned the operator's construction, the operator's own
-    class or a project subclass of it (followed across modules). Only the targets whose
+    class or a project subclass of it (followed across modules), where the construction
+    passed that argument by name (and not also inside a `json=` dict). Only the targets whose
     constraints pin a provider release with the change are checked.
 
     ## Why it matters on MWAA
@@ -46,9 +48,10 @@ class PayloadRead(PythonRule):
     ## Fix
     Read the operator's attribute of the same name (`job.job_clusters`), which holds the
     value passed as that argument, or keep the value in a variable of your own and read that.
-    No automatic fix: the attribute does not exist on the provider releases MWAA 2.x pins,
-    it holds the value as passed (the old payload held it normalised: numbers as strings),
-    and it is `None` when the key came inside `json=` rather than as an argument.
+    `migrator fix --unsafe` (and `migrate`, since the file cannot load without it) makes that
+    rewrite. It is unsafe: the attribute holds the value as passed, where the old payload held
+    it normalised (numbers as strings), and it does not exist on the provider releases MWAA
+    2.x pins, so the file no longer runs there. A `.get` with a default is left to you.
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow-providers-databricks/stable/operators/jobs_create.html
@@ -59,6 +62,7 @@ class PayloadRead(PythonRule):
     name = "payload-read-at-parse"
     severity = Severity.ERROR
     summary = "Databricks operator json payload read before execute() merges the named arguments"
+    fix_safety = FixSafety.UNSAFE
     valid = (
         Valid(_IMPORT + _CREATE + 'clusters = job.job_clusters\n'),
         # The provider MWAA 2.11.2 pins still copies the arguments into the payload.
@@ -66,24 +70,39 @@ class PayloadRead(PythonRule):
         # A key the operator takes no argument for: the payload holds it as passed.
         Valid(_IMPORT + 'job = DatabricksCreateJobsOperator(task_id="create", json={"parameters": []})\n'
               'parameters = job.json["parameters"]\n'),
+        # The json= dict sets the key too: the payload still holds it.
+        Valid(_IMPORT + 'job = DatabricksCreateJobsOperator(task_id="create", job_clusters=[],\n'
+              '                                   json={"job_clusters": []})\n'
+              'clusters = job.json["job_clusters"]\n'),
+        # An argument not passed by name was not in the payload on 2.x either.
+        Valid(_IMPORT + 'job = DatabricksCreateJobsOperator(task_id="create", json={"parameters": []})\n'
+              'tags = job.json.get("tags")\n'),
         # Another object's json attribute (a requests response).
         Valid('import requests\nfrom airflow import DAG\n\nreply = requests.get("https://x")\n'
               'clusters = reply.json["job_clusters"]\n'),
     )
     invalid = (
-        Invalid(_IMPORT + _CREATE + 'clusters = job.json["job_clusters"]\n', line=5,
-                contains="job.job_clusters"),
-        Invalid(_IMPORT + _CREATE + 'name = job.json.get("name")\n', line=5, contains="7.18.1"),
+        Invalid(_IMPORT + _CREATE + 'clusters = job.json["job_clusters"][0]\n', line=5,
+                contains="job.job_clusters", fixed=_IMPORT + _CREATE + 'clusters = job.job_clusters[0]\n'),
+        Invalid(_IMPORT + _CREATE + 'name = job.json.get("name")\n', line=5, contains="7.18.1",
+                fixed=_IMPORT + _CREATE + 'name = job.name\n'),
         # A helper class holding the operator built from a project subclass in another module.
         Invalid('from airflow import DAG\nfrom company.jobs import CompanyJobsOperator\n\n\n'
                 'class Workflow:\n    def __init__(self, clusters):\n'
                 '        self.job_op = CompanyJobsOperator(task_id="create", job_clusters=clusters)\n'
                 '        for spec in self.job_op.json["job_clusters"]:\n            print(spec)\n',
                 path="dags/workflow.py", files={"dags/company/__init__.py": "", "dags/company/jobs.py": _HELPER},
-                line=8, contains="self.job_op.job_clusters"),
+                line=8, contains="self.job_op.job_clusters",
+                fixed='from airflow import DAG\nfrom company.jobs import CompanyJobsOperator\n\n\n'
+                      'class Workflow:\n    def __init__(self, clusters):\n'
+                      '        self.job_op = CompanyJobsOperator(task_id="create", job_clusters=clusters)\n'
+                      '        for spec in self.job_op.job_clusters:\n            print(spec)\n'),
         Invalid('from airflow.providers.databricks.operators.databricks import DatabricksRunNowOperator\n\n'
                 'run = DatabricksRunNowOperator(task_id="run", job_id=42)\njob = run.json["job_id"]\n',
                 line=4, contains="job_id"),
+        # A function the DAG file calls while parsed, reading a module-level operator.
+        Invalid(_IMPORT + _CREATE + '\n\ndef cluster_keys():\n'
+                '    return [c["job_cluster_key"] for c in job.json["job_clusters"]]\n', line=8),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -99,35 +118,49 @@ class PayloadRead(PythonRule):
         prefix = f"{module.module_name}." if module.module_name else ""
         own = {node.name for node in module.tree.body if isinstance(node, ast.ClassDef)}
 
-        def operator_of(value: ast.expr) -> str | None:
+        def operator_of(value: ast.expr) -> _Built | None:
             if not isinstance(value, ast.Call):
                 return None
             func = value.func
             name = (prefix + func.id if isinstance(func, ast.Name) and func.id in own
                     else module.qualname(func))
             name = name if name in changed else subclasses.get(name or "")
-            return name if name in changed else None
+            # Only an argument passed by name is known to be missing from the payload now; one
+            # the json= dict also sets is still there.
+            payload = next((k.value for k in value.keywords if k.arg == "json"), None)
+            in_payload = ({k.value for k in payload.keys if isinstance(k, ast.Constant)}
+                          if isinstance(payload, ast.Dict) else set())
+            passed = frozenset(k.arg for k in value.keywords if k.arg and k.arg not in in_payload)
+            return _Built(name, passed) if name in changed else None
 
         places = _Places(module.tree)
         instances = places.instances(operator_of)
         for read, holder, key in _payload_reads(module.tree):
-            operator = places.find(instances, read, holder.value)
-            if operator is None:
+            built = places.find(instances, read, holder.value)
+            if built is None:
                 continue
+            operator = built.operator
             merge, arguments = changed[operator]
-            if key not in arguments or holder.attr != merge.payload_attribute:
+            if key not in arguments or key not in built.passed or holder.attr != merge.payload_attribute:
                 continue
             owner = ast.unparse(holder.value)
             short = operator.rsplit(".", 1)[-1]
+            fix = Fix.make(FixSafety.UNSAFE, f"read {owner}.{key}", kind="payload-read", required=True,
+                           attribute=merge.payload_attribute, key=key)
             yield self.at_node(
                 module, read,
                 f"{owner}.{merge.payload_attribute}[{key!r}] of a {short} is read while the DAG file is parsed, "
                 f"but {merge.distribution} {pins[merge.distribution]} (the target's constraints) puts the named "
                 f"arguments into {merge.payload_attribute} only in execute(): the read fails the file "
-                f"(KeyError: {key!r}); read {owner}.{key} (the value passed as {key}=) instead")
+                f"(KeyError: {key!r}); read {owner}.{key} (the value passed as {key}=) instead", fix=fix)
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+class _Built(NamedTuple):
+    operator: str  # the provider operator (the class built, or the one it derives from)
+    passed: frozenset[str]  # the arguments given by name, not also set in a json= dict
 
 
 class _Places:
@@ -151,8 +184,8 @@ class _Places:
             return ("self", self._enclosing(at, (ast.ClassDef,)), expr.attr)
         return None
 
-    def instances(self, operator_of: Callable[[ast.expr], str | None]) -> dict[tuple, str]:
-        """Each place assigned an operator's construction -> the provider operator."""
+    def instances(self, operator_of: Callable[[ast.expr], _Built | None]) -> dict[tuple, _Built]:
+        """Each place assigned an operator's construction -> what was built."""
         found = {}
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
@@ -163,7 +196,7 @@ class _Places:
                         found[key] = operator
         return found
 
-    def find(self, instances: dict[tuple, str], at: ast.AST, expr: ast.expr) -> str | None:
+    def find(self, instances: dict[tuple, _Built], at: ast.AST, expr: ast.expr) -> _Built | None:
         """The operator ``expr``, read at ``at``, holds: a name of the enclosing function, else
         of the module."""
         key = self._key(at, expr)
