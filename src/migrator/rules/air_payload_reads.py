@@ -63,6 +63,8 @@ class PayloadRead(PythonRule):
     severity = Severity.ERROR
     summary = "Databricks operator json payload read before execute() merges the named arguments"
     fix_safety = FixSafety.UNSAFE
+    # The helper that reads the payload often imports only the project's operator subclass.
+    needs_airflow_import = False
     valid = (
         Valid(_IMPORT + _CREATE + 'clusters = job.job_clusters\n'),
         # The provider MWAA 2.11.2 pins still copies the arguments into the payload.
@@ -87,13 +89,13 @@ class PayloadRead(PythonRule):
         Invalid(_IMPORT + _CREATE + 'name = job.json.get("name")\n', line=5, contains="7.18.1",
                 fixed=_IMPORT + _CREATE + 'name = job.name\n'),
         # A helper class holding the operator built from a project subclass in another module.
-        Invalid('from airflow import DAG\nfrom company.jobs import CompanyJobsOperator\n\n\n'
+        Invalid('from company.jobs import CompanyJobsOperator\n\n\n'
                 'class Workflow:\n    def __init__(self, clusters):\n'
                 '        self.job_op = CompanyJobsOperator(task_id="create", job_clusters=clusters)\n'
                 '        for spec in self.job_op.json["job_clusters"]:\n            print(spec)\n',
                 path="dags/workflow.py", files={"dags/company/__init__.py": "", "dags/company/jobs.py": _HELPER},
-                line=8, contains="self.job_op.job_clusters",
-                fixed='from airflow import DAG\nfrom company.jobs import CompanyJobsOperator\n\n\n'
+                line=7, contains="self.job_op.job_clusters",
+                fixed='from company.jobs import CompanyJobsOperator\n\n\n'
                       'class Workflow:\n    def __init__(self, clusters):\n'
                       '        self.job_op = CompanyJobsOperator(task_id="create", job_clusters=clusters)\n'
                       '        for spec in self.job_op.job_clusters:\n            print(spec)\n'),
@@ -108,6 +110,9 @@ class PayloadRead(PythonRule):
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         image = runtime(ctx.target)
         if module.tree is None or image is None:
+            return
+        reads = list(_payload_reads(module.tree))
+        if not reads:
             return
         pins = {**image.constraints, **image.essential}
         changed = {name: (merge, arguments) for merge in payload_merges(pins)
@@ -135,7 +140,7 @@ class PayloadRead(PythonRule):
 
         places = _Places(module.tree)
         instances = places.instances(operator_of)
-        for read, holder, key in _payload_reads(module.tree):
+        for read, holder, key in reads:
             built = places.find(instances, read, holder.value)
             if built is None:
                 continue
