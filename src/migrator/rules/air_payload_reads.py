@@ -88,6 +88,9 @@ class PayloadRead(PythonRule):
                 contains="job.job_clusters", fixed=_IMPORT + _CREATE + 'clusters = job.job_clusters[0]\n'),
         Invalid(_IMPORT + _CREATE + 'name = job.json.get("name")\n', line=5, contains="7.18.1",
                 fixed=_IMPORT + _CREATE + 'name = job.name\n'),
+        # A default keeps .get() from raising but hides the change: reported, left to you.
+        Invalid(_IMPORT + _CREATE + 'clusters = job.json.get("job_clusters", [])\n', line=5,
+                contains="answers None or its default"),
         # A helper class holding the operator built from a project subclass in another module.
         Invalid('from company.jobs import CompanyJobsOperator\n\n\n'
                 'class Workflow:\n    def __init__(self, clusters):\n'
@@ -150,14 +153,19 @@ class PayloadRead(PythonRule):
                 continue
             owner = ast.unparse(holder.value)
             short = operator.rsplit(".", 1)[-1]
-            fix = Fix.make(FixSafety.UNSAFE, f"read {owner}.{key}", kind="payload-read", required=True,
-                           attribute=merge.payload_attribute, key=key)
+            payload = merge.payload_attribute
+            # A .get() does not raise: it answers None (or its default) now, silently.
+            with_default = isinstance(read, ast.Call) and len(read.args) > 1
+            effect = (f"{payload}.get({key!r}) answers None or its default instead of the argument"
+                      if isinstance(read, ast.Call) else f"the read fails the file (KeyError: {key!r})")
+            fix = None if with_default else Fix.make(FixSafety.UNSAFE, f"read {owner}.{key}", kind="payload-read",
+                                                     required=True, attribute=payload, key=key)
             yield self.at_node(
                 module, read,
-                f"{owner}.{merge.payload_attribute}[{key!r}] of a {short} is read while the DAG file is parsed, "
-                f"but {merge.distribution} {pins[merge.distribution]} (the target's constraints) puts the named "
-                f"arguments into {merge.payload_attribute} only in execute(): the read fails the file "
-                f"(KeyError: {key!r}); read {owner}.{key} (the value passed as {key}=) instead", fix=fix)
+                f"{owner}.{payload}[{key!r}] of a {short} is read while the DAG file is parsed, but "
+                f"{merge.distribution} {pins[merge.distribution]} (the target's constraints) puts the named "
+                f"arguments into {payload} only in execute(): {effect}; read {owner}.{key} (the value passed "
+                f"as {key}=) instead", fix=fix)
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
