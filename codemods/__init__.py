@@ -28,6 +28,7 @@ from . import (
     replace_context_key,
     replace_import,
     replace_kubernetes_object,
+    replace_payload_read,
     replace_value,
     subdag_to_taskgroup,
 )
@@ -38,7 +39,8 @@ CODEMODS: dict[str, ModuleType] = {
     module.KIND: module
     for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
                    replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup,
-                   drop_dag_from_chain, guard_removed_import, append_base, end_init_chain, remove_unused_import)
+                   drop_dag_from_chain, guard_removed_import, append_base, end_init_chain, remove_unused_import,
+                   replace_payload_read)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.

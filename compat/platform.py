@@ -5,7 +5,7 @@ changes and plugin attributes. Rule code asks these functions instead of holding
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -464,3 +464,29 @@ def default_credentials() -> tuple[DefaultCredentials, ...]:
                                     frozenset(row["functions"]), frozenset(row["credential_keywords"]),
                                     row["error"], row["advice"], row["source"])
                  for row in load_json("cloud_default_credentials.json")["clouds"])
+
+
+@dataclass(frozen=True)
+class PayloadMerge:
+    """Operators of ``distribution`` whose named arguments reach the ``payload_attribute`` dict
+    only in ``execute()`` in releases after ``changed_after``: each argument stays on its own
+    attribute of the same name (``operators`` maps the operator to those argument names)."""
+
+    distribution: str
+    changed_after: str
+    payload_attribute: str
+    operators: dict[str, frozenset[str]]
+    reason: str
+    source: str
+
+
+def payload_merges(pins: Mapping[str, str] | None = None) -> tuple[PayloadMerge, ...]:
+    """The payload merges that apply under ``pins`` (canonical name -> version: the target's
+    constraints): those whose distribution is pinned to a release after the change; every
+    one without ``pins``."""
+    return tuple(PayloadMerge(row["distribution"], row["changed_after"], row["payload_attribute"],
+                              {name: frozenset(args) for name, args in row["operators"].items()},
+                              row["reason"], row["source"])
+                 for row in _overlay()["payload_merged_at_execute"]
+                 if pins is None or (row["distribution"] in pins
+                                     and Version(pins[row["distribution"]]) > Version(row["changed_after"])))

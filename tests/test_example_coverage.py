@@ -51,6 +51,8 @@ NOT_IN_THE_EXAMPLE = {
                "modules have names of their own"),
     "MWA019": ("needs a variable holding a path into a folder another platform mounts (Cloud Composer's "
                "/home/airflow/gcs); the example's variables name buckets and hosts of its own machines"),
+    "API022": ("needs a Databricks operator whose json payload a helper reads while parsed; the example runs "
+               "no Databricks jobs"),
     "MIG001": _BROKEN_FILE,  # syntax error
     "MIG002": _BROKEN_FILE,  # Python 2 module
     "MIG003": _BROKEN_FILE,  # binary / undecodable file

@@ -324,3 +324,30 @@ def test_a_file_a_helper_reads_beside_itself_points_at_its_one_finding():
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("file-missing", ("MWA021",))] * 2
+
+
+def test_a_key_error_raised_at_a_payload_read_points_at_its_finding_not_at_the_stand_ins():
+    """A shared helper reads op.json["job_clusters"] while parsed (API022): the KeyError it raises
+    on the target is that read's, though the DAG file also read a Variable; the same KeyError
+    raised elsewhere in a file that read Variables stays a stand-in's."""
+    from migrator.findings import Location
+
+    stand_in = (SimpleNamespace(kind="variable", key="env", answer="stand-in"),)
+    files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in="dags/lib/workflow.py:12",
+                             lookups=stand_in, error="KeyError: 'job_clusters'"),
+             SimpleNamespace(path="dags/b.py", status="import_error", raised_in="dags/lib/config.py:4",
+                             lookups=stand_in, error="KeyError: 'job_clusters'"),
+             SimpleNamespace(path="dags/c.py", status="import_error", raised_in=None, line=7,
+                             lookups=(), error="KeyError: 'tasks'")]
+    findings = [SimpleNamespace(rule="API022", path="dags/lib/workflow.py", severity=Severity.ERROR,
+                                location=Location(11, 9, 12, 40), related=()),
+                SimpleNamespace(rule="API022", path="dags/c.py", severity=Severity.ERROR,
+                                location=Location(7, 1, 7, 30), related=()),
+                SimpleNamespace(rule="CON002", path="dags/b.py", severity=Severity.ERROR,
+                                location=Location(2, 1, 2, 9), related=())]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/a.py", "provider-api", ("API022",)),
+        ("dags/b.py", "stand-in", ("CON002",)),
+        ("dags/c.py", "provider-api", ("API022",))]

@@ -318,6 +318,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 
 def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> ProjectIndex:
     from migrator.analysis.connections import quick_pool_definitions
+    from migrator.analysis.payloads import quick_payload_operators
     from migrator.analysis.platform import (
         quick_container_only_constants,
         quick_remote_compute_wrappers,
@@ -338,6 +339,7 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
         container_only_constants=quick_container_only_constants(workspace),
         unreferenced_functions=quick_unreferenced_functions(workspace),
         folder_files=frozenset([*workspace.python_files, *workspace.data_files]),
+        payload_operators=quick_payload_operators(workspace),
     )
 
 

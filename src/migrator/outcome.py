@@ -47,6 +47,7 @@ CAUSES = {
     "timeout": "it takes longer than the parse time limit",
     "cloud-credentials": ("it builds a cloud client that looks for the platform's default credentials (GCP "
                           "Application Default Credentials), which an MWAA worker does not have"),
+    "provider-api": "a provider operator works differently at the version the target's constraints pin",
     "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
                  "answers with a stand-in or the code's default: on MWAA it reads the real value (create it first)"),
     "other": "another error while loading",
@@ -64,6 +65,7 @@ _ADDRESSED_BY = {
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
     "argument-rejected": ("API",),
+    "provider-api": ("API",),
     "file-missing": ("MWA005", "MWA019", "MWA021"),  # MWA019: a Variable naming the path
     "duplicate-dag-id": ("MWA017", "MWA022"),  # MWA022: a DAG file importing the other
     "cloud-credentials": ("MWA018",),
@@ -72,6 +74,10 @@ _ADDRESSED_BY = {
 # first importer of a module the project lacks, the helper building the cloud client), and
 # whose error names that root cause exactly: a finding of their rules anywhere addresses them.
 _FOUND_ANYWHERE = {"project-module-missing": "MWA016", "cloud-credentials": "MWA018"}
+# Rules whose finding is on the very line that raises, and the cause an error raised there has,
+# whatever its class suggests: API022's read raises a KeyError, which is no stand-in's even in a
+# file that also read Variables.
+_RAISED_AT_FINDING = {"API022": "provider-api"}
 
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_NAME = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
@@ -262,7 +268,9 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
                          missing_modules=missing_modules)
         # The project's own Variables are read as they are: only stand-ins and defaults can mislead.
         lookups = [lookup for lookup in getattr(file, "lookups", ()) if lookup.answer != "project"]
-        if cause in ("other", "file-missing") and lookups:
+        if raised_here := _findings_at(_raised_at(file, source, source_of), findings):
+            cause = _RAISED_AT_FINDING[raised_here[0]]
+        elif cause in ("other", "file-missing") and lookups:
             cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL, a path)
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
@@ -297,6 +305,24 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
 REQUIREMENT_REMOVED = "requirement-removed"
 REQUIREMENT_NOT_INSTALLED = "MIG103"
 DAG_IMPORT_ERROR = "MIG101"  # verify's finding on a file that does not load
+
+
+def _raised_at(file, source: str | None, source_of: Callable[[str], str | None]) -> tuple[str | None, int | None]:
+    """The project file and line the error was raised at: the helper it came from, else the file."""
+    if file.raised_in:
+        path, _, line = file.raised_in.rpartition(":")
+        return source_of(path), int(line) if line.isdigit() else None
+    return source, getattr(file, "line", None)
+
+
+def _findings_at(place: tuple[str | None, int | None], findings: Sequence[Finding]) -> list[str]:
+    """The rules of ``_RAISED_AT_FINDING`` with an error finding whose lines hold that line."""
+    path, line = place
+    if path is None or line is None:
+        return []
+    return [f.rule for f in findings if f.rule in _RAISED_AT_FINDING and f.severity == Severity.ERROR
+            and f.path == path and f.location.line <= line <= f.location.end_line]
+
 
 def _missing_file_findings(missing: str, findings: Sequence[Finding]) -> list[str]:
     """The MWA021 findings (on the helper that reads it, anywhere in the project) on the file an

@@ -67,6 +67,9 @@ class ProjectIndex:
     unreferenced_functions: frozenset[str] = frozenset()
     # Every file of the DAG and plugins folders (code and data): what the bundle carries.
     folder_files: frozenset[str] = frozenset()
+    # (project class, provider operator it derives from) for the operators whose payload dict
+    # changed, from migrator.analysis.payloads.quick_payload_operators
+    payload_operators: tuple[tuple[str, str], ...] = ()
 
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
@@ -74,7 +77,8 @@ class ProjectIndex:
                            [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
                            self.subdag_factories, sorted(self.bundled_executables),
                            sorted(self.remote_compute_wrappers), sorted(self.container_only_constants),
-                           sorted(self.unreferenced_functions), sorted(self.folder_files)])
+                           sorted(self.unreferenced_functions), sorted(self.folder_files),
+                           self.payload_operators])
 
     def pool_definition(self, name: str) -> PoolDef | None:
         return next((pool for pool in self.pools_defined if pool.name == name), None)

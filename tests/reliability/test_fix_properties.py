@@ -6,7 +6,7 @@ Two generators feed a temporary project that ``plan_fixes`` + ``apply_plan`` fix
   in every import form, schedule_interval / concurrency / task_concurrency / provide_context in
   calls and default_args, days_ago, DummyOperator, PostgresOperator, @apply_defaults, context
   keys in subscripts, .get() and Jinja, Airflow's VolumeMount and Volume, ``dag >> task``, a
-  LoggingMixin subclass before an operator's base, a mixin with a required argument after it, an unused removed name),
+  LoggingMixin subclass before an operator's base, a mixin with a required argument after it, an unused removed name, a Databricks payload read),
   interleaved with filler lines, in UTF-8 or latin-1 (with a coding cookie), with or without a
   BOM, with LF or CRLF newlines and any indentation;
 * arbitrary Python modules from hypothesmith, followed by a few legacy lines.
@@ -216,6 +216,12 @@ def dag_modules(draw):
         module.add("def __init__(self, configuration, **kwargs):", 1)
         module.add("AlertingMixin.__init__(self, configuration)", 2)
         module.add("AlertingBase.__init__(self, **kwargs)", 2)
+    # Drawn after it for the same reason: a Databricks operator's payload read while parsed,
+    # which the provider 3.3.1 pins fills only in execute() (payload-read on Airflow 3).
+    if draw(st.booleans()):
+        module.add("from airflow.providers.databricks.operators.databricks import DatabricksRunNowOperator")
+        module.add('run_now = DatabricksRunNowOperator(task_id="run_now", job_id=42)')
+        module.add('run_job_id = run_now.json["job_id"]')
     # Drawn after it for the same reason: a removed name imported and never used
     # (remove-unused-import on Airflow 3), among the module's first imports (a comment right
     # above a removed import goes with it, by design).
