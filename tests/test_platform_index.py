@@ -3,8 +3,8 @@ compute (EMR, ECS, ...) and the path constants only containers use."""
 
 from __future__ import annotations
 
-from migrator.analysis.platform import quick_container_only_constants, quick_remote_compute_wrappers
 from migrator.config import Settings
+from migrator.engine import build_index
 from migrator.workspace import discover
 
 HELPERS = {
@@ -35,7 +35,7 @@ HELPERS = {
 
 def test_wrappers_follow_bases_request_bodies_and_returning_helpers_across_modules(make_project):
     root = make_project(HELPERS)
-    wrappers = quick_remote_compute_wrappers(discover(root, Settings()))
+    wrappers = build_index(discover(root, Settings())).remote_compute_wrappers
     # A subclass of an EMR operator, a class building an EMR step, a subclass of that in another
     # module, a helper returning one, a re-export.
     assert {"acme.steps.AcmeAddSteps", "acme.steps.JobTask", "acme.docker.DockerJobTask",
@@ -55,6 +55,6 @@ def test_path_constants_only_pod_specs_use_across_modules(make_project):
                             "INIT = k8s.V1Container(name='cp', command=['cp'], args=['-r', '/src', COPY_TO, SHARED])\n"),
         "dags/report.py": "import os\nfrom pods.paths import SHARED\nFILES = os.listdir(SHARED)\n",
     })
-    constants = quick_container_only_constants(discover(root, Settings()))
+    constants = build_index(discover(root, Settings())).container_only_constants
     # Read by worker code too (SHARED) or by nothing (UNUSED): not the container's alone.
     assert constants == {"pods.paths.MOUNT_DIR", "pods.paths.COPY_TO"}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from migrator.compat import get_version
 
-from migrator.analysis.reachability import quick_unreferenced_functions
 from migrator.config import Settings
-from migrator.engine import scan
+from migrator.engine import build_index, scan
 from migrator.findings import Severity
 from migrator.workspace import discover
 
@@ -42,7 +41,7 @@ def test_only_functions_named_nowhere_but_their_def_are_unreferenced(make_projec
     })
     # The comment, the module path and its own __name__ do not call build_task; a decorator
     # may register on_starting.
-    assert quick_unreferenced_functions(discover(root, Settings())) == {"build_task.build_task"}
+    assert build_index(discover(root, Settings())).unreferenced_functions == {"build_task.build_task"}
 
 
 def test_a_removed_option_read_in_dead_code_is_info(make_project):

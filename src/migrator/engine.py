@@ -326,8 +326,11 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
     from migrator.analysis.plugins import quick_plugin_exports
     from migrator.analysis.reachability import quick_unreferenced_functions
     from migrator.analysis.requirements import quick_isolated_executables
+    from migrator.analysis.source import project_python_bytes
     from migrator.analysis.subdags import quick_subdag_factories
 
+    file_facts = file_facts or FileFacts()
+    texts = project_python_bytes(workspace)  # read once for the passes that follow names across modules
     return ProjectIndex(
         dag_folders=tuple(workspace.dag_folders),
         local_modules=frozenset(workspace.module_name(rel) for rel in workspace.python_files),
@@ -335,11 +338,11 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
         pools_defined=quick_pool_definitions(workspace),
         subdag_factories=quick_subdag_factories(workspace),
         bundled_executables=quick_isolated_executables(workspace, file_facts),
-        remote_compute_wrappers=quick_remote_compute_wrappers(workspace),
-        container_only_constants=quick_container_only_constants(workspace),
-        unreferenced_functions=quick_unreferenced_functions(workspace),
+        remote_compute_wrappers=quick_remote_compute_wrappers(workspace, texts, file_facts),
+        container_only_constants=quick_container_only_constants(workspace, texts, file_facts),
+        unreferenced_functions=quick_unreferenced_functions(workspace, texts, file_facts),
         folder_files=frozenset([*workspace.python_files, *workspace.data_files]),
-        payload_operators=quick_payload_operators(workspace),
+        payload_operators=quick_payload_operators(workspace, texts, file_facts),
     )
 
 

@@ -9,18 +9,16 @@ follows the bases across modules, as ``migrator.analysis.platform`` does for its
 from __future__ import annotations
 
 from migrator import compat
+from migrator.cache import FileFacts
 
 
-def quick_payload_operators(workspace) -> tuple[tuple[str, str], ...]:
+def quick_payload_operators(workspace, texts: dict[str, bytes], file_facts: FileFacts
+                            ) -> tuple[tuple[str, str], ...]:
     """(project class, provider operator it derives from), sorted, for every provider operator
     of every payload change (the target's pins decide later which apply). Only modules whose
-    text names one of the operators, or a subclass found so far, are parsed."""
-    from migrator.analysis.classes import module_classes
-    from migrator.analysis.python import ModuleFacts
-    from migrator.analysis.source import project_python_bytes
-
+    text names one of the operators, or a subclass found so far, are parsed (their classes kept
+    in ``file_facts`` by content). ``texts``: the project's Python files (``project_python_bytes``)."""
     operators = {name for merge in compat.payload_merges() for name in merge.operators}
-    texts = project_python_bytes(workspace)
     classes: dict[str, tuple[str, ...]] = {}  # project class -> its bases
     parsed: set[str] = set()
     found: dict[str, str] = {}
@@ -29,8 +27,10 @@ def quick_payload_operators(workspace) -> tuple[tuple[str, str], ...]:
         for rel, text in texts.items():
             if rel not in parsed and any(word in text for word in words):
                 parsed.add(rel)
-                module = ModuleFacts.from_bytes(rel, text, workspace.module_name(rel))
-                classes.update((facts.qualname, facts.bases) for facts in module_classes(module))
+                module_name = workspace.module_name(rel)
+                classes.update(file_facts.of("class_bases", rel, module_name.encode() + b"\0" + text,
+                                             lambda _, rel=rel, text=text, name=module_name:
+                                             _class_bases(rel, text, name)))
         new = {}
         for name, bases in classes.items():
             if name in found:
@@ -42,3 +42,11 @@ def quick_payload_operators(workspace) -> tuple[tuple[str, str], ...]:
         found.update(new)
         words = sorted({name.rsplit(".", 1)[-1].encode() for name in new})
     return tuple(sorted(found.items()))
+
+
+def _class_bases(rel: str, text: bytes, module_name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from migrator.analysis.classes import module_classes
+    from migrator.analysis.python import ModuleFacts
+
+    module = ModuleFacts.from_bytes(rel, text, module_name)
+    return tuple((facts.qualname, facts.bases) for facts in module_classes(module))

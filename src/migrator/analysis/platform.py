@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from migrator import compat
+from migrator.cache import FileFacts
 
 _WORKER = compat.worker_paths()
 AIRFLOW_HOME = _WORKER.airflow_home
@@ -126,7 +127,7 @@ IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image
 
 # -- the project's own wrappers around remote compute -----------------------------------------------
 
-def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
+def quick_remote_compute_wrappers(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's classes and functions that hand their
     work to another service's machines, so the paths and hosts their callers give them are that
     side's (compat ``worker_paths``: ``remote_compute_modules``, ``remote_request_keys``).
@@ -138,23 +139,25 @@ def quick_remote_compute_wrappers(workspace) -> frozenset[str]:
     the worker's. A module-level function is one when it returns a construction of a wrapper,
     directly or through the name it assigned it to; a module re-exporting a wrapper
     (``from pkg.tasks import JobTask`` in ``pkg/v2.py``) makes its name one too. Only modules
-    whose text names a remote module, a request key or a wrapper found so far are parsed."""
-    from migrator.analysis.source import project_python_bytes
-
+    whose text names a remote module, a request key or a wrapper found so far are parsed, and
+    what each defines is kept in ``file_facts`` by content. ``texts``: the project's Python files
+    (``project_python_bytes``)."""
     paths = compat.worker_paths()
     remote = tuple(module + "." for module in paths.remote_compute_modules)
     # The text that makes a module worth parsing in the first round: "operators.emr", "HadoopJarStep".
     first_words = [".".join(module.split(".")[-2:]).encode() for module in paths.remote_compute_modules]
     first_words += [key.encode() for key in paths.remote_request_keys]
     # Helper packages outside the DAG folders (a src/ package the DAGs import) define wrappers too.
-    texts = project_python_bytes(workspace)
     parsed: dict[str, list[_Definition]] = {}
     wrappers: set[str] = set()
     words = first_words
     while words:
         for rel, text in texts.items():
             if rel not in parsed and any(word in text for word in words):
-                parsed[rel] = _definitions(workspace, rel, text)
+                module_name = workspace.module_name(rel)
+                parsed[rel] = file_facts.of("remote_definitions", rel, _named(module_name, text),
+                                            lambda _, rel=rel, text=text, name=module_name:
+                                            _definitions(rel, text, name))
         found = {d.qualname for ds in parsed.values() for d in ds if d.qualname not in wrappers
                  and d.hands_off(remote, wrappers)}
         wrappers |= found
@@ -181,11 +184,17 @@ class _Definition:
         return bool(self.request_keys) or any(remote_name(name) for name in self.bases)
 
 
-def _definitions(workspace, rel: str, data: bytes) -> list[_Definition]:
+def _named(module_name: str, data: bytes, *more: str) -> bytes:
+    """What a per-file fact depends on besides the file's text: the name it is imported under
+    (and any further inputs), for ``FileFacts`` to key it by."""
+    return "\0".join([module_name, *more]).encode() + b"\0" + data
+
+
+def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
     from migrator.analysis.classes import module_classes
     from migrator.analysis.python import ModuleFacts
 
-    module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+    module = ModuleFacts.from_bytes(rel, data, module_name)
     if module.tree is None:
         return []
     request_keys = set(compat.worker_paths().remote_request_keys)
@@ -235,7 +244,7 @@ def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
 
 # -- module constants only containers use -----------------------------------------------------------
 
-def quick_container_only_constants(workspace) -> frozenset[str]:
+def quick_container_only_constants(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's module-level path constants
     (``NAME = "/..."``) that every use puts inside a container or pod (an init container's
     ``cp`` destination, a mount path, a pod's environment), in whatever module defines them:
@@ -244,10 +253,10 @@ def quick_container_only_constants(workspace) -> frozenset[str]:
     A use is inside when a call describing a container encloses it: a model of compat's
     ``container_spec_modules`` (``V1Container``), a Docker or Kubernetes operator, or a call given
     the image it runs. A constant with any other use (or none) is not one. Only modules whose
-    text names such a constant are parsed."""
-    from migrator.analysis.source import project_python_bytes
+    text names such a constant are parsed (what each module's uses are is kept in ``file_facts``
+    by content and the constants asked about)."""
+    from migrator.analysis.reachability import text_facts
 
-    texts = project_python_bytes(workspace)
     defined: dict[str, set[str]] = {}
     for rel, data in texts.items():
         module_name = workspace.module_name(rel)
@@ -256,26 +265,35 @@ def quick_container_only_constants(workspace) -> frozenset[str]:
             defined.setdefault(short, set()).add(f"{module_name}.{short}" if module_name else short)
     inside: set[str] = set()
     outside: set[str] = set()
+    wanted = {name.encode() for name in defined}
     for rel, data in texts.items():
-        named = defined.keys() & {word.decode() for word in _WORD.findall(data)}
+        words = file_facts.of("text_facts", rel, data, text_facts).mentions
+        named = sorted(word.decode() for word in wanted if word in words)
         if named:
-            _constant_uses(workspace, rel, data, named, inside, outside)
+            module_name = workspace.module_name(rel)
+            uses = file_facts.of("constant_uses", rel, _named(module_name, data, *named),
+                                 lambda _, rel=rel, data=data, name=module_name, named=named:
+                                 _constant_uses(rel, data, name, set(named)))
+            inside |= uses[0]
+            outside |= uses[1]
     return frozenset(inside - outside)
 
 
 # A module-level assignment of a string literal that starts an absolute path.
 _PATH_CONSTANT_LINE = re.compile(rb"""(?m)^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[rRuU]?["']/""")
-_WORD = re.compile(rb"[A-Za-z_]\w*")
 
 
-def _constant_uses(workspace, rel: str, data: bytes, named: set[str], inside: set[str], outside: set[str]) -> None:
-    """Add the dotted names of the constants ``named`` (short names) the module reads to
-    ``inside`` (within a call describing a container) or ``outside``."""
+def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
+                   ) -> tuple[frozenset[str], frozenset[str]]:
+    """The dotted names of the constants ``named`` (short names) the module reads within a call
+    describing a container, and those it reads elsewhere."""
     from migrator.analysis.python import ModuleFacts
 
-    module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+    inside: set[str] = set()
+    outside: set[str] = set()
+    module = ModuleFacts.from_bytes(rel, data, module_name)
     if module.tree is None:
-        return
+        return frozenset(), frozenset()
     prefix = f"{module.module_name}." if module.module_name else ""
     in_container = {id(node) for call, qualname in module.calls if _describes_container(call, qualname)
                     for node in ast.walk(call) if isinstance(node, ast.Name)}
@@ -284,6 +302,7 @@ def _constant_uses(workspace, rel: str, data: bytes, named: set[str], inside: se
             name = prefix + node.id if node.id in module.constants else module.qualname(node)
             if name:
                 (inside if id(node) in in_container else outside).add(name)
+    return frozenset(inside), frozenset(outside)
 
 
 def _describes_container(call: ast.Call, qualname: str | None) -> bool:

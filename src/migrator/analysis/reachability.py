@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+
+from migrator.cache import FileFacts
 
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _MODULE_PATHS = re.compile(rb"(?m)^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t][^\n]*)")
@@ -25,30 +28,45 @@ _DEF = re.compile(rb"(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
 _TOP_LEVEL_DEF = re.compile(rb"(?m)(?:^([ \t]*\S[^\n]*)\n(?:[ \t]*\n)*)?^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
 
 
-def quick_unreferenced_functions(workspace) -> frozenset[str]:
-    """Dotted names (``module.function``) of the module-level, undecorated functions whose name
-    the project mentions only where it defines them."""
-    from migrator.analysis.source import project_python_bytes
+@dataclass(frozen=True)
+class TextFacts:
+    """One file's words for the project-wide mention count (module paths and comments left out)."""
 
+    mentions: Counter[bytes]  # every identifier written, how often
+    definitions: Counter[bytes]  # names of every def, at any depth
+    candidates: tuple[tuple[bytes, int], ...]  # undecorated module-level defs, and how often each body names itself
+
+
+def text_facts(data: bytes) -> TextFacts:
     # A module path names modules (``from pkg.build_task import run`` is no mention of a
     # build_task function; the names imported from it stay); a comment calls nothing.
-    texts = {rel: _COMMENT.sub(b"", _MODULE_PATHS.sub(b"", data))
-             for rel, data in project_python_bytes(workspace).items()}
+    text = _COMMENT.sub(b"", _MODULE_PATHS.sub(b"", data))
+    candidates = []
+    for match in _TOP_LEVEL_DEF.finditer(text):
+        before, name = match.group(1), match.group(2)
+        if (before or b"").lstrip().startswith(b"@"):
+            continue
+        # The function naming itself (recursion, ``f.__name__``) does not call it from outside.
+        body_end = _TOP_LEVEL_STATEMENT.search(text, match.end())
+        candidates.append((name, _WORD.findall(text, match.end(), body_end.start() if body_end else len(text))
+                           .count(name)))
+    return TextFacts(Counter(_WORD.findall(text)), Counter(_DEF.findall(text)), tuple(candidates))
+
+
+def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
+    """Dotted names (``module.function``) of the module-level, undecorated functions whose name
+    the project mentions only where it defines them. ``texts``: the project's Python files
+    (``project_python_bytes``); ``file_facts``: each file's :class:`TextFacts` by content."""
+    facts = {rel: file_facts.of("text_facts", rel, data, text_facts) for rel, data in texts.items()}
     mentions: Counter[bytes] = Counter()
     definitions: Counter[bytes] = Counter()
-    for data in texts.values():
-        mentions.update(_WORD.findall(data))
-        definitions.update(_DEF.findall(data))
+    for one in facts.values():
+        mentions.update(one.mentions)
+        definitions.update(one.definitions)
     found = set()
-    for rel, data in texts.items():
+    for rel, one in facts.items():
         module_name = workspace.module_name(rel)
-        for match in _TOP_LEVEL_DEF.finditer(data):
-            before, name = match.group(1), match.group(2)
-            if (before or b"").lstrip().startswith(b"@"):
-                continue
-            # The function naming itself (recursion, ``f.__name__``) does not call it from outside.
-            body_end = _TOP_LEVEL_STATEMENT.search(data, match.end())
-            own = _WORD.findall(data, match.end(), body_end.start() if body_end else len(data)).count(name)
+        for name, own in one.candidates:
             if mentions[name] - own == definitions[name]:
                 short = name.decode()
                 found.add(f"{module_name}.{short}" if module_name else short)
