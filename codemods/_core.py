@@ -414,6 +414,17 @@ class Planner:
         return [node for index in self.layout.overlapping(location) for node in self.layout.statement(index)
                 if type(node) in types and match_score(location, positions[node]) is not None]
 
+    def named_import(self, edit: Edit) -> tuple[str, cst.CSTNode]:
+        """(the name, the import statement) of the import at ``edit``'s location that
+        binds ``edit.params["name"]``; CannotFix when the fix data lacks it or none binds it."""
+        name = edit.params.get("name")
+        if not isinstance(name, str) or not is_identifier(name):
+            raise CannotFix("fix data needs the imported 'name'")
+        aliases = [a for a in self.at(edit.location, cst.ImportAlias)
+                   if (a.asname.name.value if a.asname else get_full_name_for_node(a.name)) == name]
+        alias = self.locate(edit.location, aliases, f"import of {name}")
+        return name, self.parent(alias)
+
     def locate(self, location: Location, candidates: Iterable[cst.CSTNode], what: str) -> cst.CSTNode:
         """The candidate that best matches ``location``; CannotFix when none or a tie."""
         scored = []

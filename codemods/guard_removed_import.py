@@ -17,7 +17,7 @@ import libcst as cst
 
 from migrator.findings import FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit, Planner
 
 KIND = "guard-removed-import"
 SAFETY = FixSafety.SAFE
@@ -25,13 +25,7 @@ RATIONALE = "the class is only tested against, and no object can be an instance 
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name = edit.params.get("name")
-    if not isinstance(name, str) or not is_identifier(name):
-        raise CannotFix("fix data needs the imported 'name'")
-    aliases = [a for a in planner.at(edit.location, cst.ImportAlias)
-               if (a.asname.name.value if a.asname else cst.helpers.get_full_name_for_node(a.name)) == name]
-    alias = planner.locate(edit.location, aliases, f"import of {name}")
-    statement = planner.parent(alias)
+    name, statement = planner.named_import(edit)
     line = planner.parent(statement)
     if not (isinstance(statement, cst.ImportFrom) and isinstance(statement.names, (list, tuple))
             and len(statement.names) == 1 and isinstance(line, cst.SimpleStatementLine)

@@ -12,11 +12,9 @@ Airflow the project came from it bound a name nothing read.
 
 from __future__ import annotations
 
-import libcst as cst
-
 from migrator.findings import FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit, Planner
 
 KIND = "remove-unused-import"
 SAFETY = FixSafety.SAFE
@@ -24,13 +22,7 @@ RATIONALE = "the module never uses the name, and the import fails on the target"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name = edit.params.get("name")
-    if not isinstance(name, str) or not is_identifier(name):
-        raise CannotFix("fix data needs the imported 'name'")
-    aliases = [a for a in planner.at(edit.location, cst.ImportAlias)
-               if (a.asname.name.value if a.asname else cst.helpers.get_full_name_for_node(a.name)) == name]
-    alias = planner.locate(edit.location, aliases, f"import of {name}")
-    statement = planner.parent(alias)
+    name, statement = planner.named_import(edit)
     uses = planner.import_references(statement, name)
     if uses is None or uses:
         raise CannotFix(f"the module uses {name}; remove its uses first")

@@ -186,8 +186,7 @@ def getattr_redirects(source: str, member: str) -> dict[str, str]:
     f"airflow.sdk.exceptions.{name}")``. Every name of the table becomes
     ``<this module>.<name> -> <prefix><name>``; the old name still imports, with a warning."""
     tree = parse(source, member)
-    function = next((node for node in tree.body
-                     if isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and node.args.args), None)
+    function = _module_getattr(tree)
     if function is None:
         return {}
     parameter = function.args.args[0].arg
@@ -261,6 +260,12 @@ def _getattr_destinations(body: list[ast.stmt], parameter: str, names: frozenset
     return {name: path for name, path in fetched.items() if path.startswith("airflow.")}
 
 
+def _module_getattr(tree: ast.Module) -> ast.FunctionDef | None:
+    """The module-level ``__getattr__(name)`` (PEP 562), if the module has one."""
+    return next((node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and node.args.args), None)
+
+
 def getattr_alias_imports(source: str, member: str) -> dict[str, str]:
     """Moves a module's ``__getattr__`` makes for names it lists one by one, the other Airflow
     3 forms besides :func:`getattr_redirects`: ``if name == "JobState": from airflow.jobs.job
@@ -270,8 +275,7 @@ def getattr_alias_imports(source: str, member: str) -> dict[str, str]:
     ``<this module>.<name> -> <where it is fetched from>``; the old name still imports, with a
     deprecation warning."""
     tree = parse(source, member)
-    function = next((node for node in tree.body
-                     if isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and node.args.args), None)
+    function = _module_getattr(tree)
     if function is None:
         return {}
     parameter = function.args.args[0].arg
