@@ -1181,10 +1181,6 @@ def _binds(module_path: str, name: str | None, asname: str | None) -> str:
     return asname or name or module_path
 
 
-def alias_asname(alias: cst.ImportAlias) -> str | None:
-    return alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
-
-
 @dataclass
 class ImportEdit:
     """Every change planned for one import statement, applied together: names moved to other

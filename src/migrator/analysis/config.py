@@ -26,10 +26,9 @@ from migrator.secrets import (
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")
-# Options whose value Airflow reads from a command or a secrets backend instead. ``_secret``
-# is also the end of ordinary names (``api_auth.jwt_secret``), so it only counts after the
-# names of values Airflow lets be indirect.
-INDIRECT_SUFFIXES = ("_cmd", "_secret")
+# Options whose value Airflow reads from a command or a secrets backend instead (``<key>_cmd``,
+# ``<key>_secret``). ``_secret`` is also the end of ordinary names (``api_auth.jwt_secret``), so
+# it only counts after the names of values Airflow lets be indirect.
 _INDIRECT_VALUE_KEYS = frozenset({"sql_alchemy_conn", "broker_url", "result_backend", "backend_kwargs",
                                   "sentry_dsn", "sql_alchemy_engine_args", "flower_basic_auth"})
 

@@ -22,7 +22,7 @@ import sys
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -903,10 +903,6 @@ def frozen_airflow_major(requirements: Iterable[RequirementLine]) -> int | None:
         if requirement.allows("1.10.15") and not any(requirement.allows(v) for v in ("2.0.0", "3.0.0")):
             return 1
     return None
-
-
-def iter_named(requirements: Iterable[RequirementLine]) -> Iterator[RequirementLine]:
-    return (r for r in requirements if r.name)
 
 
 # -- providers the code needs ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts, word_pattern
-from migrator.analysis.strings import StaticString, static_string
+from migrator.analysis.strings import StaticString
 from migrator.findings import Location
 
 
@@ -53,10 +53,6 @@ def call_arguments(call: ast.Call) -> Iterator[tuple[str | None, ast.expr]]:
 
 def short_name(qualname: str | None) -> str:
     return (qualname or "").rsplit(".", 1)[-1]
-
-
-def string_value(module: ModuleFacts, node: ast.AST | None) -> StaticString | None:
-    return static_string(module, node)
 
 
 def inside(module: ModuleFacts, node: ast.AST, containers: set[ast.AST] | frozenset[ast.AST]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from migrator import compat
 from migrator.analysis import airflow_api, platform
@@ -27,7 +27,7 @@ from migrator.analysis.strings import (
 from migrator.analysis.templates import SCRIPT_NAME, template_files
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
-from migrator.rules._common import call_arguments, location_in_static, short_name
+from migrator.rules._common import call_arguments, inside, location_in_static, short_name
 from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
 
 
@@ -188,11 +188,6 @@ def _scope(module: ModuleFacts, node: ast.AST) -> ast.AST | None:
     """The innermost class or function a node is in (None at module level)."""
     return next((a for a in module.ancestors(node)
                  if isinstance(a, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
-
-
-def _inside_any(module: ModuleFacts, node: ast.AST, containers: Iterable[ast.AST]) -> bool:
-    containers = set(containers)
-    return node in containers or any(a in containers for a in module.ancestors(node))
 
 
 # -- Docker and Kubernetes -------------------------------------------------------------------------
@@ -595,7 +590,7 @@ class OnPremHostRule(PythonRule):
                 if reference.kind == "loopback" and _tunnel_local_end(module, node):
                     continue
                 # In a container's or a remote node's command, the loopback is that machine.
-                if reference.kind in ("loopback", "docker-host") and _inside_any(module, node, remote):
+                if reference.kind in ("loopback", "docker-host") and inside(module, node, remote):
                     continue
                 location = _literal_location(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
@@ -1146,7 +1141,7 @@ class LocalFilesystemPathRule(PythonRule):
         remote_calls = set(_container_calls(module, ctx)) | {c for c, _ in _ssh_calls(module, target)}
         # 1. arguments of file-system calls
         for call, qualname in module.calls:
-            if _inside_any(module, call, remote_calls):
+            if inside(module, call, remote_calls):
                 continue
             if self._is_path_call(call, qualname, module):
                 for name, argument in call_arguments(call):
@@ -1202,7 +1197,7 @@ class LocalFilesystemPathRule(PythonRule):
         container_classes = _container_classes(module, target)
         for node, text in module.string_literals:
             if not text.startswith(platform.LOCAL_ROOTS) or node in skipped or \
-                    _inside_any(module, node, remote_arguments | {c for c in remote_calls
+                    inside(module, node, remote_arguments | {c for c in remote_calls
                                                                   if not isinstance(c, ast.Call)}) or \
                     _scope(module, node) in container_classes:
                 continue
