@@ -116,11 +116,6 @@ class ConfigEntry:
         return self.option.split(".", 1)[1]
 
     @property
-    def base_option(self) -> str:
-        """The option an ``_cmd``/``_secret`` variant sets (``core.sql_alchemy_conn_cmd`` -> ``core.sql_alchemy_conn``)."""
-        return indirect_base(self.option) or self.option
-
-    @property
     def left_at_default(self) -> bool:
         """Whether the line sets nothing the project chose: an empty value, or an airflow.cfg
         line holding what a fresh airflow.cfg of some Airflow version holds (a stock dump).
