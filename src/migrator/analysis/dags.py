@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import UNKNOWN, static_string
+
+if TYPE_CHECKING:
+    # Only named in annotations: ModuleFacts computes its DAGs and tasks with this module.
+    from migrator.analysis.python import ModuleFacts
 
 TASK_CLASS_SUFFIXES = ("Operator", "Sensor")
 

@@ -14,8 +14,20 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from migrator.analysis.dags import (
+    ArgumentSite,
+    DagDef,
+    TaskDef,
+    argument_sites,
+    find_dags,
+    find_tasks,
+    is_task_function,
+    task_callables,
+)
 from migrator.analysis.grammar import newest_target_python, parse_module
+from migrator.analysis.jinja import has_template, template_names
 from migrator.analysis.source import Problem, SourceText, decode_python, read_bytes
+from migrator.analysis.strings import UNKNOWN
 from migrator.findings import Location
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -364,8 +376,6 @@ class ModuleFacts:
         A ``@task``-decorated function is not run by calling it (the call builds a task), so
         it and what only it calls stay out.
         """
-        from migrator.analysis.dags import is_task_function
-
         if self.tree is None:
             return frozenset()
         # The calls each scope runs itself (None: the module), from one look at every call:
@@ -574,8 +584,6 @@ class ModuleFacts:
     def string_literals(self) -> list[tuple[ast.Constant | ast.JoinedStr, str]]:
         """Every string literal (an f-string counts once, its unknown parts as ``UNKNOWN``) with
         its value; docstrings are left out."""
-        from migrator.analysis.strings import UNKNOWN
-
         if self.tree is None:
             return []
         inside_fstring: set[int] = set()
@@ -601,8 +609,6 @@ class ModuleFacts:
     @cached_property
     def template_reads(self) -> list[tuple[ast.Constant | ast.JoinedStr, str, list]]:
         """(literal, its text, the Jinja context names it reads) for every templated literal."""
-        from migrator.analysis.jinja import has_template, template_names
-
         found = []
         for node, text in self.string_literals:
             if has_template(text):
@@ -614,31 +620,23 @@ class ModuleFacts:
     # -- Airflow structure ------------------------------------------------------------------------
 
     @cached_property
-    def dags(self) -> list:
-        """``find_dags(self)``, computed once (``migrator.analysis.dags.DagDef``)."""
-        from migrator.analysis.dags import find_dags
-
+    def dags(self) -> list[DagDef]:
+        """``find_dags(self)``, computed once."""
         return find_dags(self)
 
     @cached_property
-    def tasks(self) -> list:
-        """``find_tasks(self)``, computed once (``migrator.analysis.dags.TaskDef``)."""
-        from migrator.analysis.dags import find_tasks
-
+    def tasks(self) -> list[TaskDef]:
+        """``find_tasks(self)``, computed once."""
         return find_tasks(self)
 
     @cached_property
-    def arguments(self) -> list:
-        """Every DAG/task keyword and ``default_args`` key (``migrator.analysis.dags.ArgumentSite``)."""
-        from migrator.analysis.dags import argument_sites
-
+    def arguments(self) -> list[ArgumentSite]:
+        """Every DAG/task keyword and ``default_args`` key."""
         return argument_sites(self)
 
     @cached_property
     def task_callables(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
         """Functions that run as tasks and receive the context (``python_callable=``, ``@task``)."""
-        from migrator.analysis.dags import task_callables
-
         return task_callables(self)
 
 
