@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 from packaging.requirements import InvalidRequirement, Requirement
@@ -79,6 +79,13 @@ from migrator.requirements_fix import (
 from migrator.safe_write import TEMP_SUFFIX, staging_folder, write_files
 from migrator.secrets import is_sensitive_name, mask, mask_uri
 from migrator.workspace import LEFTOVER_REASON, printable_path, unusable_name_reason
+
+if TYPE_CHECKING:
+    from migrator.airflow_env import RequirementRepair
+    from migrator.analysis.requirements import Constraints
+    from migrator.engine import ScanResult
+    from migrator.project import ModuleSummary, ProjectFacts
+    from migrator.workspace import Workspace
 
 MANIFEST = "manifest.json"
 PLUGINS_ZIP = "plugins.zip"
@@ -143,7 +150,7 @@ def _is_test_module(name: str) -> bool:
                                      or name == "conftest.py")
 
 
-def imported_by_code(summaries: Mapping[str, Any]) -> frozenset[str]:
+def imported_by_code(summaries: Mapping[str, ModuleSummary]) -> frozenset[str]:
     """Every dotted name (and each of its prefixes) that a module other than a test imports: a
     ``test_*.py`` module among them is code the DAGs need (``datasources/test_datasources.py``),
     not a test, and ships."""
@@ -487,7 +494,7 @@ class _Needs:
     """Resolves what kept modules import or name, across dags/ and the plugins zip root."""
 
     root: Path
-    summaries: dict[str, Any]  # project path -> ModuleSummary
+    summaries: dict[str, ModuleSummary]  # by project path
     sources: list[Source]
     module_index: dict[str, Source] = field(default_factory=dict)
     imported_by: dict[str, str] = field(default_factory=dict)  # src -> first importer's src
@@ -588,7 +595,7 @@ class _Needs:
         return folder_level and any(part in self.folder_words for part in path.parts[:-1])
 
 
-def resolve_needs(root: Path, sources: list[Source], summaries: dict[str, Any]
+def resolve_needs(root: Path, sources: list[Source], summaries: dict[str, ModuleSummary]
                   ) -> tuple[list[Source], list[tuple[Source, str]], _Needs]:
     """Split ``sources`` into shipped files and files .airflowignore drops.
 
@@ -943,7 +950,7 @@ _EXPORT_REASON = "connection/variable export (holds credentials)"
 _SENSITIVE_SOURCES = frozenset({_ENV_FILE_REASON, _EXPORT_REASON})
 
 
-def _special_paths(workspace: Any, out: Path, root: Path) -> dict[str, str]:
+def _special_paths(workspace: Workspace, out: Path, root: Path) -> dict[str, str]:
     special: dict[str, str] = {}
     kinds = (
         ("airflow_cfgs", "airflow.cfg: its options go to mwaa-config.json; it may hold secrets"),
@@ -983,7 +990,7 @@ def check_out_dir(out: Path, root: Path) -> None:
                          "this tool wrote); choose an empty or new folder")
 
 
-def project_ignore_syntax(facts: Any) -> Syntax:
+def project_ignore_syntax(facts: ProjectFacts) -> Syntax:
     """The syntax the project's own .airflowignore files were written for: its
     ``core.dag_ignore_file_syntax``, else the default of the Airflow it runs today."""
     configured = facts.config.value("core.dag_ignore_file_syntax")
@@ -993,7 +1000,7 @@ def project_ignore_syntax(facts: Any) -> Syntax:
     return effective_syntax(version, configured)
 
 
-def source_airflow_majors(facts: Any) -> set[int]:
+def source_airflow_majors(facts: ProjectFacts) -> set[int]:
     """Major versions of the Airflow the project runs now (requirement pins, image tags)."""
     majors: set[int] = set()
     requirements = facts.requirements
@@ -1007,7 +1014,7 @@ def source_airflow_majors(facts: Any) -> set[int]:
     return majors
 
 
-def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
+def mwaa_configuration(facts: ProjectFacts, target: MwaaVersion, include_secrets: bool,
                        checks: list[BundleCheck], findings: Sequence[Finding] = ()) -> dict[str, str]:
     """The AirflowConfigurationOptions map from the project's config analysis; options whose
     value is a credential stay out unless asked for (mwaa-config.json is a file on disk).
@@ -1047,7 +1054,7 @@ def mwaa_configuration(facts: Any, target: MwaaVersion, include_secrets: bool,
     return dict(sorted(options.items()))
 
 
-def secrets_backend_options(facts: Any, config: dict[str, str], target: MwaaVersion
+def secrets_backend_options(facts: ProjectFacts, config: dict[str, str], target: MwaaVersion
                             ) -> dict[str, str]:
     """The Secrets Manager backend options, when the project defines connections or variables
     (``migrator connections export`` moves them to the default prefixes) and its configuration
@@ -1090,7 +1097,7 @@ def startup_inputs(facts: Any, needs: _Needs
     return packages, sorted(variables)
 
 
-def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None, str]:
+def fixed_requirements_text(facts: ProjectFacts, target: MwaaVersion) -> tuple[str | None, str]:
     """The bundle's requirements.txt for ``target``, and a note on how it was made.
 
     MWAA receives one file, so ``-r`` includes are inlined first (a ``-r other.txt`` line would
@@ -1128,7 +1135,7 @@ def fixed_requirements_text(facts: Any, target: MwaaVersion) -> tuple[str | None
                    + f", fixed for Airflow {target.airflow}")
 
 
-def unread_requirements(facts: Any) -> list[BundleCheck]:
+def unread_requirements(facts: ProjectFacts) -> list[BundleCheck]:
     """An error for each file of the requirements the bundle gets that could not be read: the
     packages it lists are missing from the bundle's requirements.txt."""
     requirements = facts.requirements
@@ -1140,7 +1147,7 @@ def unread_requirements(facts: Any) -> list[BundleCheck]:
             if path in requirements.unreadable]
 
 
-def requirements_without_superseded(text: str, facts: Any, checks: list[BundleCheck]) -> str:
+def requirements_without_superseded(text: str, facts: ProjectFacts, checks: list[BundleCheck]) -> str:
     """``text`` (the bundle's requirements, without the indexes MWAA cannot reach) with each
     requirement of a distribution PyPI does not have replaced by what ships its modules now
     when no index left may serve the old name, and a check for each such requirement of the
@@ -1298,8 +1305,8 @@ def _dump_json(data: Any) -> bytes:
 
 
 def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
-                 options: BundleOptions | None = None, scan_result: Any = None,
-                 sizing: Any = None) -> Bundle:
+                 options: BundleOptions | None = None, scan_result: ScanResult | None = None,
+                 sizing: Mapping[str, Any] | None = None) -> Bundle:
     """Build the bundle for ``root`` into ``out`` (replaced as a whole at the end).
 
     ``scan_result``: a finished scan of ``root`` (one is run when not given): its module facts
@@ -1408,7 +1415,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
     return bundle
 
 
-def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[Any]) -> None:
+def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[RequirementRepair]) -> None:
     """Write into the built bundle what verify found installs in place of the requirements.txt
     lines that do not (``airflow_env.RequirementRepair``s): MWAA installs the whole file or
     nothing, so one line no version of which installs would roll the environment back. The
@@ -1446,8 +1453,8 @@ def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: 
         "check the code against that version", REQUIREMENTS)
 
 
-def requirements_with_fitting_companions(text: str, target: MwaaVersion, constraints: Any,
-                                         checks: list[BundleCheck]) -> str:
+def requirements_with_fitting_companions(text: str, target: MwaaVersion,
+                                         constraints: Constraints | None, checks: list[BundleCheck]) -> str:
     """``text`` with each exact pin whose own dependencies conflict with the constraints
     (``awscli==1.19.110`` pinning another botocore) moved to the newest release whose
     dependencies fit, read from the package index (:mod:`migrator.companion_pins`). Pins the
@@ -1469,7 +1476,7 @@ def requirements_with_fitting_companions(text: str, target: MwaaVersion, constra
     return apply_install_repairs(text, {m.line: (m.replacement, m.reason) for m in moves})
 
 
-def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Any, facts: Any,
+def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace, facts: ProjectFacts,
                  dag_shipped: list[Source], plugin_shipped: list[Source], ignore_paths: list[str],
                  target_config: dict[str, str], options: BundleOptions,
                  checks: list[BundleCheck], needs: _Needs, carried_members: list[ZipMember],
@@ -1633,7 +1640,7 @@ def _link_unchanged(previous: str, path: str, data: bytes, mode: int) -> bool:
 
 
 def _private_network(bundle: Bundle, staging: Path, requirements: str, options: BundleOptions,
-                     workspace: Any, checks: list[BundleCheck]) -> tuple[str, list[ZipMember]]:
+                     workspace: Workspace, checks: list[BundleCheck]) -> tuple[str, list[ZipMember]]:
     from migrator.airflow_env import constraints_file, default_cache_dir
 
     target = bundle.target
@@ -1808,7 +1815,7 @@ _DATA_SUFFIXES = (".sql", ".hql", ".sh", ".j2", ".jinja", ".jinja2", ".tpl", ".y
                   ".json", ".csv", ".tsv", ".txt", ".html", ".py", ".r")
 
 
-def _named_outside(root: Path, workspace: Any, needs: _Needs, folders: list[str | None],
+def _named_outside(root: Path, workspace: Workspace, needs: _Needs, folders: list[str | None],
                    out: Path) -> list[BundleCheck]:
     """Files outside the DAG and plugins folders that shipped code names: MWAA only has what
     is in dags/ and plugins.zip (an Astro ``include/`` folder, a top-level ``sql/``)."""
@@ -1848,8 +1855,8 @@ def _named_outside(root: Path, workspace: Any, needs: _Needs, folders: list[str 
     return checks
 
 
-def carry_outside_packages(root: Path, workspace: Any, shipped: list[Source], needs: _Needs,
-                           target: MwaaVersion, facts: Any, checks: list[BundleCheck],
+def carry_outside_packages(root: Path, workspace: Workspace, shipped: list[Source], needs: _Needs,
+                           target: MwaaVersion, facts: ProjectFacts, checks: list[BundleCheck],
                            imported: frozenset[str]) -> tuple[list[OutsidePackage], list[ZipMember]]:
     """Packages and modules outside the DAG and plugins folders that shipped code imports (an
     Astro ``include/``, a company package at the top or under ``src/``), as plugins.zip members
@@ -1920,7 +1927,8 @@ def _excluded_module(name: str, bases: list[str], reasons: dict[str, str]
     return None
 
 
-def _not_dag_files(shipped: list[Source], summaries: dict[str, Any], needs: _Needs) -> set[str]:
+def _not_dag_files(shipped: list[Source], summaries: dict[str, ModuleSummary],
+                   needs: _Needs) -> set[str]:
     """Dest paths of shipped Python files the DAG processor should skip: files .airflowignore
     matched (kept only because a DAG needs them) and modules other modules import that define
     no DAG. A file that defines no DAG but nobody imports stays parseable: it may build DAGs in
@@ -1939,7 +1947,8 @@ def _not_dag_files(shipped: list[Source], summaries: dict[str, Any], needs: _Nee
     return skip
 
 
-def _capacity_checks(count: DagCount, environment_class: str | None, sizing: Any) -> list[BundleCheck]:
+def _capacity_checks(count: DagCount, environment_class: str | None,
+                     sizing: Mapping[str, Any] | None) -> list[BundleCheck]:
     name = environment_class
     if name is None and sizing is not None:
         recommendation = sizing.get("recommendation") if isinstance(sizing, dict) else None
