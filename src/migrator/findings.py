@@ -98,10 +98,6 @@ class Location:
     end_line: int = 1
     end_column: int = 1
 
-    @classmethod
-    def whole_line(cls, line: int, text: str = "") -> Location:
-        return cls(line, 1, line, len(text) + 1)
-
 
 class Related(NamedTuple):
     """Another place of the same root cause: a use of the name the finding's import brings, the
