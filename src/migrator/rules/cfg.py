@@ -99,8 +99,7 @@ class ForcedByMwaa(_OptionRule):
         forced = f" to {verdict.mwaa_value}" if verdict.mwaa_value else ""
         name = f" (as {verdict.new_option})" if verdict.new_option else ""
         note = f" ({verdict.reason})" if verdict.reason else ""
-        # CFG006's finding on the same line becomes a related location of this one: the
-        # credential is never carried over, so there is nothing to keep in Secrets Manager.
+        # This finding carries CFG006's on the same line (root cause "forced-secret").
         leaked = (". It is a credential in clear text: MWAA never receives it, so it needs no Secrets Manager "
                   "entry, but rotate it if it was a real one (it is in the repository's history)"
                   if _reported_secret(entry, ctx.target) else "")
