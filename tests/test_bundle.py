@@ -471,6 +471,14 @@ def test_startup_script_installs_the_os_packages_os_packages_rule_reports(make_p
     assert f"OS packages ({' '.join(installed)})" in reported.message
 
 
+def test_startup_script_keeps_what_the_projects_own_mwaa_startup_script_installs(make_project, tmp_path):
+    # Written for MWAA and replaced by the bundle's: its choices stay, even libaio with no
+    # Oracle import in sight (it may serve a client shipped in plugins.zip).
+    root = make_project({"dags/sales.py": dag("sales"), "startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"})
+    build(root, tmp_path / "out")
+    assert "  sudo yum -y install libaio\n" in (tmp_path / "out" / "startup.sh").read_text()
+
+
 def test_dbt_is_installed_by_the_startup_script_into_its_own_venv(make_project, tmp_path):
     root = make_project({
         "dags/transform.py": dag("transform"),

@@ -51,11 +51,17 @@ def shipped_modules(project: Any, target: MwaaVersion) -> list:
 def needed_os_packages(project: Any, target: MwaaVersion) -> list[OsPackage]:
     """The project's OS packages (``project.env.os_packages``, in order) that the code MWAA runs
     needs: not build-only ones, nor ones installed for a library no shipped module loads. A
-    package the table knows nothing about is kept: nothing says it is unneeded."""
+    package the table knows nothing about is kept: nothing says it is unneeded. So is every
+    package of the project's own MWAA start-up script: written for MWAA, it is replaced by the
+    bundle's startup.sh, which must not drop what it chose to install."""
+    startup = set(project.workspace.startup_scripts)
     used: dict[str, bool] = {}  # distribution -> whether shipped code loads its library
     shipped_uses: tuple[set[str], set[str]] | None = None  # (imports, providers), read when first asked
     needed = []
     for package in project.env.os_packages:
+        if package.path in startup:
+            needed.append(package)
+            continue
         if is_build_only_os_package(package.name):
             continue
         serves = compat.os_package_serves(package.name)
