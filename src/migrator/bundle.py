@@ -1076,9 +1076,9 @@ _ORIGIN_RANK = {"compose": 0, "dockerfile": 1, "env-file": 2, "startup": 3, "scr
 
 def startup_inputs(facts: Any, needs: _Needs, target: MwaaVersion
                    ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
-    """(OS packages the shipped code needs as (name, manager, where), the ones REQ017 reports;
-    environment variables the shipped code reads as (name, value, where)) from the project's
-    environment sources."""
+    """(OS packages MWAA needs as (name, manager, where): those REQ017 reports and those the
+    project's own startup.sh installs; environment variables the shipped code reads as (name,
+    value, where)) from the project's environment sources."""
     env = facts.env
     packages = sorted({(p.name, p.manager, f"{p.path}:{p.line}") for p in needed_os_packages(facts, target)})
     chosen: dict[str, Any] = {}

@@ -3,9 +3,9 @@
 An image's Dockerfile, ``packages.txt`` and start-up scripts install OS packages; on MWAA only
 startup.sh can. One is needed there unless it only serves the image build (compilers, headers,
 ``alien``) or a library that no code the bundle ships loads (``libaio1`` for an Oracle client
-only a retired ``unused_dags/`` folder imports). REQ017 reports the needed ones and
-``migrator package`` writes them into startup.sh: both ask :func:`needed_os_packages`, so the
-report and the bundle agree.
+only a retired ``unused_dags/`` folder imports). REQ017 reports the needed ones (but those the
+project's own startup.sh installs already) and ``migrator package`` writes them into startup.sh:
+both ask :func:`needed_os_packages`, so the report and the bundle agree.
 """
 
 from __future__ import annotations
