@@ -20,6 +20,7 @@ from migrator.airflowignore import AirflowIgnore, parse_ignore_text
 from migrator.bundle import BundleError, BundleOptions, build_bundle
 from migrator.cli import main
 from migrator.config import Settings, load_settings
+from migrator.engine import scan
 from migrator.errors import InputError
 from migrator.findings import Severity
 
@@ -426,14 +427,14 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
         "dags/sales.py": dag("sales", "import os") + (
             "SCHEMA = os.environ['DWH_SCHEMA']\nPW = os.getenv('DWH_PASSWORD')\n"
             "REGION = os.environ['AWS_REGION']\n"),
-        "Dockerfile": "FROM apache/airflow:2.9.2\nUSER root\nRUN yum install -y libaio unixODBC\n"
+        "Dockerfile": "FROM apache/airflow:2.9.2\nUSER root\nRUN yum install -y freetds unixODBC\n"
                       "ENV DWH_SCHEMA=analytics UNUSED_FLAG=1\n",
         ".env": "DWH_PASSWORD=hunter2\nAWS_REGION=eu-west-1\n",
         "packages.txt": "libpq-dev\n",
     })
     result = build(root, tmp_path / "out")
     script = (tmp_path / "out" / "startup.sh").read_text()
-    assert "sudo yum -y install libaio unixODBC" in script
+    assert "sudo yum -y install freetds unixODBC" in script
     assert "export DWH_SCHEMA=analytics" in script
     assert "UNUSED_FLAG" not in script  # no shipped code reads it
     assert "hunter2" not in script and "DWH_PASSWORD" not in script.split("set -e")[1]
@@ -446,6 +447,36 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
     assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "startup.sh")],
                           check=False).returncode == 0
     assert os.stat(tmp_path / "out" / "startup.sh").st_mode & 0o111
+
+
+@pytest.mark.parametrize(("oracle_dag", "installed"), [
+    # Only a retired DAG outside the DAG folder loads the Oracle client: libaio1 serves nothing
+    # MWAA runs, and alien only converts the client's RPM while the image is built.
+    ("unused_dags/oracle_export.py", ["unixodbc"]),
+    ("dags/oracle_export.py", ["libaio1", "unixodbc"]),
+])
+def test_startup_script_installs_the_os_packages_os_packages_rule_reports(make_project, tmp_path, oracle_dag,
+                                                                           installed):
+    """startup.sh and REQ017 ask one predicate (``needed_os_packages``): the same packages."""
+    root = make_project({
+        "dags/sales.py": dag("sales"),
+        "Dockerfile": "FROM apache/airflow:2.9.2\nUSER root\nRUN apt-get install -y alien libaio1 unixodbc\n",
+        oracle_dag: "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n",
+    })
+    scanned = scan(root, load_settings(root), TARGET, jobs=1, use_cache=False)
+    build_bundle(root, load_settings(root), TARGET, tmp_path / "out", scan_result=scanned)
+    script = (tmp_path / "out" / "startup.sh").read_text()
+    assert f"# sudo yum -y install {' '.join(installed)}\n" in script
+    (reported,) = [f for f in scanned.findings if f.rule == "REQ017"]
+    assert f"OS packages ({' '.join(installed)})" in reported.message
+
+
+def test_startup_script_keeps_what_the_projects_own_mwaa_startup_script_installs(make_project, tmp_path):
+    # Written for MWAA and replaced by the bundle's: its choices stay, even libaio with no
+    # Oracle import in sight (it may serve a client shipped in plugins.zip).
+    root = make_project({"dags/sales.py": dag("sales"), "startup.sh": "#!/bin/sh\nsudo yum -y install libaio\n"})
+    build(root, tmp_path / "out")
+    assert "  sudo yum -y install libaio\n" in (tmp_path / "out" / "startup.sh").read_text()
 
 
 def test_dbt_is_installed_by_the_startup_script_into_its_own_venv(make_project, tmp_path):

@@ -118,6 +118,26 @@ def test_a_credential_in_an_option_moot_on_mwaa_is_one_finding(make_project):
     assert "8cbd483d2cb4e735" not in " ".join([finding.message, *(r.note for r in finding.related)])
 
 
+def test_a_credential_in_an_option_mwaa_sets_itself_is_one_finding_saying_drop_and_rotate(make_project):
+    """A webserver secret_key MWAA sets itself: the value is never carried over (CFG001), so the
+    credential (CFG006) needs no Secrets Manager entry; CFG001 carries the finding, says to
+    rotate the leaked value, and takes CFG006's severity. A throwaway compose login in such an
+    option is no credential to rotate: CFG001 alone, no word of it."""
+    result = scanned(make_project({
+        "dags/a.py": "x = 1\n",
+        "airflow.cfg": "[webserver]\nsecret_key = 8cbd483d2cb4e735a1\n",
+        ".env": "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql://airflow:airflow@postgres/airflow\n",
+    }))
+    (finding,) = [f for f in result.findings if f.path == "airflow.cfg"]
+    assert finding.rule == "CFG001" and finding.severity is Severity.ERROR
+    assert "no Secrets Manager entry" in finding.message and "rotate it" in finding.message
+    assert [(r.location.line, r.note.split(":")[0]) for r in finding.related] == [(2, "CFG006")]
+    assert [f.rule for f in result.absorbed] == ["CFG006"]
+    assert "8cbd483d2cb4e735a1" not in " ".join([finding.message, *(r.note for r in finding.related)])
+    (throwaway,) = [f for f in result.findings if f.path == ".env"]
+    assert throwaway.rule == "CFG001" and "rotate" not in throwaway.message and not throwaway.related
+
+
 def test_one_pip_install_line_is_one_finding(make_project):
     result = scanned(make_project({
         "dags/a.py": "x = 1\n",

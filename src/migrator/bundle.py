@@ -54,6 +54,7 @@ from migrator.airflowignore import (
 )
 from migrator.analysis.credential_files import describe, detect_file
 from migrator.analysis.layout import OutsidePackage, carried_packages
+from migrator.analysis.os_packages import needed_os_packages
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import (
     always_installed,
@@ -1080,12 +1081,13 @@ _CONTAINER_PLUMBING = re.compile(
 _ORIGIN_RANK = {"compose": 0, "dockerfile": 1, "env-file": 2, "startup": 3, "script": 4}
 
 
-def startup_inputs(facts: Any, needs: _Needs
+def startup_inputs(facts: Any, needs: _Needs, target: MwaaVersion
                    ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
-    """(OS packages as (name, manager, where), environment variables the shipped code reads as
-    (name, value, where)) from the project's environment sources."""
+    """(OS packages MWAA needs as (name, manager, where): those REQ017 reports and those the
+    project's own startup.sh installs; environment variables the shipped code reads as (name,
+    value, where)) from the project's environment sources."""
     env = facts.env
-    packages = sorted({(p.name, p.manager, f"{p.path}:{p.line}") for p in env.os_packages})
+    packages = sorted({(p.name, p.manager, f"{p.path}:{p.line}") for p in needed_os_packages(facts, target)})
     chosen: dict[str, Any] = {}
     for variable in sorted(env.variables, key=lambda v: (_ORIGIN_RANK.get(v.origin, 9),
                                                          v.path, v.line)):
@@ -1588,7 +1590,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
                 "and the update rolls back)", PLUGINS_ZIP))
 
     # startup.sh
-    packages, variables = startup_inputs(facts, needs)
+    packages, variables = startup_inputs(facts, needs, target)
     lines, startup_checks = startup_lines(packages, variables, target, isolated)
     checks += startup_checks
     if lines:

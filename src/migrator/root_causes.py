@@ -171,6 +171,10 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     # An option with a credential in clear text that also does nothing on MWAA: the credential is
     # what to act on (remove, rotate); that the option is moot is said beside it.
     RootCause("config-secret", {"CFG006": _line, "CFG005": _line}, ("CFG006",), frozenset({"CFG005"})),
+    # A credential in an option MWAA sets itself: MWAA never receives the value, so dropping the
+    # option (CFG001, which also says to rotate the credential) is the action, not Secrets Manager.
+    RootCause("forced-secret", {"CFG001": _line, "CFG006": _line}, ("CFG001",), frozenset({"CFG006"}),
+              "CFG006: the same value, a credential in clear text"),
     # A lock's transitive pin is the cause; that its version conflicts with the constraints or is
     # already installed are consequences, gone with the line.
     RootCause("transitive-pin", dict.fromkeys(("REQ020", "REQ004", "REQ008"), _line), ("REQ020",),

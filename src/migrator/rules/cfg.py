@@ -51,7 +51,9 @@ class ForcedByMwaa(_OptionRule):
     ## What it does
     Reports options MWAA sets itself and never lets a project override: the executor, the
     broker and result backend, the metadata database connection, the Fernet key, logging and
-    metrics settings, and others, depending on the target.
+    metrics settings, and others, depending on the target. When the value is a credential in
+    clear text, the finding also says to rotate it (CFG006's finding on the same line is one of
+    its related locations: MWAA never receives the value, so it needs no Secrets Manager entry).
 
     ## Why it matters on MWAA
     Your value is silently ignored. Code or operations that relied on it (a KubernetesExecutor,
@@ -86,7 +88,10 @@ class ForcedByMwaa(_OptionRule):
                                          "[scheduler]\nstatsd_on = False\n"}))
     invalid = (Invalid(files={"airflow.cfg": "[core]\nexecutor = KubernetesExecutor\n"}, line=2,
                        contains="CeleryExecutor"),
-               Invalid(files={".env": "AIRFLOW__CORE__LOAD_EXAMPLES=True\n"}, line=1, contains="ignored"))
+               Invalid(files={".env": "AIRFLOW__CORE__LOAD_EXAMPLES=True\n"}, line=1, contains="ignored"),
+               # a real password in an option MWAA sets itself: dropped, but it is in git to rotate
+               Invalid(files={"airflow.cfg": "[webserver]\nsecret_key = 8cbd483d2cb4e735a1\n"}, line=2,
+                       contains="rotate it if it was a real one"))
 
     def check_entry(self, entry, verdict, ctx):
         if verdict.mwaa_value is not None and entry.value.strip().lower() == verdict.mwaa_value.lower():
@@ -94,8 +99,12 @@ class ForcedByMwaa(_OptionRule):
         forced = f" to {verdict.mwaa_value}" if verdict.mwaa_value else ""
         name = f" (as {verdict.new_option})" if verdict.new_option else ""
         note = f" ({verdict.reason})" if verdict.reason else ""
+        # This finding carries CFG006's on the same line (root cause "forced-secret").
+        leaked = (". It is a credential in clear text: MWAA never receives it, so it needs no Secrets Manager "
+                  "entry, but rotate it if it was a real one (it is in the repository's history)"
+                  if _reported_secret(entry, ctx.target) else "")
         yield self.at_entry(entry, f"{entry.where}: MWAA sets {entry.option}{name} itself{forced}{note}; the value "
-                                   "here is ignored",
+                                   f"here is ignored{leaked}",
                             fix=_config_fix("drop", f"leave {entry.option} to MWAA", option=entry.option))
 
 
@@ -358,8 +367,7 @@ class ConfigSecret(ProjectRule):
 
     def check(self, project, ctx):
         for entry in project.config.entries:
-            if entry.is_secret and not (_throwaway_login(entry.value)
-                                        and classify(entry.option, ctx.target, entry.value).kind == "forced"):
+            if _reported_secret(entry, ctx.target):
                 yield self.finding(entry.path, Location(entry.line, 1, entry.line, 2),
                                    f"{entry.where} = {entry.shown_value()} is a credential in clear text: remove it "
                                    "from the repository, rotate it, and keep it in Secrets Manager",
@@ -500,6 +508,13 @@ class UnreadableConfigSource(ProjectRule):
             seen.add(key)
             yield self.finding(path, Location(problem.line, problem.column, problem.line, problem.column + 1),
                                mask(problem.message), anchor=problem.message)
+
+
+def _reported_secret(entry: ConfigEntry, target) -> bool:
+    """Whether CFG006 reports ``entry``: a credential, unless it is a local stack's throwaway
+    login in an option MWAA sets itself (it never reaches MWAA and protects nothing)."""
+    return entry.is_secret and not (_throwaway_login(entry.value)
+                                    and classify(entry.option, target, entry.value).kind == "forced")
 
 
 def _throwaway_login(value: str) -> bool:

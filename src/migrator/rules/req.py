@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from migrator import compat
+from migrator.analysis.os_packages import imported_names, needed_os_packages, uses_os_library
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
     PUBLIC_INDEX_HOSTS,
@@ -26,7 +27,6 @@ from migrator.analysis.requirements import (
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
-    is_build_only_os_package,
     is_url,
     marker_excludes_target,
     needed_providers,
@@ -994,35 +994,18 @@ class NeedsOsLibrary(_RequirementRule):
                Invalid(files={"requirements.txt": "xmlsec==1.3.13\n"}, line=1, contains="libxmlsec1"))
 
     def check_entry(self, project, ctx, entry):
-        imports = _imported_names(project.modules)
+        imports = imported_names(project.modules)
         providers = set(needed_providers(project.modules, ctx.target))
         choice = project.constraints_for(entry, ctx.target)
         for requirement in project.requirements.requirements_of(entry):
             need = compat.os_library_need(requirement.name or "")
-            if need is None or not _uses(need, imports, providers) or \
+            if need is None or not uses_os_library(need, imports, providers) or \
                     _bundled_in_wheel(requirement, need, choice, ctx.target):
                 continue
             yield self.at_requirement(
                 requirement,
                 f"{requirement.written_name} needs {need.what}, which MWAA does not have: install it from "
                 f"startup.sh or ship prebuilt binaries in plugins.zip ({need.source})")
-
-
-def _imported_names(modules: Iterable) -> set[str]:
-    return {qualname for module in modules for qualname in module.imports}
-
-
-def _uses(need: compat.OsLibraryNeed, imports: set[str], providers: set[str]) -> bool:
-    """Whether the project meets ``need``: always for a build need, else when its code imports
-    the package (its modules, or the provider) and uses more of it than what works without the
-    library (``cx_Oracle.makedsn`` only formats a string)."""
-    if need.used_as is None:
-        return True
-    if not need.used_as:
-        return need.distribution in providers
-    used = {q for q in imports for module in need.used_as if q == module or q.startswith(module + ".")}
-    # The import itself and names that work without the library only: not needed.
-    return bool(used) and not (used & need.needless_uses and used <= {*need.used_as, *need.needless_uses})
 
 
 def _bundled_in_wheel(requirement: RequirementLine, need: compat.OsLibraryNeed, choice: ConstraintsChoice,
@@ -1217,17 +1200,9 @@ class OsPackages(ProjectRule):
         groups: dict[tuple[str, int], list[str]] = {}
         managers: dict[tuple[str, int], str] = {}
         startup = set(project.workspace.startup_scripts)
-        used: dict[str, bool] = {}  # distribution -> whether code the bundle ships loads its library
-        for package in project.env.os_packages:
-            if package.path in startup or is_build_only_os_package(package.name):
-                continue
-            serves = compat.os_package_serves(package.name)
-            if serves is not None and serves.distribution not in used:
-                shipped = _shipped_modules(project, ctx.target)
-                used[serves.distribution] = _uses(serves, _imported_names(shipped),
-                                                  set(needed_providers(shipped, ctx.target)))
-            if serves is not None and not used[serves.distribution]:
-                continue  # installed for a library no code MWAA runs loads
+        for package in needed_os_packages(project, ctx.target):
+            if package.path in startup:
+                continue  # the project's own start-up script installs it already
             key = (package.path, package.line)
             groups.setdefault(key, []).append(package.name)
             managers[key] = package.manager
@@ -1248,16 +1223,6 @@ class OsPackages(ProjectRule):
             if variants:
                 found[0] = found[0].absorbing(variants, "the same image's CI/test variant installs these too")
             yield from found
-
-
-def _shipped_modules(project: ProjectFacts, target) -> list:
-    """The modules the bundle ships: the DAG and plugins folders' and the packages outside them
-    their code imports (carried into plugins.zip); not a folder of retired DAGs beside them."""
-    ws = project.workspace
-    folders = [*ws.dag_folders, *([ws.plugins_folder] if ws.plugins_folder else [])]
-    folders += [package.source for package in project.carried_packages(target)]
-    return [m for m in project.modules
-            if any(f == "." or m.path == f or m.path.startswith(f.rstrip("/") + "/") for f in folders)]
 
 
 def _main_dockerfile(path: str) -> str:
