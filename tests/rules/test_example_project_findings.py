@@ -136,9 +136,9 @@ def test_one_finding_per_rule_and_place(airflow_3_findings):
 
 
 def test_every_rule_of_the_code_families_fires_on_the_example(airflow_3_findings):
-    from migrator.rules import all_rules
-
     from test_example_coverage import NOT_IN_THE_EXAMPLE
+
+    from migrator.rules import all_rules
 
     code_rules = {r.id for r in all_rules() if r.family in CODE_FAMILIES} - set(NOT_IN_THE_EXAMPLE)
     assert code_rules - {f.rule for f in airflow_3_findings} == set()
