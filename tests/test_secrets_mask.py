@@ -103,3 +103,15 @@ def test_a_url_value_is_masked_by_its_structure_whatever_its_password_holds(part
         assert uri_has_password(value)
     assert not uri_has_password("jdbc:hive2://hive:10000/default;principal=hive/_HOST@CORP.LOCAL")
 
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    # The action an AccessDenied message names is no credential (doctor shows it in the fix).
+    ("is not authorized to perform: secretsmanager:GetSecretValue on", None),
+    ("lacks secretsmanager:GetSecretValue", None),
+    # Anything else under that name still is.
+    ("secretsmanager:Hunter2x", "secretsmanager:****"),
+    ("secretsmanager: hunter2", "secretsmanager: ****"),
+])
+def test_an_iam_action_of_a_sensitive_sounding_service_is_not_masked(text, masked):
+    assert mask(text) == (masked or text)

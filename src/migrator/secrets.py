@@ -70,6 +70,10 @@ _PAIR = re.compile(
 _LINE_PAIR = re.compile(r"^(?P<key>[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127})"
                         r"(?:[ \t]+[=:][ \t]*|[=:][ \t]+))"
                         r"(?P<value>[^\r\n]*\S)[ \t]*$", re.MULTILINE)
+# IAM actions whose service prefix holds a sensitive word: "secretsmanager:GetSecretValue" in
+# an AccessDenied message is the action the role lacks, written key:value with no space.
+_IAM_SERVICE_PREFIXES = frozenset({"secretsmanager"})
+_IAM_ACTION = re.compile(r"[A-Z][A-Za-z]*\*?")
 # HTTP authorization values: the scheme word is not the secret, what follows it is.
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=\-]{8,}")
 # https://TOKEN@host: a user-info with no password is a token on http(s) (git over https).
@@ -253,6 +257,9 @@ def _mask_pair(match: re.Match) -> str:
     bare = value.strip("\"'")
     if bare.startswith(("${", "{{", "$(")) or not bare or bare == MASK:
         return match.group(0)  # a reference to a secret (or nothing), not the secret
+    if match["name"] in _IAM_SERVICE_PREFIXES and match.group(0) == f"{match['name']}:{value}" \
+            and _IAM_ACTION.fullmatch(value):
+        return match.group(0)  # an IAM action (secretsmanager:GetSecretValue), not a pair
     quote = value[0] if value[:1] in "\"'" else ""
     return f"{match['key']}{quote}{MASK}{quote}"
 
