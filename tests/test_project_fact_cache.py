@@ -106,3 +106,17 @@ def test_package_edit_between_warm_scans_changes_the_finding(project, tmp_path, 
     (project / "company" / "utils").mkdir()
     (project / "company" / "utils" / "io.py").write_text("def read():\n    pass\n")
     assert _scan(project, tmp_path / "cache", monkeypatch, ("MWA016",)).findings == []
+
+
+def test_a_fact_is_recomputed_when_what_else_it_depends_on_changes():
+    facts = FileFacts()
+    calls = []
+
+    def compute(data):
+        calls.append(data)
+        return len(calls)
+
+    assert facts.of("uses", "a.py", b"x = 1\n", compute, inputs=("pkg.a",)) == 1
+    assert facts.of("uses", "a.py", b"x = 1\n", compute, inputs=("pkg.a",)) == 1  # same content, same inputs
+    assert facts.of("uses", "a.py", b"x = 1\n", compute, inputs=("a",)) == 2  # imported under another name
+    assert calls == [b"x = 1\n", b"x = 1\n"]

@@ -145,10 +145,12 @@ class FileFacts:
                 ImportError):
             pass  # none yet, or from another version: start afresh
 
-    def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T]) -> T:
-        """``compute(data)``, or what it returned for the same content of ``rel`` before."""
+    def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T],
+           inputs: tuple[str, ...] = ()) -> T:
+        """``compute(data)``, or what it returned for the same content of ``rel`` (and the same
+        ``inputs``: what else the answer depends on, such as the name the file is imported as)."""
         key = (analysis, rel)
-        digest = content_digest(data)
+        digest = content_digest("\0".join(inputs).encode() + b"\0" + data if inputs else data)
         self.used.add(key)
         entry = self.entries.get(key)
         if entry is not None and entry[0] == digest:

@@ -28,9 +28,9 @@ def quick_payload_operators(workspace, texts: dict[str, bytes], file_facts: File
             if rel not in parsed and any(word in text for word in words):
                 parsed.add(rel)
                 module_name = workspace.module_name(rel)
-                classes.update(file_facts.of("class_bases", rel, module_name.encode() + b"\0" + text,
-                                             lambda _, rel=rel, text=text, name=module_name:
-                                             _class_bases(rel, text, name)))
+                classes.update(file_facts.of("class_bases", rel, text,
+                                             lambda text, rel=rel, name=module_name: _class_bases(rel, text, name),
+                                             inputs=(module_name,)))
         new = {}
         for name, bases in classes.items():
             if name in found:

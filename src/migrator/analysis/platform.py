@@ -155,9 +155,9 @@ def quick_remote_compute_wrappers(workspace, texts: dict[str, bytes], file_facts
         for rel, text in texts.items():
             if rel not in parsed and any(word in text for word in words):
                 module_name = workspace.module_name(rel)
-                parsed[rel] = file_facts.of("remote_definitions", rel, _named(module_name, text),
-                                            lambda _, rel=rel, text=text, name=module_name:
-                                            _definitions(rel, text, name))
+                parsed[rel] = file_facts.of("remote_definitions", rel, text,
+                                            lambda text, rel=rel, name=module_name: _definitions(rel, text, name),
+                                            inputs=(module_name,))
         found = {d.qualname for ds in parsed.values() for d in ds if d.qualname not in wrappers
                  and d.hands_off(remote, wrappers)}
         wrappers |= found
@@ -182,12 +182,6 @@ class _Definition:
         if self.returns is not None:
             return any(remote_name(name) for name in self.returns)
         return bool(self.request_keys) or any(remote_name(name) for name in self.bases)
-
-
-def _named(module_name: str, data: bytes, *more: str) -> bytes:
-    """What a per-file fact depends on besides the file's text: the name it is imported under
-    (and any further inputs), for ``FileFacts`` to key it by."""
-    return "\0".join([module_name, *more]).encode() + b"\0" + data
 
 
 def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
@@ -271,9 +265,10 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
         named = sorted(word.decode() for word in wanted if word in words)
         if named:
             module_name = workspace.module_name(rel)
-            uses = file_facts.of("constant_uses", rel, _named(module_name, data, *named),
-                                 lambda _, rel=rel, data=data, name=module_name, named=named:
-                                 _constant_uses(rel, data, name, set(named)))
+            uses = file_facts.of("constant_uses", rel, data,
+                                 lambda data, rel=rel, name=module_name, named=named:
+                                 _constant_uses(rel, data, name, set(named)),
+                                 inputs=(module_name, *named))
             inside |= uses[0]
             outside |= uses[1]
     return frozenset(inside - outside)
