@@ -23,6 +23,7 @@ COMMANDS = {
     "doctor": "doctor:command",
     "explain": "rules:explain",
     "fix": "fix:command",
+    "infra": "infra:command",
     "migrate": "migrate:command",
     "package": "package:command",
     "rules": "rules:command",

@@ -1,0 +1,16 @@
+output "bucket_name" {
+  value = aws_s3_bucket.environment.id
+  description = "Upload the bundle here: migrator package --upload s3://BUCKET"
+}
+
+output "execution_role_arn" {
+  value = aws_iam_role.execution.arn
+}
+
+output "environment_arn" {
+  value = aws_mwaa_environment.this.arn
+}
+
+output "webserver_url" {
+  value = aws_mwaa_environment.this.webserver_url
+}
