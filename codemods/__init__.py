@@ -16,9 +16,11 @@ import libcst as cst
 
 from . import (
     append_base,
+    docker_to_ecs,
     drop_dag_from_chain,
     end_init_chain,
     guard_removed_import,
+    pod_to_ecs,
     remove_argument,
     remove_decorator,
     remove_unused_import,
@@ -40,7 +42,7 @@ CODEMODS: dict[str, ModuleType] = {
     for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
                    replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup,
                    drop_dag_from_chain, guard_removed_import, append_base, end_init_chain, remove_unused_import,
-                   replace_payload_read)
+                   replace_payload_read, docker_to_ecs, pod_to_ecs)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.
@@ -145,10 +147,15 @@ def _without_new_leading_blank_lines(original: cst.Module, new: cst.Module) -> c
     return new.with_changes(body=[first.with_changes(leading_lines=lines), *new.body[1:]])
 
 
+def is_aws_native(kind: str) -> bool:
+    """Whether the fix kind is an AWS-native rewrite (``migrate --aws-native`` applies it)."""
+    return getattr(CODEMODS.get(kind), "AWS_NATIVE", False)
+
+
 def safety_of(kind: str):
     """The codemod's own safety for a fix kind, or None when no codemod handles it."""
     module = CODEMODS.get(kind)
     return module.SAFETY if module is not None else None
 
 
-__all__ = ["CODEMODS", "CannotFix", "Edit", "FileResult", "apply_edits", "safety_of"]
+__all__ = ["CODEMODS", "CannotFix", "Edit", "FileResult", "apply_edits", "is_aws_native", "safety_of"]

@@ -70,9 +70,12 @@ def run(tmp_path_factory):
 def test_migrate_never_writes_the_source_and_fills_the_output(run):
     assert snapshot(run.source) == run.before
     out = run.out
-    assert sorted(p.name for p in out.iterdir()) == ["bundle", "project", "report.html",
+    assert sorted(p.name for p in out.iterdir()) == ["bundle", "infra", "project", "report.html",
                                                      "report.json", "report.md"]
     assert (out / "bundle" / "manifest.json").is_file()
+    assert sorted(p.relative_to(out / "infra").as_posix() for p in (out / "infra").rglob("*.*")) == [
+        "cloudformation.yaml", "terraform/main.tf", "terraform/outputs.tf", "terraform/variables.tf"]
+    assert 'Default: "onprem"' in (out / "infra" / "cloudformation.yaml").read_text()
     assert (out / "bundle" / "dags").is_dir()
     changed = run.report["fixed"]["files"]
     for rel in changed:  # fixed in the copy only

@@ -44,15 +44,17 @@ class FixScope(enum.Enum):
 
     SAFE = "safe"  # `fix`
     REQUIRED = "required"  # safe ones and the unsafe ones a file cannot load without (`migrate`)
+    AWS_NATIVE = "aws-native"  # REQUIRED and the AWS-native rewrites (`migrate --aws-native`)
     ALL = "all"  # `fix --unsafe`, `migrate --unsafe`
 
     @classmethod
-    def of(cls, unsafe: bool, required: bool = False) -> FixScope:
-        return cls.ALL if unsafe else cls.REQUIRED if required else cls.SAFE
+    def of(cls, unsafe: bool, required: bool = False, aws_native: bool = False) -> FixScope:
+        return cls.ALL if unsafe else cls.AWS_NATIVE if aws_native else cls.REQUIRED if required else cls.SAFE
 
-    def admits(self, safety: FixSafety, required: bool) -> bool:
+    def admits(self, safety: FixSafety, required: bool, aws_native: bool = False) -> bool:
         return safety is FixSafety.SAFE or safety is FixSafety.UNSAFE and (
-            self is FixScope.ALL or self is FixScope.REQUIRED and required)
+            self is FixScope.ALL or self in (FixScope.REQUIRED, FixScope.AWS_NATIVE) and required
+            or self is FixScope.AWS_NATIVE and aws_native)
 
 
 # Fix kinds another step applies; ``migrator fix`` leaves them and says where they go.

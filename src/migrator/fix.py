@@ -112,18 +112,19 @@ def effective_safety(finding: Finding) -> FixSafety:
 
 
 def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: bool = False,
-               required: bool = False, jobs: int = 0, result: ScanResult | None = None,
-               use_cache: bool = True) -> FixPlan:
+               required: bool = False, aws_native: bool = False, jobs: int = 0,
+               result: ScanResult | None = None, use_cache: bool = True) -> FixPlan:
     """Compute every fix for the project at ``root`` (nothing is written).
 
-    ``unsafe`` applies every unsafe fix too; ``required`` only those a file cannot load without.
+    ``unsafe`` applies every unsafe fix too; ``required`` only those a file cannot load without;
+    ``aws_native`` those and the AWS-native rewrites (DockerOperator -> EcsRunTaskOperator).
 
     ``result`` reuses a scan the caller already made with the same settings and target;
     ``use_cache`` is the scan's content cache.
     """
     root = Path(root)
     result = result or scan(root, settings, target, jobs=jobs, use_cache=use_cache)
-    scope = FixScope.of(unsafe, required)
+    scope = FixScope.of(unsafe, required, aws_native)
     plan = FixPlan(root, target, scope, scan=result)
     rescanner = _Rescanner.for_scan(result, settings, target)
     by_path: dict[str, list[Finding]] = {}
@@ -185,7 +186,13 @@ def apply_plan(root: Path, plan: FixPlan) -> list[str]:
 def _eligible(finding: Finding, scope: FixScope) -> bool:
     if finding.fix is None or finding.fix.params.get("kind") in APPLIED_ELSEWHERE:
         return False
-    return scope.admits(effective_safety(finding), finding.fix.required)
+    return _admitted(finding, scope)
+
+
+def _admitted(finding: Finding, scope: FixScope) -> bool:
+    kind = finding.fix.params.get("kind")
+    return scope.admits(effective_safety(finding), finding.fix.required,
+                        isinstance(kind, str) and codemods.is_aws_native(kind))
 
 
 def _edits(findings: Sequence[Finding], scope: FixScope) -> list[Edit]:
@@ -415,8 +422,9 @@ def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, st
             reason = f"fix not applied: {refused[finding]}"
         elif kind in APPLIED_ELSEWHERE:
             reason = APPLIED_ELSEWHERE[kind]
-        elif safety is FixSafety.UNSAFE and not scope.admits(safety, finding.fix.required):
-            reason = "unsafe fix available (--unsafe): " + finding.fix.description
+        elif safety is FixSafety.UNSAFE and not _admitted(finding, scope):
+            flags = "--unsafe or --aws-native" if isinstance(kind, str) and codemods.is_aws_native(kind) else "--unsafe"
+            reason = f"unsafe fix available ({flags}): " + finding.fix.description
         elif finding.fix is None or safety is FixSafety.NONE:
             reason = "no automatic fix"
         else:

@@ -1,7 +1,7 @@
 """``migrator migrate``: the whole job on a copy of the project, never on the project itself.
 
 ``DIR/project/`` is the copy, fixed; ``DIR/bundle/`` is what MWAA reads (``migrator package``'s
-output); ``DIR/report.md``, ``DIR/report.json`` and ``DIR/report.html`` (one page to share) say what
+output); ``DIR/infra/`` the environment as CloudFormation and Terraform (``migrator infra``'s output); ``DIR/report.md``, ``DIR/report.json`` and ``DIR/report.html`` (one page to share) say what
 was found before and after the fixes, what was fixed, what still needs a human, what the bundle
 holds and which environment to buy.
 Everything is assembled beside DIR and moved into place at the end.
@@ -27,6 +27,8 @@ from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.fix import apply_plan, plan_fixes
 from migrator.guards import check_airflow_found
+from migrator.infra import project_environment, write_infra
+from migrator.infra.model import environment_name
 from migrator.inventory import summary as scan_summary
 from migrator.outcome import (
     CAUSES,
@@ -46,6 +48,7 @@ from migrator.workspace import printable_path, unusable_name_reason
 
 PROJECT_DIR = "project"
 BUNDLE_DIR = "bundle"
+INFRA_DIR = "infra"
 REPORT_MD = "report.md"
 REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"
@@ -174,7 +177,7 @@ def copy_project(src: Path, dest: Path) -> list[tuple[str, str]]:
 
 
 def migrate(src: Path, out: Path, settings: Settings | None = None, target: MwaaVersion | None = None,
-            *, unsafe: bool = False, region: str | None = None,
+            *, unsafe: bool = False, aws_native: bool = False, region: str | None = None,
             options: BundleOptions | None = None, jobs: int = 0,
             verify: VerifyOptions | None = None) -> Migration:
     """Copy ``src`` into ``out/project``, fix it, bundle it, size it, and write the reports;
@@ -190,7 +193,7 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_folder(out)
     try:
-        migration = _run(src, out, staging, settings, target, unsafe, region,
+        migration = _run(src, out, staging, settings, target, unsafe, aws_native, region,
                          options or BundleOptions(), jobs, verify)
         swap_in(staging, out)
     except BaseException:
@@ -210,14 +213,15 @@ class VerifyOptions:
 
 
 def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVersion,
-         unsafe: bool, region: str | None, options: BundleOptions, jobs: int,
+         unsafe: bool, aws_native: bool, region: str | None, options: BundleOptions, jobs: int,
          verify: VerifyOptions | None) -> Migration:
     project = staging / PROJECT_DIR
     not_copied = copy_project(src, project)
     before = scan(project, settings, target, jobs=jobs)
     check_airflow_found(src, before.workspace)
     # Unsafe fixes a file cannot load without are applied too, and listed for review.
-    plan = plan_fixes(project, settings, target, unsafe=unsafe, required=True, jobs=jobs, result=before)
+    plan = plan_fixes(project, settings, target, unsafe=unsafe, required=True, aws_native=aws_native, jobs=jobs,
+                      result=before)
     changed = sorted(apply_plan(project, plan))
     reasons = {f.fingerprint: plan.reason(f) for f in plan.remaining}
     after = scan(project, settings, target, jobs=jobs) if changed else before
@@ -227,6 +231,8 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
                           scan_result=after, sizing=sizing)
     migration = Migration(src, out, target, before, after, bundle, Counter(plan.fixed), changed,
                           reasons, sizing, not_copied, review=plan.review)
+    write_infra(project_environment(project, settings, target, name=environment_name(src.resolve().name),
+                                    bundle=staging / BUNDLE_DIR, sizing=sizing, source=src), staging / INFRA_DIR)
     if verify is not None:
         migration.verify = verify_bundle(staging / BUNDLE_DIR, target, constraints=verify.constraints,
                                          cache_dir=verify.cache_dir, timeout=verify.timeout,
@@ -293,7 +299,7 @@ def report_document(migration: Migration) -> dict[str, Any]:
         "source": str(migration.source),
         "target": {"mwaa_version": target.airflow, "airflow_version": target.airflow,
                    "python_version": target.python},
-        "layout": {"project": f"{PROJECT_DIR}/", "bundle": f"{BUNDLE_DIR}/"},
+        "layout": {"project": f"{PROJECT_DIR}/", "bundle": f"{BUNDLE_DIR}/", "infra": f"{INFRA_DIR}/"},
         "not_copied": [{"path": p, "reason": r} for p, r in migration.not_copied],
         "findings": {
             "before": {"summary": scan_summary(migration.before),
@@ -390,7 +396,7 @@ def report_markdown(migration: Migration) -> str:
         lines += ["", "Files changed: " + ", ".join(f"`{p}`" for p in migration.changed_files), ""]
     if migration.review:
         lines += [(f"### Review these: {len(migration.review)} unsafe fixes were applied because the "
-                   "files cannot load on the target without them"), "",
+                   "files cannot load on the target without them, or --unsafe/--aws-native asked for them"), "",
                   "| rule | where | what was done | why it was needed |", "|---|---|---|---|"]
         lines += [f"| {f.rule} | `{f.path}:{f.location.line}` | {_md_escape(f.fix.description)} | "
                   f"{_md_escape(f.message)} |" for f in migration.review]
@@ -436,5 +442,7 @@ def report_markdown(migration: Migration) -> str:
               "1. Review the changes: `diff -ru <source> project/` (or commit them on a branch).",
               ("2. Resolve what needs a human, then rebuild and upload the bundle (from this folder): "
               f"`migrator package {PROJECT_DIR} --out {BUNDLE_DIR} --upload s3://BUCKET/PREFIX`."),
-              "3. Run the printed `aws mwaa update-environment` command.", ""]
+              ("3. Create the environment from `infra/` (`aws cloudformation deploy` or `terraform apply`; "
+               "docs/infra.md), or run the printed `aws mwaa update-environment` command on an existing one."),
+              ""]
     return "\n".join(lines)

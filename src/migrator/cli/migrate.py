@@ -33,6 +33,9 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
               help="Folder for the fixed copy, the bundle and the reports (replaced as a whole).")
 @options.target_option
 @click.option("--unsafe", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--aws-native", is_flag=True,
+              help="Also rewrite what MWAA cannot run to AWS services: DockerOperator -> EcsRunTaskOperator "
+                   "on ECS Fargate (see docs/aws-native.md).")
 @click.option("--region", help="AWS Region for the sizing's prices (default: us-east-1).")
 @click.option("--private-network", is_flag=True,
               help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")
@@ -48,7 +51,7 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @options.fail_on_option
 @options.jobs_option
 @options.quiet_option
-def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str | None,
+def command(src: Path, out: Path, target: str | None, unsafe: bool, aws_native: bool, region: str | None,
             private_network: bool, constraints: Path | None, allow_broken_requirements: bool,
             run_verify: bool, fmt: str, fail_on: str | None, jobs: int, quiet: bool) -> int:
     """Migrate the project at SRC into --out DIR; SRC itself is never written.
@@ -60,7 +63,7 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, region: str 
     settings = options.project_settings(src, target=target, fail_on=fail_on, constraints=constraints)
     mwaa = options.resolve_target(settings)
     log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
-    migration = migrate(src, out, settings, mwaa, unsafe=unsafe, region=region, jobs=jobs,
+    migration = migrate(src, out, settings, mwaa, unsafe=unsafe, aws_native=aws_native, region=region, jobs=jobs,
                         options=BundleOptions(private_network=private_network,
                                               constraints=constraints, jobs=jobs,
                                               allow_broken_requirements=allow_broken_requirements),

@@ -1,0 +1,40 @@
+"""The container tasks of a project that map onto ECS: DockerOperator and pod-operator tasks
+alike, for the infrastructure generator (one task definition per image, ``task_definitions``)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from migrator.analysis.python import ModuleFacts
+
+from .docker import ContainerTask, NotRewritable, docker_task, is_rewritable_docker_operator
+from .pod import is_rewritable_pod_operator, pod_task
+
+
+def project_container_tasks(workspace, target) -> list[ContainerTask]:
+    """Every Docker or pod task of a discovered project's DAG and plugin files that maps onto ECS."""
+    return container_tasks((ModuleFacts.from_file(workspace.root, workspace.path(rel), workspace.module_name(rel))
+                            for rel in workspace.python_files), target)
+
+
+def container_tasks(modules: Iterable, target) -> list[ContainerTask]:
+    """Every Docker or pod task of ``modules`` (``ModuleFacts``) that maps onto ECS."""
+    found = []
+    for module in modules:
+        for task in module.tasks:
+            if isinstance(task.node, ast.Call):
+                result = ecs_rewrite(module, task.operator, task.node, target)
+                if isinstance(result, ContainerTask):
+                    found.append(result)
+    return found
+
+
+def ecs_rewrite(module, operator: str, call: ast.Call, target) -> ContainerTask | NotRewritable | None:
+    """What a task's call becomes on ECS, why it stays, or None when its class is not one the
+    rewrites replace."""
+    if is_rewritable_docker_operator(operator, target):
+        return docker_task(module, call, target)
+    if is_rewritable_pod_operator(operator, target):
+        return pod_task(module, call, target)
+    return None
