@@ -43,20 +43,31 @@ class LogSignature:
             not self.streams or stream.startswith(self.streams))
 
 
+# Metric name -> its values in consecutive periods: one example of a metric signature.
+MetricExample = tuple[tuple[str, tuple[float, ...]], ...]
+
+
 @dataclass(frozen=True)
 class MetricSignature:
     id: str
     title: str
+    namespace: str  # AWS/MWAA (MWAA's container metrics) or AmazonMWAA (Airflow's own)
     metric: str
-    dimensions: tuple[str, ...]
+    dimensions: tuple[tuple[str, str], ...]  # name -> string.Template value (${environment}, ${cluster})
     clusters: tuple[str, ...]  # values of the Cluster dimension, when it has one
     statistic: str
-    threshold: float
+    threshold: float | None  # a fixed threshold, or None when threshold_setting gives it
     cause: str
     fix: str
     source: str
     confirmed: bool
+    # Diagnosed (matching) and not (other) on the catalogue's example environment.
+    matching_examples: tuple[MetricExample, ...]
+    other_examples: tuple[MetricExample, ...]
     running_metric: str | None = None
+    threshold_setting: str | None = None  # the Airflow option whose value is the threshold
+    outer_setting: str | None = None  # the option that must stay above threshold_setting
+    scan_rules: tuple[str, ...] = ()  # scan rules whose findings cause it (--project links them)
 
 
 @dataclass(frozen=True)
@@ -89,15 +100,22 @@ def log_signatures() -> tuple[LogSignature, ...]:
         for row in load_json(CATALOGUE)["log_signatures"])
 
 
+def _metric_examples(rows: list[dict]) -> tuple[MetricExample, ...]:
+    return tuple(tuple((metric, tuple(map(float, values))) for metric, values in row.items()) for row in rows)
+
+
 @cache
 def metric_signatures() -> tuple[MetricSignature, ...]:
     return tuple(
         MetricSignature(
-            id=row["id"], title=row["title"], metric=row["metric"],
-            dimensions=tuple(row["dimensions"]), clusters=tuple(row.get("clusters", ())),
-            statistic=row["statistic"], threshold=row["threshold"], cause=row["cause"],
+            id=row["id"], title=row["title"], namespace=row["namespace"], metric=row["metric"],
+            dimensions=tuple(row["dimensions"].items()), clusters=tuple(row.get("clusters", ())),
+            statistic=row["statistic"], threshold=row.get("threshold"), cause=row["cause"],
             fix=row["fix"], source=row["source"], confirmed=row["confirmed"],
-            running_metric=row.get("running_metric"))
+            matching_examples=_metric_examples(row["examples"]["match"]),
+            other_examples=_metric_examples(row["examples"]["no_match"]),
+            running_metric=row.get("running_metric"), threshold_setting=row.get("threshold_setting"),
+            outer_setting=row.get("outer_setting"), scan_rules=tuple(row.get("scan_rules", ())))
         for row in load_json(CATALOGUE)["metric_signatures"])
 
 

@@ -12,7 +12,7 @@ from migrator.compat.failure_signatures import log_signatures, metric_signatures
 
 from migrator.cli import main
 from migrator.doctor.match import match_metrics
-from migrator.doctor.model import Environment, MetricSeries
+from migrator.doctor.model import Environment, MetricSeries, Report
 from migrator.doctor.read import diagnose_live
 
 ENV = "acme-prod"
@@ -63,7 +63,8 @@ def healthy_events() -> dict[str, list[dict]]:
             for suffix, lines in HEALTHY_LINES.items()}
 
 
-def environment_document(status="AVAILABLE", update_status="SUCCESS", error=None, task_logs=True) -> dict:
+def environment_document(status="AVAILABLE", update_status="SUCCESS", error=None, task_logs=True,
+                         options=None) -> dict:
     logging = {key: {"Enabled": True, "LogLevel": "INFO", "CloudWatchLogGroupArn": f"arn:aws:logs:::{key}"}
                for key in ("DagProcessingLogs", "SchedulerLogs", "WebserverLogs", "WorkerLogs")}
     logging["TaskLogs"] = {"Enabled": task_logs, "LogLevel": "INFO"}
@@ -72,7 +73,8 @@ def environment_document(status="AVAILABLE", update_status="SUCCESS", error=None
         last_update["Error"] = {"ErrorCode": "INCORRECT_CONFIGURATION", "ErrorMessage": error}
     return {"Environment": {"Name": ENV, "Status": status, "EnvironmentClass": "mw1.small",
                             "AirflowVersion": "3.3.1", "MaxWorkers": 2, "MinWorkers": 1,
-                            "LastUpdate": last_update, "LoggingConfiguration": logging}}
+                            "LastUpdate": last_update, "LoggingConfiguration": logging,
+                            "AirflowConfigurationOptions": options or {}}}
 
 
 def write_export(folder, groups: dict[str, list[dict]], environment: dict | None = None):
@@ -138,7 +140,9 @@ def test_a_signature_only_matches_in_its_groups_and_streams(run, tmp_path):
 
 
 def test_healthy_export_has_no_diagnosis(run, tmp_path):
-    result = run("--logs", write_export(tmp_path / "export", healthy_events(), environment_document()))
+    """An export has no metrics: its environment's configuration options add nothing to say."""
+    environment = environment_document(options={"core.dagbag_import_timeout": "60"})
+    result = run("--logs", write_export(tmp_path / "export", healthy_events(), environment))
     assert result.exit_code == 0, result.output
     events = sum(map(len, HEALTHY_LINES.values()))
     assert result.output.startswith(f"{ENV}: no failure found ({events} log events read from 5 log groups)")
@@ -241,8 +245,14 @@ def test_bad_usage_is_exit_2(run, args, message):
 # Metrics
 
 
+NAMESPACE = {metric: s.namespace for s in metric_signatures() for metric in (s.metric, s.running_metric) if metric}
+# The identities of Airflow's metrics as the UG's monitoring-dashboard template queries them.
+EXECUTOR = {"Function": "Executor", "Environment": ENV}
+DAG_PROCESSING = {"Function": "DAG Processing", "Environment": ENV}
+
+
 def series(metric, values, **dimensions):
-    return MetricSeries(metric, tuple(dimensions.items()),
+    return MetricSeries(NAMESPACE[metric], metric, tuple(dimensions.items()),
                         tuple((NOW_MS + 300_000 * n, float(v)) for n, v in enumerate(values)))
 
 
@@ -292,7 +302,54 @@ def test_queued_tasks_with_room_to_scale_or_unknown_capacity_is_not_a_diagnosis(
 
 def test_metrics_below_the_thresholds_are_healthy():
     assert match_metrics([series("MemoryUtilization", [40, 89], Cluster="BaseWorker"),
-                          series("CPUUtilization", [10, 20], Cluster="Scheduler")], SMALL) == []
+                          series("CPUUtilization", [10, 20], Cluster="Scheduler"),
+                          series("TotalParseTime", [12, 29.9], **DAG_PROCESSING)], SMALL) == []
+
+
+def parse_time(values, **environment) -> list:
+    """Diagnoses of a TotalParseTime series on an mw1.small environment."""
+    return match_metrics([series("TotalParseTime", values, **DAG_PROCESSING)],
+                         Environment(ENV, "AVAILABLE", environment_class="mw1.small", max_workers=2, **environment))
+
+
+def test_parse_time_past_the_import_timeout_names_the_options_and_the_parse_time_work():
+    """30 s is core.dagbag_import_timeout's default on 3.3.1; the suggested values leave half the
+    slowest parse again, in round numbers, and keep the processor timeout 20 s above it."""
+    [diagnosis] = parse_time([12, 41.3, 18], airflow_version="3.3.1")
+    assert diagnosis.id == "DOC104"
+    assert diagnosis.cause.startswith("Parsing all DAG files once took up to 41 s, at or past the 30 s that "
+                                      "`core.dagbag_import_timeout` (Airflow's default) allows one file's import")
+    assert "`migrator scan --select MWA006,MWA007`" in diagnosis.fix
+    assert "`.airflowignore`" in diagnosis.fix and "larger environment class than mw1.small" in diagnosis.fix
+    assert ("set `core.dagbag_import_timeout` to 70 and `dag_processor.dag_file_processor_timeout` to 90"
+            in diagnosis.fix)
+    [evidence] = diagnosis.evidence
+    assert (evidence.where, evidence.stream) == ("AmazonMWAA", "TotalParseTime Function=DAG Processing")
+    assert evidence.text == "Maximum 41.3 s (core.dagbag_import_timeout 30 s, 1 of 3 periods at or above it)"
+
+
+def test_parse_time_threshold_follows_the_environment_configuration():
+    """AirflowConfigurationOptions override the default, under any spelling of the option."""
+    raised = {"core.dagbag_import_timeout": "60"}
+    assert parse_time([41], airflow_version="3.3.1", configuration=raised) == []
+    [diagnosis] = parse_time([75], airflow_version="3.3.1", configuration=raised)
+    assert ("at or past the 60 s that `core.dagbag_import_timeout` (set in the environment's Airflow "
+            "configuration options)") in diagnosis.cause
+    assert "set `core.dagbag_import_timeout` to 120 and `dag_processor.dag_file_processor_timeout` to 140" in diagnosis.fix
+    # Airflow 3 still reads the option under its Airflow 2 section; a value already high enough stays.
+    [diagnosis] = parse_time([41], airflow_version="3.3.1", configuration={"core.dag_file_processor_timeout": "300"})
+    assert "`dag_processor.dag_file_processor_timeout` to 300" in diagnosis.fix
+
+
+def test_parse_time_on_airflow_2_uses_mwaa_s_default_and_spelling():
+    [diagnosis] = parse_time([41], airflow_version="2.10.3")
+    assert "(MWAA's default)" in diagnosis.cause
+    assert "set `core.dagbag_import_timeout` to 70 and `core.dag_file_processor_timeout` to 90" in diagnosis.fix
+
+
+def test_parse_time_with_a_value_that_is_not_a_number_is_judged_by_the_default():
+    [diagnosis] = parse_time([41], airflow_version="3.3.1", configuration={"core.dagbag_import_timeout": "soon"})
+    assert "30 s that `core.dagbag_import_timeout` (Airflow's default)" in diagnosis.cause
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,10 +385,11 @@ def seed_metrics(endpoint: str, data: list[tuple[str, dict, float]], now: dateti
     import boto3
 
     cloudwatch = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1")
-    cloudwatch.put_metric_data(Namespace="AWS/MWAA", MetricData=[
-        {"MetricName": metric, "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
-         "Timestamp": now - timedelta(minutes=10), "Value": value, "Unit": "Percent"}
-        for metric, dimensions, value in data])
+    for namespace in {NAMESPACE[metric] for metric, _, _ in data}:
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": metric, "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+             "Timestamp": now - timedelta(minutes=10), "Value": value}
+            for metric, dimensions, value in data if NAMESPACE[metric] == namespace])
 
 
 def clients_for(endpoint: str, environment: dict):
@@ -358,10 +416,11 @@ def test_live_environment_names_every_failure(moto_reset):
     full = 2 * 5  # MaxWorkers x mw1.small's tasks per worker
     seed_metrics(moto_reset, [("MemoryUtilization", {"Cluster": "BaseWorker", "Environment": ENV}, 96.0),
                               ("CPUUtilization", {"Cluster": "Scheduler", "Environment": ENV}, 35.0),
-                              ("QueuedTasks", {"Environment": ENV}, 25.0),
-                              ("RunningTasks", {"Environment": ENV}, float(full))], now)
+                              ("QueuedTasks", EXECUTOR, 25.0),
+                              ("RunningTasks", EXECUTOR, float(full)),
+                              ("TotalParseTime", DAG_PROCESSING, 45.0)], now)
     report = diagnose_live(clients_for(moto_reset, environment_document()), ENV, timedelta(hours=6), end=now)
-    assert sorted(d.id for d in report.diagnoses) == [s.id for s in log_signatures()] + ["DOC101", "DOC103"]
+    assert sorted(d.id for d in report.diagnoses) == [s.id for s in log_signatures()] + ["DOC101", "DOC103", "DOC104"]
     assert report.events_read == sum(map(len, groups.values()))
     assert report.warnings == ()
     memory = next(d for d in report.diagnoses if d.id == "DOC101")
@@ -372,8 +431,9 @@ def test_live_healthy_environment_has_no_diagnosis(moto_reset):
     now = datetime.now(UTC)
     seed_logs(moto_reset, healthy_events(), int(now.timestamp() * 1000))
     seed_metrics(moto_reset, [("MemoryUtilization", {"Cluster": "BaseWorker", "Environment": ENV}, 45.0),
-                              ("QueuedTasks", {"Environment": ENV}, 0.0),
-                              ("RunningTasks", {"Environment": ENV}, 3.0)], now)
+                              ("QueuedTasks", EXECUTOR, 0.0),
+                              ("RunningTasks", EXECUTOR, 3.0),
+                              ("TotalParseTime", DAG_PROCESSING, 12.0)], now)
     report = diagnose_live(clients_for(moto_reset, environment_document()), ENV, timedelta(hours=6), end=now)
     assert report.healthy and report.warnings == ()
     assert report.events_read == sum(map(len, HEALTHY_LINES.values()))
@@ -414,6 +474,19 @@ def test_live_command_line(run, moto_reset, monkeypatch):
     assert {(region, profile) for _, region, profile in asked} == {("eu-west-1", "ops")}
 
 
+@pytest.mark.parametrize(("parse_seconds", "diagnosed"), [(45.0, False), (75.0, True)])
+def test_live_parse_time_against_the_environment_s_import_timeout(moto_reset, parse_seconds, diagnosed):
+    """get_environment's AirflowConfigurationOptions raise the import timeout to 60 s: 45 s of
+    parsing is then within it, 75 s is not."""
+    now = datetime.now(UTC)
+    seed_metrics(moto_reset, [("TotalParseTime", DAG_PROCESSING, parse_seconds)], now)
+    environment = environment_document(options={"core.dagbag_import_timeout": "60"})
+    report = diagnose_live(clients_for(moto_reset, environment), ENV, timedelta(hours=6), end=now)
+    assert [d.id for d in report.diagnoses] == (["DOC104"] if diagnosed else [])
+    if diagnosed:
+        assert "the 60 s that `core.dagbag_import_timeout` (set in the environment's" in report.diagnoses[0].cause
+
+
 def test_live_without_metric_access_still_reads_the_logs(moto_reset):
     from botocore.stub import Stubber
 
@@ -430,7 +503,7 @@ def test_live_without_metric_access_still_reads_the_logs(moto_reset):
     assert [d.id for d in report.diagnoses] == ["DOC012"]
     [warning] = report.warnings
     assert warning == ("metrics not read (cloudwatch get_metric_data: AccessDenied: User is not authorized "
-                       "to perform cloudwatch:GetMetricData): resource and queue diagnoses are missing")
+                       "to perform cloudwatch:GetMetricData): resource, queue and parse-time diagnoses are missing")
 
 
 def test_live_aws_error_is_one_line(moto_reset):
@@ -451,6 +524,18 @@ def test_every_metric_signature_is_queried(moto_reset):
 
     names = {q["MetricStat"]["Metric"]["MetricName"] for q in metric_queries(ENV)}
     assert names == {n for s in metric_signatures() for n in (s.metric, s.running_metric) if n}
+
+
+def test_metrics_are_queried_by_the_identities_the_user_guide_gives():
+    """Container metrics in AWS/MWAA per Cluster; Airflow's own in AmazonMWAA by Function."""
+    from migrator.doctor.read import metric_queries
+
+    identities = {(m["Namespace"], m["MetricName"], tuple((d["Name"], d["Value"]) for d in m["Dimensions"]))
+                  for m in (q["MetricStat"]["Metric"] for q in metric_queries(ENV))}
+    assert ("AWS/MWAA", "MemoryUtilization", (("Cluster", "BaseWorker"), ("Environment", ENV))) in identities
+    assert ("AmazonMWAA", "QueuedTasks", tuple(EXECUTOR.items())) in identities
+    assert ("AmazonMWAA", "RunningTasks", tuple(EXECUTOR.items())) in identities
+    assert ("AmazonMWAA", "TotalParseTime", tuple(DAG_PROCESSING.items())) in identities
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,6 +583,38 @@ def test_project_links_a_missing_module_to_the_findings_that_name_it():
 
 def test_project_links_nothing_to_a_denial():
     assert linked("User: x is not authorized to perform: glue:StartJobRun on resource: arn:aws:glue:::job/a") == []
+
+
+def test_project_links_slow_parsing_to_the_parse_time_findings():
+    from migrator.doctor.project import link_findings
+
+    [diagnosis] = parse_time([41], airflow_version="3.3.1")
+    findings = [finding("API001", "dags/sales.py", 2, "airflow.operators.dummy_operator was removed"),
+                finding("MWA007", "dags/feeds.py", 4, "requests.get at parse time: an HTTP request"),
+                finding("MWA006", "dags/sales.py", 9, "Variable.get at parse time")]
+    report = Report(ENV, (diagnosis,), (), 0, ())
+    [linked_diagnosis] = link_findings(report, findings).diagnoses
+    assert [(link.path, link.rule) for link in linked_diagnosis.project] == [
+        ("dags/feeds.py", "MWA007"), ("dags/sales.py", "MWA006")]
+
+
+def test_project_option_links_slow_parsing_to_the_dag_file_that_reads_a_variable(run, moto_reset, monkeypatch,
+                                                                                  make_project):
+    """The live path end to end: a parse time past the import timeout, and the project's DAG file
+    with a top-level Variable.get under the diagnosis."""
+    import migrator.aws
+
+    now = datetime.now(UTC)
+    seed_metrics(moto_reset, [("TotalParseTime", DAG_PROCESSING, 45.0)], now)
+    clients = clients_for(moto_reset, environment_document())
+    monkeypatch.setattr(migrator.aws, "client", lambda service, options: clients(service))
+    root = make_project({"dags/feeds.py": ("from airflow.models import Variable\n"
+                                           "FEEDS = Variable.get('feeds')\n")})
+    result = run(ENV, "--project", root, "-f", "json")
+    assert result.exit_code == 1, result.output
+    [diagnosis] = json.loads(result.output)["diagnoses"]
+    assert diagnosis["id"] == "DOC104"
+    assert [(link["path"], link["rule"]) for link in diagnosis["project"]] == [("dags/feeds.py", "MWA006")]
 
 
 def test_project_option_scans_the_project(run, tmp_path, make_project):

@@ -1,12 +1,15 @@
 """The failure-signature catalogue (compat/data/mwaa_failure_signatures.json): every example
-line does what it says, every pattern is linear on long runs, every fix is fully filled."""
+line and metric series does what it says, every pattern is linear on long runs, every fix is
+fully filled."""
 
 from __future__ import annotations
 
 import re
 import time
+from string import Template
 
 import pytest
+from migrator.compat import mwaa_default
 from migrator.compat.failure_signatures import (
     failed_statuses,
     log_group_kinds,
@@ -15,9 +18,13 @@ from migrator.compat.failure_signatures import (
 )
 from reliability.test_linear_patterns import BOUND, subjects
 
-from migrator.doctor.match import explain, match_line
+from migrator.doctor.match import explain, match_line, match_metrics
+from migrator.doctor.model import Environment, MetricSeries
 
 SIGNATURES = {signature.id: signature for signature in log_signatures()}
+METRIC_SIGNATURES = {signature.id: signature for signature in metric_signatures()}
+# The catalogue's example environment (its "about"): mw1.small, MaxWorkers 2, newest Airflow, no options.
+EXAMPLE_ENVIRONMENT = Environment("example", "AVAILABLE", environment_class="mw1.small", max_workers=2)
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
@@ -27,7 +34,7 @@ def test_catalogue_covers_the_failure_classes_of_the_issue():
                   "startup script timed out", "startup script failed", "plugin import", "fails to import",
                   "DAG import timeout", "processor killed", "SIGKILL", "worker lost", "KMS",
                   "Secrets Manager", "not authorized", "access denied", "log stream conflict",
-                  "memory", "CPU", "queued"):
+                  "memory", "CPU", "queued", "DAG parsing slower"):
         assert words.lower() in titles.lower(), words
 
 
@@ -94,7 +101,48 @@ def test_specific_denials_come_before_the_general_one():
 
 def test_metric_signatures_have_thresholds_and_sources():
     for signature in metric_signatures():
-        assert signature.threshold > 0 and signature.source and signature.statistic == "Maximum"
+        assert signature.source and signature.statistic == "Maximum"
+        assert signature.namespace in ("AWS/MWAA", "AmazonMWAA"), signature.id
+        if signature.threshold_setting:  # a timeout option the defaults record, and its outer one
+            assert signature.threshold is None and signature.outer_setting, signature.id
+            assert mwaa_default(signature.outer_setting).value > mwaa_default(signature.threshold_setting).value
+        else:
+            assert signature.threshold > 0, signature.id
+        assert signature.matching_examples and signature.other_examples, signature.id
+
+
+def test_scan_rules_of_a_signature_exist():
+    from migrator.rules import get_rule
+
+    for signature in metric_signatures():
+        assert all(get_rule(rule) for rule in signature.scan_rules), signature.id
+
+
+def example_series(signature, example) -> list[MetricSeries]:
+    """The example's values as the signature's series on its first cluster (if it has clusters)."""
+    dimensions = tuple((name, Template(value).substitute(cluster=(signature.clusters or ("-",))[0],
+                                                         environment=EXAMPLE_ENVIRONMENT.name))
+                       for name, value in signature.dimensions)
+    return [MetricSeries(signature.namespace, metric, dimensions,
+                         tuple((300_000 * n, value) for n, value in enumerate(values)))
+            for metric, values in example]
+
+
+@pytest.mark.parametrize("signature_id", sorted(METRIC_SIGNATURES))
+def test_matching_metric_examples_are_diagnosed_with_every_placeholder_filled(signature_id):
+    signature = METRIC_SIGNATURES[signature_id]
+    for example in signature.matching_examples:
+        diagnoses = match_metrics(example_series(signature, example), EXAMPLE_ENVIRONMENT)
+        assert [d.id for d in diagnoses] == [signature_id], example
+        for text in (diagnoses[0].cause, diagnoses[0].fix):
+            assert not PLACEHOLDER.search(text), (signature_id, text)
+
+
+@pytest.mark.parametrize("signature_id", sorted(METRIC_SIGNATURES))
+def test_other_metric_examples_are_not_diagnosed(signature_id):
+    signature = METRIC_SIGNATURES[signature_id]
+    for example in signature.other_examples:
+        assert match_metrics(example_series(signature, example), EXAMPLE_ENVIRONMENT) == [], example
 
 
 def test_docs_list_every_signature():

@@ -47,6 +47,9 @@ def test_what_is_not_a_secret_stays(text, kept):
     ("aws_credentials", True),
     ("token_key", False),  # Flask-AppBuilder's OAuth setting: the name of the response field
     ("access_token", True),
+    ("access_token_url", False),  # an OAuth provider's endpoint; a password in a URL is found as one
+    ("token_uri", False),
+    ("slack_webhook_secret", True),
 ])
 def test_names_of_identities_and_providers_are_not_credentials(name, sensitive):
     assert is_sensitive_name(name) is sensitive
@@ -59,6 +62,10 @@ def test_names_of_identities_and_providers_are_not_credentials(name, sensitive):
     ("warehouse_password", "warehouse", False),  # words of the name, but no credential's name
     ("warehouse_password", "password-2024", False),
     ("api_token", "s3cr3t", False),
+    # an environment variable's name sharing a word with the field: the variable a secret is deployed to
+    ("_elasticsearch_password_env_var", "REINDEXER_ELASTICSEARCH_PASSWORD", True),
+    ("warehouse_password", "SUPER_SECRET_2024", False),  # upper case, but sharing no word: a password
+    ("warehouse_password", "WAREHOUSE", False),  # one word, no variable's name
 ])
 def test_a_value_that_only_names_its_credential(name, value, names_it):
     assert names_a_credential(name, value) is names_it
@@ -72,6 +79,12 @@ def test_a_value_that_only_names_its_credential(name, value, names_it):
     ("<password>", True),
     ("s3cr3t-2024", False),
     ("mongo-prod-key", False),
+    ("Bearer", True),  # an HTTP authentication scheme alone: the word before the credential
+    ("token", True),
+    ("Bearer abcdefSECRET123", False),
+    ('""', True),  # an empty value a compose list item keeps its quotes around (OAUTH_APP_SECRET="")
+    ("no-check", True),  # the fixed value of Atlassian's X-Atlassian-Token header
+    ('"s3cr3t-2024"', False),
 ])
 def test_made_up_values_are_placeholders(value, placeholder):
     assert is_placeholder(value) is placeholder
@@ -103,6 +116,14 @@ def test_a_url_value_is_masked_by_its_structure_whatever_its_password_holds(part
         assert uri_has_password(value)
     assert not uri_has_password("jdbc:hive2://hive:10000/default;principal=hive/_HOST@CORP.LOCAL")
 
+
+def test_a_format_field_in_a_url_is_no_password_but_is_still_masked():
+    """``"https://ci:{token}@host"``: ``.format()`` fills the password in at run time; detection
+    does not take the field for one, masking (eager) still hides it."""
+    for value in ("https://ci:{token}@git.example.com/repo.git", "postgresql://{login}:{password}@{host}/dw"):
+        assert not uri_has_password(value)
+    assert mask("https://ci:{token}@git.example.com") == "https://ci:****@git.example.com"
+    assert uri_has_password("https://ci:{token}x@git.example.com")  # not a bare field: a password
 
 
 @pytest.mark.parametrize(("text", "masked"), [

@@ -46,6 +46,7 @@ _REFERENCE_SUFFIXES = frozenset({
     "file", "path", "dir", "cmd", "command", "name", "names", "id", "arn", "type", "backend",
     "backends", "prefix", "pattern", "expiry", "expiration", "length", "field", "fields", "class",
     "provider", "providers",  # Hadoop's fs.s3a.aws.credentials.provider: a class that fetches them
+    "url", "uri",  # an OAuth access_token_url: the endpoint (a password in a URL is found as one)
 })
 
 # A URL's scheme: the look-behind and the length cap keep a search linear (a long word is not
@@ -53,6 +54,8 @@ _REFERENCE_SUFFIXES = frozenset({
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://")
 _URL = re.compile(_SCHEME.pattern + r"[^\s'\"<>]+")
 _PORT_AND_PATH = re.compile(r"\d{1,5}(/|$)")  # host:8080/repo.git@v1 is a port, not a password
+# "https://user:{token}@host": a str.format field filled in later, not the password itself.
+_FORMAT_FIELD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
@@ -74,7 +77,12 @@ _LINE_PAIR = re.compile(r"^(?P<key>[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127
 # an AccessDenied message is the action the role lacks, written key:value with no space.
 _IAM_SERVICE_PREFIXES = frozenset({"secretsmanager"})
 _IAM_ACTION = re.compile(r"[A-Z][A-Za-z]*\*?")
-# HTTP authorization values: the scheme word is not the secret, what follows it is.
+# HTTP authentication schemes (IANA's HTTP Authentication Scheme Registry, and the "Token" of
+# Django REST framework and GitHub): the word before the credential, not the credential.
+HTTP_AUTH_SCHEMES = frozenset({"basic", "bearer", "digest", "token", "negotiate", "hoba", "mutual", "oauth",
+                               "scram-sha-1", "scram-sha-256", "vapid"})
+# HTTP authorization values: the scheme word is not the secret, what follows it is. Only the
+# schemes whose value is a bare token: after "OAuth" or "Negotiate" prose follows more often.
 _AUTH_SCHEME = re.compile(r"(?i)\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=\-]{8,}")
 # https://TOKEN@host: a user-info with no password is a token on http(s) (git over https).
 _TOKEN_SCHEMES = ("http://", "https://")
@@ -90,14 +98,25 @@ _EMBEDDED_AT_END = re.compile(r"(password|passwd|secret|token|apikey|pass|pwd)$"
 # Values that only stand in for a credential.
 PLACEHOLDERS = frozenset({"", MASK, "***", "*****", "xxx", "xxxx", "<password>", "<secret>", "<token>", "none",
                           "null", "redacted"})
+# On/off values: what a flag whose name has a credential word in it holds
+# ("restAuthCredential.enabled_credential": "True"), never a credential.
+_FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1"})
+# Fixed values of headers named like credentials: Atlassian's XSRF-check opt-out for uploads
+# ("X-Atlassian-Token: no-check", Jira and Confluence REST API docs).
+_FIXED_HEADER_VALUES = frozenset({"no-check", "nocheck"})
 # Words that say a value is made up to fill the field ("made-up-string", "dummysecret", "fake_token").
 _PLACEHOLDER_WORDS = re.compile(r"made[-_ ]?up|dummy|placeholder|fake|change[-_ ]?me", re.IGNORECASE)
 
 
 def is_placeholder(value: str) -> bool:
-    """Whether a value only stands in for a credential: a stock placeholder or a made-up word."""
-    value = value.strip()
-    return value.lower() in PLACEHOLDERS or _PLACEHOLDER_WORDS.search(value) is not None
+    """Whether a value only stands in for a credential: a stock placeholder, a made-up word, an
+    HTTP authentication scheme alone (``api_key_prefix = {"authorization": "Bearer"}``), an
+    on/off flag's value (``"True"``, ``"no"``) or a header's fixed value (``"no-check"``), in any
+    case, quoted or not (``""``)."""
+    # Quotes a compose list item or an env file keeps around an empty value (``SECRET=""``).
+    value = value.strip().strip("\"'").strip().lower()
+    return (value in PLACEHOLDERS or value in HTTP_AUTH_SCHEMES or value in _FLAG_VALUES
+            or value in _FIXED_HEADER_VALUES or _PLACEHOLDER_WORDS.search(value) is not None)
 
 
 def _name_parts(name: str) -> list[str]:
@@ -147,12 +166,30 @@ def is_literal_secret(value: str, shell: bool = False) -> bool:
     return len(value) >= 3 and not is_placeholder(value) and not is_reference(value, shell)
 
 
+# An environment variable's name: upper-case words joined by underscores (``ETL_DB_PASSWORD``).
+_ENV_VAR_NAME = re.compile(r"\A[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
+
+
+# The name of a secret in a store: words joined by - _ / or . (``slack-token-elementary``,
+# ``prod/crm/api``), no spaces nor other punctuation.
+_SECRET_ID = re.compile(r"\A[A-Za-z][A-Za-z0-9]*(?:[-_/.][A-Za-z0-9]+)+\Z")
+
+
+def is_secret_id(value: str) -> bool:
+    """Whether ``value`` is shaped like the name of a secret in a store (``slack-token-elementary``)."""
+    return _SECRET_ID.fullmatch(value.strip()) is not None
+
+
 def names_a_credential(name: str, value: str) -> bool:
     """Whether ``value`` is the name of the credential ``name`` holds, not the credential: only
     words of ``name`` and a credential's name itself (``vertica_password = "password"``, the key
-    of a mounted secret; ``access_key_env_var = "ETL_ACCESS_KEY"``, an environment variable)."""
-    words = _name_parts(value)
-    return bool(words) and set(words) <= set(_name_parts(name)) and is_sensitive_name(value)
+    of a mounted secret), or an environment variable's name sharing a word with ``name``
+    (``es_password_env_var = "REINDEXER_ES_PASSWORD"``, the variable it is read from)."""
+    words = set(_name_parts(value))
+    if not words or not is_sensitive_name(value):
+        return False
+    name_words = set(_name_parts(name))
+    return words <= name_words or bool(_ENV_VAR_NAME.fullmatch(value.strip()) and words & name_words)
 
 
 def mask_value(value: Any) -> str:
@@ -204,7 +241,7 @@ def _credential_span(url: str, masking: bool) -> tuple[int, int] | None:
     if colon >= 0:
         password = url[colon + 1:end]
         if not password or password == MASK or password.startswith(("${", "{{")) \
-                or _PORT_AND_PATH.match(password):
+                or _PORT_AND_PATH.match(password) or (not masking and _FORMAT_FIELD.fullmatch(password)):
             return None
         return colon + 1, end
     user = url[start:url.find("@", start)]

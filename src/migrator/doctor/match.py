@@ -7,10 +7,18 @@ orders the specific before the general: a KMS denial before any denial). Events 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from string import Template
 
+from migrator.compat import (
+    SettingDefault,
+    UnknownSettingError,
+    UnknownTargetError,
+    airflow_default,
+    mwaa_default,
+)
 from migrator.compat.failure_signatures import (
     LogSignature,
     MetricSignature,
@@ -25,7 +33,11 @@ from migrator.secrets import mask
 
 EVIDENCE_PER_DIAGNOSIS = 3
 EVIDENCE_CHARS = 500  # of one log line; a traceback line can be kilobytes
-METRIC_NAMESPACE = "AWS/MWAA"
+ENVIRONMENT_DIMENSION = "Environment"  # every MWAA metric has it; evidence names the others
+# A suggested timeout leaves the slowest parse seen this much headroom (parse time grows with each
+# DAG added) and is a round number of seconds.
+TIMEOUT_HEADROOM = 1.5
+TIMEOUT_STEP_SECONDS = 10
 
 
 def group_suffix(group: str) -> str | None:
@@ -126,23 +138,44 @@ def _tasks_per_worker(environment: Environment | None) -> int | None:
         return None
 
 
+def _of(signature: MetricSignature, series: list[MetricSeries], metric: str | None = None) -> list[MetricSeries]:
+    """The series of ``metric`` (the signature's own by default) in the signature's namespace."""
+    metric = metric or signature.metric
+    return [one for one in series if one.namespace == signature.namespace and one.metric == metric and one.points]
+
+
+def _label(one: MetricSeries) -> str:
+    """``MemoryUtilization Cluster=BaseWorker``: the metric and what tells it from its siblings."""
+    return " ".join([one.metric, *(f"{name}={value}" for name, value in one.dimensions
+                                   if name != ENVIRONMENT_DIMENSION)])
+
+
+def _peak(signature: MetricSignature, one: MetricSeries, threshold: float, unit: str,
+          threshold_label: str | None = None) -> tuple[float, Callable[[], Evidence]] | None:
+    """The series' highest value and its evidence when it reaches ``threshold``, else None."""
+    when, peak = max(one.points, key=lambda point: point[1])
+    if peak < threshold:
+        return None
+    above = sum(value >= threshold for _, value in one.points)
+    text = (f"{signature.statistic} {peak:.1f}{unit} ({threshold_label or 'threshold'} {threshold:g}{unit}, "
+            f"{above} of {len(one.points)} periods at or above it)")
+    where = _label(one)
+    return peak, lambda: Evidence(signature.namespace, where, when, text)
+
+
+def _class_name(environment: Environment | None) -> str:
+    return (environment and environment.environment_class) or "the current one"
+
+
 def _container_diagnoses(signature: MetricSignature, series: list[MetricSeries],
                          environment: Environment | None, found: _Collector) -> None:
-    for one in series:
-        if one.metric != signature.metric or not one.points:
-            continue
-        when, peak = max(one.points, key=lambda point: point[1])
-        if peak < signature.threshold:
-            continue
-        cluster = one.dimension("Cluster") or "environment"
-        values = {"cluster": cluster, "peak": f"{peak:.0f}",
-                  "environment_class": (environment and environment.environment_class) or "the current one"}
-        above = sum(value >= signature.threshold for _, value in one.points)
-        text = (f"{signature.statistic} {peak:.1f}% (threshold {signature.threshold:g}%, "
-                f"{above} of {len(one.points)} periods at or above it)")
-        found.add(signature, values,
-                  lambda where=f"{one.metric} Cluster={cluster}", when=when, text=text:
-                  Evidence(METRIC_NAMESPACE, where, when, text))
+    for one in _of(signature, series):
+        reached = _peak(signature, one, signature.threshold, "%")
+        if reached:
+            peak, evidence = reached
+            values = {"cluster": one.dimension("Cluster") or "environment", "peak": f"{peak:.0f}",
+                      "environment_class": _class_name(environment)}
+            found.add(signature, values, evidence)
 
 
 def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
@@ -151,8 +184,8 @@ def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
     if tasks_per_worker is None or not environment.max_workers:
         return  # without the class and MaxWorkers "at the maximum" cannot be judged
     capacity = environment.max_workers * tasks_per_worker
-    queued = {t: v for one in series if one.metric == signature.metric for t, v in one.points}
-    running = {t: v for one in series if one.metric == signature.running_metric for t, v in one.points}
+    queued = {t: v for one in _of(signature, series) for t, v in one.points}
+    running = {t: v for one in _of(signature, series, signature.running_metric) for t, v in one.points}
     full = [(t, queued[t], running[t]) for t in sorted(queued.keys() & running.keys())
             if queued[t] >= signature.threshold and running[t] >= capacity]
     if not full:
@@ -161,10 +194,78 @@ def _queue_diagnosis(signature: MetricSignature, series: list[MetricSeries],
     values = {"queued": f"{most_queued:.0f}", "running": f"{at_that_time:.0f}",
               "max_workers": str(environment.max_workers), "tasks_per_worker": str(tasks_per_worker),
               "environment_class": environment.environment_class}
-    evidence = Evidence(METRIC_NAMESPACE, f"{signature.metric} / {signature.running_metric}", when,
+    evidence = Evidence(signature.namespace, f"{signature.metric} / {signature.running_metric}", when,
                         f"{most_queued:.0f} queued, {at_that_time:.0f} running (capacity {capacity}); "
                         f"{len(full)} periods so")
     found.add(signature, values, lambda: evidence)
+
+
+def _default_on(option: str, version: str | None) -> SettingDefault:
+    """``option``'s default where the environment runs: MWAA's value on a version MWAA runs,
+    Airflow's own on one the data does not know (an end-of-support one), the newest's without one.
+    UnknownSettingError (a KeyError) for an option the defaults do not record."""
+    try:
+        return mwaa_default(option, version)
+    except UnknownTargetError:
+        pass
+    try:
+        return airflow_default(option, version)
+    except ValueError:  # not a version at all
+        return mwaa_default(option)
+
+
+@dataclass(frozen=True)
+class _Setting:
+    option: str  # spelled as the environment's Airflow version spells it
+    value: float
+    origin: str  # where the value comes from, said in the cause
+
+
+def _setting(option: str, environment: Environment | None) -> _Setting:
+    """The value ``option`` has on the environment: its AirflowConfigurationOptions (under any
+    spelling of the option), else the default on its Airflow version."""
+    version = environment.airflow_version if environment else None
+    default = _default_on(option, version)
+    for name, value in (environment.configuration.items() if environment else ()):
+        try:
+            same = _default_on(name, version).name == default.name
+        except UnknownSettingError:
+            continue
+        if same:
+            try:
+                return _Setting(default.name, float(value), "set in the environment's Airflow configuration options")
+            except ValueError:
+                break  # not a number: Airflow fails on it too; judge by the default
+    origin = "MWAA's default" if default.set_by == "mwaa" else "Airflow's default"
+    return _Setting(default.name, float(default.value),
+                    origin if default.confirmed else f"{origin}; MWAA's own value is unconfirmed")
+
+
+def _round_up(seconds: float) -> int:
+    return math.ceil(seconds / TIMEOUT_STEP_SECONDS) * TIMEOUT_STEP_SECONDS
+
+
+def _timeout_diagnoses(signature: MetricSignature, series: list[MetricSeries],
+                       environment: Environment | None, found: _Collector) -> None:
+    """A duration (TotalParseTime) at or above the timeout its threshold_setting sets."""
+    timeout = _setting(signature.threshold_setting, environment)
+    for one in _of(signature, series):
+        reached = _peak(signature, one, timeout.value, " s", timeout.option)
+        if not reached:
+            continue
+        peak, evidence = reached
+        outer = _setting(signature.outer_setting, environment)
+        suggested = _round_up(max(peak * TIMEOUT_HEADROOM, timeout.value + TIMEOUT_STEP_SECONDS))
+        # The outer timeout stays above the inner one by the margin their defaults keep (20 s).
+        version = environment.airflow_version if environment else None
+        margin = (_default_on(signature.outer_setting, version).value
+                  - _default_on(signature.threshold_setting, version).value)
+        outer_suggested = max(outer.value, suggested + max(margin, TIMEOUT_STEP_SECONDS))
+        values = {"peak": f"{peak:.0f}", "threshold": f"{timeout.value:g}", "option": timeout.option,
+                  "origin": timeout.origin, "suggested": str(suggested), "outer_option": outer.option,
+                  "outer_suggested": f"{outer_suggested:g}", "scan_rules": ",".join(signature.scan_rules),
+                  "environment_class": _class_name(environment)}
+        found.add(signature, values, evidence)
 
 
 def match_metrics(series: list[MetricSeries], environment: Environment | None) -> list[Diagnosis]:
@@ -172,6 +273,8 @@ def match_metrics(series: list[MetricSeries], environment: Environment | None) -
     for signature in metric_signatures():
         if signature.running_metric:
             _queue_diagnosis(signature, series, environment, found)
+        elif signature.threshold_setting:
+            _timeout_diagnoses(signature, series, environment, found)
         else:
             _container_diagnoses(signature, series, environment, found)
     return found.diagnoses()

@@ -15,6 +15,7 @@ class LogEvent:
 
 @dataclass(frozen=True)
 class MetricSeries:
+    namespace: str
     metric: str
     dimensions: tuple[tuple[str, str], ...]
     points: tuple[tuple[int, float], ...]  # (milliseconds since the epoch, value)
@@ -41,6 +42,8 @@ class Environment:
     airflow_version: str | None = None
     max_workers: int | None = None
     logging: dict[str, LogType] = field(default_factory=dict)  # LoggingConfiguration key -> state
+    # AirflowConfigurationOptions, names normalized (core.x). Values may be secrets: never shown.
+    configuration: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

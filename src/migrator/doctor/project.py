@@ -1,6 +1,7 @@
 """Linking diagnoses to the project behind them (``doctor --project PATH``): the scan findings
-in the file a failure names (a DAG file, a plugin module) or about what it names (a requirement,
-a module). Pure: the caller scans the project and passes the findings.
+in the file a failure names (a DAG file, a plugin module), about what it names (a requirement,
+a module), or of the rules that name its cause (parse-time work behind slow parsing). Pure: the
+caller scans the project and passes the findings.
 
 What a diagnosis names comes from its signature's capture groups; the names below are the
 catalogue's contract (compat/data/mwaa_failure_signatures.json).
@@ -22,6 +23,7 @@ from migrator.findings import Finding
 CONTAINER_PATH_GROUPS = ("dag_file", "plugin")  # paths on an MWAA container
 REQUIREMENT_GROUPS = ("requirement", "constraint", "requirements")  # pip requirement texts
 MODULE_GROUPS = ("module",)  # dotted import names
+RULE_GROUPS = ("scan_rules",)  # comma-separated rule ids whose findings are the cause
 REQUIREMENT_RULES = "REQ"  # the family whose findings are about requirement lines
 LINKS_PER_DIAGNOSIS = 5
 # Only from the first blank of a run: `\s+and` tried at every blank of a long run is quadratic.
@@ -57,12 +59,14 @@ def _related(diagnosis: Diagnosis, findings: list[Finding]) -> list[Finding]:
              for rel in [_project_relative(values[key])] if rel}
     names = {name for key in REQUIREMENT_GROUPS if key in values for name in _distributions(values[key])}
     modules = [re.compile(rf"(?<![\w.]){re.escape(values[key])}(?!\w)") for key in MODULE_GROUPS if key in values]
+    rules = {rule for key in RULE_GROUPS if key in values for rule in values[key].split(",")}
 
     def behind(finding: Finding) -> bool:
         in_named_file = any(finding.path == rel or finding.path.endswith("/" + rel) for rel in files)
         names_requirement = (bool(names) and finding.rule.startswith(REQUIREMENT_RULES)
                              and _mentions_distribution(finding.message, names))
-        return in_named_file or names_requirement or any(m.search(finding.message) for m in modules)
+        return (in_named_file or names_requirement or finding.rule in rules
+                or any(m.search(finding.message) for m in modules))
 
     return [finding for finding in findings if behind(finding)]
 

@@ -4,7 +4,8 @@ Export folder (``--logs DIR``): one ``<log-group-name>.json`` per group, each wh
 ``aws logs filter-log-events --log-group-name <name>`` prints (``{"events": [...]}``), and an
 optional ``environment.json`` from ``aws mwaa get-environment``. Live: boto3's ``mwaa``
 ``get_environment``, ``logs`` ``filter_log_events`` (paginated, from ``since`` on) and
-``cloudwatch`` ``get_metric_data`` in the ``AWS/MWAA`` namespace. Only read calls are made.
+``cloudwatch`` ``get_metric_data`` for the metrics the catalogue's signatures read: MWAA's
+container metrics (``AWS/MWAA``) and Airflow's own (``AmazonMWAA``). Only read calls are made.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from string import Template
 
+from migrator.compat import normalize_option
 from migrator.compat.failure_signatures import log_group_kinds, metric_signatures
-from migrator.doctor.match import METRIC_NAMESPACE, diagnose, group_suffix
+from migrator.doctor.match import diagnose, group_suffix
 from migrator.doctor.model import Environment, LogEvent, LogType, MetricSeries, Report
 from migrator.errors import InputError
 
 ENVIRONMENT_FILE = "environment.json"
-METRIC_PERIOD_SECONDS = 300  # five-minute periods: MWAA publishes container metrics each minute
+METRIC_PERIOD_SECONDS = 300  # five-minute periods: MWAA publishes its metrics each minute
 METRIC_QUERIES_PER_CALL = 500  # get_metric_data's limit
 _SINCE = re.compile(r"(?P<amount>[1-9][0-9]{0,4})(?P<unit>[mhd])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -55,12 +58,16 @@ def parse_environment(document: dict, where: str) -> Environment:
             if isinstance(value, dict):
                 logging[key] = LogType(bool(value.get("Enabled")), value.get("LogLevel"))
     max_workers = data.get("MaxWorkers")
+    options = data.get("AirflowConfigurationOptions")
+    configuration = ({normalize_option(name): str(value) for name, value in options.items()}
+                     if isinstance(options, dict) else {})
     error_text = " ".join(str(error[k]) for k in ("ErrorCode", "ErrorMessage") if error.get(k)) or None
     return Environment(
         name=data["Name"], status=data.get("Status"), last_update_status=last_update.get("Status"),
         last_update_error=error_text, environment_class=data.get("EnvironmentClass"),
         airflow_version=data.get("AirflowVersion"),
-        max_workers=max_workers if isinstance(max_workers, int) else None, logging=logging)
+        max_workers=max_workers if isinstance(max_workers, int) else None, logging=logging,
+        configuration=configuration)
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,19 +175,20 @@ def live_events(clients: ClientFactory, environment_name: str, start: datetime,
 
 def metric_queries(environment_name: str) -> list[dict]:
     """get_metric_data queries for every metric a signature reads, ids ``m0``, ``m1``, ..."""
-    wanted: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    wanted: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
     for signature in metric_signatures():
         for metric in filter(None, (signature.metric, signature.running_metric)):
             for cluster in signature.clusters or (None,):
-                values = {"Cluster": cluster, "Environment": environment_name}
-                dimensions = tuple((name, values[name]) for name in signature.dimensions)
-                if (metric, dimensions) not in wanted:
-                    wanted.append((metric, dimensions))
+                values = {"cluster": cluster, "environment": environment_name}
+                dimensions = tuple((name, Template(value).substitute(values))
+                                   for name, value in signature.dimensions)
+                if (signature.namespace, metric, dimensions) not in wanted:
+                    wanted.append((signature.namespace, metric, dimensions))
     return [{"Id": f"m{index}", "ReturnData": True,
-             "MetricStat": {"Metric": {"Namespace": METRIC_NAMESPACE, "MetricName": metric,
+             "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": metric,
                                        "Dimensions": [{"Name": n, "Value": v} for n, v in dimensions]},
                             "Period": METRIC_PERIOD_SECONDS, "Stat": "Maximum"}}
-            for index, (metric, dimensions) in enumerate(wanted)]
+            for index, (namespace, metric, dimensions) in enumerate(wanted)]
 
 
 def live_metrics(clients: ClientFactory, environment_name: str, start: datetime,
@@ -197,7 +205,7 @@ def live_metrics(clients: ClientFactory, environment_name: str, start: datetime,
                 points[result["Id"]].extend(
                     (int(when.timestamp() * 1000), float(value))
                     for when, value in zip(result.get("Timestamps", ()), result.get("Values", ())))
-    return [MetricSeries(metric["MetricName"],
+    return [MetricSeries(metric["Namespace"], metric["MetricName"],
                          tuple((d["Name"], d["Value"]) for d in metric["Dimensions"]),
                          tuple(sorted(points[query_id])))
             for query_id, metric in by_id.items() if points[query_id]]
@@ -230,8 +238,8 @@ def diagnose_live(clients: ClientFactory, environment_name: str, since: timedelt
         try:
             series = live_metrics(clients, environment_name, start, end)
         except ClientError as exc:  # no access to metrics: the logs still say most
-            warnings.append(f"metrics not read ({describe_error(exc, step)}): resource and queue "
-                            f"diagnoses are missing")
+            warnings.append(f"metrics not read ({describe_error(exc, step)}): resource, queue "
+                            f"and parse-time diagnoses are missing")
             series = []
         step = "logs filter_log_events"
         return diagnose(environment_name, live_events(clients, environment_name, start, warnings),
