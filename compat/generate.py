@@ -38,7 +38,7 @@ from migrator.cache import cache_dir
 from . import signature_reader
 from . import wheel_reader as wr
 from .mwaa import find_version
-from .resolver import NAMESPACE_ONLY_PROVIDER_FOLDERS
+from .resolver import AIRFLOW_2_HOMES, NAMESPACE_ONLY_PROVIDER_FOLDERS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "generated"
@@ -57,6 +57,11 @@ AIRFLOW_1 = "1.10.15"
 # that later releases replaced by a per-install one (CVE-2020-17526).
 OLDEST_STOCK_CONFIG = "1.10.10"
 UPGRADE_CHECK = "1.4.0"
+# The provider whose sdk.py imports every Airflow 3 name from its Airflow 2 home where Airflow 3
+# is not installed: the reverse of the deprecation tables, kept by Airflow's maintainers. Read at
+# the version the newest Airflow 3 target pins; the table AIRFLOW_2_HOMES of moves.json.
+COMMON_COMPAT = "apache-airflow-providers-common-compat"
+COMPAT_SDK_MEMBER = "airflow/providers/common/compat/sdk.py"
 
 # Modules that exist only for Airflow's own machinery; user DAGs and plugins never import them,
 # and leaving them out keeps the inventories a fraction of their size.
@@ -382,6 +387,36 @@ def extract_sdk(sdk: wr.Wheel) -> dict[str, Any]:
             "source": {"distribution": sdk.requirement, "path": member}}
 
 
+def airflow_2_homes(compat_wheel: wr.Wheel, deprecations: dict[str, str], sdk_names: dict[str, frozenset[str]],
+                    airflow_2_names: dict[str, frozenset[str]]) -> dict[str, str]:
+    """Task SDK name -> its home on the newest Airflow 2: first from the common.compat
+    provider's own table of fallbacks (``COMPAT_SDK_MEMBER``), then from the newest Airflow 3
+    core's deprecation table read backwards (``deprecations``: old -> new; a new path that is
+    an SDK module means the old name in it). Only homes Airflow 2 defines are kept: a name only a
+    provider had there (standard's BaseBranchOperator) has none."""
+    def has(path: str) -> bool:
+        module, _, name = path.rpartition(".")
+        return path in airflow_2_names or name in airflow_2_names.get(module, ())
+
+    candidates = wr.compat_sdk_homes(compat_wheel.read(COMPAT_SDK_MEMBER))
+    for old, new in sorted(deprecations.items()):
+        if old.endswith(".*"):
+            new, old = f"{new}.*", old[:-2]
+        elif old.rpartition(".")[2] in sdk_names.get(new, ()):
+            new = f"{new}.{old.rpartition('.')[2]}"
+        elif new in sdk_names and old not in airflow_2_names:
+            continue  # a name sent to a module that does not define it: no name to send back
+        if new.startswith("airflow.sdk."):
+            candidates.setdefault(new, []).append(old)
+    moves = {}
+    for new, older in candidates.items():
+        # A whole module's older homes are modules: "airflow.sdk.timezone.*" -> "airflow.utils.timezone".
+        home = next((path for path in older if (path in airflow_2_names if new.endswith(".*") else has(path))), None)
+        if home is not None:
+            moves[new] = home
+    return dict(sorted(moves.items()))
+
+
 def inventory(wheel: wr.Wheel, keep_private: frozenset[str], package_prefix: str = "airflow/",
               provider_packages: dict[str, str] | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(module -> public names, module -> other provider distributions it cannot import without)."""
@@ -549,7 +584,6 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         redirects, redirect_paths = extract_getattr_redirects(core)
         tables[f"airflow-{target}"] = {"moves": dict(sorted({**redirects, **moves}.items())),
                                        "provenance": core.provenance(sorted(paths + redirect_paths))}
-    written["moves.json"] = dump(out / "moves.json", {"generated_by": GENERATED_BY, "tables": tables})
 
     # --- aliases, sdk, context, parameters, config ---------------------------------------------
     log("extracting aliases, context keys, parameters and config changes")
@@ -626,6 +660,7 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
     # --- inventories --------------------------------------------------------------------------
     log("building module inventories")
     inventory_wheels: set[tuple[str, str]] = set()
+    inventories: dict[tuple[str, str], dict[str, list[str]]] = {}
     for target in targets:
         inventory_wheels.add((code_wheel(target).distribution, target))
         if target in sdk_versions:
@@ -641,6 +676,7 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
             prefix = "airflow/"
         is_provider = distribution.startswith("apache-airflow-providers-")
         modules, requires = inventory(wheel, keep_private, prefix, all_packages if is_provider else None)
+        inventories[(distribution, version)] = modules
         if not modules:
             raise GenerationError(f"no modules under {prefix} in {wheel.requirement}")
         name = inventory_file_name(distribution, version)
@@ -648,6 +684,25 @@ def generate(out: Path, cache: WheelCache, mwaa_data: Path, overlay_paths: Itera
         if is_provider:
             document["requires"] = requires
         written[f"inventory/{name}"] = dump_compact(out / "inventory" / name, document)
+    # The reverse direction, for an Airflow 3 project on an Airflow 2 target: written with the
+    # other tables, after the inventories that say which older home Airflow 2 has.
+    newest_3 = max(airflow_3_targets, key=Version)
+    if COMMON_COMPAT not in per_target[newest_3]["providers"]:
+        raise GenerationError(f"MWAA {newest_3} pins no {COMMON_COMPAT}: no table of Airflow 2 homes")
+    compat_wheel = wheels[(COMMON_COMPAT, per_target[newest_3]["providers"][COMMON_COMPAT])]
+
+    def names_of(distribution: str, version: str) -> dict[str, frozenset[str]]:
+        return {module: frozenset(names) for module, names in inventories[(distribution, version)].items()}
+
+    newest_3_table = tables[f"airflow-{newest_3}"]
+    tables[AIRFLOW_2_HOMES] = {
+        "moves": airflow_2_homes(compat_wheel, newest_3_table["moves"],
+                                 names_of("apache-airflow-task-sdk", sdk_versions[newest_3]),
+                                 names_of("apache-airflow", NEWEST_AIRFLOW_2)),
+        "provenance": {**compat_wheel.provenance([COMPAT_SDK_MEMBER]),
+                       "also_read": [f"the airflow-{newest_3} table (backwards)",
+                                     f"inventory of apache-airflow=={NEWEST_AIRFLOW_2}"]}}
+    written["moves.json"] = dump(out / "moves.json", {"generated_by": GENERATED_BY, "tables": tables})
     kubernetes_versions = sorted({entry["libraries"][KUBERNETES] for entry in per_target.values()
                                   if "libraries" in entry}, key=Version)
     log(f"downloading {len(kubernetes_versions)} kubernetes client wheels")

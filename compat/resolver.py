@@ -22,6 +22,8 @@ from ._data import load_json
 from .mwaa import MwaaVersion, get_version, preinstalled_providers
 
 Status = Literal["unchanged", "moved", "renamed", "removed", "unknown"]
+# The moves.json table that sends Airflow 3 names to their Airflow 2 homes (a 2.x target only).
+AIRFLOW_2_HOMES = "airflow-2-homes"
 MAX_HOPS = 8
 # Folders under airflow/providers/ that group providers without being one themselves.
 NAMESPACE_ONLY_PROVIDER_FOLDERS = frozenset({"apache", "microsoft", "cncf", "common", "atlassian", "dbt", "alibaba"})
@@ -173,9 +175,10 @@ def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: b
 @lru_cache(maxsize=16)
 def _tables_for(data_version: str) -> tuple[_Table, ...]:
     """The moved-import tables that apply to a target, in the order they are consulted:
-    the target's own 3.x table and older 3.x tables, then the 2.x tables, then the 2.0 shims,
-    upgrade-check's list, then 1.10's own shims, package-level names and the names its contrib
-    modules imported (only extra old names)."""
+    the target's own 3.x table and older 3.x tables (for a 2.x target instead: where Airflow 2
+    keeps the Airflow 3 names), then the 2.x tables, then the 2.0 shims, upgrade-check's list,
+    then 1.10's own shims, package-level names and the names its contrib modules imported (only
+    extra old names)."""
     tables = load_json("generated/moves.json")["tables"]
     version = Version(data_version)
     ordered: list[str] = []
@@ -183,18 +186,21 @@ def _tables_for(data_version: str) -> tuple[_Table, ...]:
                    key=lambda label: Version(label.split("-", 1)[1]), reverse=True)
     if version.major >= 3:
         ordered += [label for label in three if Version(label.split("-", 1)[1]) <= version]
+    else:
+        ordered.append(AIRFLOW_2_HOMES)
     ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims", "airflow-1.10-packages",
                 "airflow-1.10-contrib-imports"]
     kinds = {"upgrade-check": "renamed_classes", "airflow-2.0-shims": "shim modules",
              "airflow-1.10-shims": "shim modules", "airflow-1.10-packages": "package-level names",
-             "airflow-1.10-contrib-imports": "contrib modules' imports"}
+             "airflow-1.10-contrib-imports": "contrib modules' imports",
+             AIRFLOW_2_HOMES: "Airflow 2 homes of Airflow 3 names (common.compat sdk.py)"}
     result = []
     for label in ordered:
         table = tables[label]
         provenance = table["provenance"]
         kind = kinds.get(label, "__deprecated_classes")
         result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"],
-                                  whole_modules=label != "airflow-1.10-contrib-imports",
+                                  whole_modules=label not in ("airflow-1.10-contrib-imports", AIRFLOW_2_HOMES),
                                   attribute_targets=label not in kinds))
     return tuple(result)
 
@@ -421,9 +427,9 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
         return _gone(name, hops, sources, advice)
     if name.startswith("airflow.") and not name.startswith("airflow.providers.") and target.major < 3 \
             and (newer := _in_airflow_3(name)):
-        older = _older_name(name, data)
-        advice.append(f"Added in Airflow 3 ({newer}): " + (f"import {older} instead, or " if older else "")
-                      + "choose an Airflow 3 environment (--target).")
+        # A name Airflow 2 has elsewhere was a table hop above (AIRFLOW_2_HOMES): this one it lacks.
+        advice.append(f"Added in Airflow 3 ({newer}), and Airflow {target.airflow} has no equivalent: "
+                      "write it without, or choose an Airflow 3 environment (--target).")
         sources.append(f"inventory: {newer}")
         return _gone(name, hops, sources, advice)
     return Resolution("unknown", name, None, None, None, False, None, tuple(hops), tuple(sources))
@@ -443,15 +449,6 @@ def _in_airflow_3(path: str) -> str | None:
     if parent not in newest.names and newest.exists(parent):
         return None
     return _core_label(newest) if newest.exists(path) else None
-
-
-def _older_name(path: str, data: _TargetData) -> str | None:
-    """The name Airflow 3's tables (or the overlay) moved to ``path``, when ``data``'s target
-    has it: the Airflow 2 spelling of an Airflow 3 name."""
-    newest = _newest_airflow_3_data()
-    moves = [move for table in newest.tables for move in table.moves.items()]
-    moves += [(old, row["new"]) for old, rows in _overlay_moves().items() for row in rows if row.get("new")]
-    return next((old for old, new in moves if new == path and data.exists(old)), None)
 
 
 def _module_of(path: str, data: _TargetData) -> str:
@@ -799,6 +796,11 @@ def _config_changes(target: MwaaVersion) -> tuple[ConfigChange, ...]:
     # ... and Airflow 3's CONFIGS_CHANGES when the target is Airflow 3.
     if target.major >= 3:
         for row in entry["configs_changes"]:
+            still_read = changes.get((row["config"], "renamed"))
+            if row.get("renamed_to") and still_read is not None and not still_read.breaks:
+                # The target's deprecated_options still maps the old name ([webserver] expose_config
+                # -> [api] expose_config): a deprecation, whatever CONFIGS_CHANGES lists.
+                continue
             if row.get("renamed_to"):
                 kind, new = "renamed", row["renamed_to"]
                 advice = f"Renamed to {new} in Airflow 3."

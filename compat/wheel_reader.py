@@ -444,6 +444,28 @@ def lazy_imports(source: str, package: str) -> dict[str, str]:
     return result
 
 
+def compat_sdk_homes(source: str) -> dict[str, list[str]]:
+    """The common.compat provider's ``sdk.py`` tables, which import each Airflow 3 name from its
+    Airflow 3 home first and then from its Airflow 2 homes: Airflow 3 path -> the older paths,
+    newest first. ``_IMPORT_MAP`` gives ``name -> modules`` (one or a tuple), ``_RENAME_MAP``
+    ``new name -> (new module, old module, old name)``, ``_MODULE_MAP`` whole modules (keyed
+    ``module.*``, their older homes modules); the 3-only tables, which have no older home, are
+    not read."""
+    assigned = module_assignments(parse(source))
+    homes: dict[str, list[str]] = {}
+    for name, modules in literal(assigned["_IMPORT_MAP"]).items():
+        modules = (modules,) if isinstance(modules, str) else modules
+        if len(modules) > 1:
+            homes[f"{modules[0]}.{name}"] = [f"{module}.{name}" for module in modules[1:]]
+    for name, (new_module, old_module, old_name) in literal(assigned["_RENAME_MAP"]).items():
+        homes[f"{new_module}.{name}"] = [f"{old_module}.{old_name}"]
+    for modules in literal(assigned["_MODULE_MAP"]).values():
+        modules = (modules,) if isinstance(modules, str) else modules
+        if len(modules) > 1:
+            homes[f"{modules[0]}.*"] = list(modules[1:])
+    return homes
+
+
 def dunder_all(source: str) -> list[str]:
     value = module_assignments(parse(source)).get("__all__")
     return sorted(literal(value)) if value is not None else []

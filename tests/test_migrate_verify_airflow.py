@@ -11,8 +11,10 @@ import json
 
 import pytest
 from conftest import SHARED
+from migrator.compat import get_version
 
 from migrator.cli import main
+from migrator.outcome import verify_bundle
 
 pytestmark = pytest.mark.airflow
 
@@ -134,3 +136,31 @@ def test_imports_of_a_src_layout_resolve_in_the_bundle_and_a_missing_module_is_n
     assert [(f["bundle_path"], f["cause"], f["findings"]) for f in verify["not_loading"]] == [
         ("dags/games.py", "project-module-missing", ["MWA016"])]
     assert "include.api.api_credentials" in verify["not_loading"][0]["error"]
+
+
+@pytest.mark.parametrize("target", ["3.3.1", "2.11.2"])
+def test_a_dag_folder_file_read_from_the_project_root_loads_after_migrate(make_project, tmp_path, capsys, target):
+    """The DAG folder is airflow/dags, and a DAG file reads airflow/dags/data/funders.csv by its
+    path from the project's root while parsed (Airflow ran there on-prem). MWAA runs in
+    /usr/local/airflow, where the bundle has the file at dags/data/funders.csv: MWA021's fix
+    rewrites the literal, and the bundle loads (without it, FileNotFoundError)."""
+    root = make_project({
+        "pyproject.toml": '[tool.migrator]\ndags = ["airflow/dags"]\n',
+        "airflow/dags/data/funders.csv": "id\nnsf\n",
+        "airflow/dags/funders.py": (HEADER + "import csv\nfrom airflow import DAG\n\n"
+                                    "with open('airflow/dags/data/funders.csv') as handle:\n"
+                                    "    FUNDERS = [row['id'] for row in csv.DictReader(handle)]\n"
+                                    "DAG(f'funders_{FUNDERS[0]}', start_date=datetime(2024, 1, 1), schedule=None)\n"),
+    })
+    constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
+    unfixed = tmp_path / "unfixed"  # the project as it was, packaged
+    main(["package", str(root), "--out", str(unfixed), "--target", target, "--constraints", str(constraints), "-q"])
+    [failed] = verify_bundle(unfixed, get_version(target), constraints=constraints).files
+    assert "No such file or directory: 'airflow/dags/data/funders.csv'" in (failed.error or "")
+    out = tmp_path / "out"
+    main(["migrate", str(root), "--out", str(out), "--target", target, "--verify",
+          "--constraints", str(constraints), "-q"])
+    capsys.readouterr()
+    assert "open('dags/data/funders.csv')" in (out / "project" / "airflow" / "dags" / "funders.py").read_text()
+    verify = json.loads((out / "report.json").read_text(encoding="utf-8"))["verify"]
+    assert verify["not_loading"] == [] and verify["summary"]["loaded"] == 1

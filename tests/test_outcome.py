@@ -101,7 +101,9 @@ def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
              SimpleNamespace(path="dags/d.py", status="import_error", raised_in=None,
                              error="sentry_sdk.utils.BadDsn: Unsupported scheme ''",
                              lookups=(SimpleNamespace(kind="variable", key="sentry_dsn", answer="stand-in"),))]
-    findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR)
+    # (API002 about another name than the module the error names: the cause stays airflow-api)
+    findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR, fix=None,
+                                message="airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...")
                 for rule, path in [("MWA010", "dags/a.py"), ("API001", "dags/helper.py"),
                                    ("MWA010", "dags/b.py"), ("API002", "dags/b.py"), ("CON002", "dags/d.py")]]
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
@@ -110,6 +112,41 @@ def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
         ("dags/a.py", "project-module", ()),
         ("dags/b.py", "airflow-api", ("API002", "API001")),
         ("dags/d.py", "stand-in", ("CON002",))]
+
+
+def test_a_name_removed_with_nothing_to_import_instead_is_a_cause_of_its_own():
+    """A file still failing after migrate on a name API002 says is gone with no equivalent (a
+    private helper of a contrib module a plugin imports, the experimental API) fails for a reason
+    the tool cannot fix: its own cause, pointing at that finding. A removed name API002 fixes
+    (an unused import), or one under another module, leaves the cause as it was."""
+    from migrator.findings import Fix, FixSafety
+
+    files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in="plugins/ops/sftp.py:6",
+                             error="ModuleNotFoundError: No module named 'airflow.contrib'"),
+             SimpleNamespace(path="dags/b.py", status="import_error", raised_in=None,
+                             error="ModuleNotFoundError: No module named 'airflow.api.common.experimental'"),
+             SimpleNamespace(path="dags/c.py", status="import_error", raised_in=None,
+                             error="ImportError: cannot import name 'days_ago' from 'airflow.utils.dates' (/x.py)"),
+             SimpleNamespace(path="dags/d.py", status="import_error", raised_in=None,
+                             error="ModuleNotFoundError: No module named 'airflow.contrib'")]
+    unused = Fix.make(FixSafety.SAFE, "remove the unused import of days_ago", required=True,
+                      kind="remove-unused-import", name="days_ago")
+    findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR, fix=fix, message=message)
+                for rule, path, fix, message in [
+                    ("API002", "plugins/ops/sftp.py", None,
+                     "airflow.contrib.operators.sftp_operator._make_intermediate_dirs does not exist on Airflow 3.3.1: ..."),
+                    ("API002", "dags/b.py", None,
+                     "airflow.api.common.experimental.trigger_dag.trigger_dag does not exist on Airflow 3.3.1: ..."),
+                    ("API002", "dags/c.py", unused,
+                     "airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...; remove the import"),
+                    ("API002", "dags/d.py", None, "airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...")]]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/a.py", "airflow-removed", ("API002",)),
+        ("dags/b.py", "airflow-removed", ("API002",)),
+        ("dags/c.py", "airflow-api", ("API002",)),
+        ("dags/d.py", "airflow-api", ("API002",))]
 
 
 def test_a_requirement_migrate_removed_is_the_cause_of_the_files_importing_it():
@@ -265,7 +302,8 @@ def test_an_error_raised_in_a_related_location_points_at_its_finding():
     mixin = SimpleNamespace(path="dags/lib/retry_mixin.py")
     findings = [SimpleNamespace(rule="API019", path="dags/lib/emr_operator.py", severity=Severity.ERROR,
                                 related=(mixin,)),
-                SimpleNamespace(rule="API002", path="dags/lib/other.py", severity=Severity.ERROR, related=())]
+                SimpleNamespace(rule="API002", path="dags/lib/other.py", severity=Severity.ERROR, related=(),
+                                fix=None, message="airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...")]
     failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API019",))]
@@ -326,6 +364,41 @@ def test_a_file_a_helper_reads_beside_itself_points_at_its_one_finding():
     assert [(f.cause, f.findings) for f in failures] == [("file-missing", ("MWA021",))] * 2
 
 
+def test_a_file_read_from_the_project_root_points_at_its_finding_though_the_file_read_stand_ins():
+    """A helper reads os.getenv("CATALOG_SOURCE", "catalogs/catalog.yaml") while parsed; MWAA's
+    working directory has no catalogs/. The file also read a Variable (a stand-in) and that
+    environment variable (its default, as on MWAA), but MWA021 names the very file missing: the
+    cause is the path, not a stand-in. Without that finding the stand-ins stay the likely cause."""
+    error = "FileNotFoundError: [Errno 2] No such file or directory: 'catalogs/catalog.yaml'"
+    lookups = (SimpleNamespace(kind="variable", key="data_manager_email", answer="stand-in"),
+               SimpleNamespace(kind="env", key="CATALOG_SOURCE", answer="default"))
+    files = [SimpleNamespace(path="dags/harvest.py", status="import_error", raised_in=None, lookups=lookups,
+                             error=error)]
+    found = SimpleNamespace(rule="MWA021", path="dags/utils/catalog.py", anchor="catalogs/catalog.yaml",
+                            severity=Severity.WARNING)
+    [failure] = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                 findings=[found], project_modules=PROJECT)
+    assert (failure.cause, failure.findings) == ("file-missing", ("MWA021",))
+    [failure] = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                 findings=[], project_modules=PROJECT)
+    assert failure.cause == "stand-in"
+
+
+def test_a_module_only_a_git_requirement_elsewhere_installs_points_at_its_finding_in_every_importer():
+    """dimcli comes from a Git line of pyproject.toml, which MWAA does not get: REQ021 is on the
+    first importer (a helper), with the other importers as related places, so each DAG file
+    failing on the import, through whichever importer, points at it."""
+    from migrator.findings import Location, Related
+
+    error = "ModuleNotFoundError: No module named 'dimcli'"
+    files = [SimpleNamespace(path="dags/publish.py", status="import_error", raised_in=None, lookups=(), error=error)]
+    found = SimpleNamespace(rule="REQ021", path="acme/dimensions.py", severity=Severity.ERROR,
+                            related=(Related("dags/publish.py", Location(3, 1, 3, 2), "imports dimcli"),))
+    [failure] = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                 findings=[found], project_modules=PROJECT)
+    assert (failure.cause, failure.findings) == ("third-party-missing", ("REQ021",))
+
+
 def test_a_key_error_raised_at_a_payload_read_points_at_its_finding_not_at_the_stand_ins():
     """A shared helper reads op.json["job_clusters"] while parsed (API022): the KeyError it raises
     on the target is that read's, though the DAG file also read a Variable; the same KeyError
@@ -351,3 +424,95 @@ def test_a_key_error_raised_at_a_payload_read_points_at_its_finding_not_at_the_s
         ("dags/a.py", "provider-api", ("API022",)),
         ("dags/b.py", "stand-in", ("CON002",)),
         ("dags/c.py", "provider-api", ("API022",))]
+
+
+def test_an_argument_a_helper_hands_a_project_operator_points_at_the_helpers_finding(tmp_path):
+    """The DAG file calls a helper that builds a project operator from a dict holding
+    task_concurrency; Airflow 3 rejects it in BaseOperator, below the project's own operator
+    module. API003 sits on the helper, which the error passed through but did not rise in."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    (tmp_path / "dags" / "common").mkdir(parents=True)
+    (tmp_path / "dags" / "common" / "__init__.py").write_text("")
+    (tmp_path / "dags" / "common" / "operators.py").write_text(
+        "from airflow.sdk import BaseOperator\n\n\nclass TaskServiceOperator(BaseOperator):\n"
+        "    def __init__(self, task_name, **kwargs):\n        super().__init__(task_id=task_name, **kwargs)\n")
+    (tmp_path / "dags" / "common" / "builder.py").write_text(
+        "import airflow\nfrom common.operators import TaskServiceOperator\n\n\ndef phase(name):\n"
+        "    task_args = {'task_name': name, 'task_concurrency': 1}\n    return TaskServiceOperator(**task_args)\n")
+    (tmp_path / "dags" / "nightly.py").write_text("from common.builder import phase\n\nphase('load')\n")
+    result = scan(tmp_path, Settings(), get_version("3.3.1"), jobs=1, use_cache=False)
+    error = ("TypeError: Invalid arguments were passed to TaskServiceOperator (task_id: load). Invalid "
+             "arguments were:\n**kwargs: {'task_concurrency': 1}")
+    files = [SimpleNamespace(path="dags/nightly.py", status="import_error", raised_in="dags/common/operators.py:6",
+                             project_frames=("dags/nightly.py:3", "dags/common/builder.py:7",
+                                             "dags/common/operators.py:6"), error=error, lookups=())]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=result.findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API003",))]
+
+
+def test_a_mistake_of_the_projects_own_code_is_said_to_fail_on_prem_too():
+    """A DAG unpacking two of the four tasks a project helper returns fails on any Airflow; the
+    same error raised inside a library is not known to be the project's."""
+    in_project = ('Traceback (most recent call last):\n  File "dags/etl.py", line 12, in <module>\n'
+                  '    prep, gate = make_tasks()\nValueError: too many values to unpack (expected 2)\n')
+    in_library = in_project.replace(
+        "ValueError", '  File "site-packages/airflow/x.py", line 3, in f\n    a, b = pairs\nValueError')
+    error = "ValueError: too many values to unpack (expected 2)"
+    assert classify("import_error", error, traceback=in_project) == "project-code"
+    assert classify("import_error", error, traceback=in_library) == "other"
+    assert classify("import_error", error) == "other"
+    assert "on-prem too" in CAUSES["project-code"]
+    files = [SimpleNamespace(path="dags/etl.py", status="import_error", raised_in=None, error=error,
+                             traceback=in_project, lookups=())]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=[], project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("project-code", ())]
+
+
+def test_a_file_missing_under_another_platforms_folder_points_at_the_finding_that_names_the_path():
+    """A DAG reads the project's Variable holding Cloud Composer's DAG folder (MWA019 on the
+    variables export) and opens a schema under it; another reads a dbt project from a folder a
+    config module names literally (MWA005 on that literal, anywhere in the project). Findings
+    on other variables or on a mere prefix like /usr are no evidence."""
+    files = [SimpleNamespace(path="dags/partners.py", status="import_error", raised_in=None,
+                             error=("FileNotFoundError: [Errno 2] No such file or directory: "
+                                    "'/home/airflow/gcs/dags/schemas/partners_schema.json'"),
+                             lookups=(SimpleNamespace(kind="variable", key="schema_filepath", answer="project"),)),
+             SimpleNamespace(path="dags/dbt.py", status="import_error", raised_in=None, lookups=(),
+                             error=("cosmos.exceptions.CosmosValueError: Could not find dbt_project.yml at "
+                                    "/usr/local/airflow/include/dbt/dbt_project.yml"))]
+    findings = [
+        SimpleNamespace(rule="MWA019", path="variables.json", severity=Severity.ERROR,
+                        anchor="schema_filepath\x1fother-platform-path"),
+        SimpleNamespace(rule="MWA019", path="variables.json", severity=Severity.ERROR,
+                        anchor="output_path\x1fother-platform-path"),
+        SimpleNamespace(rule="MWA005", path="include/dbt/cosmos_config.py", severity=Severity.ERROR,
+                        anchor="/usr/local/airflow/include/dbt/\x1fdbt_project_path='/usr/local/airflow/include/dbt/',"),
+        SimpleNamespace(rule="MWA005", path="dags/other.py", severity=Severity.ERROR,
+                        anchor="/usr\x1fopen('/usr')")]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
+        ("dags/dbt.py", "file-missing", ("MWA005",)),
+        ("dags/partners.py", "file-missing", ("MWA019",))]
+
+
+def test_an_id_a_helper_builds_at_run_time_points_at_its_warning_on_the_helper():
+    """A project task class builds its TaskGroup's id from the name a DAG gives it ("...-3.5");
+    API021 can only warn on the helper (the value is not known there), and that warning is the
+    cause of Airflow's key check refusing the id. A warning on a file the error did not pass
+    through is not."""
+    files = [SimpleNamespace(path="dags/agg.py", status="import_error", raised_in="dags/lib/tasks.py:9",
+                             project_frames=("dags/agg.py:4", "dags/lib/tasks.py:9"), lookups=(),
+                             error=("ValueError: The key 'Agg-Spark-3.5' has to be made of alphanumeric "
+                                    "characters, dashes, and underscores exclusively"))]
+    findings = [SimpleNamespace(rule="API021", path="dags/lib/tasks.py", severity=Severity.WARNING),
+                SimpleNamespace(rule="API021", path="dags/other.py", severity=Severity.WARNING)]
+    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+                                findings=findings, project_modules=PROJECT)
+    assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API021",))]

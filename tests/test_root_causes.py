@@ -219,13 +219,15 @@ def test_a_renamed_class_is_one_finding_on_its_import_with_its_uses_related(make
     assert b"DummyOperator" not in new and new.count(b"EmptyOperator(") == 2
 
 
-def test_a_ci_variant_of_the_airflow_dockerfile_is_a_related_location(make_project):
+def test_a_variant_of_the_airflow_dockerfile_is_a_related_location_and_a_ci_image_none(make_project):
     image = "FROM ubuntu:22.04\nUSER airflow\nRUN apt-get install -y libaio1 unixodbc\n"
-    result = scanned(make_project({"dags/a.py": "x = 1\n", "Dockerfile": image, "Dockerfile.travis": image,
+    result = scanned(make_project({"dags/a.py": "x = 1\n", "Dockerfile": image, "Dockerfile.prod": image,
+                                   "Dockerfile.travis": image + "RUN apt-get install -y unixodbc-dev\n",
                                    "tasks/etl/Dockerfile": "FROM python:3.12\nRUN apt-get install -y nano\n"}))
     (finding,) = only(result, "REQ017")
     assert finding.path == "Dockerfile" and finding.location.line == 3
-    assert [(r.path, r.location.line) for r in finding.related] == [("Dockerfile.travis", 3)]
+    # the CI test image (Dockerfile.travis) installs nothing MWAA needs
+    assert [(r.path, r.location.line) for r in finding.related] == [("Dockerfile.prod", 3)]
 
 
 def test_a_pin_in_several_shipped_requirement_files_is_reported_once_in_the_entry_file(make_project):
@@ -278,6 +280,34 @@ def test_docker_is_reported_as_impossible_not_as_a_provider_to_add(make_project)
     # The import is still rewritten and the provider added by `fix`: the file keeps loading
     # until the task is moved to ECS.
     assert sorted(f.rule for f in result.absorbed) == ["API001", "REQ007"]
+
+
+DOCKER_MOUNT_DAG = (
+    "from airflow import DAG\n"
+    "from airflow.providers.docker.operators.docker import DockerOperator\n"
+    "from docker.types import Mount\n"
+    "\n"
+    "with DAG('docker', schedule=None):\n"
+    "    DockerOperator(task_id='d', image='busybox', mounts=[Mount(source='/data', target='/data')])\n")
+DOCKER_IN_PYPROJECT = '[project]\nname = "acme-etl"\ndependencies = [\n    "docker>=7.1.0",\n]\n'
+
+
+def test_the_docker_sdk_of_docker_tasks_is_carried_by_their_finding(make_project):
+    # docker.types.Mount only describes the containers of tasks that cannot run on MWAA:
+    # "add docker to requirements.txt" is no remedy of its own.
+    result = scanned(make_project({"dags/containers.py": DOCKER_MOUNT_DAG, "pyproject.toml": DOCKER_IN_PYPROJECT}))
+    assert not only(result, "REQ021")
+    (docker,) = only(result, "MWA001")
+    assert any("Docker SDK is not worth adding" in r.note for r in docker.related)
+    assert [f.rule for f in result.absorbed if f.rule == "REQ021"] == ["REQ021"]  # its fix is kept
+
+
+def test_the_docker_sdk_without_docker_tasks_is_still_reported(make_project):
+    result = scanned(make_project({
+        "dags/images.py": "from airflow import DAG\nimport docker\n\nclient = docker.DockerClient(base_url='tcp://build:2376')\n",
+        "pyproject.toml": DOCKER_IN_PYPROJECT}))
+    (listed,) = only(result, "REQ021")
+    assert "add docker to requirements.txt" in listed.message
 
 
 def test_counts_and_exit_code_follow_the_primary_findings(make_project, capsys):

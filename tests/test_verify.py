@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from migrator.compat import get_version
 
-from migrator import airflow_env
+from migrator import airflow_env, verify_driver
 from migrator.airflow_env import (
     EnvironmentSetupError,
     choose_python,
@@ -34,12 +34,14 @@ from migrator.config import Settings
 from migrator.engine import scan
 from migrator.errors import InputError
 from migrator.verify import (
+    ERROR_CHARS,
     RESULTS_FILE,
     Environment,
     FileResult,
     Lookup,
     VerifyResult,
     WarningEntry,
+    _file_result,
     merge_into_scan,
     project_requirements,
     read_carried_results,
@@ -320,6 +322,50 @@ def test_text_report_names_errors_warnings_and_lookups(make_project):
     assert "No module named 'airflow.sdk'" in text
     assert "RemovedInAirflow3Warning: old API" in text
     assert "variable landing_bucket (stand-in)" in text
+
+
+# Airflow's argument check, as DagBag records it: the message goes on below its first line.
+INVALID_ARGUMENTS_TRACEBACK = """\
+Traceback (most recent call last):
+  File "/home/dags/etl.py", line 9, in <module>
+    AcmeOperator(task_id="load", **task_args)
+  File "/venv/lib/python3.12/site-packages/airflow/sdk/bases/operator.py", line 1104, in __init__
+    raise TypeError(
+TypeError: Invalid arguments were passed to AcmeOperator (task_id: load). Invalid arguments were:
+**kwargs: {'task_concurrency': 1, 'password': 'hunter2-s3cret'}
+"""
+
+
+def test_the_driver_keeps_the_whole_exception_message_and_every_frame():
+    message, frames = verify_driver.summarize_error(INVALID_ARGUMENTS_TRACEBACK)
+    assert message == ("TypeError: Invalid arguments were passed to AcmeOperator (task_id: load). Invalid "
+                       "arguments were:\n**kwargs: {'task_concurrency': 1, 'password': 'hunter2-s3cret'}")
+    assert frames == [("/home/dags/etl.py", 9),
+                      ("/venv/lib/python3.12/site-packages/airflow/sdk/bases/operator.py", 1104)]
+    # A SyntaxError's source line and caret come before the exception, indented: not its message.
+    syntax = '  File "/home/dags/x.py", line 3\n    def (:\n        ^\nSyntaxError: invalid syntax\n'
+    assert verify_driver.summarize_error(syntax)[0] == "SyntaxError: invalid syntax"
+    assert verify_driver.summarize_error("ValueError: bad\n")[0] == "ValueError: bad"
+
+
+def test_a_files_error_is_whole_bounded_and_masked(tmp_path):
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "etl.py").write_text("x = 1\n")
+    traceback = INVALID_ARGUMENTS_TRACEBACK.replace("/home/dags/etl.py", str(tmp_path / "dags" / "etl.py"))
+    message, frames = verify_driver.summarize_error(traceback)
+    data = {"status": "import_error", "error": message, "traceback": traceback, "frames": frames}
+    entry = _file_result(tmp_path, str(tmp_path / "dags" / "etl.py"), data, tmp_path / "venv")
+    assert "task_concurrency" in entry.error and "hunter2" not in entry.error
+    assert entry.project_frames == ("dags/etl.py:9",)  # the project's frames only
+    assert FileResult.from_json(entry.to_json()) == entry
+    assert "hunter2" not in entry.traceback
+    assert entry.error_line == "TypeError: Invalid arguments were passed to AcmeOperator (task_id: load). " \
+                               "Invalid arguments were:"
+    long = _file_result(tmp_path, str(tmp_path / "dags" / "etl.py"),
+                        {**data, "error": "ValueError: " + "x" * 5000}, tmp_path / "venv")
+    assert len(long.error) == ERROR_CHARS and long.error.endswith("…")
+    text = render_text(VerifyResult(get_version("3.3.1"), Environment("3.3.1", "3.12.1"), [entry]))
+    assert "\n      **kwargs: {'task_concurrency': 1" in text  # the rest of the message, indented
 
 
 def test_carried_report_is_used_only_for_unchanged_files(make_project):

@@ -374,6 +374,34 @@ def test_a_file_read_beside_a_helper_that_the_project_lacks_fails_and_its_findin
     assert (failure.cause, failure.findings) == ("file-missing", ("MWA021",))
 
 
+def test_a_file_read_from_the_project_root_fails_where_mwaa_runs_and_its_finding_explains_it(tmp_path):
+    """The helper reads the default of os.getenv("CATALOG_SOURCE", "catalogs/catalog.yaml"), a file
+    the project holds at its root, while the DAG file is parsed: Airflow does not run in the
+    project's root on MWAA (nor here), so the read fails; MWA021 on the helper names the file, and
+    the failure is the path's, though the file also read a Variable that got a stand-in."""
+    from migrator.compat.mwaa import get_version
+
+    from migrator.engine import scan
+    from migrator.outcome import explain_failures
+
+    root = write_files(tmp_path / "project", {
+        "catalogs/catalog.yaml": "sources: {}\n",
+        "dags/catalog_source.py": ("import os\n\ndef catalog_file():\n"
+                                   "    return os.getenv('CATALOG_SOURCE', 'catalogs/catalog.yaml')\n"),
+        "dags/harvest.py": ("from airflow.sdk import DAG, Variable\nfrom catalog_source import catalog_file\n\n"
+                            "OWNER = Variable.get('data_manager_email')\n"
+                            "with open(catalog_file()) as fh:\n    DAG('harvest', schedule=None, description=fh.read())\n"),
+    })
+    result = verify_project(root, Settings(), "3.3.1", constraints=constraints("3.3.1"), requirements=None)
+    [failed] = [f for f in result.files if f.path == "dags/harvest.py"]
+    assert "No such file or directory: 'catalogs/catalog.yaml'" in (failed.error or "")
+    findings = scan(root, Settings(), get_version("3.3.1"), jobs=1, use_cache=False).findings
+    assert [(f.rule, f.path, f.location.line, f.anchor) for f in findings if f.rule == "MWA021"] == [
+        ("MWA021", "dags/catalog_source.py", 4, "catalogs/catalog.yaml")]
+    [failure] = explain_failures(result, source_of=lambda p: p, findings=findings, project_modules=frozenset())
+    assert (failure.cause, failure.findings) == ("file-missing", ("MWA021",))
+
+
 # -- after `migrator fix --apply` -------------------------------------------------------------------------
 
 

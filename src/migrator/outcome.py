@@ -25,6 +25,7 @@ from migrator.compat.platform import default_credentials
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
+from migrator.rules.air_imports import removed_without_equivalent
 from migrator.rules.con import UNDEFINED_RULES, undefined_anchor
 from migrator.rules.con_undefined_env_var import ANCHOR_SUFFIX as ENV_READ_ANCHOR
 from migrator.rules.verify_rules import installed_name_missing
@@ -33,6 +34,8 @@ from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_projec
 # Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).
 CAUSES = {
     "airflow-api": "an Airflow name it imports moved or was removed",
+    "airflow-removed": ("an Airflow name it imports is gone on the target with nothing to import in its place "
+                        "(the finding says what to write instead: code the tool cannot write)"),
     "provider-missing": "a provider package it imports is not installed",
     "requirement-failed": "a requirement of the bundle did not install",
     "third-party-missing": "a third-party module it imports is not installed",
@@ -48,6 +51,8 @@ CAUSES = {
     "cloud-credentials": ("it builds a cloud client that looks for the platform's default credentials (GCP "
                           "Application Default Credentials), which an MWAA worker does not have"),
     "provider-api": "a provider operator works differently at the version the target's constraints pin",
+    "project-code": ("an error of the project's own code, whatever the Airflow version (it fails on-prem too: "
+                     "a helper returning more values than the DAG unpacks, a name it never defines): fix the code"),
     "stand-in": ("it reads a Variable, Connection or environment variable while parsed, which this check "
                  "answers with a stand-in or the code's default: on MWAA it reads the real value (create it first)"),
     "other": "another error while loading",
@@ -57,6 +62,7 @@ CAUSES = {
 # on the files involved, and none rather than a finding about something else.
 _ADDRESSED_BY = {
     "airflow-api": ("API",),
+    "airflow-removed": ("API002",),
     "provider-missing": ("REQ", "API"),
     "requirement-failed": ("REQ",),
     "third-party-missing": ("REQ",),
@@ -87,18 +93,32 @@ _INSTALLED_FILE = re.compile(r"\((?:[^()]*/)?(?:site|dist)-packages/[^()]*\)\s*$
 # Libraries that check a path first say it their own way (Cosmos: "Could not find dbt_project.yml at /...").
 _FILE_MISSING = re.compile(r"^(FileNotFoundError|IsADirectoryError|NotADirectoryError)\b|No such file or directory"
                            r"|\bCould not find \S+ at /")
-# "No such file or directory: 'dags/config.json'": the file, as the code named it.
-_MISSING_FILE_NAME = re.compile(r"No such file or directory: '(?P<path>[^']+)'")
+# "No such file or directory: 'dags/config.json'": the file, as the code named it; a library
+# checking the path first names it its own way ("Could not find dbt_project.yml at /x/...").
+_MISSING_FILE = re.compile(r"No such file or directory: '(?P<path>[^']+)'|\bCould not find \S+ at (?P<at>/\S+)")
+ANCHOR_SEPARATOR = "\x1f"  # between the parts of a finding's anchor (MWA005: the path, then its line)
+OTHER_PLATFORM_VARIABLE = "MWA019"  # a Variable the project defines whose value is another platform's path
+LOCAL_PATH = "MWA005"  # a literal absolute path MWAA's workers do not have
 _DUPLICATE_DAG_ID = re.compile(r"\bAirflowDagDuplicatedIdException\b(?:: Ignoring DAG (?P<dag_id>\S+))?")
 # What the cloud libraries raise when they find no default credentials, with or without its module.
 _DEFAULT_CREDENTIALS_ERRORS = tuple(name for cloud in default_credentials()
                                     for name in (cloud.error, cloud.error.rpartition(".")[2]))
+# Mistakes of Python code itself; raised in the project's own code (no library below it), they
+# are the project's whatever Airflow runs it, not a migration's.
+_PROJECT_CODE_ERRORS = re.compile(r"^(?:ValueError: (?:too many|not enough) values to unpack\b"
+                                  r"|NameError: name '|UnboundLocalError: )")
+# The innermost frame of a verify traceback: project files are relative there, libraries are
+# under site-packages/ or absolute (the standard library), and frozen modules are <frozen ...>.
+_FRAME_PATH = re.compile(r'^[ \t]*File "(?P<path>[^"]+)", line \d+', re.MULTILINE)
 _ARGUMENT_ERRORS = re.compile(
     r"^(ParamValidationError|AirflowException|DuplicateTaskIdFound|"
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
     r"unexpected keyword argument|Invalid arguments were passed|missing \d+ required|"
     r"multiple values for argument|^ValueError: (?:invalid|not a valid)\b|"
     r"has to be made of alphanumeric characters")  # Airflow's key check of a task or group id
+# Errors a warning can say for certain: a group id built at run time (API021 warns on the helper
+# building it, as it cannot know the value) that Airflow's key check then refuses.
+_WARNED_CAUSES = ((re.compile(r"\bhas to be made of alphanumeric characters"), "API021"),)
 
 
 def verify_bundle(bundle: Path, target: MwaaVersion, *, constraints: Path | None = None,
@@ -172,13 +192,14 @@ class Failure:
 
 def classify(status: str, error: str | None, *, project_modules: frozenset[str] = frozenset(),
              failed_requirements: frozenset[str] = frozenset(),
-             missing_modules: frozenset[str] = frozenset()) -> str:
-    """The CAUSES key of one failed file's error line (``ModuleNotFoundError: No module ...``).
+             missing_modules: frozenset[str] = frozenset(), traceback: str | None = None) -> str:
+    """The CAUSES key of one failed file's error (``ModuleNotFoundError: No module ...``).
 
     ``project_modules``: top-level names of the project's own modules and packages.
     ``failed_requirements``: canonical names of the bundle's requirements that did not install.
     ``missing_modules``: modules of the project's packages that the project does not hold
     (``igf_airflow.utils``: MWA016).
+    ``traceback``: verify's, whose innermost frame says whether the project's own code raised.
     """
     if status == "timeout":
         return "timeout"
@@ -211,7 +232,24 @@ def classify(status: str, error: str | None, *, project_modules: frozenset[str] 
         return "file-missing"
     if _ARGUMENT_ERRORS.search(error):
         return "argument-rejected"
+    if _PROJECT_CODE_ERRORS.search(error) and _raised_by_project(traceback):
+        return "project-code"
     return "other"
+
+
+def _raised_by_project(traceback: str | None) -> bool:
+    frames = _FRAME_PATH.findall(traceback or "")
+    return bool(frames) and not frames[-1].startswith(("site-packages/", "/", "<"))
+
+
+def _missing_airflow_name(error: str) -> str | None:
+    """The Airflow module or name an import error says is missing (``airflow.contrib``,
+    ``airflow.utils.dates.days_ago``), else None."""
+    if match := _NO_MODULE.search(error):
+        return match["module"] if match["module"].startswith("airflow.") else None
+    if match := _NO_NAME.search(error):
+        return f"{match['module']}.{match['name']}" if match["module"].startswith("airflow") else None
+    return None
 
 
 def _is_provider_root(parts: list[str]) -> bool:
@@ -242,8 +280,8 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
                      findings: Sequence[Finding], project_modules: frozenset[str],
                      missing_modules: frozenset[str] = frozenset()) -> list[Failure]:
     """Each file of ``result`` that did not load, with its cause and what in the report says
-    why: the error findings left on its source file and on the file the error was raised in
-    (``source_of`` maps a bundle path to the project file it came from), the findings on the
+    why: the error findings left on its source file and on the project files the error was raised
+    in or passed through (``source_of`` maps a bundle path to the project file it came from), the findings on the
     Variables and Connections it read while parsed, and the bundle's checks on requirements
     that did not install. A module missing from the project is reported once, on its first
     importer (MWA016): every file failing on it points at that finding."""
@@ -252,7 +290,10 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
     not_installed = [f.requirement for f in requirements.failures] if requirements else []
     failed = frozenset(name for line in (*removed, *not_installed) for name in import_names(line))
     errors_by_path: dict[str, list[str]] = {}
+    removed_by_path: dict[str, list[str]] = {}  # the names API002 says are gone for good
     for finding in findings:
+        if name := removed_without_equivalent(finding):
+            removed_by_path.setdefault(finding.path, []).append(name)
         if finding.severity == Severity.ERROR:
             # A related location is a place of the same root cause (the mixin of an operator
             # whose __init__ fails, another use of a removed name): an error raised there is it.
@@ -263,18 +304,30 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
         if file.status == "loaded":
             continue
         source = source_of(file.path)
-        involved = [source, source_of(file.raised_in.rpartition(":")[0]) if file.raised_in else None]
+        # The file, where the error rose, and the project code it passed through on the way (the
+        # helper whose dict gave a project operator the argument Airflow rejects).
+        frames = [*getattr(file, "project_frames", ()), *([file.raised_in] if file.raised_in else [])]
+        involved = list(dict.fromkeys([source, *(source_of(frame.rpartition(":")[0]) for frame in frames)]))
         cause = classify(file.status, file.error, project_modules=project_modules, failed_requirements=failed,
-                         missing_modules=missing_modules)
+                         missing_modules=missing_modules, traceback=getattr(file, "traceback", None))
         # The project's own Variables are read as they are: only stand-ins and defaults can mislead.
         lookups = [lookup for lookup in getattr(file, "lookups", ()) if lookup.answer != "project"]
+        missing = _MISSING_FILE.search(file.error or "") if cause == "file-missing" else None
+        # A finding naming the missing file says the code's own path is wrong, whatever it also read.
+        missing_file_rules = _missing_file_findings(missing["path"] or missing["at"], findings) if missing else []
         if raised_here := _findings_at(_raised_at(file, source, source_of), findings):
             cause = _RAISED_AT_FINDING[raised_here[0]]
-        elif cause in ("other", "file-missing") and lookups:
+        elif cause in ("other", "file-missing") and lookups and not missing_file_rules:
             cause = "stand-in"  # the error may be the stand-in's (a DSN, a JSON document, a URL, a path)
+        if cause == "airflow-api" and (missing := _missing_airflow_name(file.error or "")) and any(
+                name == missing or name.startswith(missing + ".")
+                for path in involved if path for name in removed_by_path.get(path, ())):
+            cause = "airflow-removed"
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
+        rules += [f.rule for pattern, rule in _WARNED_CAUSES if pattern.search(file.error or "")
+                  for f in findings if f.rule == rule and f.path in involved]
         if cause in _FOUND_ANYWHERE and any(f.rule == _FOUND_ANYWHERE[cause] for f in findings):
             rules.append(_FOUND_ANYWHERE[cause])
         if cause == "stand-in":
@@ -285,8 +338,12 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
             # The import that registers the DAG again, on the importer with the imported file related.
             rules += [f.rule for f in findings if f.rule == "MWA022"
                       and {f.path, *(r.path for r in getattr(f, "related", ()))} & set(involved)]
-        if cause == "file-missing" and (match := _MISSING_FILE_NAME.search(file.error or "")):
-            rules += _missing_file_findings(match["path"], findings)
+        if cause == "file-missing":
+            rules += missing_file_rules
+            # The project's own Variable read while parsed named the path (MWA019 on its value).
+            read = {lookup.key for lookup in getattr(file, "lookups", ()) if lookup.kind == "variable"}
+            rules += [f.rule for f in findings if f.rule == OTHER_PLATFORM_VARIABLE
+                      and getattr(f, "anchor", "").partition(ANCHOR_SEPARATOR)[0] in read]
         if cause == "third-party-api" and installed_name_missing(file.error, result.target):
             # verify's own finding on the file says which pin decides the version, and whether
             # requirements.txt can change it (MWAA applies the target's constraints).
@@ -325,12 +382,21 @@ def _findings_at(place: tuple[str | None, int | None], findings: Sequence[Findin
 
 
 def _missing_file_findings(missing: str, findings: Sequence[Finding]) -> list[str]:
-    """The MWA021 findings (on the helper that reads it, anywhere in the project) on the file an
-    error says is missing. The error names it from MWAA's AIRFLOW_HOME or absolutely, the
-    finding from the project's root, whose DAG folder may be named otherwise: the file's name
-    is what they share."""
+    """The findings (anywhere in the project: a helper or a config module holds the path) on
+    the file an error says is missing. MWA021 names it from the project's root, the error from
+    MWAA's AIRFLOW_HOME or absolutely, whose DAG folder may be named otherwise: the file's name is
+    what they share. MWA005 is on the file's path or a folder's holding it (two levels deep at
+    least: "/usr" is no evidence)."""
     name = PurePosixPath(missing).name
-    return [f.rule for f in findings if f.rule == "MWA021" and PurePosixPath(getattr(f, "anchor", "")).name == name]
+    return [f.rule for f in findings
+            if (f.rule == "MWA021" and PurePosixPath(getattr(f, "anchor", "")).name == name)
+            or (f.rule == LOCAL_PATH and _names_folder_of(getattr(f, "anchor", ""), missing))]
+
+
+def _names_folder_of(anchor: str, missing: str) -> bool:
+    """Whether an MWA005 anchor (the path, then its line) names ``missing`` or a folder of it."""
+    folder = anchor.partition(ANCHOR_SEPARATOR)[0].rstrip("/")
+    return folder.count("/") >= 2 and (missing == folder or missing.startswith(folder + "/"))
 
 
 def _lookup_findings(lookups: Iterable, findings: Sequence[Finding]) -> list[str]:

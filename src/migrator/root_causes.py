@@ -141,9 +141,18 @@ def _docker_provider(finding: Finding, target: MwaaVersion) -> Hashable | None:
 
 @lru_cache(maxsize=8)
 def _docker_providers(target: MwaaVersion) -> frozenset[str]:
-    limit = next(limit for limit in compat.platform_limits() if limit.id == DOCKER_LIMIT)
-    return frozenset(canonicalize_name(found[0]) for found in (compat.provider_for(n, target) for n in limit.names)
-                     if found)
+    return frozenset(canonicalize_name(found[0]) for found in (compat.provider_for(n, target)
+                                                               for n in _docker_limit().names) if found)
+
+
+def _docker_client(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    # REQ021's fix names the distribution to add; the Docker SDK only serves Docker tasks.
+    name = finding.fix.params.get("name") if finding.fix else None
+    return DOCKER_LIMIT if isinstance(name, str) and canonicalize_name(name) in _docker_limit().distributions else None
+
+
+def _docker_limit() -> compat.PlatformLimit:
+    return next(limit for limit in compat.platform_limits() if limit.id == DOCKER_LIMIT)
 
 
 _CONNECTION_RULES = ("CON008", "CON007", "CON005", "CON006", "CON003")
@@ -155,6 +164,10 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
               frozenset({"API001"}), "imports the Docker provider, which cannot run on MWAA"),
     RootCause("docker-provider", {"MWA001": _docker_anywhere, "REQ007": _docker_provider}, ("MWA001",),
               frozenset({"REQ007"}), "the Docker provider is not worth adding: Docker cannot run on MWAA"),
+    # The Docker SDK a DAG imports for its Docker tasks (docker.types.Mount): adding it to
+    # requirements.txt does not make them run; moving them off Docker (MWA001) does.
+    RootCause("docker-client", {"MWA001": _docker_anywhere, "REQ021": _docker_client}, ("MWA001",),
+              frozenset({"REQ021"}), "the Docker SDK is not worth adding: the Docker tasks cannot run on MWAA"),
     # Fixing the uses (the rules' fixes, kept) is what fixes the import.
     RootCause("removed-name", {"API002": _import_of_used_name, **dict.fromkeys(USES_OF_NAME, _use_of_name)},
               ("API002",), frozenset({"API002", *USES_OF_NAME}), "the same removed name, used here"),

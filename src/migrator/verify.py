@@ -21,7 +21,8 @@ JSON (``VerifyResult.to_json()``, what ``migrator verify -f json`` prints) is::
       "files": [{"path", "status": "loaded" | "import_error" | "timeout", "error", "line",
                  "raised_in", "traceback", "dag_ids", "tasks", "warnings": [{"category",
                  "message", "path", "line"}], "lookups": [{"kind": "variable" | "connection" |
-                 "env", "key", "answer": "stand-in" | "default" | "project"}], "parse_seconds", "sha256"}],
+                 "env", "key", "answer": "stand-in" | "default" | "project"}], "parse_seconds", "sha256",
+                 "project_frames"}],
       "summary": {"files", "loaded", "import_error", "timeout", "dags", "tasks", "warnings",
                   "lookups", "requirement_failures", "parse_seconds"}
     }
@@ -29,10 +30,12 @@ JSON (``VerifyResult.to_json()``, what ``migrator verify -f json`` prints) is::
 Paths are POSIX and relative to the project root; lists are sorted; there are no timestamps
 (``parse_seconds`` is a measurement and varies between runs; it is null for a file that failed
 to import, whose time says nothing about the file once it loads, and at least the limit for a
-timeout). ``error`` is the exception line
-(``ModuleNotFoundError: No module named '...'``), ``line`` the line of the DAG file the error
+timeout). ``error`` is the exception's whole message from its first line
+(``ModuleNotFoundError: No module named '...'``; Airflow's argument check names the arguments
+on the lines below it), at most ``ERROR_CHARS`` long, secrets masked; ``line`` the line of the DAG file the error
 passed through last, ``raised_in`` the project file and line where it was raised when that is
-another file. ``tasks`` is the number of tasks over the file's DAGs.
+another file, ``project_frames`` every ``path:line`` of the project the error passed through
+(outermost first). ``tasks`` is the number of tasks over the file's DAGs.
 
 Saved as ``verify-results.json`` at the project root, the report travels with the project:
 a plain ``migrator scan`` then reports it as findings (rules MIG101-MIG105) for the files that
@@ -69,6 +72,7 @@ from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import InputError, MigratorError
 from migrator.findings import Finding, finalize
+from migrator.secrets import mask
 
 RESULTS_FILE = "verify-results.json"
 # What MWAA runs with for core.dagbag_import_timeout when the user sets nothing (compat records
@@ -79,6 +83,8 @@ STARTUP_SECONDS = 300.0
 # The parent's hard limit is Airflow's own timeout plus this, for code SIGALRM cannot interrupt.
 GRACE_SECONDS = 10.0
 STATUSES = ("loaded", "import_error", "timeout")
+# An exception's message is kept whole up to this length (a DAG's repr in it can be huge).
+ERROR_CHARS = 2000
 DRIVER = Path(__file__).with_name("verify_driver.py")
 # Variables passed through to the driver; everything else (AIRFLOW__*, credentials, the
 # user's own settings) stays out, so the DAGs see an environment like MWAA's, not this shell's.
@@ -130,6 +136,14 @@ class FileResult:
     lookups: tuple[Lookup, ...] = ()
     parse_seconds: float | None = None  # None: the file failed to import
     sha256: str = ""
+    # path:line of each frame of the error in the project's files, outermost first: the calls it
+    # passed through (a helper building the task whose operator raised) as well as where it rose.
+    project_frames: tuple[str, ...] = ()
+
+    @property
+    def error_line(self) -> str:
+        """The exception's first line (``TypeError: Invalid arguments were passed to ...``)."""
+        return (self.error or "").partition("\n")[0]
 
     def to_json(self) -> dict:
         return {
@@ -138,6 +152,7 @@ class FileResult:
             "tasks": self.tasks, "warnings": [w.to_json() for w in self.warnings],
             "lookups": [lookup.to_json() for lookup in self.lookups],
             "parse_seconds": self.parse_seconds, "sha256": self.sha256,
+            "project_frames": list(self.project_frames),
         }
 
     @classmethod
@@ -153,6 +168,7 @@ class FileResult:
             lookups=tuple(Lookup(x["kind"], x["key"], x["answer"]) for x in data.get("lookups") or ()),
             parse_seconds=None if data.get("parse_seconds") is None else float(data["parse_seconds"]),
             sha256=str(data.get("sha256") or ""),
+            project_frames=tuple(data.get("project_frames") or ()),
         )
 
 
@@ -527,12 +543,16 @@ def _file_result(root: Path, path: str, data: dict, venv: Path) -> FileResult:
     status = data.get("status", "import_error")
     return FileResult(
         path=rel, status=status,
-        error=paths.scrub(error) if error else None, line=line, raised_in=raised_in,
-        traceback=paths.scrub(data["traceback"]) if data.get("traceback") else None,
+        error=_bounded(mask(paths.scrub(error))) if error else None, line=line, raised_in=raised_in,
+        traceback=mask(paths.scrub(data["traceback"])) if data.get("traceback") else None,
         dag_ids=tuple(sorted(data.get("dag_ids") or ())), tasks=int(data.get("tasks") or 0),
         warnings=tuple(warnings), lookups=tuple(lookups),
         parse_seconds=None if status == "import_error" else round(float(data.get("parse_seconds") or 0.0), 3),
-        sha256=digest)
+        sha256=digest, project_frames=tuple(f"{p}:{n}" for p, n in in_project))
+
+
+def _bounded(message: str) -> str:
+    return message if len(message) <= ERROR_CHARS else message[:ERROR_CHARS - 1] + "…"
 
 
 # -- the whole command --------------------------------------------------------------------------------
@@ -787,7 +807,8 @@ def render_text(result: VerifyResult, findings: Sequence[Finding] = (), color: b
         out.append(f"{entry.path:<{width}}  {label}  {detail}{seconds}")
         if entry.error:
             where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
-            out.append(f"    {entry.error}{where}")
+            first, *rest = entry.error.splitlines()
+            out += [f"    {first}{where}", *(f"      {line}" for line in rest)]
         if entry.dag_ids:
             out.append(f"    dags: {', '.join(entry.dag_ids)}")
         for warning in entry.warnings:

@@ -189,14 +189,20 @@ def list_dag_files(folder: str) -> list[str]:
 
 
 def summarize_error(text: str) -> tuple[str, list[tuple[str, int]]]:
-    """(the exception line, [(path, line) of every traceback frame]) of an import error."""
+    """(the exception's whole message, [(path, line) of every traceback frame]) of an import
+    error. The message runs from the exception's line to the end: Airflow's checks go on below
+    it ("Invalid arguments were:" then "**kwargs: {...}" names the arguments)."""
     lines = text.rstrip().splitlines()
     frames = [(m.group("path"), int(m.group("line"))) for m in map(_FRAME.match, lines) if m]
     last_frame = max((i for i, line in enumerate(lines) if _FRAME.match(line)), default=-1)
-    tail = [line for line in lines[last_frame + 1:] if line and not line.startswith(" ")]
-    if not tail:  # no traceback, just "Type: message"
-        tail = [line for line in lines if line.strip()]
-    return (tail[0].strip() if tail else text.strip()), frames
+    # After the last frame come its source line and carets (indented), then the exception.
+    start = next((i for i in range(last_frame + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")),
+                 None)
+    if start is None:  # no traceback, just "Type: message"
+        start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        return text.strip(), frames
+    return "\n".join(lines[start:]).strip(), frames
 
 
 _CAPTURED = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<category>[\w.]+): (?P<message>.*)$", re.DOTALL)

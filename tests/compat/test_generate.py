@@ -211,6 +211,56 @@ if not _os.environ.get("AIRFLOW_USE_NEW_IMPORTS", False):
     assert wr.lazy_package_names("_operators = {}\n", "airflow.operators") == {}
 
 
+COMPAT_SDK = '''
+from airflow.providers.common.compat._compat_utils import create_module_getattr
+_RENAME_MAP: dict[str, tuple[str, str, str]] = {"Asset": ("airflow.sdk", "airflow.datasets", "Dataset")}
+_IMPORT_MAP: dict[str, str | tuple[str, ...]] = {
+    "dag": ("airflow.sdk", "airflow.decorators"),
+    "BaseBranchOperator": ("airflow.sdk.bases.branch", "airflow.providers.standard.operators.branch"),
+    "redact": ("airflow.sdk.log", "airflow.sdk._shared.secrets_masker", "airflow.utils.log.secrets_masker"),
+    "XCOM_RETURN_KEY": "airflow.models.xcom",
+}
+_MODULE_MAP: dict[str, str | tuple[str, ...]] = {"timezone": ("airflow.sdk.timezone", "airflow.utils.timezone")}
+if AIRFLOW_V_3_0_PLUS:
+    _IMPORT_MAP.update(_AIRFLOW_3_ONLY_EXCEPTIONS)
+'''
+
+
+def test_compat_sdk_homes_read_every_table_of_the_common_compat_provider():
+    assert wr.compat_sdk_homes(COMPAT_SDK) == {
+        "airflow.sdk.Asset": ["airflow.datasets.Dataset"],
+        "airflow.sdk.dag": ["airflow.decorators.dag"],
+        "airflow.sdk.bases.branch.BaseBranchOperator": ["airflow.providers.standard.operators.branch.BaseBranchOperator"],
+        "airflow.sdk.log.redact": ["airflow.sdk._shared.secrets_masker.redact", "airflow.utils.log.secrets_masker.redact"],
+        "airflow.sdk.timezone.*": ["airflow.utils.timezone"],
+    }  # a name with one home only (XCOM_RETURN_KEY) has no older one
+
+
+def test_airflow_2_homes_keep_what_airflow_2_defines_and_read_the_deprecations_backwards(tmp_path):
+    path = tmp_path / "apache_airflow_providers_common_compat-1.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(generate.COMPAT_SDK_MEMBER, COMPAT_SDK)
+    wheel = wr.Wheel(generate.COMMON_COMPAT, "1.0.0", path)
+    airflow_2 = {"airflow.datasets": frozenset({"Dataset"}), "airflow.decorators": frozenset({"dag"}),
+                 "airflow.utils.log.secrets_masker": frozenset({"redact"}), "airflow.utils.timezone": frozenset(),
+                 "airflow.sensors.base": frozenset({"BaseSensorOperator"}),
+                 "airflow.utils.context": frozenset({"Context"})}
+    deprecations = {"airflow.sensors.base.BaseSensorOperator": "airflow.sdk.bases.sensor.BaseSensorOperator",
+                    # A module as the destination means the name in it, when it defines it.
+                    "airflow.utils.context.Context": "airflow.sdk.definitions.context",
+                    "airflow.utils.context.context_copy_partial": "airflow.sdk.definitions.context",
+                    "airflow.operators.bash.BashOperator": "airflow.providers.standard.operators.bash.BashOperator"}
+    sdk = {"airflow.sdk.definitions.context": frozenset({"Context"})}
+    assert generate.airflow_2_homes(wheel, deprecations, sdk, airflow_2) == {
+        "airflow.sdk.Asset": "airflow.datasets.Dataset",
+        "airflow.sdk.bases.sensor.BaseSensorOperator": "airflow.sensors.base.BaseSensorOperator",
+        "airflow.sdk.dag": "airflow.decorators.dag",
+        "airflow.sdk.definitions.context.Context": "airflow.utils.context.Context",
+        "airflow.sdk.log.redact": "airflow.utils.log.secrets_masker.redact",
+        "airflow.sdk.timezone.*": "airflow.utils.timezone",
+    }  # BaseBranchOperator: only a provider had it; a provider's move is not the Task SDK's
+
+
 def test_kubernetes_inventory_holds_the_models_the_roots_reach(tmp_path):
     models = "kubernetes/client/models/"
     files = {

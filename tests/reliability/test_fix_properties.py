@@ -228,6 +228,17 @@ def dag_modules(draw):
     if draw(st.booleans()):
         first_import = next(i for i, (line, _) in enumerate(module.lines) if line.startswith("from airflow"))
         module.lines.insert(first_import + 1, ("from airflow.utils.dates import round_time", False))
+    # Drawn after it for the same reason: a Docker task and a pod task ECS Fargate can run
+    # (docker-to-ecs, pod-to-ecs, with --unsafe; the pod's Kubernetes model import goes with
+    # it). One draw for both: another draw would change which modules the fixed budget reaches.
+    if draw(st.booleans()):
+        module.add("from airflow.providers.docker.operators.docker import DockerOperator")
+        module.add('container = DockerOperator(task_id="container", image="acme/etl:1", command="run {{ ds }}",')
+        module.add('auto_remove="force", retries=1)', 1)
+        module.add("from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator")
+        module.add("from kubernetes.client import models as k8s")
+        module.add('pod = KubernetesPodOperator(task_id="pod", name="pod", image="acme/etl:1", cmds=["run"],')
+        module.add('env_vars=[k8s.V1EnvVar(name="DAY", value="{{ ds }}")], in_cluster=True)', 1)
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]
     return text, filler, encoding, bom, newline

@@ -68,3 +68,23 @@ def test_exact_context_key_only_for_same_value_keys():
     assert airflow_api.exact_context_key(changes["execution_date"]) == "logical_date"
     assert airflow_api.exact_context_key(changes["next_ds"]) is None
     assert airflow_api.exact_context_key(changes["prev_ds"]) is None
+
+
+@pytest.mark.parametrize(("uses", "renamed"), [
+    ('task_args["commands"].append("warm")\n', True),  # another key: the rename is safe
+    ('print(task_args["task_concurrency"])\n', False),  # the key itself is read: a rename breaks it
+    ("phase_task(task_args)\n", False),  # handed on: who knows what reads it
+])
+def test_a_removed_key_an_operator_gets_through_a_dict_is_renamed_only_where_nothing_reads_it(
+        make_project, uses, renamed):
+    from migrator.config import Settings
+    from migrator.engine import scan
+
+    root = make_project({"dags/tasks.py": (
+        "from company.operators import TaskServiceOperator\nfrom company.tasks import phase_task\n\n"
+        'task_args = {"task_name": "load", "task_concurrency": 1, "commands": []}\n'
+        + uses + "TaskServiceOperator(**task_args)\n")})
+    found = [f for f in scan(root, Settings(), get_version("3.3.1"), jobs=1, use_cache=False).findings
+             if f.rule == "API003"]
+    assert [(f.location.line, "max_active_tis_per_dag" in f.message) for f in found] == [(4, True)]
+    assert (found[0].fix is not None) is renamed

@@ -86,6 +86,16 @@ def import_verdict(qualname: str, target: MwaaVersion) -> ImportVerdict | None:
                          resolution.min_version, resolution.preinstalled, resolution.advice)
 
 
+def newer_than(qualname: str, target: MwaaVersion) -> str | None:
+    """The Airflow version of the newest MWAA target when ``qualname`` is its own path there but
+    the older ``target`` has the name elsewhere (``airflow.sdk.dag`` on 2.x): code written for a
+    newer Airflow, not old code."""
+    newest = compat.newest_version()
+    if newest.major <= target.major or resolve(qualname, newest).status != "unchanged":
+        return None
+    return newest.airflow
+
+
 def _works_through_shim(resolution: Resolution, target: MwaaVersion) -> bool:
     """A name missing from the target's modules still imports when the target's own
     deprecation table redirects it to a name the target has (and whose provider is installed)."""

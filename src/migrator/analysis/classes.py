@@ -125,3 +125,40 @@ def _next_inits(module: ModuleFacts, node: ast.ClassDef, init: ast.FunctionDef, 
         return ()
     named = _class_name(module, target)
     return (named,) if named else ()
+
+
+def quick_subclasses(workspace, texts: dict[str, bytes], file_facts, roots: frozenset[str]) -> dict[str, str]:
+    """Project class -> the class of ``roots`` it derives from, following bases across modules.
+    Only modules whose text names a root, or a subclass found so far, are parsed (their classes
+    kept in ``file_facts`` by content). ``texts``: the project's Python files
+    (``project_python_bytes``)."""
+    classes: dict[str, tuple[str, ...]] = {}  # project class -> its bases
+    parsed: set[str] = set()
+    found: dict[str, str] = {}
+    words = sorted({name.rsplit(".", 1)[-1].encode() for name in roots})
+    while words:
+        for rel, text in texts.items():
+            if rel not in parsed and any(word in text for word in words):
+                parsed.add(rel)
+                module_name = workspace.module_name(rel)
+                classes.update(file_facts.of("class_bases", rel, text,
+                                             lambda text, rel=rel, name=module_name: _class_bases(rel, text, name),
+                                             inputs=(module_name,)))
+        new = {}
+        for name, bases in classes.items():
+            if name in found:
+                continue
+            origin = next((base if base in roots else found.get(base) for base in bases
+                           if base in roots or base in found), None)
+            if origin:
+                new[name] = origin
+        found.update(new)
+        words = sorted({name.rsplit(".", 1)[-1].encode() for name in new})
+    return found
+
+
+def _class_bases(rel: str, text: bytes, module_name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from migrator.analysis.python import ModuleFacts
+
+    module = ModuleFacts.from_bytes(rel, text, module_name)
+    return tuple((facts.qualname, facts.bases) for facts in module_classes(module))

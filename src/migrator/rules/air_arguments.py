@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from packaging.version import Version
 
@@ -75,7 +76,9 @@ class RemovedArgumentRule(PythonRule):
     `TriggerDagRunOperator(execution_date=...)`, `Variable.get(default_var=...)` and the other
     changes the knowledge base records. Keys of `default_args` dicts are checked too, and so
     are the keys of a dict a DAG gets as `**name` when the module visibly builds it for that
-    (a dict literal or `dict(...)` assigned once and used only as `**name` in DAG calls).
+    (a dict literal or `dict(...)` assigned once and used only as `**name` in DAG calls), and
+    the keys of a dict literal an operator gets as `**name` (your own operator's `**kwargs`
+    hands `task_concurrency` on to `BaseOperator`) unless the module may take the key out.
 
     Every other keyword given to an operator is checked against the constructor of the class
     the target pins (read from the core and provider wheels, down to `BaseOperator`):
@@ -119,6 +122,7 @@ class RemovedArgumentRule(PythonRule):
     severity = Severity.ERROR
     summary = "DAG or operator argument the target renamed, removed or ignores"
     fix_safety = FixSafety.SAFE
+    needs_airflow_import = False  # a helper module may build the project's operators (check())
     valid = (
         Valid("""
             from airflow.sdk import DAG
@@ -183,6 +187,21 @@ class RemovedArgumentRule(PythonRule):
                 def __init__(self, **kwargs):
                     super().__init__(window=1, **kwargs)
         """),
+        # The key a removed argument's dict spread gives an operator may be taken out first.
+        Valid("""
+            from company.operators import TaskServiceOperator
+
+            task_args = {"task_name": "load", "task_concurrency": 1}
+            task_args.pop("task_concurrency")
+            TaskServiceOperator(**task_args)
+        """),
+        Valid("""
+            from company.operators import TaskServiceOperator
+
+            task_args = {"task_name": "load", "task_concurrency": 1}
+            del task_args["task_concurrency"]
+            TaskServiceOperator(**task_args)
+        """),
     )
     invalid = (
         Invalid("""
@@ -190,6 +209,35 @@ class RemovedArgumentRule(PythonRule):
 
             DAG("sales", schedule_interval="@daily", catchup=False)
         """, line=3, contains="schedule"),
+        # A project operator hands the dict's keys on to BaseOperator, which rejects this one
+        # ("Invalid arguments were passed to TaskServiceOperator"); other keys it sets or reads
+        # leave it in, and nothing else reads it: renamed in place, in a helper module that does
+        # not import Airflow itself too.
+        Invalid("""
+            from company.operators import TaskServiceOperator
+
+            for cluster in ("east", "west"):
+                task_args = {"task_name": cluster, "task_concurrency": 1, "commands": []}
+                task_args["commands"].append("warm")
+                TaskServiceOperator(**task_args)
+        """, line=4, contains="through **task_args", fixed="""
+            from company.operators import TaskServiceOperator
+
+            for cluster in ("east", "west"):
+                task_args = {"task_name": cluster, "max_active_tis_per_dag": 1, "commands": []}
+                task_args["commands"].append("warm")
+                TaskServiceOperator(**task_args)
+        """),
+        # Handed to a helper too, which may read the key: reported, not renamed.
+        Invalid("""
+            from company.operators import TaskServiceOperator
+            from company.tasks import phase_task
+            import airflow
+
+            default_task_args = {"task_name": "load", "task_concurrency": 1}
+            TaskServiceOperator(**default_task_args)
+            phase_task(default_task_args)
+        """, line=5, contains="task_concurrency"),
         Invalid("""
             from airflow import DAG
 
@@ -268,6 +316,10 @@ class RemovedArgumentRule(PythonRule):
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         target = ctx.target
+        # A helper building the project's own operators need not import Airflow: its operator
+        # calls still reach BaseOperator through the operator's **kwargs (its DAG-like calls and
+        # default_args-like dicts are not known to be Airflow's).
+        arguments = module.arguments if module.imports_airflow else [s for s in module.arguments if s.owner == "task"]
         seen: set[int] = set()
         # A project operator class hands its keywords to its Airflow base in its own __init__.
         subclass_of: dict[int, str] = {}
@@ -277,7 +329,8 @@ class RemovedArgumentRule(PythonRule):
                 if keyword.arg is not None:
                     base_sites.append(ArgumentSite(keyword.arg, keyword, keyword.value, "task", call, operator))
                     subclass_of[id(keyword)] = subclass
-        for site in (*module.arguments, *base_sites):
+        spread = _operator_spread_sites(module)
+        for site in (*arguments, *base_sites, *spread.sites):
             if id(site.node) in seen:
                 continue
             subclass = subclass_of.get(id(site.node))
@@ -289,7 +342,7 @@ class RemovedArgumentRule(PythonRule):
                     yield self._rejected_finding(module, site, rejected, target, subclass)
                 continue
             seen.add(id(site.node))
-            finding = self._finding(module, site, change, target, subclass)
+            finding = self._finding(module, site, change, target, subclass, spread)
             if finding is not None:
                 yield finding
         # Arguments of other calls the knowledge base records (Variable.get(default_var=...)).
@@ -308,12 +361,13 @@ class RemovedArgumentRule(PythonRule):
                         yield finding
 
     def _finding(self, module: ModuleFacts, site: ArgumentSite, change: ArgumentChange,
-                 target: MwaaVersion, subclass: str | None = None) -> Finding | None:
+                 target: MwaaVersion, subclass: str | None = None,
+                 spread: OperatorSpreads | None = None) -> Finding | None:
         version = target.airflow
         owner = {"dag": "DAG", "task": _short(site.qualname) or "the operator",
                  "call": _short(site.qualname)}.get(site.owner, "")
         if site.spread:
-            owner = f"DAG (given this key through **{site.spread})"
+            owner = f"{owner} (given this key through **{site.spread})"
         if subclass:
             owner = f"{owner} (called by {subclass}.__init__)"
         advice = f" {change.advice}" if change.advice else ""
@@ -346,8 +400,12 @@ class RemovedArgumentRule(PythonRule):
             gone = f" and removed in Airflow {airflow_api.version_text(change.removed_in)}" \
                 if change.removed_in else ""
             message = f"{site.name} is deprecated on Airflow {version}{gone}{instead}.{advice}"
-        return self.at_node(module, site.node, message, severity=severity,
-                            fix=self._fix(site, change, _calls_given(module, site)))
+        if spread is not None and id(site.node) in spread.calls:
+            calls = spread.calls[id(site.node)]
+            fix = self._fix(site, change, calls) if id(site.node) in spread.fixable else None
+        else:
+            fix = self._fix(site, change, _calls_given(module, site))
+        return self.at_node(module, site.node, message, severity=severity, fix=fix)
 
     def _rejected_finding(self, module: ModuleFacts, site: ArgumentSite, signature: OperatorSignature,
                           target: MwaaVersion, subclass: str | None = None) -> Finding:
@@ -391,6 +449,92 @@ def _calls_given(module: ModuleFacts, site: ArgumentSite) -> list[ast.Call]:
     if site.spread:
         return [s.call for s in module.arguments if s.node is site.node and isinstance(s.call, ast.Call)]
     return [site.call] if isinstance(site.call, ast.Call) else []
+
+
+@dataclass
+class OperatorSpreads:
+    """The keys of dict literals operator calls get as ``**name`` (``_operator_spread_sites``)."""
+
+    sites: list[ArgumentSite] = field(default_factory=list)
+    calls: dict[int, list[ast.Call]] = field(default_factory=dict)  # id(key node) -> the calls it reaches
+    fixable: set[int] = field(default_factory=set)  # ids of key nodes nothing else reads: renaming is safe
+
+
+# Dict methods that may take a key out; the others (get, items, update, ...) leave every key in.
+_REMOVING_METHODS = frozenset({"pop", "popitem", "clear"})
+
+
+def _operator_spread_sites(module: ModuleFacts) -> OperatorSpreads:
+    """The keys of a dict literal that operator calls get as ``**name``: a project operator's
+    ``**kwargs`` hands them on to ``BaseOperator`` (where Airflow 3 rejects ``task_concurrency``).
+    The name is bound once in the module, by that literal. A key reaches the calls unless the
+    module may take it out (``del name[...]``, ``name.pop(...)``); a key nothing else may read
+    (the module reads or sets only other literal keys, and only spreads the dict) can be renamed
+    in place."""
+    found = OperatorSpreads()
+    given: dict[str, list[ast.Call]] = {}
+    operators: dict[int, str | None] = {}
+    for task in module.tasks:
+        if isinstance(task.node, ast.Call):
+            for keyword in task.node.keywords:
+                if keyword.arg is None and isinstance(keyword.value, ast.Name):
+                    given.setdefault(keyword.value.id, []).append(task.node)
+                    operators[id(task.node)] = task.operator
+    for name, calls in given.items():
+        held = _spread_literal(module, name)
+        if held is None:
+            continue
+        mapping, deleted, used, opaque = held
+        for key, value in zip(mapping.keys, mapping.values):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or key.value in deleted:
+                continue
+            found.sites += [ArgumentSite(key.value, key, value, "task", call, operators[id(call)], spread=name)
+                            for call in calls]
+            found.calls[id(key)] = calls
+            if not opaque and key.value not in used:
+                found.fixable.add(id(key))
+    return found
+
+
+def _spread_literal(module: ModuleFacts, name: str) -> tuple[ast.Dict, set[str], set[str], bool] | None:
+    """(the dict literal ``name`` is bound to, the keys ``del name[key]`` takes out, the keys
+    read or set as ``name[key]``, whether other code may read any key) or None: bound otherwise,
+    or a key may be taken out unseen."""
+    stores: list[ast.Name] = []
+    deleted: set[str] = set()
+    used: set[str] = set()
+    opaque = False
+    for node in module.nodes_of(ast.Name):
+        if node.id != name:
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            stores.append(node)
+            continue
+        parent = module.parents.get(node)
+        if isinstance(parent, ast.keyword) and parent.arg is None:
+            continue  # ``**name``: a copy
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            key = parent.slice.value if isinstance(parent.slice, ast.Constant) else None
+            if not isinstance(key, str):
+                if isinstance(parent.ctx, ast.Del):
+                    return None
+                opaque = True
+            else:
+                (deleted if isinstance(parent.ctx, ast.Del) else used).add(key)
+            continue
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            if parent.attr in _REMOVING_METHODS:
+                return None
+            opaque = True
+            continue
+        opaque = True  # handed on: it may be read there (a rename could break that reader)
+    if len(stores) != 1 or any(isinstance(n, ast.arg) and n.arg == name for n in module.nodes_of(ast.arg)):
+        return None
+    assignment = module.parents.get(stores[0])
+    if not (isinstance(assignment, ast.Assign) and assignment.targets == [stores[0]]
+            and isinstance(assignment.value, ast.Dict)):
+        return None
+    return assignment.value, deleted, used, opaque
 
 
 def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | None:

@@ -199,6 +199,15 @@ def _provider_note(verdict: ImportVerdict, target: MwaaVersion) -> str:
             f"preinstall it)")
 
 
+def removed_without_equivalent(finding: Finding) -> str | None:
+    """The Airflow name an API002 finding without a fix says the target lacks, with nothing to
+    import in its place (the message says what to write instead), else None. Every API002
+    message leads with the name."""
+    if finding.rule != RemovedImportRule.id or finding.fix is not None:
+        return None
+    return finding.message.split(" ", 1)[0]
+
+
 class MovedImportRule(PythonRule):
     """
     ## What it does
@@ -206,6 +215,8 @@ class MovedImportRule(PythonRule):
     that now live in provider packages or the Task SDK, `airflow.contrib`, renamed classes, and
     1.10 plugin-manager imports (`from airflow.operators.acme_plugin import Op`), in every import
     form (aliases, `import a.b as c` then `c.Name`, `import airflow` then `airflow.contrib.x.Y`).
+    On an Airflow 2 target it also reports Airflow 3 names (`from airflow.sdk import dag`) that
+    Airflow 2 has elsewhere (`airflow.decorators.dag`).
     The message names the new path and the provider distribution (with its minimum version) that
     supplies it, and says whether MWAA preinstalls it.
 
@@ -308,6 +319,37 @@ class MovedImportRule(PythonRule):
             def on_failure(context: Context) -> None:
                 print(context["ti"].task_id)
         """),
+        # An Airflow 3 project on an Airflow 2 target: each Task SDK name goes to its Airflow 2
+        # home (the common.compat provider's table), a renamed one with its uses; the import is
+        # the finding, not each use (task.short_circuit).
+        Invalid("""
+            from airflow.sdk import Asset, dag, task, get_current_context
+
+            RAW = Asset("s3://bucket/raw.csv")
+
+            @dag(schedule=[RAW])
+            def consume():
+                @task.short_circuit
+                def check():
+                    return get_current_context()["ti"] is not None
+
+                check()
+        """, target="2.11.2", line=1, contains="is Airflow 3.3.1's path, which Airflow 2.11.2 does not have",
+                fixed="""
+            from airflow.datasets import Dataset
+            from airflow.decorators import dag, task
+            from airflow.operators.python import get_current_context
+
+            RAW = Dataset("s3://bucket/raw.csv")
+
+            @dag(schedule=[RAW])
+            def consume():
+                @task.short_circuit
+                def check():
+                    return get_current_context()["ti"] is not None
+
+                check()
+        """),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -325,25 +367,26 @@ class MovedImportRule(PythonRule):
             if verdict is None or verdict.kind == "removed":
                 continue
             renamed = verdict.kind == "renamed"
-            if verdict.severity is Severity.ERROR:
-                status = f"the old path does not exist on Airflow {target.airflow}"
-            elif verdict.severity is Severity.WARNING:
-                status = (f"the old path still imports on Airflow {target.airflow} with a deprecation "
-                          f"warning{' and is gone in Airflow 3' if target.major < 3 else ''}")
-            else:
-                status = f"the old path still works on Airflow {target.airflow} as a deprecated alias"
             advice = f" {verdict.advice}" if verdict.advice else ""
-            safety = FixSafety.UNSAFE if renamed else FixSafety.SAFE
+            if newer := airflow_api.newer_than(verdict.old, target):  # code written for a newer Airflow
+                message = (f"{verdict.old} is Airflow {newer}'s path, which Airflow {target.airflow} does not "
+                           f"have: use {verdict.new}{_provider_note(verdict, target)}.{advice}")
+            else:
+                if verdict.severity is Severity.ERROR:
+                    status = f"the old path does not exist on Airflow {target.airflow}"
+                elif verdict.severity is Severity.WARNING:
+                    status = (f"the old path still imports on Airflow {target.airflow} with a deprecation "
+                              f"warning{' and is gone in Airflow 3' if target.major < 3 else ''}")
+                else:
+                    status = f"the old path still works on Airflow {target.airflow} as a deprecated alias"
+                message = (f"{verdict.old} {'was renamed' if renamed else 'moved'}: use {verdict.new}"
+                           f"{_provider_note(verdict, target)}; {status}.{advice}")
             # A pod object's constructor differs from its client model's: API014 rewrites the
             # calls, and the import goes with them; swapping the import alone would break them.
             fix = None if airflow_api.kubernetes_object(verdict.old, target) else Fix.make(
-                safety, f"import {verdict.new}", kind="replace-import", old=verdict.old, new=verdict.new,
-                required=verdict.severity is Severity.ERROR)
-            yield self.at_node(
-                module, problem.node,
-                f"{verdict.old} {'was renamed' if renamed else 'moved'}: use {verdict.new}"
-                f"{_provider_note(verdict, target)}; {status}.{advice}",
-                severity=verdict.severity, fix=fix)
+                FixSafety.UNSAFE if renamed else FixSafety.SAFE, f"import {verdict.new}", kind="replace-import",
+                old=verdict.old, new=verdict.new, required=verdict.severity is Severity.ERROR)
+            yield self.at_node(module, problem.node, message, severity=verdict.severity, fix=fix)
 
 
 class RemovedImportRule(PythonRule):
@@ -352,8 +395,9 @@ class RemovedImportRule(PythonRule):
     Reports Airflow names that the target no longer has at all, with no replacement path:
     `airflow.contrib` classes no table maps, `days_ago` and `SubDagOperator` on Airflow 3,
     retired integrations, and 1.10 plugin-manager imports that no plugin in the project
-    registers; on an Airflow 2 target, names Airflow 3 added (`airflow.sdk`). The message carries
-    the knowledge base's advice.
+    registers; on an Airflow 2 target, names Airflow 3 added that Airflow 2 has nowhere
+    (`airflow.sdk.AssetWatcher`; API001 moves the others). The message carries the knowledge
+    base's advice.
 
     ## Why it matters on MWAA
     The import fails on the target's Airflow, so the DAG file (and every DAG importing the
@@ -406,6 +450,8 @@ class RemovedImportRule(PythonRule):
             from airflow.utils.state import JobState
             from airflow.utils.types import NOTSET
         """),
+        # Airflow 3 names Airflow 2 has elsewhere are API001's moves, not removals.
+        Valid("from airflow.sdk import DAG, Variable, dag, task", target="2.11.2"),
         # The module defines the name itself where the import fails (what the fix writes).
         Valid("""
             try:
@@ -449,14 +495,9 @@ class RemovedImportRule(PythonRule):
 
             log = logging.getLogger(__name__)
         """),
-        # An Airflow 3 project on an Airflow 2 target: the import is the finding, not each use.
-        Invalid("""
-            from airflow.sdk import dag, task
-
-            @task.short_circuit
-            def check():
-                return True
-        """, target="2.11.2", line=1, contains="import airflow.decorators.dag instead"),
+        # An Airflow 3 name Airflow 2 has nowhere (API001 moves the ones it has elsewhere).
+        Invalid("from airflow.sdk import AssetWatcher", target="2.11.2", line=1,
+                contains="Airflow 2.11.2 has no equivalent"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:

@@ -38,6 +38,18 @@ class CheckOperator({bases}):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 '''
+# The operator initialises the mixin itself, before its other base's __init__ (audit 220).
+_EXPLICIT_MIXIN_INIT = '''\
+from airflow.models import BaseOperator
+
+from company.mixins import AlertingMixin
+
+
+class CheckOperator(BaseOperator, AlertingMixin):
+    def __init__(self, configuration, **kwargs):
+        AlertingMixin.__init__(self, configuration)
+        BaseOperator.__init__(self, **kwargs)
+'''
 # What the end-init-chain fix defines once per module (codemods/end_init_chain.py).
 _CHAIN_END = '''\
 class _InitChainEnd:
@@ -203,6 +215,12 @@ class OperatorMixinInit(ProjectRule):
                 files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,
                 contains="calls AlertingMixin.__init__ without arguments, but it needs 'configuration'",
                 fixed=_chain_ended(_operator("BaseOperator, AlertingMixin", "AlertingMixin"), "AlertingMixin")),
+        # The mixin initialised by the operator's own call before BaseOperator.__init__: defaults
+        # for its parameters would let Airflow 3's chain call it again, bare, and overwrite the
+        # configuration; the chain ends before it instead, so the explicit call's value stays.
+        Invalid(_EXPLICIT_MIXIN_INIT, path="dags/ops.py", files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,
+                contains="calls AlertingMixin.__init__ without arguments, but it needs 'configuration'",
+                fixed=_chain_ended(_EXPLICIT_MIXIN_INIT, "AlertingMixin")),
         # Under an operator subclass, whose classes all come before the chain end in the MRO.
         Invalid(_operator("EmrAddStepsOperator, AlertingMixin", "AlertingMixin", _EMR_OPERATOR), path="dags/ops.py",
                 files={"dags/company/mixins.py": _ALERTING_MIXIN}, line=6,

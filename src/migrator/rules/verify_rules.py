@@ -181,9 +181,10 @@ class DagImportErrorRule(_VerifyRule):
                 where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
                 gap = installed_name_missing(entry.error, ctx.target, requested)
                 advice = f"; {gap}" if gap else ""
+                message = " ".join((entry.error or "").split("\n"))  # a finding's message is one line
                 yield self.finding(entry.path, _report_location(entry.line),
-                                   f"fails to load on Airflow {ctx.target.airflow}: {entry.error}{where}{advice}",
-                                   anchor=entry.error or "")
+                                   f"fails to load on Airflow {ctx.target.airflow}: {message}{where}{advice}",
+                                   anchor=entry.error_line)  # the first line: stable where the rest is not
 
 
 class DagImportTimeoutRule(_VerifyRule):
