@@ -33,6 +33,17 @@ def isolated_scan_cache(tmp_path_factory):
     os.environ[SCAN_CACHE_ENV_VAR] = str(tmp_path_factory.mktemp("scan-cache"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def interrupts_as_a_terminal_sends_them():
+    """Python's Ctrl-C handling, which the interrupt tests exercise: a suite started in the
+    background by a non-interactive shell (`.ci/run &`, nohup) inherits SIGINT ignored, and
+    Python then keeps ignoring it, so a raised SIGINT would do nothing."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def offline_unless_marked(request, monkeypatch):
     """Only tests marked ``network`` or ``airflow`` may reach the package index: the others run

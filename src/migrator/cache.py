@@ -4,7 +4,8 @@
 ``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``,
 never inside the user's repository. Below it:
 
-- ``scan/``: one scan-result file and one :class:`FileFacts` file per project root (this module);
+- ``scan/``: one scan-result file, one :class:`FileFacts` file and one :class:`RunMemo` per
+  project root (this module);
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
   analysis);
@@ -20,6 +21,12 @@ anything else starts it afresh. :class:`FileFacts` keep what project-level analy
 single non-Python files (credential files, requirements files), keyed by content like the scan
 results but valid across targets and rule selections (they depend on neither): a warm run redoes
 none of them, a run after an edit only the edited files'.
+
+:class:`RunMemo` keeps a project's last run whole (its workspace, module summaries, findings and
+inventory), keyed by everything the run read: the stat of every entry under the root
+(:func:`tree_fingerprint`), the settings, target and rules, what it read from outside the project
+(``migrator.engine.run_inputs``) and the tool. A run whose inputs are all unchanged returns it
+without discovering, analysing or running a rule.
 """
 
 from __future__ import annotations
@@ -37,12 +44,19 @@ from typing import Any, Literal, TypeVar
 
 from migrator import __version__
 
-FORMAT = 5  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
-# 5: and the shell scripts their strings name
+FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
+# 5: and the shell scripts their strings name; 6: and the programs their commands run
 FACTS_FORMAT = 1
+RUN_MEMO_FORMAT = 1
+# Version-control folders: written by every git command, read by no analysis (their entry is
+# still in the tree fingerprint, only not what they hold).
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 SAVE_PART_FILES = 1000  # files per pickle of the scan cache
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
+# Set: what is fetched from the network (constraints, package index metadata) is answered from
+# these caches alone.
+OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
 T = TypeVar("T")
 Subfolder = Literal["scan", "venvs", "constraints", "wheels", "index"]
 SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels", "index")
@@ -130,20 +144,25 @@ class FileFacts:
     file no longer read, go; an analysis that did not run (its rules not selected) keeps its own."""
 
     def __init__(self, root: Path | None = None, directory: Path | None = None) -> None:
-        self.entries: dict[tuple[str, str], tuple[str, Any]] = {}
         self.used: set[tuple[str, str]] = set()
         self.dirty = False
         self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
         self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
-        if self.path is None:
-            return
-        try:
-            with self.path.open("rb") as handle, _collector_paused():
-                if pickle.load(handle) == self.key:
-                    self.entries = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                ImportError):
-            pass  # none yet, or from another version: start afresh
+        # Read on first use: a run answered whole by its RunMemo asks for none.
+        self._entries: dict[tuple[str, str], tuple[str, Any]] | None = None if self.path else {}
+
+    @property
+    def entries(self) -> dict[tuple[str, str], tuple[str, Any]]:
+        if self._entries is None:
+            self._entries = {}
+            try:
+                with self.path.open("rb") as handle, _collector_paused():
+                    if pickle.load(handle) == self.key:
+                        self._entries = pickle.load(handle)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+                    ImportError):
+                pass  # none yet, or from another version: start afresh
+        return self._entries
 
     def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T],
            inputs: tuple[str, ...] = ()) -> T:
@@ -161,9 +180,11 @@ class FileFacts:
         return result
 
     def save(self) -> None:
+        if self.path is None or not self.used:
+            return
         ran = {analysis for analysis, _ in self.used}
         kept = {key: entry for key, entry in self.entries.items() if key in self.used or key[0] not in ran}
-        if self.path is None or not (self.dirty or len(kept) < len(self.entries)):
+        if not (self.dirty or len(kept) < len(self.entries)):
             return
 
         def write(pickler: pickle.Pickler) -> None:
@@ -224,5 +245,74 @@ class ScanCache:
                 pickler.clear_memo()
                 pickler.dump({rel: self.entries[rel] for rel in rels[start:start + SAVE_PART_FILES]})
             pickler.dump({})
+
+        _write_atomically(self.path, write)
+
+
+def tree_fingerprint(root: Path) -> str:
+    """A digest that changes with any entry under ``root`` (except inside :data:`VCS_DIRS`): its
+    name, kind, permissions, size, modification and change times and inode, and a symlink's target
+    and what it points to. Not only the files discovery keeps: analyses also list and read folders
+    it skips (a ``.airflowignore`` walk, template folders, package probes)."""
+    digest = hashlib.blake2b(digest_size=16)
+    top = os.fspath(root)
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            digest.update(f"{folder[len(top):]}\0{exc.errno}\n".encode(errors="surrogateescape"))
+            continue
+        for entry in entries:
+            rel = entry.path[len(top):]  # the same however the root is spelled (".", absolute)
+            try:
+                stat = entry.stat(follow_symlinks=False)
+                line = (f"{rel}\0{stat.st_mode}\0{stat.st_size}\0{stat.st_mtime_ns}"
+                        f"\0{stat.st_ctime_ns}\0{stat.st_ino}")
+                if entry.is_symlink():
+                    line += f"\0{os.readlink(entry.path)}\0{stat_key(entry.path)}"
+                elif entry.is_dir(follow_symlinks=False) and entry.name not in VCS_DIRS:
+                    folders.append(entry.path)
+            except OSError as exc:
+                line = f"{rel}\0{exc.errno}"
+            digest.update(line.encode(errors="surrogateescape") + b"\n")
+    return digest.hexdigest()
+
+
+def stat_key(path: str | Path) -> str:
+    """What changes when the file at ``path`` (a symlink followed) changes, or "none"."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "none"
+    return f"{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+class RunMemo:
+    """A project's last run (whatever the scan keeps of it), valid for the same ``key_parts``:
+    the caller names every input of the run besides the tool, which is part of the key here."""
+
+    def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None) -> None:
+        self.path = _cache_file(root, directory, ".run.pickle")
+        self.key = _key(f"run {RUN_MEMO_FORMAT} {FORMAT}", *key_parts)
+
+    def load(self) -> Any | None:
+        """The run kept under this key, None when there is none."""
+        try:
+            with self.path.open("rb") as handle, _collector_paused():
+                if pickle.load(handle) == self.key:
+                    return pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+                ImportError):
+            pass
+        return None
+
+    def save(self, run: Any) -> None:
+        def write(pickler: pickle.Pickler) -> None:
+            pickler.dump(self.key)
+            pickler.clear_memo()  # each pickle is read by an unpickler of its own
+            pickler.dump(run)
 
         _write_atomically(self.path, write)

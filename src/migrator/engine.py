@@ -7,19 +7,29 @@ import gc
 import os
 import re
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migrator import __version__
 from migrator.analysis.crashes import injected_crash
 from migrator.analysis.grammar import python_version
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import SourceText, read_bytes, read_text
-from migrator.cache import FileFacts, ScanCache, content_digest
+from migrator.cache import (
+    OFFLINE_ENV,
+    FileFacts,
+    RunMemo,
+    ScanCache,
+    cache_dir,
+    content_digest,
+    stat_key,
+    tree_fingerprint,
+)
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import describe_exception
@@ -53,6 +63,8 @@ class ScanResult:
     # Findings folded into one of ``findings`` as its related locations (one finding per root
     # cause, ``migrator.root_causes``): not reported or counted, but fixed with it.
     absorbed: list[Finding] = field(default_factory=list)
+    # The JSON inventory (``migrator.inventory``): derived once, and kept with a remembered run.
+    inventory: dict[str, Any] | None = None
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -196,12 +208,53 @@ def _work(batch: list[tuple[str, str]]):
 # -- the whole scan --------------------------------------------------------------------------------
 
 
+class RememberedRun(NamedTuple):
+    """What a scan keeps of a run to answer the next one with unchanged inputs (``RunMemo``)."""
+
+    workspace: Workspace
+    summaries: list[ModuleSummary]
+    findings: list[Finding]
+    absorbed: list[Finding]
+    suppressed: int
+    former_ids: frozenset[str]
+    inventory: dict[str, Any]
+
+
+def run_inputs(root: Path, settings: Settings, target: MwaaVersion, rules: Sequence[Rule]) -> tuple[str, ...]:
+    """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree,
+    the settings, target and rules, and what is read from outside the project: a ``--constraints``
+    file, and constraints URLs (answered from the constraints cache, or not when offline)."""
+    outside = [os.environ.get(OFFLINE_ENV, ""), stat_key(cache_dir("constraints"))]
+    if settings.constraints:
+        outside.append(stat_key(root / settings.constraints))  # an absolute path stays itself
+    return (tree_fingerprint(root), repr(settings), repr(target), ",".join(r.id for r in rules),
+            sys.version, *outside)  # the interpreter's ast parses the files
+
+
+def _remembered_result(run: RememberedRun, root: Path, settings: Settings, target: MwaaVersion,
+                       rules: tuple[Rule, ...]) -> ScanResult:
+    """The remembered run as this run's result: its project facts are derived again when asked."""
+    run.workspace.root, run.workspace.settings = root, settings  # the same, as this run names them
+    project = ProjectFacts(run.workspace, run.summaries, [], FileFacts(root))
+    return ScanResult(run.workspace, target, run.findings, project, rules, run.suppressed,
+                      absorbed=run.absorbed, former_ids=run.former_ids, inventory=run.inventory)
+
+
 def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
          progress: Callable[[int, int], None] | None = None, crash: str | None = None,
          use_cache: bool = True) -> ScanResult:
     """Scan a project. ``crash`` makes one rule raise (used to test crash reporting)."""
-    workspace = discover(root, settings)
     rules = selected_rules(settings, target)
+    memo = RunMemo(root, run_inputs(root, settings, target, rules)) if use_cache and crash is None else None
+    remembered = memo.load() if memo is not None else None
+    if remembered is not None:
+        if progress:
+            progress(len(remembered.summaries), len(remembered.summaries))
+        return _remembered_result(remembered, root, settings, target, rules)
+    from migrator.analysis.requirements import constraints_failures_seen  # the run loads it anyway
+
+    failures_before = constraints_failures_seen()
+    workspace = discover(root, settings)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
     file_facts = FileFacts(root) if use_cache and crash is None else FileFacts()
     index = build_index(workspace, file_facts)
@@ -294,9 +347,28 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     # After finalize: each kept finding has the fingerprint it would have alone.
     merged = merge_root_causes(finalize(kept, done_paths), target,
                                preferred_paths=project.requirements.entry_files)
-    return ScanResult(workspace, target, merged.findings, project, rules, suppressed,
-                      crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,
-                      former_ids=frozenset(former))
+    result = ScanResult(workspace, target, merged.findings, project, rules, suppressed,
+                        crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,
+                        former_ids=frozenset(former))
+    if memo is not None and not result.crashed:
+        # Keyed by the inputs as the run left them: the run itself may fill the constraints cache,
+        # and the next run looks its memo up by what it finds then.
+        remember(RunMemo(root, run_inputs(root, settings, target, rules)), result, failures_before)
+    return result
+
+
+def remember(memo: RunMemo, result: ScanResult, failures_before: int) -> None:
+    """Keep ``result`` for the next run with the same inputs, unless the network had a say in it
+    (a constraints URL answered with its failure during this run: ``failures_before`` is the
+    count before it) or an analysis the inventory alone asked for failed (a crash is not kept,
+    it is reported)."""
+    from migrator.analysis.requirements import constraints_failures_seen
+    from migrator.inventory import inventory  # it imports this module
+
+    document = inventory(result)
+    if constraints_failures_seen() == failures_before and not result.project.analysis_crashes:
+        memo.save(RememberedRun(result.workspace, result.project.modules, result.findings, result.absorbed,
+                                result.suppressed, result.former_ids, document))
 
 
 def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: RuleContext,
@@ -321,10 +393,15 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
     from migrator.analysis.payloads import quick_payload_operators
     from migrator.analysis.platform import (
         quick_container_only_constants,
+        quick_platform_subclasses,
         quick_remote_compute_wrappers,
     )
     from migrator.analysis.plugins import quick_plugin_exports
-    from migrator.analysis.reachability import quick_unreferenced_functions
+    from migrator.analysis.reachability import (
+        quick_unimported_modules,
+        quick_unreferenced_functions,
+    )
+    from migrator.analysis.read_paths import quick_helper_files, quick_root_named_files
     from migrator.analysis.requirements import quick_isolated_executables
     from migrator.analysis.source import project_python_bytes
     from migrator.analysis.subdags import quick_subdag_factories
@@ -341,8 +418,13 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
         remote_compute_wrappers=quick_remote_compute_wrappers(workspace, texts, file_facts),
         container_only_constants=quick_container_only_constants(workspace, texts, file_facts),
         unreferenced_functions=quick_unreferenced_functions(workspace, texts, file_facts),
+        unimported_modules=quick_unimported_modules(workspace, texts, file_facts),
         folder_files=frozenset([*workspace.python_files, *workspace.data_files]),
+        root_named_files=quick_root_named_files(workspace.root, texts),
+        helper_files=quick_helper_files(workspace.root, workspace.other_python_files,
+                                        [*workspace.dag_folders, workspace.plugins_folder or ""]),
         payload_operators=quick_payload_operators(workspace, texts, file_facts),
+        platform_subclasses=quick_platform_subclasses(workspace, texts, file_facts),
     )
 
 

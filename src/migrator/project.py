@@ -65,11 +65,23 @@ class ProjectIndex:
     # Module-level functions nothing in the project mentions (dotted names), from
     # migrator.analysis.reachability.quick_unreferenced_functions
     unreferenced_functions: frozenset[str] = frozenset()
+    # DAG-folder modules no other project file names (dotted names), from
+    # migrator.analysis.reachability.quick_unimported_modules
+    unimported_modules: frozenset[str] = frozenset()
     # Every file of the DAG and plugins folders (code and data): what the bundle carries.
     folder_files: frozenset[str] = frozenset()
+    # Project files a string literal of the code names relative to the project's root (shipped
+    # or not), from migrator.analysis.read_paths.quick_root_named_files
+    root_named_files: frozenset[str] = frozenset()
+    # Files under the folders of the project's Python files outside the DAG and plugins folders:
+    # what the bundle carries with a helper package, from migrator.analysis.read_paths.quick_helper_files
+    helper_files: frozenset[str] = frozenset()
     # (project class, provider operator it derives from) for the operators whose payload dict
     # changed, from migrator.analysis.payloads.quick_payload_operators
     payload_operators: tuple[tuple[str, str], ...] = ()
+    # (project class, Airflow class with an MWAA platform limit it derives from), from
+    # migrator.analysis.platform.quick_platform_subclasses
+    platform_subclasses: tuple[tuple[str, str], ...] = ()
 
     def fingerprint(self) -> str:
         """Stable text of the index (frozenset order varies between processes)."""
@@ -78,7 +90,8 @@ class ProjectIndex:
                            self.subdag_factories, sorted(self.bundled_executables),
                            sorted(self.remote_compute_wrappers), sorted(self.container_only_constants),
                            sorted(self.unreferenced_functions), sorted(self.folder_files),
-                           self.payload_operators])
+                           self.payload_operators, sorted(self.unimported_modules), self.platform_subclasses,
+                           sorted(self.root_named_files), sorted(self.helper_files)])
 
     def pool_definition(self, name: str) -> PoolDef | None:
         return next((pool for pool in self.pools_defined if pool.name == name), None)
@@ -112,7 +125,7 @@ class ModuleSummary:
     conn_ids: tuple[str, ...] = ()  # literal connection ids referenced
     variables: tuple[str, ...] = ()  # literal Variable keys read
     pools: tuple[str, ...] = ()  # literal pool names used by tasks
-    # (kind "connection"|"variable", key, line,
+    # (kind "connection"|"variable"|SECRET_NAME, key, line,
     #  via "argument"|"get_connection"|"Variable.get"|VARIABLE_READ_WITH_DEFAULT|"jinja")
     references: tuple[tuple[str, str, int, str], ...] = ()
     # (name, line, raises) of environment variables read while parsed, without a fallback
@@ -121,10 +134,17 @@ class ModuleSummary:
     classes: tuple[ClassFacts, ...] = ()  # module-level classes (a hierarchy across files)
     former_ids: frozenset[str] = frozenset()  # old rule ids those comments name (migrator.rule_ids)
     script_names: tuple[str, ...] = ()  # file names of shell scripts the module's strings name
+    programs: tuple[str, ...] = ()  # programs its tasks' commands and subprocess calls run (REQ017)
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
-        from migrator.analysis.connections import VARIABLE_READ_WITH_DEFAULT, jinja_references
+        from migrator.analysis.commands import command_programs
+        from migrator.analysis.connections import (
+            SECRET_NAME,
+            VARIABLE_READ_WITH_DEFAULT,
+            jinja_references,
+            secret_name_variables,
+        )
         from migrator.analysis.dags import const_str, imported_dags
         from migrator.analysis.environment_reads import parse_time_env_reads
         from migrator.analysis.templates import SCRIPT_NAME
@@ -135,18 +155,22 @@ class ModuleSummary:
         dags = module.dags
         tasks = module.tasks
         references: set[tuple[str, str, int, str]] = set()
+        variable_reads: dict[int, str] = {}  # id of a Variable.get call -> its key
         for call, qualname in module.calls:
             for keyword in call.keywords:
                 if keyword.arg and keyword.arg.endswith("conn_id") and const_str(keyword.value):
                     references.add(("connection", keyword.value.value, keyword.value.lineno, "argument"))
             if qualname and qualname.endswith(("Variable.get", "Variable.get_variable_from_secrets")):
                 if call.args and const_str(call.args[0]):
+                    variable_reads[id(call)] = call.args[0].value
                     with_default = len(call.args) > 1 or any(k.arg == "default_var" for k in call.keywords)
                     references.add(("variable", call.args[0].value, call.lineno,
                                     VARIABLE_READ_WITH_DEFAULT if with_default else "Variable.get"))
             if qualname and qualname.endswith("get_connection") and call.args and const_str(call.args[0]):
                 references.add(("connection", call.args[0].value, call.lineno, "get_connection"))
         references.update(jinja_references(module))
+        references.update((SECRET_NAME, key, line, "Variable.get")
+                          for key, line in secret_name_variables(module, variable_reads))
         conn_ids = {key for kind, key, _, via in references if kind == "connection" and via != "jinja"}
         variables = {key for kind, key, _, via in references if kind == "variable" and via != "jinja"}
         pools = {const_str(t.kwargs.get("pool")) for t in tasks} - {None}
@@ -178,6 +202,7 @@ class ModuleSummary:
             former_ids=former_ids,
             script_names=tuple(sorted({name for _, text in module.string_literals
                                        for name in SCRIPT_NAME.findall(text)})),
+            programs=command_programs(module),
         )
 
 
@@ -293,15 +318,16 @@ class ProjectFacts:
     def _missing(self) -> dict[str, list[MissingModule]]:
         return {}
 
-    def listed_elsewhere(self, target: MwaaVersion) -> list[ListedElsewhere]:
-        """Modules the code imports that only a requirements file MWAA does not get lists."""
+    def listed_elsewhere(self, target: MwaaVersion, kinds: tuple[str, ...] = ("pypi",)) -> list[ListedElsewhere]:
+        """Modules the code imports that only a requirements file MWAA does not get lists
+        (``kinds``: as for ``analysis.requirements.listed_elsewhere``)."""
         from migrator.analysis.requirements import listed_elsewhere
         from migrator.compat import image_packages
 
         ws = self.workspace
         local = ({ws.module_name(rel).split(".", 1)[0] for rel in ws.python_files}
                  | {package.name.split(".", 1)[0] for package in self.carried_packages(target)})
-        return listed_elsewhere(self.requirements, self.modules, image_packages(target), local)
+        return listed_elsewhere(self.requirements, self.modules, image_packages(target), local, kinds)
 
     def import_line(self, path: str, top: str) -> int:
         """The line of ``path``'s first import of the top-level module ``top`` (1 if none)."""

@@ -1,0 +1,220 @@
+"""The run memo (``migrator.cache.RunMemo``): a scan whose inputs are all unchanged returns the
+previous run whole, byte for byte what a cold run reports; any change that could change a finding
+runs the project again (issue #20)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from migrator.compat.mwaa import get_version
+
+from migrator import cache, engine
+from migrator.api import json_report, plan_fixes
+from migrator.cache import tree_fingerprint
+from migrator.config import Settings
+from migrator.engine import scan
+
+TARGET = get_version("3.3.1")
+DAG = """from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.dummy_operator import DummyOperator
+
+with DAG("etl", start_date=datetime(2024, 1, 1), schedule_interval="@daily") as dag:
+    DummyOperator(task_id="start")
+"""
+# Each of these files of the project yields a finding of its own (REQ, CFG, CON).
+INPUTS = {
+    "dags/etl.py": DAG,
+    "requirements.txt": "apache-airflow==2.2.5\nrequests\n",
+    "airflow.cfg": "[core]\nload_examples = True\n[webserver]\nsecret_key = abc123\n",
+    "docker-compose.yaml": ("services:\n  scheduler:\n    image: apache/airflow:2.2.5\n    environment:\n"
+                            "      AIRFLOW_CONN_WAREHOUSE: postgres://u:p@db:5432/w\n"
+                            "    volumes:\n      - ./dags:/opt/airflow/dags\n"),
+    "dags/connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db", "password": "s3cret-pw"}}\n',
+}
+# An edit of each input that removes or changes its finding.
+EDITS = {
+    "dags/etl.py": DAG.replace("dummy_operator import DummyOperator", "empty import EmptyOperator")
+                      .replace("DummyOperator(", "EmptyOperator("),
+    "requirements.txt": "requests\n",
+    "airflow.cfg": "[core]\nload_examples = True\n",
+    "docker-compose.yaml": INPUTS["docker-compose.yaml"].replace("postgres://u:p@db", "postgres://db"),
+    "dags/connections.json": '{"warehouse": {"conn_type": "postgres", "host": "db"}}\n',
+}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path / "cache"))
+    root = tmp_path / "proj"
+    for rel, text in INPUTS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+@pytest.fixture
+def project_runs(monkeypatch):
+    """How many times the project rules ran: zero for a run the memo answered."""
+    runs = []
+    real = engine.run_project_rules
+
+    def counting(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_project_rules", counting)
+    return runs
+
+
+def _report(root, settings: Settings | None = None, target=TARGET, use_cache=True) -> str:
+    return json_report(scan(root, settings or Settings(), target, jobs=1, use_cache=use_cache))
+
+
+def _rewrite(path, text: str) -> None:
+    """Write ``text`` so that the size and modification time of ``path`` stay as they were: the
+    change times and inode still say it changed."""
+    stat = path.stat()
+    path.write_text(text)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_an_unchanged_project_is_answered_whole_and_byte_identical_to_a_cold_run(project, project_runs):
+    first = _report(project)
+    assert project_runs == [1]
+    warm = _report(project)
+    assert project_runs == [1]  # the memo answered
+    assert warm == first == _report(project, use_cache=False)
+    for rule in ("API001", "REQ002", "CFG001", "CON007"):
+        assert f'"rule": "{rule}"' in warm
+
+
+@pytest.mark.parametrize("rel", sorted(EDITS))
+def test_an_edited_input_runs_the_project_again(project, project_runs, rel):
+    before = _report(project)
+    (project / rel).write_text(EDITS[rel])
+    after = _report(project)
+    assert project_runs == [1, 1]
+    assert after != before
+    assert after == _report(project, use_cache=False)
+
+
+def test_an_edit_keeping_size_and_modification_time_runs_the_project_again(project, project_runs):
+    _report(project)
+    _rewrite(project / "requirements.txt", INPUTS["requirements.txt"].replace("2.2.5", "2.2.6"))
+    assert '"apache-airflow==2.2.6' in _report(project)
+    assert project_runs == [1, 1]
+
+
+def test_an_added_or_removed_file_runs_the_project_again(project, project_runs):
+    before = _report(project)
+    (project / "dags" / "more.py").write_text(DAG.replace('"etl"', '"more"'))
+    added = _report(project)
+    assert '"more"' in added and added == _report(project, use_cache=False)
+    (project / "dags" / "more.py").unlink()
+    assert _report(project) == before
+    assert project_runs == [1, 1, 1, 1]  # the cold run among them
+
+
+def test_settings_target_and_rule_selection_each_key_the_memo(project, project_runs):
+    everything = _report(project)
+    selected = _report(project, Settings(select=("REQ",)))
+    assert selected != everything and '"rule": "API001"' not in selected
+    assert _report(project, Settings(ignore=("CON",))) != everything
+    older = _report(project, target=get_version("2.11.2"))
+    assert older != everything
+    assert project_runs == [1, 1, 1, 1]
+    assert _report(project) == everything
+    assert project_runs == [1, 1, 1, 1, 1]  # one memo per project: the last run's
+
+
+def test_a_constraints_file_outside_the_project_keys_the_memo(project, project_runs, tmp_path):
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("requests==2.31.0\n")
+    settings = Settings(constraints=str(constraints))
+    _report(project, settings)
+    _report(project, settings)
+    assert project_runs == [1]
+    constraints.write_text("requests==2.32.3\n")
+    _report(project, settings)
+    assert project_runs == [1, 1]
+
+
+def test_another_tool_version_runs_the_project_again(project, project_runs, monkeypatch):
+    _report(project)
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    _report(project)
+    assert project_runs == [1, 1]
+
+
+def test_a_crashed_run_is_not_remembered(project, project_runs, monkeypatch):
+    def crash(self, project, ctx):
+        raise RuntimeError("boom")
+
+    rule = next(r for r in engine.all_rules() if r.id == "REQ002")
+    monkeypatch.setattr(type(rule), "check", crash)
+    assert '"MIG005"' in _report(project)
+    monkeypatch.undo()
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(project.parent / "cache"))
+    assert '"MIG005"' not in _report(project)
+
+
+def test_a_run_that_could_not_fetch_constraints_is_not_remembered(project, project_runs, monkeypatch):
+    from migrator.analysis import requirements
+
+    calls = iter(range(100))  # a failure answered during each run: the count grows across it
+    monkeypatch.setattr(requirements, "constraints_failures_seen", lambda: next(calls))
+    _report(project)
+    _report(project)
+    assert project_runs == [1, 1]
+
+
+def test_an_earlier_runs_failed_fetch_does_not_stop_this_run_being_remembered(project, project_runs,
+                                                                              monkeypatch):
+    from migrator.analysis import requirements
+
+    # Another project scanned before in the same process could not fetch its constraints.
+    monkeypatch.setattr(requirements, "_FAILED_ANSWERS", [3])
+    _report(project)
+    _report(project)
+    assert project_runs == [1]
+
+
+def test_the_tree_fingerprint_sees_folders_discovery_skips_but_not_version_control(tmp_path):
+    (tmp_path / "dags" / "node_modules").mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "index").write_text("1")
+    skipped = tmp_path / "dags" / "node_modules" / "query.sql"
+    skipped.write_text("select 1")
+    before = tree_fingerprint(tmp_path)
+    (tmp_path / ".git" / "index").write_text("2")  # git status refreshing its index
+    assert tree_fingerprint(tmp_path) == before
+    skipped.write_text("select 2")
+    assert tree_fingerprint(tmp_path) != before
+
+
+def test_a_symlink_is_seen_through_to_what_it_points_to(tmp_path):
+    outside = tmp_path / "shared.sql"
+    outside.write_text("select 1")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "shared.sql").symlink_to(outside)
+    before = tree_fingerprint(tmp_path / "proj")
+    outside.write_text("select 22")
+    assert tree_fingerprint(tmp_path / "proj") != before
+
+
+def test_the_root_spelled_another_way_is_the_same_project(project, project_runs, monkeypatch):
+    first = _report(project)
+    monkeypatch.chdir(project)
+    assert _report(Path()) == first
+    assert project_runs == [1]
+
+
+def test_fixes_planned_from_a_remembered_run_are_those_of_a_cold_run(project, project_runs):
+    cold = plan_fixes(project, use_cache=False).diff()
+    _report(project)
+    assert plan_fixes(project).diff() == cold and "EmptyOperator" in cold
+    assert project_runs == [1, 1]  # the cold plan's run, then the scan: the plan was remembered
