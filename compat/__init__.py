@@ -3,6 +3,7 @@
 Rule and codemod code asks questions here instead of holding facts about Airflow or MWAA.
 """
 
+from .ci_layout import ci_only_path
 from .config_options import ConfigOptionFacts, config_option
 from .defaults import (
     SettingDefault,
@@ -11,6 +12,7 @@ from .defaults import (
     mwaa_default,
     recorded_settings,
 )
+from .import_names import installed_as, module_distributions, module_provided
 from .kubernetes import (
     KubernetesArgument,
     KubernetesObject,
@@ -58,9 +60,12 @@ from .mwaa import (
 )
 from .os_libraries import (
     OsLibraryNeed,
+    ProgramPackage,
     image_build_tools,
+    image_os_packages,
     os_library_modules,
     os_library_need,
+    os_package_programs,
     os_package_serves,
 )
 from .platform import (
@@ -123,6 +128,7 @@ from .resolver import (
     target_distributions,
 )
 from .runtime import MwaaRuntime, airflow_dependencies, image_packages, runtime
+from .secret_fetchers import secret_fetching_calls
 from .signatures import OperatorSignature, enum_members, operator_signature
 
 __all__ = [
@@ -157,6 +163,7 @@ __all__ = [
     "PayloadMerge",
     "PlatformLimit",
     "PluginAttributeChange",
+    "ProgramPackage",
     "ProtectedEnvVar",
     "RegionPrices",
     "RemovedStdlib",
@@ -178,6 +185,7 @@ __all__ = [
     "argument_changes",
     "attribute_changes",
     "billing",
+    "ci_only_path",
     "config_changes",
     "config_option",
     "config_policy",
@@ -196,7 +204,9 @@ __all__ = [
     "get_mwaa_region",
     "get_version",
     "image_build_tools",
+    "image_os_packages",
     "image_packages",
+    "installed_as",
     "isolated_tool_for",
     "isolated_tools",
     "kubernetes_argument",
@@ -206,6 +216,8 @@ __all__ = [
     "missing_binaries",
     "missing_binary",
     "model_fields",
+    "module_distributions",
+    "module_provided",
     "mwaa_default",
     "mwaa_regions",
     "mwaa_versions",
@@ -215,6 +227,7 @@ __all__ = [
     "operator_signature",
     "os_library_modules",
     "os_library_need",
+    "os_package_programs",
     "os_package_serves",
     "other_platform_folders",
     "payload_merges",
@@ -230,6 +243,7 @@ __all__ = [
     "removed_stdlib",
     "resolve",
     "runtime",
+    "secret_fetching_calls",
     "secret_value_limit",
     "split_modules",
     "superseded_distribution",

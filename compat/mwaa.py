@@ -502,6 +502,11 @@ class ConfigPolicy:
     # A compose service running Airflow's own metadata database sets one of these to the name
     metadata_database_variables: frozenset[str]
     metadata_database_name: str
+    # The MWAA local runner image's variables for its own local web UI login (not a credential MWAA needs)
+    local_runner_images: frozenset[str]
+    local_runner_login_variables: frozenset[str]
+    # Stock images' variables creating the login of the container a compose stack runs (MinIO's MINIO_ROOT_PASSWORD)
+    stand_in_login_variables: dict[str, frozenset[str]]
     dropdown: tuple[ConfigOption, ...]
     mwaa_defaults: tuple[ConfigOption, ...]
     key_pattern: str
@@ -537,9 +542,25 @@ class ConfigPolicy:
         """Whether every MWAA container has ``variable`` without the project setting it."""
         return variable in self.process_env_vars or self.protected_env_var(variable) is not None
 
+    def local_runner_login(self, image: str | None, variable: str) -> bool:
+        """Whether ``variable`` of a container running ``image`` (``amazon/mwaa-local:2_8``) is
+        the MWAA local runner's local web UI login."""
+        return variable in self.local_runner_login_variables and _image_repository(image or "") in self.local_runner_images
+
+    def stand_in_login(self, image: str | None, variable: str) -> bool:
+        """Whether ``variable`` of a container running ``image`` (``minio/minio:latest``) is the
+        login that container is created with."""
+        return variable in self.stand_in_login_variables.get(_image_repository(image or ""), ())
+
     def is_valid_key(self, option: str) -> bool:
         """Whether the MWAA API accepts ``option`` as an AirflowConfigurationOptions key."""
         return len(option) <= self.key_max_length and re.fullmatch(self.key_pattern, option) is not None
+
+
+def _image_repository(image: str) -> str:
+    """``amazon/mwaa-local:2_8`` -> ``amazon/mwaa-local`` (a registry's ``host:port/`` is no tag)."""
+    head, _, last = image.split("@", 1)[0].rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
 
 
 @lru_cache(maxsize=32)
@@ -577,6 +598,9 @@ def config_policy(target: str | MwaaVersion | None = None) -> ConfigPolicy:
         process_env_vars=frozenset(document["process_env_vars"]["names"]),
         metadata_database_variables=frozenset(document["metadata_database_containers"]["database_variables"]),
         metadata_database_name=document["metadata_database_containers"]["database_name"],
+        local_runner_images=frozenset(document["local_runner_logins"]["images"]),
+        local_runner_login_variables=frozenset(document["local_runner_logins"]["variables"]),
+        stand_in_login_variables={image: frozenset(names) for image, names in document["stand_in_logins"]["images"].items()},
         dropdown=options("dropdown"),
         mwaa_defaults=options("mwaa_defaults"),
         key_pattern=dropdown["key_pattern"],

@@ -37,8 +37,10 @@ class OsLibraryNeed:
         return max(self.wheels_bundle, key=Version) if self.wheels_bundle else None
 
     def bundled_in_wheel(self, version: str, target: MwaaVersion) -> bool:
-        """Whether release ``version`` has a wheel carrying the library for the target's Python."""
-        return _cpython_tag(target) in self.wheels_bundle.get(version, frozenset())
+        """Whether release ``version`` has a wheel carrying the library for the target's Python
+        (its CPython tag, or ``py3``: a wheel for every Python 3, such as Rtree's)."""
+        tags = self.wheels_bundle.get(version, frozenset())
+        return _cpython_tag(target) in tags or "py3" in tags
 
 
 def _cpython_tag(target: MwaaVersion) -> str:
@@ -87,3 +89,35 @@ def os_package_serves(package: str) -> OsLibraryNeed | None:
 def image_build_tools() -> frozenset[str]:
     """OS packages that only run while an image is built (``alien``)."""
     return frozenset(row["name"] for row in _data()["os_packages"]["image_build_only"])
+
+
+@dataclass(frozen=True)
+class ProgramPackage:
+    """An OS package installed for the programs it provides: needed only where something MWAA
+    runs starts one (a task's command, a script a task runs, pip for a ``git+`` URL) or the
+    code imports a Python wrapper of it (GitPython runs ``git``)."""
+
+    programs: frozenset[str]
+    modules: tuple[str, ...]
+    pip_urls: tuple[str, ...]  # requirement URL prefixes pip runs one of the programs for
+
+
+@lru_cache(maxsize=1)
+def _program_packages() -> dict[str, ProgramPackage]:
+    packages = {}
+    for row in _data()["os_packages"]["programs"]:
+        package = ProgramPackage(frozenset(row["programs"]), tuple(row.get("modules", ())),
+                                 tuple(row.get("pip_urls", ())))
+        packages.update(dict.fromkeys(row["names"], package))
+    return packages
+
+
+def os_package_programs(package: str) -> ProgramPackage | None:
+    """What an OS package is installed for when it is for its programs (``git``), else None."""
+    return _program_packages().get(package.lower())
+
+
+@lru_cache(maxsize=1)
+def image_os_packages() -> frozenset[str]:
+    """OS packages MWAA's image has already (``tzdata``): nothing to install from startup.sh."""
+    return frozenset(name for row in _data()["os_packages"]["on_image"] for name in row["names"])

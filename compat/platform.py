@@ -28,12 +28,15 @@ class PlatformLimit:
     advice: str
     replacement: str | None
     source: str
+    # Distributions only the limited tasks use (the Docker SDK DockerOperator drives the daemon
+    # through): adding one to requirements.txt does not lift the limit.
+    distributions: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
 def platform_limits() -> tuple[PlatformLimit, ...]:
     return tuple(PlatformLimit(row["id"], tuple(row["names"]), row["problem"], row["advice"],
-                               row.get("replacement"), row["source"])
+                               row.get("replacement"), row["source"], frozenset(row.get("distributions", ())))
                  for row in _overlay()["platform_limits"])
 
 
@@ -194,6 +197,12 @@ class WorkerPaths:
     root_owned: tuple[str, ...] = ()
     # Modules whose objects describe what runs inside a container or pod (kubernetes.client).
     container_spec_modules: tuple[str, ...] = ()
+    # (operator class, parameter) whose documented meaning is a path on another machine (the
+    # SFTP server of a transfer, HDFS): never a path on the worker.
+    remote_path_parameters: frozenset[tuple[str, str]] = frozenset()
+    plugins: str = ""  # where plugins.zip unpacks
+    # Where Airflow's processes start (the image's WORKDIR): relative paths resolve there.
+    working_directory: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -202,7 +211,9 @@ def worker_paths() -> WorkerPaths:
     return WorkerPaths(block["airflow_home"], block["dags"], tuple(block["from_mwaa"]), block["scratch"],
                        block["source"], tuple(block["remote_compute_modules"]),
                        tuple(block["remote_request_keys"]), tuple(block["root_owned"]),
-                       tuple(block["container_spec_modules"]))
+                       tuple(block["container_spec_modules"]),
+                       frozenset((row["class"], row["parameter"]) for row in block["remote_path_parameters"]),
+                       block["plugins"], block["working_directory"])
 
 
 @dataclass(frozen=True)

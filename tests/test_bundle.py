@@ -430,7 +430,7 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
         "Dockerfile": "FROM apache/airflow:2.9.2\nUSER root\nRUN yum install -y freetds unixODBC\n"
                       "ENV DWH_SCHEMA=analytics UNUSED_FLAG=1\n",
         ".env": "DWH_PASSWORD=hunter2\nAWS_REGION=eu-west-1\n",
-        "packages.txt": "libpq-dev\n",
+        "packages.txt": "freetds-bin\n",
     })
     result = build(root, tmp_path / "out")
     script = (tmp_path / "out" / "startup.sh").read_text()
@@ -439,11 +439,11 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
     assert "UNUSED_FLAG" not in script  # no shipped code reads it
     assert "hunter2" not in script and "DWH_PASSWORD" not in script.split("set -e")[1]
     assert "export AWS_REGION" not in script
-    assert "# sudo yum -y install libpq-dev" in script  # an apt name is not guessed at
+    assert "# sudo yum -y install freetds-bin" in script  # an apt name is not guessed at
     found = codes(result)
     assert found["secret-env-var"][0].message.startswith("DWH_PASSWORD holds a credential")
     assert found["reserved-env-var"][0].message.startswith("AWS_REGION is reserved")
-    assert "libpq-dev" in found["os-packages-need-names"][0].message
+    assert "freetds-bin" in found["os-packages-need-names"][0].message
     assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "startup.sh")],
                           check=False).returncode == 0
     assert os.stat(tmp_path / "out" / "startup.sh").st_mode & 0o111
@@ -469,6 +469,38 @@ def test_startup_script_installs_the_os_packages_os_packages_rule_reports(make_p
     assert f"# sudo yum -y install {' '.join(installed)}\n" in script
     (reported,) = [f for f in scanned.findings if f.rule == "REQ017"]
     assert f"OS packages ({' '.join(installed)})" in reported.message
+
+
+GIT_IMAGE = ("FROM apache/airflow:2.10.4\nUSER root\nRUN apt-get install -y git tzdata\nENV TZ=Europe/London\n"
+             "USER airflow\nRUN git clone --depth 1 https://example.com/acme/etl-lib.git\n")
+
+
+@pytest.mark.parametrize("files", [
+    # A task that runs git, through subprocess or a script it names.
+    {"dags/sync.py": "import subprocess\n\nsubprocess.run(['git', 'pull'], check=True)\n"},
+    {"dags/sync.py": "from airflow.operators.bash import BashOperator\n\n"
+                     "BashOperator(task_id='sync', bash_command='sync_repo.sh ')\n",
+     "dags/scripts/sync_repo.sh": "#!/bin/sh\ngit -C /tmp/etl-lib pull\n"},
+    # GitPython runs the git program; pip runs it for a git+ requirement.
+    {"dags/sync.py": "import git\n\nrepository = git.Repo('/tmp/etl-lib')\n",
+     "requirements.txt": "GitPython==3.1.45\n"},
+    {"requirements.txt": "etl-lib @ git+https://example.com/acme/etl-lib.git@v1\n"},
+])
+def test_git_is_installed_by_the_startup_script_only_for_what_runs_it(make_project, tmp_path, files):
+    """git only for the image build's clone, tzdata only behind its TZ (the image has it): not
+    installed; git for a task, a script it runs, GitPython or a git+ requirement: installed."""
+    def bundled(project: dict[str, str]) -> tuple[str, list]:
+        root = make_project({"dags/sales.py": dag("sales"), "Dockerfile": GIT_IMAGE, **project})
+        out = tmp_path / f"{root.name}-bundle"
+        scanned = scan(root, load_settings(root), TARGET, jobs=1, use_cache=False)
+        build_bundle(root, load_settings(root), TARGET, out, scan_result=scanned)
+        startup = out / "startup.sh"
+        return (startup.read_text() if startup.exists() else ""), [f for f in scanned.findings if f.rule == "REQ017"]
+
+    startup, reported = bundled({})
+    assert "yum -y install" not in startup and not reported
+    startup, (finding,) = bundled(files)
+    assert "# sudo yum -y install git\n" in startup and "OS packages (git)" in finding.message
 
 
 def test_startup_script_keeps_what_the_projects_own_mwaa_startup_script_installs(make_project, tmp_path):

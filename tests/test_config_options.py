@@ -106,8 +106,11 @@ def test_classification_for_airflow_3_and_2():
     assert classify("core.executor", three).kind == "forced"
     assert classify("core.sql_alchemy_conn", three).kind == "forced"  # renamed, and forced under the new name
     assert classify("core.multi_team", three).kind == "rejected"
-    renamed = classify("scheduler.dag_dir_list_interval", three)
-    assert (renamed.kind, renamed.new_option) == ("renamed", "dag_processor.refresh_interval")
+    # renamed in Airflow 3, and 3.3.1's deprecated_options still reads the old name
+    deprecated = classify("scheduler.dag_dir_list_interval", three)
+    assert (deprecated.kind, deprecated.new_option) == ("deprecated", "dag_processor.refresh_interval")
+    renamed = classify("core.logging_level", three)  # an older rename 3.3.1 no longer maps
+    assert (renamed.kind, renamed.new_option) == ("renamed", "logging.logging_level")
     assert classify("scheduler.dag_dir_list_interval", two).kind == "allowed"
     assert classify("core.dag_concurrency", two).kind == "deprecated"
     assert classify("core.check_slas", three).kind == "removed"

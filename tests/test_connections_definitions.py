@@ -172,3 +172,20 @@ def test_deeply_nested_export_is_a_problem_not_a_crash(make_project):
 
     document, _, problem = _load_document("[" * 100_000 + "]" * 100_000, "connections.json")
     assert document is None and problem.kind == "too-complex"
+
+
+def test_what_only_ci_defines_is_a_test_fixture(make_project):
+    root = make_project({
+        "dags/etl.py": "from airflow import DAG\n",
+        # in a CI service's folder, and run by a CI image's Dockerfile
+        ".travis/entrypoint.sh": "#!/bin/sh\nairflow connections add ci_db --conn-uri postgres://u:p@localhost/db\n",
+        "Dockerfile.travis": "FROM python:3.11\nRUN airflow variables set ci_flag 1\n",
+        # the deployment's entrypoint, which CI runs too: still the deployment's
+        "entrypoint.sh": "#!/bin/sh\nairflow connections add dw --conn-uri postgres://dw.example.com/dw\n",
+        ".travis.yml": "script: sh entrypoint.sh\n",
+    })
+    workspace = discover(root, Settings())
+    facts = analyse_connections(workspace, analyse_env(workspace), [])
+    assert {c.conn_id for c in facts.deployed(facts.connections)} == {"dw"}
+    assert {c.conn_id for c in facts.connections} == {"ci_db", "dw"}
+    assert [v.key for v in facts.variables] == ["ci_flag"] and not list(facts.deployed(facts.variables))

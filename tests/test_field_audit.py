@@ -81,6 +81,23 @@ def test_verdicts_survive_a_resample_and_vanished_findings_are_marked_gone(runs)
     assert "gone" in audit.render_report(again)
 
 
+def test_a_finding_that_changed_under_its_fingerprint_is_judged_again(runs):
+    doc = resample(audit.load_audit(runs / "none.json"), runs)
+    moved, same = [e for e in doc["findings"] if e["rule"] == "BIG"][:2]
+    audit.judge(doc, [moved["id"], same["id"]], "false", "nothing breaks")
+    scan = runs / "a+one" / "scan.json"
+    document = json.loads(scan.read_text())
+    for finding in document["findings"]:
+        if finding["fingerprint"] == moved["fingerprint"]:
+            finding.update(line=7, message="another finding took this number")
+    scan.write_text(json.dumps(document))
+    by_id = {e["id"]: e for e in resample(json.loads(json.dumps(doc)), runs)["findings"]}
+    assert (by_id[moved["id"]]["verdict"], by_id[moved["id"]]["line"]) == ("", 7)
+    assert by_id[moved["id"]]["previous"]["verdict"] == "false"
+    assert by_id[moved["id"]]["previous"]["line"] == 1
+    assert by_id[same["id"]]["verdict"] == "false" and "previous" not in by_id[same["id"]]
+
+
 def test_judge_rejects_unknown_ids_and_empty_reasons(runs):
     doc = resample(audit.load_audit(runs / "none.json"), runs)
     with pytest.raises(SystemExit):

@@ -51,3 +51,18 @@ def test_a_removed_option_read_in_dead_code_is_info(make_project):
     by_line = {f.location.line: f for f in result.findings}
     assert by_line[7].severity is Severity.INFO and "nothing in the project calls build_task()" in by_line[7].message
     assert by_line[12].severity is Severity.ERROR
+
+
+def test_modules_no_other_file_names_are_unimported(make_project):
+    root = make_project({
+        "dags/d.py": "from helpers.gcs import upload\nimport importlib\nLOADER = importlib.import_module('loaded_later')\n",
+        "dags/helpers/__init__.py": "",
+        "dags/helpers/gcs.py": "def upload():\n    pass\n",
+        "dags/loaded_later.py": "X = 1\n",
+        # Names itself only (its own main guard), and a workflow runs it: nothing imports it.
+        "dags/deploy.py": "def deploy():\n    pass\n\nif __name__ == '__main__':\n    deploy()  # deploy.py\n",
+        "plugins/listener.py": "def on_starting():\n    pass\n",
+        ".github/workflows/deploy.yml": "jobs:\n  d:\n    steps:\n      - run: python dags/deploy.py\n",
+    })
+    # d.py itself is named by nothing either: a DAG file; the plugins folder's modules Airflow imports.
+    assert build_index(discover(root, Settings())).unimported_modules == {"d", "deploy"}

@@ -241,3 +241,23 @@ def test_a_distribution_pypi_has_under_another_name_is_replaced_when_only_pypi_i
 def test_a_superseded_distribution_stays_where_another_source_may_serve_it(source):
     text = f"{source}\nodc-aws==0.1.2\n"
     assert "odc-aws==0.1.2\n" in fix_requirements(text, TARGET)
+
+
+def test_a_module_only_a_git_requirement_elsewhere_installs_is_reported_but_never_added_by_name(make_project):
+    """dimcli comes from a Git line of pyproject.toml: REQ021 reports the import without a fix,
+    and the fixed requirements.txt gains neither that line (MWAA may not reach the host) nor
+    PyPI's dimcli (another build), while a PyPI line of the same file is added as it is."""
+    root = make_project({
+        "dags/etl.py": "from airflow import DAG\nimport dimcli\nimport xmltodict\n",
+        "requirements.txt": "pandas==2.2.3\n",
+        "pyproject.toml": ('[project]\nname = "acme-etl"\ndependencies = [\n'
+                           '    "dimcli @ git+https://github.com/acme/dimcli@fix-202",\n    "xmltodict>=0.14.2",\n]\n'),
+    })
+    target = get_version("3.3.1")
+    result = scan(root, Settings(select=("REQ021",)), target, jobs=1, use_cache=False)
+    by_name = {f.anchor.split("\x1f")[0]: f for f in result.findings if f.rule == "REQ021"}
+    assert sorted(by_name) == ["dimcli", "xmltodict"]
+    assert by_name["dimcli"].fix is None and "from a Git repository" in by_name["dimcli"].message
+    assert by_name["xmltodict"].fix is not None
+    fixed = fixed_requirements_for(result.project, target)
+    assert "xmltodict" in fixed and "dimcli" not in fixed

@@ -7,7 +7,9 @@ from migrator.compat import get_version
 from migrator.analysis.envsources import analyse_env, split_commands
 from migrator.analysis.requirements import (
     analyse_requirements,
+    installs_the_project,
     marker_excludes_target,
+    parse_requirement,
     parse_requirements_text,
 )
 from migrator.config import Settings
@@ -57,6 +59,15 @@ def test_vcs_url_and_path_requirements_are_classified():
     assert kinds[15] == ("url", "acme-hooks", False)
     assert kinds[16] == ("path", None, True)
     assert kinds[17] == ("path", "bar", False)
+
+
+def test_a_path_of_the_projects_own_build_installs_the_project():
+    def installs(text: str) -> bool:
+        return installs_the_project(parse_requirement(text, "Dockerfile", 1))
+
+    assert installs("dist/*.whl") and installs("./dist/acme_etl-1.0-py3-none-any.whl") and installs(".")
+    assert not installs("./libs/local_pkg") and not installs("./wheels/bar-2.0-py3-none-any.whl")
+    assert not installs("pandas")
 
 
 def test_options_and_problems():
@@ -224,3 +235,11 @@ def test_a_development_file_including_the_production_file_leaves_it_the_entry(ma
     })
     facts = analyse_requirements(discover(root, Settings()))
     assert facts.entry_files == ["requirements/requirements.txt"]
+
+
+def test_the_value_of_an_install_option_is_not_a_package():
+    from migrator.analysis.envsources import os_install_packages
+
+    assert os_install_packages(["apk", "add", "--no-cache", "--virtual", ".build-deps", "gcc", "libxml2-dev"]) == (
+        "apk", ["gcc", "libxml2-dev"])
+    assert os_install_packages(["apt-get", "install", "-y", "-t", "bookworm-backports", "curl"]) == ("apt", ["curl"])

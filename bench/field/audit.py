@@ -151,9 +151,12 @@ def resample(audit: dict, population: Population, commits: dict[str, str], *, ta
              min_per_rule: int, seed: int) -> dict:
     """Refresh the audit file against ``population`` and add this draw's findings.
 
-    Entries whose finding still exists are kept (verdict and all, location refreshed); those
-    whose finding is gone keep their verdict and are marked gone; drawn findings not yet in the
-    file are added unjudged, with new ids.
+    Entries whose finding still exists are kept (verdict and all); those whose finding is gone
+    keep their verdict and are marked gone; drawn findings not yet in the file are added
+    unjudged, with new ids. A finding that kept its fingerprint but changed its location,
+    severity or message is judged again: the verdict was about what it said before (a rule that
+    stops reporting one of several alike findings in a file hands their numbered fingerprints
+    to the next ones). The old verdict stays beside it as ``previous``.
     """
     current = {finding.key: finding for finding in population.findings}
     entries = audit["findings"]
@@ -162,7 +165,11 @@ def resample(audit: dict, population: Population, commits: dict[str, str], *, ta
         finding = current.get(entry_key(entry))
         entry["status"] = "present" if finding else "gone"
         if finding:
-            entry.update({name: getattr(finding, name) for name in FINDING_FIELDS})
+            now = {name: getattr(finding, name) for name in FINDING_FIELDS}
+            if entry["verdict"] and any(entry[name] != value for name, value in now.items()):
+                entry["previous"] = {name: entry[name] for name in (*FINDING_FIELDS, "verdict", "reason")}
+                entry.update(verdict="", reason="")
+            entry.update(now)
     next_id = max((entry["id"] for entry in entries), default=0) + 1
     for finding in draw(population.findings, size, min_per_rule, seed):
         if finding.key in known:
@@ -362,6 +369,8 @@ def show(audit: dict, sources: Path, ids: set[int], with_docs: bool) -> str:
             out += [f"==== {e['rule']} ====", explain(e["rule"]).rstrip(), ""]
         out += [f"---- #{e['id']} {e['rule']} {e['severity']}  {e['repo']}  {e['path']}:{e['line']}",
                 f"     {e['message']}",
+                *([f"     judged {e['previous']['verdict']} when it said, at line {e['previous']['line']}: "
+                   f"{e['previous']['message']} ({e['previous']['reason']})"] if "previous" in e else []),
                 source_context(sources / e["repo"].replace("/", "+"), e["path"], e["line"]), ""]
     return "\n".join(out)
 

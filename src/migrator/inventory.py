@@ -19,6 +19,13 @@ def target_info(result: ScanResult) -> dict[str, str]:
 
 
 def inventory(result: ScanResult) -> dict[str, Any]:
+    """The project's inventory, derived once per result (a remembered run brings its own)."""
+    if result.inventory is None:
+        result.inventory = project_inventory(result)
+    return result.inventory
+
+
+def project_inventory(result: ScanResult) -> dict[str, Any]:
     project = result.project
     modules = project.modules
     operators: Counter[str] = Counter()

@@ -180,6 +180,17 @@ def test_config_policy_by_target():
     assert config_policy("2.11.2").in_dropdown("triggerer.default_capacity")
     assert policy.mwaa_default("scheduler.task_queued_timeout").value == "1800"
     assert policy.is_valid_key("foo.user") and not policy.is_valid_key("Foo.User")
+    # the local runner image's web UI login, whatever its tag or digest
+    for image in ("amazon/mwaa-local:2_8", "amazon/mwaa-local", "amazon/mwaa-local@sha256:0a1b"):
+        assert policy.local_runner_login(image, "DEFAULT_PASSWORD"), image
+    assert not policy.local_runner_login("amazon/mwaa-local:2_8", "OAUTH_APP_SECRET")
+    assert not policy.local_runner_login("postgres:16", "DEFAULT_PASSWORD")
+    assert not policy.local_runner_login(None, "DEFAULT_PASSWORD")
+    # a stock image's own login variables, not another service's secrets
+    assert policy.stand_in_login("minio/minio:RELEASE.2024-01-01T00-00-00Z", "MINIO_ROOT_PASSWORD")
+    assert policy.stand_in_login("postgres:16", "POSTGRES_PASSWORD")
+    assert not policy.stand_in_login("apache/airflow:2.10.5", "MINIO_ROOT_PASSWORD")
+    assert not policy.stand_in_login(None, "POSTGRES_PASSWORD")
 
 
 def test_every_hand_kept_entry_has_source_and_date():
@@ -192,7 +203,8 @@ def test_every_hand_kept_entry_has_source_and_date():
             assert entry["source"] and entry["date"], (block, version)
             assert entry["confirmed"] or "UNCONFIRMED" in entry["source"], (block, version)
     policy = json.loads((DATA / "config_policy.json").read_text())
-    for block in ("forced", "rejected", "ignored", "protected_env_vars", "dropdown", "mwaa_defaults"):
+    for block in ("forced", "rejected", "ignored", "protected_env_vars", "dropdown", "mwaa_defaults",
+                  "metadata_database_containers", "local_runner_logins", "stand_in_logins"):
         assert policy[block]["source"], block
 
 

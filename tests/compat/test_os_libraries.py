@@ -7,8 +7,10 @@ import re
 from migrator.compat import (
     get_version,
     image_build_tools,
+    image_os_packages,
     os_library_modules,
     os_library_need,
+    os_package_programs,
     os_package_serves,
 )
 from migrator.compat._data import load_json
@@ -23,7 +25,7 @@ def test_every_row_is_consistent():
         assert need is not None and need.source.startswith("https://"), name
         # A name that works without the library is one of the modules that need it.
         assert all(use.partition(".")[0] in (need.used_as or ()) for use in need.needless_uses), name
-        assert all(re.fullmatch(r"cp3\d+", tag) for tags in need.wheels_bundle.values() for tag in tags), name
+        assert all(re.fullmatch(r"cp3\d+|py3", tag) for tags in need.wheels_bundle.values() for tag in tags), name
         assert not need.wheels_bundle or row.get("wheels_source"), name
     for row in data["os_packages"]["serves"]:
         assert os_library_need(row["distribution"]) is not None
@@ -43,3 +45,32 @@ def test_libaio_serves_the_instant_client_of_cx_oracle_and_oracledb():
     assert os_package_serves("unixodbc") is None  # unknown: reported as before
     assert "cx_Oracle" in os_library_modules()
     assert "alien" in image_build_tools()
+
+
+def test_git_serves_its_program_and_tzdata_is_on_the_image():
+    git = os_package_programs("git")
+    assert git is not None and git.programs == {"git"} and git.modules == ("git",) and git.pip_urls == ("git+",)
+    assert os_package_programs("p7zip-full").programs >= {"7z", "7za"}
+    assert os_package_programs("unixodbc") is None  # a library, not a program: judged as before
+    assert "tzdata" in image_os_packages()
+    data = load_json("os_libraries.json")["os_packages"]
+    for row in (*data["programs"], *data["on_image"]):
+        assert row["names"] and row["why"] and row["source"], row
+    # A package is one kind or the other, never both.
+    named = [name for row in (*data["programs"], *data["on_image"], *data["serves"]) for name in row["names"]]
+    assert len(named) == len(set(named))
+
+
+def test_entrypoint_and_base_image_packages_are_not_needed_and_bindings_decide_theirs():
+    # netcat waits for the database in an image's entrypoint: a program, needed only for a task's nc
+    assert os_package_programs("netcat").programs >= {"nc"}
+    assert {"curl", "python3", "netbase", "binutils"} <= image_os_packages()
+    assert {"apt-utils", "locales"} <= image_build_tools()
+    assert os_package_serves("libgdal-dev").used_as == ("osgeo",)
+    assert os_package_serves("freetds-dev").distribution == "pymssql"
+    assert os_package_serves("freetds-bin") is None  # FreeTDS's programs, not pymssql's library
+
+
+def test_a_py3_wheel_carries_the_library_for_every_python():
+    rtree = os_library_need("rtree")
+    assert rtree.bundled_in_wheel("1.4.1", TARGET) and rtree.bundled_in_wheel("1.0.1", TARGET) is False

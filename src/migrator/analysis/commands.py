@@ -65,6 +65,13 @@ def _command_lines(module: ModuleFacts) -> list[CommandLine]:
     return found
 
 
+def command_programs(module: ModuleFacts) -> tuple[str, ...]:
+    """The programs the module's command lines run, by name (sorted, unique; none not known
+    without running the code)."""
+    return tuple(sorted({command.name for line in command_lines(module) for command in line.commands
+                         if UNKNOWN not in command.program.text}))
+
+
 def _argv_line(module: ModuleFacts, items: ast.List | ast.Tuple, call: ast.Call) -> CommandLine | None:
     pieces: list[Piece] = []
     words: list[tuple[str, int, int]] = []

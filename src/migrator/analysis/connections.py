@@ -10,6 +10,7 @@ templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import ipaddress
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import yaml
 
+from migrator import compat
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import (
     EnvFacts,
@@ -119,6 +121,9 @@ class PoolDef:
 
 # ``Variable.get("x", default_var=...)``: nothing fails when the variable is absent.
 VARIABLE_READ_WITH_DEFAULT = "Variable.get with a default"
+# The kind of a reference that records a variable whose value the code passes to a secret-fetching
+# call (``access_secret(Variable.get("slack_secret"))``): the value names a secret, it is not one.
+SECRET_NAME = "secret name"
 # How a connection is read without its provider's hook: BaseHook.get_connection, {{ conn.x }}.
 GENERIC_CONNECTION_READS = frozenset({"get_connection", "jinja"})
 
@@ -139,9 +144,13 @@ class ConnectionFacts:
     references: list[Reference] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     crashes: list[AnalysisCrash] = field(default_factory=list)
-    # Exports that only test or CI runs read (a local secrets backend's connections_file_path in
-    # tox.ini or a workflow): fixtures, not the connections of a deployment.
+    # Files that only test or CI runs read (a local secrets backend's connections_file_path in
+    # tox.ini or a workflow, a CI image's entrypoint): fixtures, not the definitions of a deployment.
     test_fixtures: set[str] = field(default_factory=set)
+
+    def deployed(self, definitions: Iterable[Any]) -> Iterator[Any]:
+        """The ``definitions`` a deployment makes: those of test fixtures left out."""
+        return (d for d in definitions if d.path not in self.test_fixtures)
 
     @property
     def connection_ids(self) -> set[str]:
@@ -636,24 +645,34 @@ def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
             contained(facts.crashes, rel, what, reader, facts, rel, source.text)
     for command in env.commands:
         contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
-    facts.test_fixtures = _test_fixtures(workspace)
+    facts.test_fixtures = _test_fixtures(workspace, facts)
     return facts
 
 
-def _test_fixtures(workspace) -> set[str]:
-    """The connection exports whose path test or CI configuration names and no file of a
-    deployment (compose, Dockerfile, env file, entrypoint, startup script, airflow.cfg) does."""
+def _test_fixtures(workspace, facts: ConnectionFacts) -> set[str]:
+    """The files defining connections, variables or pools that only CI or test runs read: a
+    file in a CI service's folder or a CI test image's Dockerfile (``.travis/entrypoint.sh``,
+    ``Dockerfile.travis``), and an export or script whose path test or CI configuration names
+    and no file of a deployment (compose, Dockerfile, env file, entrypoint, startup script,
+    airflow.cfg) does."""
     def texts(paths: Iterable[str]) -> list[str]:
         return [source.text for source in map(read_text, map(workspace.path, paths)) if not isinstance(source, Problem)]
 
-    exports = workspace.connection_exports
-    if not exports or not workspace.test_run_configs:
-        return set()
-    tests = texts(workspace.test_run_configs)
-    deployment = texts([*workspace.compose_files, *workspace.dockerfiles, *workspace.env_files,
-                        *workspace.entrypoints, *workspace.startup_scripts, *workspace.airflow_cfgs])
-    return {rel for rel in exports
-            if any(rel in text for text in tests) and not any(rel in text for text in deployment)}
+    defining = {d.path for d in (*facts.connections, *facts.variables, *facts.pools)} | set(workspace.connection_exports)
+    fixtures = {rel for rel in defining if compat.ci_only_path(rel)}
+    ci_configs = [*workspace.test_run_configs, *filter(compat.ci_only_path, workspace.dockerfiles)]
+    deployment_files = [rel for rel in (*workspace.compose_files, *workspace.dockerfiles, *workspace.env_files,
+                                        *workspace.entrypoints, *workspace.startup_scripts, *workspace.airflow_cfgs)
+                        if not compat.ci_only_path(rel)]
+    # A compose file or Dockerfile CI starts is still the deployment's: only exports and scripts
+    # become fixtures by being named.
+    named = defining - fixtures - set(deployment_files)
+    if not named or not ci_configs:
+        return fixtures
+    tests = texts(ci_configs)
+    deployment = texts(deployment_files)
+    return fixtures | {rel for rel in named
+                       if any(rel in text for text in tests) and not any(rel in text for text in deployment)}
 
 
 # -- references -----------------------------------------------------------------------------------
@@ -681,6 +700,29 @@ def jinja_references(module) -> set[tuple[str, str, int, str]]:
     return found
 
 
+def secret_name_variables(module, variable_reads: dict[int, str]) -> set[tuple[str, int]]:
+    """Keys, with the fetching call's line, of the variables ``module`` passes to a call that
+    fetches a secret by name (``compat.secret_fetching_calls``), directly or through a name
+    assigned their value: ``name = Variable.get("k")`` then ``access_secret(name)``.
+    ``variable_reads`` maps the id of each ``Variable.get`` call node to its key."""
+    fetchers = compat.secret_fetching_calls()
+    bound: dict[str, str] = {}  # name -> key of the variable read assigned to it
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Assign) and id(node.value) in variable_reads:
+            bound.update((t.id, variable_reads[id(node.value)]) for t in node.targets if isinstance(t, ast.Name))
+    keys: set[tuple[str, int]] = set()
+    for call, _ in module.calls:
+        called = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+        if called not in fetchers:
+            continue
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            if id(argument) in variable_reads:
+                keys.add((variable_reads[id(argument)], call.lineno))
+            elif isinstance(argument, ast.Name) and argument.id in bound:
+                keys.add((bound[argument.id], call.lineno))
+    return keys
+
+
 def find_references(modules: Iterable) -> list[Reference]:
     """References of the project's Python files, as the scan's workers recorded them.
 
@@ -690,6 +732,33 @@ def find_references(modules: Iterable) -> list[Reference]:
     return [Reference(kind, key, module.path, line, via)
             for module in modules for kind, key, line, via in module.references
             if "{{" not in key and "{%" not in key]
+
+
+def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str]) -> frozenset[str]:
+    """The ``keys`` the project's code or templates name as a whole word: its Python files and
+    the other files of its DAG and plugins folders (SQL, Jinja, scripts), leaving out the files
+    that define them (``definitions``). What no such file names, nothing reads: ``Variable.get``,
+    ``{{ var.value.x }}`` and a helper called with the key all name it; a README does not run.
+    Compared ignoring case, lowercased: ``AIRFLOW_VAR_X`` defines the variable ``x``."""
+    wanted = sorted({key.lower() for key in keys}, key=len, reverse=True)
+    if not wanted:
+        return frozenset()
+    word = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, wanted)) + r")(?![\w])", re.IGNORECASE)
+    skipped = set(definitions)
+    found: set[str] = set()
+    for rel in sorted({*workspace.python_files, *workspace.other_python_files, *workspace.data_files} - skipped):
+        if PurePosixPath(rel).suffix.lower() in _DOCUMENT_SUFFIXES:
+            continue
+        text = read_text(workspace.path(rel))
+        if not isinstance(text, Problem):
+            found.update(match.lower() for match in word.findall(text.text))
+            if len(found) == len(wanted):
+                break
+    return frozenset(found)
+
+
+# Documentation, which names a variable without reading it.
+_DOCUMENT_SUFFIXES = frozenset({".md", ".rst", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".svg"})
 
 
 def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> ConnectionFacts:

@@ -106,6 +106,8 @@ class EnvFacts:
     base_images: list[BaseImage] = field(default_factory=list)
     # compose file -> the names of its services (the host names its containers reach each other by)
     compose_services: dict[str, set[str]] = field(default_factory=dict)
+    # (compose file, service) -> the image it runs
+    compose_images: dict[tuple[str, str], str] = field(default_factory=dict)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     crashes: list[AnalysisCrash] = field(default_factory=list)
 
@@ -199,6 +201,11 @@ def pip_install_args(argv: list[str]) -> list[str] | None:
     return rest[1:]
 
 
+# Options of an install command whose value is the next argument, not a package.
+_OPTIONS_WITH_VALUE = {"apk": frozenset({"--virtual", "-t", "--repository", "-X"}),
+                       "apt": frozenset({"-o", "-t", "--target-release"})}
+
+
 def os_install_packages(argv: list[str]) -> tuple[str, list[str]] | None:
     """(manager, package names) of ``apt-get install``/``yum install``/``apk add`` commands."""
     args = _strip_command_prefix(argv)
@@ -211,7 +218,12 @@ def os_install_packages(argv: list[str]) -> tuple[str, list[str]] | None:
     if not verbs or verbs[0] not in _PACKAGE_INSTALL_VERBS:
         return None
     position = args.index(verbs[0])
-    names = [a for a in args[position + 1:] if not a.startswith("-") and not a.startswith("$")]
+    names, rest = [], iter(args[position + 1:])
+    for arg in rest:
+        if arg in _OPTIONS_WITH_VALUE.get(manager, ()):
+            next(rest, None)  # ``apk add --virtual .build-deps gcc``: .build-deps names the group
+        elif not arg.startswith("-") and not arg.startswith("$"):
+            names.append(arg)
     return manager, names
 
 
@@ -430,6 +442,9 @@ def parse_compose(facts: EnvFacts, workspace: Workspace, text: str, path: str) -
     for service_key, service in _compose_services(root):
         service_name = str(service_key.value)
         facts.compose_services.setdefault(path, set()).add(service_name)
+        image = _scalar(mapping_get(service, "image"))
+        if image:
+            facts.compose_images[(path, service_name)] = image
         environment = mapping_get(service, "environment")
         if environment is not None:
             for name, value, line in _compose_environment(environment):

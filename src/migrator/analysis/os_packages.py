@@ -2,19 +2,25 @@
 
 An image's Dockerfile, ``packages.txt`` and start-up scripts install OS packages; on MWAA only
 startup.sh can. One is needed there unless it only serves the image build (compilers, headers,
-``alien``) or a library that no code the bundle ships loads (``libaio1`` for an Oracle client
-only a retired ``unused_dags/`` folder imports). REQ017 reports the needed ones (but those the
-project's own startup.sh installs already) and ``migrator package`` writes them into startup.sh:
-both ask :func:`needed_os_packages`, so the report and the bundle agree.
+``alien``), MWAA's image has it (``tzdata``), it provides programs nothing MWAA runs starts
+(``git`` for a ``RUN git clone`` of the image build: needed only for a task's ``git`` command, a
+script a task runs, GitPython or a ``git+`` requirement), or it serves a library that no code
+the bundle ships loads (``libaio1`` for an Oracle client only a retired ``unused_dags/`` folder
+imports). REQ017 reports the needed ones (but those the project's own startup.sh installs
+already) and ``migrator package`` writes them into startup.sh: both ask
+:func:`needed_os_packages`, so the report and the bundle agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from migrator import compat
 from migrator.analysis.requirements import is_build_only_os_package, needed_providers
+from migrator.analysis.shell import commands
+from migrator.analysis.templates import scripts_run, template_files
 
 if TYPE_CHECKING:
     from migrator.analysis.envsources import OsPackage
@@ -48,28 +54,71 @@ def shipped_modules(project: Any, target: MwaaVersion) -> list:
             if any(f == "." or m.path == f or m.path.startswith(f.rstrip("/") + "/") for f in folders)]
 
 
+class _ShippedCode:
+    """What the code the bundle ships uses, each read when first asked."""
+
+    def __init__(self, project: Any, target: MwaaVersion) -> None:
+        self.project = project
+        self.target = target
+
+    @cached_property
+    def modules(self) -> list:
+        return shipped_modules(self.project, self.target)
+
+    @cached_property
+    def imports(self) -> set[str]:
+        return imported_names(self.modules)
+
+    @cached_property
+    def providers(self) -> set[str]:
+        return set(needed_providers(self.modules, self.target))
+
+    @cached_property
+    def programs(self) -> set[str]:
+        """Programs its tasks' commands run, and the commands of the scripts a task runs."""
+        ws = self.project.workspace
+        scripts = [s for s in template_files(ws.root, ws.dag_folders) if s.is_script]
+        run = scripts_run(scripts, {name for m in self.modules for name in m.script_names})
+        return ({program for m in self.modules for program in m.programs}
+                | {command.name for script in run for line in script.lines for command in commands(line)})
+
+    def runs(self, package: compat.ProgramPackage) -> bool:
+        """Whether something MWAA runs starts one of ``package``'s programs: a command, a Python
+        wrapper the code imports, or pip for a requirement the bundle's file installs."""
+        return (bool(package.programs & self.programs)
+                or any(q == m or q.startswith(m + ".") for q in self.imports for m in package.modules)
+                or any((r.url or "").startswith(package.pip_urls)
+                       for r in self.project.requirements.shipped_requirements))
+
+
 def needed_os_packages(project: Any, target: MwaaVersion) -> list[OsPackage]:
     """The project's OS packages (``project.env.os_packages``, in order) that the code MWAA runs
-    needs: not build-only ones, nor ones installed for a library no shipped module loads. A
+    needs: not build-only ones, nor ones MWAA's image has, nor ones installed for programs
+    nothing MWAA runs starts, nor ones installed for a library no shipped module loads. A
     package the table knows nothing about is kept: nothing says it is unneeded. So is every
     package of the project's own MWAA start-up script: written for MWAA, it is replaced by the
-    bundle's startup.sh, which must not drop what it chose to install."""
+    bundle's startup.sh, which must not drop what it chose to install. What only CI installs
+    (``compat.ci_only_path``) is left out."""
     startup = set(project.workspace.startup_scripts)
+    shipped = _ShippedCode(project, target)
     used: dict[str, bool] = {}  # distribution -> whether shipped code loads its library
-    shipped_uses: tuple[set[str], set[str]] | None = None  # (imports, providers), read when first asked
     needed = []
     for package in project.env.os_packages:
+        if compat.ci_only_path(package.path):
+            continue  # a CI test image's (Dockerfile.travis, .travis/ scripts): it runs no MWAA task
         if package.path in startup:
             needed.append(package)
             continue
-        if is_build_only_os_package(package.name):
+        if is_build_only_os_package(package.name) or package.name.lower() in compat.image_os_packages():
+            continue
+        programs = compat.os_package_programs(package.name)
+        if programs is not None:
+            if shipped.runs(programs):
+                needed.append(package)
             continue
         serves = compat.os_package_serves(package.name)
         if serves is not None and serves.distribution not in used:
-            if shipped_uses is None:
-                shipped = shipped_modules(project, target)
-                shipped_uses = imported_names(shipped), set(needed_providers(shipped, target))
-            used[serves.distribution] = uses_os_library(serves, *shipped_uses)
+            used[serves.distribution] = uses_os_library(serves, shipped.imports, shipped.providers)
         if serves is None or used[serves.distribution]:
             needed.append(package)
     return needed

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from migrator import compat
+from migrator.analysis.classes import quick_subclasses
 from migrator.cache import FileFacts
 
 _WORKER = compat.worker_paths()
@@ -126,6 +127,14 @@ IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image
 
 
 # -- the project's own wrappers around remote compute -----------------------------------------------
+
+def quick_platform_subclasses(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> tuple[tuple[str, str], ...]:
+    """(project class, Airflow class it derives from), sorted, for the project's subclasses of
+    the classes an MWAA platform limit names (a helper's ``FailureTrackingDockerOperator``
+    needs a Docker daemon as ``DockerOperator`` does), in any module of the project."""
+    roots = frozenset(name for limit in compat.platform_limits() for name in limit.names)
+    return tuple(sorted(quick_subclasses(workspace, texts, file_facts, roots).items()))
+
 
 def quick_remote_compute_wrappers(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's classes and functions that hand their

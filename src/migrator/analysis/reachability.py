@@ -1,4 +1,5 @@
-"""Which module-level functions of the project nothing can call.
+"""Which module-level functions of the project nothing can call, and which of its modules
+nothing imports.
 
 ``quick_unreferenced_functions`` is an index pre-pass over the text of every project file (the
 DAG and plugins folders and the helper packages beside them). A function's name that appears
@@ -7,10 +8,16 @@ nowhere but in ``def`` lines is called by nothing: no call, import, callback arg
 mention of the name counts, whatever it refers to), so a function it reports really is dead;
 decorated functions are left out, since a decorator can register them (a plugin hook, a
 ``@dag`` that builds a DAG, a route) without any other mention.
+
+``quick_unimported_modules`` is the same kind of pass for modules: a DAG-folder module whose
+name no other project file writes (no import, ``importlib`` string or command line names it)
+is imported by nothing; Airflow may parse it, but only its import-time code runs on MWAA (a
+CI deploy script beside the DAGs, run by a workflow as ``python dags/x.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -71,3 +78,25 @@ def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts:
                 short = name.decode()
                 found.add(f"{module_name}.{short}" if module_name else short)
     return frozenset(found)
+
+
+
+def quick_unimported_modules(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
+    """Dotted names of the DAG-folder modules (not packages' ``__init__``, not the plugins
+    folder, whose modules Airflow imports itself) whose last name no other project Python file
+    writes. ``texts``: the project's Python files (``project_python_bytes``)."""
+    plugins = f"{workspace.plugins_folder.rstrip('/')}/" if workspace.plugins_folder else None
+    candidates = {rel: name for rel in workspace.python_files
+                  if (name := rel.rsplit("/", 1)[-1].removesuffix(".py")).isidentifier() and name != "__init__"
+                  and not (plugins and rel.startswith(plugins))}
+    names = frozenset(name.encode() for name in candidates.values())
+    key = hashlib.sha256(b"\0".join(sorted(names))).hexdigest()  # the cached answers hold only these names
+    writers: Counter[bytes] = Counter()
+    written = {}
+    for rel, data in texts.items():
+        written[rel] = file_facts.of("module_mentions", rel, data,
+                                     lambda data: names.intersection(_WORD.findall(data)), inputs=(key,))
+        writers.update(written[rel])
+    # Written by no file but itself (its own main guard, a comment naming it).
+    return frozenset(workspace.module_name(rel) for rel, name in candidates.items()
+                     if rel in written and writers[name.encode()] - (name.encode() in written[rel]) == 0)

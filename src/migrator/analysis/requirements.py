@@ -37,7 +37,7 @@ from packaging.version import InvalidVersion, Version
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts, logical_lines
 from migrator.analysis.source import Problem, decode_text, read_bytes, read_text
-from migrator.cache import FileFacts
+from migrator.cache import OFFLINE_ENV, FileFacts
 from migrator.cache import cache_dir as tool_cache_dir
 from migrator.secrets import mask_uri
 
@@ -48,7 +48,6 @@ MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
 VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
 FETCH_TIMEOUT_SECONDS = 10
-OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
 # The anchor (or its tail) of the findings about what a remote ``-r https://...`` include, which
 # a scan cannot read, may hold: one cause, reported once (migrator.root_causes).
 REMOTE_INCLUDE_ANCHOR = "remote-include"
@@ -151,6 +150,7 @@ class RequirementFile:
     has_commented_constraint: bool = False  # "# -c ...": MWAA's check accepts it on purpose
     # pip-compile's "# via" annotations: requirement line -> what asked for it ("-r x.in", a name)
     via: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    project: str | None = None  # of the project's own metadata (pyproject.toml): its [project].name
 
     @property
     def is_lock(self) -> bool:
@@ -383,12 +383,13 @@ INSTALL_TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
 # OS packages that only build Python packages from source while an image is built: compilers,
 # make, the C library's and Python's headers, pip itself, and the headers of libraries whose
 # Python bindings MWAA's image already has (curl for pycurl, OpenSSL and libffi for cryptography
-# and cffi). Nothing runs them once the wheels are installed; a requirement that needs an OS
-# library on MWAA is reported by its name (compat.os_library_need).
+# and cffi, libpq for psycopg2: the image's psycopg2-binary wheels bundle libpq). Nothing runs
+# them once the wheels are installed; a requirement that needs an OS library on MWAA is
+# reported by its name (compat.os_library_need).
 _BUILD_ONLY_OS_PACKAGE = re.compile(
     r"^(gcc|g\+\+|gcc-c\+\+|cpp|clang|make|cmake|build-essential|pkg-?config|pkgconf|autoconf|automake|libtool"
     r"|(gcc|g\+\+)-\d+|libc6?-dev|glibc-devel|python3?(\.\d+)?-(dev|devel|pip|setuptools|wheel)"
-    r"|lib(curl4-openssl|curl4-gnutls|curl|ssl|ffi)-(dev|devel)|openssl-devel)$", re.IGNORECASE)
+    r"|lib(curl4-openssl|curl4-gnutls|curl|ssl|ffi|pq)-(dev|devel)|openssl-devel|postgresql-devel)$", re.IGNORECASE)
 
 
 def is_build_only_os_package(name: str) -> bool:
@@ -619,6 +620,14 @@ def analyse_requirements(workspace, env: EnvFacts | None = None) -> Requirements
 # The project's own metadata: its PEP 621 ``[project].dependencies`` are requirements pip
 # installs with the project (``pip install .``), never MWAA: another source, like an old lock.
 PROJECT_METADATA_FILE = "pyproject.toml"
+# A path install of the project itself: its folder, or what a build of it wrote to dist/
+# (``uv build && uv pip install dist/*.whl``).
+_PROJECT_BUILD = re.compile(r"^(\.|\./|(\./)?dist/[^/]*)$")
+
+
+def installs_the_project(requirement: RequirementLine) -> bool:
+    """Whether a path requirement installs the project itself (``.``, ``dist/*.whl``)."""
+    return requirement.kind == "path" and bool(_PROJECT_BUILD.match(requirement.display()))
 
 
 def _project_metadata_requirements(root: Path) -> RequirementFile | None:
@@ -630,11 +639,13 @@ def _project_metadata_requirements(root: Path) -> RequirementFile | None:
     if isinstance(source, Problem):
         return None
     try:
-        dependencies = tomllib.loads(source.text).get("project", {}).get("dependencies", [])
+        project = tomllib.loads(source.text).get("project", {})
+        dependencies = project.get("dependencies", [])
     except (tomllib.TOMLDecodeError, AttributeError):
         return None  # not a readable pyproject: a packaging question, not a requirement source
     lines = source.text.splitlines()
-    parsed = RequirementFile(PROJECT_METADATA_FILE, line_count=len(lines))
+    name = project.get("name")
+    parsed = RequirementFile(PROJECT_METADATA_FILE, line_count=len(lines), project=name if isinstance(name, str) else None)
     for written in dependencies if isinstance(dependencies, list) else ():
         if not isinstance(written, str):
             continue
@@ -693,6 +704,16 @@ class ConstraintsUnavailable(Exception):
 
 
 _FAILED_URLS: dict[str, str] = {}  # one failed attempt per URL and process: no repeated timeouts
+# How many times a constraints URL was answered with its failure, in this process: a run that
+# saw the count grow has findings that depend on the network's state.
+_FAILED_ANSWERS = [0]
+
+
+def constraints_failures_seen() -> int:
+    """The count a run reads before and after itself (``migrator.engine`` does not remember a
+    run during which a constraints URL could not be fetched; an earlier run's failure in the
+    same process is not this run's)."""
+    return _FAILED_ANSWERS[0]
 
 
 def _cached_url_path(url: str, folder: Path | None = None) -> Path:
@@ -722,6 +743,7 @@ def fetch_constraints(url: str, folder: Path | None = None) -> str:
     if os.environ.get(OFFLINE_ENV):
         raise ConstraintsUnavailable(f"{OFFLINE_ENV} is set")
     if url in _FAILED_URLS:
+        _FAILED_ANSWERS[0] += 1
         raise ConstraintsUnavailable(_FAILED_URLS[url])
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "mwaa-migrator"})
@@ -731,6 +753,7 @@ def fetch_constraints(url: str, folder: Path | None = None) -> str:
     except (urllib.error.URLError, OSError, ValueError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "reason", None) or exc
         _FAILED_URLS[url] = f"cannot fetch {mask_uri(url)}: {reason}"
+        _FAILED_ANSWERS[0] += 1
         raise ConstraintsUnavailable(_FAILED_URLS[url]) from None
     write_cache(path, text)
     return text
@@ -1005,23 +1028,33 @@ class ListedElsewhere:
 
 
 def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Iterable[str],
-                     local: Iterable[str]) -> list[ListedElsewhere]:
+                     local: Iterable[str], kinds: Iterable[str] = ("pypi",)) -> list[ListedElsewhere]:
     """Modules the scanned code imports unconditionally that neither the shipped requirements,
     the packages installed elsewhere (``facts.hidden``), ``installed`` (the image's distributions)
     nor the project itself (``local`` top-level names) provide, but that another requirements
-    file of the project lists under the module's own name (``sentry_sdk`` -> ``sentry-sdk`` in
-    requirements-composer.txt). Matching by name only: no guess at which distribution a module
-    comes from."""
+    file of the project lists (``sentry_sdk`` -> ``sentry-sdk`` in requirements-composer.txt).
+    A module is matched with the distributions the knowledge base says ship it, else with the
+    one of its own name (``compat.module_distributions``: ``bs4`` is beautifulsoup4's, which the
+    image may have), and an alias distribution counts as the one it installs. ``kinds``: the
+    RequirementLine kinds of the other files' lines that count (``vcs`` and ``url`` too for a
+    report; only ``pypi`` lines can be added to requirements.txt as they are); a PyPI line of a
+    name wins over a Git or URL line of it."""
+    from migrator import compat
+
     installed = {canonicalize_name(name) for name in installed}
     if not installed:
         return []  # the image's packages are unknown for this target: nothing is claimed
     shipped_files = set(facts.shipped_files)
     provided = facts.names() | {r.name for r in facts.hidden if r.name} | installed
+    kinds = set(kinds)
     others: dict[str, RequirementLine] = {}
     for path in sorted(set(facts.files) - shipped_files):
         for requirement in facts.files[path].requirements:
-            if requirement.name and requirement.kind == "pypi":
-                others.setdefault(requirement.name, requirement)
+            if not requirement.name or requirement.kind not in kinds:
+                continue
+            known = others.get(requirement.name)
+            if known is None or (known.kind != "pypi" and requirement.kind == "pypi"):
+                others[requirement.name] = requirement
     importers: dict[str, set[str]] = {}
     for module in modules:
         optional = set(module.optional_imports)
@@ -1031,10 +1064,11 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
     local_names = set(local)
     found = []
     for top, paths in sorted(importers.items()):
-        name = canonicalize_name(top)
-        if top in sys.stdlib_module_names or top in local_names or top == "airflow" or name in provided:
+        if top in sys.stdlib_module_names or top in local_names or top == "airflow" \
+                or compat.module_provided(top, provided):
             continue
-        if (requirement := others.get(name)) is not None:
+        requirement = next((r for name, r in others.items() if compat.module_provided(top, (name,))), None)
+        if requirement is not None:
             found.append(ListedElsewhere(top, requirement, tuple(sorted(paths))))
     return found
 

@@ -220,18 +220,45 @@ def _words(text: str, start: int, end: int) -> list[Word]:
     return words
 
 
+def _masked(text: str) -> str:
+    """``text`` without comments, its quoted strings and Jinja blocks blanked to ``x`` (offsets
+    kept): what is left are the shell's own separators."""
+    text = without_comments(text)
+    spans = _opaque_spans(text, 0, len(text), statements=True)
+    if not spans:
+        return text
+    chars = list(text)
+    for opaque_start, opaque_end in spans.items():
+        chars[opaque_start:opaque_end] = "x" * (opaque_end - opaque_start)
+    return "".join(chars)
+
+
+# What ends an and-or list: ``;``, a newline (not one a backslash continues), a background
+# ``&`` (not ``&&`` nor a redirection's ``2>&1``/``&>``), a subshell's bounds.
+_LIST_END = re.compile(r";|(?<!\\)\n|(?<![&>])&(?![&>])|[()`]|\$\(")
+# An and-or list ending in ``|| true`` or ``|| :`` succeeds whatever its commands exit with.
+_TRUE_GUARD = re.compile(r"\|\|[ \t]*(?:true|:)[ \t]*$")
+
+
+def guarded_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each and-or list of ``text`` that ends in ``|| true`` / ``|| :``: a
+    command there that fails, or is missing (exit 127), does not fail the line."""
+    masked = _masked(text)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in [*(m.start() for m in _LIST_END.finditer(masked)), len(masked)]:
+        if _TRUE_GUARD.search(masked, start, end):
+            spans.append((start, end))
+        start = end + 1
+    return spans
+
+
 def commands(text: str) -> list[Command]:
     """Every simple command in a command line, in order; none in its comments."""
     found: list[Command] = []
     position = 0
     text = without_comments(text)
-    masked = text
-    spans = _opaque_spans(text, 0, len(text), statements=True)
-    if spans:
-        chars = list(text)
-        for opaque_start, opaque_end in spans.items():
-            chars[opaque_start:opaque_end] = "x" * (opaque_end - opaque_start)
-        masked = "".join(chars)
+    masked = _masked(text)
     for separator in [*_SEPARATOR.finditer(masked), None]:
         end = separator.start() if separator else len(text)
         command = _command(_words(text, position, end))

@@ -83,3 +83,14 @@ def template_files(root: Path, dag_folders: list[str] | tuple[str, ...]) -> list
     return [found[key] for key in sorted(found)]
 
 
+def scripts_run(scripts: list[TemplateFile], named_by_code: set[str]) -> list[TemplateFile]:
+    """The scripts a task can run: named (by file name) in the DAG or plugin code, or in a
+    script so named. The others (a DDL set-up step, a server's cron job) never run on a worker."""
+    named, run, left = set(named_by_code), [], list(scripts)
+    while True:
+        found = [s for s in left if s.name in named]
+        if not found:
+            return sorted(run, key=lambda s: s.path)
+        run += found
+        left = [s for s in left if s not in found]
+        named.update(n for s in found for n in SCRIPT_NAME.findall(s.text))

@@ -91,7 +91,10 @@ class ForcedByMwaa(_OptionRule):
                Invalid(files={".env": "AIRFLOW__CORE__LOAD_EXAMPLES=True\n"}, line=1, contains="ignored"),
                # a real password in an option MWAA sets itself: dropped, but it is in git to rotate
                Invalid(files={"airflow.cfg": "[webserver]\nsecret_key = 8cbd483d2cb4e735a1\n"}, line=2,
-                       contains="rotate it if it was a real one"))
+                       contains="rotate it if it was a real one"),
+               # a generated Fernet key: MWAA sets its own, so no Secrets Manager entry for this one
+               Invalid(files={"airflow.cfg": "[core]\nfernet_key = Zm9yLWV4YW1wbGVzLW9ubHktbm90LWEtcmVhbC1rZXk=\n"},
+                       line=2, contains="needs no Secrets Manager entry"))
 
     def check_entry(self, entry, verdict, ctx):
         if verdict.mwaa_value is not None and entry.value.strip().lower() == verdict.mwaa_value.lower():
@@ -158,10 +161,12 @@ class RenamedOption(_OptionRule):
 
     ## Example
     ```ini
-    [scheduler]
-    dag_dir_list_interval = 600
+    [core]
+    logging_level = DEBUG
     ```
-    on an Airflow 3 target (now `dag_processor.refresh_interval`).
+    on an Airflow 3 target (now `logging.logging_level`; the old name is no longer read).
+    `[webserver] expose_config` on Airflow 3.3 is info only: the target's
+    `deprecated_options` still maps it to `[api] expose_config`.
 
     ## Fix
     Use the new name in the MWAA configuration options (`migrator fix` and `migrator package`
@@ -185,7 +190,11 @@ class RenamedOption(_OptionRule):
              Valid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=INFO\n"}),
              # the allow-all default of a pre-1.10.11 airflow.cfg: no choice of the project
              Valid(files={"airflow.cfg": "[api]\nauth_backend = airflow.api.auth.backend.default\n"}))
-    invalid = (Invalid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=DEBUG\n"}, contains="logging.logging_level"),
+    invalid = (# renamed in Airflow 3, but the target's deprecated_options still reads the old
+               # name: a deprecation (info), the value is not lost
+               Invalid(files={"airflow.cfg": "[webserver]\nexpose_config = True\ninstance_name = ETL\n"}, line=3,
+                       contains="the old name still works"),
+               Invalid(files={".env": "AIRFLOW__CORE__LOGGING_LEVEL=DEBUG\n"}, contains="logging.logging_level"),
                Invalid(files={"airflow.cfg": "[scheduler]\ndag_dir_list_interval = 600\n"}, line=2,
                        contains="dag_processor.refresh_interval"),
                Invalid(files={".env": "AIRFLOW__CORE__DAG_CONCURRENCY=32\n"}, target="2.10.3",
@@ -308,7 +317,10 @@ class ConfigSecret(ProjectRule):
     `sql_alchemy_conn` or broker URLs, the Fernet key, SMTP and LDAP passwords, OAuth client
     secrets. Values are shown masked. A local stack's throwaway login (`airflow:airflow`, the
     user name as password) in an option MWAA sets itself is not reported: it never reaches
-    MWAA, protects nothing, and CFG001 already says to leave the option out.
+    MWAA, protects nothing, and CFG001 already says to leave the option out. Any other
+    credential in such an option (a generated Fernet key, a real database password) is a
+    related location of CFG001's finding, which says to drop and rotate it: MWAA never
+    receives the value, so it needs no Secrets Manager entry.
 
     ## Why it matters on MWAA
     They are in the repository, in every copy of it and in CI logs; the ones the tasks or the

@@ -8,16 +8,18 @@ could be one goes through :mod:`migrator.secrets`.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
 from migrator import compat
-from migrator.analysis.config import env_option
+from migrator.analysis.config import classify
 from migrator.analysis.connections import (
     CONN_PREFIX,
     GENERIC_CONNECTION_READS,
+    SECRET_NAME,
     VAR_PREFIX,
     VARIABLE_READ_WITH_DEFAULT,
     ConnectionDef,
@@ -35,6 +37,7 @@ from migrator.secrets import (
     is_literal_secret,
     is_placeholder,
     is_reference,
+    is_secret_id,
     is_sensitive_name,
     mask,
     names_a_credential,
@@ -261,7 +264,7 @@ class ConnectionInEnv(ProjectRule):
 
     def check(self, project, ctx):
         by_mwaa = mwaa_defined_connections(ctx.target)
-        for conn in project.connections.connections:
+        for conn in project.connections.deployed(project.connections.connections):
             if not conn.value_known:
                 continue  # passed through from the shell: nothing is defined in plain text
             if conn.origin == "env" and conn.conn_id in by_mwaa:
@@ -308,7 +311,7 @@ class VariableInEnv(ProjectRule):
                        contains="airflow/variables/landing_bucket"),)
 
     def check(self, project, ctx):
-        for variable in project.connections.variables:
+        for variable in project.connections.deployed(project.connections.variables):
             if variable.origin == "env":
                 yield self.finding(variable.path, _at(variable.line),
                                    f"{VAR_PREFIX}{variable.key.upper()} defines a variable in plain environment "
@@ -367,7 +370,7 @@ class ConnectionTypeUnavailable(ProjectRule):
         for reference in project.connections.references:
             if reference.kind == "connection":
                 reads.setdefault(reference.key.lower(), set()).add(reference.via)
-        for conn in project.connections.connections:
+        for conn in project.connections.deployed(project.connections.connections):
             provider = provider_for_connection_type(conn.conn_type)
             if reads.get(conn.conn_id.lower(), set()) <= GENERIC_CONNECTION_READS:
                 continue  # unused by the code, or only read as a generic Connection: no hook of its type loads
@@ -384,9 +387,10 @@ class UnreachableHost(ProjectRule):
     ## What it does
     Reports connections whose host MWAA cannot reach without network work: loopback and
     Docker host names, private addresses, single-label names (docker-compose services) and
-    internal DNS suffixes. An export that only test or CI configuration names (the
-    `connections_file_path` of a local secrets backend in `tox.ini` or a workflow) is a
-    fixture, not a deployment's connections, and is not checked.
+    internal DNS suffixes. Test fixtures are not checked: an export that only test or CI
+    configuration names (the `connections_file_path` of a local secrets backend in `tox.ini`
+    or a workflow), and what a CI service's folder (`.travis/`, `.github/`, ...) or a CI test
+    image's Dockerfile (`Dockerfile.travis`) defines (`compat/data/ci_layout.json`).
 
     ## Why it matters on MWAA
     Tasks run in your VPC's private subnets. `localhost` is the worker container, compose
@@ -421,7 +425,11 @@ class UnreachableHost(ProjectRule):
              # the fixture of a local secrets backend that only the test runs read
              Valid(files={"tox.ini": "[testenv]\nsetenv =\n    AIRFLOW__SECRETS__BACKEND_KWARGS = "
                                      "'{\"connections_file_path\": \"secrets/conn.json\"}'\n",
-                          "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}))
+                          "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}),
+             # the entrypoint of a CI test image adds a dummy connection before pytest runs
+             Valid(files={"Dockerfile.travis": "FROM python:3.11\nCOPY .travis/entrypoint.sh /entrypoint.sh\n",
+                          ".travis/entrypoint.sh": "#!/bin/sh\nairflow connections add warehouse --conn-type postgres "
+                                                   "--conn-host localhost\npytest\n"}))
     invalid = (Invalid(files={".env": "AIRFLOW_CONN_WAREHOUSE=postgres://etl@postgres:5432/dw\n"}, line=1,
                        contains="docker-compose"),
                Invalid(files={"connections.json": '{"legacy": {"conn_type": "mysql", "host": "10.20.1.15"}}\n'},
@@ -432,10 +440,7 @@ class UnreachableHost(ProjectRule):
                               "secrets/conn.json": '{"hpc": "ssh://hpc_login"}\n'}, contains="hpc_login"))
 
     def check(self, project, ctx):
-        fixtures = project.connections.test_fixtures
-        for conn in project.connections.connections:
-            if conn.path in fixtures:
-                continue  # read by test runs only: its hosts are no deployment's
+        for conn in project.connections.deployed(project.connections.connections):
             reason = host_reachability(conn.host)
             if reason:
                 yield self.finding(conn.path, _at(conn.line),
@@ -447,17 +452,19 @@ class UnreachableHost(ProjectRule):
 _SHELL_ORIGINS = frozenset({"cli", "env"})
 
 
-def _clear_text(value: str, shell: bool) -> bool:
-    return not is_placeholder(value) and not is_reference(value, shell)
+def _clear_text(field: str, value: str, shell: bool) -> bool:
+    """Whether ``field``'s value is a credential in clear text: not a placeholder, not a
+    reference, not the field's own name (``--conn_password password`` of a CI test script)."""
+    return not is_placeholder(value) and not is_reference(value, shell) and not names_a_credential(field, value)
 
 
 def _connection_secret_fields(conn: ConnectionDef) -> list[str]:
     shell = conn.origin in _SHELL_ORIGINS
     fields = []
-    if conn.password and _clear_text(conn.password, shell):
+    if conn.password and _clear_text("password", conn.password, shell):
         fields.append("password")
     for key, value in conn.extra_dict.items():
-        if is_sensitive_name(key) and isinstance(value, str) and _clear_text(value, shell):
+        if is_sensitive_name(key) and isinstance(value, str) and _clear_text(key, value, shell):
             fields.append(f"extra.{key}")
     return fields
 
@@ -476,24 +483,55 @@ def _connection_hosts(conn: ConnectionDef) -> set[str]:
     return {host for host in (conn.host, *map(_url_host, urls)) if host}
 
 
-def metadata_database_services(env_variables, target) -> set[tuple[str, str]]:
-    """(compose file, service) of the containers that run what MWAA replaces: the hosts the
-    endpoint options MWAA forces (metadata database, Celery broker and result backend) name in
-    that file, and a database container that creates Airflow's own database."""
+# ``${NAME}``, ``${NAME:-default}`` or ``$NAME`` in a value: what a shell or compose fills in.
+_VARIABLE_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-[^}]*)?\}?")
+
+
+def _expand(value: str, values: dict[str, str]) -> str:
+    """``value`` with the references ``values`` defines filled in, the others left as they are."""
+    return _VARIABLE_REFERENCE.sub(lambda m: values.get(m.group(1), m.group(0)), value)
+
+
+def _stand_in_logins(project, policy) -> list:
+    """The compose variables that create the login of a container the stack runs from a stock
+    image (``MINIO_ROOT_PASSWORD`` of ``minio/minio``): the container stays behind, and so does
+    its login, wherever the project repeats it (a dev variables export)."""
+    images = project.env.compose_images
+    return [variable for variable in project.env.variables
+            if variable.origin == "compose" and variable.value and not variable.is_reference
+            and policy.stand_in_login(images.get((variable.path, variable.service or "")), variable.name)]
+
+
+def metadata_database_logins(project, target) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """What a compose stack runs in place of what MWAA replaces (metadata database, Celery
+    broker and result backend): (compose file, service) of those containers, and (compose file,
+    variable) of the logins the endpoint options read from the stack's environment.
+
+    The endpoint options MWAA forces name the containers by host, set in the compose file or in
+    an airflow.cfg or script whose ``${VAR}`` the compose file's variables fill in; a database
+    container that creates Airflow's own database is one too."""
     policy = compat.config_policy(target)
+    compose_values: dict[str, dict[str, str]] = {}
+    for variable in project.env.variables:
+        if variable.origin == "compose" and variable.value:
+            compose_values.setdefault(variable.path, {}).setdefault(variable.name, variable.value.strip())
     services: set[tuple[str, str]] = set()
-    for variable in env_variables:
-        if variable.origin != "compose" or not variable.value:
+    logins: set[tuple[str, str]] = set()
+    for entry in project.config.entries:
+        if "://" not in entry.value or classify(entry.option, target, entry.value).kind != "forced":
             continue
-        option = env_option(variable.name)
-        if option and policy.forced_option(option) and "://" in variable.value:
-            host = _url_host(variable.value)
+        referenced = set(_VARIABLE_REFERENCE.findall(entry.value))
+        for path in [entry.path] if entry.origin == "compose" else compose_values:
+            values = compose_values.get(path, {})
+            host = _url_host(_expand(entry.value, values))
             if host:
-                services.add((variable.path, host))
-        elif variable.service and variable.name in policy.metadata_database_variables \
-                and variable.value.strip() == policy.metadata_database_name:
+                services.add((path, host))
+            logins.update((path, name) for name in referenced if name in values)
+    for variable in project.env.variables:
+        if variable.origin == "compose" and variable.service and variable.name in policy.metadata_database_variables \
+                and (variable.value or "").strip() == policy.metadata_database_name:
             services.add((variable.path, variable.service))
-    return services
+    return services, logins
 
 
 class PlaintextSecret(ProjectRule):
@@ -504,10 +542,21 @@ class PlaintextSecret(ProjectRule):
     lines; sensitive variables; secret-named environment variables with literal values;
     credentials in requirement index URLs. Nothing is printed in clear. The password of a
     compose stack's own metadata database (or Celery broker) container is not reported: MWAA
-    runs its own, nothing moves to Secrets Manager. Nor are the logins of a compose file's
-    local stand-ins: a stock password (`password`, `postgres`) in its environment, and a
-    connection or DSN whose host is a service of the same file. A `$VAR` in a script or env
-    file is a reference, not clear text.
+    runs its own, nothing moves to Secrets Manager. That container is the host the options MWAA
+    sets (`sql_alchemy_conn`, `broker_url`) name, in compose or in an airflow.cfg whose
+    `${VAR}` the stack's variables fill in; the variables such an option reads are its login.
+    Nor is a variable whose value names a secret the code fetches from a store
+    (`access_secret(Variable.get("slack_secret"))`, `get_secret_value`; `compat/data/secret_fetchers.json`),
+    nor another variable holding that same name.
+    Nor are the logins of a compose file's local stand-ins: a stock password (`password`,
+    `postgres`) in its environment, a connection or DSN whose host is a service of the same
+    file, the login a stock image's container of the file is created with (MinIO's
+    `MINIO_ROOT_PASSWORD`, `POSTGRES_PASSWORD`; `compat/data/config_policy.json`), also where
+    a connection to it or a variables export that points at it repeats it, and the local web UI password (`DEFAULT_PASSWORD`) of the
+    MWAA local runner image (`amazon/mwaa-local`). A `$VAR` in a script or env file is a
+    reference, not clear text, and a value that is only its field's word (`--conn_password
+    password`) a placeholder. Test fixtures (what a CI service's folder such as
+    `.travis/` or a CI test image's Dockerfile defines) are not checked.
 
     ## Why it matters on MWAA
     Whatever is in the repository ends up in S3 bundles, CI logs and every clone. Moving to
@@ -541,18 +590,56 @@ class PlaintextSecret(ProjectRule):
                                                 "      POSTGRES_PASSWORD: hunter2\n  scheduler:\n    environment:\n"
                                                 "      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: "
                                                 "postgresql://airflow:${DB_PASSWORD}@meta-db/airflow\n"}),
+             # a CI test script's dummy connection: each value is only the word of its option
+             Valid(files={".travis/entrypoint.sh": "#!/bin/sh\nairflow connections --add --conn_id crm "
+                                                   "--conn_type http --conn_host localhost "
+                                                   "--conn_login login --conn_password password\n"}),
+             # a CI test image's entrypoint (in the CI folder) adds a dummy connection for pytest
+             Valid(files={".travis/entrypoint.sh": "#!/bin/sh\nairflow connections --add --conn_id crm_test "
+                                                   "--conn_type http --conn_login crm_app_id "
+                                                   "--conn_password crm_api_key\npytest\n"}),
              # a script's $VAR is expanded by the shell: a reference, not clear text
              Valid(files={"scripts/entrypoint.sh": "#!/bin/sh\nairflow connections add ais --conn-type http "
                                                    "--conn-host api.example.com --conn-password $AIS_API_KEY\n"}),
              # a Kubernetes service account is an identity, not a credential
              Valid(files={"variables.json": '{"k8s_service_account": "etl-runner"}\n'}),
+             # the name of a secret the code fetches from a store, not the secret itself
+             Valid("from airflow.models import Variable\nfrom etl.secrets import access_secret\n\n"
+                   "secret_name = Variable.get('slack_alert_secret')\ntoken = access_secret(secret_name)\n",
+                   files={"variables.json": '{"slack_alert_secret": "slack-token-alerts"}\n'}),
+             # the same secret's name in a variable nothing reads any more (a staging export's copy)
+             Valid("from airflow.models import Variable\nfrom etl.secrets import access_secret\n\n"
+                   "token = access_secret(Variable.get('slack_alert_secret'))\n",
+                   files={"variables.json": '{"slack_alert_secret": "slack-token-alerts", '
+                                            '"alert_secret": "slack-token-alerts"}\n'}),
              # local stand-ins of a dev compose stack: a database container's stock login, a
              # LocalStack endpoint's dummy login and a DSN naming a service of the same file
              Valid(files={"docker-compose.yml": "services:\n  crm-local:\n    image: postgres:16\n    environment:\n"
                                                 "      - POSTGRES_PASSWORD=password\n  localstack:\n"
                                                 "    image: localstack/localstack:3\n  runner:\n    environment:\n"
                                                 "      - AIRFLOW_CONN_AWS_DEFAULT=aws://a:a@?host=http://localstack:4566\n"
-                                                "      - CRM_DSN=postgresql://etl:s3cret@crm-local/crm\n"}))
+                                                "      - CRM_DSN=postgresql://etl:s3cret@crm-local/crm\n"}),
+             # the metadata database's login, read by airflow.cfg's sql_alchemy_conn from the
+             # stack's environment: in the Airflow service and in its database container
+             Valid(files={"docker-compose.yml": "services:\n  scheduler:\n    build: .\n    environment:\n"
+                                                "      - PG_USER=etl_meta\n      - PG_PASSWORD=meta-pass-17\n"
+                                                "      - PG_HOST=metadb\n  metadb:\n    image: postgres:16\n"
+                                                "    environment:\n      - POSTGRES_USER=etl_meta\n"
+                                                "      - POSTGRES_PASSWORD=meta-pass-17\n      - POSTGRES_DB=etl_scheduler\n",
+                          "airflow.cfg": "[core]\nsql_alchemy_conn = postgresql+psycopg2://${PG_USER}:${PG_PASSWORD}"
+                                         "@${PG_HOST}:5432/etl_scheduler\n"}),
+             # the logins of a dev MinIO and a PostGIS container, repeated by a variables export
+             # that points at them (by URL, by host name)
+             Valid(files={"docker-compose.yml": "services:\n  minio:\n    image: minio/minio\n    environment:\n"
+                                                "      - MINIO_ROOT_USER=lake-dev\n      - MINIO_ROOT_PASSWORD=lake-dev-pw\n"
+                                                "  gis:\n    image: postgis/postgis:17-3.5\n    environment:\n"
+                                                "      - POSTGRES_PASSWORD=gis-dev-pw\n",
+                          "variables.json": '{"LAKE_S3_ENDPOINT_URL": "http://minio:9000", '
+                                            '"LAKE_S3_SECRET_KEY": "lake-dev-pw", "PGHOST": "gis", '
+                                            '"PGPASSWORD": "gis-dev-pw"}\n'}),
+             # the MWAA local runner image's own web UI login ("test" is its stock value)
+             Valid(files={"docker-compose.yml": "services:\n  local-runner:\n    image: amazon/mwaa-local:2_8\n"
+                                                "    environment:\n      - DEFAULT_PASSWORD=test\n"}))
     invalid = (Invalid(files={"connections.json": '{\n  "warehouse": {"conn_type": "postgres", "password": "s3cret"}\n}\n'},
                        line=2, contains="password"),
                Invalid(files={".env": "SLACK_TOKEN=xoxb-1234567890\n"}, line=1, contains="SLACK_TOKEN"),
@@ -561,36 +648,90 @@ class PlaintextSecret(ProjectRule):
                                                     "      POSTGRES_PASSWORD: airflow\n      POSTGRES_DB: airflow\n"
                                                     "  crm-db:\n    environment:\n      POSTGRES_PASSWORD: s3cret\n"
                                                     "      POSTGRES_DB: crm\n"}, line=8, contains="POSTGRES_PASSWORD"),
+               # the local runner's UI login is no credential, another secret of the same service is
+               Invalid(files={"docker-compose.yml": "services:\n  local-runner:\n    image: amazon/mwaa-local:2_8\n"
+                                                    "    environment:\n      - DEFAULT_PASSWORD=test\n"
+                                                    "      - OAUTH_APP_SECRET=4f9c2e7a1b\n"}, line=6,
+                       contains="OAUTH_APP_SECRET"),
+               # a database the Airflow options do not point at is the project's own
+               Invalid(files={"docker-compose.yml": "services:\n  scheduler:\n    environment:\n"
+                                                    "      - CRM_PASSWORD=crm-pass-17\n      - PG_PASSWORD=meta-pass-17\n",
+                              "airflow.cfg": "[core]\nsql_alchemy_conn = postgresql://meta:${PG_PASSWORD}@metadb/airflow\n"},
+                       line=4, contains="CRM_PASSWORD"),
+               # another value beside the MinIO container's login is a credential of its own, and
+               # the same value in an export that does not point at the container may be another's
+               Invalid(files={"docker-compose.yml": "services:\n  minio:\n    image: minio/minio\n    environment:\n"
+                                                    "      - MINIO_ROOT_PASSWORD=lake-dev-pw\n",
+                              "variables.json": '{\n  "LAKE_S3_ENDPOINT_URL": "http://minio:9000",\n'
+                                                '  "LAKE_S3_SECRET_KEY": "lake-dev-pw",\n'
+                                                '  "CRM_API_TOKEN": "c7d1e0f4a9"\n}\n'},
+                       line=4, contains="CRM_API_TOKEN"),
+               Invalid(files={"docker-compose.yml": "services:\n  minio:\n    image: minio/minio\n    environment:\n"
+                                                    "      - MINIO_ROOT_PASSWORD=lake-dev-pw\n",
+                              "prod-variables.json": '{\n  "LAKE_S3_SECRET_KEY": "lake-dev-pw"\n}\n'},
+                       line=2, contains="LAKE_S3_SECRET_KEY"),
+               # the same kebab-case value, but the code uses it as the token: a credential
+               Invalid("from airflow.models import Variable\n\ntoken = Variable.get('slack_alert_secret')\n",
+                       files={"variables.json": '{"slack_alert_secret": "slack-token-alerts"}\n'},
+                       line=1, contains="slack_alert_secret"),
                Invalid(files={"airflow_settings.yaml": "airflow:\n  variables:\n    - variable_name: api_secret\n"
                                                        "      variable_value: abc123\n"}, line=3, contains="api_secret"))
 
     def check(self, project, ctx):
         facts = project.connections
         services = project.env.compose_services
+        policy = compat.config_policy(ctx.target)
+        stand_ins = _stand_in_logins(project, policy)
+        # login value -> the services created with it: a value elsewhere is that login only
+        # beside an address of one of them (a variables export's http://minio:9000, PGHOST=postgres)
+        stand_in_services: dict[str, set[str]] = {}
+        for variable in stand_ins:
+            stand_in_services.setdefault((variable.value or "").strip(), set()).add(variable.service or "")
+        export_hosts: dict[str, set[str]] = {}
+        for variable in facts.variables:
+            value = (variable.value or "").strip()
+            export_hosts.setdefault(variable.path, set()).add(_url_host(value) or value)
         connection_lines = set()
-        for conn in facts.connections:
+        for conn in facts.deployed(facts.connections):
             local = conn.env_origin == "compose" and not _connection_hosts(conn).isdisjoint(services.get(conn.path, ()))
             fields = _connection_secret_fields(conn) if conn.value_known and not local else []
+            if conn.password and not _connection_hosts(conn).isdisjoint(stand_in_services.get(conn.password.strip(), ())):
+                fields = [f for f in fields if f != "password"]  # the login of the container it connects to
             connection_lines.add((conn.path, conn.line))
             if fields:
                 yield self.finding(conn.path, _at(conn.line),
                                    f"connection '{conn.conn_id}' stores {', '.join(fields)} in clear text in "
                                    f"{_ORIGINS.get(conn.origin, conn.origin)}: move it to Secrets Manager and rotate it",
                                    anchor=f"{conn.conn_id}\x1fsecret")
-        for variable in facts.variables:
+        secret_names = {r.key.lower() for r in facts.references if r.kind == SECRET_NAME}
+        deployed_variables = list(facts.deployed(facts.variables))
+        # The names of the secrets the code fetches: the same value in another variable (a staging
+        # copy, one nothing reads any more) names that secret too.
+        fetched = {v.value.strip() for v in deployed_variables
+                   if v.key.lower() in secret_names and v.value and is_secret_id(v.value)}
+        for variable in deployed_variables:
+            if variable.value and not export_hosts[variable.path].isdisjoint(
+                    stand_in_services.get(variable.value.strip(), ())):
+                continue  # the login of a container the stack runs, which the same export points at
+            if variable.value and variable.value.strip() in fetched:
+                continue  # the name of a secret the code fetches from a store, not the secret
             if is_sensitive_name(variable.key) and variable.value and \
                     not is_placeholder(variable.value) and not variable.value.startswith(("${", "{{")):
                 yield self.finding(variable.path, _at(variable.line),
                                    f"variable '{variable.key}' holds a credential in clear text in "
                                    f"{_ORIGINS.get(variable.origin, variable.origin)}: move it to Secrets Manager",
                                    anchor=f"{variable.key}\x1fsecret")
-        replaced = metadata_database_services(project.env.variables, ctx.target)
-        for variable in project.env.variables:
+        replaced, logins = metadata_database_logins(project, ctx.target)
+        for variable in facts.deployed(project.env.variables):
             name = variable.name
             if name.startswith(("AIRFLOW__", CONN_PREFIX, VAR_PREFIX)) or (variable.path, variable.line) in connection_lines:
                 continue  # config options: CFG006; connections and variables: above
-            if (variable.path, variable.service) in replaced:
+            if (variable.path, variable.service) in replaced or (variable.path, name) in logins:
                 continue  # the local metadata database's own password: MWAA runs its own database
+            if policy.local_runner_login(project.env.compose_images.get((variable.path, variable.service or "")), name):
+                continue  # the MWAA local runner's own web UI login: MWAA logs users in through IAM
+            if variable in stand_ins:
+                continue  # the login a container of the stack is created with: it stays behind
             value = variable.value or ""
             if variable.origin == "compose" and (value.strip().lower() in STOCK_PASSWORDS
                                                  or _url_host(value) in services.get(variable.path, ())):
@@ -643,7 +784,7 @@ class InvalidConnection(ProjectRule):
                Invalid(files={".env": "AIRFLOW_CONN_DB=postgres://etl@db.example.com:99999/dw\n"}, contains="not a valid"))
 
     def check(self, project, ctx):
-        for conn in project.connections.connections:
+        for conn in project.connections.deployed(project.connections.connections):
             if conn.problem:
                 yield self.finding(conn.path, _at(conn.line), f"connection '{conn.conn_id}': {mask(conn.problem)}",
                                    anchor=f"{conn.conn_id}\x1finvalid")
@@ -656,12 +797,15 @@ class SecretInCode(PythonRule):
     ## What it does
     Reports credentials written as string literals in DAG and plugin code: secret-named keyword
     arguments (`password=`, `api_key=`, `aws_secret_access_key=`), secret-named assignments and
-    dictionary keys, and URIs with a password. Names of things are not credentials and are not
+    dictionary keys, and URIs with a password. An on/off value (`"True"`, `"no"`) is a flag's,
+    not a credential. Names of things are not credentials and are not
     reported: the arguments of a Kubernetes `Secret(...)` (a cluster secret to mount), a service
     account (an identity, unlike its key), a credentials-provider class, Flask-AppBuilder's
-    OAuth `token_key` (the response field holding the token), a value that only names the
-    credential (`password = "password"`, the key of a mounted secret;
-    `access_key_env_var = "ETL_ACCESS_KEY"`, the variable it is read from), and a made-up
+    OAuth `token_key` (the response field holding the token) and `access_token_url` (the
+    provider's endpoint), a `{name}` field of a URL that `.format()` fills in at run time, a
+    value that only names the credential (`password = "password"`, the key of a mounted secret;
+    `es_password_env_var = "REINDEXER_ES_PASSWORD"`, the variable it is read from), an HTTP
+    authentication scheme alone (`api_key_prefix = {"authorization": "Bearer"}`) and a made-up
     stand-in (`"made-up-string"`, `"dummy-token"`).
 
     ## Why it matters on MWAA
@@ -699,11 +843,27 @@ class SecretInCode(PythonRule):
                    "'org.apache.hadoop.fs.s3a.auth.AssumedRoleCredentialProvider'}\n"
                    "warehouse_password = 'password'\n"
                    "warehouse_access_key_env_var = 'WAREHOUSE_ACCESS_KEY'\n"),
+             # the environment variable a Kubernetes secret is deployed to, and the scheme word
+             # the Kubernetes client puts before the token
+             Valid("from kubernetes import client\n\n_search_password_env_var = 'REINDEXER_SEARCH_PASSWORD'\n"
+                   "configuration = client.Configuration()\n"
+                   "configuration.api_key_prefix = {'authorization': 'Bearer'}\n"),
              # Flask-AppBuilder's OAuth token_key names the response field that holds the token
              Valid("import os\n\nOAUTH_PROVIDERS = [{'name': 'github', 'token_key': 'access_token', "
                    "'remote_app': {'client_id': 'abc', 'client_secret': os.environ['OAUTH_APP_SECRET']}}]\n"),
              # a made-up value that only fills a secret option
-             Valid("MONGODB_SECRET_KEY = 'made-up-string'\nSPARK_OPTIONS = {'TargetSecretKey': MONGODB_SECRET_KEY}\n"))
+             Valid("MONGODB_SECRET_KEY = 'made-up-string'\nSPARK_OPTIONS = {'TargetSecretKey': MONGODB_SECRET_KEY}\n"),
+             # an on/off flag whose name holds a credential word: its value is no credential
+             Valid("def gateway(rest_login, rest_password):\n    return {'gateway': {\n"
+                   "        'restAuthCredential.enabled_credential': 'True',\n"
+                   "        'restAuthCredential.username': rest_login,\n"
+                   "        'restAuthCredential.password': rest_password}}\n"),
+             # an OAuth provider's public token endpoint is an address, not a credential
+             Valid("OAUTH_PROVIDERS = [{'name': 'github', 'remote_app': "
+                   "{'access_token_url': 'https://github.com/login/oauth/access_token'}}]\n"),
+             # {{token}} in an f-string is a literal {token} field that .format() fills at run time
+             Valid("GIT_HOST = 'git.example.com'\nREPO_URL = f'https://ci:{{access_token}}@{GIT_HOST}/etl/repo.git'\n\n\n"
+                   "def clone_url(access_token):\n    return REPO_URL.format(access_token=access_token)\n"))
     invalid = (Invalid("import requests\n\nrequests.get('https://crm.example.com', auth=('etl', 'x'), "
                        "headers={'api_key': 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'})\n", line=3, contains="api_key"),
                Invalid("DB_URI = 'postgresql://etl:s3cret@warehouse.example.com/dw'\n", line=1, contains="etl:****@"),
@@ -711,7 +871,9 @@ class SecretInCode(PythonRule):
                        "Connection(conn_id='crm', conn_type='http', password='s3cret')\n", line=3,
                        contains="password"),
                # words of its name, but no credential's name: a (weak) password
-               Invalid("warehouse_password = 'warehouse'\n", line=1, contains="warehouse_password"))
+               Invalid("warehouse_password = 'warehouse'\n", line=1, contains="warehouse_password"),
+               # upper-case words sharing none of its name's: a password, not a variable's name
+               Invalid("warehouse_password = 'SUPER_SECRET_2024'\n", line=1, contains="warehouse_password"))
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         names_a_secret = {id(keyword) for call, qualname in module.calls

@@ -16,7 +16,9 @@ class CloudDefaultCredentialsRule(PythonRule):
     Reports Google Cloud clients built without credentials (`storage.Client()`,
     `secretmanager.SecretManagerServiceClient()`, `google.auth.default()`): they look for
     Application Default Credentials. A call given `credentials=` (or `**kwargs`, which may
-    hold them) is left alone.
+    hold them) is left alone, and so is one MWAA never runs: in a module of the DAG folder
+    that builds no DAG or task, that no other project file imports, outside its import-time
+    code (a deploy script a CI workflow runs as `python dags/deploy.py`).
 
     ## Why it matters on MWAA
     On Cloud Composer or a GCP VM the defaults come from the metadata server, on-prem from a
@@ -72,15 +74,31 @@ class CloudDefaultCredentialsRule(PythonRule):
 
             ApiClient()
         """),
+        # A deploy script in the DAG folder that CI runs and nothing imports: its main code
+        # never runs on MWAA (Airflow may parse the file; its import-time code builds no client).
+        Valid("""
+            import argparse
+            from google.cloud import storage
+
+            def upload(bucket):
+                storage.Client().bucket(bucket).blob("dags/x.py").upload_from_filename("x.py")
+
+            if __name__ == "__main__":
+                upload(argparse.ArgumentParser().parse_args().bucket)
+        """, path="dags/deploy_to_composer.py",
+              files={".github/workflows/deploy.yml": "jobs:\n  d:\n    steps:\n      - run: python dags/deploy_to_composer.py\n"}),
     )
     invalid = (
+        # A helper a DAG file imports runs in its tasks (or while the DAG file loads).
         Invalid("""
             from google.cloud import secretmanager
 
             def access_secret(name):
                 client = secretmanager.SecretManagerServiceClient()
                 return client.access_secret_version(name=name)
-        """, line=4, contains="Application Default Credentials"),
+        """, path="dags/gcp_secrets.py", line=4, contains="Application Default Credentials",
+            files={"dags/report.py": "from gcp_secrets import access_secret\n\nTOKEN = access_secret('token')\n"}),
+        # Nothing imports it, but the DAG processor imports the file and runs this line.
         Invalid("""
             import google.auth
 
@@ -90,8 +108,9 @@ class CloudDefaultCredentialsRule(PythonRule):
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         clouds = default_credentials()
+        never_imported = module.module_name in ctx.index.unimported_modules and not (module.dags or module.tasks)
         for call, qualname in module.calls:
-            if not qualname:
+            if not qualname or (never_imported and not module.runs_at_import(call)):
                 continue
             keywords = [keyword.arg for keyword in call.keywords]
             for cloud in clouds:

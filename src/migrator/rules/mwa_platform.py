@@ -7,12 +7,19 @@ import ast
 import re
 from collections.abc import Iterator
 
-from migrator import compat
+from migrator import aws_native, compat
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.commands import command_lines
+from migrator.analysis.connections import mentioned_keys
 from migrator.analysis.dags import ArgumentSite, const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.shell import commands, comment_spans, stops_on_error, without_comments
+from migrator.analysis.shell import (
+    commands,
+    comment_spans,
+    guarded_spans,
+    stops_on_error,
+    without_comments,
+)
 from migrator.analysis.strings import (
     UNKNOWN,
     Piece,
@@ -24,7 +31,8 @@ from migrator.analysis.strings import (
     name_value,
     static_string,
 )
-from migrator.analysis.templates import SCRIPT_NAME, template_files
+from migrator.analysis.templates import scripts_run, template_files
+from migrator.compat.aws_native import pod_to_ecs
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules._common import call_arguments, inside, location_in_static, short_name
@@ -157,6 +165,29 @@ def _ssh_calls(module: ModuleFacts, target) -> list[tuple[ast.Call, str]]:
     return module.memo("ssh_calls", compute)
 
 
+def _unused_hook(module: ModuleFacts, call: ast.Call, name: str) -> bool:
+    """A hook whose object nothing uses: bound to names the module never reads, where no other
+    module can import them (a function's local, or a name of a DAG file). A hook's constructor
+    opens no connection (SSHHook connects in ``get_conn``), so an unused one reaches no host."""
+    if not name.endswith("Hook"):
+        return False
+    parent = module.parents.get(call)
+    if not isinstance(parent, (ast.Assign, ast.AnnAssign)) or parent.value is not call:
+        return False
+    targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+    if not all(isinstance(t, ast.Name) for t in targets):
+        return False
+    if module.enclosing_function(call) is None and not module.dags:
+        return False  # a helper module's hook may be imported and used elsewhere
+    read = _names_read(module)
+    return not any(t.id in read for t in targets)
+
+
+def _names_read(module: ModuleFacts) -> frozenset[str]:
+    return module.memo("names_read", lambda m: frozenset(
+        n.id for n in m.nodes_of(ast.Name) if isinstance(n.ctx, ast.Load)))
+
+
 def _ssh_tunnels(module: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
     """(enclosing function or None, call) of each call that opens an SSH tunnel on the worker."""
     def compute(m: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
@@ -196,7 +227,8 @@ def _scope(module: ModuleFacts, node: ast.AST) -> ast.AST | None:
 class DockerOperatorRule(PythonRule):
     """
     ## What it does
-    Reports `DockerOperator`, `DockerSwarmOperator` and `@task.docker` tasks.
+    Reports `DockerOperator`, `DockerSwarmOperator` and `@task.docker` tasks, and the
+    project's own subclasses of them (a helper module's `FailureTrackingDockerOperator`).
 
     ## Why it matters on MWAA
     They talk to a Docker daemon on the worker host (or a swarm manager reachable from it).
@@ -213,6 +245,15 @@ class DockerOperatorRule(PythonRule):
     amazon provider is preinstalled on MWAA), or on EKS with `EksPodOperator`. Data the
     container read from bind mounts must come from S3 or EFS.
 
+    `migrator fix --unsafe` (and `migrate --aws-native`) rewrites a `DockerOperator` whose
+    arguments all have a place on ECS: one task definition per image (named after it), the
+    command and environment as container overrides, `cpus`/`mem_limit` as the Fargate size,
+    awsvpc networking from the Variables `ecs_subnet_1`, `ecs_subnet_2` and
+    `ecs_security_group`, logs in CloudWatch; Docker-only settings (`docker_url`,
+    `auto_remove`, `network_mode`, ...) are dropped. A bind mount, a per-run working
+    directory or user, a privileged container or the project's own subclass of the operator
+    are not rewritten: the finding says why (see docs/aws-native.md).
+
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/samples-ecs-operator.html
     - https://airflow.apache.org/docs/apache-airflow-providers-amazon/stable/operators/ecs.html
@@ -221,6 +262,7 @@ class DockerOperatorRule(PythonRule):
     id = "MWA001"
     name = "docker-operator"
     severity = Severity.ERROR
+    fix_safety = FixSafety.UNSAFE
     summary = "Docker operators need a Docker daemon, which MWAA workers do not have"
     needs_airflow_import = True
     valid = (
@@ -248,6 +290,62 @@ class DockerOperatorRule(PythonRule):
 
             Docker(task_id="build", image="ml/features:2")
         """, line=3, contains="Docker daemon"),
+        # Every argument has a place on ECS: rewritten by the unsafe fix.
+        Invalid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+
+            load = DockerOperator(
+                task_id="load",
+                image="registry.acme.io/etl/load:2",
+                command="python -m load --day {{ ds }}",
+                environment={"STAGE": "prod"},
+                docker_url="unix://var/run/docker.sock",
+                retries=2,
+            )
+        """, line=3, contains="DockerOperator needs a Docker daemon", fixed="""
+            from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
+
+            load = EcsRunTaskOperator(
+                task_id="load",
+                cluster="airflow-tasks",
+                task_definition="etl-load-2",
+                launch_type="FARGATE",
+                overrides={
+                    "containerOverrides": [
+                        {
+                            "name": "etl-load-2",
+                            "command": ["python", "-m", "load", "--day", "{{ ds }}"],
+                            "environment": [{"name": "STAGE", "value": "prod"}],
+                        },
+                    ],
+                },
+                network_configuration={
+                    "awsvpcConfiguration": {
+                        "subnets": ["{{ var.value.ecs_subnet_1 }}", "{{ var.value.ecs_subnet_2 }}"],
+                        "securityGroups": ["{{ var.value.ecs_security_group }}"],
+                        "assignPublicIp": "DISABLED",
+                    },
+                },
+                awslogs_group="/ecs/etl-load-2",
+                awslogs_stream_prefix="ecs/etl-load-2",
+                retries=2,
+            )
+        """),
+        # A bind mount reads the Docker host's files: no rewrite, the finding names EFS.
+        Invalid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+            from docker.types import Mount
+
+            DockerOperator(task_id="load", image="etl/load:2", command="load",
+                           mounts=[Mount(source="/srv/data", target="/data", type="bind")])
+        """, line=4, contains="mount an Amazon EFS file system"),
+        # The project's own subclass: its code may rely on Docker, so it is not rewritten.
+        Invalid("""
+            from airflow.providers.docker.operators.docker import DockerOperator
+
+            class CorpDocker(DockerOperator):
+                pass
+        """, line=3, contains="CorpDocker is the project's own class"),
         Invalid("""
             from airflow.providers.docker.operators.docker_swarm import DockerSwarmOperator
 
@@ -260,14 +358,83 @@ class DockerOperatorRule(PythonRule):
             def transform():
                 return 1
         """, line=3, contains="@task.docker"),
+        # The project's own subclass, defined in a helper module, needs the daemon as its base does.
+        Invalid("""
+            from airflow import DAG
+            from helpers.tracking import TrackingDockerOperator
+
+            with DAG(dag_id="upload") as dag:
+                TrackingDockerOperator(task_id="upload", image="ghcr.io/acme/upload:1")
+        """, line=5, contains="TrackingDockerOperator (a DockerOperator) needs a Docker daemon",
+            files={"dags/helpers/__init__.py": "",
+                   "dags/helpers/tracking.py": ("from airflow.providers.docker.operators.docker import DockerOperator\n\n\n"
+                                                "class TrackingDockerOperator(DockerOperator):\n    pass\n")}),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         limit = next(l for l in compat.platform_limits() if l.id == "docker")
         for task in module.tasks:
             if _task_limit(task, ctx.target) == "docker":
-                yield self.at_node(module, _class_node(task.node),
-                                   f"{_task_kind(task)} needs a Docker daemon: {limit.problem} {limit.advice}")
+                message = f"{_task_kind(task)} needs a Docker daemon: {limit.problem} {limit.advice}"
+                fix, why_not = None, None
+                if isinstance(task.node, ast.Call) and aws_native.is_rewritable_docker_operator(task.operator, ctx.target):
+                    rewrite = aws_native.docker_task(module, task.node, ctx.target)
+                    if isinstance(rewrite, aws_native.ContainerTask):
+                        fix = _ecs_fix(task.operator, rewrite)
+                    else:
+                        why_not = rewrite.reason
+                yield _rewrite_finding(self, module, _class_node(task.node), message, fix=fix, why_not=why_not)
+        for node in _docker_subclasses(module, ctx.target):
+            yield _rewrite_finding(self, module, node, f"{node.name} extends a Docker operator, which needs a Docker "
+                                                       f"daemon: {limit.problem} {limit.advice}",
+                                   why_not=f"{node.name} is the project's own class, whose code may rely on Docker")
+        # Tasks of the project's subclasses defined in a helper module (a class of this module is
+        # reported once, above, where it is defined).
+        for call, qualname, base in _subclass_tasks(module, ctx, limit):
+            yield self.at_node(module, call.func, f"{short_name(qualname)} (a {short_name(base)}) needs a Docker "
+                                                  f"daemon: {limit.problem} {limit.advice}")
+
+
+def _subclass_tasks(module: ModuleFacts, ctx: RuleContext, limit) -> Iterator[tuple[ast.Call, str, str]]:
+    """(call, class, the Airflow class it derives from) for each construction in ``module`` of a
+    project class from another module that derives from a class ``limit`` names (the project
+    index's ``platform_subclasses``)."""
+    derived = dict(ctx.index.platform_subclasses)
+    for call, qualname in module.calls if derived else ():
+        base = derived.get(qualname or "")
+        if base is not None and airflow_api.platform_limit(base, ctx.target) == limit:
+            yield call, qualname, base
+
+
+def _rewrite_finding(rule: PythonRule, module: ModuleFacts, node: ast.AST, message: str, *,
+                     fix: Fix | None = None, why_not: str | None = None,
+                     severity: Severity | None = None) -> Finding:
+    """The finding of a task the ECS rewrite replaces, its message saying why no rewrite is
+    offered; the fingerprint stays the one of the message without it."""
+    location = module.location(node)
+    anchor = f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}"
+    if why_not:
+        message += f" Not rewritten to EcsRunTaskOperator automatically: {why_not}."
+    return rule.finding(module.path, location, message, anchor=anchor, fix=fix, severity=severity)
+
+
+def _ecs_fix(operator: str, task: aws_native.ContainerTask, kind: str = "docker-to-ecs", note: str = "") -> Fix:
+    size = f", {task.size[0]} CPU units / {task.size[1]} MiB" if task.size else ""
+    private = ("; the private_environment values now show in the rendered overrides: move secrets to the "
+               "task definition's secrets" if task.private_environment else "")
+    return Fix.make(FixSafety.UNSAFE,
+                    f"run {task.image} on ECS Fargate with EcsRunTaskOperator (task definition "
+                    f"{task.family}{size}); the task definition, its cluster and the network Variables "
+                    f"must exist (docs/aws-native.md){private}{note}",
+                    kind=kind, old=operator, family=task.family, command=task.command,
+                    size=task.size, drop=task.dropped)
+
+
+def _docker_subclasses(module: ModuleFacts, target) -> list[ast.ClassDef]:
+    """The module's classes with a base the rewrite would replace: their tasks stay Docker tasks."""
+    return [node for node in module.nodes_of(ast.ClassDef)
+            if any(qualname and aws_native.is_rewritable_docker_operator(qualname, target)
+                   for qualname in map(module.qualname, node.bases))]
 
 
 class KubernetesPodOperatorRule(PythonRule):
@@ -293,7 +460,19 @@ class KubernetesPodOperatorRule(PythonRule):
     `kube_config.yaml` with `aws eks update-kubeconfig --alias aws`, put it in the DAG folder and
     pass `config_file="/usr/local/airflow/dags/kube_config.yaml", in_cluster=False,
     cluster_context="aws"`. Add `apache-airflow-providers-cncf-kubernetes` to requirements.txt.
-    Or use `EksPodOperator`.
+    Or use `EksPodOperator`. Tasks of the project's own subclasses of these operators (defined in a
+    helper module) are reported where they are created.
+
+    `migrator fix --unsafe` (and `migrate --aws-native`) rewrites a `KubernetesPodOperator` or
+    `GKEStartPodOperator` whose pod is one container with a literal image to
+    `EcsRunTaskOperator` on ECS Fargate, as MWA001 rewrites a `DockerOperator`: `cmds` then
+    `arguments` become the command (which does not replace the image's ENTRYPOINT on ECS),
+    `env_vars` (a dict, or `V1EnvVar(name=, value=)` entries) the environment, literal CPU and
+    memory requests or limits the Fargate size; cluster and client settings (`namespace`,
+    `in_cluster`, `config_file`, `get_logs`, ...) are dropped. Volumes, Kubernetes secrets,
+    node placement, a service account, init containers or a pod template are not rewritten:
+    the finding says why, and names `EksPodOperator` where an EKS cluster would keep the spec
+    (see docs/aws-native.md).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-eks-example.html
@@ -302,6 +481,7 @@ class KubernetesPodOperatorRule(PythonRule):
     id = "MWA002"
     name = "kubernetes-pod-operator"
     severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
     summary = "Pod operators need an EKS cluster and a kube config shipped with the DAGs"
     valid = (
         Valid("""
@@ -340,6 +520,65 @@ class KubernetesPodOperatorRule(PythonRule):
             def score():
                 pass
         """, line=3),
+        # One container with a literal image: rewritten to ECS by the unsafe fix.
+        Invalid("""
+            from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+            score = KubernetesPodOperator(
+                task_id="score",
+                name="score",
+                namespace="ml",
+                image="ml/score:7",
+                cmds=["python", "-m", "score"],
+                env_vars={"STAGE": "prod"},
+                in_cluster=True,
+            )
+        """, line=10, contains="in_cluster=True", fixed="""
+            from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator
+
+            score = EcsRunTaskOperator(
+                task_id="score",
+                cluster="airflow-tasks",
+                task_definition="ml-score-7",
+                launch_type="FARGATE",
+                overrides={
+                    "containerOverrides": [
+                        {
+                            "name": "ml-score-7",
+                            "command": ["python", "-m", "score"],
+                            "environment": [{"name": "STAGE", "value": "prod"}],
+                        },
+                    ],
+                },
+                network_configuration={
+                    "awsvpcConfiguration": {
+                        "subnets": ["{{ var.value.ecs_subnet_1 }}", "{{ var.value.ecs_subnet_2 }}"],
+                        "securityGroups": ["{{ var.value.ecs_security_group }}"],
+                        "assignPublicIp": "DISABLED",
+                    },
+                },
+                awslogs_group="/ecs/ml-score-7",
+                awslogs_stream_prefix="ecs/ml-score-7",
+            )
+        """),
+        # A Kubernetes service account has no place on ECS: no rewrite, the finding names the task role.
+        Invalid("""
+            from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+            KubernetesPodOperator(task_id="score", image="ml/score:7", service_account_name="scorer")
+        """, line=3, contains="taskRoleArn"),
+        # The project's own pod operator, defined in a helper module, starts pods as its base does.
+        Invalid("""
+            from airflow import DAG
+            from helpers.pods import TeamPodOperator
+
+            with DAG(dag_id="score") as dag:
+                TeamPodOperator(task_id="score", image="ml/score:7")
+        """, line=5, contains="TeamPodOperator (a KubernetesPodOperator) starts Kubernetes pods",
+            files={"dags/helpers/__init__.py": "",
+                   "dags/helpers/pods.py": ("from airflow.providers.cncf.kubernetes.operators.pod import "
+                                            "KubernetesPodOperator\n\n\nclass TeamPodOperator(KubernetesPodOperator):\n"
+                                            "    pass\n")}),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
@@ -347,30 +586,52 @@ class KubernetesPodOperatorRule(PythonRule):
             kind = _task_kind(task)
             if _task_limit(task, ctx.target) != "kubernetes":
                 continue
-            setup = (f"create an EKS cluster in the environment's VPC, map the MWAA execution role "
-                     f"into it, ship kube_config.yaml in the DAG folder and pass "
-                     f"config_file=\"{platform.KUBE_CONFIG_PATH}\", in_cluster=False, "
-                     f"cluster_context=\"aws\" (or use EksPodOperator)")
+            setup = _EKS_SETUP
             in_cluster = task.kwargs.get("in_cluster")
             config = static_string(module, task.kwargs.get("config_file"))
+            if config is not None and is_under(config.text, (platform.DAGS_FOLDER,)) and \
+                    isinstance(in_cluster, ast.Constant) and in_cluster.value is False:
+                continue  # already set up the way MWAA's EKS guide describes
+            fix, why_not = _pod_rewrite(module, task, ctx.target)
             if _is_true(in_cluster):
                 keyword = _keyword(task.node, "in_cluster")
-                yield self.at_node(module, keyword or _class_node(task.node),
-                                   f"{kind} with in_cluster=True cannot run on MWAA: its workers are "
-                                   f"not inside a Kubernetes cluster; {setup}", severity=Severity.ERROR)
+                yield _rewrite_finding(self, module, keyword or _class_node(task.node),
+                                       f"{kind} with in_cluster=True cannot run on MWAA: its workers are "
+                                       f"not inside a Kubernetes cluster; {setup}", fix=fix, why_not=why_not,
+                                       severity=Severity.ERROR)
             elif config is not None and config.text.startswith(("/", "~")) and not is_under(
                     config.text, (platform.DAGS_FOLDER,)):
                 keyword = _keyword(task.node, "config_file")
-                yield self.at_node(module, keyword or _class_node(task.node),
-                                   f"{kind} reads its kube config from {config.text}, which does not "
-                                   f"exist on MWAA workers; {setup}", severity=Severity.ERROR)
-            elif config is not None and is_under(config.text, (platform.DAGS_FOLDER,)) and \
-                    isinstance(in_cluster, ast.Constant) and in_cluster.value is False:
-                continue  # already set up the way MWAA's EKS guide describes
+                yield _rewrite_finding(self, module, keyword or _class_node(task.node),
+                                       f"{kind} reads its kube config from {config.text}, which does not "
+                                       f"exist on MWAA workers; {setup}", fix=fix, why_not=why_not,
+                                       severity=Severity.ERROR)
             else:
-                yield self.at_node(module, _class_node(task.node),
-                                   f"{kind} needs a Kubernetes cluster MWAA can reach: {setup}; "
-                                   f"add apache-airflow-providers-cncf-kubernetes to requirements.txt")
+                yield _rewrite_finding(self, module, _class_node(task.node),
+                                       f"{kind} needs a Kubernetes cluster MWAA can reach: {setup}; "
+                                       f"add apache-airflow-providers-cncf-kubernetes to requirements.txt",
+                                       fix=fix, why_not=why_not)
+        limit = next(l for l in compat.platform_limits() if l.id == "kubernetes")
+        for call, qualname, base in _subclass_tasks(module, ctx, limit):
+            yield self.at_node(module, call.func, f"{short_name(qualname)} (a {short_name(base)}) starts Kubernetes "
+                                                  f"pods, which need a cluster MWAA can reach: {_EKS_SETUP}")
+
+
+_EKS_SETUP = (f"create an EKS cluster in the environment's VPC, map the MWAA execution role into it, ship "
+              f"kube_config.yaml in the DAG folder and pass config_file=\"{platform.KUBE_CONFIG_PATH}\", "
+              f"in_cluster=False, cluster_context=\"aws\" (or use EksPodOperator)")
+
+
+def _pod_rewrite(module: ModuleFacts, task, target) -> tuple[Fix | None, str | None]:
+    """The ECS rewrite of a pod task, or why it has none (None, None: not a class it replaces)."""
+    if not (isinstance(task.node, ast.Call) and aws_native.is_rewritable_pod_operator(task.operator, target)):
+        return None, None
+    rewrite = aws_native.pod_task(module, task.node, target)
+    if isinstance(rewrite, aws_native.NotRewritable):
+        return None, rewrite.reason
+    # cmds replace the image's ENTRYPOINT on Kubernetes, not on ECS: the fix says so.
+    entrypoint = f"; cmds go to {pod_to_ecs().mapped['cmds']}" if "cmds" in task.kwargs else ""
+    return _ecs_fix(task.operator, rewrite, "pod-to-ecs", entrypoint), None
 
 
 # -- the on-prem network ---------------------------------------------------------------------------
@@ -433,7 +694,8 @@ class OnPremHostRule(PythonRule):
     Reports SSH/SFTP operators, sensors and hooks, and host names or addresses in code that an
     MWAA environment cannot reach as they are: `localhost`/`127.0.0.1` and
     `host.docker.internal` (errors: on MWAA they name the worker itself), private IP ranges and
-    internal DNS names (`*.local`, `*.internal`, `*.corp`, `*.lan`, ...).
+    internal DNS names (`*.local`, `*.internal`, `*.corp`, `*.lan`, ...). A hook that no task
+    or callable uses is left alone: its constructor opens no connection.
 
     ## Why it matters on MWAA
     MWAA runs tasks in private subnets of your VPC. Services next to the old Airflow host are
@@ -511,8 +773,35 @@ class OnPremHostRule(PythonRule):
 
             BENCH = DockerRunEmrTask("bench", bench_command())
         """, files=_EMR_WRAPPERS),
+        # A hook no task or callable uses connects to nothing: its constructor opens no connection.
+        Valid("""
+            from airflow import DAG
+            from airflow.operators.bash import BashOperator
+            from airflow.providers.ssh.hooks.ssh import SSHHook
+
+            archive_hook = SSHHook(remote_host="archive01", username="etl")
+
+            def report():
+                spare_hook = SSHHook(ssh_conn_id="archive")
+                return 1
+
+            with DAG(dag_id="report") as dag:
+                BashOperator(task_id="stats", bash_command="echo ok")
+        """),
     )
     invalid = (
+        # The hook a task uses is reported where it is built.
+        Invalid("""
+            from airflow import DAG
+            from airflow.providers.ssh.hooks.ssh import SSHHook
+            from airflow.providers.ssh.operators.ssh import SSHOperator
+
+            unused_hook = SSHHook(remote_host="archive01", username="etl")
+            hpc_hook = SSHHook(remote_host="login01", username="etl")
+
+            with DAG(dag_id="report") as dag:
+                SSHOperator(task_id="stats", ssh_hook=hpc_hook, command="qstat")
+        """, line=6, contains="SSHHook connects to login01 over SSH"),
         Invalid("""
             HIVE_JDBC = "jdbc:hive2://hive-srv01.corp.acme.local:10000/default"
         """, line=1, contains="hive-srv01.corp.acme.local"),
@@ -562,6 +851,8 @@ class OnPremHostRule(PythonRule):
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         ssh_calls = _ssh_calls(module, ctx.target)
         for call, name in ssh_calls:
+            if _unused_hook(module, call, name):
+                continue
             conn = next((const_str(k.value) for k in call.keywords
                          if k.arg and k.arg.endswith("conn_id") and const_str(k.value)), None)
             host = next((const_str(k.value) for k in call.keywords
@@ -655,7 +946,9 @@ _CONTAINER_PATH_KEYS = frozenset({"mountPath", "mount_path"})
 
 
 def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
-    """Values that are paths inside a container or pod (see ``_CONTAINER_PATH_ARGUMENTS``)."""
+    """Values that are paths inside a container or pod (see ``_CONTAINER_PATH_ARGUMENTS``), and
+    dicts that describe what another machine runs: an AWS request's shape, or the keyword
+    arguments of a call given the image it runs."""
     def compute(m: ModuleFacts) -> frozenset[ast.AST]:
         found: set[ast.AST] = set()
         for call, qualname in m.calls:
@@ -670,6 +963,9 @@ def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
             keys = [key.value for key in node.keys if isinstance(key, ast.Constant)]
             if remote_keys.intersection(keys):
                 found.add(node)  # an ECS override or EMR step: all of it runs on that service
+                continue
+            if platform.IMAGE_KEYWORDS.intersection(keys):
+                found.add(node)  # the arguments of a call that runs an image (``Task(**step_kwargs)``)
                 continue
             found.update(value for key, value in zip(node.keys, node.values)
                          if isinstance(key, ast.Constant) and key.value in _CONTAINER_PATH_KEYS)
@@ -698,6 +994,8 @@ class BashLocalBinaryRule(PythonRule):
     and that MWAA workers do not have (`spark-submit`, `java`, `hdfs`, `beeline`, `psql`,
     `sqlplus`, `kinit`, `docker`, `kubectl`, `gcloud`, `Rscript`, ...), and scripts run from
     absolute paths outside the DAG folder (`/opt/etl/bin/refresh.sh`, `python /opt/jobs/x.py`).
+    A command whose and-or list ends in `|| true` (or `|| :`) fails nothing when the program is
+    missing: that finding is info, the step only does nothing on MWAA.
 
     ## Why it matters on MWAA
     On-prem workers are often edge nodes with every client installed and shared script folders
@@ -773,6 +1071,12 @@ class BashLocalBinaryRule(PythonRule):
 
             BashOperator(task_id="t", bash_command="kinit -kt /k/etl.keytab etl@R && hdfs dfs -ls /")
         """, contains="hdfs"),
+        # Guarded by "|| true", a missing program fails nothing: info, the step only does nothing.
+        Invalid("""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="cleanup", bash_command="docker rm -f ingest 2>/dev/null || true")
+        """, line=3, contains="guarded (|| true), so the task does not fail"),
         Invalid("""
             import os
 
@@ -791,43 +1095,65 @@ class BashLocalBinaryRule(PythonRule):
         queues = _custom_queues(module)
         for line in command_lines(module):
             queue = queues.get(line.call, queues.get(None))
+            guarded = guarded_spans(line.value.text)
             for command in line.commands:
                 program = command.program
                 if UNKNOWN in program.text:
                     continue
+                harmless = any(start <= program.start < end for start, end in guarded)
                 if program.text.startswith("/") and not _allowed_path(program.text):
-                    yield self._at(module, line, program.start, program.end, self._routed(program.text, queue) or (
+                    yield self._at(module, line, program.start, program.end,
+                                   _on_routed_host(program.text, "a script", queue) or (
                         f"{program.text} is a script on the on-prem workers, outside the DAG folder: ship it in "
                         f"the DAG folder and run it from there ({platform.DAGS_FOLDER}/..., or "
-                        f"{{{{ dag.folder }}}} in templates)"))
+                        f"{{{{ dag.folder }}}} in templates)"), harmless)
                     continue
                 missing = airflow_api.missing_binaries().get(command.name)
                 if missing is not None and command.name not in ctx.index.bundled_executables:
                     yield self._at(module, line, program.start, program.end,
                                    f"{command.name} ({missing.provides}) is not installed on MWAA "
-                                   f"workers: {missing.advice}")
+                                   f"workers: {missing.advice}", harmless)
                     continue
                 script = command.script()
                 if script is not None and script.text.startswith("/") and UNKNOWN not in script.text[:2] \
                         and not _allowed_path(script.text):
-                    yield self._at(module, line, script.start, script.end, self._routed(script.text, queue) or (
+                    yield self._at(module, line, script.start, script.end,
+                                   _on_routed_host(script.text, "a script", queue) or (
                         f"{command.name} runs {script.text}, a script outside the DAG folder: ship it in the "
-                        f"DAG folder and run it from there"))
+                        f"DAG folder and run it from there"), harmless)
 
-    @staticmethod
-    def _routed(path: str, queue: str | None) -> str | None:
-        """A task routed to a queue of on-prem workers runs the script there, where it lives next
-        to what it needs: on MWAA it must still run on such a host, not from the DAG folder."""
-        if queue is None:
-            return None
-        return (f"{path} is a script on the workers of queue '{queue}', where this task is routed (MWA010); "
-                f"MWAA has no such workers: run it on that host over SSH (SSHOperator) or move the work "
-                f"to an AWS service (EMR, ECS, Batch)")
-
-    def _at(self, module: ModuleFacts, line, start: int, end: int, message: str) -> Finding:
+    def _at(self, module: ModuleFacts, line, start: int, end: int, message: str, guarded: bool) -> Finding:
+        """The finding; info when the command's and-or list ends in ``|| true``: the missing
+        program fails nothing, the command only does nothing on MWAA."""
         _node, location = location_in_static(module, line.value, start, end, line.expression)
-        return self.finding(module.path, location, message,
-                            anchor=f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}")
+        anchor = f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}"
+        if guarded:
+            message = (message.rstrip(".") + "; the command is guarded (|| true), so the task does not fail on "
+                       "MWAA, but this step does nothing there")
+        return self.finding(module.path, location, message, anchor=anchor,
+                            severity=Severity.INFO if guarded else None)
+
+
+def _on_routed_host(path: str, what: str, queue: str | None) -> str | None:
+    """A task routed to a queue of on-prem workers (an HPC's) runs there, where its scripts and
+    files live next to what it needs: on MWAA the work must still run on such a host, so
+    shipping the file in the DAG folder or S3 is no remedy."""
+    if queue is None:
+        return None
+    return (f"{path} is {what} on the workers of queue '{queue}', where this task is routed (MWA010); "
+            f"MWAA has no such workers: run it on that host over SSH (SSHOperator) or move the work "
+            f"to an AWS service (EMR, ECS, Batch)")
+
+
+def _routed_queue(module: ModuleFacts, node: ast.AST, queues: dict[ast.Call | None, str],
+                  tasks: frozenset[ast.AST]) -> str | None:
+    """The queue of on-prem workers the task whose arguments hold ``node`` is routed to."""
+    for ancestor in module.ancestors(node):
+        if ancestor in queues:
+            return queues[ancestor]
+        if ancestor in tasks:
+            return queues.get(None)
+    return None
 
 
 def _custom_queues(module: ModuleFacts) -> dict[ast.Call | None, str]:
@@ -888,6 +1214,10 @@ class LocalFilesystemPathRule(PythonRule):
     (`filepath`, `files`, `cwd`, `template_searchpath`, `*_dir`, ...), paths in bash commands,
     and module constants such as `DATA_DIR = "/data/landing"`; paths into the folders other
     platforms mount (Cloud Composer's `/home/airflow/gcs/{dags,plugins,data}`) are named as such.
+    Paths on another machine are left alone: inside a container, pod or EMR step (also when its
+    arguments are gathered in a dict beside the image), or parameters documented as another
+    host's path (an SFTP transfer's remote side, HDFS); a path a task routed to an on-prem
+    queue uses is reported as that host's.
 
     ## Why it matters on MWAA
     MWAA workers have only the DAG folder and plugins under `/usr/local/airflow` (synced from S3;
@@ -940,6 +1270,14 @@ class LocalFilesystemPathRule(PythonRule):
 
             requests.get("https://api.example.com/api/v1/dags", timeout=5)
             ROUTE = "/api/v2/feeds"
+        """),
+        # Parameters documented as a path on another machine: the SFTP server, HDFS.
+        Valid("""
+            from airflow.providers.apache.hdfs.sensors.web_hdfs import WebHdfsSensor
+            from airflow.providers.google.cloud.transfers.sftp_to_gcs import SFTPToGCSOperator
+
+            SFTPToGCSOperator(task_id="pull", source_path="/outbound/rma/*.csv", destination_bucket="landing")
+            WebHdfsSensor(task_id="wait", filepath="/data/warehouse/pos/_SUCCESS")
         """),
         # Where a bind mount or a pod volume appears inside the container is no worker path.
         Valid("""
@@ -1007,6 +1345,15 @@ class LocalFilesystemPathRule(PythonRule):
                                           args=["-r", IMAGE_CONFIG_DIR, CONFIG_DIR])
         """, files={"dags/pods/__init__.py": "",
                     "dags/pods/paths.py": 'CONFIG_DIR = "/env/config/app"\nIMAGE_CONFIG_DIR = "/opt/acme-config/app"\n'}),
+        # The keyword arguments of a step that runs an image, gathered in a dict: the
+        # entry point is a path inside that image, on the cluster.
+        Valid("""
+            from acme.emr import PySparkEmrTask
+
+            STEP_KWARGS = {"entry_point_path": "/home/hadoop/app/score.py", "image_name": "ml/score",
+                           "image_tag": "3"}
+            SCORE = PySparkEmrTask(name="score", **STEP_KWARGS)
+        """),
         # A shell comment runs nothing; what ssh runs is on the remote host.
         Valid("""
             from airflow.operators.bash import BashOperator
@@ -1100,10 +1447,23 @@ class LocalFilesystemPathRule(PythonRule):
             EmailOperator(task_id="mail", to="a@b.example", subject="s", html_content="h",
                           files=["/data/reports/r_{{ ds_nodash }}.csv"])
         """, line=4),
+        # Routed to an HPC's queue, the file is on that host: S3 or the DAG folder is no remedy,
+        # the work must still run there.
+        Invalid("""
+            from airflow.operators.python import PythonOperator
+
+            def copy_to_hpc(**context):
+                pass
+
+            PythonOperator(task_id="copy", queue="hpc_4G", python_callable=copy_to_hpc,
+                           params={"source_path": "/rds/project/archive/lims.accdb"})
+        """, line=7, contains="a path on the workers of queue 'hpc_4G', where this task is routed"),
     )
 
     def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
         seen: set[tuple[int, int]] = set()
+        queues = _custom_queues(module)
+        tasks = frozenset(task.node for task in module.tasks)
         for value, fallback, hint, skipped in self._candidates(module, ctx):
             for reference in absolute_paths(value.text):
                 path = reference.path
@@ -1115,7 +1475,9 @@ class LocalFilesystemPathRule(PythonRule):
                     continue
                 seen.add(key)
                 folder = next((f for f in platform.OTHER_PLATFORM_FOLDERS if is_under(path, (f.path,))), None)
-                yield self.finding(module.path, location, self._message(path, hint, folder),
+                routed = _on_routed_host(path.replace(UNKNOWN, "…"), "a path",
+                                         _routed_queue(module, fallback, queues, tasks))
+                yield self.finding(module.path, location, routed or self._message(path, hint, folder),
                                    anchor=f"{path}\x1f{line_anchor(module.line_text(location.line), location.column)}",
                                    fix=_to_mwaa_folder(node, folder))
 
@@ -1149,9 +1511,15 @@ class LocalFilesystemPathRule(PythonRule):
                         value = static_string(module, argument)
                         if value is not None:
                             yield value, argument, "", []
-        # 2. task and DAG arguments that name files or folders
+        # 2. task and DAG arguments that name files or folders (not those documented as another
+        # machine's path)
+        remote_parameters = compat.worker_paths().remote_path_parameters
+        remote_values = {k.value for call, qualname in module.calls for k in call.keywords
+                         if (qualname, k.arg) in remote_parameters}
         for site in module.arguments:
             if site.call is not None and site.call in remote_calls and not site.name.startswith("local"):
+                continue
+            if site.value in remote_values:
                 continue
             for value, node, hint in self._argument_values(module, site):
                 yield value, node, hint, []
@@ -1185,6 +1553,8 @@ class LocalFilesystemPathRule(PythonRule):
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
         skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module)) | container_constants
+        for value in remote_values:
+            skipped.update(ast.walk(value))
         for value in _container_side_values(module):
             skipped.update(ast.walk(value))
         for line in command_lines(module):  # judged above, word by word
@@ -1251,13 +1621,19 @@ def _dict_items(node: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
 # -- executor, queues, pools, SMTP -----------------------------------------------------------------
 
 
+_READS_SCHEMA_FILEPATH = 'from airflow.models import Variable\n\nSCHEMAS = Variable.get("schema_filepath")\n'
+_RUNS_UNLOAD_SQL = ('from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n\n'
+                    'UNLOAD = SQLExecuteQueryOperator(task_id="unload", conn_id="dw", sql="sql/unload.sql")\n')
+
+
 class OtherPlatformPathInVariable(ProjectRule):
     """
     ## What it does
     Reports an Airflow Variable the project defines (a variables export, `AIRFLOW_VAR_*`,
     Astronomer's `airflow_settings.yaml`) whose value is a path into a folder another platform
     mounts: Cloud Composer's `/home/airflow/gcs/dags`, `plugins` and `data`, the docker-compose
-    stack's `/opt/airflow/dags`.
+    stack's `/opt/airflow/dags`, when some code or template reads it (its key appears in the
+    project's Python, SQL or template files, not only in the export or a README).
 
     ## Why it matters on MWAA
     DAG code reads these paths through `Variable.get`, so no scan of the code sees them; on
@@ -1273,7 +1649,9 @@ class OtherPlatformPathInVariable(ProjectRule):
     ## Fix
     Set the variable, where MWAA reads it (Secrets Manager `airflow/variables/<key>` or the
     metadata database), to MWAA's folder (`/usr/local/airflow/dags/schemas/`); keep data from a
-    `data/` folder in S3.
+    `data/` folder in S3. When the files it names are a project folder outside the DAG folder
+    (a repository-root `schemas/` that only the other platform's deploy script copies into its
+    DAG folder), put that folder in the DAG folder too (or in S3).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/configuring-dag-folder.html
@@ -1284,21 +1662,50 @@ class OtherPlatformPathInVariable(ProjectRule):
     name = "other-platform-path-in-variable"
     severity = Severity.ERROR
     summary = "Variable value is a path into another platform's folder"
-    valid = (Valid(files={"variables.json": '{"schema_filepath": "/usr/local/airflow/dags/schemas/"}\n'}),
+    valid = (Valid(files={"variables.json": '{"schema_filepath": "/usr/local/airflow/dags/schemas/"}\n',
+                          "dags/load.py": _READS_SCHEMA_FILEPATH}),
              # Any other local path in a value may be a remote host's: only the known mounts are claimed.
-             Valid(files={"variables.json": '{"remote_dir": "/home/etl/outbound"}\n'}))
-    invalid = (Invalid(files={"variables.json": '{\n  "schema_filepath": "/home/airflow/gcs/dags/schemas/"\n}\n'},
+             Valid(files={"variables.json": '{"remote_dir": "/home/etl/outbound"}\n',
+                          "dags/send.py": 'from airflow.models import Variable\n\nREMOTE = Variable.get("remote_dir")\n'}),
+             # A variable no code or template reads (only the export and the README name it) breaks nothing.
+             Valid(files={"variables.json": '{"output_path": "/home/airflow/gcs/data/"}\n',
+                          "README.md": "| output_path | shared output folder |\n",
+                          "dags/export.py": 'from airflow.models import Variable\n\nOUT = Variable.get("local_output_path")\n'}))
+    invalid = (Invalid(files={"variables.json": '{\n  "schema_filepath": "/home/airflow/gcs/dags/schemas/"\n}\n',
+                              "dags/load.py": _READS_SCHEMA_FILEPATH},
                        line=2, contains="set it to /usr/local/airflow/dags/schemas/"),
-               Invalid(files={".env": "AIRFLOW_VAR_OUTPUT_PATH=/home/airflow/gcs/data/\n"}, line=1,
+               # The files are the repository's schemas/, which only Composer's deploy script copies
+               # into dags/: the bundle must carry them too.
+               Invalid(files={"variables.json": '{\n  "schema_filepath": "/home/airflow/gcs/dags/schemas/"\n}\n',
+                              "dags/load.py": _READS_SCHEMA_FILEPATH, "schemas/orders.json": "{}\n",
+                              "deploy.sh": "gsutil -m cp -r schemas/* gs://$BUCKET/dags/schemas/\n"},
+                       line=2, contains="put schemas/ in the DAG folder (or keep it in S3) and set the variable "
+                                        "to /usr/local/airflow/dags/schemas/"),
+               # Read by a template the DAG folder ships.
+               Invalid(files={".env": "AIRFLOW_VAR_OUTPUT_PATH=/home/airflow/gcs/data/\n",
+                              "dags/unload.py": _RUNS_UNLOAD_SQL,
+                              "dags/sql/unload.sql": "COPY t TO '{{ var.value.output_path }}/t.csv';\n"}, line=1,
                        contains="data folder of Cloud Composer, which MWAA does not have"))
 
     def check(self, project, ctx):
+        flagged = []
         for variable in project.connections.variables:
             value = (variable.value or "").strip()
             folder = next((f for f in platform.OTHER_PLATFORM_FOLDERS if is_under(value, (f.path,))), None)
-            if folder is None:
+            if folder is not None:
+                flagged.append((variable, value, folder))
+        # A variable nothing reads breaks nothing, whatever its value.
+        read = mentioned_keys(project.workspace, {v.key for v, _, _ in flagged},
+                              {v.path for v, _, _ in flagged}) if flagged else frozenset()
+        for variable, value, folder in flagged:
+            if variable.key.lower() not in read:
                 continue
-            if folder.mwaa:
+            unshipped = _unshipped_project_path(project.workspace, value, folder) if folder.mwaa else None
+            if unshipped:
+                advice = (f"on MWAA it is {folder.mwaa}, where the bundle does not put the project's {unshipped} "
+                          f"(only {folder.platform}'s deployment copies it there): put {unshipped} in the "
+                          f"{folder.role} folder (or keep it in S3) and set the variable to {_in_mwaa_folder(value, folder)}")
+            elif folder.mwaa:
                 advice = f"on MWAA it is {folder.mwaa}: set it to {_in_mwaa_folder(value, folder)}"
             else:
                 advice = "which MWAA does not have: keep the data in S3 (S3Hook) and store its S3 URI"
@@ -1306,6 +1713,24 @@ class OtherPlatformPathInVariable(ProjectRule):
                                f"variable {variable.key} = {value} is the {folder.role} folder of {folder.platform}"
                                f"{'; ' if folder.mwaa else ', '}{advice}",
                                anchor=f"{variable.key}\x1fother-platform-path")
+
+
+def _unshipped_project_path(workspace, value: str, folder: compat.OtherPlatformFolder) -> str | None:
+    """The project's path a value under another platform's folder names, when the bundle's
+    folder of that role lacks it but the project has it elsewhere (Composer deploy scripts copy
+    a repository-root ``schemas/`` into ``dags/``): ``schemas/``. None when the folder ships it
+    or the project has no such path."""
+    rest = value[len(folder.path):].strip("/")
+    if not rest:
+        return None
+    shipped = workspace.dag_folders if folder.role == "DAG" else [workspace.plugins_folder or ""]
+    if any(f and workspace.path(rest if f == "." else f"{f}/{rest}").exists() for f in shipped):
+        return None
+    bases = dict.fromkeys(["", *(f.rpartition("/")[0] for f in shipped if f and f != ".")])
+    found = next((f"{base}/{rest}" if base else rest for base in bases
+                  if workspace.path(f"{base}/{rest}" if base else rest).exists()), None)
+    return found and found + ("/" if value.endswith("/") else "")
+
 
 class ExecutorConfigRule(PythonRule):
     """
@@ -1690,7 +2115,7 @@ class ScriptDependencyRule(ProjectRule):
         workspace = project.workspace
         binaries = airflow_api.missing_binaries()
         scripts = [s for s in template_files(workspace.root, workspace.dag_folders) if s.is_script]
-        for script in _scripts_run(scripts, {n for m in project.modules for n in m.script_names}):
+        for script in scripts_run(scripts, {n for m in project.modules for n in m.script_names}):
             for number, raw in enumerate(script.lines, 1):
                 line = without_comments(raw)
                 if not line.strip():
@@ -1723,16 +2148,3 @@ class ScriptDependencyRule(ProjectRule):
     def _at(self, path: str, line: int, start: int, end: int, text: str, message: str) -> Finding:
         return self.finding(path, Location(line, start + 1, line, end + 1), message,
                             anchor=f"{line_anchor(text, start + 1)}\x1f{message}")
-
-
-def _scripts_run(scripts: list, named_by_code: set[str]) -> list:
-    """The scripts a task can run: named (by file name) in the DAG or plugin code, or in a
-    script so named. The others (a DDL set-up step, a server's cron job) never run on a worker."""
-    named, run, left = set(named_by_code), [], list(scripts)
-    while True:
-        found = [s for s in left if s.name in named]
-        if not found:
-            return sorted(run, key=lambda s: s.path)
-        run += found
-        left = [s for s in left if s not in found]
-        named.update(n for s in found for n in SCRIPT_NAME.findall(s.text))

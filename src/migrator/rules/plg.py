@@ -22,20 +22,6 @@ EAGER_REGISTRATIONS = ("macros", "listeners", "timetables")
 AIRFLOW3_FLASK_ATTRIBUTES = ("flask_blueprints",)
 NAMESPACE_KINDS = ("operators", "sensors", "hooks")
 
-# Import names whose distribution is spelled differently (general Python packaging knowledge).
-IMPORT_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
-    "yaml": ("pyyaml",), "dateutil": ("python-dateutil",), "jwt": ("pyjwt",), "sklearn": ("scikit-learn",),
-    "cv2": ("opencv-python", "opencv-python-headless"), "PIL": ("pillow",), "bs4": ("beautifulsoup4",),
-    "dotenv": ("python-dotenv",), "magic": ("python-magic",), "attr": ("attrs",), "jose": ("python-jose",),
-    "Crypto": ("pycryptodome",), "OpenSSL": ("pyopenssl",), "psycopg2": ("psycopg2-binary", "psycopg2"),
-    "MySQLdb": ("mysqlclient",), "snowflake": ("snowflake-connector-python", "snowflake-sqlalchemy"),
-    "pkg_resources": ("setuptools",), "docx": ("python-docx",), "ldap": ("python-ldap",), "git": ("gitpython",),
-    "kafka": ("kafka-python",), "google": ("google-",), "azure": ("azure-",), "jenkins": ("python-jenkins",),
-    "slugify": ("python-slugify",), "markdown": ("markdown",), "flask_appbuilder": ("flask-appbuilder",),
-    "dns": ("dnspython",), "Levenshtein": ("python-levenshtein",), "multipart": ("python-multipart",),
-    "pythonjsonlogger": ("python-json-logger",), "lxml": ("lxml",), "ruamel": ("ruamel-yaml",),
-}
-
 
 def _at(line: int) -> Location:
     return Location(line, 1, line, 2)
@@ -356,9 +342,7 @@ class PluginMissingPackage(ProjectRule):
         reported: set[tuple[str, str]] = set()
         for site in project.plugins.third_party_imports:
             top = site.module.split(".", 1)[0]
-            candidates = IMPORT_DISTRIBUTIONS.get(top, (canonicalize_name(top),))
-            if any(c in available or (c.endswith("-") and any(a.startswith(c) for a in available))
-                   for c in candidates):
+            if compat.module_provided(top, available):
                 continue
             if (site.path, top) in reported:
                 continue

@@ -21,12 +21,14 @@ from migrator import compat
 from migrator.analysis.os_packages import imported_names, needed_os_packages, uses_os_library
 from migrator.analysis.requirements import (
     MWAA_PLUGINS_DIR,
+    PROJECT_METADATA_FILE,
     PUBLIC_INDEX_HOSTS,
     REMOTE_INCLUDE_ANCHOR,
     ConstraintsChoice,
     RequirementLine,
     RequirementOption,
     frozen_airflow_major,
+    installs_the_project,
     is_url,
     marker_excludes_target,
     needed_providers,
@@ -970,6 +972,8 @@ class NeedsOsLibrary(_RequirementRule):
     severity = Severity.WARNING
     summary = "Requirement needs OS libraries MWAA does not have"
     valid = (Valid(files={"requirements.txt": "oracledb==2.5.1\n"}),
+             # One py3 wheel for every Python carries libspatialindex (compat os_libraries.json).
+             Valid("import rtree\n", files={"requirements.txt": "rtree==1.4.1\n"}),
              # Its manylinux wheels link libxmlsec1 in (compat os_libraries.json): nothing to install.
              Valid(files={"requirements.txt": "xmlsec==1.3.14\n"}),
              Valid(files={"requirements.txt": "xmlsec\n"}),
@@ -1039,7 +1043,9 @@ class RequirementOutsideFile(ProjectRule):
     install ...`, or after `source x/bin/activate`: what `@task.external_python` runs) is
     reported as needing that venv, and a local path (`dist/*.whl`, a wheel the build made) as
     needing its contents listed by name: requirements.txt would put the first into Airflow's
-    environment and cannot install the second.
+    environment and cannot install the second. A path that installs the project itself (its
+    build's `dist/*.whl`, or `.`) is named as the project of its pyproject.toml, with the
+    dependencies there that neither requirements.txt nor MWAA's image has.
 
     ## Fix
     Add the packages to requirements.txt (`migrator fix` adds them). Build a separate venv from
@@ -1089,6 +1095,25 @@ class RequirementOutsideFile(ProjectRule):
         Invalid(files={"requirements.txt": "pandas==2.3.3\n",
                        "Dockerfile": "FROM apache/airflow:2.10.5\nRUN uv build\nRUN uv pip install dist/*.whl\n"},
                 line=3, contains="local path"),
+        # With the project's metadata, the wheel is named for what it is: the project, whose
+        # dependencies MWAA lacks go to requirements.txt by name (pandas is there, requests on
+        # the image).
+        Invalid(files={"requirements.txt": "pandas==2.3.3\n",
+                       "pyproject.toml": '[project]\nname = "acme-etl"\ndependencies = ["pandas>=2", "requests", '
+                                         '"pyalex>=0.14", "xmltodict"]\n',
+                       "Dockerfile": "FROM apache/airflow:2.10.5\nRUN uv build\nRUN uv pip install dist/*.whl\n"},
+                line=3, contains="dist/*.whl is this project, acme-etl, which the Dockerfile installs from a "
+                                 "local path that MWAA does not have and requirements.txt cannot name: add the "
+                                 "dependencies of its pyproject.toml that MWAA lacks to requirements.txt "
+                                 "(pyalex, xmltodict)"),
+        # A Git dependency of the project is not named for PyPI, whose package of that name is
+        # another project.
+        Invalid(files={"requirements.txt": "pandas==2.3.3\n",
+                       "pyproject.toml": '[project]\nname = "acme-etl"\ndependencies = ["xmltodict", '
+                                         '"dimtool @ git+https://example.org/acme/dimtool@v1"]\n',
+                       "Dockerfile": "FROM apache/airflow:2.10.5\nRUN uv build\nRUN uv pip install dist/*.whl\n"},
+                line=3, contains="to requirements.txt (xmltodict); dimtool comes from Git or a URL: build a wheel "
+                                 "of that commit into plugins.zip or a private index rather than naming it"),
     )
 
     def check(self, project, ctx):
@@ -1104,12 +1129,9 @@ class RequirementOutsideFile(ProjectRule):
             if requirement.kind == "path":
                 # A path of the image build (a wheel it built into dist/, the project itself):
                 # MWAA has no such path, and pip expands no glob in a requirements file.
-                yield self.finding(
-                    requirement.path, _at(requirement.line, requirement.text),
-                    f"{requirement.display()} is a local path {where} installs from, which MWAA does not have: "
-                    f"list what it installs in {target_file} by name (a package's dependencies from its "
-                    "pyproject.toml) and ship its modules with the DAGs or in plugins.zip",
-                    anchor=f"{requirement.display()}\x1fhidden")
+                yield self.finding(requirement.path, _at(requirement.line, requirement.text),
+                                   _path_message(requirement, where, facts, shipped | skip, target_file),
+                                   anchor=f"{requirement.display()}\x1fhidden")
                 continue
             yield self.finding(
                 requirement.path, _at(requirement.line, requirement.text),
@@ -1129,6 +1151,29 @@ class RequirementOutsideFile(ProjectRule):
                     anchor=f"{requirement.name or requirement.display()}\x1fvenv")
 
 
+def _path_message(requirement: RequirementLine, where: str, facts, installed: set[str], target_file: str) -> str:
+    """A path install has no requirements.txt line: for the project itself (``dist/*.whl`` its
+    build wrote, ``.``), name it and the dependencies of its pyproject.toml that MWAA lacks."""
+    metadata = facts.files.get(PROJECT_METADATA_FILE)
+    if metadata is None or metadata.project is None or not installs_the_project(requirement):
+        return (f"{requirement.display()} is a local path {where} installs from, which MWAA does not have: "
+                f"list what it installs in {target_file} by name (a package's dependencies from its "
+                "pyproject.toml) and ship its modules with the DAGs or in plugins.zip")
+    lacking = [r for r in metadata.requirements if r.name not in installed]
+    # A Git or URL dependency is not added by name: PyPI's package of that name is another project.
+    missing = list(dict.fromkeys(r.written_name for r in lacking if r.kind == "pypi"))
+    built = list(dict.fromkeys(r.written_name for r in lacking if r.kind != "pypi"))
+    shown = ", ".join(missing[:3]) + (f" +{len(missing) - 3} more" if len(missing) > 3 else "")
+    needs = (f"add the dependencies of its {PROJECT_METADATA_FILE} that MWAA lacks to {target_file} ({shown})"
+             if missing else f"its dependencies are in {target_file} or on MWAA's image already")
+    if built:
+        needs += (f"; {', '.join(built)} come{'s' if len(built) == 1 else ''} from Git or a URL: build a wheel "
+                  "of that commit into plugins.zip or a private index rather than naming it")
+    return (f"{requirement.display()} is this project, {metadata.project}, which {where} installs from a local "
+            f"path that MWAA does not have and requirements.txt cannot name: {needs}, and ship its modules "
+            "with the DAGs or in plugins.zip")
+
+
 def _installer(requirement: RequirementLine) -> str:
     return {"compose": "docker-compose _PIP_ADDITIONAL_REQUIREMENTS", "dockerfile": "the Dockerfile"}.get(
         requirement.origin, "a script")
@@ -1139,14 +1184,20 @@ class OsPackages(ProjectRule):
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
     install` / `yum install` in the Airflow image's Dockerfiles and entrypoint scripts).
-    Compilers, headers, pip and tools that only run while the image is built (`alien`) are not
-    reported, nor is a package installed for a library the code MWAA runs does not load
-    (`libaio1` serves the Oracle Instant Client: not reported when only a folder the bundle
-    does not ship, such as `unused_dags/`, connects through cx_Oracle; knowledge base
+    Compilers, headers (`libpq-dev`: MWAA's psycopg2-binary bundles libpq), pip and tools that
+    only run while the image is built (`alien`, `apt-utils`, `locales`) are not reported, nor are packages MWAA's image
+    has (`tzdata`, `curl`, `python3`, `netbase`), nor one installed for programs nothing MWAA runs starts (`git` for the
+    image build's `RUN git clone`: reported when a task's command or a script a task runs
+    calls `git`, the code imports GitPython, or the shipped requirements hold a `git+` URL;
+    `netcat` for the image's entrypoint to wait for its database: MWAA does not run it),
+    nor a package installed for a library the code MWAA runs does not load (`libaio1` serves
+    the Oracle Instant Client: not reported when only a folder the bundle does not ship, such
+    as `unused_dags/`, connects through cx_Oracle; knowledge base
     `compat/data/os_libraries.json`), nor are the Dockerfiles of other images (an ECS task's,
-    a web app's). A variant of the
-    Airflow Dockerfile beside it (`Dockerfile.test`, `Dockerfile.travis`: the CI build of the
-    same image) is a related location of the main Dockerfile's finding.
+    a web app's), nor what only CI installs (a CI test image's `Dockerfile.test`,
+    `Dockerfile.travis`, scripts in `.travis/`: `compat/data/ci_layout.json`). Another variant
+    of the Airflow Dockerfile beside it (`Dockerfile.prod`) is a related location of the main
+    Dockerfile's finding.
 
     ## Why it matters on MWAA
     MWAA has no image to customise: OS packages must be installed by a `startup.sh` that runs
@@ -1176,13 +1227,39 @@ class OsPackages(ProjectRule):
              Valid(files={"Dockerfile": "FROM apache/airflow:slim-2.8.4-python3.11\nUSER root\n"
                                         "RUN apt-get install -y --no-install-recommends gcc libc6-dev "
                                         "libcurl4-openssl-dev libssl-dev python3-pip\n"}),
+             # gcc and libpq-dev build psycopg2 from source; the project uses psycopg2-binary,
+             # which MWAA's image has with libpq inside its wheels.
+             Valid(files={"Dockerfile": "FROM apache/airflow:3.1.8-python3.12\nUSER root\n"
+                                        "RUN apt-get update && apt-get install -y gcc libpq-dev\n",
+                          "requirements.txt": "psycopg2-binary\n"}),
+             # A CI test image's headers for the test run: no MWAA task needs them.
+             Valid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y git\n",
+                          "Dockerfile.travis": "FROM apache/airflow:2.7.3\nUSER root\n"
+                                               "RUN apt-get install -y unixodbc-dev\n"}),
              # The image of an app deployed beside Airflow, not Airflow's.
              Valid(files={"apps/report/Dockerfile": "FROM python:3.12-slim\nRUN apt-get install -y libaio1\n"}),
              # libaio for the Oracle Instant Client, which only a retired DAG outside the DAG
              # folder loads; alien only converts the client's RPM while the image is built.
              Valid("import pendulum\n", files={
                  "Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y alien libaio1\n",
-                 "unused_dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"}))
+                 "unused_dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"}),
+             # git only for the image build's own clone, tzdata only behind its TZ and the
+             # /etc/localtime link (MWAA's image has the zone database): no task needs either.
+             Valid("from airflow.operators.bash import BashOperator\n\nBashOperator(task_id='t', bash_command='date')\n",
+                   files={"Dockerfile": "FROM apache/airflow:2.10.4\nUSER root\n"
+                                        "RUN apt-get install -y --no-install-recommends git tzdata\n"
+                                        "ENV TZ=Europe/London\nRUN ln -sf /usr/share/zoneinfo/$TZ /etc/localtime\n"
+                                        "USER airflow\nRUN git clone --depth 1 https://example.com/acme/etl-lib.git\n"}),
+             # netcat only for the image's entrypoint to wait for the database (MWAA does not run
+             # it), base-image plumbing and curl (on MWAA's image), GDAL, libspatialindex and FreeTDS
+             # for bindings (osgeo, rtree, pymssql) nothing imports.
+             Valid("from airflow.operators.bash import BashOperator\n\nBashOperator(task_id='t', bash_command='date')\n",
+                   files={"Dockerfile": "FROM apache/airflow:2.10.5\nUSER root\nRUN apt-get install -y python3 netbase apt-utils "
+                                        "locales curl netcat binutils gdal-bin libgdal-dev libgeos-dev libproj-dev "
+                                        "libspatialindex-dev freetds-dev\n"
+                                        "COPY scripts/entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+                          "scripts/entrypoint.sh": "#!/bin/sh\nuntil nc -z postgres 5432; do sleep 1; done\n"
+                                                   "exec airflow \"$@\"\n"}))
     invalid = (Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\n"
                                             "RUN apt-get update && apt-get install -y --no-install-recommends freetds-bin unixodbc\n"},
                        line=3, contains="unixodbc"),
@@ -1191,9 +1268,28 @@ class OsPackages(ProjectRule):
                Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y alien libaio1\n",
                               "dags/oracle_export.py": "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n"},
                        line=3, contains="(libaio1)"),
-               # A CI variant of the Airflow Dockerfile (same list): related, not a second finding.
+               # The same git for a task that runs it: needed on MWAA (a script the task runs counts too).
+               Invalid("from airflow.operators.bash import BashOperator\n\n"
+                       "BashOperator(task_id='sync', bash_command='bash sync_repo.sh ')\n",
+                       files={"Dockerfile": "FROM apache/airflow:2.10.4\nUSER root\nRUN apt-get install -y git tzdata\n",
+                              "dags/sync_repo.sh": "#!/bin/bash\ngit -C /tmp/etl-lib pull --ff-only\n"},
+                       line=3, contains="OS packages (git)"),
+               # libpq-dev only builds psycopg2 from source (MWAA's psycopg2-binary bundles libpq):
+               # left out of the list, the 7-Zip a task runs is not.
+               Invalid("import subprocess\n\ndef unpack(path):\n    subprocess.run(['7z', 'x', path], check=True)\n",
+                       files={"Dockerfile": "FROM apache/airflow:2.10.5\nUSER root\n"
+                                            "RUN apt-get install -y --no-install-recommends build-essential libpq-dev p7zip-full\n",
+                              "requirements.txt": "psycopg2-binary\n"},
+                       line=3, contains="OS packages (p7zip-full)"),
+               # GDAL's tools for a task that runs ogr2ogr: needed (nc and curl of the same line are not).
+               Invalid("from airflow.operators.bash import BashOperator\n\n"
+                       "BashOperator(task_id='load', bash_command='ogr2ogr -f GPKG /tmp/out.gpkg /tmp/in.shp')\n",
+                       files={"Dockerfile": "FROM apache/airflow:2.10.5\nUSER root\n"
+                                            "RUN apt-get install -y curl netcat gdal-bin\n"},
+                       line=3, contains="OS packages (gdal-bin)"),
+               # A variant of the Airflow Dockerfile (same list): related, not a second finding.
                Invalid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n",
-                              "Dockerfile.test": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n"},
+                              "Dockerfile.prod": "FROM apache/airflow:2.7.3\nRUN apt-get install -y unixodbc\n"},
                        line=2, contains="unixodbc"))
 
     def check(self, project, ctx):
