@@ -44,6 +44,9 @@ class Resolution:
     advice: str | None
     hops: tuple[str, ...]
     sources: tuple[str, ...]
+    # Distributions the module imports at load time besides its own provider, that MWAA does
+    # not preinstall (amazon's EksPodOperator needs the cncf-kubernetes provider).
+    also_needs: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -403,6 +406,7 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
             min_version=_min_version(final, provider, data) if provider else None,
             preinstalled=(provider is None or provider in preinstalled) and not missing,
             advice=" ".join(advice) or None, hops=tuple(hops), sources=tuple(sources),
+            also_needs=tuple(missing),
         )
 
     # Not in the target: explain why, as precisely as the data allows.

@@ -933,12 +933,14 @@ def frozen_airflow_major(requirements: Iterable[RequirementLine]) -> int | None:
 
 @dataclass(frozen=True)
 class ProviderNeed:
-    """A provider distribution the project's code imports from."""
+    """A provider distribution the project's code imports from, or that a provider module it
+    imports loads (``indirect``)."""
 
     distribution: str  # canonical name
     min_version: str | None
     preinstalled: str | None  # the version in the MWAA image, when it has one
     used_by: tuple[tuple[str, str], ...]  # (module path, imported qualname), first few
+    indirect: bool = False  # only another provider's modules import it
 
 
 def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
@@ -962,17 +964,20 @@ def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
                                            if resolution.status == "unknown" else None)
         if not provider:
             continue  # core, or a name the target removed (the API rules say what replaces it)
-        name = canonicalize_name(provider)
-        entry = found.setdefault(name, {"min": None, "used": []})
-        minimum = resolution.min_version
-        if minimum and (entry["min"] is None or Version(minimum) > Version(entry["min"])):
-            entry["min"] = minimum
-        for path in paths:
-            if len(entry["used"]) >= 5:
-                break
-            if path not in {p for p, _ in entry["used"]}:
-                entry["used"].append((path, qualname))
-    return {name: ProviderNeed(name, entry["min"], preinstalled.get(name), tuple(sorted(entry["used"])))
+        # The module's own provider, and the providers it imports at load time (no minimum).
+        for name, minimum, direct in ((provider, resolution.min_version, True),
+                                      *((d, None, False) for d in resolution.also_needs)):
+            entry = found.setdefault(canonicalize_name(name), {"min": None, "used": [], "direct": False})
+            entry["direct"] = entry["direct"] or direct
+            if minimum and (entry["min"] is None or Version(minimum) > Version(entry["min"])):
+                entry["min"] = minimum
+            for path in paths:
+                if len(entry["used"]) >= 5:
+                    break
+                if path not in {p for p, _ in entry["used"]}:
+                    entry["used"].append((path, qualname))
+    return {name: ProviderNeed(name, entry["min"], preinstalled.get(name), tuple(sorted(entry["used"])),
+                               indirect=not entry["direct"])
             for name, entry in sorted(found.items())}
 
 

@@ -515,6 +515,10 @@ class MissingProvider(ProjectRule):
         # A name no table knows (an old provider module): its package still names the provider.
         Invalid("from airflow.providers.snowflake.operators.snowflake_old import SnowflakeLegacyOperator\n",
                 contains="apache-airflow-providers-snowflake"),
+        # A provider module that imports another provider when it loads needs that one too.
+        Invalid("from airflow.providers.amazon.aws.operators.eks import EksPodOperator\n",
+                files={"requirements.txt": "pandas==2.3.3\n"},
+                contains="airflow.providers.amazon.aws.operators.eks imports it when it loads"),
         # A remote include may list it: the scan says it cannot tell, not that it is missing.
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 files={"requirements.txt": "-r https://example.org/base-requirements.txt\n"},
@@ -552,6 +556,10 @@ class MissingProvider(ProjectRule):
             if need.preinstalled:
                 message = (f"{name} is imported by {where}, which needs {minimum} or newer; MWAA "
                            f"{ctx.target.airflow} preinstalls {need.preinstalled}: add {wanted} to requirements.txt")
+            elif need.indirect:
+                through = ", ".join(sorted({qualname.rpartition(".")[0] for _, qualname in need.used_by}))
+                message = (f"{name} is needed by {where}: {through} imports it when it loads, and MWAA "
+                           f"{ctx.target.airflow} does not preinstall it: add {wanted} to requirements.txt")
             else:
                 message = (f"{name} is imported by {where} but MWAA {ctx.target.airflow} does not preinstall it: "
                            f"add {wanted} to requirements.txt")
