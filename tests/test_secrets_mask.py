@@ -136,3 +136,15 @@ def test_a_format_field_in_a_url_is_no_password_but_is_still_masked():
 ])
 def test_an_iam_action_of_a_sensitive_sounding_service_is_not_masked(text, masked):
     assert mask(text) == (masked or text)
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    # A Kubernetes pod's secrets argument, a call: code, no literal to hide.
+    ("        secrets=[DB_SECRET],", None),
+    ('    password=get_password("warehouse"),', None),
+    # A literal after the name still is one.
+    ("secrets=hunter2", "secrets=****"),
+    ('password="hunter2",', 'password="****",'),
+])
+def test_code_after_a_sensitive_name_is_not_masked(text, masked):
+    assert mask(text) == (masked or text)

@@ -76,6 +76,8 @@ _LINE_PAIR = re.compile(r"^(?P<key>[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,127
 # IAM actions whose service prefix holds a sensitive word: "secretsmanager:GetSecretValue" in
 # an AccessDenied message is the action the role lacks, written key:value with no space.
 _IAM_SERVICE_PREFIXES = frozenset({"secretsmanager"})
+# A value that is the start of a call in code: password=get_password("dw").
+_CALL_OPENING = re.compile(r"\A[A-Za-z_][A-Za-z0-9_.]*\(\Z")
 _IAM_ACTION = re.compile(r"[A-Z][A-Za-z]*\*?")
 # HTTP authentication schemes (IANA's HTTP Authentication Scheme Registry, and the "Token" of
 # Django REST framework and GitHub): the word before the credential, not the credential.
@@ -294,6 +296,8 @@ def _mask_pair(match: re.Match) -> str:
     bare = value.strip("\"'")
     if bare.startswith(("${", "{{", "$(")) or not bare or bare == MASK:
         return match.group(0)  # a reference to a secret (or nothing), not the secret
+    if bare.startswith(("[", "(")) or _CALL_OPENING.fullmatch(bare):
+        return match.group(0)  # code building a list or calling (secrets=[DB_SECRET]), no literal
     if match["name"] in _IAM_SERVICE_PREFIXES and match.group(0) == f"{match['name']}:{value}" \
             and _IAM_ACTION.fullmatch(value):
         return match.group(0)  # an IAM action (secretsmanager:GetSecretValue), not a pair
