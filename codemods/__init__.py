@@ -21,6 +21,7 @@ from . import (
     end_init_chain,
     guard_removed_import,
     pod_to_ecs,
+    pod_to_eks,
     remove_argument,
     remove_decorator,
     remove_unused_import,
@@ -42,7 +43,7 @@ CODEMODS: dict[str, ModuleType] = {
     for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
                    replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup,
                    drop_dag_from_chain, guard_removed_import, append_base, end_init_chain, remove_unused_import,
-                   replace_payload_read, docker_to_ecs, pod_to_ecs)
+                   replace_payload_read, docker_to_ecs, pod_to_ecs, pod_to_eks)
 }
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.

@@ -1,6 +1,7 @@
 """What the AWS-native rewrites need to know: how a DockerOperator or a pod operator maps onto an ECS Fargate
-task (``EcsRunTaskOperator``), the naming conventions the rewrite shares with the generated
-infrastructure, and the task sizes Fargate accepts (``data/aws_native.json``)."""
+task (``EcsRunTaskOperator``), or a pod operator onto an EKS cluster (``EksPodOperator``), the naming
+conventions the rewrites share with the generated infrastructure, and the task sizes Fargate accepts
+(``data/aws_native.json``)."""
 
 from __future__ import annotations
 
@@ -63,11 +64,9 @@ def fargate_size(cpu: int | None, memory: int | None) -> tuple[int, int] | None:
 @dataclass(frozen=True)
 class PodToEcs:
     operators: frozenset[str]      # the pod operators the rewrite replaces (by their current path)
-    eks_way_out: str               # names EksPodOperator, for a pod spec ECS has no place for
     mapped: dict[str, str]         # argument -> where it goes on ECS
     dropped: dict[str, str]        # argument -> why it has no meaning on ECS
     blocking: dict[str, str]       # argument -> why the task cannot be rewritten automatically
-    eks_blocking: frozenset[str]   # blocking arguments an EKS cluster would keep
     xcom_reason: str
     env_var_class: str             # the Kubernetes model of one env_vars entry
     resources_class: str           # the Kubernetes model of container_resources
@@ -80,7 +79,24 @@ class PodToEcs:
 @cache
 def pod_to_ecs() -> PodToEcs:
     row = load_json("aws_native.json")["pod_to_ecs"]
-    return PodToEcs(frozenset(row["operators"]), row["eks_way_out"], dict(row["mapped"]),
-                    dict(row["dropped"]), dict(row["blocking"]), frozenset(row["eks_blocking"]),
+    return PodToEcs(frozenset(row["operators"]), dict(row["mapped"]),
+                    dict(row["dropped"]), dict(row["blocking"]),
                     row["xcom_reason"], row["env_var_class"], row["resources_class"], dict(row["resources_keys"]),
                     dict(row["resources_ignored"]), row["kubernetes_cpu_units"], dict(row["quantity_suffixes"]))
+
+
+@dataclass(frozen=True)
+class PodToEks:
+    replacement: str               # EksPodOperator's dotted path
+    cluster_variable: str          # the Airflow Variable cluster_name reads when the task runs
+    renamed: dict[str, str]        # argument -> EksPodOperator's name for it
+    dropped: dict[str, str]        # argument -> why it has no meaning on EKS
+    default_namespace: str
+    access_policy: str             # the EKS access policy the execution role gets, per namespace
+
+
+@cache
+def pod_to_eks() -> PodToEks:
+    row = load_json("aws_native.json")["pod_to_eks"]
+    return PodToEks(row["replacement"], row["cluster_variable"], dict(row["renamed"]), dict(row["dropped"]),
+                    row["default_namespace"], row["access_policy"])

@@ -1,6 +1,7 @@
 """KubernetesPodOperator / GKEStartPodOperator -> EcsRunTaskOperator (``migrator.aws_native.pod_task``,
-codemod ``pod-to-ecs``, rule MWA002's unsafe fix): before/after per pod-spec shape, the shapes
-left alone with their reasons, and the container task specs the infrastructure generator reads."""
+codemod ``pod-to-ecs``, rule MWA002's unsafe fix): before/after per pod-spec shape, why the other
+shapes have no place on ECS (they go to EKS: tests/test_aws_native_eks.py), and the container task
+specs the infrastructure generator reads."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import inspect
 import pytest
 from migrator.compat import get_version
 
-from migrator.aws_native import project_container_tasks, task_definitions
+from migrator.analysis.python import ModuleFacts
+from migrator.aws_native import NotRewritable, pod_task, project_container_tasks, task_definitions
 from migrator.config import load_settings
 from migrator.engine import scan
 from migrator.fix import apply_plan, plan_fixes
@@ -105,13 +107,14 @@ def test_env_vars_named_dict_and_command_lists_named_elsewhere(make_project):
 
 
 def test_the_kubernetes_import_stays_while_another_use_needs_it(make_project):
-    after, [left] = fixed(make_project, IMPORT + K8S_IMPORT + code('''
+    after, left = fixed(make_project, IMPORT + K8S_IMPORT + code('''
         a = KubernetesPodOperator(task_id="a", image="acme/a", env_vars=[k8s.V1EnvVar(name="A", value="1")])
         b = KubernetesPodOperator(task_id="b", image="acme/b", volumes=[k8s.V1Volume(name="data")])
     '''))
-    assert after.startswith(IMPORT + K8S_IMPORT) and "a = EcsRunTaskOperator(" in after
-    assert '"environment": [{"name": "A", "value": "1"}]' in after
-    assert "Amazon EFS" in left.message
+    # b runs on EKS with its volume: the Kubernetes models stay imported, the pod operator goes
+    assert after.startswith(K8S_IMPORT) and "a = EcsRunTaskOperator(" in after and "b = EksPodOperator(" in after
+    assert '"environment": [{"name": "A", "value": "1"}]' in after and 'volumes=[k8s.V1Volume(name="data")]' in after
+    assert left == []
 
 
 def test_gke_pod_and_the_provider_resources_dict(make_project):
@@ -141,7 +144,7 @@ def test_the_1_10_contrib_path_is_rewritten_on_2_x(make_project):
 @pytest.mark.parametrize(("arguments", "reason"), [
     ('volumes=[k8s.V1Volume(name="d")], volume_mounts=[]', "efsVolumeConfiguration"),
     ('secrets=[Secret("env", "TOKEN", "api")]', "container secrets (valueFrom)"),
-    ('node_selector={"pool": "gpu"}', "EksPodOperator"),
+    ('node_selector={"pool": "gpu"}', "there are no nodes to select"),
     ('service_account_name="etl"', "taskRoleArn"),
     ('init_containers=[k8s.V1Container(name="i")]', "dependsOn"),
     ('pod_template_file="/opt/pod.yaml"', "template the rewrite does not read"),
@@ -151,31 +154,36 @@ def test_the_1_10_contrib_path_is_rewritten_on_2_x(make_project):
     ('container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "1"})', "no Fargate equivalent"),
     ('container_resources=k8s.V1ResourceRequirements(limits={"memory": "200Gi"})', "larger than any Fargate"),
     ('resources=POD_RESOURCES', "of literal quantities"),
+    ('image="acme/etl:{{ params.tag }}"', "the image is not a literal string"),
+    ("image=IMAGE", "the image is not a literal string"),
 ])
-def test_shapes_with_no_place_on_ecs_stay_a_finding_that_says_why(make_project, arguments, reason):
+def test_shapes_with_no_place_on_ecs_say_why_and_run_as_written_on_eks(make_project, arguments, reason):
+    image = "" if arguments.startswith("image=") else 'image="acme/etl", '
     source = IMPORT + K8S_IMPORT + "from airflow.providers.cncf.kubernetes.secret import Secret\n" + code(f'''
         POD_RESOURCES = make_resources()
-        t = KubernetesPodOperator(task_id="t", image="acme/etl", {arguments})
+        IMAGE = pick()
+        t = KubernetesPodOperator(task_id="t", {image}{arguments})
     ''')
-    after, [left] = fixed(make_project, source)
-    assert after == source
-    assert "Not rewritten to EcsRunTaskOperator automatically: " in left.message and reason in left.message
+    root = make_project({"dags/d.py": source})
+    module = ModuleFacts.from_file(root, root / "dags" / "d.py", "d")
+    [task] = module.tasks
+    not_ecs = pod_task(module, task.node, get_version(TARGET))
+    assert isinstance(not_ecs, NotRewritable) and reason in not_ecs.reason
+    after, left = fixed(make_project, source)
+    assert left == [] and f'EksPodOperator(task_id="t", cluster_name="{{{{ var.value.eks_cluster_name }}}}", ' \
+                          f"{image}{arguments})" in after
 
 
-@pytest.mark.parametrize("call", [
-    'KubernetesPodOperator(task_id="t", image="acme/etl:{{ params.tag }}")',
-    'KubernetesPodOperator(task_id="t", image=IMAGE)',
-    'KubernetesPodOperator(task_id="t", image="acme/etl", **EXTRA)',
-])
-def test_a_templated_or_computed_image_or_kwargs_stay(make_project, call):
-    source = IMPORT + f"IMAGE = pick()\nEXTRA = {{}}\nt = {call}\n"
+def test_kwargs_hide_what_the_call_sets_so_it_stays(make_project):
+    source = IMPORT + 'EXTRA = {}\nt = KubernetesPodOperator(task_id="t", image="acme/etl", **EXTRA)\n'
     after, [left] = fixed(make_project, source)
     assert after == source and "Not rewritten to EcsRunTaskOperator automatically" in left.message
+    assert "not to EksPodOperator either" in left.message
 
 
-def test_the_finding_keeps_its_fingerprint_when_it_says_why_not(make_project):
+def test_the_finding_keeps_its_fingerprint_whichever_rewrite_it_offers(make_project):
     prints = []
-    for extra in ("retries=1", "affinity={}"):  # the same finding, rewritable or not
+    for extra in ("retries=1", "affinity={}"):  # ECS, then EKS
         root = make_project({"dags/d.py": IMPORT + code(f'''
             t = KubernetesPodOperator(
                 task_id="t", image="acme/etl",
@@ -184,8 +192,8 @@ def test_the_finding_keeps_its_fingerprint_when_it_says_why_not(make_project):
             )
         ''')})
         [finding] = [f for f in scan(root, load_settings(root), get_version(TARGET)).findings if f.rule == "MWA002"]
-        prints.append((finding.fingerprint, "Not rewritten" in finding.message))
-    assert prints[0][0] == prints[1][0] and [why_not for _, why_not in prints] == [False, True]
+        prints.append((finding.fingerprint, finding.fix.params["kind"]))
+    assert prints[0][0] == prints[1][0] and [kind for _, kind in prints] == ["pod-to-ecs", "pod-to-eks"]
 
 
 def test_pod_tasks_are_container_tasks_sharing_a_task_definition_with_docker_tasks(make_project):

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 from migrator.compat import get_version
-from migrator.compat.aws_native import docker_to_ecs
+from migrator.compat.aws_native import docker_to_ecs, pod_to_eks
 
 from migrator.config import Settings
 from migrator.engine import scan
@@ -33,18 +33,22 @@ REWORDED_BY_ANOTHER_FIX = {
               "the queue, the task runs on MWAA's workers and the advice becomes 'ship it in the DAG folder'",
     "MWA005": "a path of a task routed to an on-prem queue is on that host; once MWA010's fix drops the "
               "queue, the path is one MWAA's workers must reach and the advice becomes 'keep it in S3'",
+    "REQ007": "the cncf-kubernetes provider a pod operator was imported from is, after MWA002's rewrite to "
+              "EksPodOperator, needed through the amazon provider's eks module, which imports it: the same "
+              "missing provider, worded for how the code needs it",
 }
 
 
 # What a fix's new code needs from the environment, reported on purpose: the ECS rewrite of a
 # Docker task (docs/aws-native.md) reads its subnets and security group from Airflow Variables,
-# and CON002 names each one to create.
-_ECS_VARIABLES = tuple(f"variable '{name}'" for name in (*docker_to_ecs().subnet_variables,
-                                                         *docker_to_ecs().security_group_variables))
+# the EKS rewrite of a pod task its cluster's name, and CON002 names each one to create.
+_REWRITE_VARIABLES = tuple(f"variable '{name}'" for name in (*docker_to_ecs().subnet_variables,
+                                                             *docker_to_ecs().security_group_variables,
+                                                             pod_to_eks().cluster_variable))
 
 
 def _needed_by_the_fix(finding) -> bool:
-    return finding.rule == "CON002" and any(variable in finding.message for variable in _ECS_VARIABLES)
+    return finding.rule == "CON002" and any(variable in finding.message for variable in _REWRITE_VARIABLES)
 
 
 def _what(findings) -> Counter:

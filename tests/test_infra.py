@@ -21,7 +21,7 @@ from migrator.compat import get_version
 from migrator.compat.iam import service_permissions
 
 from migrator.analysis.python import ModuleFacts
-from migrator.aws_native import TaskDefinition
+from migrator.aws_native import EksPodTask, TaskDefinition
 from migrator.cli import main
 from migrator.errors import InputError
 from migrator.infra import infra_files
@@ -98,6 +98,15 @@ def container_spec(create_vpc: bool = False):
                                   ("dags/load.py",))]
     return build_environment("acme", get_version("3.3.1"), RECOMMENDATION, BundleFacts({}, frozenset()),
                              AwsUsage(), definitions, create_vpc=create_vpc)
+
+
+def eks_spec():
+    """An environment whose pod tasks run on EKS in two namespaces, one of them computed."""
+    tasks = [EksPodTask("dags/train.py", 3, "train", "ml", (), ()),
+             EksPodTask("dags/score.py", 3, "score", "default", (), ()),
+             EksPodTask("dags/ad_hoc.py", 3, "ad_hoc", None, (), ())]
+    return build_environment("acme", get_version("3.3.1"), RECOMMENDATION, BundleFacts({}, frozenset()),
+                             AwsUsage(), eks_tasks=tasks)
 
 
 def policy(spec) -> list[dict]:

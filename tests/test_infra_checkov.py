@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_infra import SECRETS_MANAGER, container_spec, every_service_usage, spec_for
+from test_infra import SECRETS_MANAGER, container_spec, eks_spec, every_service_usage, spec_for
 
 from migrator.cache import cache_dir
 from migrator.infra import CLOUDFORMATION, TERRAFORM_DIR, write_infra
@@ -54,6 +54,7 @@ SPECS = {
     "every-service": lambda: spec_for(every_service_usage(), {"secrets.backend": SECRETS_MANAGER}),
     "container-tasks": container_spec,
     "create-vpc": lambda: container_spec(create_vpc=True),
+    "eks": eks_spec,
 }
 
 

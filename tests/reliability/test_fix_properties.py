@@ -230,7 +230,8 @@ def dag_modules(draw):
         module.lines.insert(first_import + 1, ("from airflow.utils.dates import round_time", False))
     # Drawn after it for the same reason: a Docker task and a pod task ECS Fargate can run
     # (docker-to-ecs, pod-to-ecs, with --unsafe; the pod's Kubernetes model import goes with
-    # it). One draw for both: another draw would change which modules the fixed budget reaches.
+    # it), and a pod with node placement that runs on EKS (pod-to-eks). One draw for all: another
+    # draw would change which modules the fixed budget reaches.
     if draw(st.booleans()):
         module.add("from airflow.providers.docker.operators.docker import DockerOperator")
         module.add('container = DockerOperator(task_id="container", image="acme/etl:1", command="run {{ ds }}",')
@@ -239,6 +240,8 @@ def dag_modules(draw):
         module.add("from kubernetes.client import models as k8s")
         module.add('pod = KubernetesPodOperator(task_id="pod", name="pod", image="acme/etl:1", cmds=["run"],')
         module.add('env_vars=[k8s.V1EnvVar(name="DAY", value="{{ ds }}")], in_cluster=True)', 1)
+        module.add('trainer = KubernetesPodOperator(task_id="trainer", name="trainer", image="acme/train:1",')
+        module.add('affinity={}, in_cluster=True)', 1)
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]
     return text, filler, encoding, bom, newline

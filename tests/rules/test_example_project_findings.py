@@ -168,7 +168,7 @@ def test_fix_data_matches_the_fix_kinds(airflow_3_findings):
                 "replace-context-key": {"old", "new"}, "remove-decorator": {"name"},
                 "replace-class": {"old", "new", "rename_arguments"}, "kubernetes-object": {"new"},
                 "replace-value": {"old", "new"}, "drop-dag-from-chain": {"dag"},
-                "append-base": {"name", "bases"}}
+                "append-base": {"name", "bases"}, "pod-to-eks": {"old", "drop", "rename"}}
     kinds = Counter()
     for finding in airflow_3_findings:
         if finding.fix is None:

@@ -6,8 +6,8 @@ lists (``cmds`` then ``arguments``), ``env_vars`` as a dict or a list of ``V1Env
 value=)``, and literal CPU/memory requests or limits that fit a Fargate size. The cluster
 coordinates and Kubernetes client settings are dropped (``compat.aws_native.pod_to_ecs`` says
 why for each). Volumes, Kubernetes secrets, node placement, a service account, extra containers
-or a pod template keep the finding with the reason; where an EKS cluster would keep the spec,
-the reason names ``EksPodOperator``. The result is the Docker rewrite's ``ContainerTask``, so the
+or a pod template keep the finding with the reason (``migrator.aws_native.eks`` rewrites those to
+``EksPodOperator``). The result is the Docker rewrite's ``ContainerTask``, so the
 codemod and the infrastructure see one kind of container task.
 """
 
@@ -53,8 +53,7 @@ def pod_task(module, call: ast.Call, target) -> ContainerTask | NotRewritable:
     accepted = _ecs_arguments(target)
     for name, value in arguments.items():
         if name in facts.blocking:
-            way_out = f"; {facts.eks_way_out}" if name in facts.eks_blocking else ""
-            return NotRewritable(name, f"{name}: {facts.blocking[name]}{way_out}")
+            return NotRewritable(name, f"{name}: {facts.blocking[name]}")
         if name == "do_xcom_push" and _literal(module, value) is not False:
             return NotRewritable(name, facts.xcom_reason)
         if name not in facts.mapped and name not in facts.dropped and accepted is not None and name not in accepted:

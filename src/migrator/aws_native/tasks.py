@@ -1,5 +1,6 @@
 """The container tasks of a project that map onto ECS: DockerOperator and pod-operator tasks
-alike, for the infrastructure generator (one task definition per image, ``task_definitions``)."""
+alike, for the infrastructure generator (one task definition per image, ``task_definitions``);
+and the pod tasks that run on EKS."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from collections.abc import Iterable
 
 from migrator.analysis.python import ModuleFacts
 
+from migrator.compat.aws_native import pod_to_eks
+
 from .docker import ContainerTask, NotRewritable, docker_task, is_rewritable_docker_operator
+from .eks import EksPodTask, eks_pod_task
 from .pod import is_rewritable_pod_operator, pod_task
 
 
@@ -38,3 +42,20 @@ def ecs_rewrite(module, operator: str, call: ast.Call, target) -> ContainerTask 
     if is_rewritable_pod_operator(operator, target):
         return pod_task(module, call, target)
     return None
+
+
+def eks_pod_tasks(modules: Iterable, target, *, rewritten: bool = False) -> list[EksPodTask]:
+    """The EksPodOperator tasks of ``modules`` (``ModuleFacts``), and unless they are already
+    ``rewritten``, the pod tasks the rewrite turns into ones (those ECS has no place for)."""
+    found = []
+    for module in modules:
+        for task in module.tasks:
+            if not isinstance(task.node, ast.Call):
+                continue
+            if task.operator == pod_to_eks().replacement or (
+                    not rewritten and is_rewritable_pod_operator(task.operator, target)
+                    and isinstance(pod_task(module, task.node, target), NotRewritable)):
+                on_eks = eks_pod_task(module, task.node)
+                if isinstance(on_eks, EksPodTask):
+                    found.append(on_eks)
+    return found

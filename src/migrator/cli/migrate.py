@@ -34,8 +34,9 @@ MESSAGE_WIDTH = 160  # full messages are in report.md
 @options.target_option
 @click.option("--unsafe", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--aws-native", is_flag=True,
-              help="Also rewrite what MWAA cannot run to AWS services: DockerOperator -> EcsRunTaskOperator "
-                   "on ECS Fargate (see docs/aws-native.md).")
+              help="Also rewrite what MWAA cannot run to AWS services: DockerOperator and pod operators -> "
+                   "EcsRunTaskOperator on ECS Fargate, pods ECS has no place for -> EksPodOperator on EKS "
+                   "(see docs/aws-native.md).")
 @click.option("--region", help="AWS Region for the sizing's prices (default: us-east-1).")
 @click.option("--private-network", is_flag=True,
               help="Bundle the requirements' wheels into plugins.zip (see `migrator package`).")

@@ -28,6 +28,7 @@ from migrator.aws_native import (
     TaskDefinition,
     container_tasks,
     ecs_task_definitions_named,
+    eks_pod_tasks,
     task_definitions,
 )
 from migrator.compat.mwaa import MwaaVersion
@@ -102,7 +103,8 @@ def project_environment(root: Path, settings: Settings, target: MwaaVersion, *, 
     modules = project_modules(root, settings)
     definitions, unknown = project_task_definitions(modules, settings, target, source)
     spec = build_environment(name, target, sizing["recommendation"], facts, aws_usage(modules), definitions,
-                             create_vpc=create_vpc)
+                             create_vpc=create_vpc,
+                             eks_tasks=eks_pod_tasks(modules, target, rewritten=source is not None))
     if unknown:
         spec = replace(spec, notes=(*spec.notes, (
             f"ECS task definitions {', '.join(sorted(unknown))} run by the rewritten DAGs: their images are not "

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from migrator.aws_native import TaskDefinition, image_location
+from migrator.aws_native import EksPodTask, TaskDefinition, image_location
 from migrator.bundle import MWAA_CONFIG, REQUIREMENTS, STARTUP
 from migrator.bundle import PLUGINS_ZIP as PLUGINS
-from migrator.compat.aws_native import docker_to_ecs, fargate_size
+from migrator.compat.aws_native import docker_to_ecs, fargate_size, pod_to_eks
 from migrator.compat.iam import (
     StatementTemplate,
     base_statements,
@@ -63,7 +63,8 @@ ECS_SERVICE = "ecs"  # the service id of EcsRunTaskOperator's generic statements
 # Files named in one policy comment; the rest are counted.
 FILES_SHOWN = 8
 
-PLACEHOLDER = re.compile(r"\{(partition|region|account|url_suffix|environment|bucket_arn|task_execution_role_arn)\}")
+PLACEHOLDER = re.compile(
+    r"\{(partition|region|account|url_suffix|environment|bucket_arn|task_execution_role_arn|eks_cluster)\}")
 _LITERAL = re.compile(r"\{(bucket|prefix|family|cluster|log_group|repository_arn)\}")
 
 
@@ -116,6 +117,17 @@ class ContainerTask:
 
 
 @dataclass(frozen=True)
+class EksAccess:
+    """What the execution role needs on the EKS cluster the pod tasks run on (its name is a
+    parameter: the cluster is the team's own): an access entry with ``policy`` on
+    ``namespaces`` (none known: no access entry, a note says so)."""
+
+    namespaces: tuple[str, ...]
+    policy: str                   # an ARN template
+    files: tuple[str, ...]        # the DAG files whose pod tasks name those namespaces
+
+
+@dataclass(frozen=True)
 class VpcSpec:
     """A VPC without internet access for the environment: private subnets, a security group
     that lets its members talk to each other, and the endpoints that reach AWS instead."""
@@ -142,6 +154,7 @@ class EnvironmentSpec:
     task_execution_statements: tuple[Statement, ...] = ()  # of the ECS task execution role
     task_network_outputs: tuple[tuple[str, str, int], ...] = ()  # (Airflow Variable, "subnet"/"security_group", index)
     vpc: VpcSpec | None = None  # None: the environment goes into subnets and security groups given as parameters
+    eks: EksAccess | None = None  # the EKS cluster the pod tasks run on
 
     @property
     def ecr_repositories(self) -> tuple[str, ...]:
@@ -339,6 +352,36 @@ def container_task_environment(tasks: tuple[ContainerTask, ...], usage: AwsUsage
     return _EcsEnvironment(usage, facts.cluster, statements, tuple(execution), tuple(notes), tuple(variables))
 
 
+# The execution role's statement for EksPodOperator: it writes the kube config from the cluster's
+# endpoint and certificate (EksHook.generate_config_file: eks:DescribeCluster), then signs in
+# with a token the role's credentials sign (no IAM action).
+EKS_DESCRIBE_CLUSTER = ("eks:DescribeCluster",)
+EKS_CLUSTER_ARN = "arn:{partition}:eks:{region}:{account}:cluster/{eks_cluster}"
+
+
+def eks_environment(tasks: Iterable[EksPodTask]
+                    ) -> tuple[EksAccess | None, tuple[Statement, ...], tuple[str, ...]]:
+    """The access the EKS pod ``tasks`` need: the cluster's access entry for the execution role
+    on their namespaces, its ``eks:DescribeCluster`` on that cluster only, and the notes."""
+    tasks = list(tasks)
+    if not tasks:
+        return None, (), ()
+    facts = pod_to_eks()
+    files = tuple(sorted({t.path for t in tasks}))
+    namespaces = tuple(sorted({t.namespace for t in tasks if t.namespace}))
+    statement = Statement("EksDescribeCluster", EKS_DESCRIBE_CLUSTER, (EKS_CLUSTER_ARN,),
+                          comment=(f"EksPodOperator writes its kube config from the cluster: {files_text(files)}",))
+    notes = [f"set the Airflow Variable {facts.cluster_variable} the EKS pod tasks read to the cluster's name "
+             "(the template's EKS cluster parameter); the cluster's authentication mode must include API "
+             "for the execution role's access entry"]
+    templated = sorted({t.path for t in tasks if not t.namespace})
+    if templated:
+        notes.append("EKS pod tasks whose namespace is computed or templated: add their namespaces to the "
+                     f"execution role's access entry by hand ({files_text(templated)})")
+    named = tuple(sorted({t.path for t in tasks if t.namespace}))
+    return EksAccess(namespaces, facts.access_policy, named), (statement,), tuple(notes)
+
+
 def private_vpc(container_tasks: bool, configuration: Mapping[str, str]) -> VpcSpec:
     """The VPC with the endpoints the environment needs, the ECS ones when it runs tasks there,
     and the secrets backend's service."""
@@ -349,20 +392,22 @@ def private_vpc(container_tasks: bool, configuration: Mapping[str, str]) -> VpcS
 def build_environment(name: str, target: MwaaVersion, recommendation: Mapping[str, Any],
                       bundle: BundleFacts, usage: AwsUsage,
                       task_definitions: Iterable[TaskDefinition] = (), *, create_vpc: bool = False,
-                      ) -> EnvironmentSpec:
+                      eks_tasks: Iterable[EksPodTask] = ()) -> EnvironmentSpec:
     """The environment for ``target`` sized by ``recommendation`` (``migrator size``'s
     document's ``recommendation``) serving ``bundle``, with the role ``usage`` needs, and the
-    ECS task definitions (migrator.aws_native's) the rewritten container tasks run; with
-    ``create_vpc``, in a private VPC of its own."""
+    ECS task definitions (migrator.aws_native's) the rewritten container tasks run, and access to
+    the EKS cluster ``eks_tasks`` run on; with ``create_vpc``, in a private VPC of its own."""
     tasks = tuple(container_task(d) for d in task_definitions)
     ecs = container_task_environment(tasks, usage)
     statements, notes = execution_statements(ecs.usage, bundle.configuration)
+    eks, eks_statements, eks_notes = eks_environment(eks_tasks)
     return EnvironmentSpec(
         name=check_environment_name(name), airflow_version=target.airflow,
         environment_class=recommendation["environment_class"],
         min_workers=int(recommendation["min_workers"]), max_workers=int(recommendation["max_workers"]),
         schedulers=int(recommendation["schedulers"]), configuration=dict(bundle.configuration),
-        parts=bundle.parts, statements=statements + ecs.statements, notes=notes + ecs.notes,
+        parts=bundle.parts, statements=statements + ecs.statements + eks_statements,
+        notes=notes + ecs.notes + eks_notes,
         container_tasks=tasks, ecs_cluster=ecs.cluster, task_execution_statements=ecs.task_execution_statements,
         task_network_outputs=ecs.network_outputs,
-        vpc=private_vpc(bool(tasks), bundle.configuration) if create_vpc else None)
+        vpc=private_vpc(bool(tasks), bundle.configuration) if create_vpc else None, eks=eks)

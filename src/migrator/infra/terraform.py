@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from migrator import __version__
 from migrator.bundle import DAGS
-from migrator.compat.aws_native import docker_to_ecs
+from migrator.compat.aws_native import docker_to_ecs, pod_to_eks
 from migrator.infra.model import (
     ECS_TASKS_TRUST,
     INCOMPLETE_UPLOAD_DAYS,
@@ -42,7 +42,8 @@ INTERPOLATION = {"partition": "${data.aws_partition.current.partition}",
                  "url_suffix": "${data.aws_partition.current.dns_suffix}",
                  "environment": "${var.environment_name}",
                  "bucket_arn": "${aws_s3_bucket.environment.arn}",
-                 "task_execution_role_arn": "${aws_iam_role.ecs_task_execution.arn}"}
+                 "task_execution_role_arn": "${aws_iam_role.ecs_task_execution.arn}",
+                 "eks_cluster": "${var.eks_cluster_name}"}
 
 # Bundle file -> (its path argument, its object version argument, also the version's variable).
 OBJECT_ARGUMENTS = {
@@ -196,6 +197,31 @@ def container_resources(spec: EnvironmentSpec) -> list[str]:
 
 SUBNETS = ("aws_subnet.private_1.id", "aws_subnet.private_2.id")
 SECURITY_GROUP = "aws_security_group.environment.id"
+
+
+def eks_resources(spec: EnvironmentSpec) -> list[str]:
+    """The execution role's access entry on the EKS cluster, with the edit policy on the pod
+    tasks' namespaces only."""
+    if spec.eks is None or not spec.eks.namespaces:
+        return []
+    return ["",
+            f"# EksPodOperator tasks start pods in these namespaces: {', '.join(spec.eks.files)}",
+            'resource "aws_eks_access_entry" "execution" {',
+            "  cluster_name  = var.eks_cluster_name",
+            "  principal_arn = aws_iam_role.execution.arn",
+            '  type          = "STANDARD"',
+            "}",
+            "",
+            'resource "aws_eks_access_policy_association" "execution" {',
+            "  cluster_name  = var.eks_cluster_name",
+            "  principal_arn = aws_iam_role.execution.arn",
+            f"  policy_arn    = {_arn(spec.eks.policy)}",
+            "  access_scope {",
+            '    type       = "namespace"',
+            f"    namespaces = {_list([_string(n) for n in spec.eks.namespaces])}",
+            "  }",
+            "  depends_on = [aws_eks_access_entry.execution]",
+            "}"]
 
 
 def network(spec: EnvironmentSpec) -> tuple[list[str], list[str]] | tuple[str, str]:
@@ -415,7 +441,7 @@ def main_tf(spec: EnvironmentSpec) -> str:
               "                aws_s3_bucket_public_access_block.environment"
               + "".join(f",\n                {e}" for e in endpoints) + "]",
               "}"]
-    lines += container_resources(spec) + vpc_resources(spec)
+    lines += container_resources(spec) + eks_resources(spec) + vpc_resources(spec)
     return "\n".join(lines) + "\n"
 
 
@@ -450,6 +476,12 @@ def variables_tf(spec: EnvironmentSpec) -> str:
               f"    error_message = {_string('One of ' + ', '.join(WEBSERVER_ACCESS_MODES) + '.')}",
               "  }",
               "}"]
+    if spec.eks is not None:
+        lines += ["",
+                  'variable "eks_cluster_name" {',
+                  "  description = \"Name of the EKS cluster the EksPodOperator tasks run their pods on\"",
+                  "  type        = string",
+                  "}"]
     for part in sorted(spec.parts):
         variable = OBJECT_ARGUMENTS[part][1]
         lines += ["",
@@ -471,6 +503,9 @@ def outputs_tf(spec: EnvironmentSpec) -> str:
     outputs += [(variable, f"{chosen[kind]}[{index}]" if isinstance(chosen[kind], str) else chosen[kind][index],
                  f"Airflow Variable {variable}, read by the ECS tasks")
                 for variable, kind, index in spec.task_network_outputs]
+    if spec.eks is not None:
+        variable = pod_to_eks().cluster_variable
+        outputs.append((variable, "var.eks_cluster_name", f"Airflow Variable {variable}, read by the EKS pod tasks"))
     lines: list[str] = []
     for name, value, description in outputs:
         lines += [f'output "{name}" {{', f"  value = {value}"]

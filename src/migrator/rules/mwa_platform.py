@@ -32,7 +32,7 @@ from migrator.analysis.strings import (
     static_string,
 )
 from migrator.analysis.templates import scripts_run, template_files
-from migrator.compat.aws_native import pod_to_ecs
+from migrator.compat.aws_native import pod_to_ecs, pod_to_eks
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules._common import call_arguments, inside, location_in_static, short_name
@@ -413,7 +413,11 @@ def _rewrite_finding(rule: PythonRule, module: ModuleFacts, node: ast.AST, messa
     offered; the fingerprint stays the one of the message without it."""
     location = module.location(node)
     anchor = f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}"
-    if why_not:
+    if why_not and not message.endswith("."):
+        message += "."
+    if why_not and fix is not None and fix.params.get("kind") == _EKS_KIND:
+        message += f" The unsafe fix runs it on EKS with EksPodOperator: {why_not}."
+    elif why_not:
         message += f" Not rewritten to EcsRunTaskOperator automatically: {why_not}."
     return rule.finding(module.path, location, message, anchor=anchor, fix=fix, severity=severity)
 
@@ -469,10 +473,12 @@ class KubernetesPodOperatorRule(PythonRule):
     `arguments` become the command (which does not replace the image's ENTRYPOINT on ECS),
     `env_vars` (a dict, or `V1EnvVar(name=, value=)` entries) the environment, literal CPU and
     memory requests or limits the Fargate size; cluster and client settings (`namespace`,
-    `in_cluster`, `config_file`, `get_logs`, ...) are dropped. Volumes, Kubernetes secrets,
-    node placement, a service account, init containers or a pod template are not rewritten:
-    the finding says why, and names `EksPodOperator` where an EKS cluster would keep the spec
-    (see docs/aws-native.md).
+    `in_cluster`, `config_file`, `get_logs`, ...) are dropped. A pod with volumes, Kubernetes
+    secrets, node placement, a service account, init containers or a pod template has no place
+    on ECS; it runs as written on an EKS cluster instead: the fix rewrites it to `EksPodOperator`
+    (`name` becomes `pod_name`, the on-prem client settings and GKE coordinates go, `cluster_name`
+    reads the Airflow Variable `eks_cluster_name`), and `migrator infra` grants the execution role
+    the cluster's access entry (see docs/aws-native.md).
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-eks-example.html
@@ -561,12 +567,34 @@ class KubernetesPodOperatorRule(PythonRule):
                 awslogs_stream_prefix="ecs/ml-score-7",
             )
         """),
-        # A Kubernetes service account has no place on ECS: no rewrite, the finding names the task role.
+        # A Kubernetes service account has no place on ECS: the pod runs as written on EKS.
         Invalid("""
             from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 
-            KubernetesPodOperator(task_id="score", image="ml/score:7", service_account_name="scorer")
-        """, line=3, contains="taskRoleArn"),
+            score = KubernetesPodOperator(
+                task_id="score",
+                name="score",  # the pod's name
+                image="ml/score:7",
+                service_account_name="scorer",
+                in_cluster=True,
+            )
+        """, line=8, contains="ECS Fargate has no place for its service_account_name", fixed="""
+            from airflow.providers.amazon.aws.operators.eks import EksPodOperator
+
+            score = EksPodOperator(
+                task_id="score",
+                cluster_name="{{ var.value.eks_cluster_name }}",
+                pod_name="score",  # the pod's name
+                image="ml/score:7",
+                service_account_name="scorer",
+            )
+        """),
+        # Positional arguments hide what the call sets: no rewrite, the finding says why.
+        Invalid("""
+            from airflow.contrib.operators.kubernetes_pod_operator import KubernetesPodOperator
+
+            KubernetesPodOperator("ml", "ml/score:7", "score", task_id="score", service_account_name="scorer")
+        """, line=3, contains="not to EksPodOperator either"),
         # The project's own pod operator, defined in a helper module, starts pods as its base does.
         Invalid("""
             from airflow import DAG
@@ -622,16 +650,36 @@ _EKS_SETUP = (f"create an EKS cluster in the environment's VPC, map the MWAA exe
               f"in_cluster=False, cluster_context=\"aws\" (or use EksPodOperator)")
 
 
+_EKS_KIND = "pod-to-eks"
+
+
 def _pod_rewrite(module: ModuleFacts, task, target) -> tuple[Fix | None, str | None]:
-    """The ECS rewrite of a pod task, or why it has none (None, None: not a class it replaces)."""
+    """The rewrite of a pod task: to ECS Fargate when its pod is one simple container, else to
+    EKS with the spec as written; and why not ECS (None, None: not a class they replace)."""
     if not (isinstance(task.node, ast.Call) and aws_native.is_rewritable_pod_operator(task.operator, target)):
         return None, None
     rewrite = aws_native.pod_task(module, task.node, target)
     if isinstance(rewrite, aws_native.NotRewritable):
-        return None, rewrite.reason
+        on_eks = aws_native.eks_pod_task(module, task.node)
+        if isinstance(on_eks, aws_native.NotRewritable):
+            return None, f"{rewrite.reason}; not to EksPodOperator either: {on_eks.reason}"
+        not_ecs = (f"ECS Fargate has no place for its {rewrite.argument}" if rewrite.argument in pod_to_ecs().blocking
+                   else f"not ECS Fargate, as {rewrite.reason}")
+        return _eks_fix(task.operator, on_eks), not_ecs
     # cmds replace the image's ENTRYPOINT on Kubernetes, not on ECS: the fix says so.
     entrypoint = f"; cmds go to {pod_to_ecs().mapped['cmds']}" if "cmds" in task.kwargs else ""
     return _ecs_fix(task.operator, rewrite, "pod-to-ecs", entrypoint), None
+
+
+def _eks_fix(operator: str, task: aws_native.EksPodTask) -> Fix:
+    facts = pod_to_eks()
+    namespace = f"namespace {task.namespace}" if task.namespace else "its namespace"
+    return Fix.make(FixSafety.UNSAFE,
+                    f"run the pod as written on an EKS cluster with EksPodOperator (cluster_name from the "
+                    f"Airflow Variable {facts.cluster_variable}); the cluster must let the execution role into "
+                    f"{namespace} (`migrator infra` writes the access entry) and requirements.txt needs "
+                    f"apache-airflow-providers-cncf-kubernetes (docs/aws-native.md)",
+                    kind=_EKS_KIND, old=operator, drop=task.dropped, rename=task.renamed)
 
 
 # -- the on-prem network ---------------------------------------------------------------------------

@@ -14,3 +14,8 @@ output "environment_arn" {
 output "webserver_url" {
   value = aws_mwaa_environment.this.webserver_url
 }
+
+output "eks_cluster_name" {
+  value = var.eks_cluster_name
+  description = "Airflow Variable eks_cluster_name, read by the EKS pod tasks"
+}

@@ -28,6 +28,11 @@ variable "webserver_access_mode" {
   }
 }
 
+variable "eks_cluster_name" {
+  description = "Name of the EKS cluster the EksPodOperator tasks run their pods on"
+  type        = string
+}
+
 variable "plugins_s3_object_version" {
   description = "S3 object version of plugins.zip (printed by `migrator package --upload`); empty: the environment does not read plugins.zip yet"
   type        = string
