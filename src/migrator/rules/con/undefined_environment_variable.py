@@ -12,7 +12,10 @@ from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 # Connections, Variables and configuration read from the environment: the CON001-CON004 and
 # CFG rules judge those.
 _AIRFLOW_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__")
+
+
 ANCHOR_SUFFIX = "envread"  # outcome.py matches verify's environment lookups to these findings
+
 
 _DAG = "import os\n\nfrom airflow import DAG\n\nSERVICES = {read}\n\nwith DAG('cf_export', schedule=None):\n    pass\n"
 
