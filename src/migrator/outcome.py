@@ -25,7 +25,7 @@ from migrator.compat.platform import default_credentials
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
-from migrator.rules.air_imports import removed_without_equivalent
+from migrator.rules.api.removed_import import removed_without_equivalent
 from migrator.rules.con._helpers import UNDEFINED_RULES, undefined_anchor
 from migrator.rules.con.undefined_environment_variable import ANCHOR_SUFFIX as ENV_READ_ANCHOR
 from migrator.rules.mig.dag_import_error import installed_name_missing

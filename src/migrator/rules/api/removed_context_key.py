@@ -1,4 +1,4 @@
-"""API: template-context keys the target no longer provides, wherever code or templates read them."""
+"""API004: Template-context key the target removed or deprecates"""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from migrator.analysis import airflow_api
-from migrator.analysis.jinja import template_names
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.templates import template_files
-from migrator.compat import ContextKeyChange, MwaaVersion
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
-from migrator.project import ProjectFacts
+from migrator.findings import Finding, FixSafety, Severity, line_anchor
 from migrator.rules._common import location_in_literal, short_name
-from migrator.rules.base import Invalid, ProjectRule, PythonRule, RuleContext, Valid
+from migrator.rules.api._helpers import _change, _fix, _message
+from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 # Parameter names that receive the whole context dict: a callback's or execute()'s argument.
 _CONTEXT_PARAMETERS = frozenset({"context", "ctx"})
@@ -28,38 +24,6 @@ class ContextRead:
     text: str = ""  # the template literal's value
     in_template: bool = False
     parameter: bool = False
-
-
-def _change(key: str, target: MwaaVersion) -> ContextKeyChange | None:
-    return airflow_api.context_key_changes(target).get(key)
-
-
-def _fix(change: ContextKeyChange, in_template: bool, parameter: bool = False) -> Fix | None:
-    exact = airflow_api.exact_context_key(change)
-    if exact and not parameter:
-        return Fix.make(FixSafety.SAFE, f"read {exact} (the same value)", kind="replace-context-key",
-                        old=change.key, new=exact)
-    replacement = change.replacement or ""
-    if parameter:
-        new = exact or (replacement if replacement.isidentifier() else None)
-        if new is None:
-            return None
-        return Fix.make(FixSafety.UNSAFE, f"take {new} instead (the function body must follow)",
-                        kind="replace-context-key", old=change.key, new=new)
-    if replacement.isidentifier():
-        return Fix.make(FixSafety.UNSAFE, f"read {replacement} (close, not always the same value)",
-                        kind="replace-context-key", old=change.key, new=replacement)
-    if in_template and replacement.startswith("{{") and replacement.endswith("}}"):
-        expression = replacement[2:-2].strip()
-        return Fix.make(FixSafety.UNSAFE, f"use {expression} (close, not always the same value)",
-                        kind="replace-context-key", old=change.key, new=expression)
-    return None
-
-
-def _message(change: ContextKeyChange, target: MwaaVersion, where: str) -> str:
-    status = (f"does not exist on Airflow {target.airflow}" if change.breaks
-              else f"is deprecated on Airflow {target.airflow}")
-    return f"context key {change.key!r}{where} {status}: {change.advice}"
 
 
 def _receivers(module: ModuleFacts, function: ast.AST | None) -> frozenset[str]:
@@ -275,66 +239,3 @@ class RemovedContextKeyRule(PythonRule):
                 where = " (a parameter of a task callable)" if read.parameter else ""
                 yield self.at_node(module, read.node, _message(change, target, where), severity=severity,
                                    fix=_fix(change, False, read.parameter))
-
-
-class TemplateFileContextKeyRule(ProjectRule):
-    """
-    ## What it does
-    Reports template-context keys the target removed or deprecates inside the template files
-    of the DAG folders (`.sql`, `.hql`, `.sh`, `.j2`, ...) that operators render:
-    `WHERE day = '{{ yesterday_ds }}'`, `TIMESTAMP '{{ execution_date }}'`.
-
-    ## Why it matters on MWAA
-    Operators render these files with the same context as inline templates. On Airflow 3 a
-    removed key renders as an empty string (or fails the render), which for SQL usually means a
-    query over the wrong day rather than an error (error). On Airflow 2.x the keys still work
-    with a deprecation warning (warning).
-
-    ## Example
-    ```sql
-    WHERE movement_ts < TIMESTAMP '{{ next_ds }} 04:00:00'
-    ```
-
-    ## Fix
-    Use the replacement the message names: `{{ logical_date }}` for `{{ execution_date }}`,
-    `{{ data_interval_end | ds }}` for `{{ next_ds }}`, `{{ macros.ds_add(ds, -1) }}` for
-    `{{ yesterday_ds }}`.
-
-    ## References
-    - https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html
-    """
-
-    id = "API013"
-    name = "template-file-context-key"
-    severity = Severity.ERROR
-    summary = "Removed or deprecated context key in a .sql/.sh template file"
-    fix_safety = FixSafety.SAFE
-    valid = (
-        Valid(files={"dags/sql/load.sql": "DELETE FROM t WHERE day = DATE '{{ ds }}';\n",
-                     "dags/load.py": "from airflow import DAG\n"}),
-        # Only files operators render are templates.
-        Valid(files={"dags/sql/notes.md": "{{ execution_date }}\n", "dags/load.py": "from airflow import DAG\n"}),
-    )
-    invalid = (
-        Invalid(files={"dags/sql/snapshot.sql": "SELECT 1\n WHERE ts < TIMESTAMP '{{ next_ds }} 04:00:00';\n",
-                       "dags/load.py": "from airflow import DAG\n"}, line=2, contains="next_ds"),
-        Invalid(files={"dags/scripts/archive.sh": "#!/bin/bash\nDAY='{{ execution_date }}'\n",
-                       "dags/load.py": "from airflow import DAG\n"}, target="2.11.2", line=2,
-                contains="deprecated"),
-    )
-
-    def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
-        workspace = project.workspace
-        target = ctx.target
-        for template in template_files(workspace.root, workspace.dag_folders):
-            for name in template_names(template.text):
-                change = _change(name.name, target)
-                if change is None:
-                    continue
-                line, column = template.position(name.start)
-                location = Location(line, column, line, column + len(name.name))
-                message = _message(change, target, "")
-                yield self.finding(template.path, location, message,
-                                   anchor=f"{line_anchor(template.lines[line - 1], column)}\x1f{message}",
-                                   severity=Severity.ERROR if change.breaks else Severity.WARNING,
-                                   fix=_fix(change, True))

@@ -10,6 +10,8 @@ from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _SHIFTS = (ast.RShift, ast.LShift)
+
+
 _Scope = ast.AST | None  # the function a name is bound in (None: the module)
 
 

@@ -13,6 +13,7 @@ from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
 _OPERATOR_SUFFIXES = ("Operator", "Sensor")
 
+
 _RETRY_MIXIN = '''\
 from airflow.utils.log.logging_mixin import LoggingMixin
 
@@ -22,12 +23,16 @@ class RetryMixin(LoggingMixin):
         super().__init__(*args, **kwargs)
         self.max_retries = max_retries
 '''
+
+
 _ALERTING_MIXIN = '''\
 class AlertingMixin:
     def __init__(self, configuration):
         self.configuration = configuration
         super().__init__()
 '''
+
+
 _OPERATOR = '''\
 from airflow.models import BaseOperator
 
@@ -38,6 +43,8 @@ class CheckOperator({bases}):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
 '''
+
+
 # The operator initialises the mixin itself, before its other base's __init__ (audit 220).
 _EXPLICIT_MIXIN_INIT = '''\
 from airflow.models import BaseOperator
@@ -50,6 +57,8 @@ class CheckOperator(BaseOperator, AlertingMixin):
         AlertingMixin.__init__(self, configuration)
         BaseOperator.__init__(self, **kwargs)
 '''
+
+
 # What the end-init-chain fix defines once per module (codemods/end_init_chain.py).
 _CHAIN_END = '''\
 class _InitChainEnd:
@@ -65,8 +74,14 @@ class _InitChainEnd:
 
 
 '''
+
+
 _EMR_OPERATOR = "from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator"
+
+
 _IMPORT_BASE_OPERATOR = "from airflow.models import BaseOperator"
+
+
 _IMPORT_LOGGING_MIXIN = "from airflow.utils.log.logging_mixin import LoggingMixin"
 
 

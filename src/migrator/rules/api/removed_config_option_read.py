@@ -14,6 +14,8 @@ from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 # AirflowConfigParser's typed readers: each raises AirflowConfigException for an unknown option
 # unless given fallback=.
 _READERS = frozenset({"get", "getint", "getboolean", "getfloat", "getlist", "getjson", "getimport"})
+
+
 _CONF = frozenset({"airflow.configuration.conf", "airflow.configuration"})
 
 

@@ -1,4 +1,4 @@
-"""API: Airflow's own Kubernetes pod objects, which the cncf-kubernetes provider replaced with the
+"""API014: Airflow's own Kubernetes pod objects, which the cncf-kubernetes provider replaced with the
 Kubernetes client's models."""
 
 from __future__ import annotations

@@ -13,8 +13,12 @@ from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _IMPORT = "from airflow.providers.databricks.operators.databricks import DatabricksCreateJobsOperator\n\n"
+
+
 _CREATE = ('job = DatabricksCreateJobsOperator(task_id="create", name="nightly",\n'
            '                                   job_clusters=[{"job_cluster_key": "main"}])\n')
+
+
 _HELPER = ("from airflow.providers.databricks.operators.databricks import DatabricksCreateJobsOperator\n\n\n"
            "class CompanyJobsOperator(DatabricksCreateJobsOperator):\n    pass\n")
 
