@@ -6,7 +6,7 @@ from __future__ import annotations
 from migrator.findings import FixSafety, Severity
 from migrator.requirements_fix import INDEX_OPTIONS, superseded_requirements
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req import _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _requirement_fix, _RequirementRule
 
 DEA_INDEX = '--extra-index-url="https://packages.dea.ga.gov.au"\n'
 

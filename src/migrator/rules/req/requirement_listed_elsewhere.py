@@ -12,10 +12,16 @@ from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
 DAG = "from airflow import DAG\nimport sentry_sdk\n"
+
+
 DIMCLI_DAG = "from airflow import DAG\nimport dimcli\n"
+
+
 # The requirement kinds of the other files that count: a PyPI line is added as it is; a Git or
 # URL line names a build that PyPI's package of the same name may not be.
 _KINDS = ("pypi", "vcs", "url")
+
+
 _SOURCE = {"vcs": "a Git repository", "url": "a URL"}
 
 
