@@ -92,9 +92,9 @@ def test_scan_cache_key_follows_the_tools_own_code():
     from pathlib import Path
 
     from migrator.cache import code_fingerprint
-    from migrator.rules import mig
+    from migrator.rules.mig import syntax_error
 
-    path = Path(mig.__file__)
+    path = Path(syntax_error.__file__)
     stat = path.stat()
     before = code_fingerprint()
     try:

@@ -314,7 +314,7 @@ def test_a_name_an_installed_third_party_module_lacks_points_at_verify_s_finding
     what addresses the failure; a name missing from a project module is not the pin's."""
     from migrator.compat.mwaa import get_version
 
-    from migrator.rules.verify_rules import installed_name_missing
+    from migrator.rules.mig.dag_import_error import installed_name_missing
 
     target = get_version("3.3.1")
     pinned = ("ImportError: cannot import name 'soft_unicode' from 'markupsafe' "

@@ -310,7 +310,7 @@ def test_a_name_the_pinned_third_party_module_lacks_is_reported_with_its_pin(tmp
     from migrator.compat.mwaa import get_version
 
     from migrator.outcome import explain_failures
-    from migrator.rules.verify_rules import installed_name_missing
+    from migrator.rules.mig.dag_import_error import installed_name_missing
 
     root = write_files(tmp_path / "project", {"dags/old_jinja.py": (
         "from markupsafe import soft_unicode\nfrom airflow.sdk import DAG\n\nDAG('old_jinja', schedule=None)\n")})

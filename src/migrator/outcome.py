@@ -25,10 +25,10 @@ from migrator.compat.platform import default_credentials
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
-from migrator.rules.air_imports import removed_without_equivalent
-from migrator.rules.con import UNDEFINED_RULES, undefined_anchor
-from migrator.rules.con_undefined_env_var import ANCHOR_SUFFIX as ENV_READ_ANCHOR
-from migrator.rules.verify_rules import installed_name_missing
+from migrator.rules.api.removed_import import removed_without_equivalent
+from migrator.rules.con._helpers import UNDEFINED_RULES, undefined_anchor
+from migrator.rules.con.undefined_environment_variable import ANCHOR_SUFFIX as ENV_READ_ANCHOR
+from migrator.rules.mig.dag_import_error import installed_name_missing
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
 # Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).

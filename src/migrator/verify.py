@@ -727,14 +727,14 @@ def read_carried_results(root: Path) -> ProjectVerifyResults:
     return ProjectVerifyResults(result, kept, RESULTS_FILE, problems, failures)
 
 
-VERIFY_RULE_PREFIX = "MIG1"  # MIG101-MIG105 live in migrator.rules.verify_rules
+VERIFY_RULE_PREFIX = "MIG1"  # MIG101-MIG105 (migrator.rules.mig) read verify results
 
 
 def verify_rules(settings: Settings, target: MwaaVersion) -> list:
     from migrator.rules import ProjectRule, all_rules
 
     return [r for r in all_rules() if isinstance(r, ProjectRule) and r.id.startswith(VERIFY_RULE_PREFIX)
-            and r.__module__.endswith("verify_rules") and settings.rule_enabled(r.id) and r.applies(target)]
+            and settings.rule_enabled(r.id) and r.applies(target)]
 
 
 def verify_findings(project, result: VerifyResult, settings: Settings) -> list[Finding]:

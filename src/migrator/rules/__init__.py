@@ -1,4 +1,9 @@
-"""Rule registry: every ``Rule`` subclass defined in a module of this package is a rule."""
+"""Rule registry: every ``Rule`` subclass with an ``id`` defined in a module of this package.
+
+One rule per module, in a package per family (``rules/cfg/forced_by_mwaa.py``), so a new rule
+is a new file. Modules whose name starts with ``_`` hold helpers and are not walked. The MWA
+family's modules still sit flat at the package root, and are walked the same way.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,11 @@ class RegistryError(RuntimeError):
 
 def _rule_classes() -> list[type[Rule]]:
     classes: list[type[Rule]] = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name == "base":
+    for info in sorted(pkgutil.walk_packages(__path__, f"{__name__}."), key=lambda m: m.name):
+        leaf = info.name.rpartition(".")[2]
+        if info.ispkg or leaf.startswith("_") or leaf == "base":
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__
                     and "id" in vars(value)):

@@ -1,0 +1,72 @@
+"""REQ022: a requirement of a distribution PyPI does not have, whose modules upstream now
+publishes under another name (compat's superseded distributions)."""
+
+from __future__ import annotations
+
+from migrator.findings import FixSafety, Severity
+from migrator.requirements_fix import INDEX_OPTIONS, superseded_requirements
+from migrator.rules.base import Invalid, Valid
+from migrator.rules.req._helpers import _requirement_fix, _RequirementRule
+
+DEA_INDEX = '--extra-index-url="https://packages.dea.ga.gov.au"\n'
+
+
+class SupersededDistribution(_RequirementRule):
+    """
+    ## What it does
+    Reports requirements of a distribution PyPI does not have because upstream merged or renamed
+    it and publishes its modules under another distribution: `odc-aws` (the `odc.aws` modules)
+    is `odc-cloud` on PyPI since 2021. The old name lived only on an index of its own that
+    upstream no longer points at.
+
+    ## Why it matters on MWAA
+    MWAA installs from PyPI (and, in a private network, from nothing but what the bundle
+    ships): pip finds no version of the old name, the whole requirements install fails and the
+    environment update rolls back. When the file names another index (a company mirror) that
+    may still serve it, the finding is a warning.
+
+    ## Example
+    ```text
+    --extra-index-url="https://packages.dea.ga.gov.au"
+    odc-aws
+    ```
+
+    ## Fix
+    Install the replacement (`odc-cloud`, with the extra that stands for the old package, such
+    as `odc-cloud[async]` for `odc-aio`), pinned to the version you test; `migrator fix` and
+    `migrator package` replace the line when only PyPI is asked, pinned to the release whose
+    wheel was checked to ship the old modules.
+
+    ## References
+    - https://github.com/opendatacube/odc-tools/pull/331
+    - https://pypi.org/project/odc-cloud/
+    """
+
+    id = "REQ022"
+    name = "superseded-distribution"
+    severity = Severity.ERROR
+    summary = "Requirement of a distribution PyPI only has under another name"
+    fix_safety = FixSafety.SAFE
+    valid = (Valid(files={"requirements.txt": "odc-cloud==0.2.6\n"}),
+             # The index upstream left is no source of the old name; PyPI's modules are imported the same.
+             Valid(files={"requirements.txt": DEA_INDEX + "odc-cloud[async]\n"}))
+    invalid = (Invalid(files={"requirements.txt": DEA_INDEX + "odc-aws\n"}, line=2, contains="odc-cloud"),
+               Invalid(files={"requirements.txt": "odc-aio==0.0.3\n"}, line=1, contains="odc-cloud[async]"),
+               # A company mirror may still serve it: said, not replaced.
+               Invalid(files={"requirements.txt": "--extra-index-url https://nexus.corp.example.com/simple\nodc-aws\n"},
+                       line=2, contains="nexus.corp.example.com"))
+
+    def check_entry(self, project, ctx, entry):
+        facts = project.requirements
+        for found in superseded_requirements(facts.requirements_of(entry), facts.options_of(entry, *INDEX_OPTIONS)):
+            use = found.fact.requirement
+            if found.replaceable:
+                yield self.at_requirement(
+                    found.requirement, f"{found.requirement.display()} cannot install on MWAA: {found.why}; "
+                                       f"use {use} (the release checked to ship its modules; move the pin to the one you test)",
+                    fix=_requirement_fix("replace", f"use {use}", name=found.requirement.name, new=use))
+            else:
+                yield self.at_requirement(
+                    found.requirement, f"{found.requirement.display()} installs only if "
+                                       f"{', '.join(found.other_sources)} serves it: {found.why}; use {use} "
+                                       "if it does not", severity=Severity.WARNING)
