@@ -67,6 +67,7 @@ from .os_libraries import (
     os_library_need,
     os_package_programs,
     os_package_serves,
+    wheel_bundled_os_packages,
 )
 from .platform import (
     CredentialFormat,
@@ -254,5 +255,6 @@ __all__ = [
     "upgrade_plan",
     "upload_limit",
     "upload_limits",
+    "wheel_bundled_os_packages",
     "worker_paths",
 ]

@@ -118,6 +118,13 @@ def os_package_programs(package: str) -> ProgramPackage | None:
 
 
 @lru_cache(maxsize=1)
+def wheel_bundled_os_packages() -> frozenset[str]:
+    """OS packages an image installs only to compile a distribution from source whose wheels
+    bundle them (``libxml2-dev`` for lxml): pip installs the wheel on MWAA."""
+    return frozenset(name for row in _data()["os_packages"]["wheel_bundled"] for name in row["names"])
+
+
+@lru_cache(maxsize=1)
 def image_os_packages() -> frozenset[str]:
     """OS packages MWAA's image has already (``tzdata``): nothing to install from startup.sh."""
     return frozenset(name for row in _data()["os_packages"]["on_image"] for name in row["names"])

@@ -12,6 +12,7 @@ from migrator.compat import (
     os_library_need,
     os_package_programs,
     os_package_serves,
+    wheel_bundled_os_packages,
 )
 from migrator.compat._data import load_json
 
@@ -54,11 +55,21 @@ def test_git_serves_its_program_and_tzdata_is_on_the_image():
     assert os_package_programs("unixodbc") is None  # a library, not a program: judged as before
     assert "tzdata" in image_os_packages()
     data = load_json("os_libraries.json")["os_packages"]
-    for row in (*data["programs"], *data["on_image"]):
+    for row in (*data["programs"], *data["on_image"], *data["wheel_bundled"]):
         assert row["names"] and row["why"] and row["source"], row
     # A package is one kind or the other, never both.
-    named = [name for row in (*data["programs"], *data["on_image"], *data["serves"]) for name in row["names"]]
+    named = [name for row in (*data["programs"], *data["on_image"], *data["serves"], *data["wheel_bundled"])
+             for name in row["names"]]
     assert len(named) == len(set(named))
+
+
+def test_what_only_compiles_lxml_or_pillow_is_bundled_in_their_wheels_and_the_runtime_is_on_the_image():
+    assert {"libxml2-dev", "libxslt", "jpeg-dev", "tiff", "postgresql-dev"} <= wheel_bundled_os_packages()
+    assert {"libstdc++", "libxml2", "zlib", "freetype", "libpng"} <= image_os_packages()
+    # Every distribution named is one pip installs from a wheel that bundles the libraries.
+    data = load_json("os_libraries.json")["os_packages"]["wheel_bundled"]
+    assert {d for row in data for d in row["distributions"]} == {"lxml", "pillow", "psycopg2-binary"}
+    assert "unixodbc" not in wheel_bundled_os_packages()  # pyodbc loads it: judged by what serves it
 
 
 def test_entrypoint_and_base_image_packages_are_not_needed_and_bindings_decide_theirs():

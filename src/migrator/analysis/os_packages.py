@@ -93,7 +93,8 @@ class _ShippedCode:
 
 def needed_os_packages(project: Any, target: MwaaVersion) -> list[OsPackage]:
     """The project's OS packages (``project.env.os_packages``, in order) that the code MWAA runs
-    needs: not build-only ones, nor ones MWAA's image has, nor ones installed for programs
+    needs: not build-only ones (compilers, headers, what only builds a distribution whose wheels
+    bundle it), nor ones MWAA's image has, nor ones installed for programs
     nothing MWAA runs starts, nor ones installed for a library no shipped module loads. A
     package the table knows nothing about is kept: nothing says it is unneeded. So is every
     package of the project's own MWAA start-up script: written for MWAA, it is replaced by the
@@ -109,7 +110,9 @@ def needed_os_packages(project: Any, target: MwaaVersion) -> list[OsPackage]:
         if package.path in startup:
             needed.append(package)
             continue
-        if is_build_only_os_package(package.name) or package.name.lower() in compat.image_os_packages():
+        name = package.name.lower()
+        if is_build_only_os_package(name) or name in compat.image_os_packages() \
+                or name in compat.wheel_bundled_os_packages():
             continue
         programs = compat.os_package_programs(package.name)
         if programs is not None:

@@ -13,9 +13,11 @@ class OsPackages(ProjectRule):
     ## What it does
     Reports operating-system packages the on-prem setup installs (`packages.txt`, `apt-get
     install` / `yum install` in the Airflow image's Dockerfiles and entrypoint scripts).
-    Compilers, headers (`libpq-dev`: MWAA's psycopg2-binary bundles libpq), pip and tools that
-    only run while the image is built (`alien`, `apt-utils`, `locales`) are not reported, nor are packages MWAA's image
-    has (`tzdata`, `curl`, `python3`, `netbase`), nor one installed for programs nothing MWAA runs starts (`git` for the
+    Compilers, headers (`libpq-dev`: MWAA's psycopg2-binary bundles libpq), the libraries an image
+    installs only to compile lxml or Pillow from source (their wheels bundle libxml2, libxslt,
+    libjpeg, libtiff, ...), pip and tools that only run while the image is built (`alien`,
+    `apt-utils`, `locales`) are not reported, nor are packages MWAA's image has (`tzdata`, `curl`,
+    `python3`, `netbase`, `libstdc++`), nor one installed for programs nothing MWAA runs starts (`git` for the
     image build's `RUN git clone`: reported when a task's command or a script a task runs
     calls `git`, the code imports GitPython, or the shipped requirements hold a `git+` URL;
     `netcat` for the image's entrypoint to wait for its database: MWAA does not run it),
@@ -61,6 +63,15 @@ class OsPackages(ProjectRule):
              Valid(files={"Dockerfile": "FROM apache/airflow:3.1.8-python3.12\nUSER root\n"
                                         "RUN apt-get update && apt-get install -y gcc libpq-dev\n",
                           "requirements.txt": "psycopg2-binary\n"}),
+             # An Alpine image compiling lxml, Pillow and psycopg2 from source (no musl wheels): on
+             # MWAA pip installs their wheels, which bundle these libraries, and the image has the rest.
+             Valid("import lxml.etree\nfrom PIL import Image\n",
+                   files={"Dockerfile": "FROM python:3.11-alpine\n"
+                                        "RUN apk add --no-cache libstdc++ libxml2-dev libxslt-dev jpeg-dev zlib-dev "
+                                        "lcms2-dev freetype-dev openjpeg-dev tiff-dev libpng-dev libxml2 libxslt "
+                                        "postgresql-dev tiff lcms2 freetype openjpeg libpng\n"
+                                        "RUN pip install apache-airflow==2.10.5 lxml pillow psycopg2\n",
+                          "requirements.txt": "lxml\npillow\n"}),
              # A CI test image's headers for the test run: no MWAA task needs them.
              Valid(files={"Dockerfile": "FROM apache/airflow:2.7.3\nUSER root\nRUN apt-get install -y git\n",
                           "Dockerfile.travis": "FROM apache/airflow:2.7.3\nUSER root\n"
