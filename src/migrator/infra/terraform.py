@@ -111,6 +111,25 @@ def _assume_role(name: str, services: list[str]) -> list[str]:
             "}"]
 
 
+def _role(name: str, assume: str, services: list[str], prefix: str, statements) -> list[str]:
+    """A role ``name`` that ``services`` assume, with one inline policy of ``statements``."""
+    lines = [*_assume_role(assume, services), "", f'data "aws_iam_policy_document" "{name}" {{']
+    for statement in statements:
+        lines += policy_statement(statement)
+    return lines + ["}",
+                    "",
+                    f'resource "aws_iam_role" "{name}" {{',
+                    f'  name_prefix        = "{prefix}-"',
+                    f"  assume_role_policy = data.aws_iam_policy_document.{assume}.json",
+                    "}",
+                    "",
+                    f'resource "aws_iam_role_policy" "{name}" {{',
+                    f'  name   = "{prefix}"',
+                    f"  role   = aws_iam_role.{name}.id",
+                    f"  policy = data.aws_iam_policy_document.{name}.json",
+                    "}"]
+
+
 def _value(value, indent: str) -> str:
     """A Python value as an HCL expression (objects one entry a line); strings through ``_arn``."""
     if isinstance(value, bool):
@@ -141,23 +160,8 @@ def container_resources(spec: EnvironmentSpec) -> list[str]:
              "  }",
              "}",
              "",
-             *_assume_role("ecs_task_assume", [ECS_TASKS_TRUST]),
-             "",
-             'data "aws_iam_policy_document" "ecs_task_execution" {']
-    for statement in spec.task_execution_statements:
-        lines += policy_statement(statement)
-    lines += ["}",
-              "",
-              'resource "aws_iam_role" "ecs_task_execution" {',
-              '  name_prefix        = "ecs-task-execution-"',
-              "  assume_role_policy = data.aws_iam_policy_document.ecs_task_assume.json",
-              "}",
-              "",
-              'resource "aws_iam_role_policy" "ecs_task_execution" {',
-              '  name   = "ecs-task-execution"',
-              "  role   = aws_iam_role.ecs_task_execution.id",
-              "  policy = data.aws_iam_policy_document.ecs_task_execution.json",
-              "}"]
+             *_role("ecs_task_execution", "ecs_task_assume", [ECS_TASKS_TRUST], "ecs-task-execution",
+                    spec.task_execution_statements)]
     for repository in spec.ecr_repositories:
         lines += ["",
                   f'resource "aws_ecr_repository" {_string(_name(repository))} {{',
@@ -389,25 +393,9 @@ def main_tf(spec: EnvironmentSpec) -> str:
              "  }",
              "}",
              "",
-             *_assume_role("assume", TRUSTED_SERVICES),
+             *_role("execution", "assume", TRUSTED_SERVICES, "mwaa-execution", spec.statements),
              "",
-             'data "aws_iam_policy_document" "execution" {']
-    for statement in spec.statements:
-        lines += policy_statement(statement)
-    lines += ["}",
-              "",
-              'resource "aws_iam_role" "execution" {',
-              '  name_prefix        = "mwaa-execution-"',
-              "  assume_role_policy = data.aws_iam_policy_document.assume.json",
-              "}",
-              "",
-              'resource "aws_iam_role_policy" "execution" {',
-              '  name   = "mwaa-execution"',
-              "  role   = aws_iam_role.execution.id",
-              "  policy = data.aws_iam_policy_document.execution.json",
-              "}",
-              "",
-              'resource "aws_mwaa_environment" "this" {',
+             'resource "aws_mwaa_environment" "this" {',
               "  name                  = var.environment_name",
               f"  airflow_version       = {_string(spec.airflow_version)}",
               f"  environment_class     = {_string(spec.environment_class)}",
