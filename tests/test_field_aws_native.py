@@ -52,7 +52,10 @@ def test_the_reason_is_its_first_clause_and_a_task_offered_no_rewrite_says_of_wh
     assert run.reason_clause(f"x. {LEFT}the image is not a literal string (templated or computed), so no.") \
         == "the image is not a literal string"
     assert run.reason_clause(SUBCLASS["message"], "no automatic fix") \
-        == "no automatic fix (TrackingDockerOperator (a DockerOperator))"
+        == "no automatic fix (a project subclass of DockerOperator)"
+    assert run.reason_clause("TtdPodOperator (a KubernetesPodOperator) starts Kubernetes pods, which need a "
+                             "cluster", "no automatic fix") == "no automatic fix (a project subclass of KubernetesPodOperator)"
+    assert run.reason_clause("DockerSwarmOperator needs a Docker swarm", None) == "no reason given (DockerSwarmOperator)"
 
 
 def test_rewritten_by_aws_native_kind_left_by_reason_and_the_rewritten_files_that_load():
@@ -63,7 +66,7 @@ def test_rewritten_by_aws_native_kind_left_by_reason_and_the_rewritten_files_tha
     assert summary["not_rewritten"] == 4
     assert summary["not_rewritten_reasons"] == {
         "mounts": 1, "affinity": 1, "the call passes positional arguments or **kwargs": 1,
-        "no automatic fix (TrackingDockerOperator (a DockerOperator))": 1}
+        "no automatic fix (a project subclass of DockerOperator)": 1}
     assert summary["rewritten_files"] == ["dags/etl/load.py", "dags/lib/helper.py", "dags/pods.py"]
     # helper.py is not a DAG file Airflow parses: neither loading nor failing
     assert (summary["verified"], summary["loading"]) == (2, 1)

@@ -245,22 +245,28 @@ def step_migrate(source: Path, target: str, work: Path, with_verify: bool) -> di
 
 CONTAINER_RULES = ("MWA001", "MWA002")  # a DockerOperator task, a pod-operator task
 NOT_REWRITTEN = "Not rewritten to EcsRunTaskOperator automatically: "
+AWS_NATIVE_SUMMARY = "summary-2"  # bump when summarise_aws_native or check_infra change what they record
 CHECKOV_VERSION = "3.3.30"  # the version tests/test_infra_checkov.py installs
 _checkov_lock = threading.Lock()
 
 
-def step_aws_native(source: Path, target: str, work: Path, scan: dict) -> dict:
-    """``migrate --aws-native --verify`` where the scan found a container task; nothing otherwise."""
+def step_aws_native(source: Path, target: str, work: Path, scan: dict, reuse: dict | None = None) -> dict:
+    """``migrate --aws-native --verify`` where the scan found a container task; nothing otherwise.
+    ``reuse``: the run record of an earlier migrate by the same tool code on the same commit, whose
+    output is summarised again (the summary changed, not what it reads)."""
     if "by_rule" not in scan:
         return {"skipped": "no scan result"}
     if not any(scan["by_rule"].get(rule) for rule in CONTAINER_RULES):
         return {"skipped": "no container tasks"}
     out = work / "aws-native"
-    run = migrator("migrate", str(source), "--out", str(out), "--target", target, "--aws-native", "--verify",
-                   "-f", "json", "-j", "1", "-q", "--allow-broken-requirements")
-    result: dict = {"run": run.to_json()}
     report = out / "report.json"
-    if report.is_file() and run.returncode in (0, 1, 3):
+    if reuse is not None and report.is_file():
+        run = reuse
+    else:
+        run = migrator("migrate", str(source), "--out", str(out), "--target", target, "--aws-native", "--verify",
+                       "-f", "json", "-j", "1", "-q", "--allow-broken-requirements").to_json()
+    result: dict = {"run": run}
+    if report.is_file() and run["returncode"] in (0, 1, 3):
         document = json.loads(report.read_text(encoding="utf-8"))
         parsed = {row["path"] for row in document["bundle"]["manifest"]["files"]
                   if row["path"].startswith("dags/") and row["path"].endswith(".py")
@@ -287,13 +293,18 @@ def _is_aws_native(kind: object) -> bool:
     return codemods.is_aws_native(kind)
 
 
+_SUBCLASS_TASK = re.compile(r"^[\w.]+ \(an? ([\w.]+)\) ")
+
+
 def reason_clause(message: str, fallback: str | None = None) -> str:
     """The first clause of why a container task was not rewritten: ``affinity``, ``the call passes
     positional arguments or **kwargs``; else ``fallback`` (why the fix plan left it) and what the
-    finding is about (``no automatic fix (TrackingDockerOperator (a DockerOperator))``)."""
+    finding is about (``no automatic fix (a project subclass of DockerOperator)``)."""
     _, found, why = message.partition(NOT_REWRITTEN)
-    if not found:  # no rewrite was offered (a task of a project subclass): say of what
-        subject = message.split(" needs ", 1)[0] if " needs " in message else ""
+    if not found:  # no rewrite was offered: say of what (a task of the project's own subclass)
+        subclass = _SUBCLASS_TASK.match(message)
+        subject = (f"a project subclass of {subclass.group(1)}" if subclass
+                   else message.split(" needs ", 1)[0] if " needs " in message else "")
         return (fallback or "no reason given").split(":")[0].strip() + (f" ({subject})" if subject else "")
     return re.split(r":|,|;| \(| - |\.(?:\s|$)", why, maxsplit=1)[0].strip() or "no reason given"
 
@@ -466,7 +477,10 @@ def run_repo(repo: Repo, targets: list[str], steps: list[str], args: argparse.Na
         outcome: dict = {}
         for step in steps:
             key = f"{repo.commit}:{digest}:{step}:{'verify' in steps}"
+            if step == "aws-native":
+                key += f":{AWS_NATIVE_SUMMARY}"
             cache = place / f"{step}.result.json"
+            cached = None
             if not args.force and cache.is_file():
                 cached = json.loads(cache.read_text(encoding="utf-8"))
                 if cached.get("key") == key:
@@ -483,7 +497,10 @@ def run_repo(repo: Repo, targets: list[str], steps: list[str], args: argparse.Na
             elif step == "verify":
                 value = step_verify(source, target, place)
             elif step == "aws-native":
-                value = step_aws_native(source, target, place, outcome.get("scan", {}))
+                # a summary that changed re-reads the report of a migrate run by the same tool code
+                same_run = cached is not None and cached.get("key", "").startswith(f"{repo.commit}:{digest}:{step}:")
+                value = step_aws_native(source, target, place, outcome.get("scan", {}),
+                                        reuse=cached["result"].get("run") if same_run else None)
             else:
                 value = step_migrate(source, target, place, "verify" in steps)
             value["step_seconds"] = round(time.perf_counter() - started, 1)
