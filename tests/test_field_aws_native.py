@@ -28,12 +28,15 @@ AFFINITY = finding("MWA002", "dags/pods.py", "p3", f"KubernetesPodOperator needs
 POSITIONAL = finding("MWA002", "dags/pods.py", "p4",
                      f"x. {LEFT}the call passes positional arguments or **kwargs, which hide what it sets.")
 SUBCLASS = finding("MWA001", "dags/etl/track.py", "d3", "TrackingDockerOperator (a DockerOperator) needs a Docker daemon: x")
+DEFINITION = finding("MWA001", "dags/etl/track.py", "d4", "TrackingDockerOperator extends a Docker operator, which "
+                     f"needs a Docker daemon. {LEFT}TrackingDockerOperator is the project's own class, whose code may.")
 MOVED = finding("API001", "dags/pods.py", "a1", "moved", kind="replace-import")
 
 DOCUMENT = {
     "findings": {
-        "before": {"findings": [DOCKER, POD, POD_HELPER, MOUNTS, AFFINITY, POSITIONAL, SUBCLASS, MOVED]},
-        "after": {"findings": [MOUNTS, AFFINITY, POSITIONAL, SUBCLASS]},
+        "before": {"findings": [DOCKER, POD, POD_HELPER, MOUNTS, AFFINITY, POSITIONAL, SUBCLASS, DEFINITION,
+                                 MOVED]},
+        "after": {"findings": [MOUNTS, AFFINITY, POSITIONAL, SUBCLASS, DEFINITION]},
     },
     "fixed": {"review": [DOCKER, POD, POD_HELPER, MOVED]},
     "needs_human": [{**f, "reason": "no automatic fix"} for f in (MOUNTS, AFFINITY, POSITIONAL, SUBCLASS)],
@@ -62,6 +65,7 @@ def test_rewritten_by_aws_native_kind_left_by_reason_and_the_rewritten_files_tha
     summary = run.summarise_aws_native(DOCUMENT, ["dags"], PARSED)
     assert summary["container_tasks"] == 7
     assert summary["by_rule"] == {"MWA001": 3, "MWA002": 4}
+    assert summary["subclass_definitions"] == 1  # where the subclass is defined: not a task
     assert summary["rewritten"] == {"docker-to-ecs": 1, "pod-to-ecs": 2}  # replace-import is not AWS-native
     assert summary["not_rewritten"] == 4
     assert summary["not_rewritten_reasons"] == {
@@ -129,3 +133,11 @@ def test_the_section_has_a_row_per_repository_totals_reasons_and_the_files_that_
             "repositories checked; migrate runs without a report: 1.") in text
     assert "- acme/etl: `dags/pods.py`: argument-rejected: TypeError: Invalid arguments" in text
     assert run.render_aws_native({"meta": {"targets": ["3.3.1"]}, "repos": [results["repos"][3]]}) == []
+
+
+def test_the_step_runs_nothing_where_the_scan_found_no_container_task(tmp_path):
+    assert run.step_aws_native(tmp_path, "3.3.1", tmp_path, {"by_rule": {"API001": 3, "MWA001": 0}}) \
+        == {"skipped": "no container tasks"}
+    assert run.step_aws_native(tmp_path, "3.3.1", tmp_path, {"runs": {"json": {"returncode": 2}}}) \
+        == {"skipped": "scan refused the project (exit 2)"}
+    assert not (tmp_path / "aws-native").exists()

@@ -245,7 +245,7 @@ def step_migrate(source: Path, target: str, work: Path, with_verify: bool) -> di
 
 CONTAINER_RULES = ("MWA001", "MWA002")  # a DockerOperator task, a pod-operator task
 NOT_REWRITTEN = "Not rewritten to EcsRunTaskOperator automatically: "
-AWS_NATIVE_SUMMARY = "summary-2"  # bump when summarise_aws_native or check_infra change what they record
+AWS_NATIVE_SUMMARY = "summary-3"  # bump when summarise_aws_native or check_infra change what they record
 CHECKOV_VERSION = "3.3.30"  # the version tests/test_infra_checkov.py installs
 _checkov_lock = threading.Lock()
 
@@ -255,7 +255,8 @@ def step_aws_native(source: Path, target: str, work: Path, scan: dict, reuse: di
     ``reuse``: the run record of an earlier migrate by the same tool code on the same commit, whose
     output is summarised again (the summary changed, not what it reads)."""
     if "by_rule" not in scan:
-        return {"skipped": "no scan result"}
+        code = scan.get("runs", {}).get("json", {}).get("returncode", "-")
+        return {"skipped": "scan refused the project (exit 2)" if code == 2 else f"no scan result (scan exit {code})"}
     if not any(scan["by_rule"].get(rule) for rule in CONTAINER_RULES):
         return {"skipped": "no container tasks"}
     out = work / "aws-native"
@@ -293,6 +294,7 @@ def _is_aws_native(kind: object) -> bool:
     return codemods.is_aws_native(kind)
 
 
+_SUBCLASS_DEFINITION = re.compile(r"^[\w.]+ extends an? ")
 _SUBCLASS_TASK = re.compile(r"^[\w.]+ \(an? ([\w.]+)\) ")
 
 
@@ -325,12 +327,15 @@ def summarise_aws_native(document: dict, dag_folders: Iterable[str], parsed: set
     ``document``: report.json; ``dag_folders``: the scan's (project paths -> ``dags/...``);
     ``parsed``: the bundle's ``dags/`` files Airflow parses (safe-mode heuristic).
 
-    Before: the MWA001/MWA002 findings of the scan before the fixes (one per task call, and one
-    per project subclass of a Docker operator). Rewritten: the findings the fix applied (listed in
+    Before: the MWA001/MWA002 findings of the scan before the fixes, one per task call (the
+    definitions of project subclasses of a Docker operator are counted apart). Rewritten: the findings the fix applied (listed in
     ``fixed.review``, as every AWS-native fix is unsafe) whose fix kind is AWS-native. Left: the
     other findings, grouped by the first clause of the reason their message gives (or the fix
     plan's reason, from ``needs_human``)."""
-    before = [f for f in document["findings"]["before"]["findings"] if f["rule"] in CONTAINER_RULES]
+    found = [f for f in document["findings"]["before"]["findings"] if f["rule"] in CONTAINER_RULES]
+    # MWA001 also flags the definition of a project subclass of a Docker operator: not a task
+    definitions = [f for f in found if _SUBCLASS_DEFINITION.match(f["message"])]
+    before = [f for f in found if f not in definitions]
     rewritten = [f for f in document["fixed"]["review"]
                  if f["rule"] in CONTAINER_RULES and _is_aws_native(((f.get("fix") or {}).get("data") or {}).get("kind"))]
     done = {f["fingerprint"] for f in rewritten}
@@ -360,6 +365,7 @@ def summarise_aws_native(document: dict, dag_folders: Iterable[str], parsed: set
     return {
         "container_tasks": len(before),
         "by_rule": dict(sorted(Counter(f["rule"] for f in before).items())),
+        "subclass_definitions": len(definitions),
         "rewritten": dict(sorted(Counter(f["fix"]["data"]["kind"] for f in rewritten).items())),
         "not_rewritten": sum(reasons.values()),
         "not_rewritten_reasons": dict(reasons.most_common()),
@@ -368,7 +374,8 @@ def summarise_aws_native(document: dict, dag_folders: Iterable[str], parsed: set
         "loading": None if not verify else len(loading),
         "not_loading": failures,
         "verify_headline": verify["headline"] if verify else None,
-        "findings_after": sum(1 for f in document["findings"]["after"]["findings"] if f["rule"] in CONTAINER_RULES),
+        "findings_after": sum(1 for f in document["findings"]["after"]["findings"]
+                              if f["rule"] in CONTAINER_RULES and not _SUBCLASS_DEFINITION.match(f["message"])),
     }
 
 
@@ -669,8 +676,8 @@ def infra_passes(infra: dict | None) -> bool | None:
 
 AWS_NATIVE_INTRO = (
     "`migrate --aws-native --verify` on each repository whose scan has a Docker or pod task (MWA001, "
-    "MWA002 findings of the scan before the fixes: one per task call, and one per project subclass of a "
-    "Docker operator). Rewritten: the findings the fix applied, by fix kind (every kind whose codemod is "
+    "MWA002 findings of the scan before the fixes, one per task call; a project's own subclass of a "
+    "Docker operator is flagged where it is defined too, which is not counted as a task). Rewritten: the findings the fix applied, by fix kind (every kind whose codemod is "
     "AWS-native). Not rewritten: the first clause of the reason the finding gives. Files: the project files "
     "holding a rewritten task, and of those Airflow parses as DAG files in the bundle, the ones that load "
     "(`migrate --verify`). Infra: cfn-lint on `infra/cloudformation.yaml` (errors / warnings), python-hcl2 "
