@@ -15,7 +15,11 @@ each):
 - ``fix --apply`` on a copy: every file that parsed still parses, and a second run changes nothing;
 - ``verify`` of the repository as it is (its own requirements), and ``migrate --verify``: the
   bundle loaded as MWAA loads it, its requirements installed: DAG files that load before and
-  after, and the causes of what still does not load.
+  after, and the causes of what still does not load;
+- ``aws-native`` (opt-in: ``--steps ...,aws-native``): ``migrate --aws-native --verify`` where the
+  scan found a Docker or pod task (MWA001, MWA002): the tasks rewritten to ECS per fix kind, those
+  left and why, whether the files holding a rewrite load, and cfn-lint, python-hcl2 and checkov
+  on the ``infra/`` it writes.
 
 Each step's result is kept in the work folder and reused until the repository's commit, the
 tool's code or the step's options change (``--force`` reruns). Writes ``results.json`` and
@@ -34,8 +38,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +52,9 @@ from corpus import DEFAULT_MIRRORS, Repo, export, git_dir, load_corpus
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 FORMATS = ("text", "json", "sarif", "markdown")
-STEPS = ("scan", "package", "fix", "verify", "migrate")
+STEPS = ("scan", "package", "fix", "verify", "migrate", "aws-native")
+# aws-native is opt-in: a second migrate --verify (real Airflow) per repository with container tasks
+DEFAULT_STEPS = ("scan", "package", "fix", "verify", "migrate")
 TARGETS = ("3.3.1", "2.11.2")
 STEP_TIMEOUT = 3600  # seconds: a hang is reported as one, never waited on forever
 _AIRFLOW_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
@@ -233,6 +241,221 @@ def step_migrate(source: Path, target: str, work: Path, with_verify: bool) -> di
     return result
 
 
+# -- migrate --aws-native ----------------------------------------------------------------------------
+
+CONTAINER_RULES = ("MWA001", "MWA002")  # a DockerOperator task, a pod-operator task
+NOT_REWRITTEN = "Not rewritten to EcsRunTaskOperator automatically: "
+AWS_NATIVE_SUMMARY = "summary-3"  # bump when summarise_aws_native or check_infra change what they record
+CHECKOV_VERSION = "3.3.30"  # the version tests/test_infra_checkov.py installs
+_checkov_lock = threading.Lock()
+
+
+def step_aws_native(source: Path, target: str, work: Path, scan: dict, reuse: dict | None = None) -> dict:
+    """``migrate --aws-native --verify`` where the scan found a container task; nothing otherwise.
+    ``reuse``: the run record of an earlier migrate by the same tool code on the same commit, whose
+    output is summarised again (the summary changed, not what it reads)."""
+    if "by_rule" not in scan:
+        code = scan.get("runs", {}).get("json", {}).get("returncode", "-")
+        return {"skipped": "scan refused the project (exit 2)" if code == 2 else f"no scan result (scan exit {code})"}
+    if not any(scan["by_rule"].get(rule) for rule in CONTAINER_RULES):
+        return {"skipped": "no container tasks"}
+    out = work / "aws-native"
+    report = out / "report.json"
+    if reuse is not None and report.is_file():
+        run = reuse
+    else:
+        run = migrator("migrate", str(source), "--out", str(out), "--target", target, "--aws-native", "--verify",
+                       "-f", "json", "-j", "1", "-q", "--allow-broken-requirements").to_json()
+    result: dict = {"run": run}
+    if report.is_file() and run["returncode"] in (0, 1, 3):
+        document = json.loads(report.read_text(encoding="utf-8"))
+        parsed = {row["path"] for row in document["bundle"]["manifest"]["files"]
+                  if row["path"].startswith("dags/") and row["path"].endswith(".py")
+                  and _might_contain_dag(out / "bundle" / row["path"])}
+        result.update(summarise_aws_native(document, scan.get("dag_folders") or [], parsed))
+        result["infra"] = check_infra(out / "infra")
+    return result
+
+
+def _might_contain_dag(path: Path) -> bool:
+    """Airflow's safe-mode heuristic: a .py file it parses mentions both words."""
+    try:
+        content = path.read_bytes().lower()
+    except OSError:
+        return False
+    return b"dag" in content and b"airflow" in content
+
+
+def _is_aws_native(kind: object) -> bool:
+    if not isinstance(kind, str):
+        return False
+    from migrator import codemods  # codemods/ installs as migrator.codemods
+
+    return codemods.is_aws_native(kind)
+
+
+_SUBCLASS_DEFINITION = re.compile(r"^[\w.]+ extends an? ")
+_SUBCLASS_TASK = re.compile(r"^[\w.]+ \(an? ([\w.]+)\) ")
+
+
+def reason_clause(message: str, fallback: str | None = None) -> str:
+    """The first clause of why a container task was not rewritten: ``affinity``, ``the call passes
+    positional arguments or **kwargs``; else ``fallback`` (why the fix plan left it) and what the
+    finding is about (``no automatic fix (a project subclass of DockerOperator)``)."""
+    _, found, why = message.partition(NOT_REWRITTEN)
+    if not found:  # no rewrite was offered: say of what (a task of the project's own subclass)
+        subclass = _SUBCLASS_TASK.match(message)
+        subject = (f"a project subclass of {subclass.group(1)}" if subclass
+                   else message.split(" needs ", 1)[0] if " needs " in message else "")
+        return (fallback or "no reason given").split(":")[0].strip() + (f" ({subject})" if subject else "")
+    return re.split(r":|,|;| \(| - |\.(?:\s|$)", why, maxsplit=1)[0].strip() or "no reason given"
+
+
+def _bundle_path(path: str, dag_folders: Iterable[str]) -> str | None:
+    for folder in dag_folders:
+        if folder in (".", ""):
+            return f"dags/{path}"
+        prefix = folder.rstrip("/") + "/"
+        if path.startswith(prefix):
+            return "dags/" + path[len(prefix):]
+    return None
+
+
+def summarise_aws_native(document: dict, dag_folders: Iterable[str], parsed: set[str]) -> dict:
+    """What ``migrate --aws-native --verify``'s report says about the container tasks.
+
+    ``document``: report.json; ``dag_folders``: the scan's (project paths -> ``dags/...``);
+    ``parsed``: the bundle's ``dags/`` files Airflow parses (safe-mode heuristic).
+
+    Before: the MWA001/MWA002 findings of the scan before the fixes, one per task call (the
+    definitions of project subclasses of a Docker operator are counted apart). Rewritten: the findings the fix applied (listed in
+    ``fixed.review``, as every AWS-native fix is unsafe) whose fix kind is AWS-native. Left: the
+    other findings, grouped by the first clause of the reason their message gives (or the fix
+    plan's reason, from ``needs_human``)."""
+    found = [f for f in document["findings"]["before"]["findings"] if f["rule"] in CONTAINER_RULES]
+    # MWA001 also flags the definition of a project subclass of a Docker operator: not a task
+    definitions = [f for f in found if _SUBCLASS_DEFINITION.match(f["message"])]
+    before = [f for f in found if f not in definitions]
+    rewritten = [f for f in document["fixed"]["review"]
+                 if f["rule"] in CONTAINER_RULES and _is_aws_native(((f.get("fix") or {}).get("data") or {}).get("kind"))]
+    done = {f["fingerprint"] for f in rewritten}
+    plan_reason = {f["fingerprint"]: f.get("reason") for f in document.get("needs_human", [])}
+    left = [f for f in before if f["fingerprint"] not in done]
+    reasons = Counter(reason_clause(f["message"], plan_reason.get(f["fingerprint"])) for f in left)
+    files = sorted({f["path"] for f in rewritten})
+    verify = document.get("verify")
+    failures = {}
+    if verify:
+        by_source = {f["source_path"]: f for f in verify["not_loading"] if f.get("source_path")}
+        raised = {}
+        for failure in verify["not_loading"]:
+            if failure.get("raised_in"):
+                raised.setdefault(failure["raised_in"].rsplit(":", 1)[0], failure)
+        checked, loading = [], []
+        for path in files:
+            bundle_path = _bundle_path(path, dag_folders)
+            failure = by_source.get(path) or (raised.get(bundle_path) if bundle_path else None)
+            if failure is not None:
+                failures[path] = {"cause": failure["cause"], "error": (failure["error"] or "").partition("\n")[0][:300],
+                                  "bundle_path": failure["bundle_path"]}
+            elif bundle_path in parsed:
+                loading.append(path)
+            if failure is not None or bundle_path in parsed:
+                checked.append(path)
+    return {
+        "container_tasks": len(before),
+        "by_rule": dict(sorted(Counter(f["rule"] for f in before).items())),
+        "subclass_definitions": len(definitions),
+        "rewritten": dict(sorted(Counter(f["fix"]["data"]["kind"] for f in rewritten).items())),
+        "not_rewritten": sum(reasons.values()),
+        "not_rewritten_reasons": dict(reasons.most_common()),
+        "rewritten_files": files,
+        "verified": None if not verify else len(checked),
+        "loading": None if not verify else len(loading),
+        "not_loading": failures,
+        "verify_headline": verify["headline"] if verify else None,
+        "findings_after": sum(1 for f in document["findings"]["after"]["findings"]
+                              if f["rule"] in CONTAINER_RULES and not _SUBCLASS_DEFINITION.match(f["message"])),
+    }
+
+
+def check_infra(infra: Path) -> dict:
+    """cfn-lint on the CloudFormation template, python-hcl2 on the Terraform, checkov on both."""
+    result: dict = {}
+    template = infra / "cloudformation.yaml"
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    if not template.is_file():
+        result["cfn_lint"] = {"error": "no cloudformation.yaml"}
+    elif not cfn_lint.is_file():
+        result["cfn_lint"] = {"error": "cfn-lint not installed (pip install -e '.[test]')"}
+    else:
+        done = subprocess.run([str(cfn_lint), "--format", "json", str(template)], capture_output=True, text=True,
+                              check=False, timeout=600)
+        try:
+            matches = json.loads(done.stdout or "[]")
+            levels = Counter(m["Level"] for m in matches)
+            result["cfn_lint"] = {"errors": levels["Error"], "warnings": levels["Warning"],
+                                  "rules": sorted({m["Rule"]["Id"] for m in matches})}
+        except (ValueError, KeyError, TypeError):
+            result["cfn_lint"] = {"error": (done.stderr or done.stdout)[-500:]}
+    terraform = sorted((infra / "terraform").glob("*.tf"))
+    try:
+        import hcl2
+
+        for path in terraform:
+            hcl2.loads(path.read_text(encoding="utf-8"))
+        result["terraform"] = {"files": len(terraform), "parsed": bool(terraform)}
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the finding
+        result["terraform"] = {"files": len(terraform), "parsed": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+    checkov = checkov_binary()
+    if isinstance(checkov, str):
+        result["checkov"] = {"error": checkov}
+    else:
+        result["checkov"] = {framework: run_checkov(checkov, framework, flag, place)
+                             for framework, flag, place in (("cloudformation", "-f", template),
+                                                            ("terraform", "-d", infra / "terraform"))}
+    return result
+
+
+def checkov_binary() -> Path | str:
+    """checkov in its own venv of the tool's cache (as tests/test_infra_checkov.py builds it: it
+    pins libraries older than ours); the reason when it cannot be installed."""
+    import fcntl
+
+    from migrator.cache import cache_dir
+
+    venv = cache_dir("venvs") / f"checkov-{CHECKOV_VERSION}"
+    done = venv / ".complete"  # written last: a half-built venv is rebuilt
+    with _checkov_lock:
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{venv}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.is_file():
+                shutil.rmtree(venv, ignore_errors=True)
+                for command in ([sys.executable, "-m", "venv", str(venv)],
+                                [str(venv / "bin" / "pip"), "install", "-q", f"checkov=={CHECKOV_VERSION}"]):
+                    built = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+                    if built.returncode != 0:
+                        return f"checkov {CHECKOV_VERSION} could not be installed: {built.stderr[-300:]}"
+                done.touch()
+    return venv / "bin" / "checkov"
+
+
+def run_checkov(checkov: Path, framework: str, flag: str, place: Path) -> dict:
+    done = subprocess.run([str(checkov), flag, str(place), "--framework", framework, "--output", "json",
+                           "--skip-download"], capture_output=True, text=True, check=False, timeout=900)
+    try:
+        report = json.loads(done.stdout)
+        report = report[0] if isinstance(report, list) else report
+        results = report.get("results") or {}
+        failed = results.get("failed_checks", [])
+        return {"failed": len(failed), "passed": len(results.get("passed_checks", [])),
+                "skipped": len(results.get("skipped_checks", [])),
+                "failed_checks": sorted({f"{c['check_id']} {c['resource']}" for c in failed})}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {"error": (done.stderr or done.stdout)[-500:]}
+
+
 # -- one repository ----------------------------------------------------------------------------------
 
 
@@ -261,7 +484,10 @@ def run_repo(repo: Repo, targets: list[str], steps: list[str], args: argparse.Na
         outcome: dict = {}
         for step in steps:
             key = f"{repo.commit}:{digest}:{step}:{'verify' in steps}"
+            if step == "aws-native":
+                key += f":{AWS_NATIVE_SUMMARY}"
             cache = place / f"{step}.result.json"
+            cached = None
             if not args.force and cache.is_file():
                 cached = json.loads(cache.read_text(encoding="utf-8"))
                 if cached.get("key") == key:
@@ -277,6 +503,11 @@ def run_repo(repo: Repo, targets: list[str], steps: list[str], args: argparse.Na
                 value = step_fix(source, target, place)
             elif step == "verify":
                 value = step_verify(source, target, place)
+            elif step == "aws-native":
+                # a summary that changed re-reads the report of a migrate run by the same tool code
+                same_run = cached is not None and cached.get("key", "").startswith(f"{repo.commit}:{digest}:{step}:")
+                value = step_aws_native(source, target, place, outcome.get("scan", {}),
+                                        reuse=cached["result"].get("run") if same_run else None)
             else:
                 value = step_migrate(source, target, place, "verify" in steps)
             value["step_seconds"] = round(time.perf_counter() - started, 1)
@@ -407,7 +638,118 @@ def render_markdown(results: dict) -> str:
                       "| cause | files |", "|---|---:|"]
             lines += [f"| {cause} | {count} |" for cause, count in causes.most_common()]
             lines.append("")
+    lines += render_aws_native(results)
     return "\n".join(lines)
+
+
+def _infra_cell(infra: dict | None) -> str:
+    if not infra:
+        return "-"
+    lint = infra.get("cfn_lint", {})
+    cells = ["cfn-lint " + (f"{lint['errors']} E / {lint['warnings']} W" if "errors" in lint else "**failed to run**")]
+    terraform = infra.get("terraform", {})
+    cells.append("hcl2 " + ("ok" if terraform.get("parsed") else "**no**"))
+    checkov = infra.get("checkov", {})
+    if "error" in checkov:
+        cells.append("checkov not run (" + checkov["error"].split(":")[0] + ")")
+    else:
+        cells.append("checkov " + "/".join(f"{c['failed']} failed" if "failed" in c else "**error**"
+                                           for c in (checkov.get("cloudformation", {}), checkov.get("terraform", {})))
+                     + " (CFN/TF)")
+    return ", ".join(cells)
+
+
+def infra_passes(infra: dict | None) -> bool | None:
+    """No cfn-lint error or warning, Terraform that parses, and no failed checkov check (None:
+    not checked, or checkov could not run)."""
+    if not infra:
+        return None
+    lint, checkov = infra.get("cfn_lint", {}), infra.get("checkov", {})
+    if "errors" not in lint or "error" in checkov:
+        return None
+    runs = [checkov.get("cloudformation", {}), checkov.get("terraform", {})]
+    if any("failed" not in run for run in runs):
+        return None
+    return (lint["errors"] == lint["warnings"] == 0 and bool(infra.get("terraform", {}).get("parsed"))
+            and all(run["failed"] == 0 for run in runs))
+
+
+AWS_NATIVE_INTRO = (
+    "`migrate --aws-native --verify` on each repository whose scan has a Docker or pod task (MWA001, "
+    "MWA002 findings of the scan before the fixes, one per task call; a project's own subclass of a "
+    "Docker operator is flagged where it is defined too, which is not counted as a task). Rewritten: the findings the fix applied, by fix kind (every kind whose codemod is "
+    "AWS-native). Not rewritten: the first clause of the reason the finding gives. Files: the project files "
+    "holding a rewritten task, and of those Airflow parses as DAG files in the bundle, the ones that load "
+    "(`migrate --verify`). Infra: cfn-lint on `infra/cloudformation.yaml` (errors / warnings), python-hcl2 "
+    "on `infra/terraform/`, checkov's failed checks on both.")
+
+
+def render_aws_native(results: dict) -> list[str]:
+    """The section of results.md on ``migrate --aws-native``, a table per target ([] without the step)."""
+    lines: list[str] = []
+    for target in results["meta"]["targets"]:
+        lines += _aws_native_target(results, target)
+    return ["## AWS-native rewrites (migrate --aws-native)", "", AWS_NATIVE_INTRO, "", *lines] if lines else []
+
+
+def _aws_native_target(results: dict, target: str) -> list[str]:
+    rows, skipped = [], []
+    for repo in results["repos"]:
+        step = repo.get("targets", {}).get(target, {}).get("aws-native")
+        if step is None:
+            continue
+        if "skipped" in step:
+            skipped.append(f"{repo['name']} ({step['skipped']})")
+        else:
+            rows.append((repo["name"], step))
+    if not rows and not skipped:
+        return []
+    lines = [f"### Target {target}", "",
+             "| repository | container tasks | rewritten | not rewritten (top reasons) | files with a rewrite | of them loading | infra |",
+             "|---|---:|---|---|---:|---:|---|"]
+    totals: Counter = Counter()
+    kinds: Counter = Counter()
+    reasons: Counter = Counter()
+    failing: list[str] = []
+    for name, step in rows:
+        if "container_tasks" not in step:
+            lines.append(f"| {name} | | migrate exit {_rc(step.get('run'))} | | | | |")
+            totals["crashed"] += 1
+            continue
+        kinds.update(step["rewritten"])
+        reasons.update(step["not_rewritten_reasons"])
+        files = len(step["rewritten_files"])
+        totals.update({"tasks": step["container_tasks"], "left": step["not_rewritten"], "files": files,
+                       "verified": step["verified"] or 0, "loading": step["loading"] or 0})
+        passes = infra_passes(step.get("infra"))
+        totals["infra_checked"] += passes is not None
+        totals["infra_pass"] += passes is True
+        top = "; ".join(f"{reason} {count}" for reason, count in list(step["not_rewritten_reasons"].items())[:3])
+        more = len(step["not_rewritten_reasons"]) - 3
+        rewritten = ", ".join(f"{kind} {count}" for kind, count in step["rewritten"].items()) or "0"
+        loading = "-" if step["loading"] is None else f"{step['loading']}/{step['verified']}"
+        if step["verified"] is not None and step["verified"] < files:
+            loading += f" ({files - step['verified']} not parsed as DAG files)"
+        lines.append(f"| {name} | {step['container_tasks']} | {rewritten} | {step['not_rewritten']}"
+                     f"{': ' + top if top else ''}{f' (+{more} more)' if more > 0 else ''} | {files} | {loading} | "
+                     f"{_infra_cell(step.get('infra'))} |")
+        failing += [f"- {name}: `{path}`: {failure['cause']}: {failure['error']}"
+                    for path, failure in step["not_loading"].items()]
+    lines += ["", (f"Totals: {totals['tasks']} container tasks, {sum(kinds.values())} rewritten ("
+                   + (", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "none")
+                   + f"), {totals['left']} not rewritten; {totals['files']} files with a rewrite, "
+                   f"{totals['loading']} of the {totals['verified']} loaded by verify load; infra passes "
+                   f"cfn-lint, hcl2 and checkov for {totals['infra_pass']} of {totals['infra_checked']} "
+                   f"repositories checked; migrate runs without a report: {totals['crashed']}."), ""]
+    if skipped:
+        lines += ["Not run: " + ", ".join(skipped) + ".", ""]
+    if reasons:
+        lines += ["Why tasks were not rewritten, over all repositories:", "", "| reason | tasks |", "|---|---:|"]
+        lines += [f"| {reason} | {count} |" for reason, count in reasons.most_common()]
+        lines.append("")
+    if failing:
+        lines += ["Files holding a rewritten task that do not load, with the cause verify gives:", "", *failing, ""]
+    return lines
 
 
 def _yes(value: bool | None) -> str:
@@ -427,16 +769,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and results.md")
     parser.add_argument("--repos", nargs="*", help="owner/name of the repositories to run (default: all)")
     parser.add_argument("--targets", nargs="*", default=list(TARGETS))
-    parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {','.join(STEPS)}")
+    parser.add_argument("--steps", default=",".join(DEFAULT_STEPS),
+                        help=f"comma-separated subset of {','.join(STEPS)} (default: all but aws-native; "
+                             "aws-native runs scan too)")
     parser.add_argument("--jobs", type=int, default=2, help="repositories run at once")
     parser.add_argument("--force", action="store_true", help="rerun steps whose results are cached")
     args = parser.parse_args(argv)
-    steps = [s for s in STEPS if s in args.steps.split(",")]
+    asked = set(args.steps.split(","))
+    if "aws-native" in asked:
+        asked.add("scan")  # it runs only where the scan found a container task
+    steps = [s for s in STEPS if s in asked]
     corpus = [r for r in load_corpus() if not args.repos or r.name in args.repos]
     (args.work / "src").mkdir(parents=True, exist_ok=True)
     # Each repository needs two requirements venvs per target (its own file, the bundle's): keep
     # them all between runs instead of the tool's default, so a rerun installs nothing again.
-    os.environ.setdefault("MWAA_MIGRATOR_KEEP_LAYERS", str(4 * len(corpus)))
+    # (aws-native: a third bundle per repository, whose requirements lose the Docker/Kubernetes ones)
+    os.environ.setdefault("MWAA_MIGRATOR_KEEP_LAYERS", str((4 + 2 * ("aws-native" in steps)) * len(corpus)))
     digest = tool_digest()
     started = time.perf_counter()
     with ThreadPoolExecutor(args.jobs) as pool:
