@@ -1,8 +1,7 @@
 """Rule registry: every ``Rule`` subclass with an ``id`` defined in a module of this package.
 
 One rule per module, in a package per family (``rules/cfg/forced_by_mwaa.py``), so a new rule
-is a new file. Modules whose name starts with ``_`` hold helpers and are not walked. The MWA
-family's modules still sit flat at the package root, and are walked the same way.
+is a new file. Modules whose name starts with ``_`` hold helpers and are not walked.
 """
 
 from __future__ import annotations

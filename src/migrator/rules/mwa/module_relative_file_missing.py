@@ -15,16 +15,36 @@ from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DIRNAME = "os.path.dirname"
+
+
 _JOIN = "os.path.join"
+
+
 _ABSOLUTE = frozenset({"os.path.abspath", "os.path.realpath", "os.path.normpath", "pathlib.Path"})
+
+
 _PATH_METHODS = frozenset({"resolve", "absolute"})  # Path(__file__).resolve() is still the module's file
+
+
 _READ_METHODS = frozenset({"read_text", "read_bytes", "open"})  # of a pathlib.Path
+
+
 _WRITE_MODES = frozenset("wax")
+
+
 # Functions that read the file their first argument names.
 _PATH_READERS = frozenset({"pandas.read_csv", "pandas.read_json", "pandas.read_excel", "pandas.read_parquet"})
+
+
 _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get"})
+
+
 _PATH = "pathlib.Path"
+
+
 _MODULE_DIR = ""  # a resolved path relative to the module's folder: "" is the folder itself
+
+
 _HOPS = 4  # names followed from a use back to the expression that built it
 
 

@@ -1,4 +1,4 @@
-"""MWA: work done while MWAA parses a DAG file, which it does every 30 seconds per file."""
+"""MWA007: Network or database call at DAG parse time"""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
+from migrator.rules.mwa._helpers import _VARIABLE_READS, _parse_time_calls
 
-# Reads of Airflow Variables (any Airflow version's path ends so).
-_VARIABLE_READS = ("Variable.get", "Variable.get_variable_from_secrets")
 # Calls that go over the network or to a database: (qualified-name prefix, what it does).
 _IO_CALLS = (
     ("requests.", "an HTTP request"), ("httpx.", "an HTTP request"),
@@ -27,120 +26,20 @@ _IO_CALLS = (
     ("redis.Redis", "a Redis connection"), ("paramiko.", "an SSH connection"),
     ("socket.create_connection", "a network connection"), ("smtplib.SMTP", "an SMTP connection"),
 )
+
+
 # Libraries whose clients connect on first use: building one (``httpx.AsyncClient()``,
 # ``aiohttp.ClientSession()``, ``requests.Session()``, ``boto3.client("s3")``) sends nothing.
 _LAZY_CLIENT_LIBRARIES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "http.client.", "boto3.", "botocore.")
+
+
 _CLIENT_FACTORIES = frozenset({"client", "resource"})  # boto3's lower-case ones
+
+
 # Hook methods that run queries or API calls (called on a hook built at module level).
 _HOOK_IO_METHODS = frozenset({"get_records", "get_first", "get_pandas_df", "get_df", "run", "get_conn",
                               "get_connection", "get_client_type", "get_session", "list_keys",
                               "read_key", "check_for_key", "get_key", "load_file", "get_uri"})
-# Functions whose value changes on every call; a DAG argument built from one changes on every parse.
-# Midnight-aligned ones (pendulum.today(), date.today(), what days_ago() computed) hold still for a
-# day, so the scheduler sees a stable start; they are not listed.
-_NOW_CALLS = frozenset({"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
-                        "pendulum.now", "pendulum.DateTime.now", "time.time",
-                        "airflow.utils.timezone.utcnow", "airflow.sdk.timezone.utcnow"})
-
-
-def _parse_time_calls(module: ModuleFacts) -> list[tuple[ast.Call, str | None]]:
-    return module.memo("parse_time_calls",
-                       lambda m: [(c, q) for c, q in m.calls if m.runs_at_import(c)])
-
-
-class TopLevelVariableRule(PythonRule):
-    """
-    ## What it does
-    Reports `Variable.get(...)` calls that run when the DAG file is parsed: at module level, in
-    DAG or operator arguments, or in a function the module calls while it is imported (a DAG
-    factory, a `@dag` function).
-
-    ## Why it matters on MWAA
-    MWAA parses every DAG file every 30 seconds (`min_file_process_interval`) on the scheduler.
-    Each parse-time `Variable.get` is a metadata-database query or, with the Secrets Manager
-    backend MWAA recommends, a billed Secrets Manager API call: thousands per hour per variable,
-    slower parsing and, past the parse timeout, DAGs that disappear from the UI.
-
-    ## Example
-    ```python
-    IMAGE = Variable.get("customer360_image")
-    ```
-
-    ## Fix
-    Read the variable when the task runs: a Jinja template in a templated field
-    (`"{{ var.value.customer360_image }}"`, `"{{ var.json.cfg }}"`) or `Variable.get` inside the
-    task's callable.
-
-    ## References
-    - https://airflow.apache.org/docs/apache-airflow/stable/best-practices.html#airflow-variables
-    - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-tuning.html
-    """
-
-    id = "MWA006"
-    name = "top-level-variable"
-    severity = Severity.WARNING
-    summary = "Variable.get runs at every DAG parse"
-    valid = (
-        Valid("""
-            from airflow.models import Variable
-            from airflow.operators.bash import BashOperator
-
-            def run(**context):
-                return Variable.get("supplier_api_base")
-
-            BashOperator(task_id="a", bash_command="echo {{ var.value.supplier_api_base }}")
-        """),
-        Valid("""
-            from airflow.models import Variable
-
-            if __name__ == "__main__":
-                print(Variable.get("x"))
-        """),
-    )
-    invalid = (
-        Invalid("""
-            from airflow.models import Variable
-
-            SUPPLIER_API_BASE = Variable.get("supplier_api_base")
-        """, line=3, contains="{{ var.value.supplier_api_base }}"),
-        Invalid("""
-            from airflow.models import Variable
-            from airflow.operators.bash import BashOperator
-
-            BashOperator(task_id="a", bash_command="echo " + Variable.get("x"))
-        """, line=4),
-        Invalid("""
-            from airflow import DAG
-            from airflow.models import Variable
-
-            def build(dag_id):
-                with DAG(dag_id, schedule=None) as dag:
-                    owner = Variable.get("owner_" + dag_id)
-                return dag
-
-            dag = build("a")
-        """, line=6),
-        Invalid("""
-            import airflow
-
-            TEAM = airflow.models.Variable.get("team", default_var="x")
-        """, line=3),
-    )
-
-    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
-        for call, qualname in _parse_time_calls(module):
-            if not qualname or not qualname.startswith("airflow.") or not qualname.endswith(_VARIABLE_READS):
-                continue
-            key = const_str(call.args[0]) if call.args else const_str(
-                next((k.value for k in call.keywords if k.arg == "key"), None))
-            template = f"'{{{{ var.value.{key} }}}}'" if key and key.isidentifier() else "a {{ var.value.<key> }} template"
-            yield self.at_node(
-                module, call,
-                f"Variable.get({key!r}) runs every time MWAA parses this file (every 30 s), each a "
-                f"metadata-DB query or a billed Secrets Manager call: use {template} in a templated "
-                f"field, or read it inside the task" if key else
-                "Variable.get runs every time MWAA parses this file (every 30 s), each a metadata-DB "
-                "query or a billed Secrets Manager call: read it in a template or inside the task")
 
 
 class ParseTimeIoRule(PythonRule):
@@ -291,77 +190,3 @@ def _builds_lazy_client(qualname: str) -> bool:
     """A class (or boto3 factory) of a library whose clients connect on first use."""
     leaf = short_name(qualname)
     return qualname.startswith(_LAZY_CLIENT_LIBRARIES) and (leaf[:1].isupper() or leaf in _CLIENT_FACTORIES)
-
-
-class DynamicStartDateRule(PythonRule):
-    """
-    ## What it does
-    Reports `start_date` / `end_date` values computed from the current time
-    (`datetime.now()`, `datetime.utcnow()`, `pendulum.now()`, `time.time()`) in DAGs, tasks and
-    `default_args`. Midnight-aligned values (`pendulum.today()`, `date.today()`) hold still for a
-    day and are not reported.
-
-    ## Why it matters on MWAA
-    The value changes at every parse, so the scheduler never sees a stable first interval: runs
-    are skipped or never created. On Airflow 3 each parse also produces a new serialized DAG
-    version, which fills the metadata database.
-
-    ## Example
-    ```python
-    DAG("sync", start_date=datetime.now() - timedelta(days=1), schedule="@daily")
-    ```
-
-    ## Fix
-    Use a fixed, timezone-aware date: `pendulum.datetime(2024, 1, 1, tz="UTC")`.
-
-    ## References
-    - https://airflow.apache.org/docs/apache-airflow/stable/faq.html#what-s-the-deal-with-start-date
-    """
-
-    id = "MWA008"
-    name = "dynamic-start-date"
-    severity = Severity.WARNING
-    summary = "start_date computed from the current time"
-    valid = (
-        Valid("""
-            import pendulum
-            from airflow import DAG
-
-            DAG("sync", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule="@daily")
-            DAG("legacy", start_date=pendulum.today("UTC").add(days=-1), schedule="@daily")
-        """),
-        Valid("""
-            from datetime import datetime
-            from airflow.operators.python import PythonOperator
-
-            PythonOperator(task_id="a", python_callable=lambda: datetime.now())
-        """),
-    )
-    invalid = (
-        Invalid("""
-            from datetime import datetime, timedelta
-            from airflow import DAG
-
-            DAG("sync", start_date=datetime.now() - timedelta(days=1), schedule="@daily")
-        """, line=4, contains="pendulum.datetime"),
-        Invalid("""
-            import datetime
-            from airflow import DAG
-
-            default_args = {"start_date": datetime.datetime.utcnow()}
-            DAG("sync", default_args=default_args, schedule="@daily")
-        """, line=4),
-    )
-
-    def check(self, module: ModuleFacts, ctx: RuleContext) -> Iterator[Finding]:
-        for site in module.arguments:
-            if site.name not in ("start_date", "end_date"):
-                continue
-            now = next((n for n in ast.walk(site.value) if isinstance(n, ast.Call)
-                        and module.qualname(n.func) in _NOW_CALLS), None)
-            if now is None:
-                continue
-            yield self.at_node(
-                module, now,
-                f"{site.name} changes at every parse ({ast.unparse(now.func)}()), so the scheduler never "
-                f"sees a stable schedule: use a fixed date such as pendulum.datetime(2024, 1, 1, tz=\"UTC\")")

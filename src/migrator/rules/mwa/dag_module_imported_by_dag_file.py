@@ -12,11 +12,19 @@ from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
 _HEAD = ("import pendulum\nfrom airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n\n"
          "START = pendulum.datetime(2024, 1, 1, tz='UTC')\n\n")
+
+
 # A factory, and the module-level call that builds this file's own DAG with it.
 _FACTORY = (_HEAD + "def make_dag(dag_id):\n    with DAG(dag_id, start_date=START, schedule=None) as dag:\n"
             "        EmptyOperator(task_id='start')\n    return dag\n\n")
+
+
 _DISCOVER = _FACTORY + "make_dag('discover')\n"
+
+
 _GENERATE = "from discover import make_dag\n\nfor name in ('a', 'b'):\n    make_dag(f'discover_{name}')\n"
+
+
 _PLAIN = _HEAD + "dag = DAG('nightly', start_date=START, schedule=None)\nEmptyOperator(task_id='start', dag=dag)\n\n" \
                  "def on_failure(context):\n    pass\n"
 

@@ -11,7 +11,11 @@ from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
 _DAG = 'from airflow import DAG\n\nPROJECT = "{project}"\n\nwith DAG(dag_id=f"{{PROJECT}}.load", schedule=None):\n    pass\n'
+
+
 _SHOWN = 3  # other files named in the message
+
+
 # A template's unfilled marker (PLACEHOLDER_PROJECT, {{ project }}, ${WORKFLOW}, __NAME__): a
 # deployment step renders each copy with its own values.
 _PLACEHOLDER = re.compile(r"PLACEHOLDER|\{\{|\$\{|__[A-Z][A-Z0-9_]*__")
