@@ -58,3 +58,23 @@ def test_path_constants_only_pod_specs_use_across_modules(make_project):
     constants = build_index(discover(root, Settings())).container_only_constants
     # Read by worker code too (SHARED) or by nothing (UNUSED): not the container's alone.
     assert constants == {"pods.paths.MOUNT_DIR", "pods.paths.COPY_TO"}
+
+
+def test_a_constant_derived_from_a_mount_path_is_as_container_only_as_its_uses(make_project):
+    root = make_project({
+        "dags/pods/__init__.py": "",
+        "dags/pods/config.py": ('MOUNT_PATH = "/env/config"\n'
+                                'CFG_PATH = MOUNT_PATH + "/app/root_cfg.py"\n'
+                                'LOG_ROOT = "/var/log/app"\n'
+                                'REPORT = f"{LOG_ROOT}/report.txt"\n'),
+        "dags/pod_dag.py": ("from kubernetes.client import models as k8s\n"
+                            "from pods.config import CFG_PATH, MOUNT_PATH, REPORT\n"
+                            "MOUNT = k8s.V1VolumeMount(name='cfg', mount_path=MOUNT_PATH)\n"
+                            "ENV = k8s.V1EnvVar(name='APP_CFG', value=CFG_PATH)\n"
+                            "OUT = k8s.V1EnvVar(name='REPORT', value=REPORT)\n"),
+        "dags/report.py": "from pods.config import REPORT\nTEXT = open(REPORT).read()\n",
+    })
+    constants = build_index(discover(root, Settings())).container_only_constants
+    # MOUNT_PATH: a mount path, and the value of CFG_PATH, which only the pod's environment reads.
+    # LOG_ROOT: the value of REPORT, which worker code opens as well.
+    assert constants == {"pods.config.MOUNT_PATH", "pods.config.CFG_PATH"}

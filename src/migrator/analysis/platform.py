@@ -255,32 +255,48 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
 
     A use is inside when a call describing a container encloses it: a model of compat's
     ``container_spec_modules`` (``V1Container``), a Docker or Kubernetes operator, or a call given
-    the image it runs. A constant with any other use (or none) is not one. Only modules whose
-    text names such a constant are parsed (what each module's uses are is kept in ``file_facts``
-    by content and the constants asked about)."""
+    the image it runs. A use in the value of another module constant (``CFG = MOUNT + "/x"``)
+    is as inside as every use of that constant. A constant with any other use (or none) is not
+    one. Only modules whose text names such a constant are parsed (what each module's uses are is
+    kept in ``file_facts`` by content and the constants asked about)."""
     from migrator.analysis.reachability import text_facts
 
-    defined: dict[str, set[str]] = {}
-    for rel, data in texts.items():
-        module_name = workspace.module_name(rel)
-        for match in _PATH_CONSTANT_LINE.finditer(data):
-            short = match.group(1).decode()
-            defined.setdefault(short, set()).add(f"{module_name}.{short}" if module_name else short)
+    short_names: set[str] = set()
+    for data in texts.values():
+        short_names.update(m.group(1).decode() for m in _PATH_CONSTANT_LINE.finditer(data))
     inside: set[str] = set()
     outside: set[str] = set()
-    wanted = {name.encode() for name in defined}
-    for rel, data in texts.items():
-        words = file_facts.of("text_facts", rel, data, text_facts).mentions
-        named = sorted(word.decode() for word in wanted if word in words)
-        if named:
-            module_name = workspace.module_name(rel)
-            uses = file_facts.of("constant_uses", rel, data,
-                                 lambda data, rel=rel, name=module_name, named=named:
-                                 _constant_uses(rel, data, name, set(named)),
-                                 inputs=(module_name, *named))
-            inside |= uses[0]
-            outside |= uses[1]
-    return frozenset(inside - outside)
+    derived: dict[str, set[str]] = {}  # constant -> the constants whose values use it
+    asked: set[str] = set()
+    while short_names - asked:  # derived constants are asked about in turn (a chain is short)
+        wanted = {name.encode() for name in short_names - asked}
+        asked |= short_names
+        for rel, data in texts.items():
+            words = file_facts.of("text_facts", rel, data, text_facts).mentions
+            named = sorted(word.decode() for word in wanted if word in words)
+            if named:
+                module_name = workspace.module_name(rel)
+                uses = file_facts.of("constant_uses", rel, data,
+                                     lambda data, rel=rel, name=module_name, named=named:
+                                     _constant_uses(rel, data, name, set(named)),
+                                     inputs=(module_name, *named))
+                inside |= uses[0]
+                outside |= uses[1]
+                for used, value_of in uses[2]:
+                    derived.setdefault(used, set()).add(value_of)
+                    short_names.add(value_of.rpartition(".")[2])
+    return frozenset(name for name in inside | set(derived) if _container_only(name, inside, outside, derived))
+
+
+def _container_only(name: str, inside: set[str], outside: set[str], derived: dict[str, set[str]],
+                    seen: frozenset[str] = frozenset()) -> bool:
+    """Whether every use of ``name`` is inside a container, directly or through the constants
+    derived from it (a cycle counts as no use)."""
+    if name in outside or name in seen:
+        return False
+    through = derived.get(name, set())
+    return (name in inside or bool(through)) and all(
+        _container_only(other, inside, outside, derived, seen | {name}) for other in through)
 
 
 # A module-level assignment of a string literal that starts an absolute path.
@@ -288,25 +304,37 @@ _PATH_CONSTANT_LINE = re.compile(rb"""(?m)^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[rR
 
 
 def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
-                   ) -> tuple[frozenset[str], frozenset[str]]:
+                   ) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]]]:
     """The dotted names of the constants ``named`` (short names) the module reads within a call
-    describing a container, and those it reads elsewhere."""
+    describing a container, those it reads elsewhere, and (constant, module constant whose value
+    reads it) pairs."""
     from migrator.analysis.python import ModuleFacts
 
     inside: set[str] = set()
     outside: set[str] = set()
+    derived: set[tuple[str, str]] = set()
     module = ModuleFacts.from_bytes(rel, data, module_name)
     if module.tree is None:
-        return frozenset(), frozenset()
+        return frozenset(), frozenset(), frozenset()
     prefix = f"{module.module_name}." if module.module_name else ""
     in_container = {id(node) for call, qualname in module.calls if _describes_container(call, qualname)
                     for node in ast.walk(call) if isinstance(node, ast.Name)}
+    in_constant = {id(node): prefix + statement.targets[0].id for statement in module.tree.body
+                   if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                   and isinstance(statement.targets[0], ast.Name)
+                   for node in ast.walk(statement.value) if isinstance(node, ast.Name)}
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Name) and node.id in named and isinstance(node.ctx, ast.Load):
             name = prefix + node.id if node.id in module.constants else module.qualname(node)
-            if name:
-                (inside if id(node) in in_container else outside).add(name)
-    return frozenset(inside), frozenset(outside)
+            if not name:
+                continue
+            if id(node) in in_container:
+                inside.add(name)
+            elif id(node) in in_constant:
+                derived.add((name, in_constant[id(node)]))
+            else:
+                outside.add(name)
+    return frozenset(inside), frozenset(outside), frozenset(derived)
 
 
 def _describes_container(call: ast.Call, qualname: str | None) -> bool:

@@ -241,6 +241,16 @@ class LocalFilesystemPathRule(PythonRule):
             VOLUME_MOUNT = k8s.V1VolumeMount(name="models", mount_path="/mnt/models", read_only=True)
             CONTAINER = {"name": "serve", "volumeMounts": [{"name": "cfg", "mountPath": "/etc/serve/config"}]}
         """),
+        # A pod's mount path, also read in the value of a constant only the pod's environment
+        # reads (in the module that defines both): the container's path.
+        Valid("""
+            from kubernetes.client import models as k8s
+            from pods.paths import CFG_PATH, MOUNT_PATH
+
+            MOUNT = k8s.V1VolumeMount(name="cfg", mount_path=MOUNT_PATH)
+            ENV = k8s.V1EnvVar(name="APP_CFG", value=CFG_PATH)
+        """, files={"dags/pods/__init__.py": "",
+                    "dags/pods/paths.py": 'MOUNT_PATH = "/env/config"\nCFG_PATH = MOUNT_PATH + "/app/root_cfg.py"\n'}),
         # Given the image it runs, a call describes a container: an EMR step run in an image, a
         # DockerOperator subclass's environment; a pod operator subclass's mount point likewise.
         Valid("""
@@ -504,7 +514,9 @@ class LocalFilesystemPathRule(PythonRule):
                         if value is not None:
                             yield value, default, "", []
         # 5. any literal that is a path under a folder only on-prem machines have
-        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module)) | container_constants
+        skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
+        for value in container_constants:  # the literals a derived constant's value adds, too
+            skipped.update(ast.walk(value))
         for value in remote_values:
             skipped.update(ast.walk(value))
         for value in _container_side_values(module):
