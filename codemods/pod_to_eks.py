@@ -48,8 +48,9 @@ def plan(edit: Edit, planner: Planner) -> None:
     cluster = f"{quote}{{{{ var.value.{pod_to_eks().cluster_variable} }}}}{quote}"
     replace_callee(planner, call.func, pod_to_eks().replacement)
     kept = [planner.code(a.value) for a in call.args if a.keyword.value not in dropped]
+    cluster_value = cst.parse_expression(cluster)
     planner.replace(call, ("expr", f"({', '.join([cluster, *kept])})"),
-                    lambda node, c=cst.parse_expression(cluster), d=dropped, r=renamed: _rebuild(node, c, d, r))
+                    lambda node, c=cluster_value, d=dropped, r=renamed: _rebuild(node, c, d, r))
 
 
 def _rebuild(call: cst.Call, cluster: cst.BaseExpression, dropped: frozenset[str],

@@ -40,13 +40,20 @@ def code(text: str) -> str:
     return inspect.cleandoc(text) + "\n"
 
 
-def fixed(make_project, text: str, target: str = TARGET, **scope) -> tuple[str, list]:
-    """The DAG file after the fix with ``scope`` (default ``--unsafe``), and MWA001's findings left."""
-    root = make_project({"dags/d.py": text})
-    settings = load_settings(root)
-    plan = plan_fixes(root, settings, get_version(target), jobs=1, use_cache=False, **(scope or {"unsafe": True}))
+def fixed_project(make_project, text: str, files: dict[str, str] | None = None, target: str = TARGET, **scope):
+    """A project whose DAG file ``dags/d.py`` is ``text`` (and ``files``) after the fix with
+    ``scope`` (default ``--unsafe``): its root, the DAG file's new text and the plan."""
+    root = make_project({"dags/d.py": text, **(files or {})})
+    plan = plan_fixes(root, load_settings(root), get_version(target), jobs=1, use_cache=False,
+                      **(scope or {"unsafe": True}))
     apply_plan(root, plan)
-    return (root / "dags" / "d.py").read_text(), [f for f in plan.remaining if f.rule == "MWA001"]
+    return root, (root / "dags" / "d.py").read_text(), plan
+
+
+def fixed(make_project, text: str, target: str = TARGET, rule: str = "MWA001", **scope) -> tuple[str, list]:
+    """The DAG file after the fix with ``scope`` (default ``--unsafe``), and ``rule``'s findings left."""
+    _, after, plan = fixed_project(make_project, text, target=target, **scope)
+    return after, [f for f in plan.remaining if f.rule == rule]
 
 
 def test_plain_call_becomes_an_ecs_task_named_after_its_image(make_project):

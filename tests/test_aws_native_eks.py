@@ -5,16 +5,15 @@ infrastructure grants on the cluster."""
 
 from __future__ import annotations
 
-import inspect
-
 import yaml
 from cfnlint.api import lint
 from migrator.compat import get_version
+from test_aws_native import code, fixed_project
 from test_infra import RECOMMENDATION, eks_spec, modules
 
 from migrator.aws_native import EksPodTask, NotRewritable, eks_pod_task, eks_pod_tasks
 from migrator.config import load_settings
-from migrator.fix import apply_plan, plan_fixes
+from migrator.fix import plan_fixes
 from migrator.infra import infra_files
 from migrator.infra.model import BundleFacts, build_environment
 from migrator.infra.usage import AwsUsage
@@ -25,16 +24,10 @@ EKS_IMPORT = "from airflow.providers.amazon.aws.operators.eks import EksPodOpera
 CLUSTER = 'cluster_name="{{ var.value.eks_cluster_name }}"'
 
 
-def code(text: str) -> str:
-    return inspect.cleandoc(text) + "\n"
-
-
-def fixed(make_project, text: str, files: dict[str, str] | None = None, target: str = TARGET):
+def fixed(make_project, text: str, files: dict[str, str] | None = None):
     """The DAG file after ``fix --unsafe``, the plan, and the project's root."""
-    root = make_project({"dags/d.py": text, **(files or {})})
-    plan = plan_fixes(root, load_settings(root), get_version(target), unsafe=True, jobs=1, use_cache=False)
-    apply_plan(root, plan)
-    return (root / "dags" / "d.py").read_text(), plan, root
+    root, after, plan = fixed_project(make_project, text, files, TARGET)
+    return after, plan, root
 
 
 def test_a_pod_with_volumes_and_secrets_runs_as_written_on_eks(make_project):

@@ -5,16 +5,15 @@ specs the infrastructure generator reads."""
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from migrator.compat import get_version
+from test_aws_native import code
+from test_aws_native import fixed as fix_dag
 
 from migrator.analysis.python import ModuleFacts
 from migrator.aws_native import NotRewritable, pod_task, project_container_tasks, task_definitions
 from migrator.config import load_settings
 from migrator.engine import scan
-from migrator.fix import apply_plan, plan_fixes
 from migrator.workspace import discover
 
 TARGET = "3.3.1"
@@ -26,17 +25,9 @@ NETWORK = ('network_configuration={"awsvpcConfiguration": {"subnets": ["{{ var.v
            '"assignPublicIp": "DISABLED"}}')
 
 
-def code(text: str) -> str:
-    return inspect.cleandoc(text) + "\n"
-
-
 def fixed(make_project, text: str, target: str = TARGET, **scope) -> tuple[str, list]:
     """The DAG file after the fix with ``scope`` (default ``--unsafe``), and MWA002's findings left."""
-    root = make_project({"dags/d.py": text})
-    plan = plan_fixes(root, load_settings(root), get_version(target), jobs=1, use_cache=False,
-                      **(scope or {"unsafe": True}))
-    apply_plan(root, plan)
-    return (root / "dags" / "d.py").read_text(), [f for f in plan.remaining if f.rule == "MWA002"]
+    return fix_dag(make_project, text, target, rule="MWA002", **scope)
 
 
 def test_a_full_pod_spec_becomes_an_ecs_task_and_the_kubernetes_imports_go(make_project):

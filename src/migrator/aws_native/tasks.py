@@ -8,7 +8,6 @@ import ast
 from collections.abc import Iterable
 
 from migrator.analysis.python import ModuleFacts
-
 from migrator.compat.aws_native import pod_to_eks
 
 from .docker import ContainerTask, NotRewritable, docker_task, is_rewritable_docker_operator

@@ -371,9 +371,9 @@ def eks_environment(tasks: Iterable[EksPodTask]
     namespaces = tuple(sorted({t.namespace for t in tasks if t.namespace}))
     statement = Statement("EksDescribeCluster", EKS_DESCRIBE_CLUSTER, (EKS_CLUSTER_ARN,),
                           comment=(f"EksPodOperator writes its kube config from the cluster: {files_text(files)}",))
-    notes = [f"set the Airflow Variable {facts.cluster_variable} the EKS pod tasks read to the cluster's name "
-             "(the template's EKS cluster parameter); the cluster's authentication mode must include API "
-             "for the execution role's access entry"]
+    notes = [(f"set the Airflow Variable {facts.cluster_variable} the EKS pod tasks read to the cluster's name "
+              "(the template's EKS cluster parameter); the cluster's authentication mode must include API "
+              "for the execution role's access entry")]
     templated = sorted({t.path for t in tasks if not t.namespace})
     if templated:
         notes.append("EKS pod tasks whose namespace is computed or templated: add their namespaces to the "
