@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migrator import compat
@@ -257,8 +258,13 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     ``container_spec_modules`` (``V1Container``), a Docker or Kubernetes operator, or a call given
     the image it runs. A use in the value of another module constant (``CFG = MOUNT + "/x"``)
     is as inside as every use of that constant. A constant with any other use (or none) is not
-    one. Only modules whose text names such a constant are parsed (what each module's uses are is
-    kept in ``file_facts`` by content and the constants asked about)."""
+    one. A mount point (read as a container's mount path: ``V1VolumeMount(mount_path=)``, a pod
+    ``VolumeMount``, a Docker ``Mount`` target) that no code reads elsewhere names a folder inside
+    the container, and so do the paths into it: the constants derived from it and the path
+    constants of its module at or under its value, whatever reads them (a pod's ``PYTHONPATH``
+    in an environment dict). Only modules whose text names
+    such a constant are parsed (what each module's uses are is kept in ``file_facts`` by content
+    and the constants asked about)."""
     from migrator.analysis.reachability import text_facts
 
     short_names: set[str] = set()
@@ -266,6 +272,7 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
         short_names.update(m.group(1).decode() for m in _PATH_CONSTANT_LINE.finditer(data))
     inside: set[str] = set()
     outside: set[str] = set()
+    mounted: set[str] = set()
     derived: dict[str, set[str]] = {}  # constant -> the constants whose values use it
     asked: set[str] = set()
     while short_names - asked:  # derived constants are asked about in turn (a chain is short)
@@ -285,7 +292,35 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
                 for used, value_of in uses[2]:
                     derived.setdefault(used, set()).add(value_of)
                     short_names.add(value_of.rpartition(".")[2])
-    return frozenset(name for name in inside | set(derived) if _container_only(name, inside, outside, derived))
+                mounted |= uses[3]
+    container_only = {name for name in inside | set(derived) if _container_only(name, inside, outside, derived)}
+    return frozenset(container_only | _into_mounts(workspace, texts, mounted - outside, derived))
+
+
+def _into_mounts(workspace, texts: dict[str, bytes], mounted: set[str], derived: dict[str, set[str]]) -> set[str]:
+    """The mount-point constants, the constants derived from them, and the path constants of a
+    mount point's module whose literal value is that mount point or a path under it."""
+    found = set(mounted)
+    pending = list(mounted)
+    while pending:
+        new = derived.get(pending.pop(), set()) - found
+        found |= new
+        pending.extend(new)
+    shorts_by_module: dict[str, set[str]] = {}
+    for name in mounted:
+        module_name, _, short = name.rpartition(".")
+        shorts_by_module.setdefault(module_name, set()).add(short)
+    for rel, data in texts.items():
+        module_name = workspace.module_name(rel) or ""
+        shorts = shorts_by_module.get(module_name)
+        if not shorts:
+            continue
+        values = {m.group(1).decode(): m.group(3).decode() for m in _PATH_CONSTANT_LITERAL.finditer(data)}
+        mounts = [values[short].rstrip("/") for short in shorts if values.get(short, "").rstrip("/")]
+        prefix = f"{module_name}." if module_name else ""
+        found.update(prefix + name for name, value in values.items()
+                     if any(value == mount or value.startswith(mount + "/") for mount in mounts))
+    return found
 
 
 def _container_only(name: str, inside: set[str], outside: set[str], derived: dict[str, set[str]],
@@ -301,40 +336,86 @@ def _container_only(name: str, inside: set[str], outside: set[str], derived: dic
 
 # A module-level assignment of a string literal that starts an absolute path.
 _PATH_CONSTANT_LINE = re.compile(rb"""(?m)^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[rRuU]?["']/""")
+# The same when the whole value is one plain literal: (name, quote, path).
+_PATH_CONSTANT_LITERAL = re.compile(rb"""(?m)^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?(["'])(/[^"'\\\n]*)\2[ \t]*(?:#.*)?$""")
 
 
 def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
-                   ) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]]]:
+                   ) -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, str]], frozenset[str]]:
     """The dotted names of the constants ``named`` (short names) the module reads within a call
-    describing a container, those it reads elsewhere, and (constant, module constant whose value
-    reads it) pairs."""
+    describing a container, those it reads elsewhere, (constant, module constant whose value
+    reads it) pairs, and those it reads as a container's mount path."""
     from migrator.analysis.python import ModuleFacts
 
     inside: set[str] = set()
     outside: set[str] = set()
     derived: set[tuple[str, str]] = set()
+    mounted: set[str] = set()
     module = ModuleFacts.from_bytes(rel, data, module_name)
     if module.tree is None:
-        return frozenset(), frozenset(), frozenset()
+        return frozenset(), frozenset(), frozenset(), frozenset()
     prefix = f"{module.module_name}." if module.module_name else ""
-    in_container = {id(node) for call, qualname in module.calls if _describes_container(call, qualname)
-                    for node in ast.walk(call) if isinstance(node, ast.Name)}
+    container_calls = [(call, qualname) for call, qualname in module.calls if _describes_container(call, qualname)]
+    in_container = {id(node) for call, _ in container_calls for node in ast.walk(call) if isinstance(node, ast.Name)}
+    mount_paths = {id(value) for call, qualname in container_calls for value in container_mount_paths(call, qualname)}
     in_constant = {id(node): prefix + statement.targets[0].id for statement in module.tree.body
                    if isinstance(statement, ast.Assign) and len(statement.targets) == 1
                    and isinstance(statement.targets[0], ast.Name)
-                   for node in ast.walk(statement.value) if isinstance(node, ast.Name)}
+                   for node in _path_parts(statement.value)}
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Name) and node.id in named and isinstance(node.ctx, ast.Load):
             name = prefix + node.id if node.id in module.constants else module.qualname(node)
             if not name:
                 continue
+            if id(node) in mount_paths:
+                mounted.add(name)
             if id(node) in in_container:
                 inside.add(name)
             elif id(node) in in_constant:
                 derived.add((name, in_constant[id(node)]))
             else:
                 outside.add(name)
-    return frozenset(inside), frozenset(outside), frozenset(derived)
+    return frozenset(inside), frozenset(outside), frozenset(derived), frozenset(mounted)
+
+
+# Calls that build a path from their arguments (``os.path.join(MOUNT, "x")``, ``Path(MOUNT)``).
+_PATH_BUILDERS = frozenset({"join", "Path", "PurePosixPath", "PosixPath", "format"})
+
+
+def _path_parts(value: ast.expr) -> Iterator[ast.Name]:
+    """The names a constant's value builds its path from (``MOUNT + "/x"``, ``f"{MOUNT}/x"``,
+    ``os.path.join(MOUNT, "x")``), not those it hands to another call (``os.listdir(MOUNT)``
+    reads the folder)."""
+    if isinstance(value, ast.Name):
+        yield value
+    elif isinstance(value, ast.Call):
+        function = value.func
+        name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+        if name in _PATH_BUILDERS:
+            for argument in value.args:
+                yield from _path_parts(argument)
+    else:
+        for child in ast.iter_child_nodes(value):
+            if isinstance(child, ast.expr):
+                yield from _path_parts(child)
+
+
+# Arguments that name a path inside a container or pod, not on the worker that starts it, by the
+# class's short name: (keyword, position): docker.types.Mount(target, source, ...), Kubernetes'
+# V1VolumeMount(mount_path=...) and Airflow 1.10/2.x's VolumeMount(name, mount_path, ...); and
+# the keys of a manifest dict that do the same.
+CONTAINER_MOUNT_ARGUMENTS = {"Mount": ("target", 0), "V1VolumeMount": ("mount_path", None),
+                             "VolumeMount": ("mount_path", 1)}
+CONTAINER_MOUNT_KEYS = frozenset({"mountPath", "mount_path"})
+
+
+def container_mount_paths(call: ast.Call, qualname: str) -> list[ast.expr]:
+    """The arguments of a container model's call that are a mount path inside the container."""
+    keyword, position = CONTAINER_MOUNT_ARGUMENTS.get(qualname.rpartition(".")[2], (None, None))
+    found = [k.value for k in call.keywords if keyword and k.arg == keyword]
+    if position is not None and len(call.args) > position:
+        found.append(call.args[position])
+    return found
 
 
 def _describes_container(call: ast.Call, qualname: str | None) -> bool:

@@ -67,28 +67,15 @@ def _scope(module: ModuleFacts, node: ast.AST) -> ast.AST | None:
                  if isinstance(a, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
 
 
-# Arguments that name a path inside a container or pod, not on the worker that starts it:
-# docker.types.Mount(target, source, ...) and Kubernetes' V1VolumeMount(mount_path=...), as
-# constructor keywords (and Mount's first positional argument) or keys of a manifest dict.
-_CONTAINER_PATH_ARGUMENTS = {"Mount": ("target", 0), "V1VolumeMount": ("mount_path", None)}
-
-
-_CONTAINER_PATH_KEYS = frozenset({"mountPath", "mount_path"})
-
-
 def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
-    """Values that are paths inside a container or pod (see ``_CONTAINER_PATH_ARGUMENTS``), and
+    """Values that are paths inside a container or pod (see ``platform.CONTAINER_MOUNT_ARGUMENTS``), and
     dicts that describe what another machine runs: an AWS request's shape, or the keyword
     arguments of a call given the image it runs."""
     def compute(m: ModuleFacts) -> frozenset[ast.AST]:
         found: set[ast.AST] = set()
         for call, qualname in m.calls:
-            if not qualname or not qualname.startswith(("docker.", "kubernetes.")):
-                continue
-            keyword, position = _CONTAINER_PATH_ARGUMENTS.get(short_name(qualname), (None, None))
-            found.update(k.value for k in call.keywords if keyword and k.arg == keyword)
-            if position is not None and len(call.args) > position:
-                found.add(call.args[position])
+            if qualname and qualname.startswith(("docker.", "kubernetes.")):
+                found.update(platform.container_mount_paths(call, qualname))
         remote_keys = set(compat.worker_paths().remote_request_keys)
         for node in m.nodes_of(ast.Dict):
             keys = [key.value for key in node.keys if isinstance(key, ast.Constant)]
@@ -99,7 +86,7 @@ def _container_side_values(module: ModuleFacts) -> frozenset[ast.AST]:
                 found.add(node)  # the arguments of a call that runs an image (``Task(**step_kwargs)``)
                 continue
             found.update(value for key, value in zip(node.keys, node.values)
-                         if isinstance(key, ast.Constant) and key.value in _CONTAINER_PATH_KEYS)
+                         if isinstance(key, ast.Constant) and key.value in platform.CONTAINER_MOUNT_KEYS)
         return frozenset(found)
 
     return module.memo("container_side_values", compute)
@@ -251,6 +238,21 @@ class LocalFilesystemPathRule(PythonRule):
             ENV = k8s.V1EnvVar(name="APP_CFG", value=CFG_PATH)
         """, files={"dags/pods/__init__.py": "",
                     "dags/pods/paths.py": 'MOUNT_PATH = "/env/config"\nCFG_PATH = MOUNT_PATH + "/app/root_cfg.py"\n'}),
+        # Paths into a pod's mount point (derived from it, or the same folder in the module that
+        # defines it) are the pod's even where an environment dict, not a pod model, reads them.
+        Valid("""
+            from airflow.kubernetes.volume_mount import VolumeMount
+            from pods.config import CFG_FILE, MOUNT_PATH, PYTHON_PATH
+
+            CONFIG_MOUNT = VolumeMount("cfg", mount_path=MOUNT_PATH, sub_path=None, read_only=False)
+
+            def pod_args(args):
+                env = {"APP_CFG": CFG_FILE, "PYTHONPATH": PYTHON_PATH}
+                args.setdefault("env_vars", env).update(env)
+                return args
+        """, files={"dags/pods/__init__.py": "",
+                    "dags/pods/config.py": 'MOUNT_PATH = "/env/config"\nCFG_FILE = MOUNT_PATH + "/app/cfg.py"\n'
+                                           'PYTHON_PATH = "/env/config"\n'}),
         # Given the image it runs, a call describes a container: an EMR step run in an image, a
         # DockerOperator subclass's environment; a pod operator subclass's mount point likewise.
         Valid("""
@@ -356,6 +358,16 @@ class LocalFilesystemPathRule(PythonRule):
         Invalid("""
             REPORT_DIR = "/data/reports/vendor_returns"
         """, line=1),
+        # A mount point that worker code reads too is a worker path.
+        Invalid("""
+            import os
+            from kubernetes.client import models as k8s
+            from pods.config import MOUNT_PATH
+
+            CONFIG_MOUNT = k8s.V1VolumeMount(name="cfg", mount_path=MOUNT_PATH)
+            REPORTS = os.listdir(MOUNT_PATH)
+        """, files={"dags/pods/__init__.py": "", "dags/pods/config.py": 'MOUNT_PATH = "/data/shared"\n'},
+            line=1, contains="/data/shared"),
         # A constant a pod spec uses but worker code reads too is a worker path.
         Invalid("""
             from kubernetes.client import models as k8s
