@@ -128,7 +128,14 @@ from .resolver import (
     resolve,
     target_distributions,
 )
-from .runtime import MwaaRuntime, airflow_dependencies, image_packages, runtime
+from .runtime import (
+    MwaaRuntime,
+    airflow_dependencies,
+    constraint_pin,
+    image_packages,
+    installed_distributions,
+    runtime,
+)
 from .secret_fetchers import secret_fetching_calls
 from .signatures import OperatorSignature, enum_members, operator_signature
 
@@ -191,6 +198,7 @@ __all__ = [
     "config_option",
     "config_policy",
     "config_section_rename",
+    "constraint_pin",
     "context_key_changes",
     "credential_file_formats",
     "default_changes",
@@ -208,6 +216,7 @@ __all__ = [
     "image_os_packages",
     "image_packages",
     "installed_as",
+    "installed_distributions",
     "isolated_tool_for",
     "isolated_tools",
     "kubernetes_argument",

@@ -67,6 +67,20 @@ def image_packages(target: str | MwaaVersion | None = None) -> dict[str, str | N
     return names
 
 
+@cache
+def installed_distributions(target: str | MwaaVersion | None = None) -> frozenset[str]:
+    """Canonical names of what an environment of ``target`` can import without requirements:
+    its image's distributions; for a version without image data (never published), the
+    preinstalled providers, what MWAA always installs and what every published image has."""
+    from .mwaa import mwaa_versions
+
+    if runtime(target) is not None:
+        return frozenset(image_packages(target))
+    published = [set(image.preinstalled) for version in mwaa_versions()
+                 if (image := runtime(version)) is not None]
+    return frozenset(image_packages(target)).union(set.intersection(*published) if published else ())
+
+
 def runtime_file(airflow: str) -> str:
     return f"{RUNTIME_FOLDER}/{airflow}.json"
 

@@ -127,6 +127,7 @@ WHERE = [
     ("REQ020", "requirements.txt", "Werkzeug==1.0.1", "constraints"),
     ("REQ021", "requirements.txt", None, "constraints"),
     ("REQ022", "requirements.txt", "odc-aws", "constraints"),
+    ("REQ024", "dags/vendor_returns_report.py", "import xlsxwriter", "constraints"),
 ]
 
 

@@ -47,8 +47,15 @@ _REWRITE_VARIABLES = tuple(f"variable '{name}'" for name in (*docker_to_ecs().su
                                                              pod_to_eks().cluster_variable))
 
 
+# The rewrite of Airflow's own pod objects (Volume, VolumeMount, ...) to the Kubernetes client's
+# (API014) imports kubernetes.client, which MWAA 3.x's image lacks unless a requirement brings it
+# (the cncf-kubernetes provider does): REQ024 names it, the old import failed anyway.
+_CLIENT_IMPORT = "kubernetes is not installed"
+
+
 def _needed_by_the_fix(finding) -> bool:
-    return finding.rule == "CON002" and any(variable in finding.message for variable in _REWRITE_VARIABLES)
+    return (finding.rule == "CON002" and any(variable in finding.message for variable in _REWRITE_VARIABLES)
+            or finding.rule == "REQ024" and finding.message.startswith(_CLIENT_IMPORT))
 
 
 def _what(findings) -> Counter:

@@ -261,3 +261,13 @@ def test_a_module_only_a_git_requirement_elsewhere_installs_is_reported_but_neve
     assert by_name["xmltodict"].fix is not None
     fixed = fixed_requirements_for(result.project, target)
     assert "xmltodict" in fixed and "dimcli" not in fixed
+
+
+def test_a_package_the_constraints_pin_and_nothing_installs_is_added_at_the_pinned_version(make_project):
+    root = make_project({"dags/report.py": "from airflow import DAG\nimport pandas as pd\n",
+                         "requirements.txt": "# nothing yet\n"})
+    before = scan(root, Settings(select=("REQ024",)), TARGET, jobs=1, use_cache=False)
+    assert [f.fix.params["name"] for f in before.findings] == ["pandas"]
+    (root / "requirements.txt").write_text(fixed_requirements_for(before.project, TARGET))
+    assert "pandas" in (root / "requirements.txt").read_text()
+    assert scan(root, Settings(select=("REQ024",)), TARGET, jobs=1, use_cache=False).findings == []

@@ -3,6 +3,7 @@ states it, the fingerprints and fixes it must keep, and the merge's own rules.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -386,3 +387,26 @@ def test_imports_through_the_dag_folder_name_are_one_finding_per_file_and_all_ar
     plan = plan_fixes(root, load_settings(root), TARGET, jobs=1, use_cache=False)
     _, new = plan.files["dags/etl.py"]
     assert b"from common.sql import Q" in new and b"from common.io import R" in new
+
+
+def test_a_package_nothing_installs_is_one_finding_with_every_importer_related(make_project):
+    root = make_project({
+        "dags/sync.py": "from airflow import DAG\nfrom mongoengine import connect\n",
+        "dags/check.py": "import json\n\nimport mongoengine\n",
+        "requirements.txt": "requests==2.32.3\n",
+    })
+    (head,) = only(scanned(root), "REQ024")
+    assert (head.path, head.location.line) == ("dags/check.py", 3)
+    assert [(place.path, place.location.line) for place in head.related] == [("dags/sync.py", 2)]
+
+
+def test_a_load_error_naming_the_missing_package_is_a_related_location_of_its_finding():
+    scanned_finding = Finding("REQ024", "missing-package", Severity.ERROR, "dags/common/db.py", Location(3, 1, 3, 2),
+                              "mongoengine is not installed", anchor="mongoengine\x1fmissing", fingerprint="r")
+    load_error = Finding("MIG101", "dag-import-error", Severity.ERROR, "dags/sync.py", Location(1, 1, 1, 2),
+                         "dags/sync.py fails to load on Airflow 3.3.1: ModuleNotFoundError: "
+                         "No module named 'mongoengine.connection'", fingerprint="v")
+    other_error = replace(load_error, message="ModuleNotFoundError: No module named 'pandas'", fingerprint="w")
+    merged = merge_root_causes([scanned_finding, load_error, other_error], TARGET)
+    assert [f.fingerprint for f in merged.findings] == ["r", "w"]
+    assert merged.absorbed == [load_error]

@@ -384,13 +384,16 @@ def fixed_requirements_for(project, target, entry: str | None = None) -> str:
 
 def extra_requirements(project, target) -> list[str]:
     """Requirements the shipped file must gain: packages installed outside requirement files
-    (compose, Dockerfiles, scripts), those the code imports from another requirements file, and
-    the distributions split-out modules the code imports now come in."""
+    (compose, Dockerfiles, scripts), those the code imports from another requirements file, the
+    distributions split-out modules the code imports now come in, and the packages the code
+    imports that nothing installs, where the target's constraints pin them (REQ024)."""
+    from migrator.analysis.missing_packages import missing_packages
     from migrator.analysis.requirements import split_module_needs
 
     return ([r.text for r in project.requirements.hidden if r.kind == "pypi"]
             + [found.requirement.text for found in project.listed_elsewhere(target)]
-            + [need.requirement for need in split_module_needs(project.requirements, project.modules, target)])
+            + [need.requirement for need in split_module_needs(project.requirements, project.modules, target)]
+            + [missing.pin[0] for missing in missing_packages(project, target) if missing.pin])
 
 
 def imported_modules(modules) -> set[str]:

@@ -92,6 +92,18 @@ def _provider_added(finding: Finding, target: MwaaVersion) -> Hashable | None:
     return canonicalize_name(name) if name else None
 
 
+def _missing_package(finding: Finding, target: MwaaVersion) -> Hashable | None:
+    # REQ024's anchor starts with the top-level module; a load error of a real Airflow
+    # (MIG101) names it in "No module named 'x.y'".
+    if finding.rule == "REQ024":
+        return finding.anchor.partition("\x1f")[0]
+    match = _NO_MODULE.search(finding.message)
+    return match[1] if match else None
+
+
+_NO_MODULE = re.compile(r"No module named '([^'.]+)")
+
+
 def _remote_include(finding: Finding, target: MwaaVersion) -> Hashable | None:
     # What a remote -r include (unread) may hold: its constraint (REQ003), the providers the code
     # imports (REQ007); one finding at the include line says it cannot be checked.
@@ -177,6 +189,9 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     # The import's finding says which provider to add; requirements.txt is where it goes.
     RootCause("missing-provider", {"API001": _provider_of_import, "REQ007": _provider_added}, ("API001",),
               frozenset({"REQ007"})),
+    # A module nothing installs, seen by the scan and again when a real Airflow loads the file.
+    RootCause("missing-package", {"REQ024": _missing_package, "MIG101": _missing_package}, ("REQ024",),
+              frozenset({"MIG101"})),
     RootCause("remote-include", {"REQ003": _remote_include, "REQ007": _remote_include}, ("REQ003",),
               frozenset({"REQ007"})),
     RootCause("connection-definition", dict.fromkeys(_CONNECTION_RULES, _line), _CONNECTION_RULES,

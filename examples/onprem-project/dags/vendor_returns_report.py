@@ -83,6 +83,10 @@ def build_returns_report(**kwargs):
     report["currency"] = settings["currency"]
     out = "{}/vendor_returns_{}.csv".format(REPORT_DIR, ds.replace("-", ""))
     report.to_csv(out, index=False)
+    # Finance wants a workbook too: the on-prem worker image has the Excel writer baked in.
+    import xlsxwriter  # noqa: F401  (pandas' engine)
+
+    report.to_excel(out.replace(".csv", ".xlsx"), engine="xlsxwriter", index=False)
     return out
 
 

@@ -28,38 +28,6 @@ REGISTRATION_ATTRIBUTES = (
 )
 # The plugin manager of Airflow 1.10 exposed these registrations as airflow.<kind>.<plugin>.<Name>.
 NAMESPACED_REGISTRATIONS = ("operators", "sensors", "hooks", "executors", "macros")
-# Distributions (canonical names) installed in every MWAA image from 2.9.2 to 3.3.1: the
-# intersection of the images' bills of materials (amazon-mwaa-docker-images
-# BillOfMaterials/<v>/Python-Packages-BOM.txt, commit 9d2bebb; copies in shared/mwaa-data).
-# It belongs in the knowledge base (compat/ records only the preinstalled providers).
-INSTALLED_ON_EVERY_MWAA_IMAGE = frozenset({
-    "aiobotocore", "aiohttp", "aioitertools", "aiosignal", "alembic", "amqp", "anyio", "apispec",
-    "argcomplete", "asgiref", "asn1crypto", "attrs", "babel", "beautifulsoup4", "billiard",
-    "blinker", "boto3", "boto3-stubs", "botocore", "botocore-stubs", "cachelib", "celery",
-    "certifi", "cffi", "charset-normalizer", "click", "click-didyoumean", "click-plugins",
-    "click-repl", "colorama", "colorlog", "cron-descriptor", "croniter", "cryptography",
-    "deprecated", "dill", "distlib", "dnspython", "email-validator", "filelock", "flask",
-    "flask-appbuilder", "flask-babel", "flask-jwt-extended", "flask-limiter", "flask-login",
-    "flask-session", "flask-sqlalchemy", "flask-wtf", "flower", "fluent-logger", "frozenlist",
-    "fsspec", "googleapis-common-protos", "greenlet", "grpcio", "gunicorn", "h11", "httpcore",
-    "httpx", "humanize", "idna", "importlib-metadata", "inflection", "itsdangerous", "jinja2",
-    "jmespath", "jsonpath-ng", "jsonschema", "jsonschema-specifications", "kombu",
-    "lazy-object-proxy", "limits", "linkify-it-py", "lxml", "mako", "markdown-it-py", "markupsafe",
-    "marshmallow", "marshmallow-sqlalchemy", "mdurl", "methodtools", "more-itertools", "msgpack",
-    "multidict", "mypy-boto3-logs", "mypy-boto3-sqs", "opentelemetry-api",
-    "opentelemetry-exporter-otlp", "opentelemetry-exporter-otlp-proto-common",
-    "opentelemetry-exporter-otlp-proto-grpc", "opentelemetry-exporter-otlp-proto-http",
-    "opentelemetry-proto", "opentelemetry-sdk", "opentelemetry-semantic-conventions", "packaging",
-    "pathspec", "pendulum", "platformdirs", "pluggy", "prison", "prometheus-client",
-    "prompt-toolkit", "protobuf", "psutil", "psycopg2", "psycopg2-binary", "pyathena", "pycparser",
-    "pygments", "pyjwt", "python-daemon", "python-dateutil", "python-slugify", "pytz", "pyyaml",
-    "redis", "redshift-connector", "referencing", "requests", "requests-toolbelt", "rich",
-    "rich-argparse", "rpds-py", "s3transfer", "scramp", "six", "soupsieve", "sqlalchemy",
-    "sqlalchemy-utils", "sqlparse", "statsd", "tabulate", "tenacity", "termcolor", "text-unidecode",
-    "tornado", "types-s3transfer", "typing-extensions", "tzdata", "uc-micro-py",
-    "universal-pathlib", "urllib3", "vine", "virtualenv", "watchtower", "werkzeug", "wirerope",
-    "wrapt", "wtforms", "yarl", "zipp",
-})
 # Spaces and tabs only: "\s" would run across blank lines from every line start.
 _PLUGINS_IMPORT = re.compile(r"^[ \t]*(from[ \t]+plugins(\.[\w.]+)?[ \t]+import\b|import[ \t]+plugins(\.|\b))",
                              re.MULTILINE)
@@ -244,6 +212,12 @@ class _SourceRoots:
         for rel in self.other_files:
             names.add(rel.removeprefix(_SRC_LAYOUT).split("/", 1)[0].removesuffix(".py"))
         return names
+
+
+def project_top_level_names(workspace) -> set[str]:
+    """The project's own top-level modules and packages (DAG and plugins folders, the
+    repository root, ``src/``): an import of one of them is no PyPI package's."""
+    return _SourceRoots(workspace).top_level_names()
 
 
 def _zip_layout(facts: PluginFacts, workspace) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from packaging.utils import canonicalize_name
 
 from migrator import compat
-from migrator.analysis.plugins import INSTALLED_ON_EVERY_MWAA_IMAGE
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
 from migrator.rules.plg._helpers import _at
@@ -47,7 +46,7 @@ class PluginMissingPackage(ProjectRule):
     def check(self, project, ctx):
         if not project.plugins.third_party_imports:
             return
-        available = set(project.requirements.names()) | set(INSTALLED_ON_EVERY_MWAA_IMAGE)
+        available = set(project.requirements.names()) | compat.installed_distributions(ctx.target)
         available |= {canonicalize_name(n) for n in compat.preinstalled_providers(ctx.target)}
         available |= {canonicalize_name(n.split("[", 1)[0]) for n in compat.always_installed()}
         available |= set(compat.essential_pin_names(ctx.target))
