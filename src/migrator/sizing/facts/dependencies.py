@@ -12,7 +12,8 @@ from migrator.sizing.facts.model import _Scope, _TaskSite
 from migrator.sizing.facts.names import _last_name
 
 
-def link_dependencies(module: ModuleFacts, scope_sites: dict[int, tuple[_Scope, int]], sites: list[_TaskSite]) -> None:
+def link_dependencies(module: ModuleFacts, scope_sites: dict[int, tuple[_Scope, int]],
+                      sites: list[_TaskSite]) -> None:
     """Fill ``upstream`` of every task from the module's dependency statements."""
     tree = module.tree
     if tree is None:
