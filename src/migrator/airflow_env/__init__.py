@@ -25,20 +25,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrator.airflow_env.interpreters import PythonChoice, choose_python
-from migrator.airflow_env.interpreters import find_python as find_python
-from migrator.airflow_env.pip import PipResult as PipResult
-from migrator.airflow_env.pip import _no_disk_space as _no_disk_space
-from migrator.airflow_env.pip import _pip_install_args, _run_pip
-from migrator.airflow_env.pip import pip_reason as pip_reason
+from migrator.airflow_env.interpreters import PythonChoice, choose_python, find_python
+from migrator.airflow_env.pip import (
+    PipResult,
+    _no_disk_space,
+    _pip_install_args,
+    _run_pip,
+    pip_reason,
+)
 from migrator.airflow_env.repair import (
     RequirementFailure,
     RequirementRepair,
     RequirementsInstall,
     _install_requirements,
+    _installed_versions,
+    failing_items,
 )
-from migrator.airflow_env.repair import _installed_versions as _installed_versions
-from migrator.airflow_env.repair import failing_items as failing_items
 from migrator.airflow_env.requirement_lines import RequirementLines, split_requirements
 from migrator.airflow_env.venvs import (
     MARKER,
@@ -56,6 +58,11 @@ from migrator.analysis.requirements import ConstraintsUnavailable, target_constr
 from migrator.compat import UnknownTargetError, get_version, preinstalled_providers
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import InputError
+
+__all__ = ["DB_MIGRATE_TIMEOUT_SECONDS", "ENV_FORMAT", "KEEP_LAYERS", "KEEP_LAYERS_ENV_VAR", "LAYER_FORMAT",
+    "METADATA_DB", "REPAIR_FORMAT", "AirflowEnv", "PipResult", "_installed_versions", "_no_disk_space",
+    "base_packages", "constraints_file", "ensure_airflow_env", "evict_layers", "failing_items",
+    "find_python", "keep_layers", "pip_reason"]
 
 try:
     import fcntl

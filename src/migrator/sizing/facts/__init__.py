@@ -52,8 +52,14 @@ from migrator.sizing.facts.loops import (
     _parameters,
     loops_between,
 )
-from migrator.sizing.facts.model import DagFacts, ModuleSizingFacts, TaskFacts, _Scope, _TaskSite
-from migrator.sizing.facts.model import Schedule as Schedule
+from migrator.sizing.facts.model import (
+    DagFacts,
+    ModuleSizingFacts,
+    Schedule,
+    TaskFacts,
+    _Scope,
+    _TaskSite,
+)
 from migrator.sizing.facts.names import Names, _last_name, _unparse
 from migrator.sizing.facts.schedule_reader import (
     DatasetTable,
@@ -62,6 +68,8 @@ from migrator.sizing.facts.schedule_reader import (
     read_schedule,
 )
 from migrator.sizing.operators import classify, is_async_class
+
+__all__ = ["ModuleReader", "Schedule", "read_modules"]
 
 
 class ModuleReader:
