@@ -20,13 +20,42 @@ from pathlib import Path, PurePosixPath
 from stat import S_ISLNK, S_ISREG
 
 import pathspec
-import yaml
 
-from migrator.analysis import yamlparse
-from migrator.analysis.source import Problem, read_text
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.safe_write import TEMP_SUFFIX
+from migrator.workspace.checks import (
+    _check_configured_folder,
+    _check_nothing_left_out,
+    _check_one_project,
+)
+from migrator.workspace.folders import (
+    _cfg_folders,
+    _compose_folders,
+    _dag_folders_by_content,
+    _in_test_folder,
+    _is_test_file,
+    is_v1_compose_service,
+)
+from migrator.workspace.kinds import (
+    _COMPOSE,
+    _CONN_EXPORT,
+    _DOCKERFILE,
+    _ENTRYPOINT,
+    _OS_PACKAGES,
+    _POOL_TABLE,
+    _REQUIREMENTS,
+    _REQUIREMENTS_FOLDER,
+    _REQUIREMENTS_FOLDER_FILE,
+    _STARTUP,
+    _TEST_RUN_CONFIG,
+    _TEST_RUN_FOLDERS,
+    NAMED_EXPORT,
+)
+
+__all__ = ["LEFTOVER_REASON", "MAX_DAG_FOLDER_DEPTH", "PACKAGING_OUTPUT_DIRS", "SKIP_DIRS", "Workspace",
+    "discover", "is_v1_compose_service", "printable_path", "unusable_name_reason"]
+
 
 # Why a temp file or staging folder of this tool (``TEMP_SUFFIX``) is neither analysed nor shipped.
 LEFTOVER_REASON = "left by an interrupted migrator run"
@@ -40,34 +69,7 @@ SKIP_DIRS = frozenset({
 # name holding an ``__init__.py`` is a package of the project's own code (a team named "dist"),
 # which the bundle ships and MWAA parses, so it is scanned like any other.
 PACKAGING_OUTPUT_DIRS = frozenset({"build", "dist"})
-CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
-CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
 MAX_DAG_FOLDER_DEPTH = 3
-
-_REQUIREMENTS = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.IGNORECASE)
-# Any .txt/.in file of a folder named requirements/ (base.txt, production.txt, dev.in: the
-# cookiecutter and pip-tools layouts); which of them MWAA gets is the requirements analysis's call.
-_REQUIREMENTS_FOLDER = "requirements"
-_REQUIREMENTS_FOLDER_FILE = re.compile(r"^[\w.-]+\.(txt|in)$", re.IGNORECASE)
-_COMPOSE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$", re.IGNORECASE)
-_DOCKERFILE = re.compile(r"^(Dockerfile[\w.-]*|[\w.-]+\.Dockerfile)$")
-_ENTRYPOINT = re.compile(r"^(entrypoint|docker-entrypoint|init|bootstrap)[\w.-]*\.sh$", re.IGNORECASE)
-_STARTUP = re.compile(r"^startup[\w.-]*\.sh$", re.IGNORECASE)
-_CONN_EXPORT = re.compile(r"^(connections|variables|pools)[\w.-]*\.(json|ya?ml|env)$", re.IGNORECASE)
-# Pools kept as a ``pool_name,slots`` table (what teams feed to a setup script): read only when
-# its header says so, and shipped like any data file (it holds no credentials).
-_POOL_TABLE = re.compile(r"^pools[\w.-]*\.csv$", re.IGNORECASE)
-# `airflow connections|variables export` JSON named for its project or stage, in any folder
-# (dag-variables.json, airflow_variables_prod.json, airflow_var/conn.json); read only when
-# shaped like an export.
-NAMED_EXPORT = re.compile(r"^(?:[\w-]*[_.-])?(connections?|conns?|variables?|vars?|pools?)(?:[_.-][\w.-]*)?\.json$",
-                          re.IGNORECASE)
-# Configuration of test and CI runs (tox, nox, pytest, GitHub Actions, GitLab CI, Travis, CircleCI).
-_TEST_RUN_CONFIG = re.compile(r"^(tox\.ini|noxfile\.py|pytest\.ini|\.gitlab-ci\.ya?ml|\.travis\.ya?ml)$")
-_TEST_RUN_FOLDERS = (".github/workflows", ".circleci")
-_OS_PACKAGES = re.compile(r"^(packages|apt|apt-packages|system-packages|bindep)\.txt$", re.IGNORECASE)
-_DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
-_AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
 
 
 @dataclass
@@ -282,122 +284,6 @@ def _is_code_package(name: str, path: Path) -> bool:
         return False
 
 
-def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...]) -> str | None:
-    """Map an absolute path from airflow.cfg or compose onto a folder inside the project."""
-    value = value.strip().strip("'\"")
-    if not value:
-        return None
-    if not value.startswith("/") and (root / value).is_dir():
-        return PurePosixPath(value).as_posix()
-    parts = PurePosixPath(value).parts
-    # Try ever shorter tails: /opt/airflow/dags -> airflow/dags -> dags.
-    for start in range(1, len(parts)):
-        tail = PurePosixPath(*parts[start:])
-        if (root / tail).is_dir():
-            return tail.as_posix()
-    return None
-
-
-def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
-    # Imported here: the config analysis reads env sources, which import this module.
-    from migrator.analysis.config import parse_airflow_cfg
-
-    source = read_text(root / cfg)
-    if isinstance(source, Problem):
-        return None, None  # reported by the config analysis, which names the problem
-    # Lines the parser cannot read are reported by the config analysis; the options around
-    # them still count (configparser would give up on the whole file).
-    try:
-        options = {entry.option: entry.value for entry in parse_airflow_cfg(source.text, cfg)[0]}
-    except Exception:  # noqa: BLE001 - a parser defect: the config analysis reports it (MIG006)
-        return None, None
-    dags = options.get("core.dags_folder", "")
-    plugins = options.get("core.plugins_folder", "")
-    dags = dags.replace("{AIRFLOW_HOME}", "").replace("$AIRFLOW_HOME", "")
-    return (_map_container_path(dags, root, CONTAINER_DAG_DIRS) if dags else None,
-            _map_container_path(plugins, root, CONTAINER_PLUGIN_DIRS) if plugins else None)
-
-
-# Keys only a service definition has. A compose file in the v1 format has no ``services:``
-# (and no ``version:``): its top-level keys are the services, told apart from other top-level
-# mappings by these keys.
-COMPOSE_SERVICE_KEYS = frozenset({"image", "build", "command", "entrypoint", "environment", "env_file",
-                                  "volumes", "ports", "links", "depends_on", "container_name"})
-
-
-def is_v1_compose_service(name: str, keys) -> bool:
-    """Whether a top-level entry ``name`` with mapping ``keys`` is a v1-format compose service."""
-    return not name.startswith("x-") and not COMPOSE_SERVICE_KEYS.isdisjoint(keys)
-
-
-def compose_services(document: object) -> dict:
-    """{name: service mapping} of a parsed compose document, in the current or the v1 format."""
-    if not isinstance(document, dict):
-        return {}
-    if "services" in document or "version" in document:
-        services = document.get("services")
-        return services if isinstance(services, dict) else {}
-    return {name: service for name, service in document.items()
-            if isinstance(service, dict) and is_v1_compose_service(str(name), service)}
-
-
-def compose_volumes(document: object) -> list[tuple[str, str]]:
-    """(host, container) pairs of every service volume in a parsed compose document."""
-    pairs: list[tuple[str, str]] = []
-    for service in compose_services(document).values():
-        volumes = service.get("volumes", []) if isinstance(service, dict) else []
-        for volume in volumes if isinstance(volumes, list) else []:
-            if isinstance(volume, str) and ":" in volume:
-                host, _, rest = volume.partition(":")
-                pairs.append((host, rest.split(":", 1)[0]))
-            elif isinstance(volume, dict) and volume.get("source") and volume.get("target"):
-                pairs.append((str(volume["source"]), str(volume["target"])))
-    return pairs
-
-
-def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
-    source = read_text(root / compose)
-    try:
-        document = None if isinstance(source, Problem) else yamlparse.safe_load(source.text)
-    except yaml.YAMLError:
-        document = None
-    if document is None:
-        return [], None  # reported by the env analysis, which names the problem
-    dags, plugins = [], None
-    base = (root / compose).parent
-    for host, container in compose_volumes(document):
-        host_dir = (base / host.replace("${AIRFLOW_PROJ_DIR:-.}", ".")).resolve()
-        try:
-            rel = host_dir.relative_to(root.resolve()).as_posix()
-        except ValueError:
-            continue
-        if not host_dir.is_dir():
-            continue
-        container = container.rstrip("/")
-        if container in CONTAINER_DAG_DIRS:
-            dags.append(rel)
-        elif container in CONTAINER_PLUGIN_DIRS:
-            plugins = rel
-    return dags, plugins
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(200_000)
-    except OSError:
-        return b""
-
-
-def _imports_airflow(path: Path) -> bool:
-    return _AIRFLOW_IMPORT.search(_head(path)) is not None
-
-
-def _looks_like_dag_file(path: Path) -> bool:
-    head = _head(path)
-    return _AIRFLOW_IMPORT.search(head) is not None and any(marker in head for marker in _DAG_MARKERS)
-
-
 def discover(root: Path, settings: Settings) -> Workspace:
     if not root.exists():
         raise InputError(f"{root}: no such directory")
@@ -487,97 +373,3 @@ def discover(root: Path, settings: Settings) -> Workspace:
     if not ws.python_files:
         _check_nothing_left_out(root, py_files)
     return ws
-
-
-def _check_nothing_left_out(root: Path, py_files: list[str]) -> None:
-    """An input error when Python files outside tests import Airflow but none is analysed."""
-    airflow_files = [rel for rel in py_files if not _is_test_file(rel) and _imports_airflow(root / rel)]
-    if airflow_files:
-        shown = ", ".join(airflow_files[:3]) + (f" and {len(airflow_files) - 3} more" if len(airflow_files) > 3 else "")
-        raise InputError(f"{root}: {len(airflow_files)} Python file(s) import Airflow ({shown}) but no DAG "
-                         "folder holds them; name the DAG folders with [tool.migrator] dags")
-
-
-TEST_FOLDERS = frozenset({"tests", "test", "testing", "unittests", "integration_tests"})
-
-
-# Both on strings: asked of every file of the project, a PurePosixPath each took a third of discovery.
-def _in_test_folder(rel: str) -> bool:
-    """Whether the folder ``rel`` (a project path, "." or "" the root) is, or is inside, a test folder."""
-    return any(part in TEST_FOLDERS for part in rel.split("/"))
-
-
-def _is_test_file(rel: str) -> bool:
-    folder, _, name = rel.rpartition("/")
-    return _in_test_folder(folder) or name.startswith("test_") or name == "conftest.py"
-
-
-def _check_configured_folder(root: Path, folder: str, what: str, settings: Settings) -> None:
-    path = root / folder
-    if not path.is_dir():
-        raise InputError(f"{path}: {what} named in {settings.source} does not exist")
-    real_root = root.resolve()
-    real = path.resolve()
-    if real != real_root and real_root not in real.parents:
-        raise InputError(f"{path}: {what} named in {settings.source} leads outside the project "
-                         f"(to {real}); name a folder inside it")
-
-
-def _dag_folders_by_content(root: Path, py_files: list[str]) -> list[str]:
-    """Where DAGs live when no folder is named for them: the root when a top-level file builds
-    a DAG, else every top-level folder holding (at any depth) a file that builds one."""
-    candidates = [rel for rel in py_files if not _is_test_file(rel)]
-    if any("/" not in rel and _looks_like_dag_file(root / rel) for rel in candidates):
-        return ["."]
-    tops: dict[str, None] = {}
-    for rel in candidates:
-        top = rel.split("/", 1)[0]
-        if "/" in rel and top not in tops and _looks_like_dag_file(root / rel):
-            tops[top] = None
-    return list(tops)
-
-
-# Files that make their folder an Airflow deployment of its own: what starts or configures
-# one. (A requirements.txt does not: a monorepo's root often holds one for its tooling.)
-_PROJECT_MARKERS = (_COMPOSE, _DOCKERFILE, re.compile(r"^airflow\.cfg$"))
-
-
-class SeveralProjectsError(InputError):
-    """The repository holds several independent Airflow projects: each is migrated on its own."""
-
-    def __init__(self, root: Path, projects: list[str]) -> None:
-        shown = projects[:12]
-        more = f" and {len(projects) - len(shown)} more" if len(projects) > len(shown) else ""
-        super().__init__(
-            f"{root}: holds {len(projects)} independent Airflow projects (DAG folders each beside "
-            f"its own compose file, Dockerfile or airflow.cfg): {', '.join(shown)}{more}. "
-            f"Run the command on each project, e.g. `migrator scan {root / shown[0]}`, or name the "
-            "DAG folders to treat as one project with [tool.migrator] dags")
-        self.projects = projects
-
-
-def _check_one_project(root: Path, dag_folders: list[str], files: list[tuple[str, str]]) -> None:
-    """Raise ``SeveralProjectsError`` when the DAG folders belong to different projects.
-
-    A DAG folder's project is the nearest folder at or above it that holds a project marker.
-    When the root holds one, everything is the root's project. Otherwise two or more marked
-    projects, neither inside the other, are independent (a book's chapters, a monorepo of
-    teams), and a DAG folder with no marker above it is a project of its own (its parent).
-    """
-    if len(set(dag_folders)) < 2:
-        return
-    marked = {str(PurePosixPath(rel).parent) for rel, name in files
-              if any(marker.match(name) for marker in _PROJECT_MARKERS)}
-    if "." in marked:
-        return
-
-    def project_of(folder: str) -> str | None:
-        path = PurePosixPath(folder)
-        return next((str(p) for p in [path, *path.parents][:-1] if str(p) in marked), None)
-
-    owners = {folder: project_of(folder) for folder in dag_folders}
-    projects = {p for p in owners.values() if p is not None}
-    outermost = {p for p in projects if not any(p.startswith(other + "/") for other in projects)}
-    if len(outermost) > 1:
-        loose = {str(PurePosixPath(folder).parent) for folder, owner in owners.items() if owner is None}
-        raise SeveralProjectsError(root, sorted(outermost | loose))
