@@ -15,9 +15,11 @@ import pytest
 from conftest import SHARED
 from migrator.compat import get_version
 
-from migrator import bundle as bundle_module
 from migrator.airflowignore import AirflowIgnore, parse_ignore_text
 from migrator.bundle import BundleError, BundleOptions, build_bundle
+from migrator.bundle import build as bundle_build
+from migrator.bundle.plugins_zip import ZipMember, write_deterministic_zip
+from migrator.bundle.staging import remove_tree
 from migrator.cli import main
 from migrator.config import Settings, load_settings
 from migrator.engine import scan
@@ -158,8 +160,8 @@ def test_manifest_covers_every_file_and_zip_member(make_project, tmp_path):
 def test_zip_member_names_that_escape_are_refused(tmp_path):
     for bad in ("/abs.py", "../up.py", "a/../b.py", "a//b.py", "C:/x.py", "a\\b.py"):
         with pytest.raises(BundleError):
-            bundle_module.write_deterministic_zip(
-                tmp_path / "x.zip", [bundle_module.ZipMember(bad, data=b"")])
+            write_deterministic_zip(
+                tmp_path / "x.zip", [ZipMember(bad, data=b"")])
 
 
 # -- what is left out -------------------------------------------------------------------------------
@@ -403,7 +405,7 @@ def test_dag_count_is_checked_against_the_class(make_project, tmp_path):
 
 def test_plugins_zip_over_the_size_limit_is_an_error(make_project, tmp_path, monkeypatch):
     # The real limit is 1 GB; a smaller one shows the check without writing a gigabyte.
-    monkeypatch.setattr(bundle_module, "RECOMMENDED_MAX_BYTES", 200)
+    monkeypatch.setattr(bundle_build, "RECOMMENDED_MAX_BYTES", 200)
     root = make_project({"dags/sales.py": dag("sales"),
                          "plugins/big.py": "X = '" + os.urandom(400).hex() + "'\n"})
     result = build(root, tmp_path / "out")
@@ -609,7 +611,7 @@ def test_a_replaced_bundle_is_removed_whole_without_following_symlinks(tmp_path)
     (elsewhere / "keep.txt").write_text("keep\n")
     (old / "dags" / "linked").symlink_to(elsewhere)
     (old / "dags" / "team_0" / "linked").symlink_to(elsewhere)
-    bundle_module.remove_tree(old)
+    remove_tree(old)
     assert not old.exists()
     assert (elsewhere / "keep.txt").read_text() == "keep\n"
 

@@ -13,7 +13,8 @@ import pytest
 from conftest import SHARED
 from migrator.compat import get_version
 
-from migrator.bundle import BundleError, BundleOptions, build_bundle, pip_download_command
+from migrator.bundle import BundleError, BundleOptions, build_bundle
+from migrator.bundle.wheels import pip_download_command
 from migrator.config import Settings
 
 TARGET = get_version("3.3.1")

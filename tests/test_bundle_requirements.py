@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from migrator.compat import get_version
 
-from migrator.bundle import build_bundle, requirements_mwaa_can_use, requirements_without_passwords
+from migrator.bundle import build_bundle
+from migrator.bundle.requirements import requirements_mwaa_can_use, requirements_without_passwords
 from migrator.cli import main
 from migrator.config import Settings
 from migrator.secrets import mask_uri
