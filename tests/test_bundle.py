@@ -56,7 +56,7 @@ PLUGINS = {
 
 
 def build(root: Path, out: Path, target=TARGET, settings: Settings | None = None, **options):
-    return build_bundle(root, settings or load_settings(root), target, out,
+    return build_bundle(scan(root, settings or load_settings(root), target), out,
                         BundleOptions(**options))
 
 
@@ -466,7 +466,7 @@ def test_startup_script_installs_the_os_packages_os_packages_rule_reports(make_p
         oracle_dag: "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n",
     })
     scanned = scan(root, load_settings(root), TARGET, jobs=1, use_cache=False)
-    build_bundle(root, load_settings(root), TARGET, tmp_path / "out", scan_result=scanned)
+    build_bundle(scanned, tmp_path / "out")
     script = (tmp_path / "out" / "startup.sh").read_text()
     assert f"# sudo yum -y install {' '.join(installed)}\n" in script
     (reported,) = [f for f in scanned.findings if f.rule == "REQ017"]
@@ -495,7 +495,7 @@ def test_git_is_installed_by_the_startup_script_only_for_what_runs_it(make_proje
         root = make_project({"dags/sales.py": dag("sales"), "Dockerfile": GIT_IMAGE, **project})
         out = tmp_path / f"{root.name}-bundle"
         scanned = scan(root, load_settings(root), TARGET, jobs=1, use_cache=False)
-        build_bundle(root, load_settings(root), TARGET, out, scan_result=scanned)
+        build_bundle(scanned, out)
         startup = out / "startup.sh"
         return (startup.read_text() if startup.exists() else ""), [f for f in scanned.findings if f.rule == "REQ017"]
 
@@ -709,7 +709,7 @@ def test_cli_package_flags_reach_the_bundle(make_project, tmp_path, capsys):
 def test_dag_count_is_checked_against_the_sized_class(make_project, tmp_path):
     root = make_project({f"dags/dag_{i}.py": dag(f"dag_{i}") for i in range(30)})
     sizing = {"recommendation": {"environment_class": "mw1.micro"}}
-    result = build_bundle(root, Settings(), TARGET, tmp_path / "out", sizing=sizing)
+    result = build_bundle(scan(root, Settings(), TARGET), tmp_path / "out", sizing=sizing)
     [check] = codes(result)["dag-capacity"]
     assert "mw1.micro" in check.message and check.severity == Severity.ERROR
 
@@ -737,6 +737,6 @@ def test_config_fixes_that_set_an_option_reach_mwaa_config(make_project, tmp_pat
             "class AcmePlugin(AirflowPlugin):\n    name = 'acme'\n    macros = [fiscal_week]\n"),
     })
     out = tmp_path / "bundle"
-    build_bundle(root, Settings(), get_version("3.3.1"), out)
+    build_bundle(scan(root, Settings(), get_version("3.3.1")), out)
     config = json.loads((out / "mwaa-config.json").read_text())
     assert config["AirflowConfigurationOptions"]["core.lazy_load_plugins"] == "False"

@@ -39,10 +39,10 @@ from migrator.bundle.model import (
     BundleOptions,
 )
 from migrator.bundle.requirements import apply_requirement_repairs
-from migrator.bundle.staging import swap_in
+from migrator.bundle.staging import check_out_dir, swap_in
 
 __all__ = [
     "DAGS", "MANIFEST", "MWAA_CONFIG", "PLUGINS_ZIP", "REQUIREMENTS", "STARTUP", "Bundle",
     "BundleCheck", "BundleError", "BundleOptions", "apply_requirement_repairs", "build_bundle",
-    "project_ignore_syntax", "swap_in",
+    "check_out_dir", "project_ignore_syntax", "swap_in",
 ]

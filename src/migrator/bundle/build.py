@@ -69,8 +69,6 @@ from migrator.compat import (
     environment_classes,
     get_environment_class,
 )
-from migrator.compat.mwaa import MwaaVersion
-from migrator.config import Settings
 from migrator.dag_count import DagCount, dags_text, project_dag_count
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Severity
@@ -93,24 +91,20 @@ if TYPE_CHECKING:
 DAG_CAPACITY_COMFORT = 0.5
 
 
-def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
-                 options: BundleOptions | None = None, scan_result: ScanResult | None = None,
+def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = None,
                  sizing: Mapping[str, Any] | None = None) -> Bundle:
-    """Build the bundle for ``root`` into ``out`` (replaced as a whole at the end).
+    """Build the bundle of the project ``result`` scanned (for its target) into ``out``
+    (replaced as a whole at the end).
 
-    ``scan_result``: a finished scan of ``root`` (one is run when not given): its module facts
-    say which files define DAGs and what they import, and its error findings are counted.
-    ``sizing``: a sizing report whose environment class the DAG count is checked against.
+    The scan's module facts say which files define DAGs and what they import, and its error
+    findings are counted. ``sizing``: a sizing report whose environment class the DAG count
+    is checked against.
     """
-    from migrator.engine import scan
-
     options = options or BundleOptions()
-    root = Path(root)
+    workspace, facts, target = result.workspace, result.project, result.target
+    root = workspace.root
     out = Path(out)
     check_out_dir(out, root)
-    result = scan_result if scan_result is not None else scan(root, settings, target,
-                                                              jobs=options.jobs)
-    workspace, facts = result.workspace, result.project
     checks: list[BundleCheck] = []
     summaries = {m.path: m for m in facts.modules}
 
@@ -126,7 +120,7 @@ def build_bundle(root: Path, settings: Settings, target: MwaaVersion, out: Path,
 
     syntax = project_ignore_syntax(facts)
     imported = imported_by_code(summaries)
-    walk = Walk(root, syntax, tuple(options.include), path_spec(settings.exclude),
+    walk = Walk(root, syntax, tuple(options.include), path_spec(workspace.settings.exclude),
                  special_paths(workspace, out, root), imported)
     for folder in dag_folders:
         walk.folder(folder)

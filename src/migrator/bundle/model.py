@@ -91,7 +91,6 @@ class BundleOptions:
     allow_broken_requirements: bool = False  # write a requirements.txt known not to install
     pip_command: tuple[str, ...] = ()  # default: this interpreter's pip
     pip_args: tuple[str, ...] = ()  # e.g. ("--index-url", URL) or ("--no-index", "--find-links", D)
-    jobs: int = 0
 
 
 @dataclass
