@@ -3,7 +3,6 @@ and the requirements.txt that installs only from them."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,8 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from migrator.analysis.envsources import logical_lines
+from migrator.analysis.requirements import parse_requirements_text
 from migrator.bundle.model import (
     MWAA_PLUGINS_DIR,
     RECOMMENDED_MAX_BYTES,
@@ -43,27 +44,19 @@ WHEEL_PLATFORM = "manylinux2014_x86_64"
 
 
 def requirement_lines(text: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """(canonical name, requirement) of every named requirement in a requirements text, and the
-    lines that are not one (VCS, URL and path requirements), options and comments aside."""
-    named, other = [], []
-    for raw in _logical_lines(text):
-        line = _REQUIREMENT_TAIL.split(raw.strip(), maxsplit=1)[0].strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            other.append(line)
-            continue
-        if requirement.url:
-            other.append(line)
-            continue
-        named.append((canonicalize_name(requirement.name), line))
-    return named, other
-
-
-def _logical_lines(text: str) -> list[str]:
-    return re.sub(r"\\\r?\n", "", text).splitlines()
+    """(canonical name, requirement) of every package-index requirement in a requirements text,
+    and, in line order, the lines no wheel can be downloaded for: VCS, URL and path
+    requirements and lines that are no requirement at all (options, editable installs and
+    comments aside)."""
+    parsed = parse_requirements_text(text, REQUIREMENTS)
+    named = [(r.name or "", r.text) for r in parsed.requirements
+             if r.kind == "pypi" and not r.editable]
+    other = {r.line: r.text for r in parsed.requirements if r.kind != "pypi" and not r.editable}
+    if parsed.problems:
+        written = dict(logical_lines(text))
+        other.update((number, written[number].strip()) for number, _ in parsed.problems
+                     if not written[number].lstrip().startswith("-"))
+    return named, [other[number] for number in sorted(other)]
 
 
 def preinstalled_names(target: MwaaVersion) -> frozenset[str]:
@@ -152,10 +145,6 @@ def offline_requirements(text: str, constraints_name: str, target: MwaaVersion) 
         f"--constraint {MWAA_PLUGINS_DIR}/{constraints_name}",
     ]
     return "\n".join([*header, *kept]) + "\n"
-
-
-# A comment or the options after a requirement; (?<!\s): a run of spaces is tried once.
-_REQUIREMENT_TAIL = re.compile(r"(?<!\s)\s+(?:#|--)")
 
 
 def private_network_requirements(bundle: Bundle, staging: Path, requirements: str,
