@@ -444,7 +444,7 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
     assert "# sudo yum -y install freetds-bin" in script  # an apt name is not guessed at
     found = codes(result)
     assert found["secret-env-var"][0].message.startswith("DWH_PASSWORD holds a credential")
-    assert found["reserved-env-var"][0].message.startswith("AWS_REGION is reserved")
+    assert found["reserved-env-var-not-exported"][0].message.startswith("AWS_REGION is reserved")
     assert "freetds-bin" in found["os-packages-need-names"][0].message
     assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "startup.sh")],
                           check=False).returncode == 0

@@ -136,7 +136,7 @@ def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = 
         plugin_sources.remove(source)
         walk.excluded.append(Excluded(source.src, "an earlier plugins.zip (PLG011): not nested "
                                                   "in the one this bundle builds"))
-        checks.append(BundleCheck(Severity.WARNING, "prebuilt-plugins-zip",
+        checks.append(BundleCheck(Severity.WARNING, "prebuilt-plugins-zip-left-out",
                                   "left out of plugins.zip: MWAA reads only the plugins.zip built "
                                   "from the folder; unpack the modules it holds into the folder "
                                   "if they are still needed", source.src))

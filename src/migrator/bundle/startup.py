@@ -101,7 +101,7 @@ def startup_lines(os_packages: Sequence[tuple[str, str, str]],
             f"`{install.tool.executable}` on PATH for the tasks"))
     for name, value, where in sorted(env):
         if policy.protected_env_var(name):
-            checks.append(BundleCheck(Severity.WARNING, "reserved-env-var",
+            checks.append(BundleCheck(Severity.WARNING, "reserved-env-var-not-exported",
                                       f"{name} is reserved by MWAA, which resets it; not set in "
                                       f"{STARTUP}", where))
             continue
