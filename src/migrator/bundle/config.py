@@ -9,11 +9,15 @@ from migrator.airflowignore import (
     Syntax,
     effective_syntax,
 )
+from migrator.analysis.config import classify, configuration_options
 from migrator.bundle.model import MWAA_CONFIG, BundleCheck
-from migrator.compat import (
-    config_policy,
-)
+from migrator.compat import config_policy
 from migrator.compat.mwaa import MwaaVersion
+from migrator.connections_export import (
+    DEFAULT_CONNECTIONS_PREFIX,
+    DEFAULT_VARIABLES_PREFIX,
+    backend_options,
+)
 from migrator.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -52,8 +56,6 @@ def mwaa_configuration(facts: ProjectFacts, target: MwaaVersion, include_secrets
     Findings whose fix sets an option (``kind="config"``, ``action="set"``, e.g. PLG010's
     ``core.lazy_load_plugins = False``) are applied here: `migrator fix` leaves them to this step.
     """
-    from migrator.analysis.config import classify, configuration_options
-
     # The config analysis leaves credential-valued options out of the map itself; they are
     # named here (so the user knows what to set by hand) and put back only when asked.
     options = configuration_options(facts.config, target)
@@ -89,12 +91,6 @@ def secrets_backend_options(facts: ProjectFacts, config: dict[str, str], target:
     """The Secrets Manager backend options, when the project defines connections or variables
     (``migrator connections export`` moves them to the default prefixes) and its configuration
     names no secrets backend of its own."""
-    from migrator.connections_export import (
-        DEFAULT_CONNECTIONS_PREFIX,
-        DEFAULT_VARIABLES_PREFIX,
-        backend_options,
-    )
-
     connections = facts.connections
     if not (connections.connections or connections.variables) or "secrets.backend" in config:
         return {}

@@ -12,9 +12,7 @@ from migrator.airflowignore import (
     IgnoreRule,
     Syntax,
 )
-from migrator.compat import (
-    upload_limit,
-)
+from migrator.compat import upload_limit
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import InputError
 from migrator.findings import Severity

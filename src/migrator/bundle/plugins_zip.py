@@ -24,9 +24,7 @@ from migrator.bundle.walk import (
     is_regular_file,
     join_path,
 )
-from migrator.compat import (
-    image_packages,
-)
+from migrator.compat import image_packages
 from migrator.compat.mwaa import MwaaVersion
 from migrator.findings import Severity
 

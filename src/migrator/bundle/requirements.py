@@ -5,10 +5,13 @@ MWAA cannot use (local paths, on-prem hosts) or must not read (passwords), and t
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from migrator.analysis.requirements import is_url, needed_providers, parse_requirements_text
 from migrator.bundle.model import (
     MANIFEST,
     MWAA_PLUGINS_DIR,
@@ -18,10 +21,19 @@ from migrator.bundle.model import (
     BundleCheck,
     json_bytes,
 )
+from migrator.companion_pins import companion_moves
 from migrator.compat.mwaa import MwaaVersion
 from migrator.findings import Severity
+from migrator.package_index import PackageIndex
 from migrator.requirements_fix import (
+    INDEX_OPTIONS,
     apply_install_repairs,
+    extra_requirements,
+    fix_requirements,
+    imported_modules,
+    inline_includes,
+    replace_superseded,
+    superseded_requirements,
 )
 from migrator.safe_write import write_files
 from migrator.secrets import mask
@@ -40,17 +52,8 @@ def fixed_requirements_text(facts: ProjectFacts, target: MwaaVersion) -> tuple[s
     target's --constraint line, no apache-airflow or never-overridable pins, conflicting pins
     moved, needed providers added.
     """
-    from migrator.analysis.requirements import needed_providers
-
     requirements = facts.requirements
     entry = requirements.entry_files[0] if requirements.entry_files else None
-    from migrator.requirements_fix import (
-        extra_requirements,
-        fix_requirements,
-        imported_modules,
-        inline_includes,
-    )
-
     extra = extra_requirements(facts, target)
     needs = {name: need.min_version
              for name, need in needed_providers(facts.modules, target).items()}
@@ -88,8 +91,6 @@ def requirements_without_superseded(text: str, facts: ProjectFacts, checks: list
     when no index left may serve the old name, and a check for each such requirement of the
     project's file (the fixer replaced some already): what the bundle installs, or why it kept
     the line and what to do."""
-    from migrator.requirements_fix import INDEX_OPTIONS, replace_superseded, superseded_requirements
-
     requirements = facts.requirements
     entry = requirements.shipped_entry
     if entry is None:
@@ -130,9 +131,6 @@ _LOCAL_SUFFIXES = (".local", ".localdomain", ".internal", ".lan", ".home", ".cor
 
 def unreachable_host(url: str) -> bool:
     """Whether ``url``'s host can only exist on the on-prem network (or this machine)."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
     try:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
@@ -151,8 +149,6 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
     do: local paths and local ``--find-links`` folders (MWAA receives requirements.txt alone),
     indexes on hosts only the on-prem network has, and VCS URLs and remote ``-r`` files in a
     private network (a remote ``-r`` file kept gets a warning: what it holds is not reviewed)."""
-    from migrator.analysis.requirements import is_url, parse_requirements_text
-
     parsed = parse_requirements_text(text, REQUIREMENTS)
     ship = f"build a wheel, ship it in plugins.zip and install it by name with --find-links {MWAA_PLUGINS_DIR}"
     removed: dict[int, str] = {}
@@ -281,9 +277,6 @@ def requirements_with_fitting_companions(text: str, target: MwaaVersion,
     (``awscli==1.19.110`` pinning another botocore) moved to the newest release whose
     dependencies fit, read from the package index (:mod:`migrator.companion_pins`). Pins the
     index could not be asked about stay as they are, said in one check."""
-    from migrator.companion_pins import companion_moves
-    from migrator.package_index import PackageIndex
-
     moves, unchecked = companion_moves(text, target, constraints, PackageIndex())
     checks += [repair_check(target, m.line, m.requirement, m.replacement, m.reason) for m in moves]
     if unchecked:

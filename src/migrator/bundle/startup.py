@@ -6,20 +6,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from migrator.analysis.os_packages import needed_os_packages
 from migrator.bundle.model import STARTUP, BundleCheck
 from migrator.bundle.needs import Needs
-from migrator.compat import (
-    config_policy,
-)
+from migrator.compat import config_policy
 from migrator.compat.mwaa import MwaaVersion
 from migrator.findings import Severity
-from migrator.requirements_fix import (
-    IsolatedInstall,
-)
+from migrator.requirements_fix import IsolatedInstall
 from migrator.secrets import is_sensitive_name, mask
+
+if TYPE_CHECKING:
+    from migrator.analysis.envsources import EnvVar
+    from migrator.project import ProjectFacts
 
 
 @dataclass(frozen=True)
@@ -132,14 +132,14 @@ _CONTAINER_PLUMBING = re.compile(
 _ORIGIN_RANK = {"compose": 0, "dockerfile": 1, "env-file": 2, "startup": 3, "script": 4}
 
 
-def startup_inputs(facts: Any, needs: Needs, target: MwaaVersion
+def startup_inputs(facts: ProjectFacts, needs: Needs, target: MwaaVersion
                    ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """(OS packages MWAA needs as (name, manager, where): those REQ017 reports and those the
     project's own startup.sh installs; environment variables the shipped code reads as (name,
     value, where)) from the project's environment sources."""
     env = facts.env
     packages = sorted({(p.name, p.manager, f"{p.path}:{p.line}") for p in needed_os_packages(facts, target)})
-    chosen: dict[str, Any] = {}
+    chosen: dict[str, EnvVar] = {}
     for variable in sorted(env.variables, key=lambda v: (_ORIGIN_RANK.get(v.origin, 9),
                                                          v.path, v.line)):
         if (variable.value is None or variable.is_reference or variable.name in chosen

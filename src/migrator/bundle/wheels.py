@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from migrator.airflow_env import constraints_file, default_cache_dir
 from migrator.analysis.envsources import logical_lines
 from migrator.analysis.requirements import parse_requirements_text
 from migrator.bundle.model import (
@@ -150,8 +151,6 @@ def offline_requirements(text: str, constraints_name: str, target: MwaaVersion) 
 def private_network_requirements(bundle: Bundle, staging: Path, requirements: str,
                                  options: BundleOptions, workspace: Workspace,
                                  checks: list[BundleCheck]) -> tuple[str, list[ZipMember]]:
-    from migrator.airflow_env import constraints_file, default_cache_dir
-
     target = bundle.target
     constraints_option = options.constraints or (
         Path(workspace.root / workspace.settings.constraints)
