@@ -18,35 +18,17 @@ from migrator.errors import InputError
 from migrator.findings import Severity
 
 MANIFEST = "manifest.json"
-
-
 PLUGINS_ZIP = "plugins.zip"
-
-
 REQUIREMENTS = "requirements.txt"
-
-
 STARTUP = "startup.sh"
-
-
 MWAA_CONFIG = "mwaa-config.json"
-
-
 DAGS = "dags"
-
-
 # Where MWAA puts things on its containers (UG configuring-dag-folder, configuring-dag-import-plugins).
 MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
-
-
 # MWAA's guidance for what a container unpacks or installs while it starts (migrator.compat:
 # recommended size and start-up time limit), for plugins.zip and for the requirements' wheels.
 PLUGINS_LIMIT = upload_limit(PLUGINS_ZIP)
-
-
 REQUIREMENTS_LIMIT = upload_limit(REQUIREMENTS)
-
-
 # One threshold for both checks: MWAA recommends the same 1 GB for each (tests lower it).
 RECOMMENDED_MAX_BYTES = min(PLUGINS_LIMIT.recommended_max_bytes,
                             REQUIREMENTS_LIMIT.recommended_max_bytes)

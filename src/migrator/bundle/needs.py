@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 # A word, with the "/" after it when there is one: one pass finds the words and the folder
 # names written before a "/" (``([\w.\-]+)/`` on its own retries every word from each letter).
 _WORD_AND_SLASH = re.compile(r"[\w.\-]+/?")
-
-
 _QUOTED = re.compile(r"""["']([\w.\-]+)["']""")
 
 

@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
 # Already-compressed members gain nothing from deflate; storing them keeps builds fast.
 _STORED_SUFFIXES = (".whl", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".jar", ".png", ".jpg")
 

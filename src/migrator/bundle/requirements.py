@@ -116,12 +116,8 @@ def requirements_without_superseded(text: str, facts: ProjectFacts, checks: list
 _URL_PASSWORD = re.compile(
     r"(?P<head>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s/@:'\"]*:)(?P<password>(?!\d{1,5}(?:/|\s|$))(?:(?!://)[^\s@'\"])+)@"
     r"|(?P<token_head>(?<![A-Za-z0-9+.\-])(?:git\+)?https?://)(?P<token>[^\s/@:'\"]{6,})@")
-
-
 # What pip expands in a requirements file: ${NAME} with upper-case letters, digits and "_".
 _PIP_VARIABLE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
-
-
 REQUIREMENTS_PASSWORD_VARIABLE = "REQUIREMENTS_PASSWORD_{}"
 
 

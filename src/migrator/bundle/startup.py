@@ -42,8 +42,6 @@ def render_startup(lines: Sequence[StartupLine], target: MwaaVersion) -> str:
 
 # Package managers whose package names are Amazon Linux's own (MWAA runs Amazon Linux 2023).
 _YUM_MANAGERS = frozenset({"yum", "dnf"})
-
-
 OS_PACKAGES_SHOWN = 4  # startup.sh lists them all
 
 
@@ -127,8 +125,6 @@ _CONTAINER_PLUMBING = re.compile(
     r"AIRFLOW__\w+|AIRFLOW_CONN_\w+|AIRFLOW_VAR_\w+|POSTGRES_\w+|MYSQL_\w+|REDIS_\w+|"
     r"PATH|PYTHONPATH|HOME|PWD|USER|HOSTNAME|TZ|LANG|LC_\w+|DEBIAN_FRONTEND|PIP_\w+|"
     r"PYTHON\w*|CONNECTION_CHECK_\w+|DUMB_INIT_\w+)$")
-
-
 _ORIGIN_RANK = {"compose": 0, "dockerfile": 1, "env-file": 2, "startup": 3, "script": 4}
 
 

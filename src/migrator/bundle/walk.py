@@ -35,37 +35,21 @@ if TYPE_CHECKING:
 
 
 _VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
-
-
 _CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
                          ".ipynb_checkpoints", ".migrator-cache", ".tox", ".nox", ".hypothesis"})
-
-
 _TOOL_DIRS = frozenset({".venv", "venv", "node_modules", ".idea", ".vscode", "site-packages"})
-
-
 _CREDENTIAL_DIRS = frozenset({".aws", ".ssh", ".gnupg", ".docker", ".kube", ".azure", ".gcloud"})
-
-
 _TEST_DIRS = frozenset({"tests", "test"})
 # Folders no bundle ships from, wherever they are: what a search for files the code names skips.
 UNSHIPPED_FOLDERS = _VCS_DIRS | _CACHE_DIRS | _TOOL_DIRS | _CREDENTIAL_DIRS | _TEST_DIRS
-
-
 _KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".der", ".p8",
                  ".kdbx", ".gpg", ".asc")
-
-
 _KEY_NAMES = re.compile(r"^(id_(rsa|dsa|ecdsa|ed25519)|.*\.key\.json)$")
-
-
 _CREDENTIAL_NAMES = re.compile(
     r"^(credentials(\.json|\.ya?ml|\.ini|\.csv)?|\.netrc|_netrc|\.pgpass|\.git-credentials|"
     r"\.npmrc|\.pypirc|\.boto|client_secrets?[\w.-]*\.json|service[-_]?account[\w.-]*\.json|"
     r"(?=[\w.-]*?-sa-key)[\w.-]*\.json|htpasswd|\.htpasswd|secrets?\.(json|ya?ml|toml|ini|env))$",
     re.IGNORECASE)
-
-
 _CLUTTER = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitignore|\.gitattributes|"
                       r"\.gitkeep|\.gitmodules|\.dockerignore|\.coverage|.*~|.*\.sw[po]|"
                       r".*\.orig|.*\.rej)$")
@@ -312,11 +296,7 @@ def dedupe_folders(folders: Iterable[str]) -> list[str]:
 
 
 _ENV_FILE_REASON = "environment file (may hold secrets)"
-
-
 _EXPORT_REASON = "connection/variable export (holds credentials)"
-
-
 _SENSITIVE_SOURCES = frozenset({_ENV_FILE_REASON, _EXPORT_REASON})
 
 
