@@ -73,7 +73,9 @@ class ScanResult:
 
 
 def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
-    return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target))
+    # PKG rules are the package's checks (migrator.bundle): a scan runs none of them.
+    return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target)
+                 and isinstance(r, (PythonRule, ProjectRule)))
 
 
 class Suppression(NamedTuple):

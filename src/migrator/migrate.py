@@ -227,8 +227,7 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     after = scan(project, settings, target, jobs=jobs) if changed else before
     sizing = size_project(project, settings, target, region=region)
 
-    bundle = build_bundle(project, settings, target, staging / BUNDLE_DIR, options,
-                          scan_result=after, sizing=sizing)
+    bundle = build_bundle(after, staging / BUNDLE_DIR, options, sizing=sizing)
     migration = Migration(src, out, target, before, after, bundle, Counter(plan.fixed), changed,
                           reasons, sizing, not_copied, review=plan.review)
     write_infra(project_environment(project, settings, target, name=environment_name(src.resolve().name),
