@@ -3,6 +3,7 @@
 Rule and codemod code asks questions here instead of holding facts about Airflow or MWAA.
 """
 
+from .aws_native import DockerToEcs, PodToEcs, PodToEks, docker_to_ecs, fargate_size, pod_to_ecs, pod_to_eks
 from .ci_layout import ci_only_path
 from .config_options import ConfigOptionFacts, config_option
 from .defaults import (
@@ -72,6 +73,7 @@ from .os_libraries import (
 from .platform import (
     CredentialFormat,
     DefaultChange,
+    DefaultCredentials,
     IsolatedTool,
     MetadataDbName,
     MissingBinary,
@@ -89,6 +91,7 @@ from .platform import (
     WorkerPaths,
     credential_file_formats,
     default_changes,
+    default_credentials,
     isolated_tool_for,
     isolated_tools,
     metadata_db_names,
@@ -123,12 +126,13 @@ from .resolver import (
     context_key_changes,
     deprecated_alias,
     final_paths,
+    importable,
     provider_for,
     provider_of_path,
     resolve,
     target_distributions,
 )
-from .runtime import MwaaRuntime, airflow_dependencies, image_packages, runtime
+from .runtime import MwaaRuntime, airflow_dependencies, constraint_pin, distribution_names, image_packages, runtime
 from .secret_fetchers import secret_fetching_calls
 from .signatures import OperatorSignature, enum_members, operator_signature
 
@@ -146,6 +150,8 @@ __all__ = [
     "CountRange",
     "CredentialFormat",
     "DefaultChange",
+    "DefaultCredentials",
+    "DockerToEcs",
     "EnvironmentClass",
     "HourlyPrice",
     "IncludedInBaseFee",
@@ -164,6 +170,8 @@ __all__ = [
     "PayloadMerge",
     "PlatformLimit",
     "PluginAttributeChange",
+    "PodToEcs",
+    "PodToEks",
     "ProgramPackage",
     "ProtectedEnvVar",
     "RegionPrices",
@@ -191,13 +199,18 @@ __all__ = [
     "config_option",
     "config_policy",
     "config_section_rename",
+    "constraint_pin",
     "context_key_changes",
     "credential_file_formats",
     "default_changes",
+    "default_credentials",
     "deprecated_alias",
+    "distribution_names",
+    "docker_to_ecs",
     "enum_members",
     "environment_classes",
     "essential_pin_names",
+    "fargate_size",
     "field_path",
     "final_paths",
     "find_version",
@@ -207,6 +220,7 @@ __all__ = [
     "image_build_tools",
     "image_os_packages",
     "image_packages",
+    "importable",
     "installed_as",
     "isolated_tool_for",
     "isolated_tools",
@@ -235,6 +249,8 @@ __all__ = [
     "platform_limit_for",
     "platform_limits",
     "plugin_attribute_changes",
+    "pod_to_ecs",
+    "pod_to_eks",
     "preinstalled_providers",
     "price_list_url",
     "provider_for",

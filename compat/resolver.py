@@ -530,6 +530,12 @@ def resolve(qualname: str, target: MwaaVersion | str | None = None) -> Resolutio
     return _resolve(qualname.strip(), get_version(target))
 
 
+def importable(qualname: str, target: MwaaVersion | str | None = None) -> bool:
+    """Whether ``qualname`` imports as written on the target: the target's inventories hold it
+    (an alias or shim the target keeps counts; where it forwards to is ``resolve``'s answer)."""
+    return _target_data(get_version(target)).exists(qualname)
+
+
 def provider_for(qualname: str, target: MwaaVersion | str | None = None) -> tuple[str, str] | None:
     """(provider distribution, version pinned for the target) that holds the name as it is on
     the target after resolution, or None for core/SDK names and names that do not resolve."""

@@ -9,7 +9,7 @@ from migrator import aws_native, compat
 from migrator.analysis import platform
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under, static_string
-from migrator.compat.aws_native import pod_to_ecs, pod_to_eks
+from migrator.compat import pod_to_ecs, pod_to_eks
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
