@@ -30,7 +30,9 @@ import re
 from dataclasses import dataclass
 
 from migrator import compat
-from migrator.analysis.classes import quick_subclasses
+from migrator.analysis.classes import module_classes, quick_subclasses
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.reachability import text_facts
 from migrator.cache import FileFacts
 
 _WORKER = compat.worker_paths()
@@ -194,9 +196,6 @@ class _Definition:
 
 
 def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
-    from migrator.analysis.classes import module_classes
-    from migrator.analysis.python import ModuleFacts
-
     module = ModuleFacts.from_bytes(rel, data, module_name)
     if module.tree is None:
         return []
@@ -259,8 +258,6 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     is as inside as every use of that constant. A constant with any other use (or none) is not
     one. Only modules whose text names such a constant are parsed (what each module's uses are is
     kept in ``file_facts`` by content and the constants asked about)."""
-    from migrator.analysis.reachability import text_facts
-
     short_names: set[str] = set()
     for data in texts.values():
         short_names.update(m.group(1).decode() for m in _PATH_CONSTANT_LINE.finditer(data))
@@ -308,8 +305,6 @@ def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
     """The dotted names of the constants ``named`` (short names) the module reads within a call
     describing a container, those it reads elsewhere, and (constant, module constant whose value
     reads it) pairs."""
-    from migrator.analysis.python import ModuleFacts
-
     inside: set[str] = set()
     outside: set[str] = set()
     derived: set[tuple[str, str]] = set()

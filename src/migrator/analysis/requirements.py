@@ -34,6 +34,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrator import compat
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.envsources import EnvFacts, logical_lines
 from migrator.analysis.source import Problem, decode_text, read_bytes, read_text
@@ -395,8 +396,6 @@ _BUILD_ONLY_OS_PACKAGE = re.compile(
 def is_build_only_os_package(name: str) -> bool:
     """Whether an OS package only serves the image build: it builds Python packages (see
     ``_BUILD_ONLY_OS_PACKAGE``) or is a tool only a build runs (``compat.image_build_tools``)."""
-    from migrator import compat
-
     return bool(_BUILD_ONLY_OS_PACKAGE.match(name)) or name.lower() in compat.image_build_tools()
 
 
@@ -524,8 +523,6 @@ def _is_constraints_file(path: str) -> bool:
 
 def analyse_requirements(workspace, env: EnvFacts | None = None) -> RequirementsFacts:
     """Parse the workspace's requirement files (following includes) and hidden pip installs."""
-    from migrator import compat
-
     facts = RequirementsFacts()
     root = workspace.root
     dag_folders = workspace.dag_folders
@@ -763,8 +760,6 @@ def target_constraints(target) -> Constraints:
     """The constraints MWAA applies for ``target`` (an ``MwaaVersion``): the image's own, shipped
     in the knowledge base, with its never-overridable pins; for a version whose image files were
     never published, the Apache constraints URL (cached). Raises ``ConstraintsUnavailable``."""
-    from migrator import compat
-
     image = compat.runtime(target)
     if image is not None:
         return Constraints(image.source, {**image.constraints, **image.essential}, target.airflow, target.python)
@@ -775,8 +770,6 @@ def target_constraints_file(target, folder: Path | None = None) -> Path:
     """A constraints file pip can read for ``target``, in the constraints cache (``folder``,
     default the tool's): the shipped image data written out, or the cached download. Raises
     ``ConstraintsUnavailable``."""
-    from migrator import compat
-
     image = compat.runtime(target)
     if image is None:
         fetch_constraints(target.constraints_url, folder)
@@ -949,8 +942,6 @@ def needed_providers(modules: Iterable, target) -> dict[str, ProviderNeed]:
     Resolution goes through the knowledge base (``compat.resolve``), so an import that moved
     into a provider between the project's Airflow and the target counts for that provider.
     """
-    from migrator import compat
-
     users: dict[str, list[str]] = {}  # imported name -> modules importing it (resolved once each)
     for module in modules:
         for qualname in module.imports:
@@ -1010,8 +1001,6 @@ def providers_for_extras(extras: Iterable[str], target, constraints: Constraints
     not): a name is a provider when the target's constraints pin it or the knowledge base
     knows it for the target.
     """
-    from migrator import compat
-
     known = set(compat.target_distributions(target))
     if constraints is not None:
         known |= {name for name in constraints.pins if name.startswith("apache-airflow-providers-")}
@@ -1044,8 +1033,6 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
     RequirementLine kinds of the other files' lines that count (``vcs`` and ``url`` too for a
     report; only ``pypi`` lines can be added to requirements.txt as they are); a PyPI line of a
     name wins over a Git or URL line of it."""
-    from migrator import compat
-
     installed = {canonicalize_name(name) for name in installed}
     if not installed:
         return []  # the image's packages are unknown for this target: nothing is claimed
@@ -1095,8 +1082,6 @@ def split_module_needs(facts: RequirementsFacts, modules: Iterable, target) -> l
     """Imports of split-out modules that fail on ``target``: its image has the parent at or
     after the split, and the shipped requirements list neither the new distribution nor the
     parent with the extra that pulls it in (``lxml[html-clean]``)."""
-    from migrator import compat
-
     image = compat.image_packages(target)
     shipped = facts.shipped_requirements
     needs = []
@@ -1132,8 +1117,6 @@ def quick_isolated_executables(workspace, file_facts: FileFacts | None = None) -
 
 
 def _isolated_executables(rel: str, data: bytes) -> frozenset[str]:
-    from migrator import compat
-
     source = decode_text(data)
     crashes: list[AnalysisCrash] = []  # reported once, by the full analysis (MIG006)
     parsed = None if isinstance(source, Problem) else contained(
