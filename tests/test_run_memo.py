@@ -163,10 +163,8 @@ def test_a_crashed_run_is_not_remembered(project, project_runs, monkeypatch):
 
 
 def test_a_run_that_could_not_fetch_constraints_is_not_remembered(project, project_runs, monkeypatch):
-    from migrator.analysis import requirements
-
     calls = iter(range(100))  # a failure answered during each run: the count grows across it
-    monkeypatch.setattr(requirements, "constraints_failures_seen", lambda: next(calls))
+    monkeypatch.setattr(engine, "constraints_failures_seen", lambda: next(calls))
     _report(project)
     _report(project)
     assert project_runs == [1, 1]
@@ -174,10 +172,10 @@ def test_a_run_that_could_not_fetch_constraints_is_not_remembered(project, proje
 
 def test_an_earlier_runs_failed_fetch_does_not_stop_this_run_being_remembered(project, project_runs,
                                                                               monkeypatch):
-    from migrator.analysis import requirements
+    from migrator.analysis.requirements import constraints
 
     # Another project scanned before in the same process could not fetch its constraints.
-    monkeypatch.setattr(requirements, "_FAILED_ANSWERS", [3])
+    monkeypatch.setattr(constraints, "_FAILED_ANSWERS", [3])
     _report(project)
     _report(project)
     assert project_runs == [1]
