@@ -3,7 +3,15 @@
 Rule and codemod code asks questions here instead of holding facts about Airflow or MWAA.
 """
 
-from .aws_native import DockerToEcs, PodToEcs, PodToEks, docker_to_ecs, fargate_size, pod_to_ecs, pod_to_eks
+from .aws_native import (
+    DockerToEcs,
+    PodToEcs,
+    PodToEks,
+    docker_to_ecs,
+    fargate_size,
+    pod_to_ecs,
+    pod_to_eks,
+)
 from .ci_layout import ci_only_path
 from .config_options import ConfigOptionFacts, config_option
 from .defaults import (
@@ -132,9 +140,23 @@ from .resolver import (
     resolve,
     target_distributions,
 )
-from .runtime import MwaaRuntime, airflow_dependencies, constraint_pin, distribution_names, image_packages, runtime
+from .runtime import (
+    MwaaRuntime,
+    airflow_dependencies,
+    constraint_pin,
+    distribution_names,
+    image_packages,
+    runtime,
+)
 from .secret_fetchers import secret_fetching_calls
 from .signatures import OperatorSignature, enum_members, operator_signature
+from .worker_environment import (
+    WorkerEnvironment,
+    create_pool_command,
+    dag_capacity_share,
+    worker_environment,
+    worker_path_prefixes,
+)
 
 __all__ = [
     "PRICED_COMPONENTS",
@@ -187,6 +209,7 @@ __all__ = [
     "UnknownTargetError",
     "UpgradeStep",
     "UploadLimit",
+    "WorkerEnvironment",
     "WorkerPaths",
     "airflow_default",
     "airflow_dependencies",
@@ -201,7 +224,9 @@ __all__ = [
     "config_section_rename",
     "constraint_pin",
     "context_key_changes",
+    "create_pool_command",
     "credential_file_formats",
+    "dag_capacity_share",
     "default_changes",
     "default_credentials",
     "deprecated_alias",
@@ -272,5 +297,7 @@ __all__ = [
     "upload_limit",
     "upload_limits",
     "wheel_bundled_os_packages",
+    "worker_environment",
+    "worker_path_prefixes",
     "worker_paths",
 ]

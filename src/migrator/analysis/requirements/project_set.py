@@ -26,8 +26,8 @@ from migrator.analysis.source import Problem, read_text
 
 # Paths MWAA syncs the project's folders to; a ``-c`` or ``--find-links`` there refers to a file
 # shipped in the DAGs folder or plugins.zip.
-MWAA_DAGS_DIR = "/usr/local/airflow/dags"
-MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
+MWAA_DAGS_DIR = compat.worker_paths().dags
+MWAA_PLUGINS_DIR = compat.worker_paths().plugins
 # A file named as constraints (constraints-3.12.txt, requirements-constraints.txt) only limits
 # versions when another file's pip install names it with -c: its pins install nothing.
 _CONSTRAINTS_FILE = re.compile(r"(^|[-_.])constraints?([-_.]|$)", re.IGNORECASE)
