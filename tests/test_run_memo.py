@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from migrator.compat.mwaa import get_version
+from migrator.compat import newest_version
 
 from migrator import cache, engine
 from migrator.api import json_report, plan_fixes
@@ -16,7 +16,7 @@ from migrator.cache import tree_fingerprint
 from migrator.config import Settings
 from migrator.engine import scan
 
-TARGET = get_version("3.3.1")
+TARGET = newest_version()
 DAG = """from datetime import datetime
 
 from airflow import DAG
@@ -124,7 +124,7 @@ def test_settings_target_and_rule_selection_each_key_the_memo(project, project_r
     selected = _report(project, Settings(select=("REQ",)))
     assert selected != everything and '"rule": "API001"' not in selected
     assert _report(project, Settings(ignore=("CON",))) != everything
-    older = _report(project, target=get_version("2.11.2"))
+    older = _report(project, target=newest_version(major=2))
     assert older != everything
     assert project_runs == [1, 1, 1, 1]
     assert _report(project) == everything
