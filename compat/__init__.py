@@ -12,6 +12,18 @@ from .aws_native import (
     pod_to_ecs,
     pod_to_eks,
 )
+from .changes import (
+    ArgumentChange,
+    AttributeChange,
+    ConfigChange,
+    ConfigSectionRename,
+    ContextKeyChange,
+    argument_changes,
+    attribute_changes,
+    config_changes,
+    config_section_rename,
+    context_key_changes,
+)
 from .ci_layout import ci_only_path
 from .config_options import ConfigOptionFacts, config_option
 from .defaults import (
@@ -121,17 +133,7 @@ from .platform import (
     worker_paths,
 )
 from .resolver import (
-    ArgumentChange,
-    AttributeChange,
-    ConfigChange,
-    ConfigSectionRename,
-    ContextKeyChange,
     Resolution,
-    argument_changes,
-    attribute_changes,
-    config_changes,
-    config_section_rename,
-    context_key_changes,
     deprecated_alias,
     final_paths,
     importable,
