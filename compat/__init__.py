@@ -26,6 +26,13 @@ from .changes import (
 )
 from .ci_layout import ci_only_path
 from .config_options import ConfigOptionFacts, config_option
+from .config_policy import (
+    ConfigOption,
+    ConfigPolicy,
+    ProtectedEnvVar,
+    config_policy,
+    normalize_option,
+)
 from .defaults import (
     SettingDefault,
     UnknownSettingError,
@@ -44,37 +51,24 @@ from .kubernetes import (
     model_fields,
 )
 from .mwaa import (
-    PRICED_COMPONENTS,
     Billing,
-    ConfigOption,
-    ConfigPolicy,
     CountRange,
     EnvironmentClass,
-    HourlyPrice,
     IncludedInBaseFee,
-    MwaaRegion,
     MwaaVersion,
-    ProtectedEnvVar,
-    RegionPrices,
     Resources,
     UnknownTargetError,
     UpgradeStep,
     always_installed,
     billing,
-    config_policy,
     environment_classes,
     essential_pin_names,
     find_version,
     get_environment_class,
-    get_mwaa_region,
     get_version,
-    mwaa_regions,
     mwaa_versions,
     newest_version,
-    normalize_option,
     preinstalled_providers,
-    price_list_url,
-    region_prices,
     supported_versions,
     upgrade_path,
     upgrade_plan,
@@ -131,6 +125,16 @@ from .platform import (
     upload_limit,
     upload_limits,
     worker_paths,
+)
+from .regions import (
+    PRICED_COMPONENTS,
+    HourlyPrice,
+    MwaaRegion,
+    RegionPrices,
+    get_mwaa_region,
+    mwaa_regions,
+    price_list_url,
+    region_prices,
 )
 from .resolver import (
     Resolution,
