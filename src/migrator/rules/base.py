@@ -21,7 +21,7 @@ from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
-    from migrator.compat.mwaa import MwaaVersion
+    from migrator.compat import MwaaVersion
     from migrator.project import ProjectFacts, ProjectIndex
 
 DOC_SECTIONS = ("What it does", "Why it matters on MWAA", "Example", "Fix", "References")

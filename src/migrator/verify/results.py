@@ -136,7 +136,7 @@ class VerifyResult:
         return {f.path: f.parse_seconds for f in self.files if f.parse_seconds is not None}
 
     def to_json(self) -> dict[str, Any]:
-        from migrator.engine import tool_info
+        from migrator.inventory import tool_info
 
         requirements = None
         if self.requirements is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from migrator.analysis import airflow_api
 from migrator.analysis.airflow_api import ImportVerdict
-from migrator.analysis.python import ImportedName, ModuleFacts, _catches_import_error
+from migrator.analysis.python import ImportedName, ModuleFacts, catches_import_error
 from migrator.compat import ContextKeyChange, MwaaVersion
 from migrator.findings import Fix, FixSafety
 from migrator.rules._common import short_name
@@ -92,7 +92,7 @@ class ImportProblem:
 def _shim_group_key(module: ModuleFacts, imported: ImportedName) -> tuple[int, str] | None:
     """The ``try``/``if`` statement that offers alternatives for this binding, if any."""
     for ancestor in module.ancestors(imported.node):
-        if isinstance(ancestor, ast.Try) and any(_catches_import_error(h) for h in ancestor.handlers):
+        if isinstance(ancestor, ast.Try) and any(catches_import_error(h) for h in ancestor.handlers):
             return id(ancestor), imported.local or imported.qualname.split(".", 1)[0]
         if isinstance(ancestor, ast.If):
             return id(ancestor), imported.local or imported.qualname.split(".", 1)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migrator import compat
 from migrator.analysis import airflow_api
 from migrator.analysis.airflow_api import ImportVerdict
 from migrator.analysis.python import ModuleFacts
@@ -70,7 +71,7 @@ class MovedImportRule(PythonRule):
             from airflow.providers.standard.operators.bash import BashOperator
             from airflow.sdk import DAG
         """),
-        Valid("from airflow.operators.bash import BashOperator", target="2.11.2"),
+        Valid("from airflow.operators.bash import BashOperator", target=compat.newest_version(major=2).airflow),
         Valid("""
             try:
                 from airflow.providers.standard.operators.bash import BashOperator

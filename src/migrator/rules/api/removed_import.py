@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from migrator import compat
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules.api._helpers import import_problems
@@ -117,20 +118,20 @@ class RemovedImportRule(PythonRule):
     summary = "Airflow name the target no longer has"
     fix_safety = FixSafety.SAFE
     valid = (
-        Valid("from airflow.utils.dates import days_ago", target="2.11.2"),
+        Valid("from airflow.utils.dates import days_ago", target=compat.newest_version(major=2).airflow),
         # airflow.exceptions.__getattr__ still hands these out on 3.x (moved to airflow.sdk.exceptions).
         Valid("from airflow.exceptions import AirflowSkipException, AirflowFailException"),
         Valid("""
             from airflow.models import Variable
             from airflow.operators.python import PythonOperator
-        """, target="2.11.2"),
+        """, target=compat.newest_version(major=2).airflow),
         Valid("""
             try:
                 from airflow.utils.dates import days_ago
             except ImportError:
                 days_ago = None
             from airflow.providers.standard.operators.empty import EmptyOperator
-        """, target="2.11.2"),
+        """, target=compat.newest_version(major=2).airflow),
         # Names Airflow 2 had that Airflow 3 modules keep as deprecated aliases (a __getattr__
         # in airflow/utils/state.py, add_deprecated_classes in airflow/utils/types.py) are not
         # removed: they import with a warning, and API001 reports the move.
@@ -139,7 +140,7 @@ class RemovedImportRule(PythonRule):
             from airflow.utils.types import NOTSET
         """),
         # Airflow 3 names Airflow 2 has elsewhere are API001's moves, not removals.
-        Valid("from airflow.sdk import DAG, Variable, dag, task", target="2.11.2"),
+        Valid("from airflow.sdk import DAG, Variable, dag, task", target=compat.newest_version(major=2).airflow),
         # The module defines the name itself where the import fails (what the fix writes).
         Valid("""
             try:

@@ -23,7 +23,7 @@ def _task_kind(task) -> str:
 def _task_limit(task, target) -> str | None:
     """The MWAA platform limit (``docker``, ``kubernetes``, ...) a task's class runs into."""
     if task.operator.startswith("@"):
-        return platform.DECORATOR_LIMITS.get(task.operator)
+        return compat.worker_environment().container_decorators.get(task.operator)
     limit = airflow_api.platform_limit(task.operator, target)
     return limit.id if limit else None
 
@@ -237,7 +237,7 @@ def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
 
 
 def _allowed_path(path: str) -> bool:
-    return is_under(path, platform.ALLOWED_PATH_PREFIXES)
+    return is_under(path, compat.worker_path_prefixes())
 
 
 def _on_routed_host(path: str, what: str, queue: str | None) -> str | None:
@@ -257,7 +257,7 @@ def _custom_queues(module: ModuleFacts) -> dict[ast.Call | None, str]:
     queues: dict[ast.Call | None, str] = {}
     for site in module.arguments:
         queue = const_str(site.value) if site.name == "queue" and site.owner != "dag" else None
-        if queue is not None and queue not in platform.DEFAULT_QUEUES:
+        if queue is not None and queue not in compat.worker_environment().default_queues:
             queues[site.call if site.owner == "task" else None] = queue
     return queues
 

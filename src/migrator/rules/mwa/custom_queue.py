@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Fix, FixSafety, Severity
@@ -66,7 +66,7 @@ class CustomQueueRule(PythonRule):
             if site.name != "queue" or site.owner == "dag":
                 continue
             queue = const_str(site.value)
-            if queue is None or queue in platform.DEFAULT_QUEUES:
+            if queue is None or queue in compat.worker_environment().default_queues:
                 continue
             where = "default_args sends every task" if site.owner == "default_args" else "this task goes"
             yield self.at_node(

@@ -6,10 +6,9 @@ import ast
 from collections.abc import Iterator
 
 from migrator import aws_native, compat
-from migrator.analysis import platform
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under, static_string
-from migrator.compat.aws_native import pod_to_ecs, pod_to_eks
+from migrator.compat import pod_to_ecs, pod_to_eks
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -205,7 +204,7 @@ class KubernetesPodOperatorRule(PythonRule):
             setup = _EKS_SETUP
             in_cluster = task.kwargs.get("in_cluster")
             config = static_string(module, task.kwargs.get("config_file"))
-            if config is not None and is_under(config.text, (platform.DAGS_FOLDER,)) and \
+            if config is not None and is_under(config.text, (compat.worker_paths().dags,)) and \
                     isinstance(in_cluster, ast.Constant) and in_cluster.value is False:
                 continue  # already set up the way MWAA's EKS guide describes
             fix, why_not = _pod_rewrite(module, task, ctx.target)
@@ -216,7 +215,7 @@ class KubernetesPodOperatorRule(PythonRule):
                                        f"not inside a Kubernetes cluster; {setup}", fix=fix, why_not=why_not,
                                        severity=Severity.ERROR)
             elif config is not None and config.text.startswith(("/", "~")) and not is_under(
-                    config.text, (platform.DAGS_FOLDER,)):
+                    config.text, (compat.worker_paths().dags,)):
                 keyword = _keyword(task.node, "config_file")
                 yield _rewrite_finding(self, module, keyword or _class_node(task.node),
                                        f"{kind} reads its kube config from {config.text}, which does not "
@@ -234,7 +233,7 @@ class KubernetesPodOperatorRule(PythonRule):
 
 
 _EKS_SETUP = (f"create an EKS cluster in the environment's VPC, map the MWAA execution role into it, ship "
-              f"kube_config.yaml in the DAG folder and pass config_file=\"{platform.KUBE_CONFIG_PATH}\", "
+              f"kube_config.yaml in the DAG folder and pass config_file=\"{compat.worker_environment().kube_config_path}\", "
               f"in_cluster=False, cluster_context=\"aws\" (or use EksPodOperator)")
 
 
