@@ -21,8 +21,10 @@ an edit whose node operation contradicts another edit's is refused rather than h
 
 from __future__ import annotations
 
+import io
 import keyword
 import re
+import tokenize
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.position_provider import NEWLINE_RE
 
-from migrator.findings import Location
+from migrator.findings import Fix, Location
 
 from ._bindings import ModuleBindings
 from ._imports import ImportRequest, add_imports, is_import_line
@@ -51,14 +53,13 @@ NodeOp = Callable[[cst.CSTNode], NodeResult]
 
 @dataclass(frozen=True)
 class Edit:
-    """One fix to apply: a finding's fix data (``kind`` + ``params``) at its location.
+    """One fix to apply: a finding's fix at its location.
 
     ``key`` is the caller's handle for the edit; results are reported by key.
     """
 
     key: Hashable
-    kind: str
-    params: Mapping[str, Any]
+    fix: Fix
     location: Location
 
 
@@ -414,15 +415,12 @@ class Planner:
         return [node for index in self.layout.overlapping(location) for node in self.layout.statement(index)
                 if type(node) in types and match_score(location, positions[node]) is not None]
 
-    def named_import(self, edit: Edit) -> tuple[str, cst.CSTNode]:
-        """(the name, the import statement) of the import at ``edit``'s location that
-        binds ``edit.params["name"]``; CannotFix when the fix data lacks it or none binds it."""
-        name = edit.params.get("name")
-        if not isinstance(name, str) or not is_identifier(name):
-            raise CannotFix("fix data needs the imported 'name'")
-        aliases = [a for a in self.at(edit.location, cst.ImportAlias)
+    def named_import(self, location: Location, name: str) -> tuple[str, cst.CSTNode]:
+        """(``name``, the import statement) of the import at ``location`` that binds ``name``;
+        CannotFix when none does."""
+        aliases = [a for a in self.at(location, cst.ImportAlias)
                    if (a.asname.name.value if a.asname else get_full_name_for_node(a.name)) == name]
-        alias = self.locate(edit.location, aliases, f"import of {name}")
+        alias = self.locate(location, aliases, f"import of {name}")
         return name, self.parent(alias)
 
     def locate(self, location: Location, candidates: Iterable[cst.CSTNode], what: str) -> cst.CSTNode:
@@ -820,7 +818,7 @@ class FixCommand:
     a small file's whole fix."""
 
     def __init__(self, source: str, edits: Sequence[Edit],
-                 planners: Mapping[str, Callable[[Edit, Planner], None]],
+                 planners: Mapping[type[Fix], Callable[[Edit, Planner], None]],
                  order: Callable[[Edit], Any], census: ModuleBindings | None = None,
                  rest: str | None = None) -> None:
         self.imports_to_add: list[ImportRequest] = []
@@ -848,9 +846,9 @@ class FixCommand:
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         planner = self.planner = Planner(self, tree)
         for edit in sorted(self.edits, key=self.order):
-            plan = self.planners.get(edit.kind)
+            plan = self.planners.get(type(edit.fix))
             if plan is None:
-                self.refused[edit.key] = f"no codemod for fix kind {edit.kind!r}"
+                self.refused[edit.key] = f"no codemod for fix kind {edit.fix.kind!r}"
                 continue
             reason = planner.run(edit, plan)
             if reason is None:
@@ -1085,6 +1083,22 @@ def _repair_decorators(original: cst.FunctionDef | cst.ClassDef, updated: cst.Fu
 
 
 # -- small helpers codemods share ---------------------------------------------------------------
+
+
+def preferred_quote(planner: Planner) -> str:
+    """The quote character most one-line string literals in the module use (new code matches
+    it). Read from the tokens: laying out the whole tree to count them cost more than the fix."""
+    single = double = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(planner.command.source).readline):
+            if token.type == tokenize.STRING:
+                body = token.string.lstrip("rRbBuU")
+                if body[:1] in ("'", '"') and body[:3] not in ("'''", '"""'):  # f-strings keep their f
+                    single += body[0] == "'"
+                    double += body[0] == '"'
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the counts so far decide
+    return "'" if single > double else '"'
 
 
 def locate_argument(planner: Planner, edit: Edit, name: str) -> cst.Arg | cst.DictElement:
