@@ -4,7 +4,7 @@ One module per fix kind. Each declares the kind's ``Fix`` dataclass (its paramet
 ``SAFETY`` (whether its change can be applied without a human reading it) with ``RATIONALE``
 (why), and ``plan(edit, planner)``, which locates the finding's node and stages its change; the
 fix's type picks the module.
-``apply_edits`` runs every edit of one file in a single LibCST pass (see ``_core``).
+``apply_edits`` runs every edit of one file in a single LibCST pass (see ``_pass``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from . import (
     subdag_to_taskgroup,
 )
 from ._bindings import ModuleBindings
-from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
+from ._core import CannotFix, Edit, NeedWholeModule
+from ._layout import lines_with_ends
+from ._pass import FixCommand
 
 CODEMODS: dict[type[Fix], ModuleType] = {
     replace_import.ReplaceImport: replace_import,

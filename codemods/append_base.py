@@ -31,7 +31,8 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner
+from ._core import CannotFix, Edit
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,9 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, preferred_quote
+from ._core import CannotFix, Edit
+from ._helpers import preferred_quote
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

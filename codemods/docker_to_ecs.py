@@ -31,7 +31,9 @@ from migrator.compat.aws_native import docker_to_ecs
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, preferred_quote
+from ._core import CannotFix, Edit
+from ._helpers import preferred_quote
+from ._planner import Planner
 from .replace_class import replace_callee
 
 

@@ -23,7 +23,8 @@ from migrator.compat.aws_native import pod_to_ecs
 
 from migrator.findings import FixSafety
 
-from ._core import Edit, Planner
+from ._core import Edit
+from ._planner import Planner
 from .docker_to_ecs import DockerToEcs, _environment, _Moved, rewrite
 
 

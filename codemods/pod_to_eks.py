@@ -22,7 +22,9 @@ from migrator.compat.aws_native import pod_to_eks
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, preferred_quote
+from ._core import CannotFix, Edit
+from ._helpers import preferred_quote
+from ._planner import Planner
 from .docker_to_ecs import _without_comment
 from .replace_class import replace_callee
 

@@ -22,7 +22,9 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import Edit, Planner, locate_argument
+from ._core import Edit
+from ._helpers import locate_argument
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,8 @@ from libcst.helpers import get_full_name_for_node
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import Edit, Planner
+from ._core import Edit
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,15 +24,10 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety, optional
 
-from ._core import (
-    CannotFix,
-    Edit,
-    Planner,
-    is_identifier,
-    locate_argument,
-    sibling_names,
-    with_string_value,
-)
+from ._core import CannotFix, Edit
+from ._helpers import locate_argument, sibling_names
+from ._nodes import is_identifier, with_string_value
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

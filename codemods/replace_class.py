@@ -26,7 +26,9 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety, optional
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier
+from ._planner import Planner
 from .rename_argument import rename_argument
 
 

@@ -31,7 +31,9 @@ from libcst.metadata import Assignment
 from migrator.analysis.jinja import has_template, template_names
 from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier, string_value, with_string_value
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier, string_value, with_string_value
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,15 +30,10 @@ from libcst.metadata import Assignment
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import (
-    CannotFix,
-    Edit,
-    Planner,
-    dotted,
-    import_from_module,
-    string_value,
-    with_string_value,
-)
+from ._core import CannotFix, Edit
+from ._imports import import_from_module
+from ._nodes import dotted, string_value, with_string_value
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -44,7 +44,10 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety, Location, optional
 
-from ._core import CannotFix, Edit, Planner, locate_argument, preferred_quote, string_value
+from ._core import CannotFix, Edit
+from ._helpers import locate_argument, preferred_quote
+from ._nodes import string_value
+from ._planner import Planner
 from .rename_argument import rename_argument
 
 

@@ -19,7 +19,9 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier, string_value
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier, string_value
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,9 @@ import libcst as cst
 
 from migrator.findings import Fix, FixSafety, optional
 
-from ._core import CannotFix, Edit, Planner, is_identifier, string_value, with_string_value
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier, string_value, with_string_value
+from ._planner import Planner
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -36,8 +36,9 @@ from libcst.metadata import (
 )
 from migrator.codemods import Edit, apply_edits
 from migrator.codemods._bindings import ModuleBindings
-from migrator.codemods._core import FixCommand, Planner
 from migrator.codemods._imports import add_imports
+from migrator.codemods._pass import FixCommand
+from migrator.codemods._planner import Planner
 
 from migrator import codemods as codemods_package
 from migrator.findings import Location
