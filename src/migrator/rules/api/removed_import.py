@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from migrator import compat
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.guard_removed_import import GuardRemovedImport
+from migrator.codemods.remove_unused_import import RemoveUnusedImport
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
@@ -209,12 +211,14 @@ class RemovedImportRule(PythonRule):
                         f"{problem.old} does not exist on Airflow {ctx.target.airflow}, and this module only "
                         f"tests objects against it (isinstance/issubclass), which nothing can pass there: "
                         f"import it inside try/except ImportError with a stand-in class",
-                        fix=Fix.make(FixSafety.SAFE, f"guard the import of {local} with a stand-in class",
-                                     required=True, kind="guard-removed-import", name=local))
+                        fix=GuardRemovedImport(safety=FixSafety.SAFE,
+                                               description=f"guard the import of {local} with a stand-in class",
+                                               required=True, name=local))
                     continue
                 unused = _never_used(module, problem.node)
                 yield self.at_node(module, problem.node,
                                    f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}"
                                    + ("; this module never uses it: remove the import" if unused else ""),
-                                   fix=Fix.make(FixSafety.SAFE, f"remove the unused import of {unused}", required=True,
-                                                kind="remove-unused-import", name=unused) if unused else None)
+                                   fix=RemoveUnusedImport(safety=FixSafety.SAFE, required=True, name=unused,
+                                                          description=f"remove the unused import of {unused}")
+                                   if unused else None)

@@ -11,6 +11,8 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under
+from migrator.codemods.docker_to_ecs import DockerToEcs
+from migrator.codemods.pod_to_eks import PodToEks
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
 from migrator.rules._common import short_name
 from migrator.rules.base import PythonRule, RuleContext
@@ -139,26 +141,23 @@ def _rewrite_finding(rule: PythonRule, module: ModuleFacts, node: ast.AST, messa
     anchor = f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}"
     if why_not and not message.endswith("."):
         message += "."
-    if why_not and fix is not None and fix.params.get("kind") == _EKS_KIND:
+    if why_not and isinstance(fix, PodToEks):
         message += f" The unsafe fix runs it on EKS with EksPodOperator: {why_not}."
     elif why_not:
         message += f" Not rewritten to EcsRunTaskOperator automatically: {why_not}."
     return rule.finding(module.path, location, message, anchor=anchor, fix=fix, severity=severity)
 
 
-def _ecs_fix(operator: str, task: aws_native.ContainerTask, kind: str = "docker-to-ecs", note: str = "") -> Fix:
+def _ecs_fix(operator: str, task: aws_native.ContainerTask, fix_type: type[DockerToEcs] = DockerToEcs,
+             note: str = "") -> Fix:
     size = f", {task.size[0]} CPU units / {task.size[1]} MiB" if task.size else ""
     private = ("; the private_environment values now show in the rendered overrides: move secrets to the "
                "task definition's secrets" if task.private_environment else "")
-    return Fix.make(FixSafety.UNSAFE,
-                    f"run {task.image} on ECS Fargate with EcsRunTaskOperator (task definition "
+    return fix_type(safety=FixSafety.UNSAFE,
+                    description=f"run {task.image} on ECS Fargate with EcsRunTaskOperator (task definition "
                     f"{task.family}{size}); the task definition, its cluster and the network Variables "
                     f"must exist (docs/aws-native.md){private}{note}",
-                    kind=kind, old=operator, family=task.family, command=task.command,
-                    size=task.size, drop=task.dropped)
-
-
-_EKS_KIND = "pod-to-eks"
+                    old=operator, family=task.family, command=task.command, size=task.size, drop=task.dropped)
 
 
 # Call arguments that describe, rather than connect to, a host.

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from migrator import aws_native, compat
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under, static_string
+from migrator.codemods.pod_to_ecs import PodToEcs
+from migrator.codemods.pod_to_eks import PodToEks
 from migrator.compat import pod_to_ecs, pod_to_eks
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 from migrator.rules.mwa._helpers import (
-    _EKS_KIND,
     _class_node,
     _ecs_fix,
     _keyword,
@@ -252,15 +253,15 @@ def _pod_rewrite(module: ModuleFacts, task, target) -> tuple[Fix | None, str | N
         return _eks_fix(task.operator, on_eks), not_ecs
     # cmds replace the image's ENTRYPOINT on Kubernetes, not on ECS: the fix says so.
     entrypoint = f"; cmds go to {pod_to_ecs().mapped['cmds']}" if "cmds" in task.kwargs else ""
-    return _ecs_fix(task.operator, rewrite, "pod-to-ecs", entrypoint), None
+    return _ecs_fix(task.operator, rewrite, PodToEcs, entrypoint), None
 
 
 def _eks_fix(operator: str, task: aws_native.EksPodTask) -> Fix:
     facts = pod_to_eks()
     namespace = f"namespace {task.namespace}" if task.namespace else "its namespace"
-    return Fix.make(FixSafety.UNSAFE,
-                    f"run the pod as written on an EKS cluster with EksPodOperator (cluster_name from the "
+    return PodToEks(safety=FixSafety.UNSAFE,
+                    description=f"run the pod as written on an EKS cluster with EksPodOperator (cluster_name from the "
                     f"Airflow Variable {facts.cluster_variable}); the cluster must let the execution role into "
                     f"{namespace} (`migrator infra` writes the access entry) and requirements.txt needs "
                     f"apache-airflow-providers-cncf-kubernetes (docs/aws-native.md)",
-                    kind=_EKS_KIND, old=operator, drop=task.dropped, rename=task.renamed)
+                    old=operator, drop=task.dropped, rename=task.renamed)

@@ -1,10 +1,10 @@
-"""Before/after cases for ``replace-call``: ``days_ago`` and template-driven replacements."""
+"""Before/after cases for ``days-ago``: ``days_ago(n)`` becomes the same date with pendulum."""
 
 from __future__ import annotations
 
 from codemod_cases import check, refused
 
-DAYS_AGO = {"old": "airflow.utils.dates.days_ago", "template": "days_ago"}
+DAYS_AGO = {"old": "airflow.utils.dates.days_ago"}
 
 
 def test_days_ago_becomes_an_explicit_utc_datetime_and_its_import_goes():
@@ -19,7 +19,7 @@ def test_days_ago_becomes_an_explicit_utc_datetime_and_its_import_goes():
 
         default_args = {"owner": "data", "start_date": pendulum.today("UTC").add(days=-2)}
         """,
-        ("replace-call", "days_ago(2)", DAYS_AGO),
+        ("days-ago", "days_ago(2)", DAYS_AGO),
     )
 
 
@@ -44,11 +44,11 @@ def test_days_ago_arguments_map_to_the_same_shift():
         d = pendulum.today("UTC").add(days=-(lookback + 1))
         e = (pendulum.today("UTC").add(days=-lookback))
         """,
-        ("replace-call", "dates.days_ago(1, hour=6)", DAYS_AGO),
-        ("replace-call", "dates.days_ago(n=3, minute=30, second=0)", DAYS_AGO),
-        ("replace-call", "dates.days_ago(0)", DAYS_AGO),
-        ("replace-call", "dates.days_ago(lookback + 1)", DAYS_AGO),
-        ("replace-call", "dates.days_ago(lookback)", DAYS_AGO),
+        ("days-ago", "dates.days_ago(1, hour=6)", DAYS_AGO),
+        ("days-ago", "dates.days_ago(n=3, minute=30, second=0)", DAYS_AGO),
+        ("days-ago", "dates.days_ago(0)", DAYS_AGO),
+        ("days-ago", "dates.days_ago(lookback + 1)", DAYS_AGO),
+        ("days-ago", "dates.days_ago(lookback)", DAYS_AGO),
     )
 
 
@@ -63,7 +63,7 @@ def test_new_code_follows_the_files_quote_style():
 
         args = {'owner': 'data', 'start_date': pendulum.today('UTC').add(days=-1)}
         """,
-        ("replace-call", "days_ago(1)", {"old": "airflow.utils.dates.days_ago"}),
+        ("days-ago", "days_ago(1)", {"old": "airflow.utils.dates.days_ago"}),
     )
 
 
@@ -74,7 +74,7 @@ def test_days_ago_with_a_taken_pendulum_name_is_refused():
         pendulum = "a local variable"
         start = days_ago(1)
         """,
-        "replace-call", "days_ago(1)", **DAYS_AGO,
+        "days-ago", "days_ago(1)", **DAYS_AGO,
     )
     assert "'pendulum' is taken" in reason
 
@@ -85,32 +85,5 @@ def test_star_arguments_are_refused():
         from airflow.utils.dates import days_ago
         start = days_ago(*shift)
         """,
-        "replace-call", "days_ago(*shift)", **DAYS_AGO,
-    )
-
-
-def test_template_with_positional_and_keyword_placeholders():
-    check(
-        """
-        from legacy.helpers import make_date
-        start = make_date(2024, month=1)
-        """,
-        """
-        import pendulum
-
-        start = pendulum.datetime({0}, {month}, 1, tz="UTC")
-        """.replace("{0}", "2024").replace("{month}", "1"),
-        ("replace-call", "make_date(2024, month=1)",
-         {"old": "legacy.helpers.make_date", "template": 'pendulum.datetime({0}, {month}, 1, tz="UTC")',
-          "imports": ["pendulum"]}),
-    )
-
-
-def test_template_missing_an_argument_is_refused():
-    assert "lacks the argument" in refused(
-        """
-        from legacy.helpers import make_date
-        start = make_date(2024)
-        """,
-        "replace-call", "make_date(2024)", old="legacy.helpers.make_date", template="f({0}, {month})",
+        "days-ago", "days_ago(*shift)", **DAYS_AGO,
     )
