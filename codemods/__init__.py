@@ -1,9 +1,10 @@
 """LibCST codemods used by ``migrator fix``; installed as ``migrator.codemods``.
 
-One module per fix kind (the ``kind`` in a finding's ``Fix`` data). Each declares ``KIND``,
+One module per fix kind. Each declares the kind's ``Fix`` dataclass (its parameters as fields),
 ``SAFETY`` (whether its change can be applied without a human reading it) with ``RATIONALE``
-(why), and ``plan(edit, planner)``, which locates the finding's node and stages its change.
-``apply_edits`` runs every edit of one file in a single LibCST pass (see ``_core``).
+(why), and ``plan(edit, planner)``, which locates the finding's node and stages its change; the
+fix's type picks the module.
+``apply_edits`` runs every edit of one file in a single LibCST pass (see ``_pass``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from types import ModuleType
 
 import libcst as cst
 
+from migrator.findings import Fix, FixSafety
+
 from . import (
     append_base,
+    days_ago,
     docker_to_ecs,
     drop_dag_from_chain,
     end_init_chain,
@@ -26,7 +30,6 @@ from . import (
     remove_decorator,
     remove_unused_import,
     rename_argument,
-    replace_call,
     replace_class,
     replace_context_key,
     replace_import,
@@ -36,18 +39,36 @@ from . import (
     subdag_to_taskgroup,
 )
 from ._bindings import ModuleBindings
-from ._core import CannotFix, Edit, FixCommand, NeedWholeModule, lines_with_ends
+from ._core import CannotFix, Edit, NeedWholeModule
+from ._layout import lines_with_ends
+from ._pass import FixCommand
 
-CODEMODS: dict[str, ModuleType] = {
-    module.KIND: module
-    for module in (replace_import, replace_class, replace_kubernetes_object, rename_argument, remove_argument,
-                   replace_call, replace_context_key, remove_decorator, replace_value, subdag_to_taskgroup,
-                   drop_dag_from_chain, guard_removed_import, append_base, end_init_chain, remove_unused_import,
-                   replace_payload_read, docker_to_ecs, pod_to_ecs, pod_to_eks)
+CODEMODS: dict[type[Fix], ModuleType] = {
+    replace_import.ReplaceImport: replace_import,
+    replace_class.ReplaceClass: replace_class,
+    replace_kubernetes_object.ReplaceKubernetesObject: replace_kubernetes_object,
+    rename_argument.RenameArgument: rename_argument,
+    remove_argument.RemoveArgument: remove_argument,
+    days_ago.DaysAgo: days_ago,
+    replace_context_key.ReplaceContextKey: replace_context_key,
+    remove_decorator.RemoveDecorator: remove_decorator,
+    replace_value.ReplaceValue: replace_value,
+    subdag_to_taskgroup.SubdagToTaskgroup: subdag_to_taskgroup,
+    drop_dag_from_chain.DropDagFromChain: drop_dag_from_chain,
+    guard_removed_import.GuardRemovedImport: guard_removed_import,
+    append_base.AppendBase: append_base,
+    end_init_chain.EndInitChain: end_init_chain,
+    remove_unused_import.RemoveUnusedImport: remove_unused_import,
+    replace_payload_read.ReplacePayloadRead: replace_payload_read,
+    docker_to_ecs.DockerToEcs: docker_to_ecs,
+    pod_to_ecs.PodToEcs: pod_to_ecs,
+    pod_to_eks.PodToEks: pod_to_eks,
 }
+# The fix types by the kind reports name them by.
+FIX_TYPES: dict[str, type[Fix]] = {fix_type.kind: fix_type for fix_type in CODEMODS}
 # Import rewrites are planned first: later edits then see the bindings they create and reuse
 # them instead of importing the same object twice.
-_PLAN_ORDER = {kind: index for index, kind in enumerate(CODEMODS)}
+_PLAN_ORDER = {fix_type: index for index, fix_type in enumerate(CODEMODS)}
 
 
 @dataclass
@@ -99,7 +120,7 @@ def _apply(text: str, edits: Sequence[Edit], census: ModuleBindings | None, cut:
         reason = f"LibCST cannot parse the file: {str(exc).splitlines()[0]}"
         return FileResult(text, refused={edit.key: reason for edit in edits})
     command = FixCommand(text, edits, {k: m.plan for k, m in CODEMODS.items()},
-                         order=lambda e: (_PLAN_ORDER.get(e.kind, len(_PLAN_ORDER)),
+                         order=lambda e: (_PLAN_ORDER.get(type(e.fix), len(_PLAN_ORDER)),
                                           e.location.line, e.location.column),
                          census=census, rest=rest)
     new_module = _without_new_leading_blank_lines(module, command.transform_module(module))
@@ -148,15 +169,15 @@ def _without_new_leading_blank_lines(original: cst.Module, new: cst.Module) -> c
     return new.with_changes(body=[first.with_changes(leading_lines=lines), *new.body[1:]])
 
 
-def is_aws_native(kind: str) -> bool:
-    """Whether the fix kind is an AWS-native rewrite (``migrate --aws-native`` applies it)."""
-    return getattr(CODEMODS.get(kind), "AWS_NATIVE", False)
+def is_aws_native(fix_type: type[Fix] | None) -> bool:
+    """Whether the fix type is an AWS-native rewrite (``migrate --aws-native`` applies it)."""
+    return getattr(CODEMODS.get(fix_type), "AWS_NATIVE", False)
 
 
-def safety_of(kind: str):
-    """The codemod's own safety for a fix kind, or None when no codemod handles it."""
-    module = CODEMODS.get(kind)
+def safety_of(fix_type: type[Fix]) -> FixSafety | None:
+    """The codemod's own safety for a fix type, or None when no codemod handles it."""
+    module = CODEMODS.get(fix_type)
     return module.SAFETY if module is not None else None
 
 
-__all__ = ["CODEMODS", "CannotFix", "Edit", "FileResult", "apply_edits", "is_aws_native", "safety_of"]
+__all__ = ["CODEMODS", "FIX_TYPES", "CannotFix", "Edit", "FileResult", "apply_edits", "is_aws_native", "safety_of"]

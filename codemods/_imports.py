@@ -11,10 +11,14 @@ files' whole fix. Fixes add neither aliases nor ``__future__`` imports, so neith
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
+
+from ._nodes import dotted
 
 ImportRequest = tuple[str, str | None]  # module, and the object imported from it (None: the module)
 
@@ -110,3 +114,112 @@ def _with_blank_line_above(statement: cst.BaseStatement) -> cst.BaseStatement:
     if lines and lines[0].comment is None:
         return statement
     return statement.with_changes(leading_lines=(cst.EmptyLine(), *lines))
+
+
+def top_level_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Statements at module level, including those inside module-level try/if blocks."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield statement
+        elif isinstance(statement, cst.Try):
+            yield from top_level_statements(statement.body.body)
+            for handler in statement.handlers:
+                yield from top_level_statements(handler.body.body)
+        elif isinstance(statement, cst.If):
+            yield from top_level_statements(statement.body.body)
+
+def import_from_module(node: cst.ImportFrom) -> str | None:
+    """The absolute module of a ``from`` import; None for relative imports."""
+    if node.relative or node.module is None:
+        return None
+    return get_full_name_for_node(node.module)
+
+def import_parts(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, str, str | None, str | None]]:
+    """(alias, module, name, asname) for each alias of an Import/ImportFrom."""
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+            yield alias, get_full_name_for_node(alias.name), None, asname
+    elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        module_path = import_from_module(node)
+        if module_path is None:
+            return
+        for alias in node.names:
+            asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+            yield alias, module_path, get_full_name_for_node(alias.name), asname
+
+def binds(module_path: str, name: str | None, asname: str | None) -> str:
+    """The scope name an import alias binds (a plain ``import a.b`` is the dotted ``a.b``)."""
+    return asname or name or module_path
+
+@dataclass
+class ImportEdit:
+    """Every change planned for one import statement, applied together: names moved to other
+    modules (``from`` imports) and names dropped (duplicates, or unused after the pass)."""
+
+    statement: cst.Import | cst.ImportFrom
+    moves: dict[int, tuple[str, str, str | None]] = field(default_factory=dict)  # index -> (module, name, asname)
+    drops: set[int] = field(default_factory=set)
+
+    def snapshot(self) -> Any:
+        return dict(self.moves), set(self.drops)
+
+    def restore(self, saved: Any) -> None:
+        self.moves, self.drops = dict(saved[0]), set(saved[1])
+
+    def apply(self, node: cst.CSTNode) -> cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel:
+        line = node if isinstance(node, cst.SimpleStatementLine) else None
+        statement = line.body[0] if line is not None else node
+        aliases = list(statement.names)
+        kept = [a for i, a in enumerate(aliases) if i not in self.moves and i not in self.drops]
+        groups: dict[str, list[cst.ImportAlias]] = {}
+        for index in sorted(self.moves):
+            module_path, name, asname = self.moves[index]
+            groups.setdefault(module_path, []).append(aliases[index].with_changes(
+                name=cst.Name(name),
+                asname=cst.AsName(name=cst.Name(asname)) if asname and asname != name else None))
+        statements: list[cst.BaseSmallStatement] = []
+        if kept:
+            statements.append(statement.with_changes(names=_end_like(kept, aliases[-1], statement)))
+        for module_path, group in groups.items():
+            if not statements:  # the first statement keeps the original's layout and comments
+                statements.append(statement.with_changes(
+                    module=dotted(module_path), relative=(), names=_end_like(group, aliases[-1], statement)))
+            else:  # a statement of its own: plain layout, comments stay with the original
+                fresh = [cst.ImportAlias(name=a.name, asname=a.asname) for a in group]
+                statements.append(cst.ImportFrom(module=dotted(module_path), names=_end_like(fresh, None, None)))
+        if not statements:
+            return cst.RemovalSentinel.REMOVE
+        if line is None:
+            return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
+        lines = [line.with_changes(body=[statements[0]])]
+        lines += [cst.SimpleStatementLine(body=[s]) for s in statements[1:]]
+        return lines[0] if len(lines) == 1 else cst.FlattenSentinel(lines)
+
+def _end_like(aliases: list[cst.ImportAlias], original_last: cst.ImportAlias | None,
+              statement: cst.CSTNode | None) -> list[cst.ImportAlias]:
+    """A rebuilt alias list ends the way the original did: a trailing comma only inside
+    parentheses, separators between the others."""
+    parenthesised = isinstance(statement, cst.ImportFrom) and statement.lpar is not None
+    last_comma = original_last.comma if original_last is not None and parenthesised else cst.MaybeSentinel.DEFAULT
+    fixed = []
+    for index, alias in enumerate(aliases):
+        if index < len(aliases) - 1:
+            if not isinstance(alias.comma, cst.Comma):
+                alias = alias.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            alias = alias.with_changes(comma=last_comma)
+        fixed.append(alias)
+    return fixed
+
+def import_bindings(node: cst.CSTNode) -> Iterator[tuple[str, str]]:
+    """(local name, qualname) bound by an import statement."""
+    for _, module_path, name, asname in import_parts(node):
+        if name is None:
+            if asname:
+                yield asname, module_path
+            else:
+                top = module_path.split(".")[0]
+                yield top, top
+        else:
+            yield asname or name, f"{module_path}.{name}"

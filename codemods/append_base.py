@@ -24,22 +24,33 @@ after BaseOperator, whose ``__init__`` ends the arguments.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit
+from ._planner import Planner
 
-KIND = "append-base"
+
+@dataclass(frozen=True, kw_only=True)
+class AppendBase(Fix):
+    """The ``bases`` the module-level class ``name`` does not end with already become its last
+    bases, before its keywords (API019)."""
+
+    kind: ClassVar[str] = "append-base"
+    name: str
+    bases: tuple[str, ...]  # dotted qualnames, in order
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the bases are ones the class's MRO already held, in that order, after every listed base on the Airflow the project came from"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name, bases = edit.params.get("name"), edit.params.get("bases")
-    if (not isinstance(name, str) or not is_identifier(name) or not isinstance(bases, (list, tuple)) or not bases
-            or not all(isinstance(base, str) and "." in base for base in bases)):
-        raise CannotFix("fix data needs the class 'name' and the dotted 'bases' to append")
+    name, bases = edit.fix.name, edit.fix.bases
     classes = [c for c in planner.at(edit.location, cst.ClassDef)
                if c.name.value == name and planner.parent(c) is planner.module]
     node = planner.locate(edit.location, classes, f"class {name}")

@@ -23,17 +23,32 @@ Variables to exist, and behaves differently (no host files, Fargate sizes, logs 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import libcst as cst
 from migrator.compat.aws_native import docker_to_ecs
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner
-from .replace_call import preferred_quote
+from ._core import CannotFix, Edit
+from ._helpers import preferred_quote
+from ._planner import Planner
 from .replace_class import replace_callee
 
-KIND = "docker-to-ecs"
+
+@dataclass(frozen=True, kw_only=True)
+class DockerToEcs(Fix):
+    """The DockerOperator call at the location becomes an EcsRunTaskOperator call on ECS Fargate."""
+
+    kind: ClassVar[str] = "docker-to-ecs"
+    old: str  # the class the call names
+    family: str  # the task definition and container
+    command: tuple[str, ...] | None = None  # the split command; None: its code is kept
+    size: tuple[Any, Any] | None = None  # the Fargate (cpu, memory)
+    drop: tuple[str, ...] = ()  # arguments to leave out
+
+
 SAFETY = FixSafety.UNSAFE
 RATIONALE = "the task moves to ECS Fargate, which needs the generated infrastructure and runs without the Docker host"
 # ``migrate --aws-native`` applies this kind without ``--unsafe``.
@@ -56,10 +71,8 @@ def rewrite(edit: Edit, planner: Planner, moved: tuple[str, ...], container: Con
     """Stage the call's rewrite to EcsRunTaskOperator: ``image=`` replaced by the ECS arguments
     with the container's entries from ``container``, the ``moved`` arguments and the params'
     ``drop`` left out. Shared by the Docker and pod rewrites."""
-    params = edit.params
-    old, family = params.get("old"), params.get("family")
-    if not isinstance(old, str) or not isinstance(family, str):
-        raise CannotFix("fix data needs 'old' and 'family'")
+    params = edit.fix
+    old, family = params.old, params.family
     calls = [c for c in planner.at(edit.location, cst.Call) if old in planner.qualnames(c.func)]
     call = planner.locate(edit.location, calls, f"call of {old.rpartition('.')[2]}")
     if any(a.keyword is None for a in call.args):
@@ -82,7 +95,7 @@ def rewrite(edit: Edit, planner: Planner, moved: tuple[str, ...], container: Con
         expressions = [(name, cst.parse_expression(code)) for name, code in new_arguments]
     except cst.ParserSyntaxError:
         raise CannotFix("the new arguments do not parse") from None
-    removed = {*moved, *params.get("drop", ())}
+    removed = {*moved, *params.drop}
     replace_callee(planner, call.func, docker_to_ecs().replacement)
     planner.forget_binding_of(call.func)
     # Tagged with the arguments it writes: an import only the moved arguments named (a Kubernetes
@@ -93,10 +106,10 @@ def rewrite(edit: Edit, planner: Planner, moved: tuple[str, ...], container: Con
                     lambda node, e=tuple(expressions), r=frozenset(removed): _rebuild(node, e, r))
 
 
-def _container(params, arguments: dict[str, cst.Arg], planner: Planner, string) -> dict[str, object]:
+def _container(params: DockerToEcs, arguments: dict[str, cst.Arg], planner: Planner, string) -> dict[str, object]:
     """The container override's command and environment from the Docker arguments."""
     container: dict[str, object] = {}
-    command = params.get("command")
+    command = params.command
     if command is not None:
         container["command"] = [string(word) for word in command]
     elif "command" in arguments:
@@ -108,11 +121,11 @@ def _container(params, arguments: dict[str, cst.Arg], planner: Planner, string) 
     return container
 
 
-def _ecs_arguments(params, container: dict[str, object], string):
+def _ecs_arguments(params: DockerToEcs, container: dict[str, object], string):
     facts = docker_to_ecs()
-    family = params["family"]
+    family = params.family
     overrides: dict[str, object] = {string("containerOverrides"): [_keyed(container, string)]}
-    size = params.get("size")
+    size = params.size
     if size:
         overrides[string("cpu")], overrides[string("memory")] = string(str(size[0])), string(str(size[1]))
     network = {string("awsvpcConfiguration"): {

@@ -15,13 +15,26 @@ otherwise (``dag=`` or a ``with DAG`` block); API017 marks its fix unsafe when i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner
+from ._core import CannotFix, Edit
+from ._planner import Planner
 
-KIND = "drop-dag-from-chain"
+
+@dataclass(frozen=True, kw_only=True)
+class DropDagFromChain(Fix):
+    """The ``>>``/``<<`` operation at the location with the DAG ``dag`` as one operand becomes its
+    other operand; comments between them move to the opening parenthesis."""
+
+    kind: ClassVar[str] = "drop-dag-from-chain"
+    dag: str  # the DAG's variable
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the rule offers it as safe only when the task already gets the DAG otherwise"
 
@@ -56,9 +69,7 @@ def _leading_parentheses(planner: Planner, operation: cst.BinaryOperation) -> cs
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    dag = edit.params.get("dag")
-    if not isinstance(dag, str) or not dag:
-        raise CannotFix("fix data needs the 'dag' name")
+    dag = edit.fix.dag
     candidates = [n for n in planner.at(edit.location, cst.BinaryOperation)
                   if isinstance(n.operator, _SHIFTS) and (_named(n.left, dag) or _named(n.right, dag))]
     operation = planner.locate(edit.location, candidates, f"{dag} >> / << operation")

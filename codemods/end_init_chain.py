@@ -23,13 +23,26 @@ place would call a mixin ``__init__`` without arguments it requires, a TypeError
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit
+from ._planner import Planner
 
-KIND = "end-init-chain"
+
+@dataclass(frozen=True, kw_only=True)
+class EndInitChain(Fix):
+    """The module-level class ``name`` lists ``_InitChainEnd`` right before ``mixin`` (API019)."""
+
+    kind: ClassVar[str] = "end-init-chain"
+    name: str
+    mixin: str  # dotted name of the base listed right after the operator's
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = ("on the Airflow the project came from, BaseOperator's __init__ chain ended before the mixins too, "
              "and any call that reached them there without arguments was a TypeError")
@@ -50,9 +63,7 @@ class {CHAIN_END}:
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name, mixin = edit.params.get("name"), edit.params.get("mixin")
-    if not isinstance(name, str) or not is_identifier(name) or not isinstance(mixin, str) or not mixin:
-        raise CannotFix("fix data needs the class 'name' and the 'mixin' to end the chain before")
+    name, mixin = edit.fix.name, edit.fix.mixin
     classes = [c for c in planner.at(edit.location, cst.ClassDef)
                if c.name.value == name and planner.parent(c) is planner.module]
     node = planner.locate(edit.location, classes, f"class {name}")
@@ -69,8 +80,8 @@ def plan(edit: Edit, planner: Planner) -> None:
     if not any(c.name.value == CHAIN_END for c in defined):
         if CHAIN_END in planner.all_names():
             raise CannotFix(f"the module binds {CHAIN_END!r} to something other than a class")
-        planner.shared(planner.module, KIND, _DefineChainEnd)
-    planner.replace(node, (KIND, mixin), lambda n: _with_chain_end(n, at))
+        planner.shared(planner.module, EndInitChain.kind, _DefineChainEnd)
+    planner.replace(node, (EndInitChain.kind, mixin), lambda n: _with_chain_end(n, at))
 
 
 def _short(dotted: str) -> str:

@@ -13,19 +13,32 @@ it, so those checks were ``False`` already; where it has the class the import ru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner
+from ._core import CannotFix, Edit
+from ._planner import Planner
 
-KIND = "guard-removed-import"
+
+@dataclass(frozen=True, kw_only=True)
+class GuardRemovedImport(Fix):
+    """The ``from x import Name`` at the location, used only in ``isinstance``/``issubclass``, goes
+    inside ``try``/``except ImportError`` with a stand-in class."""
+
+    kind: ClassVar[str] = "guard-removed-import"
+    name: str  # the local name the import binds
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the class is only tested against, and no object can be an instance of a class the target lacks"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name, statement = planner.named_import(edit)
+    name, statement = planner.named_import(edit.location, edit.fix.name)
     line = planner.parent(statement)
     if not (isinstance(statement, cst.ImportFrom) and isinstance(statement.names, (list, tuple))
             and len(statement.names) == 1 and isinstance(line, cst.SimpleStatementLine)

@@ -15,15 +15,27 @@ Variables to exist, and ``cmds`` cannot replace an image's ENTRYPOINT there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 from migrator.compat.aws_native import pod_to_ecs
 
 from migrator.findings import FixSafety
 
-from ._core import Planner
-from .docker_to_ecs import _environment, _Moved, rewrite
+from ._core import Edit
+from ._planner import Planner
+from .docker_to_ecs import DockerToEcs, _environment, _Moved, rewrite
 
-KIND = "pod-to-ecs"
+
+@dataclass(frozen=True, kw_only=True)
+class PodToEcs(DockerToEcs):
+    """The KubernetesPodOperator / GKEStartPodOperator call at the location becomes an
+    EcsRunTaskOperator call on ECS Fargate (the parameters of ``docker-to-ecs``)."""
+
+    kind: ClassVar[str] = "pod-to-ecs"
+
+
 SAFETY = FixSafety.UNSAFE
 RATIONALE = ("the task moves to ECS Fargate, which needs the generated infrastructure and cannot override "
              "the image's ENTRYPOINT")
@@ -34,11 +46,11 @@ _COMMAND_ARGUMENTS = ("cmds", "arguments")
 _MOVED = (*_COMMAND_ARGUMENTS, "env_vars", "container_resources", "resources")
 
 
-def plan(edit, planner: Planner) -> None:
+def plan(edit: Edit, planner: Planner) -> None:
     rewrite(edit, planner, _MOVED, _container)
 
 
-def _container(params, arguments: dict[str, cst.Arg], planner: Planner, string) -> dict[str, object]:
+def _container(params: PodToEcs, arguments: dict[str, cst.Arg], planner: Planner, string) -> dict[str, object]:
     """The container override's command (``cmds`` then ``arguments``) and environment."""
     container: dict[str, object] = {}
     words = [word for name in _COMMAND_ARGUMENTS if name in arguments

@@ -14,17 +14,32 @@ into the task's namespaces (``migrator infra`` writes the access entry).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 from migrator.compat.aws_native import pod_to_eks
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner
+from ._core import CannotFix, Edit
+from ._helpers import preferred_quote
+from ._planner import Planner
 from .docker_to_ecs import _without_comment
-from .replace_call import preferred_quote
 from .replace_class import replace_callee
 
-KIND = "pod-to-eks"
+
+@dataclass(frozen=True, kw_only=True)
+class PodToEks(Fix):
+    """The KubernetesPodOperator / GKEStartPodOperator call at the location becomes an EksPodOperator
+    call, the pod spec as written, ``cluster_name`` from an Airflow Variable."""
+
+    kind: ClassVar[str] = "pod-to-eks"
+    old: str  # the class the call names
+    drop: tuple[str, ...] = ()  # cluster coordinates to leave out
+    rename: tuple[tuple[str, str], ...] = ()  # (argument, EksPodOperator's name for it)
+
+
 SAFETY = FixSafety.UNSAFE
 RATIONALE = "the pod moves to an EKS cluster, which must exist and let the execution role in"
 # ``migrate --aws-native`` applies this kind without ``--unsafe``.
@@ -34,16 +49,14 @@ CLUSTER_ARGUMENT = "cluster_name"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    params = edit.params
-    old = params.get("old")
-    if not isinstance(old, str):
-        raise CannotFix("fix data needs 'old'")
+    params = edit.fix
+    old = params.old
     calls = [c for c in planner.at(edit.location, cst.Call) if old in planner.qualnames(c.func)]
     call = planner.locate(edit.location, calls, f"call of {old.rpartition('.')[2]}")
     if any(a.keyword is None for a in call.args):
         raise CannotFix("positional arguments or **kwargs in the call")
-    dropped = frozenset(params.get("drop", ()))
-    renamed = {str(old_name): str(new_name) for old_name, new_name in params.get("rename", ())}
+    dropped = frozenset(params.drop)
+    renamed = dict(params.rename)
     quote = preferred_quote(planner)
     cluster = f"{quote}{{{{ var.value.{pod_to_eks().cluster_variable} }}}}{quote}"
     replace_callee(planner, call.func, pod_to_eks().replacement)

@@ -15,21 +15,32 @@ Safe: the fix data only asks for this for arguments the target ignores or reject
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, locate_argument
+from ._core import Edit
+from ._helpers import locate_argument
+from ._planner import Planner
 
-KIND = "remove-argument"
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveArgument(Fix):
+    """The keyword argument (or ``default_args`` key) ``name`` at the location goes."""
+
+    kind: ClassVar[str] = "remove-argument"
+    name: str
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the target ignores or rejects the argument, and its effect is the target's default"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name = edit.params.get("name")
-    if not isinstance(name, str) or not name:
-        raise CannotFix("fix data needs the argument 'name'")
+    name = edit.fix.name
     argument = locate_argument(planner, edit, name)
     planner.remove(argument)
     for used in _names_read(argument.value):

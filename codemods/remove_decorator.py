@@ -12,22 +12,32 @@ Safe: since Airflow 2.0 ``BaseOperator``'s metaclass applies default arguments i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner
+from ._core import Edit
+from ._planner import Planner
 
-KIND = "remove-decorator"
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveDecorator(Fix):
+    """The decorator ``name`` at the location goes."""
+
+    kind: ClassVar[str] = "remove-decorator"
+    name: str
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the decorator is a no-op on the target (its work moved into the base class)"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name = edit.params.get("name")
-    if not isinstance(name, str) or not name:
-        raise CannotFix("fix data needs the decorator 'name'")
+    name = edit.fix.name
     wanted = name.rpartition(".")[2]
 
     def named(decorator: cst.Decorator) -> bool:

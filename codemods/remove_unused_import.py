@@ -12,17 +12,29 @@ Airflow the project came from it bound a name nothing read.
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety
+from dataclasses import dataclass
+from typing import ClassVar
 
-from ._core import CannotFix, Edit, Planner
+from migrator.findings import Fix, FixSafety
 
-KIND = "remove-unused-import"
+from ._core import CannotFix, Edit
+from ._planner import Planner
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveUnusedImport(Fix):
+    """The import of ``name`` is dropped (the whole statement when it was its only name)."""
+
+    kind: ClassVar[str] = "remove-unused-import"
+    name: str  # the local name the import binds
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the module never uses the name, and the import fails on the target"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name, statement = planner.named_import(edit)
+    name, statement = planner.named_import(edit.location, edit.fix.name)
     uses = planner.import_references(statement, name)
     if uses is None or uses:
         raise CannotFix(f"the module uses {name}; remove its uses first")

@@ -17,32 +17,39 @@ name to the new one with the same meaning), so the DAG behaves the same.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety, optional
 
-from ._core import (
-    CannotFix,
-    Edit,
-    Planner,
-    is_identifier,
-    locate_argument,
-    sibling_names,
-    with_string_value,
-)
+from ._core import CannotFix, Edit
+from ._helpers import locate_argument, sibling_names
+from ._nodes import is_identifier, with_string_value
+from ._planner import Planner
 
-KIND = "rename-argument"
+
+@dataclass(frozen=True, kw_only=True)
+class RenameArgument(Fix):
+    """The keyword argument (or ``default_args`` key) ``old`` at the location becomes ``new``;
+    ``also`` names more arguments given the same value."""
+
+    kind: ClassVar[str] = "rename-argument"
+    old: str
+    new: str
+    also: tuple[str, ...] = optional(())
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "Airflow renamed the parameter; the value keeps its meaning under the new name"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    old, new = edit.params.get("old"), edit.params.get("new")
-    if not isinstance(old, str) or not isinstance(new, str) or not is_identifier(new):
-        raise CannotFix("fix data needs 'old' and 'new' argument names")
-    also = edit.params.get("also") or ()
-    if not isinstance(also, (list, tuple)) or not all(isinstance(a, str) and is_identifier(a) for a in also):
-        raise CannotFix("fix data 'also' must list argument names")
+    old, new, also = edit.fix.old, edit.fix.new, tuple(edit.fix.also)
+    invalid = [name for name in (new, *also) if not is_identifier(name)]
+    if invalid:
+        raise CannotFix(f"{invalid[0]!r} is not an argument name")
     node = locate_argument(planner, edit, old)
     if also:
         if not isinstance(node, cst.Arg):

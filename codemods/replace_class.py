@@ -19,33 +19,41 @@ with the listed renames); a replacement whose behaviour differs is given as unsa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety, optional
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier
+from ._planner import Planner
 from .rename_argument import rename_argument
 
-KIND = "replace-class"
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceClass(Fix):
+    """The class ``old`` used at the location becomes ``new``, with its arguments renamed
+    (``rename_arguments``: old name -> new name, or None to remove it; a mapping or pairs)."""
+
+    kind: ClassVar[str] = "replace-class"
+    old: str
+    new: str
+    rename_arguments: Mapping[str, str | None] | tuple[tuple[str, str | None], ...] | None = optional()
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the new class is the documented drop-in replacement once the listed arguments are renamed"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    old, new = edit.params.get("old"), edit.params.get("new")
-    renames = edit.params.get("rename_arguments") or {}
-    if not isinstance(old, str) or not isinstance(new, str) or "." not in new:
-        raise CannotFix("fix data needs dotted 'old' and 'new' class paths")
-    if isinstance(renames, (list, tuple)):  # (old, new) pairs: fix data must stay hashable
-        try:
-            renames = dict(renames)
-        except (TypeError, ValueError):
-            raise CannotFix("fix data 'rename_arguments' must map argument names to new names") from None
-    if not isinstance(renames, Mapping) or not all(
-            isinstance(k, str) and (v is None or (isinstance(v, str) and is_identifier(v)))
-            for k, v in renames.items()):
-        raise CannotFix("fix data 'rename_arguments' must map argument names to new names")
+    old, new = edit.fix.old, edit.fix.new
+    renames = dict(edit.fix.rename_arguments or {})  # pairs too: fix data must stay hashable
+    if "." not in new:
+        raise CannotFix(f"{new!r} is not a dotted class path")
+    if not all(v is None or is_identifier(v) for v in renames.values()):
+        raise CannotFix("an argument would be renamed to something that is not a name")
 
     def refers_to_old(node: cst.CSTNode) -> bool:
         return old in planner.qualnames(node)

@@ -22,23 +22,36 @@ Safe: the fix data is only given for keys with an exact equivalent on the target
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 from libcst.metadata import Assignment
 
 from migrator.analysis.jinja import has_template, template_names
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier, string_value, with_string_value
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier, string_value, with_string_value
+from ._planner import Planner
 
-KIND = "replace-context-key"
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceContextKey(Fix):
+    """The context key ``old`` read at the location (subscript, get, parameter or Jinja reference)
+    becomes ``new`` (a name, or inside templates a Jinja expression)."""
+
+    kind: ClassVar[str] = "replace-context-key"
+    old: str
+    new: str
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the new key holds exactly the value the removed key held"
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    old, new = edit.params.get("old"), edit.params.get("new")
-    if not isinstance(old, str) or not is_identifier(old) or not isinstance(new, str) or not new.strip():
-        raise CannotFix("fix data needs the 'old' and 'new' context keys")
+    old, new = edit.fix.old, edit.fix.new
     candidates: list[cst.CSTNode] = []
     for node in planner.at(edit.location, cst.SimpleString):
         value = string_value(node)

@@ -21,30 +21,39 @@ providing package is installed (the requirements fix adds it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import Assignment
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import (
-    CannotFix,
-    Edit,
-    Planner,
-    dotted,
-    import_from_module,
-    string_value,
-    with_string_value,
-)
+from ._core import CannotFix, Edit
+from ._imports import import_from_module
+from ._nodes import dotted, string_value, with_string_value
+from ._planner import Planner
 
-KIND = "replace-import"
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceImport(Fix):
+    """The import or name at the location refers to ``old``; make it refer to ``new`` (dotted qualnames)."""
+
+    kind: ClassVar[str] = "replace-import"
+    old: str
+    new: str
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = ("the new path is the same object under its new name or module (Airflow's moved-import "
              "tables); only where it is imported from changes")
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    old, new = _param(edit, "old"), _param(edit, "new")
+    old, new = edit.fix.old, edit.fix.new
+    if not all(part.isidentifier() for path in (old, new) for part in path.split(".")):
+        raise CannotFix(f"{old!r} or {new!r} is not a dotted path")
     if old == new:
         raise CannotFix("old and new paths are the same")
     alias = _locate_alias(edit, planner, old)
@@ -66,13 +75,6 @@ def plan(edit: Edit, planner: Planner) -> None:
                                          if old in planner.qualnames(n) and not _in_import(planner, n)],
                          f"use of {old}")
     replace_use(planner, use, old, new)
-
-
-def _param(edit: Edit, name: str) -> str:
-    value = edit.params.get(name)
-    if not isinstance(value, str) or not value or any(not p.isidentifier() for p in value.split(".")):
-        raise CannotFix(f"fix data has no valid {name!r} path")
-    return value
 
 
 def _in_import(planner: Planner, node: cst.CSTNode) -> bool:

@@ -38,16 +38,37 @@ resource value is only known at run time (Airflow left an empty one out; the rew
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 import libcst as cst
 
-from migrator.findings import FixSafety, Location
+from migrator.findings import Fix, FixSafety, Location, optional
 
-from ._core import CannotFix, Edit, Planner, locate_argument, string_value
+from ._core import CannotFix, Edit
+from ._helpers import locate_argument, preferred_quote
+from ._nodes import string_value
+from ._planner import Planner
 from .rename_argument import rename_argument
-from .replace_call import preferred_quote
 
-KIND = "kubernetes-object"
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceKubernetesObject(Fix):
+    """Airflow's pod object constructed at the location (``old``), or the operator argument
+    ``argument`` holding its parameters, becomes the client model ``new`` built from the same values."""
+
+    kind: ClassVar[str] = "kubernetes-object"
+    new: str | None = optional()  # a kubernetes.client.models class
+    old: str | None = optional()  # the class the call constructs
+    parameters: tuple[str, ...] | None = optional()  # the old constructor's, in order
+    fields: tuple[tuple[str, Any], ...] | None = optional()  # (parameter, steps)
+    expand: str | None = optional()
+    expand_spec: tuple[Any, ...] | None = optional()
+    values_at: tuple[int, int, int, int] | None = optional()  # the dict literal a variable names
+    argument: str | None = optional()
+    new_argument: str | None = optional()
+    value: Literal["dict", "object"] | None = optional()
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = "the new code builds the model Airflow's own class built (to_k8s_client_obj) from the same values"
 
@@ -74,41 +95,36 @@ class _List:
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    params = edit.params
-    new = params.get("new")
-    if not isinstance(new, str) or not new.startswith(MODELS + "."):
-        raise CannotFix(f"fix data needs 'new', a class of {MODELS}")
-    if params.get("argument"):
+    params = edit.fix
+    new, old = params.new, params.old
+    if not new or not new.startswith(MODELS + "."):
+        raise CannotFix(f"{new!r} is not a class of {MODELS}")
+    if params.argument:
         _plan_argument(edit, planner, new)
         return
-    old = params.get("old")
-    if not isinstance(old, str):
-        raise CannotFix("fix data needs 'old', the class the call constructs")
     calls = [c for c in planner.at(edit.location, cst.Call) if old in planner.qualnames(c.func)]
     call = planner.locate(edit.location, calls, f"construction of {old.rpartition('.')[2]}")
-    values = _bind(call, tuple(params.get("parameters") or ()))
+    values = _bind(call, tuple(params.parameters or ()))
     model = _model(new, values, params, planner)
     _replace(planner, call, model)
     planner.forget_binding_of(call.func)
 
 
 def _plan_argument(edit: Edit, planner: Planner, new: str) -> None:
-    params = edit.params
-    argument, new_argument = params.get("argument"), params.get("new_argument")
-    if not isinstance(argument, str) or not isinstance(new_argument, str):
-        raise CannotFix("fix data needs 'argument' and 'new_argument'")
+    params = edit.fix
+    argument, new_argument = params.argument, params.new_argument
     node = locate_argument(planner, edit, argument)
     if not isinstance(node, cst.Arg):
         raise CannotFix(f"{argument} is not a keyword argument of the call here")
-    if params.get("value") == "dict":
-        values = _dict_values(_literal(node.value, params, planner), tuple(params.get("parameters") or ()))
+    if params.value == "dict":
+        values = _dict_values(_literal(node.value, params, planner), tuple(params.parameters or ()))
         _replace(planner, node.value, _model(new, values, params, planner))
     rename_argument(planner, node, new_argument)
 
 
-def _literal(value: cst.BaseExpression, params, planner: Planner) -> cst.Dict:
+def _literal(value: cst.BaseExpression, params: ReplaceKubernetesObject, planner: Planner) -> cst.Dict:
     """The dict literal the fix reads: the value itself, or the module-level one it names."""
-    at = params.get("values_at")
+    at = params.values_at
     if at:
         value = planner.locate(Location(*at), planner.nodes(cst.Dict), "dict the variable is bound to")
     if not isinstance(value, cst.Dict):
@@ -139,13 +155,14 @@ def _dict_values(literal: cst.Dict, parameters: tuple[str, ...]) -> dict[str, cs
     return values
 
 
-def _model(new: str, values: dict[str, cst.BaseExpression], params, planner: Planner) -> _Model:
+def _model(new: str, values: dict[str, cst.BaseExpression], params: ReplaceKubernetesObject,
+           planner: Planner) -> _Model:
     root = _Model(new.rpartition(".")[2])
-    fields = {name: steps for name, steps in params.get("fields") or ()}
-    expand = params.get("expand")
+    fields = {name: steps for name, steps in params.fields or ()}
+    expand = params.expand
     for name, value in values.items():
         if name == expand:
-            spec = ("model", root.name, tuple(params.get("expand_spec") or ()))
+            spec = ("model", root.name, tuple(params.expand_spec or ()))
             _fill(root, _literal(value, params, planner), spec, planner)
         elif name not in fields:
             raise CannotFix(f"the fix data does not say where {name} goes")

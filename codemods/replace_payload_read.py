@@ -12,13 +12,27 @@ merge the payload in ``execute()``, so the file no longer runs with the older on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier, string_value
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier, string_value
+from ._planner import Planner
 
-KIND = "payload-read"
+
+@dataclass(frozen=True, kw_only=True)
+class ReplacePayloadRead(Fix):
+    """``op.json["key"]`` / ``op.json.get("key")`` at the location becomes ``op.key`` (API022)."""
+
+    kind: ClassVar[str] = "payload-read"
+    attribute: str  # the payload attribute (json)
+    key: str
+
+
 SAFETY = FixSafety.UNSAFE
 RATIONALE = ("the attribute holds the argument as passed, not normalised as the payload held it, and "
              "exists only on the provider releases that merge the payload when the task runs")
@@ -44,9 +58,9 @@ def _payload_owner(node: cst.CSTNode, attribute: str, key: str) -> cst.BaseExpre
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    attribute, key = edit.params.get("attribute"), edit.params.get("key")
-    if not (isinstance(attribute, str) and isinstance(key, str) and is_identifier(key)):
-        raise CannotFix("fix data needs the payload 'attribute' and an identifier 'key'")
+    attribute, key = edit.fix.attribute, edit.fix.key
+    if not is_identifier(key):
+        raise CannotFix(f"{key!r} is not an attribute name")
     candidates = [n for n in planner.at(edit.location, cst.Subscript, cst.Call)
                   if _payload_owner(n, attribute, key) is not None]
     node = planner.locate(edit.location, candidates, f"a read of {attribute}[{key!r}]")

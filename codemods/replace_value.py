@@ -19,14 +19,30 @@ names another platform's DAG or plugins folder, whose files the bundle ships at 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import ClassVar
 
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety, optional
 
-from ._core import CannotFix, Edit, Planner, is_identifier, string_value, with_string_value
+from ._core import CannotFix, Edit
+from ._nodes import is_identifier, string_value, with_string_value
+from ._planner import Planner
 
-KIND = "replace-value"
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceValue(Fix):
+    """The value ``old`` at the location becomes ``new`` (JSON values: an argument value), or
+    with ``attribute`` the member or attribute name ``old`` becomes ``new`` (``TriggerRule.X``,
+    ``DagRun.execution_date``)."""
+
+    kind: ClassVar[str] = "replace-value"
+    old: object
+    new: object
+    attribute: bool = optional(False)
+
+
 SAFETY = FixSafety.SAFE
 RATIONALE = ("the deprecation code of Airflow or the provider maps the old value onto this one, or the "
              "bundle ships the same file at this path")
@@ -46,10 +62,10 @@ def _literal(node: cst.CSTNode) -> tuple[bool, object]:
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    old, new = edit.params.get("old"), edit.params.get("new")
-    if edit.params.get("attribute"):
-        if not (isinstance(old, str) and isinstance(new, str) and is_identifier(new)):
-            raise CannotFix("fix data needs 'old' and 'new' member names")
+    old, new = edit.fix.old, edit.fix.new
+    if edit.fix.attribute:
+        if not is_identifier(new):
+            raise CannotFix(f"{new!r} is not a member name")
         candidates = [n for n in planner.at(edit.location, cst.Attribute) if n.attr.value == old]
         node = planner.locate(edit.location, candidates, f"member {old}")
         planner.replace(node, ("attr", new), lambda n: n.with_changes(attr=cst.Name(new)))

@@ -22,13 +22,30 @@ runs and slots. A human reads the result.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
 import libcst as cst
 
-from migrator.findings import FixSafety
+from migrator.findings import Fix, FixSafety
 
-from ._core import CannotFix, Edit, Planner, is_identifier
+from ._core import CannotFix, Edit
+from ._planner import Planner
 
-KIND = "subdag-to-taskgroup"
+
+@dataclass(frozen=True, kw_only=True)
+class SubdagToTaskgroup(Fix):
+    """The ``SubDagOperator(subdag=factory(...))`` at the location becomes ``factory(...)``, and
+    the factory in the same file builds a TaskGroup; ``part`` says which of the two this edit does."""
+
+    kind: ClassVar[str] = "subdag-to-taskgroup"
+    factory: str
+    group_id: str  # the factory's parameter naming the group
+    variable: str  # the factory's DAG variable
+    task_group: str  # TaskGroup's dotted path
+    part: Literal["both", "operator", "factory"] = "both"
+
+
 SAFETY = FixSafety.UNSAFE
 RATIONALE = "a TaskGroup runs in its parent's runs: the sub-DAG's schedule and the operator's pool go"
 
@@ -38,14 +55,8 @@ def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    params = edit.params
-    factory, group_id, variable, task_group = (params.get(k) for k in ("factory", "group_id", "variable", "task_group"))
-    if not all(isinstance(v, str) and v for v in (factory, group_id, variable, task_group)) \
-            or not all(is_identifier(v) for v in (factory, group_id, variable)) or "." not in task_group:
-        raise CannotFix("fix data needs 'factory', 'group_id', 'variable' and a dotted 'task_group'")
-    part = params.get("part", "both")
-    if part not in ("both", "operator", "factory"):
-        raise CannotFix("fix data 'part' must be both, operator or factory")
+    fix = edit.fix
+    factory, group_id, variable, task_group, part = fix.factory, fix.group_id, fix.variable, fix.task_group, fix.part
     if part != "operator":
         functions = [f for f in planner.nodes(cst.FunctionDef)
                      if f.name.value == factory and isinstance(planner.parent(f), cst.Module)]

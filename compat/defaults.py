@@ -18,7 +18,8 @@ from typing import Literal
 from packaging.version import InvalidVersion, Version
 
 from ._data import load_json
-from .mwaa import MwaaVersion, get_version, normalize_option
+from .config_policy import normalize_option
+from .mwaa import MwaaVersion, get_version
 
 SettingKind = Literal["config", "argument"]
 SetBy = Literal["airflow", "mwaa"]

@@ -38,7 +38,8 @@ from migrator.cache import cache_dir
 from . import signature_reader
 from . import wheel_reader as wr
 from .mwaa import find_version
-from .resolver import AIRFLOW_2_HOMES, NAMESPACE_ONLY_PROVIDER_FOLDERS
+from .resolver import NAMESPACE_ONLY_PROVIDER_FOLDERS
+from .target_data import AIRFLOW_2_HOMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "generated"

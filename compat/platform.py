@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from ._data import load_json
 from .mwaa import MwaaVersion, get_version
+from .resolver import resolve
 
 
 def _overlay() -> dict:
@@ -42,8 +43,6 @@ def platform_limits() -> tuple[PlatformLimit, ...]:
 
 def platform_limit_for(qualname: str, target: MwaaVersion | str | None = None) -> PlatformLimit | None:
     """The MWAA limit that applies to ``qualname`` (any spelling the resolver understands)."""
-    from .resolver import resolve
-
     resolution = resolve(qualname, target)
     candidates = {qualname, *resolution.hops}
     for limit in platform_limits():

@@ -11,7 +11,6 @@ the same provider, or of the same module name) is the next hop.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -20,18 +19,12 @@ from packaging.version import Version
 
 from ._data import load_json
 from .mwaa import MwaaVersion, get_version, preinstalled_providers
+from .target_data import TargetData, target_data
 
 Status = Literal["unchanged", "moved", "renamed", "removed", "unknown"]
-# The moves.json table that sends Airflow 3 names to their Airflow 2 homes (a 2.x target only).
-AIRFLOW_2_HOMES = "airflow-2-homes"
 MAX_HOPS = 8
 # Folders under airflow/providers/ that group providers without being one themselves.
 NAMESPACE_ONLY_PROVIDER_FOLDERS = frozenset({"apache", "microsoft", "cncf", "common", "atlassian", "dbt", "alibaba"})
-
-# Generated data exists for targets with an image in shared/mwaa-data. Older supported
-# targets (2.7.2, 2.8.1: no MWAA image published) borrow the nearest newer target's data.
-_FALLBACK_NOTE = "approximated by the data of MWAA {used} (no image data for {wanted})"
-
 
 @dataclass(frozen=True)
 class Resolution:
@@ -54,18 +47,6 @@ class Resolution:
 
 
 @dataclass(frozen=True)
-class _Table:
-    label: str
-    source: str
-    moves: dict[str, str]
-    wildcards: dict[str, str]          # old module -> new module
-    modules: dict[str, tuple[str, str]]  # old module -> (new module, note) derived from entries
-    # Airflow's own deprecation tables: each target is an attribute (``module.Name``), so one
-    # that names a module defining the old name means that name (see ``_table_step``).
-    attribute_targets: bool = False
-
-
-@dataclass(frozen=True)
 class _Removal:
     name: str
     prefix: bool
@@ -75,142 +56,6 @@ class _Removal:
     replacement: str | None
     source: str
     broken: bool = False
-
-
-class _TargetData:
-    """Everything the resolver needs for one target, built once."""
-
-    def __init__(self, target: MwaaVersion):
-        self.target = target
-        targets = load_json("generated/targets.json")["targets"]
-        data_version = target.airflow
-        self.notes: tuple[str, ...] = ()
-        if data_version not in targets:
-            newer = sorted((v for v in targets if Version(v) >= target.version), key=Version)
-            if not newer:
-                raise KeyError(f"no generated data for {target.airflow}")
-            data_version = newer[0]
-            self.notes = (_FALLBACK_NOTE.format(used=data_version, wanted=target.airflow),)
-        self.data_version = data_version
-        entry = targets[data_version]
-        self.entry = entry
-        distributions = {entry["core"]["distribution"]: entry["core"]["version"]}
-        if entry["task_sdk"]:
-            distributions["apache-airflow-task-sdk"] = entry["task_sdk"]
-        distributions.update(entry["providers"])
-        # Libraries the tables point into (the Kubernetes client's models).
-        distributions.update(entry.get("libraries", {}))
-        self.distributions = distributions
-        self.names: dict[str, frozenset[str]] = {}
-        self.module_owner: dict[str, str] = {}
-        # module -> provider distributions its module-level imports need (from other providers)
-        self.requires: dict[str, tuple[str, ...]] = {}
-        provisional: set[str] = set()
-        for distribution, version in sorted(distributions.items()):
-            document = load_json(f"generated/inventory/{distribution}-{version}.json")
-            modules = document["modules"]
-            for module, needed in document.get("requires", {}).items():
-                self.requires[module] = tuple(needed)
-            for module, names in modules.items():
-                self.names[module] = self.names.get(module, frozenset()) | frozenset(names)
-                # Every provider wheel also lists the namespace parents it sits in
-                # ("airflow", "airflow.providers"); a module belongs to whoever defines names
-                # in it, and to the first lister only while nobody does.
-                if module not in self.module_owner or (module in provisional and names):
-                    self.module_owner[module] = distribution
-                    if names:
-                        provisional.discard(module)
-                    else:
-                        provisional.add(module)
-        self.tables = _tables_for(data_version)
-        self._defining: dict[str, tuple[str, ...]] | None = None
-
-    def exists(self, path: str) -> bool:
-        if path in self.names:
-            return True
-        module, _, name = path.rpartition(".")
-        while module:
-            if module in self.names:
-                return name in self.names[module]
-            module, _, head = module.rpartition(".")
-            name = head  # "module.Class.attr": the first part after the module must be a name
-        return False
-
-    def modules_defining(self, name: str) -> tuple[str, ...]:
-        """Every module of the target whose names include ``name``."""
-        if self._defining is None:
-            defining: dict[str, list[str]] = {}
-            for module, names in self.names.items():
-                for each in names:
-                    defining.setdefault(each, []).append(module)
-            self._defining = {each: tuple(sorted(modules)) for each, modules in defining.items()}
-        return self._defining.get(name, ())
-
-    def owner(self, path: str) -> str | None:
-        module = path
-        while module:
-            if module in self.names and (
-                    module == path or path[len(module) + 1:].split(".")[0] in self.names[module]):
-                return self.module_owner.get(module)
-            module = module.rpartition(".")[0]
-        return None
-
-
-def _make_table(label: str, source: str, moves: dict[str, str], whole_modules: bool = True,
-                attribute_targets: bool = False) -> _Table:
-    """``whole_modules``: whether the names' moves also say where their module went (not for
-    a module's incidental imports)."""
-    plain = {old: new for old, new in moves.items() if not old.endswith(".*")}
-    wildcards = {old[:-2]: new for old, new in moves.items() if old.endswith(".*")}
-    by_module: dict[str, Counter] = {}
-    for old, new in plain.items() if whole_modules else ():
-        by_module.setdefault(old.rpartition(".")[0], Counter())[new.rpartition(".")[0]] += 1
-    modules = {}
-    for old_module, counts in by_module.items():
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        note = ""
-        if len(ranked) > 1:
-            note = "names of this module moved to: " + ", ".join(m for m, _ in ranked)
-        modules[old_module] = (ranked[0][0], note)
-    return _Table(label, source, plain, wildcards, modules, attribute_targets)
-
-
-@lru_cache(maxsize=16)
-def _tables_for(data_version: str) -> tuple[_Table, ...]:
-    """The moved-import tables that apply to a target, in the order they are consulted:
-    the target's own 3.x table and older 3.x tables (for a 2.x target instead: where Airflow 2
-    keeps the Airflow 3 names), then the 2.x tables, then the 2.0 shims, upgrade-check's list,
-    then 1.10's own shims, package-level names and the names its contrib modules imported (only
-    extra old names)."""
-    tables = load_json("generated/moves.json")["tables"]
-    version = Version(data_version)
-    ordered: list[str] = []
-    three = sorted((label for label in tables if label.startswith("airflow-3")),
-                   key=lambda label: Version(label.split("-", 1)[1]), reverse=True)
-    if version.major >= 3:
-        ordered += [label for label in three if Version(label.split("-", 1)[1]) <= version]
-    else:
-        ordered.append(AIRFLOW_2_HOMES)
-    ordered += ["airflow-2", "airflow-2.0-shims", "upgrade-check", "airflow-1.10-shims", "airflow-1.10-packages",
-                "airflow-1.10-contrib-imports"]
-    kinds = {"upgrade-check": "renamed_classes", "airflow-2.0-shims": "shim modules",
-             "airflow-1.10-shims": "shim modules", "airflow-1.10-packages": "package-level names",
-             "airflow-1.10-contrib-imports": "contrib modules' imports",
-             AIRFLOW_2_HOMES: "Airflow 2 homes of Airflow 3 names (common.compat sdk.py)"}
-    result = []
-    for label in ordered:
-        table = tables[label]
-        provenance = table["provenance"]
-        kind = kinds.get(label, "__deprecated_classes")
-        result.append(_make_table(label, f"{provenance['distribution']} {kind}", table["moves"],
-                                  whole_modules=label not in ("airflow-1.10-contrib-imports", AIRFLOW_2_HOMES),
-                                  attribute_targets=label not in kinds))
-    return tuple(result)
-
-
-@lru_cache(maxsize=16)
-def _target_data(target: MwaaVersion) -> _TargetData:
-    return _TargetData(target)
 
 
 @lru_cache(maxsize=1)
@@ -249,7 +94,7 @@ def _since_applies(since: str | None, target: MwaaVersion) -> bool:
     return since is None or target.version >= Version(since)
 
 
-def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
+def _table_step(path: str, data: TargetData) -> tuple[str, str] | None:
     """One hop through the moved-import tables: (new path, source) or None."""
     module, _, name = path.rpartition(".")
     # Exact entries of any table first: a whole-module redirect in a 3.x table must not
@@ -275,7 +120,7 @@ def _table_step(path: str, data: _TargetData) -> tuple[str, str] | None:
     return None
 
 
-def _relocation_step(path: str, data: _TargetData) -> tuple[str, str] | None:
+def _relocation_step(path: str, data: TargetData) -> tuple[str, str] | None:
     """Where the target keeps a name that is gone from its module: the one module of the same
     provider defining it (amazon folded ``operators.emr_add_steps`` into ``operators.emr``), or
     the one module with the same name, nearest by path, anywhere (Airflow 3 moved core modules
@@ -304,7 +149,7 @@ def _relocation_step(path: str, data: _TargetData) -> tuple[str, str] | None:
     return None
 
 
-def _overlay_step(path: str, data: _TargetData, exists: bool) -> tuple[str, dict] | None:
+def _overlay_step(path: str, data: TargetData, exists: bool) -> tuple[str, dict] | None:
     for row in _overlay_moves().get(path, ()):
         if not _since_applies(row.get("since"), data.target) or _until_passed(row.get("until"), data.target):
             continue
@@ -318,7 +163,7 @@ def _until_passed(until: str | None, target: MwaaVersion) -> bool:
     return until is not None and target.version >= Version(until)
 
 
-def _outside_airflow(path: str, data: _TargetData) -> str | None:
+def _outside_airflow(path: str, data: TargetData) -> str | None:
     """The library an overlay row says holds ``path`` when no inventory does: ``"python"``, the
     standard library of every target's Python (``airflow.utils.dates`` re-exported
     ``datetime.datetime`` in Airflow 2)."""
@@ -335,7 +180,7 @@ def _leaf(path: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _resolve(name: str, target: MwaaVersion) -> Resolution:
-    data = _target_data(target)
+    data = target_data(target)
     hops = [name]
     sources: list[str] = list(data.notes)
     advice: list[str] = []
@@ -439,9 +284,9 @@ def _resolve(name: str, target: MwaaVersion) -> Resolution:
     return Resolution("unknown", name, None, None, None, False, None, tuple(hops), tuple(sources))
 
 
-def _newest_airflow_3_data() -> _TargetData:
+def _newest_airflow_3_data() -> TargetData:
     versions = [v for v in load_json("generated/targets.json")["targets"] if Version(v).major >= 3]
-    return _target_data(get_version(max(versions, key=Version)))
+    return target_data(get_version(max(versions, key=Version)))
 
 
 def _in_airflow_3(path: str) -> str | None:
@@ -455,7 +300,7 @@ def _in_airflow_3(path: str) -> str | None:
     return _core_label(newest) if newest.exists(path) else None
 
 
-def _module_of(path: str, data: _TargetData) -> str:
+def _module_of(path: str, data: TargetData) -> str:
     return path if path in data.names else path.rpartition(".")[0]
 
 
@@ -464,7 +309,7 @@ def _gone(name, hops, sources, advice) -> Resolution:
                       tuple(hops), tuple(sources))
 
 
-def _core_label(data: _TargetData) -> str:
+def _core_label(data: TargetData) -> str:
     core = data.entry["core"]
     label = f"{core['distribution']}=={core['version']}"
     if data.entry["task_sdk"]:
@@ -472,7 +317,7 @@ def _core_label(data: _TargetData) -> str:
     return label
 
 
-def _provider_of_missing(path: str, data: _TargetData) -> tuple[str, str] | None:
+def _provider_of_missing(path: str, data: TargetData) -> tuple[str, str] | None:
     prefix = "apache-airflow-providers-"
     parts = path.split(".")
     for end in range(len(parts), 2, -1):
@@ -492,7 +337,7 @@ def _inventory_versions() -> dict[str, tuple[str, ...]]:
     return {d: tuple(sorted(v, key=Version)) for d, v in versions.items()}
 
 
-def _min_version(path: str, provider: str, data: _TargetData) -> str | None:
+def _min_version(path: str, provider: str, data: TargetData) -> str | None:
     """The oldest provider version known to the knowledge base (one per MWAA image) that has
     ``path`` and is not newer than the target's pin. Older releases may have it too."""
     pinned = Version(data.distributions[provider])
@@ -530,6 +375,12 @@ def resolve(qualname: str, target: MwaaVersion | str | None = None) -> Resolutio
     return _resolve(qualname.strip(), get_version(target))
 
 
+def importable(qualname: str, target: MwaaVersion | str | None = None) -> bool:
+    """Whether ``qualname`` imports as written on the target: the target's inventories hold it
+    (an alias or shim the target keeps counts; where it forwards to is ``resolve``'s answer)."""
+    return target_data(get_version(target)).exists(qualname)
+
+
 def provider_for(qualname: str, target: MwaaVersion | str | None = None) -> tuple[str, str] | None:
     """(provider distribution, version pinned for the target) that holds the name as it is on
     the target after resolution, or None for core/SDK names and names that do not resolve."""
@@ -537,7 +388,7 @@ def provider_for(qualname: str, target: MwaaVersion | str | None = None) -> tupl
     resolution = resolve(qualname, version)
     if resolution.provider is None:
         return None
-    return resolution.provider, _target_data(version).distributions[resolution.provider]
+    return resolution.provider, target_data(version).distributions[resolution.provider]
 
 
 def provider_of_path(qualname: str, target: MwaaVersion | str | None = None) -> str | None:
@@ -545,7 +396,7 @@ def provider_of_path(qualname: str, target: MwaaVersion | str | None = None) -> 
     package alone (the name may be one the knowledge base does not know), or None."""
     if not qualname.startswith("airflow.providers."):
         return None
-    found = _provider_of_missing(qualname, _target_data(get_version(target)))
+    found = _provider_of_missing(qualname, target_data(get_version(target)))
     return found[0] if found else None
 
 
@@ -557,7 +408,7 @@ def deprecated_alias(qualname: str, target: MwaaVersion | str | None = None) -> 
     the target does not have. The destination is the table's, as written (``Context`` in
     ``airflow.utils.context`` forwards to a module); ``resolve`` says where to import it from."""
     version = get_version(target)
-    data = _target_data(version)
+    data = target_data(version)
     own = f"airflow-{data.data_version}" if version.major >= 3 else "airflow-2"
     table = next((t for t in data.tables if t.label == own), None)
     if table is None:
@@ -573,7 +424,7 @@ def final_paths(target: MwaaVersion | str | None = None) -> dict[str, Resolution
     """Every old name the tables and overlay know, resolved for ``target`` (for tests and
     reports: a final path that the target lacks would be a data error)."""
     version = get_version(target)
-    data = _target_data(version)
+    data = target_data(version)
     names: set[str] = set(_overlay_moves())
     for table in data.tables:
         names.update(table.moves)
@@ -582,289 +433,9 @@ def final_paths(target: MwaaVersion | str | None = None) -> dict[str, Resolution
 
 def target_distributions(target: MwaaVersion | str | None = None) -> dict[str, str]:
     """Distributions (core, task SDK, providers) whose inventories describe the target."""
-    return dict(_target_data(get_version(target)).distributions)
+    return dict(target_data(get_version(target)).distributions)
 
 
 def target_libraries(target: MwaaVersion | str | None = None) -> dict[str, str]:
     """The non-Airflow distributions among ``target_distributions`` (the Kubernetes client)."""
-    return dict(_target_data(get_version(target)).entry.get("libraries", {}))
-
-
-# ---------------------------------------------------------------------------------------------
-# arguments, context keys, configuration
-
-
-@dataclass(frozen=True)
-class ArgumentChange:
-    """A constructor/call argument that changed. ``owner`` is "DAG", "BaseOperator" (every
-    operator) or the dotted path of one class/function as it is on Airflow 3."""
-
-    owner: str
-    argument: str
-    replacement: str | None
-    since: str | None          # version that deprecated or removed it (first known)
-    removed_in: str | None     # first version that rejects it (None: still accepted)
-    breaks: bool               # True when the target rejects the argument
-    no_op: bool                # accepted but ignored on the target
-    advice: str | None
-    source: str
-
-
-def _parameter_sets() -> dict[str, dict]:
-    return load_json("generated/parameters.json")["versions"]
-
-
-def _data_version(target: MwaaVersion) -> str:
-    return _target_data(target).data_version
-
-
-@lru_cache(maxsize=16)
-def _argument_changes(target: MwaaVersion) -> tuple[ArgumentChange, ...]:
-    versions = _parameter_sets()
-    ordered = sorted(versions, key=Version)
-    wanted = _data_version(target)
-    changes: dict[tuple[str, str], ArgumentChange] = {}
-    overlay = {(row["owner"], row["argument"]): row for row in _overlay()["arguments"]}
-    # Generated: parameters some earlier version accepted that the target's DAG/BaseOperator
-    # no longer does; the first version lacking it dates the removal.
-    for owner in ("DAG", "BaseOperator"):
-        current = set(versions[wanted][owner])
-        for argument in sorted({a for v in ordered if Version(v) < Version(wanted) for a in versions[v][owner]} - current):
-            earlier = [v for v in ordered if argument in versions[v][owner]]
-            gone_in = next(v for v in ordered if Version(v) > Version(earlier[-1]))
-            row = overlay.get((owner, argument), {})
-            # The overlay knows the release that removed it; the generated sets only know the
-            # first MWAA-era version without it.
-            removed_in = row.get("removed_in") or gone_in
-            changes[(owner, argument)] = ArgumentChange(
-                owner, argument, row.get("replacement"), row.get("deprecated_since") or removed_in,
-                removed_in, True, False, row.get("advice"),
-                f"parameters of {owner} ({versions[gone_in]['source']['distribution']} lacks it)"
-                + (f"; overlay: {row['source']}" if row else ""))
-    # Hand-kept: renames of specific classes, no-op arguments, and deprecations that the
-    # target still accepts.
-    for (owner, argument), row in overlay.items():
-        if (owner, argument) in changes:
-            continue
-        removed_in, since = row.get("removed_in"), row.get("deprecated_since")
-        no_op_since = row.get("no_op_since")
-        breaks = removed_in is not None and _since_applies(removed_in, target)
-        no_op = no_op_since is not None and _since_applies(no_op_since, target)
-        relevant = breaks or no_op or (since is not None and _since_applies(since, target)) \
-            or (removed_in is not None)  # removed later: worth knowing before the next upgrade
-        if owner in ("DAG", "BaseOperator") and not breaks and argument in versions[wanted][owner] \
-                and not no_op and since is None:
-            relevant = removed_in is not None
-        if relevant:
-            changes[(owner, argument)] = ArgumentChange(
-                owner, argument, row.get("replacement"), since or removed_in or no_op_since,
-                removed_in, breaks, no_op, row.get("advice"), f"overlay: {row['source']}")
-    return tuple(changes[key] for key in sorted(changes))
-
-
-def argument_changes(target: MwaaVersion | str | None = None) -> tuple[ArgumentChange, ...]:
-    """Argument renames/removals that matter when moving code onto ``target``: the generated
-    DAG/BaseOperator parameter sets (1.10.15 .. target) plus the overlay's class-specific and
-    no-op rows. ``breaks`` says whether the target rejects the old argument."""
-    return _argument_changes(get_version(target))
-
-
-@dataclass(frozen=True)
-class ContextKeyChange:
-    key: str
-    replacement: str | None
-    advice: str
-    removed_in: str | None
-    breaks: bool
-    source: str
-
-
-@lru_cache(maxsize=16)
-def _context_key_changes(target: MwaaVersion) -> dict[str, ContextKeyChange]:
-    document = load_json("generated/context.json")["versions"]
-    ordered = sorted(document, key=Version)
-    wanted = _data_version(target)
-    current = set(document[wanted]["keys"])
-    overlay = {row["key"]: row for row in _overlay()["context_keys"]}
-    replacements: dict[str, list[str]] = {}
-    for version in ordered:
-        replacements.update(document[version]["replacements"])
-    changes: dict[str, ContextKeyChange] = {}
-    earlier_keys = {k for v in ordered if Version(v) < Version(wanted) for k in document[v]["keys"]}
-    for key in sorted(earlier_keys - current):
-        last_with = [v for v in ordered if key in document[v]["keys"]][-1]
-        gone_in = next(v for v in ordered if Version(v) > Version(last_with))
-        row = overlay.get(key, {})
-        replacement = row.get("replacement") or _first_plain(replacements.get(key, []))
-        advice = row.get("advice") or _context_advice(key, replacement, replacements.get(key))
-        changes[key] = ContextKeyChange(key, replacement, advice, row.get("removed_in") or gone_in, True,
-                                        f"context keys of {document[gone_in]['source']['distribution']}")
-    # Keys the target still has but already deprecates (Airflow 2.x _DEPRECATION_REPLACEMENTS).
-    for key, suggested in sorted(document[wanted]["replacements"].items()):
-        if key in changes:
-            continue
-        replacement = overlay.get(key, {}).get("replacement") or _first_plain(suggested)
-        changes[key] = ContextKeyChange(
-            key, replacement, _context_advice(key, replacement, suggested) + " Removed in Airflow 3.0.",
-            "3.0.0", False, f"_DEPRECATION_REPLACEMENTS of {document[wanted]['source']['distribution']}")
-    return changes
-
-
-def _first_plain(suggestions: list[str]) -> str | None:
-    return suggestions[0] if suggestions else None
-
-
-def _context_advice(key: str, replacement: str | None, suggestions: list[str] | None) -> str:
-    if replacement:
-        others = [s for s in (suggestions or []) if s != replacement]
-        more = f" (or {', '.join(others)})" if others else ""
-        return f"Use {replacement}{more} instead of {key}."
-    return f"{key} has no direct replacement; compute it from logical_date / data_interval_* or dag_run."
-
-
-def context_key_changes(target: MwaaVersion | str | None = None) -> dict[str, ContextKeyChange]:
-    """Template/context keys that are gone (``breaks``) or deprecated on ``target``."""
-    return dict(_context_key_changes(get_version(target)))
-
-
-@dataclass(frozen=True)
-class AttributeChange:
-    """A class attribute of an Airflow model the target renamed or removed (``DagRun.execution_date``
-    -> ``logical_date`` on Airflow 3), read where the class itself is named."""
-
-    owner: str                 # the class, as the overlay row names it first
-    attribute: str
-    replacement: str | None
-    removed_in: str
-    reason: str
-    source: str
-
-
-@lru_cache(maxsize=16)
-def _attribute_changes(target: MwaaVersion) -> dict[tuple[str, str], AttributeChange]:
-    changes: dict[tuple[str, str], AttributeChange] = {}
-    for row in _overlay().get("attributes", ()):
-        if not _since_applies(row["removed_in"], target):
-            continue
-        change = AttributeChange(row["owners"][0], row["attribute"], row.get("replacement"), row["removed_in"],
-                                 row["reason"], row["source"])
-        for owner in row["owners"]:
-            changes[(owner, row["attribute"])] = change
-    return changes
-
-
-def attribute_changes(target: MwaaVersion | str | None = None) -> dict[tuple[str, str], AttributeChange]:
-    """(class path, attribute) -> the change, for the class attributes ``target`` no longer has.
-    Every path a row lists for the class is a key (``airflow.models.DagRun`` and
-    ``airflow.models.dagrun.DagRun``)."""
-    return dict(_attribute_changes(get_version(target)))
-
-
-@dataclass(frozen=True)
-class ConfigChange:
-    option: str                  # "section.key" as users wrote it
-    kind: Literal["renamed", "removed", "default_changed", "invalid_value"]
-    new_option: str | None
-    since: str | None
-    breaks: bool                 # the target no longer reads the old option
-    advice: str
-    old_default: str | None = None
-    new_default: str | None = None
-    applies_if_value: str | None = None
-    source: str = ""
-
-
-@lru_cache(maxsize=16)
-def _config_changes(target: MwaaVersion) -> tuple[ConfigChange, ...]:
-    document = load_json("generated/config.json")["versions"]
-    wanted = _data_version(target)
-    changes: dict[tuple[str, str], ConfigChange] = {}
-    # Renames the target still understands (deprecated_options of the target) ...
-    entry = document[wanted]
-    for row in entry["deprecated_options"]["renamed"] + entry["deprecated_options"]["many_to_one"]:
-        changes[(row["old"], "renamed")] = ConfigChange(
-            row["old"], "renamed", row["new"], row["since"], False,
-            f"Renamed to {row['new']}; the old name still works on {target.airflow} with a warning.",
-            source=f"deprecated_options of {entry['source']['distribution']}")
-    # ... the 1.10 renames and every older rename the target dropped ...
-    for version in sorted(document, key=Version):
-        if Version(version) >= Version(wanted):
-            break
-        for row in document[version]["deprecated_options"]["renamed"]:
-            key = (row["old"], "renamed")
-            if key not in changes:
-                changes[key] = ConfigChange(
-                    row["old"], "renamed", row["new"], row["since"], True,
-                    f"Renamed to {row['new']}; {target.airflow} no longer reads the old name.",
-                    source=f"deprecated_options of {document[version]['source']['distribution']}")
-    # ... and Airflow 3's CONFIGS_CHANGES when the target is Airflow 3.
-    if target.major >= 3:
-        for row in entry["configs_changes"]:
-            still_read = changes.get((row["config"], "renamed"))
-            if row.get("renamed_to") and still_read is not None and not still_read.breaks:
-                # The target's deprecated_options still maps the old name ([webserver] expose_config
-                # -> [api] expose_config): a deprecation, whatever CONFIGS_CHANGES lists.
-                continue
-            if row.get("renamed_to"):
-                kind, new = "renamed", row["renamed_to"]
-                advice = f"Renamed to {new} in Airflow 3."
-            elif row.get("default_change"):
-                kind, new = "default_changed", None
-                advice = (f"Default changed from {row.get('old_default')!r} to {row.get('new_default')!r} "
-                          "in Airflow 3; set it explicitly to keep the old behaviour.")
-            elif row.get("is_invalid_if") is not None:
-                kind, new = "invalid_value", None
-                advice = f"The value {row['is_invalid_if']!r} is invalid in Airflow 3."
-            else:
-                kind, new = "removed", None
-                advice = "Removed in Airflow 3."
-            if row.get("suggestion"):
-                advice += " " + str(row["suggestion"]).strip()
-            changes[(row["config"], kind)] = ConfigChange(
-                row["config"], kind, new, "3.0.0", kind in ("renamed", "removed"), advice,
-                _text(row.get("old_default")), _text(row.get("new_default")),
-                _text(row.get("remove_if_equals") if kind == "removed" else row.get("is_invalid_if")),
-                f"CONFIGS_CHANGES of {entry['source']['distribution']}")
-    return tuple(changes[key] for key in sorted(changes))
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def config_changes(target: MwaaVersion | str | None = None) -> tuple[ConfigChange, ...]:
-    """airflow.cfg option renames, removals and default changes relevant to ``target``."""
-    return _config_changes(get_version(target))
-
-
-@dataclass(frozen=True)
-class ConfigSectionRename:
-    old: str          # "kubernetes"
-    new: str          # "kubernetes_executor"
-    since: str | None
-    breaks: bool      # the target no longer reads the old section
-    source: str
-
-
-@lru_cache(maxsize=16)
-def _config_section_renames(target: MwaaVersion) -> dict[str, ConfigSectionRename]:
-    document = load_json("generated/config.json")["versions"]
-    wanted = _data_version(target)
-    entry = document[wanted]
-    renames = {row["old"]: ConfigSectionRename(row["old"], row["new"], row["since"], False,
-                                               f"deprecated_sections of {entry['source']['distribution']}")
-               for row in entry["deprecated_options"]["sections"]}
-    # A section an older release still mapped and the target dropped ([kubernetes] in Airflow 3).
-    for version in sorted(document, key=Version):
-        if Version(version) >= Version(wanted):
-            break
-        for row in document[version]["deprecated_options"]["sections"]:
-            renames.setdefault(row["old"], ConfigSectionRename(
-                row["old"], row["new"], row["since"], True,
-                f"deprecated_sections of {document[version]['source']['distribution']}"))
-    return renames
-
-
-def config_section_rename(section: str, target: MwaaVersion | str | None = None) -> ConfigSectionRename | None:
-    """The rename of the airflow.cfg ``section`` (lower case) relevant to ``target``, if any."""
-    return _config_section_renames(get_version(target)).get(section)
+    return dict(target_data(get_version(target)).entry.get("libraries", {}))

@@ -11,6 +11,11 @@ SHARED = (REPO.parent / "shared").resolve()
 EXAMPLE_PROJECT = REPO / "examples" / "onprem-project"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--snapshot-update", action="store_true",
+                     help="rewrite tests/snapshots/ from this run's scans instead of comparing with them")
+
+
 def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, content in files.items():
         path = root / rel

@@ -15,9 +15,11 @@ import pytest
 from conftest import SHARED
 from migrator.compat import get_version
 
-from migrator import bundle as bundle_module
 from migrator.airflowignore import AirflowIgnore, parse_ignore_text
 from migrator.bundle import BundleError, BundleOptions, build_bundle
+from migrator.bundle import build as bundle_build
+from migrator.bundle.plugins_zip import ZipMember, write_deterministic_zip
+from migrator.bundle.staging import remove_tree
 from migrator.cli import main
 from migrator.config import Settings, load_settings
 from migrator.engine import scan
@@ -54,7 +56,7 @@ PLUGINS = {
 
 
 def build(root: Path, out: Path, target=TARGET, settings: Settings | None = None, **options):
-    return build_bundle(root, settings or load_settings(root), target, out,
+    return build_bundle(scan(root, settings or load_settings(root), target), out,
                         BundleOptions(**options))
 
 
@@ -158,8 +160,8 @@ def test_manifest_covers_every_file_and_zip_member(make_project, tmp_path):
 def test_zip_member_names_that_escape_are_refused(tmp_path):
     for bad in ("/abs.py", "../up.py", "a/../b.py", "a//b.py", "C:/x.py", "a\\b.py"):
         with pytest.raises(BundleError):
-            bundle_module.write_deterministic_zip(
-                tmp_path / "x.zip", [bundle_module.ZipMember(bad, data=b"")])
+            write_deterministic_zip(
+                tmp_path / "x.zip", [ZipMember(bad, data=b"")])
 
 
 # -- what is left out -------------------------------------------------------------------------------
@@ -403,7 +405,7 @@ def test_dag_count_is_checked_against_the_class(make_project, tmp_path):
 
 def test_plugins_zip_over_the_size_limit_is_an_error(make_project, tmp_path, monkeypatch):
     # The real limit is 1 GB; a smaller one shows the check without writing a gigabyte.
-    monkeypatch.setattr(bundle_module, "RECOMMENDED_MAX_BYTES", 200)
+    monkeypatch.setattr(bundle_build, "RECOMMENDED_MAX_BYTES", 200)
     root = make_project({"dags/sales.py": dag("sales"),
                          "plugins/big.py": "X = '" + os.urandom(400).hex() + "'\n"})
     result = build(root, tmp_path / "out")
@@ -442,7 +444,7 @@ def test_startup_script_installs_yum_packages_and_exports_what_dags_read(make_pr
     assert "# sudo yum -y install freetds-bin" in script  # an apt name is not guessed at
     found = codes(result)
     assert found["secret-env-var"][0].message.startswith("DWH_PASSWORD holds a credential")
-    assert found["reserved-env-var"][0].message.startswith("AWS_REGION is reserved")
+    assert found["reserved-env-var-not-exported"][0].message.startswith("AWS_REGION is reserved")
     assert "freetds-bin" in found["os-packages-need-names"][0].message
     assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "startup.sh")],
                           check=False).returncode == 0
@@ -464,7 +466,7 @@ def test_startup_script_installs_the_os_packages_os_packages_rule_reports(make_p
         oracle_dag: "import cx_Oracle\n\nconnection = cx_Oracle.connect('etl')\n",
     })
     scanned = scan(root, load_settings(root), TARGET, jobs=1, use_cache=False)
-    build_bundle(root, load_settings(root), TARGET, tmp_path / "out", scan_result=scanned)
+    build_bundle(scanned, tmp_path / "out")
     script = (tmp_path / "out" / "startup.sh").read_text()
     assert f"# sudo yum -y install {' '.join(installed)}\n" in script
     (reported,) = [f for f in scanned.findings if f.rule == "REQ017"]
@@ -493,7 +495,7 @@ def test_git_is_installed_by_the_startup_script_only_for_what_runs_it(make_proje
         root = make_project({"dags/sales.py": dag("sales"), "Dockerfile": GIT_IMAGE, **project})
         out = tmp_path / f"{root.name}-bundle"
         scanned = scan(root, load_settings(root), TARGET, jobs=1, use_cache=False)
-        build_bundle(root, load_settings(root), TARGET, out, scan_result=scanned)
+        build_bundle(scanned, out)
         startup = out / "startup.sh"
         return (startup.read_text() if startup.exists() else ""), [f for f in scanned.findings if f.rule == "REQ017"]
 
@@ -609,7 +611,7 @@ def test_a_replaced_bundle_is_removed_whole_without_following_symlinks(tmp_path)
     (elsewhere / "keep.txt").write_text("keep\n")
     (old / "dags" / "linked").symlink_to(elsewhere)
     (old / "dags" / "team_0" / "linked").symlink_to(elsewhere)
-    bundle_module.remove_tree(old)
+    remove_tree(old)
     assert not old.exists()
     assert (elsewhere / "keep.txt").read_text() == "keep\n"
 
@@ -707,7 +709,7 @@ def test_cli_package_flags_reach_the_bundle(make_project, tmp_path, capsys):
 def test_dag_count_is_checked_against_the_sized_class(make_project, tmp_path):
     root = make_project({f"dags/dag_{i}.py": dag(f"dag_{i}") for i in range(30)})
     sizing = {"recommendation": {"environment_class": "mw1.micro"}}
-    result = build_bundle(root, Settings(), TARGET, tmp_path / "out", sizing=sizing)
+    result = build_bundle(scan(root, Settings(), TARGET), tmp_path / "out", sizing=sizing)
     [check] = codes(result)["dag-capacity"]
     assert "mw1.micro" in check.message and check.severity == Severity.ERROR
 
@@ -735,6 +737,6 @@ def test_config_fixes_that_set_an_option_reach_mwaa_config(make_project, tmp_pat
             "class AcmePlugin(AirflowPlugin):\n    name = 'acme'\n    macros = [fiscal_week]\n"),
     })
     out = tmp_path / "bundle"
-    build_bundle(root, Settings(), get_version("3.3.1"), out)
+    build_bundle(scan(root, Settings(), get_version("3.3.1")), out)
     config = json.loads((out / "mwaa-config.json").read_text())
     assert config["AirflowConfigurationOptions"]["core.lazy_load_plugins"] == "False"

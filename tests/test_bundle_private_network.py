@@ -13,8 +13,10 @@ import pytest
 from conftest import SHARED
 from migrator.compat import get_version
 
-from migrator.bundle import BundleError, BundleOptions, build_bundle, pip_download_command
+from migrator.bundle import BundleError, BundleOptions, build_bundle
+from migrator.bundle.wheels import pip_download_command, requirement_lines
 from migrator.config import Settings
+from migrator.engine import scan
 
 TARGET = get_version("3.3.1")
 CONSTRAINTS = SHARED / "mwaa-data" / "3.3.1" / "airflow_constraints.txt"
@@ -53,7 +55,7 @@ def wheelhouse(tmp_path):
 
 
 def package(root: Path, out: Path, wheelhouse: Path):
-    return build_bundle(root, Settings(), TARGET, out, BundleOptions(
+    return build_bundle(scan(root, Settings(), TARGET), out, BundleOptions(
         private_network=True, constraints=CONSTRAINTS,
         pip_args=("--no-index", "--find-links", str(wheelhouse))))
 
@@ -125,3 +127,24 @@ def test_a_vcs_requirement_is_left_out_with_a_check_not_silently(make_project, t
     assert "git+https://github.com/acme/utils.git" in check.message and "plugins.zip" in check.message
     assert "git+" not in (tmp_path / "out" / "requirements.txt").read_text()
     assert "acme_tools-1.0-py3-none-any.whl" in result.wheels
+
+
+def test_requirement_lines_split_what_pip_downloads_from_what_it_cannot():
+    """Read by the requirements parser of the analysis: continued lines joined, comments,
+    hashes, options and editable installs aside; what no index serves kept in line order."""
+    named, other = requirement_lines(
+        "# pinned for the warehouse\n"
+        "pandas==2.2.2  # pinned\n"
+        "-e ./local\n"
+        "--index-url https://pypi.org/simple\n"
+        'requests>=2 ; python_version < "3.13" \\\n'
+        "    --hash=sha256:abc\n"
+        "git+https://github.com/a/b.git@v1#egg=b\n"
+        "foo @ https://example.com/foo.whl\n"
+        "not a requirement!\n"
+        "Typing_Extensions\n")
+    assert named == [("pandas", "pandas==2.2.2"),
+                     ("requests", 'requests>=2 ; python_version < "3.13"'),
+                     ("typing-extensions", "Typing_Extensions")]
+    assert other == ["git+https://github.com/a/b.git@v1#egg=b", "foo @ https://example.com/foo.whl",
+                     "not a requirement!"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from migrator.compat import get_version
 
-from migrator.bundle import build_bundle, requirements_mwaa_can_use, requirements_without_passwords
+from migrator.bundle import build_bundle
+from migrator.bundle.requirements import requirements_mwaa_can_use, requirements_without_passwords
 from migrator.cli import main
 from migrator.config import Settings
+from migrator.engine import scan
 from migrator.secrets import mask_uri
 
 DAG = "from airflow import DAG\n"
@@ -93,7 +95,7 @@ def test_a_package_only_another_requirements_file_lists_is_added_by_package_and_
 def test_a_superseded_distribution_is_replaced_in_the_bundle_and_said(make_project, tmp_path):
     root = make_project({"dags/etl.py": "from airflow import DAG\nfrom odc.aws.queue import publish_messages\n",
                          "requirements.txt": '--extra-index-url="https://packages.dea.ga.gov.au"\nodc-aws\n'})
-    bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "bundle")
+    bundle = build_bundle(scan(root, Settings(), get_version("3.3.1")), tmp_path / "bundle")
     shipped = (tmp_path / "bundle" / "requirements.txt").read_text()
     assert "\nodc-cloud==0.2.6  # migrator: was odc-aws;" in shipped and "\nodc-aws" not in shipped
     said = [c for c in bundle.checks if c.code == "requirement-superseded"]
@@ -107,6 +109,6 @@ def test_a_superseded_distribution_kept_for_an_index_mwaa_cannot_reach_is_replac
     out (MWAA cannot reach it), so nothing left serves the old name: the bundle replaces it."""
     root = make_project({"dags/etl.py": DAG,
                          "requirements.txt": "--extra-index-url https://pypi.acme.internal/simple\nodc-aws\n"})
-    bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "bundle")
+    bundle = build_bundle(scan(root, Settings(), get_version("3.3.1")), tmp_path / "bundle")
     assert "\nodc-cloud==0.2.6  # migrator: was odc-aws;" in (tmp_path / "bundle" / "requirements.txt").read_text()
     assert any(c.code == "requirement-superseded" and "installs odc-cloud==0.2.6 instead" in c.message for c in bundle.checks)

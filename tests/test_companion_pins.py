@@ -10,7 +10,7 @@ from packaging.version import Version
 from test_requirements_install_oracle import pip_installs
 
 from migrator.analysis.requirements import OFFLINE_ENV, Constraints, target_constraints
-from migrator.bundle import requirements_with_fitting_companions
+from migrator.bundle.requirements import requirements_with_fitting_companions
 from migrator.cache import CACHE_ENV_VAR
 from migrator.companion_pins import (
     NEWER,

@@ -12,13 +12,14 @@ import shutil
 import subprocess
 
 import pytest
-from migrator.codemods import FileResult
+from migrator.codemods import FIX_TYPES, FileResult
+from migrator.codemods.remove_argument import RemoveArgument
 from migrator.compat import get_version
 
 from migrator import fix as fix_module
 from migrator.config import Settings
 from migrator.engine import scan
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity, finalize
+from migrator.findings import Finding, FixSafety, Location, Severity, finalize
 from migrator.fix import apply_plan, effective_safety, plan_fixes
 
 SETTINGS = Settings(select=("MIG",))
@@ -43,7 +44,7 @@ def span(code: str, text: str) -> Location:
 
 def finding(path: str, code: str, at: str, kind: str | None, *, rule: str = "API901",
             safety: FixSafety = FixSafety.SAFE, **params) -> Finding:
-    fix = Fix.make(safety, f"{kind} fix", kind=kind, **params) if kind else None
+    fix = FIX_TYPES[kind](safety=safety, description=f"{kind} fix", **params) if kind else None
     return Finding(rule, "test-rule", Severity.ERROR, path, span(code, at), f"{rule} at {at}", fix, at)
 
 
@@ -178,7 +179,7 @@ def test_fix_kind_without_a_fixer_for_the_file_type_stays(make_project):
 
 def test_effective_safety_is_the_stricter_of_rule_and_codemod(monkeypatch):
     safe = Finding("API1", "n", Severity.ERROR, "a.py", Location(), "m",
-                   Fix.make(FixSafety.SAFE, "d", kind="remove-argument", name="x"))
+                   RemoveArgument(safety=FixSafety.SAFE, description="d", name="x"))
     assert effective_safety(safe) is FixSafety.SAFE
     monkeypatch.setattr(fix_module.codemods.remove_argument, "SAFETY", FixSafety.UNSAFE)
     assert effective_safety(safe) is FixSafety.UNSAFE
@@ -196,14 +197,15 @@ def test_symlinked_files_are_left_out_of_the_plan_with_the_reason(make_project):
     assert link_reasons == {"no automatic fix", symlink}
 
 
-class _ReadOnlyDict(dict):
-    """Fix data a rule might build: hashable, but unpickling it fails (it refuses __setitem__)."""
+class _Unpicklable(str):
+    """Fix data a rule might build: a string, but unpickling it fails."""
 
-    def __hash__(self):
-        return hash(tuple(sorted(self.items())))
+    def __reduce__(self):
+        return _refuse, (str(self),)
 
-    def __setitem__(self, key, value):
-        raise TypeError("read-only")
+
+def _refuse(text: str) -> str:
+    raise TypeError(f"cannot rebuild {text!r}")
 
 
 def test_many_modules_are_fixed_in_worker_processes_with_the_same_result(make_project):
@@ -220,8 +222,7 @@ def test_many_modules_are_fixed_in_worker_processes_with_the_same_result(make_pr
 def test_fix_data_that_does_not_pickle_is_fixed_in_process(make_project):
     files = {f"dags/d{i}.py": DAG for i in range(fix_module.PARALLEL_MODULES + 2)}
     root = make_project(files)
-    findings = [dataclasses.replace(f, fix=Fix(f.fix.safety, f.fix.description,
-                                               (*f.fix.data, ("extra", _ReadOnlyDict(a=1)))))
+    findings = [dataclasses.replace(f, fix=dataclasses.replace(f.fix, description=_Unpicklable(f.fix.description)))
                 if f.fix else f for path in files for f in dag_findings(path)]
     assert not fix_module._picklable(findings)
     result = plan(root, findings, jobs=2)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from migrator.codemods.remove_unused_import import RemoveUnusedImport
 
-from migrator.findings import Severity
+from migrator.findings import FixSafety, Severity
 from migrator.outcome import CAUSES, classify, explain_failures, project_module_names
 
 PROJECT = frozenset({"include", "acme_etl", "utils"})
@@ -119,7 +120,6 @@ def test_a_name_removed_with_nothing_to_import_instead_is_a_cause_of_its_own():
     private helper of a contrib module a plugin imports, the experimental API) fails for a reason
     the tool cannot fix: its own cause, pointing at that finding. A removed name API002 fixes
     (an unused import), or one under another module, leaves the cause as it was."""
-    from migrator.findings import Fix, FixSafety
 
     files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in="plugins/ops/sftp.py:6",
                              error="ModuleNotFoundError: No module named 'airflow.contrib'"),
@@ -129,8 +129,8 @@ def test_a_name_removed_with_nothing_to_import_instead_is_a_cause_of_its_own():
                              error="ImportError: cannot import name 'days_ago' from 'airflow.utils.dates' (/x.py)"),
              SimpleNamespace(path="dags/d.py", status="import_error", raised_in=None,
                              error="ModuleNotFoundError: No module named 'airflow.contrib'")]
-    unused = Fix.make(FixSafety.SAFE, "remove the unused import of days_ago", required=True,
-                      kind="remove-unused-import", name="days_ago")
+    unused = RemoveUnusedImport(safety=FixSafety.SAFE, description="remove the unused import of days_ago",
+                                required=True, name="days_ago")
     findings = [SimpleNamespace(rule=rule, path=path, severity=Severity.ERROR, fix=fix, message=message)
                 for rule, path, fix, message in [
                     ("API002", "plugins/ops/sftp.py", None,

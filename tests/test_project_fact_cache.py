@@ -4,14 +4,14 @@ changed input changes the finding (issue #20)."""
 from __future__ import annotations
 
 import pytest
-from migrator.compat.mwaa import get_version
+from migrator.compat import newest_version
 
 from migrator.analysis import credential_files
 from migrator.cache import FileFacts
 from migrator.config import Settings
 from migrator.engine import scan
 
-TARGET = get_version("3.3.1")
+TARGET = newest_version()
 DBT_PROFILE = "warehouse:\n  outputs:\n    prod:\n      type: postgres\n      password: {password}\n"
 
 

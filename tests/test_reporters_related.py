@@ -7,10 +7,11 @@ import json
 import pickle
 
 import pytest
+from migrator.codemods.subdag_to_taskgroup import SubdagToTaskgroup
 
 from migrator.cache import ScanCache
 from migrator.cli import main
-from migrator.findings import Finding, Fix, FixSafety, Location, Related, Severity
+from migrator.findings import Finding, FixSafety, Location, Related, RequirementsFix, Severity
 from migrator.reporters import render, statistics
 from migrator.reporters.text import remedy
 from migrator.rules import all_rules
@@ -22,9 +23,12 @@ PRIMARY = Finding("API002", "removed-import", Severity.ERROR, "dags/a.py", Locat
                            Related("dags/b.py", Location(2, 1, 2, 9), "and here")))
 FIXABLE = Finding("REQ016", "requirement-outside-requirements-file", Severity.WARNING, "Dockerfile",
                   Location(2, 1, 2, 30), "pandas is installed by the Dockerfile", fingerprint="f2",
-                  fix=Fix.make(FixSafety.SAFE, "add pandas", kind="requirements", action="add", name="pandas"))
+                  fix=RequirementsFix(safety=FixSafety.SAFE, description="add pandas", action="add",
+                                      details=(("name", "pandas"),)))
 UNSAFE = Finding("API005", "subdag-operator", Severity.ERROR, "dags/c.py", Location(5, 1, 5, 9),
-                 "SubDagOperator", fingerprint="f3", fix=Fix.make(FixSafety.UNSAFE, "to a TaskGroup", kind="x"))
+                 "SubDagOperator", fingerprint="f3", fix=SubdagToTaskgroup(
+                     safety=FixSafety.UNSAFE, description="to a TaskGroup", factory="f", group_id="g", variable="dag",
+                     task_group="airflow.utils.task_group.TaskGroup"))
 
 
 def document(*findings: Finding) -> dict:

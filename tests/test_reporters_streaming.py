@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from migrator.codemods.rename_argument import RenameArgument
+from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import get_version
 
 from migrator.cli.options import write_output
@@ -111,9 +113,9 @@ def test_shared_values_keep_one_copy_of_repeated_messages_and_fixes():
     shared = SharedValues()
     new = "max_active_tasks"  # messages made at run time, as rules make them: distinct objects
     first = _finding("dags/a.py", f"use {new}",
-                     Fix.make(FixSafety.SAFE, "rename", kind="rename-argument", new="max_active_tasks"))
+                     RenameArgument(safety=FixSafety.SAFE, description="rename", old="concurrency", new=new))
     second = _finding("dags/b.py", f"use {new}",
-                      Fix.make(FixSafety.SAFE, "rename", kind="rename-argument", new="max_active_tasks"))
+                      RenameArgument(safety=FixSafety.SAFE, description="rename", old="concurrency", new=new))
     assert first.message is not second.message and first.fix is not second.fix
     before = (first, second, hash(first), hash(second))
     shared.compact(first)
@@ -124,7 +126,7 @@ def test_shared_values_keep_one_copy_of_repeated_messages_and_fixes():
 
 def test_shared_values_leave_a_fix_with_list_data_alone():
     shared = SharedValues()
-    fix = Fix.make(FixSafety.UNSAFE, "drop", kind="remove-arguments", names=["a", "b"])
+    fix = ReplaceValue(safety=FixSafety.UNSAFE, description="drop", old=["a", "b"], new=[])
     finding = _finding("dags/a.py", "m", fix)
     shared.compact(finding)
     assert finding.fix is fix
@@ -144,9 +146,10 @@ AWKWARD = ['plain', 'quote " and \\ backslash', "tab\tnewline\ncontrol\x01", "ca
 
 @pytest.mark.parametrize("text", AWKWARD)
 def test_a_finding_writes_itself_as_the_encoder_would(text):
-    fixes = [None, Fix.make(FixSafety.SAFE, text, kind="rename-argument", new=text),
-             Fix.make(FixSafety.UNSAFE, "d", kind="remove-arguments", names=[text, "b"], nested={"z": 1, "a": [text]}),
-             Fix(FixSafety.SAFE, "unsorted data as given", (("z", 1), ("a", {"y": 2, "b": None})))]
+    fixes = [None, RenameArgument(safety=FixSafety.SAFE, description=text, old="a", new=text),
+             ReplaceValue(safety=FixSafety.UNSAFE, description="d", old=[text, "b"], new={"z": 1, "a": [text]}),
+             ReplaceValue(safety=FixSafety.SAFE, description="unsorted data as given", old={"y": 2, "b": None},
+                          new=None, attribute=True)]
     for fix in fixes:
         finding = Finding("API003", text or "name", Severity.WARNING, f"dags/{text}.py",
                           Location(3, 7, 4, 12), text, fix, fingerprint=text)

@@ -23,6 +23,7 @@ from migrator.airflow_env import (
 )
 from migrator.bundle import MANIFEST, REQUIREMENTS, apply_requirement_repairs, build_bundle
 from migrator.config import Settings
+from migrator.engine import scan
 from migrator.requirements_fix import apply_install_repairs
 
 
@@ -96,7 +97,7 @@ def test_the_bundle_gets_the_repaired_file_its_manifest_and_a_check_per_line(mak
                           "with DAG('sales', start_date=datetime(2024, 1, 1), schedule=None):\n    pass\n"),
         "requirements.txt": "feedparser==5.2.1\nprivate-lib==0.1\n",
     })
-    bundle = build_bundle(root, Settings(), get_version("3.3.1"), tmp_path / "out")
+    bundle = build_bundle(scan(root, Settings(), get_version("3.3.1")), tmp_path / "out")
     lines = (tmp_path / "out" / REQUIREMENTS).read_text().splitlines()
     feed = lines.index("feedparser==5.2.1") + 1
     private = lines.index("private-lib==0.1") + 1

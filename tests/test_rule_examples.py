@@ -7,13 +7,15 @@ from migrator.compat import get_version
 
 from migrator.config import Settings
 from migrator.engine import scan
-from migrator.fix import apply_plan, plan_fixes
+from migrator.findings import FixSafety
+from migrator.fix import apply_plan, effective_safety, plan_fixes
 from migrator.rules import all_rules
-from migrator.rules.base import DOC_SECTIONS, doc_sections
+from migrator.rules.base import DOC_SECTIONS, PackageRule, doc_sections
 
 CASES = [
     pytest.param(rule, kind, example, id=f"{rule.id}-{rule.name}-{kind}{i}")
     for rule in all_rules()
+    if not isinstance(rule, PackageRule)  # packaged, not scanned: tests/rules/test_package_rules.py
     for kind, examples in (("valid", rule.valid), ("invalid", rule.invalid))
     for i, example in enumerate(examples)
 ]
@@ -47,6 +49,21 @@ def test_invalid_example_is_fixed_to_its_fixed_text_and_the_rule_is_then_silent(
     assert (root / example.path).read_text(encoding="utf-8") == example.fixed
     result = scan(root, settings, target, jobs=1, use_cache=False)
     assert [f.message for f in result.findings if f.rule == rule.id] == []
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
+def test_declared_fix_safety_is_the_safest_fix_the_rule_gives_on_its_examples(rule, make_project):
+    """``fix_safety`` (shown by ``migrator rules``, ``explain`` and SARIF) says what the rule's
+    fixes are: none, safe (some, at least), or only unsafe (as applied: the stricter of the
+    rule's and the codemod's safety)."""
+    given = set()
+    for example in rule.invalid:
+        root = make_project(example.all_files())
+        result = scan(root, Settings(select=(rule.id,)), get_version(example.target), jobs=1,
+                      crash=example.crash)
+        given |= {effective_safety(f) for f in result.findings if f.rule == rule.id and f.fix is not None}
+    safest = FixSafety.SAFE if FixSafety.SAFE in given else FixSafety.UNSAFE if given else FixSafety.NONE
+    assert rule.fix_safety is safest, given
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)

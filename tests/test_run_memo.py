@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from migrator.compat.mwaa import get_version
+from migrator.compat import newest_version
 
 from migrator import cache, engine
 from migrator.api import json_report, plan_fixes
@@ -16,7 +16,7 @@ from migrator.cache import tree_fingerprint
 from migrator.config import Settings
 from migrator.engine import scan
 
-TARGET = get_version("3.3.1")
+TARGET = newest_version()
 DAG = """from datetime import datetime
 
 from airflow import DAG
@@ -124,7 +124,7 @@ def test_settings_target_and_rule_selection_each_key_the_memo(project, project_r
     selected = _report(project, Settings(select=("REQ",)))
     assert selected != everything and '"rule": "API001"' not in selected
     assert _report(project, Settings(ignore=("CON",))) != everything
-    older = _report(project, target=get_version("2.11.2"))
+    older = _report(project, target=newest_version(major=2))
     assert older != everything
     assert project_runs == [1, 1, 1, 1]
     assert _report(project) == everything
@@ -163,10 +163,8 @@ def test_a_crashed_run_is_not_remembered(project, project_runs, monkeypatch):
 
 
 def test_a_run_that_could_not_fetch_constraints_is_not_remembered(project, project_runs, monkeypatch):
-    from migrator.analysis import requirements
-
     calls = iter(range(100))  # a failure answered during each run: the count grows across it
-    monkeypatch.setattr(requirements, "constraints_failures_seen", lambda: next(calls))
+    monkeypatch.setattr(engine, "constraints_failures_seen", lambda: next(calls))
     _report(project)
     _report(project)
     assert project_runs == [1, 1]
@@ -174,10 +172,10 @@ def test_a_run_that_could_not_fetch_constraints_is_not_remembered(project, proje
 
 def test_an_earlier_runs_failed_fetch_does_not_stop_this_run_being_remembered(project, project_runs,
                                                                               monkeypatch):
-    from migrator.analysis import requirements
+    from migrator.analysis.requirements import constraints
 
     # Another project scanned before in the same process could not fetch its constraints.
-    monkeypatch.setattr(requirements, "_FAILED_ANSWERS", [3])
+    monkeypatch.setattr(constraints, "_FAILED_ANSWERS", [3])
     _report(project)
     _report(project)
     assert project_runs == [1]

@@ -14,6 +14,7 @@ from migrator.compat import get_version
 from migrator.bundle import build_bundle
 from migrator.cli import main
 from migrator.config import Settings
+from migrator.engine import scan
 from migrator.errors import InputError
 from migrator.s3upload import (
     BucketNotReady,
@@ -67,7 +68,7 @@ def bucket(s3):
 def bundle_dir(make_project, tmp_path):
     root = make_project(PROJECT)
     out = tmp_path / "bundle"
-    build_bundle(root, Settings(), get_version("3.3.1"), out)
+    build_bundle(scan(root, Settings(), get_version("3.3.1")), out)
     return out
 
 

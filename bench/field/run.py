@@ -291,7 +291,7 @@ def _is_aws_native(kind: object) -> bool:
         return False
     from migrator import codemods  # codemods/ installs as migrator.codemods
 
-    return codemods.is_aws_native(kind)
+    return codemods.is_aws_native(codemods.FIX_TYPES.get(kind))
 
 
 _SUBCLASS_DEFINITION = re.compile(r"^[\w.]+ extends an? ")

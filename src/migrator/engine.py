@@ -15,11 +15,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from migrator import __version__
+from migrator.analysis.connections import quick_pool_definitions
 from migrator.analysis.crashes import injected_crash
 from migrator.analysis.grammar import python_version
+from migrator.analysis.payloads import quick_payload_operators
+from migrator.analysis.platform import (
+    quick_container_only_constants,
+    quick_platform_subclasses,
+    quick_remote_compute_wrappers,
+)
+from migrator.analysis.plugins import quick_plugin_exports
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.source import SourceText, read_bytes, read_text
+from migrator.analysis.reachability import quick_unimported_modules, quick_unreferenced_functions
+from migrator.analysis.read_paths import quick_helper_files, quick_root_named_files
+from migrator.analysis.requirements import constraints_failures_seen, quick_isolated_executables
+from migrator.analysis.source import SourceText, project_python_bytes, read_bytes, read_text
+from migrator.analysis.subdags import quick_subdag_factories
 from migrator.cache import (
     OFFLINE_ENV,
     FileFacts,
@@ -30,10 +41,11 @@ from migrator.cache import (
     stat_key,
     tree_fingerprint,
 )
-from migrator.compat.mwaa import MwaaVersion
+from migrator.compat import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
+from migrator.inventory import inventory
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
 from migrator.root_causes import merge_root_causes
 from migrator.rule_ids import current_id, former_ids
@@ -73,7 +85,9 @@ class ScanResult:
 
 
 def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
-    return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target))
+    # PKG rules are the package's checks (migrator.bundle): a scan runs none of them.
+    return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target)
+                 and isinstance(r, (PythonRule, ProjectRule)))
 
 
 class Suppression(NamedTuple):
@@ -251,7 +265,6 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         if progress:
             progress(len(remembered.summaries), len(remembered.summaries))
         return _remembered_result(remembered, root, settings, target, rules)
-    from migrator.analysis.requirements import constraints_failures_seen  # the run loads it anyway
 
     failures_before = constraints_failures_seen()
     workspace = discover(root, settings)
@@ -362,9 +375,6 @@ def remember(memo: RunMemo, result: ScanResult, failures_before: int) -> None:
     (a constraints URL answered with its failure during this run: ``failures_before`` is the
     count before it) or an analysis the inventory alone asked for failed (a crash is not kept,
     it is reported)."""
-    from migrator.analysis.requirements import constraints_failures_seen
-    from migrator.inventory import inventory  # it imports this module
-
     document = inventory(result)
     if constraints_failures_seen() == failures_before and not result.project.analysis_crashes:
         memo.save(RememberedRun(result.workspace, result.project.modules, result.findings, result.absorbed,
@@ -389,23 +399,6 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 
 
 def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> ProjectIndex:
-    from migrator.analysis.connections import quick_pool_definitions
-    from migrator.analysis.payloads import quick_payload_operators
-    from migrator.analysis.platform import (
-        quick_container_only_constants,
-        quick_platform_subclasses,
-        quick_remote_compute_wrappers,
-    )
-    from migrator.analysis.plugins import quick_plugin_exports
-    from migrator.analysis.reachability import (
-        quick_unimported_modules,
-        quick_unreferenced_functions,
-    )
-    from migrator.analysis.read_paths import quick_helper_files, quick_root_named_files
-    from migrator.analysis.requirements import quick_isolated_executables
-    from migrator.analysis.source import project_python_bytes
-    from migrator.analysis.subdags import quick_subdag_factories
-
     file_facts = file_facts or FileFacts()
     texts = project_python_bytes(workspace)  # read once for the passes that follow names across modules
     return ProjectIndex(
@@ -453,6 +446,3 @@ def _filter(findings: list[Finding], settings: Settings, root: Path) -> tuple[li
         kept.append(finding)
     return kept, suppressed, former
 
-
-def tool_info() -> dict[str, str]:
-    return {"name": "mwaa-migrator", "version": __version__}

@@ -7,10 +7,10 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from migrator.rule_ids import first_id
 
@@ -63,32 +63,66 @@ APPLIED_ELSEWHERE = {
 }
 
 
-@dataclass(frozen=True)
-class Fix:
-    """A fix described as data; codemods and file fixers turn it into edits.
+def optional(default: Any = None) -> Any:
+    """A fix parameter a rule may leave out: the reports show it only when it is given."""
+    return field(default=default, metadata={"optional": True})
 
-    ``data`` holds what the fixer needs (e.g. ``{"kind": "rename-argument", "new": "schedule"}``)
-    as JSON-compatible values, so findings stay picklable, cacheable and printable.
+
+@dataclass(frozen=True, kw_only=True)
+class Fix:
+    """A fix described as data: one frozen subclass per kind, its fields the kind's parameters.
+
+    The codemod kinds are defined beside their codemod (``codemods/<kind>.py``), which the fix
+    engine picks by the fix's type; ``RequirementsFix`` and ``ConfigFix`` are applied by their
+    own steps. Fields hold JSON-compatible values, so findings stay picklable, cacheable and
+    printable; reports show ``kind`` and the parameters (``params``).
     """
 
+    kind: ClassVar[str]
     safety: FixSafety
     description: str
-    data: tuple[tuple[str, Any], ...] = ()
     # The file cannot load on the target without this fix (the name it replaces is gone there):
     # `migrate` applies it even when it is unsafe, and lists it for review.
     required: bool = False
 
-    @classmethod
-    def make(cls, safety: FixSafety, description: str, *, required: bool = False, **data: Any) -> Fix:
-        return cls(safety, description, tuple(sorted(data.items())), required)
-
     @property
     def params(self) -> dict[str, Any]:
-        return dict(self.data)
+        """``kind`` and the parameters, by name (an optional one only when given)."""
+        given = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _FIX_FIELDS
+                 and not (f.metadata.get("optional") and getattr(self, f.name) == f.default)}
+        return dict(sorted({"kind": self.kind, **given}.items()))
 
     def to_json(self) -> dict[str, Any]:
         return {"safety": self.safety.value, "description": self.description, "data": self.params,
                 "required": self.required}
+
+
+_FIX_FIELDS = frozenset({"safety", "description", "required"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequirementsFix(Fix):
+    """A change of the requirements entry file, applied by ``migrator.requirements_fix``;
+    ``details`` are the action's own (``name``, ``version``, ``url`` ...)."""
+
+    kind: ClassVar[str] = "requirements"
+    action: str  # drop, pin, add, replace, add-constraint, replace-constraint
+    details: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(sorted({"kind": self.kind, "action": self.action, **dict(self.details)}.items()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigFix(Fix):
+    """An Airflow configuration change; ``migrator package`` writes ``set`` into mwaa-config.json."""
+
+    kind: ClassVar[str] = "config"
+    action: str  # set, rename, drop
+    option: str
+    value: str | None = optional()
+    new: str | None = optional()
 
 
 @dataclass(frozen=True, order=False)

@@ -33,6 +33,7 @@ from migrator.analysis.python import ModuleFacts
 from migrator.analysis.requirements import parse_requirements_text
 from migrator.analysis.source import Problem, SourceText, decode_python, decode_text, read_bytes
 from migrator.codemods import Edit, replace_context_key
+from migrator.codemods.replace_context_key import ReplaceContextKey
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.engine import (
@@ -44,7 +45,14 @@ from migrator.engine import (
     selected_rules,
     worker_pool,
 )
-from migrator.findings import APPLIED_ELSEWHERE, Finding, FixSafety, FixScope, finalize
+from migrator.findings import (
+    APPLIED_ELSEWHERE,
+    Finding,
+    FixSafety,
+    FixScope,
+    RequirementsFix,
+    finalize,
+)
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.root_causes import merge_root_causes
 from migrator.rules import PythonRule, all_rules
@@ -53,10 +61,6 @@ from migrator.safe_write import encode_like, remove_leftovers, unwritable_reason
 
 # Each round fixes what the previous one uncovered; real projects settle in two.
 MAX_ROUNDS = 4
-# Fix kinds a text file (a Jinja template beside the DAGs: .sql, .sh, .json ...) can take.
-TEMPLATE_KINDS = frozenset({replace_context_key.KIND})
-# Whole-file fixes of the requirements entry file (``migrator.requirements_fix``).
-REQUIREMENTS_KIND = "requirements"
 
 
 @dataclass
@@ -87,7 +91,7 @@ class FixPlan:
 
     def applied_elsewhere(self, finding: Finding) -> bool:
         """The finding's fix is another step's to apply (config options go to mwaa-config.json)."""
-        return finding.fix is not None and finding.fix.params.get("kind") in APPLIED_ELSEWHERE
+        return finding.fix is not None and finding.fix.kind in APPLIED_ELSEWHERE
 
     def unsafe_available(self) -> list[Finding]:
         """Remaining findings an ``--unsafe`` run would fix (or try to)."""
@@ -104,8 +108,7 @@ def effective_safety(finding: Finding) -> FixSafety:
     """The stricter of the rule's safety for this finding and the codemod's own."""
     if finding.fix is None:
         return FixSafety.NONE
-    kind = finding.fix.params.get("kind")
-    declared = codemods.safety_of(kind) if isinstance(kind, str) else None
+    declared = codemods.safety_of(type(finding.fix))
     if finding.fix.safety is FixSafety.UNSAFE or declared is FixSafety.UNSAFE:
         return FixSafety.UNSAFE
     return finding.fix.safety
@@ -130,7 +133,7 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
     by_path: dict[str, list[Finding]] = {}
     requirement_findings: list[Finding] = []
     for finding in result.all_findings:
-        if finding.fix is not None and finding.fix.params.get("kind") == REQUIREMENTS_KIND:
+        if isinstance(finding.fix, RequirementsFix):
             requirement_findings.append(finding)
         else:
             by_path.setdefault(finding.path, []).append(finding)
@@ -184,23 +187,20 @@ def apply_plan(root: Path, plan: FixPlan) -> list[str]:
 
 
 def _eligible(finding: Finding, scope: FixScope) -> bool:
-    if finding.fix is None or finding.fix.params.get("kind") in APPLIED_ELSEWHERE:
+    if finding.fix is None or finding.fix.kind in APPLIED_ELSEWHERE:
         return False
     return _admitted(finding, scope)
 
 
 def _admitted(finding: Finding, scope: FixScope) -> bool:
-    kind = finding.fix.params.get("kind")
-    return scope.admits(effective_safety(finding), finding.fix.required,
-                        isinstance(kind, str) and codemods.is_aws_native(kind))
+    return scope.admits(effective_safety(finding), finding.fix.required, codemods.is_aws_native(type(finding.fix)))
 
 
 def _edits(findings: Sequence[Finding], scope: FixScope) -> list[Edit]:
     edits = []
     for index, finding in enumerate(findings):
         if _eligible(finding, scope):
-            params = dict(finding.fix.params)
-            edits.append(Edit(index, str(params.pop("kind", "")), params, finding.location))
+            edits.append(Edit(index, finding.fix, finding.location))
     return edits
 
 
@@ -272,7 +272,7 @@ _WORKER: dict[str, Any] = {}
 def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, list[Finding]]], scope: FixScope,
                  jobs: int) -> Iterator[_ModuleOutcome]:
     # Only fix data can hold a type of a rule's choosing; the rest of a finding is ours.
-    fix_data = [f.fix.data for _, findings in modules for f in findings if f.fix is not None]
+    fix_data = [f.fix for _, findings in modules for f in findings if f.fix is not None]
     if jobs <= 1 or len(modules) < PARALLEL_MODULES or not _picklable(fix_data):
         for path, findings in modules:
             yield _fix_module(root, rescanner, path, findings, scope)
@@ -314,18 +314,18 @@ def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], scope: Fix
     kept: list[Finding] = []
     refused: dict[Finding, str] = {}
     for finding in findings:
-        params = finding.fix.params if finding.fix else {}
+        fix = finding.fix
         if not _eligible(finding, scope):
             kept.append(finding)
             continue
-        if params.get("kind") not in TEMPLATE_KINDS:
-            refused[finding] = f"no fixer for {params.get('kind')!r} fixes in this kind of file"
+        # A text file (a Jinja template beside the DAGs: .sql, .sh, .json ...) takes context keys only.
+        if not isinstance(fix, ReplaceContextKey):
+            refused[finding] = f"no fixer for {fix.kind!r} fixes in this kind of file"
             kept.append(finding)
             continue
         first, last = finding.location.line - 1, finding.location.end_line
         block = "".join(lines[first:last])
-        new_block, count = replace_context_key.rewrite_template(block, str(params.get("old")),
-                                                                str(params.get("new")))
+        new_block, count = replace_context_key.rewrite_template(block, fix.old, fix.new)
         if not count:
             refused[finding] = "no template read of the key on the finding's lines"
             kept.append(finding)
@@ -417,13 +417,13 @@ def _leave(plan: FixPlan, findings: Iterable[Finding], refused: dict[Finding, st
     for finding in findings:
         plan.remaining.append(finding)
         safety = effective_safety(finding)
-        kind = finding.fix.params.get("kind") if finding.fix else None
+        kind = finding.fix.kind if finding.fix else None
         if finding in refused:
             reason = f"fix not applied: {refused[finding]}"
         elif kind in APPLIED_ELSEWHERE:
             reason = APPLIED_ELSEWHERE[kind]
         elif safety is FixSafety.UNSAFE and not _admitted(finding, scope):
-            flags = "--unsafe or --aws-native" if isinstance(kind, str) and codemods.is_aws_native(kind) else "--unsafe"
+            flags = "--unsafe or --aws-native" if codemods.is_aws_native(type(finding.fix)) else "--unsafe"
             reason = f"unsafe fix available ({flags}): " + finding.fix.description
         elif finding.fix is None or safety is FixSafety.NONE:
             reason = "no automatic fix"

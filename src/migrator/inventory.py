@@ -4,13 +4,20 @@ by ``migrator/schemas/report.schema.json``."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from migrator import __version__
 from migrator.dag_count import project_dag_count
-from migrator.engine import ScanResult, tool_info
 from migrator.findings import Finding, Severity
 from migrator.reporters.jsonout import Records
 from migrator.schemas import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # the engine builds its memo's document with inventory()
+    from migrator.engine import ScanResult
+
+
+def tool_info() -> dict[str, str]:
+    return {"name": "mwaa-migrator", "version": __version__}
 
 
 def target_info(result: ScanResult) -> dict[str, str]:

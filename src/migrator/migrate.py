@@ -22,7 +22,7 @@ from migrator.bundle import Bundle, BundleOptions, apply_requirement_repairs, bu
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings
 from migrator.dag_count import DagCount
-from migrator.engine import ScanResult, scan, tool_info
+from migrator.engine import ScanResult, scan
 from migrator.errors import InputError
 from migrator.findings import Finding, Severity
 from migrator.fix import apply_plan, plan_fixes
@@ -30,6 +30,7 @@ from migrator.guards import check_airflow_found
 from migrator.infra import project_environment, write_infra
 from migrator.infra.model import environment_name
 from migrator.inventory import summary as scan_summary
+from migrator.inventory import tool_info
 from migrator.outcome import (
     CAUSES,
     Failure,
@@ -227,8 +228,7 @@ def _run(src: Path, out: Path, staging: Path, settings: Settings, target: MwaaVe
     after = scan(project, settings, target, jobs=jobs) if changed else before
     sizing = size_project(project, settings, target, region=region)
 
-    bundle = build_bundle(project, settings, target, staging / BUNDLE_DIR, options,
-                          scan_result=after, sizing=sizing)
+    bundle = build_bundle(after, staging / BUNDLE_DIR, options, sizing=sizing)
     migration = Migration(src, out, target, before, after, bundle, Counter(plan.fixed), changed,
                           reasons, sizing, not_copied, review=plan.review)
     write_infra(project_environment(project, settings, target, name=environment_name(src.resolve().name),

@@ -25,20 +25,15 @@ twice gives the same text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from migrator import compat
 from migrator.analysis.requirements import (
-    PUBLIC_INDEX_HOSTS,
     Constraints,
-    RequirementLine,
-    RequirementOption,
     constraints_url_versions,
     frozen_airflow_major,
     is_url,
@@ -49,81 +44,32 @@ from migrator.analysis.requirements import (
     specifier_excludes,
 )
 from migrator.analysis.source import detect_newline
-from migrator.secrets import mask_uri
+from migrator.requirements_blocks import (
+    _COMMENT,
+    _HASH,
+    _Block,
+    _blocks,
+    _rewrite_pin,
+    _without_hashes,
+)
+from migrator.requirements_superseded import (
+    INDEX_OPTIONS,
+    replace_superseded,
+    superseded_requirements,
+)
+
+__all__ = ["AIRFLOW", "BACKPORT_PREFIX", "INDEX_OPTIONS", "PROVIDER_PREFIX", "IsolatedInstall",
+    "apply_install_repairs", "extra_requirements", "fix_requirements", "fixed_requirements_for",
+    "imported_modules", "inline_includes", "install_blockers", "isolate_tools", "replace_superseded"]
+
 
 AIRFLOW = "apache-airflow"
 PROVIDER_PREFIX = "apache-airflow-providers-"
 BACKPORT_PREFIX = "apache-airflow-backport-providers-"
-_COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
 _CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s*=\s*|\s+|(?=\S))(?P<value>\S+)")
-_HASH = re.compile(r"(?:^|\s)--hash[= ]\S+")  # a --hash option, with the space before it
 _COMMENTED_CONSTRAINT = re.compile(r"^\s*#\s*(-c|--constraint)[\s=]")
 # pip-compile's notes under a requirement: "    # via" and its "    #   source" lines.
 _VIA_NOTE = re.compile(r"^\s*#\s*via\b|^\s*#\s{2,}\S")
-
-
-@dataclass(frozen=True)
-class _Block:
-    """One logical line: physical lines ``start`` .. ``end`` (inclusive) of the file."""
-
-    start: int
-    end: int
-    lines: tuple[str, ...]
-
-    @property
-    def logical(self) -> str:
-        parts = [line.rstrip()[:-1] if line.rstrip().endswith("\\") else line for line in self.lines]
-        return " ".join(p.strip() for p in parts)
-
-
-def _blocks(lines: list[str]) -> Iterator[_Block]:
-    index = 0
-    while index < len(lines):
-        start = index
-        while index < len(lines) and lines[index].rstrip().endswith("\\") and not lines[index].lstrip().startswith("#"):
-            index += 1
-        end = min(index, len(lines) - 1)
-        yield _Block(start, end, tuple(lines[start:end + 1]))
-        index = end + 1
-
-
-def _rewrite_pin(block: _Block, version: str) -> str:
-    """The requirement of ``block`` pinned at ``version``, keeping extras, marker and comment."""
-    text = block.logical
-    comment = ""
-    match = _COMMENT.search(text)
-    if match:
-        comment = text[match.start():]
-        text = text[:match.start()]
-    text = _HASH.sub("", text).strip()  # hashes of the old version no longer apply
-    body, _, marker = text.partition(";")
-    try:
-        requirement = Requirement(body.strip())
-    except InvalidRequirement:
-        return "\n".join(block.lines)
-    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-    rebuilt = f"{requirement.name}{extras}=={version}"
-    if marker.strip():
-        rebuilt += f"; {marker.strip()}"
-    return rebuilt + comment
-
-
-def _without_hashes(lines: list[str]) -> list[str]:
-    """``lines`` with every ``--hash`` option taken out. A file with hashes puts pip in
-    hash-checking mode, where every package installed needs one: once a line is dropped,
-    re-pinned or added, the hashes left can only make the install fail."""
-    if not any(_HASH.search(line) for line in lines):
-        return lines
-    kept: list[str] = []
-    for block in _blocks(lines):
-        if not any(_HASH.search(line) for line in block.lines):
-            kept.extend(block.lines)
-            continue
-        text = block.logical
-        comment = _COMMENT.search(text)
-        body = text[:comment.start()] if comment else text
-        kept.append(_HASH.sub("", body).rstrip() + (f"  {text[comment.start():].strip()}" if comment else ""))
-    return kept
 
 
 def _is_newer(version: str, minimum: str | None) -> bool:
@@ -133,75 +79,6 @@ def _is_newer(version: str, minimum: str | None) -> bool:
         return Version(version) >= Version(minimum)
     except InvalidVersion:
         return True
-
-
-# The options that decide where pip looks for a distribution.
-INDEX_OPTIONS = ("index-url", "extra-index-url", "find-links", "no-index")
-
-
-@dataclass(frozen=True)
-class Superseded:
-    """A requirement of a distribution PyPI does not have, and what replaces it."""
-
-    requirement: RequirementLine
-    fact: compat.SupersededDistribution
-    other_sources: tuple[str, ...]  # what the file names besides PyPI that may still serve the old name
-
-    @property
-    def replaceable(self) -> bool:
-        """Only PyPI (and indexes upstream left) is asked: the old name cannot install."""
-        return not self.other_sources
-
-    @property
-    def why(self) -> str:
-        return (f"PyPI has no {self.requirement.name}: {self.fact.replacement} ships its modules "
-                f"({', '.join(self.fact.modules)}) since {self.fact.since}")
-
-    def replacement_line(self) -> str:
-        """The replacement requirement (the old version means nothing for it), keeping the marker."""
-        marker = f"; {self.requirement.marker}" if self.requirement.marker else ""
-        old = f"{self.requirement.written_name}{self.requirement.specifier}"
-        return f"{self.fact.requirement}{marker}  # migrator: was {old}; {self.why}"
-
-
-def superseded_requirements(requirements: Iterable[RequirementLine],
-                            options: Iterable[RequirementOption]) -> list[Superseded]:
-    """The requirements of distributions PyPI does not have that upstream now publishes under
-    another name (compat), each with the sources ``options`` name that may still serve it: any
-    index or --find-links but PyPI's and the ones upstream stopped publishing to, and --no-index."""
-    options = [o for o in options if o.option in INDEX_OPTIONS]
-    found = []
-    for requirement in requirements:
-        fact = compat.superseded_distribution(requirement.name) if requirement.kind == "pypi" and requirement.name else None
-        if fact is not None:
-            others = tuple(source for source in (_other_source(o, fact) for o in options) if source)
-            found.append(Superseded(requirement, fact, others))
-    return found
-
-
-def replace_superseded(text: str) -> tuple[str, list[Superseded]]:
-    """``text`` with each replaceable superseded requirement replaced (the rest kept), and
-    every superseded requirement found: for a file whose indexes are final, as the bundle's."""
-    parsed = parse_requirements_text(text, "requirements.txt")
-    found = superseded_requirements(parsed.requirements, parsed.options)
-    replaced = {f.requirement.line: f for f in found if f.replaceable}
-    if not replaced:
-        return text, found
-    newline = detect_newline(text)
-    output: list[str] = []
-    for block in _blocks(text.splitlines()):
-        output.extend([replaced[block.start + 1].replacement_line()] if block.start + 1 in replaced else block.lines)
-    return newline.join(_without_hashes(output)) + newline, found
-
-
-def _other_source(option: RequirementOption, fact: compat.SupersededDistribution) -> str | None:
-    if option.option == "no-index":
-        return "--no-index"
-    value = (option.value or "").strip("'\"")
-    host = (urlsplit(value).hostname or "").lower() if is_url(value) else ""
-    if host in PUBLIC_INDEX_HOSTS or value.rstrip("/") in fact.former_indexes:
-        return None
-    return f"--{option.option} {mask_uri(value)}"
 
 
 def fix_requirements(text: str, target, *, constraints: Constraints | None = None,

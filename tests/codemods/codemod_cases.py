@@ -10,9 +10,9 @@ import ast
 import inspect
 from itertools import count
 
-from migrator.codemods import Edit, FileResult, apply_edits
+from migrator.codemods import FIX_TYPES, Edit, FileResult, apply_edits
 
-from migrator.findings import Location
+from migrator.findings import Fix, FixSafety, Location
 
 _keys = count()
 
@@ -35,8 +35,13 @@ def span(code: str, text: str, nth: int = 0) -> Location:
     return Location(line, column, end_line, end_column)
 
 
+def fix_of(kind: str, **params) -> Fix:
+    """The fix of ``kind`` with ``params`` (safe: the codemod, not the rule, is under test)."""
+    return FIX_TYPES[kind](safety=FixSafety.SAFE, description=kind, **params)
+
+
 def edit(code: str, kind: str, at: str, nth: int = 0, **params) -> Edit:
-    return Edit(next(_keys), kind, params, span(code, at, nth))
+    return Edit(next(_keys), fix_of(kind, **params), span(code, at, nth))
 
 
 def fix(code: str, *edits: Edit) -> FileResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from codemod_cases import span
+from codemod_cases import fix_of, span
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from migrator.codemods import Edit, apply_edits
@@ -47,7 +47,7 @@ def comments(code: str) -> list[str]:
 def test_removing_any_argument_keeps_the_rest(layout):
     code, entries, index, is_dict = layout
     name = NAMES[int(entries[index].split(":" if is_dict else "=")[1])]
-    edit = Edit(0, "remove-argument", {"name": name}, span(code, entries[index]))
+    edit = Edit(0, fix_of("remove-argument", name=name), span(code, entries[index]))
     result = apply_edits(code, [edit])
     assert result.applied == {0}, result.refused
     tree = ast.parse(result.text)
@@ -66,7 +66,7 @@ def test_removing_any_argument_keeps_the_rest(layout):
 def test_renaming_any_argument_changes_only_its_name(layout):
     code, entries, index, is_dict = layout
     name = NAMES[int(entries[index].split(":" if is_dict else "=")[1])]
-    edit = Edit(0, "rename-argument", {"old": name, "new": "renamed"}, span(code, entries[index]))
+    edit = Edit(0, fix_of("rename-argument", old=name, new="renamed"), span(code, entries[index]))
     result = apply_edits(code, [edit])
     assert result.applied == {0}, result.refused
     expected = code.replace(f'"{name}"' if is_dict else f"{name}=", '"renamed"' if is_dict else "renamed=", 1)

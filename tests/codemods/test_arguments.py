@@ -79,7 +79,8 @@ def test_rename_is_refused_when_both_names_are_set():
 
 
 def test_rename_needs_a_valid_new_name():
-    assert "'old' and 'new'" in refused('f(a=1)\n', "rename-argument", "a=1", old="a", new="not valid")
+    assert "'not valid' is not an argument name" in refused('f(a=1)\n', "rename-argument", "a=1", old="a",
+                                                             new="not valid")
 
 
 def test_removed_last_argument_keeps_the_closing_layout():

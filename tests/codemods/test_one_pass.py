@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 
 import pytest
-from codemod_cases import edit, fix, source
+from codemod_cases import edit, fix, source, span
 
 from migrator import codemods
-from migrator.findings import FixSafety
+from migrator.findings import ConfigFix, FixSafety
 
 LEGACY_DAG = source('''
     """Nightly load (written for Airflow 1.10)."""
@@ -72,7 +72,7 @@ def legacy_edits(code: str) -> list:
              new="airflow.providers.standard.operators.bash.BashOperator"),
         edit(code, "replace-import", "DummyOperator", old="airflow.operators.dummy_operator.DummyOperator",
              new="airflow.providers.standard.operators.empty.EmptyOperator"),
-        edit(code, "replace-call", "days_ago(2)", old="airflow.utils.dates.days_ago", template="days_ago"),
+        edit(code, "days-ago", "days_ago(2)", old="airflow.utils.dates.days_ago"),
         edit(code, "remove-argument", '"provide_context": True', name="provide_context"),
         edit(code, "rename-argument", "schedule_interval", old="schedule_interval", new="schedule"),
         edit(code, "rename-argument", "concurrency=4", old="concurrency", new="max_active_tasks"),
@@ -119,9 +119,10 @@ def test_unparseable_module_refuses_every_edit():
     assert result.text == code and "cannot parse" in result.refused[one.key]
 
 
-def test_unknown_kind_is_refused_and_others_still_apply():
+def test_a_fix_no_codemod_applies_is_refused_and_others_still_apply():
     code = "f(provide_context=True)\n"
-    unknown = edit(code, "rewrite-everything", "f")
+    config = ConfigFix(safety=FixSafety.SAFE, description="drop core.x", action="drop", option="core.x")
+    unknown = codemods.Edit("config", config, span(code, "f"))
     known = edit(code, "remove-argument", "provide_context=True", name="provide_context")
     result = fix(code, unknown, known)
     assert result.text == "f()\n"
@@ -132,10 +133,11 @@ def test_no_edits_returns_the_text_untouched():
     assert codemods.apply_edits(LEGACY_DAG, []).text == LEGACY_DAG
 
 
-@pytest.mark.parametrize("kind", sorted(codemods.CODEMODS))
+@pytest.mark.parametrize("kind", sorted(codemods.FIX_TYPES))
 def test_each_codemod_declares_its_kind_safety_and_why(kind):
-    module = codemods.CODEMODS[kind]
-    assert module.KIND == kind
+    fix_type = codemods.FIX_TYPES[kind]
+    module = codemods.CODEMODS[fix_type]
+    assert fix_type.__module__ == module.__name__  # the fix is defined beside its codemod
     assert module.SAFETY in (FixSafety.SAFE, FixSafety.UNSAFE)
     assert module.RATIONALE
     doc = module.__doc__ or ""
@@ -146,9 +148,10 @@ def test_every_fix_kind_in_the_architecture_notes_has_a_codemod():
     from conftest import REPO
 
     notes = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    from migrator.fix import APPLIED_ELSEWHERE, REQUIREMENTS_KIND
+    from migrator.findings import ConfigFix, RequirementsFix
 
     documented = {line.split("`")[1] for line in notes.splitlines() if line.startswith("| `")}
     # Whole-file kinds are documented beside the codemods but applied by their own steps.
-    assert documented - {REQUIREMENTS_KIND, *APPLIED_ELSEWHERE} == set(codemods.CODEMODS)
-    assert {REQUIREMENTS_KIND, *APPLIED_ELSEWHERE} <= documented
+    elsewhere = {RequirementsFix.kind, ConfigFix.kind}
+    assert documented - elsewhere == set(codemods.FIX_TYPES)
+    assert elsewhere <= documented

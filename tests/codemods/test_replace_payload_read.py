@@ -31,5 +31,5 @@ def test_a_get_with_a_default_another_key_or_a_key_no_attribute_can_name_is_refu
                                                      "payload-read", 'job.json.get("job_clusters", [])', **CLUSTERS)
     assert "read of json['job_clusters']" in refused('tasks = job.json["tasks"]\n', "payload-read",
                                                      'job.json["tasks"]', **CLUSTERS)
-    assert "identifier" in refused('x = job.json["job-clusters"]\n', "payload-read", 'job.json["job-clusters"]',
-                                   attribute="json", key="job-clusters")
+    assert "not an attribute name" in refused('x = job.json["job-clusters"]\n', "payload-read",
+                                              'job.json["job-clusters"]', attribute="json", key="job-clusters")

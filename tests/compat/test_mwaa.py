@@ -60,10 +60,20 @@ def test_versions_sorted_and_statuses():
 
 
 def test_newest_is_default_target():
-    assert newest_version().airflow == "3.3.1"
+    assert newest_version() == max(supported_versions(), key=lambda v: v.version)
     assert get_version(None) is newest_version()
     assert get_version("v3.3.1").airflow == "3.3.1"
     assert get_version("2.11.2").major == 2
+
+
+def test_newest_of_a_major_follows_the_data():
+    for major in {v.major for v in supported_versions()}:
+        newest = newest_version(major=major)
+        assert newest.major == major
+        assert all(v.version <= newest.version for v in supported_versions() if v.major == major)
+    assert newest_version(major=newest_version().major) is newest_version()
+    with pytest.raises(UnknownTargetError):
+        newest_version(major=1)
 
 
 @pytest.mark.parametrize("text", ["9.9.9", "banana", "2.6.3"])

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrator.analysis import config, connections, envsources, plugins, requirements
+from migrator.analysis import config, connections, envsources, plugins
+from migrator.analysis.requirements import project_set
 from migrator.cli import main
 
 PROJECT = {
@@ -43,7 +44,7 @@ PARSERS = [
     (envsources, "parse_dockerfile", "Dockerfile", "Dockerfile"),
     (envsources, "parse_script", "entrypoint script", "entrypoint.sh"),
     (config, "parse_airflow_cfg", "airflow.cfg", "airflow.cfg"),
-    (requirements, "parse_requirements_text", "requirements file", "requirements.txt"),
+    (project_set, "parse_requirements_text", "requirements file", "requirements.txt"),
     (connections, "_read_export", "connection export", "connections.json"),
     (connections, "_read_pool_table", "pool table", "pools.csv"),
     (plugins, "plugins_in_module", "plugin module", "plugins/acme_plugin.py"),

@@ -272,7 +272,7 @@ def applied_kinds(plan, unsafe: bool) -> Counter[str]:
         eligible = effective_safety(finding) is FixSafety.SAFE or (
             unsafe and effective_safety(finding) is FixSafety.UNSAFE)
         if finding.fix is not None and eligible and finding.fingerprint not in remaining:
-            kinds[str(finding.fix.params.get("kind"))] += 1
+            kinds[finding.fix.kind] += 1
     return kinds
 
 
@@ -314,7 +314,7 @@ def test_generated_dag_modules_fix_safely_and_reach_every_codemod():
             seen.update(applied_kinds(first, unsafe))
 
     check()
-    assert set(codemods.CODEMODS) <= set(seen), seen
+    assert set(codemods.FIX_TYPES) <= set(seen), seen
 
 
 HYPOTHESMITH_TAIL = ("from airflow.operators.bash_operator import BashOperator\n"

@@ -139,17 +139,17 @@ def test_an_error_carrying_a_syntax_tree_prints_one_short_line(make_project, mon
 @pytest.mark.parametrize("command", ["package", "migrate"])
 def test_a_signal_while_building_leaves_no_staging_folder(make_project, tmp_path, monkeypatch,
                                                           capsys, command, signum):
-    import migrator.bundle
+    from migrator.bundle import build
 
     root = make_project({"dags/a.py": LEGACY, "plugins/p.py": "X = 1\n",
                          "requirements.txt": "pandas==2.2.2\n"})
-    real = migrator.bundle.write_deterministic_zip
+    real = build.write_deterministic_zip
 
     def signalled(*args, **kwargs):
         signal.raise_signal(signum)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(migrator.bundle, "write_deterministic_zip", signalled)
+    monkeypatch.setattr(build, "write_deterministic_zip", signalled)
     out = tmp_path / "out" / "result"
     assert main([command, str(root), "--out", str(out), "--jobs", "1"]) == 128 + signum
     assert capsys.readouterr().err.strip() in ("migrator: interrupted", "migrator: terminated")

@@ -10,7 +10,7 @@ from pathlib import Path
 import migrator.rules
 from migrator.rules import Rule, all_rules
 
-FAMILY_PACKAGES = ("api", "cfg", "con", "mig", "mwa", "plg", "py", "req")
+FAMILY_PACKAGES = ("api", "cfg", "con", "mig", "mwa", "pkg", "plg", "py", "req")
 
 
 def _rule_classes_of(module) -> list[type[Rule]]:

@@ -25,10 +25,7 @@ def resolve(qualname: str, target: MwaaVersion) -> Resolution:
 
 def exists(qualname: str, target: MwaaVersion) -> bool:
     """True when ``qualname`` imports as written on the target (its inventories contain it)."""
-    # The resolver knows this for every hop; compat exposes no public call for it yet.
-    from migrator.compat.resolver import _target_data
-
-    return _target_data(target).exists(qualname)
+    return compat.importable(qualname, target)
 
 
 def _table_generation(source: str) -> int | None:

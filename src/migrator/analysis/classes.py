@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from migrator.analysis.python import ModuleFacts
+from migrator.analysis.python import ModuleFacts
 
 # How an ``__init__`` calls the next one in the MRO.
 SUPER_NONE = "none"  # no super().__init__(...) call
@@ -158,7 +156,5 @@ def quick_subclasses(workspace, texts: dict[str, bytes], file_facts, roots: froz
 
 
 def _class_bases(rel: str, text: bytes, module_name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from migrator.analysis.python import ModuleFacts
-
     module = ModuleFacts.from_bytes(rel, text, module_name)
     return tuple((facts.qualname, facts.bases) for facts in module_classes(module))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from migrator import compat
 from migrator.analysis.crashes import AnalysisCrash, contained
-from migrator.analysis.envsources import EnvFacts
 from migrator.analysis.source import Problem, read_text
 from migrator.secrets import (
     MASK,
@@ -23,6 +23,9 @@ from migrator.secrets import (
     mask_value,
     userinfo_span,
 )
+
+if TYPE_CHECKING:  # env sources read the workspace, whose discovery parses airflow.cfg here
+    from migrator.analysis.envsources import EnvFacts
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _ENV_OPTION = re.compile(r"^AIRFLOW__(?P<section>[A-Z0-9_]+?)__(?P<key>[A-Z0-9_]+)$")

@@ -8,81 +8,42 @@ import paths and for custom operators in the project.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from migrator.analysis.strings import UNKNOWN, static_string
+from migrator.analysis.facts import (
+    ArgumentSite,
+    DagDef,
+    ImportedDags,
+    TaskDef,
+    call_kwargs,
+    const_str,
+    decorator_target,
+    is_dag_class,
+    is_dag_decorator,
+    is_task_class,
+    task_decorator_kind,
+)
+from migrator.analysis.literals import UNKNOWN
+from migrator.analysis.parsed_module import ParsedModule
+from migrator.analysis.strings import static_string
 
-if TYPE_CHECKING:
-    # Only named in annotations: ModuleFacts computes its DAGs and tasks with this module.
-    from migrator.analysis.python import ModuleFacts
+# The records and name tests live in analysis/facts.py; importers of this module keep them here.
+__all__ = [
+    "ArgumentSite", "DagDef", "ImportedDags", "TaskDef", "argument_sites", "call_kwargs", "const_str",
+    "dags_of", "default_args_dicts", "find_dags", "find_tasks", "imported_dags", "is_dag_class",
+    "is_task_class", "spread_dict", "task_callables", "tasks_of",
+]
 
-TASK_CLASS_SUFFIXES = ("Operator", "Sensor")
-
-
-@dataclass
-class DagDef:
-    node: ast.AST  # the DAG(...) call, or the @dag-decorated function
-    dag_id: str | None
-    kwargs: dict[str, ast.expr]
-    via_decorator: bool
-    in_loop: bool  # built inside a loop or a factory function: the count is an estimate
-
-
-@dataclass
-class TaskDef:
-    node: ast.Call | ast.FunctionDef | ast.AsyncFunctionDef
-    operator: str  # qualified class name, or "@task" / "@task.<kind>"
-    task_id: str | None
-    kwargs: dict[str, ast.expr] = field(default_factory=dict)
-
-
-def const_str(node: ast.AST | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+def _decorator_qualname(module: ParsedModule, decorator: ast.expr) -> str | None:
+    return module.qualname(decorator_target(decorator))
 
 
-def call_kwargs(call: ast.Call) -> dict[str, ast.expr]:
-    return {kw.arg: kw.value for kw in call.keywords if kw.arg}
-
-
-def is_dag_class(qualname: str | None) -> bool:
-    return bool(qualname) and qualname.startswith("airflow.") and qualname.rsplit(".", 1)[-1] == "DAG"
-
-
-def is_task_class(qualname: str | None) -> bool:
-    if not qualname:
-        return False
-    last = qualname.rsplit(".", 1)[-1]
-    return last.endswith(TASK_CLASS_SUFFIXES) and last[:1].isupper() and not last.startswith("Base")
-
-
-def _decorator_qualname(module: ModuleFacts, decorator: ast.expr) -> str | None:
-    target = decorator.func if isinstance(decorator, ast.Call) else decorator
-    return module.qualname(target)
-
-
-def _is_dag_decorator(qualname: str | None) -> bool:
-    return bool(qualname) and qualname.startswith("airflow.") and qualname.rsplit(".", 1)[-1] == "dag"
-
-
-def _task_decorator_kind(qualname: str | None) -> str | None:
-    if not qualname or not qualname.startswith("airflow."):
-        return None
-    parts = qualname.split(".")
-    if parts[-1] == "task":
-        return "@task"
-    if len(parts) >= 2 and parts[-2] == "task":
-        return f"@task.{parts[-1]}"
-    return None
-
-
-def _in_loop_or_factory(module: ModuleFacts, node: ast.AST) -> bool:
+def _in_loop_or_factory(module: ParsedModule, node: ast.AST) -> bool:
     return any(isinstance(a, (ast.For, ast.AsyncFor, ast.While, ast.comprehension, ast.ListComp,
                               ast.FunctionDef, ast.AsyncFunctionDef))
                for a in module.ancestors(node))
 
 
-def _static_id(module: ModuleFacts, node: ast.expr | None) -> str | None:
+def _static_id(module: ParsedModule, node: ast.expr | None) -> str | None:
     """A DAG id known without running the code: a literal, or built only from literals and
     module-level constants (``f"{PROJECT}.{WORKFLOW}"``)."""
     if (literal := const_str(node)) is not None:
@@ -94,7 +55,7 @@ def _static_id(module: ModuleFacts, node: ast.expr | None) -> str | None:
     return value.text if value is not None and value.text and UNKNOWN not in value.text else None
 
 
-def find_dags(module: ModuleFacts) -> list[DagDef]:
+def find_dags(module: ParsedModule) -> list[DagDef]:
     if module.tree is None:
         return []
     dags: list[DagDef] = []
@@ -106,7 +67,7 @@ def find_dags(module: ModuleFacts) -> list[DagDef]:
     for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
-                if _is_dag_decorator(_decorator_qualname(module, decorator)):
+                if is_dag_decorator(_decorator_qualname(module, decorator)):
                     kwargs = call_kwargs(decorator) if isinstance(decorator, ast.Call) else {}
                     given = decorator.args[0] if isinstance(decorator, ast.Call) and decorator.args \
                         else kwargs.get("dag_id")  # @dag("etl_daily", ...) names the DAG too
@@ -115,7 +76,17 @@ def find_dags(module: ModuleFacts) -> list[DagDef]:
     return dags
 
 
-def find_tasks(module: ModuleFacts) -> list[TaskDef]:
+def dags_of(module: ParsedModule) -> list[DagDef]:
+    """``find_dags(module)``, computed once per module."""
+    return module.memo(find_dags, find_dags)
+
+
+def tasks_of(module: ParsedModule) -> list[TaskDef]:
+    """``find_tasks(module)``, computed once per module."""
+    return module.memo(find_tasks, find_tasks)
+
+
+def find_tasks(module: ParsedModule) -> list[TaskDef]:
     if module.tree is None:
         return []
     tasks: list[TaskDef] = []
@@ -126,23 +97,18 @@ def find_tasks(module: ModuleFacts) -> list[TaskDef]:
     for node in module.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
-                kind = _task_decorator_kind(_decorator_qualname(module, decorator))
+                kind = task_decorator_kind(_decorator_qualname(module, decorator))
                 if kind:
                     kwargs = call_kwargs(decorator) if isinstance(decorator, ast.Call) else {}
                     tasks.append(TaskDef(node, kind, const_str(kwargs.get("task_id")) or node.name, kwargs))
     return tasks
 
 
-def is_task_function(module: ModuleFacts, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """True for a function decorated with ``@task`` / ``@task.<kind>`` (its body runs in a task)."""
-    return any(_task_decorator_kind(_decorator_qualname(module, d)) for d in function.decorator_list)
-
-
-def task_callables(module: ModuleFacts) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+def task_callables(module: ParsedModule) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     """Functions whose body runs as a task and receives the template context: ``@task``
     functions and local functions passed as ``python_callable=`` (or another ``*_callable``)."""
     found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
-    for task in module.tasks:
+    for task in tasks_of(module):
         if isinstance(task.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found.append(task.node)
             continue
@@ -154,24 +120,6 @@ def task_callables(module: ModuleFacts) -> list[ast.FunctionDef | ast.AsyncFunct
         if function not in unique:
             unique.append(function)
     return unique
-
-
-@dataclass(frozen=True)
-class ArgumentSite:
-    """One argument given to a DAG or a task: a keyword in a call, or a ``default_args`` key.
-
-    ``node`` is what a finding points at (the ``keyword`` node, or the dict key);
-    ``owner`` is "dag", "task" or "default_args"; ``call`` the DAG/operator call (None for a
-    ``default_args`` entry).
-    """
-
-    name: str
-    node: ast.AST
-    value: ast.expr
-    owner: str
-    call: ast.AST | None
-    qualname: str | None = None  # the DAG / operator class called
-    spread: str | None = None  # the variable holding the dict, for a key passed as ``**name``
 
 
 def _dict_entries(node: ast.AST) -> list[tuple[str, ast.AST, ast.expr]]:
@@ -187,7 +135,7 @@ def _dict_entries(node: ast.AST) -> list[tuple[str, ast.AST, ast.expr]]:
     return []
 
 
-def default_args_dicts(module: ModuleFacts) -> list[ast.Dict | ast.Call]:
+def default_args_dicts(module: ParsedModule) -> list[ast.Dict | ast.Call]:
     """The dicts a module passes as ``default_args``: inline, or through a variable assigned a
     dict literal (anywhere in the module, so factory functions count)."""
     if module.tree is None:
@@ -217,7 +165,7 @@ def default_args_dicts(module: ModuleFacts) -> list[ast.Dict | ast.Call]:
     return found
 
 
-def spread_dict(module: ModuleFacts, value: ast.expr) -> ast.Dict | ast.Call | None:
+def spread_dict(module: ParsedModule, value: ast.expr) -> ast.Dict | ast.Call | None:
     """The dict literal (or ``dict(...)`` call) a ``**name`` given to a DAG visibly holds: the
     name is bound once in the module, by a plain assignment of that dict, and used nowhere but
     as ``**name`` in DAG calls (or ``@dag(...)``). Anything else (rebound, mutated, read, passed
@@ -237,7 +185,7 @@ def spread_dict(module: ModuleFacts, value: ast.expr) -> ast.Dict | ast.Call | N
         if not isinstance(call, ast.Call):
             return None
         qualname = module.qualname(call.func)
-        if not (is_dag_class(qualname) or _is_dag_decorator(qualname)):
+        if not (is_dag_class(qualname) or is_dag_decorator(qualname)):
             return None
     other_bindings = any(
         (isinstance(n, ast.arg) and n.arg == name)
@@ -263,16 +211,16 @@ def spread_dict(module: ModuleFacts, value: ast.expr) -> ast.Dict | ast.Call | N
     return None
 
 
-def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
+def argument_sites(module: ParsedModule) -> list[ArgumentSite]:
     """Every keyword given to a DAG (call or ``@dag``) or a task, every key of a dict a DAG
     visibly gets as ``**name`` (``spread_dict``), and every ``default_args`` key."""
     sites: list[ArgumentSite] = []
     spread: list[ast.AST] = []
-    for dag in module.dags:
+    for dag in dags_of(module):
         call = dag.node
         if dag.via_decorator:
             call = next((d for d in dag.node.decorator_list if isinstance(d, ast.Call)
-                         and _is_dag_decorator(_decorator_qualname(module, d))), None)
+                         and is_dag_decorator(_decorator_qualname(module, d))), None)
             if call is None:
                 continue
         qualname = module.qualname(call.func)
@@ -283,7 +231,7 @@ def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
                 spread.append(mapping)
                 sites += [ArgumentSite(key, node, value, "dag", call, qualname, spread=keyword.value.id)
                           for key, node, value in _dict_entries(mapping)]
-    for task in module.tasks:
+    for task in tasks_of(module):
         if isinstance(task.node, ast.Call):
             sites += [ArgumentSite(kw.arg, kw, kw.value, "task", task.node, task.operator)
                       for kw in task.node.keywords if kw.arg]
@@ -300,21 +248,11 @@ def argument_sites(module: ModuleFacts) -> list[ArgumentSite]:
     return sites
 
 
-@dataclass(frozen=True)
-class ImportedDags:
-    """The DAGs a module's import builds that Airflow registers with the module importing it
-    (its DagBag bags the DAGs of the importer's namespace and those a ``with DAG`` block or a
-    ``@dag`` call closes while the importer runs, whoever builds them)."""
-
-    registered: bool = False  # a `with DAG(...)` block or a `@dag` function's call runs at import
-    names: tuple[str, ...] = ()  # module-level names bound to a DAG built outside such a block
-
-
-def imported_dags(module: ModuleFacts) -> ImportedDags:
+def imported_dags(module: ParsedModule) -> ImportedDags:
     """What an importer of ``module`` registers again (``ImportedDags``)."""
     plain: set[str] = set()
     registered = False
-    for dag in module.dags:
+    for dag in dags_of(module):
         if dag.via_decorator:
             registered = registered or dag.node in module.import_time_functions
             continue

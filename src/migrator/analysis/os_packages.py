@@ -24,7 +24,7 @@ from migrator.analysis.templates import scripts_run, template_files
 
 if TYPE_CHECKING:
     from migrator.analysis.envsources import OsPackage
-    from migrator.compat.mwaa import MwaaVersion
+    from migrator.compat import MwaaVersion
 
 
 def imported_names(modules: Iterable) -> set[str]:

@@ -1,23 +1,7 @@
-"""MWAA runtime facts the code rules need that ``migrator.compat`` does not hold (yet).
-
-They belong in compat's platform overlay next to ``platform_limits()``; they live here, with
-their sources, and rule code reads them only through this module. Binaries, stdlib removals,
-metadata-database names and the Docker/Kubernetes/SSH classes come from compat already.
-
-Sources:
-- The folders MWAA fills on a worker (DAGs, plugins, requirements under ``/usr/local/airflow``)
-  and its ephemeral ``/tmp``: ``compat.worker_paths()``, with its sources; where other platforms
-  mount the same files: ``compat.other_platform_folders()``.
-- ``configuring-env-variables``: SMTP port 25 is blocked; use 587 (STARTTLS) or 465 (SSL).
-- ``mwaa-faqs`` "create-sqs": one SQS queue per environment, custom queues are not allowed;
-  ``using-startup-script``: ``AIRFLOW__OPERATORS__DEFAULT_QUEUE`` is reserved by MWAA.
-- ``mwaa-eks-example``: kube config at ``/usr/local/airflow/dags/kube_config.yaml``.
-- Amazon Linux 2023 (the image of github.com/aws/amazon-mwaa-docker-images): system paths that
-  exist on every worker (``/usr/bin``, ``/etc/pki/tls/certs/ca-bundle.crt``, ...).
-- RFC 6762 (``.local``), RFC 8375 (``.home.arpa``), AWS VPC DNS names (``*.compute.internal``).
-- Python 3 "What's New in Python 3.0" (builtins removed from Python 2).
-
-It also holds two index pre-passes over the project's text (``quick_remote_compute_wrappers``,
+"""What the rules judge MWAA paths by that is no fact of MWAA (the facts are in ``migrator.compat``:
+``worker_paths``, ``worker_environment``, ``other_platform_folders``): where on-prem machines keep
+files, what names a container's image, how messages name a worker's folders; and two index
+pre-passes over the project's text (``quick_remote_compute_wrappers``,
 ``quick_container_only_constants``): what another module's definition makes of a call or a
 constant, which a per-module rule cannot see.
 """
@@ -25,31 +9,17 @@ constant, which a per-module rule cannot see.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migrator import compat
-from migrator.analysis.classes import quick_subclasses
+from migrator.analysis.classes import module_classes, quick_subclasses
+from migrator.analysis.python import ModuleFacts
+from migrator.analysis.reachability import text_facts
 from migrator.cache import FileFacts
 
 _WORKER = compat.worker_paths()
-AIRFLOW_HOME = _WORKER.airflow_home
-DAGS_FOLDER = _WORKER.dags
-KUBE_CONFIG_PATH = f"{DAGS_FOLDER}/kube_config.yaml"
-
-# Present (or writable) on every MWAA worker; anything else under "/" is not there, nor is
-# anything under AIRFLOW_HOME but the folders MWAA fills.
-ALLOWED_PATH_PREFIXES = (
-    *_WORKER.from_mwaa, _WORKER.scratch, "/dev", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
-    "/bin", "/usr/bin", "/usr/sbin", "/sbin", "/usr/lib", "/usr/lib64", "/lib", "/lib64",
-    "/usr/share/zoneinfo", "/etc/hosts", "/etc/resolv.conf", "/etc/os-release", "/etc/passwd",
-    # Amazon Linux's CA bundle (a custom CA file next to it is not there).
-    "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted", "/etc/ssl/certs/ca-bundle.crt",
-)
-# Present on every worker but writable only by root: tasks run as the airflow user.
-ROOT_OWNED_PREFIXES = _WORKER.root_owned
 # A process's pid file (FHS 3.0 /run: "<program>.pid"): a cron-era overlap guard, not data.
 PID_FILE_SUFFIX = ".pid"
 # What a task writes instead of a root-owned file: Airflow captures stdout into the task log.
@@ -57,7 +27,7 @@ ROOT_OWNED_ADVICE = (f"the folder exists on MWAA workers but only root can write
                      f"the airflow user: write to {_WORKER.scratch} or to stdout, which Airflow keeps "
                      "in the task log")
 # How messages name what a worker has for the project.
-WORKER_FOLDERS = (f"the DAG and plugin folders under {AIRFLOW_HOME} (from S3) and an ephemeral "
+WORKER_FOLDERS = (f"the DAG and plugin folders under {_WORKER.airflow_home} (from S3) and an ephemeral "
                   f"{_WORKER.scratch}")
 # Top-level folders where on-prem machines keep data, scripts and keys: an absolute path under
 # one of these is a local file reference wherever it appears in code.
@@ -66,60 +36,6 @@ LOCAL_ROOTS = ("/data", "/home", "/opt", "/mnt", "/srv", "/nfs", "/export", "/sh
                "/media", "/net", "/Users")
 # Where other platforms (docker-compose, Cloud Composer) mount the project, with MWAA's folder.
 OTHER_PLATFORM_FOLDERS = compat.other_platform_folders()
-
-# DNS suffixes that resolve only inside a private network.
-INTERNAL_HOST_SUFFIXES = (".local", ".internal", ".corp", ".lan", ".intranet", ".localdomain",
-                          ".home.arpa", ".intra", ".private")
-# Names of an AWS VPC's own DNS: reachable from MWAA's subnets as they are.
-AWS_INTERNAL_SUFFIXES = (".ec2.internal", ".compute.internal", ".vpce.amazonaws.com")
-
-BLOCKED_SMTP_PORTS = frozenset({25})
-SMTP_ADVICE = "use port 587 with STARTTLS (or 465 with SSL), e.g. the Amazon SES SMTP endpoint"
-
-# What opens an SSH tunnel on the worker itself, whose local end is a loopback address that is
-# right on MWAA: sshtunnel's forwarder (https://sshtunnel.readthedocs.io) and the SSH provider's
-# SSHHook.get_tunnel, a method of a hook instance and so matched by its name.
-SSH_TUNNEL_OPENERS = frozenset({"sshtunnel.SSHTunnelForwarder", "sshtunnel.open_tunnel"})
-SSH_TUNNEL_METHODS = frozenset({"get_tunnel"})
-
-# The Celery queue MWAA's workers consume, and the pool every environment has.
-DEFAULT_QUEUES = frozenset({"default"})
-DEFAULT_POOLS = frozenset({"default_pool"})
-
-
-def create_pool_command(name: str, slots: int | None) -> str:
-    """The command that creates a pool on MWAA. Its CLI endpoint has no ``pools`` commands (UG
-    airflow-cli-command-reference); the REST API has ``POST /pools``, reached with AWS
-    credentials through InvokeRestApi (UG access-mwaa-apache-airflow-rest-api)."""
-    body = f'{{"name": {json.dumps(name)}, "slots": {slots if slots is not None else "<slots>"}}}'
-    return f"aws mwaa invoke-rest-api --name <environment> --method POST --path /pools --body '{body}'"
-
-
-# Task decorators that start containers or pods (compat's platform limits name the classes).
-DECORATOR_LIMITS = {"@task.docker": "docker", "@task.kubernetes": "kubernetes"}
-
-# Python 2 builtins that raise NameError on Python 3, with what replaces them.
-PYTHON2_BUILTINS = {
-    "unicode": "str", "basestring": "str", "long": "int", "xrange": "range",
-    "raw_input": "input", "unichr": "chr", "execfile": "exec(open(path).read())",
-    "reduce": "functools.reduce", "file": "open", "cmp": "(a > b) - (a < b)",
-    "reload": "importlib.reload", "buffer": "memoryview", "apply": "f(*args, **kwargs)",
-    "intern": "sys.intern", "coerce": "explicit conversion",
-}
-
-# Airflow 1.10 CLI commands and their Airflow 2 form (Airflow 2.0 upgrade guide, "Changes to the
-# Airflow CLI"; the 1.10 forms were removed in 2.0).
-AIRFLOW_1_CLI = {
-    "trigger_dag": "dags trigger", "clear": "tasks clear", "run": "tasks run", "test": "tasks test",
-    "backfill": "dags backfill", "list_dags": "dags list", "list_tasks": "tasks list",
-    "pause": "dags pause", "unpause": "dags unpause", "task_state": "tasks state",
-    "dag_state": "dags state", "next_execution": "dags next-execution", "delete_dag": "dags delete",
-    "render": "tasks render", "list_dag_runs": "dags list-runs", "show_dag": "dags show",
-    "task_failed_deps": "tasks failed-deps", "initdb": "db init", "resetdb": "db reset",
-    "upgradedb": "db upgrade", "pool": "pools", "list_users": "users list",
-    "create_user": "users create", "delete_user": "users delete",
-}
-
 
 # Keywords that name the image a call runs: the call describes a container (a DockerOperator
 # subclass, a helper that builds `docker run` or an EMR step in an image), so the paths and
@@ -195,9 +111,6 @@ class _Definition:
 
 
 def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
-    from migrator.analysis.classes import module_classes
-    from migrator.analysis.python import ModuleFacts
-
     module = ModuleFacts.from_bytes(rel, data, module_name)
     if module.tree is None:
         return []
@@ -262,11 +175,8 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     ``VolumeMount``, a Docker ``Mount`` target) that no code reads elsewhere names a folder inside
     the container, and so do the paths into it: the constants derived from it and the path
     constants of its module at or under its value, whatever reads them (a pod's ``PYTHONPATH``
-    in an environment dict). Only modules whose text names
-    such a constant are parsed (what each module's uses are is kept in ``file_facts`` by content
-    and the constants asked about)."""
-    from migrator.analysis.reachability import text_facts
-
+    in an environment dict). Only modules whose text names such a constant are parsed (what each
+    module's uses are is kept in ``file_facts`` by content and the constants asked about)."""
     short_names: set[str] = set()
     for data in texts.values():
         short_names.update(m.group(1).decode() for m in _PATH_CONSTANT_LINE.finditer(data))
@@ -345,8 +255,6 @@ def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
     """The dotted names of the constants ``named`` (short names) the module reads within a call
     describing a container, those it reads elsewhere, (constant, module constant whose value
     reads it) pairs, and those it reads as a container's mount path."""
-    from migrator.analysis.python import ModuleFacts
-
     inside: set[str] = set()
     outside: set[str] = set()
     derived: set[tuple[str, str]] = set()

@@ -14,13 +14,10 @@ import ipaddress
 import re
 import string
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from migrator.analysis.python import ModuleFacts
+from migrator.analysis.literals import UNKNOWN
+from migrator.analysis.parsed_module import ParsedModule
 
-# Stands for a part of a string whose value is not known statically (a variable, a call).
-UNKNOWN = "\ufffc"
 _MAX_DEPTH = 8
 
 
@@ -67,7 +64,7 @@ def _literal(text: str, node: ast.AST) -> StaticString:
     return StaticString((Piece(text, node),))
 
 
-def static_string(module: ModuleFacts, node: ast.AST | None, _depth: int = 0) -> StaticString | None:
+def static_string(module: ParsedModule, node: ast.AST | None, _depth: int = 0) -> StaticString | None:
     """The value of a string expression, with unknown parts as ``UNKNOWN``; None if not a string."""
     if node is None or _depth > _MAX_DEPTH:
         return None
@@ -107,7 +104,7 @@ def static_string(module: ModuleFacts, node: ast.AST | None, _depth: int = 0) ->
     return None
 
 
-def name_value(module: ModuleFacts, name: ast.Name) -> ast.expr | None:
+def name_value(module: ParsedModule, name: ast.Name) -> ast.expr | None:
     """The expression a name stands for when it is assigned once: in the function using it,
     else at module level. None for parameters, reassigned names and unknown names."""
     function = module.executing_function(name)
@@ -120,7 +117,7 @@ def name_value(module: ModuleFacts, name: ast.Name) -> ast.expr | None:
     return module.constants.get(name.id)
 
 
-def _call_string(module: ModuleFacts, call: ast.Call, depth: int) -> StaticString | None:
+def _call_string(module: ParsedModule, call: ast.Call, depth: int) -> StaticString | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr == "format":
         receiver = static_string(module, func.value, depth)
@@ -139,7 +136,7 @@ def _call_string(module: ModuleFacts, call: ast.Call, depth: int) -> StaticStrin
     return None
 
 
-def _format(module: ModuleFacts, receiver: StaticString, call: ast.Call, depth: int) -> StaticString:
+def _format(module: ParsedModule, receiver: StaticString, call: ast.Call, depth: int) -> StaticString:
     """``"{}/{name}".format(a, name=b)`` with each field replaced by its argument's value."""
     if len(receiver.literals) != 1 or UNKNOWN in receiver.text:
         return receiver
@@ -175,7 +172,7 @@ def _is_path_constructor(qualname: str | None) -> bool:
     return qualname is not None and qualname.startswith("pathlib.") and qualname.endswith("Path")
 
 
-def _is_path_expression(module: ModuleFacts, node: ast.AST) -> bool:
+def _is_path_expression(module: ParsedModule, node: ast.AST) -> bool:
     if isinstance(node, ast.Call):
         return _is_path_constructor(module.qualname(node.func))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):

@@ -66,7 +66,7 @@ def command(src: Path, out: Path, target: str | None, unsafe: bool, aws_native: 
     log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
     migration = migrate(src, out, settings, mwaa, unsafe=unsafe, aws_native=aws_native, region=region, jobs=jobs,
                         options=BundleOptions(private_network=private_network,
-                                              constraints=constraints, jobs=jobs,
+                                              constraints=constraints,
                                               allow_broken_requirements=allow_broken_requirements),
                         verify=VerifyOptions(constraints=constraints, log=log) if run_verify else None)
     options.warn_former_ids(sorted(migration.before.former_ids))

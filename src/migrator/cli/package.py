@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from migrator.bundle import Bundle, BundleOptions, build_bundle
+from migrator.bundle import Bundle, BundleOptions, build_bundle, check_out_dir
 from migrator.cli import options
 from migrator.dag_count import DagCount
+from migrator.engine import scan
 from migrator.findings import Severity
 from migrator.s3upload import (
     S3Location,
@@ -93,10 +94,11 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
         pip_args += ["--index-url", index_url]
     if no_index:
         pip_args.append("--no-index")
-    bundle = build_bundle(path, settings, mwaa, out, BundleOptions(
+    check_out_dir(out, path)  # before the scan: a refused folder should not wait for one
+    bundle = build_bundle(scan(path, settings, mwaa, jobs=jobs), out, BundleOptions(
         private_network=private_network, include=include,
         include_secret_options=include_secret_options, environment_class=environment_class,
-        constraints=constraints, pip_args=tuple(pip_args), jobs=jobs,
+        constraints=constraints, pip_args=tuple(pip_args),
         allow_broken_requirements=allow_broken_requirements))
 
     if location is None:

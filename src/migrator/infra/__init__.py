@@ -84,6 +84,7 @@ def project_environment(root: Path, settings: Settings, target: MwaaVersion, *, 
     project ``root`` was rewritten from (its container tasks' images are there); ``create_vpc``:
     the environment in a private VPC the templates create."""
     from migrator.bundle import build_bundle
+    from migrator.engine import scan
     from migrator.sizing import size_project
 
     root = Path(root)
@@ -96,7 +97,7 @@ def project_environment(root: Path, settings: Settings, target: MwaaVersion, *, 
         scratch = Path(tempfile.mkdtemp(prefix="migrator-infra-"))
         try:
             built = scratch / "bundle"
-            build_bundle(root, settings, target, built, sizing=sizing)
+            build_bundle(scan(root, settings, target), built, sizing=sizing)
             facts = BundleFacts.read(built)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -11,7 +11,7 @@ import pkgutil
 from functools import cache
 
 from migrator.rule_ids import current_id
-from migrator.rules.base import ProjectRule, PythonRule, Rule
+from migrator.rules.base import PackageRule, ProjectRule, PythonRule, Rule
 
 
 class RegistryError(RuntimeError):
@@ -60,4 +60,4 @@ def get_rule(rule_id_or_name: str) -> Rule | None:
     return None
 
 
-__all__ = ["ProjectRule", "PythonRule", "RegistryError", "Rule", "all_rules", "get_rule"]
+__all__ = ["PackageRule", "ProjectRule", "PythonRule", "RegistryError", "Rule", "all_rules", "get_rule"]

@@ -21,7 +21,7 @@ from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
-    from migrator.compat.mwaa import MwaaVersion
+    from migrator.compat import MwaaVersion
     from migrator.project import ProjectFacts, ProjectIndex
 
 DOC_SECTIONS = ("What it does", "Why it matters on MWAA", "Example", "Fix", "References")
@@ -34,8 +34,9 @@ FAMILIES = {
     "CON": "connections, variables and secrets",
     "PY": "Python version of the target",
     "MIG": "files the tool could not analyse, and its own problems",
+    "PKG": "the bundle `migrator package` builds (reported by package, not by scan)",
 }
-_ID = re.compile(r"^(API|MWA|REQ|PLG|CFG|CON|PY|MIG)\d{3}$")
+_ID = re.compile(r"^(API|MWA|REQ|PLG|CFG|CON|PY|MIG|PKG)\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DEFAULT_EXAMPLE_PATH = "dags/example_dag.py"
 
@@ -158,6 +159,16 @@ class ProjectRule(Rule):
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError
+
+
+class PackageRule(Rule):
+    """A check of the bundle ``migrator package`` builds (``migrator.bundle``), reported in its
+    output as a ``BundleCheck`` whose code is the rule's ``name``; ``scan`` never runs it. Its
+    examples are projects the example harness packages: an INVALID one gets a check of the
+    rule, a VALID one none."""
+
+    # BundleOptions the examples are packaged with (``include_secret_options``, ...).
+    example_options: ClassVar[Mapping[str, Any]] = {}
 
 
 def doc_sections(rule_cls: type) -> Iterator[str]:

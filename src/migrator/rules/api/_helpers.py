@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from migrator.analysis import airflow_api
 from migrator.analysis.airflow_api import ImportVerdict
-from migrator.analysis.python import ImportedName, ModuleFacts, _catches_import_error
+from migrator.analysis.python import ImportedName, ModuleFacts, catches_import_error
+from migrator.codemods.replace_context_key import ReplaceContextKey
 from migrator.compat import ContextKeyChange, MwaaVersion
 from migrator.findings import Fix, FixSafety
 from migrator.rules._common import short_name
@@ -25,22 +26,25 @@ def _change(key: str, target: MwaaVersion) -> ContextKeyChange | None:
 def _fix(change: ContextKeyChange, in_template: bool, parameter: bool = False) -> Fix | None:
     exact = airflow_api.exact_context_key(change)
     if exact and not parameter:
-        return Fix.make(FixSafety.SAFE, f"read {exact} (the same value)", kind="replace-context-key",
-                        old=change.key, new=exact)
+        return ReplaceContextKey(safety=FixSafety.SAFE, description=f"read {exact} (the same value)",
+                                 old=change.key, new=exact)
     replacement = change.replacement or ""
     if parameter:
         new = exact or (replacement if replacement.isidentifier() else None)
         if new is None:
             return None
-        return Fix.make(FixSafety.UNSAFE, f"take {new} instead (the function body must follow)",
-                        kind="replace-context-key", old=change.key, new=new)
+        return ReplaceContextKey(safety=FixSafety.UNSAFE,
+                                 description=f"take {new} instead (the function body must follow)",
+                                 old=change.key, new=new)
     if replacement.isidentifier():
-        return Fix.make(FixSafety.UNSAFE, f"read {replacement} (close, not always the same value)",
-                        kind="replace-context-key", old=change.key, new=replacement)
+        return ReplaceContextKey(safety=FixSafety.UNSAFE,
+                                 description=f"read {replacement} (close, not always the same value)",
+                                 old=change.key, new=replacement)
     if in_template and replacement.startswith("{{") and replacement.endswith("}}"):
         expression = replacement[2:-2].strip()
-        return Fix.make(FixSafety.UNSAFE, f"use {expression} (close, not always the same value)",
-                        kind="replace-context-key", old=change.key, new=expression)
+        return ReplaceContextKey(safety=FixSafety.UNSAFE,
+                                 description=f"use {expression} (close, not always the same value)",
+                                 old=change.key, new=expression)
     return None
 
 
@@ -92,7 +96,7 @@ class ImportProblem:
 def _shim_group_key(module: ModuleFacts, imported: ImportedName) -> tuple[int, str] | None:
     """The ``try``/``if`` statement that offers alternatives for this binding, if any."""
     for ancestor in module.ancestors(imported.node):
-        if isinstance(ancestor, ast.Try) and any(_catches_import_error(h) for h in ancestor.handlers):
+        if isinstance(ancestor, ast.Try) and any(catches_import_error(h) for h in ancestor.handlers):
             return id(ancestor), imported.local or imported.qualname.split(".", 1)[0]
         if isinstance(ancestor, ast.If):
             return id(ancestor), imported.local or imported.qualname.split(".", 1)[0]

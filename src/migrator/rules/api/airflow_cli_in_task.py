@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.commands import command_lines
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Severity, line_anchor
@@ -77,7 +77,7 @@ class AirflowCliInTaskRule(PythonRule):
                     continue
                 words = [w.text for w in command.arguments if not w.text.startswith("-")]
                 subcommand = " ".join(words[:2]) if words else ""
-                old_form = platform.AIRFLOW_1_CLI.get(words[0]) if words else None
+                old_form = compat.worker_environment().airflow_1_cli.get(words[0]) if words else None
                 end = command.arguments[min(1, len(command.arguments) - 1)].end if command.arguments \
                     else command.program.end
                 _node, location = location_in_static(module, line.value, command.program.start, end,

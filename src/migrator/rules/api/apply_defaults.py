@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.remove_decorator import RemoveDecorator
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.api._helpers import _is_airflow
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
@@ -59,7 +60,13 @@ class ApplyDefaultsRule(PythonRule):
                 @apply_defaults
                 def __init__(self, table, **kwargs):
                     super().__init__(**kwargs)
-        """, line=5, contains="Delete the decorator"),
+        """, line=5, contains="Delete the decorator", fixed="""
+            from airflow.models import BaseOperator
+
+            class RowCount(BaseOperator):
+                def __init__(self, table, **kwargs):
+                    super().__init__(**kwargs)
+        """),
         Invalid("""
             import airflow.utils.decorators as deco
             from airflow.models import BaseOperator
@@ -82,8 +89,8 @@ class ApplyDefaultsRule(PythonRule):
                     continue
                 resolution = airflow_api.resolve(qualname, ctx.target)
                 advice = resolution.advice or "Delete the decorator."
-                fix = Fix.make(FixSafety.SAFE, "remove @apply_defaults", kind="remove-decorator",
-                               name="apply_defaults")
+                fix = RemoveDecorator(safety=FixSafety.SAFE, description="remove @apply_defaults",
+                                      name="apply_defaults")
                 if resolution.status == "removed":
                     yield self.at_node(module, decorator, f"apply_defaults does not exist on Airflow "
                                        f"{ctx.target.airflow}: {advice}", fix=fix)

@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.drop_dag_from_chain import DropDagFromChain
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _SHIFTS = (ast.RShift, ast.LShift)
@@ -118,7 +119,16 @@ class DagInDependencyChainRule(PythonRule):
             extract = EmptyOperator(task_id="extract", dag=dag)
             load = EmptyOperator(task_id="load", dag=dag)
             dag >> extract >> load
-        """, line=8, contains="update_relative"),
+        """, line=8, contains="update_relative", fixed="""
+            from datetime import datetime
+            from airflow import DAG
+            from airflow.operators.empty import EmptyOperator
+
+            dag = DAG("etl", start_date=datetime(2024, 1, 1), schedule=None)
+            extract = EmptyOperator(task_id="extract", dag=dag)
+            load = EmptyOperator(task_id="load", dag=dag)
+            extract >> load
+        """),
         Invalid("""
             from datetime import datetime
             from airflow import DAG
@@ -147,13 +157,14 @@ class DagInDependencyChainRule(PythonRule):
                 task = other if side is operation.left else _chain_value(other)
                 name = side.id
                 if _has_dag_otherwise(module, task, scope, name, dags[(scope, name)]):
-                    fix = Fix.make(FixSafety.SAFE, f"take {name} out of the chain", kind="drop-dag-from-chain",
-                                   dag=name, required=True)
+                    fix = DropDagFromChain(safety=FixSafety.SAFE, description=f"take {name} out of the chain",
+                                           dag=name, required=True)
                     advice = "take it out of the chain (the task gets the DAG from dag= or its with block)"
                 else:
                     what = task.id if isinstance(task, ast.Name) else "the task"
-                    fix = Fix.make(FixSafety.UNSAFE, f"take {name} out of the chain; give {what} dag={name}",
-                                   kind="drop-dag-from-chain", dag=name, required=True)
+                    fix = DropDagFromChain(safety=FixSafety.UNSAFE,
+                                           description=f"take {name} out of the chain; give {what} dag={name}",
+                                           dag=name, required=True)
                     advice = f"take it out of the chain and give {what} dag={name}"
                 message = (f"{name} is a DAG in a >>/<< chain: Airflow {ctx.target.airflow} no longer assigns "
                            "a DAG that way (Airflow 1.10 did) and fails to load the file with AttributeError: "

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.days_ago import DaysAgo
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.api._helpers import _is_airflow
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
@@ -60,7 +61,11 @@ class DaysAgoRule(PythonRule):
             from airflow.utils.dates import days_ago
 
             default_args = {"start_date": days_ago(1)}
-        """, line=3, contains="pendulum"),
+        """, line=3, contains="pendulum", fixed="""
+            import pendulum
+
+            default_args = {"start_date": pendulum.today("UTC").add(days=-1)}
+        """),
         Invalid("""
             import airflow
 
@@ -79,9 +84,8 @@ class DaysAgoRule(PythonRule):
                 continue
             fix = None
             if not any(isinstance(a, ast.Starred) for a in call.args) and all(k.arg for k in call.keywords):
-                # The codemod's "days_ago" template writes pendulum.today("UTC").add(days=-n, ...).
-                fix = Fix.make(FixSafety.SAFE, "write the same date with pendulum", kind="replace-call",
-                               template="days_ago", old=qualname)
+                # The days-ago codemod writes pendulum.today("UTC").add(days=-n, ...).
+                fix = DaysAgo(safety=FixSafety.SAFE, description="write the same date with pendulum", old=qualname)
             resolution = airflow_api.resolve(qualname, ctx.target)
             advice = resolution.advice or ""
             if resolution.status == "removed":

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.replace_kubernetes_object import ReplaceKubernetesObject
 from migrator.compat import KubernetesObject, MwaaVersion
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
@@ -81,7 +82,14 @@ class KubernetesObjectRule(PythonRule):
             from airflow.kubernetes.volume import Volume
 
             data = Volume(name="data", configs={"persistentVolumeClaim": {"claimName": "c"}})
-        """, line=3, contains="V1PersistentVolumeClaimVolumeSource"),
+        """, line=3, contains="V1PersistentVolumeClaimVolumeSource", fixed="""
+            from kubernetes import client
+
+            data = client.V1Volume(
+                name="data",
+                persistent_volume_claim=client.V1PersistentVolumeClaimVolumeSource(claim_name="c"),
+            )
+        """),
         Invalid("""
             from airflow.contrib.kubernetes.volume_mount import VolumeMount
 
@@ -125,8 +133,8 @@ class KubernetesObjectRule(PythonRule):
         except CannotConvert as reason:
             return self.at_node(module, call, f"{message}; {reason}.")
         # The old class is gone on the target: the file cannot load without this fix.
-        fix = Fix.make(FixSafety.SAFE if safe else FixSafety.UNSAFE, f"construct {found.model}",
-                       kind="kubernetes-object", old=qualname, required=True, **params)
+        fix = ReplaceKubernetesObject(safety=FixSafety.SAFE if safe else FixSafety.UNSAFE,
+                                      description=f"construct {found.model}", old=qualname, required=True, **params)
         typed = [f"{key} -> {attribute}={spec[1]}(...)" for key, attribute, spec in params.get("expand_spec", ())
                  if spec and spec[0] == "model"]
         if typed:
@@ -148,8 +156,8 @@ class KubernetesObjectRule(PythonRule):
         constructed = module.constants.get(value.id) if isinstance(value, ast.Name) else value
         if isinstance(constructed, ast.Call) and \
                 airflow_api.kubernetes_object(module.qualname(constructed.func) or "", target):
-            fix = Fix.make(FixSafety.SAFE, f"pass {change.replacement}", kind="kubernetes-object",
-                           new=found.new, value="object", required=True, **common)
+            fix = ReplaceKubernetesObject(safety=FixSafety.SAFE, description=f"pass {change.replacement}",
+                                          new=found.new, value="object", required=True, **common)
             return self.at_node(module, keyword, message + ".", fix=fix)
         try:
             literal, at = _dict_literal(module, value, "the value")
@@ -165,8 +173,9 @@ class KubernetesObjectRule(PythonRule):
             params, safe = _conversion(module, found, dict(zip(keys, literal.values)), target)
         except CannotConvert as reason:
             return self.at_node(module, keyword, f"{message}; {reason}.")
-        fix = Fix.make(FixSafety.SAFE if safe else FixSafety.UNSAFE, f"pass {change.replacement}",
-                       kind="kubernetes-object", value="dict", required=True, **common, **params,
+        fix = ReplaceKubernetesObject(safety=FixSafety.SAFE if safe else FixSafety.UNSAFE,
+                                      description=f"pass {change.replacement}", value="dict", required=True,
+                                      **common, **params,
                        **({"values_at": at} if at else {}))
         return self.at_node(module, keyword, f"{message}{_UNSAFE_NOTE if not safe else ''}.", fix=fix)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migrator import compat
 from migrator.analysis import airflow_api
 from migrator.analysis.airflow_api import ImportVerdict
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.replace_import import ReplaceImport
 from migrator.compat import MwaaVersion
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
@@ -70,7 +72,7 @@ class MovedImportRule(PythonRule):
             from airflow.providers.standard.operators.bash import BashOperator
             from airflow.sdk import DAG
         """),
-        Valid("from airflow.operators.bash import BashOperator", target="2.11.2"),
+        Valid("from airflow.operators.bash import BashOperator", target=compat.newest_version(major=2).airflow),
         Valid("""
             try:
                 from airflow.providers.standard.operators.bash import BashOperator
@@ -174,8 +176,8 @@ class MovedImportRule(PythonRule):
                     module, problem.node,
                     f"{problem.old} is a 1.10 plugin-manager import, which Airflow 2+ no longer "
                     f"provides: import {problem.plugin_module} (MWAA puts the plugins folder on sys.path)",
-                    fix=Fix.make(FixSafety.SAFE, f"import {problem.plugin_module}", kind="replace-import",
-                                 old=problem.old, new=problem.plugin_module))
+                    fix=ReplaceImport(safety=FixSafety.SAFE, description=f"import {problem.plugin_module}",
+                                      old=problem.old, new=problem.plugin_module))
                 continue
             verdict = problem.verdict
             if verdict is None or verdict.kind == "removed":
@@ -197,7 +199,7 @@ class MovedImportRule(PythonRule):
                            f"{_provider_note(verdict, target)}; {status}.{advice}")
             # A pod object's constructor differs from its client model's: API014 rewrites the
             # calls, and the import goes with them; swapping the import alone would break them.
-            fix = None if airflow_api.kubernetes_object(verdict.old, target) else Fix.make(
-                FixSafety.UNSAFE if renamed else FixSafety.SAFE, f"import {verdict.new}", kind="replace-import",
+            fix = None if airflow_api.kubernetes_object(verdict.old, target) else ReplaceImport(
+                safety=FixSafety.UNSAFE if renamed else FixSafety.SAFE, description=f"import {verdict.new}",
                 old=verdict.old, new=verdict.new, required=verdict.severity is Severity.ERROR)
             yield self.at_node(module, problem.node, message, severity=verdict.severity, fix=fix)

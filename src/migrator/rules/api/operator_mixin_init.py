@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from migrator.analysis.classes import SUPER_NONE, SUPER_PASSES, TRANSPARENT_BASES, ClassFacts
+from migrator.codemods.append_base import AppendBase
+from migrator.codemods.end_init_chain import EndInitChain
 from migrator.compat import OperatorInitChain, operator_init_chain
 from migrator.findings import Finding, Fix, FixSafety, Location, Related, Severity
 from migrator.project import ProjectFacts
@@ -324,8 +326,9 @@ def _append_bases(facts: ClassFacts, operator_at: int, missing: tuple[str, ...],
     if (not set(facts.bases[operator_at + 1:]) <= chain.base_operators
             or chain.logging_mixins.intersection(facts.bases)):
         return None
-    return Fix.make(FixSafety.SAFE, f"add {_as_last_bases(missing, f' of {_short(facts.qualname)}')}",
-                    required=True, kind="append-base", name=_short(facts.qualname), bases=missing)
+    return AppendBase(safety=FixSafety.SAFE,
+                      description=f"add {_as_last_bases(missing, f' of {_short(facts.qualname)}')}",
+                      required=True, name=_short(facts.qualname), bases=missing)
 
 
 def _end_chain(facts: ClassFacts, mixins: tuple[str, ...], hierarchy: _Hierarchy) -> Fix | None:
@@ -333,8 +336,9 @@ def _end_chain(facts: ClassFacts, mixins: tuple[str, ...], hierarchy: _Hierarchy
     goes right after the operator's classes in the MRO, before all of them."""
     if not all(mixins) or any(hierarchy.is_operator(base) for base in mixins):
         return None
-    return Fix.make(FixSafety.SAFE, f"end the __init__ chain of {_short(facts.qualname)} before {_short(mixins[0])}",
-                    required=True, kind="end-init-chain", name=_short(facts.qualname), mixin=mixins[0])
+    return EndInitChain(safety=FixSafety.SAFE,
+                        description=f"end the __init__ chain of {_short(facts.qualname)} before {_short(mixins[0])}",
+                        required=True, name=_short(facts.qualname), mixin=mixins[0])
 
 
 def _as_last_bases(bases: tuple[str, ...], of: str = "") -> str:

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.replace_payload_read import ReplacePayloadRead
 from migrator.compat import payload_merges, runtime
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _IMPORT = "from airflow.providers.databricks.operators.databricks import DatabricksCreateJobsOperator\n\n"
@@ -162,8 +163,8 @@ class PayloadRead(PythonRule):
             with_default = isinstance(read, ast.Call) and len(read.args) > 1
             effect = (f"{payload}.get({key!r}) answers None or its default instead of the argument"
                       if isinstance(read, ast.Call) else f"the read fails the file (KeyError: {key!r})")
-            fix = None if with_default else Fix.make(FixSafety.UNSAFE, f"read {owner}.{key}", kind="payload-read",
-                                                     required=True, attribute=payload, key=key)
+            fix = None if with_default else ReplacePayloadRead(
+                safety=FixSafety.UNSAFE, description=f"read {owner}.{key}", required=True, attribute=payload, key=key)
             yield self.at_node(
                 module, read,
                 f"{owner}.{payload}[{key!r}] of a {short} is read while the DAG file is parsed, but "

@@ -6,8 +6,9 @@ import ast
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import enum_members, operator_signature
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.api._helpers import _short
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -166,8 +167,8 @@ class RejectedArgumentValueRule(PythonRule):
             advice = "use one of its members"
             if new_member:
                 advice = f"use TriggerRule.{new_member} (the same rule)"
-                fix = Fix.make(FixSafety.SAFE, f"use TriggerRule.{new_member}", kind="replace-value",
-                               attribute=True, old=node.attr, new=new_member)
+                fix = ReplaceValue(safety=FixSafety.SAFE, description=f"use TriggerRule.{new_member}",
+                                   attribute=True, old=node.attr, new=new_member)
             yield self.at_node(module, node, f"TriggerRule has no member {node.attr} on Airflow {target.airflow} "
                                f"(AttributeError when the DAG file loads): {advice}", fix=fix)
 
@@ -178,7 +179,7 @@ class RejectedArgumentValueRule(PythonRule):
         choices = ", ".join(repr(v) for v in allowed)
         if new is not None and new in allowed:
             advice = f"use {new!r} (what the old value meant)"
-            fix = Fix.make(FixSafety.SAFE, f"use {new!r}", kind="replace-value", old=value, new=new)
+            fix = ReplaceValue(safety=FixSafety.SAFE, description=f"use {new!r}", old=value, new=new)
         else:
             advice, fix = f"it takes {choices}: choose the one that does what the old value did", None
         if new is not None and name in signature.still_mapped:

@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import TaskGroupIds, task_group_ids
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _IMPORT = "from airflow.utils.task_group import TaskGroup\n\n"
@@ -139,8 +140,8 @@ class RejectedGroupId(PythonRule):
             if accepted.match(value) and len(value) <= ids.max_length:
                 return
             new = "".join(c if accepted.match(c) else ids.replacement_character for c in value)[:ids.max_length]
-            fix = Fix.make(FixSafety.UNSAFE, f"use {new!r}", kind="replace-value", required=True,
-                           old=value, new=new) if new else None
+            fix = ReplaceValue(safety=FixSafety.UNSAFE, description=f"use {new!r}", required=True,
+                               old=value, new=new) if new else None
             yield self.at_node(module, node, f"TaskGroup group_id {value!r} fails the DAG file on load: "
                                f"{rule_text}{since_2}; rename it (and what refers to its tasks' ids)", fix=fix)
             return

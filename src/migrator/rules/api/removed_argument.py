@@ -12,6 +12,8 @@ from migrator.analysis import airflow_api
 from migrator.analysis.classes import TRANSPARENT_BASES, ClassFacts, base_init_calls, module_classes
 from migrator.analysis.dags import ArgumentSite
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.remove_argument import RemoveArgument
+from migrator.codemods.rename_argument import RenameArgument
 from migrator.compat import ArgumentChange, MwaaVersion, OperatorSignature, operator_signature
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules.api._helpers import _short
@@ -430,15 +432,15 @@ class RemovedArgumentRule(PythonRule):
         if change.replacement and change.replacement.isidentifier():
             if any(k.arg == change.replacement for call in calls for k in call.keywords):
                 return None  # both given: a human decides which one stays
-            return Fix.make(FixSafety.SAFE, f"rename {site.name} to {change.replacement}",
-                            kind="rename-argument", old=site.name, new=change.replacement)
+            return RenameArgument(safety=FixSafety.SAFE, description=f"rename {site.name} to {change.replacement}",
+                                  old=site.name, new=change.replacement)
         if change.replacement:
             return None
         if change.no_op:
-            return Fix.make(FixSafety.UNSAFE, f"remove {site.name} (it does nothing on the target; "
-                            "the intent needs another mechanism)", kind="remove-argument", name=site.name,
-                            required=change.breaks)
-        return Fix.make(FixSafety.SAFE, f"remove {site.name}", kind="remove-argument", name=site.name)
+            return RemoveArgument(safety=FixSafety.UNSAFE, description=f"remove {site.name} (it does nothing on "
+                                  "the target; the intent needs another mechanism)", name=site.name,
+                                  required=change.breaks)
+        return RemoveArgument(safety=FixSafety.SAFE, description=f"remove {site.name}", name=site.name)
 
 
 def _calls_given(module: ModuleFacts, site: ArgumentSite) -> list[ast.Call]:
@@ -595,17 +597,18 @@ def _rejected_fix(site: ArgumentSite, signature: OperatorSignature) -> Fix | Non
         if given & set(renamed) or not set(renamed) <= signature.accepted:
             return None  # both given, or the new name is gone too: a human decides
         if len(renamed) == 1:
-            return Fix.make(FixSafety.SAFE, f"rename {site.name} to {renamed[0]}", kind="rename-argument",
-                            old=site.name, new=renamed[0])
+            return RenameArgument(safety=FixSafety.SAFE, description=f"rename {site.name} to {renamed[0]}",
+                                  old=site.name, new=renamed[0])
         if _duplicable(site.value):
-            return Fix.make(FixSafety.SAFE, f"pass {site.name}'s value as {' and '.join(renamed)}",
-                            kind="rename-argument", old=site.name, new=renamed[0], also=tuple(renamed[1:]))
+            return RenameArgument(safety=FixSafety.SAFE,
+                                  description=f"pass {site.name}'s value as {' and '.join(renamed)}",
+                                  old=site.name, new=renamed[0], also=tuple(renamed[1:]))
         return None
     if site.name in signature.replaced:
         return None
     if site.name in signature.dropped:
-        return Fix.make(FixSafety.SAFE, f"remove {site.name} (ignored since it was deprecated)",
-                        kind="remove-argument", name=site.name)
-    return Fix.make(FixSafety.UNSAFE, f"remove {site.name} ({_short(signature.qualname)} rejects it on the "
-                    "target; what it set is lost: check the task)", kind="remove-argument", name=site.name,
-                    required=True)
+        return RemoveArgument(safety=FixSafety.SAFE,
+                              description=f"remove {site.name} (ignored since it was deprecated)", name=site.name)
+    return RemoveArgument(safety=FixSafety.UNSAFE, description=f"remove {site.name} ({_short(signature.qualname)} "
+                          "rejects it on the target; what it set is lost: check the task)", name=site.name,
+                          required=True)

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis.config import config_change
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.replace_value import ReplaceValue
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 # AirflowConfigParser's typed readers: each raises AirflowConfigException for an unknown option
@@ -134,8 +135,8 @@ class RemovedConfigOptionRead(PythonRule):
             severity = Severity.INFO if dead else None
             rename = compat.config_section_rename(section, target)
             if rename is not None and rename.breaks:
-                fix = Fix.make(FixSafety.SAFE, f"read [{rename.new}]", kind="replace-value",
-                               old=section_node.value, new=rename.new)
+                fix = ReplaceValue(safety=FixSafety.SAFE, description=f"read [{rename.new}]",
+                                   old=section_node.value, new=rename.new)
                 yield self.at_node(module, section_node, _noting_dead(
                     f"{read} raises AirflowConfigException on Airflow {target.airflow}: [{section}] became "
                     f"[{rename.new}] in Airflow {rename.since} and the target no longer reads the old section; "

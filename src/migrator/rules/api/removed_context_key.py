@@ -183,7 +183,11 @@ class RemovedContextKeyRule(PythonRule):
             from airflow.operators.bash import BashOperator
 
             BashOperator(task_id="a", bash_command="snap --at {{ execution_date.isoformat() }}")
-        """, line=3, contains="logical_date"),
+        """, line=3, contains="logical_date", fixed="""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="a", bash_command="snap --at {{ logical_date.isoformat() }}")
+        """),
         Invalid("""
             from airflow.operators.bash import BashOperator
 

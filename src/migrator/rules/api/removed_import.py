@@ -5,8 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from migrator import compat
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.guard_removed_import import GuardRemovedImport
+from migrator.codemods.remove_unused_import import RemoveUnusedImport
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
@@ -117,20 +120,20 @@ class RemovedImportRule(PythonRule):
     summary = "Airflow name the target no longer has"
     fix_safety = FixSafety.SAFE
     valid = (
-        Valid("from airflow.utils.dates import days_ago", target="2.11.2"),
+        Valid("from airflow.utils.dates import days_ago", target=compat.newest_version(major=2).airflow),
         # airflow.exceptions.__getattr__ still hands these out on 3.x (moved to airflow.sdk.exceptions).
         Valid("from airflow.exceptions import AirflowSkipException, AirflowFailException"),
         Valid("""
             from airflow.models import Variable
             from airflow.operators.python import PythonOperator
-        """, target="2.11.2"),
+        """, target=compat.newest_version(major=2).airflow),
         Valid("""
             try:
                 from airflow.utils.dates import days_ago
             except ImportError:
                 days_ago = None
             from airflow.providers.standard.operators.empty import EmptyOperator
-        """, target="2.11.2"),
+        """, target=compat.newest_version(major=2).airflow),
         # Names Airflow 2 had that Airflow 3 modules keep as deprecated aliases (a __getattr__
         # in airflow/utils/state.py, add_deprecated_classes in airflow/utils/types.py) are not
         # removed: they import with a warning, and API001 reports the move.
@@ -139,7 +142,7 @@ class RemovedImportRule(PythonRule):
             from airflow.utils.types import NOTSET
         """),
         # Airflow 3 names Airflow 2 has elsewhere are API001's moves, not removals.
-        Valid("from airflow.sdk import DAG, Variable, dag, task", target="2.11.2"),
+        Valid("from airflow.sdk import DAG, Variable, dag, task", target=compat.newest_version(major=2).airflow),
         # The module defines the name itself where the import fails (what the fix writes).
         Valid("""
             try:
@@ -208,12 +211,14 @@ class RemovedImportRule(PythonRule):
                         f"{problem.old} does not exist on Airflow {ctx.target.airflow}, and this module only "
                         f"tests objects against it (isinstance/issubclass), which nothing can pass there: "
                         f"import it inside try/except ImportError with a stand-in class",
-                        fix=Fix.make(FixSafety.SAFE, f"guard the import of {local} with a stand-in class",
-                                     required=True, kind="guard-removed-import", name=local))
+                        fix=GuardRemovedImport(safety=FixSafety.SAFE,
+                                               description=f"guard the import of {local} with a stand-in class",
+                                               required=True, name=local))
                     continue
                 unused = _never_used(module, problem.node)
                 yield self.at_node(module, problem.node,
                                    f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}"
                                    + ("; this module never uses it: remove the import" if unused else ""),
-                                   fix=Fix.make(FixSafety.SAFE, f"remove the unused import of {unused}", required=True,
-                                                kind="remove-unused-import", name=unused) if unused else None)
+                                   fix=RemoveUnusedImport(safety=FixSafety.SAFE, required=True, name=unused,
+                                                          description=f"remove the unused import of {unused}")
+                                   if unused else None)

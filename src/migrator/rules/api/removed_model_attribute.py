@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
+from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import attribute_changes
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 
@@ -72,7 +73,11 @@ class RemovedModelAttributeRule(PythonRule):
             from airflow.models import DagRun
 
             CLEANUP = {"model": DagRun, "age_column": DagRun.execution_date}
-        """, line=3, contains="DagRun.logical_date"),
+        """, line=3, contains="DagRun.logical_date", fixed="""
+            from airflow.models import DagRun
+
+            CLEANUP = {"model": DagRun, "age_column": DagRun.logical_date}
+        """),
         Invalid("""
             from airflow.models.taskinstance import TaskInstance as TI
 
@@ -99,8 +104,8 @@ class RemovedModelAttributeRule(PythonRule):
             short = ast.unparse(node.value)
             if change.replacement:
                 advice = f": use {short}.{change.replacement}"
-                fix = Fix.make(FixSafety.SAFE, f"read {short}.{change.replacement}", kind="replace-value",
-                               attribute=True, old=node.attr, new=change.replacement, required=True)
+                fix = ReplaceValue(safety=FixSafety.SAFE, description=f"read {short}.{change.replacement}",
+                                   attribute=True, old=node.attr, new=change.replacement, required=True)
             else:
                 advice, fix = "", None
             yield self.at_node(

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from migrator.analysis import airflow_api
 from migrator.analysis.dags import default_args_dicts
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.replace_class import ReplaceClass
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules._common import FrozenMapping, short_name
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -71,7 +72,11 @@ class RenamedClassRule(PythonRule):
             from airflow.operators.dummy_operator import DummyOperator
 
             start = DummyOperator(task_id="start")
-        """, line=3, contains="EmptyOperator"),
+        """, line=3, contains="EmptyOperator", fixed="""
+            from airflow.providers.standard.operators.empty import EmptyOperator
+
+            start = EmptyOperator(task_id="start")
+        """),
         Invalid("""
             from airflow.providers.postgres.operators.postgres import PostgresOperator
 
@@ -127,10 +132,10 @@ class RenamedClassRule(PythonRule):
             if resolution.advice:
                 parts.append(resolution.advice.rstrip("."))
             safe = not renames and not in_defaults and (not resolution.advice or "Same arguments" in resolution.advice)
-            fix = Fix.make(FixSafety.SAFE if safe else FixSafety.UNSAFE,
-                           f"construct {short_name(resolution.new)}", kind="replace-class",
-                           old=qualname, new=resolution.new, rename_arguments=FrozenMapping(renames),
-                           required=severity is Severity.ERROR)
+            fix = ReplaceClass(safety=FixSafety.SAFE if safe else FixSafety.UNSAFE,
+                               description=f"construct {short_name(resolution.new)}",
+                               old=qualname, new=resolution.new, rename_arguments=FrozenMapping(renames),
+                               required=severity is Severity.ERROR)
             yield self.at_node(module, call.func, "; ".join(parts) + ".", severity=severity, fix=fix)
 
     @staticmethod

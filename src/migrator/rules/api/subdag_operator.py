@@ -12,7 +12,8 @@ from migrator.analysis.subdags import (
     subdag_operator_calls,
     subdag_rewrites,
 )
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.subdag_to_taskgroup import SubdagToTaskgroup
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 
@@ -86,7 +87,19 @@ class SubDagOperatorRule(PythonRule):
 
             with DAG("parent", schedule="@daily") as dag:
                 SubDagOperator(task_id="load", subdag=load("parent", "load", {}))
-        """, line=11, contains="load() is rewritten into a TaskGroup factory by an unsafe fix"),
+        """, line=11, contains="load() is rewritten into a TaskGroup factory by an unsafe fix", fixed="""
+            from airflow import DAG
+            from airflow.operators.dummy import DummyOperator
+            from airflow.sdk import TaskGroup
+
+            def load(parent, child, args):
+                sub = TaskGroup(group_id=child, default_args=args)
+                DummyOperator(task_id="extract", task_group=sub)
+                return sub
+
+            with DAG("parent", schedule="@daily") as dag:
+                load("parent", "load", {})
+        """),
         Invalid("""
             from airflow import DAG
             from airflow.operators.subdag import SubDagOperator
@@ -127,9 +140,9 @@ class SubDagOperatorRule(PythonRule):
             if rewrite.factory:
                 where = f" (with {rewrite.defined_in}, in its own module)" if rewrite.defined_in else ""
                 advice += f"; {rewrite.factory}() is rewritten into a TaskGroup factory{where} by an unsafe fix"
-                fix = Fix.make(FixSafety.UNSAFE, f"call {rewrite.factory}() in place of SubDagOperator, as a "
-                               "TaskGroup factory (the sub-DAG's schedule and the operator's pool go)",
-                               kind="subdag-to-taskgroup", factory=rewrite.factory, group_id=rewrite.group_id,
+                fix = SubdagToTaskgroup(safety=FixSafety.UNSAFE, description=f"call {rewrite.factory}() in place of "
+                                        "SubDagOperator, as a TaskGroup factory (the sub-DAG's schedule and the "
+                                        "operator's pool go)", factory=rewrite.factory, group_id=rewrite.group_id,
                                variable=rewrite.variable, task_group=task_group,
                                part="operator" if rewrite.defined_in else "both", required=removed)
             else:
@@ -144,9 +157,9 @@ class SubDagOperatorRule(PythonRule):
                                    fix=fix)
         gone = target.major >= 3
         for dag_call, verdict in factories_defined_here(module, elsewhere):
-            fix = Fix.make(FixSafety.UNSAFE, f"turn {verdict.factory}() into a TaskGroup factory (its callers' "
-                           "SubDagOperators are rewritten with it)", kind="subdag-to-taskgroup",
-                           factory=verdict.factory, group_id=verdict.group_id, variable=verdict.variable,
+            fix = SubdagToTaskgroup(safety=FixSafety.UNSAFE, description=f"turn {verdict.factory}() into a "
+                                    "TaskGroup factory (its callers' SubDagOperators are rewritten with it)",
+                                    factory=verdict.factory, group_id=verdict.group_id, variable=verdict.variable,
                            task_group=task_group, part="factory", required=gone)
             state = "do not exist on" if gone else "are deprecated on"
             yield self.at_node(module, dag_call, f"{verdict.factory}() builds a sub-DAG for SubDagOperators in "

@@ -51,8 +51,14 @@ class TemplateFileContextKeyRule(ProjectRule):
         Valid(files={"dags/sql/notes.md": "{{ execution_date }}\n", "dags/load.py": "from airflow import DAG\n"}),
     )
     invalid = (
-        Invalid(files={"dags/sql/snapshot.sql": "SELECT 1\n WHERE ts < TIMESTAMP '{{ next_ds }} 04:00:00';\n",
-                       "dags/load.py": "from airflow import DAG\n"}, line=2, contains="next_ds"),
+        Invalid("""
+            SELECT 1
+             WHERE ts < TIMESTAMP '{{ next_ds }} 04:00:00';
+        """, path="dags/sql/snapshot.sql", files={"dags/load.py": "from airflow import DAG\n"}, line=2,
+                contains="next_ds", fixed="""
+            SELECT 1
+             WHERE ts < TIMESTAMP '{{ (data_interval_end | ds) }} 04:00:00';
+        """),
         Invalid(files={"dags/scripts/archive.sh": "#!/bin/bash\nDAY='{{ execution_date }}'\n",
                        "dags/load.py": "from airflow import DAG\n"}, target="2.11.2", line=2,
                 contains="deprecated"),

@@ -6,14 +6,14 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from migrator.analysis.config import ConfigEntry, classify
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.findings import ConfigFix, Finding, Fix, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import ProjectRule, RuleContext
 from migrator.secrets import STOCK_PASSWORDS
 
 
 def _config_fix(action: str, description: str, **params) -> Fix:
-    return Fix.make(FixSafety.SAFE, description, kind="config", action=action, **params)
+    return ConfigFix(safety=FixSafety.SAFE, description=description, action=action, **params)
 
 
 class _OptionRule(ProjectRule):

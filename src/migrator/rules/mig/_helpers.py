@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
+from migrator import compat
 from migrator.findings import Finding, Location
 from migrator.project import ProjectFacts
 from migrator.rules.base import ProjectRule, RuleContext
@@ -24,7 +25,8 @@ class _ProblemRule(ProjectRule):
                 yield self.finding(path, location, problem.message, anchor=problem.kind)
 
 
-_EXAMPLE_TARGET = "3.3.1"
+# The examples are a verify run on the newest target (its Python below).
+_EXAMPLE_TARGET = compat.newest_version().airflow
 
 
 def _example(files: dict[str, str], results: list[dict], *, airflow: str = _EXAMPLE_TARGET,
@@ -44,8 +46,9 @@ def _example(files: dict[str, str], results: list[dict], *, airflow: str = _EXAM
     if requirements is not None:
         requirements = {"installed": not requirements.get("failures"), "notes": [],
                         "sha256": sha(requirements["path"]), **requirements}
-    report = {"target": {"mwaa_version": airflow, "airflow_version": airflow, "python_version": "3.12"},
-              "environment": {"airflow_version": airflow, "python_version": "3.12.1", "notes": []},
+    python = compat.get_version(_EXAMPLE_TARGET).python
+    report = {"target": {"mwaa_version": airflow, "airflow_version": airflow, "python_version": python},
+              "environment": {"airflow_version": airflow, "python_version": f"{python}.1", "notes": []},
               "requirements": requirements, "files": entries, "summary": {}}
     return {**files, RESULTS_FILE: json.dumps(report, indent=2)}
 

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 
 from packaging.utils import canonicalize_name
 
-from migrator.compat.mwaa import MwaaVersion
-from migrator.compat.runtime import constraint_pin, distribution_names
+from migrator.compat import MwaaVersion, constraint_pin, distribution_names
 from migrator.findings import Finding, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, RuleContext, Valid

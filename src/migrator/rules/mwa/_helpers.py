@@ -11,6 +11,8 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under
+from migrator.codemods.docker_to_ecs import DockerToEcs
+from migrator.codemods.pod_to_eks import PodToEks
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
 from migrator.rules._common import short_name
 from migrator.rules.base import PythonRule, RuleContext
@@ -23,7 +25,7 @@ def _task_kind(task) -> str:
 def _task_limit(task, target) -> str | None:
     """The MWAA platform limit (``docker``, ``kubernetes``, ...) a task's class runs into."""
     if task.operator.startswith("@"):
-        return platform.DECORATOR_LIMITS.get(task.operator)
+        return compat.worker_environment().container_decorators.get(task.operator)
     limit = airflow_api.platform_limit(task.operator, target)
     return limit.id if limit else None
 
@@ -139,26 +141,23 @@ def _rewrite_finding(rule: PythonRule, module: ModuleFacts, node: ast.AST, messa
     anchor = f"{line_anchor(module.line_text(location.line), location.column)}\x1f{message}"
     if why_not and not message.endswith("."):
         message += "."
-    if why_not and fix is not None and fix.params.get("kind") == _EKS_KIND:
+    if why_not and isinstance(fix, PodToEks):
         message += f" The unsafe fix runs it on EKS with EksPodOperator: {why_not}."
     elif why_not:
         message += f" Not rewritten to EcsRunTaskOperator automatically: {why_not}."
     return rule.finding(module.path, location, message, anchor=anchor, fix=fix, severity=severity)
 
 
-def _ecs_fix(operator: str, task: aws_native.ContainerTask, kind: str = "docker-to-ecs", note: str = "") -> Fix:
+def _ecs_fix(operator: str, task: aws_native.ContainerTask, fix_type: type[DockerToEcs] = DockerToEcs,
+             note: str = "") -> Fix:
     size = f", {task.size[0]} CPU units / {task.size[1]} MiB" if task.size else ""
     private = ("; the private_environment values now show in the rendered overrides: move secrets to the "
                "task definition's secrets" if task.private_environment else "")
-    return Fix.make(FixSafety.UNSAFE,
-                    f"run {task.image} on ECS Fargate with EcsRunTaskOperator (task definition "
+    return fix_type(safety=FixSafety.UNSAFE,
+                    description=f"run {task.image} on ECS Fargate with EcsRunTaskOperator (task definition "
                     f"{task.family}{size}); the task definition, its cluster and the network Variables "
                     f"must exist (docs/aws-native.md){private}{note}",
-                    kind=kind, old=operator, family=task.family, command=task.command,
-                    size=task.size, drop=task.dropped)
-
-
-_EKS_KIND = "pod-to-eks"
+                    old=operator, family=task.family, command=task.command, size=task.size, drop=task.dropped)
 
 
 # Call arguments that describe, rather than connect to, a host.
@@ -237,7 +236,7 @@ def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
 
 
 def _allowed_path(path: str) -> bool:
-    return is_under(path, platform.ALLOWED_PATH_PREFIXES)
+    return is_under(path, compat.worker_path_prefixes())
 
 
 def _on_routed_host(path: str, what: str, queue: str | None) -> str | None:
@@ -257,7 +256,7 @@ def _custom_queues(module: ModuleFacts) -> dict[ast.Call | None, str]:
     queues: dict[ast.Call | None, str] = {}
     for site in module.arguments:
         queue = const_str(site.value) if site.name == "queue" and site.owner != "dag" else None
-        if queue is not None and queue not in platform.DEFAULT_QUEUES:
+        if queue is not None and queue not in compat.worker_environment().default_queues:
             queues[site.call if site.owner == "task" else None] = queue
     return queues
 

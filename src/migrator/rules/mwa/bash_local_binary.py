@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migrator.analysis import airflow_api, platform
+from migrator import compat
+from migrator.analysis import airflow_api
 from migrator.analysis.commands import command_lines
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.shell import guarded_spans
@@ -133,7 +134,7 @@ class BashLocalBinaryRule(PythonRule):
                     yield self._at(module, line, program.start, program.end,
                                    _on_routed_host(program.text, "a script", queue) or (
                         f"{program.text} is a script on the on-prem workers, outside the DAG folder: ship it in "
-                        f"the DAG folder and run it from there ({platform.DAGS_FOLDER}/..., or "
+                        f"the DAG folder and run it from there ({compat.worker_paths().dags}/..., or "
                         f"{{{{ dag.folder }}}} in templates)"), harmless)
                     continue
                 missing = airflow_api.missing_binaries().get(command.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.compat.platform import default_credentials
+from migrator.compat import default_credentials
 from migrator.findings import Finding, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 

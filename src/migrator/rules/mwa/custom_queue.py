@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.remove_argument import RemoveArgument
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 
@@ -52,7 +53,11 @@ class CustomQueueRule(PythonRule):
             from airflow.operators.bash import BashOperator
 
             BashOperator(task_id="compact", bash_command="echo", queue="spark")
-        """, line=3, contains="'spark'"),
+        """, line=3, contains="'spark'", fixed="""
+            from airflow.operators.bash import BashOperator
+
+            BashOperator(task_id="compact", bash_command="echo")
+        """),
         Invalid("""
             from airflow import DAG
 
@@ -66,7 +71,7 @@ class CustomQueueRule(PythonRule):
             if site.name != "queue" or site.owner == "dag":
                 continue
             queue = const_str(site.value)
-            if queue is None or queue in platform.DEFAULT_QUEUES:
+            if queue is None or queue in compat.worker_environment().default_queues:
                 continue
             where = "default_args sends every task" if site.owner == "default_args" else "this task goes"
             yield self.at_node(
@@ -74,5 +79,5 @@ class CustomQueueRule(PythonRule):
                 f"queue '{queue}': {where} to a Celery queue no MWAA worker consumes (MWAA workers read "
                 f"only the environment's own SQS queue; custom queues are not allowed); remove queue= "
                 f"and move work that needed those workers to EMR, ECS or Glue",
-                fix=Fix.make(FixSafety.UNSAFE, "remove queue= (the task then runs on MWAA's workers)",
-                             kind="remove-argument", name="queue"))
+                fix=RemoveArgument(safety=FixSafety.UNSAFE,
+                                   description="remove queue= (the task then runs on MWAA's workers)", name="queue"))

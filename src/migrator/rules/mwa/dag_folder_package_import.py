@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.replace_import import ReplaceImport
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 
@@ -50,7 +51,9 @@ class DagFolderPackageImport(ProjectRule):
                    files={"dags/dags/__init__.py": "", "dags/dags/sql.py": "QUERY = 'select 1'\n"}))
     invalid = (Invalid("from dags.common.sql import QUERY\n", path="dags/etl.py",
                        files={"dags/common/__init__.py": "", "dags/common/sql.py": "QUERY = 'select 1'\n"},
-                       line=1, contains="use common.sql.QUERY"),
+                       line=1, contains="use common.sql.QUERY", fixed="""
+                   from common.sql import QUERY
+               """),
                Invalid("import src.dags.common.sql as sql\n", path="src/dags/etl.py",
                        files={"src/dags/common/__init__.py": "", "src/dags/common/sql.py": "QUERY = 1\n"},
                        line=1, contains="use common.sql"))
@@ -63,5 +66,5 @@ class DagFolderPackageImport(ProjectRule):
                 f"{site.module} goes through {prefix!r}, the DAG folder {site.folder}/ as a package: MWAA "
                 f"puts the DAG folder itself on sys.path, not its parent, so use {site.new}",
                 anchor=f"{site.module}\x1fdag-folder-import",
-                fix=Fix.make(FixSafety.SAFE, f"import {site.new} from the DAG folder's root",
-                             kind="replace-import", old=site.module, new=site.new, required=True))
+                fix=ReplaceImport(safety=FixSafety.SAFE, description=f"import {site.new} from the DAG folder's root",
+                                  old=site.module, new=site.new, required=True))

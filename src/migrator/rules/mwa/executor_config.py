@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.remove_argument import RemoveArgument
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 
@@ -52,7 +53,11 @@ class ExecutorConfigRule(PythonRule):
             from airflow.operators.python import PythonOperator
 
             PythonOperator(task_id="a", python_callable=print, executor_config={"pod_override": None})
-        """, line=3, contains="CeleryExecutor"),
+        """, line=3, contains="CeleryExecutor", fixed="""
+            from airflow.operators.python import PythonOperator
+
+            PythonOperator(task_id="a", python_callable=print)
+        """),
         Invalid("""
             from airflow import DAG
 
@@ -69,5 +74,5 @@ class ExecutorConfigRule(PythonRule):
                 module, site.node,
                 "executor_config is ignored on MWAA, which always runs the CeleryExecutor: the task "
                 "gets a normal worker slot; size the environment class for it or run the work on ECS/EKS",
-                fix=Fix.make(FixSafety.SAFE, "remove executor_config (MWAA ignores it)",
-                             kind="remove-argument", name="executor_config"))
+                fix=RemoveArgument(safety=FixSafety.SAFE, description="remove executor_config (MWAA ignores it)",
+                                   name="executor_config"))

@@ -6,15 +6,15 @@ import ast
 from collections.abc import Iterator
 
 from migrator import aws_native, compat
-from migrator.analysis import platform
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under, static_string
-from migrator.compat.aws_native import pod_to_ecs, pod_to_eks
+from migrator.codemods.pod_to_ecs import PodToEcs
+from migrator.codemods.pod_to_eks import PodToEks
+from migrator.compat import pod_to_ecs, pod_to_eks
 from migrator.findings import Finding, Fix, FixSafety, Severity
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 from migrator.rules.mwa._helpers import (
-    _EKS_KIND,
     _class_node,
     _ecs_fix,
     _keyword,
@@ -205,7 +205,7 @@ class KubernetesPodOperatorRule(PythonRule):
             setup = _EKS_SETUP
             in_cluster = task.kwargs.get("in_cluster")
             config = static_string(module, task.kwargs.get("config_file"))
-            if config is not None and is_under(config.text, (platform.DAGS_FOLDER,)) and \
+            if config is not None and is_under(config.text, (compat.worker_paths().dags,)) and \
                     isinstance(in_cluster, ast.Constant) and in_cluster.value is False:
                 continue  # already set up the way MWAA's EKS guide describes
             fix, why_not = _pod_rewrite(module, task, ctx.target)
@@ -216,7 +216,7 @@ class KubernetesPodOperatorRule(PythonRule):
                                        f"not inside a Kubernetes cluster; {setup}", fix=fix, why_not=why_not,
                                        severity=Severity.ERROR)
             elif config is not None and config.text.startswith(("/", "~")) and not is_under(
-                    config.text, (platform.DAGS_FOLDER,)):
+                    config.text, (compat.worker_paths().dags,)):
                 keyword = _keyword(task.node, "config_file")
                 yield _rewrite_finding(self, module, keyword or _class_node(task.node),
                                        f"{kind} reads its kube config from {config.text}, which does not "
@@ -234,7 +234,7 @@ class KubernetesPodOperatorRule(PythonRule):
 
 
 _EKS_SETUP = (f"create an EKS cluster in the environment's VPC, map the MWAA execution role into it, ship "
-              f"kube_config.yaml in the DAG folder and pass config_file=\"{platform.KUBE_CONFIG_PATH}\", "
+              f"kube_config.yaml in the DAG folder and pass config_file=\"{compat.worker_environment().kube_config_path}\", "
               f"in_cluster=False, cluster_context=\"aws\" (or use EksPodOperator)")
 
 
@@ -253,15 +253,15 @@ def _pod_rewrite(module: ModuleFacts, task, target) -> tuple[Fix | None, str | N
         return _eks_fix(task.operator, on_eks), not_ecs
     # cmds replace the image's ENTRYPOINT on Kubernetes, not on ECS: the fix says so.
     entrypoint = f"; cmds go to {pod_to_ecs().mapped['cmds']}" if "cmds" in task.kwargs else ""
-    return _ecs_fix(task.operator, rewrite, "pod-to-ecs", entrypoint), None
+    return _ecs_fix(task.operator, rewrite, PodToEcs, entrypoint), None
 
 
 def _eks_fix(operator: str, task: aws_native.EksPodTask) -> Fix:
     facts = pod_to_eks()
     namespace = f"namespace {task.namespace}" if task.namespace else "its namespace"
-    return Fix.make(FixSafety.UNSAFE,
-                    f"run the pod as written on an EKS cluster with EksPodOperator (cluster_name from the "
+    return PodToEks(safety=FixSafety.UNSAFE,
+                    description=f"run the pod as written on an EKS cluster with EksPodOperator (cluster_name from the "
                     f"Airflow Variable {facts.cluster_variable}); the cluster must let the execution role into "
                     f"{namespace} (`migrator infra` writes the access entry) and requirements.txt needs "
                     f"apache-airflow-providers-cncf-kubernetes (docs/aws-native.md)",
-                    kind=_EKS_KIND, old=operator, drop=task.dropped, rename=task.renamed)
+                    old=operator, drop=task.dropped, rename=task.renamed)

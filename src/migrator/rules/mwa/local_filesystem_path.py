@@ -21,6 +21,7 @@ from migrator.analysis.strings import (
     name_value,
     static_string,
 )
+from migrator.codemods.replace_value import ReplaceValue
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
 from migrator.rules._common import call_arguments, inside, location_in_static, short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -140,8 +141,8 @@ def _to_mwaa_folder(node: ast.AST, folder: compat.OtherPlatformFolder | None) ->
             or not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return None
     new = _in_mwaa_folder(node.value, folder)
-    return Fix.make(FixSafety.SAFE, f"use MWAA's {folder.role} folder {folder.mwaa}", kind="replace-value",
-                    old=node.value, new=new) if new != node.value else None
+    return ReplaceValue(safety=FixSafety.SAFE, description=f"use MWAA's {folder.role} folder {folder.mwaa}",
+                        old=node.value, new=new) if new != node.value else None
 
 
 class LocalFilesystemPathRule(PythonRule):

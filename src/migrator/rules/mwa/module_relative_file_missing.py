@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.read_paths import normalized_relative
-from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.codemods.replace_value import ReplaceValue
+from migrator.findings import Finding, FixSafety, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DIRNAME = "os.path.dirname"
@@ -348,8 +349,9 @@ class ModuleRelativeFileMissingRule(PythonRule):
             if place:
                 where, remedy = f"the bundle puts it at {place}", f"read it as {place}"
                 if _literal(path_node) is not None:  # the literal itself is at the read: rewritten in place
-                    fix = Fix.make(FixSafety.SAFE, f"read {place}, where MWAA's working directory has the file",
-                                   kind="replace-value", old=_literal(path_node), new=place)
+                    fix = ReplaceValue(safety=FixSafety.SAFE,
+                                       description=f"read {place}, where MWAA's working directory has the file",
+                                       old=_literal(path_node), new=place)
             else:
                 where = "the bundle does not carry it (it is outside the DAG and plugins folders)"
                 remedy = ("put the file in the DAG folder and build its path from os.path.dirname(__file__), "

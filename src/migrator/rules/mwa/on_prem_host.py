@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import host_kind, host_references
@@ -50,8 +50,8 @@ def _ssh_tunnels(module: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
     """(enclosing function or None, call) of each call that opens an SSH tunnel on the worker."""
     def compute(m: ModuleFacts) -> list[tuple[ast.AST | None, ast.Call]]:
         return [(m.enclosing_function(call), call) for call, qualname in m.calls
-                if qualname in platform.SSH_TUNNEL_OPENERS
-                or isinstance(call.func, ast.Attribute) and call.func.attr in platform.SSH_TUNNEL_METHODS]
+                if qualname in compat.worker_environment().ssh_tunnel_openers
+                or isinstance(call.func, ast.Attribute) and call.func.attr in compat.worker_environment().ssh_tunnel_methods]
 
     return module.memo("ssh_tunnels", compute)
 
@@ -256,8 +256,8 @@ class OnPremHostRule(PythonRule):
         for node, text in module.string_literals:
             if node in skipped or ("." not in text and "localhost" not in text):
                 continue
-            for reference in host_references(text, platform.INTERNAL_HOST_SUFFIXES,
-                                             platform.AWS_INTERNAL_SUFFIXES):
+            for reference in host_references(text, compat.worker_environment().internal_host_suffixes,
+                                             compat.worker_environment().aws_internal_suffixes):
                 if reference.kind == "loopback" and _tunnel_local_end(module, node):
                     continue
                 # In a container's or a remote node's command, the loopback is that machine.
@@ -274,7 +274,8 @@ class OnPremHostRule(PythonRule):
         """How MWAA's private subnets reach an SSH host: a private or on-prem one (private
         address, internal DNS suffix, single-label name) through a route to that network, a
         public one (a cloud VM, a university's login node) through the VPC's NAT gateway."""
-        kind = host_kind(host, platform.INTERNAL_HOST_SUFFIXES, platform.AWS_INTERNAL_SUFFIXES) if host else None
+        environment = compat.worker_environment()
+        kind = host_kind(host, environment.internal_host_suffixes, environment.aws_internal_suffixes) if host else None
         if host and (kind is not None or "." not in host):
             return (", a host of the on-prem network: MWAA's private subnets reach it only through a VPN, "
                     "Direct Connect or Transit Gateway route to that network")

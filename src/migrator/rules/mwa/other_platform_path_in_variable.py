@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from migrator import compat
-from migrator.analysis import platform
 from migrator.analysis.connections import mentioned_keys
 from migrator.analysis.strings import is_under
 from migrator.findings import Location, Severity
@@ -82,7 +81,7 @@ class OtherPlatformPathInVariable(ProjectRule):
         flagged = []
         for variable in project.connections.variables:
             value = (variable.value or "").strip()
-            folder = next((f for f in platform.OTHER_PLATFORM_FOLDERS if is_under(value, (f.path,))), None)
+            folder = next((f for f in compat.other_platform_folders() if is_under(value, (f.path,))), None)
             if folder is not None:
                 flagged.append((variable, value, folder))
         # A variable nothing reads breaks nothing, whatever its value.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migrator import compat
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.shell import commands, stops_on_error, without_comments
 from migrator.analysis.strings import absolute_paths, is_under
@@ -117,7 +118,7 @@ class ScriptDependencyRule(ProjectRule):
                     path = reference.path
                     if _allowed_path(path) or any(s <= reference.start < e for s, e in skipped):
                         continue
-                    if is_under(path, platform.ROOT_OWNED_PREFIXES):
+                    if is_under(path, compat.worker_paths().root_owned):
                         # A pid file that cannot be written only turns off an overlap guard,
                         # unless the script stops at the failed write.
                         if path.endswith(platform.PID_FILE_SUFFIX) and not stops_on_error(script.text):

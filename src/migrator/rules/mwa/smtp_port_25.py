@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import name_value
 from migrator.findings import Finding, Severity
@@ -85,6 +85,6 @@ class SmtpPort25Rule(PythonRule):
             port = call.args[1] if len(call.args) > 1 else next(
                 (k.value for k in call.keywords if k.arg == "port"), None)
             found = _int_value(module, port)
-            if found and found[0] in platform.BLOCKED_SMTP_PORTS:
+            if found and found[0] in compat.worker_environment().blocked_smtp_ports:
                 yield self.at_node(module, found[1],
-                                   f"SMTP on port {found[0]} is blocked from MWAA: {platform.SMTP_ADVICE}")
+                                   f"SMTP on port {found[0]} is blocked from MWAA: {compat.worker_environment().smtp_advice}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Severity
@@ -82,7 +82,7 @@ class UndefinedPoolRule(PythonRule):
             if site.name != "pool" or site.owner == "dag":
                 continue
             pool = const_str(site.value)
-            if pool is None or pool in platform.DEFAULT_POOLS:
+            if pool is None or pool in compat.worker_environment().default_pools:
                 continue
             definition = ctx.index.pool_definition(pool)
             if definition is None:
@@ -98,4 +98,4 @@ class UndefinedPoolRule(PythonRule):
                 f"pool '{pool}' is defined in {definition.path}:{definition.line} ({slots}), which MWAA "
                 f"does not apply: a new environment has only default_pool, so create it before these "
                 f"tasks run or they are never scheduled: "
-                f"{platform.create_pool_command(pool, definition.slots)} (or Admin > Pools)")
+                f"{compat.create_pool_command(pool, definition.slots)} (or Admin > Pools)")

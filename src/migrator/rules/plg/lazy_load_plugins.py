@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migrator.analysis.plugins import PluginDef, Registration
-from migrator.findings import Fix, FixSafety, Severity
+from migrator.findings import ConfigFix, FixSafety, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
 from migrator.rules.plg._helpers import _at
 
@@ -66,5 +66,5 @@ class LazyLoadPlugins(ProjectRule):
                             "core.lazy_load_plugins = False in the MWAA configuration options so every component "
                             "loads it",
                             anchor=f"{plugin.class_name}\x1flazy",
-                            fix=Fix.make(FixSafety.SAFE, "set core.lazy_load_plugins = False", kind="config",
-                                         action="set", option="core.lazy_load_plugins", value="False"))
+                            fix=ConfigFix(safety=FixSafety.SAFE, description="set core.lazy_load_plugins = False",
+                                          action="set", option="core.lazy_load_plugins", value="False"))

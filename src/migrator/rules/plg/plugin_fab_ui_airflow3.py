@@ -6,11 +6,6 @@ from migrator.findings import Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
 from migrator.rules.plg._helpers import _at, _removed_attributes
 
-# Flask blueprints are served on Airflow 3 only through the FAB provider's compatibility
-# layer, like appbuilder views (Airflow 3.0 release notes, plugin interface). Not yet recorded
-# by compat.plugin_attribute_changes; kept here until it is.
-AIRFLOW3_FLASK_ATTRIBUTES = ("flask_blueprints",)
-
 
 class PluginFabUiAirflow3(ProjectRule):
     """
@@ -59,14 +54,11 @@ class PluginFabUiAirflow3(ProjectRule):
         attributes = {name: change for name, change in removed.items()
                       if change.removed_in.startswith("3.")}
         for plugin in project.plugins.plugins:
-            for attribute in (*attributes, *AIRFLOW3_FLASK_ATTRIBUTES):
+            for attribute, change in attributes.items():
                 registration = plugin.registered(attribute)
                 if registration is None:
                     continue
-                change = attributes.get(attribute)
-                advice = change.advice if change else ("Flask blueprints load only through the FAB provider's "
-                                                       "compatibility layer in Airflow 3; prefer fastapi_apps.")
                 yield self.finding(plugin.path, _at(registration.line),
                                    f"plugin '{plugin.name or plugin.class_name}' registers {attribute} on Airflow "
-                                   f"{ctx.target.airflow}: {advice}",
+                                   f"{ctx.target.airflow}: {change.advice}",
                                    anchor=f"{plugin.class_name}\x1f{attribute}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from migrator.findings import Fix, FixSafety, Severity
+from migrator.codemods.replace_import import ReplaceImport
+from migrator.findings import FixSafety, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
 from migrator.rules.plg._helpers import _at
 
@@ -44,8 +45,8 @@ class PluginsPackageImport(ProjectRule):
     def check(self, project, ctx):
         for site in project.plugins.plugins_package_imports:
             new = site.module.removeprefix("plugins.") if site.module != "plugins" else None
-            fix = (Fix.make(FixSafety.SAFE, f"import {new} from the plugins.zip root", kind="replace-import",
-                            old=site.module, new=new) if new else None)
+            fix = (ReplaceImport(safety=FixSafety.SAFE, description=f"import {new} from the plugins.zip root",
+                                 old=site.module, new=new) if new else None)
             yield self.finding(site.path, _at(site.line),
                                f"{site.module} is imported through a 'plugins' package; on MWAA plugins.zip modules "
                                f"import from the zip root: use {new or 'the module names directly'}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from migrator.analysis import platform
+from migrator import compat
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -111,7 +111,8 @@ class PythonRemovedApiRule(PythonRule):
     def _python2_builtins(self, module: ModuleFacts) -> Iterator[Finding]:
         if module.tree is None:
             return
-        candidates = [n for n in module.nodes_of(ast.Name) if n.id in platform.PYTHON2_BUILTINS]
+        builtins = compat.worker_environment().python2_builtins
+        candidates = [n for n in module.nodes_of(ast.Name) if n.id in builtins]
         if not candidates:
             return
         defined = set(module.bindings) | set(module.function_defs)
@@ -122,4 +123,4 @@ class PythonRemovedApiRule(PythonRule):
             if isinstance(node.ctx, ast.Load) and node.id not in defined:
                 yield self.at_node(module, node,
                                    f"{node.id} is a Python 2 builtin; Python 3 raises NameError: use "
-                                   f"{platform.PYTHON2_BUILTINS[node.id]}")
+                                   f"{builtins[node.id]}")

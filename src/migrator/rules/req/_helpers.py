@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from migrator.analysis.requirements import RequirementLine, RequirementOption
-from migrator.findings import Finding, Fix, FixSafety, Location, Severity
+from migrator.findings import Finding, Fix, FixSafety, Location, RequirementsFix, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import ProjectRule, RuleContext
 
@@ -20,7 +20,8 @@ def _at(line: int, text: str = "") -> Location:
 
 
 def _requirement_fix(action: str, description: str, safety: FixSafety = FixSafety.SAFE, **params) -> Fix:
-    return Fix.make(safety, description, kind="requirements", action=action, **params)
+    return RequirementsFix(safety=safety, description=description, action=action,
+                           details=tuple(sorted(params.items())))
 
 
 class _RequirementRule(ProjectRule):

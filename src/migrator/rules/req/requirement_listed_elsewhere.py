@@ -7,9 +7,10 @@ from dataclasses import replace
 
 from migrator import compat
 from migrator.analysis.requirements import ListedElsewhere
-from migrator.findings import Finding, Fix, FixSafety, Location, Related, Severity
+from migrator.findings import Finding, FixSafety, Location, Related, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
+from migrator.rules.req._helpers import _requirement_fix
 
 DAG = "from airflow import DAG\nimport sentry_sdk\n"
 
@@ -125,8 +126,7 @@ class RequirementListedElsewhere(ProjectRule):
                             "this build (another release, or another project)")
             else:
                 message += f"add {requirement.name} to requirements.txt"
-                fix = Fix.make(FixSafety.SAFE, f"add {requirement.name} to requirements.txt", kind="requirements",
-                               action="add", name=requirement.name)
+                fix = _requirement_fix("add", f"add {requirement.name} to requirements.txt", name=requirement.name)
             path = entry or found.importers[0]
             line = 1 if entry else project.import_line(path, found.module)
             finding = self.finding(path, Location(line, 1, line, 2), message,

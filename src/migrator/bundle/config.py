@@ -1,0 +1,97 @@
+"""mwaa-config.json and the .airflowignore syntax: the project's configuration as MWAA takes it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from migrator.airflowignore import (
+    Syntax,
+    effective_syntax,
+)
+from migrator.analysis.config import classify, configuration_options
+from migrator.bundle.model import MWAA_CONFIG, BundleCheck
+from migrator.compat import config_policy
+from migrator.compat.mwaa import MwaaVersion
+from migrator.connections_export import (
+    DEFAULT_CONNECTIONS_PREFIX,
+    DEFAULT_VARIABLES_PREFIX,
+    backend_options,
+)
+from migrator.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from migrator.project import ProjectFacts
+
+
+def project_ignore_syntax(facts: ProjectFacts) -> Syntax:
+    """The syntax the project's own .airflowignore files were written for: its
+    ``core.dag_ignore_file_syntax``, else the default of the Airflow it runs today."""
+    configured = facts.config.value("core.dag_ignore_file_syntax")
+    majors = source_airflow_majors(facts)
+    # Unknown: projects moving to MWAA run Airflow 1.10 or 2.x, whose default is regexp.
+    version = str(min(majors)) if majors else "2"
+    return effective_syntax(version, configured)
+
+
+def source_airflow_majors(facts: ProjectFacts) -> set[int]:
+    """Major versions of the Airflow the project runs now (requirement pins, image tags)."""
+    majors: set[int] = set()
+    requirements = facts.requirements
+    lines = [r for f in requirements.files.values() for r in f.requirements]
+    for requirement in [*lines, *requirements.hidden]:
+        if requirement.name == "apache-airflow" and requirement.pinned_version:
+            majors.add(int(requirement.pinned_version.split(".")[0]))
+    for image in facts.env.base_images:
+        if image.airflow_version:
+            majors.add(int(image.airflow_version.split(".")[0]))
+    return majors
+
+
+def mwaa_configuration(facts: ProjectFacts, target: MwaaVersion, include_secrets: bool,
+                       checks: list[BundleCheck], findings: Sequence[Finding] = ()) -> dict[str, str]:
+    """The AirflowConfigurationOptions map from the project's config analysis; options whose
+    value is a credential stay out unless asked for (mwaa-config.json is a file on disk).
+
+    Findings whose fix sets an option (``kind="config"``, ``action="set"``, e.g. PLG010's
+    ``core.lazy_load_plugins = False``) are applied here: `migrator fix` leaves them to this step.
+    """
+    # The config analysis leaves credential-valued options out of the map itself; they are
+    # named here (so the user knows what to set by hand) and put back only when asked.
+    options = configuration_options(facts.config, target)
+    policy = config_policy(target)
+    for option, entry in sorted(facts.config.effective().items()):
+        if not entry.is_secret or option in options:
+            continue
+        verdict = classify(option, target, entry.value)
+        key = verdict.new_option or option
+        if verdict.kind not in ("allowed", "deprecated", "renamed") or not policy.is_valid_key(key):
+            continue  # MWAA takes no such option at all; the CFG rules say why
+        if include_secrets:
+            options[key] = entry.value
+            checks.append(BundleCheck(
+                Severity.WARNING, "secret-included",
+                f"{key} holds a credential and is written to {MWAA_CONFIG} because "
+                "--include-secret-options says so", entry.path))
+        else:
+            checks.append(BundleCheck(
+                Severity.WARNING, "secret-option",
+                f"{key} holds a credential: left out of {MWAA_CONFIG} (set it on the "
+                "environment, or pass --include-secret-options)", entry.path))
+    for finding in findings:
+        params = finding.fix.params if finding.fix is not None else {}
+        if params.get("kind") == "config" and params.get("action") == "set" \
+                and policy.is_valid_key(str(params.get("option", ""))):
+            options[params["option"]] = str(params["value"])
+    return dict(sorted(options.items()))
+
+
+def secrets_backend_options(facts: ProjectFacts, config: dict[str, str], target: MwaaVersion
+                            ) -> dict[str, str]:
+    """The Secrets Manager backend options, when the project defines connections or variables
+    (``migrator connections export`` moves them to the default prefixes) and its configuration
+    names no secrets backend of its own."""
+    connections = facts.connections
+    if not (connections.connections or connections.variables) or "secrets.backend" in config:
+        return {}
+    return backend_options(DEFAULT_CONNECTIONS_PREFIX, DEFAULT_VARIABLES_PREFIX, target)

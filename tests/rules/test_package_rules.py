@@ -1,0 +1,73 @@
+"""The PKG rules: every check code the bundle reports is one, and each rule's VALID and INVALID
+examples are projects packaged for real (scan, then ``build_bundle``), as ``migrator package``
+does: an INVALID example gets a check of its rule, a VALID one none."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from migrator.compat import get_version
+
+import migrator.bundle
+from migrator.bundle import BundleOptions, build_bundle
+from migrator.config import Settings
+from migrator.engine import scan, selected_rules
+from migrator.rules import PackageRule, all_rules
+
+PACKAGE_RULES = [rule for rule in all_rules() if isinstance(rule, PackageRule)]
+# Codes whose situation no example project shows offline yet (a gigabyte plugins.zip or set of
+# wheels, pip's own verdict in `migrate --verify`, the package index's answers): not rules until
+# an example can show them.
+WITHOUT_A_RULE = frozenset({
+    "plugins-too-large", "requirement-dependencies-unchecked",
+    "requirement-version-moved", "requirements-too-large",
+})
+
+
+def _reported_codes() -> set[str]:
+    """The code of every ``BundleCheck(severity, "code", ...)`` the bundle's source builds."""
+    codes = set()
+    for path in Path(migrator.bundle.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "BundleCheck" and len(node.args) >= 2):
+                code = node.args[1]
+                assert isinstance(code, ast.Constant), f"{path.name}:{node.lineno}: a code must be literal"
+                codes.add(code.value)
+    return codes
+
+
+def test_every_check_code_the_bundle_reports_is_a_package_rule():
+    codes = _reported_codes()
+    names = {rule.name for rule in PACKAGE_RULES}
+    assert codes - WITHOUT_A_RULE == names
+    assert WITHOUT_A_RULE <= codes  # a code that went away leaves the list too
+
+
+def test_scan_runs_no_package_rule():
+    selected = selected_rules(Settings(), get_version(None))
+    assert PACKAGE_RULES and not any(isinstance(rule, PackageRule) for rule in selected)
+
+
+CASES = [
+    pytest.param(rule, kind, example, id=f"{rule.id}-{rule.name}-{kind}{i}")
+    for rule in PACKAGE_RULES
+    for kind, examples in (("valid", rule.valid), ("invalid", rule.invalid))
+    for i, example in enumerate(examples)
+]
+
+
+@pytest.mark.parametrize(("rule", "kind", "example"), CASES)
+def test_package_rule_example(rule, kind, example, make_project, tmp_path):
+    root = make_project(example.all_files())
+    result = scan(root, Settings(), get_version(example.target), jobs=1, use_cache=False)
+    bundle = build_bundle(result, tmp_path / "bundle", BundleOptions(**rule.example_options))
+    hits = [check for check in bundle.checks if check.code == rule.name]
+    if kind == "valid":
+        assert hits == [], f"VALID example of {rule.id} got: {[c.message for c in hits]}"
+        return
+    assert hits, f"INVALID example of {rule.id} got no {rule.name} check: {[str(c) for c in bundle.checks]}"
+    if example.contains is not None:
+        assert any(example.contains in check.message for check in hits), [c.message for c in hits]
