@@ -9,7 +9,8 @@ to a JSON manifest. Run it on the commit before the change and on the change, th
     python bench/output_identity.py --out /tmp/after.json --compare /tmp/before.json
 
 Outputs are normalised only where they must differ between two runs: the absolute path of the
-scanned copy and of the bundle folder.
+scanned copy and of the bundle folder. The tool runs offline (its own switch): what PyPI answers,
+or whether it answers within the timeout on a loaded machine, must not decide the comparison.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from migrator.cache import OFFLINE_ENV
+
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = ("json", "sarif", "text", "concise", "markdown", "github")
 
 
 def _run(args: list[str], cwd: Path, placeholders: dict[str, str]) -> str:
-    env = dict(os.environ, COLUMNS="120", NO_COLOR="1", TERM="dumb")
+    env = dict(os.environ, COLUMNS="120", NO_COLOR="1", TERM="dumb", **{OFFLINE_ENV: "1"})
     result = subprocess.run(
         [sys.executable, "-m", "migrator", *args],
         cwd=cwd, capture_output=True, text=True, env=env, check=False,
