@@ -311,3 +311,19 @@ def test_settings_paths_inside_the_project_are_kept(make_project):
     settings = load_settings(root)
     assert settings.dags == ("orchestration/dags", ".")
     assert (settings.plugins, settings.constraints) == ("ext", "constraints-3.12.txt")
+
+
+def test_airflow_code_in_a_dag_folder_named_like_a_test_is_code(make_project):
+    # MWAA's DAG processor parses every file of the DAG folder that names Airflow and DAGs,
+    # whatever its name: a DAG called test_*.py, the DAGs of a "test" environment. A file with
+    # test code (pytest, unittest, test functions) stays a test.
+    root = make_project({
+        "environments/production/load/dag.py": DAG,
+        "environments/test/load/dag.py": DAG,
+        "environments/test/load/test_report_dag.py": "from airflow.models import BaseOperator\nfrom acme.dags import AcmeDag\n",
+        "environments/test/load/test_checks.py": "import pytest\nfrom airflow.models import DagBag\n\n\ndef test_x():\n    pass\n",
+        "environments/test/load/test_plain.py": "def test_y():\n    from airflow import DAG\n",
+    })
+    ws = discover(root, Settings(dags=("environments",)))
+    assert {"environments/test/load/dag.py", "environments/test/load/test_report_dag.py"} <= set(ws.python_files)
+    assert not {"environments/test/load/test_checks.py", "environments/test/load/test_plain.py"} & set(ws.python_files)

@@ -35,6 +35,7 @@ from migrator.workspace.folders import (
     _dag_folders_by_content,
     _in_test_folder,
     _is_test_file,
+    airflow_code_named_like_a_test,
     is_v1_compose_service,
 )
 from migrator.workspace.kinds import (
@@ -364,7 +365,8 @@ def discover(root: Path, settings: Settings) -> Workspace:
     def in_roots(rel: str) -> bool:
         return any(r == "." or rel.startswith(r.rstrip("/") + "/") for r in roots)
 
-    test_files = {rel for rel in py_files if _is_test_file(rel)}
+    test_files = {rel for rel in py_files if _is_test_file(rel)
+                  and not (in_roots(rel) and airflow_code_named_like_a_test(root / rel))}
     ws.python_files = sorted(rel for rel in py_files if in_roots(rel) and rel not in test_files)
     ws.data_files = [rel for rel, _ in files
                      if not rel.endswith(".py") and in_roots(rel) and not _in_test_folder(rel.rpartition("/")[0])]

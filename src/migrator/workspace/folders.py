@@ -148,6 +148,18 @@ def _is_test_file(rel: str) -> bool:
     return _in_test_folder(folder) or name.startswith("test_") or name == "conftest.py"
 
 
+# What makes a file a test suite rather than DAG code: a test framework, a test function or class.
+_TEST_CODE = re.compile(rb"^[ \t]*(?:(?:from|import)[ \t]+(?:pytest|unittest)\b|def test_|class Test)", re.MULTILINE)
+
+
+def airflow_code_named_like_a_test(path: Path) -> bool:
+    """A file that imports Airflow and holds no test code, which only its name or folder make
+    look like a test (a ``test_reports.py`` DAG, the DAGs of a ``test`` environment): in a DAG
+    folder, MWAA's DAG processor parses it like any other file naming Airflow and DAGs."""
+    head = _head(path)
+    return _AIRFLOW_IMPORT.search(head) is not None and _TEST_CODE.search(head) is None
+
+
 def _dag_folders_by_content(root: Path, py_files: list[str]) -> list[str]:
     """Where DAGs live when no folder is named for them: the root when a top-level file builds
     a DAG, else every top-level folder holding (at any depth) a file that builds one."""
