@@ -1,9 +1,9 @@
 """LibCST codemods used by ``migrator fix``; installed as ``migrator.codemods``.
 
-One module per fix kind. Each declares the kind's ``Fix`` dataclass (its parameters as fields),
-``SAFETY`` (whether its change can be applied without a human reading it) with ``RATIONALE``
-(why), and ``plan(edit, planner)``, which locates the finding's node and stages its change; the
-fix's type picks the module.
+One module per fix kind (the kind's ``Fix`` dataclass is in ``migrator.fixes``, which a scan
+imports without LibCST). Each declares ``SAFETY`` (whether its change can be applied without a
+human reading it) with ``RATIONALE`` (why), and ``plan(edit, planner)``, which locates the
+finding's node and stages its change; the fix's type picks the module (``CODEMODS``).
 ``apply_edits`` runs every edit of one file in a single LibCST pass (see ``_pass``).
 """
 
@@ -15,6 +15,7 @@ from types import ModuleType
 
 import libcst as cst
 
+from migrator import fixes
 from migrator.findings import Fix, FixSafety
 
 from . import (
@@ -44,25 +45,25 @@ from ._layout import lines_with_ends
 from ._pass import FixCommand
 
 CODEMODS: dict[type[Fix], ModuleType] = {
-    replace_import.ReplaceImport: replace_import,
-    replace_class.ReplaceClass: replace_class,
-    replace_kubernetes_object.ReplaceKubernetesObject: replace_kubernetes_object,
-    rename_argument.RenameArgument: rename_argument,
-    remove_argument.RemoveArgument: remove_argument,
-    days_ago.DaysAgo: days_ago,
-    replace_context_key.ReplaceContextKey: replace_context_key,
-    remove_decorator.RemoveDecorator: remove_decorator,
-    replace_value.ReplaceValue: replace_value,
-    subdag_to_taskgroup.SubdagToTaskgroup: subdag_to_taskgroup,
-    drop_dag_from_chain.DropDagFromChain: drop_dag_from_chain,
-    guard_removed_import.GuardRemovedImport: guard_removed_import,
-    append_base.AppendBase: append_base,
-    end_init_chain.EndInitChain: end_init_chain,
-    remove_unused_import.RemoveUnusedImport: remove_unused_import,
-    replace_payload_read.ReplacePayloadRead: replace_payload_read,
-    docker_to_ecs.DockerToEcs: docker_to_ecs,
-    pod_to_ecs.PodToEcs: pod_to_ecs,
-    pod_to_eks.PodToEks: pod_to_eks,
+    fixes.ReplaceImport: replace_import,
+    fixes.ReplaceClass: replace_class,
+    fixes.ReplaceKubernetesObject: replace_kubernetes_object,
+    fixes.RenameArgument: rename_argument,
+    fixes.RemoveArgument: remove_argument,
+    fixes.DaysAgo: days_ago,
+    fixes.ReplaceContextKey: replace_context_key,
+    fixes.RemoveDecorator: remove_decorator,
+    fixes.ReplaceValue: replace_value,
+    fixes.SubdagToTaskgroup: subdag_to_taskgroup,
+    fixes.DropDagFromChain: drop_dag_from_chain,
+    fixes.GuardRemovedImport: guard_removed_import,
+    fixes.AppendBase: append_base,
+    fixes.EndInitChain: end_init_chain,
+    fixes.RemoveUnusedImport: remove_unused_import,
+    fixes.ReplacePayloadRead: replace_payload_read,
+    fixes.DockerToEcs: docker_to_ecs,
+    fixes.PodToEcs: pod_to_ecs,
+    fixes.PodToEks: pod_to_eks,
 }
 # The fix types by the kind reports name them by.
 FIX_TYPES: dict[str, type[Fix]] = {fix_type.kind: fix_type for fix_type in CODEMODS}

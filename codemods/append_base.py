@@ -24,26 +24,12 @@ after BaseOperator, whose ``__init__`` ends the arguments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppendBase(Fix):
-    """The ``bases`` the module-level class ``name`` does not end with already become its last
-    bases, before its keywords (API019)."""
-
-    kind: ClassVar[str] = "append-base"
-    name: str
-    bases: tuple[str, ...]  # dotted qualnames, in order
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the bases are ones the class's MRO already held, in that order, after every listed base on the Airflow the project came from"

@@ -13,30 +13,13 @@ finding with a human decision (pick a fixed date), not something a codemod can c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._helpers import preferred_quote
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class DaysAgo(Fix):
-    """The ``days_ago(...)`` call at the location becomes the same date with pendulum."""
-
-    kind: ClassVar[str] = "days-ago"
-    old: str
-
-    @property
-    def params(self) -> dict[str, Any]:
-        # Reports show it as it was reported before it had a kind of its own: a replace-call template.
-        return {"kind": "replace-call", "old": self.old, "template": "days_ago"}
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the replacement expression computes the same value as the removed helper"

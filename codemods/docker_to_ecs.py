@@ -23,31 +23,17 @@ Variables to exist, and behaves differently (no host files, Fargate sizes, logs 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
 
 import libcst as cst
 from migrator.compat.aws_native import docker_to_ecs
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
+from migrator.fixes import DockerToEcs
 
 from ._core import CannotFix, Edit
 from ._helpers import preferred_quote
 from ._planner import Planner
 from .replace_class import replace_callee
-
-
-@dataclass(frozen=True, kw_only=True)
-class DockerToEcs(Fix):
-    """The DockerOperator call at the location becomes an EcsRunTaskOperator call on ECS Fargate."""
-
-    kind: ClassVar[str] = "docker-to-ecs"
-    old: str  # the class the call names
-    family: str  # the task definition and container
-    command: tuple[str, ...] | None = None  # the split command; None: its code is kept
-    size: tuple[Any, Any] | None = None  # the Fargate (cpu, memory)
-    drop: tuple[str, ...] = ()  # arguments to leave out
-
 
 SAFETY = FixSafety.UNSAFE
 RATIONALE = "the task moves to ECS Fargate, which needs the generated infrastructure and runs without the Docker host"

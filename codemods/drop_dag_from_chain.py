@@ -15,25 +15,12 @@ otherwise (``dag=`` or a ``with DAG`` block); API017 marks its fix unsafe when i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class DropDagFromChain(Fix):
-    """The ``>>``/``<<`` operation at the location with the DAG ``dag`` as one operand becomes its
-    other operand; comments between them move to the opening parenthesis."""
-
-    kind: ClassVar[str] = "drop-dag-from-chain"
-    dag: str  # the DAG's variable
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the rule offers it as safe only when the task already gets the DAG otherwise"

@@ -23,25 +23,13 @@ place would call a mixin ``__init__`` without arguments it requires, a TypeError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
+from migrator.fixes import EndInitChain
 
 from ._core import CannotFix, Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class EndInitChain(Fix):
-    """The module-level class ``name`` lists ``_InitChainEnd`` right before ``mixin`` (API019)."""
-
-    kind: ClassVar[str] = "end-init-chain"
-    name: str
-    mixin: str  # dotted name of the base listed right after the operator's
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = ("on the Airflow the project came from, BaseOperator's __init__ chain ended before the mixins too, "

@@ -13,25 +13,12 @@ it, so those checks were ``False`` already; where it has the class the import ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class GuardRemovedImport(Fix):
-    """The ``from x import Name`` at the location, used only in ``isinstance``/``issubclass``, goes
-    inside ``try``/``except ImportError`` with a stand-in class."""
-
-    kind: ClassVar[str] = "guard-removed-import"
-    name: str  # the local name the import binds
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the class is only tested against, and no object can be an instance of a class the target lacks"

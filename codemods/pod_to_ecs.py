@@ -15,26 +15,15 @@ Variables to exist, and ``cmds`` cannot replace an image's ENTRYPOINT there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 from migrator.compat.aws_native import pod_to_ecs
 
 from migrator.findings import FixSafety
+from migrator.fixes import PodToEcs
 
 from ._core import Edit
 from ._planner import Planner
-from .docker_to_ecs import DockerToEcs, _environment, _Moved, rewrite
-
-
-@dataclass(frozen=True, kw_only=True)
-class PodToEcs(DockerToEcs):
-    """The KubernetesPodOperator / GKEStartPodOperator call at the location becomes an
-    EcsRunTaskOperator call on ECS Fargate (the parameters of ``docker-to-ecs``)."""
-
-    kind: ClassVar[str] = "pod-to-ecs"
-
+from .docker_to_ecs import _environment, _Moved, rewrite
 
 SAFETY = FixSafety.UNSAFE
 RATIONALE = ("the task moves to ECS Fargate, which needs the generated infrastructure and cannot override "

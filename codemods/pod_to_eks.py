@@ -14,31 +14,16 @@ into the task's namespaces (``migrator infra`` writes the access entry).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 from migrator.compat.aws_native import pod_to_eks
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._helpers import preferred_quote
 from ._planner import Planner
 from .docker_to_ecs import _without_comment
 from .replace_class import replace_callee
-
-
-@dataclass(frozen=True, kw_only=True)
-class PodToEks(Fix):
-    """The KubernetesPodOperator / GKEStartPodOperator call at the location becomes an EksPodOperator
-    call, the pod spec as written, ``cluster_name`` from an Airflow Variable."""
-
-    kind: ClassVar[str] = "pod-to-eks"
-    old: str  # the class the call names
-    drop: tuple[str, ...] = ()  # cluster coordinates to leave out
-    rename: tuple[tuple[str, str], ...] = ()  # (argument, EksPodOperator's name for it)
-
 
 SAFETY = FixSafety.UNSAFE
 RATIONALE = "the pod moves to an EKS cluster, which must exist and let the execution role in"

@@ -15,25 +15,13 @@ Safe: the fix data only asks for this for arguments the target ignores or reject
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import Edit
 from ._helpers import locate_argument
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class RemoveArgument(Fix):
-    """The keyword argument (or ``default_args`` key) ``name`` at the location goes."""
-
-    kind: ClassVar[str] = "remove-argument"
-    name: str
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the target ignores or rejects the argument, and its effect is the target's default"

@@ -12,25 +12,13 @@ Safe: since Airflow 2.0 ``BaseOperator``'s metaclass applies default arguments i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class RemoveDecorator(Fix):
-    """The decorator ``name`` at the location goes."""
-
-    kind: ClassVar[str] = "remove-decorator"
-    name: str
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the decorator is a no-op on the target (its work moved into the base class)"

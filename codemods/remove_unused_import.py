@@ -12,22 +12,10 @@ Airflow the project came from it bound a name nothing read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class RemoveUnusedImport(Fix):
-    """The import of ``name`` is dropped (the whole statement when it was its only name)."""
-
-    kind: ClassVar[str] = "remove-unused-import"
-    name: str  # the local name the import binds
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the module never uses the name, and the import fails on the target"

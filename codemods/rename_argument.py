@@ -17,29 +17,14 @@ name to the new one with the same meaning), so the DAG behaves the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety, optional
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._helpers import locate_argument, sibling_names
 from ._nodes import is_identifier, with_string_value
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class RenameArgument(Fix):
-    """The keyword argument (or ``default_args`` key) ``old`` at the location becomes ``new``;
-    ``also`` names more arguments given the same value."""
-
-    kind: ClassVar[str] = "rename-argument"
-    old: str
-    new: str
-    also: tuple[str, ...] = optional(())
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "Airflow renamed the parameter; the value keeps its meaning under the new name"

@@ -18,30 +18,14 @@ with the listed renames); a replacement whose behaviour differs is given as unsa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety, optional
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._nodes import is_identifier
 from ._planner import Planner
 from .rename_argument import rename_argument
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplaceClass(Fix):
-    """The class ``old`` used at the location becomes ``new``, with its arguments renamed
-    (``rename_arguments``: old name -> new name, or None to remove it; a mapping or pairs)."""
-
-    kind: ClassVar[str] = "replace-class"
-    old: str
-    new: str
-    rename_arguments: Mapping[str, str | None] | tuple[tuple[str, str | None], ...] | None = optional()
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the new class is the documented drop-in replacement once the listed arguments are renamed"

@@ -22,29 +22,15 @@ Safe: the fix data is only given for keys with an exact equivalent on the target
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 from libcst.metadata import Assignment
 
 from migrator.analysis.jinja import has_template, template_names
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._nodes import is_identifier, string_value, with_string_value
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplaceContextKey(Fix):
-    """The context key ``old`` read at the location (subscript, get, parameter or Jinja reference)
-    becomes ``new`` (a name, or inside templates a Jinja expression)."""
-
-    kind: ClassVar[str] = "replace-context-key"
-    old: str
-    new: str
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the new key holds exactly the value the removed key held"

@@ -21,29 +21,16 @@ providing package is installed (the requirements fix adds it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import Assignment
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._imports import import_from_module
 from ._nodes import dotted, string_value, with_string_value
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplaceImport(Fix):
-    """The import or name at the location refers to ``old``; make it refer to ``new`` (dotted qualnames)."""
-
-    kind: ClassVar[str] = "replace-import"
-    old: str
-    new: str
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = ("the new path is the same object under its new name or module (Airflow's moved-import "

@@ -38,36 +38,17 @@ resource value is only known at run time (Airflow left an empty one out; the rew
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
 
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety, Location, optional
+from migrator.findings import FixSafety, Location
+from migrator.fixes import ReplaceKubernetesObject
 
 from ._core import CannotFix, Edit
 from ._helpers import locate_argument, preferred_quote
 from ._nodes import string_value
 from ._planner import Planner
 from .rename_argument import rename_argument
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplaceKubernetesObject(Fix):
-    """Airflow's pod object constructed at the location (``old``), or the operator argument
-    ``argument`` holding its parameters, becomes the client model ``new`` built from the same values."""
-
-    kind: ClassVar[str] = "kubernetes-object"
-    new: str | None = optional()  # a kubernetes.client.models class
-    old: str | None = optional()  # the class the call constructs
-    parameters: tuple[str, ...] | None = optional()  # the old constructor's, in order
-    fields: tuple[tuple[str, Any], ...] | None = optional()  # (parameter, steps)
-    expand: str | None = optional()
-    expand_spec: tuple[Any, ...] | None = optional()
-    values_at: tuple[int, int, int, int] | None = optional()  # the dict literal a variable names
-    argument: str | None = optional()
-    new_argument: str | None = optional()
-    value: Literal["dict", "object"] | None = optional()
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = "the new code builds the model Airflow's own class built (to_k8s_client_obj) from the same values"

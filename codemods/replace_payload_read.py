@@ -12,26 +12,13 @@ merge the payload in ``execute()``, so the file no longer runs with the older on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._nodes import is_identifier, string_value
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplacePayloadRead(Fix):
-    """``op.json["key"]`` / ``op.json.get("key")`` at the location becomes ``op.key`` (API022)."""
-
-    kind: ClassVar[str] = "payload-read"
-    attribute: str  # the payload attribute (json)
-    key: str
-
 
 SAFETY = FixSafety.UNSAFE
 RATIONALE = ("the attribute holds the argument as passed, not normalised as the payload held it, and "

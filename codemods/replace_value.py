@@ -19,29 +19,14 @@ names another platform's DAG or plugins folder, whose files the bundle ships at 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import ClassVar
 
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety, optional
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._nodes import is_identifier, string_value, with_string_value
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReplaceValue(Fix):
-    """The value ``old`` at the location becomes ``new`` (JSON values: an argument value), or
-    with ``attribute`` the member or attribute name ``old`` becomes ``new`` (``TriggerRule.X``,
-    ``DagRun.execution_date``)."""
-
-    kind: ClassVar[str] = "replace-value"
-    old: object
-    new: object
-    attribute: bool = optional(False)
-
 
 SAFETY = FixSafety.SAFE
 RATIONALE = ("the deprecation code of Airflow or the provider maps the old value onto this one, or the "

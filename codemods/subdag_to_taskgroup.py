@@ -22,29 +22,12 @@ runs and slots. A human reads the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
-
 import libcst as cst
 
-from migrator.findings import Fix, FixSafety
+from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
 from ._planner import Planner
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubdagToTaskgroup(Fix):
-    """The ``SubDagOperator(subdag=factory(...))`` at the location becomes ``factory(...)``, and
-    the factory in the same file builds a TaskGroup; ``part`` says which of the two this edit does."""
-
-    kind: ClassVar[str] = "subdag-to-taskgroup"
-    factory: str
-    group_id: str  # the factory's parameter naming the group
-    variable: str  # the factory's DAG variable
-    task_group: str  # TaskGroup's dotted path
-    part: Literal["both", "operator", "factory"] = "both"
-
 
 SAFETY = FixSafety.UNSAFE
 RATIONALE = "a TaskGroup runs in its parent's runs: the sub-DAG's schedule and the operator's pool go"

@@ -13,7 +13,6 @@ import subprocess
 
 import pytest
 from migrator.codemods import FIX_TYPES, FileResult
-from migrator.codemods.remove_argument import RemoveArgument
 from migrator.compat import get_version
 
 from migrator import fix as fix_module
@@ -21,6 +20,7 @@ from migrator.config import Settings
 from migrator.engine import scan
 from migrator.findings import Finding, FixSafety, Location, Severity, finalize
 from migrator.fix import apply_plan, effective_safety, plan_fixes
+from migrator.fixes import RemoveArgument
 
 SETTINGS = Settings(select=("MIG",))
 TARGET = get_version(None)
@@ -227,3 +227,15 @@ def test_fix_data_that_does_not_pickle_is_fixed_in_process(make_project):
     assert not fix_module._picklable(findings)
     result = plan(root, findings, jobs=2)
     assert len(result.files) == len(files)
+
+
+def test_a_scan_reports_fixes_without_importing_libcst():
+    # The codemods import LibCST (a third of a second); a scan only reports fixes, so the fix
+    # kinds (migrator.fixes) and every rule must import without it.
+    import subprocess
+    import sys
+
+    code = ("import sys; import migrator.engine, migrator.fixes, migrator.rules;"
+            "migrator.rules.all_rules(); print('libcst' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

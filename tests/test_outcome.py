@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from migrator.codemods.remove_unused_import import RemoveUnusedImport
 
 from migrator.findings import FixSafety, Severity
+from migrator.fixes import RemoveUnusedImport
 from migrator.outcome import CAUSES, classify, explain_failures, project_module_names
 
 PROJECT = frozenset({"include", "acme_etl", "utils"})

@@ -7,11 +7,11 @@ import json
 import pickle
 
 import pytest
-from migrator.codemods.subdag_to_taskgroup import SubdagToTaskgroup
 
 from migrator.cache import ScanCache
 from migrator.cli import main
 from migrator.findings import Finding, FixSafety, Location, Related, RequirementsFix, Severity
+from migrator.fixes import SubdagToTaskgroup
 from migrator.reporters import render, statistics
 from migrator.reporters.text import remedy
 from migrator.rules import all_rules

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from migrator.codemods.rename_argument import RenameArgument
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import get_version
 
 from migrator.cli.options import write_output
@@ -16,6 +14,7 @@ from migrator.config import load_settings
 from migrator.engine import scan
 from migrator.errors import InputError
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, SharedValues
+from migrator.fixes import RenameArgument, ReplaceValue
 from migrator.inventory import scan_document
 from migrator.reporters import FORMATS, render, render_pieces
 from migrator.reporters.jsonout import Records, dumps, stream

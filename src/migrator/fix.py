@@ -33,7 +33,6 @@ from migrator.analysis.python import ModuleFacts
 from migrator.analysis.requirements import parse_requirements_text
 from migrator.analysis.source import Problem, SourceText, decode_python, decode_text, read_bytes
 from migrator.codemods import Edit, replace_context_key
-from migrator.codemods.replace_context_key import ReplaceContextKey
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.engine import (
@@ -53,6 +52,7 @@ from migrator.findings import (
     RequirementsFix,
     finalize,
 )
+from migrator.fixes import ReplaceContextKey
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.root_causes import merge_root_causes
 from migrator.rules import PythonRule, all_rules

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from migrator.analysis import airflow_api
 from migrator.analysis.airflow_api import ImportVerdict
 from migrator.analysis.python import ImportedName, ModuleFacts, catches_import_error
-from migrator.codemods.replace_context_key import ReplaceContextKey
 from migrator.compat import ContextKeyChange, MwaaVersion
 from migrator.findings import Fix, FixSafety
+from migrator.fixes import ReplaceContextKey
 from migrator.rules._common import short_name
 from migrator.rules.base import RuleContext
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.remove_decorator import RemoveDecorator
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import RemoveDecorator
 from migrator.rules.api._helpers import _is_airflow
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 

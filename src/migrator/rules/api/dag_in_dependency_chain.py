@@ -6,8 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.drop_dag_from_chain import DropDagFromChain
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import DropDagFromChain
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _SHIFTS = (ast.RShift, ast.LShift)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_kubernetes_object import ReplaceKubernetesObject
 from migrator.compat import KubernetesObject, MwaaVersion
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceKubernetesObject
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 

@@ -8,9 +8,9 @@ from migrator import compat
 from migrator.analysis import airflow_api
 from migrator.analysis.airflow_api import ImportVerdict
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_import import ReplaceImport
 from migrator.compat import MwaaVersion
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceImport
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 

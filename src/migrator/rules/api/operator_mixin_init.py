@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from migrator.analysis.classes import SUPER_NONE, SUPER_PASSES, TRANSPARENT_BASES, ClassFacts
-from migrator.codemods.append_base import AppendBase
-from migrator.codemods.end_init_chain import EndInitChain
 from migrator.compat import OperatorInitChain, operator_init_chain
 from migrator.findings import Finding, Fix, FixSafety, Location, Related, Severity
+from migrator.fixes import AppendBase, EndInitChain
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 

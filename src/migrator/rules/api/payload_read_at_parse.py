@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_payload_read import ReplacePayloadRead
 from migrator.compat import payload_merges, runtime
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplacePayloadRead
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _IMPORT = "from airflow.providers.databricks.operators.databricks import DatabricksCreateJobsOperator\n\n"

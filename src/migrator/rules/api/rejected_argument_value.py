@@ -6,9 +6,9 @@ import ast
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import enum_members, operator_signature
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceValue
 from migrator.rules._common import short_name
 from migrator.rules.api._helpers import _short
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import TaskGroupIds, task_group_ids
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceValue
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _IMPORT = "from airflow.utils.task_group import TaskGroup\n\n"

@@ -12,10 +12,9 @@ from migrator.analysis import airflow_api
 from migrator.analysis.classes import TRANSPARENT_BASES, ClassFacts, base_init_calls, module_classes
 from migrator.analysis.dags import ArgumentSite
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.remove_argument import RemoveArgument
-from migrator.codemods.rename_argument import RenameArgument
 from migrator.compat import ArgumentChange, MwaaVersion, OperatorSignature, operator_signature
 from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.fixes import RemoveArgument, RenameArgument
 from migrator.rules.api._helpers import _short
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 

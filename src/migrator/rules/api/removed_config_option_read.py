@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis.config import config_change
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceValue
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 # AirflowConfigParser's typed readers: each raises AirflowConfigException for an unknown option

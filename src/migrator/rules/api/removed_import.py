@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 from migrator import compat
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.guard_removed_import import GuardRemovedImport
-from migrator.codemods.remove_unused_import import RemoveUnusedImport
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import GuardRemovedImport, RemoveUnusedImport
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 

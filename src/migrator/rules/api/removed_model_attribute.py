@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from migrator.analysis import airflow_api
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.compat import attribute_changes
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceValue
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from migrator.analysis import airflow_api
 from migrator.analysis.dags import default_args_dicts
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.replace_class import ReplaceClass
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceClass
 from migrator.rules._common import FrozenMapping, short_name
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid

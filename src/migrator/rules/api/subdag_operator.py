@@ -12,8 +12,8 @@ from migrator.analysis.subdags import (
     subdag_operator_calls,
     subdag_rewrites,
 )
-from migrator.codemods.subdag_to_taskgroup import SubdagToTaskgroup
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import SubdagToTaskgroup
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 

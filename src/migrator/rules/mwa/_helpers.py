@@ -11,9 +11,8 @@ from migrator.analysis import airflow_api, platform
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under
-from migrator.codemods.docker_to_ecs import DockerToEcs
-from migrator.codemods.pod_to_eks import PodToEks
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
+from migrator.fixes import DockerToEcs, PodToEks
 from migrator.rules._common import short_name
 from migrator.rules.base import PythonRule, RuleContext
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.remove_argument import RemoveArgument
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import RemoveArgument
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from migrator.codemods.replace_import import ReplaceImport
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceImport
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
 

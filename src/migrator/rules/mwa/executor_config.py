@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migrator.analysis.python import ModuleFacts
-from migrator.codemods.remove_argument import RemoveArgument
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import RemoveArgument
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from migrator import aws_native, compat
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under, static_string
-from migrator.codemods.pod_to_ecs import PodToEcs
-from migrator.codemods.pod_to_eks import PodToEks
 from migrator.compat import pod_to_ecs, pod_to_eks
 from migrator.findings import Finding, Fix, FixSafety, Severity
+from migrator.fixes import PodToEcs, PodToEks
 from migrator.rules._common import short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 from migrator.rules.mwa._helpers import (

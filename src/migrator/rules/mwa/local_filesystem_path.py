@@ -21,8 +21,8 @@ from migrator.analysis.strings import (
     name_value,
     static_string,
 )
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
+from migrator.fixes import ReplaceValue
 from migrator.rules._common import call_arguments, inside, location_in_static, short_name
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 from migrator.rules.mwa._helpers import (

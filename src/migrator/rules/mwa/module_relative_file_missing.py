@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from migrator import compat
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.read_paths import normalized_relative
-from migrator.codemods.replace_value import ReplaceValue
 from migrator.findings import Finding, FixSafety, Severity
+from migrator.fixes import ReplaceValue
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _DIRNAME = "os.path.dirname"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from migrator.codemods.replace_import import ReplaceImport
 from migrator.findings import FixSafety, Severity
+from migrator.fixes import ReplaceImport
 from migrator.rules.base import Invalid, ProjectRule, Valid
 from migrator.rules.plg._helpers import _at
 
