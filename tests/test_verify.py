@@ -486,3 +486,31 @@ def test_keep_layers_reads_the_environment_and_rejects_nonsense(monkeypatch):
     monkeypatch.setenv("MWAA_MIGRATOR_KEEP_LAYERS", "many")
     with pytest.raises(InputError, match="MWAA_MIGRATOR_KEEP_LAYERS"):
         keep_layers()
+
+
+def test_a_layer_built_when_pip_ran_out_of_time_is_built_again(tmp_path, monkeypatch):
+    # pip's time limit gives no verdict on a line (a loaded machine): reusing that layer would
+    # keep the line unrepaired for good, so the next run builds it again.
+    from migrator import airflow_env
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("tabulate==0.9.0\n", encoding="utf-8")
+    base = tmp_path / "venvs" / "airflow-3.3.1-py3.12-abc"
+    choice = airflow_env.PythonChoice(path=Path(sys.executable), version="3.12.0", notes=())
+    builds = []
+    monkeypatch.setattr(airflow_env, "_build_layer", lambda *a, **k: builds.append(1) or ([], []))
+
+    def ensure():
+        return airflow_env._ensure_requirements_layer(
+            choice, base, requirements, tmp_path / "c.txt", base.parent, tmp_path, False, False, lambda m: None)
+
+    root, _, _ = ensure()
+    python = airflow_env._venv_python(root)
+    python.parent.mkdir(parents=True)
+    python.touch()
+    (root / airflow_env.MARKER).write_text('{"undecided": true, "failures": []}', encoding="utf-8")
+    _, _, created = ensure()
+    assert created and len(builds) == 2
+    (root / airflow_env.MARKER).write_text('{"undecided": false, "failures": []}', encoding="utf-8")
+    _, _, created = ensure()
+    assert not created and len(builds) == 2

@@ -264,6 +264,9 @@ def _ensure_requirements_layer(choice: PythonChoice, base: Path, requirements: P
     root = venvs / f"{base.name}-req-{key}"
     with _locked(venvs / f"{root.name}.lock"):
         marker = None if rebuild else _read_marker(root)
+        if marker is not None and marker.get("undecided"):
+            say(f"rebuilding the venv with {label}: pip ran out of time on some lines when it was built")
+            marker = None
         if marker is not None:
             say(f"reusing the venv with {label} in {root}")
             os.utime(root / MARKER)  # its last use, which eviction goes by
@@ -329,7 +332,7 @@ def _build_layer(choice: PythonChoice, base: Path, root: Path, lines: Requiremen
             str(_site_packages(_venv_python(base))) + "\n", encoding="utf-8")
         failures, repairs = _install_requirements(_venv_python(base), _venv_python(root), lines,
                                                   constraints, repair, say)
-        marker = {"format": ENV_FORMAT, "base": base.name,
+        marker = {"format": ENV_FORMAT, "base": base.name, "undecided": any(f.undecided for f in failures),
                   "failures": [f.to_json() for f in failures], "repairs": [r.to_json() for r in repairs]}
         _write_atomic(root / MARKER, json.dumps(marker, indent=2, sort_keys=True).encode())
         return failures, repairs

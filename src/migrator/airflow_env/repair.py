@@ -30,6 +30,9 @@ class RequirementFailure:
     line: int
     requirement: str
     reason: str
+    # pip stopped at its time limit: no verdict, which a less loaded run may well reach (not
+    # reported; a layer holding one is not reused)
+    undecided: bool = False
 
     def to_json(self) -> dict:
         return {"path": self.path, "line": self.line, "requirement": self.requirement,
@@ -92,7 +95,7 @@ def _install_requirements(pip_owner: Path, target_python: Path, lines: Requireme
     for (path, number, item), _ in failing:
         say(f"{path}:{number}: {item} does not install")
     if not repair:
-        return [RequirementFailure(*item, result.reason) for item, result in failing], []
+        return [RequirementFailure(*item, result.reason, result.timed_out) for item, result in failing], []
     failed = {item for item, _ in failing}
     return _repair([item for item in lines.items if item not in failed], failing, attempt,
                    target_python, say)
@@ -126,7 +129,7 @@ def _repair(accepted: list[tuple[str, int, str]], failing: list[tuple[tuple[str,
     candidates: dict[tuple[str, int, str], tuple[str | None, PipResult]] = {}
     for item, result in failing:
         if not result.judges_the_requirements or not _is_index_requirement(item[2]):
-            failures.append(RequirementFailure(*item, result.reason))
+            failures.append(RequirementFailure(*item, result.reason, result.timed_out))
         else:
             candidates[item] = (_loosened(item[2]), result)
     loosened = [(path, number, text) for (path, number, _), (text, _) in candidates.items() if text]
@@ -145,7 +148,7 @@ def _repair(accepted: list[tuple[str, int, str]], failing: list[tuple[tuple[str,
         if trial is not None and not trial.ok and not trial.judges_the_requirements:
             # pip could not tell (its time limit, an unreachable host): the line stays, reported
             failures.append(RequirementFailure(path, number, text, f"{result.reason}; without the "
-                                                                 f"version: {trial.reason}"))
+                                                                 f"version: {trial.reason}", trial.timed_out))
             continue
         if trial is not None and trial.ok:
             replacement, reason = _pinned_at(relaxed, installed), result.reason
