@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from migrator.analysis import yamlparse
+from migrator.analysis.config import parse_airflow_cfg
 from migrator.analysis.source import Problem, read_text
 
 CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
@@ -35,9 +36,6 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
-    # Imported here: the config analysis reads env sources, which import this module.
-    from migrator.analysis.config import parse_airflow_cfg
-
     source = read_text(root / cfg)
     if isinstance(source, Problem):
         return None, None  # reported by the config analysis, which names the problem
