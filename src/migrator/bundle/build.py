@@ -13,11 +13,11 @@ from migrator import __version__
 from migrator.airflowignore import (
     IGNORE_FILE,
     effective_syntax,
+    project_ignore_syntax,
     render_ignore_file,
 )
 from migrator.bundle.config import (
     mwaa_configuration,
-    project_ignore_syntax,
     secrets_backend_options,
 )
 from migrator.bundle.missing import excluded_but_needed, named_outside
