@@ -12,9 +12,11 @@ import yaml
 from migrator.analysis import yamlparse
 from migrator.analysis.config import parse_airflow_cfg
 from migrator.analysis.source import Problem, read_text
+from migrator.compat import worker_paths
 
-CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
-CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
+# The official docker-compose stack's folders (an Airflow fact), then MWAA's (compat/data).
+CONTAINER_DAG_DIRS = ("/opt/airflow/dags", worker_paths().dags)
+CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", worker_paths().plugins)
 _DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
 _AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
 
