@@ -42,13 +42,16 @@ def _load_time_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return found
 
 
-def _import_graph() -> dict[str, set[str]]:
+def _import_graph(added: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Module -> the package modules it imports at load time; ``added``: source to append to
+    a module's own, to see what an import would do."""
     paths = _module_paths()
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets: set[str] = set()
-        for node in _load_time_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        source = path.read_text(encoding="utf-8") + (added or {}).get(name, "")
+        for node in _load_time_imports(ast.parse(source)):
             if isinstance(node, ast.Import):
                 targets |= {alias.name for alias in node.names}
                 continue
@@ -57,8 +60,17 @@ def _import_graph() -> dict[str, set[str]]:
                 parent = package.split(".")[:len(package.split(".")) - node.level + 1]
                 base = ".".join(parent + ([node.module] if node.module else []))
             targets |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base for alias in node.names}
+        # Importing ``a.b.c`` first runs ``a.b``'s __init__: an edge to each package above the
+        # target that the importing module is not itself inside (there it is already running).
+        targets |= {ancestor for target in targets for ancestor in _ancestors(target)
+                    if ancestor != name and not name.startswith(f"{ancestor}.")}
         graph[name] = {target for target in targets if target in paths and target != name}
     return graph
+
+
+def _ancestors(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
 
 
 def _cycle_through(start: str, graph: dict[str, set[str]]) -> list[str] | None:
@@ -87,3 +99,12 @@ def test_the_graph_leaves_out_function_bodies_and_type_checking() -> None:
     graph = _import_graph()
     assert "migrator.compat" in graph["migrator.analysis.config"]
     assert "migrator.compat.mwaa" in graph and "migrator.codemods" in graph
+
+
+
+def test_importing_a_submodule_runs_its_package_first() -> None:
+    """``from migrator.sizing.facts import ...`` at the top of dag_count would be a cycle:
+    sizing's __init__ runs first and imports sizing.render, which imports dag_count."""
+    graph = _import_graph({"migrator.dag_count": "\nfrom migrator.sizing.facts import Count\n"})
+    assert "migrator.sizing" in graph["migrator.dag_count"]
+    assert _cycle_through("migrator.dag_count", graph) is not None
