@@ -20,13 +20,16 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pathspec
 
 from migrator.analysis.source import Problem, read_text
 from migrator.compat import airflow_default
 from migrator.linear_regex import LinearRegex, Unsupported, compile_safe
+
+if TYPE_CHECKING:
+    from migrator.project import ProjectFacts
 
 Syntax = Literal["regexp", "glob"]
 SYNTAXES: tuple[Syntax, ...] = ("regexp", "glob")
@@ -55,6 +58,30 @@ def effective_syntax(airflow_version: str, configured: str | None = None) -> Syn
     if configured and configured.strip().lower() in SYNTAXES:
         return configured.strip().lower()  # type: ignore[return-value]
     return default_syntax(airflow_version)
+
+
+def project_ignore_syntax(facts: ProjectFacts) -> Syntax:
+    """The syntax the project's own .airflowignore files were written for: its
+    ``core.dag_ignore_file_syntax``, else the default of the Airflow it runs today."""
+    configured = facts.config.value("core.dag_ignore_file_syntax")
+    majors = source_airflow_majors(facts)
+    # Unknown: projects moving to MWAA run Airflow 1.10 or 2.x, whose default is regexp.
+    version = str(min(majors)) if majors else "2"
+    return effective_syntax(version, configured)
+
+
+def source_airflow_majors(facts: ProjectFacts) -> set[int]:
+    """Major versions of the Airflow the project runs now (requirement pins, image tags)."""
+    majors: set[int] = set()
+    requirements = facts.requirements
+    lines = [r for f in requirements.files.values() for r in f.requirements]
+    for requirement in [*lines, *requirements.hidden]:
+        if requirement.name == "apache-airflow" and requirement.pinned_version:
+            majors.add(int(requirement.pinned_version.split(".")[0]))
+    for image in facts.env.base_images:
+        if image.airflow_version:
+            majors.add(int(image.airflow_version.split(".")[0]))
+    return majors
 
 
 @dataclass(frozen=True)

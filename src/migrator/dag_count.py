@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from migrator.airflowignore import find_ignored, project_ignore_syntax
+
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
     from migrator.project import ProjectFacts
@@ -240,9 +242,6 @@ def dag_folder_files(workspace: Workspace) -> list[str]:
 def ignored_files(project: ProjectFacts, files: list[str]) -> frozenset[str]:
     """DAG-folder files the project's .airflowignore files keep from the DAG processor, read
     in the syntax the project wrote them for (the bundle carries that meaning to MWAA)."""
-    from migrator.airflowignore import find_ignored
-    from migrator.bundle import project_ignore_syntax
-
     workspace = project.workspace
     if not workspace.airflowignores:
         return frozenset()

@@ -32,18 +32,22 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from migrator import compat
+from migrator.analysis.missing_packages import missing_packages
 from migrator.analysis.requirements import (
     Constraints,
     constraints_url_versions,
     frozen_airflow_major,
     is_url,
+    needed_providers,
     parse_requirement,
     parse_requirements_text,
     providers_for_extras,
     redundant_with_image,
+    resolve_local,
     specifier_excludes,
+    split_module_needs,
 )
-from migrator.analysis.source import detect_newline
+from migrator.analysis.source import Problem, detect_newline, read_text
 from migrator.requirements_blocks import (
     _COMMENT,
     _HASH,
@@ -242,8 +246,6 @@ def fixed_requirements_for(project, target, entry: str | None = None) -> str:
     Uses the scan's facts: the constraints chosen for the target, the providers the code
     imports and the packages compose/Dockerfiles/scripts installed outside requirement files.
     """
-    from migrator.analysis.requirements import needed_providers
-    from migrator.analysis.source import Problem, read_text
 
     facts = project.requirements
     entry = entry or (facts.entry_files[0] if facts.entry_files else None)
@@ -264,8 +266,6 @@ def extra_requirements(project, target) -> list[str]:
     (compose, Dockerfiles, scripts), those the code imports from another requirements file, the
     distributions split-out modules the code imports now come in, and the packages the code
     imports that nothing installs, where the target's constraints pin them (REQ024)."""
-    from migrator.analysis.missing_packages import missing_packages
-    from migrator.analysis.requirements import split_module_needs
 
     return ([r.text for r in project.requirements.hidden if r.kind == "pypi"]
             + [found.requirement.text for found in project.listed_elsewhere(target)]
@@ -281,8 +281,6 @@ def imported_modules(modules) -> set[str]:
 def inline_includes(project, entry: str) -> str:
     """``entry``'s text with each ``-r`` include replaced by the included file's lines (each
     file once, recursively): MWAA receives a single requirements.txt."""
-    from migrator.analysis.requirements import resolve_local
-    from migrator.analysis.source import Problem, read_text
 
     workspace = project.workspace
     seen: set[str] = set()

@@ -24,8 +24,8 @@ MWAA), ``wheels`` (--private-network), ``startup``, ``config`` (mwaa-config.json
 results they share.
 """
 
+from migrator.airflowignore import project_ignore_syntax
 from migrator.bundle.build import build_bundle
-from migrator.bundle.config import project_ignore_syntax
 from migrator.bundle.model import (
     DAGS,
     MANIFEST,

@@ -13,11 +13,11 @@ from migrator import __version__
 from migrator.airflowignore import (
     IGNORE_FILE,
     effective_syntax,
+    project_ignore_syntax,
     render_ignore_file,
 )
 from migrator.bundle.config import (
     mwaa_configuration,
-    project_ignore_syntax,
     secrets_backend_options,
 )
 from migrator.bundle.missing import excluded_but_needed, named_outside
@@ -66,6 +66,7 @@ from migrator.bundle.walk import (
 )
 from migrator.bundle.wheels import private_network_requirements
 from migrator.compat import (
+    dag_capacity_share,
     environment_classes,
     get_environment_class,
 )
@@ -84,11 +85,6 @@ if TYPE_CHECKING:
     from migrator.engine import ScanResult
     from migrator.project import ProjectFacts
     from migrator.workspace import Workspace
-
-
-# The UG advises keeping the DAG count under about half of a class's capacity, or the scheduler
-# overloads (UG t-apache-airflow-2).
-DAG_CAPACITY_COMFORT = 0.5
 
 
 def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = None,
@@ -364,7 +360,7 @@ def capacity_checks(count: DagCount, environment_class: str | None,
         return [BundleCheck(Severity.ERROR, "dag-capacity",
                             f"{counted} exceed {cls.name}'s capacity of "
                             f"{cls.dag_capacity}; choose a larger class or fewer DAGs")]
-    if dags > cls.dag_capacity * DAG_CAPACITY_COMFORT:
+    if dags > cls.dag_capacity * dag_capacity_share():
         return [BundleCheck(Severity.WARNING, "dag-capacity",
                             f"{counted} are over half of {cls.name}'s capacity of "
                             f"{cls.dag_capacity}; MWAA advises staying under half, or the "

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from migrator.airflowignore import (
-    Syntax,
-    effective_syntax,
-)
 from migrator.analysis.config import classify, configuration_options
 from migrator.bundle.model import MWAA_CONFIG, BundleCheck
 from migrator.compat import config_policy
@@ -22,30 +18,6 @@ from migrator.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from migrator.project import ProjectFacts
-
-
-def project_ignore_syntax(facts: ProjectFacts) -> Syntax:
-    """The syntax the project's own .airflowignore files were written for: its
-    ``core.dag_ignore_file_syntax``, else the default of the Airflow it runs today."""
-    configured = facts.config.value("core.dag_ignore_file_syntax")
-    majors = source_airflow_majors(facts)
-    # Unknown: projects moving to MWAA run Airflow 1.10 or 2.x, whose default is regexp.
-    version = str(min(majors)) if majors else "2"
-    return effective_syntax(version, configured)
-
-
-def source_airflow_majors(facts: ProjectFacts) -> set[int]:
-    """Major versions of the Airflow the project runs now (requirement pins, image tags)."""
-    majors: set[int] = set()
-    requirements = facts.requirements
-    lines = [r for f in requirements.files.values() for r in f.requirements]
-    for requirement in [*lines, *requirements.hidden]:
-        if requirement.name == "apache-airflow" and requirement.pinned_version:
-            majors.add(int(requirement.pinned_version.split(".")[0]))
-    for image in facts.env.base_images:
-        if image.airflow_version:
-            majors.add(int(image.airflow_version.split(".")[0]))
-    return majors
 
 
 def mwaa_configuration(facts: ProjectFacts, target: MwaaVersion, include_secrets: bool,

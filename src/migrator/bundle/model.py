@@ -12,7 +12,7 @@ from migrator.airflowignore import (
     IgnoreRule,
     Syntax,
 )
-from migrator.compat import upload_limit
+from migrator.compat import upload_limit, worker_paths
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import InputError
 from migrator.findings import Severity
@@ -23,8 +23,8 @@ REQUIREMENTS = "requirements.txt"
 STARTUP = "startup.sh"
 MWAA_CONFIG = "mwaa-config.json"
 DAGS = "dags"
-# Where MWAA puts things on its containers (UG configuring-dag-folder, configuring-dag-import-plugins).
-MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
+# Where MWAA extracts plugins.zip on its containers (compat/data, with its source).
+MWAA_PLUGINS_DIR = worker_paths().plugins
 # MWAA's guidance for what a container unpacks or installs while it starts (migrator.compat:
 # recommended size and start-up time limit), for plugins.zip and for the requirements' wheels.
 PLUGINS_LIMIT = upload_limit(PLUGINS_ZIP)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from migrator.compat import airflow_default
+from migrator.compat import airflow_default, dag_capacity_share, worker_environment
 
 
 class TaskKind(StrEnum):
@@ -62,7 +62,7 @@ HEAVY_KINDS = frozenset({TaskKind.PYTHON, TaskKind.OTHER, TaskKind.TRANSFER})
 # Airflow's own defaults where a DAG or the project sets nothing (max_active_runs,
 # max_active_tasks, default_pool slots, min_file_process_interval, dagbag_import_timeout, a
 # sensor's poke_interval) are Airflow facts: migrator.compat records them per Airflow version.
-DEFAULT_POOL = "default_pool"
+(DEFAULT_POOL,) = worker_environment().default_pools  # the one pool every environment has
 
 
 def airflow_setting(name: str, target: str) -> int | float:
@@ -88,8 +88,9 @@ PARSE_SECONDS_PER_FILE = 0.2  # a DAG file with light top-level code, when verif
 PARSE_SECONDS_PER_EXTRA_DAG = 0.05  # each further DAG a file builds
 PARSE_HEADROOM = 0.5  # parsing processes busy at most half of min_file_process_interval
 
-# Capacity headroom, as AWS words it for DAG counts (keep DAGs under ~50% of class capacity).
-DAG_CAPACITY_SHARE = 0.5
+# Capacity headroom, as AWS words it for DAG counts (keep DAGs under ~50% of class capacity):
+# compat/data/environment_classes.json, with its source.
+DAG_CAPACITY_SHARE = dag_capacity_share()
 WORKER_HEADROOM = 0.2  # plan workers for the peak plus 20%
 TRIGGERER_HEADROOM = 0.2
 POOL_HEADROOM = 0.2  # default_pool raised to the DAGs' peak plus 20%, when it must grow

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from migrator.compat import billing, price_list_url
+from migrator.compat import billing, price_list_url, worker_environment
 from migrator.compat.mwaa import MwaaVersion
 from migrator.dag_count import dags_text
 from migrator.sizing.defaults import (
@@ -97,9 +97,9 @@ def _inputs(workspace, modules, module_facts, plans, pools, parse, parsed_files,
         "catchup_dags": sum(p.copies for p in plans if _catchup(p, target)),
         "pools": [{"name": name, "slots": pools[name].slots if name in pools else
                    (airflow_setting("core.default_pool_task_slot_count", target.airflow)
-                    if name == "default_pool" else None),
+                    if name in worker_environment().default_pools else None),
                    "source": pools[name].source if name in pools else
-                   ("Airflow default" if name == "default_pool" else "not defined")}
+                   ("Airflow default" if name in worker_environment().default_pools else "not defined")}
                   for name in sorted(set(used_pools) | set(pools))],
         "parse": {"seconds_total": _r(sum(parse.files.values())), "files_measured": parse.measured,
                   "source": parse.source},

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
+from migrator.compat import default_changes
 from migrator.sizing.defaults import REFERENCE_DAYS, REFERENCE_WEEK_START, WARM_UP_DAYS
 from migrator.sizing.facts import Schedule
 
@@ -28,7 +29,6 @@ DAILY_AT_MIDNIGHT = "0 0 * * *"  # timedelta(days=1) from the timeline's midnigh
 def target_default(name: str, target: str) -> str | None:
     """The value a default (``dag.schedule``, ``scheduler.catchup_by_default``) has on the
     target, from compat's record of defaults that changed between Airflow versions."""
-    from migrator.compat import default_changes
 
     applied = {change.name: change for change in default_changes(target)}
     if name in applied:

@@ -52,9 +52,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from migrator.airflow_env import ensure_airflow_env
+from migrator.analysis.connections import read_definitions
+from migrator.analysis.envsources import analyse_env
 from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.connections_export import plan_export
 from migrator.errors import InputError
 from migrator.findings import Finding
 from migrator.verify.loading import DEFAULT_TIMEOUT_SECONDS, _file_result, load_dags
@@ -73,6 +76,7 @@ from migrator.verify.scan_results import (
     results_for,
     verify_findings,
 )
+from migrator.workspace import discover
 
 __all__ = ["ERROR_CHARS", "RESULTS_FILE", "FileResult", "Lookup", "WarningEntry", "_file_result",
     "merge_into_scan", "project_requirements", "project_variables", "read_carried_results", "render_text",
@@ -112,7 +116,6 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
     Raises ``InputError`` for a missing project, an unknown target or a project without DAGs,
     and ``EnvironmentSetupError``/``VerifyError`` when Airflow cannot be installed or started.
     """
-    from migrator.workspace import discover
 
     started = time.perf_counter()
     root = Path(root)
@@ -137,8 +140,6 @@ def verify_project(root: Path, settings: Settings | None = None, target: str | M
                              rebuild=rebuild, project_root=root,
                              repair_requirements=repair_requirements, log=log)
     if variables is None:
-        from migrator.analysis.connections import read_definitions
-        from migrator.analysis.envsources import analyse_env
 
         variables = project_variables(read_definitions(workspace, analyse_env(workspace)))
     loaded = load_dags(env, root, workspace.dag_folders, workspace.plugins_folder, timeout=timeout,
@@ -157,7 +158,6 @@ def project_variables(connections) -> dict[str, str]:
     """The Variables the project defines (``ConnectionFacts``: exports, ``AIRFLOW_VAR_*``,
     airflow_settings.yaml), each with the value ``migrator connections export`` would store in
     Secrets Manager."""
-    from migrator.connections_export import plan_export
 
     return {secret.key: secret.value for secret in plan_export(connections).secrets if secret.kind == "variable"}
 

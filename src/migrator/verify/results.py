@@ -10,6 +10,7 @@ from migrator.airflow_env import RequirementFailure, RequirementRepair, Requirem
 from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import MigratorError
+from migrator.inventory import tool_info
 
 STATUSES = ("loaded", "import_error", "timeout")
 # An exception's message is kept whole up to this length (a DAG's repr in it can be huge).
@@ -136,7 +137,6 @@ class VerifyResult:
         return {f.path: f.parse_seconds for f in self.files if f.parse_seconds is not None}
 
     def to_json(self) -> dict[str, Any]:
-        from migrator.inventory import tool_info
 
         requirements = None
         if self.requirements is not None:

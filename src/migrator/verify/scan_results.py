@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrator.airflow_env import RequirementFailure
+from migrator.analysis.source import SourceText, read_text
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.engine import build_index, is_suppressed, run_project_rules
 from migrator.findings import Finding, finalize
+from migrator.rules import ProjectRule, all_rules
+from migrator.rules.base import RuleContext
 from migrator.verify.results import FileResult, VerifyResult
 
 RESULTS_FILE = "verify-results.json"
@@ -91,7 +95,6 @@ VERIFY_RULE_PREFIX = "MIG1"  # MIG101-MIG105 (migrator.rules.mig) read verify re
 
 
 def verify_rules(settings: Settings, target: MwaaVersion) -> list:
-    from migrator.rules import ProjectRule, all_rules
 
     return [r for r in all_rules() if isinstance(r, ProjectRule) and r.id.startswith(VERIFY_RULE_PREFIX)
             and settings.rule_enabled(r.id) and r.applies(target)]
@@ -99,8 +102,6 @@ def verify_rules(settings: Settings, target: MwaaVersion) -> list:
 
 def verify_findings(project, result: VerifyResult, settings: Settings) -> list[Finding]:
     """The findings of a verify run, filtered like a scan's (select/ignore, per-path, inline)."""
-    from migrator.engine import build_index, run_project_rules
-    from migrator.rules.base import RuleContext
 
     attach(project, result)
     ctx = RuleContext(target=result.target, index=build_index(project.workspace))
@@ -109,8 +110,6 @@ def verify_findings(project, result: VerifyResult, settings: Settings) -> list[F
 
 
 def _filtered(findings: list[Finding], settings: Settings, root: Path) -> list[Finding]:
-    from migrator.analysis.source import SourceText, read_text
-    from migrator.engine import is_suppressed
 
     lines: dict[str, list[str]] = {}
     kept = []

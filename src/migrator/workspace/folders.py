@@ -10,10 +10,13 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from migrator.analysis import yamlparse
+from migrator.analysis.config import parse_airflow_cfg
 from migrator.analysis.source import Problem, read_text
+from migrator.compat import worker_paths
 
-CONTAINER_DAG_DIRS = ("/opt/airflow/dags", "/usr/local/airflow/dags")
-CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", "/usr/local/airflow/plugins")
+# The official docker-compose stack's folders (an Airflow fact), then MWAA's (compat/data).
+CONTAINER_DAG_DIRS = ("/opt/airflow/dags", worker_paths().dags)
+CONTAINER_PLUGIN_DIRS = ("/opt/airflow/plugins", worker_paths().plugins)
 _DAG_MARKERS = (b"DAG(", b"@dag", b"models.DAG", b"import DAG")
 _AIRFLOW_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+airflow\b", re.MULTILINE)
 
@@ -35,9 +38,6 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
 
 
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
-    # Imported here: the config analysis reads env sources, which import this module.
-    from migrator.analysis.config import parse_airflow_cfg
-
     source = read_text(root / cfg)
     if isinstance(source, Problem):
         return None, None  # reported by the config analysis, which names the problem

@@ -37,6 +37,7 @@ from migrator.analysis.grammar.rewrite import (
     _blank_joined,
     _newer_syntax,
 )
+from migrator.compat import mwaa_versions
 
 __all__ = ["FIRST_WITH_NEW_SYNTAX", "HOST_PYTHON", "_as_tuple", "_blank_joined", "newest_target_python",
     "parse_module", "python_version"]
@@ -56,7 +57,6 @@ def python_version(text: str) -> tuple[int, int]:
 def newest_target_python() -> tuple[int, int]:
     """The newest Python an MWAA target runs: the grammar to read a module with when no target
     is given (inventories, bundles), so that no target's module is refused."""
-    from migrator.compat import mwaa_versions
 
     return max(python_version(version.python) for version in mwaa_versions())
 
