@@ -19,7 +19,7 @@ import csv
 
 import pytest
 from conftest import EXAMPLE_PROJECT, SHARED
-from migrator.compat import runtime, supported_versions
+from migrator.compat import newest_with_image
 
 from migrator.config import Settings
 from migrator.engine import scan
@@ -28,7 +28,7 @@ from migrator.sizing import size_project
 
 # The newest target with image data (its constraints file in shared/mwaa-data): MWAA may list a
 # version before its image files are published.
-TARGET = next(v for v in reversed(supported_versions()) if runtime(v) is not None)
+TARGET = newest_with_image()
 TARGET_CONSTRAINTS = SHARED / "mwaa-data" / TARGET.airflow / "airflow_constraints.txt"
 HISTORY = EXAMPLE_PROJECT / "history" / "task_instances.csv"
 
