@@ -129,7 +129,7 @@ class MovedImportRule(PythonRule):
 
             def on_failure(context: Context) -> None:
                 print(context["ti"].task_id)
-        """, line=1, contains=f"still works on Airflow {compat.newest_version().airflow} as a deprecated alias", fixed="""
+        """, line=1, contains=f"still works on Airflow {compat.newest_with_image().airflow} as a deprecated alias", fixed="""
             from airflow.sdk import Context
 
             def on_failure(context: Context) -> None:

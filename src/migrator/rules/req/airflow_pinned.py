@@ -45,8 +45,8 @@ class AirflowPinned(_RequirementRule):
                           "requirements_v2.10.4.txt": "apache-airflow==2.10.4\napache-airflow-providers-snowflake==6.5.0\n"}))
     invalid = (
         Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3"),
-        # The Airflow the (default, newest) target already runs.
-        Invalid(files={"requirements.txt": f"apache-airflow=={compat.newest_version().airflow}\n"},
+        # The Airflow the default target (Example.target_version()) already runs.
+        Invalid(files={"requirements.txt": f"apache-airflow=={compat.newest_with_image().airflow}\n"},
                 contains="already installs"),
     )
 

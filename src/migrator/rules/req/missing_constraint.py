@@ -53,7 +53,7 @@ class MissingConstraint(_RequirementRule):
              Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
                           "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1,
-                       contains=f"constraints-{compat.newest_version().airflow}"),
+                       contains=f"constraints-{compat.newest_with_image().airflow}"),
                Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
                # A remote include may carry a --constraint: not claimed missing, asked to be checked.
                Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
