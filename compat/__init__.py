@@ -153,6 +153,7 @@ from .runtime import (
     distribution_names,
     image_packages,
     installed_distributions,
+    newest_with_image,
     runtime,
 )
 from .secret_fetchers import secret_fetching_calls
@@ -270,6 +271,7 @@ __all__ = [
     "mwaa_regions",
     "mwaa_versions",
     "newest_version",
+    "newest_with_image",
     "normalize_option",
     "operator_init_chain",
     "operator_signature",

@@ -16,7 +16,14 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from ._data import has_json, load_json
-from .mwaa import MwaaVersion, always_installed, get_version, preinstalled_providers
+from .mwaa import (
+    MwaaVersion,
+    UnknownTargetError,
+    always_installed,
+    get_version,
+    preinstalled_providers,
+    supported_versions,
+)
 
 RUNTIME_FOLDER = "generated/runtime"
 
@@ -99,6 +106,17 @@ def runtime(target: str | MwaaVersion | None = None) -> MwaaRuntime | None:
         preinstalled=MappingProxyType(document["preinstalled"]),
         provenance=MappingProxyType(document["provenance"]),
     )
+
+
+def newest_with_image(major: int | None = None) -> MwaaVersion:
+    """The newest supported version (of Airflow ``major``) whose image data exists: MWAA may list
+    a version before its image files are published (as 2.7.2 and 2.8.1 never were), and what
+    needs the image's constraints (rule examples, the example project's coverage) asks for this
+    rather than ``newest_version()``."""
+    versions = [v for v in supported_versions() if (major is None or v.major == major) and runtime(v) is not None]
+    if not versions:
+        raise UnknownTargetError(f"no supported Airflow {major} version has image data")
+    return versions[-1]
 
 
 def distribution_names(module: str) -> list[str]:

@@ -19,14 +19,16 @@ import csv
 
 import pytest
 from conftest import EXAMPLE_PROJECT, SHARED
-from migrator.compat import get_version
+from migrator.compat import newest_with_image
 
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.rules import PackageRule, all_rules
 from migrator.sizing import size_project
 
-TARGET = get_version(None)
+# The newest target with image data (its constraints file in shared/mwaa-data): MWAA may list a
+# version before its image files are published.
+TARGET = newest_with_image()
 TARGET_CONSTRAINTS = SHARED / "mwaa-data" / TARGET.airflow / "airflow_constraints.txt"
 HISTORY = EXAMPLE_PROJECT / "history" / "task_instances.csv"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from migrator.compat import get_version
 from migrator.compat.aws_native import docker_to_ecs, pod_to_eks
 
 from migrator.config import Settings
@@ -67,7 +66,7 @@ def _what(findings) -> Counter:
 @pytest.mark.parametrize("example", CASES)
 def test_a_fix_creates_no_finding(example, make_project):
     root = make_project(example.all_files())
-    target = get_version(example.target)
+    target = example.target_version()
     before = scan(root, Settings(), target, jobs=1, use_cache=False)
     plan = plan_fixes(root, Settings(), target, unsafe=True, jobs=1, result=before)
     if not plan.files:

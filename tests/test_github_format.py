@@ -7,10 +7,13 @@ import shutil
 import subprocess
 
 import pytest
+from migrator.compat import newest_version
 
 from migrator.cli import main
 from migrator.reporters.github import annotation
 
+# `scan` without --target: the newest MWAA version.
+NEWEST = newest_version().airflow
 DAG = ("from airflow import DAG\nfrom airflow.operators.bash_operator import BashOperator\n"
        "with DAG('d', schedule=None) as dag:\n    BashOperator(task_id='t', bash_command='true')\n")
 FINDING = {"rule": "API001", "name": "moved-import", "severity": "warning", "path": "dags/a,b:c.py",
@@ -40,8 +43,8 @@ def test_scan_writes_one_annotation_per_finding(make_project, capsys):
     assert out.splitlines() == [(
         "::error file=dags/d.py,line=2,endLine=2,col=45,endColumn=57,title=API001 moved-import::"
         "airflow.operators.bash_operator.BashOperator moved: use airflow.providers.standard.operators.bash."
-        "BashOperator (apache-airflow-providers-standard>=1.6.0, preinstalled on MWAA 3.3.1); the old path "
-        "does not exist on Airflow 3.3.1.")]
+        f"BashOperator (apache-airflow-providers-standard>=1.6.0, preinstalled on MWAA {NEWEST}); the old path "
+        f"does not exist on Airflow {NEWEST}.")]
 
 
 @pytest.fixture

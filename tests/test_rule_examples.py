@@ -25,7 +25,7 @@ CASES = [
 def test_rule_example(rule, kind, example, make_project):
     root = make_project(example.all_files())
     select = (rule.id, example.crash) if example.crash and ":" not in example.crash else (rule.id,)
-    target = get_version(example.target)
+    target = example.target_version()
     result = scan(root, Settings(select=select), target, jobs=1, crash=example.crash)
     hits = [f for f in result.findings if f.rule == rule.id]
     if kind == "valid":
@@ -44,7 +44,7 @@ FIXED_CASES = [case for case in CASES if case.values[2].fixed is not None]
 @pytest.mark.parametrize(("rule", "kind", "example"), FIXED_CASES)
 def test_invalid_example_is_fixed_to_its_fixed_text_and_the_rule_is_then_silent(rule, kind, example, make_project):
     root = make_project(example.all_files())
-    settings, target = Settings(select=(rule.id,)), get_version(example.target)
+    settings, target = Settings(select=(rule.id,)), example.target_version()
     apply_plan(root, plan_fixes(root, settings, target, unsafe=True, jobs=1, use_cache=False))
     assert (root / example.path).read_text(encoding="utf-8") == example.fixed
     result = scan(root, settings, target, jobs=1, use_cache=False)
@@ -59,7 +59,7 @@ def test_declared_fix_safety_is_the_safest_fix_the_rule_gives_on_its_examples(ru
     given = set()
     for example in rule.invalid:
         root = make_project(example.all_files())
-        result = scan(root, Settings(select=(rule.id,)), get_version(example.target), jobs=1,
+        result = scan(root, Settings(select=(rule.id,)), example.target_version(), jobs=1,
                       crash=example.crash)
         given |= {effective_safety(f) for f in result.findings if f.rule == rule.id and f.fix is not None}
     safest = FixSafety.SAFE if FixSafety.SAFE in given else FixSafety.UNSAFE if given else FixSafety.NONE

@@ -50,10 +50,10 @@ def test_shared_data_present_for_every_imaged_version():
 def test_versions_sorted_and_statuses():
     versions = mwaa_versions()
     assert [v.version for v in versions] == sorted(v.version for v in versions)
-    assert [v.airflow for v in supported_versions()] == [
-        "2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "2.11.2", "3.0.6", "3.2.1",
-        "3.3.1",
-    ]
+    # The versions the user guide listed as supported on its 2026-11-23 reading; MWAA adding a
+    # newer one is a row of data, not a change of this test.
+    assert {"2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "2.11.2", "3.0.6", "3.2.1",
+            "3.3.1"} <= {v.airflow for v in supported_versions()}
     for version in versions:
         assert (version.end_of_support is None) == version.is_supported, version
         assert version.source and version.date

@@ -62,7 +62,7 @@ CASES = [
 @pytest.mark.parametrize(("rule", "kind", "example"), CASES)
 def test_package_rule_example(rule, kind, example, make_project, tmp_path):
     root = make_project(example.all_files())
-    result = scan(root, Settings(), get_version(example.target), jobs=1, use_cache=False)
+    result = scan(root, Settings(), example.target_version(), jobs=1, use_cache=False)
     bundle = build_bundle(result, tmp_path / "bundle", BundleOptions(**rule.example_options))
     hits = [check for check in bundle.checks if check.code == rule.name]
     if kind == "valid":

@@ -45,7 +45,8 @@ DEFAULT_EXAMPLE_PATH = "dags/example_dag.py"
 class Example:
     """A tiny project: ``code`` is written to ``path``; ``files`` adds more files by path.
 
-    ``target`` pins the MWAA version the example is checked against (default: the newest).
+    ``target`` pins the MWAA version the example is checked against (default: the newest with
+    image data, ``target_version()``).
     For INVALID examples, ``line`` (1-based) and ``contains`` (a message fragment) sharpen the
     assertion; every INVALID example must yield at least one finding of its rule. A file's
     content may be a callable returning bytes, for contents too big to keep in memory.
@@ -62,6 +63,14 @@ class Example:
     contains: str | None = None
     fixed: str | None = None
     crash: str | None = None
+
+    def target_version(self) -> MwaaVersion:
+        """``target``, else the newest version with image data (``compat.newest_with_image()``):
+        a version MWAA lists before its image files are published has no constraints to check
+        against, and the examples of the requirement rules need them."""
+        from migrator import compat
+
+        return compat.get_version(self.target) if self.target else compat.newest_with_image()
 
     def all_files(self) -> dict[str, str | bytes]:
         files = {path: content() if callable(content) else content

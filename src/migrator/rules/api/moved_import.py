@@ -129,7 +129,7 @@ class MovedImportRule(PythonRule):
 
             def on_failure(context: Context) -> None:
                 print(context["ti"].task_id)
-        """, line=1, contains="still works on Airflow 3.3.1 as a deprecated alias", fixed="""
+        """, line=1, contains=f"still works on Airflow {compat.newest_with_image().airflow} as a deprecated alias", fixed="""
             from airflow.sdk import Context
 
             def on_failure(context: Context) -> None:
@@ -150,7 +150,9 @@ class MovedImportRule(PythonRule):
                     return get_current_context()["ti"] is not None
 
                 check()
-        """, target="2.11.2", line=1, contains="is Airflow 3.3.1's path, which Airflow 2.11.2 does not have",
+        """, target=compat.newest_version(major=2).airflow, line=1,
+                contains=f"is Airflow {compat.newest_version().airflow}'s path, which Airflow "
+                         f"{compat.newest_version(major=2).airflow} does not have",
                 fixed="""
             from airflow.datasets import Dataset
             from airflow.decorators import dag, task

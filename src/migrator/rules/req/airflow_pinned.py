@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migrator import compat
 from migrator.analysis.requirements import providers_for_extras, specifier_excludes
 from migrator.findings import FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
@@ -44,7 +45,9 @@ class AirflowPinned(_RequirementRule):
                           "requirements_v2.10.4.txt": "apache-airflow==2.10.4\napache-airflow-providers-snowflake==6.5.0\n"}))
     invalid = (
         Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3"),
-        Invalid(files={"requirements.txt": "apache-airflow==3.3.1\n"}, contains="already installs"),
+        # The Airflow the default target (Example.target_version()) already runs.
+        Invalid(files={"requirements.txt": f"apache-airflow=={compat.newest_with_image().airflow}\n"},
+                contains="already installs"),
     )
 
     def check_entry(self, project, ctx, entry):

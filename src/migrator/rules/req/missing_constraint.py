@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migrator import compat
 from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR
 from migrator.findings import FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
@@ -51,7 +52,8 @@ class MissingConstraint(_RequirementRule):
              # A Docker image's requirements beside the shipped file: MWAA never installs them.
              Valid(files={"requirements.txt": "-c constraints.txt\npandas==2.3.3\n", "constraints.txt": "pandas==2.3.3\n",
                           "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
-    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1, contains="constraints-3.3.1"),
+    invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1,
+                       contains=f"constraints-{compat.newest_with_image().airflow}"),
                Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
                # A remote include may carry a --constraint: not claimed missing, asked to be checked.
                Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
