@@ -40,7 +40,13 @@ from .defaults import (
     mwaa_default,
     recorded_settings,
 )
-from .import_names import installed_as, module_distributions, module_provided
+from .import_names import (
+    Installed,
+    installed_as,
+    installed_names,
+    module_distributions,
+    module_provided,
+)
 from .kubernetes import (
     KubernetesArgument,
     KubernetesObject,
@@ -185,6 +191,7 @@ __all__ = [
     "EnvironmentClass",
     "HourlyPrice",
     "IncludedInBaseFee",
+    "Installed",
     "IsolatedTool",
     "KubernetesArgument",
     "KubernetesObject",
@@ -256,6 +263,7 @@ __all__ = [
     "importable",
     "installed_as",
     "installed_distributions",
+    "installed_names",
     "isolated_tool_for",
     "isolated_tools",
     "kubernetes_argument",

@@ -18,6 +18,7 @@ def _data() -> dict:
     return load_json("import_names.json")
 
 
+@lru_cache(maxsize=4096)  # asked for every top-level import of a project, often of the same names
 def module_distributions(top: str) -> tuple[str, ...]:
     """Canonical names of the distributions that ship the top-level module ``top``; a name
     ending in ``-`` stands for every distribution with that prefix (``google-``)."""
@@ -35,9 +36,18 @@ def installed_as(distribution: str) -> str:
     return _aliases().get(distribution, distribution)
 
 
+class Installed(frozenset):
+    """Distributions as they are put in place (an alias as its target): what
+    :func:`installed_names` returns, for asking :func:`module_provided` many times."""
+
+
+def installed_names(distributions: Collection[str]) -> Installed:
+    return Installed(installed_as(name) for name in distributions)
+
+
 def module_provided(top: str, distributions: Collection[str]) -> bool:
-    """Whether one of ``distributions`` (canonical names; aliases count as their targets)
-    ships the top-level module ``top``."""
-    installed = {installed_as(name) for name in distributions}
+    """Whether one of ``distributions`` (canonical names; aliases count as their targets, an
+    :class:`Installed` is taken as it is) ships the top-level module ``top``."""
+    installed = distributions if isinstance(distributions, Installed) else installed_names(distributions)
     return any(name in installed or (name.endswith("-") and any(d.startswith(name) for d in installed))
                for name in module_distributions(top))

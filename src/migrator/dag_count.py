@@ -269,6 +269,6 @@ def parsed_dag_files(project: ProjectFacts) -> list[str]:
 
 def project_dag_count(project: ProjectFacts) -> DagCount:
     """The count for a scanned project (its module summaries)."""
-    parsed = set(parsed_dag_files(project))
+    parsed = project.parsed_dag_files
     return count_dags((m.dags_built for m in project.modules if m.path in parsed),
                       (m.dags_built for m in project.modules if m.path not in parsed))

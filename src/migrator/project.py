@@ -22,7 +22,7 @@ from migrator.analysis.dags import ImportedDags
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
 from migrator.cache import FileFacts
-from migrator.dag_count import ModuleDags, module_dags
+from migrator.dag_count import ModuleDags, module_dags, parsed_dag_files
 from migrator.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from migrator.analysis.layout import MissingModule, OutsidePackage, PrefixImport
     from migrator.analysis.plugins import PluginFacts
     from migrator.analysis.requirements import ConstraintsChoice, ListedElsewhere, RequirementsFacts
+    from migrator.analysis.templates import TemplateFile
     from migrator.compat.mwaa import MwaaVersion
 
 
@@ -135,6 +136,9 @@ class ModuleSummary:
     former_ids: frozenset[str] = frozenset()  # old rule ids those comments name (migrator.rule_ids)
     script_names: tuple[str, ...] = ()  # file names of shell scripts the module's strings name
     programs: tuple[str, ...] = ()  # programs its tasks' commands and subprocess calls run (REQ017)
+    # (qualname, line) of the first absolute import of each name: where findings about an
+    # imported module point, without parsing the file again.
+    import_lines: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
@@ -203,7 +207,17 @@ class ModuleSummary:
             script_names=tuple(sorted({name for _, text in module.string_literals
                                        for name in SCRIPT_NAME.findall(text)})),
             programs=command_programs(module),
+            import_lines=_first_import_lines(module),
         )
+
+
+def _first_import_lines(module: ModuleFacts) -> tuple[tuple[str, int], ...]:
+    first: dict[str, int] = {}
+    for imported in module.imports:
+        if not getattr(imported.node, "level", 0):
+            line = imported.node.lineno
+            first[imported.qualname] = min(line, first.get(imported.qualname, line))
+    return tuple(sorted(first.items()))
 
 
 @dataclass
@@ -221,6 +235,11 @@ class ProjectFacts:
     @cached_property
     def dag_files(self) -> list[ModuleSummary]:
         return [m for m in self.modules if m.dag_count]
+
+    @cached_property
+    def parsed_dag_files(self) -> frozenset[str]:
+        """The DAG-folder files the DAG processor parses (``.airflowignore`` read)."""
+        return frozenset(parsed_dag_files(self))
 
     # -- analyses of the other sources (computed on first use, once per run) ----------------------
 
@@ -247,6 +266,13 @@ class ProjectFacts:
         from migrator.analysis.connections import analyse_connections
 
         return analyse_connections(self.workspace, self.env, self.modules)
+
+    @cached_property
+    def templates(self) -> list[TemplateFile]:
+        """The template and script files of the DAG folders (several rules and analyses read them)."""
+        from migrator.analysis.templates import template_files
+
+        return template_files(self.workspace.root, self.workspace.dag_folders)
 
     @cached_property
     def credential_files(self) -> list[CredentialFile]:
@@ -330,10 +356,16 @@ class ProjectFacts:
         return listed_elsewhere(self.requirements, self.modules, image_packages(target), local, kinds)
 
     def import_line(self, path: str, top: str) -> int:
-        """The line of ``path``'s first import of the top-level module ``top`` (1 if none)."""
-        from migrator.analysis.layout import first_import_line
+        """The line of ``path``'s first absolute import of the module ``top`` (a top-level name or
+        a dotted one: ``igf_airflow.utils``) or of anything under it (1 when none)."""
+        summary = self._summaries.get(path)
+        lines = [line for name, line in summary.import_lines if name == top or name.startswith(top + ".")] \
+            if summary else []
+        return min(lines, default=1)
 
-        return first_import_line(self.workspace.root, path, top)
+    @cached_property
+    def _summaries(self) -> dict[str, ModuleSummary]:
+        return {m.path: m for m in self.modules}
 
     @cached_property
     def _carried(self) -> dict[str, list[OutsidePackage]]:

@@ -234,18 +234,6 @@ def _locate(folders: _Folders, roots: list[str], inside: list[str], top: str) ->
     return None
 
 
-def first_import_line(root: Path, path: str, top: str) -> int:
-    """The line of ``path``'s first import of the module ``top`` (a top-level name, or a
-    dotted one: ``igf_airflow.utils``) or of anything under it (1 when none)."""
-    data = read_bytes(root / path)
-    if isinstance(data, Problem):
-        return 1
-    module = ModuleFacts.from_bytes(path, data, "")
-    lines = [i.node.lineno for i in module.imports
-             if (i.qualname == top or i.qualname.startswith(top + ".")) and not getattr(i.node, "level", 0)]
-    return min(lines, default=1)
-
-
 @dataclass(frozen=True)
 class MissingModule:
     """A module the code imports from one of the project's own packages that the project does

@@ -56,7 +56,7 @@ def missing_packages(project, target) -> list[MissingPackage]:
     # what another requirements file (pyproject.toml, an old lock) lists is REQ021's
     own |= {found.module for found in project.listed_elsewhere(target, kinds=("pypi", "vcs", "url"))}
     listed = {r.name for r in facts.shipped_requirements if r.name and r.name != AIRFLOW}
-    available = compat.installed_distributions(target) | listed
+    available = compat.installed_names(compat.installed_distributions(target) | listed)
     installs_more = bool(listed) or any(not need.preinstalled
                                         for need in needed_providers(project.modules, target).values())
     importers: dict[str, set[str]] = {}

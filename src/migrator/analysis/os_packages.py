@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from migrator import compat
 from migrator.analysis.requirements import is_build_only_os_package, needed_providers
 from migrator.analysis.shell import commands
-from migrator.analysis.templates import scripts_run, template_files
+from migrator.analysis.templates import scripts_run
 
 if TYPE_CHECKING:
     from migrator.analysis.envsources import OsPackage
@@ -76,8 +76,7 @@ class _ShippedCode:
     @cached_property
     def programs(self) -> set[str]:
         """Programs its tasks' commands run, and the commands of the scripts a task runs."""
-        ws = self.project.workspace
-        scripts = [s for s in template_files(ws.root, ws.dag_folders) if s.is_script]
+        scripts = [s for s in self.project.templates if s.is_script]
         run = scripts_run(scripts, {name for m in self.modules for name in m.script_names})
         return ({program for m in self.modules for program in m.programs}
                 | {command.name for script in run for line in script.lines for command in commands(line)})

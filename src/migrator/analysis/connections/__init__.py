@@ -49,7 +49,8 @@ from migrator.analysis.connections.uris import (
 )
 from migrator.analysis.crashes import contained
 from migrator.analysis.envsources import EnvFacts, parse_script
-from migrator.analysis.source import Problem, read_text
+from migrator.analysis.source import Problem, decode_text, read_bytes, read_text
+from migrator.cache import FileFacts
 
 __all__ = ["GENERIC_CONNECTION_READS", "SECRET_NAME", "VARIABLE_READ_WITH_DEFAULT", "Reference",
     "_load_document", "analyse_connections", "connection_json", "connection_uri", "connections_inventory",
@@ -113,24 +114,33 @@ def _test_fixtures(workspace, facts: ConnectionFacts) -> set[str]:
                        if any(rel in text for text in tests) and not any(rel in text for text in deployment)}
 
 
-def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str]) -> frozenset[str]:
+def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
+                   file_facts: FileFacts | None = None) -> frozenset[str]:
     """The ``keys`` the project's code or templates name as a whole word: its Python files and
     the other files of its DAG and plugins folders (SQL, Jinja, scripts), leaving out the files
     that define them (``definitions``). What no such file names, nothing reads: ``Variable.get``,
     ``{{ var.value.x }}`` and a helper called with the key all name it; a README does not run.
-    Compared ignoring case, lowercased: ``AIRFLOW_VAR_X`` defines the variable ``x``."""
+    Compared ignoring case, lowercased: ``AIRFLOW_VAR_X`` defines the variable ``x``.
+    ``file_facts``: each file's answer by its content and the keys asked (a warm run reads the
+    files but searches only the changed ones)."""
     wanted = sorted({key.lower() for key in keys}, key=len, reverse=True)
     if not wanted:
         return frozenset()
     word = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, wanted)) + r")(?![\w])", re.IGNORECASE)
+
+    def named(data: bytes) -> frozenset[str]:
+        text = decode_text(data)
+        return frozenset() if isinstance(text, Problem) else frozenset(m.lower() for m in word.findall(text.text))
+
+    facts = file_facts if file_facts is not None else FileFacts()
     skipped = set(definitions)
     found: set[str] = set()
     for rel in sorted({*workspace.python_files, *workspace.other_python_files, *workspace.data_files} - skipped):
         if PurePosixPath(rel).suffix.lower() in _DOCUMENT_SUFFIXES:
             continue
-        text = read_text(workspace.path(rel))
-        if not isinstance(text, Problem):
-            found.update(match.lower() for match in word.findall(text.text))
+        data = read_bytes(workspace.path(rel))
+        if not isinstance(data, Problem):
+            found |= facts.of("mentioned_keys", rel, data, named, inputs=tuple(wanted))
             if len(found) == len(wanted):
                 break
     return frozenset(found)

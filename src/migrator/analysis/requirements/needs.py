@@ -115,7 +115,7 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
     if not installed:
         return []  # the image's packages are unknown for this target: nothing is claimed
     shipped_files = set(facts.shipped_files)
-    provided = facts.names() | {r.name for r in facts.hidden if r.name} | installed
+    provided = compat.installed_names(facts.names() | {r.name for r in facts.hidden if r.name} | installed)
     kinds = set(kinds)
     others: dict[str, RequirementLine] = {}
     for path in sorted(set(facts.files) - shipped_files):
@@ -132,12 +132,13 @@ def listed_elsewhere(facts: RequirementsFacts, modules: Iterable, installed: Ite
             if qualname not in optional:
                 importers.setdefault(qualname.split(".", 1)[0], set()).add(module.path)
     local_names = set(local)
+    other_names = [(compat.installed_names((name,)), r) for name, r in others.items()]
     found = []
     for top, paths in sorted(importers.items()):
         if top in sys.stdlib_module_names or top in local_names or top == "airflow" \
                 or compat.module_provided(top, provided):
             continue
-        requirement = next((r for name, r in others.items() if compat.module_provided(top, (name,))), None)
+        requirement = next((r for names, r in other_names if compat.module_provided(top, names)), None)
         if requirement is not None:
             found.append(ListedElsewhere(top, requirement, tuple(sorted(paths))))
     return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migrator.analysis.jinja import template_names
-from migrator.analysis.templates import template_files
 from migrator.findings import Finding, FixSafety, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules.api._helpers import _change, _fix, _message
@@ -65,9 +64,8 @@ class TemplateFileContextKeyRule(ProjectRule):
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
-        workspace = project.workspace
         target = ctx.target
-        for template in template_files(workspace.root, workspace.dag_folders):
+        for template in project.templates:
             for name in template_names(template.text):
                 change = _change(name.name, target)
                 if change is None:

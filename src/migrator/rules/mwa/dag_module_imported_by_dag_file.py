@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from migrator.dag_count import parsed_dag_files
 from migrator.findings import Finding, Location, Related, Severity
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
@@ -115,7 +114,7 @@ class DagModuleImportedByDagFile(ProjectRule):
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
-        parsed = set(parsed_dag_files(project))
+        parsed = project.parsed_dag_files
         modules = {project.workspace.module_name(m.path): m for m in project.modules if m.path in parsed}
         factories = {f.name for m in project.modules for f in m.dags_built.factories}
         for importer in modules.values():

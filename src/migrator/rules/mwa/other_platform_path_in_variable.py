@@ -86,7 +86,7 @@ class OtherPlatformPathInVariable(ProjectRule):
                 flagged.append((variable, value, folder))
         # A variable nothing reads breaks nothing, whatever its value.
         read = mentioned_keys(project.workspace, {v.key for v, _, _ in flagged},
-                              {v.path for v, _, _ in flagged}) if flagged else frozenset()
+                              {v.path for v, _, _ in flagged}, project.file_facts) if flagged else frozenset()
         for variable, value, folder in flagged:
             if variable.key.lower() not in read:
                 continue

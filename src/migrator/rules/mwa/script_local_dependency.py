@@ -8,7 +8,7 @@ from migrator import compat
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.shell import commands, stops_on_error, without_comments
 from migrator.analysis.strings import absolute_paths, is_under
-from migrator.analysis.templates import scripts_run, template_files
+from migrator.analysis.templates import scripts_run
 from migrator.findings import Finding, Location, Severity, line_anchor
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
@@ -96,9 +96,8 @@ class ScriptDependencyRule(ProjectRule):
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterator[Finding]:
-        workspace = project.workspace
         binaries = airflow_api.missing_binaries()
-        scripts = [s for s in template_files(workspace.root, workspace.dag_folders) if s.is_script]
+        scripts = [s for s in project.templates if s.is_script]
         for script in scripts_run(scripts, {n for m in project.modules for n in m.script_names}):
             for number, raw in enumerate(script.lines, 1):
                 line = without_comments(raw)

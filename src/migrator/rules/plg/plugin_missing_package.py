@@ -50,6 +50,7 @@ class PluginMissingPackage(ProjectRule):
         available |= {canonicalize_name(n) for n in compat.preinstalled_providers(ctx.target)}
         available |= {canonicalize_name(n.split("[", 1)[0]) for n in compat.always_installed()}
         available |= set(compat.essential_pin_names(ctx.target))
+        available = compat.installed_names(available)
         reported: set[tuple[str, str]] = set()
         for site in project.plugins.third_party_imports:
             top = site.module.split(".", 1)[0]
