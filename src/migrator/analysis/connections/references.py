@@ -45,10 +45,12 @@ def secret_name_variables(module, variable_reads: dict[int, str]) -> set[tuple[s
     fetches a secret by name (``compat.secret_fetching_calls``), directly or through a name
     assigned their value: ``name = Variable.get("k")`` then ``access_secret(name)``.
     ``variable_reads`` maps the id of each ``Variable.get`` call node to its key."""
+    if not variable_reads:
+        return set()
     fetchers = compat.secret_fetching_calls()
     bound: dict[str, str] = {}  # name -> key of the variable read assigned to it
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Assign) and id(node.value) in variable_reads:
+    for node in module.nodes_of(ast.Assign):
+        if id(node.value) in variable_reads:
             bound.update((t.id, variable_reads[id(node.value)]) for t in node.targets if isinstance(t, ast.Name))
     keys: set[tuple[str, int]] = set()
     for call, _ in module.calls:

@@ -119,7 +119,7 @@ class PayloadRead(PythonRule):
         image = runtime(ctx.target)
         if module.tree is None or image is None:
             return
-        reads = list(_payload_reads(module.tree))
+        reads = list(_payload_reads(module))
         if not reads:
             return
         pins = {**image.constraints, **image.essential}
@@ -146,7 +146,7 @@ class PayloadRead(PythonRule):
             passed = frozenset(k.arg for k in value.keywords if k.arg and k.arg not in in_payload)
             return _Built(name, passed) if name in changed else None
 
-        places = _Places(module.tree)
+        places = _Places(module)
         instances = places.instances(operator_of)
         for read, holder, key in reads:
             built = places.find(instances, read, holder.value)
@@ -185,9 +185,9 @@ class _Places:
     """Where a module keeps the operators it builds: a name assigned in a function or at module
     level, or a ``self.x`` assigned in a method of a class."""
 
-    def __init__(self, tree: ast.Module) -> None:
-        self.tree = tree
-        self.parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    def __init__(self, module: ModuleFacts) -> None:
+        self.module = module
+        self.parents = module.parents
 
     def _enclosing(self, node: ast.AST, kinds: tuple[type, ...]) -> ast.AST | None:
         node = self.parents.get(node)
@@ -205,8 +205,8 @@ class _Places:
     def instances(self, operator_of: Callable[[ast.expr], _Built | None]) -> dict[tuple, _Built]:
         """Each place assigned an operator's construction -> what was built."""
         found = {}
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        for node in self.module.nodes_of(ast.Assign, ast.AnnAssign):
+            if node.value is not None:
                 operator = operator_of(node.value)
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for key in (self._key(node, target) for target in targets) if operator else ():
@@ -223,10 +223,10 @@ class _Places:
         return instances.get(key) or (instances.get(("name", None, key[2])) if key[0] == "name" else None)
 
 
-def _payload_reads(tree: ast.Module) -> Iterator[tuple[ast.expr, ast.Attribute, str]]:
+def _payload_reads(module: ModuleFacts) -> Iterator[tuple[ast.expr, ast.Attribute, str]]:
     """``x.attr["key"]`` and ``x.attr.get("key", ...)`` read (not assigned): the read, ``x.attr``
     and the key."""
-    for node in ast.walk(tree):
+    for node in module.nodes_of(ast.Subscript, ast.Call):
         if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Attribute)
                 and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
             yield node, node.value, node.slice.value
