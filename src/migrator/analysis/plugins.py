@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
+from migrator.findings import Location
 
 # Registration attributes of AirflowPlugin across Airflow 1.10 .. 3.x.
 REGISTRATION_ATTRIBUTES = (
@@ -62,6 +63,7 @@ class ImportSite:
     path: str
     line: int
     module: str  # the imported dotted name
+    location: Location | None = None  # the imported name's span, where a fix rewrites the import
 
 
 PLUGINS_ZIP = "plugins.zip"
@@ -338,7 +340,7 @@ def _plugins_package_imports(workspace, modules) -> list[ImportSite]:
         module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
         for imported in module.imports:
             if imported.qualname == "plugins" or imported.qualname.startswith("plugins."):
-                sites.append(ImportSite(rel, imported.node.lineno, imported.qualname))
+                sites.append(ImportSite(rel, imported.node.lineno, imported.qualname, module.location(imported.alias)))
     return sites
 
 

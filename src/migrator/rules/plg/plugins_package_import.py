@@ -40,14 +40,15 @@ class PluginsPackageImport(ProjectRule):
     invalid = (Invalid("from plugins.operators.acme import AcmeOperator\n", path="dags/etl.py",
                        files={"plugins/operators/__init__.py": "",
                               "plugins/operators/acme.py": "class AcmeOperator:\n    pass\n"},
-                       line=1, contains="operators.acme.AcmeOperator"),)
+                       line=1, contains="operators.acme.AcmeOperator",
+                       fixed="from operators.acme import AcmeOperator\n"),)
 
     def check(self, project, ctx):
         for site in project.plugins.plugins_package_imports:
             new = site.module.removeprefix("plugins.") if site.module != "plugins" else None
             fix = (ReplaceImport(safety=FixSafety.SAFE, description=f"import {new} from the plugins.zip root",
                                  old=site.module, new=new) if new else None)
-            yield self.finding(site.path, _at(site.line),
+            yield self.finding(site.path, site.location or _at(site.line),
                                f"{site.module} is imported through a 'plugins' package; on MWAA plugins.zip modules "
                                f"import from the zip root: use {new or 'the module names directly'}",
                                anchor=f"{site.module}\x1fplugins-import", fix=fix)
