@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from migrator.analysis.requirements import RequirementLine, RequirementOption
-from migrator.findings import Finding, Fix, FixSafety, Location, RequirementsFix, Severity
+from migrator.findings import Finding, Fix, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import ProjectRule, RuleContext
 
@@ -17,11 +17,6 @@ CONSTRAINTS_331 = "flask==3.1.3\nrequests==2.34.2\npandas==2.3.3\napache-airflow
 
 def _at(line: int, text: str = "") -> Location:
     return Location(line, 1, line, max(len(text), 1) + 1)
-
-
-def _requirement_fix(action: str, description: str, safety: FixSafety = FixSafety.SAFE, **params) -> Fix:
-    return RequirementsFix(safety=safety, description=description, action=action,
-                           details=tuple(sorted(params.items())))
 
 
 class _RequirementRule(ProjectRule):

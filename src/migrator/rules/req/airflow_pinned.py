@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import providers_for_extras, specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import DropAirflow, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, _RequirementRule
 
 
 class AirflowPinned(_RequirementRule):
@@ -56,8 +56,9 @@ class AirflowPinned(_RequirementRule):
                 continue
             choice = project.constraints_for(entry, ctx.target) if requirement.extras else None
             providers = providers_for_extras(requirement.extras, ctx.target, choice.constraints if choice else None)
-            fix = _requirement_fix("drop", "remove apache-airflow (MWAA installs it)", name=AIRFLOW,
-                                   add=tuple(providers))
+            fix = DropAirflow(safety=FixSafety.SAFE,
+                              description="remove apache-airflow (MWAA installs it)", name=AIRFLOW,
+                              add=tuple(providers))
             if requirement.specifier and specifier_excludes(requirement.specifier, ctx.target.airflow):
                 yield self.at_requirement(
                     requirement,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, ReplaceRequirement, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import BACKPORT_PREFIX, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import BACKPORT_PREFIX, _RequirementRule
 
 PROVIDER_PREFIX = "apache-airflow-providers-"
 
@@ -51,4 +51,6 @@ class BackportProvider(_RequirementRule):
                     requirement,
                     f"{requirement.display()} is an Airflow 1.10 backport and cannot install with Airflow "
                     f"{ctx.target.airflow}: use {replacement}",
-                    fix=_requirement_fix("replace", f"use {replacement}", name=requirement.name, new=replacement))
+                    fix=ReplaceRequirement(safety=FixSafety.SAFE,
+                                           description=f"use {replacement}", name=requirement.name,
+                                           new=replacement))

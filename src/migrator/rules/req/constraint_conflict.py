@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, PinRequirement, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import CONSTRAINTS_331, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import CONSTRAINTS_331, _RequirementRule
 from migrator.secrets import mask_uri
 
 
@@ -65,5 +65,6 @@ class ConstraintConflict(_RequirementRule):
                     requirement,
                     f"{requirement.display()} conflicts with the constraints for Airflow {ctx.target.airflow}, "
                     f"which pin {requirement.written_name}=={pinned} ({mask_uri(choice.constraints.source)})",
-                    fix=_requirement_fix("pin", f"pin {requirement.written_name}=={pinned}", name=name,
-                                         version=pinned))
+                    fix=PinRequirement(safety=FixSafety.SAFE,
+                                       description=f"pin {requirement.written_name}=={pinned}",
+                                        name=name, version=pinned))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, ReplaceConstraint, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _RequirementRule
 
 
 class ConstraintVersionMismatch(_RequirementRule):
@@ -52,5 +52,6 @@ class ConstraintVersionMismatch(_RequirementRule):
                     option,
                     f"the constraints are for Airflow {airflow} / Python {python}; the target runs Airflow "
                     f"{ctx.target.airflow} / Python {ctx.target.python}: use {url}",
-                    fix=_requirement_fix("replace-constraint", "point --constraint at the target's constraints",
-                                         old=option.value, url=url))
+                    fix=ReplaceConstraint(safety=FixSafety.SAFE,
+                                          description="point --constraint at the target's constraints",
+                                          old=option.value, url=url))

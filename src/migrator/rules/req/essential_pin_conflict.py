@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import ConstraintsChoice, specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import DropRequirement, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, CONSTRAINTS_331, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, CONSTRAINTS_331, _RequirementRule
 
 
 def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, str | None]:
@@ -81,8 +81,9 @@ class EssentialPinConflict(_RequirementRule):
             if name not in essentials or name == AIRFLOW or not requirement.specifier:
                 continue
             version = essentials[name]
-            drop = _requirement_fix("drop", f"remove {requirement.written_name}: MWAA installs its own version",
-                                    name=name)
+            drop = DropRequirement(safety=FixSafety.SAFE,
+                                   description=f"remove {requirement.written_name}: MWAA installs its "
+                                   "own version", name=name)
             if version is None:
                 yield self.at_requirement(
                     requirement,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR
-from migrator.findings import FixSafety, Severity
+from migrator.findings import AddConstraint, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import _at, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _at, _RequirementRule
 
 
 class MissingConstraint(_RequirementRule):
@@ -78,4 +78,5 @@ class MissingConstraint(_RequirementRule):
                                           f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
                                           f"\"{url}\" so the file names the constraints it installs with",
                            anchor="missing-constraint",
-                           fix=_requirement_fix("add-constraint", "add the target's --constraint line", url=url))
+                           fix=AddConstraint(safety=FixSafety.SAFE,
+                                             description="add the target's --constraint line", url=url))

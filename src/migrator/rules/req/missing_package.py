@@ -7,9 +7,9 @@ from dataclasses import replace
 from packaging.utils import canonicalize_name
 
 from migrator.analysis.missing_packages import missing_packages
-from migrator.findings import FixSafety, Related, Severity
+from migrator.findings import AddRequirementAtLeast, FixSafety, Related, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import _at, _requirement_fix
+from migrator.rules.req._helpers import _at
 
 
 class MissingPackage(ProjectRule):
@@ -91,7 +91,9 @@ class MissingPackage(ProjectRule):
             fix = None
             if pin:
                 message += f" (the target's constraints pin {pin[0]}=={pin[1]})"
-                fix = _requirement_fix("add", f"add {pin[0]} to requirements.txt", name=pin[0], min_version=None)
+                fix = AddRequirementAtLeast(safety=FixSafety.SAFE,
+                                            description=f"add {pin[0]} to requirements.txt", name=pin[0],
+                                            min_version=None)
             finding = self.finding(path, _at(project.import_line(path, top)), message, anchor=f"{top}\x1fmissing",
                                    fix=fix)
             yield replace(finding, related=tuple(Related(other, _at(project.import_line(other, top)),

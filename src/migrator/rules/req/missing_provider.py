@@ -5,10 +5,10 @@ from __future__ import annotations
 from packaging.version import InvalidVersion, Version
 
 from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR, needed_providers
-from migrator.findings import FixSafety, Location, Severity
+from migrator.findings import AddRequirementAtLeast, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import AIRFLOW, _at, _requirement_fix
+from migrator.rules.req._helpers import AIRFLOW, _at
 from migrator.secrets import mask_uri
 
 
@@ -89,7 +89,9 @@ class MissingProvider(ProjectRule):
             minimum = need.min_version
             where = ", ".join(sorted({path for path, _ in need.used_by}))
             wanted = f"{name}>={minimum}" if minimum else name
-            fix = _requirement_fix("add", f"add {wanted} to requirements.txt", name=name, min_version=minimum)
+            fix = AddRequirementAtLeast(safety=FixSafety.SAFE,
+                                        description=f"add {wanted} to requirements.txt", name=name,
+                                        min_version=minimum)
             if need.preinstalled and not _older(need.preinstalled, minimum):
                 continue
             requirement = shipped.get(name)

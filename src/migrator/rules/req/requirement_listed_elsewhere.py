@@ -7,10 +7,9 @@ from dataclasses import replace
 
 from migrator import compat
 from migrator.analysis.requirements import ListedElsewhere
-from migrator.findings import Finding, FixSafety, Location, Related, Severity
+from migrator.findings import AddRequirement, Finding, FixSafety, Location, Related, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
-from migrator.rules.req._helpers import _requirement_fix
 
 DAG = "from airflow import DAG\nimport sentry_sdk\n"
 
@@ -126,7 +125,9 @@ class RequirementListedElsewhere(ProjectRule):
                             "this build (another release, or another project)")
             else:
                 message += f"add {requirement.name} to requirements.txt"
-                fix = _requirement_fix("add", f"add {requirement.name} to requirements.txt", name=requirement.name)
+                fix = AddRequirement(safety=FixSafety.SAFE,
+                                     description=f"add {requirement.name} to requirements.txt",
+                                     name=requirement.name)
             path = entry or found.importers[0]
             line = 1 if entry else project.import_line(path, found.module)
             finding = self.finding(path, Location(line, 1, line, 2), message,

@@ -8,9 +8,9 @@ from migrator.analysis.requirements import (
     RequirementLine,
     installs_the_project,
 )
-from migrator.findings import FixSafety, Severity
+from migrator.findings import AddRequirement, FixSafety, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import _at, _requirement_fix
+from migrator.rules.req._helpers import _at
 
 
 class RequirementOutsideFile(ProjectRule):
@@ -128,8 +128,9 @@ class RequirementOutsideFile(ProjectRule):
                 f"{requirement.display()} is installed by {where}, not by {target_file}: MWAA installs only "
                 "requirements.txt",
                 anchor=f"{name or requirement.display()}\x1fhidden",
-                fix=_requirement_fix("add", f"add {requirement.display()} to requirements.txt",
-                                     name=name, requirement=requirement.text))
+                fix=AddRequirement(safety=FixSafety.SAFE,
+                                   description=f"add {requirement.display()} to requirements.txt",
+                                   name=name, requirement=requirement.text))
         for venv, requirements in facts.venv_installs.items():
             for requirement in requirements:
                 yield self.finding(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migrator.analysis.requirements import split_module_needs
-from migrator.findings import Finding, FixSafety, Location, Severity
+from migrator.findings import AddRequirement, Finding, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
-from migrator.rules.req._helpers import _requirement_fix
 
 CLEANER = "from lxml.html.clean import Cleaner\n\nCLEANER = Cleaner(javascript=True)\n"
 
@@ -77,5 +76,6 @@ class SplitModuleRequirement(ProjectRule):
                 f"{ctx.target.airflow}) no longer has it: it ships in {need.distribution}, which the requirements "
                 f"do not install, so those files fail with ImportError: add {need.requirement} to requirements.txt",
                 anchor=f"{need.module}\x1fsplit",
-                fix=_requirement_fix("add", f"add {need.requirement} to requirements.txt",
-                                                 name=need.distribution))
+                fix=AddRequirement(safety=FixSafety.SAFE,
+                                   description=f"add {need.requirement} to requirements.txt",
+                                   name=need.distribution))

@@ -3,10 +3,10 @@ publishes under another name (compat's superseded distributions)."""
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, ReplaceRequirement, Severity
 from migrator.requirements_fix import INDEX_OPTIONS, superseded_requirements
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _RequirementRule
 
 DEA_INDEX = '--extra-index-url="https://packages.dea.ga.gov.au"\n'
 
@@ -64,7 +64,9 @@ class SupersededDistribution(_RequirementRule):
                 yield self.at_requirement(
                     found.requirement, f"{found.requirement.display()} cannot install on MWAA: {found.why}; "
                                        f"use {use} (the release checked to ship its modules; move the pin to the one you test)",
-                    fix=_requirement_fix("replace", f"use {use}", name=found.requirement.name, new=use))
+                    fix=ReplaceRequirement(safety=FixSafety.SAFE,
+                                           description=f"use {use}", name=found.requirement.name,
+                                           new=use))
             else:
                 yield self.at_requirement(
                     found.requirement, f"{found.requirement.display()} installs only if "
