@@ -46,7 +46,7 @@ def test_invalid_example_is_fixed_to_its_fixed_text_and_the_rule_is_then_silent(
     root = make_project(example.all_files())
     settings, target = Settings(select=(rule.id,)), example.target_version()
     apply_plan(root, plan_fixes(root, settings, target, unsafe=True, jobs=1, use_cache=False))
-    assert (root / example.path).read_text(encoding="utf-8") == example.fixed
+    assert (root / (example.fixed_path or example.path)).read_text(encoding="utf-8") == example.fixed
     result = scan(root, settings, target, jobs=1, use_cache=False)
     assert [f.message for f in result.findings if f.rule == rule.id] == []
 

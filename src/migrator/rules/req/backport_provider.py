@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from migrator.findings import FixSafety, ReplaceRequirement, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import BACKPORT_PREFIX, _RequirementRule
+from migrator.rules.req._helpers import BACKPORT_PREFIX, _RequirementRule, constraint_line
 
 PROVIDER_PREFIX = "apache-airflow-providers-"
 
@@ -41,7 +41,8 @@ class BackportProvider(_RequirementRule):
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "apache-airflow-providers-sftp\n"}),)
     invalid = (Invalid(files={"requirements.txt": "apache-airflow-backport-providers-sftp==2021.3.3\n"}, line=1,
-                       contains="apache-airflow-providers-sftp"),)
+                       contains="apache-airflow-providers-sftp", fixed_path="requirements.txt",
+                       fixed=f"{constraint_line()}\napache-airflow-providers-sftp"),)
 
     def check_entry(self, project, ctx, entry):
         for requirement in project.requirements.requirements_of(entry):

@@ -48,7 +48,13 @@ class ConstraintConflict(_RequirementRule):
              Valid(files={"requirements.txt": "requests\n", "dags/requirements-constraints.txt": "requests==2.25.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n",
                               "constraints.txt": CONSTRAINTS_331},
-                       line=2, contains="requests==2.34.2"),)
+                       line=2, contains="requests==2.34.2"),
+               # The fix moves the pin to the constrained version (requests above is on the image:
+               # its line goes instead).
+               Invalid(files={"requirements.txt": "-c constraints.txt\npandas==2.2.0\n",
+                              "constraints.txt": CONSTRAINTS_331},
+                       line=2, contains="pandas==2.3.3", fixed_path="requirements.txt",
+                       fixed="-c constraints.txt\npandas==2.3.3"))
 
     def check_entry(self, project, ctx, entry):
         choice = project.constraints_for(entry, ctx.target)

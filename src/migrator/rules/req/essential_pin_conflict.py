@@ -67,7 +67,7 @@ class EssentialPinConflict(_RequirementRule):
     )
     invalid = (
         Invalid(files={"requirements.txt": "-c constraints.txt\nFlask==2.2.5\n", "constraints.txt": CONSTRAINTS_331},
-                line=2, contains="Flask==3.1.3"),
+                line=2, contains="Flask==3.1.3", fixed_path="requirements.txt", fixed="-c constraints.txt"),
         Invalid(files={"requirements.txt": "-c constraints.txt\nwatchtower==1.0.6\n",
                        "constraints.txt": CONSTRAINTS_331},
                 contains="watchtower"),

@@ -8,7 +8,7 @@ from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR, needed_provide
 from migrator.findings import AddRequirementAtLeast, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import AIRFLOW, _at
+from migrator.rules.req._helpers import AIRFLOW, _at, constraint_line
 from migrator.secrets import mask_uri
 
 
@@ -61,6 +61,11 @@ class MissingProvider(ProjectRule):
                 files={"requirements.txt": "pandas==2.3.3\n"}, contains="apache-airflow-providers-snowflake"),
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 contains="apache-airflow-providers-snowflake"),
+        # The fix adds it (no floor: the target's constraints pin a newer version than it needs).
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "geopandas==1.0.1\n"}, contains="apache-airflow-providers-snowflake",
+                fixed_path="requirements.txt",
+                fixed=f"{constraint_line()}\ngeopandas==1.0.1\napache-airflow-providers-snowflake"),
         # Listed only by a requirements file the bundle does not ship (an old lock): still missing.
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 files={"requirements.txt": "pandas==2.3.3\n",

@@ -8,6 +8,7 @@ from migrator.analysis.requirements import split_module_needs
 from migrator.findings import AddRequirement, Finding, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
+from migrator.rules.req._helpers import constraint_line
 
 CLEANER = "from lxml.html.clean import Cleaner\n\nCLEANER = Cleaner(javascript=True)\n"
 
@@ -59,7 +60,8 @@ class SplitModuleRequirement(ProjectRule):
         Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, line=1, contains="add lxml-html-clean==0.4.7"),
         # lxml 5.4.0 on 2.11.2: the newest release that accepts it.
         Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, target="2.11.2", line=1,
-                contains="add lxml-html-clean==0.4.4"),
+                contains="add lxml-html-clean==0.4.4", fixed_path="requirements.txt",
+                fixed=f"{constraint_line('2.11.2')}\nlxml-html-clean==0.4.4"),  # lxml: the image has it
         # No requirements.txt at all: the import is where it is said.
         Invalid(CLEANER, line=1, contains="lxml 6.1.1"),
     )

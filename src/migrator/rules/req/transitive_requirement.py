@@ -9,7 +9,7 @@ from migrator.analysis.requirements import frozen_airflow_major
 from migrator.findings import DropRequirement, FixSafety, Severity
 from migrator.requirements_fix import imported_modules
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, BACKPORT_PREFIX, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, BACKPORT_PREFIX, _RequirementRule, constraint_line
 
 
 class TransitiveRequirement(_RequirementRule):
@@ -59,7 +59,7 @@ class TransitiveRequirement(_RequirementRule):
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\nnumpy==2.3.4\n"
                                                   "    # via\n    #   pandas\n"}, line=3, contains="only for pandas"),
                Invalid(files={"requirements.txt": "apache-airflow==1.10.15\ntabulate==0.8.7\n"}, line=2,
-                       contains="Airflow 1 that"),
+                       contains="Airflow 1 that", fixed_path="requirements.txt", fixed=constraint_line()),
                Invalid(files={"requirements.txt": "apache-airflow==2.10.4\nconnexion==2.14.2\n"}, line=2,
                        contains="Airflow 2 that"))
 
