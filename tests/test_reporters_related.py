@@ -10,7 +10,7 @@ import pytest
 
 from migrator.cache import ScanCache
 from migrator.cli import main
-from migrator.findings import Finding, FixSafety, Location, Related, RequirementsFix, Severity
+from migrator.findings import AddRequirement, Finding, FixSafety, Location, Related, Severity
 from migrator.fixes import SubdagToTaskgroup
 from migrator.reporters import render, statistics
 from migrator.reporters.text import remedy
@@ -23,8 +23,7 @@ PRIMARY = Finding("API002", "removed-import", Severity.ERROR, "dags/a.py", Locat
                            Related("dags/b.py", Location(2, 1, 2, 9), "and here")))
 FIXABLE = Finding("REQ016", "requirement-outside-requirements-file", Severity.WARNING, "Dockerfile",
                   Location(2, 1, 2, 30), "pandas is installed by the Dockerfile", fingerprint="f2",
-                  fix=RequirementsFix(safety=FixSafety.SAFE, description="add pandas", action="add",
-                                      details=(("name", "pandas"),)))
+                  fix=AddRequirement(safety=FixSafety.SAFE, description="add pandas", name="pandas"))
 UNSAFE = Finding("API005", "subdag-operator", Severity.ERROR, "dags/c.py", Location(5, 1, 5, 9),
                  "SubDagOperator", fingerprint="f3", fix=SubdagToTaskgroup(
                      safety=FixSafety.UNSAFE, description="to a TaskGroup", factory="f", group_id="g", variable="dag",

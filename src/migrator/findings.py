@@ -102,16 +102,84 @@ _FIX_FIELDS = frozenset({"safety", "description", "required"})
 
 @dataclass(frozen=True, kw_only=True)
 class RequirementsFix(Fix):
-    """A change of the requirements entry file, applied by ``migrator.requirements_fix``;
-    ``details`` are the action's own (``name``, ``version``, ``url`` ...)."""
+    """A change of the requirements entry file: one frozen subclass per ``action``, its fields
+    the action's parameters. ``migrator.requirements_fix`` rewrites the file once for all of
+    them (from the scan's facts); ``fix`` checks each finding's change by its type."""
 
     kind: ClassVar[str] = "requirements"
-    action: str  # drop, pin, add, replace, add-constraint, replace-constraint
-    details: tuple[tuple[str, Any], ...] = ()
+    action: ClassVar[str]
 
     @property
     def params(self) -> dict[str, Any]:
-        return dict(sorted({"kind": self.kind, "action": self.action, **dict(self.details)}.items()))
+        return dict(sorted({**super().params, "action": self.action}.items()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DropRequirement(RequirementsFix):
+    """Remove the line of ``name`` (MWAA installs it, or nothing the project runs asks for it)."""
+
+    action: ClassVar[str] = "drop"
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DropAirflow(DropRequirement):
+    """Remove the ``apache-airflow`` line and ``add`` the providers its extras stood for."""
+
+    add: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PinRequirement(RequirementsFix):
+    """Move the pin of ``name`` to ``version``, the one the constraints install."""
+
+    action: ClassVar[str] = "pin"
+    name: str
+    version: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddRequirement(RequirementsFix):
+    """Add ``name`` (as ``requirement``, the line written elsewhere, when given)."""
+
+    action: ClassVar[str] = "add"
+    name: str | None
+    requirement: str | None = optional()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddRequirementAtLeast(AddRequirement):
+    """Add ``name`` at ``min_version`` or newer (None: any version; a provider the code imports,
+    a package the target's constraints pin)."""
+
+    min_version: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceRequirement(RequirementsFix):
+    """Replace ``name`` by ``new`` (a backport provider by the provider, a distribution PyPI no
+    longer has by its successor)."""
+
+    action: ClassVar[str] = "replace"
+    name: str
+    new: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddConstraint(RequirementsFix):
+    """Add ``--constraint "url"``, the target's constraints."""
+
+    action: ClassVar[str] = "add-constraint"
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceConstraint(RequirementsFix):
+    """Point the ``--constraint`` at ``old`` to ``url``, the target's constraints."""
+
+    action: ClassVar[str] = "replace-constraint"
+    old: str
+    url: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -46,9 +46,15 @@ from migrator.engine import (
 )
 from migrator.findings import (
     APPLIED_ELSEWHERE,
+    AddConstraint,
+    AddRequirement,
+    DropRequirement,
     Finding,
     FixSafety,
     FixScope,
+    PinRequirement,
+    ReplaceConstraint,
+    ReplaceRequirement,
     RequirementsFix,
     finalize,
 )
@@ -376,12 +382,12 @@ def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding]
     for finding in findings:
         if finding not in eligible:
             kept.append(finding)
-        elif finding.fix.params.get("action") != "add" and finding.path not in (entry, "."):
+        elif not isinstance(finding.fix, AddRequirement) and finding.path not in (entry, "."):
             # Only the entry file is rewritten (an addition lands there wherever it was found);
             # -r includes are merged into it by `migrator package`.
             refused[finding] = f"{finding.path} is not {entry}, the file the requirements fixer rewrites"
             kept.append(finding)
-        elif not _requirement_done(finding.fix.params, fixed_file):
+        elif not _requirement_done(finding.fix, fixed_file):
             refused[finding] = "the requirements fixer did not make this change"
             kept.append(finding)
         else:
@@ -392,23 +398,23 @@ def _fix_requirements(plan: FixPlan, result: ScanResult, findings: list[Finding]
         plan.files[entry] = (data, new)
 
 
-def _requirement_done(params: dict, fixed_file) -> bool:
-    """Whether the fixed requirements file shows the finding's action done."""
-    action, name = params.get("action"), params.get("name")
+def _requirement_done(fix: RequirementsFix, fixed_file) -> bool:
+    """Whether the fixed requirements file shows the finding's change made."""
     versions = {r.name: r.specifier for r in fixed_file.requirements if r.name}
-    key = canonicalize_name(name) if isinstance(name, str) else None
-    if action in ("drop", "replace"):  # replace: the old name goes; its successor may be preinstalled
-        return key is not None and key not in versions
-    if action == "add":
-        return key is not None and key in versions
-    if action == "pin":  # moved, or dropped altogether (a lock's transitive or preinstalled line)
-        try:
-            return key not in versions or str(params.get("version")) in SpecifierSet(versions[key] or "")
-        except InvalidSpecifier:
-            return False
-    if action in ("add-constraint", "replace-constraint"):
-        return any(o.option == "constraint" and (o.value or "").strip("'\"") == params.get("url")
-                   for o in fixed_file.options)
+    match fix:
+        case DropRequirement() | ReplaceRequirement():  # replace: the old name goes; its successor may be preinstalled
+            return canonicalize_name(fix.name) not in versions
+        case AddRequirement():
+            return fix.name is not None and canonicalize_name(fix.name) in versions
+        case PinRequirement():  # moved, or dropped altogether (a lock's transitive or preinstalled line)
+            key = canonicalize_name(fix.name)
+            try:
+                return key not in versions or str(fix.version) in SpecifierSet(versions[key] or "")
+            except InvalidSpecifier:
+                return False
+        case AddConstraint() | ReplaceConstraint():
+            return any(o.option == "constraint" and (o.value or "").strip("'\"") == fix.url
+                       for o in fixed_file.options)
     return False
 
 

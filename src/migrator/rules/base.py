@@ -51,7 +51,8 @@ class Example:
     assertion; every INVALID example must yield at least one finding of its rule. A file's
     content may be a callable returning bytes, for contents too big to keep in memory.
     ``fixed`` (INVALID examples with a fix) is the text of ``path`` after ``migrator fix --unsafe``,
-    on which the rule is then silent. ``crash`` names a rule, or an analysis (``"analysis:env file"``), the example harness makes
+    on which the rule is then silent; ``fixed_path`` names another file whose text it is (a
+    requirements fix rewrites requirements.txt, wherever the finding is). ``crash`` names a rule, or an analysis (``"analysis:env file"``), the example harness makes
     raise, to show how crashes are reported.
     """
 
@@ -62,6 +63,7 @@ class Example:
     line: int | None = None
     contains: str | None = None
     fixed: str | None = None
+    fixed_path: str | None = None
     crash: str | None = None
 
     def target_version(self) -> MwaaVersion:

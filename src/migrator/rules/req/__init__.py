@@ -5,6 +5,8 @@ pins added; a conflict makes the environment update fail and roll back after a l
 rules read the parsed requirement files (``project.requirements``), the constraints chosen for
 the target (``project.constraints_for``) and the knowledge base.
 
-Fixes carry ``kind="requirements"`` and an ``action`` (``drop``, ``pin``, ``add-constraint``,
-``replace-constraint``, ``add``); :mod:`migrator.requirements_fix` applies them all at once.
+Fixes are ``findings.RequirementsFix`` subclasses, one per ``action`` (``DropRequirement``,
+``PinRequirement``, ``AddRequirement``, ``ReplaceRequirement``, ``AddConstraint``,
+``ReplaceConstraint``), all ``kind="requirements"``; :mod:`migrator.requirements_fix` applies
+them all at once.
 """

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from migrator import compat
 from migrator.analysis.requirements import RequirementLine, RequirementOption
-from migrator.findings import Finding, Fix, FixSafety, Location, RequirementsFix, Severity
+from migrator.findings import Finding, Fix, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import ProjectRule, RuleContext
 
@@ -15,13 +16,15 @@ AIRFLOW = "apache-airflow"
 CONSTRAINTS_331 = "flask==3.1.3\nrequests==2.34.2\npandas==2.3.3\napache-airflow-providers-snowflake==6.5.0\n"
 
 
+def constraint_line(target: str | None = None) -> str:
+    """The ``--constraint`` line the requirements fix adds for ``target`` (default: the version
+    examples run on, ``compat.newest_with_image()``), for the ``fixed=`` text of examples."""
+    version = compat.get_version(target) if target else compat.newest_with_image()
+    return f'--constraint "{version.constraints_url}"'
+
+
 def _at(line: int, text: str = "") -> Location:
     return Location(line, 1, line, max(len(text), 1) + 1)
-
-
-def _requirement_fix(action: str, description: str, safety: FixSafety = FixSafety.SAFE, **params) -> Fix:
-    return RequirementsFix(safety=safety, description=description, action=action,
-                           details=tuple(sorted(params.items())))
 
 
 class _RequirementRule(ProjectRule):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import providers_for_extras, specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import DropAirflow, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, _RequirementRule, constraint_line
 
 
 class AirflowPinned(_RequirementRule):
@@ -44,7 +44,8 @@ class AirflowPinned(_RequirementRule):
              Valid(files={"requirements.txt": "apache-airflow-providers-snowflake==6.5.0\n",
                           "requirements_v2.10.4.txt": "apache-airflow==2.10.4\napache-airflow-providers-snowflake==6.5.0\n"}))
     invalid = (
-        Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3"),
+        Invalid(files={"requirements.txt": "apache-airflow[postgres]==2.7.3\n"}, line=1, contains="2.7.3",
+                fixed_path="requirements.txt", fixed=constraint_line()),
         # The Airflow the default target (Example.target_version()) already runs.
         Invalid(files={"requirements.txt": f"apache-airflow=={compat.newest_with_image().airflow}\n"},
                 contains="already installs"),
@@ -56,8 +57,9 @@ class AirflowPinned(_RequirementRule):
                 continue
             choice = project.constraints_for(entry, ctx.target) if requirement.extras else None
             providers = providers_for_extras(requirement.extras, ctx.target, choice.constraints if choice else None)
-            fix = _requirement_fix("drop", "remove apache-airflow (MWAA installs it)", name=AIRFLOW,
-                                   add=tuple(providers))
+            fix = DropAirflow(safety=FixSafety.SAFE,
+                              description="remove apache-airflow (MWAA installs it)", name=AIRFLOW,
+                              add=tuple(providers))
             if requirement.specifier and specifier_excludes(requirement.specifier, ctx.target.airflow):
                 yield self.at_requirement(
                     requirement,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, ReplaceRequirement, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import BACKPORT_PREFIX, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import BACKPORT_PREFIX, _RequirementRule, constraint_line
 
 PROVIDER_PREFIX = "apache-airflow-providers-"
 
@@ -41,7 +41,8 @@ class BackportProvider(_RequirementRule):
     fix_safety = FixSafety.SAFE
     valid = (Valid(files={"requirements.txt": "apache-airflow-providers-sftp\n"}),)
     invalid = (Invalid(files={"requirements.txt": "apache-airflow-backport-providers-sftp==2021.3.3\n"}, line=1,
-                       contains="apache-airflow-providers-sftp"),)
+                       contains="apache-airflow-providers-sftp", fixed_path="requirements.txt",
+                       fixed=f"{constraint_line()}\napache-airflow-providers-sftp"),)
 
     def check_entry(self, project, ctx, entry):
         for requirement in project.requirements.requirements_of(entry):
@@ -51,4 +52,6 @@ class BackportProvider(_RequirementRule):
                     requirement,
                     f"{requirement.display()} is an Airflow 1.10 backport and cannot install with Airflow "
                     f"{ctx.target.airflow}: use {replacement}",
-                    fix=_requirement_fix("replace", f"use {replacement}", name=requirement.name, new=replacement))
+                    fix=ReplaceRequirement(safety=FixSafety.SAFE,
+                                           description=f"use {replacement}", name=requirement.name,
+                                           new=replacement))

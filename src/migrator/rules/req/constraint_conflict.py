@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, PinRequirement, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import CONSTRAINTS_331, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import CONSTRAINTS_331, _RequirementRule
 from migrator.secrets import mask_uri
 
 
@@ -48,7 +48,13 @@ class ConstraintConflict(_RequirementRule):
              Valid(files={"requirements.txt": "requests\n", "dags/requirements-constraints.txt": "requests==2.25.1\n"}))
     invalid = (Invalid(files={"requirements.txt": "-c constraints.txt\nrequests==2.25.1\n",
                               "constraints.txt": CONSTRAINTS_331},
-                       line=2, contains="requests==2.34.2"),)
+                       line=2, contains="requests==2.34.2"),
+               # The fix moves the pin to the constrained version (requests above is on the image:
+               # its line goes instead).
+               Invalid(files={"requirements.txt": "-c constraints.txt\npandas==2.2.0\n",
+                              "constraints.txt": CONSTRAINTS_331},
+                       line=2, contains="pandas==2.3.3", fixed_path="requirements.txt",
+                       fixed="-c constraints.txt\npandas==2.3.3"))
 
     def check_entry(self, project, ctx, entry):
         choice = project.constraints_for(entry, ctx.target)
@@ -65,5 +71,6 @@ class ConstraintConflict(_RequirementRule):
                     requirement,
                     f"{requirement.display()} conflicts with the constraints for Airflow {ctx.target.airflow}, "
                     f"which pin {requirement.written_name}=={pinned} ({mask_uri(choice.constraints.source)})",
-                    fix=_requirement_fix("pin", f"pin {requirement.written_name}=={pinned}", name=name,
-                                         version=pinned))
+                    fix=PinRequirement(safety=FixSafety.SAFE,
+                                       description=f"pin {requirement.written_name}=={pinned}",
+                                        name=name, version=pinned))

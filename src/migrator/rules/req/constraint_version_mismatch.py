@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, ReplaceConstraint, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _RequirementRule, constraint_line
 
 
 class ConstraintVersionMismatch(_RequirementRule):
@@ -39,7 +39,7 @@ class ConstraintVersionMismatch(_RequirementRule):
     valid = (Valid(files={"requirements.txt": "-c constraints.txt\n", "constraints.txt": "pandas==2.3.3\n"}),)
     invalid = (Invalid(files={
         "requirements.txt": "--constraint https://raw.githubusercontent.com/apache/airflow/constraints-2.7.3/constraints-3.11.txt\n"},
-        line=1, contains="2.7.3"),)
+        line=1, contains="2.7.3", fixed_path="requirements.txt", fixed=constraint_line()),)
 
     def check_entry(self, project, ctx, entry):
         from migrator.analysis.requirements import constraints_url_versions
@@ -52,5 +52,6 @@ class ConstraintVersionMismatch(_RequirementRule):
                     option,
                     f"the constraints are for Airflow {airflow} / Python {python}; the target runs Airflow "
                     f"{ctx.target.airflow} / Python {ctx.target.python}: use {url}",
-                    fix=_requirement_fix("replace-constraint", "point --constraint at the target's constraints",
-                                         old=option.value, url=url))
+                    fix=ReplaceConstraint(safety=FixSafety.SAFE,
+                                          description="point --constraint at the target's constraints",
+                                          old=option.value, url=url))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import ConstraintsChoice, specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import DropRequirement, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, CONSTRAINTS_331, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, CONSTRAINTS_331, _RequirementRule
 
 
 def essential_versions(target, choice: ConstraintsChoice | None) -> dict[str, str | None]:
@@ -67,7 +67,7 @@ class EssentialPinConflict(_RequirementRule):
     )
     invalid = (
         Invalid(files={"requirements.txt": "-c constraints.txt\nFlask==2.2.5\n", "constraints.txt": CONSTRAINTS_331},
-                line=2, contains="Flask==3.1.3"),
+                line=2, contains="Flask==3.1.3", fixed_path="requirements.txt", fixed="-c constraints.txt"),
         Invalid(files={"requirements.txt": "-c constraints.txt\nwatchtower==1.0.6\n",
                        "constraints.txt": CONSTRAINTS_331},
                 contains="watchtower"),
@@ -81,8 +81,9 @@ class EssentialPinConflict(_RequirementRule):
             if name not in essentials or name == AIRFLOW or not requirement.specifier:
                 continue
             version = essentials[name]
-            drop = _requirement_fix("drop", f"remove {requirement.written_name}: MWAA installs its own version",
-                                    name=name)
+            drop = DropRequirement(safety=FixSafety.SAFE,
+                                   description=f"remove {requirement.written_name}: MWAA installs its "
+                                   "own version", name=name)
             if version is None:
                 yield self.at_requirement(
                     requirement,

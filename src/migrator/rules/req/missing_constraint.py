@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR
-from migrator.findings import FixSafety, Severity
+from migrator.findings import AddConstraint, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import _at, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _at, _RequirementRule, constraint_line
 
 
 class MissingConstraint(_RequirementRule):
@@ -54,6 +54,9 @@ class MissingConstraint(_RequirementRule):
                           "docker/airflow/requirements_v2.6.2.txt": "pandas==1.5.3\n"}))
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, line=1,
                        contains=f"constraints-{compat.newest_with_image().airflow}"),
+               # A line the constraints do not pin: the fix adds the --constraint line alone.
+               Invalid(files={"requirements.txt": "geopandas==1.0.1\n"}, line=1, fixed_path="requirements.txt",
+                       fixed=f"{constraint_line()}\ngeopandas==1.0.1"),
                Invalid(files={"requirements.txt": "pandas==2.3.3\n"}, contains="MWAA adds its own copy"),
                # A remote include may carry a --constraint: not claimed missing, asked to be checked.
                Invalid(files={"requirements.txt": "-r https://example.org/base-requirements.txt\npandas==2.3.3\n"},
@@ -78,4 +81,5 @@ class MissingConstraint(_RequirementRule):
                                           f"{ctx.target.airflow}'s constraints and logs a warning; add --constraint "
                                           f"\"{url}\" so the file names the constraints it installs with",
                            anchor="missing-constraint",
-                           fix=_requirement_fix("add-constraint", "add the target's --constraint line", url=url))
+                           fix=AddConstraint(safety=FixSafety.SAFE,
+                                             description="add the target's --constraint line", url=url))

@@ -7,9 +7,9 @@ from dataclasses import replace
 from packaging.utils import canonicalize_name
 
 from migrator.analysis.missing_packages import missing_packages
-from migrator.findings import FixSafety, Related, Severity
+from migrator.findings import AddRequirementAtLeast, FixSafety, Related, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import _at, _requirement_fix
+from migrator.rules.req._helpers import _at, constraint_line
 
 
 class MissingPackage(ProjectRule):
@@ -72,6 +72,11 @@ class MissingPackage(ProjectRule):
     invalid = (
         # pinned by the target's constraints: the fix adds it at that version
         Invalid("import pandas as pd\n", line=1, contains="the target's constraints pin pandas"),
+        # the fix adds it to the project's requirements.txt, the --constraint line choosing the
+        # version (a file that lists a package would leave pandas unjudged: it may bring pandas)
+        Invalid("import pandas as pd\n", files={"requirements.txt": "# the image had the rest\n"}, line=1,
+                contains="the target's constraints pin pandas", fixed_path="requirements.txt",
+                fixed=f"{constraint_line()}\n# the image had the rest\npandas"),
         # an import name unlike its distribution's: the message names both
         Invalid("from jose import jwt\n", line=1, contains="python-jose",
                 files={"requirements.txt": "requests==2.32.3\n"}),
@@ -91,7 +96,9 @@ class MissingPackage(ProjectRule):
             fix = None
             if pin:
                 message += f" (the target's constraints pin {pin[0]}=={pin[1]})"
-                fix = _requirement_fix("add", f"add {pin[0]} to requirements.txt", name=pin[0], min_version=None)
+                fix = AddRequirementAtLeast(safety=FixSafety.SAFE,
+                                            description=f"add {pin[0]} to requirements.txt", name=pin[0],
+                                            min_version=None)
             finding = self.finding(path, _at(project.import_line(path, top)), message, anchor=f"{top}\x1fmissing",
                                    fix=fix)
             yield replace(finding, related=tuple(Related(other, _at(project.import_line(other, top)),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from packaging.version import InvalidVersion, Version
 
 from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR, needed_providers
-from migrator.findings import FixSafety, Location, Severity
+from migrator.findings import AddRequirementAtLeast, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import AIRFLOW, _at, _requirement_fix
+from migrator.rules.req._helpers import AIRFLOW, _at, constraint_line
 from migrator.secrets import mask_uri
 
 
@@ -61,6 +61,11 @@ class MissingProvider(ProjectRule):
                 files={"requirements.txt": "pandas==2.3.3\n"}, contains="apache-airflow-providers-snowflake"),
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 contains="apache-airflow-providers-snowflake"),
+        # The fix adds it (no floor: the target's constraints pin a newer version than it needs).
+        Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
+                files={"requirements.txt": "geopandas==1.0.1\n"}, contains="apache-airflow-providers-snowflake",
+                fixed_path="requirements.txt",
+                fixed=f"{constraint_line()}\ngeopandas==1.0.1\napache-airflow-providers-snowflake"),
         # Listed only by a requirements file the bundle does not ship (an old lock): still missing.
         Invalid("from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook\n",
                 files={"requirements.txt": "pandas==2.3.3\n",
@@ -89,7 +94,9 @@ class MissingProvider(ProjectRule):
             minimum = need.min_version
             where = ", ".join(sorted({path for path, _ in need.used_by}))
             wanted = f"{name}>={minimum}" if minimum else name
-            fix = _requirement_fix("add", f"add {wanted} to requirements.txt", name=name, min_version=minimum)
+            fix = AddRequirementAtLeast(safety=FixSafety.SAFE,
+                                        description=f"add {wanted} to requirements.txt", name=name,
+                                        min_version=minimum)
             if need.preinstalled and not _older(need.preinstalled, minimum):
                 continue
             requirement = shipped.get(name)

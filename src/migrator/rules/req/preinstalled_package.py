@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migrator import compat
 from migrator.analysis.requirements import redundant_with_image, specifier_excludes
-from migrator.findings import FixSafety, Severity
+from migrator.findings import DropRequirement, FixSafety, Severity
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, CONSTRAINTS_331, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, CONSTRAINTS_331, _RequirementRule, constraint_line
 
 
 class PreinstalledPackage(_RequirementRule):
@@ -49,7 +49,7 @@ class PreinstalledPackage(_RequirementRule):
              Valid(files={"requirements.txt": "apache-airflow-providers-snowflake\n",
                           "workflows_api/runtime/requirements.txt": "apache-airflow-providers-amazon\nrequests\n"}))
     invalid = (Invalid(files={"requirements.txt": "apache-airflow-providers-amazon\n"}, line=1,
-                       contains="preinstalled"),
+                       contains="preinstalled", fixed_path="requirements.txt", fixed=constraint_line()),
                Invalid(files={"requirements.txt": "boto3-stubs==1.0\n"}, line=1, contains="keep it only on purpose"))
 
     def check_entry(self, project, ctx, entry):
@@ -70,8 +70,9 @@ class PreinstalledPackage(_RequirementRule):
                     requirement,
                     f"{requirement.written_name} is preinstalled on MWAA {ctx.target.airflow}{shown}; the line "
                     "is redundant",
-                    fix=_requirement_fix("drop", f"remove {requirement.written_name}: MWAA's image has it",
-                                         name=name))
+                    fix=DropRequirement(safety=FixSafety.SAFE,
+                                        description=f"remove {requirement.written_name}: MWAA's image "
+                                        "has it", name=name))
             else:
                 yield self.at_requirement(
                     requirement,

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from migrator import compat
 from migrator.analysis.requirements import ListedElsewhere
-from migrator.findings import Finding, FixSafety, Location, Related, Severity
+from migrator.findings import AddRequirement, Finding, FixSafety, Location, Related, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
-from migrator.rules.req._helpers import _requirement_fix
+from migrator.rules.req._helpers import constraint_line
 
 DAG = "from airflow import DAG\nimport sentry_sdk\n"
 
@@ -101,6 +101,11 @@ class RequirementListedElsewhere(ProjectRule):
         Invalid("from airflow import DAG\nimport magic\n",
                 files={"requirements.txt": "pandas==2.2.3\n", "requirements-ci.txt": "python-magic==0.4.27\n"},
                 line=1, contains="add python-magic to requirements.txt"),
+        # The fix adds the line as the other file pins it.
+        Invalid("from airflow import DAG\nimport magic\n",
+                files={"requirements.txt": "geopandas==1.0.1\n", "requirements-ci.txt": "python-magic==0.4.27\n"},
+                line=1, contains="add python-magic to requirements.txt", fixed_path="requirements.txt",
+                fixed=f"{constraint_line()}\ngeopandas==1.0.1\npython-magic==0.4.27"),
         # Only a Git requirement of pyproject.toml installs it: no add-by-name fix.
         Invalid(DIMCLI_DAG, files={"pyproject.toml": ('[project]\nname = "acme-etl"\ndependencies = [\n'
                                                       '    "dimcli @ git+https://github.com/acme/dimcli@fix-202",\n]\n')},
@@ -126,7 +131,9 @@ class RequirementListedElsewhere(ProjectRule):
                             "this build (another release, or another project)")
             else:
                 message += f"add {requirement.name} to requirements.txt"
-                fix = _requirement_fix("add", f"add {requirement.name} to requirements.txt", name=requirement.name)
+                fix = AddRequirement(safety=FixSafety.SAFE,
+                                     description=f"add {requirement.name} to requirements.txt",
+                                     name=requirement.name)
             path = entry or found.importers[0]
             line = 1 if entry else project.import_line(path, found.module)
             finding = self.finding(path, Location(line, 1, line, 2), message,

@@ -8,9 +8,9 @@ from migrator.analysis.requirements import (
     RequirementLine,
     installs_the_project,
 )
-from migrator.findings import FixSafety, Severity
+from migrator.findings import AddRequirement, FixSafety, Severity
 from migrator.rules.base import Invalid, ProjectRule, Valid
-from migrator.rules.req._helpers import _at, _requirement_fix
+from migrator.rules.req._helpers import _at, constraint_line
 
 
 class RequirementOutsideFile(ProjectRule):
@@ -71,6 +71,11 @@ class RequirementOutsideFile(ProjectRule):
         # Airflow installed on a plain base image: the airflow user and AIRFLOW_HOME say whose image it is.
         Invalid(files={"Dockerfile": "FROM ubuntu:22.04\nENV AIRFLOW_HOME=/usr/local/airflow\n"
                                      "RUN pip3 install geopandas==1.0.1\n"}, line=3, contains="geopandas"),
+        # The fix adds it to the project's requirements.txt (without one, `package` writes it).
+        Invalid(files={"requirements.txt": "python-magic==0.4.27\n",
+                       "Dockerfile": "FROM apache/airflow:2.7.3\nRUN pip install geopandas==1.0.1\n"},
+                line=2, contains="geopandas", fixed_path="requirements.txt",
+                fixed=f"{constraint_line()}\npython-magic==0.4.27\ngeopandas==1.0.1"),
         # A venv of its own for @task.external_python: startup.sh builds it, requirements.txt
         # would put the package into Airflow's environment (no fix adds it there).
         Invalid("from airflow.decorators import task\n\n\n"
@@ -128,8 +133,9 @@ class RequirementOutsideFile(ProjectRule):
                 f"{requirement.display()} is installed by {where}, not by {target_file}: MWAA installs only "
                 "requirements.txt",
                 anchor=f"{name or requirement.display()}\x1fhidden",
-                fix=_requirement_fix("add", f"add {requirement.display()} to requirements.txt",
-                                     name=name, requirement=requirement.text))
+                fix=AddRequirement(safety=FixSafety.SAFE,
+                                   description=f"add {requirement.display()} to requirements.txt",
+                                   name=name, requirement=requirement.text))
         for venv, requirements in facts.venv_installs.items():
             for requirement in requirements:
                 yield self.finding(

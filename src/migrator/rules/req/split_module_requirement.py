@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migrator.analysis.requirements import split_module_needs
-from migrator.findings import Finding, FixSafety, Location, Severity
+from migrator.findings import AddRequirement, Finding, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, RuleContext, Valid
-from migrator.rules.req._helpers import _requirement_fix
+from migrator.rules.req._helpers import constraint_line
 
 CLEANER = "from lxml.html.clean import Cleaner\n\nCLEANER = Cleaner(javascript=True)\n"
 
@@ -60,7 +60,8 @@ class SplitModuleRequirement(ProjectRule):
         Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, line=1, contains="add lxml-html-clean==0.4.7"),
         # lxml 5.4.0 on 2.11.2: the newest release that accepts it.
         Invalid(CLEANER, files={"requirements.txt": "lxml\n"}, target="2.11.2", line=1,
-                contains="add lxml-html-clean==0.4.4"),
+                contains="add lxml-html-clean==0.4.4", fixed_path="requirements.txt",
+                fixed=f"{constraint_line('2.11.2')}\nlxml-html-clean==0.4.4"),  # lxml: the image has it
         # No requirements.txt at all: the import is where it is said.
         Invalid(CLEANER, line=1, contains="lxml 6.1.1"),
     )
@@ -77,5 +78,6 @@ class SplitModuleRequirement(ProjectRule):
                 f"{ctx.target.airflow}) no longer has it: it ships in {need.distribution}, which the requirements "
                 f"do not install, so those files fail with ImportError: add {need.requirement} to requirements.txt",
                 anchor=f"{need.module}\x1fsplit",
-                fix=_requirement_fix("add", f"add {need.requirement} to requirements.txt",
-                                                 name=need.distribution))
+                fix=AddRequirement(safety=FixSafety.SAFE,
+                                   description=f"add {need.requirement} to requirements.txt",
+                                   name=need.distribution))

@@ -3,10 +3,10 @@ publishes under another name (compat's superseded distributions)."""
 
 from __future__ import annotations
 
-from migrator.findings import FixSafety, Severity
+from migrator.findings import FixSafety, ReplaceRequirement, Severity
 from migrator.requirements_fix import INDEX_OPTIONS, superseded_requirements
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import _RequirementRule, constraint_line
 
 DEA_INDEX = '--extra-index-url="https://packages.dea.ga.gov.au"\n'
 
@@ -51,7 +51,10 @@ class SupersededDistribution(_RequirementRule):
              # The index upstream left is no source of the old name; PyPI's modules are imported the same.
              Valid(files={"requirements.txt": DEA_INDEX + "odc-cloud[async]\n"}))
     invalid = (Invalid(files={"requirements.txt": DEA_INDEX + "odc-aws\n"}, line=2, contains="odc-cloud"),
-               Invalid(files={"requirements.txt": "odc-aio==0.0.3\n"}, line=1, contains="odc-cloud[async]"),
+               Invalid(files={"requirements.txt": "odc-aio==0.0.3\n"}, line=1, contains="odc-cloud[async]",
+                       fixed_path="requirements.txt",
+                       fixed=f"{constraint_line()}\nodc-cloud[async]==0.2.6  # migrator: was odc-aio==0.0.3; PyPI "
+                             "has no odc-aio: odc-cloud ships its modules (odc.aio, odc.ppt) since 2021-08-27"),
                # A company mirror may still serve it: said, not replaced.
                Invalid(files={"requirements.txt": "--extra-index-url https://nexus.corp.example.com/simple\nodc-aws\n"},
                        line=2, contains="nexus.corp.example.com"))
@@ -64,7 +67,9 @@ class SupersededDistribution(_RequirementRule):
                 yield self.at_requirement(
                     found.requirement, f"{found.requirement.display()} cannot install on MWAA: {found.why}; "
                                        f"use {use} (the release checked to ship its modules; move the pin to the one you test)",
-                    fix=_requirement_fix("replace", f"use {use}", name=found.requirement.name, new=use))
+                    fix=ReplaceRequirement(safety=FixSafety.SAFE,
+                                           description=f"use {use}", name=found.requirement.name,
+                                           new=use))
             else:
                 yield self.at_requirement(
                     found.requirement, f"{found.requirement.display()} installs only if "

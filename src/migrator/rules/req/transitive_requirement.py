@@ -6,10 +6,10 @@ from packaging.utils import canonicalize_name
 
 from migrator import compat
 from migrator.analysis.requirements import frozen_airflow_major
-from migrator.findings import FixSafety, Severity
+from migrator.findings import DropRequirement, FixSafety, Severity
 from migrator.requirements_fix import imported_modules
 from migrator.rules.base import Invalid, Valid
-from migrator.rules.req._helpers import AIRFLOW, BACKPORT_PREFIX, _requirement_fix, _RequirementRule
+from migrator.rules.req._helpers import AIRFLOW, BACKPORT_PREFIX, _RequirementRule, constraint_line
 
 
 class TransitiveRequirement(_RequirementRule):
@@ -59,7 +59,7 @@ class TransitiveRequirement(_RequirementRule):
     invalid = (Invalid(files={"requirements.txt": "pandas==2.3.3\n    # via -r requirements.in\nnumpy==2.3.4\n"
                                                   "    # via\n    #   pandas\n"}, line=3, contains="only for pandas"),
                Invalid(files={"requirements.txt": "apache-airflow==1.10.15\ntabulate==0.8.7\n"}, line=2,
-                       contains="Airflow 1 that"),
+                       contains="Airflow 1 that", fixed_path="requirements.txt", fixed=constraint_line()),
                Invalid(files={"requirements.txt": "apache-airflow==2.10.4\nconnexion==2.14.2\n"}, line=2,
                        contains="Airflow 2 that"))
 
@@ -73,8 +73,9 @@ class TransitiveRequirement(_RequirementRule):
             name = requirement.name
             if not name or name in skip or name.startswith(BACKPORT_PREFIX):
                 continue
-            drop = _requirement_fix("drop", f"remove {requirement.written_name}: nothing the project runs "
-                                            "asks for it", name=name)
+            drop = DropRequirement(safety=FixSafety.SAFE,
+                                   description=f"remove {requirement.written_name}: nothing the "
+                                   "project runs asks for it", name=name)
             parsed = facts.files[requirement.path]
             if parsed.is_transitive(requirement) and name not in imported:
                 sources = ", ".join(parsed.via[requirement.line])
