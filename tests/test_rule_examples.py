@@ -51,20 +51,10 @@ def test_invalid_example_is_fixed_to_its_fixed_text_and_the_rule_is_then_silent(
     assert [f.message for f in result.findings if f.rule == rule.id] == []
 
 
-# Rules whose fix `migrator fix` does not apply to their own example yet: an example with
-# fixed= must wait for the fix. When it applies, the xfail turns into a failure: add fixed=.
-FIX_NOT_APPLIED = {
-    "PLG008": "its ReplaceImport is located at column 1 of the import line, and the codemod finds "
-              "no import or use of the old path there ('fix not applied: no use of ... at line 1')",
-}
-FIXING_RULES = [
-    pytest.param(rule, id=rule.id, marks=[pytest.mark.xfail(strict=True, reason=FIX_NOT_APPLIED[rule.id])]
-                 if rule.id in FIX_NOT_APPLIED else [])
-    for rule in all_rules() if rule.fix_safety is not FixSafety.NONE
-]
+FIXING_RULES = [rule for rule in all_rules() if rule.fix_safety is not FixSafety.NONE]
 
 
-@pytest.mark.parametrize("rule", FIXING_RULES)
+@pytest.mark.parametrize("rule", FIXING_RULES, ids=lambda r: r.id)
 def test_every_rule_that_fixes_shows_the_fixed_text_in_an_example(rule, make_project):
     """A rule that offers a fix shows what ``migrator fix --unsafe`` makes of one INVALID example
     (``fixed=``, checked above): a Python file's new text, or the requirements file's
