@@ -287,7 +287,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
                 f"{PLUGINS_ZIP} is {len(data) / 1024**3:.2f} GB; MWAA extracts it while every "
                 f"container starts and recommends staying under {PLUGINS_LIMIT.recommended_max_text} "
                 f"(start-up times out after about {PLUGINS_LIMIT.start_up_limit_minutes:g} minutes "
-                "and the update rolls back)", PLUGINS_ZIP))
+                "and the update rolls back)", PLUGINS_ZIP, in_bundle=True))
 
     # startup.sh
     packages, variables = startup_inputs(facts, needs, target)

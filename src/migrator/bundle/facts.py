@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from migrator.rules import PackageRule, all_rules
+
 if TYPE_CHECKING:
     from migrator.analysis.layout import OutsidePackage
     from migrator.bundle.model import BundleCheck
-    from migrator.compat import EnvironmentClass
+    from migrator.compat.mwaa import EnvironmentClass
     from migrator.dag_count import DagCount
     from migrator.requirements_fix import IsolatedInstall
 
@@ -157,8 +159,6 @@ class FactsDraft:
 def package_checks(facts: BundleFacts) -> list[BundleCheck]:
     """Every registered PKG rule's checks of ``facts``, and the checks no rule owns, sorted as
     the bundle lists them (errors first, then by code, path, message)."""
-    from migrator.rules import PackageRule, all_rules
-
     checks = list(facts.unruled)
     for rule in all_rules():
         if isinstance(rule, PackageRule):

@@ -248,7 +248,7 @@ def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: 
         Severity.WARNING, "requirement-version-moved",
         f"line {line}: {mask(requirement)} does not install with MWAA "
         f"{target.airflow} ({mask(reason)}); {replacement} does: "
-        "check the code against that version", REQUIREMENTS)
+        "check the code against that version", REQUIREMENTS, in_bundle=True)
 
 
 def requirements_with_fitting_companions(text: str, target: MwaaVersion,
@@ -270,5 +270,6 @@ def requirements_with_fitting_companions(text: str, target: MwaaVersion,
             f"{target.airflow}'s constraints: {'; '.join(mask(u) for u in unchecked[:5])}{more}. "
             "A pin that itself pins a constrained package at another version (awscli pinning "
             "botocore) fails the whole install: run again with the index reachable, or check with "
-            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS))
+            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS,
+            in_bundle=True))
     return apply_install_repairs(text, {m.line: (m.replacement, m.reason) for m in moves})

@@ -180,5 +180,5 @@ def private_network_requirements(bundle: Bundle, staging: Path, requirements: st
                 f"the requirements' wheels add up to {total / 1024**3:.2f} GB; MWAA recommends "
                 f"under {REQUIREMENTS_LIMIT.recommended_max_text} (installation must finish "
                 f"within about {REQUIREMENTS_LIMIT.start_up_limit_minutes:g} minutes)",
-                REQUIREMENTS))
+                REQUIREMENTS, in_bundle=True))
     return offline_requirements(requirements, constraints_name, target), members

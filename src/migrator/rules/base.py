@@ -186,11 +186,13 @@ class PackageRule(Rule):
         function of ``facts``, which reads no file and prints nothing."""
         raise NotImplementedError
 
-    def report(self, message: str, path: str = "", *, severity: Severity | None = None) -> BundleCheck:
-        """A check of this rule: its name is the code, its severity the default."""
-        from migrator.bundle.model import BundleCheck
+    def report(self, message: str, path: str = "", *, severity: Severity | None = None,
+               in_bundle: bool = False) -> BundleCheck:
+        """A check of this rule: its name is the code, its severity the default; ``in_bundle``:
+        ``path`` is a file of the bundle (requirements.txt), not of the project."""
+        from migrator.bundle.model import BundleCheck  # the bundle imports the rules at load time
 
-        return BundleCheck(severity or self.severity, self.name, message, path)
+        return BundleCheck(severity or self.severity, self.name, message, path, in_bundle)
 
 
 def doc_sections(rule_cls: type) -> Iterator[str]:

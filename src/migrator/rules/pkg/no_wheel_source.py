@@ -51,4 +51,4 @@ class NoWheelSource(PackageRule):
             yield self.report(
                 f"{line} is not a package index requirement, so no wheel can be downloaded for "
                 "it; build its wheel on the MWAA image, pass the folder with --find-links and "
-                "require it by name", REQUIREMENTS)
+                "require it by name", REQUIREMENTS, in_bundle=True)

@@ -52,7 +52,7 @@ class OsPackagesNeedNames(PackageRule):
         yield self.report(
             f"{len(foreign)} OS package(s) have {managers} names ({shown}"
             f"{f' +{more} more' if more > 0 else ''}): write their Amazon Linux 2023 names "
-            "on the commented install line", STARTUP)
+            "on the commented install line", STARTUP, in_bundle=True)
 
 
 OS_PACKAGES_SHOWN = 4  # startup.sh lists them all

@@ -47,4 +47,4 @@ class RemoteRequirements(PackageRule):
             yield self.report(
                 f"line {line} ({url}): MWAA fetches this requirements file at install time, so "
                 "the bundle installs whatever it holds then, and not at all in a private network: "
-                f"{inline}", REQUIREMENTS)
+                f"{inline}", REQUIREMENTS, in_bundle=True)

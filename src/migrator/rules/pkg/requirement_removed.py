@@ -49,7 +49,7 @@ class RequirementRemoved(PackageRule):
     def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
         for removal in facts.requirement_removals:
             yield self.report(f"line {removal.line} ({removal.shown}) is left out of the bundle's "
-                              f"requirements.txt, {removal.why}", REQUIREMENTS)
+                              f"requirements.txt, {removal.why}", REQUIREMENTS, in_bundle=True)
         for drop in facts.requirement_drops:
             yield self.dropped(facts.target_airflow, drop)
 
@@ -60,4 +60,5 @@ class RequirementRemoved(PackageRule):
             f"line {drop.line}: no version of {mask(drop.requirement)} installs with MWAA "
             f"{airflow}'s constraints ({mask(drop.reason)}); removed, so the rest "
             "installs: the code importing it will not load until you ship a wheel that installs "
-            "(package --private-network) or replace it", REQUIREMENTS, severity=Severity.ERROR)
+            "(package --private-network) or replace it", REQUIREMENTS,
+            severity=Severity.ERROR, in_bundle=True)

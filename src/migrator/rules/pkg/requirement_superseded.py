@@ -50,4 +50,4 @@ class RequirementSuperseded(PackageRule):
             else:
                 message = (f"{found.where}: {found.why}; the bundle installs {found.use} instead (the "
                            "release checked to ship its modules): move the pin to the version you test")
-            yield self.report(message, REQUIREMENTS)
+            yield self.report(message, REQUIREMENTS, in_bundle=True)

@@ -49,4 +49,4 @@ class RequirementsDoNotInstall(PackageRule):
 
     def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
         for blocker in facts.install_blockers:
-            yield self.report(blocker, REQUIREMENTS)
+            yield self.report(blocker, REQUIREMENTS, in_bundle=True)

@@ -54,4 +54,4 @@ class SecretIncluded(PackageRule):
         for password in facts.requirement_passwords:
             if password.variable is None:
                 yield self.report(f"line {password.line} ({password.shown}) ships its password "
-                                  "because --include-secret-options says so", REQUIREMENTS)
+                                  "because --include-secret-options says so", REQUIREMENTS, in_bundle=True)

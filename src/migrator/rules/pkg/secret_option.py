@@ -60,4 +60,4 @@ class SecretOption(PackageRule):
                     f"line {password.line} ({password.shown}): the password is left out; the line "
                     f"reads ${{{name}}} instead, which pip expands from the environment: export "
                     f"{name} in {STARTUP} (MWAA runs it before installing requirements), reading it "
-                    "from Secrets Manager, or pass --include-secret-options", REQUIREMENTS)
+                    "from Secrets Manager, or pass --include-secret-options", REQUIREMENTS, in_bundle=True)

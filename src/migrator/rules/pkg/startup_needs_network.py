@@ -53,9 +53,9 @@ class StartupNeedsNetwork(PackageRule):
         if facts.startup_os_packages:
             yield self.report(
                 f"{STARTUP} installs OS packages with yum, which needs a route to the Amazon "
-                "Linux repositories (an S3 gateway endpoint) on a private network", STARTUP)
+                "Linux repositories (an S3 gateway endpoint) on a private network", STARTUP, in_bundle=True)
         if facts.startup_isolated:
             yield self.report(
                 f"{STARTUP} installs {', '.join(facts.startup_isolated)} from PyPI into its own "
                 "venv, which a private network cannot reach: point its pip at your repository "
-                "(CodeArtifact) in that line", STARTUP)
+                "(CodeArtifact) in that line", STARTUP, in_bundle=True)

@@ -51,4 +51,4 @@ class ToolIsolated(PackageRule):
             yield self.report(
                 f"{', '.join(mask(r) for r in install.requirements)}: installed by {STARTUP} into "
                 f"${{AIRFLOW_HOME}}/{tool.venv}, not with Airflow ({tool.why}); `{tool.executable}` "
-                "is on PATH for tasks, but DAG code cannot import these packages", REQUIREMENTS)
+                "is on PATH for tasks, but DAG code cannot import these packages", REQUIREMENTS, in_bundle=True)
