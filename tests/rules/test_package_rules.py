@@ -81,3 +81,26 @@ def test_package_rule_example(rule, kind, example, make_project, tmp_path):
     assert hits, f"INVALID example of {rule.id} got no {rule.name} check: {[str(c) for c in bundle.checks]}"
     if example.contains is not None:
         assert any(example.contains in check.message for check in hits), [c.message for c in hits]
+
+
+def test_a_rule_is_a_pure_function_of_the_facts():
+    """DagCapacity from facts alone: the class's own capacity decides error or warning."""
+    from migrator.bundle.facts import BundleFacts, Capacity
+    from migrator.compat import environment_classes
+    from migrator.dag_count import DagCount
+    from migrator.findings import Severity
+    from migrator.rules import get_rule
+
+    rule = get_rule("dag-capacity")
+    small = environment_classes()[0]
+    largest = environment_classes()[-1].dag_capacity
+
+    def checks(dags: int, cls=small, fitting=None):
+        capacity = Capacity(DagCount(dags, dags), cls, fitting, largest, 0.5)
+        return [(c.severity, c.code) for c in rule.check(BundleFacts(capacity=capacity))]
+
+    assert checks(small.dag_capacity + 1) == [(Severity.ERROR, "dag-capacity")]
+    assert checks(small.dag_capacity) == [(Severity.WARNING, "dag-capacity")]
+    assert checks(1) == []
+    assert checks(largest + 1, cls=None) == [(Severity.ERROR, "dag-capacity")]
+    assert checks(1, cls=None, fitting=small) == []
