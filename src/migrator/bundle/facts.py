@@ -75,7 +75,7 @@ class SupersededRequirement:
     where: str  # "requirements.txt line 3 (name==1.0)"
     why: str
     use: str  # the requirement that ships its modules now
-    kept_for: tuple[str, ...] = ()  # indexes that may still serve it: the line is kept
+    kept_for: tuple[str, ...] | None = None  # None: replaced; else kept, these indexes may serve it
 
 
 @dataclass(frozen=True)

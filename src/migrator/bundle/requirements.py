@@ -106,7 +106,7 @@ def requirements_without_superseded(text: str, facts: ProjectFacts, draft: Facts
                                          requirements.options_of(entry, *INDEX_OPTIONS)):
         where = f"{found.requirement.path} line {found.requirement.line} ({found.requirement.display()})"
         kept_for = (tuple(kept[found.requirement.name].other_sources)
-                    if found.requirement.name in kept else ())
+                    if found.requirement.name in kept else None)
         draft.add("superseded", SupersededRequirement(where, found.why, found.fact.requirement, kept_for))
     return text
 

@@ -44,7 +44,7 @@ class RequirementSuperseded(PackageRule):
 
     def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
         for found in facts.superseded:
-            if found.kept_for:
+            if found.kept_for is not None:
                 message = (f"{found.where}: {found.why}; kept because {', '.join(found.kept_for)} "
                            f"may serve it: if it does not, the install fails; use {found.use}")
             else:
