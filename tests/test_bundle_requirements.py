@@ -7,17 +7,24 @@ import pytest
 from migrator.compat import get_version
 
 from migrator.bundle import build_bundle
+from migrator.bundle.facts import FactsDraft
 from migrator.bundle.requirements import requirements_mwaa_can_use, requirements_without_passwords
 from migrator.cli import main
 from migrator.config import Settings
 from migrator.engine import scan
+from migrator.rules import PackageRule, all_rules
 from migrator.secrets import mask_uri
 
 DAG = "from airflow import DAG\n"
 
 
+def _checks(found: FactsDraft) -> list:
+    """What the PKG rules report of the facts recorded so far, in the order they were recorded."""
+    return [c for r in all_rules() if isinstance(r, PackageRule) for c in r.check(found.freeze())]
+
+
 def test_lines_mwaa_cannot_use_are_left_out_and_each_is_said():
-    checks = []
+    found = FactsDraft()
     text = ("--extra-index-url https://pypi.acme.internal/simple\n"
             "--extra-index-url https://10.1.2.3/simple\n"
             "--extra-index-url https://pypi.example.com/simple\n"
@@ -25,43 +32,47 @@ def test_lines_mwaa_cannot_use_are_left_out_and_each_is_said():
             "--find-links /usr/local/airflow/plugins\n"
             "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n"
             "git+https://gitlab.acme.lan/etl/hooks.git#egg=hooks\n")
-    kept = requirements_mwaa_can_use(text, False, checks)
+    kept = requirements_mwaa_can_use(text, False, found)
     assert kept == ("--extra-index-url https://pypi.example.com/simple\n--find-links /usr/local/airflow/plugins\n"
                     "git+https://github.com/acme/utils.git@v1#egg=utils\npandas==3.0.5 \\\n    --hash=sha256:aa\n")
+    checks = _checks(found)
     assert [c.message.split(" ")[1] for c in checks] == ["1", "2", "4", "5", "6", "11"]
     assert all("plugins.zip" in c.message for c in checks)
-    private = requirements_mwaa_can_use(kept, True, checks)
-    assert "git+" not in private and "repository" in checks[-1].message
+    private = requirements_mwaa_can_use(kept, True, found)
+    assert "git+" not in private and "repository" in _checks(found)[-1].message
 
 
 def test_a_remote_requirements_file_is_named_and_left_out_where_mwaa_cannot_fetch_it():
     url = "https://raw.githubusercontent.com/acme/platform/main/airflow/requirements.txt"
     text = f'-r ./base.txt\n--requirement "{url}"\n-r https://files.acme.internal/reqs.txt\npandas\n'
-    checks = []
-    kept = requirements_mwaa_can_use(text, False, checks)
+    found = FactsDraft()
+    kept = requirements_mwaa_can_use(text, False, found)
     assert kept == f'-r ./base.txt\n--requirement "{url}"\npandas\n'
+    checks = sorted(_checks(found), key=lambda c: c.code)
     assert [(c.code, c.message.split(" ")[1]) for c in checks] == [("remote-requirements", "2"),
                                                                    ("requirement-removed", "3")]
     assert "install time" in checks[0].message and "private network" in checks[0].message
-    checks = []
-    assert requirements_mwaa_can_use(kept, True, checks) == "-r ./base.txt\npandas\n"
-    assert "remote requirements file" in checks[0].message
+    found = FactsDraft()
+    assert requirements_mwaa_can_use(kept, True, found) == "-r ./base.txt\npandas\n"
+    assert "remote requirements file" in _checks(found)[0].message
 
 
 @pytest.mark.parametrize("password", ["pa/ss", "a/b/c", "s3cret", "p:w/x"])
 def test_an_index_password_never_ships_nor_prints_whatever_it_holds(password):
     url = f"https://deploy:{password}@nexus.example.com/simple"
-    checks = []
-    shipped = requirements_without_passwords(f"--extra-index-url {url}\npandas\n", False, checks)
+    found = FactsDraft()
+    shipped = requirements_without_passwords(f"--extra-index-url {url}\npandas\n", False, found)
     assert password not in shipped and "${REQUIREMENTS_PASSWORD_1}@nexus.example.com" in shipped
     assert password not in mask_uri(url) and "nexus.example.com" in mask_uri(url)
+    checks = _checks(found)
+    assert [c.code for c in checks] == ["secret-option"]
     assert all(password not in c.message for c in checks)
 
 
 def test_a_port_is_not_taken_for_a_password():
     url = "git+https://git.example.com:8443/acme/utils.git@v1.0#egg=utils"
     assert mask_uri(url) == url
-    assert requirements_without_passwords(url + "\n", False, []) == url + "\n"
+    assert requirements_without_passwords(url + "\n", False, FactsDraft()) == url + "\n"
 
 
 def test_package_and_migrate_refuse_requirements_that_cannot_install(make_project, tmp_path, capsys):

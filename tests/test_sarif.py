@@ -41,3 +41,61 @@ def test_sarif_of_a_clean_project_validates(make_project, capsys, validator):
     log = json.loads(capsys.readouterr().out)
     assert not list(validator.iter_errors(log))
     assert log["runs"][0]["results"] == []
+
+
+def test_package_sarif_validates_names_pkg_rules_and_places_files_relatively(make_project, tmp_path, capsys,
+                                                                               validator):
+    """`migrator package -f sarif`: the bundle's checks as the scan's SARIF, PKG rules with their
+    documentation; a project file under %SRCROOT%, a file of the bundle under BUNDLEROOT, a
+    line of the file (".env:1") as the region."""
+    dag = ("from datetime import datetime\n\nfrom airflow import DAG\nimport os\n\n"
+           "from tests.fixtures import SAMPLE\n\nREGION = os.environ['AWS_REGION']\n\n"
+           "with DAG('sales', start_date=datetime(2024, 1, 1), schedule=None):\n    pass\n")
+    root = make_project({"dags/sales.py": dag, "dags/tests/__init__.py": "",
+                         "dags/tests/fixtures.py": "SAMPLE = 1\n", ".env": "AWS_REGION=eu-west-1\n",
+                         "requirements.txt": "requests==2.32.3\n./libs/acme_utils\n"})
+    out = tmp_path / "bundle"
+    code = main(["package", str(root), "--out", str(out), "-f", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    assert code == 1  # excluded-but-imported is an error
+    errors = sorted(validator.iter_errors(log), key=str)
+    assert not errors, errors[:3]
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert {"PKG005", "PKG013", "PKG017"} <= set(ids) and ids == sorted(ids)
+    assert all(i.startswith("PKG") for i in ids)
+    by_id = {result["ruleId"]: result for result in run["results"]}
+    for result in run["results"]:
+        rule = rules[result["ruleIndex"]]
+        assert rule["id"] == result["ruleId"] and "## Why it matters on MWAA" in rule["help"]["text"]
+        assert result["partialFingerprints"]["mwaaMigrator/v1"]
+        for location in result.get("locations", []):
+            uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            assert not uri.startswith("/") and ":" not in uri and str(tmp_path) not in uri
+    assert rules[by_id["PKG005"]["ruleIndex"]]["name"] == "ExcludedButImported"
+    place = by_id["PKG005"]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert place == {"uri": "dags/sales.py", "uriBaseId": "%SRCROOT%"}
+    place = by_id["PKG013"]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert place == {"uri": "requirements.txt", "uriBaseId": "BUNDLEROOT"}
+    env = by_id["PKG017"]["locations"][0]["physicalLocation"]
+    assert env == {"artifactLocation": {"uri": ".env", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 1}}
+    assert by_id["PKG005"]["level"] == "error" and by_id["PKG017"]["level"] == "warning"
+    assert (out / "manifest.json").is_file()
+
+
+def test_package_sarif_of_a_bundle_without_checks_validates(make_project, tmp_path, capsys, validator):
+    dag = ("from datetime import datetime\n\nfrom airflow import DAG\n\n"
+           "with DAG('sales', start_date=datetime(2024, 1, 1), schedule=None):\n    pass\n")
+    root = make_project({"dags/sales.py": dag})
+    assert main(["package", str(root), "--out", str(tmp_path / "bundle"), "-f", "sarif"]) == 0
+    log = json.loads(capsys.readouterr().out)
+    assert not list(validator.iter_errors(log))
+    assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
+
+
+def test_package_sarif_is_refused_with_upload(make_project, tmp_path, capsys):
+    root = make_project({"dags/a.py": "x = 1\n"})
+    code = main(["package", str(root), "--out", str(tmp_path / "bundle"), "-f", "sarif",
+                 "--upload", "s3://bucket/prefix"])
+    assert code == 2 and "-f sarif" in capsys.readouterr().err

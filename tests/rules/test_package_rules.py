@@ -27,7 +27,8 @@ WITHOUT_A_RULE = frozenset({
 
 
 def _reported_codes() -> set[str]:
-    """The code of every ``BundleCheck(severity, "code", ...)`` the bundle's source builds."""
+    """The code of every ``BundleCheck(severity, "code", ...)`` the bundle's source still builds
+    itself: only codes no rule owns (a rule's checks come from its ``check``)."""
     codes = set()
     for path in Path(migrator.bundle.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -39,11 +40,20 @@ def _reported_codes() -> set[str]:
     return codes
 
 
-def test_every_check_code_the_bundle_reports_is_a_package_rule():
-    codes = _reported_codes()
-    names = {rule.name for rule in PACKAGE_RULES}
-    assert codes - WITHOUT_A_RULE == names
-    assert WITHOUT_A_RULE <= codes  # a code that went away leaves the list too
+def test_the_bundle_builds_checks_only_of_codes_no_rule_owns():
+    assert _reported_codes() == WITHOUT_A_RULE
+    assert not WITHOUT_A_RULE & {rule.name for rule in PACKAGE_RULES}
+
+
+def test_every_package_rule_owns_its_check():
+    for rule in PACKAGE_RULES:
+        assert type(rule).check is not PackageRule.check, f"{rule.id} has no check of its own"
+
+
+def test_no_rule_reports_anything_of_empty_facts():
+    from migrator.bundle.facts import BundleFacts
+
+    assert [c for rule in PACKAGE_RULES for c in rule.check(BundleFacts())] == []
 
 
 def test_scan_runs_no_package_rule():
@@ -71,3 +81,26 @@ def test_package_rule_example(rule, kind, example, make_project, tmp_path):
     assert hits, f"INVALID example of {rule.id} got no {rule.name} check: {[str(c) for c in bundle.checks]}"
     if example.contains is not None:
         assert any(example.contains in check.message for check in hits), [c.message for c in hits]
+
+
+def test_a_rule_is_a_pure_function_of_the_facts():
+    """DagCapacity from facts alone: the class's own capacity decides error or warning."""
+    from migrator.bundle.facts import BundleFacts, Capacity
+    from migrator.compat import environment_classes
+    from migrator.dag_count import DagCount
+    from migrator.findings import Severity
+    from migrator.rules import get_rule
+
+    rule = get_rule("dag-capacity")
+    small = environment_classes()[0]
+    largest = environment_classes()[-1].dag_capacity
+
+    def checks(dags: int, cls=small, fitting=None):
+        capacity = Capacity(DagCount(dags, dags), cls, fitting, largest, 0.5)
+        return [(c.severity, c.code) for c in rule.check(BundleFacts(capacity=capacity))]
+
+    assert checks(small.dag_capacity + 1) == [(Severity.ERROR, "dag-capacity")]
+    assert checks(small.dag_capacity) == [(Severity.WARNING, "dag-capacity")]
+    assert checks(1) == []
+    assert checks(largest + 1, cls=None) == [(Severity.ERROR, "dag-capacity")]
+    assert checks(1, cls=None, fitting=small) == []

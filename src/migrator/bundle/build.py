@@ -20,6 +20,7 @@ from migrator.bundle.config import (
     mwaa_configuration,
     secrets_backend_options,
 )
+from migrator.bundle.facts import Capacity, FactsDraft, package_checks
 from migrator.bundle.missing import excluded_but_needed, named_outside
 from migrator.bundle.model import (
     DAGS,
@@ -70,7 +71,7 @@ from migrator.compat import (
     environment_classes,
     get_environment_class,
 )
-from migrator.dag_count import DagCount, dags_text, project_dag_count
+from migrator.dag_count import DagCount, project_dag_count
 from migrator.errors import BrokenRequirementsError, InputError
 from migrator.findings import Severity
 from migrator.requirements_fix import (
@@ -101,15 +102,12 @@ def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = 
     root = workspace.root
     out = Path(out)
     check_out_dir(out, root)
-    checks: list[BundleCheck] = []
+    # What the steps find, for the PKG rules to report once the bundle is written.
+    found = FactsDraft(target_airflow=target.airflow, private_network=options.private_network)
     summaries = {m.path: m for m in facts.modules}
 
     error_findings = sum(1 for f in result.findings if f.severity == Severity.ERROR)
-    if error_findings:
-        checks.append(BundleCheck(
-            Severity.WARNING, "findings-remain",
-            f"{error_findings} error finding(s) remain: what they point at breaks on MWAA "
-            "until fixed (`migrator scan` lists them; `migrator fix` fixes what it can)"))
+    found.set("error_findings", error_findings)
     dag_folders = dedupe_folders(workspace.dag_folders)
     if not dag_folders:
         raise BundleError(f"{root}: no DAG folder found; name it with [tool.migrator] dags")
@@ -132,12 +130,8 @@ def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = 
         plugin_sources.remove(source)
         walk.excluded.append(Excluded(source.src, "an earlier plugins.zip (PLG011): not nested "
                                                   "in the one this bundle builds"))
-        checks.append(BundleCheck(Severity.WARNING, "prebuilt-plugins-zip-left-out",
-                                  "left out of plugins.zip: MWAA reads only the plugins.zip built "
-                                  "from the folder; unpack the modules it holds into the folder "
-                                  "if they are still needed", source.src))
-    for warning in walk.warnings:
-        checks.append(BundleCheck(Severity.WARNING, "airflowignore", warning.message, warning.path))
+        found.add("prebuilt_zips_left_out", source.src)
+    found.extend("ignore_warnings", [(warning.path, warning.message) for warning in walk.warnings])
 
     check_clashes(dag_sources)
     shipped, dropped, needs = resolve_needs(root, dag_sources + plugin_sources, summaries)
@@ -145,29 +139,26 @@ def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = 
     kept = [Excluded(s.src, f"shipped although {s.ignored_by.describe()} matches it: "
                             + why_needed(s, needs))
             for s in shipped if s.ignored_by is not None]
-    checks += excluded_but_needed(root, shipped, excluded, needs, dag_folders, plugins_folder)
-    carried, carried_members = carry_outside_packages(root, workspace, shipped, needs, target, facts, checks,
+    excluded_but_needed(root, shipped, excluded, needs, dag_folders, plugins_folder, found)
+    carried, carried_members = carry_outside_packages(root, workspace, shipped, needs, target, facts, found,
                                                       imported)
-    checks += named_outside(root, workspace, needs,
-                             [*dag_folders, plugins_folder, *(p.source for p in carried if p.is_package)], out)
-    for source in shipped:
-        if source.included_by:
-            checks.append(BundleCheck(Severity.WARNING, "sensitive-included",
-                                      f"shipped because --include {source.included_by!r} says so",
-                                      source.src))
+    found.extend("named_outside", named_outside(
+        root, workspace, needs, [*dag_folders, plugins_folder, *(p.source for p in carried if p.is_package)], out))
+    found.extend("included_sensitive", [(source.src, source.included_by) for source in shipped
+                                        if source.included_by])
 
     dag_shipped = [s for s in shipped if s.folder in dag_folders and s.folder != plugins_folder]
     plugin_shipped = [s for s in shipped if s.folder == plugins_folder and plugins_folder]
 
-    target_config = mwaa_configuration(facts, target, options.include_secret_options, checks,
+    target_config = mwaa_configuration(facts, target, options.include_secret_options, found,
                                        result.findings)
     target_syntax = effective_syntax(target.airflow, target_config.get("core.dag_ignore_file_syntax"))
     not_dags = not_dag_files(dag_shipped, summaries, needs)
     ignore_paths = airflowignore_paths(dag_shipped, not_dags)
     dag_count = project_dag_count(facts)
-    checks += capacity_checks(dag_count, options.environment_class, sizing)
+    found.set("capacity", capacity_facts(dag_count, options.environment_class, sizing))
 
-    bundle = Bundle(root, out, target, {}, checks, sorted(set(excluded)), sorted(kept),
+    bundle = Bundle(root, out, target, {}, [], sorted(set(excluded)), sorted(kept),
                     dag_files=dag_count.files, dags=dag_count.dags, dags_estimated=dag_count.at_least,
                     error_findings=error_findings, crashed=result.crashed, ignore_syntax=target_syntax,
                     carried_from={m.name: (m.path.relative_to(root).as_posix() if m.path else "")
@@ -176,7 +167,7 @@ def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = 
     staging = staging_folder(out)
     try:
         rows = _write_parts(bundle, staging, root, workspace, facts, dag_shipped, plugin_shipped,
-                            ignore_paths, target_config, options, checks, needs,
+                            ignore_paths, target_config, options, found, needs,
                             carried_members, [p.zip_path for p in carried])
         bundle.manifest = {
             "target": {"airflow_version": target.airflow, "python_version": target.python,
@@ -190,14 +181,14 @@ def build_bundle(result: ScanResult, out: Path, options: BundleOptions | None = 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    bundle.checks = sorted(checks, key=lambda c: (-c.severity, c.code, c.path, c.message))
+    bundle.checks = package_checks(found.freeze())
     return bundle
 
 
 def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace, facts: ProjectFacts,
                  dag_shipped: list[Source], plugin_shipped: list[Source], ignore_paths: list[str],
                  target_config: dict[str, str], options: BundleOptions,
-                 checks: list[BundleCheck], needs: Needs, carried_members: list[ZipMember],
+                 found: FactsDraft, needs: Needs, carried_members: list[ZipMember],
                  carried_paths: list[str]) -> list[dict[str, Any]]:
     target = bundle.target
     rows: list[dict[str, Any]] = []
@@ -237,23 +228,17 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
 
     # requirements.txt (+ wheels for a private network)
     requirements, how = fixed_requirements_text(facts, target)
-    checks += unread_requirements(facts)
+    found.extend("unreadable_requirements", unread_requirements(facts))
     isolated: list[IsolatedInstall] = []
     if requirements is not None:
-        requirements = requirements_mwaa_can_use(requirements, options.private_network, checks)
+        requirements = requirements_mwaa_can_use(requirements, options.private_network, found)
         # After the indexes MWAA cannot reach are gone: the old name may come from none left.
-        requirements = requirements_without_superseded(requirements, facts, checks)
+        requirements = requirements_without_superseded(requirements, facts, found)
         requirements, isolated = isolate_tools(requirements)
-        for install in isolated:
-            checks.append(BundleCheck(
-                Severity.WARNING, "tool-isolated",
-                f"{', '.join(mask(r) for r in install.requirements)}: installed by {STARTUP} into "
-                f"${{AIRFLOW_HOME}}/{install.tool.venv}, not with Airflow ({install.tool.why}); "
-                f"`{install.tool.executable}` is on PATH for tasks, but DAG code cannot import these "
-                "packages", REQUIREMENTS))
+        found.extend("isolated", isolated)
         entry = facts.requirements.entry_files[0] if facts.requirements.entry_files else None
         constraints = facts.constraints_for(entry, target).constraints if entry else None
-        requirements = requirements_with_fitting_companions(requirements, target, constraints, checks)
+        requirements = requirements_with_fitting_companions(requirements, target, constraints, found)
         blockers = install_blockers(requirements, target, constraints)
         if blockers and not options.allow_broken_requirements:
             more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
@@ -261,18 +246,17 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
                 f"the bundle's requirements.txt would not install on MWAA {target.airflow}: "
                 f"{'; '.join(mask(b) for b in blockers[:5])}{more}; fix them (migrator fix), or pass "
                 "--allow-broken-requirements to write the bundle anyway")
-        for blocker in blockers:
-            checks.append(BundleCheck(Severity.ERROR, "requirements-do-not-install", mask(blocker), REQUIREMENTS))
+        found.extend("install_blockers", [mask(blocker) for blocker in blockers])
     members = [ZipMember(s.dest, path=root / s.src, executable=s.executable)
                for s in plugin_shipped] + carried_members
     if options.private_network and requirements is not None:
         requirements, wheel_members = private_network_requirements(bundle, staging, requirements, options,
-                                                       workspace, checks)
+                                                       workspace, found)
         members += wheel_members
         how += "; installs offline from the wheels in plugins.zip"
     if requirements is not None:
         requirements = requirements_without_passwords(requirements, options.include_secret_options,
-                                                      checks)
+                                                      found)
         put(REQUIREMENTS, requirements.encode())
         bundle.parts[REQUIREMENTS] = how
 
@@ -298,34 +282,24 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
                                         if carried_paths else "")
                                      + (f" + {len(bundle.wheels)} wheels" if bundle.wheels else ""))
         if len(data) > RECOMMENDED_MAX_BYTES:
-            checks.append(BundleCheck(
+            found.checks.append(BundleCheck(  # no rule yet: no example project is a gigabyte
                 Severity.ERROR, "plugins-too-large",
                 f"{PLUGINS_ZIP} is {len(data) / 1024**3:.2f} GB; MWAA extracts it while every "
                 f"container starts and recommends staying under {PLUGINS_LIMIT.recommended_max_text} "
                 f"(start-up times out after about {PLUGINS_LIMIT.start_up_limit_minutes:g} minutes "
-                "and the update rolls back)", PLUGINS_ZIP))
+                "and the update rolls back)", PLUGINS_ZIP, in_bundle=True))
 
     # startup.sh
     packages, variables = startup_inputs(facts, needs, target)
-    lines, startup_checks = startup_lines(packages, variables, target, isolated)
-    checks += startup_checks
+    lines = startup_lines(packages, variables, target, isolated, found)
     if lines:
         put(STARTUP, render_startup(lines, target).encode(), 0o755)
         bundle.parts[STARTUP] = (f"{len(packages)} OS package(s), "
                                  f"{sum(1 for line in lines if line.command.startswith('export'))}"
                                  " environment variable(s)"
                                  + "".join(f", the {i.tool.name} venv" for i in isolated))
-        if options.private_network and packages:
-            checks.append(BundleCheck(
-                Severity.WARNING, "startup-needs-network",
-                f"{STARTUP} installs OS packages with yum, which needs a route to the Amazon "
-                "Linux repositories (an S3 gateway endpoint) on a private network", STARTUP))
-        if options.private_network and isolated:
-            checks.append(BundleCheck(
-                Severity.WARNING, "startup-needs-network",
-                f"{STARTUP} installs {', '.join(i.tool.name for i in isolated)} from PyPI into its own "
-                "venv, which a private network cannot reach: point its pip at your repository "
-                "(CodeArtifact) in that line", STARTUP))
+        found.set("startup_os_packages", len(packages))
+        found.set("startup_isolated", [i.tool.name for i in isolated])
 
     # mwaa-config.json
     options_map = dict(target_config)
@@ -338,31 +312,22 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
     return rows
 
 
-def capacity_checks(count: DagCount, environment_class: str | None,
-                    sizing: Mapping[str, Any] | None) -> list[BundleCheck]:
+def capacity_facts(count: DagCount, environment_class: str | None,
+                   sizing: Mapping[str, Any] | None) -> Capacity:
+    """The DAG count and the class it is checked against: the one named (``--environment-class``
+    or the sizing report's recommendation), else the smallest that holds it. An unknown class
+    name is an input error."""
     name = environment_class
     if name is None and sizing is not None:
         recommendation = sizing.get("recommendation") if isinstance(sizing, dict) else None
         name = (recommendation or {}).get("environment_class")
-    dags, counted = count.dags, dags_text(count.dags, count.at_least)
+    classes = environment_classes()
+    cls = fitting = None
     if name is None:
-        fitting = next((c for c in environment_classes() if dags <= c.dag_capacity), None)
-        if fitting is None:
-            return [BundleCheck(Severity.ERROR, "dag-capacity",
-                                f"{counted} exceed the capacity of every MWAA class "
-                                f"(largest: {environment_classes()[-1].dag_capacity})")]
-        return []
-    try:
-        cls = get_environment_class(name)
-    except KeyError as exc:
-        raise InputError(str(exc).strip("'\"")) from None
-    if dags > cls.dag_capacity:
-        return [BundleCheck(Severity.ERROR, "dag-capacity",
-                            f"{counted} exceed {cls.name}'s capacity of "
-                            f"{cls.dag_capacity}; choose a larger class or fewer DAGs")]
-    if dags > cls.dag_capacity * dag_capacity_share():
-        return [BundleCheck(Severity.WARNING, "dag-capacity",
-                            f"{counted} are over half of {cls.name}'s capacity of "
-                            f"{cls.dag_capacity}; MWAA advises staying under half, or the "
-                            "scheduler overloads")]
-    return []
+        fitting = next((c for c in classes if count.dags <= c.dag_capacity), None)
+    else:
+        try:
+            cls = get_environment_class(name)
+        except KeyError as exc:
+            raise InputError(str(exc).strip("'\"")) from None
+    return Capacity(count, cls, fitting, classes[-1].dag_capacity, dag_capacity_share())

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from migrator.analysis.config import classify, configuration_options
-from migrator.bundle.model import MWAA_CONFIG, BundleCheck
+from migrator.bundle.facts import FactsDraft, SecretOption
 from migrator.compat import config_policy
 from migrator.compat.mwaa import MwaaVersion
 from migrator.connections_export import (
@@ -14,14 +14,14 @@ from migrator.connections_export import (
     DEFAULT_VARIABLES_PREFIX,
     backend_options,
 )
-from migrator.findings import Finding, Severity
+from migrator.findings import Finding
 
 if TYPE_CHECKING:
     from migrator.project import ProjectFacts
 
 
 def mwaa_configuration(facts: ProjectFacts, target: MwaaVersion, include_secrets: bool,
-                       checks: list[BundleCheck], findings: Sequence[Finding] = ()) -> dict[str, str]:
+                       found: FactsDraft, findings: Sequence[Finding] = ()) -> dict[str, str]:
     """The AirflowConfigurationOptions map from the project's config analysis; options whose
     value is a credential stay out unless asked for (mwaa-config.json is a file on disk).
 
@@ -41,15 +41,7 @@ def mwaa_configuration(facts: ProjectFacts, target: MwaaVersion, include_secrets
             continue  # MWAA takes no such option at all; the CFG rules say why
         if include_secrets:
             options[key] = entry.value
-            checks.append(BundleCheck(
-                Severity.WARNING, "secret-included",
-                f"{key} holds a credential and is written to {MWAA_CONFIG} because "
-                "--include-secret-options says so", entry.path))
-        else:
-            checks.append(BundleCheck(
-                Severity.WARNING, "secret-option",
-                f"{key} holds a credential: left out of {MWAA_CONFIG} (set it on the "
-                "environment, or pass --include-secret-options)", entry.path))
+        found.add("secret_options", SecretOption(key, entry.path, include_secrets))
     for finding in findings:
         params = finding.fix.params if finding.fix is not None else {}
         if params.get("kind") == "config" and params.get("action") == "set" \

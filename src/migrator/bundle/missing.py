@@ -7,20 +7,19 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from migrator.bundle.model import BundleCheck, Excluded, Source
+from migrator.bundle.facts import ExcludedImport, FactsDraft, NamedFile
+from migrator.bundle.model import Excluded, Source
 from migrator.bundle.needs import Needs
 from migrator.bundle.walk import UNSHIPPED_FOLDERS, is_test_module, join_path
-from migrator.findings import Severity
 
 if TYPE_CHECKING:
     from migrator.workspace import Workspace
 
 
 def excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Excluded],
-                        needs: Needs, dag_folders: list[str], plugins_folder: str | None
-                        ) -> list[BundleCheck]:
-    """Excluded files that shipped code imports (an error) or names (a warning)."""
-    checks: list[BundleCheck] = []
+                        needs: Needs, dag_folders: list[str], plugins_folder: str | None,
+                        found: FactsDraft) -> None:
+    """Excluded files that shipped code imports or names, recorded in ``found``."""
     reasons = {e.path: e.reason for e in excluded}
     bases = [*dag_folders, *([plugins_folder] if plugins_folder else [])]
     # Only names whose first part is a file or folder at the top of a DAG or plugins folder
@@ -44,10 +43,7 @@ def excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Exclud
                 hit = verdicts[name]
                 if hit:
                     path, reason = hit
-                    checks.append(BundleCheck(
-                        Severity.ERROR, "excluded-but-imported",
-                        f"imports {name}, but {path} is not in the bundle ({reason}); the import "
-                        "fails on MWAA", source.src))
+                    found.add("excluded_imports", ExcludedImport(source.src, name, path, reason))
                     break
     for item in excluded:
         if item.path.endswith("/") or item.reason.startswith(_HARMLESS_TO_NAME):
@@ -55,14 +51,7 @@ def excluded_but_needed(root: Path, shipped: list[Source], excluded: list[Exclud
         base = PurePosixPath(item.path).name
         if base in needs.words and not is_test_module(base):
             user = next((src for src, text in needs.texts.items() if base in text), "")
-            checks.append(BundleCheck(
-                Severity.WARNING, "excluded-but-named",
-                f"names {base}, which is not in the bundle ({item.reason}); on MWAA it will not "
-                "exist" + (": store secrets in Secrets Manager or as configuration"
-                           if "secret" in item.reason or "credential" in item.reason
-                           or "key" in item.reason or "environment" in item.reason else ""),
-                user))
-    return sorted(set(checks), key=lambda c: (c.path, c.message))
+            found.add("excluded_names", NamedFile(user, base, item.path, item.reason))
 
 
 # Excluded files whose absence on MWAA is expected even when code mentions them.
@@ -77,7 +66,7 @@ _DATA_SUFFIXES = (".sql", ".hql", ".sh", ".j2", ".jinja", ".jinja2", ".tpl", ".y
 
 
 def named_outside(root: Path, workspace: Workspace, needs: Needs, folders: list[str | None],
-                  out: Path) -> list[BundleCheck]:
+                  out: Path) -> list[NamedFile]:
     """Files outside the DAG and plugins folders that shipped code names: MWAA only has what
     is in dags/ and plugins.zip (an Astro ``include/`` folder, a top-level ``sql/``)."""
     roots = {f for f in folders if f}
@@ -103,17 +92,13 @@ def named_outside(root: Path, workspace: Workspace, needs: Needs, folders: list[
         outside += [join_path(rel_dir, f) for f in sorted(filenames)
                     if f.lower().endswith(_DATA_SUFFIXES) and join_path(rel_dir, f) not in known
                     and not f.startswith(".")]
-    checks = []
+    named = []
     for rel in outside:
         name = PurePosixPath(rel).name
         if name in needs.words:
             user = next((src for src, text in needs.texts.items() if name in text), "")
-            checks.append(BundleCheck(
-                Severity.WARNING, "outside-dag-folder",
-                f"names {name}; the project's {rel} is outside the DAG and plugins folders, so "
-                "it is not in the bundle: move it under the DAG folder (MWAA has only dags/ "
-                "and plugins.zip)", user))
-    return checks
+            named.append(NamedFile(user, name, rel))
+    return named
 
 
 def _listdir(path: Path) -> list[str]:

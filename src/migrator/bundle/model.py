@@ -51,6 +51,9 @@ class BundleCheck:
     code: str  # stable, kebab-case: "dag-capacity", "excluded-but-imported", ...
     message: str
     path: str = ""
+    # ``path`` is a file of the bundle (requirements.txt, startup.sh), not of the project: SARIF
+    # places it under BUNDLEROOT. Not compared: it follows from the code and the path.
+    in_bundle: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, str]:
         return {"severity": self.severity.label, "code": self.code, "message": self.message,

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from migrator.analysis.layout import OutsidePackage, carried_packages
-from migrator.bundle.model import PLUGINS_ZIP, BundleCheck, BundleError, Source
+from migrator.bundle.facts import FactsDraft
+from migrator.bundle.model import PLUGINS_ZIP, BundleError, Source
 from migrator.bundle.needs import Needs
 from migrator.bundle.walk import (
     file_exclusion,
@@ -26,7 +27,6 @@ from migrator.bundle.walk import (
 )
 from migrator.compat import image_packages
 from migrator.compat.mwaa import MwaaVersion
-from migrator.findings import Severity
 
 if TYPE_CHECKING:
     from migrator.project import ProjectFacts
@@ -86,7 +86,7 @@ def write_deterministic_zip(dest: Path, members: Sequence[ZipMember]) -> list[di
 
 
 def carry_outside_packages(root: Path, workspace: Workspace, shipped: list[Source], needs: Needs,
-                           target: MwaaVersion, facts: ProjectFacts, checks: list[BundleCheck],
+                           target: MwaaVersion, facts: ProjectFacts, found: FactsDraft,
                            imported: frozenset[str]) -> tuple[list[OutsidePackage], list[ZipMember]]:
     """Packages and modules outside the DAG and plugins folders that shipped code imports (an
     Astro ``include/``, a company package at the top or under ``src/``), as plugins.zip members
@@ -98,14 +98,7 @@ def carry_outside_packages(root: Path, workspace: Workspace, shipped: list[Sourc
         root, workspace.dag_folders, plugins, {s.src: needs.imports_of(s) for s in shipped if s.is_python},
         set(needs.top_names), installed,
         lambda package: _package_files(root, package, [*workspace.dag_folders, plugins], imported))
-    for package in carried:
-        shown = ", ".join(package.importers[:2]) + (f" +{len(package.importers) - 2} more"
-                                                     if len(package.importers) > 2 else "")
-        checks.append(BundleCheck(
-            Severity.INFO, "carried-into-plugins",
-            f"{package.source} is outside the DAG and plugins folders but {shown} import "
-            f"{package.name}: carried into {PLUGINS_ZIP} as {package.zip_path}, where MWAA's "
-            "sys.path finds it", package.source))
+    found.extend("carried", carried)
     return carried, [ZipMember(dest, path=root / src) for src, dest in files]
 
 

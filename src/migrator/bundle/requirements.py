@@ -12,11 +12,18 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from migrator.analysis.requirements import is_url, needed_providers, parse_requirements_text
+from migrator.bundle.facts import (
+    FactsDraft,
+    RequirementDropped,
+    RequirementPassword,
+    RequirementRemoval,
+    SupersededRequirement,
+    sort_checks,
+)
 from migrator.bundle.model import (
     MANIFEST,
     MWAA_PLUGINS_DIR,
     REQUIREMENTS,
-    STARTUP,
     Bundle,
     BundleCheck,
     json_bytes,
@@ -73,22 +80,20 @@ def fixed_requirements_text(facts: ProjectFacts, target: MwaaVersion) -> tuple[s
                    + f", fixed for Airflow {target.airflow}")
 
 
-def unread_requirements(facts: ProjectFacts) -> list[BundleCheck]:
-    """An error for each file of the requirements the bundle gets that could not be read: the
-    packages it lists are missing from the bundle's requirements.txt."""
+def unread_requirements(facts: ProjectFacts) -> list[tuple[str, str]]:
+    """(path, why) of each file of the requirements the bundle gets that could not be read:
+    the packages it lists are missing from the bundle's requirements.txt."""
     requirements = facts.requirements
     entry = requirements.entry_files[0] if requirements.entry_files else None
-    return [BundleCheck(Severity.ERROR, "requirements-unreadable",
-                        f"cannot read it ({requirements.unreadable[path]}): the bundle's "
-                        f"{REQUIREMENTS} lacks the packages it lists", path)
+    return [(path, requirements.unreadable[path])
             for path in (requirements.closure(entry) if entry else ())
             if path in requirements.unreadable]
 
 
-def requirements_without_superseded(text: str, facts: ProjectFacts, checks: list[BundleCheck]) -> str:
+def requirements_without_superseded(text: str, facts: ProjectFacts, draft: FactsDraft) -> str:
     """``text`` (the bundle's requirements, without the indexes MWAA cannot reach) with each
     requirement of a distribution PyPI does not have replaced by what ships its modules now
-    when no index left may serve the old name, and a check for each such requirement of the
+    when no index left may serve the old name, and a fact for each such requirement of the
     project's file (the fixer replaced some already): what the bundle installs, or why it kept
     the line and what to do."""
     requirements = facts.requirements
@@ -100,13 +105,9 @@ def requirements_without_superseded(text: str, facts: ProjectFacts, checks: list
     for found in superseded_requirements(requirements.requirements_of(entry),
                                          requirements.options_of(entry, *INDEX_OPTIONS)):
         where = f"{found.requirement.path} line {found.requirement.line} ({found.requirement.display()})"
-        use = found.fact.requirement
-        if found.requirement.name in kept:
-            message = (f"{where}: {found.why}; kept because {', '.join(kept[found.requirement.name].other_sources)} "
-                       f"may serve it: if it does not, the install fails; use {use}")
-        else:
-            message = f"{where}: {found.why}; the bundle installs {use} instead (the release checked to ship its modules): move the pin to the version you test"
-        checks.append(BundleCheck(Severity.WARNING, "requirement-superseded", message, REQUIREMENTS))
+        kept_for = (tuple(kept[found.requirement.name].other_sources)
+                    if found.requirement.name in kept else None)
+        draft.add("superseded", SupersededRequirement(where, found.why, found.fact.requirement, kept_for))
     return text
 
 
@@ -140,7 +141,7 @@ def unreachable_host(url: str) -> bool:
     return not address.is_global
 
 
-def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[BundleCheck]) -> str:
+def requirements_mwaa_can_use(text: str, private_network: bool, found: FactsDraft) -> str:
     """``text`` without the lines that cannot work on MWAA, each removal reported with what to
     do: local paths and local ``--find-links`` folders (MWAA receives requirements.txt alone),
     indexes on hosts only the on-prem network has, and VCS URLs and remote ``-r`` files in a
@@ -164,11 +165,7 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
             if private_network or unreachable_host(value):
                 removed[option.line] = f"a remote requirements file MWAA cannot fetch: {inline}"
             else:
-                checks.append(BundleCheck(
-                    Severity.WARNING, "remote-requirements",
-                    f"line {option.line} ({mask(value)}): MWAA fetches this requirements file at "
-                    "install time, so the bundle installs whatever it holds then, and not at all in a "
-                    f"private network: {inline}", REQUIREMENTS))
+                found.add("remote_requirements", (option.line, mask(value)))
         elif option.option == "find-links" and not is_url(value):
             if value.rstrip("/") != MWAA_PLUGINS_DIR:
                 removed[option.line] = f"a local folder MWAA does not have: {ship}"
@@ -182,9 +179,7 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
     skipping = False
     for number, line in enumerate(lines, start=1):
         if number in removed:
-            checks.append(BundleCheck(Severity.WARNING, "requirement-removed",
-                                      f"line {number} ({mask(line.strip())}) is left out of the bundle's "
-                                      f"requirements.txt, {removed[number]}", REQUIREMENTS))
+            found.add("requirement_removals", RequirementRemoval(number, mask(line.strip()), removed[number]))
             skipping = True
         if not skipping:
             kept.append(line)
@@ -192,7 +187,7 @@ def requirements_mwaa_can_use(text: str, private_network: bool, checks: list[Bun
     return "".join(kept)
 
 
-def requirements_without_passwords(text: str, keep: bool, checks: list[BundleCheck]) -> str:
+def requirements_without_passwords(text: str, keep: bool, found: FactsDraft) -> str:
     """``text`` with every URL password replaced by a ``${REQUIREMENTS_PASSWORD_<n>}`` reference.
 
     requirements.txt lands in the S3 bucket as it is; a private index's password written in it
@@ -211,18 +206,10 @@ def requirements_without_passwords(text: str, keep: bool, checks: list[BundleChe
                 return match.group(0)  # already a reference
             shown = mask(line.strip())
             if keep:
-                checks.append(BundleCheck(
-                    Severity.WARNING, "secret-included",
-                    f"line {number} ({shown}) ships its password because "
-                    "--include-secret-options says so", REQUIREMENTS))
+                found.add("requirement_passwords", RequirementPassword(number, shown, None))
                 return match.group(0)
             name = variables.setdefault(password, REQUIREMENTS_PASSWORD_VARIABLE.format(len(variables) + 1))
-            checks.append(BundleCheck(
-                Severity.WARNING, "secret-option",
-                f"line {number} ({shown}): the password is left out; the line reads "
-                f"${{{name}}} instead, which pip expands from the environment: export {name} in "
-                f"{STARTUP} (MWAA runs it before installing requirements), reading it from Secrets "
-                "Manager, or pass --include-secret-options", REQUIREMENTS))
+            found.add("requirement_passwords", RequirementPassword(number, shown, name))
             return f"{head}${{{name}}}@"
 
         lines[number - 1] = _URL_PASSWORD.sub(replace, line)
@@ -245,43 +232,44 @@ def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[RequirementRepai
             row.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     # Both or neither: a manifest that disagrees with the file it describes is a broken bundle.
     write_files(bundle.out, {REQUIREMENTS: (old, data), MANIFEST: (old_manifest, json_bytes(bundle.manifest))})
-    bundle.checks += [repair_check(bundle.target, r.line, r.requirement, r.replacement, r.reason)
-                      for r in repairs]
-    bundle.checks.sort(key=lambda c: (-c.severity, c.code, c.path, c.message))
+    bundle.checks = sort_checks(bundle.checks + [
+        repair_check(bundle.target, r.line, r.requirement, r.replacement, r.reason) for r in repairs])
 
 
 def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: str | None,
                  reason: str) -> BundleCheck:
-    """What a requirements.txt line moved to a version that installs, or removed, tells the user."""
+    """What a requirements.txt line moved to a version that installs, or removed, tells the user
+    (a removal is PKG013's check: ``RequirementRemoved.dropped``)."""
     if replacement is None:
-        return BundleCheck(
-            Severity.ERROR, "requirement-removed",
-            f"line {line}: no version of {mask(requirement)} installs with MWAA "
-            f"{target.airflow}'s constraints ({mask(reason)}); removed, so the rest "
-            "installs: the code importing it will not load until you ship a wheel that installs "
-            "(package --private-network) or replace it", REQUIREMENTS)
+        from migrator.rules.pkg.requirement_removed import RequirementRemoved
+
+        return RequirementRemoved().dropped(target.airflow, RequirementDropped(line, requirement, reason))
     return BundleCheck(
         Severity.WARNING, "requirement-version-moved",
         f"line {line}: {mask(requirement)} does not install with MWAA "
         f"{target.airflow} ({mask(reason)}); {replacement} does: "
-        "check the code against that version", REQUIREMENTS)
+        "check the code against that version", REQUIREMENTS, in_bundle=True)
 
 
 def requirements_with_fitting_companions(text: str, target: MwaaVersion,
-                                         constraints: Constraints | None, checks: list[BundleCheck]) -> str:
+                                         constraints: Constraints | None, found: FactsDraft) -> str:
     """``text`` with each exact pin whose own dependencies conflict with the constraints
     (``awscli==1.19.110`` pinning another botocore) moved to the newest release whose
     dependencies fit, read from the package index (:mod:`migrator.companion_pins`). Pins the
     index could not be asked about stay as they are, said in one check."""
     moves, unchecked = companion_moves(text, target, constraints, PackageIndex())
-    checks += [repair_check(target, m.line, m.requirement, m.replacement, m.reason) for m in moves]
+    found.extend("requirement_drops", [RequirementDropped(m.line, m.requirement, m.reason)
+                                       for m in moves if m.replacement is None])
+    found.checks.extend(repair_check(target, m.line, m.requirement, m.replacement, m.reason)
+                        for m in moves if m.replacement is not None)
     if unchecked:
         more = f" (+{len(unchecked) - 5} more)" if len(unchecked) > 5 else ""
-        checks.append(BundleCheck(
+        found.checks.append(BundleCheck(
             Severity.WARNING, "requirement-dependencies-unchecked",
             f"the package index could not say whether the dependencies of these pins fit MWAA "
             f"{target.airflow}'s constraints: {'; '.join(mask(u) for u in unchecked[:5])}{more}. "
             "A pin that itself pins a constrained package at another version (awscli pinning "
             "botocore) fails the whole install: run again with the index reachable, or check with "
-            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS))
+            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS,
+            in_bundle=True))
     return apply_install_repairs(text, {m.line: (m.replacement, m.reason) for m in moves})

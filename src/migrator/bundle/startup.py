@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migrator.analysis.os_packages import needed_os_packages
-from migrator.bundle.model import STARTUP, BundleCheck
+from migrator.bundle.facts import FactsDraft
 from migrator.bundle.needs import Needs
 from migrator.compat import config_policy
 from migrator.compat.mwaa import MwaaVersion
-from migrator.findings import Severity
 from migrator.requirements_fix import IsolatedInstall
 from migrator.secrets import is_sensitive_name, mask
 
@@ -42,19 +41,19 @@ def render_startup(lines: Sequence[StartupLine], target: MwaaVersion) -> str:
 
 # Package managers whose package names are Amazon Linux's own (MWAA runs Amazon Linux 2023).
 _YUM_MANAGERS = frozenset({"yum", "dnf"})
-OS_PACKAGES_SHOWN = 4  # startup.sh lists them all
 
 
 def startup_lines(os_packages: Sequence[tuple[str, str, str]],
                   env: Sequence[tuple[str, str, str]], target: MwaaVersion,
-                  isolated: Sequence[IsolatedInstall] = ()) -> tuple[list[StartupLine], list[BundleCheck]]:
+                  isolated: Sequence[IsolatedInstall] = (), found: FactsDraft | None = None
+                  ) -> list[StartupLine]:
     """Lines for startup.sh from OS packages ``(name, manager, where)``, environment
     variables ``(name, value, where)`` and tools installed in a venv of their own. Reserved
     variables and secrets are left out, and packages named for another distribution are not
-    guessed at, each with a check saying why."""
+    guessed at, each recorded in ``found`` for the PKG rules to say why."""
+    found = found if found is not None else FactsDraft()
     policy = config_policy(target)
     lines: list[StartupLine] = []
-    checks: list[BundleCheck] = []
     native = sorted({name for name, manager, _ in os_packages if manager in _YUM_MANAGERS})
 
     def files(yum: bool) -> str:
@@ -79,13 +78,7 @@ def startup_lines(os_packages: Sequence[tuple[str, str, str]],
             f"# sudo yum -y install {names}",
             f"OS packages named for {managers} ({origins}): MWAA runs Amazon Linux 2023, whose "
             "names differ; put the right names on this line and uncomment it"))
-        shown = ", ".join(name for name, _ in foreign[:OS_PACKAGES_SHOWN])
-        more = len(foreign) - OS_PACKAGES_SHOWN
-        checks.append(BundleCheck(
-            Severity.WARNING, "os-packages-need-names",
-            f"{len(foreign)} OS package(s) have {managers} names ({shown}"
-            f"{f' +{more} more' if more > 0 else ''}): write their Amazon Linux 2023 names "
-            "on the commented install line", STARTUP))
+        found.extend("foreign_os_packages", foreign)
     for install in isolated:
         venv = f'"${{AIRFLOW_HOME}}/{install.tool.venv}"'
         packages = " ".join(_shell_word(r) for r in install.requirements)
@@ -99,18 +92,14 @@ def startup_lines(os_packages: Sequence[tuple[str, str, str]],
             f"`{install.tool.executable}` on PATH for the tasks"))
     for name, value, where in sorted(env):
         if policy.protected_env_var(name):
-            checks.append(BundleCheck(Severity.WARNING, "reserved-env-var-not-exported",
-                                      f"{name} is reserved by MWAA, which resets it; not set in "
-                                      f"{STARTUP}", where))
+            found.add("reserved_env_vars", (name, where))
             continue
         if is_sensitive_name(name) or mask(value) != value:
-            checks.append(BundleCheck(Severity.WARNING, "secret-env-var",
-                                      f"{name} holds a credential; not written to {STARTUP}: "
-                                      "store it in Secrets Manager", where))
+            found.add("secret_env_vars", (name, where))
             continue
         lines.append(StartupLine(f"export {name}={_shell_word(value)}",
                                  f"{name}: read by the DAG code, set in {where}"))
-    return lines, checks
+    return lines
 
 
 def _shell_word(value: str) -> str:

@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 from migrator.airflow_env import constraints_file, default_cache_dir
 from migrator.analysis.envsources import logical_lines
 from migrator.analysis.requirements import parse_requirements_text
+from migrator.bundle.facts import FactsDraft
 from migrator.bundle.model import (
     MWAA_PLUGINS_DIR,
     RECOMMENDED_MAX_BYTES,
@@ -150,7 +151,7 @@ def offline_requirements(text: str, constraints_name: str, target: MwaaVersion) 
 
 def private_network_requirements(bundle: Bundle, staging: Path, requirements: str,
                                  options: BundleOptions, workspace: Workspace,
-                                 checks: list[BundleCheck]) -> tuple[str, list[ZipMember]]:
+                                 found: FactsDraft) -> tuple[str, list[ZipMember]]:
     target = bundle.target
     constraints_option = options.constraints or (
         Path(workspace.root / workspace.settings.constraints)
@@ -158,12 +159,7 @@ def private_network_requirements(bundle: Bundle, staging: Path, requirements: st
     # Raises an InputError naming --constraints FILE when the download fails.
     constraints = constraints_file(target, constraints_option, default_cache_dir())
     named, unnamed = requirement_lines(requirements)
-    for line in unnamed:
-        checks.append(BundleCheck(
-            Severity.ERROR, "no-wheel-source",
-            f"{mask_uri(line)} is not a package index requirement, so no wheel can be "
-            "downloaded for it; build its wheel on the MWAA image, pass the folder with "
-            "--find-links and require it by name", REQUIREMENTS))
+    found.extend("no_wheel_source", [mask_uri(line) for line in unnamed])
     wanted = [line for name, line in named if not satisfied_by_image(name, line, target)]
     members: list[ZipMember] = []
     constraints_name = f"constraints-{target.airflow}-{target.python}.txt"
@@ -179,10 +175,10 @@ def private_network_requirements(bundle: Bundle, staging: Path, requirements: st
                 members.append(ZipMember(wheel.name, data=data))
                 bundle.wheels.append(wheel.name)
         if total > RECOMMENDED_MAX_BYTES:
-            checks.append(BundleCheck(
+            found.checks.append(BundleCheck(  # no rule yet: no example project is a gigabyte
                 Severity.ERROR, "requirements-too-large",
                 f"the requirements' wheels add up to {total / 1024**3:.2f} GB; MWAA recommends "
                 f"under {REQUIREMENTS_LIMIT.recommended_max_text} (installation must finish "
                 f"within about {REQUIREMENTS_LIMIT.start_up_limit_minutes:g} minutes)",
-                REQUIREMENTS))
+                REQUIREMENTS, in_bundle=True))
     return offline_requirements(requirements, constraints_name, target), members

@@ -9,9 +9,13 @@ import click
 
 from migrator.bundle import Bundle, BundleOptions, build_bundle, check_out_dir
 from migrator.cli import options
+from migrator.cli.scan import path_prefix
 from migrator.dag_count import DagCount
 from migrator.engine import scan
 from migrator.findings import Severity
+from migrator.inventory import target_info, tool_info
+from migrator.reporters import sarif
+from migrator.rules import all_rules
 from migrator.s3upload import (
     S3Location,
     UploadFailed,
@@ -67,8 +71,9 @@ def upload_options(function):
                    "out by default).")
 @click.option("--environment-class", metavar="CLASS",
               help="Check the DAG count against this class (mw1.small, ...).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="Output format.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              help="Output format: text; json (the manifest, or the upload's result); sarif (the "
+                   "bundle's checks as a SARIF 2.1.0 log, PKG rules with their docs).")
 @upload_options
 @options.jobs_option
 @options.quiet_option
@@ -83,6 +88,8 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
 
     DIR gets dags/, plugins.zip, requirements.txt, startup.sh (when needed), mwaa-config.json and
     manifest.json. Exit 1 when the bundle has errors (it is still written, never uploaded).
+    What the user must know about the bundle are checks of the PKG rules (`migrator explain
+    PKG005`); -f sarif writes them for code scanning, paths relative to the git work tree's top.
     """
     settings = options.project_settings(path, target=target, constraints=constraints)
     mwaa = options.resolve_target(settings)
@@ -94,8 +101,12 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
         pip_args += ["--index-url", index_url]
     if no_index:
         pip_args.append("--no-index")
+    if fmt == "sarif" and location is not None:
+        raise click.UsageError("-f sarif reports the bundle's checks, not an upload: use -f text "
+                               "or -f json with --upload")
     check_out_dir(out, path)  # before the scan: a refused folder should not wait for one
-    bundle = build_bundle(scan(path, settings, mwaa, jobs=jobs), out, BundleOptions(
+    result = scan(path, settings, mwaa, jobs=jobs)
+    bundle = build_bundle(result, out, BundleOptions(
         private_network=private_network, include=include,
         include_secret_options=include_secret_options, environment_class=environment_class,
         constraints=constraints, pip_args=tuple(pip_args),
@@ -104,6 +115,10 @@ def command(path: Path, out: Path, target: str | None, private_network: bool,
     if location is None:
         if fmt == "json":
             click.echo(json.dumps(bundle.manifest, indent=2, sort_keys=True))
+        elif fmt == "sarif":
+            options.write_output(sarif.render_bundle(
+                bundle.checks, all_rules(), tool=tool_info(), target=target_info(result),
+                path_prefix=path_prefix(path, None)), None)
         else:
             click.echo(render_bundle(bundle, quiet), nl=False)
         if bundle.crashed:

@@ -21,6 +21,8 @@ from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
     from migrator.compat import MwaaVersion
     from migrator.project import ProjectFacts, ProjectIndex
 
@@ -180,6 +182,19 @@ class PackageRule(Rule):
 
     # BundleOptions the examples are packaged with (``include_secret_options``, ...).
     example_options: ClassVar[Mapping[str, Any]] = {}
+
+    def check(self, facts: BundleFacts) -> Iterable[BundleCheck]:
+        """The rule's checks of what the build found (``migrator.bundle.facts``): a pure
+        function of ``facts``, which reads no file and prints nothing."""
+        raise NotImplementedError
+
+    def report(self, message: str, path: str = "", *, severity: Severity | None = None,
+               in_bundle: bool = False) -> BundleCheck:
+        """A check of this rule: its name is the code, its severity the default; ``in_bundle``:
+        ``path`` is a file of the bundle (requirements.txt), not of the project."""
+        from migrator.bundle.model import BundleCheck  # the bundle imports the rules at load time
+
+        return BundleCheck(severity or self.severity, self.name, message, path, in_bundle)
 
 
 def doc_sections(rule_cls: type) -> Iterator[str]:

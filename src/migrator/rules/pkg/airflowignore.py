@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class Airflowignore(PackageRule):
@@ -35,3 +42,7 @@ class Airflowignore(PackageRule):
     summary = "A line of the project's .airflowignore cannot be used"
     valid = (Valid(DAG, files={"dags/.airflowignore": "scratch\n"}),)
     invalid = (Invalid(DAG, files={"dags/.airflowignore": "[unclosed\n"}, contains="invalid regular expression"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for path, message in facts.ignore_warnings:
+            yield self.report(message, path)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
+from migrator.dag_count import dags_text
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG, dag_file
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class DagCapacity(PackageRule):
@@ -37,3 +44,22 @@ class DagCapacity(PackageRule):
     example_options = MappingProxyType({"environment_class": "mw1.micro"})
     valid = (Valid(DAG),)
     invalid = (Invalid(DAG, files={f"dags/team_{n}.py": dag_file(f"team_{n}") for n in range(30)}, contains="mw1.micro"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        capacity = facts.capacity
+        if capacity is None:
+            return
+        dags = capacity.count.dags
+        counted = dags_text(dags, capacity.count.at_least)
+        cls = capacity.environment_class
+        if cls is None:
+            if capacity.fitting_class is None:
+                yield self.report(f"{counted} exceed the capacity of every MWAA class "
+                                  f"(largest: {capacity.largest_capacity})")
+        elif dags > cls.dag_capacity:
+            yield self.report(f"{counted} exceed {cls.name}'s capacity of {cls.dag_capacity}; "
+                              "choose a larger class or fewer DAGs")
+        elif dags > cls.dag_capacity * capacity.share:
+            yield self.report(f"{counted} are over half of {cls.name}'s capacity of "
+                              f"{cls.dag_capacity}; MWAA advises staying under half, or the "
+                              "scheduler overloads", severity=Severity.WARNING)

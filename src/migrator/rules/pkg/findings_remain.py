@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class FindingsRemain(PackageRule):
@@ -34,3 +41,9 @@ class FindingsRemain(PackageRule):
     summary = "The bundle is built while error findings remain"
     valid = (Valid(DAG),)
     invalid = (Invalid(DAG, files={"dags/broken.py": "def f(:\n"}, contains="error finding(s) remain"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        if facts.error_findings:
+            yield self.report(
+                f"{facts.error_findings} error finding(s) remain: what they point at breaks on MWAA "
+                "until fixed (`migrator scan` lists them; `migrator fix` fixes what it can)")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
+from migrator.bundle.model import REQUIREMENTS
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class NoWheelSource(PackageRule):
@@ -38,3 +45,10 @@ class NoWheelSource(PackageRule):
     example_options = MappingProxyType({"private_network": True})
     valid = (Valid(DAG, files={"requirements.txt": "# nothing to download\n"}),)
     invalid = (Invalid(DAG, files={"requirements.txt": "foo @ https://example.com/foo-1.0-py3-none-any.whl\n"}, contains="no wheel can be downloaded"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for line in facts.no_wheel_source:
+            yield self.report(
+                f"{line} is not a package index requirement, so no wheel can be downloaded for "
+                "it; build its wheel on the MWAA image, pass the folder with --find-links and "
+                "require it by name", REQUIREMENTS, in_bundle=True)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class PrebuiltPluginsZipLeftOut(PackageRule):
@@ -34,3 +41,9 @@ class PrebuiltPluginsZipLeftOut(PackageRule):
     summary = "An earlier plugins.zip in the plugins folder is left out of the bundle"
     valid = (Valid(DAG, files={"plugins/acme_plugin.py": "X = 1\n"}),)
     invalid = (Invalid(DAG, files={"plugins/acme_plugin.py": "X = 1\n", "plugins/plugins.zip": "PK"}, contains="left out of plugins.zip"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for path in facts.prebuilt_zips_left_out:
+            yield self.report("left out of plugins.zip: MWAA reads only the plugins.zip built "
+                              "from the folder; unpack the modules it holds into the folder "
+                              "if they are still needed", path)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migrator.bundle.model import REQUIREMENTS
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class RemoteRequirements(PackageRule):
@@ -32,3 +40,11 @@ class RemoteRequirements(PackageRule):
     summary = "requirements.txt includes a requirements file from a URL"
     valid = (Valid(DAG, files={"requirements.txt": "requests==2.32.3\n"}),)
     invalid = (Invalid(DAG, files={"requirements.txt": "requests==2.32.3\n-r https://example.com/team/requirements.txt\n"}, contains="MWAA fetches this requirements file"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        inline = "copy its requirements into the project's requirements file, which the bundle's inlines"
+        for line, url in facts.remote_requirements:
+            yield self.report(
+                f"line {line} ({url}): MWAA fetches this requirements file at install time, so "
+                "the bundle installs whatever it holds then, and not at all in a private network: "
+                f"{inline}", REQUIREMENTS, in_bundle=True)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migrator.bundle.model import REQUIREMENTS
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+from migrator.secrets import mask
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts, RequirementDropped
+    from migrator.bundle.model import BundleCheck
 
 
 class RequirementRemoved(PackageRule):
@@ -36,3 +45,20 @@ class RequirementRemoved(PackageRule):
     summary = "A requirements line is left out of the bundle"
     valid = (Valid(DAG, files={"requirements.txt": "requests==2.32.3\n"}),)
     invalid = (Invalid(DAG, files={"requirements.txt": "requests==2.32.3\n./libs/acme_utils\n"}, contains="a local path MWAA does not have"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for removal in facts.requirement_removals:
+            yield self.report(f"line {removal.line} ({removal.shown}) is left out of the bundle's "
+                              f"requirements.txt, {removal.why}", REQUIREMENTS, in_bundle=True)
+        for drop in facts.requirement_drops:
+            yield self.dropped(facts.target_airflow, drop)
+
+    def dropped(self, airflow: str, drop: RequirementDropped) -> BundleCheck:
+        """A line no version of which installs, removed so the rest installs: an error (the
+        code importing it will not load). Also what ``migrate --verify``'s repairs report."""
+        return self.report(
+            f"line {drop.line}: no version of {mask(drop.requirement)} installs with MWAA "
+            f"{airflow}'s constraints ({mask(drop.reason)}); removed, so the rest "
+            "installs: the code importing it will not load until you ship a wheel that installs "
+            "(package --private-network) or replace it", REQUIREMENTS,
+            severity=Severity.ERROR, in_bundle=True)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
+from migrator.bundle.model import REQUIREMENTS
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class RequirementsDoNotInstall(PackageRule):
@@ -39,3 +46,7 @@ class RequirementsDoNotInstall(PackageRule):
     example_options = MappingProxyType({"allow_broken_requirements": True})
     valid = (Valid(DAG, files={"requirements.txt": "requests==2.32.3\n"}),)
     invalid = (Invalid(DAG, files={"requirements.txt": "requests==2.32.3\nnot a requirement!\n"}, contains="not a requirement!"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for blocker in facts.install_blockers:
+            yield self.report(blocker, REQUIREMENTS, in_bundle=True)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migrator.bundle.model import REQUIREMENTS
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class RequirementsUnreadable(PackageRule):
@@ -33,3 +41,8 @@ class RequirementsUnreadable(PackageRule):
     summary = "A requirements file the bundle's requirements.txt needs cannot be read"
     valid = (Valid(DAG, files={"requirements.txt": "requests==2.32.3\n"}),)
     invalid = (Invalid(DAG, files={"requirements.txt": b"requests\x00==2.32.3\n"}, contains="cannot read it"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for path, why in facts.unreadable_requirements:
+            yield self.report(f"cannot read it ({why}): the bundle's {REQUIREMENTS} lacks the "
+                              "packages it lists", path)

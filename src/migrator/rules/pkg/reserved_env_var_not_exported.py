@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migrator.bundle.model import STARTUP
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class ReservedEnvVarNotExported(PackageRule):
@@ -34,3 +42,7 @@ class ReservedEnvVarNotExported(PackageRule):
     summary = "A variable the DAGs read is reserved by MWAA and not set in startup.sh"
     valid = (Valid(DAG + "import os\nSCHEMA = os.environ['DWH_SCHEMA']\n", files={".env": "DWH_SCHEMA=analytics\n"}),)
     invalid = (Invalid(DAG + "import os\nREGION = os.environ['AWS_REGION']\n", files={".env": "AWS_REGION=eu-west-1\n"}, contains="AWS_REGION is reserved"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for name, where in facts.reserved_env_vars:
+            yield self.report(f"{name} is reserved by MWAA, which resets it; not set in {STARTUP}", where)

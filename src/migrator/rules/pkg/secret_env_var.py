@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migrator.bundle.model import STARTUP
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class SecretEnvVar(PackageRule):
@@ -34,3 +42,8 @@ class SecretEnvVar(PackageRule):
     summary = "A variable the DAGs read holds a credential and is not written to startup.sh"
     valid = (Valid(DAG + "import os\nSCHEMA = os.environ['DWH_SCHEMA']\n", files={".env": "DWH_SCHEMA=analytics\n"}),)
     invalid = (Invalid(DAG + "import os\nPW = os.getenv('DWH_PASSWORD')\n", files={".env": "DWH_PASSWORD=hunter2\n"}, contains="DWH_PASSWORD holds a credential"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for name, where in facts.secret_env_vars:
+            yield self.report(f"{name} holds a credential; not written to {STARTUP}: store it in "
+                              "Secrets Manager", where)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class SensitiveIncluded(PackageRule):
@@ -37,3 +43,7 @@ class SensitiveIncluded(PackageRule):
     example_options = MappingProxyType({"include": ("dags/certs/*.pem",)})
     valid = (Valid(DAG),)
     invalid = (Invalid(DAG, files={"dags/certs/ca.pem": "CERT\n"}, contains="--include 'dags/certs/*.pem'"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for path, pattern in facts.included_sensitive:
+            yield self.report(f"shipped because --include {pattern!r} says so", path)

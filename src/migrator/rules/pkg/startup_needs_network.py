@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
+from migrator.bundle.model import STARTUP
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class StartupNeedsNetwork(PackageRule):
@@ -39,3 +46,16 @@ class StartupNeedsNetwork(PackageRule):
     example_options = MappingProxyType({"private_network": True})
     valid = (Valid(DAG),)
     invalid = (Invalid(DAG, files={"Dockerfile": "FROM apache/airflow:2.9.2\nUSER root\nRUN yum install -y freetds\n"}, contains="installs OS packages with yum"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        if not facts.private_network:
+            return
+        if facts.startup_os_packages:
+            yield self.report(
+                f"{STARTUP} installs OS packages with yum, which needs a route to the Amazon "
+                "Linux repositories (an S3 gateway endpoint) on a private network", STARTUP, in_bundle=True)
+        if facts.startup_isolated:
+            yield self.report(
+                f"{STARTUP} installs {', '.join(facts.startup_isolated)} from PyPI into its own "
+                "venv, which a private network cannot reach: point its pip at your repository "
+                "(CodeArtifact) in that line", STARTUP, in_bundle=True)

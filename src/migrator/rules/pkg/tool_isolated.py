@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migrator.bundle.model import REQUIREMENTS, STARTUP
 from migrator.findings import Severity
 from migrator.rules.base import Invalid, PackageRule, Valid
 from migrator.rules.pkg._helpers import DAG
+from migrator.secrets import mask
+
+if TYPE_CHECKING:
+    from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
 
 
 class ToolIsolated(PackageRule):
@@ -35,3 +44,11 @@ class ToolIsolated(PackageRule):
     summary = "A tool is installed by startup.sh into a virtual environment of its own"
     valid = (Valid(DAG, files={"requirements.txt": "requests==2.32.3\n"}),)
     invalid = (Invalid(DAG, files={"requirements.txt": "dbt-core==1.10.13\ndbt-postgres==1.9.1\n"}, contains="installed by startup.sh"),)
+
+    def check(self, facts: BundleFacts) -> Iterator[BundleCheck]:
+        for install in facts.isolated:
+            tool = install.tool
+            yield self.report(
+                f"{', '.join(mask(r) for r in install.requirements)}: installed by {STARTUP} into "
+                f"${{AIRFLOW_HOME}}/{tool.venv}, not with Airflow ({tool.why}); `{tool.executable}` "
+                "is on PATH for tasks, but DAG code cannot import these packages", REQUIREMENTS, in_bundle=True)
