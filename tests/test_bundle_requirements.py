@@ -42,6 +42,16 @@ def test_lines_mwaa_cannot_use_are_left_out_and_each_is_said():
     assert "git+" not in private and "repository" in _checks(found)[-1].message
 
 
+def test_a_line_left_out_goes_with_the_lines_it_continues_on_and_a_comment_ends_them():
+    """pip reads a backslash-continued line as one; a comment line never continues (pip's join_lines)."""
+    found = FactsDraft()
+    text = ("-e ./libs/acme \\\n    --config-settings editable_mode=compat \\\n"
+            "    # vendored, see libs/README \\\n"
+            "pandas==3.0.5\n")
+    assert requirements_mwaa_can_use(text, False, found) == "pandas==3.0.5\n"
+    assert [c.message.split(" ")[1] for c in _checks(found)] == ["1"]
+
+
 def test_a_remote_requirements_file_is_named_and_left_out_where_mwaa_cannot_fetch_it():
     url = "https://raw.githubusercontent.com/acme/platform/main/airflow/requirements.txt"
     text = f'-r ./base.txt\n--requirement "{url}"\n-r https://files.acme.internal/reqs.txt\npandas\n'

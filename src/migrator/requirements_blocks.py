@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-_COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
-_HASH = re.compile(r"(?:^|\s)--hash[= ]\S+")  # a --hash option, with the space before it
+COMMENT = re.compile(r"(^|(?<!\s)\s+)#.*$")  # (?<!\s): tried once per run of spaces, not per space
+HASH = re.compile(r"(?:^|\s)--hash[= ]\S+")  # a --hash option, with the space before it
 
 
 @dataclass(frozen=True)
-class _Block:
+class Block:
     """One logical line: physical lines ``start`` .. ``end`` (inclusive) of the file."""
 
     start: int
@@ -27,26 +27,26 @@ class _Block:
         return " ".join(p.strip() for p in parts)
 
 
-def _blocks(lines: list[str]) -> Iterator[_Block]:
+def logical_blocks(lines: list[str]) -> Iterator[Block]:
     index = 0
     while index < len(lines):
         start = index
         while index < len(lines) and lines[index].rstrip().endswith("\\") and not lines[index].lstrip().startswith("#"):
             index += 1
         end = min(index, len(lines) - 1)
-        yield _Block(start, end, tuple(lines[start:end + 1]))
+        yield Block(start, end, tuple(lines[start:end + 1]))
         index = end + 1
 
 
-def _rewrite_pin(block: _Block, version: str) -> str:
+def rewrite_pin(block: Block, version: str) -> str:
     """The requirement of ``block`` pinned at ``version``, keeping extras, marker and comment."""
     text = block.logical
     comment = ""
-    match = _COMMENT.search(text)
+    match = COMMENT.search(text)
     if match:
         comment = text[match.start():]
         text = text[:match.start()]
-    text = _HASH.sub("", text).strip()  # hashes of the old version no longer apply
+    text = HASH.sub("", text).strip()  # hashes of the old version no longer apply
     body, _, marker = text.partition(";")
     try:
         requirement = Requirement(body.strip())
@@ -59,19 +59,19 @@ def _rewrite_pin(block: _Block, version: str) -> str:
     return rebuilt + comment
 
 
-def _without_hashes(lines: list[str]) -> list[str]:
+def without_hashes(lines: list[str]) -> list[str]:
     """``lines`` with every ``--hash`` option taken out. A file with hashes puts pip in
     hash-checking mode, where every package installed needs one: once a line is dropped,
     re-pinned or added, the hashes left can only make the install fail."""
-    if not any(_HASH.search(line) for line in lines):
+    if not any(HASH.search(line) for line in lines):
         return lines
     kept: list[str] = []
-    for block in _blocks(lines):
-        if not any(_HASH.search(line) for line in block.lines):
+    for block in logical_blocks(lines):
+        if not any(HASH.search(line) for line in block.lines):
             kept.extend(block.lines)
             continue
         text = block.logical
-        comment = _COMMENT.search(text)
+        comment = COMMENT.search(text)
         body = text[:comment.start()] if comment else text
-        kept.append(_HASH.sub("", body).rstrip() + (f"  {text[comment.start():].strip()}" if comment else ""))
+        kept.append(HASH.sub("", body).rstrip() + (f"  {text[comment.start():].strip()}" if comment else ""))
     return kept

@@ -49,12 +49,12 @@ from migrator.analysis.requirements import (
 )
 from migrator.analysis.source import Problem, detect_newline, read_text
 from migrator.requirements_blocks import (
-    _COMMENT,
-    _HASH,
-    _Block,
-    _blocks,
-    _rewrite_pin,
-    _without_hashes,
+    COMMENT,
+    HASH,
+    Block,
+    logical_blocks,
+    rewrite_pin,
+    without_hashes,
 )
 from migrator.requirements_superseded import (
     INDEX_OPTIONS,
@@ -125,9 +125,9 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
     has_constraint = any(_COMMENTED_CONSTRAINT.match(line) for line in lines)
     dropped_notes = False  # the "# via" notes under a dropped line go with it
     changed = False  # a requirement line was dropped, rewritten or replaced
-    for block in _blocks(lines):
+    for block in logical_blocks(lines):
         logical = block.logical
-        stripped = _COMMENT.sub("", logical).strip()
+        stripped = COMMENT.sub("", logical).strip()
         original = list(block.lines)
         if dropped_notes and not stripped and _VIA_NOTE.match(logical):
             continue
@@ -173,7 +173,7 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
         present.add(name)
         pinned = constraints.get(name) if constraints is not None and parsed.kind == "pypi" else None
         if pinned and parsed.specifier and specifier_excludes(parsed.specifier, pinned):
-            output.append(_rewrite_pin(block, pinned))
+            output.append(rewrite_pin(block, pinned))
             changed = True
             continue
         output.extend(original)
@@ -201,7 +201,7 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
             continue  # as a line of the file would be dropped (a second fix must change nothing)
         pinned = constraints.get(parsed.name) if constraints is not None and parsed.name else None
         if pinned and parsed.kind == "pypi" and parsed.specifier and specifier_excludes(parsed.specifier, pinned):
-            additions.append(_rewrite_pin(_Block(0, 0, (parsed.text,)), pinned))
+            additions.append(rewrite_pin(Block(0, 0, (parsed.text,)), pinned))
         else:
             additions.append(parsed.text)
         if parsed.name:
@@ -211,7 +211,7 @@ def fix_requirements(text: str, target, *, constraints: Constraints | None = Non
         output.insert(0, f'--constraint "{url}"')
     output.extend(additions)
     if changed or additions:
-        output = _without_hashes(output)
+        output = without_hashes(output)
     result = newline.join(output)
     return result + newline if result else ""
 
@@ -322,12 +322,12 @@ def apply_install_repairs(text: str, repairs: Mapping[int, tuple[str | None, str
         return text
     newline = detect_newline(text)
     output: list[str] = []
-    for block in _blocks(text.splitlines()):
+    for block in logical_blocks(text.splitlines()):
         if block.start + 1 not in repairs:
             output.extend(block.lines)
             continue
         replacement, reason = repairs[block.start + 1]
-        written = _HASH.sub("", _COMMENT.sub("", block.logical)).strip()
+        written = HASH.sub("", COMMENT.sub("", block.logical)).strip()
         reason = " ".join(reason.split())
         reason = reason if len(reason) <= 160 else reason[:157] + "..."
         if replacement is None:
@@ -335,7 +335,7 @@ def apply_install_repairs(text: str, repairs: Mapping[int, tuple[str | None, str
         else:
             output.append(f"# migrator: {written} does not install on the target ({reason})")
             output.append(replacement)
-    result = newline.join(_without_hashes(output))
+    result = newline.join(without_hashes(output))
     return result + newline if result else ""
 
 
@@ -355,15 +355,15 @@ def isolate_tools(text: str) -> tuple[str, list[IsolatedInstall]]:
     newline = detect_newline(text)
     output: list[str] = []
     moved: dict[str, tuple[compat.IsolatedTool, list[str]]] = {}
-    for block in _blocks(text.splitlines()):
-        stripped = _COMMENT.sub("", block.logical).strip()
+    for block in logical_blocks(text.splitlines()):
+        stripped = COMMENT.sub("", block.logical).strip()
         parsed = parse_requirement(stripped, "", block.start + 1) if stripped and not stripped.startswith("-") else None
         if parsed is None or isinstance(parsed, str) or not parsed.name:
             output.extend(block.lines)
             continue
         tool = compat.isolated_tool_for(parsed.name)
         if tool is not None:
-            requirement = _HASH.sub("", stripped).strip()  # startup.sh installs it by name: no --hash there
+            requirement = HASH.sub("", stripped).strip()  # startup.sh installs it by name: no --hash there
             moved.setdefault(tool.name, (tool, []))[1].append(requirement)
             output.append(f"# {requirement}: installed by startup.sh into ${{AIRFLOW_HOME}}/{tool.venv} "
                           f"({tool.why})")

@@ -17,7 +17,7 @@ from migrator.analysis.requirements import (
     parse_requirements_text,
 )
 from migrator.analysis.source import detect_newline
-from migrator.requirements_blocks import _blocks, _without_hashes
+from migrator.requirements_blocks import logical_blocks, without_hashes
 from migrator.secrets import mask_uri
 
 # The options that decide where pip looks for a distribution.
@@ -74,9 +74,9 @@ def replace_superseded(text: str) -> tuple[str, list[Superseded]]:
         return text, found
     newline = detect_newline(text)
     output: list[str] = []
-    for block in _blocks(text.splitlines()):
+    for block in logical_blocks(text.splitlines()):
         output.extend([replaced[block.start + 1].replacement_line()] if block.start + 1 in replaced else block.lines)
-    return newline.join(_without_hashes(output)) + newline, found
+    return newline.join(without_hashes(output)) + newline, found
 
 
 def _other_source(option: RequirementOption, fact: compat.SupersededDistribution) -> str | None:

@@ -32,6 +32,7 @@ from migrator.companion_pins import companion_moves
 from migrator.compat.mwaa import MwaaVersion
 from migrator.findings import Severity
 from migrator.package_index import PackageIndex
+from migrator.requirements_blocks import logical_blocks
 from migrator.requirements_fix import (
     INDEX_OPTIONS,
     apply_install_repairs,
@@ -174,16 +175,15 @@ def requirements_mwaa_can_use(text: str, private_network: bool, found: FactsDraf
                                     "CodeArtifact and set PIP_EXTRA_INDEX_URL in startup.sh, or " + ship)
     if not removed:
         return text
-    lines = text.splitlines(keepends=True)
     kept: list[str] = []
-    skipping = False
-    for number, line in enumerate(lines, start=1):
-        if number in removed:
+    for block in logical_blocks(text.splitlines(keepends=True)):
+        # pip reads a line and the lines it continues on as one: the option goes with them.
+        number = next((n for n in range(block.start + 1, block.end + 2) if n in removed), None)
+        if number is not None:
+            line = block.lines[number - block.start - 1]
             found.add("requirement_removals", RequirementRemoval(number, mask(line.strip()), removed[number]))
-            skipping = True
-        if not skipping:
-            kept.append(line)
-        skipping = skipping and line.rstrip().endswith("\\")
+        else:
+            kept.extend(block.lines)
     return "".join(kept)
 
 
