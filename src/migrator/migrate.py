@@ -30,7 +30,6 @@ from migrator.guards import check_airflow_found
 from migrator.infra import project_environment, write_infra
 from migrator.infra.model import environment_name
 from migrator.inventory import summary as scan_summary
-from migrator.inventory import tool_info
 from migrator.outcome import (
     CAUSES,
     Failure,
@@ -42,8 +41,8 @@ from migrator.outcome import (
 from migrator.reporters import migrate_html
 from migrator.rules import all_rules
 from migrator.safe_write import staging_folder
-from migrator.schemas import SCHEMA_VERSION
-from migrator.sizing import size_project
+from migrator.schemas import SCHEMA_VERSION, tool_info
+from migrator.sizing.report import size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
 

@@ -85,7 +85,7 @@ def project_environment(root: Path, settings: Settings, target: MwaaVersion, *, 
     the environment in a private VPC the templates create."""
     from migrator.bundle import build_bundle
     from migrator.engine import scan
-    from migrator.sizing import size_project
+    from migrator.sizing.report import size_project
 
     root = Path(root)
     name = check_environment_name(name or environment_name(root.resolve().name))
