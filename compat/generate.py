@@ -29,6 +29,7 @@ from packaging.version import Version
 
 from . import moves_reader, signature_reader
 from . import wheel_reader as wr
+from ._data import has_json, load_json
 from .extract import (
     COMMON_COMPAT,
     COMPAT_SDK_MEMBER,
@@ -305,8 +306,6 @@ def _provenance_list(wheels, versions, sdk_of, wheel_for) -> list[dict[str, Any]
 
 def overlay_target_paths() -> list[str]:
     """Final paths the hand-kept overlay points at, so their providers get inventories too."""
-    from ._data import has_json, load_json
-
     if not has_json("overlay.json"):
         return []
     overlay = load_json("overlay.json")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.bundle import Bundle, BundleOptions, apply_requirement_repairs, build_bundle, swap_in
+from migrator.compat import get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings
 from migrator.dag_count import DagCount
@@ -182,8 +183,6 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
             verify: VerifyOptions | None = None) -> Migration:
     """Copy ``src`` into ``out/project``, fix it, bundle it, size it, and write the reports;
     with ``verify``, also load the bundle in a real Airflow of the target (``outcome``)."""
-    from migrator.compat import get_version
-
     src, out = Path(src), Path(out)
     if not src.is_dir():
         raise InputError(f"{src}: no such directory")
