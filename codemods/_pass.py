@@ -32,7 +32,8 @@ from ._bindings import ModuleBindings
 from ._core import Edit, NodeResult
 from ._imports import ImportRequest, add_imports, is_import_line
 from ._layout import Layout
-from ._planner import NodeOps, Planner
+from ._planner import Planner
+from ._staging import NodeOps
 
 # -- the pass ---------------------------------------------------------------------------------
 

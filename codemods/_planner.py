@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import libcst as cst
@@ -32,29 +31,7 @@ from ._imports import (
 )
 from ._layout import Layout, match_score
 from ._nodes import dotted
-
-# -- staged operations ------------------------------------------------------------------------
-
-
-@dataclass
-class NodeOps:
-    tags: list[tuple[Hashable, Hashable]] = field(default_factory=list)  # (edit key, tag)
-    ops: list[NodeOp] = field(default_factory=list)
-    remove: bool = False
-
-
-@dataclass
-class _Staged:
-    """What one edit wants to do; merged into the plan only if the whole edit succeeds."""
-
-    ops: list[tuple[cst.CSTNode, Hashable, NodeOp | None]] = field(default_factory=list)
-    add_imports: list[ImportRequest] = field(default_factory=list)
-    forgets: list[tuple[cst.CSTNode, int]] = field(default_factory=list)  # (import statement, alias)
-    bindings: dict[str, str] = field(default_factory=dict)  # local name -> qualname it will bind
-    states: dict[tuple[cst.CSTNode, str], Any] = field(default_factory=dict)
-
-
-REMOVE = "remove"
+from ._staging import REMOVE, NodeOps, Staged, copy_state, names_written, restore_state, same_kind
 
 
 class PassState(Protocol):
@@ -76,7 +53,7 @@ class Planner:
         self._scopes: Mapping[cst.CSTNode, Scope | None] | None = None
         self._ops: dict[cst.CSTNode, NodeOps] = {}
         self._state: dict[tuple[cst.CSTNode, str], Any] = {}
-        self._staged: _Staged | None = None
+        self._staged: Staged | None = None
         self._edit: Edit | None = None
         self.planned_bindings: dict[str, str] = {}  # names new imports will bind, module level
         self._forgets: list[tuple[cst.CSTNode, int]] = []
@@ -363,7 +340,7 @@ class Planner:
         while any planned code names what it now binds: renamed uses of a duplicate import,
         or a class replacement that reuses it.
         """
-        produced = self._names_written()
+        produced = names_written(self._ops)
         for statement, index in dict.fromkeys(self._forgets):
             edit = self._state.get((self._import_target(statement), "import"))
             if edit is not None and index in edit.drops:
@@ -382,17 +359,6 @@ class Planner:
             edit = self.import_edit(statement)
             edit.moves.pop(index, None)
             edit.drops.add(index)
-
-    def _names_written(self) -> set[str]:
-        """Names the planned operations write: renamed names, and names in replacement code."""
-        names: set[str] = set()
-        for entry in self._ops.values():
-            for _, tag in entry.tags:
-                if isinstance(tag, tuple) and tag[0] == "rename":
-                    names.add(str(tag[1]))
-                elif isinstance(tag, tuple) and tag[0] == "expr":
-                    names.update(re.findall(r"(?<![\w.])[A-Za-z_]\w*", str(tag[1])))
-        return names
 
     def _import_target(self, statement: cst.CSTNode) -> cst.CSTNode:
         line = self.parent(statement)
@@ -479,14 +445,14 @@ class Planner:
 
     def run(self, edit: Edit, plan: Callable[[Edit, Planner], None]) -> str | None:
         """Plan one edit as a transaction; returns None when staged, else why it was refused."""
-        self._staged, self._edit = _Staged(), edit
-        snapshot = {slot: _copy_state(state) for slot, state in self._state.items()}
+        self._staged, self._edit = Staged(), edit
+        snapshot = {slot: copy_state(state) for slot, state in self._state.items()}
         try:
             plan(edit, self)
             self._commit(edit)
         except CannotFix as exc:
             for slot, saved in snapshot.items():
-                _restore_state(self._state[slot], saved)
+                restore_state(self._state[slot], saved)
             return str(exc) or "cannot apply this fix here"
         finally:
             self._staged, self._edit = None, None
@@ -503,7 +469,7 @@ class Planner:
                 raise CannotFix("the code it changes is removed by another fix")
             if tag == REMOVE and current.ops:
                 raise CannotFix("the code it removes is changed by another fix")
-            if tag != REMOVE and any(t[1] != tag and _same_kind(t[1], tag) for t in current.tags):
+            if tag != REMOVE and any(t[1] != tag and same_kind(t[1], tag) for t in current.tags):
                 raise CannotFix("another fix changes the same code differently")
         for slot, state in staged.states.items():  # shared state: one operation, built by many edits
             self._state[slot] = state
@@ -526,20 +492,3 @@ class Planner:
     @property
     def operations(self) -> dict[cst.CSTNode, NodeOps]:
         return self._ops
-
-
-def _same_kind(tag_a: Hashable, tag_b: Hashable) -> bool:
-    """Tags are (kind, value) tuples; two ops of one kind with different values conflict."""
-    return (isinstance(tag_a, tuple) and isinstance(tag_b, tuple) and tag_a[:1] == tag_b[:1]
-            and tag_a[0] != "shared")
-
-
-def _copy_state(state: Any) -> Any:
-    return state.snapshot() if hasattr(state, "snapshot") else None
-
-
-def _restore_state(state: Any, saved: Any) -> None:
-    if hasattr(state, "restore"):
-        state.restore(saved)
-
-

@@ -103,11 +103,9 @@ from .platform import (
     PlatformLimit,
     PluginAttributeChange,
     RemovedStdlib,
-    SecretValueLimit,
     SplitModule,
     SupersededDistribution,
     TaskGroupIds,
-    UploadLimit,
     WorkerPaths,
     credential_file_formats,
     default_changes,
@@ -124,12 +122,9 @@ from .platform import (
     platform_limits,
     plugin_attribute_changes,
     removed_stdlib,
-    secret_value_limit,
     split_modules,
     superseded_distribution,
     task_group_ids,
-    upload_limit,
-    upload_limits,
     worker_paths,
 )
 from .regions import (
@@ -163,6 +158,13 @@ from .runtime import (
     runtime,
 )
 from .secret_fetchers import secret_fetching_calls
+from .service_limits import (
+    SecretValueLimit,
+    UploadLimit,
+    secret_value_limit,
+    upload_limit,
+    upload_limits,
+)
 from .signatures import OperatorSignature, enum_members, operator_signature
 from .worker_environment import (
     WorkerEnvironment,

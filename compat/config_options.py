@@ -2,7 +2,7 @@
 airflow.cfg, and whether it marks the option ``sensitive``.
 
 Generated from the released wheels into ``data/generated/config_options.json`` (see
-``generate.extract_config_options``): every option any of the recorded Airflow versions
+``extract.extract_config_options``): every option any of the recorded Airflow versions
 (1.10.10, 1.10.15 to 3.3.1) knows, with the union of their defaults, so a stock airflow.cfg written by
 any of them reads as defaults. Options that moved to providers in Airflow 2.7+ (``[celery]``,
 ``[kubernetes]``) are known through the older versions that still carried them.
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ._data import load_json
 
-# The marker generate.py leaves where Airflow writes the install's AIRFLOW_HOME.
+# The marker the generator (extract.py) leaves where Airflow writes the install's AIRFLOW_HOME.
 _AIRFLOW_HOME = "{AIRFLOW_HOME}"
 _BOOLEANS = frozenset({"true", "false"})
 

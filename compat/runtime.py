@@ -21,6 +21,7 @@ from .mwaa import (
     UnknownTargetError,
     always_installed,
     get_version,
+    mwaa_versions,
     preinstalled_providers,
     supported_versions,
 )
@@ -79,8 +80,6 @@ def installed_distributions(target: str | MwaaVersion | None = None) -> frozense
     """Canonical names of what an environment of ``target`` can import without requirements:
     its image's distributions; for a version without image data (never published), the
     preinstalled providers, what MWAA always installs and what every published image has."""
-    from .mwaa import mwaa_versions
-
     if runtime(target) is not None:
         return frozenset(image_packages(target))
     published = [set(image.preinstalled) for version in mwaa_versions()

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import moves_reader
 from . import wheel_reader as wr
 
 # Older provider releases read only for their deprecation shims: the releases before the
@@ -322,7 +323,7 @@ def _enums(tree: ast.Module, names: Iterable[str]) -> dict[str, dict[str, str]]:
         if isinstance(node, ast.ClassDef) and node.name in wanted:
             members = {}
             for statement in node.body:
-                name = wr._assigned_name(statement)
+                name = wr.assigned_name(statement)
                 if name and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str):
                     members[name] = statement.value.value
             if members:
@@ -345,7 +346,7 @@ def _aliases(tree: ast.Module, module: str, imports: dict[str, list[str]]) -> di
                 modules = [modules] if isinstance(modules, str) else list(modules)
                 found[key.value] = [f"{m}.{key.value}" for m in modules]
     if "__lazy_imports" in wr.module_assignments(tree):
-        for name, path in wr.lazy_imports(ast.unparse(tree), module).items():
+        for name, path in moves_reader.lazy_imports(ast.unparse(tree), module).items():
             found.setdefault(name, []).append(path)
     for name, paths in imports.items():
         found.setdefault(name, []).extend(p for p in paths if p not in found[name])

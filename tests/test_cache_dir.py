@@ -80,7 +80,7 @@ def test_a_cache_saved_in_many_parts_reloads_whole_and_a_torn_one_is_ignored(cle
 
 
 def test_wheel_cache_of_the_generator_is_in_the_one_cache():
-    from migrator.compat.generate import DEFAULT_CACHE
+    from migrator.compat.wheel_cache import DEFAULT_CACHE
 
     # Fixed when the module is imported, from the environment of this test session.
     assert DEFAULT_CACHE == cache_dir("wheels")

@@ -24,7 +24,7 @@ from migrator.compat import newest_with_image
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.rules import PackageRule, all_rules
-from migrator.sizing import size_project
+from migrator.sizing.report import size_project
 
 # The newest target with image data (its constraints file in shared/mwaa-data): MWAA may list a
 # version before its image files are published.

@@ -1,7 +1,8 @@
-"""No import cycle in ``migrator`` runs at import time: the imports a module executes when it is
-loaded (module level, including ``try``/``if`` blocks, but not function bodies nor ``if
-TYPE_CHECKING:``) form no loop anywhere in the package. Function-local imports are checked for
-``migrator.analysis`` by tests/test_analysis_import_cycle.py."""
+"""No import cycle in ``migrator``: the imports a module executes when it is loaded (module
+level, including ``try``/``if`` blocks, but not function bodies nor ``if TYPE_CHECKING:``) form
+no loop anywhere in the package; nor do they with the imports in function bodies added, and the
+rule modules the registry (``migrator.rules.all_rules``) imports, so no cycle hides in a
+function-local import or behind the registry's walk."""
 
 from __future__ import annotations
 
@@ -27,14 +28,15 @@ def _module_paths() -> dict[str, Path]:
     return paths
 
 
-def _load_time_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+def _load_time_imports(tree: ast.Module, function_bodies: bool = False) -> list[ast.Import | ast.ImportFrom]:
+    """The imports a module runs when loaded; ``function_bodies``: those its functions run too."""
     found: list[ast.Import | ast.ImportFrom] = []
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
             continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if not function_bodies and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found.append(node)
@@ -42,16 +44,17 @@ def _load_time_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return found
 
 
-def _import_graph(added: dict[str, str] | None = None) -> dict[str, set[str]]:
+def _import_graph(added: dict[str, str] | None = None, function_bodies: bool = False) -> dict[str, set[str]]:
     """Module -> the package modules it imports at load time; ``added``: source to append to
-    a module's own, to see what an import would do."""
+    a module's own, to see what an import would do; ``function_bodies``: with the imports in
+    functions, and the rule registry's imports of every rule module."""
     paths = _module_paths()
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets: set[str] = set()
         source = path.read_text(encoding="utf-8") + (added or {}).get(name, "")
-        for node in _load_time_imports(ast.parse(source)):
+        for node in _load_time_imports(ast.parse(source), function_bodies):
             if isinstance(node, ast.Import):
                 targets |= {alias.name for alias in node.names}
                 continue
@@ -65,6 +68,11 @@ def _import_graph(added: dict[str, str] | None = None) -> dict[str, set[str]]:
         targets |= {ancestor for target in targets for ancestor in _ancestors(target)
                     if ancestor != name and not name.startswith(f"{ancestor}.")}
         graph[name] = {target for target in targets if target in paths and target != name}
+    if function_bodies:  # all_rules() imports each rule module: migrator.rules.<family>.<rule>
+        graph["migrator.rules"] |= {name for name in paths if name.count(".") == 3
+                                    and name.startswith("migrator.rules.")
+                                    and not name.rpartition(".")[2].startswith("_")
+                                    and name.rpartition(".")[2] != "base"}
     return graph
 
 
@@ -101,10 +109,32 @@ def test_the_graph_leaves_out_function_bodies_and_type_checking() -> None:
     assert "migrator.compat.mwaa" in graph and "migrator.codemods" in graph
 
 
+def test_no_cycle_hides_in_a_function_local_import_or_the_rule_registry() -> None:
+    """Imports kept in functions are there to load a heavy library late (LibCST, boto3, the
+    verify run on ``scan --verify``), not to dodge a loop: counted, they close none."""
+    graph = _import_graph(function_bodies=True)
+    cycles = {name: cycle for name in sorted(graph) if (cycle := _cycle_through(name, graph))}
+    assert cycles == {}
+
+
+def test_the_strict_graph_sees_function_bodies_and_the_registry() -> None:
+    tree = ast.parse("import a\ndef f():\n    from b import c\nif TYPE_CHECKING:\n    import d\n")
+    found = _load_time_imports(tree, function_bodies=True)
+    assert sorted(getattr(node, "module", None) or node.names[0].name for node in found) == ["a", "b"]
+    graph = _import_graph(function_bodies=True)
+    assert "migrator.rules.mig.verify_results_unusable" in graph["migrator.rules"]
+    assert "migrator.rules.mig._helpers" not in graph["migrator.rules"]
+    # MIG1xx rules read verify results; were migrator.verify to import the rules back (it once
+    # ran them, now migrator.verify_scan does), the registry would close a loop.
+    looped = _import_graph({"migrator.verify.scan_results": "\nfrom migrator.rules import all_rules\n"}, True)
+    assert _cycle_through("migrator.verify.scan_results", looped) is not None
+
 
 def test_importing_a_submodule_runs_its_package_first() -> None:
-    """``from migrator.sizing.facts import ...`` at the top of dag_count would be a cycle:
-    sizing's __init__ runs first and imports sizing.render, which imports dag_count."""
-    graph = _import_graph({"migrator.dag_count": "\nfrom migrator.sizing.facts import Count\n"})
+    """dag_count imports ``migrator.sizing.facts`` at its top, which runs sizing's __init__
+    first: were that __init__ to re-export the report again (report imports dag_count), the
+    import would close a loop."""
+    graph = _import_graph({"migrator.sizing": "\nfrom migrator.sizing.report import size_project\n"})
     assert "migrator.sizing" in graph["migrator.dag_count"]
     assert _cycle_through("migrator.dag_count", graph) is not None
+    assert _cycle_through("migrator.dag_count", _import_graph()) is None

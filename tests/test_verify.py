@@ -42,12 +42,12 @@ from migrator.verify import (
     VerifyResult,
     WarningEntry,
     _file_result,
-    merge_into_scan,
     project_requirements,
     read_carried_results,
     render_text,
     verify_project,
 )
+from migrator.verify_scan import merge_into_scan
 from migrator.workspace import discover
 
 MODERN_DAG = """\

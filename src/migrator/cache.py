@@ -85,6 +85,7 @@ def scan_cache_dir() -> Path:
 def code_fingerprint() -> str:
     """Size and mtime of the tool's own modules: an edited rule (an editable install
     between releases) must not be answered from results the old rule computed."""
+    # Late: the package folders are needed only here, and this low module must not load compat.
     import migrator
     import migrator.compat
 

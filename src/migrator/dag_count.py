@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migrator.airflowignore import find_ignored, project_ignore_syntax
+from migrator.sizing.facts import read_modules
+from migrator.sizing.facts.loops import Count, loops_between
+from migrator.sizing.facts.names import Names
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
     from migrator.project import ProjectFacts
-    from migrator.sizing.facts import Names
     from migrator.workspace import Workspace
 
 
@@ -90,8 +92,6 @@ def module_dags(module: ModuleFacts) -> ModuleDags:
     """What one module builds when imported (loops over literals and functions called in the
     module unrolled, as sizing models them), the factories it defines, and the imported
     functions it calls at import."""
-    from migrator.sizing.facts import Names, read_modules
-
     dags = module.dags
     calls = _imported_calls(module)
     if not dags and not calls:
@@ -123,8 +123,6 @@ def _imported_calls(module: ModuleFacts) -> list[tuple[ast.Call, str]]:
 
 
 def _factory_calls(module: ModuleFacts, names: Names, calls: list[tuple[ast.Call, str]]) -> tuple[FactoryCall, ...]:
-    from migrator.sizing.facts import Count, loops_between
-
     by_name: dict[str, Count] = {}
     for call, qualname in calls:
         count = loops_between(module, names, call, None)
@@ -155,8 +153,6 @@ def _top_function(module: ModuleFacts, node: ast.AST) -> ast.FunctionDef | ast.A
 
 def _factories(module: ModuleFacts, names: Names) -> tuple[DagFactory, ...]:
     """The module-level functions whose call builds DAGs, with how many one call builds."""
-    from migrator.sizing.facts import Count, loops_between
-
     if not module.module_name:
         return ()
     top_level = {f.name: f for f in module.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -6,18 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from migrator import __version__
 from migrator.dag_count import project_dag_count
 from migrator.findings import Finding, Severity
 from migrator.reporters.jsonout import Records
-from migrator.schemas import SCHEMA_VERSION
+from migrator.schemas import SCHEMA_VERSION, tool_info
 
 if TYPE_CHECKING:  # the engine builds its memo's document with inventory()
     from migrator.engine import ScanResult
-
-
-def tool_info() -> dict[str, str]:
-    return {"name": "mwaa-migrator", "version": __version__}
 
 
 def target_info(result: ScanResult) -> dict[str, str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.bundle import Bundle, BundleOptions, apply_requirement_repairs, build_bundle, swap_in
+from migrator.compat import get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings
 from migrator.dag_count import DagCount
@@ -30,7 +31,6 @@ from migrator.guards import check_airflow_found
 from migrator.infra import project_environment, write_infra
 from migrator.infra.model import environment_name
 from migrator.inventory import summary as scan_summary
-from migrator.inventory import tool_info
 from migrator.outcome import (
     CAUSES,
     Failure,
@@ -42,8 +42,8 @@ from migrator.outcome import (
 from migrator.reporters import migrate_html
 from migrator.rules import all_rules
 from migrator.safe_write import staging_folder
-from migrator.schemas import SCHEMA_VERSION
-from migrator.sizing import size_project
+from migrator.schemas import SCHEMA_VERSION, tool_info
+from migrator.sizing.report import size_project
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, project_variables
 from migrator.workspace import printable_path, unusable_name_reason
 
@@ -183,8 +183,6 @@ def migrate(src: Path, out: Path, settings: Settings | None = None, target: Mwaa
             verify: VerifyOptions | None = None) -> Migration:
     """Copy ``src`` into ``out/project``, fix it, bundle it, size it, and write the reports;
     with ``verify``, also load the bundle in a real Airflow of the target (``outcome``)."""
-    from migrator.compat import get_version
-
     src, out = Path(src), Path(out)
     if not src.is_dir():
         raise InputError(f"{src}: no such directory")

@@ -17,11 +17,40 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from migrator.analysis.classes import ClassFacts, module_classes
+from migrator.analysis.commands import command_programs
+from migrator.analysis.config import analyse_config, config_inventory
+from migrator.analysis.connections import (
+    SECRET_NAME,
+    VARIABLE_READ_WITH_DEFAULT,
+    analyse_connections,
+    connections_inventory,
+    jinja_references,
+    secret_name_variables,
+)
 from migrator.analysis.crashes import AnalysisCrash
-from migrator.analysis.dags import ImportedDags
+from migrator.analysis.credential_files import find_credential_files
+from migrator.analysis.dags import ImportedDags, const_str, imported_dags
+from migrator.analysis.environment_reads import parse_time_env_reads
+from migrator.analysis.envsources import analyse_env
+from migrator.analysis.layout import (
+    carried_packages,
+    dag_folder_package_imports,
+    missing_modules,
+    project_packages,
+    python_files_of,
+)
+from migrator.analysis.plugins import analyse_plugins, plugins_inventory
 from migrator.analysis.python import ModuleFacts
+from migrator.analysis.requirements import (
+    analyse_requirements,
+    choose_constraints,
+    listed_elsewhere,
+    requirements_inventory,
+)
 from migrator.analysis.source import Problem
+from migrator.analysis.templates import SCRIPT_NAME, template_files
 from migrator.cache import FileFacts
+from migrator.compat import image_packages, os_library_modules
 from migrator.dag_count import ModuleDags, module_dags, parsed_dag_files
 from migrator.workspace import Workspace
 
@@ -142,18 +171,6 @@ class ModuleSummary:
 
     @classmethod
     def of(cls, module: ModuleFacts, suppressed: int = 0, former_ids: frozenset[str] = frozenset()) -> ModuleSummary:
-        from migrator.analysis.commands import command_programs
-        from migrator.analysis.connections import (
-            SECRET_NAME,
-            VARIABLE_READ_WITH_DEFAULT,
-            jinja_references,
-            secret_name_variables,
-        )
-        from migrator.analysis.dags import const_str, imported_dags
-        from migrator.analysis.environment_reads import parse_time_env_reads
-        from migrator.analysis.templates import SCRIPT_NAME
-        from migrator.compat import os_library_modules
-
         if module.tree is None:
             return cls(module.path, module.problem)
         dags = module.dags
@@ -245,45 +262,31 @@ class ProjectFacts:
 
     @cached_property
     def env(self) -> EnvFacts:
-        from migrator.analysis.envsources import analyse_env
-
         return analyse_env(self.workspace)
 
     @cached_property
     def requirements(self) -> RequirementsFacts:
-        from migrator.analysis.requirements import analyse_requirements
-
         return analyse_requirements(self.workspace, self.env)
 
     @cached_property
     def config(self) -> ConfigFacts:
-        from migrator.analysis.config import analyse_config
-
         return analyse_config(self.workspace, self.env)
 
     @cached_property
     def connections(self) -> ConnectionFacts:
-        from migrator.analysis.connections import analyse_connections
-
         return analyse_connections(self.workspace, self.env, self.modules)
 
     @cached_property
     def templates(self) -> list[TemplateFile]:
         """The template and script files of the DAG folders (several rules and analyses read them)."""
-        from migrator.analysis.templates import template_files
-
         return template_files(self.workspace.root, self.workspace.dag_folders)
 
     @cached_property
     def credential_files(self) -> list[CredentialFile]:
-        from migrator.analysis.credential_files import find_credential_files
-
         return find_credential_files(self.workspace, self.file_facts)
 
     @cached_property
     def plugins(self) -> PluginFacts:
-        from migrator.analysis.plugins import analyse_plugins
-
         return analyse_plugins(self.workspace, self.modules)
 
     def run_all_analyses(self) -> None:
@@ -298,17 +301,12 @@ class ProjectFacts:
 
     @cached_property
     def dag_folder_package_imports(self) -> list[PrefixImport]:
-        from migrator.analysis.layout import dag_folder_package_imports
-
         ws = self.workspace
         return dag_folder_package_imports(ws.root, ws.dag_folders, ws.plugins_folder, self.modules)
 
     def carried_packages(self, target: MwaaVersion) -> list[OutsidePackage]:
         """Code outside the DAG and plugins folders the project's code imports, which MWAA's
         sys.path does not hold (``migrator package`` carries it into plugins.zip)."""
-        from migrator.analysis.layout import carried_packages, python_files_of
-        from migrator.compat import image_packages
-
         if target.airflow not in self._carried:
             ws = self.workspace
             installed = frozenset(image_packages(target)) | {canonicalize_name(n) for n in self.requirements.names()}
@@ -322,9 +320,6 @@ class ProjectFacts:
     def missing_modules(self, target: MwaaVersion) -> list[MissingModule]:
         """Modules the code imports from the project's own packages (as MWAA's sys.path holds
         them) that the project does not have."""
-        from migrator.analysis.layout import missing_modules, project_packages
-        from migrator.compat import image_packages
-
         if target.airflow not in self._missing:
             ws = self.workspace
             # An installed package of the same name comes first on MWAA's sys.path (Airflow
@@ -347,9 +342,6 @@ class ProjectFacts:
     def listed_elsewhere(self, target: MwaaVersion, kinds: tuple[str, ...] = ("pypi",)) -> list[ListedElsewhere]:
         """Modules the code imports that only a requirements file MWAA does not get lists
         (``kinds``: as for ``analysis.requirements.listed_elsewhere``)."""
-        from migrator.analysis.requirements import listed_elsewhere
-        from migrator.compat import image_packages
-
         ws = self.workspace
         local = ({ws.module_name(rel).split(".", 1)[0] for rel in ws.python_files}
                  | {package.name.split(".", 1)[0] for package in self.carried_packages(target)})
@@ -378,8 +370,6 @@ class ProjectFacts:
     def constraints_for(self, entry: str, target: MwaaVersion) -> ConstraintsChoice:
         """The constraints ``entry`` (a requirements file) is checked against for ``target``;
         fetched at most once per run (and cached on disk when it is a URL)."""
-        from migrator.analysis.requirements import choose_constraints
-
         key = (entry, target.airflow)
         if key not in self._constraints:
             self._constraints[key] = choose_constraints(self.requirements, entry, self.workspace, target,
@@ -388,11 +378,6 @@ class ProjectFacts:
 
     def inventory_sections(self, target: MwaaVersion) -> list[dict]:
         """Inventory contributions of the analyses of non-Python sources, merged by key."""
-        from migrator.analysis.config import config_inventory
-        from migrator.analysis.connections import connections_inventory
-        from migrator.analysis.plugins import plugins_inventory
-        from migrator.analysis.requirements import requirements_inventory
-
         return [
             requirements_inventory(self, target),
             config_inventory(self.config, target),

@@ -121,7 +121,7 @@ def make_s3_client(endpoint_url: str | None = None, region: str | None = None,
                    profile: str | None = None) -> Any:
     """A boto3 S3 client from the shared factory, which turns profile, region and endpoint
     problems into one-line input errors."""
-    from migrator.aws import AwsOptions, client
+    from migrator.aws import AwsOptions, client  # boto3 only when an upload is asked for
 
     return client("s3", AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url))
 

@@ -167,7 +167,7 @@ SENSOR_MODULES = ("airflow/sdk/bases/sensor.py", "airflow/sensors/base.py",
 
 @pytest.mark.network
 def test_airflow_values_match_the_released_wheels():
-    from migrator.compat.generate import DEFAULT_CACHE, WheelCache
+    from migrator.compat.wheel_cache import DEFAULT_CACHE, WheelCache
 
     cache = WheelCache(DEFAULT_CACHE)
     compared = 0

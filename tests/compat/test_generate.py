@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 from kb_paths import MWAA_DATA
-from migrator.compat import generate
+from migrator.compat import (
+    api_reader,
+    extract,
+    generate,
+    generated_files,
+    moves_reader,
+    wheel_cache,
+)
 from migrator.compat import wheel_reader as wr
 
 from migrator import compat
@@ -30,7 +37,7 @@ __deprecated_classes = {
 add_deprecated_classes(__deprecated_classes, __name__)
 add_deprecated_classes({"entry_points": {"*": "airflow._shared.module_loading"}}, __name__, message="x")
 '''
-    assert wr.deprecated_class_tables(source, "airflow.utils") == {
+    assert moves_reader.deprecated_class_tables(source, "airflow.utils") == {
         "airflow.utils.task": "airflow.sdk.task",
         "airflow.utils.bash_operator.BashOperator": "airflow.operators.bash.BashOperator",
         "airflow.utils.timezone.*": "airflow.sdk.timezone",
@@ -52,11 +59,11 @@ def __getattr__(name: str):
         return import_string(target_path)
     raise AttributeError(name)
 '''
-    assert wr.getattr_redirects(source, "airflow/exceptions.py") == {
+    assert moves_reader.getattr_redirects(source, "airflow/exceptions.py") == {
         "airflow.exceptions.AirflowSkipException": "airflow.sdk.exceptions.AirflowSkipException",
         "airflow.exceptions.TaskDeferred": "airflow.sdk.exceptions.TaskDeferred",
     }
-    assert wr.getattr_redirects("def __getattr__(name):\n    raise AttributeError(name)\n", "airflow/x.py") == {}
+    assert moves_reader.getattr_redirects("def __getattr__(name):\n    raise AttributeError(name)\n", "airflow/x.py") == {}
 
 
 def test_deprecated_tables_of_a_plain_module_with_a_package_keyword():
@@ -72,7 +79,7 @@ add_deprecated_classes(
     package=__name__,
 )
 '''
-    assert wr.deprecated_class_tables(source, wr.module_name("airflow/utils/context.py")) == {
+    assert moves_reader.deprecated_class_tables(source, wr.module_name("airflow/utils/context.py")) == {
         "airflow.utils.context.Context": "airflow.sdk.definitions.context",
         "airflow.utils.context.merge": "airflow.sdk.x.merge",
     }
@@ -88,7 +95,7 @@ def __getattr__(name: str):
         return JobState
     raise AttributeError(name)
 '''
-    assert wr.getattr_alias_imports(equal, "airflow/utils/state.py") == {
+    assert moves_reader.getattr_alias_imports(equal, "airflow/utils/state.py") == {
         "airflow.utils.state.JobState": "airflow.jobs.job.JobState"}
     member_of_set = '''
 def __getattr__(name):
@@ -97,7 +104,7 @@ def __getattr__(name):
         return getattr(_dagbag, name)
     raise AttributeError(name)
 '''
-    assert wr.getattr_alias_imports(member_of_set, "airflow/models/dagbag.py") == {
+    assert moves_reader.getattr_alias_imports(member_of_set, "airflow/models/dagbag.py") == {
         "airflow.models.dagbag.DagBag": "airflow.dag_processing.dagbag.DagBag",
         "airflow.models.dagbag.timeout": "airflow.dag_processing.dagbag.timeout"}
     turned_away_first = '''
@@ -107,7 +114,7 @@ def __getattr__(name):
     import airflow.sdk
     return getattr(airflow.sdk, name)
 '''
-    assert wr.getattr_alias_imports(turned_away_first, "airflow/models/dag.py") == {
+    assert moves_reader.getattr_alias_imports(turned_away_first, "airflow/models/dag.py") == {
         "airflow.models.dag.DAG": "airflow.sdk.DAG", "airflow.models.dag.dag": "airflow.sdk.dag"}
     table = '''
 __moved = {"render": "airflow.sdk.definitions.context", "third_party": "yaml"}
@@ -116,12 +123,12 @@ def __getattr__(name):
     modpath = __moved[name]
     return getattr(importlib.import_module(modpath), name)
 '''
-    assert wr.getattr_alias_imports(table, "airflow/utils/helpers.py") == {
+    assert moves_reader.getattr_alias_imports(table, "airflow/utils/helpers.py") == {
         "airflow.utils.helpers.render": "airflow.sdk.definitions.context.render"}
     # __import__ of a dotted path returns the top package: Airflow 3.3.1's helpers.py table
     # raises AttributeError for every name in it, so none is an alias that works.
     top_package = table.replace("importlib.import_module(modpath)", "__import__(modpath)")
-    assert wr.getattr_alias_imports(top_package, "airflow/utils/helpers.py") == {}
+    assert moves_reader.getattr_alias_imports(top_package, "airflow/utils/helpers.py") == {}
     # A value made up on the spot (a constant, a third-party module) is no move.
     made_up = '''
 def __getattr__(name):
@@ -132,7 +139,7 @@ def __getattr__(name):
         return getattr(yaml, name)
     raise AttributeError(name)
 '''
-    assert wr.getattr_alias_imports(made_up, "airflow/settings.py") == {}
+    assert moves_reader.getattr_alias_imports(made_up, "airflow/settings.py") == {}
 
 
 def test_shim_modules_only_when_they_warn_and_define_nothing():
@@ -141,11 +148,11 @@ import warnings
 from airflow.operators.bash import BashOperator  # noqa
 warnings.warn("This module is deprecated.", DeprecationWarning, stacklevel=2)
 '''
-    assert wr.shim_module_moves(shim, "airflow/operators/bash_operator.py") == {
+    assert moves_reader.shim_module_moves(shim, "airflow/operators/bash_operator.py") == {
         "airflow.operators.bash_operator.BashOperator": "airflow.operators.bash.BashOperator"
     }
     real = shim + "\nclass Other: pass\n"
-    assert wr.shim_module_moves(real, "airflow/operators/bash_operator.py") == {}
+    assert moves_reader.shim_module_moves(real, "airflow/operators/bash_operator.py") == {}
 
 
 def test_subclass_shims_map_each_empty_subclass_to_its_base():
@@ -162,14 +169,14 @@ class TimeSensor(TimeSensorImp):
     """Kept for old imports."""
     pass
 '''
-    assert wr.subclass_shim_moves(shim, "airflow/operators/sensors.py") == {
+    assert moves_reader.subclass_shim_moves(shim, "airflow/operators/sensors.py") == {
         "airflow.operators.sensors.SqlSensor": "airflow.sensors.sql_sensor.SqlSensor",
         "airflow.operators.sensors.TimeSensor": "airflow.sensors.time_sensor.TimeSensor",
     }
     own_code = shim + "\nclass Own(SqlSensorImp):\n    def poke(self, context): return True\n"
-    assert wr.subclass_shim_moves(own_code, "airflow/operators/sensors.py") == {}
+    assert moves_reader.subclass_shim_moves(own_code, "airflow/operators/sensors.py") == {}
     helper = shim + "\ndef helper(): pass\n"
-    assert wr.subclass_shim_moves(helper, "airflow/operators/sensors.py") == {}
+    assert moves_reader.subclass_shim_moves(helper, "airflow/operators/sensors.py") == {}
 
 
 def test_a_modules_airflow_imports_are_names_it_exports():
@@ -185,7 +192,7 @@ except ImportError:
 def poke():
     from airflow.models import Variable
 '''
-    assert wr.imported_airflow_names(source, "airflow/contrib/sensors/aws_sqs_sensor.py") == {
+    assert moves_reader.imported_airflow_names(source, "airflow/contrib/sensors/aws_sqs_sensor.py") == {
         "airflow.contrib.sensors.aws_sqs_sensor.SQSHook": "airflow.contrib.hooks.aws_sqs_hook.SQSHook",
         "airflow.contrib.sensors.aws_sqs_sensor.defaults": "airflow.utils.decorators.apply_defaults",
         "airflow.contrib.sensors.aws_sqs_sensor.BaseHook": "airflow.hooks.base_hook.BaseHook",
@@ -203,12 +210,12 @@ if not _os.environ.get("AIRFLOW_USE_NEW_IMPORTS", False):
     from airflow.utils.helpers import AirflowImporter
     airflow_importer = AirflowImporter(sys.modules[__name__], _operators)
 '''
-    assert wr.lazy_package_names(source, "airflow.operators") == {
+    assert moves_reader.lazy_package_names(source, "airflow.operators") == {
         "airflow.operators.BashOperator": "airflow.operators.bash_operator.BashOperator",
         "airflow.operators.CheckOperator": "airflow.operators.check_operator.CheckOperator",
         "airflow.operators.ValueCheckOperator": "airflow.operators.check_operator.ValueCheckOperator",
     }
-    assert wr.lazy_package_names("_operators = {}\n", "airflow.operators") == {}
+    assert moves_reader.lazy_package_names("_operators = {}\n", "airflow.operators") == {}
 
 
 COMPAT_SDK = '''
@@ -227,7 +234,7 @@ if AIRFLOW_V_3_0_PLUS:
 
 
 def test_compat_sdk_homes_read_every_table_of_the_common_compat_provider():
-    assert wr.compat_sdk_homes(COMPAT_SDK) == {
+    assert moves_reader.compat_sdk_homes(COMPAT_SDK) == {
         "airflow.sdk.Asset": ["airflow.datasets.Dataset"],
         "airflow.sdk.dag": ["airflow.decorators.dag"],
         "airflow.sdk.bases.branch.BaseBranchOperator": ["airflow.providers.standard.operators.branch.BaseBranchOperator"],
@@ -239,8 +246,8 @@ def test_compat_sdk_homes_read_every_table_of_the_common_compat_provider():
 def test_airflow_2_homes_keep_what_airflow_2_defines_and_read_the_deprecations_backwards(tmp_path):
     path = tmp_path / "apache_airflow_providers_common_compat-1.0.0-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(generate.COMPAT_SDK_MEMBER, COMPAT_SDK)
-    wheel = wr.Wheel(generate.COMMON_COMPAT, "1.0.0", path)
+        archive.writestr(extract.COMPAT_SDK_MEMBER, COMPAT_SDK)
+    wheel = wr.Wheel(extract.COMMON_COMPAT, "1.0.0", path)
     airflow_2 = {"airflow.datasets": frozenset({"Dataset"}), "airflow.decorators": frozenset({"dag"}),
                  "airflow.utils.log.secrets_masker": frozenset({"redact"}), "airflow.utils.timezone": frozenset(),
                  "airflow.sensors.base": frozenset({"BaseSensorOperator"}),
@@ -251,7 +258,7 @@ def test_airflow_2_homes_keep_what_airflow_2_defines_and_read_the_deprecations_b
                     "airflow.utils.context.context_copy_partial": "airflow.sdk.definitions.context",
                     "airflow.operators.bash.BashOperator": "airflow.providers.standard.operators.bash.BashOperator"}
     sdk = {"airflow.sdk.definitions.context": frozenset({"Context"})}
-    assert generate.airflow_2_homes(wheel, deprecations, sdk, airflow_2) == {
+    assert extract.airflow_2_homes(wheel, deprecations, sdk, airflow_2) == {
         "airflow.sdk.Asset": "airflow.datasets.Dataset",
         "airflow.sdk.bases.sensor.BaseSensorOperator": "airflow.sensors.base.BaseSensorOperator",
         "airflow.sdk.dag": "airflow.decorators.dag",
@@ -279,14 +286,14 @@ def test_kubernetes_inventory_holds_the_models_the_roots_reach(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         for member, text in files.items():
             archive.writestr(member, text)
-    document = generate.kubernetes_inventory(wr.Wheel("kubernetes", "1.0.0", path), ["V1Volume"])
+    document = extract.kubernetes_inventory(wr.Wheel("kubernetes", "1.0.0", path), ["V1Volume"])
     assert document["modules"] == {"kubernetes.client.models": ["V1HostPathVolumeSource", "V1Pod", "V1Volume"]}
     assert document["models"] == {
         "V1HostPathVolumeSource": {"path": ["path", "str"], "type": ["type", "str"]},
         "V1Volume": {"host_path": ["hostPath", "V1HostPathVolumeSource"], "name": ["name", "str"]},
     }
-    with pytest.raises(generate.GenerationError, match="V1Nothing"):
-        generate.kubernetes_inventory(wr.Wheel("kubernetes", "1.0.0", path), ["V1Nothing"])
+    with pytest.raises(generated_files.GenerationError, match="V1Nothing"):
+        extract.kubernetes_inventory(wr.Wheel("kubernetes", "1.0.0", path), ["V1Nothing"])
 
 
 def test_top_level_names_skip_type_checking_and_private():
@@ -322,7 +329,7 @@ class DAG:
     _private: int = attrs.field(default=0)
     aliased: int = attrs.field(alias="other_name")
 '''
-    assert wr.attrs_init_parameters(source, "DAG") == ["dag_id", "other_name", "private", "schedule"]
+    assert api_reader.attrs_init_parameters(source, "DAG") == ["dag_id", "other_name", "private", "schedule"]
 
 
 def test_deprecated_options_both_formats():
@@ -334,9 +341,9 @@ class AirflowConfigParser:
 class AirflowConfigParser:
     deprecated_options: dict = {("api", "port"): ("webserver", "web_server_port", "3.0")}
 '''
-    assert wr.deprecated_options(old)["renamed"] == [
+    assert api_reader.deprecated_options(old)["renamed"] == [
         {"old": "scheduler.max_threads", "new": "scheduler.parsing_processes", "since": None}]
-    assert wr.deprecated_options(new)["renamed"] == [
+    assert api_reader.deprecated_options(new)["renamed"] == [
         {"old": "webserver.web_server_port", "new": "api.port", "since": "3.0"}]
 
 
@@ -348,16 +355,16 @@ CONFIGS_CHANGES = [
     ConfigChange(config=ConfigParameter("webserver", option="auth_rate_limit"), suggestion="gone"),
 ]
 '''
-    assert wr.configs_changes(source) == [
+    assert api_reader.configs_changes(source) == [
         {"config": "core.dag_concurrency", "renamed_to": "core.max_active_tasks_per_dag"},
         {"config": "webserver.auth_rate_limit", "suggestion": "gone"},
     ]
 
 
 def test_lazy_import_formats():
-    assert wr.lazy_imports('__lazy_imports = {"DAG": (".sdk", "DAG", False), "version": (".version", "", False)}',
+    assert moves_reader.lazy_imports('__lazy_imports = {"DAG": (".sdk", "DAG", False), "version": (".version", "", False)}',
                            "airflow") == {"DAG": "airflow.sdk.DAG", "version": "airflow.version"}
-    assert wr.lazy_imports('__lazy_imports = {"Asset": ".definitions.asset"}', "airflow.sdk") == {
+    assert moves_reader.lazy_imports('__lazy_imports = {"Asset": ".definitions.asset"}', "airflow.sdk") == {
         "Asset": "airflow.sdk.definitions.asset.Asset"}
 
 
@@ -377,7 +384,7 @@ def test_checked_in_data_has_provenance_on_every_file():
 @pytest.mark.network
 def test_regenerating_from_pypi_reproduces_checked_in_data(tmp_path):
     out = tmp_path / "generated"
-    written = generate.generate(out, generate.WheelCache(generate.DEFAULT_CACHE), MWAA_DATA,
+    written = generate.generate(out, wheel_cache.WheelCache(wheel_cache.DEFAULT_CACHE), MWAA_DATA,
                                 generate.overlay_target_paths())
     assert written
     comparison = filecmp.dircmp(out, GENERATED)

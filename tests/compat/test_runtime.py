@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 from kb_paths import MWAA_DATA
-from migrator.compat import generate
-from migrator.compat.generate import read_pins
+from migrator.compat import generated_files, mwaa_runtime_data
+from migrator.compat.mwaa_runtime_data import read_pins
 
 from migrator import compat
 
 RUNTIME = Path(compat.__file__).parent / "data" / "generated" / "runtime"
-TARGETS = generate.mwaa_targets(MWAA_DATA)
+TARGETS = mwaa_runtime_data.mwaa_targets(MWAA_DATA)
 
 
 def test_regenerating_runtime_reproduces_checked_in_files(tmp_path):
-    written = generate.generate_runtime(MWAA_DATA, tmp_path)
+    written = mwaa_runtime_data.generate_runtime(MWAA_DATA, tmp_path)
     assert sorted(written) == sorted(f"runtime/{p.name}" for p in RUNTIME.glob("*.json"))
     for name in written:
         assert (tmp_path / name).read_bytes() == (RUNTIME.parent / name).read_bytes(), name
@@ -40,7 +40,7 @@ def test_runtime_equals_the_image_files_and_names_them(version):
     provenance = data.provenance
     assert provenance["repository"] == "github.com/aws/amazon-mwaa-docker-images"
     assert len(provenance["commit"]) == 40
-    for key, name in generate.RUNTIME_FILES.items():
+    for key, name in mwaa_runtime_data.RUNTIME_FILES.items():
         entry = provenance["files"][key]
         assert f"/{version}/" in entry["path"]
         assert entry["sha256"] == hashlib.sha256((MWAA_DATA / version / name).read_bytes()).hexdigest()
@@ -57,8 +57,8 @@ def test_constraints_text_is_a_pip_constraints_file_where_essential_pins_win(tmp
 
 def test_a_readme_without_its_source_line_is_refused(tmp_path):
     (tmp_path / "README.md").write_text("# copies\n")
-    with pytest.raises(generate.GenerationError, match="README.md: no 'Source"):
-        generate.mwaa_data_source(tmp_path)
+    with pytest.raises(generated_files.GenerationError, match="README.md: no 'Source"):
+        mwaa_runtime_data.mwaa_data_source(tmp_path)
 
 
 def test_a_module_maps_to_the_constraint_pinning_its_longest_dotted_prefix():

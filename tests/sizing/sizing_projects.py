@@ -8,7 +8,7 @@ from pathlib import Path
 from migrator.compat import environment_classes, get_version
 
 from migrator.config import Settings
-from migrator.sizing import size_project
+from migrator.sizing.report import size_project
 
 CLASS_ORDER = [c.name for c in environment_classes()]
 

@@ -11,7 +11,7 @@ import pytest
 from sizing_projects import DagSpec, project_files, size
 
 from migrator.cli import main
-from migrator.sizing import render
+from migrator.sizing.render import render
 
 SPECS = [DagSpec(schedule=f"0 {h} * * *", tasks=3) for h in range(6)]
 

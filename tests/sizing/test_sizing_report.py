@@ -10,8 +10,8 @@ from migrator.compat import region_prices
 from sizing_projects import DagSpec, project_files, size
 
 from migrator.cli import main
-from migrator.sizing import render
 from migrator.sizing.defaults import HOURS_PER_MONTH
+from migrator.sizing.render import render
 
 SPECS = [DagSpec(schedule=f"0 {h} * * *", tasks=3) for h in range(8)] + [
     DagSpec(schedule="@hourly", tasks=4, layout="parallel", kind="sql"),

@@ -36,6 +36,7 @@ def command(environment_name: str | None, logs_dir: Path | None, since: str, reg
     Reads only (get_environment, filter_log_events, get_metric_data). Exit 1 when something is
     wrong, 0 when nothing is, 2 on bad input.
     """
+    # Loaded when the command runs, not when --help lists it; boto3 (migrator.aws) only for a live read.
     from migrator.doctor.read import diagnose_export, diagnose_live, parse_since
     from migrator.doctor.render import RENDERERS
 
@@ -50,6 +51,7 @@ def command(environment_name: str | None, logs_dir: Path | None, since: str, reg
         aws = AwsOptions(profile, region, endpoint_url)
         report = diagnose_live(lambda service: client(service, aws), environment_name, window)
     if project_path is not None:
+        # The scan engine and its rules only when findings are linked to a project.
         from migrator.api import scan
         from migrator.doctor.project import link_findings
 

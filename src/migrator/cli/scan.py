@@ -96,7 +96,9 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     options.warn_former_ids(sorted(result.former_ids))
     check_airflow_found(path, result.workspace)
     if run_verify:
-        from migrator.verify import merge_into_scan, verify_project
+        # Only scan --verify needs Airflow venvs and the verify run: a plain scan does not load them.
+        from migrator.verify import verify_project
+        from migrator.verify_scan import merge_into_scan
 
         log = None if quiet else (lambda message: click.echo(f"migrator: {message}", err=True))
         merge_into_scan(result, verify_project(path, settings, mwaa, log=log), settings)

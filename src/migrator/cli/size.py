@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from migrator.cli import options
-from migrator.sizing import DEFAULT_REGION, FORMATS, render, size_project
+from migrator.sizing.render import FORMATS, render
+from migrator.sizing.report import DEFAULT_REGION, size_project
 
 
 @click.command("size")

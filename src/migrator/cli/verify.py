@@ -10,7 +10,8 @@ import click
 from migrator.cli import options
 from migrator.project import ProjectFacts
 from migrator.reporters.jsonout import dumps
-from migrator.verify import DEFAULT_TIMEOUT_SECONDS, render_text, verify_findings, verify_project
+from migrator.verify import DEFAULT_TIMEOUT_SECONDS, render_text, verify_project
+from migrator.verify_scan import verify_findings
 from migrator.workspace import discover
 
 cache_dir_option = click.option(

@@ -224,6 +224,7 @@ def diagnose_export(directory: Path) -> Report:
 def diagnose_live(clients: ClientFactory, environment_name: str, since: timedelta,
                   end: datetime | None = None) -> Report:
     """Read the environment, its logs and metrics over ``since`` up to ``end`` (now)."""
+    # boto3/botocore only for a live read: reading an export (--logs) does not load them.
     from botocore.exceptions import BotoCoreError, ClientError
 
     from migrator.aws import describe_error

@@ -31,8 +31,10 @@ from migrator.aws_native import (
     eks_pod_tasks,
     task_definitions,
 )
+from migrator.bundle import build_bundle
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
+from migrator.engine import scan
 from migrator.infra.cloudformation import render_cloudformation
 from migrator.infra.model import (
     BundleFacts,
@@ -43,6 +45,8 @@ from migrator.infra.model import (
 )
 from migrator.infra.terraform import render_terraform
 from migrator.infra.usage import AwsUsage, aws_usage
+from migrator.sizing.report import size_project
+from migrator.workspace import discover
 
 CLOUDFORMATION = "cloudformation.yaml"
 TERRAFORM_DIR = "terraform"
@@ -52,8 +56,6 @@ __all__ = ["CLOUDFORMATION", "TERRAFORM_DIR", "AwsUsage", "BundleFacts", "Enviro
 
 
 def project_modules(root: Path, settings: Settings) -> list[ModuleFacts]:
-    from migrator.workspace import discover
-
     workspace = discover(root, settings)
     return [ModuleFacts.from_file(workspace.root, workspace.path(rel), workspace.module_name(rel))
             for rel in workspace.python_files]
@@ -83,10 +85,6 @@ def project_environment(root: Path, settings: Settings, target: MwaaVersion, *, 
     ``migrator size``'s document (computed when not given, for ``region``); ``source``: the
     project ``root`` was rewritten from (its container tasks' images are there); ``create_vpc``:
     the environment in a private VPC the templates create."""
-    from migrator.bundle import build_bundle
-    from migrator.engine import scan
-    from migrator.sizing import size_project
-
     root = Path(root)
     name = check_environment_name(name or environment_name(root.resolve().name))
     if sizing is None:

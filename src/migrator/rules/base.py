@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from packaging.specifiers import SpecifierSet
 
+from migrator import compat
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 
 if TYPE_CHECKING:
@@ -72,8 +73,6 @@ class Example:
         """``target``, else the newest version with image data (``compat.newest_with_image()``):
         a version MWAA lists before its image files are published has no constraints to check
         against, and the examples of the requirement rules need them."""
-        from migrator import compat
-
         return compat.get_version(self.target) if self.target else compat.newest_with_image()
 
     def all_files(self) -> dict[str, str | bytes]:

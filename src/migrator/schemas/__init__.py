@@ -12,8 +12,15 @@ import json
 from importlib import resources
 from typing import Any
 
+from migrator import __version__
+
 SCHEMA_VERSION = "1"
 REPORT_SCHEMA = "report.schema.json"
+
+
+def tool_info() -> dict[str, str]:
+    """The ``tool`` block of every JSON document the tool writes (reports, verify results)."""
+    return {"name": "mwaa-migrator", "version": __version__}
 
 
 def report_schema_text() -> str:

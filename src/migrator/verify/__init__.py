@@ -71,16 +71,14 @@ from migrator.verify.results import (
 )
 from migrator.verify.scan_results import (
     RESULTS_FILE,
-    merge_into_scan,
     read_carried_results,
     results_for,
-    verify_findings,
 )
 from migrator.workspace import discover
 
 __all__ = ["ERROR_CHARS", "RESULTS_FILE", "FileResult", "Lookup", "WarningEntry", "_file_result",
-    "merge_into_scan", "project_requirements", "project_variables", "read_carried_results", "render_text",
-    "results_for", "verify_findings", "verify_project"]
+    "project_requirements", "project_variables", "read_carried_results", "render_text", "results_for",
+    "verify_project"]
 
 
 _DEV_REQUIREMENTS = re.compile(r"(^|[-_.])(dev|test|tests|testing|lint|docs?|ci|local|mypy|typing)([-_.]|$)", re.IGNORECASE)

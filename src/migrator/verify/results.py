@@ -10,7 +10,7 @@ from migrator.airflow_env import RequirementFailure, RequirementRepair, Requirem
 from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.errors import MigratorError
-from migrator.inventory import tool_info
+from migrator.schemas import tool_info
 
 STATUSES = ("loaded", "import_error", "timeout")
 # An exception's message is kept whole up to this length (a DAG's repr in it can be huge).

@@ -9,8 +9,8 @@ from migrator import compat
 from migrator.analysis.dags import const_str
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import host_kind, host_references
-from migrator.findings import Finding, Location, Severity, line_anchor
-from migrator.rules._common import inside
+from migrator.findings import Finding, Severity, line_anchor
+from migrator.rules._common import inside, location_in_literal
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 from migrator.rules.mwa._helpers import (
     _EMR_WRAPPERS,
@@ -263,7 +263,7 @@ class OnPremHostRule(PythonRule):
                 # In a container's or a remote node's command, the loopback is that machine.
                 if reference.kind in ("loopback", "docker-host") and inside(module, node, remote):
                     continue
-                location = _literal_location(module, node, text, reference.start, reference.end)
+                location = location_in_literal(module, node, text, reference.start, reference.end)
                 yield self.finding(module.path, location, self._message(reference),
                                    anchor=f"{reference.host}\x1f{line_anchor(module.line_text(location.line), location.column)}",
                                    severity=Severity.ERROR if reference.kind in ("loopback", "docker-host")
@@ -298,9 +298,3 @@ class OnPremHostRule(PythonRule):
         return (f"{host} is {what} of the on-prem network: MWAA reaches it only through a VPN, Direct "
                 "Connect or Transit Gateway route, security groups that allow it, and (for names) "
                 "Route 53 Resolver forwarding; keep it in an Airflow connection, not in code")
-
-
-def _literal_location(module: ModuleFacts, node: ast.AST, text: str, start: int, end: int) -> Location:
-    from migrator.rules._common import location_in_literal
-
-    return location_in_literal(module, node, text, start, end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migrator.analysis.requirements import constraints_url_versions
 from migrator.findings import FixSafety, ReplaceConstraint, Severity
 from migrator.rules.base import Invalid, Valid
 from migrator.rules.req._helpers import _RequirementRule, constraint_line
@@ -42,8 +43,6 @@ class ConstraintVersionMismatch(_RequirementRule):
         line=1, contains="2.7.3", fixed_path="requirements.txt", fixed=constraint_line()),)
 
     def check_entry(self, project, ctx, entry):
-        from migrator.analysis.requirements import constraints_url_versions
-
         url = ctx.target.constraints_url
         for option in project.requirements.options_of(entry, "constraint"):
             airflow, python = constraints_url_versions(option.value or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from packaging.version import InvalidVersion, Version
 
 from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR, needed_providers
+from migrator.analysis.source import SourceText, read_text
 from migrator.findings import AddRequirementAtLeast, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, ProjectRule, Valid
@@ -142,8 +143,6 @@ def _older(version: str, minimum: str | None) -> bool:
 
 
 def _locate_import(project: ProjectFacts, path: str, qualname: str) -> Location:
-    from migrator.analysis.source import SourceText, read_text
-
     source = read_text(project.workspace.path(path))
     if isinstance(source, SourceText):
         module = qualname.rsplit(".", 1)[0]
