@@ -13,7 +13,8 @@ import pytest
 from conftest import SHARED
 from migrator.compat import get_version
 
-from migrator.bundle import BundleError, BundleOptions, build_bundle
+from migrator.bundle.build import build_bundle
+from migrator.bundle.model import BundleError, BundleOptions
 from migrator.bundle.wheels import pip_download_command, requirement_lines
 from migrator.config import Settings
 from migrator.engine import scan

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from migrator.compat import get_version
 
-from migrator.bundle import build_bundle
+from migrator.bundle.build import build_bundle
 from migrator.bundle.facts import FactsDraft
 from migrator.bundle.requirements import requirements_mwaa_can_use, requirements_without_passwords
 from migrator.cli import main

@@ -21,7 +21,9 @@ from migrator.airflow_env import (
     _installed_versions,
     _venv_python,
 )
-from migrator.bundle import MANIFEST, REQUIREMENTS, apply_requirement_repairs, build_bundle
+from migrator.bundle.build import build_bundle
+from migrator.bundle.model import MANIFEST, REQUIREMENTS
+from migrator.bundle.requirements import apply_requirement_repairs
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.requirements_fix import apply_install_repairs

@@ -11,7 +11,7 @@ import botocore.exceptions
 import pytest
 from migrator.compat import get_version
 
-from migrator.bundle import build_bundle
+from migrator.bundle.build import build_bundle
 from migrator.cli import main
 from migrator.config import Settings
 from migrator.engine import scan

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.bundle import Bundle, BundleOptions, apply_requirement_repairs, build_bundle, swap_in
+from migrator.bundle.build import build_bundle
+from migrator.bundle.model import Bundle, BundleOptions
+from migrator.bundle.requirements import apply_requirement_repairs
+from migrator.bundle.staging import swap_in
 from migrator.compat import get_version
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings, load_settings

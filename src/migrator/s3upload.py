@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from migrator.bundle import DAGS, MANIFEST, MWAA_CONFIG, PLUGINS_ZIP, REQUIREMENTS, STARTUP
+from migrator.bundle.model import DAGS, MANIFEST, MWAA_CONFIG, PLUGINS_ZIP, REQUIREMENTS, STARTUP
 from migrator.errors import InputError, MigratorError
 from migrator.report_file import write_report
 

@@ -11,7 +11,8 @@ import pytest
 from migrator.compat import get_version
 
 import migrator.bundle
-from migrator.bundle import BundleOptions, build_bundle
+from migrator.bundle.build import build_bundle
+from migrator.bundle.model import BundleOptions
 from migrator.config import Settings
 from migrator.engine import scan, selected_rules
 from migrator.rules import PackageRule, all_rules

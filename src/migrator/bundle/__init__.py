@@ -20,29 +20,9 @@ One module per job: ``walk`` (which files of the DAG and plugins folders may shi
 ``needs`` (what the shipped code imports or names, the generated .airflowignore), ``missing``
 (what it needs that the bundle lacks), ``plugins_zip``, ``requirements`` (requirements.txt for
 MWAA), ``wheels`` (--private-network), ``startup``, ``config`` (mwaa-config.json), ``staging``
-(the swap into place) and ``build``, which runs them over a finished scan; ``model`` holds the
-results they share.
+(the swap into place) and ``build``, which runs them over a finished scan and then the PKG
+rules over the facts it recorded (``facts``); ``model`` holds the results they share. This
+package imports none of them: the PKG rules read ``model`` and ``facts``, and the build imports
+the rules, so a package that re-exported the build would close that loop. Import each from its
+module (``from migrator.bundle.build import build_bundle``).
 """
-
-from migrator.airflowignore import project_ignore_syntax
-from migrator.bundle.build import build_bundle
-from migrator.bundle.model import (
-    DAGS,
-    MANIFEST,
-    MWAA_CONFIG,
-    PLUGINS_ZIP,
-    REQUIREMENTS,
-    STARTUP,
-    Bundle,
-    BundleCheck,
-    BundleError,
-    BundleOptions,
-)
-from migrator.bundle.requirements import apply_requirement_repairs
-from migrator.bundle.staging import check_out_dir, swap_in
-
-__all__ = [
-    "DAGS", "MANIFEST", "MWAA_CONFIG", "PLUGINS_ZIP", "REQUIREMENTS", "STARTUP", "Bundle",
-    "BundleCheck", "BundleError", "BundleOptions", "apply_requirement_repairs", "build_bundle",
-    "check_out_dir", "project_ignore_syntax", "swap_in",
-]

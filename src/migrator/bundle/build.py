@@ -20,7 +20,7 @@ from migrator.bundle.config import (
     mwaa_configuration,
     secrets_backend_options,
 )
-from migrator.bundle.facts import Capacity, FactsDraft, package_checks
+from migrator.bundle.facts import BundleFacts, Capacity, FactsDraft, sort_checks
 from migrator.bundle.missing import excluded_but_needed, named_outside
 from migrator.bundle.model import (
     DAGS,
@@ -79,6 +79,7 @@ from migrator.requirements_fix import (
     install_blockers,
     isolate_tools,
 )
+from migrator.rules import PackageRule, all_rules
 from migrator.safe_write import staging_folder
 from migrator.secrets import mask
 
@@ -331,3 +332,13 @@ def capacity_facts(count: DagCount, environment_class: str | None,
         except KeyError as exc:
             raise InputError(str(exc).strip("'\"")) from None
     return Capacity(count, cls, fitting, classes[-1].dag_capacity, dag_capacity_share())
+
+
+def package_checks(facts: BundleFacts) -> list[BundleCheck]:
+    """Every registered PKG rule's checks of ``facts``, and the checks no rule owns, sorted as
+    the bundle lists them (errors first, then by code, path, message)."""
+    checks = list(facts.unruled)
+    for rule in all_rules():
+        if isinstance(rule, PackageRule):
+            checks += rule.check(facts)
+    return sort_checks(checks)

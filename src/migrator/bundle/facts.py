@@ -3,7 +3,7 @@
 The build's steps decide what ships (a file left out, a requirement line removed, a credential
 kept out of mwaa-config.json) and record each decision here as a fact; once the bundle is
 written the build freezes the record into ``BundleFacts`` and runs every ``PackageRule`` over
-it (``package_checks``). A rule's ``check`` is a pure function of the facts: it reads no file,
+it (``build.package_checks``). A rule's ``check`` is a pure function of the facts: it reads no file,
 prints nothing and decides nothing about the bundle's content, it only says what the user must
 know. A check no rule owns yet (its situation has no example project: ``unruled``) is recorded
 as the finished ``BundleCheck``.
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
-
-from migrator.rules import PackageRule, all_rules
 
 if TYPE_CHECKING:
     from migrator.analysis.layout import OutsidePackage
@@ -156,16 +154,6 @@ class FactsDraft:
         return BundleFacts(**self._values, **{k: tuple(v) for k, v in self._lists.items()})
 
 
-def package_checks(facts: BundleFacts) -> list[BundleCheck]:
-    """Every registered PKG rule's checks of ``facts``, and the checks no rule owns, sorted as
-    the bundle lists them (errors first, then by code, path, message)."""
-    checks = list(facts.unruled)
-    for rule in all_rules():
-        if isinstance(rule, PackageRule):
-            checks += rule.check(facts)
-    return sort_checks(checks)
-
-
 def sort_checks(checks: list[BundleCheck]) -> list[BundleCheck]:
     return sorted(checks, key=lambda c: (-c.severity, c.code, c.path, c.message))
 
@@ -181,6 +169,5 @@ __all__ = [
     "RequirementRemoval",
     "SecretOption",
     "SupersededRequirement",
-    "package_checks",
     "sort_checks",
 ]

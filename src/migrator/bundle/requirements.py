@@ -43,6 +43,7 @@ from migrator.requirements_fix import (
     replace_superseded,
     superseded_requirements,
 )
+from migrator.rules.pkg.requirement_removed import RequirementRemoved
 from migrator.safe_write import write_files
 from migrator.secrets import mask
 
@@ -241,8 +242,6 @@ def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: 
     """What a requirements.txt line moved to a version that installs, or removed, tells the user
     (a removal is PKG013's check: ``RequirementRemoved.dropped``)."""
     if replacement is None:
-        from migrator.rules.pkg.requirement_removed import RequirementRemoved
-
         return RequirementRemoved().dropped(target.airflow, RequirementDropped(line, requirement, reason))
     return BundleCheck(
         Severity.WARNING, "requirement-version-moved",

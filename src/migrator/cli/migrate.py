@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from migrator.bundle import BundleOptions
+from migrator.bundle.model import BundleOptions
 from migrator.cli import options
 from migrator.dag_count import dags_text
 from migrator.findings import Severity

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from migrator.bundle import Bundle, BundleOptions, build_bundle, check_out_dir
+from migrator.bundle.build import build_bundle
+from migrator.bundle.model import Bundle, BundleOptions
+from migrator.bundle.staging import check_out_dir
 from migrator.cli import options
 from migrator.cli.scan import path_prefix
 from migrator.dag_count import DagCount

@@ -31,7 +31,7 @@ from migrator.aws_native import (
     eks_pod_tasks,
     task_definitions,
 )
-from migrator.bundle import build_bundle
+from migrator.bundle.build import build_bundle
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
 from migrator.engine import scan

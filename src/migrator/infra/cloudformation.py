@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrator import __version__
-from migrator.bundle import DAGS
+from migrator.bundle.model import DAGS
 from migrator.compat.aws_native import docker_to_ecs, pod_to_eks
 from migrator.infra.model import (
     ECS_TASKS_TRUST,

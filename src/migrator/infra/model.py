@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from migrator.aws_native import EksPodTask, TaskDefinition, image_location
-from migrator.bundle import MWAA_CONFIG, REQUIREMENTS, STARTUP
-from migrator.bundle import PLUGINS_ZIP as PLUGINS
+from migrator.bundle.model import MWAA_CONFIG, REQUIREMENTS, STARTUP
+from migrator.bundle.model import PLUGINS_ZIP as PLUGINS
 from migrator.compat.aws_native import docker_to_ecs, fargate_size, pod_to_eks
 from migrator.compat.iam import (
     StatementTemplate,

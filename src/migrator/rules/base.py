@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from packaging.specifiers import SpecifierSet
 
 from migrator import compat
+from migrator.bundle.model import BundleCheck
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
     from migrator.bundle.facts import BundleFacts
-    from migrator.bundle.model import BundleCheck
     from migrator.compat import MwaaVersion
     from migrator.project import ProjectFacts, ProjectIndex
 
@@ -191,8 +191,6 @@ class PackageRule(Rule):
                in_bundle: bool = False) -> BundleCheck:
         """A check of this rule: its name is the code, its severity the default; ``in_bundle``:
         ``path`` is a file of the bundle (requirements.txt), not of the project."""
-        from migrator.bundle.model import BundleCheck  # the bundle imports the rules at load time
-
         return BundleCheck(severity or self.severity, self.name, message, path, in_bundle)
 
 

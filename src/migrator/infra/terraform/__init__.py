@@ -6,7 +6,7 @@ naming the files that need it. Deterministic: the same ``EnvironmentSpec`` gives
 from __future__ import annotations
 
 from migrator import __version__
-from migrator.bundle import DAGS
+from migrator.bundle.model import DAGS
 from migrator.compat.aws_native import pod_to_eks
 from migrator.infra.model import (
     INCOMPLETE_UPLOAD_DAYS,
