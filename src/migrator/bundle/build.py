@@ -20,19 +20,17 @@ from migrator.bundle.config import (
     mwaa_configuration,
     secrets_backend_options,
 )
-from migrator.bundle.facts import Capacity, FactsDraft, package_checks
+from migrator.bundle.facts import Capacity, FactsDraft, PartSize, package_checks
 from migrator.bundle.missing import excluded_but_needed, named_outside
 from migrator.bundle.model import (
     DAGS,
     MANIFEST,
     MWAA_CONFIG,
-    PLUGINS_LIMIT,
     PLUGINS_ZIP,
     RECOMMENDED_MAX_BYTES,
     REQUIREMENTS,
     STARTUP,
     Bundle,
-    BundleCheck,
     BundleError,
     BundleOptions,
     Excluded,
@@ -281,13 +279,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
                                      + (f" + {', '.join(carried_paths)} (imported by the DAGs)"
                                         if carried_paths else "")
                                      + (f" + {len(bundle.wheels)} wheels" if bundle.wheels else ""))
-        if len(data) > RECOMMENDED_MAX_BYTES:
-            found.checks.append(BundleCheck(  # no rule yet: no example project is a gigabyte
-                Severity.ERROR, "plugins-too-large",
-                f"{PLUGINS_ZIP} is {len(data) / 1024**3:.2f} GB; MWAA extracts it while every "
-                f"container starts and recommends staying under {PLUGINS_LIMIT.recommended_max_text} "
-                f"(start-up times out after about {PLUGINS_LIMIT.start_up_limit_minutes:g} minutes "
-                "and the update rolls back)", PLUGINS_ZIP, in_bundle=True))
+        found.set("plugins_zip_size", PartSize(len(data), RECOMMENDED_MAX_BYTES))
 
     # startup.sh
     packages, variables = startup_inputs(facts, needs, target)
