@@ -97,3 +97,19 @@ def test_a_rule_is_a_pure_function_of_the_facts():
     assert checks(1) == []
     assert checks(largest + 1, cls=None) == [(Severity.ERROR, "dag-capacity")]
     assert checks(1, cls=None, fitting=small) == []
+
+
+def test_a_facts_example_is_a_pkg_rule_s_and_has_no_files():
+    from migrator.bundle.facts import BundleFacts
+    from migrator.rules.base import Invalid, ProjectRule, Valid
+
+    def problems(base, **extra):
+        cls = type("Probe", (base,), {
+            "__doc__": "\n".join(f"## {s}\nx" for s in ("What it does", "Why it matters on MWAA",
+                                                          "Example", "Fix", "References")),
+            "id": "PKG999", "name": "probe", "summary": "probe",
+            "valid": (Valid(facts=BundleFacts(), **extra),), "invalid": (Invalid("x = 1"),)})
+        return [p for p in cls.validate_metadata() if "facts example" in p]
+
+    assert problems(PackageRule) == []
+    assert problems(ProjectRule) and problems(PackageRule, files={"requirements.txt": "x\n"})
