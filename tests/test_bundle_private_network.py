@@ -97,6 +97,18 @@ def test_two_private_network_builds_are_identical(make_project, tmp_path, wheelh
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
+def test_wheels_over_the_size_limit_are_an_error_of_pkg024(make_project, tmp_path, wheelhouse, monkeypatch):
+    import migrator.bundle.wheels as bundle_wheels
+    from migrator.findings import Severity
+
+    monkeypatch.setattr(bundle_wheels, "RECOMMENDED_MAX_BYTES", 100)  # the real limit is 1 GB
+    root = make_project({"dags/sales.py": DAG, "requirements.txt": "acme-tools==1.0\n"})
+    result = package(root, tmp_path / "out", wheelhouse)
+    [check] = [c for c in result.checks if c.code == "requirements-too-large"]
+    assert check.severity == Severity.ERROR and check.path == "requirements.txt" and check.in_bundle
+    assert check.message.startswith("the requirements' wheels add up to 0.00 GB; MWAA recommends under 1 GB")
+
+
 def test_a_requirement_without_a_linux_wheel_fails_clearly(make_project, tmp_path, wheelhouse):
     root = make_project({"dags/sales.py": DAG, "requirements.txt": "maconly==1.0\n"})
     with pytest.raises(BundleError) as caught:

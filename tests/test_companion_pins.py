@@ -10,6 +10,7 @@ from packaging.version import Version
 from test_requirements_install_oracle import pip_installs
 
 from migrator.analysis.requirements import OFFLINE_ENV, Constraints, target_constraints
+from migrator.bundle.build import package_checks
 from migrator.bundle.facts import FactsDraft
 from migrator.bundle.requirements import requirements_with_fitting_companions
 from migrator.cache import CACHE_ENV_VAR
@@ -87,10 +88,10 @@ def test_newest_fitting_of_no_releases_is_none():
 def test_offline_nothing_changes_and_a_check_names_the_unchecked_pins(tmp_path, monkeypatch):
     monkeypatch.setenv(OFFLINE_ENV, "1")
     monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path))
-    found = FactsDraft()
+    found = FactsDraft(target_airflow=TARGET.airflow)
     text = "awscli==1.19.110\n"
     assert requirements_with_fitting_companions(text, TARGET, target_constraints(TARGET), found) == text
-    checks = found.checks
+    checks = package_checks(found.freeze())
     assert [c.code for c in checks] == ["requirement-dependencies-unchecked"]
     assert "awscli==1.19.110" in checks[0].message and OFFLINE_ENV in checks[0].message
 
@@ -98,9 +99,9 @@ def test_offline_nothing_changes_and_a_check_names_the_unchecked_pins(tmp_path, 
 @pytest.mark.network
 def test_the_moved_pin_installs_by_pip_s_resolver_and_the_original_does_not(tmp_path):
     text = "grpcio-health-checking==1.80.0\n"  # requires grpcio>=1.80, the constraints pin 1.78.0
-    found = FactsDraft()
+    found = FactsDraft(target_airflow=TARGET.airflow)
     fixed = requirements_with_fitting_companions(text, TARGET, target_constraints(TARGET), found)
-    checks = found.checks
+    checks = package_checks(found.freeze())
     assert "grpcio-health-checking==1.78.0" in fixed.splitlines()
     assert [c.code for c in checks] == ["requirement-version-moved"]
     assert pip_installs(text, TARGET, tmp_path).returncode != 0

@@ -84,6 +84,36 @@ def test_package_sarif_validates_names_pkg_rules_and_places_files_relatively(mak
     assert (out / "manifest.json").is_file()
 
 
+def test_package_sarif_names_the_size_and_index_rules(make_project, tmp_path, capsys, validator,
+                                                     monkeypatch):
+    """The checks once built inline (a plugins.zip over the limit, pins the index could not be
+    asked about, offline here) are PKG rules too, with their documentation, in the bundle."""
+    import os
+
+    import migrator.bundle.build as bundle_build
+    from migrator.cache import CACHE_ENV_VAR
+
+    monkeypatch.setattr(bundle_build, "RECOMMENDED_MAX_BYTES", 200)  # the real limit is 1 GB
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))  # no index answer kept from before
+    dag = ("from datetime import datetime\n\nfrom airflow import DAG\n\n"
+           "with DAG('sales', start_date=datetime(2024, 1, 1), schedule=None):\n    pass\n")
+    root = make_project({"dags/sales.py": dag, "plugins/big.py": "X = '" + os.urandom(400).hex() + "'\n",
+                         "requirements.txt": "acme-private-lib==2.0\n"})
+    main(["package", str(root), "--out", str(tmp_path / "bundle"), "-f", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    assert not list(validator.iter_errors(log))
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    by_id = {result["ruleId"]: result for result in run["results"]}
+    assert {"PKG023", "PKG026"} <= set(by_id)
+    for rule_id, uri in (("PKG023", "plugins.zip"), ("PKG026", "requirements.txt")):
+        rule = rules[by_id[rule_id]["ruleIndex"]]
+        assert rule["id"] == rule_id and "## Why it matters on MWAA" in rule["help"]["text"]
+        place = by_id[rule_id]["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert place == {"uri": uri, "uriBaseId": "BUNDLEROOT"}
+    assert by_id["PKG023"]["level"] == "error" and by_id["PKG026"]["level"] == "warning"
+
+
 def test_package_sarif_of_a_bundle_without_checks_validates(make_project, tmp_path, capsys, validator):
     dag = ("from datetime import datetime\n\nfrom airflow import DAG\n\n"
            "with DAG('sales', start_date=datetime(2024, 1, 1), schedule=None):\n    pass\n")

@@ -1,6 +1,7 @@
 """The PKG rules: every check code the bundle reports is one, and each rule's VALID and INVALID
 examples are projects packaged for real (scan, then ``build_bundle``), as ``migrator package``
-does: an INVALID example gets a check of its rule, a VALID one none."""
+does, or, for a situation no offline project shows, the facts a build records, given to the
+rule's ``check``: an INVALID example gets a check of its rule, a VALID one none."""
 
 from __future__ import annotations
 
@@ -18,32 +19,21 @@ from migrator.engine import scan, selected_rules
 from migrator.rules import PackageRule, all_rules
 
 PACKAGE_RULES = [rule for rule in all_rules() if isinstance(rule, PackageRule)]
-# Codes whose situation no example project shows offline yet (a gigabyte plugins.zip or set of
-# wheels, pip's own verdict in `migrate --verify`, the package index's answers): not rules until
-# an example can show them.
-WITHOUT_A_RULE = frozenset({
-    "plugins-too-large", "requirement-dependencies-unchecked",
-    "requirement-version-moved", "requirements-too-large",
-})
 
 
-def _reported_codes() -> set[str]:
-    """The code of every ``BundleCheck(severity, "code", ...)`` the bundle's source still builds
-    itself: only codes no rule owns (a rule's checks come from its ``check``)."""
-    codes = set()
+def _built_checks() -> list[str]:
+    """Where the bundle's source builds a ``BundleCheck(...)`` itself: nowhere, every check is a
+    rule's (made by its ``report``)."""
+    built = []
     for path in Path(migrator.bundle.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "BundleCheck" and len(node.args) >= 2):
-                code = node.args[1]
-                assert isinstance(code, ast.Constant), f"{path.name}:{node.lineno}: a code must be literal"
-                codes.add(code.value)
-    return codes
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "BundleCheck":
+                built.append(f"{path.name}:{node.lineno}")
+    return built
 
 
-def test_the_bundle_builds_checks_only_of_codes_no_rule_owns():
-    assert _reported_codes() == WITHOUT_A_RULE
-    assert not WITHOUT_A_RULE & {rule.name for rule in PACKAGE_RULES}
+def test_the_bundle_builds_no_check_itself():
+    assert _built_checks() == []
 
 
 def test_every_package_rule_owns_its_check():
@@ -72,14 +62,17 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "kind", "example"), CASES)
 def test_package_rule_example(rule, kind, example, make_project, tmp_path):
-    root = make_project(example.all_files())
-    result = scan(root, Settings(), example.target_version(), jobs=1, use_cache=False)
-    bundle = build_bundle(result, tmp_path / "bundle", BundleOptions(**rule.example_options))
-    hits = [check for check in bundle.checks if check.code == rule.name]
+    if example.facts is not None:  # the facts a build records, given to the rule itself
+        checks = list(rule.check(example.facts))
+    else:
+        root = make_project(example.all_files())
+        result = scan(root, Settings(), example.target_version(), jobs=1, use_cache=False)
+        checks = build_bundle(result, tmp_path / "bundle", BundleOptions(**rule.example_options)).checks
+    hits = [check for check in checks if check.code == rule.name]
     if kind == "valid":
         assert hits == [], f"VALID example of {rule.id} got: {[c.message for c in hits]}"
         return
-    assert hits, f"INVALID example of {rule.id} got no {rule.name} check: {[str(c) for c in bundle.checks]}"
+    assert hits, f"INVALID example of {rule.id} got no {rule.name} check: {[str(c) for c in checks]}"
     if example.contains is not None:
         assert any(example.contains in check.message for check in hits), [c.message for c in hits]
 
@@ -105,3 +98,19 @@ def test_a_rule_is_a_pure_function_of_the_facts():
     assert checks(1) == []
     assert checks(largest + 1, cls=None) == [(Severity.ERROR, "dag-capacity")]
     assert checks(1, cls=None, fitting=small) == []
+
+
+def test_a_facts_example_is_a_pkg_rule_s_and_has_no_files():
+    from migrator.bundle.facts import BundleFacts
+    from migrator.rules.base import Invalid, ProjectRule, Valid
+
+    def problems(base, **extra):
+        cls = type("Probe", (base,), {
+            "__doc__": "\n".join(f"## {s}\nx" for s in ("What it does", "Why it matters on MWAA",
+                                                          "Example", "Fix", "References")),
+            "id": "PKG999", "name": "probe", "summary": "probe",
+            "valid": (Valid(facts=BundleFacts(), **extra),), "invalid": (Invalid("x = 1"),)})
+        return [p for p in cls.validate_metadata() if "facts example" in p]
+
+    assert problems(PackageRule) == []
+    assert problems(ProjectRule) and problems(PackageRule, files={"requirements.txt": "x\n"})

@@ -20,13 +20,12 @@ from migrator.bundle.config import (
     mwaa_configuration,
     secrets_backend_options,
 )
-from migrator.bundle.facts import BundleFacts, Capacity, FactsDraft, sort_checks
+from migrator.bundle.facts import BundleFacts, Capacity, FactsDraft, PartSize, sort_checks
 from migrator.bundle.missing import excluded_but_needed, named_outside
 from migrator.bundle.model import (
     DAGS,
     MANIFEST,
     MWAA_CONFIG,
-    PLUGINS_LIMIT,
     PLUGINS_ZIP,
     RECOMMENDED_MAX_BYTES,
     REQUIREMENTS,
@@ -282,13 +281,7 @@ def _write_parts(bundle: Bundle, staging: Path, root: Path, workspace: Workspace
                                      + (f" + {', '.join(carried_paths)} (imported by the DAGs)"
                                         if carried_paths else "")
                                      + (f" + {len(bundle.wheels)} wheels" if bundle.wheels else ""))
-        if len(data) > RECOMMENDED_MAX_BYTES:
-            found.checks.append(BundleCheck(  # no rule yet: no example project is a gigabyte
-                Severity.ERROR, "plugins-too-large",
-                f"{PLUGINS_ZIP} is {len(data) / 1024**3:.2f} GB; MWAA extracts it while every "
-                f"container starts and recommends staying under {PLUGINS_LIMIT.recommended_max_text} "
-                f"(start-up times out after about {PLUGINS_LIMIT.start_up_limit_minutes:g} minutes "
-                "and the update rolls back)", PLUGINS_ZIP, in_bundle=True))
+        found.set("plugins_zip_size", PartSize(len(data), RECOMMENDED_MAX_BYTES))
 
     # startup.sh
     packages, variables = startup_inputs(facts, needs, target)
@@ -335,9 +328,9 @@ def capacity_facts(count: DagCount, environment_class: str | None,
 
 
 def package_checks(facts: BundleFacts) -> list[BundleCheck]:
-    """Every registered PKG rule's checks of ``facts``, and the checks no rule owns, sorted as
-    the bundle lists them (errors first, then by code, path, message)."""
-    checks = list(facts.unruled)
+    """Every registered PKG rule's checks of ``facts``, sorted as the bundle lists them (errors
+    first, then by code, path, message)."""
+    checks: list[BundleCheck] = []
     for rule in all_rules():
         if isinstance(rule, PackageRule):
             checks += rule.check(facts)

@@ -5,8 +5,7 @@ kept out of mwaa-config.json) and record each decision here as a fact; once the 
 written the build freezes the record into ``BundleFacts`` and runs every ``PackageRule`` over
 it (``build.package_checks``). A rule's ``check`` is a pure function of the facts: it reads no file,
 prints nothing and decides nothing about the bundle's content, it only says what the user must
-know. A check no rule owns yet (its situation has no example project: ``unruled``) is recorded
-as the finished ``BundleCheck``.
+know. Every check code the bundle reports is a rule's.
 """
 
 from __future__ import annotations
@@ -88,6 +87,26 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class RequirementMoved:
+    """A requirements.txt line moved to a version that installs with the target's constraints
+    (the package index's companion-pin moves; ``migrate --verify``'s repairs)."""
+
+    line: int
+    requirement: str  # as written (masked when reported)
+    replacement: str  # the version that installs
+    reason: str  # why the written one does not (masked when reported)
+
+
+@dataclass(frozen=True)
+class PartSize:
+    """The size of what a container unpacks or installs while it starts (plugins.zip, the
+    requirements' wheels), and MWAA's recommended maximum for it, in bytes."""
+
+    size: int
+    limit: int
+
+
+@dataclass(frozen=True)
 class BundleFacts:
     target_airflow: str = ""
     private_network: bool = False
@@ -115,7 +134,10 @@ class BundleFacts:
     startup_os_packages: int = 0  # OS packages startup.sh installs (0 when no startup.sh)
     startup_isolated: tuple[str, ...] = ()  # tools whose venv startup.sh makes
     capacity: Capacity | None = None
-    unruled: tuple[BundleCheck, ...] = ()  # checks of codes no rule owns yet, as made
+    requirement_moves: tuple[RequirementMoved, ...] = ()  # companion pins moved to fitting releases
+    dependencies_unchecked: tuple[str, ...] = ()  # masked pins (with the index's reason) not checked
+    plugins_zip_size: PartSize | None = None  # None: no plugins.zip
+    wheels_size: PartSize | None = None  # the downloaded wheels (private network); None: none
 
 
 class FactsDraft:
@@ -145,11 +167,6 @@ class FactsDraft:
     def of(self, name: str) -> list[Any]:
         return self._lists[name]
 
-    @property
-    def checks(self) -> list[BundleCheck]:
-        """Checks of codes no rule owns yet, appended as they are made."""
-        return self._lists["unruled"]
-
     def freeze(self) -> BundleFacts:
         return BundleFacts(**self._values, **{k: tuple(v) for k, v in self._lists.items()})
 
@@ -164,7 +181,9 @@ __all__ = [
     "ExcludedImport",
     "FactsDraft",
     "NamedFile",
+    "PartSize",
     "RequirementDropped",
+    "RequirementMoved",
     "RequirementPassword",
     "RequirementRemoval",
     "SecretOption",

@@ -15,6 +15,7 @@ from migrator.analysis.requirements import is_url, needed_providers, parse_requi
 from migrator.bundle.facts import (
     FactsDraft,
     RequirementDropped,
+    RequirementMoved,
     RequirementPassword,
     RequirementRemoval,
     SupersededRequirement,
@@ -30,7 +31,6 @@ from migrator.bundle.model import (
 )
 from migrator.companion_pins import companion_moves
 from migrator.compat.mwaa import MwaaVersion
-from migrator.findings import Severity
 from migrator.package_index import PackageIndex
 from migrator.requirements_blocks import logical_blocks
 from migrator.requirements_fix import (
@@ -44,6 +44,7 @@ from migrator.requirements_fix import (
     superseded_requirements,
 )
 from migrator.rules.pkg.requirement_removed import RequirementRemoved
+from migrator.rules.pkg.requirement_version_moved import RequirementVersionMoved
 from migrator.safe_write import write_files
 from migrator.secrets import mask
 
@@ -239,15 +240,12 @@ def apply_requirement_repairs(bundle: Bundle, repairs: Sequence[RequirementRepai
 
 def repair_check(target: MwaaVersion, line: int, requirement: str, replacement: str | None,
                  reason: str) -> BundleCheck:
-    """What a requirements.txt line moved to a version that installs, or removed, tells the user
-    (a removal is PKG013's check: ``RequirementRemoved.dropped``)."""
+    """What a requirements.txt line moved to a version that installs, or removed, tells the user:
+    PKG013's check of a removal (``RequirementRemoved.dropped``), PKG025's of a move
+    (``RequirementVersionMoved.moved``)."""
     if replacement is None:
         return RequirementRemoved().dropped(target.airflow, RequirementDropped(line, requirement, reason))
-    return BundleCheck(
-        Severity.WARNING, "requirement-version-moved",
-        f"line {line}: {mask(requirement)} does not install with MWAA "
-        f"{target.airflow} ({mask(reason)}); {replacement} does: "
-        "check the code against that version", REQUIREMENTS, in_bundle=True)
+    return RequirementVersionMoved().moved(target.airflow, RequirementMoved(line, requirement, replacement, reason))
 
 
 def requirements_with_fitting_companions(text: str, target: MwaaVersion,
@@ -259,16 +257,7 @@ def requirements_with_fitting_companions(text: str, target: MwaaVersion,
     moves, unchecked = companion_moves(text, target, constraints, PackageIndex())
     found.extend("requirement_drops", [RequirementDropped(m.line, m.requirement, m.reason)
                                        for m in moves if m.replacement is None])
-    found.checks.extend(repair_check(target, m.line, m.requirement, m.replacement, m.reason)
-                        for m in moves if m.replacement is not None)
-    if unchecked:
-        more = f" (+{len(unchecked) - 5} more)" if len(unchecked) > 5 else ""
-        found.checks.append(BundleCheck(
-            Severity.WARNING, "requirement-dependencies-unchecked",
-            f"the package index could not say whether the dependencies of these pins fit MWAA "
-            f"{target.airflow}'s constraints: {'; '.join(mask(u) for u in unchecked[:5])}{more}. "
-            "A pin that itself pins a constrained package at another version (awscli pinning "
-            "botocore) fails the whole install: run again with the index reachable, or check with "
-            "pip install --dry-run -r requirements.txt -c <the target's constraints>", REQUIREMENTS,
-            in_bundle=True))
+    found.extend("requirement_moves", [RequirementMoved(m.line, m.requirement, m.replacement, m.reason)
+                                       for m in moves if m.replacement is not None])
+    found.extend("dependencies_unchecked", [mask(u) for u in unchecked])
     return apply_install_repairs(text, {m.line: (m.replacement, m.reason) for m in moves})

@@ -16,14 +16,12 @@ from packaging.utils import canonicalize_name
 from migrator.airflow_env import constraints_file, default_cache_dir
 from migrator.analysis.envsources import logical_lines
 from migrator.analysis.requirements import parse_requirements_text
-from migrator.bundle.facts import FactsDraft
+from migrator.bundle.facts import FactsDraft, PartSize
 from migrator.bundle.model import (
     MWAA_PLUGINS_DIR,
     RECOMMENDED_MAX_BYTES,
     REQUIREMENTS,
-    REQUIREMENTS_LIMIT,
     Bundle,
-    BundleCheck,
     BundleError,
     BundleOptions,
 )
@@ -34,7 +32,6 @@ from migrator.compat import (
     preinstalled_providers,
 )
 from migrator.compat.mwaa import MwaaVersion
-from migrator.findings import Severity
 from migrator.secrets import mask_uri
 
 if TYPE_CHECKING:
@@ -174,11 +171,5 @@ def private_network_requirements(bundle: Bundle, staging: Path, requirements: st
                 total += len(data)
                 members.append(ZipMember(wheel.name, data=data))
                 bundle.wheels.append(wheel.name)
-        if total > RECOMMENDED_MAX_BYTES:
-            found.checks.append(BundleCheck(  # no rule yet: no example project is a gigabyte
-                Severity.ERROR, "requirements-too-large",
-                f"the requirements' wheels add up to {total / 1024**3:.2f} GB; MWAA recommends "
-                f"under {REQUIREMENTS_LIMIT.recommended_max_text} (installation must finish "
-                f"within about {REQUIREMENTS_LIMIT.start_up_limit_minutes:g} minutes)",
-                REQUIREMENTS, in_bundle=True))
+        found.set("wheels_size", PartSize(total, RECOMMENDED_MAX_BYTES))
     return offline_requirements(requirements, constraints_name, target), members

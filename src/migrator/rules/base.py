@@ -57,6 +57,10 @@ class Example:
     on which the rule is then silent; ``fixed_path`` names another file whose text it is (a
     requirements fix rewrites requirements.txt, wherever the finding is). ``crash`` names a rule, or an analysis (``"analysis:env file"``), the example harness makes
     raise, to show how crashes are reported.
+    ``facts`` (PKG rules only) is the example as the ``BundleFacts`` a build records, for a
+    situation no offline project shows (a gigabyte plugins.zip, the package index's answers):
+    the harness runs the rule's ``check`` on it instead of packaging a project, and the rule's
+    "Example" section says the situation in words.
     """
 
     code: str | bytes = ""
@@ -68,6 +72,7 @@ class Example:
     fixed: str | None = None
     fixed_path: str | None = None
     crash: str | None = None
+    facts: BundleFacts | None = None
 
     def target_version(self) -> MwaaVersion:
         """``target``, else the newest version with image data (``compat.newest_with_image()``):
@@ -131,6 +136,9 @@ class Rule:
             problems.append(f"{cls.__name__}: doc sections {sections} != {list(DOC_SECTIONS)}")
         if not cls.valid or not cls.invalid:
             problems.append(f"{cls.__name__}: needs VALID and INVALID examples")
+        for example in (*cls.valid, *cls.invalid):
+            if example.facts is not None and (not issubclass(cls, PackageRule) or example.all_files()):
+                problems.append(f"{cls.__name__}: a facts example is a PKG rule's, without files")
         if cls.applies_to:
             SpecifierSet(cls.applies_to)  # raises on a bad specifier
         return problems
@@ -176,8 +184,9 @@ class ProjectRule(Rule):
 class PackageRule(Rule):
     """A check of the bundle ``migrator package`` builds (``migrator.bundle``), reported in its
     output as a ``BundleCheck`` whose code is the rule's ``name``; ``scan`` never runs it. Its
-    examples are projects the example harness packages: an INVALID one gets a check of the
-    rule, a VALID one none."""
+    examples are projects the example harness packages, or, for a situation no offline project
+    shows, the facts a build would record (``facts=``), which the harness gives ``check``: an
+    INVALID one gets a check of the rule, a VALID one none."""
 
     # BundleOptions the examples are packaged with (``include_secret_options``, ...).
     example_options: ClassVar[Mapping[str, Any]] = {}
