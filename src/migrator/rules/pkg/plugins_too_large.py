@@ -29,9 +29,9 @@ class PluginsTooLarge(PackageRule):
     a gigabyte); a 5 MB one is fine.
 
     ## Fix
-    Leave data files and unused packages out of the plugins folder (`--exclude`), keep large
-    files in S3 and read them at run time, and install packages from requirements.txt rather
-    than shipping them.
+    Move data files and unused packages out of the plugins folder: keep large files in S3 and
+    read them at run time, and install packages from requirements.txt rather than shipping
+    them.
 
     ## References
     - https://docs.aws.amazon.com/mwaa/latest/userguide/best-practices-dependencies.html
