@@ -8,7 +8,8 @@ Params: ``old`` and ``new``, dotted qualnames of a class, function or module.
   was renamed (``DummyOperator`` -> ``EmptyOperator``), its uses are renamed too when the new name
   is free; otherwise the import keeps the old local name as an alias. An alias the user chose is
   always kept. ``import old.mod [as m]`` has its module path rewritten, and ``old.mod.X`` uses
-  of a plain ``import old.mod`` follow.
+  of a plain ``import old.mod`` follow; a renamed top-level module is imported under its old
+  name (``import cx_Oracle`` -> ``import oracledb as cx_Oracle``), so its uses stay.
 - At a use (``bo.BashOperator`` with ``import airflow.operators.bash_operator as bo``): the use
   becomes a reference to the new object (imported by name when the name is free) and the old
   import is removed once nothing uses it.
@@ -146,7 +147,12 @@ def _rename_references(planner: Planner, statement: cst.CSTNode, old_local: str,
 
 def _rewrite_module_import(planner: Planner, statement: cst.Import, alias: cst.ImportAlias,
                            old: str, new: str) -> None:
-    """``import old.mod [as m]`` -> ``import new.mod [as m]``; dotted uses of a plain import follow."""
+    """``import old.mod [as m]`` -> ``import new.mod [as m]``; dotted uses of a plain import follow.
+    A renamed top-level module keeps its local name: ``import old`` -> ``import new as old``."""
+    if alias.asname is None and "." not in old and "." not in new:
+        planner.replace(alias, ("module", new),
+                        lambda n: n.with_changes(name=cst.Name(new), asname=cst.AsName(name=cst.Name(old))))
+        return
     planner.replace(alias, ("module", new), lambda n: n.with_changes(name=dotted(new)))
     if alias.asname is not None:
         return

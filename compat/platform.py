@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -83,24 +84,32 @@ def isolated_tool_for(distribution: str) -> IsolatedTool | None:
 
 @dataclass(frozen=True)
 class SupersededDistribution:
-    """A distribution PyPI does not have whose modules upstream now publishes under another one
-    (``superseded_distributions.json``): ``odc-aws`` became ``odc-cloud``."""
+    """A distribution that cannot install on MWAA whose modules upstream now publishes under
+    another one (``superseded_distributions.json``): ``odc-aws`` became ``odc-cloud`` (PyPI has
+    no odc-aws), ``cx-Oracle`` became ``oracledb`` (no cx-Oracle release installs on MWAA's
+    Python; the module is ``oracledb`` now)."""
 
     name: str  # canonical
     replacement: str
     extras: tuple[str, ...]  # of the replacement, for what the old distribution installed
-    modules: tuple[str, ...]  # import names both ship
+    modules: tuple[str, ...]  # the old distribution's import names
     former_indexes: tuple[str, ...]  # where the old name was published; upstream points there no more
     since: str
     source: str
-    checked_version: str  # the replacement's release whose wheel was checked to ship ``modules``
+    # The replacement's release whose wheel was checked to ship ``modules``; None when every
+    # MWAA version's constraints pin the replacement, which then decide its version.
+    checked_version: str | None
+    renamed: Mapping[str, str]  # old import name -> the replacement's (empty: the names stay)
+    reason: str | None = None  # why the old name cannot install, when PyPI still has it
+    caveat: str | None = None  # what behaves differently under the new import name
 
     @property
     def requirement(self) -> str:
         """The replacement pinned to the checked release, with its extras: an unpinned line would
-        take whatever is newest at each install (REQ009)."""
+        take whatever is newest at each install (REQ009), unless the constraints pin it."""
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
-        return f"{self.replacement}{extras}=={self.checked_version}"
+        pin = f"=={self.checked_version}" if self.checked_version else ""
+        return f"{self.replacement}{extras}{pin}"
 
 
 @lru_cache(maxsize=1)
@@ -108,13 +117,22 @@ def _superseded() -> dict[str, SupersededDistribution]:
     rows = load_json("superseded_distributions.json")["distributions"]
     return {name: SupersededDistribution(name, row["replacement"], tuple(row["extras"]), tuple(row["modules"]),
                                          tuple(row["former_indexes"]), row["since"], row["source"],
-                                         row["checked_version"])
+                                         row["checked_version"], MappingProxyType(row.get("renamed", {})),
+                                         row.get("reason"), row.get("caveat"))
             for name, row in rows.items()}
 
 
 def superseded_distribution(name: str) -> SupersededDistribution | None:
     """What replaces ``name`` (a canonical distribution name) on PyPI, None if nothing does."""
     return _superseded().get(name)
+
+
+def renamed_module(module: str) -> tuple[SupersededDistribution, str, str] | None:
+    """The superseded distribution whose import name ``module`` (dotted) starts with and that
+    upstream renamed, the old top-level name and the new one: ``cx_Oracle.makedsn`` ->
+    (cx-oracle, ``cx_Oracle``, ``oracledb``). None for any other module."""
+    top = module.partition(".")[0]
+    return next(((fact, top, fact.renamed[top]) for fact in _superseded().values() if top in fact.renamed), None)
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,34 @@ def test_a_dag_folder_file_read_from_the_project_root_loads_after_migrate(make_p
     assert "open('dags/data/funders.csv')" in (out / "project" / "airflow" / "dags" / "funders.py").read_text()
     verify = json.loads((out / "report.json").read_text(encoding="utf-8"))["verify"]
     assert verify["not_loading"] == [] and verify["summary"]["loaded"] == 1
+
+
+# cx_Oracle has no release that installs on MWAA's Python: REQ022 replaces the requirement by
+# python-oracledb, its renamed successor, and PY003 imports it under the old name.
+CX_ORACLE_PROJECT = {
+    "plugins/oracle_dsn.py": "import cx_Oracle\n\nDSN = cx_Oracle.makedsn('db', 1521, service_name='orcl')\n",
+    "dags/oracle_export.py": (HEADER + "from airflow import DAG\nfrom oracle_dsn import DSN\n\n"
+                              "DAG('oracle_export', start_date=datetime(2024, 1, 1), schedule=None, tags=[DSN[:8]])\n"),
+    "requirements.txt": "cx-Oracle==8.2.1\n",
+}
+
+
+@pytest.mark.parametrize("target", ["3.3.1", "2.11.2"])
+def test_a_cx_oracle_project_loads_after_migrate_on_python_oracledb(make_project, tmp_path, target):
+    root = make_project(CX_ORACLE_PROJECT)
+    out = tmp_path / "out"
+    constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
+    code = main(["migrate", str(root), "--out", str(out), "--target", target, "--verify",
+                 "--constraints", str(constraints), "-q"])
+    assert code in (0, 1)
+    verify = json.loads((out / "report.json").read_text(encoding="utf-8"))["verify"]
+    assert verify["headline"] == f"1 of 1 DAG files load in Airflow {target} with this bundle's requirements"
+    assert verify["requirements"]["installed"] is True and not verify["requirements"]["repairs"]
+    shipped = (out / "bundle" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert [line.split()[0] for line in shipped if not line.startswith("--")] == ["oracledb"]
+    assert "import oracledb as cx_Oracle\n" in (out / "project" / "plugins" / "oracle_dsn.py").read_text(encoding="utf-8")
+    # The project as it was, packaged: no cx-Oracle installs (verify drops the line) and the DAG file fails.
+    unfixed = tmp_path / "unfixed"
+    main(["package", str(root), "--out", str(unfixed), "--target", target, "--constraints", str(constraints), "-q"])
+    [failed] = verify_bundle(unfixed, get_version(target), constraints=constraints, repair_requirements=True).files
+    assert "No module named 'cx_Oracle'" in (failed.error or "")

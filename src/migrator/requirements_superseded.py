@@ -1,6 +1,6 @@
-"""Distributions PyPI no longer serves under their name, replaced by the one upstream now ships
-their modules in (``odc-aws`` -> ``odc-cloud``), unless the file names another index that may
-still serve the old one."""
+"""Distributions that cannot install on MWAA under their name, replaced by the one upstream now
+ships their modules in (``odc-aws`` -> ``odc-cloud``, ``cx-Oracle`` -> ``oracledb``), unless the
+file names another index that may still serve the old one."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ class Superseded:
 
     @property
     def why(self) -> str:
+        if self.fact.reason:
+            return self.fact.reason
         return (f"PyPI has no {self.requirement.name}: {self.fact.replacement} ships its modules "
                 f"({', '.join(self.fact.modules)}) since {self.fact.since}")
 
