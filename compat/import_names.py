@@ -7,6 +7,7 @@ or a module the image has is taken for a missing one.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import lru_cache
 
 from packaging.utils import canonicalize_name
@@ -51,3 +52,20 @@ def module_provided(top: str, distributions: Collection[str]) -> bool:
     installed = distributions if isinstance(distributions, Installed) else installed_names(distributions)
     return any(name in installed or (name.endswith("-") and any(d.startswith(name) for d in installed))
                for name in module_distributions(top))
+
+
+@dataclass(frozen=True)
+class DroppedModule:
+    """A top-level module a distribution stopped shipping (``import_names.json``'s ``dropped``):
+    ``pkg_resources`` is not in setuptools from 82.0.0 on."""
+
+    module: str
+    distribution: str
+    removed_in: str
+    instead: str  # what replaces its uses
+
+
+def dropped_module(top: str) -> DroppedModule | None:
+    """What dropped the top-level module ``top``, None if no distribution did."""
+    row = _data().get("dropped", {}).get(top)
+    return DroppedModule(top, row["distribution"], row["removed_in"], row["instead"]) if row else None

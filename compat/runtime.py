@@ -14,8 +14,10 @@ from types import MappingProxyType
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from ._data import has_json, load_json
+from .import_names import DroppedModule, dropped_module
 from .mwaa import (
     MwaaVersion,
     UnknownTargetError,
@@ -137,3 +139,15 @@ def constraint_pin(module: str, target: str | MwaaVersion | None = None) -> tupl
     pins = {**image.constraints, **image.essential}
     name = next((name for name in distribution_names(module) if name in pins), None)
     return (name, pins[name]) if name else None
+
+
+def dropped_from_image(top: str, target: str | MwaaVersion | None = None) -> tuple[DroppedModule, str] | None:
+    """The top-level module ``top`` a distribution stopped shipping, and the later release of it
+    the target image's constraints pin (``pkg_resources``: setuptools 83.0.0 on 3.3.1, which no
+    longer has it). None when the module is not one, or the target pins an older release."""
+    dropped = dropped_module(top)
+    image = runtime(target) if dropped else None
+    if image is None:
+        return None
+    pinned = {**image.constraints, **image.essential}.get(dropped.distribution)
+    return (dropped, pinned) if pinned and Version(pinned) >= Version(dropped.removed_in) else None

@@ -5,12 +5,18 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from migrator.compat.mwaa import get_version
 
 from migrator.findings import FixSafety, Severity
 from migrator.fixes import RemoveUnusedImport
 from migrator.outcome import CAUSES, classify, explain_failures, project_module_names
 
 PROJECT = frozenset({"include", "acme_etl", "utils"})
+
+
+def _verified(**fields) -> SimpleNamespace:
+    """A verify result as explain_failures reads it, on 3.3.1 unless ``target`` is given."""
+    return SimpleNamespace(**{"target": get_version("3.3.1"), **fields})
 
 
 @pytest.mark.parametrize(("error", "cause"), [
@@ -107,7 +113,7 @@ def test_a_failure_lists_only_the_findings_that_can_address_its_cause():
                                 message="airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...")
                 for rule, path in [("MWA010", "dags/a.py"), ("API001", "dags/helper.py"),
                                    ("MWA010", "dags/b.py"), ("API002", "dags/b.py"), ("CON002", "dags/d.py")]]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "project-module", ()),
@@ -140,7 +146,7 @@ def test_a_name_removed_with_nothing_to_import_instead_is_a_cause_of_its_own():
                     ("API002", "dags/c.py", unused,
                      "airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...; remove the import"),
                     ("API002", "dags/d.py", None, "airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...")]]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "airflow-removed", ("API002",)),
@@ -158,8 +164,8 @@ def test_a_requirement_migrate_removed_is_the_cause_of_the_files_importing_it():
                              error="ModuleNotFoundError: No module named 'cx_Oracle'"),
              SimpleNamespace(path="dags/b.py", status="import_error", raised_in=None, lookups=(),
                              error="ModuleNotFoundError: No module named 'feedparser'")]
-    result = SimpleNamespace(requirements=RequirementsInstall("requirements.txt", True, repairs=(removed, moved)),
-                             files=files)
+    result = _verified(requirements=RequirementsInstall("requirements.txt", True, repairs=(removed, moved)),
+                       files=files)
     failures = explain_failures(result, source_of=lambda p: p, findings=[], project_modules=PROJECT)
     assert [(f.bundle_path, f.cause) for f in failures] == [("dags/a.py", "requirement-failed"),
                                                              ("dags/b.py", "third-party-missing")]
@@ -172,7 +178,7 @@ def test_every_file_failing_on_a_module_missing_from_the_project_points_at_its_o
                              error="ModuleNotFoundError: No module named 'acme_etl.utils'")
              for name in ("a", "b")]
     findings = [SimpleNamespace(rule="MWA016", path="dags/a.py", severity=Severity.ERROR)]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT,
                                 missing_modules=frozenset({"acme_etl.utils"}))
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
@@ -207,7 +213,7 @@ def test_files_failing_on_packages_that_did_not_install_point_at_the_requirement
         failures=(RequirementFailure("requirements.txt", 1, "git+https://github.com/acme/xylose.git#egg=xylose",
                                      "cannot reach github.com"),),
         repairs=(RequirementRepair("requirements.txt", 2, "python-opsapi==2.0.174", None, "no such version"),))
-    failures = explain_failures(SimpleNamespace(requirements=installs, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=installs, files=files), source_of=lambda p: p,
                                 findings=[], project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "requirement-failed", (REQUIREMENT_REMOVED, REQUIREMENT_NOT_INSTALLED)),
@@ -234,7 +240,7 @@ def test_a_stand_in_failure_points_at_the_undefined_variable_read_in_a_shared_he
     files = [SimpleNamespace(path="dags/nightly.py", status="import_error", raised_in="site-packages/sdk.py:9",
                              error="sentry_sdk.utils.BadDsn: Unsupported scheme ''",
                              lookups=(SimpleNamespace(kind="variable", key="sentry_dsn", answer="stand-in"),))]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=result.findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("stand-in", ("CON002",))]
 
@@ -245,7 +251,7 @@ def test_a_file_refused_for_its_dag_id_points_at_the_clash_whichever_file_carrie
                                     "also found in dags/b.py"))]
     findings = [SimpleNamespace(rule="MWA017", path="dags/b.py", severity=Severity.ERROR, anchor="etl.load"),
                 SimpleNamespace(rule="MWA017", path="dags/c.py", severity=Severity.ERROR, anchor="other")]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("duplicate-dag-id", ("MWA017",))]
 
@@ -274,7 +280,7 @@ def test_a_dag_id_refused_through_an_import_of_a_dag_file_points_at_the_import(t
     files = [SimpleNamespace(path=refused, status="import_error", raised_in=None, lookups=(),
                              error=(f"AirflowDagDuplicatedIdException: Ignoring DAG discover from {refused} - "
                                     f"also found in {other}"))]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=result.findings, project_modules=frozenset())
     assert [(f.cause, f.findings) for f in failures] == [("duplicate-dag-id", ("MWA022",))]
 
@@ -287,7 +293,7 @@ def test_a_file_failing_on_an_unset_environment_variable_points_at_con011():
                              lookups=(SimpleNamespace(kind="env", key="VCAP_SERVICES", answer="default"),))]
     findings = [SimpleNamespace(rule="CON011", path="dags/export.py", severity=Severity.WARNING,
                                 anchor="VCAP_SERVICES\x1fenvread")]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("stand-in", ("CON011",))]
 
@@ -304,7 +310,7 @@ def test_an_error_raised_in_a_related_location_points_at_its_finding():
                                 related=(mixin,)),
                 SimpleNamespace(rule="API002", path="dags/lib/other.py", severity=Severity.ERROR, related=(),
                                 fix=None, message="airflow.utils.dates.days_ago does not exist on Airflow 3.3.1: ...")]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API019",))]
 
@@ -322,7 +328,7 @@ def test_a_name_an_installed_third_party_module_lacks_points_at_verify_s_finding
     files = [SimpleNamespace(path="dags/a.py", status="import_error", raised_in=None, lookups=(), error=pinned),
              SimpleNamespace(path="dags/b.py", status="import_error", raised_in=None, lookups=(),
                              error="ImportError: cannot import name 'x' from 'utils.helpers'")]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files, target=target),
+    failures = explain_failures(_verified(requirements=None, files=files, target=target),
                                 source_of=lambda p: p, findings=[], project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "third-party-api", ("MIG101",)), ("dags/b.py", "project-module", ())]
@@ -334,6 +340,30 @@ def test_a_name_an_installed_third_party_module_lacks_points_at_verify_s_finding
     assert installed_name_missing("ImportError: cannot import name 'x' from 'utils.helpers'", target) is None
 
 
+def test_a_module_the_pinned_setuptools_dropped_is_no_missing_requirement():
+    """A package imports pkg_resources, which setuptools stopped shipping in 82.0.0: on 3.3.1
+    (setuptools 83.0.0 pinned) MIG101 says no requirement can bring it back, and a requirement
+    migrate removed is not blamed; on 2.11.2 (setuptools 81.0.0) it is a missing module as any."""
+    from migrator.rules.mig.dag_import_error import dropped_module_missing
+
+    error = "ModuleNotFoundError: No module named 'pkg_resources'"
+    files = [SimpleNamespace(path="dags/dsr.py", status="import_error", raised_in="dags/util/uid2.py:7",
+                             lookups=(), error=error)]
+    from migrator.airflow_env import RequirementRepair, RequirementsInstall
+
+    removed = RequirementRepair("requirements.txt", 44, "python-opsapi==2.0.174", None, "no version installs")
+    requirements = RequirementsInstall("requirements.txt", True, repairs=(removed,))
+    for target, expected in (("3.3.1", [("image-dropped-module", ("MIG101",))]),
+                             ("2.11.2", [("third-party-missing", ("requirement-removed",))])):
+        result = _verified(requirements=requirements, files=files, target=get_version(target))
+        failures = explain_failures(result, source_of=lambda p: p, findings=[], project_modules=PROJECT)
+        assert [(f.cause, f.findings) for f in failures] == expected, target
+    advice = dropped_module_missing(error, get_version("3.3.1"))
+    assert "pin setuptools==83.0.0, so no requirement can bring it back" in advice
+    assert dropped_module_missing(error, get_version("2.11.2")) is None
+    assert dropped_module_missing("ModuleNotFoundError: No module named 'yaml'", get_version("3.3.1")) is None
+
+
 def test_a_cloud_client_without_credentials_points_at_its_one_finding_on_the_helper():
     """Each DAG file calling the helper that builds the GCP client fails on the missing default
     credentials; MWA018 is on the helper's line, and addresses every one of them."""
@@ -342,7 +372,7 @@ def test_a_cloud_client_without_credentials_points_at_its_one_finding_on_the_hel
     files = [SimpleNamespace(path=f"dags/{name}.py", status="import_error", raised_in=None, lookups=(), error=error)
              for name in ("a", "b")]
     findings = [SimpleNamespace(rule="MWA018", path="dags/common/secrets.py", severity=Severity.ERROR)]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("cloud-credentials", ("MWA018",))] * 2
     assert classify("import_error", "DefaultCredentialsError: File /x.json was not found.") == "cloud-credentials"
@@ -359,7 +389,7 @@ def test_a_file_a_helper_reads_beside_itself_points_at_its_one_finding():
                                 severity=Severity.ERROR),
                 SimpleNamespace(rule="MWA021", path="src/dags/other.py", anchor="src/dags/feeds.yaml",
                                 severity=Severity.ERROR)]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("file-missing", ("MWA021",))] * 2
 
@@ -376,10 +406,10 @@ def test_a_file_read_from_the_project_root_points_at_its_finding_though_the_file
                              error=error)]
     found = SimpleNamespace(rule="MWA021", path="dags/utils/catalog.py", anchor="catalogs/catalog.yaml",
                             severity=Severity.WARNING)
-    [failure] = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    [failure] = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                  findings=[found], project_modules=PROJECT)
     assert (failure.cause, failure.findings) == ("file-missing", ("MWA021",))
-    [failure] = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    [failure] = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                  findings=[], project_modules=PROJECT)
     assert failure.cause == "stand-in"
 
@@ -394,7 +424,7 @@ def test_a_module_only_a_git_requirement_elsewhere_installs_points_at_its_findin
     files = [SimpleNamespace(path="dags/publish.py", status="import_error", raised_in=None, lookups=(), error=error)]
     found = SimpleNamespace(rule="REQ021", path="acme/dimensions.py", severity=Severity.ERROR,
                             related=(Related("dags/publish.py", Location(3, 1, 3, 2), "imports dimcli"),))
-    [failure] = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    [failure] = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                  findings=[found], project_modules=PROJECT)
     assert (failure.cause, failure.findings) == ("third-party-missing", ("REQ021",))
 
@@ -418,7 +448,7 @@ def test_a_key_error_raised_at_a_payload_read_points_at_its_finding_not_at_the_s
                                 location=Location(7, 1, 7, 30), related=()),
                 SimpleNamespace(rule="CON002", path="dags/b.py", severity=Severity.ERROR,
                                 location=Location(2, 1, 2, 9), related=())]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/a.py", "provider-api", ("API022",)),
@@ -450,7 +480,7 @@ def test_an_argument_a_helper_hands_a_project_operator_points_at_the_helpers_fin
     files = [SimpleNamespace(path="dags/nightly.py", status="import_error", raised_in="dags/common/operators.py:6",
                              project_frames=("dags/nightly.py:3", "dags/common/builder.py:7",
                                              "dags/common/operators.py:6"), error=error, lookups=())]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=result.findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API003",))]
 
@@ -469,7 +499,7 @@ def test_a_mistake_of_the_projects_own_code_is_said_to_fail_on_prem_too():
     assert "on-prem too" in CAUSES["project-code"]
     files = [SimpleNamespace(path="dags/etl.py", status="import_error", raised_in=None, error=error,
                              traceback=in_project, lookups=())]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=[], project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("project-code", ())]
 
@@ -495,7 +525,7 @@ def test_a_file_missing_under_another_platforms_folder_points_at_the_finding_tha
                         anchor="/usr/local/airflow/include/dbt/\x1fdbt_project_path='/usr/local/airflow/include/dbt/',"),
         SimpleNamespace(rule="MWA005", path="dags/other.py", severity=Severity.ERROR,
                         anchor="/usr\x1fopen('/usr')")]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.bundle_path, f.cause, f.findings) for f in failures] == [
         ("dags/dbt.py", "file-missing", ("MWA005",)),
@@ -513,6 +543,6 @@ def test_an_id_a_helper_builds_at_run_time_points_at_its_warning_on_the_helper()
                                     "characters, dashes, and underscores exclusively"))]
     findings = [SimpleNamespace(rule="API021", path="dags/lib/tasks.py", severity=Severity.WARNING),
                 SimpleNamespace(rule="API021", path="dags/other.py", severity=Severity.WARNING)]
-    failures = explain_failures(SimpleNamespace(requirements=None, files=files), source_of=lambda p: p,
+    failures = explain_failures(_verified(requirements=None, files=files), source_of=lambda p: p,
                                 findings=findings, project_modules=PROJECT)
     assert [(f.cause, f.findings) for f in failures] == [("argument-rejected", ("API021",))]

@@ -28,7 +28,7 @@ from migrator.findings import Finding, Severity
 from migrator.rules.api.removed_import import removed_without_equivalent
 from migrator.rules.con._helpers import UNDEFINED_RULES, undefined_anchor
 from migrator.rules.con.undefined_environment_variable import ANCHOR_SUFFIX as ENV_READ_ANCHOR
-from migrator.rules.mig.dag_import_error import installed_name_missing
+from migrator.rules.mig.dag_import_error import dropped_module_missing, installed_name_missing
 from migrator.verify import DEFAULT_TIMEOUT_SECONDS, VerifyResult, verify_project
 
 # Why a file does not load, as groups a migration engineer acts on (the JSON key -> the words).
@@ -40,6 +40,9 @@ CAUSES = {
     "requirement-failed": "a requirement of the bundle did not install",
     "third-party-missing": "a third-party module it imports is not installed",
     "third-party-api": "a third-party module lacks a name at the version the constraints pin",
+    "image-dropped-module": ("a package it imports needs a module the target's pinned distributions no longer "
+                             "ship (pkg_resources, gone from setuptools 82 on): that package must move to a "
+                             "release that does not import it"),
     "project-module": "a project module it imports is not on MWAA's path (only dags/ and plugins/ are)",
     "project-module-missing": ("a module of the project's own package that the project does not hold "
                                "(on-prem it came from elsewhere: a gitignored file, another checkout)"),
@@ -67,6 +70,7 @@ _ADDRESSED_BY = {
     "requirement-failed": ("REQ",),
     "third-party-missing": ("REQ",),
     "third-party-api": ("REQ",),  # and MIG101 of verify, when it names what pins the version
+    "image-dropped-module": ("MIG101",),
     "project-module": ("MWA014", "MWA015", "PLG"),
     "project-module-missing": ("MWA016",),
     "stand-in": ("CON", "MWA006"),  # CON001/CON002/CON011 on what it read
@@ -323,6 +327,8 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
                 name == missing or name.startswith(missing + ".")
                 for path in involved if path for name in removed_by_path.get(path, ())):
             cause = "airflow-removed"
+        if cause == "third-party-missing" and dropped_module_missing(file.error, result.target):
+            cause = "image-dropped-module"
         relevant = _ADDRESSED_BY.get(cause, ("",))
         rules = [rule for path in involved if path for rule in errors_by_path.get(path, ())
                  if rule.startswith(relevant)]
@@ -344,9 +350,10 @@ def explain_failures(result: VerifyResult, *, source_of: Callable[[str], str | N
             read = {lookup.key for lookup in getattr(file, "lookups", ()) if lookup.kind == "variable"}
             rules += [f.rule for f in findings if f.rule == OTHER_PLATFORM_VARIABLE
                       and getattr(f, "anchor", "").partition(ANCHOR_SEPARATOR)[0] in read]
-        if cause == "third-party-api" and installed_name_missing(file.error, result.target):
-            # verify's own finding on the file says which pin decides the version, and whether
-            # requirements.txt can change it (MWAA applies the target's constraints).
+        if (cause == "third-party-api" and installed_name_missing(file.error, result.target)
+                or cause == "image-dropped-module"):
+            # verify's own finding on the file says which pin decides the version (or dropped the
+            # module), and whether requirements.txt can change it (MWAA applies the constraints).
             rules.append(DAG_IMPORT_ERROR)
         if cause == "requirement-failed" or (cause == "third-party-missing" and (removed or not_installed)):
             # A module no installed requirement provides, while some did not install: those are

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from packaging.utils import canonicalize_name
 
-from migrator.compat import MwaaVersion, constraint_pin, distribution_names
+from migrator.compat import MwaaVersion, constraint_pin, distribution_names, dropped_from_image
 from migrator.findings import Finding, Severity
 from migrator.project import ProjectFacts
 from migrator.rules.base import Invalid, RuleContext, Valid
@@ -26,6 +26,22 @@ from migrator.rules.mig._helpers import (
 # module found installed (verify shortens the path to site-packages/...) lacks the name.
 _INSTALLED_NAME_MISSING = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)' "
                                      r"\((?:[^()]*/)?(?:site|dist)-packages/")
+_NO_MODULE = re.compile(r"No module named '(?P<module>[^'.]+)")
+
+
+def dropped_module_missing(error: str | None, target: MwaaVersion) -> str | None:
+    """Why a module is missing that a distribution of the target image stopped shipping, for an
+    error saying so (``No module named 'pkg_resources'`` with setuptools 82+ pinned). None for
+    other errors."""
+    match = _NO_MODULE.search(error or "")
+    found = dropped_from_image(match["module"], target) if match else None
+    if found is None:
+        return None
+    dropped, pinned = found
+    return (f"{dropped.distribution} stopped shipping {dropped.module} in {dropped.removed_in} and the constraints "
+            f"of Airflow {target.airflow} pin {dropped.distribution}=={pinned}, so no requirement can bring it back: "
+            f"move the package that imports it to a release that does not (code of the project's own: use "
+            f"{dropped.instead})")
 
 
 def installed_name_missing(error: str | None, target: MwaaVersion, requested: Iterable[str] = ()) -> str | None:
@@ -121,7 +137,8 @@ class DagImportErrorRule(_VerifyRule):
         for entry in self.files(project, ctx):
             if entry.status == "import_error":
                 where = f" (raised in {entry.raised_in})" if entry.raised_in else ""
-                gap = installed_name_missing(entry.error, ctx.target, requested)
+                gap = (installed_name_missing(entry.error, ctx.target, requested)
+                       or dropped_module_missing(entry.error, ctx.target))
                 advice = f"; {gap}" if gap else ""
                 message = " ".join((entry.error or "").split("\n"))  # a finding's message is one line
                 yield self.finding(entry.path, _report_location(entry.line),
