@@ -127,6 +127,11 @@ def superseded_distribution(name: str) -> SupersededDistribution | None:
     return _superseded().get(name)
 
 
+def renamed_modules() -> dict[str, str]:
+    """Every old top-level import name a superseded distribution's successor renamed -> the new one."""
+    return {old: new for fact in _superseded().values() for old, new in fact.renamed.items()}
+
+
 def renamed_module(module: str) -> tuple[SupersededDistribution, str, str] | None:
     """The superseded distribution whose import name ``module`` (dotted) starts with and that
     upstream renamed, the old top-level name and the new one: ``cx_Oracle.makedsn`` ->

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from migrator.compat import renamed_modules
 from migrator.compat.aws_native import docker_to_ecs, pod_to_eks
 
 from migrator.config import Settings
@@ -52,9 +53,14 @@ _REWRITE_VARIABLES = tuple(f"variable '{name}'" for name in (*docker_to_ecs().su
 _CLIENT_IMPORT = "kubernetes is not installed"
 
 
+# PY003 imports a renamed module's successor (cx_Oracle -> oracledb): where no requirement names
+# it, REQ024 says so under the new name, as it said it under the old one before the fix.
+_SUCCESSOR_IMPORTS = tuple(f"{new} is not installed" for new in renamed_modules().values())
+
+
 def _needed_by_the_fix(finding) -> bool:
     return (finding.rule == "CON002" and any(variable in finding.message for variable in _REWRITE_VARIABLES)
-            or finding.rule == "REQ024" and finding.message.startswith(_CLIENT_IMPORT))
+            or finding.rule == "REQ024" and finding.message.startswith((_CLIENT_IMPORT, *_SUCCESSOR_IMPORTS)))
 
 
 def _what(findings) -> Counter:

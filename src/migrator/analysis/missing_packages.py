@@ -70,6 +70,8 @@ def missing_packages(project, target) -> list[MissingPackage]:
             top = qualname.split(".", 1)[0]
             if qualname in optional or top in _NOT_PACKAGES or top in sys.stdlib_module_names or top in own:
                 continue
+            if compat.dropped_from_image(top, target):
+                continue  # no requirement brings it back (PY004 says so)
             if top not in judged:
                 judged[top] = not (_namespace(top) or compat.module_provided(top, available) or _named_by(top, listed)
                                    or (installs_more and compat.constraint_pin(top, target)))

@@ -10,6 +10,7 @@ from datetime import date
 from email.mime.text import MIMEText
 
 import holidays
+import pkg_resources
 import requests
 from airflow.configuration import conf
 from airflow.hooks.base_hook import BaseHook
@@ -24,6 +25,8 @@ ALERT_SENDER = "airflow@acme-retail.example"
 STORE_OPS_LIST = [
     conf.get("acme-retail", "store-ops-email", fallback="store-ops-data@acme-retail.example")
 ]
+# Shown in every alert's footer: on-call asks "which Airflow?" first.
+AIRFLOW_VERSION = pkg_resources.get_distribution("apache-airflow").version
 # Alert links point at the pod logs of the namespace the KubernetesExecutor runs tasks in.
 TASK_NAMESPACE = conf.get("kubernetes", "namespace")
 
@@ -38,7 +41,7 @@ def _post_to_slack(text):
 
 
 def _send_mail(subject, body, to=None):
-    msg = MIMEText(body)
+    msg = MIMEText(f"{body}\n\n-- Airflow {AIRFLOW_VERSION}")
     msg["Subject"] = subject
     msg["From"] = ALERT_SENDER
     msg["To"] = ", ".join(to or STORE_OPS_LIST)
