@@ -21,6 +21,7 @@ from migrator.findings import Fix, FixSafety
 from . import (
     append_base,
     days_ago,
+    define_removed_helper,
     docker_to_ecs,
     drop_dag_from_chain,
     end_init_chain,
@@ -57,6 +58,7 @@ CODEMODS: dict[type[Fix], ModuleType] = {
     fixes.SubdagToTaskgroup: subdag_to_taskgroup,
     fixes.DropDagFromChain: drop_dag_from_chain,
     fixes.GuardRemovedImport: guard_removed_import,
+    fixes.DefineRemovedHelper: define_removed_helper,
     fixes.AppendBase: append_base,
     fixes.EndInitChain: end_init_chain,
     fixes.RemoveUnusedImport: remove_unused_import,

@@ -141,6 +141,7 @@ from .regions import (
     price_list_url,
     region_prices,
 )
+from .removed_helpers import RemovedHelper, removed_helper
 from .resolver import (
     Resolution,
     deprecated_alias,
@@ -220,6 +221,7 @@ __all__ = [
     "ProgramPackage",
     "ProtectedEnvVar",
     "RegionPrices",
+    "RemovedHelper",
     "RemovedStdlib",
     "Resolution",
     "Resources",
@@ -310,6 +312,7 @@ __all__ = [
     "provider_of_path",
     "recorded_settings",
     "region_prices",
+    "removed_helper",
     "removed_stdlib",
     "renamed_module",
     "renamed_modules",

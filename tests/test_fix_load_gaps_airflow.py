@@ -177,3 +177,40 @@ def test_on_airflow_2_lazy_xcom_access_loads_after_the_fix_and_the_rest_still_lo
     assert "from airflow.utils.dates import datetime" in (root / "dags" / "dates.py").read_text()
     assert "DagRun.execution_date" in (root / "dags" / "cleanup.py").read_text()
     assert "try:" not in (root / "dags" / "callbacks.py").read_text()  # SubDagOperator exists on 2.x
+
+
+# A plugin operator importing a private helper of 1.10's SFTP operator that no release keeps
+# (Airflow 2's contrib shims re-export only public classes): API002's fix defines it in place.
+SFTP_PLUGIN = '''\
+from airflow.contrib.operators.sftp_operator import _make_intermediate_dirs
+from airflow.models import BaseOperator
+
+
+class UploadOperator(BaseOperator):
+    def execute(self, context):
+        _make_intermediate_dirs(self.sftp_client, "/upload")
+'''
+
+SFTP_DAG = '''\
+import pendulum
+from airflow import DAG
+
+from upload_operators import UploadOperator
+
+with DAG("upload", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    UploadOperator(task_id="upload")
+'''
+
+
+@pytest.mark.parametrize("target", ["3.3.1", "2.11.2"])
+def test_a_removed_private_helper_is_defined_in_place_and_the_dag_loads(make_project, target):
+    root = make_project({"plugins/upload_operators.py": SFTP_PLUGIN, "dags/upload.py": SFTP_DAG})
+    constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
+    settings = load_settings(root)
+    [before] = verify_project(root, settings, target, constraints=constraints).files
+    assert "_make_intermediate_dirs" in (before.error or "") or "airflow.contrib" in (before.error or "")
+    apply_plan(root, plan_fixes(root, settings, get_version(target), required=True, jobs=1, use_cache=False))
+    [after] = verify_project(root, settings, target, constraints=constraints).files
+    assert after.error is None and list(after.dag_ids) == ["upload"], after.error
+    assert "def _make_intermediate_dirs(sftp_client, remote_directory):" in (
+        root / "plugins" / "upload_operators.py").read_text(encoding="utf-8")

@@ -148,6 +148,16 @@ class GuardRemovedImport(Fix):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DefineRemovedHelper(Fix):
+    """codemods/define_removed_helper.py: The ``from x import name`` at the location, of a private Airflow helper no
+    release keeps, becomes ``definition``, a function doing what the helper did."""
+
+    kind: ClassVar[str] = "define-removed-helper"
+    name: str
+    definition: str  # Python source defining ``name`` (compat's removed helpers)
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppendBase(Fix):
     """codemods/append_base.py: The ``bases`` the module-level class ``name`` does not end with already become its last
     bases, before its keywords (API019)."""

@@ -230,8 +230,9 @@ def dag_modules(draw):
         module.lines.insert(first_import + 1, ("from airflow.utils.dates import round_time", False))
     # Drawn after it for the same reason: a Docker task and a pod task ECS Fargate can run
     # (docker-to-ecs, pod-to-ecs, with --unsafe; the pod's Kubernetes model import goes with
-    # it), and a pod with node placement that runs on EKS (pod-to-eks). One draw for all: another
-    # draw would change which modules the fixed budget reaches.
+    # it), a pod with node placement that runs on EKS (pod-to-eks) and a removed private helper
+    # (define-removed-helper). One draw for all: another draw would change which modules the
+    # fixed budget reaches.
     if draw(st.booleans()):
         module.add("from airflow.providers.docker.operators.docker import DockerOperator")
         module.add('container = DockerOperator(task_id="container", image="acme/etl:1", command="run {{ ds }}",')
@@ -242,6 +243,11 @@ def dag_modules(draw):
         module.add('env_vars=[k8s.V1EnvVar(name="DAY", value="{{ ds }}")], in_cluster=True)', 1)
         module.add('trainer = KubernetesPodOperator(task_id="trainer", name="trainer", image="acme/train:1",')
         module.add('affinity={}, in_cluster=True)', 1)
+        # And a private helper of 1.10's SFTP operator that no release keeps, called by the
+        # module (define-removed-helper, with --unsafe).
+        module.add("from airflow.contrib.operators.sftp_operator import _make_intermediate_dirs")
+        module.add("def make_upload_dirs(sftp_client):")
+        module.add('_make_intermediate_dirs(sftp_client, "/upload/{{ ds }}")', 1)
     text = newline.join(line for line, _ in module.lines) + newline
     filler = [line for line, keep in module.lines if keep]
     return text, filler, encoding, bom, newline

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from textwrap import indent
 
 from migrator import compat
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, FixSafety, Severity
-from migrator.fixes import GuardRemovedImport, RemoveUnusedImport
+from migrator.fixes import DefineRemovedHelper, GuardRemovedImport, RemoveUnusedImport
 from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
+
+_SFTP_OPERATOR = "airflow.contrib.operators.sftp_operator"
 
 _CLASS_TESTS = frozenset({"isinstance", "issubclass"})
 
@@ -106,7 +109,10 @@ class RemovedImportRule(PythonRule):
     the module only tests objects against (`isinstance(task, SubDagOperator)`) is imported inside
     `try`/`except ImportError` with a stand-in class by `migrator fix` (safe: nothing can be an
     instance of a class the target lacks). An import of a name the module never uses (a leftover
-    `apply_defaults`) is removed by `migrator fix` (safe: it could only fail on the target).
+    `apply_defaults`) is removed by `migrator fix` (safe: it could only fail on the target). A
+    private helper no release keeps that the module calls (`_make_intermediate_dirs` of 1.10's
+    SFTP operator) is defined in the module in place of its import by `migrator fix --unsafe`
+    and `migrator migrate`: a function doing what the helper did (compat's removed helpers).
 
     ## References
     - https://airflow.apache.org/docs/apache-airflow/stable/release_notes.html
@@ -157,9 +163,19 @@ class RemovedImportRule(PythonRule):
                 contains="TaskGroup"),
         Invalid("from airflow.contrib.operators.hipchat_operator import HipChatAPIOperator",
                 target="2.11.2", line=1),
-        # A private helper of a contrib module: no provider keeps it, the advice names what does.
-        Invalid("from airflow.contrib.operators.sftp_operator import _make_intermediate_dirs", line=1,
-                contains="SFTPHook(ssh_conn_id=...).create_directory(path)"),
+        # A private helper of a contrib module: no provider keeps it, the advice names what does;
+        # where the module calls it, its definition takes the import's place.
+        Invalid("""
+            from airflow.contrib.operators.sftp_operator import _make_intermediate_dirs
+
+            def upload(sftp_client, path):
+                _make_intermediate_dirs(sftp_client, path)
+        """, line=1, contains="SFTPHook(ssh_conn_id=...).create_directory(path)",
+                fixed=indent(compat.removed_helper(f"{_SFTP_OPERATOR}._make_intermediate_dirs").definition, " " * 12)
+                + """
+            def upload(sftp_client, path):
+                _make_intermediate_dirs(sftp_client, path)
+        """),
         Invalid("""
             import airflow
 
@@ -215,6 +231,16 @@ class RemovedImportRule(PythonRule):
                                                required=True, name=local))
                     continue
                 unused = _never_used(module, problem.node)
+                helper = None if unused else compat.removed_helper(problem.old)
+                if helper is not None:
+                    yield self.at_node(
+                        module, problem.node,
+                        f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}; or define it "
+                        f"in this module in place of the import (a function that {helper.behaviour})",
+                        fix=DefineRemovedHelper(safety=FixSafety.UNSAFE, required=True, name=helper.name,
+                                                definition=helper.definition,
+                                                description=f"define {helper.name} in place of its import"))
+                    continue
                 yield self.at_node(module, problem.node,
                                    f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}"
                                    + ("; this module never uses it: remove the import" if unused else ""),
