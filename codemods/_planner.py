@@ -144,6 +144,17 @@ class Planner:
         alias = self.locate(location, aliases, f"import of {name}")
         return name, self.parent(alias)
 
+    def sole_import_line(self, location: Location, name: str) -> tuple[cst.ImportFrom, cst.SimpleStatementLine] | None:
+        """The ``from x import name`` at ``location`` and its line, when it imports that one name
+        and is alone on a module-level line (so the line can be replaced whole); else None."""
+        _, statement = self.named_import(location, name)
+        line = self.parent(statement)
+        if (isinstance(statement, cst.ImportFrom) and isinstance(statement.names, (list, tuple))
+                and len(statement.names) == 1 and isinstance(line, cst.SimpleStatementLine)
+                and len(line.body) == 1 and self.parent(line) is self.module):
+            return statement, line
+        return None
+
     def locate(self, location: Location, candidates: Iterable[cst.CSTNode], what: str) -> cst.CSTNode:
         """The candidate that best matches ``location``; CannotFix when none or a tie."""
         scored = []

@@ -24,14 +24,12 @@ RATIONALE = "the module runs a definition the tool wrote in place of the removed
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name, statement = planner.named_import(edit.location, edit.fix.name)
-    line = planner.parent(statement)
-    if not (isinstance(statement, cst.ImportFrom) and isinstance(statement.names, (list, tuple))
-            and len(statement.names) == 1 and statement.names[0].asname is None
-            and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
-            and planner.parent(line) is planner.module):
+    name = edit.fix.name
+    found = planner.sole_import_line(edit.location, name)
+    if found is None or found[0].names[0].asname is not None:
         raise CannotFix(f"the import of {name} shares its statement, is aliased or is not at module level; "
                         "define the helper by hand")
+    line = found[1]
     # In the file's own line endings: a docstring's line break is part of the string's text.
     definition = cst.parse_module(edit.fix.definition.replace("\n", planner.module.default_newline)).body
     if not (len(definition) == 1 and isinstance(definition[0], cst.FunctionDef)

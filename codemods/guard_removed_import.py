@@ -25,13 +25,12 @@ RATIONALE = "the class is only tested against, and no object can be an instance 
 
 
 def plan(edit: Edit, planner: Planner) -> None:
-    name, statement = planner.named_import(edit.location, edit.fix.name)
-    line = planner.parent(statement)
-    if not (isinstance(statement, cst.ImportFrom) and isinstance(statement.names, (list, tuple))
-            and len(statement.names) == 1 and isinstance(line, cst.SimpleStatementLine)
-            and len(line.body) == 1 and planner.parent(line) is planner.module):
+    name = edit.fix.name
+    found = planner.sole_import_line(edit.location, name)
+    if found is None:
         raise CannotFix(f"the import of {name} shares its statement or is not at module level; "
                         "guard it by hand")
+    statement, line = found
     import_code = planner.code(statement.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)).strip()
 
     def guarded(node: cst.CSTNode) -> cst.CSTNode:
