@@ -130,6 +130,12 @@ class DagImportErrorRule(_VerifyRule):
               "error": "ImportError: cannot import name '_models' from 'acme.cloud.models' "
                        "(site-packages/acme/cloud/models/__init__.py)"}]),
             target=_EXAMPLE_TARGET, line=1, contains="do not pin acme-cloud, so requirements.txt decides"),
+        # A package the DAG imports needs pkg_resources, which the setuptools 3.3.1 pins lacks.
+        Invalid(files=_example(
+            {"dags/nightly.py": "import uid2_client\n" + _MODERN_DAG, "requirements.txt": "uid2-client==2.5.18\n"},
+            [{"path": "dags/nightly.py", "status": "import_error", "line": 1,
+              "error": "ModuleNotFoundError: No module named 'pkg_resources'"}]),
+            target="3.3.1", line=1, contains="pin setuptools==83.0.0, so no requirement can bring it back"),
     )
 
     def check(self, project: ProjectFacts, ctx: RuleContext) -> Iterable[Finding]:
