@@ -786,11 +786,17 @@ def main(argv: list[str] | None = None) -> int:
     # (aws-native: a third bundle per repository, whose requirements lose the Docker/Kubernetes ones)
     os.environ.setdefault("MWAA_MIGRATOR_KEEP_LAYERS", str((4 + 2 * ("aws-native" in steps)) * len(corpus)))
     digest = tool_digest()
+    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, check=False).stdout.strip()
     started = time.perf_counter()
     with ThreadPoolExecutor(args.jobs) as pool:
         repos = list(pool.map(lambda repo: run_repo(repo, args.targets, steps, args, digest), corpus))
-    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True, check=False).stdout.strip()
+    if tool_digest() != digest:
+        # Each step runs the tool from this checkout: an edit during the run gave later steps
+        # other code than earlier ones, and their results are no one version's.
+        print(f"the tool's code changed during the run (digest {digest} at the start): its results mix "
+              "versions and are not written; rerun on a checkout nobody edits", file=sys.stderr)
+        return 1
     results = {
         "meta": {
             "command": "python bench/field/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
