@@ -214,3 +214,36 @@ def test_a_removed_private_helper_is_defined_in_place_and_the_dag_loads(make_pro
     assert after.error is None and list(after.dag_ids) == ["upload"], after.error
     assert "def _make_intermediate_dirs(sftp_client, remote_directory):" in (
         root / "plugins" / "upload_operators.py").read_text(encoding="utf-8")
+
+
+# 1.10's contrib AWSBatchOperator still imports on Airflow 2.11 as an alias of the amazon
+# provider's BatchOperator, which renamed overrides to container_overrides: a subclass passing
+# the old name fails while parsed, and API003 renames it though the import is left as it is.
+BATCH_DAG = '''\
+import pendulum
+from airflow import DAG
+from airflow.contrib.operators.awsbatch_operator import AWSBatchOperator
+
+
+class PartialBatch(AWSBatchOperator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(job_name="j", job_definition="d", job_queue="q", overrides={"command": ["run"]},
+                         *args, **kwargs)
+
+
+with DAG("batch", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    PartialBatch(task_id="batch")
+'''
+
+
+def test_an_argument_the_aliased_class_renamed_is_renamed_and_the_dag_loads_on_airflow_2(make_project):
+    root = make_project({"dags/batch.py": BATCH_DAG})
+    constraints = SHARED / "mwaa-data" / "2.11.2" / "airflow_constraints.txt"
+    settings = load_settings(root)
+    [before] = verify_project(root, settings, "2.11.2", constraints=constraints).files
+    assert "overrides" in (before.error or ""), before.error
+    apply_plan(root, plan_fixes(root, settings, get_version("2.11.2"), required=True, jobs=1, use_cache=False))
+    [after] = verify_project(root, settings, "2.11.2", constraints=constraints).files
+    assert after.error is None and list(after.dag_ids) == ["batch"], after.error
+    text = (root / "dags" / "batch.py").read_text(encoding="utf-8")
+    assert "container_overrides=" in text and "from airflow.contrib.operators.awsbatch_operator" in text

@@ -156,11 +156,20 @@ def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | No
     signature = operator_signature(site.qualname, target)
     if signature is None or site.name in signature.accepted:
         return None
-    if _short(signature.qualname) != _short(site.qualname):
+    if _short(signature.qualname) != _short(site.qualname) and not _alias_of(site.qualname, signature, target):
         # Replaced by another class (PostgresOperator -> SQLExecuteQueryOperator): the rule
         # that swaps the class renames its arguments (postgres_conn_id -> conn_id).
         return None
     return signature
+
+
+def _alias_of(qualname: str, signature: OperatorSignature, target: MwaaVersion) -> bool:
+    """Whether ``qualname`` still imports on the target as a deprecated alias of the class the
+    signature is of (1.10's contrib AWSBatchOperator is BatchOperator on Airflow 2.11): the
+    call builds that class, which rejects the argument whatever name imported it."""
+    verdict = airflow_api.import_verdict(qualname, target)
+    return verdict is not None and verdict.works and verdict.new is not None \
+        and _short(verdict.new) == _short(signature.qualname)
 
 
 def _operator_base_init_calls(module: ModuleFacts, target: MwaaVersion) -> Iterator[tuple[ast.Call, str, str]]:

@@ -179,6 +179,17 @@ class RemovedArgumentRule(PythonRule):
 
             DAG("sales", schedule_interval="@daily", catchup=False)
         """, line=3, contains="schedule"),
+        # 1.10's contrib path still imports on Airflow 2.11 as an alias of the provider's
+        # BatchOperator, which renamed overrides: the call fails whatever name imported the class.
+        Invalid("""
+            from airflow.contrib.operators.awsbatch_operator import AWSBatchOperator
+
+            AWSBatchOperator(task_id="load", job_name="j", job_definition="d", job_queue="q", overrides={})
+        """, target="2.11.2", line=3, contains="does not accept overrides", fixed="""
+            from airflow.contrib.operators.awsbatch_operator import AWSBatchOperator
+
+            AWSBatchOperator(task_id="load", job_name="j", job_definition="d", job_queue="q", container_overrides={})
+        """),
         # A project operator hands the dict's keys on to BaseOperator, which rejects this one
         # ("Invalid arguments were passed to TaskServiceOperator"); other keys it sets or reads
         # leave it in, and nothing else reads it: renamed in place, in a helper module that does
