@@ -83,6 +83,19 @@ def import_verdict(qualname: str, target: MwaaVersion) -> ImportVerdict | None:
                          resolution.min_version, resolution.preinstalled, resolution.advice)
 
 
+def alias_target(qualname: str, target: MwaaVersion) -> str | None:
+    """The path of what a name missing from the target's modules imports as there, when the
+    target keeps it as a deprecated alias (1.10's contrib ``AWSBatchOperator`` is the amazon
+    provider's ``BatchOperator`` on 2.11); None otherwise."""
+    resolution = resolve(qualname, target)
+    if resolution.status in ("unchanged", "unknown", "removed") or exists(qualname, target):
+        return None
+    if _works_through_shim(resolution, target):
+        return resolution.hops[1]
+    forwarded = compat.deprecated_alias(qualname, target)
+    return forwarded if forwarded is not None and _installed(forwarded, target) else None
+
+
 def newer_than(qualname: str, target: MwaaVersion) -> str | None:
     """The Airflow version of the newest MWAA target when ``qualname`` is its own path there but
     the older ``target`` has the name elsewhere (``airflow.sdk.dag`` on 2.x): code written for a

@@ -167,9 +167,7 @@ def _alias_of(qualname: str, signature: OperatorSignature, target: MwaaVersion) 
     """Whether ``qualname`` still imports on the target as a deprecated alias of the class the
     signature is of (1.10's contrib AWSBatchOperator is BatchOperator on Airflow 2.11): the
     call builds that class, which rejects the argument whatever name imported it."""
-    verdict = airflow_api.import_verdict(qualname, target)
-    return verdict is not None and verdict.works and verdict.new is not None \
-        and _short(verdict.new) == _short(signature.qualname)
+    return airflow_api.alias_target(qualname, target) == signature.qualname
 
 
 def _operator_base_init_calls(module: ModuleFacts, target: MwaaVersion) -> Iterator[tuple[ast.Call, str, str]]:
