@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from migrator.compat import get_version
+from migrator.compat import get_version, removed_helper
 
 from migrator.config import Settings
 from migrator.engine import scan
@@ -179,7 +179,7 @@ def test_model_execution_date_is_left_alone_on_airflow_2(make_project):
     assert text == textwrap.dedent(MODEL_ATTRIBUTES)
 
 
-# -- Names Airflow 3 removed with no destination: a finding that says what to do, no fix -------
+# -- Names Airflow 3 removed: a finding that says what to do; trigger_dag defined in place ----
 
 REMOVED = """\
     from airflow.api.common.experimental.trigger_dag import trigger_dag
@@ -195,11 +195,15 @@ REMOVED = """\
 
 def test_sla_miss_and_the_experimental_api_are_reported_on_airflow_3_with_the_way_out(make_project):
     findings, text = fixed(make_project, REMOVED, "3.3.1", select=("API001", "API002"))
-    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("API002", 1, None), ("API002", 2, None)]
+    assert [(f.rule, f.location.line) for f in findings] == [("API002", 1), ("API002", 2)]
     trigger, sla = findings
     assert "TriggerDagRunOperator" in trigger.message and "/api/v2/dags/{dag_id}/dagRuns" in trigger.message
-    assert "sla_miss table" in sla.message and "DeadlineAlert" in sla.message
-    assert text == textwrap.dedent(REMOVED)
+    assert "airflow:InvokeRestApi" in trigger.message and trigger.fix.kind == "define-removed-helper"
+    # A cleanup DAG cannot work on Airflow 3 whatever it imports: no fix, the way MWAA cleans instead.
+    assert sla.fix is None and "sla_miss table" in sla.message and "airflow db clean" in sla.message
+    assert text == textwrap.dedent(REMOVED).replace(
+        "from airflow.api.common.experimental.trigger_dag import trigger_dag\n",
+        removed_helper("airflow.api.common.experimental.trigger_dag.trigger_dag").definition)
 
 
 def test_sla_miss_and_the_experimental_api_still_import_on_airflow_2(make_project):

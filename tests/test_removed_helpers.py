@@ -1,9 +1,13 @@
-"""compat's definitions of removed private Airflow helpers do what the helpers did (API002
-writes them in place of the import: ``define-removed-helper``)."""
+"""compat's definitions of removed Airflow functions do what the functions did (API002 writes
+them in place of the import: ``define-removed-helper``)."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import posixpath
+import threading
+from datetime import datetime, timezone
 
 import pytest
 from migrator.compat import removed_helper
@@ -64,3 +68,77 @@ def test_a_relative_path_is_made_under_the_working_folder(make_dirs):
     client.cwd = "/home/etl"
     make_dirs(client, "out/day")
     assert client.made == ["/home/etl/out", "/home/etl/out/day"]
+
+
+# -- trigger_dag: the experimental API's, through MWAA's InvokeRestApi ---------------------------
+
+TRIGGER_DAG = "airflow.api.common.experimental.trigger_dag.trigger_dag"
+
+
+class _InvokeRestApi(http.server.BaseHTTPRequestHandler):
+    """MWAA's InvokeRestApi endpoint as boto3 calls it: records each request, answers with a DAG run."""
+
+    requests: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append((self.path, body))
+        answer = json.dumps({"RestApiStatusCode": 200, "RestApiResponse": {"dag_run_id": "from-api"}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mwaa_endpoint(monkeypatch):
+    """boto3's mwaa client pointed at a recording server on 127.0.0.1, as an MWAA worker's would be at
+    the service (AIRFLOW_ENV_NAME is what MWAA sets); the host prefix InvokeRestApi adds is turned off
+    since 127.0.0.1 has no env. subdomain."""
+    _InvokeRestApi.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _InvokeRestApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_MWAA", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AIRFLOW_ENV_NAME", "etl-prod")
+    yield _InvokeRestApi.requests
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def trigger_dag():
+    namespace = {}
+    exec(removed_helper(TRIGGER_DAG).definition, namespace)  # noqa: S102 - the tool's own data
+    return namespace["trigger_dag"]
+
+
+def test_trigger_dag_posts_the_run_to_the_environments_rest_api(mwaa_endpoint, trigger_dag):
+    when = datetime(2024, 5, 1, 6, 30, 15, 123456, tzinfo=timezone.utc)
+    answer = trigger_dag(dag_id="load", run_id="manual__pkg_1", conf={"pkg": "a.zip"}, execution_date=when,
+                         replace_microseconds=False)
+    assert answer == {"dag_run_id": "from-api"}
+    [(path, body)] = mwaa_endpoint
+    assert path == "/restapi/etl-prod"
+    assert body == {"Path": "/dags/load/dagRuns", "Method": "POST",
+                    "Body": {"logical_date": "2024-05-01T06:30:15.123456+00:00", "conf": {"pkg": "a.zip"},
+                             "dag_run_id": "manual__pkg_1"}}
+
+
+def test_trigger_dag_keeps_the_old_defaults_now_without_microseconds_and_conf_as_json_text(
+        mwaa_endpoint, trigger_dag):
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    trigger_dag(dag_id="load", conf='{"day": "2024-05-01"}')
+    trigger_dag(dag_id="load", execution_date=datetime(2024, 5, 1, 6, 0, 0, 500))  # naive: UTC, as Airflow's default
+    [(_, first), (_, second)] = mwaa_endpoint
+    assert first["Body"]["conf"] == {"day": "2024-05-01"} and "dag_run_id" not in first["Body"]
+    started = datetime.fromisoformat(first["Body"]["logical_date"])
+    assert started.microsecond == 0 and before <= started <= datetime.now(timezone.utc)
+    assert second["Body"] == {"logical_date": "2024-05-01T06:00:00+00:00", "conf": {}}

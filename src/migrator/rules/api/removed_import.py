@@ -14,6 +14,7 @@ from migrator.rules.api._helpers import import_problems
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
 
 _SFTP_OPERATOR = "airflow.contrib.operators.sftp_operator"
+_TRIGGER_DAG = "airflow.api.common.experimental.trigger_dag.trigger_dag"
 
 _CLASS_TESTS = frozenset({"isinstance", "issubclass"})
 
@@ -176,6 +177,20 @@ class RemovedImportRule(PythonRule):
             def upload(sftp_client, path):
                 _make_intermediate_dirs(sftp_client, path)
         """),
+        # The experimental API's trigger_dag: tasks on Airflow 3 start runs through the REST API,
+        # which MWAA's InvokeRestApi reaches from inside the environment.
+        Invalid("""
+            from airflow.api.common.experimental.trigger_dag import trigger_dag
+
+            def start_loads(days):
+                for day in days:
+                    trigger_dag(dag_id="load", conf={"day": day})
+        """, line=1, contains="airflow:InvokeRestApi",
+                fixed=indent(compat.removed_helper(_TRIGGER_DAG).definition, " " * 12) + """
+            def start_loads(days):
+                for day in days:
+                    trigger_dag(dag_id="load", conf={"day": day})
+        """),
         Invalid("""
             import airflow
 
@@ -236,7 +251,8 @@ class RemovedImportRule(PythonRule):
                     yield self.at_node(
                         module, problem.node,
                         f"{problem.old} does not exist on Airflow {ctx.target.airflow}: {advice}; or define it "
-                        f"in this module in place of the import (a function that {helper.behaviour})",
+                        f"in this module in place of the import (a function that {helper.behaviour}"
+                        + (f"; it needs {helper.needs})" if helper.needs else ")"),
                         fix=DefineRemovedHelper(safety=FixSafety.UNSAFE, required=True, name=helper.name,
                                                 definition=helper.definition,
                                                 description=f"define {helper.name} in place of its import"))
