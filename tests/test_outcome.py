@@ -45,6 +45,9 @@ def _verified(**fields) -> SimpleNamespace:
      "argument-rejected"),
     ("airflow.exceptions.AirflowException: Invalid arguments were passed to BashOperator", "argument-rejected"),
     ("ValueError: invalid trigger_rule none_failed_or_skipped", "argument-rejected"),
+    # 1.10 took a falsy schedule for none (a DAG factory's YAML saying false); Airflow 2 and 3 refuse it
+    ("ValueError: False is not a valid schedule_interval.", "argument-rejected"),
+    ("ValueError: False is not a valid schedule.", "argument-rejected"),
     ("TypeError: the JSON object must be str, bytes or bytearray, not NoneType", "other"),
     # open(os.path.join(os.path.dirname(__file__), "config.json")) of a file generated on-prem
     ("FileNotFoundError: [Errno 2] No such file or directory: 'dags/config.json'", "file-missing"),

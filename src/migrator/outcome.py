@@ -119,6 +119,7 @@ _ARGUMENT_ERRORS = re.compile(
     r"TaskDeferralError|pydantic\S*ValidationError|airflow\S*Exception)\b|"
     r"unexpected keyword argument|Invalid arguments were passed|missing \d+ required|"
     r"multiple values for argument|^ValueError: (?:invalid|not a valid)\b|"
+    r"^ValueError: .* is not a valid schedule(?:_interval)?\.|"  # DAG(schedule=False), which 1.10 took
     r"has to be made of alphanumeric characters")  # Airflow's key check of a task or group id
 # Errors a warning can say for certain: a group id built at run time (API021 warns on the helper
 # building it, as it cannot know the value) that Airflow's key check then refuses.
