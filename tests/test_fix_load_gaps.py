@@ -209,3 +209,23 @@ def test_sla_miss_and_the_experimental_api_are_reported_on_airflow_3_with_the_wa
 def test_sla_miss_and_the_experimental_api_still_import_on_airflow_2(make_project):
     findings, _text = fixed(make_project, REMOVED, "2.11.2", select=("API001", "API002"))
     assert findings == []
+
+
+# -- A key handed through a task factory of the module (task_concurrency, removed in Airflow 3) --
+
+FACTORY_READS_KEY = """\
+    from company.operators import TaskServiceOperator
+
+    def phase_task(main_args):
+        return TaskServiceOperator(limit=main_args.get("task_concurrency"), **main_args)
+
+    task_args = {"task_name": "load", "task_concurrency": 1}
+    TaskServiceOperator(**task_args)
+    phase_task(task_args)
+"""
+
+
+def test_a_key_a_task_factory_of_the_module_reads_is_reported_and_left_as_written(make_project):
+    findings, text = fixed(make_project, FACTORY_READS_KEY, "3.3.1", select=("API003",))
+    assert [(f.rule, f.location.line, f.fix) for f in findings] == [("API003", 6, None)]
+    assert text == textwrap.dedent(FACTORY_READS_KEY)

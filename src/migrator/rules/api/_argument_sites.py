@@ -92,30 +92,34 @@ def _operator_spread_sites(module: ModuleFacts) -> OperatorSpreads:
                 if keyword.arg is None and isinstance(keyword.value, ast.Name):
                     given.setdefault(keyword.value.id, []).append(task.node)
                     operators[id(task.node)] = task.operator
+    task_calls = {id(task.node): task.node for task in module.tasks if isinstance(task.node, ast.Call)}
     for name, calls in given.items():
-        held = _spread_literal(module, name)
+        held = _spread_literal(module, name, task_calls)
         if held is None:
             continue
-        mapping, deleted, used, opaque = held
+        mapping, deleted, used, opaque, forwarded = held
         for key, value in zip(mapping.keys, mapping.values):
             if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or key.value in deleted:
                 continue
             found.sites += [ArgumentSite(key.value, key, value, "task", call, operators[id(call)], spread=name)
                             for call in calls]
-            found.calls[id(key)] = calls
+            found.calls[id(key)] = calls + forwarded
             if not opaque and key.value not in used:
                 found.fixable.add(id(key))
     return found
 
 
-def _spread_literal(module: ModuleFacts, name: str) -> tuple[ast.Dict, set[str], set[str], bool] | None:
+def _spread_literal(module: ModuleFacts, name: str, task_calls: dict[int, ast.Call]
+                    ) -> tuple[ast.Dict, set[str], set[str], bool, list[ast.Call]] | None:
     """(the dict literal ``name`` is bound to, the keys ``del name[key]`` takes out, the keys
-    read or set as ``name[key]``, whether other code may read any key) or None: bound otherwise,
-    or a key may be taken out unseen."""
+    read or set as ``name[key]``, whether other code may read any key, the operator calls a
+    function of the module hands it on to) or None: bound otherwise, or a key may be taken out
+    unseen."""
     stores: list[ast.Name] = []
     deleted: set[str] = set()
     used: set[str] = set()
     opaque = False
+    forwarded: list[ast.Call] = []
     for node in module.nodes_of(ast.Name):
         if node.id != name:
             continue
@@ -139,6 +143,10 @@ def _spread_literal(module: ModuleFacts, name: str) -> tuple[ast.Dict, set[str],
                 return None
             opaque = True
             continue
+        reached = _forwarded_to_operators(module, node, task_calls)
+        if reached is not None:
+            forwarded += reached  # a helper of the module only spreads it into operator calls
+            continue
         opaque = True  # handed on: it may be read there (a rename could break that reader)
     if len(stores) != 1 or any(isinstance(n, ast.arg) and n.arg == name for n in module.nodes_of(ast.arg)):
         return None
@@ -146,7 +154,64 @@ def _spread_literal(module: ModuleFacts, name: str) -> tuple[ast.Dict, set[str],
     if not (isinstance(assignment, ast.Assign) and assignment.targets == [stores[0]]
             and isinstance(assignment.value, ast.Dict)):
         return None
-    return assignment.value, deleted, used, opaque
+    return assignment.value, deleted, used, opaque, forwarded
+
+
+def _forwarded_to_operators(module: ModuleFacts, node: ast.Name,
+                            task_calls: dict[int, ast.Call]) -> list[ast.Call] | None:
+    """The operator calls ``node`` reaches when it is an argument of a function the module
+    defines at its top level (and never rebinds) that only spreads the parameter, ``**param``,
+    into operator calls or into a dict literal bound to a name only spread into operator calls
+    (a task factory adding a key or two); None when the function may read a key."""
+    call = module.parents.get(node)
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+        return None
+    function = next((f for f in module.tree.body if isinstance(f, ast.FunctionDef) and f.name == call.func.id), None)
+    if function is None or _bindings(module.tree, function.name):
+        return None
+    positional = [*function.args.posonlyargs, *function.args.args]
+    if node in call.args:
+        index = call.args.index(node)
+        if index >= len(positional) or any(isinstance(a, ast.Starred) for a in call.args[:index]):
+            return None
+        parameter = positional[index].arg
+    else:
+        parameter = next((k.arg for k in call.keywords if k.value is node), None)
+        if parameter not in {a.arg for a in (*positional, *function.args.kwonlyargs)}:
+            return None
+    if _bindings(function, parameter):
+        return None
+    return _spread_only(module, function, parameter, task_calls, into_dict=True)
+
+
+def _bindings(scope: ast.AST, name: str) -> int:
+    """How many times ``scope`` assigns, deletes or imports ``name``."""
+    return sum(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+               or isinstance(n, ast.alias) and (n.asname or n.name) == name for n in ast.walk(scope))
+
+
+def _spread_only(module: ModuleFacts, function: ast.FunctionDef, name: str, task_calls: dict[int, ast.Call],
+                 *, into_dict: bool) -> list[ast.Call] | None:
+    """The operator calls ``name`` reaches when each read of it in ``function`` is ``**name`` in
+    one of them or, where ``into_dict``, in a dict literal bound once to a name spread only so."""
+    reached: list[ast.Call] = []
+    for use in ast.walk(function):
+        if not (isinstance(use, ast.Name) and use.id == name and isinstance(use.ctx, ast.Load)):
+            continue
+        parent = module.parents.get(use)
+        if isinstance(parent, ast.keyword) and parent.arg is None and id(module.parents.get(parent)) in task_calls:
+            reached.append(module.parents[parent])
+            continue
+        bound = module.parents.get(parent)
+        if not (into_dict and isinstance(parent, ast.Dict) and any(k is None and v is use for k, v in zip(parent.keys, parent.values))
+                and isinstance(bound, ast.Assign) and bound.value is parent and len(bound.targets) == 1
+                and isinstance(bound.targets[0], ast.Name) and _bindings(function, bound.targets[0].id) == 1):
+            return None
+        inner = _spread_only(module, function, bound.targets[0].id, task_calls, into_dict=False)
+        if inner is None:
+            return None
+        reached += inner
+    return reached
 
 
 def _rejected(site: ArgumentSite, target: MwaaVersion) -> OperatorSignature | None:

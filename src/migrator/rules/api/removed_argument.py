@@ -209,6 +209,42 @@ class RemovedArgumentRule(PythonRule):
                 task_args["commands"].append("warm")
                 TaskServiceOperator(**task_args)
         """),
+        # Handed to a task factory of the module too, which only spreads it into an operator
+        # call (through a dict adding a key): nothing reads the key, renamed in place.
+        Invalid("""
+            from company.operators import TaskServiceOperator
+
+            def phase_task(main_args, phase):
+                phase_args = {"task_name": "phase", **main_args, "task_name_suffix": phase}
+                return TaskServiceOperator(**phase_args)
+
+            def build():
+                task_args = {"task_name": "load", "task_concurrency": 1}
+                TaskServiceOperator(**task_args)
+                phase_task(task_args, "export")
+        """, line=8, contains="through **task_args", fixed="""
+            from company.operators import TaskServiceOperator
+
+            def phase_task(main_args, phase):
+                phase_args = {"task_name": "phase", **main_args, "task_name_suffix": phase}
+                return TaskServiceOperator(**phase_args)
+
+            def build():
+                task_args = {"task_name": "load", "max_active_tis_per_dag": 1}
+                TaskServiceOperator(**task_args)
+                phase_task(task_args, "export")
+        """),
+        # A task factory of the module that reads a key itself: reported, not renamed.
+        Invalid("""
+            from company.operators import TaskServiceOperator
+
+            def phase_task(main_args):
+                return TaskServiceOperator(limit=main_args.get("task_concurrency"), **main_args)
+
+            task_args = {"task_name": "load", "task_concurrency": 1}
+            TaskServiceOperator(**task_args)
+            phase_task(task_args)
+        """, line=6, contains="through **task_args"),
         # Handed to a helper too, which may read the key: reported, not renamed.
         Invalid("""
             from company.operators import TaskServiceOperator
