@@ -1,6 +1,7 @@
 """What an MWAA execution role needs (``data/iam_actions.json``): the base statements, the
 secrets backends' reads, S3 on the buckets the DAGs name, and the AWS service actions of the
-Amazon provider modules. ``migrator infra`` builds the least-privilege policy from these."""
+Amazon provider modules and of the boto3 client calls project code makes itself. ``migrator
+infra`` builds the least-privilege policy from these."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class ServicePermissions:
     modules: tuple[str, ...]  # Airflow modules whose operators, hooks or sensors call the service
     statements: tuple[StatementTemplate, ...]
     source: str
+    boto3_calls: frozenset[str] = frozenset()  # "service.method" of boto3 clients project code calls
 
     def used_by(self, qualname: str) -> bool:
         return any(qualname == m or qualname.startswith(m + ".") for m in self.modules)
@@ -73,7 +75,7 @@ def base_statements() -> tuple[StatementTemplate, ...]:
 def service_permissions() -> tuple[ServicePermissions, ...]:
     return tuple(ServicePermissions(row["id"], row["what"], tuple(row["modules"]),
                                     tuple(StatementTemplate.of(s) for s in row["statements"]),
-                                    row["source"])
+                                    row["source"], frozenset(row.get("boto3_calls", ())))
                  for row in load_json(IAM_FILE)["services"])
 
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from cfnlint.api import lint
 from conftest import EXAMPLE_PROJECT
-from migrator.compat import get_version
+from migrator.compat import get_version, removed_helper
 from migrator.compat.iam import service_permissions
 
 from migrator.analysis.python import ModuleFacts
@@ -151,10 +151,28 @@ def test_buckets_are_literal_uris_and_bucket_arguments_and_templated_ones_are_le
 # -- the execution role -----------------------------------------------------------------------------
 
 
-def test_every_service_has_a_source_the_modules_that_call_it_and_statements():
+def test_every_service_has_a_source_the_modules_or_client_calls_that_need_it_and_statements():
     for service in service_permissions():
-        assert service.source and service.modules and service.statements, service.id
+        assert service.source and (service.modules or service.boto3_calls) and service.statements, service.id
         assert all(m.startswith("airflow.") for m in service.modules), service.id
+        assert all(call.count(".") == 1 for call in service.boto3_calls), service.id
+
+
+def test_the_environments_rest_api_is_granted_where_code_calls_invoke_rest_api(tmp_path):
+    """API002's definition of the experimental trigger_dag starts runs through InvokeRestApi: the
+    role may invoke the environment's REST API as Airflow's User role, for that file only."""
+    usage = aws_usage(modules(tmp_path, {
+        "dags/pre_sync.py": removed_helper("airflow.api.common.experimental.trigger_dag.trigger_dag").definition,
+        "dags/client.py": "import boto3\nmwaa = boto3.client('mwaa')\nmwaa.invoke_rest_api(Name='x', Method='GET', Path='/dags')\n",
+        # Other methods of the client, or another service's client, are not the REST API.
+        "dags/describe.py": "import boto3\nboto3.client('mwaa').get_environment(Name='x')\n",
+        "dags/s3.py": "import boto3\ns3 = boto3.client('s3')\ns3.invoke_rest_api()\n",
+    }))
+    assert {k: sorted(v) for k, v in usage.services.items()} == {"mwaa_rest_api": ["dags/client.py", "dags/pre_sync.py"]}
+    [statement] = [s for s in policy(spec_for(usage)) if "airflow:InvokeRestApi" in s["Action"]]
+    assert statement["Action"] == ["airflow:InvokeRestApi"]
+    assert statement["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:airflow:${AWS::Region}:${AWS::AccountId}:"
+                                                 "role/${EnvironmentName}/User"}]
 
 
 def test_the_policy_has_no_star_action_and_star_resources_only_where_the_action_requires_it():

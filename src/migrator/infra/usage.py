@@ -1,5 +1,5 @@
 """What the project's code asks of AWS, read from its modules without running them: the AWS
-services its operators, hooks and sensors call (``compat.iam.service_permissions``) and the S3
+services its operators, hooks, sensors and boto3 clients call (``compat.iam.service_permissions``) and the S3
 buckets it names (``s3://bucket/...`` literals, ``bucket_name="..."``-style arguments), each
 with the files that need it. Files that reach S3 through a bucket only known at run time
 (a Variable, a template) are listed too: their buckets are granted by hand."""
@@ -50,6 +50,37 @@ def literal_buckets(module: ModuleFacts, bucket_arguments: frozenset[str]) -> se
     return buckets
 
 
+def boto3_calls(module: ModuleFacts) -> set[str]:
+    """``service.method`` of each boto3 client method the module calls: on ``boto3.client("svc")``
+    itself or on a name bound to it once."""
+    services: dict[int, str] = {}  # id(the boto3.client call) -> its service
+    for call, qualname in module.calls:
+        if qualname == "boto3.client":
+            argument = call.args[0] if call.args else next(
+                (k.value for k in call.keywords if k.arg == "service_name"), None)
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                services[id(call)] = argument.value
+    clients: dict[str, str] = {}  # a name bound to a client -> its service
+    rebound: set[str] = set()
+    for assign in module.nodes_of(ast.Assign):
+        for target in assign.targets:
+            if isinstance(target, ast.Name):
+                if target.id in clients or id(assign.value) not in services:
+                    rebound.add(target.id)
+                else:
+                    clients[target.id] = services[id(assign.value)]
+    found = set()
+    for call, _ in module.calls:
+        if not isinstance(call.func, ast.Attribute):
+            continue
+        on = call.func.value
+        service = (services.get(id(on)) if isinstance(on, ast.Call)
+                   else clients.get(on.id) if isinstance(on, ast.Name) and on.id not in rebound else None)
+        if service:
+            found.add(f"{service}.{call.func.attr}")
+    return found
+
+
 def aws_usage(modules: Iterable[ModuleFacts]) -> AwsUsage:
     usage = AwsUsage()
     services = service_permissions()
@@ -58,8 +89,9 @@ def aws_usage(modules: Iterable[ModuleFacts]) -> AwsUsage:
         if module.tree is None:
             continue
         names = used_names(module)
+        client_calls = boto3_calls(module)
         for service in services:
-            if any(service.used_by(name) for name in names):
+            if any(service.used_by(name) for name in names) or service.boto3_calls & client_calls:
                 usage.services[service.id].add(module.path)
         buckets = literal_buckets(module, s3.bucket_arguments)
         for bucket in buckets:
