@@ -26,7 +26,9 @@ none of them, a run after an edit only the edited files'.
 inventory), keyed by everything the run read: the stat of every entry under the root
 (:func:`tree_fingerprint`), the settings, target and rules, what it read from outside the project
 (``migrator.engine.run_inputs``) and the tool. A run whose inputs are all unchanged returns it
-without discovering, analysing or running a rule.
+without discovering, analysing or running a rule. ``migrator scan`` keeps its last report the same
+way (``migrator.cli.scan``), keyed also by its options and the environment, and writes it again
+before loading any of the analysis.
 """
 
 from __future__ import annotations
@@ -85,12 +87,14 @@ def scan_cache_dir() -> Path:
 def code_fingerprint() -> str:
     """Size and mtime of the tool's own modules: an edited rule (an editable install
     between releases) must not be answered from results the old rule computed."""
-    # Late: the package folders are needed only here, and this low module must not load compat.
-    import migrator
-    import migrator.compat
+    # Found, not imported: a report kept whole is written again without loading compat at all.
+    import importlib.util
 
+    import migrator
+
+    compat = importlib.util.find_spec("migrator.compat")
     parts = []
-    for base in {Path(migrator.__file__).parent, Path(migrator.compat.__file__).parent}:
+    for base in {Path(migrator.__file__).parent, *map(Path, compat.submodule_search_locations or ())}:
         for path in sorted(base.rglob("*")):
             # The knowledge base's data decides verdicts as much as the code (credential formats).
             if path.suffix in (".py", ".json"):
@@ -293,11 +297,13 @@ def stat_key(path: str | Path) -> str:
 
 class RunMemo:
     """A project's last run (whatever the scan keeps of it), valid for the same ``key_parts``:
-    the caller names every input of the run besides the tool, which is part of the key here."""
+    the caller names every input of the run besides the tool, which is part of the key here.
+    ``kind`` names what is kept (the scan's run, a command's report), one memo of each per root."""
 
-    def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None) -> None:
-        self.path = _cache_file(root, directory, ".run.pickle")
-        self.key = _key(f"run {RUN_MEMO_FORMAT} {FORMAT}", *key_parts)
+    def __init__(self, root: Path, key_parts: tuple[str, ...], directory: Path | None = None,
+                 kind: str = "run") -> None:
+        self.path = _cache_file(root, directory, f".{kind}.pickle")
+        self.key = _key(f"{kind} {RUN_MEMO_FORMAT} {FORMAT}", *key_parts)
 
     def load(self) -> Any | None:
         """The run kept under this key, None when there is none."""

@@ -6,16 +6,20 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from migrator.compat import UnknownTargetError, get_version
-from migrator.compat.mwaa import MwaaVersion
 from migrator.config import FAIL_ON, Settings, load_settings
 from migrator.errors import InputError
-from migrator.guards import check_selectors
 from migrator.report_file import write_report
 from migrator.rule_ids import current_id, deprecation_notice, former_ids
+
+if TYPE_CHECKING:
+    from migrator.compat.mwaa import MwaaVersion
+
+# The knowledge base and the rules load when a command first needs them, not with the options:
+# a scan answered from its kept report needs neither (``migrator.cli.scan``).
 
 project_path = click.argument("path", type=click.Path(path_type=Path), default=".", required=False)
 target_option = click.option("--target", help="MWAA Airflow version (default: the newest MWAA supports).")
@@ -68,6 +72,8 @@ def project_settings(path: Path, **overrides) -> Settings:
 def current_selectors(selectors: tuple[str, ...], where: str) -> tuple[str, ...]:
     """``selectors`` with old rule ids as their new ones, each checked to start some rule id;
     ``where`` says where they were written."""
+    from migrator.guards import check_selectors
+
     current = tuple(current_id(s) for s in selectors)
     check_selectors(current, where)
     return current
@@ -85,6 +91,8 @@ def warn_former_ids(old_ids: Iterable[str]) -> None:
 
 
 def resolve_target(settings: Settings) -> MwaaVersion:
+    from migrator.compat import UnknownTargetError, get_version
+
     try:
         return get_version(settings.target)
     except UnknownTargetError as exc:

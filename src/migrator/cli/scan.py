@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from migrator.baseline import apply_baseline, read_baseline, write_baseline
+from migrator.cache import RunMemo, cache_dir, stat_key, tree_fingerprint
 from migrator.cli import options
 from migrator.cli.options import forced_color, use_color
-from migrator.engine import scan
-from migrator.guards import check_airflow_found
-from migrator.inventory import scan_document
-from migrator.reporters import FORMATS, REPOSITORY_PATH_FORMATS, render_pieces, statistics
+from migrator.report_formats import FORMAT_NAMES, REPOSITORY_PATH_FORMATS, STATISTICS_FORMATS
 from migrator.vcs import work_tree_root
+
+# The analysis, the rules and the reporters load only when the report is not kept (see
+# ``_report_inputs``): an unchanged project's scan is answered without them.
+
+
+@dataclass(frozen=True)
+class KeptReport:
+    """What a scan wrote, kept whole for the next run with the same inputs."""
+
+    report: str
+    color: bool
+    exit_code: int
+    former_ids: tuple[str, ...]  # old rule ids it warned about, warned about again
+
+
+def _report_inputs(path: Path, params: dict, color: bool, prefix: str | None) -> tuple[str, ...]:
+    """Everything a report depends on besides the tool (part of ``RunMemo``'s key): what the
+    scan's own memo is keyed by (``migrator.engine.run_inputs``: the tree, which holds the
+    settings files, and what is read from outside it), the command's options, the files they
+    name, and how the report is written (colour, the paths' prefix, the terminal). The
+    environment is taken whole: a variable the tool reads (MWAA_MIGRATOR_OFFLINE, NO_COLOR) may
+    change the report."""
+    named = [stat_key(value) for key in ("constraints", "baseline_file") if (value := params[key]) is not None]
+    environment = sorted((k, v) for k, v in os.environ.items() if k not in _VOLATILE_ENV)
+    # A text report on a terminal is laid out to its width.
+    terminal = shutil.get_terminal_size() if options.is_terminal(sys.stdout) else None
+    return (tree_fingerprint(path), repr(sorted(params.items())), repr(environment), *named,
+            stat_key(cache_dir("constraints")), sys.version,
+            f"color={color} prefix={prefix} cwd={Path.cwd()} terminal={terminal}")
+
+
+# Set by the shell around each command, not by the user: never part of the key.
+_VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
 
 
 def _progress_bar(enabled: bool):
@@ -49,7 +83,7 @@ def path_prefix(path: Path, root: Path | None) -> str:
 @click.command("scan")
 @options.project_path
 @options.target_option
-@click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMAT_NAMES)), default="text",
               help="Report format.")
 @options.output_option
 @options.select_option
@@ -79,15 +113,70 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
             show_statistics: bool, baseline_file: Path | None, write_baseline_file: Path | None,
             sarif_root: Path | None, quiet: bool) -> int:
     """Scan the Airflow project at PATH (default: the current directory)."""
-    if show_statistics and fmt not in statistics.FORMATS:
-        raise click.UsageError(f"--statistics is written as {' or '.join(statistics.FORMATS)}, not {fmt}")
+    if show_statistics and fmt not in STATISTICS_FORMATS:
+        raise click.UsageError(f"--statistics is written as {' or '.join(STATISTICS_FORMATS)}, not {fmt}")
     if baseline_file and write_baseline_file:
         raise click.UsageError("--baseline reads a baseline and --write-baseline replaces one: give one of them")
+    # Concise lines are read by tools (editors, grep) more than by eyes: coloured only if forced.
+    color = output is None and (use_color(sys.stdout) if fmt == "text"
+                                else fmt == "concise" and forced_color() is True)
+    if fmt in REPOSITORY_PATH_FORMATS:
+        prefix = path_prefix(path, sarif_root)
+    elif fmt == "concise":  # paths as the command line named the folder, as linters write them
+        prefix = "" if path == Path() else path.as_posix().rstrip("/") + "/"
+    else:
+        prefix = None
+    # A run that loads Airflow or writes a baseline is never answered from a kept report.
+    memo = None
+    if not (no_cache or run_verify or write_baseline_file) and path.is_dir():
+        given = {"path": str(path.resolve()), "target": target, "fmt": fmt, "output": output, "select": select,
+                 "ignore": ignore, "fail_on": fail_on, "constraints": constraints,
+                 "show_statistics": show_statistics, "baseline_file": baseline_file}
+        memo = RunMemo(path, _report_inputs(path, given, color, prefix), kind="report")
+    kept = memo.load() if memo is not None else None
+    if isinstance(kept, KeptReport):
+        options.warn_former_ids(kept.former_ids)
+        options.write_output(kept.report, output, kept.color)
+        return kept.exit_code
+    pieces, exit_code, crashed, keepable = _scan_and_report(
+        path, target, fmt, select, ignore, fail_on, jobs, no_cache, constraints, run_verify, show_statistics,
+        baseline_file, write_baseline_file, quiet, color, prefix)
+    written: list[str] = []
+    options.write_output(pieces if memo is None else _copied(pieces, written), output, color)
+    if crashed:
+        return options.internal_error_after_report("the report was written")
+    if memo is not None and keepable:
+        context = click.get_current_context(silent=True)
+        warned = context.meta.get("migrator.former_ids_warned", ()) if context else ()
+        memo.save(KeptReport("".join(written), color, exit_code, tuple(sorted(warned))))
+    return exit_code
+
+
+def _copied(pieces: Iterable[str], into: list[str]) -> Iterator[str]:
+    """``pieces`` as they are written, each also put ``into`` the report kept for the next run."""
+    for piece in pieces:
+        into.append(piece)
+        yield piece
+
+
+def _scan_and_report(path: Path, target: str | None, fmt: str, select, ignore, fail_on: str | None, jobs: int,
+                     no_cache: bool, constraints: Path | None, run_verify: bool, show_statistics: bool,
+                     baseline_file: Path | None, write_baseline_file: Path | None, quiet: bool, color: bool,
+                     prefix: str | None) -> tuple[Iterable[str], int, bool, bool]:
+    """(the report in pieces, the exit code, whether a rule crashed, whether the report may be
+    kept) of a scan run afresh: not when the network had a say in it, as the scan's own memo."""
+    from migrator.baseline import apply_baseline, read_baseline, write_baseline
+    from migrator.engine import constraints_failures_seen, scan
+    from migrator.guards import check_airflow_found
+    from migrator.inventory import scan_document
+    from migrator.reporters import render_pieces, statistics
+
     settings = options.project_settings(path, target=target, select=select, ignore=ignore, fail_on=fail_on,
                                         constraints=constraints)
     baseline = read_baseline(baseline_file) if baseline_file else None
     mwaa = options.resolve_target(settings)
     progress, update = _progress_bar(not quiet and options.is_terminal(sys.stderr))
+    failures_before = constraints_failures_seen()
     if progress:
         with progress:
             result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
@@ -108,17 +197,10 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     document = scan_document(result)
     if accepted is not None:
         document["baseline"] = accepted
-    if fmt in REPOSITORY_PATH_FORMATS:
-        document["path_prefix"] = path_prefix(path, sarif_root)
-    elif fmt == "concise":  # paths as the command line named the folder, as linters write them
-        document["path_prefix"] = "" if path == Path() else path.as_posix().rstrip("/") + "/"
-    # Concise lines are read by tools (editors, grep) more than by eyes: coloured only if forced.
-    color = output is None and (use_color(sys.stdout) if fmt == "text"
-                                else fmt == "concise" and forced_color() is True)
-    if show_statistics:
-        options.write_output(statistics.render(fmt, document, result.rules), output)
-    else:
-        options.write_output(render_pieces(fmt, document, result.rules, color), output, color)
-    if result.crashed:
-        return options.internal_error_after_report("the report was written")
-    return 1 if any(settings.fails(f.severity) for f in result.findings) else 0
+    if prefix is not None:
+        document["path_prefix"] = prefix
+    pieces = (statistics.render(fmt, document, result.rules) if show_statistics
+              else render_pieces(fmt, document, result.rules, color))
+    exit_code = 1 if any(settings.fails(f.severity) for f in result.findings) else 0
+    keepable = not result.crashed and constraints_failures_seen() == failures_before
+    return pieces, exit_code, result.crashed, keepable

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from migrator.report_formats import REPOSITORY_PATH_FORMATS
 from migrator.reporters import concise, github, jsonout, markdown, sarif, text
 from migrator.rules import Rule
+
+__all__ = ["FORMATS", "REPOSITORY_PATH_FORMATS", "render", "render_pieces"]
 
 Reporter = Callable[[dict[str, Any], Sequence[Rule], bool], Iterable[str]]
 
@@ -25,7 +28,6 @@ FORMATS: dict[str, Reporter] = {
 }
 # Formats whose paths are read against the repository's root (code scanning, annotations), so
 # the scanned folder's place in the repository prefixes them.
-REPOSITORY_PATH_FORMATS = frozenset({"sarif", "github"})
 
 
 def render_pieces(fmt: str, document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> Iterable[str]:

@@ -1,0 +1,8 @@
+"""The names of the scan report's formats, apart from the reporters themselves: the command line
+offers them without loading a reporter (a scan answered from its kept report loads none)."""
+
+from __future__ import annotations
+
+FORMAT_NAMES = ("text", "concise", "json", "sarif", "markdown", "github")  # migrator.reporters.FORMATS
+REPOSITORY_PATH_FORMATS = frozenset({"sarif", "github"})  # paths relative to the repository's root
+STATISTICS_FORMATS = ("text", "json")  # scan --statistics
