@@ -201,9 +201,11 @@ def test_sla_miss_and_the_experimental_api_are_reported_on_airflow_3_with_the_wa
     assert "airflow:InvokeRestApi" in trigger.message and trigger.fix.kind == "define-removed-helper"
     # A cleanup DAG cannot work on Airflow 3 whatever it imports: no fix, the way MWAA cleans instead.
     assert sla.fix is None and "sla_miss table" in sla.message and "airflow db clean" in sla.message
+    # The definition follows the imports, two blank lines on each side (no import after code).
+    definition = removed_helper("airflow.api.common.experimental.trigger_dag.trigger_dag").definition
     assert text == textwrap.dedent(REMOVED).replace(
-        "from airflow.api.common.experimental.trigger_dag import trigger_dag\n",
-        removed_helper("airflow.api.common.experimental.trigger_dag.trigger_dag").definition)
+        "from airflow.api.common.experimental.trigger_dag import trigger_dag\n", "").replace(
+        "SlaMiss\n\nCLEANUP", f"SlaMiss\n\n\n{definition}\n\nCLEANUP")
 
 
 def test_sla_miss_and_the_experimental_api_still_import_on_airflow_2(make_project):

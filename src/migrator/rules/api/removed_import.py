@@ -172,7 +172,7 @@ class RemovedImportRule(PythonRule):
             def upload(sftp_client, path):
                 _make_intermediate_dirs(sftp_client, path)
         """, line=1, contains="SFTPHook(ssh_conn_id=...).create_directory(path)",
-                fixed=indent(compat.removed_helper(f"{_SFTP_OPERATOR}._make_intermediate_dirs").definition, " " * 12)
+                fixed=indent(compat.removed_helper(f"{_SFTP_OPERATOR}._make_intermediate_dirs").definition, " " * 12) + "\n"
                 + """
             def upload(sftp_client, path):
                 _make_intermediate_dirs(sftp_client, path)
@@ -186,7 +186,7 @@ class RemovedImportRule(PythonRule):
                 for day in days:
                     trigger_dag(dag_id="load", conf={"day": day})
         """, line=1, contains="airflow:InvokeRestApi",
-                fixed=indent(compat.removed_helper(_TRIGGER_DAG).definition, " " * 12) + """
+                fixed=indent(compat.removed_helper(_TRIGGER_DAG).definition, " " * 12) + "\n" + """
             def start_loads(days):
                 for day in days:
                     trigger_dag(dag_id="load", conf={"day": day})
