@@ -248,3 +248,48 @@ def test_an_argument_the_aliased_class_renamed_is_renamed_and_the_dag_loads_on_a
     assert after.error is None and list(after.dag_ids) == ["batch"], after.error
     text = (root / "dags" / "batch.py").read_text(encoding="utf-8")
     assert "container_overrides=" in text and "from airflow.contrib.operators.awsbatch_operator" in text
+
+
+# A project operator handing **kwargs to BaseOperator, given task_concurrency (removed in Airflow
+# 3) in a dict that a task factory of the module spreads into the operator as well: the key is
+# renamed in the dict (API003), and the DAG loads.
+TASK_OPERATOR = '''\
+from airflow.models import BaseOperator
+
+
+class TaskServiceOperator(BaseOperator):
+    def __init__(self, task_name, **kwargs):
+        super().__init__(task_id=task_name, **kwargs)
+
+    def execute(self, context):
+        return self.task_id
+'''
+
+FACTORY_DAG = '''\
+import pendulum
+from airflow import DAG
+
+from task_service import TaskServiceOperator
+
+
+def phase_task(main_args, phase):
+    phase_args = {**main_args, "task_name": f"phase-{phase}"}
+    return TaskServiceOperator(**phase_args)
+
+
+with DAG("phases", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    task_args = {"task_name": "collect", "task_concurrency": 1}
+    TaskServiceOperator(**task_args) >> phase_task(task_args, "export")
+'''
+
+
+def test_a_removed_key_a_task_factory_spreads_into_operators_is_renamed_and_the_dag_loads(make_project):
+    root = make_project({"plugins/task_service.py": TASK_OPERATOR, "dags/phases.py": FACTORY_DAG})
+    constraints = SHARED / "mwaa-data" / "3.3.1" / "airflow_constraints.txt"
+    settings = load_settings(root)
+    [before] = verify_project(root, settings, "3.3.1", constraints=constraints).files
+    assert "task_concurrency" in (before.error or ""), before.error
+    apply_plan(root, plan_fixes(root, settings, get_version("3.3.1"), required=True, jobs=1, use_cache=False))
+    [after] = verify_project(root, settings, "3.3.1", constraints=constraints).files
+    assert after.error is None and list(after.dag_ids) == ["phases"], after.error
+    assert '"max_active_tis_per_dag": 1' in (root / "dags" / "phases.py").read_text(encoding="utf-8")
