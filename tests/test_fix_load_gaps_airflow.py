@@ -142,6 +142,16 @@ def _fixed_and_loaded(make_project, target: str):
     return root, {r.path: r for r in before.files}, {r.path: r for r in after.files}
 
 
+def _one_file_before_and_after(root, target: str):
+    """The project's one DAG file loaded before and after the fixes ``migrate`` applies."""
+    constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
+    settings = load_settings(root)
+    [before] = verify_project(root, settings, target, constraints=constraints).files
+    apply_plan(root, plan_fixes(root, settings, get_version(target), required=True, jobs=1, use_cache=False))
+    [after] = verify_project(root, settings, target, constraints=constraints).files
+    return before, after
+
+
 def test_on_airflow_3_every_pattern_fails_before_the_fixes_and_loads_after(make_project):
     root, before, after = _fixed_and_loaded(make_project, "3.3.1")
     assert "cannot import name 'datetime'" in before["dags/dates.py"].error
@@ -206,12 +216,8 @@ with DAG("upload", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=
 @pytest.mark.parametrize("target", ["3.3.1", "2.11.2"])
 def test_a_removed_private_helper_is_defined_in_place_and_the_dag_loads(make_project, target):
     root = make_project({"plugins/upload_operators.py": SFTP_PLUGIN, "dags/upload.py": SFTP_DAG})
-    constraints = SHARED / "mwaa-data" / target / "airflow_constraints.txt"
-    settings = load_settings(root)
-    [before] = verify_project(root, settings, target, constraints=constraints).files
+    before, after = _one_file_before_and_after(root, target)
     assert "_make_intermediate_dirs" in (before.error or "") or "airflow.contrib" in (before.error or "")
-    apply_plan(root, plan_fixes(root, settings, get_version(target), required=True, jobs=1, use_cache=False))
-    [after] = verify_project(root, settings, target, constraints=constraints).files
     assert after.error is None and list(after.dag_ids) == ["upload"], after.error
     assert "def _make_intermediate_dirs(sftp_client, remote_directory):" in (
         root / "plugins" / "upload_operators.py").read_text(encoding="utf-8")
@@ -239,12 +245,8 @@ with DAG("batch", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=N
 
 def test_an_argument_the_aliased_class_renamed_is_renamed_and_the_dag_loads_on_airflow_2(make_project):
     root = make_project({"dags/batch.py": BATCH_DAG})
-    constraints = SHARED / "mwaa-data" / "2.11.2" / "airflow_constraints.txt"
-    settings = load_settings(root)
-    [before] = verify_project(root, settings, "2.11.2", constraints=constraints).files
+    before, after = _one_file_before_and_after(root, "2.11.2")
     assert "overrides" in (before.error or ""), before.error
-    apply_plan(root, plan_fixes(root, settings, get_version("2.11.2"), required=True, jobs=1, use_cache=False))
-    [after] = verify_project(root, settings, "2.11.2", constraints=constraints).files
     assert after.error is None and list(after.dag_ids) == ["batch"], after.error
     text = (root / "dags" / "batch.py").read_text(encoding="utf-8")
     assert "container_overrides=" in text and "from airflow.contrib.operators.awsbatch_operator" in text
@@ -285,11 +287,7 @@ with DAG("phases", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=
 
 def test_a_removed_key_a_task_factory_spreads_into_operators_is_renamed_and_the_dag_loads(make_project):
     root = make_project({"plugins/task_service.py": TASK_OPERATOR, "dags/phases.py": FACTORY_DAG})
-    constraints = SHARED / "mwaa-data" / "3.3.1" / "airflow_constraints.txt"
-    settings = load_settings(root)
-    [before] = verify_project(root, settings, "3.3.1", constraints=constraints).files
+    before, after = _one_file_before_and_after(root, "3.3.1")
     assert "task_concurrency" in (before.error or ""), before.error
-    apply_plan(root, plan_fixes(root, settings, get_version("3.3.1"), required=True, jobs=1, use_cache=False))
-    [after] = verify_project(root, settings, "3.3.1", constraints=constraints).files
     assert after.error is None and list(after.dag_ids) == ["phases"], after.error
     assert '"max_active_tis_per_dag": 1' in (root / "dags" / "phases.py").read_text(encoding="utf-8")
