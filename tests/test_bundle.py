@@ -16,9 +16,9 @@ from conftest import SHARED
 from migrator.compat import get_version
 
 from migrator.airflowignore import AirflowIgnore, parse_ignore_text
+from migrator.bundle import build as bundle_build
 from migrator.bundle.build import build_bundle
 from migrator.bundle.model import BundleError, BundleOptions
-from migrator.bundle import build as bundle_build
 from migrator.bundle.plugins_zip import ZipMember, write_deterministic_zip
 from migrator.bundle.staging import remove_tree
 from migrator.cli import main

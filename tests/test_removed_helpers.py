@@ -7,7 +7,8 @@ import http.server
 import json
 import posixpath
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 from migrator.compat import removed_helper
@@ -78,9 +79,9 @@ TRIGGER_DAG = "airflow.api.common.experimental.trigger_dag.trigger_dag"
 class _InvokeRestApi(http.server.BaseHTTPRequestHandler):
     """MWAA's InvokeRestApi endpoint as boto3 calls it: records each request, answers with a DAG run."""
 
-    requests: list = []
+    requests: ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append((self.path, body))
         answer = json.dumps({"RestApiStatusCode": 200, "RestApiResponse": {"dag_run_id": "from-api"}}).encode()
@@ -121,7 +122,7 @@ def trigger_dag():
 
 
 def test_trigger_dag_posts_the_run_to_the_environments_rest_api(mwaa_endpoint, trigger_dag):
-    when = datetime(2024, 5, 1, 6, 30, 15, 123456, tzinfo=timezone.utc)
+    when = datetime(2024, 5, 1, 6, 30, 15, 123456, tzinfo=UTC)
     answer = trigger_dag(dag_id="load", run_id="manual__pkg_1", conf={"pkg": "a.zip"}, execution_date=when,
                          replace_microseconds=False)
     assert answer == {"dag_run_id": "from-api"}
@@ -134,11 +135,11 @@ def test_trigger_dag_posts_the_run_to_the_environments_rest_api(mwaa_endpoint, t
 
 def test_trigger_dag_keeps_the_old_defaults_now_without_microseconds_and_conf_as_json_text(
         mwaa_endpoint, trigger_dag):
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     trigger_dag(dag_id="load", conf='{"day": "2024-05-01"}')
     trigger_dag(dag_id="load", execution_date=datetime(2024, 5, 1, 6, 0, 0, 500))  # naive: UTC, as Airflow's default
     [(_, first), (_, second)] = mwaa_endpoint
     assert first["Body"]["conf"] == {"day": "2024-05-01"} and "dag_run_id" not in first["Body"]
     started = datetime.fromisoformat(first["Body"]["logical_date"])
-    assert started.microsecond == 0 and before <= started <= datetime.now(timezone.utc)
+    assert started.microsecond == 0 and before <= started <= datetime.now(UTC)
     assert second["Body"] == {"logical_date": "2024-05-01T06:00:00+00:00", "conf": {}}

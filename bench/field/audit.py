@@ -369,8 +369,8 @@ def show(audit: dict, sources: Path, ids: set[int], with_docs: bool) -> str:
             out += [f"==== {e['rule']} ====", explain(e["rule"]).rstrip(), ""]
         out += [f"---- #{e['id']} {e['rule']} {e['severity']}  {e['repo']}  {e['path']}:{e['line']}",
                 f"     {e['message']}",
-                *([f"     judged {e['previous']['verdict']} when it said, at line {e['previous']['line']}: "
-                   f"{e['previous']['message']} ({e['previous']['reason']})"] if "previous" in e else []),
+                *([(f"     judged {e['previous']['verdict']} when it said, at line {e['previous']['line']}: "
+                    f"{e['previous']['message']} ({e['previous']['reason']})")] if "previous" in e else []),
                 source_context(sources / e["repo"].replace("/", "+"), e["path"], e["line"]), ""]
     return "\n".join(out)
 

@@ -146,7 +146,7 @@ def run_python_rules(module: ModuleFacts, rules: Sequence[PythonRule], ctx: Rule
                     former |= silenced_by.former_ids
                 else:
                     findings.append(finding)
-        except Exception as exc:  # a crashing rule becomes a MIG005 finding; the run goes on
+        except Exception as exc:  # noqa: BLE001 - a crashing rule becomes a MIG005 finding; the run goes on
             where = traceback.extract_tb(exc.__traceback__)[-1]
             crashes.append(RuleCrash(rule.id, module.path, f"{describe_exception(exc)} "
                                      f"(at {Path(where.filename).name}:{where.lineno})"))
@@ -389,7 +389,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
             if rule.id == crash:
                 raise RuntimeError("injected crash")
             findings.extend(rule.check(project, ctx))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as for a module rule: a MIG005 finding, the run goes on
             project.rule_crashes.append(RuleCrash(rule.id, ".", describe_exception(exc)))
     # MIG005 reports crashes, including project-rule crashes found just now.
     crash_rule = next((r for r in rules if r.id == "MIG005"), None)

@@ -181,12 +181,12 @@ class ModuleSummary:
             for keyword in call.keywords:
                 if keyword.arg and keyword.arg.endswith("conn_id") and const_str(keyword.value):
                     references.add(("connection", keyword.value.value, keyword.value.lineno, "argument"))
-            if qualname and qualname.endswith(("Variable.get", "Variable.get_variable_from_secrets")):
-                if call.args and const_str(call.args[0]):
-                    variable_reads[id(call)] = call.args[0].value
-                    with_default = len(call.args) > 1 or any(k.arg == "default_var" for k in call.keywords)
-                    references.add(("variable", call.args[0].value, call.lineno,
-                                    VARIABLE_READ_WITH_DEFAULT if with_default else "Variable.get"))
+            if (qualname and qualname.endswith(("Variable.get", "Variable.get_variable_from_secrets"))
+                    and call.args and const_str(call.args[0])):
+                variable_reads[id(call)] = call.args[0].value
+                with_default = len(call.args) > 1 or any(k.arg == "default_var" for k in call.keywords)
+                references.add(("variable", call.args[0].value, call.lineno,
+                                VARIABLE_READ_WITH_DEFAULT if with_default else "Variable.get"))
             if qualname and qualname.endswith("get_connection") and call.args and const_str(call.args[0]):
                 references.add(("connection", call.args[0].value, call.lineno, "get_connection"))
         references.update(jinja_references(module))

@@ -4,5 +4,7 @@ offers them without loading a reporter (a scan answered from its kept report loa
 from __future__ import annotations
 
 FORMAT_NAMES = ("text", "concise", "json", "sarif", "markdown", "github")  # migrator.reporters.FORMATS
-REPOSITORY_PATH_FORMATS = frozenset({"sarif", "github"})  # paths relative to the repository's root
+# Formats whose paths are read against the repository's root (code scanning, annotations), so
+# the scanned folder's place in the repository prefixes them.
+REPOSITORY_PATH_FORMATS = frozenset({"sarif", "github"})
 STATISTICS_FORMATS = ("text", "json")  # scan --statistics

@@ -86,8 +86,8 @@ FILES: dict[str, tuple[str, bytes]] = {
         b"  broken: [unclosed\n"
     )),
     # The v1 compose format (services at the top level), with a password that breaks URL parsing.
-    "compose-v1": ("docker-compose.v1.yml", b"worker:\n  image: apache/airflow:1.10.15\n  environment:\n"
-                   b"    - AIRFLOW_CONN_LEGACY=postgres://etl:pa#ss/wd@db.corp.local:5432/dw\n"),
+    "compose-v1": ("docker-compose.v1.yml", (b"worker:\n  image: apache/airflow:1.10.15\n  environment:\n"
+                                             b"    - AIRFLOW_CONN_LEGACY=postgres://etl:pa#ss/wd@db.corp.local:5432/dw\n")),
     "env-file": (".env", b"AIRFLOW_CONN_S3=aws://AKIAXXXX:secret@\nnot an assignment\nAIRFLOW_VAR_X='{\"a\": 1'\n"),
     "connections-json-broken": ("connections.json", b'{"warehouse": {"conn_type": "postgres", "password": "pw"'),
     "connections-yaml-broken": ("airflow_settings.yaml", b"airflow:\n  connections:\n    - conn_id: x\n   bad: [\n"),

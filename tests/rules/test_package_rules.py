@@ -79,8 +79,9 @@ def test_package_rule_example(rule, kind, example, make_project, tmp_path):
 
 def test_a_rule_is_a_pure_function_of_the_facts():
     """DagCapacity from facts alone: the class's own capacity decides error or warning."""
-    from migrator.bundle.facts import BundleFacts, Capacity
     from migrator.compat import environment_classes
+
+    from migrator.bundle.facts import BundleFacts, Capacity
     from migrator.dag_count import DagCount
     from migrator.findings import Severity
     from migrator.rules import get_rule

@@ -164,7 +164,7 @@ def _run(args: list[str], output: StandardOutput) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
-    except Exception as exc:  # an internal error: one line, traceback only with --debug
+    except Exception as exc:  # noqa: BLE001 - an internal error: one line, traceback only with --debug
         if debug:
             traceback.print_exc()
         click.echo(f"migrator: internal error: {describe_exception(exc)} "

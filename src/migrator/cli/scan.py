@@ -20,6 +20,9 @@ from migrator.vcs import work_tree_root
 # The analysis, the rules and the reporters load only when the report is not kept (see
 # ``_report_inputs``): an unchanged project's scan is answered without them.
 
+# Set by the shell around each command, not by the user: never part of the key.
+_VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
+
 
 @dataclass(frozen=True)
 class KeptReport:
@@ -45,10 +48,6 @@ def _report_inputs(path: Path, params: dict, color: bool, prefix: str | None) ->
     return (tree_fingerprint(path), repr(sorted(params.items())), repr(environment), *named,
             stat_key(cache_dir("constraints")), sys.version,
             f"color={color} prefix={prefix} cwd={Path.cwd()} terminal={terminal}")
-
-
-# Set by the shell around each command, not by the user: never part of the key.
-_VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
 
 
 def _progress_bar(enabled: bool):

@@ -1,6 +1,6 @@
 """What the project's code asks of AWS, read from its modules without running them: the AWS
-services its operators, hooks, sensors and boto3 clients call (``compat.iam.service_permissions``) and the S3
-buckets it names (``s3://bucket/...`` literals, ``bucket_name="..."``-style arguments), each
+services its operators, hooks, sensors and boto3 clients call (``compat.iam.service_permissions``)
+and the S3 buckets it names (``s3://bucket/...`` literals, ``bucket_name="..."``-style arguments), each
 with the files that need it. Files that reach S3 through a bucket only known at run time
 (a Variable, a template) are listed too: their buckets are granted by hand."""
 

@@ -26,8 +26,6 @@ FORMATS: dict[str, Reporter] = {
     "markdown": markdown.render,
     "github": github.render,
 }
-# Formats whose paths are read against the repository's root (code scanning, annotations), so
-# the scanned folder's place in the repository prefixes them.
 
 
 def render_pieces(fmt: str, document: dict[str, Any], rules: Sequence[Rule], color: bool = False) -> Iterable[str]:

@@ -28,15 +28,15 @@ def render(document: dict[str, Any], rules: Sequence[Rule], color: bool = False)
     inventory = document["inventory"]
     sev = summary["by_severity"]
     lines = [
-        f"## MWAA migration scan (target Airflow {target['airflow_version']}, "
-        f"Python {target['python_version']})",
+        (f"## MWAA migration scan (target Airflow {target['airflow_version']}, "
+         f"Python {target['python_version']})"),
         "",
-        f"**{summary['findings']} findings**: {sev['error']} errors, {sev['warning']} warnings, "
-        f"{sev['info']} info; {summary['fixable']} fixable with `migrator fix`.",
+        (f"**{summary['findings']} findings**: {sev['error']} errors, {sev['warning']} warnings, "
+         f"{sev['info']} info; {summary['fixable']} fixable with `migrator fix`."),
         "",
-        f"Scanned {summary['files_scanned']} Python files: {inventory['dag_files']} DAG files, "
-        f"{dags_text(inventory['dags'], inventory['dags_estimated'])}, "
-        f"{inventory['tasks']} tasks.",
+        (f"Scanned {summary['files_scanned']} Python files: {inventory['dag_files']} DAG files, "
+         f"{dags_text(inventory['dags'], inventory['dags_estimated'])}, "
+         f"{inventory['tasks']} tasks."),
         "",
     ]
     if summary["by_rule"]:

@@ -202,10 +202,12 @@ def _spread_only(module: ModuleFacts, function: ast.FunctionDef, name: str, task
         if isinstance(parent, ast.keyword) and parent.arg is None and id(module.parents.get(parent)) in task_calls:
             reached.append(module.parents[parent])
             continue
+        spread_into_dict = into_dict and isinstance(parent, ast.Dict) and any(
+            key is None and value is use for key, value in zip(parent.keys, parent.values))
         bound = module.parents.get(parent)
-        if not (into_dict and isinstance(parent, ast.Dict) and any(k is None and v is use for k, v in zip(parent.keys, parent.values))
-                and isinstance(bound, ast.Assign) and bound.value is parent and len(bound.targets) == 1
-                and isinstance(bound.targets[0], ast.Name) and _bindings(function, bound.targets[0].id) == 1):
+        if not (spread_into_dict and isinstance(bound, ast.Assign) and bound.value is parent
+                and len(bound.targets) == 1 and isinstance(bound.targets[0], ast.Name)
+                and _bindings(function, bound.targets[0].id) == 1):
             return None
         inner = _spread_only(module, function, bound.targets[0].id, task_calls, into_dict=False)
         if inner is None:
