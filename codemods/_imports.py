@@ -25,7 +25,7 @@ ImportRequest = tuple[str, str | None]  # module, and the object imported from i
 
 def add_imports(tree: cst.Module, requests: Sequence[ImportRequest]) -> cst.Module:
     body = list(tree.body)
-    start = 1 if body and _docstring_or_strict_flag(body[0]) else 0
+    start = 1 if body and docstring_or_strict_flag(body[0]) else 0
     end = start
     while end < len(body) and is_import_line(body[end]):
         end += 1
@@ -98,7 +98,7 @@ def is_import_line(statement: cst.CSTNode) -> bool:
             and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
 
 
-def _docstring_or_strict_flag(statement: cst.CSTNode) -> bool:
+def docstring_or_strict_flag(statement: cst.CSTNode) -> bool:
     """A leading docstring or ``__strict__ = ...``: imports go after it."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return False

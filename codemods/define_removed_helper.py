@@ -22,7 +22,7 @@ import libcst as cst
 from migrator.findings import FixSafety
 
 from ._core import CannotFix, Edit
-from ._imports import is_import_line
+from ._imports import docstring_or_strict_flag, is_import_line
 from ._planner import Planner
 
 SAFETY = FixSafety.UNSAFE
@@ -59,15 +59,10 @@ def _leading_block(body: Sequence[cst.BaseStatement]) -> int:
     blocks of imports only (``try: import x`` / ``except ImportError: x = None`` counts)."""
     count = 0
     for statement in body:
-        if not (is_import_line(statement) or _docstring(statement) or _import_block(statement)):
+        if not (is_import_line(statement) or docstring_or_strict_flag(statement) or _import_block(statement)):
             break
         count += 1
     return count
-
-
-def _docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString))
 
 
 def _import_block(statement: cst.BaseStatement) -> bool:

@@ -70,6 +70,24 @@ def make_project(tmp_path):
     return make
 
 
+@pytest.fixture
+def count_calls(monkeypatch):
+    """``count_calls(owner, name)`` wraps ``owner.name`` for the test and returns the list it
+    appends to on each call (a memo's tests: how many runs were done afresh)."""
+    def install(owner, name: str) -> list[int]:
+        calls: list[int] = []
+        real = getattr(owner, name)
+
+        def counting(*args, **kwargs):
+            calls.append(1)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)
+        return calls
+
+    return install
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """A real moto HTTP server on 127.0.0.1 (S3, Secrets Manager, ...): yields its endpoint URL."""

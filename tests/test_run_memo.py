@@ -57,17 +57,9 @@ def project(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def project_runs(monkeypatch):
+def project_runs(count_calls):
     """How many times the project rules ran: zero for a run the memo answered."""
-    runs = []
-    real = engine.run_project_rules
-
-    def counting(*args, **kwargs):
-        runs.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(engine, "run_project_rules", counting)
-    return runs
+    return count_calls(engine, "run_project_rules")
 
 
 def _report(root, settings: Settings | None = None, target=TARGET, use_cache=True) -> str:

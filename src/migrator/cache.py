@@ -295,6 +295,13 @@ def stat_key(path: str | Path) -> str:
     return f"{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
+def outside_inputs(constraints: str | Path | None) -> list[str]:
+    """What a scan reads from outside the project, for a memo's key: the offline switch, the
+    constraints cache (constraints URLs are answered from it) and a ``--constraints`` file."""
+    return [os.environ.get(OFFLINE_ENV, ""), stat_key(cache_dir("constraints")),
+            *([stat_key(constraints)] if constraints else [])]
+
+
 class RunMemo:
     """A project's last run (whatever the scan keeps of it), valid for the same ``key_parts``:
     the caller names every input of the run besides the tool, which is part of the key here.

@@ -32,13 +32,11 @@ from migrator.analysis.requirements import constraints_failures_seen, quick_isol
 from migrator.analysis.source import SourceText, project_python_bytes, read_bytes, read_text
 from migrator.analysis.subdags import quick_subdag_factories
 from migrator.cache import (
-    OFFLINE_ENV,
     FileFacts,
     RunMemo,
     ScanCache,
-    cache_dir,
     content_digest,
-    stat_key,
+    outside_inputs,
     tree_fingerprint,
 )
 from migrator.compat import MwaaVersion
@@ -238,9 +236,8 @@ def run_inputs(root: Path, settings: Settings, target: MwaaVersion, rules: Seque
     """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree,
     the settings, target and rules, and what is read from outside the project: a ``--constraints``
     file, and constraints URLs (answered from the constraints cache, or not when offline)."""
-    outside = [os.environ.get(OFFLINE_ENV, ""), stat_key(cache_dir("constraints"))]
-    if settings.constraints:
-        outside.append(stat_key(root / settings.constraints))  # an absolute path stays itself
+    # An absolute --constraints path stays itself under root.
+    outside = outside_inputs(root / settings.constraints if settings.constraints else None)
     return (tree_fingerprint(root), repr(settings), repr(target), ",".join(r.id for r in rules),
             sys.version, *outside)  # the interpreter's ast parses the files
 

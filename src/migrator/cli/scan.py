@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from migrator.cache import RunMemo, cache_dir, stat_key, tree_fingerprint
+from migrator.cache import RunMemo, outside_inputs, stat_key, tree_fingerprint
 from migrator.cli import options
 from migrator.cli.options import forced_color, use_color
 from migrator.report_formats import FORMAT_NAMES, REPOSITORY_PATH_FORMATS, STATISTICS_FORMATS
@@ -28,8 +28,7 @@ _VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
 class KeptReport:
     """What a scan wrote, kept whole for the next run with the same inputs."""
 
-    report: str
-    color: bool
+    report: str  # coloured or not as the key says
     exit_code: int
     former_ids: tuple[str, ...]  # old rule ids it warned about, warned about again
 
@@ -41,12 +40,12 @@ def _report_inputs(path: Path, params: dict, color: bool, prefix: str | None) ->
     name, and how the report is written (colour, the paths' prefix, the terminal). The
     environment is taken whole: a variable the tool reads (MWAA_MIGRATOR_OFFLINE, NO_COLOR) may
     change the report."""
-    named = [stat_key(value) for key in ("constraints", "baseline_file") if (value := params[key]) is not None]
+    baseline = [stat_key(params["baseline_file"])] if params["baseline_file"] else []
     environment = sorted((k, v) for k, v in os.environ.items() if k not in _VOLATILE_ENV)
     # A text report on a terminal is laid out to its width.
     terminal = shutil.get_terminal_size() if options.is_terminal(sys.stdout) else None
-    return (tree_fingerprint(path), repr(sorted(params.items())), repr(environment), *named,
-            stat_key(cache_dir("constraints")), sys.version,
+    return (tree_fingerprint(path), repr(sorted(params.items())), repr(environment), *baseline,
+            *outside_inputs(params["constraints"]), sys.version,
             f"color={color} prefix={prefix} cwd={Path.cwd()} terminal={terminal}")
 
 
@@ -135,7 +134,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     kept = memo.load() if memo is not None else None
     if isinstance(kept, KeptReport):
         options.warn_former_ids(kept.former_ids)
-        options.write_output(kept.report, output, kept.color)
+        options.write_output(kept.report, output, color)
         return kept.exit_code
     pieces, exit_code, crashed, keepable = _scan_and_report(
         path, target, fmt, select, ignore, fail_on, jobs, no_cache, constraints, run_verify, show_statistics,
@@ -147,7 +146,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     if memo is not None and keepable:
         context = click.get_current_context(silent=True)
         warned = context.meta.get("migrator.former_ids_warned", ()) if context else ()
-        memo.save(KeptReport("".join(written), color, exit_code, tuple(sorted(warned))))
+        memo.save(KeptReport("".join(written), exit_code, tuple(sorted(warned))))
     return exit_code
 
 

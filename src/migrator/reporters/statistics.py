@@ -7,11 +7,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from migrator.report_formats import STATISTICS_FORMATS
 from migrator.reporters.jsonout import stream
 from migrator.rules.base import Rule
-
-FORMATS = STATISTICS_FORMATS
 
 
 def rows(document: dict[str, Any], rules: Sequence[Rule]) -> list[dict[str, Any]]:
