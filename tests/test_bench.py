@@ -33,9 +33,10 @@ def test_harness_runs_on_a_tiny_project(tmp_path):
     result = json.loads((out / "result.json").read_text())
     row = result["sizes"]["30"]
     assert row["files"] >= 30
-    for name in ("scan_cold", "scan_warm", "scan_warm_1pct", "ruff_cold", "ruff_warm"):
+    for name in ("scan_cold", "scan_warm", "scan_warm_1pct", "ruff_cold", "ruff_warm", "parse_floor"):
         assert row[name]["wall_s"] > 0 and row[name]["runs"] == 1
+    assert row["parse_floor_ratio"] > 0
     assert all(row[ratio] > 0 for ratio in ("cold_cpu_ratio", "warm_cpu_ratio", "warm_1pct_cpu_ratio"))
     assert row["fix_apply"]["files_changed"] > 0  # the generated DAGs need fixes
     table = (out / "result.md").read_text()
-    assert "| scan_cold |" in table and "| cold scan vs ruff (synthetic 30, 31 files) | <= 3x |" in table
+    assert "| scan_cold |" in table and "| parse_floor |" in table and "| cold scan vs ruff (synthetic 30, 31 files) | <= 3x |" in table

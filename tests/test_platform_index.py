@@ -78,3 +78,26 @@ def test_a_constant_derived_from_a_mount_path_is_as_container_only_as_its_uses(m
     # MOUNT_PATH: a mount path, and the value of CFG_PATH, which only the pod's environment reads.
     # LOG_ROOT: the value of REPORT, which worker code opens as well.
     assert constants == {"pods.config.MOUNT_PATH", "pods.config.CFG_PATH"}
+
+
+def test_the_index_is_the_same_when_worker_processes_derive_its_file_facts(make_project):
+    """A cold run of a project past the parallel threshold derives the index's per-file facts in
+    worker processes (FactWorkers): the index must be the one a run in this process builds."""
+    from migrator.cache import FileFacts
+    from migrator.engine import PARALLEL_THRESHOLD, FactWorkers
+
+    files = dict(HELPERS)
+    files.update({f"dags/pipeline_{n}.py": (f"from acme.docker import docker_job\nfrom pods.paths import MOUNT_DIR\n"
+                                            f"from kubernetes.client import models as k8s\n"
+                                            f"JOB = docker_job('{n}')\n"
+                                            f"M = k8s.V1VolumeMount(name='m', mount_path=MOUNT_DIR)\n")
+                  for n in range(PARALLEL_THRESHOLD)})
+    files.update({"dags/pods/__init__.py": "", "dags/pods/paths.py": 'MOUNT_DIR = "/env/config"\n'})
+    workspace = discover(make_project(files), Settings())
+    alone = build_index(workspace, FileFacts())
+    with FactWorkers(2) as workers:
+        parallel = build_index(workspace, FileFacts(mapper=workers))
+        assert workers.started  # the threshold was passed: the facts came from worker processes
+    assert parallel == alone
+    assert "acme.docker.docker_job" in parallel.remote_compute_wrappers
+    assert parallel.container_only_constants == {"pods.paths.MOUNT_DIR"}

@@ -120,3 +120,39 @@ def test_a_fact_is_recomputed_when_what_else_it_depends_on_changes():
     assert facts.of("uses", "a.py", b"x = 1\n", compute, inputs=("pkg.a",)) == 1  # same content, same inputs
     assert facts.of("uses", "a.py", b"x = 1\n", compute, inputs=("a",)) == 2  # imported under another name
     assert calls == [b"x = 1\n", b"x = 1\n"]
+
+
+def test_of_each_computes_only_what_it_does_not_hold_through_the_mapper_in_the_order_asked():
+    mapped = []
+
+    def mapper(function, *arguments):
+        mapped.append(len(arguments[0]))
+        return list(map(function, *arguments))
+
+    facts = FileFacts(mapper=mapper)
+    assert facts.of_each("n", [("b", b"22", len, ()), ("a", b"1", len, ())]) == {"b": 2, "a": 1}
+    asked = [("c", b"333", len, ()), ("a", b"1", lambda data: pytest.fail("recomputed"), ()), ("b", b"4444", len, ())]
+    found = facts.of_each("n", asked)
+    assert list(found.items()) == [("c", 3), ("a", 1), ("b", 4)]  # b changed: computed again
+    assert mapped == [2, 2]  # what the cache held never reached the mapper
+    assert facts.of_each("n", [("a", b"1", len, ())]) == {"a": 1} and mapped == [2, 2]
+
+
+def test_fact_workers_map_in_worker_processes_only_past_the_threshold():
+    import os
+
+    from migrator.engine import PARALLEL_THRESHOLD, FactWorkers
+
+    with FactWorkers(2) as workers:
+        small = workers(_process_of, range(PARALLEL_THRESHOLD - 1))
+        assert set(small) == {os.getpid()} and not workers.started
+        large = workers(_process_of, range(PARALLEL_THRESHOLD * 4))
+        assert workers.started and os.getpid() not in large
+    with FactWorkers(1) as alone:
+        assert set(alone(_process_of, range(PARALLEL_THRESHOLD * 4))) == {os.getpid()}
+
+
+def _process_of(_item: int) -> int:
+    import os
+
+    return os.getpid()

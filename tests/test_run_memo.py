@@ -101,6 +101,22 @@ def test_an_edit_keeping_size_and_modification_time_runs_the_project_again(proje
     assert project_runs == [1, 1]
 
 
+def test_a_file_edited_while_the_run_reads_the_project_is_read_again_by_the_next_run(project, monkeypatch):
+    """The memo is keyed by the tree as the run found it: an edit landing after the file was
+    read (here: once every module was analysed) leaves a memo no later run finds."""
+    run_project_rules = engine.run_project_rules
+
+    def edited_meanwhile(*args, **kwargs):
+        (project / "dags" / "etl.py").write_text(EDITS["dags/etl.py"])
+        return run_project_rules(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_project_rules", edited_meanwhile)
+    assert "DummyOperator" in _report(project)  # what the run read
+    monkeypatch.setattr(engine, "run_project_rules", run_project_rules)
+    again = _report(project)
+    assert "DummyOperator" not in again and again == _report(project, use_cache=False)
+
+
 def test_an_added_or_removed_file_runs_the_project_again(project, project_runs):
     before = _report(project)
     (project / "dags" / "more.py").write_text(DAG.replace('"etl"', '"more"'))

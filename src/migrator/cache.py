@@ -38,7 +38,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +48,7 @@ from migrator import __version__
 
 FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name; 6: and the programs their commands run
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2  # 2: the digest of a fact asked with inputs is taken over the content's digest
 RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
@@ -60,6 +60,8 @@ SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
 # these caches alone.
 OFFLINE_ENV = "MWAA_MIGRATOR_OFFLINE"
 T = TypeVar("T")
+# Maps a function over argument lists as ``map`` does, possibly in worker processes.
+Mapper = Callable[..., list]
 Subfolder = Literal["scan", "venvs", "constraints", "wheels", "index"]
 SUBFOLDERS: tuple[Subfolder, ...] = ("scan", "venvs", "constraints", "wheels", "index")
 
@@ -146,10 +148,13 @@ class FileFacts:
     content digest. ``root``: the project whose facts are read from and saved to the cache
     folder (``directory``, default :func:`scan_cache_dir`); None keeps them for this run only.
     Of each analysis that ran, only the entries it asked for are saved: a deleted file's, or a
-    file no longer read, go; an analysis that did not run (its rules not selected) keeps its own."""
+    file no longer read, go; an analysis that did not run (its rules not selected) keeps its own.
+    ``mapper``: how :meth:`of_each` computes what the cache does not hold (default: here, in turn)."""
 
-    def __init__(self, root: Path | None = None, directory: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, directory: Path | None = None, mapper: Mapper | None = None) -> None:
+        self.mapper = mapper or (lambda function, *arguments: list(map(function, *arguments)))
         self.used: set[tuple[str, str]] = set()
+        self._digests: dict[str, tuple[bytes, str]] = {}
         self.dirty = False
         self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
         self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
@@ -169,20 +174,52 @@ class FileFacts:
                 pass  # none yet, or from another version: start afresh
         return self._entries
 
+    def _digest(self, rel: str, data: bytes) -> str:
+        """The content digest of ``data``, taken once however many analyses ask about the same
+        bytes of ``rel`` (the passes share one read of each file)."""
+        seen = self._digests.get(rel)
+        if seen is not None and seen[0] is data:
+            return seen[1]
+        digest = content_digest(data)
+        self._digests[rel] = (data, digest)
+        return digest
+
     def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T],
            inputs: tuple[str, ...] = ()) -> T:
         """``compute(data)``, or what it returned for the same content of ``rel`` (and the same
         ``inputs``: what else the answer depends on, such as the name the file is imported as)."""
-        key = (analysis, rel)
-        digest = content_digest("\0".join(inputs).encode() + b"\0" + data if inputs else data)
-        self.used.add(key)
-        entry = self.entries.get(key)
-        if entry is not None and entry[0] == digest:
-            return entry[1]
-        result = compute(data)
-        self.entries[key] = (digest, result)
-        self.dirty = True
-        return result
+        return self.of_each(analysis, [(rel, data, compute, inputs)])[rel]
+
+    def of_each(self, analysis: str, asked: Iterable[tuple[str, bytes, Callable[[bytes], T], tuple[str, ...]]]
+                ) -> dict[str, T]:
+        """:meth:`of` for many files, ``(rel, data, compute, inputs)`` each: what the cache does not
+        hold is computed through the mapper, in worker processes when it has enough of it (a cold
+        run's analyses parse or search hundreds of files), so ``compute`` must pickle: a module
+        function, or a ``partial`` of one."""
+        found: dict[str, T] = {}  # in the order asked
+        missing: list[tuple[str, str]] = []
+        computes: list[Callable[[bytes], T]] = []
+        datas: list[bytes] = []
+        for rel, data, compute, inputs in asked:
+            key = (analysis, rel)
+            digest = self._digest(rel, data)
+            if inputs:
+                digest = content_digest("\0".join((*inputs, digest)).encode())
+            self.used.add(key)
+            entry = self.entries.get(key)
+            if entry is not None and entry[0] == digest:
+                found[rel] = entry[1]
+            else:
+                found[rel] = None  # holds the place: computed below
+                missing.append((rel, digest))
+                computes.append(compute)
+                datas.append(data)
+        if missing:
+            for (rel, digest), result in zip(missing, self.mapper(_computed, computes, datas)):
+                self.entries[(analysis, rel)] = (digest, result)
+                found[rel] = result
+            self.dirty = True
+        return found
 
     def save(self) -> None:
         if self.path is None or not self.used:
@@ -198,6 +235,10 @@ class FileFacts:
             pickler.dump(kept)
 
         _write_atomically(self.path, write)
+
+
+def _computed(compute: Callable[[bytes], T], data: bytes) -> T:
+    return compute(data)
 
 
 class ScanCache:

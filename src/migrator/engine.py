@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from migrator.analysis.connections import quick_pool_definitions
 from migrator.analysis.crashes import injected_crash
@@ -197,6 +197,35 @@ def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple
     pool.shutdown(wait=True)
 
 
+class FactWorkers:
+    """The mapper of a scan's :class:`FileFacts`: maps in worker processes when given enough to
+    pay for them (a cold run's project-level passes parse or search hundreds of files), started
+    on first need and kept for the run; in this process otherwise."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._stack = contextlib.ExitStack()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, function: Callable[..., Any], *arguments: Sequence[Any]) -> list:
+        count = min(map(len, arguments))
+        if self.jobs < 2 or count < PARALLEL_THRESHOLD:
+            return list(map(function, *arguments))
+        if self._pool is None:
+            self._pool = self._stack.enter_context(worker_pool(self.jobs, relax_collector, ()))
+        return list(self._pool.map(function, *arguments, chunksize=max(1, min(64, count // (self.jobs * 4)))))
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.__exit__(*exc_info)
+
+
 def _ignoring_interrupts(initializer: Callable[..., None], initargs: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -232,13 +261,15 @@ class RememberedRun(NamedTuple):
     inventory: dict[str, Any]
 
 
-def run_inputs(root: Path, settings: Settings, target: MwaaVersion, rules: Sequence[Rule]) -> tuple[str, ...]:
-    """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree,
-    the settings, target and rules, and what is read from outside the project: a ``--constraints``
-    file, and constraints URLs (answered from the constraints cache, or not when offline)."""
+def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, rules: Sequence[Rule]
+               ) -> tuple[str, ...]:
+    """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree
+    (its :func:`tree_fingerprint`), the settings, target and rules, and what is read from outside
+    the project: a ``--constraints`` file, and constraints URLs (answered from the constraints
+    cache, or not when offline)."""
     # An absolute --constraints path stays itself under root.
     outside = outside_inputs(root / settings.constraints if settings.constraints else None)
-    return (tree_fingerprint(root), repr(settings), repr(target), ",".join(r.id for r in rules),
+    return (tree, repr(settings), repr(target), ",".join(r.id for r in rules),
             sys.version, *outside)  # the interpreter's ast parses the files
 
 
@@ -253,20 +284,36 @@ def _remembered_result(run: RememberedRun, root: Path, settings: Settings, targe
 
 def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
          progress: Callable[[int, int], None] | None = None, crash: str | None = None,
-         use_cache: bool = True) -> ScanResult:
-    """Scan a project. ``crash`` makes one rule raise (used to test crash reporting)."""
+         use_cache: bool = True, tree: str | None = None) -> ScanResult:
+    """Scan a project. ``crash`` makes one rule raise (used to test crash reporting). ``tree``:
+    the root's :func:`tree_fingerprint`, when the caller took it just before."""
     rules = selected_rules(settings, target)
-    memo = RunMemo(root, run_inputs(root, settings, target, rules)) if use_cache and crash is None else None
+    memo = None
+    if use_cache and crash is None:
+        # Taken before the run reads anything: a file edited during the run leaves a memo no
+        # later run finds.
+        tree = tree or tree_fingerprint(root)
+        memo = RunMemo(root, run_inputs(tree, root, settings, target, rules))
+    else:
+        tree = None  # nothing is remembered
     remembered = memo.load() if memo is not None else None
     if remembered is not None:
         if progress:
             progress(len(remembered.summaries), len(remembered.summaries))
         return _remembered_result(remembered, root, settings, target, rules)
 
+    jobs = jobs or os.cpu_count() or 1
+    with FactWorkers(jobs) as fact_workers:
+        return _scan(root, settings, target, rules, tree, jobs, fact_workers, progress, crash, use_cache)
+
+
+def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule, ...], tree: str | None,
+          jobs: int, fact_workers: FactWorkers, progress: Callable[[int, int], None] | None, crash: str | None,
+          use_cache: bool) -> ScanResult:
     failures_before = constraints_failures_seen()
     workspace = discover(root, settings)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
-    file_facts = FileFacts(root) if use_cache and crash is None else FileFacts()
+    file_facts = FileFacts(root if use_cache and crash is None else None, mapper=fact_workers)
     index = build_index(workspace, file_facts)
     ctx = RuleContext(target=target, index=index)
 
@@ -274,7 +321,6 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     findings: list[Finding] = []
     crashes: list[RuleCrash] = []
     summaries: list[ModuleSummary] = []
-    jobs = jobs or os.cpu_count() or 1
     done = 0
     cache = None
     shared = SharedValues()
@@ -360,10 +406,10 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     result = ScanResult(workspace, target, merged.findings, project, rules, suppressed,
                         crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,
                         former_ids=frozenset(former))
-    if memo is not None and not result.crashed:
-        # Keyed by the inputs as the run left them: the run itself may fill the constraints cache,
-        # and the next run looks its memo up by what it finds then.
-        remember(RunMemo(root, run_inputs(root, settings, target, rules)), result, failures_before)
+    if tree is not None and not result.crashed:
+        # Keyed by what is read from outside as the run left it: the run itself may fill the
+        # constraints cache, and the next run looks its memo up by what it finds then.
+        remember(RunMemo(root, run_inputs(tree, root, settings, target, rules)), result, failures_before)
     return result
 
 

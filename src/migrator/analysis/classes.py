@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import partial
 
 from migrator.analysis.python import ModuleFacts
 
@@ -135,13 +136,12 @@ def quick_subclasses(workspace, texts: dict[str, bytes], file_facts, roots: froz
     found: dict[str, str] = {}
     words = sorted({name.rsplit(".", 1)[-1].encode() for name in roots})
     while words:
-        for rel, text in texts.items():
-            if rel not in parsed and any(word in text for word in words):
-                parsed.add(rel)
-                module_name = workspace.module_name(rel)
-                classes.update(file_facts.of("class_bases", rel, text,
-                                             lambda text, rel=rel, name=module_name: _class_bases(rel, text, name),
-                                             inputs=(module_name,)))
+        naming = [rel for rel, text in texts.items() if rel not in parsed and any(word in text for word in words)]
+        parsed.update(naming)
+        asked = [(rel, texts[rel], partial(_class_bases, rel, module_name=name), (name,))
+                 for rel in naming for name in [workspace.module_name(rel)]]
+        for bases in file_facts.of_each("class_bases", asked).values():
+            classes.update(bases)
         new = {}
         for name, bases in classes.items():
             if name in found:

@@ -103,18 +103,12 @@ def find_credential_files(workspace, facts: FileFacts | None = None) -> list[Cre
     verdicts of earlier runs, by file content (kept beside the scan cache)."""
     facts = facts or FileFacts()
     sources = {rel for paths in workspace.sources().values() for rel in paths}
-    found = []
-    for rel in workspace.data_files:
-        if rel in sources:
-            continue
-        data = _head(workspace.path(rel))
-        if data is None:
-            continue
-        detected = facts.of("credential_files", rel, data, partial(detect_data, PurePosixPath(rel).name))
-        if detected is not None:
-            form, fields = detected
-            found.append(CredentialFile(rel, form, tuple(fields)))
-    return found
+    asked = [(rel, data, partial(detect_data, PurePosixPath(rel).name), ())
+             for rel in workspace.data_files if rel not in sources
+             for data in [_head(workspace.path(rel))] if data is not None]
+    return [CredentialFile(rel, form, tuple(fields))
+            for rel, detected in facts.of_each("credential_files", asked).items() if detected is not None
+            for form, fields in [detected]]
 
 
 # -- readers: None when the text is not in the format, else where its credentials are -------------

@@ -12,6 +12,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from migrator import compat
 from migrator.analysis.classes import module_classes, quick_subclasses
@@ -78,12 +79,10 @@ def quick_remote_compute_wrappers(workspace, texts: dict[str, bytes], file_facts
     wrappers: set[str] = set()
     words = first_words
     while words:
-        for rel, text in texts.items():
-            if rel not in parsed and any(word in text for word in words):
-                module_name = workspace.module_name(rel)
-                parsed[rel] = file_facts.of("remote_definitions", rel, text,
-                                            lambda text, rel=rel, name=module_name: _definitions(rel, text, name),
-                                            inputs=(module_name,))
+        asked = [(rel, text, partial(_definitions, rel, module_name=name), (name,))
+                 for rel, text in texts.items() if rel not in parsed and any(word in text for word in words)
+                 for name in [workspace.module_name(rel)]]
+        parsed.update(file_facts.of_each("remote_definitions", asked))
         found = {d.qualname for ds in parsed.values() for d in ds if d.qualname not in wrappers
                  and d.hands_off(remote, wrappers)}
         wrappers |= found
@@ -184,25 +183,25 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     outside: set[str] = set()
     mounted: set[str] = set()
     derived: dict[str, set[str]] = {}  # constant -> the constants whose values use it
-    asked: set[str] = set()
-    while short_names - asked:  # derived constants are asked about in turn (a chain is short)
-        wanted = {name.encode() for name in short_names - asked}
-        asked |= short_names
-        for rel, data in texts.items():
-            words = file_facts.of("text_facts", rel, data, text_facts).mentions
-            named = sorted(word.decode() for word in wanted if word in words)
+    asked_about: set[str] = set()
+    mentions = file_facts.of_each("text_facts", [(rel, data, text_facts, ()) for rel, data in texts.items()])
+    while short_names - asked_about:  # derived constants are asked about in turn (a chain is short)
+        wanted = {name.encode() for name in short_names - asked_about}
+        asked_about |= short_names
+        asked = []
+        for rel, facts in mentions.items():
+            named = sorted(word.decode() for word in wanted if word in facts.mentions)
             if named:
                 module_name = workspace.module_name(rel)
-                uses = file_facts.of("constant_uses", rel, data,
-                                     lambda data, rel=rel, name=module_name, named=named:
-                                     _constant_uses(rel, data, name, set(named)),
-                                     inputs=(module_name, *named))
-                inside |= uses[0]
-                outside |= uses[1]
-                for used, value_of in uses[2]:
-                    derived.setdefault(used, set()).add(value_of)
-                    short_names.add(value_of.rpartition(".")[2])
-                mounted |= uses[3]
+                asked.append((rel, texts[rel], partial(_constant_uses, rel, module_name=module_name, named=set(named)),
+                              (module_name, *named)))
+        for uses in file_facts.of_each("constant_uses", asked).values():
+            inside |= uses[0]
+            outside |= uses[1]
+            for used, value_of in uses[2]:
+                derived.setdefault(used, set()).add(value_of)
+                short_names.add(value_of.rpartition(".")[2])
+            mounted |= uses[3]
     container_only = {name for name in inside | set(derived) if _container_only(name, inside, outside, derived)}
     return frozenset(container_only | _into_mounts(workspace, texts, mounted - outside, derived))
 

@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 
 from migrator.cache import FileFacts
 
@@ -64,7 +65,7 @@ def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts:
     """Dotted names (``module.function``) of the module-level, undecorated functions whose name
     the project mentions only where it defines them. ``texts``: the project's Python files
     (``project_python_bytes``); ``file_facts``: each file's :class:`TextFacts` by content."""
-    facts = {rel: file_facts.of("text_facts", rel, data, text_facts) for rel, data in texts.items()}
+    facts = file_facts.of_each("text_facts", [(rel, data, text_facts, ()) for rel, data in texts.items()])
     mentions: Counter[bytes] = Counter()
     definitions: Counter[bytes] = Counter()
     for one in facts.values():
@@ -81,6 +82,10 @@ def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts:
 
 
 
+def _names_written(names: frozenset[bytes], data: bytes) -> frozenset[bytes]:
+    return names.intersection(_WORD.findall(data))
+
+
 def quick_unimported_modules(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
     """Dotted names of the DAG-folder modules (not packages' ``__init__``, not the plugins
     folder, whose modules Airflow imports itself) whose last name no other project Python file
@@ -91,12 +96,11 @@ def quick_unimported_modules(workspace, texts: dict[str, bytes], file_facts: Fil
                   and not (plugins and rel.startswith(plugins))}
     names = frozenset(name.encode() for name in candidates.values())
     key = hashlib.sha256(b"\0".join(sorted(names))).hexdigest()  # the cached answers hold only these names
+    written = file_facts.of_each("module_mentions", [(rel, data, partial(_names_written, names), (key,))
+                                                     for rel, data in texts.items()])
     writers: Counter[bytes] = Counter()
-    written = {}
-    for rel, data in texts.items():
-        written[rel] = file_facts.of("module_mentions", rel, data,
-                                     lambda data: names.intersection(_WORD.findall(data)), inputs=(key,))
-        writers.update(written[rel])
+    for names_written in written.values():
+        writers.update(names_written)
     # Written by no file but itself (its own main guard, a comment naming it).
     return frozenset(workspace.module_name(rel) for rel, name in candidates.items()
                      if rel in written and writers[name.encode()] - (name.encode() in written[rel]) == 0)

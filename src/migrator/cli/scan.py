@@ -33,7 +33,7 @@ class KeptReport:
     former_ids: tuple[str, ...]  # old rule ids it warned about, warned about again
 
 
-def _report_inputs(path: Path, params: dict, color: bool, prefix: str | None) -> tuple[str, ...]:
+def _report_inputs(tree: str, path: Path, params: dict, color: bool, prefix: str | None) -> tuple[str, ...]:
     """Everything a report depends on besides the tool (part of ``RunMemo``'s key): what the
     scan's own memo is keyed by (``migrator.engine.run_inputs``: the tree, which holds the
     settings files, and what is read from outside it), the command's options, the files they
@@ -44,7 +44,7 @@ def _report_inputs(path: Path, params: dict, color: bool, prefix: str | None) ->
     environment = sorted((k, v) for k, v in os.environ.items() if k not in _VOLATILE_ENV)
     # A text report on a terminal is laid out to its width.
     terminal = shutil.get_terminal_size() if options.is_terminal(sys.stdout) else None
-    return (tree_fingerprint(path), repr(sorted(params.items())), repr(environment), *baseline,
+    return (tree, repr(sorted(params.items())), repr(environment), *baseline,
             *outside_inputs(params["constraints"]), sys.version,
             f"color={color} prefix={prefix} cwd={Path.cwd()} terminal={terminal}")
 
@@ -125,12 +125,13 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     else:
         prefix = None
     # A run that loads Airflow or writes a baseline is never answered from a kept report.
-    memo = None
+    memo = tree = None
     if not (no_cache or run_verify or write_baseline_file) and path.is_dir():
+        tree = tree_fingerprint(path)  # the scan's own memo is keyed by it too
         given = {"path": str(path.resolve()), "target": target, "fmt": fmt, "output": output, "select": select,
                  "ignore": ignore, "fail_on": fail_on, "constraints": constraints,
                  "show_statistics": show_statistics, "baseline_file": baseline_file}
-        memo = RunMemo(path, _report_inputs(path, given, color, prefix), kind="report")
+        memo = RunMemo(path, _report_inputs(tree, path, given, color, prefix), kind="report")
     kept = memo.load() if memo is not None else None
     if isinstance(kept, KeptReport):
         options.warn_former_ids(kept.former_ids)
@@ -138,7 +139,7 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
         return kept.exit_code
     pieces, exit_code, crashed, keepable = _scan_and_report(
         path, target, fmt, select, ignore, fail_on, jobs, no_cache, constraints, run_verify, show_statistics,
-        baseline_file, write_baseline_file, quiet, color, prefix)
+        baseline_file, write_baseline_file, quiet, color, prefix, tree)
     written: list[str] = []
     options.write_output(pieces if memo is None else _copied(pieces, written), output, color)
     if crashed:
@@ -160,7 +161,7 @@ def _copied(pieces: Iterable[str], into: list[str]) -> Iterator[str]:
 def _scan_and_report(path: Path, target: str | None, fmt: str, select, ignore, fail_on: str | None, jobs: int,
                      no_cache: bool, constraints: Path | None, run_verify: bool, show_statistics: bool,
                      baseline_file: Path | None, write_baseline_file: Path | None, quiet: bool, color: bool,
-                     prefix: str | None) -> tuple[Iterable[str], int, bool, bool]:
+                     prefix: str | None, tree: str | None) -> tuple[Iterable[str], int, bool, bool]:
     """(the report in pieces, the exit code, whether a rule crashed, whether the report may be
     kept) of a scan run afresh: not when the network had a say in it, as the scan's own memo."""
     from migrator.baseline import apply_baseline, read_baseline, write_baseline
@@ -177,9 +178,9 @@ def _scan_and_report(path: Path, target: str | None, fmt: str, select, ignore, f
     failures_before = constraints_failures_seen()
     if progress:
         with progress:
-            result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache)
+            result = scan(path, settings, mwaa, jobs=jobs, progress=update, use_cache=not no_cache, tree=tree)
     else:
-        result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache)
+        result = scan(path, settings, mwaa, jobs=jobs, use_cache=not no_cache, tree=tree)
     options.warn_former_ids(sorted(result.former_ids))
     check_airflow_found(path, result.workspace)
     if run_verify:

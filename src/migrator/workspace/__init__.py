@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from stat import S_ISLNK, S_ISREG
 
@@ -154,27 +155,32 @@ class Workspace:
 
     def module_name(self, rel: str) -> str:
         """Dotted module name of a Python file as its DAG folder or plugins folder imports it."""
-        best = None
-        for folder in self._import_roots:
-            if folder == ".":
-                candidate = rel
-            elif rel.startswith(folder + "/"):
-                candidate = rel[len(folder) + 1:]
-            else:
-                continue
-            if best is None or candidate.count("/") < best.count("/"):
-                best = candidate
-        parts = (best or rel).removesuffix(".py").split("/")
-        if parts[-1] == "__init__":
-            parts.pop()
-        if best is None and parts and parts[0] == "src":
-            parts.pop(0)  # a src/ layout imports without the "src." prefix
-        return ".".join(parts)
+        return _module_name(tuple(self._import_roots), rel)
 
     @property
     def _import_roots(self) -> list[str]:
         roots = [*self.dag_folders, *([self.plugins_folder] if self.plugins_folder else [])]
         return [r.rstrip("/") for r in roots]
+
+
+@lru_cache(maxsize=1 << 16)  # asked for each file by most project-level passes
+def _module_name(import_roots: tuple[str, ...], rel: str) -> str:
+    best = None
+    for folder in import_roots:
+        if folder == ".":
+            candidate = rel
+        elif rel.startswith(folder + "/"):
+            candidate = rel[len(folder) + 1:]
+        else:
+            continue
+        if best is None or candidate.count("/") < best.count("/"):
+            best = candidate
+    parts = (best or rel).removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    if best is None and parts and parts[0] == "src":
+        parts.pop(0)  # a src/ layout imports without the "src." prefix
+    return ".".join(parts)
 
 
 # Control characters in a name (a newline, an escape) would split or rewrite report lines,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import PurePosixPath
 
 from migrator import compat
@@ -127,23 +128,20 @@ def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
     if not wanted:
         return frozenset()
     word = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, wanted)) + r")(?![\w])", re.IGNORECASE)
-
-    def named(data: bytes) -> frozenset[str]:
-        text = decode_text(data)
-        return frozenset() if isinstance(text, Problem) else frozenset(m.lower() for m in word.findall(text.text))
-
-    facts = file_facts if file_facts is not None else FileFacts()
     skipped = set(definitions)
-    found: set[str] = set()
+    asked = []
     for rel in sorted({*workspace.python_files, *workspace.other_python_files, *workspace.data_files} - skipped):
-        if PurePosixPath(rel).suffix.lower() in _DOCUMENT_SUFFIXES:
-            continue
-        data = read_bytes(workspace.path(rel))
-        if not isinstance(data, Problem):
-            found |= facts.of("mentioned_keys", rel, data, named, inputs=tuple(wanted))
-            if len(found) == len(wanted):
-                break
-    return frozenset(found)
+        if PurePosixPath(rel).suffix.lower() not in _DOCUMENT_SUFFIXES:
+            data = read_bytes(workspace.path(rel))
+            if not isinstance(data, Problem):
+                asked.append((rel, data, partial(_words_named, word), tuple(wanted)))
+    facts = file_facts if file_facts is not None else FileFacts()
+    return frozenset().union(*facts.of_each("mentioned_keys", asked).values())
+
+
+def _words_named(word: re.Pattern[str], data: bytes) -> frozenset[str]:
+    text = decode_text(data)
+    return frozenset() if isinstance(text, Problem) else frozenset(m.lower() for m in word.findall(text.text))
 
 
 # Documentation, which names a variable without reading it.
