@@ -6,7 +6,8 @@
 
 For each project size it measures, in alternation so machine noise hits both tools alike:
 `migrator scan` cold (empty cache), warm (nothing changed) and warm after touching 1% of
-the files; `ruff check --preview --select AIR` cold (`--no-cache`) and warm; then
+the files; `ruff check --preview --select AIR` cold (`--no-cache`) and warm; the parse floor
+(bench/parse_floor.py: the interpreter reading and parsing every file, nothing else); then
 `migrator fix` (dry run, and --apply on a copy) and `migrator package`, when those commands
 exist. It reports median wall time, CPU time (user+sys, children included) and peak RSS (the
 largest single process of the tree), ratios to ruff by wall and by CPU time (the steadier one
@@ -122,13 +123,15 @@ def bench_scan(project: Path, label: str, runs: int, work: Path) -> dict:
     cache_root = work / f"cache-{label}"
     env = {**os.environ, "MWAA_MIGRATOR_SCAN_CACHE": str(cache_root), "NO_COLOR": "1"}
     scan = migrator_cmd("scan", str(project), "--quiet", "--format", "json", "--fail-on", "never")
-    results: dict[str, list[Sample]] = {k: [] for k in
-                                        ("scan_cold", "scan_warm", "scan_warm_1pct", "ruff_cold", "ruff_warm")}
+    floor = [sys.executable, str(HERE / "parse_floor.py"), str(project)]
+    results: dict[str, list[Sample]] = {k: [] for k in ("scan_cold", "scan_warm", "scan_warm_1pct", "ruff_cold",
+                                                         "ruff_warm", "parse_floor")}
     ruff_cache = work / f"ruff-cache-{label}"
     for round_no in range(runs):
         shutil.rmtree(cache_root, ignore_errors=True)
         results["scan_cold"].append(measure(scan, env))
         results["ruff_cold"].append(measure(ruff_cmd("--no-cache", str(project))))
+        results["parse_floor"].append(measure(floor))
         results["scan_warm"].append(measure(scan, env))
         measure(ruff_cmd("--cache-dir", str(ruff_cache), str(project)))  # fill ruff's cache
         results["ruff_warm"].append(measure(ruff_cmd("--cache-dir", str(ruff_cache), str(project))))
@@ -138,6 +141,7 @@ def bench_scan(project: Path, label: str, runs: int, work: Path) -> dict:
     row["files"] = py_files
     row["cold_ratio"] = round(row["scan_cold"]["wall_s"] / row["ruff_cold"]["wall_s"], 2)
     row["warm_ratio"] = round(row["scan_warm"]["wall_s"] / row["ruff_warm"]["wall_s"], 2)
+    row["parse_floor_ratio"] = round(row["parse_floor"]["wall_s"] / row["ruff_cold"]["wall_s"], 2)
     row["warm_1pct_ratio"] = round(row["scan_warm_1pct"]["wall_s"] / row["ruff_warm"]["wall_s"], 2)
     for ratio, scan_measure, ruff_measure in CPU_RATIOS:
         row[ratio] = round(row[scan_measure]["cpu_s"] / row[ruff_measure]["cpu_s"], 2)
@@ -203,12 +207,13 @@ def markdown(result: dict) -> str:
              "| project | files | measure | wall s | CPU s | peak RSS MB | vs ruff | CPU vs ruff | files/s |",
              "|---|---|---|---|---|---|---|---|---|"]
     for label, row in measured_projects(result).items():
-        for name in ("scan_cold", "ruff_cold", "scan_warm", "ruff_warm", "scan_warm_1pct",
+        for name in ("scan_cold", "ruff_cold", "parse_floor", "scan_warm", "ruff_warm", "scan_warm_1pct",
                      "fix_dry_run", "fix_apply", "package"):
             if name not in row:
                 continue
             m = row[name]
             ratio = {"scan_cold": row["cold_ratio"], "scan_warm": row["warm_ratio"],
+                     "parse_floor": row.get("parse_floor_ratio", ""),
                      "scan_warm_1pct": row.get("warm_1pct_ratio", "")}.get(name, "")
             cpu_ratio = {scan_measure: row.get(cpu) for cpu, scan_measure, _ in CPU_RATIOS}.get(name) or ""
             rate = {"scan_cold": row["cold_files_per_s"]}.get(name, m.get("changed_files_per_s", ""))
