@@ -44,6 +44,16 @@ def test_only_functions_named_nowhere_but_their_def_are_unreferenced(make_projec
     assert build_index(discover(root, Settings())).unreferenced_functions == {"build_task.build_task"}
 
 
+def test_one_line_defs_and_decorators_over_blank_lines(make_project):
+    root = make_project({
+        "dags/hooks.py": ("def first(): return 1\ndef second(): return 2\n"  # one line each, back to back
+                          "@hookimpl\n\n\ndef registered():\n    pass\n"  # decorated, blank lines between
+                          "x = 1  # @not_a_decorator\ndef after_comment():\n    pass\n"),
+        "dags/d.py": "from hooks import second\nsecond()\n",
+    })
+    assert build_index(discover(root, Settings())).unreferenced_functions == {"hooks.first", "hooks.after_comment"}
+
+
 def test_a_removed_option_read_in_dead_code_is_info(make_project):
     root = make_project({"dags/build_task.py": BUILDERS,
                          "dags/d.py": "from build_task import task\nT = task('x')\n"})

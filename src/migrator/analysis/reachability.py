@@ -27,13 +27,14 @@ from migrator.cache import FileFacts
 
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _MODULE_PATHS = re.compile(rb"(?m)^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t][^\n]*)")
-_COMMENT = re.compile(rb"(?m)(?:^|(?<=[ \t]))#[^\n]*")
+# A "#" at a line's start or after a blank (the lookbehind first: searched position by position,
+# an alternation with "^" costs a third of this pass).
+_COMMENT = re.compile(rb"(?m)(?<![^ \t\n])#[^\n]*")
 # The next module-level statement after a def: a name, keyword or decorator in column 0 (not
 # the ")" closing its parameters).
 _TOP_LEVEL_STATEMENT = re.compile(rb"(?m)^[A-Za-z_@]")
 _DEF = re.compile(rb"(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
-# A module-level def and the line before it (a decorator, if it starts with "@").
-_TOP_LEVEL_DEF = re.compile(rb"(?m)(?:^([ \t]*\S[^\n]*)\n(?:[ \t]*\n)*)?^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
+_TOP_LEVEL_DEF = re.compile(rb"(?m)^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,26 @@ def text_facts(data: bytes) -> TextFacts:
     text = _COMMENT.sub(b"", _MODULE_PATHS.sub(b"", data))
     candidates = []
     for match in _TOP_LEVEL_DEF.finditer(text):
-        before, name = match.group(1), match.group(2)
-        if (before or b"").lstrip().startswith(b"@"):
+        name = match.group(1)
+        if _line_before(text, match.start()).lstrip().startswith(b"@"):
             continue
         # The function naming itself (recursion, ``f.__name__``) does not call it from outside.
         body_end = _TOP_LEVEL_STATEMENT.search(text, match.end())
         candidates.append((name, _WORD.findall(text, match.end(), body_end.start() if body_end else len(text))
                            .count(name)))
     return TextFacts(Counter(_WORD.findall(text)), Counter(_DEF.findall(text)), tuple(candidates))
+
+
+def _line_before(text: bytes, start: int) -> bytes:
+    """The last line before the line at ``start`` that is not blank (a decorator, if it starts
+    with "@"), or b"" when there is none."""
+    end = start - 1  # the newline ending the line before
+    while end >= 0:
+        begin = text.rfind(b"\n", 0, end) + 1
+        if text[begin:end].strip(b" \t"):
+            return text[begin:end]
+        end = begin - 1
+    return b""
 
 
 def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
