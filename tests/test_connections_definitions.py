@@ -189,3 +189,20 @@ def test_what_only_ci_defines_is_a_test_fixture(make_project):
     assert {c.conn_id for c in facts.deployed(facts.connections)} == {"dw"}
     assert {c.conn_id for c in facts.connections} == {"ci_db", "dw"}
     assert [v.key for v in facts.variables] == ["ci_flag"] and not list(facts.deployed(facts.variables))
+
+
+def test_mentioned_keys_are_found_in_any_case_and_spelling_only_as_whole_words(make_project):
+    """``mentioned_keys`` answers most files without decoding them (ASCII text naming no key in
+    any case); a file that is not ASCII is still searched as text."""
+    from migrator.analysis.connections import mentioned_keys
+    from migrator.workspace import discover
+
+    root = make_project({
+        "dags/a.py": "from airflow.models import Variable\nX = Variable.get('S3_BUCKET')\n",
+        "dags/b.sql": "select '{{ var.value.api_token_v2 }}'\n",  # a longer word: not api_token
+        "dags/c.py": "# caf\u00e9\nPATH = Variable.get('\u212aey_path')\n",  # a Kelvin sign folds to k
+        "dags/vars.json": '{"s3_bucket": "b", "api_token": "t", "key_path": "/k", "unused": "u"}\n',
+    })
+    workspace = discover(root, Settings())
+    found = mentioned_keys(workspace, ["s3_bucket", "API_TOKEN", "key_path", "unused"], ["dags/vars.json"])
+    assert found == {"s3_bucket", "key_path"}

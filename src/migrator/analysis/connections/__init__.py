@@ -128,18 +128,25 @@ def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
     if not wanted:
         return frozenset()
     word = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, wanted)) + r")(?![\w])", re.IGNORECASE)
+    ascii_keys = tuple(key.encode() for key in wanted) if all(key.isascii() for key in wanted) else None
     skipped = set(definitions)
     asked = []
     for rel in sorted({*workspace.python_files, *workspace.other_python_files, *workspace.data_files} - skipped):
         if PurePosixPath(rel).suffix.lower() not in _DOCUMENT_SUFFIXES:
             data = read_bytes(workspace.path(rel))
             if not isinstance(data, Problem):
-                asked.append((rel, data, partial(_words_named, word), tuple(wanted)))
+                asked.append((rel, data, partial(_words_named, word, ascii_keys), tuple(wanted)))
     facts = file_facts if file_facts is not None else FileFacts()
     return frozenset().union(*facts.of_each("mentioned_keys", asked).values())
 
 
-def _words_named(word: re.Pattern[str], data: bytes) -> frozenset[str]:
+def _words_named(word: re.Pattern[str], ascii_keys: tuple[bytes, ...] | None, data: bytes) -> frozenset[str]:
+    """The keys ``word`` finds in ``data``. A file of ASCII alone naming none of the keys (ASCII
+    too) in any case has none to find: most files are answered without decoding or searching."""
+    if ascii_keys is not None and data.isascii():
+        lowered = data.lower()
+        if not any(key in lowered for key in ascii_keys):
+            return frozenset()
     text = decode_text(data)
     return frozenset() if isinstance(text, Problem) else frozenset(m.lower() for m in word.findall(text.text))
 
