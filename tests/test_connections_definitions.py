@@ -201,8 +201,25 @@ def test_mentioned_keys_are_found_in_any_case_and_spelling_only_as_whole_words(m
         "dags/a.py": "from airflow.models import Variable\nX = Variable.get('S3_BUCKET')\n",
         "dags/b.sql": "select '{{ var.value.api_token_v2 }}'\n",  # a longer word: not api_token
         "dags/c.py": "# caf\u00e9\nPATH = Variable.get('\u212aey_path')\n",  # a Kelvin sign folds to k
+        "dags/d.sh": "echo {{ var.value.ETL-Path }}\n",  # not only word characters
         "dags/vars.json": '{"s3_bucket": "b", "api_token": "t", "key_path": "/k", "unused": "u"}\n',
     })
+    (root / "dags" / "f.sql").write_bytes("select '{{ var.value.utf16_key }}'\n".encode("utf-16"))
+    (root / "dags" / "g.sql").write_bytes("-- caf\u00e9\nselect '{{ var.value.LATIN_KEY }}'\n".encode("latin-1"))
     workspace = discover(root, Settings())
-    found = mentioned_keys(workspace, ["s3_bucket", "API_TOKEN", "key_path", "unused"], ["dags/vars.json"])
-    assert found == {"s3_bucket", "key_path"}
+    keys = ["s3_bucket", "API_TOKEN", "key_path", "unused", "etl-path", "utf16_key", "latin_key"]
+    assert mentioned_keys(workspace, keys, ["dags/vars.json"]) == {
+        "s3_bucket", "key_path", "etl-path", "utf16_key", "latin_key"}
+
+
+def test_the_letters_folding_to_ascii_are_all_there_are():
+    """``mentioned_keys`` reads a file's ASCII bytes alone unless it holds one of these letters: a
+    case-insensitive match takes no other letter for an ASCII one."""
+    import re
+    import sys
+
+    from migrator.analysis.connections import _FOLDING_TO_ASCII
+
+    ascii_letter = re.compile("[a-z]", re.IGNORECASE)
+    folding = {chr(code) for code in range(128, sys.maxunicode + 1) if ascii_letter.fullmatch(chr(code))}
+    assert {letter.encode() for letter in folding} == set(_FOLDING_TO_ASCII)

@@ -50,7 +50,7 @@ from migrator.analysis.connections.uris import (
 )
 from migrator.analysis.crashes import contained
 from migrator.analysis.envsources import EnvFacts, parse_script
-from migrator.analysis.source import Problem, decode_text, read_bytes, read_text
+from migrator.analysis.source import Problem, bom_encoding, decode_text, read_bytes, read_text
 from migrator.cache import FileFacts
 
 __all__ = ["GENERIC_CONNECTION_READS", "SECRET_NAME", "VARIABLE_READ_WITH_DEFAULT", "Reference",
@@ -141,14 +141,32 @@ def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
 
 
 def _words_named(word: re.Pattern[str], ascii_keys: tuple[bytes, ...] | None, data: bytes) -> frozenset[str]:
-    """The keys ``word`` finds in ``data``. A file of ASCII alone naming none of the keys (ASCII
-    too) in any case has none to find: most files are answered without decoding or searching."""
-    if ascii_keys is not None and data.isascii():
+    """The keys ``word`` finds in ``data``. With ASCII keys, a file whose bytes name none of them
+    in any case has none to find, and in a file of ASCII alone the keys made of word characters
+    are those among its words: most files are answered without decoding or a search of every key."""
+    if ascii_keys is not None and not _may_fold_to_ascii(data):
         lowered = data.lower()
-        if not any(key in lowered for key in ascii_keys):
+        present = [key for key in ascii_keys if key in lowered]
+        if not present:
             return frozenset()
+        if data.isascii() and all(map(_ASCII_WORD.fullmatch, present)):  # whole words are whole tokens
+            tokens = set(_ASCII_WORD.findall(lowered))
+            return frozenset(key.decode() for key in present if key in tokens)
     text = decode_text(data)
     return frozenset() if isinstance(text, Problem) else frozenset(m.lower() for m in word.findall(text.text))
+
+
+_ASCII_WORD = re.compile(rb"[a-z0-9_]+")  # a word of lowered ASCII text, as \w reads it
+# The letters besides ASCII's that a case-insensitive match takes for ASCII letters (İ ı ſ K),
+# in UTF-8.
+_FOLDING_TO_ASCII = tuple(letter.encode() for letter in "\u0130\u0131\u017f\u212a")
+
+
+def _may_fold_to_ascii(data: bytes) -> bool:
+    """Whether the text of ``data`` may match an ASCII key with letters other than ASCII ones:
+    UTF-16 or UTF-32 text, or text holding one of :data:`_FOLDING_TO_ASCII` (UTF-8 and latin-1
+    text otherwise match it with the very bytes of its ASCII letters)."""
+    return bom_encoding(data) not in (None, "utf-8") or any(letter in data for letter in _FOLDING_TO_ASCII)
 
 
 # Documentation, which names a variable without reading it.
