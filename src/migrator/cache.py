@@ -48,7 +48,7 @@ from migrator import __version__
 
 FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name; 6: and the programs their commands run
-FACTS_FORMAT = 2  # 2: the digest of a fact asked with inputs is taken over the content's digest
+FACTS_FORMAT = 1
 RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
@@ -154,7 +154,6 @@ class FileFacts:
     def __init__(self, root: Path | None = None, directory: Path | None = None, mapper: Mapper | None = None) -> None:
         self.mapper = mapper or (lambda function, *arguments: list(map(function, *arguments)))
         self.used: set[tuple[str, str]] = set()
-        self._digests: dict[str, tuple[bytes, str]] = {}
         self.dirty = False
         self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
         self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
@@ -174,16 +173,6 @@ class FileFacts:
                 pass  # none yet, or from another version: start afresh
         return self._entries
 
-    def _digest(self, rel: str, data: bytes) -> str:
-        """The content digest of ``data``, taken once however many analyses ask about the same
-        bytes of ``rel`` (the passes share one read of each file)."""
-        seen = self._digests.get(rel)
-        if seen is not None and seen[0] is data:
-            return seen[1]
-        digest = content_digest(data)
-        self._digests[rel] = (data, digest)
-        return digest
-
     def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T],
            inputs: tuple[str, ...] = ()) -> T:
         """``compute(data)``, or what it returned for the same content of ``rel`` (and the same
@@ -195,16 +184,15 @@ class FileFacts:
         """:meth:`of` for many files, ``(rel, data, compute, inputs)`` each: what the cache does not
         hold is computed through the mapper, in worker processes when it has enough of it (a cold
         run's analyses parse or search hundreds of files), so ``compute`` must pickle: a module
-        function, or a ``partial`` of one."""
+        function, or a ``partial`` of one. ``asked`` is read once: given as it reads the files, only
+        the contents to compute are held at once."""
         found: dict[str, T] = {}  # in the order asked
         missing: list[tuple[str, str]] = []
         computes: list[Callable[[bytes], T]] = []
         datas: list[bytes] = []
         for rel, data, compute, inputs in asked:
             key = (analysis, rel)
-            digest = self._digest(rel, data)
-            if inputs:
-                digest = content_digest("\0".join((*inputs, digest)).encode())
+            digest = content_digest("\0".join(inputs).encode() + b"\0" + data if inputs else data)
             self.used.add(key)
             entry = self.entries.get(key)
             if entry is not None and entry[0] == digest:

@@ -103,9 +103,9 @@ def find_credential_files(workspace, facts: FileFacts | None = None) -> list[Cre
     verdicts of earlier runs, by file content (kept beside the scan cache)."""
     facts = facts or FileFacts()
     sources = {rel for paths in workspace.sources().values() for rel in paths}
-    asked = [(rel, data, partial(detect_data, PurePosixPath(rel).name), ())
+    asked = ((rel, data, partial(detect_data, PurePosixPath(rel).name), ())
              for rel in workspace.data_files if rel not in sources
-             for data in [_head(workspace.path(rel))] if data is not None]
+             for data in [_head(workspace.path(rel))] if data is not None)
     return [CredentialFile(rel, form, tuple(fields))
             for rel, detected in facts.of_each("credential_files", asked).items() if detected is not None
             for form, fields in [detected]]

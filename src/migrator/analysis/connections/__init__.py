@@ -129,13 +129,10 @@ def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
         return frozenset()
     word = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, wanted)) + r")(?![\w])", re.IGNORECASE)
     ascii_keys = tuple(key.encode() for key in wanted) if all(key.isascii() for key in wanted) else None
-    skipped = set(definitions)
-    asked = []
-    for rel in sorted({*workspace.python_files, *workspace.other_python_files, *workspace.data_files} - skipped):
-        if PurePosixPath(rel).suffix.lower() not in _DOCUMENT_SUFFIXES:
-            data = read_bytes(workspace.path(rel))
-            if not isinstance(data, Problem):
-                asked.append((rel, data, partial(_words_named, word, ascii_keys), tuple(wanted)))
+    searched = sorted(rel for rel in {*workspace.python_files, *workspace.other_python_files, *workspace.data_files}
+                      - set(definitions) if PurePosixPath(rel).suffix.lower() not in _DOCUMENT_SUFFIXES)
+    asked = ((rel, data, partial(_words_named, word, ascii_keys), tuple(wanted))
+             for rel in searched for data in [read_bytes(workspace.path(rel))] if not isinstance(data, Problem))
     facts = file_facts if file_facts is not None else FileFacts()
     return frozenset().union(*facts.of_each("mentioned_keys", asked).values())
 
