@@ -456,7 +456,7 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
         unreferenced_functions=quick_unreferenced_functions(workspace, texts, file_facts),
         unimported_modules=quick_unimported_modules(workspace, texts, file_facts),
         folder_files=frozenset([*workspace.python_files, *workspace.data_files]),
-        root_named_files=quick_root_named_files(workspace.root, texts),
+        root_named_files=quick_root_named_files(workspace.root, texts, file_facts),
         helper_files=quick_helper_files(workspace.root, workspace.other_python_files,
                                         [*workspace.dag_folders, workspace.plugins_folder or ""]),
         payload_operators=quick_payload_operators(workspace, texts, file_facts),

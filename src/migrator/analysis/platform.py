@@ -176,9 +176,8 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     constants of its module at or under its value, whatever reads them (a pod's ``PYTHONPATH``
     in an environment dict). Only modules whose text names such a constant are parsed (what each
     module's uses are is kept in ``file_facts`` by content and the constants asked about)."""
-    short_names: set[str] = set()
-    for data in texts.values():
-        short_names.update(m.group(1).decode() for m in _PATH_CONSTANT_LINE.finditer(data))
+    short_names: set[str] = set().union(*file_facts.of_each(
+        "path_constant_names", [(rel, data, _path_constant_names, ()) for rel, data in texts.items()]).values())
     inside: set[str] = set()
     outside: set[str] = set()
     mounted: set[str] = set()
@@ -204,6 +203,10 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
             mounted |= uses[3]
     container_only = {name for name in inside | set(derived) if _container_only(name, inside, outside, derived)}
     return frozenset(container_only | _into_mounts(workspace, texts, mounted - outside, derived))
+
+
+def _path_constant_names(data: bytes) -> frozenset[str]:
+    return frozenset(match.group(1).decode() for match in _PATH_CONSTANT_LINE.finditer(data))
 
 
 def _into_mounts(workspace, texts: dict[str, bytes], mounted: set[str], derived: dict[str, set[str]]) -> set[str]:

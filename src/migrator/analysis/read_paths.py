@@ -20,6 +20,8 @@ import posixpath
 import re
 from pathlib import Path
 
+from migrator.cache import FileFacts
+
 # A quoted relative path with a folder or an extension ("catalogs/catalog.yaml", "./x.csv",
 # "feeds.json"): absolute paths, URLs and bare words are never a project-root path.
 _RELATIVE_PATH_LITERAL = re.compile(rb"""["']((?:\./)?(?:[\w.-]+/)*[\w-][\w.-]*\.[A-Za-z0-9]{1,8})["']""")
@@ -33,11 +35,15 @@ def normalized_relative(path: str) -> str | None:
     return None if normal == ".." or normal.startswith("../") else normal
 
 
-def quick_root_named_files(root: Path, texts: dict[str, bytes]) -> frozenset[str]:
+def quick_root_named_files(root: Path, texts: dict[str, bytes], file_facts: FileFacts | None = None
+                           ) -> frozenset[str]:
     """Project paths of the regular files that a string literal of ``texts`` (the project's
-    Python files by path) names relative to ``root``."""
-    named = {normal for data in texts.values() for match in _RELATIVE_PATH_LITERAL.finditer(data)
-             if (normal := normalized_relative(match.group(1).decode("utf-8", "replace")))}
+    Python files by path) names relative to ``root``. ``file_facts``: each file's literals by
+    content (which of them are files is asked of the file system each run)."""
+    file_facts = file_facts or FileFacts()
+    literals = file_facts.of_each("relative_path_literals", [(rel, data, relative_path_literals, ())
+                                                             for rel, data in texts.items()])
+    named = frozenset().union(*literals.values())
     real_root = root.resolve()
     found = set()
     for rel in named:
@@ -46,6 +52,12 @@ def quick_root_named_files(root: Path, texts: dict[str, bytes]) -> frozenset[str
         if path.is_file() and not path.is_symlink() and real_root in path.resolve().parents:
             found.add(rel)
     return frozenset(found)
+
+
+def relative_path_literals(data: bytes) -> frozenset[str]:
+    """The relative paths the string literals of ``data`` spell, normalized."""
+    return frozenset(normal for match in _RELATIVE_PATH_LITERAL.finditer(data)
+                     if (normal := normalized_relative(match.group(1).decode("utf-8", "replace"))))
 
 
 def quick_helper_files(root: Path, helper_modules: frozenset[str], skip: list[str]) -> frozenset[str]:
