@@ -225,11 +225,14 @@ def merge_root_causes(findings: Iterable[Finding], target: MwaaVersion, *,
     requirements file MWAA receives) carries the message."""
     kept = list(findings)
     absorbed: list[Finding] = []
+    by_rule: dict[str, list[int]] = {}  # positions in ``kept``, made again when findings go
     for cause in causes:
+        if not by_rule:
+            for index, finding in enumerate(kept):
+                by_rule.setdefault(finding.rule, []).append(index)
         groups: dict[Hashable, list[int]] = {}
-        for index, finding in enumerate(kept):
-            key_of = cause.keys.get(finding.rule)
-            key = key_of(finding, target) if key_of is not None else None
+        for index in sorted(index for rule in cause.keys for index in by_rule.get(rule, ())):
+            key = cause.keys[kept[index].rule](kept[index], target)
             if key is not None:
                 groups.setdefault(key, []).append(index)
         replaced: dict[int, Finding] = {}
@@ -245,6 +248,9 @@ def merge_root_causes(findings: Iterable[Finding], target: MwaaVersion, *,
                 worst = max(kept[i].severity for i in (head, *others))
                 replaced[head] = replace(kept[head].absorbing((kept[i] for i in others), cause.note), severity=worst)
                 gone.update(others)
-        absorbed += (kept[i] for i in sorted(gone))
-        kept = [replaced.get(i, finding) for i, finding in enumerate(kept) if i not in gone]
+        if gone:
+            absorbed += (kept[i] for i in sorted(gone))
+            by_rule = {}
+        if replaced or gone:
+            kept = [replaced.get(i, finding) for i, finding in enumerate(kept) if i not in gone]
     return Merged(kept, absorbed)
