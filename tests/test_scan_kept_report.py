@@ -152,20 +152,25 @@ def test_a_crashed_run_is_not_kept(project, scans, capsys, monkeypatch):
 
 def test_the_kept_report_is_written_without_loading_the_analysis_rules_or_knowledge_base(project, tmp_path):
     driver = ("import sys\nfrom migrator.cli import main\ncode = main(sys.argv[1:])\n"
-              "print(sorted(m for m in ('migrator.engine', 'migrator.rules', 'migrator.compat', 'migrator.reporters')"
+              "print(sorted(m for m in ('migrator.engine', 'migrator.rules', 'migrator.compat', 'migrator.reporters',"
+              " 'rich')"
               " if m in sys.modules), file=sys.stderr)\nsys.exit(code)\n")
     env = {**os.environ, cache.SCAN_CACHE_ENV_VAR: str(tmp_path / "scan-cache")}
     runs = [subprocess.run([sys.executable, "-c", driver, "scan", str(project), "-f", "json"],
                            capture_output=True, text=True, env=env, timeout=300, check=False) for _ in range(2)]
     assert [r.returncode for r in runs] == [1, 1]
     assert runs[1].stdout == runs[0].stdout
+    # A JSON report loads no terminal library (only the text report lays out with rich).
     assert runs[0].stderr.strip().endswith(
         "['migrator.compat', 'migrator.engine', 'migrator.reporters', 'migrator.rules']")
     assert runs[1].stderr.strip().endswith("[]"), runs[1].stderr
 
 
 def test_the_formats_the_command_line_offers_are_the_reporters():
+    from importlib import import_module
+
     from migrator.report_formats import FORMAT_NAMES
     from migrator.reporters import FORMATS
 
     assert tuple(FORMATS) == FORMAT_NAMES
+    assert all(callable(import_module(f"migrator.reporters.{module}").render) for module in FORMATS.values())
