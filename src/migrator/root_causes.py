@@ -61,14 +61,20 @@ def _file(finding: Finding, target: MwaaVersion) -> Hashable:
     return finding.path
 
 
+def _fix_field(finding: Finding, name: str) -> object:
+    """A parameter of the finding's fix (None without one): the field itself, as ``params``
+    would give it, without building every parameter of thousands of fixes."""
+    return getattr(finding.fix, name, None)
+
+
 def _requirement(finding: Finding, target: MwaaVersion) -> Hashable | None:
-    name = finding.fix.params.get("name") if finding.fix else None
+    name = _fix_field(finding, "name")
     return (finding.rule, canonicalize_name(name)) if isinstance(name, str) else None
 
 
 def _imported_name(finding: Finding) -> str | None:
     """The Airflow name a finding's fix rewrites the import of (API001's data)."""
-    old = finding.fix.params.get("old") if finding.fix else None
+    old = _fix_field(finding, "old")
     return old if isinstance(old, str) else None
 
 
@@ -159,7 +165,7 @@ def _docker_providers(target: MwaaVersion) -> frozenset[str]:
 
 def _docker_client(finding: Finding, target: MwaaVersion) -> Hashable | None:
     # REQ021's fix names the distribution to add; the Docker SDK only serves Docker tasks.
-    name = finding.fix.params.get("name") if finding.fix else None
+    name = _fix_field(finding, "name")
     return DOCKER_LIMIT if isinstance(name, str) and canonicalize_name(name) in _docker_limit().distributions else None
 
 
