@@ -127,13 +127,13 @@ def write_output(report: str | Iterable[str], output: Path | None, color: bool =
     colour codes the user asked for, kept even when stdout is no terminal."""
     pieces = [report] if isinstance(report, str) else report
     if output is None:
-        for block in _blocks(pieces):
+        for block in report_blocks(pieces):
             click.echo(block, nl=False, color=color or None)
         return
     write_report(output, pieces)
 
 
-def _blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+def report_blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
     """Pieces joined into blocks of about ``size`` characters (one echo per piece is slow)."""
     block: list[str] = []
     length = 0

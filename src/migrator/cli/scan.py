@@ -28,7 +28,7 @@ _VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
 class KeptReport:
     """What a scan wrote, kept whole for the next run with the same inputs."""
 
-    report: str  # coloured or not as the key says
+    report: tuple[str, ...]  # in blocks, coloured or not as the key says
     exit_code: int
     former_ids: tuple[str, ...]  # old rule ids it warned about, warned about again
 
@@ -147,15 +147,16 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     if memo is not None and keepable:
         context = click.get_current_context(silent=True)
         warned = context.meta.get("migrator.former_ids_warned", ()) if context else ()
-        memo.save(KeptReport("".join(written), exit_code, tuple(sorted(warned))))
+        memo.save(KeptReport(tuple(written), exit_code, tuple(sorted(warned))))
     return exit_code
 
 
 def _copied(pieces: Iterable[str], into: list[str]) -> Iterator[str]:
-    """``pieces`` as they are written, each also put ``into`` the report kept for the next run."""
-    for piece in pieces:
-        into.append(piece)
-        yield piece
+    """``pieces`` in blocks as they are written, each block also put ``into`` the report kept for
+    the next run: never joined whole, which would hold a large project's report twice."""
+    for block in options.report_blocks(pieces):
+        into.append(block)
+        yield block
 
 
 def _scan_and_report(path: Path, target: str | None, fmt: str, select, ignore, fail_on: str | None, jobs: int,
