@@ -148,6 +148,8 @@ def test_fact_workers_map_in_worker_processes_only_past_the_threshold():
         assert set(small) == {os.getpid()} and not workers.started
         large = workers(_process_of, range(PARALLEL_THRESHOLD * 4))
         assert workers.started and os.getpid() not in large
+    # After the run (a result's facts derived later): in this process, the workers are gone.
+    assert set(workers(_process_of, range(PARALLEL_THRESHOLD * 4))) == {os.getpid()}
     with FactWorkers(1) as alone:
         assert set(alone(_process_of, range(PARALLEL_THRESHOLD * 4))) == {os.getpid()}
 

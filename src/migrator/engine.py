@@ -224,6 +224,9 @@ class FactWorkers:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stack.__exit__(*exc_info)
+        # A scan's result derives what its rules did not ask for when a caller asks (a package
+        # of a scan with --select): in this process, its workers are gone.
+        self._pool, self.jobs = None, 1
 
 
 def _ignoring_interrupts(initializer: Callable[..., None], initargs: tuple) -> None:
