@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -38,11 +40,32 @@ _TOP_LEVEL_DEF = re.compile(rb"(?m)^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
+class WordCounts:
+    """Distinct words and how often each occurs, held compactly: a run keeps these for every
+    project file (to cache them), and as a ``Counter`` each file's took ~8 KB, 160 MB at 20,000
+    files."""
+
+    text: bytes  # b"\n" + the distinct words, sorted, each followed by b"\n"
+    counts: array  # of each word, in the same order
+
+    @classmethod
+    def of(cls, words: Iterable[bytes]) -> WordCounts:
+        counted = sorted(Counter(words).items())
+        return cls(b"\n" + b"".join(word + b"\n" for word, _ in counted), array("I", [n for _, n in counted]))
+
+    def __contains__(self, word: bytes) -> bool:
+        return b"\n" + word + b"\n" in self.text
+
+    def as_dict(self) -> dict[bytes, int]:
+        return dict(zip(self.text.split(), self.counts))
+
+
+@dataclass(frozen=True)
 class TextFacts:
     """One file's words for the project-wide mention count (module paths and comments left out)."""
 
-    mentions: Counter[bytes]  # every identifier written, how often
-    definitions: Counter[bytes]  # names of every def, at any depth
+    mentions: WordCounts  # every identifier written, how often
+    definitions: WordCounts  # names of every def, at any depth
     candidates: tuple[tuple[bytes, int], ...]  # undecorated module-level defs, and how often each body names itself
 
 
@@ -59,7 +82,7 @@ def text_facts(data: bytes) -> TextFacts:
         body_end = _TOP_LEVEL_STATEMENT.search(text, match.end())
         candidates.append((name, _WORD.findall(text, match.end(), body_end.start() if body_end else len(text))
                            .count(name)))
-    return TextFacts(Counter(_WORD.findall(text)), Counter(_DEF.findall(text)), tuple(candidates))
+    return TextFacts(WordCounts.of(_WORD.findall(text)), WordCounts.of(_DEF.findall(text)), tuple(candidates))
 
 
 def _line_before(text: bytes, start: int) -> bytes:
@@ -79,11 +102,14 @@ def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts:
     the project mentions only where it defines them. ``texts``: the project's Python files
     (``project_python_bytes``); ``file_facts``: each file's :class:`TextFacts` by content."""
     facts = file_facts.of_each("text_facts", [(rel, data, text_facts, ()) for rel, data in texts.items()])
+    # Only the candidates' names are counted: each file's counts of them, added up.
+    names = {name for one in facts.values() for name, _ in one.candidates}
     mentions: Counter[bytes] = Counter()
     definitions: Counter[bytes] = Counter()
     for one in facts.values():
-        mentions.update(one.mentions)
-        definitions.update(one.definitions)
+        for total, counts in ((mentions, one.mentions.as_dict()), (definitions, one.definitions.as_dict())):
+            for name in names.intersection(counts):
+                total[name] += counts[name]
     found = set()
     for rel, one in facts.items():
         module_name = workspace.module_name(rel)
