@@ -29,14 +29,16 @@ def test_per_file_finalizing_equals_finalizing_everything():
     for finding in fresh(everything):
         by_path.setdefault(finding.path, []).append(finding)
     workers = {path: finalize(group) for path, group in by_path.items() if path.endswith(".py")}
-    # a project rule's findings on one DAG file: that file is finalized again, whole
-    extra = [made("dags/d2.py", 4, "PLG001")]
-    done = set(workers) - {"dags/d2.py"}
+    finalized = [f for group in workers.values() for f in group]
     loose = [f for path, group in by_path.items() if not path.endswith(".py") for f in group]
-    mixed = [f for group in workers.values() for f in group] + loose + extra
-    result = finalize(mixed, done)
+    # Project rules' findings of DAG files: one of a rule the file's own findings lack (merged
+    # in order), one sorting first among a rule's findings there (that file finalized again).
+    first_of_its_rule = dataclasses.replace(made("dags/d3.py", 1, "API001", "same anchor"), message="a message")
+    extra = [made("dags/d2.py", 4, "PLG001"), first_of_its_rule]
+    assert any(f.rule == "API001" and f.anchor == "same anchor" for f in workers["dags/d3.py"])
+    result = finalize(loose + extra, finalized)
 
     with_extra = [(f, f.fingerprint) for f in finalize(fresh(everything) + fresh(extra))]
     assert [(f, f.fingerprint) for f in result] == with_extra
-    assert len(expected) + 1 == len(with_extra) < len(everything)  # duplicates were dropped
+    assert len(expected) + 2 == len(with_extra) < len(everything)  # duplicates were dropped
     assert len({f.fingerprint for f in result}) == len(result)

@@ -397,14 +397,13 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     with injected_crash(crash):
         project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
     file_facts.save()  # after the project rules: it keeps the per-file facts they derived
-    # Each file's findings come finalized from its worker, unless a project rule adds to them.
-    done_paths = scanned - {f.path for f in project_findings}
-
-    kept, suppressed, former = _filter(findings + project_findings, settings, root)
-    suppressed += sum(s.suppressed for s in summaries)
-    former = former.union(*(s.former_ids for s in summaries))
-    # After finalize: each kept finding has the fingerprint it would have alone.
-    merged = merge_root_causes(finalize(kept, done_paths), target,
+    kept, suppressed, former = _filter(findings, settings, root)
+    kept_project, suppressed_project, former_project = _filter(project_findings, settings, root)
+    suppressed += suppressed_project + sum(s.suppressed for s in summaries)
+    former = former.union(former_project, *(s.former_ids for s in summaries))
+    # Each file's findings come finalized from its worker (or the scan cache). After finalize:
+    # each kept finding has the fingerprint it would have alone.
+    merged = merge_root_causes(finalize(kept_project, kept), target,
                                preferred_paths=project.requirements.entry_files)
     result = ScanResult(workspace, target, merged.findings, project, rules, suppressed,
                         crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,

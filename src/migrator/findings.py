@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import heapq
 import json
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import groupby
@@ -340,24 +341,28 @@ def line_anchor(line: str, column: int) -> str:
     return line[start:start + ANCHOR_LINE_MAX].strip()
 
 
-def finalize(findings: Iterable[Finding], done_paths: Collection[str] = ()) -> list[Finding]:
+def finalize(findings: Iterable[Finding], finalized: Iterable[Finding] = ()) -> list[Finding]:
     """Sort findings, drop exact duplicates and give each a stable fingerprint.
 
     The fingerprint hashes rule (the id it was first released under, ``migrator.rule_ids``),
     path, anchor text and the ordinal of identical (rule, path, anchor) triples, so it survives
     line moves and differs across machines only if the project itself differs. All of it is per
-    path, so a path's findings can be finalized where they are made: ``done_paths`` are paths
-    whose findings arrive finalized together (one scan worker's result each); they keep their
-    order and fingerprints.
+    path and rule, so a path's findings can be finalized where they are made: ``finalized`` are
+    findings finalized already, each path's together (one scan worker's result each); they keep
+    their order and fingerprints. ``findings`` of the same paths (a project rule's) are
+    finalized apart and merged in order, unless a rule has findings among both: that path is
+    finalized again, whole (the ordinals count all of a rule's findings of a path).
     """
     done: dict[str, list[Finding]] = {}
-    loose: list[Finding] = []
-    for finding in findings:
-        if finding.path in done_paths:
-            done.setdefault(finding.path, []).append(finding)
-        else:
-            loose.append(finding)
-    unique = sorted(set(loose), key=lambda f: f.sort_key)
+    for finding in finalized:
+        done.setdefault(finding.path, []).append(finding)
+    loose = list(findings)
+    if done and loose:
+        later = {(finding.path, finding.rule) for finding in loose}
+        for path in {path for path, _ in later if path in done}:
+            if any((path, finding.rule) in later for finding in done[path]):
+                loose.extend(done.pop(path))
+    unique = sorted(set(loose), key=_sort_key)
     seen: Counter[tuple[str, str, str]] = Counter()
     for finding in unique:
         key = (finding.rule, finding.path, finding.anchor or finding.message)
@@ -372,5 +377,11 @@ def finalize(findings: Iterable[Finding], done_paths: Collection[str] = ()) -> l
         object.__setattr__(finding, "fingerprint", digest)
     if not done:
         return unique
-    groups = [*done.items(), *((path, list(group)) for path, group in groupby(unique, key=lambda f: f.path))]
-    return [finding for _, group in sorted(groups, key=lambda item: item[0]) for finding in group]
+    for path, group in groupby(unique, key=lambda f: f.path):
+        found = list(group)
+        done[path] = list(heapq.merge(done[path], found, key=_sort_key)) if path in done else found
+    return [finding for path in sorted(done) for finding in done[path]]
+
+
+def _sort_key(finding: Finding) -> tuple:
+    return finding.sort_key
