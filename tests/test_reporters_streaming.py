@@ -120,7 +120,27 @@ def test_shared_values_keep_one_copy_of_repeated_messages_and_fixes():
     shared.compact(first)
     shared.compact(second)
     assert second.message is first.message and second.fix is first.fix
+    assert second.location is first.location
     assert (first, second, hash(first), hash(second)) == before  # equal values, same identity
+
+
+def test_shared_values_keep_one_copy_of_what_module_summaries_repeat():
+    from migrator.project import ModuleSummary
+
+    def summary(path: str) -> ModuleSummary:  # built apart, as each arrives from its worker
+        return ModuleSummary(path, imports=tuple(f"airflow.models.{n}" for n in ("DAG", "Variable")),
+                             import_lines=((f"airflow.models.{'DAG'}", 1),),
+                             references=(("variable", "".join(["bucket"]), 9, "Variable.get"),),
+                             former_ids=frozenset())
+    shared = SharedValues()
+    first, second = summary("dags/a.py"), summary("dags/b.py")
+    assert first.imports[0] is not second.imports[0] and first.former_ids is not second.former_ids
+    before = (summary("dags/a.py"), summary("dags/b.py"))
+    first.share_values(shared)
+    second.share_values(shared)
+    assert second.imports is first.imports and second.import_lines is first.import_lines
+    assert second.references is first.references and second.former_ids is first.former_ids
+    assert (first, second) == before  # equal values, now one copy
 
 
 def test_shared_values_leave_a_fix_with_list_data_alone():

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from migrator.analysis.requirements import ConstraintsChoice, ListedElsewhere, RequirementsFacts
     from migrator.analysis.templates import TemplateFile
     from migrator.compat.mwaa import MwaaVersion
+    from migrator.findings import SharedValues
 
 
 # The analyses of non-Python sources, each a cached property of ProjectFacts.
@@ -226,6 +227,18 @@ class ModuleSummary:
             programs=command_programs(module),
             import_lines=_first_import_lines(module),
         )
+
+
+    def share_values(self, shared: SharedValues) -> None:
+        """Hold once what many modules' summaries repeat (the names they import and where,
+        what they reference): each arrives from its worker as objects of its own."""
+        for name in _REPEATED_FIELDS:
+            setattr(self, name, shared.share(tuple(map(shared.share, getattr(self, name)))))
+        self.former_ids = shared.share(self.former_ids)
+
+
+_REPEATED_FIELDS = ("imports", "optional_imports", "import_lines", "references", "conn_ids", "variables", "pools",
+                    "env_reads")
 
 
 def _first_import_lines(module: ModuleFacts) -> tuple[tuple[str, int], ...]:
