@@ -128,13 +128,14 @@ def test_shared_values_keep_one_copy_of_what_module_summaries_repeat():
     from migrator.project import ModuleSummary
 
     def summary(path: str) -> ModuleSummary:  # built apart, as each arrives from its worker
-        return ModuleSummary(path, imports=tuple(f"airflow.models.{n}" for n in ("DAG", "Variable")),
-                             import_lines=((f"airflow.models.{'DAG'}", 1),),
-                             references=(("variable", "".join(["bucket"]), 9, "Variable.get"),),
+        names = tuple(f"airflow.models.{name}" for name in ("DAG", "Variable"))  # new strings each call
+        return ModuleSummary(path, imports=names, import_lines=((names[0], 1),),
+                             references=(("variable", names[1].lower(), 9, "Variable.get"),),
                              former_ids=frozenset())
     shared = SharedValues()
     first, second = summary("dags/a.py"), summary("dags/b.py")
-    assert first.imports[0] is not second.imports[0] and first.former_ids is not second.former_ids
+    assert first.imports[0] is not second.imports[0] and first.import_lines[0] is not second.import_lines[0]
+    assert first.references[0][1] is not second.references[0][1] and first.former_ids is not second.former_ids
     before = (summary("dags/a.py"), summary("dags/b.py"))
     first.share_values(shared)
     second.share_values(shared)
