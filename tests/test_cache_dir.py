@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migrator import airflow_env
-from migrator.cache import SAVE_PART_FILES, SCAN_CACHE_ENV_VAR, ScanCache, cache_dir, scan_cache_dir
+from migrator.cache import PART_ITEMS, SCAN_CACHE_ENV_VAR, ScanCache, cache_dir, scan_cache_dir
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_a_cache_saved_in_many_parts_reloads_whole_and_a_torn_one_is_ignored(cle
     project.mkdir()
     shared_message = "the same message in every file"
     first = ScanCache(project, ("v1",))
-    count = 2 * SAVE_PART_FILES + 5
+    count = 2 * PART_ITEMS + 5
     for index in range(count):
         first.put(f"dags/d{index}.py", f"digest{index}", [shared_message, index])
     first.save()

@@ -72,6 +72,23 @@ def test_file_facts_of_an_analysis_that_did_not_run_are_kept(tmp_path):
         ("credentials", "x.yml"), ("requirements", "requirements.txt")}
 
 
+def test_file_facts_hold_equal_results_once_and_read_them_again_after_saving(tmp_path):
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    found = facts.of_each("names", [(f"m{i}.py", f"x = {i}".encode(), _no_names, ()) for i in range(3)])
+    assert len({id(names) for names in found.values()}) == 1  # each computed alone, held once
+    facts.save()
+    assert facts._entries is None  # not held once written
+    assert facts.of("names", "m1.py", b"x = 1", lambda data: pytest.fail("recomputed")) == frozenset()
+    facts.of("names", "m3.py", b"x = 3", _no_names)
+    facts.save()  # what was asked for after the first save is saved too
+    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {
+        ("names", "m0.py"), ("names", "m1.py"), ("names", "m2.py"), ("names", "m3.py")}
+
+
+def _no_names(data: bytes) -> frozenset[str]:
+    return frozenset(set())  # a new object each call
+
+
 def test_file_facts_recompute_on_new_content():
     facts = FileFacts()
     assert facts.of("a", "x", b"1", len) == 1

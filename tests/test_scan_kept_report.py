@@ -150,6 +150,40 @@ def test_a_crashed_run_is_not_kept(project, scans, capsys, monkeypatch):
     assert code == 1 and '"MIG005"' not in out
 
 
+def _cache_files(tmp_path) -> list[str]:
+    return sorted(path.name.partition(".")[2] for path in (tmp_path / "scan-cache").iterdir())
+
+
+def test_the_report_text_is_kept_beside_the_memo_and_nothing_else_is_left(project, scans, capsys, tmp_path):
+    first = _scan(capsys, str(project), "-f", "json")
+    assert _cache_files(tmp_path) == ["facts.pickle", "pickle", "report.pickle", "report.txt", "run.pickle"]
+    assert next((tmp_path / "scan-cache").glob("*.report.txt")).read_text() == first[1]
+    _scan(capsys, str(project), "-f", "json", "--select", "AIR")  # another report replaces it
+    assert _cache_files(tmp_path) == ["facts.pickle", "pickle", "report.pickle", "report.txt", "run.pickle"]
+    assert scans == [1, 1]
+
+
+@pytest.mark.parametrize("change", ["removed", "replaced"])
+def test_a_report_text_removed_or_replaced_since_runs_the_scan_again(project, scans, capsys, tmp_path, change):
+    first = _scan(capsys, str(project), "-f", "json")
+    text = next((tmp_path / "scan-cache").glob("*.report.txt"))
+    if change == "removed":
+        text.unlink()
+    else:  # by a run whose memo was never written (killed between the two)
+        text.write_text(first[1].replace('"rule"', '"RULE"'))
+    assert _scan(capsys, str(project), "-f", "json") == first
+    assert scans == [1, 1]
+
+
+def test_a_report_that_is_not_kept_leaves_no_text_behind(project, scans, capsys, monkeypatch, tmp_path):
+    from migrator import engine
+
+    calls = iter(range(100))  # a constraints URL answered with its failure during each run
+    monkeypatch.setattr(engine, "constraints_failures_seen", lambda: next(calls))
+    _scan(capsys, str(project), "-f", "json")
+    assert "report.txt" not in _cache_files(tmp_path) and not list((tmp_path / "scan-cache").glob(".scan-*"))
+
+
 def test_the_kept_report_is_written_without_loading_the_analysis_rules_or_knowledge_base(project, tmp_path):
     driver = ("import sys\nfrom migrator.cli import main\ncode = main(sys.argv[1:])\n"
               "print(sorted(m for m in ('migrator.engine', 'migrator.rules', 'migrator.compat', 'migrator.reporters',"

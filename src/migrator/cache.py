@@ -4,7 +4,7 @@
 ``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``,
 never inside the user's repository. Below it:
 
-- ``scan/``: one scan-result file, one :class:`FileFacts` file and one :class:`RunMemo` per
+- ``scan/``: one scan-result file, one :class:`FileFacts` file and one :class:`RunMemo` of each kind per
   project root (this module);
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
@@ -27,8 +27,8 @@ inventory), keyed by everything the run read: the stat of every entry under the 
 (:func:`tree_fingerprint`), the settings, target and rules, what it read from outside the project
 (``migrator.engine.run_inputs``) and the tool. A run whose inputs are all unchanged returns it
 without discovering, analysing or running a rule. ``migrator scan`` keeps its last report the same
-way (``migrator.cli.scan``), keyed also by its options and the environment, and writes it again
-before loading any of the analysis.
+way (``migrator.cli.scan``), keyed also by its options and the environment, its text in a file
+beside the memo (:class:`KeptText`), and writes it again before loading any of the analysis.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import IO, Any, Literal, NamedTuple, TypeVar
 
 from migrator import __version__
 
@@ -53,7 +53,7 @@ RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
-SAVE_PART_FILES = 1000  # files per pickle of the scan cache
+PART_ITEMS = 1000  # items per pickle of what the caches write in parts (_dump_in_parts)
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
 # Set: what is fetched from the network (constraints, package index metadata) is answered from
@@ -118,8 +118,8 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join((__version__, code_fingerprint(), *parts)).encode()).hexdigest()
 
 
-def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> None:
-    """A cache that cannot be written is not worth failing a scan for."""
+def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> bool:
+    """Whether it was written: a cache that cannot be written is not worth failing a scan for."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scan-")
@@ -127,7 +127,8 @@ def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> No
             write(pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
     except OSError:
-        pass
+        return False
+    return True
 
 
 @contextmanager
@@ -141,6 +142,22 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _dump_in_parts(pickler: pickle.Pickler, items: Sequence[Any]) -> None:
+    """``items`` as pickles of :data:`PART_ITEMS` each, then an empty one: one pickle of a large
+    project's results remembers each of their millions of objects while it writes (60 to 100 MB
+    more at 20,000 files). What the parts share is written, and read back, once per part."""
+    for start in range(0, len(items), PART_ITEMS):
+        pickler.clear_memo()
+        pickler.dump(items[start:start + PART_ITEMS])
+    pickler.dump(items[:0])
+
+
+def _load_parts(handle: IO[bytes]) -> Iterator[Any]:
+    """The items :func:`_dump_in_parts` wrote."""
+    while part := pickle.load(handle):
+        yield from part
 
 
 class FileFacts:
@@ -159,6 +176,7 @@ class FileFacts:
         self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
         # Read on first use: a run answered whole by its RunMemo asks for none.
         self._entries: dict[tuple[str, str], tuple[str, Any]] | None = None if self.path else {}
+        self._equals: dict[Any, Any] = {}
 
     @property
     def entries(self) -> dict[tuple[str, str], tuple[str, Any]]:
@@ -167,7 +185,7 @@ class FileFacts:
             try:
                 with self.path.open("rb") as handle, _collector_paused():
                     if pickle.load(handle) == self.key:
-                        self._entries = pickle.load(handle)
+                        self._entries = dict(_load_parts(handle))
             except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
                     ImportError):
                 pass  # none yet, or from another version: start afresh
@@ -204,25 +222,35 @@ class FileFacts:
                 datas.append(data)
         if missing:
             for (rel, digest), result in zip(missing, self.mapper(_computed, computes, datas)):
+                result = self._one_of_equals(result)
                 self.entries[(analysis, rel)] = (digest, result)
                 found[rel] = result
             self.dirty = True
         return found
+
+    def _one_of_equals(self, result: T) -> T:
+        """Equal results held once: most files' answer to most analyses is the same (nothing
+        found), and each arrives from its worker as an object of its own."""
+        try:
+            return self._equals.setdefault(result, result)
+        except TypeError:  # not hashable
+            return result
 
     def save(self) -> None:
         if self.path is None or not self.used:
             return
         ran = {analysis for analysis, _ in self.used}
         kept = {key: entry for key, entry in self.entries.items() if key in self.used or key[0] not in ran}
-        if not (self.dirty or len(kept) < len(self.entries)):
-            return
 
         def write(pickler: pickle.Pickler) -> None:
             pickler.dump(self.key)
-            pickler.clear_memo()  # each pickle is read by an unpickler of its own
-            pickler.dump(kept)
+            _dump_in_parts(pickler, list(kept.items()))
 
-        _write_atomically(self.path, write)
+        if (self.dirty or len(kept) < len(self.entries)) and not _write_atomically(self.path, write):
+            return
+        # The file holds them: read again if asked again (few runs do), not held meanwhile (a
+        # large project's are tens of MB).
+        self._entries, self._equals, self.dirty = None, {}, False
 
 
 def _computed(compute: Callable[[bytes], T], data: bytes) -> T:
@@ -239,10 +267,7 @@ class ScanCache:
         try:
             with self.path.open("rb") as handle, _collector_paused():
                 if pickle.load(handle) == self.key:
-                    entries: dict[str, tuple[str, Any]] = {}
-                    while part := pickle.load(handle):  # parts, then an empty one to end
-                        entries.update(part)
-                    self.entries = entries
+                    self.entries = dict(_load_parts(handle))
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
                 ImportError):
             pass  # no cache, or one from another version: start afresh
@@ -270,15 +295,9 @@ class ScanCache:
             return
 
         def write(pickler: pickle.Pickler) -> None:
-            # In parts, each its own pickle: one pickle of every result remembers each of
-            # millions of objects while it writes (over 100 MB at 20,000 files). Values the
-            # parts share are written once per part, and shared again when a scan collects them.
             pickler.dump(self.key)
-            rels = list(self.entries)
-            for start in range(0, len(rels), SAVE_PART_FILES):
-                pickler.clear_memo()
-                pickler.dump({rel: self.entries[rel] for rel in rels[start:start + SAVE_PART_FILES]})
-            pickler.dump({})
+            # Values the parts share are shared again when a scan collects them (SharedValues).
+            _dump_in_parts(pickler, list(self.entries.items()))
 
         _write_atomically(self.path, write)
 
@@ -318,9 +337,12 @@ def tree_fingerprint(root: Path) -> str:
 def stat_key(path: str | Path) -> str:
     """What changes when the file at ``path`` (a symlink followed) changes, or "none"."""
     try:
-        stat = os.stat(path)
+        return _stat_text(os.stat(path))
     except OSError:
         return "none"
+
+
+def _stat_text(stat: os.stat_result) -> str:
     return f"{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
@@ -346,16 +368,91 @@ class RunMemo:
         try:
             with self.path.open("rb") as handle, _collector_paused():
                 if pickle.load(handle) == self.key:
-                    return pickle.load(handle)
+                    run = pickle.load(handle)
+                    return run._replace(**{name: list(_load_parts(handle))
+                                           for name, value in zip(run._fields, run) if isinstance(value, list)})
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
                 ImportError):
             pass
         return None
 
-    def save(self, run: Any) -> None:
+    def save(self, run: NamedTuple) -> None:
+        """Keep ``run``; its lists (a large project's findings and module summaries) are written
+        in parts (:func:`_dump_in_parts`), after the rest."""
+        lists = {name: value for name, value in zip(run._fields, run) if isinstance(value, list)}
+
         def write(pickler: pickle.Pickler) -> None:
             pickler.dump(self.key)
             pickler.clear_memo()  # each pickle is read by an unpickler of its own
-            pickler.dump(run)
+            pickler.dump(run._replace(**{name: [] for name in lists}))
+            for items in lists.values():
+                _dump_in_parts(pickler, items)
 
         _write_atomically(self.path, write)
+
+
+# Read and written as it was made: a report's text may hold a path's undecodable bytes.
+_TEXT_ENCODING = {"encoding": "utf-8", "errors": "surrogatepass", "newline": ""}
+
+
+class KeptText:
+    """A text a memo keeps beside its pickle, too large to hold while it is made (a scan's
+    report: over 100 MB at 20,000 files): written to a temporary file as it passes
+    (:meth:`copying`), put at ``path`` by :meth:`keep`, which returns its stamp for the memo to
+    hold; :func:`open_kept_text` opens it only with that stamp, so a text a later run put there
+    is never taken for this memo's. Nothing is kept when the file cannot be written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._temp: str | None = None
+        self._handle: IO[str] | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._temp = tempfile.mkstemp(dir=path.parent, prefix=".scan-")
+            self._handle = os.fdopen(fd, "w", **_TEXT_ENCODING)
+        except OSError:
+            self.discard()
+
+    def copying(self, blocks: Iterable[str]) -> Iterator[str]:
+        for block in blocks:
+            if self._handle is not None:
+                try:
+                    self._handle.write(block)
+                except OSError:
+                    self.discard()
+            yield block
+
+    def keep(self) -> str | None:
+        """Put the text in place: its stamp, or None when it could not be written."""
+        if self._handle is None or self._temp is None:
+            return None
+        try:
+            self._handle.close()
+            os.replace(self._temp, self.path)
+        except OSError:
+            self.discard()
+            return None
+        self._handle = self._temp = None
+        return stat_key(self.path)
+
+    def discard(self) -> None:
+        """Nothing kept (a no-op after :meth:`keep`)."""
+        with suppress(OSError):
+            if self._handle is not None:
+                self._handle.close()
+            if self._temp is not None:
+                os.unlink(self._temp)
+        self._handle = self._temp = None
+
+
+def open_kept_text(path: Path, stamp: str) -> IO[str] | None:
+    """The text :class:`KeptText` put at ``path`` with ``stamp``, open (it stays readable
+    whatever replaces it meanwhile); None when it is not there, or another has replaced it."""
+    try:
+        handle = path.open(**_TEXT_ENCODING)
+    except OSError:
+        return None
+    if _stat_text(os.fstat(handle.fileno())) != stamp:
+        handle.close()
+        return None
+    return handle

@@ -133,7 +133,10 @@ def write_output(report: str | Iterable[str], output: Path | None, color: bool =
     write_report(output, pieces)
 
 
-def report_blocks(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+REPORT_BLOCK = 1 << 16  # characters per write of a report
+
+
+def report_blocks(pieces: Iterable[str], size: int = REPORT_BLOCK) -> Iterator[str]:
     """Pieces joined into blocks of about ``size`` characters (one echo per piece is slow)."""
     block: list[str] = []
     length = 0

@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
-from migrator.cache import RunMemo, outside_inputs, stat_key, tree_fingerprint
+from migrator.cache import (
+    KeptText,
+    RunMemo,
+    open_kept_text,
+    outside_inputs,
+    stat_key,
+    tree_fingerprint,
+)
 from migrator.cli import options
 from migrator.cli.options import forced_color, use_color
 from migrator.report_formats import FORMAT_NAMES, REPOSITORY_PATH_FORMATS, STATISTICS_FORMATS
@@ -24,11 +32,10 @@ from migrator.vcs import work_tree_root
 _VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
 
 
-@dataclass(frozen=True)
-class KeptReport:
+class KeptReport(NamedTuple):
     """What a scan wrote, kept whole for the next run with the same inputs."""
 
-    report: tuple[str, ...]  # in blocks, coloured or not as the key says
+    report: str  # the stamp of the report's text (cache.KeptText), coloured or not as the key says
     exit_code: int
     former_ids: tuple[str, ...]  # old rule ids it warned about, warned about again
 
@@ -133,30 +140,36 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
                  "show_statistics": show_statistics, "baseline_file": baseline_file}
         memo = RunMemo(path, _report_inputs(tree, path, given, color, prefix), kind="report")
     kept = memo.load() if memo is not None else None
-    if isinstance(kept, KeptReport):
-        options.warn_former_ids(kept.former_ids)
-        options.write_output(kept.report, output, color)
+    text = open_kept_text(_report_path(memo), kept.report) if isinstance(kept, KeptReport) else None
+    if text is not None:
+        with text:
+            options.warn_former_ids(kept.former_ids)
+            options.write_output(iter(partial(text.read, options.REPORT_BLOCK), ""), output, color)
         return kept.exit_code
     pieces, exit_code, crashed, keepable = _scan_and_report(
         path, target, fmt, select, ignore, fail_on, jobs, no_cache, constraints, run_verify, show_statistics,
         baseline_file, write_baseline_file, quiet, color, prefix, tree)
-    written: list[str] = []
-    options.write_output(pieces if memo is None else _copied(pieces, written), output, color)
-    if crashed:
-        return options.internal_error_after_report("the report was written")
-    if memo is not None and keepable:
-        context = click.get_current_context(silent=True)
-        warned = context.meta.get("migrator.former_ids_warned", ()) if context else ()
-        memo.save(KeptReport(tuple(written), exit_code, tuple(sorted(warned))))
+    if memo is None:
+        options.write_output(pieces, output, color)
+        return options.internal_error_after_report("the report was written") if crashed else exit_code
+    # Written to disk as it is made: a large project's report is not held to be kept.
+    report = KeptText(_report_path(memo))
+    try:
+        options.write_output(report.copying(options.report_blocks(pieces)), output, color)
+        if crashed:
+            return options.internal_error_after_report("the report was written")
+        stamp = report.keep() if keepable else None
+        if stamp is not None:
+            context = click.get_current_context(silent=True)
+            warned = context.meta.get("migrator.former_ids_warned", ()) if context else ()
+            memo.save(KeptReport(stamp, exit_code, tuple(sorted(warned))))
+    finally:
+        report.discard()
     return exit_code
 
 
-def _copied(pieces: Iterable[str], into: list[str]) -> Iterator[str]:
-    """``pieces`` in blocks as they are written, each block also put ``into`` the report kept for
-    the next run: never joined whole, which would hold a large project's report twice."""
-    for block in options.report_blocks(pieces):
-        into.append(block)
-        yield block
+def _report_path(memo: RunMemo) -> Path:
+    return memo.path.with_suffix(".txt")
 
 
 def _scan_and_report(path: Path, target: str | None, fmt: str, select, ignore, fail_on: str | None, jobs: int,
