@@ -241,9 +241,11 @@ def release_freed_memory() -> None:
     file's bytes at once, 100 MB at 20,000 files, freed in chunks glibc does not return by
     itself; what the scan allocates afterwards is mostly small objects kept apart from them, so
     those pages would stay the scan's to its end."""
+    if not sys.platform.startswith("linux"):
+        return
     import ctypes  # only here: not on a warm run's path
 
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # None: not glibc (musl)
     if trim is not None:
         trim(0)
 

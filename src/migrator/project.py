@@ -228,7 +228,6 @@ class ModuleSummary:
             import_lines=_first_import_lines(module),
         )
 
-
     def share_values(self, shared: SharedValues) -> None:
         """Hold once what many modules' summaries repeat (the names they import and where,
         what they reference): each arrives from its worker as objects of its own."""
