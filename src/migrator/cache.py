@@ -38,7 +38,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -196,6 +196,11 @@ class FileFacts:
         """``compute(data)``, or what it returned for the same content of ``rel`` (and the same
         ``inputs``: what else the answer depends on, such as the name the file is imported as)."""
         return self.of_each(analysis, [(rel, data, compute, inputs)])[rel]
+
+    def of_files(self, analysis: str, texts: Mapping[str, bytes], compute: Callable[[bytes], T]) -> dict[str, T]:
+        """:meth:`of_each` of ``compute`` over every file of ``texts`` (contents by path), when
+        the answer depends on nothing but the file."""
+        return self.of_each(analysis, [(rel, data, compute, ()) for rel, data in texts.items()])
 
     def of_each(self, analysis: str, asked: Iterable[tuple[str, bytes, Callable[[bytes], T], tuple[str, ...]]]
                 ) -> dict[str, T]:

@@ -176,14 +176,13 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     constants of its module at or under its value, whatever reads them (a pod's ``PYTHONPATH``
     in an environment dict). Only modules whose text names such a constant are parsed (what each
     module's uses are is kept in ``file_facts`` by content and the constants asked about)."""
-    short_names: set[str] = set().union(*file_facts.of_each(
-        "path_constant_names", [(rel, data, _path_constant_names, ()) for rel, data in texts.items()]).values())
+    short_names: set[str] = set().union(*file_facts.of_files("path_constant_names", texts, _path_constant_names).values())
     inside: set[str] = set()
     outside: set[str] = set()
     mounted: set[str] = set()
     derived: dict[str, set[str]] = {}  # constant -> the constants whose values use it
     asked_about: set[str] = set()
-    mentions = file_facts.of_each("text_facts", [(rel, data, text_facts, ()) for rel, data in texts.items()])
+    mentions = file_facts.of_files("text_facts", texts, text_facts)
     while short_names - asked_about:  # derived constants are asked about in turn (a chain is short)
         wanted = {name.encode() for name in short_names - asked_about}
         asked_about |= short_names

@@ -101,7 +101,7 @@ def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts:
     """Dotted names (``module.function``) of the module-level, undecorated functions whose name
     the project mentions only where it defines them. ``texts``: the project's Python files
     (``project_python_bytes``); ``file_facts``: each file's :class:`TextFacts` by content."""
-    facts = file_facts.of_each("text_facts", [(rel, data, text_facts, ()) for rel, data in texts.items()])
+    facts = file_facts.of_files("text_facts", texts, text_facts)
     # Only the candidates' names are counted: each file's counts of them, added up.
     names = {name for one in facts.values() for name, _ in one.candidates}
     mentions: Counter[bytes] = Counter()

@@ -41,8 +41,7 @@ def quick_root_named_files(root: Path, texts: dict[str, bytes], file_facts: File
     Python files by path) names relative to ``root``. ``file_facts``: each file's literals by
     content (which of them are files is asked of the file system each run)."""
     file_facts = file_facts or FileFacts()
-    literals = file_facts.of_each("relative_path_literals", [(rel, data, relative_path_literals, ())
-                                                             for rel, data in texts.items()])
+    literals = file_facts.of_files("relative_path_literals", texts, relative_path_literals)
     named = frozenset().union(*literals.values())
     real_root = root.resolve()
     found = set()
