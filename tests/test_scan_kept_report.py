@@ -175,6 +175,28 @@ def test_a_report_text_removed_or_replaced_since_runs_the_scan_again(project, sc
     assert scans == [1, 1]
 
 
+def test_a_kept_text_is_stamped_as_written_not_as_a_concurrent_run_left_the_path(tmp_path, monkeypatch):
+    path = tmp_path / "memo.report.txt"
+    replace = os.replace
+
+    def then_another_run_replaces_it(source, target):
+        replace(source, target)
+        other = tmp_path / "other"
+        other.write_text("the other run's report")
+        replace(other, target)
+
+    text = cache.KeptText(path)
+    assert list(text.copying(["a report"])) == ["a report"]
+    monkeypatch.setattr(cache.os, "replace", then_another_run_replaces_it)
+    stamp = text.keep()
+    assert stamp is not None and cache.open_kept_text(path, stamp) is None
+    monkeypatch.undo()
+    mine = cache.KeptText(path)
+    list(mine.copying(["a report"]))
+    with cache.open_kept_text(path, mine.keep()) as kept:
+        assert kept.read() == "a report"
+
+
 def test_a_report_that_is_not_kept_leaves_no_text_behind(project, scans, capsys, monkeypatch, tmp_path):
     from migrator import engine
 

@@ -432,13 +432,16 @@ class KeptText:
         if self._handle is None or self._temp is None:
             return None
         try:
-            self._handle.close()
+            self._handle.flush()
             os.replace(self._temp, self.path)
+            # The stamp of the file written, whatever a concurrent run put at the path since.
+            stamp = _stat_text(os.fstat(self._handle.fileno()))
+            self._handle.close()
         except OSError:
             self.discard()
             return None
         self._handle = self._temp = None
-        return stat_key(self.path)
+        return stamp
 
     def discard(self) -> None:
         """Nothing kept (a no-op after :meth:`keep`)."""
