@@ -84,7 +84,7 @@ def test_the_index_is_the_same_when_worker_processes_derive_its_file_facts(make_
     """A cold run of a project past the parallel threshold derives the index's per-file facts in
     worker processes (FactWorkers): the index must be the one a run in this process builds."""
     from migrator.cache import FileFacts
-    from migrator.engine import PARALLEL_THRESHOLD, FactWorkers
+    from migrator.workers import PARALLEL_THRESHOLD, FactWorkers
 
     files = dict(HELPERS)
     files.update({f"dags/pipeline_{n}.py": (f"from acme.docker import docker_job\nfrom pods.paths import MOUNT_DIR\n"

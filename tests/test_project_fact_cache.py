@@ -158,7 +158,7 @@ def test_of_each_computes_only_what_it_does_not_hold_through_the_mapper_in_the_o
 def test_fact_workers_map_in_worker_processes_only_past_the_threshold():
     import os
 
-    from migrator.engine import PARALLEL_THRESHOLD, FactWorkers
+    from migrator.workers import PARALLEL_THRESHOLD, FactWorkers
 
     with FactWorkers(2) as workers:
         small = workers(_process_of, range(PARALLEL_THRESHOLD - 1))

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import re
-import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import Any, NamedTuple
 
 from migrator.analysis.connections import quick_pool_definitions
 from migrator.analysis.crashes import injected_crash
@@ -49,13 +46,15 @@ from migrator.root_causes import merge_root_causes
 from migrator.rule_ids import current_id, former_ids
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
 from migrator.rules.base import RuleContext
+from migrator.workers import (
+    PARALLEL_THRESHOLD,
+    FactWorkers,
+    relax_collector,
+    release_freed_memory,
+    worker_pool,
+)
 from migrator.workspace import Workspace, discover
 
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
-# Below this many files, worker start-up costs more than it saves.
-PARALLEL_THRESHOLD = 64
 _SUPPRESSION = re.compile(r"#\s*migrator:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
 
 
@@ -172,90 +171,6 @@ def _init_worker(root: str, rule_ids: tuple[str, ...], ctx: RuleContext, crash: 
     rules = [r for r in all_rules() if r.id in rule_ids and isinstance(r, PythonRule)]
     _WORKER_STATE.update(root=Path(root), rules=rules, ctx=ctx, crash=crash)
     relax_collector()
-
-
-@contextlib.contextmanager
-def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple
-                ) -> Iterator[ProcessPoolExecutor]:
-    """Worker processes that leave Ctrl-C and SIGTERM to this one.
-
-    Both reach the whole process group. A worker that died of one would leave the pool's queue
-    feeder blocked on a pipe nobody reads, so this process would hang on its way out; instead
-    the workers ignore them and, on an interrupt here, the work not started is cancelled and
-    each worker only finishes the piece in hand.
-    """
-    # Imported here: a warm scan has nothing to hand out and does not pay for it.
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(jobs, initializer=_ignoring_interrupts,
-                               initargs=(initializer, initargs))
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-class FactWorkers:
-    """The mapper of a scan's :class:`FileFacts`: maps in worker processes when given enough to
-    pay for them (a cold run's project-level passes parse or search hundreds of files), started
-    on first need and kept for the run; in this process otherwise."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._stack = contextlib.ExitStack()
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __call__(self, function: Callable[..., Any], *arguments: Sequence[Any]) -> list:
-        count = min(map(len, arguments))
-        if self.jobs < 2 or count < PARALLEL_THRESHOLD:
-            return list(map(function, *arguments))
-        if self._pool is None:
-            self._pool = self._stack.enter_context(worker_pool(self.jobs, relax_collector, ()))
-        return list(self._pool.map(function, *arguments, chunksize=max(1, min(64, count // (self.jobs * 4)))))
-
-    @property
-    def started(self) -> bool:
-        return self._pool is not None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stack.__exit__(*exc_info)
-        # A scan's result derives what its rules did not ask for when a caller asks (a package
-        # of a scan with --select): in this process, its workers are gone.
-        self._pool, self.jobs = None, 1
-
-
-def _ignoring_interrupts(initializer: Callable[..., None], initargs: tuple) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    initializer(*initargs)
-
-
-def release_freed_memory() -> None:
-    """Give the heap pages freed so far back to the system, where the C library keeps them
-    (glibc: ``malloc_trim``; elsewhere nothing is done). The index pass holds every project
-    file's bytes at once, 100 MB at 20,000 files, freed in chunks glibc does not return by
-    itself; what the scan allocates afterwards is mostly small objects kept apart from them, so
-    those pages would stay the scan's to its end."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes  # only here: not on a warm run's path
-
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # None: not glibc (musl)
-    if trim is not None:
-        trim(0)
-
-
-def relax_collector() -> None:
-    """For a worker process: each file's syntax tree is thousands of short-lived objects without
-    cycles, and at the default threshold the collector runs dozens of times per file (6% of a
-    scan). It still runs, every few files, and never over what the worker imported."""
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
 
 
 def _work(batch: list[tuple[str, str]]):

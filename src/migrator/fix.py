@@ -35,15 +35,7 @@ from migrator.analysis.source import Problem, SourceText, decode_python, decode_
 from migrator.codemods import Edit, replace_context_key
 from migrator.compat.mwaa import MwaaVersion
 from migrator.config import Settings
-from migrator.engine import (
-    ScanResult,
-    build_index,
-    relax_collector,
-    run_python_rules,
-    scan,
-    selected_rules,
-    worker_pool,
-)
+from migrator.engine import ScanResult, build_index, run_python_rules, scan, selected_rules
 from migrator.findings import (
     APPLIED_ELSEWHERE,
     AddConstraint,
@@ -64,6 +56,7 @@ from migrator.root_causes import merge_root_causes
 from migrator.rules import PythonRule, all_rules
 from migrator.rules.base import RuleContext
 from migrator.safe_write import encode_like, remove_leftovers, unwritable_reason, write_files
+from migrator.workers import relax_collector, worker_pool
 
 # Each round fixes what the previous one uncovered; real projects settle in two.
 MAX_ROUNDS = 4
