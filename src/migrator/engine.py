@@ -23,7 +23,11 @@ from migrator.analysis.platform import (
 )
 from migrator.analysis.plugins import quick_plugin_exports
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.reachability import quick_unimported_modules, quick_unreferenced_functions
+from migrator.analysis.reachability import (
+    project_text_facts,
+    quick_unimported_modules,
+    quick_unreferenced_functions,
+)
 from migrator.analysis.read_paths import quick_helper_files, quick_root_named_files
 from migrator.analysis.requirements import constraints_failures_seen, quick_isolated_executables
 from migrator.analysis.source import SourceText, project_python_bytes, read_bytes, read_text
@@ -378,6 +382,7 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> ProjectIndex:
     file_facts = file_facts or FileFacts()
     texts = project_python_bytes(workspace)  # read once for the passes that follow names across modules
+    words = project_text_facts(texts, file_facts)
     return ProjectIndex(
         dag_folders=tuple(workspace.dag_folders),
         local_modules=frozenset(workspace.module_name(rel) for rel in workspace.python_files),
@@ -386,8 +391,8 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
         subdag_factories=quick_subdag_factories(workspace),
         bundled_executables=quick_isolated_executables(workspace, file_facts),
         remote_compute_wrappers=quick_remote_compute_wrappers(workspace, texts, file_facts),
-        container_only_constants=quick_container_only_constants(workspace, texts, file_facts),
-        unreferenced_functions=quick_unreferenced_functions(workspace, texts, file_facts),
+        container_only_constants=quick_container_only_constants(workspace, texts, file_facts, words),
+        unreferenced_functions=quick_unreferenced_functions(workspace, words),
         unimported_modules=quick_unimported_modules(workspace, texts, file_facts),
         folder_files=frozenset([*workspace.python_files, *workspace.data_files]),
         root_named_files=quick_root_named_files(workspace.root, texts, file_facts),

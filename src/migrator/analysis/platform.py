@@ -17,7 +17,7 @@ from functools import partial
 from migrator import compat
 from migrator.analysis.classes import module_classes, quick_subclasses
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.reachability import text_facts
+from migrator.analysis.reachability import TextFacts
 from migrator.cache import FileFacts
 
 _WORKER = compat.worker_paths()
@@ -160,7 +160,8 @@ def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
 
 # -- module constants only containers use -----------------------------------------------------------
 
-def quick_container_only_constants(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
+def quick_container_only_constants(workspace, texts: dict[str, bytes], file_facts: FileFacts,
+                                   mentions: dict[str, TextFacts]) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's module-level path constants
     (``NAME = "/..."``) that every use puts inside a container or pod (an init container's
     ``cp`` destination, a mount path, a pod's environment), in whatever module defines them:
@@ -175,14 +176,14 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     the container, and so do the paths into it: the constants derived from it and the path
     constants of its module at or under its value, whatever reads them (a pod's ``PYTHONPATH``
     in an environment dict). Only modules whose text names such a constant are parsed (what each
-    module's uses are is kept in ``file_facts`` by content and the constants asked about)."""
+    module's uses are is kept in ``file_facts`` by content and the constants asked about).
+    ``mentions``: each file's words (``reachability.project_text_facts``)."""
     short_names: set[str] = set().union(*file_facts.of_files("path_constant_names", texts, _path_constant_names).values())
     inside: set[str] = set()
     outside: set[str] = set()
     mounted: set[str] = set()
     derived: dict[str, set[str]] = {}  # constant -> the constants whose values use it
     asked_about: set[str] = set()
-    mentions = file_facts.of_files("text_facts", texts, text_facts)
     while short_names - asked_about:  # derived constants are asked about in turn (a chain is short)
         wanted = {name.encode() for name in short_names - asked_about}
         asked_about |= short_names

@@ -97,11 +97,16 @@ def _line_before(text: bytes, start: int) -> bytes:
     return b""
 
 
-def quick_unreferenced_functions(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
+def project_text_facts(texts: dict[str, bytes], file_facts: FileFacts) -> dict[str, TextFacts]:
+    """Each of ``texts``'s files' :class:`TextFacts` (the project's Python files,
+    ``project_python_bytes``), kept in ``file_facts`` by content: asked once per run, read by
+    two passes (this module's and the container constants')."""
+    return file_facts.of_files("text_facts", texts, text_facts)
+
+
+def quick_unreferenced_functions(workspace, facts: dict[str, TextFacts]) -> frozenset[str]:
     """Dotted names (``module.function``) of the module-level, undecorated functions whose name
-    the project mentions only where it defines them. ``texts``: the project's Python files
-    (``project_python_bytes``); ``file_facts``: each file's :class:`TextFacts` by content."""
-    facts = file_facts.of_files("text_facts", texts, text_facts)
+    the project mentions only where it defines them. ``facts``: :func:`project_text_facts`."""
     # Only the candidates' names are counted: each file's counts of them, added up.
     names = {name for one in facts.values() for name, _ in one.candidates}
     mentions: Counter[bytes] = Counter()
