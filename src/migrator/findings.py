@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, ClassVar, NamedTuple
 
 from migrator.rule_ids import first_id
@@ -341,6 +342,9 @@ def line_anchor(line: str, column: int) -> str:
     return line[start:start + ANCHOR_LINE_MAX].strip()
 
 
+_SORT_KEY = attrgetter("sort_key")
+
+
 def finalize(findings: Iterable[Finding], finalized: Iterable[Finding] = ()) -> list[Finding]:
     """Sort findings, drop exact duplicates and give each a stable fingerprint.
 
@@ -362,7 +366,7 @@ def finalize(findings: Iterable[Finding], finalized: Iterable[Finding] = ()) -> 
         for path in {path for path, _ in later if path in done}:
             if any((path, finding.rule) in later for finding in done[path]):
                 loose.extend(done.pop(path))
-    unique = sorted(set(loose), key=_sort_key)
+    unique = sorted(set(loose), key=_SORT_KEY)
     seen: Counter[tuple[str, str, str]] = Counter()
     for finding in unique:
         key = (finding.rule, finding.path, finding.anchor or finding.message)
@@ -379,9 +383,5 @@ def finalize(findings: Iterable[Finding], finalized: Iterable[Finding] = ()) -> 
         return unique
     for path, group in groupby(unique, key=lambda f: f.path):
         found = list(group)
-        done[path] = list(heapq.merge(done[path], found, key=_sort_key)) if path in done else found
+        done[path] = list(heapq.merge(done[path], found, key=_SORT_KEY)) if path in done else found
     return [finding for path in sorted(done) for finding in done[path]]
-
-
-def _sort_key(finding: Finding) -> tuple:
-    return finding.sort_key
