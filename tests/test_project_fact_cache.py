@@ -7,7 +7,7 @@ import pytest
 from migrator.compat import newest_version
 
 from migrator.analysis import credential_files
-from migrator.cache import FileFacts
+from migrator.cache import FileFacts, fact_digest, fact_key
 from migrator.config import Settings
 from migrator.engine import scan
 
@@ -58,7 +58,7 @@ def test_file_facts_keep_only_what_a_run_asked_for(tmp_path):
     again = FileFacts(tmp_path, directory=tmp_path / "c")
     assert again.of("a", "x.yml", b"1", lambda data: pytest.fail("recomputed")) == 1
     again.save()  # gone.yml was not asked for: its entry is dropped
-    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {("a", "x.yml")}
+    assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {("a", "x.yml", "")}
 
 
 def test_file_facts_of_an_analysis_that_did_not_run_are_kept(tmp_path):
@@ -69,7 +69,7 @@ def test_file_facts_of_an_analysis_that_did_not_run_are_kept(tmp_path):
     other.of("requirements", "requirements.txt", b"22", len)
     other.save()
     assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {
-        ("credentials", "x.yml"), ("requirements", "requirements.txt")}
+        ("credentials", "x.yml", ""), ("requirements", "requirements.txt", "")}
 
 
 def test_file_facts_hold_equal_results_once_and_read_them_again_after_saving(tmp_path):
@@ -82,7 +82,37 @@ def test_file_facts_hold_equal_results_once_and_read_them_again_after_saving(tmp
     facts.of("names", "m3.py", b"x = 3", _no_names)
     facts.save()  # what was asked for after the first save is saved too
     assert set(FileFacts(tmp_path, directory=tmp_path / "c").entries) == {
-        ("names", "m0.py"), ("names", "m1.py"), ("names", "m2.py"), ("names", "m3.py")}
+        ("names", f"m{i}.py", "") for i in range(4)}
+
+
+def test_file_facts_keep_one_answer_per_inputs_asked(tmp_path):
+    """An analysis asked of a file with other inputs in the same run (other keys to look for)
+    keeps both answers: neither is computed again by the next run."""
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert facts.of("keys", "a.py", b"x y", _count_first, ("x",)) == 1
+    assert facts.of("keys", "a.py", b"x y", _count_first, ("y",)) == 1
+    facts.save()
+    again = FileFacts(tmp_path, directory=tmp_path / "c")
+    for inputs in (("x",), ("y",)):
+        assert again.of("keys", "a.py", b"x y", lambda data: pytest.fail("recomputed"), inputs) == 1
+    assert len(again.entries) == 2
+
+
+def test_file_facts_kept_for_a_later_run_survive_a_save_that_did_not_ask_for_them(tmp_path):
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    facts.of("a", "x.py", b"1", len)
+    facts.of("a", "y.py", b"22", len)
+    facts.save()
+    again = FileFacts(tmp_path, directory=tmp_path / "c")
+    again.of("a", "y.py", b"333", len)  # y.py changed; x.py's answer is the project memo's to check
+    again.keep([fact_key("a", "x.py", ())])
+    again.save()
+    assert FileFacts(tmp_path, directory=tmp_path / "c").held(fact_key("a", "x.py", ()), fact_digest((), b"1")) == (
+        True, 1)
+
+
+def _count_first(data: bytes) -> int:
+    return data.split().count(data.split()[0])
 
 
 def _no_names(data: bytes) -> frozenset[str]:

@@ -5,7 +5,7 @@
 never inside the user's repository. Below it:
 
 - ``scan/``: one scan-result file, one :class:`FileFacts` file and one :class:`RunMemo` of each kind per
-  project root (this module);
+  project root (this module; the project stage's is ``migrator.project_memo``);
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
   analysis);
@@ -45,10 +45,11 @@ from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple, TypeVar
 
 from migrator import __version__
+from migrator.observed import for_facts, read_fact
 
 FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name; 6: and the programs their commands run
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2  # 2: answers are kept by analysis, file and the inputs asked with
 RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
@@ -170,16 +171,16 @@ class FileFacts:
 
     def __init__(self, root: Path | None = None, directory: Path | None = None, mapper: Mapper | None = None) -> None:
         self.mapper = mapper or (lambda function, *arguments: list(map(function, *arguments)))
-        self.used: set[tuple[str, str]] = set()
+        self.used: set[tuple[str, str, str]] = set()
         self.dirty = False
         self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
         self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
         # Read on first use: a run answered whole by its RunMemo asks for none.
-        self._entries: dict[tuple[str, str], tuple[str, Any]] | None = None if self.path else {}
+        self._entries: dict[tuple[str, str, str], tuple[str, Any]] | None = None if self.path else {}
         self._equals: dict[Any, Any] = {}
 
     @property
-    def entries(self) -> dict[tuple[str, str], tuple[str, Any]]:
+    def entries(self) -> dict[tuple[str, str, str], tuple[str, Any]]:
         if self._entries is None:
             self._entries = {}
             try:
@@ -197,41 +198,58 @@ class FileFacts:
         ``inputs``: what else the answer depends on, such as the name the file is imported as)."""
         return self.of_each(analysis, [(rel, data, compute, inputs)])[rel]
 
-    def of_files(self, analysis: str, texts: Mapping[str, bytes], compute: Callable[[bytes], T]) -> dict[str, T]:
+    def of_files(self, analysis: str, texts: Mapping[str, bytes], compute: Callable[[bytes], T],
+                 observed: bool = True) -> dict[str, T]:
         """:meth:`of_each` of ``compute`` over every file of ``texts`` (contents by path), when
         the answer depends on nothing but the file."""
-        return self.of_each(analysis, [(rel, data, compute, ()) for rel, data in texts.items()])
+        return self.of_each(analysis, [(rel, data, compute, ()) for rel, data in for_facts(texts).items()], observed)
 
-    def of_each(self, analysis: str, asked: Iterable[tuple[str, bytes, Callable[[bytes], T], tuple[str, ...]]]
-                ) -> dict[str, T]:
+    def of_each(self, analysis: str, asked: Iterable[tuple[str, bytes, Callable[[bytes], T], tuple[str, ...]]],
+                observed: bool = True) -> dict[str, T]:
         """:meth:`of` for many files, ``(rel, data, compute, inputs)`` each: what the cache does not
         hold is computed through the mapper, in worker processes when it has enough of it (a cold
         run's analyses parse or search hundreds of files), so ``compute`` must pickle: a module
         function, or a ``partial`` of one. ``asked`` is read once: given as it reads the files, only
-        the contents to compute are held at once."""
+        the contents to compute are held at once. ``data`` is the file's content (what the run's
+        ``ProjectMemo`` derives the fact from again), and each answer is recorded as read
+        (``migrator.observed``), unless not ``observed``: the caller records what it takes of
+        each answer itself."""
         found: dict[str, T] = {}  # in the order asked
-        missing: list[tuple[str, str]] = []
+        missing: list[tuple[tuple[str, str, str], str]] = []
         computes: list[Callable[[bytes], T]] = []
         datas: list[bytes] = []
         for rel, data, compute, inputs in asked:
-            key = (analysis, rel)
-            digest = content_digest("\0".join(inputs).encode() + b"\0" + data if inputs else data)
+            key = fact_key(analysis, rel, inputs)
+            digest = fact_digest(inputs, data)
             self.used.add(key)
+            if observed:
+                read_fact(analysis, rel, inputs, digest, compute)
             entry = self.entries.get(key)
             if entry is not None and entry[0] == digest:
                 found[rel] = entry[1]
             else:
                 found[rel] = None  # holds the place: computed below
-                missing.append((rel, digest))
+                missing.append((key, digest))
                 computes.append(compute)
                 datas.append(data)
         if missing:
-            for (rel, digest), result in zip(missing, self.mapper(_computed, computes, datas)):
+            for (key, digest), result in zip(missing, self.mapper(_computed, computes, datas)):
                 result = self._one_of_equals(result)
-                self.entries[(analysis, rel)] = (digest, result)
-                found[rel] = result
+                self.entries[key] = (digest, result)
+                found[key[1]] = result
             self.dirty = True
         return found
+
+    def held(self, key: tuple[str, str, str], digest: str) -> tuple[bool, Any]:
+        """Whether the cache holds an answer for ``key`` (:func:`fact_key`) derived from content
+        of ``digest``, and the answer."""
+        entry = self.entries.get(key)
+        return (True, entry[1]) if entry is not None and entry[0] == digest else (False, None)
+
+    def keep(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        """Keep these answers when saving, though this run did not ask for them (a run that
+        took the project stage's results from its memo, whose next run may check them again)."""
+        self.used.update(keys)
 
     def _one_of_equals(self, result: T) -> T:
         """Equal results held once: most files' answer to most analyses is the same (nothing
@@ -244,7 +262,7 @@ class FileFacts:
     def save(self) -> None:
         if self.path is None or not self.used:
             return
-        ran = {analysis for analysis, _ in self.used}
+        ran = {analysis for analysis, _, _ in self.used}
         kept = {key: entry for key, entry in self.entries.items() if key in self.used or key[0] not in ran}
 
         def write(pickler: pickle.Pickler) -> None:
@@ -256,6 +274,17 @@ class FileFacts:
         # The file holds them: read again if asked again (few runs do), not held meanwhile (a
         # large project's are tens of MB).
         self._entries, self._equals, self.dirty = None, {}, False
+
+
+def fact_digest(inputs: tuple[str, ...], data: bytes) -> str:
+    """The digest an answer of :class:`FileFacts` is kept with: of the content and the inputs."""
+    return content_digest("\0".join(inputs).encode() + b"\0" + data if inputs else data)
+
+
+def fact_key(analysis: str, rel: str, inputs: tuple[str, ...]) -> tuple[str, str, str]:
+    """Where :class:`FileFacts` keeps an answer: one per analysis, file and inputs (an analysis
+    asked with other inputs in the same run, other keys to search, keeps both)."""
+    return analysis, rel, content_digest("\0".join(inputs).encode()) if inputs else ""
 
 
 def _computed(compute: Callable[[bytes], T], data: bytes) -> T:
@@ -312,7 +341,37 @@ def tree_fingerprint(root: Path) -> str:
     name, kind, permissions, size, modification and change times and inode, and a symlink's target
     and what it points to. Not only the files discovery keeps: analyses also list and read folders
     it skips (a ``.airflowignore`` walk, template folders, package probes)."""
-    digest = hashlib.blake2b(digest_size=16)
+    return tree_state(root).fingerprint
+
+
+class TreeState(NamedTuple):
+    """A root's entries as a run begins, from one walk."""
+
+    fingerprint: str  # tree_fingerprint
+    # The same but of each regular .py file only its path, and apart: each one's stat by project
+    # path (for the project stage's memo, which tells the files' changes apart: migrator.project_memo).
+    python_apart: str
+    python_stats: dict[str, str]
+
+
+def tree_state(root: Path) -> TreeState:
+    whole = hashlib.blake2b(digest_size=16)
+    apart = hashlib.blake2b(digest_size=16)
+    python_stats: dict[str, str] = {}
+    for rel, line, regular_python in _tree_lines(root):
+        whole.update(line)
+        if regular_python:
+            rel = rel.lstrip(os.sep).replace(os.sep, "/")
+            python_stats[rel] = line.decode(errors="surrogateescape")
+            apart.update(rel.encode(errors="surrogateescape") + b"\n")
+        else:
+            apart.update(line)
+    return TreeState(whole.hexdigest(), apart.hexdigest(), python_stats)
+
+
+def _tree_lines(root: Path) -> Iterator[tuple[str, bytes, bool]]:
+    """``(path below root, line, whether a regular .py file)`` of each entry under ``root``, the
+    line naming what :func:`tree_fingerprint` digests."""
     top = os.fspath(root)
     folders = [top]
     while folders:
@@ -321,10 +380,11 @@ def tree_fingerprint(root: Path) -> str:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as exc:
-            digest.update(f"{folder[len(top):]}\0{exc.errno}\n".encode(errors="surrogateescape"))
+            yield folder[len(top):], f"{folder[len(top):]}\0{exc.errno}\n".encode(errors="surrogateescape"), False
             continue
         for entry in entries:
             rel = entry.path[len(top):]  # the same however the root is spelled (".", absolute)
+            regular_python = False
             try:
                 stat = entry.stat(follow_symlinks=False)
                 line = (f"{rel}\0{stat.st_mode}\0{stat.st_size}\0{stat.st_mtime_ns}"
@@ -333,10 +393,11 @@ def tree_fingerprint(root: Path) -> str:
                     line += f"\0{os.readlink(entry.path)}\0{stat_key(entry.path)}"
                 elif entry.is_dir(follow_symlinks=False) and entry.name not in VCS_DIRS:
                     folders.append(entry.path)
+                else:
+                    regular_python = entry.name.endswith(".py") and entry.is_file(follow_symlinks=False)
             except OSError as exc:
                 line = f"{rel}\0{exc.errno}"
-            digest.update(line.encode(errors="surrogateescape") + b"\n")
-    return digest.hexdigest()
+            yield rel, (line + "\n").encode(errors="surrogateescape"), regular_python
 
 
 def stat_key(path: str | Path) -> str:

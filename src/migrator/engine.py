@@ -36,16 +36,19 @@ from migrator.cache import (
     FileFacts,
     RunMemo,
     ScanCache,
+    TreeState,
     content_digest,
     outside_inputs,
-    tree_fingerprint,
+    tree_state,
 )
 from migrator.compat import MwaaVersion
 from migrator.config import Settings
 from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
 from migrator.inventory import inventory
+from migrator.observed import Observations, observing
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
+from migrator.project_memo import ProjectMemo
 from migrator.root_causes import merge_root_causes
 from migrator.rule_ids import current_id, former_ids
 from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
@@ -201,7 +204,7 @@ class RememberedRun(NamedTuple):
 def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, rules: Sequence[Rule]
                ) -> tuple[str, ...]:
     """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree
-    (its :func:`tree_fingerprint`), the settings, target and rules, and what is read from outside
+    (its :func:`tree_fingerprint`, or another digest of it), the settings, target and rules, and what is read from outside
     the project: a ``--constraints`` file, and constraints URLs (answered from the constraints
     cache, or not when offline)."""
     # An absolute --constraints path stays itself under root.
@@ -221,16 +224,16 @@ def _remembered_result(run: RememberedRun, root: Path, settings: Settings, targe
 
 def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
          progress: Callable[[int, int], None] | None = None, crash: str | None = None,
-         use_cache: bool = True, tree: str | None = None) -> ScanResult:
+         use_cache: bool = True, tree: TreeState | None = None) -> ScanResult:
     """Scan a project. ``crash`` makes one rule raise (used to test crash reporting). ``tree``:
-    the root's :func:`tree_fingerprint`, when the caller took it just before."""
+    the root's :func:`tree_state`, when the caller took it just before."""
     rules = selected_rules(settings, target)
     memo = None
     if use_cache and crash is None:
         # Taken before the run reads anything: a file edited during the run leaves a memo no
         # later run finds.
-        tree = tree or tree_fingerprint(root)
-        memo = RunMemo(root, run_inputs(tree, root, settings, target, rules))
+        tree = tree or tree_state(root)
+        memo = RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules))
     else:
         tree = None  # nothing is remembered
     remembered = memo.load() if memo is not None else None
@@ -244,15 +247,27 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         return _scan(root, settings, target, rules, tree, jobs, fact_workers, progress, crash, use_cache)
 
 
-def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule, ...], tree: str | None,
+def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule, ...], tree: TreeState | None,
           jobs: int, fact_workers: FactWorkers, progress: Callable[[int, int], None] | None, crash: str | None,
           use_cache: bool) -> ScanResult:
     failures_before = constraints_failures_seen()
-    workspace = discover(root, settings)
+    # What the project stage reads is recorded for its memo (when the run is remembered).
+    observations = stage_memo = last_stage = None
+    if tree is not None:
+        observations = Observations(os.fspath(root))
+        stage_memo = ProjectMemo(root, run_inputs(tree.python_apart, root, settings, target, rules), tree.python_stats)
+    with observing(observations):
+        workspace = discover(root, settings)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
     file_facts = FileFacts(root if use_cache and crash is None else None, mapper=fact_workers)
-    index = build_index(workspace, file_facts)
-    release_freed_memory()  # the files' bytes the index read, before the workers start
+    if stage_memo is not None:
+        last_stage = stage_memo.load(file_facts)
+    if last_stage is not None:
+        index = last_stage.index
+    else:
+        with observing(observations):
+            index = build_index(workspace, file_facts)
+        release_freed_memory()  # the files' bytes the index read, before the workers start
     ctx = RuleContext(target=target, index=index)
 
     all_items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
@@ -265,6 +280,12 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     if use_cache and crash is None:
         cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
 
+    # For the project stage's memo: each summary's file digest; of the files analysed afresh,
+    # the result and what the scan cache held before.
+    digests: dict[str, str] = {}
+    fresh_results: dict[str, FileResult] = {}
+    before: dict[str, Any] = {}
+
     def collect(results: Iterable[tuple[FileResult, str | None]], fresh: bool = True) -> None:
         nonlocal done
         for result, digest in results:
@@ -275,6 +296,11 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
             findings.extend(file_findings)
             crashes.extend(file_crashes)
             summaries.append(summary)
+            if fresh:
+                digests[summary.path] = digest or "unreadable"
+                if last_stage is not None:
+                    fresh_results[summary.path] = result
+                    before[summary.path] = cache.entries.get(summary.path) if cache is not None else None
             if fresh and cache is not None and digest is not None:
                 cache.put(summary.path, digest, result)
             done += 1
@@ -288,7 +314,13 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         if cache is None or not cache.has(rel):
             return None
         data = read_bytes(root / rel)
-        return cache.get(rel, content_digest(data)) if isinstance(data, bytes) else None
+        if not isinstance(data, bytes):
+            return None
+        digest = content_digest(data)
+        hit = cache.get(rel, digest)
+        if hit is not None:
+            digests[rel] = digest
+        return hit
 
     items = []
     for rel, name in all_items:
@@ -330,24 +362,35 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
         cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes, file_facts)
-    with injected_crash(crash):
-        project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
-    file_facts.save()  # after the project rules: it keeps the per-file facts they derived
+    if last_stage is not None:
+        file_facts.keep(last_stage.fact_keys())  # read by the stage kept, if not by this run
+    reused = last_stage is not None and ProjectMemo.same_summaries(last_stage, digests, before, fresh_results)
+    if reused:
+        project_findings, entry_files = last_stage.findings, last_stage.entry_files
+    else:
+        with injected_crash(crash), observing(observations):
+            project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+            entry_files = project.requirements.entry_files
     kept, suppressed, former = _filter(findings, settings, root)
     kept_project, suppressed_project, former_project = _filter(project_findings, settings, root)
     suppressed += suppressed_project + sum(s.suppressed for s in summaries)
     former = former.union(former_project, *(s.former_ids for s in summaries))
     # Each file's findings come finalized from its worker (or the scan cache). After finalize:
     # each kept finding has the fingerprint it would have alone.
-    merged = merge_root_causes(finalize(kept_project, kept), target,
-                               preferred_paths=project.requirements.entry_files)
+    merged = merge_root_causes(finalize(kept_project, kept), target, preferred_paths=entry_files)
     result = ScanResult(workspace, target, merged.findings, project, rules, suppressed,
                         crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,
-                        former_ids=frozenset(former))
+                        former_ids=frozenset(former), inventory=last_stage.inventory if reused else None)
+    if stage_memo is not None and not result.crashed and constraints_failures_seen() == failures_before:
+        with observing(observations):
+            document = inventory(result)  # of the project alone: the stage's too
+        if not project.analysis_crashes:  # as for the run's memo (remember)
+            stage_memo.save(observations, last_stage, digests, index, project_findings, entry_files, document)
+    file_facts.save()  # after the project stage: it keeps the per-file facts it derived
     if tree is not None and not result.crashed:
         # Keyed by what is read from outside as the run left it: the run itself may fill the
         # constraints cache, and the next run looks its memo up by what it finds then.
-        remember(RunMemo(root, run_inputs(tree, root, settings, target, rules)), result, failures_before)
+        remember(RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules)), result, failures_before)
     return result
 
 
@@ -388,7 +431,7 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
         local_modules=frozenset(workspace.module_name(rel) for rel in workspace.python_files),
         plugin_exports=quick_plugin_exports(workspace),
         pools_defined=quick_pool_definitions(workspace),
-        subdag_factories=quick_subdag_factories(workspace),
+        subdag_factories=quick_subdag_factories(workspace, texts),
         bundled_executables=quick_isolated_executables(workspace, file_facts),
         remote_compute_wrappers=quick_remote_compute_wrappers(workspace, texts, file_facts),
         container_only_constants=quick_container_only_constants(workspace, texts, file_facts, words),

@@ -10,10 +10,12 @@ rules can follow a class's bases into other modules of the project.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
 from migrator.analysis.python import ModuleFacts
+from migrator.observed import for_facts, holds_any
 
 # How an ``__init__`` calls the next one in the MRO.
 SUPER_NONE = "none"  # no super().__init__(...) call
@@ -126,7 +128,7 @@ def _next_inits(module: ModuleFacts, node: ast.ClassDef, init: ast.FunctionDef, 
     return (named,) if named else ()
 
 
-def quick_subclasses(workspace, texts: dict[str, bytes], file_facts, roots: frozenset[str]) -> dict[str, str]:
+def quick_subclasses(workspace, texts: Mapping[str, bytes], file_facts, roots: frozenset[str]) -> dict[str, str]:
     """Project class -> the class of ``roots`` it derives from, following bases across modules.
     Only modules whose text names a root, or a subclass found so far, are parsed (their classes
     kept in ``file_facts`` by content). ``texts``: the project's Python files
@@ -134,11 +136,12 @@ def quick_subclasses(workspace, texts: dict[str, bytes], file_facts, roots: froz
     classes: dict[str, tuple[str, ...]] = {}  # project class -> its bases
     parsed: set[str] = set()
     found: dict[str, str] = {}
-    words = sorted({name.rsplit(".", 1)[-1].encode() for name in roots})
+    words = tuple(sorted({name.rsplit(".", 1)[-1].encode() for name in roots}))
+    files = for_facts(texts)
     while words:
-        naming = [rel for rel, text in texts.items() if rel not in parsed and any(word in text for word in words)]
+        naming = [rel for rel in files if rel not in parsed and holds_any(texts, rel, words)]
         parsed.update(naming)
-        asked = [(rel, texts[rel], partial(_class_bases, rel, module_name=name), (name,))
+        asked = [(rel, files[rel], partial(_class_bases, rel, module_name=name), (name,))
                  for rel in naming for name in [workspace.module_name(rel)]]
         for bases in file_facts.of_each("class_bases", asked).values():
             classes.update(bases)
@@ -151,7 +154,7 @@ def quick_subclasses(workspace, texts: dict[str, bytes], file_facts, roots: froz
             if origin:
                 new[name] = origin
         found.update(new)
-        words = sorted({name.rsplit(".", 1)[-1].encode() for name in new})
+        words = tuple(sorted({name.rsplit(".", 1)[-1].encode() for name in new}))
     return found
 
 

@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
 from migrator.findings import Location
+from migrator.observed import read_answer
 
 # Names a repository folder may hold that must never be put on MWAA's path under that name:
 # Airflow itself, and folders that are the DAG and plugins folders' own names on-prem.
@@ -384,9 +385,16 @@ class _Folders:
     def extends_itself(self, folder: str) -> bool:
         """Whether the package's ``__init__.py`` may find its modules elsewhere."""
         if folder not in self._extends:
-            data = read_bytes(Path(self.root, folder, "__init__.py"))
-            self._extends[folder] = isinstance(data, bytes) and bool(_EXTENDS.search(data))
+            path = Path(self.root, folder, "__init__.py")
+            data = read_bytes(path, for_facts=True)
+            self._extends[folder] = isinstance(data, bytes) and _extends(data)
+            if isinstance(data, bytes):
+                read_answer(path, _extends, self._extends[folder])
         return self._extends[folder]
+
+
+def _extends(init: bytes) -> bool:
+    return _EXTENDS.search(init) is not None
 
 
 def _kind(entry: os.DirEntry) -> _Entry:

@@ -8,12 +8,14 @@ follows the bases across modules, as ``migrator.analysis.platform`` does for its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from migrator import compat
 from migrator.analysis.classes import quick_subclasses
 from migrator.cache import FileFacts
 
 
-def quick_payload_operators(workspace, texts: dict[str, bytes], file_facts: FileFacts
+def quick_payload_operators(workspace, texts: Mapping[str, bytes], file_facts: FileFacts
                             ) -> tuple[tuple[str, str], ...]:
     """(project class, provider operator it derives from), sorted, for every provider operator
     of every payload change (the target's pins decide later which apply). ``texts``: the

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 
 from migrator import compat
 from migrator.analysis.classes import module_classes, quick_subclasses
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.reachability import TextFacts
+from migrator.analysis.reachability import TextFacts, text_facts
 from migrator.cache import FileFacts
+from migrator.observed import for_facts, holds_any, record_answer
 
 _WORKER = compat.worker_paths()
 # A process's pid file (FHS 3.0 /run: "<program>.pid"): a cron-era overlap guard, not data.
@@ -46,7 +47,7 @@ IMAGE_KEYWORDS = frozenset({"image", "image_name", "docker_image", "docker_image
 
 # -- the project's own wrappers around remote compute -----------------------------------------------
 
-def quick_platform_subclasses(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> tuple[tuple[str, str], ...]:
+def quick_platform_subclasses(workspace, texts: Mapping[str, bytes], file_facts: FileFacts) -> tuple[tuple[str, str], ...]:
     """(project class, Airflow class it derives from), sorted, for the project's subclasses of
     the classes an MWAA platform limit names (a helper's ``FailureTrackingDockerOperator``
     needs a Docker daemon as ``DockerOperator`` does), in any module of the project."""
@@ -54,7 +55,7 @@ def quick_platform_subclasses(workspace, texts: dict[str, bytes], file_facts: Fi
     return tuple(sorted(quick_subclasses(workspace, texts, file_facts, roots).items()))
 
 
-def quick_remote_compute_wrappers(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
+def quick_remote_compute_wrappers(workspace, texts: Mapping[str, bytes], file_facts: FileFacts) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's classes and functions that hand their
     work to another service's machines, so the paths and hosts their callers give them are that
     side's (compat ``worker_paths``: ``remote_compute_modules``, ``remote_request_keys``).
@@ -77,16 +78,17 @@ def quick_remote_compute_wrappers(workspace, texts: dict[str, bytes], file_facts
     # Helper packages outside the DAG folders (a src/ package the DAGs import) define wrappers too.
     parsed: dict[str, list[_Definition]] = {}
     wrappers: set[str] = set()
-    words = first_words
+    words = tuple(first_words)
+    files = for_facts(texts)
     while words:
         asked = [(rel, text, partial(_definitions, rel, module_name=name), (name,))
-                 for rel, text in texts.items() if rel not in parsed and any(word in text for word in words)
+                 for rel, text in files.items() if rel not in parsed and holds_any(texts, rel, words)
                  for name in [workspace.module_name(rel)]]
         parsed.update(file_facts.of_each("remote_definitions", asked))
         found = {d.qualname for ds in parsed.values() for d in ds if d.qualname not in wrappers
                  and d.hands_off(remote, wrappers)}
         wrappers |= found
-        words = sorted({name.rsplit(".", 1)[-1].encode() for name in found})
+        words = tuple(sorted({name.rsplit(".", 1)[-1].encode() for name in found}))
     return frozenset(wrappers)
 
 
@@ -160,7 +162,7 @@ def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
 
 # -- module constants only containers use -----------------------------------------------------------
 
-def quick_container_only_constants(workspace, texts: dict[str, bytes], file_facts: FileFacts,
+def quick_container_only_constants(workspace, texts: Mapping[str, bytes], file_facts: FileFacts,
                                    mentions: dict[str, TextFacts]) -> frozenset[str]:
     """The index pre-pass: dotted names of the project's module-level path constants
     (``NAME = "/..."``) that every use puts inside a container or pod (an init container's
@@ -185,14 +187,16 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     derived: dict[str, set[str]] = {}  # constant -> the constants whose values use it
     asked_about: set[str] = set()
     while short_names - asked_about:  # derived constants are asked about in turn (a chain is short)
-        wanted = {name.encode() for name in short_names - asked_about}
+        wanted = tuple(sorted(name.encode() for name in short_names - asked_about))
         asked_about |= short_names
+        naming = partial(_named_of, wanted)
         asked = []
         for rel, facts in mentions.items():
-            named = sorted(word.decode() for word in wanted if word in facts.mentions)
+            named = _named(wanted, facts)
+            record_answer(rel, naming, named)  # all this pass takes of the file's words
             if named:
                 module_name = workspace.module_name(rel)
-                asked.append((rel, texts[rel], partial(_constant_uses, rel, module_name=module_name, named=set(named)),
+                asked.append((rel, for_facts(texts)[rel], partial(_constant_uses, rel, module_name=module_name, named=set(named)),
                               (module_name, *named)))
         for uses in file_facts.of_each("constant_uses", asked).values():
             inside |= uses[0]
@@ -205,11 +209,20 @@ def quick_container_only_constants(workspace, texts: dict[str, bytes], file_fact
     return frozenset(container_only | _into_mounts(workspace, texts, mounted - outside, derived))
 
 
+def _named(wanted: tuple[bytes, ...], facts: TextFacts) -> list[str]:
+    """Which of ``wanted`` the file's words hold."""
+    return sorted(word.decode() for word in wanted if word in facts.mentions)
+
+
+def _named_of(wanted: tuple[bytes, ...], data: bytes) -> list[str]:
+    return _named(wanted, text_facts(data))
+
+
 def _path_constant_names(data: bytes) -> frozenset[str]:
     return frozenset(match.group(1).decode() for match in _PATH_CONSTANT_LINE.finditer(data))
 
 
-def _into_mounts(workspace, texts: dict[str, bytes], mounted: set[str], derived: dict[str, set[str]]) -> set[str]:
+def _into_mounts(workspace, texts: Mapping[str, bytes], mounted: set[str], derived: dict[str, set[str]]) -> set[str]:
     """The mount-point constants, the constants derived from them, and the path constants of a
     mount point's module whose literal value is that mount point or a path under it."""
     found = set(mounted)
@@ -222,11 +235,12 @@ def _into_mounts(workspace, texts: dict[str, bytes], mounted: set[str], derived:
     for name in mounted:
         module_name, _, short = name.rpartition(".")
         shorts_by_module.setdefault(module_name, set()).add(short)
-    for rel, data in texts.items():
+    for rel in texts:
         module_name = workspace.module_name(rel) or ""
         shorts = shorts_by_module.get(module_name)
         if not shorts:
             continue
+        data = texts[rel]  # read whole
         values = {m.group(1).decode(): m.group(3).decode() for m in _PATH_CONSTANT_LITERAL.finditer(data)}
         mounts = [values[short].rstrip("/") for short in shorts if values.get(short, "").rstrip("/")]
         prefix = f"{module_name}." if module_name else ""

@@ -21,11 +21,12 @@ import hashlib
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
 from migrator.cache import FileFacts
+from migrator.observed import for_facts, record_answer
 
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 _MODULE_PATHS = re.compile(rb"(?m)^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t][^\n]*)")
@@ -97,24 +98,27 @@ def _line_before(text: bytes, start: int) -> bytes:
     return b""
 
 
-def project_text_facts(texts: dict[str, bytes], file_facts: FileFacts) -> dict[str, TextFacts]:
+def project_text_facts(texts: Mapping[str, bytes], file_facts: FileFacts) -> dict[str, TextFacts]:
     """Each of ``texts``'s files' :class:`TextFacts` (the project's Python files,
     ``project_python_bytes``), kept in ``file_facts`` by content: asked once per run, read by
-    two passes (this module's and the container constants')."""
-    return file_facts.of_files("text_facts", texts, text_facts)
+    two passes (this module's and the container constants'). Almost any edit changes a file's
+    words, so what each pass takes of them is recorded instead (``observed.record_answer``)."""
+    return file_facts.of_files("text_facts", texts, text_facts, observed=False)
 
 
 def quick_unreferenced_functions(workspace, facts: dict[str, TextFacts]) -> frozenset[str]:
     """Dotted names (``module.function``) of the module-level, undecorated functions whose name
     the project mentions only where it defines them. ``facts``: :func:`project_text_facts`."""
     # Only the candidates' names are counted: each file's counts of them, added up.
-    names = {name for one in facts.values() for name, _ in one.candidates}
+    names = frozenset(name for one in facts.values() for name, _ in one.candidates)
+    counting = partial(_counted_of, names)
     mentions: Counter[bytes] = Counter()
     definitions: Counter[bytes] = Counter()
-    for one in facts.values():
-        for total, counts in ((mentions, one.mentions.as_dict()), (definitions, one.definitions.as_dict())):
-            for name in names.intersection(counts):
-                total[name] += counts[name]
+    for rel, one in facts.items():
+        counted = _counted(names, one)
+        record_answer(rel, counting, counted)
+        mentions.update(counted[1])
+        definitions.update(counted[2])
     found = set()
     for rel, one in facts.items():
         module_name = workspace.module_name(rel)
@@ -125,12 +129,22 @@ def quick_unreferenced_functions(workspace, facts: dict[str, TextFacts]) -> froz
     return frozenset(found)
 
 
+def _counted(names: frozenset[bytes], facts: TextFacts) -> tuple[tuple[tuple[bytes, int], ...], dict, dict]:
+    """What the unreferenced-function pass takes of one file: its candidates, and how often it
+    mentions and defines each of ``names``."""
+    return (facts.candidates, *({name: counts[name] for name in sorted(names.intersection(counts))}
+                                for counts in (facts.mentions.as_dict(), facts.definitions.as_dict())))
+
+
+def _counted_of(names: frozenset[bytes], data: bytes) -> tuple:
+    return _counted(names, text_facts(data))
+
 
 def _names_written(names: frozenset[bytes], data: bytes) -> frozenset[bytes]:
     return names.intersection(_WORD.findall(data))
 
 
-def quick_unimported_modules(workspace, texts: dict[str, bytes], file_facts: FileFacts) -> frozenset[str]:
+def quick_unimported_modules(workspace, texts: Mapping[str, bytes], file_facts: FileFacts) -> frozenset[str]:
     """Dotted names of the DAG-folder modules (not packages' ``__init__``, not the plugins
     folder, whose modules Airflow imports itself) whose last name no other project Python file
     writes. ``texts``: the project's Python files (``project_python_bytes``)."""
@@ -141,7 +155,7 @@ def quick_unimported_modules(workspace, texts: dict[str, bytes], file_facts: Fil
     names = frozenset(name.encode() for name in candidates.values())
     key = hashlib.sha256(b"\0".join(sorted(names))).hexdigest()  # the cached answers hold only these names
     written = file_facts.of_each("module_mentions", [(rel, data, partial(_names_written, names), (key,))
-                                                     for rel, data in texts.items()])
+                                                     for rel, data in for_facts(texts).items()])
     writers: Counter[bytes] = Counter()
     for names_written in written.values():
         writers.update(names_written)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from migrator.cache import FileFacts
@@ -35,7 +36,7 @@ def normalized_relative(path: str) -> str | None:
     return None if normal == ".." or normal.startswith("../") else normal
 
 
-def quick_root_named_files(root: Path, texts: dict[str, bytes], file_facts: FileFacts | None = None
+def quick_root_named_files(root: Path, texts: Mapping[str, bytes], file_facts: FileFacts | None = None
                            ) -> frozenset[str]:
     """Project paths of the regular files that a string literal of ``texts`` (the project's
     Python files by path) names relative to ``root``. ``file_facts``: each file's literals by

@@ -9,6 +9,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrator.observed import ObservedTexts, read_whole
+
 # Files larger than this are not parsed: nothing a DAG processor would load is this big, and
 # parsing a generated blob would dominate a scan.
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
@@ -47,25 +49,34 @@ def detect_newline(text: str) -> str:
     return match.group(0) if match else "\n"
 
 
-def read_bytes(path: Path) -> bytes | Problem:
+def read_bytes(path: Path, *, for_facts: bool = False) -> bytes | Problem:
+    """The file's bytes. ``for_facts``: the caller hands them to ``cache.FileFacts`` alone,
+    which records what it derives; otherwise the read is recorded as a whole one
+    (``migrator.observed``)."""
+    if not for_facts:
+        read_whole(path)
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            return Problem("too-large", f"file is {size / 1024 / 1024:.1f} MB; not analysed")
-        return path.read_bytes()
+            problem = Problem("too-large", f"file is {size / 1024 / 1024:.1f} MB; not analysed")
+        else:
+            return path.read_bytes()
     except OSError as exc:
-        return Problem("unreadable", f"cannot read file: {exc.strerror or exc}")
+        problem = Problem("unreadable", f"cannot read file: {exc.strerror or exc}")
+    if for_facts:
+        read_whole(path)  # no facts are derived: what the caller sees is this problem
+    return problem
 
 
-def project_python_bytes(workspace) -> dict[str, bytes]:
+def project_python_bytes(workspace) -> ObservedTexts:
     """The bytes of every readable Python file of the project by path: the DAG and plugins
     folders and the helper packages beside them (``Workspace.other_python_files``)."""
     found = {}
     for rel in sorted({*workspace.python_files, *workspace.other_python_files}):
-        data = read_bytes(workspace.path(rel))
+        data = read_bytes(workspace.path(rel), for_facts=True)
         if not isinstance(data, Problem):
             found[rel] = data
-    return found
+    return ObservedTexts(found, workspace.root)
 
 
 def bom_encoding(data: bytes) -> str | None:

@@ -12,11 +12,13 @@ calls it can be, so no operator is left calling a factory that no longer returns
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from migrator.analysis.dags import is_dag_class
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
+from migrator.observed import holds_any
 
 
 def _is_subdag_operator(qualname: str | None) -> bool:
@@ -245,17 +247,17 @@ def factories_defined_here(module: ModuleFacts, elsewhere: dict[str, SubdagRewri
     return found
 
 
-def quick_subdag_factories(workspace) -> tuple[tuple[str, str, str, str], ...]:
+def quick_subdag_factories(workspace, texts: Mapping[str, bytes]) -> tuple[tuple[str, str, str, str], ...]:
     """The index pre-pass: ``(factory qualname, group_id, variable, reason)`` for every factory
     a module mentioning ``SubDagOperator`` imports from another project module (reason empty
-    when the factory and all those calls can be rewritten)."""
+    when the factory and all those calls can be rewritten). ``texts``: the project's Python
+    files (``project_python_bytes``)."""
     by_module = {workspace.module_name(rel): rel for rel in workspace.python_files}
     callers: dict[str, list[str | None]] = {}
     for rel in workspace.python_files:
-        data = read_bytes(workspace.path(rel))
-        if isinstance(data, Problem) or b"SubDagOperator" not in data:
+        if rel not in texts or not holds_any(texts, rel, (b"SubDagOperator",)):
             continue
-        module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
+        module = ModuleFacts.from_bytes(rel, texts[rel], workspace.module_name(rel))
         if module.tree is None:
             continue
         for call in subdag_operator_calls(module):

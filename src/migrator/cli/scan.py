@@ -18,7 +18,7 @@ from migrator.cache import (
     open_kept_text,
     outside_inputs,
     stat_key,
-    tree_fingerprint,
+    tree_state,
 )
 from migrator.cli import options
 from migrator.cli.options import forced_color, use_color
@@ -134,11 +134,11 @@ def command(path: Path, target: str | None, fmt: str, output: Path | None, selec
     # A run that loads Airflow or writes a baseline is never answered from a kept report.
     memo = tree = None
     if not (no_cache or run_verify or write_baseline_file) and path.is_dir():
-        tree = tree_fingerprint(path)  # the scan's own memo is keyed by it too
+        tree = tree_state(path)  # the scan's own memos are keyed by it too
         given = {"path": str(path.resolve()), "target": target, "fmt": fmt, "output": output, "select": select,
                  "ignore": ignore, "fail_on": fail_on, "constraints": constraints,
                  "show_statistics": show_statistics, "baseline_file": baseline_file}
-        memo = RunMemo(path, _report_inputs(tree, path, given, color, prefix), kind="report")
+        memo = RunMemo(path, _report_inputs(tree.fingerprint, path, given, color, prefix), kind="report")
     kept = memo.load() if memo is not None else None
     text = open_kept_text(_report_path(memo), kept.report) if isinstance(kept, KeptReport) else None
     if text is not None:

@@ -5,6 +5,7 @@ nothing says, the files that import Airflow and build a DAG."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -13,6 +14,7 @@ from migrator.analysis import yamlparse
 from migrator.analysis.config import parse_airflow_cfg
 from migrator.analysis.source import Problem, read_text
 from migrator.compat import worker_paths
+from migrator.observed import read_answer
 
 # The official docker-compose stack's folders (an Airflow fact), then MWAA's (compat/data).
 CONTAINER_DAG_DIRS = ("/opt/airflow/dags", worker_paths().dags)
@@ -117,20 +119,36 @@ def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
     return dags, plugins
 
 
-def _head(path: Path) -> bytes:
+HEAD_BYTES = 200_000  # what discovery reads of a Python file to tell what it is
+
+
+def _of_head(path: Path, says: Callable[[bytes], bool]) -> bool:
+    """``says`` of the first :data:`HEAD_BYTES` of the file (of none when it cannot be read):
+    ``says`` looks at no more of what it is given (its answer is recorded: ``read_answer``)."""
     try:
         with path.open("rb") as handle:
-            return handle.read(200_000)
+            head = handle.read(HEAD_BYTES)
     except OSError:
-        return b""
+        head = b""
+    answer = says(head)
+    read_answer(path, says, answer)
+    return answer
 
 
 def _imports_airflow(path: Path) -> bool:
-    return _AIRFLOW_IMPORT.search(_head(path)) is not None
+    return _of_head(path, _names_airflow)
+
+
+def _names_airflow(data: bytes) -> bool:
+    return _AIRFLOW_IMPORT.search(data, 0, HEAD_BYTES) is not None
 
 
 def _looks_like_dag_file(path: Path) -> bool:
-    head = _head(path)
+    return _of_head(path, _builds_a_dag)
+
+
+def _builds_a_dag(data: bytes) -> bool:
+    head = data[:HEAD_BYTES]
     return _AIRFLOW_IMPORT.search(head) is not None and any(marker in head for marker in _DAG_MARKERS)
 
 
@@ -156,7 +174,11 @@ def airflow_code_named_like_a_test(path: Path) -> bool:
     """A file that imports Airflow and holds no test code, which only its name or folder make
     look like a test (a ``test_reports.py`` DAG, the DAGs of a ``test`` environment): in a DAG
     folder, MWAA's DAG processor parses it like any other file naming Airflow and DAGs."""
-    head = _head(path)
+    return _of_head(path, _airflow_code_without_tests)
+
+
+def _airflow_code_without_tests(data: bytes) -> bool:
+    head = data[:HEAD_BYTES]
     return _AIRFLOW_IMPORT.search(head) is not None and _TEST_CODE.search(head) is None
 
 

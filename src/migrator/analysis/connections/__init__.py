@@ -124,7 +124,8 @@ def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
     Compared ignoring case, lowercased: ``AIRFLOW_VAR_X`` defines the variable ``x``.
     ``file_facts``: each file's answer by its content and the keys asked (a warm run reads the
     files but searches only the changed ones)."""
-    wanted = sorted({key.lower() for key in keys}, key=len, reverse=True)
+    # Longest first (the alternation tries them in order), then by name: the same order every run.
+    wanted = sorted({key.lower() for key in keys}, key=lambda key: (-len(key), key))
     if not wanted:
         return frozenset()
     word = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, wanted)) + r")(?![\w])", re.IGNORECASE)
@@ -132,7 +133,8 @@ def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
     searched = sorted(rel for rel in {*workspace.python_files, *workspace.other_python_files, *workspace.data_files}
                       - set(definitions) if PurePosixPath(rel).suffix.lower() not in _DOCUMENT_SUFFIXES)
     asked = ((rel, data, partial(_words_named, word, ascii_keys), tuple(wanted))
-             for rel in searched for data in [read_bytes(workspace.path(rel))] if not isinstance(data, Problem))
+             for rel in searched for data in [read_bytes(workspace.path(rel), for_facts=True)]
+             if not isinstance(data, Problem))
     facts = file_facts if file_facts is not None else FileFacts()
     return frozenset().union(*facts.of_each("mentioned_keys", asked).values())
 

@@ -1,0 +1,125 @@
+"""The project stage's memo: a scan after a few Python files changed takes the project index
+and the project rules' findings from the last run when that stage would see the same again.
+
+The stage (discovery, the index's passes, the project rules) reads the whole project, so it
+reran on any edit, seconds on a large repository after a one-line change. What it read of each
+Python file is recorded as it reads (``migrator.observed``): the file whole, a per-file fact,
+or a cheap answer. The memo keeps that, with what the stage produced, keyed by everything else
+it read (the stat of every other file, every path, the settings, target and rules). A later run
+with the same key checks only the Python files whose stat changed: one read whole has changed;
+otherwise each fact and answer is derived again from the new content and compared. The module
+summaries and crashes the per-file stage produced (all the project rules read of it) are
+compared after that stage. Equal everywhere: the stage would compute what it did, and is not
+run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from migrator.analysis.source import read_bytes
+from migrator.cache import FileFacts, RunMemo, fact_digest, fact_key
+from migrator.findings import Finding
+from migrator.observed import FactRead, Observations
+from migrator.project import ProjectIndex
+
+
+class ProjectStage(NamedTuple):
+    """What the project stage read and produced, kept by :class:`ProjectMemo`."""
+
+    python_stats: dict[str, str]  # the stat of every regular .py file when the run began
+    whole: frozenset[str]  # the Python files read whole
+    facts: dict[str, dict[tuple[str, tuple[str, ...]], FactRead]]  # by file: the facts read
+    answers: dict[str, dict[Any, tuple[Callable[[bytes], Any], Any]]]  # by file: the answers read
+    summary_digests: dict[str, str]  # the content digest of each module summary's file
+    index: ProjectIndex
+    findings: list[Finding]  # the project rules', before filtering
+    entry_files: Any  # the requirements files pip is given (``RequirementsAnalysis.entry_files``)
+    inventory: dict[str, Any]  # the scan document's (``migrator.inventory``): of the project alone
+
+    def fact_keys(self) -> Iterable[tuple[str, str, str]]:
+        """Where ``FileFacts`` keeps the facts read (for a run that did not ask for them)."""
+        for rel, reads in self.facts.items():
+            for analysis, inputs, _, _ in reads.values():
+                yield fact_key(analysis, rel, inputs)
+
+
+class ProjectMemo:
+    """The last project stage of a root, valid for the same ``key_parts`` (what the stage read
+    besides Python files: ``engine.run_inputs`` of ``cache.TreeState.python_apart``)."""
+
+    def __init__(self, root: Path, key_parts: tuple[str, ...], python_stats: dict[str, str]) -> None:
+        self.root = root
+        self.memo = RunMemo(root, key_parts, kind="project")
+        self.python_stats = python_stats
+
+    def load(self, file_facts: FileFacts) -> ProjectStage | None:
+        """The kept stage when every Python file it read is, as far as it read it, unchanged
+        (the module summaries are checked later: :meth:`same_summaries`); None otherwise. The
+        facts of changed files are derived from their new content (kept in ``file_facts``)."""
+        stage = self.memo.load()
+        if stage is None or set(stage.python_stats) != set(self.python_stats):
+            return None
+        facts = dict(stage.facts)
+        for rel, stat in self.python_stats.items():
+            if stage.python_stats[rel] == stat or (rel not in stage.whole and rel not in stage.facts
+                                                   and rel not in stage.answers):
+                continue
+            rechecked = self._recheck(stage, rel, file_facts)
+            if rechecked is None:
+                return None
+            facts[rel] = rechecked
+        return stage._replace(python_stats=self.python_stats, facts=facts)
+
+    def _recheck(self, stage: ProjectStage, rel: str, file_facts: FileFacts
+                 ) -> dict[tuple[str, tuple[str, ...]], FactRead] | None:
+        """The facts the stage read of ``rel``, now: None when one differs, or it was read whole."""
+        if rel in stage.whole:
+            return None
+        data = read_bytes(self.root / rel, for_facts=True)
+        if not isinstance(data, bytes):
+            return None
+        if any(compute(data) != answer for compute, answer in stage.answers.get(rel, {}).values()):
+            return None
+        rechecked = {}
+        for name, (analysis, inputs, digest, compute) in stage.facts.get(rel, {}).items():
+            held, before = file_facts.held(fact_key(analysis, rel, inputs), digest)
+            if not held or file_facts.of_each(analysis, [(rel, data, compute, inputs)])[rel] != before:
+                return None
+            rechecked[name] = (analysis, inputs, fact_digest(inputs, data), compute)
+        return rechecked
+
+    @staticmethod
+    def same_summaries(stage: ProjectStage, digests: dict[str, str], before: dict[str, Any],
+                       results: dict[str, Any]) -> bool:
+        """Whether the per-file stage gave the project stage what it gave the kept one:
+        ``digests``, each summary's file content digest now; ``results``, the file results of
+        the files analysed afresh, ``before`` the scan cache's for them before (by path)."""
+        if set(digests) != set(stage.summary_digests):
+            return False
+        for rel, digest in digests.items():
+            if digest == stage.summary_digests[rel]:
+                continue
+            old = before.get(rel)
+            if old is None or old[0] != stage.summary_digests[rel] or rel not in results:
+                return False
+            (_, old_crashes, old_summary), (_, crashes, summary) = old[1], results[rel]
+            if old_summary != summary or old_crashes != crashes:
+                return False
+        return True
+
+    def save(self, observations: Observations, kept: ProjectStage | None, digests: dict[str, str],
+             index: ProjectIndex, findings: list[Finding], entry_files: Any, inventory: dict[str, Any]) -> None:
+        """Keep this run's stage: what ``observations`` recorded, and what ``kept`` (the stage
+        whose index this run took) read for the index."""
+        whole, facts, answers = set(observations.whole), dict(observations.facts), dict(observations.answers)
+        if kept is not None:
+            whole |= kept.whole
+            for rel, reads in kept.facts.items():
+                facts[rel] = {**reads, **facts.get(rel, {})}
+            for rel, read in kept.answers.items():
+                answers[rel] = {**read, **answers.get(rel, {})}
+        self.memo.save(ProjectStage(self.python_stats, frozenset(whole), facts, answers, digests, index, findings,
+                                    entry_files, inventory))

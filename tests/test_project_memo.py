@@ -1,0 +1,230 @@
+"""The project stage's memo (``migrator.project_memo``): after an edit of a few Python files, a
+scan takes the index and the project rules' findings from the last run when what that stage
+read of each edited file is unchanged, and reruns it otherwise. Whatever it does, the report
+is byte for byte a cold run's (issue #20)."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from migrator.compat import newest_version
+
+from migrator import cache, engine, observed
+from migrator.api import json_report
+from migrator.config import Settings
+from migrator.engine import scan
+
+TARGET = newest_version()
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "onprem-project"
+ETL = """from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+from helpers import build_command
+
+with DAG("etl", start_date=datetime(2024, 1, 1), schedule_interval="@daily") as dag:
+    BashOperator(task_id="extract", bash_command=build_command("extract"))
+"""
+HELPERS = """def build_command(step):
+    return f"run {step}"
+
+
+def unused_helper():
+    return 1
+"""
+LEGACY = """from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.subdag_operator import SubDagOperator
+
+from factories import make_subdag
+
+with DAG("legacy", start_date=datetime(2024, 1, 1)) as dag:
+    SubDagOperator(task_id="part", subdag=make_subdag("legacy", "part"))
+"""
+FACTORIES = """from airflow import DAG
+
+
+def make_subdag(parent, child):
+    return DAG(f"{parent}.{child}")
+"""
+INPUTS = {
+    "dags/etl.py": ETL,
+    "dags/helpers.py": HELPERS,
+    "dags/legacy.py": LEGACY,
+    "dags/factories.py": FACTORIES,
+    "requirements.txt": "apache-airflow==2.2.5\nrequests\n",
+    "airflow.cfg": "[core]\nload_examples = True\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path / "cache"))
+    root = tmp_path / "proj"
+    for rel, text in INPUTS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+@pytest.fixture
+def stage_runs(count_calls):
+    """How many times the index was built and the project rules ran."""
+    return count_calls(engine, "build_index"), count_calls(engine, "run_project_rules")
+
+
+def _report(root, use_cache=True) -> str:
+    return json_report(scan(root, Settings(), TARGET, jobs=1, use_cache=use_cache))
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a") as handle:
+        handle.write(text)
+
+
+def test_a_comment_added_to_dag_files_takes_the_whole_stage_from_the_last_run(project, stage_runs):
+    index, rules = stage_runs
+    _report(project)
+    for round_no, rel in enumerate(("dags/etl.py", "dags/helpers.py", "dags/etl.py")):
+        _append(project / rel, f"# edited {round_no}\n")
+        # Each run answered by the memo keeps it for the next (with the edited files' new stat).
+        after = _report(project)
+        assert (len(index), len(rules)) == (1 + round_no, 1 + round_no)  # the runs without cache alone
+        assert after == _report(project, use_cache=False)
+
+
+def test_an_edit_that_changes_a_module_summary_reruns_the_rules_not_the_index(project, stage_runs):
+    index, rules = stage_runs
+    _report(project)
+    _append(project / "dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n')
+    after = _report(project)
+    assert (len(index), len(rules)) == (1, 2)
+    assert after == _report(project, use_cache=False)
+
+
+def test_an_edit_that_changes_what_the_index_read_rebuilds_it(project, stage_runs):
+    index, rules = stage_runs
+    _report(project)
+    # unused_helper is now called: the unreferenced-function pass's count of its name changes.
+    _append(project / "dags/etl.py", "from helpers import unused_helper\nunused_helper()\n")
+    after = _report(project)
+    assert (len(index), len(rules)) == (2, 2)
+    assert after == _report(project, use_cache=False)
+
+
+def test_a_file_the_stage_read_whole_reruns_it_on_any_edit(project, stage_runs):
+    index, rules = stage_runs
+    _report(project)
+    _append(project / "dags/legacy.py", "# a comment\n")  # parsed by the SubDAG factory pass
+    after = _report(project)
+    assert (len(index), len(rules)) == (2, 2)
+    assert after == _report(project, use_cache=False)
+
+
+@pytest.mark.parametrize("edit", ["a requirements file", "a new Python file"])
+def test_a_changed_non_python_file_or_a_new_python_file_reruns_the_stage(project, stage_runs, edit):
+    index, rules = stage_runs
+    _report(project)
+    if edit == "a requirements file":
+        (project / "requirements.txt").write_text("requests\n")
+    else:
+        (project / "dags" / "more.py").write_text("# nothing yet\n")
+    after = _report(project)
+    assert (len(index), len(rules)) == (2, 2)
+    assert after == _report(project, use_cache=False)
+
+
+def test_a_file_touched_without_a_change_keeps_the_stage(project, stage_runs):
+    index, rules = stage_runs
+    before = _report(project)
+    path = project / "dags" / "legacy.py"
+    path.write_text(path.read_text())  # a checkout rewriting it: new stat, same bytes
+    os.utime(path, ns=(1, 1))
+    # Read whole: the stat alone cannot tell, so the stage reruns; its findings are the same.
+    assert _report(project) == before
+    _append(project / "dags" / "etl.py", "")
+    os.utime(project / "dags" / "etl.py", ns=(2, 2))
+    assert _report(project) == before
+    assert (len(index), len(rules)) == (2, 2)
+
+
+def _recorded_otherwise() -> bool:
+    """Whether the file being opened is read for what the reader records itself: bytes handed
+    to FileFacts (``read_bytes(for_facts=True)``) or a cheap answer (discovery's look at a head)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "read_bytes" and code.co_filename.endswith("source.py"):
+            return bool(frame.f_locals.get("for_facts"))
+        if code.co_name == "_of_head" and code.co_filename.endswith("folders.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def test_every_python_file_the_stage_opens_is_recorded(tmp_path, monkeypatch):
+    """The memo is only as sound as the recording: a Python file the project stage opens
+    (discovery, the index, the project rules, the inventory) must be recorded as read whole,
+    unless read for a fact or an answer, which records that instead. On the bundled example,
+    which every analysis has something in."""
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path / "cache"))
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root)
+    recorded: list[observed.Observations] = []
+    opened_whole: set[str] = set()
+    opened_otherwise: set[str] = set()
+
+    class Recording(observed.Observations):
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            recorded.append(self)
+
+    real_open = io.open
+
+    def watching_open(file, *args, **kwargs):
+        observations = observed._current.get()
+        if observations is not None and isinstance(file, (str, os.PathLike)):
+            rel = observations.rel(file)
+            if rel is not None and os.path.isfile(file):
+                (opened_otherwise if _recorded_otherwise() else opened_whole).add(rel)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "Observations", Recording)
+    monkeypatch.setattr(builtins, "open", watching_open)
+    monkeypatch.setattr(io, "open", watching_open)
+    scan(root, Settings(), TARGET, jobs=1)
+    (observations,) = recorded
+    assert opened_whole and opened_otherwise, "the check would pass whatever is recorded"
+    assert opened_whole <= observations.whole, sorted(opened_whole - observations.whole)
+    derived = observations.whole | set(observations.facts) | set(observations.answers)
+    assert opened_otherwise <= derived, sorted(opened_otherwise - derived)
+
+
+def test_observed_texts_record_what_a_pass_looks_at_itself(tmp_path):
+    observations = observed.Observations(str(tmp_path))
+    texts = observed.ObservedTexts({"a.py": b"import os\n", "b.py": b"x = 1\n"}, tmp_path)
+    with observed.observing(observations):
+        assert sorted(texts) == ["a.py", "b.py"] and "a.py" in texts  # the paths are no read
+        assert observed.for_facts(texts)["a.py"] == b"import os\n"  # handed to FileFacts
+        assert observations.whole == set()
+        assert observed.holds_any(texts, "b.py", (b"x =",))
+        assert texts["a.py"] == b"import os\n"
+    assert observations.whole == {"a.py"}
+    [(compute, answer)] = observations.answers["b.py"].values()
+    assert answer is True and compute(b"y = 2\n") is False
+
+
+def test_observations_name_files_below_the_root_however_spelled(tmp_path):
+    observations = observed.Observations(str(tmp_path / "proj"))
+    assert observations.rel(tmp_path / "proj" / "dags" / "a.py") == "dags/a.py"
+    assert observations.rel(f"{tmp_path}/proj/dags/../b.py") == "b.py"
+    assert observations.rel(tmp_path / "other" / "a.py") is None
+    assert observations.rel(tmp_path / "proj" / "requirements.txt") is None  # keyed by stat
