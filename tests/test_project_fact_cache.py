@@ -7,7 +7,7 @@ import pytest
 from migrator.compat import newest_version
 
 from migrator.analysis import credential_files
-from migrator.cache import FileFacts, fact_digest, fact_key
+from migrator.cache import FileFacts, content_digest, fact_key
 from migrator.config import Settings
 from migrator.engine import scan
 
@@ -107,7 +107,7 @@ def test_file_facts_kept_for_a_later_run_survive_a_save_that_did_not_ask_for_the
     again.of("a", "y.py", b"333", len)  # y.py changed; x.py's answer is the project memo's to check
     again.keep([fact_key("a", "x.py", ())])
     again.save()
-    assert FileFacts(tmp_path, directory=tmp_path / "c").held(fact_key("a", "x.py", ()), fact_digest((), b"1")) == (
+    assert FileFacts(tmp_path, directory=tmp_path / "c").held(fact_key("a", "x.py", ()), content_digest(b"1")) == (
         True, 1)
 
 

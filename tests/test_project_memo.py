@@ -218,7 +218,7 @@ def test_observed_texts_record_what_a_pass_looks_at_itself(tmp_path):
         assert observed.holds_any(texts, "b.py", (b"x =",))
         assert texts["a.py"] == b"import os\n"
     assert observations.whole == {"a.py"}
-    [(compute, answer)] = observations.answers["b.py"].values()
+    [(compute, answer)] = observations.answers["b.py"].items()
     assert answer is True and compute(b"y = 2\n") is False
 
 

@@ -49,7 +49,7 @@ from migrator.observed import for_facts, read_fact
 
 FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name; 6: and the programs their commands run
-FACTS_FORMAT = 2  # 2: answers are kept by analysis, file and the inputs asked with
+FACTS_FORMAT = 3  # 2: answers are kept by analysis, file and the inputs asked with; 3: and the content's digest
 RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
@@ -220,7 +220,7 @@ class FileFacts:
         datas: list[bytes] = []
         for rel, data, compute, inputs in asked:
             key = fact_key(analysis, rel, inputs)
-            digest = fact_digest(inputs, data)
+            digest = content_digest(data)
             self.used.add(key)
             if observed:
                 read_fact(analysis, rel, inputs, digest, compute)
@@ -242,7 +242,7 @@ class FileFacts:
 
     def held(self, key: tuple[str, str, str], digest: str) -> tuple[bool, Any]:
         """Whether the cache holds an answer for ``key`` (:func:`fact_key`) derived from content
-        of ``digest``, and the answer."""
+        of ``digest`` (:func:`content_digest`), and the answer."""
         entry = self.entries.get(key)
         return (True, entry[1]) if entry is not None and entry[0] == digest else (False, None)
 
@@ -274,11 +274,6 @@ class FileFacts:
         # The file holds them: read again if asked again (few runs do), not held meanwhile (a
         # large project's are tens of MB).
         self._entries, self._equals, self.dirty = None, {}, False
-
-
-def fact_digest(inputs: tuple[str, ...], data: bytes) -> str:
-    """The digest an answer of :class:`FileFacts` is kept with: of the content and the inputs."""
-    return content_digest("\0".join(inputs).encode() + b"\0" + data if inputs else data)
 
 
 def fact_key(analysis: str, rel: str, inputs: tuple[str, ...]) -> tuple[str, str, str]:

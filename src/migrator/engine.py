@@ -371,6 +371,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         with injected_crash(crash), observing(observations):
             project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
             entry_files = project.requirements.entry_files
+    file_facts.save()  # after the project rules: it keeps the per-file facts they derived
     kept, suppressed, former = _filter(findings, settings, root)
     kept_project, suppressed_project, former_project = _filter(project_findings, settings, root)
     suppressed += suppressed_project + sum(s.suppressed for s in summaries)
@@ -386,7 +387,6 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
             document = inventory(result)  # of the project alone: the stage's too
         if not project.analysis_crashes:  # as for the run's memo (remember)
             stage_memo.save(observations, last_stage, digests, index, project_findings, entry_files, document)
-    file_facts.save()  # after the project stage: it keeps the per-file facts it derived
     if tree is not None and not result.crashed:
         # Keyed by what is read from outside as the run left it: the run itself may fill the
         # constraints cache, and the next run looks its memo up by what it finds then.

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
 
-# (analysis, inputs, the key of the answer in ``FileFacts``, compute): what ``FileFacts`` needs
-# to derive the fact again from the file's new content and compare.
-FactRead = tuple[str, tuple[str, ...], str, Callable[[bytes], Any]]
+# What ``FileFacts`` needs to derive a fact again from a file's new content and compare: the
+# analysis and its inputs (its key), and the computation.
+FactReads = dict[tuple[str, tuple[str, ...]], Callable[[bytes], Any]]
 
 
 @dataclass
@@ -32,10 +32,10 @@ class Observations:
 
     root: str  # as the run names it (paths read are built on it)
     whole: set[str] = field(default_factory=set)
-    facts: dict[str, dict[tuple[str, tuple[str, ...]], FactRead]] = field(default_factory=dict)
+    facts: dict[str, FactReads] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # the content each file's facts came from
     # What a pass computed from a file itself, cheaply (no FileFacts): the computation and answer.
-    answers: dict[str, dict[Callable[[bytes], Any], tuple[Callable[[bytes], Any], Any]]] = field(
-        default_factory=dict)
+    answers: dict[str, dict[Callable[[bytes], Any], Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._prefix = os.path.join(self.root, "")
@@ -52,7 +52,7 @@ class Observations:
         return None if rel.startswith("..") else rel.replace(os.sep, "/")
 
     def answer(self, rel: str, compute: Callable[[bytes], Any], answer: Any) -> None:
-        self.answers.setdefault(rel, {})[compute] = (compute, answer)
+        self.answers.setdefault(rel, {})[compute] = answer
 
 
 _current: ContextVar[Observations | None] = ContextVar("observations", default=None)
@@ -76,9 +76,13 @@ def read_whole(path: str | os.PathLike[str]) -> None:
 
 def read_fact(analysis: str, rel: str, inputs: tuple[str, ...], digest: str,
               compute: Callable[[bytes], Any]) -> None:
+    """Record that the fact ``analysis`` (of ``inputs``) was derived from ``rel``'s content of
+    ``digest``. Facts of one file derived from two contents (edited while read): read whole."""
     observations = _current.get()
     if observations is not None and rel.endswith(".py"):
-        observations.facts.setdefault(rel, {})[(analysis, inputs)] = (analysis, inputs, digest, compute)
+        if observations.digests.setdefault(rel, digest) != digest:
+            observations.whole.add(rel)
+        observations.facts.setdefault(rel, {})[(analysis, inputs)] = compute
 
 
 def for_facts(texts: Mapping[str, bytes]) -> Mapping[str, bytes]:

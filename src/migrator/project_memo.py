@@ -20,29 +20,38 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from migrator.analysis.source import read_bytes
-from migrator.cache import FileFacts, RunMemo, fact_digest, fact_key
+from migrator.cache import FileFacts, RunMemo, content_digest, fact_key
 from migrator.findings import Finding
-from migrator.observed import FactRead, Observations
+from migrator.observed import FactReads, Observations
 from migrator.project import ProjectIndex
 
 
+class FileReads(NamedTuple):
+    """What the stage read of one file besides reading it whole."""
+
+    digest: str  # of the content the facts were derived from ("" when none were)
+    facts: FactReads
+    answers: dict[Callable[[bytes], Any], Any]  # what each computation answered
+
+
 class ProjectStage(NamedTuple):
-    """What the project stage read and produced, kept by :class:`ProjectMemo`."""
+    """What the project stage read and produced, kept by :class:`ProjectMemo`. The lists are
+    written in parts (``cache.RunMemo``): at 20,000 files, one pickle of the reads would hold
+    every object it wrote until the end."""
 
     python_stats: dict[str, str]  # the stat of every regular .py file when the run began
     whole: frozenset[str]  # the Python files read whole
-    facts: dict[str, dict[tuple[str, tuple[str, ...]], FactRead]]  # by file: the facts read
-    answers: dict[str, dict[Any, tuple[Callable[[bytes], Any], Any]]]  # by file: the answers read
-    summary_digests: dict[str, str]  # the content digest of each module summary's file
+    reads: list[tuple[str, FileReads]]  # the files read otherwise, by path
+    summary_digests: list[tuple[str, str]]  # the content digest of each module summary's file
     index: ProjectIndex
     findings: list[Finding]  # the project rules', before filtering
-    entry_files: Any  # the requirements files pip is given (``RequirementsAnalysis.entry_files``)
+    entry_files: list[str]  # the requirements files pip is given (``RequirementsAnalysis.entry_files``)
     inventory: dict[str, Any]  # the scan document's (``migrator.inventory``): of the project alone
 
     def fact_keys(self) -> Iterable[tuple[str, str, str]]:
         """Where ``FileFacts`` keeps the facts read (for a run that did not ask for them)."""
-        for rel, reads in self.facts.items():
-            for analysis, inputs, _, _ in reads.values():
+        for rel, reads in self.reads:
+            for analysis, inputs in reads.facts:
                 yield fact_key(analysis, rel, inputs)
 
 
@@ -62,34 +71,33 @@ class ProjectMemo:
         stage = self.memo.load()
         if stage is None or set(stage.python_stats) != set(self.python_stats):
             return None
-        facts = dict(stage.facts)
+        reads = dict(stage.reads)
         for rel, stat in self.python_stats.items():
-            if stage.python_stats[rel] == stat or (rel not in stage.whole and rel not in stage.facts
-                                                   and rel not in stage.answers):
+            if stage.python_stats[rel] == stat or (rel not in stage.whole and rel not in reads):
                 continue
-            rechecked = self._recheck(stage, rel, file_facts)
+            rechecked = self._recheck(rel, rel in stage.whole, reads.get(rel), file_facts)
             if rechecked is None:
                 return None
-            facts[rel] = rechecked
-        return stage._replace(python_stats=self.python_stats, facts=facts)
+            reads[rel] = rechecked
+        return stage._replace(python_stats=self.python_stats, reads=list(reads.items()))
 
-    def _recheck(self, stage: ProjectStage, rel: str, file_facts: FileFacts
-                 ) -> dict[tuple[str, tuple[str, ...]], FactRead] | None:
-        """The facts the stage read of ``rel``, now: None when one differs, or it was read whole."""
-        if rel in stage.whole:
+    def _recheck(self, rel: str, whole: bool, reads: FileReads | None, file_facts: FileFacts) -> FileReads | None:
+        """What the stage read of ``rel``, now: None when any of it differs, or it was read whole."""
+        if whole or reads is None:
             return None
         data = read_bytes(self.root / rel, for_facts=True)
         if not isinstance(data, bytes):
             return None
-        if any(compute(data) != answer for compute, answer in stage.answers.get(rel, {}).values()):
+        digest = content_digest(data)
+        if digest == reads.digest:
+            return reads  # rewritten as it was
+        if any(compute(data) != answer for compute, answer in reads.answers.items()):
             return None
-        rechecked = {}
-        for name, (analysis, inputs, digest, compute) in stage.facts.get(rel, {}).items():
-            held, before = file_facts.held(fact_key(analysis, rel, inputs), digest)
+        for (analysis, inputs), compute in reads.facts.items():
+            held, before = file_facts.held(fact_key(analysis, rel, inputs), reads.digest)
             if not held or file_facts.of_each(analysis, [(rel, data, compute, inputs)])[rel] != before:
                 return None
-            rechecked[name] = (analysis, inputs, fact_digest(inputs, data), compute)
-        return rechecked
+        return reads._replace(digest=digest if reads.facts else "")
 
     @staticmethod
     def same_summaries(stage: ProjectStage, digests: dict[str, str], before: dict[str, Any],
@@ -97,13 +105,14 @@ class ProjectMemo:
         """Whether the per-file stage gave the project stage what it gave the kept one:
         ``digests``, each summary's file content digest now; ``results``, the file results of
         the files analysed afresh, ``before`` the scan cache's for them before (by path)."""
-        if set(digests) != set(stage.summary_digests):
+        kept = dict(stage.summary_digests)
+        if set(digests) != set(kept):
             return False
         for rel, digest in digests.items():
-            if digest == stage.summary_digests[rel]:
+            if digest == kept[rel]:
                 continue
             old = before.get(rel)
-            if old is None or old[0] != stage.summary_digests[rel] or rel not in results:
+            if old is None or old[0] != kept[rel] or rel not in results:
                 return False
             (_, old_crashes, old_summary), (_, crashes, summary) = old[1], results[rel]
             if old_summary != summary or old_crashes != crashes:
@@ -111,15 +120,21 @@ class ProjectMemo:
         return True
 
     def save(self, observations: Observations, kept: ProjectStage | None, digests: dict[str, str],
-             index: ProjectIndex, findings: list[Finding], entry_files: Any, inventory: dict[str, Any]) -> None:
+             index: ProjectIndex, findings: list[Finding], entry_files: list[str], inventory: dict[str, Any]
+             ) -> None:
         """Keep this run's stage: what ``observations`` recorded, and what ``kept`` (the stage
         whose index this run took) read for the index."""
-        whole, facts, answers = set(observations.whole), dict(observations.facts), dict(observations.answers)
+        whole = set(observations.whole)
+        reads = dict(kept.reads) if kept is not None else {}
         if kept is not None:
             whole |= kept.whole
-            for rel, reads in kept.facts.items():
-                facts[rel] = {**reads, **facts.get(rel, {})}
-            for rel, read in kept.answers.items():
-                answers[rel] = {**read, **answers.get(rel, {})}
-        self.memo.save(ProjectStage(self.python_stats, frozenset(whole), facts, answers, digests, index, findings,
-                                    entry_files, inventory))
+        for rel in observations.facts.keys() | observations.answers.keys():
+            before = reads.get(rel)
+            digest = observations.digests.get(rel, "")
+            if before is not None and before.digest not in ("", digest):
+                whole.add(rel)  # the index read one content, the rules another
+            reads[rel] = FileReads(digest or (before.digest if before else ""),
+                                   {**(before.facts if before else {}), **observations.facts.get(rel, {})},
+                                   {**(before.answers if before else {}), **observations.answers.get(rel, {})})
+        self.memo.save(ProjectStage(self.python_stats, frozenset(whole), list(reads.items()),
+                                    list(digests.items()), index, findings, list(entry_files), inventory))
