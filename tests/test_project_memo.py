@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from migrator.compat import newest_version
 
-from migrator import cache, engine, observed
+from migrator import cache, engine, observed, project_memo
 from migrator.api import json_report
 from migrator.config import Settings
 from migrator.engine import scan
@@ -197,7 +197,7 @@ def test_every_python_file_the_stage_opens_is_recorded(tmp_path, monkeypatch):
                 (opened_otherwise if _recorded_otherwise() else opened_whole).add(rel)
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "Observations", Recording)
+    monkeypatch.setattr(project_memo, "Observations", Recording)
     monkeypatch.setattr(builtins, "open", watching_open)
     monkeypatch.setattr(io, "open", watching_open)
     scan(root, Settings(), TARGET, jobs=1)

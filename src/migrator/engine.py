@@ -46,7 +46,6 @@ from migrator.config import Settings
 from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
 from migrator.inventory import inventory
-from migrator.observed import Observations, observing
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
 from migrator.project_memo import ProjectMemo
 from migrator.root_causes import merge_root_causes
@@ -252,20 +251,15 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
           use_cache: bool) -> ScanResult:
     failures_before = constraints_failures_seen()
     # What the project stage reads is recorded for its memo (when the run is remembered).
-    observations = stage_memo = last_stage = None
-    if tree is not None:
-        observations = Observations(os.fspath(root))
-        stage_memo = ProjectMemo(root, run_inputs(tree.python_apart, root, settings, target, rules), tree.python_stats)
-    with observing(observations):
+    stage = ProjectMemo(root, run_inputs(tree.python_apart, root, settings, target, rules) if tree else None,
+                        tree.python_stats if tree else {})
+    with stage.observing():
         workspace = discover(root, settings)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
     file_facts = FileFacts(root if use_cache and crash is None else None, mapper=fact_workers)
-    if stage_memo is not None:
-        last_stage = stage_memo.load(file_facts)
-    if last_stage is not None:
-        index = last_stage.index
-    else:
-        with observing(observations):
+    index = stage.load(file_facts)
+    if index is None:
+        with stage.observing():
             index = build_index(workspace, file_facts)
         release_freed_memory()  # the files' bytes the index read, before the workers start
     ctx = RuleContext(target=target, index=index)
@@ -280,12 +274,6 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     if use_cache and crash is None:
         cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
 
-    # For the project stage's memo: each summary's file digest; of the files analysed afresh,
-    # the result and what the scan cache held before.
-    digests: dict[str, str] = {}
-    fresh_results: dict[str, FileResult] = {}
-    before: dict[str, Any] = {}
-
     def collect(results: Iterable[tuple[FileResult, str | None]], fresh: bool = True) -> None:
         nonlocal done
         for result, digest in results:
@@ -297,10 +285,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
             crashes.extend(file_crashes)
             summaries.append(summary)
             if fresh:
-                digests[summary.path] = digest or "unreadable"
-                if last_stage is not None:
-                    fresh_results[summary.path] = result
-                    before[summary.path] = cache.entries.get(summary.path) if cache is not None else None
+                stage.analysed(summary.path, digest, result, cache.entries.get(summary.path) if cache else None)
             if fresh and cache is not None and digest is not None:
                 cache.put(summary.path, digest, result)
             done += 1
@@ -319,7 +304,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         digest = content_digest(data)
         hit = cache.get(rel, digest)
         if hit is not None:
-            digests[rel] = digest
+            stage.digests[rel] = digest
         return hit
 
     items = []
@@ -362,13 +347,11 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         cache.prune(scanned)  # the helper modules too: a warm run finds them in the cache
         cache.save()
     project = ProjectFacts(workspace, sorted(summaries, key=lambda s: s.path), crashes, file_facts)
-    if last_stage is not None:
-        file_facts.keep(last_stage.fact_keys())  # read by the stage kept, if not by this run
-    reused = last_stage is not None and ProjectMemo.same_summaries(last_stage, digests, before, fresh_results)
-    if reused:
-        project_findings, entry_files = last_stage.findings, last_stage.entry_files
+    kept_stage = stage.reusable()
+    if kept_stage is not None:
+        project_findings, entry_files = kept_stage.findings, kept_stage.entry_files
     else:
-        with injected_crash(crash), observing(observations):
+        with injected_crash(crash), stage.observing():
             project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
             entry_files = project.requirements.entry_files
     file_facts.save()  # after the project rules: it keeps the per-file facts they derived
@@ -381,12 +364,12 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     merged = merge_root_causes(finalize(kept_project, kept), target, preferred_paths=entry_files)
     result = ScanResult(workspace, target, merged.findings, project, rules, suppressed,
                         crashed=bool(project.rule_crashes or project.analysis_crashes), absorbed=merged.absorbed,
-                        former_ids=frozenset(former), inventory=last_stage.inventory if reused else None)
-    if stage_memo is not None and not result.crashed and constraints_failures_seen() == failures_before:
-        with observing(observations):
+                        former_ids=frozenset(former), inventory=kept_stage.inventory if kept_stage else None)
+    if tree is not None and not result.crashed and constraints_failures_seen() == failures_before:
+        with stage.observing():
             document = inventory(result)  # of the project alone: the stage's too
         if not project.analysis_crashes:  # as for the run's memo (remember)
-            stage_memo.save(observations, last_stage, digests, index, project_findings, entry_files, document)
+            stage.save(index, project_findings, entry_files, document)
     if tree is not None and not result.crashed:
         # Keyed by what is read from outside as the run left it: the run itself may fill the
         # constraints cache, and the next run looks its memo up by what it finds then.

@@ -15,14 +15,16 @@ run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from migrator.analysis.source import read_bytes
 from migrator.cache import FileFacts, RunMemo, content_digest, fact_key
 from migrator.findings import Finding
-from migrator.observed import FactReads, Observations
+from migrator.observed import FactReads, Observations, observing
 from migrator.project import ProjectIndex
 
 
@@ -56,19 +58,32 @@ class ProjectStage(NamedTuple):
 
 
 class ProjectMemo:
-    """The last project stage of a root, valid for the same ``key_parts`` (what the stage read
-    besides Python files: ``engine.run_inputs`` of ``cache.TreeState.python_apart``)."""
+    """One scan's side of the project stage's memo: what the stage reads is recorded
+    (:meth:`observing`), the stage kept is checked (:meth:`load`, :meth:`reusable`) and this
+    run's is kept (:meth:`save`). ``key_parts``: what the stage read besides Python files
+    (``engine.run_inputs`` of ``cache.TreeState.python_apart``); None when the run is not
+    remembered, and nothing is recorded, loaded or kept."""
 
-    def __init__(self, root: Path, key_parts: tuple[str, ...], python_stats: dict[str, str]) -> None:
+    def __init__(self, root: Path, key_parts: tuple[str, ...] | None, python_stats: dict[str, str]) -> None:
         self.root = root
-        self.memo = RunMemo(root, key_parts, kind="project")
+        self.memo = RunMemo(root, key_parts, kind="project") if key_parts is not None else None
+        self.observations = Observations(os.fspath(root)) if key_parts is not None else None
         self.python_stats = python_stats
+        self.last: ProjectStage | None = None
+        # From the per-file stage: each summary's file digest; of the files analysed afresh,
+        # the result and what the scan cache held for them before.
+        self.digests: dict[str, str] = {}
+        self._fresh: dict[str, Any] = {}
+        self._before: dict[str, Any] = {}
 
-    def load(self, file_facts: FileFacts) -> ProjectStage | None:
-        """The kept stage when every Python file it read is, as far as it read it, unchanged
-        (the module summaries are checked later: :meth:`same_summaries`); None otherwise. The
-        facts of changed files are derived from their new content (kept in ``file_facts``)."""
-        stage = self.memo.load()
+    def observing(self) -> AbstractContextManager[Observations | None]:
+        return observing(self.observations)
+
+    def load(self, file_facts: FileFacts) -> ProjectIndex | None:
+        """The kept stage's index when every Python file it read is, as far as it read it,
+        unchanged (the module summaries are checked later: :meth:`reusable`). The facts of
+        changed files are derived from their new content (kept in ``file_facts``)."""
+        stage = self.memo.load() if self.memo is not None else None
         if stage is None or set(stage.python_stats) != set(self.python_stats):
             return None
         reads = dict(stage.reads)
@@ -79,7 +94,9 @@ class ProjectMemo:
             if rechecked is None:
                 return None
             reads[rel] = rechecked
-        return stage._replace(python_stats=self.python_stats, reads=list(reads.items()))
+        self.last = stage._replace(python_stats=self.python_stats, reads=list(reads.items()))
+        file_facts.keep(self.last.fact_keys())  # read by the stage kept, if not by this run
+        return self.last.index
 
     def _recheck(self, rel: str, whole: bool, reads: FileReads | None, file_facts: FileFacts) -> FileReads | None:
         """What the stage read of ``rel``, now: None when any of it differs, or it was read whole."""
@@ -99,42 +116,48 @@ class ProjectMemo:
                 return None
         return reads._replace(digest=digest if reads.facts else "")
 
-    @staticmethod
-    def same_summaries(stage: ProjectStage, digests: dict[str, str], before: dict[str, Any],
-                       results: dict[str, Any]) -> bool:
-        """Whether the per-file stage gave the project stage what it gave the kept one:
-        ``digests``, each summary's file content digest now; ``results``, the file results of
-        the files analysed afresh, ``before`` the scan cache's for them before (by path)."""
-        kept = dict(stage.summary_digests)
-        if set(digests) != set(kept):
-            return False
-        for rel, digest in digests.items():
+    def analysed(self, rel: str, digest: str | None, result: Any, cached_before: Any) -> None:
+        """The per-file stage analysed ``rel`` afresh: ``result`` from content of ``digest``
+        (None: unreadable); ``cached_before``, the scan cache's entry for it until then."""
+        self.digests[rel] = digest or "unreadable"
+        if self.last is not None:
+            self._fresh[rel], self._before[rel] = result, cached_before
+
+    def reusable(self) -> ProjectStage | None:
+        """The kept stage, when the per-file stage gave the project stage what it gave that one
+        (the same module summaries and crashes): its findings are this run's."""
+        if self.last is None:
+            return None
+        kept = dict(self.last.summary_digests)
+        if set(self.digests) != set(kept):
+            return None
+        for rel, digest in self.digests.items():
             if digest == kept[rel]:
                 continue
-            old = before.get(rel)
-            if old is None or old[0] != kept[rel] or rel not in results:
-                return False
-            (_, old_crashes, old_summary), (_, crashes, summary) = old[1], results[rel]
+            old = self._before.get(rel)
+            if old is None or old[0] != kept[rel] or rel not in self._fresh:
+                return None
+            (_, old_crashes, old_summary), (_, crashes, summary) = old[1], self._fresh[rel]
             if old_summary != summary or old_crashes != crashes:
-                return False
-        return True
+                return None
+        return self.last
 
-    def save(self, observations: Observations, kept: ProjectStage | None, digests: dict[str, str],
-             index: ProjectIndex, findings: list[Finding], entry_files: list[str], inventory: dict[str, Any]
+    def save(self, index: ProjectIndex, findings: list[Finding], entry_files: list[str], inventory: dict[str, Any]
              ) -> None:
-        """Keep this run's stage: what ``observations`` recorded, and what ``kept`` (the stage
-        whose index this run took) read for the index."""
-        whole = set(observations.whole)
+        """Keep this run's stage: what was recorded, and what the stage whose index this run
+        took read for that index."""
+        if self.memo is None or self.observations is None:
+            return
+        observations, kept = self.observations, self.last
+        whole = set(observations.whole) | (kept.whole if kept is not None else set())
         reads = dict(kept.reads) if kept is not None else {}
-        if kept is not None:
-            whole |= kept.whole
         for rel in observations.facts.keys() | observations.answers.keys():
             before = reads.get(rel)
             digest = observations.digests.get(rel, "")
-            if before is not None and before.digest not in ("", digest):
+            if before is not None and "" not in (before.digest, digest) and before.digest != digest:
                 whole.add(rel)  # the index read one content, the rules another
             reads[rel] = FileReads(digest or (before.digest if before else ""),
                                    {**(before.facts if before else {}), **observations.facts.get(rel, {})},
                                    {**(before.answers if before else {}), **observations.answers.get(rel, {})})
         self.memo.save(ProjectStage(self.python_stats, frozenset(whole), list(reads.items()),
-                                    list(digests.items()), index, findings, list(entry_files), inventory))
+                                    list(self.digests.items()), index, findings, list(entry_files), inventory))
