@@ -104,7 +104,7 @@ def module_dags(module: ModuleFacts) -> ModuleDags:
     ids: set[str] = set()
     others = uncalled = 0
     at_least = False
-    for dag in read_modules([module])[0].dags:
+    for dag in read_modules([module], tasks=False)[0].dags:
         if dag.factory_loops is not None:  # built only through a function this module never calls
             uncalled += dag.copies
         elif dag.dag_id_is_pattern or dag.copies != 1 or dag.copies_estimated:

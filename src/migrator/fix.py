@@ -152,7 +152,10 @@ def plan_fixes(root: Path, settings: Settings, target: MwaaVersion, *, unsafe: b
         else:
             _fix_text_file(plan, path, findings, scope)
     fixed_summaries: dict[str, ModuleSummary] = {}
-    for outcome in _fix_modules(root, rescanner, modules, scope, jobs or os.cpu_count() or 1):
+    # The fixed modules' summaries are read by the requirements fix alone (a module summary
+    # counts the DAGs a module builds: a tenth of fixing it).
+    summaries = any(_eligible(f, scope) for f in requirement_findings)
+    for outcome in _fix_modules(root, rescanner, modules, scope, jobs or os.cpu_count() or 1, summaries):
         plan.fixed.update(outcome.fixed)
         plan.review += outcome.review
         _leave(plan, [f for f, _ in outcome.left], {f: r for f, r in outcome.left if r}, scope)
@@ -218,8 +221,9 @@ class _ModuleOutcome:
 
 
 def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Finding],
-                scope: FixScope) -> _ModuleOutcome:
-    """Fix one module in rounds until stable: apply, check it parses, rescan in memory."""
+                scope: FixScope, summary: bool = True) -> _ModuleOutcome:
+    """Fix one module in rounds until stable: apply, check it parses, rescan in memory.
+    ``summary``: the outcome carries the fixed module's summary."""
     data = read_bytes(root / path)
     source = decode_python(data) if isinstance(data, bytes) else data
     if isinstance(source, Problem):
@@ -256,10 +260,10 @@ def _fix_module(root: Path, rescanner: _Rescanner, path: str, findings: list[Fin
         current = rescanner.findings(fixed_module) + project_findings
         refused = {f: r for f, r in refused.items() if f in project_findings}
     new = encode_like(text, source)
-    summary = ModuleSummary.of(fixed_module) if fixed_module is not None else None
     changed = new != data
     return _ModuleOutcome(path, data, new if changed else None, unified_diff(path, data, new) if changed else "",
-                          summary, fixed, review, [(f, refused.get(f)) for f in current])
+                          ModuleSummary.of(fixed_module) if summary and fixed_module is not None else None,
+                          fixed, review, [(f, refused.get(f)) for f in current])
 
 
 # Below this many modules to fix, worker start-up costs more than it saves (LibCST with scope
@@ -269,14 +273,14 @@ _WORKER: dict[str, Any] = {}
 
 
 def _fix_modules(root: Path, rescanner: _Rescanner, modules: list[tuple[str, list[Finding]]], scope: FixScope,
-                 jobs: int) -> Iterator[_ModuleOutcome]:
+                 jobs: int, summaries: bool) -> Iterator[_ModuleOutcome]:
     # Only fix data can hold a type of a rule's choosing; the rest of a finding is ours.
     fix_data = [f.fix for _, findings in modules for f in findings if f.fix is not None]
     if jobs <= 1 or len(modules) < PARALLEL_MODULES or not _picklable(fix_data):
         for path, findings in modules:
-            yield _fix_module(root, rescanner, path, findings, scope)
+            yield _fix_module(root, rescanner, path, findings, scope, summaries)
         return
-    with worker_pool(min(jobs, len(modules)), _init_worker, (str(root), rescanner, scope)) as pool:
+    with worker_pool(min(jobs, len(modules)), _init_worker, (str(root), rescanner, scope, summaries)) as pool:
         yield from pool.map(_fix_in_worker, modules, chunksize=max(1, len(modules) // (jobs * 32)))
 
 
@@ -291,14 +295,14 @@ def _picklable(value: Any) -> bool:
     return True
 
 
-def _init_worker(root: str, rescanner: _Rescanner, scope: FixScope) -> None:
-    _WORKER.update(root=Path(root), rescanner=rescanner, scope=scope)
+def _init_worker(root: str, rescanner: _Rescanner, scope: FixScope, summaries: bool) -> None:
+    _WORKER.update(root=Path(root), rescanner=rescanner, scope=scope, summaries=summaries)
     relax_collector()
 
 
 def _fix_in_worker(item: tuple[str, list[Finding]]) -> _ModuleOutcome:
     path, findings = item
-    return _fix_module(_WORKER["root"], _WORKER["rescanner"], path, findings, _WORKER["scope"])
+    return _fix_module(_WORKER["root"], _WORKER["rescanner"], path, findings, _WORKER["scope"], _WORKER["summaries"])
 
 
 def _fix_text_file(plan: FixPlan, path: str, findings: list[Finding], scope: FixScope) -> None:

@@ -381,7 +381,8 @@ class ModuleReader:
             facts.factory_loops = count
         return facts
 
-    def read(self) -> ModuleSizingFacts:
+    def read(self, tasks: bool = True) -> ModuleSizingFacts:
+        """The module's DAGs, with their tasks and dependencies unless not ``tasks``."""
         module = self.module
         scopes = self._scopes(find_dags(module))
         result = ModuleSizingFacts(module.path, [])
@@ -391,6 +392,8 @@ class ModuleReader:
                     facts = self._dag_facts(scope, variant)
                 scope.variants.append((facts, variant.env))
                 result.dags.append(facts)
+        if not tasks:
+            return result
         sites = self._task_sites(find_tasks(module))
         scope_sites: dict[int, tuple[_Scope, int]] = {}
         for index, site in enumerate(sites):
@@ -452,11 +455,12 @@ def _factory_calls(modules: list[ModuleFacts], names: dict[str, Names], factory:
 
 
 def read_modules(modules: Iterable[ModuleFacts], dag_modules: set[str] | None = None,
-                 ignored: frozenset[str] = frozenset()) -> list[ModuleSizingFacts]:
+                 ignored: frozenset[str] = frozenset(), tasks: bool = True) -> list[ModuleSizingFacts]:
     """Sizing facts of the modules in ``dag_modules`` (by path; all when None).
 
     Modules Airflow does not parse (``ignored``: .airflowignore) keep only the DAGs their
-    factories build for files it does parse; every module lends its dataset constants.
+    factories build for files it does parse; every module lends its dataset constants. Not
+    ``tasks``: the DAGs alone (counting them), without their tasks (nor whether one is a SubDAG).
     """
     parsed = [m for m in modules if m.tree is not None]
     datasets = DatasetTable()
@@ -464,7 +468,7 @@ def read_modules(modules: Iterable[ModuleFacts], dag_modules: set[str] | None = 
     for module in parsed:
         datasets.add_module(module, names[module.path])
     chosen = [m for m in parsed if dag_modules is None or m.path in dag_modules]
-    results = [ModuleReader(module, datasets, names[module.path]).read() for module in chosen]
+    results = [ModuleReader(module, datasets, names[module.path]).read(tasks) for module in chosen]
     callers = [m for m in chosen if m.path not in ignored]
     for result in results:
         kept = []
