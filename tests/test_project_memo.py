@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_files
 from migrator.compat import newest_version
 
 from migrator import cache, engine, observed, project_memo
@@ -68,11 +69,7 @@ INPUTS = {
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path / "cache"))
-    root = tmp_path / "proj"
-    for rel, text in INPUTS.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
+    return write_files(tmp_path / "proj", INPUTS)
 
 
 @pytest.fixture
@@ -101,31 +98,20 @@ def test_a_comment_added_to_dag_files_takes_the_whole_stage_from_the_last_run(pr
         assert after == _report(project, use_cache=False)
 
 
-def test_an_edit_that_changes_a_module_summary_reruns_the_rules_not_the_index(project, stage_runs):
+@pytest.mark.parametrize(("rel", "added", "index_builds"), [
+    # A new task: a module summary changes, what the index read does not.
+    ("dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n', 1),
+    # unused_helper is called now: the unreferenced-function pass's count of its name changes.
+    ("dags/etl.py", "from helpers import unused_helper\nunused_helper()\n", 2),
+    # Parsed by the SubDAG factory pass: read whole, any edit counts.
+    ("dags/legacy.py", "# a comment\n", 2),
+], ids=["summary-changed", "index-input-changed", "read-whole"])
+def test_an_edit_reruns_what_read_what_it_changed(project, stage_runs, rel, added, index_builds):
     index, rules = stage_runs
     _report(project)
-    _append(project / "dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n')
+    _append(project / rel, added)
     after = _report(project)
-    assert (len(index), len(rules)) == (1, 2)
-    assert after == _report(project, use_cache=False)
-
-
-def test_an_edit_that_changes_what_the_index_read_rebuilds_it(project, stage_runs):
-    index, rules = stage_runs
-    _report(project)
-    # unused_helper is now called: the unreferenced-function pass's count of its name changes.
-    _append(project / "dags/etl.py", "from helpers import unused_helper\nunused_helper()\n")
-    after = _report(project)
-    assert (len(index), len(rules)) == (2, 2)
-    assert after == _report(project, use_cache=False)
-
-
-def test_a_file_the_stage_read_whole_reruns_it_on_any_edit(project, stage_runs):
-    index, rules = stage_runs
-    _report(project)
-    _append(project / "dags/legacy.py", "# a comment\n")  # parsed by the SubDAG factory pass
-    after = _report(project)
-    assert (len(index), len(rules)) == (2, 2)
+    assert (len(index), len(rules)) == (index_builds, 2)
     assert after == _report(project, use_cache=False)
 
 

@@ -1,14 +1,15 @@
-"""What a scan's project stage (discovery, the index, the project rules) read of each Python
-file, so that a later run can tell whether the stage would see the same again and take its
-results from the last run (``migrator.cache.ProjectMemo``).
+"""What a scan's project stage (discovery, the index, the project rules, the inventory) read of
+each Python file, so that a later run can tell whether the stage would see the same again and
+take its results from the last run (``migrator.project_memo.ProjectMemo``).
 
-The stage reads a Python file in one of two ways: whole (``source.read_bytes``, or the bytes of
-:class:`ObservedTexts` looked at by a pass itself: any byte may matter, a comment's included),
-or through a per-file fact (``cache.FileFacts``: only the fact matters, and an edit that leaves
-it equal changes nothing the stage sees). Both are recorded where the reading happens, so an
+The stage reads a Python file in one of three ways: whole (``source.read_bytes``, or the bytes
+of :class:`ObservedTexts` a pass looks at itself: any byte may matter, a comment's included);
+through a per-file fact (``cache.FileFacts``: only the fact matters, and an edit that leaves it
+equal changes nothing the stage sees); or as a cheap answer a pass computed itself
+(:func:`read_answer`, :func:`holds_any`). All are recorded where the reading happens, so an
 analysis is covered without declaring its inputs: one that reads a file whole makes any edit of
-that file rerun the stage, which is safe, only slower. Other files than ``.py`` ones are not
-recorded: the memo's key holds the stat of each (``cache.tree_fingerprint``).
+that file rerun the stage, which is safe, only slower. Other files than regular ``.py`` ones
+are not recorded: the memo's key holds the stat of each (``cache.TreeState.python_apart``).
 """
 
 from __future__ import annotations

@@ -1,16 +1,17 @@
-"""The project stage's memo: a scan after a few Python files changed takes the project index
-and the project rules' findings from the last run when that stage would see the same again.
+"""The project stage's memo: a scan after a few Python files changed takes the project index,
+the project rules' findings and the inventory from the last run when that stage would see the
+same again.
 
-The stage (discovery, the index's passes, the project rules) reads the whole project, so it
-reran on any edit, seconds on a large repository after a one-line change. What it read of each
-Python file is recorded as it reads (``migrator.observed``): the file whole, a per-file fact,
-or a cheap answer. The memo keeps that, with what the stage produced, keyed by everything else
-it read (the stat of every other file, every path, the settings, target and rules). A later run
-with the same key checks only the Python files whose stat changed: one read whole has changed;
-otherwise each fact and answer is derived again from the new content and compared. The module
-summaries and crashes the per-file stage produced (all the project rules read of it) are
-compared after that stage. Equal everywhere: the stage would compute what it did, and is not
-run.
+The stage (discovery, the index's passes, the project rules, the inventory) reads the whole
+project, so it reran on any edit: seconds on a large repository after a one-line change. What
+it read of each Python file is recorded as it reads (``migrator.observed``): the file whole, a
+per-file fact, or a cheap answer. The memo keeps that, with what the stage produced, keyed by
+everything else it read (the stat of every other file, every path, the settings, target and
+rules). A later run with the same key checks only the Python files whose stat changed: one read
+whole has changed; otherwise each fact and answer is derived again from the new content and
+compared. The module summaries and crashes the per-file stage produced (all the project rules
+read of it) are compared after that stage. Equal everywhere: the stage would compute what it
+did, and is not run; the index's reads alone equal: only the rules run.
 """
 
 from __future__ import annotations
