@@ -304,7 +304,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         digest = content_digest(data)
         hit = cache.get(rel, digest)
         if hit is not None:
-            stage.digests[rel] = digest
+            stage.cached(rel, digest)
         return hit
 
     items = []

@@ -113,9 +113,8 @@ def holds_any(texts: Mapping[str, bytes], rel: str, words: tuple[bytes, ...]) ->
     files to parse, recorded as this answer (:func:`read_answer`)."""
     compute = _holding_any(words)
     answer = compute(for_facts(texts)[rel])
-    observations = _current.get()
-    if observations is not None and isinstance(texts, ObservedTexts):
-        observations.answer(rel, compute, answer)
+    if isinstance(texts, ObservedTexts):
+        record_answer(rel, compute, answer)
     return answer
 
 

@@ -124,6 +124,10 @@ class ProjectMemo:
         if self.last is not None:
             self._fresh[rel], self._before[rel] = result, cached_before
 
+    def cached(self, rel: str, digest: str) -> None:
+        """The per-file stage took ``rel``'s result, for content of ``digest``, from the scan cache."""
+        self.digests[rel] = digest
+
     def reusable(self) -> ProjectStage | None:
         """The kept stage, when the per-file stage gave the project stage what it gave that one
         (the same module summaries and crashes): its findings are this run's."""
