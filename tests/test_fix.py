@@ -17,7 +17,7 @@ from migrator.compat import get_version
 
 from migrator import fix as fix_module
 from migrator.config import Settings
-from migrator.engine import scan
+from migrator.engine import build_index, scan
 from migrator.findings import Finding, FixSafety, Location, Severity, finalize
 from migrator.fix import apply_plan, effective_safety, plan_fixes
 from migrator.fixes import RemoveArgument
@@ -30,6 +30,19 @@ from airflow.operators.dummy_operator import DummyOperator
 
 with DAG("d", schedule_interval="@daily", concurrency=2) as dag:
     t = DummyOperator(task_id="t", provide_context=True)
+'''
+
+PLUGIN = '''from airflow.plugins_manager import AirflowPlugin
+from airflow.models import BaseOperator
+
+
+class MyOperator(BaseOperator):
+    pass
+
+
+class MyPlugin(AirflowPlugin):
+    name = "mine"
+    operators = [MyOperator]
 '''
 
 
@@ -227,6 +240,18 @@ def test_fix_data_that_does_not_pickle_is_fixed_in_process(make_project):
     assert not fix_module._picklable(findings)
     result = plan(root, findings, jobs=2)
     assert len(result.files) == len(files)
+
+
+def test_the_rescan_of_fixed_code_reads_the_index_the_scan_read(make_project):
+    """The rescan derives the project index from the scan's fact cache, cold or remembered:
+    the same index a build from nothing gives (a plugin's exports in it here)."""
+    root = make_project({"dags/d.py": DAG, "plugins/p.py": PLUGIN})
+    for _ in range(2):  # the second scan is the remembered run
+        result = scan(root, Settings(), TARGET, jobs=1)
+        rescanner = fix_module._Rescanner.for_scan(result, Settings(), TARGET)
+        fresh = build_index(result.workspace)
+        assert rescanner.ctx.index.fingerprint() == fresh.fingerprint()
+        assert fresh.plugin_exports
 
 
 def test_a_scan_reports_fixes_without_importing_libcst():

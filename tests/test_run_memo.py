@@ -139,6 +139,14 @@ def test_settings_target_and_rule_selection_each_key_the_memo(project, project_r
     assert project_runs == [1, 1, 1, 1, 1]  # one memo per project: the last run's
 
 
+def test_the_exit_threshold_does_not_key_the_memo(project, project_runs):
+    """``--fail-on`` decides the exit status, not a finding: `scan --fail-on never` then `fix`
+    (which scans with the project's own threshold) is one scan."""
+    strict = _report(project, Settings(fail_on="never"))
+    assert _report(project, Settings(fail_on="warning")) == strict == _report(project)
+    assert project_runs == [1]
+
+
 def test_a_constraints_file_outside_the_project_keys_the_memo(project, project_runs, tmp_path):
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("requests==2.31.0\n")

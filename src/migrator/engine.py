@@ -7,7 +7,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -208,7 +208,8 @@ def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, r
     cache, or not when offline)."""
     # An absolute --constraints path stays itself under root.
     outside = outside_inputs(root / settings.constraints if settings.constraints else None)
-    return (tree, repr(settings), repr(target), ",".join(r.id for r in rules),
+    # --fail-on decides the exit status alone: `scan --fail-on never` then `fix` is one scan.
+    return (tree, repr(replace(settings, fail_on=Settings.fail_on)), repr(target), ",".join(r.id for r in rules),
             sys.version, *outside)  # the interpreter's ast parses the files
 
 

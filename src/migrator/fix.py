@@ -452,7 +452,9 @@ class _Rescanner:
     def for_scan(cls, result: ScanResult, settings: Settings, target: MwaaVersion) -> _Rescanner:
         workspace = result.workspace
         rules = [r for r in selected_rules(settings, target) if isinstance(r, PythonRule)]
-        return cls(settings, RuleContext(target=target, index=build_index(workspace)),
+        # The scan's fact cache: the index is the scan's, derived again from what it kept.
+        index = build_index(workspace, result.project.file_facts)
+        return cls(settings, RuleContext(target=target, index=index),
                    tuple(r.id for r in rules), {rel: workspace.module_name(rel) for rel in workspace.python_files})
 
     @cached_property
