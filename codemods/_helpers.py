@@ -3,8 +3,8 @@ the quote style new code follows."""
 
 from __future__ import annotations
 
-import io
-import tokenize
+import re
+from functools import lru_cache
 
 import libcst as cst
 
@@ -15,18 +15,32 @@ from ._planner import Planner
 
 def preferred_quote(planner: Planner) -> str:
     """The quote character most one-line string literals in the module use (new code matches
-    it). Read from the tokens: laying out the whole tree to count them cost more than the fix."""
-    single = double = 0
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(planner.command.source).readline):
-            if token.type == tokenize.STRING:
-                body = token.string.lstrip("rRbBuU")
-                if body[:1] in ("'", '"') and body[:3] not in ("'''", '"""'):  # f-strings keep their f
-                    single += body[0] == "'"
-                    double += body[0] == '"'
-    except (tokenize.TokenError, SyntaxError):
-        pass  # the counts so far decide
+    it). Read from the text: laying out the whole tree to count them cost more than the fix."""
+    single, double = quote_counts(planner.command.source)
     return "'" if single > double else '"'
+
+
+# What can hold a quote character in Python source: a comment, or a string literal with its
+# prefix (a keyword before a quote is no prefix: ``if'x'``). A body ends at its closing quote;
+# a backslash escapes any character.
+_TRIPLE = "|".join(rf"{q}{q}{q}(?:[^\\]|\\.)*?{q}{q}{q}" for q in ("'", '"'))
+_ONE_LINE = "|".join(rf"{q}(?:[^{q}\\\r\n]|\\\r\n|\\.)*{q}" for q in ("'", '"'))
+_QUOTE_OR_COMMENT = re.compile(rf"#[^\r\n]*|(?P<prefix>\b[A-Za-z]{{1,2}})?(?:{_TRIPLE}|(?P<one>{_ONE_LINE}))",
+                               re.DOTALL)
+_F_STRING_PREFIXES = frozenset({"f", "fr", "rf"})
+
+
+@lru_cache(maxsize=4)
+def quote_counts(source: str) -> tuple[int, int]:
+    """(single, double): how many one-line string literals of ``source`` (a module that parses),
+    f-strings aside, open with each quote."""
+    single = double = 0
+    for match in _QUOTE_OR_COMMENT.finditer(source):
+        one = match["one"]
+        if one is not None and (match["prefix"] or "").lower() not in _F_STRING_PREFIXES:
+            single += one[0] == "'"
+            double += one[0] == '"'
+    return single, double
 
 
 def locate_argument(planner: Planner, edit: Edit, name: str) -> cst.Arg | cst.DictElement:

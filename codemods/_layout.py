@@ -4,14 +4,18 @@ codegen pass each) only for the statements an edit looks into."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from contextlib import nullcontext
+from operator import itemgetter
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata.position_provider import NEWLINE_RE
 
 from migrator.findings import Location
+
+from ._imports import top_level_statements
 
 # -- positions -------------------------------------------------------------------------------
 
@@ -153,7 +157,8 @@ class Layout:
 
     A fix touches a few statements of a file; laying out the whole module costs more than the
     rest of the fix together. Each top-level statement is laid out the first time an edit
-    looks inside it; a node from elsewhere (a scope reference) lays out the rest. Even the
+    looks inside it, or asks a parent of a statement of one of its lines (an import the fix
+    removes); a node from elsewhere (a scope reference) lays out the rest. Even the
     statements' line spans are counted only as far down the file as an edit needs.
     """
 
@@ -181,13 +186,15 @@ class Layout:
 
     def overlapping(self, location: Location) -> list[int]:
         """Indexes of the top-level statements whose lines meet the location's."""
+        spans, count = self._spans, len(self.module.body)
+        while len(spans) < count and (not spans or spans[-1][1] <= location.end_line):
+            self.span(len(spans))  # down to the first statement past the location
         found = []
-        for index in range(len(self.module.body)):
-            first, end = self.span(index)
-            if first > location.end_line:
+        # Spans are contiguous: the first that ends below the location's first line, onwards.
+        for index in range(bisect_right(spans, location.line, key=itemgetter(1)), len(spans)):
+            if spans[index][0] > location.end_line:
                 break
-            if location.line < end:
-                found.append(index)
+            found.append(index)
         return found
 
     def statement(self, index: int) -> list[cst.CSTNode]:
@@ -231,13 +238,23 @@ class Layout:
 
     def position(self, node: cst.CSTNode) -> Range:
         if node not in self._ranges:
-            self.everything()
+            self._lay_out_holder(node)
         return self._ranges[node]
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         if node not in self.parents and node is not self.module:
-            self.everything()
+            self._lay_out_holder(node)
         return self.parents.get(node)
+
+    def _lay_out_holder(self, node: cst.CSTNode) -> None:
+        """Lay out the top-level statement holding ``node``: found at once for a statement of a
+        module-level line (an import a fix removes, found from the module's body), else by
+        laying out everything."""
+        for index, statement in enumerate(self.module.body):
+            if any(node is small for line in top_level_statements([statement]) for small in line.body):
+                self.statement(index)
+                return
+        self.everything()
 
 
 def lines_with_ends(text: str) -> list[str]:

@@ -14,7 +14,9 @@ Sources: the example project's DAGs and helpers, hand-written corner cases, and 
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 from pathlib import Path
 
@@ -36,7 +38,8 @@ from libcst.metadata import (
 )
 from migrator.codemods import Edit, apply_edits
 from migrator.codemods._bindings import ModuleBindings
-from migrator.codemods._imports import add_imports
+from migrator.codemods._helpers import quote_counts
+from migrator.codemods._imports import add_imports, top_level_statements
 from migrator.codemods._pass import FixCommand
 from migrator.codemods._planner import Planner
 
@@ -158,6 +161,11 @@ def check_layout_against_providers(source: str) -> int:
     planner, module = planner_for(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions, parents = wrapper.resolve(PositionProvider), wrapper.resolve(ParentNodeProvider)
+    # Asked first, before anything is laid out: what an unused import's removal asks of a
+    # statement it found in the module's body (only its own statement is laid out then).
+    for line in top_level_statements(module.body):
+        for small in line.body:
+            assert planner.parent(small) is parents[small]
     planner.layout.everything()
     ranges = planner.layout.positions
 
@@ -201,6 +209,49 @@ def test_census_and_layout_match_libcst_on_generated_modules(source):
     if parses(source):
         for check in ORACLES:
             check(source)
+
+
+# -- the quote style new code follows --------------------------------------------------------
+
+QUOTE_CASES = [
+    "x = 'a'\ny = \"b\"\n",
+    "x = f'{y[\"k\"]}' + rb'q' + Rb\"q\" + u'u' + fr\"{x}\" + F'z'\n",
+    "x = '''it's\n\"quoted\"\n''' + \"\"\"'\"\"\" + ''\n",
+    "x = 1 if'a'else\"b\"  # a 'comment' with \"quotes\"\n",
+    "x = 'a\\\nb' + \"c\\\"d\" + 'e\\\\'\n",
+    "x = 'a\\\r\nb'\r\ny = \"\"\r\n",
+    "s = \"#\" + '#'  # 'x'\n",
+]
+
+
+def tokenizer_quote_counts(source: str) -> tuple[int, int]:
+    """What the tokens say: one-line string tokens, f-strings aside, by their opening quote."""
+    single = double = 0
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.STRING:
+            body = token.string.lstrip("rRbBuU")
+            if body[:1] in ("'", '"') and body[:3] not in ("'''", '"""'):
+                single += body[0] == "'"
+                double += body[0] == '"'
+    return single, double
+
+
+@pytest.mark.parametrize("source", QUOTE_CASES + CORNER_CASES + example_sources())
+def test_quote_counts_are_the_tokens(source):
+    assert quote_counts(source) == tokenizer_quote_counts(source)
+
+
+def test_the_quote_cases_count_both_quotes():
+    single, double = (sum(counts) for counts in zip(*map(quote_counts, QUOTE_CASES), strict=True))
+    assert single >= 8 and double >= 6
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
+@given(hypothesmith.from_grammar())
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+def test_quote_counts_are_the_tokens_on_generated_modules(source):
+    if parses(source):
+        assert quote_counts(source) == tokenizer_quote_counts(source)
 
 
 # -- printing -------------------------------------------------------------------------------------
