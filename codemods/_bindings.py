@@ -33,6 +33,9 @@ class ModuleBindings:
 
     # First line (decorators included) of each top-level statement, and whether it imports.
     statements: list[tuple[int, bool]] = field(default_factory=list)
+    # First line of each module-level line of statements, as LibCST's ``Module.body`` holds
+    # them (``a = 1; b = 2`` is one).
+    line_starts: list[int] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # every name bound or read, in any scope
     bound: set[str] = field(default_factory=set)  # every name bound, in any scope
     import_only: dict[str, str] = field(default_factory=dict)  # local name -> qualname it imports
@@ -52,6 +55,11 @@ class ModuleBindings:
         census = cls()
         census.statements = [(min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", ())]),
                               isinstance(s, (ast.Import, ast.ImportFrom))) for s in tree.body]
+        previous_end = 0
+        for (first, _), statement in zip(census.statements, tree.body, strict=True):
+            if first > previous_end:  # else it follows a ``;`` on the line before's last line
+                census.line_starts.append(first)
+            previous_end = statement.end_lineno
         bound: Counter[str] = Counter()
         strings: set[str] = set()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from itertools import pairwise
 from operator import itemgetter
 
 import libcst as cst
@@ -162,7 +163,10 @@ class Layout:
     statements' line spans are counted only as far down the file as an edit needs.
     """
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, line_starts: Sequence[int] | None = None) -> None:
+        """``line_starts``: the first line of each statement of the body, leading lines aside,
+        from ``ast`` (``ModuleBindings.line_starts``) when the module is the whole file: the
+        spans are then known without counting the statements' lines."""
         self.module = module
         self._ranges: dict[cst.CSTNode, Range] = {}
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict.fromkeys(module.body, module)
@@ -170,6 +174,20 @@ class Layout:
         # Lines [first, end) of the first statements, leading comments and blank lines included.
         self._spans: list[tuple[int, int]] = []
         self._next_line = 1 + len(module.header)
+        if line_starts is not None:
+            self._spans_from(line_starts)
+
+    def _spans_from(self, line_starts: Sequence[int]) -> None:
+        """Every span at once: a statement starts its leading lines above its first line and
+        ends where the next one starts; the last one's lines are counted. Kept when consistent."""
+        body = self.module.body
+        if not body or len(line_starts) != len(body):
+            return
+        bounds = [first - len(statement.leading_lines) for first, statement in zip(line_starts, body, strict=True)]
+        bounds.append(bounds[-1] + _line_count(self.module, body[-1]))
+        if bounds[0] != self._next_line or any(first >= end for first, end in pairwise(bounds)):
+            return
+        self._spans, self._next_line = list(pairwise(bounds)), bounds[-1]
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, Range]:

@@ -49,7 +49,8 @@ class Planner:
     def __init__(self, command: PassState, module: cst.Module) -> None:
         self.command = command
         self.module = module
-        self.layout = Layout(module)
+        census = command.census
+        self.layout = Layout(module, census.line_starts if census is not None and command.rest is None else None)
         self._scopes: Mapping[cst.CSTNode, Scope | None] | None = None
         self._ops: dict[cst.CSTNode, NodeOps] = {}
         self._state: dict[tuple[cst.CSTNode, str], Any] = {}

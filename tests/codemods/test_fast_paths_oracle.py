@@ -289,6 +289,19 @@ def test_spliced_printing_matches_libcst(source):
     check_spliced_printing(source)
 
 
+@pytest.mark.parametrize("source", NEWLINE_VARIANTS)
+def test_layout_matches_libcst_whatever_the_newlines(source):
+    check_layout_against_providers(source)
+
+
+def test_the_spans_of_a_whole_module_come_from_the_census():
+    """The layout's spans are known before any statement's lines are counted (``ast`` gives
+    each statement's first line): what the oracles above hold to LibCST's own counts."""
+    sources = CORNER_CASES + NEWLINE_VARIANTS + example_sources()
+    known = [s for s in sources if len(planner_for(s)[0].layout._spans) == len(cst.parse_module(s).body) > 1]
+    assert len(known) >= len(sources) - 6
+
+
 def test_the_printing_oracle_runs_on_most_sources():
     sources = CORNER_CASES + NEWLINE_VARIANTS + example_sources()
     assert sum(check_spliced_printing(s) > 0 for s in sources) >= len(sources) - 2
