@@ -247,8 +247,19 @@ class Layout:
             return new.code  # LibCST's own rules for empty modules and a missing last newline
         lines = lines_with_ends(source)
         start, resume = self.span(prefix)[0], self.span(len(old) - suffix)[0]
-        middle = "".join(new.code_for_node(statement) for statement in body[prefix:len(body) - suffix])
-        return "".join(lines[:start - 1]) + middle + "".join(lines[resume - 1:])
+        # Between the first and last changes, a statement the pass left as it was is copied too
+        # (the last one only with its newline: a file may end without one).
+        copyable = len(old) if self.module.has_trailing_newline else len(old) - 1
+        kept = {id(statement): index for index, statement in enumerate(old[:copyable])}
+        middle = []
+        for statement in body[prefix:len(body) - suffix]:
+            index = kept.get(id(statement))
+            if index is not None and old[index] is statement:
+                first, end = self.span(index)
+                middle += lines[first - 1:end - 1]
+            else:
+                middle.append(new.code_for_node(statement))
+        return "".join(lines[:start - 1]) + "".join(middle) + "".join(lines[resume - 1:])
 
     def everything(self) -> None:
         for index in range(len(self.module.body)):

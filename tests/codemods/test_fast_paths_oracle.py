@@ -277,6 +277,9 @@ def check_spliced_printing(source: str) -> int:
         variants.append(module.with_changes(body=[*body[:index], new_statement, *body[index + 1:]]))
         variants.append(module.with_changes(body=[*body[:index], *body[index + 1:]]))
         variants.append(module.with_changes(body=[*body[:index], new_statement, *body[index:]]))
+        # Two changes apart: the statements between them are copied, not printed.
+        variants.append(module.with_changes(body=[new_statement, *body[1:index], new_statement, *body[index + 1:]]))
+        variants.append(module.with_changes(body=[*body[:index], new_statement, *body[index:-1], new_statement]))
     for variant in [module, *variants]:
         planner, _ = planner_for(source)
         planner.layout.module = module  # the layout of the module the variants were made from
