@@ -165,8 +165,8 @@ class Layout:
 
     def __init__(self, module: cst.Module, line_starts: Sequence[int] | None = None) -> None:
         """``line_starts``: the first line of each statement of the body, leading lines aside,
-        from ``ast`` (``ModuleBindings.line_starts``) when the module is the whole file: the
-        spans are then known without counting the statements' lines."""
+        from ``ast`` (``FixCommand.line_starts``): the spans are then known without counting
+        the statements' lines."""
         self.module = module
         self._ranges: dict[cst.CSTNode, Range] = {}
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict.fromkeys(module.body, module)

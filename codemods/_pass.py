@@ -22,6 +22,7 @@ an edit whose node operation contradicts another edit's is refused rather than h
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import libcst as cst
@@ -31,7 +32,7 @@ from migrator.findings import Fix
 from ._bindings import ModuleBindings
 from ._core import Edit, NodeResult
 from ._imports import ImportRequest, add_imports, is_import_line
-from ._layout import Layout
+from ._layout import Layout, lines_with_ends
 from ._planner import Planner
 from ._staging import NodeOps
 
@@ -60,6 +61,17 @@ class FixCommand:
         self.order = order
         self.refused: dict[Hashable, str] = {}
         self.staged: set[Hashable] = set()
+
+    @cached_property
+    def line_starts(self) -> list[int] | None:
+        """The first line of each statement of the parsed module, from the census: when only
+        the top of the file is parsed, those above the cut and the placeholder at the cut."""
+        if self.census is None:
+            return None
+        if self.rest is None:
+            return self.census.line_starts
+        cut = len(lines_with_ends(self.source[:len(self.source) - len(self.rest)]))
+        return [line for line in self.census.line_starts if line < cut] + [cut]
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
         """The pass (its metadata computed on demand, see ``Planner``), then the new imports."""

@@ -40,6 +40,7 @@ class PassState(Protocol):
     source: str
     census: ModuleBindings | None
     rest: str | None  # the part of the file after the parsed top, or None: the whole file is parsed
+    line_starts: list[int] | None  # the first line of each statement of the parsed module, if known
     imports_to_add: list[ImportRequest]
 
 
@@ -49,8 +50,7 @@ class Planner:
     def __init__(self, command: PassState, module: cst.Module) -> None:
         self.command = command
         self.module = module
-        census = command.census
-        self.layout = Layout(module, census.line_starts if census is not None and command.rest is None else None)
+        self.layout = Layout(module, command.line_starts)
         self._scopes: Mapping[cst.CSTNode, Scope | None] | None = None
         self._ops: dict[cst.CSTNode, NodeOps] = {}
         self._state: dict[tuple[cst.CSTNode, str], Any] = {}

@@ -40,6 +40,7 @@ from migrator.codemods import Edit, apply_edits
 from migrator.codemods._bindings import ModuleBindings
 from migrator.codemods._helpers import quote_counts
 from migrator.codemods._imports import add_imports, top_level_statements
+from migrator.codemods._layout import lines_with_ends
 from migrator.codemods._pass import FixCommand
 from migrator.codemods._planner import Planner
 
@@ -180,15 +181,37 @@ def check_layout_against_providers(source: str) -> int:
         assert ranges[node] == ((expected.start.line, expected.start.column),
                                 (expected.end.line, expected.end.column)), cst.Module([]).code_for_node(node)
         assert planner.parent(node) is parents[node]
-    line = 1 + len(module.header)
-    for index, statement in enumerate(module.body):
-        end = line + len(re.findall(r"\r\n?|\n", module.code_for_node(statement)))
-        assert planner.layout.span(index) == (line, end)
-        line = end
+    assert [planner.layout.span(index) for index in range(len(module.body))] == counted_spans(module)
     return len(ranges)
 
 
-ORACLES = [check_census_against_scope, check_layout_against_providers]
+def counted_spans(module: cst.Module) -> list[tuple[int, int]]:
+    spans, line = [], 1 + len(module.header)
+    for statement in module.body:
+        end = line + len(re.findall(r"\r\n?|\n", module.code_for_node(statement)))
+        spans.append((line, end))
+        line = end
+    return spans
+
+
+def check_spans_of_the_parsed_top(source: str) -> int:
+    """Where only the top of the file is parsed (a placeholder stands in for the rest), the
+    spans the census gives are the statements' counted lines, wherever the cut falls."""
+    census = ModuleBindings.of(source)
+    if census is None:
+        return 0
+    lines = lines_with_ends(source)
+    compared = 0
+    for cut in sorted({first for first, _ in census.statements[1:]}):
+        rest = "".join(lines[cut - 1:])
+        module = cst.parse_module("".join(lines[:cut - 1]) + codemods_package._REST_OF_FILE)
+        planner = Planner(FixCommand(source, [], {}, order=lambda e: 0, census=census, rest=rest), module)
+        assert planner.layout._spans == counted_spans(module), cut
+        compared += 1
+    return compared
+
+
+ORACLES = [check_census_against_scope, check_layout_against_providers, check_spans_of_the_parsed_top]
 
 
 @pytest.mark.parametrize("check", ORACLES)
@@ -200,6 +223,7 @@ def test_census_and_layout_match_libcst(check, source):
 def test_the_example_exercises_the_census_and_the_layout():
     assert sum(check_census_against_scope(s) for s in example_sources()) > 500
     assert sum(check_layout_against_providers(s) for s in example_sources()) > 5_000
+    assert sum(check_spans_of_the_parsed_top(s) for s in example_sources()) > 100
 
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles odd code
