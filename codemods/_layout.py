@@ -159,8 +159,9 @@ class Layout:
     A fix touches a few statements of a file; laying out the whole module costs more than the
     rest of the fix together. Each top-level statement is laid out the first time an edit
     looks inside it, or asks a parent of a statement of one of its lines (an import the fix
-    removes); a node from elsewhere (a scope reference) lays out the rest. Even the
-    statements' line spans are counted only as far down the file as an edit needs.
+    removes); a node from elsewhere (a scope reference) lays out the rest. The statements'
+    line spans come from the ``ast`` census (without it, they are counted only as far down the
+    file as an edit needs).
     """
 
     def __init__(self, module: cst.Module, line_starts: Sequence[int] | None = None) -> None:
