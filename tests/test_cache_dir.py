@@ -79,6 +79,64 @@ def test_a_cache_saved_in_many_parts_reloads_whole_and_a_torn_one_is_ignored(cle
     assert ScanCache(project, ("v1",)).entries == {}
 
 
+def _filled_cache(project, key: str, count: int) -> ScanCache:
+    cache = ScanCache(project, (key,))
+    for index in range(count):
+        cache.put(f"dags/d{index}.py", f"digest{index}", ["finding", index])
+    cache.save()
+    return ScanCache(project, (key,))
+
+
+def test_a_runs_changes_are_appended_and_read_back_over_the_whole(clean_env, tmp_path):
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
+    project = tmp_path / "project"
+    project.mkdir()
+    cache = _filled_cache(project, "v1", 500)
+    whole = cache.path.stat().st_size
+    cache.put("dags/d1.py", "edited", ["edited"])
+    cache.prune({f"dags/d{index}.py" for index in range(1, 500)})  # d0.py deleted
+    cache.save()
+    assert whole < cache.path.stat().st_size < whole + whole // 20  # the two changes, not the 499 entries
+    again = ScanCache(project, ("v1",))
+    assert len(again.entries) == 499 and "dags/d0.py" not in again.entries
+    assert again.get("dags/d1.py", "edited") == ["edited"] and again.get("dags/d2.py", "digest2") == ["finding", 2]
+
+
+def test_appended_records_are_folded_into_a_whole_write_before_they_outgrow_it(clean_env, tmp_path):
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
+    project = tmp_path / "project"
+    project.mkdir()
+    cache = _filled_cache(project, "v1", 40)
+    whole = cache.path.stat().st_size
+    for round_no in range(30):
+        cache = ScanCache(project, ("v1",))
+        for index in range(5):
+            cache.put(f"dags/d{index}.py", f"round{round_no}", ["finding", round_no])
+        cache.save()
+        assert cache.path.stat().st_size < whole * 3 // 2
+    assert ScanCache(project, ("v1",)).get("dags/d4.py", "round29") == ["finding", 29]
+
+
+def test_a_record_cut_short_or_under_another_key_is_not_read(clean_env, tmp_path):
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
+    project = tmp_path / "project"
+    project.mkdir()
+    cache = _filled_cache(project, "v1", 10)
+    cache.put("dags/d1.py", "edited", ["edited"])
+    cache.save()
+    data = cache.path.read_bytes()
+    cache.path.write_bytes(data[:-3])  # a run killed while appending
+    torn = ScanCache(project, ("v1",))
+    assert torn.get("dags/d1.py", "digest1") == ["finding", 1] and torn.get("dags/d1.py", "edited") is None
+    # Another version's run replaces the file while this one runs; this one's record is its own.
+    stale = ScanCache(project, ("v1",))
+    _filled_cache(project, "v2", 50)
+    stale.put("dags/d1.py", "v1-only", ["v1"])
+    stale.save()
+    other = ScanCache(project, ("v2",))
+    assert len(other.entries) == 50 and other.get("dags/d1.py", "v1-only") is None
+
+
 def test_wheel_cache_of_the_generator_is_in_the_one_cache():
     from migrator.compat.wheel_cache import DEFAULT_CACHE
 

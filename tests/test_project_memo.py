@@ -142,6 +142,29 @@ def test_a_file_touched_without_a_change_keeps_the_stage(project, stage_runs):
     assert (len(index), len(rules)) == (2, 2)
 
 
+REPORTS_DAG = """from airflow import DAG
+
+with DAG("reports") as dag:
+    pass
+"""
+
+
+def test_discovery_is_kept_with_the_stage_until_what_it_read_changes(project, count_calls):
+    """A test-named DAG file is code until it holds test code: discovery reads its head to
+    tell. An edit elsewhere keeps discovery's workspace; an edit that makes it a test does not."""
+    discovered = count_calls(engine, "discover")
+    (project / "dags" / "test_reports.py").write_text(REPORTS_DAG)
+    assert "dags/test_reports.py" in _report(project)
+    _append(project / "dags" / "etl.py", "# edited\n")
+    assert _report(project) == _report(project, use_cache=False)
+    assert len(discovered) == 2  # the first run and the one without cache
+    _append(project / "dags" / "test_reports.py", "import pytest\n")
+    after = _report(project)
+    assert len(discovered) == 3
+    assert "dags/test_reports.py" not in after
+    assert after == _report(project, use_cache=False)
+
+
 def _recorded_otherwise() -> bool:
     """Whether the file being opened is read for what the reader records itself: bytes handed
     to FileFacts (``read_bytes(for_facts=True)``) or a cheap answer (discovery's look at a head)."""

@@ -232,3 +232,36 @@ def test_fixes_planned_from_a_remembered_run_are_those_of_a_cold_run(project, pr
     _report(project)
     assert plan_fixes(project).diff() == cold and "EmptyOperator" in cold
     assert project_runs == [1, 1]  # the cold plan's run, then the scan: the plan was remembered
+
+
+@pytest.fixture
+def files_read(monkeypatch):
+    """The project files the scan reads for its scan cache or to analyse them (``engine.read_bytes``)."""
+    read: list[str] = []
+    real = engine.read_bytes
+
+    def reading(path, *args, **kwargs):
+        read.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "read_bytes", reading)
+    return read
+
+
+def test_the_scan_cache_reads_only_the_files_whose_stat_changed(project, files_read):
+    """A run after an edit takes the other files' results by their stat, as the memos do."""
+    for name in ("load", "report"):
+        (project / "dags" / f"{name}.py").write_text(DAG.replace('"etl"', f'"{name}"'))
+    _report(project)
+    files_read.clear()
+    (project / "dags" / "load.py").write_text(DAG.replace('"etl"', '"load2"'))
+    _rewrite(project / "dags" / "etl.py", DAG.replace('"start"', '"begin"'))  # size and mtime kept
+    (project / "dags" / "report.py").write_text((project / "dags" / "report.py").read_text())  # new stat only
+    after = _report(project)
+    # Each file whose stat changed is read for its digest; the two whose content changed, to analyse.
+    assert sorted(files_read) == ["etl.py", "etl.py", "load.py", "load.py", "report.py"]
+    assert after == _report(project, use_cache=False)
+    files_read.clear()
+    (project / "requirements.txt").write_text("requests\n")  # the run memo misses, the scan cache holds
+    _report(project)
+    assert files_read == []  # report.py's new stat was kept with its result

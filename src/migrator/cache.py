@@ -37,6 +37,7 @@ import gc
 import hashlib
 import os
 import pickle
+import struct
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -47,8 +48,8 @@ from typing import IO, Any, Literal, NamedTuple, TypeVar
 from migrator import __version__
 from migrator.observed import for_facts, read_fact
 
-FORMAT = 6  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
-# 5: and the shell scripts their strings name; 6: and the programs their commands run
+FORMAT = 7  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
+# 5: and the shell scripts their strings name; 6: and the programs their commands run; 7: entries hold the stat
 FACTS_FORMAT = 3  # 2: answers are kept by analysis, file and the inputs asked with; 3: and the content's digest
 RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
@@ -161,6 +162,95 @@ def _load_parts(handle: IO[bytes]) -> Iterator[Any]:
         yield from part
 
 
+_RECORD_HEAD = struct.Struct("<Q16s")  # an appended record's length and the digest of what follows
+
+
+class _EntryFile:
+    """A cache's entries (a dict) in one file: written whole (atomically, in parts), then
+    changed by appending a record of each run's changed entries, so that a run after an edit
+    writes what it changed, not the project's every entry again. Written whole again once the
+    records reach a quarter of the whole. A record is checked by its digest and names the key
+    it was written under: one cut short (a killed run), or written under another key after
+    another version's run replaced the file, ends what is read or is skipped; an entry it held
+    is then computed again, as every entry is only taken for the content it was computed from."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path, self.key = path, key
+        self._whole = self._read = 0  # bytes of the whole write, and of everything read, in the file read
+
+    def load(self) -> dict[Any, Any]:
+        entries: dict[Any, Any] = {}
+        try:
+            with self.path.open("rb") as handle, _collector_paused():
+                if pickle.load(handle) != self.key:
+                    return {}
+                entries = dict(_load_parts(handle))
+                self._whole = self._read = handle.tell()
+                for changes in _records(handle, self.key):
+                    for item, entry in changes:
+                        if entry is None:
+                            entries.pop(item, None)
+                        else:
+                            entries[item] = entry
+                    self._read = handle.tell()
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+                ImportError):
+            return {}  # none yet, or from another version: start afresh
+        return entries
+
+    def save(self, entries: Mapping[Any, Any], changed: Iterable[Any]) -> bool:
+        """Write the ``changed`` entries (an entry no longer in ``entries`` is removed); whether
+        the file holds them now."""
+        if self._whole and (self._read - self._whole) * 4 < self._whole and self._append(
+                [(item, entries.get(item)) for item in changed]):
+            return True
+
+        def write(pickler: pickle.Pickler) -> None:
+            pickler.dump(self.key)
+            # Values the parts share are shared again when a scan collects them (SharedValues).
+            _dump_in_parts(pickler, list(entries.items()))
+
+        if not _write_atomically(self.path, write):
+            return False
+        self._whole = self._read = self.path.stat().st_size
+        return True
+
+    def _append(self, changes: list[tuple[Any, Any]]) -> bool:
+        """Append a record of ``changes`` to the file this run read, unless it is gone or was
+        replaced meanwhile: one write, which appends do not interleave."""
+        payload = pickle.dumps((self.key, changes), protocol=pickle.HIGHEST_PROTOCOL)
+        record = _RECORD_HEAD.pack(len(payload), hashlib.blake2b(payload, digest_size=16).digest()) + payload
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        except OSError:
+            return False
+        try:
+            if os.fstat(fd).st_size < self._read:
+                return False  # another file than the one read
+            written = os.write(fd, record)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        self._read += written
+        return written == len(record)
+
+
+def _records(handle: IO[bytes], key: str) -> Iterator[list[tuple[Any, Any]]]:
+    """The changes of each whole record :meth:`_EntryFile._append` wrote under ``key``."""
+    while len(head := handle.read(_RECORD_HEAD.size)) == _RECORD_HEAD.size:
+        length, digest = _RECORD_HEAD.unpack(head)
+        payload = handle.read(length)
+        if len(payload) != length or hashlib.blake2b(payload, digest_size=16).digest() != digest:
+            return
+        try:
+            record_key, changes = pickle.loads(payload)
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return
+        if record_key == key:
+            yield changes
+
+
 class FileFacts:
     """What project-level analyses derived from single files, by analysis, file and the file's
     content digest. ``root``: the project whose facts are read from and saved to the cache
@@ -172,9 +262,9 @@ class FileFacts:
     def __init__(self, root: Path | None = None, directory: Path | None = None, mapper: Mapper | None = None) -> None:
         self.mapper = mapper or (lambda function, *arguments: list(map(function, *arguments)))
         self.used: set[tuple[str, str, str]] = set()
-        self.dirty = False
+        self.changed: set[tuple[str, str, str]] = set()
         self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
-        self.key = _key(f"facts {FACTS_FORMAT}") if root is not None else ""
+        self._file = _EntryFile(self.path, _key(f"facts {FACTS_FORMAT}")) if self.path else None
         # Read on first use: a run answered whole by its RunMemo asks for none.
         self._entries: dict[tuple[str, str, str], tuple[str, Any]] | None = None if self.path else {}
         self._equals: dict[Any, Any] = {}
@@ -182,14 +272,7 @@ class FileFacts:
     @property
     def entries(self) -> dict[tuple[str, str, str], tuple[str, Any]]:
         if self._entries is None:
-            self._entries = {}
-            try:
-                with self.path.open("rb") as handle, _collector_paused():
-                    if pickle.load(handle) == self.key:
-                        self._entries = dict(_load_parts(handle))
-            except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                    ImportError):
-                pass  # none yet, or from another version: start afresh
+            self._entries = self._file.load()
         return self._entries
 
     def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T],
@@ -236,8 +319,8 @@ class FileFacts:
             for (key, digest), result in zip(missing, self.mapper(_computed, computes, datas)):
                 result = self._one_of_equals(result)
                 self.entries[key] = (digest, result)
+                self.changed.add(key)
                 found[key[1]] = result
-            self.dirty = True
         return found
 
     def held(self, key: tuple[str, str, str], digest: str) -> tuple[bool, Any]:
@@ -260,26 +343,30 @@ class FileFacts:
             return result
 
     def save(self) -> None:
-        if self.path is None or not self.used:
+        if self._file is None or not self.used:
             return
         ran = {analysis for analysis, _, _ in self.used}
-        kept = {key: entry for key, entry in self.entries.items() if key in self.used or key[0] not in ran}
-
-        def write(pickler: pickle.Pickler) -> None:
-            pickler.dump(self.key)
-            _dump_in_parts(pickler, list(kept.items()))
-
-        if (self.dirty or len(kept) < len(self.entries)) and not _write_atomically(self.path, write):
+        dropped = {key for key in self.entries if key not in self.used and key[0] in ran}
+        for key in dropped:
+            del self.entries[key]
+        if (self.changed or dropped) and not self._file.save(self.entries, self.changed | dropped):
             return
         # The file holds them: read again if asked again (few runs do), not held meanwhile (a
         # large project's are tens of MB).
-        self._entries, self._equals, self.dirty = None, {}, False
+        self._entries, self._equals, self.changed = None, {}, set()
 
 
 def fact_key(analysis: str, rel: str, inputs: tuple[str, ...]) -> tuple[str, str, str]:
     """Where :class:`FileFacts` keeps an answer: one per analysis, file and inputs (an analysis
     asked with other inputs in the same run, other keys to search, keeps both)."""
-    return analysis, rel, content_digest("\0".join(inputs).encode()) if inputs else ""
+    return analysis, rel, _inputs_digest(inputs) if inputs else ""
+
+
+@lru_cache(maxsize=4096)
+def _inputs_digest(inputs: tuple[str, ...]) -> str:
+    # A project's facts are asked with a few hundred inputs (keys to search, the names modules
+    # are imported as) over thousands of files: a run's memo check keys each of them.
+    return content_digest("\0".join(inputs).encode())
 
 
 def _computed(compute: Callable[[bytes], T], data: bytes) -> T:
@@ -291,15 +378,11 @@ class ScanCache:
         """``directory``: the folder the scan files go in (default :func:`scan_cache_dir`)."""
         self.path = _cache_file(root, directory, ".pickle")
         self.key = _key(str(FORMAT), *key_parts)
-        self.entries: dict[str, tuple[str, Any]] = {}
-        self.dirty = False
-        try:
-            with self.path.open("rb") as handle, _collector_paused():
-                if pickle.load(handle) == self.key:
-                    self.entries = dict(_load_parts(handle))
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                ImportError):
-            pass  # no cache, or one from another version: start afresh
+        self._file = _EntryFile(self.path, self.key)
+        # By file: the content digest the result is for, the result, and the file's stat when
+        # the run that read it began (``TreeState.python_stats``; "" when not known).
+        self.entries: dict[str, tuple[str, Any, str]] = self._file.load()
+        self.changed: set[str] = set()
 
     def has(self, rel: str) -> bool:
         return rel in self.entries
@@ -308,27 +391,27 @@ class ScanCache:
         entry = self.entries.get(rel)
         return entry[1] if entry and entry[0] == digest else None
 
-    def put(self, rel: str, digest: str, result: Any) -> None:
-        self.entries[rel] = (digest, result)
-        self.dirty = True
+    def unchanged(self, rel: str, stat: str) -> tuple[str, Any] | None:
+        """The digest and result held for ``rel`` when its stat is the one they were read with:
+        a run after an edit reads only the files whose stat changed (as the memos keyed by the
+        tree's stats, ``RunMemo``, trust the stat)."""
+        entry = self.entries.get(rel)
+        return (entry[0], entry[1]) if entry and stat and entry[2] == stat else None
+
+    def put(self, rel: str, digest: str, result: Any, stat: str = "") -> None:
+        self.entries[rel] = (digest, result, stat)
+        self.changed.add(rel)
 
     def prune(self, keep: set[str]) -> None:
         stale = set(self.entries) - keep
         for rel in stale:
             del self.entries[rel]
-        self.dirty = self.dirty or bool(stale)
+        self.changed |= stale
 
     def save(self) -> None:
-        """Write atomically, unless nothing changed."""
-        if not self.dirty:
-            return
-
-        def write(pickler: pickle.Pickler) -> None:
-            pickler.dump(self.key)
-            # Values the parts share are shared again when a scan collects them (SharedValues).
-            _dump_in_parts(pickler, list(self.entries.items()))
-
-        _write_atomically(self.path, write)
+        """Write what changed, unless nothing did."""
+        if self.changed and self._file.save(self.entries, self.changed):
+            self.changed = set()
 
 
 def tree_fingerprint(root: Path) -> str:

@@ -254,17 +254,20 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     # What the project stage reads is recorded for its memo (when the run is remembered).
     stage = ProjectMemo(root, run_inputs(tree.python_apart, root, settings, target, rules) if tree else None,
                         tree.python_stats if tree else {})
-    with stage.observing():
-        workspace = discover(root, settings)
     python_rules = [r for r in rules if isinstance(r, PythonRule)]
     file_facts = FileFacts(root if use_cache and crash is None else None, mapper=fact_workers)
-    index = stage.load(file_facts)
-    if index is None:
+    kept = stage.load(file_facts, settings)
+    if kept is not None:
+        workspace, index = kept
+    else:
         with stage.observing():
+            workspace = discover(root, settings)
             index = build_index(workspace, file_facts)
         release_freed_memory()  # the files' bytes the index read, before the workers start
+    discovered = replace(workspace)  # the stage's, kept before the helper modules are added
     ctx = RuleContext(target=target, index=index)
 
+    python_stats = tree.python_stats if tree else {}
     all_items = [(rel, workspace.module_name(rel)) for rel in workspace.python_files]
     findings: list[Finding] = []
     crashes: list[RuleCrash] = []
@@ -288,22 +291,28 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
             if fresh:
                 stage.analysed(summary.path, digest, result, cache.entries.get(summary.path) if cache else None)
             if fresh and cache is not None and digest is not None:
-                cache.put(summary.path, digest, result)
+                cache.put(summary.path, digest, result, python_stats.get(summary.path, ""))
             done += 1
         if progress:
             progress(done, len(all_items))
 
     def cached(rel: str) -> FileResult | None:
         """The cache's result for a file whose content has not changed. Only a file the cache
-        holds is read here; the others are read (and their digest taken) once, by the worker
-        that analyses them."""
+        holds whose stat changed is read here; the others are read (and their digest taken)
+        once, by the worker that analyses them."""
         if cache is None or not cache.has(rel):
             return None
-        data = read_bytes(root / rel)
-        if not isinstance(data, bytes):
-            return None
-        digest = content_digest(data)
-        hit = cache.get(rel, digest)
+        unchanged = cache.unchanged(rel, python_stats.get(rel, ""))
+        if unchanged is not None:
+            digest, hit = unchanged
+        else:
+            data = read_bytes(root / rel)
+            if not isinstance(data, bytes):
+                return None
+            digest = content_digest(data)
+            hit = cache.get(rel, digest)
+            if hit is not None:  # the same content, a new stat (a checkout rewrote it)
+                cache.put(rel, digest, hit, python_stats.get(rel, ""))
         if hit is not None:
             stage.cached(rel, digest)
         return hit
@@ -370,7 +379,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         with stage.observing():
             document = inventory(result)  # of the project alone: the stage's too
         if not project.analysis_crashes:  # as for the run's memo (remember)
-            stage.save(index, project_findings, entry_files, document)
+            stage.save(discovered, index, project_findings, entry_files, document)
     if tree is not None and not result.crashed:
         # Keyed by what is read from outside as the run left it: the run itself may fill the
         # constraints cache, and the next run looks its memo up by what it finds then.

@@ -19,14 +19,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from migrator.analysis.source import read_bytes
 from migrator.cache import FileFacts, RunMemo, content_digest, fact_key
+from migrator.config import Settings
 from migrator.findings import Finding
 from migrator.observed import FactReads, Observations, observing
 from migrator.project import ProjectIndex
+from migrator.workspace import Workspace
 
 
 class FileReads(NamedTuple):
@@ -46,6 +49,7 @@ class ProjectStage(NamedTuple):
     whole: frozenset[str]  # the Python files read whole
     reads: list[tuple[str, FileReads]]  # the files read otherwise, by path
     summary_digests: list[tuple[str, str]]  # the content digest of each module summary's file
+    workspace: Workspace  # as discovery left it (before the scan adds the helper modules it finds)
     index: ProjectIndex
     findings: list[Finding]  # the project rules', before filtering
     entry_files: list[str]  # the requirements files pip is given (``RequirementsAnalysis.entry_files``)
@@ -80,10 +84,11 @@ class ProjectMemo:
     def observing(self) -> AbstractContextManager[Observations | None]:
         return observing(self.observations)
 
-    def load(self, file_facts: FileFacts) -> ProjectIndex | None:
-        """The kept stage's index when every Python file it read is, as far as it read it,
-        unchanged (the module summaries are checked later: :meth:`reusable`). The facts of
-        changed files are derived from their new content (kept in ``file_facts``)."""
+    def load(self, file_facts: FileFacts, settings: Settings) -> tuple[Workspace, ProjectIndex] | None:
+        """The kept stage's workspace (as this run names its root and ``settings``, the same)
+        and index when every Python file it read is, as far as it read it, unchanged (the
+        module summaries are checked later: :meth:`reusable`). The facts of changed files are
+        derived from their new content (kept in ``file_facts``)."""
         stage = self.memo.load() if self.memo is not None else None
         if stage is None or set(stage.python_stats) != set(self.python_stats):
             return None
@@ -97,7 +102,7 @@ class ProjectMemo:
             reads[rel] = rechecked
         self.last = stage._replace(python_stats=self.python_stats, reads=list(reads.items()))
         file_facts.keep(self.last.fact_keys())  # read by the stage kept, if not by this run
-        return self.last.index
+        return replace(stage.workspace, root=self.root, settings=settings), stage.index
 
     def _recheck(self, rel: str, whole: bool, reads: FileReads | None, file_facts: FileFacts) -> FileReads | None:
         """What the stage read of ``rel``, now: None when any of it differs, or it was read whole."""
@@ -147,10 +152,10 @@ class ProjectMemo:
                 return None
         return self.last
 
-    def save(self, index: ProjectIndex, findings: list[Finding], entry_files: list[str], inventory: dict[str, Any]
-             ) -> None:
-        """Keep this run's stage: what was recorded, and what the stage whose index this run
-        took read for that index."""
+    def save(self, workspace: Workspace, index: ProjectIndex, findings: list[Finding], entry_files: list[str],
+             inventory: dict[str, Any]) -> None:
+        """Keep this run's stage: what was recorded, and what the stage whose workspace and
+        index this run took read for them."""
         if self.memo is None or self.observations is None:
             return
         observations, kept = self.observations, self.last
@@ -165,4 +170,5 @@ class ProjectMemo:
                                    {**(before.facts if before else {}), **observations.facts.get(rel, {})},
                                    {**(before.answers if before else {}), **observations.answers.get(rel, {})})
         self.memo.save(ProjectStage(self.python_stats, frozenset(whole), list(reads.items()),
-                                    list(self.digests.items()), index, findings, list(entry_files), inventory))
+                                    list(self.digests.items()), workspace, index, findings, list(entry_files),
+                                    inventory))
