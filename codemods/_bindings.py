@@ -20,7 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+# A run of word characters and non-ASCII ones (combining marks are not \w): where identifiers
+# NFKC may change are. Maximal runs, so that a search is linear in the text.
+_WORDS_AND_NON_ASCII = re.compile(r"[\w\x80-\U0010ffff]+")
 
 
 @dataclass
@@ -141,7 +143,8 @@ def _nodes(tree: ast.AST) -> list[ast.AST]:
 def _normalization_changes_a_word(text: str) -> bool:
     """Whether a word of ``text`` changes under NFKC, as ``ast`` changes identifiers (``ª`` is
     ``a`` to it) while LibCST keeps them as written."""
-    return any(unicodedata.normalize("NFKC", word) != word for word in _NON_ASCII_WORD.findall(text))
+    return any(not word.isascii() and unicodedata.normalize("NFKC", word) != word
+               for word in _WORDS_AND_NON_ASCII.findall(text))
 
 
 def _top_level_imports(tree: ast.Module) -> list[tuple[str, str]]:

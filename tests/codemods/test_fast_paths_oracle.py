@@ -220,6 +220,17 @@ def test_census_and_layout_match_libcst(check, source):
     check(source)
 
 
+@pytest.mark.parametrize(("source", "census"), [
+    ("caf\u00e9 = 1\n", True),  # already NFKC: ast and LibCST spell it alike
+    ("# \u2014 a dash in a comment\nx = 1\n", True),
+    ("\ufb01le = 1\n", False),  # the ligature is "fi" to ast
+    ("cafe\u0301 = 1\n", False),  # a combining accent (not \w) composes under NFKC
+    ("x = '" + "a" * 50_000 + "'  # \u00e9\n", True),  # a long ASCII run beside a non-ASCII word
+])
+def test_the_census_steps_aside_where_ast_spells_a_name_otherwise(source, census):
+    assert (ModuleBindings.of(source) is not None) is census
+
+
 def test_the_example_exercises_the_census_and_the_layout():
     assert sum(check_census_against_scope(s) for s in example_sources()) > 500
     assert sum(check_layout_against_providers(s) for s in example_sources()) > 5_000

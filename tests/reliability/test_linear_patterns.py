@@ -19,6 +19,7 @@ import re._constants as sre
 import re._parser as sre_parse
 import time
 
+import migrator.codemods
 import pytest
 
 import migrator
@@ -31,7 +32,11 @@ GENERIC = ["a", "A", "1", " ", "\n", "\t", ".", "/", "_", "-", "\\"]
 
 def module_patterns() -> dict[str, re.Pattern]:
     found = {}
-    for info in pkgutil.walk_packages(migrator.__path__, "migrator."):
+    # The codemods live in a folder of their own that installs as migrator.codemods: not below
+    # migrator's own folder, so they are walked apart.
+    packages = [(migrator.__path__, "migrator."), (migrator.codemods.__path__, "migrator.codemods.")]
+    infos = [info for path, prefix in packages for info in pkgutil.walk_packages(path, prefix)]
+    for info in infos:
         if info.name.endswith("__main__"):
             continue
         module = importlib.import_module(info.name)
