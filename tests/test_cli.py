@@ -173,3 +173,23 @@ def test_warm_scan_takes_helper_modules_outside_the_dag_folder_from_the_cache(ma
     changed = json.loads(run(["scan", str(root), "-f", "json"], capsys)[1])
     assert analysed == ["include/helpers.py"]
     assert "include/helpers.py" not in {f["path"] for f in changed["findings"]}
+
+
+def test_a_command_runs_with_the_relaxed_collector_and_gives_the_callers_back(make_project, capsys, monkeypatch):
+    import gc
+
+    from migrator import engine
+    from migrator.workers import RELAXED_THRESHOLDS
+
+    seen = []
+    real_scan = engine.scan
+    monkeypatch.setattr(engine, "scan", lambda *args, **kwargs: seen.append(gc.get_threshold())
+                        or real_scan(*args, **kwargs))
+    callers = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # the interpreter's defaults, whatever ran in this process before
+    try:
+        code, _, _ = run(["scan", str(make_project({"dags/a.py": "x = 1\n"})), "--no-cache"], capsys)
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*callers)
+    assert code == 0 and seen == [RELAXED_THRESHOLDS]

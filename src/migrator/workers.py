@@ -93,9 +93,25 @@ def release_freed_memory() -> None:
         trim(0)
 
 
+# The collector's thresholds in the tool's processes. A scan's objects (syntax trees, the caches'
+# unpickled entries) are millions of short-lived or long-kept objects without cycles: at the
+# default thresholds the collector runs dozens of times per file, and its full passes over what
+# the caches loaded took 15% of a run after an edit. It still runs, every 50,000 allocations.
+RELAXED_THRESHOLDS = (50_000, 50, 100)
+
+
 def relax_collector() -> None:
-    """For a worker process: each file's syntax tree is thousands of short-lived objects without
-    cycles, and at the default threshold the collector runs dozens of times per file (6% of a
-    scan). It still runs, every few files, and never over what the worker imported."""
+    """For a worker process: the relaxed thresholds, and never a pass over what it imported."""
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(*RELAXED_THRESHOLDS)
+
+
+@contextlib.contextmanager
+def relaxed_collector() -> Iterator[None]:
+    """For a command: the relaxed thresholds while it runs (a caller's are given back)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*RELAXED_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)

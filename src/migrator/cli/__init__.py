@@ -15,6 +15,7 @@ import click
 
 from migrator import __version__
 from migrator.errors import MigratorError, OutputError, Terminated, describe_exception
+from migrator.workers import relaxed_collector
 
 # Command name -> "module:attribute" in this package. Commands are imported only when invoked,
 # so `migrator scan` does not pay for LibCST, boto3 or the sizing model at start-up.
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = output = StandardOutput(stdout)
     try:
-        with _terminate_as_interrupt():
+        with _terminate_as_interrupt(), relaxed_collector():
             return _run(args, output)
     finally:
         sys.stdout = stdout
