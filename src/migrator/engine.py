@@ -339,8 +339,10 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     # Helper modules the DAGs import from elsewhere in the repo run at parse time on MWAA too
     # (and must ship): scan them, following their own imports in turn.
     scanned = {s.path for s in summaries}
+    looked_up: set[str] = set()  # each name's files are found once: the next round looks up new names
     while True:
-        imported = {q for s in summaries for q in s.imports}
+        imported = {q for s in summaries for q in s.imports} - looked_up
+        looked_up |= imported
         extra = [rel for rel in workspace.files_for_imports(imported) if rel not in scanned]
         if not extra:
             break

@@ -139,15 +139,19 @@ class Workspace:
         it is code (the scan reads only non-test files, so every importer here is code).
         """
         found: set[str] = set()
-        test_bases = ["", "src/", *(f"{r}/" for r in self._import_roots if r != ".")]
+        # Each test-named file by the module path it is imported as from each base it is under.
+        test_named: dict[str, list[str]] = {}
+        for base in dict.fromkeys(["", "src/", *(f"{r}/" for r in self._import_roots if r != ".")]):
+            for rel in sorted(self.test_named_files):
+                if rel.startswith(base):
+                    test_named.setdefault(rel[len(base):-len(".py")], []).append(rel)
         for qualname in qualnames:
             parts = qualname.split(".")
             for end in range(len(parts), 0, -1):
                 stem = "/".join(parts[:end])
                 hits = [c for base in ("", "src/") for c in (f"{base}{stem}.py", f"{base}{stem}/__init__.py")
                         if c in self.other_python_files]
-                hits += [f"{base}{stem}.py" for base in test_bases
-                         if f"{base}{stem}.py" in self.test_named_files]
+                hits += test_named.get(stem, [])
                 if hits:
                     found.update(hits)
                     break
