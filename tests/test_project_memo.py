@@ -56,11 +56,27 @@ FACTORIES = """from airflow import DAG
 def make_subdag(parent, child):
     return DAG(f"{parent}.{child}")
 """
+NOTIFY = """from plugins.notify import send
+
+send("done")
+"""
+PLUGIN = """from airflow.plugins_manager import AirflowPlugin
+
+
+def send(message):
+    return message
+
+
+class NotifyPlugin(AirflowPlugin):
+    name = "notify"
+"""
 INPUTS = {
     "dags/etl.py": ETL,
     "dags/helpers.py": HELPERS,
     "dags/legacy.py": LEGACY,
     "dags/factories.py": FACTORIES,
+    "dags/notify.py": NOTIFY,
+    "plugins/notify.py": PLUGIN,
     "requirements.txt": "apache-airflow==2.2.5\nrequests\n",
     "airflow.cfg": "[core]\nload_examples = True\n",
 }
@@ -98,20 +114,28 @@ def test_a_comment_added_to_dag_files_takes_the_whole_stage_from_the_last_run(pr
         assert after == _report(project, use_cache=False)
 
 
-@pytest.mark.parametrize(("rel", "added", "index_builds"), [
+@pytest.mark.parametrize(("rel", "added", "index_builds", "rule_runs"), [
     # A new task: a module summary changes, what the index read does not.
-    ("dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n', 1),
+    ("dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n', 1, 2),
     # unused_helper is called now: the unreferenced-function pass's count of its name changes.
-    ("dags/etl.py", "from helpers import unused_helper\nunused_helper()\n", 2),
-    # Parsed by the SubDAG factory pass: read whole, any edit counts.
-    ("dags/legacy.py", "# a comment\n", 2),
-], ids=["summary-changed", "index-input-changed", "read-whole"])
-def test_an_edit_reruns_what_read_what_it_changed(project, stage_runs, rel, added, index_builds):
+    ("dags/etl.py", "from helpers import unused_helper\nunused_helper()\n", 2, 2),
+    # The SubDAG factory pass and the plugin analyses parse these files for facts of them, which
+    # a comment at the end changes no more than the module summaries.
+    ("dags/legacy.py", "# a comment\n", 1, 1),
+    ("dags/factories.py", "# a comment\n", 1, 1),
+    ("plugins/notify.py", "# a comment\n", 1, 1),
+    ("dags/factories.py", "def make_subdag(parent, child):\n    return None\n", 2, 2),  # the factory redefined
+    ("plugins/notify.py", "class LatePlugin(AirflowPlugin):\n    name = 'late'\n", 2, 2),
+    # Read whole by the pass finding `plugins.` imports: any edit counts.
+    ("dags/notify.py", "# a comment\n", 2, 2),
+], ids=["summary-changed", "index-input-changed", "subdag-caller-comment", "subdag-factory-comment",
+        "plugin-comment", "subdag-factory-changed", "plugin-added", "read-whole"])
+def test_an_edit_reruns_what_read_what_it_changed(project, stage_runs, rel, added, index_builds, rule_runs):
     index, rules = stage_runs
     _report(project)
     _append(project / rel, added)
     after = _report(project)
-    assert (len(index), len(rules)) == (index_builds, 2)
+    assert (len(index), len(rules)) == (index_builds, rule_runs)
     assert after == _report(project, use_cache=False)
 
 
@@ -131,7 +155,7 @@ def test_a_changed_non_python_file_or_a_new_python_file_reruns_the_stage(project
 def test_a_file_touched_without_a_change_keeps_the_stage(project, stage_runs):
     index, rules = stage_runs
     before = _report(project)
-    path = project / "dags" / "legacy.py"
+    path = project / "dags" / "notify.py"
     path.write_text(path.read_text())  # a checkout rewriting it: new stat, same bytes
     os.utime(path, ns=(1, 1))
     # Read whole: the stat alone cannot tell, so the stage reruns; its findings are the same.

@@ -424,9 +424,9 @@ def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> Pr
     return ProjectIndex(
         dag_folders=tuple(workspace.dag_folders),
         local_modules=frozenset(workspace.module_name(rel) for rel in workspace.python_files),
-        plugin_exports=quick_plugin_exports(workspace),
+        plugin_exports=quick_plugin_exports(workspace, file_facts),
         pools_defined=quick_pool_definitions(workspace),
-        subdag_factories=quick_subdag_factories(workspace, texts),
+        subdag_factories=quick_subdag_factories(workspace, texts, file_facts),
         bundled_executables=quick_isolated_executables(workspace, file_facts),
         remote_compute_wrappers=quick_remote_compute_wrappers(workspace, texts, file_facts),
         container_only_constants=quick_container_only_constants(workspace, texts, file_facts, words),

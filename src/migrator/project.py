@@ -299,7 +299,7 @@ class ProjectFacts:
 
     @cached_property
     def plugins(self) -> PluginFacts:
-        return analyse_plugins(self.workspace, self.modules)
+        return analyse_plugins(self.workspace, self.modules, self.file_facts)
 
     def run_all_analyses(self) -> None:
         for name in ANALYSES:

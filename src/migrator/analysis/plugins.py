@@ -13,11 +13,13 @@ import ast
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 
 from migrator.analysis.crashes import AnalysisCrash, contained
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
+from migrator.cache import FileFacts
 from migrator.findings import Location
 
 # Registration attributes of AirflowPlugin across Airflow 1.10 .. 3.x.
@@ -252,12 +254,15 @@ def _zip_layout(facts: PluginFacts, workspace) -> None:
         facts.nested_plugins_dir = f"{prefix}plugins"
 
 
-def analyse_plugins(workspace, modules=None) -> PluginFacts:
+def analyse_plugins(workspace, modules=None, file_facts: FileFacts | None = None) -> PluginFacts:
     """Inventory the plugins and the layout plugins.zip will have.
 
     ``modules`` are the scan's module summaries; with them only the files that matter are
-    read again, which keeps this cheap on projects with tens of thousands of DAG files.
+    read again, which keeps this cheap on projects with tens of thousands of DAG files. What
+    it takes of each module is a fact of the file (``file_facts``): a comment added to a plugin
+    changes none.
     """
+    file_facts = file_facts or FileFacts()
     facts = PluginFacts(workspace.plugins_folder)
     _zip_layout(facts, workspace)
     roots = _SourceRoots(workspace)
@@ -265,22 +270,23 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
     stdlib = sys.stdlib_module_names
 
     def read_module(rel: str) -> None:
-        module = ModuleFacts.from_file(workspace.root, workspace.path(rel), workspace.module_name(rel))
-        if module.problem:
+        data = read_bytes(workspace.path(rel), for_facts=True)
+        if isinstance(data, Problem):
             return  # reported by the MIG rules
-        facts.plugins.extend(plugins_in_module(module))
+        module_name = workspace.module_name(rel)
+        found = file_facts.of("plugin_module", rel, data, partial(_plugin_module, rel, module_name), (module_name,))
+        if found is None:
+            return  # reported by the MIG rules
+        plugins, imports = found
+        facts.plugins.extend(plugins)
         if not _in_folder(rel, facts.folder):
             return
-        for imported in module.imports:
-            name = imported.qualname
-            line = imported.node.lineno
+        for name, line, guarded in imports:
             top = name.split(".", 1)[0]
-            if getattr(imported.node, "level", 0):
-                continue  # relative imports stay inside the plugins folder
             if roots.in_dag_folders(name) and not roots.in_plugins(name):
                 facts.dag_folder_imports.append(ImportSite(rel, line, name))
             elif (top not in stdlib and top not in local_tops and top not in ("airflow", "plugins", "__future__")
-                  and not imported.guarded):
+                  and not guarded):
                 facts.third_party_imports.append(ImportSite(rel, line, name))
 
     for rel in _candidate_files(workspace, modules):
@@ -296,6 +302,19 @@ def analyse_plugins(workspace, modules=None) -> PluginFacts:
     elif not roots.in_plugins("plugins"):
         facts.plugins_package_imports = _plugins_package_imports(workspace, modules)
     return facts
+
+
+def _plugin_module(rel: str, module_name: str, data: bytes
+                   ) -> tuple[tuple[PluginDef, ...], tuple[tuple[str, int, bool], ...]] | None:
+    """The plugin classes a module defines and its absolute imports ``(name, line, guarded)``;
+    None when it cannot be read as Python."""
+    module = ModuleFacts.from_bytes(rel, data, module_name)
+    if module.problem:
+        return None
+    # Relative imports stay inside the plugins folder.
+    imports = tuple((imported.qualname, imported.node.lineno, imported.guarded) for imported in module.imports
+                    if not getattr(imported.node, "level", 0))
+    return tuple(plugins_in_module(module)), imports
 
 
 def _shadowed_namespaces(facts: PluginFacts, roots: _SourceRoots) -> list[tuple[str, str]]:
@@ -344,8 +363,10 @@ def _plugins_package_imports(workspace, modules) -> list[ImportSite]:
     return sites
 
 
-def quick_plugin_exports(workspace) -> tuple[tuple[str, str], ...]:
-    """The index pre-pass: only plugin files that mention AirflowPlugin are parsed."""
+def quick_plugin_exports(workspace, file_facts: FileFacts | None = None) -> tuple[tuple[str, str], ...]:
+    """The index pre-pass: only plugin files that mention AirflowPlugin are parsed, for a fact
+    of the file (``file_facts``)."""
+    file_facts = file_facts or FileFacts()
     facts = PluginFacts(workspace.plugins_folder)
     folder = workspace.plugins_folder
     if folder is None:
@@ -353,14 +374,21 @@ def quick_plugin_exports(workspace) -> tuple[tuple[str, str], ...]:
     for rel in workspace.python_files:
         if not (folder == "." or rel.startswith(folder.rstrip("/") + "/")):
             continue
-        data = read_bytes(workspace.path(rel))
-        if isinstance(data, Problem) or b"AirflowPlugin" not in data:
+        data = read_bytes(workspace.path(rel), for_facts=True)
+        if isinstance(data, Problem):
             continue
-        module = ModuleFacts.from_bytes(rel, data, workspace.module_name(rel))
-        # A failure here is reported once, by the full analysis (MIG006).
-        found = contained(facts.crashes, rel, "plugin module", plugins_in_module, module)
-        facts.plugins.extend(found or ())
+        module_name = workspace.module_name(rel)
+        facts.plugins.extend(file_facts.of("plugin_classes", rel, data, partial(_plugin_classes, rel, module_name),
+                                           (module_name,)))
     return facts.exports()
+
+
+def _plugin_classes(rel: str, module_name: str, data: bytes) -> tuple[PluginDef, ...]:
+    if b"AirflowPlugin" not in data:
+        return ()
+    # A failure here is reported once, by the full analysis (MIG006).
+    found = contained([], rel, "plugin module", plugins_in_module, ModuleFacts.from_bytes(rel, data, module_name))
+    return tuple(found or ())
 
 
 def plugins_inventory(facts: PluginFacts) -> dict:

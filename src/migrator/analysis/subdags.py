@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from migrator.analysis.dags import is_dag_class
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem, read_bytes
-from migrator.observed import holds_any
+from migrator.cache import FileFacts
+from migrator.observed import for_facts, holds_any
 
 
 def _is_subdag_operator(qualname: str | None) -> bool:
@@ -247,44 +249,71 @@ def factories_defined_here(module: ModuleFacts, elsewhere: dict[str, SubdagRewri
     return found
 
 
-def quick_subdag_factories(workspace, texts: Mapping[str, bytes]) -> tuple[tuple[str, str, str, str], ...]:
+def quick_subdag_factories(workspace, texts: Mapping[str, bytes],
+                           file_facts: FileFacts | None = None) -> tuple[tuple[str, str, str, str], ...]:
     """The index pre-pass: ``(factory qualname, group_id, variable, reason)`` for every factory
     a module mentioning ``SubDagOperator`` imports from another project module (reason empty
     when the factory and all those calls can be rewritten). ``texts``: the project's Python
-    files (``project_python_bytes``)."""
+    files (``project_python_bytes``). What it takes of each file is a fact of the file
+    (``file_facts``): a comment added to a caller or a factory's module changes none."""
+    file_facts = file_facts or FileFacts()
     by_module = {workspace.module_name(rel): rel for rel in workspace.python_files}
     callers: dict[str, list[str | None]] = {}
     for rel in workspace.python_files:
         if rel not in texts or not holds_any(texts, rel, (b"SubDagOperator",)):
             continue
-        module = ModuleFacts.from_bytes(rel, texts[rel], workspace.module_name(rel))
-        if module.tree is None:
-            continue
-        for call in subdag_operator_calls(module):
-            name = _factory_name(call)
-            if name is None or _local_factory(module, name.id) is not None:
-                continue
-            qualname = module.qualname(name)
-            if qualname and qualname.rpartition(".")[0] in by_module:
-                callers.setdefault(qualname, []).append(_operator_blocker(module, call) and rel)
+        name = workspace.module_name(rel)
+        calls = file_facts.of("subdag_factory_calls", rel, for_facts(texts)[rel],
+                              partial(_imported_factory_calls, rel, name), (name,))
+        for qualname, blocked in calls:
+            if qualname.rpartition(".")[0] in by_module:
+                callers.setdefault(qualname, []).append(blocked and rel)
     verdicts = []
     for qualname, blocked in sorted(callers.items()):
         module_name, _, name = qualname.rpartition(".")
         rel = by_module[module_name]
-        data = read_bytes(workspace.path(rel))
-        module = ModuleFacts.from_bytes(rel, data, module_name) if not isinstance(data, Problem) else None
-        function = _local_factory(module, name) if module is not None and module.tree is not None else None
-        if function is None:
+        data = read_bytes(workspace.path(rel), for_facts=True)
+        found, used, rewrite = (False, False, None) if isinstance(data, Problem) else file_facts.of(
+            "subdag_factory", rel, data, partial(_factory_in_module, rel, module_name, name), (module_name, name))
+        if not found:
             verdict = SubdagRewrite(reason=f"{qualname} is not a top-level function of {rel}")
         elif any(blocked):
             verdict = SubdagRewrite(reason=f"a SubDagOperator calling {name}() in {min(filter(None, blocked))} "
                                            "cannot be rewritten")
-        elif any(n.id == name and isinstance(n.ctx, ast.Load) for n in module.nodes_of(ast.Name)):
+        elif used:
             verdict = SubdagRewrite(reason=f"{name}() is also used in {rel}")
         else:
-            verdict = _factory_rewrite(module, function)
+            verdict = rewrite
         verdicts.append((qualname, verdict.group_id or "", verdict.variable or "", verdict.reason or ""))
     return tuple(verdicts)
+
+
+def _imported_factory_calls(rel: str, module_name: str, data: bytes) -> tuple[tuple[str, bool], ...]:
+    """``(factory qualname, whether the call cannot be rewritten)`` of each SubDagOperator of
+    the module whose factory it imports (the pre-pass's look at a caller)."""
+    module = ModuleFacts.from_bytes(rel, data, module_name)
+    if module.tree is None:
+        return ()
+    calls = []
+    for call in subdag_operator_calls(module):
+        name = _factory_name(call)
+        if name is None or _local_factory(module, name.id) is not None:
+            continue
+        qualname = module.qualname(name)
+        if qualname:
+            calls.append((qualname, bool(_operator_blocker(module, call))))
+    return tuple(calls)
+
+
+def _factory_in_module(rel: str, module_name: str, name: str, data: bytes) -> tuple[bool, bool, SubdagRewrite | None]:
+    """Whether the module defines the factory ``name`` at the top level, whether it also uses
+    the name, and the rewrite of the factory (the pre-pass's look at a factory's module)."""
+    module = ModuleFacts.from_bytes(rel, data, module_name)
+    function = _local_factory(module, name) if module.tree is not None else None
+    if function is None:
+        return False, False, None
+    used = any(n.id == name and isinstance(n.ctx, ast.Load) for n in module.nodes_of(ast.Name))
+    return True, used, None if used else _factory_rewrite(module, function)
 
 
 def index_verdicts(entries: tuple[tuple[str, str, str, str], ...]) -> dict[str, SubdagRewrite]:
