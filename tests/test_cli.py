@@ -193,3 +193,49 @@ def test_a_command_runs_with_the_relaxed_collector_and_gives_the_callers_back(ma
     finally:
         gc.set_threshold(*callers)
     assert code == 0 and seen == [RELAXED_THRESHOLDS]
+
+
+def test_what_a_command_loads_from_its_caches_is_frozen_until_it_ends(make_project, capsys, monkeypatch, tmp_path):
+    """A scan's caches load millions of objects without cycles: frozen in a command, so the
+    collector never walks them, and handed back when it ends; a library caller's are not."""
+    import gc
+
+    from migrator.compat import newest_version
+
+    from migrator import cache, engine
+    from migrator.config import Settings
+
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path / "cache"))
+    root = make_project({"dags/a.py": "x = 1\n", "dags/b.py": "y = 2\n"})
+    assert run(["scan", str(root)], capsys)[0] == 0
+    frozen_after_loading = []
+    real_merge = engine.merge_root_causes  # called once the scan cache is loaded
+
+    def merge(*args, **kwargs):
+        frozen_after_loading.append(gc.get_freeze_count())
+        return real_merge(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "merge_root_causes", merge)
+    gc.unfreeze()
+    (root / "dags" / "a.py").write_text("x = 3\n")  # the run memo misses, the scan cache loads
+    assert run(["scan", str(root)], capsys)[0] == 0
+    assert frozen_after_loading[-1] > 0 and gc.get_freeze_count() == 0  # frozen, then handed back
+    (root / "dags" / "a.py").write_text("x = 4\n")
+    engine.scan(root, Settings(), newest_version(), jobs=1)
+    assert frozen_after_loading[-1] == 0 and gc.get_freeze_count() == 0
+
+
+def test_the_process_entry_point_returns_the_commands_exit_code_and_freezes_what_it_leaves(
+        make_project, monkeypatch, capsys):
+    import gc
+
+    from migrator.cli import entry
+
+    monkeypatch.setattr(sys, "argv", ["migrator", "scan", str(make_project({"dags/a.py": "x = 1\n"})),
+                                      "--fail-on", "info", "--no-cache"])
+    gc.unfreeze()
+    try:
+        assert entry() == 0
+        assert gc.get_freeze_count() > 0  # the process exits next: no last pass over its objects
+    finally:
+        gc.unfreeze()

@@ -1,5 +1,5 @@
 import sys
 
-from migrator.cli import main
+from migrator.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

@@ -33,20 +33,20 @@ beside the memo (:class:`KeptText`), and writes it again before loading any of t
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
 import struct
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple, TypeVar
 
 from migrator import __version__
 from migrator.observed import for_facts, read_fact
+from migrator.workers import collector_paused
 
 FORMAT = 7  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name; 6: and the programs their commands run; 7: entries hold the stat
@@ -133,19 +133,6 @@ def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> bo
     return True
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Unpickling a large project's results creates millions of objects, none of them in a
-    cycle; the garbage collector's full passes over them took most of a warm scan's load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _dump_in_parts(pickler: pickle.Pickler, items: Sequence[Any]) -> None:
     """``items`` as pickles of :data:`PART_ITEMS` each, then an empty one: one pickle of a large
     project's results remembers each of their millions of objects while it writes (60 to 100 MB
@@ -181,7 +168,7 @@ class _EntryFile:
     def load(self) -> dict[Any, Any]:
         entries: dict[Any, Any] = {}
         try:
-            with self.path.open("rb") as handle, _collector_paused():
+            with self.path.open("rb") as handle, collector_paused():
                 if pickle.load(handle) != self.key:
                     return {}
                 entries = dict(_load_parts(handle))
@@ -510,7 +497,7 @@ class RunMemo:
     def load(self) -> Any | None:
         """The run kept under this key, None when there is none."""
         try:
-            with self.path.open("rb") as handle, _collector_paused():
+            with self.path.open("rb") as handle, collector_paused():
                 if pickle.load(handle) == self.key:
                     run = pickle.load(handle)
                     return run._replace(**{name: list(_load_parts(handle))

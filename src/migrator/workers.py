@@ -1,5 +1,6 @@
 """The worker processes of a scan and of ``fix``: the pool, what each worker sets up, and the
-memory the parent hands back between stages."""
+memory the parent hands back between stages; the garbage collector's policy in the tool's
+processes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import gc
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
@@ -106,12 +108,38 @@ def relax_collector() -> None:
     gc.set_threshold(*RELAXED_THRESHOLDS)
 
 
+# Whether a command runs (relaxed_collector): what the caches load is then frozen (collector_paused).
+_in_a_command: ContextVar[bool] = ContextVar("in_a_command", default=False)
+
+
 @contextlib.contextmanager
 def relaxed_collector() -> Iterator[None]:
-    """For a command: the relaxed thresholds while it runs (a caller's are given back)."""
+    """For a command: the relaxed thresholds while it runs, and what the caches load kept out of
+    the collector's passes (:func:`collector_paused`) until it ends; a caller's thresholds are
+    given back."""
     previous = gc.get_threshold()
     gc.set_threshold(*RELAXED_THRESHOLDS)
+    token = _in_a_command.set(True)
     try:
         yield
     finally:
+        _in_a_command.reset(token)
+        gc.unfreeze()
         gc.set_threshold(*previous)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Around loading a cache: unpickling a large project's results creates millions of objects,
+    none of them in a cycle, and the collector's passes over them took most of a load. In a
+    command they are frozen after it (the command keeps them, and frees them by their counts as
+    ever); a library caller's are collected as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if _in_a_command.get():
+            gc.freeze()
+        if enabled:
+            gc.enable()

@@ -23,7 +23,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from migrator.cache import FileFacts
 from migrator.observed import for_facts, record_answer
@@ -70,6 +70,7 @@ class TextFacts:
     candidates: tuple[tuple[bytes, int], ...]  # undecorated module-level defs, and how often each body names itself
 
 
+@lru_cache(maxsize=4)  # the memo's check of an edited file asks several passes' answers of the same bytes
 def text_facts(data: bytes) -> TextFacts:
     # A module path names modules (``from pkg.build_task import run`` is no mention of a
     # build_task function; the names imported from it stay); a comment calls nothing.

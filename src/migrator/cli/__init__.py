@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import os
 import signal
@@ -104,6 +105,15 @@ class StandardOutput:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, self.fileno())
             os.close(devnull)
+
+
+def entry() -> int:
+    """The process's entry point (the ``migrator`` script, ``python -m migrator``): :func:`main`,
+    then the process's objects are left out of the collector's last pass as it exits: after a
+    scan they are the caches' millions of objects, and the pass took 0.07 s of a 0.9 s run."""
+    code = main()
+    gc.freeze()
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
