@@ -99,11 +99,14 @@ def code_fingerprint() -> str:
     compat = importlib.util.find_spec("migrator.compat")
     parts = []
     for base in {Path(migrator.__file__).parent, *map(Path, compat.submodule_search_locations or ())}:
-        for path in sorted(base.rglob("*")):
-            # The knowledge base's data decides verdicts as much as the code (credential formats).
-            if path.suffix in (".py", ".json"):
-                stat = path.stat()
-                parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+        for folder, folders, files in os.walk(base, followlinks=True):
+            folders[:] = [name for name in folders if name != "__pycache__"]
+            for name in files:
+                # The knowledge base's data decides verdicts as much as the code (credential formats).
+                if name.endswith((".py", ".json")):
+                    path = os.path.join(folder, name)
+                    stat = os.stat(path)
+                    parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
