@@ -125,7 +125,7 @@ def _apply(text: str, edits: Sequence[Edit], census: ModuleBindings | None, cut:
     command = FixCommand(text, edits, {k: m.plan for k, m in CODEMODS.items()},
                          order=lambda e: (_PLAN_ORDER.get(type(e.fix), len(_PLAN_ORDER)),
                                           e.location.line, e.location.column),
-                         census=census, rest=rest)
+                         census=census, rest=rest, cut=cut)
     new_module = _without_new_leading_blank_lines(module, command.transform_module(module))
     new_text = command.code(new_module, parsed)
     if rest is not None:

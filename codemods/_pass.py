@@ -32,7 +32,7 @@ from migrator.findings import Fix
 from ._bindings import ModuleBindings
 from ._core import Edit, NodeResult
 from ._imports import ImportRequest, add_imports, is_import_line
-from ._layout import Layout, lines_with_ends
+from ._layout import Layout
 from ._planner import Planner
 from ._staging import NodeOps
 
@@ -48,14 +48,15 @@ class FixCommand:
     def __init__(self, source: str, edits: Sequence[Edit],
                  planners: Mapping[type[Fix], Callable[[Edit, Planner], None]],
                  order: Callable[[Edit], Any], census: ModuleBindings | None = None,
-                 rest: str | None = None) -> None:
+                 rest: str | None = None, cut: int | None = None) -> None:
         self.imports_to_add: list[ImportRequest] = []
         self.planner: Planner | None = None
         self.source = source  # the whole file's text
         self.census = census if census is not None else ModuleBindings.of(source)
-        # The text after the parsed top of the file (None: the whole file was parsed). Questions
-        # about it raise NeedWholeModule.
+        # The text after the parsed top of the file, and the line it starts at (None: the whole
+        # file was parsed). Questions about it raise NeedWholeModule.
         self.rest = rest
+        self.cut = cut
         self.edits = edits
         self.planners = planners
         self.order = order
@@ -68,10 +69,9 @@ class FixCommand:
         the top of the file is parsed, those above the cut and the placeholder at the cut."""
         if self.census is None:
             return None
-        if self.rest is None:
+        if self.cut is None:
             return self.census.line_starts
-        cut = len(lines_with_ends(self.source[:len(self.source) - len(self.rest)]))
-        return [line for line in self.census.line_starts if line < cut] + [cut]
+        return [line for line in self.census.line_starts if line < self.cut] + [self.cut]
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
         """The pass (its metadata computed on demand, see ``Planner``), then the new imports."""

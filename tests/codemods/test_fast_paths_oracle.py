@@ -205,7 +205,7 @@ def check_spans_of_the_parsed_top(source: str) -> int:
     for cut in sorted({first for first, _ in census.statements[1:]}):
         rest = "".join(lines[cut - 1:])
         module = cst.parse_module("".join(lines[:cut - 1]) + codemods_package._REST_OF_FILE)
-        planner = Planner(FixCommand(source, [], {}, order=lambda e: 0, census=census, rest=rest), module)
+        planner = Planner(FixCommand(source, [], {}, order=lambda e: 0, census=census, rest=rest, cut=cut), module)
         assert planner.layout._spans == counted_spans(module), cut
         compared += 1
     return compared
