@@ -17,7 +17,8 @@ never inside the user's repository. Below it:
 fresh scan cache per run while still reusing Airflow venvs that take minutes to build.
 
 A scan cache is valid only for the same tool version, target, rule selection and project index;
-anything else starts it afresh. :class:`FileFacts` keep what project-level analyses derived from
+anything else starts it afresh. A run after an edit appends what it changed to the scan results'
+and the facts' files, which are written whole again only once the changes outgrow them. :class:`FileFacts` keep what project-level analyses derived from
 single non-Python files (credential files, requirements files), keyed by content like the scan
 results but valid across targets and rule selections (they depend on neither): a warm run redoes
 none of them, a run after an edit only the edited files'.

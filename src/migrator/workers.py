@@ -115,8 +115,8 @@ _in_a_command: ContextVar[bool] = ContextVar("in_a_command", default=False)
 @contextlib.contextmanager
 def relaxed_collector() -> Iterator[None]:
     """For a command: the relaxed thresholds while it runs, and what the caches load kept out of
-    the collector's passes (:func:`collector_paused`) until it ends; a caller's thresholds are
-    given back."""
+    the collector's passes (:func:`collector_paused`) until it ends, when everything frozen (a
+    caller's own frozen objects too) is handed back; a caller's thresholds are given back."""
     previous = gc.get_threshold()
     gc.set_threshold(*RELAXED_THRESHOLDS)
     token = _in_a_command.set(True)
