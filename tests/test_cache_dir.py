@@ -79,6 +79,14 @@ def test_a_cache_saved_in_many_parts_reloads_whole_and_a_torn_one_is_ignored(cle
     assert ScanCache(project, ("v1",)).entries == {}
 
 
+@pytest.fixture
+def project(clean_env, tmp_path):
+    """A project folder, its scan cache in a folder of the test's own."""
+    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
+    (tmp_path / "project").mkdir()
+    return tmp_path / "project"
+
+
 def _filled_cache(project, key: str, count: int) -> ScanCache:
     cache = ScanCache(project, (key,))
     for index in range(count):
@@ -87,10 +95,7 @@ def _filled_cache(project, key: str, count: int) -> ScanCache:
     return ScanCache(project, (key,))
 
 
-def test_a_runs_changes_are_appended_and_read_back_over_the_whole(clean_env, tmp_path):
-    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
-    project = tmp_path / "project"
-    project.mkdir()
+def test_a_runs_changes_are_appended_and_read_back_over_the_whole(project):
     cache = _filled_cache(project, "v1", 500)
     whole = cache.path.stat().st_size
     cache.put("dags/d1.py", "edited", ["edited"])
@@ -102,10 +107,7 @@ def test_a_runs_changes_are_appended_and_read_back_over_the_whole(clean_env, tmp
     assert again.get("dags/d1.py", "edited") == ["edited"] and again.get("dags/d2.py", "digest2") == ["finding", 2]
 
 
-def test_appended_records_are_folded_into_a_whole_write_before_they_outgrow_it(clean_env, tmp_path):
-    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
-    project = tmp_path / "project"
-    project.mkdir()
+def test_appended_records_are_folded_into_a_whole_write_before_they_outgrow_it(project):
     cache = _filled_cache(project, "v1", 40)
     whole = cache.path.stat().st_size
     for round_no in range(30):
@@ -117,10 +119,7 @@ def test_appended_records_are_folded_into_a_whole_write_before_they_outgrow_it(c
     assert ScanCache(project, ("v1",)).get("dags/d4.py", "round29") == ["finding", 29]
 
 
-def test_a_record_cut_short_or_under_another_key_is_not_read(clean_env, tmp_path):
-    clean_env.setenv(SCAN_CACHE_ENV_VAR, str(tmp_path / "scan"))
-    project = tmp_path / "project"
-    project.mkdir()
+def test_a_record_cut_short_or_under_another_key_is_not_read(project):
     cache = _filled_cache(project, "v1", 10)
     cache.put("dags/d1.py", "edited", ["edited"])
     cache.save()
