@@ -364,13 +364,13 @@ def _plugins_package_imports(workspace, modules) -> list[ImportSite]:
 
 
 def quick_plugin_exports(workspace, file_facts: FileFacts | None = None) -> tuple[tuple[str, str], ...]:
-    """The index pre-pass: only plugin files that mention AirflowPlugin are parsed, for a fact
-    of the file (``file_facts``)."""
+    """The index pre-pass: the plugin classes of the plugins folder's modules, from the fact
+    the full analysis takes of each (``_plugin_module``: one parse per file for both)."""
     file_facts = file_facts or FileFacts()
-    facts = PluginFacts(workspace.plugins_folder)
     folder = workspace.plugins_folder
     if folder is None:
         return ()
+    facts = PluginFacts(folder)
     for rel in workspace.python_files:
         if not (folder == "." or rel.startswith(folder.rstrip("/") + "/")):
             continue
@@ -378,17 +378,11 @@ def quick_plugin_exports(workspace, file_facts: FileFacts | None = None) -> tupl
         if isinstance(data, Problem):
             continue
         module_name = workspace.module_name(rel)
-        facts.plugins.extend(file_facts.of("plugin_classes", rel, data, partial(_plugin_classes, rel, module_name),
-                                           (module_name,)))
+        # A failure here is reported once, by the full analysis (MIG006).
+        found = contained([], rel, "plugin module", file_facts.of, "plugin_module", rel, data,
+                          partial(_plugin_module, rel, module_name), (module_name,))
+        facts.plugins.extend(found[0] if found else ())
     return facts.exports()
-
-
-def _plugin_classes(rel: str, module_name: str, data: bytes) -> tuple[PluginDef, ...]:
-    if b"AirflowPlugin" not in data:
-        return ()
-    # A failure here is reported once, by the full analysis (MIG006).
-    found = contained([], rel, "plugin module", plugins_in_module, ModuleFacts.from_bytes(rel, data, module_name))
-    return tuple(found or ())
 
 
 def plugins_inventory(facts: PluginFacts) -> dict:
