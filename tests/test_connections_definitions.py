@@ -7,15 +7,14 @@ import json
 from migrator.compat import get_version
 
 from migrator.analysis.connections import (
-    analyse_connections,
     connection_json,
     connection_uri,
     host_reachability,
     parse_connection_uri,
     parse_connection_value,
     provider_for_connection_type,
-    quick_pool_definitions,
 )
+from migrator.analysis.connections.project import analyse_connections, quick_pool_definitions
 from migrator.analysis.envsources import analyse_env
 from migrator.config import Settings
 from migrator.engine import build_index, scan
@@ -168,7 +167,7 @@ def test_connection_types_map_to_providers():
 
 
 def test_deeply_nested_export_is_a_problem_not_a_crash(make_project):
-    from migrator.analysis.connections import _load_document
+    from migrator.analysis.connections.definition_files import _load_document
 
     document, _, problem = _load_document("[" * 100_000 + "]" * 100_000, "connections.json")
     assert document is None and problem.kind == "too-complex"

@@ -9,6 +9,7 @@ import builtins
 import io
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -261,3 +262,32 @@ def test_observations_name_files_below_the_root_however_spelled(tmp_path):
     assert observations.rel(f"{tmp_path}/proj/dags/../b.py") == "b.py"
     assert observations.rel(tmp_path / "other" / "a.py") is None
     assert observations.rel(tmp_path / "proj" / "requirements.txt") is None  # keyed by stat
+
+
+# What a run that keeps the project stage must not import: the other sources' analyses (and
+# PyYAML, pathspec, packaging's requirement parser, urllib's HTTP client with them).
+NOT_FOR_A_KEPT_STAGE = ("yaml", "pathspec", "urllib.request", "packaging.requirements", "migrator.airflowignore",
+                        "migrator.analysis.connections.definition_files", "migrator.analysis.envsources.compose",
+                        "migrator.analysis.requirements.constraints", "migrator.workspace.checks",
+                        "migrator.bundle.model")
+
+
+def test_a_run_that_keeps_the_stage_imports_no_project_rule_and_no_analysis_of_other_sources(project):
+    # Issue #20: a scan after an edit imports what it uses; the project and package rules and the
+    # analyses they read load only when the stage reruns.
+    driver = ("import sys\nfrom migrator.cli import main\ncode = main(sys.argv[1:])\n"
+              "from migrator.rules import rule_index\n"
+              "rules = [e.id for e in rule_index() if e.kind != 'PythonRule' and e.module in sys.modules]\n"
+              f"modules = [m for m in {NOT_FOR_A_KEPT_STAGE!r} if m in sys.modules]\n"
+              "print(rules, modules, file=sys.stderr)\nsys.exit(code)\n")
+
+    def run(*options: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", driver, "scan", str(project), "-f", "json", "--fail-on", "never",
+                               "-j", "1", *options], capture_output=True, text=True, timeout=300, check=True)
+
+    cold = run()
+    assert cold.stderr.strip() != "[] []"  # the first run imports them: the check can fail
+    _append(project / "dags/etl.py", "# edited\n")
+    kept = run()
+    assert kept.stderr.strip().endswith("[] []"), kept.stderr
+    assert kept.stdout == run("--no-cache").stdout

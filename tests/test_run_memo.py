@@ -15,6 +15,7 @@ from migrator.api import json_report, plan_fixes
 from migrator.cache import tree_fingerprint
 from migrator.config import Settings
 from migrator.engine import scan
+from migrator.rules import all_rules
 
 TARGET = newest_version()
 DAG = """from datetime import datetime
@@ -170,7 +171,7 @@ def test_a_crashed_run_is_not_remembered(project, project_runs, monkeypatch):
     def crash(self, project, ctx):
         raise RuntimeError("boom")
 
-    rule = next(r for r in engine.all_rules() if r.id == "REQ002")
+    rule = next(r for r in all_rules() if r.id == "REQ002")
     monkeypatch.setattr(type(rule), "check", crash)
     assert '"MIG005"' in _report(project)
     monkeypatch.undo()
@@ -188,10 +189,8 @@ def test_a_run_that_could_not_fetch_constraints_is_not_remembered(project, proje
 
 def test_an_earlier_runs_failed_fetch_does_not_stop_this_run_being_remembered(project, project_runs,
                                                                               monkeypatch):
-    from migrator.analysis.requirements import constraints
-
     # Another project scanned before in the same process could not fetch its constraints.
-    monkeypatch.setattr(constraints, "_FAILED_ANSWERS", [3])
+    monkeypatch.setattr(cache, "_CONSTRAINTS_FAILURES", [3])
     _report(project)
     _report(project)
     assert project_runs == [1]

@@ -136,12 +136,12 @@ def test_a_run_the_network_had_a_say_in_is_not_kept(project, scans, capsys, monk
 
 
 def test_a_crashed_run_is_not_kept(project, scans, capsys, monkeypatch):
-    from migrator import engine
+    from migrator.rules import all_rules
 
     def crash(self, project, ctx):
         raise RuntimeError("boom")
 
-    rule = next(r for r in engine.all_rules() if r.id == "REQ002")
+    rule = next(r for r in all_rules() if r.id == "REQ002")
     monkeypatch.setattr(type(rule), "check", crash)
     assert _scan(capsys, str(project), "-f", "json")[0] == 3
     monkeypatch.undo()

@@ -137,6 +137,34 @@ def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> bo
     return True
 
 
+class ToolMemo:
+    """A value derived from the tool's own code alone (the rule registry's index), kept in the
+    scan cache folder until the code changes (:func:`code_fingerprint` is part of the key)."""
+
+    def __init__(self, name: str) -> None:
+        self.path = scan_cache_dir() / f"{name}.pickle"
+        self.key = _key(name)
+
+    def load(self) -> Any | None:
+        """The value kept under this key, None when there is none."""
+        try:
+            with self.path.open("rb") as handle:
+                if pickle.load(handle) == self.key:
+                    return pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+                ImportError):
+            pass
+        return None
+
+    def save(self, value: Any) -> None:
+        def write(pickler: pickle.Pickler) -> None:
+            pickler.dump(self.key)
+            pickler.clear_memo()  # each pickle is read by an unpickler of its own
+            pickler.dump(value)
+
+        _write_atomically(self.path, write)
+
+
 def _dump_in_parts(pickler: pickle.Pickler, items: Sequence[Any]) -> None:
     """``items`` as pickles of :data:`PART_ITEMS` each, then an empty one: one pickle of a large
     project's results remembers each of their millions of objects while it writes (60 to 100 MB
@@ -479,6 +507,22 @@ def stat_key(path: str | Path) -> str:
 
 def _stat_text(stat: os.stat_result) -> str:
     return f"{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+# How many times a constraints URL was answered with its failure, in this process: a run that
+# saw the count grow has findings that depend on the network's state.
+_CONSTRAINTS_FAILURES = [0]
+
+
+def note_constraints_failure() -> None:
+    _CONSTRAINTS_FAILURES[0] += 1
+
+
+def constraints_failures_seen() -> int:
+    """The count a run reads before and after itself (``migrator.engine`` does not remember a
+    run during which a constraints URL could not be fetched; an earlier run's failure in the
+    same process is not this run's)."""
+    return _CONSTRAINTS_FAILURES[0]
 
 
 def outside_inputs(constraints: str | Path | None) -> list[str]:

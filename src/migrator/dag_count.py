@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from migrator.airflowignore import find_ignored, project_ignore_syntax
 from migrator.sizing.facts import read_modules
 from migrator.sizing.facts.loops import Count, loops_between
 from migrator.sizing.facts.names import Names
@@ -238,6 +237,9 @@ def dag_folder_files(workspace: Workspace) -> list[str]:
 def ignored_files(project: ProjectFacts, files: list[str]) -> frozenset[str]:
     """DAG-folder files the project's .airflowignore files keep from the DAG processor, read
     in the syntax the project wrote them for (the bundle carries that meaning to MWAA)."""
+    # Loaded here, with pathspec: a module's summary (module_dags) needs neither.
+    from migrator.airflowignore import find_ignored, project_ignore_syntax
+
     workspace = project.workspace
     if not workspace.airflowignores:
         return frozenset()

@@ -12,31 +12,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from migrator.analysis.connections import quick_pool_definitions
 from migrator.analysis.crashes import injected_crash
 from migrator.analysis.grammar import python_version
-from migrator.analysis.payloads import quick_payload_operators
-from migrator.analysis.platform import (
-    quick_container_only_constants,
-    quick_platform_subclasses,
-    quick_remote_compute_wrappers,
-)
-from migrator.analysis.plugins import quick_plugin_exports
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.reachability import (
-    project_text_facts,
-    quick_unimported_modules,
-    quick_unreferenced_functions,
-)
-from migrator.analysis.read_paths import quick_helper_files, quick_root_named_files
-from migrator.analysis.requirements import constraints_failures_seen, quick_isolated_executables
-from migrator.analysis.source import SourceText, project_python_bytes, read_bytes, read_text
-from migrator.analysis.subdags import quick_subdag_factories
+from migrator.analysis.source import SourceText, read_bytes, read_text
 from migrator.cache import (
     FileFacts,
     RunMemo,
     ScanCache,
     TreeState,
+    constraints_failures_seen,
     content_digest,
     outside_inputs,
     tree_state,
@@ -50,7 +35,7 @@ from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCras
 from migrator.project_memo import ProjectMemo
 from migrator.root_causes import merge_root_causes
 from migrator.rule_ids import current_id, former_ids
-from migrator.rules import ProjectRule, PythonRule, Rule, all_rules
+from migrator.rules import ProjectRule, PythonRule, Rule, RuleSelection, rule_index
 from migrator.rules.base import RuleContext
 from migrator.workers import (
     PARALLEL_THRESHOLD,
@@ -70,7 +55,7 @@ class ScanResult:
     target: MwaaVersion
     findings: list[Finding]
     project: ProjectFacts
-    rules: tuple[Rule, ...]  # the rules that ran
+    rules: Sequence[Rule]  # the rules that ran
     suppressed: int = 0
     crashed: bool = False
     # Old rule ids (``migrator.rule_ids``) the inline ignores that silenced findings name.
@@ -87,10 +72,10 @@ class ScanResult:
         return [*self.findings, *self.absorbed]
 
 
-def selected_rules(settings: Settings, target: MwaaVersion) -> tuple[Rule, ...]:
+def selected_rules(settings: Settings, target: MwaaVersion) -> RuleSelection:
     # PKG rules are the package's checks (migrator.bundle): a scan runs none of them.
-    return tuple(r for r in all_rules() if settings.rule_enabled(r.id) and r.applies(target)
-                 and isinstance(r, (PythonRule, ProjectRule)))
+    return RuleSelection(entry for entry in rule_index() if settings.rule_enabled(entry.id) and entry.applies(target)
+                         and entry.kind in (PythonRule.__name__, ProjectRule.__name__))
 
 
 class Suppression(NamedTuple):
@@ -174,7 +159,7 @@ _WORKER_STATE: dict = {}
 
 
 def _init_worker(root: str, rule_ids: tuple[str, ...], ctx: RuleContext, crash: str | None) -> None:
-    rules = [r for r in all_rules() if r.id in rule_ids and isinstance(r, PythonRule)]
+    rules = RuleSelection.of_ids(rule_ids).of_kind(PythonRule)
     _WORKER_STATE.update(root=Path(root), rules=rules, ctx=ctx, crash=crash)
     relax_collector()
 
@@ -200,7 +185,7 @@ class RememberedRun(NamedTuple):
     inventory: dict[str, Any]
 
 
-def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, rules: Sequence[Rule]
+def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, rule_ids: Iterable[str]
                ) -> tuple[str, ...]:
     """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree
     (its :func:`tree_fingerprint`, or another digest of it), the settings, target and rules, and what is read from outside
@@ -209,12 +194,12 @@ def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, r
     # An absolute --constraints path stays itself under root.
     outside = outside_inputs(root / settings.constraints if settings.constraints else None)
     # --fail-on decides the exit status alone: `scan --fail-on never` then `fix` is one scan.
-    return (tree, repr(replace(settings, fail_on=Settings.fail_on)), repr(target), ",".join(r.id for r in rules),
+    return (tree, repr(replace(settings, fail_on=Settings.fail_on)), repr(target), ",".join(rule_ids),
             sys.version, *outside)  # the interpreter's ast parses the files
 
 
 def _remembered_result(run: RememberedRun, root: Path, settings: Settings, target: MwaaVersion,
-                       rules: tuple[Rule, ...]) -> ScanResult:
+                       rules: Sequence[Rule]) -> ScanResult:
     """The remembered run as this run's result: its project facts are derived again when asked."""
     run.workspace.root, run.workspace.settings = root, settings  # the same, as this run names them
     project = ProjectFacts(run.workspace, run.summaries, [], FileFacts(root))
@@ -233,7 +218,7 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         # Taken before the run reads anything: a file edited during the run leaves a memo no
         # later run finds.
         tree = tree or tree_state(root)
-        memo = RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules))
+        memo = RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules.ids))
     else:
         tree = None  # nothing is remembered
     remembered = memo.load() if memo is not None else None
@@ -247,14 +232,14 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
         return _scan(root, settings, target, rules, tree, jobs, fact_workers, progress, crash, use_cache)
 
 
-def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule, ...], tree: TreeState | None,
+def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: RuleSelection, tree: TreeState | None,
           jobs: int, fact_workers: FactWorkers, progress: Callable[[int, int], None] | None, crash: str | None,
           use_cache: bool) -> ScanResult:
     failures_before = constraints_failures_seen()
     # What the project stage reads is recorded for its memo (when the run is remembered).
-    stage = ProjectMemo(root, run_inputs(tree.python_apart, root, settings, target, rules) if tree else None,
+    stage = ProjectMemo(root, run_inputs(tree.python_apart, root, settings, target, rules.ids) if tree else None,
                         tree.python_stats if tree else {})
-    python_rules = [r for r in rules if isinstance(r, PythonRule)]
+    python_rules = rules.of_kind(PythonRule)
     file_facts = FileFacts(root if use_cache and crash is None else None, mapper=fact_workers)
     kept = stage.load(file_facts, settings)
     if kept is not None:
@@ -364,7 +349,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
         project_findings, entry_files = kept_stage.findings, kept_stage.entry_files
     else:
         with injected_crash(crash), stage.observing():
-            project_findings = run_project_rules(project, [r for r in rules if isinstance(r, ProjectRule)], ctx, crash)
+            project_findings = run_project_rules(project, rules.of_kind(ProjectRule), ctx, crash)
             entry_files = project.requirements.entry_files
     file_facts.save()  # after the project rules: it keeps the per-file facts they derived
     kept, suppressed, former = _filter(findings, settings, root)
@@ -385,7 +370,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: tuple[Rule
     if tree is not None and not result.crashed:
         # Keyed by what is read from outside as the run left it: the run itself may fill the
         # constraints cache, and the next run looks its memo up by what it finds then.
-        remember(RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules)), result, failures_before)
+        remember(RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules.ids)), result, failures_before)
     return result
 
 
@@ -418,6 +403,26 @@ def run_project_rules(project: ProjectFacts, rules: Iterable[ProjectRule], ctx: 
 
 
 def build_index(workspace: Workspace, file_facts: FileFacts | None = None) -> ProjectIndex:
+    # The pre-passes load with the index they build: a scan whose project stage is kept
+    # (migrator.project_memo) builds none.
+    from migrator.analysis.connections.project import quick_pool_definitions
+    from migrator.analysis.payloads import quick_payload_operators
+    from migrator.analysis.platform import (
+        quick_container_only_constants,
+        quick_platform_subclasses,
+        quick_remote_compute_wrappers,
+    )
+    from migrator.analysis.plugins import quick_plugin_exports
+    from migrator.analysis.reachability import (
+        project_text_facts,
+        quick_unimported_modules,
+        quick_unreferenced_functions,
+    )
+    from migrator.analysis.read_paths import quick_helper_files, quick_root_named_files
+    from migrator.analysis.requirements import quick_isolated_executables
+    from migrator.analysis.source import project_python_bytes
+    from migrator.analysis.subdags import quick_subdag_factories
+
     file_facts = file_facts or FileFacts()
     texts = project_python_bytes(workspace)  # read once for the passes that follow names across modules
     words = project_text_facts(texts, file_facts)

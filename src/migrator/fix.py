@@ -53,7 +53,7 @@ from migrator.findings import (
 from migrator.fixes import ReplaceContextKey
 from migrator.project import ModuleSummary, ProjectFacts
 from migrator.root_causes import merge_root_causes
-from migrator.rules import PythonRule, all_rules
+from migrator.rules import PythonRule, RuleSelection
 from migrator.rules.base import RuleContext
 from migrator.safe_write import encode_like, remove_leftovers, unwritable_reason, write_files
 from migrator.workers import relax_collector, worker_pool
@@ -451,7 +451,7 @@ class _Rescanner:
     @classmethod
     def for_scan(cls, result: ScanResult, settings: Settings, target: MwaaVersion) -> _Rescanner:
         workspace = result.workspace
-        rules = [r for r in selected_rules(settings, target) if isinstance(r, PythonRule)]
+        rules = selected_rules(settings, target).of_kind(PythonRule)
         # The scan's fact cache: the index is the scan's, derived again from what it kept.
         index = build_index(workspace, result.project.file_facts)
         return cls(settings, RuleContext(target=target, index=index),
@@ -459,7 +459,7 @@ class _Rescanner:
 
     @cached_property
     def rules(self) -> list[PythonRule]:
-        return [r for r in all_rules() if r.id in self.rule_ids and isinstance(r, PythonRule)]
+        return RuleSelection.of_ids(self.rule_ids).of_kind(PythonRule)
 
     @property
     def python_rule_ids(self) -> set[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrator.errors import InputError
-from migrator.rules import all_rules, get_rule
+from migrator.rules import get_rule, rule_index
 
 if TYPE_CHECKING:
     from migrator.workspace import Workspace
@@ -40,7 +40,7 @@ def closest_rules(selector: str, rule_ids: list[str]) -> list[str]:
 def check_selectors(selectors: Iterable[str], where: str) -> None:
     """An input error naming every selector that starts no rule id, with the closest real
     ones; ``where`` says where the selectors were written (``--select``, ``pyproject.toml select``)."""
-    rule_ids = [rule.id for rule in all_rules()]
+    rule_ids = [entry.id for entry in rule_index()]
     unknown = [s for s in selectors if not any(rule_id.startswith(s.upper()) for rule_id in rule_ids)]
     if not unknown:
         return

@@ -18,20 +18,15 @@ from packaging.utils import canonicalize_name
 
 from migrator.analysis.classes import ClassFacts, module_classes
 from migrator.analysis.commands import command_programs
-from migrator.analysis.config import analyse_config, config_inventory
 from migrator.analysis.connections import (
     SECRET_NAME,
     VARIABLE_READ_WITH_DEFAULT,
-    analyse_connections,
-    connections_inventory,
     jinja_references,
     secret_name_variables,
 )
 from migrator.analysis.crashes import AnalysisCrash
-from migrator.analysis.credential_files import find_credential_files
 from migrator.analysis.dags import ImportedDags, const_str, imported_dags
 from migrator.analysis.environment_reads import parse_time_env_reads
-from migrator.analysis.envsources import analyse_env
 from migrator.analysis.layout import (
     carried_packages,
     dag_folder_package_imports,
@@ -41,12 +36,6 @@ from migrator.analysis.layout import (
 )
 from migrator.analysis.plugins import analyse_plugins, plugins_inventory
 from migrator.analysis.python import ModuleFacts
-from migrator.analysis.requirements import (
-    analyse_requirements,
-    choose_constraints,
-    listed_elsewhere,
-    requirements_inventory,
-)
 from migrator.analysis.source import Problem
 from migrator.analysis.templates import SCRIPT_NAME, template_files
 from migrator.cache import FileFacts
@@ -271,21 +260,31 @@ class ProjectFacts:
         return frozenset(parsed_dag_files(self))
 
     # -- analyses of the other sources (computed on first use, once per run) ----------------------
+    # Each analysis is imported when its facts are first asked for: a scan whose project stage
+    # is kept (migrator.project_memo) asks for none, and imports none of them.
 
     @cached_property
     def env(self) -> EnvFacts:
+        from migrator.analysis.envsources import analyse_env
+
         return analyse_env(self.workspace)
 
     @cached_property
     def requirements(self) -> RequirementsFacts:
+        from migrator.analysis.requirements import analyse_requirements
+
         return analyse_requirements(self.workspace, self.env)
 
     @cached_property
     def config(self) -> ConfigFacts:
+        from migrator.analysis.config import analyse_config
+
         return analyse_config(self.workspace, self.env)
 
     @cached_property
     def connections(self) -> ConnectionFacts:
+        from migrator.analysis.connections.project import analyse_connections
+
         return analyse_connections(self.workspace, self.env, self.modules)
 
     @cached_property
@@ -295,6 +294,8 @@ class ProjectFacts:
 
     @cached_property
     def credential_files(self) -> list[CredentialFile]:
+        from migrator.analysis.credential_files import find_credential_files
+
         return find_credential_files(self.workspace, self.file_facts)
 
     @cached_property
@@ -354,6 +355,8 @@ class ProjectFacts:
     def listed_elsewhere(self, target: MwaaVersion, kinds: tuple[str, ...] = ("pypi",)) -> list[ListedElsewhere]:
         """Modules the code imports that only a requirements file MWAA does not get lists
         (``kinds``: as for ``analysis.requirements.listed_elsewhere``)."""
+        from migrator.analysis.requirements import listed_elsewhere
+
         ws = self.workspace
         local = ({ws.module_name(rel).split(".", 1)[0] for rel in ws.python_files}
                  | {package.name.split(".", 1)[0] for package in self.carried_packages(target)})
@@ -382,6 +385,8 @@ class ProjectFacts:
     def constraints_for(self, entry: str, target: MwaaVersion) -> ConstraintsChoice:
         """The constraints ``entry`` (a requirements file) is checked against for ``target``;
         fetched at most once per run (and cached on disk when it is a URL)."""
+        from migrator.analysis.requirements import choose_constraints
+
         key = (entry, target.airflow)
         if key not in self._constraints:
             self._constraints[key] = choose_constraints(self.requirements, entry, self.workspace, target,
@@ -390,6 +395,10 @@ class ProjectFacts:
 
     def inventory_sections(self, target: MwaaVersion) -> list[dict]:
         """Inventory contributions of the analyses of non-Python sources, merged by key."""
+        from migrator.analysis.config import config_inventory
+        from migrator.analysis.connections.project import connections_inventory
+        from migrator.analysis.requirements import requirements_inventory
+
         return [
             requirements_inventory(self, target),
             config_inventory(self.config, target),

@@ -23,7 +23,6 @@ from functools import lru_cache
 from packaging.utils import canonicalize_name
 
 from migrator import compat
-from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR
 from migrator.compat.mwaa import MwaaVersion
 from migrator.findings import Finding
 
@@ -108,6 +107,11 @@ def _missing_package(finding: Finding, target: MwaaVersion) -> Hashable | None:
 
 
 _NO_MODULE = re.compile(r"No module named '([^'.]+)")
+
+
+# The anchor (or its tail) of the findings about what a remote ``-r https://...`` include, which
+# a scan cannot read, may hold (REQ003, REQ007): one cause, reported once.
+REMOTE_INCLUDE_ANCHOR = "remote-include"
 
 
 def _remote_include(finding: Finding, target: MwaaVersion) -> Hashable | None:

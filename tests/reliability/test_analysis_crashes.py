@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrator.analysis import config, connections, envsources, plugins
+from migrator.analysis import config, envsources, plugins
+from migrator.analysis.connections import project as connections
 from migrator.analysis.requirements import project_set
 from migrator.cli import main
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from migrator.compat import get_version
 
-from migrator.analysis.connections import read_definitions
+from migrator.analysis.connections.project import read_definitions
 from migrator.analysis.envsources import analyse_env
 from migrator.cli.connections import render_text
 from migrator.config import Settings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from migrator.analysis.connections import read_definitions
+from migrator.analysis.connections.project import read_definitions
 from migrator.analysis.envsources import analyse_env
 from migrator.aws import AwsOptions, client
 from migrator.cli import options

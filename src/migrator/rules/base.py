@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from packaging.specifiers import SpecifierSet
 
 from migrator import compat
-from migrator.bundle.model import BundleCheck
 from migrator.findings import Finding, Fix, FixSafety, Location, Severity, line_anchor
 
 if TYPE_CHECKING:
     from migrator.analysis.python import ModuleFacts
     from migrator.bundle.facts import BundleFacts
+    from migrator.bundle.model import BundleCheck
     from migrator.compat import MwaaVersion
     from migrator.project import ProjectFacts, ProjectIndex
 
@@ -94,6 +94,12 @@ def Valid(code: str | bytes = "", **kwargs: Any) -> Example:
     return Example(inspect.cleandoc(code) + "\n" if isinstance(code, str) and code else code, **kwargs)
 
 
+def applies_to_version(applies_to: str, target: MwaaVersion) -> bool:
+    """Whether a rule's ``applies_to`` (a PEP 440 specifier, empty for every target) takes in the
+    target's Airflow version."""
+    return not applies_to or target.version in SpecifierSet(applies_to)
+
+
 def Invalid(code: str | bytes = "", **kwargs: Any) -> Example:
     return Valid(code, **kwargs)
 
@@ -144,7 +150,7 @@ class Rule:
         return problems
 
     def applies(self, target: MwaaVersion) -> bool:
-        return not self.applies_to or target.version in SpecifierSet(self.applies_to)
+        return applies_to_version(self.applies_to, target)
 
     @property
     def documentation(self) -> str:
@@ -200,6 +206,8 @@ class PackageRule(Rule):
                in_bundle: bool = False) -> BundleCheck:
         """A check of this rule: its name is the code, its severity the default; ``in_bundle``:
         ``path`` is a file of the bundle (requirements.txt), not of the project."""
+        from migrator.bundle.model import BundleCheck  # with pathspec: a scan never builds a bundle
+
         return BundleCheck(severity or self.severity, self.name, message, path, in_bundle)
 
 

@@ -52,7 +52,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from migrator.airflow_env import ensure_airflow_env
-from migrator.analysis.connections import read_definitions
+from migrator.analysis.connections.project import read_definitions
 from migrator.analysis.envsources import analyse_env
 from migrator.compat import UnknownTargetError, get_version
 from migrator.compat.mwaa import MwaaVersion

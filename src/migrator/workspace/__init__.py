@@ -19,17 +19,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from stat import S_ISLNK, S_ISREG
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from migrator.config import Settings
 from migrator.errors import InputError
 from migrator.safe_write import TEMP_SUFFIX
-from migrator.workspace.checks import (
-    _check_configured_folder,
-    _check_nothing_left_out,
-    _check_one_project,
-)
 from migrator.workspace.folders import (
     _cfg_folders,
     _compose_folders,
@@ -54,6 +48,9 @@ from migrator.workspace.kinds import (
     _TEST_RUN_FOLDERS,
     NAMED_EXPORT,
 )
+
+if TYPE_CHECKING:
+    import pathspec
 
 __all__ = ["LEFTOVER_REASON", "MAX_DAG_FOLDER_DEPTH", "PACKAGING_OUTPUT_DIRS", "SKIP_DIRS", "Workspace",
     "discover", "is_v1_compose_service", "printable_path", "unusable_name_reason"]
@@ -296,6 +293,16 @@ def _is_code_package(name: str, path: Path) -> bool:
 
 
 def discover(root: Path, settings: Settings) -> Workspace:
+    # Loaded by discovery alone: a scan whose project stage is kept takes its workspace from
+    # the memo and imports neither.
+    import pathspec
+
+    from migrator.workspace.checks import (
+        _check_configured_folder,
+        _check_nothing_left_out,
+        _check_one_project,
+    )
+
     if not root.exists():
         raise InputError(f"{root}: no such directory")
     if not root.is_dir():

@@ -8,10 +8,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-import yaml
-
-from migrator.analysis import yamlparse
-from migrator.analysis.config import parse_airflow_cfg
 from migrator.analysis.source import Problem, read_text
 from migrator.compat import worker_paths
 from migrator.observed import read_answer
@@ -39,7 +35,13 @@ def _map_container_path(value: str, root: Path, container_dirs: tuple[str, ...])
     return None
 
 
+# The cfg parser and PyYAML load when discovery reads those files: a scan whose project stage
+# is kept imports this module only for the content tests its memo holds (_builds_a_dag...).
+
+
 def _cfg_folders(root: Path, cfg: str) -> tuple[str | None, str | None]:
+    from migrator.analysis.config import parse_airflow_cfg
+
     source = read_text(root / cfg)
     if isinstance(source, Problem):
         return None, None  # reported by the config analysis, which names the problem
@@ -94,6 +96,10 @@ def compose_volumes(document: object) -> list[tuple[str, str]]:
 
 
 def _compose_folders(root: Path, compose: str) -> tuple[list[str], str | None]:
+    import yaml
+
+    from migrator.analysis import yamlparse
+
     source = read_text(root / compose)
     try:
         document = None if isinstance(source, Problem) else yamlparse.safe_load(source.text)

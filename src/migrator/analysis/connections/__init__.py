@@ -6,6 +6,9 @@ tables (``pools*.csv``), Astronomer's ``airflow_settings.yaml`` and ``airflow co
 / ``variables set`` / ``pools set`` commands in scripts, Dockerfiles and compose commands. References are the literal ids the DAG
 and plugin code passes (``*_conn_id=``, ``get_connection``, ``Variable.get``) and Jinja
 templates (``{{ conn.x }}``, ``{{ var.value.x }}``, ``{{ var.json.x }}``).
+
+The package holds what each module's analysis needs (the model, the references, the URIs) and
+``mentioned_keys``; ``project`` reads the definitions (export files, env sources, commands).
 """
 
 from __future__ import annotations
@@ -15,14 +18,6 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import PurePosixPath
 
-from migrator import compat
-from migrator.analysis.connections.definition_files import (
-    _export_kind,
-    _load_document,
-    _read_export,
-    _read_pool_table,
-    read_cli_command,
-)
 from migrator.analysis.connections.model import (
     CONN_PREFIX,
     GENERIC_CONNECTION_READS,
@@ -36,7 +31,6 @@ from migrator.analysis.connections.model import (
     VariableDef,
 )
 from migrator.analysis.connections.references import (
-    find_references,
     jinja_references,
     secret_name_variables,
 )
@@ -48,71 +42,13 @@ from migrator.analysis.connections.uris import (
     parse_connection_value,
     provider_for_connection_type,
 )
-from migrator.analysis.crashes import contained
-from migrator.analysis.envsources import EnvFacts, parse_script
-from migrator.analysis.source import Problem, bom_encoding, decode_text, read_bytes, read_text
+from migrator.analysis.source import Problem, bom_encoding, decode_text, read_bytes
 from migrator.cache import FileFacts
 
-__all__ = ["GENERIC_CONNECTION_READS", "SECRET_NAME", "VARIABLE_READ_WITH_DEFAULT", "Reference",
-    "_load_document", "analyse_connections", "connection_json", "connection_uri", "connections_inventory",
-    "host_reachability", "jinja_references", "mentioned_keys", "parse_connection_uri",
-    "provider_for_connection_type", "quick_pool_definitions", "read_definitions", "secret_name_variables"]
-
-
-def read_definitions(workspace, env: EnvFacts) -> ConnectionFacts:
-    """Every connection, variable and pool the project defines outside the metadata database."""
-    facts = ConnectionFacts()
-    for variable in env.variables:
-        if variable.name.startswith(CONN_PREFIX) and len(variable.name) > len(CONN_PREFIX):
-            conn_id = variable.name[len(CONN_PREFIX):].lower()
-            if variable.value is None:
-                facts.connections.append(ConnectionDef(conn_id, variable.path, variable.line, "env",
-                                                       value_known=False, env_origin=variable.origin))
-            else:
-                facts.connections.append(parse_connection_value(conn_id, variable.value, variable.path,
-                                                                variable.line, "env", env_origin=variable.origin))
-        elif variable.name.startswith(VAR_PREFIX) and len(variable.name) > len(VAR_PREFIX):
-            value = None if variable.value is None or variable.is_reference else variable.value
-            facts.variables.append(VariableDef(variable.name[len(VAR_PREFIX):].lower(), value, variable.path,
-                                               variable.line, "env", variable.origin))
-    for files, what, reader in ((workspace.connection_exports, "connection export", _read_export),
-                                (workspace.pool_tables, "pool table", _read_pool_table)):
-        for rel in files:
-            source = read_text(workspace.path(rel))
-            if isinstance(source, Problem):
-                facts.problems.append((rel, source))
-                continue
-            contained(facts.crashes, rel, what, reader, facts, rel, source.text)
-    for command in env.commands:
-        contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
-    facts.test_fixtures = _test_fixtures(workspace, facts)
-    return facts
-
-
-def _test_fixtures(workspace, facts: ConnectionFacts) -> set[str]:
-    """The files defining connections, variables or pools that only CI or test runs read: a
-    file in a CI service's folder or a CI test image's Dockerfile (``.travis/entrypoint.sh``,
-    ``Dockerfile.travis``), and an export or script whose path test or CI configuration names
-    and no file of a deployment (compose, Dockerfile, env file, entrypoint, startup script,
-    airflow.cfg) does."""
-    def texts(paths: Iterable[str]) -> list[str]:
-        return [source.text for source in map(read_text, map(workspace.path, paths)) if not isinstance(source, Problem)]
-
-    defining = {d.path for d in (*facts.connections, *facts.variables, *facts.pools)} | set(workspace.connection_exports)
-    fixtures = {rel for rel in defining if compat.ci_only_path(rel)}
-    ci_configs = [*workspace.test_run_configs, *filter(compat.ci_only_path, workspace.dockerfiles)]
-    deployment_files = [rel for rel in (*workspace.compose_files, *workspace.dockerfiles, *workspace.env_files,
-                                        *workspace.entrypoints, *workspace.startup_scripts, *workspace.airflow_cfgs)
-                        if not compat.ci_only_path(rel)]
-    # A compose file or Dockerfile CI starts is still the deployment's: only exports and scripts
-    # become fixtures by being named.
-    named = defining - fixtures - set(deployment_files)
-    if not named or not ci_configs:
-        return fixtures
-    tests = texts(ci_configs)
-    deployment = texts(deployment_files)
-    return fixtures | {rel for rel in named
-                       if any(rel in text for text in tests) and not any(rel in text for text in deployment)}
+__all__ = ["CONN_PREFIX", "GENERIC_CONNECTION_READS", "SECRET_NAME", "VARIABLE_READ_WITH_DEFAULT", "VAR_PREFIX",
+    "ConnectionDef", "ConnectionFacts", "PoolDef", "Reference", "VariableDef", "connection_json", "connection_uri",
+    "host_reachability", "jinja_references", "mentioned_keys", "parse_connection_uri", "parse_connection_value",
+    "provider_for_connection_type", "secret_name_variables"]
 
 
 def mentioned_keys(workspace, keys: Iterable[str], definitions: Iterable[str],
@@ -170,47 +106,3 @@ def _may_fold_to_ascii(data: bytes) -> bool:
 
 # Documentation, which names a variable without reading it.
 _DOCUMENT_SUFFIXES = frozenset({".md", ".rst", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".svg"})
-
-
-def analyse_connections(workspace, env: EnvFacts, modules: Iterable) -> ConnectionFacts:
-    facts = read_definitions(workspace, env)
-    facts.references = find_references(modules)
-    return facts
-
-
-def quick_pool_definitions(workspace) -> tuple[PoolDef, ...]:
-    """Pools defined in export files, pool tables and ``airflow pools set`` lines, the first
-    definition of each name: a cheap pre-pass for the index every worker receives (no compose
-    or Dockerfile reading)."""
-    facts = ConnectionFacts()
-    for rel in workspace.connection_exports:
-        if _export_kind(rel)[0] not in ("pools", "settings"):
-            continue
-        source = read_text(workspace.path(rel))
-        if not isinstance(source, Problem):
-            contained(facts.crashes, rel, "connection export", _read_export, facts, rel, source.text)
-    for rel in workspace.pool_tables:
-        source = read_text(workspace.path(rel))
-        if not isinstance(source, Problem):
-            contained(facts.crashes, rel, "pool table", _read_pool_table, facts, rel, source.text)
-    scripts = EnvFacts()
-    for rel in [*workspace.entrypoints, *workspace.startup_scripts]:
-        source = read_text(workspace.path(rel))
-        if not isinstance(source, Problem) and "pool" in source.text:
-            contained(facts.crashes, rel, "script", parse_script, scripts, source.text, rel)
-    for command in scripts.commands:
-        contained(facts.crashes, command.path, "connection command", read_cli_command, facts, command)
-    # Failures here are reported once, by the full analyses (MIG006).
-    first: dict[str, PoolDef] = {}
-    for pool in sorted(facts.pools, key=lambda p: (p.path, p.line)):
-        first.setdefault(pool.name, pool)
-    return tuple(sorted(first.values(), key=lambda p: p.name))
-
-
-def connections_inventory(facts: ConnectionFacts) -> dict:
-    """Ids of what the project defines (never values)."""
-    return {
-        "connections": {"defined": sorted(facts.connection_ids)},
-        "variables": {"defined": sorted(facts.variable_keys)},
-        "pools": {"defined": sorted(facts.pool_names)},
-    }

@@ -33,7 +33,7 @@ from migrator.analysis.requirements.files import (
 )
 from migrator.analysis.requirements.project_set import RequirementsFacts, is_url, resolve_local
 from migrator.analysis.source import Problem, read_text
-from migrator.cache import OFFLINE_ENV
+from migrator.cache import OFFLINE_ENV, note_constraints_failure
 from migrator.cache import cache_dir as tool_cache_dir
 from migrator.secrets import mask_uri
 
@@ -89,16 +89,6 @@ class ConstraintsUnavailable(Exception):
 
 
 _FAILED_URLS: dict[str, str] = {}  # one failed attempt per URL and process: no repeated timeouts
-# How many times a constraints URL was answered with its failure, in this process: a run that
-# saw the count grow has findings that depend on the network's state.
-_FAILED_ANSWERS = [0]
-
-
-def constraints_failures_seen() -> int:
-    """The count a run reads before and after itself (``migrator.engine`` does not remember a
-    run during which a constraints URL could not be fetched; an earlier run's failure in the
-    same process is not this run's)."""
-    return _FAILED_ANSWERS[0]
 
 
 def _cached_url_path(url: str, folder: Path | None = None) -> Path:
@@ -128,7 +118,7 @@ def fetch_constraints(url: str, folder: Path | None = None) -> str:
     if os.environ.get(OFFLINE_ENV):
         raise ConstraintsUnavailable(f"{OFFLINE_ENV} is set")
     if url in _FAILED_URLS:
-        _FAILED_ANSWERS[0] += 1
+        note_constraints_failure()
         raise ConstraintsUnavailable(_FAILED_URLS[url])
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "mwaa-migrator"})
@@ -138,7 +128,7 @@ def fetch_constraints(url: str, folder: Path | None = None) -> str:
     except (urllib.error.URLError, OSError, ValueError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "reason", None) or exc
         _FAILED_URLS[url] = f"cannot fetch {mask_uri(url)}: {reason}"
-        _FAILED_ANSWERS[0] += 1
+        note_constraints_failure()
         raise ConstraintsUnavailable(_FAILED_URLS[url]) from None
     write_cache(path, text)
     return text

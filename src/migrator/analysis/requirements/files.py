@@ -22,9 +22,6 @@ from migrator.secrets import mask_uri
 
 VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2")
-# The anchor (or its tail) of the findings about what a remote ``-r https://...`` include, which
-# a scan cannot read, may hold: one cause, reported once (migrator.root_causes).
-REMOTE_INCLUDE_ANCHOR = "remote-include"
 # The public package index and its file host: reachable whenever the environment has internet.
 PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 # A comment ending a line: a ``#`` at the start or after whitespace (``pkg#egg`` is no comment).

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from migrator import compat
-from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR
 from migrator.findings import AddConstraint, FixSafety, Severity
+from migrator.root_causes import REMOTE_INCLUDE_ANCHOR
 from migrator.rules.base import Invalid, Valid
 from migrator.rules.req._helpers import _at, _RequirementRule, constraint_line
 

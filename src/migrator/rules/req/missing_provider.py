@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from migrator.analysis.requirements import REMOTE_INCLUDE_ANCHOR, needed_providers
+from migrator.analysis.requirements import needed_providers
 from migrator.analysis.source import SourceText, read_text
 from migrator.findings import AddRequirementAtLeast, FixSafety, Location, Severity
 from migrator.project import ProjectFacts
+from migrator.root_causes import REMOTE_INCLUDE_ANCHOR
 from migrator.rules.base import Invalid, ProjectRule, Valid
 from migrator.rules.req._helpers import AIRFLOW, _at, constraint_line
 from migrator.secrets import mask_uri
