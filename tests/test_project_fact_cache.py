@@ -77,7 +77,7 @@ def test_file_facts_hold_equal_results_once_and_read_them_again_after_saving(tmp
     found = facts.of_each("names", [(f"m{i}.py", f"x = {i}".encode(), _no_names, ()) for i in range(3)])
     assert len({id(names) for names in found.values()}) == 1  # each computed alone, held once
     facts.save()
-    assert facts._entries is None  # not held once written
+    assert facts._entries == {}  # not held once written
     assert facts.of("names", "m1.py", b"x = 1", lambda data: pytest.fail("recomputed")) == frozenset()
     facts.of("names", "m3.py", b"x = 3", _no_names)
     facts.save()  # what was asked for after the first save is saved too
@@ -105,7 +105,7 @@ def test_file_facts_kept_for_a_later_run_survive_a_save_that_did_not_ask_for_the
     facts.save()
     again = FileFacts(tmp_path, directory=tmp_path / "c")
     again.of("a", "y.py", b"333", len)  # y.py changed; x.py's answer is the project memo's to check
-    again.keep([fact_key("a", "x.py", ())])
+    again.keep_all()
     again.save()
     assert FileFacts(tmp_path, directory=tmp_path / "c").held(fact_key("a", "x.py", ()), content_digest(b"1")) == (
         True, 1)
@@ -205,3 +205,62 @@ def _process_of(_item: int) -> int:
     import os
 
     return os.getpid()
+
+
+# -- the table the answers are kept in -----------------------------------------------------------
+
+
+def _saved(tmp_path, answers: dict[str, bytes]) -> FileFacts:
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    for rel, data in answers.items():
+        facts.of("a", rel, data, len)
+    facts.save()
+    return FileFacts(tmp_path, directory=tmp_path / "c")
+
+
+def test_a_few_answers_are_looked_up_and_many_read_at_once(tmp_path, monkeypatch):
+    from migrator import cache
+
+    monkeypatch.setattr(cache, "LOOKUPS_BEFORE_READING_ALL", 3)
+    answers = {f"m{i}.py": b"x" * i for i in range(6)}
+    again = _saved(tmp_path, answers)
+    assert again.of("a", "m1.py", b"x", pytest.fail) == 1
+    assert not again._read_whole and set(again._entries) == {("a", "m1.py", "")}  # one row asked, one read
+    found = again.of_each("a", [(rel, data, pytest.fail, ()) for rel, data in answers.items()])
+    assert found == {rel: len(data) for rel, data in answers.items()} and again._read_whole
+
+
+def test_the_table_is_readable_by_its_owner_alone(tmp_path):
+    _saved(tmp_path, {"x.py": b"1"})
+    (table,) = (tmp_path / "c").glob("*.facts.sqlite")
+    assert table.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other key"])
+def test_a_damaged_or_foreign_table_is_made_again(tmp_path, damage):
+    _saved(tmp_path, {"x.py": b"1", "y.py": b"22"})
+    (table,) = (tmp_path / "c").glob("*.facts.sqlite")
+    if damage == "garbage":
+        table.write_bytes(b"not a database" * 100)
+    elif damage == "truncated":
+        table.write_bytes(table.read_bytes()[:1500])
+    else:  # written under another tool version or format
+        facts = FileFacts(tmp_path, directory=tmp_path / "c")
+        facts._table.key = "another version"
+        facts.of("a", "x.py", b"1", len)
+        facts.save()
+    recomputed = []
+    again = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert again.of("a", "x.py", b"1", lambda data: recomputed.append(data) or len(data)) == 1
+    assert recomputed == [b"1"]
+    again.save()
+    assert FileFacts(tmp_path, directory=tmp_path / "c").held(fact_key("a", "x.py", ()), content_digest(b"1")) == (
+        True, 1)
+
+
+def test_a_table_that_cannot_be_written_leaves_the_answers_computed(tmp_path):
+    (tmp_path / "c").write_text("a file where the cache folder should be")
+    facts = FileFacts(tmp_path, directory=tmp_path / "c")
+    assert facts.of("a", "x.py", b"1", len) == 1
+    facts.save()  # no error: a cache that cannot be written is not worth failing a scan for
+    assert facts.of("a", "x.py", b"1", pytest.fail) == 1

@@ -104,14 +104,18 @@ def _append(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def test_a_comment_added_to_dag_files_takes_the_whole_stage_from_the_last_run(project, stage_runs):
+def test_a_comment_added_to_dag_files_takes_the_whole_stage_from_the_last_run(project, stage_runs, count_calls):
     index, rules = stage_runs
     _report(project)
+    facts_read_whole = count_calls(cache._FactTable, "read_all")
     for round_no, rel in enumerate(("dags/etl.py", "dags/helpers.py", "dags/etl.py")):
         _append(project / rel, f"# edited {round_no}\n")
         # Each run answered by the memo keeps it for the next (with the edited files' new stat).
         after = _report(project)
         assert (len(index), len(rules)) == (1 + round_no, 1 + round_no)  # the runs without cache alone
+        # The edited files' facts were looked up; the other files' were not read (the runs
+        # without cache keep no table).
+        assert facts_read_whole == []
         assert after == _report(project, use_cache=False)
 
 

@@ -156,11 +156,11 @@ def _cache_files(tmp_path) -> list[str]:
 
 def test_the_report_text_is_kept_beside_the_memo_and_nothing_else_is_left(project, scans, capsys, tmp_path):
     first = _scan(capsys, str(project), "-f", "json")
-    assert _cache_files(tmp_path) == ["facts.pickle", "pickle", "project.pickle", "report.pickle", "report.txt",
+    assert _cache_files(tmp_path) == ["facts.sqlite", "pickle", "project.pickle", "report.pickle", "report.txt",
                                       "run.pickle"]
     assert next((tmp_path / "scan-cache").glob("*.report.txt")).read_text() == first[1]
     _scan(capsys, str(project), "-f", "json", "--select", "AIR")  # another report replaces it
-    assert _cache_files(tmp_path) == ["facts.pickle", "pickle", "project.pickle", "report.pickle", "report.txt",
+    assert _cache_files(tmp_path) == ["facts.sqlite", "pickle", "project.pickle", "report.pickle", "report.txt",
                                       "run.pickle"]
     assert scans == [1, 1]
 

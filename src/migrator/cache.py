@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sqlite3
 import struct
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -51,7 +52,8 @@ from migrator.workers import collector_paused
 
 FORMAT = 7  # 3: findings carry related locations; 4: module summaries carry DAG factories and their calls;
 # 5: and the shell scripts their strings name; 6: and the programs their commands run; 7: entries hold the stat
-FACTS_FORMAT = 3  # 2: answers are kept by analysis, file and the inputs asked with; 3: and the content's digest
+FACTS_FORMAT = 4  # 2: answers are kept by analysis, file and the inputs asked with; 3: and the content's digest;
+# 4: in an SQLite table
 RUN_MEMO_FORMAT = 1
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
@@ -274,25 +276,45 @@ class FileFacts:
     """What project-level analyses derived from single files, by analysis, file and the file's
     content digest. ``root``: the project whose facts are read from and saved to the cache
     folder (``directory``, default :func:`scan_cache_dir`); None keeps them for this run only.
+    Kept one row per answer (:class:`_FactTable`): a run after an edit looks up the answers of
+    the few files it checks and writes what it computed, not the project's every answer; a run
+    asking for more than :data:`LOOKUPS_BEFORE_READING_ALL` reads them all at once.
     Of each analysis that ran, only the entries it asked for are saved: a deleted file's, or a
-    file no longer read, go; an analysis that did not run (its rules not selected) keeps its own.
+    file no longer read, go; an analysis that did not run (its rules not selected) keeps its own,
+    and a run that took the project stage from its memo drops none (:meth:`keep_all`).
     ``mapper``: how :meth:`of_each` computes what the cache does not hold (default: here, in turn)."""
 
     def __init__(self, root: Path | None = None, directory: Path | None = None, mapper: Mapper | None = None) -> None:
         self.mapper = mapper or (lambda function, *arguments: list(map(function, *arguments)))
         self.used: set[tuple[str, str, str]] = set()
         self.changed: set[tuple[str, str, str]] = set()
-        self.path = _cache_file(root, directory, ".facts.pickle") if root is not None else None
-        self._file = _EntryFile(self.path, _key(f"facts {FACTS_FORMAT}")) if self.path else None
-        # Read on first use: a run answered whole by its RunMemo asks for none.
-        self._entries: dict[tuple[str, str, str], tuple[str, Any]] | None = None if self.path else {}
+        self.path = _cache_file(root, directory, ".facts.sqlite") if root is not None else None
+        self._table = _FactTable(self.path, _key(f"facts {FACTS_FORMAT}")) if self.path else None
+        # The answers this run read or computed; all of the table's once it was read whole.
+        self._entries: dict[tuple[str, str, str], tuple[str, Any]] = {}
+        self._read_whole = self._table is None
+        self._lookups = 0
+        self._keep_all = False
         self._equals: dict[Any, Any] = {}
 
     @property
     def entries(self) -> dict[tuple[str, str, str], tuple[str, Any]]:
-        if self._entries is None:
-            self._entries = self._file.load()
+        """Every answer held, the table read whole."""
+        if not self._read_whole:
+            self._entries = {**self._table.read_all(), **self._entries}  # this run's own come last
+            self._read_whole = True
         return self._entries
+
+    def _entry(self, key: tuple[str, str, str]) -> tuple[str, Any] | None:
+        if self._read_whole or key in self._entries:
+            return self._entries.get(key)
+        self._lookups += 1
+        if self._lookups > LOOKUPS_BEFORE_READING_ALL:
+            return self.entries.get(key)
+        entry = self._table.get(key)
+        if entry is not None:
+            self._entries[key] = entry
+        return entry
 
     def of(self, analysis: str, rel: str, data: bytes, compute: Callable[[bytes], T],
            inputs: tuple[str, ...] = ()) -> T:
@@ -326,7 +348,7 @@ class FileFacts:
             self.used.add(key)
             if observed:
                 read_fact(analysis, rel, inputs, digest, compute)
-            entry = self.entries.get(key)
+            entry = self._entry(key)
             if entry is not None and entry[0] == digest:
                 found[rel] = entry[1]
             else:
@@ -337,7 +359,7 @@ class FileFacts:
         if missing:
             for (key, digest), result in zip(missing, self.mapper(_computed, computes, datas)):
                 result = self._one_of_equals(result)
-                self.entries[key] = (digest, result)
+                self._entries[key] = (digest, result)
                 self.changed.add(key)
                 found[key[1]] = result
         return found
@@ -345,13 +367,14 @@ class FileFacts:
     def held(self, key: tuple[str, str, str], digest: str) -> tuple[bool, Any]:
         """Whether the cache holds an answer for ``key`` (:func:`fact_key`) derived from content
         of ``digest`` (:func:`content_digest`), and the answer."""
-        entry = self.entries.get(key)
+        entry = self._entry(key)
         return (True, entry[1]) if entry is not None and entry[0] == digest else (False, None)
 
-    def keep(self, keys: Iterable[tuple[str, str, str]]) -> None:
-        """Keep these answers when saving, though this run did not ask for them (a run that
-        took the project stage's results from its memo, whose next run may check them again)."""
-        self.used.update(keys)
+    def keep_all(self) -> None:
+        """Drop no answer when saving: this run took the project stage's results from its memo,
+        whose next run may check any answer that stage read (the run that made it dropped
+        what no analysis asked for)."""
+        self._keep_all = True
 
     def _one_of_equals(self, result: T) -> T:
         """Equal results held once: most files' answer to most analyses is the same (nothing
@@ -362,17 +385,135 @@ class FileFacts:
             return result
 
     def save(self) -> None:
-        if self._file is None or not self.used:
+        if self._table is None or not self.used:
             return
-        ran = {analysis for analysis, _, _ in self.used}
-        dropped = {key for key in self.entries if key not in self.used and key[0] in ran}
-        for key in dropped:
-            del self.entries[key]
-        if (self.changed or dropped) and not self._file.save(self.entries, self.changed | dropped):
+        dropped: set[tuple[str, str, str]] = set()
+        if not self._keep_all:
+            ran = {analysis for analysis, _, _ in self.used}
+            held = self._entries if self._read_whole else self._table.keys_of(ran)
+            dropped = {key for key in held if key not in self.used and key[0] in ran}
+        if (self.changed or dropped) and not self._table.write(
+                {key: self._entries[key] for key in self.changed - dropped}, dropped):
             return
-        # The file holds them: read again if asked again (few runs do), not held meanwhile (a
+        # The table holds them: read again if asked again (few runs do), not held meanwhile (a
         # large project's are tens of MB).
-        self._entries, self._equals, self.changed = None, {}, set()
+        self._entries, self._equals, self.changed = {}, {}, set()
+        self._read_whole, self._lookups = False, 0
+
+
+# More lookups than this in one run (an analysis over the project, not a check of a few edited
+# files) read the whole table at once: one query, not one per answer.
+LOOKUPS_BEFORE_READING_ALL = 256
+
+
+class _FactTable:
+    """:class:`FileFacts`' answers in an SQLite table, one row each, the value pickled. The key
+    the table was written under (tool, code and format) is checked when it is opened: another
+    one's rows are deleted. A table that cannot be opened or read (no space, a run killed while
+    it wrote, a file that is not a database) is made again; one that cannot be written is not
+    used, as a cache that cannot be written is not worth failing a scan for."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path, self.key = path, key
+        self._db: sqlite3.Connection | None = None
+        self._unusable = False
+
+    def _connection(self) -> sqlite3.Connection | None:
+        if self._db is None and not self._unusable:
+            try:
+                self._db = self._open()
+            except sqlite3.Error:  # not a table of ours, or a damaged one: start afresh
+                with suppress(OSError, sqlite3.Error):
+                    self.path.unlink()
+                    self._db = self._open()
+            except OSError:
+                pass
+            self._unusable = self._db is None
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Created for this user alone, like the caches' other files: answers name the project's files.
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            # A cache: a crash loses at most the last run's rows, and a damaged file is made again.
+            db.execute("PRAGMA synchronous = OFF")
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("CREATE TABLE IF NOT EXISTS written_under (key TEXT NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS facts (analysis TEXT NOT NULL, rel TEXT NOT NULL, "
+                           "inputs TEXT NOT NULL, digest TEXT NOT NULL, value BLOB NOT NULL, "
+                           "PRIMARY KEY (analysis, rel, inputs)) WITHOUT ROWID")
+                if [row[0] for row in db.execute("SELECT key FROM written_under")] != [self.key]:
+                    db.execute("DELETE FROM facts")
+                    db.execute("DELETE FROM written_under")
+                    db.execute("INSERT INTO written_under VALUES (?)", (self.key,))
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _unused_from_now(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._unusable = True
+
+    def _reading(self, query: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        db = self._connection()
+        if db is None:
+            return []
+        try:
+            return db.execute(query, parameters).fetchall()
+        except sqlite3.Error:
+            self._unused_from_now()
+            return []
+
+    def get(self, key: tuple[str, str, str]) -> tuple[str, Any] | None:
+        rows = self._reading("SELECT digest, value FROM facts WHERE analysis = ? AND rel = ? AND inputs = ?", key)
+        for digest, value in rows:
+            with suppress(pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+                return digest, pickle.loads(value)
+        return None
+
+    def read_all(self) -> dict[tuple[str, str, str], tuple[str, Any]]:
+        entries: dict[tuple[str, str, str], tuple[str, Any]] = {}
+        values: dict[bytes, Any] = {}  # rows of one value share one object (most answers are alike)
+        with collector_paused():
+            for analysis, rel, inputs, digest, value in self._reading("SELECT * FROM facts"):
+                if value not in values:
+                    try:
+                        values[value] = pickle.loads(value)
+                    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+                        continue  # computed again
+                entries[analysis, rel, inputs] = (digest, values[value])
+        return entries
+
+    def keys_of(self, analyses: Iterable[str]) -> list[tuple[str, str, str]]:
+        wanted = sorted(analyses)
+        return [tuple(row) for row in self._reading(  # type: ignore[misc]
+            f"SELECT analysis, rel, inputs FROM facts WHERE analysis IN ({', '.join('?' * len(wanted))})", wanted)]
+
+    def write(self, entries: Mapping[tuple[str, str, str], tuple[str, Any]],
+              dropped: Iterable[tuple[str, str, str]]) -> bool:
+        """Write ``entries`` and delete the ``dropped`` keys, in one transaction; whether done."""
+        db = self._connection()
+        if db is None:
+            return False
+        blobs: dict[int, bytes] = {}  # by the value's identity: equal answers are one object
+        rows = [(*key, digest, blobs.get(id(value)) or blobs.setdefault(
+                    id(value), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+                for key, (digest, value) in entries.items()]
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("DELETE FROM facts WHERE analysis = ? AND rel = ? AND inputs = ?", dropped)
+                db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?)", rows)
+        except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError):
+            self._unused_from_now()
+            return False
+        return True
 
 
 def fact_key(analysis: str, rel: str, inputs: tuple[str, ...]) -> tuple[str, str, str]:

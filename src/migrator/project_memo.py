@@ -17,7 +17,7 @@ did, and is not run; the index's reads alone equal: only the rules run.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
@@ -54,12 +54,6 @@ class ProjectStage(NamedTuple):
     findings: list[Finding]  # the project rules', before filtering
     entry_files: list[str]  # the requirements files pip is given (``RequirementsAnalysis.entry_files``)
     inventory: dict[str, Any]  # the scan document's (``migrator.inventory``): of the project alone
-
-    def fact_keys(self) -> Iterable[tuple[str, str, str]]:
-        """Where ``FileFacts`` keeps the facts read (for a run that did not ask for them)."""
-        for rel, reads in self.reads:
-            for analysis, inputs in reads.facts:
-                yield fact_key(analysis, rel, inputs)
 
 
 class ProjectMemo:
@@ -101,7 +95,7 @@ class ProjectMemo:
                 return None
             reads[rel] = rechecked
         self.last = stage._replace(python_stats=self.python_stats, reads=list(reads.items()))
-        file_facts.keep(self.last.fact_keys())  # read by the stage kept, if not by this run
+        file_facts.keep_all()  # the stage kept may check any answer it read again
         return replace(stage.workspace, root=self.root, settings=settings), stage.index
 
     def _recheck(self, rel: str, whole: bool, reads: FileReads | None, file_facts: FileFacts) -> FileReads | None:
