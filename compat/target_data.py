@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from packaging.version import Version
 
+from migrator.cache import ToolMemo
+
 from ._data import load_json
 from .mwaa import MwaaVersion
 
@@ -165,4 +167,6 @@ def tables_for(data_version: str) -> tuple[Table, ...]:
 
 @lru_cache(maxsize=16)
 def target_data(target: MwaaVersion) -> TargetData:
-    return TargetData(target)
+    # Kept in the tool's cache until the knowledge base changes (as compat.signatures' tables):
+    # built from every inventory file of the target's distributions.
+    return ToolMemo(f"target-data-{target.airflow}").kept(lambda: TargetData(target))

@@ -166,6 +166,14 @@ class ToolMemo:
 
         _write_atomically(self.path, write)
 
+    def kept(self, compute: Callable[[], T]) -> T:
+        """The value kept, else ``compute()``, kept for the next run."""
+        value = self.load()
+        if value is None:
+            value = compute()
+            self.save(value)
+        return value
+
 
 def _dump_in_parts(pickler: pickle.Pickler, items: Sequence[Any]) -> None:
     """``items`` as pickles of :data:`PART_ITEMS` each, then an empty one: one pickle of a large

@@ -119,3 +119,34 @@ def test_docker_auto_remove_values_and_trigger_rule_members():
 def test_classes_the_data_cannot_follow_have_no_signature():
     assert operator_signature("acme.operators.CustomOperator", "3.3.1") is None
     assert operator_signature("airflow.providers.ssh.operators.ssh.NoSuchOperator", "3.3.1") is None
+
+
+def test_the_tables_kept_in_the_tool_cache_are_the_knowledge_bases(tmp_path, monkeypatch):
+    # Read from dozens of files once, then from the tool's cache until the knowledge base changes.
+    from migrator.compat import get_version, signatures
+
+    from migrator import cache
+
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path))
+    target = get_version("3.3.1")
+    built = signatures._TargetSignatures(target)
+    for cached in (signatures._signatures, signatures._deprecations):
+        monkeypatch.setattr(signatures, cached.__name__, cached.__wrapped__)  # past the process's own cache
+    first, second = signatures._signatures(target), signatures._signatures(target)
+    assert (tmp_path / "signatures-3.3.1.pickle").is_file() and first is not second
+    assert vars(second) == vars(first) == vars(built)
+    assert signatures._deprecations(target) == signatures._target_deprecations(target)
+    assert (tmp_path / "deprecations-3.3.1.pickle").is_file()
+
+
+def test_the_resolvers_target_data_kept_in_the_tool_cache_is_the_knowledge_bases(tmp_path, monkeypatch):
+    from migrator.compat import get_version, target_data
+
+    from migrator import cache
+
+    monkeypatch.setenv(cache.SCAN_CACHE_ENV_VAR, str(tmp_path))
+    target = get_version("2.11.2")
+    monkeypatch.setattr(target_data, "target_data", target_data.target_data.__wrapped__)
+    first, second = target_data.target_data(target), target_data.target_data(target)
+    assert (tmp_path / "target-data-2.11.2.pickle").is_file() and first is not second
+    assert vars(second) == vars(first) == vars(target_data.TargetData(target))

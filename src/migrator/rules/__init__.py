@@ -90,14 +90,9 @@ def rule_index() -> tuple[RuleEntry, ...]:
     of its imports)."""
     from migrator.cache import ToolMemo
 
-    memo = ToolMemo("rule-index")
-    entries = memo.load()
-    if entries is None:
-        entries = tuple(RuleEntry(rule.id, next(kind.__name__ for kind in _KINDS if isinstance(rule, kind)),
-                                  rule.applies_to, type(rule).__module__, type(rule).__qualname__)
-                        for rule in all_rules())
-        memo.save(entries)
-    return entries
+    return ToolMemo("rule-index").kept(lambda: tuple(
+        RuleEntry(rule.id, next(kind.__name__ for kind in _KINDS if isinstance(rule, kind)), rule.applies_to,
+                  type(rule).__module__, type(rule).__qualname__) for rule in all_rules()))
 
 
 class RuleSelection(Sequence[Rule]):
