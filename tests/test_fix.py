@@ -250,7 +250,7 @@ def test_the_rescan_of_fixed_code_reads_the_index_the_scan_read(make_project):
         result = scan(root, Settings(), TARGET, jobs=1)
         rescanner = fix_module._Rescanner.for_scan(result, Settings(), TARGET)
         fresh = build_index(result.workspace)
-        assert rescanner.ctx.index.fingerprint() == fresh.fingerprint()
+        assert rescanner.ctx.index.fingerprint == fresh.fingerprint
         assert fresh.plugin_exports
 
 

@@ -327,3 +327,18 @@ def test_airflow_code_in_a_dag_folder_named_like_a_test_is_code(make_project):
     ws = discover(root, Settings(dags=("environments",)))
     assert {"environments/test/load/dag.py", "environments/test/load/test_report_dag.py"} <= set(ws.python_files)
     assert not {"environments/test/load/test_checks.py", "environments/test/load/test_plain.py"} & set(ws.python_files)
+
+
+@pytest.mark.parametrize(("roots", "rel", "name"), [
+    (("dags", "dags/plugins"), "dags/plugins/acme/ops.py", "acme.ops"),  # the deepest root above the file
+    (("dags", "dags/plugins"), "dags/etl.py", "etl"),
+    ((".", "dags"), "dags/etl.py", "etl"),  # the project root only when no other root is above
+    ((".", "dags"), "tools/run.py", "tools.run"),
+    (("dags",), "src/pkg/mod.py", "pkg.mod"),  # outside every root, a src/ layout drops "src"
+    (("dags",), "other/pkg/__init__.py", "other.pkg"),
+    (("dag",), "dags/etl.py", "dags.etl"),  # a root is a whole folder name, not a prefix
+])
+def test_a_module_is_named_from_the_nearest_import_root_above_it(roots, rel, name):
+    from migrator.workspace import _module_name
+
+    assert _module_name(frozenset(roots), rel) == name

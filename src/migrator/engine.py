@@ -261,7 +261,7 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: RuleSelect
     cache = None
     shared = SharedValues()
     if use_cache and crash is None:
-        cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint()))
+        cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint))
 
     def collect(results: Iterable[tuple[FileResult, str | None]], fresh: bool = True) -> None:
         nonlocal done

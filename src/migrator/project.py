@@ -103,8 +103,10 @@ class ProjectIndex:
     # migrator.analysis.platform.quick_platform_subclasses
     platform_subclasses: tuple[tuple[str, str], ...] = ()
 
+    @cached_property
     def fingerprint(self) -> str:
-        """Stable text of the index (frozenset order varies between processes)."""
+        """Stable text of the index (frozenset order varies between processes); kept with the
+        index (a run that keeps the project stage unpickles it with the index)."""
         return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
                            [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
                            self.subdag_factories, sorted(self.bundled_executables),

@@ -156,7 +156,7 @@ class Workspace:
 
     def module_name(self, rel: str) -> str:
         """Dotted module name of a Python file as its DAG folder or plugins folder imports it."""
-        return _module_name(tuple(self._import_roots), rel)
+        return _module_name(frozenset(self._import_roots), rel)
 
     @property
     def _import_roots(self) -> list[str]:
@@ -165,17 +165,16 @@ class Workspace:
 
 
 @lru_cache(maxsize=1 << 16)  # asked for each file by most project-level passes
-def _module_name(import_roots: tuple[str, ...], rel: str) -> str:
-    best = None
-    for folder in import_roots:
-        if folder == ".":
-            candidate = rel
-        elif rel.startswith(folder + "/"):
-            candidate = rel[len(folder) + 1:]
-        else:
-            continue
-        if best is None or candidate.count("/") < best.count("/"):
-            best = candidate
+def _module_name(import_roots: frozenset[str], rel: str) -> str:
+    # The nearest folder above the file that is an import root: the deepest one wins (a plugins
+    # folder inside a DAG folder), the project root (".") only when no other is above it.
+    best = rel if "." in import_roots else None
+    folder = rel
+    while "/" in folder:
+        folder = folder.rpartition("/")[0]
+        if folder in import_roots:
+            best = rel[len(folder) + 1:]
+            break
     parts = (best or rel).removesuffix(".py").split("/")
     if parts[-1] == "__init__":
         parts.pop()
