@@ -38,7 +38,7 @@ from migrator.analysis.plugins import analyse_plugins, plugins_inventory
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
 from migrator.analysis.templates import SCRIPT_NAME, template_files
-from migrator.cache import FileFacts
+from migrator.cache import FileFacts, content_digest
 from migrator.compat import image_packages, os_library_modules
 from migrator.dag_count import ModuleDags, module_dags, parsed_dag_files
 from migrator.workspace import Workspace
@@ -105,15 +105,15 @@ class ProjectIndex:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Stable text of the index (frozenset order varies between processes); kept with the
-        index (a run that keeps the project stage unpickles it with the index)."""
-        return json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
+        """A digest of the index's stable text (frozenset order varies between processes); kept
+        with the index (a run that keeps the project stage unpickles it with the index)."""
+        return content_digest(json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
                            [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
                            self.subdag_factories, sorted(self.bundled_executables),
                            sorted(self.remote_compute_wrappers), sorted(self.container_only_constants),
                            sorted(self.unreferenced_functions), sorted(self.folder_files),
                            self.payload_operators, sorted(self.unimported_modules), self.platform_subclasses,
-                           sorted(self.root_named_files), sorted(self.helper_files)])
+                           sorted(self.root_named_files), sorted(self.helper_files)]).encode())
 
     def pool_definition(self, name: str) -> PoolDef | None:
         return next((pool for pool in self.pools_defined if pool.name == name), None)
