@@ -236,14 +236,18 @@ def test_the_table_is_readable_by_its_owner_alone(tmp_path):
     assert table.stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "other key"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "damaged pages", "other key"])
 def test_a_damaged_or_foreign_table_is_made_again(tmp_path, damage):
-    _saved(tmp_path, {"x.py": b"1", "y.py": b"22"})
+    _saved(tmp_path, {"x.py": b"1", "y.py": b"22", **{f"m{i}.py": b"x" * i for i in range(400)}})
     (table,) = (tmp_path / "c").glob("*.facts.sqlite")
     if damage == "garbage":
         table.write_bytes(b"not a database" * 100)
     elif damage == "truncated":
         table.write_bytes(table.read_bytes()[:1500])
+    elif damage == "damaged pages":  # opens, then fails to read (a disk error, a killed write)
+        data = bytearray(table.read_bytes())
+        data[len(data) // 2:] = b"\xff" * (len(data) - len(data) // 2)
+        table.write_bytes(bytes(data))
     else:  # written under another tool version or format
         facts = FileFacts(tmp_path, directory=tmp_path / "c")
         facts._table.key = "another version"

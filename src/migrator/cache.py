@@ -140,8 +140,9 @@ def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> bo
 
 
 class ToolMemo:
-    """A value derived from the tool's own code alone (the rule registry's index), kept in the
-    scan cache folder until the code changes (:func:`code_fingerprint` is part of the key)."""
+    """A value derived from the tool's own code and knowledge base alone (the rule registry's
+    index, a target's operator signatures), kept in the scan cache folder until they change
+    (:func:`code_fingerprint` is part of the key)."""
 
     def __init__(self, name: str) -> None:
         self.path = scan_cache_dir() / f"{name}.pickle"
@@ -401,7 +402,7 @@ class FileFacts:
             held = self._entries if self._read_whole else self._table.keys_of(ran)
             dropped = {key for key in held if key not in self.used and key[0] in ran}
         if (self.changed or dropped) and not self._table.write(
-                {key: self._entries[key] for key in self.changed - dropped}, dropped):
+                ((key, self._entries[key]) for key in self.changed - dropped), dropped):
             return
         # The table holds them: read again if asked again (few runs do), not held meanwhile (a
         # large project's are tens of MB).
@@ -462,11 +463,16 @@ class _FactTable:
             raise
         return db
 
-    def _unused_from_now(self) -> None:
+    def _failed(self, error: sqlite3.Error) -> None:
+        """After a query failed: a damaged table is made again (what it held is computed
+        again); one that cannot be used now (locked, read-only) is not used this run."""
         if self._db is not None:
             self._db.close()
             self._db = None
-        self._unusable = True
+        self._unusable = isinstance(error, sqlite3.OperationalError)
+        if not self._unusable:
+            with suppress(OSError):
+                self.path.unlink()
 
     def _reading(self, query: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         db = self._connection()
@@ -474,8 +480,8 @@ class _FactTable:
             return []
         try:
             return db.execute(query, parameters).fetchall()
-        except sqlite3.Error:
-            self._unused_from_now()
+        except sqlite3.Error as error:
+            self._failed(error)
             return []
 
     def get(self, key: tuple[str, str, str]) -> tuple[str, Any] | None:
@@ -503,25 +509,43 @@ class _FactTable:
         return [tuple(row) for row in self._reading(  # type: ignore[misc]
             f"SELECT analysis, rel, inputs FROM facts WHERE analysis IN ({', '.join('?' * len(wanted))})", wanted)]
 
-    def write(self, entries: Mapping[tuple[str, str, str], tuple[str, Any]],
+    def write(self, entries: Iterable[tuple[tuple[str, str, str], tuple[str, Any]]],
               dropped: Iterable[tuple[str, str, str]]) -> bool:
-        """Write ``entries`` and delete the ``dropped`` keys, in one transaction; whether done."""
+        """Write ``entries`` (key, (digest, value)) and delete the ``dropped`` keys, in one
+        transaction; whether done. The rows are made as they are written: a cold run of a large
+        project writes hundreds of thousands."""
         db = self._connection()
         if db is None:
             return False
-        blobs: dict[int, bytes] = {}  # by the value's identity: equal answers are one object
-        rows = [(*key, digest, blobs.get(id(value)) or blobs.setdefault(
-                    id(value), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
-                for key, (digest, value) in entries.items()]
+        blob = _blobs()
         try:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("DELETE FROM facts WHERE analysis = ? AND rel = ? AND inputs = ?", dropped)
-                db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?)", rows)
-        except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError):
-            self._unused_from_now()
+                db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?)",
+                               ((*key, digest, blob(value)) for key, (digest, value) in entries))
+        except sqlite3.Error as error:
+            self._failed(error)
+            return False
+        except (pickle.PicklingError, TypeError, AttributeError):  # an answer that does not pickle
             return False
         return True
+
+
+def _blobs() -> Callable[[Any], bytes]:
+    """``pickle.dumps`` that pickles each equal hashable value once (most answers are alike)."""
+    made: dict[Any, bytes] = {}
+
+    def blob(value: Any) -> bytes:
+        try:
+            found = made.get(value)
+        except TypeError:  # not hashable: pickled each time, not held
+            return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if found is None:
+            found = made[value] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return found
+
+    return blob
 
 
 def fact_key(analysis: str, rel: str, inputs: tuple[str, ...]) -> tuple[str, str, str]:
