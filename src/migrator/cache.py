@@ -4,8 +4,10 @@
 ``$MWAA_MIGRATOR_CACHE``, else ``$XDG_CACHE_HOME/mwaa-migrator``, else ``~/.cache/mwaa-migrator``,
 never inside the user's repository. Below it:
 
-- ``scan/``: one scan-result file, one :class:`FileFacts` file and one :class:`RunMemo` of each kind per
-  project root (this module; the project stage's is ``migrator.project_memo``);
+- ``scan/``: one scan-result file, one :class:`FileFacts` table and one :class:`RunMemo` of each kind per
+  project root (this module; the project stage's is ``migrator.project_memo``), and the
+  :class:`ToolMemo` files of what derives from the tool's code alone (the rule index, a
+  target's operator signatures);
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
   analysis);
@@ -18,7 +20,8 @@ fresh scan cache per run while still reusing Airflow venvs that take minutes to 
 
 A scan cache is valid only for the same tool version, target, rule selection and project index;
 anything else starts it afresh. A run after an edit appends what it changed to the scan results'
-and the facts' files, which are written whole again only once the changes outgrow them. :class:`FileFacts` keep what project-level analyses derived from
+file, written whole again only once the changes outgrow it, and looks up and writes single rows
+of the facts' SQLite table. :class:`FileFacts` keep what project-level analyses derived from
 single non-Python files (credential files, requirements files), keyed by content like the scan
 results but valid across targets and rule selections (they depend on neither): a warm run redoes
 none of them, a run after an edit only the edited files'.
