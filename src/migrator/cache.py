@@ -58,6 +58,8 @@ FORMAT = 7  # 3: findings carry related locations; 4: module summaries carry DAG
 FACTS_FORMAT = 4  # 2: answers are kept by analysis, file and the inputs asked with; 3: and the content's digest;
 # 4: in an SQLite table
 RUN_MEMO_FORMAT = 1
+# What unpickling a cache written by another version, or cut short, raises.
+_UNREADABLE_PICKLE = (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError)
 # Version-control folders: written by every git command, read by no analysis (their entry is
 # still in the tree fingerprint, only not what they hold).
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -157,8 +159,7 @@ class ToolMemo:
             with self.path.open("rb") as handle:
                 if pickle.load(handle) == self.key:
                     return pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                ImportError):
+        except (OSError, *_UNREADABLE_PICKLE):
             pass
         return None
 
@@ -226,8 +227,7 @@ class _EntryFile:
                         else:
                             entries[item] = entry
                     self._read = handle.tell()
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                ImportError):
+        except (OSError, *_UNREADABLE_PICKLE):
             return {}  # none yet, or from another version: start afresh
         return entries
 
@@ -278,7 +278,7 @@ def _records(handle: IO[bytes], key: str) -> Iterator[list[tuple[Any, Any]]]:
             return
         try:
             record_key, changes = pickle.loads(payload)
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        except _UNREADABLE_PICKLE:
             return
         if record_key == key:
             yield changes
@@ -489,10 +489,13 @@ class _FactTable:
 
     def get(self, key: tuple[str, str, str]) -> tuple[str, Any] | None:
         rows = self._reading("SELECT digest, value FROM facts WHERE analysis = ? AND rel = ? AND inputs = ?", key)
-        for digest, value in rows:
-            with suppress(pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-                return digest, pickle.loads(value)
-        return None
+        if not rows:
+            return None
+        digest, value = rows[0]
+        try:
+            return digest, pickle.loads(value)
+        except _UNREADABLE_PICKLE:
+            return None  # computed again
 
     def read_all(self) -> dict[tuple[str, str, str], tuple[str, Any]]:
         entries: dict[tuple[str, str, str], tuple[str, Any]] = {}
@@ -502,7 +505,7 @@ class _FactTable:
                 if value not in values:
                     try:
                         values[value] = pickle.loads(value)
-                    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+                    except _UNREADABLE_PICKLE:
                         continue  # computed again
                 entries[analysis, rel, inputs] = (digest, values[value])
         return entries
@@ -726,8 +729,7 @@ class RunMemo:
                     run = pickle.load(handle)
                     return run._replace(**{name: list(_load_parts(handle))
                                            for name, value in zip(run._fields, run) if isinstance(value, list)})
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                ImportError):
+        except (OSError, *_UNREADABLE_PICKLE):
             pass
         return None
 

@@ -107,13 +107,14 @@ class ProjectIndex:
     def fingerprint(self) -> str:
         """A digest of the index's stable text (frozenset order varies between processes); kept
         with the index (a run that keeps the project stage unpickles it with the index)."""
-        return content_digest(json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
+        text = json.dumps([self.dag_folders, sorted(self.local_modules), self.plugin_exports,
                            [(p.name, p.path, p.line, p.slots) for p in self.pools_defined],
                            self.subdag_factories, sorted(self.bundled_executables),
                            sorted(self.remote_compute_wrappers), sorted(self.container_only_constants),
                            sorted(self.unreferenced_functions), sorted(self.folder_files),
                            self.payload_operators, sorted(self.unimported_modules), self.platform_subclasses,
-                           sorted(self.root_named_files), sorted(self.helper_files)]).encode())
+                           sorted(self.root_named_files), sorted(self.helper_files)])
+        return content_digest(text.encode())
 
     def pool_definition(self, name: str) -> PoolDef | None:
         return next((pool for pool in self.pools_defined if pool.name == name), None)

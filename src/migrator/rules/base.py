@@ -94,14 +94,14 @@ def Valid(code: str | bytes = "", **kwargs: Any) -> Example:
     return Example(inspect.cleandoc(code) + "\n" if isinstance(code, str) and code else code, **kwargs)
 
 
+def Invalid(code: str | bytes = "", **kwargs: Any) -> Example:
+    return Valid(code, **kwargs)
+
+
 def applies_to_version(applies_to: str, target: MwaaVersion) -> bool:
     """Whether a rule's ``applies_to`` (a PEP 440 specifier, empty for every target) takes in the
     target's Airflow version."""
     return not applies_to or target.version in SpecifierSet(applies_to)
-
-
-def Invalid(code: str | bytes = "", **kwargs: Any) -> Example:
-    return Valid(code, **kwargs)
 
 
 @dataclass(frozen=True)
