@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from migrator.analysis.grammar import NewerSyntax, _as_tuple, _blank_joined
+from migrator.analysis.grammar.rewrite import NewerSyntax, _as_tuple, _blank_joined
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

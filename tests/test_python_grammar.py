@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from libcst_grammar_oracle import newer_syntax
 from migrator.compat import get_version
 
-from migrator.analysis.grammar import _newer_syntax, parse_module
+from migrator.analysis.grammar import parse_module
+from migrator.analysis.grammar.rewrite import _newer_syntax
 from migrator.config import Settings
 from migrator.engine import scan
 from migrator.fix import apply_plan, plan_fixes

@@ -161,6 +161,24 @@ def test_a_cached_scan_reports_the_same_bytes(make_project, monkeypatch, tmp_pat
     assert render("json", scan_document(warm), warm.rules) == render("json", scan_document(cold), cold.rules)
 
 
+def test_results_read_from_the_scan_cache_share_what_their_run_shared(make_project, monkeypatch, tmp_path: Path):
+    """A run after an edit takes the other files' results from the scan cache as they were
+    written, shared, without sharing them again."""
+    monkeypatch.setenv("MWAA_MIGRATOR_SCAN_CACHE", str(tmp_path / "cache"))
+    root = make_project({f"dags/legacy_{i}.py": LEGACY_DAG for i in range(3)})
+    settings = load_settings(root)
+    scan(root, settings, get_version(None))
+    with (root / "dags/legacy_2.py").open("a") as handle:
+        handle.write("# edited\n")
+    after_edit = scan(root, settings, get_version(None))
+    by_path = {path: [f for f in after_edit.findings if f.path == path and f.rule == "API001"]
+               for path in ("dags/legacy_0.py", "dags/legacy_1.py")}
+    first, second = by_path["dags/legacy_0.py"][0], by_path["dags/legacy_1.py"][0]
+    assert first.message == second.message and first.message is second.message
+    summaries = {s.path: s for s in after_edit.project.modules}
+    assert summaries["dags/legacy_0.py"].imports is summaries["dags/legacy_1.py"].imports
+
+
 AWKWARD = ['plain', 'quote " and \\ backslash', "tab\tnewline\ncontrol\x01", "café ✓ 🚀", "\u2028 line sep", ""]
 
 

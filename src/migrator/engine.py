@@ -267,9 +267,10 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: RuleSelect
         nonlocal done
         for result, digest in results:
             file_findings, file_crashes, summary = result
-            for finding in file_findings:
-                shared.compact(finding)
-            summary.share_values(shared)
+            if fresh:  # the scan cache's results were shared as they were made, and are read so
+                for finding in file_findings:
+                    shared.compact(finding)
+                summary.share_values(shared)
             findings.extend(file_findings)
             crashes.extend(file_crashes)
             summaries.append(summary)

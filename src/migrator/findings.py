@@ -307,9 +307,10 @@ def _shared_fix_json_text(fix: Fix) -> str:
 class SharedValues:
     """One copy of each value that many findings repeat.
 
-    Each file's results arrive as their own objects (unpickled from a worker or the scan cache),
-    so a message, fix, rule id, location or source line repeated across 20,000 files would be
-    held 20,000 times; shared, a large project's findings take about half the memory.
+    Each file's results arrive from its worker as their own objects, so a message, fix, rule id,
+    location or source line repeated across 20,000 files would be held 20,000 times; shared, a
+    large project's findings take about half the memory. The scan cache keeps results as they
+    were shared, and its pickles restore that sharing (within each part it writes).
     """
 
     def __init__(self) -> None:

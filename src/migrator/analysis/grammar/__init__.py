@@ -29,18 +29,17 @@ import ast
 import sys
 import warnings
 from functools import cache
+from typing import TYPE_CHECKING
 
-from migrator.analysis.grammar.rewrite import (
-    _LINE_BREAK,
-    NewerSyntax,
-    _as_tuple,
-    _blank_joined,
-    _newer_syntax,
-)
 from migrator.compat import mwaa_versions
 
-__all__ = ["FIRST_WITH_NEW_SYNTAX", "HOST_PYTHON", "_as_tuple", "_blank_joined", "newest_target_python",
-    "parse_module", "python_version"]
+if TYPE_CHECKING:
+    from migrator.analysis.grammar.rewrite import NewerSyntax
+
+# The scanner and rewriter (migrator.analysis.grammar.rewrite) load with the first module that
+# needs them: one ast refused, or an f-string to check on a newer host.
+
+__all__ = ["FIRST_WITH_NEW_SYNTAX", "HOST_PYTHON", "newest_target_python", "parse_module", "python_version"]
 
 
 HOST_PYTHON = sys.version_info[:2]
@@ -93,6 +92,8 @@ def parse_module(text: str, filename: str, python: tuple[int, int]) -> ast.Modul
 
 def _refuse_newer(text: str, python: tuple[int, int], error: SyntaxError) -> None:
     """Raise a SyntaxError naming the first 3.12-only construct of ``text``, if it has one."""
+    from migrator.analysis.grammar.rewrite import _newer_syntax
+
     found = _newer_syntax(text)
     if found is None or not found.constructs:
         return
@@ -108,6 +109,8 @@ def _too_new(construct: NewerSyntax, python: tuple[int, int]) -> str:
 def _in_older_syntax(text: str) -> str | None:
     """``text`` with its 3.12-only constructs rewritten in place (see the module doc), or None
     when the scan cannot follow it or it has none."""
+    from migrator.analysis.grammar.rewrite import _newer_syntax
+
     found = _newer_syntax(text)
     return found.rewritten if found is not None and found.constructs else None
 
@@ -116,6 +119,8 @@ def _may_hold_new_fstrings(tree: ast.Module, text: str) -> bool:
     """Whether an f-string of ``tree`` (parsed by a 3.12+ host) may use PEP 701: its source
     holds a backslash, a ``#``, a line break or its own quote between braces. A cheap test:
     only then is the module tokenized."""
+    from migrator.analysis.grammar.rewrite import _LINE_BREAK
+
     lines = _LINE_BREAK.split(text)
     for node in ast.walk(tree):
         if not isinstance(node, ast.JoinedStr) or node.end_lineno is None:
@@ -138,6 +143,8 @@ def _new_fstring_by_tokens(text: str) -> NewerSyntax | None:
     backslash, or a quote of an f-string around it."""
     import io
     import tokenize
+
+    from migrator.analysis.grammar.rewrite import NewerSyntax
 
     def clashes(string: str, quotes: list[str]) -> bool:
         return "\\" in string or any(quote in string for quote in quotes)

@@ -6,7 +6,6 @@ import ast
 from collections.abc import Iterator
 
 from migrator import compat
-from migrator.analysis.config import config_change
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, FixSafety, Severity
 from migrator.fixes import ReplaceValue
@@ -143,6 +142,9 @@ class RemovedConfigOptionRead(PythonRule):
                     f"read [{rename.new}] and set {rename.new}.{key} as an MWAA configuration option (or pass "
                     "fallback=)", dead), fix=fix, severity=severity)
                 continue
+            # The config analysis loads when a read is found: most runs find none.
+            from migrator.analysis.config import config_change
+
             change = config_change(f"{section}.{key}", target)
             if change is None or not change.breaks:
                 continue
