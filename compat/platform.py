@@ -42,6 +42,7 @@ def platform_limits() -> tuple[PlatformLimit, ...]:
                  for row in _overlay()["platform_limits"])
 
 
+@lru_cache(maxsize=4096)  # asked of each moved import's finding when root causes merge: thousands
 def platform_limit_for(qualname: str, target: MwaaVersion | str | None = None) -> PlatformLimit | None:
     """The MWAA limit that applies to ``qualname`` (any spelling the resolver understands)."""
     resolution = resolve(qualname, target)

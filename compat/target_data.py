@@ -80,7 +80,12 @@ class TargetData:
                     else:
                         provisional.add(module)
         self.tables = tables_for(data_version)
-        self._defining: dict[str, tuple[str, ...]] | None = None
+        # Built here, so that it is kept with the rest (target_data): each run would build it again.
+        defining: dict[str, list[str]] = {}
+        for module, names in self.names.items():
+            for each in names:
+                defining.setdefault(each, []).append(module)
+        self._defining = {each: tuple(sorted(modules)) for each, modules in defining.items()}
 
     def exists(self, path: str) -> bool:
         if path in self.names:
@@ -95,12 +100,6 @@ class TargetData:
 
     def modules_defining(self, name: str) -> tuple[str, ...]:
         """Every module of the target whose names include ``name``."""
-        if self._defining is None:
-            defining: dict[str, list[str]] = {}
-            for module, names in self.names.items():
-                for each in names:
-                    defining.setdefault(each, []).append(module)
-            self._defining = {each: tuple(sorted(modules)) for each, modules in defining.items()}
         return self._defining.get(name, ())
 
     def owner(self, path: str) -> str | None:

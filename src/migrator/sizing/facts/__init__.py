@@ -352,7 +352,7 @@ class ModuleReader:
 
     # ---- dependencies ----
 
-    def _dag_facts(self, scope: _Scope, variant: Variant) -> DagFacts:
+    def _dag_facts(self, scope: _Scope, variant: Variant, schedule: bool = True) -> DagFacts:
         module, dag = self.module, scope.dag
         kwargs = dag.kwargs
         default_args = self.names.mapping(kwargs.get("default_args"))
@@ -370,7 +370,8 @@ class ModuleReader:
             dag_id=dag_id, dag_id_is_pattern=is_pattern, path=module.path,
             line=getattr(dag.node, "lineno", 1),
             copies=count.value, copies_estimated=count.estimated or variant.uncalled, copies_note=note,
-            schedule=read_schedule(module, self.names, self.datasets, kwargs, timezone),
+            schedule=(read_schedule(module, self.names, self.datasets, kwargs, timezone) if schedule
+                      else Schedule("unknown", "(not read: the DAGs were only counted)")),
             max_active_runs=max_runs if isinstance(max_runs, int) and not isinstance(max_runs, bool) and max_runs > 0 else None,
             max_active_tasks=max_tasks if isinstance(max_tasks, int) and not isinstance(max_tasks, bool) and max_tasks > 0 else None,
             catchup=catchup if isinstance(catchup, bool) else None,
@@ -382,14 +383,14 @@ class ModuleReader:
         return facts
 
     def read(self, tasks: bool = True) -> ModuleSizingFacts:
-        """The module's DAGs, with their tasks and dependencies unless not ``tasks``."""
+        """The module's DAGs, with their schedules, tasks and dependencies unless not ``tasks``."""
         module = self.module
         scopes = self._scopes(find_dags(module))
         result = ModuleSizingFacts(module.path, [])
         for scope in scopes:
             for variant in self._dag_variants(scope):
                 with self.names.bound(variant.env):
-                    facts = self._dag_facts(scope, variant)
+                    facts = self._dag_facts(scope, variant, schedule=tasks)
                 scope.variants.append((facts, variant.env))
                 result.dags.append(facts)
         if not tasks:
@@ -460,7 +461,8 @@ def read_modules(modules: Iterable[ModuleFacts], dag_modules: set[str] | None = 
 
     Modules Airflow does not parse (``ignored``: .airflowignore) keep only the DAGs their
     factories build for files it does parse; every module lends its dataset constants. Not
-    ``tasks``: the DAGs alone (counting them), without their tasks (nor whether one is a SubDAG).
+    ``tasks``: the DAGs alone (counting them), without their tasks (nor whether one is a SubDAG)
+    nor their schedules (``unknown``).
     """
     parsed = [m for m in modules if m.tree is not None]
     datasets = DatasetTable()
