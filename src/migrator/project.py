@@ -27,14 +27,6 @@ from migrator.analysis.connections import (
 from migrator.analysis.crashes import AnalysisCrash
 from migrator.analysis.dags import ImportedDags, const_str, imported_dags
 from migrator.analysis.environment_reads import parse_time_env_reads
-from migrator.analysis.layout import (
-    carried_packages,
-    dag_folder_package_imports,
-    missing_modules,
-    project_packages,
-    python_files_of,
-)
-from migrator.analysis.plugins import analyse_plugins, plugins_inventory
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.source import Problem
 from migrator.analysis.templates import SCRIPT_NAME, template_files
@@ -303,6 +295,8 @@ class ProjectFacts:
 
     @cached_property
     def plugins(self) -> PluginFacts:
+        from migrator.analysis.plugins import analyse_plugins
+
         return analyse_plugins(self.workspace, self.modules, self.file_facts)
 
     def run_all_analyses(self) -> None:
@@ -317,6 +311,8 @@ class ProjectFacts:
 
     @cached_property
     def dag_folder_package_imports(self) -> list[PrefixImport]:
+        from migrator.analysis.layout import dag_folder_package_imports
+
         ws = self.workspace
         return dag_folder_package_imports(ws.root, ws.dag_folders, ws.plugins_folder, self.modules)
 
@@ -324,6 +320,8 @@ class ProjectFacts:
         """Code outside the DAG and plugins folders the project's code imports, which MWAA's
         sys.path does not hold (``migrator package`` carries it into plugins.zip)."""
         if target.airflow not in self._carried:
+            from migrator.analysis.layout import carried_packages, python_files_of
+
             ws = self.workspace
             installed = frozenset(image_packages(target)) | {canonicalize_name(n) for n in self.requirements.names()}
             mwaa_names = {ws.module_name(rel).split(".", 1)[0] for rel in ws.python_files
@@ -337,6 +335,8 @@ class ProjectFacts:
         """Modules the code imports from the project's own packages (as MWAA's sys.path holds
         them) that the project does not have."""
         if target.airflow not in self._missing:
+            from migrator.analysis.layout import missing_modules, project_packages
+
             ws = self.workspace
             # An installed package of the same name comes first on MWAA's sys.path (Airflow
             # appends the DAG folder): imports under that name are not the project's.
@@ -400,6 +400,7 @@ class ProjectFacts:
         """Inventory contributions of the analyses of non-Python sources, merged by key."""
         from migrator.analysis.config import config_inventory
         from migrator.analysis.connections.project import connections_inventory
+        from migrator.analysis.plugins import plugins_inventory
         from migrator.analysis.requirements import requirements_inventory
 
         return [
