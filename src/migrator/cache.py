@@ -7,7 +7,8 @@ never inside the user's repository. Below it:
 - ``scan/``: one scan-result file, one :class:`FileFacts` table and one :class:`RunMemo` of each kind per
   project root (this module; the project stage's is ``migrator.project_memo``), and the
   :class:`ToolMemo` files of what derives from the tool's code alone (the rule index, a
-  target's operator signatures);
+  target's operator signatures), and the bytecode of the methods ``dataclasses`` writes
+  (``migrator.method_code``);
 - ``venvs/``: Airflow venvs per target (``migrator.airflow_env``);
 - ``constraints/``: downloaded constraints files (``migrator.airflow_env``, the requirements
   analysis);
