@@ -11,6 +11,7 @@ import pytest
 from migrator.compat import newest_version
 
 from migrator import cache, engine
+from migrator.analysis import source
 from migrator.api import json_report, plan_fixes
 from migrator.cache import tree_fingerprint
 from migrator.config import Settings
@@ -224,6 +225,34 @@ def test_the_root_spelled_another_way_is_the_same_project(project, project_runs,
     monkeypatch.chdir(project)
     assert _report(Path()) == first
     assert project_runs == [1]
+
+
+def test_a_remembered_run_takes_its_module_summaries_from_the_scan_cache(project, project_runs, monkeypatch):
+    """The memo names each summary by its place in the scan cache (a run after an edit would
+    otherwise write them all again); the summary of a file the cache does not hold (too large
+    to analyse, unreadable) is kept in the memo itself."""
+    monkeypatch.setattr(source, "MAX_SOURCE_BYTES", 1000)
+    (project / "dags" / "generated.py").write_text(DAG + "#" * 1000 + "\n")
+    saved = []
+    save = cache.RunMemo.save
+    monkeypatch.setattr(cache.RunMemo, "save", lambda memo, run: (saved.append(run), save(memo, run)))
+    first = scan(project, Settings(), TARGET, jobs=1)
+    remembered = scan(project, Settings(), TARGET, jobs=1)
+    assert project_runs == [1]
+    assert remembered.project.modules == first.project.modules
+    kept = next(run for run in saved if isinstance(run, engine.RememberedRun))
+    too_large = next(s for s in first.project.modules if s.path == "dags/generated.py")
+    assert too_large.problem is not None
+    etl = cache.content_digest((project / "dags" / "etl.py").read_bytes())
+    assert kept.summaries == [("dags/etl.py", etl), too_large]
+
+
+def test_a_memo_whose_summaries_the_scan_cache_lost_analyses_the_files_again(project, count_calls):
+    first = _report(project)
+    cache.ScanCache(project, ()).path.unlink()  # the scan results (one file per root) gone
+    analysed = count_calls(engine, "analyse_file")
+    assert _report(project) == first
+    assert analysed == [1]  # dags/etl.py, the project's one Python file
 
 
 def test_fixes_planned_from_a_remembered_run_are_those_of_a_cold_run(project, project_runs):

@@ -58,7 +58,7 @@ FORMAT = 7  # 3: findings carry related locations; 4: module summaries carry DAG
 # 5: and the shell scripts their strings name; 6: and the programs their commands run; 7: entries hold the stat
 FACTS_FORMAT = 4  # 2: answers are kept by analysis, file and the inputs asked with; 3: and the content's digest;
 # 4: in an SQLite table
-RUN_MEMO_FORMAT = 1
+RUN_MEMO_FORMAT = 2  # 2: module summaries by their place in the scan cache
 # What unpickling a cache written by another version, or cut short, raises.
 _UNREADABLE_PICKLE = (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError)
 # Version-control folders: written by every git command, read by no analysis (their entry is

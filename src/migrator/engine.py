@@ -32,7 +32,7 @@ from migrator.errors import describe_exception
 from migrator.findings import Finding, SharedValues, finalize
 from migrator.inventory import inventory
 from migrator.project import ModuleSummary, ProjectFacts, ProjectIndex, RuleCrash
-from migrator.project_memo import ProjectMemo
+from migrator.project_memo import UNREADABLE, ProjectMemo
 from migrator.root_causes import merge_root_causes
 from migrator.rule_ids import current_id, former_ids
 from migrator.rules import ProjectRule, PythonRule, Rule, RuleSelection, rule_index
@@ -177,7 +177,11 @@ class RememberedRun(NamedTuple):
     """What a scan keeps of a run to answer the next one with unchanged inputs (``RunMemo``)."""
 
     workspace: Workspace
-    summaries: list[ModuleSummary]
+    # Each module summary as the scan cache holds it, by (path, content digest), under
+    # ``scan_cache_parts`` (a run after an edit would otherwise write every summary again);
+    # the summary itself when the cache holds none (an unreadable file).
+    summaries: list[ModuleSummary | tuple[str, str]]
+    scan_cache_parts: tuple[str, ...]
     findings: list[Finding]
     absorbed: list[Finding]
     suppressed: int
@@ -198,11 +202,25 @@ def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, r
             sys.version, *outside)  # the interpreter's ast parses the files
 
 
-def _remembered_result(run: RememberedRun, root: Path, settings: Settings, target: MwaaVersion,
-                       rules: Sequence[Rule]) -> ScanResult:
+def _remembered_summaries(root: Path, run: RememberedRun) -> list[ModuleSummary] | None:
+    """The remembered run's module summaries; None when the scan cache no longer holds one."""
+    cache = ScanCache(root, run.scan_cache_parts)
+    summaries = []
+    for kept in run.summaries:
+        if isinstance(kept, tuple):
+            result = cache.get(*kept)
+            if result is None:
+                return None
+            kept = result[2]
+        summaries.append(kept)
+    return summaries
+
+
+def _remembered_result(run: RememberedRun, summaries: list[ModuleSummary], root: Path, settings: Settings,
+                       target: MwaaVersion, rules: Sequence[Rule]) -> ScanResult:
     """The remembered run as this run's result: its project facts are derived again when asked."""
     run.workspace.root, run.workspace.settings = root, settings  # the same, as this run names them
-    project = ProjectFacts(run.workspace, run.summaries, [], FileFacts(root))
+    project = ProjectFacts(run.workspace, summaries, [], FileFacts(root))
     return ScanResult(run.workspace, target, run.findings, project, rules, run.suppressed,
                       absorbed=run.absorbed, former_ids=run.former_ids, inventory=run.inventory)
 
@@ -222,10 +240,11 @@ def scan(root: Path, settings: Settings, target: MwaaVersion, *, jobs: int = 0,
     else:
         tree = None  # nothing is remembered
     remembered = memo.load() if memo is not None else None
-    if remembered is not None:
+    summaries = _remembered_summaries(root, remembered) if remembered is not None else None
+    if remembered is not None and summaries is not None:
         if progress:
-            progress(len(remembered.summaries), len(remembered.summaries))
-        return _remembered_result(remembered, root, settings, target, rules)
+            progress(len(summaries), len(summaries))
+        return _remembered_result(remembered, summaries, root, settings, target, rules)
 
     jobs = jobs or os.cpu_count() or 1
     with FactWorkers(jobs) as fact_workers:
@@ -260,8 +279,9 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: RuleSelect
     done = 0
     cache = None
     shared = SharedValues()
+    cache_parts = (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint)
     if use_cache and crash is None:
-        cache = ScanCache(root, (target.airflow, ",".join(r.id for r in python_rules), index.fingerprint))
+        cache = ScanCache(root, cache_parts)
 
     def collect(results: Iterable[tuple[FileResult, str | None]], fresh: bool = True) -> None:
         nonlocal done
@@ -371,18 +391,23 @@ def _scan(root: Path, settings: Settings, target: MwaaVersion, rules: RuleSelect
     if tree is not None and not result.crashed:
         # Keyed by what is read from outside as the run left it: the run itself may fill the
         # constraints cache, and the next run looks its memo up by what it finds then.
-        remember(RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules.ids)), result, failures_before)
+        remember(RunMemo(root, run_inputs(tree.fingerprint, root, settings, target, rules.ids)), result, failures_before,
+                 cache_parts, stage.digests)
     return result
 
 
-def remember(memo: RunMemo, result: ScanResult, failures_before: int) -> None:
+def remember(memo: RunMemo, result: ScanResult, failures_before: int, scan_cache_parts: tuple[str, ...],
+             digests: dict[str, str]) -> None:
     """Keep ``result`` for the next run with the same inputs, unless the network had a say in it
     (a constraints URL answered with its failure during this run: ``failures_before`` is the
     count before it) or an analysis the inventory alone asked for failed (a crash is not kept,
-    it is reported)."""
+    it is reported). ``digests``: the content digest of each module summary's file, by which
+    the scan cache (of ``scan_cache_parts``) holds it."""
     document = inventory(result)
     if constraints_failures_seen() == failures_before and not result.project.analysis_crashes:
-        memo.save(RememberedRun(result.workspace, result.project.modules, result.findings, result.absorbed,
+        summaries = [(s.path, digests[s.path]) if digests.get(s.path, UNREADABLE) != UNREADABLE else s
+                     for s in result.project.modules]
+        memo.save(RememberedRun(result.workspace, summaries, scan_cache_parts, result.findings, result.absorbed,
                                 result.suppressed, result.former_ids, document))
 
 

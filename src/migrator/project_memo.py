@@ -31,6 +31,9 @@ from migrator.observed import FactReads, Observations, observing
 from migrator.project import ProjectIndex
 from migrator.workspace import Workspace
 
+# The digest recorded of a file the per-file stage could not read.
+UNREADABLE = "unreadable"
+
 
 class FileReads(NamedTuple):
     """What the stage read of one file besides reading it whole."""
@@ -119,7 +122,7 @@ class ProjectMemo:
     def analysed(self, rel: str, digest: str | None, result: Any, cached_before: Any) -> None:
         """The per-file stage analysed ``rel`` afresh: ``result`` from content of ``digest``
         (None: unreadable); ``cached_before``, the scan cache's entry for it until then."""
-        self.digests[rel] = digest or "unreadable"
+        self.digests[rel] = digest or UNREADABLE
         if self.last is not None:
             self._fresh[rel], self._before[rel] = result, cached_before
 
