@@ -264,7 +264,7 @@ class Finding:
                 f'"fingerprint": {_json_string(self.fingerprint)}, "fix": {fix}, "line": {loc.line}, '
                 f'"message": {_json_string(self.message)}, "name": {_json_string(self.name)}, '
                 f'"path": {_json_string(self.path)}, "related": {_related_json_text(self.related)}, '
-                f'"rule": {_json_string(self.rule)}, "severity": {_json_string(self.severity.label)}}}')
+                f'"rule": {_json_string(self.rule)}, "severity": {_SEVERITY_JSON[self.severity]}}}')
 
     def to_json(self) -> dict[str, Any]:
         loc = self.location
@@ -285,6 +285,8 @@ class Finding:
 
 
 _json_string = json.encoder.encode_basestring  # a quoted JSON string, non-ASCII kept
+# Looked up, not derived per finding: an enum's name is a descriptor, slow at 100,000 findings.
+_SEVERITY_JSON = {severity: _json_string(severity.label) for severity in Severity}
 _compact_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 

@@ -233,20 +233,19 @@ def merge_root_causes(findings: Iterable[Finding], target: MwaaVersion, *,
     """Fold each group of findings with one cause into one finding (order and fingerprints of
     the kept findings unchanged). Of equal candidates, one in ``preferred_paths`` (the
     requirements file MWAA receives) carries the message."""
-    kept = list(findings)
+    kept = list(findings)  # a merged head replaces its finding in place; the absorbed are left out at the end
     absorbed: list[Finding] = []
-    by_rule: dict[str, list[int]] = {}  # positions in ``kept``, made again when findings go
+    gone: set[int] = set()
+    by_rule: dict[str, list[int]] = {}  # positions in ``kept`` (merging keeps each finding's rule)
+    for index, finding in enumerate(kept):
+        by_rule.setdefault(finding.rule, []).append(index)
     for cause in causes:
-        if not by_rule:
-            for index, finding in enumerate(kept):
-                by_rule.setdefault(finding.rule, []).append(index)
         groups: dict[Hashable, list[int]] = {}
-        for index in sorted(index for rule in cause.keys for index in by_rule.get(rule, ())):
+        for index in sorted(index for rule in cause.keys for index in by_rule.get(rule, ()) if index not in gone):
             key = cause.keys[kept[index].rule](kept[index], target)
             if key is not None:
                 groups.setdefault(key, []).append(index)
-        replaced: dict[int, Finding] = {}
-        gone: set[int] = set()
+        merged: set[int] = set()
         for members in groups.values():
             heads = [i for i in members if kept[i].rule in cause.primary]
             if not heads or len(members) < 2:
@@ -256,11 +255,8 @@ def merge_root_causes(findings: Iterable[Finding], target: MwaaVersion, *,
             others = [i for i in members if i != head and kept[i].rule in cause.absorbed]
             if others:
                 worst = max(kept[i].severity for i in (head, *others))
-                replaced[head] = replace(kept[head].absorbing((kept[i] for i in others), cause.note), severity=worst)
-                gone.update(others)
-        if gone:
-            absorbed += (kept[i] for i in sorted(gone))
-            by_rule = {}
-        if replaced or gone:
-            kept = [replaced.get(i, finding) for i, finding in enumerate(kept) if i not in gone]
-    return Merged(kept, absorbed)
+                kept[head] = replace(kept[head].absorbing((kept[i] for i in others), cause.note), severity=worst)
+                merged.update(others)
+        absorbed += (kept[i] for i in sorted(merged))
+        gone |= merged
+    return Merged([finding for index, finding in enumerate(kept) if index not in gone], absorbed)
