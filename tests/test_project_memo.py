@@ -124,6 +124,38 @@ def test_a_comment_added_to_dag_files_takes_the_whole_stage_from_the_last_run(pr
     assert len(cache.FileFacts(project).entries) > cache.LOOKUPS_BEFORE_READING_ALL
 
 
+def test_a_run_that_keeps_the_stage_writes_only_what_it_changed_of_it(project, stage_runs):
+    index, rules = stage_runs
+    _report(project)
+    stage_file = cache.RunMemo(project, (), kind="project").path
+    changes_file = cache.RunMemo(project, (), kind="project-changes").path
+    written = stage_file.read_bytes()
+    for round_no, rel in enumerate(("dags/etl.py", "dags/helpers.py", "dags/legacy.py")):
+        _append(project / rel, f"# edited {round_no}\n")
+        assert _report(project) == _report(project, use_cache=False)
+        assert stage_file.read_bytes() == written and changes_file.exists()
+    assert len(rules) == 1 + 3  # the cold run, then the runs without cache alone
+    # The stage runs again (a summary changed) and is written whole: the changes kept for the
+    # stage written before are not applied to it.
+    _append(project / "dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n')
+    _report(project)
+    assert stage_file.read_bytes() != written and len(rules) == 5
+    _append(project / "dags/helpers.py", "# edited again\n")
+    assert _report(project) == _report(project, use_cache=False)
+    assert (len(index), len(rules)) == (1 + 3 + 1, 5 + 1)  # kept, once more
+
+
+def test_past_the_changes_limit_the_kept_stage_is_written_whole(project, stage_runs, monkeypatch):
+    _, rules = stage_runs
+    _report(project)
+    stage_file = cache.RunMemo(project, (), kind="project").path
+    written = stage_file.read_bytes()
+    monkeypatch.setattr(project_memo, "CHANGES_MAX", 0)
+    _append(project / "dags/etl.py", "# edited\n")
+    _report(project)
+    assert len(rules) == 1 and stage_file.read_bytes() != written  # kept, and written whole
+
+
 @pytest.mark.parametrize(("rel", "added", "index_builds", "rule_runs"), [
     # A new task: a module summary changes, what the index read does not.
     ("dags/etl.py", '    BashOperator(task_id="load", bash_command="true")\n', 1, 2),

@@ -55,6 +55,10 @@ class Observations:
     def answer(self, rel: str, compute: Callable[[bytes], Any], answer: Any) -> None:
         self.answers.setdefault(rel, {})[compute] = answer
 
+    def recorded(self) -> bool:
+        """Whether anything was read while observed."""
+        return bool(self.whole or self.facts or self.answers)
+
 
 _current: ContextVar[Observations | None] = ContextVar("observations", default=None)
 

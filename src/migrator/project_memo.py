@@ -11,7 +11,9 @@ rules). A later run with the same key checks only the Python files whose stat ch
 whole has changed; otherwise each fact and answer is derived again from the new content and
 compared. The module summaries and crashes the per-file stage produced (all the project rules
 read of it) are compared after that stage. Equal everywhere: the stage would compute what it
-did, and is not run; the index's reads alone equal: only the rules run.
+did, and is not run; the index's reads alone equal: only the rules run. A run that keeps the
+stage writes beside it what it changed of it (the edited files' stats and digests:
+``StageChanges``), not the whole stage again.
 """
 
 from __future__ import annotations
@@ -57,6 +59,30 @@ class ProjectStage(NamedTuple):
     findings: list[Finding]  # the project rules', before filtering
     entry_files: list[str]  # the requirements files pip is given (``RequirementsAnalysis.entry_files``)
     inventory: dict[str, Any]  # the scan document's (``migrator.inventory``): of the project alone
+    token: str  # names this write of the stage, for the changes kept beside it (StageChanges)
+
+
+class StageChanges(NamedTuple):
+    """What the runs that kept a stage changed of it since it was written whole: the stat, the
+    digest of what was read, and the summary's digest of each file edited since. Kept beside
+    the stage, for that write of it alone (``token``): a run after an edit writes these few
+    entries instead of the whole stage again."""
+
+    token: str
+    python_stats: dict[str, str]
+    read_digests: dict[str, str]
+    summary_digests: dict[str, str]
+
+    def applied(self, stage: ProjectStage) -> ProjectStage:
+        reads = [(rel, read._replace(digest=self.read_digests[rel]) if rel in self.read_digests else read)
+                 for rel, read in stage.reads]
+        return stage._replace(python_stats={**stage.python_stats, **self.python_stats}, reads=reads,
+                              summary_digests=[(rel, self.summary_digests.get(rel, digest))
+                                               for rel, digest in stage.summary_digests])
+
+
+# Past this many files changed since the stage was written whole, it is written whole again.
+CHANGES_MAX = 2000
 
 
 class ProjectMemo:
@@ -69,9 +95,12 @@ class ProjectMemo:
     def __init__(self, root: Path, key_parts: tuple[str, ...] | None, python_stats: dict[str, str]) -> None:
         self.root = root
         self.memo = RunMemo(root, key_parts, kind="project") if key_parts is not None else None
+        self.changes = RunMemo(root, key_parts, kind="project-changes") if key_parts is not None else None
         self.observations = Observations(os.fspath(root)) if key_parts is not None else None
         self.python_stats = python_stats
         self.last: ProjectStage | None = None
+        self.written: ProjectStage | None = None  # the stage as last written whole
+        self.reused = False  # this run's project stage is the one kept (reusable)
         # From the per-file stage: each summary's file digest; of the files analysed afresh,
         # the result and what the scan cache held for them before.
         self.digests: dict[str, str] = {}
@@ -86,8 +115,13 @@ class ProjectMemo:
         and index when every Python file it read is, as far as it read it, unchanged (the
         module summaries are checked later: :meth:`reusable`). The facts of changed files are
         derived from their new content (kept in ``file_facts``)."""
-        stage = self.memo.load() if self.memo is not None else None
-        if stage is None or set(stage.python_stats) != set(self.python_stats):
+        stage = self.written = self.memo.load() if self.memo is not None else None
+        if stage is None:
+            return None
+        changes = self.changes.load() if self.changes is not None else None
+        if changes is not None and changes.token == stage.token:
+            stage = changes.applied(stage)
+        if set(stage.python_stats) != set(self.python_stats):
             return None
         reads = dict(stage.reads)
         for rel, stat in self.python_stats.items():
@@ -147,6 +181,7 @@ class ProjectMemo:
             (_, old_crashes, old_summary), (_, crashes, summary) = old[1], self._fresh[rel]
             if old_summary != summary or old_crashes != crashes:
                 return None
+        self.reused = True
         return self.last
 
     def save(self, workspace: Workspace, index: ProjectIndex, findings: list[Finding], entry_files: list[str],
@@ -154,6 +189,10 @@ class ProjectMemo:
         """Keep this run's stage: what was recorded, and what the stage whose workspace and
         index this run took read for them."""
         if self.memo is None or self.observations is None:
+            return
+        changes = self._changes_since_written()
+        if changes is not None:
+            self.changes.save(changes)
             return
         observations, kept = self.observations, self.last
         whole = set(observations.whole) | (kept.whole if kept is not None else set())
@@ -168,4 +207,19 @@ class ProjectMemo:
                                    {**(before.answers if before else {}), **observations.answers.get(rel, {})})
         self.memo.save(ProjectStage(self.python_stats, frozenset(whole), list(reads.items()),
                                     list(self.digests.items()), workspace, index, findings, list(entry_files),
-                                    inventory))
+                                    inventory, os.urandom(8).hex()))
+
+    def _changes_since_written(self) -> StageChanges | None:
+        """What this run changed of the stage it kept (None: the stage ran, or too much changed
+        since it was written whole)."""
+        written, stage = self.written, self.last
+        if not self.reused or written is None or stage is None or self.observations.recorded():
+            return None
+        stats = {rel: stat for rel, stat in self.python_stats.items() if written.python_stats[rel] != stat}
+        if len(stats) > CHANGES_MAX:
+            return None
+        before = dict(written.reads)
+        read_digests = {rel: read.digest for rel, read in stage.reads if read.digest != before[rel].digest}
+        summaries = dict(written.summary_digests)
+        return StageChanges(written.token, stats, read_digests,
+                            {rel: digest for rel, digest in self.digests.items() if summaries[rel] != digest})
