@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from migrator import airflow_env
-from migrator.cache import PART_ITEMS, SCAN_CACHE_ENV_VAR, ScanCache, cache_dir, scan_cache_dir
+from migrator.cache import (
+    PART_ITEMS,
+    SCAN_CACHE_ENV_VAR,
+    ScanCache,
+    cache_dir,
+    scan_cache_dir,
+    write_atomically,
+)
 
 
 @pytest.fixture
@@ -162,3 +169,17 @@ def test_scan_cache_key_follows_the_tools_own_code():
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         code_fingerprint.cache_clear()
     assert code_fingerprint() == before
+
+
+def test_a_write_that_fails_leaves_the_file_as_it_was_and_no_temporary_file(tmp_path):
+    target = tmp_path / "kept.bin"
+    target.write_bytes(b"before")
+
+    def disk_full(handle):
+        handle.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    assert not write_atomically(target, disk_full)
+    assert target.read_bytes() == b"before" and sorted(p.name for p in tmp_path.iterdir()) == ["kept.bin"]
+    assert write_atomically(target, lambda handle: handle.write(b"after"))
+    assert target.read_bytes() == b"after" and sorted(p.name for p in tmp_path.iterdir()) == ["kept.bin"]

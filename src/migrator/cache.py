@@ -132,17 +132,27 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join((__version__, code_fingerprint(), *parts)).encode()).hexdigest()
 
 
-def _write_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> bool:
-    """Whether it was written: a cache that cannot be written is not worth failing a scan for."""
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> bool:
+    """``path`` written by ``write`` into a file beside it that then replaces it, so that no
+    reader sees it half-written. Whether it was written: a cache that cannot be written is not
+    worth failing a command for."""
+    temp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scan-")
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".scan-")
         with os.fdopen(fd, "wb") as handle:
-            write(pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
+            write(handle)
+        os.replace(temp, path)
     except OSError:
+        if temp is not None:
+            with suppress(OSError):
+                os.unlink(temp)
         return False
     return True
+
+
+def _pickle_atomically(path: Path, write: Callable[[pickle.Pickler], None]) -> bool:
+    return write_atomically(path, lambda handle: write(pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 class ToolMemo:
@@ -170,7 +180,7 @@ class ToolMemo:
             pickler.clear_memo()  # each pickle is read by an unpickler of its own
             pickler.dump(value)
 
-        _write_atomically(self.path, write)
+        _pickle_atomically(self.path, write)
 
     def kept(self, compute: Callable[[], T]) -> T:
         """The value kept, else ``compute()``, kept for the next run."""
@@ -244,7 +254,7 @@ class _EntryFile:
             # Values the parts share are shared again when a scan collects them (SharedValues).
             _dump_in_parts(pickler, list(entries.items()))
 
-        if not _write_atomically(self.path, write):
+        if not _pickle_atomically(self.path, write):
             return False
         self._whole = self._read = self.path.stat().st_size
         return True
@@ -746,7 +756,7 @@ class RunMemo:
             for items in lists.values():
                 _dump_in_parts(pickler, items)
 
-        _write_atomically(self.path, write)
+        _pickle_atomically(self.path, write)
 
 
 # Read and written as it was made: a report's text may hold a path's undecodable bytes.

@@ -14,8 +14,6 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import marshal
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib.util import MAGIC_NUMBER
@@ -23,7 +21,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from migrator.cache import scan_cache_dir
+from migrator.cache import scan_cache_dir, write_atomically
 
 # Past this many kept texts (the tool's classes change between versions), only the ones this
 # run compiled or used are written.
@@ -68,24 +66,13 @@ class MethodCode:
         builtins.exec(source, globals, locals)  # noqa: S102 - the text dataclasses wrote, as it would run it
 
     def save(self) -> None:
-        """Write the texts kept, when this run compiled any; a cache that cannot be written is
-        not worth failing a command for."""
+        """Write the texts kept, when this run compiled any."""
         if not self.compiled or self._codes is None:
             return
         codes = self._codes
         if len(codes) > KEPT_MAX:
             codes = {text: code for text, code in codes.items() if text in self._used}
-        temp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".methods-")
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump(codes, handle)
-            os.replace(temp, self.path)
-        except OSError:
-            if temp is not None:
-                with suppress(OSError):
-                    os.unlink(temp)
+        write_atomically(self.path, lambda handle: marshal.dump(codes, handle))
 
 
 @contextmanager
