@@ -27,8 +27,8 @@ single non-Python files (credential files, requirements files), keyed by content
 results but valid across targets and rule selections (they depend on neither): a warm run redoes
 none of them, a run after an edit only the edited files'.
 
-:class:`RunMemo` keeps a project's last run whole (its workspace, module summaries, findings and
-inventory), keyed by everything the run read: the stat of every entry under the root
+:class:`RunMemo` keeps a project's last run (its workspace, findings and inventory, and its
+module summaries by their place in the scan results), keyed by everything the run read: the stat of every entry under the root
 (:func:`tree_fingerprint`), the settings, target and rules, what it read from outside the project
 (``migrator.engine.run_inputs``) and the tool. A run whose inputs are all unchanged returns it
 without discovering, analysing or running a rule. ``migrator scan`` keeps its last report the same
