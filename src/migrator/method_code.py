@@ -82,7 +82,6 @@ def kept(path: Path | None = None) -> Iterator[MethodCode | None]:
     if "exec" in vars(dataclasses):
         yield None
         return
-    # The folder is found before any class is made: migrator.cache has classes of its own.
     method_code = MethodCode(path or code_file())
     dataclasses.exec = method_code.exec  # type: ignore[attr-defined]  # found before the builtin
     try:

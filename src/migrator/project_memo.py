@@ -187,7 +187,8 @@ class ProjectMemo:
     def save(self, workspace: Workspace, index: ProjectIndex, findings: list[Finding], entry_files: list[str],
              inventory: dict[str, Any]) -> None:
         """Keep this run's stage: what was recorded, and what the stage whose workspace and
-        index this run took read for them."""
+        index this run took read for them; only what this run changed of it when it kept the
+        stage whole (:class:`StageChanges`)."""
         if self.memo is None or self.observations is None:
             return
         changes = self._changes_since_written()
