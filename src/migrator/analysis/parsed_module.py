@@ -115,22 +115,34 @@ class ParsedModule(ModuleText):
         if self.tree is None:
             return nodes, parents, by_type
         nodes.append(self.tree)
+        append = nodes.append
         for node in nodes:  # grows as it goes: breadth first, in ast.walk order
             cls = type(node)
-            by_type.setdefault(cls, []).append(node)
+            same = by_type.get(cls)
+            if same is None:
+                by_type[cls] = [node]
+            else:
+                same.append(node)
             fields = _CHILD_FIELDS.get(cls)
             if fields is None:
                 fields = _CHILD_FIELDS[cls] = _child_fields(cls)
-            for name in fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    for item in value:
+            for name, holds in fields:
+                if holds is _MANY:
+                    for item in getattr(node, name, ()):
+                        if item is not None:  # a dict's ** entry, a keyword-only argument without default
+                            parents[item] = node
+                            append(item)
+                elif holds is _ONE:
+                    value = getattr(node, name, None)
+                    if value is not None:
+                        parents[value] = node
+                        append(value)
+                else:  # a class whose signature was not read: look at what the field holds
+                    value = getattr(node, name, None)
+                    for item in value if isinstance(value, list) else (value,):
                         if isinstance(item, ast.AST):
                             parents[item] = node
-                            nodes.append(item)
-                elif isinstance(value, ast.AST):
-                    parents[value] = node
-                    nodes.append(value)
+                            append(item)
         return nodes, parents, by_type
 
     @property
@@ -142,17 +154,28 @@ class ParsedModule(ModuleText):
         return self._index[1]
 
     def nodes_of(self, *types: type) -> list:
-        """Nodes of the given types, in ``ast.walk`` order, without walking the tree again."""
+        """Nodes of the given types, in ``ast.walk`` order, without walking the tree again.
+        The list is shared: callers read it."""
         by_type = self._index[2]
         if len(types) == 1:
             return by_type.get(types[0], [])
-        found = [n for t in types for n in by_type.get(t, ())]
-        position = self._positions
-        return sorted(found, key=lambda n: position[id(n)])
+        merged = self._merged.get(types)
+        if merged is None:  # several rules ask for the same types: merged once
+            present = [by_type[t] for t in types if t in by_type]
+            if len(present) == 1:
+                merged = present[0]
+            else:
+                merged = sorted([n for nodes in present for n in nodes], key=self._positions.__getitem__)
+            self._merged[types] = merged
+        return merged
 
     @cached_property
-    def _positions(self) -> dict[int, int]:
-        return {id(node): index for index, node in enumerate(self.all_nodes)}
+    def _merged(self) -> dict[tuple[type, ...], list]:
+        return {}
+
+    @cached_property
+    def _positions(self) -> dict[ast.AST, int]:
+        return dict(zip(self.all_nodes, range(len(self.all_nodes))))
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parents = self.parents
@@ -452,13 +475,28 @@ class ParsedModule(ModuleText):
 
 
 
-# Fields that may hold child nodes, per node class. ``ctx`` (Load, Store, Del) is left out: the
-# parser shares one instance of each, so they are no one's children and a quarter of all nodes.
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+# The fields of each node class that hold child nodes, and what each holds: a list of nodes,
+# one node (or None), or, for a class whose signature could not be read, either (looked at).
+# ``ctx`` (Load, Store, Del) is left out: the parser shares one instance of each, so they are
+# no one's children and a quarter of all nodes.
+_MANY, _ONE, _EITHER = "many", "one", "either"
+_CHILD_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+_NOT_NODES = frozenset({"identifier", "string", "int", "constant", "expr_context"})
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
-    return tuple(name for name in cls._fields if name != "ctx")
+def _child_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """Read from the ASDL signature CPython gives each node class as its docstring
+    ("Call(expr func, expr* args, keyword* keywords)"): a walk then looks at no name, string or
+    number field."""
+    if not cls._fields:
+        return ()
+    name, _, signature = (cls.__doc__ or "").partition("\n")[0].partition("(")
+    fields = [part.split(" ") for part in signature.removesuffix(")").split(", ")]
+    if (name != cls.__name__ or not signature.endswith(")") or any(len(part) != 2 for part in fields)
+            or [field for _, field in fields] != list(cls._fields)):
+        return tuple((field, _EITHER) for field in cls._fields if field != "ctx")
+    return tuple((field, _MANY if kind.endswith("*") else _ONE) for kind, field in fields
+                 if kind.rstrip("*?") not in _NOT_NODES)
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -130,34 +130,44 @@ def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
                          (f"{node.module}.{alias.name}",), frozenset(), None)
              for node in module.tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level
              for alias in node.names if alias.name != "*"]
-    for node in module.tree.body:
-        if not isinstance(node, (ast.ClassDef, ast.FunctionDef)):
-            continue
-        if isinstance(node, ast.ClassDef):
-            keys = {key.value for n in ast.walk(node) if isinstance(n, ast.Dict)
-                    for key in n.keys if isinstance(key, ast.Constant) and key.value in request_keys}
-            found.append(_Definition(prefix + node.name, bases.get(prefix + node.name, ()), frozenset(keys), None))
-        else:
-            found.append(_Definition(prefix + node.name, (), frozenset(),
-                                     frozenset(name_of(c.func) for c in _returned_calls(node))))
-    return found
-
-
-def _returned_calls(function: ast.FunctionDef) -> list[ast.Call]:
-    """The calls a function returns: ``return Cls(...)``, or ``task = Cls(...) ... return task``."""
-    assigned: dict[str, ast.Call] = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            assigned.update((t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
-    found = []
-    for node in ast.walk(function):
-        if isinstance(node, ast.Return) and node.value is not None:
+    # What each module-level class's dicts key and each function's body assigns and returns,
+    # found in the module's node index (anywhere below the definition, as ``ast.walk`` would).
+    keys: dict[ast.AST, set[str]] = {}
+    for node in module.nodes_of(ast.Dict):
+        named = {key.value for key in node.keys if isinstance(key, ast.Constant) and key.value in request_keys}
+        if named:
+            keys.setdefault(_top_level(module, node), set()).update(named)
+    assigned: dict[ast.AST, dict[str, ast.Call]] = {}
+    for node in module.nodes_of(ast.Assign):
+        if isinstance(node.value, ast.Call):
+            assigned.setdefault(_top_level(module, node), {}).update(
+                (t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
+    returned: dict[ast.AST, list[ast.Call]] = {}
+    for node in module.nodes_of(ast.Return):
+        if node.value is not None:
+            top = _top_level(module, node)
             value = node.value
-            if isinstance(value, ast.Name) and value.id in assigned:
-                value = assigned[value.id]
+            if isinstance(value, ast.Name) and value.id in assigned.get(top, {}):
+                value = assigned[top][value.id]
             if isinstance(value, ast.Call):
-                found.append(value)
+                returned.setdefault(top, []).append(value)
+    for node in module.tree.body:
+        if isinstance(node, ast.ClassDef):
+            found.append(_Definition(prefix + node.name, bases.get(prefix + node.name, ()),
+                                     frozenset(keys.get(node, ())), None))
+        elif isinstance(node, ast.FunctionDef):
+            # The calls it returns: ``return Cls(...)``, or ``task = Cls(...) ... return task``.
+            found.append(_Definition(prefix + node.name, (), frozenset(),
+                                     frozenset(name_of(c.func) for c in returned.get(node, ()))))
     return found
+
+
+def _top_level(module: ModuleFacts, node: ast.AST) -> ast.AST:
+    """The module-level statement ``node`` is part of."""
+    parents, tree = module.parents, module.tree
+    while (parent := parents[node]) is not tree:
+        node = parent
+    return node
 
 
 # -- module constants only containers use -----------------------------------------------------------
@@ -286,8 +296,8 @@ def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
                    if isinstance(statement, ast.Assign) and len(statement.targets) == 1
                    and isinstance(statement.targets[0], ast.Name)
                    for node in _path_parts(statement.value)}
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Name) and node.id in named and isinstance(node.ctx, ast.Load):
+    for node in module.nodes_of(ast.Name):
+        if node.id in named and isinstance(node.ctx, ast.Load):
             name = prefix + node.id if node.id in module.constants else module.qualname(node)
             if not name:
                 continue

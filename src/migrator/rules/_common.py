@@ -57,6 +57,8 @@ def short_name(qualname: str | None) -> str:
 
 def inside(module: ModuleFacts, node: ast.AST, containers: set[ast.AST] | frozenset[ast.AST]) -> bool:
     """True when ``node`` is one of ``containers`` or nested in one of them."""
+    if not containers:  # most modules have none: no walk up the tree
+        return False
     if node in containers:
         return True
     return any(a in containers for a in module.ancestors(node))
