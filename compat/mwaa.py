@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from packaging.utils import canonicalize_name
@@ -40,7 +40,12 @@ class MwaaVersion:
     source: str = ""
     date: str = ""
 
-    @property
+    # Every lookup the rules make is keyed by the target (lru_caches of (name, target)): the
+    # generated hash would hash all nine fields each time. Equal versions share their Airflow.
+    def __hash__(self) -> int:
+        return hash(self.airflow)
+
+    @cached_property
     def version(self) -> Version:
         return Version(self.airflow)
 

@@ -240,3 +240,16 @@ def test_option_index_answers_as_the_linear_scan_over_every_policy_row(target):
             assert lookup(question) is _linear_first_match(getattr(policy, name), question), (name, question)
     for question in questions:
         assert policy.in_dropdown(question) == (_linear_first_match(policy.dropdown, question) is not None)
+
+
+def test_a_version_handed_to_a_worker_is_the_same_cache_key():
+    """Rules key their lookups by the target: the copy a worker process unpickles must find
+    what the parent's cached, and equal versions hash alike."""
+    import pickle
+    from dataclasses import replace
+
+    target = newest_version()
+    copy = pickle.loads(pickle.dumps(target))
+    assert copy == target and hash(copy) == hash(target) and {target: 1}[copy] == 1
+    assert replace(target, source="elsewhere") != target  # equality still reads every field
+    assert target.version is target.version  # parsed once

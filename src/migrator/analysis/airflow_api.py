@@ -152,6 +152,7 @@ def canonical(qualname: str | None, target: MwaaVersion) -> str | None:
     return resolution.new or qualname
 
 
+@lru_cache(maxsize=65536)  # asked for each argument of each task
 def spellings(qualname: str | None, target: MwaaVersion) -> frozenset[str]:
     """Every path a name is known by: as written, each hop, on the target, and on the newest
     MWAA version (the knowledge base names class-specific changes by their Airflow 3 path)."""
