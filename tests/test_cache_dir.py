@@ -171,6 +171,48 @@ def test_scan_cache_key_follows_the_tools_own_code():
     assert code_fingerprint() == before
 
 
+def test_the_code_fingerprint_names_the_interpreter(monkeypatch):
+    """Its ast reads the files: two virtualenvs of one checkout (3.11, 3.12) share the folder."""
+    import sys
+
+    from migrator.cache import code_fingerprint
+
+    before = code_fingerprint()
+    try:
+        monkeypatch.setattr(sys, "version", "3.12.9 (another build)")
+        code_fingerprint.cache_clear()
+        assert code_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        code_fingerprint.cache_clear()
+    assert code_fingerprint() == before
+
+
+def test_an_installed_release_is_known_by_the_hashes_its_installer_recorded(tmp_path):
+    """pip gives every file it installs the time of the install: a CI job installing the same
+    release afresh must still find the scan cache it restored. The RECORD's hashes say what
+    the code is; an editable install's RECORD names none of the package's modules."""
+    from migrator import __version__
+    from migrator.cache import installed_hashes
+
+    package = tmp_path / "site-packages" / "migrator"
+    package.mkdir(parents=True)
+    record = package.parent / f"mwaa_migrator-{__version__}.dist-info" / "RECORD"
+    record.parent.mkdir()
+    lines = ["migrator/rules/x.py,sha256=AAA,10", "migrator/__init__.py,sha256=BBB,20",
+             "migrator/compat/data/v.json,sha256=CCC,30", "migrator/__pycache__/x.cpython-311.pyc,,",
+             "../../../bin/migrator,sha256=DDD,5", f"mwaa_migrator-{__version__}.dist-info/RECORD,,"]
+    record.write_text("\n".join(lines) + "\n")
+    first = installed_hashes(package)
+    assert first == b"\n".join(sorted(line.encode() for line in lines[:3]))
+    record.write_text("\n".join(lines).replace("sha256=AAA", "sha256=EEE") + "\n")
+    assert installed_hashes(package) != first  # another release's code
+    record.write_text("__editable__.mwaa_migrator-0.1.0.pth,sha256=FFF,97\n")
+    assert installed_hashes(package) is None
+    record.unlink()
+    assert installed_hashes(package) is None
+
+
 def test_a_write_that_fails_leaves_the_file_as_it_was_and_no_temporary_file(tmp_path):
     target = tmp_path / "kept.bin"
     target.write_bytes(b"before")

@@ -38,3 +38,11 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path):
     scan = subprocess.run([migrator, "scan", str(project.parent), "--target", "2.11.2"],
                           capture_output=True, text=True, cwd=tmp_path, check=False)
     assert scan.returncode == 1 and "MIG002" in scan.stdout, scan.stderr
+
+    # Installed again (as a CI job does, every file with a new mtime), the code is the same:
+    # the caches it wrote stay valid.
+    fingerprint = [str(python), "-c", "from migrator.cache import code_fingerprint; print(code_fingerprint())"]
+    before = subprocess.run(fingerprint, capture_output=True, text=True, check=True).stdout
+    subprocess.run([python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(wheel)],
+                   check=True, capture_output=True)
+    assert subprocess.run(fingerprint, capture_output=True, text=True, check=True).stdout == before

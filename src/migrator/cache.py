@@ -43,6 +43,7 @@ import os
 import pickle
 import sqlite3
 import struct
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -98,16 +99,24 @@ def scan_cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Size and mtime of the tool's own modules: an edited rule (an editable install
-    between releases) must not be answered from results the old rule computed."""
+    """What tells the tool's own code and data apart: an edited rule must not be answered from
+    results the old rule computed. Installed from a wheel, the content hashes its installer
+    recorded (so that a CI job installing the same release afresh, with new mtimes, keeps the
+    cache it restored); otherwise (a checkout, an editable install) the size and mtime of each
+    module. With the interpreter's version: its ``ast`` reads the files (two virtualenvs of one
+    checkout share the cache folder)."""
     # Found, not imported: a report kept whole is written again without loading compat at all.
     import importlib.util
 
     import migrator
 
+    package = Path(migrator.__file__).parent
+    recorded = installed_hashes(package)
+    if recorded is not None:
+        return hashlib.sha256(sys.version.encode() + b"\n" + recorded).hexdigest()
     compat = importlib.util.find_spec("migrator.compat")
     parts = []
-    for base in {Path(migrator.__file__).parent, *map(Path, compat.submodule_search_locations or ())}:
+    for base in {package, *map(Path, compat.submodule_search_locations or ())}:
         for folder, folders, files in os.walk(base, followlinks=True):
             folders[:] = [name for name in folders if name != "__pycache__"]
             for name in files:
@@ -116,7 +125,22 @@ def code_fingerprint() -> str:
                     path = os.path.join(folder, name)
                     stat = os.stat(path)
                     parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+    return hashlib.sha256("\n".join([sys.version, *sorted(parts)]).encode()).hexdigest()
+
+
+def installed_hashes(package: Path) -> bytes | None:
+    """The lines of the installed distribution's RECORD (``path,sha256=...,size``, written by
+    the installer) that name the package's modules and data, sorted; None when the package was
+    not installed from a wheel (an editable install's RECORD names no module of it)."""
+    record = package.parent / f"mwaa_migrator-{__version__}.dist-info" / "RECORD"
+    try:
+        lines = record.read_bytes().splitlines()
+    except OSError:
+        return None
+    prefix = package.name.encode() + b"/"
+    own = sorted(line for line in lines if line.startswith(prefix)
+                 and line.partition(b",")[0].endswith((b".py", b".json")))
+    return b"\n".join(own) if own else None
 
 
 def content_digest(data: bytes) -> str:
