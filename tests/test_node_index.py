@@ -10,6 +10,8 @@ from migrator.analysis.parsed_module import (
     _ONE,
     ParsedModule,
     _child_fields,
+    child_nodes,
+    walk,
 )
 
 # Every kind of field: optional nodes (returns, msg), lists with holes (a dict's ** entry, a
@@ -74,3 +76,11 @@ def test_a_class_without_a_signature_has_its_fields_looked_at():
         assert module.parents[child] is odd and module.parents[single] is odd
     finally:
         _CHILD_FIELDS.pop(Unsigned, None)
+
+
+def test_walk_and_child_nodes_are_ast_s_without_the_shared_contexts():
+    tree = ast.parse(SOURCE)
+    for node in ast.walk(tree):
+        assert child_nodes(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.expr_context)]
+    function = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+    assert walk(function) == [n for n in ast.walk(function) if not isinstance(n, ast.expr_context)]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.observed import for_facts, holds_any
 
@@ -67,7 +68,7 @@ def _init_facts(node: ast.ClassDef) -> InitFacts | None:
     required = [a.arg for a in positional[:len(positional) - with_default]]
     required += [a.arg for a, default in zip(args.kwonlyargs, args.kw_defaults) if default is None]
     super_call = SUPER_NONE
-    for call in ast.walk(init):
+    for call in walk(init):
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
                 and isinstance(call.func.value, ast.Call) and isinstance(call.func.value.func, ast.Name)
                 and call.func.value.func.id == "super"):
@@ -101,7 +102,7 @@ def base_init_calls(module: ModuleFacts, classes: tuple[ClassFacts, ...]) -> lis
             continue
         facts = by_line[node.lineno]
         init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-        for call in ast.walk(init) if init is not None else ():
+        for call in walk(init) if init is not None else ():
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
                 bases = _next_inits(module, node, init, facts, call)
                 if bases:

@@ -16,6 +16,7 @@ from functools import partial
 
 from migrator import compat
 from migrator.analysis.classes import module_classes, quick_subclasses
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.reachability import TextFacts, text_facts
 from migrator.cache import FileFacts
@@ -290,7 +291,7 @@ def _constant_uses(rel: str, data: bytes, module_name: str, named: set[str]
         return frozenset(), frozenset(), frozenset(), frozenset()
     prefix = f"{module.module_name}." if module.module_name else ""
     container_calls = [(call, qualname) for call, qualname in module.calls if _describes_container(call, qualname)]
-    in_container = {id(node) for call, _ in container_calls for node in ast.walk(call) if isinstance(node, ast.Name)}
+    in_container = {id(node) for call, _ in container_calls for node in walk(call) if isinstance(node, ast.Name)}
     mount_paths = {id(value) for call, qualname in container_calls for value in container_mount_paths(call, qualname)}
     in_constant = {id(node): prefix + statement.targets[0].id for statement in module.tree.body
                    if isinstance(statement, ast.Assign) and len(statement.targets) == 1

@@ -13,6 +13,7 @@ from packaging.version import Version
 from migrator.analysis import airflow_api
 from migrator.analysis.classes import TRANSPARENT_BASES, ClassFacts, base_init_calls, module_classes
 from migrator.analysis.dags import ArgumentSite
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.compat import ArgumentChange, MwaaVersion, OperatorSignature, operator_signature
 from migrator.findings import Fix, FixSafety
@@ -187,7 +188,7 @@ def _forwarded_to_operators(module: ModuleFacts, node: ast.Name,
 def _bindings(scope: ast.AST, name: str) -> int:
     """How many times ``scope`` assigns, deletes or imports ``name``."""
     return sum(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
-               or isinstance(n, ast.alias) and (n.asname or n.name) == name for n in ast.walk(scope))
+               or isinstance(n, ast.alias) and (n.asname or n.name) == name for n in walk(scope))
 
 
 def _spread_only(module: ModuleFacts, function: ast.FunctionDef, name: str, task_calls: dict[int, ast.Call],
@@ -195,7 +196,7 @@ def _spread_only(module: ModuleFacts, function: ast.FunctionDef, name: str, task
     """The operator calls ``name`` reaches when each read of it in ``function`` is ``**name`` in
     one of them or, where ``into_dict``, in a dict literal bound once to a name spread only so."""
     reached: list[ast.Call] = []
-    for use in ast.walk(function):
+    for use in walk(function):
         if not (isinstance(use, ast.Name) and use.id == name and isinstance(use.ctx, ast.Load)):
             continue
         parent = module.parents.get(use)
@@ -273,7 +274,7 @@ def _receiving_operator(bases: tuple[str, ...], own: dict[str, ClassFacts], targ
 def _duplicable(value: ast.expr) -> bool:
     """A value that may be written twice: literals, names and arithmetic on them, no calls."""
     return all(isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.operator,
-                              ast.unaryop, ast.Attribute)) for n in ast.walk(value))
+                              ast.unaryop, ast.Attribute)) for n in walk(value))
 
 
 def _rejected_fix(site: ArgumentSite, signature: OperatorSignature) -> Fix | None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from migrator import aws_native, compat
 from migrator.analysis import airflow_api, platform
 from migrator.analysis.dags import const_str
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import is_under
 from migrator.findings import Finding, Fix, FixSafety, Severity, line_anchor
@@ -190,7 +191,7 @@ def _descriptive_literals(module: ModuleFacts) -> frozenset[ast.AST]:
             roots.extend(n.exc for n in m.nodes_of(ast.Raise) if n.exc is not None)
         found: set[ast.AST] = set()
         for root in roots:
-            found.update(ast.walk(root))
+            found.update(walk(root))
         return frozenset(found)
 
     return module.memo("descriptive_literals", compute)
@@ -228,7 +229,7 @@ def _dict_keys_and_links(module: ModuleFacts) -> frozenset[ast.AST]:
                     if key is not None:
                         found.add(key)
                         if isinstance(key, ast.Constant) and key.value in ("href", "url_for", "link"):
-                            found.update(ast.walk(value))
+                            found.update(walk(value))
         return frozenset(found)
 
     return module.memo("dict_keys_and_links", compute)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.findings import Finding, Severity
 from migrator.rules.base import Invalid, PythonRule, RuleContext, Valid
@@ -81,7 +82,7 @@ class DynamicStartDateRule(PythonRule):
         for site in module.arguments:
             if site.name not in ("start_date", "end_date"):
                 continue
-            now = next((n for n in ast.walk(site.value) if isinstance(n, ast.Call)
+            now = next((n for n in walk(site.value) if isinstance(n, ast.Call)
                         and module.qualname(n.func) in _NOW_CALLS), None)
             if now is None:
                 continue

@@ -9,6 +9,7 @@ from migrator import compat
 from migrator.analysis import platform
 from migrator.analysis.commands import command_lines
 from migrator.analysis.dags import ArgumentSite
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.shell import comment_spans
 from migrator.analysis.strings import (
@@ -435,13 +436,13 @@ class LocalFilesystemPathRule(PythonRule):
         # 5. any literal that is a path under a folder only on-prem machines have
         skipped = set(_descriptive_literals(module)) | set(_dict_keys_and_links(module))
         for value in container_constants:  # the literals a derived constant's value adds, too
-            skipped.update(ast.walk(value))
+            skipped.update(walk(value))
         for value in remote_values:
-            skipped.update(ast.walk(value))
+            skipped.update(walk(value))
         for value in _container_side_values(module):
-            skipped.update(ast.walk(value))
+            skipped.update(walk(value))
         for line in command_lines(module):  # judged above, word by word
-            skipped.update(ast.walk(line.expression))
+            skipped.update(walk(line.expression))
         remote_arguments = {k.value for call in remote_calls if isinstance(call, ast.Call)
                             for k in call.keywords if not (k.arg or "").startswith("local")}
         # A name given to a container (environment=COMMON_ENV) stands for its value.

@@ -9,6 +9,7 @@ import posixpath
 from collections.abc import Iterator
 
 from migrator import compat
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.read_paths import normalized_relative
 from migrator.findings import Finding, FixSafety, Severity
@@ -64,7 +65,7 @@ def _is_module_file(module: ModuleFacts, node: ast.AST) -> bool:
 def _assigned_values(module: ModuleFacts, name: ast.Name) -> list[ast.AST]:
     """What ``name`` is assigned in the function (or module) that uses it."""
     scope = module.enclosing_function(name) or module.tree
-    return [node.value for node in ast.walk(scope) if isinstance(node, ast.Assign) and len(node.targets) == 1
+    return [node.value for node in walk(scope) if isinstance(node, ast.Assign) and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name.id]
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from migrator import compat
 from migrator.analysis.dags import const_str
+from migrator.analysis.parsed_module import walk
 from migrator.analysis.python import ModuleFacts
 from migrator.analysis.strings import host_kind, host_references
 from migrator.findings import Finding, Severity, line_anchor
@@ -250,7 +251,7 @@ class OnPremHostRule(PythonRule):
                 if keyword is not None:
                     skipped_roots.append(keyword)
         for root in skipped_roots:
-            skipped.update(ast.walk(root))
+            skipped.update(walk(root))
         skipped.update(_dict_keys_and_links(module))
         remote = _container_calls(module, ctx)
         for node, text in module.string_literals:
