@@ -206,6 +206,9 @@ def test_the_tree_fingerprint_sees_folders_discovery_skips_but_not_version_contr
     before = tree_fingerprint(tmp_path)
     (tmp_path / ".git" / "index").write_text("2")  # git status refreshing its index
     assert tree_fingerprint(tmp_path) == before
+    (tmp_path / ".git" / "index.lock").write_text("3")  # which it writes beside it first:
+    (tmp_path / ".git" / "index.lock").replace(tmp_path / ".git" / "index")  # the folder's times change
+    assert tree_fingerprint(tmp_path) == before
     skipped.write_text("select 2")
     assert tree_fingerprint(tmp_path) != before
 

@@ -62,8 +62,8 @@ FACTS_FORMAT = 4  # 2: answers are kept by analysis, file and the inputs asked w
 RUN_MEMO_FORMAT = 2  # 2: module summaries by their place in the scan cache
 # What unpickling a cache written by another version, or cut short, raises.
 _UNREADABLE_PICKLE = (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError)
-# Version-control folders: written by every git command, read by no analysis (their entry is
-# still in the tree fingerprint, only not what they hold).
+# Version-control folders: written by every git command, read by no analysis (the tree
+# fingerprint names them, not their times nor what they hold).
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 PART_ITEMS = 1000  # items per pickle of what the caches write in parts (_dump_in_parts)
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
@@ -648,7 +648,7 @@ class ScanCache:
 
 
 def tree_fingerprint(root: Path) -> str:
-    """A digest that changes with any entry under ``root`` (except inside :data:`VCS_DIRS`): its
+    """A digest that changes with any entry under ``root`` (of :data:`VCS_DIRS`, only which exist): its
     name, kind, permissions, size, modification and change times and inode, and a symlink's target
     and what it points to. Not only the files discovery keeps: analyses also list and read folders
     it skips (a ``.airflowignore`` walk, template folders, package probes)."""
@@ -696,13 +696,18 @@ def _tree_lines(root: Path) -> Iterator[tuple[str, bytes, bool]]:
         for entry in entries:
             rel = entry.path[len(top):]  # the same however the root is spelled (".", absolute)
             regular_python = False
+            if entry.name in VCS_DIRS:
+                # By name alone: git rewrites its folder on a mere ``git status`` (index.lock),
+                # and no analysis reads it.
+                yield rel, f"{rel}\0version control\n".encode(errors="surrogateescape"), False
+                continue
             try:
                 stat = entry.stat(follow_symlinks=False)
                 line = (f"{rel}\0{stat.st_mode}\0{stat.st_size}\0{stat.st_mtime_ns}"
                         f"\0{stat.st_ctime_ns}\0{stat.st_ino}")
                 if entry.is_symlink():
                     line += f"\0{os.readlink(entry.path)}\0{stat_key(entry.path)}"
-                elif entry.is_dir(follow_symlinks=False) and entry.name not in VCS_DIRS:
+                elif entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 else:
                     regular_python = entry.name.endswith(".py") and entry.is_file(follow_symlinks=False)
