@@ -648,7 +648,7 @@ class ScanCache:
 
 
 def tree_fingerprint(root: Path) -> str:
-    """A digest that changes with any entry under ``root`` (of :data:`VCS_DIRS`, only which exist): its
+    """A digest that changes with any entry under ``root`` (a :data:`VCS_DIRS` folder only by name): its
     name, kind, permissions, size, modification and change times and inode, and a symlink's target
     and what it points to. Not only the files discovery keeps: analyses also list and read folders
     it skips (a ``.airflowignore`` walk, template folders, package probes)."""

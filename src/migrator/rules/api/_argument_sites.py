@@ -273,7 +273,7 @@ def _receiving_operator(bases: tuple[str, ...], own: dict[str, ClassFacts], targ
 
 def _duplicable(value: ast.expr) -> bool:
     """A value that may be written twice: literals, names and arithmetic on them, no calls."""
-    return all(isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.operator,
+    return all(isinstance(n, (ast.Constant, ast.Name, ast.BinOp, ast.UnaryOp, ast.operator,
                               ast.unaryop, ast.Attribute)) for n in walk(value))
 
 
