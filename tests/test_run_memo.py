@@ -198,6 +198,7 @@ def test_an_earlier_runs_failed_fetch_does_not_stop_this_run_being_remembered(pr
 
 
 def test_the_tree_fingerprint_sees_folders_discovery_skips_but_not_version_control(tmp_path):
+    """Except what git rewrites on a mere ``git status``; test and lint caches below."""
     (tmp_path / "dags" / "node_modules").mkdir(parents=True)
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "index").write_text("1")
@@ -211,6 +212,38 @@ def test_the_tree_fingerprint_sees_folders_discovery_skips_but_not_version_contr
     assert tree_fingerprint(tmp_path) == before
     skipped.write_text("select 2")
     assert tree_fingerprint(tmp_path) != before
+
+
+def test_the_tree_fingerprint_sees_tool_caches_come_but_not_what_they_hold(tmp_path):
+    """A DAG test run writes .pytest_cache and the DAG folder's __pycache__ every time, a lint
+    its own cache: the next scan must not lose its memos to them."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "etl.py").write_text("x = 1\n")
+    before = tree_fingerprint(tmp_path)
+    (dags / "__pycache__").mkdir()
+    (tmp_path / ".pytest_cache" / "v").mkdir(parents=True)
+    assert tree_fingerprint(tmp_path) != before  # a folder came
+    first_run = tree_fingerprint(tmp_path)
+    (dags / "__pycache__" / "etl.cpython-311.pyc").write_bytes(b"\x00")
+    (tmp_path / ".pytest_cache" / "v" / "lastfailed").write_text("{}")
+    (tmp_path / ".ruff_cache").mkdir()
+    assert tree_fingerprint(tmp_path) != first_run  # .ruff_cache came
+    with_ruff = tree_fingerprint(tmp_path)
+    (tmp_path / ".ruff_cache" / "content").write_text("1")
+    (tmp_path / ".pytest_cache" / "v" / "lastfailed").unlink()
+    assert tree_fingerprint(tmp_path) == with_ruff
+
+
+def test_a_git_status_or_a_test_run_between_two_scans_keeps_the_memo(project, project_runs):
+    (project / ".git").mkdir()
+    (project / "dags" / "__pycache__").mkdir()
+    first = _report(project)
+    (project / ".git" / "index.lock").write_text("1")
+    (project / ".git" / "index.lock").replace(project / ".git" / "index")
+    (project / "dags" / "__pycache__" / "etl.cpython-311.pyc").write_bytes(b"\x00")
+    assert _report(project) == first
+    assert project_runs == [1]
 
 
 def test_a_symlink_is_seen_through_to_what_it_points_to(tmp_path):

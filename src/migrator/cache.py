@@ -62,9 +62,11 @@ FACTS_FORMAT = 4  # 2: answers are kept by analysis, file and the inputs asked w
 RUN_MEMO_FORMAT = 2  # 2: module summaries by their place in the scan cache
 # What unpickling a cache written by another version, or cut short, raises.
 _UNREADABLE_PICKLE = (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError)
-# Version-control folders: written by every git command, read by no analysis (the tree
-# fingerprint names them, not their times nor what they hold).
-VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+# Folders the tree fingerprint names but does not look into: rewritten by every git command
+# (version control), by every test or lint run and by Python importing a module (tool caches),
+# and read by no analysis: discovery and the bundle skip them, and what the other walks could
+# find inside (no .py file, no data the project reads) decides no finding.
+UNREAD_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 PART_ITEMS = 1000  # items per pickle of what the caches write in parts (_dump_in_parts)
 CACHE_ENV_VAR = "MWAA_MIGRATOR_CACHE"
 SCAN_CACHE_ENV_VAR = "MWAA_MIGRATOR_SCAN_CACHE"
@@ -648,7 +650,7 @@ class ScanCache:
 
 
 def tree_fingerprint(root: Path) -> str:
-    """A digest that changes with any entry under ``root`` (a :data:`VCS_DIRS` folder only by name): its
+    """A digest that changes with any entry under ``root`` (an :data:`UNREAD_DIRS` folder only by name): its
     name, kind, permissions, size, modification and change times and inode, and a symlink's target
     and what it points to. Not only the files discovery keeps: analyses also list and read folders
     it skips (a ``.airflowignore`` walk, template folders, package probes)."""
@@ -696,10 +698,9 @@ def _tree_lines(root: Path) -> Iterator[tuple[str, bytes, bool]]:
         for entry in entries:
             rel = entry.path[len(top):]  # the same however the root is spelled (".", absolute)
             regular_python = False
-            if entry.name in VCS_DIRS:
-                # By name alone: git rewrites its folder on a mere ``git status`` (index.lock),
-                # and no analysis reads it.
-                yield rel, f"{rel}\0version control\n".encode(errors="surrogateescape"), False
+            if entry.name in UNREAD_DIRS:
+                # By name alone: git rewrites its folder on a mere ``git status`` (index.lock).
+                yield rel, f"{rel}\0unread\n".encode(errors="surrogateescape"), False
                 continue
             try:
                 stat = entry.stat(follow_symlinks=False)
