@@ -19,8 +19,9 @@ never inside the user's repository. Below it:
 ``$MWAA_MIGRATOR_SCAN_CACHE`` moves the scan folder alone. It is for tests and CI, which want a
 fresh scan cache per run while still reusing Airflow venvs that take minutes to build.
 
-A scan cache is valid only for the same tool version, target, rule selection and project index;
-anything else starts it afresh. A run after an edit appends what it changed to the scan results'
+A scan cache is valid only for the same tool code (an installed release's recorded hashes, a
+checkout's module mtimes: :func:`code_fingerprint`), interpreter, target, rule selection and
+project index; anything else starts it afresh. A run after an edit appends what it changed to the scan results'
 file, written whole again only once the changes outgrow it, and looks up and writes single rows
 of the facts' SQLite table. :class:`FileFacts` keep what project-level analyses derived from
 single non-Python files (credential files, requirements files), keyed by content like the scan
@@ -29,7 +30,7 @@ none of them, a run after an edit only the edited files'.
 
 :class:`RunMemo` keeps a project's last run (its workspace, findings and inventory, and its
 module summaries by their place in the scan results), keyed by everything the run read: the stat of every entry under the root
-(:func:`tree_fingerprint`), the settings, target and rules, what it read from outside the project
+(:func:`tree_fingerprint`; version-control folders and tool caches by name only), the settings, target and rules, what it read from outside the project
 (``migrator.engine.run_inputs``) and the tool. A run whose inputs are all unchanged returns it
 without discovering, analysing or running a rule. ``migrator scan`` keeps its last report the same
 way (``migrator.cli.scan``), keyed also by its options and the environment, its text in a file
