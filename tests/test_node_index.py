@@ -84,3 +84,12 @@ def test_walk_and_child_nodes_are_ast_s_without_the_shared_contexts():
         assert child_nodes(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.expr_context)]
     function = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
     assert walk(function) == [n for n in ast.walk(function) if not isinstance(n, ast.expr_context)]
+
+
+def test_top_level_is_the_module_statement_holding_a_node():
+    module = ParsedModule.from_bytes("m.py", SOURCE.encode(), "m")
+    cls = next(n for n in module.tree.body if isinstance(n, ast.ClassDef))
+    deep = next(n for n in module.nodes_of(ast.Await))
+    assert module.top_level(deep) is cls
+    assert module.top_level(cls) is cls
+    assert module.top_level(module.tree) is None

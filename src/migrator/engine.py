@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -191,15 +190,15 @@ class RememberedRun(NamedTuple):
 
 def run_inputs(tree: str, root: Path, settings: Settings, target: MwaaVersion, rule_ids: Iterable[str]
                ) -> tuple[str, ...]:
-    """Everything besides the tool a scan's findings depend on, for ``RunMemo``'s key: the tree
+    """Everything besides the tool and the interpreter (``cache.code_fingerprint`` keys every cache
+    by both) a scan's findings depend on, for ``RunMemo``'s key: the tree
     (its :func:`tree_fingerprint`, or another digest of it), the settings, target and rules, and what is read from outside
     the project: a ``--constraints`` file, and constraints URLs (answered from the constraints
     cache, or not when offline)."""
     # An absolute --constraints path stays itself under root.
     outside = outside_inputs(root / settings.constraints if settings.constraints else None)
     # --fail-on decides the exit status alone: `scan --fail-on never` then `fix` is one scan.
-    return (tree, repr(replace(settings, fail_on=Settings.fail_on)), repr(target), ",".join(rule_ids),
-            sys.version, *outside)  # the interpreter's ast parses the files
+    return (tree, repr(replace(settings, fail_on=Settings.fail_on)), repr(target), ",".join(rule_ids), *outside)
 
 
 def _remembered_summaries(root: Path, run: RememberedRun) -> list[ModuleSummary] | None:

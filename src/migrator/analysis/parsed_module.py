@@ -62,6 +62,7 @@ class ParsedModule(ModuleText):
         self.tree = tree
         self.problem = problem
         self.module_name = module_name  # dotted name as importable from its source root
+        self._merged: dict[tuple[type, ...], list] = {}  # nodes_of's lookups of several types
 
     # -- construction -------------------------------------------------------------------------
 
@@ -171,10 +172,6 @@ class ParsedModule(ModuleText):
         return merged
 
     @cached_property
-    def _merged(self) -> dict[tuple[type, ...], list]:
-        return {}
-
-    @cached_property
     def _positions(self) -> dict[ast.AST, int]:
         return dict(zip(self.all_nodes, range(len(self.all_nodes))))
 
@@ -183,6 +180,13 @@ class ParsedModule(ModuleText):
         while node in parents:
             node = parents[node]
             yield node
+
+    def top_level(self, node: ast.AST) -> ast.stmt | None:
+        """The module-level statement ``node`` is part of (None for the module itself)."""
+        parents, tree = self.parents, self.tree
+        while (parent := parents.get(node)) is not None and parent is not tree:
+            node = parent
+        return node if parent is tree else None
 
     def enclosing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None:
         for ancestor in self.ancestors(node):

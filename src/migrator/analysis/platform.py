@@ -137,16 +137,16 @@ def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
     for node in module.nodes_of(ast.Dict):
         named = {key.value for key in node.keys if isinstance(key, ast.Constant) and key.value in request_keys}
         if named:
-            keys.setdefault(_top_level(module, node), set()).update(named)
+            keys.setdefault(module.top_level(node), set()).update(named)
     assigned: dict[ast.AST, dict[str, ast.Call]] = {}
     for node in module.nodes_of(ast.Assign):
         if isinstance(node.value, ast.Call):
-            assigned.setdefault(_top_level(module, node), {}).update(
+            assigned.setdefault(module.top_level(node), {}).update(
                 (t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
     returned: dict[ast.AST, list[ast.Call]] = {}
     for node in module.nodes_of(ast.Return):
         if node.value is not None:
-            top = _top_level(module, node)
+            top = module.top_level(node)
             value = node.value
             if isinstance(value, ast.Name) and value.id in assigned.get(top, {}):
                 value = assigned[top][value.id]
@@ -161,14 +161,6 @@ def _definitions(rel: str, data: bytes, module_name: str) -> list[_Definition]:
             found.append(_Definition(prefix + node.name, (), frozenset(),
                                      frozenset(name_of(c.func) for c in returned.get(node, ()))))
     return found
-
-
-def _top_level(module: ModuleFacts, node: ast.AST) -> ast.AST:
-    """The module-level statement ``node`` is part of."""
-    parents, tree = module.parents, module.tree
-    while (parent := parents[node]) is not tree:
-        node = parent
-    return node
 
 
 # -- module constants only containers use -----------------------------------------------------------

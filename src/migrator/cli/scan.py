@@ -52,7 +52,7 @@ def _report_inputs(tree: str, path: Path, params: dict, color: bool, prefix: str
     # A text report on a terminal is laid out to its width.
     terminal = shutil.get_terminal_size() if options.is_terminal(sys.stdout) else None
     return (tree, repr(sorted(params.items())), repr(environment), *baseline,
-            *outside_inputs(params["constraints"]), sys.version,
+            *outside_inputs(params["constraints"]),
             f"color={color} prefix={prefix} cwd={Path.cwd()} terminal={terminal}")
 
 

@@ -163,7 +163,7 @@ def _noting_dead(message: str, dead: str | None) -> str:
 
 def _uncalled_function(module: ModuleFacts, node: ast.AST, uncalled: frozenset[str]) -> str | None:
     """The name of the module-level function around ``node`` if nothing in the project calls it."""
-    top = next((a for a in module.ancestors(node) if module.parents.get(a) is module.tree), None)
+    top = module.top_level(node)
     if not isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     name = f"{module.module_name}.{top.name}" if module.module_name else top.name
